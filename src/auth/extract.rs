@@ -1,0 +1,162 @@
+//! Extractors that answer "who is this?" for a handler: a logged-in user, a user inside one
+//! business's pages (`/b/{code}/...`), or a business calling the API with a token.
+
+use axum::extract::{FromRequestParts, OriginalUri};
+use axum::http::{header, request::Parts};
+
+use super::{csrf::CsrfToken, Role};
+use crate::db::{businesses::Business, sessions, tokens, users::User};
+use crate::error::{ApiError, AppError};
+use crate::web::cookie;
+use crate::AppState;
+
+pub const SESSION_COOKIE: &str = "novi_session";
+
+/// The logged-in user. Pages without one redirect to the login form.
+pub struct CurrentUser(pub User);
+
+fn path_and_query(parts: &Parts) -> String {
+    let uri = parts
+        .extensions
+        .get::<OriginalUri>()
+        .map_or(&parts.uri, |o| &o.0);
+    uri.path_and_query()
+        .map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned())
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let next = path_and_query(parts);
+        let Some(token) = cookie::get(&parts.headers, SESSION_COOKIE) else {
+            return Err(AppError::LoginRequired { next });
+        };
+        let user = state
+            .db
+            .read(move |c| sessions::user_for(c, &token))
+            .await?;
+        user.map(CurrentUser)
+            .ok_or(AppError::LoginRequired { next })
+    }
+}
+
+/// A user working inside one business's pages. Anyone without access to that business gets
+/// 404, exactly as if it did not exist.
+pub struct Ctx {
+    pub user: User,
+    pub business: Business,
+    /// The user's role here; a platform admin acts as an owner.
+    pub role: Role,
+    pub csrf: String,
+    /// Every business as (short code, name), for a platform admin's switcher; empty otherwise.
+    pub switcher: Vec<(String, String)>,
+}
+
+impl Ctx {
+    /// Refuses unless the user may change settings here.
+    pub fn require_settings(&self) -> Result<(), AppError> {
+        if self.role.can_manage_settings() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// The URL of a page inside this business.
+    pub fn url(&self, rest: &str) -> String {
+        format!("/b/{}{}", self.business.short_code, rest)
+    }
+}
+
+/// The short code in a `/b/{code}/...` path.
+fn short_code_of(path: &str) -> Option<&str> {
+    path.strip_prefix("/b/")?
+        .split('/')
+        .next()
+        .filter(|c| !c.is_empty())
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let CurrentUser(user) = CurrentUser::from_request_parts(parts, state).await?;
+        let path = path_and_query(parts);
+        let code = short_code_of(&path).ok_or(AppError::NotFound)?.to_owned();
+        let business = state
+            .business_by_code(&code)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let role = if user.platform_admin {
+            Role::Owner
+        } else if user.business_id == Some(business.id) {
+            user.role.ok_or(AppError::NotFound)?
+        } else {
+            return Err(AppError::NotFound);
+        };
+        let csrf = parts
+            .extensions
+            .get::<CsrfToken>()
+            .map(|t| t.0.clone())
+            .unwrap_or_default();
+        let switcher = if user.platform_admin {
+            let all = state.db.read(crate::db::businesses::list).await?;
+            all.into_iter().map(|b| (b.short_code, b.name)).collect()
+        } else {
+            Vec::new()
+        };
+        Ok(Ctx {
+            user,
+            business,
+            role,
+            csrf,
+            switcher,
+        })
+    }
+}
+
+/// The business an API request acts for, from its `Authorization: Bearer` token.
+pub struct ApiBusiness(pub Business);
+
+impl FromRequestParts<AppState> for ApiBusiness {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let unauthorized = || {
+            AppError::Unauthorized(
+                "a valid API token is required (Authorization: Bearer <token>)".into(),
+            )
+        };
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_owned())
+            .ok_or_else(unauthorized)?;
+        let business = state
+            .db
+            .write(move |c| {
+                let Some(id) = tokens::business_for(c, &token)? else {
+                    return Ok(None);
+                };
+                crate::db::businesses::by_id(c, id)
+            })
+            .await?;
+        Ok(ApiBusiness(business.ok_or_else(unauthorized)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_code_of;
+
+    #[test]
+    fn short_code_from_path() {
+        assert_eq!(short_code_of("/b/demo/orders"), Some("demo"));
+        assert_eq!(short_code_of("/b/demo"), Some("demo"));
+        assert_eq!(short_code_of("/b//x"), None);
+        assert_eq!(short_code_of("/admin"), None);
+    }
+}

@@ -1,0 +1,3 @@
+//! The shop's catalog: products, variants and stock, and the CSV file format they move in.
+
+pub mod csv;

@@ -1,0 +1,200 @@
+//! The admin subcommands: migrations, businesses, users and API tokens.
+
+use std::io::BufRead;
+use std::path::Path;
+
+use anyhow::{bail, Context};
+
+use super::{BusinessCommand, TokenCommand, UserAddArgs, UserCommand};
+use crate::accounts;
+use crate::db::{businesses, tokens, users, Db, DB_FILE};
+
+/// Opens the database of an install that exists, so a mistyped `--data-dir` is reported
+/// instead of silently creating an empty install there.
+fn open_existing(data_dir: &Path) -> anyhow::Result<Db> {
+    if !data_dir.join(DB_FILE).exists() {
+        bail!(
+            "no Novi database in {} (check --data-dir, or run `novi migrate` to create one)",
+            data_dir.display()
+        );
+    }
+    Db::open(data_dir)
+}
+
+pub fn migrate(data_dir: &Path) -> anyhow::Result<()> {
+    let db = Db::open_without_migrating(data_dir)?;
+    let applied = db.migrate()?;
+    if applied.is_empty() {
+        println!("database {} is up to date", db.path().display());
+    } else {
+        println!(
+            "applied {} migration(s) to {}:",
+            applied.len(),
+            db.path().display()
+        );
+        for name in applied {
+            println!("  {name}");
+        }
+    }
+    Ok(())
+}
+
+pub fn business(data_dir: &Path, cmd: BusinessCommand) -> anyhow::Result<()> {
+    match cmd {
+        BusinessCommand::Add { name, short_code } => {
+            let db = Db::open(data_dir)?;
+            let b = accounts::create_business(&db, &name, &short_code)?;
+            println!("added business {} ({})", b.short_code, b.name);
+        }
+        BusinessCommand::List => {
+            let db = open_existing(data_dir)?;
+            let all = db.with_conn(businesses::list)?;
+            println!("{:<20} {:<6} NAME", "SHORT CODE", "CUR");
+            for b in all {
+                println!("{:<20} {:<6} {}", b.short_code, b.currency, b.name);
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn user(data_dir: &Path, cmd: UserCommand) -> anyhow::Result<()> {
+    match cmd {
+        UserCommand::Add(args) => add_user(data_dir, args),
+        UserCommand::List { business } => list_users(data_dir, business.as_deref()),
+        UserCommand::Passwd {
+            username,
+            password_stdin,
+        } => {
+            let db = open_existing(data_dir)?;
+            let user = db.with_conn(|c| users::require(c, &username))?;
+            let pass = read_password(password_stdin)?;
+            accounts::change_password(&db, user.id, &pass)?;
+            println!("password changed for {}", user.username);
+            Ok(())
+        }
+        UserCommand::Disable { username } => set_disabled(data_dir, &username, true),
+        UserCommand::Enable { username } => set_disabled(data_dir, &username, false),
+    }
+}
+
+fn add_user(data_dir: &Path, args: UserAddArgs) -> anyhow::Result<()> {
+    let db = Db::open(data_dir)?;
+    let membership = match (args.platform_admin, args.business, args.role) {
+        (true, _, _) => users::Membership::PlatformAdmin,
+        (false, Some(code), Some(role)) => {
+            let b = db.with_conn(|c| businesses::require(c, &code))?;
+            users::Membership::Staff {
+                business_id: b.id,
+                role,
+            }
+        }
+        _ => bail!("give --business and --role, or --platform-admin"),
+    };
+    // Check the name before asking for a password, so a typo is not found out after typing it twice.
+    let username = accounts::parse_username(&args.username)?;
+    if db
+        .with_conn(|c| users::by_username(c, &username))?
+        .is_some()
+    {
+        bail!("username \"{username}\" is already taken");
+    }
+    let pass = read_password(args.password_stdin)?;
+    let user = accounts::create_user(&db, &username, &pass, membership)?;
+    let what = match user.role {
+        Some(role) => role.to_string(),
+        None => "platform admin".to_owned(),
+    };
+    println!("added user {} ({what})", user.username);
+    Ok(())
+}
+
+fn list_users(data_dir: &Path, business: Option<&str>) -> anyhow::Result<()> {
+    let db = open_existing(data_dir)?;
+    let (rows, codes) = db.with_conn(|c| {
+        let id = match business {
+            Some(code) => Some(businesses::require(c, code)?.id),
+            None => None,
+        };
+        let codes: std::collections::HashMap<i64, String> = businesses::list(c)?
+            .into_iter()
+            .map(|b| (b.id, b.short_code))
+            .collect();
+        Ok((users::list(c, id)?, codes))
+    })?;
+    println!(
+        "{:<24} {:<20} {:<16} STATUS",
+        "USERNAME", "BUSINESS", "ROLE"
+    );
+    for u in rows {
+        let code = u
+            .business_id
+            .and_then(|id| codes.get(&id))
+            .map_or("-", |s| s);
+        let role = u.role.map_or("platform admin", |r| r.as_str());
+        let status = if u.disabled { "disabled" } else { "active" };
+        println!("{:<24} {code:<20} {role:<16} {status}", u.username);
+    }
+    Ok(())
+}
+
+fn set_disabled(data_dir: &Path, username: &str, disabled: bool) -> anyhow::Result<()> {
+    let db = open_existing(data_dir)?;
+    let user = db.with_conn(|c| users::require(c, username))?;
+    accounts::set_disabled(&db, user.id, disabled)?;
+    let verb = if disabled { "disabled" } else { "enabled" };
+    println!("{verb} {}", user.username);
+    Ok(())
+}
+
+pub fn token(data_dir: &Path, cmd: TokenCommand) -> anyhow::Result<()> {
+    let db = open_existing(data_dir)?;
+    match cmd {
+        TokenCommand::Create { business, name } => {
+            let name = accounts::parse_name(&name, "token name")?;
+            let token = db.with_tx(|tx| {
+                let b = businesses::require(tx, &business)?;
+                tokens::create(tx, b.id, &name)
+            })?;
+            eprintln!("API token \"{name}\" for {business} (shown once; keep it safe):");
+            println!("{token}");
+        }
+        TokenCommand::Revoke { name, business } => {
+            let revoked = db.with_tx(|tx| {
+                let b = businesses::require(tx, &business)?;
+                tokens::revoke(tx, b.id, &name)
+            })?;
+            if !revoked {
+                bail!("no live token named \"{name}\" for business {business}");
+            }
+            println!("revoked token \"{name}\"");
+        }
+        TokenCommand::List { business } => {
+            let list = db.with_conn(|c| tokens::list(c, businesses::require(c, &business)?.id))?;
+            for t in list {
+                println!("{}", t.name);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The password from standard input's first line, or typed twice at the terminal.
+fn read_password(from_stdin: bool) -> anyhow::Result<String> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("cannot read the password from standard input")?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
+    }
+    let first = rpassword::prompt_password("Password: ")
+        .context("cannot prompt for a password (no terminal? use --password-stdin)")?;
+    let again = rpassword::prompt_password("Password again: ")
+        .context("cannot prompt for a password (no terminal? use --password-stdin)")?;
+    if first != again {
+        bail!("the two passwords differ; nothing was changed");
+    }
+    Ok(first)
+}

@@ -1,0 +1,195 @@
+//! The `novi` command line: every subcommand, its flags and its environment variables.
+//! Each subcommand either does what it says or exits non-zero with one readable line.
+
+mod admin;
+mod serve;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::auth::Role;
+use crate::config::LogFormat;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "novi",
+    version,
+    about = "WhatsApp commerce for small shops, in one binary"
+)]
+pub struct Cli {
+    /// Where Novi keeps its database, uploads and backups.
+    #[arg(
+        long,
+        global = true,
+        env = "NOVI_DATA_DIR",
+        default_value = "./novi-data"
+    )]
+    pub data_dir: PathBuf,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the web server (dashboard, storefront, webhooks, API).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and say which ran.
+    Migrate,
+    /// Manage businesses (shops).
+    #[command(subcommand)]
+    Business(BusinessCommand),
+    /// Manage the people who log in.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Show configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+/// Settings here override NOVI_* environment variables, which override novi.toml in the data
+/// directory (see `novi config print`).
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Address and port to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "NOVI_LISTEN")]
+    pub listen: Option<String>,
+    /// Create a demo shop (short code `demo`) with an owner account, once; reuse it after.
+    #[arg(long, env = "NOVI_DEMO")]
+    pub demo: bool,
+    /// Log format [default: pretty].
+    #[arg(long, env = "NOVI_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+    /// People reach Novi over HTTPS: mark cookies Secure.
+    #[arg(long, env = "NOVI_BEHIND_HTTPS")]
+    pub behind_https: bool,
+    /// Trust X-Forwarded-For for the client address (only behind a proxy that sets it).
+    #[arg(long, env = "NOVI_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
+    /// The URL people open Novi at, for links Novi prints.
+    #[arg(long, env = "NOVI_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// How long a login lasts, in hours [default: 168].
+    #[arg(long, env = "NOVI_SESSION_HOURS")]
+    pub session_hours: Option<u32>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BusinessCommand {
+    /// Add a business.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// Lowercase letters, digits and dashes; used in URLs.
+        #[arg(long)]
+        short_code: String,
+    },
+    /// List businesses.
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Add a user to a business with a role, or a platform admin.
+    Add(UserAddArgs),
+    /// List users, of one business or all.
+    List {
+        #[arg(long)]
+        business: Option<String>,
+    },
+    /// Set a user's password.
+    Passwd {
+        username: String,
+        /// Read the password from the first line of standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Stop a user from logging in and end their sessions.
+    Disable { username: String },
+    /// Let a disabled user log in again.
+    Enable { username: String },
+}
+
+#[derive(Args, Debug)]
+pub struct UserAddArgs {
+    /// The business's short code (not with --platform-admin).
+    #[arg(
+        long,
+        required_unless_present = "platform_admin",
+        conflicts_with = "platform_admin"
+    )]
+    pub business: Option<String>,
+    #[arg(long)]
+    pub username: String,
+    /// owner, manager or agent.
+    #[arg(
+        long,
+        required_unless_present = "platform_admin",
+        conflicts_with = "platform_admin"
+    )]
+    pub role: Option<Role>,
+    /// A platform admin sees every business.
+    #[arg(long)]
+    pub platform_admin: bool,
+    /// Read the password from the first line of standard input instead of prompting.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Make an API token for a business; it is printed once and only its hash is kept.
+    Create {
+        #[arg(long)]
+        business: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Revoke an API token by name.
+    Revoke {
+        name: String,
+        #[arg(long)]
+        business: String,
+    },
+    /// List a business's live API tokens (names only).
+    List {
+        #[arg(long)]
+        business: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigCommand {
+    /// Print a complete, commented example novi.toml.
+    Print,
+}
+
+impl clap::ValueEnum for Role {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Role::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()))
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let data_dir = cli.data_dir;
+    match cli.command {
+        Command::Serve(args) => serve::run(data_dir, args),
+        Command::Config(ConfigCommand::Print) => {
+            print!("{}", crate::config::EXAMPLE);
+            Ok(())
+        }
+        Command::Migrate => admin::migrate(&data_dir),
+        Command::Business(cmd) => admin::business(&data_dir, cmd),
+        Command::User(cmd) => admin::user(&data_dir, cmd),
+        Command::Token(cmd) => admin::token(&data_dir, cmd),
+    }
+}

@@ -1,0 +1,197 @@
+//! Settings for `novi serve`. Each comes from its flag, else its `NOVI_*` environment variable
+//! (clap reads both), else `novi.toml` in the data directory, else a built-in default.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Deserialize;
+
+pub const CONFIG_FILE: &str = "novi.toml";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// What `novi serve` runs with, once every source has been merged.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    pub log_format: LogFormat,
+    /// Served over HTTPS (directly or by a proxy): cookies get the `Secure` flag.
+    pub behind_https: bool,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
+    pub trust_forwarded_for: bool,
+    /// The address people reach Novi at, for links Novi prints (setup link).
+    pub public_url: Option<String>,
+    pub session_hours: u32,
+    pub login_failures_per_account: u32,
+    pub login_failures_per_address: u32,
+    pub login_window_minutes: u32,
+}
+
+/// The optional `novi.toml`. Unknown keys are refused so a typo is not silently ignored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<String>,
+    pub log_format: Option<LogFormat>,
+    pub behind_https: Option<bool>,
+    pub trust_forwarded_for: Option<bool>,
+    pub public_url: Option<String>,
+    pub session_hours: Option<u32>,
+    pub login_failures_per_account: Option<u32>,
+    pub login_failures_per_address: Option<u32>,
+    pub login_window_minutes: Option<u32>,
+}
+
+/// What flags and environment gave (`None` where neither did).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub listen: Option<String>,
+    pub log_format: Option<LogFormat>,
+    pub behind_https: bool,
+    pub trust_forwarded_for: bool,
+    pub public_url: Option<String>,
+    pub session_hours: Option<u32>,
+}
+
+impl FileConfig {
+    pub fn load(data_dir: &Path) -> anyhow::Result<Self> {
+        let path = data_dir.join(CONFIG_FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+}
+
+impl Config {
+    pub fn resolve(data_dir: PathBuf, o: Overrides, file: FileConfig) -> anyhow::Result<Self> {
+        let listen_text = o
+            .listen
+            .or(file.listen)
+            .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+        let listen = listen_text.parse().map_err(|_| {
+            anyhow::anyhow!("listen address \"{listen_text}\" is not of the form IP:PORT")
+        })?;
+        let session_hours = o.session_hours.or(file.session_hours).unwrap_or(24 * 7);
+        if session_hours == 0 {
+            anyhow::bail!("session_hours must be at least 1");
+        }
+        Ok(Self {
+            data_dir,
+            listen,
+            log_format: o
+                .log_format
+                .or(file.log_format)
+                .unwrap_or(LogFormat::Pretty),
+            behind_https: o.behind_https || file.behind_https.unwrap_or(false),
+            trust_forwarded_for: o.trust_forwarded_for || file.trust_forwarded_for.unwrap_or(false),
+            public_url: o
+                .public_url
+                .or(file.public_url)
+                .map(|u| u.trim_end_matches('/').to_owned()),
+            session_hours,
+            login_failures_per_account: file.login_failures_per_account.unwrap_or(5).max(1),
+            login_failures_per_address: file.login_failures_per_address.unwrap_or(20).max(1),
+            login_window_minutes: file.login_window_minutes.unwrap_or(15).max(1),
+        })
+    }
+
+    /// Defaults for a data directory, as tests and tools use it.
+    pub fn for_data_dir(data_dir: PathBuf) -> Self {
+        Self::resolve(data_dir, Overrides::default(), FileConfig::default())
+            .expect("the defaults are valid")
+    }
+
+    /// The base URL people use to reach this server, listening on `bound` (which differs from
+    /// `listen` when port 0 asked the system to pick one).
+    pub fn base_url(&self, bound: SocketAddr) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{bound}"))
+    }
+}
+
+/// A complete, commented `novi.toml`: what `novi config print` shows.
+pub const EXAMPLE: &str = r#"# novi.toml: optional settings for `novi serve`, read from the data directory.
+# Every key can also be given as a flag or a NOVI_* environment variable; those win over this file.
+
+# Address and port to listen on (--listen, NOVI_LISTEN).
+# Use 0.0.0.0:8080 to accept connections from other machines on the network.
+listen = "127.0.0.1:8080"
+
+# Log lines as "pretty" text or "json", one object per line (--log-format, NOVI_LOG_FORMAT).
+log_format = "pretty"
+
+# Set when people reach Novi over HTTPS, directly or through a proxy such as Caddy or nginx.
+# Session cookies then carry the Secure flag (--behind-https, NOVI_BEHIND_HTTPS).
+behind_https = false
+
+# Take the client address from X-Forwarded-For. Only set this behind a proxy that sets that
+# header, or clients could dodge the login rate limit (--trust-forwarded-for, NOVI_TRUST_FORWARDED_FOR).
+trust_forwarded_for = false
+
+# The address people open Novi at, used in links Novi prints, such as the first-run setup link
+# (--public-url, NOVI_PUBLIC_URL).
+# public_url = "https://shop.example.com"
+
+# How long a login lasts before the user must log in again (--session-hours, NOVI_SESSION_HOURS).
+session_hours = 168
+
+# Failed logins allowed per account, and per client address, within the window below.
+# Past that, logins are refused until the window has passed.
+login_failures_per_account = 5
+login_failures_per_address = 20
+login_window_minutes = 15
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_parses_and_matches_defaults() {
+        let file: FileConfig = toml::from_str(EXAMPLE).unwrap();
+        let from_file = Config::resolve("d".into(), Overrides::default(), file).unwrap();
+        let defaults = Config::for_data_dir("d".into());
+        assert_eq!(from_file.listen, defaults.listen);
+        assert_eq!(from_file.session_hours, defaults.session_hours);
+        assert_eq!(
+            from_file.login_failures_per_account,
+            defaults.login_failures_per_account
+        );
+    }
+
+    #[test]
+    fn flags_win_over_file() {
+        let file = FileConfig {
+            listen: Some("127.0.0.1:1".into()),
+            ..Default::default()
+        };
+        let o = Overrides {
+            listen: Some("127.0.0.1:2".into()),
+            ..Default::default()
+        };
+        let c = Config::resolve("d".into(), o, file).unwrap();
+        assert_eq!(c.listen.port(), 2);
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        let o = Overrides {
+            listen: Some("localhost".into()),
+            ..Default::default()
+        };
+        assert!(Config::resolve("d".into(), o, FileConfig::default()).is_err());
+        assert!(toml::from_str::<FileConfig>("lisen = \"x\"").is_err());
+    }
+}

@@ -1,0 +1,100 @@
+//! The `businesses` table: each shop (tenant) and its profile.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::Serialize;
+
+use super::{is_unique_violation, now};
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Business {
+    pub id: i64,
+    pub short_code: String,
+    pub name: String,
+    pub address: String,
+    pub phone: String,
+    pub currency: String,
+    pub delivery_fee_minor: i64,
+}
+
+/// What an owner may edit on the settings page.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub name: String,
+    pub address: String,
+    pub phone: String,
+    pub currency: String,
+    pub delivery_fee_minor: i64,
+}
+
+const COLUMNS: &str = "id, short_code, name, address, phone, currency, delivery_fee_minor";
+
+fn from_row(row: &Row) -> rusqlite::Result<Business> {
+    Ok(Business {
+        id: row.get(0)?,
+        short_code: row.get(1)?,
+        name: row.get(2)?,
+        address: row.get(3)?,
+        phone: row.get(4)?,
+        currency: row.get(5)?,
+        delivery_fee_minor: row.get(6)?,
+    })
+}
+
+/// Creates a business; a taken short code is a conflict, not a fault.
+pub fn insert(conn: &Connection, name: &str, short_code: &str) -> AppResult<Business> {
+    let result = conn.execute(
+        "INSERT INTO businesses (short_code, name, created_at) VALUES (?1, ?2, ?3)",
+        params![short_code, name, now()],
+    );
+    match result {
+        Ok(_) => by_id(conn, conn.last_insert_rowid())?.ok_or(AppError::NotFound),
+        Err(e) if is_unique_violation(&e) => Err(AppError::Conflict(format!(
+            "short code \"{short_code}\" is already taken"
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn by_id(conn: &Connection, id: i64) -> AppResult<Option<Business>> {
+    let sql = format!("SELECT {COLUMNS} FROM businesses WHERE id = ?1");
+    Ok(conn.query_row(&sql, [id], from_row).optional()?)
+}
+
+pub fn by_code(conn: &Connection, short_code: &str) -> AppResult<Option<Business>> {
+    let sql = format!("SELECT {COLUMNS} FROM businesses WHERE short_code = ?1");
+    Ok(conn.query_row(&sql, [short_code], from_row).optional()?)
+}
+
+/// Like `by_code`, but a missing business is an error that names it: for the CLI.
+pub fn require(conn: &Connection, short_code: &str) -> AppResult<Business> {
+    by_code(conn, short_code)?
+        .ok_or_else(|| AppError::Invalid(format!("no business with short code \"{short_code}\"")))
+}
+
+pub fn list(conn: &Connection) -> AppResult<Vec<Business>> {
+    let sql = format!("SELECT {COLUMNS} FROM businesses ORDER BY short_code");
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map([], from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn count(conn: &Connection) -> AppResult<i64> {
+    Ok(conn.query_row("SELECT COUNT(*) FROM businesses", [], |r| r.get(0))?)
+}
+
+pub fn update_profile(conn: &Connection, id: i64, p: &Profile) -> AppResult<()> {
+    conn.execute(
+        "UPDATE businesses SET name = ?2, address = ?3, phone = ?4, currency = ?5,
+                delivery_fee_minor = ?6 WHERE id = ?1",
+        params![
+            id,
+            p.name,
+            p.address,
+            p.phone,
+            p.currency,
+            p.delivery_fee_minor
+        ],
+    )?;
+    Ok(())
+}

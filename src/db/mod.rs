@@ -1,0 +1,196 @@
+//! The SQLite store: one database file in the data directory, opened through a pool.
+//! Every connection is set up the same way, and blocking work never runs on async threads.
+
+pub mod businesses;
+pub mod sessions;
+pub mod setup;
+pub mod tokens;
+pub mod users;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+use crate::error::{AppError, AppResult};
+
+mod embedded {
+    refinery::embed_migrations!("migrations");
+}
+
+pub type Pool = r2d2::Pool<SqliteConnectionManager>;
+
+/// The database file's name inside the data directory.
+pub const DB_FILE: &str = "novi.db";
+
+/// How long a connection waits on another writer before giving up with "database is locked".
+const BUSY_TIMEOUT_MS: u32 = 5_000;
+
+/// A cheap, cloneable handle to the database.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    path: PathBuf,
+}
+
+impl Db {
+    /// Opens (creating if missing) the database in `data_dir` and brings its schema up to date.
+    pub fn open(data_dir: &Path) -> anyhow::Result<Self> {
+        let db = Self::open_without_migrating(data_dir)?;
+        db.migrate()?;
+        Ok(db)
+    }
+
+    pub fn open_without_migrating(data_dir: &Path) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(data_dir)
+            .with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
+        let path = data_dir.join(DB_FILE);
+        let manager = SqliteConnectionManager::file(&path).with_init(configure);
+        let pool = r2d2::Pool::builder()
+            .max_size(8)
+            .connection_timeout(Duration::from_secs(10))
+            .build(manager)
+            .with_context(|| format!("cannot open database {}", path.display()))?;
+        Ok(Self { pool, path })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Applies pending migrations; returns the names of those applied now.
+    pub fn migrate(&self) -> anyhow::Result<Vec<String>> {
+        let mut conn = self
+            .pool
+            .get()
+            .context("cannot get a database connection")?;
+        let report = embedded::migrations::runner()
+            .run(&mut *conn)
+            .context("migrating the database failed")?;
+        Ok(report
+            .applied_migrations()
+            .iter()
+            .map(|m| format!("V{}__{}", m.version(), m.name()))
+            .collect())
+    }
+
+    /// Runs `f` with a connection, synchronously: for the CLI and for code already off the
+    /// async threads.
+    pub fn with_conn<T>(&self, f: impl FnOnce(&Connection) -> AppResult<T>) -> AppResult<T> {
+        let conn = self.pool.get().map_err(AppError::internal)?;
+        f(&conn)
+    }
+
+    /// Runs `f` in a write transaction that takes the write lock at once (`BEGIN IMMEDIATE`),
+    /// so two writers never both read, then deadlock upgrading. Commits when `f` succeeds.
+    pub fn with_tx<T>(&self, f: impl FnOnce(&Transaction) -> AppResult<T>) -> AppResult<T> {
+        let mut conn = self.pool.get().map_err(AppError::internal)?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(AppError::internal)?;
+        let value = f(&tx)?;
+        tx.commit().map_err(AppError::internal)?;
+        Ok(value)
+    }
+
+    /// `with_conn` on the blocking pool, for handlers.
+    pub async fn read<T, F>(&self, f: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> AppResult<T> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.with_conn(f))
+            .await
+            .map_err(AppError::internal)?
+    }
+
+    /// `with_tx` on the blocking pool, for handlers.
+    pub async fn write<T, F>(&self, f: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction) -> AppResult<T> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.with_tx(f))
+            .await
+            .map_err(AppError::internal)?
+    }
+
+    /// True when the database answers a query: what `/ready` reports.
+    pub async fn ping(&self) -> bool {
+        self.read(|c| {
+            c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
+                .map_err(AppError::internal)
+        })
+        .await
+        .is_ok()
+    }
+}
+
+/// Per-connection settings. `synchronous=FULL` because a shop PC can lose power, and an order
+/// that was acknowledged must still be there when it comes back.
+fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(Duration::from_millis(BUSY_TIMEOUT_MS.into()))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;",
+    )
+}
+
+/// Runs slow synchronous work (password hashing, several statements) on the blocking pool.
+pub async fn blocking<T, F>(f: F) -> AppResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> AppResult<T> + Send + 'static,
+{
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(AppError::internal)?
+}
+
+/// Seconds since the Unix epoch: how times are stored.
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// True when `err` is SQLite refusing a row for a UNIQUE constraint.
+pub fn is_unique_violation(err: &rusqlite::Error) -> bool {
+    matches!(
+        err,
+        rusqlite::Error::SqliteFailure(e, _)
+            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opens_with_wal_full_sync_and_foreign_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        db.with_conn(|c| {
+            let mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+            let sync: i64 = c.query_row("PRAGMA synchronous", [], |r| r.get(0))?;
+            let fk: i64 = c.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+            assert_eq!(mode, "wal");
+            assert_eq!(sync, 2, "synchronous must be FULL");
+            assert_eq!(fk, 1);
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn migrating_twice_applies_nothing_the_second_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open_without_migrating(dir.path()).unwrap();
+        assert!(!db.migrate().unwrap().is_empty());
+        assert!(db.migrate().unwrap().is_empty());
+    }
+}

@@ -1,0 +1,49 @@
+//! The `sessions` table: who is logged in, keyed by a hash of their cookie.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{now, users};
+use crate::auth::secret;
+use crate::error::AppResult;
+
+/// Starts a session for `user_id`; returns the cookie value (only its hash is stored).
+pub fn create(conn: &Connection, user_id: i64, ttl_secs: i64) -> AppResult<String> {
+    let token = secret::new_token();
+    let created = now();
+    conn.execute(
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+        params![secret::hash(&token), user_id, created, created + ttl_secs],
+    )?;
+    // Expired rows are dead weight; logins are rare enough to sweep them here.
+    conn.execute("DELETE FROM sessions WHERE expires_at <= ?1", [created])?;
+    Ok(token)
+}
+
+/// The user behind a cookie value, if the session is live and the user is not disabled.
+pub fn user_for(conn: &Connection, token: &str) -> AppResult<Option<users::User>> {
+    let user_id: Option<i64> = conn
+        .query_row(
+            "SELECT s.user_id FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.disabled = 0",
+            params![secret::hash(token), now()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match user_id {
+        Some(id) => users::by_id(conn, id),
+        None => Ok(None),
+    }
+}
+
+pub fn delete(conn: &Connection, token: &str) -> AppResult<()> {
+    conn.execute(
+        "DELETE FROM sessions WHERE token_hash = ?1",
+        [secret::hash(token)],
+    )?;
+    Ok(())
+}
+
+pub fn delete_for_user(conn: &Connection, user_id: i64) -> AppResult<()> {
+    conn.execute("DELETE FROM sessions WHERE user_id = ?1", [user_id])?;
+    Ok(())
+}

@@ -1,0 +1,12 @@
+//! Core value types for Novi: phone numbers, money, quantities and SKUs.
+//! Each type can only hold a valid value, so code that receives one need not re-check it.
+
+pub mod money;
+pub mod phone;
+pub mod quantity;
+pub mod sku;
+
+pub use money::{Money, MoneyError};
+pub use phone::{Phone, PhoneError};
+pub use quantity::{format_amount, line_total, Quantity, QuantityError, Unit, UnitError};
+pub use sku::{Sku, SkuError};

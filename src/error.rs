@@ -1,0 +1,118 @@
+//! One error type for the whole app. Pages render it as an HTML page, the JSON API as
+//! `{"error":{"code","message"}}`; server faults are logged in full and shown only as a reference.
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Not there, or not yours: both look the same from outside so ids cannot be probed.
+    #[error("not found")]
+    NotFound,
+    /// A page that needs a logged-in user; pages redirect to the login form.
+    #[error("please log in")]
+    LoginRequired { next: String },
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("you do not have permission to do that")]
+    Forbidden,
+    #[error("{0}")]
+    BadRequest(String),
+    /// Input that parsed but is not acceptable (a field out of range, a taken name).
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    TooManyRequests(String),
+    #[error("something went wrong on our side")]
+    Internal(#[source] anyhow::Error),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn internal(err: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(err.into())
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::LoginRequired { .. } | Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable machine-readable code API clients branch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotFound => "not_found",
+            Self::LoginRequired { .. } | Self::Unauthorized(_) => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::BadRequest(_) => "bad_request",
+            Self::Invalid(_) => "invalid",
+            Self::Conflict(_) => "conflict",
+            Self::TooManyRequests(_) => "rate_limited",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    fn log_if_internal(&self) {
+        if let Self::Internal(err) = self {
+            tracing::error!(error = format!("{err:#}"), "request failed");
+        }
+    }
+}
+
+impl From<rusqlite::Error> for AppError {
+    fn from(err: rusqlite::Error) -> Self {
+        Self::internal(err)
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        self.log_if_internal();
+        if let Self::LoginRequired { next } = &self {
+            return Redirect::to(&crate::web::login_url(next)).into_response();
+        }
+        let status = self.status();
+        let title = status.canonical_reason().unwrap_or("Error");
+        let body = crate::web::layout::error_page(title, &self.to_string());
+        (status, body).into_response()
+    }
+}
+
+/// The same error, rendered for the JSON API.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(err: E) -> Self {
+        Self(err.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let err = self.0;
+        err.log_if_internal();
+        let body = json!({"error": {"code": err.code(), "message": err.to_string()}});
+        let mut response = (err.status(), axum::Json(body)).into_response();
+        if err.status() == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, "Bearer".parse().expect("static"));
+        }
+        response
+    }
+}

@@ -1,0 +1,104 @@
+//! The route table: every URL Novi answers, and the layers around them.
+
+use axum::http::{header, HeaderName, HeaderValue, Request};
+use axum::middleware;
+use axum::routing::{get, post};
+use axum::Router;
+use std::time::Duration;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::web::{admin, assets, dashboard, health, login, settings, setup, users};
+use crate::{api, auth, AppState};
+
+/// Largest request body accepted anywhere (image uploads are the largest thing posted).
+const MAX_BODY_BYTES: usize = 8 << 20;
+
+/// No inline script or style, no framing, no third parties: the UI needs only its own files.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+pub fn app(state: AppState) -> Router {
+    let business = Router::new()
+        .route("/b/{code}/", get(dashboard::show))
+        .route("/b/{code}/orders", get(dashboard::orders))
+        .route("/b/{code}/products", get(dashboard::products))
+        .route("/b/{code}/customers", get(dashboard::customers))
+        .route("/b/{code}/conversations", get(dashboard::conversations))
+        .route("/b/{code}/settings", get(settings::show))
+        .route("/b/{code}/settings/profile", post(settings::update))
+        .route(
+            "/b/{code}/settings/users",
+            get(users::index).post(users::add),
+        )
+        .route("/b/{code}/settings/users/{id}/role", post(users::set_role))
+        .route(
+            "/b/{code}/settings/users/{id}/disable",
+            post(users::disable),
+        )
+        .route("/b/{code}/settings/users/{id}/enable", post(users::enable))
+        .route(
+            "/b/{code}/settings/users/{id}/password",
+            post(users::set_password),
+        );
+
+    let api = Router::new()
+        .route("/api/v1/business", get(api::business))
+        .route("/api/{*rest}", get(api::not_found).post(api::not_found));
+
+    Router::new()
+        .route("/", get(dashboard::home))
+        .route("/login", get(login::show).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/setup/{token}", get(setup::show).post(setup::submit))
+        .route("/admin", get(admin::index))
+        .route("/health", get(health::health))
+        .route("/ready", get(health::ready))
+        .route("/assets/{*path}", get(assets::serve))
+        .merge(business)
+        .merge(api)
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::csrf::protect,
+        ))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(header_layer(header::CONTENT_SECURITY_POLICY, CSP))
+        .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(header_layer(header::REFERRER_POLICY, "same-origin"))
+        .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(log_response),
+        )
+        .with_state(state)
+}
+
+async fn not_found() -> crate::error::AppError {
+    crate::error::AppError::NotFound
+}
+
+fn header_layer(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}
+
+/// The request's span. The route *template* is logged, not the path, so secrets in paths
+/// (setup links) never reach the log; query strings (webhook verify tokens) are never logged.
+fn request_span(req: &Request<axum::body::Body>) -> tracing::Span {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("(unmatched)", |m| m.as_str());
+    tracing::info_span!("request", method = %req.method(), route = %route)
+}
+
+fn log_response(res: &axum::response::Response, latency: Duration, _: &tracing::Span) {
+    tracing::info!(
+        status = res.status().as_u16(),
+        latency_ms = latency.as_secs_f64() * 1000.0,
+        "served"
+    );
+}

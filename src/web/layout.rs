@@ -1,0 +1,184 @@
+//! The page shell and the small pieces every page is built from.
+
+use maud::{html, Markup, DOCTYPE};
+
+use super::assets;
+use crate::auth::{csrf, Ctx};
+
+/// The sections in the navigation bar.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Nav {
+    Dashboard,
+    Orders,
+    Products,
+    Customers,
+    Conversations,
+    Settings,
+}
+
+impl Nav {
+    const ALL: [Nav; 6] = [
+        Nav::Dashboard,
+        Nav::Orders,
+        Nav::Products,
+        Nav::Customers,
+        Nav::Conversations,
+        Nav::Settings,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Nav::Dashboard => "Dashboard",
+            Nav::Orders => "Orders",
+            Nav::Products => "Products",
+            Nav::Customers => "Customers",
+            Nav::Conversations => "Conversations",
+            Nav::Settings => "Settings",
+        }
+    }
+
+    fn path(self) -> &'static str {
+        match self {
+            Nav::Dashboard => "/",
+            Nav::Orders => "/orders",
+            Nav::Products => "/products",
+            Nav::Customers => "/customers",
+            Nav::Conversations => "/conversations",
+            Nav::Settings => "/settings",
+        }
+    }
+}
+
+fn head(title: &str) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            title { (title) " · Novi" }
+            link rel="icon" href=(assets::url("favicon.svg")) type="image/svg+xml";
+            link rel="stylesheet" href=(assets::url("style.css"));
+            script src=(assets::url("app.js")) defer {}
+        }
+    }
+}
+
+/// A page inside a business: navigation, business name, the user, and log out.
+pub fn page(ctx: &Ctx, nav: Nav, title: &str, content: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            (head(title))
+            body {
+                header.topbar {
+                    a.brand href=(ctx.url("/")) { (ctx.business.name) }
+                    @if ctx.user.platform_admin { (switcher(ctx)) }
+                    nav.mainnav {
+                        @for item in Nav::ALL {
+                            @if item != Nav::Settings || ctx.role.can_manage_settings() {
+                                a href=(ctx.url(item.path()))
+                                  aria-current=[(item == nav).then_some("page")] { (item.label()) }
+                            }
+                        }
+                    }
+                    div.who {
+                        span.user { (ctx.user.username) " · " (ctx.role) }
+                        form method="post" action="/logout" {
+                            (csrf_field(&ctx.csrf))
+                            button.link type="submit" { "Log out" }
+                        }
+                    }
+                }
+                main { h1 { (title) } (content) }
+            }
+        }
+    }
+}
+
+/// A platform admin's way to jump between businesses, without script.
+fn switcher(ctx: &Ctx) -> Markup {
+    html! {
+        details.switcher {
+            summary { "Switch business" }
+            ul {
+                li { a href="/admin" { "All businesses" } }
+                @for (code, name) in &ctx.switcher {
+                    li { a href={ "/b/" (code) "/" } { (name) " (" (code) ")" } }
+                }
+            }
+        }
+    }
+}
+
+/// A page outside any business: login, setup, errors.
+pub fn bare(title: &str, content: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            (head(title))
+            body.bare {
+                main.narrow {
+                    p.logo { "Novi" }
+                    h1 { (title) }
+                    (content)
+                }
+            }
+        }
+    }
+}
+
+pub fn error_page(title: &str, message: &str) -> Markup {
+    bare(
+        title,
+        html! {
+            p { (message) }
+            p { a href="/" { "Go to the start page" } }
+        },
+    )
+}
+
+pub fn csrf_field(token: &str) -> Markup {
+    html! { input type="hidden" name=(csrf::FIELD) value=(token); }
+}
+
+/// A form's error message, shown above its fields.
+pub fn error_box(message: Option<&str>) -> Markup {
+    html! {
+        @if let Some(m) = message { p.error role="alert" { (m) } }
+    }
+}
+
+pub fn notice(message: Option<&str>) -> Markup {
+    html! {
+        @if let Some(m) = message { p.notice role="status" { (m) } }
+    }
+}
+
+/// A labelled input.
+pub fn field(label: &str, name: &str, kind: &str, value: &str, required: bool) -> Markup {
+    html! {
+        label {
+            span { (label) }
+            input type=(kind) name=(name) value=(value) required[required]
+                  autocomplete=(autocomplete(name, kind));
+        }
+    }
+}
+
+fn autocomplete(name: &str, kind: &str) -> &'static str {
+    match (name, kind) {
+        ("username", _) => "username",
+        ("password", _) => "current-password",
+        (_, "password") => "new-password",
+        _ => "off",
+    }
+}
+
+/// Placeholder content for a section another part of Novi will fill.
+pub fn coming_soon(what: &str) -> Markup {
+    html! {
+        div.empty {
+            p { (what) }
+            p.muted { "This page is not built yet: it arrives with a coming release of Novi." }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! Logging in and out. Failed attempts are counted per account and per client address, and
+//! past the limit even the right password is refused until the window has passed.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::layout::{bare, csrf_field, error_box, field};
+use super::{client_addr, cookie, safe_next};
+use crate::auth::csrf::CsrfToken;
+use crate::auth::extract::SESSION_COOKIE;
+use crate::auth::password;
+use crate::db::{blocking, sessions, users};
+use crate::error::AppResult;
+use crate::AppState;
+
+#[derive(Deserialize)]
+pub struct Next {
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    next: Option<String>,
+}
+
+fn form(csrf: &str, username: &str, next: &str, error: Option<&str>) -> Markup {
+    bare(
+        "Log in",
+        html! {
+            (error_box(error))
+            form method="post" action="/login" {
+                (csrf_field(csrf))
+                input type="hidden" name="next" value=(next);
+                (field("Username", "username", "text", username, true))
+                (field("Password", "password", "password", "", true))
+                button type="submit" { "Log in" }
+            }
+        },
+    )
+}
+
+pub async fn show(Extension(csrf): Extension<CsrfToken>, Query(q): Query<Next>) -> Markup {
+    form(&csrf.0, "", &safe_next(q.next.as_deref()), None)
+}
+
+/// What a login attempt came to.
+enum Outcome {
+    LoggedIn(String),
+    WrongPassword,
+    Disabled,
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Extension(csrf): Extension<CsrfToken>,
+    Form(f): Form<LoginForm>,
+) -> AppResult<Response> {
+    let addr = client_addr(&state.config, peer, &headers);
+    let next = safe_next(f.next.as_deref());
+    let username = f.username.trim().to_owned();
+    if state.limiter.is_limited(&username, addr) {
+        let msg = format!(
+            "Too many failed logins. Wait {} minutes and try again.",
+            state.limiter.window_minutes()
+        );
+        let page = form(&csrf.0, &username, &next, Some(&msg));
+        return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
+    }
+    let ttl = i64::from(state.config.session_hours) * 3600;
+    let db = state.db.clone();
+    let name = username.clone();
+    let outcome = blocking(move || check(&db, &name, &f.password, ttl)).await?;
+    let message = match outcome {
+        Outcome::LoggedIn(token) => {
+            state.limiter.record_success(&username, addr);
+            let c = cookie::build(
+                SESSION_COOKIE,
+                &token,
+                Some(ttl),
+                state.config.behind_https,
+                "Lax",
+            );
+            return Ok(([(header::SET_COOKIE, c)], Redirect::to(&next)).into_response());
+        }
+        Outcome::WrongPassword => "Wrong username or password.",
+        Outcome::Disabled => "This account has been disabled. Ask the shop's owner to enable it.",
+    };
+    state.limiter.record_failure(&username, addr);
+    let page = form(&csrf.0, &username, &next, Some(message));
+    Ok((StatusCode::UNAUTHORIZED, page).into_response())
+}
+
+/// Checks the password (slow, on purpose) and starts a session when it is right.
+fn check(db: &crate::db::Db, username: &str, pass: &str, ttl: i64) -> AppResult<Outcome> {
+    let Some(creds) = db.with_conn(|c| users::credentials(c, username))? else {
+        password::verify_dummy(pass);
+        return Ok(Outcome::WrongPassword);
+    };
+    if !password::verify(pass, &creds.password_hash) {
+        return Ok(Outcome::WrongPassword);
+    }
+    if creds.user.disabled {
+        return Ok(Outcome::Disabled);
+    }
+    let token = db.with_tx(|tx| sessions::create(tx, creds.user.id, ttl))?;
+    Ok(Outcome::LoggedIn(token))
+}
+
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> AppResult<Response> {
+    if let Some(token) = cookie::get(&headers, SESSION_COOKIE) {
+        state
+            .db
+            .write(move |tx| sessions::delete(tx, &token))
+            .await?;
+    }
+    let expired = cookie::build(
+        SESSION_COOKIE,
+        "",
+        Some(0),
+        state.config.behind_https,
+        "Lax",
+    );
+    Ok(([(header::SET_COOKIE, expired)], Redirect::to("/login")).into_response())
+}

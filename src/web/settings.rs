@@ -1,0 +1,122 @@
+//! Settings: the business profile (name, address, phone, currency, delivery fee). Owners only.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::layout::{csrf_field, error_box, field, notice, page, Nav};
+use crate::auth::Ctx;
+use crate::db::businesses::{self, Profile};
+use crate::domain::{Money, Phone};
+use crate::error::{AppError, AppResult};
+use crate::AppState;
+
+#[derive(Deserialize, Default)]
+pub struct ProfileForm {
+    name: String,
+    address: String,
+    phone: String,
+    currency: String,
+    delivery_fee: String,
+}
+
+#[derive(Deserialize)]
+pub struct Saved {
+    saved: Option<String>,
+}
+
+fn render(ctx: &Ctx, f: &ProfileForm, error: Option<&str>, saved: bool) -> Markup {
+    page(
+        ctx,
+        Nav::Settings,
+        "Settings",
+        html! {
+            nav.tabs {
+                a href=(ctx.url("/settings")) aria-current="page" { "Profile" }
+                a href=(ctx.url("/settings/users")) { "Users" }
+            }
+            (notice(saved.then_some("Saved.")))
+            (error_box(error))
+            form.stack method="post" action=(ctx.url("/settings/profile")) {
+                (csrf_field(&ctx.csrf))
+                (field("Business name", "name", "text", &f.name, true))
+                (field("Address", "address", "text", &f.address, false))
+                (field("Phone (WhatsApp number, with country code)", "phone", "tel", &f.phone, false))
+                (field("Currency (ISO code, e.g. INR)", "currency", "text", &f.currency, true))
+                (field("Delivery fee", "delivery_fee", "text", &f.delivery_fee, true))
+                button type="submit" { "Save" }
+            }
+        },
+    )
+}
+
+pub async fn show(ctx: Ctx, Query(q): Query<Saved>) -> AppResult<Markup> {
+    ctx.require_settings()?;
+    let b = &ctx.business;
+    let f = ProfileForm {
+        name: b.name.clone(),
+        address: b.address.clone(),
+        phone: b.phone.clone(),
+        currency: b.currency.clone(),
+        delivery_fee: Money::from_minor(b.delivery_fee_minor).to_major_string(),
+    };
+    Ok(render(&ctx, &f, None, q.saved.is_some()))
+}
+
+/// Turns the posted form into a profile, or says what is wrong with it.
+fn parse(f: &ProfileForm) -> Result<Profile, String> {
+    let name = crate::accounts::parse_name(&f.name, "business name").map_err(|e| e.to_string())?;
+    let phone = match f.phone.trim() {
+        "" => String::new(),
+        p => Phone::parse(p, "91")
+            .map_err(|e| e.to_string())?
+            .to_string(),
+    };
+    let currency = f.currency.trim().to_ascii_uppercase();
+    if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_uppercase()) {
+        return Err("currency must be a three-letter ISO code such as INR".into());
+    }
+    let fee =
+        Money::parse_major(f.delivery_fee.trim()).map_err(|e| format!("delivery fee: {e}"))?;
+    Ok(Profile {
+        name,
+        address: f.address.trim().to_owned(),
+        phone,
+        currency,
+        delivery_fee_minor: fee.minor(),
+    })
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<ProfileForm>,
+) -> AppResult<Response> {
+    ctx.require_settings()?;
+    let profile = match parse(&f) {
+        Ok(p) => p,
+        Err(message) => {
+            let body = render(&ctx, &f, Some(&message), false);
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
+        }
+    };
+    let id = ctx.business.id;
+    state
+        .db
+        .write(move |tx| businesses::update_profile(tx, id, &profile))
+        .await?;
+    state.forget_business(&ctx.business.short_code);
+    Ok(Redirect::to(&ctx.url("/settings?saved=1")).into_response())
+}
+
+/// Only a user of this business may be changed from its pages.
+pub fn same_business(ctx: &Ctx, user: &crate::db::users::User) -> AppResult<()> {
+    if user.business_id == Some(ctx.business.id) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}

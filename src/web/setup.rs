@@ -1,0 +1,113 @@
+//! First run: the one-time setup link printed by `novi serve` on an empty install lets the
+//! first owner create their business and account. The link is dead once used.
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::cookie;
+use super::layout::{bare, csrf_field, error_box, error_page, field};
+use crate::accounts::{self, SetupForm};
+use crate::auth::csrf::CsrfToken;
+use crate::auth::extract::SESSION_COOKIE;
+use crate::db::{blocking, sessions, setup};
+use crate::error::{AppError, AppResult};
+use crate::AppState;
+
+/// The form as posted. The password field is named `new_password` so browsers offer to
+/// generate one rather than fill in a saved one.
+#[derive(Deserialize, Default)]
+pub struct SetupFields {
+    business_name: String,
+    short_code: String,
+    username: String,
+    #[serde(rename = "new_password")]
+    password: String,
+    password_again: String,
+}
+
+fn form(csrf: &str, token: &str, f: &SetupFields, error: Option<&str>) -> Markup {
+    bare(
+        "Set up your shop",
+        html! {
+            p { "Create your business and the owner account you will log in with." }
+            (error_box(error))
+            form method="post" action={ "/setup/" (token) } {
+                (csrf_field(csrf))
+                (field("Business name", "business_name", "text", &f.business_name, true))
+                (field("Short code (used in links, e.g. sweetshop)", "short_code", "text", &f.short_code, true))
+                (field("Your username", "username", "text", &f.username, true))
+                (field("Password (at least 8 characters)", "new_password", "password", "", true))
+                (field("Password again", "password_again", "password", "", true))
+                button type="submit" { "Create shop" }
+            }
+        },
+    )
+}
+
+fn used_link() -> Response {
+    let page = error_page(
+        "Setup link not valid",
+        "This setup link has already been used or is out of date. Log in instead, or restart \
+         Novi on an empty data directory for a new link.",
+    );
+    (StatusCode::NOT_FOUND, page).into_response()
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Extension(csrf): Extension<CsrfToken>,
+) -> AppResult<Response> {
+    let t = token.clone();
+    if !state.db.read(move |c| setup::is_open(c, &t)).await? {
+        return Ok(used_link());
+    }
+    Ok(form(&csrf.0, &token, &SetupFields::default(), None).into_response())
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Extension(csrf): Extension<CsrfToken>,
+    Form(fields): Form<SetupFields>,
+) -> AppResult<Response> {
+    if fields.password != fields.password_again {
+        let page = form(&csrf.0, &token, &fields, Some("The two passwords differ."));
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let setup_form = SetupForm {
+        business_name: fields.business_name.clone(),
+        short_code: fields.short_code.clone(),
+        username: fields.username.clone(),
+        password: fields.password.clone(),
+    };
+    let (db, t) = (state.db.clone(), token.clone());
+    let created = blocking(move || accounts::complete_setup(&db, &t, &setup_form)).await;
+    let user = match created {
+        Ok(user) => user,
+        Err(AppError::NotFound) => return Ok(used_link()),
+        Err(AppError::Invalid(m) | AppError::Conflict(m)) => {
+            let page = form(&csrf.0, &token, &fields, Some(&m));
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+        Err(e) => return Err(e),
+    };
+    let ttl = i64::from(state.config.session_hours) * 3600;
+    let session = state
+        .db
+        .write(move |tx| sessions::create(tx, user.id, ttl))
+        .await?;
+    let c = cookie::build(
+        SESSION_COOKIE,
+        &session,
+        Some(ttl),
+        state.config.behind_https,
+        "Lax",
+    );
+    let home = format!("/b/{}/", accounts::parse_short_code(&fields.short_code)?);
+    Ok(([(header::SET_COOKIE, c)], Redirect::to(&home)).into_response())
+}

@@ -1,0 +1,255 @@
+//! Settings → Users: the business's staff, their roles, and who may log in. Owners only.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::layout::{csrf_field, error_box, field, notice, page, Nav};
+use super::settings::same_business;
+use crate::accounts;
+use crate::auth::{Ctx, Role};
+use crate::db::blocking;
+use crate::db::users::{self, Membership, User};
+use crate::error::{AppError, AppResult};
+use crate::AppState;
+
+#[derive(Deserialize)]
+pub struct Notice {
+    done: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct AddForm {
+    #[serde(rename = "new_username")]
+    username: String,
+    role: String,
+    new_password: String,
+}
+
+#[derive(Deserialize)]
+pub struct RoleForm {
+    role: String,
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    new_password: String,
+}
+
+fn role_select(name: &str, current: Option<Role>) -> Markup {
+    html! {
+        select name=(name) {
+            @for r in Role::ALL {
+                option value=(r.as_str()) selected[current == Some(r)] { (r) }
+            }
+        }
+    }
+}
+
+fn user_row(ctx: &Ctx, u: &User) -> Markup {
+    let base = ctx.url(&format!("/settings/users/{}", u.id));
+    html! {
+        tr {
+            td { (u.username) }
+            td {
+                form.inline method="post" action={ (base) "/role" } {
+                    (csrf_field(&ctx.csrf))
+                    (role_select("role", u.role))
+                    button.small type="submit" { "Change" }
+                }
+            }
+            td { @if u.disabled { span.badge.off { "disabled" } } @else { span.badge { "active" } } }
+            td.actions {
+                form.inline method="post" action={ (base) (if u.disabled { "/enable" } else { "/disable" }) } {
+                    (csrf_field(&ctx.csrf))
+                    button.small type="submit" { (if u.disabled { "Enable" } else { "Disable" }) }
+                }
+                form.inline method="post" action={ (base) "/password" } {
+                    (csrf_field(&ctx.csrf))
+                    input type="password" name="new_password" placeholder="New password" autocomplete="new-password" required;
+                    button.small type="submit" { "Set password" }
+                }
+            }
+        }
+    }
+}
+
+fn render(
+    ctx: &Ctx,
+    list: &[User],
+    f: &AddForm,
+    error: Option<&str>,
+    done: Option<&str>,
+) -> Markup {
+    page(
+        ctx,
+        Nav::Settings,
+        "Users",
+        html! {
+            nav.tabs {
+                a href=(ctx.url("/settings")) { "Profile" }
+                a href=(ctx.url("/settings/users")) aria-current="page" { "Users" }
+            }
+            (notice(done))
+            (error_box(error))
+            table {
+                thead { tr { th { "Username" } th { "Role" } th { "Status" } th { "" } } }
+                tbody { @for u in list { (user_row(ctx, u)) } }
+            }
+            h2 { "Add a user" }
+            p.muted { "Owners manage everything; managers the catalog, orders and staff work; agents orders and conversations." }
+            form.stack method="post" action=(ctx.url("/settings/users")) {
+                (csrf_field(&ctx.csrf))
+                (field("Username", "new_username", "text", &f.username, true))
+                label { span { "Role" } (role_select("role", f.role.parse().ok())) }
+                (field("Password (at least 8 characters)", "new_password", "password", "", true))
+                button type="submit" { "Add user" }
+            }
+        },
+    )
+}
+
+async fn list(state: &AppState, ctx: &Ctx) -> AppResult<Vec<User>> {
+    let id = ctx.business.id;
+    state.db.read(move |c| users::list(c, Some(id))).await
+}
+
+pub async fn index(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<Notice>,
+) -> AppResult<Markup> {
+    ctx.require_settings()?;
+    let all = list(&state, &ctx).await?;
+    Ok(render(
+        &ctx,
+        &all,
+        &AddForm::default(),
+        None,
+        q.done.as_deref(),
+    ))
+}
+
+/// Re-renders the page with what went wrong, or goes back to it with a notice.
+async fn finish(
+    state: &AppState,
+    ctx: &Ctx,
+    f: &AddForm,
+    result: AppResult<String>,
+) -> AppResult<Response> {
+    match result {
+        Ok(done) => {
+            let q = serde_urlencoded::to_string([("done", done)]).unwrap_or_default();
+            Ok(Redirect::to(&ctx.url(&format!("/settings/users?{q}"))).into_response())
+        }
+        Err(AppError::Invalid(m) | AppError::Conflict(m)) => {
+            let all = list(state, ctx).await?;
+            let body = render(ctx, &all, f, Some(&m), None);
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn add(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<AddForm>,
+) -> AppResult<Response> {
+    ctx.require_settings()?;
+    let result = match f.role.parse::<Role>() {
+        Err(m) => Err(AppError::Invalid(m)),
+        Ok(role) => {
+            let (db, name, pass) = (state.db.clone(), f.username.clone(), f.new_password.clone());
+            let m = Membership::Staff {
+                business_id: ctx.business.id,
+                role,
+            };
+            blocking(move || accounts::create_user(&db, &name, &pass, m))
+                .await
+                .map(|u| format!("Added {}.", u.username))
+        }
+    };
+    finish(&state, &ctx, &f, result).await
+}
+
+/// Loads a user of this business by id, or 404.
+async fn member(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<User> {
+    let user = state
+        .db
+        .read(move |c| users::by_id(c, id))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    same_business(ctx, &user)?;
+    Ok(user)
+}
+
+pub async fn set_role(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((_, id)): Path<(String, i64)>,
+    Form(f): Form<RoleForm>,
+) -> AppResult<Response> {
+    ctx.require_settings()?;
+    member(&state, &ctx, id).await?;
+    let result = match f.role.parse::<Role>() {
+        Err(m) => Err(AppError::Invalid(m)),
+        Ok(role) => {
+            let db = state.db.clone();
+            blocking(move || accounts::set_role(&db, id, role))
+                .await
+                .map(|u| format!("{} is now {}.", u.username, role))
+        }
+    };
+    finish(&state, &ctx, &AddForm::default(), result).await
+}
+
+pub async fn disable(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((_, id)): Path<(String, i64)>,
+) -> AppResult<Response> {
+    toggle(state, ctx, id, true).await
+}
+
+pub async fn enable(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((_, id)): Path<(String, i64)>,
+) -> AppResult<Response> {
+    toggle(state, ctx, id, false).await
+}
+
+async fn toggle(state: AppState, ctx: Ctx, id: i64, disabled: bool) -> AppResult<Response> {
+    ctx.require_settings()?;
+    member(&state, &ctx, id).await?;
+    let db = state.db.clone();
+    let result = blocking(move || accounts::set_disabled(&db, id, disabled))
+        .await
+        .map(|u| {
+            format!(
+                "{} is now {}.",
+                u.username,
+                if disabled { "disabled" } else { "enabled" }
+            )
+        });
+    finish(&state, &ctx, &AddForm::default(), result).await
+}
+
+pub async fn set_password(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((_, id)): Path<(String, i64)>,
+    Form(f): Form<PasswordForm>,
+) -> AppResult<Response> {
+    ctx.require_settings()?;
+    let user = member(&state, &ctx, id).await?;
+    let db = state.db.clone();
+    let result = blocking(move || accounts::change_password(&db, id, &f.new_password))
+        .await
+        .map(|()| format!("Password changed for {}.", user.username));
+    finish(&state, &ctx, &AddForm::default(), result).await
+}
