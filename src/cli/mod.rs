@@ -34,6 +34,9 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the web server (dashboard, storefront, webhooks, API).
+    ///
+    /// Each setting comes from its flag, else its NOVI_* environment variable, else novi.toml in
+    /// the data directory (`novi config print` shows a complete one), else its default.
     Serve(ServeArgs),
     /// Apply pending database migrations and say which ran.
     Migrate,
@@ -51,8 +54,6 @@ pub enum Command {
     Config(ConfigCommand),
 }
 
-/// Settings here override NOVI_* environment variables, which override novi.toml in the data
-/// directory (see `novi config print`).
 #[derive(Args, Debug, Clone)]
 pub struct ServeArgs {
     /// Address and port to listen on [default: 127.0.0.1:8080].

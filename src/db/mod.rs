@@ -119,11 +119,14 @@ impl Db {
             .map_err(AppError::internal)?
     }
 
-    /// True when the database answers a query: what `/ready` reports.
+    /// True when the database answers a query on its tables (so a missing or unmigrated
+    /// schema is not ready): what `/ready` reports.
     pub async fn ping(&self) -> bool {
         self.read(|c| {
-            c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
-                .map_err(AppError::internal)
+            c.query_row("SELECT COUNT(*) FROM businesses", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map_err(AppError::internal)
         })
         .await
         .is_ok()

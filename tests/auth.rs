@@ -1,0 +1,352 @@
+//! Logging in and out, rate limits, CSRF, disabled users, roles and tenant isolation,
+//! all over HTTP against a running server.
+
+mod common;
+
+use common::{TestApp, PASSWORD};
+use novi::auth::Role;
+use novi::db::{businesses, users};
+use reqwest::StatusCode;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn right_password_logs_in_and_wrong_one_does_not() {
+    let app = TestApp::start().await;
+    let shop = app.business("shop-a");
+    app.user(&shop, "asha", Role::Owner);
+
+    let mut wrong = app.browser();
+    let (status, _) = wrong.login("asha", "not-the-password").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = wrong.get("/b/shop-a/").await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "still logged out");
+
+    let mut right = app.browser();
+    let (status, location) = right.login("asha", PASSWORD).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location.as_deref(), Some("/"));
+    let (status, body) = right.get("/b/shop-a/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Shop shop-a"), "business name shown");
+    assert!(body.contains("Log out"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_need_a_login_and_come_back_after_it() {
+    let app = TestApp::start().await;
+    let shop = app.business("shop-a");
+    app.user(&shop, "asha", Role::Owner);
+    let mut b = app.browser();
+    let res = b
+        .client
+        .get(app.url("/b/shop-a/settings"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to = res.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(to, "/login?next=%2Fb%2Fshop-a%2Fsettings");
+
+    b.get(&to).await;
+    let (_, _, location) = b
+        .post(
+            "/login",
+            &[
+                ("username", "asha"),
+                ("password", PASSWORD),
+                ("next", "/b/shop-a/settings"),
+            ],
+        )
+        .await;
+    assert_eq!(location.as_deref(), Some("/b/shop-a/settings"));
+
+    // A login link cannot send the user to another site afterwards.
+    b.get("/login").await;
+    let (_, _, location) = b
+        .post(
+            "/login",
+            &[
+                ("username", "asha"),
+                ("password", PASSWORD),
+                ("next", "//evil.example/"),
+            ],
+        )
+        .await;
+    assert_eq!(location.as_deref(), Some("/"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_failures_lock_the_account_even_for_the_right_password() {
+    let app = TestApp::start_with(|c| {
+        c.login_failures_per_account = 3;
+        c.login_failures_per_address = 100;
+    })
+    .await;
+    let shop = app.business("shop-a");
+    app.user(&shop, "asha", Role::Owner);
+    app.user(&shop, "ravi", Role::Agent);
+    let mut b = app.browser();
+    for _ in 0..3 {
+        assert_eq!(b.login("asha", "guess").await.0, StatusCode::UNAUTHORIZED);
+    }
+    let (status, _) = b.login("asha", PASSWORD).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let (_, body) = b.get("/b/shop-a/").await;
+    assert!(!body.contains("Dashboard"), "not logged in");
+
+    // Another account from the same address is not locked by asha's failures.
+    assert_eq!(b.login("ravi", PASSWORD).await.0, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_failures_from_one_address_are_limited_across_accounts() {
+    let app = TestApp::start_with(|c| {
+        c.login_failures_per_account = 100;
+        c.login_failures_per_address = 4;
+    })
+    .await;
+    let shop = app.business("shop-a");
+    app.user(&shop, "asha", Role::Owner);
+    let mut b = app.browser();
+    for name in ["a1", "a2", "a3", "a4"] {
+        assert_eq!(b.login(name, "guess").await.0, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(
+        b.login("asha", PASSWORD).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_post_without_a_valid_csrf_token_is_refused_and_changes_nothing() {
+    let app = TestApp::start().await;
+    let shop = app.business("shop-a");
+    app.user(&shop, "asha", Role::Owner);
+    let mut b = app.browser();
+    b.login("asha", PASSWORD).await;
+    b.get("/b/shop-a/settings").await;
+    let fields = [
+        ("name", "Renamed"),
+        ("address", ""),
+        ("phone", ""),
+        ("currency", "INR"),
+        ("delivery_fee", "0"),
+    ];
+
+    let (status, body, _) = b.post_raw("/b/shop-a/settings/profile", &fields).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(body.contains("security token"));
+    let mut forged = fields.to_vec();
+    forged.push((
+        "_csrf",
+        "0000000000000000000000000000000000000000000000000000000000000000",
+    ));
+    let (status, _, _) = b.post_raw("/b/shop-a/settings/profile", &forged).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let name = app
+        .db
+        .with_conn(|c| businesses::by_code(c, "shop-a"))
+        .unwrap()
+        .unwrap()
+        .name;
+    assert_eq!(name, "Shop shop-a", "nothing changed");
+
+    // The same form with the page's token goes through.
+    let (status, _, _) = b.post("/b/shop-a/settings/profile", &fields).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let name = app
+        .db
+        .with_conn(|c| businesses::by_code(c, "shop-a"))
+        .unwrap()
+        .unwrap()
+        .name;
+    assert_eq!(name, "Renamed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disabled_user_is_logged_out_and_cannot_log_in() {
+    let app = TestApp::start().await;
+    let shop = app.business("shop-a");
+    app.user(&shop, "asha", Role::Owner);
+    let ravi = app.user(&shop, "ravi", Role::Agent);
+
+    let mut ravis = app.browser();
+    ravis.login("ravi", PASSWORD).await;
+    assert_eq!(ravis.get("/b/shop-a/orders").await.0, StatusCode::OK);
+
+    let mut owner = app.browser();
+    owner.login("asha", PASSWORD).await;
+    owner.get("/b/shop-a/settings/users").await;
+    let path = format!("/b/shop-a/settings/users/{}/disable", ravi.id);
+    let (status, _, _) = owner.post(&path, &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+
+    assert_eq!(
+        ravis.get("/b/shop-a/orders").await.0,
+        StatusCode::SEE_OTHER,
+        "session ended"
+    );
+    let mut again = app.browser();
+    let (status, _) = again.login("ravi", PASSWORD).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agents_and_managers_cannot_reach_owner_settings() {
+    let app = TestApp::start().await;
+    let shop = app.business("shop-a");
+    let owner = app.user(&shop, "asha", Role::Owner);
+    app.user(&shop, "ravi", Role::Agent);
+    app.user(&shop, "meera", Role::Manager);
+    for name in ["ravi", "meera"] {
+        let mut b = app.browser();
+        b.login(name, PASSWORD).await;
+        let (status, body) = b.get("/b/shop-a/").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            !body.contains("/b/shop-a/settings\""),
+            "no Settings link for {name}"
+        );
+        assert_eq!(b.get("/b/shop-a/settings").await.0, StatusCode::FORBIDDEN);
+        assert_eq!(
+            b.get("/b/shop-a/settings/users").await.0,
+            StatusCode::FORBIDDEN
+        );
+        // A post straight to an owner-only action is refused on the server and changes nothing.
+        let path = format!("/b/shop-a/settings/users/{}/role", owner.id);
+        let (status, _, _) = b.post(&path, &[("role", "agent")]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, _, _) = b
+            .post(
+                "/b/shop-a/settings/users",
+                &[
+                    ("new_username", "mallory"),
+                    ("role", "owner"),
+                    ("new_password", "password123"),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+    let owner_now = app
+        .db
+        .with_conn(|c| users::by_id(c, owner.id))
+        .unwrap()
+        .unwrap();
+    assert_eq!(owner_now.role, Some(Role::Owner));
+    assert!(app
+        .db
+        .with_conn(|c| users::by_username(c, "mallory"))
+        .unwrap()
+        .is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_owner_of_one_shop_gets_404_for_another_shops_pages() {
+    let app = TestApp::start().await;
+    let a = app.business("shop-a");
+    let b = app.business("shop-b");
+    app.user(&a, "asha", Role::Owner);
+    let bob = app.user(&b, "bob", Role::Owner);
+    let mut browser = app.browser();
+    browser.login("asha", PASSWORD).await;
+    for path in [
+        "/b/shop-b/",
+        "/b/shop-b/orders",
+        "/b/shop-b/settings",
+        "/b/shop-b/settings/users",
+        "/b/no-such-shop/",
+    ] {
+        let (status, body) = browser.get(path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert!(!body.contains("Shop shop-b"), "{path} leaks the name");
+    }
+    // Acting on shop B's user through shop A's pages is 404 too, and changes nothing.
+    browser.get("/b/shop-a/settings/users").await;
+    let path = format!("/b/shop-a/settings/users/{}/disable", bob.id);
+    assert_eq!(browser.post(&path, &[]).await.0, StatusCode::NOT_FOUND);
+    let path = format!("/b/shop-b/settings/users/{}/disable", bob.id);
+    assert_eq!(browser.post(&path, &[]).await.0, StatusCode::NOT_FOUND);
+    let bob_now = app
+        .db
+        .with_conn(|c| users::by_id(c, bob.id))
+        .unwrap()
+        .unwrap();
+    assert!(!bob_now.disabled);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_platform_admin_sees_every_business_and_can_switch() {
+    let app = TestApp::start().await;
+    app.business("shop-a");
+    app.business("shop-b");
+    app.platform_admin("root");
+    let mut b = app.browser();
+    let (_, location) = b.login("root", PASSWORD).await;
+    assert_eq!(location.as_deref(), Some("/"));
+    let res = b.client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(res.headers()["location"], "/admin");
+    let (status, body) = b.get("/admin").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("/b/shop-a/") && body.contains("/b/shop-b/"));
+    let (status, body) = b.get("/b/shop-b/settings").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Switch business"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logging_out_ends_the_session() {
+    let app = TestApp::start().await;
+    let shop = app.business("shop-a");
+    app.user(&shop, "asha", Role::Owner);
+    let mut b = app.browser();
+    b.login("asha", PASSWORD).await;
+    b.get("/b/shop-a/").await;
+    let (status, _, location) = b.post("/logout", &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location.as_deref(), Some("/login"));
+    assert_eq!(b.get("/b/shop-a/").await.0, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_cookie_is_httponly_lax_and_secure_behind_https() {
+    let app = TestApp::start_with(|c| c.behind_https = true).await;
+    let shop = app.business("shop-a");
+    app.user(&shop, "asha", Role::Owner);
+    let mut b = app.browser();
+    b.get("/login").await;
+    let token = b.csrf.clone().unwrap();
+    let res = b
+        .client
+        .post(app.url("/login"))
+        .form(&[
+            ("username", "asha"),
+            ("password", PASSWORD),
+            ("_csrf", &token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let cookie = res.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.starts_with("novi_session="));
+    for flag in ["HttpOnly", "SameSite=Lax", "Secure", "Max-Age="] {
+        assert!(cookie.contains(flag), "{flag} in {cookie}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_carry_security_headers() {
+    let app = TestApp::start().await;
+    let res = reqwest::get(app.url("/login")).await.unwrap();
+    let h = res.headers();
+    assert!(h["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("script-src 'self'"));
+    assert!(!h["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("unsafe-inline"));
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["referrer-policy"], "same-origin");
+}

@@ -1,0 +1,538 @@
+//! The `novi` binary as an admin uses it: every subcommand on good and bad input, and
+//! `novi serve` as a real process (setup link, demo shop, settings sources, SIGTERM).
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+use reqwest::StatusCode;
+
+const NOVI: &str = env!("CARGO_BIN_EXE_novi");
+
+fn novi(dir: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(NOVI)
+        .args(args)
+        .env("NOVI_DATA_DIR", dir)
+        .env_remove("NOVI_LISTEN")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run novi");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn ok(dir: &Path, args: &[&str], stdin: &str) -> String {
+    let out = novi(dir, args, stdin);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "novi {args:?} failed: {err}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Asserts failure with one readable line on stderr, and returns that line.
+fn fails(dir: &Path, args: &[&str], stdin: &str) -> String {
+    let out = novi(dir, args, stdin);
+    assert!(!out.status.success(), "novi {args:?} should fail");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(err.starts_with("error:"), "{err}");
+    err
+}
+
+fn fresh() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+#[test]
+fn migrate_says_what_it_did() {
+    let dir = fresh();
+    let first = ok(dir.path(), &["migrate"], "");
+    assert!(
+        first.contains("applied 1 migration(s)") && first.contains("V1__foundation"),
+        "{first}"
+    );
+    let second = ok(dir.path(), &["migrate"], "");
+    assert!(second.contains("up to date"), "{second}");
+}
+
+#[test]
+fn business_add_and_list() {
+    let dir = fresh();
+    let out = ok(
+        dir.path(),
+        &[
+            "business",
+            "add",
+            "--name",
+            "Sharma Sweets",
+            "--short-code",
+            "sharma",
+        ],
+        "",
+    );
+    assert!(out.contains("added business sharma"));
+    let err = fails(
+        dir.path(),
+        &[
+            "business",
+            "add",
+            "--name",
+            "Other",
+            "--short-code",
+            "sharma",
+        ],
+        "",
+    );
+    assert!(err.contains("already taken"));
+    let err = fails(
+        dir.path(),
+        &[
+            "business",
+            "add",
+            "--name",
+            "Other",
+            "--short-code",
+            "no spaces",
+        ],
+        "",
+    );
+    assert!(err.contains("short code"));
+    let err = fails(
+        dir.path(),
+        &[
+            "business",
+            "add",
+            "--name",
+            "",
+            "--short-code",
+            "empty-name",
+        ],
+        "",
+    );
+    assert!(err.contains("business name"));
+    let list = ok(dir.path(), &["business", "list"], "");
+    assert!(list.contains("sharma") && list.contains("Sharma Sweets"));
+    assert_eq!(list.lines().count(), 2, "header and one business: {list}");
+}
+
+#[test]
+fn commands_on_a_missing_install_fail_and_create_nothing() {
+    let dir = fresh();
+    let missing = dir.path().join("typo");
+    let err = fails(&missing, &["business", "list"], "");
+    assert!(err.contains("no Novi database"));
+    fails(&missing, &["user", "list"], "");
+    fails(
+        &missing,
+        &["token", "create", "--business", "x", "--name", "t"],
+        "",
+    );
+    assert!(!missing.exists());
+}
+
+#[test]
+fn users_from_the_shell() {
+    let dir = fresh();
+    let d = dir.path();
+    ok(
+        d,
+        &["business", "add", "--name", "Shop", "--short-code", "shop"],
+        "",
+    );
+    let add = |name: &str, role: &str, pw: &str| {
+        novi(
+            d,
+            &[
+                "user",
+                "add",
+                "--business",
+                "shop",
+                "--username",
+                name,
+                "--role",
+                role,
+                "--password-stdin",
+            ],
+            pw,
+        )
+    };
+    assert!(add("asha", "owner", "asha-password\n").status.success());
+    assert!(add("ravi", "agent", "ravi-password\n").status.success());
+    let err = fails(
+        d,
+        &[
+            "user",
+            "add",
+            "--business",
+            "nope",
+            "--username",
+            "x1",
+            "--role",
+            "agent",
+            "--password-stdin",
+        ],
+        "password123\n",
+    );
+    assert!(err.contains("no business"));
+    let err = fails(
+        d,
+        &[
+            "user",
+            "add",
+            "--business",
+            "shop",
+            "--username",
+            "kiran",
+            "--role",
+            "agent",
+            "--password-stdin",
+        ],
+        "short\n",
+    );
+    assert!(err.contains("at least 8"));
+    let err = fails(
+        d,
+        &[
+            "user",
+            "add",
+            "--business",
+            "shop",
+            "--username",
+            "asha",
+            "--role",
+            "agent",
+            "--password-stdin",
+        ],
+        "password123\n",
+    );
+    assert!(err.contains("already taken"));
+    assert!(
+        !add("mallory", "emperor", "password123\n").status.success(),
+        "unknown role refused"
+    );
+    ok(
+        d,
+        &[
+            "user",
+            "add",
+            "--username",
+            "root",
+            "--platform-admin",
+            "--password-stdin",
+        ],
+        "root-password\n",
+    );
+
+    let list = ok(d, &["user", "list"], "");
+    assert!(list.contains("asha") && list.contains("owner") && list.contains("platform admin"));
+    assert!(
+        !list.contains("kiran") && !list.contains("mallory"),
+        "failed adds left nothing"
+    );
+    let shop_only = ok(d, &["user", "list", "--business", "shop"], "");
+    assert!(!shop_only.contains("root"));
+
+    ok(d, &["user", "disable", "ravi"], "");
+    assert!(ok(d, &["user", "list"], "")
+        .lines()
+        .any(|l| l.contains("ravi") && l.contains("disabled")));
+    ok(d, &["user", "enable", "ravi"], "");
+    let err = fails(d, &["user", "disable", "asha"], "");
+    assert!(err.contains("only active owner"));
+    let err = fails(d, &["user", "disable", "ghost"], "");
+    assert!(err.contains("no user named"));
+
+    ok(
+        d,
+        &["user", "passwd", "ravi", "--password-stdin"],
+        "a-new-password\n",
+    );
+    fails(d, &["user", "passwd", "ravi", "--password-stdin"], "tiny\n");
+    // Without a terminal and without --password-stdin there is nothing to prompt on.
+    let err = fails(d, &["user", "passwd", "ravi"], "");
+    assert!(err.contains("password"));
+}
+
+#[test]
+fn tokens_are_shown_once_and_can_be_revoked() {
+    let dir = fresh();
+    let d = dir.path();
+    ok(
+        d,
+        &["business", "add", "--name", "Shop", "--short-code", "shop"],
+        "",
+    );
+    let token = ok(
+        d,
+        &["token", "create", "--business", "shop", "--name", "pos"],
+        "",
+    );
+    assert!(token.trim().starts_with("novi_") && token.trim().len() > 40);
+    let err = fails(
+        d,
+        &["token", "create", "--business", "shop", "--name", "pos"],
+        "",
+    );
+    assert!(err.contains("already exists"));
+    assert_eq!(
+        ok(d, &["token", "list", "--business", "shop"], "").trim(),
+        "pos"
+    );
+    ok(d, &["token", "revoke", "pos", "--business", "shop"], "");
+    let err = fails(d, &["token", "revoke", "pos", "--business", "shop"], "");
+    assert!(err.contains("no live token"));
+    // Only the hash is stored.
+    let db = std::fs::read(d.join("novi.db")).unwrap();
+    let needle = token.trim().as_bytes();
+    assert!(!db.windows(needle.len()).any(|w| w == needle));
+}
+
+#[test]
+fn config_print_is_a_valid_config_and_every_command_has_help() {
+    let dir = fresh();
+    let example = ok(dir.path(), &["config", "print"], "");
+    std::fs::write(dir.path().join("novi.toml"), &example).unwrap();
+    assert!(example.contains("NOVI_LISTEN"));
+    for args in [
+        &["--help"][..],
+        &["serve", "--help"],
+        &["migrate", "--help"],
+        &["business", "add", "--help"],
+        &["user", "add", "--help"],
+        &["user", "passwd", "--help"],
+        &["token", "create", "--help"],
+        &["config", "print", "--help"],
+    ] {
+        let out = ok(dir.path(), args, "");
+        assert!(out.contains("Usage"), "{args:?}");
+    }
+    let serve_help = ok(dir.path(), &["serve", "--help"], "");
+    assert!(serve_help.contains("NOVI_LISTEN") && serve_help.contains("novi.toml"));
+}
+
+/// A running `novi serve`, stopped with SIGTERM when dropped.
+struct Server {
+    child: Child,
+    lines: Vec<String>,
+    base: String,
+}
+
+impl Server {
+    fn start(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Server {
+        let mut cmd = Command::new(NOVI);
+        cmd.arg("serve")
+            .args(args)
+            .env("NOVI_DATA_DIR", dir)
+            .env_remove("NOVI_LISTEN");
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut reader = BufReader::new(child.stdout.take().unwrap());
+        let mut lines = Vec::new();
+        loop {
+            let mut line = String::new();
+            assert!(
+                reader.read_line(&mut line).unwrap() > 0,
+                "serve exited early: {lines:?}"
+            );
+            let done = line.contains("Press Ctrl-C");
+            lines.push(line.trim_end().to_owned());
+            if done {
+                break;
+            }
+        }
+        let first = &lines[0];
+        let start = first.find("http://").expect("address printed");
+        let base = first[start..]
+            .split('/')
+            .take(3)
+            .collect::<Vec<_>>()
+            .join("/");
+        Server { child, lines, base }
+    }
+
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success());
+        self.child.wait().unwrap()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_prints_a_setup_link_that_works_once_and_stops_on_sigterm() {
+    let dir = fresh();
+    let server = Server::start(dir.path(), &["--listen", "127.0.0.1:0"], &[]);
+    let link = server
+        .lines
+        .iter()
+        .find_map(|l| l.trim().strip_prefix(&server.base))
+        .expect("setup link");
+    assert!(link.starts_with("/setup/"));
+    let mut b = reqwest_browser();
+    let page = b
+        .get(format!("{}{link}", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_in(&page);
+    let form = [
+        ("business_name", "Gupta Bakery"),
+        ("short_code", "gupta"),
+        ("username", "gupta"),
+        ("new_password", "gupta-password"),
+        ("password_again", "gupta-password"),
+        ("_csrf", &csrf),
+    ];
+    let res = b
+        .post(format!("{}{link}", server.base))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = b
+        .post(format!("{}{link}", server.base))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND, "second use refused");
+    b = reqwest_browser();
+    let again = b
+        .get(format!("{}{link}", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_FOUND);
+
+    let status = server.terminate();
+    assert!(status.success(), "graceful exit on SIGTERM: {status:?}");
+
+    // Once someone can log in, no setup link is printed.
+    let server = Server::start(dir.path(), &["--listen", "127.0.0.1:0"], &[]);
+    assert!(!server.lines.iter().any(|l| l.contains("/setup/")));
+    assert!(server.lines.iter().any(|l| l.contains("/login")));
+    assert!(server.terminate().success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_demo_creates_the_demo_shop_once() {
+    let dir = fresh();
+    let server = Server::start(dir.path(), &["--demo", "--listen", "127.0.0.1:0"], &[]);
+    assert!(server
+        .lines
+        .iter()
+        .any(|l| l.contains("Demo shop (created)") && l.contains("novi-demo")));
+    let b = reqwest_browser();
+    let page = b
+        .get(format!("{}/login", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let form = [
+        ("username", "owner"),
+        ("password", "novi-demo"),
+        ("_csrf", &csrf_in(&page)),
+    ];
+    let res = b
+        .post(format!("{}/login", server.base))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = b
+        .get(format!("{}/b/demo/", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(server.terminate().success());
+
+    let server = Server::start(dir.path(), &["--demo", "--listen", "127.0.0.1:0"], &[]);
+    assert!(server
+        .lines
+        .iter()
+        .any(|l| l.contains("Demo shop (reusing)")));
+    assert!(server.terminate().success());
+    assert_eq!(ok(dir.path(), &["business", "list"], "").lines().count(), 2);
+}
+
+#[test]
+fn settings_come_from_flags_then_environment_then_novi_toml() {
+    let dir = fresh();
+    let port = |s: &Server| s.base.rsplit(':').next().unwrap().parse::<u16>().unwrap();
+    let free = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
+    let (p_file, p_env, p_flag) = (free(), free(), free());
+    std::fs::write(
+        dir.path().join("novi.toml"),
+        format!("listen = \"127.0.0.1:{p_file}\"\n"),
+    )
+    .unwrap();
+    let s = Server::start(dir.path(), &[], &[]);
+    assert_eq!(port(&s), p_file);
+    s.terminate();
+    let env_listen = format!("127.0.0.1:{p_env}");
+    let s = Server::start(dir.path(), &[], &[("NOVI_LISTEN", &env_listen)]);
+    assert_eq!(port(&s), p_env);
+    s.terminate();
+    let flag_listen = format!("127.0.0.1:{p_flag}");
+    let s = Server::start(
+        dir.path(),
+        &["--listen", &flag_listen],
+        &[("NOVI_LISTEN", &env_listen)],
+    );
+    assert_eq!(port(&s), p_flag);
+    s.terminate();
+}
+
+#[test]
+fn serve_refuses_bad_settings_with_one_line() {
+    let dir = fresh();
+    let err = fails(dir.path(), &["serve", "--listen", "localhost"], "");
+    assert!(err.contains("IP:PORT"));
+    std::fs::write(dir.path().join("novi.toml"), "lisen = 1\n").unwrap();
+    let err = fails(dir.path(), &["serve"], "");
+    assert!(err.contains("novi.toml"));
+}
+
+fn reqwest_browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn csrf_in(html: &str) -> String {
+    let key = "name=\"_csrf\" value=\"";
+    let start = html.find(key).expect("form with csrf") + key.len();
+    html[start..start + 64].to_owned()
+}
