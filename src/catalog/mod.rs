@@ -1,3 +1,5 @@
 //! The shop's catalog: products, variants and stock, and the CSV file format they move in.
 
 pub mod csv;
+pub mod products;
+pub mod stock;

@@ -15,6 +15,8 @@ pub struct Business {
     pub phone: String,
     pub currency: String,
     pub delivery_fee_minor: i64,
+    /// The country code a bare national phone number gets ("91" for India).
+    pub country_code: String,
 }
 
 /// What an owner may edit on the settings page.
@@ -27,7 +29,8 @@ pub struct Profile {
     pub delivery_fee_minor: i64,
 }
 
-const COLUMNS: &str = "id, short_code, name, address, phone, currency, delivery_fee_minor";
+const COLUMNS: &str =
+    "id, short_code, name, address, phone, currency, delivery_fee_minor, country_code";
 
 fn from_row(row: &Row) -> rusqlite::Result<Business> {
     Ok(Business {
@@ -38,6 +41,7 @@ fn from_row(row: &Row) -> rusqlite::Result<Business> {
         phone: row.get(4)?,
         currency: row.get(5)?,
         delivery_fee_minor: row.get(6)?,
+        country_code: row.get(7)?,
     })
 }
 

@@ -1,0 +1,303 @@
+//! The `products` and `variants` tables: what a business sells, at what price, in which packs.
+
+use rusqlite::{params, Connection, Row};
+use serde::Serialize;
+
+use crate::db::{is_unique_violation, now};
+use crate::domain::{line_total, Money, Quantity, Sku, Unit};
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Variant {
+    pub id: i64,
+    pub label: String,
+    /// In the product's base unit (grams or pieces).
+    pub amount: u32,
+    /// Its own price for one of it, if it has one.
+    pub price: Option<Money>,
+    pub is_default: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Product {
+    pub id: i64,
+    pub sku: String,
+    pub name: String,
+    pub category: String,
+    pub unit: Unit,
+    /// Per kg (unit kg) or per piece (unit pc).
+    pub price: Money,
+    pub aliases: Vec<String>,
+    pub image: Option<String>,
+    pub image_type: Option<String>,
+    pub active: bool,
+    /// Grams or pieces left.
+    pub stock: i64,
+    pub low_stock: i64,
+    pub variants: Vec<Variant>,
+}
+
+impl Product {
+    /// What one of `variant` costs: its own price, else the product's price for its amount.
+    pub fn variant_price(&self, variant: &Variant) -> Option<Money> {
+        match variant.price {
+            Some(p) => Some(p),
+            None => line_total(self.unit, self.price, Quantity::new(variant.amount).ok()?),
+        }
+    }
+
+    pub fn variant(&self, label: &str) -> Option<&Variant> {
+        let wanted = label.trim();
+        self.variants
+            .iter()
+            .find(|v| v.label.eq_ignore_ascii_case(wanted))
+    }
+
+    pub fn is_low(&self) -> bool {
+        self.stock <= self.low_stock
+    }
+}
+
+/// A product as written by a form, an import or the API (stock is set separately, through
+/// stock moves, so every change to it has a reason).
+#[derive(Debug, Clone)]
+pub struct ProductInput {
+    pub sku: Sku,
+    pub name: String,
+    pub category: String,
+    pub unit: Unit,
+    pub price: Money,
+    pub aliases: Vec<String>,
+    pub active: bool,
+    pub low_stock: i64,
+    pub variants: Vec<VariantInput>,
+}
+
+#[derive(Debug, Clone)]
+pub struct VariantInput {
+    pub label: String,
+    pub amount: u32,
+    pub price: Option<Money>,
+}
+
+const COLUMNS: &str = "id, sku, name, category, unit, price_minor, aliases, image, image_type, \
+                       active, stock, low_stock";
+
+fn from_row(row: &Row) -> rusqlite::Result<Product> {
+    let unit: String = row.get(4)?;
+    let aliases: String = row.get(6)?;
+    Ok(Product {
+        id: row.get(0)?,
+        sku: row.get(1)?,
+        name: row.get(2)?,
+        category: row.get(3)?,
+        unit: unit.parse().unwrap_or(Unit::Pc),
+        price: Money::from_minor(row.get(5)?),
+        aliases: aliases
+            .split('|')
+            .filter(|a| !a.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        image: row.get(7)?,
+        image_type: row.get(8)?,
+        active: row.get(9)?,
+        stock: row.get(10)?,
+        low_stock: row.get(11)?,
+        variants: Vec::new(),
+    })
+}
+
+fn load_variants(conn: &Connection, product: &mut Product) -> AppResult<()> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, label, amount, price_minor, is_default FROM variants
+         WHERE product_id = ?1 ORDER BY position",
+    )?;
+    let rows = stmt.query_map([product.id], |r| {
+        Ok(Variant {
+            id: r.get(0)?,
+            label: r.get(1)?,
+            amount: r.get(2)?,
+            price: r.get::<_, Option<i64>>(3)?.map(Money::from_minor),
+            is_default: r.get(4)?,
+        })
+    })?;
+    product.variants = rows.collect::<Result<_, _>>()?;
+    Ok(())
+}
+
+fn query(
+    conn: &Connection,
+    where_sql: &str,
+    args: impl rusqlite::Params,
+) -> AppResult<Vec<Product>> {
+    let sql = format!("SELECT {COLUMNS} FROM products WHERE {where_sql}");
+    let mut stmt = conn.prepare(&sql)?;
+    let mut found: Vec<Product> = stmt.query_map(args, from_row)?.collect::<Result<_, _>>()?;
+    for p in &mut found {
+        load_variants(conn, p)?;
+    }
+    Ok(found)
+}
+
+pub fn by_sku(conn: &Connection, business_id: i64, sku: &str) -> AppResult<Option<Product>> {
+    let found = query(
+        conn,
+        "business_id = ?1 AND sku = ?2",
+        params![business_id, sku],
+    )?;
+    Ok(found.into_iter().next())
+}
+
+pub fn by_id(conn: &Connection, business_id: i64, id: i64) -> AppResult<Option<Product>> {
+    let found = query(
+        conn,
+        "business_id = ?1 AND id = ?2",
+        params![business_id, id],
+    )?;
+    Ok(found.into_iter().next())
+}
+
+/// Narrows a product list; empty fields do not filter.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    /// Matches sku, name or aliases.
+    pub q: String,
+    pub category: String,
+    pub active_only: bool,
+}
+
+pub fn list(conn: &Connection, business_id: i64, f: &Filter) -> AppResult<Vec<Product>> {
+    let like = format!("%{}%", f.q.trim().replace('%', "\\%").replace('_', "\\_"));
+    query(
+        conn,
+        "business_id = ?1
+         AND (?2 = '%%' OR sku LIKE ?2 ESCAPE '\\' OR name LIKE ?2 ESCAPE '\\' OR aliases LIKE ?2 ESCAPE '\\')
+         AND (?3 = '' OR category = ?3)
+         AND (?4 = 0 OR active = 1)
+         ORDER BY category, name",
+        params![business_id, like, f.category.trim(), f.active_only],
+    )
+}
+
+pub fn categories(conn: &Connection, business_id: i64) -> AppResult<Vec<String>> {
+    let mut stmt = conn.prepare(
+        "SELECT DISTINCT category FROM products WHERE business_id = ?1 AND category != ''
+         ORDER BY category",
+    )?;
+    let rows = stmt.query_map([business_id], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Creates a product with no stock; returns its id.
+pub fn insert(conn: &Connection, business_id: i64, p: &ProductInput) -> AppResult<i64> {
+    let t = now();
+    let result = conn.execute(
+        "INSERT INTO products (business_id, sku, name, category, unit, price_minor, aliases,
+                               active, low_stock, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+        params![
+            business_id,
+            p.sku.as_str(),
+            p.name,
+            p.category,
+            p.unit.as_str(),
+            p.price.minor(),
+            p.aliases.join("|"),
+            p.active,
+            p.low_stock,
+            t
+        ],
+    );
+    match result {
+        Ok(_) => {
+            let id = conn.last_insert_rowid();
+            replace_variants(conn, business_id, id, &p.variants)?;
+            Ok(id)
+        }
+        Err(e) if is_unique_violation(&e) => Err(AppError::Conflict(format!(
+            "a product with sku \"{}\" already exists",
+            p.sku
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Rewrites a product's details and variants (not its stock).
+pub fn update(conn: &Connection, business_id: i64, id: i64, p: &ProductInput) -> AppResult<()> {
+    let result = conn.execute(
+        "UPDATE products SET sku = ?3, name = ?4, category = ?5, unit = ?6, price_minor = ?7,
+                aliases = ?8, active = ?9, low_stock = ?10, updated_at = ?11
+         WHERE business_id = ?1 AND id = ?2",
+        params![
+            business_id,
+            id,
+            p.sku.as_str(),
+            p.name,
+            p.category,
+            p.unit.as_str(),
+            p.price.minor(),
+            p.aliases.join("|"),
+            p.active,
+            p.low_stock,
+            now()
+        ],
+    );
+    match result {
+        Ok(0) => Err(AppError::NotFound),
+        Ok(_) => replace_variants(conn, business_id, id, &p.variants),
+        Err(e) if is_unique_violation(&e) => Err(AppError::Conflict(format!(
+            "a product with sku \"{}\" already exists",
+            p.sku
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The first variant is the default.
+fn replace_variants(
+    conn: &Connection,
+    business_id: i64,
+    product_id: i64,
+    vs: &[VariantInput],
+) -> AppResult<()> {
+    conn.execute("DELETE FROM variants WHERE product_id = ?1", [product_id])?;
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO variants (business_id, product_id, label, amount, price_minor, is_default, position)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for (i, v) in vs.iter().enumerate() {
+        let result = stmt.execute(params![
+            business_id,
+            product_id,
+            v.label,
+            v.amount,
+            v.price.map(Money::minor),
+            i == 0,
+            i
+        ]);
+        if let Err(e) = result {
+            if is_unique_violation(&e) {
+                return Err(AppError::Invalid(format!(
+                    "variant \"{}\" is listed twice",
+                    v.label
+                )));
+            }
+            return Err(e.into());
+        }
+    }
+    Ok(())
+}
+
+pub fn set_image(
+    conn: &Connection,
+    business_id: i64,
+    id: i64,
+    file: &str,
+    mime: &str,
+) -> AppResult<()> {
+    conn.execute(
+        "UPDATE products SET image = ?3, image_type = ?4, updated_at = ?5 WHERE business_id = ?1 AND id = ?2",
+        params![business_id, id, file, mime, now()],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,85 @@
+//! Stock: one figure per product in grams or pieces, changed only through moves that record
+//! why (an adjustment by hand, an order, a cancellation), so the history explains the figure.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use crate::db::now;
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Move {
+    pub delta: i64,
+    pub stock_after: i64,
+    pub reason: String,
+    pub order_id: Option<i64>,
+    pub actor: String,
+    pub created_at: i64,
+}
+
+/// Why a move is being made and by whom.
+pub struct Cause<'a> {
+    pub reason: &'a str,
+    pub order_id: Option<i64>,
+    pub actor: &'a str,
+}
+
+/// Adds `delta` (negative takes away) to a product's stock and records the move; returns the
+/// new figure. Refuses, changing nothing, when the stock would go below zero. Call it inside
+/// a write transaction (`BEGIN IMMEDIATE`) so no other writer sees the figure in between.
+pub fn adjust(
+    conn: &Connection,
+    business_id: i64,
+    product_id: i64,
+    delta: i64,
+    cause: &Cause,
+) -> AppResult<i64> {
+    let current: Option<i64> = conn
+        .query_row(
+            "SELECT stock FROM products WHERE business_id = ?1 AND id = ?2",
+            params![business_id, product_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let current = current.ok_or(AppError::NotFound)?;
+    let after = current
+        .checked_add(delta)
+        .filter(|a| *a >= 0)
+        .ok_or_else(|| {
+            AppError::Conflict(format!("stock cannot go below zero (it is {current})"))
+        })?;
+    conn.execute(
+        "UPDATE products SET stock = ?3, updated_at = ?4 WHERE business_id = ?1 AND id = ?2",
+        params![business_id, product_id, after, now()],
+    )?;
+    conn.execute(
+        "INSERT INTO stock_moves (business_id, product_id, delta, stock_after, reason, order_id, actor, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![business_id, product_id, delta, after, cause.reason, cause.order_id, cause.actor, now()],
+    )?;
+    Ok(after)
+}
+
+/// A product's most recent moves, newest first.
+pub fn history(
+    conn: &Connection,
+    business_id: i64,
+    product_id: i64,
+    limit: i64,
+) -> AppResult<Vec<Move>> {
+    let mut stmt = conn.prepare(
+        "SELECT delta, stock_after, reason, order_id, actor, created_at FROM stock_moves
+         WHERE business_id = ?1 AND product_id = ?2 ORDER BY id DESC LIMIT ?3",
+    )?;
+    let rows = stmt.query_map(params![business_id, product_id, limit], |r| {
+        Ok(Move {
+            delta: r.get(0)?,
+            stock_after: r.get(1)?,
+            reason: r.get(2)?,
+            order_id: r.get(3)?,
+            actor: r.get(4)?,
+            created_at: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
