@@ -3,6 +3,8 @@
 
 -- The country code a bare national number gets (an Indian shop: 98123 45678 -> 919812345678).
 ALTER TABLE businesses ADD COLUMN country_code TEXT NOT NULL DEFAULT '91';
+-- The shop's clock, as minutes east of UTC (India: 330), for "orders of 22 Nov" and the times shown.
+ALTER TABLE businesses ADD COLUMN utc_offset_minutes INTEGER NOT NULL DEFAULT 330;
 
 CREATE TABLE products (
     id          INTEGER PRIMARY KEY,

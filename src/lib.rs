@@ -7,9 +7,11 @@ pub mod auth;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod customers;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod orders;
 pub mod telemetry;
 pub mod web;
 

@@ -45,6 +45,17 @@ pub fn app(state: AppState) -> Router {
 
     let api = Router::new()
         .route("/api/v1/business", get(api::business))
+        .route(
+            "/api/v1/orders",
+            get(api::orders::index).post(api::orders::create),
+        )
+        .route("/api/v1/orders/{number}", get(api::orders::show))
+        .route(
+            "/api/v1/orders/{number}/status",
+            post(api::orders::set_status),
+        )
+        .route("/api/v1/customers", get(api::customers::index))
+        .route("/api/v1/customers/{phone}", get(api::customers::show))
         .route("/api/{*rest}", get(api::not_found).post(api::not_found));
 
     Router::new()

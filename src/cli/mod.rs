@@ -2,6 +2,7 @@
 //! Each subcommand either does what it says or exits non-zero with one readable line.
 
 mod admin;
+mod export;
 mod serve;
 
 use std::path::PathBuf;
@@ -52,6 +53,33 @@ pub enum Command {
     /// Show configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Export data.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExportCommand {
+    /// Orders taken in a date range (shop-local days, both ends included), to standard output.
+    /// CSV has one row per order line with the order's fields; JSON is an array of orders.
+    Orders {
+        #[arg(long)]
+        business: String,
+        /// First day, YYYY-MM-DD.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day, YYYY-MM-DD.
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: ExportFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Json,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -192,5 +220,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Business(cmd) => admin::business(&data_dir, cmd),
         Command::User(cmd) => admin::user(&data_dir, cmd),
         Command::Token(cmd) => admin::token(&data_dir, cmd),
+        Command::Export(ExportCommand::Orders {
+            business,
+            from,
+            to,
+            format,
+        }) => export::orders(&data_dir, &business, from.as_deref(), to.as_deref(), format),
     }
 }

@@ -17,6 +17,26 @@ pub struct Business {
     pub delivery_fee_minor: i64,
     /// The country code a bare national phone number gets ("91" for India).
     pub country_code: String,
+    /// The shop's clock, in minutes east of UTC.
+    pub utc_offset_minutes: i32,
+}
+
+impl Business {
+    pub fn offset(&self) -> chrono::FixedOffset {
+        chrono::FixedOffset::east_opt(self.utc_offset_minutes * 60)
+            .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("zero offset"))
+    }
+
+    /// A stored time (Unix seconds) on the shop's clock, as people read it.
+    pub fn local_time(&self, unix: i64) -> String {
+        chrono::DateTime::from_timestamp(unix, 0)
+            .map(|t| {
+                t.with_timezone(&self.offset())
+                    .format("%d %b %Y, %H:%M")
+                    .to_string()
+            })
+            .unwrap_or_default()
+    }
 }
 
 /// What an owner may edit on the settings page.
@@ -30,7 +50,7 @@ pub struct Profile {
 }
 
 const COLUMNS: &str =
-    "id, short_code, name, address, phone, currency, delivery_fee_minor, country_code";
+    "id, short_code, name, address, phone, currency, delivery_fee_minor, country_code, utc_offset_minutes";
 
 fn from_row(row: &Row) -> rusqlite::Result<Business> {
     Ok(Business {
@@ -42,6 +62,7 @@ fn from_row(row: &Row) -> rusqlite::Result<Business> {
         currency: row.get(5)?,
         delivery_fee_minor: row.get(6)?,
         country_code: row.get(7)?,
+        utc_offset_minutes: row.get(8)?,
     })
 }
 

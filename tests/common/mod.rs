@@ -5,10 +5,14 @@
 use std::net::SocketAddr;
 
 use novi::auth::Role;
+use novi::catalog::products::{self, ProductInput, VariantInput};
+use novi::catalog::stock::{self, Cause};
 use novi::config::Config;
 use novi::db::businesses::Business;
+use novi::db::tokens;
 use novi::db::users::{Membership, User};
 use novi::db::Db;
+use novi::domain::{Money, Sku};
 use novi::{accounts, AppState};
 use reqwest::{redirect, Client, Response, StatusCode};
 use tokio::sync::oneshot;
@@ -80,6 +84,61 @@ impl TestApp {
     pub fn platform_admin(&self, username: &str) -> User {
         accounts::create_user(&self.db, username, PASSWORD, Membership::PlatformAdmin)
             .expect("admin")
+    }
+
+    /// A product with variants `(label, amount)` and `stock` grams or pieces.
+    pub fn product(
+        &self,
+        b: &Business,
+        sku: &str,
+        unit: &str,
+        price_rupees: i64,
+        stock: i64,
+        variants: &[(&str, u32)],
+    ) {
+        let input = ProductInput {
+            sku: Sku::parse(sku).expect("sku"),
+            name: title_case(sku),
+            category: "Sweets".into(),
+            unit: unit.parse().expect("unit"),
+            price: Money::from_minor(price_rupees * 100),
+            aliases: Vec::new(),
+            active: true,
+            low_stock: 0,
+            variants: variants
+                .iter()
+                .map(|(label, amount)| VariantInput {
+                    label: (*label).into(),
+                    amount: *amount,
+                    price: None,
+                })
+                .collect(),
+        };
+        self.db
+            .with_tx(|tx| {
+                let id = products::insert(tx, b.id, &input)?;
+                let cause = Cause {
+                    reason: "opening stock",
+                    order_id: None,
+                    actor: "test",
+                };
+                stock::adjust(tx, b.id, id, stock, &cause)
+            })
+            .expect("product");
+    }
+
+    pub fn stock(&self, b: &Business, sku: &str) -> i64 {
+        self.db
+            .with_conn(|c| products::by_sku(c, b.id, sku))
+            .expect("read")
+            .expect("product exists")
+            .stock
+    }
+
+    pub fn token(&self, b: &Business) -> String {
+        self.db
+            .with_tx(|tx| tokens::create(tx, b.id, &format!("test-{}", b.short_code)))
+            .expect("token")
     }
 
     /// Stops the server, letting requests in flight finish.
@@ -182,4 +241,61 @@ pub fn csrf_in(html: &str) -> Option<String> {
     let start = html.find("name=\"_csrf\" value=\"")? + "name=\"_csrf\" value=\"".len();
     let end = html[start..].find('"')?;
     Some(html[start..start + end].to_owned())
+}
+
+/// `kaju-katli` -> `Kaju Katli`.
+pub fn title_case(sku: &str) -> String {
+    sku.split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A JSON API client for one business's token.
+pub struct Api {
+    pub client: Client,
+    pub base: String,
+    pub token: String,
+}
+
+impl Api {
+    pub fn new(app: &TestApp, token: String) -> Self {
+        Self {
+            client: Client::new(),
+            base: app.url(""),
+            token,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, serde_json::Value) {
+        let res = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("get");
+        (res.status(), res.json().await.expect("json"))
+    }
+
+    pub async fn post(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> (StatusCode, serde_json::Value) {
+        let res = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .expect("post");
+        (res.status(), res.json().await.expect("json"))
+    }
 }

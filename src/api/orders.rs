@@ -1,0 +1,183 @@
+//! `/api/v1/orders`: take orders, list and read them, move them along.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{JsonBody, Pagination};
+use crate::auth::ApiBusiness;
+use crate::domain::Phone;
+use crate::error::{ApiResult, AppError};
+use crate::orders::export::{day_range, order_json};
+use crate::orders::{db, service, Channel, LineRequest, NewOrder, PaymentMode, Status};
+use crate::AppState;
+
+#[derive(Deserialize)]
+pub struct CustomerIn {
+    #[serde(default)]
+    name: String,
+    phone: String,
+}
+
+/// `{"sku","qty"}` or `{"sku","variant","count"}`.
+#[derive(Deserialize)]
+pub struct LineIn {
+    sku: String,
+    qty: Option<u32>,
+    variant: Option<String>,
+    count: Option<u32>,
+}
+
+/// Prices and totals a client sends are ignored (unknown fields are), and always worked out
+/// here from the catalog.
+#[derive(Deserialize)]
+pub struct CreateIn {
+    customer: CustomerIn,
+    lines: Vec<LineIn>,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    notes: String,
+    payment_mode: Option<String>,
+}
+
+fn line_request(n: usize, l: LineIn) -> Result<LineRequest, AppError> {
+    match (l.qty, l.variant, l.count) {
+        (Some(qty), None, None) => Ok(LineRequest::Qty { sku: l.sku, qty }),
+        (None, Some(variant), count) => Ok(LineRequest::Variant {
+            sku: l.sku,
+            variant,
+            count: count.unwrap_or(1),
+        }),
+        _ => Err(AppError::Invalid(format!(
+            "line {n}: give either qty (grams or pieces) or variant with count"
+        ))),
+    }
+}
+
+fn new_order(
+    business: &crate::db::businesses::Business,
+    body: CreateIn,
+) -> Result<NewOrder, AppError> {
+    let phone = Phone::parse(&body.customer.phone, &business.country_code)
+        .map_err(|e| AppError::Invalid(format!("customer phone: {e}")))?;
+    let lines = body
+        .lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| line_request(i + 1, l))
+        .collect::<Result<_, _>>()?;
+    let payment_mode = match body.payment_mode.as_deref() {
+        None => PaymentMode::Cod,
+        Some(m) => m
+            .parse()
+            .map_err(|e| AppError::Invalid(format!("payment_mode {e}")))?,
+    };
+    Ok(NewOrder {
+        channel: Channel::Api,
+        customer_phone: phone,
+        customer_name: body.customer.name,
+        lines,
+        address: body.address,
+        notes: body.notes,
+        payment_mode,
+        actor: "api".into(),
+    })
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ApiBusiness(business): ApiBusiness,
+    JsonBody(body): JsonBody<CreateIn>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let req = new_order(&business, body)?;
+    let order = state
+        .db
+        .write(move |tx| service::create(tx, &business, &req))
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "order": order_json(&order) })),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+    q: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    #[serde(flatten)]
+    page: Pagination,
+}
+
+pub async fn index(
+    State(state): State<AppState>,
+    ApiBusiness(business): ApiBusiness,
+    Query(query): Query<ListQuery>,
+) -> ApiResult<Json<Value>> {
+    let status = match query.status.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => Some(s.parse::<Status>().map_err(AppError::Invalid)?),
+        None => None,
+    };
+    let (from, to) = day_range(&business, query.from.as_deref(), query.to.as_deref())?;
+    let filter = db::Filter {
+        status,
+        q: query.q.unwrap_or_default(),
+        from,
+        to,
+        customer_id: None,
+    };
+    let (page, per_page) = query.page.resolve()?;
+    let (orders, total) = state
+        .db
+        .read(move |c| db::list(c, business.id, &filter, page, per_page))
+        .await?;
+    let orders: Vec<Value> = orders.iter().map(order_json).collect();
+    Ok(Json(
+        json!({ "orders": orders, "pagination": Pagination::json(page, per_page, total) }),
+    ))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    ApiBusiness(business): ApiBusiness,
+    Path(number): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let number = parse_number(&number)?;
+    let order = state
+        .db
+        .read(move |c| db::by_number(c, business.id, number))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(json!({ "order": order_json(&order) })))
+}
+
+#[derive(Deserialize)]
+pub struct StatusIn {
+    status: String,
+}
+
+pub async fn set_status(
+    State(state): State<AppState>,
+    ApiBusiness(business): ApiBusiness,
+    Path(number): Path<String>,
+    JsonBody(body): JsonBody<StatusIn>,
+) -> ApiResult<Json<Value>> {
+    let number = parse_number(&number)?;
+    let to: Status = body.status.parse().map_err(AppError::Invalid)?;
+    let order = state
+        .db
+        .write(move |tx| service::set_status(tx, &business, number, to, "api"))
+        .await?;
+    Ok(Json(json!({ "order": order_json(&order) })))
+}
+
+/// Order numbers in paths: `1042`; anything else names no order.
+fn parse_number(text: &str) -> Result<i64, AppError> {
+    text.trim_start_matches('#')
+        .parse()
+        .map_err(|_| AppError::NotFound)
+}

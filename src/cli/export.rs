@@ -1,0 +1,45 @@
+//! `novi export orders`: a date range of orders as CSV or JSON on standard output.
+
+use std::io::Write;
+use std::path::Path;
+
+use super::admin::open_existing;
+use super::ExportFormat;
+use crate::db::businesses;
+use crate::orders::db::Filter;
+use crate::orders::export::{all, day_range, order_json, write_csv};
+
+pub fn orders(
+    data_dir: &Path,
+    code: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+    format: ExportFormat,
+) -> anyhow::Result<()> {
+    let db = open_existing(data_dir)?;
+    let (business, orders) = db.with_conn(|c| {
+        let b = businesses::require(c, code)?;
+        let (from, to) = day_range(&b, from, to)?;
+        let orders = all(
+            c,
+            b.id,
+            &Filter {
+                from,
+                to,
+                ..Default::default()
+            },
+        )?;
+        Ok((b, orders))
+    })?;
+    let stdout = std::io::stdout().lock();
+    match format {
+        ExportFormat::Csv => write_csv(&orders, &business, stdout)?,
+        ExportFormat::Json => {
+            let list: Vec<_> = orders.iter().map(order_json).collect();
+            let mut out = stdout;
+            serde_json::to_writer_pretty(&mut out, &list)?;
+            writeln!(out)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! Customers, keyed per business by their WhatsApp number (digits with country code), with
+//! the addresses they have used and what they have ordered.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::Serialize;
+
+use crate::db::now;
+use crate::domain::Phone;
+use crate::error::AppResult;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Customer {
+    pub id: i64,
+    pub phone: String,
+    pub name: String,
+    pub notes: String,
+    pub addresses: Vec<String>,
+    /// Orders not cancelled, and what they came to.
+    pub order_count: i64,
+    pub total_spent_minor: i64,
+    pub last_order_at: Option<i64>,
+    pub created_at: i64,
+}
+
+const SELECT: &str = "SELECT c.id, c.phone, c.name, c.notes, c.created_at,
+        (SELECT COUNT(*) FROM orders o WHERE o.customer_id = c.id AND o.status != 'cancelled'),
+        (SELECT COALESCE(SUM(total_minor), 0) FROM orders o WHERE o.customer_id = c.id AND o.status != 'cancelled'),
+        (SELECT MAX(created_at) FROM orders o WHERE o.customer_id = c.id)
+    FROM customers c";
+
+fn from_row(row: &Row) -> rusqlite::Result<Customer> {
+    Ok(Customer {
+        id: row.get(0)?,
+        phone: row.get(1)?,
+        name: row.get(2)?,
+        notes: row.get(3)?,
+        created_at: row.get(4)?,
+        order_count: row.get(5)?,
+        total_spent_minor: row.get(6)?,
+        last_order_at: row.get(7)?,
+        addresses: Vec::new(),
+    })
+}
+
+fn with_addresses(conn: &Connection, mut c: Customer) -> AppResult<Customer> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT address FROM customer_addresses WHERE customer_id = ?1 ORDER BY last_used_at DESC, id DESC",
+    )?;
+    c.addresses = stmt
+        .query_map([c.id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(c)
+}
+
+/// Finds the customer with this number, creating them if new; a non-empty `name` replaces the
+/// one on file (people fix their names). Returns the customer's id.
+pub fn upsert(conn: &Connection, business_id: i64, phone: &Phone, name: &str) -> AppResult<i64> {
+    let t = now();
+    let name = name.trim();
+    conn.execute(
+        "INSERT INTO customers (business_id, phone, name, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?4)
+         ON CONFLICT (business_id, phone) DO UPDATE SET
+             name = CASE WHEN excluded.name != '' THEN excluded.name ELSE customers.name END,
+             updated_at = excluded.updated_at",
+        params![business_id, phone.as_str(), name, t],
+    )?;
+    let id = conn.query_row(
+        "SELECT id FROM customers WHERE business_id = ?1 AND phone = ?2",
+        params![business_id, phone.as_str()],
+        |r| r.get(0),
+    )?;
+    Ok(id)
+}
+
+/// Saves an address the customer used, most recent first.
+pub fn remember_address(
+    conn: &Connection,
+    business_id: i64,
+    customer_id: i64,
+    address: &str,
+) -> AppResult<()> {
+    let address = address.trim();
+    if address.is_empty() {
+        return Ok(());
+    }
+    conn.execute(
+        "INSERT INTO customer_addresses (business_id, customer_id, address, last_used_at)
+         VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (customer_id, address) DO UPDATE SET last_used_at = excluded.last_used_at",
+        params![business_id, customer_id, address, now()],
+    )?;
+    Ok(())
+}
+
+pub fn by_id(conn: &Connection, business_id: i64, id: i64) -> AppResult<Option<Customer>> {
+    let sql = format!("{SELECT} WHERE c.business_id = ?1 AND c.id = ?2");
+    let found = conn
+        .query_row(&sql, params![business_id, id], from_row)
+        .optional()?;
+    found.map(|c| with_addresses(conn, c)).transpose()
+}
+
+pub fn by_phone(conn: &Connection, business_id: i64, phone: &Phone) -> AppResult<Option<Customer>> {
+    let sql = format!("{SELECT} WHERE c.business_id = ?1 AND c.phone = ?2");
+    let found = conn
+        .query_row(&sql, params![business_id, phone.as_str()], from_row)
+        .optional()?;
+    found.map(|c| with_addresses(conn, c)).transpose()
+}
+
+/// One page of customers matching `q` (name or number), most recently active first; and how
+/// many match in all.
+pub fn list(
+    conn: &Connection,
+    business_id: i64,
+    q: &str,
+    page: i64,
+    per_page: i64,
+) -> AppResult<(Vec<Customer>, i64)> {
+    let q = q.trim();
+    let digits: String = q.chars().filter(char::is_ascii_digit).collect();
+    let like = format!("%{}%", q.replace('%', "\\%").replace('_', "\\_"));
+    let digits_like = if digits.is_empty() {
+        String::new()
+    } else {
+        format!("%{digits}%")
+    };
+    let filter = "c.business_id = ?1 AND (?2 = '' OR c.name LIKE ?3 ESCAPE '\\' OR (?4 != '' AND c.phone LIKE ?4))";
+    let total = conn.query_row(
+        &format!("SELECT COUNT(*) FROM customers c WHERE {filter}"),
+        params![business_id, q, like, digits_like],
+        |r| r.get(0),
+    )?;
+    let sql =
+        format!("{SELECT} WHERE {filter} ORDER BY c.updated_at DESC, c.id DESC LIMIT ?5 OFFSET ?6");
+    let mut stmt = conn.prepare(&sql)?;
+    let offset = (page.max(1) - 1) * per_page;
+    let rows: Vec<Customer> = stmt
+        .query_map(
+            params![business_id, q, like, digits_like, per_page, offset],
+            from_row,
+        )?
+        .collect::<Result<_, _>>()?;
+    let rows = rows
+        .into_iter()
+        .map(|c| with_addresses(conn, c))
+        .collect::<AppResult<_>>()?;
+    Ok((rows, total))
+}
+
+pub fn set_notes(conn: &Connection, business_id: i64, id: i64, notes: &str) -> AppResult<()> {
+    conn.execute(
+        "UPDATE customers SET notes = ?3, updated_at = ?4 WHERE business_id = ?1 AND id = ?2",
+        params![business_id, id, notes.trim(), now()],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,315 @@
+//! The `orders`, `order_lines` and `order_events` tables.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::model::{CustomerRef, Event, Line, NewOrder, Order};
+use super::status::Status;
+use crate::db::now;
+use crate::error::AppResult;
+
+const SELECT: &str = "SELECT o.id, o.number, o.channel, o.status, o.customer_id, c.name, c.phone,
+        o.subtotal_minor, o.delivery_fee_minor, o.total_minor, o.currency, o.address, o.notes,
+        o.payment_mode, o.payment_status, o.created_at, o.updated_at
+    FROM orders o JOIN customers c ON c.id = o.customer_id";
+
+/// Reads a text column into one of our enums; the schema's CHECKs keep them valid.
+fn parsed<T: std::str::FromStr>(row: &Row, i: usize) -> rusqlite::Result<T> {
+    let text: String = row.get(i)?;
+    text.parse().map_err(|_| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, text.into())
+    })
+}
+
+fn from_row(row: &Row) -> rusqlite::Result<Order> {
+    Ok(Order {
+        id: row.get(0)?,
+        number: row.get(1)?,
+        channel: parsed(row, 2)?,
+        status: parsed(row, 3)?,
+        customer: CustomerRef {
+            id: row.get(4)?,
+            name: row.get(5)?,
+            phone: row.get(6)?,
+        },
+        subtotal_minor: row.get(7)?,
+        delivery_fee_minor: row.get(8)?,
+        total_minor: row.get(9)?,
+        currency: row.get(10)?,
+        address: row.get(11)?,
+        notes: row.get(12)?,
+        payment_mode: parsed(row, 13)?,
+        payment_status: parsed(row, 14)?,
+        created_at: row.get(15)?,
+        updated_at: row.get(16)?,
+        lines: Vec::new(),
+        events: Vec::new(),
+    })
+}
+
+fn lines(conn: &Connection, order_id: i64) -> AppResult<Vec<Line>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT product_id, sku, name, unit, variant, variant_count, qty, unit_price_minor, total_minor
+         FROM order_lines WHERE order_id = ?1 ORDER BY position",
+    )?;
+    let rows = stmt.query_map([order_id], |r| {
+        Ok(Line {
+            product_id: r.get(0)?,
+            sku: r.get(1)?,
+            name: r.get(2)?,
+            unit: parsed(r, 3)?,
+            variant: r.get(4)?,
+            variant_count: r.get(5)?,
+            qty: r.get(6)?,
+            unit_price_minor: r.get(7)?,
+            total_minor: r.get(8)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn events(conn: &Connection, order_id: i64) -> AppResult<Vec<Event>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT kind, from_status, to_status, actor, note, created_at
+         FROM order_events WHERE order_id = ?1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([order_id], |r| {
+        let status = |i: usize| -> rusqlite::Result<Option<Status>> {
+            Ok(r.get::<_, Option<String>>(i)?.and_then(|s| s.parse().ok()))
+        };
+        Ok(Event {
+            kind: r.get(0)?,
+            from_status: status(1)?,
+            to_status: status(2)?,
+            actor: r.get(3)?,
+            note: r.get(4)?,
+            created_at: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn complete(conn: &Connection, mut order: Order) -> AppResult<Order> {
+    order.lines = lines(conn, order.id)?;
+    order.events = events(conn, order.id)?;
+    Ok(order)
+}
+
+pub fn by_number(conn: &Connection, business_id: i64, number: i64) -> AppResult<Option<Order>> {
+    let sql = format!("{SELECT} WHERE o.business_id = ?1 AND o.number = ?2");
+    let found = conn
+        .query_row(&sql, params![business_id, number], from_row)
+        .optional()?;
+    found.map(|o| complete(conn, o)).transpose()
+}
+
+/// Narrows the order list; `None` and empty fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub status: Option<Status>,
+    /// An order number (`1042` or `#1042`), or part of a customer's name or number.
+    pub q: String,
+    /// Unix seconds, inclusive start and exclusive end.
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    pub customer_id: Option<i64>,
+}
+
+const FILTER: &str = "o.business_id = ?1
+    AND (?2 IS NULL OR o.status = ?2)
+    AND (?3 IS NULL OR o.created_at >= ?3)
+    AND (?4 IS NULL OR o.created_at < ?4)
+    AND (?5 IS NULL OR o.customer_id = ?5)
+    AND (?6 = '' OR o.number = ?7 OR c.name LIKE ?8 ESCAPE '\\' OR (?9 != '' AND c.phone LIKE ?9))";
+
+/// One page of orders, newest first, and how many match in all.
+pub fn list(
+    conn: &Connection,
+    business_id: i64,
+    f: &Filter,
+    page: i64,
+    per_page: i64,
+) -> AppResult<(Vec<Order>, i64)> {
+    let q = f.q.trim();
+    let number: i64 = q.trim_start_matches('#').parse().unwrap_or(-1);
+    let like = format!("%{}%", q.replace('%', "\\%").replace('_', "\\_"));
+    let digits: String = q.chars().filter(char::is_ascii_digit).collect();
+    let phone_like = if digits.len() >= 4 {
+        format!("%{digits}%")
+    } else {
+        String::new()
+    };
+    let status = f.status.map(Status::as_str);
+    let args = params![
+        business_id,
+        status,
+        f.from,
+        f.to,
+        f.customer_id,
+        q,
+        number,
+        like,
+        phone_like
+    ];
+    let total = conn.query_row(
+        &format!(
+            "SELECT COUNT(*) FROM orders o JOIN customers c ON c.id = o.customer_id WHERE {FILTER}"
+        ),
+        args,
+        |r| r.get(0),
+    )?;
+    let sql = format!("{SELECT} WHERE {FILTER} ORDER BY o.number DESC LIMIT ?10 OFFSET ?11");
+    let offset = (page.max(1) - 1).saturating_mul(per_page);
+    let mut stmt = conn.prepare(&sql)?;
+    let found: Vec<Order> = stmt
+        .query_map(
+            params![
+                business_id,
+                status,
+                f.from,
+                f.to,
+                f.customer_id,
+                q,
+                number,
+                like,
+                phone_like,
+                per_page,
+                offset
+            ],
+            from_row,
+        )?
+        .collect::<Result<_, _>>()?;
+    let complete = found
+        .into_iter()
+        .map(|o| complete(conn, o))
+        .collect::<AppResult<_>>()?;
+    Ok((complete, total))
+}
+
+pub fn next_number(conn: &Connection, business_id: i64) -> AppResult<i64> {
+    Ok(conn.query_row(
+        "SELECT COALESCE(MAX(number), 0) + 1 FROM orders WHERE business_id = ?1",
+        [business_id],
+        |r| r.get(0),
+    )?)
+}
+
+/// The money columns of an order, worked out by the caller.
+pub struct Totals {
+    pub subtotal_minor: i64,
+    pub delivery_fee_minor: i64,
+    pub total_minor: i64,
+}
+
+pub struct Header<'a> {
+    pub number: i64,
+    pub customer_id: i64,
+    pub currency: &'a str,
+    pub totals: &'a Totals,
+    pub status: Status,
+}
+
+pub fn insert(conn: &Connection, business_id: i64, req: &NewOrder, h: &Header) -> AppResult<i64> {
+    let t = now();
+    conn.execute(
+        "INSERT INTO orders (business_id, number, channel, customer_id, subtotal_minor, delivery_fee_minor,
+                             total_minor, currency, address, notes, status, payment_mode, payment_status,
+                             created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'unpaid', ?13, ?13)",
+        params![
+            business_id,
+            h.number,
+            req.channel.as_str(),
+            h.customer_id,
+            h.totals.subtotal_minor,
+            h.totals.delivery_fee_minor,
+            h.totals.total_minor,
+            h.currency,
+            req.address.trim(),
+            req.notes.trim(),
+            h.status.as_str(),
+            req.payment_mode.as_str(),
+            t
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn replace_lines(
+    conn: &Connection,
+    business_id: i64,
+    order_id: i64,
+    lines: &[Line],
+) -> AppResult<()> {
+    conn.execute("DELETE FROM order_lines WHERE order_id = ?1", [order_id])?;
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO order_lines (business_id, order_id, position, product_id, sku, name, unit, variant,
+                                  variant_count, qty, unit_price_minor, total_minor)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?;
+    for (i, l) in lines.iter().enumerate() {
+        stmt.execute(params![
+            business_id,
+            order_id,
+            i,
+            l.product_id,
+            l.sku,
+            l.name,
+            l.unit.as_str(),
+            l.variant,
+            l.variant_count,
+            l.qty,
+            l.unit_price_minor,
+            l.total_minor
+        ])?;
+    }
+    Ok(())
+}
+
+pub fn set_totals(conn: &Connection, order_id: i64, t: &Totals) -> AppResult<()> {
+    conn.execute(
+        "UPDATE orders SET subtotal_minor = ?2, delivery_fee_minor = ?3, total_minor = ?4, updated_at = ?5
+         WHERE id = ?1",
+        params![order_id, t.subtotal_minor, t.delivery_fee_minor, t.total_minor, now()],
+    )?;
+    Ok(())
+}
+
+pub fn set_status(conn: &Connection, order_id: i64, status: Status) -> AppResult<()> {
+    conn.execute(
+        "UPDATE orders SET status = ?2, updated_at = ?3 WHERE id = ?1",
+        params![order_id, status.as_str(), now()],
+    )?;
+    Ok(())
+}
+
+/// A timeline entry.
+pub struct NewEvent<'a> {
+    pub kind: &'a str,
+    pub from: Option<Status>,
+    pub to: Option<Status>,
+    pub actor: &'a str,
+    pub note: &'a str,
+}
+
+pub fn add_event(
+    conn: &Connection,
+    business_id: i64,
+    order_id: i64,
+    e: &NewEvent,
+) -> AppResult<()> {
+    conn.execute(
+        "INSERT INTO order_events (business_id, order_id, kind, from_status, to_status, actor, note, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            business_id,
+            order_id,
+            e.kind,
+            e.from.map(Status::as_str),
+            e.to.map(Status::as_str),
+            e.actor,
+            e.note,
+            now()
+        ],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,180 @@
+//! Orders leaving Novi: the JSON shape the API and `novi export` share, the CSV export (one
+//! row per line, with the order's fields), and the shop-local date ranges both are asked for.
+
+use chrono::{NaiveDate, TimeZone};
+use rusqlite::Connection;
+use serde_json::{json, Value};
+
+use super::db::{self, Filter};
+use super::model::Order;
+use crate::db::businesses::Business;
+use crate::domain::{Money, Unit};
+use crate::error::{AppError, AppResult};
+
+pub fn rfc3339(unix: i64) -> String {
+    chrono::DateTime::from_timestamp(unix, 0)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
+}
+
+/// An order as the API and JSON export show it.
+pub fn order_json(o: &Order) -> Value {
+    let lines: Vec<Value> = o
+        .lines
+        .iter()
+        .map(|l| {
+            json!({
+                "sku": l.sku, "name": l.name, "variant": l.variant, "variant_count": l.variant_count,
+                "qty": l.qty, "unit": l.unit, "unit_price_minor": l.unit_price_minor, "total_minor": l.total_minor,
+            })
+        })
+        .collect();
+    let events: Vec<Value> = o
+        .events
+        .iter()
+        .map(|e| {
+            json!({
+                "kind": e.kind, "from": e.from_status, "to": e.to_status,
+                "actor": e.actor, "note": e.note, "at": rfc3339(e.created_at),
+            })
+        })
+        .collect();
+    json!({
+        "number": o.number,
+        "status": o.status,
+        "channel": o.channel,
+        "customer": {"name": o.customer.name, "phone": o.customer.phone},
+        "lines": lines,
+        "subtotal_minor": o.subtotal_minor,
+        "delivery_fee_minor": o.delivery_fee_minor,
+        "total_minor": o.total_minor,
+        "currency": o.currency,
+        "payment_mode": o.payment_mode,
+        "payment_status": o.payment_status,
+        "address": o.address,
+        "notes": o.notes,
+        "events": events,
+        "created_at": rfc3339(o.created_at),
+        "updated_at": rfc3339(o.updated_at),
+    })
+}
+
+/// Start (inclusive) and end (exclusive) in Unix seconds of the shop-local days `from` ..= `to`
+/// (`YYYY-MM-DD`). A missing end leaves that side open.
+pub fn day_range(
+    b: &Business,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> AppResult<(Option<i64>, Option<i64>)> {
+    let day = |text: &str, what: &str| {
+        NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+            AppError::Invalid(format!(
+                "{what} date \"{}\" is not of the form YYYY-MM-DD",
+                text.trim()
+            ))
+        })
+    };
+    let start_of = |d: NaiveDate| {
+        b.offset()
+            .from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
+            .single()
+            .map(|t| t.timestamp())
+    };
+    let from_ts = match from.filter(|s| !s.trim().is_empty()) {
+        Some(text) => start_of(day(text, "from")?),
+        None => None,
+    };
+    let to_ts = match to.filter(|s| !s.trim().is_empty()) {
+        Some(text) => day(text, "to")?.succ_opt().and_then(start_of),
+        None => None,
+    };
+    if let (Some(f), Some(t)) = (from_ts, to_ts) {
+        if f >= t {
+            return Err(AppError::Invalid(
+                "the from date is after the to date".into(),
+            ));
+        }
+    }
+    Ok((from_ts, to_ts))
+}
+
+/// Every order matching `f`, oldest first.
+pub fn all(conn: &Connection, business_id: i64, f: &Filter) -> AppResult<Vec<Order>> {
+    const PAGE: i64 = 500;
+    let mut out = Vec::new();
+    for page in 1.. {
+        let (rows, total) = db::list(conn, business_id, f, page, PAGE)?;
+        out.extend(rows);
+        if page * PAGE >= total {
+            break;
+        }
+    }
+    out.reverse();
+    Ok(out)
+}
+
+pub const CSV_HEADER: [&str; 20] = [
+    "order_number",
+    "created_at",
+    "status",
+    "channel",
+    "customer_name",
+    "customer_phone",
+    "address",
+    "notes",
+    "payment_mode",
+    "payment_status",
+    "delivery_fee",
+    "order_total",
+    "currency",
+    "sku",
+    "name",
+    "variant",
+    "qty",
+    "unit",
+    "unit_price",
+    "line_total",
+];
+
+/// Writes one row per order line; money in major units (rupees), quantities in grams or pieces.
+pub fn write_csv(orders: &[Order], b: &Business, out: impl std::io::Write) -> AppResult<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(CSV_HEADER).map_err(AppError::internal)?;
+    let money = |m: i64| Money::from_minor(m).to_major_string();
+    for o in orders {
+        let created = chrono::DateTime::from_timestamp(o.created_at, 0)
+            .map(|t| t.with_timezone(&b.offset()).to_rfc3339())
+            .unwrap_or_default();
+        for l in &o.lines {
+            let unit = match l.unit {
+                Unit::Kg => "g",
+                Unit::Pc => "pc",
+            };
+            w.write_record([
+                o.number.to_string(),
+                created.clone(),
+                o.status.to_string(),
+                o.channel.to_string(),
+                o.customer.name.clone(),
+                o.customer.phone.clone(),
+                o.address.clone(),
+                o.notes.clone(),
+                o.payment_mode.to_string(),
+                o.payment_status.to_string(),
+                money(o.delivery_fee_minor),
+                money(o.total_minor),
+                o.currency.clone(),
+                l.sku.clone(),
+                l.name.clone(),
+                l.variant.clone().unwrap_or_default(),
+                l.qty.to_string(),
+                unit.to_owned(),
+                money(l.unit_price_minor),
+                money(l.total_minor),
+            ])
+            .map_err(AppError::internal)?;
+        }
+    }
+    w.flush().map_err(AppError::internal)?;
+    Ok(())
+}

@@ -1,0 +1,278 @@
+//! Taking an order, moving it along, and changing its lines. Each runs inside one write
+//! transaction: the order, its stock moves and its timeline entry are written together or not
+//! at all, and `BEGIN IMMEDIATE` makes two orders for the last kilo queue up, so one wins.
+
+use std::collections::BTreeMap;
+
+use rusqlite::Connection;
+
+use super::db::{self, Header, NewEvent, Totals};
+use super::model::{Line, LineRequest, NewOrder, Order};
+use super::status::Status;
+use crate::catalog::products::{self, Product};
+use crate::catalog::stock::{self, Cause};
+use crate::customers;
+use crate::db::businesses::Business;
+use crate::domain::{format_amount, line_total, Money, Quantity};
+use crate::error::{AppError, AppResult};
+
+/// More lines than any real order has; a guard against runaway input.
+pub const MAX_LINES: usize = 100;
+
+/// Looks up each requested line in the catalog and prices it as of now.
+pub fn price_lines(
+    conn: &Connection,
+    business_id: i64,
+    reqs: &[LineRequest],
+) -> AppResult<Vec<Line>> {
+    if reqs.is_empty() {
+        return Err(AppError::Invalid("an order needs at least one line".into()));
+    }
+    if reqs.len() > MAX_LINES {
+        return Err(AppError::Invalid(format!(
+            "an order can have at most {MAX_LINES} lines"
+        )));
+    }
+    reqs.iter()
+        .enumerate()
+        .map(|(i, r)| price_line(conn, business_id, i + 1, r))
+        .collect()
+}
+
+fn price_line(conn: &Connection, business_id: i64, n: usize, req: &LineRequest) -> AppResult<Line> {
+    let bad = |msg: String| AppError::Invalid(format!("line {n}: {msg}"));
+    let sku = req.sku().trim();
+    let product = products::by_sku(conn, business_id, sku)?
+        .ok_or_else(|| bad(format!("no product with sku \"{sku}\"")))?;
+    if !product.active {
+        return Err(bad(format!("{} is not on sale", product.name)));
+    }
+    let (variant, count, qty, unit_price, total) = match req {
+        LineRequest::Qty { qty, .. } => {
+            let q =
+                Quantity::new(*qty).map_err(|_| bad("quantity must be more than zero".into()))?;
+            let total = line_total(product.unit, product.price, q)
+                .ok_or_else(|| bad("amount too large".into()))?;
+            (None, None, *qty, product.price, total)
+        }
+        LineRequest::Variant { variant, count, .. } => {
+            let v = product
+                .variant(variant)
+                .ok_or_else(|| bad(no_such_variant(&product, variant)))?;
+            if *count == 0 {
+                return Err(bad("count must be more than zero".into()));
+            }
+            let qty = v
+                .amount
+                .checked_mul(*count)
+                .ok_or_else(|| bad("amount too large".into()))?;
+            let each = product
+                .variant_price(v)
+                .ok_or_else(|| bad("amount too large".into()))?;
+            let total = each
+                .checked_mul(u64::from(*count))
+                .ok_or_else(|| bad("amount too large".into()))?;
+            (Some(v.label.clone()), Some(*count), qty, each, total)
+        }
+    };
+    Ok(Line {
+        product_id: product.id,
+        sku: product.sku,
+        name: product.name,
+        unit: product.unit,
+        variant,
+        variant_count: count,
+        qty,
+        unit_price_minor: unit_price.minor(),
+        total_minor: total.minor(),
+    })
+}
+
+fn no_such_variant(p: &Product, asked: &str) -> String {
+    let labels: Vec<&str> = p.variants.iter().map(|v| v.label.as_str()).collect();
+    if labels.is_empty() {
+        format!("{} has no variants; give a quantity instead", p.name)
+    } else {
+        format!(
+            "{} has no variant \"{}\"; it comes as {}",
+            p.name,
+            asked.trim(),
+            labels.join(", ")
+        )
+    }
+}
+
+/// Adds up what the lines take from each product, in the order products first appear.
+fn demand(lines: &[Line]) -> Vec<(usize, &Line, i64)> {
+    let mut per_product: BTreeMap<i64, (usize, &Line, i64)> = BTreeMap::new();
+    for (i, l) in lines.iter().enumerate() {
+        per_product.entry(l.product_id).or_insert((i + 1, l, 0)).2 += i64::from(l.qty);
+    }
+    let mut v: Vec<_> = per_product.into_values().collect();
+    v.sort_by_key(|(n, _, _)| *n);
+    v
+}
+
+/// Takes the lines' stock, or refuses naming the first line that is short and what is left.
+fn take_stock(conn: &Connection, business_id: i64, lines: &[Line], cause: &Cause) -> AppResult<()> {
+    for (n, line, wanted) in demand(lines) {
+        let left = products::by_id(conn, business_id, line.product_id)?.map_or(0, |p| p.stock);
+        if wanted > left {
+            let fmt = |v: i64| format_amount(line.unit, u64::try_from(v).unwrap_or(0));
+            return Err(AppError::Conflict(format!(
+                "line {n}: not enough {}: {} ordered, {} left",
+                line.name,
+                fmt(wanted),
+                fmt(left)
+            )));
+        }
+        stock::adjust(conn, business_id, line.product_id, -wanted, cause)?;
+    }
+    Ok(())
+}
+
+fn return_stock(
+    conn: &Connection,
+    business_id: i64,
+    lines: &[Line],
+    cause: &Cause,
+) -> AppResult<()> {
+    for (_, line, qty) in demand(lines) {
+        stock::adjust(conn, business_id, line.product_id, qty, cause)?;
+    }
+    Ok(())
+}
+
+fn totals(lines: &[Line], delivery_fee_minor: i64) -> AppResult<Totals> {
+    let too_large = || AppError::Invalid("the order's total is too large".into());
+    let subtotal = Money::checked_sum(lines.iter().map(|l| Money::from_minor(l.total_minor)))
+        .ok_or_else(too_large)?;
+    let total = subtotal
+        .checked_add(Money::from_minor(delivery_fee_minor))
+        .ok_or_else(too_large)?;
+    Ok(Totals {
+        subtotal_minor: subtotal.minor(),
+        delivery_fee_minor,
+        total_minor: total.minor(),
+    })
+}
+
+fn load(conn: &Connection, business_id: i64, number: i64) -> AppResult<Order> {
+    db::by_number(conn, business_id, number)?.ok_or(AppError::NotFound)
+}
+
+/// Takes an order: prices it, checks and takes stock, files the customer and their address,
+/// and starts the timeline. Call inside a write transaction.
+pub fn create(conn: &Connection, business: &Business, req: &NewOrder) -> AppResult<Order> {
+    let lines = price_lines(conn, business.id, &req.lines)?;
+    let totals = totals(&lines, business.delivery_fee_minor)?;
+    let number = db::next_number(conn, business.id)?;
+    let customer_id =
+        customers::upsert(conn, business.id, &req.customer_phone, &req.customer_name)?;
+    customers::remember_address(conn, business.id, customer_id, &req.address)?;
+    let header = Header {
+        number,
+        customer_id,
+        currency: &business.currency,
+        totals: &totals,
+        status: Status::Pending,
+    };
+    let order_id = db::insert(conn, business.id, req, &header)?;
+    db::replace_lines(conn, business.id, order_id, &lines)?;
+    let reason = format!("order #{number}");
+    take_stock(
+        conn,
+        business.id,
+        &lines,
+        &Cause {
+            reason: &reason,
+            order_id: Some(order_id),
+            actor: &req.actor,
+        },
+    )?;
+    let event = NewEvent {
+        kind: "created",
+        from: None,
+        to: Some(Status::Pending),
+        actor: &req.actor,
+        note: &format!("via {}", req.channel),
+    };
+    db::add_event(conn, business.id, order_id, &event)?;
+    load(conn, business.id, number)
+}
+
+/// Moves an order to `to`, or refuses with the reason. Cancelling puts its stock back.
+pub fn set_status(
+    conn: &Connection,
+    business: &Business,
+    number: i64,
+    to: Status,
+    actor: &str,
+) -> AppResult<Order> {
+    let order = load(conn, business.id, number)?;
+    order.status.check_move(to).map_err(AppError::Conflict)?;
+    if to == Status::Cancelled {
+        let reason = format!("order #{number} cancelled");
+        return_stock(
+            conn,
+            business.id,
+            &order.lines,
+            &Cause {
+                reason: &reason,
+                order_id: Some(order.id),
+                actor,
+            },
+        )?;
+    }
+    db::set_status(conn, order.id, to)?;
+    let event = NewEvent {
+        kind: "status",
+        from: Some(order.status),
+        to: Some(to),
+        actor,
+        note: "",
+    };
+    db::add_event(conn, business.id, order.id, &event)?;
+    load(conn, business.id, number)
+}
+
+/// Replaces an order's lines while it is pending or confirmed, with stock checked again.
+pub fn edit_lines(
+    conn: &Connection,
+    business: &Business,
+    number: i64,
+    reqs: &[LineRequest],
+    actor: &str,
+) -> AppResult<Order> {
+    let order = load(conn, business.id, number)?;
+    if !order.status.can_edit_lines() {
+        return Err(AppError::Conflict(format!(
+            "order #{number} is {}; its lines can be changed only while pending or confirmed",
+            order.status
+        )));
+    }
+    let reason = format!("order #{number} changed");
+    let cause = Cause {
+        reason: &reason,
+        order_id: Some(order.id),
+        actor,
+    };
+    return_stock(conn, business.id, &order.lines, &cause)?;
+    let lines = price_lines(conn, business.id, reqs)?;
+    take_stock(conn, business.id, &lines, &cause)?;
+    db::replace_lines(conn, business.id, order.id, &lines)?;
+    db::set_totals(conn, order.id, &totals(&lines, order.delivery_fee_minor)?)?;
+    let note = format!(
+        "lines changed; total was {}",
+        Money::from_minor(order.total_minor).format(&order.currency)
+    );
+    let event = NewEvent {
+        kind: "edited",
+        from: None,
+        to: None,
+        actor,
+        note: &note,
+    };
+    db::add_event(conn, business.id, order.id, &event)?;
+    load(conn, business.id, number)
+}

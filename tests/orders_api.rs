@@ -1,0 +1,508 @@
+//! Orders through the JSON API against a running server: stock, totals, status moves,
+//! races for the last stock, customers by phone, and tenant isolation.
+
+mod common;
+
+use common::{Api, TestApp};
+use novi::db::businesses::Business;
+use novi::db::{businesses, tokens};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+/// A shop with kaju katli (kg, ₹1200/kg, 2 kg in stock) and gulab jamun (pc, ₹20, 100 pieces).
+fn shop(app: &TestApp, code: &str) -> (Business, Api) {
+    let b = app.business(code);
+    app.db
+        .with_tx(|tx| {
+            let mut p = businesses::by_id(tx, b.id)?.unwrap();
+            p.delivery_fee_minor = 4000;
+            businesses::update_profile(
+                tx,
+                b.id,
+                &businesses::Profile {
+                    name: p.name,
+                    address: p.address,
+                    phone: p.phone,
+                    currency: p.currency,
+                    delivery_fee_minor: p.delivery_fee_minor,
+                },
+            )
+        })
+        .unwrap();
+    app.product(
+        &b,
+        "kaju-katli",
+        "kg",
+        1200,
+        2000,
+        &[("250 g", 250), ("500 g", 500), ("1 kg", 1000)],
+    );
+    app.product(
+        &b,
+        "gulab-jamun",
+        "pc",
+        20,
+        100,
+        &[("Single", 1), ("Box of 12", 12)],
+    );
+    let b = app
+        .db
+        .with_conn(|c| businesses::by_id(c, b.id))
+        .unwrap()
+        .unwrap();
+    let api = Api::new(app, app.token(&b));
+    (b, api)
+}
+
+fn order(phone: &str, lines: Value) -> Value {
+    json!({"customer": {"name": "Asha", "phone": phone}, "lines": lines, "address": "12 MG Road", "payment_mode": "cod"})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn taking_an_order_prices_it_on_the_server_and_takes_stock() {
+    let app = TestApp::start().await;
+    let (b, api) = shop(&app, "shop-a");
+    let mut body = order(
+        "98123 45678",
+        json!([
+            {"sku": "kaju-katli", "qty": 750, "unit_price_minor": 1, "total_minor": 1},
+            {"sku": "gulab-jamun", "variant": "Box of 12", "count": 2},
+        ]),
+    );
+    body["total_minor"] = json!(1);
+    let (status, res) = api.post("/api/v1/orders", &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{res}");
+    let o = &res["order"];
+    assert_eq!(o["number"], 1);
+    assert_eq!(o["status"], "pending");
+    assert_eq!(o["channel"], "api");
+    assert_eq!(o["customer"]["phone"], "919812345678");
+    // 750 g at ₹1200/kg = ₹900; 2 boxes of 12 at ₹20 = ₹480; delivery ₹40.
+    assert_eq!(o["lines"][0]["total_minor"], 90_000);
+    assert_eq!(o["lines"][0]["unit_price_minor"], 120_000);
+    assert_eq!(o["lines"][1]["qty"], 24);
+    assert_eq!(o["lines"][1]["variant"], "Box of 12");
+    assert_eq!(o["lines"][1]["total_minor"], 48_000);
+    assert_eq!(o["delivery_fee_minor"], 4_000);
+    assert_eq!(
+        o["total_minor"],
+        90_000 + 48_000 + 4_000,
+        "client-sent totals ignored"
+    );
+    assert_eq!(o["currency"], "INR");
+    assert_eq!(o["events"][0]["kind"], "created");
+    assert_eq!(app.stock(&b, "kaju-katli"), 1250);
+    assert_eq!(app.stock(&b, "gulab-jamun"), 76);
+
+    let (status, again) = api.get("/api/v1/orders/1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(again["order"]["total_minor"], o["total_minor"]);
+    let second = api
+        .post(
+            "/api/v1/orders",
+            &order("9812345678", json!([{"sku": "kaju-katli", "qty": 250}])),
+        )
+        .await;
+    assert_eq!(
+        second.1["order"]["number"], 2,
+        "numbers count up per business"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn not_enough_stock_names_the_line_and_changes_nothing() {
+    let app = TestApp::start().await;
+    let (b, api) = shop(&app, "shop-a");
+    let body = order(
+        "9812345678",
+        json!([
+            {"sku": "gulab-jamun", "qty": 10},
+            {"sku": "kaju-katli", "qty": 1500},
+            {"sku": "kaju-katli", "variant": "1 kg", "count": 1},
+        ]),
+    );
+    let (status, res) = api.post("/api/v1/orders", &body).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(res["error"]["code"], "conflict");
+    let msg = res["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("Kaju Katli") && msg.contains("2.5 kg ordered") && msg.contains("2 kg left"),
+        "{msg}"
+    );
+    assert_eq!(app.stock(&b, "kaju-katli"), 2000);
+    assert_eq!(
+        app.stock(&b, "gulab-jamun"),
+        100,
+        "the line that fitted was not taken either"
+    );
+    let (_, list) = api.get("/api/v1/orders").await;
+    assert_eq!(list["pagination"]["total"], 0);
+    let (_, customers) = api.get("/api/v1/customers").await;
+    assert_eq!(
+        customers["customers"].as_array().unwrap().len(),
+        0,
+        "no customer filed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_orders_for_the_last_stock_one_wins() {
+    let app = TestApp::start().await;
+    let (b, api) = shop(&app, "shop-a");
+    let api = std::sync::Arc::new(api);
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let api = api.clone();
+        tasks.push(tokio::spawn(async move {
+            let body = order(
+                &format!("98000000{i:02}"),
+                json!([{"sku": "kaju-katli", "variant": "1 kg", "count": 2}]),
+            );
+            api.post("/api/v1/orders", &body).await.0
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    let won = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::CREATED)
+        .count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::CONFLICT)
+        .count();
+    assert_eq!((won, refused), (1, 7), "{statuses:?}");
+    assert_eq!(app.stock(&b, "kaju-katli"), 0);
+
+    // Partial races: 5 orders of 300 g against 1 kg: exactly three fit.
+    app.db
+        .with_tx(|tx| {
+            let p = novi::catalog::products::by_sku(tx, b.id, "kaju-katli")?.unwrap();
+            novi::catalog::stock::adjust(
+                tx,
+                b.id,
+                p.id,
+                1000,
+                &novi::catalog::stock::Cause {
+                    reason: "restock",
+                    order_id: None,
+                    actor: "t",
+                },
+            )
+        })
+        .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..5 {
+        let api = api.clone();
+        tasks.push(tokio::spawn(async move {
+            api.post(
+                "/api/v1/orders",
+                &order(
+                    &format!("98100000{i:02}"),
+                    json!([{"sku": "kaju-katli", "qty": 300}]),
+                ),
+            )
+            .await
+            .0
+        }));
+    }
+    let mut created = 0;
+    for t in tasks {
+        if t.await.unwrap() == StatusCode::CREATED {
+            created += 1;
+        }
+    }
+    assert_eq!(created, 3);
+    assert_eq!(app.stock(&b, "kaju-katli"), 100);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_moves_follow_the_lifecycle_and_cancel_returns_stock() {
+    let app = TestApp::start().await;
+    let (b, api) = shop(&app, "shop-a");
+    api.post(
+        "/api/v1/orders",
+        &order("9812345678", json!([{"sku": "kaju-katli", "qty": 500}])),
+    )
+    .await;
+    assert_eq!(app.stock(&b, "kaju-katli"), 1500);
+    let set = |to: &'static str| {
+        let api = &api;
+        async move {
+            api.post("/api/v1/orders/1/status", &json!({"status": to}))
+                .await
+        }
+    };
+
+    let (status, res) = set("delivered").await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(res["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("pending can move to confirmed or cancelled"));
+    let (status, res) = set("shipped").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{res}");
+    for to in ["confirmed", "preparing"] {
+        let (status, res) = set(to).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(res["order"]["status"], to);
+    }
+    let (status, res) = set("cancelled").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(app.stock(&b, "kaju-katli"), 2000, "stock back");
+    let events = res["order"]["events"].as_array().unwrap();
+    assert_eq!(events.len(), 4);
+    assert_eq!(events[3]["from"], "preparing");
+    assert_eq!(events[3]["to"], "cancelled");
+    assert_eq!(events[3]["actor"], "api");
+    let (status, _) = set("confirmed").await;
+    assert_eq!(status, StatusCode::CONFLICT, "cancelled is final");
+    assert_eq!(app.stock(&b, "kaju-katli"), 2000, "no second return");
+
+    // Once out for delivery, it can no longer be cancelled.
+    api.post(
+        "/api/v1/orders",
+        &order("9812345678", json!([{"sku": "kaju-katli", "qty": 500}])),
+    )
+    .await;
+    for to in ["confirmed", "preparing", "out_for_delivery"] {
+        assert_eq!(
+            api.post("/api/v1/orders/2/status", &json!({"status": to}))
+                .await
+                .0,
+            StatusCode::OK
+        );
+    }
+    let (status, res) = api
+        .post("/api/v1/orders/2/status", &json!({"status": "cancelled"}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(res["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("can no longer be cancelled"));
+    assert_eq!(app.stock(&b, "kaju-katli"), 1500);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_orders_are_refused_with_the_reason() {
+    let app = TestApp::start().await;
+    let (b, api) = shop(&app, "shop-a");
+    let cases = [
+        (json!([{"sku": "rabri", "qty": 500}]), "no product with sku"),
+        (json!([{"sku": "kaju-katli", "qty": 0}]), "more than zero"),
+        (
+            json!([{"sku": "kaju-katli", "variant": "2 kg", "count": 1}]),
+            "comes as 250 g, 500 g, 1 kg",
+        ),
+        (json!([{"sku": "kaju-katli"}]), "either qty"),
+        (
+            json!([{"sku": "kaju-katli", "qty": 5, "variant": "1 kg"}]),
+            "either qty",
+        ),
+        (json!([]), "at least one line"),
+    ];
+    for (lines, says) in cases {
+        let (status, res) = api
+            .post("/api/v1/orders", &order("9812345678", lines.clone()))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{lines}");
+        assert!(
+            res["error"]["message"].as_str().unwrap().contains(says),
+            "{lines}: {res}"
+        );
+    }
+    let (status, res) = api
+        .post(
+            "/api/v1/orders",
+            &order("12ab", json!([{"sku": "kaju-katli", "qty": 5}])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res["error"]["message"].as_str().unwrap().contains("phone"));
+    let (status, res) = api.post("/api/v1/orders", &json!({"lines": "nope"})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(res["error"]["code"], "bad_request");
+    let res = api
+        .client
+        .post(format!("{}/api/v1/orders", api.base))
+        .bearer_auth(&api.token)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(app.stock(&b, "kaju-katli"), 2000);
+    assert_eq!(api.get("/api/v1/orders").await.1["pagination"]["total"], 0);
+    assert_eq!(api.get("/api/v1/orders/1").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(api.get("/api/v1/orders/abc").await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_customer_however_the_number_is_written() {
+    let app = TestApp::start().await;
+    let (_, api) = shop(&app, "shop-a");
+    for phone in [
+        "98123 45678",
+        "+91-9812345678",
+        "919812345678",
+        "09812345678",
+    ] {
+        let (status, _) = api
+            .post(
+                "/api/v1/orders",
+                &order(phone, json!([{"sku": "gulab-jamun", "qty": 1}])),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{phone}");
+    }
+    let (_, list) = api.get("/api/v1/customers").await;
+    let all = list["customers"].as_array().unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0]["phone"], "919812345678");
+    assert_eq!(all[0]["order_count"], 4);
+    for form in ["919812345678", "9812345678", "+91%2098123%2045678"] {
+        let (status, c) = api.get(&format!("/api/v1/customers/{form}")).await;
+        assert_eq!(status, StatusCode::OK, "{form}");
+        assert_eq!(c["customer"]["orders"].as_array().unwrap().len(), 4);
+        assert_eq!(c["customer"]["addresses"][0], "12 MG Road");
+    }
+    assert_eq!(
+        api.get("/api/v1/customers/919800000000").await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (_, found) = api.get("/api/v1/customers?q=asha").await;
+    assert_eq!(found["customers"].as_array().unwrap().len(), 1);
+    let (_, none) = api.get("/api/v1/customers?q=ravi").await;
+    assert_eq!(none["customers"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_order_list_filters_searches_and_pages() {
+    let app = TestApp::start().await;
+    let (_, api) = shop(&app, "shop-a");
+    for i in 0..7 {
+        let mut body = order(
+            &format!("98765000{i:02}"),
+            json!([{"sku": "gulab-jamun", "qty": 1}]),
+        );
+        body["customer"]["name"] = json!(if i == 3 { "Ravi Kumar" } else { "Asha" });
+        api.post("/api/v1/orders", &body).await;
+    }
+    api.post("/api/v1/orders/2/status", &json!({"status": "confirmed"}))
+        .await;
+    let (_, page) = api.get("/api/v1/orders?per_page=3&page=2").await;
+    assert_eq!(
+        page["pagination"],
+        json!({"page": 2, "per_page": 3, "total": 7, "pages": 3})
+    );
+    let numbers: Vec<i64> = page["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["number"].as_i64().unwrap())
+        .collect();
+    assert_eq!(numbers, vec![4, 3, 2], "newest first");
+    let (_, confirmed) = api.get("/api/v1/orders?status=confirmed").await;
+    assert_eq!(confirmed["pagination"]["total"], 1);
+    assert_eq!(
+        api.get("/api/v1/orders?q=ravi").await.1["orders"][0]["number"],
+        4
+    );
+    assert_eq!(
+        api.get("/api/v1/orders?q=%236").await.1["orders"][0]["number"],
+        6
+    );
+    assert_eq!(
+        api.get("/api/v1/orders?q=9876500005").await.1["orders"][0]["number"],
+        6
+    );
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let (_, ranged) = api
+        .get(&format!("/api/v1/orders?from=2020-01-01&to={today}"))
+        .await;
+    assert!(ranged["pagination"]["total"].as_i64().unwrap() >= 6);
+    assert_eq!(
+        api.get("/api/v1/orders?from=2020-01-01&to=2020-01-31")
+            .await
+            .1["pagination"]["total"],
+        0
+    );
+    for bad in [
+        "status=lost",
+        "from=yesterday",
+        "page=0",
+        "per_page=x",
+        "from=2024-02-02&to=2024-02-01",
+    ] {
+        let (status, res) = api.get(&format!("/api/v1/orders?{bad}")).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {res}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_never_reaches_another_businesss_orders_or_customers() {
+    let app = TestApp::start().await;
+    let (_, a) = shop(&app, "shop-a");
+    let (b_shop, b) = shop(&app, "shop-b");
+    a.post(
+        "/api/v1/orders",
+        &order("9812345678", json!([{"sku": "kaju-katli", "qty": 250}])),
+    )
+    .await;
+    a.post(
+        "/api/v1/orders",
+        &order("9812345678", json!([{"sku": "kaju-katli", "qty": 250}])),
+    )
+    .await;
+
+    assert_eq!(b.get("/api/v1/orders/1").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(b.get("/api/v1/orders").await.1["pagination"]["total"], 0);
+    assert_eq!(
+        b.get("/api/v1/orders?q=asha").await.1["pagination"]["total"],
+        0
+    );
+    let (status, _) = b
+        .post("/api/v1/orders/1/status", &json!({"status": "cancelled"}))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        a.get("/api/v1/orders/1").await.1["order"]["status"],
+        "pending",
+        "A's order untouched"
+    );
+    assert_eq!(
+        b.get("/api/v1/customers").await.1["customers"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_eq!(
+        b.get("/api/v1/customers/919812345678").await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    // B's own order #1 is B's, not A's.
+    b.post(
+        "/api/v1/orders",
+        &order("9800000001", json!([{"sku": "gulab-jamun", "qty": 3}])),
+    )
+    .await;
+    let (_, mine) = b.get("/api/v1/orders/1").await;
+    assert_eq!(mine["order"]["customer"]["phone"], "919800000001");
+    assert_eq!(
+        app.stock(&b_shop, "kaju-katli"),
+        2000,
+        "A's orders took A's stock only"
+    );
+
+    // A revoked token reaches nothing.
+    app.db
+        .with_tx(|tx| tokens::revoke(tx, b_shop.id, "test-shop-b"))
+        .unwrap();
+    assert_eq!(b.get("/api/v1/orders").await.0, StatusCode::UNAUTHORIZED);
+}
