@@ -9,7 +9,9 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::web::{admin, assets, dashboard, health, login, settings, setup, users};
+use crate::web::{
+    admin, assets, customers, dashboard, health, login, order_form, orders, settings, setup, users,
+};
 use crate::{api, auth, AppState};
 
 /// Largest request body accepted anywhere (image uploads are the largest thing posted).
@@ -22,9 +24,25 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 pub fn app(state: AppState) -> Router {
     let business = Router::new()
         .route("/b/{code}/", get(dashboard::show))
-        .route("/b/{code}/orders", get(dashboard::orders))
+        .route("/b/{code}/orders", get(orders::index))
+        .route("/b/{code}/orders/export.csv", get(orders::export_csv))
+        .route(
+            "/b/{code}/orders/new",
+            get(order_form::new).post(order_form::create),
+        )
+        .route("/b/{code}/orders/{number}", get(orders::show))
+        .route("/b/{code}/orders/{number}/status", post(orders::set_status))
+        .route(
+            "/b/{code}/orders/{number}/edit",
+            get(order_form::edit).post(order_form::update),
+        )
         .route("/b/{code}/products", get(dashboard::products))
-        .route("/b/{code}/customers", get(dashboard::customers))
+        .route("/b/{code}/customers", get(customers::index))
+        .route("/b/{code}/customers/{id}", get(customers::show))
+        .route(
+            "/b/{code}/customers/{id}/notes",
+            post(customers::save_notes),
+        )
         .route("/b/{code}/conversations", get(dashboard::conversations))
         .route("/b/{code}/settings", get(settings::show))
         .route("/b/{code}/settings/profile", post(settings::update))

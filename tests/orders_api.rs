@@ -506,3 +506,85 @@ async fn a_token_never_reaches_another_businesss_orders_or_customers() {
         .unwrap();
     assert_eq!(b.get("/api/v1/orders").await.0, StatusCode::UNAUTHORIZED);
 }
+
+fn export(app: &TestApp, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_novi"))
+        .args(["export", "orders", "--business", "shop-a"])
+        .args(args)
+        .env("NOVI_DATA_DIR", app.dir.path())
+        .output()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exported_orders_read_back_the_same_as_the_api_shows_them() {
+    let app = TestApp::start().await;
+    let (_, api) = shop(&app, "shop-a");
+    let mut b1 = order(
+        "9812345678",
+        json!([{"sku": "kaju-katli", "qty": 750}, {"sku": "gulab-jamun", "variant": "Box of 12", "count": 1}]),
+    );
+    b1["notes"] = json!("gift wrap, \"fragile\"");
+    api.post("/api/v1/orders", &b1).await;
+    api.post(
+        "/api/v1/orders",
+        &order("9800000002", json!([{"sku": "gulab-jamun", "qty": 5}])),
+    )
+    .await;
+
+    let out = export(&app, &["--format", "csv"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        novi::orders::export::CSV_HEADER.to_vec()
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 3, "one row per line");
+    for row in &rows {
+        let number: i64 = row[0].parse().unwrap();
+        let (_, o) = api.get(&format!("/api/v1/orders/{number}")).await;
+        let o = &o["order"];
+        let line = o["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["sku"] == row[13])
+            .unwrap();
+        let minor = |s: &str| (s.parse::<f64>().unwrap() * 100.0).round() as i64;
+        assert_eq!(minor(&row[11]), o["total_minor"].as_i64().unwrap());
+        assert_eq!(minor(&row[19]), line["total_minor"].as_i64().unwrap());
+        assert_eq!(
+            row[16].parse::<i64>().unwrap(),
+            line["qty"].as_i64().unwrap()
+        );
+        assert_eq!(&row[5], o["customer"]["phone"].as_str().unwrap());
+        assert_eq!(
+            &row[7],
+            o["notes"].as_str().unwrap(),
+            "quotes and commas survive"
+        );
+        assert_eq!(&row[2], "pending");
+    }
+
+    let out = export(&app, &["--format", "json"]);
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert_eq!(list[0], api.get("/api/v1/orders/1").await.1["order"]);
+
+    let out = export(&app, &["--from", "2020-01-01", "--to", "2020-12-31"]);
+    assert_eq!(
+        out.stdout.iter().filter(|b| **b == b'\n').count(),
+        1,
+        "header only"
+    );
+    let out = export(&app, &["--from", "01/01/2020"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1);
+    assert!(err.contains("YYYY-MM-DD"), "{err}");
+}

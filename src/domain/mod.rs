@@ -8,5 +8,7 @@ pub mod sku;
 
 pub use money::{Money, MoneyError};
 pub use phone::{Phone, PhoneError};
-pub use quantity::{format_amount, line_total, Quantity, QuantityError, Unit, UnitError};
+pub use quantity::{
+    format_amount, line_total, parse_amount, Quantity, QuantityError, Unit, UnitError,
+};
 pub use sku::{Sku, SkuError};

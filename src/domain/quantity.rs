@@ -255,3 +255,72 @@ mod tests {
         assert_eq!(line_total(Unit::Kg, min, qty(u32::MAX)), None);
     }
 }
+
+/// Reads an amount as a person types it into a form: for `kg` products `750`, `750 g`, `750gm`,
+/// `1.5 kg`, `1kg` (grams when no unit is given); for `pc` products `12` or `12 pc`.
+pub fn parse_amount(unit: Unit, text: &str) -> Result<u32, String> {
+    let t = text.trim().to_ascii_lowercase();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, suffix) = (t[..split].trim(), t[split..].trim());
+    let scale: f64 = match (unit, suffix) {
+        (Unit::Kg, "" | "g" | "gm" | "gms" | "gram" | "grams") => 1.0,
+        (Unit::Kg, "kg" | "kgs" | "kilo" | "kilos") => 1000.0,
+        (Unit::Pc, "" | "pc" | "pcs" | "piece" | "pieces") => 1.0,
+        _ => {
+            let example = if unit == Unit::Kg {
+                "750 g or 1.5 kg"
+            } else {
+                "12"
+            };
+            return Err(format!(
+                "\"{}\" is not an amount; write e.g. {example}",
+                text.trim()
+            ));
+        }
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("\"{}\" is not an amount", text.trim()))?;
+    let base = value * scale;
+    if base.fract() != 0.0 || base < 1.0 || base > f64::from(u32::MAX) {
+        let what = if unit == Unit::Kg { "grams" } else { "pieces" };
+        return Err(format!(
+            "\"{}\" must come to a whole number of {what}, at least 1",
+            text.trim()
+        ));
+    }
+    // Checked above: a whole number within u32.
+    Ok(base as u32)
+}
+
+#[cfg(test)]
+mod parse_amount_tests {
+    use super::*;
+
+    #[test]
+    fn weights_and_pieces_as_typed() {
+        for (text, grams) in [
+            ("750", 750),
+            ("750 g", 750),
+            ("750gm", 750),
+            ("1.5 kg", 1500),
+            ("1kg", 1000),
+            (" 2 KG ", 2000),
+        ] {
+            assert_eq!(parse_amount(Unit::Kg, text), Ok(grams), "{text}");
+        }
+        assert_eq!(parse_amount(Unit::Pc, "12"), Ok(12));
+        assert_eq!(parse_amount(Unit::Pc, "12 pcs"), Ok(12));
+    }
+
+    #[test]
+    fn nonsense_is_refused() {
+        for text in ["", "abc", "0", "1.2345 kg", "-5", "12 ltr", "1e9 kg", "0.5"] {
+            assert!(parse_amount(Unit::Kg, text).is_err(), "{text}");
+        }
+        assert!(parse_amount(Unit::Pc, "1.5").is_err());
+        assert!(parse_amount(Unit::Pc, "2 kg").is_err());
+    }
+}

@@ -52,20 +52,9 @@ pub async fn show(ctx: Ctx) -> Markup {
     )
 }
 
-pub async fn orders(ctx: Ctx) -> Markup {
-    let body =
-        coming_soon("Orders taken on WhatsApp, on the storefront or by hand will be listed here.");
-    page(&ctx, Nav::Orders, "Orders", body)
-}
-
 pub async fn products(ctx: Ctx) -> Markup {
     let body = coming_soon("Your products, their prices and stock will be managed here.");
     page(&ctx, Nav::Products, "Products", body)
-}
-
-pub async fn customers(ctx: Ctx) -> Markup {
-    let body = coming_soon("Everyone who has ordered from you, with their orders and addresses.");
-    page(&ctx, Nav::Customers, "Customers", body)
 }
 
 pub async fn conversations(ctx: Ctx) -> Markup {

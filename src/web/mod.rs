@@ -4,10 +4,13 @@
 pub mod admin;
 pub mod assets;
 pub mod cookie;
+pub mod customers;
 pub mod dashboard;
 pub mod health;
 pub mod layout;
 pub mod login;
+pub mod order_form;
+pub mod orders;
 pub mod settings;
 pub mod setup;
 pub mod users;

@@ -1,0 +1,434 @@
+//! Taking an order by hand, and changing an order's lines. Works without script: each row
+//! picks an item (a product's variant, or the product by weight or piece) and a count or an
+//! amount; "Preview" prices the rows and shows the totals, "Save" takes the order.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use maud::{html, Markup};
+
+use super::layout::{csrf_field, error_box, field, page, Nav};
+use super::orders::{line_amount, money};
+use crate::auth::Ctx;
+use crate::catalog::products::{self, Filter, Product};
+use crate::domain::{parse_amount, Phone, Unit};
+use crate::error::{AppError, AppResult};
+use crate::orders::model::Line;
+use crate::orders::{db, service, Channel, LineRequest, NewOrder, PaymentMode};
+use crate::AppState;
+
+/// Blank rows offered for new lines.
+const SPARE_ROWS: usize = 3;
+
+#[derive(Default, Clone)]
+struct Row {
+    /// `sku|variant label`, or `sku|` for an amount by weight or piece.
+    item: String,
+    count: String,
+    amount: String,
+}
+
+#[derive(Default)]
+struct OrderForm {
+    phone: String,
+    name: String,
+    address: String,
+    notes: String,
+    payment_mode: String,
+    rows: Vec<Row>,
+    save: bool,
+}
+
+impl OrderForm {
+    /// Reads the posted pairs; rows come as `item_N`, `count_N`, `amount_N`.
+    fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        let mut f = OrderForm::default();
+        for (k, v) in pairs {
+            let (name, index) = match k.rsplit_once('_') {
+                Some((n, i)) if i.chars().all(|c| c.is_ascii_digit()) => {
+                    (n.to_owned(), i.parse::<usize>().ok())
+                }
+                _ => (k.clone(), None),
+            };
+            match (name.as_str(), index) {
+                ("item" | "count" | "amount", Some(i)) if i < service::MAX_LINES => {
+                    if f.rows.len() <= i {
+                        f.rows.resize(i + 1, Row::default());
+                    }
+                    let row = &mut f.rows[i];
+                    *match name.as_str() {
+                        "item" => &mut row.item,
+                        "count" => &mut row.count,
+                        _ => &mut row.amount,
+                    } = v;
+                }
+                ("phone", None) => f.phone = v,
+                ("name", None) => f.name = v,
+                ("address", None) => f.address = v,
+                ("notes", None) => f.notes = v,
+                ("payment_mode", None) => f.payment_mode = v,
+                ("action", None) => f.save = v == "save",
+                _ => {}
+            }
+        }
+        f.rows.retain(|r| !r.item.is_empty());
+        f
+    }
+
+    fn from_order(o: &crate::orders::Order) -> Self {
+        let rows = o.lines.iter().map(|l| Row {
+            item: format!("{}|{}", l.sku, l.variant.clone().unwrap_or_default()),
+            count: l.variant_count.map(|c| c.to_string()).unwrap_or_default(),
+            amount: if l.variant.is_some() {
+                String::new()
+            } else {
+                crate::domain::format_amount(l.unit, u64::from(l.qty))
+            },
+        });
+        OrderForm {
+            rows: rows.collect(),
+            ..Default::default()
+        }
+    }
+}
+
+/// Turns the rows into line requests, or says which row is wrong.
+fn line_requests(rows: &[Row], catalog: &[Product]) -> Result<Vec<LineRequest>, String> {
+    rows.iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let n = i + 1;
+            let (sku, variant) = r.item.split_once('|').unwrap_or((&r.item, ""));
+            let product = catalog
+                .iter()
+                .find(|p| p.sku == sku)
+                .ok_or(format!("line {n}: pick an item"))?;
+            if variant.is_empty() {
+                let qty =
+                    parse_amount(product.unit, &r.amount).map_err(|e| format!("line {n}: {e}"))?;
+                return Ok(LineRequest::Qty {
+                    sku: sku.to_owned(),
+                    qty,
+                });
+            }
+            let count = match r.count.trim() {
+                "" => 1,
+                c => c
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|c| *c > 0)
+                    .ok_or(format!("line {n}: count must be a whole number from 1"))?,
+            };
+            Ok(LineRequest::Variant {
+                sku: sku.to_owned(),
+                variant: variant.to_owned(),
+                count,
+            })
+        })
+        .collect()
+}
+
+fn item_select(name: &str, selected: &str, catalog: &[Product]) -> Markup {
+    html! {
+        select name=(name) {
+            option value="" { "—" }
+            @for p in catalog {
+                optgroup label=(p.name) {
+                    @for v in &p.variants {
+                        @let value = format!("{}|{}", p.sku, v.label);
+                        option value=(value) selected[selected == value] { (p.name) " — " (v.label) }
+                    }
+                    @let loose = format!("{}|", p.sku);
+                    option value=(loose) selected[selected == loose] {
+                        (p.name) " — " (if p.unit == Unit::Kg { "by weight" } else { "by piece" })
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn rows_table(f: &OrderForm, catalog: &[Product]) -> Markup {
+    let blank = std::iter::repeat_n(Row::default(), SPARE_ROWS);
+    let rows: Vec<Row> = f.rows.iter().cloned().chain(blank).collect();
+    html! {
+        table.form-rows {
+            thead { tr { th { "Item" } th { "Count (packs)" } th { "Or amount (750 g, 1.5 kg, 12)" } } }
+            tbody {
+                @for (i, r) in rows.iter().enumerate() {
+                    tr {
+                        td { (item_select(&format!("item_{i}"), &r.item, catalog)) }
+                        td { input type="number" min="1" name={ "count_" (i) } value=(r.count) aria-label="count"; }
+                        td { input type="text" name={ "amount_" (i) } value=(r.amount) aria-label="amount"; }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn preview(ctx: &Ctx, lines: &[Line], fee: i64) -> Markup {
+    let subtotal: i64 = lines.iter().map(|l| l.total_minor).sum();
+    html! {
+        section.preview {
+            h2 { "Preview" }
+            table.lines {
+                tbody {
+                    @for l in lines { tr { td { (l.name) } td { (line_amount(l)) } td.num { (money(ctx, l.total_minor)) } } }
+                }
+                tfoot {
+                    tr { td colspan="2" { "Delivery" } td.num { (money(ctx, fee)) } }
+                    tr.total { td colspan="2" { "Total" } td.num { (money(ctx, subtotal + fee)) } }
+                }
+            }
+        }
+    }
+}
+
+/// What a form page shows besides its fields.
+struct Extra<'a> {
+    error: Option<&'a str>,
+    priced: Option<&'a [Line]>,
+    fee: i64,
+}
+
+fn render(
+    ctx: &Ctx,
+    title: &str,
+    action: &str,
+    f: &OrderForm,
+    catalog: &[Product],
+    with_customer: bool,
+    x: Extra,
+) -> Markup {
+    page(
+        ctx,
+        Nav::Orders,
+        title,
+        html! {
+            (error_box(x.error))
+            form.stack.wide method="post" action=(action) {
+                (csrf_field(&ctx.csrf))
+                @if with_customer {
+                    (field("Customer's WhatsApp number", "phone", "tel", &f.phone, true))
+                    (field("Customer's name", "name", "text", &f.name, false))
+                    (field("Delivery address", "address", "text", &f.address, false))
+                    (field("Notes", "notes", "text", &f.notes, false))
+                    label { span { "Payment" }
+                        select name="payment_mode" {
+                            option value="cod" selected[f.payment_mode != "online"] { "Cash on delivery" }
+                            option value="online" selected[f.payment_mode == "online"] { "Paid online" }
+                        }
+                    }
+                }
+                (rows_table(f, catalog))
+                @if let Some(lines) = x.priced { (preview(ctx, lines, x.fee)) }
+                div.actions {
+                    button.secondary type="submit" name="action" value="preview" { "Preview totals" }
+                    button type="submit" name="action" value="save" { "Save" }
+                }
+            }
+        },
+    )
+}
+
+async fn catalog(state: &AppState, ctx: &Ctx) -> AppResult<Vec<Product>> {
+    let id = ctx.business.id;
+    let f = Filter {
+        active_only: true,
+        ..Default::default()
+    };
+    state.db.read(move |c| products::list(c, id, &f)).await
+}
+
+pub async fn new(State(state): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
+    let catalog = catalog(&state, &ctx).await?;
+    let extra = Extra {
+        error: None,
+        priced: None,
+        fee: ctx.business.delivery_fee_minor,
+    };
+    Ok(render(
+        &ctx,
+        "New order",
+        &ctx.url("/orders/new"),
+        &OrderForm::default(),
+        &catalog,
+        true,
+        extra,
+    ))
+}
+
+fn problem(
+    ctx: &Ctx,
+    title: &str,
+    action: &str,
+    f: &OrderForm,
+    catalog: &[Product],
+    with_customer: bool,
+    msg: &str,
+) -> Response {
+    let extra = Extra {
+        error: Some(msg),
+        priced: None,
+        fee: ctx.business.delivery_fee_minor,
+    };
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        render(ctx, title, action, f, catalog, with_customer, extra),
+    )
+        .into_response()
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let f = OrderForm::from_pairs(pairs);
+    let catalog = catalog(&state, &ctx).await?;
+    let action = ctx.url("/orders/new");
+    let fail = |msg: &str| problem(&ctx, "New order", &action, &f, &catalog, true, msg);
+    let lines = match line_requests(&f.rows, &catalog) {
+        Ok(l) => l,
+        Err(m) => return Ok(fail(&m)),
+    };
+    let phone = match Phone::parse(&f.phone, &ctx.business.country_code) {
+        Ok(p) => p,
+        Err(e) => return Ok(fail(&format!("customer's number: {e}"))),
+    };
+    let business = ctx.business.clone();
+    if !f.save {
+        let id = business.id;
+        return match state
+            .db
+            .read(move |c| service::price_lines(c, id, &lines))
+            .await
+        {
+            Ok(priced) => {
+                let extra = Extra {
+                    error: None,
+                    priced: Some(&priced),
+                    fee: business.delivery_fee_minor,
+                };
+                Ok(render(&ctx, "New order", &action, &f, &catalog, true, extra).into_response())
+            }
+            Err(AppError::Invalid(m) | AppError::Conflict(m)) => Ok(fail(&m)),
+            Err(e) => Err(e),
+        };
+    }
+    let req = NewOrder {
+        channel: Channel::Manual,
+        customer_phone: phone,
+        customer_name: f.name.clone(),
+        lines,
+        address: f.address.clone(),
+        notes: f.notes.clone(),
+        payment_mode: if f.payment_mode == "online" {
+            PaymentMode::Online
+        } else {
+            PaymentMode::Cod
+        },
+        actor: ctx.user.username.clone(),
+    };
+    match state
+        .db
+        .write(move |tx| service::create(tx, &business, &req))
+        .await
+    {
+        Ok(o) => Ok(Redirect::to(&ctx.url(&format!("/orders/{}", o.number))).into_response()),
+        Err(AppError::Invalid(m) | AppError::Conflict(m)) => Ok(fail(&m)),
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn edit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((_, number)): Path<(String, i64)>,
+) -> AppResult<Markup> {
+    let id = ctx.business.id;
+    let order = state
+        .db
+        .read(move |c| db::by_number(c, id, number))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let catalog = catalog(&state, &ctx).await?;
+    let title = format!("Edit order #{number}");
+    let extra = Extra {
+        error: None,
+        priced: None,
+        fee: order.delivery_fee_minor,
+    };
+    let action = ctx.url(&format!("/orders/{number}/edit"));
+    Ok(render(
+        &ctx,
+        &title,
+        &action,
+        &OrderForm::from_order(&order),
+        &catalog,
+        false,
+        extra,
+    ))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((_, number)): Path<(String, i64)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let f = OrderForm::from_pairs(pairs);
+    let catalog = catalog(&state, &ctx).await?;
+    let (title, action) = (
+        format!("Edit order #{number}"),
+        ctx.url(&format!("/orders/{number}/edit")),
+    );
+    let fail = |msg: &str| problem(&ctx, &title, &action, &f, &catalog, false, msg);
+    let lines = match line_requests(&f.rows, &catalog) {
+        Ok(l) => l,
+        Err(m) => return Ok(fail(&m)),
+    };
+    let (business, actor) = (ctx.business.clone(), ctx.user.username.clone());
+    if !f.save {
+        let id = business.id;
+        let fee = state
+            .db
+            .read(move |c| db::by_number(c, id, number))
+            .await?
+            .ok_or(AppError::NotFound)?
+            .delivery_fee_minor;
+        return match state
+            .db
+            .read(move |c| service::price_lines(c, id, &lines))
+            .await
+        {
+            Ok(priced) => Ok(render(
+                &ctx,
+                &title,
+                &action,
+                &f,
+                &catalog,
+                false,
+                Extra {
+                    error: None,
+                    priced: Some(&priced),
+                    fee,
+                },
+            )
+            .into_response()),
+            Err(AppError::Invalid(m) | AppError::Conflict(m)) => Ok(fail(&m)),
+            Err(e) => Err(e),
+        };
+    }
+    match state
+        .db
+        .write(move |tx| service::edit_lines(tx, &business, number, &lines, &actor))
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&ctx.url(&format!("/orders/{number}?done=1"))).into_response()),
+        Err(AppError::Invalid(m) | AppError::Conflict(m)) => Ok(fail(&m)),
+        Err(e) => Err(e),
+    }
+}

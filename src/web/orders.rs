@@ -1,0 +1,334 @@
+//! Orders in the owner UI: the list (filters, search, pages, CSV export) and one order's page
+//! (lines, totals, customer, timeline, and the moves it can make next).
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::layout::{csrf_field, error_box, notice, page, Nav};
+use crate::auth::Ctx;
+use crate::domain::{format_amount, Money};
+use crate::error::{AppError, AppResult};
+use crate::orders::export::{all, day_range, write_csv};
+use crate::orders::model::Line;
+use crate::orders::{db, service, Order, Status};
+use crate::AppState;
+
+const PER_PAGE: i64 = 25;
+
+#[derive(Deserialize, Default, Clone)]
+pub struct ListQuery {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    page: Option<i64>,
+}
+
+impl ListQuery {
+    fn filter(&self, ctx: &Ctx) -> AppResult<db::Filter> {
+        let status = match self.status.trim() {
+            "" => None,
+            s => Some(s.parse::<Status>().map_err(AppError::Invalid)?),
+        };
+        let (from, to) = day_range(&ctx.business, Some(&self.from), Some(&self.to))?;
+        Ok(db::Filter {
+            status,
+            q: self.q.clone(),
+            from,
+            to,
+            customer_id: None,
+        })
+    }
+
+    fn query_string(&self, page: i64) -> String {
+        let pairs = [
+            ("status", self.status.as_str()),
+            ("q", &self.q),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("page", &page.to_string()),
+        ];
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
+}
+
+pub fn money(ctx: &Ctx, minor: i64) -> String {
+    Money::from_minor(minor).format(&ctx.business.currency)
+}
+
+/// "750 g", or "2 × Box of 12" for a variant line.
+pub fn line_amount(l: &Line) -> String {
+    match (&l.variant, l.variant_count) {
+        (Some(v), Some(n)) => format!("{n} × {v}"),
+        _ => format_amount(l.unit, u64::from(l.qty)),
+    }
+}
+
+pub fn status_badge(s: Status) -> Markup {
+    html! { span class={ "status status-" (s.as_str()) } { (s.label()) } }
+}
+
+fn filters(ctx: &Ctx, q: &ListQuery) -> Markup {
+    html! {
+        form.filters method="get" action=(ctx.url("/orders")) {
+            label { span { "Status" }
+                select name="status" {
+                    option value="" { "Any" }
+                    @for s in Status::ALL { option value=(s.as_str()) selected[q.status == s.as_str()] { (s.label()) } }
+                }
+            }
+            label { span { "From" } input type="date" name="from" value=(q.from); }
+            label { span { "To" } input type="date" name="to" value=(q.to); }
+            label.grow { span { "Search" } input type="search" name="q" value=(q.q) placeholder="#1042, name or phone"; }
+            button type="submit" { "Filter" }
+        }
+    }
+}
+
+pub async fn index(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
+    let filter = match q.filter(&ctx) {
+        Ok(f) => f,
+        Err(AppError::Invalid(m)) => {
+            let body = html! { (filters(&ctx, &q)) (error_box(Some(&m))) };
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                page(&ctx, Nav::Orders, "Orders", body),
+            )
+                .into_response());
+        }
+        Err(e) => return Err(e),
+    };
+    let current = q.page.unwrap_or(1).max(1);
+    let id = ctx.business.id;
+    let (orders, total) = state
+        .db
+        .read(move |c| db::list(c, id, &filter, current, PER_PAGE))
+        .await?;
+    let pages = (total + PER_PAGE - 1) / PER_PAGE;
+    let export = format!("{}?{}", ctx.url("/orders/export.csv"), q.query_string(1));
+    let body = html! {
+        p.actions { a.button href=(ctx.url("/orders/new")) { "New order" } " " a href=(export) { "Export CSV" } }
+        (filters(&ctx, &q))
+        @if orders.is_empty() {
+            div.empty { p { "No orders match." } }
+        } @else {
+            table.orders {
+                thead { tr { th { "Order" } th { "Placed" } th { "Customer" } th { "Items" } th.num { "Total" } th { "Status" } } }
+                tbody {
+                    @for o in &orders {
+                        tr {
+                            td { a href=(ctx.url(&format!("/orders/{}", o.number))) { "#" (o.number) } br; span.muted { (o.channel) } }
+                            td { (ctx.business.local_time(o.created_at)) }
+                            td { (o.customer.name) br; span.muted { (o.customer.phone) } }
+                            td { (items_summary(o)) }
+                            td.num { (money(&ctx, o.total_minor)) }
+                            td { (status_badge(o.status)) }
+                        }
+                    }
+                }
+            }
+            nav.pager {
+                @if current > 1 { a href={ "?" (q.query_string(current - 1)) } { "← Newer" } }
+                span.muted { "Page " (current) " of " (pages.max(1)) " · " (total) " orders" }
+                @if current < pages { a href={ "?" (q.query_string(current + 1)) } { "Older →" } }
+            }
+        }
+    };
+    Ok(page(&ctx, Nav::Orders, "Orders", body).into_response())
+}
+
+fn items_summary(o: &Order) -> String {
+    o.lines
+        .iter()
+        .map(|l| format!("{} {}", l.name, line_amount(l)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub async fn export_csv(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
+    let filter = q.filter(&ctx)?;
+    let business = ctx.business.clone();
+    let bytes = state
+        .db
+        .read(move |c| {
+            let orders = all(c, business.id, &filter)?;
+            let mut out = Vec::new();
+            write_csv(&orders, &business, &mut out)?;
+            Ok(out)
+        })
+        .await?;
+    let name = format!(
+        "attachment; filename=\"orders-{}.csv\"",
+        ctx.business.short_code
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, name),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct Flash {
+    done: Option<String>,
+}
+
+async fn load(state: &AppState, ctx: &Ctx, number: i64) -> AppResult<Order> {
+    let id = ctx.business.id;
+    state
+        .db
+        .read(move |c| db::by_number(c, id, number))
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((_, number)): Path<(String, i64)>,
+    Query(f): Query<Flash>,
+) -> AppResult<Markup> {
+    let order = load(&state, &ctx, number).await?;
+    let done = f.done.as_deref().map(|_| "Saved.");
+    Ok(order_page(&ctx, &order, done, None))
+}
+
+fn order_page(ctx: &Ctx, o: &Order, done: Option<&str>, error: Option<&str>) -> Markup {
+    let title = format!("Order #{}", o.number);
+    let base = ctx.url(&format!("/orders/{}", o.number));
+    let body = html! {
+        (notice(done))
+        (error_box(error))
+        p { (status_badge(o.status)) " " span.muted { "via " (o.channel) " · placed " (ctx.business.local_time(o.created_at)) } }
+        div.actions {
+            @for next in o.status.next() {
+                form.inline method="post" action={ (base) "/status" }
+                    data-confirm=[(next == Status::Cancelled).then_some("Cancel this order and put its stock back?")] {
+                    (csrf_field(&ctx.csrf))
+                    input type="hidden" name="status" value=(next.as_str());
+                    button class={ @if next == Status::Cancelled { "danger" } } type="submit" {
+                        @if next == Status::Cancelled { "Cancel order" } @else { "Mark " (next.label().to_lowercase()) }
+                    }
+                }
+            }
+            @if o.status.can_edit_lines() { a.button.secondary href={ (base) "/edit" } { "Edit lines" } }
+        }
+        section.cards {
+            div.card {
+                h2 { "Customer" }
+                dl {
+                    dt { "Name" } dd { a href=(ctx.url(&format!("/customers/{}", o.customer.id))) { (o.customer.name) } }
+                    dt { "Phone" } dd { (o.customer.phone) }
+                    dt { "Address" } dd { (o.address) }
+                    dt { "Notes" } dd { (o.notes) }
+                    dt { "Payment" } dd { (o.payment_mode) " · " (o.payment_status) }
+                }
+            }
+            div.card { h2 { "Timeline" } (timeline(ctx, o)) }
+        }
+        h2 { "Lines" }
+        (lines_table(ctx, o))
+    };
+    page(ctx, Nav::Orders, &title, body)
+}
+
+fn lines_table(ctx: &Ctx, o: &Order) -> Markup {
+    html! {
+        table.lines {
+            thead { tr { th { "Item" } th { "Amount" } th.num { "Price" } th.num { "Total" } } }
+            tbody {
+                @for l in &o.lines {
+                    tr {
+                        td { (l.name) br; span.muted { (l.sku) } }
+                        td { (line_amount(l)) }
+                        td.num { (money(ctx, l.unit_price_minor)) (unit_suffix(l)) }
+                        td.num { (money(ctx, l.total_minor)) }
+                    }
+                }
+            }
+            tfoot {
+                tr { td colspan="3" { "Subtotal" } td.num { (money(ctx, o.subtotal_minor)) } }
+                tr { td colspan="3" { "Delivery" } td.num { (money(ctx, o.delivery_fee_minor)) } }
+                tr.total { td colspan="3" { "Total" } td.num { (money(ctx, o.total_minor)) } }
+            }
+        }
+    }
+}
+
+fn unit_suffix(l: &Line) -> &'static str {
+    match (&l.variant, l.unit) {
+        (Some(_), _) => " each",
+        (None, crate::domain::Unit::Kg) => " /kg",
+        (None, crate::domain::Unit::Pc) => " /pc",
+    }
+}
+
+fn timeline(ctx: &Ctx, o: &Order) -> Markup {
+    html! {
+        ol.timeline {
+            @for e in &o.events {
+                li {
+                    span.muted { (ctx.business.local_time(e.created_at)) } " "
+                    @match (e.kind.as_str(), e.from_status, e.to_status) {
+                        ("created", _, _) => { "Order taken " (e.note) },
+                        ("status", Some(f), Some(t)) => { (f.label()) " → " (t.label()) },
+                        _ => { (e.note) },
+                    }
+                    " · " (e.actor)
+                }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    status: String,
+}
+
+pub async fn set_status(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((_, number)): Path<(String, i64)>,
+    Form(f): Form<StatusForm>,
+) -> AppResult<Response> {
+    let to: Status = f.status.parse().map_err(AppError::Invalid)?;
+    let (business, actor) = (ctx.business.clone(), ctx.user.username.clone());
+    let result = state
+        .db
+        .write(move |tx| service::set_status(tx, &business, number, to, &actor))
+        .await;
+    match result {
+        Ok(o) => {
+            Ok(Redirect::to(&ctx.url(&format!("/orders/{}?done=1", o.number))).into_response())
+        }
+        Err(AppError::Conflict(m)) => {
+            let order = load(&state, &ctx, number).await?;
+            Ok((
+                StatusCode::CONFLICT,
+                order_page(&ctx, &order, None, Some(&m)),
+            )
+                .into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
