@@ -11,7 +11,7 @@ use crate::db::{businesses, tokens, users, Db, DB_FILE};
 
 /// Opens the database of an install that exists, so a mistyped `--data-dir` is reported
 /// instead of silently creating an empty install there.
-fn open_existing(data_dir: &Path) -> anyhow::Result<Db> {
+pub(super) fn open_existing(data_dir: &Path) -> anyhow::Result<Db> {
     if !data_dir.join(DB_FILE).exists() {
         bail!(
             "no Novi database in {} (check --data-dir, or run `novi migrate` to create one)",

@@ -2,6 +2,7 @@
 //! Each subcommand either does what it says or exits non-zero with one readable line.
 
 mod admin;
+mod catalog;
 mod serve;
 
 use std::path::PathBuf;
@@ -10,6 +11,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::auth::Role;
 use crate::config::LogFormat;
+pub use catalog::CatalogCommand;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -52,6 +54,9 @@ pub enum Command {
     /// Show configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Import or export a business's products as a CSV file.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -192,5 +197,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Business(cmd) => admin::business(&data_dir, cmd),
         Command::User(cmd) => admin::user(&data_dir, cmd),
         Command::Token(cmd) => admin::token(&data_dir, cmd),
+        Command::Catalog(cmd) => catalog::run(&data_dir, cmd),
     }
 }
