@@ -1,5 +1,6 @@
 //! The route table: every URL Novi answers, and the layers around them.
 
+use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, HeaderValue, Request};
 use axum::middleware;
 use axum::routing::{get, post};
@@ -9,7 +10,9 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::web::{admin, assets, dashboard, health, login, settings, setup, users};
+use crate::web::{
+    admin, assets, dashboard, health, login, product_image, products, settings, setup, stock, users,
+};
 use crate::{api, auth, AppState};
 
 /// Largest request body accepted anywhere (image uploads are the largest thing posted).
@@ -23,7 +26,23 @@ pub fn app(state: AppState) -> Router {
     let business = Router::new()
         .route("/b/{code}/", get(dashboard::show))
         .route("/b/{code}/orders", get(dashboard::orders))
-        .route("/b/{code}/products", get(dashboard::products))
+        .route(
+            "/b/{code}/products",
+            get(products::index).post(products::create),
+        )
+        .route("/b/{code}/products/new", get(products::new))
+        .route(
+            "/b/{code}/products/{id}",
+            get(products::show).post(products::update),
+        )
+        .route("/b/{code}/products/{id}/stock", post(stock::adjust))
+        .route(
+            "/b/{code}/products/{id}/image",
+            get(product_image::serve)
+                .post(product_image::upload)
+                // The upload's own check (2 MiB) gives the clear message; the app-wide limit caps the body.
+                .layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
+        )
         .route("/b/{code}/customers", get(dashboard::customers))
         .route("/b/{code}/conversations", get(dashboard::conversations))
         .route("/b/{code}/settings", get(settings::show))
@@ -45,6 +64,7 @@ pub fn app(state: AppState) -> Router {
 
     let api = Router::new()
         .route("/api/v1/business", get(api::business))
+        .route("/api/v1/products", get(api::products::index))
         .route("/api/{*rest}", get(api::not_found).post(api::not_found));
 
     Router::new()

@@ -1,6 +1,8 @@
 //! The JSON API under `/api/v1`, for integrations and scripts. Every call carries a business's
 //! token (`Authorization: Bearer …`) and sees only that business.
 
+pub mod products;
+
 use axum::Json;
 use serde_json::{json, Value};
 

@@ -58,11 +58,6 @@ pub async fn orders(ctx: Ctx) -> Markup {
     page(&ctx, Nav::Orders, "Orders", body)
 }
 
-pub async fn products(ctx: Ctx) -> Markup {
-    let body = coming_soon("Your products, their prices and stock will be managed here.");
-    page(&ctx, Nav::Products, "Products", body)
-}
-
 pub async fn customers(ctx: Ctx) -> Markup {
     let body = coming_soon("Everyone who has ordered from you, with their orders and addresses.");
     page(&ctx, Nav::Customers, "Customers", body)

@@ -8,8 +8,13 @@ pub mod dashboard;
 pub mod health;
 pub mod layout;
 pub mod login;
+pub mod product_form;
+pub mod product_image;
+pub mod product_page;
+pub mod products;
 pub mod settings;
 pub mod setup;
+pub mod stock;
 pub mod users;
 
 use std::net::{IpAddr, SocketAddr};
