@@ -7,7 +7,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::product_page::View;
-use super::products::{again, load, parse_id, require_catalog};
+use super::products::{again, find, parse_id, require_catalog};
 use crate::auth::Ctx;
 use crate::catalog::image::{self, Kind, MAX_BYTES};
 use crate::catalog::products;
@@ -59,7 +59,7 @@ pub async fn upload(
 ) -> AppResult<Response> {
     require_catalog(&ctx)?;
     let id = parse_id(&id)?;
-    let (product, _) = load(&state, &ctx, id).await?;
+    let product = find(&state, &ctx, id).await?;
     let refuse = |status: StatusCode, message: &str| {
         let view = View {
             image_error: Some(message.to_owned()),
@@ -125,7 +125,7 @@ pub async fn serve(
     ctx: Ctx,
     Path((_, id)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    let (product, _) = load(&state, &ctx, parse_id(&id)?).await?;
+    let product = find(&state, &ctx, parse_id(&id)?).await?;
     let path = product
         .image
         .as_deref()

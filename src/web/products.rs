@@ -48,6 +48,15 @@ pub fn parse_id(raw: &str) -> AppResult<i64> {
     raw.parse().map_err(|_| AppError::NotFound)
 }
 
+/// A product of this business, or 404.
+pub async fn find(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<Product> {
+    let business = ctx.business.id;
+    state
+        .db
+        .read(move |c| products::by_id(c, business, id)?.ok_or(AppError::NotFound))
+        .await
+}
+
 /// A product of this business with its recent stock history, or 404.
 pub async fn load(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<(Product, Vec<Move>)> {
     let business = ctx.business.id;

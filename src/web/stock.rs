@@ -55,7 +55,7 @@ pub async fn adjust(
             let delta = parse_change(p.unit, &change).map_err(AppError::Invalid)?;
             let reason = parse_reason(&reason).map_err(AppError::Invalid)?;
             // Checked here, in the write transaction, to say it in the product's unit.
-            if p.stock + delta < 0 {
+            if p.stock.saturating_add(delta) < 0 {
                 return Err(AppError::Invalid(format!(
                     "only {} left, so {} cannot be taken away",
                     format_amount(p.unit, p.stock.unsigned_abs()),
