@@ -160,6 +160,7 @@ pub fn ensure_demo(db: &Db) -> AppResult<bool> {
             role: Role::Owner,
         };
         users::insert(tx, DEMO_USERNAME, &hash, owner)?;
+        crate::demo::import_catalog(tx, business.id)?;
         Ok(true)
     })
 }

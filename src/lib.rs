@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod customers;
 pub mod db;
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod orders;

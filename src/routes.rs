@@ -1,5 +1,6 @@
 //! The route table: every URL Novi answers, and the layers around them.
 
+use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, HeaderValue, Request};
 use axum::middleware;
 use axum::routing::{get, post};
@@ -10,7 +11,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::web::{
-    admin, assets, customers, dashboard, health, login, order_form, orders, settings, setup, users,
+    admin, assets, customers, dashboard, health, login, order_form, orders, product_image,
+    products, settings, setup, stock, users,
 };
 use crate::{api, auth, AppState};
 
@@ -36,12 +38,28 @@ pub fn app(state: AppState) -> Router {
             "/b/{code}/orders/{number}/edit",
             get(order_form::edit).post(order_form::update),
         )
-        .route("/b/{code}/products", get(dashboard::products))
         .route("/b/{code}/customers", get(customers::index))
         .route("/b/{code}/customers/{id}", get(customers::show))
         .route(
             "/b/{code}/customers/{id}/notes",
             post(customers::save_notes),
+        )
+        .route(
+            "/b/{code}/products",
+            get(products::index).post(products::create),
+        )
+        .route("/b/{code}/products/new", get(products::new))
+        .route(
+            "/b/{code}/products/{id}",
+            get(products::show).post(products::update),
+        )
+        .route("/b/{code}/products/{id}/stock", post(stock::adjust))
+        .route(
+            "/b/{code}/products/{id}/image",
+            get(product_image::serve)
+                .post(product_image::upload)
+                // The upload's own check (2 MiB) gives the clear message; the app-wide limit caps the body.
+                .layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
         )
         .route("/b/{code}/conversations", get(dashboard::conversations))
         .route("/b/{code}/settings", get(settings::show))
@@ -74,6 +92,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/api/v1/customers", get(api::customers::index))
         .route("/api/v1/customers/{phone}", get(api::customers::show))
+        .route("/api/v1/products", get(api::products::index))
         .route("/api/{*rest}", get(api::not_found).post(api::not_found));
 
     Router::new()

@@ -5,6 +5,8 @@ pub mod customers;
 pub mod orders;
 
 use axum::extract::{FromRequest, Request};
+pub mod products;
+
 use axum::Json;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;

@@ -2,6 +2,7 @@
 //! Each subcommand either does what it says or exits non-zero with one readable line.
 
 mod admin;
+mod catalog;
 mod export;
 mod serve;
 
@@ -11,6 +12,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::auth::Role;
 use crate::config::LogFormat;
+pub use catalog::CatalogCommand;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -56,6 +58,9 @@ pub enum Command {
     /// Export data.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Import or export a business's products as a CSV file.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -226,5 +231,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             to,
             format,
         }) => export::orders(&data_dir, &business, from.as_deref(), to.as_deref(), format),
+        Command::Catalog(cmd) => catalog::run(&data_dir, cmd),
     }
 }

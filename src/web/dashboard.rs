@@ -52,11 +52,6 @@ pub async fn show(ctx: Ctx) -> Markup {
     )
 }
 
-pub async fn products(ctx: Ctx) -> Markup {
-    let body = coming_soon("Your products, their prices and stock will be managed here.");
-    page(&ctx, Nav::Products, "Products", body)
-}
-
 pub async fn conversations(ctx: Ctx) -> Markup {
     let body = coming_soon("WhatsApp conversations with your customers will appear here.");
     page(&ctx, Nav::Conversations, "Conversations", body)

@@ -11,8 +11,13 @@ pub mod layout;
 pub mod login;
 pub mod order_form;
 pub mod orders;
+pub mod product_form;
+pub mod product_image;
+pub mod product_page;
+pub mod products;
 pub mod settings;
 pub mod setup;
+pub mod stock;
 pub mod users;
 
 use std::net::{IpAddr, SocketAddr};

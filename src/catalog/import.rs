@@ -1,0 +1,196 @@
+//! Moving a whole catalog in and out of the database: rows from a parsed catalog file are
+//! upserted by sku in the caller's transaction, and the catalog is read back as rows to export.
+
+use rusqlite::Connection;
+
+use super::csv::{ProductRow, VariantRow};
+use super::products::{self, Filter, Product, ProductInput, VariantInput};
+use super::stock::{self, Cause};
+use crate::domain::Sku;
+use crate::error::{AppError, AppResult};
+
+/// The reason recorded on stock moves made by an import.
+pub const REASON: &str = "import";
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Summary {
+    pub created: usize,
+    pub updated: usize,
+}
+
+/// Upserts every row by sku and sets each product's stock to the row's figure through a stock
+/// move (so the history explains it). Call it inside one write transaction: if any row fails,
+/// the caller's rollback leaves the catalog as it was.
+pub fn import(
+    conn: &Connection,
+    business_id: i64,
+    rows: &[ProductRow],
+    actor: &str,
+) -> AppResult<Summary> {
+    let mut summary = Summary::default();
+    for row in rows {
+        let existing = products::by_sku(conn, business_id, row.sku.as_str())?;
+        let id = match &existing {
+            Some(p) => {
+                // The file has no columns for these, so an import keeps what the owner set.
+                let input = to_input(row, p.active, p.low_stock);
+                products::update(conn, business_id, p.id, &input)?;
+                summary.updated += 1;
+                p.id
+            }
+            None => {
+                summary.created += 1;
+                products::insert(conn, business_id, &to_input(row, true, 0))?
+            }
+        };
+        let current = existing.map_or(0, |p| p.stock);
+        set_stock(conn, business_id, id, current, row, actor)?;
+    }
+    Ok(summary)
+}
+
+fn set_stock(
+    conn: &Connection,
+    business_id: i64,
+    id: i64,
+    current: i64,
+    row: &ProductRow,
+    actor: &str,
+) -> AppResult<()> {
+    let wanted = i64::try_from(row.stock)
+        .map_err(|_| AppError::Invalid(format!("stock of \"{}\" is too large", row.sku)))?;
+    let delta = wanted - current;
+    if delta != 0 {
+        let cause = Cause {
+            reason: REASON,
+            order_id: None,
+            actor,
+        };
+        stock::adjust(conn, business_id, id, delta, &cause)?;
+    }
+    Ok(())
+}
+
+fn to_input(row: &ProductRow, active: bool, low_stock: i64) -> ProductInput {
+    ProductInput {
+        sku: row.sku.clone(),
+        name: row.name.clone(),
+        category: row.category.clone(),
+        unit: row.unit,
+        price: row.price,
+        aliases: row.aliases.clone(),
+        active,
+        low_stock,
+        variants: row
+            .variants
+            .iter()
+            .map(|v| VariantInput {
+                label: v.label.clone(),
+                amount: v.amount,
+                price: v.price,
+            })
+            .collect(),
+    }
+}
+
+/// Every product of the business as catalog rows, in the order they were created, so a file
+/// imported into an empty shop exports unchanged.
+pub fn export(conn: &Connection, business_id: i64) -> AppResult<Vec<ProductRow>> {
+    let mut all = products::list(conn, business_id, &Filter::default())?;
+    all.sort_by_key(|p| p.id);
+    all.iter().map(to_row).collect()
+}
+
+fn to_row(p: &Product) -> AppResult<ProductRow> {
+    let sku = Sku::parse(&p.sku).map_err(AppError::internal)?;
+    let stock = u64::try_from(p.stock).map_err(AppError::internal)?;
+    Ok(ProductRow {
+        sku,
+        name: p.name.clone(),
+        category: p.category.clone(),
+        unit: p.unit,
+        price: p.price,
+        aliases: p.aliases.clone(),
+        variants: p
+            .variants
+            .iter()
+            .map(|v| VariantRow {
+                label: v.label.clone(),
+                amount: v.amount,
+                price: v.price,
+            })
+            .collect(),
+        stock,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::csv::{parse_catalog, write_catalog};
+    use crate::db::Db;
+
+    const FIXTURE: &str = include_str!("../../tests/data/sweetshop-catalog.csv");
+
+    fn setup() -> (tempfile::TempDir, Db, i64) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        let b = crate::accounts::create_business(&db, "Shop", "shop").unwrap();
+        (dir, db, b.id)
+    }
+
+    #[test]
+    fn imports_then_exports_the_same_file() {
+        let (_dir, db, id) = setup();
+        let rows = parse_catalog(FIXTURE.as_bytes()).unwrap();
+        let s = db.with_tx(|tx| import(tx, id, &rows, "test")).unwrap();
+        assert_eq!(
+            s,
+            Summary {
+                created: 18,
+                updated: 0
+            }
+        );
+        let again = db.with_tx(|tx| import(tx, id, &rows, "test")).unwrap();
+        assert_eq!(
+            again,
+            Summary {
+                created: 0,
+                updated: 18
+            }
+        );
+        let out = db.with_conn(|c| export(c, id)).unwrap();
+        let mut text = Vec::new();
+        write_catalog(&out, &mut text).unwrap();
+        assert_eq!(String::from_utf8(text).unwrap(), FIXTURE);
+    }
+
+    #[test]
+    fn stock_is_set_through_moves_and_unchanged_stock_makes_none() {
+        let (_dir, db, id) = setup();
+        let mut rows = parse_catalog(FIXTURE.as_bytes()).unwrap();
+        db.with_tx(|tx| import(tx, id, &rows, "test")).unwrap();
+        rows[0].stock = 12_500;
+        db.with_tx(|tx| import(tx, id, &rows, "test")).unwrap();
+        let p = db
+            .with_conn(|c| products::by_sku(c, id, "kaju-katli"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.stock, 12_500);
+        let moves = db.with_conn(|c| stock::history(c, id, p.id, 10)).unwrap();
+        let seen: Vec<_> = moves.iter().map(|m| (m.delta, m.stock_after)).collect();
+        assert_eq!(seen, [(-7_500, 12_500), (20_000, 20_000)]);
+        assert!(moves.iter().all(|m| m.reason == REASON));
+        let samosa = db
+            .with_conn(|c| products::by_sku(c, id, "samosa"))
+            .unwrap()
+            .unwrap();
+        let samosa_moves = db.with_conn(|c| stock::history(c, id, samosa.id, 10));
+        assert_eq!(
+            samosa_moves.unwrap().len(),
+            1,
+            "second import changed nothing"
+        );
+    }
+}

@@ -1,0 +1,101 @@
+//! `novi catalog import` and `novi catalog export`: a business's products as a CSV file.
+//! Import is all or nothing; a bad file is reported line by line and nothing is written.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use clap::Subcommand;
+
+use super::admin::open_existing;
+use crate::catalog::{csv, import};
+use crate::db::{businesses, Db};
+
+#[derive(Subcommand, Debug)]
+pub enum CatalogCommand {
+    /// Create or update products from a catalog CSV file (matched by sku), all or nothing.
+    ///
+    /// Columns: sku,name,category,unit,price,aliases,variants,stock. Stock is set to the file's
+    /// figure, recorded in each product's stock history with the reason "import".
+    Import {
+        /// The business's short code.
+        #[arg(long)]
+        business: String,
+        /// The CSV file, or - for standard input.
+        file: PathBuf,
+    },
+    /// Write the business's catalog as CSV to standard output.
+    Export {
+        /// The business's short code.
+        #[arg(long)]
+        business: String,
+    },
+}
+
+pub fn run(data_dir: &Path, cmd: CatalogCommand) -> anyhow::Result<()> {
+    match cmd {
+        CatalogCommand::Import { business, file } => import_file(data_dir, &business, &file),
+        CatalogCommand::Export { business } => export(data_dir, &business),
+    }
+}
+
+fn business_id(db: &Db, code: &str) -> anyhow::Result<i64> {
+    let found = db.with_conn(|c| businesses::by_code(c, code))?;
+    match found {
+        Some(b) => Ok(b.id),
+        None => bail!("no business with short code \"{code}\" (see `novi business list`)"),
+    }
+}
+
+fn read_input(file: &Path) -> anyhow::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    if file == Path::new("-") {
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .context("cannot read standard input")?;
+    } else {
+        bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    }
+    Ok(bytes)
+}
+
+fn import_file(data_dir: &Path, code: &str, file: &Path) -> anyhow::Result<()> {
+    let db = open_existing(data_dir)?;
+    let id = business_id(&db, code)?;
+    let rows = match csv::parse_catalog(read_input(file)?.as_slice()) {
+        Ok(rows) => rows,
+        Err(problems) => {
+            // Every problem on its own line, so the owner can fix them all in one pass.
+            for problem in &problems.errors {
+                eprintln!("{}: {problem}", file.display());
+            }
+            bail!(
+                "{} has {} problem(s); nothing was imported",
+                file.display(),
+                problems.errors.len()
+            );
+        }
+    };
+    let summary = db.with_tx(|tx| import::import(tx, id, &rows, "import (command line)"))?;
+    println!(
+        "imported {} product(s) into {code}: {} new, {} updated",
+        rows.len(),
+        summary.created,
+        summary.updated
+    );
+    Ok(())
+}
+
+fn export(data_dir: &Path, code: &str) -> anyhow::Result<()> {
+    let db = open_existing(data_dir)?;
+    let id = business_id(&db, code)?;
+    let rows = db.with_conn(|c| import::export(c, id))?;
+    // Written to memory first so a refused row leaves standard output empty, not half a file.
+    let mut out = Vec::new();
+    csv::write_catalog(&rows, &mut out).context("cannot export the catalog")?;
+    std::io::stdout()
+        .lock()
+        .write_all(&out)
+        .context("cannot write to standard output")?;
+    Ok(())
+}

@@ -1,0 +1,408 @@
+//! The product form: what an owner typed, turned into a `ProductInput` or a list of what is
+//! wrong, and drawn again with the typed values kept. Variants need no script: a few blank rows.
+
+use std::collections::BTreeMap;
+
+use maud::{html, Markup};
+
+use super::layout::{csrf_field, error_box, field};
+use crate::catalog::amount::parse_amount;
+use crate::catalog::products::{Product, ProductInput, VariantInput};
+use crate::domain::{format_amount, Money, Sku, Unit};
+
+/// Blank variant rows offered below the filled ones.
+const BLANK_ROWS: usize = 3;
+/// More rows than any form draws: anything beyond is not from our page.
+const MAX_ROWS: usize = 50;
+const MAX_TEXT: usize = 100;
+
+#[derive(Debug, Default, Clone)]
+pub struct VariantFields {
+    pub label: String,
+    pub amount: String,
+    pub price: String,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct ProductForm {
+    pub sku: String,
+    pub name: String,
+    pub category: String,
+    pub unit: String,
+    pub price: String,
+    pub aliases: String,
+    pub active: bool,
+    pub low_stock: String,
+    /// Only on the new-product form: stock to start with, recorded as a stock move.
+    pub opening_stock: String,
+    pub variants: Vec<VariantFields>,
+}
+
+impl ProductForm {
+    pub fn blank() -> Self {
+        Self {
+            unit: "kg".into(),
+            active: true,
+            ..Self::default()
+        }
+    }
+
+    /// Reads a posted form; variant rows arrive as `v0_label`, `v0_amount`, `v0_price`, ...
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        let mut f = Self::default();
+        let mut rows: BTreeMap<usize, VariantFields> = BTreeMap::new();
+        for (key, value) in pairs {
+            match key.as_str() {
+                "sku" => f.sku = value,
+                "name" => f.name = value,
+                "category" => f.category = value,
+                "unit" => f.unit = value,
+                "price" => f.price = value,
+                "aliases" => f.aliases = value,
+                "active" => f.active = true,
+                "low_stock" => f.low_stock = value,
+                "opening_stock" => f.opening_stock = value,
+                other => variant_field(&mut rows, other, value),
+            }
+        }
+        f.variants = rows.into_values().collect();
+        f
+    }
+
+    pub fn from_product(p: &Product) -> Self {
+        let amount = |n: u32| format_amount(p.unit, u64::from(n));
+        Self {
+            sku: p.sku.clone(),
+            name: p.name.clone(),
+            category: p.category.clone(),
+            unit: p.unit.to_string(),
+            price: p.price.to_major_string(),
+            aliases: p.aliases.join(", "),
+            active: p.active,
+            low_stock: format_amount(p.unit, p.low_stock.unsigned_abs()),
+            opening_stock: String::new(),
+            variants: p
+                .variants
+                .iter()
+                .map(|v| VariantFields {
+                    label: v.label.clone(),
+                    amount: amount(v.amount),
+                    price: v.price.map(|m| m.to_major_string()).unwrap_or_default(),
+                })
+                .collect(),
+        }
+    }
+
+    /// The product this form describes and its opening stock, or every problem in it.
+    pub fn parse(&self) -> Result<(ProductInput, i64), String> {
+        let mut problems = Vec::new();
+        let built = self.build(&mut problems);
+        match built {
+            Some(done) if problems.is_empty() => Ok(done),
+            _ => Err(problems.join("; ")),
+        }
+    }
+
+    /// Parses every field, pushing one message per bad one, so the owner sees all at once.
+    fn build(&self, problems: &mut Vec<String>) -> Option<(ProductInput, i64)> {
+        let p = problems;
+        let unit = keep(self.unit.parse::<Unit>().map_err(|e| e.to_string()), p);
+        let name = keep(text(&self.name, "name", true), p);
+        let sku = keep(self.sku(), p);
+        let category = keep(text(&self.category, "category", false), p);
+        let price = keep(
+            Money::parse_major(&self.price).map_err(|e| e.describe("price")),
+            p,
+        );
+        let aliases = keep(parse_aliases(&self.aliases), p);
+        // Amounts mean nothing without a unit, so they are only read when it is good.
+        let unit = unit?;
+        let low_stock = keep(optional_amount(unit, &self.low_stock, "low-stock level"), p);
+        let opening = keep(
+            optional_amount(unit, &self.opening_stock, "opening stock"),
+            p,
+        );
+        let variants = keep(parse_variants(unit, &self.variants), p);
+        let input = ProductInput {
+            sku: sku?,
+            name: name?,
+            category: category?,
+            unit,
+            price: price?,
+            aliases: aliases?,
+            active: self.active,
+            low_stock: low_stock?,
+            variants: variants?,
+        };
+        Some((input, opening?))
+    }
+
+    fn sku(&self) -> Result<Sku, String> {
+        match self.sku.trim() {
+            "" => Sku::from_name(self.name.trim())
+                .ok_or_else(|| "sku is empty and cannot be made from the name".to_owned()),
+            typed => Sku::parse(typed).map_err(|e| e.to_string()),
+        }
+    }
+}
+
+fn variant_field(rows: &mut BTreeMap<usize, VariantFields>, key: &str, value: String) {
+    let Some((index, part)) = key.strip_prefix('v').and_then(|k| k.split_once('_')) else {
+        return;
+    };
+    let Some(index) = index.parse::<usize>().ok().filter(|i| *i < MAX_ROWS) else {
+        return;
+    };
+    let row = rows.entry(index).or_default();
+    match part {
+        "label" => row.label = value,
+        "amount" => row.amount = value,
+        "price" => row.price = value,
+        _ => {}
+    }
+}
+
+fn keep<T>(result: Result<T, String>, problems: &mut Vec<String>) -> Option<T> {
+    result.map_err(|m| problems.push(m)).ok()
+}
+
+fn text(value: &str, what: &str, required: bool) -> Result<String, String> {
+    let v = value.trim();
+    if required && v.is_empty() {
+        return Err(format!("{what} is empty"));
+    }
+    if v.chars().count() > MAX_TEXT {
+        return Err(format!("{what} can be at most {MAX_TEXT} characters"));
+    }
+    Ok(v.to_owned())
+}
+
+/// Aliases may be separated by commas or `|`; repeats are dropped.
+fn parse_aliases(value: &str) -> Result<Vec<String>, String> {
+    let mut out: Vec<String> = Vec::new();
+    for alias in value
+        .split([',', '|'])
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+    {
+        let alias = text(alias, "an alias", true)?;
+        if !out.iter().any(|a| a.eq_ignore_ascii_case(&alias)) {
+            out.push(alias);
+        }
+    }
+    Ok(out)
+}
+
+fn optional_amount(unit: Unit, value: &str, what: &str) -> Result<i64, String> {
+    if value.trim().is_empty() {
+        return Ok(0);
+    }
+    parse_amount(unit, value).map_err(|e| format!("{what}: {e}"))
+}
+
+/// Filled rows become variants, first is the default; entirely blank rows are ignored.
+fn parse_variants(unit: Unit, rows: &[VariantFields]) -> Result<Vec<VariantInput>, String> {
+    let mut out: Vec<VariantInput> = Vec::new();
+    let filled = rows.iter().filter(|r| {
+        !(r.label.trim().is_empty() && r.amount.trim().is_empty() && r.price.trim().is_empty())
+    });
+    for (i, row) in filled.enumerate() {
+        let v = parse_variant(unit, row).map_err(|e| format!("variant {}: {e}", i + 1))?;
+        if out.iter().any(|o| o.label.eq_ignore_ascii_case(&v.label)) {
+            return Err(format!("variant \"{}\" is listed twice", v.label));
+        }
+        out.push(v);
+    }
+    Ok(out)
+}
+
+fn parse_variant(unit: Unit, row: &VariantFields) -> Result<VariantInput, String> {
+    let label = text(&row.label, "label", true)?;
+    // The catalog file separates variants with these, so a label holding one could not be exported.
+    if label.contains(['=', ';']) {
+        return Err(format!("label \"{label}\" cannot contain = or ;"));
+    }
+    let amount = parse_amount(unit, &row.amount).map_err(|e| format!("amount: {e}"))?;
+    let amount = u32::try_from(amount)
+        .ok()
+        .filter(|a| *a > 0)
+        .ok_or_else(|| format!("amount of \"{label}\" must be more than zero"))?;
+    let price = match row.price.trim() {
+        "" => None,
+        p => Some(Money::parse_major(p).map_err(|e| e.describe("price"))?),
+    };
+    Ok(VariantInput {
+        label,
+        amount,
+        price,
+    })
+}
+
+/// The form, for a new product (`is_new`) or an existing one.
+pub fn render(
+    action: &str,
+    csrf: &str,
+    f: &ProductForm,
+    error: Option<&str>,
+    is_new: bool,
+) -> Markup {
+    let blank = VariantFields::default();
+    let rows = f
+        .variants
+        .iter()
+        .chain(std::iter::repeat_n(&blank, BLANK_ROWS));
+    html! {
+        (error_box(error))
+        form.stack.product method="post" action=(action) {
+            (csrf_field(csrf))
+            (field("Name", "name", "text", &f.name, true))
+            (field("SKU (letters, digits and dashes; blank makes one from the name)", "sku", "text", &f.sku, false))
+            (field("Category", "category", "text", &f.category, false))
+            label {
+                span { "Sold by" }
+                select name="unit" {
+                    option value="kg" selected[f.unit == "kg"] { "weight (price per kg)" }
+                    option value="pc" selected[f.unit == "pc"] { "piece (price per piece)" }
+                }
+            }
+            (field("Price (per kg or per piece)", "price", "text", &f.price, true))
+            (field("Aliases (other spellings customers use, separated by commas)", "aliases", "text", &f.aliases, false))
+            (field("Low-stock level (e.g. 2 kg, 500 g or 10)", "low_stock", "text", &f.low_stock, false))
+            @if is_new {
+                (field("Opening stock (e.g. 5 kg or 40)", "opening_stock", "text", &f.opening_stock, false))
+            }
+            label.check {
+                input type="checkbox" name="active" value="1" checked[f.active];
+                span { "Active (offered to customers)" }
+            }
+            fieldset {
+                legend { "Variants (pack sizes; the first is the default)" }
+                table.variants {
+                    thead { tr { th { "Label" } th { "Amount (e.g. 250 g, 1 kg, 12)" } th { "Own price (optional)" } } }
+                    tbody {
+                        @for (i, v) in rows.enumerate() {
+                            tr {
+                                td { input type="text" name={ "v" (i) "_label" } value=(v.label) aria-label="Label"; }
+                                td { input type="text" name={ "v" (i) "_amount" } value=(v.amount) aria-label="Amount"; }
+                                td { input type="text" name={ "v" (i) "_price" } value=(v.price) aria-label="Own price"; }
+                            }
+                        }
+                    }
+                }
+                p.muted { "Leave a row blank to skip it; clear a row to remove that variant." }
+            }
+            button type="submit" { (if is_new { "Create product" } else { "Save product" }) }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(extra: &[(&str, &str)]) -> Vec<(String, String)> {
+        let base = [
+            ("name", "Kaju Katli"),
+            ("unit", "kg"),
+            ("price", "1200"),
+            ("aliases", "kaju, cashew katli | Kaju"),
+            ("low_stock", "2 kg"),
+            ("active", "1"),
+            ("v0_label", "250 g"),
+            ("v0_amount", "250 g"),
+            ("v0_price", ""),
+            ("v1_label", ""),
+            ("v1_amount", ""),
+            ("v1_price", ""),
+            ("v2_label", "Box"),
+            ("v2_amount", "1 kg"),
+            ("v2_price", "1100"),
+        ];
+        base.iter()
+            .chain(extra)
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn parses_a_good_form() {
+        let (p, opening) = ProductForm::from_pairs(pairs(&[])).parse().unwrap();
+        assert_eq!(p.sku.as_str(), "kaju-katli", "made from the name");
+        assert_eq!(p.aliases, ["kaju", "cashew katli"]);
+        assert_eq!(p.low_stock, 2000);
+        assert_eq!(opening, 0);
+        assert!(p.active);
+        let v: Vec<_> = p
+            .variants
+            .iter()
+            .map(|v| (v.label.as_str(), v.amount, v.price))
+            .collect();
+        assert_eq!(
+            v,
+            [
+                ("250 g", 250, None),
+                ("Box", 1000, Some(Money::from_minor(110_000)))
+            ]
+        );
+    }
+
+    #[test]
+    fn reports_every_problem() {
+        let form = ProductForm::from_pairs(pairs(&[
+            ("price", "12x"),
+            ("low_stock", "lots"),
+            ("v1_label", "Half"),
+        ]));
+        let err = form.parse().unwrap_err();
+        assert!(err.contains("price \"12x\" is not a number"), "{err}");
+        assert!(err.contains("low-stock level"), "{err}");
+        assert!(err.contains("variant 2: amount"), "{err}");
+    }
+
+    #[test]
+    fn refuses_bad_variants_and_units() {
+        let dup = ProductForm::from_pairs(pairs(&[("v1_label", "box"), ("v1_amount", "500 g")]));
+        assert!(dup.parse().unwrap_err().contains("listed twice"));
+        let eq = ProductForm::from_pairs(pairs(&[("v1_label", "a=b"), ("v1_amount", "5 g")]));
+        assert!(eq.parse().unwrap_err().contains("cannot contain"));
+        let zero = ProductForm::from_pairs(pairs(&[("v1_label", "none"), ("v1_amount", "0 g")]));
+        assert!(zero.parse().unwrap_err().contains("more than zero"));
+        let unit = ProductForm::from_pairs(pairs(&[("unit", "ltr")]));
+        assert!(unit.parse().unwrap_err().contains("unit must be kg or pc"));
+    }
+
+    #[test]
+    fn ignores_rows_beyond_the_limit_and_unknown_fields() {
+        let form = ProductForm::from_pairs(pairs(&[
+            ("v999_label", "x"),
+            ("vx_label", "y"),
+            ("other", "z"),
+        ]));
+        assert_eq!(form.variants.len(), 3);
+    }
+
+    #[test]
+    fn a_product_fills_the_form_so_it_parses_back() {
+        let (input, _) = ProductForm::from_pairs(pairs(&[])).parse().unwrap();
+        let product = Product {
+            id: 1,
+            sku: input.sku.to_string(),
+            name: input.name.clone(),
+            category: input.category.clone(),
+            unit: input.unit,
+            price: input.price,
+            aliases: input.aliases.clone(),
+            image: None,
+            image_type: None,
+            active: input.active,
+            stock: 0,
+            low_stock: input.low_stock,
+            variants: Vec::new(),
+        };
+        let again = ProductForm::from_product(&product).parse().unwrap().0;
+        assert_eq!(
+            (again.sku, again.low_stock, again.aliases),
+            (input.sku, 2000, input.aliases)
+        );
+    }
+}

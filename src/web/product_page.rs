@@ -1,0 +1,204 @@
+//! One product's page: its details form, image, stock figure with the adjustment form, and
+//! the stock history. Staff who may not change the catalog see the same facts without forms.
+
+use maud::{html, Markup};
+
+use super::layout::{csrf_field, error_box, notice, page, Nav};
+use super::product_form::{self, ProductForm};
+use crate::auth::{csrf, Ctx};
+use crate::catalog::products::Product;
+use crate::catalog::stock::Move;
+use crate::domain::{format_amount, Money, Unit};
+
+/// What to show besides the product itself: a form being corrected, errors, a notice.
+#[derive(Default)]
+pub struct View {
+    /// The details form as typed, when it is shown again with an error.
+    pub form: Option<ProductForm>,
+    pub form_error: Option<String>,
+    pub image_error: Option<String>,
+    pub stock_error: Option<String>,
+    /// The stock form as typed.
+    pub change: String,
+    pub reason: String,
+    pub notice: Option<&'static str>,
+}
+
+pub fn render(ctx: &Ctx, p: &Product, history: &[Move], view: &View) -> Markup {
+    let manage = ctx.role.can_manage_catalog();
+    let content = html! {
+        p { a href=(ctx.url("/products")) { "← All products" } }
+        (notice(view.notice))
+        div.product-page {
+            section.card {
+                h2 { "Details" }
+                @if manage {
+                    @let form = view.form.clone().unwrap_or_else(|| ProductForm::from_product(p));
+                    (product_form::render(&ctx.url(&format!("/products/{}", p.id)), &ctx.csrf, &form, view.form_error.as_deref(), false))
+                } @else {
+                    (details(ctx, p))
+                }
+            }
+            div.side {
+                (image_section(ctx, p, view, manage))
+                (stock_section(ctx, p, history, view, manage))
+            }
+        }
+    };
+    page(ctx, Nav::Products, &p.name, content)
+}
+
+/// A price for people: `₹1,200.00 / kg`.
+pub fn price_label(currency: &str, price: Money, unit: Unit) -> String {
+    format!("{} / {}", price.format(currency), unit)
+}
+
+fn details(ctx: &Ctx, p: &Product) -> Markup {
+    let currency = &ctx.business.currency;
+    html! {
+        dl {
+            dt { "SKU" } dd { code { (p.sku) } }
+            dt { "Category" } dd { (p.category) }
+            dt { "Price" } dd { (price_label(currency, p.price, p.unit)) }
+            dt { "Aliases" } dd { (p.aliases.join(", ")) }
+            dt { "Active" } dd { (if p.active { "yes" } else { "no" }) }
+            dt { "Variants" }
+            dd {
+                ul.list {
+                    @for v in &p.variants {
+                        li {
+                            (v.label) " (" (format_amount(p.unit, u64::from(v.amount))) ")"
+                            @if let Some(price) = p.variant_price(v) { " · " (price.format(currency)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn image_section(ctx: &Ctx, p: &Product, view: &View, manage: bool) -> Markup {
+    let base = ctx.url(&format!("/products/{}/image", p.id));
+    // The query names the stored file, so a new upload is a new URL and caches stay right.
+    let version = p.image.as_deref().unwrap_or_default();
+    let upload = format!("{base}?{}={}", csrf::FIELD, ctx.csrf);
+    html! {
+        section.card #image {
+            h2 { "Image" }
+            @if p.image.is_some() {
+                img.product-image src={ (base) "?v=" (version) } alt=(p.name);
+            } @else {
+                p.muted { "No image yet." }
+            }
+            @if manage {
+                (error_box(view.image_error.as_deref()))
+                form.stack method="post" action=(upload) enctype="multipart/form-data" {
+                    label {
+                        span { "JPEG, PNG, WebP or GIF, up to 2 MiB" }
+                        input type="file" name="image" accept="image/jpeg,image/png,image/webp,image/gif" required;
+                    }
+                    button type="submit" { "Upload image" }
+                }
+            }
+        }
+    }
+}
+
+fn stock_section(ctx: &Ctx, p: &Product, history: &[Move], view: &View, manage: bool) -> Markup {
+    html! {
+        section.card #stock {
+            h2 { "Stock" }
+            p.stock-figure {
+                strong { (format_amount(p.unit, p.stock.unsigned_abs())) }
+                " " (low_marker(p))
+            }
+            @if manage {
+                (error_box(view.stock_error.as_deref()))
+                form.stack method="post" action=(ctx.url(&format!("/products/{}/stock", p.id))) {
+                    (csrf_field(&ctx.csrf))
+                    label {
+                        span { "Change (+ to add, - to take away, e.g. " (change_example(p.unit)) ")" }
+                        input type="text" name="change" value=(view.change) required autocomplete="off";
+                    }
+                    label {
+                        span { "Reason" }
+                        input type="text" name="reason" value=(view.reason) required autocomplete="off"
+                              placeholder="fresh batch, spoilt, counted";
+                    }
+                    button type="submit" { "Adjust stock" }
+                }
+            }
+            (history_table(p.unit, history))
+        }
+    }
+}
+
+fn change_example(unit: Unit) -> &'static str {
+    match unit {
+        Unit::Kg => "+2 kg or -500 g",
+        Unit::Pc => "+12 or -3",
+    }
+}
+
+/// "out of stock" or "low" beside a stock figure, or nothing.
+pub fn low_marker(p: &Product) -> Markup {
+    html! {
+        @if p.stock == 0 {
+            span.badge.off { "out of stock" }
+        } @else if p.is_low() {
+            span.badge.low { "low" }
+        }
+    }
+}
+
+fn history_table(unit: Unit, history: &[Move]) -> Markup {
+    html! {
+        h3 { "History" }
+        @if history.is_empty() {
+            p.muted { "No stock changes yet." }
+        } @else {
+            table.history {
+                thead { tr { th { "Change" } th { "After" } th { "Reason" } th { "Who" } th { "When" } } }
+                tbody {
+                    @for m in history {
+                        tr {
+                            td { (signed_amount(unit, m.delta)) }
+                            td { (format_amount(unit, m.stock_after.unsigned_abs())) }
+                            td { (m.reason) }
+                            td { (m.actor) }
+                            td { (when(m.created_at)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn signed_amount(unit: Unit, delta: i64) -> String {
+    let sign = if delta < 0 { "-" } else { "+" };
+    format!("{sign}{}", format_amount(unit, delta.unsigned_abs()))
+}
+
+fn when(seconds: i64) -> String {
+    chrono::DateTime::from_timestamp(seconds, 0)
+        .map(|t| t.format("%d %b %Y, %H:%M UTC").to_string())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signed_amounts_read_like_the_form() {
+        assert_eq!(signed_amount(Unit::Kg, 2000), "+2 kg");
+        assert_eq!(signed_amount(Unit::Kg, -500), "-500 g");
+        assert_eq!(signed_amount(Unit::Pc, 12), "+12 pc");
+    }
+
+    #[test]
+    fn times_are_shown_in_utc() {
+        assert_eq!(when(0), "01 Jan 1970, 00:00 UTC");
+    }
+}
