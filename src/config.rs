@@ -33,6 +33,13 @@ pub struct Config {
     pub login_failures_per_account: u32,
     pub login_failures_per_address: u32,
     pub login_window_minutes: u32,
+    /// The first retry of a failed send waits this long; each further one twice as long.
+    pub outbox_retry_base_ms: u64,
+    /// Tries before a message that keeps failing for passing reasons is marked failed.
+    pub outbox_max_attempts: u32,
+    /// Messages sent to one person at once, then one per interval.
+    pub recipient_burst: u32,
+    pub recipient_interval_ms: u64,
 }
 
 /// The optional `novi.toml`. Unknown keys are refused so a typo is not silently ignored.
@@ -48,6 +55,10 @@ pub struct FileConfig {
     pub login_failures_per_account: Option<u32>,
     pub login_failures_per_address: Option<u32>,
     pub login_window_minutes: Option<u32>,
+    pub outbox_retry_base_ms: Option<u64>,
+    pub outbox_max_attempts: Option<u32>,
+    pub recipient_burst: Option<u32>,
+    pub recipient_interval_ms: Option<u64>,
 }
 
 /// What flags and environment gave (`None` where neither did).
@@ -103,7 +114,21 @@ impl Config {
             login_failures_per_account: file.login_failures_per_account.unwrap_or(5).max(1),
             login_failures_per_address: file.login_failures_per_address.unwrap_or(20).max(1),
             login_window_minutes: file.login_window_minutes.unwrap_or(15).max(1),
+            outbox_retry_base_ms: file.outbox_retry_base_ms.unwrap_or(2_000).max(1),
+            outbox_max_attempts: file.outbox_max_attempts.unwrap_or(10).max(1),
+            recipient_burst: file.recipient_burst.unwrap_or(5).max(1),
+            recipient_interval_ms: file.recipient_interval_ms.unwrap_or(6_000).max(1),
         })
+    }
+
+    pub fn sender_settings(&self) -> crate::whatsapp::sender::Settings {
+        use std::time::Duration;
+        crate::whatsapp::sender::Settings {
+            retry_base: Duration::from_millis(self.outbox_retry_base_ms),
+            max_attempts: self.outbox_max_attempts,
+            recipient_burst: self.recipient_burst,
+            recipient_interval: Duration::from_millis(self.recipient_interval_ms),
+        }
     }
 
     /// Defaults for a data directory, as tests and tools use it.
@@ -152,6 +177,17 @@ session_hours = 168
 login_failures_per_account = 5
 login_failures_per_address = 20
 login_window_minutes = 15
+
+# WhatsApp sending. A send that fails for a passing reason (network, WhatsApp busy) is retried
+# after outbox_retry_base_ms, then twice as long each time (at most 10 minutes apart, with some
+# jitter), up to outbox_max_attempts tries. The rate per business number is set per business
+# (Settings -> WhatsApp, default 20 a second).
+outbox_retry_base_ms = 2000
+outbox_max_attempts = 10
+
+# WhatsApp asks for about one message every 6 seconds to one person, with short bursts allowed.
+recipient_burst = 5
+recipient_interval_ms = 6000
 "#;
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ pub mod error;
 pub mod orders;
 pub mod telemetry;
 pub mod web;
+pub mod whatsapp;
 
 mod routes;
 
@@ -37,6 +38,9 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub limiter: LoginLimiter,
+    pub bridge: whatsapp::Bridge,
+    /// Turns true when the server is stopping, so long-lived streams and tasks end.
+    pub stopping: Arc<tokio::sync::watch::Sender<bool>>,
     /// Businesses by short code: read on every page, changed rarely.
     businesses: moka::sync::Cache<String, Business>,
 }
@@ -48,10 +52,13 @@ impl AppState {
             config.login_failures_per_address,
             Duration::from_secs(u64::from(config.login_window_minutes) * 60),
         );
+        let bridge = whatsapp::Bridge::start(&db);
         Self {
             db,
             config: Arc::new(config),
             limiter,
+            bridge,
+            stopping: Arc::new(tokio::sync::watch::channel(false).0),
             businesses: moka::sync::Cache::builder()
                 .max_capacity(10_000)
                 .time_to_live(Duration::from_secs(300))
@@ -80,15 +87,30 @@ impl AppState {
     }
 }
 
-/// Serves `app(state)` on `listener` until `shutdown` resolves, then lets requests in flight
-/// finish. Returns once the server has stopped.
+/// Serves `app(state)` on `listener`, with the WhatsApp sender running beside it, until
+/// `shutdown` resolves; then lets requests and sends in flight finish. Returns once both have
+/// stopped.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let stopping = state.stopping.clone();
+    let sender = tokio::spawn(whatsapp::sender::run(
+        state.db.clone(),
+        state.bridge.clone(),
+        state.config.sender_settings(),
+        stopping.subscribe(),
+    ));
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service)
+    // Live-update streams never end by themselves: tell them to before waiting on connections.
+    let shutdown = async move {
+        shutdown.await;
+        let _ = stopping.send(true);
+    };
+    let served = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    let _ = sender.await;
+    served
 }

@@ -11,9 +11,10 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::web::{
-    admin, assets, customers, dashboard, health, login, order_form, orders, product_image,
-    products, settings, setup, stock, users,
+    admin, assets, conversations, customers, dashboard, health, live, login, order_form, orders,
+    product_image, products, settings, setup, simulator, stock, users, whatsapp_settings,
 };
+use crate::whatsapp::webhooks;
 use crate::{api, auth, AppState};
 
 /// Largest request body accepted anywhere (image uploads are the largest thing posted).
@@ -61,9 +62,43 @@ pub fn app(state: AppState) -> Router {
                 // The upload's own check (2 MiB) gives the clear message; the app-wide limit caps the body.
                 .layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
         )
-        .route("/b/{code}/conversations", get(dashboard::conversations))
+        .route("/b/{code}/live", get(live::events))
+        .route("/b/{code}/conversations", get(conversations::index))
+        .route(
+            "/b/{code}/conversations/list",
+            get(conversations::list_fragment),
+        )
+        .route("/b/{code}/conversations/{phone}", get(conversations::show))
+        .route(
+            "/b/{code}/conversations/{phone}/thread",
+            get(conversations::thread_fragment),
+        )
+        .route(
+            "/b/{code}/conversations/{phone}/reply",
+            post(conversations::reply),
+        )
+        .route(
+            "/b/{code}/simulator",
+            get(simulator::show).post(simulator::say),
+        )
+        .route(
+            "/b/{code}/simulator/thread",
+            get(simulator::thread_fragment),
+        )
         .route("/b/{code}/settings", get(settings::show))
         .route("/b/{code}/settings/profile", post(settings::update))
+        .route(
+            "/b/{code}/settings/whatsapp",
+            get(whatsapp_settings::show).post(whatsapp_settings::save),
+        )
+        .route(
+            "/b/{code}/settings/whatsapp/groups",
+            post(whatsapp_settings::map_group),
+        )
+        .route(
+            "/b/{code}/settings/whatsapp/groups/remove",
+            post(whatsapp_settings::unmap_group),
+        )
         .route(
             "/b/{code}/settings/users",
             get(users::index).post(users::add),
@@ -90,6 +125,11 @@ pub fn app(state: AppState) -> Router {
             "/api/v1/orders/{number}/status",
             post(api::orders::set_status),
         )
+        .route("/api/v1/conversations", get(api::conversations::index))
+        .route(
+            "/api/v1/conversations/{phone}/messages",
+            get(api::conversations::messages).post(api::conversations::send),
+        )
         .route("/api/v1/customers", get(api::customers::index))
         .route("/api/v1/customers/{phone}", get(api::customers::show))
         .route("/api/v1/products", get(api::products::index))
@@ -101,6 +141,11 @@ pub fn app(state: AppState) -> Router {
         .route("/logout", post(login::logout))
         .route("/setup/{token}", get(setup::show).post(setup::submit))
         .route("/admin", get(admin::index))
+        .route(
+            "/webhooks/whatsapp/{code}",
+            get(webhooks::cloud_verify).post(webhooks::cloud),
+        )
+        .route("/webhooks/gateway/{code}", post(webhooks::gateway))
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
         .route("/assets/{*path}", get(assets::serve))

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, for integrations and scripts. Every call carries a business's
 //! token (`Authorization: Bearer …`) and sees only that business.
 
+pub mod conversations;
 pub mod customers;
 pub mod orders;
 

@@ -51,6 +51,8 @@ pub struct Ctx {
     pub csrf: String,
     /// Every business as (short code, name), for a platform admin's switcher; empty otherwise.
     pub switcher: Vec<(String, String)>,
+    /// Why WhatsApp sending is paused for this business, if it is (shown as a banner).
+    pub whatsapp_paused: Option<String>,
 }
 
 impl Ctx {
@@ -106,12 +108,18 @@ impl FromRequestParts<AppState> for Ctx {
         } else {
             Vec::new()
         };
+        let whatsapp_paused = state
+            .bridge
+            .config(&state.db, business.id)
+            .await?
+            .paused_reason;
         Ok(Ctx {
             user,
             business,
             role,
             csrf,
             switcher,
+            whatsapp_paused,
         })
     }
 }

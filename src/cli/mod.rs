@@ -5,6 +5,7 @@ mod admin;
 mod catalog;
 mod export;
 mod serve;
+mod whatsapp;
 
 use std::path::PathBuf;
 
@@ -61,6 +62,9 @@ pub enum Command {
     /// Import or export a business's products as a CSV file.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Connect a business to WhatsApp (Cloud API, gateway or simulator).
+    #[command(subcommand)]
+    Whatsapp(whatsapp::WhatsappCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -232,5 +236,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             format,
         }) => export::orders(&data_dir, &business, from.as_deref(), to.as_deref(), format),
         Command::Catalog(cmd) => catalog::run(&data_dir, cmd),
+        Command::Whatsapp(cmd) => whatsapp::run(&data_dir, cmd),
     }
 }

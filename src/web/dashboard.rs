@@ -3,7 +3,7 @@
 use axum::response::Redirect;
 use maud::{html, Markup};
 
-use super::layout::{coming_soon, page, Nav};
+use super::layout::{page, Nav};
 use crate::auth::{Ctx, CurrentUser};
 use crate::AppState;
 
@@ -50,9 +50,4 @@ pub async fn show(ctx: Ctx) -> Markup {
             }
         },
     )
-}
-
-pub async fn conversations(ctx: Ctx) -> Markup {
-    let body = coming_soon("WhatsApp conversations with your customers will appear here.");
-    page(&ctx, Nav::Conversations, "Conversations", body)
 }

@@ -68,7 +68,13 @@ pub fn page(ctx: &Ctx, nav: Nav, title: &str, content: Markup) -> Markup {
         (DOCTYPE)
         html lang="en" {
             (head(title))
-            body {
+            body data-live-events=(ctx.url("/live")) {
+                @if let Some(reason) = &ctx.whatsapp_paused {
+                    div.banner role="alert" {
+                        strong { "WhatsApp sending is paused. " } (reason)
+                        @if ctx.role.can_manage_settings() { " " a href=(ctx.url("/settings/whatsapp")) { "Fix it in Settings" } }
+                    }
+                }
                 header.topbar {
                     a.brand href=(ctx.url("/")) { (ctx.business.name) }
                     @if ctx.user.platform_admin { (switcher(ctx)) }

@@ -3,11 +3,13 @@
 
 pub mod admin;
 pub mod assets;
+pub mod conversations;
 pub mod cookie;
 pub mod customers;
 pub mod dashboard;
 pub mod health;
 pub mod layout;
+pub mod live;
 pub mod login;
 pub mod order_form;
 pub mod orders;
@@ -17,8 +19,10 @@ pub mod product_page;
 pub mod products;
 pub mod settings;
 pub mod setup;
+pub mod simulator;
 pub mod stock;
 pub mod users;
+pub mod whatsapp_settings;
 
 use std::net::{IpAddr, SocketAddr};
 

@@ -37,6 +37,7 @@ fn render(ctx: &Ctx, f: &ProfileForm, error: Option<&str>, saved: bool) -> Marku
             nav.tabs {
                 a href=(ctx.url("/settings")) aria-current="page" { "Profile" }
                 a href=(ctx.url("/settings/users")) { "Users" }
+                a href=(ctx.url("/settings/whatsapp")) { "WhatsApp" }
             }
             (notice(saved.then_some("Saved.")))
             (error_box(error))

@@ -92,6 +92,7 @@ fn render(
             nav.tabs {
                 a href=(ctx.url("/settings")) { "Profile" }
                 a href=(ctx.url("/settings/users")) aria-current="page" { "Users" }
+                a href=(ctx.url("/settings/whatsapp")) { "WhatsApp" }
             }
             (notice(done))
             (error_box(error))

@@ -1,0 +1,226 @@
+//! Conversations in the owner UI: every chat with its unread count, one chat's thread with
+//! delivery ticks and failures explained, and a reply box. Both update live.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::layout::{csrf_field, error_box, page, Nav};
+use crate::auth::Ctx;
+use crate::domain::Phone;
+use crate::error::{AppError, AppResult};
+use crate::whatsapp::conversations::{self, Message};
+use crate::whatsapp::outbox::{self, Content};
+use crate::AppState;
+
+/// The tick a message shows for its delivery status.
+fn tick(m: &Message) -> Markup {
+    let (mark, title) = match m.status.as_str() {
+        "queued" => ("🕓", "waiting to be sent"),
+        "sent" => ("✓", "sent"),
+        "delivered" => ("✓✓", "delivered"),
+        "read" => ("✓✓", "read"),
+        "failed" => ("✗", "not delivered"),
+        _ => ("", ""),
+    };
+    html! { span class={ "tick tick-" (m.status) } title=(title) { (mark) } }
+}
+
+/// A chat thread. `as_customer` draws it from the customer's side (the simulator).
+pub fn thread(ctx: &Ctx, messages: &[Message], as_customer: bool) -> Markup {
+    html! {
+        @if messages.is_empty() { p.muted { "No messages yet." } }
+        @for m in messages {
+            @let mine = (m.direction == "out") != as_customer;
+            div class={ "bubble " (if mine { "mine" } else { "theirs" }) } {
+                @if m.text.is_empty() { em.muted { "(" (m.kind) " message)" } } @else { (m.text) }
+                div.meta {
+                    (ctx.business.local_time(m.created_at))
+                    @if m.direction == "out" { " " (tick(m)) }
+                }
+                @if m.status == "failed" {
+                    div.failure {
+                        "Not delivered: " (m.error.as_deref().unwrap_or("unknown reason"))
+                        @if let Some(code) = m.error_code { " (code " (code) ")" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn list_table(ctx: &Ctx, list: &[conversations::Conversation]) -> Markup {
+    html! {
+        @if list.is_empty() {
+            div.empty { p { "No conversations yet. Messages from customers appear here as they arrive." } }
+        } @else {
+            table.conversations {
+                thead { tr { th { "Customer" } th { "Last message" } th { "When" } th.num { "Unread" } } }
+                tbody {
+                    @for c in list {
+                        tr class={ @if c.unread > 0 { "unread" } } {
+                            td { a href=(ctx.url(&format!("/conversations/{}", c.phone))) {
+                                @if c.name.is_empty() { (c.phone) } @else { (c.name) br; span.muted { (c.phone) } }
+                            } }
+                            td { @if c.last_direction == "out" { span.muted { "You: " } } (c.last_text) }
+                            td { (ctx.business.local_time(c.last_at)) }
+                            td.num { @if c.unread > 0 { span.badge { (c.unread) } } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn list(state: &AppState, ctx: &Ctx) -> AppResult<Vec<conversations::Conversation>> {
+    let id = ctx.business.id;
+    state
+        .db
+        .read(move |c| conversations::list(c, id, 200))
+        .await
+}
+
+pub async fn index(State(state): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
+    let all = list(&state, &ctx).await?;
+    Ok(page(
+        &ctx,
+        Nav::Conversations,
+        "Conversations",
+        html! {
+            p.actions { a.button.secondary href=(ctx.url("/simulator")) { "Open the WhatsApp simulator" } }
+            div data-live-src=(ctx.url("/conversations/list")) { (list_table(&ctx, &all)) }
+        },
+    ))
+}
+
+/// The list alone, for live refresh.
+pub async fn list_fragment(State(state): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
+    Ok(list_table(&ctx, &list(&state, &ctx).await?))
+}
+
+/// A conversation's number from the path, or 404.
+fn phone_of(ctx: &Ctx, raw: &str) -> AppResult<Phone> {
+    Phone::parse(raw, &ctx.business.country_code).map_err(|_| AppError::NotFound)
+}
+
+async fn messages(
+    state: &AppState,
+    ctx: &Ctx,
+    phone: &Phone,
+    mark_seen: bool,
+) -> AppResult<Vec<Message>> {
+    let (id, p) = (ctx.business.id, phone.to_string());
+    if mark_seen {
+        let p2 = p.clone();
+        state
+            .db
+            .write(move |tx| conversations::mark_seen(tx, id, &p2))
+            .await?;
+    }
+    state
+        .db
+        .read(move |c| conversations::messages(c, id, &p, 200))
+        .await
+}
+
+fn show_page(ctx: &Ctx, phone: &Phone, msgs: &[Message], error: Option<&str>) -> Markup {
+    let base = ctx.url(&format!("/conversations/{phone}"));
+    page(
+        ctx,
+        Nav::Conversations,
+        &format!("Chat with {phone}"),
+        html! {
+            (error_box(error))
+            div.thread data-live-src={ (base) "/thread" } data-live-phone=(phone.as_str()) { (thread(ctx, msgs, false)) }
+            form.reply method="post" action={ (base) "/reply" } {
+                (csrf_field(&ctx.csrf))
+                textarea name="text" rows="2" required placeholder="Write a reply" aria-label="reply" {}
+                button type="submit" { "Send" }
+            }
+        },
+    )
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((_, raw)): Path<(String, String)>,
+) -> AppResult<Markup> {
+    let phone = phone_of(&ctx, &raw)?;
+    let msgs = messages(&state, &ctx, &phone, true).await?;
+    Ok(show_page(&ctx, &phone, &msgs, None))
+}
+
+/// The thread alone, for live refresh; looking at it counts as reading it.
+pub async fn thread_fragment(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((_, raw)): Path<(String, String)>,
+) -> AppResult<Markup> {
+    let phone = phone_of(&ctx, &raw)?;
+    Ok(thread(
+        &ctx,
+        &messages(&state, &ctx, &phone, true).await?,
+        false,
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct ReplyForm {
+    text: String,
+}
+
+/// The longest text WhatsApp accepts in one message.
+pub const MAX_TEXT: usize = 4096;
+
+/// Queues a text to `phone` and wakes the sender. Shared by the reply box and the API.
+pub async fn queue_text(
+    state: &AppState,
+    business_id: i64,
+    phone: &Phone,
+    text: &str,
+) -> AppResult<i64> {
+    let text = text.trim().to_owned();
+    if text.is_empty() {
+        return Err(AppError::Invalid("the message is empty".into()));
+    }
+    if text.chars().count() > MAX_TEXT {
+        return Err(AppError::Invalid(format!(
+            "a message can be at most {MAX_TEXT} characters"
+        )));
+    }
+    let config = state.bridge.config(&state.db, business_id).await?;
+    let (to, provider) = (phone.to_string(), config.provider.as_str());
+    let id = state
+        .db
+        .write(move |tx| outbox::enqueue(tx, business_id, &to, &Content::text(text), provider))
+        .await?;
+    state.bridge.wake_sender();
+    state.bridge.live.send(business_id, phone.as_str());
+    Ok(id)
+}
+
+pub async fn reply(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((_, raw)): Path<(String, String)>,
+    Form(f): Form<ReplyForm>,
+) -> AppResult<Response> {
+    let phone = phone_of(&ctx, &raw)?;
+    match queue_text(&state, ctx.business.id, &phone, &f.text).await {
+        Ok(_) => Ok(Redirect::to(&ctx.url(&format!("/conversations/{phone}"))).into_response()),
+        Err(AppError::Invalid(m)) => {
+            let msgs = messages(&state, &ctx, &phone, false).await?;
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                show_page(&ctx, &phone, &msgs, Some(&m)),
+            )
+                .into_response())
+        }
+        Err(e) => Err(e),
+    }
+}

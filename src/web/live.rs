@@ -1,0 +1,49 @@
+//! Live updates for pages: a Server-Sent Events stream that names each conversation as it
+//! changes; `assets/app.js` refreshes the parts of the page that show it.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::stream::{self, Stream};
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::auth::Ctx;
+use crate::AppState;
+
+pub async fn events(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let business_id = ctx.business.id;
+    let rx = state.bridge.live.subscribe();
+    let stopping = state.stopping.subscribe();
+    let stream = stream::unfold((rx, stopping), move |(mut rx, mut stopping)| async move {
+        loop {
+            if *stopping.borrow() {
+                return None;
+            }
+            let next = tokio::select! {
+                r = rx.recv() => r,
+                _ = stopping.changed() => return None,
+            };
+            match next {
+                Ok(e) if e.business_id == business_id => {
+                    let event = Event::default().event("conversation").data(e.phone);
+                    return Some((Ok(event), (rx, stopping)));
+                }
+                Ok(_) => continue,
+                // Fell behind: tell the page to refresh everything.
+                Err(RecvError::Lagged(_)) => {
+                    return Some((
+                        Ok(Event::default().event("conversation").data("*")),
+                        (rx, stopping),
+                    ));
+                }
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}

@@ -1,0 +1,162 @@
+//! The WhatsApp simulator: chat as a customer from the browser. What is typed goes through the
+//! same inbound path as a real webhook; replies appear as they are sent. It is how Novi can be
+//! tried with no WhatsApp account.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use maud::{html, Markup};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::conversations::{thread, MAX_TEXT};
+use super::layout::{csrf_field, error_box, field, page, Nav};
+use crate::auth::{secret, Ctx};
+use crate::db::now;
+use crate::domain::Phone;
+use crate::error::{AppError, AppResult};
+use crate::whatsapp::conversations;
+use crate::whatsapp::inbound::{InMessage, Inbound};
+use crate::AppState;
+
+#[derive(Deserialize, Default)]
+pub struct Who {
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    name: String,
+}
+
+#[derive(Deserialize)]
+pub struct Say {
+    phone: String,
+    #[serde(default)]
+    name: String,
+    text: String,
+}
+
+fn render(
+    ctx: &Ctx,
+    who: &Who,
+    phone: Option<&Phone>,
+    msgs: &[conversations::Message],
+    error: Option<&str>,
+) -> Markup {
+    page(
+        ctx,
+        Nav::Conversations,
+        "WhatsApp simulator",
+        html! {
+            p.muted { "Chat with your shop as a customer would. Messages go through the same path as real WhatsApp messages." }
+            form.filters method="get" action=(ctx.url("/simulator")) {
+                (field("Customer's number", "phone", "tel", &who.phone, true))
+                (field("Customer's name", "name", "text", &who.name, false))
+                button type="submit" { "Chat as this customer" }
+            }
+            (error_box(error))
+            @if let Some(phone) = phone {
+                div.phone-frame {
+                    div.thread data-live-src=(ctx.url(&format!("/simulator/thread?phone={phone}"))) data-live-phone=(phone.as_str()) {
+                        (thread(ctx, msgs, true))
+                    }
+                    form.reply method="post" action=(ctx.url("/simulator")) {
+                        (csrf_field(&ctx.csrf))
+                        input type="hidden" name="phone" value=(phone.as_str());
+                        input type="hidden" name="name" value=(who.name);
+                        textarea name="text" rows="2" required placeholder="Type a message" aria-label="message" {}
+                        button type="submit" { "Send" }
+                    }
+                }
+            }
+        },
+    )
+}
+
+async fn messages(
+    state: &AppState,
+    ctx: &Ctx,
+    phone: &Phone,
+) -> AppResult<Vec<conversations::Message>> {
+    let (id, p) = (ctx.business.id, phone.to_string());
+    state
+        .db
+        .read(move |c| conversations::messages(c, id, &p, 200))
+        .await
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(who): Query<Who>,
+) -> AppResult<Response> {
+    if who.phone.trim().is_empty() {
+        return Ok(render(&ctx, &who, None, &[], None).into_response());
+    }
+    match Phone::parse(&who.phone, &ctx.business.country_code) {
+        Ok(phone) => {
+            let msgs = messages(&state, &ctx, &phone).await?;
+            Ok(render(&ctx, &who, Some(&phone), &msgs, None).into_response())
+        }
+        Err(e) => {
+            let page = render(
+                &ctx,
+                &who,
+                None,
+                &[],
+                Some(&format!("customer's number: {e}")),
+            );
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+pub async fn thread_fragment(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(who): Query<Who>,
+) -> AppResult<Markup> {
+    let phone =
+        Phone::parse(&who.phone, &ctx.business.country_code).map_err(|_| AppError::NotFound)?;
+    Ok(thread(&ctx, &messages(&state, &ctx, &phone).await?, true))
+}
+
+/// A message typed as the customer: stored exactly as a webhook's would be.
+pub async fn say(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<Say>,
+) -> AppResult<Response> {
+    let phone = Phone::parse(&f.phone, &ctx.business.country_code)
+        .map_err(|e| AppError::Invalid(e.to_string()))?;
+    let text = f.text.trim();
+    if text.is_empty() || text.chars().count() > MAX_TEXT {
+        return Err(AppError::Invalid(format!(
+            "a message must be 1 to {MAX_TEXT} characters"
+        )));
+    }
+    let message = InMessage {
+        phone: phone.to_string(),
+        name: f.name.trim().to_owned(),
+        provider_id: format!("sim.in.{}", &secret::new_token()[..24]),
+        kind: "text".into(),
+        text: text.to_owned(),
+        data: json!({}),
+        timestamp: now(),
+        group_id: None,
+    };
+    let raw =
+        json!({"simulator": {"from": message.phone, "name": message.name, "text": message.text}})
+            .to_string();
+    let inbound = Inbound {
+        business_id: ctx.business.id,
+        provider: "simulator",
+        raw,
+        messages: vec![message],
+        statuses: Vec::new(),
+    };
+    state.bridge.ingest.store(inbound).await?;
+    let q = serde_urlencoded::to_string([("phone", f.phone.as_str()), ("name", f.name.as_str())])
+        .unwrap_or_default();
+    Ok(Redirect::to(&ctx.url(&format!("/simulator?{q}"))).into_response())
+}

@@ -1,0 +1,293 @@
+//! Settings → WhatsApp: which provider the business uses and its credentials (write-only:
+//! shown masked, left blank to keep), the 24-hour template, and WhatsApp groups' roles.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::layout::{csrf_field, error_box, field, notice, page, Nav};
+use crate::auth::Ctx;
+use crate::error::{AppError, AppResult};
+use crate::whatsapp::config::{self, mask, Provider, WhatsappConfig};
+use crate::whatsapp::groups::{self, Group, ROLES};
+use crate::AppState;
+
+#[derive(Deserialize, Default)]
+pub struct ConfigForm {
+    provider: String,
+    #[serde(default)]
+    phone_number_id: String,
+    #[serde(default)]
+    verify_token: String,
+    #[serde(default)]
+    app_secret: String,
+    #[serde(default)]
+    access_token: String,
+    #[serde(default)]
+    graph_base: String,
+    #[serde(default)]
+    gateway_url: String,
+    #[serde(default)]
+    api_key: String,
+    #[serde(default)]
+    session: String,
+    #[serde(default)]
+    hmac_key: String,
+    #[serde(default)]
+    template_name: String,
+    #[serde(default)]
+    template_language: String,
+    #[serde(default)]
+    rate_per_second: String,
+}
+
+#[derive(Deserialize)]
+pub struct Done {
+    saved: Option<String>,
+}
+
+/// A secret's input: empty, with the current value masked as its placeholder.
+fn secret(label: &str, name: &str, current: &str) -> Markup {
+    html! {
+        label { span { (label) } input type="password" name=(name) value="" autocomplete="off" placeholder=(mask(current)); }
+    }
+}
+
+fn render(
+    ctx: &Ctx,
+    c: &WhatsappConfig,
+    mapped: &[Group],
+    unmapped: &[String],
+    error: Option<&str>,
+    saved: bool,
+) -> Markup {
+    let base = ctx.business.short_code.as_str();
+    page(
+        ctx,
+        Nav::Settings,
+        "WhatsApp",
+        html! {
+            nav.tabs {
+                a href=(ctx.url("/settings")) { "Profile" }
+                a href=(ctx.url("/settings/users")) { "Users" }
+                a href=(ctx.url("/settings/whatsapp")) aria-current="page" { "WhatsApp" }
+            }
+            (notice(saved.then_some("Saved.")))
+            (error_box(error))
+            form.stack method="post" action=(ctx.url("/settings/whatsapp")) {
+                (csrf_field(&ctx.csrf))
+                label { span { "Connect through" }
+                    select name="provider" {
+                        option value="simulator" selected[c.provider == Provider::Simulator] { "Simulator (no WhatsApp account needed)" }
+                        option value="cloud" selected[c.provider == Provider::Cloud] { "WhatsApp Cloud API (Meta)" }
+                        option value="gateway" selected[c.provider == Provider::Gateway] { "WhatsApp Web gateway" }
+                    }
+                }
+                fieldset {
+                    legend { "Cloud API — webhook: " code { "/webhooks/whatsapp/" (base) } }
+                    (field("Phone number id", "phone_number_id", "text", c.phone_number_id.as_deref().unwrap_or_default(), false))
+                    (secret("Verify token", "verify_token", &c.verify_token))
+                    (secret("App secret", "app_secret", &c.app_secret))
+                    (secret("Access token", "access_token", &c.access_token))
+                    (field("Graph API base URL", "graph_base", "url", &c.graph_base, false))
+                }
+                fieldset {
+                    legend { "Gateway — webhook: " code { "/webhooks/gateway/" (base) } }
+                    (field("Gateway URL", "gateway_url", "url", &c.gateway_url, false))
+                    (secret("API key", "api_key", &c.api_key))
+                    (field("Session", "session", "text", &c.session, false))
+                    (secret("Webhook HMAC key (optional)", "hmac_key", &c.hmac_key))
+                }
+                fieldset {
+                    legend { "Sending" }
+                    (field("Template for closed 24-hour windows (optional)", "template_name", "text", &c.template_name, false))
+                    (field("Template language", "template_language", "text", &c.template_language, false))
+                    (field("Messages a second", "rate_per_second", "number", &c.rate_per_second.to_string(), true))
+                }
+                p.muted { "Leave a secret blank to keep the one saved. Saving ends a pause caused by an expired token." }
+                button type="submit" { "Save" }
+            }
+            h2 { "Groups" }
+            p.muted { "Through a gateway, Novi sees WhatsApp groups. Staff post orders in a sales group; the delivery group is told when orders go out." }
+            table {
+                thead { tr { th { "Group" } th { "Chat id" } th { "Role" } th {} } }
+                tbody {
+                    @for g in mapped {
+                        tr {
+                            td { (g.name) } td { code { (g.chat_id) } } td { (g.role) }
+                            td { form.inline method="post" action=(ctx.url("/settings/whatsapp/groups/remove")) {
+                                (csrf_field(&ctx.csrf)) input type="hidden" name="chat_id" value=(g.chat_id);
+                                button.small type="submit" { "Remove" }
+                            } }
+                        }
+                    }
+                }
+            }
+            form.inline method="post" action=(ctx.url("/settings/whatsapp/groups")) {
+                (csrf_field(&ctx.csrf))
+                input type="text" name="chat_id" list="seen-groups" placeholder="1203…@g.us" required aria-label="chat id";
+                datalist id="seen-groups" { @for id in unmapped { option value=(id) {} } }
+                input type="text" name="name" placeholder="Name" aria-label="group name";
+                select name="role" aria-label="role" { @for r in ROLES { option value=(r) { (r) } } }
+                button.small type="submit" { "Map group" }
+            }
+        },
+    )
+}
+
+async fn load(state: &AppState, ctx: &Ctx) -> AppResult<(WhatsappConfig, Vec<Group>, Vec<String>)> {
+    let id = ctx.business.id;
+    state
+        .db
+        .read(move |c| {
+            Ok((
+                config::load(c, id)?,
+                groups::list(c, id)?,
+                groups::unmapped(c, id)?,
+            ))
+        })
+        .await
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(d): Query<Done>,
+) -> AppResult<Markup> {
+    ctx.require_settings()?;
+    let (c, mapped, unmapped) = load(&state, &ctx).await?;
+    Ok(render(
+        &ctx,
+        &c,
+        &mapped,
+        &unmapped,
+        None,
+        d.saved.is_some(),
+    ))
+}
+
+/// The form applied over the saved configuration; blank secrets keep the saved ones.
+fn apply(f: ConfigForm, saved: &WhatsappConfig) -> Result<WhatsappConfig, String> {
+    let keep = |new: String, old: &str| {
+        if new.trim().is_empty() {
+            old.to_owned()
+        } else {
+            new.trim().to_owned()
+        }
+    };
+    let mut c = saved.clone();
+    c.provider = match f.provider.as_str() {
+        "cloud" => Provider::Cloud,
+        "gateway" => Provider::Gateway,
+        "simulator" => Provider::Simulator,
+        other => return Err(format!("unknown provider \"{other}\"")),
+    };
+    c.phone_number_id = Some(f.phone_number_id.trim().to_owned()).filter(|s| !s.is_empty());
+    c.verify_token = keep(f.verify_token, &saved.verify_token);
+    c.app_secret = keep(f.app_secret, &saved.app_secret);
+    c.access_token = keep(f.access_token, &saved.access_token);
+    c.graph_base = keep(f.graph_base, &saved.graph_base);
+    c.gateway_url = f.gateway_url.trim().to_owned();
+    c.api_key = keep(f.api_key, &saved.api_key);
+    c.session = keep(f.session, &saved.session);
+    c.hmac_key = keep(f.hmac_key, &saved.hmac_key);
+    c.template_name = f.template_name.trim().to_owned();
+    c.template_language = keep(f.template_language, "en");
+    c.rate_per_second = f
+        .rate_per_second
+        .trim()
+        .parse()
+        .map_err(|_| "messages a second must be a whole number".to_owned())?;
+    config::validate(&c)?;
+    Ok(c)
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<ConfigForm>,
+) -> AppResult<Response> {
+    ctx.require_settings()?;
+    let (saved, mapped, unmapped) = load(&state, &ctx).await?;
+    let config = match apply(f, &saved) {
+        Ok(c) => c,
+        Err(m) => {
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                render(&ctx, &saved, &mapped, &unmapped, Some(&m), false),
+            )
+                .into_response())
+        }
+    };
+    let id = ctx.business.id;
+    match state
+        .db
+        .write(move |tx| config::save(tx, id, &config))
+        .await
+    {
+        Ok(()) => {}
+        Err(AppError::Conflict(m)) => {
+            return Ok((
+                StatusCode::CONFLICT,
+                render(&ctx, &saved, &mapped, &unmapped, Some(&m), false),
+            )
+                .into_response())
+        }
+        Err(e) => return Err(e),
+    }
+    state.bridge.forget_config(id);
+    state.bridge.wake_sender();
+    Ok(Redirect::to(&ctx.url("/settings/whatsapp?saved=1")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct GroupForm {
+    chat_id: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    role: String,
+}
+
+pub async fn map_group(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<GroupForm>,
+) -> AppResult<Response> {
+    ctx.require_settings()?;
+    let id = ctx.business.id;
+    let g = Group {
+        chat_id: f.chat_id,
+        name: f.name,
+        role: f.role,
+    };
+    match state.db.write(move |tx| groups::map(tx, id, &g)).await {
+        Ok(()) => Ok(Redirect::to(&ctx.url("/settings/whatsapp?saved=1")).into_response()),
+        Err(AppError::Invalid(m)) => {
+            let (c, mapped, unmapped) = load(&state, &ctx).await?;
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                render(&ctx, &c, &mapped, &unmapped, Some(&m), false),
+            )
+                .into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn unmap_group(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<GroupForm>,
+) -> AppResult<Redirect> {
+    ctx.require_settings()?;
+    let id = ctx.business.id;
+    state
+        .db
+        .write(move |tx| groups::unmap(tx, id, &f.chat_id))
+        .await?;
+    Ok(Redirect::to(&ctx.url("/settings/whatsapp?saved=1")))
+}

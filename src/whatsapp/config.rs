@@ -1,0 +1,233 @@
+//! How each business is connected to WhatsApp: the provider and its credentials. Secrets are
+//! write-only from the outside: they are shown masked and never logged.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use crate::db::{is_unique_violation, now};
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Provider {
+    Cloud,
+    Gateway,
+    Simulator,
+}
+
+impl Provider {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Cloud => "cloud",
+            Provider::Gateway => "gateway",
+            Provider::Simulator => "simulator",
+        }
+    }
+
+    fn parse(s: &str) -> Provider {
+        match s {
+            "cloud" => Provider::Cloud,
+            "gateway" => Provider::Gateway,
+            _ => Provider::Simulator,
+        }
+    }
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct WhatsappConfig {
+    pub provider: Provider,
+    pub phone_number_id: Option<String>,
+    pub verify_token: String,
+    pub app_secret: String,
+    pub access_token: String,
+    pub graph_base: String,
+    pub gateway_url: String,
+    pub api_key: String,
+    pub session: String,
+    pub hmac_key: String,
+    pub template_name: String,
+    pub template_language: String,
+    pub rate_per_second: u32,
+    pub paused_reason: Option<String>,
+}
+
+/// Checks that a configuration has what its provider needs to work.
+pub fn validate(c: &WhatsappConfig) -> Result<(), String> {
+    let need = |value: &str, what: &str| {
+        if value.trim().is_empty() {
+            Err(format!(
+                "{what} is required for the {} provider",
+                c.provider.as_str()
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    let url = |value: &str, what: &str| {
+        if value.starts_with("http://") || value.starts_with("https://") {
+            Ok(())
+        } else {
+            Err(format!("{what} must start with http:// or https://"))
+        }
+    };
+    match c.provider {
+        Provider::Cloud => {
+            need(
+                c.phone_number_id.as_deref().unwrap_or_default(),
+                "the phone number id",
+            )?;
+            need(&c.verify_token, "the verify token")?;
+            need(&c.app_secret, "the app secret")?;
+            need(&c.access_token, "the access token")?;
+            url(&c.graph_base, "the Graph API base URL")?;
+        }
+        Provider::Gateway => {
+            need(&c.gateway_url, "the gateway URL")?;
+            url(&c.gateway_url, "the gateway URL")?;
+            need(&c.api_key, "the API key")?;
+            need(&c.session, "the session name")?;
+        }
+        Provider::Simulator => {}
+    }
+    if c.rate_per_second == 0 || c.rate_per_second > 1000 {
+        return Err("the rate must be from 1 to 1000 messages a second".into());
+    }
+    Ok(())
+}
+
+/// Never print secrets, even in a debug dump.
+impl std::fmt::Debug for WhatsappConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WhatsappConfig")
+            .field("provider", &self.provider)
+            .field("phone_number_id", &self.phone_number_id)
+            .field("graph_base", &self.graph_base)
+            .field("gateway_url", &self.gateway_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WhatsappConfig {
+    /// Every business starts on the simulator: Novi can be tried with no WhatsApp account.
+    pub fn simulator() -> Self {
+        Self {
+            provider: Provider::Simulator,
+            phone_number_id: None,
+            verify_token: String::new(),
+            app_secret: String::new(),
+            access_token: String::new(),
+            graph_base: DEFAULT_GRAPH_BASE.into(),
+            gateway_url: String::new(),
+            api_key: String::new(),
+            session: "default".into(),
+            hmac_key: String::new(),
+            template_name: String::new(),
+            template_language: "en".into(),
+            rate_per_second: 20,
+            paused_reason: None,
+        }
+    }
+}
+
+pub const DEFAULT_GRAPH_BASE: &str = "https://graph.facebook.com/v21.0";
+
+/// `abcd…wxyz` for long secrets, `••••` for short ones, `(not set)` for empty.
+pub fn mask(secret: &str) -> String {
+    let n = secret.chars().count();
+    match n {
+        0 => "(not set)".into(),
+        1..=11 => "••••".into(),
+        _ => {
+            let head: String = secret.chars().take(4).collect();
+            let tail: String = secret.chars().skip(n - 4).collect();
+            format!("{head}…{tail}")
+        }
+    }
+}
+
+const COLUMNS: &str = "provider, phone_number_id, verify_token, app_secret, access_token, graph_base, \
+    gateway_url, api_key, session, hmac_key, template_name, template_language, rate_per_second, paused_reason";
+
+fn from_row(r: &Row) -> rusqlite::Result<WhatsappConfig> {
+    Ok(WhatsappConfig {
+        provider: Provider::parse(&r.get::<_, String>(0)?),
+        phone_number_id: r.get(1)?,
+        verify_token: r.get(2)?,
+        app_secret: r.get(3)?,
+        access_token: r.get(4)?,
+        graph_base: r.get(5)?,
+        gateway_url: r.get(6)?,
+        api_key: r.get(7)?,
+        session: r.get(8)?,
+        hmac_key: r.get(9)?,
+        template_name: r.get(10)?,
+        template_language: r.get(11)?,
+        rate_per_second: r.get(12)?,
+        paused_reason: r.get(13)?,
+    })
+}
+
+/// The business's configuration; the simulator when none was saved.
+pub fn load(conn: &Connection, business_id: i64) -> AppResult<WhatsappConfig> {
+    let sql = format!("SELECT {COLUMNS} FROM whatsapp_configs WHERE business_id = ?1");
+    let found = conn.query_row(&sql, [business_id], from_row).optional()?;
+    Ok(found.unwrap_or_else(WhatsappConfig::simulator))
+}
+
+/// Saves a configuration. Saving clears a pause, since a new token is how a pause ends.
+pub fn save(conn: &Connection, business_id: i64, c: &WhatsappConfig) -> AppResult<()> {
+    let result = conn.execute(
+        "INSERT INTO whatsapp_configs (business_id, provider, phone_number_id, verify_token, app_secret,
+             access_token, graph_base, gateway_url, api_key, session, hmac_key, template_name,
+             template_language, rate_per_second, paused_reason, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, NULL, ?15)
+         ON CONFLICT (business_id) DO UPDATE SET provider = excluded.provider,
+             phone_number_id = excluded.phone_number_id, verify_token = excluded.verify_token,
+             app_secret = excluded.app_secret, access_token = excluded.access_token,
+             graph_base = excluded.graph_base, gateway_url = excluded.gateway_url,
+             api_key = excluded.api_key, session = excluded.session, hmac_key = excluded.hmac_key,
+             template_name = excluded.template_name, template_language = excluded.template_language,
+             rate_per_second = excluded.rate_per_second, paused_reason = NULL,
+             updated_at = excluded.updated_at",
+        params![
+            business_id, c.provider.as_str(), c.phone_number_id, c.verify_token, c.app_secret,
+            c.access_token, c.graph_base, c.gateway_url, c.api_key, c.session, c.hmac_key,
+            c.template_name, c.template_language, c.rate_per_second, now()
+        ],
+    );
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) if is_unique_violation(&e) => Err(AppError::Conflict(
+            "that phone number id is already used by another business".into(),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Stops sending for a business until its configuration is saved again.
+pub fn pause(conn: &Connection, business_id: i64, reason: &str) -> AppResult<()> {
+    conn.execute(
+        "UPDATE whatsapp_configs SET paused_reason = ?2 WHERE business_id = ?1",
+        params![business_id, reason],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_secrets() {
+        assert_eq!(mask(""), "(not set)");
+        assert_eq!(mask("short"), "••••");
+        assert_eq!(mask("EAAG1234567890xyz"), "EAAG…0xyz");
+    }
+
+    #[test]
+    fn debug_output_has_no_secrets() {
+        let mut c = WhatsappConfig::simulator();
+        c.app_secret = "topsecret-app".into();
+        c.access_token = "EAAG-secret-token".into();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("topsecret") && !shown.contains("EAAG"));
+    }
+}

@@ -1,0 +1,94 @@
+//! Conversations: every message in and out with one number, as staff read them.
+
+use rusqlite::{params, Connection};
+use serde::Serialize;
+
+use crate::error::AppResult;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Conversation {
+    pub phone: String,
+    pub name: String,
+    pub last_text: String,
+    pub last_direction: String,
+    pub last_at: i64,
+    pub unread: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Message {
+    pub id: i64,
+    pub direction: String,
+    pub kind: String,
+    pub text: String,
+    pub status: String,
+    pub provider_id: Option<String>,
+    pub error_code: Option<i64>,
+    pub error: Option<String>,
+    pub group_id: Option<String>,
+    pub created_at: i64,
+}
+
+/// Conversations with the newest first. Group chats are listed under the group, not the member.
+pub fn list(conn: &Connection, business_id: i64, limit: i64) -> AppResult<Vec<Conversation>> {
+    let mut stmt = conn.prepare(
+        "SELECT m.phone, COALESCE(c.name, ''), m.text, m.direction, m.created_at,
+                (SELECT COUNT(*) FROM messages u WHERE u.business_id = m.business_id AND u.phone = m.phone
+                   AND u.direction = 'in' AND u.seen = 0 AND u.group_id IS NULL)
+         FROM messages m LEFT JOIN customers c ON c.business_id = m.business_id AND c.phone = m.phone
+         WHERE m.id IN (SELECT MAX(id) FROM messages WHERE business_id = ?1 AND group_id IS NULL GROUP BY phone)
+         ORDER BY m.id DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![business_id, limit], |r| {
+        Ok(Conversation {
+            phone: r.get(0)?,
+            name: r.get(1)?,
+            last_text: r.get(2)?,
+            last_direction: r.get(3)?,
+            last_at: r.get(4)?,
+            unread: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The latest `limit` messages with a number (1:1 chat), oldest first.
+pub fn messages(
+    conn: &Connection,
+    business_id: i64,
+    phone: &str,
+    limit: i64,
+) -> AppResult<Vec<Message>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, direction, type, text, status, provider_id, error_code, error, group_id, created_at
+         FROM messages WHERE business_id = ?1 AND phone = ?2 AND group_id IS NULL
+         ORDER BY id DESC LIMIT ?3",
+    )?;
+    let mut rows: Vec<Message> = stmt
+        .query_map(params![business_id, phone, limit], |r| {
+            Ok(Message {
+                id: r.get(0)?,
+                direction: r.get(1)?,
+                kind: r.get(2)?,
+                text: r.get(3)?,
+                status: r.get(4)?,
+                provider_id: r.get(5)?,
+                error_code: r.get(6)?,
+                error: r.get(7)?,
+                group_id: r.get(8)?,
+                created_at: r.get(9)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    rows.reverse();
+    Ok(rows)
+}
+
+/// Staff have read this conversation.
+pub fn mark_seen(conn: &Connection, business_id: i64, phone: &str) -> AppResult<()> {
+    conn.execute(
+        "UPDATE messages SET seen = 1 WHERE business_id = ?1 AND phone = ?2 AND direction = 'in' AND seen = 0",
+        params![business_id, phone],
+    )?;
+    Ok(())
+}

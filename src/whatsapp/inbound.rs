@@ -1,0 +1,57 @@
+//! What every transport turns a webhook into: the messages and status reports it carried,
+//! ready to be stored in one go.
+
+use serde_json::Value;
+
+/// One message a customer (or a group member) sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InMessage {
+    /// Digits with country code.
+    pub phone: String,
+    /// The name WhatsApp shows for them, if it gave one.
+    pub name: String,
+    pub provider_id: String,
+    /// `text`, `interactive`, `order`, `location`, `image`, `unsupported`, or whatever new type
+    /// the provider sends (kept as given).
+    pub kind: String,
+    /// The readable part: the text, a button's title, a caption.
+    pub text: String,
+    /// Everything else worth keeping (button id, cart lines, coordinates...).
+    pub data: Value,
+    /// Unix seconds, as the provider stamped it.
+    pub timestamp: i64,
+    /// Set for a group chat (gateway): the group's chat id.
+    pub group_id: Option<String>,
+}
+
+/// A delivery report for a message Novi sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InStatus {
+    pub provider_id: String,
+    pub status: String,
+    pub error_code: Option<i64>,
+    pub error: Option<String>,
+}
+
+/// A webhook's whole content, with the raw body it came in.
+#[derive(Debug, Clone)]
+pub struct Inbound {
+    pub business_id: i64,
+    pub provider: &'static str,
+    pub raw: String,
+    pub messages: Vec<InMessage>,
+    pub statuses: Vec<InStatus>,
+}
+
+/// How far along a delivery status is; a status only ever moves to a higher rank, and
+/// `failed` is final.
+pub fn status_rank(status: &str) -> Option<u8> {
+    match status {
+        "queued" => Some(0),
+        "sent" => Some(1),
+        "delivered" => Some(2),
+        "read" => Some(3),
+        "failed" => Some(4),
+        _ => None,
+    }
+}

@@ -1,0 +1,111 @@
+//! Group commit for webhooks. Handlers hand what a webhook carried to one writer thread and
+//! wait; the writer takes everything queued, stores it in one transaction (one fsync for many
+//! webhooks under `synchronous=FULL`), then tells each handler it is safe to answer 200.
+
+use std::sync::Arc;
+
+use rusqlite::TransactionBehavior;
+use tokio::sync::{mpsc, oneshot, Notify};
+
+use super::inbound::Inbound;
+use super::store::{self, Stored};
+use super::LiveEvents;
+use crate::db::Db;
+use crate::error::{AppError, AppResult};
+
+/// Most webhooks committed together; bounds how long the first in a batch waits.
+const MAX_BATCH: usize = 512;
+/// Webhooks waiting for the writer before handlers wait for room (back-pressure).
+const QUEUE: usize = 8192;
+
+struct Job {
+    inbound: Inbound,
+    done: oneshot::Sender<Result<Stored, String>>,
+}
+
+/// The handle handlers use to store a webhook.
+#[derive(Clone)]
+pub struct Ingest {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Ingest {
+    /// Starts the writer thread. `stored` is woken after each commit that added messages.
+    pub fn start(db: Db, stored: Arc<Notify>, live: LiveEvents) -> Self {
+        let (jobs, rx) = mpsc::channel(QUEUE);
+        std::thread::Builder::new()
+            .name("novi-ingest".into())
+            .spawn(move || writer(db, rx, stored, live))
+            .expect("the webhook writer thread starts");
+        Self { jobs }
+    }
+
+    /// Stores `inbound` durably; returns once it is committed.
+    pub async fn store(&self, inbound: Inbound) -> AppResult<Stored> {
+        let (done, wait) = oneshot::channel();
+        self.jobs
+            .send(Job { inbound, done })
+            .await
+            .map_err(|_| AppError::internal(anyhow::anyhow!("the webhook writer has stopped")))?;
+        match wait.await {
+            Ok(Ok(stored)) => Ok(stored),
+            Ok(Err(e)) => Err(AppError::internal(anyhow::anyhow!(
+                "storing a webhook failed: {e}"
+            ))),
+            Err(_) => Err(AppError::internal(anyhow::anyhow!(
+                "the webhook writer has stopped"
+            ))),
+        }
+    }
+}
+
+fn writer(db: Db, mut rx: mpsc::Receiver<Job>, stored: Arc<Notify>, live: LiveEvents) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while let Some(first) = rx.blocking_recv() {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let results = commit(&db, &batch);
+        let mut any_new = false;
+        for (job, result) in batch.drain(..).zip(results) {
+            if let Ok(s) = &result {
+                any_new |= !s.new_messages.is_empty();
+                for phone in &s.phones {
+                    live.send(job.inbound.business_id, phone);
+                }
+            }
+            let _ = job.done.send(result);
+        }
+        if any_new {
+            stored.notify_one();
+        }
+    }
+}
+
+/// Stores a batch in one transaction. Each webhook gets a savepoint, so one that fails is
+/// refused (and retried by its provider) without taking the others down with it. If the
+/// commit itself fails, every webhook in the batch is refused.
+fn commit(db: &Db, batch: &[Job]) -> Vec<Result<Stored, String>> {
+    let fail_all = |e: String| batch.iter().map(|_| Err(e.clone())).collect();
+    let result = db.with_raw(|conn| {
+        let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut results = Vec::with_capacity(batch.len());
+        for job in batch {
+            let sp = tx.savepoint()?;
+            match store::store_inbound(&sp, &job.inbound) {
+                Ok(s) => {
+                    sp.commit()?;
+                    results.push(Ok(s));
+                }
+                Err(e) => results.push(Err(e.to_string())),
+            }
+        }
+        tx.commit()?;
+        Ok(results)
+    });
+    result.unwrap_or_else(|e| fail_all(e.to_string()))
+}

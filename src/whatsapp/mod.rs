@@ -1,0 +1,116 @@
+//! The WhatsApp bridge. Three transports (the Cloud API, a WhatsApp Web gateway, and the
+//! built-in simulator) turn into the same stored messages and read from the same outbox.
+
+pub mod cloud;
+pub mod config;
+pub mod conversations;
+pub mod gateway;
+pub mod groups;
+pub mod inbound;
+pub mod ingest;
+pub mod outbox;
+pub mod pacing;
+pub mod sender;
+pub mod store;
+pub mod transport;
+pub mod webhooks;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{broadcast, Notify};
+
+use crate::db::Db;
+use crate::error::AppResult;
+use config::WhatsappConfig;
+use ingest::Ingest;
+
+/// "This conversation changed", for pages that update live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveEvent {
+    pub business_id: i64,
+    pub phone: String,
+}
+
+#[derive(Clone)]
+pub struct LiveEvents(broadcast::Sender<LiveEvent>);
+
+impl LiveEvents {
+    pub fn new() -> Self {
+        Self(broadcast::channel(1024).0)
+    }
+
+    /// Tells whoever is watching; nobody watching is fine.
+    pub fn send(&self, business_id: i64, phone: &str) {
+        let _ = self.0.send(LiveEvent {
+            business_id,
+            phone: phone.to_owned(),
+        });
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
+        self.0.subscribe()
+    }
+}
+
+impl Default for LiveEvents {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Everything the bridge shares between webhooks, pages and the sender.
+#[derive(Clone)]
+pub struct Bridge {
+    pub ingest: Ingest,
+    /// Woken when a row is added to the outbox.
+    pub outbox: Arc<Notify>,
+    /// Woken when new inbound messages are stored.
+    pub stored: Arc<Notify>,
+    pub live: LiveEvents,
+    pub http: reqwest::Client,
+    configs: moka::sync::Cache<i64, WhatsappConfig>,
+}
+
+impl Bridge {
+    pub fn start(db: &Db) -> Self {
+        let stored = Arc::new(Notify::new());
+        let live = LiveEvents::new();
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(20))
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .unwrap_or_default();
+        Self {
+            ingest: Ingest::start(db.clone(), stored.clone(), live.clone()),
+            outbox: Arc::new(Notify::new()),
+            stored,
+            live,
+            http,
+            configs: moka::sync::Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(Duration::from_secs(60))
+                .build(),
+        }
+    }
+
+    /// A business's WhatsApp configuration, cached: every webhook needs it.
+    pub async fn config(&self, db: &Db, business_id: i64) -> AppResult<WhatsappConfig> {
+        if let Some(c) = self.configs.get(&business_id) {
+            return Ok(c);
+        }
+        let c = db.read(move |conn| config::load(conn, business_id)).await?;
+        self.configs.insert(business_id, c.clone());
+        Ok(c)
+    }
+
+    /// Call after saving or pausing a configuration.
+    pub fn forget_config(&self, business_id: i64) {
+        self.configs.invalidate(&business_id);
+    }
+
+    /// Call after committing outbox rows, so the sender looks at once.
+    pub fn wake_sender(&self) {
+        self.outbox.notify_one();
+    }
+}

@@ -1,0 +1,352 @@
+//! Sending: one trait, three ways out. The Cloud API and the gateway speak HTTP to their
+//! provider; the simulator delivers inside Novi. Provider errors are sorted into what to do next.
+
+use std::future::Future;
+
+use serde_json::{json, Value};
+
+use super::config::{Provider, WhatsappConfig};
+use super::outbox::Content;
+
+/// What a failed send calls for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// Try again later (network, 5xx, throughput limits).
+    Transient,
+    /// Do not retry; the message has failed.
+    Permanent,
+    /// More than 24 hours since the customer wrote: only a template may go.
+    OutsideWindow,
+    /// The access token expired: stop sending for this business until it is replaced.
+    TokenExpired,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendError {
+    pub failure: Failure,
+    pub code: Option<i64>,
+    pub reason: String,
+}
+
+pub trait Transport {
+    /// Sends `content` to `to`; returns the provider's message id.
+    fn send(
+        &self,
+        to: &str,
+        content: &Content,
+    ) -> impl Future<Output = Result<String, SendError>> + Send;
+}
+
+/// The Cloud API's documented error codes: what each calls for, and what to tell the owner.
+pub fn classify(code: i64) -> (Failure, &'static str) {
+    match code {
+        130_429 => (Failure::Transient, "WhatsApp's throughput limit was reached"),
+        131_056 => (Failure::Transient, "too many messages to this person in a short time"),
+        131_047 => (Failure::OutsideWindow, "more than 24 hours since the customer last wrote; only an approved template may be sent"),
+        190 => (Failure::TokenExpired, "the WhatsApp access token has expired; replace it in Settings"),
+        131_026 => (Failure::Permanent, "WhatsApp could not deliver it (the number may not be on WhatsApp or may need to update the app)"),
+        131_050 => (Failure::Permanent, "the customer has stopped marketing messages from this business"),
+        131_048 => (Failure::Permanent, "WhatsApp limited this number for spam"),
+        131_049 => (Failure::Permanent, "WhatsApp held it back to limit marketing messages to this person"),
+        100 => (Failure::Permanent, "WhatsApp rejected a parameter of the message"),
+        131_008 => (Failure::Permanent, "a required parameter was missing"),
+        131_009 => (Failure::Permanent, "a parameter value was not valid"),
+        132_000 => (Failure::Permanent, "the template's parameters do not match the template"),
+        132_001 => (Failure::Permanent, "the template does not exist in this language or is not approved"),
+        _ => (Failure::Permanent, "WhatsApp refused the message"),
+    }
+}
+
+fn network(e: &reqwest::Error) -> SendError {
+    SendError {
+        failure: Failure::Transient,
+        code: None,
+        reason: format!("could not reach WhatsApp: {e}"),
+    }
+}
+
+pub struct CloudApi {
+    pub http: reqwest::Client,
+    pub graph_base: String,
+    pub phone_number_id: String,
+    pub access_token: String,
+}
+
+/// The Graph API request body for `content`.
+pub fn cloud_body(to: &str, content: &Content) -> Value {
+    let head = json!({"messaging_product": "whatsapp", "recipient_type": "individual", "to": to});
+    let mut body = head;
+    match content {
+        Content::Text { text } => {
+            body["type"] = json!("text");
+            body["text"] = json!({"body": truncate(text, 4096)});
+        }
+        Content::Buttons { text, buttons } => {
+            let buttons: Vec<Value> = buttons.iter().take(3).map(|b| json!({"type": "reply", "reply": {"id": b.id, "title": truncate(&b.title, 20)}})).collect();
+            body["type"] = json!("interactive");
+            body["interactive"] = json!({"type": "button", "body": {"text": truncate(text, 1024)}, "action": {"buttons": buttons}});
+        }
+        Content::Template {
+            name,
+            language,
+            params,
+        } => {
+            let parameters: Vec<Value> = params
+                .iter()
+                .map(|p| json!({"type": "text", "text": p}))
+                .collect();
+            let components = if parameters.is_empty() {
+                json!([])
+            } else {
+                json!([{"type": "body", "parameters": parameters}])
+            };
+            body["type"] = json!("template");
+            body["template"] =
+                json!({"name": name, "language": {"code": language}, "components": components});
+        }
+    }
+    body
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+impl Transport for CloudApi {
+    async fn send(&self, to: &str, content: &Content) -> Result<String, SendError> {
+        let url = format!(
+            "{}/{}/messages",
+            self.graph_base.trim_end_matches('/'),
+            self.phone_number_id
+        );
+        let res = self
+            .http
+            .post(url)
+            .bearer_auth(&self.access_token)
+            .json(&cloud_body(to, content))
+            .send()
+            .await
+            .map_err(|e| network(&e))?;
+        let status = res.status();
+        let body: Value = res.json().await.unwrap_or(Value::Null);
+        if status.is_success() {
+            return body["messages"][0]["id"]
+                .as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| SendError {
+                    failure: Failure::Transient,
+                    code: None,
+                    reason: "WhatsApp answered without a message id".into(),
+                });
+        }
+        let code = body["error"]["code"].as_i64();
+        let (failure, reason) = match code {
+            Some(c) => classify(c),
+            None if status.is_server_error() || status.as_u16() == 429 => {
+                (Failure::Transient, "WhatsApp is unavailable")
+            }
+            None => (Failure::Permanent, "WhatsApp refused the message"),
+        };
+        // A 5xx is worth retrying whatever code it carries.
+        let failure = if status.is_server_error() {
+            Failure::Transient
+        } else {
+            failure
+        };
+        Err(SendError {
+            failure,
+            code,
+            reason: format!("{reason} (HTTP {})", status.as_u16()),
+        })
+    }
+}
+
+pub struct Gateway {
+    pub http: reqwest::Client,
+    pub url: String,
+    pub api_key: String,
+    pub session: String,
+}
+
+/// A gateway chat id: groups keep theirs, numbers become `<digits>@c.us`.
+fn chat_id(to: &str) -> String {
+    if to.contains('@') {
+        to.to_owned()
+    } else {
+        format!("{to}@c.us")
+    }
+}
+
+impl Transport for Gateway {
+    async fn send(&self, to: &str, content: &Content) -> Result<String, SendError> {
+        let text = match content {
+            Content::Buttons { text, buttons } => {
+                let options: Vec<String> = buttons.iter().map(|b| b.title.clone()).collect();
+                format!("{text}\n\nReply: {}", options.join(" / "))
+            }
+            other => other.readable(),
+        };
+        let url = format!("{}/api/sendText", self.url.trim_end_matches('/'));
+        let body = json!({"session": self.session, "chatId": chat_id(to), "text": text});
+        let res = self
+            .http
+            .post(url)
+            .header("X-Api-Key", &self.api_key)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| network(&e))?;
+        let status = res.status();
+        let answer: Value = res.json().await.unwrap_or(Value::Null);
+        if status.is_success() {
+            let id = answer["id"]
+                .as_str()
+                .or_else(|| answer["key"]["id"].as_str())
+                .or_else(|| answer["id"]["_serialized"].as_str());
+            return Ok(id.map_or_else(
+                || format!("gw.{}", crate::auth::secret::new_token()),
+                str::to_owned,
+            ));
+        }
+        let failure = if status.is_server_error() || status.as_u16() == 429 {
+            Failure::Transient
+        } else {
+            Failure::Permanent
+        };
+        let reason = match status.as_u16() {
+            401 | 403 => "the gateway refused the API key".to_owned(),
+            s => format!("the gateway refused the message (HTTP {s})"),
+        };
+        Err(SendError {
+            failure,
+            code: None,
+            reason,
+        })
+    }
+}
+
+/// Delivers inside Novi: the simulator page shows the message as soon as it is "sent".
+pub struct Simulator;
+
+impl Transport for Simulator {
+    async fn send(&self, _to: &str, _content: &Content) -> Result<String, SendError> {
+        Ok(format!("sim.{}", &crate::auth::secret::new_token()[..24]))
+    }
+}
+
+/// The transport a business's configuration names.
+pub enum AnyTransport {
+    Cloud(CloudApi),
+    Gateway(Gateway),
+    Simulator(Simulator),
+}
+
+impl AnyTransport {
+    pub fn for_config(c: &WhatsappConfig, http: &reqwest::Client) -> Self {
+        match c.provider {
+            Provider::Cloud => AnyTransport::Cloud(CloudApi {
+                http: http.clone(),
+                graph_base: c.graph_base.clone(),
+                phone_number_id: c.phone_number_id.clone().unwrap_or_default(),
+                access_token: c.access_token.clone(),
+            }),
+            Provider::Gateway => AnyTransport::Gateway(Gateway {
+                http: http.clone(),
+                url: c.gateway_url.clone(),
+                api_key: c.api_key.clone(),
+                session: c.session.clone(),
+            }),
+            Provider::Simulator => AnyTransport::Simulator(Simulator),
+        }
+    }
+
+    pub async fn send(&self, to: &str, content: &Content) -> Result<String, SendError> {
+        match self {
+            AnyTransport::Cloud(t) => t.send(to, content).await,
+            AnyTransport::Gateway(t) => t.send(to, content).await,
+            AnyTransport::Simulator(t) => t.send(to, content).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::whatsapp::outbox::Button;
+
+    #[test]
+    fn documented_codes_are_sorted() {
+        for code in [130_429, 131_056] {
+            assert_eq!(classify(code).0, Failure::Transient);
+        }
+        for code in [
+            131_026, 131_050, 131_048, 131_049, 100, 131_008, 131_009, 132_000, 132_001,
+        ] {
+            assert_eq!(classify(code).0, Failure::Permanent, "{code}");
+        }
+        assert_eq!(classify(131_047).0, Failure::OutsideWindow);
+        assert_eq!(classify(190).0, Failure::TokenExpired);
+    }
+
+    #[test]
+    fn cloud_bodies_follow_the_documented_shapes() {
+        let t = cloud_body("9198", &Content::text("hi"));
+        assert_eq!(
+            t,
+            json!({"messaging_product": "whatsapp", "recipient_type": "individual", "to": "9198", "type": "text", "text": {"body": "hi"}})
+        );
+        let b = cloud_body(
+            "9198",
+            &Content::Buttons {
+                text: "Confirm?".into(),
+                buttons: (0..5)
+                    .map(|i| Button {
+                        id: format!("b{i}"),
+                        title: "A very long button title".into(),
+                    })
+                    .collect(),
+            },
+        );
+        assert_eq!(
+            b["interactive"]["action"]["buttons"]
+                .as_array()
+                .unwrap()
+                .len(),
+            3,
+            "at most 3"
+        );
+        assert_eq!(
+            b["interactive"]["action"]["buttons"][0]["reply"]["title"]
+                .as_str()
+                .unwrap()
+                .chars()
+                .count(),
+            20
+        );
+        let tpl = cloud_body(
+            "9198",
+            &Content::Template {
+                name: "order_update".into(),
+                language: "en".into(),
+                params: vec!["#12".into()],
+            },
+        );
+        assert_eq!(
+            tpl["template"]["components"][0]["parameters"][0]["text"],
+            "#12"
+        );
+        assert_eq!(
+            cloud_body("9198", &Content::text("x".repeat(5000)))["text"]["body"]
+                .as_str()
+                .unwrap()
+                .len(),
+            4096
+        );
+    }
+
+    #[test]
+    fn gateway_chat_ids() {
+        assert_eq!(chat_id("919812345678"), "919812345678@c.us");
+        assert_eq!(chat_id("1203@g.us"), "1203@g.us");
+    }
+}

@@ -1,0 +1,125 @@
+//! The webhook endpoints. A webhook is checked (signature over the raw body) before anything
+//! else, then stored durably, and only then answered 200; the work it causes runs afterwards.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::config::Provider;
+use super::inbound::Inbound;
+use super::{cloud, gateway};
+use crate::auth::secret;
+use crate::error::{AppError, AppResult};
+use crate::AppState;
+
+#[derive(Deserialize)]
+pub struct Handshake {
+    #[serde(rename = "hub.mode")]
+    mode: Option<String>,
+    #[serde(rename = "hub.verify_token")]
+    verify_token: Option<String>,
+    #[serde(rename = "hub.challenge")]
+    challenge: Option<String>,
+}
+
+async fn business_config(
+    state: &AppState,
+    code: &str,
+    provider: Provider,
+) -> AppResult<(i64, super::config::WhatsappConfig)> {
+    let business = state
+        .business_by_code(code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let config = state.bridge.config(&state.db, business.id).await?;
+    if config.provider != provider {
+        return Err(AppError::NotFound);
+    }
+    Ok((business.id, config))
+}
+
+/// Meta's verification: answer the challenge when the verify token matches.
+pub async fn cloud_verify(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(h): Query<Handshake>,
+) -> AppResult<Response> {
+    let (_, config) = business_config(&state, &code, Provider::Cloud).await?;
+    let token_ok = h
+        .verify_token
+        .as_deref()
+        .is_some_and(|t| !config.verify_token.is_empty() && secret::equal(t, &config.verify_token));
+    match (h.mode.as_deref(), token_ok, h.challenge) {
+        (Some("subscribe"), true, Some(challenge)) => {
+            Ok((StatusCode::OK, challenge).into_response())
+        }
+        _ => Ok(StatusCode::FORBIDDEN.into_response()),
+    }
+}
+
+pub async fn cloud(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AppResult<Response> {
+    let (business_id, config) = business_config(&state, &code, Provider::Cloud).await?;
+    let signature = headers
+        .get("x-hub-signature-256")
+        .and_then(|v| v.to_str().ok());
+    if config.app_secret.is_empty() || !cloud::signature_ok(&config.app_secret, &body, signature) {
+        return Ok((
+            StatusCode::UNAUTHORIZED,
+            "bad or missing X-Hub-Signature-256",
+        )
+            .into_response());
+    }
+    let (raw, json) = read_json(&body)?;
+    let (messages, statuses) =
+        cloud::read(&json, config.phone_number_id.as_deref().unwrap_or_default());
+    let inbound = Inbound {
+        business_id,
+        provider: "cloud",
+        raw,
+        messages,
+        statuses,
+    };
+    state.bridge.ingest.store(inbound).await?;
+    Ok(StatusCode::OK.into_response())
+}
+
+pub async fn gateway(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AppResult<Response> {
+    let (business_id, config) = business_config(&state, &code, Provider::Gateway).await?;
+    if !config.hmac_key.is_empty() {
+        let signature = headers.get("x-webhook-hmac").and_then(|v| v.to_str().ok());
+        if !gateway::signature_ok(&config.hmac_key, &body, signature) {
+            return Ok((StatusCode::UNAUTHORIZED, "bad or missing X-Webhook-Hmac").into_response());
+        }
+    }
+    let (raw, json) = read_json(&body)?;
+    let messages = gateway::read(&json).into_iter().collect();
+    let inbound = Inbound {
+        business_id,
+        provider: "gateway",
+        raw,
+        messages,
+        statuses: Vec::new(),
+    };
+    state.bridge.ingest.store(inbound).await?;
+    Ok(StatusCode::OK.into_response())
+}
+
+fn read_json(body: &[u8]) -> AppResult<(String, serde_json::Value)> {
+    let raw = String::from_utf8(body.to_vec())
+        .map_err(|_| AppError::BadRequest("the body is not UTF-8".into()))?;
+    let json = serde_json::from_str(&raw)
+        .map_err(|e| AppError::BadRequest(format!("the body is not JSON: {e}")))?;
+    Ok((raw, json))
+}
