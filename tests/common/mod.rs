@@ -17,11 +17,14 @@ use novi::{accounts, AppState};
 use reqwest::{redirect, Client, Response, StatusCode};
 use tokio::sync::oneshot;
 
+pub mod fakes;
+
 pub const PASSWORD: &str = "s3cret-pass";
 
 pub struct TestApp {
     pub addr: SocketAddr,
     pub db: Db,
+    pub state: AppState,
     pub dir: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
@@ -48,12 +51,13 @@ impl TestApp {
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = oneshot::channel();
         let state = AppState::new(db.clone(), config);
-        let server = tokio::spawn(novi::serve(listener, state, async {
+        let server = tokio::spawn(novi::serve(listener, state.clone(), async {
             let _ = rx.await;
         }));
         Self {
             addr,
             db,
+            state,
             dir,
             stop: Some(tx),
             server: Some(server),
@@ -137,8 +141,29 @@ impl TestApp {
 
     pub fn token(&self, b: &Business) -> String {
         self.db
-            .with_tx(|tx| tokens::create(tx, b.id, &format!("test-{}", b.short_code)))
+            .with_tx(|tx| {
+                let name = format!("test-{}", &novi::auth::secret::new_token()[..8]);
+                tokens::create(tx, b.id, &name)
+            })
             .expect("token")
+    }
+
+    /// Waits until `check` finds what it looks for, re-checking whenever the app reports a
+    /// change to a conversation (a message stored, sent, failed...). Fails after 20 s.
+    pub async fn wait_until<T>(&self, what: &str, mut check: impl FnMut(&Db) -> Option<T>) -> T {
+        let mut changes = self.state.bridge.live.subscribe();
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            if let Some(found) = check(&self.db) {
+                return found;
+            }
+            if tokio::time::timeout_at(deadline, changes.recv())
+                .await
+                .is_err()
+            {
+                panic!("timed out waiting for {what}");
+            }
+        }
     }
 
     /// Stops the server, letting requests in flight finish.

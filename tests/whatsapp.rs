@@ -1,0 +1,754 @@
+//! The WhatsApp bridge against fake providers on loopback: webhook handshake and signatures,
+//! every message type, duplicates, statuses, the outbox's retries and failures, the 24-hour
+//! template fallback, token expiry, the simulator, and groups through a gateway.
+
+mod common;
+
+use std::time::Duration;
+
+use common::fakes::{self, CloudBatch, FakeGateway, FakeGraph, Reply};
+use common::{Api, TestApp, PASSWORD};
+use novi::auth::Role;
+use novi::db::businesses::Business;
+use novi::db::Db;
+use novi::whatsapp::config::{self, Provider, WhatsappConfig};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const PNID: &str = "110000000000001";
+const SECRET: &str = "app-secret-for-tests";
+const CUSTOMER: &str = "919812345678";
+const WAIT: Duration = Duration::from_secs(20);
+
+async fn app() -> TestApp {
+    TestApp::start_with(|c| {
+        c.outbox_retry_base_ms = 5;
+        c.recipient_burst = 1000;
+        c.recipient_interval_ms = 1;
+    })
+    .await
+}
+
+fn cloud_config(graph: &FakeGraph) -> WhatsappConfig {
+    let mut c = WhatsappConfig::simulator();
+    c.provider = Provider::Cloud;
+    c.phone_number_id = Some(PNID.into());
+    c.verify_token = "verify-me".into();
+    c.app_secret = SECRET.into();
+    c.access_token = "EAAG-test-token".into();
+    c.graph_base = format!("{}/v21.0", graph.base_url());
+    c
+}
+
+async fn cloud_shop() -> (TestApp, Business, FakeGraph) {
+    let graph = FakeGraph::start().await;
+    let app = app().await;
+    let b = app.business("shop-a");
+    app.db
+        .with_tx(|tx| config::save(tx, b.id, &cloud_config(&graph)))
+        .unwrap();
+    (app, b, graph)
+}
+
+async fn post_cloud(app: &TestApp, body: &Value, signature: Option<String>) -> StatusCode {
+    let raw = body.to_string();
+    let mut req = reqwest::Client::new()
+        .post(app.url("/webhooks/whatsapp/shop-a"))
+        .body(raw.clone());
+    if let Some(sig) = signature {
+        req = req.header("X-Hub-Signature-256", sig);
+    }
+    req.send().await.unwrap().status()
+}
+
+async fn deliver(app: &TestApp, body: &Value) -> StatusCode {
+    post_cloud(
+        app,
+        body,
+        Some(fakes::sign_sha256(SECRET, body.to_string())),
+    )
+    .await
+}
+
+fn count(db: &Db, sql: &str, arg: &str) -> i64 {
+    db.with_conn(|c| Ok(c.query_row(sql, [arg], |r| r.get(0))?))
+        .unwrap()
+}
+
+fn message_status(db: &Db, id: i64) -> (String, Option<i64>, Option<String>) {
+    db.with_conn(|c| {
+        Ok(c.query_row(
+            "SELECT status, error_code, error FROM messages WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?)
+    })
+    .unwrap()
+}
+
+/// Waits until message `id` reaches `status`.
+async fn wait_status(
+    app: &TestApp,
+    id: i64,
+    status: &str,
+) -> (String, Option<i64>, Option<String>) {
+    app.wait_until(&format!("message {id} to be {status}"), |db| {
+        Some(message_status(db, id)).filter(|s| s.0 == status)
+    })
+    .await
+}
+
+async fn reply(app: &TestApp, b: &Business, text: &str) -> i64 {
+    let api = Api::new(app, app.token(b));
+    let (status, res) = api
+        .post(
+            &format!("/api/v1/conversations/{CUSTOMER}/messages"),
+            &json!({"text": text}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{res}");
+    res["message"]["id"].as_i64().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_verification_handshake_answers_only_the_right_token() {
+    let (app, _, _) = cloud_shop().await;
+    let get = |q: &str| reqwest::get(app.url(&format!("/webhooks/whatsapp/shop-a?{q}")));
+    let res = get("hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=1158201444")
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.text().await.unwrap(), "1158201444");
+    assert_eq!(
+        get("hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1")
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        get("hub.mode=subscribe&hub.challenge=1")
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let other = reqwest::get(app.url(
+        "/webhooks/whatsapp/nobody?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=1",
+    ))
+    .await
+    .unwrap();
+    assert_eq!(other.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_correctly_signed_webhooks_are_stored() {
+    let (app, _, _) = cloud_shop().await;
+    let body = fakes::cloud_text(PNID, CUSTOMER, "Asha", "wamid.sig.1", "2 kg kaju katli");
+    assert_eq!(
+        post_cloud(&app, &body, None).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        post_cloud(
+            &app,
+            &body,
+            Some(fakes::sign_sha256("wrong-secret", body.to_string()))
+        )
+        .await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        post_cloud(&app, &body, Some("sha256=00".into())).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        count(
+            &app.db,
+            "SELECT COUNT(*) FROM inbound_payloads WHERE provider = ?1",
+            "cloud"
+        ),
+        0,
+        "nothing stored"
+    );
+    assert_eq!(deliver(&app, &body).await, StatusCode::OK);
+    assert_eq!(
+        count(
+            &app.db,
+            "SELECT COUNT(*) FROM messages WHERE provider_id = ?1",
+            "wamid.sig.1"
+        ),
+        1
+    );
+    let stored: (String, String) = app.db.with_conn(|c| Ok(c.query_row(
+        "SELECT m.text, p.body FROM messages m JOIN inbound_payloads p ON p.id = m.payload_id WHERE m.provider_id = 'wamid.sig.1'", [], |r| Ok((r.get(0)?, r.get(1)?)))?)).unwrap();
+    assert_eq!(stored.0, "2 kg kaju katli");
+    assert_eq!(stored.1, body.to_string(), "the raw payload is kept");
+    let customer = count(
+        &app.db,
+        "SELECT COUNT(*) FROM customers WHERE phone = ?1 AND name = 'Asha'",
+        CUSTOMER,
+    );
+    assert_eq!(customer, 1, "the customer is filed from the contact");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batched_post_with_every_type_is_stored_whole() {
+    let (app, _, _) = cloud_shop().await;
+    let body = CloudBatch::new()
+        .entry("waba-1")
+        .change(PNID)
+        .message(CUSTOMER, "Asha", fakes::text_message("w.t", "hello"))
+        .message(
+            CUSTOMER,
+            "Asha",
+            fakes::button_reply_message("w.b", "confirm", "Confirm"),
+        )
+        .message(
+            "919800000002",
+            "Ravi",
+            fakes::list_reply_message("w.l", "sweets", "Sweets", "all sweets"),
+        )
+        .message(
+            CUSTOMER,
+            "Asha",
+            fakes::order_message(
+                "w.o",
+                "cat-1",
+                &[("kaju-katli", 2, 300.5)],
+                Some("for diwali"),
+            ),
+        )
+        .entry("waba-2")
+        .change(PNID)
+        .message(
+            CUSTOMER,
+            "Asha",
+            fakes::location_message("w.loc", 12.97, 77.59, Some("Home"), Some("12 MG Road")),
+        )
+        .message(
+            CUSTOMER,
+            "Asha",
+            fakes::image_message("w.img", "media-1", Some("this box")),
+        )
+        .message(CUSTOMER, "Asha", fakes::unsupported_message("w.u"))
+        .message(CUSTOMER, "Asha", fakes::unknown_message("w.x", "hologram"))
+        .change("some-other-number")
+        .message(
+            CUSTOMER,
+            "Asha",
+            fakes::text_message("w.elsewhere", "not ours"),
+        )
+        .build();
+    assert_eq!(deliver(&app, &body).await, StatusCode::OK);
+    let rows: Vec<(String, String, String)> = app
+        .db
+        .with_conn(|c| {
+            let mut s = c.prepare("SELECT provider_id, type, text FROM messages ORDER BY id")?;
+            let rows = s
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<_, _>>()?;
+            Ok(rows)
+        })
+        .unwrap();
+    let got: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("w.t", "text", "hello"),
+            ("w.b", "interactive", "Confirm"),
+            ("w.l", "interactive", "Sweets"),
+            ("w.o", "order", "for diwali"),
+            ("w.loc", "location", "Home, 12 MG Road"),
+            ("w.img", "image", "this box"),
+            ("w.u", "unsupported", ""),
+            ("w.x", "hologram", ""),
+        ]
+    );
+    let cart: String = app
+        .db
+        .with_conn(|c| {
+            Ok(c.query_row(
+                "SELECT data FROM messages WHERE provider_id = 'w.o'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    assert!(
+        cart.contains("kaju-katli"),
+        "the cart lines are kept: {cart}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_delivery_three_times_at_once_is_stored_once() {
+    let (app, _, _) = cloud_shop().await;
+    let body = fakes::cloud_text(PNID, CUSTOMER, "Asha", "wamid.dup", "1 kg jalebi");
+    let sends = (0..3).map(|_| deliver(&app, &body));
+    let statuses = futures_util::future::join_all(sends).await;
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::OK),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        deliver(&app, &body).await,
+        StatusCode::OK,
+        "a late retry is acknowledged too"
+    );
+    assert_eq!(
+        count(
+            &app.db,
+            "SELECT COUNT(*) FROM messages WHERE provider_id = ?1",
+            "wamid.dup"
+        ),
+        1
+    );
+    let metrics: i64 = app
+        .db
+        .with_conn(|c| {
+            Ok(c.query_row("SELECT SUM(messages_in) FROM bot_metrics", [], |r| r.get(0))?)
+        })
+        .unwrap();
+    assert_eq!(metrics, 1, "counted once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statuses_only_move_forward_and_are_recorded_once() {
+    let (app, b, graph) = cloud_shop().await;
+    let id = reply(&app, &b, "Your order is ready").await;
+    wait_status(&app, id, "sent").await;
+    let wamid = graph.requests()[0].message_id.clone().unwrap();
+    for status in ["read", "delivered", "sent", "read"] {
+        assert_eq!(
+            deliver(&app, &fakes::cloud_status(PNID, &wamid, status, &[])).await,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(message_status(&app.db, id).0, "read");
+    assert_eq!(
+        count(
+            &app.db,
+            "SELECT COUNT(*) FROM message_statuses WHERE provider_id = ?1",
+            &wamid
+        ),
+        3,
+        "read, delivered, sent: each once"
+    );
+
+    let second = reply(&app, &b, "Out for delivery").await;
+    wait_status(&app, second, "sent").await;
+    let wamid2 = graph.requests()[1].message_id.clone().unwrap();
+    deliver(
+        &app,
+        &fakes::cloud_status(
+            PNID,
+            &wamid2,
+            "failed",
+            &[(131_026, "Message undeliverable")],
+        ),
+    )
+    .await;
+    deliver(&app, &fakes::cloud_status(PNID, &wamid2, "delivered", &[])).await;
+    let (status, code, error) = message_status(&app.db, second);
+    assert_eq!(
+        (status.as_str(), code),
+        ("failed", Some(131_026)),
+        "failed is final"
+    );
+    assert_eq!(error.as_deref(), Some("Message undeliverable"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passing_failures_are_retried_until_the_message_goes() {
+    let (app, b, graph) = cloud_shop().await;
+    graph.push(Reply::Status(500));
+    graph.push(Reply::graph(130_429));
+    graph.push(Reply::graph(131_056));
+    let id = reply(&app, &b, "Thank you!").await;
+    wait_status(&app, id, "sent").await;
+    let requests = graph.wait_for_requests(4, WAIT).await;
+    assert_eq!(requests.len(), 4);
+    assert!(requests
+        .iter()
+        .all(|r| r.text() == Some("Thank you!") && r.to() == Some(CUSTOMER)));
+    assert_eq!(requests[0].auth.as_deref(), Some("Bearer EAAG-test-token"));
+    let attempts = count(
+        &app.db,
+        "SELECT attempts FROM outbox WHERE message_id = ?1",
+        &id.to_string(),
+    );
+    assert_eq!(attempts, 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_permanent_failure_is_not_retried_and_says_why() {
+    let (app, b, graph) = cloud_shop().await;
+    graph.push(Reply::graph(131_026));
+    let id = reply(&app, &b, "Hello").await;
+    let (_, code, error) = wait_status(&app, id, "failed").await;
+    assert_eq!(code, Some(131_026));
+    assert!(error.unwrap().contains("could not deliver"));
+    // Another message goes out after it, so the failed one was not tried again in between.
+    let next = reply(&app, &b, "Second").await;
+    wait_status(&app, next, "sent").await;
+    let texts = graph.texts_to(CUSTOMER);
+    assert_eq!(texts, vec!["Hello", "Second"]);
+
+    let mut owner = app.browser();
+    app.user(&b, "asha", Role::Owner);
+    owner.login("asha", PASSWORD).await;
+    let (_, page) = owner
+        .get(&format!("/b/shop-a/conversations/{CUSTOMER}"))
+        .await;
+    assert!(
+        page.contains("Not delivered") && page.contains("131026"),
+        "the failure is explained in the thread"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outside_the_24_hour_window_the_template_goes_instead() {
+    let (app, b, graph) = cloud_shop().await;
+    let mut with_template = cloud_config(&graph);
+    with_template.template_name = "order_update".into();
+    app.db
+        .with_tx(|tx| config::save(tx, b.id, &with_template))
+        .unwrap();
+    graph.push(Reply::graph(131_047));
+    let id = reply(&app, &b, "Your order #12\nis ready").await;
+    wait_status(&app, id, "sent").await;
+    let requests = graph.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[0].kind(), Some("text"));
+    assert_eq!(requests[1].kind(), Some("template"));
+    assert_eq!(requests[1].body["template"]["name"], "order_update");
+    assert_eq!(
+        requests[1].body["template"]["components"][0]["parameters"][0]["text"],
+        "Your order #12 is ready"
+    );
+
+    // Without a template the message fails, saying so.
+    app.db
+        .with_tx(|tx| config::save(tx, b.id, &cloud_config(&graph)))
+        .unwrap();
+    app.state.bridge.forget_config(b.id);
+    graph.push(Reply::graph(131_047));
+    let id = reply(&app, &b, "Another update").await;
+    let (_, code, error) = wait_status(&app, id, "failed").await;
+    assert_eq!(code, Some(131_047));
+    assert!(error.unwrap().contains("no approved template"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_token_pauses_sending_until_it_is_replaced() {
+    let (app, b, graph) = cloud_shop().await;
+    app.user(&b, "asha", Role::Owner);
+    graph.set_default(Reply::graph(190));
+    let id = reply(&app, &b, "Waiting for the token").await;
+    let reason = app
+        .wait_until("sending to pause", |db| {
+            db.with_conn(|c| config::load(c, b.id))
+                .unwrap()
+                .paused_reason
+        })
+        .await;
+    assert!(reason.contains("expired"));
+    assert_eq!(
+        message_status(&app.db, id).0,
+        "queued",
+        "kept for later, not failed"
+    );
+
+    let mut owner = app.browser();
+    owner.login("asha", PASSWORD).await;
+    let (_, page) = owner.get("/b/shop-a/").await;
+    assert!(
+        page.contains("WhatsApp sending is paused"),
+        "a banner says so"
+    );
+
+    graph.reset();
+    owner.get("/b/shop-a/settings/whatsapp").await;
+    let form = [
+        ("provider", "cloud"),
+        ("phone_number_id", PNID),
+        ("access_token", "EAAG-new-token"),
+        ("graph_base", &format!("{}/v21.0", graph.base_url())),
+        ("session", "default"),
+        ("rate_per_second", "20"),
+        ("template_language", "en"),
+    ];
+    let (status, body, _) = owner.post("/b/shop-a/settings/whatsapp", &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    wait_status(&app, id, "sent").await;
+    let last = graph.requests().last().cloned().unwrap();
+    assert_eq!(last.auth.as_deref(), Some("Bearer EAAG-new-token"));
+    let saved = app.db.with_conn(|c| config::load(c, b.id)).unwrap();
+    assert_eq!(
+        saved.app_secret, SECRET,
+        "blank secrets keep the saved ones"
+    );
+    assert!(!owner
+        .get("/b/shop-a/")
+        .await
+        .1
+        .contains("sending is paused"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_simulator_round_trip() {
+    let app = app().await;
+    let b = app.business("shop-a");
+    app.user(&b, "asha", Role::Owner);
+    let mut owner = app.browser();
+    owner.login("asha", PASSWORD).await;
+    let (status, _) = owner
+        .get("/b/shop-a/simulator?phone=98123+45678&name=Asha")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = owner
+        .post(
+            "/b/shop-a/simulator",
+            &[
+                ("phone", "98123 45678"),
+                ("name", "Asha"),
+                ("text", "do you deliver today?"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+
+    let (_, list) = owner.get("/b/shop-a/conversations").await;
+    assert!(
+        list.contains("do you deliver today?") && list.contains("Asha"),
+        "in the conversations list"
+    );
+    assert!(list.contains("class=\"badge\">1<"), "one unread");
+    owner
+        .get(&format!("/b/shop-a/conversations/{CUSTOMER}"))
+        .await;
+    let (status, _, _) = owner
+        .post(
+            &format!("/b/shop-a/conversations/{CUSTOMER}/reply"),
+            &[("text", "Yes, until 9 pm")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let id: i64 = app
+        .db
+        .with_conn(|c| {
+            Ok(
+                c.query_row("SELECT id FROM messages WHERE direction = 'out'", [], |r| {
+                    r.get(0)
+                })?,
+            )
+        })
+        .unwrap();
+    wait_status(&app, id, "sent").await;
+    let (_, thread) = owner
+        .get(&format!("/b/shop-a/simulator/thread?phone={CUSTOMER}"))
+        .await;
+    assert!(thread.contains("do you deliver today?") && thread.contains("Yes, until 9 pm"));
+    let (_, list) = owner.get("/b/shop-a/conversations").await;
+    assert!(!list.contains("class=\"badge\">"), "read once opened");
+}
+
+fn gateway_config(gw: &FakeGateway, hmac: &str) -> WhatsappConfig {
+    let mut c = WhatsappConfig::simulator();
+    c.provider = Provider::Gateway;
+    c.gateway_url = gw.base_url();
+    c.api_key = "gw-key".into();
+    c.hmac_key = hmac.into();
+    c
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_and_chats_through_a_gateway() {
+    let gw = FakeGateway::start().await;
+    let app = app().await;
+    let b = app.business("shop-a");
+    app.db
+        .with_tx(|tx| config::save(tx, b.id, &gateway_config(&gw, "hmac-key")))
+        .unwrap();
+    let post = |body: Value, key: Option<&str>| {
+        let raw = body.to_string();
+        let mut req = reqwest::Client::new()
+            .post(app.url("/webhooks/gateway/shop-a"))
+            .body(raw.clone());
+        if let Some(k) = key {
+            req = req
+                .header("X-Webhook-Hmac", fakes::sign_sha512(k, &raw))
+                .header("X-Webhook-Hmac-Algorithm", "sha512");
+        }
+        async move { req.send().await.unwrap().status() }
+    };
+    let one = fakes::gateway_message("default", "919812345678@c.us", "1 kg jalebi", None, false);
+    assert_eq!(post(one.clone(), None).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        post(one.clone(), Some("wrong")).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(post(one.clone(), Some("hmac-key")).await, StatusCode::OK);
+    assert_eq!(
+        post(one, Some("hmac-key")).await,
+        StatusCode::OK,
+        "duplicate acknowledged"
+    );
+    let group = fakes::gateway_message(
+        "default",
+        "120363041234@g.us",
+        "Name: Ravi\nItems: 2 kg barfi",
+        Some("919811111111@c.us"),
+        false,
+    );
+    assert_eq!(post(group, Some("hmac-key")).await, StatusCode::OK);
+    let mine = fakes::gateway_message(
+        "default",
+        "919812345678@c.us",
+        "sent from the shop phone",
+        None,
+        true,
+    );
+    assert_eq!(post(mine, Some("hmac-key")).await, StatusCode::OK);
+
+    let rows: Vec<(String, Option<String>, String)> = app
+        .db
+        .with_conn(|c| {
+            let mut s = c.prepare("SELECT phone, group_id, text FROM messages ORDER BY id")?;
+            let rows = s
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<_, _>>()?;
+            Ok(rows)
+        })
+        .unwrap();
+    assert_eq!(
+        rows,
+        vec![
+            (CUSTOMER.to_owned(), None, "1 kg jalebi".to_owned()),
+            (
+                "919811111111".to_owned(),
+                Some("120363041234@g.us".to_owned()),
+                "Name: Ravi\nItems: 2 kg barfi".to_owned()
+            ),
+        ],
+        "stored once each; our own message ignored"
+    );
+    assert_eq!(
+        count(
+            &app.db,
+            "SELECT COUNT(*) FROM customers WHERE phone = ?1",
+            "919811111111"
+        ),
+        0,
+        "group members are staff, not customers"
+    );
+
+    let id = reply(&app, &b, "Coming up!").await;
+    wait_status(&app, id, "sent").await;
+    let sent = gw.requests();
+    assert_eq!(sent[0].body["chatId"], "919812345678@c.us");
+    assert_eq!(sent[0].body["text"], "Coming up!");
+    assert_eq!(sent[0].body["session"], "default");
+
+    app.user(&b, "asha", Role::Owner);
+    let mut owner = app.browser();
+    owner.login("asha", PASSWORD).await;
+    let (_, page) = owner.get("/b/shop-a/settings/whatsapp").await;
+    assert!(
+        page.contains("120363041234@g.us"),
+        "the group is offered for mapping"
+    );
+    let (status, _, _) = owner
+        .post(
+            "/b/shop-a/settings/whatsapp/groups",
+            &[
+                ("chat_id", "120363041234@g.us"),
+                ("name", "Sales team"),
+                ("role", "sales"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let role = app
+        .db
+        .with_conn(|c| novi::whatsapp::groups::role_of(c, b.id, "120363041234@g.us"))
+        .unwrap();
+    assert_eq!(role.as_deref(), Some("sales"));
+    let (status, _, _) = owner
+        .post(
+            "/b/shop-a/settings/whatsapp/groups",
+            &[("chat_id", "not-a-group"), ("role", "sales")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_conversations_api_lists_reads_and_queues() {
+    let (app, b, graph) = cloud_shop().await;
+    deliver(
+        &app,
+        &fakes::cloud_text(PNID, CUSTOMER, "Asha", "w.api.1", "hi there"),
+    )
+    .await;
+    let api = Api::new(&app, app.token(&b));
+    let (_, list) = api.get("/api/v1/conversations").await;
+    assert_eq!(list["conversations"][0]["phone"], CUSTOMER);
+    assert_eq!(list["conversations"][0]["unread"], 1);
+    let id = reply(&app, &b, "Hello Asha").await;
+    wait_status(&app, id, "sent").await;
+    let (status, msgs) = api
+        .get("/api/v1/conversations/98123%2045678/messages")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let msgs = msgs["messages"].as_array().unwrap();
+    assert_eq!(msgs.len(), 2);
+    assert_eq!(
+        (msgs[0]["direction"].as_str(), msgs[0]["text"].as_str()),
+        (Some("in"), Some("hi there"))
+    );
+    assert_eq!(msgs[1]["direction"], "out");
+    assert_eq!(msgs[1]["status"], "sent");
+    assert_eq!(
+        msgs[1]["provider_id"],
+        json!(graph.requests()[0].message_id)
+    );
+    for (body, code) in [
+        (json!({"text": ""}), StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            json!({"text": "x".repeat(5000)}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (json!({}), StatusCode::BAD_REQUEST),
+    ] {
+        assert_eq!(
+            api.post(&format!("/api/v1/conversations/{CUSTOMER}/messages"), &body)
+                .await
+                .0,
+            code
+        );
+    }
+    assert_eq!(
+        api.get("/api/v1/conversations/919800000009/messages")
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    let other = app.business("shop-b");
+    let theirs = Api::new(&app, app.token(&other));
+    assert_eq!(
+        theirs
+            .get(&format!("/api/v1/conversations/{CUSTOMER}/messages"))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        theirs.get("/api/v1/conversations").await.1["conversations"],
+        json!([])
+    );
+}
