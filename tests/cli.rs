@@ -1,32 +1,13 @@
 //! The `novi` binary as an admin uses it: every subcommand on good and bad input, and
 //! `novi serve` as a real process (setup link, demo shop, settings sources, SIGTERM).
 
-use std::io::{BufRead, BufReader, Write};
+mod common;
+
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+
+use common::process::{novi, Server};
 
 use reqwest::StatusCode;
-
-const NOVI: &str = env!("CARGO_BIN_EXE_novi");
-
-fn novi(dir: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(NOVI)
-        .args(args)
-        .env("NOVI_DATA_DIR", dir)
-        .env_remove("NOVI_LISTEN")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run novi");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
 
 fn ok(dir: &Path, args: &[&str], stdin: &str) -> String {
     let out = novi(dir, args, stdin);
@@ -329,63 +310,6 @@ fn config_print_is_a_valid_config_and_every_command_has_help() {
     assert!(serve_help.contains("NOVI_LISTEN") && serve_help.contains("novi.toml"));
 }
 
-/// A running `novi serve`, stopped with SIGTERM when dropped.
-struct Server {
-    child: Child,
-    lines: Vec<String>,
-    base: String,
-}
-
-impl Server {
-    fn start(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Server {
-        let mut cmd = Command::new(NOVI);
-        cmd.arg("serve")
-            .args(args)
-            .env("NOVI_DATA_DIR", dir)
-            .env_remove("NOVI_LISTEN");
-        for (k, v) in envs {
-            cmd.env(k, v);
-        }
-        let mut child = cmd
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut reader = BufReader::new(child.stdout.take().unwrap());
-        let mut lines = Vec::new();
-        loop {
-            let mut line = String::new();
-            assert!(
-                reader.read_line(&mut line).unwrap() > 0,
-                "serve exited early: {lines:?}"
-            );
-            let done = line.contains("Press Ctrl-C");
-            lines.push(line.trim_end().to_owned());
-            if done {
-                break;
-            }
-        }
-        let first = &lines[0];
-        let start = first.find("http://").expect("address printed");
-        let base = first[start..]
-            .split('/')
-            .take(3)
-            .collect::<Vec<_>>()
-            .join("/");
-        Server { child, lines, base }
-    }
-
-    fn terminate(mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().to_string();
-        assert!(Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success());
-        self.child.wait().unwrap()
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_prints_a_setup_link_that_works_once_and_stops_on_sigterm() {
     let dir = fresh();
@@ -548,4 +472,128 @@ fn csrf_in(html: &str) -> String {
     let key = "name=\"_csrf\" value=\"";
     let start = html.find(key).expect("form with csrf") + key.len();
     html[start..start + 64].to_owned()
+}
+
+#[test]
+fn whatsapp_configure_and_show_from_the_shell() {
+    let dir = fresh();
+    let d = dir.path();
+    ok(
+        d,
+        &["business", "add", "--name", "Shop", "--short-code", "shop"],
+        "",
+    );
+    let shown = ok(d, &["whatsapp", "show", "--business", "shop"], "");
+    assert!(shown.contains("provider: simulator"), "{shown}");
+    ok(
+        d,
+        &[
+            "whatsapp",
+            "configure",
+            "--business",
+            "shop",
+            "--provider",
+            "cloud",
+            "--phone-number-id",
+            "1100001",
+            "--verify-token",
+            "verify-123",
+            "--app-secret",
+            "app-secret-abcdef",
+            "--access-token",
+            "EAAGsecret-token-xyz",
+        ],
+        "",
+    );
+    let shown = ok(d, &["whatsapp", "show", "--business", "shop"], "");
+    assert!(
+        shown.contains("provider: cloud")
+            && shown.contains("1100001")
+            && shown.contains("/webhooks/whatsapp/shop")
+    );
+    assert!(shown.contains("EAAG…-xyz"), "masked: {shown}");
+    for secret in ["app-secret-abcdef", "EAAGsecret-token-xyz", "verify-123"] {
+        assert!(!shown.contains(secret), "{secret} shown");
+    }
+    let err = fails(
+        d,
+        &[
+            "whatsapp",
+            "configure",
+            "--business",
+            "shop",
+            "--provider",
+            "cloud",
+            "--phone-number-id",
+            "1",
+        ],
+        "",
+    );
+    assert!(err.contains("verify token is required"), "{err}");
+    let err = fails(
+        d,
+        &[
+            "whatsapp",
+            "configure",
+            "--business",
+            "shop",
+            "--provider",
+            "gateway",
+            "--gateway-url",
+            "gw.local",
+            "--api-key",
+            "k",
+        ],
+        "",
+    );
+    assert!(err.contains("http://"), "{err}");
+    let err = fails(
+        d,
+        &[
+            "whatsapp",
+            "configure",
+            "--business",
+            "shop",
+            "--provider",
+            "simulator",
+            "--api-key",
+            "k",
+        ],
+        "",
+    );
+    assert!(err.contains("no credentials"), "{err}");
+    fails(
+        d,
+        &[
+            "whatsapp",
+            "configure",
+            "--business",
+            "nope",
+            "--provider",
+            "simulator",
+        ],
+        "",
+    );
+    assert!(
+        ok(d, &["whatsapp", "show", "--business", "shop"], "").contains("provider: cloud"),
+        "failed configures changed nothing"
+    );
+    ok(
+        d,
+        &[
+            "whatsapp",
+            "configure",
+            "--business",
+            "shop",
+            "--provider",
+            "gateway",
+            "--gateway-url",
+            "http://127.0.0.1:3000",
+            "--api-key",
+            "gw-key-1234567890",
+        ],
+        "",
+    );
+    let shown = ok(d, &["whatsapp", "show", "--business", "shop"], "");
+    assert!(shown.contains("provider: gateway") && shown.contains("/webhooks/gateway/shop"));
 }

@@ -18,6 +18,7 @@ use reqwest::{redirect, Client, Response, StatusCode};
 use tokio::sync::oneshot;
 
 pub mod fakes;
+pub mod process;
 
 pub const PASSWORD: &str = "s3cret-pass";
 

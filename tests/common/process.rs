@@ -1,0 +1,110 @@
+//! The `novi` binary as a separate process: admin commands, and `novi serve` started, stopped
+//! gracefully, or killed outright.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+
+pub const NOVI: &str = env!("CARGO_BIN_EXE_novi");
+
+/// Runs `novi ARGS` on the install in `dir`, with `stdin` as its input.
+pub fn novi(dir: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(NOVI)
+        .args(args)
+        .env("NOVI_DATA_DIR", dir)
+        .env_remove("NOVI_LISTEN")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run novi");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// A running `novi serve`. Dropping it kills the process, so a failed test leaves none behind.
+pub struct Server {
+    child: Option<Child>,
+    pub lines: Vec<String>,
+    pub base: String,
+}
+
+impl Server {
+    /// Starts `novi serve ARGS` and returns once it has said it is up.
+    pub fn start(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Server {
+        let mut cmd = Command::new(NOVI);
+        cmd.arg("serve")
+            .args(args)
+            .env("NOVI_DATA_DIR", dir)
+            .env_remove("NOVI_LISTEN");
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut reader = BufReader::new(child.stdout.take().unwrap());
+        let mut lines = Vec::new();
+        loop {
+            let mut line = String::new();
+            assert!(
+                reader.read_line(&mut line).unwrap() > 0,
+                "serve exited early: {lines:?}"
+            );
+            let done = line.contains("Press Ctrl-C");
+            lines.push(line.trim_end().to_owned());
+            if done {
+                break;
+            }
+        }
+        let first = &lines[0];
+        let start = first.find("http://").expect("address printed");
+        let base = first[start..]
+            .split('/')
+            .take(3)
+            .collect::<Vec<_>>()
+            .join("/");
+        Server {
+            child: Some(child),
+            lines,
+            base,
+        }
+    }
+
+    fn signal(&mut self, signal: &str) -> ExitStatus {
+        let mut child = self.child.take().expect("running");
+        let pid = child.id().to_string();
+        assert!(Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .unwrap()
+            .success());
+        child.wait().unwrap()
+    }
+
+    /// Stops it as systemd would (SIGTERM) and returns how it exited.
+    pub fn terminate(mut self) -> ExitStatus {
+        self.signal("-TERM")
+    }
+
+    /// Kills it with no chance to clean up, as a power cut or the OOM killer would.
+    pub fn kill(mut self) -> ExitStatus {
+        self.signal("-KILL")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}

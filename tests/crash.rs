@@ -1,0 +1,241 @@
+//! Crashes: `novi serve` killed outright (SIGKILL) while webhooks are being acknowledged, or
+//! while a reply is on its way out, then started again. Nothing acknowledged is lost, nothing
+//! is stored twice, and a reply is sent at most once more.
+
+mod common;
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::fakes::{self, FakeGraph, Reply};
+use common::process::{novi, Server};
+use novi::db::Db;
+use reqwest::StatusCode;
+use serde_json::json;
+
+const PNID: &str = "110000000000001";
+const SECRET: &str = "crash-test-secret";
+const CUSTOMER: &str = "919812345678";
+
+/// An install with one business on the Cloud API, sending to `graph_base`.
+fn install(dir: &Path, graph_base: &str) -> String {
+    std::fs::write(
+        dir.join("novi.toml"),
+        "outbox_retry_base_ms = 20\nrecipient_interval_ms = 1\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = novi(dir, args, "");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    run(&["business", "add", "--name", "Shop", "--short-code", "shop"]);
+    run(&[
+        "whatsapp",
+        "configure",
+        "--business",
+        "shop",
+        "--provider",
+        "cloud",
+        "--phone-number-id",
+        PNID,
+        "--verify-token",
+        "v",
+        "--app-secret",
+        SECRET,
+        "--access-token",
+        "EAAG-token",
+        "--graph-base",
+        graph_base,
+    ]);
+    run(&["token", "create", "--business", "shop", "--name", "crash"])
+        .trim()
+        .to_owned()
+}
+
+async fn post(
+    client: &reqwest::Client,
+    base: &str,
+    wamid: &str,
+) -> Result<StatusCode, reqwest::Error> {
+    let body = fakes::cloud_text(PNID, CUSTOMER, "Asha", wamid, "1 kg jalebi").to_string();
+    let sig = fakes::sign_sha256(SECRET, &body);
+    let res = client
+        .post(format!("{base}/webhooks/whatsapp/shop"))
+        .header("X-Hub-Signature-256", sig)
+        .body(body)
+        .send()
+        .await?;
+    Ok(res.status())
+}
+
+fn stored_counts(dir: &Path) -> Vec<(String, i64)> {
+    let db = Db::open(dir).unwrap();
+    db.with_conn(|c| {
+        let mut s = c.prepare("SELECT provider_id, COUNT(*) FROM messages WHERE direction = 'in' GROUP BY provider_id")?;
+        let rows = s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        Ok(rows)
+    })
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_acknowledged_webhook_survives_a_sigkill_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    install(dir.path(), "http://127.0.0.1:9/v21.0");
+    let server = Server::start(dir.path(), &["--listen", "127.0.0.1:0"], &[]);
+    let acked: Arc<Mutex<HashSet<String>>> = Arc::default();
+    let (enough_tx, mut enough) = tokio::sync::watch::channel(0usize);
+    let enough_tx = Arc::new(enough_tx);
+    let mut senders = Vec::new();
+    for conn in 0..16 {
+        let (base, acked, enough_tx) = (server.base.clone(), acked.clone(), enough_tx.clone());
+        senders.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            // Sends until the server goes away; each id is sent once here.
+            for n in 0.. {
+                let wamid = format!("wamid.crash.{conn}.{n}");
+                match post(&client, &base, &wamid).await {
+                    Ok(StatusCode::OK) => {
+                        let count = {
+                            let mut a = acked.lock().unwrap();
+                            a.insert(wamid);
+                            a.len()
+                        };
+                        enough_tx.send_replace(count);
+                    }
+                    _ => return,
+                }
+            }
+        }));
+    }
+    // Kill it mid-stream, once a good number have been acknowledged.
+    tokio::time::timeout(Duration::from_secs(60), enough.wait_for(|n| *n >= 400))
+        .await
+        .expect("webhooks acknowledged")
+        .unwrap();
+    let status = server.kill();
+    assert!(!status.success(), "killed, not stopped");
+    for s in senders {
+        s.await.unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+
+    // It starts again on what was left, and every acknowledged id is there exactly once.
+    let server = Server::start(dir.path(), &["--listen", "127.0.0.1:0"], &[]);
+    let counts = stored_counts(dir.path());
+    let stored: HashSet<&str> = counts.iter().map(|(id, _)| id.as_str()).collect();
+    let missing: Vec<&String> = acked
+        .iter()
+        .filter(|id| !stored.contains(id.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{} acknowledged but lost, e.g. {:?}",
+        missing.len(),
+        missing.first()
+    );
+    assert!(counts.iter().all(|(_, n)| *n == 1), "nothing stored twice");
+
+    // Meta retries what it did not see acknowledged, and retries some it did: stored once.
+    let client = reqwest::Client::new();
+    for id in acked.iter().take(20) {
+        assert_eq!(
+            post(&client, &server.base, id).await.unwrap(),
+            StatusCode::OK
+        );
+    }
+    assert_eq!(
+        stored_counts(dir.path()).len(),
+        counts.len(),
+        "retries add nothing"
+    );
+    assert!(server.terminate().success());
+}
+
+fn outbound(dir: &Path) -> (String, i64) {
+    let db = Db::open(dir).unwrap();
+    db.with_conn(|c| {
+        Ok(c.query_row(
+            "SELECT m.status, o.attempts FROM messages m JOIN outbox o ON o.message_id = m.id",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
+    })
+    .unwrap()
+}
+
+async fn queue_reply(base: &str, token: &str, text: &str) {
+    let res = reqwest::Client::new()
+        .post(format!("{base}/api/v1/conversations/{CUSTOMER}/messages"))
+        .bearer_auth(token)
+        .json(&json!({"text": text}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_waiting_out_an_outage_goes_after_a_restart() {
+    let graph = FakeGraph::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let token = install(dir.path(), &format!("{}/v21.0", graph.base_url()));
+    graph.set_default(Reply::Status(503));
+    let server = Server::start(dir.path(), &["--listen", "127.0.0.1:0"], &[]);
+    queue_reply(&server.base, &token, "Your order is on its way").await;
+    graph.wait_for_requests(2, Duration::from_secs(20)).await;
+    assert!(server.terminate().success());
+    assert_eq!(
+        outbound(dir.path()).0,
+        "queued",
+        "still waiting, not failed"
+    );
+
+    graph.reset();
+    let before = graph.request_count();
+    let server = Server::start(dir.path(), &["--listen", "127.0.0.1:0"], &[]);
+    let texts = graph
+        .wait_until(
+            "the reply after the restart",
+            Duration::from_secs(20),
+            |r| r.len() > before && r.last().is_some_and(|x| x.accepted()),
+        )
+        .await;
+    assert_eq!(
+        texts.last().unwrap().text(),
+        Some("Your order is on its way")
+    );
+    assert!(server.terminate().success());
+    assert_eq!(outbound(dir.path()).0, "sent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_mid_send_sends_the_reply_at_most_once_more() {
+    let graph = FakeGraph::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let token = install(dir.path(), &format!("{}/v21.0", graph.base_url()));
+    // The first send reaches WhatsApp and never hears back: the crash comes mid-send.
+    graph.push(Reply::Hang);
+    let server = Server::start(dir.path(), &["--listen", "127.0.0.1:0"], &[]);
+    queue_reply(&server.base, &token, "Thank you for your order").await;
+    graph.wait_for_requests(1, Duration::from_secs(20)).await;
+    server.kill();
+
+    let server = Server::start(dir.path(), &["--listen", "127.0.0.1:0"], &[]);
+    graph.wait_for_requests(2, Duration::from_secs(20)).await;
+    assert!(server.terminate().success());
+    let texts = graph.texts_to(CUSTOMER);
+    assert_eq!(
+        texts,
+        vec!["Thank you for your order"; 2],
+        "once before the crash, once more after"
+    );
+    assert_eq!(outbound(dir.path()).0, "sent");
+}
