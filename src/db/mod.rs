@@ -83,6 +83,12 @@ impl Db {
         f(&conn)
     }
 
+    /// Runs `f` with a mutable connection, for code that manages its own transactions.
+    pub fn with_raw<T>(&self, f: impl FnOnce(&mut Connection) -> AppResult<T>) -> AppResult<T> {
+        let mut conn = self.pool.get().map_err(AppError::internal)?;
+        f(&mut conn)
+    }
+
     /// Runs `f` in a write transaction that takes the write lock at once (`BEGIN IMMEDIATE`),
     /// so two writers never both read, then deadlock upgrading. Commits when `f` succeeds.
     pub fn with_tx<T>(&self, f: impl FnOnce(&Transaction) -> AppResult<T>) -> AppResult<T> {
