@@ -13,6 +13,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod orders;
+pub mod reader;
 pub mod telemetry;
 pub mod web;
 pub mod whatsapp;

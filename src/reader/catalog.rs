@@ -1,0 +1,128 @@
+//! The shop's catalog as the reader needs it: products with their unit, aliases and
+//! variants, plus the name index and box sizes worked out once in `Catalog::new`.
+
+use super::matcher::NameIndex;
+
+/// How a product is sold: the same `Unit` as the rest of Novi.
+pub use crate::domain::Unit;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogItem {
+    pub sku: String,
+    pub name: String,
+    pub unit: Unit,
+    pub aliases: Vec<String>,
+    /// (label, amount in the base unit): grams for kg products, pieces for pc ones.
+    pub variants: Vec<(String, u32)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    items: Vec<CatalogItem>,
+    boxes: Vec<Option<u32>>,
+    pub(crate) index: NameIndex,
+}
+
+impl From<crate::catalog::csv::ProductRow> for CatalogItem {
+    fn from(r: crate::catalog::csv::ProductRow) -> Self {
+        CatalogItem {
+            sku: r.sku.to_string(),
+            name: r.name,
+            unit: r.unit,
+            aliases: r.aliases,
+            variants: r
+                .variants
+                .into_iter()
+                .map(|v| (v.label, v.amount))
+                .collect(),
+        }
+    }
+}
+
+impl From<&crate::catalog::products::Product> for CatalogItem {
+    fn from(p: &crate::catalog::products::Product) -> Self {
+        CatalogItem {
+            sku: p.sku.clone(),
+            name: p.name.clone(),
+            unit: p.unit,
+            aliases: p.aliases.clone(),
+            variants: p
+                .variants
+                .iter()
+                .map(|v| (v.label.clone(), v.amount))
+                .collect(),
+        }
+    }
+}
+
+impl Catalog {
+    pub fn new(items: Vec<CatalogItem>) -> Self {
+        let boxes = items.iter().map(box_size).collect();
+        let index = NameIndex::build(&items);
+        Catalog {
+            items,
+            boxes,
+            index,
+        }
+    }
+
+    /// Reads a catalog file in Novi's catalog format (see `crate::catalog::csv`).
+    pub fn from_csv(text: &str) -> Result<Self, String> {
+        let rows =
+            crate::catalog::csv::parse_catalog(text.as_bytes()).map_err(|e| e.to_string())?;
+        Ok(Catalog::new(
+            rows.into_iter().map(CatalogItem::from).collect(),
+        ))
+    }
+
+    pub fn items(&self) -> &[CatalogItem] {
+        &self.items
+    }
+
+    pub fn find(&self, sku: &str) -> Option<&CatalogItem> {
+        self.items.iter().find(|i| i.sku == sku)
+    }
+
+    pub(crate) fn sku(&self, id: u32) -> &str {
+        self.item(id).map_or("", |i| i.sku.as_str())
+    }
+
+    pub(crate) fn item(&self, id: u32) -> Option<&CatalogItem> {
+        self.items.get(usize::try_from(id).ok()?)
+    }
+
+    /// Pieces in the product's box, when it has exactly one box size.
+    pub(crate) fn box_size(&self, id: u32) -> Option<u32> {
+        *self.boxes.get(usize::try_from(id).ok()?)?
+    }
+}
+
+fn box_size(item: &CatalogItem) -> Option<u32> {
+    let mut sizes = item.variants.iter().filter_map(|(label, n)| {
+        let l = label.to_lowercase();
+        ["box", "dabba", "pack"]
+            .iter()
+            .any(|w| l.contains(w))
+            .then_some(*n)
+    });
+    let first = sizes.next()?;
+    sizes.all(|n| n == first).then_some(first)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loads_the_demo_catalog() {
+        let cat = Catalog::from_csv(include_str!("../../tests/data/sweetshop-catalog.csv"));
+        let cat = cat.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(cat.items().len(), 18);
+        let rasmalai = cat.items().iter().position(|i| i.sku == "rasmalai");
+        let id = rasmalai
+            .and_then(|p| u32::try_from(p).ok())
+            .unwrap_or(u32::MAX);
+        assert_eq!(cat.box_size(id), Some(4));
+        assert_eq!(cat.find("jalebi").map(|i| i.unit), Some(Unit::Kg));
+    }
+}

@@ -1,0 +1,343 @@
+//! Pulls the contact fields (phone, labelled name/address/notes, "deliver to" places)
+//! out of a message and masks their text, so their numbers are never read as amounts.
+
+use super::{names, phone, words};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Fields {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    /// The address came from "... to <place>" rather than a label, so it only stands
+    /// when the message turns out to be an order.
+    pub address_inferred: bool,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Name,
+    Address,
+    Notes,
+}
+
+/// (label, field, whether a ":" / "-" must follow it).
+const LABELS: &[(&str, Field, bool)] = &[
+    ("customer name", Field::Name, false),
+    ("cust name", Field::Name, false),
+    ("full name", Field::Name, false),
+    ("name", Field::Name, false),
+    ("naam", Field::Name, false),
+    ("customer", Field::Name, true),
+    ("delivery address", Field::Address, false),
+    ("shipping address", Field::Address, false),
+    ("address", Field::Address, false),
+    ("addr", Field::Address, false),
+    ("adress", Field::Address, false),
+    ("add", Field::Address, true),
+    ("deliver to", Field::Address, false),
+    ("delivery to", Field::Address, false),
+    ("ship to", Field::Address, false),
+    ("deliver at", Field::Address, true),
+    ("pata", Field::Address, true),
+    ("special instructions", Field::Notes, false),
+    ("instructions", Field::Notes, true),
+    ("instruction", Field::Notes, true),
+    ("notes", Field::Notes, true),
+    ("note", Field::Notes, true),
+    ("remarks", Field::Notes, true),
+    ("remark", Field::Notes, true),
+    ("comments", Field::Notes, true),
+];
+
+/// Labels that also count in the middle of a line, where a separator must follow.
+const MID_LABELS: &[(&str, Field)] = &[
+    ("address", Field::Address),
+    ("addr", Field::Address),
+    ("pata", Field::Address),
+    ("name", Field::Name),
+];
+
+/// Returns the text with every field masked, and the fields found.
+pub(crate) fn extract(text: &str) -> (String, Fields) {
+    let mut buf = text.to_owned();
+    let mut f = Fields {
+        phone: phone::extract(&mut buf),
+        ..Fields::default()
+    };
+    labels(&mut buf, &mut f);
+    if f.name.is_none() {
+        f.name = names::inline(&mut buf);
+    }
+    if f.address.is_none() {
+        f.address = to_address(&mut buf);
+        f.address_inferred = f.address.is_some();
+    }
+    (buf, f)
+}
+
+/// Blanks `a..b` keeping byte offsets: a line break first, so the masked text also
+/// ends whatever clause it sat in.
+pub(crate) fn mask(buf: &mut String, a: usize, b: usize) {
+    if a >= b || b > buf.len() || !buf.is_char_boundary(a) || !buf.is_char_boundary(b) {
+        return;
+    }
+    let mut rep = String::with_capacity(b - a);
+    rep.push('\n');
+    rep.extend(std::iter::repeat_n(' ', b - a - 1));
+    buf.replace_range(a..b, &rep);
+}
+
+/// Trims spaces and trailing punctuation; None when nothing readable is left.
+pub(crate) fn clean(s: &str) -> Option<String> {
+    let t = s
+        .trim()
+        .trim_end_matches(|c: char| !c.is_alphanumeric() && c != ')')
+        .trim();
+    t.chars().any(char::is_alphanumeric).then(|| t.to_owned())
+}
+
+fn labels(buf: &mut String, f: &mut Fields) {
+    let mut found = Vec::new();
+    let mut at = 0;
+    for line in buf.split('\n') {
+        if let Some(hit) = line_label(line) {
+            found.push((at + hit.0, at + hit.1, hit.2, line[hit.3..hit.1].to_owned()));
+        }
+        at += line.len() + 1;
+    }
+    for (a, z, field, value) in found {
+        let slot = match field {
+            Field::Name => &mut f.name,
+            Field::Address => &mut f.address,
+            Field::Notes => {
+                f.notes.extend(clean(&value));
+                mask(buf, a, z);
+                continue;
+            }
+        };
+        let value = if field == Field::Name {
+            names::trim_name(&value)
+        } else {
+            clean(&value)
+        };
+        if slot.is_none() && value.is_some() {
+            *slot = value;
+            mask(buf, a, z);
+        }
+    }
+}
+
+/// (label start, value end, field, value start) of a labelled field in one line.
+fn line_label(line: &str) -> Option<(usize, usize, Field, usize)> {
+    let low = line.to_ascii_lowercase();
+    let start = low.len()
+        - low
+            .trim_start_matches(|c: char| c.is_whitespace() || "-•*>".contains(c))
+            .len();
+    for &(label, field, needs_sep) in LABELS {
+        if !low[start..].starts_with(label) {
+            continue;
+        }
+        if let Some(v) = after_sep(&low, start + label.len(), needs_sep) {
+            return Some((start, value_end(line, v, field), field, v));
+        }
+    }
+    let words = low
+        .match_indices(|c: char| c.is_ascii_alphabetic())
+        .map(|(i, _)| i);
+    for i in words.filter(|&i| i == 0 || !low.as_bytes()[i - 1].is_ascii_alphabetic()) {
+        for &(label, field) in MID_LABELS {
+            if low[i..].starts_with(label) {
+                if let Some(v) = after_sep(&low, i + label.len(), true) {
+                    return Some((i, value_end(line, v, field), field, v));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Where the value starts after `label` ending at `at`: past ":" / "-" / "hai".
+fn after_sep(low: &str, at: usize, needs_sep: bool) -> Option<usize> {
+    let rest = low.get(at..)?;
+    if rest.starts_with(|c: char| c.is_alphanumeric()) {
+        return None;
+    }
+    let t = rest.trim_start();
+    let mut i = at + rest.len() - t.len();
+    let sep = [":-", ":", "-", "–", "—", "=", "hai ", "is ", "h "]
+        .iter()
+        .find(|p| low[i..].starts_with(**p));
+    match sep {
+        Some(p) => i += p.len(),
+        None if needs_sep || i == at => return None,
+        None => {}
+    }
+    let rest = &low[i..];
+    Some(i + rest.len() - rest.trim_start().len())
+}
+
+fn value_end(line: &str, from: usize, field: Field) -> usize {
+    let end = sentence_end(line, from);
+    if field == Field::Address {
+        return when_cut(line, from, end);
+    }
+    if field != Field::Name {
+        return end;
+    }
+    line[from..end]
+        .find(|c: char| c.is_ascii_digit() || c == ',' || c == '(')
+        .map_or(end, |p| from + p)
+}
+
+/// End of the sentence that starts at `from`: "? ", "! " or ". " before a letter,
+/// unless the word before the stop is a short abbreviation ("Rd.", "No.").
+pub(crate) fn sentence_end(line: &str, from: usize) -> usize {
+    let b = line.as_bytes();
+    let mut i = from;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'\n' || c == b'?' || c == b'!' {
+            return i;
+        }
+        if c == b'.' && b.get(i + 1) == Some(&b' ') {
+            let next = line[i + 1..].trim_start().chars().next();
+            let word = line[..i]
+                .rsplit(|c: char| !c.is_alphanumeric())
+                .next()
+                .unwrap_or("");
+            if next.is_some_and(char::is_alphabetic) && word.len() > 3 {
+                return i;
+            }
+        }
+        i += 1;
+    }
+    b.len()
+}
+
+/// "... deliver to 9B, Lake View, Kolkata": a place after "to", when a verb or an
+/// amount before it shows the "to" is about delivery.
+fn to_address(buf: &mut String) -> Option<String> {
+    let low = buf.to_ascii_lowercase();
+    for (p, _) in low.match_indices("to") {
+        let bounded = (p == 0 || !low.as_bytes()[p - 1].is_ascii_alphanumeric())
+            && low
+                .as_bytes()
+                .get(p + 2)
+                .is_some_and(|c| !c.is_ascii_alphanumeric());
+        if !bounded {
+            continue;
+        }
+        let line_start = low[..p].rfind('\n').map_or(0, |i| i + 1);
+        let before = low[line_start..p].trim_end();
+        let verb = before.rsplit(' ').next().unwrap_or("");
+        let from = if [
+            "deliver", "send", "bhej", "bhejo", "bhejna", "ship", "courier", "it", "them",
+        ]
+        .contains(&verb)
+        {
+            line_start + before.len() - verb.len()
+        } else if before.bytes().any(|c| c.is_ascii_digit()) {
+            p
+        } else {
+            continue;
+        };
+        let rest = &low[p + 2..];
+        let v = p + 2 + rest.len() - rest.trim_start_matches([' ', ':']).len();
+        let end = when_cut(buf, v, sentence_end(buf, v));
+        let value = &low[v..end];
+        if looks_like_address(value) {
+            let out = clean(&buf[v..end]);
+            mask(buf, from, end);
+            return out;
+        }
+    }
+    None
+}
+
+/// Where a delivery time tacked onto an address starts ("..., Andheri by 6 pm"), or
+/// `end` when there is none.
+fn when_cut(text: &str, from: usize, end: usize) -> usize {
+    let low = text[from..end].to_ascii_lowercase();
+    let timely = |rest: &str| {
+        rest.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
+            WHEN_WORDS.contains(&w)
+                || w.strip_suffix("pm")
+                    .or(w.strip_suffix("am"))
+                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        })
+    };
+    let cut = [
+        " by ", " before ", " after ", " till ", " until ", " around ", " at ",
+    ]
+    .iter()
+    .filter_map(|p| low.find(p))
+    .filter(|&p| timely(&low[p..]))
+    .min();
+    cut.map_or(end, |p| from + p)
+}
+
+const WHEN_WORDS: &[&str] = &[
+    "pm",
+    "am",
+    "baje",
+    "tomorrow",
+    "today",
+    "tonight",
+    "evening",
+    "morning",
+    "night",
+    "noon",
+    "afternoon",
+    "oclock",
+];
+
+fn looks_like_address(v: &str) -> bool {
+    let has_digit = v.bytes().any(|c| c.is_ascii_digit());
+    v.starts_with(|c: char| c.is_ascii_digit())
+        || (v.contains(',') && has_digit)
+        || v.split(|c: char| !c.is_alphanumeric() && c != '.')
+            .any(words::is_address_word)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(text: &str) -> Fields {
+        extract(text).1
+    }
+
+    #[test]
+    fn labelled_fields() {
+        let f =
+            fields("Name Sneha Joshi 9823098230\naddr Shanti Heights B-3, Pune\nNote - gift wrap");
+        assert_eq!(f.name.as_deref(), Some("Sneha Joshi"));
+        assert_eq!(f.address.as_deref(), Some("Shanti Heights B-3, Pune"));
+        assert_eq!(f.notes, vec!["gift wrap".to_string()]);
+        assert_eq!(f.phone.as_deref(), Some("919823098230"));
+    }
+
+    #[test]
+    fn address_mid_line_stops_at_sentence() {
+        let f = fields("send 1 kg. Address: 23, 4th Cross, Bangalore. Phone +919845012345");
+        assert_eq!(f.address.as_deref(), Some("23, 4th Cross, Bangalore"));
+        assert_eq!(
+            fields("Address: H.No 45, Sector 15").address.as_deref(),
+            Some("H.No 45, Sector 15")
+        );
+    }
+
+    #[test]
+    fn deliver_to_address_is_masked() {
+        let (masked, f) = extract("2 kg jalebi to 3rd floor, 221 Hill Road, Bandra. thanks");
+        assert_eq!(
+            f.address.as_deref(),
+            Some("3rd floor, 221 Hill Road, Bandra")
+        );
+        assert!(f.address_inferred);
+        assert!(!masked.contains("221"));
+        assert_eq!(fields("I want to order 1 kg jalebi").address, None);
+    }
+}

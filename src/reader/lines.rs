@@ -1,0 +1,294 @@
+//! Reads the order lines of a whole message clause by clause, then lets later clauses
+//! correct ("nahi, 2 kg kar do") or add to ("6 piece alag se") the line before.
+
+use super::assemble::{self, Raw, RawKind};
+use super::catalog::Catalog;
+use super::clauses::Clause;
+use super::elements::{self, El, Kind, Scratch};
+use super::lexer::{Lexed, Tok};
+use super::numbers::{QUnit, Qty};
+use super::pairing;
+use super::words;
+use super::UnclearReason;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum LineKind {
+    Item {
+        item: u32,
+        qty: u32,
+    },
+    Unclear {
+        items: Vec<u32>,
+        reason: UnclearReason,
+    },
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Line {
+    pub kind: LineKind,
+    /// Byte span of the clause (or, for an unknown, of the name) as written.
+    pub span: (usize, usize),
+    /// The line came with an amount, even one that could not be read for sure.
+    pub qty_given: bool,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Parsed {
+    pub lines: Vec<Line>,
+    /// Byte spans of delivery and packing notes, in message order.
+    pub notes: Vec<(usize, usize)>,
+    /// A product came up in a question rather than as something to send.
+    pub asked: bool,
+    /// An unknown product came with a real unit ("1 kg rabri"), a sure sign of an order.
+    pub unknown_with_unit: bool,
+}
+
+/// What the words of one clause signal.
+#[derive(Debug, Default, Clone, Copy)]
+struct Flags {
+    first_neg: Option<usize>,
+    last_neg: Option<usize>,
+    correction: bool,
+    additive: bool,
+    talk: bool,
+    note: bool,
+}
+
+impl Flags {
+    fn scan(lx: &Lexed, c: &Clause) -> Self {
+        let mut f = Flags::default();
+        for i in (c.start..c.end).filter(|&i| lx.is_word(i)) {
+            let w = lx.low(i);
+            if words::is_negation(w) {
+                f.first_neg.get_or_insert(i);
+                f.last_neg = Some(i);
+            }
+            f.correction |= words::is_correction(w);
+            f.additive |= words::is_additive(w);
+            f.talk |= words::is_talk(w);
+            f.note |= is_cue(w);
+        }
+        f
+    }
+}
+
+/// Reads clauses one after another; a clause of bare "no" / "sorry" makes the next
+/// one a correction.
+struct Reader<'a> {
+    cat: &'a Catalog,
+    lx: &'a Lexed,
+    raws: Vec<Raw>,
+    out: Parsed,
+    pending_fix: bool,
+}
+
+/// One clause as the emitter needs it.
+struct Ctx<'c> {
+    c: &'c Clause,
+    index: usize,
+    flags: Flags,
+    /// The clause fixes an earlier line rather than adding a new one.
+    correction: bool,
+}
+
+pub(crate) fn parse(cat: &Catalog, lx: &Lexed, clauses: &[Clause]) -> Parsed {
+    let mut r = Reader {
+        cat,
+        lx,
+        raws: Vec::new(),
+        out: Parsed::default(),
+        pending_fix: false,
+    };
+    let mut scratch = Scratch {
+        words: Vec::with_capacity(8),
+        key: String::with_capacity(32),
+        collapsed: String::with_capacity(16),
+    };
+    for (index, c) in clauses.iter().enumerate() {
+        r.clause(index, c, &mut scratch);
+    }
+    r.out.lines = assemble::assemble(cat, r.raws);
+    r.out
+}
+
+impl<'a> Reader<'a> {
+    fn clause(&mut self, index: usize, c: &Clause, scratch: &mut Scratch<'a>) {
+        let lx = self.lx;
+        let mut els = elements::build(self.cat, lx, c, scratch);
+        let packs = elements::packing(lx, c, &mut els);
+        elements::qualify(&mut els);
+        let gap = |a: usize, b: usize| {
+            (a..b)
+                .filter(|&i| lx.is_word(i) && !words::is_filler(lx.low(i)))
+                .count()
+        };
+        pairing::pair(&mut els, &gap);
+        let mut flags = Flags::scan(lx, c);
+        flags.correction |= std::mem::take(&mut self.pending_fix);
+        let first_el = els.first().map_or(usize::MAX, |e| e.t0);
+        let correction = flags.correction || flags.first_neg.is_some_and(|n| n < first_el);
+        let ctx = Ctx {
+            c,
+            index,
+            flags,
+            correction,
+        };
+        let before = self.raws.len();
+        for e in &els {
+            self.emit(&ctx, e, &els);
+        }
+        self.pending_fix = els.is_empty() && (flags.first_neg.is_some() || flags.correction);
+        if !c.question {
+            let spans = packs.iter().map(|&(a, b)| lx.range_span(a, b));
+            self.out.notes.extend(spans);
+        }
+        let ordered = self.raws.len() > before;
+        note(lx, &ctx, &els, &packs, ordered, &mut self.out.notes);
+    }
+
+    fn push(&mut self, ctx: &Ctx, kind: RawKind, span: (usize, usize), qty_given: bool) {
+        self.raws.push(Raw {
+            kind,
+            span,
+            qty_given,
+            clause: ctx.index,
+            correction: ctx.correction,
+            additive: ctx.flags.additive || ctx.c.conj,
+        });
+    }
+
+    fn emit(&mut self, ctx: &Ctx, e: &El, els: &[El]) {
+        let lx = self.lx;
+        let span = lx.range_span(ctx.c.start, ctx.c.end);
+        let partner = e.partner.and_then(|p| els.get(p)).and_then(El::qty);
+        let negated = ctx.flags.last_neg.is_some_and(|n| n > e.t0)
+            || e.t0
+                .checked_sub(1)
+                .is_some_and(|p| words::is_negation(lx.low(p)));
+        match (&e.kind, partner) {
+            (Kind::N(items), Some(q)) if !negated => {
+                let kind = RawKind::Line(with_qty(self.cat, items, &q));
+                self.push(ctx, kind, span, true);
+            }
+            (Kind::N(items), None) => self.bare_mention(ctx, items, negated, span),
+            (Kind::U, Some(q)) if !negated && !ctx.c.question => {
+                self.out.unknown_with_unit |= q.unit != QUnit::None;
+                let name = lx.range_span(e.t0, e.t1);
+                self.push(ctx, RawKind::Line(LineKind::Unknown), name, true);
+            }
+            // A list item naming only something unknown ("- paneer") asks for it too.
+            (Kind::U, None) if std::ptr::eq(e, &els[0]) && listed_unknown(ctx, els) => {
+                let last = els.last().map_or(e.t1, |x| x.t1);
+                let name = lx.range_span(e.t0, last);
+                self.push(ctx, RawKind::Line(LineKind::Unknown), name, false);
+            }
+            (Kind::Q(q), _) if e.partner.is_none() && !q.unit_only && !q.word_only => {
+                self.push(ctx, RawKind::Orphan(*q), span, true);
+            }
+            _ => {}
+        }
+    }
+
+    /// A product named without an amount: unclear when asked for, nothing when it is
+    /// negated, talked about or asked about.
+    fn bare_mention(&mut self, ctx: &Ctx, items: &[u32], negated: bool, span: (usize, usize)) {
+        let refused = negated || ctx.flags.first_neg.is_some();
+        if ctx.c.question && !negated {
+            self.out.asked = true;
+        }
+        if !(refused || ctx.flags.talk || ctx.c.question) {
+            self.push(ctx, RawKind::Line(no_qty(items)), span, false);
+        } else if let ([id], false) = (items, refused) {
+            self.push(ctx, RawKind::Mention(*id), span, false);
+        }
+    }
+}
+
+/// A list item of nothing but unknown words, and no instruction among them.
+fn listed_unknown(ctx: &Ctx, els: &[El]) -> bool {
+    ctx.c.listed && !ctx.flags.note && els.iter().all(|x| x.kind == Kind::U)
+}
+
+fn with_qty(cat: &Catalog, items: &[u32], q: &Qty) -> LineKind {
+    match items {
+        [id] => assemble::resolve(cat, *id, q),
+        _ => LineKind::Unclear {
+            items: items.to_vec(),
+            reason: UnclearReason::Ambiguous,
+        },
+    }
+}
+
+fn no_qty(items: &[u32]) -> LineKind {
+    let reason = if items.len() > 1 {
+        UnclearReason::Ambiguous
+    } else {
+        UnclearReason::NoQuantity
+    };
+    LineKind::Unclear {
+        items: items.to_vec(),
+        reason,
+    }
+}
+
+/// A note is a clause of instructions that ordered nothing, or the instruction words
+/// trailing an order line ("1 kg kaju katli gift wrap please").
+fn note(
+    lx: &Lexed,
+    ctx: &Ctx,
+    els: &[El],
+    packs: &[(usize, usize)],
+    ordered: bool,
+    notes: &mut Vec<(usize, usize)>,
+) {
+    let c = ctx.c;
+    if !ctx.flags.note || c.question {
+        return;
+    }
+    if !ordered && packs.is_empty() {
+        notes.push(lx.range_span(c.start, c.end));
+        return;
+    }
+    // Words trailing an unknown line describe it ("1 family pack"), not the order.
+    if els.iter().any(|e| e.kind == Kind::U && e.partner.is_some()) {
+        return;
+    }
+    let used = els
+        .iter()
+        .filter(|e| match e.kind {
+            Kind::N(_) => true,
+            Kind::Q(q) => e.partner.is_some() || !(q.unit_only || q.word_only),
+            _ => false,
+        })
+        .map(|e| e.t1);
+    let mut tail = used
+        .chain(packs.iter().map(|p| p.1))
+        .max()
+        .unwrap_or(c.start);
+    while tail < c.end && !(lx.is_word(tail) && is_cue(lx.low(tail))) && lead_filler(lx, tail) {
+        tail += 1;
+    }
+    if (tail..c.end).any(|i| lx.is_word(i) && is_cue(lx.low(i))) {
+        notes.push(lx.range_span(tail, c.end));
+    }
+}
+
+/// Request words and stray symbols between an order line and its instruction; a
+/// preposition or a number starts the instruction ("at 5pm").
+fn lead_filler(lx: &Lexed, i: usize) -> bool {
+    match lx.kind(i) {
+        Tok::Word => {
+            let w = lx.low(i);
+            words::is_filler(w)
+                && !matches!(w, "at" | "by" | "on" | "in" | "till" | "until" | "tak")
+        }
+        Tok::Num(_) => false,
+        _ => true,
+    }
+}
+
+/// "alag se" after an add-on is part of the amount, not an instruction.
+fn is_cue(w: &str) -> bool {
+    words::is_note_cue(w) && !words::is_additive(w)
+}

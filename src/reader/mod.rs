@@ -1,0 +1,191 @@
+//! The free-text order reader: turns a customer's WhatsApp message into a structured
+//! reading (intent, sure lines, unclear and unknown lines, contact fields) against a catalog.
+
+// Pipeline: `fields` (with `phone`, `names`) masks contact text so its numbers are never
+// amounts; `lexer` and `clauses` cut the rest up; `elements`, `pairing`, `lines` and
+// `assemble` read the order lines (quantity grammar in `numbers`, product names in
+// `matcher`, vocabulary in `words` / vocab.txt); `intent` decides what the message wants.
+
+mod assemble;
+mod catalog;
+mod clauses;
+mod elements;
+mod fields;
+mod intent;
+mod lexer;
+mod lines;
+mod matcher;
+mod names;
+mod numbers;
+mod pairing;
+mod phone;
+pub mod score;
+mod words;
+
+pub use catalog::{Catalog, CatalogItem, Unit};
+
+use lines::LineKind;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+/// Longest text read; anything past it is not an order message, and capping keeps
+/// the worst case bounded.
+const MAX_TEXT: usize = 64 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Intent {
+    Order,
+    Greeting,
+    Status,
+    Cancel,
+    Menu,
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    pub sku: String,
+    /// Grams for kg products, pieces for pc products.
+    pub qty: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnclearReason {
+    /// "send kaju katli": the product, but no amount.
+    NoQuantity,
+    /// "2 kaju katli": a count for a product sold by weight.
+    BareNumberForWeight,
+    /// "1 kg laddu": the name fits more than one product.
+    Ambiguous,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unclear {
+    /// The line as written.
+    pub text: String,
+    /// Candidate products.
+    pub skus: Vec<String>,
+    pub reason: UnclearReason,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reading {
+    pub intent: Intent,
+    pub items: Vec<Item>,
+    pub unclear: Vec<Unclear>,
+    /// Names of products the shop does not sell, as written.
+    pub unknown: Vec<String>,
+    pub name: Option<String>,
+    /// Digits with country code.
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub notes: Option<String>,
+}
+
+/// Reads one message. Never panics; an empty or junk message reads as `Other`.
+pub fn read(catalog: &Catalog, text: &str) -> Reading {
+    let text = clip(text, MAX_TEXT);
+    let (masked, mut f) = fields::extract(text);
+    let lx = lexer::lex(&masked);
+    let clauses = clauses::clauses(&lx);
+    let parsed = lines::parse(catalog, &lx, &clauses);
+    let intent = intent::classify(&intent::cues(&lx), &parsed);
+    let mut r = Reading {
+        intent,
+        items: Vec::new(),
+        unclear: Vec::new(),
+        unknown: Vec::new(),
+        name: f.name.take(),
+        phone: f.phone.take(),
+        address: f
+            .address
+            .take()
+            .filter(|_| !f.address_inferred || intent == Intent::Order),
+        notes: None,
+    };
+    if intent == Intent::Order {
+        fill_lines(catalog, text, &parsed.lines, &mut r);
+        let spans = parsed
+            .notes
+            .iter()
+            .filter_map(|&(a, b)| fields::clean(text.get(a..b)?));
+        f.notes.extend(spans);
+    }
+    f.notes.dedup();
+    r.notes = (!f.notes.is_empty()).then(|| f.notes.join("; "));
+    r
+}
+
+fn clip(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+fn fill_lines(catalog: &Catalog, text: &str, lines: &[lines::Line], r: &mut Reading) {
+    let written = |(a, b): (usize, usize)| text.get(a..b).unwrap_or("").trim().to_owned();
+    for l in lines {
+        match &l.kind {
+            LineKind::Item { item, qty } => {
+                let sku = catalog.sku(*item);
+                match r.items.iter_mut().find(|i| i.sku == sku) {
+                    Some(i) => i.qty = i.qty.saturating_add(*qty),
+                    None => r.items.push(Item {
+                        sku: sku.to_owned(),
+                        qty: *qty,
+                    }),
+                }
+            }
+            LineKind::Unclear { items, reason } => r.unclear.push(Unclear {
+                text: written(l.span),
+                skus: items.iter().map(|&i| catalog.sku(i).to_owned()).collect(),
+                reason: *reason,
+            }),
+            LineKind::Unknown => r.unknown.push(written(l.span)),
+        }
+    }
+}
+
+impl Reading {
+    /// Exactly the corpus `expect` shape: unclear and unknown as counts, optional
+    /// fields only when present.
+    pub fn to_expect_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("intent".into(), json!(self.intent));
+        m.insert("items".into(), json!(self.items));
+        m.insert("unclear".into(), json!(self.unclear.len()));
+        m.insert("unknown".into(), json!(self.unknown.len()));
+        let fields = [
+            ("name", &self.name),
+            ("phone", &self.phone),
+            ("address", &self.address),
+            ("notes", &self.notes),
+        ];
+        for (k, v) in fields {
+            if let Some(v) = v {
+                m.insert(k.into(), json!(v));
+            }
+        }
+        Value::Object(m)
+    }
+
+    /// The expect shape plus what the counts stand for, for debugging and replies.
+    pub fn to_debug_json(&self) -> Value {
+        let mut v = self.to_expect_json();
+        if let Value::Object(m) = &mut v {
+            m.insert("unclear_lines".into(), json!(self.unclear));
+            m.insert("unknown_lines".into(), json!(self.unknown));
+        }
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,359 @@
+//! The quantity grammar: digits, fractions, Hindi and English number words, weight,
+//! piece, box and dozen units and `x 2` multipliers, and what they mean per product.
+
+use super::catalog::Unit;
+use super::lexer::{Lexed, Tok};
+use super::words::{self, NumKind};
+use super::UnclearReason;
+
+/// Ceiling for any count in thousandths; products of two capped values still fit u64
+/// through saturating_mul, and no shop line comes near it.
+const CAP: u64 = 1_000_000_000_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum QUnit {
+    #[default]
+    None,
+    Gram,
+    Kg,
+    Piece,
+    Box,
+    Dozen,
+    Liquid,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Qty {
+    /// The count in thousandths of `unit`.
+    pub milli: u64,
+    pub unit: QUnit,
+    /// "2x" with nothing after it: multiplies whatever the product's other side says.
+    pub mult_mark: bool,
+    /// A unit word with no number ("gulab jamun box"): one of it.
+    pub unit_only: bool,
+    /// A number word with no unit: a count only right before a product.
+    pub word_only: bool,
+    pub hindi_do: bool,
+    /// A box word took part, which is what packing wishes are made of.
+    pub boxed: bool,
+    /// "1-1 kg": so much each, a packing wish rather than an amount.
+    pub distributive: bool,
+}
+
+pub(crate) enum Read {
+    Qty(Qty, usize),
+    /// A time, price or id: these tokens up to the index carry no quantity.
+    Skip(usize),
+    Nothing,
+}
+
+/// Reads one quantity starting at token `i` (before `end`); on success also returns
+/// the index just past it.
+pub(crate) fn read(lx: &Lexed, i: usize, end: usize) -> Read {
+    let (mut q, mut j) = match first(lx, i, end) {
+        Read::Qty(q, j) => (q, j),
+        other => return other,
+    };
+    // Every extension moves `j` forward, so this ends.
+    while let Some((more, k)) = extend(lx, q, j, end) {
+        (q, j) = (more, k);
+    }
+    Read::Qty(q, j)
+}
+
+/// One more piece of the same amount at `j`: "x 2", "ka dabba", "of 500 g".
+fn extend(lx: &Lexed, q: Qty, j: usize, end: usize) -> Option<(Qty, usize)> {
+    if j >= end {
+        return None;
+    }
+    if lx.kind(j) == Tok::Op {
+        return Some(match term(lx, j + 1, end) {
+            Read::Qty(t, k) if !t.unit_only => (mul(q, t), k),
+            // "2x gulab jamun box": the multiplier waits for the product's other side.
+            _ => (
+                Qty {
+                    mult_mark: true,
+                    ..q
+                },
+                j + 1,
+            ),
+        });
+    }
+    let next_is_box = j + 1 < end && words::unit(lx.low(j + 1)) == Some(QUnit::Box);
+    // "2 kg ka dabba": the box is just how the amount comes.
+    let amount = q.unit != QUnit::None && !q.unit_only && !q.distributive;
+    if amount && next_is_box && matches!(lx.low(j), "ka" | "ke" | "ki" | "wala" | "wale") {
+        return Some((Qty { boxed: true, ..q }, j + 2));
+    }
+    if q.unit == QUnit::Box && lx.low(j) == "of" {
+        if let Read::Qty(t, k) = term(lx, j + 1, end) {
+            return (!t.unit_only).then(|| (of(q, t), k));
+        }
+    }
+    None
+}
+
+/// The opening term, which may be a bare multiplier ("x 2", "× 2").
+fn first(lx: &Lexed, i: usize, end: usize) -> Read {
+    if lx.kind(i) != Tok::Op {
+        return term(lx, i, end);
+    }
+    match term(lx, i + 1, end) {
+        Read::Qty(t, k) if !t.unit_only && t.unit == QUnit::None => Read::Qty(
+            Qty {
+                mult_mark: true,
+                word_only: false,
+                ..t
+            },
+            k,
+        ),
+        _ => Read::Nothing,
+    }
+}
+
+fn term(lx: &Lexed, i: usize, end: usize) -> Read {
+    if i >= end {
+        return Read::Nothing;
+    }
+    let mut q = Qty::default();
+    let mut j = i + 1;
+    let mut needs_unit = false;
+    match lx.kind(i) {
+        Tok::Num(v) => {
+            q.milli = v;
+            // "1 ½" and "1 1/2" add up.
+            if let Tok::Num(f) = lx.kind(j) {
+                if j < end && f < 1000 && v.is_multiple_of(1000) {
+                    q.milli += f;
+                    j += 1;
+                }
+            }
+            if j + 1 < end && lx.kind(j) == Tok::Dash && matches!(lx.kind(j + 1), Tok::Num(_)) {
+                q.distributive = true;
+                j += 2;
+            }
+        }
+        Tok::Word => match word_term(lx, i, end) {
+            Ok((t, k, need)) => {
+                (q, j, needs_unit) = (t, k, need);
+                if q.unit_only {
+                    return Read::Qty(q, j);
+                }
+            }
+            Err(()) => return Read::Nothing,
+        },
+        _ => return Read::Nothing,
+    }
+    if q.unit == QUnit::None && j < end && lx.kind(j) == Tok::Word {
+        let w = lx.low(j);
+        if let Some(u) = words::unit(w) {
+            q.unit = u;
+            q.boxed = u == QUnit::Box;
+            j += 1;
+        } else if matches!(words::number_word(w), Some((_, NumKind::Paav))) {
+            q.milli = q.milli.saturating_mul(250) / 1000;
+            q.unit = QUnit::Kg;
+            j = absorb_kg(lx, j + 1, end);
+        } else if words::is_time_or_money(w) {
+            return Read::Skip(j + 1);
+        }
+    }
+    if q.unit != QUnit::None {
+        q.word_only = false;
+        q.hindi_do = false;
+    } else if needs_unit {
+        return Read::Nothing;
+    }
+    Read::Qty(q, j)
+}
+
+/// A number word or a lone unit word at `i`; the flag says a unit must follow.
+fn word_term(lx: &Lexed, i: usize, end: usize) -> Result<(Qty, usize, bool), ()> {
+    let w = lx.low(i);
+    let mut q = Qty::default();
+    if let Some((v, kind)) = words::number_word(w) {
+        q.milli = v;
+        let mut j = i + 1;
+        let need = matches!(kind, NumKind::NeedsUnit | NumKind::Article);
+        match kind {
+            NumKind::Plain => q.word_only = true,
+            NumKind::HindiDo => (q.word_only, q.hindi_do) = (true, true),
+            NumKind::Paav => {
+                q.unit = QUnit::Kg;
+                j = absorb_kg(lx, j, end);
+            }
+            NumKind::NeedsUnit | NumKind::Article => {}
+        }
+        return Ok((q, j, need));
+    }
+    let u = words::unit(w).ok_or(())?;
+    q.milli = 1000;
+    q.unit = u;
+    q.unit_only = true;
+    q.boxed = u == QUnit::Box;
+    Ok((q, i + 1, false))
+}
+
+fn absorb_kg(lx: &Lexed, j: usize, end: usize) -> usize {
+    if j < end && words::unit(lx.low(j)) == Some(QUnit::Kg) {
+        j + 1
+    } else {
+        j
+    }
+}
+
+/// Multiplies two amounts; the unit is whichever side names one (a box's contents
+/// win over the box).
+pub(crate) fn mul(a: Qty, b: Qty) -> Qty {
+    let unit = match (a.unit, b.unit) {
+        (QUnit::None, u) | (u, QUnit::None) | (QUnit::Box, u) => u,
+        (u, _) => u,
+    };
+    Qty {
+        milli: (a.milli.saturating_mul(b.milli) / 1000).min(CAP),
+        unit,
+        boxed: a.boxed || b.boxed,
+        distributive: a.distributive || b.distributive,
+        ..Qty::default()
+    }
+}
+
+/// "1 kg 250 gm": two weights side by side add up (in grams, as kg thousandths).
+pub(crate) fn add_weights(a: Qty, b: Qty) -> Option<Qty> {
+    let grams = |q: Qty| match q.unit {
+        QUnit::Kg if !q.unit_only => Some(q.milli),
+        QUnit::Gram if !q.unit_only => Some(q.milli / 1000),
+        _ => None,
+    };
+    Some(Qty {
+        milli: grams(a)?.saturating_add(grams(b)?).min(CAP),
+        unit: QUnit::Kg,
+        ..Qty::default()
+    })
+}
+
+/// "2 boxes of 500 g", "box of 12": the outer count times what each box holds.
+fn of(outer: Qty, inner: Qty) -> Qty {
+    let inner_unit = match inner.unit {
+        QUnit::None => QUnit::Piece,
+        u => u,
+    };
+    let outer = Qty {
+        unit: QUnit::None,
+        ..outer
+    };
+    let inner = Qty {
+        unit: inner_unit,
+        ..inner
+    };
+    Qty {
+        boxed: true,
+        ..mul(outer, inner)
+    }
+}
+
+/// What a quantity means for a product sold by `unit`: grams or pieces, or why a
+/// shopkeeper would have to ask back.
+pub(crate) fn resolve(q: &Qty, unit: Unit, box_size: Option<u32>) -> Result<u32, UnclearReason> {
+    let amount = match (unit, q.unit) {
+        (Unit::Kg, QUnit::Gram) => Some(q.milli.saturating_add(500) / 1000),
+        (Unit::Kg, QUnit::Kg) => Some(q.milli),
+        (Unit::Kg, QUnit::None | QUnit::Piece | QUnit::Dozen) => {
+            return Err(UnclearReason::BareNumberForWeight)
+        }
+        (Unit::Pc, QUnit::None | QUnit::Piece) => whole(q.milli),
+        (Unit::Pc, QUnit::Dozen) => whole(q.milli.saturating_mul(12)),
+        (Unit::Pc, QUnit::Box) => {
+            box_size.and_then(|s| whole(q.milli.saturating_mul(u64::from(s))))
+        }
+        _ => None,
+    };
+    match amount.and_then(|a| u32::try_from(a).ok()) {
+        Some(a) if a > 0 => Ok(a),
+        _ => Err(UnclearReason::NoQuantity),
+    }
+}
+
+fn whole(milli: u64) -> Option<u64> {
+    milli.is_multiple_of(1000).then_some(milli / 1000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::lexer::lex;
+    use super::*;
+
+    fn qty(text: &str) -> Option<Qty> {
+        let lx = lex(text);
+        match read(&lx, 0, lx.len()) {
+            Read::Qty(q, _) => Some(q),
+            _ => None,
+        }
+    }
+
+    fn grams(text: &str) -> Result<u32, UnclearReason> {
+        resolve(&qty(text).unwrap_or_default(), Unit::Kg, None)
+    }
+
+    fn pieces(text: &str, box_size: Option<u32>) -> Result<u32, UnclearReason> {
+        resolve(&qty(text).unwrap_or_default(), Unit::Pc, box_size)
+    }
+
+    #[test]
+    fn weights() {
+        assert_eq!(grams("250 gms"), Ok(250));
+        assert_eq!(grams("1kg"), Ok(1000));
+        assert_eq!(grams("1.5 kg"), Ok(1500));
+        assert_eq!(grams("dedh kilo"), Ok(1500));
+        assert_eq!(grams("½ kg"), Ok(500));
+        assert_eq!(grams("1/2 kg"), Ok(500));
+        assert_eq!(grams("aadha kilo"), Ok(500));
+        assert_eq!(grams("paav"), Ok(250));
+        assert_eq!(grams("quarter kg"), Ok(250));
+        assert_eq!(grams("dhai kilo"), Ok(2500));
+        assert_eq!(grams("1 ½ kg"), Ok(1500));
+    }
+
+    #[test]
+    fn multipliers() {
+        assert_eq!(grams("500g x 2"), Ok(1000));
+        assert_eq!(grams("2 x 250gm"), Ok(500));
+        assert_eq!(grams("250 gm × 4"), Ok(1000));
+        assert_eq!(grams("2 boxes of 500g"), Ok(1000));
+        assert!(qty("2x").is_some_and(|q| q.mult_mark));
+    }
+
+    #[test]
+    fn counts() {
+        assert_eq!(pieces("half dozen", None), Ok(6));
+        assert_eq!(pieces("2 box", Some(12)), Ok(24));
+        assert_eq!(pieces("ek dabba", Some(4)), Ok(4));
+        assert_eq!(pieces("10", None), Ok(10));
+        assert_eq!(pieces("box of 12", None), Ok(12));
+        assert_eq!(pieces("1 box", None), Err(UnclearReason::NoQuantity));
+        assert_eq!(pieces("1 kg", None), Err(UnclearReason::NoQuantity));
+    }
+
+    #[test]
+    fn bare_number_for_weight_is_unclear() {
+        assert_eq!(grams("2"), Err(UnclearReason::BareNumberForWeight));
+        assert_eq!(grams("3 pcs"), Err(UnclearReason::BareNumberForWeight));
+    }
+
+    #[test]
+    fn words_need_units_and_times_are_skipped() {
+        assert!(qty("half").is_none());
+        assert!(qty("two").is_some_and(|q| q.word_only));
+        assert!(qty("do").is_some_and(|q| q.hindi_do));
+        let lx = lex("8 pm");
+        assert!(matches!(read(&lx, 0, lx.len()), Read::Skip(2)));
+    }
+
+    #[test]
+    fn huge_numbers_saturate() {
+        assert_eq!(
+            grams("99999999999999999999999 kg x 99999999999999999"),
+            Err(UnclearReason::NoQuantity)
+        );
+    }
+}

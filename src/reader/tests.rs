@@ -1,0 +1,145 @@
+//! End-to-end checks of `read`: whole messages in, readings out, including inputs
+//! meant to break it (empty, emoji, huge numbers, long junk).
+
+use super::*;
+
+fn catalog() -> Catalog {
+    Catalog::from_csv(include_str!("../../tests/data/sweetshop-catalog.csv"))
+        .unwrap_or_else(|e| panic!("catalog: {e}"))
+}
+
+fn items(r: &Reading) -> Vec<(String, u32)> {
+    let mut v: Vec<_> = r.items.iter().map(|i| (i.sku.clone(), i.qty)).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn odd_inputs_never_panic() {
+    let cat = catalog();
+    let junk: String = (0..10_240)
+        .map(|i| char::from_u32(0x20 + (i * 7919 % 0x3000)).unwrap_or('x'))
+        .collect();
+    let digits = "9".repeat(5000);
+    let inputs = [
+        "",
+        " ",
+        "\n\n\n",
+        "🙏🙏🙏😊👍🏽",
+        "½½½ ×× ** -- // ## ((( )))",
+        "99999999999999999999999999 kg kaju katli x 99999999999999999",
+        "0 kg jalebi, 0.0001 kg kaju, 1/0 kg barfi",
+        "x x x 2x x2 kg kg kg box box of of of",
+        "जलेबी 1 किलो भेजो",
+        "1-1-1-1-1 kg ke dabbe mein in in 2 boxes of",
+        "to to to 9 to , to",
+        "Name:\nAddress:\nNote:\nPh:",
+        "ü-9876543210é9876543210 ph:9876543210",
+        &junk,
+        &digits,
+    ];
+    for text in inputs {
+        let r = read(&cat, text);
+        let _ = r.to_expect_json();
+    }
+    assert_eq!(read(&cat, "").intent, Intent::Other);
+}
+
+#[test]
+fn weights_and_counts_per_product() {
+    let cat = catalog();
+    let r = read(
+        &cat,
+        "dedh kilo jalebi aur aadha kilo namkeen\nhalf dozen kachori",
+    );
+    assert_eq!(
+        items(&r),
+        vec![
+            ("jalebi".into(), 1500),
+            ("kachori".into(), 6),
+            ("namkeen-mix".into(), 500)
+        ]
+    );
+    let r = read(&cat, "2x gulab jamun box\nkaju katli 250 gm x 4");
+    assert_eq!(
+        items(&r),
+        vec![("gulab-jamun".into(), 24), ("kaju-katli".into(), 1000)]
+    );
+}
+
+#[test]
+fn unclear_lines_say_why() {
+    let cat = catalog();
+    let r = read(&cat, "2 kaju katli, 1 kg laddu, rasgulla");
+    let reasons: Vec<_> = r.unclear.iter().map(|u| u.reason).collect();
+    assert_eq!(
+        reasons,
+        vec![
+            UnclearReason::BareNumberForWeight,
+            UnclearReason::Ambiguous,
+            UnclearReason::NoQuantity
+        ]
+    );
+    assert_eq!(r.unclear[1].skus, vec!["motichoor-laddu", "besan-laddu"]);
+    assert_eq!(r.intent, Intent::Order);
+}
+
+#[test]
+fn corrections_additions_and_packing() {
+    let cat = catalog();
+    let r = read(&cat, "1 kg jalebi\nnahi nahi 2 kg kar do");
+    assert_eq!(items(&r), vec![("jalebi".into(), 2000)]);
+    let r = read(&cat, "gulab jamoon 1 box aur 6 piece alag se");
+    assert_eq!(items(&r), vec![("gulab-jamun".into(), 18)]);
+    let r = read(&cat, "1 kg kaju katli in 2 boxes of 500g");
+    assert_eq!(items(&r), vec![("kaju-katli".into(), 1000)]);
+    assert_eq!(r.notes.as_deref(), Some("in 2 boxes of 500g"));
+    let r = read(&cat, "2 kg kaju katli, 1-1 kg ke dabbe");
+    assert_eq!(items(&r), vec![("kaju-katli".into(), 2000)]);
+}
+
+#[test]
+fn unknowns_and_talk() {
+    let cat = catalog();
+    let r = read(&cat, "2 lassi aur 10 samose\n1 kg rabri");
+    assert_eq!(r.unknown, vec!["lassi", "rabri"]);
+    let r = read(&cat, "Items:\n- Kaju katli 1kg\n- gajar ka halwa");
+    assert_eq!(r.unknown, vec!["gajar ka halwa"]);
+    let r = read(
+        &cat,
+        "last time ki kaju katli mast thi, is baar 1 kg kalakand",
+    );
+    assert_eq!(items(&r), vec![("kalakand".into(), 1000)]);
+    assert!(r.unclear.is_empty());
+}
+
+#[test]
+fn intents() {
+    let cat = catalog();
+    let cases = [
+        ("hii", Intent::Greeting),
+        ("order status??", Intent::Status),
+        ("Please cancel order #1187", Intent::Cancel),
+        ("aaj jalebi bani hai kya?", Intent::Menu),
+        ("Do you deliver to Sector 62 Noida?", Intent::Other),
+        ("3 rasmalai", Intent::Order),
+    ];
+    for (text, want) in cases {
+        assert_eq!(read(&cat, text).intent, want, "{text}");
+    }
+}
+
+#[test]
+fn fields_in_a_form() {
+    let cat = catalog();
+    let text =
+        "Order\nName: Meena\nPh: 9123456780\n- Kaju katli 1kg\nAddress: 8 Station Road, Nagpur";
+    let r = read(&cat, text);
+    assert_eq!(r.name.as_deref(), Some("Meena"));
+    assert_eq!(r.phone.as_deref(), Some("919123456780"));
+    assert_eq!(r.address.as_deref(), Some("8 Station Road, Nagpur"));
+    assert_eq!(items(&r), vec![("kaju-katli".into(), 1000)]);
+    let json = r.to_expect_json();
+    assert_eq!(json["unclear"], 0);
+    assert!(json.get("notes").is_none());
+}

@@ -1,0 +1,344 @@
+//! Generic vocabulary (units, number words, filler and cue words in English and
+//! romanised Hindi), read once from `vocab.txt` into a single lookup table.
+
+use super::numbers::QUnit;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+const VOCAB: &str = include_str!("vocab.txt");
+
+const FILLER: u16 = 1;
+const NEGATION: u16 = 1 << 1;
+const CORRECTION: u16 = 1 << 2;
+const ADDITIVE: u16 = 1 << 3;
+const TALK: u16 = 1 << 4;
+const NOTE: u16 = 1 << 5;
+const TIME: u16 = 1 << 6;
+const LABEL: u16 = 1 << 7;
+const GREETING: u16 = 1 << 8;
+const GREETING_COMPANY: u16 = 1 << 9;
+const DO_VERB: u16 = 1 << 10;
+const ADDRESS: u16 = 1 << 11;
+/// Flags that give a word a meaning of its own; greeting flags apply to collapsed
+/// spellings only, so they don't count.
+const MEANING: u16 = FILLER | NEGATION | CORRECTION | ADDITIVE | TALK | NOTE | TIME | LABEL;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NumKind {
+    /// "two", "ek": a count only when a unit or a product follows.
+    Plain,
+    /// Hindi "do" (2) is also the verb "do" ("bhej do"), so it needs a unit or product.
+    HindiDo,
+    /// "half", "dedh": a fraction that means nothing without a unit.
+    NeedsUnit,
+    /// "paav": a quarter kilo on its own.
+    Paav,
+    /// "a box", "an order": one, but only before a unit.
+    Article,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Entry {
+    flags: u16,
+    unit: Option<QUnit>,
+    number: Option<(u64, NumKind)>,
+}
+
+type Table = HashMap<&'static str, Entry>;
+/// Cue section name → phrases, each a list of words.
+type CueMap = HashMap<&'static str, Vec<Vec<&'static str>>>;
+
+#[derive(Debug, Default)]
+struct Vocab {
+    words: Table,
+    cues: CueMap,
+    /// First word of every cue phrase → (section, phrase), so a message is scanned once.
+    cue_index: HashMap<&'static str, Vec<(&'static str, Vec<&'static str>)>>,
+    /// Entries that could not be read (a test keeps this at zero).
+    bad: usize,
+}
+
+fn vocab() -> &'static Vocab {
+    static VOCAB_TABLE: OnceLock<Vocab> = OnceLock::new();
+    VOCAB_TABLE.get_or_init(|| parse(VOCAB))
+}
+
+fn table() -> &'static Table {
+    &vocab().words
+}
+
+/// The phrases of cue section `name` (without its "cue-" prefix).
+fn cue_phrases(name: &str) -> &'static [Vec<&'static str>] {
+    vocab().cues.get(name).map_or(&[], Vec::as_slice)
+}
+
+/// A cue word that counts in any inflection ("pahunchega" for "pahunch").
+fn stem_of(w: &str) -> Option<&'static str> {
+    cue_phrases("stems")
+        .iter()
+        .filter_map(|s| s.first().copied())
+        .find(|s| w.starts_with(s))
+}
+
+fn word_fits(w: &str, part: &str) -> bool {
+    w == part || stem_of(w) == Some(part)
+}
+
+/// The cue sections ("status", "menu", ...) with a phrase somewhere in `ws`.
+pub(crate) fn cue_sections(ws: &[&str]) -> Vec<&'static str> {
+    let v = vocab();
+    let mut hit: Vec<&'static str> = Vec::new();
+    for i in 0..ws.len() {
+        let keys = [Some(ws[i]), stem_of(ws[i])];
+        for key in keys.into_iter().flatten() {
+            for (section, phrase) in v.cue_index.get(key).into_iter().flatten() {
+                let rest = ws.get(i..).unwrap_or_default();
+                let fits = phrase.len() <= rest.len()
+                    && phrase.iter().zip(rest).all(|(p, w)| word_fits(w, p));
+                if fits && !hit.contains(section) {
+                    hit.push(section);
+                }
+            }
+        }
+    }
+    hit
+}
+
+fn parse(src: &'static str) -> Vocab {
+    let mut v = Vocab::default();
+    let mut section = "";
+    let mut phrase: Vec<&'static str> = Vec::new();
+    for line in src.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some(s) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            close_phrase(&mut v, section, &mut phrase);
+            section = s;
+            continue;
+        }
+        for tok in line.split_whitespace() {
+            if let Some(cue) = section.strip_prefix("cue-") {
+                // Phrases run on across lines until a comma ends them.
+                let word = tok.trim_end_matches(',');
+                phrase.push(word);
+                if word.len() < tok.len() {
+                    close_phrase(&mut v, cue, &mut phrase);
+                }
+            } else {
+                v.bad += usize::from(!add(&mut v.words, section, tok));
+            }
+        }
+    }
+    close_phrase(&mut v, section, &mut phrase);
+    for (&section, phrases) in &v.cues {
+        for p in phrases.iter().filter(|_| section != "stems") {
+            let entry = v.cue_index.entry(p[0]).or_default();
+            entry.push((section, p.clone()));
+        }
+    }
+    v
+}
+
+fn close_phrase(v: &mut Vocab, section: &'static str, phrase: &mut Vec<&'static str>) {
+    if !phrase.is_empty() {
+        let name = section.strip_prefix("cue-").unwrap_or(section);
+        v.cues.entry(name).or_default().push(std::mem::take(phrase));
+    }
+}
+
+fn add(t: &mut Table, section: &str, tok: &'static str) -> bool {
+    let mut parts = tok.split(':');
+    let word = parts.next().unwrap_or("");
+    let (a, b) = (parts.next(), parts.next());
+    let e = t.entry(word).or_default();
+    match section {
+        "units" => e.unit = a.and_then(unit_named),
+        "numbers" => e.number = number_entry(a, b),
+        s => e.flags |= flag_named(s),
+    }
+    !word.is_empty() && (e.flags != 0 || e.unit.is_some() || e.number.is_some())
+}
+
+fn flag_named(section: &str) -> u16 {
+    match section {
+        "filler" => FILLER,
+        "negation" => NEGATION,
+        "correction" => CORRECTION,
+        "additive" => ADDITIVE,
+        "talk" => TALK,
+        "note" => NOTE,
+        "time" => TIME,
+        "label" => LABEL,
+        "greeting" => GREETING,
+        "greeting-company" => GREETING_COMPANY,
+        "do-verb" => DO_VERB,
+        "address" => ADDRESS,
+        _ => 0,
+    }
+}
+
+fn unit_named(s: &str) -> Option<QUnit> {
+    Some(match s {
+        "g" => QUnit::Gram,
+        "kg" => QUnit::Kg,
+        "pc" => QUnit::Piece,
+        "box" => QUnit::Box,
+        "dozen" => QUnit::Dozen,
+        "l" => QUnit::Liquid,
+        _ => return None,
+    })
+}
+
+fn number_entry(value: Option<&str>, kind: Option<&str>) -> Option<(u64, NumKind)> {
+    let (int, frac) = value?.split_once('.').unwrap_or((value?, ""));
+    let frac = format!("{frac:0<3}");
+    let milli = int.parse::<u64>().ok()? * 1000 + frac.get(..3)?.parse::<u64>().ok()?;
+    let kind = match kind {
+        None => NumKind::Plain,
+        Some("do") => NumKind::HindiDo,
+        Some("unit") => NumKind::NeedsUnit,
+        Some("paav") => NumKind::Paav,
+        Some("article") => NumKind::Article,
+        Some(_) => return None,
+    };
+    Some((milli, kind))
+}
+
+fn flags(w: &str) -> u16 {
+    table().get(w).map_or(0, |e| e.flags)
+}
+
+pub(crate) fn unit(w: &str) -> Option<QUnit> {
+    table().get(w)?.unit
+}
+
+pub(crate) fn number_word(w: &str) -> Option<(u64, NumKind)> {
+    table().get(w)?.number
+}
+
+pub(crate) fn is_filler(w: &str) -> bool {
+    flags(w) & FILLER != 0
+}
+
+pub(crate) fn is_do_verb(w: &str) -> bool {
+    flags(w) & DO_VERB != 0
+}
+
+pub(crate) fn is_address_word(w: &str) -> bool {
+    flags(w) & ADDRESS != 0
+}
+
+pub(crate) fn is_time_or_money(w: &str) -> bool {
+    flags(w) & TIME != 0
+}
+
+/// A number right after such a word is an id, a price or part of an address.
+pub(crate) fn is_number_label(w: &str) -> bool {
+    flags(w) & LABEL != 0
+}
+
+pub(crate) fn is_negation(w: &str) -> bool {
+    flags(w) & NEGATION != 0
+}
+
+pub(crate) fn is_correction(w: &str) -> bool {
+    flags(w) & CORRECTION != 0
+}
+
+pub(crate) fn is_additive(w: &str) -> bool {
+    flags(w) & ADDITIVE != 0
+}
+
+pub(crate) fn is_talk(w: &str) -> bool {
+    flags(w) & TALK != 0
+}
+
+pub(crate) fn is_note_cue(w: &str) -> bool {
+    flags(w) & NOTE != 0
+}
+
+/// For a collapsed word: Some(true) if it greets on its own, Some(false) if it only
+/// keeps a greeting company, None otherwise.
+pub(crate) fn greeting(collapsed: &str) -> Option<bool> {
+    let f = flags(collapsed);
+    if f & GREETING != 0 {
+        Some(true)
+    } else {
+        (f & GREETING_COMPANY != 0).then_some(false)
+    }
+}
+
+/// Squeezes runs of one letter ("hiii" → "hi") into `out`.
+pub(crate) fn collapse(w: &str, out: &mut String) {
+    out.clear();
+    for c in w.chars() {
+        if !out.ends_with(c) {
+            out.push(c);
+        }
+    }
+}
+
+/// Anything the reader has a meaning for: such a word never names an unknown product.
+pub(crate) fn is_known(w: &str) -> bool {
+    table()
+        .get(w)
+        .is_some_and(|e| e.flags & MEANING != 0 || e.unit.is_some() || e.number.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vocabulary_file_reads_cleanly() {
+        let v = parse(VOCAB);
+        assert_eq!(v.bad, 0);
+        assert!(v.words.len() > 500);
+        for cue in [
+            "cancel",
+            "status",
+            "price",
+            "menu",
+            "request",
+            "stems",
+            "order-wish",
+        ] {
+            assert!(!cue_phrases(cue).is_empty(), "{cue}");
+        }
+        assert!(cue_phrases("cancel").contains(&vec!["do", "not", "send"]));
+        let ws = ["kab", "tak", "pahunchega", "do", "not", "send"];
+        let mut hit = cue_sections(&ws);
+        hit.sort_unstable();
+        assert_eq!(hit, vec!["cancel", "request", "status"]);
+    }
+
+    #[test]
+    fn units_and_numbers() {
+        assert_eq!(unit("gms"), Some(QUnit::Gram));
+        assert_eq!(unit("kilo"), Some(QUnit::Kg));
+        assert_eq!(unit("dabba"), Some(QUnit::Box));
+        assert_eq!(number_word("paanch"), Some((5000, NumKind::Plain)));
+        assert_eq!(number_word("dedh"), Some((1500, NumKind::NeedsUnit)));
+        assert_eq!(number_word("paav"), Some((250, NumKind::Paav)));
+        assert_eq!(number_word("do").map(|n| n.1), Some(NumKind::HindiDo));
+    }
+
+    #[test]
+    fn greetings_collapse() {
+        let mut s = String::new();
+        collapse("hiii", &mut s);
+        assert_eq!(greeting(&s), Some(true));
+        collapse("bhaiya", &mut s);
+        assert_eq!(greeting(&s), Some(false));
+        collapse("pizza", &mut s);
+        assert_eq!(greeting(&s), None);
+    }
+
+    #[test]
+    fn known_words_are_not_products() {
+        assert!(is_known("chahiye"));
+        assert!(is_known("kg"));
+        assert!(!is_known("lassi"));
+    }
+}
