@@ -64,6 +64,14 @@ impl AppError {
         }
     }
 
+    /// The error with its causes, for logs (the `Display` of a server fault hides them).
+    pub fn detail(&self) -> String {
+        match self {
+            Self::Internal(err) => format!("{err:#}"),
+            other => other.to_string(),
+        }
+    }
+
     fn log_if_internal(&self) {
         if let Self::Internal(err) = self {
             tracing::error!(error = format!("{err:#}"), "request failed");

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod conversation;
 pub mod customers;
 pub mod db;
 pub mod demo;
@@ -103,6 +104,11 @@ pub async fn serve(
         state.config.sender_settings(),
         stopping.subscribe(),
     ));
+    let conversations = tokio::spawn(conversation::worker::run(
+        state.db.clone(),
+        state.bridge.clone(),
+        stopping.subscribe(),
+    ));
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
     // Live-update streams never end by themselves: tell them to before waiting on connections.
     let shutdown = async move {
@@ -112,6 +118,7 @@ pub async fn serve(
     let served = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await;
+    let _ = conversations.await;
     let _ = sender.await;
     served
 }

@@ -618,7 +618,9 @@ async fn groups_and_chats_through_a_gateway() {
     let rows: Vec<(String, Option<String>, String)> = app
         .db
         .with_conn(|c| {
-            let mut s = c.prepare("SELECT phone, group_id, text FROM messages ORDER BY id")?;
+            let mut s = c.prepare(
+                "SELECT phone, group_id, text FROM messages WHERE direction = 'in' ORDER BY id",
+            )?;
             let rows = s
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                 .collect::<Result<_, _>>()?;
@@ -650,9 +652,12 @@ async fn groups_and_chats_through_a_gateway() {
     let id = reply(&app, &b, "Coming up!").await;
     wait_status(&app, id, "sent").await;
     let sent = gw.requests();
-    assert_eq!(sent[0].body["chatId"], "919812345678@c.us");
-    assert_eq!(sent[0].body["text"], "Coming up!");
-    assert_eq!(sent[0].body["session"], "default");
+    let mine = sent
+        .iter()
+        .find(|r| r.body["text"] == "Coming up!")
+        .expect("the reply went out");
+    assert_eq!(mine.body["chatId"], "919812345678@c.us");
+    assert_eq!(mine.body["session"], "default");
 
     app.user(&b, "asha", Role::Owner);
     let mut owner = app.browser();
@@ -706,17 +711,22 @@ async fn the_conversations_api_lists_reads_and_queues() {
         .await;
     assert_eq!(status, StatusCode::OK);
     let msgs = msgs["messages"].as_array().unwrap();
-    assert_eq!(msgs.len(), 2);
     assert_eq!(
         (msgs[0]["direction"].as_str(), msgs[0]["text"].as_str()),
         (Some("in"), Some("hi there"))
     );
-    assert_eq!(msgs[1]["direction"], "out");
-    assert_eq!(msgs[1]["status"], "sent");
-    assert_eq!(
-        msgs[1]["provider_id"],
-        json!(graph.requests()[0].message_id)
-    );
+    let mine = msgs
+        .iter()
+        .find(|m| m["text"] == "Hello Asha")
+        .expect("the reply is listed");
+    assert_eq!(mine["direction"], "out");
+    assert_eq!(mine["status"], "sent");
+    let sent = graph
+        .requests()
+        .into_iter()
+        .find(|r| r.text() == Some("Hello Asha"))
+        .unwrap();
+    assert_eq!(mine["provider_id"], json!(sent.message_id));
     for (body, code) in [
         (json!({"text": ""}), StatusCode::UNPROCESSABLE_ENTITY),
         (

@@ -172,6 +172,8 @@ pub async fn set_status(
         .db
         .write(move |tx| service::set_status(tx, &business, number, to, "api"))
         .await?;
+    // The customer's status message is in the outbox now.
+    state.bridge.wake_sender();
     Ok(Json(json!({ "order": order_json(&order) })))
 }
 

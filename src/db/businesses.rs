@@ -19,6 +19,8 @@ pub struct Business {
     pub country_code: String,
     /// The shop's clock, in minutes east of UTC.
     pub utc_offset_minutes: i32,
+    /// Orders taken in a WhatsApp conversation start confirmed.
+    pub auto_confirm: bool,
 }
 
 impl Business {
@@ -50,7 +52,7 @@ pub struct Profile {
 }
 
 const COLUMNS: &str =
-    "id, short_code, name, address, phone, currency, delivery_fee_minor, country_code, utc_offset_minutes";
+    "id, short_code, name, address, phone, currency, delivery_fee_minor, country_code, utc_offset_minutes, auto_confirm";
 
 fn from_row(row: &Row) -> rusqlite::Result<Business> {
     Ok(Business {
@@ -63,6 +65,7 @@ fn from_row(row: &Row) -> rusqlite::Result<Business> {
         delivery_fee_minor: row.get(6)?,
         country_code: row.get(7)?,
         utc_offset_minutes: row.get(8)?,
+        auto_confirm: row.get(9)?,
     })
 }
 
@@ -106,6 +109,14 @@ pub fn list(conn: &Connection) -> AppResult<Vec<Business>> {
 
 pub fn count(conn: &Connection) -> AppResult<i64> {
     Ok(conn.query_row("SELECT COUNT(*) FROM businesses", [], |r| r.get(0))?)
+}
+
+pub fn set_auto_confirm(conn: &Connection, id: i64, on: bool) -> AppResult<()> {
+    conn.execute(
+        "UPDATE businesses SET auto_confirm = ?2 WHERE id = ?1",
+        params![id, on],
+    )?;
+    Ok(())
 }
 
 pub fn update_profile(conn: &Connection, id: i64, p: &Profile) -> AppResult<()> {

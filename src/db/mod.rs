@@ -150,6 +150,22 @@ fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
     )
 }
 
+/// Runs `f` inside a savepoint of the current transaction: its writes are kept when it
+/// succeeds and undone when it fails, without ending the transaction around it.
+pub fn savepoint<T>(conn: &Connection, f: impl FnOnce() -> AppResult<T>) -> AppResult<T> {
+    conn.execute_batch("SAVEPOINT step")?;
+    match f() {
+        Ok(v) => {
+            conn.execute_batch("RELEASE step")?;
+            Ok(v)
+        }
+        Err(e) => {
+            conn.execute_batch("ROLLBACK TO step; RELEASE step")?;
+            Err(e)
+        }
+    }
+}
+
 /// Runs slow synchronous work (password hashing, several statements) on the blocking pool.
 pub async fn blocking<T, F>(f: F) -> AppResult<T>
 where

@@ -319,6 +319,8 @@ pub async fn set_status(
         .await;
     match result {
         Ok(o) => {
+            // The customer's status message is in the outbox now.
+            state.bridge.wake_sender();
             Ok(Redirect::to(&ctx.url(&format!("/orders/{}?done=1", o.number))).into_response())
         }
         Err(AppError::Conflict(m)) => {

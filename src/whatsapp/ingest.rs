@@ -101,11 +101,11 @@ fn commit(db: &Db, batch: &[Job]) -> Vec<Result<Stored, String>> {
                     sp.commit()?;
                     results.push(Ok(s));
                 }
-                Err(e) => results.push(Err(e.to_string())),
+                Err(e) => results.push(Err(e.detail())),
             }
         }
         tx.commit()?;
         Ok(results)
     });
-    result.unwrap_or_else(|e| fail_all(e.to_string()))
+    result.unwrap_or_else(|e| fail_all(e.detail()))
 }

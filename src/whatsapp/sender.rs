@@ -38,7 +38,7 @@ pub fn backoff(base: Duration, attempts: u32) -> Duration {
 /// Runs until `stop` turns true, then lets sends in flight finish.
 pub async fn run(db: Db, bridge: Bridge, settings: Settings, mut stop: watch::Receiver<bool>) {
     if let Err(e) = db.write(|tx| outbox::reset_interrupted(tx)).await {
-        tracing::error!(error = %e, "could not requeue interrupted sends");
+        tracing::error!(error = %e.detail(), "could not requeue interrupted sends");
     }
     let mut pacer = Pacer::new(settings.recipient_burst, settings.recipient_interval);
     let mut in_flight: HashSet<(i64, String)> = HashSet::new();
@@ -57,7 +57,7 @@ pub async fn run(db: Db, bridge: Bridge, settings: Settings, mut stop: watch::Re
         {
             Ok(next) => next,
             Err(e) => {
-                tracing::error!(error = %e, "outbox check failed");
+                tracing::error!(error = %e.detail(), "outbox check failed");
                 Some(now_ms() + 1_000)
             }
         };
@@ -113,7 +113,7 @@ async fn start_due(
         let (db, bridge, settings) = (db.clone(), bridge.clone(), settings.clone());
         sends.spawn(async move {
             if let Err(e) = deliver(&db, &bridge, &settings, &config, d).await {
-                tracing::error!(error = %e, "recording a send failed");
+                tracing::error!(error = %e.detail(), "recording a send failed");
             }
             key
         });

@@ -56,8 +56,8 @@ fn store_message(
     let t = now();
     let mut insert = conn.prepare_cached(
         "INSERT INTO messages (business_id, phone, direction, type, text, data, provider, provider_id,
-                               group_id, payload_id, status, created_at, updated_at)
-         VALUES (?1, ?2, 'in', ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'received', ?10, ?10)
+                               group_id, payload_id, status, created_at, updated_at, received_ms)
+         VALUES (?1, ?2, 'in', ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'received', ?10, ?10, ?11)
          ON CONFLICT DO NOTHING",
     )?;
     let data = m.data.to_string();
@@ -71,7 +71,8 @@ fn store_message(
         m.provider_id,
         m.group_id,
         payload_id,
-        t
+        t,
+        super::outbox::now_ms()
     ])?;
     if changed == 0 {
         return Ok(None);

@@ -1,0 +1,12 @@
+//! Conversations with customers: reading their messages as orders against the shop's catalog,
+//! agreeing a draft with them, taking the order, and keeping them told as it moves.
+
+pub mod chat;
+pub mod drafts;
+pub mod group;
+pub mod notify;
+pub mod reply;
+pub mod templates;
+pub mod timing;
+pub mod words;
+pub mod worker;

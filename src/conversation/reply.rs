@@ -1,0 +1,355 @@
+//! What Novi says back: every reply is rendered from the business's templates and written to
+//! the outbox in the same transaction as the message that caused it.
+
+use std::cell::Cell;
+
+use rusqlite::Connection;
+use serde_json::Value;
+
+use super::drafts::Draft;
+use super::templates;
+use crate::catalog::products::{self, Filter};
+use crate::customers;
+use crate::db::businesses::Business;
+use crate::domain::{format_amount, Money, Phone};
+use crate::error::{AppError, AppResult};
+use crate::orders::{self, db as order_db, LineRequest, Order, Status};
+use crate::reader::{self, UnclearReason};
+use crate::whatsapp::outbox::{self, Button, Content};
+
+/// One incoming message and what is needed to answer it.
+pub struct Turn<'a> {
+    pub business: &'a Business,
+    pub catalog: &'a reader::Catalog,
+    /// The provider replies go out through, and whether it shows buttons (Cloud API).
+    pub provider: &'a str,
+    pub buttons: bool,
+    /// Who to answer: a customer's number, or a group's chat id.
+    pub phone: String,
+    pub kind: String,
+    pub text: String,
+    /// The id of a tapped reply button.
+    pub button: Option<String>,
+    pub data: Value,
+    pub received_ms: i64,
+    pub(super) replied: Cell<bool>,
+}
+
+impl Turn<'_> {
+    pub fn customer_phone(&self) -> AppResult<Phone> {
+        Phone::from_digits(&self.phone).map_err(|e| AppError::Invalid(e.to_string()))
+    }
+
+    fn money(&self, minor: i64) -> String {
+        Money::from_minor(minor).format(&self.business.currency)
+    }
+}
+
+/// Sends `content`, counting the first reply to each message in the reply-time average.
+pub fn send(t: &Turn, conn: &Connection, to: &str, content: &Content) -> AppResult<()> {
+    outbox::enqueue(conn, t.business.id, to, content, t.provider)?;
+    if !t.replied.replace(true) {
+        super::timing::count_reply(conn, t.business.id, outbox::now_ms() - t.received_ms)?;
+    }
+    Ok(())
+}
+
+pub fn say(t: &Turn, conn: &Connection, text: &str) -> AppResult<()> {
+    send(t, conn, &t.phone.clone(), &Content::text(text))
+}
+
+/// The placeholders every message can use.
+fn common(t: &Turn, conn: &Connection) -> AppResult<Vec<(&'static str, String)>> {
+    let name = match Phone::from_digits(&t.phone) {
+        Ok(p) => customers::by_phone(conn, t.business.id, &p)?
+            .map(|c| c.name)
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    let comma = if name.is_empty() {
+        String::new()
+    } else {
+        format!(" {name}")
+    };
+    Ok(vec![
+        ("shop_name", t.business.name.clone()),
+        ("customer_name", name),
+        ("customer_name_comma", comma),
+    ])
+}
+
+pub fn say_template(
+    t: &Turn,
+    conn: &Connection,
+    key: &str,
+    vars: &[(&str, String)],
+) -> AppResult<()> {
+    let mut all = common(t, conn)?;
+    all.extend(vars.iter().cloned());
+    let text = templates::render(conn, t.business.id, key, &all)?;
+    say(t, conn, &text)
+}
+
+/// Asks about the first unclear line.
+pub fn ask(t: &Turn, conn: &Connection, d: &Draft) -> AppResult<()> {
+    let Some(q) = d.questions.first() else {
+        return Ok(());
+    };
+    let names: Vec<String> = q
+        .skus
+        .iter()
+        .filter_map(|s| t.catalog.find(s))
+        .map(|i| i.name.clone())
+        .collect();
+    if q.reason == UnclearReason::Ambiguous && names.len() > 1 {
+        return say_template(t, conn, "ask_which", &[("options", or_list(&names))]);
+    }
+    let item = q.skus.first().and_then(|s| t.catalog.find(s));
+    let product = item.map_or(q.text.clone(), |i| i.name.clone());
+    let options: Vec<String> = item
+        .map(|i| i.variants.iter().map(|v| v.0.clone()).collect())
+        .unwrap_or_default();
+    let options = if options.len() > 1 {
+        or_list(&options)
+    } else {
+        "how many?".into()
+    };
+    say_template(
+        t,
+        conn,
+        "ask_amount",
+        &[("product", product), ("options", options)],
+    )
+}
+
+fn or_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+pub fn unknown(t: &Turn, conn: &Connection, names: &[String]) -> AppResult<()> {
+    say_template(
+        t,
+        conn,
+        "unknown",
+        &[("names", or_list(names).replace(" or ", " and "))],
+    )
+}
+
+/// The draft priced as of now, numbered, with its total, and how to confirm.
+pub fn summary(t: &Turn, conn: &Connection, d: &Draft) -> AppResult<()> {
+    let reqs: Vec<LineRequest> = d
+        .lines
+        .iter()
+        .map(|l| LineRequest::Qty {
+            sku: l.sku.clone(),
+            qty: l.qty,
+        })
+        .collect();
+    let lines = orders::service::price_lines(conn, t.business.id, &reqs)?;
+    let items: Vec<String> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            format!(
+                "{}. {} {} — {}",
+                i + 1,
+                l.name,
+                format_amount(l.unit, u64::from(l.qty)),
+                t.money(l.total_minor)
+            )
+        })
+        .collect();
+    let fee = t.business.delivery_fee_minor;
+    let total = lines.iter().map(|l| l.total_minor).sum::<i64>() + fee;
+    let vars = [
+        ("items", items.join("\n")),
+        ("delivery_fee", t.money(fee)),
+        ("total", t.money(total)),
+        ("address", d.address.clone()),
+    ];
+    let mut all = common(t, conn)?;
+    all.extend(vars);
+    let text = templates::render(conn, t.business.id, "summary", &all)?;
+    let content = if t.buttons {
+        let b = |id: &str, title: &str| Button {
+            id: id.into(),
+            title: title.into(),
+        };
+        Content::Buttons {
+            text,
+            buttons: vec![
+                b("confirm", "Confirm"),
+                b("change", "Change"),
+                b("cancel", "Cancel"),
+            ],
+        }
+    } else {
+        Content::text(format!(
+            "{text}\n\n{}",
+            templates::render(conn, t.business.id, "confirm_prompt", &[])?
+        ))
+    };
+    send(t, conn, &t.phone.clone(), &content)
+}
+
+pub fn confirmed(t: &Turn, conn: &Connection, o: &Order) -> AppResult<()> {
+    say_template(t, conn, "confirmed", &order_vars(t.business, o))
+}
+
+/// The placeholders an order fills.
+pub fn order_vars(b: &Business, o: &Order) -> Vec<(&'static str, String)> {
+    let items: Vec<String> = o
+        .lines
+        .iter()
+        .map(|l| format!("{} {}", l.name, crate::web::orders::line_amount(l)))
+        .collect();
+    vec![
+        ("order_number", format!("#{}", o.number)),
+        ("items", items.join(", ")),
+        (
+            "total",
+            Money::from_minor(o.total_minor).format(&b.currency),
+        ),
+        ("status", o.status.label().to_lowercase()),
+        ("shop_name", b.name.clone()),
+        ("customer_name", o.customer.name.clone()),
+        ("phone", o.customer.phone.clone()),
+        ("address", o.address.clone()),
+        (
+            "payment",
+            if o.payment_mode == orders::PaymentMode::Cod {
+                "cash on delivery".into()
+            } else {
+                "paid online".into()
+            },
+        ),
+    ]
+}
+
+fn latest_orders(t: &Turn, conn: &Connection, n: i64) -> AppResult<Vec<Order>> {
+    let Ok(phone) = Phone::from_digits(&t.phone) else {
+        return Ok(Vec::new());
+    };
+    let Some(c) = customers::by_phone(conn, t.business.id, &phone)? else {
+        return Ok(Vec::new());
+    };
+    let f = order_db::Filter {
+        customer_id: Some(c.id),
+        ..Default::default()
+    };
+    Ok(order_db::list(conn, t.business.id, &f, 1, n)?.0)
+}
+
+pub fn status(t: &Turn, conn: &Connection) -> AppResult<()> {
+    let orders = latest_orders(t, conn, 3)?;
+    if orders.is_empty() {
+        return say_template(t, conn, "no_orders", &[]);
+    }
+    let list: Vec<String> = orders
+        .iter()
+        .map(|o| {
+            format!(
+                "#{} — {} ({})",
+                o.number,
+                o.status.label(),
+                t.money(o.total_minor)
+            )
+        })
+        .collect();
+    say_template(t, conn, "status_list", &[("orders", list.join("\n"))])
+}
+
+/// Cancels the customer's latest open order, or says why it cannot be.
+pub fn cancel_latest(t: &Turn, conn: &Connection) -> AppResult<()> {
+    let open = latest_orders(t, conn, 5)?
+        .into_iter()
+        .find(|o| !matches!(o.status, Status::Delivered | Status::Cancelled));
+    let Some(order) = open else {
+        return say_template(t, conn, "no_orders", &[]);
+    };
+    match orders::service::set_status(
+        conn,
+        t.business,
+        order.number,
+        Status::Cancelled,
+        "customer",
+    ) {
+        Ok(o) => say_template(t, conn, "order_cancelled", &order_vars(t.business, &o)),
+        Err(AppError::Conflict(reason)) => say_template(
+            t,
+            conn,
+            "cannot_cancel",
+            &[
+                ("order_number", format!("#{}", order.number)),
+                ("reason", reason),
+            ],
+        ),
+        Err(e) => Err(e),
+    }
+}
+
+/// Categories and prices.
+pub fn menu(t: &Turn, conn: &Connection) -> AppResult<()> {
+    let all = products::list(
+        conn,
+        t.business.id,
+        &Filter {
+            active_only: true,
+            ..Default::default()
+        },
+    )?;
+    let mut text = String::new();
+    let mut category = None;
+    for p in &all {
+        if category != Some(&p.category) {
+            text.push_str(&format!(
+                "\n*{}*\n",
+                if p.category.is_empty() {
+                    "Other"
+                } else {
+                    &p.category
+                }
+            ));
+            category = Some(&p.category);
+        }
+        let per = if p.unit == crate::domain::Unit::Kg {
+            "/kg"
+        } else {
+            " each"
+        };
+        text.push_str(&format!(
+            "• {} — {}{per}\n",
+            p.name,
+            t.money(p.price.minor())
+        ));
+    }
+    say_template(t, conn, "menu", &[("menu", text.trim().to_owned())])
+}
+
+/// Answers politely and flags the conversation for a person.
+pub fn fallback(t: &Turn, conn: &Connection) -> AppResult<()> {
+    conn.execute(
+        "INSERT INTO attention (business_id, phone, reason, since) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (business_id, phone) DO NOTHING",
+        rusqlite::params![
+            t.business.id,
+            t.phone,
+            "Novi could not tell what they wanted",
+            crate::db::now()
+        ],
+    )?;
+    say_template(t, conn, "fallback", &[])
+}
+
+/// The address the customer used last, if any.
+pub fn saved_address(conn: &Connection, t: &Turn) -> AppResult<Option<String>> {
+    let Ok(phone) = Phone::from_digits(&t.phone) else {
+        return Ok(None);
+    };
+    Ok(customers::by_phone(conn, t.business.id, &phone)?
+        .and_then(|c| c.addresses.into_iter().next()))
+}

@@ -1,0 +1,170 @@
+//! Every message Novi sends a customer or a group, as a template the owner can reword in
+//! Settings. Placeholders in braces (`{order_number}`) are filled in when it is sent.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::error::{AppError, AppResult};
+
+pub struct Template {
+    pub key: &'static str,
+    /// What it is for, as the settings page says it.
+    pub purpose: &'static str,
+    pub default: &'static str,
+    pub placeholders: &'static [&'static str],
+}
+
+const ORDER: &[&str] = &[
+    "customer_name",
+    "order_number",
+    "items",
+    "total",
+    "status",
+    "shop_name",
+];
+
+pub const ALL: &[Template] = &[
+    Template { key: "welcome", purpose: "Reply to a greeting", default: "Namaste{customer_name_comma}! Welcome to {shop_name}. Send us your order, like \"1 kg kaju katli, 12 MG Road\", or type MENU to see what we have.", placeholders: &["customer_name", "customer_name_comma", "shop_name"] },
+    Template { key: "fallback", purpose: "When Novi cannot tell what the customer wants", default: "Thank you for your message. Someone from {shop_name} will get back to you shortly.", placeholders: &["shop_name"] },
+    Template { key: "summary", purpose: "The reading of an order, asking to confirm", default: "Here is your order:\n{items}\nDelivery: {delivery_fee}\nTotal: {total}\nDeliver to: {address}", placeholders: &["items", "delivery_fee", "total", "address", "shop_name"] },
+    Template { key: "confirm_prompt", purpose: "How to confirm, where there are no buttons", default: "Reply YES to confirm, CHANGE to change it, or CANCEL.", placeholders: &[] },
+    Template { key: "ask_amount", purpose: "Asking how much of a product", default: "How much {product} would you like: {options}?", placeholders: &["product", "options"] },
+    Template { key: "ask_which", purpose: "Asking which of two products", default: "Which one do you mean: {options}?", placeholders: &["options"] },
+    Template { key: "unknown", purpose: "Naming what the shop does not sell", default: "Sorry, we don't sell {names}.", placeholders: &["names"] },
+    Template { key: "ask_address", purpose: "Asking for the delivery address", default: "Where should we deliver? Please send the full address.", placeholders: &[] },
+    Template { key: "confirmed", purpose: "The order is taken", default: "Thank you{customer_name_comma}! Your order {order_number} is placed. Total {total}. We will keep you posted here.", placeholders: &["customer_name", "customer_name_comma", "order_number", "total", "items", "shop_name"] },
+    Template { key: "short_of_stock", purpose: "Not enough stock to take the order", default: "Sorry, {problem}. Please send the order again with a smaller amount.", placeholders: &["problem"] },
+    Template { key: "change_prompt", purpose: "After the customer asks to change the order", default: "Sure, send the order again as you want it.", placeholders: &[] },
+    Template { key: "draft_cancelled", purpose: "The customer called off an order not yet placed", default: "No problem, we have dropped that order.", placeholders: &[] },
+    Template { key: "status_list", purpose: "Answering \"where is my order\"", default: "Your latest orders:\n{orders}", placeholders: &["orders"] },
+    Template { key: "no_orders", purpose: "Asked about orders, but there are none", default: "We have no orders from this number yet. Send us one any time!", placeholders: &[] },
+    Template { key: "order_cancelled", purpose: "The customer cancelled their order", default: "Your order {order_number} is cancelled.", placeholders: ORDER },
+    Template { key: "cannot_cancel", purpose: "The order can no longer be cancelled", default: "Sorry, order {order_number} cannot be cancelled now: {reason}.", placeholders: &["order_number", "reason"] },
+    Template { key: "menu", purpose: "The menu", default: "Here is what we have at {shop_name}:\n{menu}", placeholders: &["menu", "shop_name"] },
+    Template { key: "status_confirmed", purpose: "Order status: confirmed", default: "Your order {order_number} is confirmed.", placeholders: ORDER },
+    Template { key: "status_preparing", purpose: "Order status: preparing", default: "We are preparing your order {order_number}.", placeholders: ORDER },
+    Template { key: "status_out_for_delivery", purpose: "Order status: out for delivery", default: "Your order {order_number} is out for delivery.", placeholders: ORDER },
+    Template { key: "status_delivered", purpose: "Order status: delivered", default: "Your order {order_number} has been delivered. Thank you for ordering from {shop_name}!", placeholders: ORDER },
+    Template { key: "status_cancelled", purpose: "Order status: cancelled by the shop", default: "Sorry, your order {order_number} has been cancelled. Please contact us if you have questions.", placeholders: ORDER },
+    Template { key: "group_order_taken", purpose: "Sales group: order taken", default: "Order {order_number} taken for {customer_name}: {items}. Total {total}.", placeholders: &["order_number", "customer_name", "items", "total"] },
+    Template { key: "group_order_unreadable", purpose: "Sales group: order not taken", default: "Could not take this order: {problems}.", placeholders: &["problems"] },
+    Template { key: "delivery_group", purpose: "Delivery group: an order going out", default: "Order {order_number} for {customer_name} ({phone}): {items}. Total {total} ({payment}). Deliver to: {address}", placeholders: &["order_number", "customer_name", "phone", "items", "total", "payment", "address"] },
+];
+
+pub fn find(key: &str) -> Option<&'static Template> {
+    ALL.iter().find(|t| t.key == key)
+}
+
+/// The business's wording for `key`, or the built-in one.
+pub fn body(conn: &Connection, business_id: i64, key: &str) -> AppResult<String> {
+    let custom: Option<String> = conn
+        .prepare_cached("SELECT body FROM message_templates WHERE business_id = ?1 AND key = ?2")?
+        .query_row(params![business_id, key], |r| r.get(0))
+        .optional()?;
+    Ok(custom.unwrap_or_else(|| find(key).map_or("", |t| t.default).to_owned()))
+}
+
+/// Fills `{name}` placeholders; unknown ones are left as written.
+pub fn fill(body: &str, vars: &[(&str, String)]) -> String {
+    let mut out = body.to_owned();
+    for (name, value) in vars {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+pub fn render(
+    conn: &Connection,
+    business_id: i64,
+    key: &str,
+    vars: &[(&str, String)],
+) -> AppResult<String> {
+    Ok(fill(&body(conn, business_id, key)?, vars))
+}
+
+/// Saves the owner's wording; an empty body goes back to the built-in one. Placeholders that
+/// this message does not have are refused, so a typo does not reach customers as `{ordr}`.
+pub fn save(conn: &Connection, business_id: i64, key: &str, body: &str) -> AppResult<()> {
+    let t = find(key).ok_or(AppError::NotFound)?;
+    let body = body.trim();
+    if body.is_empty() || body == t.default {
+        conn.execute(
+            "DELETE FROM message_templates WHERE business_id = ?1 AND key = ?2",
+            params![business_id, key],
+        )?;
+        return Ok(());
+    }
+    if let Some(bad) = placeholders_in(body)
+        .into_iter()
+        .find(|p| !t.placeholders.contains(&p.as_str()))
+    {
+        return Err(AppError::Invalid(format!(
+            "\"{}\" has no placeholder {{{bad}}}; it can use {}",
+            t.purpose,
+            t.placeholders
+                .iter()
+                .map(|p| format!("{{{p}}}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    if body.chars().count() > 1000 {
+        return Err(AppError::Invalid(
+            "a message can be at most 1000 characters".into(),
+        ));
+    }
+    conn.execute(
+        "INSERT INTO message_templates (business_id, key, body) VALUES (?1, ?2, ?3)
+         ON CONFLICT (business_id, key) DO UPDATE SET body = excluded.body",
+        params![business_id, key, body],
+    )?;
+    Ok(())
+}
+
+fn placeholders_in(body: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = body;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        match after.find('}') {
+            Some(end)
+                if after[..end]
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '_')
+                    && end > 0 =>
+            {
+                found.push(after[..end].to_owned());
+                rest = &after[end + 1..];
+            }
+            _ => rest = after,
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fills_placeholders_and_keeps_unknown_ones() {
+        let out = fill(
+            "Order {order_number} for {who}",
+            &[("order_number", "#12".into())],
+        );
+        assert_eq!(out, "Order #12 for {who}");
+    }
+
+    #[test]
+    fn every_default_uses_only_its_own_placeholders() {
+        for t in ALL {
+            for p in placeholders_in(t.default) {
+                assert!(t.placeholders.contains(&p.as_str()), "{}: {{{p}}}", t.key);
+            }
+        }
+    }
+
+    #[test]
+    fn finds_placeholders() {
+        assert_eq!(placeholders_in("a {x_y} {} {Bad} {z}"), vec!["x_y", "z"]);
+    }
+}

@@ -1,0 +1,144 @@
+//! The conversation worker: takes stored messages that have not been handled, oldest first,
+//! and answers each in one transaction with its replies (outbox rows) and its order, if any.
+//! A crash before the commit leaves the message unhandled, so it is answered after a restart.
+
+use std::cell::Cell;
+use std::time::Duration;
+
+use rusqlite::{params, Connection};
+use serde_json::Value;
+use tokio::sync::watch;
+
+use super::reply::Turn;
+use super::{chat, group};
+use crate::catalog::products::{self, Filter};
+use crate::db::{businesses, Db};
+use crate::error::{AppError, AppResult};
+use crate::reader::{Catalog, CatalogItem};
+use crate::whatsapp::config::{self, Provider};
+use crate::whatsapp::Bridge;
+
+/// Messages older than this when first seen (Novi was down for a day) are not answered: the
+/// customer has moved on, and WhatsApp would refuse a free-form reply anyway.
+const TOO_OLD_MS: i64 = 24 * 3600 * 1000;
+
+#[derive(Debug, Clone)]
+struct Pending {
+    id: i64,
+    business_id: i64,
+    phone: String,
+    kind: String,
+    text: String,
+    data: Value,
+    group_id: Option<String>,
+    received_ms: i64,
+}
+
+pub async fn run(db: Db, bridge: Bridge, mut stop: watch::Receiver<bool>) {
+    while !*stop.borrow() {
+        match handle_pending(&db, &bridge).await {
+            Ok(0) => {}
+            Ok(_) => {
+                bridge.wake_sender();
+                continue;
+            }
+            Err(e) => tracing::error!(error = %e.detail(), "handling messages failed"),
+        }
+        tokio::select! {
+            () = bridge.stored.notified() => {},
+            _ = stop.changed() => {},
+            () = tokio::time::sleep(Duration::from_secs(60)) => {},
+        }
+    }
+}
+
+async fn handle_pending(db: &Db, bridge: &Bridge) -> AppResult<usize> {
+    let pending = db.read(|c| unhandled(c, 50)).await?;
+    for m in &pending {
+        let msg = m.clone();
+        if let Err(e) = db.write(move |tx| handle(tx, &msg)).await {
+            // One message that cannot be handled must not hold up the rest: set it aside for a person.
+            tracing::error!(error = %e.detail(), message_id = m.id, "could not answer a message");
+            let msg = m.clone();
+            db.write(move |tx| set_aside(tx, &msg)).await?;
+        }
+        bridge.live.send(m.business_id, &m.phone);
+    }
+    Ok(pending.len())
+}
+
+fn unhandled(conn: &Connection, limit: i64) -> AppResult<Vec<Pending>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, business_id, phone, type, text, data, group_id, COALESCE(received_ms, created_at * 1000)
+         FROM messages WHERE direction = 'in' AND handled = 0 ORDER BY id LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([limit], |r| {
+        let data: String = r.get(5)?;
+        Ok(Pending {
+            id: r.get(0)?,
+            business_id: r.get(1)?,
+            phone: r.get(2)?,
+            kind: r.get(3)?,
+            text: r.get(4)?,
+            data: serde_json::from_str(&data).unwrap_or(Value::Null),
+            group_id: r.get(6)?,
+            received_ms: r.get(7)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn mark_handled(conn: &Connection, id: i64) -> AppResult<()> {
+    conn.execute("UPDATE messages SET handled = 1 WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+fn set_aside(conn: &Connection, m: &Pending) -> AppResult<()> {
+    mark_handled(conn, m.id)?;
+    conn.execute(
+        "INSERT INTO attention (business_id, phone, reason, since) VALUES (?1, ?2, 'Novi could not answer a message', ?3)
+         ON CONFLICT (business_id, phone) DO NOTHING",
+        params![m.business_id, m.phone, crate::db::now()],
+    )?;
+    Ok(())
+}
+
+/// The reader's view of a business's catalog: its products on sale.
+pub fn reader_catalog(conn: &Connection, business_id: i64) -> AppResult<Catalog> {
+    let all = products::list(
+        conn,
+        business_id,
+        &Filter {
+            active_only: true,
+            ..Default::default()
+        },
+    )?;
+    Ok(Catalog::new(all.iter().map(CatalogItem::from).collect()))
+}
+
+fn handle(conn: &Connection, m: &Pending) -> AppResult<()> {
+    mark_handled(conn, m.id)?;
+    if crate::whatsapp::outbox::now_ms() - m.received_ms > TOO_OLD_MS {
+        return Ok(());
+    }
+    let business = businesses::by_id(conn, m.business_id)?.ok_or(AppError::NotFound)?;
+    let provider = config::load(conn, business.id)?.provider;
+    let catalog = reader_catalog(conn, business.id)?;
+    let turn = Turn {
+        business: &business,
+        catalog: &catalog,
+        provider: provider.as_str(),
+        buttons: provider == Provider::Cloud,
+        phone: m.phone.clone(),
+        kind: m.kind.clone(),
+        text: m.text.clone(),
+        button: m.data["reply_id"].as_str().map(str::to_owned),
+        data: m.data.clone(),
+        received_ms: m.received_ms,
+        replied: Cell::new(false),
+    };
+    match &m.group_id {
+        Some(group_id) => group::handle(&turn, conn, group_id),
+        None => chat::handle(&turn, conn),
+    }
+}
