@@ -8,7 +8,7 @@ use super::reply::{self, Turn};
 use super::words::{is_change, is_no, is_yes};
 use crate::error::{AppError, AppResult};
 use crate::orders::{self, Status};
-use crate::reader::{self, Intent, Item, Reading, UnclearReason};
+use crate::reader::{self, Catalog, CatalogItem, Intent, Item, Reading, UnclearReason};
 
 /// Handles one message from a customer.
 pub fn handle(t: &Turn, conn: &Connection) -> AppResult<()> {
@@ -41,8 +41,14 @@ fn has_lines(r: &Reading) -> bool {
 /// address, or add lines. `None` when it is none of those (status, menu...).
 fn on_draft(t: &Turn, conn: &Connection, mut d: Draft, answer: &str) -> AppResult<Option<()>> {
     let bid = t.business.id;
-    if d.stage == Stage::Confirming && is_yes(answer) {
-        return confirm(t, conn, d).map(Some);
+    if is_yes(answer) {
+        // A yes before the summary (an old button, a quick reply) asks again for what is missing.
+        return if d.stage == Stage::Confirming {
+            confirm(t, conn, d)
+        } else {
+            next_step(t, conn, d)
+        }
+        .map(Some);
     }
     if is_change(answer) {
         d.stage = Stage::Changing;
@@ -53,23 +59,26 @@ fn on_draft(t: &Turn, conn: &Connection, mut d: Draft, answer: &str) -> AppResul
         drafts::delete(conn, bid, &t.phone)?;
         return reply::say_template(t, conn, "draft_cancelled", &[]).map(Some);
     }
+    if t.button.is_some() {
+        return next_step(t, conn, d).map(Some);
+    }
+    // A pending question has first claim on the answer ("500 g", "besan wale").
+    if let Some(q) = d.questions.first().cloned() {
+        if let Some(items) = resolve(t, &q, &t.text) {
+            d.questions.remove(0);
+            d.add(&items);
+            return next_step(t, conn, d).map(Some);
+        }
+    }
     let reading = reader::read(t.catalog, &t.text);
     if has_lines(&reading) && reading.intent == Intent::Order {
         return take_lines(t, conn, Some(d), &reading).map(Some);
     }
-    if let Some(q) = d.questions.first().cloned() {
-        let resolved = reader::read(t.catalog, &answer_text(t, &q, &t.text));
-        if !resolved.items.is_empty() && resolved.unclear.is_empty() {
-            d.questions.remove(0);
-            d.add(&resolved.items);
-            return next_step(t, conn, d).map(Some);
-        }
+    if !d.questions.is_empty() {
         return reply::ask(t, conn, &d).map(Some);
     }
-    if !d.lines.is_empty()
-        && d.address.is_empty()
-        && matches!(reading.intent, Intent::Other | Intent::Order)
-    {
+    let asked_for_address = !d.lines.is_empty() && d.address.is_empty();
+    if asked_for_address && matches!(reading.intent, Intent::Other | Intent::Order) {
         d.address = reading
             .address
             .clone()
@@ -77,6 +86,38 @@ fn on_draft(t: &Turn, conn: &Connection, mut d: Draft, answer: &str) -> AppResul
         return next_step(t, conn, d).map(Some);
     }
     Ok(None)
+}
+
+/// Reads a customer's answer to question `q` into the lines it settles, if it does.
+fn resolve(t: &Turn, q: &reader::Unclear, answer: &str) -> Option<Vec<Item>> {
+    let settled = |r: Reading| (!r.items.is_empty() && r.unclear.is_empty()).then_some(r.items);
+    if let Some(items) = settled(reader::read(t.catalog, &answer_text(t, q, answer))) {
+        return Some(items);
+    }
+    if q.reason != UnclearReason::Ambiguous {
+        return None;
+    }
+    // A choice ("besan wale"): find which candidate the answer names, reading it against the
+    // candidates alone, then read the original line with only that product to match.
+    let candidates: Vec<CatalogItem> = q
+        .skus
+        .iter()
+        .filter_map(|s| t.catalog.find(s).cloned())
+        .collect();
+    let picked = reader::read(&Catalog::new(candidates.clone()), answer);
+    let mut named: Vec<&str> = picked.items.iter().map(|i| i.sku.as_str()).collect();
+    named.extend(
+        picked
+            .unclear
+            .iter()
+            .filter(|u| u.skus.len() == 1)
+            .map(|u| u.skus[0].as_str()),
+    );
+    named.sort_unstable();
+    named.dedup();
+    let [sku] = named[..] else { return None };
+    let chosen = candidates.into_iter().filter(|c| c.sku == sku).collect();
+    settled(reader::read(&Catalog::new(chosen), &q.text))
 }
 
 /// What to read when a customer answers a question: a product and an amount together.

@@ -18,7 +18,9 @@ pub fn handle(t: &Turn, conn: &Connection, group_id: &str) -> AppResult<()> {
         return Ok(());
     }
     let r = reader::read(t.catalog, &t.text);
-    if r.intent != reader::Intent::Order && r.items.is_empty() {
+    // Staff also chat in the group ("ok", "thanks"): answer only what looks like an order post.
+    let labelled = t.text.to_lowercase().contains("items");
+    if r.intent != reader::Intent::Order && r.phone.is_none() && r.address.is_none() && !labelled {
         return Ok(());
     }
     let mut problems = Vec::new();

@@ -233,7 +233,10 @@ pub fn set_status(
         note: "",
     };
     db::add_event(conn, business.id, order.id, &event)?;
-    load(conn, business.id, number)
+    let moved = load(conn, business.id, number)?;
+    // The customer hears of it through the outbox, in this same transaction.
+    crate::conversation::notify::status_changed(conn, business, &moved, actor)?;
+    Ok(moved)
 }
 
 /// Replaces an order's lines while it is pending or confirmed, with stock checked again.

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::layout::{csrf_field, error_box, notice, page, Nav};
 use crate::auth::Ctx;
+use crate::conversation::timing::{self, human, OrderTimes};
 use crate::domain::{format_amount, Money};
 use crate::error::{AppError, AppResult};
 use crate::orders::export::{all, day_range, write_csv};
@@ -192,13 +193,16 @@ pub struct Flash {
     done: Option<String>,
 }
 
-async fn load(state: &AppState, ctx: &Ctx, number: i64) -> AppResult<Order> {
+async fn load(state: &AppState, ctx: &Ctx, number: i64) -> AppResult<(Order, OrderTimes)> {
     let id = ctx.business.id;
     state
         .db
-        .read(move |c| db::by_number(c, id, number))
-        .await?
-        .ok_or(AppError::NotFound)
+        .read(move |c| {
+            let order = db::by_number(c, id, number)?.ok_or(AppError::NotFound)?;
+            let times = timing::order_times(c, order.id)?;
+            Ok((order, times))
+        })
+        .await
 }
 
 pub async fn show(
@@ -207,12 +211,18 @@ pub async fn show(
     Path((_, number)): Path<(String, i64)>,
     Query(f): Query<Flash>,
 ) -> AppResult<Markup> {
-    let order = load(&state, &ctx, number).await?;
+    let (order, times) = load(&state, &ctx, number).await?;
     let done = f.done.as_deref().map(|_| "Saved.");
-    Ok(order_page(&ctx, &order, done, None))
+    Ok(order_page(&ctx, &order, &times, done, None))
 }
 
-fn order_page(ctx: &Ctx, o: &Order, done: Option<&str>, error: Option<&str>) -> Markup {
+fn order_page(
+    ctx: &Ctx,
+    o: &Order,
+    times: &OrderTimes,
+    done: Option<&str>,
+    error: Option<&str>,
+) -> Markup {
     let title = format!("Order #{}", o.number);
     let base = ctx.url(&format!("/orders/{}", o.number));
     let body = html! {
@@ -244,6 +254,7 @@ fn order_page(ctx: &Ctx, o: &Order, done: Option<&str>, error: Option<&str>) -> 
                 }
             }
             div.card { h2 { "Timeline" } (timeline(ctx, o)) }
+            div.card { h2 { "Response times" } (response_times(o, times)) }
         }
         h2 { "Lines" }
         (lines_table(ctx, o))
@@ -279,6 +290,33 @@ fn unit_suffix(l: &Line) -> &'static str {
         (Some(_), _) => " each",
         (None, crate::domain::Unit::Kg) => " /kg",
         (None, crate::domain::Unit::Pc) => " /pc",
+    }
+}
+
+/// How long each step took: from the customer's first message for a WhatsApp order, from
+/// the moment it was taken otherwise.
+fn response_times(o: &Order, t: &OrderTimes) -> Markup {
+    let start = t.first_message_ms.unwrap_or(o.created_at * 1000);
+    let since = if t.first_message_ms.is_some() {
+        "the customer's first message"
+    } else {
+        "the order was taken"
+    };
+    html! {
+        dl {
+            @if let (Some(m), Some(r)) = (t.first_message_ms, t.first_reply_ms) {
+                dt { "First reply after" } dd { (human(r - m)) }
+            }
+            @if let (Some(m), Some(c)) = (t.first_message_ms, t.confirmed_ms) {
+                dt { "Confirmed by the customer after" } dd { (human(c - m)) }
+            }
+            @for e in o.events.iter().filter(|e| e.kind == "status") {
+                @if let Some(to) = e.to_status {
+                    dt { (to.label()) " after" } dd { (human(e.created_at * 1000 - start)) }
+                }
+            }
+        }
+        p.muted { "Counted from " (since) "." }
     }
 }
 
@@ -324,10 +362,10 @@ pub async fn set_status(
             Ok(Redirect::to(&ctx.url(&format!("/orders/{}?done=1", o.number))).into_response())
         }
         Err(AppError::Conflict(m)) => {
-            let order = load(&state, &ctx, number).await?;
+            let (order, times) = load(&state, &ctx, number).await?;
             Ok((
                 StatusCode::CONFLICT,
-                order_page(&ctx, &order, None, Some(&m)),
+                order_page(&ctx, &order, &times, None, Some(&m)),
             )
                 .into_response())
         }

@@ -1,0 +1,633 @@
+//! Whole conversations, driven through the Cloud API webhook (with the fake Graph API
+//! answering) and the simulator: from a customer's free-text message to an order.
+
+mod common;
+
+use std::time::Duration;
+
+use common::fakes::{self, FakeGateway, FakeGraph, Recorded};
+use common::{Api, TestApp, PASSWORD};
+use novi::auth::Role;
+use novi::db::businesses::{self, Business};
+use novi::whatsapp::config::{self, Provider, WhatsappConfig};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const PNID: &str = "110000000000001";
+const SECRET: &str = "conversation-secret";
+const ASHA: &str = "919812345678";
+const RAVI: &str = "919800000002";
+const WAIT: Duration = Duration::from_secs(20);
+
+struct Shop {
+    app: TestApp,
+    b: Business,
+    graph: FakeGraph,
+    api: Api,
+}
+
+async fn shop() -> Shop {
+    let graph = FakeGraph::start().await;
+    let app = TestApp::start_with(|c| {
+        c.outbox_retry_base_ms = 5;
+        c.recipient_burst = 1000;
+        c.recipient_interval_ms = 1;
+    })
+    .await;
+    let b = app.business("sweets");
+    app.db
+        .with_tx(|tx| {
+            novi::demo::import_catalog(tx, b.id)?;
+            let p = businesses::Profile {
+                name: "Sharma Sweets".into(),
+                address: String::new(),
+                phone: String::new(),
+                currency: "INR".into(),
+                delivery_fee_minor: 4000,
+            };
+            businesses::update_profile(tx, b.id, &p)?;
+            let mut c = WhatsappConfig::simulator();
+            c.provider = Provider::Cloud;
+            c.phone_number_id = Some(PNID.into());
+            c.verify_token = "v".into();
+            c.app_secret = SECRET.into();
+            c.access_token = "EAAG-token".into();
+            c.graph_base = format!("{}/v21.0", graph.base_url());
+            config::save(tx, b.id, &c)
+        })
+        .unwrap();
+    let b = app
+        .db
+        .with_conn(|c| businesses::by_id(c, b.id))
+        .unwrap()
+        .unwrap();
+    let api = Api::new(&app, app.token(&b));
+    Shop { app, b, graph, api }
+}
+
+/// What a message Novi sent says: a text's body, or the text above an interactive's buttons.
+fn said(r: &Recorded) -> String {
+    r.text()
+        .map(str::to_owned)
+        .or_else(|| {
+            r.body["interactive"]["body"]["text"]
+                .as_str()
+                .map(str::to_owned)
+        })
+        .unwrap_or_default()
+}
+
+impl Shop {
+    async fn post(&self, body: &Value) -> StatusCode {
+        let raw = body.to_string();
+        reqwest::Client::new()
+            .post(self.app.url("/webhooks/whatsapp/sweets"))
+            .header("X-Hub-Signature-256", fakes::sign_sha256(SECRET, &raw))
+            .body(raw)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    }
+
+    /// The customer writes `text`; returns everything Novi answered to them by the time it has
+    /// sent `replies` more messages.
+    async fn says(&self, from: &str, wamid: &str, text: &str, replies: usize) -> Vec<String> {
+        let before = self.to(from).len();
+        assert_eq!(
+            self.post(&fakes::cloud_text(PNID, from, "Asha", wamid, text))
+                .await,
+            StatusCode::OK
+        );
+        self.replies(from, before + replies).await[before..].to_vec()
+    }
+
+    async fn taps(&self, from: &str, wamid: &str, button: &str, replies: usize) -> Vec<String> {
+        let before = self.to(from).len();
+        let title = button[..1].to_uppercase() + &button[1..];
+        let body = fakes::cloud_message(
+            PNID,
+            from,
+            "Asha",
+            fakes::button_reply_message(wamid, button, &title),
+        );
+        assert_eq!(self.post(&body).await, StatusCode::OK);
+        self.replies(from, before + replies).await[before..].to_vec()
+    }
+
+    fn to(&self, who: &str) -> Vec<Recorded> {
+        self.graph
+            .requests()
+            .into_iter()
+            .filter(|r| r.to() == Some(who))
+            .collect()
+    }
+
+    async fn replies(&self, who: &str, n: usize) -> Vec<String> {
+        let all = self
+            .graph
+            .wait_until(&format!("{n} messages to {who}"), WAIT, |log| {
+                log.iter().filter(|r| r.to() == Some(who)).count() >= n
+            })
+            .await;
+        all.iter()
+            .filter(|r| r.to() == Some(who))
+            .map(said)
+            .collect()
+    }
+
+    async fn order(&self, number: i64) -> Value {
+        let (status, o) = self.api.get(&format!("/api/v1/orders/{number}")).await;
+        assert_eq!(status, StatusCode::OK, "order #{number}: {o}");
+        o["order"].clone()
+    }
+
+    async fn order_count(&self) -> i64 {
+        self.api.get("/api/v1/orders").await.1["pagination"]["total"]
+            .as_i64()
+            .unwrap()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_happy_path_from_message_to_order() {
+    let s = shop().await;
+    let got = s
+        .says(
+            ASHA,
+            "w1",
+            "bhaiya 1 kilo kaju katli aur ek dabba gulab jamun, deliver to 12 MG Road",
+            1,
+        )
+        .await;
+    let summary = &got[0];
+    for part in [
+        "1. Kaju Katli 1 kg — ₹1,200.00",
+        "2. Gulab Jamun 12 pc — ₹240.00",
+        "Delivery: ₹40.00",
+        "Total: ₹1,480.00",
+        "12 MG Road",
+    ] {
+        assert!(summary.contains(part), "{part} in {summary}");
+    }
+    let buttons = s.to(ASHA).last().unwrap().body["interactive"]["action"]["buttons"].clone();
+    assert_eq!(
+        buttons
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["reply"]["id"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["confirm", "change", "cancel"]
+    );
+    assert_eq!(
+        s.order_count().await,
+        0,
+        "nothing taken before the customer confirms"
+    );
+
+    let got = s.taps(ASHA, "w2", "confirm", 1).await;
+    assert!(
+        got[0].contains("order #1 is placed") && got[0].contains("₹1,480.00"),
+        "{got:?}"
+    );
+    let o = s.order(1).await;
+    assert_eq!(
+        (o["channel"].as_str(), o["status"].as_str()),
+        (Some("whatsapp"), Some("pending"))
+    );
+    assert_eq!(o["customer"]["phone"], ASHA);
+    assert_eq!(o["address"], "12 MG Road");
+    assert_eq!(o["total_minor"], 148_000);
+    assert_eq!(s.app.stock(&s.b, "kaju-katli"), 19_000);
+    assert_eq!(s.app.stock(&s.b, "gulab-jamun"), 388);
+
+    // The owner sees it on the order page with its response times.
+    s.app.user(&s.b, "asha-owner", Role::Owner);
+    let mut owner = s.app.browser();
+    owner.login("asha-owner", PASSWORD).await;
+    let (_, page) = owner.get("/b/sweets/orders/1").await;
+    assert!(
+        page.contains("First reply after") && page.contains("Confirmed by the customer after"),
+        "response times shown"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unclear_line_is_asked_back_then_confirmed() {
+    let s = shop().await;
+    let got = s
+        .says(ASHA, "w1", "kaju katli bhej do, deliver to 12 MG Road", 1)
+        .await;
+    assert_eq!(
+        got[0],
+        "How much Kaju Katli would you like: 250 g, 500 g or 1 kg?"
+    );
+    let got = s.says(ASHA, "w2", "500 g", 1).await;
+    assert!(got[0].contains("1. Kaju Katli 500 g — ₹600.00"), "{got:?}");
+    let got = s.says(ASHA, "w3", "haan ji", 1).await;
+    assert!(got[0].contains("#1"), "{got:?}");
+    assert_eq!(s.order(1).await["lines"][0]["qty"], 500);
+
+    // A name that fits two products is asked as a choice.
+    let got = s
+        .says(RAVI, "w4", "1 kg laddu, deliver to 5 Park Street", 1)
+        .await;
+    assert!(
+        got[0].contains("Motichoor Laddu") && got[0].contains("Besan Laddu"),
+        "{got:?}"
+    );
+    let got = s.says(RAVI, "w5", "besan wale", 1).await;
+    assert!(got[0].contains("Besan Laddu 1 kg"), "{got:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_the_shop_does_not_sell_is_named() {
+    let s = shop().await;
+    let got = s
+        .says(
+            ASHA,
+            "w1",
+            "1 kg rabri aur 1 kg jalebi, deliver to 12 MG Road",
+            2,
+        )
+        .await;
+    assert!(
+        got[0].to_lowercase().contains("we don't sell rabri"),
+        "{got:?}"
+    );
+    assert!(
+        got[1].contains("Jalebi 1 kg") && !got[1].to_lowercase().contains("rabri"),
+        "{got:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn short_stock_is_explained_and_the_customer_adjusts() {
+    let s = shop().await;
+    s.says(ASHA, "w1", "25 kg kaju katli, deliver to 12 MG Road", 1)
+        .await;
+    let got = s.taps(ASHA, "w2", "confirm", 1).await;
+    assert!(
+        got[0].contains("not enough Kaju Katli: 25 kg ordered, 20 kg left"),
+        "{got:?}"
+    );
+    assert_eq!(s.order_count().await, 0);
+    assert_eq!(s.app.stock(&s.b, "kaju-katli"), 20_000);
+    let got = s.says(ASHA, "w3", "ok then 2 kg kaju katli", 1).await;
+    assert!(
+        got[0].contains("Kaju Katli 2 kg") && !got[0].contains("25 kg"),
+        "the new amount replaces the old: {got:?}"
+    );
+    s.taps(ASHA, "w4", "confirm", 1).await;
+    assert_eq!(s.order(1).await["lines"][0]["qty"], 2000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_customer_changes_the_order_before_confirming() {
+    let s = shop().await;
+    s.says(ASHA, "w1", "1 kg jalebi, deliver to 12 MG Road", 1)
+        .await;
+    let got = s.taps(ASHA, "w2", "change", 1).await;
+    assert!(got[0].contains("send the order again"), "{got:?}");
+    let got = s.says(ASHA, "w3", "2 kg jalebi and 10 samosa", 1).await;
+    assert!(
+        got[0].contains("Jalebi 2 kg")
+            && got[0].contains("Samosa 10 pc")
+            && got[0].contains("12 MG Road"),
+        "{got:?}"
+    );
+    s.taps(ASHA, "w4", "confirm", 1).await;
+    let o = s.order(1).await;
+    assert_eq!(o["lines"].as_array().unwrap().len(), 2);
+    assert_eq!(o["lines"][0]["qty"], 2000);
+
+    // Calling it off before confirming drops it.
+    s.says(RAVI, "w5", "1 kg jalebi, deliver to 5 Park Street", 1)
+        .await;
+    let got = s.taps(RAVI, "w6", "cancel", 1).await;
+    assert!(got[0].contains("dropped"), "{got:?}");
+    assert_eq!(s.order_count().await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_and_cancel_for_orders_already_placed() {
+    let s = shop().await;
+    let got = s.says(ASHA, "w0", "where is my order?", 1).await;
+    assert!(got[0].contains("no orders"), "{got:?}");
+    s.says(ASHA, "w1", "1 kg jalebi, deliver to 12 MG Road", 1)
+        .await;
+    s.taps(ASHA, "w2", "confirm", 1).await;
+    let got = s.says(ASHA, "w3", "order kab tak aayega?", 1).await;
+    assert!(got[0].contains("#1 — Pending"), "{got:?}");
+    let got = s.says(ASHA, "w4", "please cancel my order", 1).await;
+    assert!(got[0].contains("#1 is cancelled"), "{got:?}");
+    assert_eq!(s.order(1).await["status"], "cancelled");
+    assert_eq!(s.app.stock(&s.b, "jalebi"), 10_000, "stock back");
+
+    s.says(ASHA, "w5", "1 kg jalebi, deliver to 12 MG Road", 1)
+        .await;
+    s.taps(ASHA, "w6", "confirm", 1).await;
+    let before = s.to(ASHA).len();
+    for to in ["confirmed", "preparing", "out_for_delivery"] {
+        s.api
+            .post("/api/v1/orders/2/status", &json!({"status": to}))
+            .await;
+    }
+    let told = s.replies(ASHA, before + 3).await;
+    assert_eq!(told[before + 2], "Your order #2 is out for delivery.");
+    let got = s.says(ASHA, "w7", "cancel my order", 1).await;
+    assert!(got[0].contains("cannot be cancelled"), "{got:?}");
+    assert_eq!(s.order(2).await["status"], "out_for_delivery");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_webhook_never_makes_a_second_order() {
+    let s = shop().await;
+    s.says(ASHA, "w1", "1 kg jalebi, deliver to 12 MG Road", 1)
+        .await;
+    let yes = fakes::cloud_message(
+        PNID,
+        ASHA,
+        "Asha",
+        fakes::button_reply_message("w2", "confirm", "Confirm"),
+    );
+    let posts = futures_util::future::join_all((0..3).map(|_| s.post(&yes))).await;
+    assert!(posts.iter().all(|p| *p == StatusCode::OK));
+    s.replies(ASHA, 2).await;
+    assert_eq!(s.post(&yes).await, StatusCode::OK);
+    s.says(ASHA, "w3", "hi", 1).await;
+    assert_eq!(s.order_count().await, 1);
+    assert_eq!(s.app.stock(&s.b, "jalebi"), 9_000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_customers_ordering_at_once_get_their_own_orders() {
+    let s = shop().await;
+    let (a, r) = tokio::join!(
+        s.says(ASHA, "a1", "1 kg jalebi, deliver to 12 MG Road", 1),
+        s.says(RAVI, "r1", "10 samosa, deliver to 5 Park Street", 1)
+    );
+    assert!(a[0].contains("Jalebi") && !a[0].contains("Samosa"));
+    assert!(r[0].contains("Samosa") && !r[0].contains("Jalebi"));
+    tokio::join!(
+        s.taps(ASHA, "a2", "confirm", 1),
+        s.taps(RAVI, "r2", "confirm", 1)
+    );
+    let mut orders = [s.order(1).await, s.order(2).await];
+    orders.sort_by_key(|o| o["customer"]["phone"].as_str().unwrap().to_owned());
+    assert_eq!(
+        (
+            orders[0]["customer"]["phone"].as_str(),
+            orders[0]["lines"][0]["sku"].as_str()
+        ),
+        (Some(RAVI), Some("samosa"))
+    );
+    assert_eq!(
+        (
+            orders[1]["customer"]["phone"].as_str(),
+            orders[1]["lines"][0]["sku"].as_str()
+        ),
+        (Some(ASHA), Some("jalebi"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn greeting_menu_address_and_catalog_cart() {
+    let s = shop().await;
+    let got = s.says(ASHA, "w1", "Namaste 🙏", 1).await;
+    assert!(got[0].contains("Welcome to Sharma Sweets"), "{got:?}");
+    let got = s.says(ASHA, "w2", "what sweets do you have?", 1).await;
+    assert!(
+        got[0].contains("Kaju Katli — ₹1,200.00/kg") && got[0].contains("Samosa — ₹15.00 each"),
+        "{got:?}"
+    );
+    let got = s.says(ASHA, "w3", "1 kg jalebi", 1).await;
+    assert!(got[0].contains("Where should we deliver"), "{got:?}");
+    let got = s.says(ASHA, "w4", "22 Park Street, Kolkata", 1).await;
+    assert!(got[0].contains("22 Park Street, Kolkata"), "{got:?}");
+    s.taps(ASHA, "w5", "confirm", 1).await;
+
+    // A cart from the WhatsApp catalog; the saved address is used.
+    let cart = fakes::cloud_message(
+        PNID,
+        ASHA,
+        "Asha",
+        fakes::order_message(
+            "w6",
+            "cat",
+            &[("kaju-katli", 2, 300.0), ("samosa", 4, 15.0)],
+            None,
+        ),
+    );
+    let before = s.to(ASHA).len();
+    s.post(&cart).await;
+    let got = &s.replies(ASHA, before + 1).await[before];
+    assert!(
+        got.contains("Kaju Katli 500 g")
+            && got.contains("Samosa 4 pc")
+            && got.contains("22 Park Street"),
+        "{got}"
+    );
+    let got = s.says(ASHA, "w7", "asdfgh qwerty", 1).await;
+    assert!(
+        got[0].contains("Someone from Sharma Sweets will get back"),
+        "{got:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_changes_reach_the_customer_and_auto_confirm_confirms() {
+    let s = shop().await;
+    s.says(ASHA, "w1", "1 kg jalebi, deliver to 12 MG Road", 1)
+        .await;
+    s.taps(ASHA, "w2", "confirm", 1).await;
+    let (status, body) = s
+        .api
+        .post("/api/v1/orders/1/status", &json!({"status": "confirmed"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let got = s.replies(ASHA, 3).await;
+    assert_eq!(got[2], "Your order #1 is confirmed.");
+
+    s.app
+        .db
+        .with_tx(|tx| businesses::set_auto_confirm(tx, s.b.id, true))
+        .unwrap();
+    s.says(RAVI, "w3", "10 samosa, deliver to 5 Park Street", 1)
+        .await;
+    let got = s.taps(RAVI, "w4", "confirm", 1).await;
+    assert!(got[0].contains("#2"));
+    assert_eq!(s.order(2).await["status"], "confirmed", "auto-confirmed");
+    assert_eq!(s.order(2).await["events"][1]["actor"], "auto-confirm");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sales_group_post_becomes_an_order_and_the_delivery_group_hears_of_it() {
+    let gw = FakeGateway::start().await;
+    let app = TestApp::start_with(|c| {
+        c.outbox_retry_base_ms = 5;
+        c.recipient_interval_ms = 1;
+    })
+    .await;
+    let b = app.business("sweets");
+    app.db
+        .with_tx(|tx| {
+            novi::demo::import_catalog(tx, b.id)?;
+            let mut c = WhatsappConfig::simulator();
+            c.provider = Provider::Gateway;
+            c.gateway_url = gw.base_url();
+            c.api_key = "k".into();
+            config::save(tx, b.id, &c)?;
+            let g = |id: &str, role: &str| novi::whatsapp::groups::Group {
+                chat_id: id.into(),
+                name: role.into(),
+                role: role.into(),
+            };
+            novi::whatsapp::groups::map(tx, b.id, &g("111@g.us", "sales"))?;
+            novi::whatsapp::groups::map(tx, b.id, &g("222@g.us", "delivery"))
+        })
+        .unwrap();
+    let url = app.url("/webhooks/gateway/sweets");
+    let post = |body: Value| {
+        let url = url.clone();
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .body(body.to_string())
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    let staff_post =
+        "Name - Ravi Kumar\nPh: 98111 11111\nItems: 2 kg jalebi, 6 samosa\nAddress: 5 Park Street";
+    assert_eq!(
+        post(fakes::gateway_message(
+            "default",
+            "111@g.us",
+            staff_post,
+            Some("919822222222@c.us"),
+            false
+        ))
+        .await,
+        StatusCode::OK
+    );
+    let sent = gw
+        .wait_until("the group's answer", WAIT, |log| {
+            log.iter().any(|r| r.to() == Some("111@g.us"))
+        })
+        .await;
+    let answer = sent
+        .iter()
+        .find(|r| r.to() == Some("111@g.us"))
+        .unwrap()
+        .text()
+        .unwrap()
+        .to_owned();
+    assert!(answer.contains("Order #1 taken for Ravi Kumar"), "{answer}");
+    let api = Api::new(&app, app.token(&b));
+    let o = api.get("/api/v1/orders/1").await.1["order"].clone();
+    assert_eq!(
+        (o["channel"].as_str(), o["customer"]["phone"].as_str()),
+        (Some("group"), Some("919811111111"))
+    );
+    assert_eq!(o["address"], "5 Park Street");
+
+    let unreadable = "Items: some sweets";
+    post(fakes::gateway_message(
+        "default",
+        "111@g.us",
+        unreadable,
+        Some("919822222222@c.us"),
+        false,
+    ))
+    .await;
+    let sent = gw
+        .wait_until("the second answer", WAIT, |log| {
+            log.iter().filter(|r| r.to() == Some("111@g.us")).count() >= 2
+        })
+        .await;
+    let answer = sent
+        .iter()
+        .filter(|r| r.to() == Some("111@g.us"))
+        .nth(1)
+        .unwrap()
+        .text()
+        .unwrap()
+        .to_owned();
+    assert!(
+        answer.contains("Could not take this order") && answer.contains("no customer phone"),
+        "{answer}"
+    );
+    assert_eq!(api.get("/api/v1/orders").await.1["pagination"]["total"], 1);
+
+    for to in ["confirmed", "preparing", "out_for_delivery"] {
+        api.post("/api/v1/orders/1/status", &json!({"status": to}))
+            .await;
+    }
+    let sent = gw
+        .wait_until("the delivery group's note", WAIT, |log| {
+            log.iter().any(|r| r.to() == Some("222@g.us"))
+        })
+        .await;
+    let note = sent
+        .iter()
+        .find(|r| r.to() == Some("222@g.us"))
+        .unwrap()
+        .text()
+        .unwrap()
+        .to_owned();
+    assert!(
+        note.contains("Order #1 for Ravi Kumar")
+            && note.contains("5 Park Street")
+            && note.contains("cash on delivery"),
+        "{note}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_simulator_takes_an_order_with_a_reply_word() {
+    let app = TestApp::start().await;
+    let b = app.business("sweets");
+    app.db
+        .with_tx(|tx| novi::demo::import_catalog(tx, b.id))
+        .unwrap();
+    app.user(&b, "asha", Role::Owner);
+    let mut owner = app.browser();
+    owner.login("asha", PASSWORD).await;
+    owner
+        .get("/b/sweets/simulator?phone=9812345678&name=Asha")
+        .await;
+    let say = |text: &'static str| [("phone", "9812345678"), ("name", "Asha"), ("text", text)];
+    owner
+        .post(
+            "/b/sweets/simulator",
+            &say("2 kg jalebi, deliver to 12 MG Road"),
+        )
+        .await;
+    let thread = |db: &novi::db::Db| {
+        db.with_conn(|c| novi::whatsapp::conversations::messages(c, b.id, ASHA, 50))
+            .unwrap()
+    };
+    app.wait_until("the summary", |db| {
+        thread(db)
+            .into_iter()
+            .find(|m| m.direction == "out" && m.status == "sent" && m.text.contains("Reply YES"))
+    })
+    .await;
+    owner.post("/b/sweets/simulator", &say("yes")).await;
+    let confirmed = app
+        .wait_until("the confirmation", |db| {
+            thread(db)
+                .into_iter()
+                .find(|m| m.direction == "out" && m.text.contains("#1"))
+        })
+        .await;
+    assert!(confirmed.text.contains("placed"));
+    let (_, page) = owner
+        .get("/b/sweets/simulator/thread?phone=9812345678")
+        .await;
+    assert!(page.contains("Reply YES") && page.contains("#1"));
+}
