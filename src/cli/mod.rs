@@ -4,6 +4,7 @@
 mod admin;
 mod catalog;
 mod export;
+mod parse;
 mod serve;
 mod whatsapp;
 
@@ -65,6 +66,8 @@ pub enum Command {
     /// Connect a business to WhatsApp (Cloud API, gateway or simulator).
     #[command(subcommand)]
     Whatsapp(whatsapp::WhatsappCommand),
+    /// Read order messages against a business's catalog, as Novi reads WhatsApp orders.
+    Parse(parse::ParseArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -237,5 +240,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }) => export::orders(&data_dir, &business, from.as_deref(), to.as_deref(), format),
         Command::Catalog(cmd) => catalog::run(&data_dir, cmd),
         Command::Whatsapp(cmd) => whatsapp::run(&data_dir, cmd),
+        Command::Parse(args) => parse::run(&data_dir, args),
     }
 }

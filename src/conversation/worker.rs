@@ -11,10 +11,9 @@ use tokio::sync::watch;
 
 use super::reply::Turn;
 use super::{chat, group};
-use crate::catalog::products::{self, Filter};
 use crate::db::{businesses, Db};
 use crate::error::{AppError, AppResult};
-use crate::reader::{Catalog, CatalogItem};
+use crate::reader::Catalog;
 use crate::whatsapp::config::{self, Provider};
 use crate::whatsapp::Bridge;
 
@@ -103,19 +102,6 @@ fn set_aside(conn: &Connection, m: &Pending) -> AppResult<()> {
     Ok(())
 }
 
-/// The reader's view of a business's catalog: its products on sale.
-pub fn reader_catalog(conn: &Connection, business_id: i64) -> AppResult<Catalog> {
-    let all = products::list(
-        conn,
-        business_id,
-        &Filter {
-            active_only: true,
-            ..Default::default()
-        },
-    )?;
-    Ok(Catalog::new(all.iter().map(CatalogItem::from).collect()))
-}
-
 fn handle(conn: &Connection, m: &Pending) -> AppResult<()> {
     mark_handled(conn, m.id)?;
     if crate::whatsapp::outbox::now_ms() - m.received_ms > TOO_OLD_MS {
@@ -123,7 +109,7 @@ fn handle(conn: &Connection, m: &Pending) -> AppResult<()> {
     }
     let business = businesses::by_id(conn, m.business_id)?.ok_or(AppError::NotFound)?;
     let provider = config::load(conn, business.id)?.provider;
-    let catalog = reader_catalog(conn, business.id)?;
+    let catalog = Catalog::for_business(conn, business.id)?;
     let turn = Turn {
         business: &business,
         catalog: &catalog,

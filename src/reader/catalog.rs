@@ -1,7 +1,11 @@
 //! The shop's catalog as the reader needs it: products with their unit, aliases and
 //! variants, plus the name index and box sizes worked out once in `Catalog::new`.
 
+use rusqlite::Connection;
+
 use super::matcher::NameIndex;
+use crate::catalog::products::{self, Filter};
+use crate::error::AppResult;
 
 /// How a product is sold: the same `Unit` as the rest of Novi.
 pub use crate::domain::Unit;
@@ -66,6 +70,19 @@ impl Catalog {
         }
     }
 
+    /// The catalog a business's customers order from: its active products. Build it per
+    /// message (or cache it until the catalog changes); it is a snapshot, not a live view.
+    pub fn for_business(conn: &Connection, business_id: i64) -> AppResult<Self> {
+        let filter = Filter {
+            active_only: true,
+            ..Filter::default()
+        };
+        let products = products::list(conn, business_id, &filter)?;
+        Ok(Catalog::new(
+            products.iter().map(CatalogItem::from).collect(),
+        ))
+    }
+
     /// Reads a catalog file in Novi's catalog format (see `crate::catalog::csv`).
     pub fn from_csv(text: &str) -> Result<Self, String> {
         let rows =
@@ -124,5 +141,51 @@ mod tests {
             .unwrap_or(u32::MAX);
         assert_eq!(cat.box_size(id), Some(4));
         assert_eq!(cat.find("jalebi").map(|i| i.unit), Some(Unit::Kg));
+    }
+
+    /// A business with the demo catalog imported, and a second, empty business.
+    fn shop_db() -> (tempfile::TempDir, crate::db::Db, i64, i64) {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let db = crate::db::Db::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        let new = |name, code| crate::accounts::create_business(&db, name, code).map(|b| b.id);
+        let (shop, other) = (new("Shop", "shop"), new("Other", "other"));
+        let (shop, other) = (shop.unwrap_or(-1), other.unwrap_or(-1));
+        let csv = include_str!("../../tests/data/sweetshop-catalog.csv");
+        let rows =
+            crate::catalog::csv::parse_catalog(csv.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+        db.with_tx(|tx| crate::catalog::import::import(tx, shop, &rows, "test"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        (dir, db, shop, other)
+    }
+
+    #[test]
+    fn for_business_reads_the_shops_active_products() {
+        let (_dir, db, shop, other) = shop_db();
+        let load = |id| db.with_conn(|c| Catalog::for_business(c, id));
+        let cat = load(shop).unwrap_or_else(|e| panic!("{e}"));
+        let from_file = Catalog::from_csv(include_str!("../../tests/data/sweetshop-catalog.csv"));
+        let from_file = from_file.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(cat.items().len(), 18);
+        for item in from_file.items() {
+            assert_eq!(cat.find(&item.sku), Some(item), "same as the file");
+        }
+        let r = super::super::read(&cat, "2 kg jalebi");
+        assert_eq!(r.items.len(), 1);
+        // An inactive product is not for sale, so the reader must not offer it.
+        let hidden = db.with_conn(|c| {
+            c.execute(
+                "UPDATE products SET active = 0 WHERE business_id = ?1 AND sku = 'jalebi'",
+                [shop],
+            )?;
+            Catalog::for_business(c, shop)
+        });
+        let hidden = hidden.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(hidden.items().len(), 17);
+        assert!(hidden.find("jalebi").is_none());
+        let other = load(other).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            other.items().is_empty(),
+            "another shop's products stay its own"
+        );
     }
 }

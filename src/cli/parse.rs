@@ -1,0 +1,213 @@
+//! `novi parse`: the order reader from the shell, against a business's active catalog.
+//! One message as pretty JSON, a JSONL batch for scripts, or a score on a labelled corpus.
+//!
+//! A batch is all or nothing: every malformed line is reported with its line number and
+//! nothing is written, so a script never mistakes half an answer for a whole one.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use clap::{ArgGroup, Args};
+use serde_json::{Map, Value};
+
+use super::admin::open_existing;
+use crate::db::businesses;
+use crate::reader::{self, score::Miss, score::Score, Catalog};
+
+#[derive(Args, Debug)]
+#[command(group(ArgGroup::new("input").required(true).args(["text", "jsonl", "score"])))]
+pub struct ParseArgs {
+    /// The business's short code; its active products are the catalog.
+    #[arg(long)]
+    pub business: String,
+    /// A message to read; its reading is printed as JSON.
+    pub text: Option<String>,
+    /// Read {"id","text"} lines from FILE (- for standard input) and write one
+    /// {"id", ...reading} line each. Blank lines are skipped; a malformed line stops the
+    /// whole batch with its line number and nothing is written.
+    #[arg(long, value_name = "FILE")]
+    pub jsonl: Option<PathBuf>,
+    /// Score the reader on a labelled corpus of {"id","text","expect"} lines (- for standard
+    /// input): exact-match rate, item precision and recall, field accuracy, and the misses.
+    #[arg(long, value_name = "FILE")]
+    pub score: Option<PathBuf>,
+}
+
+pub fn run(data_dir: &Path, args: ParseArgs) -> anyhow::Result<()> {
+    let catalog = load_catalog(data_dir, &args.business)?;
+    // Everything is built in memory first so a failure leaves standard output empty.
+    let out = if let Some(text) = &args.text {
+        let mut s = serde_json::to_string_pretty(&reader::read(&catalog, text).to_debug_json())?;
+        s.push('\n');
+        s
+    } else if let Some(file) = &args.jsonl {
+        read_batch(&catalog, file, &read_input(file)?)?
+    } else if let Some(file) = &args.score {
+        let corpus = read_input(file)?;
+        let score = reader::score::score(&catalog, &corpus)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", shown(file)))?;
+        report(&score, file, catalog.items().len())
+    } else {
+        // clap's "input" group requires one of the three.
+        bail!("give a message, --jsonl FILE or --score FILE");
+    };
+    std::io::stdout()
+        .lock()
+        .write_all(out.as_bytes())
+        .context("cannot write to standard output")
+}
+
+fn load_catalog(data_dir: &Path, code: &str) -> anyhow::Result<Catalog> {
+    let db = open_existing(data_dir)?;
+    let catalog = db.with_conn(|c| {
+        let b = businesses::require(c, code)?;
+        Catalog::for_business(c, b.id)
+    })?;
+    Ok(catalog)
+}
+
+/// How a file is named in messages: `-` is standard input.
+fn shown(file: &Path) -> String {
+    if file == Path::new("-") {
+        "standard input".into()
+    } else {
+        file.display().to_string()
+    }
+}
+
+fn read_input(file: &Path) -> anyhow::Result<String> {
+    let mut text = String::new();
+    if file == Path::new("-") {
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("cannot read standard input as UTF-8 text")?;
+    } else {
+        text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read {}", file.display()))?;
+    }
+    Ok(text)
+}
+
+/// Reads every `{"id","text"}` line; on any malformed line, reports them all and fails.
+fn read_batch(catalog: &Catalog, file: &Path, input: &str) -> anyhow::Result<String> {
+    let mut out = String::new();
+    let mut bad = 0usize;
+    for (n, line) in input.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match batch_line(catalog, line) {
+            Ok(json) => {
+                out += &json;
+                out.push('\n');
+            }
+            Err(problem) => {
+                bad += 1;
+                // Every problem on its own line, so all can be fixed in one pass.
+                eprintln!("{} line {}: {problem}", shown(file), n + 1);
+            }
+        }
+    }
+    if bad > 0 {
+        bail!(
+            "{} has {bad} malformed line(s); nothing was written",
+            shown(file)
+        );
+    }
+    Ok(out)
+}
+
+/// One output line: the input's `id` beside the reading.
+fn batch_line(catalog: &Catalog, line: &str) -> Result<String, String> {
+    let row: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
+    let Value::Object(row) = row else {
+        return Err("not a JSON object".into());
+    };
+    let id = match row.get("id") {
+        Some(id @ (Value::String(_) | Value::Number(_))) => id.clone(),
+        _ => return Err("no \"id\" (a string or number)".into()),
+    };
+    let Some(text) = row.get("text").and_then(Value::as_str) else {
+        return Err("no \"text\" string".into());
+    };
+    let mut reading = match reader::read(catalog, text).to_debug_json() {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    reading.insert("id".into(), id);
+    serde_json::to_string(&reading).map_err(|e| e.to_string())
+}
+
+/// The score as a person reads it: rates first, then every miss with what was expected.
+fn report(s: &Score, file: &Path, products: usize) -> String {
+    let mut r = format!(
+        "corpus: {} ({} messages, catalog of {products} active products)\n",
+        shown(file),
+        s.total
+    );
+    r += &format!(
+        "exact match rate: {:.3} ({}/{})\n",
+        s.exact_rate(),
+        s.exact,
+        s.total
+    );
+    r += &format!(
+        "intent accuracy: {:.3} ({}/{})\n",
+        ratio(s.intent_right, s.total),
+        s.intent_right,
+        s.total
+    );
+    r += &format!(
+        "item precision: {:.3} ({}/{})\n",
+        s.item_precision(),
+        s.items_right,
+        s.items_got
+    );
+    r += &format!(
+        "item recall: {:.3} ({}/{})\n",
+        s.item_recall(),
+        s.items_right,
+        s.items_expected
+    );
+    r += "field accuracy:\n";
+    for (name, f) in &s.fields {
+        r += &format!(
+            "  {name:<8} {:.3} (found {}/{} stated, {} given but not stated)\n",
+            s.field_accuracy(name),
+            f.found,
+            f.expected,
+            f.spurious
+        );
+    }
+    r += &misses(
+        "misses (intent, items, unclear or unknown wrong)",
+        &s.misses,
+    );
+    r += &misses(
+        "field misses (read right, a field differs)",
+        &s.field_misses,
+    );
+    r
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 {
+        1.0
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+fn misses(title: &str, list: &[Miss]) -> String {
+    let mut r = format!("{title}: {}\n", list.len());
+    for m in list {
+        // JSON-quoted so a multi-line message stays on one line.
+        let text = Value::String(m.text.clone());
+        r += &format!(
+            "  {} {text}\n    expected {}\n    got      {}\n",
+            m.id, m.expected, m.got
+        );
+    }
+    r
+}
