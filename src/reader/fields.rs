@@ -70,7 +70,7 @@ pub(crate) fn extract(text: &str) -> (String, Fields) {
         f.name = names::inline(&mut buf);
     }
     if f.address.is_none() {
-        f.address = to_address(&mut buf);
+        f.address = to_address(&mut buf).or_else(|| street_address(&mut buf));
         f.address_inferred = f.address.is_some();
     }
     (buf, f)
@@ -254,6 +254,48 @@ fn to_address(buf: &mut String) -> Option<String> {
         }
     }
     None
+}
+
+/// "..., 12 MG Road" with no label: a house number opening a clause, then a street word
+/// within the next few words, none of them a unit ("12 kg" is an amount). Like a "to" place it
+/// is inferred, so it stands only when the message turns out to be an order.
+fn street_address(buf: &mut String) -> Option<String> {
+    let low = buf.to_ascii_lowercase();
+    let starts = std::iter::once(0).chain(low.match_indices(['\n', ',']).map(|(i, _)| i + 1));
+    for s in starts {
+        let clause = &low[s..];
+        let from = s + clause.len() - clause.trim_start().len();
+        let ws: Vec<&str> = low[from..]
+            .split_whitespace()
+            .take(5)
+            .map(|w| w.trim_matches(|c: char| !c.is_ascii_alphanumeric()))
+            .collect();
+        let Some((first, rest)) = ws.split_first() else {
+            continue;
+        };
+        if !is_house_number(first) {
+            continue;
+        }
+        let street = rest.iter().position(|w| words::is_address_word(w));
+        let amount = rest
+            .iter()
+            .position(|w| words::unit(w).is_some() || words::number_word(w).is_some());
+        if street.is_some_and(|st| amount.is_none_or(|a| a > st)) {
+            let end = low[from..].find('\n').map_or(low.len(), |i| from + i);
+            let out = clean(&buf[from..end]);
+            mask(buf, from, end);
+            return out;
+        }
+    }
+    None
+}
+
+/// "12", "12a", "402/5", "7-b": a short run that starts with a digit (a phone number is longer).
+fn is_house_number(w: &str) -> bool {
+    w.starts_with(|c: char| c.is_ascii_digit())
+        && w.len() <= 6
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '/' || c == '-')
 }
 
 /// Where a delivery time tacked onto an address starts ("..., Andheri by 6 pm"), or

@@ -143,3 +143,27 @@ fn fields_in_a_form() {
     assert_eq!(json["unclear"], 0);
     assert!(json.get("notes").is_none());
 }
+
+#[test]
+fn an_unlabelled_street_address_after_an_order_is_the_address() {
+    let cat = catalog();
+    let r = read(
+        &cat,
+        "bhaiya 1 kilo kaju katli aur ek dabba gulab jamun, 12 MG Road",
+    );
+    assert_eq!(r.address.as_deref(), Some("12 MG Road"));
+    assert!(
+        r.unknown.is_empty(),
+        "MG Road is not a product: {:?}",
+        r.unknown
+    );
+    assert_eq!(r.items.len(), 2);
+    let r = read(&cat, "2 kg jalebi\n45 Lake View Apartments, Salt Lake");
+    assert_eq!(
+        r.address.as_deref(),
+        Some("45 Lake View Apartments, Salt Lake")
+    );
+    // An amount is not a house number, and a question about a place is not an order's address.
+    assert_eq!(read(&cat, "12 kg kaju katli").address, None);
+    assert_eq!(read(&cat, "Do you deliver to 12 MG Road?").items.len(), 0);
+}
