@@ -11,8 +11,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::web::{
-    admin, assets, conversations, customers, dashboard, health, live, login, order_form, orders,
-    product_image, products, settings, setup, simulator, stock, users, whatsapp_settings,
+    admin, assets, conversations, customers, dashboard, health, live, login, messages_settings,
+    order_form, orders, product_image, products, settings, setup, simulator, stock, users,
+    whatsapp_settings,
 };
 use crate::whatsapp::webhooks;
 use crate::{api, auth, AppState};
@@ -87,6 +88,10 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/b/{code}/settings", get(settings::show))
         .route("/b/{code}/settings/profile", post(settings::update))
+        .route(
+            "/b/{code}/settings/messages",
+            get(messages_settings::show).post(messages_settings::save),
+        )
         .route(
             "/b/{code}/settings/whatsapp",
             get(whatsapp_settings::show).post(whatsapp_settings::save),

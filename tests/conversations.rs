@@ -434,6 +434,26 @@ async fn greeting_menu_address_and_catalog_cart() {
         got[0].contains("Someone from Sharma Sweets will get back"),
         "{got:?}"
     );
+
+    // The conversation is flagged for a person until one answers.
+    s.app.user(&s.b, "ravi", Role::Agent);
+    let mut agent = s.app.browser();
+    agent.login("ravi", PASSWORD).await;
+    assert!(agent
+        .get("/b/sweets/conversations")
+        .await
+        .1
+        .contains("needs a person"));
+    agent.get(&format!("/b/sweets/conversations/{ASHA}")).await;
+    let reply = [("text", "Hi Asha, how can I help?")];
+    agent
+        .post(&format!("/b/sweets/conversations/{ASHA}/reply"), &reply)
+        .await;
+    assert!(!agent
+        .get("/b/sweets/conversations")
+        .await
+        .1
+        .contains("needs a person"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -630,4 +650,59 @@ async fn the_simulator_takes_an_order_with_a_reply_word() {
         .get("/b/sweets/simulator/thread?phone=9812345678")
         .await;
     assert!(page.contains("Reply YES") && page.contains("#1"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn owners_reword_messages_and_switch_on_auto_confirm() {
+    let s = shop().await;
+    s.app.user(&s.b, "owner", Role::Owner);
+    let mut owner = s.app.browser();
+    owner.login("owner", PASSWORD).await;
+    let (status, page) = owner.get("/b/sweets/settings/messages").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("{order_number}") && page.contains("Reply to a greeting"));
+
+    let bad = [("t_welcome", "Hello {nme}!")];
+    let (status, page, _) = owner.post("/b/sweets/settings/messages", &bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("has no placeholder {nme}"),
+        "says which placeholder is wrong"
+    );
+    let got = s.says(ASHA, "w0", "hello", 1).await;
+    assert!(
+        got[0].contains("Welcome to Sharma Sweets"),
+        "nothing changed: {got:?}"
+    );
+
+    let good = [
+        (
+            "t_welcome",
+            "Ram Ram{customer_name_comma}! {shop_name} here.",
+        ),
+        ("auto_confirm", "on"),
+    ];
+    let (status, _, _) = owner.post("/b/sweets/settings/messages", &good).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let got = s.says(ASHA, "w1", "hello", 1).await;
+    assert_eq!(got[0], "Ram Ram Asha! Sharma Sweets here.");
+    s.says(ASHA, "w2", "1 kg jalebi, deliver to 12 MG Road", 1)
+        .await;
+    s.taps(ASHA, "w3", "confirm", 1).await;
+    assert_eq!(
+        s.order(1).await["status"],
+        "confirmed",
+        "auto-confirm from the settings page"
+    );
+
+    let (_, dashboard) = owner.get("/b/sweets/").await;
+    assert!(
+        dashboard.contains("<dt>Orders</dt><dd>1</dd>"),
+        "today's orders counted"
+    );
+    assert!(dashboard.contains("<dd>₹360.00</dd>"), "today's takings");
+    assert!(
+        !dashboard.contains("<dt>Average reply time</dt><dd>—</dd>"),
+        "reply times averaged"
+    );
 }

@@ -65,7 +65,10 @@ fn list_table(ctx: &Ctx, list: &[conversations::Conversation]) -> Markup {
                             td { a href=(ctx.url(&format!("/conversations/{}", c.phone))) {
                                 @if c.name.is_empty() { (c.phone) } @else { (c.name) br; span.muted { (c.phone) } }
                             } }
-                            td { @if c.last_direction == "out" { span.muted { "You: " } } (c.last_text) }
+                            td {
+                                @if let Some(why) = &c.attention { span.flag title=(why) { "needs a person" } " " }
+                                @if c.last_direction == "out" { span.muted { "You: " } } (c.last_text)
+                            }
                             td { (ctx.business.local_time(c.last_at)) }
                             td.num { @if c.unread > 0 { span.badge { (c.unread) } } }
                         }
@@ -197,7 +200,14 @@ pub async fn queue_text(
     let (to, provider) = (phone.to_string(), config.provider.as_str());
     let id = state
         .db
-        .write(move |tx| outbox::enqueue(tx, business_id, &to, &Content::text(text), provider))
+        .write(move |tx| {
+            // A person has answered: the conversation no longer needs one.
+            tx.execute(
+                "DELETE FROM attention WHERE business_id = ?1 AND phone = ?2",
+                rusqlite::params![business_id, to],
+            )?;
+            outbox::enqueue(tx, business_id, &to, &Content::text(text), provider)
+        })
         .await?;
     state.bridge.wake_sender();
     state.bridge.live.send(business_id, phone.as_str());

@@ -11,6 +11,7 @@ pub mod health;
 pub mod layout;
 pub mod live;
 pub mod login;
+pub mod messages_settings;
 pub mod order_form;
 pub mod orders;
 pub mod product_form;

@@ -38,6 +38,7 @@ fn render(ctx: &Ctx, f: &ProfileForm, error: Option<&str>, saved: bool) -> Marku
                 a href=(ctx.url("/settings")) aria-current="page" { "Profile" }
                 a href=(ctx.url("/settings/users")) { "Users" }
                 a href=(ctx.url("/settings/whatsapp")) { "WhatsApp" }
+                a href=(ctx.url("/settings/messages")) { "Messages" }
             }
             (notice(saved.then_some("Saved.")))
             (error_box(error))

@@ -93,6 +93,7 @@ fn render(
                 a href=(ctx.url("/settings")) { "Profile" }
                 a href=(ctx.url("/settings/users")) aria-current="page" { "Users" }
                 a href=(ctx.url("/settings/whatsapp")) { "WhatsApp" }
+                a href=(ctx.url("/settings/messages")) { "Messages" }
             }
             (notice(done))
             (error_box(error))

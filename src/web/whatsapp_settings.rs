@@ -74,6 +74,7 @@ fn render(
                 a href=(ctx.url("/settings")) { "Profile" }
                 a href=(ctx.url("/settings/users")) { "Users" }
                 a href=(ctx.url("/settings/whatsapp")) aria-current="page" { "WhatsApp" }
+                a href=(ctx.url("/settings/messages")) { "Messages" }
             }
             (notice(saved.then_some("Saved.")))
             (error_box(error))

@@ -13,6 +13,8 @@ pub struct Conversation {
     pub last_direction: String,
     pub last_at: i64,
     pub unread: i64,
+    /// Why a person should look at it, when Novi could not handle it.
+    pub attention: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -34,7 +36,8 @@ pub fn list(conn: &Connection, business_id: i64, limit: i64) -> AppResult<Vec<Co
     let mut stmt = conn.prepare(
         "SELECT m.phone, COALESCE(c.name, ''), m.text, m.direction, m.created_at,
                 (SELECT COUNT(*) FROM messages u WHERE u.business_id = m.business_id AND u.phone = m.phone
-                   AND u.direction = 'in' AND u.seen = 0 AND u.group_id IS NULL)
+                   AND u.direction = 'in' AND u.seen = 0 AND u.group_id IS NULL),
+                (SELECT reason FROM attention a WHERE a.business_id = m.business_id AND a.phone = m.phone)
          FROM messages m LEFT JOIN customers c ON c.business_id = m.business_id AND c.phone = m.phone
          WHERE m.id IN (SELECT MAX(id) FROM messages WHERE business_id = ?1 AND group_id IS NULL GROUP BY phone)
          ORDER BY m.id DESC LIMIT ?2",
@@ -47,6 +50,7 @@ pub fn list(conn: &Connection, business_id: i64, limit: i64) -> AppResult<Vec<Co
             last_direction: r.get(3)?,
             last_at: r.get(4)?,
             unread: r.get(5)?,
+            attention: r.get(6)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -1,0 +1,121 @@
+//! Settings → Messages: the wording of every message Novi sends, with its placeholders, and
+//! whether orders taken in a WhatsApp chat start confirmed. Owners only.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::layout::{csrf_field, error_box, notice, page, Nav};
+use crate::auth::Ctx;
+use crate::conversation::templates::{self, ALL};
+use crate::db::businesses;
+use crate::error::{AppError, AppResult};
+use crate::AppState;
+
+#[derive(Deserialize)]
+pub struct Done {
+    saved: Option<String>,
+}
+
+fn render(ctx: &Ctx, bodies: &[(String, String)], error: Option<&str>, saved: bool) -> Markup {
+    page(
+        ctx,
+        Nav::Settings,
+        "Messages",
+        html! {
+            nav.tabs {
+                a href=(ctx.url("/settings")) { "Profile" }
+                a href=(ctx.url("/settings/users")) { "Users" }
+                a href=(ctx.url("/settings/whatsapp")) { "WhatsApp" }
+                a href=(ctx.url("/settings/messages")) aria-current="page" { "Messages" }
+            }
+            (notice(saved.then_some("Saved.")))
+            (error_box(error))
+            form.stack.wide method="post" action=(ctx.url("/settings/messages")) {
+                (csrf_field(&ctx.csrf))
+                label.check {
+                    input type="checkbox" name="auto_confirm" value="on" checked[ctx.business.auto_confirm];
+                    span { "Confirm orders taken in WhatsApp chats at once (skip the Pending step)" }
+                }
+                p.muted { "Words in braces are filled in when a message is sent. Clear a message to go back to Novi's wording." }
+                @for (t, (key, body)) in ALL.iter().zip(bodies) {
+                    label {
+                        span { (t.purpose) }
+                        textarea name={ "t_" (key) } rows="3" { (body) }
+                        @if !t.placeholders.is_empty() {
+                            small.muted { "Can use: " @for (i, p) in t.placeholders.iter().enumerate() { @if i > 0 { ", " } code { "{" (p) "}" } } }
+                        }
+                    }
+                }
+                button type="submit" { "Save" }
+            }
+        },
+    )
+}
+
+async fn current(state: &AppState, ctx: &Ctx) -> AppResult<Vec<(String, String)>> {
+    let id = ctx.business.id;
+    state
+        .db
+        .read(move |c| {
+            ALL.iter()
+                .map(|t| Ok((t.key.to_owned(), templates::body(c, id, t.key)?)))
+                .collect()
+        })
+        .await
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(d): Query<Done>,
+) -> AppResult<Markup> {
+    ctx.require_settings()?;
+    let bodies = current(&state, &ctx).await?;
+    Ok(render(&ctx, &bodies, None, d.saved.is_some()))
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    ctx.require_settings()?;
+    let auto_confirm = pairs.iter().any(|(k, v)| k == "auto_confirm" && v == "on");
+    let posted: Vec<(String, String)> = ALL
+        .iter()
+        .map(|t| {
+            let body = pairs
+                .iter()
+                .find(|(k, _)| k == &format!("t_{}", t.key))
+                .map(|(_, v)| v.clone());
+            (t.key.to_owned(), body.unwrap_or_default())
+        })
+        .collect();
+    let id = ctx.business.id;
+    let to_save = posted.clone();
+    let result = state
+        .db
+        .write(move |tx| {
+            businesses::set_auto_confirm(tx, id, auto_confirm)?;
+            to_save
+                .iter()
+                .try_for_each(|(key, body)| templates::save(tx, id, key, body))
+        })
+        .await;
+    match result {
+        Ok(()) => {
+            state.forget_business(&ctx.business.short_code);
+            Ok(Redirect::to(&ctx.url("/settings/messages?saved=1")).into_response())
+        }
+        Err(AppError::Invalid(m)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render(&ctx, &posted, Some(&m), false),
+        )
+            .into_response()),
+        Err(e) => Err(e),
+    }
+}
