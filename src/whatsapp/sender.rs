@@ -87,10 +87,13 @@ async fn start_due(
     sends: &mut JoinSet<(i64, String)>,
 ) -> AppResult<Option<i64>> {
     let due = db.read(|c| outbox::due(c, now_ms(), 200)).await?;
+    let mut paced: Option<Duration> = None;
+    let mut waiting_on_sends = false;
     for d in due {
         let key = (d.business_id, d.recipient.clone());
         // One message at a time to a person keeps their messages in order.
         if in_flight.contains(&key) {
+            waiting_on_sends = true;
             continue;
         }
         let config = bridge.config(db, d.business_id).await?;
@@ -100,9 +103,9 @@ async fn start_due(
             config.rate_per_second,
             Instant::now(),
         ) {
-            let at = now_ms() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2);
-            db.write(move |tx| outbox::later(tx, d.id, at, None, false))
-                .await?;
+            // Left as it is: rewriting every paced row would load the database just when a
+            // backlog makes it busiest. The loop sleeps until the earliest slot frees instead.
+            paced = Some(paced.map_or(wait, |p| p.min(wait)));
             continue;
         }
         let id = d.id;
@@ -117,6 +120,14 @@ async fn start_due(
             }
             key
         });
+    }
+    if let Some(wait) = paced {
+        let ms = i64::try_from(wait.as_millis()).unwrap_or(1_000).max(1);
+        return Ok(Some(now_ms() + ms));
+    }
+    if waiting_on_sends {
+        // A send finishing (or a new row) wakes the loop.
+        return Ok(None);
     }
     db.read(outbox::next_due_at).await
 }
