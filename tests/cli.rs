@@ -511,7 +511,7 @@ fn whatsapp_configure_and_show_from_the_shell() {
             && shown.contains("1100001")
             && shown.contains("/webhooks/whatsapp/shop")
     );
-    assert!(shown.contains("EAAG…-xyz"), "masked: {shown}");
+    assert!(shown.contains("access token: set"), "masked: {shown}");
     for secret in ["app-secret-abcdef", "EAAGsecret-token-xyz", "verify-123"] {
         assert!(!shown.contains(secret), "{secret} shown");
     }
@@ -578,6 +578,27 @@ fn whatsapp_configure_and_show_from_the_shell() {
         ok(d, &["whatsapp", "show", "--business", "shop"], "").contains("provider: cloud"),
         "failed configures changed nothing"
     );
+    let refused = novi(
+        d,
+        &[
+            "whatsapp",
+            "configure",
+            "--business",
+            "shop",
+            "--provider",
+            "gateway",
+            "--gateway-url",
+            "http://127.0.0.1:3000",
+            "--api-key",
+            "gw-key-1234567890",
+        ],
+        "",
+    );
+    assert!(
+        !refused.status.success(),
+        "a gateway without a webhook key is refused"
+    );
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("HMAC key is required"));
     ok(
         d,
         &[
@@ -591,6 +612,8 @@ fn whatsapp_configure_and_show_from_the_shell() {
             "http://127.0.0.1:3000",
             "--api-key",
             "gw-key-1234567890",
+            "--hmac-key",
+            "webhook-signing-key-123",
         ],
         "",
     );

@@ -498,6 +498,7 @@ async fn a_sales_group_post_becomes_an_order_and_the_delivery_group_hears_of_it(
             c.provider = Provider::Gateway;
             c.gateway_url = gw.base_url();
             c.api_key = "k".into();
+            c.hmac_key = "group-hmac".into();
             config::save(tx, b.id, &c)?;
             let g = |id: &str, role: &str| novi::whatsapp::groups::Group {
                 chat_id: id.into(),
@@ -512,13 +513,13 @@ async fn a_sales_group_post_becomes_an_order_and_the_delivery_group_hears_of_it(
     let post = |body: Value| {
         let url = url.clone();
         async move {
-            reqwest::Client::new()
+            let raw = body.to_string();
+            let sig = fakes::sign_sha512("group-hmac", &raw);
+            let res = reqwest::Client::new()
                 .post(url)
-                .body(body.to_string())
-                .send()
-                .await
-                .unwrap()
-                .status()
+                .header("X-Webhook-Hmac", sig)
+                .body(raw);
+            res.send().await.unwrap().status()
         }
     };
     let staff_post =

@@ -523,10 +523,7 @@ async fn the_simulator_round_trip() {
     assert_eq!(status, StatusCode::SEE_OTHER);
 
     let (_, list) = owner.get("/b/shop-a/conversations").await;
-    assert!(
-        list.contains("do you deliver today?") && list.contains("Asha"),
-        "in the conversations list"
-    );
+    assert!(list.contains("Asha"), "in the conversations list");
     assert!(list.contains("class=\"badge\">1<"), "one unread");
     owner
         .get(&format!("/b/shop-a/conversations/{CUSTOMER}"))

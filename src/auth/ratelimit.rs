@@ -58,11 +58,15 @@ impl LoginLimiter {
         }
     }
 
-    /// A good login clears the account's count; the address keeps its count so one valid
-    /// account cannot be used to reset guessing at others.
+    /// A good login clears the account's count and gives back the attempt it was counted as
+    /// at the address (staff behind one shop router log in often); the address keeps its
+    /// failures, so one valid account cannot reset guessing at others.
     pub fn record_success(&self, username: &str, addr: IpAddr) {
-        let (user, _) = Self::keys(username, addr);
+        let (user, address) = Self::keys(username, addr);
         self.failures.invalidate(&user);
+        if let Some(count) = self.failures.get(&address) {
+            let _ = count.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+        }
     }
 
     pub fn window_minutes(&self) -> u64 {
@@ -98,12 +102,15 @@ mod tests {
     }
 
     #[test]
-    fn success_clears_the_account_only() {
+    fn success_clears_the_account_and_gives_back_its_own_attempt() {
         let l = LoginLimiter::new(2, 3, Duration::from_secs(60));
         l.record_failure("a", A);
         l.record_failure("a", A);
+        // The attempt that succeeds was counted first, then given back.
+        l.record_failure("a", A);
         l.record_success("a", A);
         assert!(!l.is_limited("a", B));
+        assert!(!l.is_limited("z", A), "two failures at the address so far");
         l.record_failure("b", A);
         assert!(l.is_limited("z", A));
     }

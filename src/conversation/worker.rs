@@ -3,6 +3,8 @@
 //! A crash before the commit leaves the message unhandled, so it is answered after a restart.
 
 use std::cell::Cell;
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
 use std::time::Duration;
 
 use rusqlite::{params, Connection};
@@ -51,16 +53,24 @@ pub async fn run(db: Db, bridge: Bridge, mut stop: watch::Receiver<bool>) {
     }
 }
 
+/// Answers up to a batch of pending messages in one transaction (one disk sync for all of
+/// them), each in a savepoint so one that fails is set aside without undoing the others.
 async fn handle_pending(db: &Db, bridge: &Bridge) -> AppResult<usize> {
-    let pending = db.read(|c| unhandled(c, 50)).await?;
-    for m in &pending {
-        let msg = m.clone();
-        if let Err(e) = db.write(move |tx| handle(tx, &msg)).await {
-            // One message that cannot be handled must not hold up the rest: set it aside for a person.
-            tracing::error!(error = %e.detail(), message_id = m.id, "could not answer a message");
-            let msg = m.clone();
-            db.write(move |tx| set_aside(tx, &msg)).await?;
+    let pending = db.read(|c| unhandled(c, 100)).await?;
+    let batch = pending.clone();
+    db.write(move |tx| {
+        let mut catalogs: HashMap<i64, Catalog> = HashMap::new();
+        for m in &batch {
+            if let Err(e) = crate::db::savepoint(tx, || handle(tx, m, &mut catalogs)) {
+                // One message that cannot be handled must not hold up the rest.
+                tracing::error!(error = %e.detail(), message_id = m.id, "could not answer a message");
+                set_aside(tx, m)?;
+            }
         }
+        Ok(())
+    })
+    .await?;
+    for m in &pending {
         bridge.live.send(m.business_id, &m.phone);
     }
     Ok(pending.len())
@@ -102,17 +112,21 @@ fn set_aside(conn: &Connection, m: &Pending) -> AppResult<()> {
     Ok(())
 }
 
-fn handle(conn: &Connection, m: &Pending) -> AppResult<()> {
+fn handle(conn: &Connection, m: &Pending, catalogs: &mut HashMap<i64, Catalog>) -> AppResult<()> {
     mark_handled(conn, m.id)?;
     if crate::whatsapp::outbox::now_ms() - m.received_ms > TOO_OLD_MS {
         return Ok(());
     }
     let business = businesses::by_id(conn, m.business_id)?.ok_or(AppError::NotFound)?;
     let provider = config::load(conn, business.id)?.provider;
-    let catalog = Catalog::for_business(conn, business.id)?;
+    // Built once per business per batch; a batch sees one state of the catalog anyway.
+    let catalog = match catalogs.entry(business.id) {
+        Entry::Occupied(e) => e.into_mut(),
+        Entry::Vacant(v) => v.insert(Catalog::for_business(conn, business.id)?),
+    };
     let turn = Turn {
         business: &business,
-        catalog: &catalog,
+        catalog,
         provider: provider.as_str(),
         buttons: provider == Provider::Cloud,
         phone: m.phone.clone(),

@@ -135,7 +135,7 @@ pub fn list(
     let sql =
         format!("{SELECT} WHERE {filter} ORDER BY c.updated_at DESC, c.id DESC LIMIT ?5 OFFSET ?6");
     let mut stmt = conn.prepare(&sql)?;
-    let offset = (page.max(1) - 1) * per_page;
+    let offset = (page.max(1) - 1).saturating_mul(per_page);
     let rows: Vec<Customer> = stmt
         .query_map(
             params![business_id, q, like, digits_like, per_page, offset],

@@ -33,6 +33,9 @@ const BUSY_TIMEOUT_MS: u32 = 5_000;
 pub struct Db {
     pool: Pool,
     path: PathBuf,
+    /// Writers in this process take turns here rather than on SQLite's lock, whose busy
+    /// handler waits by sleeping (up to tens of milliseconds) and so adds latency under load.
+    writer: std::sync::Arc<std::sync::Mutex<()>>,
 }
 
 impl Db {
@@ -53,7 +56,11 @@ impl Db {
             .connection_timeout(Duration::from_secs(10))
             .build(manager)
             .with_context(|| format!("cannot open database {}", path.display()))?;
-        Ok(Self { pool, path })
+        Ok(Self {
+            pool,
+            path,
+            writer: Default::default(),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -83,9 +90,11 @@ impl Db {
         f(&conn)
     }
 
-    /// Runs `f` with a mutable connection, for code that manages its own transactions.
+    /// Runs `f` with a mutable connection and this process's write turn, for code that
+    /// manages its own write transaction.
     pub fn with_raw<T>(&self, f: impl FnOnce(&mut Connection) -> AppResult<T>) -> AppResult<T> {
         let mut conn = self.pool.get().map_err(AppError::internal)?;
+        let _turn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         f(&mut conn)
     }
 
@@ -93,6 +102,7 @@ impl Db {
     /// so two writers never both read, then deadlock upgrading. Commits when `f` succeeds.
     pub fn with_tx<T>(&self, f: impl FnOnce(&Transaction) -> AppResult<T>) -> AppResult<T> {
         let mut conn = self.pool.get().map_err(AppError::internal)?;
+        let _turn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(AppError::internal)?;

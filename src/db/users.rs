@@ -119,12 +119,13 @@ pub fn active_owner_count(conn: &Connection, business_id: i64) -> AppResult<i64>
     )?)
 }
 
+/// Setting a password also ends the user's sessions: whoever knew the old one is out.
 pub fn set_password(conn: &Connection, id: i64, password_hash: &str) -> AppResult<()> {
     conn.execute(
         "UPDATE users SET password_hash = ?2 WHERE id = ?1",
         params![id, password_hash],
     )?;
-    Ok(())
+    super::sessions::delete_for_user(conn, id)
 }
 
 pub fn set_role(conn: &Connection, id: i64, role: Role) -> AppResult<()> {

@@ -98,9 +98,11 @@ pub fn day_range(
     Ok((from_ts, to_ts))
 }
 
-/// Every order matching `f`, oldest first.
+/// Every order matching `f`, oldest first, as of one moment: the pages are read in one
+/// transaction, so an order taken meanwhile cannot shift them.
 pub fn all(conn: &Connection, business_id: i64, f: &Filter) -> AppResult<Vec<Order>> {
     const PAGE: i64 = 500;
+    let _snapshot = conn.unchecked_transaction()?;
     let mut out = Vec::new();
     for page in 1.. {
         let (rows, total) = db::list(conn, business_id, f, page, PAGE)?;
@@ -136,6 +138,16 @@ pub const CSV_HEADER: [&str; 20] = [
     "line_total",
 ];
 
+/// A cell a spreadsheet would run as a formula (a customer can type `=HYPERLINK(...)` as their
+/// name) gets a leading `'`, which spreadsheets show as text.
+fn cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
 /// Writes one row per order line; money in major units (rupees), quantities in grams or pieces.
 pub fn write_csv(orders: &[Order], b: &Business, out: impl std::io::Write) -> AppResult<()> {
     let mut w = csv::Writer::from_writer(out);
@@ -155,18 +167,18 @@ pub fn write_csv(orders: &[Order], b: &Business, out: impl std::io::Write) -> Ap
                 created.clone(),
                 o.status.to_string(),
                 o.channel.to_string(),
-                o.customer.name.clone(),
+                cell(&o.customer.name),
                 o.customer.phone.clone(),
-                o.address.clone(),
-                o.notes.clone(),
+                cell(&o.address),
+                cell(&o.notes),
                 o.payment_mode.to_string(),
                 o.payment_status.to_string(),
                 money(o.delivery_fee_minor),
                 money(o.total_minor),
                 o.currency.clone(),
                 l.sku.clone(),
-                l.name.clone(),
-                l.variant.clone().unwrap_or_default(),
+                cell(&l.name),
+                cell(l.variant.as_deref().unwrap_or_default()),
                 l.qty.to_string(),
                 unit.to_owned(),
                 money(l.unit_price_minor),
@@ -177,4 +189,14 @@ pub fn write_csv(orders: &[Order], b: &Business, out: impl std::io::Write) -> Ap
     }
     w.flush().map_err(AppError::internal)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn formulas_are_shown_as_text() {
+        assert_eq!(super::cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(super::cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(super::cell("12 MG Road"), "12 MG Road");
+    }
 }

@@ -76,6 +76,8 @@ pub async fn submit(
         let page = form(&csrf.0, &username, &next, Some(&msg));
         return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
     }
+    // Counted before the (slow) password check, so guesses sent all at once are counted too.
+    state.limiter.record_failure(&username, addr);
     let ttl = i64::from(state.config.session_hours) * 3600;
     let db = state.db.clone();
     let name = username.clone();
@@ -95,7 +97,6 @@ pub async fn submit(
         Outcome::WrongPassword => "Wrong username or password.",
         Outcome::Disabled => "This account has been disabled. Ask the shop's owner to enable it.",
     };
-    state.limiter.record_failure(&username, addr);
     let page = form(&csrf.0, &username, &next, Some(message));
     Ok((StatusCode::UNAUTHORIZED, page).into_response())
 }

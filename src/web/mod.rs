@@ -43,10 +43,11 @@ pub fn login_url(next: &str) -> String {
 
 /// Only a path on this site may be a redirect target, never another site (`//evil`, `http:`).
 pub fn safe_next(next: Option<&str>) -> String {
+    // Browsers drop tabs and line breaks and read `\` as `/`, so `/%09/evil` or `/\evil`
+    // would lead off the site: refuse any of them anywhere.
+    let odd = |n: &str| n.contains('\\') || n.chars().any(|c| c.is_control());
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
-            n.to_owned()
-        }
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !odd(n) => n.to_owned(),
         _ => "/".to_owned(),
     }
 }
@@ -78,6 +79,8 @@ mod tests {
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/");
+        assert_eq!(safe_next(Some("/b/x\\y")), "/");
     }
 
     #[test]

@@ -16,6 +16,7 @@ use crate::auth::{secret, Ctx};
 use crate::db::now;
 use crate::domain::Phone;
 use crate::error::{AppError, AppResult};
+use crate::whatsapp::config::Provider;
 use crate::whatsapp::conversations;
 use crate::whatsapp::inbound::{InMessage, Inbound};
 use crate::AppState;
@@ -85,11 +86,31 @@ async fn messages(
         .await
 }
 
+/// The simulator speaks for a customer's number, and the replies follow the business's
+/// transport: once a real WhatsApp account is connected, that would write to real customers.
+async fn only_simulated(state: &AppState, ctx: &Ctx) -> AppResult<()> {
+    let provider = state
+        .bridge
+        .config(&state.db, ctx.business.id)
+        .await?
+        .provider;
+    if provider == Provider::Simulator {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(
+            "This shop is connected to WhatsApp, so the simulator is off: it would write to real customers. \
+             Switch Settings → WhatsApp back to the simulator to use it."
+                .into(),
+        ))
+    }
+}
+
 pub async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(who): Query<Who>,
 ) -> AppResult<Response> {
+    only_simulated(&state, &ctx).await?;
     if who.phone.trim().is_empty() {
         return Ok(render(&ctx, &who, None, &[], None).into_response());
     }
@@ -116,6 +137,7 @@ pub async fn thread_fragment(
     ctx: Ctx,
     Query(who): Query<Who>,
 ) -> AppResult<Markup> {
+    only_simulated(&state, &ctx).await?;
     let phone =
         Phone::parse(&who.phone, &ctx.business.country_code).map_err(|_| AppError::NotFound)?;
     Ok(thread(&ctx, &messages(&state, &ctx, &phone).await?, true))
@@ -127,6 +149,7 @@ pub async fn say(
     ctx: Ctx,
     Form(f): Form<Say>,
 ) -> AppResult<Response> {
+    only_simulated(&state, &ctx).await?;
     let phone = Phone::parse(&f.phone, &ctx.business.country_code)
         .map_err(|e| AppError::Invalid(e.to_string()))?;
     let text = f.text.trim();

@@ -84,6 +84,8 @@ pub fn validate(c: &WhatsappConfig) -> Result<(), String> {
             url(&c.gateway_url, "the gateway URL")?;
             need(&c.api_key, "the API key")?;
             need(&c.session, "the session name")?;
+            // Unsigned webhooks could be posted by anyone who knows the shop's short code.
+            need(&c.hmac_key, "the webhook HMAC key")?;
         }
         Provider::Simulator => {}
     }
@@ -129,16 +131,16 @@ impl WhatsappConfig {
 
 pub const DEFAULT_GRAPH_BASE: &str = "https://graph.facebook.com/v21.0";
 
-/// `abcd…wxyz` for long secrets, `••••` for short ones, `(not set)` for empty.
+/// `set, ends …wxyz` for long secrets (enough to tell two apart), `set` for shorter ones,
+/// `(not set)` for empty: never enough of a secret to guess the rest.
 pub fn mask(secret: &str) -> String {
     let n = secret.chars().count();
     match n {
         0 => "(not set)".into(),
-        1..=11 => "••••".into(),
+        1..=19 => "set".into(),
         _ => {
-            let head: String = secret.chars().take(4).collect();
             let tail: String = secret.chars().skip(n - 4).collect();
-            format!("{head}…{tail}")
+            format!("set, ends …{tail}")
         }
     }
 }
@@ -218,8 +220,9 @@ mod tests {
     #[test]
     fn masks_secrets() {
         assert_eq!(mask(""), "(not set)");
-        assert_eq!(mask("short"), "••••");
-        assert_eq!(mask("EAAG1234567890xyz"), "EAAG…0xyz");
+        assert_eq!(mask("short"), "set");
+        assert_eq!(mask("EAAG1234567890xyz"), "set");
+        assert_eq!(mask("EAAG1234567890abcdefxyz"), "set, ends …fxyz");
     }
 
     #[test]

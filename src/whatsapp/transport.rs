@@ -130,14 +130,11 @@ impl Transport for CloudApi {
         let status = res.status();
         let body: Value = res.json().await.unwrap_or(Value::Null);
         if status.is_success() {
-            return body["messages"][0]["id"]
-                .as_str()
-                .map(str::to_owned)
-                .ok_or_else(|| SendError {
-                    failure: Failure::Transient,
-                    code: None,
-                    reason: "WhatsApp answered without a message id".into(),
-                });
+            // Accepted is accepted: sending again for want of an id would send it twice.
+            let id = body["messages"][0]["id"].as_str().map(str::to_owned);
+            return Ok(
+                id.unwrap_or_else(|| format!("noid.{}", &crate::auth::secret::new_token()[..24]))
+            );
         }
         let code = body["error"]["code"].as_i64();
         let (failure, reason) = match code {

@@ -97,11 +97,9 @@ pub async fn gateway(
     body: Bytes,
 ) -> AppResult<Response> {
     let (business_id, config) = business_config(&state, &code, Provider::Gateway).await?;
-    if !config.hmac_key.is_empty() {
-        let signature = headers.get("x-webhook-hmac").and_then(|v| v.to_str().ok());
-        if !gateway::signature_ok(&config.hmac_key, &body, signature) {
-            return Ok((StatusCode::UNAUTHORIZED, "bad or missing X-Webhook-Hmac").into_response());
-        }
+    let signature = headers.get("x-webhook-hmac").and_then(|v| v.to_str().ok());
+    if config.hmac_key.is_empty() || !gateway::signature_ok(&config.hmac_key, &body, signature) {
+        return Ok((StatusCode::UNAUTHORIZED, "bad or missing X-Webhook-Hmac").into_response());
     }
     let (raw, json) = read_json(&body)?;
     let messages = gateway::read(&json).into_iter().collect();
