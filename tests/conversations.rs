@@ -397,10 +397,26 @@ async fn greeting_menu_address_and_catalog_cart() {
     let s = shop().await;
     let got = s.says(ASHA, "w1", "Namaste 🙏", 1).await;
     assert!(got[0].contains("Welcome to Sharma Sweets"), "{got:?}");
+    // The menu is a list of categories on the Cloud API; picking one sends its prices.
     let got = s.says(ASHA, "w2", "what sweets do you have?", 1).await;
+    assert!(got[0].contains("Pick a category"), "{got:?}");
+    let list = s.to(ASHA).last().unwrap().body["interactive"].clone();
+    assert_eq!(list["type"], "list");
+    let rows: Vec<&str> = list["action"]["sections"][0]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(rows, ["menu:Gifts", "menu:Snacks", "menu:Sweets"]);
+    let before = s.to(ASHA).len();
+    let pick = fakes::list_reply_message("w2b", "menu:Snacks", "Snacks", "4 items");
+    s.post(&fakes::cloud_message(PNID, ASHA, "Asha", pick))
+        .await;
+    let got = &s.replies(ASHA, before + 1).await[before];
     assert!(
-        got[0].contains("Kaju Katli — ₹1,200.00/kg") && got[0].contains("Samosa — ₹15.00 each"),
-        "{got:?}"
+        got.contains("Samosa — ₹15.00 each") && !got.contains("Kaju Katli"),
+        "{got}"
     );
     let got = s.says(ASHA, "w3", "1 kg jalebi", 1).await;
     assert!(got[0].contains("Where should we deliver"), "{got:?}");

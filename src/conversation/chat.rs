@@ -16,6 +16,9 @@ pub fn handle(t: &Turn, conn: &Connection) -> AppResult<()> {
     if t.kind == "order" {
         return catalog_cart(t, conn, draft);
     }
+    if let Some(picked) = t.button.as_deref().and_then(|b| b.strip_prefix("menu:")) {
+        return reply::menu_category(t, conn, picked);
+    }
     let answer = t.button.as_deref().unwrap_or(&t.text);
     if let Some(d) = draft {
         if let Some(done) = on_draft(t, conn, d, answer)? {

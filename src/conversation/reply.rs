@@ -15,7 +15,7 @@ use crate::domain::{format_amount, Money, Phone};
 use crate::error::{AppError, AppResult};
 use crate::orders::{self, db as order_db, LineRequest, Order, Status};
 use crate::reader::{self, UnclearReason};
-use crate::whatsapp::outbox::{self, Button, Content};
+use crate::whatsapp::outbox::{self, Button, Content, Row};
 
 /// One incoming message and what is needed to answer it.
 pub struct Turn<'a> {
@@ -292,7 +292,8 @@ pub fn cancel_latest(t: &Turn, conn: &Connection) -> AppResult<()> {
     }
 }
 
-/// Categories and prices.
+/// The menu: on the Cloud API a list of categories to pick from (each pick sends that
+/// category's prices); elsewhere, or with more than ten categories, every price as text.
 pub fn menu(t: &Turn, conn: &Connection) -> AppResult<()> {
     let all = products::list(
         conn,
@@ -302,19 +303,74 @@ pub fn menu(t: &Turn, conn: &Connection) -> AppResult<()> {
             ..Default::default()
         },
     )?;
+    let mut categories: Vec<&str> = all.iter().map(|p| category(&p.category)).collect();
+    categories.dedup();
+    if !t.buttons || categories.is_empty() || categories.len() > 10 {
+        return say_template(t, conn, "menu", &[("menu", price_list(t, &all, None))]);
+    }
+    let rows = categories
+        .iter()
+        .map(|c| {
+            let items: Vec<&products::Product> =
+                all.iter().filter(|p| category(&p.category) == *c).collect();
+            let from = items.iter().map(|p| p.price.minor()).min().unwrap_or(0);
+            Row {
+                id: format!("menu:{c}"),
+                title: (*c).to_owned(),
+                description: format!("{} items, from {}", items.len(), t.money(from)),
+            }
+        })
+        .collect();
+    let text = templates::render(conn, t.business.id, "menu_list", &common(t, conn)?)?;
+    send(
+        t,
+        conn,
+        &t.phone.clone(),
+        &Content::List {
+            text,
+            button: "See the menu".into(),
+            rows,
+        },
+    )
+}
+
+/// One category's prices, for a pick from the menu list.
+pub fn menu_category(t: &Turn, conn: &Connection, wanted: &str) -> AppResult<()> {
+    let all = products::list(
+        conn,
+        t.business.id,
+        &Filter {
+            active_only: true,
+            ..Default::default()
+        },
+    )?;
+    say_template(
+        t,
+        conn,
+        "menu",
+        &[("menu", price_list(t, &all, Some(wanted)))],
+    )
+}
+
+fn category(c: &str) -> &str {
+    if c.is_empty() {
+        "Other"
+    } else {
+        c
+    }
+}
+
+/// "*Sweets*\n• Kaju Katli — ₹1,200.00/kg" for every product (of one category).
+fn price_list(t: &Turn, all: &[products::Product], only: Option<&str>) -> String {
     let mut text = String::new();
-    let mut category = None;
-    for p in &all {
-        if category != Some(&p.category) {
-            text.push_str(&format!(
-                "\n*{}*\n",
-                if p.category.is_empty() {
-                    "Other"
-                } else {
-                    &p.category
-                }
-            ));
-            category = Some(&p.category);
+    let mut current = None;
+    for p in all
+        .iter()
+        .filter(|p| only.is_none_or(|c| category(&p.category) == c))
+    {
+        if current != Some(category(&p.category)) {
+            text.push_str(&format!("\n*{}*\n", category(&p.category)));
+            current = Some(category(&p.category));
         }
         let per = if p.unit == crate::domain::Unit::Kg {
             "/kg"
@@ -327,7 +383,7 @@ pub fn menu(t: &Turn, conn: &Connection) -> AppResult<()> {
             t.money(p.price.minor())
         ));
     }
-    say_template(t, conn, "menu", &[("menu", text.trim().to_owned())])
+    text.trim().to_owned()
 }
 
 /// Answers politely and flags the conversation for a person.

@@ -21,12 +21,25 @@ pub enum Content {
         text: String,
         buttons: Vec<Button>,
     },
+    /// A list to pick from (Cloud API: up to 10 rows); other transports send the rows as text.
+    List {
+        text: String,
+        button: String,
+        rows: Vec<Row>,
+    },
     /// An approved template, for when the 24-hour window has closed.
     Template {
         name: String,
         language: String,
         params: Vec<String>,
     },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Row {
+    pub id: String,
+    pub title: String,
+    pub description: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +57,13 @@ impl Content {
     pub fn readable(&self) -> String {
         match self {
             Content::Text { text } | Content::Buttons { text, .. } => text.clone(),
+            Content::List { text, rows, .. } => {
+                let lines: Vec<String> = rows
+                    .iter()
+                    .map(|r| format!("• {} — {}", r.title, r.description))
+                    .collect();
+                format!("{text}\n{}", lines.join("\n"))
+            }
             Content::Template { name, params, .. } => {
                 format!("[template {name}] {}", params.join(" "))
             }
@@ -53,7 +73,7 @@ impl Content {
     fn kind(&self) -> &'static str {
         match self {
             Content::Text { .. } => "text",
-            Content::Buttons { .. } => "interactive",
+            Content::Buttons { .. } | Content::List { .. } => "interactive",
             Content::Template { .. } => "template",
         }
     }

@@ -86,6 +86,19 @@ pub fn cloud_body(to: &str, content: &Content) -> Value {
             body["type"] = json!("interactive");
             body["interactive"] = json!({"type": "button", "body": {"text": truncate(text, 1024)}, "action": {"buttons": buttons}});
         }
+        Content::List { text, button, rows } => {
+            let rows: Vec<Value> = rows
+                .iter()
+                .take(10)
+                .map(|r| json!({"id": r.id, "title": truncate(&r.title, 24), "description": truncate(&r.description, 72)}))
+                .collect();
+            body["type"] = json!("interactive");
+            body["interactive"] = json!({
+                "type": "list",
+                "body": {"text": truncate(text, 1024)},
+                "action": {"button": truncate(button, 20), "sections": [{"title": "Categories", "rows": rows}]},
+            });
+        }
         Content::Template {
             name,
             language,
