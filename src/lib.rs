@@ -104,11 +104,8 @@ pub async fn serve(
         state.config.sender_settings(),
         stopping.subscribe(),
     ));
-    let conversations = tokio::spawn(conversation::worker::run(
-        state.db.clone(),
-        state.bridge.clone(),
-        stopping.subscribe(),
-    ));
+    let conversations =
+        conversation::worker::start(state.db.clone(), state.bridge.clone(), stopping.subscribe());
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
     // Live-update streams never end by themselves: tell them to before waiting on connections.
     let shutdown = async move {
@@ -118,7 +115,7 @@ pub async fn serve(
     let served = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await;
-    let _ = conversations.await;
+    let _ = tokio::task::spawn_blocking(move || conversations.join()).await;
     let _ = sender.await;
     served
 }

@@ -35,45 +35,77 @@ struct Pending {
     received_ms: i64,
 }
 
-pub async fn run(db: Db, bridge: Bridge, mut stop: watch::Receiver<bool>) {
-    while !*stop.borrow() {
-        match handle_pending(&db, &bridge).await {
-            Ok(0) => {}
-            Ok(_) => {
-                bridge.wake_sender();
-                continue;
+/// Starts the worker on a thread of its own at low priority: answering is background work,
+/// and under a flood of webhooks the CPU should go first to acknowledging them (an answer
+/// that waits a moment is fine; a webhook that is not acknowledged is retried by WhatsApp).
+pub fn start(
+    db: Db,
+    bridge: Bridge,
+    mut stop: watch::Receiver<bool>,
+) -> std::thread::JoinHandle<()> {
+    let runtime = tokio::runtime::Handle::current();
+    std::thread::Builder::new()
+        .name("novi-conversations".into())
+        .spawn(move || {
+            lower_priority();
+            while !*stop.borrow() {
+                match handle_pending(&db, &bridge) {
+                    Ok(0) => {}
+                    Ok(_) => {
+                        bridge.wake_sender();
+                        continue;
+                    }
+                    Err(e) => tracing::error!(error = %e.detail(), "handling messages failed"),
+                }
+                runtime.block_on(async {
+                    tokio::select! {
+                        () = bridge.stored.notified() => {},
+                        _ = stop.changed() => {},
+                        () = tokio::time::sleep(Duration::from_secs(60)) => {},
+                    }
+                });
             }
-            Err(e) => tracing::error!(error = %e.detail(), "handling messages failed"),
-        }
-        tokio::select! {
-            () = bridge.stored.notified() => {},
-            _ = stop.changed() => {},
-            () = tokio::time::sleep(Duration::from_secs(60)) => {},
-        }
+        })
+        .expect("the conversation thread starts")
+}
+
+/// Nice 10 for this thread (on Linux the nice value is per thread). Failing to is harmless.
+fn lower_priority() {
+    #[cfg(unix)]
+    // SAFETY: setpriority only reads its arguments; 0 names the calling thread.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
     }
 }
 
 /// Answers up to a batch of pending messages in one transaction (one disk sync for all of
 /// them), each in a savepoint so one that fails is set aside without undoing the others.
-async fn handle_pending(db: &Db, bridge: &Bridge) -> AppResult<usize> {
-    let pending = db.read(|c| unhandled(c, 100)).await?;
+fn handle_pending(db: &Db, bridge: &Bridge) -> AppResult<usize> {
+    let pending = db.with_conn(|c| unhandled(c, 100))?;
     let batch = pending.clone();
-    db.write(move |tx| {
-        let mut catalogs: HashMap<i64, Catalog> = HashMap::new();
-        for m in &batch {
-            if let Err(e) = crate::db::savepoint(tx, || handle(tx, m, &mut catalogs)) {
-                // One message that cannot be handled must not hold up the rest.
-                tracing::error!(error = %e.detail(), message_id = m.id, "could not answer a message");
-                set_aside(tx, m)?;
+    let ingest = bridge.ingest.clone();
+    let done = db
+        .with_tx(move |tx| {
+            let mut catalogs: HashMap<i64, Catalog> = HashMap::new();
+            let mut done = 0;
+            for m in &batch {
+                if let Err(e) = crate::db::savepoint(tx, || handle(tx, m, &mut catalogs)) {
+                    // One message that cannot be handled must not hold up the rest.
+                    tracing::error!(error = %e.detail(), message_id = m.id, "could not answer a message");
+                    set_aside(tx, m)?;
+                }
+                done += 1;
+                // Webhooks are waiting on the database: commit what is done and let them in.
+                if ingest.is_waiting() {
+                    break;
+                }
             }
-        }
-        Ok(())
-    })
-    .await?;
-    for m in &pending {
+            Ok(done)
+        })?;
+    for m in &pending[..done] {
         bridge.live.send(m.business_id, &m.phone);
     }
-    Ok(pending.len())
+    Ok(done)
 }
 
 fn unhandled(conn: &Connection, limit: i64) -> AppResult<Vec<Pending>> {

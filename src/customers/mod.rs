@@ -57,19 +57,17 @@ fn with_addresses(conn: &Connection, mut c: Customer) -> AppResult<Customer> {
 pub fn upsert(conn: &Connection, business_id: i64, phone: &Phone, name: &str) -> AppResult<i64> {
     let t = now();
     let name = name.trim();
-    conn.execute(
-        "INSERT INTO customers (business_id, phone, name, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?4)
-         ON CONFLICT (business_id, phone) DO UPDATE SET
-             name = CASE WHEN excluded.name != '' THEN excluded.name ELSE customers.name END,
-             updated_at = excluded.updated_at",
-        params![business_id, phone.as_str(), name, t],
-    )?;
-    let id = conn.query_row(
-        "SELECT id FROM customers WHERE business_id = ?1 AND phone = ?2",
-        params![business_id, phone.as_str()],
-        |r| r.get(0),
-    )?;
+    // One statement: every webhook runs this, inside the writer's batch.
+    let id = conn
+        .prepare_cached(
+            "INSERT INTO customers (business_id, phone, name, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?4)
+             ON CONFLICT (business_id, phone) DO UPDATE SET
+                 name = CASE WHEN excluded.name != '' THEN excluded.name ELSE customers.name END,
+                 updated_at = excluded.updated_at
+             RETURNING id",
+        )?
+        .query_row(params![business_id, phone.as_str(), name, t], |r| r.get(0))?;
     Ok(id)
 }
 

@@ -2,6 +2,7 @@
 //! wait; the writer takes everything queued, stores it in one transaction (one fsync for many
 //! webhooks under `synchronous=FULL`), then tells each handler it is safe to answer 200.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use rusqlite::TransactionBehavior;
@@ -27,22 +28,33 @@ struct Job {
 #[derive(Clone)]
 pub struct Ingest {
     jobs: mpsc::Sender<Job>,
+    /// Webhooks handed over and not yet taken into a batch.
+    waiting: Arc<AtomicUsize>,
 }
 
 impl Ingest {
     /// Starts the writer thread. `stored` is woken after each commit that added messages.
     pub fn start(db: Db, stored: Arc<Notify>, live: LiveEvents) -> Self {
         let (jobs, rx) = mpsc::channel(QUEUE);
+        let waiting = Arc::new(AtomicUsize::new(0));
+        let counter = waiting.clone();
         std::thread::Builder::new()
             .name("novi-ingest".into())
-            .spawn(move || writer(db, rx, stored, live))
+            .spawn(move || writer(db, rx, stored, live, counter))
             .expect("the webhook writer thread starts");
-        Self { jobs }
+        Self { jobs, waiting }
+    }
+
+    /// True while webhooks wait to be stored: background writers (the conversation worker)
+    /// check it to hand the database back quickly, since a webhook's answer waits on its commit.
+    pub fn is_waiting(&self) -> bool {
+        self.waiting.load(Ordering::Relaxed) > 0
     }
 
     /// Stores `inbound` durably; returns once it is committed.
     pub async fn store(&self, inbound: Inbound) -> AppResult<Stored> {
         let (done, wait) = oneshot::channel();
+        self.waiting.fetch_add(1, Ordering::Relaxed);
         self.jobs
             .send(Job { inbound, done })
             .await
@@ -59,7 +71,13 @@ impl Ingest {
     }
 }
 
-fn writer(db: Db, mut rx: mpsc::Receiver<Job>, stored: Arc<Notify>, live: LiveEvents) {
+fn writer(
+    db: Db,
+    mut rx: mpsc::Receiver<Job>,
+    stored: Arc<Notify>,
+    live: LiveEvents,
+    waiting: Arc<AtomicUsize>,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = rx.blocking_recv() {
         batch.push(first);
@@ -69,6 +87,7 @@ fn writer(db: Db, mut rx: mpsc::Receiver<Job>, stored: Arc<Notify>, live: LiveEv
                 Err(_) => break,
             }
         }
+        waiting.fetch_sub(batch.len(), Ordering::Relaxed);
         let results = commit(&db, &batch);
         let mut any_new = false;
         for (job, result) in batch.drain(..).zip(results) {

@@ -38,6 +38,14 @@ pub fn store_inbound(conn: &Connection, inbound: &Inbound) -> AppResult<Stored> 
             stored.phones.push(m.phone.clone());
         }
     }
+    if !stored.new_messages.is_empty() {
+        bump_by(
+            conn,
+            inbound.business_id,
+            Counter::In,
+            stored.new_messages.len(),
+        )?;
+    }
     for s in &inbound.statuses {
         if let Some(phone) = store_status(conn, inbound.business_id, s)? {
             stored.phones.push(phone);
@@ -54,10 +62,21 @@ fn store_message(
     m: &InMessage,
 ) -> AppResult<Option<i64>> {
     let t = now();
+    // Group members are staff, not customers; hidden numbers cannot be filed by number. A
+    // retried delivery updates the customer again, which is harmless and saves a lookup.
+    let customer = match (&m.group_id, Phone::from_digits(&m.phone)) {
+        (None, Ok(phone)) => Some(customers::upsert(
+            conn,
+            inbound.business_id,
+            &phone,
+            &m.name,
+        )?),
+        _ => None,
+    };
     let mut insert = conn.prepare_cached(
         "INSERT INTO messages (business_id, phone, direction, type, text, data, provider, provider_id,
-                               group_id, payload_id, status, created_at, updated_at, received_ms)
-         VALUES (?1, ?2, 'in', ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'received', ?10, ?10, ?11)
+                               group_id, payload_id, status, created_at, updated_at, received_ms, customer_id)
+         VALUES (?1, ?2, 'in', ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'received', ?10, ?10, ?11, ?12)
          ON CONFLICT DO NOTHING",
     )?;
     let data = m.data.to_string();
@@ -72,22 +91,10 @@ fn store_message(
         m.group_id,
         payload_id,
         t,
-        super::outbox::now_ms()
+        super::outbox::now_ms(),
+        customer
     ])?;
-    if changed == 0 {
-        return Ok(None);
-    }
-    let id = conn.last_insert_rowid();
-    // Group members are staff, not customers; hidden numbers cannot be filed by number.
-    if m.group_id.is_none() {
-        if let Ok(phone) = Phone::from_digits(&m.phone) {
-            let customer = customers::upsert(conn, inbound.business_id, &phone, &m.name)?;
-            conn.prepare_cached("UPDATE messages SET customer_id = ?2 WHERE id = ?1")?
-                .execute(params![id, customer])?;
-        }
-    }
-    bump(conn, inbound.business_id, Counter::In)?;
-    Ok(Some(id))
+    Ok((changed == 1).then(|| conn.last_insert_rowid()))
 }
 
 /// Records a status report once and moves the message's status forward only. Returns the
@@ -181,17 +188,22 @@ pub enum Counter {
 
 /// Counts a message in or out for the business's current (shop-local) day.
 pub fn bump(conn: &Connection, business_id: i64, counter: Counter) -> AppResult<()> {
+    bump_by(conn, business_id, counter, 1)
+}
+
+fn bump_by(conn: &Connection, business_id: i64, counter: Counter, n: usize) -> AppResult<()> {
     let column = match counter {
         Counter::In => "messages_in",
         Counter::Out => "messages_out",
     };
     let sql = format!(
         "INSERT INTO bot_metrics (business_id, day, {column})
-         SELECT id, date(?2, 'unixepoch', (utc_offset_minutes || ' minutes')), 1 FROM businesses WHERE id = ?1
-         ON CONFLICT (business_id, day) DO UPDATE SET {column} = {column} + 1"
+         SELECT id, date(?2, 'unixepoch', (utc_offset_minutes || ' minutes')), ?3 FROM businesses WHERE id = ?1
+         ON CONFLICT (business_id, day) DO UPDATE SET {column} = {column} + ?3"
     );
+    let n = i64::try_from(n).unwrap_or(i64::MAX);
     conn.prepare_cached(&sql)?
-        .execute(params![business_id, now()])?;
+        .execute(params![business_id, now(), n])?;
     Ok(())
 }
 
