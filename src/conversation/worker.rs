@@ -23,6 +23,9 @@ use crate::whatsapp::Bridge;
 /// customer has moved on, and WhatsApp would refuse a free-form reply anyway.
 const TOO_OLD_MS: i64 = 24 * 3600 * 1000;
 
+/// How long the worker steps back when webhooks were waiting on it.
+const FLOOD_PAUSE: Duration = Duration::from_millis(20);
+
 #[derive(Debug, Clone)]
 struct Pending {
     id: i64,
@@ -53,6 +56,11 @@ pub fn start(
                     Ok(0) => {}
                     Ok(_) => {
                         bridge.wake_sender();
+                        if bridge.ingest.is_waiting() {
+                            // A flood of webhooks: step back so they are acknowledged first.
+                            // The messages stay stored and unhandled, and are answered after.
+                            std::thread::sleep(FLOOD_PAUSE);
+                        }
                         continue;
                     }
                     Err(e) => tracing::error!(error = %e.detail(), "handling messages failed"),
