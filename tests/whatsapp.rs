@@ -497,6 +497,22 @@ async fn an_expired_token_pauses_sending_until_it_is_replaced() {
         .await
         .1
         .contains("sending is paused"));
+
+    // An owner cannot point the business's sending at another address.
+    owner.get("/b/shop-a/settings/whatsapp").await;
+    let elsewhere = [
+        ("provider", "cloud"),
+        ("phone_number_id", PNID),
+        ("graph_base", "http://10.0.0.1/internal"),
+        ("session", "default"),
+        ("rate_per_second", "20"),
+        ("template_language", "en"),
+    ];
+    let (status, page, _) = owner.post("/b/shop-a/settings/whatsapp", &elsewhere).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("must start with https://graph.facebook.com/"));
+    let unchanged = app.db.with_conn(|c| config::load(c, b.id)).unwrap();
+    assert_eq!(unchanged.graph_base, saved.graph_base);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

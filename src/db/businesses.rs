@@ -134,3 +134,26 @@ pub fn update_profile(conn: &Connection, id: i64, p: &Profile) -> AppResult<()> 
     )?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_shown_on_the_shops_clock() {
+        let b = Business {
+            id: 1,
+            short_code: "s".into(),
+            name: "S".into(),
+            address: String::new(),
+            phone: String::new(),
+            currency: "INR".into(),
+            delivery_fee_minor: 0,
+            country_code: "91".into(),
+            utc_offset_minutes: 330,
+            auto_confirm: false,
+        };
+        // 00:00 UTC is 05:30 in India.
+        assert_eq!(b.local_time(0), "01 Jan 1970, 05:30");
+    }
+}

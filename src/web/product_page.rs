@@ -128,7 +128,7 @@ fn stock_section(ctx: &Ctx, p: &Product, history: &[Move], view: &View, manage: 
                     button type="submit" { "Adjust stock" }
                 }
             }
-            (history_table(p.unit, history))
+            (history_table(ctx, p.unit, history))
         }
     }
 }
@@ -151,7 +151,7 @@ pub fn low_marker(p: &Product) -> Markup {
     }
 }
 
-fn history_table(unit: Unit, history: &[Move]) -> Markup {
+fn history_table(ctx: &Ctx, unit: Unit, history: &[Move]) -> Markup {
     html! {
         h3 { "History" }
         @if history.is_empty() {
@@ -166,7 +166,7 @@ fn history_table(unit: Unit, history: &[Move]) -> Markup {
                             td { (format_amount(unit, m.stock_after.unsigned_abs())) }
                             td { (m.reason) }
                             td { (m.actor) }
-                            td { (when(m.created_at)) }
+                            td { (ctx.business.local_time(m.created_at)) }
                         }
                     }
                 }
@@ -180,12 +180,6 @@ fn signed_amount(unit: Unit, delta: i64) -> String {
     format!("{sign}{}", format_amount(unit, delta.unsigned_abs()))
 }
 
-fn when(seconds: i64) -> String {
-    chrono::DateTime::from_timestamp(seconds, 0)
-        .map(|t| t.format("%d %b %Y, %H:%M UTC").to_string())
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,10 +189,5 @@ mod tests {
         assert_eq!(signed_amount(Unit::Kg, 2000), "+2 kg");
         assert_eq!(signed_amount(Unit::Kg, -500), "-500 g");
         assert_eq!(signed_amount(Unit::Pc, 12), "+12 pc");
-    }
-
-    #[test]
-    fn times_are_shown_in_utc() {
-        assert_eq!(when(0), "01 Jan 1970, 00:00 UTC");
     }
 }

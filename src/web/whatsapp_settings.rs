@@ -171,7 +171,15 @@ pub async fn show(
 }
 
 /// The form applied over the saved configuration; blank secrets keep the saved ones.
-fn apply(f: ConfigForm, saved: &WhatsappConfig) -> Result<WhatsappConfig, String> {
+/// Where the Graph API lives. Only a platform admin (or the shell) may point a business
+/// elsewhere: on a shared server an owner could otherwise make it call internal addresses.
+const META_GRAPH: &str = "https://graph.facebook.com/";
+
+fn apply(
+    f: ConfigForm,
+    saved: &WhatsappConfig,
+    platform_admin: bool,
+) -> Result<WhatsappConfig, String> {
     let keep = |new: String, old: &str| {
         if new.trim().is_empty() {
             old.to_owned()
@@ -191,6 +199,12 @@ fn apply(f: ConfigForm, saved: &WhatsappConfig) -> Result<WhatsappConfig, String
     c.app_secret = keep(f.app_secret, &saved.app_secret);
     c.access_token = keep(f.access_token, &saved.access_token);
     c.graph_base = keep(f.graph_base, &saved.graph_base);
+    if c.graph_base != saved.graph_base && !c.graph_base.starts_with(META_GRAPH) && !platform_admin
+    {
+        return Err(format!(
+            "the Graph API address must start with {META_GRAPH}"
+        ));
+    }
     c.gateway_url = f.gateway_url.trim().to_owned();
     c.api_key = keep(f.api_key, &saved.api_key);
     c.session = keep(f.session, &saved.session);
@@ -213,7 +227,7 @@ pub async fn save(
 ) -> AppResult<Response> {
     ctx.require_settings()?;
     let (saved, mapped, unmapped) = load(&state, &ctx).await?;
-    let config = match apply(f, &saved) {
+    let config = match apply(f, &saved, ctx.user.platform_admin) {
         Ok(c) => c,
         Err(m) => {
             return Ok((

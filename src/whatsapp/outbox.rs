@@ -123,6 +123,15 @@ pub struct Due {
 }
 
 /// Rows a previous run claimed but never finished (it stopped mid-send) go back in the queue.
+/// Rows claimed long ago and never finished (their send task failed to record the outcome)
+/// go back in the queue. A send gives up after 20 s, so five minutes means it is not running.
+pub fn release_stale(conn: &Connection, older_than_secs: i64) -> AppResult<usize> {
+    Ok(conn.execute(
+        "UPDATE outbox SET state = 'pending' WHERE state = 'sending' AND updated_at < ?1",
+        [now() - older_than_secs],
+    )?)
+}
+
 pub fn reset_interrupted(conn: &Connection) -> AppResult<usize> {
     Ok(conn.execute(
         "UPDATE outbox SET state = 'pending' WHERE state = 'sending'",
@@ -256,4 +265,39 @@ pub fn replace(conn: &Connection, id: i64, content: &Content) -> AppResult<()> {
         params![id, json, now_ms(), now()],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Db;
+
+    #[test]
+    fn a_row_left_sending_is_released_only_when_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        let b = crate::accounts::create_business(&db, "Shop", "shop").unwrap();
+        let state = |db: &Db| -> String {
+            db.with_conn(|c| Ok(c.query_row("SELECT state FROM outbox", [], |r| r.get(0))?))
+                .unwrap()
+        };
+        db.with_tx(|tx| {
+            enqueue(tx, b.id, "919812345678", &Content::text("hi"), "simulator")?;
+            let row = due(tx, now_ms(), 10)?.remove(0);
+            assert!(claim(tx, row.id)?);
+            assert!(!claim(tx, row.id)?, "claimed once");
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            db.with_tx(|tx| release_stale(tx, 300)).unwrap(),
+            0,
+            "a fresh claim stays"
+        );
+        assert_eq!(state(&db), "sending");
+        db.with_tx(|tx| Ok(tx.execute("UPDATE outbox SET updated_at = updated_at - 600", [])?))
+            .unwrap();
+        assert_eq!(db.with_tx(|tx| release_stale(tx, 300)).unwrap(), 1);
+        assert_eq!(state(&db), "pending");
+    }
 }

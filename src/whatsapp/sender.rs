@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures_util::FutureExt;
 use rand::Rng;
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinSet;
@@ -44,6 +45,7 @@ pub async fn run(db: Db, bridge: Bridge, settings: Settings, mut stop: watch::Re
     let mut in_flight: HashSet<(i64, String)> = HashSet::new();
     let mut sends: JoinSet<(i64, String)> = JoinSet::new();
     let wake: Arc<Notify> = bridge.outbox.clone();
+    let mut last_sweep = Instant::now();
     while !*stop.borrow() {
         let next = match start_due(
             &db,
@@ -73,6 +75,12 @@ pub async fn run(db: Db, bridge: Bridge, settings: Settings, mut stop: watch::Re
             _ = stop.changed() => {},
         }
         pacer.tidy(Instant::now());
+        if last_sweep.elapsed() > Duration::from_secs(60) {
+            last_sweep = Instant::now();
+            if let Err(e) = db.write(|tx| outbox::release_stale(tx, 300)).await {
+                tracing::error!(error = %e.detail(), "could not release stale sends");
+            }
+        }
     }
     while sends.join_next().await.is_some() {}
 }
@@ -115,8 +123,12 @@ async fn start_due(
         in_flight.insert(key.clone());
         let (db, bridge, settings) = (db.clone(), bridge.clone(), settings.clone());
         sends.spawn(async move {
-            if let Err(e) = deliver(&db, &bridge, &settings, &config, d).await {
-                tracing::error!(error = %e.detail(), "recording a send failed");
+            // A panic must not keep this person's key in the in-flight set for good.
+            let send = std::panic::AssertUnwindSafe(deliver(&db, &bridge, &settings, &config, d));
+            match send.catch_unwind().await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::error!(error = %e.detail(), "recording a send failed"),
+                Err(_) => tracing::error!("a send task panicked; its row is retried later"),
             }
             key
         });
@@ -132,6 +144,25 @@ async fn start_due(
     db.read(outbox::next_due_at).await
 }
 
+/// Records a send WhatsApp accepted, trying again on a passing database error: a row left
+/// `sending` would later be released and sent a second time.
+async fn record_sent(db: &Db, d: Due, provider_id: String) -> AppResult<()> {
+    let mut pause = Duration::from_millis(100);
+    for attempt in 1..=4 {
+        let (row, id) = (d.clone(), provider_id.clone());
+        match db.write(move |tx| outbox::sent(tx, &row, &id)).await {
+            Ok(()) => return Ok(()),
+            Err(e) if attempt < 4 => {
+                tracing::warn!(error = %e.detail(), attempt, "recording a send failed; trying again");
+                tokio::time::sleep(pause).await;
+                pause *= 4;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 async fn deliver(
     db: &Db,
     bridge: &Bridge,
@@ -143,10 +174,7 @@ async fn deliver(
     let result = transport.send(&d.recipient, &d.content).await;
     let (business_id, recipient) = (d.business_id, d.recipient.clone());
     match result {
-        Ok(provider_id) => {
-            db.write(move |tx| outbox::sent(tx, &d, &provider_id))
-                .await?
-        }
+        Ok(provider_id) => record_sent(db, d, provider_id).await?,
         Err(e) => failed(db, bridge, settings, config, d, e).await?,
     }
     bridge.live.send(business_id, &recipient);
