@@ -115,6 +115,23 @@ fn switcher(ctx: &Ctx) -> Markup {
     }
 }
 
+/// The tabs across the settings pages, `current` being the path of the page shown.
+pub fn settings_tabs(ctx: &Ctx, current: &str) -> Markup {
+    const TABS: [(&str, &str); 4] = [
+        ("/settings", "Profile"),
+        ("/settings/users", "Users"),
+        ("/settings/whatsapp", "WhatsApp"),
+        ("/settings/messages", "Messages"),
+    ];
+    html! {
+        nav.tabs {
+            @for (path, label) in TABS {
+                a href=(ctx.url(path)) aria-current=[(path == current).then_some("page")] { (label) }
+            }
+        }
+    }
+}
+
 /// A page outside any business: login, setup, errors.
 pub fn bare(title: &str, content: Markup) -> Markup {
     html! {

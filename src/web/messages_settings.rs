@@ -8,7 +8,7 @@ use axum::Form;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::layout::{csrf_field, error_box, notice, page, Nav};
+use super::layout::{csrf_field, error_box, notice, page, settings_tabs, Nav};
 use crate::auth::Ctx;
 use crate::conversation::templates::{self, ALL};
 use crate::db::businesses;
@@ -26,12 +26,7 @@ fn render(ctx: &Ctx, bodies: &[(String, String)], error: Option<&str>, saved: bo
         Nav::Settings,
         "Messages",
         html! {
-            nav.tabs {
-                a href=(ctx.url("/settings")) { "Profile" }
-                a href=(ctx.url("/settings/users")) { "Users" }
-                a href=(ctx.url("/settings/whatsapp")) { "WhatsApp" }
-                a href=(ctx.url("/settings/messages")) aria-current="page" { "Messages" }
-            }
+            (settings_tabs(ctx, "/settings/messages"))
             (notice(saved.then_some("Saved.")))
             (error_box(error))
             form.stack.wide method="post" action=(ctx.url("/settings/messages")) {

@@ -7,7 +7,7 @@ use axum::Form;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::layout::{csrf_field, error_box, field, notice, page, Nav};
+use super::layout::{csrf_field, error_box, field, notice, page, settings_tabs, Nav};
 use crate::auth::Ctx;
 use crate::db::businesses::{self, Profile};
 use crate::domain::{Money, Phone};
@@ -34,12 +34,7 @@ fn render(ctx: &Ctx, f: &ProfileForm, error: Option<&str>, saved: bool) -> Marku
         Nav::Settings,
         "Settings",
         html! {
-            nav.tabs {
-                a href=(ctx.url("/settings")) aria-current="page" { "Profile" }
-                a href=(ctx.url("/settings/users")) { "Users" }
-                a href=(ctx.url("/settings/whatsapp")) { "WhatsApp" }
-                a href=(ctx.url("/settings/messages")) { "Messages" }
-            }
+            (settings_tabs(ctx, "/settings"))
             (notice(saved.then_some("Saved.")))
             (error_box(error))
             form.stack method="post" action=(ctx.url("/settings/profile")) {

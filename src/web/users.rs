@@ -7,7 +7,7 @@ use axum::Form;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::layout::{csrf_field, error_box, field, notice, page, Nav};
+use super::layout::{csrf_field, error_box, field, notice, page, settings_tabs, Nav};
 use super::settings::same_business;
 use crate::accounts;
 use crate::auth::{Ctx, Role};
@@ -89,12 +89,7 @@ fn render(
         Nav::Settings,
         "Users",
         html! {
-            nav.tabs {
-                a href=(ctx.url("/settings")) { "Profile" }
-                a href=(ctx.url("/settings/users")) aria-current="page" { "Users" }
-                a href=(ctx.url("/settings/whatsapp")) { "WhatsApp" }
-                a href=(ctx.url("/settings/messages")) { "Messages" }
-            }
+            (settings_tabs(ctx, "/settings/users"))
             (notice(done))
             (error_box(error))
             table {

@@ -8,7 +8,7 @@ use axum::Form;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::layout::{csrf_field, error_box, field, notice, page, Nav};
+use super::layout::{csrf_field, error_box, field, notice, page, settings_tabs, Nav};
 use crate::auth::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::whatsapp::config::{self, mask, Provider, WhatsappConfig};
@@ -70,12 +70,7 @@ fn render(
         Nav::Settings,
         "WhatsApp",
         html! {
-            nav.tabs {
-                a href=(ctx.url("/settings")) { "Profile" }
-                a href=(ctx.url("/settings/users")) { "Users" }
-                a href=(ctx.url("/settings/whatsapp")) aria-current="page" { "WhatsApp" }
-                a href=(ctx.url("/settings/messages")) { "Messages" }
-            }
+            (settings_tabs(ctx, "/settings/whatsapp"))
             (notice(saved.then_some("Saved.")))
             (error_box(error))
             form.stack method="post" action=(ctx.url("/settings/whatsapp")) {
