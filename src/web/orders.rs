@@ -250,7 +250,7 @@ fn order_page(
                     dt { "Phone" } dd { (o.customer.phone) }
                     dt { "Address" } dd { (o.address) }
                     dt { "Notes" } dd { (o.notes) }
-                    dt { "Payment" } dd { (o.payment_mode) " · " (o.payment_status) }
+                    dt { "Payment" } dd { (payment_label(o)) }
                 }
             }
             div.card { h2 { "Timeline" } (timeline(ctx, o)) }
@@ -283,6 +283,15 @@ fn lines_table(ctx: &Ctx, o: &Order) -> Markup {
             }
         }
     }
+}
+
+/// "Cash on delivery · unpaid", as a person reads it.
+fn payment_label(o: &Order) -> String {
+    let mode = match o.payment_mode {
+        crate::orders::PaymentMode::Cod => "Cash on delivery",
+        crate::orders::PaymentMode::Online => "Paid online",
+    };
+    format!("{mode} · {}", o.payment_status)
 }
 
 fn unit_suffix(l: &Line) -> &'static str {
