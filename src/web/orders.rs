@@ -309,7 +309,7 @@ fn response_times(o: &Order, t: &OrderTimes) -> Markup {
     let since = if t.first_message_ms.is_some() {
         "the customer's first message"
     } else {
-        "the order was taken"
+        "when the order was taken"
     };
     html! {
         dl {
