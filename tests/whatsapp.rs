@@ -244,7 +244,9 @@ async fn a_batched_post_with_every_type_is_stored_whole() {
     let rows: Vec<(String, String, String)> = app
         .db
         .with_conn(|c| {
-            let mut s = c.prepare("SELECT provider_id, type, text FROM messages ORDER BY id")?;
+            let mut s = c.prepare(
+                "SELECT provider_id, type, text FROM messages WHERE direction = 'in' ORDER BY id",
+            )?;
             let rows = s
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                 .collect::<Result<_, _>>()?;
@@ -554,11 +556,11 @@ async fn the_simulator_round_trip() {
     let id: i64 = app
         .db
         .with_conn(|c| {
-            Ok(
-                c.query_row("SELECT id FROM messages WHERE direction = 'out'", [], |r| {
-                    r.get(0)
-                })?,
-            )
+            Ok(c.query_row(
+                "SELECT id FROM messages WHERE direction = 'out' AND text = 'Yes, until 9 pm'",
+                [],
+                |r| r.get(0),
+            )?)
         })
         .unwrap();
     wait_status(&app, id, "sent").await;
