@@ -38,7 +38,7 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Run the web server (dashboard, storefront, webhooks, API).
+    /// Run the web server (dashboard, WhatsApp webhooks, API).
     ///
     /// Each setting comes from its flag, else its NOVI_* environment variable, else novi.toml in
     /// the data directory (`novi config print` shows a complete one), else its default.
