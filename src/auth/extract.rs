@@ -143,14 +143,22 @@ impl FromRequestParts<AppState> for ApiBusiness {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(|t| t.trim().to_owned())
             .ok_or_else(unauthorized)?;
+        let lookup = token.clone();
+        let used = state
+            .db
+            .read(move |c| tokens::business_for(c, &lookup))
+            .await?;
+        let used = used.ok_or_else(unauthorized)?;
+        if used.stamp_due {
+            state
+                .db
+                .write(move |tx| tokens::stamp_use(tx, &token))
+                .await?;
+        }
+        let id = used.business_id;
         let business = state
             .db
-            .write(move |c| {
-                let Some(id) = tokens::business_for(c, &token)? else {
-                    return Ok(None);
-                };
-                crate::db::businesses::by_id(c, id)
-            })
+            .read(move |c| crate::db::businesses::by_id(c, id))
             .await?;
         Ok(ApiBusiness(business.ok_or_else(unauthorized)?))
     }

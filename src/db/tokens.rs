@@ -41,23 +41,39 @@ pub fn revoke(conn: &Connection, business_id: i64, name: &str) -> AppResult<bool
     Ok(changed > 0)
 }
 
-/// The business a live token belongs to, noting that it was used.
-pub fn business_for(conn: &Connection, token: &str) -> AppResult<Option<i64>> {
-    let hash = secret::hash(token);
-    let found: Option<i64> = conn
+/// How stale `last_used_at` may get: stamping it on every request would make every API read
+/// a disk-synced write.
+const USE_STAMP_SECS: i64 = 60;
+
+/// A live token: its business, and whether its last-used stamp is due for refreshing.
+pub struct Use {
+    pub business_id: i64,
+    pub stamp_due: bool,
+}
+
+/// Looks a live token up, without writing.
+pub fn business_for(conn: &Connection, token: &str) -> AppResult<Option<Use>> {
+    let found = conn
         .query_row(
-            "SELECT business_id FROM api_tokens WHERE token_hash = ?1 AND revoked_at IS NULL",
-            [&hash],
-            |r| r.get(0),
+            "SELECT business_id, COALESCE(last_used_at, 0) FROM api_tokens
+             WHERE token_hash = ?1 AND revoked_at IS NULL",
+            [secret::hash(token)],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
         )
         .optional()?;
-    if found.is_some() {
-        conn.execute(
-            "UPDATE api_tokens SET last_used_at = ?2 WHERE token_hash = ?1",
-            params![hash, now()],
-        )?;
-    }
-    Ok(found)
+    Ok(found.map(|(business_id, last)| Use {
+        business_id,
+        stamp_due: now() - last >= USE_STAMP_SECS,
+    }))
+}
+
+/// Notes that a token was used (to the minute).
+pub fn stamp_use(conn: &Connection, token: &str) -> AppResult<()> {
+    conn.execute(
+        "UPDATE api_tokens SET last_used_at = ?2 WHERE token_hash = ?1",
+        params![secret::hash(token), now()],
+    )?;
+    Ok(())
 }
 
 pub fn list(conn: &Connection, business_id: i64) -> AppResult<Vec<TokenInfo>> {
@@ -73,4 +89,30 @@ pub fn list(conn: &Connection, business_id: i64) -> AppResult<Vec<TokenInfo>> {
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Db;
+
+    #[test]
+    fn a_token_is_stamped_at_most_once_a_minute_and_revoked_ones_are_not_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        let b = crate::accounts::create_business(&db, "Shop", "shop").unwrap();
+        let token = db.with_tx(|tx| create(tx, b.id, "pos")).unwrap();
+        let used = db.with_conn(|c| business_for(c, &token)).unwrap().unwrap();
+        assert_eq!(used.business_id, b.id);
+        assert!(used.stamp_due, "never used yet");
+        db.with_tx(|tx| stamp_use(tx, &token)).unwrap();
+        assert!(
+            !db.with_conn(|c| business_for(c, &token))
+                .unwrap()
+                .unwrap()
+                .stamp_due
+        );
+        db.with_tx(|tx| revoke(tx, b.id, "pos")).unwrap();
+        assert!(db.with_conn(|c| business_for(c, &token)).unwrap().is_none());
+    }
 }
