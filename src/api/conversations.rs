@@ -11,8 +11,8 @@ use crate::auth::ApiBusiness;
 use crate::domain::Phone;
 use crate::error::{ApiResult, AppError};
 use crate::orders::export::rfc3339;
-use crate::web::conversations::queue_text;
 use crate::whatsapp::conversations::{self, Message};
+use crate::whatsapp::staff::queue_text;
 use crate::AppState;
 
 fn message_json(m: &Message) -> Value {

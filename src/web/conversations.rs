@@ -13,7 +13,7 @@ use crate::auth::Ctx;
 use crate::domain::Phone;
 use crate::error::{AppError, AppResult};
 use crate::whatsapp::conversations::{self, Message};
-use crate::whatsapp::outbox::{self, Content};
+use crate::whatsapp::staff::queue_text;
 use crate::AppState;
 
 /// The tick a message shows for its delivery status.
@@ -175,43 +175,6 @@ pub async fn thread_fragment(
 #[derive(Deserialize)]
 pub struct ReplyForm {
     text: String,
-}
-
-/// The longest text WhatsApp accepts in one message.
-pub const MAX_TEXT: usize = 4096;
-
-/// Queues a text to `phone` and wakes the sender. Shared by the reply box and the API.
-pub async fn queue_text(
-    state: &AppState,
-    business_id: i64,
-    phone: &Phone,
-    text: &str,
-) -> AppResult<i64> {
-    let text = text.trim().to_owned();
-    if text.is_empty() {
-        return Err(AppError::Invalid("the message is empty".into()));
-    }
-    if text.chars().count() > MAX_TEXT {
-        return Err(AppError::Invalid(format!(
-            "a message can be at most {MAX_TEXT} characters"
-        )));
-    }
-    let config = state.bridge.config(&state.db, business_id).await?;
-    let (to, provider) = (phone.to_string(), config.provider.as_str());
-    let id = state
-        .db
-        .write(move |tx| {
-            // A person has answered: the conversation no longer needs one.
-            tx.execute(
-                "DELETE FROM attention WHERE business_id = ?1 AND phone = ?2",
-                rusqlite::params![business_id, to],
-            )?;
-            outbox::enqueue(tx, business_id, &to, &Content::text(text), provider)
-        })
-        .await?;
-    state.bridge.wake_sender();
-    state.bridge.live.send(business_id, phone.as_str());
-    Ok(id)
 }
 
 pub async fn reply(

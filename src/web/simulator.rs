@@ -10,7 +10,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::conversations::{thread, MAX_TEXT};
+use super::conversations::thread;
 use super::layout::{csrf_field, error_box, field, page, Nav};
 use crate::auth::{secret, Ctx};
 use crate::db::now;
@@ -19,6 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::whatsapp::config::Provider;
 use crate::whatsapp::conversations;
 use crate::whatsapp::inbound::{InMessage, Inbound};
+use crate::whatsapp::staff::MAX_TEXT;
 use crate::AppState;
 
 #[derive(Deserialize, Default)]

@@ -11,6 +11,7 @@ pub mod ingest;
 pub mod outbox;
 pub mod pacing;
 pub mod sender;
+pub mod staff;
 pub mod store;
 pub mod transport;
 pub mod webhooks;
