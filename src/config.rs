@@ -121,6 +121,11 @@ impl Config {
         })
     }
 
+    /// How long a login lasts, in seconds.
+    pub fn session_secs(&self) -> i64 {
+        i64::from(self.session_hours) * 3600
+    }
+
     pub fn sender_settings(&self) -> crate::whatsapp::sender::Settings {
         use std::time::Duration;
         crate::whatsapp::sender::Settings {

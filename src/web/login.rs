@@ -78,20 +78,14 @@ pub async fn submit(
     }
     // Counted before the (slow) password check, so guesses sent all at once are counted too.
     state.limiter.record_failure(&username, addr);
-    let ttl = i64::from(state.config.session_hours) * 3600;
+    let ttl = state.config.session_secs();
     let db = state.db.clone();
     let name = username.clone();
     let outcome = blocking(move || check(&db, &name, &f.password, ttl)).await?;
     let message = match outcome {
         Outcome::LoggedIn(token) => {
             state.limiter.record_success(&username, addr);
-            let c = cookie::build(
-                SESSION_COOKIE,
-                &token,
-                Some(ttl),
-                state.config.behind_https,
-                "Lax",
-            );
+            let c = session_cookie(&state, &token, ttl);
             return Ok(([(header::SET_COOKIE, c)], Redirect::to(&next)).into_response());
         }
         Outcome::WrongPassword => "Wrong username or password.",
@@ -124,12 +118,17 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> AppRes
             .write(move |tx| sessions::delete(tx, &token))
             .await?;
     }
-    let expired = cookie::build(
+    let expired = session_cookie(&state, "", 0);
+    Ok(([(header::SET_COOKIE, expired)], Redirect::to("/login")).into_response())
+}
+
+/// The session cookie's `Set-Cookie` value; a `max_age` of 0 deletes it.
+pub fn session_cookie(state: &AppState, value: &str, max_age: i64) -> String {
+    cookie::build(
         SESSION_COOKIE,
-        "",
-        Some(0),
+        value,
+        Some(max_age),
         state.config.behind_https,
         "Lax",
-    );
-    Ok(([(header::SET_COOKIE, expired)], Redirect::to("/login")).into_response())
+    )
 }

@@ -8,11 +8,9 @@ use axum::{Extension, Form};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::cookie;
 use super::layout::{bare, csrf_field, error_box, error_page, field};
 use crate::accounts::{self, SetupForm};
 use crate::auth::csrf::CsrfToken;
-use crate::auth::extract::SESSION_COOKIE;
 use crate::db::{blocking, sessions, setup};
 use crate::error::{AppError, AppResult};
 use crate::AppState;
@@ -96,18 +94,12 @@ pub async fn submit(
         }
         Err(e) => return Err(e),
     };
-    let ttl = i64::from(state.config.session_hours) * 3600;
+    let ttl = state.config.session_secs();
     let session = state
         .db
         .write(move |tx| sessions::create(tx, user.id, ttl))
         .await?;
-    let c = cookie::build(
-        SESSION_COOKIE,
-        &session,
-        Some(ttl),
-        state.config.behind_https,
-        "Lax",
-    );
+    let c = super::login::session_cookie(&state, &session, ttl);
     let home = format!("/b/{}/", accounts::parse_short_code(&fields.short_code)?);
     Ok(([(header::SET_COOKIE, c)], Redirect::to(&home)).into_response())
 }
