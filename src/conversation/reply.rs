@@ -33,11 +33,25 @@ pub struct Turn<'a> {
     pub data: Value,
     pub received_ms: i64,
     pub(super) replied: Cell<bool>,
+    /// The customer on file, read once per turn (every reply's placeholders need it).
+    pub(super) customer: std::cell::OnceCell<Option<customers::Customer>>,
 }
 
 impl Turn<'_> {
     pub fn customer_phone(&self) -> AppResult<Phone> {
         Phone::from_digits(&self.phone).map_err(|e| AppError::Invalid(e.to_string()))
+    }
+
+    /// The customer writing, if they are on file (group members and hidden numbers are not).
+    fn customer(&self, conn: &Connection) -> AppResult<Option<&customers::Customer>> {
+        if self.customer.get().is_none() {
+            let found = match Phone::from_digits(&self.phone) {
+                Ok(p) => customers::by_phone(conn, self.business.id, &p)?,
+                Err(_) => None,
+            };
+            let _ = self.customer.set(found);
+        }
+        Ok(self.customer.get().and_then(Option::as_ref))
     }
 
     fn money(&self, minor: i64) -> String {
@@ -58,19 +72,22 @@ pub fn say(t: &Turn, conn: &Connection, text: &str) -> AppResult<()> {
     send(t, conn, &t.phone.clone(), &Content::text(text))
 }
 
-/// The placeholders every message can use.
-fn common(t: &Turn, conn: &Connection) -> AppResult<Vec<(&'static str, String)>> {
-    let name = match Phone::from_digits(&t.phone) {
-        Ok(p) => customers::by_phone(conn, t.business.id, &p)?
-            .map(|c| c.name)
-            .unwrap_or_default(),
-        Err(_) => String::new(),
-    };
-    let comma = if name.is_empty() {
+/// " Asha" for "Thank you{customer_name_comma}!", nothing when the name is not known.
+fn name_comma(name: &str) -> String {
+    if name.is_empty() {
         String::new()
     } else {
         format!(" {name}")
-    };
+    }
+}
+
+/// The placeholders every message can use.
+fn common(t: &Turn, conn: &Connection) -> AppResult<Vec<(&'static str, String)>> {
+    let name = t
+        .customer(conn)?
+        .map(|c| c.name.clone())
+        .unwrap_or_default();
+    let comma = name_comma(&name);
     Ok(vec![
         ("shop_name", t.business.name.clone()),
         ("customer_name", name),
@@ -84,8 +101,10 @@ pub fn say_template(
     key: &str,
     vars: &[(&str, String)],
 ) -> AppResult<()> {
-    let mut all = common(t, conn)?;
-    all.extend(vars.iter().cloned());
+    // The message's own values come first, so they win over the common ones (an order carries
+    // its customer's name as it is now, which placing it may just have changed).
+    let mut all: Vec<(&str, String)> = vars.to_vec();
+    all.extend(common(t, conn)?);
     let text = templates::render(conn, t.business.id, key, &all)?;
     say(t, conn, &text)
 }
@@ -217,6 +236,7 @@ pub fn order_vars(b: &Business, o: &Order) -> Vec<(&'static str, String)> {
         ("status", o.status.label().to_lowercase()),
         ("shop_name", b.name.clone()),
         ("customer_name", o.customer.name.clone()),
+        ("customer_name_comma", name_comma(&o.customer.name)),
         ("phone", o.customer.phone.clone()),
         ("address", o.address.clone()),
         (
@@ -231,10 +251,7 @@ pub fn order_vars(b: &Business, o: &Order) -> Vec<(&'static str, String)> {
 }
 
 fn latest_orders(t: &Turn, conn: &Connection, n: i64) -> AppResult<Vec<Order>> {
-    let Ok(phone) = Phone::from_digits(&t.phone) else {
-        return Ok(Vec::new());
-    };
-    let Some(c) = customers::by_phone(conn, t.business.id, &phone)? else {
+    let Some(c) = t.customer(conn)? else {
         return Ok(Vec::new());
     };
     let f = order_db::Filter {
@@ -403,9 +420,5 @@ pub fn fallback(t: &Turn, conn: &Connection) -> AppResult<()> {
 
 /// The address the customer used last, if any.
 pub fn saved_address(conn: &Connection, t: &Turn) -> AppResult<Option<String>> {
-    let Ok(phone) = Phone::from_digits(&t.phone) else {
-        return Ok(None);
-    };
-    Ok(customers::by_phone(conn, t.business.id, &phone)?
-        .and_then(|c| c.addresses.into_iter().next()))
+    Ok(t.customer(conn)?.and_then(|c| c.addresses.first().cloned()))
 }

@@ -176,6 +176,7 @@ fn handle(conn: &Connection, m: &Pending, catalogs: &mut HashMap<i64, Catalog>) 
         data: m.data.clone(),
         received_ms: m.received_ms,
         replied: Cell::new(false),
+        customer: Default::default(),
     };
     match &m.group_id {
         Some(group_id) => group::handle(&turn, conn, group_id),
