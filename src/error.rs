@@ -1,9 +1,7 @@
-//! One error type for the whole app. Pages render it as an HTML page, the JSON API as
-//! `{"error":{"code","message"}}`; server faults are logged in full and shown only as a reference.
+//! One error type for the whole app, with the HTTP status and stable code each case maps to.
+//! The web layer renders it as a page and the API as JSON; this module knows neither.
 
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
-use serde_json::json;
+use axum::http::StatusCode;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -72,7 +70,9 @@ impl AppError {
         }
     }
 
-    fn log_if_internal(&self) {
+    /// Server faults are logged in full where they are turned into a response; users see only
+    /// that something went wrong.
+    pub fn log_if_internal(&self) {
         if let Self::Internal(err) = self {
             tracing::error!(error = format!("{err:#}"), "request failed");
         }
@@ -82,45 +82,5 @@ impl AppError {
 impl From<rusqlite::Error> for AppError {
     fn from(err: rusqlite::Error) -> Self {
         Self::internal(err)
-    }
-}
-
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
-        self.log_if_internal();
-        if let Self::LoginRequired { next } = &self {
-            return Redirect::to(&crate::web::login_url(next)).into_response();
-        }
-        let status = self.status();
-        let title = status.canonical_reason().unwrap_or("Error");
-        let body = crate::web::layout::error_page(title, &self.to_string());
-        (status, body).into_response()
-    }
-}
-
-/// The same error, rendered for the JSON API.
-#[derive(Debug)]
-pub struct ApiError(pub AppError);
-
-pub type ApiResult<T> = Result<T, ApiError>;
-
-impl<E: Into<AppError>> From<E> for ApiError {
-    fn from(err: E) -> Self {
-        Self(err.into())
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let err = self.0;
-        err.log_if_internal();
-        let body = json!({"error": {"code": err.code(), "message": err.to_string()}});
-        let mut response = (err.status(), axum::Json(body)).into_response();
-        if err.status() == StatusCode::UNAUTHORIZED {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, "Bearer".parse().expect("static"));
-        }
-        response
     }
 }

@@ -3,7 +3,6 @@
 
 pub mod accounts;
 pub mod api;
-pub mod auth;
 pub mod catalog;
 pub mod cli;
 pub mod config;
@@ -15,6 +14,7 @@ pub mod domain;
 pub mod error;
 pub mod orders;
 pub mod reader;
+pub mod secret;
 pub mod telemetry;
 pub mod web;
 pub mod whatsapp;
@@ -26,9 +26,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use auth::ratelimit::LoginLimiter;
+use accounts::businesses::{self, Business};
+use accounts::ratelimit::LoginLimiter;
 use config::Config;
-use db::businesses::{self, Business};
 use db::Db;
 use error::AppResult;
 

@@ -16,7 +16,7 @@ use crate::web::{
     whatsapp_settings,
 };
 use crate::whatsapp::webhooks;
-use crate::{api, auth, AppState};
+use crate::{api, web, AppState};
 
 /// Largest request body accepted anywhere (image uploads are the largest thing posted).
 const MAX_BODY_BYTES: usize = 8 << 20;
@@ -159,7 +159,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            auth::csrf::protect,
+            web::csrf::protect,
         ))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(header_layer(header::CONTENT_SECURITY_POLICY, CSP))

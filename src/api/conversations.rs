@@ -6,10 +6,11 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::error::ApiResult;
 use super::JsonBody;
-use crate::auth::ApiBusiness;
+use crate::api::auth::ApiBusiness;
 use crate::domain::Phone;
-use crate::error::{ApiResult, AppError};
+use crate::error::AppError;
 use crate::orders::export::rfc3339;
 use crate::whatsapp::conversations::{self, Message};
 use crate::whatsapp::staff::queue_text;
@@ -46,7 +47,7 @@ pub async fn index(
     Ok(Json(json!({ "conversations": rows })))
 }
 
-fn phone(b: &crate::db::businesses::Business, raw: &str) -> Result<Phone, AppError> {
+fn phone(b: &crate::accounts::businesses::Business, raw: &str) -> Result<Phone, AppError> {
     Phone::parse(raw, &b.country_code).map_err(|_| AppError::NotFound)
 }
 

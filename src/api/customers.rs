@@ -5,11 +5,12 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::error::ApiResult;
 use super::Pagination;
-use crate::auth::ApiBusiness;
+use crate::api::auth::ApiBusiness;
 use crate::customers::{self, Customer};
 use crate::domain::Phone;
-use crate::error::{ApiResult, AppError};
+use crate::error::AppError;
 use crate::orders::export::rfc3339;
 use crate::AppState;
 

@@ -1,8 +1,10 @@
 //! The JSON API under `/api/v1`, for integrations and scripts. Every call carries a business's
 //! token (`Authorization: Bearer …`) and sees only that business.
 
+pub mod auth;
 pub mod conversations;
 pub mod customers;
+pub mod error;
 pub mod orders;
 
 use axum::extract::{FromRequest, Request};
@@ -13,8 +15,9 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::auth::ApiBusiness;
-use crate::error::{ApiError, ApiResult, AppError};
+use crate::api::auth::ApiBusiness;
+use crate::error::AppError;
+use error::{ApiError, ApiResult};
 
 /// A JSON request body whose problems (not JSON, wrong fields) answer in the API's error shape.
 pub struct JsonBody<T>(pub T);

@@ -6,10 +6,11 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::error::ApiResult;
 use super::{JsonBody, Pagination};
-use crate::auth::ApiBusiness;
+use crate::api::auth::ApiBusiness;
 use crate::domain::Phone;
-use crate::error::{ApiResult, AppError};
+use crate::error::AppError;
 use crate::orders::export::{day_range, order_json};
 use crate::orders::{db, service, Channel, LineRequest, NewOrder, PaymentMode, Status};
 use crate::AppState;
@@ -58,7 +59,7 @@ fn line_request(n: usize, l: LineIn) -> Result<LineRequest, AppError> {
 }
 
 fn new_order(
-    business: &crate::db::businesses::Business,
+    business: &crate::accounts::businesses::Business,
     body: CreateIn,
 ) -> Result<NewOrder, AppError> {
     let phone = Phone::parse(&body.customer.phone, &business.country_code)

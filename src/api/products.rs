@@ -5,10 +5,10 @@ use axum::extract::{Query, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::ApiBusiness;
+use super::error::ApiResult;
+use crate::api::auth::ApiBusiness;
 use crate::catalog::products::{self, Filter, Product};
 use crate::domain::Unit;
-use crate::error::ApiResult;
 use crate::AppState;
 
 #[derive(Deserialize, Default)]

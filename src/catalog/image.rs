@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::auth::secret;
 use crate::error::{AppError, AppResult};
+use crate::secret;
 
 /// The largest image accepted: plenty for a product photo a phone takes and shrinks.
 pub const MAX_BYTES: usize = 2 << 20;

@@ -7,7 +7,8 @@ use anyhow::{bail, Context};
 
 use super::{BusinessCommand, TokenCommand, UserAddArgs, UserCommand};
 use crate::accounts;
-use crate::db::{businesses, tokens, users, Db, DB_FILE};
+use crate::accounts::{businesses, tokens, users};
+use crate::db::{Db, DB_FILE};
 
 /// Opens the database of an install that exists, so a mistyped `--data-dir` is reported
 /// instead of silently creating an empty install there.

@@ -8,8 +8,9 @@ use anyhow::{bail, Context};
 use clap::Subcommand;
 
 use super::admin::open_existing;
+use crate::accounts::businesses;
 use crate::catalog::{csv, import};
-use crate::db::{businesses, Db};
+use crate::db::Db;
 
 #[derive(Subcommand, Debug)]
 pub enum CatalogCommand {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::admin::open_existing;
 use super::ExportFormat;
-use crate::db::businesses;
+use crate::accounts::businesses;
 use crate::orders::db::Filter;
 use crate::orders::export::{all, day_range, order_json, write_csv};
 

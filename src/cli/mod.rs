@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::auth::Role;
+use crate::accounts::Role;
 use crate::config::LogFormat;
 pub use catalog::CatalogCommand;
 

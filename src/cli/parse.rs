@@ -12,7 +12,7 @@ use clap::{ArgGroup, Args};
 use serde_json::{Map, Value};
 
 use super::admin::open_existing;
-use crate::db::businesses;
+use crate::accounts::businesses;
 use crate::reader::{self, score::Miss, score::Score, Catalog};
 
 #[derive(Args, Debug)]

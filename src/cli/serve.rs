@@ -6,9 +6,10 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use super::ServeArgs;
+use crate::accounts::{setup, users};
 use crate::config::{Config, FileConfig, Overrides};
-use crate::db::{setup, users, Db};
-use crate::{accounts, AppState};
+use crate::db::Db;
+use crate::{demo, AppState};
 
 pub fn run(data_dir: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
     let file = FileConfig::load(&data_dir)?;
@@ -44,12 +45,12 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         config.data_dir.display()
     );
     if demo {
-        let created = accounts::ensure_demo(&db)?;
+        let created = demo::ensure_demo(&db)?;
         let how = if created { "created" } else { "reusing" };
         println!(
             "Demo shop ({how}): log in at {base}/login as \"{}\" with password \"{}\"",
-            accounts::DEMO_USERNAME,
-            accounts::DEMO_PASSWORD
+            demo::DEMO_USERNAME,
+            demo::DEMO_PASSWORD
         );
     } else if db.with_conn(users::count)? == 0 {
         let token = db.with_tx(|tx| setup::issue(tx))?;

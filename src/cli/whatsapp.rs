@@ -6,7 +6,7 @@ use anyhow::bail;
 use clap::{Args, Subcommand};
 
 use super::admin::open_existing;
-use crate::db::businesses;
+use crate::accounts::businesses;
 use crate::whatsapp::config::{self, mask, Provider, WhatsappConfig, DEFAULT_GRAPH_BASE};
 
 #[derive(Subcommand, Debug)]

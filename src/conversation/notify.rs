@@ -6,7 +6,7 @@ use rusqlite::{params, Connection};
 
 use super::reply::order_vars;
 use super::templates;
-use crate::db::businesses::Business;
+use crate::accounts::businesses::Business;
 use crate::error::AppResult;
 use crate::orders::{Order, Status};
 use crate::whatsapp::{config, outbox};

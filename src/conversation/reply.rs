@@ -8,9 +8,9 @@ use serde_json::Value;
 
 use super::drafts::Draft;
 use super::templates;
+use crate::accounts::businesses::Business;
 use crate::catalog::products::{self, Filter};
 use crate::customers;
-use crate::db::businesses::Business;
 use crate::domain::{format_amount, Money, Phone};
 use crate::error::{AppError, AppResult};
 use crate::orders::{self, db as order_db, LineRequest, Order, Status};

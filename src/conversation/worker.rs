@@ -13,7 +13,8 @@ use tokio::sync::watch;
 
 use super::reply::Turn;
 use super::{chat, group};
-use crate::db::{businesses, Db};
+use crate::accounts::businesses;
+use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::reader::Catalog;
 use crate::whatsapp::config::{self, Provider};

@@ -1,12 +1,6 @@
 //! The SQLite store: one database file in the data directory, opened through a pool.
 //! Every connection is set up the same way, and blocking work never runs on async threads.
 
-pub mod businesses;
-pub mod sessions;
-pub mod setup;
-pub mod tokens;
-pub mod users;
-
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

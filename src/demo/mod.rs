@@ -3,8 +3,16 @@
 
 use rusqlite::Connection;
 
+use crate::accounts::businesses::{self, Profile};
+use crate::accounts::users::{self, Membership};
+use crate::accounts::{password, Role};
 use crate::catalog::{csv, import};
+use crate::db::Db;
 use crate::error::{AppError, AppResult};
+
+pub const DEMO_CODE: &str = "demo";
+pub const DEMO_USERNAME: &str = "owner";
+pub const DEMO_PASSWORD: &str = "novi-demo";
 
 /// The demo shop's catalog, in the catalog file format.
 pub const CATALOG: &str = include_str!("catalog.csv");
@@ -17,11 +25,51 @@ pub fn import_catalog(conn: &Connection, business_id: i64) -> AppResult<()> {
     Ok(())
 }
 
+/// The demo shop: made once, reused after. Returns true when it was made now.
+pub fn ensure_demo(db: &Db) -> AppResult<bool> {
+    if db
+        .with_conn(|c| businesses::by_code(c, DEMO_CODE))?
+        .is_some()
+    {
+        return Ok(false);
+    }
+    let hash = password::hash(DEMO_PASSWORD)?;
+    db.with_tx(|tx| {
+        let business = businesses::insert(tx, "Novi Sweets (demo)", DEMO_CODE)?;
+        let profile = Profile {
+            name: business.name.clone(),
+            address: "12 MG Road, Bengaluru".into(),
+            phone: "919800000001".into(),
+            currency: "INR".into(),
+            delivery_fee_minor: 4_000,
+        };
+        businesses::update_profile(tx, business.id, &profile)?;
+        let owner = Membership::Staff {
+            business_id: business.id,
+            role: Role::Owner,
+        };
+        users::insert(tx, DEMO_USERNAME, &hash, owner)?;
+        import_catalog(tx, business.id)?;
+        Ok(true)
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn the_demo_catalog_parses() {
         let rows = crate::catalog::csv::parse_catalog(super::CATALOG.as_bytes()).unwrap();
         assert_eq!(rows.len(), 18);
+    }
+
+    #[test]
+    fn demo_is_made_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        assert!(ensure_demo(&db).unwrap());
+        assert!(!ensure_demo(&db).unwrap());
+        assert_eq!(db.with_conn(businesses::list).unwrap().len(), 1);
     }
 }

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use super::db::{self, Filter};
 use super::model::Order;
-use crate::db::businesses::Business;
+use crate::accounts::businesses::Business;
 use crate::domain::{Money, Unit};
 use crate::error::{AppError, AppResult};
 

@@ -9,10 +9,10 @@ use rusqlite::Connection;
 use super::db::{self, Header, NewEvent, Totals};
 use super::model::{Line, LineRequest, NewOrder, Order};
 use super::status::Status;
+use crate::accounts::businesses::Business;
 use crate::catalog::products::{self, Product};
 use crate::catalog::stock::{self, Cause};
 use crate::customers;
-use crate::db::businesses::Business;
 use crate::domain::{format_amount, line_total, Money, Quantity};
 use crate::error::{AppError, AppResult};
 

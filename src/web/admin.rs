@@ -5,10 +5,10 @@ use axum::Extension;
 use maud::{html, Markup};
 
 use super::layout::{bare, csrf_field};
-use crate::auth::csrf::CsrfToken;
-use crate::auth::CurrentUser;
-use crate::db::businesses;
+use crate::accounts::businesses;
 use crate::error::{AppError, AppResult};
+use crate::web::csrf::CsrfToken;
+use crate::web::extract::CurrentUser;
 use crate::AppState;
 
 pub async fn index(

@@ -9,9 +9,9 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::layout::{csrf_field, error_box, page, Nav};
-use crate::auth::Ctx;
 use crate::domain::Phone;
 use crate::error::{AppError, AppResult};
+use crate::web::extract::Ctx;
 use crate::whatsapp::conversations::{self, Message};
 use crate::whatsapp::staff::queue_text;
 use crate::AppState;

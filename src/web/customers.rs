@@ -9,10 +9,10 @@ use serde::Deserialize;
 
 use super::layout::{csrf_field, notice, page, Nav};
 use super::orders::{money, status_badge};
-use crate::auth::Ctx;
 use crate::customers;
 use crate::error::{AppError, AppResult};
 use crate::orders::db::{self, Filter};
+use crate::web::extract::Ctx;
 use crate::AppState;
 
 const PER_PAGE: i64 = 25;

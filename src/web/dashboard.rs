@@ -4,9 +4,9 @@ use axum::response::Redirect;
 use maud::{html, Markup};
 
 use super::layout::{page, Nav};
-use crate::auth::{Ctx, CurrentUser};
 use crate::conversation::timing::human;
 use crate::domain::Money;
+use crate::web::extract::{Ctx, CurrentUser};
 use crate::AppState;
 
 /// `/`: a platform admin goes to the business list, everyone else to their own business.
@@ -20,7 +20,7 @@ pub async fn home(
     let id = user.business_id.ok_or(crate::error::AppError::NotFound)?;
     let business = state
         .db
-        .read(move |c| crate::db::businesses::by_id(c, id))
+        .read(move |c| crate::accounts::businesses::by_id(c, id))
         .await?
         .ok_or(crate::error::AppError::NotFound)?;
     Ok(Redirect::to(&format!("/b/{}/", business.short_code)))
@@ -37,7 +37,7 @@ struct Today {
 
 fn today(
     conn: &rusqlite::Connection,
-    b: &crate::db::businesses::Business,
+    b: &crate::accounts::businesses::Business,
 ) -> crate::error::AppResult<Today> {
     let day = chrono::Utc::now()
         .with_timezone(&b.offset())

@@ -3,7 +3,7 @@
 use maud::{html, Markup, DOCTYPE};
 
 use super::assets;
-use crate::auth::{csrf, Ctx};
+use crate::web::{csrf, extract::Ctx};
 
 /// The sections in the navigation bar.
 #[derive(Clone, Copy, PartialEq, Eq)]

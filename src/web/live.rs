@@ -9,7 +9,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::stream::{self, Stream};
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::auth::Ctx;
+use crate::web::extract::Ctx;
 use crate::AppState;
 
 pub async fn events(

@@ -12,11 +12,12 @@ use serde::Deserialize;
 
 use super::layout::{bare, csrf_field, error_box, field};
 use super::{client_addr, cookie, safe_next};
-use crate::auth::csrf::CsrfToken;
-use crate::auth::extract::SESSION_COOKIE;
-use crate::auth::password;
-use crate::db::{blocking, sessions, users};
+use crate::accounts::password;
+use crate::accounts::{sessions, users};
+use crate::db::blocking;
 use crate::error::AppResult;
+use crate::web::csrf::CsrfToken;
+use crate::web::extract::SESSION_COOKIE;
 use crate::AppState;
 
 #[derive(Deserialize)]

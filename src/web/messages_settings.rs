@@ -9,10 +9,10 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::layout::{csrf_field, error_box, notice, page, settings_tabs, Nav};
-use crate::auth::Ctx;
+use crate::accounts::businesses;
 use crate::conversation::templates::{self, ALL};
-use crate::db::businesses;
 use crate::error::{AppError, AppResult};
+use crate::web::extract::Ctx;
 use crate::AppState;
 
 #[derive(Deserialize)]

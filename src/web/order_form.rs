@@ -10,12 +10,12 @@ use maud::{html, Markup};
 
 use super::layout::{csrf_field, error_box, field, page, Nav};
 use super::orders::{line_amount, money};
-use crate::auth::Ctx;
 use crate::catalog::products::{self, Filter, Product};
 use crate::domain::{parse_amount, Phone, Unit};
 use crate::error::{AppError, AppResult};
 use crate::orders::model::Line;
 use crate::orders::{db, service, Channel, LineRequest, NewOrder, PaymentMode};
+use crate::web::extract::Ctx;
 use crate::AppState;
 
 /// Blank rows offered for new lines.

@@ -9,13 +9,13 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::layout::{csrf_field, error_box, notice, page, Nav};
-use crate::auth::Ctx;
 use crate::conversation::timing::{self, human, OrderTimes};
 use crate::domain::{format_amount, Money};
 use crate::error::{AppError, AppResult};
 use crate::orders::export::{all, day_range, write_csv};
 use crate::orders::model::Line;
 use crate::orders::{db, service, Order, Status};
+use crate::web::extract::Ctx;
 use crate::AppState;
 
 const PER_PAGE: i64 = 25;

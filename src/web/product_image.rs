@@ -8,11 +8,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::product_page::View;
 use super::products::{again, find, parse_id, require_catalog};
-use crate::auth::Ctx;
 use crate::catalog::image::{self, Kind, MAX_BYTES};
 use crate::catalog::products;
 use crate::db::blocking;
 use crate::error::{AppError, AppResult};
+use crate::web::extract::Ctx;
 use crate::AppState;
 
 /// What the upload form sent.

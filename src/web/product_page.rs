@@ -5,10 +5,10 @@ use maud::{html, Markup};
 
 use super::layout::{csrf_field, error_box, notice, page, Nav};
 use super::product_form::{self, ProductForm};
-use crate::auth::{csrf, Ctx};
 use crate::catalog::products::Product;
 use crate::catalog::stock::Move;
 use crate::domain::{format_amount, Money, Unit};
+use crate::web::{csrf, extract::Ctx};
 
 /// What to show besides the product itself: a form being corrected, errors, a notice.
 #[derive(Default)]

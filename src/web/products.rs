@@ -11,11 +11,11 @@ use serde::Deserialize;
 use super::layout::{page, Nav};
 use super::product_form::{self, ProductForm};
 use super::product_page::{self, low_marker, price_label, View};
-use crate::auth::Ctx;
 use crate::catalog::products::{self, Filter, Product};
 use crate::catalog::stock::{self, Cause, Move};
 use crate::domain::format_amount;
 use crate::error::{AppError, AppResult};
+use crate::web::extract::Ctx;
 use crate::AppState;
 
 /// Stock moves shown on a product's page.

@@ -8,10 +8,10 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::layout::{csrf_field, error_box, field, notice, page, settings_tabs, Nav};
-use crate::auth::Ctx;
-use crate::db::businesses::{self, Profile};
+use crate::accounts::businesses::{self, Profile};
 use crate::domain::{Money, Phone};
 use crate::error::{AppError, AppResult};
+use crate::web::extract::Ctx;
 use crate::AppState;
 
 #[derive(Deserialize, Default)]
@@ -110,7 +110,7 @@ pub async fn update(
 }
 
 /// Only a user of this business may be changed from its pages.
-pub fn same_business(ctx: &Ctx, user: &crate::db::users::User) -> AppResult<()> {
+pub fn same_business(ctx: &Ctx, user: &crate::accounts::users::User) -> AppResult<()> {
     if user.business_id == Some(ctx.business.id) {
         Ok(())
     } else {

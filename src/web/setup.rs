@@ -10,9 +10,10 @@ use serde::Deserialize;
 
 use super::layout::{bare, csrf_field, error_box, error_page, field};
 use crate::accounts::{self, SetupForm};
-use crate::auth::csrf::CsrfToken;
-use crate::db::{blocking, sessions, setup};
+use crate::accounts::{sessions, setup};
+use crate::db::blocking;
 use crate::error::{AppError, AppResult};
+use crate::web::csrf::CsrfToken;
 use crate::AppState;
 
 /// The form as posted. The password field is named `new_password` so browsers offer to

@@ -12,10 +12,11 @@ use serde_json::json;
 
 use super::conversations::thread;
 use super::layout::{csrf_field, error_box, field, page, Nav};
-use crate::auth::{secret, Ctx};
 use crate::db::now;
 use crate::domain::Phone;
 use crate::error::{AppError, AppResult};
+use crate::secret;
+use crate::web::extract::Ctx;
 use crate::whatsapp::config::Provider;
 use crate::whatsapp::conversations;
 use crate::whatsapp::inbound::{InMessage, Inbound};

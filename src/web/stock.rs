@@ -9,12 +9,12 @@ use serde::Deserialize;
 
 use super::product_page::View;
 use super::products::{again, parse_id, require_catalog};
-use crate::auth::Ctx;
 use crate::catalog::amount::parse_change;
 use crate::catalog::products;
 use crate::catalog::stock::{self, Cause};
 use crate::domain::format_amount;
 use crate::error::{AppError, AppResult};
+use crate::web::extract::Ctx;
 use crate::AppState;
 
 const MAX_REASON: usize = 200;

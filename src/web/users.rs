@@ -10,10 +10,11 @@ use serde::Deserialize;
 use super::layout::{csrf_field, error_box, field, notice, page, settings_tabs, Nav};
 use super::settings::same_business;
 use crate::accounts;
-use crate::auth::{Ctx, Role};
+use crate::accounts::users::{self, Membership, User};
+use crate::accounts::Role;
 use crate::db::blocking;
-use crate::db::users::{self, Membership, User};
 use crate::error::{AppError, AppResult};
+use crate::web::extract::Ctx;
 use crate::AppState;
 
 #[derive(Deserialize)]

@@ -9,8 +9,8 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::layout::{csrf_field, error_box, field, notice, page, settings_tabs, Nav};
-use crate::auth::Ctx;
 use crate::error::{AppError, AppResult};
+use crate::web::extract::Ctx;
 use crate::whatsapp::config::{self, mask, Provider, WhatsappConfig};
 use crate::whatsapp::groups::{self, Group, ROLES};
 use crate::AppState;

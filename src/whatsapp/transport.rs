@@ -145,9 +145,7 @@ impl Transport for CloudApi {
         if status.is_success() {
             // Accepted is accepted: sending again for want of an id would send it twice.
             let id = body["messages"][0]["id"].as_str().map(str::to_owned);
-            return Ok(
-                id.unwrap_or_else(|| format!("noid.{}", &crate::auth::secret::new_token()[..24]))
-            );
+            return Ok(id.unwrap_or_else(|| format!("noid.{}", &crate::secret::new_token()[..24])));
         }
         let code = body["error"]["code"].as_i64();
         let (failure, reason) = match code {
@@ -214,7 +212,7 @@ impl Transport for Gateway {
                 .or_else(|| answer["key"]["id"].as_str())
                 .or_else(|| answer["id"]["_serialized"].as_str());
             return Ok(id.map_or_else(
-                || format!("gw.{}", crate::auth::secret::new_token()),
+                || format!("gw.{}", crate::secret::new_token()),
                 str::to_owned,
             ));
         }
@@ -240,7 +238,7 @@ pub struct Simulator;
 
 impl Transport for Simulator {
     async fn send(&self, _to: &str, _content: &Content) -> Result<String, SendError> {
-        Ok(format!("sim.{}", &crate::auth::secret::new_token()[..24]))
+        Ok(format!("sim.{}", &crate::secret::new_token()[..24]))
     }
 }
 

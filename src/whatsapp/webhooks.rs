@@ -10,8 +10,8 @@ use serde::Deserialize;
 use super::config::Provider;
 use super::inbound::Inbound;
 use super::{cloud, gateway};
-use crate::auth::secret;
 use crate::error::{AppError, AppResult};
+use crate::secret;
 use crate::AppState;
 
 #[derive(Deserialize)]

@@ -8,7 +8,7 @@ use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::secret;
+use crate::secret;
 use crate::web::cookie;
 use crate::AppState;
 

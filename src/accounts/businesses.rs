@@ -3,7 +3,7 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
-use super::{is_unique_violation, now};
+use crate::db::{is_unique_violation, now};
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

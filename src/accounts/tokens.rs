@@ -4,9 +4,9 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use super::{is_unique_violation, now};
-use crate::auth::secret;
+use crate::db::{is_unique_violation, now};
 use crate::error::{AppError, AppResult};
+use crate::secret;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TokenInfo {

@@ -1,15 +1,7 @@
-//! Who is asking and what they may do: roles, passwords, sessions, CSRF, API tokens and
-//! login rate limits. Every permission is decided here, on the server.
-
-pub mod csrf;
-pub mod extract;
-pub mod password;
-pub mod ratelimit;
-pub mod secret;
+//! Staff roles within a business, and what each may do. Every permission is decided on the
+//! server from these.
 
 use serde::{Deserialize, Serialize};
-
-pub use extract::{ApiBusiness, Ctx, CurrentUser};
 
 /// A staff member's role within their business.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

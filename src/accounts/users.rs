@@ -3,8 +3,8 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
-use super::{is_unique_violation, now};
-use crate::auth::Role;
+use crate::accounts::Role;
+use crate::db::{is_unique_violation, now};
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Serialize)]

@@ -2,9 +2,9 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::now;
-use crate::auth::secret;
+use crate::db::now;
 use crate::error::AppResult;
+use crate::secret;
 
 /// Replaces any unused link with a new one and returns its token. Each start of an empty
 /// install prints a fresh link, so an old one seen in a log is worthless.

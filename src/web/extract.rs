@@ -1,13 +1,12 @@
 //! Extractors that answer "who is this?" for a handler: a logged-in user, a user inside one
-//! business's pages (`/b/{code}/...`), or a business calling the API with a token.
+//! business's pages (`/b/{code}/...`).
 
 use axum::extract::{FromRequestParts, OriginalUri};
-use axum::http::{header, request::Parts};
+use axum::http::request::Parts;
 
-use super::{csrf::CsrfToken, Role};
-use crate::db::{businesses::Business, sessions, tokens, users::User};
-use crate::error::{ApiError, AppError};
-use crate::web::cookie;
+use super::{cookie, csrf::CsrfToken};
+use crate::accounts::{businesses::Business, sessions, users::User, Role};
+use crate::error::AppError;
 use crate::AppState;
 
 pub const SESSION_COOKIE: &str = "novi_session";
@@ -103,7 +102,7 @@ impl FromRequestParts<AppState> for Ctx {
             .map(|t| t.0.clone())
             .unwrap_or_default();
         let switcher = if user.platform_admin {
-            let all = state.db.read(crate::db::businesses::list).await?;
+            let all = state.db.read(crate::accounts::businesses::list).await?;
             all.into_iter().map(|b| (b.short_code, b.name)).collect()
         } else {
             Vec::new()
@@ -121,46 +120,6 @@ impl FromRequestParts<AppState> for Ctx {
             switcher,
             whatsapp_paused,
         })
-    }
-}
-
-/// The business an API request acts for, from its `Authorization: Bearer` token.
-pub struct ApiBusiness(pub Business);
-
-impl FromRequestParts<AppState> for ApiBusiness {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let unauthorized = || {
-            AppError::Unauthorized(
-                "a valid API token is required (Authorization: Bearer <token>)".into(),
-            )
-        };
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|t| t.trim().to_owned())
-            .ok_or_else(unauthorized)?;
-        let lookup = token.clone();
-        let used = state
-            .db
-            .read(move |c| tokens::business_for(c, &lookup))
-            .await?;
-        let used = used.ok_or_else(unauthorized)?;
-        if used.stamp_due {
-            state
-                .db
-                .write(move |tx| tokens::stamp_use(tx, &token))
-                .await?;
-        }
-        let id = used.business_id;
-        let business = state
-            .db
-            .read(move |c| crate::db::businesses::by_id(c, id))
-            .await?;
-        Ok(ApiBusiness(business.ok_or_else(unauthorized)?))
     }
 }
 

@@ -1,15 +1,21 @@
 //! Businesses and their people: the rules for names, codes and passwords, and the operations
 //! the CLI and the web UI share (so both refuse the same bad input the same way).
 
-use crate::auth::{password, Role};
-use crate::db::businesses::{self, Business, Profile};
-use crate::db::users::{self, Membership, User};
-use crate::db::{setup, Db};
-use crate::error::{AppError, AppResult};
+pub mod businesses;
+pub mod password;
+pub mod ratelimit;
+mod role;
+pub mod sessions;
+pub mod setup;
+pub mod tokens;
+pub mod users;
 
-pub const DEMO_CODE: &str = "demo";
-pub const DEMO_USERNAME: &str = "owner";
-pub const DEMO_PASSWORD: &str = "novi-demo";
+pub use role::Role;
+
+use crate::db::Db;
+use crate::error::{AppError, AppResult};
+use businesses::Business;
+use users::{Membership, User};
 
 /// A business short code: it appears in URLs and webhook addresses, so it is kept to
 /// lowercase letters, digits and dashes.
@@ -136,35 +142,6 @@ pub fn complete_setup(db: &Db, token: &str, f: &SetupForm) -> AppResult<User> {
     })
 }
 
-/// The demo shop: made once, reused after. Returns true when it was made now.
-pub fn ensure_demo(db: &Db) -> AppResult<bool> {
-    if db
-        .with_conn(|c| businesses::by_code(c, DEMO_CODE))?
-        .is_some()
-    {
-        return Ok(false);
-    }
-    let hash = password::hash(DEMO_PASSWORD)?;
-    db.with_tx(|tx| {
-        let business = businesses::insert(tx, "Novi Sweets (demo)", DEMO_CODE)?;
-        let profile = Profile {
-            name: business.name.clone(),
-            address: "12 MG Road, Bengaluru".into(),
-            phone: "919800000001".into(),
-            currency: "INR".into(),
-            delivery_fee_minor: 4_000,
-        };
-        businesses::update_profile(tx, business.id, &profile)?;
-        let owner = Membership::Staff {
-            business_id: business.id,
-            role: Role::Owner,
-        };
-        users::insert(tx, DEMO_USERNAME, &hash, owner)?;
-        crate::demo::import_catalog(tx, business.id)?;
-        Ok(true)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,13 +190,5 @@ mod tests {
             set_disabled(&db, second.id, true),
             Err(AppError::Conflict(_))
         ));
-    }
-
-    #[test]
-    fn demo_is_made_once() {
-        let (_dir, db) = db();
-        assert!(ensure_demo(&db).unwrap());
-        assert!(!ensure_demo(&db).unwrap());
-        assert_eq!(db.with_conn(businesses::list).unwrap().len(), 1);
     }
 }

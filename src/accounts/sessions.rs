@@ -2,9 +2,10 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{now, users};
-use crate::auth::secret;
+use super::users;
+use crate::db::now;
 use crate::error::AppResult;
+use crate::secret;
 
 /// Starts a session for `user_id`; returns the cookie value (only its hash is stored).
 pub fn create(conn: &Connection, user_id: i64, ttl_secs: i64) -> AppResult<String> {

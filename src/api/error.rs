@@ -1,0 +1,34 @@
+//! How an error looks to an API client: `{"error":{"code","message"}}` with the right status.
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::error::AppError;
+
+/// The same error, rendered for the JSON API.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(err: E) -> Self {
+        Self(err.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let err = self.0;
+        err.log_if_internal();
+        let body = json!({"error": {"code": err.code(), "message": err.to_string()}});
+        let mut response = (err.status(), axum::Json(body)).into_response();
+        if err.status() == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, "Bearer".parse().expect("static"));
+        }
+        response
+    }
+}
