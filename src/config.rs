@@ -126,16 +126,6 @@ impl Config {
         i64::from(self.session_hours) * 3600
     }
 
-    pub fn sender_settings(&self) -> crate::whatsapp::sender::Settings {
-        use std::time::Duration;
-        crate::whatsapp::sender::Settings {
-            retry_base: Duration::from_millis(self.outbox_retry_base_ms),
-            max_attempts: self.outbox_max_attempts,
-            recipient_burst: self.recipient_burst,
-            recipient_interval: Duration::from_millis(self.recipient_interval_ms),
-        }
-    }
-
     /// Defaults for a data directory, as tests and tools use it.
     pub fn for_data_dir(data_dir: PathBuf) -> Self {
         Self::resolve(data_dir, Overrides::default(), FileConfig::default())

@@ -101,7 +101,7 @@ pub async fn serve(
     let sender = tokio::spawn(whatsapp::sender::run(
         state.db.clone(),
         state.bridge.clone(),
-        state.config.sender_settings(),
+        whatsapp::sender::SendPolicy::from(&*state.config),
         stopping.subscribe(),
     ));
     let conversations =

@@ -10,12 +10,12 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::web::webhooks;
 use crate::web::{
     admin, assets, conversations, customers, dashboard, health, live, login, messages_settings,
     order_form, orders, product_image, products, settings, setup, simulator, stock, users,
     whatsapp_settings,
 };
-use crate::whatsapp::webhooks;
 use crate::{api, web, AppState};
 
 /// Largest request body accepted anywhere (image uploads are the largest thing posted).
@@ -35,7 +35,10 @@ pub fn app(state: AppState) -> Router {
             get(order_form::new).post(order_form::create),
         )
         .route("/b/{code}/orders/{number}", get(orders::show))
-        .route("/b/{code}/orders/{number}/status", post(orders::set_status))
+        .route(
+            "/b/{code}/orders/{number}/status",
+            post(orders::update_status),
+        )
         .route(
             "/b/{code}/orders/{number}/edit",
             get(order_form::edit).post(order_form::update),
@@ -128,7 +131,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/orders/{number}", get(api::orders::show))
         .route(
             "/api/v1/orders/{number}/status",
-            post(api::orders::set_status),
+            post(api::orders::update_status),
         )
         .route("/api/v1/conversations", get(api::conversations::index))
         .route(

@@ -12,8 +12,8 @@ use crate::api::auth::ApiBusiness;
 use crate::domain::Phone;
 use crate::error::AppError;
 use crate::orders::export::rfc3339;
-use crate::whatsapp::conversations::{self, Message};
 use crate::whatsapp::staff::queue_text;
+use crate::whatsapp::threads::{self, Message};
 use crate::AppState;
 
 fn message_json(m: &Message) -> Value {
@@ -33,10 +33,7 @@ pub async fn index(
     State(state): State<AppState>,
     ApiBusiness(b): ApiBusiness,
 ) -> ApiResult<Json<Value>> {
-    let list = state
-        .db
-        .read(move |c| conversations::list(c, b.id, 500))
-        .await?;
+    let list = state.db.read(move |c| threads::list(c, b.id, 500)).await?;
     let rows: Vec<Value> = list
         .iter()
         .map(|c| {
@@ -59,7 +56,7 @@ pub async fn messages(
     let p = phone(&b, &raw)?.to_string();
     let list = state
         .db
-        .read(move |c| conversations::messages(c, b.id, &p, 500))
+        .read(move |c| threads::messages(c, b.id, &p, 500))
         .await?;
     if list.is_empty() {
         return Err(AppError::NotFound.into());
@@ -82,7 +79,7 @@ pub async fn send(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let p = Phone::parse(&raw, &b.country_code)
         .map_err(|e| AppError::Invalid(format!("phone: {e}")))?;
-    let id = queue_text(&state, b.id, &p, &body.text).await?;
+    let id = queue_text(&state.db, &state.bridge, b.id, &p, &body.text).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({"message": {"id": id, "status": "queued"}})),

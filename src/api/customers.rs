@@ -67,11 +67,11 @@ pub async fn show(
     let (orders, _) = state
         .db
         .read(move |c| {
-            let f = crate::orders::db::Filter {
+            let f = crate::orders::store::Filter {
                 customer_id: Some(id),
                 ..Default::default()
             };
-            crate::orders::db::list(c, business.id, &f, 1, 20)
+            crate::orders::store::list(c, business.id, &f, 1, 20)
         })
         .await?;
     let mut body = customer_json(&found);

@@ -9,10 +9,11 @@ use serde_json::{json, Value};
 use super::error::ApiResult;
 use super::{JsonBody, Pagination};
 use crate::api::auth::ApiBusiness;
+use crate::conversation::notify;
 use crate::domain::Phone;
 use crate::error::AppError;
 use crate::orders::export::{day_range, order_json};
-use crate::orders::{db, service, Channel, LineRequest, NewOrder, PaymentMode, Status};
+use crate::orders::{service, store, Channel, LineRequest, NewOrder, PaymentMode, Status};
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -124,7 +125,7 @@ pub async fn index(
         None => None,
     };
     let (from, to) = day_range(&business, query.from.as_deref(), query.to.as_deref())?;
-    let filter = db::Filter {
+    let filter = store::Filter {
         status,
         q: query.q.unwrap_or_default(),
         from,
@@ -134,7 +135,7 @@ pub async fn index(
     let (page, per_page) = query.page.resolve()?;
     let (orders, total) = state
         .db
-        .read(move |c| db::list(c, business.id, &filter, page, per_page))
+        .read(move |c| store::list(c, business.id, &filter, page, per_page))
         .await?;
     let orders: Vec<Value> = orders.iter().map(order_json).collect();
     Ok(Json(
@@ -150,7 +151,7 @@ pub async fn show(
     let number = parse_number(&number)?;
     let order = state
         .db
-        .read(move |c| db::by_number(c, business.id, number))
+        .read(move |c| store::by_number(c, business.id, number))
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(Json(json!({ "order": order_json(&order) })))
@@ -161,7 +162,7 @@ pub struct StatusIn {
     status: String,
 }
 
-pub async fn set_status(
+pub async fn update_status(
     State(state): State<AppState>,
     ApiBusiness(business): ApiBusiness,
     Path(number): Path<String>,
@@ -171,7 +172,7 @@ pub async fn set_status(
     let to: Status = body.status.parse().map_err(AppError::Invalid)?;
     let order = state
         .db
-        .write(move |tx| service::set_status(tx, &business, number, to, "api"))
+        .write(move |tx| notify::change_status(tx, &business, number, to, "api"))
         .await?;
     // The customer's status message is in the outbox now.
     state.bridge.wake_sender();

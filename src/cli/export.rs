@@ -6,8 +6,8 @@ use std::path::Path;
 use super::admin::open_existing;
 use super::ExportFormat;
 use crate::accounts::businesses;
-use crate::orders::db::Filter;
 use crate::orders::export::{all, day_range, order_json, write_csv};
+use crate::orders::store::Filter;
 
 pub fn orders(
     data_dir: &Path,

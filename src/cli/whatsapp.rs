@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 
 use super::admin::open_existing;
 use crate::accounts::businesses;
-use crate::whatsapp::config::{self, mask, Provider, WhatsappConfig, DEFAULT_GRAPH_BASE};
+use crate::whatsapp::settings::{self, mask, Provider, WhatsappSettings, DEFAULT_GRAPH_BASE};
 
 #[derive(Subcommand, Debug)]
 pub enum WhatsappCommand {
@@ -74,8 +74,8 @@ pub fn run(data_dir: &Path, cmd: WhatsappCommand) -> anyhow::Result<()> {
             let saved = db.with_tx(|tx| {
                 let b = businesses::require(tx, &code)?;
                 let c = from_args(a);
-                config::validate(&c).map_err(crate::error::AppError::Invalid)?;
-                config::save(tx, b.id, &c)?;
+                settings::validate(&c).map_err(crate::error::AppError::Invalid)?;
+                settings::save(tx, b.id, &c)?;
                 Ok(c)
             })?;
             println!("{code} now uses the {} provider", saved.provider.as_str());
@@ -83,7 +83,7 @@ pub fn run(data_dir: &Path, cmd: WhatsappCommand) -> anyhow::Result<()> {
         WhatsappCommand::Show { business } => {
             let (c, code) = db.with_conn(|conn| {
                 let b = businesses::require(conn, &business)?;
-                Ok((config::load(conn, b.id)?, b.short_code))
+                Ok((settings::load(conn, b.id)?, b.short_code))
             })?;
             print!("{}", describe(&c, &code));
         }
@@ -91,8 +91,8 @@ pub fn run(data_dir: &Path, cmd: WhatsappCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn from_args(a: ConfigureArgs) -> WhatsappConfig {
-    let mut c = WhatsappConfig::simulator();
+fn from_args(a: ConfigureArgs) -> WhatsappSettings {
+    let mut c = WhatsappSettings::simulator();
     c.provider = a.provider;
     c.phone_number_id = a.phone_number_id.filter(|s| !s.trim().is_empty());
     c.verify_token = a.verify_token.unwrap_or_default();
@@ -110,7 +110,7 @@ fn from_args(a: ConfigureArgs) -> WhatsappConfig {
 }
 
 /// The configuration as an owner reads it, secrets masked.
-pub fn describe(c: &WhatsappConfig, code: &str) -> String {
+pub fn describe(c: &WhatsappSettings, code: &str) -> String {
     let mut out = format!("provider: {}\n", c.provider.as_str());
     let mut line = |k: &str, v: &str| out.push_str(&format!("{k}: {v}\n"));
     match c.provider {

@@ -269,7 +269,7 @@ fn confirm(t: &Turn, conn: &Connection, mut d: Draft) -> AppResult<()> {
             super::timing::count_order(conn, t.business.id)?;
             reply::confirmed(t, conn, &order)?;
             if t.business.auto_confirm {
-                orders::service::set_status(
+                orders::service::change_status(
                     conn,
                     t.business,
                     order.number,

@@ -8,32 +8,37 @@ use super::reply::order_vars;
 use super::templates;
 use crate::accounts::businesses::Business;
 use crate::error::AppResult;
-use crate::orders::{Order, Status};
-use crate::whatsapp::{config, outbox};
+use crate::orders::{service, Order, Status};
+use crate::whatsapp::{outbox, settings};
 
-/// Who moved the order when the conversation has already told the customer itself.
-const ANSWERED_IN_CHAT: [&str; 2] = ["customer", "auto-confirm"];
-
-pub fn status_changed(
+/// Moves an order for a person at the shop (or an API client) and tells whoever should hear of
+/// it, through the outbox in the caller's transaction. The conversation moves orders through
+/// `orders::service` directly, since it answers the customer itself.
+pub fn change_status(
     conn: &Connection,
     b: &Business,
-    order: &Order,
+    number: i64,
+    to: Status,
     actor: &str,
-) -> AppResult<()> {
-    let provider = config::load(conn, b.id)?.provider;
+) -> AppResult<Order> {
+    let moved = service::change_status(conn, b, number, to, actor)?;
+    status_changed(conn, b, &moved)?;
+    Ok(moved)
+}
+
+fn status_changed(conn: &Connection, b: &Business, order: &Order) -> AppResult<()> {
+    let provider = settings::load(conn, b.id)?.provider;
     let vars = order_vars(b, order);
-    if !ANSWERED_IN_CHAT.contains(&actor) {
-        let key = format!("status_{}", order.status.as_str());
-        if templates::find(&key).is_some() {
-            let text = templates::render(conn, b.id, &key, &vars)?;
-            outbox::enqueue(
-                conn,
-                b.id,
-                &order.customer.phone,
-                &outbox::Content::text(text),
-                provider.as_str(),
-            )?;
-        }
+    let key = format!("status_{}", order.status.as_str());
+    if templates::find(&key).is_some() {
+        let text = templates::render(conn, b.id, &key, &vars)?;
+        outbox::enqueue(
+            conn,
+            b.id,
+            &order.customer.phone,
+            &outbox::Content::text(text),
+            provider.as_str(),
+        )?;
     }
     if order.status == Status::OutForDelivery {
         let text = templates::render(conn, b.id, "delivery_group", &vars)?;

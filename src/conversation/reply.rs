@@ -13,8 +13,9 @@ use crate::catalog::products::{self, Filter};
 use crate::customers;
 use crate::domain::{format_amount, Money, Phone};
 use crate::error::{AppError, AppResult};
-use crate::orders::{self, db as order_db, LineRequest, Order, Status};
+use crate::orders::{self, store, LineRequest, Order, Status};
 use crate::reader::{self, UnclearReason};
+use crate::whatsapp::attention;
 use crate::whatsapp::outbox::{self, Button, Content, Row};
 
 /// One incoming message and what is needed to answer it.
@@ -224,7 +225,7 @@ pub fn order_vars(b: &Business, o: &Order) -> Vec<(&'static str, String)> {
     let items: Vec<String> = o
         .lines
         .iter()
-        .map(|l| format!("{} {}", l.name, crate::web::orders::line_amount(l)))
+        .map(|l| format!("{} {}", l.name, l.amount_label()))
         .collect();
     vec![
         ("order_number", format!("#{}", o.number)),
@@ -254,11 +255,11 @@ fn latest_orders(t: &Turn, conn: &Connection, n: i64) -> AppResult<Vec<Order>> {
     let Some(c) = t.customer(conn)? else {
         return Ok(Vec::new());
     };
-    let f = order_db::Filter {
+    let f = store::Filter {
         customer_id: Some(c.id),
         ..Default::default()
     };
-    Ok(order_db::list(conn, t.business.id, &f, 1, n)?.0)
+    Ok(store::list(conn, t.business.id, &f, 1, n)?.0)
 }
 
 pub fn status(t: &Turn, conn: &Connection) -> AppResult<()> {
@@ -288,7 +289,7 @@ pub fn cancel_latest(t: &Turn, conn: &Connection) -> AppResult<()> {
     let Some(order) = open else {
         return say_template(t, conn, "no_orders", &[]);
     };
-    match orders::service::set_status(
+    match orders::service::change_status(
         conn,
         t.business,
         order.number,
@@ -405,16 +406,8 @@ fn price_list(t: &Turn, all: &[products::Product], only: Option<&str>) -> String
 
 /// Answers politely and flags the conversation for a person.
 pub fn fallback(t: &Turn, conn: &Connection) -> AppResult<()> {
-    conn.execute(
-        "INSERT INTO attention (business_id, phone, reason, since) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (business_id, phone) DO NOTHING",
-        rusqlite::params![
-            t.business.id,
-            t.phone,
-            "Novi could not tell what they wanted",
-            crate::db::now()
-        ],
-    )?;
+    let why = "Novi could not tell what they wanted";
+    attention::flag(conn, t.business.id, &t.phone, why)?;
     say_template(t, conn, "fallback", &[])
 }
 

@@ -7,7 +7,7 @@ use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use rusqlite::{params, Connection};
+use rusqlite::Connection;
 use serde_json::Value;
 use tokio::sync::watch;
 
@@ -17,8 +17,8 @@ use crate::accounts::businesses;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::reader::Catalog;
-use crate::whatsapp::config::{self, Provider};
-use crate::whatsapp::Bridge;
+use crate::whatsapp::settings::{self, Provider};
+use crate::whatsapp::{attention, Bridge};
 
 /// Messages older than this when first seen (Novi was down for a day) are not answered: the
 /// customer has moved on, and WhatsApp would refuse a free-form reply anyway.
@@ -145,12 +145,12 @@ fn mark_handled(conn: &Connection, id: i64) -> AppResult<()> {
 
 fn set_aside(conn: &Connection, m: &Pending) -> AppResult<()> {
     mark_handled(conn, m.id)?;
-    conn.execute(
-        "INSERT INTO attention (business_id, phone, reason, since) VALUES (?1, ?2, 'Novi could not answer a message', ?3)
-         ON CONFLICT (business_id, phone) DO NOTHING",
-        params![m.business_id, m.phone, crate::db::now()],
-    )?;
-    Ok(())
+    attention::flag(
+        conn,
+        m.business_id,
+        &m.phone,
+        "Novi could not answer a message",
+    )
 }
 
 fn handle(conn: &Connection, m: &Pending, catalogs: &mut HashMap<i64, Catalog>) -> AppResult<()> {
@@ -159,7 +159,7 @@ fn handle(conn: &Connection, m: &Pending, catalogs: &mut HashMap<i64, Catalog>) 
         return Ok(());
     }
     let business = businesses::by_id(conn, m.business_id)?.ok_or(AppError::NotFound)?;
-    let provider = config::load(conn, business.id)?.provider;
+    let provider = settings::load(conn, business.id)?.provider;
     // Built once per business per batch; a batch sees one state of the catalog anyway.
     let catalog = match catalogs.entry(business.id) {
         Entry::Occupied(e) => e.into_mut(),

@@ -5,8 +5,8 @@ use chrono::{NaiveDate, TimeZone};
 use rusqlite::Connection;
 use serde_json::{json, Value};
 
-use super::db::{self, Filter};
 use super::model::Order;
+use super::store::{self, Filter};
 use crate::accounts::businesses::Business;
 use crate::domain::{Money, Unit};
 use crate::error::{AppError, AppResult};
@@ -105,7 +105,7 @@ pub fn all(conn: &Connection, business_id: i64, f: &Filter) -> AppResult<Vec<Ord
     let _snapshot = conn.unchecked_transaction()?;
     let mut out = Vec::new();
     for page in 1.. {
-        let (rows, total) = db::list(conn, business_id, f, page, PAGE)?;
+        let (rows, total) = store::list(conn, business_id, f, page, PAGE)?;
         out.extend(rows);
         if page * PAGE >= total {
             break;

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::status::Status;
-use crate::domain::Unit;
+use crate::domain::{format_amount, Unit};
 
 macro_rules! text_enum {
     ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
@@ -121,6 +121,16 @@ pub enum LineRequest {
         variant: String,
         count: u32,
     },
+}
+
+impl Line {
+    /// "750 g", or "2 × Box of 12" for a variant line.
+    pub fn amount_label(&self) -> String {
+        match (&self.variant, self.variant_count) {
+            (Some(v), Some(n)) => format!("{n} × {v}"),
+            _ => format_amount(self.unit, u64::from(self.qty)),
+        }
+    }
 }
 
 impl LineRequest {

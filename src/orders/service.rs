@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use rusqlite::Connection;
 
-use super::db::{self, Header, NewEvent, Totals};
 use super::model::{Line, LineRequest, NewOrder, Order};
 use super::status::Status;
+use super::store::{self, Header, NewEvent, Totals};
 use crate::accounts::businesses::Business;
 use crate::catalog::products::{self, Product};
 use crate::catalog::stock::{self, Cause};
@@ -158,7 +158,7 @@ fn totals(lines: &[Line], delivery_fee_minor: i64) -> AppResult<Totals> {
 }
 
 fn load(conn: &Connection, business_id: i64, number: i64) -> AppResult<Order> {
-    db::by_number(conn, business_id, number)?.ok_or(AppError::NotFound)
+    store::by_number(conn, business_id, number)?.ok_or(AppError::NotFound)
 }
 
 /// Takes an order: prices it, checks and takes stock, files the customer and their address,
@@ -166,7 +166,7 @@ fn load(conn: &Connection, business_id: i64, number: i64) -> AppResult<Order> {
 pub fn create(conn: &Connection, business: &Business, req: &NewOrder) -> AppResult<Order> {
     let lines = price_lines(conn, business.id, &req.lines)?;
     let totals = totals(&lines, business.delivery_fee_minor)?;
-    let number = db::next_number(conn, business.id)?;
+    let number = store::next_number(conn, business.id)?;
     let customer_id =
         customers::upsert(conn, business.id, &req.customer_phone, &req.customer_name)?;
     customers::remember_address(conn, business.id, customer_id, &req.address)?;
@@ -177,8 +177,8 @@ pub fn create(conn: &Connection, business: &Business, req: &NewOrder) -> AppResu
         totals: &totals,
         status: Status::Pending,
     };
-    let order_id = db::insert(conn, business.id, req, &header)?;
-    db::replace_lines(conn, business.id, order_id, &lines)?;
+    let order_id = store::insert(conn, business.id, req, &header)?;
+    store::replace_lines(conn, business.id, order_id, &lines)?;
     let reason = format!("order #{number}");
     take_stock(
         conn,
@@ -197,12 +197,12 @@ pub fn create(conn: &Connection, business: &Business, req: &NewOrder) -> AppResu
         actor: &req.actor,
         note: &format!("via {}", req.channel),
     };
-    db::add_event(conn, business.id, order_id, &event)?;
+    store::add_event(conn, business.id, order_id, &event)?;
     load(conn, business.id, number)
 }
 
 /// Moves an order to `to`, or refuses with the reason. Cancelling puts its stock back.
-pub fn set_status(
+pub fn change_status(
     conn: &Connection,
     business: &Business,
     number: i64,
@@ -224,7 +224,7 @@ pub fn set_status(
             },
         )?;
     }
-    db::set_status(conn, order.id, to)?;
+    store::save_status(conn, order.id, to)?;
     let event = NewEvent {
         kind: "status",
         from: Some(order.status),
@@ -232,11 +232,8 @@ pub fn set_status(
         actor,
         note: "",
     };
-    db::add_event(conn, business.id, order.id, &event)?;
-    let moved = load(conn, business.id, number)?;
-    // The customer hears of it through the outbox, in this same transaction.
-    crate::conversation::notify::status_changed(conn, business, &moved, actor)?;
-    Ok(moved)
+    store::add_event(conn, business.id, order.id, &event)?;
+    load(conn, business.id, number)
 }
 
 /// Replaces an order's lines while it is pending or confirmed, with stock checked again.
@@ -263,8 +260,8 @@ pub fn edit_lines(
     return_stock(conn, business.id, &order.lines, &cause)?;
     let lines = price_lines(conn, business.id, reqs)?;
     take_stock(conn, business.id, &lines, &cause)?;
-    db::replace_lines(conn, business.id, order.id, &lines)?;
-    db::set_totals(conn, order.id, &totals(&lines, order.delivery_fee_minor)?)?;
+    store::replace_lines(conn, business.id, order.id, &lines)?;
+    store::set_totals(conn, order.id, &totals(&lines, order.delivery_fee_minor)?)?;
     let note = format!(
         "lines changed; total was {}",
         Money::from_minor(order.total_minor).format(&order.currency)
@@ -276,6 +273,6 @@ pub fn edit_lines(
         actor,
         note: &note,
     };
-    db::add_event(conn, business.id, order.id, &event)?;
+    store::add_event(conn, business.id, order.id, &event)?;
     load(conn, business.id, number)
 }

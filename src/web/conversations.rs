@@ -12,8 +12,8 @@ use super::layout::{csrf_field, error_box, page, Nav};
 use crate::domain::Phone;
 use crate::error::{AppError, AppResult};
 use crate::web::extract::Ctx;
-use crate::whatsapp::conversations::{self, Message};
 use crate::whatsapp::staff::queue_text;
+use crate::whatsapp::threads::{self, Message};
 use crate::AppState;
 
 /// The tick a message shows for its delivery status.
@@ -52,7 +52,7 @@ pub fn thread(ctx: &Ctx, messages: &[Message], as_customer: bool) -> Markup {
     }
 }
 
-fn list_table(ctx: &Ctx, list: &[conversations::Conversation]) -> Markup {
+fn list_table(ctx: &Ctx, list: &[threads::Thread]) -> Markup {
     html! {
         @if list.is_empty() {
             div.empty { p { "No conversations yet. Messages from customers appear here as they arrive." } }
@@ -79,12 +79,9 @@ fn list_table(ctx: &Ctx, list: &[conversations::Conversation]) -> Markup {
     }
 }
 
-async fn list(state: &AppState, ctx: &Ctx) -> AppResult<Vec<conversations::Conversation>> {
+async fn list(state: &AppState, ctx: &Ctx) -> AppResult<Vec<threads::Thread>> {
     let id = ctx.business.id;
-    state
-        .db
-        .read(move |c| conversations::list(c, id, 200))
-        .await
+    state.db.read(move |c| threads::list(c, id, 200)).await
 }
 
 pub async fn index(State(state): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
@@ -121,12 +118,12 @@ async fn messages(
         let p2 = p.clone();
         state
             .db
-            .write(move |tx| conversations::mark_seen(tx, id, &p2))
+            .write(move |tx| threads::mark_seen(tx, id, &p2))
             .await?;
     }
     state
         .db
-        .read(move |c| conversations::messages(c, id, &p, 200))
+        .read(move |c| threads::messages(c, id, &p, 200))
         .await
 }
 
@@ -184,7 +181,7 @@ pub async fn reply(
     Form(f): Form<ReplyForm>,
 ) -> AppResult<Response> {
     let phone = phone_of(&ctx, &raw)?;
-    match queue_text(&state, ctx.business.id, &phone, &f.text).await {
+    match queue_text(&state.db, &state.bridge, ctx.business.id, &phone, &f.text).await {
         Ok(_) => Ok(Redirect::to(&ctx.url(&format!("/conversations/{phone}"))).into_response()),
         Err(AppError::Invalid(m)) => {
             let msgs = messages(&state, &ctx, &phone, false).await?;

@@ -11,7 +11,7 @@ use super::layout::{csrf_field, notice, page, Nav};
 use super::orders::{money, status_badge};
 use crate::customers;
 use crate::error::{AppError, AppResult};
-use crate::orders::db::{self, Filter};
+use crate::orders::store::{self, Filter};
 use crate::web::extract::Ctx;
 use crate::AppState;
 
@@ -99,7 +99,7 @@ pub async fn show(
                 customer_id: Some(c.id),
                 ..Default::default()
             };
-            let (orders, _) = db::list(conn, bid, &f, 1, 100)?;
+            let (orders, _) = store::list(conn, bid, &f, 1, 100)?;
             Ok((c, orders))
         })
         .await?;

@@ -109,7 +109,7 @@ impl FromRequestParts<AppState> for Ctx {
         };
         let whatsapp_paused = state
             .bridge
-            .config(&state.db, business.id)
+            .settings(&state.db, business.id)
             .await?
             .paused_reason;
         Ok(Ctx {

@@ -26,6 +26,7 @@ pub mod setup;
 pub mod simulator;
 pub mod stock;
 pub mod users;
+pub mod webhooks;
 pub mod whatsapp_settings;
 
 use std::net::{IpAddr, SocketAddr};

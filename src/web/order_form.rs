@@ -9,12 +9,12 @@ use axum::Form;
 use maud::{html, Markup};
 
 use super::layout::{csrf_field, error_box, field, page, Nav};
-use super::orders::{line_amount, money};
+use super::orders::money;
 use crate::catalog::products::{self, Filter, Product};
 use crate::domain::{parse_amount, Phone, Unit};
 use crate::error::{AppError, AppResult};
 use crate::orders::model::Line;
-use crate::orders::{db, service, Channel, LineRequest, NewOrder, PaymentMode};
+use crate::orders::{service, store, Channel, LineRequest, NewOrder, PaymentMode};
 use crate::web::extract::Ctx;
 use crate::AppState;
 
@@ -175,7 +175,7 @@ fn preview(ctx: &Ctx, lines: &[Line], fee: i64) -> Markup {
             h2 { "Preview" }
             table.lines {
                 tbody {
-                    @for l in lines { tr { td { (l.name) } td { (line_amount(l)) } td.num { (money(ctx, l.total_minor)) } } }
+                    @for l in lines { tr { td { (l.name) } td { (l.amount_label()) } td.num { (money(ctx, l.total_minor)) } } }
                 }
                 tfoot {
                     tr { td colspan="2" { "Delivery" } td.num { (money(ctx, fee)) } }
@@ -351,7 +351,7 @@ pub async fn edit(
     let id = ctx.business.id;
     let order = state
         .db
-        .read(move |c| db::by_number(c, id, number))
+        .read(move |c| store::by_number(c, id, number))
         .await?
         .ok_or(AppError::NotFound)?;
     let catalog = catalog(&state, &ctx).await?;
@@ -395,7 +395,7 @@ pub async fn update(
         let id = business.id;
         let fee = state
             .db
-            .read(move |c| db::by_number(c, id, number))
+            .read(move |c| store::by_number(c, id, number))
             .await?
             .ok_or(AppError::NotFound)?
             .delivery_fee_minor;

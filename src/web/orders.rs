@@ -9,12 +9,13 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::layout::{csrf_field, error_box, notice, page, Nav};
+use crate::conversation::notify;
 use crate::conversation::timing::{self, human, OrderTimes};
-use crate::domain::{format_amount, Money};
+use crate::domain::Money;
 use crate::error::{AppError, AppResult};
 use crate::orders::export::{all, day_range, write_csv};
 use crate::orders::model::Line;
-use crate::orders::{db, service, Order, Status};
+use crate::orders::{store, Order, Status};
 use crate::web::extract::Ctx;
 use crate::AppState;
 
@@ -34,13 +35,13 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
-    fn filter(&self, ctx: &Ctx) -> AppResult<db::Filter> {
+    fn filter(&self, ctx: &Ctx) -> AppResult<store::Filter> {
         let status = match self.status.trim() {
             "" => None,
             s => Some(s.parse::<Status>().map_err(AppError::Invalid)?),
         };
         let (from, to) = day_range(&ctx.business, Some(&self.from), Some(&self.to))?;
-        Ok(db::Filter {
+        Ok(store::Filter {
             status,
             q: self.q.clone(),
             from,
@@ -63,14 +64,6 @@ impl ListQuery {
 
 pub fn money(ctx: &Ctx, minor: i64) -> String {
     Money::from_minor(minor).format(&ctx.business.currency)
-}
-
-/// "750 g", or "2 × Box of 12" for a variant line.
-pub fn line_amount(l: &Line) -> String {
-    match (&l.variant, l.variant_count) {
-        (Some(v), Some(n)) => format!("{n} × {v}"),
-        _ => format_amount(l.unit, u64::from(l.qty)),
-    }
 }
 
 pub fn status_badge(s: Status) -> Markup {
@@ -115,7 +108,7 @@ pub async fn index(
     let id = ctx.business.id;
     let (orders, total) = state
         .db
-        .read(move |c| db::list(c, id, &filter, current, PER_PAGE))
+        .read(move |c| store::list(c, id, &filter, current, PER_PAGE))
         .await?;
     let pages = (total + PER_PAGE - 1) / PER_PAGE;
     let export = format!("{}?{}", ctx.url("/orders/export.csv"), q.query_string(1));
@@ -153,7 +146,7 @@ pub async fn index(
 fn items_summary(o: &Order) -> String {
     o.lines
         .iter()
-        .map(|l| format!("{} {}", l.name, line_amount(l)))
+        .map(|l| format!("{} {}", l.name, l.amount_label()))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -198,7 +191,7 @@ async fn load(state: &AppState, ctx: &Ctx, number: i64) -> AppResult<(Order, Ord
     state
         .db
         .read(move |c| {
-            let order = db::by_number(c, id, number)?.ok_or(AppError::NotFound)?;
+            let order = store::by_number(c, id, number)?.ok_or(AppError::NotFound)?;
             let times = timing::order_times(c, order.id)?;
             Ok((order, times))
         })
@@ -270,7 +263,7 @@ fn lines_table(ctx: &Ctx, o: &Order) -> Markup {
                 @for l in &o.lines {
                     tr {
                         td { (l.name) br; span.muted { (l.sku) } }
-                        td { (line_amount(l)) }
+                        td { (l.amount_label()) }
                         td.num { (money(ctx, l.unit_price_minor)) (unit_suffix(l)) }
                         td.num { (money(ctx, l.total_minor)) }
                     }
@@ -352,7 +345,7 @@ pub struct StatusForm {
     status: String,
 }
 
-pub async fn set_status(
+pub async fn update_status(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((_, number)): Path<(String, i64)>,
@@ -362,7 +355,7 @@ pub async fn set_status(
     let (business, actor) = (ctx.business.clone(), ctx.user.username.clone());
     let result = state
         .db
-        .write(move |tx| service::set_status(tx, &business, number, to, &actor))
+        .write(move |tx| notify::change_status(tx, &business, number, to, &actor))
         .await;
     match result {
         Ok(o) => {

@@ -17,10 +17,10 @@ use crate::domain::Phone;
 use crate::error::{AppError, AppResult};
 use crate::secret;
 use crate::web::extract::Ctx;
-use crate::whatsapp::config::Provider;
-use crate::whatsapp::conversations;
 use crate::whatsapp::inbound::{InMessage, Inbound};
+use crate::whatsapp::settings::Provider;
 use crate::whatsapp::staff::MAX_TEXT;
+use crate::whatsapp::threads;
 use crate::AppState;
 
 #[derive(Deserialize, Default)]
@@ -43,7 +43,7 @@ fn render(
     ctx: &Ctx,
     who: &Who,
     phone: Option<&Phone>,
-    msgs: &[conversations::Message],
+    msgs: &[threads::Message],
     error: Option<&str>,
 ) -> Markup {
     page(
@@ -76,15 +76,11 @@ fn render(
     )
 }
 
-async fn messages(
-    state: &AppState,
-    ctx: &Ctx,
-    phone: &Phone,
-) -> AppResult<Vec<conversations::Message>> {
+async fn messages(state: &AppState, ctx: &Ctx, phone: &Phone) -> AppResult<Vec<threads::Message>> {
     let (id, p) = (ctx.business.id, phone.to_string());
     state
         .db
-        .read(move |c| conversations::messages(c, id, &p, 200))
+        .read(move |c| threads::messages(c, id, &p, 200))
         .await
 }
 
@@ -93,7 +89,7 @@ async fn messages(
 async fn only_simulated(state: &AppState, ctx: &Ctx) -> AppResult<()> {
     let provider = state
         .bridge
-        .config(&state.db, ctx.business.id)
+        .settings(&state.db, ctx.business.id)
         .await?
         .provider;
     if provider == Provider::Simulator {

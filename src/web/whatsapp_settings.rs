@@ -11,8 +11,8 @@ use serde::Deserialize;
 use super::layout::{csrf_field, error_box, field, notice, page, settings_tabs, Nav};
 use crate::error::{AppError, AppResult};
 use crate::web::extract::Ctx;
-use crate::whatsapp::config::{self, mask, Provider, WhatsappConfig};
 use crate::whatsapp::groups::{self, Group, ROLES};
+use crate::whatsapp::settings::{self, mask, Provider, WhatsappSettings};
 use crate::AppState;
 
 #[derive(Deserialize, Default)]
@@ -58,7 +58,7 @@ fn secret(label: &str, name: &str, current: &str) -> Markup {
 
 fn render(
     ctx: &Ctx,
-    c: &WhatsappConfig,
+    c: &WhatsappSettings,
     mapped: &[Group],
     unmapped: &[String],
     error: Option<&str>,
@@ -134,13 +134,16 @@ fn render(
     )
 }
 
-async fn load(state: &AppState, ctx: &Ctx) -> AppResult<(WhatsappConfig, Vec<Group>, Vec<String>)> {
+async fn load(
+    state: &AppState,
+    ctx: &Ctx,
+) -> AppResult<(WhatsappSettings, Vec<Group>, Vec<String>)> {
     let id = ctx.business.id;
     state
         .db
         .read(move |c| {
             Ok((
-                config::load(c, id)?,
+                settings::load(c, id)?,
                 groups::list(c, id)?,
                 groups::unmapped(c, id)?,
             ))
@@ -172,9 +175,9 @@ const META_GRAPH: &str = "https://graph.facebook.com/";
 
 fn apply(
     f: ConfigForm,
-    saved: &WhatsappConfig,
+    saved: &WhatsappSettings,
     platform_admin: bool,
-) -> Result<WhatsappConfig, String> {
+) -> Result<WhatsappSettings, String> {
     let keep = |new: String, old: &str| {
         if new.trim().is_empty() {
             old.to_owned()
@@ -211,7 +214,7 @@ fn apply(
         .trim()
         .parse()
         .map_err(|_| "messages a second must be a whole number".to_owned())?;
-    config::validate(&c)?;
+    settings::validate(&c)?;
     Ok(c)
 }
 
@@ -235,7 +238,7 @@ pub async fn save(
     let id = ctx.business.id;
     match state
         .db
-        .write(move |tx| config::save(tx, id, &config))
+        .write(move |tx| settings::save(tx, id, &config))
         .await
     {
         Ok(()) => {}
@@ -248,7 +251,7 @@ pub async fn save(
         }
         Err(e) => return Err(e),
     }
-    state.bridge.forget_config(id);
+    state.bridge.forget_settings(id);
     state.bridge.wake_sender();
     Ok(Redirect::to(&ctx.url("/settings/whatsapp?saved=1")).into_response())
 }

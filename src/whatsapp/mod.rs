@@ -1,9 +1,8 @@
 //! The WhatsApp bridge. Three transports (the Cloud API, a WhatsApp Web gateway, and the
 //! built-in simulator) turn into the same stored messages and read from the same outbox.
 
+pub mod attention;
 pub mod cloud;
-pub mod config;
-pub mod conversations;
 pub mod gateway;
 pub mod groups;
 pub mod inbound;
@@ -11,10 +10,11 @@ pub mod ingest;
 pub mod outbox;
 pub mod pacing;
 pub mod sender;
+pub mod settings;
 pub mod staff;
 pub mod store;
+pub mod threads;
 pub mod transport;
-pub mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,8 +23,8 @@ use tokio::sync::{broadcast, Notify};
 
 use crate::db::Db;
 use crate::error::AppResult;
-use config::WhatsappConfig;
 use ingest::Ingest;
+use settings::WhatsappSettings;
 
 /// "This conversation changed", for pages that update live.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,7 +70,7 @@ pub struct Bridge {
     pub stored: Arc<Notify>,
     pub live: LiveEvents,
     pub http: reqwest::Client,
-    configs: moka::sync::Cache<i64, WhatsappConfig>,
+    configs: moka::sync::Cache<i64, WhatsappSettings>,
 }
 
 impl Bridge {
@@ -96,17 +96,19 @@ impl Bridge {
     }
 
     /// A business's WhatsApp configuration, cached: every webhook needs it.
-    pub async fn config(&self, db: &Db, business_id: i64) -> AppResult<WhatsappConfig> {
+    pub async fn settings(&self, db: &Db, business_id: i64) -> AppResult<WhatsappSettings> {
         if let Some(c) = self.configs.get(&business_id) {
             return Ok(c);
         }
-        let c = db.read(move |conn| config::load(conn, business_id)).await?;
+        let c = db
+            .read(move |conn| settings::load(conn, business_id))
+            .await?;
         self.configs.insert(business_id, c.clone());
         Ok(c)
     }
 
     /// Call after saving or pausing a configuration.
-    pub fn forget_config(&self, business_id: i64) {
+    pub fn forget_settings(&self, business_id: i64) {
         self.configs.invalidate(&business_id);
     }
 

@@ -11,17 +11,18 @@ use rand::Rng;
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinSet;
 
-use super::config::{self, WhatsappConfig};
 use super::outbox::{self, now_ms, Content, Due};
 use super::pacing::Pacer;
+use super::settings::{self, WhatsappSettings};
 use super::transport::{AnyTransport, Failure, SendError};
 use super::Bridge;
+use crate::config::Config;
 use crate::db::Db;
 use crate::error::AppResult;
 
 /// How the sender retries and paces (see `Config`).
 #[derive(Debug, Clone)]
-pub struct Settings {
+pub struct SendPolicy {
     pub retry_base: Duration,
     pub max_attempts: u32,
     pub recipient_burst: u32,
@@ -30,6 +31,17 @@ pub struct Settings {
 
 /// The delay before attempt `attempts + 1`: doubling from the base, at most ten minutes,
 /// spread by ±50% so retries from many messages do not arrive together.
+impl From<&Config> for SendPolicy {
+    fn from(c: &Config) -> Self {
+        Self {
+            retry_base: Duration::from_millis(c.outbox_retry_base_ms),
+            max_attempts: c.outbox_max_attempts,
+            recipient_burst: c.recipient_burst,
+            recipient_interval: Duration::from_millis(c.recipient_interval_ms),
+        }
+    }
+}
+
 pub fn backoff(base: Duration, attempts: u32) -> Duration {
     let exp = base.saturating_mul(1u32 << attempts.saturating_sub(1).min(20));
     let capped = exp.min(Duration::from_secs(600));
@@ -37,11 +49,11 @@ pub fn backoff(base: Duration, attempts: u32) -> Duration {
 }
 
 /// Runs until `stop` turns true, then lets sends in flight finish.
-pub async fn run(db: Db, bridge: Bridge, settings: Settings, mut stop: watch::Receiver<bool>) {
+pub async fn run(db: Db, bridge: Bridge, policy: SendPolicy, mut stop: watch::Receiver<bool>) {
     if let Err(e) = db.write(|tx| outbox::reset_interrupted(tx)).await {
         tracing::error!(error = %e.detail(), "could not requeue interrupted sends");
     }
-    let mut pacer = Pacer::new(settings.recipient_burst, settings.recipient_interval);
+    let mut pacer = Pacer::new(policy.recipient_burst, policy.recipient_interval);
     let mut in_flight: HashSet<(i64, String)> = HashSet::new();
     let mut sends: JoinSet<(i64, String)> = JoinSet::new();
     let wake: Arc<Notify> = bridge.outbox.clone();
@@ -50,7 +62,7 @@ pub async fn run(db: Db, bridge: Bridge, settings: Settings, mut stop: watch::Re
         let next = match start_due(
             &db,
             &bridge,
-            &settings,
+            &policy,
             &mut pacer,
             &mut in_flight,
             &mut sends,
@@ -89,7 +101,7 @@ pub async fn run(db: Db, bridge: Bridge, settings: Settings, mut stop: watch::Re
 async fn start_due(
     db: &Db,
     bridge: &Bridge,
-    settings: &Settings,
+    policy: &SendPolicy,
     pacer: &mut Pacer,
     in_flight: &mut HashSet<(i64, String)>,
     sends: &mut JoinSet<(i64, String)>,
@@ -104,7 +116,7 @@ async fn start_due(
             waiting_on_sends = true;
             continue;
         }
-        let config = bridge.config(db, d.business_id).await?;
+        let config = bridge.settings(db, d.business_id).await?;
         if let Err(wait) = pacer.reserve(
             d.business_id,
             &d.recipient,
@@ -121,10 +133,10 @@ async fn start_due(
             continue;
         }
         in_flight.insert(key.clone());
-        let (db, bridge, settings) = (db.clone(), bridge.clone(), settings.clone());
+        let (db, bridge, policy) = (db.clone(), bridge.clone(), policy.clone());
         sends.spawn(async move {
             // A panic must not keep this person's key in the in-flight set for good.
-            let send = std::panic::AssertUnwindSafe(deliver(&db, &bridge, &settings, &config, d));
+            let send = std::panic::AssertUnwindSafe(deliver(&db, &bridge, &policy, &config, d));
             match send.catch_unwind().await {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => tracing::error!(error = %e.detail(), "recording a send failed"),
@@ -166,8 +178,8 @@ async fn record_sent(db: &Db, d: Due, provider_id: String) -> AppResult<()> {
 async fn deliver(
     db: &Db,
     bridge: &Bridge,
-    settings: &Settings,
-    config: &WhatsappConfig,
+    policy: &SendPolicy,
+    config: &WhatsappSettings,
     d: Due,
 ) -> AppResult<()> {
     let transport = AnyTransport::for_config(config, &bridge.http);
@@ -175,7 +187,7 @@ async fn deliver(
     let (business_id, recipient) = (d.business_id, d.recipient.clone());
     match result {
         Ok(provider_id) => record_sent(db, d, provider_id).await?,
-        Err(e) => failed(db, bridge, settings, config, d, e).await?,
+        Err(e) => failed(db, bridge, policy, config, d, e).await?,
     }
     bridge.live.send(business_id, &recipient);
     Ok(())
@@ -184,17 +196,17 @@ async fn deliver(
 async fn failed(
     db: &Db,
     bridge: &Bridge,
-    settings: &Settings,
-    config: &WhatsappConfig,
+    policy: &SendPolicy,
+    config: &WhatsappSettings,
     d: Due,
     e: SendError,
 ) -> AppResult<()> {
     let attempts = d.attempts + 1;
     tracing::warn!(business_id = d.business_id, outbox_id = d.id, code = ?e.code, attempts, reason = %e.reason, "send failed");
     match e.failure {
-        Failure::Transient if attempts < settings.max_attempts => {
+        Failure::Transient if attempts < policy.max_attempts => {
             let at = now_ms()
-                + i64::try_from(backoff(settings.retry_base, attempts).as_millis()).unwrap_or(0);
+                + i64::try_from(backoff(policy.retry_base, attempts).as_millis()).unwrap_or(0);
             db.write(move |tx| outbox::later(tx, d.id, at, Some(&e.reason), true))
                 .await
         }
@@ -211,11 +223,11 @@ async fn failed(
         Failure::TokenExpired => {
             let business_id = d.business_id;
             db.write(move |tx| {
-                config::pause(tx, business_id, &e.reason)?;
+                settings::pause(tx, business_id, &e.reason)?;
                 outbox::later(tx, d.id, now_ms(), Some(&e.reason), false)
             })
             .await?;
-            bridge.forget_config(business_id);
+            bridge.forget_settings(business_id);
             Ok(())
         }
     }
@@ -223,7 +235,7 @@ async fn failed(
 
 /// Past the 24-hour window only an approved template may go: send the business's template
 /// carrying the message's words, or fail saying why.
-async fn outside_window(db: &Db, config: &WhatsappConfig, d: Due, e: SendError) -> AppResult<()> {
+async fn outside_window(db: &Db, config: &WhatsappSettings, d: Due, e: SendError) -> AppResult<()> {
     let is_template = matches!(d.content, Content::Template { .. });
     if config.template_name.is_empty() || is_template {
         let reason = if is_template {

@@ -1,17 +1,19 @@
 //! A person at the shop writing to a customer, from the reply box or the API: checked,
 //! queued in the outbox, and the sender woken.
 
+use super::outbox::{self, Content};
+use super::{attention, Bridge};
+use crate::db::Db;
 use crate::domain::Phone;
 use crate::error::{AppError, AppResult};
-use crate::whatsapp::outbox::{self, Content};
-use crate::AppState;
 
 /// The longest text WhatsApp accepts in one message.
 pub const MAX_TEXT: usize = 4096;
 
 /// Queues a text to `phone` and wakes the sender. Shared by the reply box and the API.
 pub async fn queue_text(
-    state: &AppState,
+    db: &Db,
+    bridge: &Bridge,
     business_id: i64,
     phone: &Phone,
     text: &str,
@@ -25,20 +27,15 @@ pub async fn queue_text(
             "a message can be at most {MAX_TEXT} characters"
         )));
     }
-    let config = state.bridge.config(&state.db, business_id).await?;
+    let config = bridge.settings(db, business_id).await?;
     let (to, provider) = (phone.to_string(), config.provider.as_str());
-    let id = state
-        .db
+    let id = db
         .write(move |tx| {
-            // A person has answered: the conversation no longer needs one.
-            tx.execute(
-                "DELETE FROM attention WHERE business_id = ?1 AND phone = ?2",
-                rusqlite::params![business_id, to],
-            )?;
+            attention::clear(tx, business_id, &to)?;
             outbox::enqueue(tx, business_id, &to, &Content::text(text), provider)
         })
         .await?;
-    state.bridge.wake_sender();
-    state.bridge.live.send(business_id, phone.as_str());
+    bridge.wake_sender();
+    bridge.live.send(business_id, phone.as_str());
     Ok(id)
 }

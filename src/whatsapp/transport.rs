@@ -5,8 +5,8 @@ use std::future::Future;
 
 use serde_json::{json, Value};
 
-use super::config::{Provider, WhatsappConfig};
 use super::outbox::Content;
+use super::settings::{Provider, WhatsappSettings};
 
 /// What a failed send calls for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -250,7 +250,7 @@ pub enum AnyTransport {
 }
 
 impl AnyTransport {
-    pub fn for_config(c: &WhatsappConfig, http: &reqwest::Client) -> Self {
+    pub fn for_config(c: &WhatsappSettings, http: &reqwest::Client) -> Self {
         match c.provider {
             Provider::Cloud => AnyTransport::Cloud(CloudApi {
                 http: http.clone(),

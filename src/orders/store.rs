@@ -274,7 +274,7 @@ pub fn set_totals(conn: &Connection, order_id: i64, t: &Totals) -> AppResult<()>
     Ok(())
 }
 
-pub fn set_status(conn: &Connection, order_id: i64, status: Status) -> AppResult<()> {
+pub fn save_status(conn: &Connection, order_id: i64, status: Status) -> AppResult<()> {
     conn.execute(
         "UPDATE orders SET status = ?2, updated_at = ?3 WHERE id = ?1",
         params![order_id, status.as_str(), now()],

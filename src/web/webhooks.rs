@@ -7,11 +7,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::config::Provider;
-use super::inbound::Inbound;
-use super::{cloud, gateway};
 use crate::error::{AppError, AppResult};
 use crate::secret;
+use crate::whatsapp::inbound::Inbound;
+use crate::whatsapp::settings::{Provider, WhatsappSettings};
+use crate::whatsapp::{cloud, gateway};
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -28,12 +28,12 @@ async fn business_config(
     state: &AppState,
     code: &str,
     provider: Provider,
-) -> AppResult<(i64, super::config::WhatsappConfig)> {
+) -> AppResult<(i64, WhatsappSettings)> {
     let business = state
         .business_by_code(code)
         .await?
         .ok_or(AppError::NotFound)?;
-    let config = state.bridge.config(&state.db, business.id).await?;
+    let config = state.bridge.settings(&state.db, business.id).await?;
     if config.provider != provider {
         return Err(AppError::NotFound);
     }

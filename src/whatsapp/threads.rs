@@ -1,4 +1,4 @@
-//! Conversations: every message in and out with one number, as staff read them.
+//! Message threads: every message in and out with one number, as staff read them.
 
 use rusqlite::{params, Connection};
 use serde::Serialize;
@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::error::AppResult;
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Conversation {
+pub struct Thread {
     pub phone: String,
     pub name: String,
     pub last_text: String,
@@ -32,7 +32,7 @@ pub struct Message {
 }
 
 /// Conversations with the newest first. Group chats are listed under the group, not the member.
-pub fn list(conn: &Connection, business_id: i64, limit: i64) -> AppResult<Vec<Conversation>> {
+pub fn list(conn: &Connection, business_id: i64, limit: i64) -> AppResult<Vec<Thread>> {
     let mut stmt = conn.prepare(
         "SELECT m.phone, COALESCE(c.name, ''), m.text, m.direction, m.created_at,
                 (SELECT COUNT(*) FROM messages u WHERE u.business_id = m.business_id AND u.phone = m.phone
@@ -43,7 +43,7 @@ pub fn list(conn: &Connection, business_id: i64, limit: i64) -> AppResult<Vec<Co
          ORDER BY m.id DESC LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![business_id, limit], |r| {
-        Ok(Conversation {
+        Ok(Thread {
             phone: r.get(0)?,
             name: r.get(1)?,
             last_text: r.get(2)?,

@@ -32,7 +32,7 @@ impl Provider {
 }
 
 #[derive(Clone, PartialEq, Eq)]
-pub struct WhatsappConfig {
+pub struct WhatsappSettings {
     pub provider: Provider,
     pub phone_number_id: Option<String>,
     pub verify_token: String,
@@ -50,7 +50,7 @@ pub struct WhatsappConfig {
 }
 
 /// Checks that a configuration has what its provider needs to work.
-pub fn validate(c: &WhatsappConfig) -> Result<(), String> {
+pub fn validate(c: &WhatsappSettings) -> Result<(), String> {
     let need = |value: &str, what: &str| {
         if value.trim().is_empty() {
             Err(format!(
@@ -96,9 +96,9 @@ pub fn validate(c: &WhatsappConfig) -> Result<(), String> {
 }
 
 /// Never print secrets, even in a debug dump.
-impl std::fmt::Debug for WhatsappConfig {
+impl std::fmt::Debug for WhatsappSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WhatsappConfig")
+        f.debug_struct("WhatsappSettings")
             .field("provider", &self.provider)
             .field("phone_number_id", &self.phone_number_id)
             .field("graph_base", &self.graph_base)
@@ -107,7 +107,7 @@ impl std::fmt::Debug for WhatsappConfig {
     }
 }
 
-impl WhatsappConfig {
+impl WhatsappSettings {
     /// Every business starts on the simulator: Novi can be tried with no WhatsApp account.
     pub fn simulator() -> Self {
         Self {
@@ -148,8 +148,8 @@ pub fn mask(secret: &str) -> String {
 const COLUMNS: &str = "provider, phone_number_id, verify_token, app_secret, access_token, graph_base, \
     gateway_url, api_key, session, hmac_key, template_name, template_language, rate_per_second, paused_reason";
 
-fn from_row(r: &Row) -> rusqlite::Result<WhatsappConfig> {
-    Ok(WhatsappConfig {
+fn from_row(r: &Row) -> rusqlite::Result<WhatsappSettings> {
+    Ok(WhatsappSettings {
         provider: Provider::parse(&r.get::<_, String>(0)?),
         phone_number_id: r.get(1)?,
         verify_token: r.get(2)?,
@@ -168,14 +168,14 @@ fn from_row(r: &Row) -> rusqlite::Result<WhatsappConfig> {
 }
 
 /// The business's configuration; the simulator when none was saved.
-pub fn load(conn: &Connection, business_id: i64) -> AppResult<WhatsappConfig> {
+pub fn load(conn: &Connection, business_id: i64) -> AppResult<WhatsappSettings> {
     let sql = format!("SELECT {COLUMNS} FROM whatsapp_configs WHERE business_id = ?1");
     let found = conn.query_row(&sql, [business_id], from_row).optional()?;
-    Ok(found.unwrap_or_else(WhatsappConfig::simulator))
+    Ok(found.unwrap_or_else(WhatsappSettings::simulator))
 }
 
 /// Saves a configuration. Saving clears a pause, since a new token is how a pause ends.
-pub fn save(conn: &Connection, business_id: i64, c: &WhatsappConfig) -> AppResult<()> {
+pub fn save(conn: &Connection, business_id: i64, c: &WhatsappSettings) -> AppResult<()> {
     let result = conn.execute(
         "INSERT INTO whatsapp_configs (business_id, provider, phone_number_id, verify_token, app_secret,
              access_token, graph_base, gateway_url, api_key, session, hmac_key, template_name,
@@ -227,7 +227,7 @@ mod tests {
 
     #[test]
     fn debug_output_has_no_secrets() {
-        let mut c = WhatsappConfig::simulator();
+        let mut c = WhatsappSettings::simulator();
         c.app_secret = "topsecret-app".into();
         c.access_token = "EAAG-secret-token".into();
         let shown = format!("{c:?}");

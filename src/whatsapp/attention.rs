@@ -1,0 +1,26 @@
+//! The `attention` table: conversations that need a person, and why. The bot flags a
+//! conversation it could not answer; a person replying clears the flag.
+
+use rusqlite::{params, Connection};
+
+use crate::db::now;
+use crate::error::AppResult;
+
+/// Flags a conversation, keeping the first reason and time if it is already flagged.
+pub fn flag(conn: &Connection, business_id: i64, phone: &str, reason: &str) -> AppResult<()> {
+    conn.execute(
+        "INSERT INTO attention (business_id, phone, reason, since) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (business_id, phone) DO NOTHING",
+        params![business_id, phone, reason, now()],
+    )?;
+    Ok(())
+}
+
+/// A person has answered: the conversation no longer needs one.
+pub fn clear(conn: &Connection, business_id: i64, phone: &str) -> AppResult<()> {
+    conn.execute(
+        "DELETE FROM attention WHERE business_id = ?1 AND phone = ?2",
+        params![business_id, phone],
+    )?;
+    Ok(())
+}
