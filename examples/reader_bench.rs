@@ -16,7 +16,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use novi::reader::{self, Catalog};
+use novi::reader::{self, ProductIndex};
 use serde_json::Value;
 
 const CATALOG: &str = include_str!("../src/demo/catalog.csv");
@@ -43,7 +43,7 @@ struct Message {
 
 fn main() -> Result<(), String> {
     let args = Args::parse();
-    let catalog = Catalog::from_csv(CATALOG)?;
+    let catalog = ProductIndex::from_csv(CATALOG)?;
     report_build(&catalog);
     let mut messages = load(CORPUS)?;
     for m in &messages {
@@ -63,12 +63,12 @@ fn main() -> Result<(), String> {
 }
 
 /// Mean time to build the catalog (name index, box sizes) from its products.
-fn report_build(catalog: &Catalog) {
+fn report_build(catalog: &ProductIndex) {
     const BUILDS: u32 = 200;
     let items = catalog.items().to_vec();
     let t = Instant::now();
     for _ in 0..BUILDS {
-        black_box(Catalog::new(black_box(items.clone())));
+        black_box(ProductIndex::new(black_box(items.clone())));
     }
     println!(
         "catalog of {} products built in {:.1} µs (mean of {BUILDS})",

@@ -10,11 +10,14 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::web::orders::{self, form as order_form};
+use crate::web::products::{self, adjust, image as product_image};
+use crate::web::settings::{
+    self, messages as messages_settings, users, whatsapp as whatsapp_settings,
+};
 use crate::web::webhooks;
 use crate::web::{
-    admin, assets, conversations, customers, dashboard, health, live, login, messages_settings,
-    order_form, orders, product_image, products, settings, setup, simulator, stock, users,
-    whatsapp_settings,
+    admin, assets, conversations, customers, dashboard, health, live, login, setup, simulator,
 };
 use crate::{api, web, AppState};
 
@@ -58,7 +61,7 @@ pub fn app(state: AppState) -> Router {
             "/b/{code}/products/{id}",
             get(products::show).post(products::update),
         )
-        .route("/b/{code}/products/{id}/stock", post(stock::adjust))
+        .route("/b/{code}/products/{id}/stock", post(adjust::save))
         .route(
             "/b/{code}/products/{id}/image",
             get(product_image::serve)

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use super::admin::open_existing;
 use crate::accounts::businesses;
-use crate::reader::{self, score::Miss, score::Score, Catalog};
+use crate::reader::{self, score::Miss, score::Score, ProductIndex};
 
 #[derive(Args, Debug)]
 #[command(group(ArgGroup::new("input").required(true).args(["text", "jsonl", "score"])))]
@@ -58,11 +58,11 @@ pub fn run(data_dir: &Path, args: ParseArgs) -> anyhow::Result<()> {
         .context("cannot write to standard output")
 }
 
-fn load_catalog(data_dir: &Path, code: &str) -> anyhow::Result<Catalog> {
+fn load_catalog(data_dir: &Path, code: &str) -> anyhow::Result<ProductIndex> {
     let db = open_existing(data_dir)?;
     let catalog = db.with_conn(|c| {
         let b = businesses::require(c, code)?;
-        Catalog::for_business(c, b.id)
+        ProductIndex::for_business(c, b.id)
     })?;
     Ok(catalog)
 }
@@ -90,7 +90,7 @@ fn read_input(file: &Path) -> anyhow::Result<String> {
 }
 
 /// Reads every `{"id","text"}` line; on any malformed line, reports them all and fails.
-fn read_batch(catalog: &Catalog, file: &Path, input: &str) -> anyhow::Result<String> {
+fn read_batch(catalog: &ProductIndex, file: &Path, input: &str) -> anyhow::Result<String> {
     let mut out = String::new();
     let mut bad = 0usize;
     for (n, line) in input.lines().enumerate() {
@@ -119,7 +119,7 @@ fn read_batch(catalog: &Catalog, file: &Path, input: &str) -> anyhow::Result<Str
 }
 
 /// One output line: the input's `id` beside the reading.
-fn batch_line(catalog: &Catalog, line: &str) -> Result<String, String> {
+fn batch_line(catalog: &ProductIndex, line: &str) -> Result<String, String> {
     let row: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
     let Value::Object(row) = row else {
         return Err("not a JSON object".into());

@@ -8,7 +8,7 @@ use super::reply::{self, Turn};
 use super::words::{is_change, is_no, is_yes};
 use crate::error::{AppError, AppResult};
 use crate::orders::{self, Status};
-use crate::reader::{self, Catalog, CatalogItem, Intent, Item, Reading, UnclearReason};
+use crate::reader::{self, IndexedProduct, Intent, Item, ProductIndex, Reading, UnclearReason};
 
 /// Handles one message from a customer.
 pub fn handle(t: &Turn, conn: &Connection) -> AppResult<()> {
@@ -102,12 +102,12 @@ fn resolve(t: &Turn, q: &reader::Unclear, answer: &str) -> Option<Vec<Item>> {
     }
     // A choice ("besan wale"): find which candidate the answer names, reading it against the
     // candidates alone, then read the original line with only that product to match.
-    let candidates: Vec<CatalogItem> = q
+    let candidates: Vec<IndexedProduct> = q
         .skus
         .iter()
         .filter_map(|s| t.catalog.find(s).cloned())
         .collect();
-    let picked = reader::read(&Catalog::new(candidates.clone()), answer);
+    let picked = reader::read(&ProductIndex::new(candidates.clone()), answer);
     let mut named: Vec<&str> = picked.items.iter().map(|i| i.sku.as_str()).collect();
     named.extend(
         picked
@@ -120,7 +120,7 @@ fn resolve(t: &Turn, q: &reader::Unclear, answer: &str) -> Option<Vec<Item>> {
     named.dedup();
     let [sku] = named[..] else { return None };
     let chosen = candidates.into_iter().filter(|c| c.sku == sku).collect();
-    settled(reader::read(&Catalog::new(chosen), &q.text))
+    settled(reader::read(&ProductIndex::new(chosen), &q.text))
 }
 
 /// What to read when a customer answers a question: a product and an amount together.

@@ -21,7 +21,7 @@ use crate::whatsapp::outbox::{self, Button, Content, Row};
 /// One incoming message and what is needed to answer it.
 pub struct Turn<'a> {
     pub business: &'a Business,
-    pub catalog: &'a reader::Catalog,
+    pub catalog: &'a reader::ProductIndex,
     /// The provider replies go out through, and whether it shows buttons (Cloud API).
     pub provider: &'a str,
     pub buttons: bool,

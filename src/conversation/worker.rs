@@ -16,7 +16,7 @@ use super::{chat, group};
 use crate::accounts::businesses;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::reader::Catalog;
+use crate::reader::ProductIndex;
 use crate::whatsapp::settings::{self, Provider};
 use crate::whatsapp::{attention, Bridge};
 
@@ -95,7 +95,7 @@ fn handle_pending(db: &Db, bridge: &Bridge) -> AppResult<usize> {
     let ingest = bridge.ingest.clone();
     let done = db
         .with_tx(move |tx| {
-            let mut catalogs: HashMap<i64, Catalog> = HashMap::new();
+            let mut catalogs: HashMap<i64, ProductIndex> = HashMap::new();
             let mut done = 0;
             for m in &batch {
                 if let Err(e) = crate::db::savepoint(tx, || handle(tx, m, &mut catalogs)) {
@@ -153,7 +153,11 @@ fn set_aside(conn: &Connection, m: &Pending) -> AppResult<()> {
     )
 }
 
-fn handle(conn: &Connection, m: &Pending, catalogs: &mut HashMap<i64, Catalog>) -> AppResult<()> {
+fn handle(
+    conn: &Connection,
+    m: &Pending,
+    catalogs: &mut HashMap<i64, ProductIndex>,
+) -> AppResult<()> {
     mark_handled(conn, m.id)?;
     if crate::whatsapp::outbox::now_ms() - m.received_ms > TOO_OLD_MS {
         return Ok(());
@@ -163,7 +167,7 @@ fn handle(conn: &Connection, m: &Pending, catalogs: &mut HashMap<i64, Catalog>) 
     // Built once per business per batch; a batch sees one state of the catalog anyway.
     let catalog = match catalogs.entry(business.id) {
         Entry::Occupied(e) => e.into_mut(),
-        Entry::Vacant(v) => v.insert(Catalog::for_business(conn, business.id)?),
+        Entry::Vacant(v) => v.insert(ProductIndex::for_business(conn, business.id)?),
     };
     let turn = Turn {
         business: &business,

@@ -1,7 +1,7 @@
 //! Puts a message's clause readings together in order: sums and corrections of the
 //! same product, and bare amounts that change the line before ("nahi, 2 kg kar do").
 
-use super::catalog::Catalog;
+use super::index::ProductIndex;
 use super::lines::{Line, LineKind};
 use super::numbers::{self, Qty};
 use super::UnclearReason;
@@ -37,7 +37,7 @@ fn single(kind: &LineKind) -> Option<u32> {
 }
 
 /// An amount read for product `id`: an item, or unclear with the reason.
-pub(crate) fn resolve(cat: &Catalog, id: u32, q: &Qty) -> LineKind {
+pub(crate) fn resolve(cat: &ProductIndex, id: u32, q: &Qty) -> LineKind {
     let Some(item) = cat.item(id) else {
         return LineKind::Unknown;
     };
@@ -50,7 +50,7 @@ pub(crate) fn resolve(cat: &Catalog, id: u32, q: &Qty) -> LineKind {
     }
 }
 
-pub(crate) fn assemble(cat: &Catalog, raws: Vec<Raw>) -> Vec<Line> {
+pub(crate) fn assemble(cat: &ProductIndex, raws: Vec<Raw>) -> Vec<Line> {
     let mut out: Vec<(Line, usize)> = Vec::new();
     // The last product only mentioned, and how many lines existed then.
     let mut mention: Option<(u32, usize)> = None;
@@ -87,7 +87,7 @@ fn push(out: &mut Vec<(Line, usize)>, kind: LineKind, r: &Raw) {
 /// A quantity with no product of its own changes the last line: replaces it after a
 /// correction cue, adds to it after "aur" / "alag se", or fills in a line that had
 /// no amount in the clause just before.
-fn orphan(cat: &Catalog, out: &mut [(Line, usize)], q: &Qty, r: &Raw) {
+fn orphan(cat: &ProductIndex, out: &mut [(Line, usize)], q: &Qty, r: &Raw) {
     let Some(t) = out.iter().rposition(|(l, _)| single(&l.kind).is_some()) else {
         return;
     };

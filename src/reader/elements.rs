@@ -1,8 +1,8 @@
 //! Turns one clause into a row of elements (quantity, product, unknown name), drops
 //! packing wishes and lets a qualifier ("(besan wale)") settle an ambiguous product.
 
-use super::catalog::Catalog;
 use super::clauses::Clause;
+use super::index::ProductIndex;
 use super::lexer::{Lexed, Tok};
 use super::matcher::Word;
 use super::numbers::{self, QUnit, Qty, Read};
@@ -57,7 +57,12 @@ pub(crate) struct Scratch<'a> {
     pub collapsed: String,
 }
 
-pub(crate) fn build<'a>(cat: &Catalog, lx: &'a Lexed, c: &Clause, s: &mut Scratch<'a>) -> Vec<El> {
+pub(crate) fn build<'a>(
+    cat: &ProductIndex,
+    lx: &'a Lexed,
+    c: &Clause,
+    s: &mut Scratch<'a>,
+) -> Vec<El> {
     let mut els = Vec::new();
     let mut i = c.start;
     while i < c.end {
@@ -104,7 +109,7 @@ fn quantity(lx: &Lexed, c: &Clause, i: usize, els: &mut Vec<El>) -> Option<usize
 }
 
 fn product<'a>(
-    cat: &Catalog,
+    cat: &ProductIndex,
     lx: &'a Lexed,
     c: &Clause,
     i: usize,

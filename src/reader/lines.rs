@@ -2,9 +2,9 @@
 //! correct ("nahi, 2 kg kar do") or add to ("6 piece alag se") the line before.
 
 use super::assemble::{self, Raw, RawKind};
-use super::catalog::Catalog;
 use super::clauses::Clause;
 use super::elements::{self, El, Kind, Scratch};
+use super::index::ProductIndex;
 use super::lexer::{Lexed, Tok};
 use super::numbers::{QUnit, Qty};
 use super::pairing;
@@ -76,7 +76,7 @@ impl Flags {
 /// Reads clauses one after another; a clause of bare "no" / "sorry" makes the next
 /// one a correction.
 struct Reader<'a> {
-    cat: &'a Catalog,
+    cat: &'a ProductIndex,
     lx: &'a Lexed,
     raws: Vec<Raw>,
     out: Parsed,
@@ -84,7 +84,7 @@ struct Reader<'a> {
 }
 
 /// One clause as the emitter needs it.
-struct Ctx<'c> {
+struct ShopPage<'c> {
     c: &'c Clause,
     index: usize,
     flags: Flags,
@@ -92,7 +92,7 @@ struct Ctx<'c> {
     correction: bool,
 }
 
-pub(crate) fn parse(cat: &Catalog, lx: &Lexed, clauses: &[Clause]) -> Parsed {
+pub(crate) fn parse(cat: &ProductIndex, lx: &Lexed, clauses: &[Clause]) -> Parsed {
     let mut r = Reader {
         cat,
         lx,
@@ -128,7 +128,7 @@ impl<'a> Reader<'a> {
         flags.correction |= std::mem::take(&mut self.pending_fix);
         let first_el = els.first().map_or(usize::MAX, |e| e.t0);
         let correction = flags.correction || flags.first_neg.is_some_and(|n| n < first_el);
-        let ctx = Ctx {
+        let shop = ShopPage {
             c,
             index,
             flags,
@@ -136,7 +136,7 @@ impl<'a> Reader<'a> {
         };
         let before = self.raws.len();
         for e in &els {
-            self.emit(&ctx, e, &els);
+            self.emit(&shop, e, &els);
         }
         self.pending_fix = els.is_empty() && (flags.first_neg.is_some() || flags.correction);
         if !c.question {
@@ -144,47 +144,47 @@ impl<'a> Reader<'a> {
             self.out.notes.extend(spans);
         }
         let ordered = self.raws.len() > before;
-        note(lx, &ctx, &els, &packs, ordered, &mut self.out.notes);
+        note(lx, &shop, &els, &packs, ordered, &mut self.out.notes);
     }
 
-    fn push(&mut self, ctx: &Ctx, kind: RawKind, span: (usize, usize), qty_given: bool) {
+    fn push(&mut self, shop: &ShopPage, kind: RawKind, span: (usize, usize), qty_given: bool) {
         self.raws.push(Raw {
             kind,
             span,
             qty_given,
-            clause: ctx.index,
-            correction: ctx.correction,
-            additive: ctx.flags.additive || ctx.c.conj,
+            clause: shop.index,
+            correction: shop.correction,
+            additive: shop.flags.additive || shop.c.conj,
         });
     }
 
-    fn emit(&mut self, ctx: &Ctx, e: &El, els: &[El]) {
+    fn emit(&mut self, shop: &ShopPage, e: &El, els: &[El]) {
         let lx = self.lx;
-        let span = lx.range_span(ctx.c.start, ctx.c.end);
+        let span = lx.range_span(shop.c.start, shop.c.end);
         let partner = e.partner.and_then(|p| els.get(p)).and_then(El::qty);
-        let negated = ctx.flags.last_neg.is_some_and(|n| n > e.t0)
+        let negated = shop.flags.last_neg.is_some_and(|n| n > e.t0)
             || e.t0
                 .checked_sub(1)
                 .is_some_and(|p| words::is_negation(lx.low(p)));
         match (&e.kind, partner) {
             (Kind::N(items), Some(q)) if !negated => {
                 let kind = RawKind::Line(with_qty(self.cat, items, &q));
-                self.push(ctx, kind, span, true);
+                self.push(shop, kind, span, true);
             }
-            (Kind::N(items), None) => self.bare_mention(ctx, items, negated, span),
-            (Kind::U, Some(q)) if !negated && !ctx.c.question => {
+            (Kind::N(items), None) => self.bare_mention(shop, items, negated, span),
+            (Kind::U, Some(q)) if !negated && !shop.c.question => {
                 self.out.unknown_with_unit |= q.unit != QUnit::None;
                 let name = lx.range_span(e.t0, e.t1);
-                self.push(ctx, RawKind::Line(LineKind::Unknown), name, true);
+                self.push(shop, RawKind::Line(LineKind::Unknown), name, true);
             }
             // A list item naming only something unknown ("- paneer") asks for it too.
-            (Kind::U, None) if std::ptr::eq(e, &els[0]) && listed_unknown(ctx, els) => {
+            (Kind::U, None) if std::ptr::eq(e, &els[0]) && listed_unknown(shop, els) => {
                 let last = els.last().map_or(e.t1, |x| x.t1);
                 let name = lx.range_span(e.t0, last);
-                self.push(ctx, RawKind::Line(LineKind::Unknown), name, false);
+                self.push(shop, RawKind::Line(LineKind::Unknown), name, false);
             }
             (Kind::Q(q), _) if e.partner.is_none() && !q.unit_only && !q.word_only => {
-                self.push(ctx, RawKind::Orphan(*q), span, true);
+                self.push(shop, RawKind::Orphan(*q), span, true);
             }
             _ => {}
         }
@@ -192,25 +192,31 @@ impl<'a> Reader<'a> {
 
     /// A product named without an amount: unclear when asked for, nothing when it is
     /// negated, talked about or asked about.
-    fn bare_mention(&mut self, ctx: &Ctx, items: &[u32], negated: bool, span: (usize, usize)) {
-        let refused = negated || ctx.flags.first_neg.is_some();
-        if ctx.c.question && !negated {
+    fn bare_mention(
+        &mut self,
+        shop: &ShopPage,
+        items: &[u32],
+        negated: bool,
+        span: (usize, usize),
+    ) {
+        let refused = negated || shop.flags.first_neg.is_some();
+        if shop.c.question && !negated {
             self.out.asked = true;
         }
-        if !(refused || ctx.flags.talk || ctx.c.question) {
-            self.push(ctx, RawKind::Line(no_qty(items)), span, false);
+        if !(refused || shop.flags.talk || shop.c.question) {
+            self.push(shop, RawKind::Line(no_qty(items)), span, false);
         } else if let ([id], false) = (items, refused) {
-            self.push(ctx, RawKind::Mention(*id), span, false);
+            self.push(shop, RawKind::Mention(*id), span, false);
         }
     }
 }
 
 /// A list item of nothing but unknown words, and no instruction among them.
-fn listed_unknown(ctx: &Ctx, els: &[El]) -> bool {
-    ctx.c.listed && !ctx.flags.note && els.iter().all(|x| x.kind == Kind::U)
+fn listed_unknown(shop: &ShopPage, els: &[El]) -> bool {
+    shop.c.listed && !shop.flags.note && els.iter().all(|x| x.kind == Kind::U)
 }
 
-fn with_qty(cat: &Catalog, items: &[u32], q: &Qty) -> LineKind {
+fn with_qty(cat: &ProductIndex, items: &[u32], q: &Qty) -> LineKind {
     match items {
         [id] => assemble::resolve(cat, *id, q),
         _ => LineKind::Unclear {
@@ -236,14 +242,14 @@ fn no_qty(items: &[u32]) -> LineKind {
 /// trailing an order line ("1 kg kaju katli gift wrap please").
 fn note(
     lx: &Lexed,
-    ctx: &Ctx,
+    shop: &ShopPage,
     els: &[El],
     packs: &[(usize, usize)],
     ordered: bool,
     notes: &mut Vec<(usize, usize)>,
 ) {
-    let c = ctx.c;
-    if !ctx.flags.note || c.question {
+    let c = shop.c;
+    if !shop.flags.note || c.question {
         return;
     }
     if !ordered && packs.is_empty() {

@@ -1,7 +1,7 @@
 //! Finds catalog products in a run of words: exact hits on folded names and aliases,
 //! then an OSA (Damerau-Levenshtein) pass for spelling slips; ties stay ambiguous.
 
-use super::catalog::CatalogItem;
+use super::index::IndexedProduct;
 use super::words;
 use std::collections::{HashMap, HashSet};
 
@@ -118,7 +118,7 @@ fn count(s: &str) -> i32 {
 }
 
 impl NameIndex {
-    pub(crate) fn build(items: &[CatalogItem]) -> Self {
+    pub(crate) fn build(items: &[IndexedProduct]) -> Self {
         let mut ix = NameIndex::default();
         for (n, item) in items.iter().enumerate() {
             let id = u32::try_from(n).unwrap_or(u32::MAX);
@@ -261,7 +261,7 @@ fn push_unique(v: &mut Vec<u32>, id: u32) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::catalog::Catalog;
+    use super::super::index::ProductIndex;
     use super::*;
 
     fn folded(w: &str) -> String {
@@ -271,7 +271,8 @@ mod tests {
     }
 
     fn skus(text: &str) -> Option<(Vec<String>, usize)> {
-        let cat = Catalog::from_csv(include_str!("../../tests/data/sweetshop-catalog.csv")).ok()?;
+        let cat =
+            ProductIndex::from_csv(include_str!("../../tests/data/sweetshop-catalog.csv")).ok()?;
         let ws: Vec<String> = text.split(' ').map(folded).collect();
         let words: Vec<Word> = text
             .split(' ')
@@ -330,14 +331,14 @@ mod tests {
 
     #[test]
     fn equal_slips_stay_ambiguous() {
-        let item = |sku: &str, name: &str| CatalogItem {
+        let item = |sku: &str, name: &str| IndexedProduct {
             sku: sku.into(),
             name: name.into(),
             unit: super::super::Unit::Pc,
             aliases: Vec::new(),
             variants: Vec::new(),
         };
-        let cat = Catalog::new(vec![item("a", "Chamcham"), item("b", "Chomchom")]);
+        let cat = ProductIndex::new(vec![item("a", "Chamcham"), item("b", "Chomchom")]);
         let words = [Word {
             folded: "chumchum",
             known: false,

@@ -7,10 +7,10 @@
 // `matcher`, vocabulary in `words` / vocab.txt); `intent` decides what the message wants.
 
 mod assemble;
-mod catalog;
 mod clauses;
 mod elements;
 mod fields;
+mod index;
 mod intent;
 mod lexer;
 mod lines;
@@ -22,7 +22,7 @@ mod phone;
 pub mod score;
 mod words;
 
-pub use catalog::{Catalog, CatalogItem, Unit};
+pub use index::{IndexedProduct, ProductIndex, Unit};
 
 use lines::LineKind;
 use serde::{Deserialize, Serialize};
@@ -85,7 +85,7 @@ pub struct Reading {
 }
 
 /// Reads one message. Never panics; an empty or junk message reads as `Other`.
-pub fn read(catalog: &Catalog, text: &str) -> Reading {
+pub fn read(catalog: &ProductIndex, text: &str) -> Reading {
     let text = clip(text, MAX_TEXT);
     let (masked, mut f) = fields::extract(text);
     let lx = lexer::lex(&masked);
@@ -129,7 +129,7 @@ fn clip(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
-fn fill_lines(catalog: &Catalog, text: &str, lines: &[lines::Line], r: &mut Reading) {
+fn fill_lines(catalog: &ProductIndex, text: &str, lines: &[lines::Line], r: &mut Reading) {
     let written = |(a, b): (usize, usize)| text.get(a..b).unwrap_or("").trim().to_owned();
     for l in lines {
         match &l.kind {

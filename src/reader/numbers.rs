@@ -1,7 +1,7 @@
 //! The quantity grammar: digits, fractions, Hindi and English number words, weight,
 //! piece, box and dozen units and `x 2` multipliers, and what they mean per product.
 
-use super::catalog::Unit;
+use super::index::Unit;
 use super::lexer::{Lexed, Tok};
 use super::words::{self, NumKind};
 use super::UnclearReason;

@@ -1,7 +1,7 @@
 //! Scores the reader against a labelled JSONL corpus as the corpus README defines it:
 //! exact-match rate, item precision/recall, per-field accuracy, and the misses.
 
-use super::{read, Catalog};
+use super::{read, ProductIndex};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -93,7 +93,7 @@ impl Score {
 }
 
 /// Scores every `{"id", "text", "expect"}` line of `corpus_jsonl`.
-pub fn score(catalog: &Catalog, corpus_jsonl: &str) -> Result<Score, String> {
+pub fn score(catalog: &ProductIndex, corpus_jsonl: &str) -> Result<Score, String> {
     let mut s = Score::default();
     for (n, line) in corpus_jsonl.lines().enumerate() {
         if line.trim().is_empty() {
@@ -194,8 +194,8 @@ mod tests {
     const CATALOG: &str = include_str!("../../tests/data/sweetshop-catalog.csv");
     const CORPUS: &str = include_str!("../../tests/data/orders-dev.jsonl");
 
-    fn catalog() -> Catalog {
-        Catalog::from_csv(CATALOG).unwrap_or_else(|e| panic!("catalog: {e}"))
+    fn catalog() -> ProductIndex {
+        ProductIndex::from_csv(CATALOG).unwrap_or_else(|e| panic!("catalog: {e}"))
     }
 
     #[test]

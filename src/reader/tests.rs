@@ -3,8 +3,8 @@
 
 use super::*;
 
-fn catalog() -> Catalog {
-    Catalog::from_csv(include_str!("../../tests/data/sweetshop-catalog.csv"))
+fn catalog() -> ProductIndex {
+    ProductIndex::from_csv(include_str!("../../tests/data/sweetshop-catalog.csv"))
         .unwrap_or_else(|e| panic!("catalog: {e}"))
 }
 

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::layout::{csrf_field, error_box, page, Nav};
 use crate::domain::Phone;
 use crate::error::{AppError, AppResult};
-use crate::web::extract::Ctx;
+use crate::web::extract::ShopPage;
 use crate::whatsapp::staff::queue_text;
 use crate::whatsapp::threads::{self, Message};
 use crate::AppState;
@@ -30,7 +30,7 @@ fn tick(m: &Message) -> Markup {
 }
 
 /// A chat thread. `as_customer` draws it from the customer's side (the simulator).
-pub fn thread(ctx: &Ctx, messages: &[Message], as_customer: bool) -> Markup {
+pub fn thread(shop: &ShopPage, messages: &[Message], as_customer: bool) -> Markup {
     html! {
         @if messages.is_empty() { p.muted { "No messages yet." } }
         @for m in messages {
@@ -38,7 +38,7 @@ pub fn thread(ctx: &Ctx, messages: &[Message], as_customer: bool) -> Markup {
             div class={ "bubble " (if mine { "mine" } else { "theirs" }) } {
                 @if m.text.is_empty() { em.muted { "(" (m.kind) " message)" } } @else { (m.text) }
                 div.meta {
-                    (ctx.business.local_time(m.created_at))
+                    (shop.business.local_time(m.created_at))
                     @if m.direction == "out" { " " (tick(m)) }
                 }
                 @if m.status == "failed" {
@@ -52,7 +52,7 @@ pub fn thread(ctx: &Ctx, messages: &[Message], as_customer: bool) -> Markup {
     }
 }
 
-fn list_table(ctx: &Ctx, list: &[threads::Thread]) -> Markup {
+fn list_table(shop: &ShopPage, list: &[threads::Thread]) -> Markup {
     html! {
         @if list.is_empty() {
             div.empty { p { "No conversations yet. Messages from customers appear here as they arrive." } }
@@ -62,14 +62,14 @@ fn list_table(ctx: &Ctx, list: &[threads::Thread]) -> Markup {
                 tbody {
                     @for c in list {
                         tr class={ @if c.unread > 0 { "unread" } } {
-                            td { a href=(ctx.url(&format!("/conversations/{}", c.phone))) {
+                            td { a href=(shop.url(&format!("/conversations/{}", c.phone))) {
                                 @if c.name.is_empty() { (c.phone) } @else { (c.name) br; span.muted { (c.phone) } }
                             } }
                             td {
                                 @if let Some(why) = &c.attention { span.flag title=(why) { "needs a person" } " " }
                                 @if c.last_direction == "out" { span.muted { "You: " } } (c.last_text)
                             }
-                            td { (ctx.business.local_time(c.last_at)) }
+                            td { (shop.business.local_time(c.last_at)) }
                             td.num { @if c.unread > 0 { span.badge { (c.unread) } } }
                         }
                     }
@@ -79,41 +79,41 @@ fn list_table(ctx: &Ctx, list: &[threads::Thread]) -> Markup {
     }
 }
 
-async fn list(state: &AppState, ctx: &Ctx) -> AppResult<Vec<threads::Thread>> {
-    let id = ctx.business.id;
+async fn list(state: &AppState, shop: &ShopPage) -> AppResult<Vec<threads::Thread>> {
+    let id = shop.business.id;
     state.db.read(move |c| threads::list(c, id, 200)).await
 }
 
-pub async fn index(State(state): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
-    let all = list(&state, &ctx).await?;
+pub async fn index(State(state): State<AppState>, shop: ShopPage) -> AppResult<Markup> {
+    let all = list(&state, &shop).await?;
     Ok(page(
-        &ctx,
+        &shop,
         Nav::Conversations,
         "Conversations",
         html! {
-            p.actions { a.button.secondary href=(ctx.url("/simulator")) { "Open the WhatsApp simulator" } }
-            div data-live-src=(ctx.url("/conversations/list")) { (list_table(&ctx, &all)) }
+            p.actions { a.button.secondary href=(shop.url("/simulator")) { "Open the WhatsApp simulator" } }
+            div data-live-src=(shop.url("/conversations/list")) { (list_table(&shop, &all)) }
         },
     ))
 }
 
 /// The list alone, for live refresh.
-pub async fn list_fragment(State(state): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
-    Ok(list_table(&ctx, &list(&state, &ctx).await?))
+pub async fn list_fragment(State(state): State<AppState>, shop: ShopPage) -> AppResult<Markup> {
+    Ok(list_table(&shop, &list(&state, &shop).await?))
 }
 
 /// A conversation's number from the path, or 404.
-fn phone_of(ctx: &Ctx, raw: &str) -> AppResult<Phone> {
-    Phone::parse(raw, &ctx.business.country_code).map_err(|_| AppError::NotFound)
+fn phone_of(shop: &ShopPage, raw: &str) -> AppResult<Phone> {
+    Phone::parse(raw, &shop.business.country_code).map_err(|_| AppError::NotFound)
 }
 
 async fn messages(
     state: &AppState,
-    ctx: &Ctx,
+    shop: &ShopPage,
     phone: &Phone,
     mark_seen: bool,
 ) -> AppResult<Vec<Message>> {
-    let (id, p) = (ctx.business.id, phone.to_string());
+    let (id, p) = (shop.business.id, phone.to_string());
     if mark_seen {
         let p2 = p.clone();
         state
@@ -127,17 +127,17 @@ async fn messages(
         .await
 }
 
-fn show_page(ctx: &Ctx, phone: &Phone, msgs: &[Message], error: Option<&str>) -> Markup {
-    let base = ctx.url(&format!("/conversations/{phone}"));
+fn show_page(shop: &ShopPage, phone: &Phone, msgs: &[Message], error: Option<&str>) -> Markup {
+    let base = shop.url(&format!("/conversations/{phone}"));
     page(
-        ctx,
+        shop,
         Nav::Conversations,
         &format!("Chat with {phone}"),
         html! {
             (error_box(error))
-            div.thread data-live-src={ (base) "/thread" } data-live-phone=(phone.as_str()) { (thread(ctx, msgs, false)) }
+            div.thread data-live-src={ (base) "/thread" } data-live-phone=(phone.as_str()) { (thread(shop, msgs, false)) }
             form.reply method="post" action={ (base) "/reply" } {
-                (csrf_field(&ctx.csrf))
+                (csrf_field(&shop.csrf))
                 textarea name="text" rows="2" required placeholder="Write a reply" aria-label="reply" {}
                 button type="submit" { "Send" }
             }
@@ -147,24 +147,24 @@ fn show_page(ctx: &Ctx, phone: &Phone, msgs: &[Message], error: Option<&str>) ->
 
 pub async fn show(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Path((_, raw)): Path<(String, String)>,
 ) -> AppResult<Markup> {
-    let phone = phone_of(&ctx, &raw)?;
-    let msgs = messages(&state, &ctx, &phone, true).await?;
-    Ok(show_page(&ctx, &phone, &msgs, None))
+    let phone = phone_of(&shop, &raw)?;
+    let msgs = messages(&state, &shop, &phone, true).await?;
+    Ok(show_page(&shop, &phone, &msgs, None))
 }
 
 /// The thread alone, for live refresh; looking at it counts as reading it.
 pub async fn thread_fragment(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Path((_, raw)): Path<(String, String)>,
 ) -> AppResult<Markup> {
-    let phone = phone_of(&ctx, &raw)?;
+    let phone = phone_of(&shop, &raw)?;
     Ok(thread(
-        &ctx,
-        &messages(&state, &ctx, &phone, true).await?,
+        &shop,
+        &messages(&state, &shop, &phone, true).await?,
         false,
     ))
 }
@@ -176,18 +176,18 @@ pub struct ReplyForm {
 
 pub async fn reply(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Path((_, raw)): Path<(String, String)>,
     Form(f): Form<ReplyForm>,
 ) -> AppResult<Response> {
-    let phone = phone_of(&ctx, &raw)?;
-    match queue_text(&state.db, &state.bridge, ctx.business.id, &phone, &f.text).await {
-        Ok(_) => Ok(Redirect::to(&ctx.url(&format!("/conversations/{phone}"))).into_response()),
+    let phone = phone_of(&shop, &raw)?;
+    match queue_text(&state.db, &state.bridge, shop.business.id, &phone, &f.text).await {
+        Ok(_) => Ok(Redirect::to(&shop.url(&format!("/conversations/{phone}"))).into_response()),
         Err(AppError::Invalid(m)) => {
-            let msgs = messages(&state, &ctx, &phone, false).await?;
+            let msgs = messages(&state, &shop, &phone, false).await?;
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                show_page(&ctx, &phone, &msgs, Some(&m)),
+                show_page(&shop, &phone, &msgs, Some(&m)),
             )
                 .into_response())
         }

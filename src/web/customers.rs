@@ -12,7 +12,7 @@ use super::orders::{money, status_badge};
 use crate::customers;
 use crate::error::{AppError, AppResult};
 use crate::orders::store::{self, Filter};
-use crate::web::extract::Ctx;
+use crate::web::extract::ShopPage;
 use crate::AppState;
 
 const PER_PAGE: i64 = 25;
@@ -26,11 +26,11 @@ pub struct ListQuery {
 
 pub async fn index(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Query(query): Query<ListQuery>,
 ) -> AppResult<Markup> {
     let current = query.page.unwrap_or(1).max(1);
-    let (id, q) = (ctx.business.id, query.q.clone());
+    let (id, q) = (shop.business.id, query.q.clone());
     let (rows, total) = state
         .db
         .read(move |c| customers::list(c, id, &q, current, PER_PAGE))
@@ -44,11 +44,11 @@ pub async fn index(
         )
     };
     Ok(page(
-        &ctx,
+        &shop,
         Nav::Customers,
         "Customers",
         html! {
-            form.filters method="get" action=(ctx.url("/customers")) {
+            form.filters method="get" action=(shop.url("/customers")) {
                 label.grow { span { "Search" } input type="search" name="q" value=(query.q) placeholder="Name or phone"; }
                 button type="submit" { "Search" }
             }
@@ -60,11 +60,11 @@ pub async fn index(
                     tbody {
                         @for c in &rows {
                             tr {
-                                td { a href=(ctx.url(&format!("/customers/{}", c.id))) { @if c.name.is_empty() { "(no name)" } @else { (c.name) } } }
+                                td { a href=(shop.url(&format!("/customers/{}", c.id))) { @if c.name.is_empty() { "(no name)" } @else { (c.name) } } }
                                 td { (c.phone) }
                                 td.num { (c.order_count) }
-                                td.num { (money(&ctx, c.total_spent_minor)) }
-                                td { (c.last_order_at.map(|t| ctx.business.local_time(t)).unwrap_or_default()) }
+                                td.num { (money(&shop, c.total_spent_minor)) }
+                                td { (c.last_order_at.map(|t| shop.business.local_time(t)).unwrap_or_default()) }
                             }
                         }
                     }
@@ -86,11 +86,11 @@ pub struct Flash {
 
 pub async fn show(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Path((_, id)): Path<(String, i64)>,
     Query(flash): Query<Flash>,
 ) -> AppResult<Markup> {
-    let bid = ctx.business.id;
+    let bid = shop.business.id;
     let (c, orders) = state
         .db
         .read(move |conn| {
@@ -109,7 +109,7 @@ pub async fn show(
         c.name.clone()
     };
     Ok(page(
-        &ctx,
+        &shop,
         Nav::Customers,
         &title,
         html! {
@@ -120,8 +120,8 @@ pub async fn show(
                     dl {
                         dt { "WhatsApp" } dd { (c.phone) }
                         dt { "Orders" } dd { (c.order_count) }
-                        dt { "Spent" } dd { (money(&ctx, c.total_spent_minor)) }
-                        dt { "Customer since" } dd { (ctx.business.local_time(c.created_at)) }
+                        dt { "Spent" } dd { (money(&shop, c.total_spent_minor)) }
+                        dt { "Customer since" } dd { (shop.business.local_time(c.created_at)) }
                     }
                     h2 { "Addresses" }
                     @if c.addresses.is_empty() { p.muted { "None yet." } }
@@ -129,8 +129,8 @@ pub async fn show(
                 }
                 div.card {
                     h2 { "Notes" }
-                    form.stack method="post" action=(ctx.url(&format!("/customers/{}/notes", c.id))) {
-                        (csrf_field(&ctx.csrf))
+                    form.stack method="post" action=(shop.url(&format!("/customers/{}/notes", c.id))) {
+                        (csrf_field(&shop.csrf))
                         textarea name="notes" rows="4" aria-label="notes" { (c.notes) }
                         button type="submit" { "Save notes" }
                     }
@@ -142,9 +142,9 @@ pub async fn show(
                 tbody {
                     @for o in &orders {
                         tr {
-                            td { a href=(ctx.url(&format!("/orders/{}", o.number))) { "#" (o.number) } }
-                            td { (ctx.business.local_time(o.created_at)) }
-                            td.num { (money(&ctx, o.total_minor)) }
+                            td { a href=(shop.url(&format!("/orders/{}", o.number))) { "#" (o.number) } }
+                            td { (shop.business.local_time(o.created_at)) }
+                            td.num { (money(&shop, o.total_minor)) }
                             td { (status_badge(o.status)) }
                         }
                     }
@@ -161,11 +161,11 @@ pub struct NotesForm {
 
 pub async fn save_notes(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Path((_, id)): Path<(String, i64)>,
     Form(f): Form<NotesForm>,
 ) -> AppResult<Redirect> {
-    let bid = ctx.business.id;
+    let bid = shop.business.id;
     state
         .db
         .write(move |tx| {
@@ -173,5 +173,5 @@ pub async fn save_notes(
             customers::set_notes(tx, bid, id, &f.notes)
         })
         .await?;
-    Ok(Redirect::to(&ctx.url(&format!("/customers/{id}?saved=1"))))
+    Ok(Redirect::to(&shop.url(&format!("/customers/{id}?saved=1"))))
 }

@@ -6,7 +6,7 @@ use maud::{html, Markup};
 use super::layout::{page, Nav};
 use crate::conversation::timing::human;
 use crate::domain::Money;
-use crate::web::extract::{Ctx, CurrentUser};
+use crate::web::extract::{CurrentUser, ShopPage};
 use crate::AppState;
 
 /// `/`: a platform admin goes to the business list, everyone else to their own business.
@@ -69,13 +69,13 @@ fn today(
 
 pub async fn show(
     axum::extract::State(state): axum::extract::State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
 ) -> crate::error::AppResult<Markup> {
-    let business = ctx.business.clone();
+    let business = shop.business.clone();
     let today = state.db.read(move |c| today(c, &business)).await?;
-    let b = &ctx.business;
+    let b = &shop.business;
     Ok(page(
-        &ctx,
+        &shop,
         Nav::Dashboard,
         "Dashboard",
         html! {
@@ -87,8 +87,8 @@ pub async fn show(
                         dt { "Short code" } dd { code { (b.short_code) } }
                         dt { "Currency" } dd { (b.currency) }
                     }
-                    @if ctx.role.can_manage_settings() {
-                        p { a href=(ctx.url("/settings")) { "Edit the shop's profile" } }
+                    @if shop.role.can_manage_settings() {
+                        p { a href=(shop.url("/settings")) { "Edit the shop's profile" } }
                     }
                 }
                 div.card {
@@ -99,7 +99,7 @@ pub async fn show(
                         dt { "WhatsApp messages in / out" } dd { (today.messages_in) " / " (today.messages_out) }
                         dt { "Average reply time" } dd { (today.avg_reply_ms.map(human).unwrap_or_else(|| "—".into())) }
                     }
-                    p { a href=(ctx.url("/orders")) { "See orders" } " · " a href=(ctx.url("/conversations")) { "Conversations" } }
+                    p { a href=(shop.url("/orders")) { "See orders" } " · " a href=(shop.url("/conversations")) { "Conversations" } }
                 }
             }
         },

@@ -42,7 +42,7 @@ impl FromRequestParts<AppState> for CurrentUser {
 
 /// A user working inside one business's pages. Anyone without access to that business gets
 /// 404, exactly as if it did not exist.
-pub struct Ctx {
+pub struct ShopPage {
     pub user: User,
     pub business: Business,
     /// The user's role here; a platform admin acts as an owner.
@@ -54,7 +54,7 @@ pub struct Ctx {
     pub whatsapp_paused: Option<String>,
 }
 
-impl Ctx {
+impl ShopPage {
     /// Refuses unless the user may change settings here.
     pub fn require_settings(&self) -> Result<(), AppError> {
         if self.role.can_manage_settings() {
@@ -78,7 +78,7 @@ fn short_code_of(path: &str) -> Option<&str> {
         .filter(|c| !c.is_empty())
 }
 
-impl FromRequestParts<AppState> for Ctx {
+impl FromRequestParts<AppState> for ShopPage {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
@@ -112,7 +112,7 @@ impl FromRequestParts<AppState> for Ctx {
             .settings(&state.db, business.id)
             .await?
             .paused_reason;
-        Ok(Ctx {
+        Ok(ShopPage {
             user,
             business,
             role,

@@ -3,7 +3,7 @@
 use maud::{html, Markup, DOCTYPE};
 
 use super::assets;
-use crate::web::{csrf, extract::Ctx};
+use crate::web::{csrf, extract::ShopPage};
 
 /// The sections in the navigation bar.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -63,33 +63,33 @@ fn head(title: &str) -> Markup {
 }
 
 /// A page inside a business: navigation, business name, the user, and log out.
-pub fn page(ctx: &Ctx, nav: Nav, title: &str, content: Markup) -> Markup {
+pub fn page(shop: &ShopPage, nav: Nav, title: &str, content: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
             (head(title))
-            body data-live-events=(ctx.url("/live")) {
-                @if let Some(reason) = &ctx.whatsapp_paused {
+            body data-live-events=(shop.url("/live")) {
+                @if let Some(reason) = &shop.whatsapp_paused {
                     div.banner role="alert" {
                         strong { "WhatsApp sending is paused. " } (reason)
-                        @if ctx.role.can_manage_settings() { " " a href=(ctx.url("/settings/whatsapp")) { "Fix it in Settings" } }
+                        @if shop.role.can_manage_settings() { " " a href=(shop.url("/settings/whatsapp")) { "Fix it in Settings" } }
                     }
                 }
                 header.topbar {
-                    a.brand href=(ctx.url("/")) { (ctx.business.name) }
-                    @if ctx.user.platform_admin { (switcher(ctx)) }
+                    a.brand href=(shop.url("/")) { (shop.business.name) }
+                    @if shop.user.platform_admin { (switcher(shop)) }
                     nav.mainnav {
                         @for item in Nav::ALL {
-                            @if item != Nav::Settings || ctx.role.can_manage_settings() {
-                                a href=(ctx.url(item.path()))
+                            @if item != Nav::Settings || shop.role.can_manage_settings() {
+                                a href=(shop.url(item.path()))
                                   aria-current=[(item == nav).then_some("page")] { (item.label()) }
                             }
                         }
                     }
                     div.who {
-                        span.user { (ctx.user.username) " · " (ctx.role) }
+                        span.user { (shop.user.username) " · " (shop.role) }
                         form method="post" action="/logout" {
-                            (csrf_field(&ctx.csrf))
+                            (csrf_field(&shop.csrf))
                             button.link type="submit" { "Log out" }
                         }
                     }
@@ -101,13 +101,13 @@ pub fn page(ctx: &Ctx, nav: Nav, title: &str, content: Markup) -> Markup {
 }
 
 /// A platform admin's way to jump between businesses, without script.
-fn switcher(ctx: &Ctx) -> Markup {
+fn switcher(shop: &ShopPage) -> Markup {
     html! {
         details.switcher {
             summary { "Switch business" }
             ul {
                 li { a href="/admin" { "All businesses" } }
-                @for (code, name) in &ctx.switcher {
+                @for (code, name) in &shop.switcher {
                     li { a href={ "/b/" (code) "/" } { (name) " (" (code) ")" } }
                 }
             }
@@ -116,7 +116,7 @@ fn switcher(ctx: &Ctx) -> Markup {
 }
 
 /// The tabs across the settings pages, `current` being the path of the page shown.
-pub fn settings_tabs(ctx: &Ctx, current: &str) -> Markup {
+pub fn settings_tabs(shop: &ShopPage, current: &str) -> Markup {
     const TABS: [(&str, &str); 4] = [
         ("/settings", "Profile"),
         ("/settings/users", "Users"),
@@ -126,7 +126,7 @@ pub fn settings_tabs(ctx: &Ctx, current: &str) -> Markup {
     html! {
         nav.tabs {
             @for (path, label) in TABS {
-                a href=(ctx.url(path)) aria-current=[(path == current).then_some("page")] { (label) }
+                a href=(shop.url(path)) aria-current=[(path == current).then_some("page")] { (label) }
             }
         }
     }

@@ -9,14 +9,14 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::stream::{self, Stream};
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::web::extract::Ctx;
+use crate::web::extract::ShopPage;
 use crate::AppState;
 
 pub async fn events(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let business_id = ctx.business.id;
+    let business_id = shop.business.id;
     let rx = state.bridge.live.subscribe();
     let stopping = state.stopping.subscribe();
     let stream = stream::unfold((rx, stopping), move |(mut rx, mut stopping)| async move {

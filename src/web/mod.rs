@@ -14,20 +14,12 @@ pub mod health;
 pub mod layout;
 pub mod live;
 pub mod login;
-pub mod messages_settings;
-pub mod order_form;
 pub mod orders;
-pub mod product_form;
-pub mod product_image;
-pub mod product_page;
 pub mod products;
 pub mod settings;
 pub mod setup;
 pub mod simulator;
-pub mod stock;
-pub mod users;
 pub mod webhooks;
-pub mod whatsapp_settings;
 
 use std::net::{IpAddr, SocketAddr};
 

@@ -16,7 +16,7 @@ use crate::db::now;
 use crate::domain::Phone;
 use crate::error::{AppError, AppResult};
 use crate::secret;
-use crate::web::extract::Ctx;
+use crate::web::extract::ShopPage;
 use crate::whatsapp::inbound::{InMessage, Inbound};
 use crate::whatsapp::settings::Provider;
 use crate::whatsapp::staff::MAX_TEXT;
@@ -40,19 +40,19 @@ pub struct Say {
 }
 
 fn render(
-    ctx: &Ctx,
+    shop: &ShopPage,
     who: &Who,
     phone: Option<&Phone>,
     msgs: &[threads::Message],
     error: Option<&str>,
 ) -> Markup {
     page(
-        ctx,
+        shop,
         Nav::Conversations,
         "WhatsApp simulator",
         html! {
             p.muted { "Chat with your shop as a customer would. Messages go through the same path as real WhatsApp messages." }
-            form.filters method="get" action=(ctx.url("/simulator")) {
+            form.filters method="get" action=(shop.url("/simulator")) {
                 (field("Customer's number", "phone", "tel", &who.phone, true))
                 (field("Customer's name", "name", "text", &who.name, false))
                 button type="submit" { "Chat as this customer" }
@@ -60,11 +60,11 @@ fn render(
             (error_box(error))
             @if let Some(phone) = phone {
                 div.phone-frame {
-                    div.thread data-live-src=(ctx.url(&format!("/simulator/thread?phone={phone}"))) data-live-phone=(phone.as_str()) {
-                        (thread(ctx, msgs, true))
+                    div.thread data-live-src=(shop.url(&format!("/simulator/thread?phone={phone}"))) data-live-phone=(phone.as_str()) {
+                        (thread(shop, msgs, true))
                     }
-                    form.reply method="post" action=(ctx.url("/simulator")) {
-                        (csrf_field(&ctx.csrf))
+                    form.reply method="post" action=(shop.url("/simulator")) {
+                        (csrf_field(&shop.csrf))
                         input type="hidden" name="phone" value=(phone.as_str());
                         input type="hidden" name="name" value=(who.name);
                         textarea name="text" rows="2" required placeholder="Type a message" aria-label="message" {}
@@ -76,8 +76,12 @@ fn render(
     )
 }
 
-async fn messages(state: &AppState, ctx: &Ctx, phone: &Phone) -> AppResult<Vec<threads::Message>> {
-    let (id, p) = (ctx.business.id, phone.to_string());
+async fn messages(
+    state: &AppState,
+    shop: &ShopPage,
+    phone: &Phone,
+) -> AppResult<Vec<threads::Message>> {
+    let (id, p) = (shop.business.id, phone.to_string());
     state
         .db
         .read(move |c| threads::messages(c, id, &p, 200))
@@ -86,10 +90,10 @@ async fn messages(state: &AppState, ctx: &Ctx, phone: &Phone) -> AppResult<Vec<t
 
 /// The simulator speaks for a customer's number, and the replies follow the business's
 /// transport: once a real WhatsApp account is connected, that would write to real customers.
-async fn only_simulated(state: &AppState, ctx: &Ctx) -> AppResult<()> {
+async fn only_simulated(state: &AppState, shop: &ShopPage) -> AppResult<()> {
     let provider = state
         .bridge
-        .settings(&state.db, ctx.business.id)
+        .settings(&state.db, shop.business.id)
         .await?
         .provider;
     if provider == Provider::Simulator {
@@ -105,21 +109,21 @@ async fn only_simulated(state: &AppState, ctx: &Ctx) -> AppResult<()> {
 
 pub async fn show(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Query(who): Query<Who>,
 ) -> AppResult<Response> {
-    only_simulated(&state, &ctx).await?;
+    only_simulated(&state, &shop).await?;
     if who.phone.trim().is_empty() {
-        return Ok(render(&ctx, &who, None, &[], None).into_response());
+        return Ok(render(&shop, &who, None, &[], None).into_response());
     }
-    match Phone::parse(&who.phone, &ctx.business.country_code) {
+    match Phone::parse(&who.phone, &shop.business.country_code) {
         Ok(phone) => {
-            let msgs = messages(&state, &ctx, &phone).await?;
-            Ok(render(&ctx, &who, Some(&phone), &msgs, None).into_response())
+            let msgs = messages(&state, &shop, &phone).await?;
+            Ok(render(&shop, &who, Some(&phone), &msgs, None).into_response())
         }
         Err(e) => {
             let page = render(
-                &ctx,
+                &shop,
                 &who,
                 None,
                 &[],
@@ -132,23 +136,23 @@ pub async fn show(
 
 pub async fn thread_fragment(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Query(who): Query<Who>,
 ) -> AppResult<Markup> {
-    only_simulated(&state, &ctx).await?;
+    only_simulated(&state, &shop).await?;
     let phone =
-        Phone::parse(&who.phone, &ctx.business.country_code).map_err(|_| AppError::NotFound)?;
-    Ok(thread(&ctx, &messages(&state, &ctx, &phone).await?, true))
+        Phone::parse(&who.phone, &shop.business.country_code).map_err(|_| AppError::NotFound)?;
+    Ok(thread(&shop, &messages(&state, &shop, &phone).await?, true))
 }
 
 /// A message typed as the customer: stored exactly as a webhook's would be.
 pub async fn say(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Form(f): Form<Say>,
 ) -> AppResult<Response> {
-    only_simulated(&state, &ctx).await?;
-    let phone = Phone::parse(&f.phone, &ctx.business.country_code)
+    only_simulated(&state, &shop).await?;
+    let phone = Phone::parse(&f.phone, &shop.business.country_code)
         .map_err(|e| AppError::Invalid(e.to_string()))?;
     let text = f.text.trim();
     if text.is_empty() || text.chars().count() > MAX_TEXT {
@@ -170,7 +174,7 @@ pub async fn say(
         json!({"simulator": {"from": message.phone, "name": message.name, "text": message.text}})
             .to_string();
     let inbound = Inbound {
-        business_id: ctx.business.id,
+        business_id: shop.business.id,
         provider: "simulator",
         raw,
         messages: vec![message],
@@ -179,5 +183,5 @@ pub async fn say(
     state.bridge.ingest.store(inbound).await?;
     let q = serde_urlencoded::to_string([("phone", f.phone.as_str()), ("name", f.name.as_str())])
         .unwrap_or_default();
-    Ok(Redirect::to(&ctx.url(&format!("/simulator?{q}"))).into_response())
+    Ok(Redirect::to(&shop.url(&format!("/simulator?{q}"))).into_response())
 }

@@ -1,6 +1,8 @@
 //! Orders in the owner UI: the list (filters, search, pages, CSV export) and one order's page
 //! (lines, totals, customer, timeline, and the moves it can make next).
 
+pub mod form;
+
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -8,7 +10,6 @@ use axum::Form;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::layout::{csrf_field, error_box, notice, page, Nav};
 use crate::conversation::notify;
 use crate::conversation::timing::{self, human, OrderTimes};
 use crate::domain::Money;
@@ -16,7 +17,8 @@ use crate::error::{AppError, AppResult};
 use crate::orders::export::{all, day_range, write_csv};
 use crate::orders::model::Line;
 use crate::orders::{store, Order, Status};
-use crate::web::extract::Ctx;
+use crate::web::extract::ShopPage;
+use crate::web::layout::{csrf_field, error_box, notice, page, Nav};
 use crate::AppState;
 
 const PER_PAGE: i64 = 25;
@@ -35,12 +37,12 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
-    fn filter(&self, ctx: &Ctx) -> AppResult<store::Filter> {
+    fn filter(&self, shop: &ShopPage) -> AppResult<store::Filter> {
         let status = match self.status.trim() {
             "" => None,
             s => Some(s.parse::<Status>().map_err(AppError::Invalid)?),
         };
-        let (from, to) = day_range(&ctx.business, Some(&self.from), Some(&self.to))?;
+        let (from, to) = day_range(&shop.business, Some(&self.from), Some(&self.to))?;
         Ok(store::Filter {
             status,
             q: self.q.clone(),
@@ -62,17 +64,17 @@ impl ListQuery {
     }
 }
 
-pub fn money(ctx: &Ctx, minor: i64) -> String {
-    Money::from_minor(minor).format(&ctx.business.currency)
+pub fn money(shop: &ShopPage, minor: i64) -> String {
+    Money::from_minor(minor).format(&shop.business.currency)
 }
 
 pub fn status_badge(s: Status) -> Markup {
     html! { span class={ "status status-" (s.as_str()) } { (s.label()) } }
 }
 
-fn filters(ctx: &Ctx, q: &ListQuery) -> Markup {
+fn filters(shop: &ShopPage, q: &ListQuery) -> Markup {
     html! {
-        form.filters method="get" action=(ctx.url("/orders")) {
+        form.filters method="get" action=(shop.url("/orders")) {
             label { span { "Status" }
                 select name="status" {
                     option value="" { "Any" }
@@ -89,32 +91,32 @@ fn filters(ctx: &Ctx, q: &ListQuery) -> Markup {
 
 pub async fn index(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Response> {
-    let filter = match q.filter(&ctx) {
+    let filter = match q.filter(&shop) {
         Ok(f) => f,
         Err(AppError::Invalid(m)) => {
-            let body = html! { (filters(&ctx, &q)) (error_box(Some(&m))) };
+            let body = html! { (filters(&shop, &q)) (error_box(Some(&m))) };
             return Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                page(&ctx, Nav::Orders, "Orders", body),
+                page(&shop, Nav::Orders, "Orders", body),
             )
                 .into_response());
         }
         Err(e) => return Err(e),
     };
     let current = q.page.unwrap_or(1).max(1);
-    let id = ctx.business.id;
+    let id = shop.business.id;
     let (orders, total) = state
         .db
         .read(move |c| store::list(c, id, &filter, current, PER_PAGE))
         .await?;
     let pages = (total + PER_PAGE - 1) / PER_PAGE;
-    let export = format!("{}?{}", ctx.url("/orders/export.csv"), q.query_string(1));
+    let export = format!("{}?{}", shop.url("/orders/export.csv"), q.query_string(1));
     let body = html! {
-        p.actions { a.button href=(ctx.url("/orders/new")) { "New order" } " " a href=(export) { "Export CSV" } }
-        (filters(&ctx, &q))
+        p.actions { a.button href=(shop.url("/orders/new")) { "New order" } " " a href=(export) { "Export CSV" } }
+        (filters(&shop, &q))
         @if orders.is_empty() {
             div.empty { p { "No orders match." } }
         } @else {
@@ -123,11 +125,11 @@ pub async fn index(
                 tbody {
                     @for o in &orders {
                         tr {
-                            td { a href=(ctx.url(&format!("/orders/{}", o.number))) { "#" (o.number) } br; span.muted { (o.channel) } }
-                            td { (ctx.business.local_time(o.created_at)) }
+                            td { a href=(shop.url(&format!("/orders/{}", o.number))) { "#" (o.number) } br; span.muted { (o.channel) } }
+                            td { (shop.business.local_time(o.created_at)) }
                             td { (o.customer.name) br; span.muted { (o.customer.phone) } }
                             td { (items_summary(o)) }
-                            td.num { (money(&ctx, o.total_minor)) }
+                            td.num { (money(&shop, o.total_minor)) }
                             td { (status_badge(o.status)) }
                         }
                     }
@@ -140,7 +142,7 @@ pub async fn index(
             }
         }
     };
-    Ok(page(&ctx, Nav::Orders, "Orders", body).into_response())
+    Ok(page(&shop, Nav::Orders, "Orders", body).into_response())
 }
 
 fn items_summary(o: &Order) -> String {
@@ -153,11 +155,11 @@ fn items_summary(o: &Order) -> String {
 
 pub async fn export_csv(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Response> {
-    let filter = q.filter(&ctx)?;
-    let business = ctx.business.clone();
+    let filter = q.filter(&shop)?;
+    let business = shop.business.clone();
     let bytes = state
         .db
         .read(move |c| {
@@ -169,7 +171,7 @@ pub async fn export_csv(
         .await?;
     let name = format!(
         "attachment; filename=\"orders-{}.csv\"",
-        ctx.business.short_code
+        shop.business.short_code
     );
     Ok((
         [
@@ -186,8 +188,8 @@ pub struct Flash {
     done: Option<String>,
 }
 
-async fn load(state: &AppState, ctx: &Ctx, number: i64) -> AppResult<(Order, OrderTimes)> {
-    let id = ctx.business.id;
+async fn load(state: &AppState, shop: &ShopPage, number: i64) -> AppResult<(Order, OrderTimes)> {
+    let id = shop.business.id;
     state
         .db
         .read(move |c| {
@@ -200,33 +202,33 @@ async fn load(state: &AppState, ctx: &Ctx, number: i64) -> AppResult<(Order, Ord
 
 pub async fn show(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Path((_, number)): Path<(String, i64)>,
     Query(f): Query<Flash>,
 ) -> AppResult<Markup> {
-    let (order, times) = load(&state, &ctx, number).await?;
+    let (order, times) = load(&state, &shop, number).await?;
     let done = f.done.as_deref().map(|_| "Saved.");
-    Ok(order_page(&ctx, &order, &times, done, None))
+    Ok(order_page(&shop, &order, &times, done, None))
 }
 
 fn order_page(
-    ctx: &Ctx,
+    shop: &ShopPage,
     o: &Order,
     times: &OrderTimes,
     done: Option<&str>,
     error: Option<&str>,
 ) -> Markup {
     let title = format!("Order #{}", o.number);
-    let base = ctx.url(&format!("/orders/{}", o.number));
+    let base = shop.url(&format!("/orders/{}", o.number));
     let body = html! {
         (notice(done))
         (error_box(error))
-        p { (status_badge(o.status)) " " span.muted { "via " (o.channel) " · placed " (ctx.business.local_time(o.created_at)) } }
+        p { (status_badge(o.status)) " " span.muted { "via " (o.channel) " · placed " (shop.business.local_time(o.created_at)) } }
         div.actions {
             @for next in o.status.next() {
                 form.inline method="post" action={ (base) "/status" }
                     data-confirm=[(next == Status::Cancelled).then_some("Cancel this order and put its stock back?")] {
-                    (csrf_field(&ctx.csrf))
+                    (csrf_field(&shop.csrf))
                     input type="hidden" name="status" value=(next.as_str());
                     button class={ @if next == Status::Cancelled { "danger" } } type="submit" {
                         @if next == Status::Cancelled { "Cancel order" } @else { "Mark " (next.label().to_lowercase()) }
@@ -239,23 +241,23 @@ fn order_page(
             div.card {
                 h2 { "Customer" }
                 dl {
-                    dt { "Name" } dd { a href=(ctx.url(&format!("/customers/{}", o.customer.id))) { (o.customer.name) } }
+                    dt { "Name" } dd { a href=(shop.url(&format!("/customers/{}", o.customer.id))) { (o.customer.name) } }
                     dt { "Phone" } dd { (o.customer.phone) }
                     dt { "Address" } dd { (o.address) }
                     dt { "Notes" } dd { (o.notes) }
                     dt { "Payment" } dd { (payment_label(o)) }
                 }
             }
-            div.card { h2 { "Timeline" } (timeline(ctx, o)) }
+            div.card { h2 { "Timeline" } (timeline(shop, o)) }
             div.card { h2 { "Response times" } (response_times(o, times)) }
         }
         h2 { "Lines" }
-        (lines_table(ctx, o))
+        (lines_table(shop, o))
     };
-    page(ctx, Nav::Orders, &title, body)
+    page(shop, Nav::Orders, &title, body)
 }
 
-fn lines_table(ctx: &Ctx, o: &Order) -> Markup {
+fn lines_table(shop: &ShopPage, o: &Order) -> Markup {
     html! {
         table.lines {
             thead { tr { th { "Item" } th { "Amount" } th.num { "Price" } th.num { "Total" } } }
@@ -264,15 +266,15 @@ fn lines_table(ctx: &Ctx, o: &Order) -> Markup {
                     tr {
                         td { (l.name) br; span.muted { (l.sku) } }
                         td { (l.amount_label()) }
-                        td.num { (money(ctx, l.unit_price_minor)) (unit_suffix(l)) }
-                        td.num { (money(ctx, l.total_minor)) }
+                        td.num { (money(shop, l.unit_price_minor)) (unit_suffix(l)) }
+                        td.num { (money(shop, l.total_minor)) }
                     }
                 }
             }
             tfoot {
-                tr { td colspan="3" { "Subtotal" } td.num { (money(ctx, o.subtotal_minor)) } }
-                tr { td colspan="3" { "Delivery" } td.num { (money(ctx, o.delivery_fee_minor)) } }
-                tr.total { td colspan="3" { "Total" } td.num { (money(ctx, o.total_minor)) } }
+                tr { td colspan="3" { "Subtotal" } td.num { (money(shop, o.subtotal_minor)) } }
+                tr { td colspan="3" { "Delivery" } td.num { (money(shop, o.delivery_fee_minor)) } }
+                tr.total { td colspan="3" { "Total" } td.num { (money(shop, o.total_minor)) } }
             }
         }
     }
@@ -322,12 +324,12 @@ fn response_times(o: &Order, t: &OrderTimes) -> Markup {
     }
 }
 
-fn timeline(ctx: &Ctx, o: &Order) -> Markup {
+fn timeline(shop: &ShopPage, o: &Order) -> Markup {
     html! {
         ol.timeline {
             @for e in &o.events {
                 li {
-                    span.muted { (ctx.business.local_time(e.created_at)) } " "
+                    span.muted { (shop.business.local_time(e.created_at)) } " "
                     @match (e.kind.as_str(), e.from_status, e.to_status) {
                         ("created", _, _) => { "Order taken " (e.note) },
                         ("status", Some(f), Some(t)) => { (f.label()) " → " (t.label()) },
@@ -347,12 +349,12 @@ pub struct StatusForm {
 
 pub async fn update_status(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Path((_, number)): Path<(String, i64)>,
     Form(f): Form<StatusForm>,
 ) -> AppResult<Response> {
     let to: Status = f.status.parse().map_err(AppError::Invalid)?;
-    let (business, actor) = (ctx.business.clone(), ctx.user.username.clone());
+    let (business, actor) = (shop.business.clone(), shop.user.username.clone());
     let result = state
         .db
         .write(move |tx| notify::change_status(tx, &business, number, to, &actor))
@@ -361,13 +363,13 @@ pub async fn update_status(
         Ok(o) => {
             // The customer's status message is in the outbox now.
             state.bridge.wake_sender();
-            Ok(Redirect::to(&ctx.url(&format!("/orders/{}?done=1", o.number))).into_response())
+            Ok(Redirect::to(&shop.url(&format!("/orders/{}?done=1", o.number))).into_response())
         }
         Err(AppError::Conflict(m)) => {
-            let (order, times) = load(&state, &ctx, number).await?;
+            let (order, times) = load(&state, &shop, number).await?;
             Ok((
                 StatusCode::CONFLICT,
-                order_page(&ctx, &order, &times, None, Some(&m)),
+                order_page(&shop, &order, &times, None, Some(&m)),
             )
                 .into_response())
         }

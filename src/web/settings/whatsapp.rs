@@ -8,9 +8,9 @@ use axum::Form;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::layout::{csrf_field, error_box, field, notice, page, settings_tabs, Nav};
 use crate::error::{AppError, AppResult};
-use crate::web::extract::Ctx;
+use crate::web::extract::ShopPage;
+use crate::web::layout::{csrf_field, error_box, field, notice, page, settings_tabs, Nav};
 use crate::whatsapp::groups::{self, Group, ROLES};
 use crate::whatsapp::settings::{self, mask, Provider, WhatsappSettings};
 use crate::AppState;
@@ -57,24 +57,24 @@ fn secret(label: &str, name: &str, current: &str) -> Markup {
 }
 
 fn render(
-    ctx: &Ctx,
+    shop: &ShopPage,
     c: &WhatsappSettings,
     mapped: &[Group],
     unmapped: &[String],
     error: Option<&str>,
     saved: bool,
 ) -> Markup {
-    let base = ctx.business.short_code.as_str();
+    let base = shop.business.short_code.as_str();
     page(
-        ctx,
+        shop,
         Nav::Settings,
         "WhatsApp",
         html! {
-            (settings_tabs(ctx, "/settings/whatsapp"))
+            (settings_tabs(shop, "/settings/whatsapp"))
             (notice(saved.then_some("Saved.")))
             (error_box(error))
-            form.stack method="post" action=(ctx.url("/settings/whatsapp")) {
-                (csrf_field(&ctx.csrf))
+            form.stack method="post" action=(shop.url("/settings/whatsapp")) {
+                (csrf_field(&shop.csrf))
                 label { span { "Connect through" }
                     select name="provider" {
                         option value="simulator" selected[c.provider == Provider::Simulator] { "Simulator (no WhatsApp account needed)" }
@@ -114,16 +114,16 @@ fn render(
                     @for g in mapped {
                         tr {
                             td { (g.name) } td { code { (g.chat_id) } } td { (g.role) }
-                            td { form.inline method="post" action=(ctx.url("/settings/whatsapp/groups/remove")) {
-                                (csrf_field(&ctx.csrf)) input type="hidden" name="chat_id" value=(g.chat_id);
+                            td { form.inline method="post" action=(shop.url("/settings/whatsapp/groups/remove")) {
+                                (csrf_field(&shop.csrf)) input type="hidden" name="chat_id" value=(g.chat_id);
                                 button.small type="submit" { "Remove" }
                             } }
                         }
                     }
                 }
             }
-            form.inline method="post" action=(ctx.url("/settings/whatsapp/groups")) {
-                (csrf_field(&ctx.csrf))
+            form.inline method="post" action=(shop.url("/settings/whatsapp/groups")) {
+                (csrf_field(&shop.csrf))
                 input type="text" name="chat_id" list="seen-groups" placeholder="1203…@g.us" required aria-label="chat id";
                 datalist id="seen-groups" { @for id in unmapped { option value=(id) {} } }
                 input type="text" name="name" placeholder="Name" aria-label="group name";
@@ -136,9 +136,9 @@ fn render(
 
 async fn load(
     state: &AppState,
-    ctx: &Ctx,
+    shop: &ShopPage,
 ) -> AppResult<(WhatsappSettings, Vec<Group>, Vec<String>)> {
-    let id = ctx.business.id;
+    let id = shop.business.id;
     state
         .db
         .read(move |c| {
@@ -153,13 +153,13 @@ async fn load(
 
 pub async fn show(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Query(d): Query<Done>,
 ) -> AppResult<Markup> {
-    ctx.require_settings()?;
-    let (c, mapped, unmapped) = load(&state, &ctx).await?;
+    shop.require_settings()?;
+    let (c, mapped, unmapped) = load(&state, &shop).await?;
     Ok(render(
-        &ctx,
+        &shop,
         &c,
         &mapped,
         &unmapped,
@@ -220,22 +220,22 @@ fn apply(
 
 pub async fn save(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Form(f): Form<ConfigForm>,
 ) -> AppResult<Response> {
-    ctx.require_settings()?;
-    let (saved, mapped, unmapped) = load(&state, &ctx).await?;
-    let config = match apply(f, &saved, ctx.user.platform_admin) {
+    shop.require_settings()?;
+    let (saved, mapped, unmapped) = load(&state, &shop).await?;
+    let config = match apply(f, &saved, shop.user.platform_admin) {
         Ok(c) => c,
         Err(m) => {
             return Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                render(&ctx, &saved, &mapped, &unmapped, Some(&m), false),
+                render(&shop, &saved, &mapped, &unmapped, Some(&m), false),
             )
                 .into_response())
         }
     };
-    let id = ctx.business.id;
+    let id = shop.business.id;
     match state
         .db
         .write(move |tx| settings::save(tx, id, &config))
@@ -245,7 +245,7 @@ pub async fn save(
         Err(AppError::Conflict(m)) => {
             return Ok((
                 StatusCode::CONFLICT,
-                render(&ctx, &saved, &mapped, &unmapped, Some(&m), false),
+                render(&shop, &saved, &mapped, &unmapped, Some(&m), false),
             )
                 .into_response())
         }
@@ -253,7 +253,7 @@ pub async fn save(
     }
     state.bridge.forget_settings(id);
     state.bridge.wake_sender();
-    Ok(Redirect::to(&ctx.url("/settings/whatsapp?saved=1")).into_response())
+    Ok(Redirect::to(&shop.url("/settings/whatsapp?saved=1")).into_response())
 }
 
 #[derive(Deserialize)]
@@ -267,23 +267,23 @@ pub struct GroupForm {
 
 pub async fn map_group(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Form(f): Form<GroupForm>,
 ) -> AppResult<Response> {
-    ctx.require_settings()?;
-    let id = ctx.business.id;
+    shop.require_settings()?;
+    let id = shop.business.id;
     let g = Group {
         chat_id: f.chat_id,
         name: f.name,
         role: f.role,
     };
     match state.db.write(move |tx| groups::map(tx, id, &g)).await {
-        Ok(()) => Ok(Redirect::to(&ctx.url("/settings/whatsapp?saved=1")).into_response()),
+        Ok(()) => Ok(Redirect::to(&shop.url("/settings/whatsapp?saved=1")).into_response()),
         Err(AppError::Invalid(m)) => {
-            let (c, mapped, unmapped) = load(&state, &ctx).await?;
+            let (c, mapped, unmapped) = load(&state, &shop).await?;
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                render(&ctx, &c, &mapped, &unmapped, Some(&m), false),
+                render(&shop, &c, &mapped, &unmapped, Some(&m), false),
             )
                 .into_response())
         }
@@ -293,14 +293,14 @@ pub async fn map_group(
 
 pub async fn unmap_group(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Form(f): Form<GroupForm>,
 ) -> AppResult<Redirect> {
-    ctx.require_settings()?;
-    let id = ctx.business.id;
+    shop.require_settings()?;
+    let id = shop.business.id;
     state
         .db
         .write(move |tx| groups::unmap(tx, id, &f.chat_id))
         .await?;
-    Ok(Redirect::to(&ctx.url("/settings/whatsapp?saved=1")))
+    Ok(Redirect::to(&shop.url("/settings/whatsapp?saved=1")))
 }

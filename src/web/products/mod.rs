@@ -1,6 +1,11 @@
 //! Products: the list (search, category filter, low-stock marker), creating and editing.
 //! Everyone in the business may look; only owners and managers may change anything.
 
+pub mod adjust;
+pub mod form;
+pub mod image;
+pub mod view;
+
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -8,15 +13,15 @@ use axum::Form;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::layout::{page, Nav};
-use super::product_form::{self, ProductForm};
-use super::product_page::{self, low_marker, price_label, View};
 use crate::catalog::products::{self, Filter, Product};
 use crate::catalog::stock::{self, Cause, Move};
 use crate::domain::format_amount;
 use crate::error::{AppError, AppResult};
-use crate::web::extract::Ctx;
+use crate::web::extract::ShopPage;
+use crate::web::layout::{page, Nav};
 use crate::AppState;
+use form::ProductForm;
+use view::{low_marker, price_label, View};
 
 /// Stock moves shown on a product's page.
 const HISTORY_LIMIT: i64 = 50;
@@ -35,8 +40,8 @@ pub struct Saved {
 }
 
 /// Refuses unless the user may change products and stock.
-pub fn require_catalog(ctx: &Ctx) -> AppResult<()> {
-    if ctx.role.can_manage_catalog() {
+pub fn require_catalog(shop: &ShopPage) -> AppResult<()> {
+    if shop.role.can_manage_catalog() {
         Ok(())
     } else {
         Err(AppError::Forbidden)
@@ -49,8 +54,8 @@ pub fn parse_id(raw: &str) -> AppResult<i64> {
 }
 
 /// A product of this business, or 404.
-pub async fn find(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<Product> {
-    let business = ctx.business.id;
+pub async fn find(state: &AppState, shop: &ShopPage, id: i64) -> AppResult<Product> {
+    let business = shop.business.id;
     state
         .db
         .read(move |c| products::by_id(c, business, id)?.ok_or(AppError::NotFound))
@@ -58,8 +63,8 @@ pub async fn find(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<Product> {
 }
 
 /// A product of this business with its recent stock history, or 404.
-pub async fn load(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<(Product, Vec<Move>)> {
-    let business = ctx.business.id;
+pub async fn load(state: &AppState, shop: &ShopPage, id: i64) -> AppResult<(Product, Vec<Move>)> {
+    let business = shop.business.id;
     state
         .db
         .read(move |c| {
@@ -73,22 +78,22 @@ pub async fn load(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<(Product, V
 /// The product page again, with what went wrong, as `status`.
 pub async fn again(
     state: &AppState,
-    ctx: &Ctx,
+    shop: &ShopPage,
     id: i64,
     status: StatusCode,
     view: View,
 ) -> AppResult<Response> {
-    let (p, history) = load(state, ctx, id).await?;
-    let body = product_page::render(ctx, &p, &history, &view);
+    let (p, history) = load(state, shop, id).await?;
+    let body = view::render(shop, &p, &history, &view);
     Ok((status, body).into_response())
 }
 
 pub async fn index(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Markup> {
-    let business = ctx.business.id;
+    let business = shop.business.id;
     let filter = Filter {
         q: q.q.clone(),
         category: q.category.clone(),
@@ -102,17 +107,17 @@ pub async fn index(
         })
         .await?;
     Ok(page(
-        &ctx,
+        &shop,
         Nav::Products,
         "Products",
-        list_body(&ctx, &q, &list, &categories),
+        list_body(&shop, &q, &list, &categories),
     ))
 }
 
-fn list_body(ctx: &Ctx, q: &ListQuery, list: &[Product], categories: &[String]) -> Markup {
+fn list_body(shop: &ShopPage, q: &ListQuery, list: &[Product], categories: &[String]) -> Markup {
     html! {
         div.toolbar {
-            form.inline method="get" action=(ctx.url("/products")) role="search" {
+            form.inline method="get" action=(shop.url("/products")) role="search" {
                 input type="search" name="q" value=(q.q) placeholder="Name, SKU or alias" aria-label="Search";
                 select name="category" aria-label="Category" {
                     option value="" { "All categories" }
@@ -122,8 +127,8 @@ fn list_body(ctx: &Ctx, q: &ListQuery, list: &[Product], categories: &[String]) 
                 }
                 button.small type="submit" { "Search" }
             }
-            @if ctx.role.can_manage_catalog() {
-                a.button href=(ctx.url("/products/new")) { "New product" }
+            @if shop.role.can_manage_catalog() {
+                a.button href=(shop.url("/products/new")) { "New product" }
             }
         }
         @if list.is_empty() {
@@ -131,55 +136,55 @@ fn list_body(ctx: &Ctx, q: &ListQuery, list: &[Product], categories: &[String]) 
         } @else {
             table.products {
                 thead { tr { th { "Name" } th { "SKU" } th { "Category" } th { "Price" } th { "Stock" } th { "" } } }
-                tbody { @for p in list { (list_row(ctx, p)) } }
+                tbody { @for p in list { (list_row(shop, p)) } }
             }
         }
     }
 }
 
-fn list_row(ctx: &Ctx, p: &Product) -> Markup {
+fn list_row(shop: &ShopPage, p: &Product) -> Markup {
     html! {
         tr {
-            td { a href=(ctx.url(&format!("/products/{}", p.id))) { (p.name) } }
+            td { a href=(shop.url(&format!("/products/{}", p.id))) { (p.name) } }
             td { code { (p.sku) } }
             td { (p.category) }
-            td { (price_label(&ctx.business.currency, p.price, p.unit)) }
+            td { (price_label(&shop.business.currency, p.price, p.unit)) }
             td { (format_amount(p.unit, p.stock.unsigned_abs())) " " (low_marker(p)) }
             td { @if !p.active { span.badge.off { "inactive" } } }
         }
     }
 }
 
-fn new_page(ctx: &Ctx, f: &ProductForm, error: Option<&str>) -> Markup {
-    let form = product_form::render(&ctx.url("/products"), &ctx.csrf, f, error, true);
+fn new_page(shop: &ShopPage, f: &ProductForm, error: Option<&str>) -> Markup {
+    let form = form::render(&shop.url("/products"), &shop.csrf, f, error, true);
     let body = html! {
-        p { a href=(ctx.url("/products")) { "← All products" } }
+        p { a href=(shop.url("/products")) { "← All products" } }
         section.card { (form) }
     };
-    page(ctx, Nav::Products, "New product", body)
+    page(shop, Nav::Products, "New product", body)
 }
 
-pub async fn new(ctx: Ctx) -> AppResult<Markup> {
-    require_catalog(&ctx)?;
-    Ok(new_page(&ctx, &ProductForm::blank(), None))
+pub async fn new(shop: ShopPage) -> AppResult<Markup> {
+    require_catalog(&shop)?;
+    Ok(new_page(&shop, &ProductForm::blank(), None))
 }
 
 pub async fn create(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    require_catalog(&ctx)?;
+    require_catalog(&shop)?;
     let form = ProductForm::from_pairs(pairs);
     let refuse = |message: &str| {
-        let body = new_page(&ctx, &form, Some(message));
+        let body = new_page(&shop, &form, Some(message));
         Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
     };
     let (input, opening) = match form.parse() {
         Ok(parsed) => parsed,
         Err(message) => return refuse(&message),
     };
-    let (business, actor) = (ctx.business.id, ctx.user.username.clone());
+    let (business, actor) = (shop.business.id, shop.user.username.clone());
     let created = state
         .db
         .write(move |tx| {
@@ -197,7 +202,7 @@ pub async fn create(
         .await;
     match created {
         Ok(id) => {
-            Ok(Redirect::to(&ctx.url(&format!("/products/{id}?saved=product"))).into_response())
+            Ok(Redirect::to(&shop.url(&format!("/products/{id}?saved=product"))).into_response())
         }
         Err(AppError::Conflict(m) | AppError::Invalid(m)) => refuse(&m),
         Err(e) => Err(e),
@@ -215,7 +220,7 @@ fn saved_notice(saved: Option<&str>) -> Option<&'static str> {
 
 pub async fn show(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Path((_, id)): Path<(String, String)>,
     Query(q): Query<Saved>,
 ) -> AppResult<Response> {
@@ -223,21 +228,21 @@ pub async fn show(
         notice: saved_notice(q.saved.as_deref()),
         ..View::default()
     };
-    again(&state, &ctx, parse_id(&id)?, StatusCode::OK, view).await
+    again(&state, &shop, parse_id(&id)?, StatusCode::OK, view).await
 }
 
 pub async fn update(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Path((_, id)): Path<(String, String)>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    require_catalog(&ctx)?;
+    require_catalog(&shop)?;
     let id = parse_id(&id)?;
     let form = ProductForm::from_pairs(pairs);
     let result = match form.parse() {
         Ok((input, _)) => {
-            let business = ctx.business.id;
+            let business = shop.business.id;
             state
                 .db
                 .write(move |tx| {
@@ -256,7 +261,7 @@ pub async fn update(
     };
     match result {
         Ok(()) => {
-            Ok(Redirect::to(&ctx.url(&format!("/products/{id}?saved=product"))).into_response())
+            Ok(Redirect::to(&shop.url(&format!("/products/{id}?saved=product"))).into_response())
         }
         Err(AppError::Conflict(m) | AppError::Invalid(m)) => {
             let view = View {
@@ -264,7 +269,7 @@ pub async fn update(
                 form_error: Some(m),
                 ..View::default()
             };
-            again(&state, &ctx, id, StatusCode::UNPROCESSABLE_ENTITY, view).await
+            again(&state, &shop, id, StatusCode::UNPROCESSABLE_ENTITY, view).await
         }
         Err(e) => Err(e),
     }

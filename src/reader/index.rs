@@ -1,5 +1,5 @@
 //! The shop's catalog as the reader needs it: products with their unit, aliases and
-//! variants, plus the name index and box sizes worked out once in `Catalog::new`.
+//! variants, plus the name index and box sizes worked out once in `ProductIndex::new`.
 
 use rusqlite::Connection;
 
@@ -11,7 +11,7 @@ use crate::error::AppResult;
 pub use crate::domain::Unit;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CatalogItem {
+pub struct IndexedProduct {
     pub sku: String,
     pub name: String,
     pub unit: Unit,
@@ -21,15 +21,15 @@ pub struct CatalogItem {
 }
 
 #[derive(Debug, Clone)]
-pub struct Catalog {
-    items: Vec<CatalogItem>,
+pub struct ProductIndex {
+    items: Vec<IndexedProduct>,
     boxes: Vec<Option<u32>>,
     pub(crate) index: NameIndex,
 }
 
-impl From<crate::catalog::csv::ProductRow> for CatalogItem {
+impl From<crate::catalog::csv::ProductRow> for IndexedProduct {
     fn from(r: crate::catalog::csv::ProductRow) -> Self {
-        CatalogItem {
+        IndexedProduct {
             sku: r.sku.to_string(),
             name: r.name,
             unit: r.unit,
@@ -43,9 +43,9 @@ impl From<crate::catalog::csv::ProductRow> for CatalogItem {
     }
 }
 
-impl From<&crate::catalog::products::Product> for CatalogItem {
+impl From<&crate::catalog::products::Product> for IndexedProduct {
     fn from(p: &crate::catalog::products::Product) -> Self {
-        CatalogItem {
+        IndexedProduct {
             sku: p.sku.clone(),
             name: p.name.clone(),
             unit: p.unit,
@@ -59,11 +59,11 @@ impl From<&crate::catalog::products::Product> for CatalogItem {
     }
 }
 
-impl Catalog {
-    pub fn new(items: Vec<CatalogItem>) -> Self {
+impl ProductIndex {
+    pub fn new(items: Vec<IndexedProduct>) -> Self {
         let boxes = items.iter().map(box_size).collect();
         let index = NameIndex::build(&items);
-        Catalog {
+        ProductIndex {
             items,
             boxes,
             index,
@@ -78,8 +78,8 @@ impl Catalog {
             ..Filter::default()
         };
         let products = products::list(conn, business_id, &filter)?;
-        Ok(Catalog::new(
-            products.iter().map(CatalogItem::from).collect(),
+        Ok(ProductIndex::new(
+            products.iter().map(IndexedProduct::from).collect(),
         ))
     }
 
@@ -87,16 +87,16 @@ impl Catalog {
     pub fn from_csv(text: &str) -> Result<Self, String> {
         let rows =
             crate::catalog::csv::parse_catalog(text.as_bytes()).map_err(|e| e.to_string())?;
-        Ok(Catalog::new(
-            rows.into_iter().map(CatalogItem::from).collect(),
+        Ok(ProductIndex::new(
+            rows.into_iter().map(IndexedProduct::from).collect(),
         ))
     }
 
-    pub fn items(&self) -> &[CatalogItem] {
+    pub fn items(&self) -> &[IndexedProduct] {
         &self.items
     }
 
-    pub fn find(&self, sku: &str) -> Option<&CatalogItem> {
+    pub fn find(&self, sku: &str) -> Option<&IndexedProduct> {
         self.items.iter().find(|i| i.sku == sku)
     }
 
@@ -104,7 +104,7 @@ impl Catalog {
         self.item(id).map_or("", |i| i.sku.as_str())
     }
 
-    pub(crate) fn item(&self, id: u32) -> Option<&CatalogItem> {
+    pub(crate) fn item(&self, id: u32) -> Option<&IndexedProduct> {
         self.items.get(usize::try_from(id).ok()?)
     }
 
@@ -114,7 +114,7 @@ impl Catalog {
     }
 }
 
-fn box_size(item: &CatalogItem) -> Option<u32> {
+fn box_size(item: &IndexedProduct) -> Option<u32> {
     let mut sizes = item.variants.iter().filter_map(|(label, n)| {
         let l = label.to_lowercase();
         ["box", "dabba", "pack"]
@@ -132,7 +132,7 @@ mod tests {
 
     #[test]
     fn loads_the_demo_catalog() {
-        let cat = Catalog::from_csv(include_str!("../../tests/data/sweetshop-catalog.csv"));
+        let cat = ProductIndex::from_csv(include_str!("../../tests/data/sweetshop-catalog.csv"));
         let cat = cat.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(cat.items().len(), 18);
         let rasmalai = cat.items().iter().position(|i| i.sku == "rasmalai");
@@ -161,9 +161,10 @@ mod tests {
     #[test]
     fn for_business_reads_the_shops_active_products() {
         let (_dir, db, shop, other) = shop_db();
-        let load = |id| db.with_conn(|c| Catalog::for_business(c, id));
+        let load = |id| db.with_conn(|c| ProductIndex::for_business(c, id));
         let cat = load(shop).unwrap_or_else(|e| panic!("{e}"));
-        let from_file = Catalog::from_csv(include_str!("../../tests/data/sweetshop-catalog.csv"));
+        let from_file =
+            ProductIndex::from_csv(include_str!("../../tests/data/sweetshop-catalog.csv"));
         let from_file = from_file.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(cat.items().len(), 18);
         for item in from_file.items() {
@@ -177,7 +178,7 @@ mod tests {
                 "UPDATE products SET active = 0 WHERE business_id = ?1 AND sku = 'jalebi'",
                 [shop],
             )?;
-            Catalog::for_business(c, shop)
+            ProductIndex::for_business(c, shop)
         });
         let hidden = hidden.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(hidden.items().len(), 17);

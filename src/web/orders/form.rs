@@ -8,14 +8,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use maud::{html, Markup};
 
-use super::layout::{csrf_field, error_box, field, page, Nav};
-use super::orders::money;
+use super::money;
 use crate::catalog::products::{self, Filter, Product};
 use crate::domain::{parse_amount, Phone, Unit};
 use crate::error::{AppError, AppResult};
 use crate::orders::model::Line;
 use crate::orders::{service, store, Channel, LineRequest, NewOrder, PaymentMode};
-use crate::web::extract::Ctx;
+use crate::web::extract::ShopPage;
+use crate::web::layout::{csrf_field, error_box, field, page, Nav};
 use crate::AppState;
 
 /// Blank rows offered for new lines.
@@ -168,18 +168,18 @@ fn rows_table(f: &OrderForm, catalog: &[Product]) -> Markup {
     }
 }
 
-fn preview(ctx: &Ctx, lines: &[Line], fee: i64) -> Markup {
+fn preview(shop: &ShopPage, lines: &[Line], fee: i64) -> Markup {
     let subtotal: i64 = lines.iter().map(|l| l.total_minor).sum();
     html! {
         section.preview {
             h2 { "Preview" }
             table.lines {
                 tbody {
-                    @for l in lines { tr { td { (l.name) } td { (l.amount_label()) } td.num { (money(ctx, l.total_minor)) } } }
+                    @for l in lines { tr { td { (l.name) } td { (l.amount_label()) } td.num { (money(shop, l.total_minor)) } } }
                 }
                 tfoot {
-                    tr { td colspan="2" { "Delivery" } td.num { (money(ctx, fee)) } }
-                    tr.total { td colspan="2" { "Total" } td.num { (money(ctx, subtotal + fee)) } }
+                    tr { td colspan="2" { "Delivery" } td.num { (money(shop, fee)) } }
+                    tr.total { td colspan="2" { "Total" } td.num { (money(shop, subtotal + fee)) } }
                 }
             }
         }
@@ -194,7 +194,7 @@ struct Extra<'a> {
 }
 
 fn render(
-    ctx: &Ctx,
+    shop: &ShopPage,
     title: &str,
     action: &str,
     f: &OrderForm,
@@ -203,13 +203,13 @@ fn render(
     x: Extra,
 ) -> Markup {
     page(
-        ctx,
+        shop,
         Nav::Orders,
         title,
         html! {
             (error_box(x.error))
             form.stack.wide method="post" action=(action) {
-                (csrf_field(&ctx.csrf))
+                (csrf_field(&shop.csrf))
                 @if with_customer {
                     (field("Customer's WhatsApp number", "phone", "tel", &f.phone, true))
                     (field("Customer's name", "name", "text", &f.name, false))
@@ -223,7 +223,7 @@ fn render(
                     }
                 }
                 (rows_table(f, catalog))
-                @if let Some(lines) = x.priced { (preview(ctx, lines, x.fee)) }
+                @if let Some(lines) = x.priced { (preview(shop, lines, x.fee)) }
                 div.actions {
                     button.secondary type="submit" name="action" value="preview" { "Preview totals" }
                     button type="submit" name="action" value="save" { "Save" }
@@ -233,8 +233,8 @@ fn render(
     )
 }
 
-async fn catalog(state: &AppState, ctx: &Ctx) -> AppResult<Vec<Product>> {
-    let id = ctx.business.id;
+async fn catalog(state: &AppState, shop: &ShopPage) -> AppResult<Vec<Product>> {
+    let id = shop.business.id;
     let f = Filter {
         active_only: true,
         ..Default::default()
@@ -242,17 +242,17 @@ async fn catalog(state: &AppState, ctx: &Ctx) -> AppResult<Vec<Product>> {
     state.db.read(move |c| products::list(c, id, &f)).await
 }
 
-pub async fn new(State(state): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
-    let catalog = catalog(&state, &ctx).await?;
+pub async fn new(State(state): State<AppState>, shop: ShopPage) -> AppResult<Markup> {
+    let catalog = catalog(&state, &shop).await?;
     let extra = Extra {
         error: None,
         priced: None,
-        fee: ctx.business.delivery_fee_minor,
+        fee: shop.business.delivery_fee_minor,
     };
     Ok(render(
-        &ctx,
+        &shop,
         "New order",
-        &ctx.url("/orders/new"),
+        &shop.url("/orders/new"),
         &OrderForm::default(),
         &catalog,
         true,
@@ -261,7 +261,7 @@ pub async fn new(State(state): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
 }
 
 fn problem(
-    ctx: &Ctx,
+    shop: &ShopPage,
     title: &str,
     action: &str,
     f: &OrderForm,
@@ -272,33 +272,33 @@ fn problem(
     let extra = Extra {
         error: Some(msg),
         priced: None,
-        fee: ctx.business.delivery_fee_minor,
+        fee: shop.business.delivery_fee_minor,
     };
     (
         StatusCode::UNPROCESSABLE_ENTITY,
-        render(ctx, title, action, f, catalog, with_customer, extra),
+        render(shop, title, action, f, catalog, with_customer, extra),
     )
         .into_response()
 }
 
 pub async fn create(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let f = OrderForm::from_pairs(pairs);
-    let catalog = catalog(&state, &ctx).await?;
-    let action = ctx.url("/orders/new");
-    let fail = |msg: &str| problem(&ctx, "New order", &action, &f, &catalog, true, msg);
+    let catalog = catalog(&state, &shop).await?;
+    let action = shop.url("/orders/new");
+    let fail = |msg: &str| problem(&shop, "New order", &action, &f, &catalog, true, msg);
     let lines = match line_requests(&f.rows, &catalog) {
         Ok(l) => l,
         Err(m) => return Ok(fail(&m)),
     };
-    let phone = match Phone::parse(&f.phone, &ctx.business.country_code) {
+    let phone = match Phone::parse(&f.phone, &shop.business.country_code) {
         Ok(p) => p,
         Err(e) => return Ok(fail(&format!("customer's number: {e}"))),
     };
-    let business = ctx.business.clone();
+    let business = shop.business.clone();
     if !f.save {
         let id = business.id;
         return match state
@@ -312,7 +312,7 @@ pub async fn create(
                     priced: Some(&priced),
                     fee: business.delivery_fee_minor,
                 };
-                Ok(render(&ctx, "New order", &action, &f, &catalog, true, extra).into_response())
+                Ok(render(&shop, "New order", &action, &f, &catalog, true, extra).into_response())
             }
             Err(AppError::Invalid(m) | AppError::Conflict(m)) => Ok(fail(&m)),
             Err(e) => Err(e),
@@ -330,14 +330,14 @@ pub async fn create(
         } else {
             PaymentMode::Cod
         },
-        actor: ctx.user.username.clone(),
+        actor: shop.user.username.clone(),
     };
     match state
         .db
         .write(move |tx| service::create(tx, &business, &req))
         .await
     {
-        Ok(o) => Ok(Redirect::to(&ctx.url(&format!("/orders/{}", o.number))).into_response()),
+        Ok(o) => Ok(Redirect::to(&shop.url(&format!("/orders/{}", o.number))).into_response()),
         Err(AppError::Invalid(m) | AppError::Conflict(m)) => Ok(fail(&m)),
         Err(e) => Err(e),
     }
@@ -345,25 +345,25 @@ pub async fn create(
 
 pub async fn edit(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Path((_, number)): Path<(String, i64)>,
 ) -> AppResult<Markup> {
-    let id = ctx.business.id;
+    let id = shop.business.id;
     let order = state
         .db
         .read(move |c| store::by_number(c, id, number))
         .await?
         .ok_or(AppError::NotFound)?;
-    let catalog = catalog(&state, &ctx).await?;
+    let catalog = catalog(&state, &shop).await?;
     let title = format!("Edit order #{number}");
     let extra = Extra {
         error: None,
         priced: None,
         fee: order.delivery_fee_minor,
     };
-    let action = ctx.url(&format!("/orders/{number}/edit"));
+    let action = shop.url(&format!("/orders/{number}/edit"));
     Ok(render(
-        &ctx,
+        &shop,
         &title,
         &action,
         &OrderForm::from_order(&order),
@@ -375,22 +375,22 @@ pub async fn edit(
 
 pub async fn update(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Path((_, number)): Path<(String, i64)>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let f = OrderForm::from_pairs(pairs);
-    let catalog = catalog(&state, &ctx).await?;
+    let catalog = catalog(&state, &shop).await?;
     let (title, action) = (
         format!("Edit order #{number}"),
-        ctx.url(&format!("/orders/{number}/edit")),
+        shop.url(&format!("/orders/{number}/edit")),
     );
-    let fail = |msg: &str| problem(&ctx, &title, &action, &f, &catalog, false, msg);
+    let fail = |msg: &str| problem(&shop, &title, &action, &f, &catalog, false, msg);
     let lines = match line_requests(&f.rows, &catalog) {
         Ok(l) => l,
         Err(m) => return Ok(fail(&m)),
     };
-    let (business, actor) = (ctx.business.clone(), ctx.user.username.clone());
+    let (business, actor) = (shop.business.clone(), shop.user.username.clone());
     if !f.save {
         let id = business.id;
         let fee = state
@@ -405,7 +405,7 @@ pub async fn update(
             .await
         {
             Ok(priced) => Ok(render(
-                &ctx,
+                &shop,
                 &title,
                 &action,
                 &f,
@@ -427,7 +427,7 @@ pub async fn update(
         .write(move |tx| service::edit_lines(tx, &business, number, &lines, &actor))
         .await
     {
-        Ok(_) => Ok(Redirect::to(&ctx.url(&format!("/orders/{number}?done=1"))).into_response()),
+        Ok(_) => Ok(Redirect::to(&shop.url(&format!("/orders/{number}?done=1"))).into_response()),
         Err(AppError::Invalid(m) | AppError::Conflict(m)) => Ok(fail(&m)),
         Err(e) => Err(e),
     }

@@ -3,12 +3,12 @@
 
 use maud::{html, Markup};
 
-use super::layout::{csrf_field, error_box, notice, page, Nav};
-use super::product_form::{self, ProductForm};
+use super::form::{self, ProductForm};
 use crate::catalog::products::Product;
 use crate::catalog::stock::Move;
 use crate::domain::{format_amount, Money, Unit};
-use crate::web::{csrf, extract::Ctx};
+use crate::web::layout::{csrf_field, error_box, notice, page, Nav};
+use crate::web::{csrf, extract::ShopPage};
 
 /// What to show besides the product itself: a form being corrected, errors, a notice.
 #[derive(Default)]
@@ -24,28 +24,28 @@ pub struct View {
     pub notice: Option<&'static str>,
 }
 
-pub fn render(ctx: &Ctx, p: &Product, history: &[Move], view: &View) -> Markup {
-    let manage = ctx.role.can_manage_catalog();
+pub fn render(shop: &ShopPage, p: &Product, history: &[Move], view: &View) -> Markup {
+    let manage = shop.role.can_manage_catalog();
     let content = html! {
-        p { a href=(ctx.url("/products")) { "← All products" } }
+        p { a href=(shop.url("/products")) { "← All products" } }
         (notice(view.notice))
         div.product-page {
             section.card {
                 h2 { "Details" }
                 @if manage {
                     @let form = view.form.clone().unwrap_or_else(|| ProductForm::from_product(p));
-                    (product_form::render(&ctx.url(&format!("/products/{}", p.id)), &ctx.csrf, &form, view.form_error.as_deref(), false))
+                    (form::render(&shop.url(&format!("/products/{}", p.id)), &shop.csrf, &form, view.form_error.as_deref(), false))
                 } @else {
-                    (details(ctx, p))
+                    (details(shop, p))
                 }
             }
             div.side {
-                (image_section(ctx, p, view, manage))
-                (stock_section(ctx, p, history, view, manage))
+                (image_section(shop, p, view, manage))
+                (stock_section(shop, p, history, view, manage))
             }
         }
     };
-    page(ctx, Nav::Products, &p.name, content)
+    page(shop, Nav::Products, &p.name, content)
 }
 
 /// A price for people: `₹1,200.00 / kg`.
@@ -53,8 +53,8 @@ pub fn price_label(currency: &str, price: Money, unit: Unit) -> String {
     format!("{} / {}", price.format(currency), unit)
 }
 
-fn details(ctx: &Ctx, p: &Product) -> Markup {
-    let currency = &ctx.business.currency;
+fn details(shop: &ShopPage, p: &Product) -> Markup {
+    let currency = &shop.business.currency;
     html! {
         dl {
             dt { "SKU" } dd { code { (p.sku) } }
@@ -77,11 +77,11 @@ fn details(ctx: &Ctx, p: &Product) -> Markup {
     }
 }
 
-fn image_section(ctx: &Ctx, p: &Product, view: &View, manage: bool) -> Markup {
-    let base = ctx.url(&format!("/products/{}/image", p.id));
+fn image_section(shop: &ShopPage, p: &Product, view: &View, manage: bool) -> Markup {
+    let base = shop.url(&format!("/products/{}/image", p.id));
     // The query names the stored file, so a new upload is a new URL and caches stay right.
     let version = p.image.as_deref().unwrap_or_default();
-    let upload = format!("{base}?{}={}", csrf::FIELD, ctx.csrf);
+    let upload = format!("{base}?{}={}", csrf::FIELD, shop.csrf);
     html! {
         section.card #image {
             h2 { "Image" }
@@ -104,7 +104,13 @@ fn image_section(ctx: &Ctx, p: &Product, view: &View, manage: bool) -> Markup {
     }
 }
 
-fn stock_section(ctx: &Ctx, p: &Product, history: &[Move], view: &View, manage: bool) -> Markup {
+fn stock_section(
+    shop: &ShopPage,
+    p: &Product,
+    history: &[Move],
+    view: &View,
+    manage: bool,
+) -> Markup {
     html! {
         section.card #stock {
             h2 { "Stock" }
@@ -114,8 +120,8 @@ fn stock_section(ctx: &Ctx, p: &Product, history: &[Move], view: &View, manage: 
             }
             @if manage {
                 (error_box(view.stock_error.as_deref()))
-                form.stack method="post" action=(ctx.url(&format!("/products/{}/stock", p.id))) {
-                    (csrf_field(&ctx.csrf))
+                form.stack method="post" action=(shop.url(&format!("/products/{}/stock", p.id))) {
+                    (csrf_field(&shop.csrf))
                     label {
                         span { "Change (+ to add, - to take away, e.g. " (change_example(p.unit)) ")" }
                         input type="text" name="change" value=(view.change) required autocomplete="off";
@@ -128,7 +134,7 @@ fn stock_section(ctx: &Ctx, p: &Product, history: &[Move], view: &View, manage: 
                     button type="submit" { "Adjust stock" }
                 }
             }
-            (history_table(ctx, p.unit, history))
+            (history_table(shop, p.unit, history))
         }
     }
 }
@@ -151,7 +157,7 @@ pub fn low_marker(p: &Product) -> Markup {
     }
 }
 
-fn history_table(ctx: &Ctx, unit: Unit, history: &[Move]) -> Markup {
+fn history_table(shop: &ShopPage, unit: Unit, history: &[Move]) -> Markup {
     html! {
         h3 { "History" }
         @if history.is_empty() {
@@ -166,7 +172,7 @@ fn history_table(ctx: &Ctx, unit: Unit, history: &[Move]) -> Markup {
                             td { (format_amount(unit, m.stock_after.unsigned_abs())) }
                             td { (m.reason) }
                             td { (m.actor) }
-                            td { (ctx.business.local_time(m.created_at)) }
+                            td { (shop.business.local_time(m.created_at)) }
                         }
                     }
                 }

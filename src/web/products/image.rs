@@ -6,13 +6,13 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::product_page::View;
-use super::products::{again, find, parse_id, require_catalog};
+use super::view::View;
+use super::{again, find, parse_id, require_catalog};
 use crate::catalog::image::{self, Kind, MAX_BYTES};
 use crate::catalog::products;
 use crate::db::blocking;
 use crate::error::{AppError, AppResult};
-use crate::web::extract::Ctx;
+use crate::web::extract::ShopPage;
 use crate::AppState;
 
 /// What the upload form sent.
@@ -53,19 +53,19 @@ async fn read_upload(mut multipart: Multipart) -> AppResult<Upload> {
 
 pub async fn upload(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Path((_, id)): Path<(String, String)>,
     multipart: Multipart,
 ) -> AppResult<Response> {
-    require_catalog(&ctx)?;
+    require_catalog(&shop)?;
     let id = parse_id(&id)?;
-    let product = find(&state, &ctx, id).await?;
+    let product = find(&state, &shop, id).await?;
     let refuse = |status: StatusCode, message: &str| {
         let view = View {
             image_error: Some(message.to_owned()),
             ..View::default()
         };
-        again(&state, &ctx, id, status, view)
+        again(&state, &shop, id, status, view)
     };
     let bytes = match read_upload(multipart).await? {
         Upload::Image(bytes) => bytes,
@@ -91,16 +91,22 @@ pub async fn upload(
         )
         .await;
     };
-    save(&state, &ctx, id, kind, bytes).await?;
+    save(&state, &shop, id, kind, bytes).await?;
     remove_old(&state, product.image);
-    Ok(Redirect::to(&ctx.url(&format!("/products/{id}?saved=image#image"))).into_response())
+    Ok(Redirect::to(&shop.url(&format!("/products/{id}?saved=image#image"))).into_response())
 }
 
 /// Stores the file, then points the product at it; if that fails the file is removed again.
-async fn save(state: &AppState, ctx: &Ctx, id: i64, kind: Kind, bytes: Bytes) -> AppResult<()> {
+async fn save(
+    state: &AppState,
+    shop: &ShopPage,
+    id: i64,
+    kind: Kind,
+    bytes: Bytes,
+) -> AppResult<()> {
     let dir = state.config.data_dir.clone();
     let name = blocking(move || image::store(&dir, kind, &bytes)).await?;
-    let (business, file) = (ctx.business.id, name.clone());
+    let (business, file) = (shop.business.id, name.clone());
     let saved = state
         .db
         .write(move |tx| products::set_image(tx, business, id, &file, kind.mime()))
@@ -122,10 +128,10 @@ fn remove_old(state: &AppState, name: Option<String>) {
 
 pub async fn serve(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Path((_, id)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    let product = find(&state, &ctx, parse_id(&id)?).await?;
+    let product = find(&state, &shop, parse_id(&id)?).await?;
     let path = product
         .image
         .as_deref()

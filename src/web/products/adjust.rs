@@ -7,14 +7,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 
-use super::product_page::View;
-use super::products::{again, parse_id, require_catalog};
+use super::view::View;
+use super::{again, parse_id, require_catalog};
 use crate::catalog::amount::parse_change;
 use crate::catalog::products;
 use crate::catalog::stock::{self, Cause};
 use crate::domain::format_amount;
 use crate::error::{AppError, AppResult};
-use crate::web::extract::Ctx;
+use crate::web::extract::ShopPage;
 use crate::AppState;
 
 const MAX_REASON: usize = 200;
@@ -38,15 +38,15 @@ fn parse_reason(text: &str) -> Result<String, String> {
     Ok(reason.to_owned())
 }
 
-pub async fn adjust(
+pub async fn save(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Path((_, id)): Path<(String, String)>,
     Form(f): Form<StockForm>,
 ) -> AppResult<Response> {
-    require_catalog(&ctx)?;
+    require_catalog(&shop)?;
     let id = parse_id(&id)?;
-    let (business, actor) = (ctx.business.id, ctx.user.username.clone());
+    let (business, actor) = (shop.business.id, shop.user.username.clone());
     let (change, reason) = (f.change.clone(), f.reason.clone());
     let result = state
         .db
@@ -72,7 +72,7 @@ pub async fn adjust(
         .await;
     match result {
         Ok(_) => {
-            let to = ctx.url(&format!("/products/{id}?saved=stock#stock"));
+            let to = shop.url(&format!("/products/{id}?saved=stock#stock"));
             Ok(Redirect::to(&to).into_response())
         }
         Err(AppError::Invalid(m) | AppError::Conflict(m)) => {
@@ -82,7 +82,7 @@ pub async fn adjust(
                 reason: f.reason,
                 ..View::default()
             };
-            again(&state, &ctx, id, StatusCode::UNPROCESSABLE_ENTITY, view).await
+            again(&state, &shop, id, StatusCode::UNPROCESSABLE_ENTITY, view).await
         }
         Err(e) => Err(e),
     }

@@ -8,11 +8,11 @@ use axum::Form;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::layout::{csrf_field, error_box, notice, page, settings_tabs, Nav};
 use crate::accounts::businesses;
 use crate::conversation::templates::{self, ALL};
 use crate::error::{AppError, AppResult};
-use crate::web::extract::Ctx;
+use crate::web::extract::ShopPage;
+use crate::web::layout::{csrf_field, error_box, notice, page, settings_tabs, Nav};
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -20,19 +20,24 @@ pub struct Done {
     saved: Option<String>,
 }
 
-fn render(ctx: &Ctx, bodies: &[(String, String)], error: Option<&str>, saved: bool) -> Markup {
+fn render(
+    shop: &ShopPage,
+    bodies: &[(String, String)],
+    error: Option<&str>,
+    saved: bool,
+) -> Markup {
     page(
-        ctx,
+        shop,
         Nav::Settings,
         "Messages",
         html! {
-            (settings_tabs(ctx, "/settings/messages"))
+            (settings_tabs(shop, "/settings/messages"))
             (notice(saved.then_some("Saved.")))
             (error_box(error))
-            form.stack.wide method="post" action=(ctx.url("/settings/messages")) {
-                (csrf_field(&ctx.csrf))
+            form.stack.wide method="post" action=(shop.url("/settings/messages")) {
+                (csrf_field(&shop.csrf))
                 label.check {
-                    input type="checkbox" name="auto_confirm" value="on" checked[ctx.business.auto_confirm];
+                    input type="checkbox" name="auto_confirm" value="on" checked[shop.business.auto_confirm];
                     span { "Confirm orders taken in WhatsApp chats at once (skip the Pending step)" }
                 }
                 p.muted { "Words in braces are filled in when a message is sent. Clear a message to go back to Novi's wording." }
@@ -51,8 +56,8 @@ fn render(ctx: &Ctx, bodies: &[(String, String)], error: Option<&str>, saved: bo
     )
 }
 
-async fn current(state: &AppState, ctx: &Ctx) -> AppResult<Vec<(String, String)>> {
-    let id = ctx.business.id;
+async fn current(state: &AppState, shop: &ShopPage) -> AppResult<Vec<(String, String)>> {
+    let id = shop.business.id;
     state
         .db
         .read(move |c| {
@@ -65,20 +70,20 @@ async fn current(state: &AppState, ctx: &Ctx) -> AppResult<Vec<(String, String)>
 
 pub async fn show(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Query(d): Query<Done>,
 ) -> AppResult<Markup> {
-    ctx.require_settings()?;
-    let bodies = current(&state, &ctx).await?;
-    Ok(render(&ctx, &bodies, None, d.saved.is_some()))
+    shop.require_settings()?;
+    let bodies = current(&state, &shop).await?;
+    Ok(render(&shop, &bodies, None, d.saved.is_some()))
 }
 
 pub async fn save(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    ctx.require_settings()?;
+    shop.require_settings()?;
     let auto_confirm = pairs.iter().any(|(k, v)| k == "auto_confirm" && v == "on");
     let posted: Vec<(String, String)> = ALL
         .iter()
@@ -90,7 +95,7 @@ pub async fn save(
             (t.key.to_owned(), body.unwrap_or_default())
         })
         .collect();
-    let id = ctx.business.id;
+    let id = shop.business.id;
     let to_save = posted.clone();
     let result = state
         .db
@@ -103,12 +108,12 @@ pub async fn save(
         .await;
     match result {
         Ok(()) => {
-            state.forget_business(&ctx.business.short_code);
-            Ok(Redirect::to(&ctx.url("/settings/messages?saved=1")).into_response())
+            state.forget_business(&shop.business.short_code);
+            Ok(Redirect::to(&shop.url("/settings/messages?saved=1")).into_response())
         }
         Err(AppError::Invalid(m)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            render(&ctx, &posted, Some(&m), false),
+            render(&shop, &posted, Some(&m), false),
         )
             .into_response()),
         Err(e) => Err(e),

@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 
 use maud::{html, Markup};
 
-use super::layout::{csrf_field, error_box, field};
 use crate::catalog::amount::parse_amount;
 use crate::catalog::products::{Product, ProductInput, VariantInput};
 use crate::domain::{format_amount, Money, Sku, Unit};
+use crate::web::layout::{csrf_field, error_box, field};
 
 /// Blank variant rows offered below the filled ones.
 const BLANK_ROWS: usize = 3;

@@ -1,5 +1,9 @@
 //! Settings: the business profile (name, address, phone, currency, delivery fee). Owners only.
 
+pub mod messages;
+pub mod users;
+pub mod whatsapp;
+
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -7,11 +11,11 @@ use axum::Form;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::layout::{csrf_field, error_box, field, notice, page, settings_tabs, Nav};
 use crate::accounts::businesses::{self, Profile};
 use crate::domain::{Money, Phone};
 use crate::error::{AppError, AppResult};
-use crate::web::extract::Ctx;
+use crate::web::extract::ShopPage;
+use crate::web::layout::{csrf_field, error_box, field, notice, page, settings_tabs, Nav};
 use crate::AppState;
 
 #[derive(Deserialize, Default)]
@@ -28,17 +32,17 @@ pub struct Saved {
     saved: Option<String>,
 }
 
-fn render(ctx: &Ctx, f: &ProfileForm, error: Option<&str>, saved: bool) -> Markup {
+fn render(shop: &ShopPage, f: &ProfileForm, error: Option<&str>, saved: bool) -> Markup {
     page(
-        ctx,
+        shop,
         Nav::Settings,
         "Settings",
         html! {
-            (settings_tabs(ctx, "/settings"))
+            (settings_tabs(shop, "/settings"))
             (notice(saved.then_some("Saved.")))
             (error_box(error))
-            form.stack method="post" action=(ctx.url("/settings/profile")) {
-                (csrf_field(&ctx.csrf))
+            form.stack method="post" action=(shop.url("/settings/profile")) {
+                (csrf_field(&shop.csrf))
                 (field("Business name", "name", "text", &f.name, true))
                 (field("Address", "address", "text", &f.address, false))
                 (field("Phone (WhatsApp number, with country code)", "phone", "tel", &f.phone, false))
@@ -50,9 +54,9 @@ fn render(ctx: &Ctx, f: &ProfileForm, error: Option<&str>, saved: bool) -> Marku
     )
 }
 
-pub async fn show(ctx: Ctx, Query(q): Query<Saved>) -> AppResult<Markup> {
-    ctx.require_settings()?;
-    let b = &ctx.business;
+pub async fn show(shop: ShopPage, Query(q): Query<Saved>) -> AppResult<Markup> {
+    shop.require_settings()?;
+    let b = &shop.business;
     let f = ProfileForm {
         name: b.name.clone(),
         address: b.address.clone(),
@@ -60,7 +64,7 @@ pub async fn show(ctx: Ctx, Query(q): Query<Saved>) -> AppResult<Markup> {
         currency: b.currency.clone(),
         delivery_fee: Money::from_minor(b.delivery_fee_minor).to_major_string(),
     };
-    Ok(render(&ctx, &f, None, q.saved.is_some()))
+    Ok(render(&shop, &f, None, q.saved.is_some()))
 }
 
 /// Turns the posted form into a profile, or says what is wrong with it.
@@ -89,29 +93,29 @@ fn parse(f: &ProfileForm) -> Result<Profile, String> {
 
 pub async fn update(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Form(f): Form<ProfileForm>,
 ) -> AppResult<Response> {
-    ctx.require_settings()?;
+    shop.require_settings()?;
     let profile = match parse(&f) {
         Ok(p) => p,
         Err(message) => {
-            let body = render(&ctx, &f, Some(&message), false);
+            let body = render(&shop, &f, Some(&message), false);
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
         }
     };
-    let id = ctx.business.id;
+    let id = shop.business.id;
     state
         .db
         .write(move |tx| businesses::update_profile(tx, id, &profile))
         .await?;
-    state.forget_business(&ctx.business.short_code);
-    Ok(Redirect::to(&ctx.url("/settings?saved=1")).into_response())
+    state.forget_business(&shop.business.short_code);
+    Ok(Redirect::to(&shop.url("/settings?saved=1")).into_response())
 }
 
 /// Only a user of this business may be changed from its pages.
-pub fn same_business(ctx: &Ctx, user: &crate::accounts::users::User) -> AppResult<()> {
-    if user.business_id == Some(ctx.business.id) {
+pub fn same_business(shop: &ShopPage, user: &crate::accounts::users::User) -> AppResult<()> {
+    if user.business_id == Some(shop.business.id) {
         Ok(())
     } else {
         Err(AppError::NotFound)

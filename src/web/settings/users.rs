@@ -7,14 +7,14 @@ use axum::Form;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::layout::{csrf_field, error_box, field, notice, page, settings_tabs, Nav};
-use super::settings::same_business;
+use super::same_business;
 use crate::accounts;
 use crate::accounts::users::{self, Membership, User};
 use crate::accounts::Role;
 use crate::db::blocking;
 use crate::error::{AppError, AppResult};
-use crate::web::extract::Ctx;
+use crate::web::extract::ShopPage;
+use crate::web::layout::{csrf_field, error_box, field, notice, page, settings_tabs, Nav};
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -50,14 +50,14 @@ fn role_select(name: &str, current: Option<Role>) -> Markup {
     }
 }
 
-fn user_row(ctx: &Ctx, u: &User) -> Markup {
-    let base = ctx.url(&format!("/settings/users/{}", u.id));
+fn user_row(shop: &ShopPage, u: &User) -> Markup {
+    let base = shop.url(&format!("/settings/users/{}", u.id));
     html! {
         tr {
             td { (u.username) }
             td {
                 form.inline method="post" action={ (base) "/role" } {
-                    (csrf_field(&ctx.csrf))
+                    (csrf_field(&shop.csrf))
                     (role_select("role", u.role))
                     button.small type="submit" { "Change" }
                 }
@@ -65,11 +65,11 @@ fn user_row(ctx: &Ctx, u: &User) -> Markup {
             td { @if u.disabled { span.badge.off { "disabled" } } @else { span.badge { "active" } } }
             td.actions {
                 form.inline method="post" action={ (base) (if u.disabled { "/enable" } else { "/disable" }) } {
-                    (csrf_field(&ctx.csrf))
+                    (csrf_field(&shop.csrf))
                     button.small type="submit" { (if u.disabled { "Enable" } else { "Disable" }) }
                 }
                 form.inline method="post" action={ (base) "/password" } {
-                    (csrf_field(&ctx.csrf))
+                    (csrf_field(&shop.csrf))
                     input type="password" name="new_password" placeholder="New password" autocomplete="new-password" required;
                     button.small type="submit" { "Set password" }
                 }
@@ -79,28 +79,28 @@ fn user_row(ctx: &Ctx, u: &User) -> Markup {
 }
 
 fn render(
-    ctx: &Ctx,
+    shop: &ShopPage,
     list: &[User],
     f: &AddForm,
     error: Option<&str>,
     done: Option<&str>,
 ) -> Markup {
     page(
-        ctx,
+        shop,
         Nav::Settings,
         "Users",
         html! {
-            (settings_tabs(ctx, "/settings/users"))
+            (settings_tabs(shop, "/settings/users"))
             (notice(done))
             (error_box(error))
             table {
                 thead { tr { th { "Username" } th { "Role" } th { "Status" } th { "" } } }
-                tbody { @for u in list { (user_row(ctx, u)) } }
+                tbody { @for u in list { (user_row(shop, u)) } }
             }
             h2 { "Add a user" }
             p.muted { "Owners manage everything; managers the catalog, orders and staff work; agents orders and conversations." }
-            form.stack method="post" action=(ctx.url("/settings/users")) {
-                (csrf_field(&ctx.csrf))
+            form.stack method="post" action=(shop.url("/settings/users")) {
+                (csrf_field(&shop.csrf))
                 (field("Username", "new_username", "text", &f.username, true))
                 label { span { "Role" } (role_select("role", f.role.parse().ok())) }
                 (field("Password (at least 8 characters)", "new_password", "password", "", true))
@@ -110,20 +110,20 @@ fn render(
     )
 }
 
-async fn list(state: &AppState, ctx: &Ctx) -> AppResult<Vec<User>> {
-    let id = ctx.business.id;
+async fn list(state: &AppState, shop: &ShopPage) -> AppResult<Vec<User>> {
+    let id = shop.business.id;
     state.db.read(move |c| users::list(c, Some(id))).await
 }
 
 pub async fn index(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Query(q): Query<Notice>,
 ) -> AppResult<Markup> {
-    ctx.require_settings()?;
-    let all = list(&state, &ctx).await?;
+    shop.require_settings()?;
+    let all = list(&state, &shop).await?;
     Ok(render(
-        &ctx,
+        &shop,
         &all,
         &AddForm::default(),
         None,
@@ -134,18 +134,18 @@ pub async fn index(
 /// Re-renders the page with what went wrong, or goes back to it with a notice.
 async fn finish(
     state: &AppState,
-    ctx: &Ctx,
+    shop: &ShopPage,
     f: &AddForm,
     result: AppResult<String>,
 ) -> AppResult<Response> {
     match result {
         Ok(done) => {
             let q = serde_urlencoded::to_string([("done", done)]).unwrap_or_default();
-            Ok(Redirect::to(&ctx.url(&format!("/settings/users?{q}"))).into_response())
+            Ok(Redirect::to(&shop.url(&format!("/settings/users?{q}"))).into_response())
         }
         Err(AppError::Invalid(m) | AppError::Conflict(m)) => {
-            let all = list(state, ctx).await?;
-            let body = render(ctx, &all, f, Some(&m), None);
+            let all = list(state, shop).await?;
+            let body = render(shop, &all, f, Some(&m), None);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
         }
         Err(e) => Err(e),
@@ -154,16 +154,16 @@ async fn finish(
 
 pub async fn add(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Form(f): Form<AddForm>,
 ) -> AppResult<Response> {
-    ctx.require_settings()?;
+    shop.require_settings()?;
     let result = match f.role.parse::<Role>() {
         Err(m) => Err(AppError::Invalid(m)),
         Ok(role) => {
             let (db, name, pass) = (state.db.clone(), f.username.clone(), f.new_password.clone());
             let m = Membership::Staff {
-                business_id: ctx.business.id,
+                business_id: shop.business.id,
                 role,
             };
             blocking(move || accounts::create_user(&db, &name, &pass, m))
@@ -171,28 +171,28 @@ pub async fn add(
                 .map(|u| format!("Added {}.", u.username))
         }
     };
-    finish(&state, &ctx, &f, result).await
+    finish(&state, &shop, &f, result).await
 }
 
 /// Loads a user of this business by id, or 404.
-async fn member(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<User> {
+async fn member(state: &AppState, shop: &ShopPage, id: i64) -> AppResult<User> {
     let user = state
         .db
         .read(move |c| users::by_id(c, id))
         .await?
         .ok_or(AppError::NotFound)?;
-    same_business(ctx, &user)?;
+    same_business(shop, &user)?;
     Ok(user)
 }
 
 pub async fn set_role(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Path((_, id)): Path<(String, i64)>,
     Form(f): Form<RoleForm>,
 ) -> AppResult<Response> {
-    ctx.require_settings()?;
-    member(&state, &ctx, id).await?;
+    shop.require_settings()?;
+    member(&state, &shop, id).await?;
     let result = match f.role.parse::<Role>() {
         Err(m) => Err(AppError::Invalid(m)),
         Ok(role) => {
@@ -202,28 +202,28 @@ pub async fn set_role(
                 .map(|u| format!("{} is now {}.", u.username, role))
         }
     };
-    finish(&state, &ctx, &AddForm::default(), result).await
+    finish(&state, &shop, &AddForm::default(), result).await
 }
 
 pub async fn disable(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Path((_, id)): Path<(String, i64)>,
 ) -> AppResult<Response> {
-    toggle(state, ctx, id, true).await
+    toggle(state, shop, id, true).await
 }
 
 pub async fn enable(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Path((_, id)): Path<(String, i64)>,
 ) -> AppResult<Response> {
-    toggle(state, ctx, id, false).await
+    toggle(state, shop, id, false).await
 }
 
-async fn toggle(state: AppState, ctx: Ctx, id: i64, disabled: bool) -> AppResult<Response> {
-    ctx.require_settings()?;
-    member(&state, &ctx, id).await?;
+async fn toggle(state: AppState, shop: ShopPage, id: i64, disabled: bool) -> AppResult<Response> {
+    shop.require_settings()?;
+    member(&state, &shop, id).await?;
     let db = state.db.clone();
     let result = blocking(move || accounts::set_disabled(&db, id, disabled))
         .await
@@ -234,20 +234,20 @@ async fn toggle(state: AppState, ctx: Ctx, id: i64, disabled: bool) -> AppResult
                 if disabled { "disabled" } else { "enabled" }
             )
         });
-    finish(&state, &ctx, &AddForm::default(), result).await
+    finish(&state, &shop, &AddForm::default(), result).await
 }
 
 pub async fn set_password(
     State(state): State<AppState>,
-    ctx: Ctx,
+    shop: ShopPage,
     Path((_, id)): Path<(String, i64)>,
     Form(f): Form<PasswordForm>,
 ) -> AppResult<Response> {
-    ctx.require_settings()?;
-    let user = member(&state, &ctx, id).await?;
+    shop.require_settings()?;
+    let user = member(&state, &shop, id).await?;
     let db = state.db.clone();
     let result = blocking(move || accounts::change_password(&db, id, &f.new_password))
         .await
         .map(|()| format!("Password changed for {}.", user.username));
-    finish(&state, &ctx, &AddForm::default(), result).await
+    finish(&state, &shop, &AddForm::default(), result).await
 }
