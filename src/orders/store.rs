@@ -122,6 +122,22 @@ const FILTER: &str = "o.business_id = ?1
     AND (?6 = '' OR o.number = ?7 OR c.name LIKE ?8 ESCAPE '\\' OR (?9 != '' AND c.phone LIKE ?9))";
 
 /// One page of orders, newest first, and how many match in all.
+/// Orders taken in `[from, to)` (unix seconds) that were not cancelled: how many, and their
+/// total in minor units.
+pub fn taken_between(
+    conn: &Connection,
+    business_id: i64,
+    from: i64,
+    to: i64,
+) -> AppResult<(i64, i64)> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*), COALESCE(SUM(total_minor), 0) FROM orders
+         WHERE business_id = ?1 AND status != 'cancelled' AND created_at >= ?2 AND created_at < ?3",
+        params![business_id, from, to],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
+}
+
 pub fn list(
     conn: &Connection,
     business_id: i64,

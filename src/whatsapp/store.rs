@@ -207,6 +207,34 @@ fn bump_by(conn: &Connection, business_id: i64, counter: Counter, n: usize) -> A
     Ok(())
 }
 
+/// One day's WhatsApp figures for the dashboard.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct DayFigures {
+    pub messages_in: i64,
+    pub messages_out: i64,
+    /// Mean time to the bot's reply, once there has been one.
+    pub avg_reply_ms: Option<i64>,
+}
+
+/// The figures for `day` (`YYYY-MM-DD` on the shop's clock); all zero before any message.
+pub fn day_figures(conn: &Connection, business_id: i64, day: &str) -> AppResult<DayFigures> {
+    let row: Option<(i64, i64, i64, i64)> = conn
+        .query_row(
+            "SELECT messages_in, messages_out, reply_ms_total, replies FROM bot_metrics
+             WHERE business_id = ?1 AND day = ?2",
+            params![business_id, day],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    Ok(
+        row.map_or_else(DayFigures::default, |(i, o, total, replies)| DayFigures {
+            messages_in: i,
+            messages_out: o,
+            avg_reply_ms: (replies > 0).then(|| total / replies),
+        }),
+    )
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Metrics {
     pub day: String,
