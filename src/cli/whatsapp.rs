@@ -76,7 +76,7 @@ pub fn run(data_dir: &Path, cmd: WhatsappCommand) -> anyhow::Result<()> {
                 let c = from_args(a);
                 settings::validate(&c).map_err(crate::error::AppError::Invalid)?;
                 settings::save(tx, b.id, &c)?;
-                Ok(c)
+                Ok::<_, crate::error::AppError>(c)
             })?;
             println!("{code} now uses the {} provider", saved.provider.as_str());
         }

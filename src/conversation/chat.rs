@@ -6,8 +6,8 @@ use rusqlite::Connection;
 use super::drafts::{self, Draft, Stage};
 use super::reply::{self, Turn};
 use super::words::{is_change, is_no, is_yes};
-use crate::error::{AppError, AppResult};
-use crate::orders::{self, Status};
+use crate::error::AppResult;
+use crate::orders::{self, OrderError, Status};
 use crate::reader::{self, IndexedProduct, Intent, Item, ProductIndex, Reading, UnclearReason};
 
 /// Handles one message from a customer.
@@ -190,7 +190,7 @@ fn next_step(t: &Turn, conn: &Connection, mut d: Draft) -> AppResult<()> {
             drafts::save(conn, t.business.id, &t.phone, &d)
         }
         // A line that cannot be priced any more (a product taken off sale): say so, drop it.
-        Err(AppError::Invalid(m)) => {
+        Err(OrderError::Invalid(m)) => {
             d.lines.clear();
             drafts::save(conn, t.business.id, &t.phone, &d)?;
             reply::say(
@@ -199,7 +199,7 @@ fn next_step(t: &Turn, conn: &Connection, mut d: Draft) -> AppResult<()> {
                 &format!("Sorry, {m}. Please send your order again."),
             )
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -279,11 +279,12 @@ fn confirm(t: &Turn, conn: &Connection, mut d: Draft) -> AppResult<()> {
             }
             Ok(())
         }
-        Err(AppError::Conflict(problem)) => {
+        Err(OrderError::ShortOfStock(short)) => {
             d.stage = Stage::Changing;
             drafts::save(conn, t.business.id, &t.phone, &d)?;
+            let problem = short.to_string();
             reply::say_template(t, conn, "short_of_stock", &[("problem", problem)])
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }

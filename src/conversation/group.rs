@@ -6,7 +6,7 @@ use rusqlite::Connection;
 use super::reply::{self, Turn};
 use super::templates;
 use crate::domain::Phone;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::orders::{self, Channel, LineRequest, NewOrder, PaymentMode};
 use crate::reader;
 use crate::whatsapp::groups;
@@ -74,15 +74,15 @@ pub fn handle(t: &Turn, conn: &Connection, group_id: &str) -> AppResult<()> {
             )?;
             to_group(text)
         }
-        Err(AppError::Invalid(m) | AppError::Conflict(m)) => {
+        Err(e) => {
+            let problems = e.into_refusal()?;
             let text = templates::render(
                 conn,
                 t.business.id,
                 "group_order_unreadable",
-                &[("problems", m)],
+                &[("problems", problems)],
             )?;
             to_group(text)
         }
-        Err(e) => Err(e),
     }
 }

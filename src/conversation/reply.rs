@@ -13,7 +13,7 @@ use crate::catalog::products::{self, Filter};
 use crate::customers;
 use crate::domain::{format_amount, Money, Phone};
 use crate::error::{AppError, AppResult};
-use crate::orders::{self, store, LineRequest, Order, Status};
+use crate::orders::{self, store, LineRequest, Order, OrderError, Status};
 use crate::reader::{self, UnclearReason};
 use crate::whatsapp::attention;
 use crate::whatsapp::outbox::{self, Button, Content, Row};
@@ -160,7 +160,7 @@ pub fn unknown(t: &Turn, conn: &Connection, names: &[String]) -> AppResult<()> {
 }
 
 /// The draft priced as of now, numbered, with its total, and how to confirm.
-pub fn summary(t: &Turn, conn: &Connection, d: &Draft) -> AppResult<()> {
+pub fn summary(t: &Turn, conn: &Connection, d: &Draft) -> Result<(), OrderError> {
     let reqs: Vec<LineRequest> = d
         .lines
         .iter()
@@ -213,7 +213,7 @@ pub fn summary(t: &Turn, conn: &Connection, d: &Draft) -> AppResult<()> {
             templates::render(conn, t.business.id, "confirm_prompt", &[])?
         ))
     };
-    send(t, conn, &t.phone.clone(), &content)
+    Ok(send(t, conn, &t.phone.clone(), &content)?)
 }
 
 pub fn confirmed(t: &Turn, conn: &Connection, o: &Order) -> AppResult<()> {
@@ -297,16 +297,16 @@ pub fn cancel_latest(t: &Turn, conn: &Connection) -> AppResult<()> {
         "customer",
     ) {
         Ok(o) => say_template(t, conn, "order_cancelled", &order_vars(t.business, &o)),
-        Err(AppError::Conflict(reason)) => say_template(
+        Err(OrderError::BadMove(refused)) => say_template(
             t,
             conn,
             "cannot_cancel",
             &[
                 ("order_number", format!("#{}", order.number)),
-                ("reason", reason),
+                ("reason", refused.to_string()),
             ],
         ),
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 

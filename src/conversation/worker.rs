@@ -109,7 +109,7 @@ fn handle_pending(db: &Db, bridge: &Bridge) -> AppResult<usize> {
                     break;
                 }
             }
-            Ok(done)
+            Ok::<_, AppError>(done)
         })?;
     for m in &pending[..done] {
         bridge.live.send(m.business_id, &m.phone);

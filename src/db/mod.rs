@@ -94,7 +94,12 @@ impl Db {
 
     /// Runs `f` in a write transaction that takes the write lock at once (`BEGIN IMMEDIATE`),
     /// so two writers never both read, then deadlock upgrading. Commits when `f` succeeds.
-    pub fn with_tx<T>(&self, f: impl FnOnce(&Transaction) -> AppResult<T>) -> AppResult<T> {
+    /// `f` may fail with its own error type (an order's refusal, say), which reaches the caller
+    /// as it was, after the transaction is rolled back.
+    pub fn with_tx<T, E: From<AppError>>(
+        &self,
+        f: impl FnOnce(&Transaction) -> Result<T, E>,
+    ) -> Result<T, E> {
         let mut conn = self.pool.get().map_err(AppError::internal)?;
         let _turn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let tx = conn
@@ -118,10 +123,11 @@ impl Db {
     }
 
     /// `with_tx` on the blocking pool, for handlers.
-    pub async fn write<T, F>(&self, f: F) -> AppResult<T>
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
-        F: FnOnce(&Transaction) -> AppResult<T> + Send + 'static,
+        E: From<AppError> + Send + 'static,
+        F: FnOnce(&Transaction) -> Result<T, E> + Send + 'static,
     {
         let db = self.clone();
         tokio::task::spawn_blocking(move || db.with_tx(f))
@@ -156,15 +162,20 @@ fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
 
 /// Runs `f` inside a savepoint of the current transaction: its writes are kept when it
 /// succeeds and undone when it fails, without ending the transaction around it.
-pub fn savepoint<T>(conn: &Connection, f: impl FnOnce() -> AppResult<T>) -> AppResult<T> {
-    conn.execute_batch("SAVEPOINT step")?;
+pub fn savepoint<T, E: From<AppError>>(
+    conn: &Connection,
+    f: impl FnOnce() -> Result<T, E>,
+) -> Result<T, E> {
+    conn.execute_batch("SAVEPOINT step")
+        .map_err(AppError::from)?;
     match f() {
         Ok(v) => {
-            conn.execute_batch("RELEASE step")?;
+            conn.execute_batch("RELEASE step").map_err(AppError::from)?;
             Ok(v)
         }
         Err(e) => {
-            conn.execute_batch("ROLLBACK TO step; RELEASE step")?;
+            conn.execute_batch("ROLLBACK TO step; RELEASE step")
+                .map_err(AppError::from)?;
             Err(e)
         }
     }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use rusqlite::Connection;
 
+use super::error::{OrderError, Shortage};
 use super::model::{Line, LineRequest, NewOrder, Order};
 use super::status::Status;
 use super::store::{self, Header, NewEvent, Totals};
@@ -13,8 +14,9 @@ use crate::accounts::businesses::Business;
 use crate::catalog::products::{self, Product};
 use crate::catalog::stock::{self, Cause};
 use crate::customers;
-use crate::domain::{format_amount, line_total, Money, Quantity};
-use crate::error::{AppError, AppResult};
+use crate::domain::{line_total, Money, Quantity};
+
+type OrderResult<T> = Result<T, OrderError>;
 
 /// More lines than any real order has; a guard against runaway input.
 pub const MAX_LINES: usize = 100;
@@ -24,12 +26,14 @@ pub fn price_lines(
     conn: &Connection,
     business_id: i64,
     reqs: &[LineRequest],
-) -> AppResult<Vec<Line>> {
+) -> OrderResult<Vec<Line>> {
     if reqs.is_empty() {
-        return Err(AppError::Invalid("an order needs at least one line".into()));
+        return Err(OrderError::Invalid(
+            "an order needs at least one line".into(),
+        ));
     }
     if reqs.len() > MAX_LINES {
-        return Err(AppError::Invalid(format!(
+        return Err(OrderError::Invalid(format!(
             "an order can have at most {MAX_LINES} lines"
         )));
     }
@@ -39,8 +43,13 @@ pub fn price_lines(
         .collect()
 }
 
-fn price_line(conn: &Connection, business_id: i64, n: usize, req: &LineRequest) -> AppResult<Line> {
-    let bad = |msg: String| AppError::Invalid(format!("line {n}: {msg}"));
+fn price_line(
+    conn: &Connection,
+    business_id: i64,
+    n: usize,
+    req: &LineRequest,
+) -> OrderResult<Line> {
+    let bad = |msg: String| OrderError::Invalid(format!("line {n}: {msg}"));
     let sku = req.sku().trim();
     let product = products::by_sku(conn, business_id, sku)?
         .ok_or_else(|| bad(format!("no product with sku \"{sku}\"")))?;
@@ -114,17 +123,23 @@ fn demand(lines: &[Line]) -> Vec<(usize, &Line, i64)> {
 }
 
 /// Takes the lines' stock, or refuses naming the first line that is short and what is left.
-fn take_stock(conn: &Connection, business_id: i64, lines: &[Line], cause: &Cause) -> AppResult<()> {
+fn take_stock(
+    conn: &Connection,
+    business_id: i64,
+    lines: &[Line],
+    cause: &Cause,
+) -> OrderResult<()> {
     for (n, line, wanted) in demand(lines) {
         let left = products::by_id(conn, business_id, line.product_id)?.map_or(0, |p| p.stock);
         if wanted > left {
-            let fmt = |v: i64| format_amount(line.unit, u64::try_from(v).unwrap_or(0));
-            return Err(AppError::Conflict(format!(
-                "line {n}: not enough {}: {} ordered, {} left",
-                line.name,
-                fmt(wanted),
-                fmt(left)
-            )));
+            return Err(OrderError::ShortOfStock(Shortage {
+                line: n,
+                product_id: line.product_id,
+                name: line.name.clone(),
+                unit: line.unit,
+                wanted,
+                left,
+            }));
         }
         stock::adjust(conn, business_id, line.product_id, -wanted, cause)?;
     }
@@ -136,15 +151,15 @@ fn return_stock(
     business_id: i64,
     lines: &[Line],
     cause: &Cause,
-) -> AppResult<()> {
+) -> OrderResult<()> {
     for (_, line, qty) in demand(lines) {
         stock::adjust(conn, business_id, line.product_id, qty, cause)?;
     }
     Ok(())
 }
 
-fn totals(lines: &[Line], delivery_fee_minor: i64) -> AppResult<Totals> {
-    let too_large = || AppError::Invalid("the order's total is too large".into());
+fn totals(lines: &[Line], delivery_fee_minor: i64) -> OrderResult<Totals> {
+    let too_large = || OrderError::Invalid("the order's total is too large".into());
     let subtotal = Money::checked_sum(lines.iter().map(|l| Money::from_minor(l.total_minor)))
         .ok_or_else(too_large)?;
     let total = subtotal
@@ -157,13 +172,13 @@ fn totals(lines: &[Line], delivery_fee_minor: i64) -> AppResult<Totals> {
     })
 }
 
-fn load(conn: &Connection, business_id: i64, number: i64) -> AppResult<Order> {
-    store::by_number(conn, business_id, number)?.ok_or(AppError::NotFound)
+fn load(conn: &Connection, business_id: i64, number: i64) -> OrderResult<Order> {
+    store::by_number(conn, business_id, number)?.ok_or(OrderError::NotFound)
 }
 
 /// Takes an order: prices it, checks and takes stock, files the customer and their address,
 /// and starts the timeline. Call inside a write transaction.
-pub fn create(conn: &Connection, business: &Business, req: &NewOrder) -> AppResult<Order> {
+pub fn create(conn: &Connection, business: &Business, req: &NewOrder) -> OrderResult<Order> {
     let lines = price_lines(conn, business.id, &req.lines)?;
     let totals = totals(&lines, business.delivery_fee_minor)?;
     let number = store::next_number(conn, business.id)?;
@@ -208,9 +223,9 @@ pub fn change_status(
     number: i64,
     to: Status,
     actor: &str,
-) -> AppResult<Order> {
+) -> OrderResult<Order> {
     let order = load(conn, business.id, number)?;
-    order.status.check_move(to).map_err(AppError::Conflict)?;
+    order.status.check_move(to).map_err(OrderError::BadMove)?;
     if to == Status::Cancelled {
         let reason = format!("order #{number} cancelled");
         return_stock(
@@ -243,13 +258,13 @@ pub fn edit_lines(
     number: i64,
     reqs: &[LineRequest],
     actor: &str,
-) -> AppResult<Order> {
+) -> OrderResult<Order> {
     let order = load(conn, business.id, number)?;
     if !order.status.can_edit_lines() {
-        return Err(AppError::Conflict(format!(
-            "order #{number} is {}; its lines can be changed only while pending or confirmed",
-            order.status
-        )));
+        return Err(OrderError::LinesLocked {
+            number,
+            status: order.status,
+        });
     }
     let reason = format!("order #{number} changed");
     let cause = Cause {

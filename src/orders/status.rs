@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::error::MoveRefused;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -81,30 +83,12 @@ impl Status {
     }
 
     /// Checks a move, saying why when it is not allowed.
-    pub fn check_move(self, to: Status) -> Result<(), String> {
+    pub fn check_move(self, to: Status) -> Result<(), MoveRefused> {
         if self.next().contains(&to) {
-            return Ok(());
+            Ok(())
+        } else {
+            Err(MoveRefused { from: self, to })
         }
-        let why = match (self, to) {
-            (from, _) if from == to => format!("the order is already {}", from.as_str()),
-            (Status::Delivered | Status::Cancelled, _) => {
-                format!("the order is {}; it cannot change any more", self.as_str())
-            }
-            (_, Status::Cancelled) => format!(
-                "an order that is {} can no longer be cancelled",
-                self.as_str()
-            ),
-            _ => {
-                let allowed: Vec<&str> = self.next().iter().map(|s| s.as_str()).collect();
-                format!(
-                    "an order that is {} can move to {}, not {}",
-                    self.as_str(),
-                    allowed.join(" or "),
-                    to.as_str()
-                )
-            }
-        };
-        Err(why)
     }
 }
 
@@ -151,7 +135,10 @@ mod tests {
         for s in [Pending, Confirmed, Preparing] {
             assert!(s.check_move(Cancelled).is_ok());
         }
-        let err = OutForDelivery.check_move(Cancelled).unwrap_err();
+        let err = OutForDelivery
+            .check_move(Cancelled)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("can no longer be cancelled"), "{err}");
         assert!(Delivered.check_move(Cancelled).is_err());
     }
@@ -163,8 +150,13 @@ mod tests {
         assert!(Cancelled
             .check_move(Pending)
             .unwrap_err()
+            .to_string()
             .contains("cannot change"));
-        assert!(Pending.check_move(Pending).unwrap_err().contains("already"));
+        assert!(Pending
+            .check_move(Pending)
+            .unwrap_err()
+            .to_string()
+            .contains("already"));
     }
 
     #[test]

@@ -286,7 +286,7 @@ mod tests {
             let row = due(tx, now_ms(), 10)?.remove(0);
             assert!(claim(tx, row.id)?);
             assert!(!claim(tx, row.id)?, "claimed once");
-            Ok(())
+            Ok::<_, AppError>(())
         })
         .unwrap();
         assert_eq!(
@@ -295,8 +295,10 @@ mod tests {
             "a fresh claim stays"
         );
         assert_eq!(state(&db), "sending");
-        db.with_tx(|tx| Ok(tx.execute("UPDATE outbox SET updated_at = updated_at - 600", [])?))
-            .unwrap();
+        db.with_tx(|tx| {
+            Ok::<_, AppError>(tx.execute("UPDATE outbox SET updated_at = updated_at - 600", [])?)
+        })
+        .unwrap();
         assert_eq!(db.with_tx(|tx| release_stale(tx, 300)).unwrap(), 1);
         assert_eq!(state(&db), "pending");
     }

@@ -233,6 +233,22 @@ fn render(
     )
 }
 
+/// The lines priced as of now, for a preview; a refusal comes back as the message to show.
+async fn price(
+    state: &AppState,
+    business_id: i64,
+    lines: Vec<LineRequest>,
+) -> AppResult<Result<Vec<Line>, String>> {
+    let priced = state
+        .db
+        .read(move |c| Ok(service::price_lines(c, business_id, &lines)))
+        .await?;
+    match priced {
+        Ok(lines) => Ok(Ok(lines)),
+        Err(e) => Ok(Err(e.into_refusal()?)),
+    }
+}
+
 async fn catalog(state: &AppState, shop: &ShopPage) -> AppResult<Vec<Product>> {
     let id = shop.business.id;
     let f = Filter {
@@ -301,11 +317,7 @@ pub async fn create(
     let business = shop.business.clone();
     if !f.save {
         let id = business.id;
-        return match state
-            .db
-            .read(move |c| service::price_lines(c, id, &lines))
-            .await
-        {
+        return match price(&state, id, lines).await? {
             Ok(priced) => {
                 let extra = Extra {
                     error: None,
@@ -314,8 +326,7 @@ pub async fn create(
                 };
                 Ok(render(&shop, "New order", &action, &f, &catalog, true, extra).into_response())
             }
-            Err(AppError::Invalid(m) | AppError::Conflict(m)) => Ok(fail(&m)),
-            Err(e) => Err(e),
+            Err(refused) => Ok(fail(&refused)),
         };
     }
     let req = NewOrder {
@@ -338,8 +349,7 @@ pub async fn create(
         .await
     {
         Ok(o) => Ok(Redirect::to(&shop.url(&format!("/orders/{}", o.number))).into_response()),
-        Err(AppError::Invalid(m) | AppError::Conflict(m)) => Ok(fail(&m)),
-        Err(e) => Err(e),
+        Err(e) => Ok(fail(&e.into_refusal()?)),
     }
 }
 
@@ -399,11 +409,7 @@ pub async fn update(
             .await?
             .ok_or(AppError::NotFound)?
             .delivery_fee_minor;
-        return match state
-            .db
-            .read(move |c| service::price_lines(c, id, &lines))
-            .await
-        {
+        return match price(&state, id, lines).await? {
             Ok(priced) => Ok(render(
                 &shop,
                 &title,
@@ -418,8 +424,7 @@ pub async fn update(
                 },
             )
             .into_response()),
-            Err(AppError::Invalid(m) | AppError::Conflict(m)) => Ok(fail(&m)),
-            Err(e) => Err(e),
+            Err(refused) => Ok(fail(&refused)),
         };
     }
     match state
@@ -428,7 +433,6 @@ pub async fn update(
         .await
     {
         Ok(_) => Ok(Redirect::to(&shop.url(&format!("/orders/{number}?done=1"))).into_response()),
-        Err(AppError::Invalid(m) | AppError::Conflict(m)) => Ok(fail(&m)),
-        Err(e) => Err(e),
+        Err(e) => Ok(fail(&e.into_refusal()?)),
     }
 }

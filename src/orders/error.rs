@@ -1,0 +1,112 @@
+//! Why the order book refused a request, as types: callers tell a stock shortfall from a bad
+//! status move from a bad line without reading message text. Faults pass through as `AppError`.
+
+use std::fmt;
+
+use super::status::Status;
+use crate::domain::{format_amount, Unit};
+use crate::error::AppError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OrderError {
+    /// The request cannot be taken as written (an unknown sku, a zero count, too many lines,
+    /// a total too large); the message says which line and why.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    ShortOfStock(Shortage),
+    #[error("{0}")]
+    BadMove(MoveRefused),
+    /// Lines can change only while the order is pending or confirmed.
+    #[error(
+        "order #{number} is {status}; its lines can be changed only while pending or confirmed"
+    )]
+    LinesLocked { number: i64, status: Status },
+    #[error("not found")]
+    NotFound,
+    /// Something failed on our side; not the customer's or the staff's doing.
+    #[error(transparent)]
+    Fault(#[from] AppError),
+}
+
+impl OrderError {
+    /// The message to show the person who asked, when they can do something about it;
+    /// otherwise the error as it is, for the caller to pass on.
+    pub fn into_refusal(self) -> Result<String, AppError> {
+        match self {
+            Self::NotFound | Self::Fault(_) => Err(self.into()),
+            refused => Ok(refused.to_string()),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for OrderError {
+    fn from(err: rusqlite::Error) -> Self {
+        Self::Fault(err.into())
+    }
+}
+
+impl From<OrderError> for AppError {
+    fn from(err: OrderError) -> Self {
+        match err {
+            OrderError::Invalid(m) => AppError::Invalid(m),
+            OrderError::NotFound => AppError::NotFound,
+            OrderError::Fault(e) => e,
+            refused => AppError::Conflict(refused.to_string()),
+        }
+    }
+}
+
+/// Not enough stock for one line: which product, how much was asked and how much is left
+/// (in grams or pieces).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shortage {
+    /// The first line (1-based) that asks for the product.
+    pub line: usize,
+    pub product_id: i64,
+    pub name: String,
+    pub unit: Unit,
+    pub wanted: i64,
+    pub left: i64,
+}
+
+impl fmt::Display for Shortage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let amount = |v: i64| format_amount(self.unit, u64::try_from(v).unwrap_or(0));
+        write!(
+            f,
+            "line {}: not enough {}: {} ordered, {} left",
+            self.line,
+            self.name,
+            amount(self.wanted),
+            amount(self.left)
+        )
+    }
+}
+
+/// A status change the lifecycle does not allow, from where to where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MoveRefused {
+    pub from: Status,
+    pub to: Status,
+}
+
+impl fmt::Display for MoveRefused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self { from, to } = *self;
+        match (from, to) {
+            _ if from == to => write!(f, "the order is already {from}"),
+            (Status::Delivered | Status::Cancelled, _) => {
+                write!(f, "the order is {from}; it cannot change any more")
+            }
+            (_, Status::Cancelled) => {
+                write!(f, "an order that is {from} can no longer be cancelled")
+            }
+            _ => {
+                let allowed: Vec<&str> = from.next().iter().map(|s| s.as_str()).collect();
+                let allowed = allowed.join(" or ");
+                write!(f, "an order that is {from} can move to {allowed}, not {to}")
+            }
+        }
+    }
+}
