@@ -62,6 +62,16 @@ impl AppError {
         }
     }
 
+    /// The message to show the person who asked when they can put it right (a field out of
+    /// range, a name already taken, a refused change); any other error comes back as it is,
+    /// for the caller to pass on. Forms use it to show the message beside what was posted.
+    pub fn into_refusal(self) -> Result<String, AppError> {
+        match self {
+            Self::Invalid(m) | Self::Conflict(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+
     /// The error with its causes, for logs (the `Display` of a server fault hides them).
     pub fn detail(&self) -> String {
         match self {

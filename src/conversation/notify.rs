@@ -8,7 +8,7 @@ use super::reply::order_vars;
 use super::templates;
 use crate::accounts::businesses::Business;
 use crate::error::AppResult;
-use crate::orders::{service, Order, Status};
+use crate::orders::{service, Order, OrderError, Status};
 use crate::whatsapp::{outbox, settings};
 
 /// Moves an order for a person at the shop (or an API client) and tells whoever should hear of
@@ -20,7 +20,7 @@ pub fn change_status(
     number: i64,
     to: Status,
     actor: &str,
-) -> AppResult<Order> {
+) -> Result<Order, OrderError> {
     let moved = service::change_status(conn, b, number, to, actor)?;
     status_changed(conn, b, &moved)?;
     Ok(moved)

@@ -89,11 +89,11 @@ pub async fn submit(
     let user = match created {
         Ok(user) => user,
         Err(AppError::NotFound) => return Ok(used_link()),
-        Err(AppError::Invalid(m) | AppError::Conflict(m)) => {
-            let page = form(&csrf.0, &token, &fields, Some(&m));
+        Err(e) => {
+            let refused = e.into_refusal()?;
+            let page = form(&csrf.0, &token, &fields, Some(&refused));
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
-        Err(e) => return Err(e),
     };
     let ttl = state.config.session_secs();
     let session = state

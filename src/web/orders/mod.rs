@@ -16,7 +16,7 @@ use crate::domain::Money;
 use crate::error::{AppError, AppResult};
 use crate::orders::export::{all, day_range, write_csv};
 use crate::orders::model::Line;
-use crate::orders::{store, Order, Status};
+use crate::orders::{store, Order, OrderError, Status};
 use crate::web::extract::ShopPage;
 use crate::web::layout::{csrf_field, error_box, notice, page, Nav};
 use crate::AppState;
@@ -365,14 +365,15 @@ pub async fn update_status(
             state.bridge.wake_sender();
             Ok(Redirect::to(&shop.url(&format!("/orders/{}?done=1", o.number))).into_response())
         }
-        Err(AppError::Conflict(m)) => {
+        Err(OrderError::BadMove(refused)) => {
             let (order, times) = load(&state, &shop, number).await?;
+            let why = refused.to_string();
             Ok((
                 StatusCode::CONFLICT,
-                order_page(&shop, &order, &times, None, Some(&m)),
+                order_page(&shop, &order, &times, None, Some(&why)),
             )
                 .into_response())
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }

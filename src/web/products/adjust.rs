@@ -75,16 +75,15 @@ pub async fn save(
             let to = shop.url(&format!("/products/{id}?saved=stock#stock"));
             Ok(Redirect::to(&to).into_response())
         }
-        Err(AppError::Invalid(m) | AppError::Conflict(m)) => {
+        Err(e) => {
             let view = View {
-                stock_error: Some(m),
+                stock_error: Some(e.into_refusal()?),
                 change: f.change,
                 reason: f.reason,
                 ..View::default()
             };
             again(&state, &shop, id, StatusCode::UNPROCESSABLE_ENTITY, view).await
         }
-        Err(e) => Err(e),
     }
 }
 

@@ -185,7 +185,7 @@ pub async fn create(
         Err(message) => return refuse(&message),
     };
     let (business, actor) = (shop.business.id, shop.user.username.clone());
-    let created = state
+    let created: AppResult<i64> = state
         .db
         .write(move |tx| {
             let id = products::insert(tx, business, &input)?;
@@ -204,8 +204,7 @@ pub async fn create(
         Ok(id) => {
             Ok(Redirect::to(&shop.url(&format!("/products/{id}?saved=product"))).into_response())
         }
-        Err(AppError::Conflict(m) | AppError::Invalid(m)) => refuse(&m),
-        Err(e) => Err(e),
+        Err(e) => refuse(&e.into_refusal()?),
     }
 }
 
@@ -263,14 +262,13 @@ pub async fn update(
         Ok(()) => {
             Ok(Redirect::to(&shop.url(&format!("/products/{id}?saved=product"))).into_response())
         }
-        Err(AppError::Conflict(m) | AppError::Invalid(m)) => {
+        Err(e) => {
             let view = View {
                 form: Some(form),
-                form_error: Some(m),
+                form_error: Some(e.into_refusal()?),
                 ..View::default()
             };
             again(&state, &shop, id, StatusCode::UNPROCESSABLE_ENTITY, view).await
         }
-        Err(e) => Err(e),
     }
 }

@@ -143,12 +143,12 @@ async fn finish(
             let q = serde_urlencoded::to_string([("done", done)]).unwrap_or_default();
             Ok(Redirect::to(&shop.url(&format!("/settings/users?{q}"))).into_response())
         }
-        Err(AppError::Invalid(m) | AppError::Conflict(m)) => {
+        Err(e) => {
+            let refused = e.into_refusal()?;
             let all = list(state, shop).await?;
-            let body = render(shop, &all, f, Some(&m), None);
+            let body = render(shop, &all, f, Some(&refused), None);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
         }
-        Err(e) => Err(e),
     }
 }
 
