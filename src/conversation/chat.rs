@@ -9,6 +9,7 @@ use super::words::{is_change, is_no, is_yes};
 use crate::error::AppResult;
 use crate::orders::{self, OrderError, Status};
 use crate::reader::{self, IndexedProduct, Intent, Item, ProductIndex, Reading, UnclearReason};
+use crate::whatsapp::metrics;
 
 /// Handles one message from a customer.
 pub fn handle(t: &Turn, conn: &Connection) -> AppResult<()> {
@@ -264,9 +265,9 @@ fn confirm(t: &Turn, conn: &Connection, mut d: Draft) -> AppResult<()> {
     // A savepoint, so a refused order leaves nothing behind but the reply that explains it.
     match crate::db::savepoint(conn, || orders::service::create(conn, t.business, &req)) {
         Ok(order) => {
-            super::timing::record(conn, order.id, d.first_message_ms, d.first_reply_ms)?;
+            orders::store::save_times(conn, order.id, d.first_message_ms, d.first_reply_ms)?;
             drafts::delete(conn, t.business.id, &t.phone)?;
-            super::timing::count_order(conn, t.business.id)?;
+            metrics::count_order(conn, t.business.id)?;
             reply::confirmed(t, conn, &order)?;
             if t.business.auto_confirm {
                 orders::service::change_status(

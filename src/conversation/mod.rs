@@ -7,6 +7,5 @@ pub mod group;
 pub mod notify;
 pub mod reply;
 pub mod templates;
-pub mod timing;
 pub mod words;
 pub mod worker;

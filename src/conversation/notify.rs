@@ -2,14 +2,14 @@
 //! status, and `delivery` groups get the order's summary when it goes out. Written to the
 //! outbox in the transaction that changes the status.
 
-use rusqlite::{params, Connection};
+use rusqlite::Connection;
 
 use super::reply::order_vars;
 use super::templates;
 use crate::accounts::businesses::Business;
 use crate::error::AppResult;
 use crate::orders::{service, Order, OrderError, Status};
-use crate::whatsapp::{outbox, settings};
+use crate::whatsapp::{groups, outbox, settings};
 
 /// Moves an order for a person at the shop (or an API client) and tells whoever should hear of
 /// it, through the outbox in the caller's transaction. The conversation moves orders through
@@ -42,7 +42,7 @@ fn status_changed(conn: &Connection, b: &Business, order: &Order) -> AppResult<(
     }
     if order.status == Status::OutForDelivery {
         let text = templates::render(conn, b.id, "delivery_group", &vars)?;
-        for chat_id in delivery_groups(conn, b.id)? {
+        for chat_id in groups::chats_with_role(conn, b.id, "delivery")? {
             outbox::enqueue(
                 conn,
                 b.id,
@@ -53,12 +53,4 @@ fn status_changed(conn: &Connection, b: &Business, order: &Order) -> AppResult<(
         }
     }
     Ok(())
-}
-
-fn delivery_groups(conn: &Connection, business_id: i64) -> AppResult<Vec<String>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT chat_id FROM whatsapp_groups WHERE business_id = ?1 AND role = 'delivery'",
-    )?;
-    let rows = stmt.query_map(params![business_id], |r| r.get(0))?;
-    Ok(rows.collect::<Result<_, _>>()?)
 }

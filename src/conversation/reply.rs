@@ -15,8 +15,8 @@ use crate::domain::{format_amount, Money, Phone};
 use crate::error::{AppError, AppResult};
 use crate::orders::{self, store, LineRequest, Order, OrderError, Status};
 use crate::reader::{self, UnclearReason};
-use crate::whatsapp::attention;
 use crate::whatsapp::outbox::{self, Button, Content, Row};
+use crate::whatsapp::{attention, metrics};
 
 /// One incoming message and what is needed to answer it.
 pub struct Turn<'a> {
@@ -64,7 +64,7 @@ impl Turn<'_> {
 pub fn send(t: &Turn, conn: &Connection, to: &str, content: &Content) -> AppResult<()> {
     outbox::enqueue(conn, t.business.id, to, content, t.provider)?;
     if !t.replied.replace(true) {
-        super::timing::count_reply(conn, t.business.id, outbox::now_ms() - t.received_ms)?;
+        metrics::count_reply(conn, t.business.id, outbox::now_ms() - t.received_ms)?;
     }
     Ok(())
 }

@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use rusqlite::Connection;
-use serde_json::Value;
 use tokio::sync::watch;
 
 use super::reply::Turn;
@@ -18,6 +17,7 @@ use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::reader::ProductIndex;
 use crate::whatsapp::settings::{self, Provider};
+use crate::whatsapp::store::{self, Unhandled};
 use crate::whatsapp::{attention, Bridge};
 
 /// Messages older than this when first seen (Novi was down for a day) are not answered: the
@@ -26,18 +26,6 @@ const TOO_OLD_MS: i64 = 24 * 3600 * 1000;
 
 /// How long the worker steps back when webhooks were waiting on it.
 const FLOOD_PAUSE: Duration = Duration::from_millis(20);
-
-#[derive(Debug, Clone)]
-struct Pending {
-    id: i64,
-    business_id: i64,
-    phone: String,
-    kind: String,
-    text: String,
-    data: Value,
-    group_id: Option<String>,
-    received_ms: i64,
-}
 
 /// Starts the worker on a thread of its own at low priority: answering is background work,
 /// and under a flood of webhooks the CPU should go first to acknowledging them (an answer
@@ -90,7 +78,7 @@ fn lower_priority() {
 /// Answers up to a batch of pending messages in one transaction (one disk sync for all of
 /// them), each in a savepoint so one that fails is set aside without undoing the others.
 fn handle_pending(db: &Db, bridge: &Bridge) -> AppResult<usize> {
-    let pending = db.with_conn(|c| unhandled(c, 100))?;
+    let pending = db.with_conn(|c| store::unhandled(c, 100))?;
     let batch = pending.clone();
     let ingest = bridge.ingest.clone();
     let done = db
@@ -117,34 +105,8 @@ fn handle_pending(db: &Db, bridge: &Bridge) -> AppResult<usize> {
     Ok(done)
 }
 
-fn unhandled(conn: &Connection, limit: i64) -> AppResult<Vec<Pending>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, business_id, phone, type, text, data, group_id, COALESCE(received_ms, created_at * 1000)
-         FROM messages WHERE direction = 'in' AND handled = 0 ORDER BY id LIMIT ?1",
-    )?;
-    let rows = stmt.query_map([limit], |r| {
-        let data: String = r.get(5)?;
-        Ok(Pending {
-            id: r.get(0)?,
-            business_id: r.get(1)?,
-            phone: r.get(2)?,
-            kind: r.get(3)?,
-            text: r.get(4)?,
-            data: serde_json::from_str(&data).unwrap_or(Value::Null),
-            group_id: r.get(6)?,
-            received_ms: r.get(7)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
-fn mark_handled(conn: &Connection, id: i64) -> AppResult<()> {
-    conn.execute("UPDATE messages SET handled = 1 WHERE id = ?1", [id])?;
-    Ok(())
-}
-
-fn set_aside(conn: &Connection, m: &Pending) -> AppResult<()> {
-    mark_handled(conn, m.id)?;
+fn set_aside(conn: &Connection, m: &Unhandled) -> AppResult<()> {
+    store::mark_handled(conn, m.id)?;
     attention::flag(
         conn,
         m.business_id,
@@ -155,10 +117,10 @@ fn set_aside(conn: &Connection, m: &Pending) -> AppResult<()> {
 
 fn handle(
     conn: &Connection,
-    m: &Pending,
+    m: &Unhandled,
     catalogs: &mut HashMap<i64, ProductIndex>,
 ) -> AppResult<()> {
-    mark_handled(conn, m.id)?;
+    store::mark_handled(conn, m.id)?;
     if crate::whatsapp::outbox::now_ms() - m.received_ms > TOO_OLD_MS {
         return Ok(());
     }

@@ -329,3 +329,39 @@ pub fn add_event(
     )?;
     Ok(())
 }
+
+/// Stamps a WhatsApp order with when the conversation began, was first answered, and confirmed.
+pub fn save_times(
+    conn: &Connection,
+    order_id: i64,
+    first_message_ms: i64,
+    first_reply_ms: Option<i64>,
+) -> AppResult<()> {
+    conn.execute(
+        "UPDATE orders SET first_message_ms = ?2, first_reply_ms = ?3, confirmed_ms = ?4 WHERE id = ?1",
+        params![order_id, first_message_ms, first_reply_ms, crate::whatsapp::outbox::now_ms()],
+    )?;
+    Ok(())
+}
+
+/// An order's response times, for its page.
+#[derive(Debug, Clone, Default)]
+pub struct OrderTimes {
+    pub first_message_ms: Option<i64>,
+    pub first_reply_ms: Option<i64>,
+    pub confirmed_ms: Option<i64>,
+}
+
+pub fn times(conn: &Connection, order_id: i64) -> AppResult<OrderTimes> {
+    Ok(conn.query_row(
+        "SELECT first_message_ms, first_reply_ms, confirmed_ms FROM orders WHERE id = ?1",
+        [order_id],
+        |r| {
+            Ok(OrderTimes {
+                first_message_ms: r.get(0)?,
+                first_reply_ms: r.get(1)?,
+                confirmed_ms: r.get(2)?,
+            })
+        },
+    )?)
+}

@@ -7,13 +7,13 @@ use super::layout::{page, Nav};
 use rusqlite::Connection;
 
 use crate::accounts::businesses::{self, Business};
-use crate::conversation::timing::human;
 use crate::domain::Money;
 use crate::error::{AppError, AppResult};
 use crate::orders::export::day_range;
 use crate::orders::store;
 use crate::web::extract::{CurrentUser, ShopPage};
-use crate::whatsapp::store::{day_figures, DayFigures};
+use crate::web::format::duration;
+use crate::whatsapp::metrics::{day_figures, DayFigures};
 use crate::AppState;
 
 /// `/`: a platform admin goes to the business list, everyone else to their own business.
@@ -86,7 +86,7 @@ pub async fn show(
                         dt { "Orders" } dd { (today.orders) }
                         dt { "Takings" } dd { (Money::from_minor(today.takings_minor).format(&b.currency)) }
                         dt { "WhatsApp messages in / out" } dd { (today.whatsapp.messages_in) " / " (today.whatsapp.messages_out) }
-                        dt { "Average reply time" } dd { (today.whatsapp.avg_reply_ms.map(human).unwrap_or_else(|| "—".into())) }
+                        dt { "Average reply time" } dd { (today.whatsapp.avg_reply_ms.map(duration).unwrap_or_else(|| "—".into())) }
                     }
                     p { a href=(shop.url("/orders")) { "See orders" } " · " a href=(shop.url("/conversations")) { "Conversations" } }
                 }

@@ -10,6 +10,7 @@ pub mod customers;
 pub mod dashboard;
 mod error;
 pub mod extract;
+pub mod format;
 pub mod health;
 pub mod layout;
 pub mod live;

@@ -74,3 +74,12 @@ pub fn unmap(conn: &Connection, business_id: i64, chat_id: &str) -> AppResult<()
     )?;
     Ok(())
 }
+
+/// The chat ids of the business's groups that have `role`.
+pub fn chats_with_role(conn: &Connection, business_id: i64, role: &str) -> AppResult<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT chat_id FROM whatsapp_groups WHERE business_id = ?1 AND role = ?2",
+    )?;
+    let rows = stmt.query_map(params![business_id, role], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

@@ -7,6 +7,7 @@ pub mod gateway;
 pub mod groups;
 pub mod inbound;
 pub mod ingest;
+pub mod metrics;
 pub mod outbox;
 pub mod pacing;
 pub mod sender;

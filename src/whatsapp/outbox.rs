@@ -5,7 +5,8 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use super::store::{self, Counter};
+use super::metrics::{self, Counter};
+use super::store;
 use crate::db::now;
 use crate::error::{AppError, AppResult};
 
@@ -219,7 +220,7 @@ pub fn sent(conn: &Connection, due: &Due, provider_id: &str) -> AppResult<()> {
         params![due.message_id, provider_id, now()],
     )?;
     store::catch_up_statuses(conn, due.business_id, provider_id)?;
-    store::bump(conn, due.business_id, Counter::Out)
+    metrics::bump(conn, due.business_id, Counter::Out)
 }
 
 /// Puts a row back for another try at `at_ms` (or back as it was, when `counts` is false:

@@ -1,8 +1,9 @@
-//! Messages in the database: storing what a webhook carried (once, however often it is
-//! delivered), delivery statuses that only move forward, conversations, and daily counts.
+//! The `messages` table: storing what a webhook carried (once, however often it is delivered),
+//! delivery statuses that only move forward, and the inbound messages waiting to be answered.
 
+use super::metrics::{self, Counter};
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::Serialize;
+use serde_json::Value;
 
 use super::inbound::{status_rank, InMessage, InStatus, Inbound};
 use crate::customers;
@@ -39,7 +40,7 @@ pub fn store_inbound(conn: &Connection, inbound: &Inbound) -> AppResult<Stored> 
         }
     }
     if !stored.new_messages.is_empty() {
-        bump_by(
+        metrics::bump_by(
             conn,
             inbound.business_id,
             Counter::In,
@@ -181,80 +182,43 @@ pub fn catch_up_statuses(conn: &Connection, business_id: i64, provider_id: &str)
     Ok(())
 }
 
-pub enum Counter {
-    In,
-    Out,
+/// An inbound message the conversation has yet to answer.
+#[derive(Debug, Clone)]
+pub struct Unhandled {
+    pub id: i64,
+    pub business_id: i64,
+    pub phone: String,
+    pub kind: String,
+    pub text: String,
+    pub data: Value,
+    pub group_id: Option<String>,
+    pub received_ms: i64,
 }
 
-/// Counts a message in or out for the business's current (shop-local) day.
-pub fn bump(conn: &Connection, business_id: i64, counter: Counter) -> AppResult<()> {
-    bump_by(conn, business_id, counter, 1)
-}
-
-fn bump_by(conn: &Connection, business_id: i64, counter: Counter, n: usize) -> AppResult<()> {
-    let column = match counter {
-        Counter::In => "messages_in",
-        Counter::Out => "messages_out",
-    };
-    let sql = format!(
-        "INSERT INTO bot_metrics (business_id, day, {column})
-         SELECT id, date(?2, 'unixepoch', (utc_offset_minutes || ' minutes')), ?3 FROM businesses WHERE id = ?1
-         ON CONFLICT (business_id, day) DO UPDATE SET {column} = {column} + ?3"
-    );
-    let n = i64::try_from(n).unwrap_or(i64::MAX);
-    conn.prepare_cached(&sql)?
-        .execute(params![business_id, now(), n])?;
-    Ok(())
-}
-
-/// One day's WhatsApp figures for the dashboard.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct DayFigures {
-    pub messages_in: i64,
-    pub messages_out: i64,
-    /// Mean time to the bot's reply, once there has been one.
-    pub avg_reply_ms: Option<i64>,
-}
-
-/// The figures for `day` (`YYYY-MM-DD` on the shop's clock); all zero before any message.
-pub fn day_figures(conn: &Connection, business_id: i64, day: &str) -> AppResult<DayFigures> {
-    let row: Option<(i64, i64, i64, i64)> = conn
-        .query_row(
-            "SELECT messages_in, messages_out, reply_ms_total, replies FROM bot_metrics
-             WHERE business_id = ?1 AND day = ?2",
-            params![business_id, day],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .optional()?;
-    Ok(
-        row.map_or_else(DayFigures::default, |(i, o, total, replies)| DayFigures {
-            messages_in: i,
-            messages_out: o,
-            avg_reply_ms: (replies > 0).then(|| total / replies),
-        }),
-    )
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Metrics {
-    pub day: String,
-    pub messages_in: i64,
-    pub messages_out: i64,
-    pub orders: i64,
-}
-
-pub fn metrics(conn: &Connection, business_id: i64, days: i64) -> AppResult<Vec<Metrics>> {
-    let mut stmt = conn.prepare(
-        "SELECT day, messages_in, messages_out, orders FROM bot_metrics WHERE business_id = ?1
-         ORDER BY day DESC LIMIT ?2",
+/// Inbound messages nobody has answered yet, oldest first.
+pub fn unhandled(conn: &Connection, limit: i64) -> AppResult<Vec<Unhandled>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, business_id, phone, type, text, data, group_id, COALESCE(received_ms, created_at * 1000)
+         FROM messages WHERE direction = 'in' AND handled = 0 ORDER BY id LIMIT ?1",
     )?;
-    let rows = stmt.query_map(params![business_id, days], |r| {
-        Ok(Metrics {
-            day: r.get(0)?,
-            messages_in: r.get(1)?,
-            messages_out: r.get(2)?,
-            orders: r.get(3)?,
+    let rows = stmt.query_map([limit], |r| {
+        let data: String = r.get(5)?;
+        Ok(Unhandled {
+            id: r.get(0)?,
+            business_id: r.get(1)?,
+            phone: r.get(2)?,
+            kind: r.get(3)?,
+            text: r.get(4)?,
+            data: serde_json::from_str(&data).unwrap_or(Value::Null),
+            group_id: r.get(6)?,
+            received_ms: r.get(7)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Marks a message answered (or set aside), so it is read once.
+pub fn mark_handled(conn: &Connection, id: i64) -> AppResult<()> {
+    conn.execute("UPDATE messages SET handled = 1 WHERE id = ?1", [id])?;
+    Ok(())
 }

@@ -11,13 +11,14 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use crate::conversation::notify;
-use crate::conversation::timing::{self, human, OrderTimes};
 use crate::domain::Money;
 use crate::error::{AppError, AppResult};
 use crate::orders::export::{all, day_range, write_csv};
 use crate::orders::model::Line;
+use crate::orders::store::OrderTimes;
 use crate::orders::{store, Order, OrderError, Status};
 use crate::web::extract::ShopPage;
+use crate::web::format::duration;
 use crate::web::layout::{csrf_field, error_box, notice, page, Nav};
 use crate::AppState;
 
@@ -194,7 +195,7 @@ async fn load(state: &AppState, shop: &ShopPage, number: i64) -> AppResult<(Orde
         .db
         .read(move |c| {
             let order = store::by_number(c, id, number)?.ok_or(AppError::NotFound)?;
-            let times = timing::order_times(c, order.id)?;
+            let times = store::times(c, order.id)?;
             Ok((order, times))
         })
         .await
@@ -309,14 +310,14 @@ fn response_times(o: &Order, t: &OrderTimes) -> Markup {
     html! {
         dl {
             @if let (Some(m), Some(r)) = (t.first_message_ms, t.first_reply_ms) {
-                dt { "First reply after" } dd { (human(r - m)) }
+                dt { "First reply after" } dd { (duration(r - m)) }
             }
             @if let (Some(m), Some(c)) = (t.first_message_ms, t.confirmed_ms) {
-                dt { "Confirmed by the customer after" } dd { (human(c - m)) }
+                dt { "Confirmed by the customer after" } dd { (duration(c - m)) }
             }
             @for e in o.events.iter().filter(|e| e.kind == "status") {
                 @if let Some(to) = e.to_status {
-                    dt { (to.label()) " after" } dd { (human(e.created_at * 1000 - start)) }
+                    dt { (to.label()) " after" } dd { (duration(e.created_at * 1000 - start)) }
                 }
             }
         }
