@@ -93,6 +93,17 @@ impl OrderForm {
     }
 }
 
+/// An amount typed for a line by weight or piece, read by the one amount rule (a bare number
+/// is pieces for `pc` and refused for `kg`); a line must come to at least 1 g or 1 piece.
+fn line_amount(unit: Unit, text: &str) -> Result<u32, String> {
+    let amount = parse_amount(unit, text)?;
+    match u32::try_from(amount) {
+        Ok(0) => Err(format!("\"{}\" must be more than zero", text.trim())),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("\"{}\" is too large", text.trim())),
+    }
+}
+
 /// Turns the rows into line requests, or says which row is wrong.
 fn line_requests(rows: &[Row], catalog: &[Product]) -> Result<Vec<LineRequest>, String> {
     rows.iter()
@@ -106,7 +117,7 @@ fn line_requests(rows: &[Row], catalog: &[Product]) -> Result<Vec<LineRequest>, 
                 .ok_or(format!("line {n}: pick an item"))?;
             if variant.is_empty() {
                 let qty =
-                    parse_amount(product.unit, &r.amount).map_err(|e| format!("line {n}: {e}"))?;
+                    line_amount(product.unit, &r.amount).map_err(|e| format!("line {n}: {e}"))?;
                 return Ok(LineRequest::Qty {
                     sku: sku.to_owned(),
                     qty,
@@ -430,5 +441,29 @@ pub async fn update(
         Ok(_) => Ok(Redirect::to(&shop.url(&format!("/orders/{number}?done=1"))).into_response()),
         Err(AppError::Invalid(m) | AppError::Conflict(m)) => Ok(fail(&m)),
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_amounts_follow_the_one_amount_rule() {
+        assert_eq!(line_amount(Unit::Kg, "750 g"), Ok(750));
+        assert_eq!(line_amount(Unit::Kg, "1.5 kg"), Ok(1500));
+        assert_eq!(line_amount(Unit::Pc, "12"), Ok(12));
+        let bare = line_amount(Unit::Kg, "750").unwrap_err();
+        assert!(bare.contains("needs a unit"), "{bare}");
+        let junk = line_amount(Unit::Kg, "lots").unwrap_err();
+        assert!(junk.contains("not an amount"), "{junk}");
+    }
+
+    #[test]
+    fn a_line_must_come_to_something() {
+        for (unit, text) in [(Unit::Kg, "0 g"), (Unit::Kg, "0 kg"), (Unit::Pc, "0")] {
+            let err = line_amount(unit, text).unwrap_err();
+            assert!(err.contains("more than zero"), "{text}: {err}");
+        }
     }
 }
