@@ -6,6 +6,8 @@ pub mod model;
 pub mod service;
 pub mod status;
 pub mod store;
+#[cfg(test)]
+mod tests;
 
 pub use model::{Channel, LineRequest, NewOrder, Order, PaymentMode, PaymentStatus};
 pub use status::Status;

@@ -9,10 +9,12 @@ use axum::Form;
 use maud::{html, Markup};
 
 use super::money;
+use crate::accounts::businesses::Business;
 use crate::catalog::products::{self, Filter, Product};
-use crate::domain::{parse_amount, Phone, Unit};
+use crate::domain::{parse_amount, Money, Phone, Unit};
 use crate::error::{AppError, AppResult};
 use crate::orders::model::Line;
+use crate::orders::store::Totals;
 use crate::orders::{service, store, Channel, LineRequest, NewOrder, PaymentMode};
 use crate::web::extract::ShopPage;
 use crate::web::layout::{csrf_field, error_box, field, page, Nav};
@@ -179,18 +181,50 @@ fn rows_table(f: &OrderForm, catalog: &[Product]) -> Markup {
     }
 }
 
-fn preview(shop: &ShopPage, lines: &[Line], fee: i64) -> Markup {
-    let subtotal: i64 = lines.iter().map(|l| l.total_minor).sum();
+/// Lines priced as of now, with the totals the order would have.
+struct Priced {
+    lines: Vec<Line>,
+    totals: Totals,
+}
+
+/// Prices the requested lines and totals them with the delivery fee the order would carry:
+/// the business's for a new order, or `number`'s own for an order being changed.
+async fn price(
+    state: &AppState,
+    business: &Business,
+    number: Option<i64>,
+    reqs: Vec<LineRequest>,
+) -> AppResult<Priced> {
+    let (id, shop_fee) = (business.id, Money::from_minor(business.delivery_fee_minor));
+    state
+        .db
+        .read(move |c| {
+            let fee = match number {
+                Some(n) => {
+                    store::by_number(c, id, n)?
+                        .ok_or(AppError::NotFound)?
+                        .delivery_fee
+                }
+                None => shop_fee,
+            };
+            let lines = service::price_lines(c, id, &reqs)?;
+            let totals = service::totals(&lines, fee)?;
+            Ok(Priced { lines, totals })
+        })
+        .await
+}
+
+fn preview(shop: &ShopPage, p: &Priced) -> Markup {
     html! {
         section.preview {
             h2 { "Preview" }
             table.lines {
                 tbody {
-                    @for l in lines { tr { td { (l.name) } td { (l.amount_label()) } td.num { (money(shop, l.total_minor)) } } }
+                    @for l in &p.lines { tr { td { (l.name) } td { (l.amount_label()) } td.num { (money(shop, l.total)) } } }
                 }
                 tfoot {
-                    tr { td colspan="2" { "Delivery" } td.num { (money(shop, fee)) } }
-                    tr.total { td colspan="2" { "Total" } td.num { (money(shop, subtotal + fee)) } }
+                    tr { td colspan="2" { "Delivery" } td.num { (money(shop, p.totals.delivery_fee)) } }
+                    tr.total { td colspan="2" { "Total" } td.num { (money(shop, p.totals.total)) } }
                 }
             }
         }
@@ -200,8 +234,7 @@ fn preview(shop: &ShopPage, lines: &[Line], fee: i64) -> Markup {
 /// What a form page shows besides its fields.
 struct Extra<'a> {
     error: Option<&'a str>,
-    priced: Option<&'a [Line]>,
-    fee: i64,
+    priced: Option<&'a Priced>,
 }
 
 fn render(
@@ -234,7 +267,7 @@ fn render(
                     }
                 }
                 (rows_table(f, catalog))
-                @if let Some(lines) = x.priced { (preview(shop, lines, x.fee)) }
+                @if let Some(p) = x.priced { (preview(shop, p)) }
                 div.actions {
                     button.secondary type="submit" name="action" value="preview" { "Preview totals" }
                     button type="submit" name="action" value="save" { "Save" }
@@ -258,7 +291,6 @@ pub async fn new(State(state): State<AppState>, shop: ShopPage) -> AppResult<Mar
     let extra = Extra {
         error: None,
         priced: None,
-        fee: shop.business.delivery_fee_minor,
     };
     Ok(render(
         &shop,
@@ -283,7 +315,6 @@ fn problem(
     let extra = Extra {
         error: Some(msg),
         priced: None,
-        fee: shop.business.delivery_fee_minor,
     };
     (
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -311,17 +342,11 @@ pub async fn create(
     };
     let business = shop.business.clone();
     if !f.save {
-        let id = business.id;
-        return match state
-            .db
-            .read(move |c| service::price_lines(c, id, &lines))
-            .await
-        {
+        return match price(&state, &business, None, lines).await {
             Ok(priced) => {
                 let extra = Extra {
                     error: None,
                     priced: Some(&priced),
-                    fee: business.delivery_fee_minor,
                 };
                 Ok(render(&shop, "New order", &action, &f, &catalog, true, extra).into_response())
             }
@@ -370,7 +395,6 @@ pub async fn edit(
     let extra = Extra {
         error: None,
         priced: None,
-        fee: order.delivery_fee_minor,
     };
     let action = shop.url(&format!("/orders/{number}/edit"));
     Ok(render(
@@ -403,32 +427,14 @@ pub async fn update(
     };
     let (business, actor) = (shop.business.clone(), shop.user.username.clone());
     if !f.save {
-        let id = business.id;
-        let fee = state
-            .db
-            .read(move |c| store::by_number(c, id, number))
-            .await?
-            .ok_or(AppError::NotFound)?
-            .delivery_fee_minor;
-        return match state
-            .db
-            .read(move |c| service::price_lines(c, id, &lines))
-            .await
-        {
-            Ok(priced) => Ok(render(
-                &shop,
-                &title,
-                &action,
-                &f,
-                &catalog,
-                false,
-                Extra {
+        return match price(&state, &business, Some(number), lines).await {
+            Ok(priced) => {
+                let extra = Extra {
                     error: None,
                     priced: Some(&priced),
-                    fee,
-                },
-            )
-            .into_response()),
+                };
+                Ok(render(&shop, &title, &action, &f, &catalog, false, extra).into_response())
+            }
             Err(AppError::Invalid(m) | AppError::Conflict(m)) => Ok(fail(&m)),
             Err(e) => Err(e),
         };
