@@ -14,14 +14,15 @@ use crate::error::AppError;
 use crate::orders::export::rfc3339;
 use crate::AppState;
 
+/// A customer as integrations read it: money in minor units under `*_minor`, the phone as digits.
 fn customer_json(c: &Customer) -> Value {
     json!({
-        "phone": c.phone,
+        "phone": c.phone.as_str(),
         "name": c.name,
         "notes": c.notes,
         "addresses": c.addresses,
         "order_count": c.order_count,
-        "total_spent_minor": c.total_spent_minor,
+        "total_spent_minor": c.total_spent.minor(),
         "last_order_at": c.last_order_at.map(rfc3339),
         "created_at": rfc3339(c.created_at),
     })
@@ -77,7 +78,7 @@ pub async fn show(
     let mut body = customer_json(&found);
     body["orders"] = orders
         .iter()
-        .map(|o| json!({"number": o.number, "status": o.status, "total_minor": o.total_minor, "created_at": rfc3339(o.created_at)}))
+        .map(|o| json!({"number": o.number, "status": o.status, "total_minor": o.total.minor(), "created_at": rfc3339(o.created_at)}))
         .collect();
     Ok(Json(json!({ "customer": body })))
 }

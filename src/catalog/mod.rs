@@ -1,6 +1,5 @@
 //! The shop's catalog: products, variants and stock, and the CSV file format they move in.
 
-pub mod amount;
 pub mod csv;
 pub mod image;
 pub mod import;

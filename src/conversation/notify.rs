@@ -35,7 +35,7 @@ fn status_changed(conn: &Connection, b: &Business, order: &Order) -> AppResult<(
         outbox::enqueue(
             conn,
             b.id,
-            &order.customer.phone,
+            order.customer.phone.as_str(),
             &outbox::Content::text(text),
             provider.as_str(),
         )?;

@@ -55,8 +55,8 @@ impl Turn<'_> {
         Ok(self.customer.get().and_then(Option::as_ref))
     }
 
-    fn money(&self, minor: i64) -> String {
-        Money::from_minor(minor).format(&self.business.currency)
+    fn money(&self, amount: Money) -> String {
+        amount.format(&self.business.currency)
     }
 }
 
@@ -179,16 +179,16 @@ pub fn summary(t: &Turn, conn: &Connection, d: &Draft) -> Result<(), OrderError>
                 i + 1,
                 l.name,
                 format_amount(l.unit, u64::from(l.qty)),
-                t.money(l.total_minor)
+                t.money(l.total)
             )
         })
         .collect();
-    let fee = t.business.delivery_fee_minor;
-    let total = lines.iter().map(|l| l.total_minor).sum::<i64>() + fee;
+    let fee = Money::from_minor(t.business.delivery_fee_minor);
+    let totals = orders::service::totals(&lines, fee)?;
     let vars = [
         ("items", items.join("\n")),
-        ("delivery_fee", t.money(fee)),
-        ("total", t.money(total)),
+        ("delivery_fee", t.money(totals.delivery_fee)),
+        ("total", t.money(totals.total)),
         ("address", d.address.clone()),
     ];
     let mut all = common(t, conn)?;
@@ -230,15 +230,12 @@ pub fn order_vars(b: &Business, o: &Order) -> Vec<(&'static str, String)> {
     vec![
         ("order_number", format!("#{}", o.number)),
         ("items", items.join(", ")),
-        (
-            "total",
-            Money::from_minor(o.total_minor).format(&b.currency),
-        ),
+        ("total", o.total.format(&b.currency)),
         ("status", o.status.label().to_lowercase()),
         ("shop_name", b.name.clone()),
         ("customer_name", o.customer.name.clone()),
         ("customer_name_comma", name_comma(&o.customer.name)),
-        ("phone", o.customer.phone.clone()),
+        ("phone", o.customer.phone.to_string()),
         ("address", o.address.clone()),
         (
             "payment",
@@ -274,7 +271,7 @@ pub fn status(t: &Turn, conn: &Connection) -> AppResult<()> {
                 "#{} — {} ({})",
                 o.number,
                 o.status.label(),
-                t.money(o.total_minor)
+                t.money(o.total)
             )
         })
         .collect();
@@ -331,7 +328,7 @@ pub fn menu(t: &Turn, conn: &Connection) -> AppResult<()> {
         .map(|c| {
             let items: Vec<&products::Product> =
                 all.iter().filter(|p| category(&p.category) == *c).collect();
-            let from = items.iter().map(|p| p.price.minor()).min().unwrap_or(0);
+            let from = items.iter().map(|p| p.price).min().unwrap_or(Money::ZERO);
             Row {
                 id: format!("menu:{c}"),
                 title: (*c).to_owned(),
@@ -395,11 +392,7 @@ fn price_list(t: &Turn, all: &[products::Product], only: Option<&str>) -> String
         } else {
             " each"
         };
-        text.push_str(&format!(
-            "• {} — {}{per}\n",
-            p.name,
-            t.money(p.price.minor())
-        ));
+        text.push_str(&format!("• {} — {}{per}\n", p.name, t.money(p.price)));
     }
     text.trim().to_owned()
 }

@@ -5,19 +5,21 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
 use crate::db::now;
-use crate::domain::Phone;
+use crate::domain::{Money, Phone};
 use crate::error::AppResult;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Customer {
     pub id: i64,
-    pub phone: String,
+    pub phone: Phone,
     pub name: String,
     pub notes: String,
     pub addresses: Vec<String>,
     /// Orders not cancelled, and what they came to.
     pub order_count: i64,
-    pub total_spent_minor: i64,
+    /// Named for the column it comes from, so anything serialising a customer keeps its shape.
+    #[serde(rename = "total_spent_minor")]
+    pub total_spent: Money,
     pub last_order_at: Option<i64>,
     pub created_at: i64,
 }
@@ -28,15 +30,24 @@ const SELECT: &str = "SELECT c.id, c.phone, c.name, c.notes, c.created_at,
         (SELECT MAX(created_at) FROM orders o WHERE o.customer_id = c.id)
     FROM customers c";
 
+/// Reads a stored number. Only `Phone::as_str` is ever written, so one that does not parse is
+/// a fault on our side: it is reported as a conversion error (a server error), not a panic.
+pub fn phone_at(row: &Row, i: usize) -> rusqlite::Result<Phone> {
+    let text: String = row.get(i)?;
+    Phone::from_digits(&text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
 fn from_row(row: &Row) -> rusqlite::Result<Customer> {
     Ok(Customer {
         id: row.get(0)?,
-        phone: row.get(1)?,
+        phone: phone_at(row, 1)?,
         name: row.get(2)?,
         notes: row.get(3)?,
         created_at: row.get(4)?,
         order_count: row.get(5)?,
-        total_spent_minor: row.get(6)?,
+        total_spent: Money::from_minor(row.get(6)?),
         last_order_at: row.get(7)?,
         addresses: Vec::new(),
     })

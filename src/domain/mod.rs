@@ -1,14 +1,15 @@
-//! Core value types for Novi: phone numbers, money, quantities and SKUs.
+//! Core value types for Novi: phone numbers, money, quantities and SKUs, and the one reading
+//! of amounts typed into forms.
 //! Each type can only hold a valid value, so code that receives one need not re-check it.
 
+pub mod amount;
 pub mod money;
 pub mod phone;
 pub mod quantity;
 pub mod sku;
 
+pub use amount::{parse_amount, parse_change};
 pub use money::{Money, MoneyError};
 pub use phone::{Phone, PhoneError};
-pub use quantity::{
-    format_amount, line_total, parse_amount, Quantity, QuantityError, Unit, UnitError,
-};
+pub use quantity::{format_amount, line_total, Quantity, QuantityError, Unit, UnitError};
 pub use sku::{Sku, SkuError};

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use super::model::Order;
 use super::store::{self, Filter};
 use crate::accounts::businesses::Business;
-use crate::domain::{Money, Unit};
+use crate::domain::Unit;
 use crate::error::{AppError, AppResult};
 
 pub fn rfc3339(unix: i64) -> String {
@@ -17,7 +17,8 @@ pub fn rfc3339(unix: i64) -> String {
         .unwrap_or_default()
 }
 
-/// An order as the API and JSON export show it.
+/// An order as the API and JSON export show it. Integrations rely on these names and shapes:
+/// money is whole minor units under `*_minor` keys, a phone is its digits as a string.
 pub fn order_json(o: &Order) -> Value {
     let lines: Vec<Value> = o
         .lines
@@ -25,7 +26,7 @@ pub fn order_json(o: &Order) -> Value {
         .map(|l| {
             json!({
                 "sku": l.sku, "name": l.name, "variant": l.variant, "variant_count": l.variant_count,
-                "qty": l.qty, "unit": l.unit, "unit_price_minor": l.unit_price_minor, "total_minor": l.total_minor,
+                "qty": l.qty, "unit": l.unit, "unit_price_minor": l.unit_price.minor(), "total_minor": l.total.minor(),
             })
         })
         .collect();
@@ -43,11 +44,11 @@ pub fn order_json(o: &Order) -> Value {
         "number": o.number,
         "status": o.status,
         "channel": o.channel,
-        "customer": {"name": o.customer.name, "phone": o.customer.phone},
+        "customer": {"name": o.customer.name, "phone": o.customer.phone.as_str()},
         "lines": lines,
-        "subtotal_minor": o.subtotal_minor,
-        "delivery_fee_minor": o.delivery_fee_minor,
-        "total_minor": o.total_minor,
+        "subtotal_minor": o.subtotal.minor(),
+        "delivery_fee_minor": o.delivery_fee.minor(),
+        "total_minor": o.total.minor(),
         "currency": o.currency,
         "payment_mode": o.payment_mode,
         "payment_status": o.payment_status,
@@ -152,7 +153,6 @@ fn cell(text: &str) -> String {
 pub fn write_csv(orders: &[Order], b: &Business, out: impl std::io::Write) -> AppResult<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(CSV_HEADER).map_err(AppError::internal)?;
-    let money = |m: i64| Money::from_minor(m).to_major_string();
     for o in orders {
         let created = chrono::DateTime::from_timestamp(o.created_at, 0)
             .map(|t| t.with_timezone(&b.offset()).to_rfc3339())
@@ -168,21 +168,21 @@ pub fn write_csv(orders: &[Order], b: &Business, out: impl std::io::Write) -> Ap
                 o.status.to_string(),
                 o.channel.to_string(),
                 cell(&o.customer.name),
-                o.customer.phone.clone(),
+                o.customer.phone.as_str().to_owned(),
                 cell(&o.address),
                 cell(&o.notes),
                 o.payment_mode.to_string(),
                 o.payment_status.to_string(),
-                money(o.delivery_fee_minor),
-                money(o.total_minor),
+                o.delivery_fee.to_major_string(),
+                o.total.to_major_string(),
                 o.currency.clone(),
                 l.sku.clone(),
                 cell(&l.name),
                 cell(l.variant.as_deref().unwrap_or_default()),
                 l.qty.to_string(),
                 unit.to_owned(),
-                money(l.unit_price_minor),
-                money(l.total_minor),
+                l.unit_price.to_major_string(),
+                l.total.to_major_string(),
             ])
             .map_err(AppError::internal)?;
         }

@@ -7,6 +7,8 @@ pub mod model;
 pub mod service;
 pub mod status;
 pub mod store;
+#[cfg(test)]
+mod tests;
 
 pub use error::{MoveRefused, OrderError, Shortage};
 pub use model::{Channel, LineRequest, NewOrder, Order, PaymentMode, PaymentStatus};

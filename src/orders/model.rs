@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::status::Status;
-use crate::domain::{format_amount, Unit};
+use crate::domain::{format_amount, Money, Phone, Unit};
 
 macro_rules! text_enum {
     ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
@@ -67,8 +67,8 @@ pub struct Line {
     /// Grams or pieces.
     pub qty: u32,
     /// Per kg / per piece, or per variant for a variant line.
-    pub unit_price_minor: i64,
-    pub total_minor: i64,
+    pub unit_price: Money,
+    pub total: Money,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,7 +85,7 @@ pub struct Event {
 pub struct CustomerRef {
     pub id: i64,
     pub name: String,
-    pub phone: String,
+    pub phone: Phone,
 }
 
 #[derive(Debug, Clone)]
@@ -96,9 +96,9 @@ pub struct Order {
     pub status: Status,
     pub customer: CustomerRef,
     pub lines: Vec<Line>,
-    pub subtotal_minor: i64,
-    pub delivery_fee_minor: i64,
-    pub total_minor: i64,
+    pub subtotal: Money,
+    pub delivery_fee: Money,
+    pub total: Money,
     pub currency: String,
     pub address: String,
     pub notes: String,
@@ -145,7 +145,7 @@ impl LineRequest {
 #[derive(Debug, Clone)]
 pub struct NewOrder {
     pub channel: Channel,
-    pub customer_phone: crate::domain::Phone,
+    pub customer_phone: Phone,
     pub customer_name: String,
     pub lines: Vec<LineRequest>,
     pub address: String,

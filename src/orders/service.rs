@@ -92,8 +92,8 @@ fn price_line(
         variant,
         variant_count: count,
         qty,
-        unit_price_minor: unit_price.minor(),
-        total_minor: total.minor(),
+        unit_price,
+        total,
     })
 }
 
@@ -158,17 +158,15 @@ fn return_stock(
     Ok(())
 }
 
-fn totals(lines: &[Line], delivery_fee_minor: i64) -> OrderResult<Totals> {
+/// The lines' subtotal and the order's total with `delivery_fee`; exact, or refused on overflow.
+pub fn totals(lines: &[Line], delivery_fee: Money) -> OrderResult<Totals> {
     let too_large = || OrderError::Invalid("the order's total is too large".into());
-    let subtotal = Money::checked_sum(lines.iter().map(|l| Money::from_minor(l.total_minor)))
-        .ok_or_else(too_large)?;
-    let total = subtotal
-        .checked_add(Money::from_minor(delivery_fee_minor))
-        .ok_or_else(too_large)?;
+    let subtotal = Money::checked_sum(lines.iter().map(|l| l.total)).ok_or_else(too_large)?;
+    let total = subtotal.checked_add(delivery_fee).ok_or_else(too_large)?;
     Ok(Totals {
-        subtotal_minor: subtotal.minor(),
-        delivery_fee_minor,
-        total_minor: total.minor(),
+        subtotal,
+        delivery_fee,
+        total,
     })
 }
 
@@ -180,7 +178,7 @@ fn load(conn: &Connection, business_id: i64, number: i64) -> OrderResult<Order> 
 /// and starts the timeline. Call inside a write transaction.
 pub fn create(conn: &Connection, business: &Business, req: &NewOrder) -> OrderResult<Order> {
     let lines = price_lines(conn, business.id, &req.lines)?;
-    let totals = totals(&lines, business.delivery_fee_minor)?;
+    let totals = totals(&lines, Money::from_minor(business.delivery_fee_minor))?;
     let number = store::next_number(conn, business.id)?;
     let customer_id =
         customers::upsert(conn, business.id, &req.customer_phone, &req.customer_name)?;
@@ -276,10 +274,10 @@ pub fn edit_lines(
     let lines = price_lines(conn, business.id, reqs)?;
     take_stock(conn, business.id, &lines, &cause)?;
     store::replace_lines(conn, business.id, order.id, &lines)?;
-    store::set_totals(conn, order.id, &totals(&lines, order.delivery_fee_minor)?)?;
+    store::set_totals(conn, order.id, &totals(&lines, order.delivery_fee)?)?;
     let note = format!(
         "lines changed; total was {}",
-        Money::from_minor(order.total_minor).format(&order.currency)
+        order.total.format(&order.currency)
     );
     let event = NewEvent {
         kind: "edited",

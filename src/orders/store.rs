@@ -4,13 +4,20 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::model::{CustomerRef, Event, Line, NewOrder, Order};
 use super::status::Status;
+use crate::customers::phone_at;
 use crate::db::now;
+use crate::domain::Money;
 use crate::error::AppResult;
 
 const SELECT: &str = "SELECT o.id, o.number, o.channel, o.status, o.customer_id, c.name, c.phone,
         o.subtotal_minor, o.delivery_fee_minor, o.total_minor, o.currency, o.address, o.notes,
         o.payment_mode, o.payment_status, o.created_at, o.updated_at
     FROM orders o JOIN customers c ON c.id = o.customer_id";
+
+/// Reads a whole number of minor units; every money column is one.
+fn money(row: &Row, i: usize) -> rusqlite::Result<Money> {
+    row.get(i).map(Money::from_minor)
+}
 
 /// Reads a text column into one of our enums; the schema's CHECKs keep them valid.
 fn parsed<T: std::str::FromStr>(row: &Row, i: usize) -> rusqlite::Result<T> {
@@ -29,11 +36,11 @@ fn from_row(row: &Row) -> rusqlite::Result<Order> {
         customer: CustomerRef {
             id: row.get(4)?,
             name: row.get(5)?,
-            phone: row.get(6)?,
+            phone: phone_at(row, 6)?,
         },
-        subtotal_minor: row.get(7)?,
-        delivery_fee_minor: row.get(8)?,
-        total_minor: row.get(9)?,
+        subtotal: money(row, 7)?,
+        delivery_fee: money(row, 8)?,
+        total: money(row, 9)?,
         currency: row.get(10)?,
         address: row.get(11)?,
         notes: row.get(12)?,
@@ -60,8 +67,8 @@ fn lines(conn: &Connection, order_id: i64) -> AppResult<Vec<Line>> {
             variant: r.get(4)?,
             variant_count: r.get(5)?,
             qty: r.get(6)?,
-            unit_price_minor: r.get(7)?,
-            total_minor: r.get(8)?,
+            unit_price: money(r, 7)?,
+            total: money(r, 8)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -211,9 +218,9 @@ pub fn next_number(conn: &Connection, business_id: i64) -> AppResult<i64> {
 
 /// The money columns of an order, worked out by the caller.
 pub struct Totals {
-    pub subtotal_minor: i64,
-    pub delivery_fee_minor: i64,
-    pub total_minor: i64,
+    pub subtotal: Money,
+    pub delivery_fee: Money,
+    pub total: Money,
 }
 
 pub struct Header<'a> {
@@ -236,9 +243,9 @@ pub fn insert(conn: &Connection, business_id: i64, req: &NewOrder, h: &Header) -
             h.number,
             req.channel.as_str(),
             h.customer_id,
-            h.totals.subtotal_minor,
-            h.totals.delivery_fee_minor,
-            h.totals.total_minor,
+            h.totals.subtotal.minor(),
+            h.totals.delivery_fee.minor(),
+            h.totals.total.minor(),
             h.currency,
             req.address.trim(),
             req.notes.trim(),
@@ -274,8 +281,8 @@ pub fn replace_lines(
             l.variant,
             l.variant_count,
             l.qty,
-            l.unit_price_minor,
-            l.total_minor
+            l.unit_price.minor(),
+            l.total.minor()
         ])?;
     }
     Ok(())
@@ -285,7 +292,13 @@ pub fn set_totals(conn: &Connection, order_id: i64, t: &Totals) -> AppResult<()>
     conn.execute(
         "UPDATE orders SET subtotal_minor = ?2, delivery_fee_minor = ?3, total_minor = ?4, updated_at = ?5
          WHERE id = ?1",
-        params![order_id, t.subtotal_minor, t.delivery_fee_minor, t.total_minor, now()],
+        params![
+            order_id,
+            t.subtotal.minor(),
+            t.delivery_fee.minor(),
+            t.total.minor(),
+            now()
+        ],
     )?;
     Ok(())
 }

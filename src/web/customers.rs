@@ -63,7 +63,7 @@ pub async fn index(
                                 td { a href=(shop.url(&format!("/customers/{}", c.id))) { @if c.name.is_empty() { "(no name)" } @else { (c.name) } } }
                                 td { (c.phone) }
                                 td.num { (c.order_count) }
-                                td.num { (money(&shop, c.total_spent_minor)) }
+                                td.num { (money(&shop, c.total_spent)) }
                                 td { (c.last_order_at.map(|t| shop.business.local_time(t)).unwrap_or_default()) }
                             }
                         }
@@ -104,7 +104,7 @@ pub async fn show(
         })
         .await?;
     let title = if c.name.is_empty() {
-        c.phone.clone()
+        c.phone.to_string()
     } else {
         c.name.clone()
     };
@@ -120,7 +120,7 @@ pub async fn show(
                     dl {
                         dt { "WhatsApp" } dd { (c.phone) }
                         dt { "Orders" } dd { (c.order_count) }
-                        dt { "Spent" } dd { (money(&shop, c.total_spent_minor)) }
+                        dt { "Spent" } dd { (money(&shop, c.total_spent)) }
                         dt { "Customer since" } dd { (shop.business.local_time(c.created_at)) }
                     }
                     h2 { "Addresses" }
@@ -144,7 +144,7 @@ pub async fn show(
                         tr {
                             td { a href=(shop.url(&format!("/orders/{}", o.number))) { "#" (o.number) } }
                             td { (shop.business.local_time(o.created_at)) }
-                            td.num { (money(&shop, o.total_minor)) }
+                            td.num { (money(&shop, o.total)) }
                             td { (status_badge(o.status)) }
                         }
                     }

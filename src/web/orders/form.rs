@@ -9,10 +9,12 @@ use axum::Form;
 use maud::{html, Markup};
 
 use super::money;
+use crate::accounts::businesses::Business;
 use crate::catalog::products::{self, Filter, Product};
-use crate::domain::{parse_amount, Phone, Unit};
+use crate::domain::{parse_amount, Money, Phone, Unit};
 use crate::error::{AppError, AppResult};
 use crate::orders::model::Line;
+use crate::orders::store::Totals;
 use crate::orders::{service, store, Channel, LineRequest, NewOrder, PaymentMode};
 use crate::web::extract::ShopPage;
 use crate::web::layout::{csrf_field, error_box, field, page, Nav};
@@ -93,6 +95,17 @@ impl OrderForm {
     }
 }
 
+/// An amount typed for a line by weight or piece, read by the one amount rule (a bare number
+/// is pieces for `pc` and refused for `kg`); a line must come to at least 1 g or 1 piece.
+fn line_amount(unit: Unit, text: &str) -> Result<u32, String> {
+    let amount = parse_amount(unit, text)?;
+    match u32::try_from(amount) {
+        Ok(0) => Err(format!("\"{}\" must be more than zero", text.trim())),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("\"{}\" is too large", text.trim())),
+    }
+}
+
 /// Turns the rows into line requests, or says which row is wrong.
 fn line_requests(rows: &[Row], catalog: &[Product]) -> Result<Vec<LineRequest>, String> {
     rows.iter()
@@ -106,7 +119,7 @@ fn line_requests(rows: &[Row], catalog: &[Product]) -> Result<Vec<LineRequest>, 
                 .ok_or(format!("line {n}: pick an item"))?;
             if variant.is_empty() {
                 let qty =
-                    parse_amount(product.unit, &r.amount).map_err(|e| format!("line {n}: {e}"))?;
+                    line_amount(product.unit, &r.amount).map_err(|e| format!("line {n}: {e}"))?;
                 return Ok(LineRequest::Qty {
                     sku: sku.to_owned(),
                     qty,
@@ -168,18 +181,55 @@ fn rows_table(f: &OrderForm, catalog: &[Product]) -> Markup {
     }
 }
 
-fn preview(shop: &ShopPage, lines: &[Line], fee: i64) -> Markup {
-    let subtotal: i64 = lines.iter().map(|l| l.total_minor).sum();
+/// Lines priced as of now, with the totals the order would have.
+struct Priced {
+    lines: Vec<Line>,
+    totals: Totals,
+}
+
+/// The lines priced as of now with the order's totals, for a preview (of order `number`, when
+/// editing one); a refusal comes back as the message to show.
+async fn price(
+    state: &AppState,
+    business: &Business,
+    number: Option<i64>,
+    reqs: Vec<LineRequest>,
+) -> AppResult<Result<Priced, String>> {
+    let (id, shop_fee) = (business.id, Money::from_minor(business.delivery_fee_minor));
+    let priced = state
+        .db
+        .read(move |c| {
+            let fee = match number {
+                Some(n) => {
+                    store::by_number(c, id, n)?
+                        .ok_or(AppError::NotFound)?
+                        .delivery_fee
+                }
+                None => shop_fee,
+            };
+            Ok(service::price_lines(c, id, &reqs).and_then(|lines| {
+                let totals = service::totals(&lines, fee)?;
+                Ok(Priced { lines, totals })
+            }))
+        })
+        .await?;
+    match priced {
+        Ok(p) => Ok(Ok(p)),
+        Err(e) => Ok(Err(e.into_refusal()?)),
+    }
+}
+
+fn preview(shop: &ShopPage, p: &Priced) -> Markup {
     html! {
         section.preview {
             h2 { "Preview" }
             table.lines {
                 tbody {
-                    @for l in lines { tr { td { (l.name) } td { (l.amount_label()) } td.num { (money(shop, l.total_minor)) } } }
+                    @for l in &p.lines { tr { td { (l.name) } td { (l.amount_label()) } td.num { (money(shop, l.total)) } } }
                 }
                 tfoot {
-                    tr { td colspan="2" { "Delivery" } td.num { (money(shop, fee)) } }
-                    tr.total { td colspan="2" { "Total" } td.num { (money(shop, subtotal + fee)) } }
+                    tr { td colspan="2" { "Delivery" } td.num { (money(shop, p.totals.delivery_fee)) } }
+                    tr.total { td colspan="2" { "Total" } td.num { (money(shop, p.totals.total)) } }
                 }
             }
         }
@@ -189,8 +239,7 @@ fn preview(shop: &ShopPage, lines: &[Line], fee: i64) -> Markup {
 /// What a form page shows besides its fields.
 struct Extra<'a> {
     error: Option<&'a str>,
-    priced: Option<&'a [Line]>,
-    fee: i64,
+    priced: Option<&'a Priced>,
 }
 
 fn render(
@@ -223,7 +272,7 @@ fn render(
                     }
                 }
                 (rows_table(f, catalog))
-                @if let Some(lines) = x.priced { (preview(shop, lines, x.fee)) }
+                @if let Some(p) = x.priced { (preview(shop, p)) }
                 div.actions {
                     button.secondary type="submit" name="action" value="preview" { "Preview totals" }
                     button type="submit" name="action" value="save" { "Save" }
@@ -231,22 +280,6 @@ fn render(
             }
         },
     )
-}
-
-/// The lines priced as of now, for a preview; a refusal comes back as the message to show.
-async fn price(
-    state: &AppState,
-    business_id: i64,
-    lines: Vec<LineRequest>,
-) -> AppResult<Result<Vec<Line>, String>> {
-    let priced = state
-        .db
-        .read(move |c| Ok(service::price_lines(c, business_id, &lines)))
-        .await?;
-    match priced {
-        Ok(lines) => Ok(Ok(lines)),
-        Err(e) => Ok(Err(e.into_refusal()?)),
-    }
 }
 
 async fn catalog(state: &AppState, shop: &ShopPage) -> AppResult<Vec<Product>> {
@@ -263,7 +296,6 @@ pub async fn new(State(state): State<AppState>, shop: ShopPage) -> AppResult<Mar
     let extra = Extra {
         error: None,
         priced: None,
-        fee: shop.business.delivery_fee_minor,
     };
     Ok(render(
         &shop,
@@ -288,7 +320,6 @@ fn problem(
     let extra = Extra {
         error: Some(msg),
         priced: None,
-        fee: shop.business.delivery_fee_minor,
     };
     (
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -316,13 +347,11 @@ pub async fn create(
     };
     let business = shop.business.clone();
     if !f.save {
-        let id = business.id;
-        return match price(&state, id, lines).await? {
+        return match price(&state, &business, None, lines).await? {
             Ok(priced) => {
                 let extra = Extra {
                     error: None,
                     priced: Some(&priced),
-                    fee: business.delivery_fee_minor,
                 };
                 Ok(render(&shop, "New order", &action, &f, &catalog, true, extra).into_response())
             }
@@ -369,7 +398,6 @@ pub async fn edit(
     let extra = Extra {
         error: None,
         priced: None,
-        fee: order.delivery_fee_minor,
     };
     let action = shop.url(&format!("/orders/{number}/edit"));
     Ok(render(
@@ -402,28 +430,14 @@ pub async fn update(
     };
     let (business, actor) = (shop.business.clone(), shop.user.username.clone());
     if !f.save {
-        let id = business.id;
-        let fee = state
-            .db
-            .read(move |c| store::by_number(c, id, number))
-            .await?
-            .ok_or(AppError::NotFound)?
-            .delivery_fee_minor;
-        return match price(&state, id, lines).await? {
-            Ok(priced) => Ok(render(
-                &shop,
-                &title,
-                &action,
-                &f,
-                &catalog,
-                false,
-                Extra {
+        return match price(&state, &business, Some(number), lines).await? {
+            Ok(priced) => {
+                let extra = Extra {
                     error: None,
                     priced: Some(&priced),
-                    fee,
-                },
-            )
-            .into_response()),
+                };
+                Ok(render(&shop, &title, &action, &f, &catalog, false, extra).into_response())
+            }
             Err(refused) => Ok(fail(&refused)),
         };
     }
@@ -434,5 +448,29 @@ pub async fn update(
     {
         Ok(_) => Ok(Redirect::to(&shop.url(&format!("/orders/{number}?done=1"))).into_response()),
         Err(e) => Ok(fail(&e.into_refusal()?)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_amounts_follow_the_one_amount_rule() {
+        assert_eq!(line_amount(Unit::Kg, "750 g"), Ok(750));
+        assert_eq!(line_amount(Unit::Kg, "1.5 kg"), Ok(1500));
+        assert_eq!(line_amount(Unit::Pc, "12"), Ok(12));
+        let bare = line_amount(Unit::Kg, "750").unwrap_err();
+        assert!(bare.contains("needs a unit"), "{bare}");
+        let junk = line_amount(Unit::Kg, "lots").unwrap_err();
+        assert!(junk.contains("not an amount"), "{junk}");
+    }
+
+    #[test]
+    fn a_line_must_come_to_something() {
+        for (unit, text) in [(Unit::Kg, "0 g"), (Unit::Kg, "0 kg"), (Unit::Pc, "0")] {
+            let err = line_amount(unit, text).unwrap_err();
+            assert!(err.contains("more than zero"), "{text}: {err}");
+        }
     }
 }

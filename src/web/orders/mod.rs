@@ -65,8 +65,8 @@ impl ListQuery {
     }
 }
 
-pub fn money(shop: &ShopPage, minor: i64) -> String {
-    Money::from_minor(minor).format(&shop.business.currency)
+pub fn money(shop: &ShopPage, amount: Money) -> String {
+    amount.format(&shop.business.currency)
 }
 
 pub fn status_badge(s: Status) -> Markup {
@@ -130,7 +130,7 @@ pub async fn index(
                             td { (shop.business.local_time(o.created_at)) }
                             td { (o.customer.name) br; span.muted { (o.customer.phone) } }
                             td { (items_summary(o)) }
-                            td.num { (money(&shop, o.total_minor)) }
+                            td.num { (money(&shop, o.total)) }
                             td { (status_badge(o.status)) }
                         }
                     }
@@ -267,15 +267,15 @@ fn lines_table(shop: &ShopPage, o: &Order) -> Markup {
                     tr {
                         td { (l.name) br; span.muted { (l.sku) } }
                         td { (l.amount_label()) }
-                        td.num { (money(shop, l.unit_price_minor)) (unit_suffix(l)) }
-                        td.num { (money(shop, l.total_minor)) }
+                        td.num { (money(shop, l.unit_price)) (unit_suffix(l)) }
+                        td.num { (money(shop, l.total)) }
                     }
                 }
             }
             tfoot {
-                tr { td colspan="3" { "Subtotal" } td.num { (money(shop, o.subtotal_minor)) } }
-                tr { td colspan="3" { "Delivery" } td.num { (money(shop, o.delivery_fee_minor)) } }
-                tr.total { td colspan="3" { "Total" } td.num { (money(shop, o.total_minor)) } }
+                tr { td colspan="3" { "Subtotal" } td.num { (money(shop, o.subtotal)) } }
+                tr { td colspan="3" { "Delivery" } td.num { (money(shop, o.delivery_fee)) } }
+                tr.total { td colspan="3" { "Total" } td.num { (money(shop, o.total)) } }
             }
         }
     }

@@ -9,10 +9,9 @@ use serde::Deserialize;
 
 use super::view::View;
 use super::{again, parse_id, require_catalog};
-use crate::catalog::amount::parse_change;
 use crate::catalog::products;
 use crate::catalog::stock::{self, Cause};
-use crate::domain::format_amount;
+use crate::domain::{format_amount, parse_change};
 use crate::error::{AppError, AppResult};
 use crate::web::extract::ShopPage;
 use crate::AppState;

@@ -5,9 +5,8 @@ use std::collections::BTreeMap;
 
 use maud::{html, Markup};
 
-use crate::catalog::amount::parse_amount;
 use crate::catalog::products::{Product, ProductInput, VariantInput};
-use crate::domain::{format_amount, Money, Sku, Unit};
+use crate::domain::{format_amount, parse_amount, Money, Sku, Unit};
 use crate::web::layout::{csrf_field, error_box, field};
 
 /// Blank variant rows offered below the filled ones.

@@ -1,9 +1,15 @@
-//! Amounts as owners type them into forms ("1.5 kg", "500 g", "12", "+2 kg", "-500 g"),
+//! Amounts as people type them into forms ("1.5 kg", "500 g", "12", "+2 kg", "-500 g"),
 //! turned into whole grams or pieces for a product's unit; junk is refused with a reason.
+//!
+//! The one rule for a bare number: it means pieces for a `pc` product, and is refused for a
+//! `kg` product, since "2" could mean 2 kg or 2 g and guessing wrong is costly (an order for
+//! 2 g of sweets, or stock of 2 kg recorded as 2 g). Every form that takes an amount uses
+//! this module, so the product form, stock changes and orders taken by hand agree.
 
-use crate::domain::Unit;
+use super::quantity::Unit;
 
 /// The largest amount a form accepts: a million kilos or pieces is beyond any shop.
+/// It also fits in a `u32`, so an order line can hold any amount that parses.
 const MAX: i64 = 1_000_000_000;
 
 /// A stock change: it must start with `+` (add) or `-` (take away), and is never zero.
@@ -27,9 +33,10 @@ pub fn parse_change(unit: Unit, input: &str) -> Result<i64, String> {
     }
 }
 
-/// A non-negative amount: `1.5 kg`, `500 g` or `500 gm` for kg products; `12` or `12 pc`
-/// for pc products. A bare number for a kg product is refused, since "2" could mean 2 kg or
-/// 2 g and guessing wrong would be costly.
+/// A non-negative amount in grams (`kg` products) or pieces (`pc` products): `1.5 kg`,
+/// `500 g` or `500 gm` for kg products; `12` or `12 pc` for pc products. A bare number for a
+/// kg product is refused (see the module's rule). Zero is allowed, since a stock level or a
+/// variant may be zero; callers that need more than zero check for it.
 pub fn parse_amount(unit: Unit, input: &str) -> Result<i64, String> {
     let text = input.trim();
     if text.is_empty() {
@@ -70,7 +77,8 @@ fn scale(unit: Unit, suffix: &str) -> Option<i64> {
     }
 }
 
-/// `number` (digits, at most one `.`) times `per_unit`, if that is a whole number.
+/// `number` (digits, at most one `.`) times `per_unit`, if that is a whole number. Worked in
+/// integers so "1.005 kg" is exactly 1005 g and "1.2345 kg" is refused, not rounded.
 fn scaled(number: &str, per_unit: i64) -> Option<i64> {
     let (whole, frac) = number.split_once('.').unwrap_or((number, ""));
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
@@ -120,6 +128,10 @@ mod tests {
             ("500gm", 500),
             (" 750 grams ", 750),
             ("0 g", 0),
+            ("750 g", 750),
+            ("750gm", 750),
+            ("1kg", 1000),
+            (" 2 KG ", 2000),
         ];
         for (text, grams) in cases {
             assert_eq!(parse_amount(Unit::Kg, text), Ok(grams), "{text}");
@@ -128,7 +140,14 @@ mod tests {
 
     #[test]
     fn reads_pieces() {
-        for (text, n) in [("12", 12), ("12 pc", 12), ("3 pcs", 3), ("1 piece", 1)] {
+        let cases = [
+            ("12", 12),
+            ("12 pc", 12),
+            ("12 pcs", 12),
+            ("3 pcs", 3),
+            ("1 piece", 1),
+        ];
+        for (text, n) in cases {
             assert_eq!(parse_amount(Unit::Pc, text), Ok(n), "{text}");
         }
     }
@@ -141,12 +160,18 @@ mod tests {
             "abc",
             "1.5.5 kg",
             "1.0005 kg",
+            "1.2345 kg",
             "1.5 g",
             ".5 kg",
             "5. kg",
             "2 pc",
             "-2 kg",
+            "-5",
+            "0",
+            "0.5",
+            "12 ltr",
             "1e3 g",
+            "1e9 kg",
             "2 kg 5",
             "१ kg",
         ];
@@ -161,9 +186,17 @@ mod tests {
     }
 
     #[test]
-    fn explains_a_missing_unit() {
-        let err = parse_amount(Unit::Kg, "2").unwrap_err();
-        assert!(err.contains("needs a unit"), "{err}");
+    fn a_bare_number_is_refused_for_kg() {
+        for text in ["2", "750", " 750 ", "1.5"] {
+            let err = parse_amount(Unit::Kg, text).unwrap_err();
+            assert!(err.contains("needs a unit: write kg or g"), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn junk_is_called_not_an_amount() {
+        let err = parse_amount(Unit::Kg, "lots").unwrap_err();
+        assert!(err.contains("\"lots\" is not an amount"), "{err}");
     }
 
     #[test]
@@ -186,5 +219,8 @@ mod tests {
         assert!(parse_change(Unit::Kg, "+0 kg")
             .unwrap_err()
             .contains("zero"));
+        assert!(parse_change(Unit::Kg, "+2")
+            .unwrap_err()
+            .contains("needs a unit"));
     }
 }

@@ -1,0 +1,138 @@
+//! Orders as they leave Novi and come back from the database: the JSON and CSV integrations
+//! read must keep their exact shape, and a stored number that does not parse is a server fault.
+
+use super::export::{order_json, write_csv};
+use super::model::Order;
+use super::{service, store, Channel, LineRequest, NewOrder, PaymentMode};
+use crate::accounts::businesses::{self, Business};
+use crate::catalog::products::{self, ProductInput, VariantInput};
+use crate::catalog::stock::{self, Cause};
+use crate::customers;
+use crate::db::Db;
+use crate::domain::{Money, Phone, Sku, Unit};
+use crate::error::AppError;
+
+/// A fixed moment (2024-01-02 03:04:05 UTC), so the output can be compared byte for byte.
+const AT: i64 = 1_704_164_645;
+
+fn product(db: &Db, b: &Business, sku: &str, unit: Unit, price: i64, variants: Vec<VariantInput>) {
+    let input = ProductInput {
+        sku: Sku::parse(sku).unwrap(),
+        name: sku.replace('-', " "),
+        category: String::new(),
+        unit,
+        price: Money::from_minor(price),
+        aliases: Vec::new(),
+        active: true,
+        low_stock: 0,
+        variants,
+    };
+    db.with_tx(|tx| {
+        let id = products::insert(tx, b.id, &input)?;
+        let cause = Cause {
+            reason: "opening stock",
+            order_id: None,
+            actor: "test",
+        };
+        stock::adjust(tx, b.id, id, 10_000, &cause).map(|_| ())
+    })
+    .unwrap();
+}
+
+/// A shop with a ₹40.50 delivery fee and one order: 250 g of a ₹1,200.50/kg sweet (rounded
+/// half up to ₹300.13), two boxes of 12 samosas at ₹180 each, and 3 loose samosas at ₹15.
+fn shop_with_order() -> (tempfile::TempDir, Db, Business, Order) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(dir.path()).unwrap();
+    let b = crate::accounts::create_business(&db, "Shop", "shop").unwrap();
+    db.with_tx(|tx| Ok(tx.execute("UPDATE businesses SET delivery_fee_minor = 4050", [])?))
+        .unwrap();
+    let b = db
+        .with_conn(|c| businesses::by_id(c, b.id))
+        .unwrap()
+        .unwrap();
+    product(&db, &b, "kaju-katli", Unit::Kg, 120_050, Vec::new());
+    let boxed = VariantInput {
+        label: "Box of 12".into(),
+        amount: 12,
+        price: Some(Money::from_minor(18_000)),
+    };
+    product(&db, &b, "samosa", Unit::Pc, 1500, vec![boxed]);
+    let qty = |sku: &str, qty| LineRequest::Qty {
+        sku: sku.into(),
+        qty,
+    };
+    let boxes = LineRequest::Variant {
+        sku: "samosa".into(),
+        variant: "Box of 12".into(),
+        count: 2,
+    };
+    let req = NewOrder {
+        channel: Channel::Manual,
+        customer_phone: Phone::parse("98123 45678", "91").unwrap(),
+        customer_name: "=Asha".into(),
+        lines: vec![qty("kaju-katli", 250), boxes, qty("samosa", 3)],
+        address: "12 MG Road".into(),
+        notes: String::new(),
+        payment_mode: PaymentMode::Cod,
+        actor: "ravi".into(),
+    };
+    let mut order = db.with_tx(|tx| service::create(tx, &b, &req)).unwrap();
+    order.created_at = AT;
+    order.updated_at = AT;
+    for e in &mut order.events {
+        e.created_at = AT;
+    }
+    (dir, db, b, order)
+}
+
+#[test]
+fn the_json_shape_is_unchanged() {
+    let (_dir, _db, _b, order) = shop_with_order();
+    let expected = r#"{"address":"12 MG Road","channel":"manual","created_at":"2024-01-02T03:04:05Z","currency":"INR","customer":{"name":"=Asha","phone":"919812345678"},"delivery_fee_minor":4050,"events":[{"actor":"ravi","at":"2024-01-02T03:04:05Z","from":null,"kind":"created","note":"via manual","to":"pending"}],"lines":[{"name":"kaju katli","qty":250,"sku":"kaju-katli","total_minor":30013,"unit":"kg","unit_price_minor":120050,"variant":null,"variant_count":null},{"name":"samosa","qty":24,"sku":"samosa","total_minor":36000,"unit":"pc","unit_price_minor":18000,"variant":"Box of 12","variant_count":2},{"name":"samosa","qty":3,"sku":"samosa","total_minor":4500,"unit":"pc","unit_price_minor":1500,"variant":null,"variant_count":null}],"notes":"","number":1,"payment_mode":"cod","payment_status":"unpaid","status":"pending","subtotal_minor":70513,"total_minor":74563,"updated_at":"2024-01-02T03:04:05Z"}"#;
+    assert_eq!(order_json(&order).to_string(), expected);
+}
+
+#[test]
+fn the_csv_shape_is_unchanged() {
+    let (_dir, _db, b, order) = shop_with_order();
+    let mut out = Vec::new();
+    write_csv(std::slice::from_ref(&order), &b, &mut out).unwrap();
+    let expected = "\
+order_number,created_at,status,channel,customer_name,customer_phone,address,notes,payment_mode,payment_status,delivery_fee,order_total,currency,sku,name,variant,qty,unit,unit_price,line_total
+1,2024-01-02T08:34:05+05:30,pending,manual,'=Asha,919812345678,12 MG Road,,cod,unpaid,40.50,745.63,INR,kaju-katli,kaju katli,,250,g,1200.50,300.13
+1,2024-01-02T08:34:05+05:30,pending,manual,'=Asha,919812345678,12 MG Road,,cod,unpaid,40.50,745.63,INR,samosa,samosa,Box of 12,24,pc,180,360
+1,2024-01-02T08:34:05+05:30,pending,manual,'=Asha,919812345678,12 MG Road,,cod,unpaid,40.50,745.63,INR,samosa,samosa,,3,pc,15,45
+";
+    assert_eq!(String::from_utf8(out).unwrap(), expected);
+}
+
+#[test]
+fn a_stored_number_that_does_not_parse_is_a_server_fault() {
+    let (_dir, db, b, order) = shop_with_order();
+    db.with_tx(|tx| Ok(tx.execute("UPDATE customers SET phone = '98123-abc'", [])?))
+        .unwrap();
+    let read = db.with_conn(|c| store::by_number(c, b.id, order.number));
+    assert!(matches!(read, Err(AppError::Internal(_))), "{read:?}");
+    let customer = db.with_conn(|c| customers::by_id(c, b.id, order.customer.id));
+    assert!(
+        matches!(customer, Err(AppError::Internal(_))),
+        "{customer:?}"
+    );
+}
+
+#[test]
+fn a_customer_reads_back_as_money_and_a_phone() {
+    let (_dir, db, b, order) = shop_with_order();
+    let c = db
+        .with_conn(|c| customers::by_id(c, b.id, order.customer.id))
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.phone, order.customer.phone);
+    assert_eq!(c.total_spent, Money::from_minor(74_563));
+    assert_eq!(c.total_spent, order.total);
+    // Serialised directly, a customer keeps the names and shapes it always had.
+    let json = serde_json::to_value(&c).unwrap();
+    assert_eq!(json["total_spent_minor"], 74_563);
+    assert_eq!(json["phone"], "919812345678");
+}
