@@ -45,8 +45,10 @@ fn shop_with_order() -> (tempfile::TempDir, Db, Business, Order) {
     let dir = tempfile::tempdir().unwrap();
     let db = Db::open(dir.path()).unwrap();
     let b = crate::accounts::create_business(&db, "Shop", "shop").unwrap();
-    db.with_tx(|tx| Ok(tx.execute("UPDATE businesses SET delivery_fee_minor = 4050", [])?))
-        .unwrap();
+    db.with_tx(|tx| {
+        Ok::<_, AppError>(tx.execute("UPDATE businesses SET delivery_fee_minor = 4050", [])?)
+    })
+    .unwrap();
     let b = db
         .with_conn(|c| businesses::by_id(c, b.id))
         .unwrap()
@@ -110,7 +112,7 @@ order_number,created_at,status,channel,customer_name,customer_phone,address,note
 #[test]
 fn a_stored_number_that_does_not_parse_is_a_server_fault() {
     let (_dir, db, b, order) = shop_with_order();
-    db.with_tx(|tx| Ok(tx.execute("UPDATE customers SET phone = '98123-abc'", [])?))
+    db.with_tx(|tx| Ok::<_, AppError>(tx.execute("UPDATE customers SET phone = '98123-abc'", [])?))
         .unwrap();
     let read = db.with_conn(|c| store::by_number(c, b.id, order.number));
     assert!(matches!(read, Err(AppError::Internal(_))), "{read:?}");
