@@ -1,12 +1,10 @@
 //! Whole conversations, driven through the Cloud API webhook (with the fake Graph API
 //! answering) and the simulator: from a customer's free-text message to an order.
 
-mod common;
-
 use std::time::Duration;
 
-use common::fakes::{self, FakeGateway, FakeGraph, Recorded};
-use common::{Api, TestApp, PASSWORD};
+use crate::support::fakes::{self, FakeGateway, FakeGraph, Recorded};
+use crate::support::{Api, TestApp, PASSWORD};
 use novi::auth::Role;
 use novi::db::businesses::{self, Business};
 use novi::whatsapp::config::{self, Provider, WhatsappConfig};

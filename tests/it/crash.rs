@@ -2,15 +2,13 @@
 //! while a reply is on its way out, then started again. Nothing acknowledged is lost, nothing
 //! is stored twice, and a reply is sent at most once more.
 
-mod common;
-
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::fakes::{self, FakeGraph, Reply};
-use common::process::{novi, Server};
+use crate::support::fakes::{self, FakeGraph, Reply};
+use crate::support::process::{novi, Server};
 use novi::db::Db;
 use reqwest::StatusCode;
 use serde_json::json;

@@ -2,12 +2,10 @@
 //! every message type, duplicates, statuses, the outbox's retries and failures, the 24-hour
 //! template fallback, token expiry, the simulator, and groups through a gateway.
 
-mod common;
-
 use std::time::Duration;
 
-use common::fakes::{self, CloudBatch, FakeGateway, FakeGraph, Reply};
-use common::{Api, TestApp, PASSWORD};
+use crate::support::fakes::{self, CloudBatch, FakeGateway, FakeGraph, Reply};
+use crate::support::{Api, TestApp, PASSWORD};
 use novi::auth::Role;
 use novi::db::businesses::Business;
 use novi::db::Db;

@@ -4,18 +4,14 @@
 //!
 //! Needs `chromium` and `chromedriver` on PATH (Debian's `chromium` and `chromium-driver`); the
 //! test fails without them. Screenshots go to `$TMPDIR/novi-browser-screenshots`; run
-//! `cargo test --test browser -- --nocapture` to see their paths.
-
-#[path = "browser/chrome.rs"]
-mod chrome;
-mod common;
+//! `cargo test --test it browser -- --nocapture` to see their paths.
 
 use std::future::Future;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use chrome::{console_errors, full_page_screenshot, Chrome, PATIENCE};
-use common::{Api, TestApp, PASSWORD};
+use crate::support::chrome::{console_errors, full_page_screenshot, Chrome, PATIENCE};
+use crate::support::{Api, TestApp, PASSWORD};
 use fantoccini::elements::Element;
 use fantoccini::{Client, Locator};
 use novi::accounts;

@@ -1,12 +1,10 @@
 //! The catalog end to end: import and export from the shell, the demo catalog, the product
 //! and stock pages over HTTP (roles, validation, images, tenancy) and `GET /api/v1/products`.
 
-mod common;
-
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use common::{Browser, TestApp, PASSWORD};
+use crate::support::{Browser, TestApp, PASSWORD};
 use novi::auth::Role;
 use novi::catalog::products::{self, Filter, Product};
 use novi::catalog::{csv, import, stock};
@@ -20,8 +18,8 @@ const FIXTURE_PATH: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/data/sweetshop-catalog.csv"
 );
-const FIXTURE: &str = include_str!("data/sweetshop-catalog.csv");
-const PNG: &[u8] = include_bytes!("data/dot.png");
+const FIXTURE: &str = include_str!("../data/sweetshop-catalog.csv");
+const PNG: &[u8] = include_bytes!("../data/dot.png");
 
 // ---- helpers ----
 

@@ -1,11 +1,9 @@
 //! The `novi` binary as an admin uses it: every subcommand on good and bad input, and
 //! `novi serve` as a real process (setup link, demo shop, settings sources, SIGTERM).
 
-mod common;
-
 use std::path::Path;
 
-use common::process::{novi, Server};
+use crate::support::process::{novi, Server};
 
 use reqwest::StatusCode;
 

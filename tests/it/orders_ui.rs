@@ -1,9 +1,7 @@
 //! Orders and customers through the owner's pages: taking an order by hand, moving it,
 //! changing its lines, exporting, and another shop's orders staying out of reach.
 
-mod common;
-
-use common::{Api, TestApp, PASSWORD};
+use crate::support::{Api, TestApp, PASSWORD};
 use novi::auth::Role;
 use novi::db::businesses::Business;
 use reqwest::StatusCode;

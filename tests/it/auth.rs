@@ -1,9 +1,7 @@
 //! Logging in and out, rate limits, CSRF, disabled users, roles and tenant isolation,
 //! all over HTTP against a running server.
 
-mod common;
-
-use common::{TestApp, PASSWORD};
+use crate::support::{TestApp, PASSWORD};
 use novi::auth::Role;
 use novi::db::{businesses, users};
 use reqwest::StatusCode;

@@ -1,11 +1,9 @@
 //! `novi parse` as a shop owner or a script runs it: one message, a JSONL batch, a corpus
 //! score, and the refusals, against a catalog imported with `novi catalog import`.
 
-mod common;
-
 use std::path::Path;
 
-use common::process::novi;
+use crate::support::process::novi;
 use serde_json::{json, Value};
 
 const CATALOG: &str = concat!(

@@ -1,9 +1,7 @@
 //! First-run setup, health and readiness, assets, the settings pages and the API's
 //! authentication, over HTTP against a running server.
 
-mod common;
-
-use common::{TestApp, PASSWORD};
+use crate::support::{TestApp, PASSWORD};
 use novi::auth::Role;
 use novi::db::{businesses, setup, tokens, users, Db};
 use reqwest::StatusCode;

@@ -17,6 +17,7 @@ use novi::{accounts, AppState};
 use reqwest::{redirect, Client, Response, StatusCode};
 use tokio::sync::oneshot;
 
+pub mod chrome;
 pub mod fakes;
 pub mod process;
 

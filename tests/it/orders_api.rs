@@ -1,9 +1,7 @@
 //! Orders through the JSON API against a running server: stock, totals, status moves,
 //! races for the last stock, customers by phone, and tenant isolation.
 
-mod common;
-
-use common::{Api, TestApp};
+use crate::support::{Api, TestApp};
 use novi::db::businesses::Business;
 use novi::db::{businesses, tokens};
 use reqwest::StatusCode;
