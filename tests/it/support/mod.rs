@@ -1,6 +1,5 @@
 //! The test harness: a real server on a loopback port with its own data directory, and a
 //! cookie-keeping client that fills in CSRF tokens the way a browser's form would.
-#![allow(dead_code)]
 
 use std::net::SocketAddr;
 
