@@ -11,21 +11,20 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::support::chrome::{console_errors, full_page_screenshot, Chrome, PATIENCE};
-use crate::support::{Api, TestApp, PASSWORD};
+use crate::support::{order, product, TestApp, PASSWORD};
 use fantoccini::elements::Element;
 use fantoccini::{Client, Locator};
-use novi::accounts;
 use novi::auth::Role;
-use novi::catalog::products;
 use novi::db::businesses::Business;
-use novi::orders::{self, Order, Status};
+use novi::orders::Status;
 use reqwest::StatusCode;
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_owner_sets_up_a_product_then_takes_confirms_and_cancels_an_order() {
     let app = TestApp::start().await;
-    let shop = sweet_shop(&app);
+    let shop = app.sharma_sweets("sharma");
+    app.user(&shop, "asha", Role::Owner);
     Chrome::run(move |client| async move {
         let page = Page::new(client, &app);
         log_in(&page, "asha").await;
@@ -63,7 +62,7 @@ async fn create_a_product(page: &Page, app: &TestApp, shop: &Business) {
     page.click("Create product").await;
     page.heading("Kaju Katli").await;
 
-    let p = product(app, shop, "kaju-katli");
+    let p = product(&app.db, shop, "kaju-katli");
     assert_eq!(p.stock, 5000);
     assert_eq!(p.aliases, ["kaju barfi", "cashew katli"]);
     let variants: Vec<_> = p
@@ -96,7 +95,7 @@ async fn adjust_its_stock(page: &Page, app: &TestApp, shop: &Business) {
         "the history says what changed, the figure after and who: {text}"
     );
     assert_eq!(page.text(".stock-figure strong").await, "4.5 kg");
-    assert_eq!(product(app, shop, "kaju-katli").stock, 4500);
+    assert_eq!(product(&app.db, shop, "kaju-katli").stock, 4500);
 }
 
 async fn take_an_order_by_hand(page: &Page, app: &TestApp, shop: &Business) {
@@ -119,7 +118,7 @@ async fn take_an_order_by_hand(page: &Page, app: &TestApp, shop: &Business) {
     assert_eq!(page.value_of("Customer's name").await, "Meera Iyer");
     page.screenshot("new-order-preview").await;
     assert_eq!(
-        product(app, shop, "kaju-katli").stock,
+        product(&app.db, shop, "kaju-katli").stock,
         4500,
         "a preview takes nothing"
     );
@@ -127,10 +126,10 @@ async fn take_an_order_by_hand(page: &Page, app: &TestApp, shop: &Business) {
     page.click("Save").await;
     page.heading("Order #1").await;
     assert_eq!(page.text("span.status").await, "Pending");
-    let o = order(app, shop, 1);
+    let o = order(&app.db, shop, 1);
     assert_eq!((o.status, o.total_minor), (Status::Pending, 124_000));
     assert_eq!(o.customer.name, "Meera Iyer");
-    assert_eq!(product(app, shop, "kaju-katli").stock, 3500);
+    assert_eq!(product(&app.db, shop, "kaju-katli").stock, 3500);
 }
 
 async fn confirm_then_cancel_it(page: &Page, app: &TestApp, shop: &Business) {
@@ -141,7 +140,7 @@ async fn confirm_then_cancel_it(page: &Page, app: &TestApp, shop: &Business) {
         timeline.contains("Pending → Confirmed · asha"),
         "the timeline shows the move: {timeline}"
     );
-    assert_eq!(order(app, shop, 1).status, Status::Confirmed);
+    assert_eq!(order(&app.db, shop, 1).status, Status::Confirmed);
     page.screenshot("order").await;
 
     // app.js asks before cancelling; saying no leaves the order as it was.
@@ -152,7 +151,7 @@ async fn confirm_then_cancel_it(page: &Page, app: &TestApp, shop: &Business) {
     );
     page.client.dismiss_alert().await.expect("dismiss");
     assert_eq!(page.text("span.status").await, "Confirmed");
-    assert_eq!(order(app, shop, 1).status, Status::Confirmed);
+    assert_eq!(order(&app.db, shop, 1).status, Status::Confirmed);
 
     page.click("Cancel order").await;
     page.dialog().await;
@@ -166,9 +165,9 @@ async fn confirm_then_cancel_it(page: &Page, app: &TestApp, shop: &Business) {
         page.buttons("Cancel order").await.is_empty(),
         "nothing is left to do"
     );
-    assert_eq!(order(app, shop, 1).status, Status::Cancelled);
+    assert_eq!(order(&app.db, shop, 1).status, Status::Cancelled);
     assert_eq!(
-        product(app, shop, "kaju-katli").stock,
+        product(&app.db, shop, "kaju-katli").stock,
         4500,
         "the stock is back"
     );
@@ -177,15 +176,18 @@ async fn confirm_then_cancel_it(page: &Page, app: &TestApp, shop: &Business) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_load_with_their_stylesheet_and_script_and_no_console_errors() {
     let app = TestApp::start().await;
-    let shop = sweet_shop(&app);
-    app.product(&shop, "samosa", "pc", 15, 50, &[("Plate of 2", 2)]);
-    let api = Api::new(&app, app.token(&shop));
+    let shop = app.small_shop("sharma");
+    app.user(&shop, "asha", Role::Owner);
+    let api = app.api(&shop);
     let order = json!({"customer": {"phone": "9812345678", "name": "Ravi"}, "lines": [{"sku": "samosa", "qty": 4}]});
     assert_eq!(
         api.post("/api/v1/orders", &order).await.0,
         StatusCode::CREATED
     );
-    let product_page = format!("/b/sharma/products/{}", product(&app, &shop, "samosa").id);
+    let product_page = format!(
+        "/b/sharma/products/{}",
+        product(&app.db, &shop, "samosa").id
+    );
 
     Chrome::run(move |client| async move {
         let page = Page::new(client, &app);
@@ -244,36 +246,6 @@ async fn pages_load_with_their_stylesheet_and_script_and_no_console_errors() {
         app.stop().await;
     })
     .await;
-}
-
-/// A business named Sharma Sweets with a ₹40 delivery fee and its owner `asha`.
-fn sweet_shop(app: &TestApp) -> Business {
-    let shop = accounts::create_business(&app.db, "Sharma Sweets", "sharma").expect("business");
-    app.db
-        .with_tx(|tx| {
-            tx.execute(
-                "UPDATE businesses SET delivery_fee_minor = 4000 WHERE id = ?1",
-                [shop.id],
-            )?;
-            Ok(())
-        })
-        .expect("delivery fee");
-    app.user(&shop, "asha", Role::Owner);
-    shop
-}
-
-fn product(app: &TestApp, shop: &Business, sku: &str) -> products::Product {
-    app.db
-        .with_conn(|c| products::by_sku(c, shop.id, sku))
-        .expect("read product")
-        .expect("product exists")
-}
-
-fn order(app: &TestApp, shop: &Business, number: i64) -> Order {
-    app.db
-        .with_conn(|c| orders::db::by_number(c, shop.id, number))
-        .expect("read order")
-        .expect("order exists")
 }
 
 /// Opens the start page, which asks for a login, and logs in through the form.

@@ -1,28 +1,9 @@
 //! The `novi` binary as an admin uses it: every subcommand on good and bad input, and
 //! `novi serve` as a real process (setup link, demo shop, settings sources, SIGTERM).
 
-use std::path::Path;
-
-use crate::support::process::{novi, Server};
-
+use crate::support::process::{fails, install_with_business, novi, ok, Server};
+use crate::support::Browser;
 use reqwest::StatusCode;
-
-fn ok(dir: &Path, args: &[&str], stdin: &str) -> String {
-    let out = novi(dir, args, stdin);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "novi {args:?} failed: {err}");
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// Asserts failure with one readable line on stderr, and returns that line.
-fn fails(dir: &Path, args: &[&str], stdin: &str) -> String {
-    let out = novi(dir, args, stdin);
-    assert!(!out.status.success(), "novi {args:?} should fail");
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
-    assert!(err.starts_with("error:"), "{err}");
-    err
-}
 
 fn fresh() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
@@ -130,13 +111,8 @@ fn commands_on_a_missing_install_fail_and_create_nothing() {
 
 #[test]
 fn users_from_the_shell() {
-    let dir = fresh();
+    let dir = install_with_business("shop");
     let d = dir.path();
-    ok(
-        d,
-        &["business", "add", "--name", "Shop", "--short-code", "shop"],
-        "",
-    );
     let add = |name: &str, role: &str, pw: &str| {
         novi(
             d,
@@ -253,13 +229,8 @@ fn users_from_the_shell() {
 
 #[test]
 fn tokens_are_shown_once_and_can_be_revoked() {
-    let dir = fresh();
+    let dir = install_with_business("shop");
     let d = dir.path();
-    ok(
-        d,
-        &["business", "add", "--name", "Shop", "--short-code", "shop"],
-        "",
-    );
     let token = ok(
         d,
         &["token", "create", "--business", "shop", "--name", "pos"],
@@ -318,45 +289,23 @@ async fn serve_prints_a_setup_link_that_works_once_and_stops_on_sigterm() {
         .find_map(|l| l.trim().strip_prefix(&server.base))
         .expect("setup link");
     assert!(link.starts_with("/setup/"));
-    let mut b = reqwest_browser();
-    let page = b
-        .get(format!("{}{link}", server.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = csrf_in(&page);
+    let mut b = Browser::new(server.base.clone());
+    b.get(link).await;
+    assert!(b.csrf.is_some(), "form with csrf");
     let form = [
         ("business_name", "Gupta Bakery"),
         ("short_code", "gupta"),
         ("username", "gupta"),
         ("new_password", "gupta-password"),
         ("password_again", "gupta-password"),
-        ("_csrf", &csrf),
     ];
-    let res = b
-        .post(format!("{}{link}", server.base))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let res = b
-        .post(format!("{}{link}", server.base))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::NOT_FOUND, "second use refused");
-    b = reqwest_browser();
-    let again = b
-        .get(format!("{}{link}", server.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(again.status(), StatusCode::NOT_FOUND);
+    let (status, _, _) = b.post(link, &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, _) = b.post(link, &form).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "second use refused");
+    b = Browser::new(server.base.clone());
+    let (status, _) = b.get(link).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 
     let status = server.terminate();
     assert!(status.success(), "graceful exit on SIGTERM: {status:?}");
@@ -376,33 +325,11 @@ async fn serve_demo_creates_the_demo_shop_once() {
         .lines
         .iter()
         .any(|l| l.contains("Demo shop (created)") && l.contains("novi-demo")));
-    let b = reqwest_browser();
-    let page = b
-        .get(format!("{}/login", server.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let form = [
-        ("username", "owner"),
-        ("password", "novi-demo"),
-        ("_csrf", &csrf_in(&page)),
-    ];
-    let res = b
-        .post(format!("{}/login", server.base))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let res = b
-        .get(format!("{}/b/demo/", server.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
+    let mut b = Browser::new(server.base.clone());
+    let (status, _) = b.login("owner", "novi-demo").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _) = b.get("/b/demo/").await;
+    assert_eq!(status, StatusCode::OK);
     assert!(server.terminate().success());
 
     let server = Server::start(dir.path(), &["--demo", "--listen", "127.0.0.1:0"], &[]);
@@ -458,29 +385,10 @@ fn serve_refuses_bad_settings_with_one_line() {
     assert!(err.contains("novi.toml"));
 }
 
-fn reqwest_browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-fn csrf_in(html: &str) -> String {
-    let key = "name=\"_csrf\" value=\"";
-    let start = html.find(key).expect("form with csrf") + key.len();
-    html[start..start + 64].to_owned()
-}
-
 #[test]
 fn whatsapp_configure_and_show_from_the_shell() {
-    let dir = fresh();
+    let dir = install_with_business("shop");
     let d = dir.path();
-    ok(
-        d,
-        &["business", "add", "--name", "Shop", "--short-code", "shop"],
-        "",
-    );
     let shown = ok(d, &["whatsapp", "show", "--business", "shop"], "");
     assert!(shown.contains("provider: simulator"), "{shown}");
     ok(

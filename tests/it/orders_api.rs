@@ -1,54 +1,18 @@
 //! Orders through the JSON API against a running server: stock, totals, status moves,
 //! races for the last stock, customers by phone, and tenant isolation.
 
+use crate::support::process::novi;
 use crate::support::{Api, TestApp};
 use novi::db::businesses::Business;
-use novi::db::{businesses, tokens};
+use novi::db::tokens;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-/// A shop with kaju katli (kg, ₹1200/kg, 2 kg in stock) and gulab jamun (pc, ₹20, 100 pieces).
+/// A [small shop](TestApp::small_shop) (2 kg of kaju katli at ₹1200/kg, 100 gulab jamun at ₹20)
+/// charging ₹40 for delivery, and an API client for it.
 fn shop(app: &TestApp, code: &str) -> (Business, Api) {
-    let b = app.business(code);
-    app.db
-        .with_tx(|tx| {
-            let mut p = businesses::by_id(tx, b.id)?.unwrap();
-            p.delivery_fee_minor = 4000;
-            businesses::update_profile(
-                tx,
-                b.id,
-                &businesses::Profile {
-                    name: p.name,
-                    address: p.address,
-                    phone: p.phone,
-                    currency: p.currency,
-                    delivery_fee_minor: p.delivery_fee_minor,
-                },
-            )
-        })
-        .unwrap();
-    app.product(
-        &b,
-        "kaju-katli",
-        "kg",
-        1200,
-        2000,
-        &[("250 g", 250), ("500 g", 500), ("1 kg", 1000)],
-    );
-    app.product(
-        &b,
-        "gulab-jamun",
-        "pc",
-        20,
-        100,
-        &[("Single", 1), ("Box of 12", 12)],
-    );
-    let b = app
-        .db
-        .with_conn(|c| businesses::by_id(c, b.id))
-        .unwrap()
-        .unwrap();
-    let api = Api::new(app, app.token(&b));
+    let b = app.set_delivery_fee(&app.small_shop(code), 4000);
+    let api = app.api(&b);
     (b, api)
 }
 
@@ -175,22 +139,7 @@ async fn racing_orders_for_the_last_stock_one_wins() {
     assert_eq!(app.stock(&b, "kaju-katli"), 0);
 
     // Partial races: 5 orders of 300 g against 1 kg: exactly three fit.
-    app.db
-        .with_tx(|tx| {
-            let p = novi::catalog::products::by_sku(tx, b.id, "kaju-katli")?.unwrap();
-            novi::catalog::stock::adjust(
-                tx,
-                b.id,
-                p.id,
-                1000,
-                &novi::catalog::stock::Cause {
-                    reason: "restock",
-                    order_id: None,
-                    actor: "t",
-                },
-            )
-        })
-        .unwrap();
+    app.adjust_stock(&b, "kaju-katli", 1000, "restock");
     let mut tasks = Vec::new();
     for i in 0..5 {
         let api = api.clone();
@@ -511,12 +460,9 @@ async fn a_token_never_reaches_another_businesss_orders_or_customers() {
 }
 
 fn export(app: &TestApp, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_novi"))
-        .args(["export", "orders", "--business", "shop-a"])
-        .args(args)
-        .env("NOVI_DATA_DIR", app.dir.path())
-        .output()
-        .unwrap()
+    let mut all = vec!["export", "orders", "--business", "shop-a"];
+    all.extend_from_slice(args);
+    novi(app.dir.path(), &all, "")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,7 +1,7 @@
 //! First-run setup, health and readiness, assets, the settings pages and the API's
 //! authentication, over HTTP against a running server.
 
-use crate::support::{TestApp, PASSWORD};
+use crate::support::TestApp;
 use novi::auth::Role;
 use novi::db::{businesses, setup, tokens, users, Db};
 use reqwest::StatusCode;
@@ -123,9 +123,7 @@ async fn assets_are_embedded_and_cached_by_content_hash() {
 async fn an_owner_edits_the_profile_and_bad_values_change_nothing() {
     let app = TestApp::start().await;
     let shop = app.business("shop-a");
-    app.user(&shop, "asha", Role::Owner);
-    let mut b = app.browser();
-    b.login("asha", PASSWORD).await;
+    let mut b = app.owner(&shop, "asha").await;
     b.get("/b/shop-a/settings").await;
     let good = [
         ("name", "Asha's Sweets"),
@@ -181,8 +179,7 @@ async fn an_owner_manages_users_and_roles() {
     let app = TestApp::start().await;
     let shop = app.business("shop-a");
     let asha = app.user(&shop, "asha", Role::Owner);
-    let mut b = app.browser();
-    b.login("asha", PASSWORD).await;
+    let mut b = app.logged_in(&asha).await;
     b.get("/b/shop-a/settings/users").await;
 
     let add = [
@@ -308,9 +305,7 @@ async fn api_tokens_reach_only_their_own_business() {
 async fn a_session_cookie_does_not_open_the_api() {
     let app = TestApp::start().await;
     let shop = app.business("shop-a");
-    app.user(&shop, "asha", Role::Owner);
-    let mut b = app.browser();
-    b.login("asha", PASSWORD).await;
+    let b = app.owner(&shop, "asha").await;
     let res = b
         .client
         .get(app.url("/api/v1/business"))

@@ -1,27 +1,40 @@
-//! The test harness: a real server on a loopback port with its own data directory, and a
-//! cookie-keeping client that fills in CSRF tokens the way a browser's form would.
+//! The test harness: a real server on a loopback port with its own data directory, the clients
+//! that drive it, and fixtures that set up a shop, its staff, its products and its WhatsApp
+//! connection in a line each.
+//!
+//! - [`TestApp`] is the server; `shops` adds the fixtures for businesses, staff, products and
+//!   tokens to it, and `bridge` those for WhatsApp providers (fakes of which are in `fakes`).
+//! - `process` runs the `novi` binary itself; `chrome` drives headless Chromium; `data` holds the
+//!   files under `tests/data`.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
-use novi::auth::Role;
-use novi::catalog::products::{self, ProductInput, VariantInput};
-use novi::catalog::stock::{self, Cause};
 use novi::config::Config;
-use novi::db::businesses::Business;
-use novi::db::tokens;
-use novi::db::users::{Membership, User};
 use novi::db::Db;
-use novi::domain::{Money, Sku};
-use novi::{accounts, AppState};
-use reqwest::{redirect, Client, Response, StatusCode};
+use novi::AppState;
 use tokio::sync::oneshot;
 
+pub mod bridge;
 pub mod chrome;
+mod client;
+pub mod data;
 pub mod fakes;
 pub mod process;
+mod shops;
 
+pub use client::{Api, Browser};
+pub use shops::{order, product, products, title_case};
+
+/// Every test user's password.
 pub const PASSWORD: &str = "s3cret-pass";
 
+/// How long a test waits for the app to do something in the background (send a message, pause
+/// sending) before it fails.
+pub const WAIT: Duration = Duration::from_secs(20);
+
+/// The app serving on a free loopback port from a fresh data directory, until [`TestApp::stop`]
+/// or the end of the test's runtime.
 pub struct TestApp {
     pub addr: SocketAddr,
     pub db: Db,
@@ -34,6 +47,17 @@ pub struct TestApp {
 impl TestApp {
     pub async fn start() -> Self {
         Self::start_with(|_| {}).await
+    }
+
+    /// Starts the app with an outbox that retries after 5 ms and a per-recipient rate limit
+    /// that never waits, for tests that watch messages go out.
+    pub async fn start_fast_outbox() -> Self {
+        Self::start_with(|c| {
+            c.outbox_retry_base_ms = 5;
+            c.recipient_burst = 1000;
+            c.recipient_interval_ms = 1;
+        })
+        .await
     }
 
     /// Starts the app with settings changed by `tweak`.
@@ -73,87 +97,11 @@ impl TestApp {
         Browser::new(self.url(""))
     }
 
-    /// A business with one user of the given role (password `PASSWORD`).
-    pub fn business(&self, code: &str) -> Business {
-        accounts::create_business(&self.db, &format!("Shop {code}"), code).expect("business")
-    }
-
-    pub fn user(&self, business: &Business, username: &str, role: Role) -> User {
-        let m = Membership::Staff {
-            business_id: business.id,
-            role,
-        };
-        accounts::create_user(&self.db, username, PASSWORD, m).expect("user")
-    }
-
-    pub fn platform_admin(&self, username: &str) -> User {
-        accounts::create_user(&self.db, username, PASSWORD, Membership::PlatformAdmin)
-            .expect("admin")
-    }
-
-    /// A product with variants `(label, amount)` and `stock` grams or pieces.
-    pub fn product(
-        &self,
-        b: &Business,
-        sku: &str,
-        unit: &str,
-        price_rupees: i64,
-        stock: i64,
-        variants: &[(&str, u32)],
-    ) {
-        let input = ProductInput {
-            sku: Sku::parse(sku).expect("sku"),
-            name: title_case(sku),
-            category: "Sweets".into(),
-            unit: unit.parse().expect("unit"),
-            price: Money::from_minor(price_rupees * 100),
-            aliases: Vec::new(),
-            active: true,
-            low_stock: 0,
-            variants: variants
-                .iter()
-                .map(|(label, amount)| VariantInput {
-                    label: (*label).into(),
-                    amount: *amount,
-                    price: None,
-                })
-                .collect(),
-        };
-        self.db
-            .with_tx(|tx| {
-                let id = products::insert(tx, b.id, &input)?;
-                let cause = Cause {
-                    reason: "opening stock",
-                    order_id: None,
-                    actor: "test",
-                };
-                stock::adjust(tx, b.id, id, stock, &cause)
-            })
-            .expect("product");
-    }
-
-    pub fn stock(&self, b: &Business, sku: &str) -> i64 {
-        self.db
-            .with_conn(|c| products::by_sku(c, b.id, sku))
-            .expect("read")
-            .expect("product exists")
-            .stock
-    }
-
-    pub fn token(&self, b: &Business) -> String {
-        self.db
-            .with_tx(|tx| {
-                let name = format!("test-{}", &novi::auth::secret::new_token()[..8]);
-                tokens::create(tx, b.id, &name)
-            })
-            .expect("token")
-    }
-
     /// Waits until `check` finds what it looks for, re-checking whenever the app reports a
-    /// change to a conversation (a message stored, sent, failed...). Fails after 20 s.
+    /// change to a conversation (a message stored, sent, failed...). Fails after [`WAIT`].
     pub async fn wait_until<T>(&self, what: &str, mut check: impl FnMut(&Db) -> Option<T>) -> T {
         let mut changes = self.state.bridge.live.subscribe();
-        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+        let deadline = tokio::time::Instant::now() + WAIT;
         loop {
             if let Some(found) = check(&self.db) {
                 return found;
@@ -175,153 +123,5 @@ impl TestApp {
         if let Some(server) = self.server.take() {
             server.await.expect("server task").expect("server ran");
         }
-    }
-}
-
-/// A browser-like client: keeps cookies, does not follow redirects (tests look at them), and
-/// remembers the CSRF token of the last page it loaded.
-pub struct Browser {
-    pub client: Client,
-    base: String,
-    pub csrf: Option<String>,
-}
-
-impl Browser {
-    pub fn new(base: String) -> Self {
-        let client = Client::builder()
-            .cookie_store(true)
-            .redirect(redirect::Policy::none())
-            .build()
-            .expect("client");
-        Self {
-            client,
-            base,
-            csrf: None,
-        }
-    }
-
-    pub async fn get(&mut self, path: &str) -> (StatusCode, String) {
-        let res = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .expect("get");
-        self.read(res).await
-    }
-
-    async fn read(&mut self, res: Response) -> (StatusCode, String) {
-        let status = res.status();
-        let body = res.text().await.expect("body");
-        if let Some(token) = csrf_in(&body) {
-            self.csrf = Some(token);
-        }
-        (status, body)
-    }
-
-    /// Posts a form with the CSRF token of the last page loaded, as a browser would.
-    pub async fn post(
-        &mut self,
-        path: &str,
-        fields: &[(&str, &str)],
-    ) -> (StatusCode, String, Option<String>) {
-        let mut form: Vec<(&str, &str)> = fields.to_vec();
-        let token = self.csrf.clone().unwrap_or_default();
-        form.push(("_csrf", &token));
-        self.post_raw(path, &form).await
-    }
-
-    /// Posts exactly `form`, with no token added.
-    pub async fn post_raw(
-        &mut self,
-        path: &str,
-        form: &[(&str, &str)],
-    ) -> (StatusCode, String, Option<String>) {
-        let res = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .form(form)
-            .send()
-            .await
-            .expect("post");
-        let location = res
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let (status, body) = self.read(res).await;
-        (status, body, location)
-    }
-
-    /// Logs in; returns the status and where the login sent us.
-    pub async fn login(&mut self, username: &str, password: &str) -> (StatusCode, Option<String>) {
-        self.get("/login").await;
-        let (status, _, location) = self
-            .post("/login", &[("username", username), ("password", password)])
-            .await;
-        (status, location)
-    }
-}
-
-pub fn csrf_in(html: &str) -> Option<String> {
-    let start = html.find("name=\"_csrf\" value=\"")? + "name=\"_csrf\" value=\"".len();
-    let end = html[start..].find('"')?;
-    Some(html[start..start + end].to_owned())
-}
-
-/// `kaju-katli` -> `Kaju Katli`.
-pub fn title_case(sku: &str) -> String {
-    sku.split('-')
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// A JSON API client for one business's token.
-pub struct Api {
-    pub client: Client,
-    pub base: String,
-    pub token: String,
-}
-
-impl Api {
-    pub fn new(app: &TestApp, token: String) -> Self {
-        Self {
-            client: Client::new(),
-            base: app.url(""),
-            token,
-        }
-    }
-
-    pub async fn get(&self, path: &str) -> (StatusCode, serde_json::Value) {
-        let res = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .expect("get");
-        (res.status(), res.json().await.expect("json"))
-    }
-
-    pub async fn post(
-        &self,
-        path: &str,
-        body: &serde_json::Value,
-    ) -> (StatusCode, serde_json::Value) {
-        let res = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .json(body)
-            .send()
-            .await
-            .expect("post");
-        (res.status(), res.json().await.expect("json"))
     }
 }
