@@ -193,38 +193,57 @@ async fn pages_load_with_their_stylesheet_and_script_and_no_console_errors() {
         let page = Page::new(client, &app);
         log_in(&page, "asha").await;
         assert_eq!(console_errors(&page.client).await, Vec::<String>::new());
-        let pages = [
-            ("/b/sharma/orders", "Orders"),
-            ("/b/sharma/orders/new", "New order"),
-            ("/b/sharma/orders/1", "Order #1"),
-            ("/b/sharma/products", "Products"),
-            (product_page.as_str(), "Samosa"),
-            ("/b/sharma/customers", "Customers"),
-            ("/b/sharma/settings", "Settings"),
-            ("/b/sharma/", "Dashboard"),
-        ];
-        for (path, title) in pages {
-            page.open(path).await;
-            page.heading(title).await;
-            let errors = console_errors(&page.client).await;
-            assert!(errors.is_empty(), "{path}: {errors:#?}");
-        }
+        every_page_loads_without_console_errors(&page, &product_page).await;
+        the_stylesheet_and_the_script_apply(&page).await;
+        an_inline_script_is_refused_and_reported(&page).await;
+        app.stop().await;
+    })
+    .await;
+}
 
-        // style.css applied: the page background and the current section in the nav bar.
-        let body = page.find("body").await;
-        assert_eq!(css(&body, "background-color").await, "rgba(245, 247, 250, 1)");
-        let current = page.find("nav.mainnav a[aria-current='page']").await;
-        assert_eq!(css(&current, "background-color").await, "rgba(15, 118, 110, 1)");
-        assert_eq!(css(&current, "color").await, "rgba(255, 255, 255, 1)");
+async fn every_page_loads_without_console_errors(page: &Page, product_page: &str) {
+    let pages = [
+        ("/b/sharma/orders", "Orders"),
+        ("/b/sharma/orders/new", "New order"),
+        ("/b/sharma/orders/1", "Order #1"),
+        ("/b/sharma/products", "Products"),
+        (product_page, "Samosa"),
+        ("/b/sharma/customers", "Customers"),
+        ("/b/sharma/settings", "Settings"),
+        ("/b/sharma/", "Dashboard"),
+    ];
+    for (path, title) in pages {
+        page.open(path).await;
+        page.heading(title).await;
+        let errors = console_errors(&page.client).await;
+        assert!(errors.is_empty(), "{path}: {errors:#?}");
+    }
+}
 
-        // app.js ran: the cancel button asks first.
-        page.open("/b/sharma/orders/1").await;
-        page.click("Cancel order").await;
-        page.dialog().await;
-        page.client.dismiss_alert().await.expect("dismiss");
+async fn the_stylesheet_and_the_script_apply(page: &Page) {
+    // style.css applied: the page background and the current section in the nav bar.
+    let body = page.find("body").await;
+    assert_eq!(
+        css(&body, "background-color").await,
+        "rgba(245, 247, 250, 1)"
+    );
+    let current = page.find("nav.mainnav a[aria-current='page']").await;
+    assert_eq!(
+        css(&current, "background-color").await,
+        "rgba(15, 118, 110, 1)"
+    );
+    assert_eq!(css(&current, "color").await, "rgba(255, 255, 255, 1)");
 
-        // The log would catch a violation: an inline script is refused and reported.
-        let ran = page
+    // app.js ran: the cancel button asks first.
+    page.open("/b/sharma/orders/1").await;
+    page.click("Cancel order").await;
+    page.dialog().await;
+    page.client.dismiss_alert().await.expect("dismiss");
+}
+
+async fn an_inline_script_is_refused_and_reported(page: &Page) {
+    // The log would catch a violation: an inline script is refused and reported.
+    let ran = page
             .client
             .execute(
                 "const s = document.createElement('script'); s.textContent = 'window.inlineRan = true;';\
@@ -233,19 +252,16 @@ async fn pages_load_with_their_stylesheet_and_script_and_no_console_errors() {
             )
             .await
             .expect("run script");
-        assert_eq!(ran, json!(false), "the CSP refuses inline script");
-        let client = &page.client;
-        let errors = eventually("the CSP violation to be logged", || async move {
-            Some(console_errors(client).await).filter(|e| !e.is_empty())
-        })
-        .await;
-        assert!(
-            errors.iter().any(|e| e.contains("Content Security Policy")),
-            "{errors:#?}"
-        );
-        app.stop().await;
+    assert_eq!(ran, json!(false), "the CSP refuses inline script");
+    let client = &page.client;
+    let errors = eventually("the CSP violation to be logged", || async move {
+        Some(console_errors(client).await).filter(|e| !e.is_empty())
     })
     .await;
+    assert!(
+        errors.iter().any(|e| e.contains("Content Security Policy")),
+        "{errors:#?}"
+    );
 }
 
 /// Opens the start page, which asks for a login, and logs in through the form.

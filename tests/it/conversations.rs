@@ -353,6 +353,17 @@ async fn greeting_menu_address_and_catalog_cart() {
     let s = shop().await;
     let got = s.says(ASHA, "w1", "Namaste 🙏", 1).await;
     assert!(got[0].contains("Welcome to Sharma Sweets"), "{got:?}");
+    the_menu_is_a_list_of_categories(&s).await;
+    let got = s.says(ASHA, "w3", "1 kg jalebi", 1).await;
+    assert!(got[0].contains("Where should we deliver"), "{got:?}");
+    let got = s.says(ASHA, "w4", "22 Park Street, Kolkata", 1).await;
+    assert!(got[0].contains("22 Park Street, Kolkata"), "{got:?}");
+    s.taps(ASHA, "w5", "confirm", 1).await;
+    a_catalog_cart_goes_to_the_saved_address(&s).await;
+    a_person_is_called_for_until_one_answers(&s).await;
+}
+
+async fn the_menu_is_a_list_of_categories(s: &Shop) {
     // The menu is a list of categories on the Cloud API; picking one sends its prices.
     let got = s.says(ASHA, "w2", "what sweets do you have?", 1).await;
     assert!(got[0].contains("Pick a category"), "{got:?}");
@@ -374,12 +385,9 @@ async fn greeting_menu_address_and_catalog_cart() {
         got.contains("Samosa — ₹15.00 each") && !got.contains("Kaju Katli"),
         "{got}"
     );
-    let got = s.says(ASHA, "w3", "1 kg jalebi", 1).await;
-    assert!(got[0].contains("Where should we deliver"), "{got:?}");
-    let got = s.says(ASHA, "w4", "22 Park Street, Kolkata", 1).await;
-    assert!(got[0].contains("22 Park Street, Kolkata"), "{got:?}");
-    s.taps(ASHA, "w5", "confirm", 1).await;
+}
 
+async fn a_catalog_cart_goes_to_the_saved_address(s: &Shop) {
     // A cart from the WhatsApp catalog; the saved address is used.
     let cart = fakes::cloud_message(
         PNID,
@@ -401,6 +409,9 @@ async fn greeting_menu_address_and_catalog_cart() {
             && got.contains("22 Park Street"),
         "{got}"
     );
+}
+
+async fn a_person_is_called_for_until_one_answers(s: &Shop) {
     let got = s.says(ASHA, "w7", "asdfgh qwerty", 1).await;
     assert!(
         got[0].contains("Someone from Sharma Sweets will get back"),
@@ -469,35 +480,16 @@ async fn a_sales_group_post_becomes_an_order_and_the_delivery_group_hears_of_it(
             groups::map(tx, b.id, &g("222@g.us", "delivery"))
         })
         .unwrap();
-    let post = |body: Value| {
+    let post = |text: &'static str| {
         let (app, b) = (&app, &b);
+        let from = Some("919822222222@c.us");
+        let body = fakes::gateway_message("default", "111@g.us", text, from, false);
         async move { app.post_gateway(b, &body, Some(GATEWAY_HMAC_KEY)).await }
     };
     let staff_post =
         "Name - Ravi Kumar\nPh: 98111 11111\nItems: 2 kg jalebi, 6 samosa\nAddress: 5 Park Street";
-    assert_eq!(
-        post(fakes::gateway_message(
-            "default",
-            "111@g.us",
-            staff_post,
-            Some("919822222222@c.us"),
-            false
-        ))
-        .await,
-        StatusCode::OK
-    );
-    let sent = gw
-        .wait_until("the group's answer", WAIT, |log| {
-            log.iter().any(|r| r.to() == Some("111@g.us"))
-        })
-        .await;
-    let answer = sent
-        .iter()
-        .find(|r| r.to() == Some("111@g.us"))
-        .unwrap()
-        .text()
-        .unwrap()
-        .to_owned();
+    assert_eq!(post(staff_post).await, StatusCode::OK);
+    let answer = nth_text_to(&gw, "111@g.us", 1, "the group's answer").await;
     assert!(answer.contains("Order #1 taken for Ravi Kumar"), "{answer}");
     let api = app.api(&b);
     let o = api.get("/api/v1/orders/1").await.1["order"].clone();
@@ -508,27 +500,8 @@ async fn a_sales_group_post_becomes_an_order_and_the_delivery_group_hears_of_it(
     assert_eq!(o["address"], "5 Park Street");
 
     let unreadable = "Items: some sweets";
-    post(fakes::gateway_message(
-        "default",
-        "111@g.us",
-        unreadable,
-        Some("919822222222@c.us"),
-        false,
-    ))
-    .await;
-    let sent = gw
-        .wait_until("the second answer", WAIT, |log| {
-            log.iter().filter(|r| r.to() == Some("111@g.us")).count() >= 2
-        })
-        .await;
-    let answer = sent
-        .iter()
-        .filter(|r| r.to() == Some("111@g.us"))
-        .nth(1)
-        .unwrap()
-        .text()
-        .unwrap()
-        .to_owned();
+    post(unreadable).await;
+    let answer = nth_text_to(&gw, "111@g.us", 2, "the second answer").await;
     assert!(
         answer.contains("Could not take this order") && answer.contains("no customer phone"),
         "{answer}"
@@ -539,24 +512,24 @@ async fn a_sales_group_post_becomes_an_order_and_the_delivery_group_hears_of_it(
         api.post("/api/v1/orders/1/status", &json!({"status": to}))
             .await;
     }
-    let sent = gw
-        .wait_until("the delivery group's note", WAIT, |log| {
-            log.iter().any(|r| r.to() == Some("222@g.us"))
-        })
-        .await;
-    let note = sent
-        .iter()
-        .find(|r| r.to() == Some("222@g.us"))
-        .unwrap()
-        .text()
-        .unwrap()
-        .to_owned();
+    let note = nth_text_to(&gw, "222@g.us", 1, "the delivery group's note").await;
     assert!(
         note.contains("Order #1 for Ravi Kumar")
             && note.contains("5 Park Street")
             && note.contains("cash on delivery"),
         "{note}"
     );
+}
+
+/// The `n`th message (from 1) the gateway was asked to send to `chat`, once it has been.
+async fn nth_text_to(gw: &FakeGateway, chat: &str, n: usize, what: &str) -> String {
+    let sent = gw
+        .wait_until(what, WAIT, |log| {
+            log.iter().filter(|r| r.to() == Some(chat)).count() >= n
+        })
+        .await;
+    let message = sent.iter().filter(|r| r.to() == Some(chat)).nth(n - 1);
+    message.unwrap().text().unwrap().to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

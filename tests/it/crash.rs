@@ -16,6 +16,7 @@ use crate::support::WAIT;
 use novi::db::Db;
 use reqwest::StatusCode;
 use serde_json::json;
+use tokio::sync::watch;
 
 /// An install with business `shop` on the Cloud API, sending to `graph_base`, and an API token
 /// for it.
@@ -77,34 +78,44 @@ fn stored_counts(dir: &Path) -> Vec<(String, i64)> {
     .unwrap()
 }
 
+/// Sends webhooks on connection `conn` until the server goes away, each id once, keeping the
+/// ids acknowledged in `acked` and their number in `count`.
+async fn send_until_refused(
+    conn: usize,
+    base: String,
+    acked: Arc<Mutex<HashSet<String>>>,
+    count: Arc<watch::Sender<usize>>,
+) {
+    let client = reqwest::Client::new();
+    for n in 0.. {
+        let wamid = format!("wamid.crash.{conn}.{n}");
+        match post(&client, &base, &wamid).await {
+            Ok(StatusCode::OK) => {
+                let total = {
+                    let mut a = acked.lock().unwrap();
+                    a.insert(wamid);
+                    a.len()
+                };
+                count.send_replace(total);
+            }
+            _ => return,
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_acknowledged_webhook_survives_a_sigkill_exactly_once() {
     let (dir, _) = install("http://127.0.0.1:9/v21.0");
     let server = Server::start(dir.path(), &["--listen", "127.0.0.1:0"], &[]);
     let acked: Arc<Mutex<HashSet<String>>> = Arc::default();
-    let (enough_tx, mut enough) = tokio::sync::watch::channel(0usize);
+    let (enough_tx, mut enough) = watch::channel(0usize);
     let enough_tx = Arc::new(enough_tx);
     let mut senders = Vec::new();
     for conn in 0..16 {
         let (base, acked, enough_tx) = (server.base.clone(), acked.clone(), enough_tx.clone());
-        senders.push(tokio::spawn(async move {
-            let client = reqwest::Client::new();
-            // Sends until the server goes away; each id is sent once here.
-            for n in 0.. {
-                let wamid = format!("wamid.crash.{conn}.{n}");
-                match post(&client, &base, &wamid).await {
-                    Ok(StatusCode::OK) => {
-                        let count = {
-                            let mut a = acked.lock().unwrap();
-                            a.insert(wamid);
-                            a.len()
-                        };
-                        enough_tx.send_replace(count);
-                    }
-                    _ => return,
-                }
-            }
-        }));
+        senders.push(tokio::spawn(send_until_refused(
+            conn, base, acked, enough_tx,
+        )));
     }
     // Kill it mid-stream, once a good number have been acknowledged.
     tokio::time::timeout(Duration::from_secs(60), enough.wait_for(|n| *n >= 400))

@@ -207,8 +207,10 @@ async fn status_moves_follow_the_lifecycle_and_cancel_returns_stock() {
     let (status, _) = set("confirmed").await;
     assert_eq!(status, StatusCode::CONFLICT, "cancelled is final");
     assert_eq!(app.stock(&b, "kaju-katli"), 2000, "no second return");
+    once_out_for_delivery_it_cannot_be_cancelled(&app, &b, &api).await;
+}
 
-    // Once out for delivery, it can no longer be cancelled.
+async fn once_out_for_delivery_it_cannot_be_cancelled(app: &TestApp, b: &Business, api: &Api) {
     api.post(
         "/api/v1/orders",
         &order("9812345678", json!([{"sku": "kaju-katli", "qty": 500}])),
@@ -230,7 +232,7 @@ async fn status_moves_follow_the_lifecycle_and_cancel_returns_stock() {
         .as_str()
         .unwrap()
         .contains("can no longer be cancelled"));
-    assert_eq!(app.stock(&b, "kaju-katli"), 1500);
+    assert_eq!(app.stock(b, "kaju-katli"), 1500);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -448,15 +450,19 @@ async fn a_token_never_reaches_another_businesss_orders_or_customers() {
     );
 
     // A revoked token reaches nothing.
+    revoke_every_token(&app, &b_shop);
+    assert_eq!(b.get("/api/v1/orders").await.0, StatusCode::UNAUTHORIZED);
+}
+
+fn revoke_every_token(app: &TestApp, b: &Business) {
     app.db
         .with_tx(|tx| {
-            for t in tokens::list(tx, b_shop.id)? {
-                tokens::revoke(tx, b_shop.id, &t.name)?;
+            for t in tokens::list(tx, b.id)? {
+                tokens::revoke(tx, b.id, &t.name)?;
             }
             Ok(())
         })
         .unwrap();
-    assert_eq!(b.get("/api/v1/orders").await.0, StatusCode::UNAUTHORIZED);
 }
 
 fn export(app: &TestApp, args: &[&str]) -> std::process::Output {
@@ -495,29 +501,7 @@ async fn exported_orders_read_back_the_same_as_the_api_shows_them() {
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 3, "one row per line");
     for row in &rows {
-        let number: i64 = row[0].parse().unwrap();
-        let (_, o) = api.get(&format!("/api/v1/orders/{number}")).await;
-        let o = &o["order"];
-        let line = o["lines"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|l| l["sku"] == row[13])
-            .unwrap();
-        let minor = |s: &str| (s.parse::<f64>().unwrap() * 100.0).round() as i64;
-        assert_eq!(minor(&row[11]), o["total_minor"].as_i64().unwrap());
-        assert_eq!(minor(&row[19]), line["total_minor"].as_i64().unwrap());
-        assert_eq!(
-            row[16].parse::<i64>().unwrap(),
-            line["qty"].as_i64().unwrap()
-        );
-        assert_eq!(&row[5], o["customer"]["phone"].as_str().unwrap());
-        assert_eq!(
-            &row[7],
-            o["notes"].as_str().unwrap(),
-            "quotes and commas survive"
-        );
-        assert_eq!(&row[2], "pending");
+        the_api_shows_what_the_row_says(&api, row).await;
     }
 
     let out = export(&app, &["--format", "json"]);
@@ -536,4 +520,31 @@ async fn exported_orders_read_back_the_same_as_the_api_shows_them() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.trim().lines().count(), 1);
     assert!(err.contains("YYYY-MM-DD"), "{err}");
+}
+
+/// Checks one row of the CSV export (one order line) against the order as the API shows it.
+async fn the_api_shows_what_the_row_says(api: &Api, row: &csv::StringRecord) {
+    let number: i64 = row[0].parse().unwrap();
+    let (_, o) = api.get(&format!("/api/v1/orders/{number}")).await;
+    let o = &o["order"];
+    let line = o["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["sku"] == row[13])
+        .unwrap();
+    let minor = |s: &str| (s.parse::<f64>().unwrap() * 100.0).round() as i64;
+    assert_eq!(minor(&row[11]), o["total_minor"].as_i64().unwrap());
+    assert_eq!(minor(&row[19]), line["total_minor"].as_i64().unwrap());
+    assert_eq!(
+        row[16].parse::<i64>().unwrap(),
+        line["qty"].as_i64().unwrap()
+    );
+    assert_eq!(&row[5], o["customer"]["phone"].as_str().unwrap());
+    assert_eq!(
+        &row[7],
+        o["notes"].as_str().unwrap(),
+        "quotes and commas survive"
+    );
+    assert_eq!(&row[2], "pending");
 }

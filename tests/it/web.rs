@@ -1,8 +1,10 @@
 //! First-run setup, health and readiness, assets, the settings pages and the API's
 //! authentication, over HTTP against a running server.
 
-use crate::support::TestApp;
+use crate::support::{Browser, TestApp};
 use novi::auth::Role;
+use novi::db::businesses::Business;
+use novi::db::users::User;
 use novi::db::{businesses, setup, tokens, users, Db};
 use reqwest::StatusCode;
 
@@ -181,7 +183,39 @@ async fn an_owner_manages_users_and_roles() {
     let asha = app.user(&shop, "asha", Role::Owner);
     let mut b = app.logged_in(&asha).await;
     b.get("/b/shop-a/settings/users").await;
+    let ravi = an_owner_adds_an_agent_once(&app, &shop, &mut b).await;
 
+    let path = format!("/b/shop-a/settings/users/{}/role", ravi.id);
+    assert_eq!(
+        b.post(&path, &[("role", "manager")]).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let ravi = app
+        .db
+        .with_conn(|c| users::by_id(c, ravi.id))
+        .unwrap()
+        .unwrap();
+    assert_eq!(ravi.role, Some(Role::Manager));
+
+    // The only owner cannot demote or disable themselves.
+    let path = format!("/b/shop-a/settings/users/{}/role", asha.id);
+    let (status, body, _) = b.post(&path, &[("role", "agent")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("only active owner"));
+
+    let path = format!("/b/shop-a/settings/users/{}/password", ravi.id);
+    assert_eq!(
+        b.post(&path, &[("new_password", "brand-new-pw")]).await.0,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.browser().login("ravi", "brand-new-pw").await.0,
+        StatusCode::SEE_OTHER
+    );
+}
+
+/// The owner's browser `b` adds ravi as an agent, then is refused ravi again and a short password.
+async fn an_owner_adds_an_agent_once(app: &TestApp, shop: &Business, b: &mut Browser) -> User {
     let add = [
         ("new_username", "ravi"),
         ("role", "agent"),
@@ -214,34 +248,7 @@ async fn an_owner_manages_users_and_roles() {
     let (status, body, _) = b.post("/b/shop-a/settings/users", &short).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("at least 8"));
-
-    let path = format!("/b/shop-a/settings/users/{}/role", ravi.id);
-    assert_eq!(
-        b.post(&path, &[("role", "manager")]).await.0,
-        StatusCode::SEE_OTHER
-    );
-    let ravi = app
-        .db
-        .with_conn(|c| users::by_id(c, ravi.id))
-        .unwrap()
-        .unwrap();
-    assert_eq!(ravi.role, Some(Role::Manager));
-
-    // The only owner cannot demote or disable themselves.
-    let path = format!("/b/shop-a/settings/users/{}/role", asha.id);
-    let (status, body, _) = b.post(&path, &[("role", "agent")]).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body.contains("only active owner"));
-
-    let path = format!("/b/shop-a/settings/users/{}/password", ravi.id);
-    assert_eq!(
-        b.post(&path, &[("new_password", "brand-new-pw")]).await.0,
-        StatusCode::SEE_OTHER
-    );
-    assert_eq!(
-        app.browser().login("ravi", "brand-new-pw").await.0,
-        StatusCode::SEE_OTHER
-    );
+    ravi
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,13 +6,27 @@ use crate::support::bridge::{
     cloud_config, cloud_shop, CloudShop, APP_SECRET, CUSTOMER, GATEWAY_HMAC_KEY, PNID, VERIFY_TOKEN,
 };
 use crate::support::fakes::{self, CloudBatch, FakeGateway, Reply};
-use crate::support::{TestApp, WAIT};
+use crate::support::{Api, Browser, TestApp, WAIT};
 use novi::db::businesses::Business;
 use novi::db::Db;
 use novi::whatsapp::config;
 use novi::whatsapp::groups;
 use reqwest::StatusCode;
+use rusqlite::types::FromSql;
 use serde_json::{json, Value};
+
+/// Three columns of every message received, oldest first.
+fn inbound<A: FromSql, B: FromSql, C: FromSql>(db: &Db, columns: &str) -> Vec<(A, B, C)> {
+    let sql = format!("SELECT {columns} FROM messages WHERE direction = 'in' ORDER BY id");
+    db.with_conn(|c| {
+        let mut s = c.prepare(&sql)?;
+        let rows = s
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    })
+    .unwrap()
+}
 
 fn count(db: &Db, sql: &str, arg: &str) -> i64 {
     db.with_conn(|c| Ok(c.query_row(sql, [arg], |r| r.get(0))?))
@@ -141,7 +155,48 @@ async fn only_correctly_signed_webhooks_are_stored() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batched_post_with_every_type_is_stored_whole() {
     let CloudShop { app, b, .. } = cloud_shop("shop-a").await;
-    let body = CloudBatch::new()
+    assert_eq!(
+        app.deliver(&b, &every_kind_of_message()).await,
+        StatusCode::OK
+    );
+    let rows: Vec<(String, String, String)> = inbound(&app.db, "provider_id, type, text");
+    let got: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("w.t", "text", "hello"),
+            ("w.b", "interactive", "Confirm"),
+            ("w.l", "interactive", "Sweets"),
+            ("w.o", "order", "for diwali"),
+            ("w.loc", "location", "Home, 12 MG Road"),
+            ("w.img", "image", "this box"),
+            ("w.u", "unsupported", ""),
+            ("w.x", "hologram", ""),
+        ]
+    );
+    let cart: String = app
+        .db
+        .with_conn(|c| {
+            Ok(c.query_row(
+                "SELECT data FROM messages WHERE provider_id = 'w.o'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    assert!(
+        cart.contains("kaju-katli"),
+        "the cart lines are kept: {cart}"
+    );
+}
+
+/// One webhook with two entries carrying a message of every type for our number, and one for
+/// another number.
+fn every_kind_of_message() -> Value {
+    CloudBatch::new()
         .entry("waba-1")
         .change(PNID)
         .message(CUSTOMER, "Asha", fakes::text_message("w.t", "hello"))
@@ -185,51 +240,7 @@ async fn a_batched_post_with_every_type_is_stored_whole() {
             "Asha",
             fakes::text_message("w.elsewhere", "not ours"),
         )
-        .build();
-    assert_eq!(app.deliver(&b, &body).await, StatusCode::OK);
-    let rows: Vec<(String, String, String)> = app
-        .db
-        .with_conn(|c| {
-            let mut s = c.prepare(
-                "SELECT provider_id, type, text FROM messages WHERE direction = 'in' ORDER BY id",
-            )?;
-            let rows = s
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<Result<_, _>>()?;
-            Ok(rows)
-        })
-        .unwrap();
-    let got: Vec<(&str, &str, &str)> = rows
-        .iter()
-        .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))
-        .collect();
-    assert_eq!(
-        got,
-        vec![
-            ("w.t", "text", "hello"),
-            ("w.b", "interactive", "Confirm"),
-            ("w.l", "interactive", "Sweets"),
-            ("w.o", "order", "for diwali"),
-            ("w.loc", "location", "Home, 12 MG Road"),
-            ("w.img", "image", "this box"),
-            ("w.u", "unsupported", ""),
-            ("w.x", "hologram", ""),
-        ]
-    );
-    let cart: String = app
-        .db
-        .with_conn(|c| {
-            Ok(c.query_row(
-                "SELECT data FROM messages WHERE provider_id = 'w.o'",
-                [],
-                |r| r.get(0),
-            )?)
-        })
-        .unwrap();
-    assert!(
-        cart.contains("kaju-katli"),
-        "the cart lines are kept: {cart}"
-    );
+        .build()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -443,8 +454,16 @@ async fn an_expired_token_pauses_sending_until_it_is_replaced() {
         .await
         .1
         .contains("sending is paused"));
+    sending_cannot_be_pointed_elsewhere(&app, &b, &mut owner, &saved.graph_base).await;
+}
 
-    // An owner cannot point the business's sending at another address.
+/// An owner cannot point the business's sending at another address.
+async fn sending_cannot_be_pointed_elsewhere(
+    app: &TestApp,
+    b: &Business,
+    owner: &mut Browser,
+    graph_base: &str,
+) {
     owner.get("/b/shop-a/settings/whatsapp").await;
     let elsewhere = [
         ("provider", "cloud"),
@@ -458,7 +477,7 @@ async fn an_expired_token_pauses_sending_until_it_is_replaced() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("must start with https://graph.facebook.com/"));
     let unchanged = app.db.with_conn(|c| config::load(c, b.id)).unwrap();
-    assert_eq!(unchanged.graph_base, saved.graph_base);
+    assert_eq!(unchanged.graph_base, graph_base);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -520,6 +539,22 @@ async fn groups_and_chats_through_a_gateway() {
     let app = TestApp::start_fast_outbox().await;
     let b = app.business("shop-a");
     app.connect_gateway(&b, &gw);
+    a_chat_a_group_post_and_our_own_come_in_signed(&app, &b).await;
+    each_is_stored_once_and_our_own_ignored(&app);
+
+    let id = reply(&app, &b, "Coming up!").await;
+    wait_status(&app, id, "sent").await;
+    let sent = gw.requests();
+    let mine = sent
+        .iter()
+        .find(|r| r.body["text"] == "Coming up!")
+        .expect("the reply went out");
+    assert_eq!(mine.body["chatId"], "919812345678@c.us");
+    assert_eq!(mine.body["session"], "default");
+    an_owner_maps_the_group_to_sales(&app, &b).await;
+}
+
+async fn a_chat_a_group_post_and_our_own_come_in_signed(app: &TestApp, b: &Business) {
     let post = |body: Value, key: Option<&'static str>| {
         let (app, b) = (&app, &b);
         async move { app.post_gateway(b, &body, key).await }
@@ -555,19 +590,10 @@ async fn groups_and_chats_through_a_gateway() {
         true,
     );
     assert_eq!(post(mine, Some(GATEWAY_HMAC_KEY)).await, StatusCode::OK);
+}
 
-    let rows: Vec<(String, Option<String>, String)> = app
-        .db
-        .with_conn(|c| {
-            let mut s = c.prepare(
-                "SELECT phone, group_id, text FROM messages WHERE direction = 'in' ORDER BY id",
-            )?;
-            let rows = s
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<Result<_, _>>()?;
-            Ok(rows)
-        })
-        .unwrap();
+fn each_is_stored_once_and_our_own_ignored(app: &TestApp) {
+    let rows: Vec<(String, Option<String>, String)> = inbound(&app.db, "phone, group_id, text");
     assert_eq!(
         rows,
         vec![
@@ -589,18 +615,10 @@ async fn groups_and_chats_through_a_gateway() {
         0,
         "group members are staff, not customers"
     );
+}
 
-    let id = reply(&app, &b, "Coming up!").await;
-    wait_status(&app, id, "sent").await;
-    let sent = gw.requests();
-    let mine = sent
-        .iter()
-        .find(|r| r.body["text"] == "Coming up!")
-        .expect("the reply went out");
-    assert_eq!(mine.body["chatId"], "919812345678@c.us");
-    assert_eq!(mine.body["session"], "default");
-
-    let mut owner = app.owner(&b, "asha").await;
+async fn an_owner_maps_the_group_to_sales(app: &TestApp, b: &Business) {
+    let mut owner = app.owner(b, "asha").await;
     let (_, page) = owner.get("/b/shop-a/settings/whatsapp").await;
     assert!(
         page.contains("120363041234@g.us"),
@@ -666,6 +684,10 @@ async fn the_conversations_api_lists_reads_and_queues() {
         .find(|r| r.text() == Some("Hello Asha"))
         .unwrap();
     assert_eq!(mine["provider_id"], json!(sent.message_id));
+    bad_replies_and_other_businesses_are_refused(&app, &api).await;
+}
+
+async fn bad_replies_and_other_businesses_are_refused(app: &TestApp, api: &Api) {
     for (body, code) in [
         (json!({"text": ""}), StatusCode::UNPROCESSABLE_ENTITY),
         (
