@@ -4,32 +4,27 @@
 //!
 //! Needs `chromium` and `chromedriver` on PATH (Debian's `chromium` and `chromium-driver`); the
 //! test fails without them. Screenshots go to `$TMPDIR/novi-browser-screenshots`; run
-//! `cargo test --test browser -- --nocapture` to see their paths.
-
-#[path = "browser/chrome.rs"]
-mod chrome;
-mod common;
+//! `cargo test --test it browser -- --nocapture` to see their paths.
 
 use std::future::Future;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use chrome::{console_errors, full_page_screenshot, Chrome, PATIENCE};
-use common::{Api, TestApp, PASSWORD};
+use crate::support::chrome::{console_errors, full_page_screenshot, Chrome, PATIENCE};
+use crate::support::{order, product, TestApp, PASSWORD};
 use fantoccini::elements::Element;
 use fantoccini::{Client, Locator};
-use novi::accounts;
 use novi::auth::Role;
-use novi::catalog::products;
 use novi::db::businesses::Business;
-use novi::orders::{self, Order, Status};
+use novi::orders::Status;
 use reqwest::StatusCode;
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_owner_sets_up_a_product_then_takes_confirms_and_cancels_an_order() {
     let app = TestApp::start().await;
-    let shop = sweet_shop(&app);
+    let shop = app.sharma_sweets("sharma");
+    app.user(&shop, "asha", Role::Owner);
     Chrome::run(move |client| async move {
         let page = Page::new(client, &app);
         log_in(&page, "asha").await;
@@ -67,7 +62,7 @@ async fn create_a_product(page: &Page, app: &TestApp, shop: &Business) {
     page.click("Create product").await;
     page.heading("Kaju Katli").await;
 
-    let p = product(app, shop, "kaju-katli");
+    let p = product(&app.db, shop, "kaju-katli");
     assert_eq!(p.stock, 5000);
     assert_eq!(p.aliases, ["kaju barfi", "cashew katli"]);
     let variants: Vec<_> = p
@@ -100,7 +95,7 @@ async fn adjust_its_stock(page: &Page, app: &TestApp, shop: &Business) {
         "the history says what changed, the figure after and who: {text}"
     );
     assert_eq!(page.text(".stock-figure strong").await, "4.5 kg");
-    assert_eq!(product(app, shop, "kaju-katli").stock, 4500);
+    assert_eq!(product(&app.db, shop, "kaju-katli").stock, 4500);
 }
 
 async fn take_an_order_by_hand(page: &Page, app: &TestApp, shop: &Business) {
@@ -123,7 +118,7 @@ async fn take_an_order_by_hand(page: &Page, app: &TestApp, shop: &Business) {
     assert_eq!(page.value_of("Customer's name").await, "Meera Iyer");
     page.screenshot("new-order-preview").await;
     assert_eq!(
-        product(app, shop, "kaju-katli").stock,
+        product(&app.db, shop, "kaju-katli").stock,
         4500,
         "a preview takes nothing"
     );
@@ -131,10 +126,10 @@ async fn take_an_order_by_hand(page: &Page, app: &TestApp, shop: &Business) {
     page.click("Save").await;
     page.heading("Order #1").await;
     assert_eq!(page.text("span.status").await, "Pending");
-    let o = order(app, shop, 1);
+    let o = order(&app.db, shop, 1);
     assert_eq!((o.status, o.total_minor), (Status::Pending, 124_000));
     assert_eq!(o.customer.name, "Meera Iyer");
-    assert_eq!(product(app, shop, "kaju-katli").stock, 3500);
+    assert_eq!(product(&app.db, shop, "kaju-katli").stock, 3500);
 }
 
 async fn confirm_then_cancel_it(page: &Page, app: &TestApp, shop: &Business) {
@@ -145,7 +140,7 @@ async fn confirm_then_cancel_it(page: &Page, app: &TestApp, shop: &Business) {
         timeline.contains("Pending → Confirmed · asha"),
         "the timeline shows the move: {timeline}"
     );
-    assert_eq!(order(app, shop, 1).status, Status::Confirmed);
+    assert_eq!(order(&app.db, shop, 1).status, Status::Confirmed);
     page.screenshot("order").await;
 
     // app.js asks before cancelling; saying no leaves the order as it was.
@@ -156,7 +151,7 @@ async fn confirm_then_cancel_it(page: &Page, app: &TestApp, shop: &Business) {
     );
     page.client.dismiss_alert().await.expect("dismiss");
     assert_eq!(page.text("span.status").await, "Confirmed");
-    assert_eq!(order(app, shop, 1).status, Status::Confirmed);
+    assert_eq!(order(&app.db, shop, 1).status, Status::Confirmed);
 
     page.click("Cancel order").await;
     page.dialog().await;
@@ -170,9 +165,9 @@ async fn confirm_then_cancel_it(page: &Page, app: &TestApp, shop: &Business) {
         page.buttons("Cancel order").await.is_empty(),
         "nothing is left to do"
     );
-    assert_eq!(order(app, shop, 1).status, Status::Cancelled);
+    assert_eq!(order(&app.db, shop, 1).status, Status::Cancelled);
     assert_eq!(
-        product(app, shop, "kaju-katli").stock,
+        product(&app.db, shop, "kaju-katli").stock,
         4500,
         "the stock is back"
     );
@@ -181,52 +176,74 @@ async fn confirm_then_cancel_it(page: &Page, app: &TestApp, shop: &Business) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_load_with_their_stylesheet_and_script_and_no_console_errors() {
     let app = TestApp::start().await;
-    let shop = sweet_shop(&app);
-    app.product(&shop, "samosa", "pc", 15, 50, &[("Plate of 2", 2)]);
-    let api = Api::new(&app, app.token(&shop));
+    let shop = app.small_shop("sharma");
+    app.user(&shop, "asha", Role::Owner);
+    let api = app.api(&shop);
     let order = json!({"customer": {"phone": "9812345678", "name": "Ravi"}, "lines": [{"sku": "samosa", "qty": 4}]});
     assert_eq!(
         api.post("/api/v1/orders", &order).await.0,
         StatusCode::CREATED
     );
-    let product_page = format!("/b/sharma/products/{}", product(&app, &shop, "samosa").id);
+    let product_page = format!(
+        "/b/sharma/products/{}",
+        product(&app.db, &shop, "samosa").id
+    );
 
     Chrome::run(move |client| async move {
         let page = Page::new(client, &app);
         log_in(&page, "asha").await;
         assert_eq!(console_errors(&page.client).await, Vec::<String>::new());
-        let pages = [
-            ("/b/sharma/orders", "Orders"),
-            ("/b/sharma/orders/new", "New order"),
-            ("/b/sharma/orders/1", "Order #1"),
-            ("/b/sharma/products", "Products"),
-            (product_page.as_str(), "Samosa"),
-            ("/b/sharma/customers", "Customers"),
-            ("/b/sharma/settings", "Settings"),
-            ("/b/sharma/", "Dashboard"),
-        ];
-        for (path, title) in pages {
-            page.open(path).await;
-            page.heading(title).await;
-            let errors = console_errors(&page.client).await;
-            assert!(errors.is_empty(), "{path}: {errors:#?}");
-        }
+        every_page_loads_without_console_errors(&page, &product_page).await;
+        the_stylesheet_and_the_script_apply(&page).await;
+        an_inline_script_is_refused_and_reported(&page).await;
+        app.stop().await;
+    })
+    .await;
+}
 
-        // style.css applied: the page background and the current section in the nav bar.
-        let body = page.find("body").await;
-        assert_eq!(css(&body, "background-color").await, "rgba(245, 247, 250, 1)");
-        let current = page.find("nav.mainnav a[aria-current='page']").await;
-        assert_eq!(css(&current, "background-color").await, "rgba(15, 118, 110, 1)");
-        assert_eq!(css(&current, "color").await, "rgba(255, 255, 255, 1)");
+async fn every_page_loads_without_console_errors(page: &Page, product_page: &str) {
+    let pages = [
+        ("/b/sharma/orders", "Orders"),
+        ("/b/sharma/orders/new", "New order"),
+        ("/b/sharma/orders/1", "Order #1"),
+        ("/b/sharma/products", "Products"),
+        (product_page, "Samosa"),
+        ("/b/sharma/customers", "Customers"),
+        ("/b/sharma/settings", "Settings"),
+        ("/b/sharma/", "Dashboard"),
+    ];
+    for (path, title) in pages {
+        page.open(path).await;
+        page.heading(title).await;
+        let errors = console_errors(&page.client).await;
+        assert!(errors.is_empty(), "{path}: {errors:#?}");
+    }
+}
 
-        // app.js ran: the cancel button asks first.
-        page.open("/b/sharma/orders/1").await;
-        page.click("Cancel order").await;
-        page.dialog().await;
-        page.client.dismiss_alert().await.expect("dismiss");
+async fn the_stylesheet_and_the_script_apply(page: &Page) {
+    // style.css applied: the page background and the current section in the nav bar.
+    let body = page.find("body").await;
+    assert_eq!(
+        css(&body, "background-color").await,
+        "rgba(245, 247, 250, 1)"
+    );
+    let current = page.find("nav.mainnav a[aria-current='page']").await;
+    assert_eq!(
+        css(&current, "background-color").await,
+        "rgba(15, 118, 110, 1)"
+    );
+    assert_eq!(css(&current, "color").await, "rgba(255, 255, 255, 1)");
 
-        // The log would catch a violation: an inline script is refused and reported.
-        let ran = page
+    // app.js ran: the cancel button asks first.
+    page.open("/b/sharma/orders/1").await;
+    page.click("Cancel order").await;
+    page.dialog().await;
+    page.client.dismiss_alert().await.expect("dismiss");
+}
+
+async fn an_inline_script_is_refused_and_reported(page: &Page) {
+    // The log would catch a violation: an inline script is refused and reported.
+    let ran = page
             .client
             .execute(
                 "const s = document.createElement('script'); s.textContent = 'window.inlineRan = true;';\
@@ -235,49 +252,16 @@ async fn pages_load_with_their_stylesheet_and_script_and_no_console_errors() {
             )
             .await
             .expect("run script");
-        assert_eq!(ran, json!(false), "the CSP refuses inline script");
-        let client = &page.client;
-        let errors = eventually("the CSP violation to be logged", || async move {
-            Some(console_errors(client).await).filter(|e| !e.is_empty())
-        })
-        .await;
-        assert!(
-            errors.iter().any(|e| e.contains("Content Security Policy")),
-            "{errors:#?}"
-        );
-        app.stop().await;
+    assert_eq!(ran, json!(false), "the CSP refuses inline script");
+    let client = &page.client;
+    let errors = eventually("the CSP violation to be logged", || async move {
+        Some(console_errors(client).await).filter(|e| !e.is_empty())
     })
     .await;
-}
-
-/// A business named Sharma Sweets with a ₹40 delivery fee and its owner `asha`.
-fn sweet_shop(app: &TestApp) -> Business {
-    let shop = accounts::create_business(&app.db, "Sharma Sweets", "sharma").expect("business");
-    app.db
-        .with_tx(|tx| {
-            tx.execute(
-                "UPDATE businesses SET delivery_fee_minor = 4000 WHERE id = ?1",
-                [shop.id],
-            )?;
-            Ok(())
-        })
-        .expect("delivery fee");
-    app.user(&shop, "asha", Role::Owner);
-    shop
-}
-
-fn product(app: &TestApp, shop: &Business, sku: &str) -> products::Product {
-    app.db
-        .with_conn(|c| products::by_sku(c, shop.id, sku))
-        .expect("read product")
-        .expect("product exists")
-}
-
-fn order(app: &TestApp, shop: &Business, number: i64) -> Order {
-    app.db
-        .with_conn(|c| orders::db::by_number(c, shop.id, number))
-        .expect("read order")
-        .expect("order exists")
+    assert!(
+        errors.iter().any(|e| e.contains("Content Security Policy")),
+        "{errors:#?}"
+    );
 }
 
 /// Opens the start page, which asks for a login, and logs in through the form.

@@ -1,56 +1,18 @@
 //! Orders through the JSON API against a running server: stock, totals, status moves,
 //! races for the last stock, customers by phone, and tenant isolation.
 
-mod common;
-
-use common::{Api, TestApp};
+use crate::support::process::novi;
+use crate::support::{Api, TestApp};
 use novi::db::businesses::Business;
-use novi::db::{businesses, tokens};
+use novi::db::tokens;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-/// A shop with kaju katli (kg, ₹1200/kg, 2 kg in stock) and gulab jamun (pc, ₹20, 100 pieces).
+/// A [small shop](TestApp::small_shop) (2 kg of kaju katli at ₹1200/kg, 100 gulab jamun at ₹20)
+/// charging ₹40 for delivery, and an API client for it.
 fn shop(app: &TestApp, code: &str) -> (Business, Api) {
-    let b = app.business(code);
-    app.db
-        .with_tx(|tx| {
-            let mut p = businesses::by_id(tx, b.id)?.unwrap();
-            p.delivery_fee_minor = 4000;
-            businesses::update_profile(
-                tx,
-                b.id,
-                &businesses::Profile {
-                    name: p.name,
-                    address: p.address,
-                    phone: p.phone,
-                    currency: p.currency,
-                    delivery_fee_minor: p.delivery_fee_minor,
-                },
-            )
-        })
-        .unwrap();
-    app.product(
-        &b,
-        "kaju-katli",
-        "kg",
-        1200,
-        2000,
-        &[("250 g", 250), ("500 g", 500), ("1 kg", 1000)],
-    );
-    app.product(
-        &b,
-        "gulab-jamun",
-        "pc",
-        20,
-        100,
-        &[("Single", 1), ("Box of 12", 12)],
-    );
-    let b = app
-        .db
-        .with_conn(|c| businesses::by_id(c, b.id))
-        .unwrap()
-        .unwrap();
-    let api = Api::new(app, app.token(&b));
+    let b = app.set_delivery_fee(&app.small_shop(code), 4000);
+    let api = app.api(&b);
     (b, api)
 }
 
@@ -177,22 +139,7 @@ async fn racing_orders_for_the_last_stock_one_wins() {
     assert_eq!(app.stock(&b, "kaju-katli"), 0);
 
     // Partial races: 5 orders of 300 g against 1 kg: exactly three fit.
-    app.db
-        .with_tx(|tx| {
-            let p = novi::catalog::products::by_sku(tx, b.id, "kaju-katli")?.unwrap();
-            novi::catalog::stock::adjust(
-                tx,
-                b.id,
-                p.id,
-                1000,
-                &novi::catalog::stock::Cause {
-                    reason: "restock",
-                    order_id: None,
-                    actor: "t",
-                },
-            )
-        })
-        .unwrap();
+    app.adjust_stock(&b, "kaju-katli", 1000, "restock");
     let mut tasks = Vec::new();
     for i in 0..5 {
         let api = api.clone();
@@ -260,8 +207,10 @@ async fn status_moves_follow_the_lifecycle_and_cancel_returns_stock() {
     let (status, _) = set("confirmed").await;
     assert_eq!(status, StatusCode::CONFLICT, "cancelled is final");
     assert_eq!(app.stock(&b, "kaju-katli"), 2000, "no second return");
+    once_out_for_delivery_it_cannot_be_cancelled(&app, &b, &api).await;
+}
 
-    // Once out for delivery, it can no longer be cancelled.
+async fn once_out_for_delivery_it_cannot_be_cancelled(app: &TestApp, b: &Business, api: &Api) {
     api.post(
         "/api/v1/orders",
         &order("9812345678", json!([{"sku": "kaju-katli", "qty": 500}])),
@@ -283,7 +232,7 @@ async fn status_moves_follow_the_lifecycle_and_cancel_returns_stock() {
         .as_str()
         .unwrap()
         .contains("can no longer be cancelled"));
-    assert_eq!(app.stock(&b, "kaju-katli"), 1500);
+    assert_eq!(app.stock(b, "kaju-katli"), 1500);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -501,24 +450,25 @@ async fn a_token_never_reaches_another_businesss_orders_or_customers() {
     );
 
     // A revoked token reaches nothing.
+    revoke_every_token(&app, &b_shop);
+    assert_eq!(b.get("/api/v1/orders").await.0, StatusCode::UNAUTHORIZED);
+}
+
+fn revoke_every_token(app: &TestApp, b: &Business) {
     app.db
         .with_tx(|tx| {
-            for t in tokens::list(tx, b_shop.id)? {
-                tokens::revoke(tx, b_shop.id, &t.name)?;
+            for t in tokens::list(tx, b.id)? {
+                tokens::revoke(tx, b.id, &t.name)?;
             }
             Ok(())
         })
         .unwrap();
-    assert_eq!(b.get("/api/v1/orders").await.0, StatusCode::UNAUTHORIZED);
 }
 
 fn export(app: &TestApp, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_novi"))
-        .args(["export", "orders", "--business", "shop-a"])
-        .args(args)
-        .env("NOVI_DATA_DIR", app.dir.path())
-        .output()
-        .unwrap()
+    let mut all = vec!["export", "orders", "--business", "shop-a"];
+    all.extend_from_slice(args);
+    novi(app.dir.path(), &all, "")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -551,29 +501,7 @@ async fn exported_orders_read_back_the_same_as_the_api_shows_them() {
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 3, "one row per line");
     for row in &rows {
-        let number: i64 = row[0].parse().unwrap();
-        let (_, o) = api.get(&format!("/api/v1/orders/{number}")).await;
-        let o = &o["order"];
-        let line = o["lines"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|l| l["sku"] == row[13])
-            .unwrap();
-        let minor = |s: &str| (s.parse::<f64>().unwrap() * 100.0).round() as i64;
-        assert_eq!(minor(&row[11]), o["total_minor"].as_i64().unwrap());
-        assert_eq!(minor(&row[19]), line["total_minor"].as_i64().unwrap());
-        assert_eq!(
-            row[16].parse::<i64>().unwrap(),
-            line["qty"].as_i64().unwrap()
-        );
-        assert_eq!(&row[5], o["customer"]["phone"].as_str().unwrap());
-        assert_eq!(
-            &row[7],
-            o["notes"].as_str().unwrap(),
-            "quotes and commas survive"
-        );
-        assert_eq!(&row[2], "pending");
+        the_api_shows_what_the_row_says(&api, row).await;
     }
 
     let out = export(&app, &["--format", "json"]);
@@ -592,4 +520,31 @@ async fn exported_orders_read_back_the_same_as_the_api_shows_them() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.trim().lines().count(), 1);
     assert!(err.contains("YYYY-MM-DD"), "{err}");
+}
+
+/// Checks one row of the CSV export (one order line) against the order as the API shows it.
+async fn the_api_shows_what_the_row_says(api: &Api, row: &csv::StringRecord) {
+    let number: i64 = row[0].parse().unwrap();
+    let (_, o) = api.get(&format!("/api/v1/orders/{number}")).await;
+    let o = &o["order"];
+    let line = o["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["sku"] == row[13])
+        .unwrap();
+    let minor = |s: &str| (s.parse::<f64>().unwrap() * 100.0).round() as i64;
+    assert_eq!(minor(&row[11]), o["total_minor"].as_i64().unwrap());
+    assert_eq!(minor(&row[19]), line["total_minor"].as_i64().unwrap());
+    assert_eq!(
+        row[16].parse::<i64>().unwrap(),
+        line["qty"].as_i64().unwrap()
+    );
+    assert_eq!(&row[5], o["customer"]["phone"].as_str().unwrap());
+    assert_eq!(
+        &row[7],
+        o["notes"].as_str().unwrap(),
+        "quotes and commas survive"
+    );
+    assert_eq!(&row[2], "pending");
 }

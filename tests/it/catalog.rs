@@ -1,73 +1,17 @@
 //! The catalog end to end: import and export from the shell, the demo catalog, the product
 //! and stock pages over HTTP (roles, validation, images, tenancy) and `GET /api/v1/products`.
 
-mod common;
-
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
-use common::{Browser, TestApp, PASSWORD};
+use crate::support::data::{CATALOG, CATALOG_PATH, PNG};
+use crate::support::process::{install_with_business, install_with_sweet_shop, novi, ok};
+use crate::support::{product, products, Browser, TestApp};
 use novi::auth::Role;
-use novi::catalog::products::{self, Filter, Product};
-use novi::catalog::{csv, import, stock};
-use novi::db::businesses::Business;
-use novi::db::{tokens, Db};
+use novi::catalog::stock;
+use novi::db::businesses;
+use novi::db::Db;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-const NOVI: &str = env!("CARGO_BIN_EXE_novi");
-const FIXTURE_PATH: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/data/sweetshop-catalog.csv"
-);
-const FIXTURE: &str = include_str!("data/sweetshop-catalog.csv");
-const PNG: &[u8] = include_bytes!("data/dot.png");
-
 // ---- helpers ----
-
-fn novi(dir: &Path, args: &[&str]) -> Output {
-    Command::new(NOVI)
-        .args(args)
-        .env("NOVI_DATA_DIR", dir)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run novi")
-}
-
-fn stdout_of(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "novi failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
-
-fn product(db: &Db, business: i64, sku: &str) -> Product {
-    db.with_conn(|c| products::by_sku(c, business, sku))
-        .unwrap()
-        .unwrap_or_else(|| panic!("no product {sku}"))
-}
-
-fn all(db: &Db, business: i64) -> Vec<Product> {
-    db.with_conn(|c| products::list(c, business, &Filter::default()))
-        .unwrap()
-}
-
-fn import_fixture(app: &TestApp, b: &Business) {
-    let rows = csv::parse_catalog(FIXTURE.as_bytes()).unwrap();
-    app.db
-        .with_tx(|tx| import::import(tx, b.id, &rows, "test"))
-        .unwrap();
-}
-
-async fn login(app: &TestApp, b: &Business, username: &str, role: Role) -> Browser {
-    app.user(b, username, role);
-    let mut browser = app.browser();
-    let (status, _) = browser.login(username, PASSWORD).await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    browser
-}
 
 /// A multipart body with one file in the `image` field, as a browser sends it.
 fn multipart(filename: &str, content_type: &str, bytes: &[u8]) -> (String, Vec<u8>) {
@@ -101,50 +45,37 @@ async fn upload(
         .status()
 }
 
-async fn api_get(app: &TestApp, token: &str, path: &str) -> (StatusCode, Value) {
-    let res = reqwest::Client::new()
-        .get(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    (res.status(), res.json().await.unwrap())
-}
-
 // ---- import and export from the shell ----
 
 #[test]
 fn import_from_the_shell_then_export_round_trips() {
-    let dir = tempfile::tempdir().unwrap();
-    stdout_of(&novi(
-        dir.path(),
-        &[
-            "business",
-            "add",
-            "--name",
-            "Sweets",
-            "--short-code",
-            "sweets",
-        ],
-    ));
-    let out = stdout_of(&novi(
-        dir.path(),
-        &["catalog", "import", "--business", "sweets", FIXTURE_PATH],
-    ));
+    let dir = install_with_business("sweets");
+    let import = |file: &str| {
+        ok(
+            dir.path(),
+            &["catalog", "import", "--business", "sweets", file],
+            "",
+        )
+    };
+    let export = || {
+        ok(
+            dir.path(),
+            &["catalog", "export", "--business", "sweets"],
+            "",
+        )
+    };
+    let out = import(CATALOG_PATH);
     assert!(out.contains("18 new, 0 updated"), "{out}");
-    let exported = stdout_of(&novi(
-        dir.path(),
-        &["catalog", "export", "--business", "sweets"],
-    ));
-    assert_eq!(exported, FIXTURE, "an imported file exports unchanged");
+    let exported = export();
+    assert_eq!(exported, CATALOG, "an imported file exports unchanged");
 
     let db = Db::open(dir.path()).unwrap();
-    let id = db
-        .with_conn(|c| novi::db::businesses::by_code(c, "sweets"))
+    let shop = db
+        .with_conn(|c| businesses::by_code(c, "sweets"))
         .unwrap()
-        .unwrap()
-        .id;
-    let kaju = product(&db, id, "kaju-katli");
+        .unwrap();
+    let id = shop.id;
+    let kaju = product(&db, &shop, "kaju-katli");
     assert_eq!(kaju.stock, 20_000);
     let history = db
         .with_conn(|c| stock::history(c, id, kaju.id, 10))
@@ -161,45 +92,23 @@ fn import_from_the_shell_then_export_round_trips() {
         .replacen("1 kg=1000,20000", "1 kg=1000,15000", 1);
     let file = dir.path().join("edited.csv");
     std::fs::write(&file, &edited).unwrap();
-    let file = file.to_str().unwrap();
-    let out = stdout_of(&novi(
-        dir.path(),
-        &["catalog", "import", "--business", "sweets", file],
-    ));
+    let out = import(file.to_str().unwrap());
     assert!(out.contains("0 new, 18 updated"), "{out}");
-    let kaju = product(&db, id, "kaju-katli");
+    let kaju = product(&db, &shop, "kaju-katli");
     assert_eq!((kaju.price.minor(), kaju.stock), (125_000, 15_000));
     let history = db
         .with_conn(|c| stock::history(c, id, kaju.id, 10))
         .unwrap();
     assert_eq!((history[0].delta, history[0].stock_after), (-5_000, 15_000));
-    assert_eq!(all(&db, id).len(), 18);
-    let again = stdout_of(&novi(
-        dir.path(),
-        &["catalog", "export", "--business", "sweets"],
-    ));
+    assert_eq!(products(&db, &shop).len(), 18);
+    let again = export();
     assert_eq!(again, edited);
 }
 
 #[test]
 fn a_broken_catalog_is_reported_line_by_line_and_changes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    stdout_of(&novi(
-        dir.path(),
-        &[
-            "business",
-            "add",
-            "--name",
-            "Sweets",
-            "--short-code",
-            "sweets",
-        ],
-    ));
-    stdout_of(&novi(
-        dir.path(),
-        &["catalog", "import", "--business", "sweets", FIXTURE_PATH],
-    ));
-    let mut lines: Vec<String> = FIXTURE.lines().map(str::to_owned).collect();
+    let dir = install_with_sweet_shop("sweets");
+    let mut lines: Vec<String> = CATALOG.lines().map(str::to_owned).collect();
     // A good change that must not be applied, then three bad rows.
     lines[1] = lines[1].replace(",kg,1200,", ",kg,1500,");
     lines[3] = lines[3].replace(",pc,18,", ",pc,18x,");
@@ -208,15 +117,11 @@ fn a_broken_catalog_is_reported_line_by_line_and_changes_nothing() {
     let broken = dir.path().join("broken.csv");
     std::fs::write(&broken, lines.join("\n") + "\n").unwrap();
 
+    let broken = broken.to_str().unwrap();
     let out = novi(
         dir.path(),
-        &[
-            "catalog",
-            "import",
-            "--business",
-            "sweets",
-            broken.to_str().unwrap(),
-        ],
+        &["catalog", "import", "--business", "sweets", broken],
+        "",
     );
     assert!(!out.status.success());
     let err = String::from_utf8(out.stderr).unwrap();
@@ -233,29 +138,19 @@ fn a_broken_catalog_is_reported_line_by_line_and_changes_nothing() {
     let last = err.lines().last().unwrap();
     assert!(last.starts_with("error:") && last.contains("3 problem(s); nothing was imported"));
 
-    let exported = stdout_of(&novi(
+    let exported = ok(
         dir.path(),
         &["catalog", "export", "--business", "sweets"],
-    ));
-    assert_eq!(exported, FIXTURE, "nothing changed");
+        "",
+    );
+    assert_eq!(exported, CATALOG, "nothing changed");
 }
 
 #[test]
 fn import_and_export_refuse_unknown_shops_and_missing_files() {
-    let dir = tempfile::tempdir().unwrap();
-    stdout_of(&novi(
-        dir.path(),
-        &[
-            "business",
-            "add",
-            "--name",
-            "Sweets",
-            "--short-code",
-            "sweets",
-        ],
-    ));
+    let dir = install_with_business("sweets");
     let cases: [&[&str]; 3] = [
-        &["catalog", "import", "--business", "nope", FIXTURE_PATH],
+        &["catalog", "import", "--business", "nope", CATALOG_PATH],
         &[
             "catalog",
             "import",
@@ -266,7 +161,7 @@ fn import_and_export_refuse_unknown_shops_and_missing_files() {
         &["catalog", "export", "--business", "nope"],
     ];
     for args in cases {
-        let out = novi(dir.path(), args);
+        let out = novi(dir.path(), args, "");
         assert!(!out.status.success(), "{args:?}");
         let err = String::from_utf8(out.stderr).unwrap();
         assert_eq!(err.lines().count(), 1, "{err}");
@@ -283,11 +178,11 @@ async fn the_demo_shop_has_the_catalog_once() {
     assert!(!novi::accounts::ensure_demo(&app.db).unwrap());
     let demo = app
         .db
-        .with_conn(|c| novi::db::businesses::by_code(c, "demo"))
+        .with_conn(|c| businesses::by_code(c, "demo"))
         .unwrap()
         .unwrap();
-    assert_eq!(all(&app.db, demo.id).len(), 18);
-    let kaju = product(&app.db, demo.id, "kaju-katli");
+    assert_eq!(products(&app.db, &demo).len(), 18);
+    let kaju = product(&app.db, &demo, "kaju-katli");
     let history = app
         .db
         .with_conn(|c| stock::history(c, demo.id, kaju.id, 10))
@@ -333,7 +228,7 @@ fn create_fields() -> Vec<(&'static str, &'static str)> {
 async fn owners_create_and_edit_products_with_variants() {
     let app = TestApp::start().await;
     let shop = app.business("shop");
-    let mut b = login(&app, &shop, "asha", Role::Owner).await;
+    let mut b = app.owner(&shop, "asha").await;
     let (status, body) = b.get("/b/shop/products/new").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
@@ -343,7 +238,7 @@ async fn owners_create_and_edit_products_with_variants() {
 
     let (status, _, location) = b.post("/b/shop/products", &create_fields()).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let p = product(&app.db, shop.id, "kaju-katli");
+    let p = product(&app.db, &shop, "kaju-katli");
     assert_eq!(
         location,
         Some(format!("/b/shop/products/{}?saved=product", p.id))
@@ -377,7 +272,7 @@ async fn owners_create_and_edit_products_with_variants() {
     });
     let (status, _, _) = b.post(&page, &fields).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let p = product(&app.db, shop.id, "kaju-katli");
+    let p = product(&app.db, &shop, "kaju-katli");
     assert_eq!(
         (p.price.minor(), p.active, p.variants.len()),
         (130_050, false, 1)
@@ -396,7 +291,7 @@ async fn owners_create_and_edit_products_with_variants() {
 async fn bad_product_input_is_refused_and_changes_nothing() {
     let app = TestApp::start().await;
     let shop = app.business("shop");
-    let mut b = login(&app, &shop, "asha", Role::Owner).await;
+    let mut b = app.owner(&shop, "asha").await;
     b.get("/b/shop/products/new").await;
     let mut fields = create_fields();
     fields.iter_mut().for_each(|f| match f.0 {
@@ -415,10 +310,10 @@ async fn bad_product_input_is_refused_and_changes_nothing() {
         body.contains("value=\"Kaju Katli\""),
         "keeps what was typed"
     );
-    assert!(all(&app.db, shop.id).is_empty());
+    assert!(products(&app.db, &shop).is_empty());
 
-    import_fixture(&app, &shop);
-    let before = product(&app.db, shop.id, "kaju-katli");
+    app.import_catalog(&shop);
+    let before = product(&app.db, &shop, "kaju-katli");
     let (status, body, _) = b.post("/b/shop/products", &create_fields()).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "sku taken");
     assert!(body.contains("already exists"));
@@ -445,17 +340,17 @@ async fn bad_product_input_is_refused_and_changes_nothing() {
     let (status, body, _) = b.post(&page, &fields).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("unit cannot change while there is stock"));
-    assert_eq!(product(&app.db, shop.id, "kaju-katli"), before);
-    assert_eq!(all(&app.db, shop.id).len(), 18);
+    assert_eq!(product(&app.db, &shop, "kaju-katli"), before);
+    assert_eq!(products(&app.db, &shop).len(), 18);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn images_are_checked_by_content_and_size() {
     let app = TestApp::start().await;
     let shop = app.business("shop");
-    import_fixture(&app, &shop);
-    let kaju = product(&app.db, shop.id, "kaju-katli");
-    let mut b = login(&app, &shop, "asha", Role::Owner).await;
+    app.import_catalog(&shop);
+    let kaju = product(&app.db, &shop, "kaju-katli");
+    let mut b = app.owner(&shop, "asha").await;
     let page = format!("/b/shop/products/{}", kaju.id);
     let image = format!("{page}/image");
     b.get(&page).await;
@@ -465,7 +360,7 @@ async fn images_are_checked_by_content_and_size() {
         upload(&app, &b, &image, "dot.png", PNG).await,
         StatusCode::SEE_OTHER
     );
-    let stored = product(&app.db, shop.id, "kaju-katli");
+    let stored = product(&app.db, &shop, "kaju-katli");
     let name = stored.image.clone().expect("image recorded");
     assert_eq!(stored.image_type.as_deref(), Some("image/png"));
     let res = b.client.get(app.url(&image)).send().await.unwrap();
@@ -488,7 +383,7 @@ async fn images_are_checked_by_content_and_size() {
         StatusCode::FORBIDDEN
     );
 
-    assert_eq!(product(&app.db, shop.id, "kaju-katli").image, Some(name));
+    assert_eq!(product(&app.db, &shop, "kaju-katli").image, Some(name));
     let files = std::fs::read_dir(app.dir.path().join("uploads"))
         .unwrap()
         .count();
@@ -499,9 +394,9 @@ async fn images_are_checked_by_content_and_size() {
 async fn stock_adjustments_keep_a_history() {
     let app = TestApp::start().await;
     let shop = app.business("shop");
-    import_fixture(&app, &shop);
-    let kaju = product(&app.db, shop.id, "kaju-katli");
-    let mut b = login(&app, &shop, "ravi", Role::Manager).await;
+    app.import_catalog(&shop);
+    let kaju = product(&app.db, &shop, "kaju-katli");
+    let mut b = app.staff(&shop, "ravi", Role::Manager).await;
     let page = format!("/b/shop/products/{}", kaju.id);
     let adjust = format!("{page}/stock");
     b.get(&page).await;
@@ -513,7 +408,7 @@ async fn stock_adjustments_keep_a_history() {
             .await;
         assert_eq!(status, StatusCode::SEE_OTHER, "{change}");
     }
-    assert_eq!(product(&app.db, shop.id, "kaju-katli").stock, 21_500);
+    assert_eq!(product(&app.db, &shop, "kaju-katli").stock, 21_500);
 
     let refused = [
         ("-100 kg", "sold", "only 21.5 kg left"),
@@ -528,7 +423,7 @@ async fn stock_adjustments_keep_a_history() {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{change}");
         assert!(body.contains(message), "{change}: {body}");
     }
-    assert_eq!(product(&app.db, shop.id, "kaju-katli").stock, 21_500);
+    assert_eq!(product(&app.db, &shop, "kaju-katli").stock, 21_500);
 
     let (_, page_body) = b.get(&page).await;
     let body = &page_body[page_body.find("class=\"history\"").expect("history")..];
@@ -543,9 +438,9 @@ async fn stock_adjustments_keep_a_history() {
 async fn agents_may_look_but_not_change() {
     let app = TestApp::start().await;
     let shop = app.business("shop");
-    import_fixture(&app, &shop);
-    let kaju = product(&app.db, shop.id, "kaju-katli");
-    let mut b = login(&app, &shop, "meena", Role::Agent).await;
+    app.import_catalog(&shop);
+    let kaju = product(&app.db, &shop, "kaju-katli");
+    let mut b = app.agent(&shop, "meena").await;
     let (status, list) = b.get("/b/shop/products").await;
     assert_eq!(status, StatusCode::OK);
     assert!(list.contains("Kaju Katli") && !list.contains("New product"));
@@ -569,8 +464,8 @@ async fn agents_may_look_but_not_change() {
         upload(&app, &b, &image, "dot.png", PNG).await,
         StatusCode::FORBIDDEN
     );
-    assert_eq!(product(&app.db, shop.id, "kaju-katli"), kaju);
-    assert_eq!(all(&app.db, shop.id).len(), 18);
+    assert_eq!(product(&app.db, &shop, "kaju-katli"), kaju);
+    assert_eq!(products(&app.db, &shop).len(), 18);
 }
 
 // ---- tenancy and the API ----
@@ -579,10 +474,10 @@ async fn agents_may_look_but_not_change() {
 async fn another_shops_products_are_not_found() {
     let app = TestApp::start().await;
     let (a, other) = (app.business("shop-a"), app.business("shop-b"));
-    import_fixture(&app, &a);
-    import_fixture(&app, &other);
-    let theirs = product(&app.db, other.id, "kaju-katli");
-    let mut b = login(&app, &a, "asha", Role::Owner).await;
+    app.import_catalog(&a);
+    app.import_catalog(&other);
+    let theirs = product(&app.db, &other, "kaju-katli");
+    let mut b = app.owner(&a, "asha").await;
     b.get("/b/shop-a/products").await;
     // Their id under our code, and their code: both look like nothing is there.
     let page = format!("/b/shop-a/products/{}", theirs.id);
@@ -612,20 +507,13 @@ async fn another_shops_products_are_not_found() {
         b.get("/b/shop-a/products/junk").await.0,
         StatusCode::NOT_FOUND
     );
-    assert_eq!(product(&app.db, other.id, "kaju-katli"), theirs);
+    assert_eq!(product(&app.db, &other, "kaju-katli"), theirs);
 
     // Through the API, a token sees only its own shop's products.
     let extra =
         "sku,name,category,unit,price,aliases,variants,stock\nonly-b,Only B,Misc,pc,1,,,1\n";
-    let rows = csv::parse_catalog(extra.as_bytes()).unwrap();
-    app.db
-        .with_tx(|tx| import::import(tx, other.id, &rows, "test"))
-        .unwrap();
-    let token = app
-        .db
-        .with_tx(|tx| tokens::create(tx, a.id, "pos"))
-        .unwrap();
-    let (status, json) = api_get(&app, &token, "/api/v1/products").await;
+    app.import_csv(&other, extra);
+    let (status, json) = app.api(&a).get("/api/v1/products").await;
     assert_eq!(status, StatusCode::OK);
     let list = json["products"].as_array().unwrap();
     assert_eq!(list.len(), 18);
@@ -636,17 +524,10 @@ async fn another_shops_products_are_not_found() {
 async fn the_products_api_has_the_documented_shape() {
     let app = TestApp::start().await;
     let shop = app.business("shop");
-    import_fixture(&app, &shop);
+    app.import_catalog(&shop);
     let extra = "sku,name,category,unit,price,aliases,variants,stock\nladdu-box,Laddu Box,Gifts,pc,20,,Single=1;Box of 12=12@220.50,7\n";
-    let rows = csv::parse_catalog(extra.as_bytes()).unwrap();
-    app.db
-        .with_tx(|tx| import::import(tx, shop.id, &rows, "test"))
-        .unwrap();
-    let token = app
-        .db
-        .with_tx(|tx| tokens::create(tx, shop.id, "pos"))
-        .unwrap();
-    let (status, json) = api_get(&app, &token, "/api/v1/products").await;
+    app.import_csv(&shop, extra);
+    let (status, json) = app.api(&shop).get("/api/v1/products").await;
     assert_eq!(status, StatusCode::OK);
     let list = json["products"].as_array().unwrap();
     assert_eq!(list.len(), 19);

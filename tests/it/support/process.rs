@@ -1,9 +1,13 @@
-//! The `novi` binary as a separate process: admin commands, and `novi serve` started, stopped
-//! gracefully, or killed outright.
+//! The `novi` binary as a separate process: admin commands (and data directories set up with
+//! them), and `novi serve` started, stopped gracefully, or killed outright.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
+
+use tempfile::TempDir;
+
+use super::{data, title_case};
 
 pub const NOVI: &str = env!("CARGO_BIN_EXE_novi");
 
@@ -28,6 +32,54 @@ pub fn novi(dir: &Path, args: &[&str], stdin: &str) -> Output {
         );
     }
     child.wait_with_output().unwrap()
+}
+
+/// Runs `novi ARGS` and returns its standard output, failing the test if it fails.
+pub fn ok(dir: &Path, args: &[&str], stdin: &str) -> String {
+    let out = novi(dir, args, stdin);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "novi {args:?} failed: {err}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Asserts failure with one readable line on stderr, and returns that line.
+pub fn fails(dir: &Path, args: &[&str], stdin: &str) -> String {
+    let out = novi(dir, args, stdin);
+    assert!(!out.status.success(), "novi {args:?} should fail");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(err.starts_with("error:"), "{err}");
+    err
+}
+
+/// Asserts failure with nothing on standard output and a readable `error:` line on
+/// standard error; returns standard error.
+pub fn fails_printing_nothing(dir: &Path, args: &[&str], stdin: &str) -> String {
+    let out = novi(dir, args, stdin);
+    assert!(!out.status.success(), "novi {args:?} should fail");
+    assert!(out.stdout.is_empty(), "nothing on stdout: {:?}", out.stdout);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.lines().any(|l| l.starts_with("error: ")), "{err}");
+    err
+}
+
+/// A fresh data directory with one business, `code` (named `Shop` for `shop`), added with
+/// `novi business add`.
+pub fn install_with_business(code: &str) -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let name = title_case(code);
+    let add = ["business", "add", "--name", &name, "--short-code", code];
+    ok(dir.path(), &add, "");
+    dir
+}
+
+/// [`install_with_business`], with the sweet shop's catalog imported into it the way an owner
+/// would, with `novi catalog import`.
+pub fn install_with_sweet_shop(code: &str) -> TempDir {
+    let dir = install_with_business(code);
+    let import = ["catalog", "import", "--business", code, data::CATALOG_PATH];
+    ok(dir.path(), &import, "");
+    dir
 }
 
 /// A running `novi serve`. Dropping it kills the process, so a failed test leaves none behind.

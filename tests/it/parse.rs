@@ -1,60 +1,9 @@
 //! `novi parse` as a shop owner or a script runs it: one message, a JSONL batch, a corpus
 //! score, and the refusals, against a catalog imported with `novi catalog import`.
 
-mod common;
-
-use std::path::Path;
-
-use common::process::novi;
+use crate::support::data::CORPUS_PATH;
+use crate::support::process::{fails_printing_nothing, install_with_sweet_shop, ok};
 use serde_json::{json, Value};
-
-const CATALOG: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/data/sweetshop-catalog.csv"
-);
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/orders-dev.jsonl");
-
-fn ok(dir: &Path, args: &[&str], stdin: &str) -> String {
-    let out = novi(dir, args, stdin);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "novi {args:?} failed: {err}");
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// Asserts failure with nothing on standard output and a readable `error:` line on
-/// standard error; returns standard error.
-fn fails(dir: &Path, args: &[&str], stdin: &str) -> String {
-    let out = novi(dir, args, stdin);
-    assert!(!out.status.success(), "novi {args:?} should fail");
-    assert!(out.stdout.is_empty(), "nothing on stdout: {:?}", out.stdout);
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.lines().any(|l| l.starts_with("error: ")), "{err}");
-    err
-}
-
-/// A shop `sweets` with the demo catalog, imported the way an owner would.
-fn shop() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    ok(
-        d,
-        &[
-            "business",
-            "add",
-            "--name",
-            "Sweets",
-            "--short-code",
-            "sweets",
-        ],
-        "",
-    );
-    ok(
-        d,
-        &["catalog", "import", "--business", "sweets", CATALOG],
-        "",
-    );
-    dir
-}
 
 fn sorted_items(v: &Value) -> Vec<(String, u64)> {
     let mut items: Vec<_> = v["items"]
@@ -74,7 +23,7 @@ fn sorted_items(v: &Value) -> Vec<(String, u64)> {
 
 #[test]
 fn parse_prints_the_reading_as_json() {
-    let dir = shop();
+    let dir = install_with_sweet_shop("sweets");
     let text = "bhaiya 1 kilo kaju katli aur ek dabba gulab jamun, 1 kg laddu, 1 kg rabri\n\
                 Name: Asha\nPh: 98765 43210";
     let out = ok(dir.path(), &["parse", "--business", "sweets", text], "");
@@ -106,7 +55,7 @@ fn parse_prints_the_reading_as_json() {
 
 #[test]
 fn jsonl_round_trip_keeps_ids_and_refuses_a_malformed_batch_whole() {
-    let dir = shop();
+    let dir = install_with_sweet_shop("sweets");
     let d = dir.path();
     let input = [
         json!({"id": "a", "text": "2 kg jalebi"}).to_string(),
@@ -141,7 +90,7 @@ fn jsonl_round_trip_keeps_ids_and_refuses_a_malformed_batch_whole() {
     )
     .unwrap();
     let path = file.to_str().unwrap();
-    let err = fails(d, &["parse", "--business", "sweets", "--jsonl", path], "");
+    let err = fails_printing_nothing(d, &["parse", "--business", "sweets", "--jsonl", path], "");
     assert!(err.contains("batch.jsonl line 5: not JSON"), "{err}");
     assert!(
         err.contains("batch.jsonl line 6: not a JSON object"),
@@ -151,7 +100,7 @@ fn jsonl_round_trip_keeps_ids_and_refuses_a_malformed_batch_whole() {
         err.contains("2 malformed line(s); nothing was written"),
         "{err}"
     );
-    let err = fails(
+    let err = fails_printing_nothing(
         d,
         &["parse", "--business", "sweets", "--jsonl", "-"],
         "{\"text\": \"1 kg jalebi\"}\n",
@@ -161,10 +110,10 @@ fn jsonl_round_trip_keeps_ids_and_refuses_a_malformed_batch_whole() {
 
 #[test]
 fn score_on_the_dev_corpus_is_at_least_95_percent_exact() {
-    let dir = shop();
+    let dir = install_with_sweet_shop("sweets");
     let out = ok(
         dir.path(),
-        &["parse", "--business", "sweets", "--score", CORPUS],
+        &["parse", "--business", "sweets", "--score", CORPUS_PATH],
         "",
     );
     let rate: f64 = out
@@ -187,7 +136,7 @@ fn score_on_the_dev_corpus_is_at_least_95_percent_exact() {
 
 #[test]
 fn score_lists_what_it_missed_and_still_exits_zero() {
-    let dir = shop();
+    let dir = install_with_sweet_shop("sweets");
     let corpus = json!({"id": "w1", "text": "2 kg jalebi",
         "expect": {"intent": "order", "items": [{"sku": "jalebi", "qty": 1000}],
                    "unclear": 0, "unknown": 0}});
@@ -206,10 +155,10 @@ fn score_lists_what_it_missed_and_still_exits_zero() {
 
 #[test]
 fn bad_input_fails_with_one_line_and_prints_nothing() {
-    let dir = shop();
+    let dir = install_with_sweet_shop("sweets");
     let d = dir.path();
     let one_line = |err: &str| assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-    let err = fails(d, &["parse", "--business", "nope", "1 kg jalebi"], "");
+    let err = fails_printing_nothing(d, &["parse", "--business", "nope", "1 kg jalebi"], "");
     one_line(&err);
     assert!(
         err.contains("no business with short code \"nope\""),
@@ -218,14 +167,14 @@ fn bad_input_fails_with_one_line_and_prints_nothing() {
     let missing = d.join("missing.jsonl");
     let missing = missing.to_str().unwrap();
     for flag in ["--jsonl", "--score"] {
-        let err = fails(d, &["parse", "--business", "sweets", flag, missing], "");
+        let err = fails_printing_nothing(d, &["parse", "--business", "sweets", flag, missing], "");
         one_line(&err);
         assert!(
             err.contains("cannot read") && err.contains("missing.jsonl"),
             "{err}"
         );
     }
-    let err = fails(
+    let err = fails_printing_nothing(
         d,
         &["parse", "--business", "sweets", "--score", "-"],
         "not json\n",
@@ -233,13 +182,13 @@ fn bad_input_fails_with_one_line_and_prints_nothing() {
     one_line(&err);
     assert!(err.contains("standard input: line 1"), "{err}");
     let empty = tempfile::tempdir().unwrap();
-    let err = fails(empty.path(), &["parse", "--business", "sweets", "hi"], "");
+    let err = fails_printing_nothing(empty.path(), &["parse", "--business", "sweets", "hi"], "");
     assert!(err.contains("no Novi database"), "{err}");
 }
 
 #[test]
 fn exactly_one_of_text_jsonl_and_score() {
-    let dir = shop();
+    let dir = install_with_sweet_shop("sweets");
     let d = dir.path();
     // clap refuses these before Novi runs; its first line says why, then it shows usage.
     let refused = [
@@ -249,7 +198,7 @@ fn exactly_one_of_text_jsonl_and_score() {
             "sweets",
             "1 kg jalebi",
             "--score",
-            CORPUS,
+            CORPUS_PATH,
         ][..],
         &[
             "parse",
@@ -258,14 +207,14 @@ fn exactly_one_of_text_jsonl_and_score() {
             "--jsonl",
             "-",
             "--score",
-            CORPUS,
+            CORPUS_PATH,
         ],
         &["parse", "--business", "sweets", "hi", "--jsonl", "-"],
         &["parse", "--business", "sweets"],
         &["parse", "1 kg jalebi"],
     ];
     for args in refused {
-        let err = fails(d, args, "");
+        let err = fails_printing_nothing(d, args, "");
         let first = err.lines().next().unwrap_or("");
         assert!(first.starts_with("error: "), "{err}");
         assert!(

@@ -2,41 +2,33 @@
 //! while a reply is on its way out, then started again. Nothing acknowledged is lost, nothing
 //! is stored twice, and a reply is sent at most once more.
 
-mod common;
-
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::fakes::{self, FakeGraph, Reply};
-use common::process::{novi, Server};
+use tempfile::TempDir;
+
+use crate::support::bridge::{ACCESS_TOKEN, APP_SECRET, CUSTOMER, PNID, VERIFY_TOKEN};
+use crate::support::fakes::{self, FakeGraph, Reply};
+use crate::support::process::{install_with_business, ok, Server};
+use crate::support::WAIT;
 use novi::db::Db;
 use reqwest::StatusCode;
 use serde_json::json;
+use tokio::sync::watch;
 
-const PNID: &str = "110000000000001";
-const SECRET: &str = "crash-test-secret";
-const CUSTOMER: &str = "919812345678";
-
-/// An install with one business on the Cloud API, sending to `graph_base`.
-fn install(dir: &Path, graph_base: &str) -> String {
+/// An install with business `shop` on the Cloud API, sending to `graph_base`, and an API token
+/// for it.
+fn install(graph_base: &str) -> (TempDir, String) {
+    let dir = install_with_business("shop");
+    let d = dir.path();
     std::fs::write(
-        dir.join("novi.toml"),
+        d.join("novi.toml"),
         "outbox_retry_base_ms = 20\nrecipient_interval_ms = 1\n",
     )
     .unwrap();
-    let run = |args: &[&str]| {
-        let out = novi(dir, args, "");
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    };
-    run(&["business", "add", "--name", "Shop", "--short-code", "shop"]);
-    run(&[
+    let configure = [
         "whatsapp",
         "configure",
         "--business",
@@ -46,17 +38,18 @@ fn install(dir: &Path, graph_base: &str) -> String {
         "--phone-number-id",
         PNID,
         "--verify-token",
-        "v",
+        VERIFY_TOKEN,
         "--app-secret",
-        SECRET,
+        APP_SECRET,
         "--access-token",
-        "EAAG-token",
+        ACCESS_TOKEN,
         "--graph-base",
         graph_base,
-    ]);
-    run(&["token", "create", "--business", "shop", "--name", "crash"])
-        .trim()
-        .to_owned()
+    ];
+    ok(d, &configure, "");
+    let create = ["token", "create", "--business", "shop", "--name", "crash"];
+    let token = ok(d, &create, "").trim().to_owned();
+    (dir, token)
 }
 
 async fn post(
@@ -65,7 +58,7 @@ async fn post(
     wamid: &str,
 ) -> Result<StatusCode, reqwest::Error> {
     let body = fakes::cloud_text(PNID, CUSTOMER, "Asha", wamid, "1 kg jalebi").to_string();
-    let sig = fakes::sign_sha256(SECRET, &body);
+    let sig = fakes::sign_sha256(APP_SECRET, &body);
     let res = client
         .post(format!("{base}/webhooks/whatsapp/shop"))
         .header("X-Hub-Signature-256", sig)
@@ -85,35 +78,44 @@ fn stored_counts(dir: &Path) -> Vec<(String, i64)> {
     .unwrap()
 }
 
+/// Sends webhooks on connection `conn` until the server goes away, each id once, keeping the
+/// ids acknowledged in `acked` and their number in `count`.
+async fn send_until_refused(
+    conn: usize,
+    base: String,
+    acked: Arc<Mutex<HashSet<String>>>,
+    count: Arc<watch::Sender<usize>>,
+) {
+    let client = reqwest::Client::new();
+    for n in 0.. {
+        let wamid = format!("wamid.crash.{conn}.{n}");
+        match post(&client, &base, &wamid).await {
+            Ok(StatusCode::OK) => {
+                let total = {
+                    let mut a = acked.lock().unwrap();
+                    a.insert(wamid);
+                    a.len()
+                };
+                count.send_replace(total);
+            }
+            _ => return,
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_acknowledged_webhook_survives_a_sigkill_exactly_once() {
-    let dir = tempfile::tempdir().unwrap();
-    install(dir.path(), "http://127.0.0.1:9/v21.0");
+    let (dir, _) = install("http://127.0.0.1:9/v21.0");
     let server = Server::start(dir.path(), &["--listen", "127.0.0.1:0"], &[]);
     let acked: Arc<Mutex<HashSet<String>>> = Arc::default();
-    let (enough_tx, mut enough) = tokio::sync::watch::channel(0usize);
+    let (enough_tx, mut enough) = watch::channel(0usize);
     let enough_tx = Arc::new(enough_tx);
     let mut senders = Vec::new();
     for conn in 0..16 {
         let (base, acked, enough_tx) = (server.base.clone(), acked.clone(), enough_tx.clone());
-        senders.push(tokio::spawn(async move {
-            let client = reqwest::Client::new();
-            // Sends until the server goes away; each id is sent once here.
-            for n in 0.. {
-                let wamid = format!("wamid.crash.{conn}.{n}");
-                match post(&client, &base, &wamid).await {
-                    Ok(StatusCode::OK) => {
-                        let count = {
-                            let mut a = acked.lock().unwrap();
-                            a.insert(wamid);
-                            a.len()
-                        };
-                        enough_tx.send_replace(count);
-                    }
-                    _ => return,
-                }
-            }
-        }));
+        senders.push(tokio::spawn(send_until_refused(
+            conn, base, acked, enough_tx,
+        )));
     }
     // Kill it mid-stream, once a good number have been acknowledged.
     tokio::time::timeout(Duration::from_secs(60), enough.wait_for(|n| *n >= 400))
@@ -185,12 +187,11 @@ async fn queue_reply(base: &str, token: &str, text: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_waiting_out_an_outage_goes_after_a_restart() {
     let graph = FakeGraph::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let token = install(dir.path(), &format!("{}/v21.0", graph.base_url()));
+    let (dir, token) = install(&format!("{}/v21.0", graph.base_url()));
     graph.set_default(Reply::Status(503));
     let server = Server::start(dir.path(), &["--listen", "127.0.0.1:0"], &[]);
     queue_reply(&server.base, &token, "Your order is on its way").await;
-    graph.wait_for_requests(2, Duration::from_secs(20)).await;
+    graph.wait_for_requests(2, WAIT).await;
     assert!(server.terminate().success());
     assert_eq!(
         outbound(dir.path()).0,
@@ -202,11 +203,9 @@ async fn a_reply_waiting_out_an_outage_goes_after_a_restart() {
     let before = graph.request_count();
     let server = Server::start(dir.path(), &["--listen", "127.0.0.1:0"], &[]);
     let texts = graph
-        .wait_until(
-            "the reply after the restart",
-            Duration::from_secs(20),
-            |r| r.len() > before && r.last().is_some_and(|x| x.accepted()),
-        )
+        .wait_until("the reply after the restart", WAIT, |r| {
+            r.len() > before && r.last().is_some_and(|x| x.accepted())
+        })
         .await;
     assert_eq!(
         texts.last().unwrap().text(),
@@ -219,17 +218,16 @@ async fn a_reply_waiting_out_an_outage_goes_after_a_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_mid_send_sends_the_reply_at_most_once_more() {
     let graph = FakeGraph::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let token = install(dir.path(), &format!("{}/v21.0", graph.base_url()));
+    let (dir, token) = install(&format!("{}/v21.0", graph.base_url()));
     // The first send reaches WhatsApp and never hears back: the crash comes mid-send.
     graph.push(Reply::Hang);
     let server = Server::start(dir.path(), &["--listen", "127.0.0.1:0"], &[]);
     queue_reply(&server.base, &token, "Thank you for your order").await;
-    graph.wait_for_requests(1, Duration::from_secs(20)).await;
+    graph.wait_for_requests(1, WAIT).await;
     server.kill();
 
     let server = Server::start(dir.path(), &["--listen", "127.0.0.1:0"], &[]);
-    graph.wait_for_requests(2, Duration::from_secs(20)).await;
+    graph.wait_for_requests(2, WAIT).await;
     assert!(server.terminate().success());
     let texts = graph.texts_to(CUSTOMER);
     assert_eq!(

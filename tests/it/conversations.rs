@@ -1,24 +1,19 @@
 //! Whole conversations, driven through the Cloud API webhook (with the fake Graph API
 //! answering) and the simulator: from a customer's free-text message to an order.
 
-mod common;
-
-use std::time::Duration;
-
-use common::fakes::{self, FakeGateway, FakeGraph, Recorded};
-use common::{Api, TestApp, PASSWORD};
-use novi::auth::Role;
+use crate::support::bridge::{CUSTOMER as ASHA, GATEWAY_HMAC_KEY, PNID};
+use crate::support::fakes::{self, FakeGateway, FakeGraph, Recorded};
+use crate::support::{Api, TestApp, WAIT};
 use novi::db::businesses::{self, Business};
-use novi::whatsapp::config::{self, Provider, WhatsappConfig};
+use novi::db::Db;
+use novi::whatsapp::{conversations, groups};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-const PNID: &str = "110000000000001";
-const SECRET: &str = "conversation-secret";
-const ASHA: &str = "919812345678";
 const RAVI: &str = "919800000002";
-const WAIT: Duration = Duration::from_secs(20);
 
+/// Sharma Sweets with the sweet shop's catalog, on the Cloud API through a fake Graph API, and
+/// an API client for it: the shop the customers in these tests write to.
 struct Shop {
     app: TestApp,
     b: Business,
@@ -28,40 +23,11 @@ struct Shop {
 
 async fn shop() -> Shop {
     let graph = FakeGraph::start().await;
-    let app = TestApp::start_with(|c| {
-        c.outbox_retry_base_ms = 5;
-        c.recipient_burst = 1000;
-        c.recipient_interval_ms = 1;
-    })
-    .await;
-    let b = app.business("sweets");
-    app.db
-        .with_tx(|tx| {
-            novi::demo::import_catalog(tx, b.id)?;
-            let p = businesses::Profile {
-                name: "Sharma Sweets".into(),
-                address: String::new(),
-                phone: String::new(),
-                currency: "INR".into(),
-                delivery_fee_minor: 4000,
-            };
-            businesses::update_profile(tx, b.id, &p)?;
-            let mut c = WhatsappConfig::simulator();
-            c.provider = Provider::Cloud;
-            c.phone_number_id = Some(PNID.into());
-            c.verify_token = "v".into();
-            c.app_secret = SECRET.into();
-            c.access_token = "EAAG-token".into();
-            c.graph_base = format!("{}/v21.0", graph.base_url());
-            config::save(tx, b.id, &c)
-        })
-        .unwrap();
-    let b = app
-        .db
-        .with_conn(|c| businesses::by_id(c, b.id))
-        .unwrap()
-        .unwrap();
-    let api = Api::new(&app, app.token(&b));
+    let app = TestApp::start_fast_outbox().await;
+    let b = app.sharma_sweets("sweets");
+    app.import_catalog(&b);
+    app.connect_cloud(&b, &graph);
+    let api = app.api(&b);
     Shop { app, b, graph, api }
 }
 
@@ -79,15 +45,7 @@ fn said(r: &Recorded) -> String {
 
 impl Shop {
     async fn post(&self, body: &Value) -> StatusCode {
-        let raw = body.to_string();
-        reqwest::Client::new()
-            .post(self.app.url("/webhooks/whatsapp/sweets"))
-            .header("X-Hub-Signature-256", fakes::sign_sha256(SECRET, &raw))
-            .body(raw)
-            .send()
-            .await
-            .unwrap()
-            .status()
+        self.app.deliver(&self.b, body).await
     }
 
     /// The customer writes `text`; returns everything Novi answered to them by the time it has
@@ -203,9 +161,7 @@ async fn the_happy_path_from_message_to_order() {
     assert_eq!(s.app.stock(&s.b, "gulab-jamun"), 388);
 
     // The owner sees it on the order page with its response times.
-    s.app.user(&s.b, "asha-owner", Role::Owner);
-    let mut owner = s.app.browser();
-    owner.login("asha-owner", PASSWORD).await;
+    let mut owner = s.app.owner(&s.b, "asha-owner").await;
     let (_, page) = owner.get("/b/sweets/orders/1").await;
     assert!(
         page.contains("First reply after") && page.contains("Confirmed by the customer after"),
@@ -397,6 +353,17 @@ async fn greeting_menu_address_and_catalog_cart() {
     let s = shop().await;
     let got = s.says(ASHA, "w1", "Namaste 🙏", 1).await;
     assert!(got[0].contains("Welcome to Sharma Sweets"), "{got:?}");
+    the_menu_is_a_list_of_categories(&s).await;
+    let got = s.says(ASHA, "w3", "1 kg jalebi", 1).await;
+    assert!(got[0].contains("Where should we deliver"), "{got:?}");
+    let got = s.says(ASHA, "w4", "22 Park Street, Kolkata", 1).await;
+    assert!(got[0].contains("22 Park Street, Kolkata"), "{got:?}");
+    s.taps(ASHA, "w5", "confirm", 1).await;
+    a_catalog_cart_goes_to_the_saved_address(&s).await;
+    a_person_is_called_for_until_one_answers(&s).await;
+}
+
+async fn the_menu_is_a_list_of_categories(s: &Shop) {
     // The menu is a list of categories on the Cloud API; picking one sends its prices.
     let got = s.says(ASHA, "w2", "what sweets do you have?", 1).await;
     assert!(got[0].contains("Pick a category"), "{got:?}");
@@ -418,12 +385,9 @@ async fn greeting_menu_address_and_catalog_cart() {
         got.contains("Samosa — ₹15.00 each") && !got.contains("Kaju Katli"),
         "{got}"
     );
-    let got = s.says(ASHA, "w3", "1 kg jalebi", 1).await;
-    assert!(got[0].contains("Where should we deliver"), "{got:?}");
-    let got = s.says(ASHA, "w4", "22 Park Street, Kolkata", 1).await;
-    assert!(got[0].contains("22 Park Street, Kolkata"), "{got:?}");
-    s.taps(ASHA, "w5", "confirm", 1).await;
+}
 
+async fn a_catalog_cart_goes_to_the_saved_address(s: &Shop) {
     // A cart from the WhatsApp catalog; the saved address is used.
     let cart = fakes::cloud_message(
         PNID,
@@ -445,6 +409,9 @@ async fn greeting_menu_address_and_catalog_cart() {
             && got.contains("22 Park Street"),
         "{got}"
     );
+}
+
+async fn a_person_is_called_for_until_one_answers(s: &Shop) {
     let got = s.says(ASHA, "w7", "asdfgh qwerty", 1).await;
     assert!(
         got[0].contains("Someone from Sharma Sweets will get back"),
@@ -452,9 +419,7 @@ async fn greeting_menu_address_and_catalog_cart() {
     );
 
     // The conversation is flagged for a person until one answers.
-    s.app.user(&s.b, "ravi", Role::Agent);
-    let mut agent = s.app.browser();
-    agent.login("ravi", PASSWORD).await;
+    let mut agent = s.app.agent(&s.b, "ravi").await;
     assert!(agent
         .get("/b/sweets/conversations")
         .await
@@ -501,70 +466,32 @@ async fn status_changes_reach_the_customer_and_auto_confirm_confirms() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sales_group_post_becomes_an_order_and_the_delivery_group_hears_of_it() {
     let gw = FakeGateway::start().await;
-    let app = TestApp::start_with(|c| {
-        c.outbox_retry_base_ms = 5;
-        c.recipient_interval_ms = 1;
-    })
-    .await;
-    let b = app.business("sweets");
+    let app = TestApp::start_fast_outbox().await;
+    let b = app.sweet_shop("sweets");
+    app.connect_gateway(&b, &gw);
     app.db
         .with_tx(|tx| {
-            novi::demo::import_catalog(tx, b.id)?;
-            let mut c = WhatsappConfig::simulator();
-            c.provider = Provider::Gateway;
-            c.gateway_url = gw.base_url();
-            c.api_key = "k".into();
-            c.hmac_key = "group-hmac".into();
-            config::save(tx, b.id, &c)?;
-            let g = |id: &str, role: &str| novi::whatsapp::groups::Group {
+            let g = |id: &str, role: &str| groups::Group {
                 chat_id: id.into(),
                 name: role.into(),
                 role: role.into(),
             };
-            novi::whatsapp::groups::map(tx, b.id, &g("111@g.us", "sales"))?;
-            novi::whatsapp::groups::map(tx, b.id, &g("222@g.us", "delivery"))
+            groups::map(tx, b.id, &g("111@g.us", "sales"))?;
+            groups::map(tx, b.id, &g("222@g.us", "delivery"))
         })
         .unwrap();
-    let url = app.url("/webhooks/gateway/sweets");
-    let post = |body: Value| {
-        let url = url.clone();
-        async move {
-            let raw = body.to_string();
-            let sig = fakes::sign_sha512("group-hmac", &raw);
-            let res = reqwest::Client::new()
-                .post(url)
-                .header("X-Webhook-Hmac", sig)
-                .body(raw);
-            res.send().await.unwrap().status()
-        }
+    let post = |text: &'static str| {
+        let (app, b) = (&app, &b);
+        let from = Some("919822222222@c.us");
+        let body = fakes::gateway_message("default", "111@g.us", text, from, false);
+        async move { app.post_gateway(b, &body, Some(GATEWAY_HMAC_KEY)).await }
     };
     let staff_post =
         "Name - Ravi Kumar\nPh: 98111 11111\nItems: 2 kg jalebi, 6 samosa\nAddress: 5 Park Street";
-    assert_eq!(
-        post(fakes::gateway_message(
-            "default",
-            "111@g.us",
-            staff_post,
-            Some("919822222222@c.us"),
-            false
-        ))
-        .await,
-        StatusCode::OK
-    );
-    let sent = gw
-        .wait_until("the group's answer", WAIT, |log| {
-            log.iter().any(|r| r.to() == Some("111@g.us"))
-        })
-        .await;
-    let answer = sent
-        .iter()
-        .find(|r| r.to() == Some("111@g.us"))
-        .unwrap()
-        .text()
-        .unwrap()
-        .to_owned();
+    assert_eq!(post(staff_post).await, StatusCode::OK);
+    let answer = nth_text_to(&gw, "111@g.us", 1, "the group's answer").await;
     assert!(answer.contains("Order #1 taken for Ravi Kumar"), "{answer}");
-    let api = Api::new(&app, app.token(&b));
+    let api = app.api(&b);
     let o = api.get("/api/v1/orders/1").await.1["order"].clone();
     assert_eq!(
         (o["channel"].as_str(), o["customer"]["phone"].as_str()),
@@ -573,27 +500,8 @@ async fn a_sales_group_post_becomes_an_order_and_the_delivery_group_hears_of_it(
     assert_eq!(o["address"], "5 Park Street");
 
     let unreadable = "Items: some sweets";
-    post(fakes::gateway_message(
-        "default",
-        "111@g.us",
-        unreadable,
-        Some("919822222222@c.us"),
-        false,
-    ))
-    .await;
-    let sent = gw
-        .wait_until("the second answer", WAIT, |log| {
-            log.iter().filter(|r| r.to() == Some("111@g.us")).count() >= 2
-        })
-        .await;
-    let answer = sent
-        .iter()
-        .filter(|r| r.to() == Some("111@g.us"))
-        .nth(1)
-        .unwrap()
-        .text()
-        .unwrap()
-        .to_owned();
+    post(unreadable).await;
+    let answer = nth_text_to(&gw, "111@g.us", 2, "the second answer").await;
     assert!(
         answer.contains("Could not take this order") && answer.contains("no customer phone"),
         "{answer}"
@@ -604,18 +512,7 @@ async fn a_sales_group_post_becomes_an_order_and_the_delivery_group_hears_of_it(
         api.post("/api/v1/orders/1/status", &json!({"status": to}))
             .await;
     }
-    let sent = gw
-        .wait_until("the delivery group's note", WAIT, |log| {
-            log.iter().any(|r| r.to() == Some("222@g.us"))
-        })
-        .await;
-    let note = sent
-        .iter()
-        .find(|r| r.to() == Some("222@g.us"))
-        .unwrap()
-        .text()
-        .unwrap()
-        .to_owned();
+    let note = nth_text_to(&gw, "222@g.us", 1, "the delivery group's note").await;
     assert!(
         note.contains("Order #1 for Ravi Kumar")
             && note.contains("5 Park Street")
@@ -624,16 +521,22 @@ async fn a_sales_group_post_becomes_an_order_and_the_delivery_group_hears_of_it(
     );
 }
 
+/// The `n`th message (from 1) the gateway was asked to send to `chat`, once it has been.
+async fn nth_text_to(gw: &FakeGateway, chat: &str, n: usize, what: &str) -> String {
+    let sent = gw
+        .wait_until(what, WAIT, |log| {
+            log.iter().filter(|r| r.to() == Some(chat)).count() >= n
+        })
+        .await;
+    let message = sent.iter().filter(|r| r.to() == Some(chat)).nth(n - 1);
+    message.unwrap().text().unwrap().to_owned()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_simulator_takes_an_order_with_a_reply_word() {
     let app = TestApp::start().await;
-    let b = app.business("sweets");
-    app.db
-        .with_tx(|tx| novi::demo::import_catalog(tx, b.id))
-        .unwrap();
-    app.user(&b, "asha", Role::Owner);
-    let mut owner = app.browser();
-    owner.login("asha", PASSWORD).await;
+    let b = app.sweet_shop("sweets");
+    let mut owner = app.owner(&b, "asha").await;
     owner
         .get("/b/sweets/simulator?phone=9812345678&name=Asha")
         .await;
@@ -644,8 +547,8 @@ async fn the_simulator_takes_an_order_with_a_reply_word() {
             &say("2 kg jalebi, deliver to 12 MG Road"),
         )
         .await;
-    let thread = |db: &novi::db::Db| {
-        db.with_conn(|c| novi::whatsapp::conversations::messages(c, b.id, ASHA, 50))
+    let thread = |db: &Db| {
+        db.with_conn(|c| conversations::messages(c, b.id, ASHA, 50))
             .unwrap()
     };
     app.wait_until("the summary", |db| {
@@ -672,9 +575,7 @@ async fn the_simulator_takes_an_order_with_a_reply_word() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn owners_reword_messages_and_switch_on_auto_confirm() {
     let s = shop().await;
-    s.app.user(&s.b, "owner", Role::Owner);
-    let mut owner = s.app.browser();
-    owner.login("owner", PASSWORD).await;
+    let mut owner = s.app.owner(&s.b, "owner").await;
     let (status, page) = owner.get("/b/sweets/settings/messages").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("{order_number}") && page.contains("Reply to a greeting"));

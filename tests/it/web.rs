@@ -1,10 +1,10 @@
 //! First-run setup, health and readiness, assets, the settings pages and the API's
 //! authentication, over HTTP against a running server.
 
-mod common;
-
-use common::{TestApp, PASSWORD};
+use crate::support::{Browser, TestApp};
 use novi::auth::Role;
+use novi::db::businesses::Business;
+use novi::db::users::User;
 use novi::db::{businesses, setup, tokens, users, Db};
 use reqwest::StatusCode;
 
@@ -125,9 +125,7 @@ async fn assets_are_embedded_and_cached_by_content_hash() {
 async fn an_owner_edits_the_profile_and_bad_values_change_nothing() {
     let app = TestApp::start().await;
     let shop = app.business("shop-a");
-    app.user(&shop, "asha", Role::Owner);
-    let mut b = app.browser();
-    b.login("asha", PASSWORD).await;
+    let mut b = app.owner(&shop, "asha").await;
     b.get("/b/shop-a/settings").await;
     let good = [
         ("name", "Asha's Sweets"),
@@ -183,10 +181,41 @@ async fn an_owner_manages_users_and_roles() {
     let app = TestApp::start().await;
     let shop = app.business("shop-a");
     let asha = app.user(&shop, "asha", Role::Owner);
-    let mut b = app.browser();
-    b.login("asha", PASSWORD).await;
+    let mut b = app.logged_in(&asha).await;
     b.get("/b/shop-a/settings/users").await;
+    let ravi = an_owner_adds_an_agent_once(&app, &shop, &mut b).await;
 
+    let path = format!("/b/shop-a/settings/users/{}/role", ravi.id);
+    assert_eq!(
+        b.post(&path, &[("role", "manager")]).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let ravi = app
+        .db
+        .with_conn(|c| users::by_id(c, ravi.id))
+        .unwrap()
+        .unwrap();
+    assert_eq!(ravi.role, Some(Role::Manager));
+
+    // The only owner cannot demote or disable themselves.
+    let path = format!("/b/shop-a/settings/users/{}/role", asha.id);
+    let (status, body, _) = b.post(&path, &[("role", "agent")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("only active owner"));
+
+    let path = format!("/b/shop-a/settings/users/{}/password", ravi.id);
+    assert_eq!(
+        b.post(&path, &[("new_password", "brand-new-pw")]).await.0,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.browser().login("ravi", "brand-new-pw").await.0,
+        StatusCode::SEE_OTHER
+    );
+}
+
+/// The owner's browser `b` adds ravi as an agent, then is refused ravi again and a short password.
+async fn an_owner_adds_an_agent_once(app: &TestApp, shop: &Business, b: &mut Browser) -> User {
     let add = [
         ("new_username", "ravi"),
         ("role", "agent"),
@@ -219,34 +248,7 @@ async fn an_owner_manages_users_and_roles() {
     let (status, body, _) = b.post("/b/shop-a/settings/users", &short).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("at least 8"));
-
-    let path = format!("/b/shop-a/settings/users/{}/role", ravi.id);
-    assert_eq!(
-        b.post(&path, &[("role", "manager")]).await.0,
-        StatusCode::SEE_OTHER
-    );
-    let ravi = app
-        .db
-        .with_conn(|c| users::by_id(c, ravi.id))
-        .unwrap()
-        .unwrap();
-    assert_eq!(ravi.role, Some(Role::Manager));
-
-    // The only owner cannot demote or disable themselves.
-    let path = format!("/b/shop-a/settings/users/{}/role", asha.id);
-    let (status, body, _) = b.post(&path, &[("role", "agent")]).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body.contains("only active owner"));
-
-    let path = format!("/b/shop-a/settings/users/{}/password", ravi.id);
-    assert_eq!(
-        b.post(&path, &[("new_password", "brand-new-pw")]).await.0,
-        StatusCode::SEE_OTHER
-    );
-    assert_eq!(
-        app.browser().login("ravi", "brand-new-pw").await.0,
-        StatusCode::SEE_OTHER
-    );
+    ravi
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -310,9 +312,7 @@ async fn api_tokens_reach_only_their_own_business() {
 async fn a_session_cookie_does_not_open_the_api() {
     let app = TestApp::start().await;
     let shop = app.business("shop-a");
-    app.user(&shop, "asha", Role::Owner);
-    let mut b = app.browser();
-    b.login("asha", PASSWORD).await;
+    let b = app.owner(&shop, "asha").await;
     let res = b
         .client
         .get(app.url("/api/v1/business"))

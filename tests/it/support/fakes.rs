@@ -4,8 +4,8 @@
 //! - [`FakeGraph`] speaks the Cloud API send endpoint
 //!   (`POST /{version}/{phone_number_id}/messages`)
 //!   and [`FakeGateway`] the WAHA-style `POST /api/sendText`. Both record every request and answer
-//!   from a script ([`Reply`]): queued replies first (per recipient, then global), then a default
-//!   that is success unless a test changes it. They check requests the way the real provider would
+//!   from a script ([`Reply`]): queued replies first, then a default that is success unless a
+//!   test changes it. They check requests the way the real provider would
 //!   (auth header present, documented body shape and limits) and answer those errors without
 //!   touching the script, so a malformed send fails the test loudly instead of passing quietly.
 //! - Builders for inbound Cloud API webhooks ([`cloud_text`], [`cloud_message`], [`cloud_status`],
@@ -13,9 +13,8 @@
 //!   signers for `X-Hub-Signature-256` ([`sign_sha256`]) and `X-Webhook-Hmac` ([`sign_sha512`]).
 //!
 //! The shapes follow `shared/wire/README.md`. Waiting is done on a watch channel, never by polling.
-#![allow(dead_code)]
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::marker::PhantomData;
 use std::net::SocketAddr;
@@ -58,8 +57,6 @@ pub enum Reply {
     },
     /// A bare status with an empty body, as a proxy or load balancer in front would give.
     Status(u16),
-    /// Waits, then answers with the inner reply. The request is recorded on arrival.
-    Delay(Duration, Box<Reply>),
     /// Never answers while the fake lives, so the client's timeout is what ends the call.
     Hang,
 }
@@ -79,22 +76,6 @@ impl Reply {
     pub fn graph(code: i64) -> Self {
         let status = if code == 190 { 401 } else { 400 };
         Reply::error(status, code, graph_title(code))
-    }
-
-    /// `Delay(after, then)` without the boxing noise.
-    pub fn delay(after: Duration, then: Reply) -> Self {
-        Reply::Delay(after, Box::new(then))
-    }
-
-    /// Folds nested delays into one wait and the reply that ends it.
-    fn settle(self) -> (Duration, Reply) {
-        let mut wait = Duration::ZERO;
-        let mut reply = self;
-        while let Reply::Delay(d, inner) = reply {
-            wait += d;
-            reply = *inner;
-        }
-        (wait, reply)
     }
 }
 
@@ -134,9 +115,9 @@ pub struct Recorded {
     /// The body as sent.
     pub raw: String,
     pub at: Instant,
-    /// The reply chosen for it, as scripted (a `Delay` stays visible here).
+    /// The reply chosen for it, as scripted.
     pub reply: Reply,
-    /// The message id the fake answered (or will answer after a delay) on success.
+    /// The message id the fake answered on success.
     pub message_id: Option<String>,
 }
 
@@ -164,20 +145,9 @@ impl Recorded {
             .flatten()
     }
 
-    /// The bearer token of a Graph request.
-    pub fn token(&self) -> Option<&str> {
-        self.auth.as_deref()?.strip_prefix("Bearer ")
-    }
-
-    /// The `{phone_number_id}` segment of a Graph send path.
-    pub fn phone_number_id(&self) -> Option<&str> {
-        self.path.split('/').nth(2)
-    }
-
-    /// Whether the fake accepted it (answered, or will answer, success).
+    /// Whether the fake accepted it (answered success).
     pub fn accepted(&self) -> bool {
-        self.message_id.is_some()
-            || self.is_mark_read() && self.reply.clone().settle().1 == Reply::Ok
+        self.message_id.is_some() || self.is_mark_read() && self.reply == Reply::Ok
     }
 
     /// Whether this is a Graph mark-read call rather than a send.
@@ -250,17 +220,12 @@ struct Core {
 
 struct Script {
     queue: VecDeque<Reply>,
-    per_recipient: HashMap<String, VecDeque<Reply>>,
     default: Reply,
     log: Vec<Recorded>,
 }
 
 impl Script {
-    fn next(&mut self, recipient: Option<&str>) -> Reply {
-        let own = recipient.and_then(|r| self.per_recipient.get_mut(r));
-        if let Some(reply) = own.and_then(VecDeque::pop_front) {
-            return reply;
-        }
+    fn next(&mut self) -> Reply {
         self.queue
             .pop_front()
             .unwrap_or_else(|| self.default.clone())
@@ -278,7 +243,6 @@ struct Incoming {
 
 /// How to answer one request, decided on arrival.
 struct Plan {
-    wait: Duration,
     reply: Reply,
     id: Option<String>,
     body: Value,
@@ -290,16 +254,15 @@ impl Core {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Picks the reply, records the request, and wakes waiters — all before any delay.
+    /// Picks the reply, records the request, and wakes waiters — all before answering.
     fn decide<P: Provider>(&self, req: Incoming, check: Result<(), Reply>) -> Plan {
         let body = req.body.unwrap_or(Value::Null);
         let seq = self.seq.fetch_add(1, Ordering::Relaxed);
         let mut script = self.lock();
-        let scripted = match check {
+        let reply = match check {
             Err(reply) => reply,
-            Ok(()) => script.next(recipient(&body)),
+            Ok(()) => script.next(),
         };
-        let (wait, reply) = scripted.clone().settle();
         let id = (reply == Reply::Ok)
             .then(|| P::message_id(self.tag, seq, &body))
             .flatten();
@@ -310,22 +273,13 @@ impl Core {
             raw: String::from_utf8_lossy(&req.raw).into_owned(),
             body: body.clone(),
             at: Instant::now(),
-            reply: scripted,
+            reply: reply.clone(),
             message_id: id.clone(),
         });
         drop(script);
         self.seen.send_modify(|n| *n += 1);
-        Plan {
-            wait,
-            reply,
-            id,
-            body,
-        }
+        Plan { reply, id, body }
     }
-}
-
-fn recipient(body: &Value) -> Option<&str> {
-    body["to"].as_str().or(body["chatId"].as_str())
 }
 
 /// The one handler: every method and path comes here so nothing goes unrecorded.
@@ -350,9 +304,6 @@ async fn handle<P: Provider>(
         body,
     };
     let plan = core.decide::<P>(incoming, check);
-    if !plan.wait.is_zero() {
-        tokio::time::sleep(plan.wait).await;
-    }
     respond::<P>(&core, plan).await
 }
 
@@ -373,7 +324,6 @@ async fn respond<P: Provider>(core: &Core, plan: Plan) -> Response {
             let _ = core.released.clone().changed().await;
             StatusCode::SERVICE_UNAVAILABLE.into_response()
         }
-        Reply::Delay(..) => unreachable!("settle() removed delays"),
     }
 }
 
@@ -392,7 +342,6 @@ impl<P: Provider> Fake<P> {
         let core = Arc::new(Core {
             state: Mutex::new(Script {
                 queue: VecDeque::new(),
-                per_recipient: HashMap::new(),
                 default: Reply::Ok,
                 log: Vec::new(),
             }),
@@ -420,24 +369,9 @@ impl<P: Provider> Fake<P> {
         format!("http://{}", self.addr)
     }
 
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
     /// Queues a reply for the next request that reaches the script.
     pub fn push(&self, reply: Reply) {
         self.core.lock().queue.push_back(reply);
-    }
-
-    /// Queues a reply for the next request to this recipient (`to` / `chatId`); it is used
-    /// before the global queue, so concurrent sends to others cannot take it.
-    pub fn push_to(&self, recipient: &str, reply: Reply) {
-        let mut script = self.core.lock();
-        let queue = script
-            .per_recipient
-            .entry(recipient.to_owned())
-            .or_default();
-        queue.push_back(reply);
     }
 
     /// The reply for every request once the queues are empty, until changed again.
@@ -449,7 +383,6 @@ impl<P: Provider> Fake<P> {
     pub fn reset(&self) {
         let mut script = self.core.lock();
         script.queue.clear();
-        script.per_recipient.clear();
         script.default = Reply::Ok;
     }
 
@@ -464,33 +397,17 @@ impl<P: Provider> Fake<P> {
 
     /// The texts of every text message sent to `recipient`, attempts included, in order.
     pub fn texts_to(&self, recipient: &str) -> Vec<String> {
-        texts_to(&self.core.lock().log, recipient, false)
-    }
-
-    /// Like [`Self::texts_to`], counting only the sends the fake accepted.
-    pub fn accepted_texts_to(&self, recipient: &str) -> Vec<String> {
-        texts_to(&self.core.lock().log, recipient, true)
+        let script = self.core.lock();
+        let to_them = script.log.iter().filter(|r| r.to() == Some(recipient));
+        to_them
+            .filter_map(|r| r.text().map(str::to_owned))
+            .collect()
     }
 
     /// Waits until at least `n` requests have arrived and returns them all; panics on timeout.
     pub async fn wait_for_requests(&self, n: usize, timeout: Duration) -> Vec<Recorded> {
         let what = format!("{n} request(s)");
         self.wait_until(&what, timeout, |log| log.len() >= n).await
-    }
-
-    /// Waits until at least `n` text messages to `recipient` have arrived; panics on timeout.
-    pub async fn wait_for_texts_to(
-        &self,
-        recipient: &str,
-        n: usize,
-        timeout: Duration,
-    ) -> Vec<String> {
-        let what = format!("{n} text(s) to {recipient}");
-        self.wait_until(&what, timeout, |log| {
-            texts_to(log, recipient, false).len() >= n
-        })
-        .await;
-        self.texts_to(recipient)
     }
 
     /// Waits until `done` holds for the requests so far and returns them; on timeout panics
@@ -520,25 +437,6 @@ impl<P: Provider> Fake<P> {
             let _ = write!(out, "\n  #{i} {}", r.summary(self.core.started));
         }
         out
-    }
-}
-
-fn texts_to(log: &[Recorded], recipient: &str, accepted_only: bool) -> Vec<String> {
-    log.iter()
-        .filter(|r| r.to() == Some(recipient) && (!accepted_only || r.accepted()))
-        .filter_map(|r| r.text().map(str::to_owned))
-        .collect()
-}
-
-impl FakeGraph {
-    /// The message ids marked read, in order.
-    pub fn read_marks(&self) -> Vec<String> {
-        let log = self.core.lock();
-        log.log
-            .iter()
-            .filter(|r| r.is_mark_read())
-            .filter_map(|r| r.body["message_id"].as_str().map(str::to_owned))
-            .collect()
     }
 }
 
@@ -924,12 +822,6 @@ pub fn unknown_message(wamid: &str, kind: &str) -> Value {
     m
 }
 
-/// Marks a message object as a reply to our message `replied_to` (as button taps are).
-pub fn with_context(mut message: Value, replied_to: &str) -> Value {
-    message["context"] = json!({ "from": DISPLAY_PHONE, "id": replied_to });
-    message
-}
-
 /// Builds one webhook with several entries, changes, messages and statuses, in order:
 /// `CloudBatch::new().change(ID).message(..).message(..).change(ID2).status(..).build()`.
 #[derive(Debug, Clone, Default)]
@@ -986,18 +878,6 @@ impl CloudBatch {
         let contact = json!({ "profile": { "name": name }, "wa_id": from });
         let change = self.current();
         if !change.contacts.iter().any(|c| c["wa_id"] == from) {
-            change.contacts.push(contact);
-        }
-        change.messages.push(message);
-        self
-    }
-
-    /// Adds a message in the 2026 shape: a business-scoped `from_user_id`, no `from`/`wa_id`.
-    pub fn message_from_user_id(mut self, user_id: &str, name: &str, mut message: Value) -> Self {
-        message["from_user_id"] = json!(user_id);
-        let contact = json!({ "profile": { "name": name }, "user_id": user_id });
-        let change = self.current();
-        if !change.contacts.iter().any(|c| c["user_id"] == user_id) {
             change.contacts.push(contact);
         }
         change.messages.push(message);

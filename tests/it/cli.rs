@@ -1,30 +1,11 @@
 //! The `novi` binary as an admin uses it: every subcommand on good and bad input, and
 //! `novi serve` as a real process (setup link, demo shop, settings sources, SIGTERM).
 
-mod common;
-
 use std::path::Path;
 
-use common::process::{novi, Server};
-
+use crate::support::process::{fails, install_with_business, novi, ok, Server};
+use crate::support::Browser;
 use reqwest::StatusCode;
-
-fn ok(dir: &Path, args: &[&str], stdin: &str) -> String {
-    let out = novi(dir, args, stdin);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "novi {args:?} failed: {err}");
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// Asserts failure with one readable line on stderr, and returns that line.
-fn fails(dir: &Path, args: &[&str], stdin: &str) -> String {
-    let out = novi(dir, args, stdin);
-    assert!(!out.status.success(), "novi {args:?} should fail");
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
-    assert!(err.starts_with("error:"), "{err}");
-    err
-}
 
 fn fresh() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
@@ -132,97 +113,54 @@ fn commands_on_a_missing_install_fail_and_create_nothing() {
 
 #[test]
 fn users_from_the_shell() {
-    let dir = fresh();
+    let dir = install_with_business("shop");
     let d = dir.path();
-    ok(
-        d,
-        &["business", "add", "--name", "Shop", "--short-code", "shop"],
-        "",
-    );
-    let add = |name: &str, role: &str, pw: &str| {
-        novi(
-            d,
-            &[
-                "user",
-                "add",
-                "--business",
-                "shop",
-                "--username",
-                name,
-                "--role",
-                role,
-                "--password-stdin",
-            ],
-            pw,
-        )
-    };
+    users_are_added_and_bad_adds_refused(d);
+    users_are_listed_disabled_and_given_new_passwords(d);
+}
+
+/// `novi user add` for `username` as `role` in `business`, the password on standard input.
+fn user_add<'a>(business: &'a str, username: &'a str, role: &'a str) -> [&'a str; 9] {
+    [
+        "user",
+        "add",
+        "--business",
+        business,
+        "--username",
+        username,
+        "--role",
+        role,
+        "--password-stdin",
+    ]
+}
+
+/// Adds asha (owner) and ravi (agent) to `shop`, and root as platform admin; refuses the rest.
+fn users_are_added_and_bad_adds_refused(d: &Path) {
+    let add = |name: &str, role: &str, pw: &str| novi(d, &user_add("shop", name, role), pw);
     assert!(add("asha", "owner", "asha-password\n").status.success());
     assert!(add("ravi", "agent", "ravi-password\n").status.success());
-    let err = fails(
-        d,
-        &[
-            "user",
-            "add",
-            "--business",
-            "nope",
-            "--username",
-            "x1",
-            "--role",
-            "agent",
-            "--password-stdin",
-        ],
-        "password123\n",
-    );
+    let err = fails(d, &user_add("nope", "x1", "agent"), "password123\n");
     assert!(err.contains("no business"));
-    let err = fails(
-        d,
-        &[
-            "user",
-            "add",
-            "--business",
-            "shop",
-            "--username",
-            "kiran",
-            "--role",
-            "agent",
-            "--password-stdin",
-        ],
-        "short\n",
-    );
+    let err = fails(d, &user_add("shop", "kiran", "agent"), "short\n");
     assert!(err.contains("at least 8"));
-    let err = fails(
-        d,
-        &[
-            "user",
-            "add",
-            "--business",
-            "shop",
-            "--username",
-            "asha",
-            "--role",
-            "agent",
-            "--password-stdin",
-        ],
-        "password123\n",
-    );
+    let err = fails(d, &user_add("shop", "asha", "agent"), "password123\n");
     assert!(err.contains("already taken"));
     assert!(
         !add("mallory", "emperor", "password123\n").status.success(),
         "unknown role refused"
     );
-    ok(
-        d,
-        &[
-            "user",
-            "add",
-            "--username",
-            "root",
-            "--platform-admin",
-            "--password-stdin",
-        ],
-        "root-password\n",
-    );
+    let root = [
+        "user",
+        "add",
+        "--username",
+        "root",
+        "--platform-admin",
+        "--password-stdin",
+    ];
+    ok(d, &root, "root-password\n");
+}
 
+fn users_are_listed_disabled_and_given_new_passwords(d: &Path) {
     let list = ok(d, &["user", "list"], "");
     assert!(list.contains("asha") && list.contains("owner") && list.contains("platform admin"));
     assert!(
@@ -255,13 +193,8 @@ fn users_from_the_shell() {
 
 #[test]
 fn tokens_are_shown_once_and_can_be_revoked() {
-    let dir = fresh();
+    let dir = install_with_business("shop");
     let d = dir.path();
-    ok(
-        d,
-        &["business", "add", "--name", "Shop", "--short-code", "shop"],
-        "",
-    );
     let token = ok(
         d,
         &["token", "create", "--business", "shop", "--name", "pos"],
@@ -320,45 +253,23 @@ async fn serve_prints_a_setup_link_that_works_once_and_stops_on_sigterm() {
         .find_map(|l| l.trim().strip_prefix(&server.base))
         .expect("setup link");
     assert!(link.starts_with("/setup/"));
-    let mut b = reqwest_browser();
-    let page = b
-        .get(format!("{}{link}", server.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = csrf_in(&page);
+    let mut b = Browser::new(server.base.clone());
+    b.get(link).await;
+    assert!(b.csrf.is_some(), "form with csrf");
     let form = [
         ("business_name", "Gupta Bakery"),
         ("short_code", "gupta"),
         ("username", "gupta"),
         ("new_password", "gupta-password"),
         ("password_again", "gupta-password"),
-        ("_csrf", &csrf),
     ];
-    let res = b
-        .post(format!("{}{link}", server.base))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let res = b
-        .post(format!("{}{link}", server.base))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::NOT_FOUND, "second use refused");
-    b = reqwest_browser();
-    let again = b
-        .get(format!("{}{link}", server.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(again.status(), StatusCode::NOT_FOUND);
+    let (status, _, _) = b.post(link, &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, _) = b.post(link, &form).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "second use refused");
+    b = Browser::new(server.base.clone());
+    let (status, _) = b.get(link).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 
     let status = server.terminate();
     assert!(status.success(), "graceful exit on SIGTERM: {status:?}");
@@ -378,33 +289,11 @@ async fn serve_demo_creates_the_demo_shop_once() {
         .lines
         .iter()
         .any(|l| l.contains("Demo shop (created)") && l.contains("novi-demo")));
-    let b = reqwest_browser();
-    let page = b
-        .get(format!("{}/login", server.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let form = [
-        ("username", "owner"),
-        ("password", "novi-demo"),
-        ("_csrf", &csrf_in(&page)),
-    ];
-    let res = b
-        .post(format!("{}/login", server.base))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let res = b
-        .get(format!("{}/b/demo/", server.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
+    let mut b = Browser::new(server.base.clone());
+    let (status, _) = b.login("owner", "novi-demo").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _) = b.get("/b/demo/").await;
+    assert_eq!(status, StatusCode::OK);
     assert!(server.terminate().success());
 
     let server = Server::start(dir.path(), &["--demo", "--listen", "127.0.0.1:0"], &[]);
@@ -460,52 +349,49 @@ fn serve_refuses_bad_settings_with_one_line() {
     assert!(err.contains("novi.toml"));
 }
 
-fn reqwest_browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-fn csrf_in(html: &str) -> String {
-    let key = "name=\"_csrf\" value=\"";
-    let start = html.find(key).expect("form with csrf") + key.len();
-    html[start..start + 64].to_owned()
-}
-
 #[test]
 fn whatsapp_configure_and_show_from_the_shell() {
-    let dir = fresh();
+    let dir = install_with_business("shop");
     let d = dir.path();
-    ok(
-        d,
-        &["business", "add", "--name", "Shop", "--short-code", "shop"],
-        "",
-    );
-    let shown = ok(d, &["whatsapp", "show", "--business", "shop"], "");
+    the_cloud_api_is_configured_with_its_secrets_masked(d);
+    bad_settings_are_refused_and_change_nothing(d);
+    a_gateway_is_configured_only_with_its_webhook_key(d);
+}
+
+/// `novi whatsapp configure --business BUSINESS --provider PROVIDER`, then `rest`.
+fn configure<'a>(business: &'a str, provider: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "whatsapp",
+        "configure",
+        "--business",
+        business,
+        "--provider",
+        provider,
+    ];
+    args.extend_from_slice(rest);
+    args
+}
+
+/// What `novi whatsapp show` says about business `shop`.
+fn show(d: &Path) -> String {
+    ok(d, &["whatsapp", "show", "--business", "shop"], "")
+}
+
+fn the_cloud_api_is_configured_with_its_secrets_masked(d: &Path) {
+    let shown = show(d);
     assert!(shown.contains("provider: simulator"), "{shown}");
-    ok(
-        d,
-        &[
-            "whatsapp",
-            "configure",
-            "--business",
-            "shop",
-            "--provider",
-            "cloud",
-            "--phone-number-id",
-            "1100001",
-            "--verify-token",
-            "verify-123",
-            "--app-secret",
-            "app-secret-abcdef",
-            "--access-token",
-            "EAAGsecret-token-xyz",
-        ],
-        "",
-    );
-    let shown = ok(d, &["whatsapp", "show", "--business", "shop"], "");
+    let cloud = [
+        "--phone-number-id",
+        "1100001",
+        "--verify-token",
+        "verify-123",
+        "--app-secret",
+        "app-secret-abcdef",
+        "--access-token",
+        "EAAGsecret-token-xyz",
+    ];
+    ok(d, &configure("shop", "cloud", &cloud), "");
+    let shown = show(d);
     assert!(
         shown.contains("provider: cloud")
             && shown.contains("1100001")
@@ -515,108 +401,39 @@ fn whatsapp_configure_and_show_from_the_shell() {
     for secret in ["app-secret-abcdef", "EAAGsecret-token-xyz", "verify-123"] {
         assert!(!shown.contains(secret), "{secret} shown");
     }
-    let err = fails(
-        d,
-        &[
-            "whatsapp",
-            "configure",
-            "--business",
-            "shop",
-            "--provider",
-            "cloud",
-            "--phone-number-id",
-            "1",
-        ],
-        "",
-    );
+}
+
+fn bad_settings_are_refused_and_change_nothing(d: &Path) {
+    let no_verify_token = configure("shop", "cloud", &["--phone-number-id", "1"]);
+    let err = fails(d, &no_verify_token, "");
     assert!(err.contains("verify token is required"), "{err}");
-    let err = fails(
-        d,
-        &[
-            "whatsapp",
-            "configure",
-            "--business",
-            "shop",
-            "--provider",
-            "gateway",
-            "--gateway-url",
-            "gw.local",
-            "--api-key",
-            "k",
-        ],
-        "",
-    );
+    let gateway = ["--gateway-url", "gw.local", "--api-key", "k"];
+    let err = fails(d, &configure("shop", "gateway", &gateway), "");
     assert!(err.contains("http://"), "{err}");
-    let err = fails(
-        d,
-        &[
-            "whatsapp",
-            "configure",
-            "--business",
-            "shop",
-            "--provider",
-            "simulator",
-            "--api-key",
-            "k",
-        ],
-        "",
-    );
+    let err = fails(d, &configure("shop", "simulator", &["--api-key", "k"]), "");
     assert!(err.contains("no credentials"), "{err}");
-    fails(
-        d,
-        &[
-            "whatsapp",
-            "configure",
-            "--business",
-            "nope",
-            "--provider",
-            "simulator",
-        ],
-        "",
-    );
+    fails(d, &configure("nope", "simulator", &[]), "");
     assert!(
-        ok(d, &["whatsapp", "show", "--business", "shop"], "").contains("provider: cloud"),
+        show(d).contains("provider: cloud"),
         "failed configures changed nothing"
     );
-    let refused = novi(
-        d,
-        &[
-            "whatsapp",
-            "configure",
-            "--business",
-            "shop",
-            "--provider",
-            "gateway",
-            "--gateway-url",
-            "http://127.0.0.1:3000",
-            "--api-key",
-            "gw-key-1234567890",
-        ],
-        "",
-    );
+}
+
+fn a_gateway_is_configured_only_with_its_webhook_key(d: &Path) {
+    let mut gateway = vec![
+        "--gateway-url",
+        "http://127.0.0.1:3000",
+        "--api-key",
+        "gw-key-1234567890",
+    ];
+    let refused = novi(d, &configure("shop", "gateway", &gateway), "");
     assert!(
         !refused.status.success(),
         "a gateway without a webhook key is refused"
     );
     assert!(String::from_utf8_lossy(&refused.stderr).contains("HMAC key is required"));
-    ok(
-        d,
-        &[
-            "whatsapp",
-            "configure",
-            "--business",
-            "shop",
-            "--provider",
-            "gateway",
-            "--gateway-url",
-            "http://127.0.0.1:3000",
-            "--api-key",
-            "gw-key-1234567890",
-            "--hmac-key",
-            "webhook-signing-key-123",
-        ],
-        "",
-    );
-    let shown = ok(d, &["whatsapp", "show", "--business", "shop"], "");
+    gateway.extend(["--hmac-key", "webhook-signing-key-123"]);
+    ok(d, &configure("shop", "gateway", &gateway), "");
+    let shown = show(d);
     assert!(shown.contains("provider: gateway") && shown.contains("/webhooks/gateway/shop"));
 }

@@ -1,27 +1,9 @@
 //! Orders and customers through the owner's pages: taking an order by hand, moving it,
 //! changing its lines, exporting, and another shop's orders staying out of reach.
 
-mod common;
-
-use common::{Api, TestApp, PASSWORD};
-use novi::auth::Role;
-use novi::db::businesses::Business;
+use crate::support::TestApp;
 use reqwest::StatusCode;
 use serde_json::json;
-
-fn shop(app: &TestApp, code: &str) -> Business {
-    let b = app.business(code);
-    app.product(
-        &b,
-        "kaju-katli",
-        "kg",
-        1200,
-        2000,
-        &[("250 g", 250), ("500 g", 500), ("1 kg", 1000)],
-    );
-    app.product(&b, "samosa", "pc", 15, 50, &[]);
-    b
-}
 
 fn manual_order<'a>(
     action: &'a str,
@@ -48,10 +30,8 @@ fn manual_order<'a>(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_order_taken_by_hand_is_previewed_then_saved() {
     let app = TestApp::start().await;
-    let b = shop(&app, "shop-a");
-    app.user(&b, "ravi", Role::Agent);
-    let mut br = app.browser();
-    br.login("ravi", PASSWORD).await;
+    let b = app.small_shop("shop-a");
+    let mut br = app.agent(&b, "ravi").await;
     let (status, form) = br.get("/b/shop-a/orders/new").await;
     assert_eq!(status, StatusCode::OK);
     assert!(form.contains("Kaju Katli — 500 g") && form.contains("Samosa — by piece"));
@@ -98,10 +78,8 @@ async fn an_order_taken_by_hand_is_previewed_then_saved() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_manual_orders_say_what_is_wrong_and_take_nothing() {
     let app = TestApp::start().await;
-    let b = shop(&app, "shop-a");
-    app.user(&b, "asha", Role::Owner);
-    let mut br = app.browser();
-    br.login("asha", PASSWORD).await;
+    let b = app.small_shop("shop-a");
+    let mut br = app.owner(&b, "asha").await;
     br.get("/b/shop-a/orders/new").await;
     let cases = [
         (
@@ -139,16 +117,14 @@ async fn bad_manual_orders_say_what_is_wrong_and_take_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_buttons_move_the_order_and_refuse_what_is_not_allowed() {
     let app = TestApp::start().await;
-    let b = shop(&app, "shop-a");
-    app.user(&b, "asha", Role::Owner);
-    let api = Api::new(&app, app.token(&b));
+    let b = app.small_shop("shop-a");
+    let api = app.api(&b);
     api.post(
         "/api/v1/orders",
         &json!({"customer": {"phone": "9812345678"}, "lines": [{"sku": "kaju-katli", "qty": 500}]}),
     )
     .await;
-    let mut br = app.browser();
-    br.login("asha", PASSWORD).await;
+    let mut br = app.owner(&b, "asha").await;
     br.get("/b/shop-a/orders/1").await;
     let (status, _, _) = br
         .post("/b/shop-a/orders/1/status", &[("status", "confirmed")])
@@ -179,13 +155,11 @@ async fn status_buttons_move_the_order_and_refuse_what_is_not_allowed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lines_can_be_changed_while_pending_with_stock_checked_again() {
     let app = TestApp::start().await;
-    let b = shop(&app, "shop-a");
-    app.user(&b, "asha", Role::Owner);
-    let api = Api::new(&app, app.token(&b));
+    let b = app.small_shop("shop-a");
+    let api = app.api(&b);
     api.post("/api/v1/orders", &json!({"customer": {"phone": "9812345678"}, "lines": [{"sku": "kaju-katli", "qty": 1500}]})).await;
     assert_eq!(app.stock(&b, "kaju-katli"), 500);
-    let mut br = app.browser();
-    br.login("asha", PASSWORD).await;
+    let mut br = app.owner(&b, "asha").await;
     let (_, page) = br.get("/b/shop-a/orders/1/edit").await;
     assert!(page.contains("1.5 kg"), "current lines prefilled");
     // 2 kg is what it had plus what is left: allowed, since its own stock comes back first.
@@ -234,16 +208,14 @@ async fn lines_can_be_changed_while_pending_with_stock_checked_again() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_list_filters_and_exports_csv_and_customers_have_a_page() {
     let app = TestApp::start().await;
-    let b = shop(&app, "shop-a");
-    app.user(&b, "asha", Role::Owner);
-    let api = Api::new(&app, app.token(&b));
+    let b = app.small_shop("shop-a");
+    let api = app.api(&b);
     for (phone, name) in [("9812345678", "Asha"), ("9800000002", "Ravi")] {
         api.post("/api/v1/orders", &json!({"customer": {"phone": phone, "name": name}, "lines": [{"sku": "samosa", "qty": 4}], "address": "Lane 5"})).await;
     }
     api.post("/api/v1/orders/2/status", &json!({"status": "confirmed"}))
         .await;
-    let mut br = app.browser();
-    br.login("asha", PASSWORD).await;
+    let mut br = app.owner(&b, "asha").await;
     let (_, all) = br.get("/b/shop-a/orders").await;
     assert!(all.contains("#1") && all.contains("#2"));
     let (_, confirmed) = br.get("/b/shop-a/orders?status=confirmed").await;
@@ -294,17 +266,15 @@ async fn the_list_filters_and_exports_csv_and_customers_have_a_page() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_shops_orders_and_customers_are_404() {
     let app = TestApp::start().await;
-    let a = shop(&app, "shop-a");
-    let b = shop(&app, "shop-b");
-    app.user(&b, "bob", Role::Owner);
-    let api = Api::new(&app, app.token(&a));
+    let a = app.small_shop("shop-a");
+    let b = app.small_shop("shop-b");
+    let api = app.api(&a);
     api.post(
         "/api/v1/orders",
         &json!({"customer": {"phone": "9812345678"}, "lines": [{"sku": "samosa", "qty": 1}]}),
     )
     .await;
-    let mut br = app.browser();
-    br.login("bob", PASSWORD).await;
+    let mut br = app.owner(&b, "bob").await;
     for path in [
         "/b/shop-a/orders",
         "/b/shop-a/orders/1",

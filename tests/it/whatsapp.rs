@@ -2,72 +2,30 @@
 //! every message type, duplicates, statuses, the outbox's retries and failures, the 24-hour
 //! template fallback, token expiry, the simulator, and groups through a gateway.
 
-mod common;
-
-use std::time::Duration;
-
-use common::fakes::{self, CloudBatch, FakeGateway, FakeGraph, Reply};
-use common::{Api, TestApp, PASSWORD};
-use novi::auth::Role;
+use crate::support::bridge::{
+    cloud_config, cloud_shop, CloudShop, APP_SECRET, CUSTOMER, GATEWAY_HMAC_KEY, PNID, VERIFY_TOKEN,
+};
+use crate::support::fakes::{self, CloudBatch, FakeGateway, Reply};
+use crate::support::{Api, Browser, TestApp, WAIT};
 use novi::db::businesses::Business;
 use novi::db::Db;
-use novi::whatsapp::config::{self, Provider, WhatsappConfig};
+use novi::whatsapp::config;
+use novi::whatsapp::groups;
 use reqwest::StatusCode;
+use rusqlite::types::FromSql;
 use serde_json::{json, Value};
 
-const PNID: &str = "110000000000001";
-const SECRET: &str = "app-secret-for-tests";
-const CUSTOMER: &str = "919812345678";
-const WAIT: Duration = Duration::from_secs(20);
-
-async fn app() -> TestApp {
-    TestApp::start_with(|c| {
-        c.outbox_retry_base_ms = 5;
-        c.recipient_burst = 1000;
-        c.recipient_interval_ms = 1;
+/// Three columns of every message received, oldest first.
+fn inbound<A: FromSql, B: FromSql, C: FromSql>(db: &Db, columns: &str) -> Vec<(A, B, C)> {
+    let sql = format!("SELECT {columns} FROM messages WHERE direction = 'in' ORDER BY id");
+    db.with_conn(|c| {
+        let mut s = c.prepare(&sql)?;
+        let rows = s
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
     })
-    .await
-}
-
-fn cloud_config(graph: &FakeGraph) -> WhatsappConfig {
-    let mut c = WhatsappConfig::simulator();
-    c.provider = Provider::Cloud;
-    c.phone_number_id = Some(PNID.into());
-    c.verify_token = "verify-me".into();
-    c.app_secret = SECRET.into();
-    c.access_token = "EAAG-test-token".into();
-    c.graph_base = format!("{}/v21.0", graph.base_url());
-    c
-}
-
-async fn cloud_shop() -> (TestApp, Business, FakeGraph) {
-    let graph = FakeGraph::start().await;
-    let app = app().await;
-    let b = app.business("shop-a");
-    app.db
-        .with_tx(|tx| config::save(tx, b.id, &cloud_config(&graph)))
-        .unwrap();
-    (app, b, graph)
-}
-
-async fn post_cloud(app: &TestApp, body: &Value, signature: Option<String>) -> StatusCode {
-    let raw = body.to_string();
-    let mut req = reqwest::Client::new()
-        .post(app.url("/webhooks/whatsapp/shop-a"))
-        .body(raw.clone());
-    if let Some(sig) = signature {
-        req = req.header("X-Hub-Signature-256", sig);
-    }
-    req.send().await.unwrap().status()
-}
-
-async fn deliver(app: &TestApp, body: &Value) -> StatusCode {
-    post_cloud(
-        app,
-        body,
-        Some(fakes::sign_sha256(SECRET, body.to_string())),
-    )
-    .await
+    .unwrap()
 }
 
 fn count(db: &Db, sql: &str, arg: &str) -> i64 {
@@ -99,7 +57,7 @@ async fn wait_status(
 }
 
 async fn reply(app: &TestApp, b: &Business, text: &str) -> i64 {
-    let api = Api::new(app, app.token(b));
+    let api = app.api(b);
     let (status, res) = api
         .post(
             &format!("/api/v1/conversations/{CUSTOMER}/messages"),
@@ -112,11 +70,13 @@ async fn reply(app: &TestApp, b: &Business, text: &str) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_verification_handshake_answers_only_the_right_token() {
-    let (app, _, _) = cloud_shop().await;
+    let CloudShop { app, .. } = cloud_shop("shop-a").await;
     let get = |q: &str| reqwest::get(app.url(&format!("/webhooks/whatsapp/shop-a?{q}")));
-    let res = get("hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=1158201444")
-        .await
-        .unwrap();
+    let res = get(&format!(
+        "hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}&hub.challenge=1158201444"
+    ))
+    .await
+    .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.text().await.unwrap(), "1158201444");
     assert_eq!(
@@ -133,9 +93,9 @@ async fn the_verification_handshake_answers_only_the_right_token() {
             .status(),
         StatusCode::FORBIDDEN
     );
-    let other = reqwest::get(app.url(
-        "/webhooks/whatsapp/nobody?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=1",
-    ))
+    let other = reqwest::get(app.url(&format!(
+        "/webhooks/whatsapp/nobody?hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}&hub.challenge=1",
+    )))
     .await
     .unwrap();
     assert_eq!(other.status(), StatusCode::NOT_FOUND);
@@ -143,15 +103,15 @@ async fn the_verification_handshake_answers_only_the_right_token() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_correctly_signed_webhooks_are_stored() {
-    let (app, _, _) = cloud_shop().await;
+    let CloudShop { app, b, .. } = cloud_shop("shop-a").await;
     let body = fakes::cloud_text(PNID, CUSTOMER, "Asha", "wamid.sig.1", "2 kg kaju katli");
     assert_eq!(
-        post_cloud(&app, &body, None).await,
+        app.post_cloud(&b, &body, None).await,
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        post_cloud(
-            &app,
+        app.post_cloud(
+            &b,
             &body,
             Some(fakes::sign_sha256("wrong-secret", body.to_string()))
         )
@@ -159,7 +119,7 @@ async fn only_correctly_signed_webhooks_are_stored() {
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        post_cloud(&app, &body, Some("sha256=00".into())).await,
+        app.post_cloud(&b, &body, Some("sha256=00".into())).await,
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
@@ -171,7 +131,7 @@ async fn only_correctly_signed_webhooks_are_stored() {
         0,
         "nothing stored"
     );
-    assert_eq!(deliver(&app, &body).await, StatusCode::OK);
+    assert_eq!(app.deliver(&b, &body).await, StatusCode::OK);
     assert_eq!(
         count(
             &app.db,
@@ -194,8 +154,49 @@ async fn only_correctly_signed_webhooks_are_stored() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batched_post_with_every_type_is_stored_whole() {
-    let (app, _, _) = cloud_shop().await;
-    let body = CloudBatch::new()
+    let CloudShop { app, b, .. } = cloud_shop("shop-a").await;
+    assert_eq!(
+        app.deliver(&b, &every_kind_of_message()).await,
+        StatusCode::OK
+    );
+    let rows: Vec<(String, String, String)> = inbound(&app.db, "provider_id, type, text");
+    let got: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("w.t", "text", "hello"),
+            ("w.b", "interactive", "Confirm"),
+            ("w.l", "interactive", "Sweets"),
+            ("w.o", "order", "for diwali"),
+            ("w.loc", "location", "Home, 12 MG Road"),
+            ("w.img", "image", "this box"),
+            ("w.u", "unsupported", ""),
+            ("w.x", "hologram", ""),
+        ]
+    );
+    let cart: String = app
+        .db
+        .with_conn(|c| {
+            Ok(c.query_row(
+                "SELECT data FROM messages WHERE provider_id = 'w.o'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    assert!(
+        cart.contains("kaju-katli"),
+        "the cart lines are kept: {cart}"
+    );
+}
+
+/// One webhook with two entries carrying a message of every type for our number, and one for
+/// another number.
+fn every_kind_of_message() -> Value {
+    CloudBatch::new()
         .entry("waba-1")
         .change(PNID)
         .message(CUSTOMER, "Asha", fakes::text_message("w.t", "hello"))
@@ -239,65 +240,21 @@ async fn a_batched_post_with_every_type_is_stored_whole() {
             "Asha",
             fakes::text_message("w.elsewhere", "not ours"),
         )
-        .build();
-    assert_eq!(deliver(&app, &body).await, StatusCode::OK);
-    let rows: Vec<(String, String, String)> = app
-        .db
-        .with_conn(|c| {
-            let mut s = c.prepare(
-                "SELECT provider_id, type, text FROM messages WHERE direction = 'in' ORDER BY id",
-            )?;
-            let rows = s
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<Result<_, _>>()?;
-            Ok(rows)
-        })
-        .unwrap();
-    let got: Vec<(&str, &str, &str)> = rows
-        .iter()
-        .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))
-        .collect();
-    assert_eq!(
-        got,
-        vec![
-            ("w.t", "text", "hello"),
-            ("w.b", "interactive", "Confirm"),
-            ("w.l", "interactive", "Sweets"),
-            ("w.o", "order", "for diwali"),
-            ("w.loc", "location", "Home, 12 MG Road"),
-            ("w.img", "image", "this box"),
-            ("w.u", "unsupported", ""),
-            ("w.x", "hologram", ""),
-        ]
-    );
-    let cart: String = app
-        .db
-        .with_conn(|c| {
-            Ok(c.query_row(
-                "SELECT data FROM messages WHERE provider_id = 'w.o'",
-                [],
-                |r| r.get(0),
-            )?)
-        })
-        .unwrap();
-    assert!(
-        cart.contains("kaju-katli"),
-        "the cart lines are kept: {cart}"
-    );
+        .build()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_delivery_three_times_at_once_is_stored_once() {
-    let (app, _, _) = cloud_shop().await;
+    let CloudShop { app, b, .. } = cloud_shop("shop-a").await;
     let body = fakes::cloud_text(PNID, CUSTOMER, "Asha", "wamid.dup", "1 kg jalebi");
-    let sends = (0..3).map(|_| deliver(&app, &body));
+    let sends = (0..3).map(|_| app.deliver(&b, &body));
     let statuses = futures_util::future::join_all(sends).await;
     assert!(
         statuses.iter().all(|s| *s == StatusCode::OK),
         "{statuses:?}"
     );
     assert_eq!(
-        deliver(&app, &body).await,
+        app.deliver(&b, &body).await,
         StatusCode::OK,
         "a late retry is acknowledged too"
     );
@@ -320,13 +277,14 @@ async fn the_same_delivery_three_times_at_once_is_stored_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn statuses_only_move_forward_and_are_recorded_once() {
-    let (app, b, graph) = cloud_shop().await;
+    let CloudShop { app, b, graph } = cloud_shop("shop-a").await;
     let id = reply(&app, &b, "Your order is ready").await;
     wait_status(&app, id, "sent").await;
     let wamid = graph.requests()[0].message_id.clone().unwrap();
     for status in ["read", "delivered", "sent", "read"] {
         assert_eq!(
-            deliver(&app, &fakes::cloud_status(PNID, &wamid, status, &[])).await,
+            app.deliver(&b, &fakes::cloud_status(PNID, &wamid, status, &[]))
+                .await,
             StatusCode::OK
         );
     }
@@ -344,8 +302,8 @@ async fn statuses_only_move_forward_and_are_recorded_once() {
     let second = reply(&app, &b, "Out for delivery").await;
     wait_status(&app, second, "sent").await;
     let wamid2 = graph.requests()[1].message_id.clone().unwrap();
-    deliver(
-        &app,
+    app.deliver(
+        &b,
         &fakes::cloud_status(
             PNID,
             &wamid2,
@@ -354,7 +312,8 @@ async fn statuses_only_move_forward_and_are_recorded_once() {
         ),
     )
     .await;
-    deliver(&app, &fakes::cloud_status(PNID, &wamid2, "delivered", &[])).await;
+    app.deliver(&b, &fakes::cloud_status(PNID, &wamid2, "delivered", &[]))
+        .await;
     let (status, code, error) = message_status(&app.db, second);
     assert_eq!(
         (status.as_str(), code),
@@ -366,7 +325,7 @@ async fn statuses_only_move_forward_and_are_recorded_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn passing_failures_are_retried_until_the_message_goes() {
-    let (app, b, graph) = cloud_shop().await;
+    let CloudShop { app, b, graph } = cloud_shop("shop-a").await;
     graph.push(Reply::Status(500));
     graph.push(Reply::graph(130_429));
     graph.push(Reply::graph(131_056));
@@ -388,7 +347,7 @@ async fn passing_failures_are_retried_until_the_message_goes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_permanent_failure_is_not_retried_and_says_why() {
-    let (app, b, graph) = cloud_shop().await;
+    let CloudShop { app, b, graph } = cloud_shop("shop-a").await;
     graph.push(Reply::graph(131_026));
     let id = reply(&app, &b, "Hello").await;
     let (_, code, error) = wait_status(&app, id, "failed").await;
@@ -400,9 +359,7 @@ async fn a_permanent_failure_is_not_retried_and_says_why() {
     let texts = graph.texts_to(CUSTOMER);
     assert_eq!(texts, vec!["Hello", "Second"]);
 
-    let mut owner = app.browser();
-    app.user(&b, "asha", Role::Owner);
-    owner.login("asha", PASSWORD).await;
+    let mut owner = app.owner(&b, "asha").await;
     let (_, page) = owner
         .get(&format!("/b/shop-a/conversations/{CUSTOMER}"))
         .await;
@@ -414,7 +371,7 @@ async fn a_permanent_failure_is_not_retried_and_says_why() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outside_the_24_hour_window_the_template_goes_instead() {
-    let (app, b, graph) = cloud_shop().await;
+    let CloudShop { app, b, graph } = cloud_shop("shop-a").await;
     let mut with_template = cloud_config(&graph);
     with_template.template_name = "order_update".into();
     app.db
@@ -447,8 +404,7 @@ async fn outside_the_24_hour_window_the_template_goes_instead() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_token_pauses_sending_until_it_is_replaced() {
-    let (app, b, graph) = cloud_shop().await;
-    app.user(&b, "asha", Role::Owner);
+    let CloudShop { app, b, graph } = cloud_shop("shop-a").await;
     graph.set_default(Reply::graph(190));
     let id = reply(&app, &b, "Waiting for the token").await;
     let reason = app
@@ -465,8 +421,7 @@ async fn an_expired_token_pauses_sending_until_it_is_replaced() {
         "kept for later, not failed"
     );
 
-    let mut owner = app.browser();
-    owner.login("asha", PASSWORD).await;
+    let mut owner = app.owner(&b, "asha").await;
     let (_, page) = owner.get("/b/shop-a/").await;
     assert!(
         page.contains("WhatsApp sending is paused"),
@@ -491,7 +446,7 @@ async fn an_expired_token_pauses_sending_until_it_is_replaced() {
     assert_eq!(last.auth.as_deref(), Some("Bearer EAAG-new-token"));
     let saved = app.db.with_conn(|c| config::load(c, b.id)).unwrap();
     assert_eq!(
-        saved.app_secret, SECRET,
+        saved.app_secret, APP_SECRET,
         "blank secrets keep the saved ones"
     );
     assert!(!owner
@@ -499,8 +454,16 @@ async fn an_expired_token_pauses_sending_until_it_is_replaced() {
         .await
         .1
         .contains("sending is paused"));
+    sending_cannot_be_pointed_elsewhere(&app, &b, &mut owner, &saved.graph_base).await;
+}
 
-    // An owner cannot point the business's sending at another address.
+/// An owner cannot point the business's sending at another address.
+async fn sending_cannot_be_pointed_elsewhere(
+    app: &TestApp,
+    b: &Business,
+    owner: &mut Browser,
+    graph_base: &str,
+) {
     owner.get("/b/shop-a/settings/whatsapp").await;
     let elsewhere = [
         ("provider", "cloud"),
@@ -514,16 +477,14 @@ async fn an_expired_token_pauses_sending_until_it_is_replaced() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("must start with https://graph.facebook.com/"));
     let unchanged = app.db.with_conn(|c| config::load(c, b.id)).unwrap();
-    assert_eq!(unchanged.graph_base, saved.graph_base);
+    assert_eq!(unchanged.graph_base, graph_base);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_simulator_round_trip() {
-    let app = app().await;
+    let app = TestApp::start_fast_outbox().await;
     let b = app.business("shop-a");
-    app.user(&b, "asha", Role::Owner);
-    let mut owner = app.browser();
-    owner.login("asha", PASSWORD).await;
+    let mut owner = app.owner(&b, "asha").await;
     let (status, _) = owner
         .get("/b/shop-a/simulator?phone=98123+45678&name=Asha")
         .await;
@@ -572,34 +533,31 @@ async fn the_simulator_round_trip() {
     assert!(!list.contains("class=\"badge\">"), "read once opened");
 }
 
-fn gateway_config(gw: &FakeGateway, hmac: &str) -> WhatsappConfig {
-    let mut c = WhatsappConfig::simulator();
-    c.provider = Provider::Gateway;
-    c.gateway_url = gw.base_url();
-    c.api_key = "gw-key".into();
-    c.hmac_key = hmac.into();
-    c
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn groups_and_chats_through_a_gateway() {
     let gw = FakeGateway::start().await;
-    let app = app().await;
+    let app = TestApp::start_fast_outbox().await;
     let b = app.business("shop-a");
-    app.db
-        .with_tx(|tx| config::save(tx, b.id, &gateway_config(&gw, "hmac-key")))
-        .unwrap();
-    let post = |body: Value, key: Option<&str>| {
-        let raw = body.to_string();
-        let mut req = reqwest::Client::new()
-            .post(app.url("/webhooks/gateway/shop-a"))
-            .body(raw.clone());
-        if let Some(k) = key {
-            req = req
-                .header("X-Webhook-Hmac", fakes::sign_sha512(k, &raw))
-                .header("X-Webhook-Hmac-Algorithm", "sha512");
-        }
-        async move { req.send().await.unwrap().status() }
+    app.connect_gateway(&b, &gw);
+    a_chat_a_group_post_and_our_own_come_in_signed(&app, &b).await;
+    each_is_stored_once_and_our_own_ignored(&app);
+
+    let id = reply(&app, &b, "Coming up!").await;
+    wait_status(&app, id, "sent").await;
+    let sent = gw.requests();
+    let mine = sent
+        .iter()
+        .find(|r| r.body["text"] == "Coming up!")
+        .expect("the reply went out");
+    assert_eq!(mine.body["chatId"], "919812345678@c.us");
+    assert_eq!(mine.body["session"], "default");
+    an_owner_maps_the_group_to_sales(&app, &b).await;
+}
+
+async fn a_chat_a_group_post_and_our_own_come_in_signed(app: &TestApp, b: &Business) {
+    let post = |body: Value, key: Option<&'static str>| {
+        let (app, b) = (&app, &b);
+        async move { app.post_gateway(b, &body, key).await }
     };
     let one = fakes::gateway_message("default", "919812345678@c.us", "1 kg jalebi", None, false);
     assert_eq!(post(one.clone(), None).await, StatusCode::UNAUTHORIZED);
@@ -607,9 +565,12 @@ async fn groups_and_chats_through_a_gateway() {
         post(one.clone(), Some("wrong")).await,
         StatusCode::UNAUTHORIZED
     );
-    assert_eq!(post(one.clone(), Some("hmac-key")).await, StatusCode::OK);
     assert_eq!(
-        post(one, Some("hmac-key")).await,
+        post(one.clone(), Some(GATEWAY_HMAC_KEY)).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        post(one, Some(GATEWAY_HMAC_KEY)).await,
         StatusCode::OK,
         "duplicate acknowledged"
     );
@@ -620,7 +581,7 @@ async fn groups_and_chats_through_a_gateway() {
         Some("919811111111@c.us"),
         false,
     );
-    assert_eq!(post(group, Some("hmac-key")).await, StatusCode::OK);
+    assert_eq!(post(group, Some(GATEWAY_HMAC_KEY)).await, StatusCode::OK);
     let mine = fakes::gateway_message(
         "default",
         "919812345678@c.us",
@@ -628,20 +589,11 @@ async fn groups_and_chats_through_a_gateway() {
         None,
         true,
     );
-    assert_eq!(post(mine, Some("hmac-key")).await, StatusCode::OK);
+    assert_eq!(post(mine, Some(GATEWAY_HMAC_KEY)).await, StatusCode::OK);
+}
 
-    let rows: Vec<(String, Option<String>, String)> = app
-        .db
-        .with_conn(|c| {
-            let mut s = c.prepare(
-                "SELECT phone, group_id, text FROM messages WHERE direction = 'in' ORDER BY id",
-            )?;
-            let rows = s
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<Result<_, _>>()?;
-            Ok(rows)
-        })
-        .unwrap();
+fn each_is_stored_once_and_our_own_ignored(app: &TestApp) {
+    let rows: Vec<(String, Option<String>, String)> = inbound(&app.db, "phone, group_id, text");
     assert_eq!(
         rows,
         vec![
@@ -663,20 +615,10 @@ async fn groups_and_chats_through_a_gateway() {
         0,
         "group members are staff, not customers"
     );
+}
 
-    let id = reply(&app, &b, "Coming up!").await;
-    wait_status(&app, id, "sent").await;
-    let sent = gw.requests();
-    let mine = sent
-        .iter()
-        .find(|r| r.body["text"] == "Coming up!")
-        .expect("the reply went out");
-    assert_eq!(mine.body["chatId"], "919812345678@c.us");
-    assert_eq!(mine.body["session"], "default");
-
-    app.user(&b, "asha", Role::Owner);
-    let mut owner = app.browser();
-    owner.login("asha", PASSWORD).await;
+async fn an_owner_maps_the_group_to_sales(app: &TestApp, b: &Business) {
+    let mut owner = app.owner(b, "asha").await;
     let (_, page) = owner.get("/b/shop-a/settings/whatsapp").await;
     assert!(
         page.contains("120363041234@g.us"),
@@ -695,7 +637,7 @@ async fn groups_and_chats_through_a_gateway() {
     assert_eq!(status, StatusCode::SEE_OTHER);
     let role = app
         .db
-        .with_conn(|c| novi::whatsapp::groups::role_of(c, b.id, "120363041234@g.us"))
+        .with_conn(|c| groups::role_of(c, b.id, "120363041234@g.us"))
         .unwrap();
     assert_eq!(role.as_deref(), Some("sales"));
     let (status, _, _) = owner
@@ -709,13 +651,13 @@ async fn groups_and_chats_through_a_gateway() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_conversations_api_lists_reads_and_queues() {
-    let (app, b, graph) = cloud_shop().await;
-    deliver(
-        &app,
+    let CloudShop { app, b, graph } = cloud_shop("shop-a").await;
+    app.deliver(
+        &b,
         &fakes::cloud_text(PNID, CUSTOMER, "Asha", "w.api.1", "hi there"),
     )
     .await;
-    let api = Api::new(&app, app.token(&b));
+    let api = app.api(&b);
     let (_, list) = api.get("/api/v1/conversations").await;
     assert_eq!(list["conversations"][0]["phone"], CUSTOMER);
     assert_eq!(list["conversations"][0]["unread"], 1);
@@ -742,6 +684,10 @@ async fn the_conversations_api_lists_reads_and_queues() {
         .find(|r| r.text() == Some("Hello Asha"))
         .unwrap();
     assert_eq!(mine["provider_id"], json!(sent.message_id));
+    bad_replies_and_other_businesses_are_refused(&app, &api).await;
+}
+
+async fn bad_replies_and_other_businesses_are_refused(app: &TestApp, api: &Api) {
     for (body, code) in [
         (json!({"text": ""}), StatusCode::UNPROCESSABLE_ENTITY),
         (
@@ -764,7 +710,7 @@ async fn the_conversations_api_lists_reads_and_queues() {
         StatusCode::NOT_FOUND
     );
     let other = app.business("shop-b");
-    let theirs = Api::new(&app, app.token(&other));
+    let theirs = app.api(&other);
     assert_eq!(
         theirs
             .get(&format!("/api/v1/conversations/{CUSTOMER}/messages"))

@@ -1,9 +1,7 @@
 //! Logging in and out, rate limits, CSRF, disabled users, roles and tenant isolation,
 //! all over HTTP against a running server.
 
-mod common;
-
-use common::{TestApp, PASSWORD};
+use crate::support::{TestApp, PASSWORD};
 use novi::auth::Role;
 use novi::db::{businesses, users};
 use reqwest::StatusCode;
@@ -120,9 +118,7 @@ async fn repeated_failures_from_one_address_are_limited_across_accounts() {
 async fn a_post_without_a_valid_csrf_token_is_refused_and_changes_nothing() {
     let app = TestApp::start().await;
     let shop = app.business("shop-a");
-    app.user(&shop, "asha", Role::Owner);
-    let mut b = app.browser();
-    b.login("asha", PASSWORD).await;
+    let mut b = app.owner(&shop, "asha").await;
     b.get("/b/shop-a/settings").await;
     let fields = [
         ("name", "Renamed"),
@@ -166,15 +162,13 @@ async fn a_post_without_a_valid_csrf_token_is_refused_and_changes_nothing() {
 async fn a_disabled_user_is_logged_out_and_cannot_log_in() {
     let app = TestApp::start().await;
     let shop = app.business("shop-a");
-    app.user(&shop, "asha", Role::Owner);
+    let asha = app.user(&shop, "asha", Role::Owner);
     let ravi = app.user(&shop, "ravi", Role::Agent);
 
-    let mut ravis = app.browser();
-    ravis.login("ravi", PASSWORD).await;
+    let mut ravis = app.logged_in(&ravi).await;
     assert_eq!(ravis.get("/b/shop-a/orders").await.0, StatusCode::OK);
 
-    let mut owner = app.browser();
-    owner.login("asha", PASSWORD).await;
+    let mut owner = app.logged_in(&asha).await;
     owner.get("/b/shop-a/settings/users").await;
     let path = format!("/b/shop-a/settings/users/{}/disable", ravi.id);
     let (status, _, _) = owner.post(&path, &[]).await;
@@ -195,11 +189,13 @@ async fn agents_and_managers_cannot_reach_owner_settings() {
     let app = TestApp::start().await;
     let shop = app.business("shop-a");
     let owner = app.user(&shop, "asha", Role::Owner);
-    app.user(&shop, "ravi", Role::Agent);
-    app.user(&shop, "meera", Role::Manager);
-    for name in ["ravi", "meera"] {
-        let mut b = app.browser();
-        b.login(name, PASSWORD).await;
+    let staff = [
+        app.user(&shop, "ravi", Role::Agent),
+        app.user(&shop, "meera", Role::Manager),
+    ];
+    for user in &staff {
+        let name = &user.username;
+        let mut b = app.logged_in(user).await;
         let (status, body) = b.get("/b/shop-a/").await;
         assert_eq!(status, StatusCode::OK);
         assert!(
@@ -245,10 +241,9 @@ async fn an_owner_of_one_shop_gets_404_for_another_shops_pages() {
     let app = TestApp::start().await;
     let a = app.business("shop-a");
     let b = app.business("shop-b");
-    app.user(&a, "asha", Role::Owner);
+    let asha = app.user(&a, "asha", Role::Owner);
     let bob = app.user(&b, "bob", Role::Owner);
-    let mut browser = app.browser();
-    browser.login("asha", PASSWORD).await;
+    let mut browser = app.logged_in(&asha).await;
     for path in [
         "/b/shop-b/",
         "/b/shop-b/orders",
@@ -297,9 +292,7 @@ async fn a_platform_admin_sees_every_business_and_can_switch() {
 async fn logging_out_ends_the_session() {
     let app = TestApp::start().await;
     let shop = app.business("shop-a");
-    app.user(&shop, "asha", Role::Owner);
-    let mut b = app.browser();
-    b.login("asha", PASSWORD).await;
+    let mut b = app.owner(&shop, "asha").await;
     b.get("/b/shop-a/").await;
     let (status, _, location) = b.post("/logout", &[]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);

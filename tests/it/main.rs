@@ -1,0 +1,16 @@
+//! The integration tests, as one binary: the real server, the `novi` binary and the UI in a
+//! browser, driven from outside the way a shop, a customer and an admin would use them.
+
+mod support;
+
+mod auth;
+mod browser;
+mod catalog;
+mod cli;
+mod conversations;
+mod crash;
+mod orders_api;
+mod orders_ui;
+mod parse;
+mod web;
+mod whatsapp;
