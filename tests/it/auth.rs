@@ -2,8 +2,8 @@
 //! all over HTTP against a running server.
 
 use crate::support::{TestApp, PASSWORD};
-use novi::auth::Role;
-use novi::db::{businesses, users};
+use novi::accounts::Role;
+use novi::accounts::{businesses, users};
 use reqwest::StatusCode;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -14,8 +14,9 @@ use crate::support::chrome::{console_errors, full_page_screenshot, Chrome, PATIE
 use crate::support::{order, product, TestApp, PASSWORD};
 use fantoccini::elements::Element;
 use fantoccini::{Client, Locator};
-use novi::auth::Role;
-use novi::db::businesses::Business;
+use novi::accounts::businesses::Business;
+use novi::accounts::Role;
+use novi::domain::Money;
 use novi::orders::Status;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -127,7 +128,10 @@ async fn take_an_order_by_hand(page: &Page, app: &TestApp, shop: &Business) {
     page.heading("Order #1").await;
     assert_eq!(page.text("span.status").await, "Pending");
     let o = order(&app.db, shop, 1);
-    assert_eq!((o.status, o.total_minor), (Status::Pending, 124_000));
+    assert_eq!(
+        (o.status, o.total),
+        (Status::Pending, Money::from_minor(124_000))
+    );
     assert_eq!(o.customer.name, "Meera Iyer");
     assert_eq!(product(&app.db, shop, "kaju-katli").stock, 3500);
 }

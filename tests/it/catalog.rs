@@ -4,9 +4,9 @@
 use crate::support::data::{CATALOG, CATALOG_PATH, PNG};
 use crate::support::process::{install_with_business, install_with_sweet_shop, novi, ok};
 use crate::support::{product, products, Browser, TestApp};
-use novi::auth::Role;
+use novi::accounts::businesses;
+use novi::accounts::Role;
 use novi::catalog::stock;
-use novi::db::businesses;
 use novi::db::Db;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -174,8 +174,8 @@ fn import_and_export_refuse_unknown_shops_and_missing_files() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_shop_has_the_catalog_once() {
     let app = TestApp::start().await;
-    assert!(novi::accounts::ensure_demo(&app.db).unwrap());
-    assert!(!novi::accounts::ensure_demo(&app.db).unwrap());
+    assert!(novi::demo::ensure_demo(&app.db).unwrap());
+    assert!(!novi::demo::ensure_demo(&app.db).unwrap());
     let demo = app
         .db
         .with_conn(|c| businesses::by_code(c, "demo"))
@@ -190,7 +190,7 @@ async fn the_demo_shop_has_the_catalog_once() {
     assert_eq!(history.len(), 1, "made once");
 
     let mut b = app.browser();
-    b.login(novi::accounts::DEMO_USERNAME, novi::accounts::DEMO_PASSWORD)
+    b.login(novi::demo::DEMO_USERNAME, novi::demo::DEMO_PASSWORD)
         .await;
     let (status, body) = b.get("/b/demo/products").await;
     assert_eq!(status, StatusCode::OK);

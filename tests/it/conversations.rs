@@ -4,9 +4,9 @@
 use crate::support::bridge::{CUSTOMER as ASHA, GATEWAY_HMAC_KEY, PNID};
 use crate::support::fakes::{self, FakeGateway, FakeGraph, Recorded};
 use crate::support::{Api, TestApp, WAIT};
-use novi::db::businesses::{self, Business};
+use novi::accounts::businesses::{self, Business};
 use novi::db::Db;
-use novi::whatsapp::{conversations, groups};
+use novi::whatsapp::{groups, threads};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -548,7 +548,7 @@ async fn the_simulator_takes_an_order_with_a_reply_word() {
         )
         .await;
     let thread = |db: &Db| {
-        db.with_conn(|c| conversations::messages(c, b.id, ASHA, 50))
+        db.with_conn(|c| threads::messages(c, b.id, ASHA, 50))
             .unwrap()
     };
     app.wait_until("the summary", |db| {

@@ -9,6 +9,7 @@ mod catalog;
 mod cli;
 mod conversations;
 mod crash;
+mod layers;
 mod orders_api;
 mod orders_ui;
 mod parse;

@@ -3,8 +3,8 @@
 
 use crate::support::process::novi;
 use crate::support::{Api, TestApp};
-use novi::db::businesses::Business;
-use novi::db::tokens;
+use novi::accounts::businesses::Business;
+use novi::accounts::tokens;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -460,7 +460,7 @@ fn revoke_every_token(app: &TestApp, b: &Business) {
             for t in tokens::list(tx, b.id)? {
                 tokens::revoke(tx, b.id, &t.name)?;
             }
-            Ok(())
+            Ok::<_, novi::error::AppError>(())
         })
         .unwrap();
 }

@@ -2,10 +2,11 @@
 //! authentication, over HTTP against a running server.
 
 use crate::support::{Browser, TestApp};
-use novi::auth::Role;
-use novi::db::businesses::Business;
-use novi::db::users::User;
-use novi::db::{businesses, setup, tokens, users, Db};
+use novi::accounts::businesses::Business;
+use novi::accounts::users::User;
+use novi::accounts::Role;
+use novi::accounts::{businesses, setup, tokens, users};
+use novi::db::Db;
 use reqwest::StatusCode;
 
 fn setup_fields<'a>(code: &'a str, user: &'a str) -> Vec<(&'a str, &'a str)> {

@@ -7,10 +7,10 @@ use crate::support::bridge::{
 };
 use crate::support::fakes::{self, CloudBatch, FakeGateway, Reply};
 use crate::support::{Api, Browser, TestApp, WAIT};
-use novi::db::businesses::Business;
+use novi::accounts::businesses::Business;
 use novi::db::Db;
-use novi::whatsapp::config;
 use novi::whatsapp::groups;
+use novi::whatsapp::settings;
 use reqwest::StatusCode;
 use rusqlite::types::FromSql;
 use serde_json::{json, Value};
@@ -375,7 +375,7 @@ async fn outside_the_24_hour_window_the_template_goes_instead() {
     let mut with_template = cloud_config(&graph);
     with_template.template_name = "order_update".into();
     app.db
-        .with_tx(|tx| config::save(tx, b.id, &with_template))
+        .with_tx(|tx| settings::save(tx, b.id, &with_template))
         .unwrap();
     graph.push(Reply::graph(131_047));
     let id = reply(&app, &b, "Your order #12\nis ready").await;
@@ -392,9 +392,9 @@ async fn outside_the_24_hour_window_the_template_goes_instead() {
 
     // Without a template the message fails, saying so.
     app.db
-        .with_tx(|tx| config::save(tx, b.id, &cloud_config(&graph)))
+        .with_tx(|tx| settings::save(tx, b.id, &cloud_config(&graph)))
         .unwrap();
-    app.state.bridge.forget_config(b.id);
+    app.state.bridge.forget_settings(b.id);
     graph.push(Reply::graph(131_047));
     let id = reply(&app, &b, "Another update").await;
     let (_, code, error) = wait_status(&app, id, "failed").await;
@@ -409,7 +409,7 @@ async fn an_expired_token_pauses_sending_until_it_is_replaced() {
     let id = reply(&app, &b, "Waiting for the token").await;
     let reason = app
         .wait_until("sending to pause", |db| {
-            db.with_conn(|c| config::load(c, b.id))
+            db.with_conn(|c| settings::load(c, b.id))
                 .unwrap()
                 .paused_reason
         })
@@ -444,7 +444,7 @@ async fn an_expired_token_pauses_sending_until_it_is_replaced() {
     wait_status(&app, id, "sent").await;
     let last = graph.requests().last().cloned().unwrap();
     assert_eq!(last.auth.as_deref(), Some("Bearer EAAG-new-token"));
-    let saved = app.db.with_conn(|c| config::load(c, b.id)).unwrap();
+    let saved = app.db.with_conn(|c| settings::load(c, b.id)).unwrap();
     assert_eq!(
         saved.app_secret, APP_SECRET,
         "blank secrets keep the saved ones"
@@ -476,7 +476,7 @@ async fn sending_cannot_be_pointed_elsewhere(
     let (status, page, _) = owner.post("/b/shop-a/settings/whatsapp", &elsewhere).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("must start with https://graph.facebook.com/"));
-    let unchanged = app.db.with_conn(|c| config::load(c, b.id)).unwrap();
+    let unchanged = app.db.with_conn(|c| settings::load(c, b.id)).unwrap();
     assert_eq!(unchanged.graph_base, graph_base);
 }
 

@@ -1,8 +1,8 @@
 //! Fixtures for a business's WhatsApp connection: its settings for the Cloud API or a gateway,
 //! pointed at the fakes in `fakes`, and its webhooks posted and signed as the provider would.
 
-use novi::db::businesses::Business;
-use novi::whatsapp::config::{self, Provider, WhatsappConfig};
+use novi::accounts::businesses::Business;
+use novi::whatsapp::settings::{self, Provider, WhatsappSettings};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -23,8 +23,8 @@ pub const GATEWAY_HMAC_KEY: &str = "hmac-key";
 pub const CUSTOMER: &str = "919812345678";
 
 /// Cloud API settings sending to `graph`.
-pub fn cloud_config(graph: &FakeGraph) -> WhatsappConfig {
-    let mut c = WhatsappConfig::simulator();
+pub fn cloud_config(graph: &FakeGraph) -> WhatsappSettings {
+    let mut c = WhatsappSettings::simulator();
     c.provider = Provider::Cloud;
     c.phone_number_id = Some(PNID.into());
     c.verify_token = VERIFY_TOKEN.into();
@@ -35,8 +35,8 @@ pub fn cloud_config(graph: &FakeGraph) -> WhatsappConfig {
 }
 
 /// Gateway settings sending to `gw`, its webhooks signed with [`GATEWAY_HMAC_KEY`].
-pub fn gateway_config(gw: &FakeGateway) -> WhatsappConfig {
-    let mut c = WhatsappConfig::simulator();
+pub fn gateway_config(gw: &FakeGateway) -> WhatsappSettings {
+    let mut c = WhatsappSettings::simulator();
     c.provider = Provider::Gateway;
     c.gateway_url = gw.base_url();
     c.api_key = "gw-key".into();
@@ -73,9 +73,9 @@ impl TestApp {
     }
 
     /// Saves the business's WhatsApp settings.
-    pub fn save_whatsapp(&self, b: &Business, settings: &WhatsappConfig) {
+    pub fn save_whatsapp(&self, b: &Business, settings: &WhatsappSettings) {
         self.db
-            .with_tx(|tx| config::save(tx, b.id, settings))
+            .with_tx(|tx| settings::save(tx, b.id, settings))
             .expect("WhatsApp settings saved");
     }
 

@@ -2,13 +2,13 @@
 //! stock, API tokens; and lookups of what the app stored.
 
 use novi::accounts;
-use novi::auth::Role;
+use novi::accounts::businesses::{self, Business};
+use novi::accounts::tokens;
+use novi::accounts::users::{Membership, User};
+use novi::accounts::Role;
 use novi::catalog::products::{self, Filter, Product, ProductInput, VariantInput};
 use novi::catalog::stock::{self, Cause};
 use novi::catalog::{csv, import};
-use novi::db::businesses::{self, Business};
-use novi::db::tokens;
-use novi::db::users::{Membership, User};
 use novi::db::Db;
 use novi::domain::{Money, Sku};
 use novi::orders::{self, Order};
@@ -66,7 +66,9 @@ impl TestApp {
                     delivery_fee_minor: minor,
                 };
                 businesses::update_profile(tx, b.id, &profile)?;
-                Ok(businesses::by_id(tx, b.id)?.expect("business exists"))
+                Ok::<_, novi::error::AppError>(
+                    businesses::by_id(tx, b.id)?.expect("business exists"),
+                )
             })
             .expect("delivery fee")
     }
@@ -177,7 +179,7 @@ impl TestApp {
     pub fn token(&self, b: &Business) -> String {
         self.db
             .with_tx(|tx| {
-                let name = format!("test-{}", &novi::auth::secret::new_token()[..8]);
+                let name = format!("test-{}", &novi::secret::new_token()[..8]);
                 tokens::create(tx, b.id, &name)
             })
             .expect("token")
@@ -204,7 +206,7 @@ pub fn products(db: &Db, b: &Business) -> Vec<Product> {
 
 /// The business's order with this number, as stored.
 pub fn order(db: &Db, b: &Business, number: i64) -> Order {
-    db.with_conn(|c| orders::db::by_number(c, b.id, number))
+    db.with_conn(|c| orders::store::by_number(c, b.id, number))
         .expect("read order")
         .expect("order exists")
 }
