@@ -135,17 +135,20 @@ impl Db {
             .map_err(AppError::internal)?
     }
 
-    /// True when the database answers a query on its tables (so a missing or unmigrated
-    /// schema is not ready): what `/ready` reports.
+    /// True when the database answers and every migration built into this binary has been
+    /// applied to it (so a missing or half-migrated schema is not ready): what `/ready` reports.
     pub async fn ping(&self) -> bool {
-        self.read(|c| {
-            c.query_row("SELECT COUNT(*) FROM businesses", [], |r| {
-                r.get::<_, i64>(0)
-            })
-            .map_err(AppError::internal)
+        let expected = embedded::migrations::runner().get_migrations().len();
+        self.read(move |c| {
+            let applied: i64 = c
+                .query_row("SELECT COUNT(*) FROM refinery_schema_history", [], |r| {
+                    r.get(0)
+                })
+                .map_err(AppError::internal)?;
+            Ok(usize::try_from(applied).is_ok_and(|n| n >= expected))
         })
         .await
-        .is_ok()
+        .unwrap_or(false)
     }
 }
 
