@@ -1,5 +1,6 @@
-//! Novi: WhatsApp commerce for small shops, in one binary. `app` builds the HTTP service and
-//! `serve` runs it on a listener; the `novi` binary and the tests both go through these.
+//! Novi: WhatsApp commerce for small shops, in one binary. `AppState` is what every handler
+//! reaches; `app` builds the HTTP service and `serve` runs it with the sender and the conversation
+//! worker beside it. The `novi` binary and the tests both go through these.
 
 pub mod accounts;
 pub mod api;

@@ -1,3 +1,6 @@
+//! The `novi` binary: parse the command line, run the command, and exit non-zero with one
+//! readable line when it fails.
+
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {

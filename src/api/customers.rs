@@ -46,10 +46,13 @@ pub async fn index(
         .db
         .read(move |c| customers::list(c, business.id, &q, page, per_page))
         .await?;
-    let rows: Vec<Value> = rows.iter().map(customer_json).collect();
-    Ok(Json(
-        json!({ "customers": rows, "pagination": Pagination::json(page, per_page, total) }),
-    ))
+    let rows = rows.iter().map(customer_json).collect();
+    Ok(Json(Pagination::page_json(
+        "customers",
+        rows,
+        (page, per_page),
+        total,
+    )))
 }
 
 /// Any way of writing the number finds the customer: `98123 45678`, `+91-9812345678`, ...

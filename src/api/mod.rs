@@ -57,9 +57,17 @@ impl Pagination {
         Ok((page, per_page))
     }
 
-    pub fn json(page: i64, per_page: i64, total: i64) -> Value {
+    /// One page of a list: its `rows` under `key`, and where the page sits in the whole list.
+    pub fn page_json(
+        key: &str,
+        rows: Vec<Value>,
+        (page, per_page): (i64, i64),
+        total: i64,
+    ) -> Value {
         let pages = (total + per_page - 1) / per_page;
-        json!({"page": page, "per_page": per_page, "total": total, "pages": pages})
+        let pagination =
+            json!({"page": page, "per_page": per_page, "total": total, "pages": pages});
+        json!({ key: rows, "pagination": pagination })
     }
 }
 

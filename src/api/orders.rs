@@ -137,10 +137,13 @@ pub async fn index(
         .db
         .read(move |c| store::list(c, business.id, &filter, page, per_page))
         .await?;
-    let orders: Vec<Value> = orders.iter().map(order_json).collect();
-    Ok(Json(
-        json!({ "orders": orders, "pagination": Pagination::json(page, per_page, total) }),
-    ))
+    let rows = orders.iter().map(order_json).collect();
+    Ok(Json(Pagination::page_json(
+        "orders",
+        rows,
+        (page, per_page),
+        total,
+    )))
 }
 
 pub async fn show(

@@ -166,6 +166,15 @@ pub struct Filter {
     pub active_only: bool,
 }
 
+/// Every product on sale, as customers may order them.
+pub fn on_sale(conn: &Connection, business_id: i64) -> AppResult<Vec<Product>> {
+    let filter = Filter {
+        active_only: true,
+        ..Filter::default()
+    };
+    list(conn, business_id, &filter)
+}
+
 pub fn list(conn: &Connection, business_id: i64, f: &Filter) -> AppResult<Vec<Product>> {
     let like = format!("%{}%", f.q.trim().replace('%', "\\%").replace('_', "\\_"));
     query(
@@ -186,6 +195,10 @@ pub fn categories(conn: &Connection, business_id: i64) -> AppResult<Vec<String>>
     )?;
     let rows = stmt.query_map([business_id], |r| r.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn sku_taken(sku: &Sku) -> AppError {
+    AppError::Conflict(format!("a product with sku \"{sku}\" already exists"))
 }
 
 /// Creates a product with no stock; returns its id.
@@ -214,10 +227,7 @@ pub fn insert(conn: &Connection, business_id: i64, p: &ProductInput) -> AppResul
             replace_variants(conn, business_id, id, &p.variants)?;
             Ok(id)
         }
-        Err(e) if is_unique_violation(&e) => Err(AppError::Conflict(format!(
-            "a product with sku \"{}\" already exists",
-            p.sku
-        ))),
+        Err(e) if is_unique_violation(&e) => Err(sku_taken(&p.sku)),
         Err(e) => Err(e.into()),
     }
 }
@@ -245,10 +255,7 @@ pub fn update(conn: &Connection, business_id: i64, id: i64, p: &ProductInput) ->
     match result {
         Ok(0) => Err(AppError::NotFound),
         Ok(_) => replace_variants(conn, business_id, id, &p.variants),
-        Err(e) if is_unique_violation(&e) => Err(AppError::Conflict(format!(
-            "a product with sku \"{}\" already exists",
-            p.sku
-        ))),
+        Err(e) if is_unique_violation(&e) => Err(sku_taken(&p.sku)),
         Err(e) => Err(e.into()),
     }
 }

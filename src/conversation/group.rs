@@ -8,7 +8,7 @@ use super::templates;
 use crate::domain::Phone;
 use crate::error::AppResult;
 use crate::orders::{self, Channel, LineRequest, NewOrder, PaymentMode};
-use crate::reader;
+use crate::reader::{self, Reading};
 use crate::whatsapp::groups;
 use crate::whatsapp::outbox::Content;
 
@@ -23,6 +23,27 @@ pub fn handle(t: &Turn, conn: &Connection, group_id: &str) -> AppResult<()> {
     if r.intent != reader::Intent::Order && r.phone.is_none() && r.address.is_none() && !labelled {
         return Ok(());
     }
+    let to_group = |key: &str, vars: &[(&str, String)]| {
+        let text = templates::render(conn, t.business.id, key, vars)?;
+        reply::send(t, conn, group_id, &Content::text(text))
+    };
+    let phone = r.phone.as_deref().and_then(|p| Phone::from_digits(p).ok());
+    let problems = problems(&r, phone.is_some());
+    let (Some(phone), true) = (phone, problems.is_empty()) else {
+        return to_group(
+            "group_order_unreadable",
+            &[("problems", problems.join("; "))],
+        );
+    };
+    let req = new_order(t, &r, phone);
+    match crate::db::savepoint(conn, || orders::service::create(conn, t.business, &req)) {
+        Ok(order) => to_group("group_order_taken", &reply::order_vars(t.business, &order)),
+        Err(e) => to_group("group_order_unreadable", &[("problems", e.into_refusal()?)]),
+    }
+}
+
+/// What stops a post from becoming an order as it stands, in the words the group is told.
+fn problems(r: &Reading, has_phone: bool) -> Vec<String> {
     let mut problems = Vec::new();
     if r.items.is_empty() && r.unclear.is_empty() {
         problems.push("no items I could read".to_owned());
@@ -33,21 +54,14 @@ pub fn handle(t: &Turn, conn: &Connection, group_id: &str) -> AppResult<()> {
     if !r.unknown.is_empty() {
         problems.push(format!("we don't sell {}", r.unknown.join(", ")));
     }
-    let phone = r.phone.as_deref().and_then(|p| Phone::from_digits(p).ok());
-    if phone.is_none() {
+    if !has_phone {
         problems.push("no customer phone number".into());
     }
-    let to_group = |text: String| reply::send(t, conn, group_id, &Content::text(text));
-    let (Some(phone), true) = (phone, problems.is_empty()) else {
-        let text = templates::render(
-            conn,
-            t.business.id,
-            "group_order_unreadable",
-            &[("problems", problems.join("; "))],
-        )?;
-        return to_group(text);
-    };
-    let req = NewOrder {
+    problems
+}
+
+fn new_order(t: &Turn, r: &Reading, phone: Phone) -> NewOrder {
+    NewOrder {
         channel: Channel::Group,
         customer_phone: phone,
         customer_name: r.name.clone().unwrap_or_default(),
@@ -63,26 +77,5 @@ pub fn handle(t: &Turn, conn: &Connection, group_id: &str) -> AppResult<()> {
         notes: r.notes.clone().unwrap_or_default(),
         payment_mode: PaymentMode::Cod,
         actor: format!("group:{}", t.phone),
-    };
-    match crate::db::savepoint(conn, || orders::service::create(conn, t.business, &req)) {
-        Ok(order) => {
-            let text = templates::render(
-                conn,
-                t.business.id,
-                "group_order_taken",
-                &reply::order_vars(t.business, &order),
-            )?;
-            to_group(text)
-        }
-        Err(e) => {
-            let problems = e.into_refusal()?;
-            let text = templates::render(
-                conn,
-                t.business.id,
-                "group_order_unreadable",
-                &[("problems", problems)],
-            )?;
-            to_group(text)
-        }
     }
 }

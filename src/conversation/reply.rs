@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::drafts::Draft;
 use super::templates;
 use crate::accounts::businesses::Business;
-use crate::catalog::products::{self, Filter};
+use crate::catalog::products;
 use crate::customers;
 use crate::domain::{format_amount, Money, Phone};
 use crate::error::{AppError, AppResult};
@@ -310,14 +310,7 @@ pub fn cancel_latest(t: &Turn, conn: &Connection) -> AppResult<()> {
 /// The menu: on the Cloud API a list of categories to pick from (each pick sends that
 /// category's prices); elsewhere, or with more than ten categories, every price as text.
 pub fn menu(t: &Turn, conn: &Connection) -> AppResult<()> {
-    let all = products::list(
-        conn,
-        t.business.id,
-        &Filter {
-            active_only: true,
-            ..Default::default()
-        },
-    )?;
+    let all = products::on_sale(conn, t.business.id)?;
     let mut categories: Vec<&str> = all.iter().map(|p| category(&p.category)).collect();
     categories.dedup();
     if !t.buttons || categories.is_empty() || categories.len() > 10 {
@@ -351,14 +344,7 @@ pub fn menu(t: &Turn, conn: &Connection) -> AppResult<()> {
 
 /// One category's prices, for a pick from the menu list.
 pub fn menu_category(t: &Turn, conn: &Connection, wanted: &str) -> AppResult<()> {
-    let all = products::list(
-        conn,
-        t.business.id,
-        &Filter {
-            active_only: true,
-            ..Default::default()
-        },
-    )?;
+    let all = products::on_sale(conn, t.business.id)?;
     say_template(
         t,
         conn,

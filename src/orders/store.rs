@@ -1,6 +1,6 @@
 //! The `orders`, `order_lines` and `order_events` tables.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row, ToSql};
 
 use super::model::{CustomerRef, Event, Line, NewOrder, Order};
 use super::status::Status;
@@ -152,60 +152,65 @@ pub fn list(
     page: i64,
     per_page: i64,
 ) -> AppResult<(Vec<Order>, i64)> {
-    let q = f.q.trim();
-    let number: i64 = q.trim_start_matches('#').parse().unwrap_or(-1);
-    let like = format!("%{}%", q.replace('%', "\\%").replace('_', "\\_"));
-    let digits: String = q.chars().filter(char::is_ascii_digit).collect();
-    let phone_like = if digits.len() >= 4 {
-        format!("%{digits}%")
-    } else {
-        String::new()
-    };
+    let s = Search::of(&f.q);
     let status = f.status.map(Status::as_str);
-    let args = params![
-        business_id,
-        status,
-        f.from,
-        f.to,
-        f.customer_id,
-        q,
-        number,
-        like,
-        phone_like
+    let filter: [&dyn ToSql; 9] = [
+        &business_id,
+        &status,
+        &f.from,
+        &f.to,
+        &f.customer_id,
+        &s.q,
+        &s.number,
+        &s.like,
+        &s.phone_like,
     ];
     let total = conn.query_row(
         &format!(
             "SELECT COUNT(*) FROM orders o JOIN customers c ON c.id = o.customer_id WHERE {FILTER}"
         ),
-        args,
+        &filter[..],
         |r| r.get(0),
     )?;
     let sql = format!("{SELECT} WHERE {FILTER} ORDER BY o.number DESC LIMIT ?10 OFFSET ?11");
     let offset = (page.max(1) - 1).saturating_mul(per_page);
-    let mut stmt = conn.prepare(&sql)?;
-    let found: Vec<Order> = stmt
-        .query_map(
-            params![
-                business_id,
-                status,
-                f.from,
-                f.to,
-                f.customer_id,
-                q,
-                number,
-                like,
-                phone_like,
-                per_page,
-                offset
-            ],
-            from_row,
-        )?
+    let mut paged = filter.to_vec();
+    paged.extend([&per_page as &dyn ToSql, &offset]);
+    let found: Vec<Order> = conn
+        .prepare(&sql)?
+        .query_map(&paged[..], from_row)?
         .collect::<Result<_, _>>()?;
     let complete = found
         .into_iter()
         .map(|o| complete(conn, o))
         .collect::<AppResult<_>>()?;
     Ok((complete, total))
+}
+
+/// The ways one search box matches an order: its number ("#12"), a name or note containing the
+/// text, or a phone number containing its digits (at least four, so "2" is not every number).
+struct Search {
+    q: String,
+    number: i64,
+    like: String,
+    phone_like: String,
+}
+
+impl Search {
+    fn of(text: &str) -> Self {
+        let q = text.trim();
+        let digits: String = q.chars().filter(char::is_ascii_digit).collect();
+        Self {
+            q: q.to_owned(),
+            number: q.trim_start_matches('#').parse().unwrap_or(-1),
+            like: format!("%{}%", q.replace('%', "\\%").replace('_', "\\_")),
+            phone_like: if digits.len() >= 4 {
+                format!("%{digits}%")
+            } else {
+                String::new()
+            },
+        }
+    }
 }
 
 pub fn next_number(conn: &Connection, business_id: i64) -> AppResult<i64> {

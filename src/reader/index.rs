@@ -4,7 +4,7 @@
 use rusqlite::Connection;
 
 use super::matcher::NameIndex;
-use crate::catalog::products::{self, Filter};
+use crate::catalog::products;
 use crate::error::AppResult;
 
 /// How a product is sold: the same `Unit` as the rest of Novi.
@@ -73,11 +73,7 @@ impl ProductIndex {
     /// The catalog a business's customers order from: its active products. Build it per
     /// message (or cache it until the catalog changes); it is a snapshot, not a live view.
     pub fn for_business(conn: &Connection, business_id: i64) -> AppResult<Self> {
-        let filter = Filter {
-            active_only: true,
-            ..Filter::default()
-        };
-        let products = products::list(conn, business_id, &filter)?;
+        let products = products::on_sale(conn, business_id)?;
         Ok(ProductIndex::new(
             products.iter().map(IndexedProduct::from).collect(),
         ))

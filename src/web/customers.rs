@@ -9,9 +9,10 @@ use serde::Deserialize;
 
 use super::layout::{csrf_field, notice, page, Nav};
 use super::orders::{money, status_badge};
-use crate::customers;
+use crate::customers::{self, Customer};
 use crate::error::{AppError, AppResult};
 use crate::orders::store::{self, Filter};
+use crate::orders::Order;
 use crate::web::extract::ShopPage;
 use crate::AppState;
 
@@ -108,50 +109,59 @@ pub async fn show(
     } else {
         c.name.clone()
     };
-    Ok(page(
-        &shop,
-        Nav::Customers,
-        &title,
-        html! {
-            (notice(flash.saved.as_deref().map(|_| "Saved.")))
-            section.cards {
-                div.card {
-                    h2 { "Details" }
-                    dl {
-                        dt { "WhatsApp" } dd { (c.phone) }
-                        dt { "Orders" } dd { (c.order_count) }
-                        dt { "Spent" } dd { (money(&shop, c.total_spent)) }
-                        dt { "Customer since" } dd { (shop.business.local_time(c.created_at)) }
-                    }
-                    h2 { "Addresses" }
-                    @if c.addresses.is_empty() { p.muted { "None yet." } }
-                    ul { @for a in &c.addresses { li { (a) } } }
+    let body = html! {
+        (notice(flash.saved.as_deref().map(|_| "Saved.")))
+        (details(&shop, &c))
+        h2 { "Orders" }
+        (orders_table(&shop, &orders))
+    };
+    Ok(page(&shop, Nav::Customers, &title, body))
+}
+
+/// Who the customer is, where they have had orders sent, and the shop's notes on them.
+fn details(shop: &ShopPage, c: &Customer) -> Markup {
+    html! {
+        section.cards {
+            div.card {
+                h2 { "Details" }
+                dl {
+                    dt { "WhatsApp" } dd { (c.phone) }
+                    dt { "Orders" } dd { (c.order_count) }
+                    dt { "Spent" } dd { (money(shop, c.total_spent)) }
+                    dt { "Customer since" } dd { (shop.business.local_time(c.created_at)) }
                 }
-                div.card {
-                    h2 { "Notes" }
-                    form.stack method="post" action=(shop.url(&format!("/customers/{}/notes", c.id))) {
-                        (csrf_field(&shop.csrf))
-                        textarea name="notes" rows="4" aria-label="notes" { (c.notes) }
-                        button type="submit" { "Save notes" }
+                h2 { "Addresses" }
+                @if c.addresses.is_empty() { p.muted { "None yet." } }
+                ul { @for a in &c.addresses { li { (a) } } }
+            }
+            div.card {
+                h2 { "Notes" }
+                form.stack method="post" action=(shop.url(&format!("/customers/{}/notes", c.id))) {
+                    (csrf_field(&shop.csrf))
+                    textarea name="notes" rows="4" aria-label="notes" { (c.notes) }
+                    button type="submit" { "Save notes" }
+                }
+            }
+        }
+    }
+}
+
+fn orders_table(shop: &ShopPage, orders: &[Order]) -> Markup {
+    html! {
+        table {
+            thead { tr { th { "Order" } th { "Placed" } th.num { "Total" } th { "Status" } } }
+            tbody {
+                @for o in orders {
+                    tr {
+                        td { a href=(shop.url(&format!("/orders/{}", o.number))) { "#" (o.number) } }
+                        td { (shop.business.local_time(o.created_at)) }
+                        td.num { (money(shop, o.total)) }
+                        td { (status_badge(o.status)) }
                     }
                 }
             }
-            h2 { "Orders" }
-            table {
-                thead { tr { th { "Order" } th { "Placed" } th.num { "Total" } th { "Status" } } }
-                tbody {
-                    @for o in &orders {
-                        tr {
-                            td { a href=(shop.url(&format!("/orders/{}", o.number))) { "#" (o.number) } }
-                            td { (shop.business.local_time(o.created_at)) }
-                            td.num { (money(&shop, o.total)) }
-                            td { (status_badge(o.status)) }
-                        }
-                    }
-                }
-            }
-        },
-    ))
+        }
+    }
 }
 
 #[derive(Deserialize)]

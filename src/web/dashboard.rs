@@ -1,4 +1,5 @@
-//! The start page, each business's dashboard, and the sections later releases fill.
+//! The start page (to the right business, or the platform admin's list) and each business's
+//! dashboard: its profile and today's figures.
 
 use axum::response::Redirect;
 use maud::{html, Markup};

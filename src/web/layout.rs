@@ -115,23 +115,6 @@ fn switcher(shop: &ShopPage) -> Markup {
     }
 }
 
-/// The tabs across the settings pages, `current` being the path of the page shown.
-pub fn settings_tabs(shop: &ShopPage, current: &str) -> Markup {
-    const TABS: [(&str, &str); 4] = [
-        ("/settings", "Profile"),
-        ("/settings/users", "Users"),
-        ("/settings/whatsapp", "WhatsApp"),
-        ("/settings/messages", "Messages"),
-    ];
-    html! {
-        nav.tabs {
-            @for (path, label) in TABS {
-                a href=(shop.url(path)) aria-current=[(path == current).then_some("page")] { (label) }
-            }
-        }
-    }
-}
-
 /// A page outside any business: login, setup, errors.
 pub fn bare(title: &str, content: Markup) -> Markup {
     html! {
@@ -193,15 +176,5 @@ fn autocomplete(name: &str, kind: &str) -> &'static str {
         ("password", _) => "current-password",
         (_, "password") => "new-password",
         _ => "off",
-    }
-}
-
-/// Placeholder content for a section another part of Novi will fill.
-pub fn coming_soon(what: &str) -> Markup {
-    html! {
-        div.empty {
-            p { (what) }
-            p.muted { "This page is not built yet: it arrives with a coming release of Novi." }
-        }
     }
 }

@@ -1,5 +1,5 @@
-//! The owner-facing web UI: server-rendered pages (maud), embedded assets, and the small
-//! helpers pages share.
+//! The HTTP edge besides the JSON API: the owner-facing pages (maud), the webhook endpoints,
+//! health checks, live updates, embedded assets, and the small helpers pages share.
 
 pub mod admin;
 pub mod assets;

@@ -10,7 +10,7 @@ use maud::{html, Markup};
 
 use super::money;
 use crate::accounts::businesses::Business;
-use crate::catalog::products::{self, Filter, Product};
+use crate::catalog::products::{self, Product};
 use crate::domain::{parse_amount, Money, Phone, Unit};
 use crate::error::{AppError, AppResult};
 use crate::orders::model::Line;
@@ -284,11 +284,7 @@ fn render(
 
 async fn catalog(state: &AppState, shop: &ShopPage) -> AppResult<Vec<Product>> {
     let id = shop.business.id;
-    let f = Filter {
-        active_only: true,
-        ..Default::default()
-    };
-    state.db.read(move |c| products::list(c, id, &f)).await
+    state.db.read(move |c| products::on_sale(c, id)).await
 }
 
 pub async fn new(State(state): State<AppState>, shop: ShopPage) -> AppResult<Markup> {

@@ -8,11 +8,12 @@ use axum::Form;
 use maud::{html, Markup};
 use serde::Deserialize;
 
+use super::settings_page;
 use crate::accounts::businesses;
 use crate::conversation::templates::{self, ALL};
 use crate::error::{AppError, AppResult};
 use crate::web::extract::ShopPage;
-use crate::web::layout::{csrf_field, error_box, notice, page, settings_tabs, Nav};
+use crate::web::layout::csrf_field;
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -26,33 +27,33 @@ fn render(
     error: Option<&str>,
     saved: bool,
 ) -> Markup {
-    page(
-        shop,
-        Nav::Settings,
-        "Messages",
-        html! {
-            (settings_tabs(shop, "/settings/messages"))
-            (notice(saved.then_some("Saved.")))
-            (error_box(error))
-            form.stack.wide method="post" action=(shop.url("/settings/messages")) {
-                (csrf_field(&shop.csrf))
-                label.check {
-                    input type="checkbox" name="auto_confirm" value="on" checked[shop.business.auto_confirm];
-                    span { "Confirm orders taken in WhatsApp chats at once (skip the Pending step)" }
-                }
-                p.muted { "Words in braces are filled in when a message is sent. Clear a message to go back to Novi's wording." }
-                @for (t, (key, body)) in ALL.iter().zip(bodies) {
-                    label {
-                        span { (t.purpose) }
-                        textarea name={ "t_" (key) } rows="3" { (body) }
-                        @if !t.placeholders.is_empty() {
-                            small.muted { "Can use: " @for (i, p) in t.placeholders.iter().enumerate() { @if i > 0 { ", " } code { "{" (p) "}" } } }
-                        }
+    let body = html! {
+        form.stack.wide method="post" action=(shop.url("/settings/messages")) {
+            (csrf_field(&shop.csrf))
+            label.check {
+                input type="checkbox" name="auto_confirm" value="on" checked[shop.business.auto_confirm];
+                span { "Confirm orders taken in WhatsApp chats at once (skip the Pending step)" }
+            }
+            p.muted { "Words in braces are filled in when a message is sent. Clear a message to go back to Novi's wording." }
+            @for (t, (key, body)) in ALL.iter().zip(bodies) {
+                label {
+                    span { (t.purpose) }
+                    textarea name={ "t_" (key) } rows="3" { (body) }
+                    @if !t.placeholders.is_empty() {
+                        small.muted { "Can use: " @for (i, p) in t.placeholders.iter().enumerate() { @if i > 0 { ", " } code { "{" (p) "}" } } }
                     }
                 }
-                button type="submit" { "Save" }
             }
-        },
+            button type="submit" { "Save" }
+        }
+    };
+    settings_page(
+        shop,
+        "/settings/messages",
+        "Messages",
+        saved.then_some("Saved."),
+        error,
+        body,
     )
 }
 

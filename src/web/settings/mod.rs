@@ -15,7 +15,7 @@ use crate::accounts::businesses::{self, Profile};
 use crate::domain::{Money, Phone};
 use crate::error::{AppError, AppResult};
 use crate::web::extract::ShopPage;
-use crate::web::layout::{csrf_field, error_box, field, notice, page, settings_tabs, Nav};
+use crate::web::layout::{csrf_field, error_box, field, notice, page, Nav};
 use crate::AppState;
 
 #[derive(Deserialize, Default)]
@@ -33,24 +33,24 @@ pub struct Saved {
 }
 
 fn render(shop: &ShopPage, f: &ProfileForm, error: Option<&str>, saved: bool) -> Markup {
-    page(
+    let body = html! {
+        form.stack method="post" action=(shop.url("/settings/profile")) {
+            (csrf_field(&shop.csrf))
+            (field("Business name", "name", "text", &f.name, true))
+            (field("Address", "address", "text", &f.address, false))
+            (field("Phone (WhatsApp number, with country code)", "phone", "tel", &f.phone, false))
+            (field("Currency (ISO code, e.g. INR)", "currency", "text", &f.currency, true))
+            (field("Delivery fee", "delivery_fee", "text", &f.delivery_fee, true))
+            button type="submit" { "Save" }
+        }
+    };
+    settings_page(
         shop,
-        Nav::Settings,
+        "/settings",
         "Settings",
-        html! {
-            (settings_tabs(shop, "/settings"))
-            (notice(saved.then_some("Saved.")))
-            (error_box(error))
-            form.stack method="post" action=(shop.url("/settings/profile")) {
-                (csrf_field(&shop.csrf))
-                (field("Business name", "name", "text", &f.name, true))
-                (field("Address", "address", "text", &f.address, false))
-                (field("Phone (WhatsApp number, with country code)", "phone", "tel", &f.phone, false))
-                (field("Currency (ISO code, e.g. INR)", "currency", "text", &f.currency, true))
-                (field("Delivery fee", "delivery_fee", "text", &f.delivery_fee, true))
-                button type="submit" { "Save" }
-            }
-        },
+        saved.then_some("Saved."),
+        error,
+        body,
     )
 }
 
@@ -119,5 +119,41 @@ pub fn same_business(shop: &ShopPage, user: &crate::accounts::users::User) -> Ap
         Ok(())
     } else {
         Err(AppError::NotFound)
+    }
+}
+
+/// One settings page: the tabs with `tab` current, what was just done, what went wrong, then
+/// the page's own `body`.
+fn settings_page(
+    shop: &ShopPage,
+    tab: &str,
+    title: &str,
+    done: Option<&str>,
+    error: Option<&str>,
+    body: Markup,
+) -> Markup {
+    let content = html! {
+        (settings_tabs(shop, tab))
+        (notice(done))
+        (error_box(error))
+        (body)
+    };
+    page(shop, Nav::Settings, title, content)
+}
+
+/// The tabs across the settings pages, `current` being the path of the page shown.
+fn settings_tabs(shop: &ShopPage, current: &str) -> Markup {
+    const TABS: [(&str, &str); 4] = [
+        ("/settings", "Profile"),
+        ("/settings/users", "Users"),
+        ("/settings/whatsapp", "WhatsApp"),
+        ("/settings/messages", "Messages"),
+    ];
+    html! {
+        nav.tabs {
+            @for (path, label) in TABS {
+                a href=(shop.url(path)) aria-current=[(path == current).then_some("page")] { (label) }
+            }
+        }
     }
 }

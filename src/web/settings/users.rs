@@ -8,13 +8,14 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::same_business;
+use super::settings_page;
 use crate::accounts;
 use crate::accounts::users::{self, Membership, User};
 use crate::accounts::Role;
 use crate::db::blocking;
 use crate::error::{AppError, AppResult};
 use crate::web::extract::ShopPage;
-use crate::web::layout::{csrf_field, error_box, field, notice, page, settings_tabs, Nav};
+use crate::web::layout::{csrf_field, field};
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -85,29 +86,22 @@ fn render(
     error: Option<&str>,
     done: Option<&str>,
 ) -> Markup {
-    page(
-        shop,
-        Nav::Settings,
-        "Users",
-        html! {
-            (settings_tabs(shop, "/settings/users"))
-            (notice(done))
-            (error_box(error))
-            table {
-                thead { tr { th { "Username" } th { "Role" } th { "Status" } th { "" } } }
-                tbody { @for u in list { (user_row(shop, u)) } }
-            }
-            h2 { "Add a user" }
-            p.muted { "Owners manage everything; managers the catalog, orders and staff work; agents orders and conversations." }
-            form.stack method="post" action=(shop.url("/settings/users")) {
-                (csrf_field(&shop.csrf))
-                (field("Username", "new_username", "text", &f.username, true))
-                label { span { "Role" } (role_select("role", f.role.parse().ok())) }
-                (field("Password (at least 8 characters)", "new_password", "password", "", true))
-                button type="submit" { "Add user" }
-            }
-        },
-    )
+    let body = html! {
+        table {
+            thead { tr { th { "Username" } th { "Role" } th { "Status" } th { "" } } }
+            tbody { @for u in list { (user_row(shop, u)) } }
+        }
+        h2 { "Add a user" }
+        p.muted { "Owners manage everything; managers the catalog, orders and staff work; agents orders and conversations." }
+        form.stack method="post" action=(shop.url("/settings/users")) {
+            (csrf_field(&shop.csrf))
+            (field("Username", "new_username", "text", &f.username, true))
+            label { span { "Role" } (role_select("role", f.role.parse().ok())) }
+            (field("Password (at least 8 characters)", "new_password", "password", "", true))
+            button type="submit" { "Add user" }
+        }
+    };
+    settings_page(shop, "/settings/users", "Users", done, error, body)
 }
 
 async fn list(state: &AppState, shop: &ShopPage) -> AppResult<Vec<User>> {

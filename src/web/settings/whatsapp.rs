@@ -8,9 +8,10 @@ use axum::Form;
 use maud::{html, Markup};
 use serde::Deserialize;
 
+use super::settings_page;
 use crate::error::{AppError, AppResult};
 use crate::web::extract::ShopPage;
-use crate::web::layout::{csrf_field, error_box, field, notice, page, settings_tabs, Nav};
+use crate::web::layout::{csrf_field, field};
 use crate::whatsapp::groups::{self, Group, ROLES};
 use crate::whatsapp::settings::{self, mask, Provider, WhatsappSettings};
 use crate::AppState;
@@ -64,74 +65,88 @@ fn render(
     error: Option<&str>,
     saved: bool,
 ) -> Markup {
-    let base = shop.business.short_code.as_str();
-    page(
+    let body = html! {
+        (connection_form(shop, c))
+        (groups_section(shop, mapped, unmapped))
+    };
+    settings_page(
         shop,
-        Nav::Settings,
+        "/settings/whatsapp",
         "WhatsApp",
-        html! {
-            (settings_tabs(shop, "/settings/whatsapp"))
-            (notice(saved.then_some("Saved.")))
-            (error_box(error))
-            form.stack method="post" action=(shop.url("/settings/whatsapp")) {
-                (csrf_field(&shop.csrf))
-                label { span { "Connect through" }
-                    select name="provider" {
-                        option value="simulator" selected[c.provider == Provider::Simulator] { "Simulator (no WhatsApp account needed)" }
-                        option value="cloud" selected[c.provider == Provider::Cloud] { "WhatsApp Cloud API (Meta)" }
-                        option value="gateway" selected[c.provider == Provider::Gateway] { "WhatsApp Web gateway" }
-                    }
-                }
-                fieldset {
-                    legend { "Cloud API — webhook: " code { "/webhooks/whatsapp/" (base) } }
-                    (field("Phone number id", "phone_number_id", "text", c.phone_number_id.as_deref().unwrap_or_default(), false))
-                    (secret("Verify token", "verify_token", &c.verify_token))
-                    (secret("App secret", "app_secret", &c.app_secret))
-                    (secret("Access token", "access_token", &c.access_token))
-                    (field("Graph API base URL", "graph_base", "url", &c.graph_base, false))
-                }
-                fieldset {
-                    legend { "Gateway — webhook: " code { "/webhooks/gateway/" (base) } }
-                    (field("Gateway URL", "gateway_url", "url", &c.gateway_url, false))
-                    (secret("API key", "api_key", &c.api_key))
-                    (field("Session", "session", "text", &c.session, false))
-                    (secret("Webhook HMAC key (optional)", "hmac_key", &c.hmac_key))
-                }
-                fieldset {
-                    legend { "Sending" }
-                    (field("Template for closed 24-hour windows (optional)", "template_name", "text", &c.template_name, false))
-                    (field("Template language", "template_language", "text", &c.template_language, false))
-                    (field("Messages a second", "rate_per_second", "number", &c.rate_per_second.to_string(), true))
-                }
-                p.muted { "Leave a secret blank to keep the one saved. Saving ends a pause caused by an expired token." }
-                button type="submit" { "Save" }
-            }
-            h2 { "Groups" }
-            p.muted { "Through a gateway, Novi sees WhatsApp groups. Staff post orders in a sales group; the delivery group is told when orders go out." }
-            table {
-                thead { tr { th { "Group" } th { "Chat id" } th { "Role" } th {} } }
-                tbody {
-                    @for g in mapped {
-                        tr {
-                            td { (g.name) } td { code { (g.chat_id) } } td { (g.role) }
-                            td { form.inline method="post" action=(shop.url("/settings/whatsapp/groups/remove")) {
-                                (csrf_field(&shop.csrf)) input type="hidden" name="chat_id" value=(g.chat_id);
-                                button.small type="submit" { "Remove" }
-                            } }
-                        }
-                    }
-                }
-            }
-            form.inline method="post" action=(shop.url("/settings/whatsapp/groups")) {
-                (csrf_field(&shop.csrf))
-                input type="text" name="chat_id" list="seen-groups" placeholder="1203…@g.us" required aria-label="chat id";
-                datalist id="seen-groups" { @for id in unmapped { option value=(id) {} } }
-                input type="text" name="name" placeholder="Name" aria-label="group name";
-                select name="role" aria-label="role" { @for r in ROLES { option value=(r) { (r) } } }
-                button.small type="submit" { "Map group" }
-            }
-        },
+        saved.then_some("Saved."),
+        error,
+        body,
     )
+}
+
+/// The provider and its credentials; secrets are never shown, only whether one is saved.
+fn connection_form(shop: &ShopPage, c: &WhatsappSettings) -> Markup {
+    let base = shop.business.short_code.as_str();
+    html! {
+        form.stack method="post" action=(shop.url("/settings/whatsapp")) {
+            (csrf_field(&shop.csrf))
+            label { span { "Connect through" }
+                select name="provider" {
+                    option value="simulator" selected[c.provider == Provider::Simulator] { "Simulator (no WhatsApp account needed)" }
+                    option value="cloud" selected[c.provider == Provider::Cloud] { "WhatsApp Cloud API (Meta)" }
+                    option value="gateway" selected[c.provider == Provider::Gateway] { "WhatsApp Web gateway" }
+                }
+            }
+            fieldset {
+                legend { "Cloud API — webhook: " code { "/webhooks/whatsapp/" (base) } }
+                (field("Phone number id", "phone_number_id", "text", c.phone_number_id.as_deref().unwrap_or_default(), false))
+                (secret("Verify token", "verify_token", &c.verify_token))
+                (secret("App secret", "app_secret", &c.app_secret))
+                (secret("Access token", "access_token", &c.access_token))
+                (field("Graph API base URL", "graph_base", "url", &c.graph_base, false))
+            }
+            fieldset {
+                legend { "Gateway — webhook: " code { "/webhooks/gateway/" (base) } }
+                (field("Gateway URL", "gateway_url", "url", &c.gateway_url, false))
+                (secret("API key", "api_key", &c.api_key))
+                (field("Session", "session", "text", &c.session, false))
+                (secret("Webhook HMAC key (optional)", "hmac_key", &c.hmac_key))
+            }
+            fieldset {
+                legend { "Sending" }
+                (field("Template for closed 24-hour windows (optional)", "template_name", "text", &c.template_name, false))
+                (field("Template language", "template_language", "text", &c.template_language, false))
+                (field("Messages a second", "rate_per_second", "number", &c.rate_per_second.to_string(), true))
+            }
+            p.muted { "Leave a secret blank to keep the one saved. Saving ends a pause caused by an expired token." }
+            button type="submit" { "Save" }
+        }
+    }
+}
+
+/// Groups mapped to a role, and a form to map one seen through the gateway.
+fn groups_section(shop: &ShopPage, mapped: &[Group], unmapped: &[String]) -> Markup {
+    html! {
+        h2 { "Groups" }
+        p.muted { "Through a gateway, Novi sees WhatsApp groups. Staff post orders in a sales group; the delivery group is told when orders go out." }
+        table {
+            thead { tr { th { "Group" } th { "Chat id" } th { "Role" } th {} } }
+            tbody {
+                @for g in mapped {
+                    tr {
+                        td { (g.name) } td { code { (g.chat_id) } } td { (g.role) }
+                        td { form.inline method="post" action=(shop.url("/settings/whatsapp/groups/remove")) {
+                            (csrf_field(&shop.csrf)) input type="hidden" name="chat_id" value=(g.chat_id);
+                            button.small type="submit" { "Remove" }
+                        } }
+                    }
+                }
+            }
+        }
+        form.inline method="post" action=(shop.url("/settings/whatsapp/groups")) {
+            (csrf_field(&shop.csrf))
+            input type="text" name="chat_id" list="seen-groups" placeholder="1203…@g.us" required aria-label="chat id";
+            datalist id="seen-groups" { @for id in unmapped { option value=(id) {} } }
+            input type="text" name="name" placeholder="Name" aria-label="group name";
+            select name="role" aria-label="role" { @for r in ROLES { option value=(r) { (r) } } }
+            button.small type="submit" { "Map group" }
+        }
+    }
 }
 
 async fn load(
