@@ -256,38 +256,126 @@ fn to_address(buf: &mut String) -> Option<String> {
     None
 }
 
-/// "..., 12 MG Road" with no label: a house number opening a clause, then a street word
-/// within the next few words, none of them a unit ("12 kg" is an amount). Like a "to" place it
-/// is inferred, so it stands only when the message turns out to be an order.
+/// An address with no label, marked by its own words: a house number opening a line, sentence
+/// or comma-part with a street word soon after it and no amount before ("8 Scheme 54", "12 MG
+/// Road"), or with a city closing the part ("54 Indore"); or an opener anywhere with a number
+/// or a landmark after it ("Flat 201 …", "house no. 14", "near Rajwada"). It runs to the end
+/// of its sentence. Like a "to" place it is inferred, so it stands only when the message turns out
+/// to be an order. A PIN code left over is masked too, so it is never read as an amount.
 fn street_address(buf: &mut String) -> Option<String> {
     let low = buf.to_ascii_lowercase();
-    let starts = std::iter::once(0).chain(low.match_indices(['\n', ',']).map(|(i, _)| i + 1));
-    for s in starts {
-        let clause = &low[s..];
-        let from = s + clause.len() - clause.trim_start().len();
-        let ws: Vec<&str> = low[from..]
-            .split_whitespace()
-            .take(5)
-            .map(|w| w.trim_matches(|c: char| !c.is_ascii_alphanumeric()))
-            .collect();
-        let Some((first, rest)) = ws.split_first() else {
-            continue;
-        };
-        if !is_house_number(first) {
+    let found = address_start(&low).map(|from| {
+        let end = when_cut(buf, from, sentence_end(buf, from));
+        let out = clean(&buf[from..end]);
+        mask(buf, from, end);
+        out
+    });
+    let pin = mask_pin(buf);
+    found.flatten().or(pin)
+}
+
+/// The words of `low` with their byte offsets, trimmed of punctuation at their ends.
+fn words_at(low: &str) -> Vec<(usize, &str)> {
+    let is_gap = |c: char| c.is_whitespace() || c == ',' || c == ';';
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in low.char_indices().chain(std::iter::once((low.len(), ' '))) {
+        match (is_gap(c), start) {
+            (true, Some(s)) => {
+                out.extend(trim_word(low, s, i));
+                start = None;
+            }
+            (false, None) => start = Some(i),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `low[a..b]` without the punctuation around it (a dot inside, as in "h.no", stays).
+fn trim_word(low: &str, a: usize, b: usize) -> Option<(usize, &str)> {
+    let w = &low[a..b];
+    let lead = w.len()
+        - w.trim_start_matches(|c: char| !c.is_ascii_alphanumeric())
+            .len();
+    let t = w[lead..].trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
+    (!t.is_empty()).then_some((a + lead, t))
+}
+
+/// Where an unlabelled address starts, if the text has one.
+fn address_start(low: &str) -> Option<usize> {
+    let ws = words_at(low);
+    let is_amount = |w: &str| words::unit(w).is_some() || words::number_word(w).is_some();
+    for (k, &(at, w)) in ws.iter().enumerate() {
+        let rest: Vec<&str> = ws[k + 1..].iter().take(4).map(|&(_, w)| w).collect();
+        if opens_address(w, &rest) {
+            return Some(at);
+        }
+        if !part_start(low, at) || !is_house_number(w) {
             continue;
         }
-        let street = rest.iter().position(|w| words::is_address_word(w));
-        let amount = rest
+        let part_end = low[at..]
+            .find([',', '\n', ';'])
+            .map_or(low.len(), |i| at + i)
+            .min(sentence_end(low, at));
+        let in_part = ws[k + 1..]
             .iter()
-            .position(|w| words::unit(w).is_some() || words::number_word(w).is_some());
-        if street.is_some_and(|st| amount.is_none_or(|a| a > st)) {
-            let end = low[from..].find('\n').map_or(low.len(), |i| from + i);
-            let out = clean(&buf[from..end]);
-            mask(buf, from, end);
-            return out;
+            .take_while(|&&(p, _)| p < part_end)
+            .map(|&(_, w)| w)
+            .collect::<Vec<_>>();
+        let amount = in_part.iter().position(|w| is_amount(w));
+        let street = in_part
+            .iter()
+            .take(4)
+            .position(|w| words::is_address_word(w));
+        let city = in_part
+            .len()
+            .checked_sub(1)
+            .filter(|&i| words::is_city(in_part[i]));
+        if street
+            .or(city)
+            .is_some_and(|s| amount.is_none_or(|a| a > s))
+        {
+            return Some(at);
         }
     }
     None
+}
+
+/// "flat 201", "house no. 14", "plot 7": an opener with a number soon after; "near Rajwada",
+/// "opp. bus stand": a landmark word after.
+fn opens_address(w: &str, rest: &[&str]) -> bool {
+    if !words::is_address_start(w) {
+        return false;
+    }
+    let landmark = ["near", "opp", "opp.", "opposite", "behind", "beside"].contains(&w);
+    if landmark {
+        return rest.first().is_some_and(|n| {
+            n.starts_with(|c: char| c.is_ascii_alphabetic())
+                && words::unit(n).is_none()
+                && !words::is_filler(n)
+        });
+    }
+    rest.iter()
+        .take(3)
+        .any(|n| n.starts_with(|c: char| c.is_ascii_digit()))
+}
+
+/// True when `at` opens the text, a line, a comma-part or a sentence.
+fn part_start(low: &str, at: usize) -> bool {
+    let before = low[..at].trim_end_matches(' ');
+    before.is_empty() || before.ends_with(['\n', ',', ';', '.', ':'])
+}
+
+/// Masks a PIN code (six digits, not starting with 0) and returns it, so it is never an amount.
+fn mask_pin(buf: &mut String) -> Option<String> {
+    let low = buf.to_ascii_lowercase();
+    let (at, pin) = words_at(&low).into_iter().find(|&(_, w)| {
+        w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit()) && !w.starts_with('0')
+    })?;
+    let pin = pin.to_owned();
+    mask(buf, at, at + pin.len());
+    Some(pin)
 }
 
 /// "12", "12a", "402/5", "7-b": a short run that starts with a digit (a phone number is longer).
@@ -381,5 +469,51 @@ mod tests {
         assert!(f.address_inferred);
         assert!(!masked.contains("221"));
         assert_eq!(fields("I want to order 1 kg jalebi").address, None);
+    }
+
+    #[test]
+    fn indian_address_words_mark_an_address() {
+        for (text, want) in [
+            ("2 kg jalebi, 8 Scheme 54 Indore", "8 Scheme 54 Indore"),
+            (
+                "1 kg kaju katli, 3 Palasia Square Indore",
+                "3 Palasia Square Indore",
+            ),
+            (
+                "10 samosa. Flat 201 Shree Tower, AB Road",
+                "Flat 201 Shree Tower, AB Road",
+            ),
+            (
+                "500 g kaju katli, house no. 14, Vijay Nagar",
+                "house no. 14, Vijay Nagar",
+            ),
+            ("1 kg jalebi near Rajwada, Indore", "near Rajwada, Indore"),
+            ("2 kg jalebi, 54 Indore", "54 Indore"),
+        ] {
+            let (masked, f) = extract(text);
+            assert_eq!(f.address.as_deref(), Some(want), "{text}");
+            assert!(f.address_inferred, "{text}");
+            assert!(!masked.contains(want), "{text}: {masked}");
+        }
+    }
+
+    #[test]
+    fn an_amount_or_a_product_is_not_an_address() {
+        for text in [
+            "10 samosa, 2 kg jalebi",
+            "2 mysore pak",
+            "12 kg jalebi near",
+            "10 samosa. thanks",
+            "1 kg jalebi for a house party",
+        ] {
+            assert_eq!(fields(text).address, None, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_pin_code_is_never_an_amount() {
+        let (masked, f) = extract("1 kg jalebi 452001");
+        assert_eq!(f.address.as_deref(), Some("452001"));
+        assert!(!masked.contains("452001"));
     }
 }

@@ -15,6 +15,8 @@ pub struct IndexedProduct {
     pub sku: String,
     pub name: String,
     pub unit: Unit,
+    /// The shop's own grouping ("Sweets"), which a generic word like "mithai" asks about.
+    pub category: String,
     pub aliases: Vec<String>,
     /// (label, amount in the base unit): grams for kg products, pieces for pc ones.
     pub variants: Vec<(String, u32)>,
@@ -33,6 +35,7 @@ impl From<crate::catalog::csv::ProductRow> for IndexedProduct {
             sku: r.sku.to_string(),
             name: r.name,
             unit: r.unit,
+            category: r.category,
             aliases: r.aliases,
             variants: r
                 .variants
@@ -49,6 +52,7 @@ impl From<&crate::catalog::products::Product> for IndexedProduct {
             sku: p.sku.clone(),
             name: p.name.clone(),
             unit: p.unit,
+            category: p.category.clone(),
             aliases: p.aliases.clone(),
             variants: p
                 .variants

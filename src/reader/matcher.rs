@@ -335,6 +335,7 @@ mod tests {
             sku: sku.into(),
             name: name.into(),
             unit: super::super::Unit::Pc,
+            category: String::new(),
             aliases: Vec::new(),
             variants: Vec::new(),
         };

@@ -10,11 +10,13 @@ mod assemble;
 mod clauses;
 mod elements;
 mod fields;
+mod generic;
 mod index;
 mod intent;
 mod lexer;
 mod lines;
 mod matcher;
+mod mentions;
 mod names;
 mod numbers;
 mod pairing;
@@ -23,6 +25,7 @@ pub mod score;
 mod words;
 
 pub use index::{IndexedProduct, ProductIndex, Unit};
+pub use mentions::{mentions, Mention};
 
 use lines::LineKind;
 use serde::{Deserialize, Serialize};
@@ -148,9 +151,32 @@ fn fill_lines(catalog: &ProductIndex, text: &str, lines: &[lines::Line], r: &mut
                 skus: items.iter().map(|&i| catalog.sku(i).to_owned()).collect(),
                 reason: *reason,
             }),
-            LineKind::Unknown => r.unknown.push(written(l.span)),
+            LineKind::Unknown => unknown(catalog, text, l.span, r),
         }
     }
+}
+
+/// A name the shop has no product for: a place is dropped (it belongs to an address), a
+/// generic word ("mithai") becomes a question about the products of its kind, and anything
+/// else is a product the shop does not sell.
+fn unknown(catalog: &ProductIndex, text: &str, (a, b): (usize, usize), r: &mut Reading) {
+    let name = text.get(a..b).unwrap_or("").trim().to_owned();
+    if words::is_place(&name) {
+        return;
+    }
+    let kind = generic::kind_of(catalog, &name);
+    if kind.is_empty() {
+        r.unknown.push(name);
+        return;
+    }
+    // The question keeps the amount written before the word ("1 kg mithai"), so the answer
+    // ("kaju katli") can take its place.
+    let from = text[..a].rfind(['\n', ',', '.', ';']).map_or(0, |i| i + 1);
+    r.unclear.push(Unclear {
+        text: text[from..b].trim().to_owned(),
+        skus: kind.iter().map(|&i| catalog.sku(i).to_owned()).collect(),
+        reason: UnclearReason::Ambiguous,
+    });
 }
 
 impl Reading {

@@ -19,6 +19,8 @@ const GREETING: u16 = 1 << 8;
 const GREETING_COMPANY: u16 = 1 << 9;
 const DO_VERB: u16 = 1 << 10;
 const ADDRESS: u16 = 1 << 11;
+const ADDRESS_START: u16 = 1 << 12;
+const CITY: u16 = 1 << 13;
 /// Flags that give a word a meaning of its own; greeting flags apply to collapsed
 /// spellings only, so they don't count.
 const MEANING: u16 = FILLER | NEGATION | CORRECTION | ADDITIVE | TALK | NOTE | TIME | LABEL;
@@ -174,6 +176,8 @@ fn flag_named(section: &str) -> u16 {
         "greeting-company" => GREETING_COMPANY,
         "do-verb" => DO_VERB,
         "address" => ADDRESS,
+        "address-start" => ADDRESS_START,
+        "city" => CITY,
         _ => 0,
     }
 }
@@ -225,8 +229,19 @@ pub(crate) fn is_do_verb(w: &str) -> bool {
     flags(w) & DO_VERB != 0
 }
 
+/// A street, area or building word ("road", "nagar", "tower") or an address opener.
 pub(crate) fn is_address_word(w: &str) -> bool {
-    flags(w) & ADDRESS != 0
+    flags(w) & (ADDRESS | ADDRESS_START) != 0
+}
+
+/// A word that opens an address wherever it stands: "flat", "plot", "near", "opp.".
+pub(crate) fn is_address_start(w: &str) -> bool {
+    flags(w) & ADDRESS_START != 0
+}
+
+/// A city or town: part of an address, never an unknown product.
+pub(crate) fn is_city(w: &str) -> bool {
+    flags(w) & CITY != 0
 }
 
 pub(crate) fn is_time_or_money(w: &str) -> bool {
@@ -248,6 +263,17 @@ pub(crate) fn is_correction(w: &str) -> bool {
 
 pub(crate) fn is_additive(w: &str) -> bool {
     flags(w) & ADDITIVE != 0
+}
+
+/// Words that name a place and nothing else: a city, a street or area word ("Indore",
+/// "Scheme", "Nagar"). Such a name is never a product the shop does not sell.
+pub(crate) fn is_place(name: &str) -> bool {
+    let mut ws = name
+        .split(|c: char| !c.is_alphanumeric() && c != '.')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .peekable();
+    ws.peek().is_some() && ws.all(|w| is_city(&w) || is_address_word(&w))
 }
 
 pub(crate) fn is_talk(w: &str) -> bool {

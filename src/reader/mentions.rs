@@ -1,0 +1,76 @@
+//! The products a message names, with or without an amount, and whether it names them to take
+//! them out ("jalebi nahi", "remove the samosa"). A chat uses this to edit an order being
+//! agreed, where a product named without an amount still means something.
+
+use super::clauses;
+use super::elements::{self, Kind, Scratch};
+use super::fields;
+use super::index::ProductIndex;
+use super::lexer;
+use super::words;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mention {
+    pub sku: String,
+    /// Named in a clause that takes it away ("nahi", "no", "remove", "mat", "without").
+    pub negated: bool,
+}
+
+/// Every product named for sure (one candidate), once each, in message order.
+pub fn mentions(catalog: &ProductIndex, text: &str) -> Vec<Mention> {
+    let (masked, _) = fields::extract(super::clip(text, super::MAX_TEXT));
+    let lx = lexer::lex(&masked);
+    let mut scratch = Scratch {
+        words: Vec::with_capacity(8),
+        key: String::with_capacity(32),
+        collapsed: String::with_capacity(16),
+    };
+    let mut out: Vec<Mention> = Vec::new();
+    for c in clauses::clauses(&lx) {
+        let negated = (c.start..c.end).any(|i| lx.is_word(i) && words::is_negation(lx.low(i)));
+        for e in elements::build(catalog, &lx, &c, &mut scratch) {
+            let Kind::N(items) = e.kind else { continue };
+            let [item] = items[..] else { continue };
+            let sku = catalog.sku(item).to_owned();
+            if !out.iter().any(|m| m.sku == sku) {
+                out.push(Mention { sku, negated });
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(text: &str) -> Vec<(String, bool)> {
+        let cat = ProductIndex::from_csv(include_str!("../../tests/data/sweetshop-catalog.csv"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        mentions(&cat, text)
+            .into_iter()
+            .map(|m| (m.sku, m.negated))
+            .collect()
+    }
+
+    #[test]
+    fn products_named_with_or_without_amounts() {
+        let want = |v: &[(&str, bool)]| -> Vec<(String, bool)> {
+            v.iter().map(|(s, n)| (s.to_string(), *n)).collect()
+        };
+        assert_eq!(names("jalebi nahi"), want(&[("jalebi", true)]));
+        assert_eq!(
+            names("remove the kaju katli"),
+            want(&[("kaju-katli", true)])
+        );
+        assert_eq!(names("sirf samosa"), want(&[("samosa", false)]));
+        assert_eq!(
+            names("jalebi mat bhejo, 10 samosa"),
+            want(&[("jalebi", true), ("samosa", false)])
+        );
+        assert!(
+            names("1 kg laddu").is_empty(),
+            "two laddus: not named for sure"
+        );
+    }
+}
