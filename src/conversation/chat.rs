@@ -3,12 +3,14 @@
 
 use rusqlite::Connection;
 
+use super::answers::{self, Answer};
 use super::drafts::{self, Draft, Stage};
 use super::reply::{self, Turn};
-use super::words::{is_change, is_no, is_yes};
+use super::words::{is_change, is_no, is_only_agreement, is_yes};
+use super::{edit, stock, terms};
 use crate::error::AppResult;
 use crate::orders::{self, OrderError, Status};
-use crate::reader::{self, IndexedProduct, Intent, Item, ProductIndex, Reading, UnclearReason};
+use crate::reader::{self, Intent, Item, Reading, UnclearReason};
 use crate::whatsapp::metrics;
 
 /// Handles one message from a customer.
@@ -41,10 +43,20 @@ fn has_lines(r: &Reading) -> bool {
     !r.items.is_empty() || !r.unclear.is_empty() || !r.unknown.is_empty()
 }
 
-/// A message while a draft is open: confirm, change, drop, answer a question, give the
-/// address, or add lines. `None` when it is none of those (status, menu...).
+/// A message while a draft is open: take or refuse a smaller amount offered, confirm, change,
+/// drop, answer a question, say how and when, give the address, or edit the lines. `None` when
+/// it is none of those (status, menu...).
 fn on_draft(t: &Turn, conn: &Connection, mut d: Draft, answer: &str) -> AppResult<Option<()>> {
     let bid = t.business.id;
+    if let Some(offer) = d.terms.offer.take() {
+        if is_yes(answer) {
+            stock::accept(&mut d, &offer);
+            return next_step(t, conn, d).map(Some);
+        }
+        if is_no(answer) {
+            return stock::decline(t, conn, &d, &offer).map(Some);
+        }
+    }
     if is_yes(answer) {
         // A yes before the summary (an old button, a quick reply) asks again for what is missing.
         return if d.stage == Stage::Confirming {
@@ -66,81 +78,67 @@ fn on_draft(t: &Turn, conn: &Connection, mut d: Draft, answer: &str) -> AppResul
     if t.button.is_some() {
         return next_step(t, conn, d).map(Some);
     }
+    let said_terms = terms::note(t, &mut d, &t.text);
     // A pending question has first claim on the answer ("500 g", "besan wale").
     if let Some(q) = d.questions.first().cloned() {
-        if let Some(items) = resolve(t, &q, &t.text) {
-            d.questions.remove(0);
-            d.add(&items);
-            return next_step(t, conn, d).map(Some);
+        match answers::resolve(t, &q, &t.text) {
+            Answer::Settled(items) => {
+                d.questions.remove(0);
+                d.add(&items);
+                return next_step(t, conn, d).map(Some);
+            }
+            Answer::Narrowed(next) => {
+                d.questions[0] = next;
+                return next_step(t, conn, d).map(Some);
+            }
+            Answer::Not => {}
         }
     }
     let reading = reader::read(t.catalog, &t.text);
-    if has_lines(&reading) && reading.intent == Intent::Order {
+    let named = reader::mentions(t.catalog, &t.text);
+    let removes = named
+        .iter()
+        .any(|m| m.negated && d.lines.iter().any(|l| l.sku == m.sku));
+    if (has_lines(&reading) && reading.intent == Intent::Order) || removes {
         return take_lines(t, conn, Some(d), &reading).map(Some);
     }
     if !d.questions.is_empty() {
         return reply::ask(t, conn, &d).map(Some);
     }
-    let asked_for_address = !d.lines.is_empty() && d.address.is_empty();
-    if asked_for_address && matches!(reading.intent, Intent::Other | Intent::Order) {
-        d.address = reading
-            .address
-            .clone()
-            .unwrap_or_else(|| t.text.trim().to_owned());
+    if !d.lines.is_empty() && d.address.is_empty() && !d.terms.pickup {
+        return on_address(t, conn, d, &reading, said_terms).map(Some);
+    }
+    if said_terms {
         return next_step(t, conn, d).map(Some);
     }
     Ok(None)
 }
 
-/// Reads a customer's answer to question `q` into the lines it settles, if it does.
-fn resolve(t: &Turn, q: &reader::Unclear, answer: &str) -> Option<Vec<Item>> {
-    let settled = |r: Reading| (!r.items.is_empty() && r.unclear.is_empty()).then_some(r.items);
-    if let Some(items) = settled(reader::read(t.catalog, &answer_text(t, q, answer))) {
-        return Some(items);
-    }
-    if q.reason != UnclearReason::Ambiguous {
-        return None;
-    }
-    // A choice ("besan wale"): find which candidate the answer names, reading it against the
-    // candidates alone, then read the original line with only that product to match.
-    let candidates: Vec<IndexedProduct> = q
-        .skus
-        .iter()
-        .filter_map(|s| t.catalog.find(s).cloned())
-        .collect();
-    let picked = reader::read(&ProductIndex::new(candidates.clone()), answer);
-    let mut named: Vec<&str> = picked.items.iter().map(|i| i.sku.as_str()).collect();
-    named.extend(
-        picked
-            .unclear
-            .iter()
-            .filter(|u| u.skus.len() == 1)
-            .map(|u| u.skus[0].as_str()),
-    );
-    named.sort_unstable();
-    named.dedup();
-    let [sku] = named[..] else { return None };
-    let chosen = candidates.into_iter().filter(|c| c.sku == sku).collect();
-    settled(reader::read(&ProductIndex::new(chosen), &q.text))
-}
-
-/// What to read when a customer answers a question: a product and an amount together.
-fn answer_text(t: &Turn, q: &reader::Unclear, answer: &str) -> String {
-    match q.reason {
-        // A word in brackets settles a choice: "1 kg laddu (besan)".
-        UnclearReason::Ambiguous => format!("{} ({})", q.text, answer.trim()),
-        _ => {
-            let name = q
-                .skus
-                .first()
-                .and_then(|s| t.catalog.find(s))
-                .map_or(q.text.as_str(), |i| i.name.as_str());
-            format!("{} {}", answer.trim(), name)
+/// Asked for the address: an address is kept; a bare "haan theek hai", or a message that only
+/// said when or how, gets the question again.
+fn on_address(
+    t: &Turn,
+    conn: &Connection,
+    mut d: Draft,
+    reading: &Reading,
+    said_terms: bool,
+) -> AppResult<()> {
+    let address = match &reading.address {
+        Some(a) => Some(a.clone()),
+        None if said_terms || is_only_agreement(&t.text) => None,
+        None if matches!(reading.intent, Intent::Other | Intent::Order) => {
+            Some(t.text.trim().to_owned())
         }
+        None => None,
+    };
+    if let Some(a) = address {
+        d.address = a;
     }
+    next_step(t, conn, d)
 }
 
-/// Lines read from a message go into the draft (replacing it after "change").
+/// Lines read from a message go into the draft: the first message's as they are, a later
+/// message's as an edit (see `edit`), or replacing them all after "change".
 fn take_lines(t: &Turn, conn: &Connection, draft: Option<Draft>, r: &Reading) -> AppResult<()> {
     let mut d = draft.unwrap_or_else(|| Draft::new(t.received_ms));
     if d.stage == Stage::Changing {
@@ -148,28 +146,49 @@ fn take_lines(t: &Turn, conn: &Connection, draft: Option<Draft>, r: &Reading) ->
         d.questions.clear();
     }
     d.stage = Stage::Collecting;
-    d.add(&r.items);
-    d.questions.extend(r.unclear.iter().cloned());
-    for (field, value) in [
-        (&mut d.name, &r.name),
-        (&mut d.address, &r.address),
-        (&mut d.notes, &r.notes),
-    ] {
-        if let Some(v) = value {
-            *field = v.clone();
-        }
+    let had_lines = !d.lines.is_empty();
+    if !had_lines {
+        d.add(&r.items);
+    } else {
+        let named = reader::mentions(t.catalog, &t.text);
+        edit::apply(&mut d, r, &named, &t.text, t.catalog);
     }
-    if d.address.is_empty() {
-        d.address = reply::saved_address(conn, t)?.unwrap_or_default();
-    }
+    // A product already in the order, named again without an amount, stays as it is.
+    let have: Vec<String> = d.lines.iter().map(|l| l.sku.clone()).collect();
+    let fresh = r.unclear.iter().filter(|u| {
+        !(u.reason == UnclearReason::NoQuantity && u.skus.iter().all(|s| have.contains(s)))
+    });
+    d.questions.extend(fresh.cloned());
+    take_fields(t, conn, &mut d, r)?;
     if !r.unknown.is_empty() {
         reply::unknown(t, conn, &r.unknown)?;
     }
     if d.lines.is_empty() && d.questions.is_empty() {
         drafts::delete(conn, t.business.id, &t.phone)?;
+        if had_lines {
+            return reply::say_template(t, conn, "draft_cancelled", &[]);
+        }
         return Ok(());
     }
     next_step(t, conn, d)
+}
+
+/// Name, address, notes, and how and when, as far as the message gives them.
+fn take_fields(t: &Turn, conn: &Connection, d: &mut Draft, r: &Reading) -> AppResult<()> {
+    if let Some(name) = &r.name {
+        d.name = name.clone();
+    }
+    if let Some(address) = &r.address {
+        d.address = address.clone();
+    }
+    if let Some(notes) = &r.notes {
+        d.notes = terms::merge_note(&d.notes, notes);
+    }
+    terms::note(t, d, &t.text);
+    if d.address.is_empty() && !d.terms.pickup {
+        d.address = reply::saved_address(conn, t)?.unwrap_or_default();
+    }
+    Ok(())
 }
 
 /// Asks the next question, or for the address, or shows the reading to confirm.
@@ -181,9 +200,12 @@ fn next_step(t: &Turn, conn: &Connection, mut d: Draft) -> AppResult<()> {
         drafts::save(conn, t.business.id, &t.phone, &d)?;
         return reply::ask(t, conn, &d);
     }
-    if d.address.is_empty() {
+    if d.address.is_empty() && !d.terms.pickup {
         drafts::save(conn, t.business.id, &t.phone, &d)?;
         return reply::say_template(t, conn, "ask_address", &[]);
+    }
+    if stock::check(t, conn, &mut d)? {
+        return Ok(());
     }
     match reply::summary(t, conn, &d) {
         Ok(()) => {
@@ -249,15 +271,12 @@ fn confirm(t: &Turn, conn: &Connection, mut d: Draft) -> AppResult<()> {
         channel: orders::Channel::Whatsapp,
         customer_phone: t.customer_phone()?,
         customer_name: d.name.clone(),
-        lines: d
-            .lines
-            .iter()
-            .map(|l| orders::LineRequest::Qty {
-                sku: l.sku.clone(),
-                qty: l.qty,
-            })
-            .collect(),
-        address: d.address.clone(),
+        lines: d.requests(),
+        address: if d.terms.pickup {
+            String::new()
+        } else {
+            d.address.clone()
+        },
         notes: d.notes.clone(),
         payment_mode: orders::PaymentMode::Cod,
         actor: "customer".into(),
@@ -280,11 +299,10 @@ fn confirm(t: &Turn, conn: &Connection, mut d: Draft) -> AppResult<()> {
             }
             Ok(())
         }
-        Err(OrderError::ShortOfStock(short)) => {
-            d.stage = Stage::Changing;
-            drafts::save(conn, t.business.id, &t.phone, &d)?;
-            let problem = short.to_string();
-            reply::say_template(t, conn, "short_of_stock", &[("problem", problem)])
+        // Stock went between the summary and the yes: offer what is left, in plain words.
+        Err(OrderError::ShortOfStock(_)) => {
+            d.stage = Stage::Collecting;
+            next_step(t, conn, d)
         }
         Err(e) => Err(e.into()),
     }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::now;
 use crate::error::{AppError, AppResult};
+use crate::orders::LineRequest;
 use crate::reader::{Item, Unclear};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +46,25 @@ pub struct Draft {
     pub stage: Stage,
     pub first_message_ms: i64,
     pub first_reply_ms: Option<i64>,
+    #[serde(default)]
+    pub terms: Terms,
+    /// What the last message changed, for the next summary to show; not kept.
+    #[serde(skip)]
+    pub changes: Vec<String>,
+}
+
+/// How and when, as the customer has said so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Terms {
+    /// They will collect it from the shop: no address, no delivery fee.
+    #[serde(default)]
+    pub pickup: bool,
+    /// The shop-local day they want it, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub deliver_on: Option<String>,
+    /// A smaller amount offered because stock is short, waiting for their yes.
+    #[serde(default)]
+    pub offer: Option<Item>,
 }
 
 fn collecting() -> Stage {
@@ -62,7 +82,20 @@ impl Draft {
             stage: Stage::Collecting,
             first_message_ms,
             first_reply_ms: None,
+            terms: Terms::default(),
+            changes: Vec::new(),
         }
+    }
+
+    /// The lines as the order book takes them.
+    pub fn requests(&self) -> Vec<LineRequest> {
+        self.lines
+            .iter()
+            .map(|l| LineRequest::Qty {
+                sku: l.sku.clone(),
+                qty: l.qty,
+            })
+            .collect()
     }
 
     /// Adds lines; the same product twice is one line with the amounts summed.
@@ -83,7 +116,8 @@ fn json<T: Serialize>(v: &T) -> AppResult<String> {
 pub fn load(conn: &Connection, business_id: i64, phone: &str) -> AppResult<Option<Draft>> {
     let row = conn
         .query_row(
-            "SELECT lines, questions, name, address, notes, stage, first_message_ms, first_reply_ms
+            "SELECT lines, questions, name, address, notes, stage, first_message_ms, first_reply_ms,
+                    terms
              FROM drafts WHERE business_id = ?1 AND phone = ?2",
             params![business_id, phone],
             |r| {
@@ -96,12 +130,22 @@ pub fn load(conn: &Connection, business_id: i64, phone: &str) -> AppResult<Optio
                     r.get::<_, String>(5)?,
                     r.get(6)?,
                     r.get(7)?,
+                    r.get::<_, String>(8)?,
                 ))
             },
         )
         .optional()?;
-    let Some((lines, questions, name, address, notes, stage, first_message_ms, first_reply_ms)) =
-        row
+    let Some((
+        lines,
+        questions,
+        name,
+        address,
+        notes,
+        stage,
+        first_message_ms,
+        first_reply_ms,
+        terms,
+    )) = row
     else {
         return Ok(None);
     };
@@ -114,21 +158,23 @@ pub fn load(conn: &Connection, business_id: i64, phone: &str) -> AppResult<Optio
         stage: Stage::parse(&stage),
         first_message_ms,
         first_reply_ms,
+        terms: serde_json::from_str(&terms).unwrap_or_default(),
+        changes: Vec::new(),
     }))
 }
 
 pub fn save(conn: &Connection, business_id: i64, phone: &str, d: &Draft) -> AppResult<()> {
     conn.execute(
         "INSERT INTO drafts (business_id, phone, lines, questions, name, address, notes, stage,
-                             first_message_ms, first_reply_ms, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                             first_message_ms, first_reply_ms, updated_at, terms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
          ON CONFLICT (business_id, phone) DO UPDATE SET lines = excluded.lines,
              questions = excluded.questions, name = excluded.name, address = excluded.address,
              notes = excluded.notes, stage = excluded.stage, first_reply_ms = excluded.first_reply_ms,
-             updated_at = excluded.updated_at",
+             updated_at = excluded.updated_at, terms = excluded.terms",
         params![
             business_id, phone, json(&d.lines)?, json(&d.questions)?, d.name, d.address, d.notes,
-            d.stage.as_str(), d.first_message_ms, d.first_reply_ms, now()
+            d.stage.as_str(), d.first_message_ms, d.first_reply_ms, now(), json(&d.terms)?
         ],
     )?;
     Ok(())

@@ -1,11 +1,16 @@
 //! Conversations with customers: reading their messages as orders against the shop's catalog,
 //! agreeing a draft with them, taking the order, and keeping them told as it moves.
 
+pub mod answers;
 pub mod chat;
 pub mod drafts;
+pub mod edit;
 pub mod group;
 pub mod notify;
 pub mod reply;
+pub mod stock;
 pub mod templates;
+pub mod terms;
+pub mod when;
 pub mod words;
 pub mod worker;

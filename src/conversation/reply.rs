@@ -11,9 +11,9 @@ use super::templates;
 use crate::accounts::businesses::Business;
 use crate::catalog::products;
 use crate::customers;
-use crate::domain::{format_amount, Money, Phone};
+use crate::domain::{Money, Phone, Unit};
 use crate::error::{AppError, AppResult};
-use crate::orders::{self, store, LineRequest, Order, OrderError, Status};
+use crate::orders::{self, store, Order, OrderError, Status};
 use crate::reader::{self, UnclearReason};
 use crate::whatsapp::outbox::{self, Button, Content, Row};
 use crate::whatsapp::{attention, metrics};
@@ -159,41 +159,36 @@ pub fn unknown(t: &Turn, conn: &Connection, names: &[String]) -> AppResult<()> {
     )
 }
 
-/// The draft priced as of now, numbered, with its total, and how to confirm.
+/// The draft priced as of now, by the same function that prices the order, with what the
+/// last message changed, each line's amount and price, the fee (or pickup), the total, the
+/// address and the note: what the customer confirms is what the order will store.
 pub fn summary(t: &Turn, conn: &Connection, d: &Draft) -> Result<(), OrderError> {
-    let reqs: Vec<LineRequest> = d
-        .lines
-        .iter()
-        .map(|l| LineRequest::Qty {
-            sku: l.sku.clone(),
-            qty: l.qty,
-        })
-        .collect();
-    let lines = orders::service::price_lines(conn, t.business.id, &reqs)?;
+    let lines = orders::service::price_lines(conn, t.business.id, &d.requests())?;
+    let fee = if d.terms.pickup {
+        Money::ZERO
+    } else {
+        Money::from_minor(t.business.delivery_fee_minor)
+    };
+    let totals = orders::service::totals(&lines, fee)?;
     let items: Vec<String> = lines
         .iter()
         .enumerate()
-        .map(|(i, l)| {
-            format!(
-                "{}. {} {} — {}",
-                i + 1,
-                l.name,
-                format_amount(l.unit, u64::from(l.qty)),
-                t.money(l.total)
-            )
-        })
+        .map(|(i, l)| line_text(t, i + 1, l))
         .collect();
-    let fee = Money::from_minor(t.business.delivery_fee_minor);
-    let totals = orders::service::totals(&lines, fee)?;
     let vars = [
         ("items", items.join("\n")),
-        ("delivery_fee", t.money(totals.delivery_fee)),
+        ("delivery_fee", fee_text(t, d, totals.delivery_fee)),
         ("total", t.money(totals.total)),
-        ("address", d.address.clone()),
+        ("address", where_text(d, false)),
+        ("where", where_text(d, true)),
+        ("note", note_text(d)),
     ];
     let mut all = common(t, conn)?;
     all.extend(vars);
-    let text = templates::render(conn, t.business.id, "summary", &all)?;
+    let mut text = templates::render(conn, t.business.id, "summary", &all)?;
+    if !d.changes.is_empty() {
+        text = format!("Changed: {}.\n\n{text}", d.changes.join("; "));
+    }
     let content = if t.buttons {
         let b = |id: &str, title: &str| Button {
             id: id.into(),
@@ -304,6 +299,53 @@ pub fn cancel_latest(t: &Turn, conn: &Connection) -> AppResult<()> {
             ],
         ),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// "2. Gulab Jamun 2 × Box of 12 (₹420 each) — ₹840", "1. Kaju Katli 1 kg (₹1,200/kg) — ₹1,200".
+fn line_text(t: &Turn, n: usize, l: &orders::model::Line) -> String {
+    let per = match (&l.variant, l.unit) {
+        (None, Unit::Kg) => format!("{}/kg", t.money(l.unit_price)),
+        _ => format!("{} each", t.money(l.unit_price)),
+    };
+    format!(
+        "{n}. {} {} ({per}) — {}",
+        l.name,
+        l.amount_label(),
+        t.money(l.total)
+    )
+}
+
+fn fee_text(t: &Turn, d: &Draft, fee: Money) -> String {
+    if d.terms.pickup {
+        "none (pickup)".into()
+    } else {
+        t.money(fee)
+    }
+}
+
+/// The address, or that they will collect it; `labelled` adds "Deliver to: ".
+fn where_text(d: &Draft, labelled: bool) -> String {
+    match (d.terms.pickup, labelled) {
+        (true, _) => "Pickup at the shop".into(),
+        (false, true) => format!("Deliver to: {}", d.address),
+        (false, false) => d.address.clone(),
+    }
+}
+
+/// "\nNote: kal subah 10 baje (for Tue 1 Dec)", or nothing.
+fn note_text(d: &Draft) -> String {
+    let day = d
+        .terms
+        .deliver_on
+        .as_deref()
+        .and_then(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        .map(|day| day.format("%a %-d %b").to_string());
+    match (d.notes.trim(), day) {
+        ("", None) => String::new(),
+        ("", Some(day)) => format!("\nFor: {day}"),
+        (note, None) => format!("\nNote: {note}"),
+        (note, Some(day)) => format!("\nNote: {note} (for {day})"),
     }
 }
 

@@ -25,7 +25,7 @@ const ORDER: &[&str] = &[
 pub const ALL: &[Template] = &[
     Template { key: "welcome", purpose: "Reply to a greeting", default: "Namaste{customer_name_comma}! Welcome to {shop_name}. Send us your order, like \"1 kg kaju katli, 12 MG Road\", or type MENU to see what we have.", placeholders: &["customer_name", "customer_name_comma", "shop_name"] },
     Template { key: "fallback", purpose: "When Novi cannot tell what the customer wants", default: "Thank you for your message. Someone from {shop_name} will get back to you shortly.", placeholders: &["shop_name"] },
-    Template { key: "summary", purpose: "The reading of an order, asking to confirm", default: "Here is your order:\n{items}\nDelivery: {delivery_fee}\nTotal: {total}\nDeliver to: {address}", placeholders: &["items", "delivery_fee", "total", "address", "shop_name"] },
+    Template { key: "summary", purpose: "The reading of an order, asking to confirm", default: "Here is your order:\n{items}\nDelivery: {delivery_fee}\nTotal: {total}\n{where}{note}", placeholders: &["items", "delivery_fee", "total", "where", "address", "note", "shop_name"] },
     Template { key: "confirm_prompt", purpose: "How to confirm, where there are no buttons", default: "Reply YES to confirm, CHANGE to change it, or CANCEL.", placeholders: &[] },
     Template { key: "ask_amount", purpose: "Asking how much of a product", default: "How much {product} would you like: {options}?", placeholders: &["product", "options"] },
     Template { key: "ask_which", purpose: "Asking which of two products", default: "Which one do you mean: {options}?", placeholders: &["options"] },
@@ -33,6 +33,9 @@ pub const ALL: &[Template] = &[
     Template { key: "ask_address", purpose: "Asking for the delivery address", default: "Where should we deliver? Please send the full address.", placeholders: &[] },
     Template { key: "confirmed", purpose: "The order is taken", default: "Thank you{customer_name_comma}! Your order {order_number} is placed. Total {total}. We will keep you posted here.", placeholders: &["customer_name", "customer_name_comma", "order_number", "total", "items", "shop_name"] },
     Template { key: "short_of_stock", purpose: "Not enough stock to take the order", default: "Sorry, {problem}. Please send the order again with a smaller amount.", placeholders: &["problem"] },
+    Template { key: "stock_offer", purpose: "Less in stock than asked: offering what there is", default: "We have {available} of {product} today — send {available}?", placeholders: &["product", "available", "asked"] },
+    Template { key: "sold_out", purpose: "A product asked for is sold out", default: "Sorry, {product} is sold out today.", placeholders: &["product"] },
+    Template { key: "stock_person", purpose: "The customer wants more than is in stock: a person will help", default: "No problem. Someone from {shop_name} will get back to you about your order.", placeholders: &["shop_name"] },
     Template { key: "change_prompt", purpose: "After the customer asks to change the order", default: "Sure, send the order again as you want it.", placeholders: &[] },
     Template { key: "draft_cancelled", purpose: "The customer called off an order not yet placed", default: "No problem, we have dropped that order.", placeholders: &[] },
     Template { key: "status_list", purpose: "Answering \"where is my order\"", default: "Your latest orders:\n{orders}", placeholders: &["orders"] },

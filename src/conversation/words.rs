@@ -65,6 +65,117 @@ pub fn is_change(text: &str) -> bool {
     )
 }
 
+/// Words that agree, refuse, thank or fill, and say nothing else: never an address or a note.
+const AGREEING: &[&str] = &[
+    "yes",
+    "y",
+    "yeah",
+    "yup",
+    "ok",
+    "okay",
+    "k",
+    "sure",
+    "done",
+    "fine",
+    "right",
+    "haan",
+    "han",
+    "ha",
+    "haa",
+    "hmm",
+    "hm",
+    "ji",
+    "theek",
+    "thik",
+    "hai",
+    "h",
+    "accha",
+    "acha",
+    "achha",
+    "bilkul",
+    "sahi",
+    "bhaiya",
+    "bhai",
+    "sir",
+    "please",
+    "pls",
+    "plz",
+    "thanks",
+    "thank",
+    "you",
+    "thx",
+    "shukriya",
+    "dhanyavad",
+    "no",
+    "nahi",
+    "na",
+    "nope",
+    "confirm",
+    "confirmed",
+];
+
+/// True when the message is only agreement, refusal, thanks or filler ("haan theek hai").
+pub fn is_only_agreement(text: &str) -> bool {
+    let t = plain(text);
+    let mut ws = t
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .peekable();
+    ws.peek().is_some() && ws.all(|w| AGREEING.contains(&w))
+}
+
+/// Phrases that mean the customer will collect the order from the shop.
+const PICKUP: &[&str] = &[
+    "pickup",
+    "pick up",
+    "pick-up",
+    "le jaunga",
+    "le jaungi",
+    "le jayenge",
+    "le jaenge",
+    "le jaaunga",
+    "le lenge",
+    "le lunga",
+    "le lungi",
+    "aake le",
+    "aa ke le",
+    "aakar le",
+    "collect",
+    "takeaway",
+    "take away",
+    "khud le",
+    "shop se le",
+    "dukan se le",
+    "counter se",
+];
+/// Phrases that ask for delivery instead.
+const DELIVERY: &[&str] = &[
+    "deliver",
+    "delivery",
+    "bhej dena",
+    "ghar pe",
+    "ghar par",
+    "home",
+];
+
+/// `Some(true)` when the message says they will pick the order up, `Some(false)` when it asks
+/// for delivery, `None` when it says neither.
+pub fn pickup_or_delivery(text: &str) -> Option<bool> {
+    let t = format!(" {} ", plain(text));
+    let says = |phrases: &[&str]| {
+        phrases
+            .iter()
+            .any(|p| t.contains(&format!(" {p}")) || t.contains(&format!(" {p} ")))
+    };
+    if says(PICKUP) {
+        Some(true)
+    } else if says(DELIVERY) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,5 +193,32 @@ mod tests {
             !is_yes("yes 2 kg more kaju katli"),
             "an answer with an order in it is not just yes"
         );
+    }
+
+    #[test]
+    fn agreement_is_never_an_address() {
+        for text in ["haan theek hai", "OK ji", "thank you!", "accha bhaiya"] {
+            assert!(is_only_agreement(text), "{text}");
+        }
+        for text in ["12 MG Road", "haan, 12 MG Road", ""] {
+            assert!(!is_only_agreement(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn pickup_or_delivery_as_people_say_it() {
+        for text in [
+            "pickup karunga",
+            "main le jaunga",
+            "shop se le lenge",
+            "Self pick up",
+        ] {
+            assert_eq!(pickup_or_delivery(text), Some(true), "{text}");
+        }
+        assert_eq!(
+            pickup_or_delivery("please deliver to 12 MG Road"),
+            Some(false)
+        );
+        assert_eq!(pickup_or_delivery("2 kg jalebi"), None);
     }
 }

@@ -120,8 +120,8 @@ async fn the_happy_path_from_message_to_order() {
         .await;
     let summary = &got[0];
     for part in [
-        "1. Kaju Katli 1 kg — ₹1,200.00",
-        "2. Gulab Jamun 12 pc — ₹240.00",
+        "1. Kaju Katli 1 kg (₹1,200.00/kg) — ₹1,200.00",
+        "2. Gulab Jamun 12 pc (₹20.00 each) — ₹240.00",
         "Delivery: ₹40.00",
         "Total: ₹1,480.00",
         "12 MG Road",
@@ -180,7 +180,10 @@ async fn an_unclear_line_is_asked_back_then_confirmed() {
         "How much Kaju Katli would you like: 250 g, 500 g or 1 kg?"
     );
     let got = s.says(ASHA, "w2", "500 g", 1).await;
-    assert!(got[0].contains("1. Kaju Katli 500 g — ₹600.00"), "{got:?}");
+    assert!(
+        got[0].contains("1. Kaju Katli 500 g (₹1,200.00/kg) — ₹600.00"),
+        "{got:?}"
+    );
     let got = s.says(ASHA, "w3", "haan ji", 1).await;
     assert!(got[0].contains("#1"), "{got:?}");
     assert_eq!(s.order(1).await["lines"][0]["qty"], 500);
@@ -219,21 +222,25 @@ async fn what_the_shop_does_not_sell_is_named() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn short_stock_is_explained_and_the_customer_adjusts() {
+async fn short_stock_is_offered_before_the_summary_and_the_customer_adjusts() {
     let s = shop().await;
-    s.says(ASHA, "w1", "25 kg kaju katli, deliver to 12 MG Road", 1)
+    let got = s
+        .says(ASHA, "w1", "25 kg kaju katli, deliver to 12 MG Road", 1)
         .await;
-    let got = s.taps(ASHA, "w2", "confirm", 1).await;
-    assert!(
-        got[0].contains("not enough Kaju Katli: 25 kg ordered, 20 kg left"),
-        "{got:?}"
+    assert_eq!(
+        got[0], "We have 20 kg of Kaju Katli today — send 20 kg?",
+        "stock is checked before the summary, in the customer's words"
     );
     assert_eq!(s.order_count().await, 0);
     assert_eq!(s.app.stock(&s.b, "kaju-katli"), 20_000);
     let got = s.says(ASHA, "w3", "ok then 2 kg kaju katli", 1).await;
     assert!(
-        got[0].contains("Kaju Katli 2 kg") && !got[0].contains("25 kg"),
+        got[0].contains("1. Kaju Katli 2 kg") && got[0].contains("Total: ₹2,440.00"),
         "the new amount replaces the old: {got:?}"
+    );
+    assert!(
+        got[0].starts_with("Changed: Kaju Katli 25 kg → 2 kg."),
+        "{got:?}"
     );
     s.taps(ASHA, "w4", "confirm", 1).await;
     assert_eq!(s.order(1).await["lines"][0]["qty"], 2000);

@@ -1,0 +1,70 @@
+//! Stock is checked before the summary is sent, not after the customer's yes. A line asking
+//! for more than is left gets a plain offer of what there is ("We have 17 kg of Kaju Katli
+//! today — send 17 kg?"); a line for something sold out is taken out and the customer told;
+//! what cannot be settled goes to a person.
+
+use rusqlite::Connection;
+
+use super::drafts::{self, Draft};
+use super::reply::{self, Turn};
+use crate::catalog::products;
+use crate::domain::format_amount;
+use crate::error::AppResult;
+use crate::reader::Item;
+use crate::whatsapp::attention;
+
+/// Checks the draft's lines against stock now. True when it has answered the customer and
+/// the summary must wait.
+pub fn check(t: &Turn, conn: &Connection, d: &mut Draft) -> AppResult<bool> {
+    for line in d.lines.clone() {
+        let Some(p) = products::by_sku(conn, t.business.id, &line.sku)? else {
+            continue;
+        };
+        let left = u32::try_from(p.stock.max(0)).unwrap_or(u32::MAX);
+        if line.qty <= left {
+            continue;
+        }
+        if left > 0 {
+            d.terms.offer = Some(Item {
+                sku: line.sku.clone(),
+                qty: left,
+            });
+            drafts::save(conn, t.business.id, &t.phone, d)?;
+            let vars = [
+                ("product", p.name.clone()),
+                ("available", format_amount(p.unit, u64::from(left))),
+                ("asked", format_amount(p.unit, u64::from(line.qty))),
+            ];
+            reply::say_template(t, conn, "stock_offer", &vars)?;
+            return Ok(true);
+        }
+        d.lines.retain(|l| l.sku != line.sku);
+        reply::say_template(t, conn, "sold_out", &[("product", p.name.clone())])?;
+        if d.lines.is_empty() {
+            let why = format!("Wanted {}, which is sold out", p.name);
+            attention::flag(conn, t.business.id, &t.phone, &why)?;
+            drafts::delete(conn, t.business.id, &t.phone)?;
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The customer took the smaller amount offered: it replaces the line.
+pub fn accept(d: &mut Draft, offer: &Item) {
+    if let Some(line) = d.lines.iter_mut().find(|l| l.sku == offer.sku) {
+        line.qty = offer.qty;
+    }
+}
+
+/// The customer said no to the smaller amount: a person takes it from here.
+pub fn decline(t: &Turn, conn: &Connection, d: &Draft, offer: &Item) -> AppResult<()> {
+    let name = t
+        .catalog
+        .find(&offer.sku)
+        .map_or(offer.sku.as_str(), |p| p.name.as_str());
+    let why = format!("Wants more {name} than is in stock");
+    attention::flag(conn, t.business.id, &t.phone, &why)?;
+    drafts::save(conn, t.business.id, &t.phone, d)?;
+    reply::say_template(t, conn, "stock_person", &[])
+}

@@ -1,0 +1,138 @@
+//! When and what for: "kal subah 10 baje tak", "parso", "Sunday", "shaam 6 baje", "shaadi ke
+//! liye". Such words are kept as the order's delivery note, and a day becomes its delivery date.
+
+/// Days from today that a word names: "kal" (in an order, tomorrow), "parso", a weekday.
+fn day_offset(w: &str, today: chrono::Weekday) -> Option<i64> {
+    let fixed = match w {
+        "aaj" | "today" | "tonight" | "abhi" => Some(0),
+        "kal" | "kl" | "tomorrow" | "tmrw" | "tmr" => Some(1),
+        "parso" | "parson" | "parsoon" => Some(2),
+        _ => None,
+    };
+    fixed.or_else(|| {
+        let day = weekday(w)?;
+        let ahead = (7 + day.num_days_from_monday() - today.num_days_from_monday()) % 7;
+        Some(i64::from(ahead))
+    })
+}
+
+fn weekday(w: &str) -> Option<chrono::Weekday> {
+    use chrono::Weekday::*;
+    Some(match w {
+        "monday" | "mon" | "somvar" | "somwar" => Mon,
+        "tuesday" | "tue" | "tues" | "mangalvar" | "mangalwar" => Tue,
+        "wednesday" | "wed" | "budhvar" | "budhwar" => Wed,
+        "thursday" | "thu" | "thurs" | "guruvar" | "guruwar" | "brihaspativar" => Thu,
+        "friday" | "fri" | "shukravar" | "shukrawar" => Fri,
+        "saturday" | "sat" | "shanivar" | "shaniwar" => Sat,
+        "sunday" | "sun" | "ravivar" | "raviwar" | "itwar" => Sun,
+        _ => return None,
+    })
+}
+
+/// Times of day and occasions: a sentence holding one is about when or what for.
+const WHEN: &[&str] = &[
+    "baje",
+    "bje",
+    "bajey",
+    "pm",
+    "am",
+    "subah",
+    "sube",
+    "shaam",
+    "sham",
+    "raat",
+    "dopahar",
+    "morning",
+    "evening",
+    "night",
+    "noon",
+    "afternoon",
+    "oclock",
+    "birthday",
+    "bday",
+    "shaadi",
+    "shadi",
+    "wedding",
+    "party",
+    "puja",
+    "pooja",
+    "anniversary",
+    "diwali",
+    "holi",
+    "rakhi",
+    "engagement",
+    "sagai",
+    "function",
+    "festival",
+    "mehndi",
+    "havan",
+    "housewarming",
+];
+
+/// What a message says about when: the words from the first "when" word to the end of its
+/// sentence, and the day it names, as days from today.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct When {
+    pub note: Option<String>,
+    pub day: Option<i64>,
+}
+
+pub fn read(text: &str, today: chrono::Weekday) -> When {
+    let low = text.to_lowercase();
+    let mut first = None;
+    let mut day = None;
+    let mut at = 0;
+    for w in low.split_inclusive(|c: char| !c.is_alphanumeric()) {
+        let word = w.trim_end_matches(|c: char| !c.is_alphanumeric());
+        let offset = day_offset(word, today);
+        if offset.is_some() || WHEN.contains(&word) || is_clock(word) {
+            first.get_or_insert(at);
+            day = day.or(offset);
+        }
+        at += w.len();
+    }
+    let note = first.and_then(|a| {
+        let end = low[a..]
+            .find(['\n', '.', '?', '!'])
+            .map_or(low.len(), |i| a + i);
+        let t = text.get(a..end)?.trim().trim_end_matches([',', ';']).trim();
+        (!t.is_empty()).then(|| t.to_owned())
+    });
+    When { note, day }
+}
+
+/// "6pm", "10am", "10:30".
+fn is_clock(w: &str) -> bool {
+    let digits = w.trim_end_matches("pm").trim_end_matches("am");
+    digits.len() < w.len() && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Weekday::{Mon, Sat};
+
+    #[test]
+    fn days_times_and_occasions() {
+        let w = read("1 kg kaju katli kal subah 10 baje tak shaadi ke liye", Mon);
+        assert_eq!(
+            w.note.as_deref(),
+            Some("kal subah 10 baje tak shaadi ke liye")
+        );
+        assert_eq!(w.day, Some(1));
+        assert_eq!(read("parso chahiye", Mon).day, Some(2));
+        assert_eq!(read("Sunday ko de dena", Mon).day, Some(6));
+        assert_eq!(read("sunday ko", Sat).day, Some(1));
+        let w = read("birthday ke liye hai. thanks", Mon);
+        assert_eq!(
+            (w.note.as_deref(), w.day),
+            (Some("birthday ke liye hai"), None)
+        );
+        assert_eq!(
+            read("shaam 6pm tak", Mon).note.as_deref(),
+            Some("shaam 6pm tak")
+        );
+        assert_eq!(read("2 kg jalebi, 12 MG Road", Mon), When::default());
+    }
+}
