@@ -1,5 +1,7 @@
 //! `/api/v1/orders`: take orders, list and read them, move them along.
 
+use std::str::FromStr;
+
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -13,7 +15,10 @@ use crate::conversation::notify;
 use crate::domain::Phone;
 use crate::error::AppError;
 use crate::orders::export::{day_range, order_json};
-use crate::orders::{service, store, Channel, LineRequest, NewOrder, PaymentMode, Status};
+use crate::orders::{
+    parse_deliver_on, service, store, Channel, Fulfilment, LineRequest, NewOrder, PaymentMode,
+    Sort, Status,
+};
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -43,6 +48,10 @@ pub struct CreateIn {
     #[serde(default)]
     notes: String,
     payment_mode: Option<String>,
+    /// `delivery` (the default) or `pickup`.
+    fulfilment: Option<String>,
+    /// `YYYY-MM-DD`, the shop-local day the order is wanted.
+    deliver_on: Option<String>,
 }
 
 fn line_request(n: usize, l: LineIn) -> Result<LineRequest, AppError> {
@@ -71,12 +80,18 @@ fn new_order(
         .enumerate()
         .map(|(i, l)| line_request(i + 1, l))
         .collect::<Result<_, _>>()?;
-    let payment_mode = match body.payment_mode.as_deref() {
-        None => PaymentMode::Cod,
-        Some(m) => m
-            .parse()
-            .map_err(|e| AppError::Invalid(format!("payment_mode {e}")))?,
-    };
+    let payment_mode = word(
+        body.payment_mode.as_deref(),
+        "payment_mode",
+        PaymentMode::Cod,
+    )?;
+    let fulfilment = word(
+        body.fulfilment.as_deref(),
+        "fulfilment",
+        Fulfilment::Delivery,
+    )?;
+    let deliver_on = parse_deliver_on(body.deliver_on.as_deref().unwrap_or_default())
+        .map_err(|e| AppError::Invalid(format!("deliver_on: {e}")))?;
     Ok(NewOrder {
         channel: Channel::Api,
         customer_phone: phone,
@@ -85,8 +100,25 @@ fn new_order(
         address: body.address,
         notes: body.notes,
         payment_mode,
+        fulfilment,
+        deliver_on,
         actor: "api".into(),
     })
+}
+
+/// A field that is one of a few words (`payment_mode`, `fulfilment`, `sort`): `default` when
+/// left out, else the word, else why not.
+fn word<T: FromStr<Err = String>>(
+    text: Option<&str>,
+    field: &str,
+    default: T,
+) -> Result<T, AppError> {
+    match text {
+        None => Ok(default),
+        Some(t) => t
+            .parse()
+            .map_err(|e| AppError::Invalid(format!("{field} {e}"))),
+    }
 }
 
 pub async fn create(
@@ -111,6 +143,8 @@ pub struct ListQuery {
     q: Option<String>,
     from: Option<String>,
     to: Option<String>,
+    /// `newest` (the default) or `deliver_on`.
+    sort: Option<String>,
     #[serde(flatten)]
     page: Pagination,
 }
@@ -125,12 +159,18 @@ pub async fn index(
         None => None,
     };
     let (from, to) = day_range(&business, query.from.as_deref(), query.to.as_deref())?;
+    let sort = word(
+        query.sort.as_deref().filter(|s| !s.is_empty()),
+        "sort",
+        Sort::Newest,
+    )?;
     let filter = store::Filter {
         status,
         q: query.q.unwrap_or_default(),
         from,
         to,
         customer_id: None,
+        sort,
     };
     let (page, per_page) = query.page.resolve()?;
     let (orders, total) = state

@@ -279,6 +279,8 @@ fn confirm(t: &Turn, conn: &Connection, mut d: Draft) -> AppResult<()> {
         },
         notes: d.notes.clone(),
         payment_mode: orders::PaymentMode::Cod,
+        fulfilment: orders::Fulfilment::Delivery,
+        deliver_on: None,
         actor: "customer".into(),
     };
     // A savepoint, so a refused order leaves nothing behind but the reply that explains it.

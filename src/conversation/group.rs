@@ -76,6 +76,8 @@ fn new_order(t: &Turn, r: &Reading, phone: Phone) -> NewOrder {
         address: r.address.clone().unwrap_or_default(),
         notes: r.notes.clone().unwrap_or_default(),
         payment_mode: PaymentMode::Cod,
+        fulfilment: orders::Fulfilment::Delivery,
+        deliver_on: None,
         actor: format!("group:{}", t.phone),
     }
 }

@@ -5,7 +5,7 @@ use chrono::{NaiveDate, TimeZone};
 use rusqlite::Connection;
 use serde_json::{json, Value};
 
-use super::model::Order;
+use super::model::{Order, Sort};
 use super::store::{self, Filter};
 use crate::accounts::businesses::Business;
 use crate::domain::Unit;
@@ -52,6 +52,8 @@ pub fn order_json(o: &Order) -> Value {
         "currency": o.currency,
         "payment_mode": o.payment_mode,
         "payment_status": o.payment_status,
+        "fulfilment": o.fulfilment,
+        "deliver_on": o.deliver_on,
         "address": o.address,
         "notes": o.notes,
         "events": events,
@@ -99,8 +101,8 @@ pub fn day_range(
     Ok((from_ts, to_ts))
 }
 
-/// Every order matching `f`, oldest first, as of one moment: the pages are read in one
-/// transaction, so an order taken meanwhile cannot shift them.
+/// Every order matching `f`, oldest first (or, sorted by delivery day, soonest first), as of one
+/// moment: the pages are read in one transaction, so an order taken meanwhile cannot shift them.
 pub fn all(conn: &Connection, business_id: i64, f: &Filter) -> AppResult<Vec<Order>> {
     const PAGE: i64 = 500;
     let _snapshot = conn.unchecked_transaction()?;
@@ -112,11 +114,14 @@ pub fn all(conn: &Connection, business_id: i64, f: &Filter) -> AppResult<Vec<Ord
             break;
         }
     }
-    out.reverse();
+    if f.sort == Sort::Newest {
+        out.reverse();
+    }
     Ok(out)
 }
 
-pub const CSV_HEADER: [&str; 20] = [
+/// The columns of the CSV export. Integrations read them by position: new columns go at the end.
+pub const CSV_HEADER: [&str; 22] = [
     "order_number",
     "created_at",
     "status",
@@ -137,6 +142,8 @@ pub const CSV_HEADER: [&str; 20] = [
     "unit",
     "unit_price",
     "line_total",
+    "fulfilment",
+    "deliver_on",
 ];
 
 /// A cell a spreadsheet would run as a formula (a customer can type `=HYPERLINK(...)` as their
@@ -183,6 +190,8 @@ pub fn write_csv(orders: &[Order], b: &Business, out: impl std::io::Write) -> Ap
                 unit.to_owned(),
                 l.unit_price.to_major_string(),
                 l.total.to_major_string(),
+                o.fulfilment.to_string(),
+                o.deliver_on.map(|d| d.to_string()).unwrap_or_default(),
             ])
             .map_err(AppError::internal)?;
         }

@@ -4,6 +4,8 @@
 pub mod error;
 pub mod export;
 pub mod model;
+#[cfg(test)]
+mod pricing_tests;
 pub mod service;
 pub mod status;
 pub mod store;
@@ -11,5 +13,8 @@ pub mod store;
 mod tests;
 
 pub use error::{MoveRefused, OrderError, Shortage};
-pub use model::{Channel, LineRequest, NewOrder, Order, PaymentMode, PaymentStatus};
+pub use model::{
+    parse_deliver_on, Channel, Fulfilment, LineRequest, NewOrder, Order, PaymentMode,
+    PaymentStatus, Sort,
+};
 pub use status::Status;

@@ -1,16 +1,17 @@
 //! What an order is made of, as the rest of Novi reads it.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::status::Status;
 use crate::domain::{format_amount, Money, Phone, Unit};
 
 macro_rules! text_enum {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+    ($(#[$doc:meta])* $name:ident { $($(#[$attr:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
+        pub enum $name { $($(#[$attr])* $variant),+ }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -53,6 +54,51 @@ text_enum!(
 text_enum!(
     PaymentStatus { Unpaid => "unpaid", Paid => "paid", Refunded => "refunded" }
 );
+text_enum!(
+    /// How the order reaches the customer: delivered to their address, or picked up at the
+    /// shop. Only delivery is charged the shop's delivery fee.
+    #[derive(Default)]
+    Fulfilment { #[default] Delivery => "delivery", Pickup => "pickup" }
+);
+text_enum!(
+    /// The order of an order list: newest first (by number), or by the day the orders are
+    /// wanted, soonest first, with orders that name no day last.
+    #[derive(Default)]
+    Sort { #[default] Newest => "newest", DeliverOn => "deliver_on" }
+);
+
+impl Fulfilment {
+    /// What the order pays for delivery, given the shop's fee: the fee, or nothing for pickup.
+    pub fn fee(self, shop_fee: Money) -> Money {
+        match self {
+            Fulfilment::Delivery => shop_fee,
+            Fulfilment::Pickup => Money::from_minor(0),
+        }
+    }
+
+    /// "Delivery" or "Pickup", as a person reads it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Fulfilment::Delivery => "Delivery",
+            Fulfilment::Pickup => "Pickup",
+        }
+    }
+}
+
+/// Reads the day an order is wanted: a shop-local date written `YYYY-MM-DD`; blank is none.
+pub fn parse_deliver_on(text: &str) -> Result<Option<NaiveDate>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    // The length check refuses "2026-1-5", which chrono would read, so that dates keep one
+    // spelling and sort as text in the database.
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .filter(|_| text.len() == 10)
+        .map(Some)
+        .ok_or_else(|| format!("\"{text}\" is not a date of the form YYYY-MM-DD"))
+}
 
 /// A line as it was when ordered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,6 +150,9 @@ pub struct Order {
     pub notes: String,
     pub payment_mode: PaymentMode,
     pub payment_status: PaymentStatus,
+    pub fulfilment: Fulfilment,
+    /// The shop-local day the customer wants the order, if they named one.
+    pub deliver_on: Option<NaiveDate>,
     pub created_at: i64,
     pub updated_at: i64,
     pub events: Vec<Event>,
@@ -151,6 +200,42 @@ pub struct NewOrder {
     pub address: String,
     pub notes: String,
     pub payment_mode: PaymentMode,
+    /// Delivery (charged the shop's delivery fee) or pickup (no fee).
+    pub fulfilment: Fulfilment,
+    /// The shop-local day the customer wants the order, if they named one.
+    pub deliver_on: Option<NaiveDate>,
     /// Who took it: a username, `api:<token name>`, `customer`.
     pub actor: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_delivery_day_is_a_real_date_written_one_way() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 1);
+        assert_eq!(parse_deliver_on(" 2026-12-01 "), Ok(day));
+        assert_eq!(parse_deliver_on(""), Ok(None), "blank is no day");
+        for bad in [
+            "2026-13-01",
+            "2026-02-30",
+            "2026-12-1",
+            "01/12/2026",
+            "tomorrow",
+        ] {
+            let err = parse_deliver_on(bad).unwrap_err();
+            assert!(err.contains("YYYY-MM-DD"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn only_delivery_pays_the_fee() {
+        let fee = Money::from_minor(4000);
+        assert_eq!(Fulfilment::Delivery.fee(fee), fee);
+        assert_eq!(Fulfilment::Pickup.fee(fee), Money::from_minor(0));
+        assert_eq!("pickup".parse(), Ok(Fulfilment::Pickup));
+        assert!("courier".parse::<Fulfilment>().is_err());
+        assert_eq!(Fulfilment::default(), Fulfilment::Delivery);
+    }
 }

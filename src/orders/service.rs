@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use rusqlite::Connection;
 
 use super::error::{OrderError, Shortage};
-use super::model::{Line, LineRequest, NewOrder, Order};
+use super::model::{Fulfilment, Line, LineRequest, NewOrder, Order};
 use super::status::Status;
 use super::store::{self, Header, NewEvent, Totals};
 use crate::accounts::businesses::Business;
-use crate::catalog::products::{self, Product};
+use crate::catalog::products::{self, Product, Variant};
 use crate::catalog::stock::{self, Cause};
 use crate::customers;
 use crate::domain::{line_total, Money, Quantity};
@@ -43,58 +43,79 @@ pub fn price_lines(
         .collect()
 }
 
+/// Prices one line. A variant with its own price is sold at that price however it is asked
+/// for: by name (`2 × Box of 12`) or as a quantity that is an exact multiple of it (24 pieces
+/// are 2 boxes of 12; the largest such variant is used). Any other quantity is priced per kg or
+/// per piece.
 fn price_line(
     conn: &Connection,
     business_id: i64,
     n: usize,
     req: &LineRequest,
 ) -> OrderResult<Line> {
-    let bad = |msg: String| OrderError::Invalid(format!("line {n}: {msg}"));
+    let bad = |msg: &str| OrderError::Invalid(format!("line {n}: {msg}"));
     let sku = req.sku().trim();
     let product = products::by_sku(conn, business_id, sku)?
-        .ok_or_else(|| bad(format!("no product with sku \"{sku}\"")))?;
+        .ok_or_else(|| bad(&format!("no product with sku \"{sku}\"")))?;
     if !product.active {
-        return Err(bad(format!("{} is not on sale", product.name)));
+        return Err(bad(&format!("{} is not on sale", product.name)));
     }
-    let (variant, count, qty, unit_price, total) = match req {
+    let priced = match req {
         LineRequest::Qty { qty, .. } => {
-            let q =
-                Quantity::new(*qty).map_err(|_| bad("quantity must be more than zero".into()))?;
-            let total = line_total(product.unit, product.price, q)
-                .ok_or_else(|| bad("amount too large".into()))?;
-            (None, None, *qty, product.price, total)
+            let q = Quantity::new(*qty).map_err(|_| bad("quantity must be more than zero"))?;
+            match own_priced_pack(&product, *qty) {
+                Some((v, count)) => variant_line(&product, v, count),
+                None => line_total(product.unit, product.price, q)
+                    .map(|total| (None, None, *qty, product.price, total)),
+            }
         }
         LineRequest::Variant { variant, count, .. } => {
             let v = product
                 .variant(variant)
-                .ok_or_else(|| bad(no_such_variant(&product, variant)))?;
+                .ok_or_else(|| bad(&no_such_variant(&product, variant)))?;
             if *count == 0 {
-                return Err(bad("count must be more than zero".into()));
+                return Err(bad("count must be more than zero"));
             }
-            let qty = v
-                .amount
-                .checked_mul(*count)
-                .ok_or_else(|| bad("amount too large".into()))?;
-            let each = product
-                .variant_price(v)
-                .ok_or_else(|| bad("amount too large".into()))?;
-            let total = each
-                .checked_mul(u64::from(*count))
-                .ok_or_else(|| bad("amount too large".into()))?;
-            (Some(v.label.clone()), Some(*count), qty, each, total)
+            variant_line(&product, v, *count)
         }
     };
+    let (variant, variant_count, qty, unit_price, total) =
+        priced.ok_or_else(|| bad("amount too large"))?;
     Ok(Line {
         product_id: product.id,
         sku: product.sku,
         name: product.name,
         unit: product.unit,
         variant,
-        variant_count: count,
+        variant_count,
         qty,
         unit_price,
         total,
     })
+}
+
+/// A line's variant label and count, amount, unit price and total; `None` on overflow.
+type Priced = (Option<String>, Option<u32>, u32, Money, Money);
+
+/// `count` of variant `v`, at the variant's price.
+fn variant_line(product: &Product, v: &Variant, count: u32) -> Option<Priced> {
+    let qty = v.amount.checked_mul(count)?;
+    let each = product.variant_price(v)?;
+    let total = each.checked_mul(u64::from(count))?;
+    Some((Some(v.label.clone()), Some(count), qty, each, total))
+}
+
+/// The variant with its own price that `qty` is an exact multiple of, and how many of it:
+/// the largest such variant, the first listed among equals. `None` when there is none.
+fn own_priced_pack(product: &Product, qty: u32) -> Option<(&Variant, u32)> {
+    product
+        .variants
+        .iter()
+        .filter(|v| v.price.is_some() && qty.is_multiple_of(v.amount))
+        // `max_by_key` keeps the last of equal keys; reversed, that is the first listed.
+        .rev()
+        .max_by_key(|v| v.amount)
+        .map(|v| (v, qty / v.amount))
 }
 
 fn no_such_variant(p: &Product, asked: &str) -> String {
@@ -170,6 +191,61 @@ pub fn totals(lines: &[Line], delivery_fee: Money) -> OrderResult<Totals> {
     })
 }
 
+/// An order's lines priced as of now, with its totals: what the customer or the staff are shown
+/// before the order is taken, and exactly what [`create`] and [`edit_lines`] then store.
+#[derive(Debug, Clone)]
+pub struct Quote {
+    pub lines: Vec<Line>,
+    pub totals: Totals,
+    /// Delivery, with the fee in `totals`, or pickup, with none.
+    pub fulfilment: Fulfilment,
+}
+
+/// Prices a new order: its lines, and the shop's delivery fee unless it is picked up.
+/// Every channel's preview or summary calls this, and [`create`] stores what it returns.
+pub fn quote(
+    conn: &Connection,
+    business: &Business,
+    reqs: &[LineRequest],
+    fulfilment: Fulfilment,
+) -> OrderResult<Quote> {
+    let lines = price_lines(conn, business.id, reqs)?;
+    let fee = fulfilment.fee(Money::from_minor(business.delivery_fee_minor));
+    let totals = totals(&lines, fee)?;
+    Ok(Quote {
+        lines,
+        totals,
+        fulfilment,
+    })
+}
+
+/// Prices new lines for order `number`, keeping the delivery fee it was taken with; what
+/// [`edit_lines`] stores.
+pub fn quote_edit(
+    conn: &Connection,
+    business: &Business,
+    number: i64,
+    reqs: &[LineRequest],
+) -> OrderResult<Quote> {
+    let order = load(conn, business.id, number)?;
+    requote(conn, business.id, &order, reqs)
+}
+
+fn requote(
+    conn: &Connection,
+    business_id: i64,
+    order: &Order,
+    reqs: &[LineRequest],
+) -> OrderResult<Quote> {
+    let lines = price_lines(conn, business_id, reqs)?;
+    let totals = totals(&lines, order.delivery_fee)?;
+    Ok(Quote {
+        lines,
+        totals,
+        fulfilment: order.fulfilment,
+    })
+}
+
 fn load(conn: &Connection, business_id: i64, number: i64) -> OrderResult<Order> {
     store::by_number(conn, business_id, number)?.ok_or(OrderError::NotFound)
 }
@@ -177,8 +253,7 @@ fn load(conn: &Connection, business_id: i64, number: i64) -> OrderResult<Order> 
 /// Takes an order: prices it, checks and takes stock, files the customer and their address,
 /// and starts the timeline. Call inside a write transaction.
 pub fn create(conn: &Connection, business: &Business, req: &NewOrder) -> OrderResult<Order> {
-    let lines = price_lines(conn, business.id, &req.lines)?;
-    let totals = totals(&lines, Money::from_minor(business.delivery_fee_minor))?;
+    let Quote { lines, totals, .. } = quote(conn, business, &req.lines, req.fulfilment)?;
     let number = store::next_number(conn, business.id)?;
     let customer_id =
         customers::upsert(conn, business.id, &req.customer_phone, &req.customer_name)?;
@@ -270,11 +345,11 @@ pub fn edit_lines(
         order_id: Some(order.id),
         actor,
     };
+    let Quote { lines, totals, .. } = requote(conn, business.id, &order, reqs)?;
     return_stock(conn, business.id, &order.lines, &cause)?;
-    let lines = price_lines(conn, business.id, reqs)?;
     take_stock(conn, business.id, &lines, &cause)?;
     store::replace_lines(conn, business.id, order.id, &lines)?;
-    store::set_totals(conn, order.id, &totals(&lines, order.delivery_fee)?)?;
+    store::set_totals(conn, order.id, &totals)?;
     let note = format!(
         "lines changed; total was {}",
         order.total.format(&order.currency)

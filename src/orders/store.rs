@@ -1,17 +1,21 @@
 //! The `orders`, `order_lines` and `order_events` tables.
 
+use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension, Row, ToSql};
 
-use super::model::{CustomerRef, Event, Line, NewOrder, Order};
+use super::model::{CustomerRef, Event, Line, NewOrder, Order, Sort};
 use super::status::Status;
 use crate::customers::phone_at;
 use crate::db::now;
 use crate::domain::Money;
 use crate::error::AppResult;
 
+/// How a day is written in the database: `YYYY-MM-DD`, which sorts by date as text.
+const DAY: &str = "%Y-%m-%d";
+
 const SELECT: &str = "SELECT o.id, o.number, o.channel, o.status, o.customer_id, c.name, c.phone,
         o.subtotal_minor, o.delivery_fee_minor, o.total_minor, o.currency, o.address, o.notes,
-        o.payment_mode, o.payment_status, o.created_at, o.updated_at
+        o.payment_mode, o.payment_status, o.created_at, o.updated_at, o.fulfilment, o.deliver_on
     FROM orders o JOIN customers c ON c.id = o.customer_id";
 
 /// Reads a whole number of minor units; every money column is one.
@@ -25,6 +29,18 @@ fn parsed<T: std::str::FromStr>(row: &Row, i: usize) -> rusqlite::Result<T> {
     text.parse().map_err(|_| {
         rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, text.into())
     })
+}
+
+/// Reads an optional `YYYY-MM-DD` column; the schema's CHECK keeps it in that shape.
+fn day(row: &Row, i: usize) -> rusqlite::Result<Option<NaiveDate>> {
+    let Some(text) = row.get::<_, Option<String>>(i)? else {
+        return Ok(None);
+    };
+    NaiveDate::parse_from_str(&text, DAY)
+        .map(Some)
+        .map_err(|_| {
+            rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, text.into())
+        })
 }
 
 fn from_row(row: &Row) -> rusqlite::Result<Order> {
@@ -48,6 +64,8 @@ fn from_row(row: &Row) -> rusqlite::Result<Order> {
         payment_status: parsed(row, 14)?,
         created_at: row.get(15)?,
         updated_at: row.get(16)?,
+        fulfilment: parsed(row, 17)?,
+        deliver_on: day(row, 18)?,
         lines: Vec::new(),
         events: Vec::new(),
     })
@@ -109,7 +127,7 @@ pub fn by_number(conn: &Connection, business_id: i64, number: i64) -> AppResult<
     found.map(|o| complete(conn, o)).transpose()
 }
 
-/// Narrows the order list; `None` and empty fields do not filter.
+/// Narrows the order list (`None` and empty fields do not filter) and says how to sort it.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     pub status: Option<Status>,
@@ -119,6 +137,17 @@ pub struct Filter {
     pub from: Option<i64>,
     pub to: Option<i64>,
     pub customer_id: Option<i64>,
+    pub sort: Sort,
+}
+
+impl Sort {
+    /// The `ORDER BY` of a list; undated orders after dated ones, each day first come first.
+    fn order_by(self) -> &'static str {
+        match self {
+            Sort::Newest => "o.number DESC",
+            Sort::DeliverOn => "o.deliver_on IS NULL, o.deliver_on, o.number",
+        }
+    }
 }
 
 const FILTER: &str = "o.business_id = ?1
@@ -128,7 +157,6 @@ const FILTER: &str = "o.business_id = ?1
     AND (?5 IS NULL OR o.customer_id = ?5)
     AND (?6 = '' OR o.number = ?7 OR c.name LIKE ?8 ESCAPE '\\' OR (?9 != '' AND c.phone LIKE ?9))";
 
-/// One page of orders, newest first, and how many match in all.
 /// Orders taken in `[from, to)` (unix seconds) that were not cancelled: how many, and their
 /// total in minor units.
 pub fn taken_between(
@@ -145,6 +173,7 @@ pub fn taken_between(
     )?)
 }
 
+/// One page of orders in the filter's order, and how many match in all.
 pub fn list(
     conn: &Connection,
     business_id: i64,
@@ -172,7 +201,8 @@ pub fn list(
         &filter[..],
         |r| r.get(0),
     )?;
-    let sql = format!("{SELECT} WHERE {FILTER} ORDER BY o.number DESC LIMIT ?10 OFFSET ?11");
+    let order_by = f.sort.order_by();
+    let sql = format!("{SELECT} WHERE {FILTER} ORDER BY {order_by} LIMIT ?10 OFFSET ?11");
     let offset = (page.max(1) - 1).saturating_mul(per_page);
     let mut paged = filter.to_vec();
     paged.extend([&per_page as &dyn ToSql, &offset]);
@@ -222,6 +252,7 @@ pub fn next_number(conn: &Connection, business_id: i64) -> AppResult<i64> {
 }
 
 /// The money columns of an order, worked out by the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Totals {
     pub subtotal: Money,
     pub delivery_fee: Money,
@@ -241,8 +272,8 @@ pub fn insert(conn: &Connection, business_id: i64, req: &NewOrder, h: &Header) -
     conn.execute(
         "INSERT INTO orders (business_id, number, channel, customer_id, subtotal_minor, delivery_fee_minor,
                              total_minor, currency, address, notes, status, payment_mode, payment_status,
-                             created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'unpaid', ?13, ?13)",
+                             created_at, updated_at, fulfilment, deliver_on)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'unpaid', ?13, ?13, ?14, ?15)",
         params![
             business_id,
             h.number,
@@ -256,7 +287,9 @@ pub fn insert(conn: &Connection, business_id: i64, req: &NewOrder, h: &Header) -
             req.notes.trim(),
             h.status.as_str(),
             req.payment_mode.as_str(),
-            t
+            t,
+            req.fulfilment.as_str(),
+            req.deliver_on.map(|d| d.format(DAY).to_string())
         ],
     )?;
     Ok(conn.last_insert_rowid())

@@ -3,7 +3,7 @@
 
 use super::export::{order_json, write_csv};
 use super::model::Order;
-use super::{service, store, Channel, LineRequest, NewOrder, PaymentMode};
+use super::{service, store, Channel, Fulfilment, LineRequest, NewOrder, PaymentMode};
 use crate::accounts::businesses::{self, Business};
 use crate::catalog::products::{self, ProductInput, VariantInput};
 use crate::catalog::stock::{self, Cause};
@@ -15,7 +15,15 @@ use crate::error::AppError;
 /// A fixed moment (2024-01-02 03:04:05 UTC), so the output can be compared byte for byte.
 const AT: i64 = 1_704_164_645;
 
-fn product(db: &Db, b: &Business, sku: &str, unit: Unit, price: i64, variants: Vec<VariantInput>) {
+/// A product with 10,000 g or pieces in stock; `price` in minor units.
+pub(super) fn product(
+    db: &Db,
+    b: &Business,
+    sku: &str,
+    unit: Unit,
+    price: i64,
+    variants: Vec<VariantInput>,
+) {
     let input = ProductInput {
         sku: Sku::parse(sku).unwrap(),
         name: sku.replace('-', " "),
@@ -77,6 +85,8 @@ fn shop_with_order() -> (tempfile::TempDir, Db, Business, Order) {
         address: "12 MG Road".into(),
         notes: String::new(),
         payment_mode: PaymentMode::Cod,
+        fulfilment: Fulfilment::Delivery,
+        deliver_on: chrono::NaiveDate::from_ymd_opt(2024, 1, 5),
         actor: "ravi".into(),
     };
     let mut order = db.with_tx(|tx| service::create(tx, &b, &req)).unwrap();
@@ -91,7 +101,7 @@ fn shop_with_order() -> (tempfile::TempDir, Db, Business, Order) {
 #[test]
 fn the_json_shape_is_unchanged() {
     let (_dir, _db, _b, order) = shop_with_order();
-    let expected = r#"{"address":"12 MG Road","channel":"manual","created_at":"2024-01-02T03:04:05Z","currency":"INR","customer":{"name":"=Asha","phone":"919812345678"},"delivery_fee_minor":4050,"events":[{"actor":"ravi","at":"2024-01-02T03:04:05Z","from":null,"kind":"created","note":"via manual","to":"pending"}],"lines":[{"name":"kaju katli","qty":250,"sku":"kaju-katli","total_minor":30013,"unit":"kg","unit_price_minor":120050,"variant":null,"variant_count":null},{"name":"samosa","qty":24,"sku":"samosa","total_minor":36000,"unit":"pc","unit_price_minor":18000,"variant":"Box of 12","variant_count":2},{"name":"samosa","qty":3,"sku":"samosa","total_minor":4500,"unit":"pc","unit_price_minor":1500,"variant":null,"variant_count":null}],"notes":"","number":1,"payment_mode":"cod","payment_status":"unpaid","status":"pending","subtotal_minor":70513,"total_minor":74563,"updated_at":"2024-01-02T03:04:05Z"}"#;
+    let expected = r#"{"address":"12 MG Road","channel":"manual","created_at":"2024-01-02T03:04:05Z","currency":"INR","customer":{"name":"=Asha","phone":"919812345678"},"deliver_on":"2024-01-05","delivery_fee_minor":4050,"events":[{"actor":"ravi","at":"2024-01-02T03:04:05Z","from":null,"kind":"created","note":"via manual","to":"pending"}],"fulfilment":"delivery","lines":[{"name":"kaju katli","qty":250,"sku":"kaju-katli","total_minor":30013,"unit":"kg","unit_price_minor":120050,"variant":null,"variant_count":null},{"name":"samosa","qty":24,"sku":"samosa","total_minor":36000,"unit":"pc","unit_price_minor":18000,"variant":"Box of 12","variant_count":2},{"name":"samosa","qty":3,"sku":"samosa","total_minor":4500,"unit":"pc","unit_price_minor":1500,"variant":null,"variant_count":null}],"notes":"","number":1,"payment_mode":"cod","payment_status":"unpaid","status":"pending","subtotal_minor":70513,"total_minor":74563,"updated_at":"2024-01-02T03:04:05Z"}"#;
     assert_eq!(order_json(&order).to_string(), expected);
 }
 
@@ -101,10 +111,10 @@ fn the_csv_shape_is_unchanged() {
     let mut out = Vec::new();
     write_csv(std::slice::from_ref(&order), &b, &mut out).unwrap();
     let expected = "\
-order_number,created_at,status,channel,customer_name,customer_phone,address,notes,payment_mode,payment_status,delivery_fee,order_total,currency,sku,name,variant,qty,unit,unit_price,line_total
-1,2024-01-02T08:34:05+05:30,pending,manual,'=Asha,919812345678,12 MG Road,,cod,unpaid,40.50,745.63,INR,kaju-katli,kaju katli,,250,g,1200.50,300.13
-1,2024-01-02T08:34:05+05:30,pending,manual,'=Asha,919812345678,12 MG Road,,cod,unpaid,40.50,745.63,INR,samosa,samosa,Box of 12,24,pc,180,360
-1,2024-01-02T08:34:05+05:30,pending,manual,'=Asha,919812345678,12 MG Road,,cod,unpaid,40.50,745.63,INR,samosa,samosa,,3,pc,15,45
+order_number,created_at,status,channel,customer_name,customer_phone,address,notes,payment_mode,payment_status,delivery_fee,order_total,currency,sku,name,variant,qty,unit,unit_price,line_total,fulfilment,deliver_on
+1,2024-01-02T08:34:05+05:30,pending,manual,'=Asha,919812345678,12 MG Road,,cod,unpaid,40.50,745.63,INR,kaju-katli,kaju katli,,250,g,1200.50,300.13,delivery,2024-01-05
+1,2024-01-02T08:34:05+05:30,pending,manual,'=Asha,919812345678,12 MG Road,,cod,unpaid,40.50,745.63,INR,samosa,samosa,Box of 12,24,pc,180,360,delivery,2024-01-05
+1,2024-01-02T08:34:05+05:30,pending,manual,'=Asha,919812345678,12 MG Road,,cod,unpaid,40.50,745.63,INR,samosa,samosa,,3,pc,15,45,delivery,2024-01-05
 ";
     assert_eq!(String::from_utf8(out).unwrap(), expected);
 }

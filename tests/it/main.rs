@@ -10,6 +10,7 @@ mod cli;
 mod conversations;
 mod crash;
 mod layers;
+mod order_terms;
 mod orders_api;
 mod orders_ui;
 mod parse;

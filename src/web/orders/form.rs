@@ -1,21 +1,24 @@
 //! Taking an order by hand, and changing an order's lines. Works without script: each row
 //! picks an item (a product's variant, or the product by weight or piece) and a count or an
-//! amount; "Preview" prices the rows and shows the totals, "Save" takes the order.
+//! amount; "Preview" prices the rows and shows the totals, "Save" takes the order. Both price
+//! through `orders::service` (`quote`, `quote_edit`), so the preview is what is stored.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use maud::{html, Markup};
+use rusqlite::Connection;
 
-use super::money;
-use crate::accounts::businesses::Business;
+use super::{fee_row, money};
 use crate::catalog::products::{self, Product};
-use crate::domain::{parse_amount, Money, Phone, Unit};
+use crate::domain::{parse_amount, Phone, Unit};
 use crate::error::{AppError, AppResult};
-use crate::orders::model::Line;
-use crate::orders::store::Totals;
-use crate::orders::{service, store, Channel, LineRequest, NewOrder, PaymentMode};
+use crate::orders::service::Quote;
+use crate::orders::{
+    parse_deliver_on, service, store, Channel, Fulfilment, LineRequest, NewOrder, OrderError,
+    PaymentMode,
+};
 use crate::web::extract::ShopPage;
 use crate::web::layout::{csrf_field, error_box, field, page, Nav};
 use crate::AppState;
@@ -38,6 +41,10 @@ struct OrderForm {
     address: String,
     notes: String,
     payment_mode: String,
+    /// `delivery` or `pickup`; blank is delivery.
+    fulfilment: String,
+    /// `YYYY-MM-DD` from a date input; blank is no day.
+    deliver_on: String,
     rows: Vec<Row>,
     save: bool,
 }
@@ -70,6 +77,8 @@ impl OrderForm {
                 ("address", None) => f.address = v,
                 ("notes", None) => f.notes = v,
                 ("payment_mode", None) => f.payment_mode = v,
+                ("fulfilment", None) => f.fulfilment = v,
+                ("deliver_on", None) => f.deliver_on = v,
                 ("action", None) => f.save = v == "save",
                 _ => {}
             }
@@ -181,65 +190,52 @@ fn rows_table(f: &OrderForm, catalog: &[Product]) -> Markup {
     }
 }
 
-/// Lines priced as of now, with the totals the order would have.
-struct Priced {
-    lines: Vec<Line>,
-    totals: Totals,
-}
-
-/// The lines priced as of now with the order's totals, for a preview (of order `number`, when
-/// editing one); a refusal comes back as the message to show.
-async fn price(
-    state: &AppState,
-    business: &Business,
-    number: Option<i64>,
-    reqs: Vec<LineRequest>,
-) -> AppResult<Result<Priced, String>> {
-    let (id, shop_fee) = (business.id, Money::from_minor(business.delivery_fee_minor));
-    let priced = state
-        .db
-        .read(move |c| {
-            let fee = match number {
-                Some(n) => {
-                    store::by_number(c, id, n)?
-                        .ok_or(AppError::NotFound)?
-                        .delivery_fee
-                }
-                None => shop_fee,
-            };
-            Ok(service::price_lines(c, id, &reqs).and_then(|lines| {
-                let totals = service::totals(&lines, fee)?;
-                Ok(Priced { lines, totals })
-            }))
-        })
-        .await?;
-    match priced {
-        Ok(p) => Ok(Ok(p)),
+/// The order priced by `quote` for a preview, exactly as saving would price it; a refusal
+/// comes back as the message to show.
+async fn quoted<F>(state: &AppState, quote: F) -> AppResult<Result<Quote, String>>
+where
+    F: FnOnce(&Connection) -> Result<Quote, OrderError> + Send + 'static,
+{
+    match state.db.read(move |c| Ok(quote(c))).await? {
+        Ok(q) => Ok(Ok(q)),
         Err(e) => Ok(Err(e.into_refusal()?)),
     }
 }
 
-fn preview(shop: &ShopPage, p: &Priced) -> Markup {
+fn preview(shop: &ShopPage, q: &Quote) -> Markup {
     html! {
         section.preview {
             h2 { "Preview" }
             table.lines {
                 tbody {
-                    @for l in &p.lines { tr { td { (l.name) } td { (l.amount_label()) } td.num { (money(shop, l.total)) } } }
+                    @for l in &q.lines { tr { td { (l.name) } td { (l.amount_label()) } td.num { (money(shop, l.total)) } } }
                 }
                 tfoot {
-                    tr { td colspan="2" { "Delivery" } td.num { (money(shop, p.totals.delivery_fee)) } }
-                    tr.total { td colspan="2" { "Total" } td.num { (money(shop, p.totals.total)) } }
+                    (fee_row(shop, 2, q.fulfilment, q.totals.delivery_fee))
+                    tr.total { td colspan="2" { "Total" } td.num { (money(shop, q.totals.total)) } }
                 }
             }
         }
     }
 }
 
+/// Delivery or pickup, and the day the order is wanted.
+fn terms_fields(f: &OrderForm) -> Markup {
+    let pickup = f.fulfilment == Fulfilment::Pickup.as_str();
+    html! {
+        fieldset {
+            legend { "Delivery or pickup" }
+            label.check { input type="radio" name="fulfilment" value="delivery" checked[!pickup]; span { "Delivery" } }
+            label.check { input type="radio" name="fulfilment" value="pickup" checked[pickup]; span { "Pickup at the shop (no delivery fee)" } }
+        }
+        (field("Wanted on (optional)", "deliver_on", "date", &f.deliver_on, false))
+    }
+}
+
 /// What a form page shows besides its fields.
 struct Extra<'a> {
     error: Option<&'a str>,
-    priced: Option<&'a Priced>,
+    priced: Option<&'a Quote>,
 }
 
 fn render(
@@ -270,6 +266,7 @@ fn render(
                             option value="online" selected[f.payment_mode == "online"] { "Paid online" }
                         }
                     }
+                    (terms_fields(f))
                 }
                 (rows_table(f, catalog))
                 @if let Some(p) = x.priced { (preview(shop, p)) }
@@ -324,37 +321,19 @@ fn problem(
         .into_response()
 }
 
-pub async fn create(
-    State(state): State<AppState>,
-    shop: ShopPage,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> AppResult<Response> {
-    let f = OrderForm::from_pairs(pairs);
-    let catalog = catalog(&state, &shop).await?;
-    let action = shop.url("/orders/new");
-    let fail = |msg: &str| problem(&shop, "New order", &action, &f, &catalog, true, msg);
-    let lines = match line_requests(&f.rows, &catalog) {
-        Ok(l) => l,
-        Err(m) => return Ok(fail(&m)),
+/// The order the form describes, or what is wrong with it.
+fn new_order(shop: &ShopPage, f: &OrderForm, catalog: &[Product]) -> Result<NewOrder, String> {
+    let lines = line_requests(&f.rows, catalog)?;
+    let phone = Phone::parse(&f.phone, &shop.business.country_code)
+        .map_err(|e| format!("customer's number: {e}"))?;
+    let fulfilment = match f.fulfilment.trim() {
+        "" => Fulfilment::Delivery,
+        text => text
+            .parse()
+            .map_err(|e| format!("delivery or pickup: {e}"))?,
     };
-    let phone = match Phone::parse(&f.phone, &shop.business.country_code) {
-        Ok(p) => p,
-        Err(e) => return Ok(fail(&format!("customer's number: {e}"))),
-    };
-    let business = shop.business.clone();
-    if !f.save {
-        return match price(&state, &business, None, lines).await? {
-            Ok(priced) => {
-                let extra = Extra {
-                    error: None,
-                    priced: Some(&priced),
-                };
-                Ok(render(&shop, "New order", &action, &f, &catalog, true, extra).into_response())
-            }
-            Err(refused) => Ok(fail(&refused)),
-        };
-    }
-    let req = NewOrder {
+    let deliver_on = parse_deliver_on(&f.deliver_on).map_err(|e| format!("wanted on: {e}"))?;
+    Ok(NewOrder {
         channel: Channel::Manual,
         customer_phone: phone,
         customer_name: f.name.clone(),
@@ -366,8 +345,39 @@ pub async fn create(
         } else {
             PaymentMode::Cod
         },
+        fulfilment,
+        deliver_on,
         actor: shop.user.username.clone(),
+    })
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    shop: ShopPage,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let f = OrderForm::from_pairs(pairs);
+    let catalog = catalog(&state, &shop).await?;
+    let action = shop.url("/orders/new");
+    let fail = |msg: &str| problem(&shop, "New order", &action, &f, &catalog, true, msg);
+    let req = match new_order(&shop, &f, &catalog) {
+        Ok(r) => r,
+        Err(m) => return Ok(fail(&m)),
     };
+    let business = shop.business.clone();
+    if !f.save {
+        let quote = move |c: &Connection| service::quote(c, &business, &req.lines, req.fulfilment);
+        return match quoted(&state, quote).await? {
+            Ok(q) => {
+                let extra = Extra {
+                    error: None,
+                    priced: Some(&q),
+                };
+                Ok(render(&shop, "New order", &action, &f, &catalog, true, extra).into_response())
+            }
+            Err(refused) => Ok(fail(&refused)),
+        };
+    }
     match state
         .db
         .write(move |tx| service::create(tx, &business, &req))
@@ -426,11 +436,12 @@ pub async fn update(
     };
     let (business, actor) = (shop.business.clone(), shop.user.username.clone());
     if !f.save {
-        return match price(&state, &business, Some(number), lines).await? {
-            Ok(priced) => {
+        let quote = move |c: &Connection| service::quote_edit(c, &business, number, &lines);
+        return match quoted(&state, quote).await? {
+            Ok(q) => {
                 let extra = Extra {
                     error: None,
-                    priced: Some(&priced),
+                    priced: Some(&q),
                 };
                 Ok(render(&shop, &title, &action, &f, &catalog, false, extra).into_response())
             }

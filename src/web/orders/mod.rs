@@ -1,5 +1,5 @@
-//! Orders in the owner UI: the list (filters, search, pages, CSV export) and one order's page
-//! (lines, totals, customer, timeline, and the moves it can make next).
+//! Orders in the owner UI: the list (filters, search, sort, pages, CSV export) and one order's
+//! page (lines, totals, delivery or pickup, customer, timeline, and the moves it can make next).
 
 pub mod form;
 
@@ -7,6 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use chrono::NaiveDate;
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -16,7 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::orders::export::{all, day_range, write_csv};
 use crate::orders::model::Line;
 use crate::orders::store::OrderTimes;
-use crate::orders::{store, Order, OrderError, Status};
+use crate::orders::{store, Fulfilment, Order, OrderError, Sort, Status};
 use crate::web::extract::ShopPage;
 use crate::web::format::duration;
 use crate::web::layout::{csrf_field, error_box, notice, page, Nav};
@@ -34,6 +35,9 @@ pub struct ListQuery {
     from: String,
     #[serde(default)]
     to: String,
+    /// `newest` (blank) or `deliver_on`.
+    #[serde(default)]
+    sort: String,
     page: Option<i64>,
 }
 
@@ -44,12 +48,19 @@ impl ListQuery {
             s => Some(s.parse::<Status>().map_err(AppError::Invalid)?),
         };
         let (from, to) = day_range(&shop.business, Some(&self.from), Some(&self.to))?;
+        let sort = match self.sort.trim() {
+            "" => Sort::Newest,
+            s => s
+                .parse()
+                .map_err(|e| AppError::Invalid(format!("sort {e}")))?,
+        };
         Ok(store::Filter {
             status,
             q: self.q.clone(),
             from,
             to,
             customer_id: None,
+            sort,
         })
     }
 
@@ -59,6 +70,7 @@ impl ListQuery {
             ("q", &self.q),
             ("from", &self.from),
             ("to", &self.to),
+            ("sort", &self.sort),
             ("page", &page.to_string()),
         ];
         serde_urlencoded::to_string(pairs).unwrap_or_default()
@@ -85,6 +97,12 @@ fn filters(shop: &ShopPage, q: &ListQuery) -> Markup {
             label { span { "From" } input type="date" name="from" value=(q.from); }
             label { span { "To" } input type="date" name="to" value=(q.to); }
             label.grow { span { "Search" } input type="search" name="q" value=(q.q) placeholder="#1042, name or phone"; }
+            label { span { "Sort" }
+                select name="sort" {
+                    option value="" { "Newest first" }
+                    option value=(Sort::DeliverOn.as_str()) selected[q.sort == Sort::DeliverOn.as_str()] { "Wanted on, soonest first" }
+                }
+            }
             button type="submit" { "Filter" }
         }
     }
@@ -122,7 +140,7 @@ pub async fn index(
             div.empty { p { "No orders match." } }
         } @else {
             table.orders {
-                thead { tr { th { "Order" } th { "Placed" } th { "Customer" } th { "Items" } th.num { "Total" } th { "Status" } } }
+                thead { tr { th { "Order" } th { "Placed" } th { "Customer" } th { "Items" } th { "For" } th.num { "Total" } th { "Status" } } }
                 tbody {
                     @for o in &orders {
                         tr {
@@ -130,6 +148,7 @@ pub async fn index(
                             td { (shop.business.local_time(o.created_at)) }
                             td { (o.customer.name) br; span.muted { (o.customer.phone) } }
                             td { (items_summary(o)) }
+                            td { (o.fulfilment.label()) @if let Some(d) = o.deliver_on { br; span.muted { (day_label(d)) } } }
                             td.num { (money(&shop, o.total)) }
                             td { (status_badge(o.status)) }
                         }
@@ -144,6 +163,21 @@ pub async fn index(
         }
     };
     Ok(page(&shop, Nav::Orders, "Orders", body).into_response())
+}
+
+/// A day an order is wanted, as a person reads it: "Tue 1 Dec 2026".
+fn day_label(d: NaiveDate) -> String {
+    d.format("%a %-d %b %Y").to_string()
+}
+
+/// The totals' delivery row: the fee, or "Pickup" where there is none to pay.
+pub fn fee_row(shop: &ShopPage, colspan: u8, how: Fulfilment, fee: Money) -> Markup {
+    html! {
+        @match how {
+            Fulfilment::Delivery => tr { td colspan=(colspan) { "Delivery" } td.num { (money(shop, fee)) } },
+            Fulfilment::Pickup => tr { td colspan=(colspan) { "Pickup" } td.num { "no delivery fee" } },
+        }
+    }
 }
 
 fn items_summary(o: &Order) -> String {
@@ -247,6 +281,8 @@ fn order_page(
                     dt { "Address" } dd { (o.address) }
                     dt { "Notes" } dd { (o.notes) }
                     dt { "Payment" } dd { (payment_label(o)) }
+                    dt { "Delivery or pickup" } dd { (o.fulfilment.label()) }
+                    dt { "Wanted on" } dd { (o.deliver_on.map(day_label).unwrap_or_else(|| "any day".into())) }
                 }
             }
             div.card { h2 { "Timeline" } (timeline(shop, o)) }
@@ -274,7 +310,7 @@ fn lines_table(shop: &ShopPage, o: &Order) -> Markup {
             }
             tfoot {
                 tr { td colspan="3" { "Subtotal" } td.num { (money(shop, o.subtotal)) } }
-                tr { td colspan="3" { "Delivery" } td.num { (money(shop, o.delivery_fee)) } }
+                (fee_row(shop, 3, o.fulfilment, o.delivery_fee))
                 tr.total { td colspan="3" { "Total" } td.num { (money(shop, o.total)) } }
             }
         }

@@ -1,0 +1,148 @@
+//! The one pricing rule, through `service::price_lines` and `service::quote`: a variant with
+//! its own price is sold at that price however the line asks for it, and pickup pays no fee.
+
+use super::service::{self, Quote};
+use super::tests::product;
+use super::{Channel, Fulfilment, LineRequest, NewOrder, PaymentMode};
+use crate::accounts::businesses::{self, Business};
+use crate::catalog::products::VariantInput;
+use crate::db::Db;
+use crate::domain::{Money, Phone, Unit};
+use crate::error::AppError;
+
+fn pack(label: &str, amount: u32, price: Option<i64>) -> VariantInput {
+    VariantInput {
+        label: label.into(),
+        amount,
+        price: price.map(Money::from_minor),
+    }
+}
+
+/// A shop charging ₹40 for delivery, with gulab jamun at ₹20 a piece, sold single (no own
+/// price) or in a box of 12 at ₹420; and laddoo at ₹20 a piece in an unpriced tray of 24 and
+/// boxes of 6 (₹110) and 12 (₹210).
+fn shop() -> (tempfile::TempDir, Db, Business) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(dir.path()).unwrap();
+    let b = crate::accounts::create_business(&db, "Shop", "shop").unwrap();
+    db.with_tx(|tx| {
+        Ok::<_, AppError>(tx.execute("UPDATE businesses SET delivery_fee_minor = 4000", [])?)
+    })
+    .unwrap();
+    let b = db
+        .with_conn(|c| businesses::by_id(c, b.id))
+        .unwrap()
+        .unwrap();
+    let jamun = vec![pack("Single", 1, None), pack("Box of 12", 12, Some(42_000))];
+    product(&db, &b, "gulab-jamun", Unit::Pc, 2000, jamun);
+    let laddoo = vec![
+        pack("Tray of 24", 24, None),
+        pack("Box of 6", 6, Some(11_000)),
+        pack("Box of 12", 12, Some(21_000)),
+    ];
+    product(&db, &b, "laddoo", Unit::Pc, 2000, laddoo);
+    (dir, db, b)
+}
+
+fn qty(sku: &str, qty: u32) -> LineRequest {
+    LineRequest::Qty {
+        sku: sku.into(),
+        qty,
+    }
+}
+
+/// The one line `req` comes to: its variant and count, amount, unit price and total.
+fn priced(db: &Db, b: &Business, req: LineRequest) -> (Option<String>, Option<u32>, u32, i64, i64) {
+    let lines = db
+        .with_conn(|c| Ok::<_, AppError>(service::price_lines(c, b.id, &[req])))
+        .unwrap()
+        .unwrap();
+    let l = &lines[0];
+    (
+        l.variant.clone(),
+        l.variant_count,
+        l.qty,
+        l.unit_price.minor(),
+        l.total.minor(),
+    )
+}
+
+#[test]
+fn two_boxes_asked_for_as_pieces_cost_two_boxes() {
+    let (_dir, db, b) = shop();
+    let boxes = (Some("Box of 12".to_owned()), Some(2), 24, 42_000, 84_000);
+    assert_eq!(
+        priced(&db, &b, qty("gulab-jamun", 24)),
+        boxes,
+        "not 24 × ₹20"
+    );
+    let by_name = LineRequest::Variant {
+        sku: "gulab-jamun".into(),
+        variant: "Box of 12".into(),
+        count: 2,
+    };
+    assert_eq!(priced(&db, &b, by_name), boxes, "the same as asked by name");
+}
+
+#[test]
+fn a_quantity_that_is_no_whole_number_of_boxes_is_priced_per_piece() {
+    let (_dir, db, b) = shop();
+    assert_eq!(
+        priced(&db, &b, qty("gulab-jamun", 13)),
+        (None, None, 13, 2000, 26_000)
+    );
+    assert_eq!(
+        priced(&db, &b, qty("gulab-jamun", 1)),
+        (None, None, 1, 2000, 2000),
+        "a variant without its own price does not turn a line into it"
+    );
+}
+
+#[test]
+fn the_largest_own_priced_variant_is_used() {
+    let (_dir, db, b) = shop();
+    let twelve = (Some("Box of 12".to_owned()), Some(4), 48, 21_000, 84_000);
+    assert_eq!(
+        priced(&db, &b, qty("laddoo", 48)),
+        twelve,
+        "4 boxes of 12, not 8 of 6, nor 2 unpriced trays of 24"
+    );
+    let six = (Some("Box of 6".to_owned()), Some(3), 18, 11_000, 33_000);
+    assert_eq!(priced(&db, &b, qty("laddoo", 18)), six);
+}
+
+#[test]
+fn pickup_pays_no_delivery_fee_and_the_quote_is_what_is_stored() {
+    let (_dir, db, b) = shop();
+    let lines = vec![qty("gulab-jamun", 24), qty("laddoo", 13)];
+    let quote = |how| {
+        db.with_conn(|c| Ok::<_, AppError>(service::quote(c, &b, &lines, how)))
+            .unwrap()
+            .unwrap()
+    };
+    let delivered: Quote = quote(Fulfilment::Delivery);
+    assert_eq!(delivered.totals.delivery_fee.minor(), 4000);
+    assert_eq!(delivered.totals.total.minor(), 84_000 + 26_000 + 4000);
+    let picked_up = quote(Fulfilment::Pickup);
+    assert_eq!(picked_up.totals.delivery_fee.minor(), 0);
+    assert_eq!(picked_up.totals.total.minor(), 84_000 + 26_000);
+
+    let req = NewOrder {
+        channel: Channel::Manual,
+        customer_phone: Phone::parse("98123 45678", "91").unwrap(),
+        customer_name: "Asha".into(),
+        lines: lines.clone(),
+        address: String::new(),
+        notes: String::new(),
+        payment_mode: PaymentMode::Cod,
+        fulfilment: Fulfilment::Pickup,
+        deliver_on: None,
+        actor: "ravi".into(),
+    };
+    let order = db.with_tx(|tx| service::create(tx, &b, &req)).unwrap();
+    assert_eq!(order.lines, picked_up.lines);
+    assert_eq!(order.subtotal, picked_up.totals.subtotal);
+    assert_eq!(order.delivery_fee, picked_up.totals.delivery_fee);
+    assert_eq!(order.total, picked_up.totals.total);
+    assert_eq!(order.fulfilment, Fulfilment::Pickup);
+}
