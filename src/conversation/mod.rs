@@ -6,6 +6,7 @@ pub mod drafts;
 pub mod group;
 pub mod notify;
 pub mod reply;
+pub mod score;
 pub mod templates;
 pub mod words;
 pub mod worker;
