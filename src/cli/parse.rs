@@ -1,5 +1,6 @@
 //! `novi parse`: the order reader from the shell, against a business's active catalog.
-//! One message as pretty JSON, a JSONL batch for scripts, or a score on a labelled corpus.
+//! One message as pretty JSON, a JSONL batch for scripts, a score on a labelled corpus, or a
+//! score of the whole chat on a corpus of conversations.
 //!
 //! A batch is all or nothing: every malformed line is reported with its line number and
 //! nothing is written, so a script never mistakes half an answer for a whole one.
@@ -7,16 +8,18 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context};
+use anyhow::{anyhow, bail, Context};
 use clap::{ArgGroup, Args};
 use serde_json::{Map, Value};
 
 use super::admin::open_existing;
 use crate::accounts::businesses;
+use crate::conversation::score::{self as chat_score, Shop};
+use crate::db::Db;
 use crate::reader::{self, score::Miss, score::Score, ProductIndex};
 
 #[derive(Args, Debug)]
-#[command(group(ArgGroup::new("input").required(true).args(["text", "jsonl", "score"])))]
+#[command(group(ArgGroup::new("input").required(true).args(["text", "jsonl", "score", "conversations"])))]
 pub struct ParseArgs {
     /// The business's short code; its active products are the catalog.
     #[arg(long)]
@@ -32,9 +35,18 @@ pub struct ParseArgs {
     /// input): exact-match rate, item precision and recall, field accuracy, and the misses.
     #[arg(long, value_name = "FILE")]
     pub score: Option<PathBuf>,
+    /// Score the chat on a corpus of whole conversations, {"id","messages","setup","expect"}
+    /// lines (- for standard input): each is replayed on a scratch copy of the business and
+    /// its order compared with the expected one. Prints each conversation that differs, then
+    /// how many were exact. The business itself is never changed.
+    #[arg(long, value_name = "FILE")]
+    pub conversations: Option<PathBuf>,
 }
 
 pub fn run(data_dir: &Path, args: ParseArgs) -> anyhow::Result<()> {
+    if let Some(file) = &args.conversations {
+        return print(&conversations(data_dir, &args.business, file)?);
+    }
     let catalog = load_catalog(data_dir, &args.business)?;
     // Everything is built in memory first so a failure leaves standard output empty.
     let out = if let Some(text) = &args.text {
@@ -50,12 +62,42 @@ pub fn run(data_dir: &Path, args: ParseArgs) -> anyhow::Result<()> {
         report(&score, file, catalog.items().len())
     } else {
         // clap's "input" group requires one of the three.
-        bail!("give a message, --jsonl FILE or --score FILE");
+        bail!("give a message, --jsonl FILE, --score FILE or --conversations FILE");
     };
+    print(&out)
+}
+
+fn print(out: &str) -> anyhow::Result<()> {
     std::io::stdout()
         .lock()
         .write_all(out.as_bytes())
         .context("cannot write to standard output")
+}
+
+/// Replays a conversation corpus in a temporary database holding a copy of the business
+/// (profile and products on sale), removed afterwards: the business's own orders, stock and
+/// chats are never touched, and every run starts from the same shop.
+fn conversations(data_dir: &Path, code: &str, file: &Path) -> anyhow::Result<String> {
+    let shop = open_existing(data_dir)?.with_conn(|c| Shop::of(c, code))?;
+    let corpus = chat_score::parse(&read_input(file)?, &shop.catalog)
+        .map_err(|e| anyhow!("{}: {e}", shown(file)))?;
+    let dir = tempfile::Builder::new()
+        .prefix("novi-conversations-")
+        .tempdir()
+        .context("cannot make a scratch directory")?;
+    let scratch = Db::open(dir.path())?;
+    let s = chat_score::score(&scratch, &shop, &corpus)?;
+    let mut out = String::new();
+    for f in &s.failures {
+        out += &format!("{}: {}\n", f.id, f.differences.join("; "));
+    }
+    out += &format!(
+        "conversations: {}/{} exact ({:.1}%)\n",
+        s.exact,
+        s.total,
+        s.percent()
+    );
+    Ok(out)
 }
 
 fn load_catalog(data_dir: &Path, code: &str) -> anyhow::Result<ProductIndex> {

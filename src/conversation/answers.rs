@@ -59,12 +59,16 @@ fn choice(t: &Turn, q: &Unclear, answer: &str) -> Option<Answer> {
     let [sku] = named[..] else { return None };
     let chosen: Vec<IndexedProduct> = candidates.into_iter().filter(|c| c.sku == sku).collect();
     let name = chosen.first().map(|c| c.name.clone()).unwrap_or_default();
-    let line = settled(reader::read(&ProductIndex::new(chosen), &q.text)).or_else(|| {
-        settled(reader::read(
-            t.catalog,
-            &in_place_of_last_word(&q.text, &name),
-        ))
-    });
+    let only_chosen = |v: Vec<Item>| v.into_iter().filter(|i| i.sku == sku).collect::<Vec<_>>();
+    let line = settled(reader::read(&ProductIndex::new(chosen), &q.text))
+        .or_else(|| {
+            settled(reader::read(
+                t.catalog,
+                &in_place_of_generic(&q.text, &name),
+            ))
+        })
+        .map(only_chosen)
+        .filter(|v| !v.is_empty());
     Some(line.map_or_else(
         || {
             Answer::Narrowed(Unclear {
@@ -77,13 +81,19 @@ fn choice(t: &Turn, q: &Unclear, answer: &str) -> Option<Answer> {
     ))
 }
 
-/// "1 kg mithai" with "Kaju Katli" for its generic last word: "1 kg Kaju Katli".
-fn in_place_of_last_word(text: &str, name: &str) -> String {
-    let head = text
-        .trim_end()
-        .rsplit_once(char::is_whitespace)
-        .map_or("", |(h, _)| h);
-    format!("{head} {name}")
+/// "1 kg mithai" with "Kaju Katli" in place of its generic word: "1 kg Kaju Katli".
+fn in_place_of_generic(text: &str, name: &str) -> String {
+    text.split(' ')
+        .map(|w| {
+            let bare = w.trim_matches(|c: char| !c.is_alphanumeric());
+            if !bare.is_empty() && reader::is_generic_word(bare) {
+                w.replace(bare, name)
+            } else {
+                w.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// What to read when a customer answers a question: a product and an amount together.

@@ -6,7 +6,7 @@ use rusqlite::Connection;
 use super::answers::{self, Answer};
 use super::drafts::{self, Draft, Stage};
 use super::reply::{self, Turn};
-use super::words::{is_change, is_no, is_only_agreement, is_yes};
+use super::words::{is_change, is_no, is_only_agreement, is_yes, starts_with_yes};
 use super::{edit, stock, terms};
 use crate::error::AppResult;
 use crate::orders::{self, OrderError, Status};
@@ -49,7 +49,9 @@ fn has_lines(r: &Reading) -> bool {
 fn on_draft(t: &Turn, conn: &Connection, mut d: Draft, answer: &str) -> AppResult<Option<()>> {
     let bid = t.business.id;
     if let Some(offer) = d.terms.offer.take() {
-        if is_yes(answer) {
+        // "yes, 17 kg is fine" takes the offer; "ok then 2 kg kaju katli" is a new amount.
+        let new_lines = !reader::read(t.catalog, answer).items.is_empty();
+        if starts_with_yes(answer) && !new_lines {
             stock::accept(&mut d, &offer);
             return next_step(t, conn, d).map(Some);
         }
@@ -279,8 +281,8 @@ fn confirm(t: &Turn, conn: &Connection, mut d: Draft) -> AppResult<()> {
         },
         notes: d.notes.clone(),
         payment_mode: orders::PaymentMode::Cod,
-        fulfilment: orders::Fulfilment::Delivery,
-        deliver_on: None,
+        fulfilment: d.fulfilment(),
+        deliver_on: d.deliver_on(),
         actor: "customer".into(),
     };
     // A savepoint, so a refused order leaves nothing behind but the reply that explains it.

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::now;
 use crate::error::{AppError, AppResult};
-use crate::orders::LineRequest;
+use crate::orders::{Fulfilment, LineRequest};
 use crate::reader::{Item, Unclear};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +85,21 @@ impl Draft {
             terms: Terms::default(),
             changes: Vec::new(),
         }
+    }
+
+    /// Delivery, or pickup when the customer said they will collect it.
+    pub fn fulfilment(&self) -> Fulfilment {
+        if self.terms.pickup {
+            Fulfilment::Pickup
+        } else {
+            Fulfilment::Delivery
+        }
+    }
+
+    /// The day they want it, when they named one.
+    pub fn deliver_on(&self) -> Option<chrono::NaiveDate> {
+        let day = self.terms.deliver_on.as_deref()?;
+        chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()
     }
 
     /// The lines as the order book takes them.

@@ -8,6 +8,7 @@ pub mod edit;
 pub mod group;
 pub mod notify;
 pub mod reply;
+pub mod score;
 pub mod stock;
 pub mod templates;
 pub mod terms;

@@ -163,13 +163,8 @@ pub fn unknown(t: &Turn, conn: &Connection, names: &[String]) -> AppResult<()> {
 /// last message changed, each line's amount and price, the fee (or pickup), the total, the
 /// address and the note: what the customer confirms is what the order will store.
 pub fn summary(t: &Turn, conn: &Connection, d: &Draft) -> Result<(), OrderError> {
-    let lines = orders::service::price_lines(conn, t.business.id, &d.requests())?;
-    let fee = if d.terms.pickup {
-        Money::ZERO
-    } else {
-        Money::from_minor(t.business.delivery_fee_minor)
-    };
-    let totals = orders::service::totals(&lines, fee)?;
+    let quote = orders::service::quote(conn, t.business, &d.requests(), d.fulfilment())?;
+    let (lines, totals) = (&quote.lines, &quote.totals);
     let items: Vec<String> = lines
         .iter()
         .enumerate()
@@ -336,10 +331,7 @@ fn where_text(d: &Draft, labelled: bool) -> String {
 /// "\nNote: kal subah 10 baje (for Tue 1 Dec)", or nothing.
 fn note_text(d: &Draft) -> String {
     let day = d
-        .terms
-        .deliver_on
-        .as_deref()
-        .and_then(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        .deliver_on()
         .map(|day| day.format("%a %-d %b").to_string());
     match (d.notes.trim(), day) {
         ("", None) => String::new(),

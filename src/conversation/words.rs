@@ -65,8 +65,25 @@ pub fn is_change(text: &str) -> bool {
     )
 }
 
+/// True when the message opens with a yes ("yes, 17 kg is fine", "haan ji, chalega").
+pub fn starts_with_yes(text: &str) -> bool {
+    let t = plain(text);
+    let first = t.split(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+    is_yes(first) || is_yes(&t)
+}
+
 /// Words that agree, refuse, thank or fill, and say nothing else: never an address or a note.
 const AGREEING: &[&str] = &[
+    "bhej",
+    "bhejo",
+    "bhejdo",
+    "do",
+    "de",
+    "dena",
+    "chalega",
+    "chalo",
+    "kar",
+    "karo",
     "yes",
     "y",
     "yeah",
@@ -126,6 +143,10 @@ pub fn is_only_agreement(text: &str) -> bool {
 
 /// Phrases that mean the customer will collect the order from the shop.
 const PICKUP: &[&str] = &[
+    "pick it up",
+    "pick them up",
+    "from the shop",
+    "from your shop",
     "pickup",
     "pick up",
     "pick-up",

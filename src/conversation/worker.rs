@@ -81,28 +81,43 @@ fn handle_pending(db: &Db, bridge: &Bridge) -> AppResult<usize> {
     let pending = db.with_conn(|c| store::unhandled(c, 100))?;
     let batch = pending.clone();
     let ingest = bridge.ingest.clone();
-    let done = db
-        .with_tx(move |tx| {
-            let mut catalogs: HashMap<i64, ProductIndex> = HashMap::new();
-            let mut done = 0;
-            for m in &batch {
-                if let Err(e) = crate::db::savepoint(tx, || handle(tx, m, &mut catalogs)) {
-                    // One message that cannot be handled must not hold up the rest.
-                    tracing::error!(error = %e.detail(), message_id = m.id, "could not answer a message");
-                    set_aside(tx, m)?;
-                }
-                done += 1;
-                // Webhooks are waiting on the database: commit what is done and let them in.
-                if ingest.is_waiting() {
-                    break;
-                }
+    let done = db.with_tx(move |tx| {
+        let mut catalogs: HashMap<i64, ProductIndex> = HashMap::new();
+        let mut done = 0;
+        for m in &batch {
+            answer(tx, m, &mut catalogs)?;
+            done += 1;
+            // Webhooks are waiting on the database: commit what is done and let them in.
+            if ingest.is_waiting() {
+                break;
             }
-            Ok::<_, AppError>(done)
-        })?;
+        }
+        Ok::<_, AppError>(done)
+    })?;
     for m in &pending[..done] {
         bridge.live.send(m.business_id, &m.phone);
     }
     Ok(done)
+}
+
+/// Answers one stored message now, in the caller's transaction, exactly as the worker does:
+/// for replaying conversations message by message (`novi parse --conversations`).
+pub fn answer_now(conn: &Connection, m: &Unhandled) -> AppResult<()> {
+    answer(conn, m, &mut HashMap::new())
+}
+
+/// Answers one message in a savepoint; one that cannot be answered is set aside and flagged.
+fn answer(
+    conn: &Connection,
+    m: &Unhandled,
+    catalogs: &mut HashMap<i64, ProductIndex>,
+) -> AppResult<()> {
+    if let Err(e) = crate::db::savepoint(conn, || handle(conn, m, catalogs)) {
+        // One message that cannot be handled must not hold up the rest.
+        tracing::error!(error = %e.detail(), message_id = m.id, "could not answer a message");
+        set_aside(conn, m)?;
+    }
+    Ok(())
 }
 
 fn set_aside(conn: &Connection, m: &Unhandled) -> AppResult<()> {

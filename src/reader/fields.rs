@@ -309,11 +309,13 @@ fn address_start(low: &str) -> Option<usize> {
     for (k, &(at, w)) in ws.iter().enumerate() {
         let rest: Vec<&str> = ws[k + 1..].iter().take(4).map(|&(_, w)| w).collect();
         if opens_address(w, &rest) {
-            return Some(at);
+            return Some(widen(low, at));
         }
-        if !part_start(low, at) || !is_house_number(w) {
+        if !is_house_number(w) {
             continue;
         }
+        // Mid-sentence, only a street word right after marks a house number ("… 3 Palasia
+        // Square"): a city alone there is more likely a product's name ("2 mysore pak").
         let part_end = low[at..]
             .find([',', '\n', ';'])
             .map_or(low.len(), |i| at + i)
@@ -323,6 +325,15 @@ fn address_start(low: &str) -> Option<usize> {
             .take_while(|&&(p, _)| p < part_end)
             .map(|&(_, w)| w)
             .collect::<Vec<_>>();
+        if !part_start(low, at) {
+            let near = &in_part[..in_part.len().min(3)];
+            let street = near.iter().position(|w| words::is_address_word(w));
+            let amount = near.iter().position(|w| is_amount(w));
+            if street.is_some_and(|s| amount.is_none_or(|a| a > s)) {
+                return Some(widen(low, prefix_start(low, at)));
+            }
+            continue;
+        }
         let amount = in_part.iter().position(|w| is_amount(w));
         let street = in_part
             .iter()
@@ -340,6 +351,45 @@ fn address_start(low: &str) -> Option<usize> {
         }
     }
     None
+}
+
+/// A house number in the middle of its part starts the address at the part's start when the
+/// words before it name a place too ("MIG 22", "Tower C 4"), and nothing there is an amount.
+fn prefix_start(low: &str, at: usize) -> usize {
+    let start = low[..at].rfind([',', '\n', '.', ';']).map_or(0, |i| i + 1);
+    let before = words_at(&low[start..at]);
+    let placey = before.iter().any(|&(_, w)| words::is_address_word(w));
+    let amounts = before
+        .iter()
+        .any(|&(_, w)| words::unit(w).is_some() || words::number_word(w).is_some());
+    if placey && !amounts {
+        start + before.first().map_or(0, |&(i, _)| i)
+    } else {
+        at
+    }
+}
+
+/// An address found at `at` also takes the comma-parts just before it on its line that are
+/// part of it ("Tower C, Flat 1104, …", "MIG 22, behind Shastri Chowk").
+fn widen(low: &str, mut at: usize) -> usize {
+    loop {
+        let before = low[..at].trim_end_matches([' ', ',']);
+        if before.len() == low[..at].len() || !low[before.len()..at].contains(',') {
+            return at;
+        }
+        let start = before.rfind([',', '\n', '.', ';']).map_or(0, |i| i + 1);
+        let part = &low[start..before.len()];
+        let placey = words_at(part)
+            .iter()
+            .any(|&(_, w)| words::is_address_word(w) || words::is_city(w));
+        let amounts = words_at(part)
+            .iter()
+            .any(|&(_, w)| words::unit(w).is_some() || words::number_word(w).is_some());
+        if !placey || amounts {
+            return at;
+        }
+        at = start + (part.len() - part.trim_start().len());
+    }
 }
 
 /// "flat 201", "house no. 14", "plot 7": an opener with a number soon after; "near Rajwada",

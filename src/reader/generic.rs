@@ -3,6 +3,7 @@
 //! instead of saying the shop does not sell it.
 
 use super::index::ProductIndex;
+use super::{Unclear, UnclearReason};
 
 /// Each group is one kind of goods, in the words customers use for it; a shop's category
 /// matches a group when its name is one of the group's words.
@@ -41,6 +42,57 @@ const KINDS: &[&[&str]] = &[
     ],
     &["dairy", "doodh"],
 ];
+
+/// True when `word` is a generic word for some kind of goods ("mithai", "sweets").
+pub fn is_generic_word(word: &str) -> bool {
+    let w = word.to_lowercase();
+    KINDS.iter().any(|g| g.contains(&w.as_str()))
+}
+
+/// The clause holding `text[a..b]`: from the separator before it to the one after, and on to
+/// the next part when the clause has no amount but that part is one ("… chahiye, 1 kg").
+pub(crate) fn clause_around(text: &str, a: usize, b: usize) -> &str {
+    const SEPS: [char; 4] = ['\n', ',', '.', ';'];
+    let cut = |t: &str| t.find(SEPS).unwrap_or(t.len());
+    let from = text[..a].rfind(SEPS).map_or(0, |i| i + 1);
+    let mut end = b + cut(&text[b..]);
+    let amount = |t: &str| t.chars().any(|c| c.is_ascii_digit());
+    if !amount(&text[from..end]) && end < text.len() {
+        let next = end + 1 + cut(&text[end + 1..]);
+        let part = &text[end + 1..next];
+        if amount(part) && part.split_whitespace().count() <= 3 {
+            end = next;
+        }
+    }
+    text[from..end].trim()
+}
+
+/// A generic word this shop has products for, in a message that also gives an amount: the
+/// question to ask about it. `None` for "what sweets do you have?", which has no amount.
+pub(crate) fn asked_with_amount(cat: &ProductIndex, text: &str) -> Option<Unclear> {
+    if !text.chars().any(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let (at, word) = text
+        .match_indices(|c: char| c.is_alphabetic())
+        .filter(|&(i, _)| i == 0 || !text[..i].ends_with(char::is_alphabetic))
+        .map(|(i, _)| {
+            let end = text[i..]
+                .find(|c: char| !c.is_alphabetic())
+                .map_or(text.len(), |e| i + e);
+            (i, &text[i..end])
+        })
+        .find(|&(_, w)| is_generic_word(w) && !kind_of(cat, w).is_empty())?;
+    let skus = kind_of(cat, word)
+        .iter()
+        .map(|&i| cat.sku(i).to_owned())
+        .collect();
+    Some(Unclear {
+        text: clause_around(text, at, at + word.len()).to_owned(),
+        skus,
+        reason: UnclearReason::Ambiguous,
+    })
+}
 
 /// The products a generic `name` stands for: those in a category of the same kind (or a
 /// category named by the word itself). Empty when the word names no kind this shop sells.

@@ -24,6 +24,7 @@ mod phone;
 pub mod score;
 mod words;
 
+pub use generic::is_generic_word;
 pub use index::{IndexedProduct, ProductIndex, Unit};
 pub use mentions::{mentions, Mention};
 
@@ -115,6 +116,10 @@ pub fn read(catalog: &ProductIndex, text: &str) -> Reading {
             .iter()
             .filter_map(|&(a, b)| fields::clean(text.get(a..b)?));
         f.notes.extend(spans);
+    } else if let Some(asked) = generic::asked_with_amount(catalog, &masked) {
+        // "kuch sweets chahiye, 1 kg": a kind of goods with an amount is an order to ask about.
+        r.intent = Intent::Order;
+        r.unclear.push(asked);
     }
     f.notes.dedup();
     r.notes = (!f.notes.is_empty()).then(|| f.notes.join("; "));
@@ -169,11 +174,10 @@ fn unknown(catalog: &ProductIndex, text: &str, (a, b): (usize, usize), r: &mut R
         r.unknown.push(name);
         return;
     }
-    // The question keeps the amount written before the word ("1 kg mithai"), so the answer
-    // ("kaju katli") can take its place.
-    let from = text[..a].rfind(['\n', ',', '.', ';']).map_or(0, |i| i + 1);
+    // The question keeps the amount written with the word ("1 kg mithai", "kuch sweets
+    // chahiye, 1 kg"), so the answer ("kaju katli") can take the word's place.
     r.unclear.push(Unclear {
-        text: text[from..b].trim().to_owned(),
+        text: generic::clause_around(text, a, b).to_owned(),
         skus: kind.iter().map(|&i| catalog.sku(i).to_owned()).collect(),
         reason: UnclearReason::Ambiguous,
     });

@@ -1,7 +1,7 @@
 //! The `attention` table: conversations that need a person, and why. The bot flags a
 //! conversation it could not answer; a person replying clears the flag.
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::db::now;
 use crate::error::AppResult;
@@ -23,4 +23,15 @@ pub fn clear(conn: &Connection, business_id: i64, phone: &str) -> AppResult<()> 
         params![business_id, phone],
     )?;
     Ok(())
+}
+
+/// Why a conversation needs a person, or `None` when it does not.
+pub fn reason(conn: &Connection, business_id: i64, phone: &str) -> AppResult<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT reason FROM attention WHERE business_id = ?1 AND phone = ?2",
+            params![business_id, phone],
+            |r| r.get(0),
+        )
+        .optional()?)
 }

@@ -1,5 +1,6 @@
 //! `novi parse` as a shop owner or a script runs it: one message, a JSONL batch, a corpus
-//! score, and the refusals, against a catalog imported with `novi catalog import`.
+//! score, a conversation corpus replayed through the chat, and the refusals, against a
+//! catalog imported with `novi catalog import`.
 
 use crate::support::data::CORPUS_PATH;
 use crate::support::process::{fails_printing_nothing, install_with_sweet_shop, ok};
@@ -153,6 +154,74 @@ fn score_lists_what_it_missed_and_still_exits_zero() {
     );
 }
 
+/// Two conversations: one that ends with the order it expects, one whose expectation is
+/// wrong on purpose (the customer asks for 2 kg, the corpus says 1 kg).
+fn tiny_conversations() -> String {
+    let pass = json!({"id": "c-pass",
+        "messages": ["1 kg kaju katli aur 500 g jalebi", "12 MG Road, Bengaluru", "yes"],
+        "setup": {"delivery_fee_minor": 4000},
+        "expect": {"order": {"lines": [{"sku": "kaju-katli", "qty": 1000}, {"sku": "jalebi", "qty": 500}],
+                             "total_minor": 140000, "address": "12 mg road bengaluru"}}});
+    let fail = json!({"id": "c-fail",
+        "messages": ["2 kg jalebi", "45 Park Street, Kolkata", "haan"],
+        "expect": {"order": {"lines": [{"sku": "jalebi", "qty": 1000}], "total_minor": 32000}}});
+    format!("{pass}\n\n{fail}\n")
+}
+
+#[test]
+fn conversations_are_replayed_on_a_copy_and_the_misses_counted() {
+    let dir = install_with_sweet_shop("sweets");
+    let d = dir.path();
+    let file = d.join("conversations.jsonl");
+    std::fs::write(&file, tiny_conversations()).unwrap();
+    let args = ["parse", "--business", "sweets", "--conversations"];
+    let out = ok(d, &[&args[..], &[file.to_str().unwrap()]].concat(), "");
+    assert_eq!(
+        out,
+        "c-fail: lines [jalebi 2000] (expected [jalebi 1000]); total_minor 64000 (expected 32000)\n\
+         conversations: 1/2 exact (50.0%)\n"
+    );
+    // The same from standard input; each run starts from the same shop.
+    assert_eq!(
+        ok(d, &[&args[..], &["-"]].concat(), &tiny_conversations()),
+        out
+    );
+    // The replay happened in a scratch database: no order, and no copy of the shop, here.
+    let export = [
+        "export",
+        "orders",
+        "--business",
+        "sweets",
+        "--format",
+        "json",
+    ];
+    let orders: Value = serde_json::from_str(&ok(d, &export, "")).unwrap();
+    assert_eq!(orders, json!([]));
+    let businesses = ok(d, &["business", "list"], "");
+    assert_eq!(
+        businesses.lines().count(),
+        2,
+        "a header and sweets: {businesses}"
+    );
+}
+
+#[test]
+fn a_malformed_conversation_corpus_is_refused_whole() {
+    let dir = install_with_sweet_shop("sweets");
+    let d = dir.path();
+    let args = ["parse", "--business", "sweets", "--conversations", "-"];
+    let unknown = json!({"id": "x", "messages": ["1 kg rabri"],
+        "expect": {"order": {"lines": [{"sku": "rabri", "qty": 1000}], "total_minor": 1}}});
+    let input = format!("{}{unknown}\n", tiny_conversations());
+    let err = fails_printing_nothing(d, &args, &input);
+    assert_eq!(
+        err.trim_end(),
+        "error: standard input: line 4: no product \"rabri\" in the shop's catalog"
+    );
+    let err = fails_printing_nothing(d, &args, "");
+    assert!(err.contains("standard input: no conversations"), "{err}");
+}
+
 #[test]
 fn bad_input_fails_with_one_line_and_prints_nothing() {
     let dir = install_with_sweet_shop("sweets");
@@ -210,6 +279,15 @@ fn exactly_one_of_text_jsonl_and_score() {
             CORPUS_PATH,
         ],
         &["parse", "--business", "sweets", "hi", "--jsonl", "-"],
+        &[
+            "parse",
+            "--business",
+            "sweets",
+            "--score",
+            CORPUS_PATH,
+            "--conversations",
+            "-",
+        ],
         &["parse", "--business", "sweets"],
         &["parse", "1 kg jalebi"],
     ];
@@ -224,4 +302,5 @@ fn exactly_one_of_text_jsonl_and_score() {
     }
     let help = ok(d, &["parse", "--help"], "");
     assert!(help.contains("Usage") && help.contains("--jsonl") && help.contains("--score"));
+    assert!(help.contains("--conversations"));
 }
