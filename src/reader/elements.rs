@@ -149,9 +149,30 @@ fn unknown_word(lx: &Lexed, i: usize, s: &mut Scratch, els: &mut Vec<El>) {
     }
 }
 
+/// "12 wale 2 packet": a bare number with "wala" right before a count of boxes names the box,
+/// and the boxes are what is ordered, so the number goes.
+fn pack_size(lx: &Lexed, c: &Clause, els: &mut Vec<El>) {
+    let mut k = 0;
+    while k + 1 < els.len() {
+        let (this, next) = (&els[k], &els[k + 1]);
+        let wala = this.t1 < c.end
+            && matches!(lx.low(this.t1), "wala" | "wale" | "wali" | "vala" | "vale");
+        let sized = this.qty().is_some_and(|q| q.unit == QUnit::None)
+            && wala
+            && next.t0 == this.t1 + 1
+            && next.qty().is_some_and(|q| q.boxed);
+        if sized {
+            els.remove(k);
+        } else {
+            k += 1;
+        }
+    }
+}
+
 /// Removes packing wishes ("in 2 boxes of 500g", "1-1 kg ke dabbe", "2 dabbe mein")
 /// and returns their token ranges: they say how to pack, not how much.
 pub(crate) fn packing(lx: &Lexed, c: &Clause, els: &mut Vec<El>) -> Vec<(usize, usize)> {
+    pack_size(lx, c, els);
     let mut spans = Vec::new();
     let mut k = 0;
     while k < els.len() {

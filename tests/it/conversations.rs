@@ -10,18 +10,18 @@ use novi::whatsapp::{groups, threads};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-const RAVI: &str = "919800000002";
+pub(crate) const RAVI: &str = "919800000002";
 
 /// Sharma Sweets with the sweet shop's catalog, on the Cloud API through a fake Graph API, and
 /// an API client for it: the shop the customers in these tests write to.
-struct Shop {
-    app: TestApp,
-    b: Business,
+pub(crate) struct Shop {
+    pub app: TestApp,
+    pub b: Business,
     graph: FakeGraph,
-    api: Api,
+    pub api: Api,
 }
 
-async fn shop() -> Shop {
+pub(crate) async fn shop() -> Shop {
     let graph = FakeGraph::start().await;
     let app = TestApp::start_fast_outbox().await;
     let b = app.sharma_sweets("sweets");
@@ -50,7 +50,13 @@ impl Shop {
 
     /// The customer writes `text`; returns everything Novi answered to them by the time it has
     /// sent `replies` more messages.
-    async fn says(&self, from: &str, wamid: &str, text: &str, replies: usize) -> Vec<String> {
+    pub(crate) async fn says(
+        &self,
+        from: &str,
+        wamid: &str,
+        text: &str,
+        replies: usize,
+    ) -> Vec<String> {
         let before = self.to(from).len();
         assert_eq!(
             self.post(&fakes::cloud_text(PNID, from, "Asha", wamid, text))
@@ -60,7 +66,13 @@ impl Shop {
         self.replies(from, before + replies).await[before..].to_vec()
     }
 
-    async fn taps(&self, from: &str, wamid: &str, button: &str, replies: usize) -> Vec<String> {
+    pub(crate) async fn taps(
+        &self,
+        from: &str,
+        wamid: &str,
+        button: &str,
+        replies: usize,
+    ) -> Vec<String> {
         let before = self.to(from).len();
         let title = button[..1].to_uppercase() + &button[1..];
         let body = fakes::cloud_message(
@@ -94,13 +106,13 @@ impl Shop {
             .collect()
     }
 
-    async fn order(&self, number: i64) -> Value {
+    pub(crate) async fn order(&self, number: i64) -> Value {
         let (status, o) = self.api.get(&format!("/api/v1/orders/{number}")).await;
         assert_eq!(status, StatusCode::OK, "order #{number}: {o}");
         o["order"].clone()
     }
 
-    async fn order_count(&self) -> i64 {
+    pub(crate) async fn order_count(&self) -> i64 {
         self.api.get("/api/v1/orders").await.1["pagination"]["total"]
             .as_i64()
             .unwrap()

@@ -6,6 +6,7 @@ mod support;
 mod auth;
 mod browser;
 mod catalog;
+mod chat_orders;
 mod cli;
 mod conversations;
 mod crash;
