@@ -167,3 +167,25 @@ fn an_unlabelled_street_address_after_an_order_is_the_address() {
     assert_eq!(read(&cat, "12 kg kaju katli").address, None);
     assert_eq!(read(&cat, "Do you deliver to 12 MG Road?").items.len(), 0);
 }
+
+#[test]
+fn a_number_with_wala_names_the_box_and_the_boxes_are_counted() {
+    let cat = catalog();
+    let gj = |text: &str| items(&read(&cat, text));
+    assert_eq!(
+        gj("gulab jamun 12 wale 2 packet"),
+        vec![("gulab-jamun".into(), 24)]
+    );
+    assert_eq!(gj("12 wala gulab jamun"), vec![("gulab-jamun".into(), 12)]);
+}
+
+#[test]
+fn a_kind_of_goods_with_an_amount_is_asked_about() {
+    let cat = catalog();
+    let r = read(&cat, "kuch sweets chahiye, 1 kg");
+    assert_eq!(r.intent, Intent::Order);
+    assert_eq!(r.unclear.len(), 1);
+    assert_eq!(r.unclear[0].reason, UnclearReason::Ambiguous);
+    assert_eq!(r.unclear[0].text, "kuch sweets chahiye, 1 kg");
+    assert_eq!(read(&cat, "what sweets do you have?").unclear.len(), 0);
+}
