@@ -21,6 +21,9 @@ pub struct Business {
     pub utc_offset_minutes: i32,
     /// Orders taken in a WhatsApp conversation start confirmed.
     pub auto_confirm: bool,
+    /// The most of one product a chat order may take without a person: grams, and pieces.
+    pub chat_max_grams: i64,
+    pub chat_max_pieces: i64,
 }
 
 impl Business {
@@ -52,7 +55,8 @@ pub struct Profile {
 }
 
 const COLUMNS: &str =
-    "id, short_code, name, address, phone, currency, delivery_fee_minor, country_code, utc_offset_minutes, auto_confirm";
+    "id, short_code, name, address, phone, currency, delivery_fee_minor, country_code, utc_offset_minutes, auto_confirm, \
+     chat_max_grams, chat_max_pieces";
 
 fn from_row(row: &Row) -> rusqlite::Result<Business> {
     Ok(Business {
@@ -66,6 +70,8 @@ fn from_row(row: &Row) -> rusqlite::Result<Business> {
         country_code: row.get(7)?,
         utc_offset_minutes: row.get(8)?,
         auto_confirm: row.get(9)?,
+        chat_max_grams: row.get(10)?,
+        chat_max_pieces: row.get(11)?,
     })
 }
 
@@ -111,6 +117,15 @@ pub fn count(conn: &Connection) -> AppResult<i64> {
     Ok(conn.query_row("SELECT COUNT(*) FROM businesses", [], |r| r.get(0))?)
 }
 
+/// Sets the most of one product a chat order may take (grams, pieces); both above zero.
+pub fn set_chat_limits(conn: &Connection, id: i64, grams: i64, pieces: i64) -> AppResult<()> {
+    conn.execute(
+        "UPDATE businesses SET chat_max_grams = ?2, chat_max_pieces = ?3 WHERE id = ?1",
+        rusqlite::params![id, grams, pieces],
+    )?;
+    Ok(())
+}
+
 pub fn set_auto_confirm(conn: &Connection, id: i64, on: bool) -> AppResult<()> {
     conn.execute(
         "UPDATE businesses SET auto_confirm = ?2 WHERE id = ?1",
@@ -152,6 +167,8 @@ mod tests {
             country_code: "91".into(),
             utc_offset_minutes: 330,
             auto_confirm: false,
+            chat_max_grams: 25_000,
+            chat_max_pieces: 250,
         };
         // 00:00 UTC is 05:30 in India.
         assert_eq!(b.local_time(0), "01 Jan 1970, 05:30");

@@ -1,25 +1,35 @@
 //! Stock is checked before the summary is sent, not after the customer's yes. A line asking
 //! for more than is left gets a plain offer of what there is ("We have 17 kg of Kaju Katli
 //! today — send 17 kg?"); a line for something sold out is taken out and the customer told;
-//! what cannot be settled goes to a person.
+//! what cannot be settled goes to a person. An order larger than the shop lets a chat take
+//! (per product, in Settings → Messages) goes to a person before anything is reserved.
 
 use rusqlite::Connection;
 
 use super::drafts::{self, Draft};
 use super::reply::{self, Turn};
 use crate::catalog::products;
-use crate::domain::format_amount;
+use crate::domain::{format_amount, Unit};
 use crate::error::AppResult;
 use crate::reader::Item;
 use crate::whatsapp::attention;
 
-/// Checks the draft's lines against stock now. True when it has answered the customer and
-/// the summary must wait.
+/// Checks the draft's lines against the shop's limit for a chat order and against stock now.
+/// True when it has answered the customer and the summary must wait.
 pub fn check(t: &Turn, conn: &Connection, d: &mut Draft) -> AppResult<bool> {
     for line in d.lines.clone() {
         let Some(p) = products::by_sku(conn, t.business.id, &line.sku)? else {
             continue;
         };
+        if over_limit(t, p.unit, line.qty) {
+            return to_person(
+                t,
+                conn,
+                d,
+                &p.name,
+                format_amount(p.unit, u64::from(line.qty)),
+            );
+        }
         let left = u32::try_from(p.stock.max(0)).unwrap_or(u32::MAX);
         if line.qty <= left {
             continue;
@@ -48,6 +58,31 @@ pub fn check(t: &Turn, conn: &Connection, d: &mut Draft) -> AppResult<bool> {
         }
     }
     Ok(false)
+}
+
+/// More of one product than the shop lets a chat order take: one customer must not be able to
+/// hold the whole stock, so a person decides.
+fn over_limit(t: &Turn, unit: Unit, qty: u32) -> bool {
+    let limit = match unit {
+        Unit::Kg => t.business.chat_max_grams,
+        Unit::Pc => t.business.chat_max_pieces,
+    };
+    i64::from(qty) > limit
+}
+
+/// A large order: flagged for a person, nothing reserved, the customer told someone will call.
+fn to_person(
+    t: &Turn,
+    conn: &Connection,
+    d: &Draft,
+    product: &str,
+    amount: String,
+) -> AppResult<bool> {
+    let why = format!("Large chat order: {amount} of {product}");
+    attention::flag(conn, t.business.id, &t.phone, &why)?;
+    drafts::save(conn, t.business.id, &t.phone, d)?;
+    reply::say_template(t, conn, "large_order", &[("product", product.to_owned())])?;
+    Ok(true)
 }
 
 /// The customer took the smaller amount offered: it replaces the line.

@@ -160,7 +160,7 @@ async fn the_delivery_time_and_occasion_are_kept() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn short_stock_refused_goes_to_a_person_and_takes_nothing() {
     let s = shop().await;
-    let offer = s.chat(&["90 kg kaju katli, deliver to 12 MG Road"]).await;
+    let offer = s.chat(&["24 kg kaju katli, deliver to 12 MG Road"]).await;
     assert_eq!(offer, "We have 20 kg of Kaju Katli today — send 20 kg?");
     assert_eq!(s.attention(), None);
     let told = s.chat(&["nahi"]).await;
@@ -188,4 +188,47 @@ async fn pickup_needs_no_address_and_pays_no_delivery_fee() {
         (o["fulfilment"].as_str(), o["total_minor"].as_i64()),
         (Some("pickup"), Some(64_000))
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_over_the_shops_chat_limit_goes_to_a_person_and_reserves_nothing() {
+    let s = shop().await;
+    let told = s.chat(&["280 samosa, deliver to 12 MG Road"]).await;
+    assert!(told.contains("large order of Samosa"), "{told}");
+    assert_eq!(
+        s.attention().as_deref(),
+        Some("Large chat order: 280 pc of Samosa")
+    );
+    s.chat(&["yes"]).await;
+    assert_eq!(
+        s.order_count().await,
+        0,
+        "a yes does not get past the limit"
+    );
+    assert_eq!(s.app.stock(&s.b, "samosa"), 300);
+
+    // The owner sets the limits in Settings → Messages; a bad one is refused beside the form.
+    let mut owner = s.app.owner(&s.b, "asha").await;
+    let page = owner.get("/b/sweets/settings/messages").await.1;
+    assert!(
+        page.contains("25 kg") && page.contains("250"),
+        "the defaults are shown"
+    );
+    let post = |weight: &'static str| vec![("chat_max_weight", weight), ("chat_max_pieces", "300")];
+    let (status, page, _) = owner
+        .post("/b/sweets/settings/messages", &post("lots"))
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Largest weight of one product"), "{page}");
+    let (status, _, _) = owner
+        .post("/b/sweets/settings/messages", &post("2 kg"))
+        .await;
+    assert_eq!(status, 303);
+    let b = s
+        .app
+        .db
+        .with_conn(|c| novi::accounts::businesses::by_id(c, s.b.id))
+        .unwrap()
+        .unwrap();
+    assert_eq!((b.chat_max_grams, b.chat_max_pieces), (2000, 300));
 }
