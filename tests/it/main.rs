@@ -9,6 +9,7 @@ mod catalog;
 mod cli;
 mod conversations;
 mod crash;
+mod gateway_address;
 mod layers;
 mod order_terms;
 mod orders_api;
