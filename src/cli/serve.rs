@@ -18,6 +18,7 @@ pub fn run(data_dir: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
         log_format: args.log_format,
         behind_https: args.behind_https,
         trust_forwarded_for: args.trust_forwarded_for,
+        trusted_proxy_hops: args.trusted_proxy_hops,
         public_url: args.public_url,
         session_hours: args.session_hours,
     };

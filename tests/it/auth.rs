@@ -1,7 +1,7 @@
 //! Logging in and out, rate limits, CSRF, disabled users, roles and tenant isolation,
 //! all over HTTP against a running server.
 
-use crate::support::{TestApp, PASSWORD};
+use crate::support::{Browser, TestApp, PASSWORD};
 use novi::accounts::Role;
 use novi::accounts::{businesses, users};
 use reqwest::StatusCode;
@@ -112,6 +112,51 @@ async fn repeated_failures_from_one_address_are_limited_across_accounts() {
         b.login("asha", PASSWORD).await.0,
         StatusCode::TOO_MANY_REQUESTS
     );
+}
+
+/// Posts a login for `username` as forwarded by a proxy with this `X-Forwarded-For`.
+async fn login_via_proxy(
+    b: &Browser,
+    app: &TestApp,
+    username: &str,
+    forwarded: &str,
+) -> StatusCode {
+    let token = b.csrf.clone().unwrap();
+    let form = [
+        ("username", username),
+        ("password", "wrong-pass"),
+        ("_csrf", &token),
+    ];
+    let res = b
+        .client
+        .post(app.url("/login"))
+        .header("x-forwarded-for", forwarded);
+    res.form(&form).send().await.unwrap().status()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_proxy_the_limit_counts_the_address_the_proxy_added() {
+    let app = TestApp::start_with(|c| c.trust_forwarded_for = true).await;
+    let mut b = app.browser();
+    b.get("/login").await;
+    // One client guessing 40 names, writing a new address of its own in front each time;
+    // the proxy appends the address it really came from.
+    let mut answers = Vec::new();
+    for i in 0..40 {
+        let forwarded = format!("10.9.{i}.1, 203.0.113.9");
+        answers.push(login_via_proxy(&b, &app, &format!("guess{i}"), &forwarded).await);
+    }
+    let limited = answers
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        limited.count(),
+        20,
+        "past 20 failures the address waits: {answers:?}"
+    );
+    // Another client behind the same proxy is not held back.
+    let other = login_via_proxy(&b, &app, "guess0", "203.0.113.10").await;
+    assert_eq!(other, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
