@@ -62,7 +62,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         println!("Log in at {base}/login");
     }
     println!("Press Ctrl-C to stop.");
-    let state = AppState::new(db, config);
+    let state = AppState::new(db, config)?;
     crate::serve(listener, state, shutdown).await?;
     tracing::info!("stopped");
     Ok(())

@@ -365,10 +365,174 @@ async fn session_cookie_is_httponly_lax_and_secure_behind_https() {
         .await
         .unwrap();
     let cookie = res.headers()["set-cookie"].to_str().unwrap();
-    assert!(cookie.starts_with("novi_session="));
-    for flag in ["HttpOnly", "SameSite=Lax", "Secure", "Max-Age="] {
+    assert!(cookie.starts_with("__Host-novi_session="), "{cookie}");
+    for flag in ["HttpOnly", "SameSite=Lax", "Secure", "Max-Age=", "Path=/"] {
         assert!(cookie.contains(flag), "{flag} in {cookie}");
     }
+    assert!(!cookie.contains("Domain"), "__Host- cookies name no domain");
+    // The login page's pre-session cookie is __Host- prefixed too.
+    let res = reqwest::get(app.url("/login")).await.unwrap();
+    let pre = res.headers()["set-cookie"].to_str().unwrap();
+    assert!(
+        pre.starts_with("__Host-novi_csrf=") && pre.contains("Secure"),
+        "{pre}"
+    );
+}
+
+/// A client that keeps no cookies: the test says exactly which it sends.
+struct Raw {
+    app_url: String,
+    client: reqwest::Client,
+}
+
+impl Raw {
+    fn new(app: &TestApp) -> Self {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self {
+            app_url: app.url(""),
+            client,
+        }
+    }
+
+    /// Opens `path` with `cookies`; returns the page's form token and any cookie it set.
+    async fn page(&self, path: &str, cookies: &str) -> (String, Option<String>) {
+        let res = self.client.get(format!("{}{path}", self.app_url));
+        let res = res.header("cookie", cookies).send().await.unwrap();
+        let set = res
+            .headers()
+            .get("set-cookie")
+            .map(|v| cookie_value(v.to_str().unwrap()));
+        let body = res.text().await.unwrap();
+        let at = body.find(r#"name="_csrf" value=""#).expect("a form") + 20;
+        (body[at..at + 64].to_owned(), set)
+    }
+
+    async fn post(&self, path: &str, cookies: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        let req = self.client.post(format!("{}{path}", self.app_url));
+        req.header("cookie", cookies)
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Logs in as `username`; returns the session cookie's value.
+    async fn session(&self, username: &str) -> String {
+        let (token, pre) = self.page("/login", "").await;
+        let cookies = format!("novi_csrf={}", pre.unwrap());
+        let form = [
+            ("username", username),
+            ("password", PASSWORD),
+            ("_csrf", &token),
+        ];
+        let res = self.post("/login", &cookies, &form).await;
+        let status = res.status();
+        let set = res
+            .headers()
+            .get("set-cookie")
+            .map(|v| v.to_str().unwrap().to_owned());
+        if status != StatusCode::SEE_OTHER {
+            panic!("{username} logs in: {status} {}", res.text().await.unwrap());
+        }
+        cookie_value(&set.expect("a session cookie"))
+    }
+}
+
+/// `v` of a `Set-Cookie: name=v; …` header.
+fn cookie_value(set_cookie: &str) -> String {
+    let pair = set_cookie.split(';').next().unwrap();
+    pair.split_once('=').unwrap().1.to_owned()
+}
+
+/// The profile form, renaming the shop, with this token.
+fn profile(token: &str) -> [(&str, &str); 6] {
+    [
+        ("name", "Owned"),
+        ("address", ""),
+        ("phone", ""),
+        ("currency", "INR"),
+        ("delivery_fee", "0"),
+        ("_csrf", token),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_token_is_good_only_for_its_own_session() {
+    let app = TestApp::start().await;
+    let shop = app.business("shop-a");
+    app.user(&shop, "asha", Role::Owner);
+    app.user(&app.business("shop-m"), "mallory", Role::Owner);
+    let raw = Raw::new(&app);
+    let asha = format!("novi_session={}", raw.session("asha").await);
+    let mallory = format!("novi_session={}", raw.session("mallory").await);
+    let (mallorys_token, _) = raw.page("/b/shop-m/settings", &mallory).await;
+    let (login_token, pre) = raw.page("/login", "").await;
+    let path = "/b/shop-a/settings/profile";
+
+    // A cookie planted in Asha's browser, paired with the same value as the token: the old
+    // double-submit check took it.
+    let planted = "a".repeat(64);
+    let cookies = format!("{asha}; novi_csrf={planted}");
+    let form = profile(&planted);
+    assert_eq!(
+        raw.post(path, &cookies, &form).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    // Mallory's own token, or a login page's, is no good with Asha's session either.
+    for token in [mallorys_token, login_token] {
+        let cookies = format!("{asha}; novi_csrf={}", pre.clone().unwrap());
+        let res = raw.post(path, &cookies, &profile(&token)).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    }
+    let name = |app: &TestApp| {
+        app.db
+            .with_conn(|c| businesses::by_code(c, "shop-a"))
+            .unwrap()
+            .unwrap()
+            .name
+    };
+    assert_eq!(name(&app), "Shop shop-a", "nothing changed");
+
+    let (token, _) = raw.page("/b/shop-a/settings", &asha).await;
+    let res = raw.post(path, &asha, &profile(&token)).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "her own page's token works"
+    );
+    assert_eq!(name(&app), "Owned");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_token_is_bound_to_its_own_pre_session_cookie() {
+    let app = TestApp::start().await;
+    app.user(&app.business("shop-a"), "asha", Role::Owner);
+    let raw = Raw::new(&app);
+    let (_, mine) = raw.page("/login", "").await;
+    let (theirs, _) = raw.page("/login", "").await;
+    let cookies = format!("novi_csrf={}", mine.unwrap());
+    let form = [
+        ("username", "asha"),
+        ("password", PASSWORD),
+        ("_csrf", &theirs),
+    ];
+    assert_eq!(
+        raw.post("/login", &cookies, &form).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    // No cookie at all: no token can match.
+    let form = [
+        ("username", "asha"),
+        ("password", PASSWORD),
+        ("_csrf", &theirs),
+    ];
+    assert_eq!(
+        raw.post("/login", "", &form).await.status(),
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -265,9 +265,10 @@ async fn serve_prints_a_setup_link_that_works_once_and_stops_on_sigterm() {
     ];
     let (status, _, _) = b.post(link, &form).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
+    b = Browser::new(server.base.clone());
+    b.get("/login").await;
     let (status, _, _) = b.post(link, &form).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "second use refused");
-    b = Browser::new(server.base.clone());
     let (status, _) = b.get(link).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
