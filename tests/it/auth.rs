@@ -1,7 +1,8 @@
-//! Logging in and out, rate limits, CSRF, disabled users, roles and tenant isolation,
-//! all over HTTP against a running server.
+//! Logging in and out, rate limits (also behind a proxy), CSRF tokens bound to the session,
+//! disabled users, roles and tenant isolation, and what pages send (security and cache
+//! headers, live updates), all over HTTP against a running server.
 
-use crate::support::{Browser, TestApp, PASSWORD};
+use crate::support::{Browser, TestApp, PASSWORD, WAIT};
 use novi::accounts::Role;
 use novi::accounts::{businesses, users};
 use reqwest::StatusCode;
@@ -536,6 +537,27 @@ async fn a_login_token_is_bound_to_its_own_pre_session_cookie() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logged_in_pages_and_exports_are_not_stored() {
+    let app = TestApp::start().await;
+    let shop = app.business("shop-a");
+    let b = app.owner(&shop, "asha").await;
+    for path in [
+        "/b/shop-a/",
+        "/b/shop-a/settings",
+        "/b/shop-a/orders/export.csv",
+    ] {
+        let res = b.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(res.headers()["cache-control"], "no-store", "{path}");
+    }
+    let api = app.api(&shop);
+    let res = api.client.get(app.url("/api/v1/orders"));
+    let res = res.bearer_auth(&api.token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["cache-control"], "no-store", "the API");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_carry_security_headers() {
     let app = TestApp::start().await;
     let res = reqwest::get(app.url("/login")).await.unwrap();
@@ -551,4 +573,31 @@ async fn pages_carry_security_headers() {
     assert_eq!(h["x-frame-options"], "DENY");
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["referrer-policy"], "same-origin");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_line_break_cannot_split_a_live_update() {
+    let app = TestApp::start().await;
+    let shop = app.business("shop-a");
+    let b = app.owner(&shop, "asha").await;
+    let mut res = b
+        .client
+        .get(app.url("/b/shop-a/live"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    // The stream is subscribed once its headers are out; a number with line breaks in it
+    // (from a webhook, say) is named in one line.
+    let bridge = &app.state.bridge;
+    bridge.live.send(shop.id, "9198\r\nevent: x\rdata: *");
+    let mut stream = String::new();
+    while !stream.contains("\n\n") {
+        let chunk = tokio::time::timeout(WAIT, res.chunk())
+            .await
+            .expect("an event");
+        stream.push_str(&String::from_utf8_lossy(&chunk.unwrap().unwrap()));
+    }
+    let event = stream.trim_start_matches(":\n\n");
+    assert_eq!(event, "event: conversation\ndata: 9198event: xdata: *\n\n");
 }

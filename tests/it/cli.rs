@@ -307,6 +307,23 @@ async fn serve_demo_creates_the_demo_shop_once() {
 }
 
 #[test]
+fn serve_demo_refuses_a_data_directory_with_real_shops() {
+    let dir = install_with_business("sharma");
+    // A port already taken: should the refusal ever go, serve fails instead of running on.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let listen = taken.local_addr().unwrap().to_string();
+    let err = fails(dir.path(), &["serve", "--demo", "--listen", &listen], "");
+    assert!(
+        err.contains("--demo needs a data directory of its own"),
+        "{err}"
+    );
+    let users = ok(dir.path(), &["user", "list"], "");
+    assert!(!users.contains("owner"), "no demo login added: {users}");
+    let shops = ok(dir.path(), &["business", "list"], "");
+    assert!(!shops.contains("demo"), "no demo shop added: {shops}");
+}
+
+#[test]
 fn settings_come_from_flags_then_environment_then_novi_toml() {
     let dir = fresh();
     let port = |s: &Server| s.base.rsplit(':').next().unwrap().parse::<u16>().unwrap();
