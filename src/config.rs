@@ -27,6 +27,9 @@ pub struct Config {
     pub behind_https: bool,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
     pub trust_forwarded_for: bool,
+    /// How many proxies in front of Novi append to `X-Forwarded-For`; the client is the
+    /// address the outermost of them added, counted from the right.
+    pub trusted_proxy_hops: u32,
     /// The address people reach Novi at, for links Novi prints (setup link).
     pub public_url: Option<String>,
     pub session_hours: u32,
@@ -50,6 +53,7 @@ pub struct FileConfig {
     pub log_format: Option<LogFormat>,
     pub behind_https: Option<bool>,
     pub trust_forwarded_for: Option<bool>,
+    pub trusted_proxy_hops: Option<u32>,
     pub public_url: Option<String>,
     pub session_hours: Option<u32>,
     pub login_failures_per_account: Option<u32>,
@@ -68,6 +72,7 @@ pub struct Overrides {
     pub log_format: Option<LogFormat>,
     pub behind_https: bool,
     pub trust_forwarded_for: bool,
+    pub trusted_proxy_hops: Option<u32>,
     pub public_url: Option<String>,
     pub session_hours: Option<u32>,
 }
@@ -97,6 +102,13 @@ impl Config {
         if session_hours == 0 {
             anyhow::bail!("session_hours must be at least 1");
         }
+        let trusted_proxy_hops = o
+            .trusted_proxy_hops
+            .or(file.trusted_proxy_hops)
+            .unwrap_or(1);
+        if trusted_proxy_hops == 0 {
+            anyhow::bail!("trusted_proxy_hops must be at least 1");
+        }
         Ok(Self {
             data_dir,
             listen,
@@ -106,6 +118,7 @@ impl Config {
                 .unwrap_or(LogFormat::Pretty),
             behind_https: o.behind_https || file.behind_https.unwrap_or(false),
             trust_forwarded_for: o.trust_forwarded_for || file.trust_forwarded_for.unwrap_or(false),
+            trusted_proxy_hops,
             public_url: o
                 .public_url
                 .or(file.public_url)
@@ -159,6 +172,12 @@ behind_https = false
 # Take the client address from X-Forwarded-For. Only set this behind a proxy that sets that
 # header, or clients could dodge the login rate limit (--trust-forwarded-for, NOVI_TRUST_FORWARDED_FOR).
 trust_forwarded_for = false
+
+# With trust_forwarded_for: how many proxies in front of Novi each append an address to
+# X-Forwarded-For. The client is the address the outermost of them added, counted from the
+# right; entries further left come from the client and are ignored. 1 for a single Caddy or
+# nginx; 2 for a CDN in front of nginx (--trusted-proxy-hops, NOVI_TRUSTED_PROXY_HOPS).
+trusted_proxy_hops = 1
 
 # The address people open Novi at, used in links Novi prints, such as the first-run setup link
 # (--public-url, NOVI_PUBLIC_URL).
@@ -224,5 +243,10 @@ mod tests {
         };
         assert!(Config::resolve("d".into(), o, FileConfig::default()).is_err());
         assert!(toml::from_str::<FileConfig>("lisen = \"x\"").is_err());
+        let no_hops = FileConfig {
+            trusted_proxy_hops: Some(0),
+            ..Default::default()
+        };
+        assert!(Config::resolve("d".into(), Overrides::default(), no_hops).is_err());
     }
 }

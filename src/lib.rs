@@ -41,6 +41,8 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub limiter: LoginLimiter,
+    /// The server's key (`secret.key`), that CSRF tokens are made with.
+    pub key: Arc<secret::ServerKey>,
     pub bridge: whatsapp::Bridge,
     /// Turns true when the server is stopping, so long-lived streams and tasks end.
     pub stopping: Arc<tokio::sync::watch::Sender<bool>>,
@@ -49,24 +51,27 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(db: Db, config: Config) -> Self {
+    /// The state for serving `db` with `config`; reads the data directory's key, or makes it.
+    pub fn new(db: Db, config: Config) -> anyhow::Result<Self> {
+        let key = secret::ServerKey::load_or_create(&config.data_dir)?;
         let limiter = LoginLimiter::new(
             config.login_failures_per_account,
             config.login_failures_per_address,
             Duration::from_secs(u64::from(config.login_window_minutes) * 60),
         );
         let bridge = whatsapp::Bridge::start(&db);
-        Self {
+        Ok(Self {
             db,
             config: Arc::new(config),
             limiter,
+            key: Arc::new(key),
             bridge,
             stopping: Arc::new(tokio::sync::watch::channel(false).0),
             businesses: moka::sync::Cache::builder()
                 .max_capacity(10_000)
                 .time_to_live(Duration::from_secs(300))
                 .build(),
-        }
+        })
     }
 
     pub async fn business_by_code(&self, code: &str) -> AppResult<Option<Business>> {

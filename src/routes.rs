@@ -172,6 +172,9 @@ pub fn app(state: AppState) -> Router {
         .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
         .layer(header_layer(header::REFERRER_POLICY, "same-origin"))
         .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        // Pages, exports and API answers hold a shop's data: no browser or proxy keeps a copy.
+        // Assets and images say how long they may be kept themselves.
+        .layer(header_layer(header::CACHE_CONTROL, "no-store"))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)

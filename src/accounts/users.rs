@@ -60,8 +60,11 @@ pub fn insert(
     );
     match result {
         Ok(_) => by_id(conn, conn.last_insert_rowid())?.ok_or(AppError::NotFound),
+        // Usernames are unique across the server, but an owner adding staff must not learn
+        // who else exists: the refusal is the same for a name used in this shop, in another
+        // one, or by a platform admin.
         Err(e) if is_unique_violation(&e) => Err(AppError::Conflict(format!(
-            "username \"{username}\" is already taken"
+            "username \"{username}\" cannot be used; choose a different username"
         ))),
         Err(e) => Err(e.into()),
     }

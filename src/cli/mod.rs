@@ -111,6 +111,10 @@ pub struct ServeArgs {
     /// Trust X-Forwarded-For for the client address (only behind a proxy that sets it).
     #[arg(long, env = "NOVI_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,
+    /// With --trust-forwarded-for: how many proxies in front of Novi add to X-Forwarded-For
+    /// [default: 1].
+    #[arg(long, env = "NOVI_TRUSTED_PROXY_HOPS")]
+    pub trusted_proxy_hops: Option<u32>,
     /// The URL people open Novi at, for links Novi prints.
     #[arg(long, env = "NOVI_PUBLIC_URL")]
     pub public_url: Option<String>,

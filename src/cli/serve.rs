@@ -18,10 +18,15 @@ pub fn run(data_dir: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
         log_format: args.log_format,
         behind_https: args.behind_https,
         trust_forwarded_for: args.trust_forwarded_for,
+        trusted_proxy_hops: args.trusted_proxy_hops,
         public_url: args.public_url,
         session_hours: args.session_hours,
     };
     let config = Config::resolve(data_dir, overrides, file)?;
+    if args.demo {
+        // Before logging starts, so that a refusal is the only line printed.
+        demo::refuse_real_shops(&Db::open(&config.data_dir)?)?;
+    }
     crate::telemetry::init(config.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -32,6 +37,12 @@ pub fn run(data_dir: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
 
 async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let db = Db::open(&config.data_dir)?;
+    let demo_created = if demo {
+        Some(demo::ensure_demo(&db)?)
+    } else {
+        None
+    };
+    let state = AppState::new(db.clone(), config.clone())?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -44,8 +55,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         "Novi is running at {base}/ (data in {})",
         config.data_dir.display()
     );
-    if demo {
-        let created = demo::ensure_demo(&db)?;
+    if let Some(created) = demo_created {
         let how = if created { "created" } else { "reusing" };
         println!(
             "Demo shop ({how}): log in at {base}/login as \"{}\" with password \"{}\"",
@@ -61,7 +71,6 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         println!("Log in at {base}/login");
     }
     println!("Press Ctrl-C to stop.");
-    let state = AppState::new(db, config);
     crate::serve(listener, state, shutdown).await?;
     tracing::info!("stopped");
     Ok(())

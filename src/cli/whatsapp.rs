@@ -100,6 +100,8 @@ fn from_args(a: ConfigureArgs) -> WhatsappSettings {
     c.access_token = a.access_token.unwrap_or_default();
     c.graph_base = a.graph_base.unwrap_or_else(|| DEFAULT_GRAPH_BASE.into());
     c.gateway_url = a.gateway_url.unwrap_or_default();
+    // The shell is the server's administrator: a gateway on the server's own network is fine.
+    c.gateway_url_by_admin = true;
     c.api_key = a.api_key.unwrap_or_default();
     c.session = a.session.unwrap_or_else(|| "default".into());
     c.hmac_key = a.hmac_key.unwrap_or_default();

@@ -27,12 +27,36 @@ pub fn import_catalog(conn: &Connection, business_id: i64) -> AppResult<()> {
 
 /// The demo shop: made once, reused after. Returns true when it was made now.
 pub fn ensure_demo(db: &Db) -> AppResult<bool> {
+    refuse_real_shops(db)?;
     if db
         .with_conn(|c| businesses::by_code(c, DEMO_CODE))?
         .is_some()
     {
         return Ok(false);
     }
+    create(db)
+}
+
+/// Refuses a data directory with any business but the demo: the demo's well-known login must
+/// never open a door among real shops.
+pub fn refuse_real_shops(db: &Db) -> AppResult<()> {
+    let others: Vec<String> = db
+        .with_conn(businesses::list)?
+        .into_iter()
+        .map(|b| b.short_code)
+        .filter(|code| code != DEMO_CODE)
+        .collect();
+    if !others.is_empty() {
+        return Err(AppError::Conflict(format!(
+            "--demo needs a data directory of its own, and this one has other businesses ({}); \
+             give --demo another --data-dir",
+            others.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+fn create(db: &Db) -> AppResult<bool> {
     let hash = password::hash(DEMO_PASSWORD)?;
     db.with_tx(|tx| {
         let business = businesses::insert(tx, "Novi Sweets (demo)", DEMO_CODE)?;
@@ -71,5 +95,19 @@ mod tests {
         assert!(ensure_demo(&db).unwrap());
         assert!(!ensure_demo(&db).unwrap());
         assert_eq!(db.with_conn(businesses::list).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_directory_with_real_shops_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        db.with_tx(|tx| businesses::insert(tx, "Sharma Sweets", "sharma"))
+            .unwrap();
+        let err = ensure_demo(&db).unwrap_err().to_string();
+        assert!(err.contains("(sharma)"), "{err}");
+        assert!(db
+            .with_conn(|c| businesses::by_code(c, DEMO_CODE))
+            .unwrap()
+            .is_none());
     }
 }

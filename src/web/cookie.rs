@@ -3,6 +3,26 @@
 
 use axum::http::{header, HeaderMap};
 
+/// The session cookie's name. Over HTTPS both cookies carry the `__Host-` prefix: a browser
+/// then takes them only from this host over HTTPS, so a neighbouring subdomain or a plain-HTTP
+/// page cannot plant one.
+pub fn session_name(https: bool) -> &'static str {
+    if https {
+        "__Host-novi_session"
+    } else {
+        "novi_session"
+    }
+}
+
+/// The pre-session cookie's name: a random value that forms shown before login are bound to.
+pub fn pre_session_name(https: bool) -> &'static str {
+    if https {
+        "__Host-novi_csrf"
+    } else {
+        "novi_csrf"
+    }
+}
+
 /// The value of cookie `name`, if the request has it.
 pub fn get(headers: &HeaderMap, name: &str) -> Option<String> {
     headers

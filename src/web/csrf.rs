@@ -1,18 +1,19 @@
-//! CSRF protection for every form post, by the double-submit pattern: each browser holds a
-//! random token in a cookie, every form carries it back in a hidden `_csrf` field, and a post
-//! whose field does not match its cookie is refused before any handler runs.
+//! CSRF protection for every form post. Each form carries a token in a hidden `_csrf` field,
+//! and a post whose token is not the one for its session is refused before any handler runs.
+//! The token is an HMAC, under the server's key, of the session cookie; before login (the login
+//! and setup pages) of a random pre-session cookie. Someone who can plant a cookie in a
+//! browser cannot pair it with a token without the key.
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::secret;
+use crate::secret::{self, ServerKey};
 use crate::web::cookie;
 use crate::AppState;
 
-pub const COOKIE: &str = "novi_csrf";
 pub const FIELD: &str = "_csrf";
 pub const HEADER: &str = "x-csrf-token";
 
@@ -32,19 +33,48 @@ fn is_unsafe(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
+/// What this request's forms are bound to: its session, else its pre-session cookie.
+enum Binding {
+    Session(String),
+    PreSession(String),
+    /// No cookie yet: a new pre-session value, set on the page's response.
+    NewPreSession(String),
+}
+
+impl Binding {
+    fn of(headers: &HeaderMap, https: bool) -> Self {
+        if let Some(s) = cookie::get(headers, cookie::session_name(https)) {
+            return Binding::Session(s);
+        }
+        match cookie::get(headers, cookie::pre_session_name(https)).filter(|t| t.len() == 64) {
+            Some(p) => Binding::PreSession(p),
+            None => Binding::NewPreSession(secret::new_token()),
+        }
+    }
+
+    fn token(&self, key: &ServerKey) -> String {
+        match self {
+            Binding::Session(s) => key.sign("csrf-session", s),
+            Binding::PreSession(p) | Binding::NewPreSession(p) => key.sign("csrf-pre-session", p),
+        }
+    }
+}
+
 pub async fn protect(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let existing = cookie::get(req.headers(), COOKIE).filter(|t| t.len() == 64);
-    let token = existing.clone().unwrap_or_else(secret::new_token);
+    let https = state.config.behind_https;
+    let binding = Binding::of(req.headers(), https);
+    let token = binding.token(&state.key);
     let mut req = req;
     if is_unsafe(req.method()) && !is_exempt(req.uri().path()) {
         let (submitted, rebuilt) = submitted_token(req).await;
-        let valid = matches!((&existing, &submitted), (Some(c), Some(s)) if secret::equal(c, s));
-        if !valid {
+        // A post with no cookie at all cannot carry a token for one.
+        let bound = !matches!(binding, Binding::NewPreSession(_));
+        if !(bound && submitted.is_some_and(|s| secret::equal(&s, &token))) {
             return refused();
         }
         req = rebuilt;
     }
-    req.extensions_mut().insert(CsrfToken(token.clone()));
+    req.extensions_mut().insert(CsrfToken(token));
     let mut response = next.run(req).await;
     // Only pages carry forms; JSON and files need no token.
     let is_html = response
@@ -52,8 +82,9 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    if existing.is_none() && is_html {
-        let value = cookie::build(COOKIE, &token, None, state.config.behind_https, "Strict");
+    if let (Binding::NewPreSession(value), true) = (&binding, is_html) {
+        let name = cookie::pre_session_name(https);
+        let value = cookie::build(name, value, None, https, "Strict");
         if let Ok(v) = HeaderValue::from_str(&value) {
             response.headers_mut().append(header::SET_COOKIE, v);
         }

@@ -9,8 +9,6 @@ use crate::accounts::{businesses::Business, sessions, users::User, Role};
 use crate::error::AppError;
 use crate::AppState;
 
-pub const SESSION_COOKIE: &str = "novi_session";
-
 /// The logged-in user. Pages without one redirect to the login form.
 pub struct CurrentUser(pub User);
 
@@ -28,7 +26,8 @@ impl FromRequestParts<AppState> for CurrentUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let next = path_and_query(parts);
-        let Some(token) = cookie::get(&parts.headers, SESSION_COOKIE) else {
+        let name = cookie::session_name(state.config.behind_https);
+        let Some(token) = cookie::get(&parts.headers, name) else {
             return Err(AppError::LoginRequired { next });
         };
         let user = state

@@ -170,6 +170,26 @@ pub fn field(label: &str, name: &str, kind: &str, value: &str, required: bool) -
     }
 }
 
+/// A labelled input with what is wrong with it, if anything, right below it.
+pub fn field_with_error(
+    label: &str,
+    name: &str,
+    kind: &str,
+    value: &str,
+    error: Option<&str>,
+) -> Markup {
+    let error_id = format!("{name}-error");
+    html! {
+        label {
+            span { (label) }
+            input type=(kind) name=(name) value=(value) autocomplete="off"
+                  aria-invalid=[error.map(|_| "true")]
+                  aria-describedby=[error.map(|_| error_id.as_str())];
+            @if let Some(m) = error { small.field-error id=(error_id) { (m) } }
+        }
+    }
+}
+
 fn autocomplete(name: &str, kind: &str) -> &'static str {
     match (name, kind) {
         ("username", _) => "username",

@@ -30,7 +30,9 @@ pub async fn events(
             };
             match next {
                 Ok(e) if e.business_id == business_id => {
-                    let event = Event::default().event("conversation").data(e.phone);
+                    let event = Event::default()
+                        .event("conversation")
+                        .data(one_line(&e.phone));
                     return Some((Ok(event), (rx, stopping)));
                 }
                 Ok(_) => continue,
@@ -46,4 +48,22 @@ pub async fn events(
         }
     });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+/// The number as one `data:` line. A line break in it (a number is whatever a webhook said)
+/// would split the event's data over several lines, and the page would read another number.
+fn one_line(phone: &str) -> String {
+    phone.chars().filter(|c| !c.is_control()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn line_breaks_never_reach_the_stream() {
+        assert_eq!(
+            super::one_line("9198\r\nevent: x\rdata: *"),
+            "9198event: xdata: *"
+        );
+        assert_eq!(super::one_line("919812345678"), "919812345678");
+    }
 }

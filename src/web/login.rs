@@ -17,7 +17,6 @@ use crate::accounts::{sessions, users};
 use crate::db::blocking;
 use crate::error::AppResult;
 use crate::web::csrf::CsrfToken;
-use crate::web::extract::SESSION_COOKIE;
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -113,7 +112,8 @@ fn check(db: &crate::db::Db, username: &str, pass: &str, ttl: i64) -> AppResult<
 }
 
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> AppResult<Response> {
-    if let Some(token) = cookie::get(&headers, SESSION_COOKIE) {
+    let name = cookie::session_name(state.config.behind_https);
+    if let Some(token) = cookie::get(&headers, name) {
         state
             .db
             .write(move |tx| sessions::delete(tx, &token))
@@ -126,7 +126,7 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> AppRes
 /// The session cookie's `Set-Cookie` value; a `max_age` of 0 deletes it.
 pub fn session_cookie(state: &AppState, value: &str, max_age: i64) -> String {
     cookie::build(
-        SESSION_COOKIE,
+        cookie::session_name(state.config.behind_https),
         value,
         Some(max_age),
         state.config.behind_https,

@@ -49,20 +49,31 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-/// The client's address: the socket peer, or the first `X-Forwarded-For` hop when configured
-/// to trust a proxy.
+/// The client's address: the socket peer, or, when configured to trust proxies, the
+/// `X-Forwarded-For` entry the outermost trusted proxy added. Proxies append, so that is the
+/// `trusted_proxy_hops`-th entry from the right; anything left of it the client wrote itself.
 pub fn client_addr(config: &Config, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
     if config.trust_forwarded_for {
-        let forwarded = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|v| v.trim().parse().ok());
-        if let Some(addr) = forwarded {
+        let hops = usize::try_from(config.trusted_proxy_hops).unwrap_or(1);
+        if let Some(addr) = forwarded_for(headers, hops) {
             return addr;
         }
     }
     peer.ip()
+}
+
+/// The `hops`-th address from the right across every `X-Forwarded-For` header (a proxy may add
+/// its own header line rather than extend the last), or the leftmost when there are fewer.
+fn forwarded_for(headers: &HeaderMap, hops: usize) -> Option<IpAddr> {
+    let entries: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    let at = entries.len().saturating_sub(hops.max(1));
+    entries.get(at)?.parse().ok()
 }
 
 #[cfg(test)]
@@ -78,6 +89,23 @@ mod tests {
         assert_eq!(safe_next(None), "/");
         assert_eq!(safe_next(Some("/\t/evil.example")), "/");
         assert_eq!(safe_next(Some("/b/x\\y")), "/");
+    }
+
+    #[test]
+    fn the_client_is_the_address_the_trusted_proxy_added() {
+        let mut h = HeaderMap::new();
+        h.append("x-forwarded-for", "6.6.6.6, 1.2.3.4".parse().unwrap());
+        let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+        assert_eq!(forwarded_for(&h, 1), ip("1.2.3.4"));
+        assert_eq!(forwarded_for(&h, 2), ip("6.6.6.6"));
+        assert_eq!(
+            forwarded_for(&h, 3),
+            ip("6.6.6.6"),
+            "fewer entries than hops"
+        );
+        h.append("x-forwarded-for", "9.9.9.9".parse().unwrap());
+        assert_eq!(forwarded_for(&h, 1), ip("9.9.9.9"), "a second header line");
+        assert_eq!(forwarded_for(&HeaderMap::new(), 1), None);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The WhatsApp bridge. Three transports (the Cloud API, a WhatsApp Web gateway, and the
 //! built-in simulator) turn into the same stored messages and read from the same outbox.
 
+pub mod address;
 pub mod attention;
 pub mod cloud;
 pub mod gateway;
@@ -70,7 +71,7 @@ pub struct Bridge {
     /// Woken when new inbound messages are stored.
     pub stored: Arc<Notify>,
     pub live: LiveEvents,
-    pub http: reqwest::Client,
+    pub http: transport::HttpClients,
     configs: moka::sync::Cache<i64, WhatsappSettings>,
 }
 
@@ -78,11 +79,7 @@ impl Bridge {
     pub fn start(db: &Db) -> Self {
         let stored = Arc::new(Notify::new());
         let live = LiveEvents::new();
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(20))
-            .connect_timeout(Duration::from_secs(5))
-            .build()
-            .unwrap_or_default();
+        let http = transport::HttpClients::new();
         Self {
             ingest: Ingest::start(db.clone(), stored.clone(), live.clone()),
             outbox: Arc::new(Notify::new()),

@@ -220,7 +220,7 @@ async fn failed(
                 .await
         }
         Failure::OutsideWindow => outside_window(db, config, d, e).await,
-        Failure::TokenExpired => {
+        Failure::NeedsSettings => {
             let business_id = d.business_id;
             db.write(move |tx| {
                 settings::pause(tx, business_id, &e.reason)?;

@@ -40,6 +40,9 @@ pub struct WhatsappSettings {
     pub access_token: String,
     pub graph_base: String,
     pub gateway_url: String,
+    /// The gateway URL was saved by a platform admin or the shell, so it may be a private
+    /// address; otherwise sending reaches public addresses only.
+    pub gateway_url_by_admin: bool,
     pub api_key: String,
     pub session: String,
     pub hmac_key: String,
@@ -118,6 +121,7 @@ impl WhatsappSettings {
             access_token: String::new(),
             graph_base: DEFAULT_GRAPH_BASE.into(),
             gateway_url: String::new(),
+            gateway_url_by_admin: false,
             api_key: String::new(),
             session: "default".into(),
             hmac_key: String::new(),
@@ -146,7 +150,7 @@ pub fn mask(secret: &str) -> String {
 }
 
 const COLUMNS: &str = "provider, phone_number_id, verify_token, app_secret, access_token, graph_base, \
-    gateway_url, api_key, session, hmac_key, template_name, template_language, rate_per_second, paused_reason";
+    gateway_url, api_key, session, hmac_key, template_name, template_language, rate_per_second, paused_reason, gateway_url_by_admin";
 
 fn from_row(r: &Row) -> rusqlite::Result<WhatsappSettings> {
     Ok(WhatsappSettings {
@@ -164,6 +168,7 @@ fn from_row(r: &Row) -> rusqlite::Result<WhatsappSettings> {
         template_language: r.get(11)?,
         rate_per_second: r.get(12)?,
         paused_reason: r.get(13)?,
+        gateway_url_by_admin: r.get(14)?,
     })
 }
 
@@ -179,8 +184,8 @@ pub fn save(conn: &Connection, business_id: i64, c: &WhatsappSettings) -> AppRes
     let result = conn.execute(
         "INSERT INTO whatsapp_configs (business_id, provider, phone_number_id, verify_token, app_secret,
              access_token, graph_base, gateway_url, api_key, session, hmac_key, template_name,
-             template_language, rate_per_second, paused_reason, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, NULL, ?15)
+             template_language, rate_per_second, paused_reason, updated_at, gateway_url_by_admin)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, NULL, ?15, ?16)
          ON CONFLICT (business_id) DO UPDATE SET provider = excluded.provider,
              phone_number_id = excluded.phone_number_id, verify_token = excluded.verify_token,
              app_secret = excluded.app_secret, access_token = excluded.access_token,
@@ -188,11 +193,12 @@ pub fn save(conn: &Connection, business_id: i64, c: &WhatsappSettings) -> AppRes
              api_key = excluded.api_key, session = excluded.session, hmac_key = excluded.hmac_key,
              template_name = excluded.template_name, template_language = excluded.template_language,
              rate_per_second = excluded.rate_per_second, paused_reason = NULL,
-             updated_at = excluded.updated_at",
+             updated_at = excluded.updated_at, gateway_url_by_admin = excluded.gateway_url_by_admin",
         params![
             business_id, c.provider.as_str(), c.phone_number_id, c.verify_token, c.app_secret,
             c.access_token, c.graph_base, c.gateway_url, c.api_key, c.session, c.hmac_key,
-            c.template_name, c.template_language, c.rate_per_second, now()
+            c.template_name, c.template_language, c.rate_per_second, now(),
+            c.gateway_url_by_admin
         ],
     );
     match result {

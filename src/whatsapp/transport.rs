@@ -2,9 +2,11 @@
 //! provider; the simulator delivers inside Novi. Provider errors are sorted into what to do next.
 
 use std::future::Future;
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use super::address;
 use super::outbox::Content;
 use super::settings::{Provider, WhatsappSettings};
 
@@ -17,8 +19,9 @@ pub enum Failure {
     Permanent,
     /// More than 24 hours since the customer wrote: only a template may go.
     OutsideWindow,
-    /// The access token expired: stop sending for this business until it is replaced.
-    TokenExpired,
+    /// The settings cannot work (the access token expired, or the gateway address is not one
+    /// this business may use): stop sending for this business until they are saved again.
+    NeedsSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,7 +46,7 @@ pub fn classify(code: i64) -> (Failure, &'static str) {
         130_429 => (Failure::Transient, "WhatsApp's throughput limit was reached"),
         131_056 => (Failure::Transient, "too many messages to this person in a short time"),
         131_047 => (Failure::OutsideWindow, "more than 24 hours since the customer last wrote; only an approved template may be sent"),
-        190 => (Failure::TokenExpired, "the WhatsApp access token has expired; replace it in Settings"),
+        190 => (Failure::NeedsSettings, "the WhatsApp access token has expired; replace it in Settings"),
         131_026 => (Failure::Permanent, "WhatsApp could not deliver it (the number may not be on WhatsApp or may need to update the app)"),
         131_050 => (Failure::Permanent, "the customer has stopped marketing messages from this business"),
         131_048 => (Failure::Permanent, "WhatsApp limited this number for spam"),
@@ -174,6 +177,9 @@ pub struct Gateway {
     pub url: String,
     pub api_key: String,
     pub session: String,
+    /// The URL was saved by an owner: it may reach public addresses only, checked before each
+    /// request (and `http` is then a client whose resolver refuses private answers).
+    pub public_only: bool,
 }
 
 /// A gateway chat id: groups keep theirs, numbers become `<digits>@c.us`.
@@ -194,6 +200,15 @@ impl Transport for Gateway {
             }
             other => other.readable(),
         };
+        if self.public_only {
+            address::check_public(&self.url)
+                .await
+                .map_err(|why| SendError {
+                    failure: Failure::NeedsSettings,
+                    code: None,
+                    reason: format!("the gateway URL {why}"),
+                })?;
+        }
         let url = format!("{}/api/sendText", self.url.trim_end_matches('/'));
         let body = json!({"session": self.session, "chatId": chat_id(to), "text": text});
         let res = self
@@ -203,7 +218,14 @@ impl Transport for Gateway {
             .json(&body)
             .send()
             .await
-            .map_err(|e| network(&e))?;
+            .map_err(|e| {
+                tracing::warn!(error = %e, "gateway unreachable");
+                SendError {
+                    failure: Failure::Transient,
+                    code: None,
+                    reason: "could not reach the gateway".to_owned(),
+                }
+            })?;
         let status = res.status();
         let answer: Value = res.json().await.unwrap_or(Value::Null);
         if status.is_success() {
@@ -216,19 +238,21 @@ impl Transport for Gateway {
                 str::to_owned,
             ));
         }
-        let failure = if status.is_server_error() || status.as_u16() == 429 {
-            Failure::Transient
+        // The status goes to the log, not to the owner: answers that differ by status would
+        // tell whoever chose the URL what is listening there.
+        tracing::warn!(status = status.as_u16(), "gateway refused a message");
+        let (failure, reason) = if status.is_server_error() || status.as_u16() == 429 {
+            (Failure::Transient, "the gateway is unavailable")
         } else {
-            Failure::Permanent
-        };
-        let reason = match status.as_u16() {
-            401 | 403 => "the gateway refused the API key".to_owned(),
-            s => format!("the gateway refused the message (HTTP {s})"),
+            (
+                Failure::Permanent,
+                "the gateway refused the message (check its URL, API key and session)",
+            )
         };
         Err(SendError {
             failure,
             code: None,
-            reason,
+            reason: reason.to_owned(),
         })
     }
 }
@@ -242,6 +266,35 @@ impl Transport for Simulator {
     }
 }
 
+/// The HTTP clients sends go through: one that reaches any address (the Cloud API, gateways a
+/// platform admin or the shell set) and one that reaches public addresses only.
+#[derive(Clone)]
+pub struct HttpClients {
+    pub any: reqwest::Client,
+    pub public_only: reqwest::Client,
+}
+
+impl HttpClients {
+    pub fn new() -> Self {
+        let (timeout, connect) = (Duration::from_secs(20), Duration::from_secs(5));
+        let any = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(connect)
+            .build()
+            .unwrap_or_default();
+        Self {
+            any,
+            public_only: address::public_client(timeout, connect),
+        }
+    }
+}
+
+impl Default for HttpClients {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// The transport a business's configuration names.
 pub enum AnyTransport {
     Cloud(CloudApi),
@@ -250,19 +303,24 @@ pub enum AnyTransport {
 }
 
 impl AnyTransport {
-    pub fn for_config(c: &WhatsappSettings, http: &reqwest::Client) -> Self {
+    pub fn for_config(c: &WhatsappSettings, http: &HttpClients) -> Self {
         match c.provider {
             Provider::Cloud => AnyTransport::Cloud(CloudApi {
-                http: http.clone(),
+                http: http.any.clone(),
                 graph_base: c.graph_base.clone(),
                 phone_number_id: c.phone_number_id.clone().unwrap_or_default(),
                 access_token: c.access_token.clone(),
             }),
             Provider::Gateway => AnyTransport::Gateway(Gateway {
-                http: http.clone(),
+                http: if c.gateway_url_by_admin {
+                    http.any.clone()
+                } else {
+                    http.public_only.clone()
+                },
                 url: c.gateway_url.clone(),
                 api_key: c.api_key.clone(),
                 session: c.session.clone(),
+                public_only: !c.gateway_url_by_admin,
             }),
             Provider::Simulator => AnyTransport::Simulator(Simulator),
         }
@@ -293,7 +351,7 @@ mod tests {
             assert_eq!(classify(code).0, Failure::Permanent, "{code}");
         }
         assert_eq!(classify(131_047).0, Failure::OutsideWindow);
-        assert_eq!(classify(190).0, Failure::TokenExpired);
+        assert_eq!(classify(190).0, Failure::NeedsSettings);
     }
 
     #[test]

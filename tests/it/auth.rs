@@ -1,7 +1,8 @@
-//! Logging in and out, rate limits, CSRF, disabled users, roles and tenant isolation,
-//! all over HTTP against a running server.
+//! Logging in and out, rate limits (also behind a proxy), CSRF tokens bound to the session,
+//! disabled users, roles and tenant isolation, and what pages send (security and cache
+//! headers, live updates), all over HTTP against a running server.
 
-use crate::support::{TestApp, PASSWORD};
+use crate::support::{Browser, TestApp, PASSWORD, WAIT};
 use novi::accounts::Role;
 use novi::accounts::{businesses, users};
 use reqwest::StatusCode;
@@ -112,6 +113,51 @@ async fn repeated_failures_from_one_address_are_limited_across_accounts() {
         b.login("asha", PASSWORD).await.0,
         StatusCode::TOO_MANY_REQUESTS
     );
+}
+
+/// Posts a login for `username` as forwarded by a proxy with this `X-Forwarded-For`.
+async fn login_via_proxy(
+    b: &Browser,
+    app: &TestApp,
+    username: &str,
+    forwarded: &str,
+) -> StatusCode {
+    let token = b.csrf.clone().unwrap();
+    let form = [
+        ("username", username),
+        ("password", "wrong-pass"),
+        ("_csrf", &token),
+    ];
+    let res = b
+        .client
+        .post(app.url("/login"))
+        .header("x-forwarded-for", forwarded);
+    res.form(&form).send().await.unwrap().status()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_proxy_the_limit_counts_the_address_the_proxy_added() {
+    let app = TestApp::start_with(|c| c.trust_forwarded_for = true).await;
+    let mut b = app.browser();
+    b.get("/login").await;
+    // One client guessing 40 names, writing a new address of its own in front each time;
+    // the proxy appends the address it really came from.
+    let mut answers = Vec::new();
+    for i in 0..40 {
+        let forwarded = format!("10.9.{i}.1, 203.0.113.9");
+        answers.push(login_via_proxy(&b, &app, &format!("guess{i}"), &forwarded).await);
+    }
+    let limited = answers
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        limited.count(),
+        20,
+        "past 20 failures the address waits: {answers:?}"
+    );
+    // Another client behind the same proxy is not held back.
+    let other = login_via_proxy(&b, &app, "guess0", "203.0.113.10").await;
+    assert_eq!(other, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -320,10 +366,195 @@ async fn session_cookie_is_httponly_lax_and_secure_behind_https() {
         .await
         .unwrap();
     let cookie = res.headers()["set-cookie"].to_str().unwrap();
-    assert!(cookie.starts_with("novi_session="));
-    for flag in ["HttpOnly", "SameSite=Lax", "Secure", "Max-Age="] {
+    assert!(cookie.starts_with("__Host-novi_session="), "{cookie}");
+    for flag in ["HttpOnly", "SameSite=Lax", "Secure", "Max-Age=", "Path=/"] {
         assert!(cookie.contains(flag), "{flag} in {cookie}");
     }
+    assert!(!cookie.contains("Domain"), "__Host- cookies name no domain");
+    // The login page's pre-session cookie is __Host- prefixed too.
+    let res = reqwest::get(app.url("/login")).await.unwrap();
+    let pre = res.headers()["set-cookie"].to_str().unwrap();
+    assert!(
+        pre.starts_with("__Host-novi_csrf=") && pre.contains("Secure"),
+        "{pre}"
+    );
+}
+
+/// A client that keeps no cookies: the test says exactly which it sends.
+struct Raw {
+    app_url: String,
+    client: reqwest::Client,
+}
+
+impl Raw {
+    fn new(app: &TestApp) -> Self {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self {
+            app_url: app.url(""),
+            client,
+        }
+    }
+
+    /// Opens `path` with `cookies`; returns the page's form token and any cookie it set.
+    async fn page(&self, path: &str, cookies: &str) -> (String, Option<String>) {
+        let res = self.client.get(format!("{}{path}", self.app_url));
+        let res = res.header("cookie", cookies).send().await.unwrap();
+        let set = res
+            .headers()
+            .get("set-cookie")
+            .map(|v| cookie_value(v.to_str().unwrap()));
+        let body = res.text().await.unwrap();
+        let at = body.find(r#"name="_csrf" value=""#).expect("a form") + 20;
+        (body[at..at + 64].to_owned(), set)
+    }
+
+    async fn post(&self, path: &str, cookies: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        let req = self.client.post(format!("{}{path}", self.app_url));
+        req.header("cookie", cookies)
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Logs in as `username`; returns the session cookie's value.
+    async fn session(&self, username: &str) -> String {
+        let (token, pre) = self.page("/login", "").await;
+        let cookies = format!("novi_csrf={}", pre.unwrap());
+        let form = [
+            ("username", username),
+            ("password", PASSWORD),
+            ("_csrf", &token),
+        ];
+        let res = self.post("/login", &cookies, &form).await;
+        let status = res.status();
+        let set = res
+            .headers()
+            .get("set-cookie")
+            .map(|v| v.to_str().unwrap().to_owned());
+        if status != StatusCode::SEE_OTHER {
+            panic!("{username} logs in: {status} {}", res.text().await.unwrap());
+        }
+        cookie_value(&set.expect("a session cookie"))
+    }
+}
+
+/// `v` of a `Set-Cookie: name=v; …` header.
+fn cookie_value(set_cookie: &str) -> String {
+    let pair = set_cookie.split(';').next().unwrap();
+    pair.split_once('=').unwrap().1.to_owned()
+}
+
+/// The profile form, renaming the shop, with this token.
+fn profile(token: &str) -> [(&str, &str); 6] {
+    [
+        ("name", "Owned"),
+        ("address", ""),
+        ("phone", ""),
+        ("currency", "INR"),
+        ("delivery_fee", "0"),
+        ("_csrf", token),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_token_is_good_only_for_its_own_session() {
+    let app = TestApp::start().await;
+    let shop = app.business("shop-a");
+    app.user(&shop, "asha", Role::Owner);
+    app.user(&app.business("shop-m"), "mallory", Role::Owner);
+    let raw = Raw::new(&app);
+    let asha = format!("novi_session={}", raw.session("asha").await);
+    let mallory = format!("novi_session={}", raw.session("mallory").await);
+    let (mallorys_token, _) = raw.page("/b/shop-m/settings", &mallory).await;
+    let (login_token, pre) = raw.page("/login", "").await;
+    let path = "/b/shop-a/settings/profile";
+
+    // A cookie planted in Asha's browser, paired with the same value as the token: the old
+    // double-submit check took it.
+    let planted = "a".repeat(64);
+    let cookies = format!("{asha}; novi_csrf={planted}");
+    let form = profile(&planted);
+    assert_eq!(
+        raw.post(path, &cookies, &form).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    // Mallory's own token, or a login page's, is no good with Asha's session either.
+    for token in [mallorys_token, login_token] {
+        let cookies = format!("{asha}; novi_csrf={}", pre.clone().unwrap());
+        let res = raw.post(path, &cookies, &profile(&token)).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    }
+    let name = |app: &TestApp| {
+        app.db
+            .with_conn(|c| businesses::by_code(c, "shop-a"))
+            .unwrap()
+            .unwrap()
+            .name
+    };
+    assert_eq!(name(&app), "Shop shop-a", "nothing changed");
+
+    let (token, _) = raw.page("/b/shop-a/settings", &asha).await;
+    let res = raw.post(path, &asha, &profile(&token)).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "her own page's token works"
+    );
+    assert_eq!(name(&app), "Owned");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_token_is_bound_to_its_own_pre_session_cookie() {
+    let app = TestApp::start().await;
+    app.user(&app.business("shop-a"), "asha", Role::Owner);
+    let raw = Raw::new(&app);
+    let (_, mine) = raw.page("/login", "").await;
+    let (theirs, _) = raw.page("/login", "").await;
+    let cookies = format!("novi_csrf={}", mine.unwrap());
+    let form = [
+        ("username", "asha"),
+        ("password", PASSWORD),
+        ("_csrf", &theirs),
+    ];
+    assert_eq!(
+        raw.post("/login", &cookies, &form).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    // No cookie at all: no token can match.
+    let form = [
+        ("username", "asha"),
+        ("password", PASSWORD),
+        ("_csrf", &theirs),
+    ];
+    assert_eq!(
+        raw.post("/login", "", &form).await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logged_in_pages_and_exports_are_not_stored() {
+    let app = TestApp::start().await;
+    let shop = app.business("shop-a");
+    let b = app.owner(&shop, "asha").await;
+    for path in [
+        "/b/shop-a/",
+        "/b/shop-a/settings",
+        "/b/shop-a/orders/export.csv",
+    ] {
+        let res = b.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(res.headers()["cache-control"], "no-store", "{path}");
+    }
+    let api = app.api(&shop);
+    let res = api.client.get(app.url("/api/v1/orders"));
+    let res = res.bearer_auth(&api.token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["cache-control"], "no-store", "the API");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -342,4 +573,31 @@ async fn pages_carry_security_headers() {
     assert_eq!(h["x-frame-options"], "DENY");
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["referrer-policy"], "same-origin");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_line_break_cannot_split_a_live_update() {
+    let app = TestApp::start().await;
+    let shop = app.business("shop-a");
+    let b = app.owner(&shop, "asha").await;
+    let mut res = b
+        .client
+        .get(app.url("/b/shop-a/live"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    // The stream is subscribed once its headers are out; a number with line breaks in it
+    // (from a webhook, say) is named in one line.
+    let bridge = &app.state.bridge;
+    bridge.live.send(shop.id, "9198\r\nevent: x\rdata: *");
+    let mut stream = String::new();
+    while !stream.contains("\n\n") {
+        let chunk = tokio::time::timeout(WAIT, res.chunk())
+            .await
+            .expect("an event");
+        stream.push_str(&String::from_utf8_lossy(&chunk.unwrap().unwrap()));
+    }
+    let event = stream.trim_start_matches(":\n\n");
+    assert_eq!(event, "event: conversation\ndata: 9198event: xdata: *\n\n");
 }

@@ -265,9 +265,10 @@ async fn serve_prints_a_setup_link_that_works_once_and_stops_on_sigterm() {
     ];
     let (status, _, _) = b.post(link, &form).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
+    b = Browser::new(server.base.clone());
+    b.get("/login").await;
     let (status, _, _) = b.post(link, &form).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "second use refused");
-    b = Browser::new(server.base.clone());
     let (status, _) = b.get(link).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
@@ -303,6 +304,23 @@ async fn serve_demo_creates_the_demo_shop_once() {
         .any(|l| l.contains("Demo shop (reusing)")));
     assert!(server.terminate().success());
     assert_eq!(ok(dir.path(), &["business", "list"], "").lines().count(), 2);
+}
+
+#[test]
+fn serve_demo_refuses_a_data_directory_with_real_shops() {
+    let dir = install_with_business("sharma");
+    // A port already taken: should the refusal ever go, serve fails instead of running on.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let listen = taken.local_addr().unwrap().to_string();
+    let err = fails(dir.path(), &["serve", "--demo", "--listen", &listen], "");
+    assert!(
+        err.contains("--demo needs a data directory of its own"),
+        "{err}"
+    );
+    let users = ok(dir.path(), &["user", "list"], "");
+    assert!(!users.contains("owner"), "no demo login added: {users}");
+    let shops = ok(dir.path(), &["business", "list"], "");
+    assert!(!shops.contains("demo"), "no demo shop added: {shops}");
 }
 
 #[test]

@@ -10,6 +10,7 @@ mod chat_orders;
 mod cli;
 mod conversations;
 mod crash;
+mod gateway_address;
 mod layers;
 mod order_terms;
 mod orders_api;

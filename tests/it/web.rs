@@ -240,7 +240,7 @@ async fn an_owner_adds_an_agent_once(app: &TestApp, shop: &Business, b: &mut Bro
 
     let (status, body, _) = b.post("/b/shop-a/settings/users", &add).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body.contains("already taken"));
+    assert!(body.contains("choose a different username"));
     let short = [
         ("new_username", "kiran"),
         ("role", "agent"),
@@ -250,6 +250,46 @@ async fn an_owner_adds_an_agent_once(app: &TestApp, shop: &Business, b: &mut Bro
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("at least 8"));
     ravi
+}
+
+/// The refusal shown when adding `username` to shop-a as its owner.
+async fn refusal_for(b: &mut Browser, username: &str) -> String {
+    let add = [
+        ("new_username", username),
+        ("role", "agent"),
+        ("new_password", "long-enough-1"),
+    ];
+    let (status, body, _) = b.post("/b/shop-a/settings/users", &add).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{username}");
+    let start = body
+        .find(r#"<p class="error" role="alert">"#)
+        .expect("a refusal");
+    let end = start + body[start..].find("</p>").unwrap();
+    body[start..end].replace(username, "NAME")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_taken_username_is_refused_alike_wherever_it_is_used() {
+    let app = TestApp::start().await;
+    let (a, other) = (app.business("shop-a"), app.business("shop-b"));
+    app.user(&a, "meera", Role::Agent);
+    app.user(&other, "bob", Role::Owner);
+    app.platform_admin("root");
+    let mut owner = app.owner(&a, "asha").await;
+    owner.get("/b/shop-a/settings/users").await;
+    let here = refusal_for(&mut owner, "meera").await;
+    assert!(here.contains("choose a different username"), "{here}");
+    for elsewhere in ["bob", "root"] {
+        let said = refusal_for(&mut owner, elsewhere).await;
+        assert_eq!(
+            said, here,
+            "{elsewhere} is refused as a name in this shop is"
+        );
+    }
+    assert!(
+        !here.contains("taken") && !here.contains("another"),
+        "{here}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -481,6 +481,32 @@ async fn sending_cannot_be_pointed_elsewhere(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_number_id_in_use_is_refused_without_naming_its_business() {
+    let CloudShop {
+        app,
+        b: _,
+        graph: _,
+    } = cloud_shop("shop-a").await;
+    let other = app.business_named("Gupta Bakery", "gupta");
+    let mut owner = app.owner(&other, "ravi").await;
+    owner.get("/b/gupta/settings/whatsapp").await;
+    let form = [
+        ("provider", "cloud"),
+        ("phone_number_id", PNID),
+        ("verify_token", "v"),
+        ("app_secret", "s"),
+        ("access_token", "EAAG-gupta"),
+        ("session", "default"),
+        ("rate_per_second", "20"),
+        ("template_language", "en"),
+    ];
+    let (status, page, _) = owner.post("/b/gupta/settings/whatsapp", &form).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(page.contains("phone number id is already used"), "{page}");
+    assert!(!page.contains("shop-a") && !page.contains("Shop shop-a"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_simulator_round_trip() {
     let app = TestApp::start_fast_outbox().await;
     let b = app.business("shop-a");

@@ -11,7 +11,8 @@ use serde::Deserialize;
 use super::settings_page;
 use crate::error::{AppError, AppResult};
 use crate::web::extract::ShopPage;
-use crate::web::layout::{csrf_field, field};
+use crate::web::layout::{csrf_field, field, field_with_error};
+use crate::whatsapp::address;
 use crate::whatsapp::groups::{self, Group, ROLES};
 use crate::whatsapp::settings::{self, mask, Provider, WhatsappSettings};
 use crate::AppState;
@@ -57,16 +58,27 @@ fn secret(label: &str, name: &str, current: &str) -> Markup {
     }
 }
 
+/// Why a save was refused: a message above the form, or one beside the gateway URL.
+enum Refusal {
+    Form(String),
+    GatewayUrl(String),
+}
+
 fn render(
     shop: &ShopPage,
     c: &WhatsappSettings,
     mapped: &[Group],
     unmapped: &[String],
-    error: Option<&str>,
+    refusal: Option<&Refusal>,
     saved: bool,
 ) -> Markup {
+    let (error, gateway_error) = match refusal {
+        Some(Refusal::Form(m)) => (Some(m.as_str()), None),
+        Some(Refusal::GatewayUrl(m)) => (Some(m.as_str()), Some(m.as_str())),
+        None => (None, None),
+    };
     let body = html! {
-        (connection_form(shop, c))
+        (connection_form(shop, c, gateway_error))
         (groups_section(shop, mapped, unmapped))
     };
     settings_page(
@@ -79,8 +91,18 @@ fn render(
     )
 }
 
-/// The provider and its credentials; secrets are never shown, only whether one is saved.
-fn connection_form(shop: &ShopPage, c: &WhatsappSettings) -> Markup {
+/// The page again with what was refused, and `status`.
+fn refused(
+    shop: &ShopPage,
+    (c, mapped, unmapped): &(WhatsappSettings, Vec<Group>, Vec<String>),
+    status: StatusCode,
+    refusal: Refusal,
+) -> Response {
+    let page = render(shop, c, mapped, unmapped, Some(&refusal), false);
+    (status, page).into_response()
+}
+
+fn connection_form(shop: &ShopPage, c: &WhatsappSettings, gateway_error: Option<&str>) -> Markup {
     let base = shop.business.short_code.as_str();
     html! {
         form.stack method="post" action=(shop.url("/settings/whatsapp")) {
@@ -102,7 +124,7 @@ fn connection_form(shop: &ShopPage, c: &WhatsappSettings) -> Markup {
             }
             fieldset {
                 legend { "Gateway — webhook: " code { "/webhooks/gateway/" (base) } }
-                (field("Gateway URL", "gateway_url", "url", &c.gateway_url, false))
+                (field_with_error("Gateway URL", "gateway_url", "url", &c.gateway_url, gateway_error))
                 (secret("API key", "api_key", &c.api_key))
                 (field("Session", "session", "text", &c.session, false))
                 (secret("Webhook HMAC key (optional)", "hmac_key", &c.hmac_key))
@@ -219,6 +241,10 @@ fn apply(
         ));
     }
     c.gateway_url = f.gateway_url.trim().to_owned();
+    // An unchanged URL keeps who set it, so an owner editing other fields does not cut off a
+    // gateway the platform admin put on the server's own network.
+    c.gateway_url_by_admin =
+        platform_admin || (c.gateway_url == saved.gateway_url && saved.gateway_url_by_admin);
     c.api_key = keep(f.api_key, &saved.api_key);
     c.session = keep(f.session, &saved.session);
     c.hmac_key = keep(f.hmac_key, &saved.hmac_key);
@@ -239,17 +265,28 @@ pub async fn save(
     Form(f): Form<ConfigForm>,
 ) -> AppResult<Response> {
     shop.require_settings()?;
-    let (saved, mapped, unmapped) = load(&state, &shop).await?;
-    let config = match apply(f, &saved, shop.user.platform_admin) {
+    let page = load(&state, &shop).await?;
+    let config = match apply(f, &page.0, shop.user.platform_admin) {
         Ok(c) => c,
         Err(m) => {
-            return Ok((
+            let form = Refusal::Form(m);
+            return Ok(refused(
+                &shop,
+                &page,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                render(&shop, &saved, &mapped, &unmapped, Some(&m), false),
-            )
-                .into_response())
+                form,
+            ));
         }
     };
+    if let Err(m) = owner_may_reach(&config).await {
+        let beside = Refusal::GatewayUrl(m);
+        return Ok(refused(
+            &shop,
+            &page,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            beside,
+        ));
+    }
     let id = shop.business.id;
     match state
         .db
@@ -258,17 +295,29 @@ pub async fn save(
     {
         Ok(()) => {}
         Err(AppError::Conflict(m)) => {
-            return Ok((
+            return Ok(refused(
+                &shop,
+                &page,
                 StatusCode::CONFLICT,
-                render(&shop, &saved, &mapped, &unmapped, Some(&m), false),
-            )
-                .into_response())
+                Refusal::Form(m),
+            ))
         }
         Err(e) => return Err(e),
     }
     state.bridge.forget_settings(id);
     state.bridge.wake_sender();
     Ok(Redirect::to(&shop.url("/settings/whatsapp?saved=1")).into_response())
+}
+
+/// A gateway URL not set by a platform admin must reach public addresses only, checked after
+/// DNS resolution (and again at every send).
+async fn owner_may_reach(c: &WhatsappSettings) -> Result<(), String> {
+    if c.gateway_url_by_admin || c.gateway_url.is_empty() {
+        return Ok(());
+    }
+    address::check_public(&c.gateway_url)
+        .await
+        .map_err(|why| format!("The gateway URL {why}."))
 }
 
 #[derive(Deserialize)]
@@ -295,12 +344,14 @@ pub async fn map_group(
     match state.db.write(move |tx| groups::map(tx, id, &g)).await {
         Ok(()) => Ok(Redirect::to(&shop.url("/settings/whatsapp?saved=1")).into_response()),
         Err(AppError::Invalid(m)) => {
-            let (c, mapped, unmapped) = load(&state, &shop).await?;
-            Ok((
+            let page = load(&state, &shop).await?;
+            let form = Refusal::Form(m);
+            Ok(refused(
+                &shop,
+                &page,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                render(&shop, &c, &mapped, &unmapped, Some(&m), false),
-            )
-                .into_response())
+                form,
+            ))
         }
         Err(e) => Err(e),
     }

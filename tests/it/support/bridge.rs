@@ -34,11 +34,14 @@ pub fn cloud_config(graph: &FakeGraph) -> WhatsappSettings {
     c
 }
 
-/// Gateway settings sending to `gw`, its webhooks signed with [`GATEWAY_HMAC_KEY`].
+/// Gateway settings sending to `gw`, its webhooks signed with [`GATEWAY_HMAC_KEY`], saved as
+/// a platform admin or `novi whatsapp configure` would save them.
 pub fn gateway_config(gw: &FakeGateway) -> WhatsappSettings {
     let mut c = WhatsappSettings::simulator();
     c.provider = Provider::Gateway;
     c.gateway_url = gw.base_url();
+    // The fake listens on loopback, which only an admin or the shell may set.
+    c.gateway_url_by_admin = true;
     c.api_key = "gw-key".into();
     c.hmac_key = GATEWAY_HMAC_KEY.into();
     c

@@ -80,13 +80,32 @@ impl Browser {
         (status, body, location)
     }
 
-    /// Logs in; returns the status and where the login sent us.
+    /// Logs in; returns the status and where the login sent us. Like a browser, it then opens
+    /// that page, so the next form posted carries the new session's CSRF token.
     pub async fn login(&mut self, username: &str, password: &str) -> (StatusCode, Option<String>) {
         self.get("/login").await;
         let (status, _, location) = self
             .post("/login", &[("username", username), ("password", password)])
             .await;
+        if let Some(to) = &location {
+            self.visit(to).await;
+        }
         (status, location)
+    }
+
+    /// Opens `path`, following redirects (a few at most) to the page they lead to.
+    pub async fn visit(&mut self, path: &str) -> (StatusCode, String) {
+        let mut path = path.to_owned();
+        for _ in 0..5 {
+            let res = self.client.get(format!("{}{path}", self.base)).send().await;
+            let res = res.expect("get");
+            let next = res.headers().get("location").and_then(|v| v.to_str().ok());
+            match (res.status().is_redirection(), next) {
+                (true, Some(to)) => path = to.to_owned(),
+                _ => return self.read(res).await,
+            }
+        }
+        panic!("too many redirects from {path}");
     }
 }
 

@@ -75,7 +75,7 @@ impl TestApp {
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = oneshot::channel();
-        let state = AppState::new(db.clone(), config);
+        let state = AppState::new(db.clone(), config).expect("app state");
         let server = tokio::spawn(novi::serve(listener, state.clone(), async {
             let _ = rx.await;
         }));
