@@ -40,14 +40,16 @@ impl Limits {
         }
     }
 
-    fn posted(pairs: &[(String, String)]) -> Self {
-        let get = |key: &str| {
+    /// What was posted; a field the form did not send keeps its current value.
+    fn posted(shop: &ShopPage, pairs: &[(String, String)]) -> Self {
+        let now = Limits::of(shop);
+        let get = |key: &str, current: String| {
             let found = pairs.iter().find(|(k, _)| k == key);
-            found.map(|(_, v)| v.clone()).unwrap_or_default()
+            found.map_or(current, |(_, v)| v.clone())
         };
         Limits {
-            weight: get("chat_max_weight"),
-            pieces: get("chat_max_pieces"),
+            weight: get("chat_max_weight", now.weight),
+            pieces: get("chat_max_pieces", now.pieces),
         }
     }
 
@@ -150,7 +152,7 @@ pub async fn save(
 ) -> AppResult<Response> {
     shop.require_settings()?;
     let auto_confirm = pairs.iter().any(|(k, v)| k == "auto_confirm" && v == "on");
-    let limits = Limits::posted(&pairs);
+    let limits = Limits::posted(&shop, &pairs);
     let posted: Vec<(String, String)> = ALL
         .iter()
         .map(|t| {
