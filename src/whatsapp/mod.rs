@@ -70,6 +70,8 @@ pub struct Bridge {
     pub outbox: Arc<Notify>,
     /// Woken when new inbound messages are stored.
     pub stored: Arc<Notify>,
+    /// The sender's scheduling passes, counted.
+    pub sender: Arc<sender::SenderStats>,
     pub live: LiveEvents,
     pub http: transport::HttpClients,
     configs: moka::sync::Cache<i64, WhatsappSettings>,
@@ -84,6 +86,7 @@ impl Bridge {
             ingest: Ingest::start(db.clone(), stored.clone(), live.clone()),
             outbox: Arc::new(Notify::new()),
             stored,
+            sender: Arc::default(),
             live,
             http,
             configs: moka::sync::Cache::builder()

@@ -2,6 +2,8 @@
 //! caused it, so a reply is never lost; the sender claims rows before sending them, so one
 //! process never sends a row twice, and a crash mid-send sends it at most once more.
 
+use std::collections::HashSet;
+
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
@@ -123,36 +125,70 @@ pub struct Due {
     pub attempts: u32,
 }
 
-/// Rows a previous run claimed but never finished (it stopped mid-send) go back in the queue.
 /// Rows claimed long ago and never finished (their send task failed to record the outcome)
 /// go back in the queue. A send gives up after 20 s, so five minutes means it is not running.
-pub fn release_stale(conn: &Connection, older_than_secs: i64) -> AppResult<usize> {
-    Ok(conn.execute(
-        "UPDATE outbox SET state = 'pending' WHERE state = 'sending' AND updated_at < ?1",
-        [now() - older_than_secs],
-    )?)
+pub fn release_stale(
+    conn: &Connection,
+    older_than_secs: i64,
+    max_attempts: u32,
+) -> AppResult<usize> {
+    release(conn, now() - older_than_secs, max_attempts)
 }
 
-pub fn reset_interrupted(conn: &Connection) -> AppResult<usize> {
-    Ok(conn.execute(
-        "UPDATE outbox SET state = 'pending' WHERE state = 'sending'",
-        [],
-    )?)
+/// Rows a previous run claimed but never finished (it stopped mid-send) go back in the queue.
+pub fn reset_interrupted(conn: &Connection, max_attempts: u32) -> AppResult<usize> {
+    release(conn, i64::MAX, max_attempts)
 }
 
-/// Rows that are due, oldest first: for each recipient only their oldest unsent row (so a
-/// person's messages keep their order, and one busy recipient cannot crowd out the rest),
-/// skipping businesses whose sending is paused.
-pub fn due(conn: &Connection, now_ms: i64, limit: i64) -> AppResult<Vec<Due>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT o.id, o.business_id, o.message_id, o.recipient, o.content, o.attempts FROM outbox o
-         LEFT JOIN whatsapp_configs w ON w.business_id = o.business_id
-         WHERE o.id IN (SELECT MIN(id) FROM outbox WHERE state IN ('pending', 'sending')
-                        GROUP BY business_id, recipient)
-           AND o.state = 'pending' AND o.next_attempt_at <= ?1 AND w.paused_reason IS NULL
-         ORDER BY o.id LIMIT ?2",
+/// Puts `sending` rows claimed before `claimed_before` back in the queue, except those whose
+/// claims have used up `max_attempts`: they fail with a reason. Each claim counts as an
+/// attempt, so a row whose outcome can never be recorded is not sent again and again.
+fn release(conn: &Connection, claimed_before: i64, max_attempts: u32) -> AppResult<usize> {
+    let reason = format!(
+        "gave up after {max_attempts} attempts: sending never finished, so it may or may not have arrived"
+    );
+    let spent = "state = 'sending' AND updated_at < ?1 AND attempts >= ?2";
+    conn.execute(
+        &format!(
+            "UPDATE messages SET status = 'failed', error = ?3, updated_at = ?4
+             WHERE id IN (SELECT message_id FROM outbox WHERE {spent})"
+        ),
+        params![claimed_before, max_attempts, reason, now()],
     )?;
-    let rows = stmt.query_map(params![now_ms, limit], |r| {
+    let failed = conn.execute(
+        &format!(
+            "UPDATE outbox SET state = 'failed', last_error = ?3, updated_at = ?4 WHERE {spent}"
+        ),
+        params![claimed_before, max_attempts, reason, now()],
+    )?;
+    let released = conn.execute(
+        "UPDATE outbox SET state = 'pending' WHERE state = 'sending' AND updated_at < ?1",
+        [claimed_before],
+    )?;
+    Ok(failed + released)
+}
+
+/// The one-per-recipient rule: only a person's oldest unfinished row may go (so their
+/// messages keep their order). `due` and `next_due_at` both apply it, so the sender never
+/// wakes for a row it may not send yet.
+const HEADS: &str = "SELECT MIN(id) FROM outbox WHERE state IN ('pending', 'sending')
+                     GROUP BY business_id, recipient";
+
+/// Rows that are due, taking businesses in turn: each business's oldest due row, then each
+/// one's second, and so on, at most `per_business` from each; for each recipient only their
+/// oldest unsent row, skipping businesses whose sending is paused. Taking turns means one
+/// shop's backlog cannot keep another shop's rows out of the batch.
+pub fn due(conn: &Connection, now_ms: i64, per_business: i64) -> AppResult<Vec<Due>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT id, business_id, message_id, recipient, content, attempts FROM (
+           SELECT o.id, o.business_id, o.message_id, o.recipient, o.content, o.attempts,
+                  ROW_NUMBER() OVER (PARTITION BY o.business_id ORDER BY o.id) AS turn
+           FROM outbox o LEFT JOIN whatsapp_configs w ON w.business_id = o.business_id
+           WHERE o.id IN ({HEADS}) AND o.state = 'pending' AND o.next_attempt_at <= ?1
+             AND w.paused_reason IS NULL)
+         WHERE turn <= ?2 ORDER BY turn, id"
+    ))?;
+    let rows = stmt.query_map(params![now_ms, per_business], |r| {
         let content: String = r.get(4)?;
         Ok((
             r.get(0)?,
@@ -187,14 +223,19 @@ pub fn due(conn: &Connection, now_ms: i64, limit: i64) -> AppResult<Vec<Due>> {
     Ok(out)
 }
 
-/// When the next pending row falls due, for the sender to sleep until. (A row behind another
-/// to the same person may be counted as due early; the loop then finds nothing and sleeps.)
-pub fn next_due_at(conn: &Connection) -> AppResult<Option<i64>> {
+/// When the next row `due` would return falls due after `after_ms` (rows due by then are the
+/// caller's batch), for the sender to sleep until. A row waiting behind one being sent to the
+/// same person does not count: the send finishing is what wakes the sender for it.
+pub fn next_due_at(conn: &Connection, after_ms: i64) -> AppResult<Option<i64>> {
     Ok(conn
         .query_row(
-            "SELECT MIN(o.next_attempt_at) FROM outbox o LEFT JOIN whatsapp_configs w ON w.business_id = o.business_id
-             WHERE o.state = 'pending' AND w.paused_reason IS NULL",
-            [],
+            &format!(
+                "SELECT MIN(o.next_attempt_at) FROM outbox o
+                 LEFT JOIN whatsapp_configs w ON w.business_id = o.business_id
+                 WHERE o.id IN ({HEADS}) AND o.state = 'pending' AND o.next_attempt_at > ?1
+                   AND w.paused_reason IS NULL"
+            ),
+            [after_ms],
             |r| r.get(0),
         )
         .optional()?
@@ -203,24 +244,60 @@ pub fn next_due_at(conn: &Connection) -> AppResult<Option<i64>> {
 
 /// Takes a row for sending; false if someone else has it.
 pub fn claim(conn: &Connection, id: i64) -> AppResult<bool> {
-    let n = conn.execute(
-        "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?2 WHERE id = ?1 AND state = 'pending'",
-        params![id, now()],
-    )?;
+    let n = conn
+        .prepare_cached(
+            "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?2 WHERE id = ?1 AND state = 'pending'",
+        )?
+        .execute(params![id, now()])?;
     Ok(n == 1)
 }
 
+/// Takes each of these rows for sending; returns those taken (not those someone else has).
+pub fn claim_all(conn: &Connection, ids: &[i64]) -> AppResult<HashSet<i64>> {
+    let mut claimed = HashSet::new();
+    for &id in ids {
+        if claim(conn, id)? {
+            claimed.insert(id);
+        }
+    }
+    Ok(claimed)
+}
+
+/// Records a send WhatsApp accepted with message id `provider_id`.
 pub fn sent(conn: &Connection, due: &Due, provider_id: &str) -> AppResult<()> {
     conn.execute(
         "UPDATE outbox SET state = 'sent', last_error = NULL, updated_at = ?2 WHERE id = ?1",
         params![due.id, now()],
     )?;
-    conn.execute(
+    let with_id = conn.execute(
         "UPDATE messages SET provider_id = ?2, status = 'sent', updated_at = ?3 WHERE id = ?1 AND status = 'queued'",
         params![due.message_id, provider_id, now()],
-    )?;
-    store::catch_up_statuses(conn, due.business_id, provider_id)?;
+    );
+    match with_id {
+        Ok(_) => store::catch_up_statuses(conn, due.business_id, provider_id)?,
+        // Accepted is sent, even when the provider repeats an id it gave one of our earlier
+        // messages (that message keeps it, and its statuses). Refusing would leave the row
+        // `sending`, holding up this person's replies until it was released and sent again.
+        Err(e) if is_unique_violation(&e) => {
+            tracing::warn!(
+                business_id = due.business_id,
+                message_id = due.message_id,
+                provider_id,
+                "the provider repeated a message id; the message counts as sent without it"
+            );
+            conn.execute(
+                "UPDATE messages SET status = 'sent', updated_at = ?2 WHERE id = ?1 AND status = 'queued'",
+                params![due.message_id, now()],
+            )?;
+        }
+        Err(e) => return Err(e.into()),
+    }
     metrics::bump(conn, due.business_id, Counter::Out)
+}
+
+fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _)
+        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
 }
 
 /// Puts a row back for another try at `at_ms` (or back as it was, when `counts` is false:
@@ -273,34 +350,145 @@ mod tests {
     use super::*;
     use crate::db::Db;
 
-    #[test]
-    fn a_row_left_sending_is_released_only_when_stale() {
+    const ASHA: &str = "919812345678";
+
+    fn shop(code: &str) -> (tempfile::TempDir, Db, i64) {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(dir.path()).unwrap();
-        let b = crate::accounts::create_business(&db, "Shop", "shop").unwrap();
-        let state = |db: &Db| -> String {
-            db.with_conn(|c| Ok(c.query_row("SELECT state FROM outbox", [], |r| r.get(0))?))
-                .unwrap()
-        };
+        let b = crate::accounts::create_business(&db, "Shop", code).unwrap();
+        (dir, db, b.id)
+    }
+
+    fn queue(db: &Db, business_id: i64, to: &str, text: &str) -> i64 {
+        db.with_tx(|tx| enqueue(tx, business_id, to, &Content::text(text), "simulator"))
+            .unwrap()
+    }
+
+    fn column(db: &Db, sql: &str) -> String {
+        db.with_conn(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
+            .unwrap()
+    }
+
+    /// Claims the only due row, as the sender does before sending it.
+    fn claim_due(db: &Db) -> Due {
         db.with_tx(|tx| {
-            enqueue(tx, b.id, "919812345678", &Content::text("hi"), "simulator")?;
             let row = due(tx, now_ms(), 10)?.remove(0);
             assert!(claim(tx, row.id)?);
-            assert!(!claim(tx, row.id)?, "claimed once");
-            Ok::<_, AppError>(())
+            Ok::<_, AppError>(row)
         })
-        .unwrap();
-        assert_eq!(
-            db.with_tx(|tx| release_stale(tx, 300)).unwrap(),
-            0,
-            "a fresh claim stays"
-        );
-        assert_eq!(state(&db), "sending");
+        .unwrap()
+    }
+
+    fn age_claims(db: &Db) {
         db.with_tx(|tx| {
             Ok::<_, AppError>(tx.execute("UPDATE outbox SET updated_at = updated_at - 600", [])?)
         })
         .unwrap();
-        assert_eq!(db.with_tx(|tx| release_stale(tx, 300)).unwrap(), 1);
-        assert_eq!(state(&db), "pending");
+    }
+
+    #[test]
+    fn a_row_left_sending_is_released_only_when_stale() {
+        let (_dir, db, b) = shop("shop");
+        queue(&db, b, ASHA, "hi");
+        let row = claim_due(&db);
+        assert!(!db.with_tx(|tx| claim(tx, row.id)).unwrap(), "claimed once");
+        assert_eq!(
+            db.with_tx(|tx| release_stale(tx, 300, 10)).unwrap(),
+            0,
+            "a fresh claim stays"
+        );
+        assert_eq!(column(&db, "SELECT state FROM outbox"), "sending");
+        age_claims(&db);
+        assert_eq!(db.with_tx(|tx| release_stale(tx, 300, 10)).unwrap(), 1);
+        assert_eq!(column(&db, "SELECT state FROM outbox"), "pending");
+    }
+
+    #[test]
+    fn a_row_that_keeps_going_stale_fails_after_its_last_attempt() {
+        let (_dir, db, b) = shop("shop");
+        queue(&db, b, ASHA, "hi");
+        for attempt in 1..=3 {
+            claim_due(&db);
+            age_claims(&db);
+            db.with_tx(|tx| release_stale(tx, 300, 3)).unwrap();
+            let state = column(&db, "SELECT state FROM outbox");
+            let want = if attempt < 3 { "pending" } else { "failed" };
+            assert_eq!(state, want, "after attempt {attempt}");
+        }
+        let error = column(&db, "SELECT error FROM messages WHERE status = 'failed'");
+        assert!(error.starts_with("gave up after 3 attempts"), "{error}");
+        assert!(db.with_conn(|c| due(c, now_ms(), 10)).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_restart_fails_an_interrupted_row_with_no_attempts_left() {
+        let (_dir, db, b) = shop("shop");
+        queue(&db, b, ASHA, "hi");
+        claim_due(&db);
+        assert_eq!(db.with_tx(|tx| reset_interrupted(tx, 2)).unwrap(), 1);
+        assert_eq!(column(&db, "SELECT state FROM outbox"), "pending");
+        claim_due(&db);
+        db.with_tx(|tx| reset_interrupted(tx, 2)).unwrap();
+        assert_eq!(column(&db, "SELECT state FROM outbox"), "failed");
+    }
+
+    #[test]
+    fn a_row_behind_one_being_sent_is_not_due_and_does_not_wake_the_sender() {
+        let (_dir, db, b) = shop("shop");
+        queue(&db, b, ASHA, "first");
+        claim_due(&db);
+        queue(&db, b, ASHA, "second");
+        let in_a_minute = now_ms() + 60_000;
+        let soon = |c: &Connection| {
+            c.execute("UPDATE outbox SET next_attempt_at = ?1", [in_a_minute])?;
+            Ok((due(c, in_a_minute, 10)?, next_due_at(c, now_ms())?))
+        };
+        let (due_then, next) = db.with_conn(soon).unwrap();
+        assert!(due_then.is_empty(), "the second waits for the first");
+        assert_eq!(next, None, "nothing to wake for until the first finishes");
+
+        let ravi = queue(&db, b, "919800000002", "hello");
+        let (due_then, next) = db.with_conn(soon).unwrap();
+        assert_eq!(due_then.len(), 1);
+        assert_eq!(due_then[0].message_id, ravi);
+        assert_eq!(next, Some(in_a_minute), "another person's row");
+    }
+
+    #[test]
+    fn businesses_take_turns_whatever_their_backlog() {
+        let (_dir, db, a) = shop("shop-a");
+        let b = crate::accounts::create_business(&db, "Other", "shop-b")
+            .unwrap()
+            .id;
+        for i in 0..300 {
+            queue(&db, a, &format!("9197{i:08}"), "sale");
+        }
+        let reply = queue(&db, b, ASHA, "your order");
+        queue(&db, b, "919800000002", "your order");
+        let rows = db.with_conn(|c| due(c, now_ms(), 50)).unwrap();
+        assert_eq!(rows.len(), 52, "at most 50 from each business");
+        let order: Vec<i64> = rows.iter().take(4).map(|r| r.business_id).collect();
+        assert_eq!(order, vec![a, b, a, b], "oldest of each, in turn");
+        assert_eq!(rows[1].message_id, reply);
+    }
+
+    #[test]
+    fn a_repeated_provider_id_counts_as_sent() {
+        let (_dir, db, b) = shop("shop");
+        for text in ["first", "second"] {
+            queue(&db, b, ASHA, text);
+            let row = claim_due(&db);
+            db.with_tx(|tx| sent(tx, &row, "wamid.same")).unwrap();
+        }
+        let states = column(&db, "SELECT group_concat(state) FROM outbox");
+        assert_eq!(states, "sent,sent");
+        let messages = column(
+            &db,
+            "SELECT group_concat(status || ':' || IFNULL(provider_id, '-')) FROM messages",
+        );
+        assert_eq!(
+            messages, "sent:wamid.same,sent:-",
+            "the id stays with the first"
+        );
     }
 }

@@ -1,8 +1,9 @@
-//! The sender task: takes due outbox rows, paces them, sends each through its business's
-//! transport, and records what happened: sent, retry later (with exponential backoff and
-//! jitter), failed with a readable reason, template fallback, or sending paused.
+//! The sender task: takes due outbox rows (businesses in turn, so one shop's backlog never
+//! holds up another's replies), paces them, sends each through its business's transport, and
+//! records what happened: sent, retry later (with exponential backoff and jitter), failed with a
+//! readable reason, template fallback, or sending paused. It sleeps until something can go.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -29,8 +30,6 @@ pub struct SendPolicy {
     pub recipient_interval: Duration,
 }
 
-/// The delay before attempt `attempts + 1`: doubling from the base, at most ten minutes,
-/// spread by ±50% so retries from many messages do not arrive together.
 impl From<&Config> for SendPolicy {
     fn from(c: &Config) -> Self {
         Self {
@@ -42,99 +41,202 @@ impl From<&Config> for SendPolicy {
     }
 }
 
+/// The delay before attempt `attempts + 1`: doubling from the base, at most ten minutes,
+/// spread by ±50% so retries from many messages do not arrive together.
 pub fn backoff(base: Duration, attempts: u32) -> Duration {
     let exp = base.saturating_mul(1u32 << attempts.saturating_sub(1).min(20));
     let capped = exp.min(Duration::from_secs(600));
     capped.mul_f64(rand::thread_rng().gen_range(0.5..1.5))
 }
 
+/// How many due rows a pass takes from each business. Businesses take turns within a pass, so
+/// this bounds what one shop's backlog adds to it; a shop that fills it is looked at again at
+/// once when the pass started one of its rows.
+const PER_BUSINESS: i64 = 100;
+
+/// What the sender has done, for tests and diagnostics: its scheduling passes. An idle sender
+/// makes none; one making pass after pass with nothing to send would be burning a core.
+pub struct SenderStats {
+    passes: watch::Sender<u64>,
+}
+
+impl SenderStats {
+    pub fn new() -> Self {
+        Self {
+            passes: watch::Sender::new(0),
+        }
+    }
+
+    pub fn passes(&self) -> u64 {
+        *self.passes.borrow()
+    }
+
+    /// Sees each pass as it is made.
+    pub fn watch(&self) -> watch::Receiver<u64> {
+        self.passes.subscribe()
+    }
+
+    fn count_pass(&self) {
+        self.passes.send_modify(|n| *n += 1);
+    }
+}
+
+impl Default for SenderStats {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Runs until `stop` turns true, then lets sends in flight finish.
 pub async fn run(db: Db, bridge: Bridge, policy: SendPolicy, mut stop: watch::Receiver<bool>) {
-    if let Err(e) = db.write(|tx| outbox::reset_interrupted(tx)).await {
+    let max_attempts = policy.max_attempts;
+    if let Err(e) = db
+        .write(move |tx| outbox::reset_interrupted(tx, max_attempts))
+        .await
+    {
         tracing::error!(error = %e.detail(), "could not requeue interrupted sends");
     }
-    let mut pacer = Pacer::new(policy.recipient_burst, policy.recipient_interval);
-    let mut in_flight: HashSet<(i64, String)> = HashSet::new();
-    let mut sends: JoinSet<(i64, String)> = JoinSet::new();
     let wake: Arc<Notify> = bridge.outbox.clone();
+    let mut s = Sender::new(db, bridge, policy);
     let mut last_sweep = Instant::now();
     while !*stop.borrow() {
-        let next = match start_due(
-            &db,
-            &bridge,
-            &policy,
-            &mut pacer,
-            &mut in_flight,
-            &mut sends,
-        )
-        .await
-        {
-            Ok(next) => next,
-            Err(e) => {
-                tracing::error!(error = %e.detail(), "outbox check failed");
-                Some(now_ms() + 1_000)
-            }
-        };
+        s.bridge.sender.count_pass();
+        let next = s.start_due().await.unwrap_or_else(|e| {
+            tracing::error!(error = %e.detail(), "outbox check failed");
+            Some(now_ms() + 1_000)
+        });
         let sleep = next.map_or(Duration::from_secs(60), |at| {
             Duration::from_millis(u64::try_from(at - now_ms()).unwrap_or(0))
         });
         tokio::select! {
             () = wake.notified() => {},
             () = tokio::time::sleep(sleep) => {},
-            Some(done) = sends.join_next(), if !sends.is_empty() => {
-                if let Ok(key) = done { in_flight.remove(&key); }
+            Some(done) = s.sends.join_next(), if !s.sends.is_empty() => {
+                if let Ok(key) = done { s.in_flight.remove(&key); }
             },
             _ = stop.changed() => {},
         }
-        pacer.tidy(Instant::now());
+        s.pacer.tidy(Instant::now());
         if last_sweep.elapsed() > Duration::from_secs(60) {
             last_sweep = Instant::now();
-            if let Err(e) = db.write(|tx| outbox::release_stale(tx, 300)).await {
+            let write =
+                s.db.write(move |tx| outbox::release_stale(tx, 300, max_attempts));
+            if let Err(e) = write.await {
                 tracing::error!(error = %e.detail(), "could not release stale sends");
             }
         }
     }
-    while sends.join_next().await.is_some() {}
+    while s.sends.join_next().await.is_some() {}
 }
 
-/// Starts every due row that pacing allows; returns when the next row falls due.
-async fn start_due(
-    db: &Db,
-    bridge: &Bridge,
-    policy: &SendPolicy,
-    pacer: &mut Pacer,
-    in_flight: &mut HashSet<(i64, String)>,
-    sends: &mut JoinSet<(i64, String)>,
-) -> AppResult<Option<i64>> {
-    let due = db.read(|c| outbox::due(c, now_ms(), 200)).await?;
-    let mut paced: Option<Duration> = None;
-    let mut waiting_on_sends = false;
-    for d in due {
-        let key = (d.business_id, d.recipient.clone());
-        // One message at a time to a person keeps their messages in order.
-        if in_flight.contains(&key) {
-            waiting_on_sends = true;
-            continue;
+/// The sender's state between passes.
+struct Sender {
+    db: Db,
+    bridge: Bridge,
+    policy: SendPolicy,
+    pacer: Pacer,
+    /// Business and recipient of every send under way: one message at a time to a person
+    /// keeps their messages in order.
+    in_flight: HashSet<(i64, String)>,
+    sends: JoinSet<(i64, String)>,
+}
+
+/// What pacing made of one due row in a pass.
+enum Turn {
+    /// It may go now, through this configuration.
+    Go(Box<WhatsappSettings>),
+    /// Pacing allows it after this long.
+    Paced(Duration),
+    /// Its person has a send under way, which wakes the loop when it ends.
+    Waiting,
+}
+
+impl Sender {
+    fn new(db: Db, bridge: Bridge, policy: SendPolicy) -> Self {
+        let pacer = Pacer::new(policy.recipient_burst, policy.recipient_interval);
+        Self {
+            db,
+            bridge,
+            policy,
+            pacer,
+            in_flight: HashSet::new(),
+            sends: JoinSet::new(),
         }
-        let config = bridge.settings(db, d.business_id).await?;
-        if let Err(wait) = pacer.reserve(
-            d.business_id,
-            &d.recipient,
-            config.rate_per_second,
-            Instant::now(),
-        ) {
+    }
+
+    /// One scheduling pass: starts every due row that pacing allows, businesses taking turns,
+    /// and says when to look again. `None` means not until woken: by a new row or a finished
+    /// send. Never "now" unless this pass started something, so an idle sender sleeps.
+    async fn start_due(&mut self) -> AppResult<Option<i64>> {
+        let t = now_ms();
+        let due = self
+            .db
+            .read(move |c| outbox::due(c, t, PER_BUSINESS))
+            .await?;
+        let full = filled_window(&due);
+        let (mut paced, mut ready) = (None::<Duration>, Vec::new());
+        for d in due {
+            match self.turn(&d).await? {
+                Turn::Go(config) => ready.push((d, config)),
+                Turn::Paced(wait) => paced = Some(paced.map_or(wait, |p| p.min(wait))),
+                Turn::Waiting => {}
+            }
+        }
+        let more_now = ready.iter().any(|(d, _)| full.contains(&d.business_id));
+        self.claim_and_send(ready).await?;
+        // Rows due by `t` were all in the batch; only later ones can set the next wake.
+        let later = self.db.read(move |c| outbox::next_due_at(c, t)).await?;
+        let paced =
+            paced.map(|wait| now_ms() + i64::try_from(wait.as_millis()).unwrap_or(1_000).max(1));
+        Ok([paced, later, more_now.then_some(t)]
+            .into_iter()
+            .flatten()
+            .min())
+    }
+
+    /// Whether a due row may go now: its person has no send under way and pacing allows it
+    /// (which takes the slot).
+    async fn turn(&mut self, d: &Due) -> AppResult<Turn> {
+        if self
+            .in_flight
+            .contains(&(d.business_id, d.recipient.clone()))
+        {
+            return Ok(Turn::Waiting);
+        }
+        let config = self.bridge.settings(&self.db, d.business_id).await?;
+        let rate = config.rate_per_second;
+        match self
+            .pacer
+            .reserve(d.business_id, &d.recipient, rate, Instant::now())
+        {
+            Ok(()) => Ok(Turn::Go(Box::new(config))),
             // Left as it is: rewriting every paced row would load the database just when a
             // backlog makes it busiest. The loop sleeps until the earliest slot frees instead.
-            paced = Some(paced.map_or(wait, |p| p.min(wait)));
-            continue;
+            Err(wait) => Ok(Turn::Paced(wait)),
         }
-        let id = d.id;
-        if !db.write(move |tx| outbox::claim(tx, id)).await? {
-            continue;
+    }
+
+    /// Claims the pass's rows in one transaction (one write however many shops take their
+    /// turn), then sends each claimed row in its own task.
+    async fn claim_and_send(&mut self, ready: Vec<(Due, Box<WhatsappSettings>)>) -> AppResult<()> {
+        if ready.is_empty() {
+            return Ok(());
         }
-        in_flight.insert(key.clone());
-        let (db, bridge, policy) = (db.clone(), bridge.clone(), policy.clone());
-        sends.spawn(async move {
+        let ids: Vec<i64> = ready.iter().map(|(d, _)| d.id).collect();
+        let claimed = self.db.write(move |tx| outbox::claim_all(tx, &ids)).await?;
+        for (d, config) in ready {
+            if claimed.contains(&d.id) {
+                self.send(d, config);
+            }
+        }
+        Ok(())
+    }
+
+    fn send(&mut self, d: Due, config: Box<WhatsappSettings>) {
+        let key = (d.business_id, d.recipient.clone());
+        self.in_flight.insert(key.clone());
+        let (db, bridge, policy) = (self.db.clone(), self.bridge.clone(), self.policy.clone());
+        self.sends.spawn(async move {
             // A panic must not keep this person's key in the in-flight set for good.
             let send = std::panic::AssertUnwindSafe(deliver(&db, &bridge, &policy, &config, d));
             match send.catch_unwind().await {
@@ -145,15 +247,16 @@ async fn start_due(
             key
         });
     }
-    if let Some(wait) = paced {
-        let ms = i64::try_from(wait.as_millis()).unwrap_or(1_000).max(1);
-        return Ok(Some(now_ms() + ms));
+}
+
+/// Businesses with a full share of the batch: they may have more rows due beyond it.
+fn filled_window(due: &[Due]) -> HashSet<i64> {
+    let mut counts: HashMap<i64, i64> = HashMap::new();
+    for d in due {
+        *counts.entry(d.business_id).or_default() += 1;
     }
-    if waiting_on_sends {
-        // A send finishing (or a new row) wakes the loop.
-        return Ok(None);
-    }
-    db.read(outbox::next_due_at).await
+    counts.retain(|_, n| *n >= PER_BUSINESS);
+    counts.into_keys().collect()
 }
 
 /// Records a send WhatsApp accepted, trying again on a passing database error: a row left

@@ -16,5 +16,6 @@ mod order_terms;
 mod orders_api;
 mod orders_ui;
 mod parse;
+mod sender;
 mod web;
 mod whatsapp;

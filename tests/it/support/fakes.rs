@@ -49,6 +49,8 @@ pub const STATUS_RECIPIENT: &str = "919812345678";
 pub enum Reply {
     /// 200 with the provider's documented success body (a fresh message id).
     Ok,
+    /// 200 with the success body carrying this message id, as a provider repeating an id would.
+    OkWithId(String),
     /// The provider's documented error body with this HTTP status and error code.
     Error {
         http_status: u16,
@@ -263,9 +265,11 @@ impl Core {
             Err(reply) => reply,
             Ok(()) => script.next(),
         };
-        let id = (reply == Reply::Ok)
-            .then(|| P::message_id(self.tag, seq, &body))
-            .flatten();
+        let id = match &reply {
+            Reply::Ok => P::message_id(self.tag, seq, &body),
+            Reply::OkWithId(id) => Some(id.clone()),
+            _ => None,
+        };
         script.log.push(Recorded {
             method: req.method.to_string(),
             path: req.path,
@@ -309,7 +313,9 @@ async fn handle<P: Provider>(
 
 async fn respond<P: Provider>(core: &Core, plan: Plan) -> Response {
     match plan.reply {
-        Reply::Ok => Json(P::ok_body(plan.id.as_deref(), &plan.body)).into_response(),
+        Reply::Ok | Reply::OkWithId(_) => {
+            Json(P::ok_body(plan.id.as_deref(), &plan.body)).into_response()
+        }
         Reply::Error {
             http_status,
             code,
