@@ -12,6 +12,7 @@ use super::error::ApiResult;
 use super::{JsonBody, Pagination};
 use crate::api::auth::ApiBusiness;
 use crate::conversation::notify;
+use crate::domain::limits::{MAX_LINE_GRAMS, MAX_LINE_PIECES};
 use crate::domain::Phone;
 use crate::error::AppError;
 use crate::orders::export::{day_range, order_json};
@@ -28,13 +29,14 @@ pub struct CustomerIn {
     phone: String,
 }
 
-/// `{"sku","qty"}` or `{"sku","variant","count"}`.
+/// `{"sku","qty"}` or `{"sku","variant","count"}`. Numbers are read wide, so one too large
+/// for a line is refused with the limit (422), not as malformed JSON.
 #[derive(Deserialize)]
 pub struct LineIn {
     sku: String,
-    qty: Option<u32>,
+    qty: Option<u64>,
     variant: Option<String>,
-    count: Option<u32>,
+    count: Option<u64>,
 }
 
 /// Prices and totals a client sends are ignored (unknown fields are), and always worked out
@@ -55,12 +57,23 @@ pub struct CreateIn {
 }
 
 fn line_request(n: usize, l: LineIn) -> Result<LineRequest, AppError> {
+    // Past a `u32` is past every line limit; the order book checks the limit for the unit.
+    let fits = |field: &str, v: u64| {
+        u32::try_from(v).map_err(|_| {
+            AppError::Invalid(format!(
+                "line {n}: {field} {v} is more than one order line can hold (at most {MAX_LINE_GRAMS} grams or {MAX_LINE_PIECES} pieces)"
+            ))
+        })
+    };
     match (l.qty, l.variant, l.count) {
-        (Some(qty), None, None) => Ok(LineRequest::Qty { sku: l.sku, qty }),
+        (Some(qty), None, None) => Ok(LineRequest::Qty {
+            sku: l.sku,
+            qty: fits("qty", qty)?,
+        }),
         (None, Some(variant), count) => Ok(LineRequest::Variant {
             sku: l.sku,
             variant,
-            count: count.unwrap_or(1),
+            count: fits("count", count.unwrap_or(1))?,
         }),
         _ => Err(AppError::Invalid(format!(
             "line {n}: give either qty (grams or pieces) or variant with count"

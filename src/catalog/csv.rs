@@ -8,6 +8,7 @@
 //! - `variants` are `label=amount;label=amount`, amount in grams or pieces, first is the
 //!   default; `label=amount@price` gives a variant its own price in rupees.
 //! - `stock` is in grams or pieces.
+//! - Prices, pack amounts and stock are held to the limits in `domain::limits`.
 //!
 //! Blank lines (and rows of only commas, as spreadsheets save them) are skipped, and a
 //! UTF-8 byte-order mark is ignored. A file with a header but no products is rejected,
@@ -17,6 +18,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::io;
 
+use crate::domain::limits::{check_line_amount, MAX_STOCK};
 use crate::domain::{Money, Sku, Unit};
 
 /// The header line, column by column.
@@ -241,7 +243,10 @@ fn parse_row(fields: &[&str], problems: &mut Vec<String>) -> Option<ProductRow> 
         Money::parse_major(fields[4]).map_err(|e| e.describe("price")),
         p,
     );
-    let variants = keep(parse_variants(fields[6]), p);
+    let variants = keep(
+        parse_variants(fields[6]).and_then(|v| packs_fit(unit, v)),
+        p,
+    );
     let stock = keep(parse_stock(fields[7]), p);
     Some(ProductRow {
         sku: sku?,
@@ -308,6 +313,18 @@ fn parse_variants(field: &str) -> Result<Vec<VariantRow>, String> {
     Ok(variants)
 }
 
+/// A pack holds no more than one order line can, or no count of it could be ordered.
+fn packs_fit(unit: Option<Unit>, variants: Vec<VariantRow>) -> Result<Vec<VariantRow>, String> {
+    let Some(unit) = unit else {
+        return Ok(variants);
+    };
+    for v in &variants {
+        check_line_amount(unit, u64::from(v.amount))
+            .map_err(|e| format!("variant \"{}\": {e}", v.label))?;
+    }
+    Ok(variants)
+}
+
 fn parse_variant(part: &str) -> Result<VariantRow, String> {
     let syntax = || format!("variant \"{part}\" must look like label=amount, e.g. 250 g=250");
     let (label, rest) = part.split_once('=').ok_or_else(syntax)?;
@@ -344,7 +361,13 @@ fn parse_variant_amount(label: &str, text: &str) -> Result<u32, String> {
 
 fn parse_stock(field: &str) -> Result<u64, String> {
     let text = field.trim();
-    parse_count(text).map_err(|problem| count_message("stock", text, problem))
+    match parse_count(text) {
+        Ok(n) if n > MAX_STOCK.unsigned_abs() => Err(format!(
+            "stock \"{text}\" is more than Novi keeps of one product ({MAX_STOCK} grams or pieces)"
+        )),
+        Ok(n) => Ok(n),
+        Err(problem) => Err(count_message("stock", text, problem)),
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -659,6 +682,24 @@ mod tests {
             let file = format!("{HEAD}x,X,Sweets,pc,1,,{variants},5\n");
             assert_eq!(errors(&file), [format!("line 2: {message}")], "{variants}");
         }
+    }
+
+    #[test]
+    fn refuses_values_above_the_limits_with_their_lines() {
+        let file = format!(
+            "{HEAD}{GOOD}\
+             a,A,Sweets,kg,500000000000000,,,5\n\
+             b,B,Sweets,pc,1000000,,Box=12@1000000.01,5\n\
+             c,C,Sweets,pc,10,,Sack=100001,5\n\
+             d,D,Sweets,kg,10,,1000 kg=1000000,1000000001\n"
+        );
+        let expected = [
+            "line 3: price \"500000000000000\" is more than the highest price Novi takes (1000000)",
+            "line 4: variant \"Box\" price \"1000000.01\" is more than the highest price Novi takes (1000000)",
+            "line 5: variant \"Sack\": 100001 pc is more than one order line can hold (at most 100000 pc)",
+            "line 6: stock \"1000000001\" is more than Novi keeps of one product (1000000000 grams or pieces)",
+        ];
+        assert_eq!(errors(&file), expected);
     }
 
     #[test]

@@ -4,6 +4,7 @@ use rusqlite::{params, Connection, Row};
 use serde::Serialize;
 
 use crate::db::{is_unique_violation, now};
+use crate::domain::limits::{self, MAX_STOCK};
 use crate::domain::{line_total, Money, Quantity, Sku, Unit};
 use crate::error::{AppError, AppResult};
 
@@ -201,8 +202,31 @@ fn sku_taken(sku: &Sku) -> AppError {
     AppError::Conflict(format!("a product with sku \"{sku}\" already exists"))
 }
 
+/// The last check before a product is written, whichever way it came: its prices, packs and
+/// low-stock level within `domain::limits` (each form and file says so beside the field first).
+fn check_limits(p: &ProductInput) -> AppResult<()> {
+    let mut problems = Vec::new();
+    problems.extend(limits::check_price("the price", p.price).err());
+    for v in &p.variants {
+        let own = v.price.unwrap_or(Money::ZERO);
+        let what = format!("the price of {}", v.label);
+        problems.extend(limits::check_price(&what, own).err());
+        let pack = limits::check_line_amount(p.unit, u64::from(v.amount));
+        problems.extend(pack.err().map(|e| format!("variant \"{}\": {e}", v.label)));
+    }
+    if !(0..=MAX_STOCK).contains(&p.low_stock) {
+        problems.push(format!("the low-stock level must be from 0 to {MAX_STOCK}"));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Invalid(problems.join("; ")))
+    }
+}
+
 /// Creates a product with no stock; returns its id.
 pub fn insert(conn: &Connection, business_id: i64, p: &ProductInput) -> AppResult<i64> {
+    check_limits(p)?;
     let t = now();
     let result = conn.execute(
         "INSERT INTO products (business_id, sku, name, category, unit, price_minor, aliases,
@@ -234,6 +258,7 @@ pub fn insert(conn: &Connection, business_id: i64, p: &ProductInput) -> AppResul
 
 /// Rewrites a product's details and variants (not its stock).
 pub fn update(conn: &Connection, business_id: i64, id: i64, p: &ProductInput) -> AppResult<()> {
+    check_limits(p)?;
     let result = conn.execute(
         "UPDATE products SET sku = ?3, name = ?4, category = ?5, unit = ?6, price_minor = ?7,
                 aliases = ?8, active = ?9, low_stock = ?10, updated_at = ?11

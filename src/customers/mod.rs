@@ -24,9 +24,11 @@ pub struct Customer {
     pub created_at: i64,
 }
 
+// The spend is a `TOTAL`, not a `SUM`, so it cannot fail on overflow (see
+// `orders::store::taken_between`).
 const SELECT: &str = "SELECT c.id, c.phone, c.name, c.notes, c.created_at,
         (SELECT COUNT(*) FROM orders o WHERE o.customer_id = c.id AND o.status != 'cancelled'),
-        (SELECT COALESCE(SUM(total_minor), 0) FROM orders o WHERE o.customer_id = c.id AND o.status != 'cancelled'),
+        (SELECT CAST(TOTAL(total_minor) AS INTEGER) FROM orders o WHERE o.customer_id = c.id AND o.status != 'cancelled'),
         (SELECT MAX(created_at) FROM orders o WHERE o.customer_id = c.id)
     FROM customers c";
 

@@ -6,11 +6,12 @@
 //! 2 g of sweets, or stock of 2 kg recorded as 2 g). Every form that takes an amount uses
 //! this module, so the product form, stock changes and orders taken by hand agree.
 
+use super::limits::MAX_STOCK;
 use super::quantity::Unit;
 
-/// The largest amount a form accepts: a million kilos or pieces is beyond any shop.
-/// It also fits in a `u32`, so an order line can hold any amount that parses.
-const MAX: i64 = 1_000_000_000;
+/// The largest amount a form accepts: a million kilos or pieces is beyond any shop. It also
+/// fits in a `u32`; an order line is held to less (`limits::check_line_amount`).
+const MAX: i64 = MAX_STOCK;
 
 /// A stock change: it must start with `+` (add) or `-` (take away), and is never zero.
 pub fn parse_change(unit: Unit, input: &str) -> Result<i64, String> {

@@ -1,8 +1,9 @@
-//! Core value types for Novi: phone numbers, money, quantities and SKUs, and the one reading
-//! of amounts typed into forms.
+//! Core value types for Novi: phone numbers, money, quantities and SKUs, the one reading
+//! of amounts typed into forms, and the limits every input is held to (`limits`).
 //! Each type can only hold a valid value, so code that receives one need not re-check it.
 
 pub mod amount;
+pub mod limits;
 pub mod money;
 pub mod phone;
 pub mod quantity;

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::limits::MAX_PRICE;
+
 const MINOR_PER_MAJOR: i64 = 100;
 
 /// An amount in minor units (paise for INR). Arithmetic is checked: overflow gives `None`.
@@ -32,7 +34,10 @@ impl MoneyError {
             MoneyError::TooManyDecimals(s) => {
                 format!("{field} \"{s}\" has more than 2 digits after the decimal point")
             }
-            MoneyError::TooLarge(s) => format!("{field} \"{s}\" is too large"),
+            MoneyError::TooLarge(s) => format!(
+                "{field} \"{s}\" is more than the highest price Novi takes ({})",
+                MAX_PRICE.to_major_string()
+            ),
         }
     }
 }
@@ -82,8 +87,9 @@ impl Money {
             .try_fold(Money::ZERO, Money::checked_add)
     }
 
-    /// Parses a non-negative amount in major units (rupees): `1200`, `1200.50`, `1,200.5`,
-    /// `1,20,000`. A leading `₹`, `Rs` or `Rs.` is allowed because owners type it.
+    /// Parses a price or fee in major units (rupees): `1200`, `1200.50`, `1,200.5`, `1,20,000`.
+    /// A leading `₹`, `Rs` or `Rs.` is allowed because owners type it. It is never negative
+    /// and at most [`MAX_PRICE`], the bound every price Novi takes is held to.
     pub fn parse_major(input: &str) -> Result<Money, MoneyError> {
         let text = input.trim();
         if text.is_empty() {
@@ -150,6 +156,7 @@ fn parse_unsigned(body: &str, original: &str) -> Result<Money, MoneyError> {
         .and_then(|w| w.checked_mul(MINOR_PER_MAJOR))
         .and_then(|w| w.checked_add(frac_minor))
         .map(Money)
+        .filter(|m| *m <= MAX_PRICE)
         .ok_or_else(|| MoneyError::TooLarge(original.to_owned()))
 }
 
@@ -221,8 +228,8 @@ mod tests {
             ("1200.5", 120_050),
             ("1,200.5", 120_050),
             ("1,20,000", 12_000_000),
-            ("1,200,000.00", 120_000_000),
-            ("12,34,567.89", 123_456_789),
+            ("1,000,000.00", 100_000_000),
+            ("9,34,567.89", 93_456_789),
             ("0", 0),
             ("0.05", 5),
             ("007", 700),
@@ -231,7 +238,8 @@ mod tests {
             ("₹ 99.99", 9999),
             ("Rs. 20", 2000),
             ("Rs20", 2000),
-            ("92233720368547758.07", i64::MAX),
+            ("10,00,000", 100_000_000),
+            ("1000000.00", 100_000_000),
         ];
         for (input, expected) in cases {
             assert_eq!(minor(input), Ok(expected), "{input}");
@@ -281,6 +289,9 @@ mod tests {
             Err(MoneyError::TooManyDecimals("1.234".into()))
         );
         for huge in [
+            "1000000.01",
+            "10,00,001",
+            "500000000000000",
             "92233720368547758.08",
             "99999999999999999999",
             &"9".repeat(500),
@@ -336,7 +347,7 @@ mod tests {
 
     #[test]
     fn major_string_round_trips() {
-        for paise in [0, 1, 10, 99, 100, 120_050, 12_000_000, i64::MAX] {
+        for paise in [0, 1, 10, 99, 100, 120_050, 12_000_000, MAX_PRICE.minor()] {
             let m = Money::from_minor(paise);
             assert_eq!(Money::parse_major(&m.to_major_string()), Ok(m));
         }
@@ -377,6 +388,10 @@ mod tests {
         let err = MoneyError::NotANumber("12x0".into());
         assert_eq!(err.describe("price"), "price \"12x0\" is not a number");
         assert_eq!(err.to_string(), "amount \"12x0\" is not a number");
+        assert_eq!(
+            MoneyError::TooLarge("5e16".into()).describe("price"),
+            "price \"5e16\" is more than the highest price Novi takes (1000000)"
+        );
         assert_eq!(
             MoneyError::TooManyDecimals("1.234".into()).to_string(),
             "amount \"1.234\" has more than 2 digits after the decimal point"

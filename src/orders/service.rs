@@ -14,12 +14,12 @@ use crate::accounts::businesses::Business;
 use crate::catalog::products::{self, Product, Variant};
 use crate::catalog::stock::{self, Cause};
 use crate::customers;
+use crate::domain::limits;
 use crate::domain::{line_total, Money, Quantity};
 
-type OrderResult<T> = Result<T, OrderError>;
+pub use crate::domain::limits::MAX_LINES;
 
-/// More lines than any real order has; a guard against runaway input.
-pub const MAX_LINES: usize = 100;
+type OrderResult<T> = Result<T, OrderError>;
 
 /// Looks up each requested line in the catalog and prices it as of now.
 pub fn price_lines(
@@ -60,13 +60,18 @@ fn price_line(
     if !product.active {
         return Err(bad(&format!("{} is not on sale", product.name)));
     }
+    // Every line is held to the limits, whichever way it came in, so no total overflows.
+    let what = format!("the price of {}", product.name);
+    limits::check_price(&what, product.price).map_err(|m| bad(&m))?;
     let priced = match req {
         LineRequest::Qty { qty, .. } => {
             let q = Quantity::new(*qty).map_err(|_| bad("quantity must be more than zero"))?;
+            limits::check_line_amount(product.unit, u64::from(*qty)).map_err(|m| bad(&m))?;
             match own_priced_pack(&product, *qty) {
                 Some((v, count)) => variant_line(&product, v, count),
                 None => line_total(product.unit, product.price, q)
-                    .map(|total| (None, None, *qty, product.price, total)),
+                    .map(|total| (None, None, *qty, product.price, total))
+                    .ok_or_else(too_large),
             }
         }
         LineRequest::Variant { variant, count, .. } => {
@@ -79,8 +84,7 @@ fn price_line(
             variant_line(&product, v, *count)
         }
     };
-    let (variant, variant_count, qty, unit_price, total) =
-        priced.ok_or_else(|| bad("amount too large"))?;
+    let (variant, variant_count, qty, unit_price, total) = priced.map_err(|m| bad(&m))?;
     Ok(Line {
         product_id: product.id,
         sku: product.sku,
@@ -94,15 +98,24 @@ fn price_line(
     })
 }
 
-/// A line's variant label and count, amount, unit price and total; `None` on overflow.
+/// A line's variant label and count, amount, unit price and total.
 type Priced = (Option<String>, Option<u32>, u32, Money, Money);
 
-/// `count` of variant `v`, at the variant's price.
-fn variant_line(product: &Product, v: &Variant, count: u32) -> Option<Priced> {
-    let qty = v.amount.checked_mul(count)?;
-    let each = product.variant_price(v)?;
-    let total = each.checked_mul(u64::from(count))?;
-    Some((Some(v.label.clone()), Some(count), qty, each, total))
+fn too_large() -> String {
+    "amount too large".to_owned()
+}
+
+/// `count` of variant `v`, at the variant's price; refused past the limits.
+fn variant_line(product: &Product, v: &Variant, count: u32) -> Result<Priced, String> {
+    let qty = u64::from(v.amount) * u64::from(count);
+    limits::check_line_amount(product.unit, qty)?;
+    if let Some(own) = v.price {
+        limits::check_price(&format!("the price of {}", v.label), own)?;
+    }
+    let qty = u32::try_from(qty).map_err(|_| too_large())?;
+    let each = product.variant_price(v).ok_or_else(too_large)?;
+    let total = each.checked_mul(u64::from(count)).ok_or_else(too_large)?;
+    Ok((Some(v.label.clone()), Some(count), qty, each, total))
 }
 
 /// The variant with its own price that `qty` is an exact multiple of, and how many of it:

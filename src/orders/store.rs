@@ -158,7 +158,9 @@ const FILTER: &str = "o.business_id = ?1
     AND (?6 = '' OR o.number = ?7 OR c.name LIKE ?8 ESCAPE '\\' OR (?9 != '' AND c.phone LIKE ?9))";
 
 /// Orders taken in `[from, to)` (unix seconds) that were not cancelled: how many, and their
-/// total in minor units.
+/// total in minor units. `TOTAL` never fails the way `SUM` does on overflow: it adds in floating
+/// point, exact to 2^53 paise (₹90 lakh crore), and the cast holds anything past `i64` at its
+/// largest, so a page that shows the sum always renders.
 pub fn taken_between(
     conn: &Connection,
     business_id: i64,
@@ -166,7 +168,7 @@ pub fn taken_between(
     to: i64,
 ) -> AppResult<(i64, i64)> {
     Ok(conn.query_row(
-        "SELECT COUNT(*), COALESCE(SUM(total_minor), 0) FROM orders
+        "SELECT COUNT(*), CAST(TOTAL(total_minor) AS INTEGER) FROM orders
          WHERE business_id = ?1 AND status != 'cancelled' AND created_at >= ?2 AND created_at < ?3",
         params![business_id, from, to],
         |r| Ok((r.get(0)?, r.get(1)?)),

@@ -12,6 +12,7 @@ mod conversations;
 mod crash;
 mod gateway_address;
 mod layers;
+mod limits;
 mod order_terms;
 mod orders_api;
 mod orders_ui;

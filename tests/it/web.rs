@@ -155,6 +155,11 @@ async fn an_owner_edits_the_profile_and_bad_values_change_nothing() {
     for (field, value, says) in [
         ("delivery_fee", "forty", "delivery fee"),
         ("delivery_fee", "-5", "delivery fee"),
+        (
+            "delivery_fee",
+            "500000000000000",
+            "delivery fee: amount &quot;500000000000000&quot; is more than the highest price novi takes (1000000)",
+        ),
         ("phone", "12ab", "phone"),
         ("currency", "RUPEES", "currency"),
         ("name", "  ", "business name"),

@@ -12,6 +12,7 @@ use rusqlite::Connection;
 
 use super::{fee_row, money};
 use crate::catalog::products::{self, Product};
+use crate::domain::limits;
 use crate::domain::{parse_amount, Phone, Unit};
 use crate::error::{AppError, AppResult};
 use crate::orders::service::Quote;
@@ -25,6 +26,9 @@ use crate::AppState;
 
 /// Blank rows offered for new lines.
 const SPARE_ROWS: usize = 3;
+
+/// Above the form when a row is wrong; what is wrong is said beside the row.
+const MARKED: &str = "Please correct the line marked below.";
 
 #[derive(Default, Clone)]
 struct Row {
@@ -105,9 +109,11 @@ impl OrderForm {
 }
 
 /// An amount typed for a line by weight or piece, read by the one amount rule (a bare number
-/// is pieces for `pc` and refused for `kg`); a line must come to at least 1 g or 1 piece.
+/// is pieces for `pc` and refused for `kg`); a line must come to at least 1 g or 1 piece, and
+/// to no more than one line holds.
 fn line_amount(unit: Unit, text: &str) -> Result<u32, String> {
     let amount = parse_amount(unit, text)?;
+    limits::check_line_amount(unit, amount.unsigned_abs())?;
     match u32::try_from(amount) {
         Ok(0) => Err(format!("\"{}\" must be more than zero", text.trim())),
         Ok(n) => Ok(n),
@@ -115,40 +121,60 @@ fn line_amount(unit: Unit, text: &str) -> Result<u32, String> {
     }
 }
 
-/// Turns the rows into line requests, or says which row is wrong.
-fn line_requests(rows: &[Row], catalog: &[Product]) -> Result<Vec<LineRequest>, String> {
+/// A count of packs of `variant`: a whole number from 1, coming to no more than one line holds.
+fn pack_count(product: &Product, variant: &str, text: &str) -> Result<u32, String> {
+    let count = match text.trim() {
+        "" => 1,
+        c => c
+            .parse::<u32>()
+            .ok()
+            .filter(|c| *c > 0)
+            .ok_or("count must be a whole number from 1")?,
+    };
+    if let Some(v) = product.variant(variant) {
+        limits::check_line_amount(product.unit, u64::from(v.amount) * u64::from(count))?;
+    }
+    Ok(count)
+}
+
+/// One row as a line request.
+fn line_request(r: &Row, catalog: &[Product]) -> Result<LineRequest, String> {
+    let (sku, variant) = r.item.split_once('|').unwrap_or((&r.item, ""));
+    let product = catalog
+        .iter()
+        .find(|p| p.sku == sku)
+        .ok_or("pick an item")?;
+    let sku = sku.to_owned();
+    if variant.is_empty() {
+        let qty = line_amount(product.unit, &r.amount)?;
+        return Ok(LineRequest::Qty { sku, qty });
+    }
+    let count = pack_count(product, variant, &r.count)?;
+    let variant = variant.to_owned();
+    Ok(LineRequest::Variant {
+        sku,
+        variant,
+        count,
+    })
+}
+
+/// Turns the rows into line requests, or says which row (0-based) is wrong and why.
+fn line_requests(rows: &[Row], catalog: &[Product]) -> Result<Vec<LineRequest>, RowError> {
     rows.iter()
         .enumerate()
         .map(|(i, r)| {
-            let n = i + 1;
-            let (sku, variant) = r.item.split_once('|').unwrap_or((&r.item, ""));
-            let product = catalog
-                .iter()
-                .find(|p| p.sku == sku)
-                .ok_or(format!("line {n}: pick an item"))?;
-            if variant.is_empty() {
-                let qty =
-                    line_amount(product.unit, &r.amount).map_err(|e| format!("line {n}: {e}"))?;
-                return Ok(LineRequest::Qty {
-                    sku: sku.to_owned(),
-                    qty,
-                });
-            }
-            let count = match r.count.trim() {
-                "" => 1,
-                c => c
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|c| *c > 0)
-                    .ok_or(format!("line {n}: count must be a whole number from 1"))?,
-            };
-            Ok(LineRequest::Variant {
-                sku: sku.to_owned(),
-                variant: variant.to_owned(),
-                count,
+            line_request(r, catalog).map_err(|e| RowError {
+                row: i,
+                message: format!("line {}: {e}", i + 1),
             })
         })
         .collect()
+}
+
+/// What is wrong with one row of the form, shown beside it.
+struct RowError {
+    row: usize,
+    message: String,
 }
 
 fn item_select(name: &str, selected: &str, catalog: &[Product]) -> Markup {
@@ -171,7 +197,7 @@ fn item_select(name: &str, selected: &str, catalog: &[Product]) -> Markup {
     }
 }
 
-fn rows_table(f: &OrderForm, catalog: &[Product]) -> Markup {
+fn rows_table(f: &OrderForm, catalog: &[Product], wrong: Option<&RowError>) -> Markup {
     let blank = std::iter::repeat_n(Row::default(), SPARE_ROWS);
     let rows: Vec<Row> = f.rows.iter().cloned().chain(blank).collect();
     html! {
@@ -179,10 +205,14 @@ fn rows_table(f: &OrderForm, catalog: &[Product]) -> Markup {
             thead { tr { th { "Item" } th { "Count (packs)" } th { "Or amount (750 g, 1.5 kg, 12)" } } }
             tbody {
                 @for (i, r) in rows.iter().enumerate() {
-                    tr {
+                    @let error = wrong.filter(|w| w.row == i);
+                    tr.invalid[error.is_some()] {
                         td { (item_select(&format!("item_{i}"), &r.item, catalog)) }
                         td { input type="number" min="1" name={ "count_" (i) } value=(r.count) aria-label="count"; }
                         td { input type="text" name={ "amount_" (i) } value=(r.amount) aria-label="amount"; }
+                    }
+                    @if let Some(e) = error {
+                        tr.row-error { td colspan="3" { small.field-error id="line-error" { (e.message) } } }
                     }
                 }
             }
@@ -233,9 +263,22 @@ fn terms_fields(f: &OrderForm) -> Markup {
 }
 
 /// What a form page shows besides its fields.
+#[derive(Default)]
 struct Extra<'a> {
     error: Option<&'a str>,
+    /// A row that is wrong, marked beside it.
+    row: Option<&'a RowError>,
     priced: Option<&'a Quote>,
+}
+
+impl<'a> Extra<'a> {
+    fn refused(error: &'a str, row: Option<&'a RowError>) -> Self {
+        Extra {
+            error: Some(error),
+            row,
+            priced: None,
+        }
+    }
 }
 
 fn render(
@@ -268,7 +311,7 @@ fn render(
                     }
                     (terms_fields(f))
                 }
-                (rows_table(f, catalog))
+                (rows_table(f, catalog, x.row))
                 @if let Some(p) = x.priced { (preview(shop, p)) }
                 div.actions {
                     button.secondary type="submit" name="action" value="preview" { "Preview totals" }
@@ -286,10 +329,6 @@ async fn catalog(state: &AppState, shop: &ShopPage) -> AppResult<Vec<Product>> {
 
 pub async fn new(State(state): State<AppState>, shop: ShopPage) -> AppResult<Markup> {
     let catalog = catalog(&state, &shop).await?;
-    let extra = Extra {
-        error: None,
-        priced: None,
-    };
     Ok(render(
         &shop,
         "New order",
@@ -297,7 +336,7 @@ pub async fn new(State(state): State<AppState>, shop: ShopPage) -> AppResult<Mar
         &OrderForm::default(),
         &catalog,
         true,
-        extra,
+        Extra::default(),
     ))
 }
 
@@ -308,12 +347,8 @@ fn problem(
     f: &OrderForm,
     catalog: &[Product],
     with_customer: bool,
-    msg: &str,
+    extra: Extra,
 ) -> Response {
-    let extra = Extra {
-        error: Some(msg),
-        priced: None,
-    };
     (
         StatusCode::UNPROCESSABLE_ENTITY,
         render(shop, title, action, f, catalog, with_customer, extra),
@@ -321,9 +356,8 @@ fn problem(
         .into_response()
 }
 
-/// The order the form describes, or what is wrong with it.
-fn new_order(shop: &ShopPage, f: &OrderForm, catalog: &[Product]) -> Result<NewOrder, String> {
-    let lines = line_requests(&f.rows, catalog)?;
+/// The order the form describes with `lines`, or what is wrong with it.
+fn new_order(shop: &ShopPage, f: &OrderForm, lines: Vec<LineRequest>) -> Result<NewOrder, String> {
     let phone = Phone::parse(&f.phone, &shop.business.country_code)
         .map_err(|e| format!("customer's number: {e}"))?;
     let fulfilment = match f.fulfilment.trim() {
@@ -359,8 +393,13 @@ pub async fn create(
     let f = OrderForm::from_pairs(pairs);
     let catalog = catalog(&state, &shop).await?;
     let action = shop.url("/orders/new");
-    let fail = |msg: &str| problem(&shop, "New order", &action, &f, &catalog, true, msg);
-    let req = match new_order(&shop, &f, &catalog) {
+    let show = |x: Extra| problem(&shop, "New order", &action, &f, &catalog, true, x);
+    let fail = |msg: &str| show(Extra::refused(msg, None));
+    let lines = match line_requests(&f.rows, &catalog) {
+        Ok(l) => l,
+        Err(e) => return Ok(show(Extra::refused(MARKED, Some(&e)))),
+    };
+    let req = match new_order(&shop, &f, lines) {
         Ok(r) => r,
         Err(m) => return Ok(fail(&m)),
     };
@@ -370,8 +409,8 @@ pub async fn create(
         return match quoted(&state, quote).await? {
             Ok(q) => {
                 let extra = Extra {
-                    error: None,
                     priced: Some(&q),
+                    ..Extra::default()
                 };
                 Ok(render(&shop, "New order", &action, &f, &catalog, true, extra).into_response())
             }
@@ -401,10 +440,7 @@ pub async fn edit(
         .ok_or(AppError::NotFound)?;
     let catalog = catalog(&state, &shop).await?;
     let title = format!("Edit order #{number}");
-    let extra = Extra {
-        error: None,
-        priced: None,
-    };
+    let extra = Extra::default();
     let action = shop.url(&format!("/orders/{number}/edit"));
     Ok(render(
         &shop,
@@ -429,10 +465,11 @@ pub async fn update(
         format!("Edit order #{number}"),
         shop.url(&format!("/orders/{number}/edit")),
     );
-    let fail = |msg: &str| problem(&shop, &title, &action, &f, &catalog, false, msg);
+    let show = |x: Extra| problem(&shop, &title, &action, &f, &catalog, false, x);
+    let fail = |msg: &str| show(Extra::refused(msg, None));
     let lines = match line_requests(&f.rows, &catalog) {
         Ok(l) => l,
-        Err(m) => return Ok(fail(&m)),
+        Err(e) => return Ok(show(Extra::refused(MARKED, Some(&e)))),
     };
     let (business, actor) = (shop.business.clone(), shop.user.username.clone());
     if !f.save {
@@ -440,8 +477,8 @@ pub async fn update(
         return match quoted(&state, quote).await? {
             Ok(q) => {
                 let extra = Extra {
-                    error: None,
                     priced: Some(&q),
+                    ..Extra::default()
                 };
                 Ok(render(&shop, &title, &action, &f, &catalog, false, extra).into_response())
             }

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use maud::{html, Markup};
 
 use crate::catalog::products::{Product, ProductInput, VariantInput};
+use crate::domain::limits::{check_line_amount, MAX_PRICE};
 use crate::domain::{format_amount, parse_amount, Money, Sku, Unit};
-use crate::web::layout::{csrf_field, error_box, field};
+use crate::web::layout::{csrf_field, error_box, field_with_error};
 
 /// Blank variant rows offered below the filled ones.
 const BLANK_ROWS: usize = 3;
@@ -93,35 +94,36 @@ impl ProductForm {
     }
 
     /// The product this form describes and its opening stock, or every problem in it.
-    pub fn parse(&self) -> Result<(ProductInput, i64), String> {
-        let mut problems = Vec::new();
+    pub fn parse(&self) -> Result<(ProductInput, i64), Problems> {
+        let mut problems = Problems::default();
         let built = self.build(&mut problems);
         match built {
-            Some(done) if problems.is_empty() => Ok(done),
-            _ => Err(problems.join("; ")),
+            Some(done) if problems.fields.is_empty() => Ok(done),
+            _ => Err(problems),
         }
     }
 
-    /// Parses every field, pushing one message per bad one, so the owner sees all at once.
-    fn build(&self, problems: &mut Vec<String>) -> Option<(ProductInput, i64)> {
+    /// Parses every field, noting one message per bad one, so the owner sees all at once.
+    fn build(&self, problems: &mut Problems) -> Option<(ProductInput, i64)> {
         let p = problems;
-        let unit = keep(self.unit.parse::<Unit>().map_err(|e| e.to_string()), p);
-        let name = keep(text(&self.name, "name", true), p);
-        let sku = keep(self.sku(), p);
-        let category = keep(text(&self.category, "category", false), p);
-        let price = keep(
-            Money::parse_major(&self.price).map_err(|e| e.describe("price")),
+        let unit = keep(
+            "unit",
+            self.unit.parse::<Unit>().map_err(|e| e.to_string()),
             p,
         );
-        let aliases = keep(parse_aliases(&self.aliases), p);
+        let name = keep("name", text(&self.name, "name", true), p);
+        let sku = keep("sku", self.sku(), p);
+        let category = keep("category", text(&self.category, "category", false), p);
+        let price = Money::parse_major(&self.price).map_err(|e| e.describe("price"));
+        let price = keep("price", price, p);
+        let aliases = keep("aliases", parse_aliases(&self.aliases), p);
         // Amounts mean nothing without a unit, so they are only read when it is good.
         let unit = unit?;
-        let low_stock = keep(optional_amount(unit, &self.low_stock, "low-stock level"), p);
-        let opening = keep(
-            optional_amount(unit, &self.opening_stock, "opening stock"),
-            p,
-        );
-        let variants = keep(parse_variants(unit, &self.variants), p);
+        let low_stock = optional_amount(unit, &self.low_stock, "low-stock level");
+        let low_stock = keep("low_stock", low_stock, p);
+        let opening = optional_amount(unit, &self.opening_stock, "opening stock");
+        let opening = keep("opening_stock", opening, p);
+        let variants = keep("variants", parse_variants(unit, &self.variants), p);
         let input = ProductInput {
             sku: sku?,
             name: name?,
@@ -161,8 +163,58 @@ fn variant_field(rows: &mut BTreeMap<usize, VariantFields>, key: &str, value: St
     }
 }
 
-fn keep<T>(result: Result<T, String>, problems: &mut Vec<String>) -> Option<T> {
-    result.map_err(|m| problems.push(m)).ok()
+/// What is wrong with a posted form: a message beside each field that is wrong, and one for
+/// the whole form when the problem is no one field's (a sku already taken).
+#[derive(Debug, Default, Clone)]
+pub struct Problems {
+    /// `(field name, message)`, in form order.
+    pub fields: Vec<(&'static str, String)>,
+    pub general: Option<String>,
+}
+
+impl Problems {
+    pub fn general(message: impl Into<String>) -> Self {
+        Self {
+            fields: Vec::new(),
+            general: Some(message.into()),
+        }
+    }
+
+    fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(f, _)| *f == name)
+            .map(|(_, m)| m.as_str())
+    }
+
+    /// The box above the form: the general problem, or a pointer to the marked fields.
+    fn summary(&self) -> Option<String> {
+        let marked = (!self.fields.is_empty()).then(|| {
+            let n = self.fields.len();
+            let what = if n == 1 { "field" } else { "fields" };
+            format!("Please correct the {what} marked below.")
+        });
+        match (&self.general, marked) {
+            (Some(g), Some(m)) => Some(format!("{g} {m}")),
+            (g, m) => g.clone().or(m),
+        }
+    }
+}
+
+impl std::fmt::Display for Problems {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let all: Vec<&str> = self
+            .general
+            .iter()
+            .map(String::as_str)
+            .chain(self.fields.iter().map(|(_, m)| m.as_str()))
+            .collect();
+        f.write_str(&all.join("; "))
+    }
+}
+
+fn keep<T>(field: &'static str, result: Result<T, String>, p: &mut Problems) -> Option<T> {
+    result.map_err(|m| p.fields.push((field, m))).ok()
 }
 
 fn text(value: &str, what: &str, required: bool) -> Result<String, String> {
@@ -226,6 +278,8 @@ fn parse_variant(unit: Unit, row: &VariantFields) -> Result<VariantInput, String
         .ok()
         .filter(|a| *a > 0)
         .ok_or_else(|| format!("amount of \"{label}\" must be more than zero"))?;
+    // A pack larger than an order line could never be ordered.
+    check_line_amount(unit, u64::from(amount)).map_err(|e| format!("amount: {e}"))?;
     let price = match row.price.trim() {
         "" => None,
         p => Some(Money::parse_major(p).map_err(|e| e.describe("price"))?),
@@ -237,59 +291,81 @@ fn parse_variant(unit: Unit, row: &VariantFields) -> Result<VariantInput, String
     })
 }
 
-/// The form, for a new product (`is_new`) or an existing one.
-pub fn render(
-    action: &str,
-    csrf: &str,
-    f: &ProductForm,
-    error: Option<&str>,
-    is_new: bool,
-) -> Markup {
+/// A labelled text input with what is wrong with it, if anything, just below it.
+fn checked(label: &str, name: &str, value: &str, problems: &Problems) -> Markup {
+    field_with_error(label, name, "text", value, problems.field(name))
+}
+
+/// What is wrong with a field that is not a text input (the unit, the variant rows).
+fn field_error(id: &str, error: Option<&str>) -> Markup {
+    html! {
+        @if let Some(m) = error { small.field-error id=(id) { (m) } }
+    }
+}
+
+/// The variant rows, the filled ones then a few blank ones, with what is wrong with them.
+fn variants_fieldset(f: &ProductForm, p: &Problems) -> Markup {
     let blank = VariantFields::default();
     let rows = f
         .variants
         .iter()
         .chain(std::iter::repeat_n(&blank, BLANK_ROWS));
     html! {
-        (error_box(error))
+        fieldset {
+            legend { "Variants (pack sizes; the first is the default)" }
+            (field_error("variants-error", p.field("variants")))
+            table.variants {
+                thead { tr { th { "Label" } th { "Amount (e.g. 250 g, 1 kg, 12)" } th { "Own price (optional)" } } }
+                tbody {
+                    @for (i, v) in rows.enumerate() {
+                        tr {
+                            td { input type="text" name={ "v" (i) "_label" } value=(v.label) aria-label="Label"; }
+                            td { input type="text" name={ "v" (i) "_amount" } value=(v.amount) aria-label="Amount"; }
+                            td { input type="text" name={ "v" (i) "_price" } value=(v.price) aria-label="Own price"; }
+                        }
+                    }
+                }
+            }
+            p.muted { "Leave a row blank to skip it; clear a row to remove that variant." }
+        }
+    }
+}
+
+/// The form, for a new product (`is_new`) or an existing one.
+pub fn render(
+    action: &str,
+    csrf: &str,
+    f: &ProductForm,
+    problems: &Problems,
+    is_new: bool,
+) -> Markup {
+    let p = problems;
+    html! {
+        (error_box(p.summary().as_deref()))
         form.stack.product method="post" action=(action) {
             (csrf_field(csrf))
-            (field("Name", "name", "text", &f.name, true))
-            (field("SKU (letters, digits and dashes; blank makes one from the name)", "sku", "text", &f.sku, false))
-            (field("Category", "category", "text", &f.category, false))
+            (checked("Name", "name", &f.name, p))
+            (checked("SKU (letters, digits and dashes; blank makes one from the name)", "sku", &f.sku, p))
+            (checked("Category", "category", &f.category, p))
             label {
                 span { "Sold by" }
                 select name="unit" {
                     option value="kg" selected[f.unit == "kg"] { "weight (price per kg)" }
                     option value="pc" selected[f.unit == "pc"] { "piece (price per piece)" }
                 }
+                (field_error("unit-error", p.field("unit")))
             }
-            (field("Price (per kg or per piece)", "price", "text", &f.price, true))
-            (field("Aliases (other spellings customers use, separated by commas)", "aliases", "text", &f.aliases, false))
-            (field("Low-stock level (e.g. 2 kg, 500 g or 10)", "low_stock", "text", &f.low_stock, false))
+            (checked(&format!("Price (per kg or per piece, at most {})", MAX_PRICE.to_major_string()), "price", &f.price, p))
+            (checked("Aliases (other spellings customers use, separated by commas)", "aliases", &f.aliases, p))
+            (checked("Low-stock level (e.g. 2 kg, 500 g or 10)", "low_stock", &f.low_stock, p))
             @if is_new {
-                (field("Opening stock (e.g. 5 kg or 40)", "opening_stock", "text", &f.opening_stock, false))
+                (checked("Opening stock (e.g. 5 kg or 40)", "opening_stock", &f.opening_stock, p))
             }
             label.check {
                 input type="checkbox" name="active" value="1" checked[f.active];
                 span { "Active (offered to customers)" }
             }
-            fieldset {
-                legend { "Variants (pack sizes; the first is the default)" }
-                table.variants {
-                    thead { tr { th { "Label" } th { "Amount (e.g. 250 g, 1 kg, 12)" } th { "Own price (optional)" } } }
-                    tbody {
-                        @for (i, v) in rows.enumerate() {
-                            tr {
-                                td { input type="text" name={ "v" (i) "_label" } value=(v.label) aria-label="Label"; }
-                                td { input type="text" name={ "v" (i) "_amount" } value=(v.amount) aria-label="Amount"; }
-                                td { input type="text" name={ "v" (i) "_price" } value=(v.price) aria-label="Own price"; }
-                            }
-                        }
-                    }
-                }
-                p.muted { "Leave a row blank to skip it; clear a row to remove that variant." }
-            }
+            (variants_fieldset(f, p))
             button type="submit" { (if is_new { "Create product" } else { "Save product" }) }
         }
     }
@@ -353,6 +429,13 @@ mod tests {
             ("v1_label", "Half"),
         ]));
         let err = form.parse().unwrap_err();
+        assert_eq!(err.field("price"), Some("price \"12x\" is not a number"));
+        assert_eq!(
+            err.field("low_stock")
+                .map(|m| m.starts_with("low-stock level")),
+            Some(true)
+        );
+        let err = err.to_string();
         assert!(err.contains("price \"12x\" is not a number"), "{err}");
         assert!(err.contains("low-stock level"), "{err}");
         assert!(err.contains("variant 2: amount"), "{err}");
@@ -361,13 +444,57 @@ mod tests {
     #[test]
     fn refuses_bad_variants_and_units() {
         let dup = ProductForm::from_pairs(pairs(&[("v1_label", "box"), ("v1_amount", "500 g")]));
-        assert!(dup.parse().unwrap_err().contains("listed twice"));
+        assert!(dup
+            .parse()
+            .unwrap_err()
+            .to_string()
+            .contains("listed twice"));
         let eq = ProductForm::from_pairs(pairs(&[("v1_label", "a=b"), ("v1_amount", "5 g")]));
-        assert!(eq.parse().unwrap_err().contains("cannot contain"));
+        assert!(eq
+            .parse()
+            .unwrap_err()
+            .to_string()
+            .contains("cannot contain"));
         let zero = ProductForm::from_pairs(pairs(&[("v1_label", "none"), ("v1_amount", "0 g")]));
-        assert!(zero.parse().unwrap_err().contains("more than zero"));
+        assert!(zero
+            .parse()
+            .unwrap_err()
+            .to_string()
+            .contains("more than zero"));
         let unit = ProductForm::from_pairs(pairs(&[("unit", "ltr")]));
-        assert!(unit.parse().unwrap_err().contains("unit must be kg or pc"));
+        assert!(unit
+            .parse()
+            .unwrap_err()
+            .to_string()
+            .contains("unit must be kg or pc"));
+    }
+
+    #[test]
+    fn refuses_prices_and_packs_above_the_limits_beside_their_fields() {
+        let form = ProductForm::from_pairs(pairs(&[
+            ("price", "50000000000000000"),
+            ("v1_label", "Sack"),
+            ("v1_amount", "1001 kg"),
+        ]));
+        let err = form.parse().unwrap_err();
+        assert_eq!(
+            err.field("price"),
+            Some("price \"50000000000000000\" is more than the highest price Novi takes (1000000)")
+        );
+        assert_eq!(
+            err.field("variants"),
+            Some(
+                "variant 2: amount: 1001 kg is more than one order line can hold (at most 1000 kg)"
+            )
+        );
+        let top = err.summary().unwrap_or_default();
+        assert_eq!(top, "Please correct the fields marked below.");
+        let ok = ProductForm::from_pairs(pairs(&[
+            ("price", "10,00,000"),
+            ("v1_label", "Sack"),
+            ("v1_amount", "1000 kg"),
+        ]));
+        assert_eq!(ok.parse().unwrap().0.price, MAX_PRICE);
     }
 
     #[test]

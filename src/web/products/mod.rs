@@ -20,7 +20,7 @@ use crate::error::{AppError, AppResult};
 use crate::web::extract::ShopPage;
 use crate::web::layout::{page, Nav};
 use crate::AppState;
-use form::ProductForm;
+use form::{Problems, ProductForm};
 use view::{low_marker, price_label, View};
 
 /// Stock moves shown on a product's page.
@@ -155,8 +155,8 @@ fn list_row(shop: &ShopPage, p: &Product) -> Markup {
     }
 }
 
-fn new_page(shop: &ShopPage, f: &ProductForm, error: Option<&str>) -> Markup {
-    let form = form::render(&shop.url("/products"), &shop.csrf, f, error, true);
+fn new_page(shop: &ShopPage, f: &ProductForm, problems: &Problems) -> Markup {
+    let form = form::render(&shop.url("/products"), &shop.csrf, f, problems, true);
     let body = html! {
         p { a href=(shop.url("/products")) { "← All products" } }
         section.card { (form) }
@@ -166,7 +166,7 @@ fn new_page(shop: &ShopPage, f: &ProductForm, error: Option<&str>) -> Markup {
 
 pub async fn new(shop: ShopPage) -> AppResult<Markup> {
     require_catalog(&shop)?;
-    Ok(new_page(&shop, &ProductForm::blank(), None))
+    Ok(new_page(&shop, &ProductForm::blank(), &Problems::default()))
 }
 
 pub async fn create(
@@ -176,13 +176,13 @@ pub async fn create(
 ) -> AppResult<Response> {
     require_catalog(&shop)?;
     let form = ProductForm::from_pairs(pairs);
-    let refuse = |message: &str| {
-        let body = new_page(&shop, &form, Some(message));
+    let refuse = |problems: &Problems| {
+        let body = new_page(&shop, &form, problems);
         Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
     };
     let (input, opening) = match form.parse() {
         Ok(parsed) => parsed,
-        Err(message) => return refuse(&message),
+        Err(problems) => return refuse(&problems),
     };
     let (business, actor) = (shop.business.id, shop.user.username.clone());
     let created: AppResult<i64> = state
@@ -204,7 +204,7 @@ pub async fn create(
         Ok(id) => {
             Ok(Redirect::to(&shop.url(&format!("/products/{id}?saved=product"))).into_response())
         }
-        Err(e) => refuse(&e.into_refusal()?),
+        Err(e) => refuse(&Problems::general(e.into_refusal()?)),
     }
 }
 
@@ -239,10 +239,10 @@ pub async fn update(
     require_catalog(&shop)?;
     let id = parse_id(&id)?;
     let form = ProductForm::from_pairs(pairs);
-    let result = match form.parse() {
+    let result: Result<(), Problems> = match form.parse() {
         Ok((input, _)) => {
             let business = shop.business.id;
-            state
+            let saved = state
                 .db
                 .write(move |tx| {
                     let current = products::by_id(tx, business, id)?.ok_or(AppError::NotFound)?;
@@ -254,18 +254,22 @@ pub async fn update(
                     }
                     products::update(tx, business, id, &input)
                 })
-                .await
+                .await;
+            match saved {
+                Err(e) => Err(Problems::general(e.into_refusal()?)),
+                Ok(()) => Ok(()),
+            }
         }
-        Err(message) => Err(AppError::Invalid(message)),
+        Err(problems) => Err(problems),
     };
     match result {
         Ok(()) => {
             Ok(Redirect::to(&shop.url(&format!("/products/{id}?saved=product"))).into_response())
         }
-        Err(e) => {
+        Err(problems) => {
             let view = View {
                 form: Some(form),
-                form_error: Some(e.into_refusal()?),
+                form_problems: problems,
                 ..View::default()
             };
             again(&state, &shop, id, StatusCode::UNPROCESSABLE_ENTITY, view).await

@@ -3,7 +3,7 @@
 
 use maud::{html, Markup};
 
-use super::form::{self, ProductForm};
+use super::form::{self, Problems, ProductForm};
 use crate::catalog::products::Product;
 use crate::catalog::stock::Move;
 use crate::domain::{format_amount, Money, Unit};
@@ -15,7 +15,8 @@ use crate::web::{csrf, extract::ShopPage};
 pub struct View {
     /// The details form as typed, when it is shown again with an error.
     pub form: Option<ProductForm>,
-    pub form_error: Option<String>,
+    /// What is wrong with it, beside each field.
+    pub form_problems: Problems,
     pub image_error: Option<String>,
     pub stock_error: Option<String>,
     /// The stock form as typed.
@@ -34,7 +35,7 @@ pub fn render(shop: &ShopPage, p: &Product, history: &[Move], view: &View) -> Ma
                 h2 { "Details" }
                 @if manage {
                     @let form = view.form.clone().unwrap_or_else(|| ProductForm::from_product(p));
-                    (form::render(&shop.url(&format!("/products/{}", p.id)), &shop.csrf, &form, view.form_error.as_deref(), false))
+                    (form::render(&shop.url(&format!("/products/{}", p.id)), &shop.csrf, &form, &view.form_problems, false))
                 } @else {
                     (details(shop, p))
                 }
