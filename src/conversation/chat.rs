@@ -28,7 +28,7 @@ pub fn handle(t: &Turn, conn: &Connection) -> AppResult<()> {
             return Ok(done);
         }
     }
-    let reading = reader::read(t.catalog, &t.text);
+    let reading = t.reading.clone();
     match reading.intent {
         Intent::Order if has_lines(&reading) => take_lines(t, conn, None, &reading),
         Intent::Status => reply::status(t, conn),
@@ -96,7 +96,7 @@ fn on_draft(t: &Turn, conn: &Connection, mut d: Draft, answer: &str) -> AppResul
             Answer::Not => {}
         }
     }
-    let reading = reader::read(t.catalog, &t.text);
+    let reading = t.reading.clone();
     let named = reader::mentions(t.catalog, &t.text);
     let removes = named
         .iter()
@@ -164,6 +164,9 @@ fn take_lines(t: &Turn, conn: &Connection, draft: Option<Draft>, r: &Reading) ->
     take_fields(t, conn, &mut d, r)?;
     if !r.unknown.is_empty() {
         reply::unknown(t, conn, &r.unknown)?;
+    }
+    if r.skipped > 0 {
+        reply::say_template(t, conn, "more_lines", &[("count", r.skipped.to_string())])?;
     }
     if d.lines.is_empty() && d.questions.is_empty() {
         drafts::delete(conn, t.business.id, &t.phone)?;
@@ -261,6 +264,8 @@ fn catalog_cart(t: &Turn, conn: &Connection, draft: Option<Draft>) -> AppResult<
         phone: None,
         address: None,
         notes: None,
+        clipped: false,
+        skipped: 0,
     };
     let mut d = draft.unwrap_or_else(|| Draft::new(t.received_ms));
     d.stage = Stage::Changing;

@@ -5,6 +5,7 @@ use rusqlite::Connection;
 
 use super::reply::{self, Turn};
 use super::templates;
+use crate::domain::limits::MAX_READ_CHARS;
 use crate::domain::Phone;
 use crate::error::AppResult;
 use crate::orders::{self, Channel, LineRequest, NewOrder, PaymentMode};
@@ -17,7 +18,7 @@ pub fn handle(t: &Turn, conn: &Connection, group_id: &str) -> AppResult<()> {
     if groups::role_of(conn, t.business.id, group_id)?.as_deref() != Some("sales") {
         return Ok(());
     }
-    let r = reader::read(t.catalog, &t.text);
+    let r = t.reading;
     // Staff also chat in the group ("ok", "thanks"): answer only what looks like an order post.
     let labelled = t.text.to_lowercase().contains("items");
     if r.intent != reader::Intent::Order && r.phone.is_none() && r.address.is_none() && !labelled {
@@ -28,14 +29,14 @@ pub fn handle(t: &Turn, conn: &Connection, group_id: &str) -> AppResult<()> {
         reply::send(t, conn, group_id, &Content::text(text))
     };
     let phone = r.phone.as_deref().and_then(|p| Phone::from_digits(p).ok());
-    let problems = problems(&r, phone.is_some());
+    let problems = problems(r, phone.is_some());
     let (Some(phone), true) = (phone, problems.is_empty()) else {
         return to_group(
             "group_order_unreadable",
             &[("problems", problems.join("; "))],
         );
     };
-    let req = new_order(t, &r, phone);
+    let req = new_order(t, r, phone);
     match crate::db::savepoint(conn, || orders::service::create(conn, t.business, &req)) {
         Ok(order) => to_group("group_order_taken", &reply::order_vars(t.business, &order)),
         Err(e) => to_group("group_order_unreadable", &[("problems", e.into_refusal()?)]),
@@ -53,6 +54,15 @@ fn problems(r: &Reading, has_phone: bool) -> Vec<String> {
     }
     if !r.unknown.is_empty() {
         problems.push(format!("we don't sell {}", r.unknown.join(", ")));
+    }
+    if r.skipped > 0 {
+        problems.push(format!("{} more lines I couldn't read", r.skipped));
+    }
+    // An order is taken from a whole post or not at all.
+    if r.clipped {
+        problems.push(format!(
+            "the post is longer than the {MAX_READ_CHARS} characters I read"
+        ));
     }
     if !has_phone {
         problems.push("no customer phone number".into());

@@ -28,7 +28,10 @@ pub struct Turn<'a> {
     /// Who to answer: a customer's number, or a group's chat id.
     pub phone: String,
     pub kind: String,
+    /// At most the reader's limit of characters (`domain::limits::MAX_READ_CHARS`).
     pub text: String,
+    /// `text` read against the catalog, before the write transaction began.
+    pub reading: &'a reader::Reading,
     /// The id of a tapped reply button.
     pub button: Option<String>,
     pub data: Value,

@@ -30,6 +30,8 @@ pub const ALL: &[Template] = &[
     Template { key: "ask_amount", purpose: "Asking how much of a product", default: "How much {product} would you like: {options}?", placeholders: &["product", "options"] },
     Template { key: "ask_which", purpose: "Asking which of two products", default: "Which one do you mean: {options}?", placeholders: &["options"] },
     Template { key: "unknown", purpose: "Naming what the shop does not sell", default: "Sorry, we don't sell {names}.", placeholders: &["names"] },
+    Template { key: "more_lines", purpose: "More unclear lines in one message than Novi asks about", default: "…and {count} more lines we couldn't read. Please send those again in a new message.", placeholders: &["count"] },
+    Template { key: "long_message", purpose: "A message longer than Novi reads", default: "Your message was very long, so we read only its first {limit} characters. Please send the rest in a new message.", placeholders: &["limit", "shop_name"] },
     Template { key: "ask_address", purpose: "Asking for the delivery address", default: "Where should we deliver? Please send the full address.", placeholders: &[] },
     Template { key: "confirmed", purpose: "The order is taken", default: "Thank you{customer_name_comma}! Your order {order_number} is placed. Total {total}. We will keep you posted here.", placeholders: &["customer_name", "customer_name_comma", "order_number", "total", "items", "shop_name"] },
     Template { key: "short_of_stock", purpose: "Not enough stock to take the order", default: "Sorry, {problem}. Please send the order again with a smaller amount.", placeholders: &["problem"] },

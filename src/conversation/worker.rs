@@ -1,21 +1,24 @@
 //! The conversation worker: takes stored messages that have not been handled, oldest first,
 //! and answers each in one transaction with its replies (outbox rows) and its order, if any.
-//! A crash before the commit leaves the message unhandled, so it is answered after a restart.
+//! A crash before the commit leaves the message unhandled, so it is answered after a restart;
+//! a message that cannot be read or answered (an error, a panic) is set aside for a person.
 
 use std::cell::Cell;
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
+use std::panic::{self, AssertUnwindSafe};
 use std::time::Duration;
 
 use rusqlite::Connection;
 use tokio::sync::watch;
 
-use super::reply::Turn;
+use super::reply::{self, Turn};
 use super::{chat, group};
 use crate::accounts::businesses;
 use crate::db::Db;
+use crate::domain::limits::MAX_READ_CHARS;
 use crate::error::{AppError, AppResult};
-use crate::reader::ProductIndex;
+use crate::reader::{self, ProductIndex, Reading};
 use crate::whatsapp::settings::{self, Provider};
 use crate::whatsapp::store::{self, Unhandled};
 use crate::whatsapp::{attention, Bridge};
@@ -76,16 +79,18 @@ fn lower_priority() {
 }
 
 /// Answers up to a batch of pending messages in one transaction (one disk sync for all of
-/// them), each in a savepoint so one that fails is set aside without undoing the others.
+/// them), each in a savepoint so one that fails is set aside without undoing the others. The
+/// messages are read first, outside the transaction: reading is the costly part of answering,
+/// and webhooks wait on the write lock while the transaction is open.
 fn handle_pending(db: &Db, bridge: &Bridge) -> AppResult<usize> {
     let pending = db.with_conn(|c| store::unhandled(c, 100))?;
+    let read = db.with_conn(|c| Ok(read_all(c, &pending)))?;
     let batch = pending.clone();
     let ingest = bridge.ingest.clone();
     let done = db.with_tx(move |tx| {
-        let mut catalogs: HashMap<i64, ProductIndex> = HashMap::new();
         let mut done = 0;
-        for m in &batch {
-            answer(tx, m, &mut catalogs)?;
+        for (m, reading) in batch.iter().zip(&read.readings) {
+            answer(tx, m, reading, &read.catalogs)?;
             done += 1;
             // Webhooks are waiting on the database: commit what is done and let them in.
             if ingest.is_waiting() {
@@ -103,21 +108,83 @@ fn handle_pending(db: &Db, bridge: &Bridge) -> AppResult<usize> {
 /// Answers one stored message now, in the caller's transaction, exactly as the worker does:
 /// for replaying conversations message by message (`novi parse --conversations`).
 pub fn answer_now(conn: &Connection, m: &Unhandled) -> AppResult<()> {
-    answer(conn, m, &mut HashMap::new())
+    let read = read_all(conn, std::slice::from_ref(m));
+    answer(conn, m, &read.readings[0], &read.catalogs)
 }
 
-/// Answers one message in a savepoint; one that cannot be answered is set aside and flagged.
+/// A batch's messages read against their shops' catalogs, before any writing.
+struct Read {
+    /// Built once per business per batch; a batch sees one state of the catalog anyway.
+    catalogs: HashMap<i64, ProductIndex>,
+    /// One per message, in order: its reading, or why it could not be read.
+    readings: Vec<Result<Reading, String>>,
+}
+
+fn read_all(conn: &Connection, batch: &[Unhandled]) -> Read {
+    let mut catalogs: HashMap<i64, ProductIndex> = HashMap::new();
+    let readings = batch
+        .iter()
+        .map(|m| {
+            let catalog = match catalogs.entry(m.business_id) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(v) => v.insert(
+                    ProductIndex::for_business(conn, m.business_id).map_err(|e| e.detail())?,
+                ),
+            };
+            // The reader never panics by design; should it, that message alone is set aside.
+            panic::catch_unwind(AssertUnwindSafe(|| reader::read(catalog, &m.text)))
+                .map_err(|p| format!("reading it failed: {}", panic_text(&*p)))
+        })
+        .collect();
+    Read { catalogs, readings }
+}
+
+/// Answers one message. One that cannot be read or answered (an error, a panic) must not hold
+/// up the rest: it is set aside, marked handled and flagged for a person.
 fn answer(
     conn: &Connection,
     m: &Unhandled,
-    catalogs: &mut HashMap<i64, ProductIndex>,
+    reading: &Result<Reading, String>,
+    catalogs: &HashMap<i64, ProductIndex>,
 ) -> AppResult<()> {
-    if let Err(e) = crate::db::savepoint(conn, || handle(conn, m, catalogs)) {
-        // One message that cannot be handled must not hold up the rest.
-        tracing::error!(error = %e.detail(), message_id = m.id, "could not answer a message");
+    let outcome = match (reading, catalogs.get(&m.business_id)) {
+        (Ok(r), Some(catalog)) => contained(conn, || handle(conn, m, r, catalog))?,
+        (Err(why), _) => Err(why.clone()),
+        (Ok(_), None) => Err("no catalog".to_owned()),
+    };
+    if let Err(why) = outcome {
+        tracing::error!(error = %why, message_id = m.id, "could not answer a message");
         set_aside(conn, m)?;
     }
     Ok(())
+}
+
+/// Runs `f` in a savepoint of its own: kept when `f` succeeds, undone when it fails or
+/// panics, so the batch goes on either way. The outer `Err` is the database failing.
+fn contained(
+    conn: &Connection,
+    f: impl FnOnce() -> AppResult<()>,
+) -> AppResult<Result<(), String>> {
+    // Its own name, so rolling back to it also undoes any savepoint a panic left open.
+    conn.execute_batch("SAVEPOINT message")?;
+    let why = match panic::catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(())) => {
+            conn.execute_batch("RELEASE message")?;
+            return Ok(Ok(()));
+        }
+        Ok(Err(e)) => e.detail(),
+        Err(p) => format!("answering it failed: {}", panic_text(&*p)),
+    };
+    conn.execute_batch("ROLLBACK TO message; RELEASE message")?;
+    Ok(Err(why))
+}
+
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a panic")
 }
 
 fn set_aside(conn: &Connection, m: &Unhandled) -> AppResult<()> {
@@ -133,7 +200,8 @@ fn set_aside(conn: &Connection, m: &Unhandled) -> AppResult<()> {
 fn handle(
     conn: &Connection,
     m: &Unhandled,
-    catalogs: &mut HashMap<i64, ProductIndex>,
+    reading: &Reading,
+    catalog: &ProductIndex,
 ) -> AppResult<()> {
     store::mark_handled(conn, m.id)?;
     if crate::whatsapp::outbox::now_ms() - m.received_ms > TOO_OLD_MS {
@@ -141,11 +209,6 @@ fn handle(
     }
     let business = businesses::by_id(conn, m.business_id)?.ok_or(AppError::NotFound)?;
     let provider = settings::load(conn, business.id)?.provider;
-    // Built once per business per batch; a batch sees one state of the catalog anyway.
-    let catalog = match catalogs.entry(business.id) {
-        Entry::Occupied(e) => e.into_mut(),
-        Entry::Vacant(v) => v.insert(ProductIndex::for_business(conn, business.id)?),
-    };
     let turn = Turn {
         business: &business,
         catalog,
@@ -153,7 +216,9 @@ fn handle(
         buttons: provider == Provider::Cloud,
         phone: m.phone.clone(),
         kind: m.kind.clone(),
-        text: m.text.clone(),
+        // What is past the reader's limit is not acted on anywhere (an address, an answer).
+        text: reader::clip(&m.text).to_owned(),
+        reading,
         button: m.data["reply_id"].as_str().map(str::to_owned),
         data: m.data.clone(),
         received_ms: m.received_ms,
@@ -162,6 +227,56 @@ fn handle(
     };
     match &m.group_id {
         Some(group_id) => group::handle(&turn, conn, group_id),
-        None => chat::handle(&turn, conn),
+        None => {
+            if reading.clipped {
+                let limit = MAX_READ_CHARS.to_string();
+                reply::say_template(&turn, conn, "long_message", &[("limit", limit)])?;
+            }
+            chat::handle(&turn, conn)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(conn: &Connection) -> Vec<String> {
+        let mut stmt = conn.prepare("SELECT v FROM t ORDER BY v").unwrap();
+        let rows = stmt.query_map([], |r| r.get(0)).unwrap();
+        rows.collect::<Result<_, _>>().unwrap()
+    }
+
+    #[test]
+    fn a_panic_or_an_error_undoes_only_its_own_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        db.with_tx(|tx| {
+            tx.execute_batch("CREATE TABLE t (v TEXT)")?;
+            let write = |v: &str| tx.execute("INSERT INTO t VALUES (?1)", [v]).map(|_| ());
+            assert_eq!(contained(tx, || Ok(write("first")?))?, Ok(()));
+            let panicked = contained(tx, || {
+                write("lost")?;
+                // A savepoint opened inside and never closed, as a panic mid-order leaves it.
+                tx.execute_batch("SAVEPOINT step")?;
+                write("lost too")?;
+                panic!("boom")
+            })?;
+            assert_eq!(panicked, Err("answering it failed: boom".to_owned()));
+            let failed = contained(tx, || {
+                write("lost as well")?;
+                Err(AppError::Invalid("no such product".into()))
+            })?;
+            assert_eq!(failed, Err("no such product".to_owned()));
+            assert_eq!(contained(tx, || Ok(write("last")?))?, Ok(()));
+            Ok::<_, AppError>(())
+        })
+        .unwrap();
+        let kept = db.with_conn(|c| Ok(rows(c))).unwrap();
+        assert_eq!(
+            kept,
+            ["first", "last"],
+            "committed, without what was undone"
+        );
     }
 }

@@ -27,7 +27,8 @@ pub(crate) enum LineKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Line {
     pub kind: LineKind,
-    /// Byte span of the clause (or, for an unknown, of the name) as written.
+    /// Byte span of the line's own words as written: its amount and product name (or, for an
+    /// unknown, the name), never the whole clause, so a reading is as small as what it reads.
     pub span: (usize, usize),
     /// The line came with an amount, even one that could not be read for sure.
     pub qty_given: bool,
@@ -160,8 +161,9 @@ impl<'a> Reader<'a> {
 
     fn emit(&mut self, shop: &ShopPage, e: &El, els: &[El]) {
         let lx = self.lx;
-        let span = lx.range_span(shop.c.start, shop.c.end);
-        let partner = e.partner.and_then(|p| els.get(p)).and_then(El::qty);
+        let with = e.partner.and_then(|p| els.get(p));
+        let span = own_span(lx, e, with);
+        let partner = with.and_then(El::qty);
         let negated = shop.flags.last_neg.is_some_and(|n| n > e.t0)
             || e.t0
                 .checked_sub(1)
@@ -209,6 +211,12 @@ impl<'a> Reader<'a> {
             self.push(shop, RawKind::Mention(*id), span, false);
         }
     }
+}
+
+/// The bytes of an element and the amount paired with it, whichever comes first.
+fn own_span(lx: &Lexed, e: &El, partner: Option<&El>) -> (usize, usize) {
+    let (t0, t1) = partner.map_or((e.t0, e.t1), |p| (e.t0.min(p.t0), e.t1.max(p.t1)));
+    lx.range_span(t0, t1)
 }
 
 /// A list item of nothing but unknown words, and no instruction among them.

@@ -18,7 +18,7 @@ pub struct Mention {
 
 /// Every product named for sure (one candidate), once each, in message order.
 pub fn mentions(catalog: &ProductIndex, text: &str) -> Vec<Mention> {
-    let (masked, _) = fields::extract(super::clip(text, super::MAX_TEXT));
+    let (masked, _) = fields::extract(super::clip(text));
     let lx = lexer::lex(&masked);
     let mut scratch = Scratch {
         words: Vec::with_capacity(8),

@@ -28,13 +28,14 @@ pub use generic::is_generic_word;
 pub use index::{IndexedProduct, ProductIndex, Unit};
 pub use mentions::{mentions, Mention};
 
+use crate::domain::limits::{MAX_QUESTIONS, MAX_READ_CHARS};
 use lines::LineKind;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-/// Longest text read; anything past it is not an order message, and capping keeps
-/// the worst case bounded.
-const MAX_TEXT: usize = 64 * 1024;
+/// Longest text kept for one unclear or unknown line, in characters: enough to name it in
+/// a question, and a bound on what a reading holds however a line is written.
+const MAX_LINE_CHARS: usize = 120;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -63,6 +64,8 @@ pub enum UnclearReason {
     BareNumberForWeight,
     /// "1 kg laddu": the name fits more than one product.
     Ambiguous,
+    /// "5000 kg kaju katli": more than one order line holds (`domain::limits`).
+    TooMuch,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,11 +89,29 @@ pub struct Reading {
     pub phone: Option<String>,
     pub address: Option<String>,
     pub notes: Option<String>,
+    /// The message was longer than [`MAX_READ_CHARS`]; only its start was read.
+    #[serde(default)]
+    pub clipped: bool,
+    /// Unclear and unknown lines past [`MAX_QUESTIONS`] of each: counted, not kept.
+    #[serde(default)]
+    pub skipped: usize,
 }
 
-/// Reads one message. Never panics; an empty or junk message reads as `Other`.
+/// Reads one message: its first [`MAX_READ_CHARS`] characters, so time and memory stay
+/// bounded whatever arrives. Never panics; an empty or junk message reads as `Other`.
 pub fn read(catalog: &ProductIndex, text: &str) -> Reading {
-    let text = clip(text, MAX_TEXT);
+    let clipped = clip(text);
+    let mut r = read_all(catalog, clipped);
+    r.clipped = clipped.len() < text.len();
+    r
+}
+
+/// The part of `text` that is read: its first [`MAX_READ_CHARS`] characters.
+pub fn clip(text: &str) -> &str {
+    clip_chars(text, MAX_READ_CHARS)
+}
+
+fn read_all(catalog: &ProductIndex, text: &str) -> Reading {
     let (masked, mut f) = fields::extract(text);
     let lx = lexer::lex(&masked);
     let clauses = clauses::clauses(&lx);
@@ -108,6 +129,8 @@ pub fn read(catalog: &ProductIndex, text: &str) -> Reading {
             .take()
             .filter(|_| !f.address_inferred || intent == Intent::Order),
         notes: None,
+        clipped: false,
+        skipped: 0,
     };
     if intent == Intent::Order {
         fill_lines(catalog, text, &parsed.lines, &mut r);
@@ -126,20 +149,25 @@ pub fn read(catalog: &ProductIndex, text: &str) -> Reading {
     r
 }
 
-fn clip(text: &str, max: usize) -> &str {
-    if text.len() <= max {
-        return text;
+/// The first `max` characters of `text`.
+fn clip_chars(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => &text[..end],
+        None => text,
     }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
 }
 
 fn fill_lines(catalog: &ProductIndex, text: &str, lines: &[lines::Line], r: &mut Reading) {
-    let written = |(a, b): (usize, usize)| text.get(a..b).unwrap_or("").trim().to_owned();
+    let written = |(a, b): (usize, usize)| {
+        clip_chars(text.get(a..b).unwrap_or("").trim(), MAX_LINE_CHARS).to_owned()
+    };
     for l in lines {
+        // An unknown name may become a question too (`unknown`), which checks for itself.
+        let full = matches!(l.kind, LineKind::Unclear { .. }) && r.unclear.len() >= MAX_QUESTIONS;
+        if full {
+            r.skipped += 1;
+            continue;
+        }
         match &l.kind {
             LineKind::Item { item, qty } => {
                 let sku = catalog.sku(*item);
@@ -165,19 +193,35 @@ fn fill_lines(catalog: &ProductIndex, text: &str, lines: &[lines::Line], r: &mut
 /// generic word ("mithai") becomes a question about the products of its kind, and anything
 /// else is a product the shop does not sell.
 fn unknown(catalog: &ProductIndex, text: &str, (a, b): (usize, usize), r: &mut Reading) {
-    let name = text.get(a..b).unwrap_or("").trim().to_owned();
-    if words::is_place(&name) {
+    let name = text.get(a..b).unwrap_or("").trim();
+    if words::is_place(name) {
         return;
     }
-    let kind = generic::kind_of(catalog, &name);
+    let kind = generic::kind_of(catalog, name);
+    let kept = if kind.is_empty() {
+        r.unknown.len()
+    } else {
+        r.unclear.len()
+    };
+    if kept >= MAX_QUESTIONS {
+        r.skipped += 1;
+        return;
+    }
     if kind.is_empty() {
-        r.unknown.push(name);
+        r.unknown.push(clip_chars(name, MAX_LINE_CHARS).to_owned());
         return;
     }
     // The question keeps the amount written with the word ("1 kg mithai", "kuch sweets
-    // chahiye, 1 kg"), so the answer ("kaju katli") can take the word's place.
+    // chahiye, 1 kg"), so the answer ("kaju katli") can take the word's place; a clause
+    // past the line limit is not a line, and only the word is kept.
+    let around = generic::clause_around(text, a, b);
+    let asked = if around.chars().count() <= MAX_LINE_CHARS {
+        around
+    } else {
+        name
+    };
     r.unclear.push(Unclear {
-        text: generic::clause_around(text, a, b).to_owned(),
+        text: clip_chars(asked, MAX_LINE_CHARS).to_owned(),
         skus: kind.iter().map(|&i| catalog.sku(i).to_owned()).collect(),
         reason: UnclearReason::Ambiguous,
     });
@@ -206,12 +250,19 @@ impl Reading {
         Value::Object(m)
     }
 
-    /// The expect shape plus what the counts stand for, for debugging and replies.
+    /// The expect shape plus what the counts stand for, for debugging and replies; `clipped`
+    /// and `skipped` only when the message was too long or raised too many questions.
     pub fn to_debug_json(&self) -> Value {
         let mut v = self.to_expect_json();
         if let Value::Object(m) = &mut v {
             m.insert("unclear_lines".into(), json!(self.unclear));
             m.insert("unknown_lines".into(), json!(self.unknown));
+            if self.clipped {
+                m.insert("clipped".into(), json!(true));
+            }
+            if self.skipped > 0 {
+                m.insert("skipped".into(), json!(self.skipped));
+            }
         }
         v
     }

@@ -5,6 +5,7 @@ use super::index::Unit;
 use super::lexer::{Lexed, Tok};
 use super::words::{self, NumKind};
 use super::UnclearReason;
+use crate::domain::limits::max_line_amount;
 
 /// Ceiling for any count in thousandths; products of two capped values still fit u64
 /// through saturating_mul, and no shop line comes near it.
@@ -268,8 +269,10 @@ pub(crate) fn resolve(q: &Qty, unit: Unit, box_size: Option<u32>) -> Result<u32,
         }
         _ => None,
     };
-    match amount.and_then(|a| u32::try_from(a).ok()) {
-        Some(a) if a > 0 => Ok(a),
+    match amount {
+        // More than one order line holds is asked about, not taken on trust.
+        Some(a) if a > u64::from(max_line_amount(unit)) => Err(UnclearReason::TooMuch),
+        Some(a) if a > 0 => u32::try_from(a).map_err(|_| UnclearReason::TooMuch),
         _ => Err(UnclearReason::NoQuantity),
     }
 }
@@ -353,7 +356,9 @@ mod tests {
     fn huge_numbers_saturate() {
         assert_eq!(
             grams("99999999999999999999999 kg x 99999999999999999"),
-            Err(UnclearReason::NoQuantity)
+            Err(UnclearReason::TooMuch)
         );
+        assert_eq!(grams("1000 kg"), Ok(1_000_000));
+        assert_eq!(grams("1000.001 kg"), Err(UnclearReason::TooMuch));
     }
 }

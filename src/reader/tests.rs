@@ -2,6 +2,7 @@
 //! meant to break it (empty, emoji, huge numbers, long junk).
 
 use super::*;
+use crate::domain::limits::{MAX_QUESTIONS, MAX_READ_CHARS};
 
 fn catalog() -> ProductIndex {
     ProductIndex::from_csv(include_str!("../../tests/data/sweetshop-catalog.csv"))
@@ -188,4 +189,72 @@ fn a_kind_of_goods_with_an_amount_is_asked_about() {
     assert_eq!(r.unclear[0].reason, UnclearReason::Ambiguous);
     assert_eq!(r.unclear[0].text, "kuch sweets chahiye, 1 kg");
     assert_eq!(read(&cat, "what sweets do you have?").unclear.len(), 0);
+}
+
+/// The message that took a server down: 64 KB of one unclear line, over and over.
+fn flood() -> String {
+    "1 kaju katri ".repeat(64 * 1024 / 13)
+}
+
+#[test]
+fn a_long_message_is_read_only_to_its_first_characters() {
+    let cat = catalog();
+    let text = flood();
+    let r = read(&cat, &text);
+    assert!(r.clipped);
+    assert!(!read(&cat, clip(&text)).clipped, "the clipped text fits");
+    assert_eq!(clip(&text).chars().count(), MAX_READ_CHARS);
+    let multibyte = "जलेबी ".repeat(2000);
+    assert_eq!(clip(&multibyte).chars().count(), MAX_READ_CHARS);
+    assert!(!read(&cat, "1 kg jalebi").clipped);
+}
+
+#[test]
+fn a_long_message_raises_a_few_questions_and_counts_the_rest() {
+    let cat = catalog();
+    let r = read(&cat, &flood());
+    assert_eq!(r.intent, Intent::Order);
+    assert_eq!(r.unclear.len(), MAX_QUESTIONS);
+    // 4,000 characters hold 307 whole "1 kaju katri " lines and a last "1 kaju k".
+    assert!(r.skipped >= 300, "{}", r.skipped);
+    for u in &r.unclear {
+        assert_eq!(u.text, "1 kaju katri", "each line keeps its own words");
+    }
+    let stored = serde_json::to_string(&r).unwrap();
+    assert!(stored.len() < 2048, "{} bytes", stored.len());
+}
+
+#[test]
+fn unclear_and_unknown_lines_keep_their_own_words_capped() {
+    let cat = catalog();
+    let r = read(&cat, "bhaiya please send 2 kaju katli to my house quickly");
+    assert_eq!(r.unclear[0].text, "2 kaju katli");
+    let long_name = format!("Items:\n- Kaju katli 1kg\n- {}", "gajar ".repeat(100));
+    let flood_of_kinds = "1 kg mithai ".repeat(300);
+    let r = read(&cat, &flood_of_kinds);
+    assert_eq!(r.unclear.len(), MAX_QUESTIONS);
+    assert!(r.skipped > 250, "{}", r.skipped);
+    assert!(
+        r.unclear.iter().all(|u| u.text == "mithai"),
+        "{:?}",
+        r.unclear
+    );
+    let r = read(&cat, &long_name);
+    assert_eq!(r.unknown.len(), 1);
+    assert!(
+        r.unknown[0].chars().count() <= MAX_LINE_CHARS,
+        "{:?}",
+        r.unknown
+    );
+}
+
+#[test]
+fn more_than_one_line_holds_is_asked_about() {
+    let cat = catalog();
+    let r = read(&cat, "5000 kg kaju katli aur 10000 dozen samosa");
+    let reasons: Vec<_> = r.unclear.iter().map(|u| u.reason).collect();
+    assert_eq!(reasons, [UnclearReason::TooMuch, UnclearReason::TooMuch]);
+    assert!(r.items.is_empty());
+    let r = read(&cat, "1000 kg kaju katli");
+    assert_eq!(items(&r), vec![("kaju-katli".into(), 1_000_000)]);
 }

@@ -13,6 +13,7 @@ mod crash;
 mod gateway_address;
 mod layers;
 mod limits;
+mod long_messages;
 mod order_terms;
 mod orders_api;
 mod orders_ui;
