@@ -85,7 +85,7 @@ struct Reader<'a> {
 }
 
 /// One clause as the emitter needs it.
-struct ShopPage<'c> {
+struct ClauseView<'c> {
     c: &'c Clause,
     index: usize,
     flags: Flags,
@@ -129,7 +129,7 @@ impl<'a> Reader<'a> {
         flags.correction |= std::mem::take(&mut self.pending_fix);
         let first_el = els.first().map_or(usize::MAX, |e| e.t0);
         let correction = flags.correction || flags.first_neg.is_some_and(|n| n < first_el);
-        let shop = ShopPage {
+        let cv = ClauseView {
             c,
             index,
             flags,
@@ -137,7 +137,7 @@ impl<'a> Reader<'a> {
         };
         let before = self.raws.len();
         for e in &els {
-            self.emit(&shop, e, &els);
+            self.emit(&cv, e, &els);
         }
         self.pending_fix = els.is_empty() && (flags.first_neg.is_some() || flags.correction);
         if !c.question {
@@ -145,48 +145,48 @@ impl<'a> Reader<'a> {
             self.out.notes.extend(spans);
         }
         let ordered = self.raws.len() > before;
-        note(lx, &shop, &els, &packs, ordered, &mut self.out.notes);
+        note(lx, &cv, &els, &packs, ordered, &mut self.out.notes);
     }
 
-    fn push(&mut self, shop: &ShopPage, kind: RawKind, span: (usize, usize), qty_given: bool) {
+    fn push(&mut self, cv: &ClauseView, kind: RawKind, span: (usize, usize), qty_given: bool) {
         self.raws.push(Raw {
             kind,
             span,
             qty_given,
-            clause: shop.index,
-            correction: shop.correction,
-            additive: shop.flags.additive || shop.c.conj,
+            clause: cv.index,
+            correction: cv.correction,
+            additive: cv.flags.additive || cv.c.conj,
         });
     }
 
-    fn emit(&mut self, shop: &ShopPage, e: &El, els: &[El]) {
+    fn emit(&mut self, cv: &ClauseView, e: &El, els: &[El]) {
         let lx = self.lx;
         let with = e.partner.and_then(|p| els.get(p));
         let span = own_span(lx, e, with);
         let partner = with.and_then(El::qty);
-        let negated = shop.flags.last_neg.is_some_and(|n| n > e.t0)
+        let negated = cv.flags.last_neg.is_some_and(|n| n > e.t0)
             || e.t0
                 .checked_sub(1)
                 .is_some_and(|p| words::is_negation(lx.low(p)));
         match (&e.kind, partner) {
             (Kind::N(items), Some(q)) if !negated => {
                 let kind = RawKind::Line(with_qty(self.cat, items, &q));
-                self.push(shop, kind, span, true);
+                self.push(cv, kind, span, true);
             }
-            (Kind::N(items), None) => self.bare_mention(shop, items, negated, span),
-            (Kind::U, Some(q)) if !negated && !shop.c.question => {
+            (Kind::N(items), None) => self.bare_mention(cv, items, negated, span),
+            (Kind::U, Some(q)) if !negated && !cv.c.question => {
                 self.out.unknown_with_unit |= q.unit != QUnit::None;
                 let name = lx.range_span(e.t0, e.t1);
-                self.push(shop, RawKind::Line(LineKind::Unknown), name, true);
+                self.push(cv, RawKind::Line(LineKind::Unknown), name, true);
             }
             // A list item naming only something unknown ("- paneer") asks for it too.
-            (Kind::U, None) if std::ptr::eq(e, &els[0]) && listed_unknown(shop, els) => {
+            (Kind::U, None) if std::ptr::eq(e, &els[0]) && listed_unknown(cv, els) => {
                 let last = els.last().map_or(e.t1, |x| x.t1);
                 let name = lx.range_span(e.t0, last);
-                self.push(shop, RawKind::Line(LineKind::Unknown), name, false);
+                self.push(cv, RawKind::Line(LineKind::Unknown), name, false);
             }
             (Kind::Q(q), _) if e.partner.is_none() && !q.unit_only && !q.word_only => {
-                self.push(shop, RawKind::Orphan(*q), span, true);
+                self.push(cv, RawKind::Orphan(*q), span, true);
             }
             _ => {}
         }
@@ -196,19 +196,19 @@ impl<'a> Reader<'a> {
     /// negated, talked about or asked about.
     fn bare_mention(
         &mut self,
-        shop: &ShopPage,
+        cv: &ClauseView,
         items: &[u32],
         negated: bool,
         span: (usize, usize),
     ) {
-        let refused = negated || shop.flags.first_neg.is_some();
-        if shop.c.question && !negated {
+        let refused = negated || cv.flags.first_neg.is_some();
+        if cv.c.question && !negated {
             self.out.asked = true;
         }
-        if !(refused || shop.flags.talk || shop.c.question) {
-            self.push(shop, RawKind::Line(no_qty(items)), span, false);
+        if !(refused || cv.flags.talk || cv.c.question) {
+            self.push(cv, RawKind::Line(no_qty(items)), span, false);
         } else if let ([id], false) = (items, refused) {
-            self.push(shop, RawKind::Mention(*id), span, false);
+            self.push(cv, RawKind::Mention(*id), span, false);
         }
     }
 }
@@ -220,8 +220,8 @@ fn own_span(lx: &Lexed, e: &El, partner: Option<&El>) -> (usize, usize) {
 }
 
 /// A list item of nothing but unknown words, and no instruction among them.
-fn listed_unknown(shop: &ShopPage, els: &[El]) -> bool {
-    shop.c.listed && !shop.flags.note && els.iter().all(|x| x.kind == Kind::U)
+fn listed_unknown(cv: &ClauseView, els: &[El]) -> bool {
+    cv.c.listed && !cv.flags.note && els.iter().all(|x| x.kind == Kind::U)
 }
 
 fn with_qty(cat: &ProductIndex, items: &[u32], q: &Qty) -> LineKind {
@@ -250,14 +250,14 @@ fn no_qty(items: &[u32]) -> LineKind {
 /// trailing an order line ("1 kg kaju katli gift wrap please").
 fn note(
     lx: &Lexed,
-    shop: &ShopPage,
+    cv: &ClauseView,
     els: &[El],
     packs: &[(usize, usize)],
     ordered: bool,
     notes: &mut Vec<(usize, usize)>,
 ) {
-    let c = shop.c;
-    if !shop.flags.note || c.question {
+    let c = cv.c;
+    if !cv.flags.note || c.question {
         return;
     }
     if !ordered && packs.is_empty() {
