@@ -15,5 +15,6 @@ mod order_terms;
 mod orders_api;
 mod orders_ui;
 mod parse;
+mod props;
 mod web;
 mod whatsapp;

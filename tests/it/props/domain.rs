@@ -1,0 +1,113 @@
+//! The value types' parsers: money, phone numbers, amounts and SKUs take any text without a
+//! panic and in bounded memory, and read back exactly what Novi writes.
+
+use novi::domain::{format_amount, parse_amount, parse_change, Money, Phone, Sku, Unit};
+use proptest::prelude::*;
+
+use super::{config, gen, within_bound};
+use crate::support::alloc::measure;
+
+/// The largest amount a form takes (a million kilos or pieces, in grams or pieces).
+const MAX_AMOUNT: u64 = 1_000_000_000;
+
+fn unit() -> impl Strategy<Value = Unit> {
+    prop_oneof![Just(Unit::Kg), Just(Unit::Pc)]
+}
+
+/// A valid full number: a country code of 1 to 3 digits not starting with 0, then enough
+/// digits for 9 to 15 in all.
+fn phone_digits() -> impl Strategy<Value = (String, String)> {
+    ("[1-9][0-9]{0,2}", "[0-9]{8,12}").prop_filter("at most 15 digits", |(cc, rest)| {
+        cc.len() + rest.len() <= 15
+    })
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn any_text_parses_in_bounded_memory(text in gen::text(), unit in unit()) {
+        let (_, usage) = measure(|| {
+            let _ = Money::parse_major(&text);
+            let _ = Phone::parse(&text, "91");
+            let _ = Phone::parse("9812345678", &text);
+            let _ = Phone::from_digits(&text);
+            let _ = parse_amount(unit, &text);
+            let _ = parse_change(unit, &text);
+            let _ = Sku::parse(&text);
+            let _ = Sku::from_name(&text);
+            let _ = text.parse::<Unit>();
+        });
+        within_bound("domain parsers", text.len(), usage)?;
+    }
+
+    #[test]
+    fn money_reads_back_what_it_writes(minor in any::<i64>()) {
+        let m = Money::from_minor(minor);
+        let (plain, shown) = (m.to_major_string(), m.format("INR"));
+        if minor >= 0 {
+            prop_assert_eq!(Money::parse_major(&plain), Ok(m), "{}", plain);
+            prop_assert_eq!(Money::parse_major(&shown), Ok(m), "{}", shown);
+        } else {
+            // Amounts typed in are never negative: refused as such, not misread.
+            prop_assert!(matches!(Money::parse_major(&plain), Err(novi::domain::MoneyError::Negative(_))));
+        }
+    }
+
+    #[test]
+    fn money_that_parses_is_written_back_the_same(text in gen::text()) {
+        if let Ok(m) = Money::parse_major(&text) {
+            prop_assert_eq!(Money::parse_major(&m.to_major_string()), Ok(m));
+        }
+    }
+
+    #[test]
+    fn phones_read_back_what_they_write((cc, rest) in phone_digits(), home in "[1-9][0-9]{0,2}") {
+        let p = Phone::from_digits(&format!("{cc}{rest}")).expect("a valid number");
+        prop_assert_eq!(Phone::from_digits(&p.to_string()), Ok(p.clone()));
+        prop_assert_eq!(Phone::parse(&p.to_e164(), &home), Ok(p.clone()));
+        // Written without the +, a number of the shop's own country reads back the same when
+        // its national part has the 10 digits of a local number.
+        if rest.len() == 10 {
+            let local = Phone::parse(&format!("{cc}{rest}"), &cc).expect("a home number");
+            prop_assert_eq!(Phone::parse(&local.to_string(), &cc), Ok(local));
+        }
+    }
+
+    #[test]
+    fn phones_that_parse_survive_from_digits(text in gen::text()) {
+        if let Ok(p) = Phone::parse(&text, "91") {
+            prop_assert_eq!(Phone::from_digits(p.as_str()), Ok(p.clone()));
+            prop_assert_eq!(Phone::parse(&p.to_e164(), "91"), Ok(p));
+        }
+    }
+
+    #[test]
+    fn amounts_read_back_what_they_write(unit in unit(), amount in 0..=MAX_AMOUNT) {
+        let shown = format_amount(unit, amount);
+        let signed = i64::try_from(amount).expect("small");
+        prop_assert_eq!(parse_amount(unit, &shown), Ok(signed), "{}", shown);
+        if amount > 0 {
+            prop_assert_eq!(parse_change(unit, &format!("+{shown}")), Ok(signed));
+            prop_assert_eq!(parse_change(unit, &format!("-{shown}")), Ok(-signed));
+        }
+    }
+
+    #[test]
+    fn amounts_that_parse_are_written_back_the_same(unit in unit(), text in gen::text()) {
+        if let Ok(n) = parse_amount(unit, &text) {
+            let shown = format_amount(unit, u64::try_from(n).expect("never negative"));
+            prop_assert_eq!(parse_amount(unit, &shown), Ok(n), "{}", shown);
+        }
+    }
+
+    #[test]
+    fn skus_read_back_what_they_write(text in gen::text()) {
+        if let Ok(sku) = Sku::parse(&text) {
+            prop_assert_eq!(Sku::parse(&sku.to_string()), Ok(sku));
+        }
+        if let Some(sku) = Sku::from_name(&text) {
+            prop_assert_eq!(Sku::parse(sku.as_str()), Ok(sku));
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! The order reader against the sweet shop's catalog: any message reads without a panic, in
+//! memory bounded by its length, and what it reads names only products the shop sells.
+
+use std::sync::OnceLock;
+
+use novi::reader::{read, ProductIndex};
+use proptest::prelude::*;
+
+use super::{config, gen, within_bound};
+use crate::support::alloc::measure;
+use crate::support::data::CATALOG;
+
+fn catalog() -> &'static ProductIndex {
+    static INDEX: OnceLock<ProductIndex> = OnceLock::new();
+    INDEX.get_or_init(|| ProductIndex::from_csv(CATALOG).expect("the sweet shop's catalog"))
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn any_message_reads_in_bounded_memory(text in gen::text()) {
+        let cat = catalog();
+        let (reading, usage) = measure(|| read(cat, &text));
+        within_bound("read", text.len(), usage)?;
+        for item in &reading.items {
+            prop_assert!(cat.find(&item.sku).is_some(), "{} is not in the catalog", item.sku);
+            prop_assert!(item.qty > 0, "{} read with no amount", item.sku);
+        }
+        for unclear in &reading.unclear {
+            prop_assert!(unclear.skus.iter().all(|s| cat.find(s).is_some()));
+        }
+    }
+}
