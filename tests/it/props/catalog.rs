@@ -9,7 +9,7 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
 
-use super::{config, gen, within_bound};
+use super::{config, gen, within_bound, PER_BYTE};
 use crate::support::alloc::measure;
 
 /// Text that looks like a catalog file: the header (or not), then rows of cells built from the
@@ -109,7 +109,7 @@ proptest! {
     #[test]
     fn any_file_is_read_in_bounded_memory(bytes in prop_oneof![gen::bytes(), csv_like()]) {
         let (_, usage) = measure(|| parse_catalog(bytes.as_slice()));
-        within_bound("parse_catalog", bytes.len(), usage)?;
+        within_bound("parse_catalog", bytes.len(), PER_BYTE, usage)?;
     }
 
     #[test]

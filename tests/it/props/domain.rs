@@ -4,7 +4,7 @@
 use novi::domain::{format_amount, parse_amount, parse_change, Money, Phone, Sku, Unit};
 use proptest::prelude::*;
 
-use super::{config, gen, within_bound};
+use super::{config, gen, within_bound, PER_BYTE};
 use crate::support::alloc::measure;
 
 /// The largest amount a form takes (a million kilos or pieces, in grams or pieces).
@@ -38,7 +38,7 @@ proptest! {
             let _ = Sku::from_name(&text);
             let _ = text.parse::<Unit>();
         });
-        within_bound("domain parsers", text.len(), usage)?;
+        within_bound("domain parsers", text.len(), PER_BYTE, usage)?;
     }
 
     #[test]

@@ -147,7 +147,7 @@ pub fn short_text() -> impl Strategy<Value = String> {
 pub fn text() -> impl Strategy<Value = String> {
     prop_oneof![
         8 => short_text(),
-        1 => (vec(piece(), 1..12), 1..5_000_usize).prop_map(|(p, n)| p.concat().repeat(n)),
+        1 => (vec(piece(), 1..6), 1..5_000_usize).prop_map(|(p, n)| p.concat().repeat(n)),
     ]
 }
 

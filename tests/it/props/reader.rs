@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use novi::reader::{read, ProductIndex};
 use proptest::prelude::*;
 
-use super::{config, gen, within_bound};
+use super::{config, gen, within_bound, READER_PER_BYTE};
 use crate::support::alloc::measure;
 use crate::support::data::CATALOG;
 
@@ -22,7 +22,7 @@ proptest! {
     fn any_message_reads_in_bounded_memory(text in gen::text()) {
         let cat = catalog();
         let (reading, usage) = measure(|| read(cat, &text));
-        within_bound("read", text.len(), usage)?;
+        within_bound("read", text.len(), READER_PER_BYTE, usage)?;
         for item in &reading.items {
             prop_assert!(cat.find(&item.sku).is_some(), "{} is not in the catalog", item.sku);
             prop_assert!(item.qty > 0, "{} read with no amount", item.sku);

@@ -6,7 +6,7 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-use super::{config, gen, within_bound};
+use super::{config, gen, within_bound, PER_BYTE};
 use crate::support::alloc::measure;
 use crate::support::bridge::PNID;
 
@@ -54,13 +54,13 @@ proptest! {
         let (_, usage) = measure(|| {
             serde_json::from_slice::<Value>(&body).map(|v| cloud::read(&v, PNID))
         });
-        within_bound("cloud::read", body.len(), usage)?;
+        within_bound("cloud::read", body.len(), PER_BYTE, usage)?;
     }
 
     #[test]
     fn any_gateway_body_is_read_in_bounded_memory(body in body()) {
         let (_, usage) = measure(|| serde_json::from_slice::<Value>(&body).map(|v| gateway::read(&v)));
-        within_bound("gateway::read", body.len(), usage)?;
+        within_bound("gateway::read", body.len(), PER_BYTE, usage)?;
     }
 
     #[test]
