@@ -137,8 +137,20 @@ fn clip(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
+/// Longest text kept for one unclear line, in characters: enough to name it in a question.
+/// Every line of a clause spans the whole clause, so without this a message repeating a name
+/// ("kaju kaju kaju …") would hold a copy of itself per line, memory growing with its square.
+const MAX_LINE_CHARS: usize = 80;
+
 fn fill_lines(catalog: &ProductIndex, text: &str, lines: &[lines::Line], r: &mut Reading) {
-    let written = |(a, b): (usize, usize)| text.get(a..b).unwrap_or("").trim().to_owned();
+    let written = |(a, b): (usize, usize)| {
+        let line = text.get(a..b).unwrap_or("").trim();
+        let end = line
+            .char_indices()
+            .nth(MAX_LINE_CHARS)
+            .map_or(line.len(), |(i, _)| i);
+        line[..end].trim_end().to_owned()
+    };
     for l in lines {
         match &l.kind {
             LineKind::Item { item, qty } => {

@@ -32,3 +32,15 @@ proptest! {
         }
     }
 }
+
+/// Found by `any_message_reads_in_bounded_memory`: every unclear line of a clause kept the whole
+/// clause as its text, so a message repeating a name held a copy of itself per name (these
+/// 20,000 bytes held 40 MB at once).
+#[test]
+fn a_name_repeated_reads_in_linear_memory() {
+    let text = "kaju ".repeat(4000);
+    let (reading, usage) = measure(|| read(catalog(), &text));
+    within_bound("read", text.len(), READER_PER_BYTE, usage).unwrap();
+    assert!(!reading.unclear.is_empty());
+    assert!(reading.unclear.iter().all(|u| u.text.chars().count() <= 80));
+}
