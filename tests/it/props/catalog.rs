@@ -3,7 +3,9 @@
 
 use std::collections::HashSet;
 
-use novi::catalog::csv::{parse_catalog, write_catalog, ProductRow, VariantRow, HEADER};
+use novi::catalog::csv::{
+    parse_catalog, write_catalog, ProductRow, VariantRow, HEADER, MAX_ERRORS,
+};
 use novi::domain::{Money, Sku, Unit};
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -125,4 +127,21 @@ proptest! {
             prop_assert_eq!(parse_catalog(write(&rows).as_slice()), Ok(rows));
         }
     }
+}
+
+/// Found by `any_file_is_read_in_bounded_memory`'s bound: a file that is no catalog got a
+/// message for every line, about 130 bytes for each 2-byte line here. Now it stops after
+/// [`MAX_ERRORS`] problems and says so.
+#[test]
+fn a_file_of_junk_lines_reads_in_bounded_memory() {
+    let file = format!("{}\n{}", HEADER.join(","), "x\n".repeat(10_000));
+    let (result, usage) = measure(|| parse_catalog(file.as_bytes()));
+    within_bound("parse_catalog", file.len(), PER_BYTE, usage).unwrap();
+    let errors = result.unwrap_err().errors;
+    assert_eq!(errors.len(), MAX_ERRORS + 1);
+    let last = errors.last().unwrap().to_string();
+    assert_eq!(
+        last,
+        "line 52: stopped after 100 problems; fix these and try again"
+    );
 }
