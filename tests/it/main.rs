@@ -10,6 +10,7 @@ mod chat_orders;
 mod cli;
 mod conversations;
 mod crash;
+mod foreign_numbers;
 mod layers;
 mod order_terms;
 mod orders_api;
