@@ -44,3 +44,13 @@ fn a_name_repeated_reads_in_linear_memory() {
     assert!(!reading.unclear.is_empty());
     assert!(reading.unclear.iter().all(|u| u.text.chars().count() <= 80));
 }
+
+/// Found by `any_message_reads_in_bounded_memory`: after every number in a text with no comma
+/// or full stop (here split by bare carriage returns), the address finder collected the rest
+/// of the text, so these 8,000 bytes asked for 347 MB in all and took seconds.
+#[test]
+fn numbers_without_commas_read_in_linear_memory() {
+    let text = "0\r".repeat(4000);
+    let (_, usage) = measure(|| read(catalog(), &text));
+    within_bound("read", text.len(), READER_PER_BYTE, usage).unwrap();
+}
