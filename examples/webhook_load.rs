@@ -23,9 +23,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
-use hmac::{Hmac, Mac};
 use serde_json::json;
-use sha2::Sha256;
+
+#[path = "shared/cloud_webhooks.rs"]
+mod cloud_webhooks;
+
+use cloud_webhooks::{causes, post, snippet};
 
 /// Posts signed Cloud API webhooks at a Novi server and reports throughput, latency and memory.
 #[derive(Parser, Debug, Clone)]
@@ -119,24 +122,13 @@ struct Plan {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Request bodies
+// Request bodies and sending (shared with `soak`)
 // ---------------------------------------------------------------------------------------------
 
-/// Order-like texts a shop gets, rotated so bodies are not all the same length.
-const TEXTS: [&str; 5] = [
-    "2 kg kaju katli",
-    "1 kg besan laddoo and 500 g soan papdi please",
-    "Is the motichoor laddoo fresh today?",
-    "Send 3 boxes of mixed mithai to Sector 14, deliver by 6 pm",
-    "Hi",
-];
-
-/// Builds signed webhook bodies; the template is split around the varying parts once.
+/// This run's webhooks: ids `wamid.load.<run>.<conn>.<n>`, unique across runs on one install.
 struct Maker {
     run: String,
-    head: String,
-    key: Hmac<Sha256>,
-    customers: u64,
+    webhooks: cloud_webhooks::Maker,
 }
 
 impl Maker {
@@ -144,80 +136,25 @@ impl Maker {
         let millis = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis());
-        // JSON-escaped once, since it comes from the command line.
-        let pnid = serde_json::to_string(&args.phone_number_id).expect("string to JSON");
-        let head = format!(
-            concat!(
-                r#"{{"object":"whatsapp_business_account","entry":[{{"id":"190000000000001","#,
-                r#""changes":[{{"field":"messages","value":{{"messaging_product":"whatsapp","#,
-                r#""metadata":{{"display_phone_number":"919800000001","phone_number_id":{}}}"#
-            ),
-            pnid
-        );
         Maker {
             run: format!("{millis:x}"),
-            head,
-            key: Hmac::new_from_slice(args.secret.as_bytes()).expect("HMAC takes any key"),
-            customers: args.customers.max(1),
+            webhooks: cloud_webhooks::Maker::new(
+                &args.secret,
+                &args.phone_number_id,
+                args.customers,
+            ),
         }
     }
 
     /// The body for request `n` on connection `conn` and its `X-Hub-Signature-256`.
     fn body(&self, conn: usize, n: u64) -> (String, String) {
-        let customer = (conn as u64 * 7919 + n) % self.customers;
-        let phone = 919_700_000_000 + customer;
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let text = TEXTS[(n % TEXTS.len() as u64) as usize];
-        let body = format!(
-            concat!(
-                r#"{},"contacts":[{{"profile":{{"name":"Customer {}"}},"wa_id":"{}"}}],"#,
-                r#""messages":[{{"from":"{}","id":"wamid.load.{}.{}.{}","timestamp":"{}","#,
-                r#""type":"text","text":{{"body":"{}"}}}}]}}}}]}}]}}"#
-            ),
-            self.head, customer, phone, phone, self.run, conn, n, now, text
-        );
-        let mut mac = self.key.clone();
-        mac.update(body.as_bytes());
-        let signature = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
-        (body, signature)
+        let id = format!("load.{}.{conn}.{n}", self.run);
+        self.webhooks.body(&id, conn as u64 * 7919 + n)
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Sending
-// ---------------------------------------------------------------------------------------------
-
-/// One client per connection with a pool of one, so each task owns exactly one keep-alive
-/// connection and `--connections` means what it says.
 fn client(args: &Args) -> Result<reqwest::Client, String> {
-    reqwest::Client::builder()
-        .http1_only()
-        .pool_max_idle_per_host(1)
-        .tcp_nodelay(true)
-        .timeout(Duration::from_millis(args.timeout_ms))
-        .build()
-        .map_err(|e| format!("building HTTP client: {e}"))
-}
-
-/// The outcome of one request: the status, or a transport error.
-async fn post(
-    client: &reqwest::Client,
-    url: &str,
-    (body, signature): (String, String),
-) -> Result<(u16, String), reqwest::Error> {
-    let response = client
-        .post(url)
-        .header("content-type", "application/json")
-        .header("x-hub-signature-256", signature)
-        .body(body)
-        .send()
-        .await?;
-    let status = response.status().as_u16();
-    // Read the whole answer so the connection can be reused.
-    let text = response.text().await?;
-    Ok((status, text))
+    cloud_webhooks::client(Duration::from_millis(args.timeout_ms))
 }
 
 /// One request before the run, so a wrong URL or secret fails loudly instead of being measured.
@@ -239,21 +176,6 @@ async fn preflight(args: &Args, maker: &Maker) -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-/// An error with its causes, since reqwest's own message leaves out why a request failed.
-fn causes(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        out = format!("{out}: {cause}");
-        source = cause.source();
-    }
-    out
-}
-
-fn snippet(text: &str) -> String {
-    text.chars().take(200).collect()
 }
 
 /// Sends back to back on one connection until the end, counting what was started after warm-up.
@@ -513,22 +435,15 @@ mod tests {
     }
 
     #[test]
-    fn bodies_are_valid_signed_cloud_webhooks_with_unique_ids() {
+    fn ids_are_unique_per_run_connection_and_request() {
         let maker = Maker::new(&args());
-        let (body, signature) = maker.body(3, 42);
+        let (body, _) = maker.body(3, 42);
         let v: serde_json::Value = serde_json::from_str(&body).expect("valid JSON");
         let value = &v["entry"][0]["changes"][0]["value"];
         assert_eq!(value["metadata"]["phone_number_id"], "P\"1");
-        assert_eq!(value["messages"][0]["from"], value["contacts"][0]["wa_id"]);
         assert_eq!(
             value["messages"][0]["id"],
             format!("wamid.load.{}.3.42", maker.run)
-        );
-        let mut mac = Hmac::<Sha256>::new_from_slice(b"S").unwrap();
-        mac.update(body.as_bytes());
-        assert_eq!(
-            signature,
-            format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
         );
         assert_ne!(maker.body(3, 43).0, body);
     }

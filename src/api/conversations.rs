@@ -45,7 +45,7 @@ pub async fn index(
 }
 
 fn phone(b: &crate::accounts::businesses::Business, raw: &str) -> Result<Phone, AppError> {
-    Phone::parse(raw, &b.country_code).map_err(|_| AppError::NotFound)
+    Phone::parse_lookup(raw, &b.country_code).map_err(|_| AppError::NotFound)
 }
 
 pub async fn messages(

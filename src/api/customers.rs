@@ -61,7 +61,8 @@ pub async fn show(
     ApiBusiness(business): ApiBusiness,
     Path(phone): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let phone = Phone::parse(&phone, &business.country_code).map_err(|_| AppError::NotFound)?;
+    let phone =
+        Phone::parse_lookup(&phone, &business.country_code).map_err(|_| AppError::NotFound)?;
     let found = state
         .db
         .read(move |c| customers::by_phone(c, business.id, &phone))

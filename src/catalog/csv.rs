@@ -28,6 +28,9 @@ pub const HEADER: [&str; 8] = [
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// The most problems reported for one file; past them, reading stops.
+pub const MAX_ERRORS: usize = 100;
+
 /// One product as written in the catalog file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProductRow {
@@ -178,6 +181,17 @@ fn parse_body(
                 line: last_line,
                 message,
             })),
+        }
+        if errors.len() >= MAX_ERRORS {
+            // A file that is not a catalog at all would otherwise get a message for every
+            // line, held in memory at many times the file's size, then printed.
+            errors.truncate(MAX_ERRORS);
+            let message = format!("stopped after {MAX_ERRORS} problems; fix these and try again");
+            errors.push(ImportError {
+                line: last_line,
+                message,
+            });
+            break;
         }
     }
     finish(rows, errors, last_line)

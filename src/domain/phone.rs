@@ -73,6 +73,16 @@ impl Phone {
         Self::check_full(digits.to_owned(), "")
     }
 
+    /// A number to find a stored one by: any spelling [`Phone::parse`] takes, or the digits
+    /// Novi itself shows ([`Phone::as_str`]), which `parse` refuses for a foreign number
+    /// written without its `+`. Only for finding: a number to write to must pass `parse`, so
+    /// a mistyped extra digit is caught. A foreign number of exactly 10 digits still reads as
+    /// a local one; written with its `+` it is found.
+    pub fn parse_lookup(input: &str, default_country_code: &str) -> Result<Phone, PhoneError> {
+        Self::parse(input, default_country_code)
+            .or_else(|e| Self::from_digits(input.trim()).map_err(|_| e))
+    }
+
     /// The digits with country code, e.g. `919812345678`.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -303,6 +313,20 @@ mod tests {
             let phone = Phone::parse(input, "91").unwrap();
             assert_eq!(Phone::from_digits(phone.as_str()), Ok(phone));
         }
+    }
+
+    #[test]
+    fn lookups_also_take_the_digits_novi_shows() {
+        let uk = Phone::from_digits("447911123456").unwrap();
+        assert_eq!(parse(uk.as_str()), Err(PhoneError::NeedsPlus(12)));
+        assert_eq!(Phone::parse_lookup(uk.as_str(), "91"), Ok(uk));
+        let home = Phone::parse("98123 45678", "91").unwrap();
+        assert_eq!(Phone::parse_lookup("98123 45678", "91"), Ok(home.clone()));
+        assert_eq!(Phone::parse_lookup(home.as_str(), "91"), Ok(home));
+        assert_eq!(
+            Phone::parse_lookup("98123abc", "91"),
+            Err(PhoneError::InvalidCharacter('a'))
+        );
     }
 
     #[test]

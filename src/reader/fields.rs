@@ -302,6 +302,9 @@ fn trim_word(low: &str, a: usize, b: usize) -> Option<(usize, &str)> {
     (!t.is_empty()).then_some((a + lead, t))
 }
 
+/// The most words of a comma-part read after a house number: an address part is shorter.
+const PART_WORDS: usize = 16;
+
 /// Where an unlabelled address starts, if the text has one.
 fn address_start(low: &str) -> Option<usize> {
     let ws = words_at(low);
@@ -316,10 +319,13 @@ fn address_start(low: &str) -> Option<usize> {
         }
         // Mid-sentence, only a street word right after marks a house number ("… 3 Palasia
         // Square"): a city alone there is more likely a product's name ("2 mysore pak").
-        let part_end = low[at..]
+        // The part is looked at up to PART_WORDS words on: without that, a long text with no
+        // comma or full stop ("1\r1\r1\r…") is scanned to its end for every number in it.
+        let window = ws.get(k + 1 + PART_WORDS).map_or(low.len(), |&(p, _)| p);
+        let part_end = low[at..window]
             .find([',', '\n', ';'])
-            .map_or(low.len(), |i| at + i)
-            .min(sentence_end(low, at));
+            .map_or(window, |i| at + i)
+            .min(sentence_end(&low[..window], at));
         let in_part = ws[k + 1..]
             .iter()
             .take_while(|&&(p, _)| p < part_end)

@@ -102,9 +102,9 @@ pub async fn list_fragment(State(state): State<AppState>, shop: ShopPage) -> App
     Ok(list_table(&shop, &list(&state, &shop).await?))
 }
 
-/// A conversation's number from the path, or 404.
+/// A conversation's number from the path (as typed, or as Novi shows it), or 404.
 fn phone_of(shop: &ShopPage, raw: &str) -> AppResult<Phone> {
-    Phone::parse(raw, &shop.business.country_code).map_err(|_| AppError::NotFound)
+    Phone::parse_lookup(raw, &shop.business.country_code).map_err(|_| AppError::NotFound)
 }
 
 async fn messages(

@@ -4,6 +4,7 @@
 //!
 //! - [`TestApp`] is the server; `shops` adds the fixtures for businesses, staff, products and
 //!   tokens to it, and `bridge` those for WhatsApp providers (fakes of which are in `fakes`).
+//! - `alloc` counts what each thread allocates, for the property tests' memory bounds.
 //! - `process` runs the `novi` binary itself; `chrome` drives headless Chromium; `data` holds the
 //!   files under `tests/data`.
 
@@ -15,6 +16,7 @@ use novi::db::Db;
 use novi::AppState;
 use tokio::sync::oneshot;
 
+pub mod alloc;
 pub mod bridge;
 pub mod chrome;
 mod client;
