@@ -4,7 +4,7 @@
 // Pipeline: `fields` (with `phone`, `names`) masks contact text so its numbers are never
 // amounts; `lexer` and `clauses` cut the rest up; `elements`, `pairing`, `lines` and
 // `assemble` read the order lines (quantity grammar in `numbers`, product names in
-// `matcher`, vocabulary in `words` / vocab.txt); `intent` decides what the message wants.
+// `matcher`, vocabulary in `words` / vocab/*.txt); `intent` decides what the message wants.
 
 mod assemble;
 mod clauses;

@@ -1,11 +1,18 @@
-//! Generic vocabulary (units, number words, filler and cue words in English and
-//! romanised Hindi), read once from `vocab.txt` into a single lookup table.
+//! Generic vocabulary (units, number words, filler and cue words), read once from the
+//! data files in `vocab/` (one shared file and one per language) into a single lookup table.
 
 use super::numbers::QUnit;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-const VOCAB: &str = include_str!("vocab.txt");
+/// The vocabulary files, embedded in the binary: shared words first, then number, quantity
+/// and unit words per language (English, Hindi, Marathi, ... in romanised spelling).
+const FILES: &[(&str, &str)] = &[
+    ("common", include_str!("vocab/common.txt")),
+    ("en", include_str!("vocab/en.txt")),
+    ("hi", include_str!("vocab/hi.txt")),
+    ("mr", include_str!("vocab/mr.txt")),
+];
 
 const FILLER: u16 = 1;
 const NEGATION: u16 = 1 << 1;
@@ -62,7 +69,14 @@ struct Vocab {
 
 fn vocab() -> &'static Vocab {
     static VOCAB_TABLE: OnceLock<Vocab> = OnceLock::new();
-    VOCAB_TABLE.get_or_init(|| parse(VOCAB))
+    VOCAB_TABLE.get_or_init(|| {
+        let mut v = Vocab::default();
+        for (_, src) in FILES {
+            parse_into(&mut v, src);
+        }
+        index_cues(&mut v);
+        v
+    })
 }
 
 fn table() -> &'static Table {
@@ -106,8 +120,9 @@ pub(crate) fn cue_sections(ws: &[&str]) -> Vec<&'static str> {
     hit
 }
 
-fn parse(src: &'static str) -> Vocab {
-    let mut v = Vocab::default();
+/// Reads one vocabulary file into `v`; a word listed in several files gets every section
+/// it is listed in (the per-file tests keep number and unit meanings from contradicting).
+fn parse_into(v: &mut Vocab, src: &'static str) {
     let mut section = "";
     let mut phrase: Vec<&'static str> = Vec::new();
     for line in src.lines().map(str::trim) {
@@ -115,7 +130,7 @@ fn parse(src: &'static str) -> Vocab {
             continue;
         }
         if let Some(s) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            close_phrase(&mut v, section, &mut phrase);
+            close_phrase(v, section, &mut phrase);
             section = s;
             continue;
         }
@@ -125,21 +140,24 @@ fn parse(src: &'static str) -> Vocab {
                 let word = tok.trim_end_matches(',');
                 phrase.push(word);
                 if word.len() < tok.len() {
-                    close_phrase(&mut v, cue, &mut phrase);
+                    close_phrase(v, cue, &mut phrase);
                 }
             } else {
                 v.bad += usize::from(!add(&mut v.words, section, tok));
             }
         }
     }
-    close_phrase(&mut v, section, &mut phrase);
+    close_phrase(v, section, &mut phrase);
+}
+
+/// First word of every cue phrase → its phrases, once all files are read.
+fn index_cues(v: &mut Vocab) {
     for (&section, phrases) in &v.cues {
         for p in phrases.iter().filter(|_| section != "stems") {
             let entry = v.cue_index.entry(p[0]).or_default();
             entry.push((section, p.clone()));
         }
     }
-    v
 }
 
 fn close_phrase(v: &mut Vocab, section: &'static str, phrase: &mut Vec<&'static str>) {
@@ -317,10 +335,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn vocabulary_file_reads_cleanly() {
-        let v = parse(VOCAB);
-        assert_eq!(v.bad, 0);
-        assert!(v.words.len() > 500);
+    fn vocabulary_files_read_cleanly() {
+        for (name, src) in FILES {
+            let mut v = Vocab::default();
+            parse_into(&mut v, src);
+            assert_eq!(v.bad, 0, "{name}");
+            assert!(!v.words.is_empty(), "{name}");
+        }
+        assert!(table().len() > 500);
         for cue in [
             "cancel",
             "status",
