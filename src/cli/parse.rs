@@ -31,10 +31,13 @@ pub struct ParseArgs {
     /// whole batch with its line number and nothing is written.
     #[arg(long, value_name = "FILE")]
     pub jsonl: Option<PathBuf>,
-    /// Score the reader on a labelled corpus of {"id","text","expect"} lines (- for standard
-    /// input): exact-match rate, item precision and recall, field accuracy, and the misses.
-    #[arg(long, value_name = "FILE")]
-    pub score: Option<PathBuf>,
+    /// Score the reader on labelled corpora of {"id","text","expect"} lines (- for standard
+    /// input): exact-match rate, item precision and recall, field accuracy, the confusion
+    /// (wrong intent, wrong product, wrong amount, missed line, extra line) and the misses,
+    /// per file, then a total when there are several. All are read against --business's
+    /// catalog, so give several files only of the same shop.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub score: Vec<PathBuf>,
     /// Score the chat on a corpus of whole conversations, {"id","messages","setup","expect"}
     /// lines (- for standard input): each is replayed on a scratch copy of the business and
     /// its order compared with the expected one. Prints each conversation that differs, then
@@ -55,11 +58,8 @@ pub fn run(data_dir: &Path, args: ParseArgs) -> anyhow::Result<()> {
         s
     } else if let Some(file) = &args.jsonl {
         read_batch(&catalog, file, &read_input(file)?)?
-    } else if let Some(file) = &args.score {
-        let corpus = read_input(file)?;
-        let score = reader::score::score(&catalog, &corpus)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", shown(file)))?;
-        report(&score, file, catalog.items().len())
+    } else if !args.score.is_empty() {
+        score_files(&catalog, &args.score)?
     } else {
         // clap's "input" group requires one of the three.
         bail!("give a message, --jsonl FILE, --score FILE or --conversations FILE");
@@ -181,6 +181,53 @@ fn batch_line(catalog: &ProductIndex, line: &str) -> Result<String, String> {
     serde_json::to_string(&reading).map_err(|e| e.to_string())
 }
 
+/// Scores every file, and with several adds their total; any file that cannot be read or
+/// scored fails the whole run, so a partial report is never taken for a whole one.
+fn score_files(catalog: &ProductIndex, files: &[PathBuf]) -> anyhow::Result<String> {
+    let stdin = Path::new("-");
+    if files.iter().filter(|f| f.as_path() == stdin).count() > 1 {
+        bail!("standard input (-) can be scored only once");
+    }
+    let mut scores = Vec::with_capacity(files.len());
+    for file in files {
+        let corpus = read_input(file)?;
+        let score =
+            reader::score::score(catalog, &corpus).map_err(|e| anyhow!("{}: {e}", shown(file)))?;
+        scores.push(score);
+    }
+    let products = catalog.items().len();
+    let reports: Vec<String> = files
+        .iter()
+        .zip(&scores)
+        .map(|(file, s)| report(s, file, products))
+        .collect();
+    let mut out = reports.join("\n");
+    if files.len() > 1 {
+        out += "\n";
+        out += &total_report(files, &scores);
+    }
+    Ok(out)
+}
+
+/// The files together: their summed figures, then each file's exact rate on one line.
+fn total_report(files: &[PathBuf], scores: &[Score]) -> String {
+    let t = reader::score::total(scores);
+    let mut r = format!("total: {} files ({} messages)\n", files.len(), t.total);
+    r += &figures(&t);
+    r += &confusion(&t);
+    r += "per file:\n";
+    for (file, s) in files.iter().zip(scores) {
+        r += &format!(
+            "  {:.3} ({}/{}) {}\n",
+            s.exact_rate(),
+            s.exact,
+            s.total,
+            shown(file)
+        );
+    }
+    r
+}
+
 /// The score as a person reads it: rates first, then every miss with what was expected.
 fn report(s: &Score, file: &Path, products: usize) -> String {
     let mut r = format!(
@@ -188,7 +235,32 @@ fn report(s: &Score, file: &Path, products: usize) -> String {
         shown(file),
         s.total
     );
-    r += &format!(
+    r += &figures(s);
+    r += "field accuracy:\n";
+    for (name, f) in &s.fields {
+        r += &format!(
+            "  {name:<8} {:.3} (found {}/{} stated, {} given but not stated)\n",
+            s.field_accuracy(name),
+            f.found,
+            f.expected,
+            f.spurious
+        );
+    }
+    r += &confusion(s);
+    r += &misses(
+        "misses (intent, items, unclear or unknown wrong)",
+        &s.misses,
+    );
+    r += &misses(
+        "field misses (read right, a field differs)",
+        &s.field_misses,
+    );
+    r
+}
+
+/// Exact-match rate, intent accuracy and item precision and recall.
+fn figures(s: &Score) -> String {
+    let mut r = format!(
         "exact match rate: {:.3} ({}/{})\n",
         s.exact_rate(),
         s.exact,
@@ -212,24 +284,17 @@ fn report(s: &Score, file: &Path, products: usize) -> String {
         s.items_right,
         s.items_expected
     );
-    r += "field accuracy:\n";
-    for (name, f) in &s.fields {
-        r += &format!(
-            "  {name:<8} {:.3} (found {}/{} stated, {} given but not stated)\n",
-            s.field_accuracy(name),
-            f.found,
-            f.expected,
-            f.spurious
-        );
+    r
+}
+
+/// How the misses went wrong: lines of each kind (messages for the intent), and in how
+/// many messages.
+fn confusion(s: &Score) -> String {
+    let mut r = String::from("confusion (intent by message, the rest by line):\n");
+    let messages = s.confused_messages.named();
+    for ((name, n), (_, m)) in s.confusion.named().into_iter().zip(messages) {
+        r += &format!("  {name:<14} {n} in {m} message(s)\n");
     }
-    r += &misses(
-        "misses (intent, items, unclear or unknown wrong)",
-        &s.misses,
-    );
-    r += &misses(
-        "field misses (read right, a field differs)",
-        &s.field_misses,
-    );
     r
 }
 
@@ -250,6 +315,16 @@ fn misses(title: &str, list: &[Miss]) -> String {
             "  {} {text}\n    expected {}\n    got      {}\n",
             m.id, m.expected, m.got
         );
+        let kinds: Vec<String> = m
+            .confusion
+            .named()
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(name, n)| format!("{name} {n}"))
+            .collect();
+        if !kinds.is_empty() {
+            r += &format!("    differs  {}\n", kinds.join(", "));
+        }
     }
     r
 }
