@@ -1,6 +1,6 @@
 //! `novi parse`: the order reader from the shell, against a business's active catalog.
-//! One message as pretty JSON, a JSONL batch for scripts, a score on a labelled corpus, or a
-//! score of the whole chat on a corpus of conversations.
+//! One message as pretty JSON (or how it was read, with --explain), a JSONL batch for scripts,
+//! a score on labelled corpora, or a score of the whole chat on a corpus of conversations.
 //!
 //! A batch is all or nothing: every malformed line is reported with its line number and
 //! nothing is written, so a script never mistakes half an answer for a whole one.
@@ -26,6 +26,14 @@ pub struct ParseArgs {
     pub business: String,
     /// A message to read; its reading is printed as JSON.
     pub text: Option<String>,
+    /// With a message: show how it was read (contact fields, each clause's words and what
+    /// they became, the lines and why one is unclear or unknown, the intent and its cue),
+    /// then the reading as it is printed without --explain.
+    #[arg(long, requires = "text")]
+    pub explain: bool,
+    /// How --explain prints: text for a person, or json for a script.
+    #[arg(long, value_enum, default_value = "text", requires = "explain")]
+    pub format: ExplainFormat,
     /// Read {"id","text"} lines from FILE (- for standard input) and write one
     /// {"id", ...reading} line each. Blank lines are skipped; a malformed line stops the
     /// whole batch with its line number and nothing is written.
@@ -46,6 +54,12 @@ pub struct ParseArgs {
     pub conversations: Option<PathBuf>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExplainFormat {
+    Text,
+    Json,
+}
+
 pub fn run(data_dir: &Path, args: ParseArgs) -> anyhow::Result<()> {
     if let Some(file) = &args.conversations {
         return print(&conversations(data_dir, &args.business, file)?);
@@ -53,9 +67,7 @@ pub fn run(data_dir: &Path, args: ParseArgs) -> anyhow::Result<()> {
     let catalog = load_catalog(data_dir, &args.business)?;
     // Everything is built in memory first so a failure leaves standard output empty.
     let out = if let Some(text) = &args.text {
-        let mut s = serde_json::to_string_pretty(&reader::read(&catalog, text).to_debug_json())?;
-        s.push('\n');
-        s
+        one_message(&catalog, text, args.explain.then_some(args.format))?
     } else if let Some(file) = &args.jsonl {
         read_batch(&catalog, file, &read_input(file)?)?
     } else if !args.score.is_empty() {
@@ -65,6 +77,23 @@ pub fn run(data_dir: &Path, args: ParseArgs) -> anyhow::Result<()> {
         bail!("give a message, --jsonl FILE, --score FILE or --conversations FILE");
     };
     print(&out)
+}
+
+/// One message's reading as pretty JSON, or its explanation in `explain` format.
+fn one_message(
+    catalog: &ProductIndex,
+    text: &str,
+    explain: Option<ExplainFormat>,
+) -> anyhow::Result<String> {
+    let mut out = match explain {
+        None => serde_json::to_string_pretty(&reader::read(catalog, text).to_debug_json())?,
+        Some(ExplainFormat::Text) => return Ok(reader::explain(catalog, text).to_text()),
+        Some(ExplainFormat::Json) => {
+            serde_json::to_string_pretty(&reader::explain(catalog, text).to_json())?
+        }
+    };
+    out.push('\n');
+    Ok(out)
 }
 
 fn print(out: &str) -> anyhow::Result<()> {

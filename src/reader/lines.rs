@@ -43,6 +43,8 @@ pub(crate) struct Parsed {
     pub asked: bool,
     /// An unknown product came with a real unit ("1 kg rabri"), a sure sign of an order.
     pub unknown_with_unit: bool,
+    /// Each clause's elements once paired, kept only for `explain` (see `parse_with`).
+    pub elements: Vec<Vec<El>>,
 }
 
 /// What the words of one clause signal.
@@ -82,6 +84,8 @@ struct Reader<'a> {
     raws: Vec<Raw>,
     out: Parsed,
     pending_fix: bool,
+    /// Keep each clause's paired elements in `out.elements`.
+    keep: bool,
 }
 
 /// One clause as the emitter needs it.
@@ -93,13 +97,16 @@ struct ClauseView<'c> {
     correction: bool,
 }
 
-pub(crate) fn parse(cat: &ProductIndex, lx: &Lexed, clauses: &[Clause]) -> Parsed {
+/// Reads the lines of all `clauses`; with `keep`, also keeps each clause's paired elements,
+/// so `explain` shows the very elements the lines were read from.
+pub(crate) fn parse(cat: &ProductIndex, lx: &Lexed, clauses: &[Clause], keep: bool) -> Parsed {
     let mut r = Reader {
         cat,
         lx,
         raws: Vec::new(),
         out: Parsed::default(),
         pending_fix: false,
+        keep,
     };
     let mut scratch = Scratch {
         words: Vec::with_capacity(8),
@@ -125,6 +132,9 @@ impl<'a> Reader<'a> {
                 .count()
         };
         pairing::pair(&mut els, &gap);
+        if self.keep {
+            self.out.elements.push(els.clone());
+        }
         let mut flags = Flags::scan(lx, c);
         flags.correction |= std::mem::take(&mut self.pending_fix);
         let first_el = els.first().map_or(usize::MAX, |e| e.t0);

@@ -9,6 +9,7 @@
 mod assemble;
 mod clauses;
 mod elements;
+pub mod explain;
 mod fields;
 mod generic;
 mod index;
@@ -24,6 +25,7 @@ mod phone;
 pub mod score;
 mod words;
 
+pub use explain::{explain, Explanation};
 pub use generic::is_generic_word;
 pub use index::{IndexedProduct, ProductIndex, Unit};
 pub use mentions::{mentions, Mention};
@@ -100,8 +102,14 @@ pub struct Reading {
 /// Reads one message: its first [`MAX_READ_CHARS`] characters, so time and memory stay
 /// bounded whatever arrives. Never panics; an empty or junk message reads as `Other`.
 pub fn read(catalog: &ProductIndex, text: &str) -> Reading {
+    read_seen(catalog, text, None)
+}
+
+/// `read`, handing what its stages found to `seen` when given, so `explain` tells of this
+/// very reading rather than of a second one.
+fn read_seen(catalog: &ProductIndex, text: &str, seen: Option<&mut explain::Seen>) -> Reading {
     let clipped = clip(text);
-    let mut r = read_all(catalog, clipped);
+    let mut r = read_all(catalog, clipped, seen);
     r.clipped = clipped.len() < text.len();
     r
 }
@@ -111,11 +119,14 @@ pub fn clip(text: &str) -> &str {
     clip_chars(text, MAX_READ_CHARS)
 }
 
-fn read_all(catalog: &ProductIndex, text: &str) -> Reading {
+fn read_all(catalog: &ProductIndex, text: &str, mut seen: Option<&mut explain::Seen>) -> Reading {
     let (masked, mut f) = fields::extract(text);
+    if let Some(s) = seen.as_deref_mut() {
+        s.fields = f.clone();
+    }
     let lx = lexer::lex(&masked);
     let clauses = clauses::clauses(&lx);
-    let parsed = lines::parse(catalog, &lx, &clauses);
+    let parsed = lines::parse(catalog, &lx, &clauses, seen.is_some());
     let intent = intent::classify(&intent::cues(&lx), &parsed);
     let mut r = Reading {
         intent,
@@ -146,6 +157,9 @@ fn read_all(catalog: &ProductIndex, text: &str) -> Reading {
     }
     f.notes.dedup();
     r.notes = (!f.notes.is_empty()).then(|| f.notes.join("; "));
+    if let Some(s) = seen {
+        s.keep(lx, clauses, parsed, intent);
+    }
     r
 }
 

@@ -367,7 +367,12 @@ mod tests {
             ),
             // The unclear line taken for sure: a product where a question was expected.
             (
-                expect("order", &[("kaju-katli", 1000), ("jalebi", 500), ("laddu", 1000)], 0, 0),
+                expect(
+                    "order",
+                    &[("kaju-katli", 1000), ("jalebi", 500), ("laddu", 1000)],
+                    0,
+                    0,
+                ),
                 [0, 1, 0, 0, 0],
             ),
             (
@@ -390,9 +395,21 @@ mod tests {
             serde_json::json!({"id": id, "text": text, "expect": want}).to_string()
         };
         let corpus = [
-            line("right", "1 kg jalebi", expect("order", &[("jalebi", 1000)], 0, 0)),
-            line("amount", "2 kg jalebi", expect("order", &[("jalebi", 1000)], 0, 0)),
-            line("missed", "1 kg jalebi aur 10 samosa", expect("order", &[("jalebi", 1000)], 0, 0)),
+            line(
+                "right",
+                "1 kg jalebi",
+                expect("order", &[("jalebi", 1000)], 0, 0),
+            ),
+            line(
+                "amount",
+                "2 kg jalebi",
+                expect("order", &[("jalebi", 1000)], 0, 0),
+            ),
+            line(
+                "missed",
+                "1 kg jalebi aur 10 samosa",
+                expect("order", &[("jalebi", 1000)], 0, 0),
+            ),
             line("intent", "namaste", expect("other", &[], 0, 0)),
         ]
         .join("\n");

@@ -102,8 +102,20 @@ fn word_fits(w: &str, part: &str) -> bool {
 
 /// The cue sections ("status", "menu", ...) with a phrase somewhere in `ws`.
 pub(crate) fn cue_sections(ws: &[&str]) -> Vec<&'static str> {
-    let v = vocab();
     let mut hit: Vec<&'static str> = Vec::new();
+    for (section, _, _) in cue_hits(ws) {
+        if !hit.contains(&section) {
+            hit.push(section);
+        }
+    }
+    hit
+}
+
+/// Every cue phrase in `ws`: (section, index of its first word, number of words), in
+/// message order; `explain` shows them, `cue_sections` sums them up.
+pub(crate) fn cue_hits(ws: &[&str]) -> Vec<(&'static str, usize, usize)> {
+    let v = vocab();
+    let mut hits = Vec::new();
     for i in 0..ws.len() {
         let keys = [Some(ws[i]), stem_of(ws[i])];
         for key in keys.into_iter().flatten() {
@@ -111,13 +123,13 @@ pub(crate) fn cue_sections(ws: &[&str]) -> Vec<&'static str> {
                 let rest = ws.get(i..).unwrap_or_default();
                 let fits = phrase.len() <= rest.len()
                     && phrase.iter().zip(rest).all(|(p, w)| word_fits(w, p));
-                if fits && !hit.contains(section) {
-                    hit.push(section);
+                if fits && !hits.contains(&(*section, i, phrase.len())) {
+                    hits.push((*section, i, phrase.len()));
                 }
             }
         }
     }
-    hit
+    hits
 }
 
 /// Reads one vocabulary file into `v`; a word listed in several files gets every section
