@@ -29,7 +29,9 @@ pub struct ParseArgs {
     /// With a message: show how it was read (contact fields, each clause's words and what
     /// they became, the lines and why one is unclear or unknown, the intent and its cue),
     /// then the reading as it is printed without --explain.
-    #[arg(long, requires = "text")]
+    // `requires` alone is met by any member of the "input" group (clap issue 4707), hence
+    // the conflicts too.
+    #[arg(long, requires = "text", conflicts_with_all = ["jsonl", "score", "conversations"])]
     pub explain: bool,
     /// How --explain prints: text for a person, or json for a script.
     #[arg(long, value_enum, default_value = "text", requires = "explain")]

@@ -5,6 +5,7 @@
 // amounts; `lexer` and `clauses` cut the rest up; `elements`, `pairing`, `lines` and
 // `assemble` read the order lines (quantity grammar in `numbers`, product names in
 // `matcher`, vocabulary in `words` / vocab/*.txt); `intent` decides what the message wants.
+// `explain` is handed each stage's result during a reading (`read_seen`) to show how it went.
 
 mod assemble;
 mod clauses;

@@ -14,3 +14,7 @@ pub const CORPUS_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/o
 
 /// A one-pixel PNG, for product images.
 pub const PNG: &[u8] = include_bytes!("../../data/dot.png");
+
+/// The shared corpora and catalogs beside the repository (`../shared`, there in CI too): each
+/// dev shop's corpus is read against its own catalog, `fixtures/<shop>-catalog.csv`.
+pub const SHARED_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared");
