@@ -245,7 +245,13 @@ pub async fn load(state: &AppState, shop: &ShopPage, number: i64) -> AppResult<S
             let order = store::by_number(c, id, number)?.ok_or(AppError::NotFound)?;
             let times = store::times(c, order.id)?;
             let unread = unread_lines::of_order(c, id, order.id)?;
-            let catalog = products::on_sale(c, id)?;
+            // The "This is …" forms need the catalog; most orders have nothing to ask.
+            let open = unread.iter().any(|u| u.answered.is_none());
+            let catalog = if open {
+                products::on_sale(c, id)?
+            } else {
+                Vec::new()
+            };
             Ok(Shown {
                 order,
                 times,
