@@ -11,7 +11,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::web::orders::{self, form as order_form};
-use crate::web::products::{self, adjust, image as product_image};
+use crate::web::products::{self, adjust, image as product_image, suggestions};
 use crate::web::settings::{
     self, messages as messages_settings, users, whatsapp as whatsapp_settings,
 };
@@ -46,6 +46,10 @@ pub fn app(state: AppState) -> Router {
             "/b/{code}/orders/{number}/edit",
             get(order_form::edit).post(order_form::update),
         )
+        .route(
+            "/b/{code}/orders/{number}/unread/{id}",
+            post(orders::unread::answer),
+        )
         .route("/b/{code}/customers", get(customers::index))
         .route("/b/{code}/customers/{id}", get(customers::show))
         .route(
@@ -62,6 +66,10 @@ pub fn app(state: AppState) -> Router {
             get(products::show).post(products::update),
         )
         .route("/b/{code}/products/{id}/stock", post(adjust::save))
+        .route(
+            "/b/{code}/products/{id}/suggestions/{sid}",
+            post(suggestions::decide),
+        )
         .route(
             "/b/{code}/products/{id}/image",
             get(product_image::serve)

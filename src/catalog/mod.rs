@@ -5,3 +5,4 @@ pub mod image;
 pub mod import;
 pub mod products;
 pub mod stock;
+pub mod suggestions;

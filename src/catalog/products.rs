@@ -333,3 +333,55 @@ pub fn set_image(
     )?;
     Ok(())
 }
+
+/// `words` written the way names are compared: lowercase, single-spaced.
+fn comparable(words: &str) -> String {
+    words
+        .split_whitespace()
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The product (id and name) whose name or alias is `words`, ignoring case and spacing.
+pub fn named_by(
+    conn: &Connection,
+    business_id: i64,
+    words: &str,
+) -> AppResult<Option<(i64, String)>> {
+    let wanted = comparable(words);
+    let mut stmt =
+        conn.prepare_cached("SELECT id, name, aliases FROM products WHERE business_id = ?1")?;
+    let rows = stmt.query_map([business_id], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    for row in rows {
+        let (id, name, aliases) = row?;
+        let names = std::iter::once(name.as_str()).chain(aliases.split('|'));
+        if names.map(comparable).any(|n| n == wanted) {
+            return Ok(Some((id, name)));
+        }
+    }
+    Ok(None)
+}
+
+/// Adds `alias` to a product's aliases (once); the reader's catalog is built from them for
+/// every batch of messages, so the next message reads it.
+pub fn add_alias(conn: &Connection, business_id: i64, id: i64, alias: &str) -> AppResult<()> {
+    let p = by_id(conn, business_id, id)?.ok_or(AppError::NotFound)?;
+    let alias = comparable(alias);
+    if alias.is_empty() || alias.contains('|') || p.aliases.iter().any(|a| comparable(a) == alias) {
+        return Ok(());
+    }
+    let mut aliases = p.aliases;
+    aliases.push(alias);
+    conn.execute(
+        "UPDATE products SET aliases = ?3, updated_at = ?4 WHERE business_id = ?1 AND id = ?2",
+        params![business_id, id, aliases.join("|"), now()],
+    )?;
+    Ok(())
+}

@@ -1,5 +1,6 @@
 //! `novi catalog import` and `novi catalog export`: a business's products as a CSV file.
 //! Import is all or nothing; a bad file is reported line by line and nothing is written.
+//! `novi catalog aliases` lists the words customers use that staff corrections suggest as aliases.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -8,8 +9,8 @@ use anyhow::{bail, Context};
 use clap::Subcommand;
 
 use super::admin::open_existing;
-use crate::accounts::businesses;
-use crate::catalog::{csv, import};
+use crate::accounts::businesses::{self, Business};
+use crate::catalog::{csv, import, suggestions};
 use crate::db::Db;
 
 #[derive(Subcommand, Debug)]
@@ -31,21 +32,36 @@ pub enum CatalogCommand {
         #[arg(long)]
         business: String,
     },
+    /// List alias suggestions: words customers wrote that staff corrected to a product.
+    ///
+    /// One row per product and words, most often seen first: the product's sku, the words, how
+    /// many corrected lines said them, and when last (shop time). Add or dismiss them on the
+    /// product's page in the web UI.
+    Aliases {
+        /// The business's short code.
+        #[arg(long)]
+        business: String,
+    },
 }
 
 pub fn run(data_dir: &Path, cmd: CatalogCommand) -> anyhow::Result<()> {
     match cmd {
         CatalogCommand::Import { business, file } => import_file(data_dir, &business, &file),
         CatalogCommand::Export { business } => export(data_dir, &business),
+        CatalogCommand::Aliases { business } => aliases(data_dir, &business),
+    }
+}
+
+fn business(db: &Db, code: &str) -> anyhow::Result<Business> {
+    let found = db.with_conn(|c| businesses::by_code(c, code))?;
+    match found {
+        Some(b) => Ok(b),
+        None => bail!("no business with short code \"{code}\" (see `novi business list`)"),
     }
 }
 
 fn business_id(db: &Db, code: &str) -> anyhow::Result<i64> {
-    let found = db.with_conn(|c| businesses::by_code(c, code))?;
-    match found {
-        Some(b) => Ok(b.id),
-        None => bail!("no business with short code \"{code}\" (see `novi business list`)"),
-    }
+    business(db, code).map(|b| b.id)
 }
 
 fn read_input(file: &Path) -> anyhow::Result<Vec<u8>> {
@@ -98,5 +114,24 @@ fn export(data_dir: &Path, code: &str) -> anyhow::Result<()> {
         .lock()
         .write_all(&out)
         .context("cannot write to standard output")?;
+    Ok(())
+}
+
+fn aliases(data_dir: &Path, code: &str) -> anyhow::Result<()> {
+    let db = open_existing(data_dir)?;
+    let b = business(&db, code)?;
+    let list = db.with_conn(|c| suggestions::list(c, b.id))?;
+    if list.is_empty() {
+        println!("no alias suggestions for {code} yet");
+        return Ok(());
+    }
+    println!(
+        "{:<24} {:<32} {:>5}  LAST SEEN",
+        "PRODUCT", "WORDS", "COUNT"
+    );
+    for s in list {
+        let seen = b.local_time(s.last_seen);
+        println!("{:<24} {:<32} {:>5}  {seen}", s.sku, s.words, s.count);
+    }
     Ok(())
 }

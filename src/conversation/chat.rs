@@ -87,6 +87,9 @@ fn on_draft(t: &Turn, conn: &Connection, mut d: Draft, answer: &str) -> AppResul
             Answer::Settled(items) => {
                 d.questions.remove(0);
                 d.add(&items);
+                for i in &items {
+                    d.read_from.said(&i.sku, &q.text);
+                }
                 return next_step(t, conn, d).map(Some);
             }
             Answer::Narrowed(next) => {
@@ -146,6 +149,7 @@ fn take_lines(t: &Turn, conn: &Connection, draft: Option<Draft>, r: &Reading) ->
     if d.stage == Stage::Changing {
         d.lines.clear();
         d.questions.clear();
+        d.read_from = drafts::ReadFrom::default();
     }
     d.stage = Stage::Collecting;
     let had_lines = !d.lines.is_empty();
@@ -161,6 +165,7 @@ fn take_lines(t: &Turn, conn: &Connection, draft: Option<Draft>, r: &Reading) ->
         !(u.reason == UnclearReason::NoQuantity && u.skus.iter().all(|s| have.contains(s)))
     });
     d.questions.extend(fresh.cloned());
+    keep_words(t, &mut d, r);
     take_fields(t, conn, &mut d, r)?;
     if !r.unknown.is_empty() {
         reply::unknown(t, conn, &r.unknown)?;
@@ -176,6 +181,19 @@ fn take_lines(t: &Turn, conn: &Connection, draft: Option<Draft>, r: &Reading) ->
         return Ok(());
     }
     next_step(t, conn, d)
+}
+
+/// What the customer wrote for each line, for staff corrections to learn from later: the
+/// words each product was read from, and the names no product was found for. A cart sent
+/// from the WhatsApp catalog names products by sku, so it has no words to keep.
+fn keep_words(t: &Turn, d: &mut Draft, r: &Reading) {
+    if t.kind == "order" {
+        return;
+    }
+    for s in reader::sources(t.catalog, &t.text) {
+        d.read_from.said(&s.sku, &s.text);
+    }
+    d.read_from.unknown(&r.unknown);
 }
 
 /// Name, address, notes, and how and when, as far as the message gives them.
@@ -294,6 +312,8 @@ fn confirm(t: &Turn, conn: &Connection, mut d: Draft) -> AppResult<()> {
     match crate::db::savepoint(conn, || orders::service::create(conn, t.business, &req)) {
         Ok(order) => {
             orders::store::save_times(conn, order.id, d.first_message_ms, d.first_reply_ms)?;
+            orders::store::keep_said(conn, order.id, &d.read_from.pairs())?;
+            orders::unread::keep(conn, t.business.id, order.id, &d.read_from.unread)?;
             drafts::delete(conn, t.business.id, &t.phone)?;
             metrics::count_order(conn, t.business.id)?;
             reply::confirmed(t, conn, &order)?;

@@ -5,9 +5,10 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::db::now;
+use crate::domain::limits::MAX_LINES;
 use crate::error::{AppError, AppResult};
-use crate::orders::{Fulfilment, LineRequest};
-use crate::reader::{Item, Unclear};
+use crate::orders::{Fulfilment, LineRequest, NewUnread};
+use crate::reader::{self, Item, Unclear};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
@@ -51,6 +52,70 @@ pub struct Draft {
     /// What the last message changed, for the next summary to show; not kept.
     #[serde(skip)]
     pub changes: Vec<String>,
+    /// What the customer wrote for the lines, for the order to keep.
+    #[serde(default)]
+    pub read_from: ReadFrom,
+}
+
+/// Most unread lines a draft keeps: a customer who keeps writing names the shop does not
+/// know cannot grow it without end.
+const MAX_UNREAD: usize = 20;
+
+/// What the customer wrote, kept with the draft until the order is taken: the words each
+/// product was read from, and the lines that were not read for sure.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadFrom {
+    #[serde(default)]
+    pub said: Vec<SaidWords>,
+    #[serde(default)]
+    pub unread: Vec<NewUnread>,
+}
+
+/// The words (as an alias holds them) a product was read from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaidWords {
+    pub sku: String,
+    pub words: String,
+}
+
+impl ReadFrom {
+    /// Keeps the words `sku` was first read from, the line `text` as written.
+    pub fn said(&mut self, sku: &str, text: &str) {
+        let words = reader::alias_words(text);
+        if words.is_empty()
+            || self.said.iter().any(|s| s.sku == sku)
+            || self.said.len() >= MAX_LINES
+        {
+            return;
+        }
+        self.said.push(SaidWords {
+            sku: sku.to_owned(),
+            words,
+        });
+    }
+
+    /// Keeps the names a reading found no product for.
+    pub fn unknown(&mut self, names: &[String]) {
+        for name in names {
+            if self.unread.len() >= MAX_UNREAD || self.unread.iter().any(|u| u.text == *name) {
+                continue;
+            }
+            self.unread.push(NewUnread {
+                text: name.clone(),
+                words: reader::alias_words(name),
+                reason: "unknown".into(),
+                candidates: Vec::new(),
+            });
+        }
+    }
+
+    /// `(sku, words)` pairs, as the order book keeps them.
+    pub fn pairs(&self) -> Vec<(String, String)> {
+        self.said
+            .iter()
+            .map(|s| (s.sku.clone(), s.words.clone()))
+            .collect()
+    }
 }
 
 /// How and when, as the customer has said so far.
@@ -84,6 +149,7 @@ impl Draft {
             first_reply_ms: None,
             terms: Terms::default(),
             changes: Vec::new(),
+            read_from: ReadFrom::default(),
         }
     }
 
@@ -132,7 +198,7 @@ pub fn load(conn: &Connection, business_id: i64, phone: &str) -> AppResult<Optio
     let row = conn
         .query_row(
             "SELECT lines, questions, name, address, notes, stage, first_message_ms, first_reply_ms,
-                    terms
+                    terms, read_from
              FROM drafts WHERE business_id = ?1 AND phone = ?2",
             params![business_id, phone],
             |r| {
@@ -146,6 +212,7 @@ pub fn load(conn: &Connection, business_id: i64, phone: &str) -> AppResult<Optio
                     r.get(6)?,
                     r.get(7)?,
                     r.get::<_, String>(8)?,
+                    r.get::<_, String>(9)?,
                 ))
             },
         )
@@ -160,6 +227,7 @@ pub fn load(conn: &Connection, business_id: i64, phone: &str) -> AppResult<Optio
         first_message_ms,
         first_reply_ms,
         terms,
+        read_from,
     )) = row
     else {
         return Ok(None);
@@ -175,21 +243,24 @@ pub fn load(conn: &Connection, business_id: i64, phone: &str) -> AppResult<Optio
         first_reply_ms,
         terms: serde_json::from_str(&terms).unwrap_or_default(),
         changes: Vec::new(),
+        read_from: serde_json::from_str(&read_from).unwrap_or_default(),
     }))
 }
 
 pub fn save(conn: &Connection, business_id: i64, phone: &str, d: &Draft) -> AppResult<()> {
     conn.execute(
         "INSERT INTO drafts (business_id, phone, lines, questions, name, address, notes, stage,
-                             first_message_ms, first_reply_ms, updated_at, terms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                             first_message_ms, first_reply_ms, updated_at, terms, read_from)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
          ON CONFLICT (business_id, phone) DO UPDATE SET lines = excluded.lines,
              questions = excluded.questions, name = excluded.name, address = excluded.address,
              notes = excluded.notes, stage = excluded.stage, first_reply_ms = excluded.first_reply_ms,
-             updated_at = excluded.updated_at, terms = excluded.terms",
+             updated_at = excluded.updated_at, terms = excluded.terms,
+             read_from = excluded.read_from",
         params![
             business_id, phone, json(&d.lines)?, json(&d.questions)?, d.name, d.address, d.notes,
-            d.stage.as_str(), d.first_message_ms, d.first_reply_ms, now(), json(&d.terms)?
+            d.stage.as_str(), d.first_message_ms, d.first_reply_ms, now(), json(&d.terms)?,
+            json(&d.read_from)?
         ],
     )?;
     Ok(())

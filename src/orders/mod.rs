@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod export;
+mod learn;
 pub mod model;
 #[cfg(test)]
 mod pricing_tests;
@@ -11,10 +12,11 @@ pub mod status;
 pub mod store;
 #[cfg(test)]
 mod tests;
+pub mod unread;
 
 pub use error::{MoveRefused, OrderError, Shortage};
 pub use model::{
-    parse_deliver_on, Channel, Fulfilment, LineRequest, NewOrder, Order, PaymentMode,
-    PaymentStatus, Sort,
+    parse_deliver_on, Channel, Fulfilment, LineRequest, NewOrder, NewUnread, Order, PaymentMode,
+    PaymentStatus, Said, Sort, Unread,
 };
 pub use status::Status;

@@ -115,6 +115,53 @@ pub struct Line {
     /// Per kg / per piece, or per variant for a variant line.
     pub unit_price: Money,
     pub total: Money,
+    /// What the customer wrote for the line, when it was read from a message.
+    pub said: Option<Said>,
+}
+
+/// The customer's words a line was read from, and what the reader read them as.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Said {
+    /// As an alias would hold them ("kaju barfi"); see `reader::alias_words`.
+    pub words: String,
+    /// The sku the reader read them as; none for a line staff added for an unread one.
+    pub read_as: Option<String>,
+}
+
+/// A line of the customer's message that was not read for sure, as kept with the order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewUnread {
+    /// As written ("1 kg kesar peda").
+    pub text: String,
+    /// As an alias would hold them ("kesar peda"); may be empty.
+    pub words: String,
+    /// `unknown` (no product has that name), or why an unclear line was unclear
+    /// (`no_quantity`, `bare_number_for_weight`, `ambiguous`, `too_much`).
+    pub reason: String,
+    /// Skus it could be.
+    pub candidates: Vec<String>,
+}
+
+/// An unread line of an order, and what staff said it is once they have.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unread {
+    pub id: i64,
+    pub line: NewUnread,
+    /// The sku staff added a line for, and who did.
+    pub answered: Option<(String, String)>,
+}
+
+impl NewUnread {
+    /// Why it was not read, as staff read it.
+    pub fn why(&self) -> String {
+        match self.reason.as_str() {
+            "unknown" => "no product has this name".into(),
+            "no_quantity" => "no amount".into(),
+            "bare_number_for_weight" => "a number without a weight".into(),
+            "too_much" => "more than one line holds".into(),
+            _ => format!("could be {}", self.candidates.join(" or ")),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,6 +220,21 @@ pub enum LineRequest {
 }
 
 impl Line {
+    /// The request that prices to this line again: its variant and count, or its amount.
+    pub fn request(&self) -> LineRequest {
+        match (&self.variant, self.variant_count) {
+            (Some(variant), Some(count)) => LineRequest::Variant {
+                sku: self.sku.clone(),
+                variant: variant.clone(),
+                count,
+            },
+            _ => LineRequest::Qty {
+                sku: self.sku.clone(),
+                qty: self.qty,
+            },
+        }
+    }
+
     /// "750 g", or "2 × Box of 12" for a variant line.
     pub fn amount_label(&self) -> String {
         match (&self.variant, self.variant_count) {

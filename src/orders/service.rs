@@ -7,12 +7,15 @@ use std::collections::BTreeMap;
 use rusqlite::Connection;
 
 use super::error::{OrderError, Shortage};
-use super::model::{Fulfilment, Line, LineRequest, NewOrder, Order};
+use super::learn;
+use super::model::{Fulfilment, Line, LineRequest, NewOrder, Order, Said};
 use super::status::Status;
 use super::store::{self, Header, NewEvent, Totals};
+use super::unread;
 use crate::accounts::businesses::Business;
 use crate::catalog::products::{self, Product, Variant};
 use crate::catalog::stock::{self, Cause};
+use crate::catalog::suggestions;
 use crate::customers;
 use crate::domain::limits;
 use crate::domain::{line_total, Money, Quantity};
@@ -95,6 +98,7 @@ fn price_line(
         qty,
         unit_price,
         total,
+        said: None,
     })
 }
 
@@ -338,42 +342,101 @@ pub fn change_status(
 }
 
 /// Replaces an order's lines while it is pending or confirmed, with stock checked again.
+/// `from[i]` is the position of the line the `i`th request edits, if it edits one: a line
+/// read from a message keeps the customer's words, and a changed product learns them.
 pub fn edit_lines(
     conn: &Connection,
     business: &Business,
     number: i64,
     reqs: &[LineRequest],
+    from: &[Option<usize>],
     actor: &str,
 ) -> OrderResult<Order> {
     let order = load(conn, business.id, number)?;
+    let said = learn::carry(&order, from, reqs.len());
+    let note = format!(
+        "lines changed; total was {}",
+        order.total.format(&order.currency)
+    );
+    let lines = rewrite(conn, business, &order, reqs, said, actor, &note)?;
+    learn::moved(conn, business.id, &order, &lines, from)?;
+    load(conn, business.id, number)
+}
+
+/// Staff say what an unread line of the order is: `req` is added as a new line (stock checked),
+/// the unread line is marked answered, and its words are learnt for the product.
+pub fn answer_unread(
+    conn: &Connection,
+    business: &Business,
+    number: i64,
+    unread_id: i64,
+    req: LineRequest,
+    actor: &str,
+) -> OrderResult<Order> {
+    let order = load(conn, business.id, number)?;
+    let u = unread::find(conn, business.id, order.id, unread_id)?.ok_or(OrderError::NotFound)?;
+    if u.answered.is_some() {
+        return Err(OrderError::Invalid(format!(
+            "\"{}\" has already been added to the order",
+            u.line.text
+        )));
+    }
+    let mut reqs: Vec<LineRequest> = order.lines.iter().map(Line::request).collect();
+    reqs.push(req);
+    let mut said: Vec<Option<Said>> = order.lines.iter().map(|l| l.said.clone()).collect();
+    said.push((!u.line.words.is_empty()).then(|| Said {
+        words: u.line.words.clone(),
+        read_as: None,
+    }));
+    let note = format!("added a line for \"{}\"", u.line.text);
+    let lines = rewrite(conn, business, &order, &reqs, said, actor, &note)?;
+    if let Some(added) = lines.last() {
+        unread::answer(conn, u.id, &added.sku, actor)?;
+        suggestions::record(conn, business.id, added.product_id, &u.line.words)?;
+    }
+    load(conn, business.id, number)
+}
+
+/// Prices `reqs` as the order's new lines (each with its `said`), puts the old lines' stock
+/// back and takes the new, and adds `note` to the timeline. Returns the lines stored.
+fn rewrite(
+    conn: &Connection,
+    business: &Business,
+    order: &Order,
+    reqs: &[LineRequest],
+    said: Vec<Option<Said>>,
+    actor: &str,
+    note: &str,
+) -> OrderResult<Vec<Line>> {
     if !order.status.can_edit_lines() {
         return Err(OrderError::LinesLocked {
-            number,
+            number: order.number,
             status: order.status,
         });
     }
-    let reason = format!("order #{number} changed");
+    let reason = format!("order #{} changed", order.number);
     let cause = Cause {
         reason: &reason,
         order_id: Some(order.id),
         actor,
     };
-    let Quote { lines, totals, .. } = requote(conn, business.id, &order, reqs)?;
+    let Quote {
+        mut lines, totals, ..
+    } = requote(conn, business.id, order, reqs)?;
+    for (line, said) in lines.iter_mut().zip(said) {
+        line.said = said;
+    }
     return_stock(conn, business.id, &order.lines, &cause)?;
     take_stock(conn, business.id, &lines, &cause)?;
     store::replace_lines(conn, business.id, order.id, &lines)?;
     store::set_totals(conn, order.id, &totals)?;
-    let note = format!(
-        "lines changed; total was {}",
-        order.total.format(&order.currency)
-    );
     let event = NewEvent {
         kind: "edited",
         from: None,
         to: None,
         actor,
-        note: &note,
+        note,
     };
     store::add_event(conn, business.id, order.id, &event)?;
-    load(conn, business.id, number)
+    Ok(lines)
 }

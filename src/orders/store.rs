@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension, Row, ToSql};
 
-use super::model::{CustomerRef, Event, Line, NewOrder, Order, Sort};
+use super::model::{CustomerRef, Event, Line, NewOrder, Order, Said, Sort};
 use super::status::Status;
 use crate::customers::phone_at;
 use crate::db::now;
@@ -73,7 +73,8 @@ fn from_row(row: &Row) -> rusqlite::Result<Order> {
 
 fn lines(conn: &Connection, order_id: i64) -> AppResult<Vec<Line>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT product_id, sku, name, unit, variant, variant_count, qty, unit_price_minor, total_minor
+        "SELECT product_id, sku, name, unit, variant, variant_count, qty, unit_price_minor, total_minor,
+                said, read_as
          FROM order_lines WHERE order_id = ?1 ORDER BY position",
     )?;
     let rows = stmt.query_map([order_id], |r| {
@@ -87,9 +88,17 @@ fn lines(conn: &Connection, order_id: i64) -> AppResult<Vec<Line>> {
             qty: r.get(6)?,
             unit_price: money(r, 7)?,
             total: money(r, 8)?,
+            said: said(r)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The customer's words a line was read from (columns 9 and 10), if it was.
+fn said(r: &Row) -> rusqlite::Result<Option<Said>> {
+    let words: Option<String> = r.get(9)?;
+    let read_as: Option<String> = r.get(10)?;
+    Ok(words.map(|words| Said { words, read_as }))
 }
 
 fn events(conn: &Connection, order_id: i64) -> AppResult<Vec<Event>> {
@@ -306,8 +315,8 @@ pub fn replace_lines(
     conn.execute("DELETE FROM order_lines WHERE order_id = ?1", [order_id])?;
     let mut stmt = conn.prepare_cached(
         "INSERT INTO order_lines (business_id, order_id, position, product_id, sku, name, unit, variant,
-                                  variant_count, qty, unit_price_minor, total_minor)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                                  variant_count, qty, unit_price_minor, total_minor, said, read_as)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?;
     for (i, l) in lines.iter().enumerate() {
         stmt.execute(params![
@@ -322,8 +331,23 @@ pub fn replace_lines(
             l.variant_count,
             l.qty,
             l.unit_price.minor(),
-            l.total.minor()
+            l.total.minor(),
+            l.said.as_ref().map(|s| &s.words),
+            l.said.as_ref().and_then(|s| s.read_as.as_ref())
         ])?;
+    }
+    Ok(())
+}
+
+/// Marks the lines of a new order with the customer's words they were read from: `said` is
+/// `(sku, words)`, the words as an alias holds them. A line read from no words is left as it is.
+pub fn keep_said(conn: &Connection, order_id: i64, said: &[(String, String)]) -> AppResult<()> {
+    let mut stmt = conn.prepare_cached(
+        "UPDATE order_lines SET said = ?3, read_as = ?2
+         WHERE order_id = ?1 AND sku = ?2 AND said IS NULL",
+    )?;
+    for (sku, words) in said.iter().filter(|(_, w)| !w.is_empty()) {
+        stmt.execute(params![order_id, sku, words])?;
     }
     Ok(())
 }

@@ -24,12 +24,14 @@ mod numbers;
 mod pairing;
 mod phone;
 pub mod score;
+mod sources;
 mod words;
 
 pub use explain::{explain, Explanation};
 pub use generic::is_generic_word;
 pub use index::{IndexedProduct, ProductIndex, Unit};
 pub use mentions::{mentions, Mention};
+pub use sources::{alias_words, sources, Source, MAX_ALIAS_WORDS};
 
 use crate::domain::limits::{MAX_QUESTIONS, MAX_READ_CHARS};
 use lines::LineKind;

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod aliases;
 mod auth;
 mod browser;
 mod catalog;

@@ -36,6 +36,15 @@ struct Row {
     item: String,
     count: String,
     amount: String,
+    /// When editing: the position of the order line the row started as, so a line read from a
+    /// message keeps the customer's words (and a changed product learns them).
+    from: String,
+}
+
+impl Row {
+    fn edits_line(&self) -> Option<usize> {
+        self.from.parse().ok()
+    }
 }
 
 #[derive(Default)]
@@ -65,7 +74,7 @@ impl OrderForm {
                 _ => (k.clone(), None),
             };
             match (name.as_str(), index) {
-                ("item" | "count" | "amount", Some(i)) if i < service::MAX_LINES => {
+                ("item" | "count" | "amount" | "line", Some(i)) if i < service::MAX_LINES => {
                     if f.rows.len() <= i {
                         f.rows.resize(i + 1, Row::default());
                     }
@@ -73,6 +82,7 @@ impl OrderForm {
                     *match name.as_str() {
                         "item" => &mut row.item,
                         "count" => &mut row.count,
+                        "line" => &mut row.from,
                         _ => &mut row.amount,
                     } = v;
                 }
@@ -92,7 +102,8 @@ impl OrderForm {
     }
 
     fn from_order(o: &crate::orders::Order) -> Self {
-        let rows = o.lines.iter().map(|l| Row {
+        let rows = o.lines.iter().enumerate().map(|(i, l)| Row {
+            from: i.to_string(),
             item: format!("{}|{}", l.sku, l.variant.clone().unwrap_or_default()),
             count: l.variant_count.map(|c| c.to_string()).unwrap_or_default(),
             amount: if l.variant.is_some() {
@@ -158,6 +169,22 @@ fn line_request(r: &Row, catalog: &[Product]) -> Result<LineRequest, String> {
     })
 }
 
+/// One line typed beside an unread line of an order: an item with a count or an amount.
+pub(super) fn one_line(
+    item: &str,
+    count: &str,
+    amount: &str,
+    catalog: &[Product],
+) -> Result<LineRequest, String> {
+    let row = Row {
+        item: item.to_owned(),
+        count: count.to_owned(),
+        amount: amount.to_owned(),
+        from: String::new(),
+    };
+    line_request(&row, catalog)
+}
+
 /// Turns the rows into line requests, or says which row (0-based) is wrong and why.
 fn line_requests(rows: &[Row], catalog: &[Product]) -> Result<Vec<LineRequest>, RowError> {
     rows.iter()
@@ -177,7 +204,7 @@ struct RowError {
     message: String,
 }
 
-fn item_select(name: &str, selected: &str, catalog: &[Product]) -> Markup {
+pub(super) fn item_select(name: &str, selected: &str, catalog: &[Product]) -> Markup {
     html! {
         select name=(name) {
             option value="" { "—" }
@@ -207,7 +234,10 @@ fn rows_table(f: &OrderForm, catalog: &[Product], wrong: Option<&RowError>) -> M
                 @for (i, r) in rows.iter().enumerate() {
                     @let error = wrong.filter(|w| w.row == i);
                     tr.invalid[error.is_some()] {
-                        td { (item_select(&format!("item_{i}"), &r.item, catalog)) }
+                        td {
+                            (item_select(&format!("item_{i}"), &r.item, catalog))
+                            @if !r.from.is_empty() { input type="hidden" name={ "line_" (i) } value=(r.from); }
+                        }
                         td { input type="number" min="1" name={ "count_" (i) } value=(r.count) aria-label="count"; }
                         td { input type="text" name={ "amount_" (i) } value=(r.amount) aria-label="amount"; }
                     }
@@ -322,7 +352,7 @@ fn render(
     )
 }
 
-async fn catalog(state: &AppState, shop: &ShopPage) -> AppResult<Vec<Product>> {
+pub(super) async fn catalog(state: &AppState, shop: &ShopPage) -> AppResult<Vec<Product>> {
     let id = shop.business.id;
     state.db.read(move |c| products::on_sale(c, id)).await
 }
@@ -472,6 +502,7 @@ pub async fn update(
         Err(e) => return Ok(show(Extra::refused(MARKED, Some(&e)))),
     };
     let (business, actor) = (shop.business.clone(), shop.user.username.clone());
+    let from: Vec<Option<usize>> = f.rows.iter().map(Row::edits_line).collect();
     if !f.save {
         let quote = move |c: &Connection| service::quote_edit(c, &business, number, &lines);
         return match quoted(&state, quote).await? {
@@ -487,7 +518,7 @@ pub async fn update(
     }
     match state
         .db
-        .write(move |tx| service::edit_lines(tx, &business, number, &lines, &actor))
+        .write(move |tx| service::edit_lines(tx, &business, number, &lines, &from, &actor))
         .await
     {
         Ok(_) => Ok(Redirect::to(&shop.url(&format!("/orders/{number}?done=1"))).into_response()),

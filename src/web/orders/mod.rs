@@ -2,6 +2,7 @@
 //! page (lines, totals, delivery or pickup, customer, timeline, and the moves it can make next).
 
 pub mod form;
+pub mod unread;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
@@ -11,13 +12,15 @@ use chrono::NaiveDate;
 use maud::{html, Markup};
 use serde::Deserialize;
 
+use crate::catalog::products::{self, Product};
 use crate::conversation::notify;
 use crate::domain::Money;
 use crate::error::{AppError, AppResult};
 use crate::orders::export::{all, day_range, write_csv};
 use crate::orders::model::Line;
 use crate::orders::store::OrderTimes;
-use crate::orders::{store, Fulfilment, Order, OrderError, Sort, Status};
+use crate::orders::unread as unread_lines;
+use crate::orders::{store, Fulfilment, Order, OrderError, Sort, Status, Unread};
 use crate::web::extract::ShopPage;
 use crate::web::format::duration;
 use crate::web::layout::{csrf_field, error_box, notice, page, Nav};
@@ -223,14 +226,39 @@ pub struct Flash {
     done: Option<String>,
 }
 
-async fn load(state: &AppState, shop: &ShopPage, number: i64) -> AppResult<(Order, OrderTimes)> {
+/// One order's page as loaded: the order, its response times, the lines of the customer's
+/// messages that were not read for sure, and the catalog to say what those are.
+pub struct Shown {
+    pub order: Order,
+    pub times: OrderTimes,
+    pub unread: Vec<Unread>,
+    pub catalog: Vec<Product>,
+    /// An unread line whose "This is …" form was refused, and why.
+    pub wrong: Option<(i64, String)>,
+}
+
+pub async fn load(state: &AppState, shop: &ShopPage, number: i64) -> AppResult<Shown> {
     let id = shop.business.id;
     state
         .db
         .read(move |c| {
             let order = store::by_number(c, id, number)?.ok_or(AppError::NotFound)?;
             let times = store::times(c, order.id)?;
-            Ok((order, times))
+            let unread = unread_lines::of_order(c, id, order.id)?;
+            // The "This is …" forms need the catalog; most orders have nothing to ask.
+            let open = unread.iter().any(|u| u.answered.is_none());
+            let catalog = if open {
+                products::on_sale(c, id)?
+            } else {
+                Vec::new()
+            };
+            Ok(Shown {
+                order,
+                times,
+                unread,
+                catalog,
+                wrong: None,
+            })
         })
         .await
 }
@@ -241,18 +269,13 @@ pub async fn show(
     Path((_, number)): Path<(String, i64)>,
     Query(f): Query<Flash>,
 ) -> AppResult<Markup> {
-    let (order, times) = load(&state, &shop, number).await?;
+    let shown = load(&state, &shop, number).await?;
     let done = f.done.as_deref().map(|_| "Saved.");
-    Ok(order_page(&shop, &order, &times, done, None))
+    Ok(order_page(&shop, &shown, done, None))
 }
 
-fn order_page(
-    shop: &ShopPage,
-    o: &Order,
-    times: &OrderTimes,
-    done: Option<&str>,
-    error: Option<&str>,
-) -> Markup {
+pub fn order_page(shop: &ShopPage, s: &Shown, done: Option<&str>, error: Option<&str>) -> Markup {
+    let (o, times) = (&s.order, &s.times);
     let title = format!("Order #{}", o.number);
     let base = shop.url(&format!("/orders/{}", o.number));
     let body = html! {
@@ -290,6 +313,7 @@ fn order_page(
         }
         h2 { "Lines" }
         (lines_table(shop, o))
+        (unread::section(shop, s))
     };
     page(shop, Nav::Orders, &title, body)
 }
@@ -301,7 +325,10 @@ fn lines_table(shop: &ShopPage, o: &Order) -> Markup {
             tbody {
                 @for l in &o.lines {
                     tr {
-                        td { (l.name) br; span.muted { (l.sku) } }
+                        td {
+                            (l.name) br; span.muted { (l.sku) }
+                            @if let Some(said) = &l.said { br; span.muted.said { "Customer wrote “" (said.words) "”" } }
+                        }
                         td { (l.amount_label()) }
                         td.num { (money(shop, l.unit_price)) (unit_suffix(l)) }
                         td.num { (money(shop, l.total)) }
@@ -403,11 +430,11 @@ pub async fn update_status(
             Ok(Redirect::to(&shop.url(&format!("/orders/{}?done=1", o.number))).into_response())
         }
         Err(OrderError::BadMove(refused)) => {
-            let (order, times) = load(&state, &shop, number).await?;
+            let shown = load(&state, &shop, number).await?;
             let why = refused.to_string();
             Ok((
                 StatusCode::CONFLICT,
-                order_page(&shop, &order, &times, None, Some(&why)),
+                order_page(&shop, &shown, None, Some(&why)),
             )
                 .into_response())
         }

@@ -4,6 +4,7 @@
 pub mod adjust;
 pub mod form;
 pub mod image;
+pub mod suggestions;
 pub mod view;
 
 use axum::extract::{Path, Query, State};
@@ -15,6 +16,7 @@ use serde::Deserialize;
 
 use crate::catalog::products::{self, Filter, Product};
 use crate::catalog::stock::{self, Cause, Move};
+use crate::catalog::suggestions::{self as catalog_suggestions, Suggestion};
 use crate::domain::format_amount;
 use crate::error::{AppError, AppResult};
 use crate::web::extract::ShopPage;
@@ -62,15 +64,21 @@ pub async fn find(state: &AppState, shop: &ShopPage, id: i64) -> AppResult<Produ
         .await
 }
 
-/// A product of this business with its recent stock history, or 404.
-pub async fn load(state: &AppState, shop: &ShopPage, id: i64) -> AppResult<(Product, Vec<Move>)> {
+/// A product of this business with its recent stock history and the words customers were
+/// seen to use for it, or 404.
+pub async fn load(
+    state: &AppState,
+    shop: &ShopPage,
+    id: i64,
+) -> AppResult<(Product, Vec<Move>, Vec<Suggestion>)> {
     let business = shop.business.id;
     state
         .db
         .read(move |c| {
             let p = products::by_id(c, business, id)?.ok_or(AppError::NotFound)?;
             let history = stock::history(c, business, id, HISTORY_LIMIT)?;
-            Ok((p, history))
+            let words = catalog_suggestions::for_product(c, business, id)?;
+            Ok((p, history, words))
         })
         .await
 }
@@ -83,8 +91,8 @@ pub async fn again(
     status: StatusCode,
     view: View,
 ) -> AppResult<Response> {
-    let (p, history) = load(state, shop, id).await?;
-    let body = view::render(shop, &p, &history, &view);
+    let (p, history, words) = load(state, shop, id).await?;
+    let body = view::render(shop, &p, &history, &words, &view);
     Ok((status, body).into_response())
 }
 
@@ -213,6 +221,8 @@ fn saved_notice(saved: Option<&str>) -> Option<&'static str> {
         "product" => Some("Product saved."),
         "stock" => Some("Stock adjusted."),
         "image" => Some("Image uploaded."),
+        "alias" => Some("Alias added: the next message with these words reads as this product."),
+        "dismissed" => Some("Suggestion dismissed."),
         _ => None,
     }
 }

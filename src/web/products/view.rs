@@ -4,8 +4,10 @@
 use maud::{html, Markup};
 
 use super::form::{self, Problems, ProductForm};
+use super::suggestions;
 use crate::catalog::products::Product;
 use crate::catalog::stock::Move;
+use crate::catalog::suggestions::Suggestion;
 use crate::domain::{format_amount, Money, Unit};
 use crate::web::layout::{csrf_field, error_box, notice, page, Nav};
 use crate::web::{csrf, extract::ShopPage};
@@ -23,9 +25,17 @@ pub struct View {
     pub change: String,
     pub reason: String,
     pub notice: Option<&'static str>,
+    /// An alias suggestion that could not be added, and why.
+    pub suggestion_error: Option<(i64, String)>,
 }
 
-pub fn render(shop: &ShopPage, p: &Product, history: &[Move], view: &View) -> Markup {
+pub fn render(
+    shop: &ShopPage,
+    p: &Product,
+    history: &[Move],
+    words: &[Suggestion],
+    view: &View,
+) -> Markup {
     let manage = shop.role.can_manage_catalog();
     let content = html! {
         p { a href=(shop.url("/products")) { "← All products" } }
@@ -41,6 +51,7 @@ pub fn render(shop: &ShopPage, p: &Product, history: &[Move], view: &View) -> Ma
                 }
             }
             div.side {
+                (suggestions::section(shop, p, words, view.suggestion_error.as_ref()))
                 (image_section(shop, p, view, manage))
                 (stock_section(shop, p, history, view, manage))
             }
