@@ -190,7 +190,7 @@ fn keep_words(t: &Turn, d: &mut Draft, r: &Reading) {
     if t.kind == "order" {
         return;
     }
-    for s in reader::sources(t.catalog, &t.text) {
+    for s in &r.sources {
         d.read_from.said(&s.sku, &s.text);
     }
     d.read_from.unknown(&r.unknown);
@@ -284,6 +284,7 @@ fn catalog_cart(t: &Turn, conn: &Connection, draft: Option<Draft>) -> AppResult<
         notes: None,
         clipped: false,
         skipped: 0,
+        sources: Vec::new(),
     };
     let mut d = draft.unwrap_or_else(|| Draft::new(t.received_ms));
     d.stage = Stage::Changing;

@@ -40,9 +40,10 @@ pub fn handle(t: &Turn, conn: &Connection, group_id: &str) -> AppResult<()> {
     match crate::db::savepoint(conn, || orders::service::create(conn, t.business, &req)) {
         Ok(order) => {
             // The words each line was read from, for staff corrections to learn from.
-            let said: Vec<(String, String)> = reader::sources(t.catalog, &t.text)
-                .into_iter()
-                .map(|s| (s.sku, reader::alias_words(&s.text)))
+            let said: Vec<(String, String)> = r
+                .sources
+                .iter()
+                .map(|s| (s.sku.clone(), reader::alias_words(&s.text)))
                 .collect();
             orders::store::keep_said(conn, order.id, &said)?;
             to_group("group_order_taken", &reply::order_vars(t.business, &order))

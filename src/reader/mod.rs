@@ -100,6 +100,10 @@ pub struct Reading {
     /// Unclear and unknown lines past [`MAX_QUESTIONS`] of each: counted, not kept.
     #[serde(default)]
     pub skipped: usize,
+    /// What each sure line was read from, for staff corrections to learn the shop's words;
+    /// taken in the same pass so a message is read once.
+    #[serde(skip)]
+    pub sources: Vec<Source>,
 }
 
 /// Reads one message: its first [`MAX_READ_CHARS`] characters, so time and memory stay
@@ -145,9 +149,11 @@ fn read_all(catalog: &ProductIndex, text: &str, mut seen: Option<&mut explain::S
         notes: None,
         clipped: false,
         skipped: 0,
+        sources: Vec::new(),
     };
     if intent == Intent::Order {
         fill_lines(catalog, text, &parsed.lines, &mut r);
+        r.sources = sources::of_lines(catalog, text, &parsed.lines);
         let spans = parsed
             .notes
             .iter()

@@ -3,8 +3,8 @@
 //! catalog, so the next message with those words reads right.
 
 use super::index::ProductIndex;
-use super::lines::{self, LineKind};
-use super::{clauses, clip, fields, lexer, words};
+use super::lines::{Line, LineKind};
+use super::words;
 
 /// Longest alias learnt from a line, in words: a product's name is rarely longer, and a line
 /// longer than that is a sentence, not a name.
@@ -18,15 +18,15 @@ pub struct Source {
     pub text: String,
 }
 
-/// The sure lines of `text` read against `catalog`, in message order, as [`super::read`]
-/// reads them (the same first characters, the same contact fields masked).
+/// The sure lines of `text` read against `catalog`, in message order: those of
+/// [`super::read`]'s reading, which keeps them.
 pub fn sources(catalog: &ProductIndex, text: &str) -> Vec<Source> {
-    let text = clip(text);
-    let (masked, _) = fields::extract(text);
-    let lx = lexer::lex(&masked);
-    let parsed = lines::parse(catalog, &lx, &clauses::clauses(&lx));
-    parsed
-        .lines
+    super::read(catalog, text).sources
+}
+
+/// The sure lines among `lines`, each with its span of `text` as written.
+pub(super) fn of_lines(catalog: &ProductIndex, text: &str, lines: &[Line]) -> Vec<Source> {
+    lines
         .iter()
         .filter_map(|l| match l.kind {
             LineKind::Item { item, .. } => Some(Source {
