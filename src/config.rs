@@ -36,9 +36,11 @@ pub struct Config {
     pub login_failures_per_account: u32,
     pub login_failures_per_address: u32,
     pub login_window_minutes: u32,
-    /// The first retry of a failed send waits this long; each further one twice as long.
+    /// The first retry of a failed send, or probe of a link found down, waits this long; each
+    /// further one twice as long.
     pub outbox_retry_base_ms: u64,
-    /// Tries before a message that keeps failing for passing reasons is marked failed.
+    /// Tries before a message WhatsApp keeps answering "not now" is marked failed. An
+    /// unreachable WhatsApp counts no tries: its replies wait for the link.
     pub outbox_max_attempts: u32,
     /// Messages sent to one person at once, then one per interval.
     pub recipient_burst: u32,
@@ -192,9 +194,11 @@ login_failures_per_account = 5
 login_failures_per_address = 20
 login_window_minutes = 15
 
-# WhatsApp sending. A send that fails for a passing reason (network, WhatsApp busy) is retried
-# after outbox_retry_base_ms, then twice as long each time (at most 10 minutes apart, with some
-# jitter), up to outbox_max_attempts tries. The rate per business number is set per business
+# WhatsApp sending. A send WhatsApp answers "not now" (its throughput limits) is retried after
+# outbox_retry_base_ms, then twice as long each time (at most 10 minutes apart, with some
+# jitter), up to outbox_max_attempts tries. When WhatsApp can't be reached at all (network,
+# provider or link down) replies wait with no limit, and the link is probed after
+# outbox_retry_base_ms, then twice as long each time, at most a minute apart. The rate per business number is set per business
 # (Settings -> WhatsApp, default 20 a second).
 outbox_retry_base_ms = 2000
 outbox_max_attempts = 10

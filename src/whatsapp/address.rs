@@ -75,16 +75,25 @@ fn host_port(url: &str) -> Result<(String, u16), String> {
     Ok((host.to_owned(), port))
 }
 
+const NOT_FOUND: &str = "could not be found (DNS)";
+const LOOKUP_TIMED_OUT: &str = "could not be looked up in time";
+
+/// Whether a refusal only says the name could not be looked up (offline, DNS down), which
+/// is no verdict on the address.
+pub fn is_lookup_failure(why: &str) -> bool {
+    why == NOT_FOUND || why == LOOKUP_TIMED_OUT
+}
+
 /// Resolves `host` and refuses unless every address it has is public.
 async fn public_addrs(host: &str, port: u16) -> Result<Vec<SocketAddr>, String> {
     let lookup = tokio::net::lookup_host((host, port));
     let found = tokio::time::timeout(Duration::from_secs(5), lookup)
         .await
-        .map_err(|_| "could not be looked up in time".to_owned())?
-        .map_err(|_| "could not be found (DNS)".to_owned())?;
+        .map_err(|_| LOOKUP_TIMED_OUT.to_owned())?
+        .map_err(|_| NOT_FOUND.to_owned())?;
     let addrs: Vec<SocketAddr> = found.collect();
     if addrs.is_empty() {
-        return Err("could not be found (DNS)".to_owned());
+        return Err(NOT_FOUND.to_owned());
     }
     if addrs.iter().any(|a| !is_public(a.ip())) {
         return Err(NOT_PUBLIC.to_owned());

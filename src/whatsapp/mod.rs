@@ -3,11 +3,13 @@
 
 pub mod address;
 pub mod attention;
+pub mod clock;
 pub mod cloud;
 pub mod gateway;
 pub mod groups;
 pub mod inbound;
 pub mod ingest;
+pub mod link;
 pub mod metrics;
 pub mod outbox;
 pub mod pacing;
@@ -74,6 +76,10 @@ pub struct Bridge {
     pub sender: Arc<sender::SenderStats>,
     pub live: LiveEvents,
     pub http: transport::HttpClients,
+    /// The time the sender schedules by.
+    pub clock: clock::Clock,
+    /// Businesses whose way out to WhatsApp is down, as the sender found it.
+    pub links: Arc<link::Links>,
     configs: moka::sync::Cache<i64, WhatsappSettings>,
 }
 
@@ -89,6 +95,8 @@ impl Bridge {
             sender: Arc::default(),
             live,
             http,
+            clock: clock::Clock::new(),
+            links: Arc::default(),
             configs: moka::sync::Cache::builder()
                 .max_capacity(10_000)
                 .time_to_live(Duration::from_secs(60))
@@ -116,5 +124,12 @@ impl Bridge {
     /// Call after committing outbox rows, so the sender looks at once.
     pub fn wake_sender(&self) {
         self.outbox.notify_one();
+    }
+
+    /// Call when a business's link is known to be back (a connection re-established), so its
+    /// waiting replies go now rather than at the next probe.
+    pub fn link_restored(&self, business_id: i64) {
+        self.links.restored(business_id);
+        self.wake_sender();
     }
 }

@@ -300,19 +300,20 @@ fn is_unique_violation(e: &rusqlite::Error) -> bool {
         if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
 }
 
-/// Puts a row back for another try at `at_ms` (or back as it was, when `counts` is false:
-/// a pause or pacing is not a failed attempt).
+/// Puts a row back for another try at `at_ms`, with `attempts` tries counted: one more for a
+/// failed attempt, as many as before for a pause or an unreachable link (not the message's
+/// failure).
 pub fn later(
     conn: &Connection,
     id: i64,
     at_ms: i64,
     error: Option<&str>,
-    counts: bool,
+    attempts: u32,
 ) -> AppResult<()> {
     conn.execute(
         "UPDATE outbox SET state = 'pending', next_attempt_at = ?2, last_error = COALESCE(?3, last_error),
-                attempts = attempts - ?4, updated_at = ?5 WHERE id = ?1",
-        params![id, at_ms, error, i64::from(!counts), now()],
+                attempts = ?4, updated_at = ?5 WHERE id = ?1",
+        params![id, at_ms, error, attempts, now()],
     )?;
     Ok(())
 }

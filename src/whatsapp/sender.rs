@@ -1,7 +1,9 @@
 //! The sender task: takes due outbox rows (businesses in turn, so one shop's backlog never
 //! holds up another's replies), paces them, sends each through its business's transport, and
 //! records what happened: sent, retry later (with exponential backoff and jitter), failed with a
-//! readable reason, template fallback, or sending paused. It sleeps until something can go.
+//! readable reason, template fallback, or sending paused. When WhatsApp cannot be reached the
+//! business's rows wait untouched while its link is probed (`link`). It sleeps until something
+//! can go, by the bridge's clock.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -12,7 +14,8 @@ use rand::Rng;
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinSet;
 
-use super::outbox::{self, now_ms, Content, Due};
+use super::link::{self, Gate};
+use super::outbox::{self, Content, Due};
 use super::pacing::Pacer;
 use super::settings::{self, WhatsappSettings};
 use super::transport::{AnyTransport, Failure, SendError};
@@ -97,26 +100,25 @@ pub async fn run(db: Db, bridge: Bridge, policy: SendPolicy, mut stop: watch::Re
         tracing::error!(error = %e.detail(), "could not requeue interrupted sends");
     }
     let wake: Arc<Notify> = bridge.outbox.clone();
+    let clock = bridge.clock.clone();
     let mut s = Sender::new(db, bridge, policy);
     let mut last_sweep = Instant::now();
     while !*stop.borrow() {
         s.bridge.sender.count_pass();
         let next = s.start_due().await.unwrap_or_else(|e| {
             tracing::error!(error = %e.detail(), "outbox check failed");
-            Some(now_ms() + 1_000)
+            Some(clock.now_ms() + 1_000)
         });
-        let sleep = next.map_or(Duration::from_secs(60), |at| {
-            Duration::from_millis(u64::try_from(at - now_ms()).unwrap_or(0))
-        });
+        let until = next.unwrap_or_else(|| clock.now_ms() + 60_000);
         tokio::select! {
             () = wake.notified() => {},
-            () = tokio::time::sleep(sleep) => {},
+            () = clock.sleep_until(until) => {},
             Some(done) = s.sends.join_next(), if !s.sends.is_empty() => {
                 if let Ok(key) = done { s.in_flight.remove(&key); }
             },
             _ = stop.changed() => {},
         }
-        s.pacer.tidy(Instant::now());
+        s.pacer.tidy(clock.instant());
         if last_sweep.elapsed() > Duration::from_secs(60) {
             last_sweep = Instant::now();
             let write =
@@ -141,13 +143,15 @@ struct Sender {
     sends: JoinSet<(i64, String)>,
 }
 
-/// What pacing made of one due row in a pass.
+/// What pacing and the link made of one due row in a pass.
 enum Turn {
     /// It may go now, through this configuration.
     Go(Box<WhatsappSettings>),
-    /// Pacing allows it after this long.
-    Paced(Duration),
-    /// Its person has a send under way, which wakes the loop when it ends.
+    /// Its business's link is down and due a probe: it goes, unclaimed, to try the link.
+    Probe(Box<WhatsappSettings>),
+    /// Pacing or a down link allows it at this time (ms, by the bridge's clock).
+    Later(i64),
+    /// Its person has a send under way, or its link a probe, which wakes the loop when it ends.
     Waiting,
 }
 
@@ -168,17 +172,21 @@ impl Sender {
     /// and says when to look again. `None` means not until woken: by a new row or a finished
     /// send. Never "now" unless this pass started something, so an idle sender sleeps.
     async fn start_due(&mut self) -> AppResult<Option<i64>> {
-        let t = now_ms();
+        let t = self.bridge.clock.now_ms();
         let due = self
             .db
             .read(move |c| outbox::due(c, t, PER_BUSINESS))
             .await?;
         let full = filled_window(&due);
-        let (mut paced, mut ready) = (None::<Duration>, Vec::new());
+        let (mut wait_until, mut ready) = (None::<i64>, Vec::new());
         for d in due {
             match self.turn(&d).await? {
                 Turn::Go(config) => ready.push((d, config)),
-                Turn::Paced(wait) => paced = Some(paced.map_or(wait, |p| p.min(wait))),
+                Turn::Probe(config) => {
+                    self.bridge.links.probing(d.business_id);
+                    self.send(d, config, false);
+                }
+                Turn::Later(at) => wait_until = Some(wait_until.map_or(at, |w| w.min(at))),
                 Turn::Waiting => {}
             }
         }
@@ -186,16 +194,14 @@ impl Sender {
         self.claim_and_send(ready).await?;
         // Rows due by `t` were all in the batch; only later ones can set the next wake.
         let later = self.db.read(move |c| outbox::next_due_at(c, t)).await?;
-        let paced =
-            paced.map(|wait| now_ms() + i64::try_from(wait.as_millis()).unwrap_or(1_000).max(1));
-        Ok([paced, later, more_now.then_some(t)]
+        Ok([wait_until, later, more_now.then_some(t)]
             .into_iter()
             .flatten()
             .min())
     }
 
-    /// Whether a due row may go now: its person has no send under way and pacing allows it
-    /// (which takes the slot).
+    /// Whether a due row may go now: its person has no send under way, its link is up (or due
+    /// a probe) and pacing allows it (which takes the slot).
     async fn turn(&mut self, d: &Due) -> AppResult<Turn> {
         if self
             .in_flight
@@ -204,15 +210,30 @@ impl Sender {
             return Ok(Turn::Waiting);
         }
         let config = self.bridge.settings(&self.db, d.business_id).await?;
+        let now = self.bridge.clock.now_ms();
+        let gate = self
+            .bridge
+            .links
+            .gate(d.business_id, &link::route(&config), now);
+        if let Gate::Closed(at) = gate {
+            // Left as it is, like a paced row: no write while the link is down.
+            return Ok(at.map_or(Turn::Waiting, Turn::Later));
+        }
         let rate = config.rate_per_second;
-        match self
-            .pacer
-            .reserve(d.business_id, &d.recipient, rate, Instant::now())
-        {
+        let slot = self.pacer.reserve(
+            d.business_id,
+            &d.recipient,
+            rate,
+            self.bridge.clock.instant(),
+        );
+        match slot {
+            Ok(()) if gate == Gate::Probe => Ok(Turn::Probe(Box::new(config))),
             Ok(()) => Ok(Turn::Go(Box::new(config))),
             // Left as it is: rewriting every paced row would load the database just when a
             // backlog makes it busiest. The loop sleeps until the earliest slot frees instead.
-            Err(wait) => Ok(Turn::Paced(wait)),
+            Err(wait) => Ok(Turn::Later(
+                now + i64::try_from(wait.as_millis()).unwrap_or(1_000).max(1),
+            )),
         }
     }
 
@@ -226,23 +247,32 @@ impl Sender {
         let claimed = self.db.write(move |tx| outbox::claim_all(tx, &ids)).await?;
         for (d, config) in ready {
             if claimed.contains(&d.id) {
-                self.send(d, config);
+                self.send(d, config, true);
             }
         }
         Ok(())
     }
 
-    fn send(&mut self, d: Due, config: Box<WhatsappSettings>) {
+    /// Sends one row in its own task. A probe (`claimed` false) is not claimed: if the link is
+    /// still down nothing about the row is written; this person's key in the in-flight set is
+    /// what keeps it from going twice at once.
+    fn send(&mut self, d: Due, config: Box<WhatsappSettings>, claimed: bool) {
         let key = (d.business_id, d.recipient.clone());
         self.in_flight.insert(key.clone());
         let (db, bridge, policy) = (self.db.clone(), self.bridge.clone(), self.policy.clone());
         self.sends.spawn(async move {
             // A panic must not keep this person's key in the in-flight set for good.
-            let send = std::panic::AssertUnwindSafe(deliver(&db, &bridge, &policy, &config, d));
-            match send.catch_unwind().await {
+            let send = deliver(&db, &bridge, &policy, &config, d, claimed);
+            match std::panic::AssertUnwindSafe(send).catch_unwind().await {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => tracing::error!(error = %e.detail(), "recording a send failed"),
-                Err(_) => tracing::error!("a send task panicked; its row is retried later"),
+                Err(_) => {
+                    tracing::error!("a send task panicked; its row is retried later");
+                    // Its outcome, which would have settled the probe, was never recorded.
+                    if !claimed {
+                        bridge.links.probe_ended(key.0);
+                    }
+                }
             }
             key
         });
@@ -284,16 +314,52 @@ async fn deliver(
     policy: &SendPolicy,
     config: &WhatsappSettings,
     d: Due,
+    claimed: bool,
 ) -> AppResult<()> {
     let transport = AnyTransport::for_config(config, &bridge.http);
     let result = transport.send(&d.recipient, &d.content).await;
     let (business_id, recipient) = (d.business_id, d.recipient.clone());
     match result {
-        Ok(provider_id) => record_sent(db, d, provider_id).await?,
-        Err(e) => failed(db, bridge, policy, config, d, e).await?,
+        Err(e) if e.failure == Failure::Offline => {
+            return unreachable(db, bridge, policy, config, d, e, claimed).await;
+        }
+        Ok(provider_id) => {
+            bridge.links.reached(business_id);
+            record_sent(db, d, provider_id).await?;
+        }
+        Err(e) => {
+            bridge.links.reached(business_id);
+            failed(db, bridge, policy, config, d, e).await?;
+        }
     }
     bridge.live.send(business_id, &recipient);
     Ok(())
+}
+
+/// WhatsApp could not be reached: not the message's failure. The business's link is marked
+/// down (or, for a probe, probed again later). A row claimed before that was known goes back
+/// as it was, one write; a probe was never claimed, so nothing is written.
+async fn unreachable(
+    db: &Db,
+    bridge: &Bridge,
+    policy: &SendPolicy,
+    config: &WhatsappSettings,
+    d: Due,
+    e: SendError,
+    claimed: bool,
+) -> AppResult<()> {
+    tracing::debug!(business_id = d.business_id, outbox_id = d.id, reason = %e.reason, "WhatsApp unreachable");
+    let now = bridge.clock.now_ms();
+    let route = link::route(config);
+    let base = policy.retry_base;
+    let links = &bridge.links;
+    links.unreachable(d.business_id, &route, &e.reason, now, base, !claimed);
+    if !claimed {
+        return Ok(());
+    }
+    let (id, attempts) = (d.id, d.attempts);
+    db.write(move |tx| outbox::later(tx, id, now, Some(&e.reason), attempts))
+        .await
 }
 
 async fn failed(
@@ -308,9 +374,9 @@ async fn failed(
     tracing::warn!(business_id = d.business_id, outbox_id = d.id, code = ?e.code, attempts, reason = %e.reason, "send failed");
     match e.failure {
         Failure::Transient if attempts < policy.max_attempts => {
-            let at = now_ms()
+            let at = bridge.clock.now_ms()
                 + i64::try_from(backoff(policy.retry_base, attempts).as_millis()).unwrap_or(0);
-            db.write(move |tx| outbox::later(tx, d.id, at, Some(&e.reason), true))
+            db.write(move |tx| outbox::later(tx, d.id, at, Some(&e.reason), attempts))
                 .await
         }
         Failure::Transient => {
@@ -318,16 +384,18 @@ async fn failed(
             db.write(move |tx| outbox::fail(tx, d.id, d.message_id, e.code, &reason))
                 .await
         }
-        Failure::Permanent => {
+        // Handled before: an unreachable WhatsApp is no failure of the message.
+        Failure::Permanent | Failure::Offline => {
             db.write(move |tx| outbox::fail(tx, d.id, d.message_id, e.code, &e.reason))
                 .await
         }
         Failure::OutsideWindow => outside_window(db, config, d, e).await,
         Failure::NeedsSettings => {
             let business_id = d.business_id;
+            let (now, attempts) = (bridge.clock.now_ms(), d.attempts);
             db.write(move |tx| {
                 settings::pause(tx, business_id, &e.reason)?;
-                outbox::later(tx, d.id, now_ms(), Some(&e.reason), false)
+                outbox::later(tx, d.id, now, Some(&e.reason), attempts)
             })
             .await?;
             bridge.forget_settings(business_id);

@@ -13,7 +13,11 @@ use super::settings::{Provider, WhatsappSettings};
 /// What a failed send calls for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Failure {
-    /// Try again later (network, 5xx, throughput limits).
+    /// WhatsApp could not be reached (no network, the provider or the link down, no answer
+    /// in time, a bare 5xx or 429 from whatever stands in front of it): not the message's
+    /// failure. It waits, without counting an attempt, until the link works again.
+    Offline,
+    /// WhatsApp answered "not now" (throughput limits): try again later, counted as an attempt.
     Transient,
     /// Do not retry; the message has failed.
     Permanent,
@@ -62,7 +66,7 @@ pub fn classify(code: i64) -> (Failure, &'static str) {
 
 fn network(e: &reqwest::Error) -> SendError {
     SendError {
-        failure: Failure::Transient,
+        failure: Failure::Offline,
         code: None,
         reason: format!("could not reach WhatsApp: {e}"),
     }
@@ -152,17 +156,12 @@ impl Transport for CloudApi {
         }
         let code = body["error"]["code"].as_i64();
         let (failure, reason) = match code {
+            // WhatsApp's servers in trouble, whatever code they give: the way out is down.
+            _ if status.is_server_error() => (Failure::Offline, "WhatsApp is unavailable"),
             Some(c) => classify(c),
-            None if status.is_server_error() || status.as_u16() == 429 => {
-                (Failure::Transient, "WhatsApp is unavailable")
-            }
+            // No Graph error body: a proxy or load balancer answered, not WhatsApp.
+            None if status.as_u16() == 429 => (Failure::Offline, "WhatsApp is unavailable"),
             None => (Failure::Permanent, "WhatsApp refused the message"),
-        };
-        // A 5xx is worth retrying whatever code it carries.
-        let failure = if status.is_server_error() {
-            Failure::Transient
-        } else {
-            failure
         };
         Err(SendError {
             failure,
@@ -204,7 +203,12 @@ impl Transport for Gateway {
             address::check_public(&self.url)
                 .await
                 .map_err(|why| SendError {
-                    failure: Failure::NeedsSettings,
+                    // A lookup that fails is the network, not the settings.
+                    failure: if address::is_lookup_failure(&why) {
+                        Failure::Offline
+                    } else {
+                        Failure::NeedsSettings
+                    },
                     code: None,
                     reason: format!("the gateway URL {why}"),
                 })?;
@@ -221,7 +225,7 @@ impl Transport for Gateway {
             .map_err(|e| {
                 tracing::warn!(error = %e, "gateway unreachable");
                 SendError {
-                    failure: Failure::Transient,
+                    failure: Failure::Offline,
                     code: None,
                     reason: "could not reach the gateway".to_owned(),
                 }
@@ -241,8 +245,9 @@ impl Transport for Gateway {
         // The status goes to the log, not to the owner: answers that differ by status would
         // tell whoever chose the URL what is listening there.
         tracing::warn!(status = status.as_u16(), "gateway refused a message");
+        // A gateway whose phone is not connected answers 5xx: the link is down.
         let (failure, reason) = if status.is_server_error() || status.as_u16() == 429 {
-            (Failure::Transient, "the gateway is unavailable")
+            (Failure::Offline, "the gateway is unavailable")
         } else {
             (
                 Failure::Permanent,

@@ -16,6 +16,7 @@ mod gateway_address;
 mod layers;
 mod limits;
 mod long_messages;
+mod offline;
 mod order_terms;
 mod orders_api;
 mod orders_ui;

@@ -22,6 +22,7 @@ pub mod chrome;
 mod client;
 pub mod data;
 pub mod fakes;
+pub mod link;
 pub mod process;
 mod shops;
 
