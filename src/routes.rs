@@ -93,6 +93,10 @@ pub fn app(state: AppState) -> Router {
             post(conversations::reply),
         )
         .route(
+            "/b/{code}/conversations/{phone}/messages/{id}/retry",
+            post(conversations::send_again),
+        )
+        .route(
             "/b/{code}/simulator",
             get(simulator::show).post(simulator::say),
         )
@@ -148,6 +152,10 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/api/v1/conversations/{phone}/messages",
             get(api::conversations::messages).post(api::conversations::send),
+        )
+        .route(
+            "/api/v1/conversations/{phone}/messages/{id}/retry",
+            post(api::conversations::retry),
         )
         .route("/api/v1/customers", get(api::customers::index))
         .route("/api/v1/customers/{phone}", get(api::customers::show))

@@ -1,4 +1,6 @@
-//! `/api/v1/conversations`: chats with customers, their messages, and sending a reply.
+//! `/api/v1/conversations`: chats with customers, their messages, sending a reply, and
+//! sending a failed message again. A chat is named by its key as the list gives it, or by
+//! any spelling of the number.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -8,11 +10,12 @@ use serde_json::{json, Value};
 
 use super::error::ApiResult;
 use super::JsonBody;
+use crate::accounts::businesses::Business;
 use crate::api::auth::ApiBusiness;
 use crate::domain::Phone;
 use crate::error::AppError;
 use crate::orders::export::rfc3339;
-use crate::whatsapp::staff::queue_text;
+use crate::whatsapp::staff::{queue_text, send_again};
 use crate::whatsapp::threads::{self, Message};
 use crate::AppState;
 
@@ -44,8 +47,14 @@ pub async fn index(
     Ok(Json(json!({ "conversations": rows })))
 }
 
-fn phone(b: &crate::accounts::businesses::Business, raw: &str) -> Result<Phone, AppError> {
-    Phone::parse_lookup(raw, &b.country_code).map_err(|_| AppError::NotFound)
+/// The stored key of the chat the path names, or 404.
+async fn chat(state: &AppState, b: &Business, raw: String) -> Result<String, AppError> {
+    let (id, country) = (b.id, b.country_code.clone());
+    let key = state
+        .db
+        .read(move |c| threads::conversation_key(c, id, &raw, &country))
+        .await?;
+    key.ok_or(AppError::NotFound)
 }
 
 pub async fn messages(
@@ -53,16 +62,29 @@ pub async fn messages(
     ApiBusiness(b): ApiBusiness,
     Path(raw): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let p = phone(&b, &raw)?.to_string();
+    let key = chat(&state, &b, raw).await?;
     let list = state
         .db
-        .read(move |c| threads::messages(c, b.id, &p, 500))
+        .read(move |c| threads::messages(c, b.id, &key, 500))
         .await?;
-    if list.is_empty() {
-        return Err(AppError::NotFound.into());
-    }
     let rows: Vec<Value> = list.iter().map(message_json).collect();
     Ok(Json(json!({ "messages": rows })))
+}
+
+/// "Send again" for a failed message: `202` once it is queued (the outbox sends it), `404`
+/// for a message not in this chat, `409` for one that has not failed.
+pub async fn retry(
+    State(state): State<AppState>,
+    ApiBusiness(b): ApiBusiness,
+    Path((raw, id)): Path<(String, String)>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let key = chat(&state, &b, raw).await?;
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    send_again(&state.db, &state.bridge, b.id, &key, id).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"message": {"id": id, "status": "queued"}})),
+    ))
 }
 
 #[derive(Deserialize)]

@@ -1,5 +1,6 @@
 //! Conversations in the owner UI: every chat with its unread count, one chat's thread with
-//! delivery ticks and failures explained, and a reply box. Both update live.
+//! delivery ticks, failures explained with a "Send again" button, and a reply box. Both
+//! update live.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -12,7 +13,7 @@ use super::layout::{csrf_field, error_box, page, Nav};
 use crate::domain::Phone;
 use crate::error::{AppError, AppResult};
 use crate::web::extract::ShopPage;
-use crate::whatsapp::staff::queue_text;
+use crate::whatsapp::staff::{queue_text, send_again as queue_again};
 use crate::whatsapp::threads::{self, Message};
 use crate::AppState;
 
@@ -31,6 +32,16 @@ fn tick(m: &Message) -> Markup {
 
 /// A chat thread. `as_customer` draws it from the customer's side (the simulator).
 pub fn thread(shop: &ShopPage, messages: &[Message], as_customer: bool) -> Markup {
+    thread_at(shop, messages, as_customer, None)
+}
+
+/// A chat thread; with the conversation's URL, failed messages get a "Send again" button.
+fn thread_at(
+    shop: &ShopPage,
+    messages: &[Message],
+    as_customer: bool,
+    chat_url: Option<&str>,
+) -> Markup {
     html! {
         @if messages.is_empty() { p.muted { "No messages yet." } }
         @for m in messages {
@@ -45,6 +56,12 @@ pub fn thread(shop: &ShopPage, messages: &[Message], as_customer: bool) -> Marku
                     div.failure {
                         "Not delivered: " (m.error.as_deref().unwrap_or("unknown reason"))
                         @if let Some(code) = m.error_code { " (code " (code) ")" }
+                    }
+                    @if let Some(url) = chat_url.filter(|_| m.direction == "out") {
+                        form.inline.send-again method="post" action={ (url) "/messages/" (m.id) "/retry" } {
+                            (csrf_field(&shop.csrf))
+                            button.secondary type="submit" { "Send again" }
+                        }
                     }
                 }
             }
@@ -102,9 +119,23 @@ pub async fn list_fragment(State(state): State<AppState>, shop: ShopPage) -> App
     Ok(list_table(&shop, &list(&state, &shop).await?))
 }
 
-/// A conversation's number from the path (as typed, or as Novi shows it), or 404.
-fn phone_of(shop: &ShopPage, raw: &str) -> AppResult<Phone> {
-    Phone::parse_lookup(raw, &shop.business.country_code).map_err(|_| AppError::NotFound)
+/// A conversation's number from the path: its key as the list links it, any spelling of a
+/// number it holds, or (for a chat not started yet) any spelling of a number; else 404.
+async fn phone_of(state: &AppState, shop: &ShopPage, raw: &str) -> AppResult<Phone> {
+    let (id, country, path) = (
+        shop.business.id,
+        shop.business.country_code.clone(),
+        raw.to_owned(),
+    );
+    let key = state
+        .db
+        .read(move |c| threads::conversation_key(c, id, &path, &country))
+        .await?;
+    let phone = match key {
+        Some(k) => Phone::from_digits(&k),
+        None => Phone::parse_lookup(raw, &shop.business.country_code),
+    };
+    phone.map_err(|_| AppError::NotFound)
 }
 
 async fn messages(
@@ -135,7 +166,7 @@ fn show_page(shop: &ShopPage, phone: &Phone, msgs: &[Message], error: Option<&st
         &format!("Chat with {phone}"),
         html! {
             (error_box(error))
-            div.thread data-live-src={ (base) "/thread" } data-live-phone=(phone.as_str()) { (thread(shop, msgs, false)) }
+            div.thread data-live-src={ (base) "/thread" } data-live-phone=(phone.as_str()) { (thread_at(shop, msgs, false, Some(&base))) }
             form.reply method="post" action={ (base) "/reply" } {
                 (csrf_field(&shop.csrf))
                 textarea name="text" rows="2" required placeholder="Write a reply" aria-label="reply" {}
@@ -150,7 +181,7 @@ pub async fn show(
     shop: ShopPage,
     Path((_, raw)): Path<(String, String)>,
 ) -> AppResult<Markup> {
-    let phone = phone_of(&shop, &raw)?;
+    let phone = phone_of(&state, &shop, &raw).await?;
     let msgs = messages(&state, &shop, &phone, true).await?;
     Ok(show_page(&shop, &phone, &msgs, None))
 }
@@ -161,12 +192,10 @@ pub async fn thread_fragment(
     shop: ShopPage,
     Path((_, raw)): Path<(String, String)>,
 ) -> AppResult<Markup> {
-    let phone = phone_of(&shop, &raw)?;
-    Ok(thread(
-        &shop,
-        &messages(&state, &shop, &phone, true).await?,
-        false,
-    ))
+    let phone = phone_of(&state, &shop, &raw).await?;
+    let base = shop.url(&format!("/conversations/{phone}"));
+    let msgs = messages(&state, &shop, &phone, true).await?;
+    Ok(thread_at(&shop, &msgs, false, Some(&base)))
 }
 
 #[derive(Deserialize)]
@@ -180,7 +209,7 @@ pub async fn reply(
     Path((_, raw)): Path<(String, String)>,
     Form(f): Form<ReplyForm>,
 ) -> AppResult<Response> {
-    let phone = phone_of(&shop, &raw)?;
+    let phone = phone_of(&state, &shop, &raw).await?;
     match queue_text(&state.db, &state.bridge, shop.business.id, &phone, &f.text).await {
         Ok(_) => Ok(Redirect::to(&shop.url(&format!("/conversations/{phone}"))).into_response()),
         Err(AppError::Invalid(m)) => {
@@ -190,6 +219,34 @@ pub async fn reply(
                 show_page(&shop, &phone, &msgs, Some(&m)),
             )
                 .into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// "Send again" on a failed message: queued once, then back to the chat; a message that has
+/// not failed (sent meanwhile, or already queued by a second click) is refused with why.
+pub async fn send_again(
+    State(state): State<AppState>,
+    shop: ShopPage,
+    Path((_, raw, id)): Path<(String, String, String)>,
+) -> AppResult<Response> {
+    let phone = phone_of(&state, &shop, &raw).await?;
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    match queue_again(
+        &state.db,
+        &state.bridge,
+        shop.business.id,
+        phone.as_str(),
+        id,
+    )
+    .await
+    {
+        Ok(()) => Ok(Redirect::to(&shop.url(&format!("/conversations/{phone}"))).into_response()),
+        Err(AppError::Conflict(m)) => {
+            let msgs = messages(&state, &shop, &phone, false).await?;
+            let page = show_page(&shop, &phone, &msgs, Some(&m));
+            Ok((StatusCode::CONFLICT, page).into_response())
         }
         Err(e) => Err(e),
     }

@@ -336,6 +336,57 @@ pub fn fail(
     Ok(())
 }
 
+/// What came of asking to send a failed message again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Retry {
+    Queued,
+    /// No message of ours with that id in that conversation.
+    Unknown,
+    /// The message has not failed; its status.
+    NotFailed(String),
+}
+
+/// Queues failed outgoing message `message_id` in conversation `phone` again, once: its
+/// outbox row goes back to `pending` with no attempts counted, and the message to `queued`.
+/// A second call finds it queued, not failed, and changes nothing.
+pub fn retry(
+    conn: &Connection,
+    business_id: i64,
+    phone: &str,
+    message_id: i64,
+) -> AppResult<Retry> {
+    let status: Option<String> = conn
+        .query_row(
+            "SELECT status FROM messages WHERE id = ?1 AND business_id = ?2 AND phone = ?3
+               AND direction = 'out' AND group_id IS NULL",
+            params![message_id, business_id, phone],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match status.as_deref() {
+        None => return Ok(Retry::Unknown),
+        Some("failed") => {}
+        Some(other) => return Ok(Retry::NotFailed(other.to_owned())),
+    }
+    // `sent` too: WhatsApp may accept a message and report it failed later, by a status.
+    let queued = conn.execute(
+        "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?3, last_error = NULL,
+                updated_at = ?4
+         WHERE message_id = ?1 AND business_id = ?2 AND state IN ('failed', 'sent')",
+        params![message_id, business_id, now_ms(), now()],
+    )?;
+    if queued == 0 {
+        return Ok(Retry::NotFailed("being sent".to_owned()));
+    }
+    conn.execute(
+        // The old provider id belongs to the attempt that failed; the new send brings its own.
+        "UPDATE messages SET status = 'queued', error = NULL, error_code = NULL, provider_id = NULL,
+                updated_at = ?2 WHERE id = ?1",
+        params![message_id, now()],
+    )?;
+    Ok(Retry::Queued)
+}
+
 /// Swaps what a row will send (the template fallback) and makes it due now.
 pub fn replace(conn: &Connection, id: i64, content: &Content) -> AppResult<()> {
     let json = serde_json::to_string(content).map_err(AppError::internal)?;

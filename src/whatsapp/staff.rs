@@ -1,7 +1,7 @@
 //! A person at the shop writing to a customer, from the reply box or the API: checked,
-//! queued in the outbox, and the sender woken.
+//! queued in the outbox, and the sender woken. Also "Send again" for a message that failed.
 
-use super::outbox::{self, Content};
+use super::outbox::{self, Content, Retry};
 use super::{attention, Bridge};
 use crate::db::Db;
 use crate::domain::Phone;
@@ -38,4 +38,30 @@ pub async fn queue_text(
     bridge.wake_sender();
     bridge.live.send(business_id, phone.as_str());
     Ok(id)
+}
+
+/// Queues failed message `message_id` of conversation `key` (as stored) again. Shared by the
+/// "Send again" button and the API.
+pub async fn send_again(
+    db: &Db,
+    bridge: &Bridge,
+    business_id: i64,
+    key: &str,
+    message_id: i64,
+) -> AppResult<()> {
+    let phone = key.to_owned();
+    let retry = db
+        .write(move |tx| outbox::retry(tx, business_id, &phone, message_id))
+        .await?;
+    match retry {
+        Retry::Queued => {
+            bridge.wake_sender();
+            bridge.live.send(business_id, key);
+            Ok(())
+        }
+        Retry::Unknown => Err(AppError::NotFound),
+        Retry::NotFailed(status) => Err(AppError::Conflict(format!(
+            "only a message that failed can be sent again; this one is {status}"
+        ))),
+    }
 }

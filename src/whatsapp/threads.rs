@@ -3,6 +3,7 @@
 use rusqlite::{params, Connection};
 use serde::Serialize;
 
+use crate::domain::Phone;
 use crate::error::AppResult;
 
 #[derive(Debug, Clone, Serialize)]
@@ -54,6 +55,29 @@ pub fn list(conn: &Connection, business_id: i64, limit: i64) -> AppResult<Vec<Th
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The conversation `raw` names, as stored: first exactly as written, which is how [`list`]
+/// gives it (a foreign number of 10 digits, or a business-scoped user id where WhatsApp hides
+/// the number, reads as something else to [`Phone::parse_lookup`]); else any spelling of a
+/// number, read with the shop's country code. `None` when the business has no such chat.
+pub fn conversation_key(
+    conn: &Connection,
+    business_id: i64,
+    raw: &str,
+    country_code: &str,
+) -> AppResult<Option<String>> {
+    let mut has_chat = conn.prepare_cached(
+        "SELECT 1 FROM messages WHERE business_id = ?1 AND phone = ?2 AND group_id IS NULL LIMIT 1",
+    )?;
+    let raw = raw.trim();
+    if !raw.is_empty() && has_chat.exists(params![business_id, raw])? {
+        return Ok(Some(raw.to_owned()));
+    }
+    match Phone::parse_lookup(raw, country_code) {
+        Ok(p) if has_chat.exists(params![business_id, p.as_str()])? => Ok(Some(p.to_string())),
+        _ => Ok(None),
+    }
 }
 
 /// The latest `limit` messages with a number (1:1 chat), oldest first.

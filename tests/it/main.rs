@@ -22,6 +22,7 @@ mod orders_api;
 mod orders_ui;
 mod parse;
 mod props;
+mod send_again;
 mod sender;
 mod web;
 mod whatsapp;
