@@ -66,7 +66,7 @@ impl From<&crate::catalog::products::Product> for IndexedProduct {
 impl ProductIndex {
     pub fn new(items: Vec<IndexedProduct>) -> Self {
         let boxes = items.iter().map(box_size).collect();
-        let index = NameIndex::build(&items);
+        let index = NameIndex::build(&super::roman::catalog_names(&items));
         ProductIndex {
             items,
             boxes,

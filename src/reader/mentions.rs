@@ -7,6 +7,7 @@ use super::elements::{self, Kind, Scratch};
 use super::fields;
 use super::index::ProductIndex;
 use super::lexer;
+use super::roman;
 use super::words;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,7 +19,7 @@ pub struct Mention {
 
 /// Every product named for sure (one candidate), once each, in message order.
 pub fn mentions(catalog: &ProductIndex, text: &str) -> Vec<Mention> {
-    let (masked, _) = fields::extract(super::clip(text));
+    let (masked, _) = fields::extract(&roman::romanised(super::clip(text)));
     let lx = lexer::lex(&masked);
     let mut scratch = Scratch {
         words: Vec::with_capacity(8),

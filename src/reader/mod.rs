@@ -6,6 +6,8 @@
 // `assemble` read the order lines (quantity grammar in `numbers`, product names in
 // `matcher`, vocabulary in `words` / vocab/*.txt); `intent` decides what the message wants.
 // `explain` is handed each stage's result during a reading (`read_seen`) to show how it went.
+// A message with Hindi script is first romanised (`roman`, words by `script`) and read
+// as romanised Hindi.
 
 mod assemble;
 mod clauses;
@@ -23,7 +25,9 @@ mod names;
 mod numbers;
 mod pairing;
 mod phone;
+mod roman;
 pub mod score;
+mod script;
 mod sources;
 mod words;
 
@@ -126,7 +130,20 @@ pub fn clip(text: &str) -> &str {
     clip_chars(text, MAX_READ_CHARS)
 }
 
-fn read_all(catalog: &ProductIndex, text: &str, mut seen: Option<&mut explain::Seen>) -> Reading {
+/// Hindi script is read as its romanised spelling (`roman`); the text kept for the shop is
+/// then put back as the customer wrote it.
+fn read_all(catalog: &ProductIndex, text: &str, seen: Option<&mut explain::Seen>) -> Reading {
+    match roman::romanise(text) {
+        Some(rom) => {
+            let mut r = read_text(catalog, rom.text(), seen);
+            rom.restore(text, &mut r);
+            r
+        }
+        None => read_text(catalog, text, seen),
+    }
+}
+
+fn read_text(catalog: &ProductIndex, text: &str, mut seen: Option<&mut explain::Seen>) -> Reading {
     let (masked, mut f) = fields::extract(text);
     if let Some(s) = seen.as_deref_mut() {
         s.fields = f.clone();

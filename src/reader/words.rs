@@ -342,6 +342,18 @@ pub(crate) fn is_known(w: &str) -> bool {
         .is_some_and(|e| e.flags & MEANING != 0 || e.unit.is_some() || e.number.is_some())
 }
 
+/// Every spelling the vocabulary holds, words of cue phrases included: where Hindi script
+/// can be romanised two ways, the reader takes the one it knows (`script`).
+pub(crate) fn knows_spelling(w: &str) -> bool {
+    static ALL: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        let v = vocab();
+        let cues = v.cues.values().flatten().flatten().copied();
+        v.words.keys().copied().chain(cues).collect()
+    })
+    .contains(w)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
