@@ -2,7 +2,7 @@
 //! to WhatsApp's 64 KB, made of one unclear line over and over, read against the demo catalog.
 //!
 //! ```text
-//! cargo run --release --example long_message_bench [-- --rounds 200]
+//! cargo run --release --example long_message_bench [-- --rounds 200 --line "1 kaju katri "]
 //! ```
 //!
 //! For each size it prints the median and slowest time of one read, the peak heap the read
@@ -67,6 +67,9 @@ struct Args {
     /// Times each message is read (after one untimed warm-up read).
     #[arg(long, default_value_t = 200)]
     rounds: usize,
+    /// The line the messages repeat (e.g. "२ किलो काजू कतली " for Hindi script).
+    #[arg(long, default_value = LINE)]
+    line: String,
 }
 
 fn main() -> Result<(), String> {
@@ -74,7 +77,7 @@ fn main() -> Result<(), String> {
     let catalog = ProductIndex::from_csv(CATALOG)?;
     println!("size     p50 read   max read   peak heap   stored reading  (questions, skipped)");
     for kb in SIZES_KB {
-        let text = LINE.repeat(kb * 1024 / LINE.len());
+        let text = args.line.repeat(kb * 1024 / args.line.len().max(1));
         let peak = peak_heap(&catalog, &text);
         let mut times: Vec<Duration> = (0..args.rounds.max(1))
             .map(|_| {

@@ -2,7 +2,7 @@
 //! read against the demo catalog, many times over.
 //!
 //! ```text
-//! cargo run --release --example reader_bench [-- --rounds 2000 --slowest 5]
+//! cargo run --release --example reader_bench [-- --rounds 2000 --slowest 5 --corpus FILE]
 //! ```
 //!
 //! Each round reads every message once, in corpus order, so no message runs hot in the
@@ -32,6 +32,10 @@ struct Args {
     /// How many of the slowest messages to list.
     #[arg(long, default_value_t = 5)]
     slowest: usize,
+    /// Another corpus file to read instead of the dev corpus (e.g.
+    /// tests/data/orders-dev-devanagari.jsonl).
+    #[arg(long)]
+    corpus: Option<std::path::PathBuf>,
 }
 
 struct Message {
@@ -45,7 +49,11 @@ fn main() -> Result<(), String> {
     let args = Args::parse();
     let catalog = ProductIndex::from_csv(CATALOG)?;
     report_build(&catalog);
-    let mut messages = load(CORPUS)?;
+    let corpus = match &args.corpus {
+        Some(p) => std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?,
+        None => CORPUS.to_owned(),
+    };
+    let mut messages = load(&corpus)?;
     for m in &messages {
         black_box(reader::read(&catalog, black_box(&m.text)));
     }

@@ -151,6 +151,11 @@ impl Romanised {
             );
             return written.get(span.0..span.1).map(Cow::Borrowed);
         }
+        // Only a short run of words (a name) is looked for word by word, so putting text back
+        // stays linear in the message's length.
+        if s.split(' ').count() > 8 {
+            return None;
+        }
         let mut from = 0;
         let mut out = Vec::new();
         for w in s.split(' ') {
@@ -208,6 +213,17 @@ mod tests {
             mixed.as_deref(),
             Some("bhaiya 1 kg jalebi aur aadha kilo dhokla")
         );
+    }
+
+    #[test]
+    fn a_chat_reads_products_named_in_devanagari() {
+        let cat = crate::reader::ProductIndex::from_csv(include_str!(
+            "../../tests/data/sweetshop-catalog.csv"
+        ))
+        .unwrap_or_else(|e| panic!("{e}"));
+        let m = crate::reader::mentions(&cat, "जलेबी नहीं, समोसे भेज दो");
+        let got: Vec<(&str, bool)> = m.iter().map(|m| (m.sku.as_str(), m.negated)).collect();
+        assert_eq!(got, [("jalebi", true), ("samosa", false)]);
     }
 
     #[test]
