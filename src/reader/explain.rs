@@ -122,7 +122,9 @@ pub struct CueSeen {
 pub fn explain(catalog: &ProductIndex, text: &str) -> Explanation {
     let mut seen = Seen::default();
     let reading = read_seen(catalog, text, Some(&mut seen));
-    let text = clip(text);
+    // The stages saw Hindi script romanised, so their spans are into the romanised text.
+    let romanised = super::roman::romanised(clip(text));
+    let text: &str = &romanised;
     let s = &seen;
     let clauses = s
         .clauses

@@ -173,7 +173,8 @@ impl Romanised {
     }
 
     /// Puts the customer's own writing back into the text a reading of the romanised
-    /// message keeps: name, address, each note, and the unclear and unknown lines.
+    /// message keeps: name, address, each note, the unclear and unknown lines, and the words
+    /// each sure line was read from (which staff corrections turn into aliases).
     pub(crate) fn restore(&self, written: &str, r: &mut Reading) {
         for s in [&mut r.name, &mut r.address].into_iter().flatten() {
             self.put_back(written, s);
@@ -190,6 +191,9 @@ impl Romanised {
         }
         for u in &mut r.unknown {
             self.put_back(written, u);
+        }
+        for s in &mut r.sources {
+            self.put_back(written, &mut s.text);
         }
     }
 }
@@ -215,12 +219,31 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_chat_reads_products_named_in_devanagari() {
-        let cat = crate::reader::ProductIndex::from_csv(include_str!(
+    fn catalog() -> crate::reader::ProductIndex {
+        crate::reader::ProductIndex::from_csv(include_str!(
             "../../tests/data/sweetshop-catalog.csv"
         ))
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_sure_line_keeps_its_devanagari_words_for_an_alias() {
+        let r = crate::reader::read(&catalog(), "२ किलो काजू बर्फी भेज दो");
+        let src = r.sources.first().map(|s| (s.sku.as_str(), s.text.as_str()));
+        assert_eq!(src.map(|s| s.0), Some("kaju-katli"));
+        let words = src.map(|s| crate::reader::alias_words(s.1));
+        assert_eq!(words.as_deref(), Some("काजू बर्फी"));
+    }
+
+    #[test]
+    fn an_explanation_shows_the_words_as_read() {
+        let e = crate::reader::explain(&catalog(), "२ किलो जलेबी भेज दो");
+        assert!(e.to_text().contains("2 kilo jalebi"), "{}", e.to_text());
+    }
+
+    #[test]
+    fn a_chat_reads_products_named_in_devanagari() {
+        let cat = catalog();
         let m = crate::reader::mentions(&cat, "जलेबी नहीं, समोसे भेज दो");
         let got: Vec<(&str, bool)> = m.iter().map(|m| (m.sku.as_str(), m.negated)).collect();
         assert_eq!(got, [("jalebi", true), ("samosa", false)]);

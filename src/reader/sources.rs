@@ -68,6 +68,8 @@ fn letters(token: &str) -> impl Iterator<Item = &str> {
 /// A word the reader gives a meaning of its own: an amount, a unit or filler; a lone "x"
 /// multiplies.
 fn is_vocabulary(w: &str) -> bool {
+    // A word in Hindi script ("किलो") means what its romanised spelling does.
+    let w = &*super::roman::romanised(w);
     w == "x" || words::unit(w).is_some() || words::number_word(w).is_some() || words::is_filler(w)
 }
 
