@@ -236,6 +236,13 @@ mod tests {
     }
 
     #[test]
+    fn an_address_in_devanagari_is_found_by_its_words() {
+        let r = crate::reader::read(&catalog(), "२ किलो जलेबी, फ्लैट २०१ शांति टावर, एमजी रोड");
+        assert_eq!(r.items.len(), 1);
+        assert_eq!(r.address.as_deref(), Some("फ्लैट २०१ शांति टावर, एमजी रोड"));
+    }
+
+    #[test]
     fn an_explanation_shows_the_words_as_read() {
         let e = crate::reader::explain(&catalog(), "२ किलो जलेबी भेज दो");
         assert!(e.to_text().contains("2 kilo jalebi"), "{}", e.to_text());
