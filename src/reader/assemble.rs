@@ -41,7 +41,7 @@ pub(crate) fn resolve(cat: &ProductIndex, id: u32, q: &Qty) -> LineKind {
     let Some(item) = cat.item(id) else {
         return LineKind::Unknown;
     };
-    match numbers::resolve(q, item.unit, cat.box_size(id)) {
+    match numbers::resolve(q, item.unit, cat.pack_size(id, q.pack)) {
         Ok(qty) => LineKind::Item { item: id, qty },
         Err(reason) => LineKind::Unclear {
             items: vec![id],

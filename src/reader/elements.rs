@@ -70,7 +70,8 @@ pub(crate) fn build<'a>(
             i += 1;
             continue;
         }
-        if let Some(next) = quantity(lx, c, i, &mut els) {
+        let names = |j: usize| names_product(cat, lx, c, j);
+        if let Some(next) = quantity(lx, c, i, &names, &mut els) {
             i = next;
         } else if let Some(next) = product(cat, lx, c, i, s, &mut els) {
             i = next;
@@ -82,22 +83,32 @@ pub(crate) fn build<'a>(
     els
 }
 
-fn quantity(lx: &Lexed, c: &Clause, i: usize, els: &mut Vec<El>) -> Option<usize> {
+fn quantity(
+    lx: &Lexed,
+    c: &Clause,
+    i: usize,
+    names: numbers::Names,
+    els: &mut Vec<El>,
+) -> Option<usize> {
     if lx.is_word(i) {
         let w = lx.low(i);
         if words::number_word(w).is_none() && words::unit(w).is_none() {
             return None;
         }
     }
-    match numbers::read(lx, i, c.end) {
+    match numbers::read(lx, i, c.end, names) {
         Read::Qty(q, j) => {
             let prev = i.checked_sub(1).map_or("", |p| lx.low(p));
             let labelled = i
                 .checked_sub(1)
                 .is_some_and(|p| matches!(lx.kind(p), Tok::Hash | Tok::Slash))
                 || words::is_number_label(prev);
-            let verb_do = q.hindi_do && words::is_do_verb(prev);
-            if !labelled && !verb_do {
+            let next = if j < c.end { lx.low(j) } else { "" };
+            // "bhej do", "do you have": the verb, not two.
+            let verb_do = q.hindi_do && (words::is_do_verb(prev) || words::is_filler(next));
+            // "kitne rupay kilo": a rate, not an amount.
+            let rate = q.unit_only && words::is_time_or_money(prev);
+            if !labelled && !verb_do && !rate {
                 els.push(El::new(Kind::Q(q), i, j, lx));
             }
             Some(j)
@@ -106,6 +117,28 @@ fn quantity(lx: &Lexed, c: &Clause, i: usize, els: &mut Vec<El>) -> Option<usize
         Read::Nothing if lx.is_word(i) => None,
         Read::Nothing => Some(i + 1),
     }
+}
+
+/// The shop's catalog comes first: a number or unit word at `j` that begins one of its
+/// product names ("pav" at a bakery, "pav bhaji") is that product, unless a unit or
+/// "bhar" after it makes it an amount ("pav kilo", "paav bhar").
+fn names_product(cat: &ProductIndex, lx: &Lexed, c: &Clause, j: usize) -> bool {
+    if !lx.is_word(j) || !cat.index.starts_with(lx.folded(j)) {
+        return false;
+    }
+    let next = if j + 1 < c.end { lx.low(j + 1) } else { "" };
+    if words::unit(next).is_some() || words::is_amount_suffix(next) {
+        return false;
+    }
+    let ws: Vec<Word> = (j..c.end.min(j + 6))
+        .take_while(|&k| lx.is_word(k))
+        .map(|k| Word {
+            folded: lx.folded(k),
+            known: words::is_known(lx.low(k)),
+            num: None,
+        })
+        .collect();
+    cat.index.find(&ws, &mut String::new()).is_some()
 }
 
 fn product<'a>(
@@ -118,10 +151,17 @@ fn product<'a>(
 ) -> Option<usize> {
     s.words.clear();
     let mut j = i;
-    while j < c.end && lx.is_word(j) && s.words.len() < 6 && lx.bracket(j) == lx.bracket(i) {
+    while j < c.end && s.words.len() < 6 && lx.bracket(j) == lx.bracket(i) {
+        let num = match lx.kind(j) {
+            // A sized name ("atta 5 kg") goes on through its number.
+            Tok::Num(v) if j > i && cat.index.has_digits && v % 1000 == 0 => Some(v / 1000),
+            Tok::Word => None,
+            _ => break,
+        };
         s.words.push(Word {
             folded: lx.folded(j),
-            known: words::is_known(lx.low(j)),
+            known: num.is_some() || words::is_known(lx.low(j)),
+            num,
         });
         j += 1;
     }

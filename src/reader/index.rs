@@ -4,6 +4,8 @@
 use rusqlite::Connection;
 
 use super::matcher::NameIndex;
+use super::numbers::{Pack, QUnit};
+use super::words;
 use crate::catalog::products;
 use crate::error::AppResult;
 
@@ -25,7 +27,8 @@ pub struct IndexedProduct {
 #[derive(Debug, Clone)]
 pub struct ProductIndex {
     items: Vec<IndexedProduct>,
-    boxes: Vec<Option<u32>>,
+    /// Per product, the containers its variant labels name and what each holds.
+    packs: Vec<Vec<(Pack, u32)>>,
     pub(crate) index: NameIndex,
 }
 
@@ -65,11 +68,11 @@ impl From<&crate::catalog::products::Product> for IndexedProduct {
 
 impl ProductIndex {
     pub fn new(items: Vec<IndexedProduct>) -> Self {
-        let boxes = items.iter().map(box_size).collect();
+        let packs = items.iter().map(packs_of).collect();
         let index = NameIndex::build(&super::roman::catalog_names(&items));
         ProductIndex {
             items,
-            boxes,
+            packs,
             index,
         }
     }
@@ -108,22 +111,45 @@ impl ProductIndex {
         self.items.get(usize::try_from(id).ok()?)
     }
 
-    /// Pieces in the product's box, when it has exactly one box size.
-    pub(crate) fn box_size(&self, id: u32) -> Option<u32> {
-        *self.boxes.get(usize::try_from(id).ok()?)?
+    /// What one `pack` of the product holds (pieces, or grams for a kg product), read
+    /// from its variant labels: "Box of 12", "Bag of 5 kg", "Bunch". A box and a packet
+    /// stand in for each other; a bunch, plate, packet or cup of a piece product without
+    /// such a variant is one piece. None when the labels disagree or say nothing.
+    pub(crate) fn pack_size(&self, id: u32, pack: Pack) -> Option<u32> {
+        let at = usize::try_from(id).ok()?;
+        let packs = self.packs.get(at)?;
+        let other = match pack {
+            Pack::Box => Some(Pack::Packet),
+            Pack::Packet => Some(Pack::Box),
+            _ => None,
+        };
+        let found = one_size(packs, pack).or_else(|| one_size(packs, other?));
+        let piece = pack.counts_pieces() && self.items.get(at)?.unit == Unit::Pc;
+        found.or(piece.then_some(1))
     }
 }
 
-fn box_size(item: &IndexedProduct) -> Option<u32> {
-    let mut sizes = item.variants.iter().filter_map(|(label, n)| {
-        let l = label.to_lowercase();
-        ["box", "dabba", "pack"]
-            .iter()
-            .any(|w| l.contains(w))
-            .then_some(*n)
-    });
+/// The one size given for `pack` (None when none is, or several differ).
+fn one_size(packs: &[(Pack, u32)], pack: Pack) -> Option<u32> {
+    let mut sizes = packs.iter().filter(|p| p.0 == pack).map(|p| p.1);
     let first = sizes.next()?;
     sizes.all(|n| n == first).then_some(first)
+}
+
+/// The containers a product's variant labels name: a label's first container word
+/// ("Box of 12", "Plate", "Peti (24)") sets what that variant is.
+fn packs_of(item: &IndexedProduct) -> Vec<(Pack, u32)> {
+    let container = |w: &str| {
+        let w = w.to_lowercase();
+        (words::unit(&w) == Some(QUnit::Box)).then(|| words::pack(&w))
+    };
+    item.variants
+        .iter()
+        .filter_map(|(label, n)| {
+            let mut ws = label.split(|c: char| !c.is_alphanumeric());
+            ws.find_map(container).map(|p| (p, *n))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -139,7 +165,7 @@ mod tests {
         let id = rasmalai
             .and_then(|p| u32::try_from(p).ok())
             .unwrap_or(u32::MAX);
-        assert_eq!(cat.box_size(id), Some(4));
+        assert_eq!(cat.pack_size(id, Pack::Box), Some(4));
         assert_eq!(cat.find("jalebi").map(|i| i.unit), Some(Unit::Kg));
     }
 

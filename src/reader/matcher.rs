@@ -69,6 +69,8 @@ pub(crate) struct NameIndex {
     buckets: HashMap<char, (usize, usize)>,
     starts: HashSet<String>,
     max_words: usize,
+    /// Some name carries a number ("Atta 5 kg"), so numbers may continue a name.
+    pub(crate) has_digits: bool,
 }
 
 /// One word of the message as the matcher needs it.
@@ -76,6 +78,8 @@ pub(crate) struct Word<'a> {
     pub folded: &'a str,
     /// A vocabulary word (unit, filler, cue): may sit inside a name, never at its edge.
     pub known: bool,
+    /// A whole number written in digits ("5" of "atta 5 kg"): part of a sized name.
+    pub num: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,6 +128,10 @@ impl NameIndex {
             let id = u32::try_from(n).unwrap_or(u32::MAX);
             for phrase in std::iter::once(&item.name).chain(&item.aliases) {
                 ix.add_phrase(phrase, id);
+                // "Atta 5 kg", "Methi (Bunch)": the name without its size is the product too.
+                if let Some(bare) = without_size(phrase) {
+                    ix.add_phrase(bare, id);
+                }
             }
         }
         ix.keys
@@ -160,6 +168,7 @@ impl NameIndex {
             return;
         };
         self.max_words = self.max_words.max(parts.len());
+        self.has_digits |= key.bytes().any(|b| b.is_ascii_digit());
         self.starts.insert(key[..first_len].to_owned());
         push_unique(self.exact.entry(key.clone()).or_default(), id);
         self.keys.push(Key {
@@ -183,6 +192,11 @@ impl NameIndex {
         }
     }
 
+    /// Some name or alias starts with this folded word.
+    pub(crate) fn starts_with(&self, folded: &str) -> bool {
+        self.starts.contains(folded)
+    }
+
     /// The product named by the words starting at `words[0]`, if any.
     pub(crate) fn find(&self, words: &[Word], buf: &mut String) -> Option<Hit> {
         let first = words.first()?;
@@ -192,7 +206,10 @@ impl NameIndex {
         let mut best = Best::default();
         buf.clear();
         for (i, word) in words.iter().enumerate().take(self.max_words + 1) {
-            buf.push_str(word.folded);
+            match word.num {
+                Some(n) => push_number(n, buf),
+                None => buf.push_str(word.folded),
+            }
             let len = count(buf);
             self.exact_hits(buf, len, i + 1, &mut best);
             // A slip can't outrank what an exact hit already scored.
@@ -253,6 +270,53 @@ impl NameIndex {
     }
 }
 
+/// Appends `n` in digits, folded the way names are ("500" → "50").
+fn push_number(n: u64, buf: &mut String) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + u8::try_from(n % 10).unwrap_or(0);
+        n /= 10;
+        if n == 0 || at == 0 {
+            break;
+        }
+    }
+    fold(std::str::from_utf8(&digits[at..]).unwrap_or(""), buf);
+}
+
+/// A name with its size taken off ("Atta 5 kg" → "Atta", "Veg Momos (Plate)" → "Veg
+/// Momos"): a trailing amount with its unit, or a bracket holding only size words. A bare
+/// container word stays ("Gift Box" is its own name).
+fn without_size(phrase: &str) -> Option<&str> {
+    let is_size = |w: &str| {
+        let unit = w.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+        unit.is_empty() || words::unit(&unit.to_lowercase()).is_some()
+    };
+    let trimmed = phrase.trim_end();
+    let bare = if let Some(inner) = trimmed.strip_suffix(')') {
+        let open = inner.rfind('(')?;
+        let mut ws = inner[open + 1..].split_whitespace();
+        ws.all(is_size).then(|| &inner[..open])?
+    } else {
+        let (mut rest, mut number) = (trimmed, false);
+        while let Some((before, w)) = rest.rsplit_once(char::is_whitespace) {
+            if w.is_empty() || !is_size(w) {
+                break;
+            }
+            number |= w.starts_with(|c: char| c.is_ascii_digit());
+            rest = before.trim_end();
+        }
+        if !number {
+            return None;
+        }
+        rest
+    };
+    let bare = bare.trim_end_matches(|c: char| !c.is_alphanumeric());
+    (!bare.is_empty()).then_some(bare)
+}
+
 fn push_unique(v: &mut Vec<u32>, id: u32) {
     if !v.contains(&id) {
         v.push(id);
@@ -280,6 +344,7 @@ mod tests {
             .map(|(w, f)| Word {
                 folded: f,
                 known: words::is_known(w),
+                num: None,
             })
             .collect();
         let hit = cat.index.find(&words, &mut String::new())?;
@@ -343,6 +408,7 @@ mod tests {
         let words = [Word {
             folded: "chumchum",
             known: false,
+            num: None,
         }];
         let hit = cat.index.find(&words, &mut String::new());
         assert_eq!(hit.map(|h| h.items), Some(vec![0, 1]));

@@ -23,6 +23,29 @@ pub(crate) enum QUnit {
     Liquid,
 }
 
+/// What a container or serving word names, read from the vocabulary ("judi" is a bunch,
+/// "peti" a box); the catalog's variant labels say how much each holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Pack {
+    #[default]
+    Box,
+    Bag,
+    Tray,
+    Ladi,
+    Bunch,
+    Plate,
+    Packet,
+    Cup,
+}
+
+impl Pack {
+    /// A bunch, plate, packet or cup of a product sold by the piece is one piece of it
+    /// when the catalog lists no such variant; a box or bag could hold any number.
+    pub(crate) fn counts_pieces(self) -> bool {
+        matches!(self, Pack::Bunch | Pack::Plate | Pack::Packet | Pack::Cup)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct Qty {
     /// The count in thousandths of `unit`.
@@ -37,6 +60,8 @@ pub(crate) struct Qty {
     pub hindi_do: bool,
     /// A box word took part, which is what packing wishes are made of.
     pub boxed: bool,
+    /// Which container a `QUnit::Box` amount counts.
+    pub pack: Pack,
     /// "1-1 kg": so much each, a packing wish rather than an amount.
     pub distributive: bool,
 }
@@ -48,27 +73,35 @@ pub(crate) enum Read {
     Nothing,
 }
 
+/// Says whether the word at a token index names one of the shop's products; the
+/// catalog comes first, so such a word is never read as an amount ("6 pav" at a bakery).
+pub(crate) type Names<'n> = &'n dyn Fn(usize) -> bool;
+
 /// Reads one quantity starting at token `i` (before `end`); on success also returns
 /// the index just past it.
-pub(crate) fn read(lx: &Lexed, i: usize, end: usize) -> Read {
-    let (mut q, mut j) = match first(lx, i, end) {
+pub(crate) fn read(lx: &Lexed, i: usize, end: usize, names: Names) -> Read {
+    let (mut q, mut j) = match first(lx, i, end, names) {
         Read::Qty(q, j) => (q, j),
         other => return other,
     };
     // Every extension moves `j` forward, so this ends.
-    while let Some((more, k)) = extend(lx, q, j, end) {
+    while let Some((more, k)) = extend(lx, q, j, end, names) {
         (q, j) = (more, k);
+    }
+    // "paav bhar": the suffix belongs to the amount.
+    if q.unit != QUnit::None && j < end && words::is_amount_suffix(lx.low(j)) {
+        j += 1;
     }
     Read::Qty(q, j)
 }
 
 /// One more piece of the same amount at `j`: "x 2", "ka dabba", "of 500 g".
-fn extend(lx: &Lexed, q: Qty, j: usize, end: usize) -> Option<(Qty, usize)> {
+fn extend(lx: &Lexed, q: Qty, j: usize, end: usize, names: Names) -> Option<(Qty, usize)> {
     if j >= end {
         return None;
     }
     if lx.kind(j) == Tok::Op {
-        return Some(match term(lx, j + 1, end) {
+        return Some(match term(lx, j + 1, end, names) {
             Read::Qty(t, k) if !t.unit_only => (mul(q, t), k),
             // "2x gulab jamun box": the multiplier waits for the product's other side.
             _ => (
@@ -87,7 +120,7 @@ fn extend(lx: &Lexed, q: Qty, j: usize, end: usize) -> Option<(Qty, usize)> {
         return Some((Qty { boxed: true, ..q }, j + 2));
     }
     if q.unit == QUnit::Box && lx.low(j) == "of" {
-        if let Read::Qty(t, k) = term(lx, j + 1, end) {
+        if let Read::Qty(t, k) = term(lx, j + 1, end, names) {
             return (!t.unit_only).then(|| (of(q, t), k));
         }
     }
@@ -95,11 +128,11 @@ fn extend(lx: &Lexed, q: Qty, j: usize, end: usize) -> Option<(Qty, usize)> {
 }
 
 /// The opening term, which may be a bare multiplier ("x 2", "× 2").
-fn first(lx: &Lexed, i: usize, end: usize) -> Read {
+fn first(lx: &Lexed, i: usize, end: usize, names: Names) -> Read {
     if lx.kind(i) != Tok::Op {
-        return term(lx, i, end);
+        return term(lx, i, end, names);
     }
-    match term(lx, i + 1, end) {
+    match term(lx, i + 1, end, names) {
         Read::Qty(t, k) if !t.unit_only && t.unit == QUnit::None => Read::Qty(
             Qty {
                 mult_mark: true,
@@ -112,7 +145,7 @@ fn first(lx: &Lexed, i: usize, end: usize) -> Read {
     }
 }
 
-fn term(lx: &Lexed, i: usize, end: usize) -> Read {
+fn term(lx: &Lexed, i: usize, end: usize, names: Names) -> Read {
     if i >= end {
         return Read::Nothing;
     }
@@ -134,6 +167,7 @@ fn term(lx: &Lexed, i: usize, end: usize) -> Read {
                 j += 2;
             }
         }
+        Tok::Word if names(i) => return Read::Nothing,
         Tok::Word => match word_term(lx, i, end) {
             Ok((t, k, need)) => {
                 (q, j, needs_unit) = (t, k, need);
@@ -145,11 +179,12 @@ fn term(lx: &Lexed, i: usize, end: usize) -> Read {
         },
         _ => return Read::Nothing,
     }
-    if q.unit == QUnit::None && j < end && lx.kind(j) == Tok::Word {
+    if q.unit == QUnit::None && j < end && lx.kind(j) == Tok::Word && !names(j) {
         let w = lx.low(j);
         if let Some(u) = words::unit(w) {
             q.unit = u;
             q.boxed = u == QUnit::Box;
+            q.pack = words::pack(w);
             j += 1;
         } else if matches!(words::number_word(w), Some((_, NumKind::Paav))) {
             q.milli = q.milli.saturating_mul(250) / 1000;
@@ -192,6 +227,7 @@ fn word_term(lx: &Lexed, i: usize, end: usize) -> Result<(Qty, usize, bool), ()>
     q.unit = u;
     q.unit_only = true;
     q.boxed = u == QUnit::Box;
+    q.pack = words::pack(w);
     Ok((q, i + 1, false))
 }
 
@@ -214,6 +250,7 @@ pub(crate) fn mul(a: Qty, b: Qty) -> Qty {
         milli: (a.milli.saturating_mul(b.milli) / 1000).min(CAP),
         unit,
         boxed: a.boxed || b.boxed,
+        pack: if a.unit == QUnit::Box { a.pack } else { b.pack },
         distributive: a.distributive || b.distributive,
         ..Qty::default()
     }
@@ -249,13 +286,15 @@ fn of(outer: Qty, inner: Qty) -> Qty {
     };
     Qty {
         boxed: true,
+        pack: outer.pack,
         ..mul(outer, inner)
     }
 }
 
 /// What a quantity means for a product sold by `unit`: grams or pieces, or why a
-/// shopkeeper would have to ask back.
-pub(crate) fn resolve(q: &Qty, unit: Unit, box_size: Option<u32>) -> Result<u32, UnclearReason> {
+/// shopkeeper would have to ask back. `pack_size` is what one of the quantity's
+/// containers holds for this product (see `ProductIndex::pack_size`).
+pub(crate) fn resolve(q: &Qty, unit: Unit, pack_size: Option<u32>) -> Result<u32, UnclearReason> {
     let amount = match (unit, q.unit) {
         (Unit::Kg, QUnit::Gram) => Some(q.milli.saturating_add(500) / 1000),
         (Unit::Kg, QUnit::Kg) => Some(q.milli),
@@ -265,8 +304,10 @@ pub(crate) fn resolve(q: &Qty, unit: Unit, box_size: Option<u32>) -> Result<u32,
         (Unit::Pc, QUnit::None | QUnit::Piece) => whole(q.milli),
         (Unit::Pc, QUnit::Dozen) => whole(q.milli.saturating_mul(12)),
         (Unit::Pc, QUnit::Box) => {
-            box_size.and_then(|s| whole(q.milli.saturating_mul(u64::from(s))))
+            pack_size.and_then(|s| whole(q.milli.saturating_mul(u64::from(s))))
         }
+        // "kanda 1 bag" with a "Bag of 5 kg" variant: grams.
+        (Unit::Kg, QUnit::Box) => pack_size.map(|s| q.milli.saturating_mul(u64::from(s)) / 1000),
         _ => None,
     };
     match amount {
@@ -288,7 +329,7 @@ mod tests {
 
     fn qty(text: &str) -> Option<Qty> {
         let lx = lex(text);
-        match read(&lx, 0, lx.len()) {
+        match read(&lx, 0, lx.len(), &|_| false) {
             Read::Qty(q, _) => Some(q),
             _ => None,
         }
@@ -349,7 +390,7 @@ mod tests {
         assert!(qty("two").is_some_and(|q| q.word_only));
         assert!(qty("do").is_some_and(|q| q.hindi_do));
         let lx = lex("8 pm");
-        assert!(matches!(read(&lx, 0, lx.len()), Read::Skip(2)));
+        assert!(matches!(read(&lx, 0, lx.len(), &|_| false), Read::Skip(2)));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Generic vocabulary (units, number words, filler and cue words), read once from the
 //! data files in `vocab/` (one shared file and one per language) into a single lookup table.
 
-use super::numbers::QUnit;
+use super::numbers::{Pack, QUnit};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -12,6 +12,8 @@ const FILES: &[(&str, &str)] = &[
     ("en", include_str!("vocab/en.txt")),
     ("hi", include_str!("vocab/hi.txt")),
     ("mr", include_str!("vocab/mr.txt")),
+    ("gu", include_str!("vocab/gu.txt")),
+    ("pa", include_str!("vocab/pa.txt")),
 ];
 
 const FILLER: u16 = 1;
@@ -28,6 +30,7 @@ const DO_VERB: u16 = 1 << 10;
 const ADDRESS: u16 = 1 << 11;
 const ADDRESS_START: u16 = 1 << 12;
 const CITY: u16 = 1 << 13;
+const AMOUNT_SUFFIX: u16 = 1 << 14;
 /// Flags that give a word a meaning of its own; greeting flags apply to collapsed
 /// spellings only, so they don't count.
 const MEANING: u16 = FILLER | NEGATION | CORRECTION | ADDITIVE | TALK | NOTE | TIME | LABEL;
@@ -50,6 +53,7 @@ pub(crate) enum NumKind {
 struct Entry {
     flags: u16,
     unit: Option<QUnit>,
+    pack: Pack,
     number: Option<(u64, NumKind)>,
 }
 
@@ -185,7 +189,10 @@ fn add(t: &mut Table, section: &str, tok: &'static str) -> bool {
     let (a, b) = (parts.next(), parts.next());
     let e = t.entry(word).or_default();
     match section {
-        "units" => e.unit = a.and_then(unit_named),
+        "units" => {
+            let (unit, pack) = a.and_then(unit_named).unzip();
+            (e.unit, e.pack) = (unit, pack.unwrap_or_default());
+        }
         "numbers" => e.number = number_entry(a, b),
         s => e.flags |= flag_named(s),
     }
@@ -208,20 +215,34 @@ fn flag_named(section: &str) -> u16 {
         "address" => ADDRESS,
         "address-start" => ADDRESS_START,
         "city" => CITY,
+        "amount-suffix" => AMOUNT_SUFFIX,
         _ => 0,
     }
 }
 
-fn unit_named(s: &str) -> Option<QUnit> {
-    Some(match s {
-        "g" => QUnit::Gram,
-        "kg" => QUnit::Kg,
-        "pc" => QUnit::Piece,
-        "box" => QUnit::Box,
-        "dozen" => QUnit::Dozen,
-        "l" => QUnit::Liquid,
-        _ => return None,
-    })
+fn unit_named(s: &str) -> Option<(QUnit, Pack)> {
+    let pack = match s {
+        "box" => Pack::Box,
+        "bag" => Pack::Bag,
+        "tray" => Pack::Tray,
+        "ladi" => Pack::Ladi,
+        "bunch" => Pack::Bunch,
+        "plate" => Pack::Plate,
+        "packet" => Pack::Packet,
+        "cup" => Pack::Cup,
+        _ => {
+            let unit = match s {
+                "g" => QUnit::Gram,
+                "kg" => QUnit::Kg,
+                "pc" => QUnit::Piece,
+                "dozen" => QUnit::Dozen,
+                "l" => QUnit::Liquid,
+                _ => return None,
+            };
+            return Some((unit, Pack::default()));
+        }
+    };
+    Some((QUnit::Box, pack))
 }
 
 fn number_entry(value: Option<&str>, kind: Option<&str>) -> Option<(u64, NumKind)> {
@@ -247,12 +268,22 @@ pub(crate) fn unit(w: &str) -> Option<QUnit> {
     table().get(w)?.unit
 }
 
+/// The container a box-like unit word names ("judi" → bunch); `Box` for other words.
+pub(crate) fn pack(w: &str) -> Pack {
+    table().get(w).map_or(Pack::Box, |e| e.pack)
+}
+
 pub(crate) fn number_word(w: &str) -> Option<(u64, NumKind)> {
     table().get(w)?.number
 }
 
 pub(crate) fn is_filler(w: &str) -> bool {
     flags(w) & FILLER != 0
+}
+
+/// "bhar" of "paav bhar": the word before is an amount, not a product of the same name.
+pub(crate) fn is_amount_suffix(w: &str) -> bool {
+    flags(w) & AMOUNT_SUFFIX != 0
 }
 
 pub(crate) fn is_do_verb(w: &str) -> bool {
