@@ -309,4 +309,6 @@ impl Reading {
 }
 
 #[cfg(test)]
+mod shop_tests;
+#[cfg(test)]
 mod tests;

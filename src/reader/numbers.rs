@@ -359,6 +359,49 @@ mod tests {
     }
 
     #[test]
+    fn regional_amounts() {
+        // Marathi
+        assert_eq!(grams("don kilo"), Ok(2000));
+        assert_eq!(grams("ardha kilo"), Ok(500));
+        assert_eq!(grams("sawa kilo"), Ok(1250));
+        assert_eq!(pieces("1 darjan", None), Ok(12));
+        assert_eq!(pieces("6 nag", None), Ok(6));
+        // Gujarati
+        assert_eq!(grams("be kilo"), Ok(2000));
+        assert_eq!(grams("adhi kilo"), Ok(500));
+        assert_eq!(grams("adho kilo"), Ok(500));
+        assert_eq!(grams("dodh kilo"), Ok(1500));
+        assert!(qty("be").is_none(), "\"be\" alone is the English verb");
+        // Punjabi and Hindi
+        assert_eq!(grams("dedh kilo"), Ok(1500));
+        assert_eq!(grams("dhai kilo"), Ok(2500));
+        assert_eq!(grams("sawa kilo"), Ok(1250));
+        assert_eq!(grams("paav"), Ok(250));
+        assert_eq!(grams("paav bhar"), Ok(250));
+        assert_eq!(grams("do kilo"), Ok(2000));
+        // English
+        assert_eq!(pieces("two dozen", None), Ok(24));
+        assert_eq!(pieces("half dozen", None), Ok(6));
+        assert_eq!(pieces("seventeen", None), Ok(17));
+    }
+
+    #[test]
+    fn containers_count_what_the_catalog_says() {
+        assert_eq!(
+            resolve(&qty("1 bag").unwrap_or_default(), Unit::Kg, Some(5000)),
+            Ok(5000)
+        );
+        assert_eq!(pieces("2 judi", Some(1)), Ok(2));
+        assert_eq!(pieces("3 plate", Some(2)), Ok(6));
+        assert_eq!(qty("2 judi").map(|q| q.pack), Some(Pack::Bunch));
+        assert_eq!(qty("ek peti").map(|q| q.pack), Some(Pack::Box));
+        assert_eq!(
+            qty("2 x 1 plate").map(|q| (q.milli, q.pack)),
+            Some((2000, Pack::Plate))
+        );
+    }
+
+    #[test]
     fn multipliers() {
         assert_eq!(grams("500g x 2"), Ok(1000));
         assert_eq!(grams("2 x 250gm"), Ok(500));

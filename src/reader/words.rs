@@ -416,6 +416,109 @@ mod tests {
         assert_eq!(hit, vec!["cancel", "request", "status"]);
     }
 
+    /// One file read alone: its number and unit entries.
+    fn file(name: &str) -> Vocab {
+        let mut v = Vocab::default();
+        let src = FILES.iter().find(|f| f.0 == name).map_or("", |f| f.1);
+        parse_into(&mut v, src);
+        assert_eq!(v.bad, 0, "{name}");
+        v
+    }
+
+    fn num(v: &Vocab, w: &str) -> Option<(u64, NumKind)> {
+        v.words.get(w)?.number
+    }
+
+    fn unit_of(v: &Vocab, w: &str) -> Option<(QUnit, Pack)> {
+        let e = v.words.get(w)?;
+        Some((e.unit?, e.pack))
+    }
+
+    #[test]
+    fn english_file() {
+        let v = file("en");
+        assert_eq!(num(&v, "three"), Some((3000, NumKind::Plain)));
+        assert_eq!(num(&v, "half"), Some((500, NumKind::NeedsUnit)));
+        assert_eq!(num(&v, "a"), Some((1000, NumKind::Article)));
+        assert_eq!(unit_of(&v, "dozen"), Some((QUnit::Dozen, Pack::Box)));
+        assert_eq!(unit_of(&v, "bunch"), Some((QUnit::Box, Pack::Bunch)));
+        assert_eq!(unit_of(&v, "plate"), Some((QUnit::Box, Pack::Plate)));
+        assert_eq!(unit_of(&v, "pack"), Some((QUnit::Box, Pack::Packet)));
+        assert_eq!(unit_of(&v, "bag"), Some((QUnit::Box, Pack::Bag)));
+    }
+
+    #[test]
+    fn hindi_file() {
+        let v = file("hi");
+        assert_eq!(num(&v, "paav"), Some((250, NumKind::Paav)));
+        assert_eq!(num(&v, "aadha"), Some((500, NumKind::NeedsUnit)));
+        assert_eq!(num(&v, "dedh"), Some((1500, NumKind::NeedsUnit)));
+        assert_eq!(num(&v, "dhai"), Some((2500, NumKind::NeedsUnit)));
+        assert_eq!(num(&v, "do"), Some((2000, NumKind::HindiDo)));
+        assert_eq!(unit_of(&v, "dabba"), Some((QUnit::Box, Pack::Box)));
+        assert_eq!(unit_of(&v, "gaddi"), Some((QUnit::Box, Pack::Bunch)));
+        assert!(v
+            .words
+            .get("bhar")
+            .is_some_and(|e| e.flags & AMOUNT_SUFFIX != 0));
+    }
+
+    #[test]
+    fn marathi_file() {
+        let v = file("mr");
+        assert_eq!(num(&v, "don"), Some((2000, NumKind::Plain)));
+        assert_eq!(num(&v, "ardha"), Some((500, NumKind::NeedsUnit)));
+        assert_eq!(num(&v, "sawa"), Some((1250, NumKind::NeedsUnit)));
+        assert_eq!(num(&v, "adich"), Some((2500, NumKind::NeedsUnit)));
+        assert_eq!(unit_of(&v, "darjan"), Some((QUnit::Dozen, Pack::Box)));
+        assert_eq!(unit_of(&v, "nag"), Some((QUnit::Piece, Pack::Box)));
+        assert_eq!(unit_of(&v, "judi"), Some((QUnit::Box, Pack::Bunch)));
+        assert_eq!(unit_of(&v, "peti"), Some((QUnit::Box, Pack::Box)));
+        assert!(v.words.get("pathva").is_some_and(|e| e.flags & FILLER != 0));
+    }
+
+    #[test]
+    fn gujarati_file() {
+        let v = file("gu");
+        // "be" (two) is also English, so it needs a unit: "be kilo".
+        assert_eq!(num(&v, "be"), Some((2000, NumKind::NeedsUnit)));
+        assert_eq!(num(&v, "tran"), Some((3000, NumKind::Plain)));
+        assert_eq!(num(&v, "adho"), Some((500, NumKind::NeedsUnit)));
+        assert_eq!(num(&v, "adhi"), Some((500, NumKind::NeedsUnit)));
+        assert_eq!(num(&v, "dodh"), Some((1500, NumKind::NeedsUnit)));
+        assert_eq!(unit_of(&v, "nang"), Some((QUnit::Piece, Pack::Box)));
+    }
+
+    #[test]
+    fn punjabi_file() {
+        let v = file("pa");
+        assert_eq!(num(&v, "dedh"), Some((1500, NumKind::NeedsUnit)));
+        assert_eq!(num(&v, "dhai"), Some((2500, NumKind::NeedsUnit)));
+        assert_eq!(num(&v, "sawa"), Some((1250, NumKind::NeedsUnit)));
+        assert_eq!(num(&v, "panj"), Some((5000, NumKind::Plain)));
+        assert_eq!(unit_of(&v, "darjan"), Some((QUnit::Dozen, Pack::Box)));
+    }
+
+    /// A word listed in several language files means the same in each, so the order the
+    /// files are read in never changes a reading.
+    #[test]
+    fn files_agree() {
+        let all: Vec<Vocab> = FILES.iter().map(|f| file(f.0)).collect();
+        for (a, va) in all.iter().enumerate() {
+            for vb in &all[a + 1..] {
+                for (w, ea) in &va.words {
+                    let Some(eb) = vb.words.get(w) else { continue };
+                    if ea.number.is_some() && eb.number.is_some() {
+                        assert_eq!(ea.number, eb.number, "{w}");
+                    }
+                    if ea.unit.is_some() && eb.unit.is_some() {
+                        assert_eq!((ea.unit, ea.pack), (eb.unit, eb.pack), "{w}");
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn units_and_numbers() {
         assert_eq!(unit("gms"), Some(QUnit::Gram));
