@@ -6,7 +6,7 @@ use super::index::ProductIndex;
 use super::lexer::{Lexed, Tok};
 use super::matcher::Word;
 use super::numbers::{self, QUnit, Qty, Read};
-use super::words;
+use super::words::{self, NumKind};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -28,6 +28,8 @@ pub(crate) struct El {
     pub bracket: bool,
     /// Other products a one-word name could also mean (see `Hit::alts`).
     pub alts: Vec<u32>,
+    /// The name was written with its size ("aashirvaad atta 5 kg"): one of it.
+    pub sized: bool,
 }
 
 impl El {
@@ -39,6 +41,7 @@ impl El {
             partner: None,
             bracket: lx.bracket(t0),
             alts: Vec::new(),
+            sized: false,
         }
     }
 
@@ -152,23 +155,30 @@ fn product<'a>(
     s.words.clear();
     let mut j = i;
     while j < c.end && s.words.len() < 6 && lx.bracket(j) == lx.bracket(i) {
+        let sized = j > i && cat.index.has_digits;
         let num = match lx.kind(j) {
-            // A sized name ("atta 5 kg") goes on through its number.
-            Tok::Num(v) if j > i && cat.index.has_digits && v % 1000 == 0 => Some(v / 1000),
+            // A sized name ("atta 5 kg", "gold ek litre") goes on through its number.
+            Tok::Num(v) if sized && v % 1000 == 0 => Some(v / 1000),
+            Tok::Word if sized => words::number_word(lx.low(j))
+                .filter(|n| n.0 % 1000 == 0 && n.1 != NumKind::Paav)
+                .map(|n| n.0 / 1000),
             Tok::Word => None,
             _ => break,
         };
+        let low = lx.low(j);
         s.words.push(Word {
-            folded: lx.folded(j),
-            known: num.is_some() || words::is_known(lx.low(j)),
+            folded: words::unit_spelling(low).unwrap_or(lx.folded(j)),
+            known: num.is_some() || words::is_known(low),
             num,
         });
         j += 1;
     }
     let hit = cat.index.find(&s.words, &mut s.key)?;
     let end = i + hit.words;
+    let sized = s.words.iter().take(hit.words).any(|w| w.num.is_some());
     els.push(El {
         alts: hit.alts,
+        sized,
         ..El::new(Kind::N(hit.items), i, end, lx)
     });
     Some(end)

@@ -183,6 +183,19 @@ impl<'a> Reader<'a> {
                 let kind = RawKind::Line(with_qty(self.cat, items, &q));
                 self.push(cv, kind, span, true);
             }
+            // "aashirvaad atta 5 kg": a name written with its size asks for one of it.
+            (Kind::N(items), None) if e.sized && !negated && !cv.c.question => {
+                let one = Qty {
+                    milli: 1000,
+                    ..Qty::default()
+                };
+                self.push(
+                    cv,
+                    RawKind::Line(with_qty(self.cat, items, &one)),
+                    span,
+                    true,
+                );
+            }
             (Kind::N(items), None) => self.bare_mention(cv, items, negated, span),
             (Kind::U, Some(q)) if !negated && !cv.c.question => {
                 self.out.unknown_with_unit |= q.unit != QUnit::None;

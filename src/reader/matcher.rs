@@ -64,6 +64,10 @@ struct Key {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct NameIndex {
     exact: HashMap<String, Vec<u32>>,
+    /// Names and aliases with their size taken off ("amul gold" of "Amul Gold 1 L"): they
+    /// rank with the last word of a name, below a full name, so "gold" fits every size of
+    /// Amul Gold alike and is asked about.
+    bare: HashMap<String, Vec<u32>>,
     heads: HashMap<String, Vec<u32>>,
     keys: Vec<Key>,
     buckets: HashMap<char, (usize, usize)>,
@@ -127,10 +131,10 @@ impl NameIndex {
         for (n, item) in items.iter().enumerate() {
             let id = u32::try_from(n).unwrap_or(u32::MAX);
             for phrase in std::iter::once(&item.name).chain(&item.aliases) {
-                ix.add_phrase(phrase, id);
+                ix.add_phrase(phrase, id, false);
                 // "Atta 5 kg", "Methi (Bunch)": the name without its size is the product too.
                 if let Some(bare) = without_size(phrase) {
-                    ix.add_phrase(bare, id);
+                    ix.add_phrase(bare, id, true);
                 }
             }
         }
@@ -151,7 +155,7 @@ impl NameIndex {
         ix
     }
 
-    fn add_phrase(&mut self, phrase: &str, id: u32) {
+    fn add_phrase(&mut self, phrase: &str, id: u32, bare: bool) {
         let parts: Vec<&str> = phrase
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
@@ -161,7 +165,11 @@ impl NameIndex {
         let mut head_at = 0;
         for w in &parts {
             head_at = key.len();
-            fold(w, &mut key);
+            // Units as the vocabulary spells them, as messages are matched ("1 litre" = "1 L").
+            fold(
+                words::unit_spelling(&w.to_lowercase()).unwrap_or(w),
+                &mut key,
+            );
             first_len.get_or_insert(key.len());
         }
         let Some(first_len) = first_len.filter(|_| !key.is_empty()) else {
@@ -170,13 +178,17 @@ impl NameIndex {
         self.max_words = self.max_words.max(parts.len());
         self.has_digits |= key.bytes().any(|b| b.is_ascii_digit());
         self.starts.insert(key[..first_len].to_owned());
-        push_unique(self.exact.entry(key.clone()).or_default(), id);
-        self.keys.push(Key {
-            len: key.chars().count(),
-            text: key.clone(),
-            item: id,
-            head: false,
-        });
+        if bare {
+            push_unique(self.bare.entry(key.clone()).or_default(), id);
+        } else {
+            push_unique(self.exact.entry(key.clone()).or_default(), id);
+            self.keys.push(Key {
+                len: key.chars().count(),
+                text: key.clone(),
+                item: id,
+                head: false,
+            });
+        }
         let head = &key[head_at..];
         let head_is_unit = parts
             .last()
@@ -237,6 +249,9 @@ impl NameIndex {
             for &id in self.exact.get(k).into_iter().flatten() {
                 best.offer(q - penalty, id, n);
             }
+            for &id in self.bare.get(k).into_iter().flatten() {
+                best.offer(q - 2 - penalty, id, n);
+            }
             if n == 1 {
                 for &id in self.heads.get(k).into_iter().flatten() {
                     best.offer(q - 2 - penalty, id, n);
@@ -290,9 +305,14 @@ fn push_number(n: u64, buf: &mut String) {
 /// Momos"): a trailing amount with its unit, or a bracket holding only size words. A bare
 /// container word stays ("Gift Box" is its own name).
 fn without_size(phrase: &str) -> Option<&str> {
+    // A number in digits or words ("1", "half"), or a unit ("kg", "500ml", "Bunch").
+    let amount = |w: &str| {
+        let w = w.to_lowercase();
+        w.chars().all(|c| c.is_ascii_digit() || c == '.') || words::number_word(&w).is_some()
+    };
     let is_size = |w: &str| {
         let unit = w.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
-        unit.is_empty() || words::unit(&unit.to_lowercase()).is_some()
+        amount(w) || words::unit(&unit.to_lowercase()).is_some()
     };
     let trimmed = phrase.trim_end();
     let bare = if let Some(inner) = trimmed.strip_suffix(')') {
@@ -305,7 +325,7 @@ fn without_size(phrase: &str) -> Option<&str> {
             if w.is_empty() || !is_size(w) {
                 break;
             }
-            number |= w.starts_with(|c: char| c.is_ascii_digit());
+            number |= amount(w) || w.starts_with(|c: char| c.is_ascii_digit());
             rest = before.trim_end();
         }
         if !number {

@@ -179,6 +179,11 @@ fn term(lx: &Lexed, i: usize, end: usize, names: Names) -> Read {
         },
         _ => return Read::Nothing,
     }
+    // "half a kg", "half a dozen": the article belongs to the unit after it.
+    let article = |k: usize| matches!(words::number_word(lx.low(k)), Some((_, NumKind::Article)));
+    if needs_unit && j + 1 < end && article(j) && words::unit(lx.low(j + 1)).is_some() {
+        j += 1;
+    }
     if q.unit == QUnit::None && j < end && lx.kind(j) == Tok::Word && !names(j) {
         let w = lx.low(j);
         if let Some(u) = words::unit(w) {
@@ -383,6 +388,8 @@ mod tests {
         assert_eq!(pieces("two dozen", None), Ok(24));
         assert_eq!(pieces("half dozen", None), Ok(6));
         assert_eq!(pieces("seventeen", None), Ok(17));
+        assert_eq!(grams("half a kg"), Ok(500));
+        assert_eq!(pieces("half a dozen", None), Ok(6));
     }
 
     #[test]

@@ -195,6 +195,7 @@ mod tests {
             partner: None,
             bracket: false,
             alts: Vec::new(),
+            sized: false,
         }
     }
 

@@ -26,7 +26,7 @@ fn grocer() -> ProductIndex {
     shop(
         "atta-5,Atta 5 kg,Flour,pc,250,chakki atta,Single=1,40\n\
           gold-500,Amul Gold 500 ml,Milk,pc,34,,Single=1,100\n\
-          gold-1l,Amul Gold 1 L,Milk,pc,66,,Single=1,100\n\
+          gold-1l,Amul Gold 1 L,Milk,pc,66,gold 1 litre,Single=1,100\n\
           taaza-500,Amul Taaza 500 ml,Milk,pc,28,,Single=1,100\n\
           onion,Onion,Vegetables,kg,40,kanda|pyaz,1 kg=1000;Bag of 5 kg=5000,100000\n\
           mango,Kesar Mango,Fruits,kg,180,kesar,1 kg=1000;Box of 3 kg=3000,60000\n\
@@ -127,10 +127,24 @@ fn sizes_in_names_are_part_of_the_name() {
     assert_eq!(items(&read(&cat, "amul gold 500 ml 3")), one("gold-500", 3));
     assert_eq!(items(&read(&cat, "2 amul gold 1 l")), one("gold-1l", 2));
     assert_eq!(items(&read(&cat, "4 taaza")), one("taaza-500", 4));
+    // Sizes in words and other unit spellings meet the name's.
+    assert_eq!(
+        items(&read(&cat, "don packet gold ek litre")),
+        one("gold-1l", 2)
+    );
+    assert_eq!(
+        items(&read(&cat, "amul taaza 500 ml x 2")),
+        one("taaza-500", 2)
+    );
+    // Written with its size, the name asks for one of it.
+    let r = read(&cat, "amul gold 1 l aur 2 kg kanda");
+    let want = vec![("gold-1l".to_string(), 1), ("onion".to_string(), 2000)];
+    assert_eq!(items(&r), want);
 }
 
 #[test]
 fn a_generic_word_fitting_several_products_is_asked_about() {
+    // "gold" is both sizes of Amul Gold, though only one of them has an alias "gold 1 litre".
     let r = read(&grocer(), "2 gold");
     assert_eq!(reasons(&r), vec![UnclearReason::Ambiguous]);
     assert_eq!(r.unclear[0].skus.len(), 2);

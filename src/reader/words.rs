@@ -53,6 +53,8 @@ pub(crate) enum NumKind {
 struct Entry {
     flags: u16,
     unit: Option<QUnit>,
+    /// A unit word's meaning as written in the file ("g" for "gms"): its spelling in names.
+    canon: &'static str,
     pack: Pack,
     number: Option<(u64, NumKind)>,
 }
@@ -192,6 +194,7 @@ fn add(t: &mut Table, section: &str, tok: &'static str) -> bool {
         "units" => {
             let (unit, pack) = a.and_then(unit_named).unzip();
             (e.unit, e.pack) = (unit, pack.unwrap_or_default());
+            e.canon = a.unwrap_or_default();
         }
         "numbers" => e.number = number_entry(a, b),
         s => e.flags |= flag_named(s),
@@ -236,7 +239,7 @@ fn unit_named(s: &str) -> Option<(QUnit, Pack)> {
                 "kg" => QUnit::Kg,
                 "pc" => QUnit::Piece,
                 "dozen" => QUnit::Dozen,
-                "l" => QUnit::Liquid,
+                "l" | "ml" => QUnit::Liquid,
                 _ => return None,
             };
             return Some((unit, Pack::default()));
@@ -266,6 +269,12 @@ fn flags(w: &str) -> u16 {
 
 pub(crate) fn unit(w: &str) -> Option<QUnit> {
     table().get(w)?.unit
+}
+
+/// How names spell a unit word ("gms" → "g", "litre" → "l"), so "250 gm" meets "250 g".
+pub(crate) fn unit_spelling(w: &str) -> Option<&'static str> {
+    let e = table().get(w)?;
+    e.unit.map(|_| e.canon)
 }
 
 /// The container a box-like unit word names ("judi" → bunch); `Box` for other words.
