@@ -19,6 +19,8 @@ pub(crate) struct Cues {
     pub greeting_only: bool,
     /// Thanks, praise, a complaint, "not this time": talk about goods, not a wish for them.
     pub talk: bool,
+    /// Takes something back: a cancel or remove phrase ("nahi chahiye", "mat bhejo").
+    pub refuses: bool,
 }
 
 impl Cues {
@@ -26,6 +28,11 @@ impl Cues {
     /// its talk can make it an order.
     pub(crate) fn only_talk(&self) -> bool {
         self.talk && !self.request && !self.order_wish
+    }
+
+    /// The message says what it does not want and asks for nothing.
+    pub(crate) fn only_refuses(&self) -> bool {
+        self.refuses && !self.request && !self.order_wish
     }
 
     /// The message asks what things cost or what the shop has, and asks for nothing.
@@ -102,10 +109,10 @@ pub(crate) fn read(lx: &Lexed, clauses: &[Clause]) -> Message {
         ..Message::default()
     };
     let hits = words::cue_hits(&w.ws);
-    // "bhej diye" (sent) is no "bhej" (send).
-    let sent = |i: usize| {
+    // "bhej diye" (sent) and "nahi chahiye" (not wanted) ask for nothing.
+    let void = |i: usize| {
         hits.iter()
-            .any(|&(s, a, n)| s == "sent" && (a..a + n).contains(&i))
+            .any(|&(s, a, n)| matches!(s, "sent" | "remove" | "cancel") && (a..a + n).contains(&i))
     };
     // Hindi puts the verb last: "... thande the" talks about the past, "the kaju" does not.
     let last_in_clause = |i: usize| w.clause.get(i + 1) != w.clause.get(i);
@@ -119,6 +126,7 @@ pub(crate) fn read(lx: &Lexed, clauses: &[Clause]) -> Message {
         match section {
             "cancel" | "remove" => {
                 cues.cancel |= section == "cancel";
+                cues.refuses = true;
                 m.removals.push((c, w.tok[i], w.tok[i + n - 1] + 1));
             }
             "status" => cues.status = true,
@@ -128,7 +136,8 @@ pub(crate) fn read(lx: &Lexed, clauses: &[Clause]) -> Message {
                 cc.asks = true;
             }
             "goods" => goods = true,
-            "request" => cues.request |= !sent(i),
+            "request" => cues.request |= !void(i),
+            "status-asked" => cues.status |= clauses.get(c).is_some_and(|c| c.question),
             "order-wish" => cues.order_wish = true,
             "talk" => cc.talk = true,
             "talk-end" => cc.talk |= last_in_clause(i),
