@@ -35,9 +35,9 @@ impl Cues {
         self.refuses && !self.request && !self.order_wish
     }
 
-    /// The message asks what things cost or what the shop has, and asks for nothing.
-    pub(crate) fn only_asks(&self) -> bool {
-        (self.menu || self.price) && !self.request && !self.order_wish
+    /// The message asks for nothing to be sent: its questions only ask.
+    pub(crate) fn no_request(&self) -> bool {
+        !self.request && !self.order_wish
     }
 }
 
@@ -50,6 +50,8 @@ pub(crate) struct ClauseCues {
     pub talk: bool,
     /// A question, or asks a price or what is available.
     pub asks: bool,
+    /// Speaks of a payment ("PhonePe kiya 1450"): its amounts are money.
+    pub paid: bool,
 }
 
 /// The cues of a whole message and of each of its clauses.
@@ -103,7 +105,7 @@ pub(crate) fn read(lx: &Lexed, clauses: &[Clause]) -> Message {
             .map(|c| ClauseCues {
                 span: lx.range_span(c.start, c.end),
                 asks: c.question,
-                talk: false,
+                ..ClauseCues::default()
             })
             .collect(),
         ..Message::default()
@@ -140,6 +142,7 @@ pub(crate) fn read(lx: &Lexed, clauses: &[Clause]) -> Message {
             "status-asked" => cues.status |= clauses.get(c).is_some_and(|c| c.question),
             "order-wish" => cues.order_wish = true,
             "talk" => cc.talk = true,
+            "paid" => cc.paid = true,
             "talk-end" => cc.talk |= last_in_clause(i),
             _ => {}
         }

@@ -185,6 +185,7 @@ fn read_text(catalog: &ProductIndex, text: &str, mut seen: Option<&mut explain::
             .filter_map(|&(a, b)| fields::clean(text.get(a..b)?));
         f.notes.extend(spans);
     } else if let Some(asked) = generic::asked_with_amount(catalog, &masked)
+        .filter(|_| intent == Intent::Other)
         .filter(|_| !(said.cues.only_talk() || said.cues.only_refuses()))
     {
         // "kuch sweets chahiye, 1 kg": a kind of goods with an amount is an order to ask about.

@@ -26,16 +26,28 @@ pub(crate) fn keep(
         m.cues.cancel = false;
     }
     named_again(lines, &mut keep);
-    let (only_asks, only_talk) = (m.cues.only_asks(), m.cues.only_talk());
-    if only_asks || only_talk {
-        for (l, k) in lines.iter().zip(keep.iter_mut()) {
-            let c = m.clause_at(l.span.0).and_then(|c| m.clauses.get(c));
-            let asked = only_asks && c.is_some_and(|c| c.asks);
-            let talked = only_talk && (c.is_some_and(|c| c.talk) || !l.qty_given);
-            *k &= !(asked || talked);
-        }
+    let (asking, only_talk) = (m.cues.no_request(), m.cues.only_talk());
+    for (l, k) in lines.iter().zip(keep.iter_mut()) {
+        let Some(c) = m.clause_at(l.span.0).and_then(|c| m.clauses.get(c)) else {
+            continue;
+        };
+        // A question that asks for nothing asks about what it names, whatever amount.
+        let asked = asking && c.asks;
+        let talked = only_talk && (c.talk || !l.qty_given || !names_goods(lx, l.span));
+        let paid = c.paid && l.kind == LineKind::Unknown;
+        m.cues.menu |= *k && asked;
+        *k &= !(asked || talked || paid);
     }
     keep
+}
+
+/// The line's own words name something, not just an amount ("1 kg mein" after a product
+/// talked about is that product's amount, named where it was talked about).
+fn names_goods(lx: &Lexed, (a, b): (usize, usize)) -> bool {
+    (0..lx.len())
+        .filter(|&i| lx.is_word(i) && lx.span(i).0 >= a && lx.span(i).1 <= b)
+        .map(|i| lx.low(i))
+        .any(|w| words::unit(w).is_none() && words::number_word(w).is_none())
 }
 
 /// The one product a line is for.
