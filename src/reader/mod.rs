@@ -338,3 +338,5 @@ impl Reading {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_intent;
