@@ -1,7 +1,9 @@
-//! Decides what a message wants (order, greeting, status, cancel, menu, other) from
-//! cue words in it and from what the line reader found.
+//! Decides what a message wants (order, greeting, status, cancel, menu, other) from the
+//! cue phrases of the whole message, read clause by clause, and from what the line reader
+//! found; `sift` then keeps only the lines the message really asks for.
 
-use super::lexer::{Lexed, Sep, Tok};
+use super::clauses::Clause;
+use super::lexer::Lexed;
 use super::lines::{LineKind, Parsed};
 use super::words;
 use super::Intent;
@@ -15,25 +17,141 @@ pub(crate) struct Cues {
     pub request: bool,
     pub order_wish: bool,
     pub greeting_only: bool,
+    /// Thanks, praise, a complaint, "not this time": talk about goods, not a wish for them.
+    pub talk: bool,
+    /// Takes something back: a cancel or remove phrase ("nahi chahiye", "mat bhejo").
+    pub refuses: bool,
 }
 
-pub(crate) fn cues(lx: &Lexed) -> Cues {
-    let ws: Vec<&str> = (0..lx.len())
-        .filter(|&i| lx.is_word(i))
-        .map(|i| lx.low(i))
-        .collect();
-    let question = (0..lx.len()).any(|i| lx.kind(i) == Tok::Sep(Sep::Question));
-    let hits = words::cue_sections(&ws);
-    let any = |section: &str| hits.contains(&section);
-    Cues {
-        cancel: any("cancel"),
-        status: any("status"),
-        price: any("price"),
-        menu: any("menu") || (question && any("goods")),
-        request: any("request"),
-        order_wish: any("order-wish"),
-        greeting_only: greeting_only(&ws),
+impl Cues {
+    /// The message talks about goods and asks for nothing: only plain order lines outside
+    /// its talk can make it an order.
+    pub(crate) fn only_talk(&self) -> bool {
+        self.talk && !self.request && !self.order_wish
     }
+
+    /// The message says what it does not want and asks for nothing.
+    pub(crate) fn only_refuses(&self) -> bool {
+        self.refuses && !self.request && !self.order_wish
+    }
+
+    /// The message asks for nothing to be sent: its questions only ask.
+    pub(crate) fn no_request(&self) -> bool {
+        !self.request && !self.order_wish
+    }
+}
+
+/// What one clause says, for deciding which of its lines are wanted.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ClauseCues {
+    /// Byte span of the clause in the text read.
+    pub span: (usize, usize),
+    /// Talks about goods already had ("... thande the", "thanks").
+    pub talk: bool,
+    /// A question, or asks a price or what is available.
+    pub asks: bool,
+    /// Speaks of a payment ("PhonePe kiya 1450"): its amounts are money.
+    pub paid: bool,
+}
+
+/// The cues of a whole message and of each of its clauses.
+#[derive(Debug, Default)]
+pub(crate) struct Message {
+    pub cues: Cues,
+    pub clauses: Vec<ClauseCues>,
+    /// Cancel or remove phrases ("batata cancel", "hata do"): clause and token range.
+    pub removals: Vec<(usize, usize, usize)>,
+}
+
+impl Message {
+    /// The clause holding byte `at`.
+    pub(crate) fn clause_at(&self, at: usize) -> Option<usize> {
+        let k = self.clauses.partition_point(|c| c.span.0 <= at);
+        k.checked_sub(1).filter(|&k| at < self.clauses[k].span.1)
+    }
+}
+
+/// The message's words, each with its token and its clause (a conjunction between two
+/// clauses goes with the one it opens).
+struct Words<'a> {
+    ws: Vec<&'a str>,
+    tok: Vec<usize>,
+    clause: Vec<usize>,
+}
+
+fn words_of<'a>(lx: &'a Lexed, clauses: &[Clause]) -> Words<'a> {
+    let mut w = Words {
+        ws: Vec::new(),
+        tok: Vec::new(),
+        clause: Vec::new(),
+    };
+    let mut ci = 0;
+    for i in (0..lx.len()).filter(|&i| lx.is_word(i)) {
+        while ci + 1 < clauses.len() && clauses[ci].end <= i {
+            ci += 1;
+        }
+        w.ws.push(lx.low(i));
+        w.tok.push(i);
+        w.clause.push(ci);
+    }
+    w
+}
+
+pub(crate) fn read(lx: &Lexed, clauses: &[Clause]) -> Message {
+    let w = words_of(lx, clauses);
+    let mut m = Message {
+        clauses: clauses
+            .iter()
+            .map(|c| ClauseCues {
+                span: lx.range_span(c.start, c.end),
+                asks: c.question,
+                ..ClauseCues::default()
+            })
+            .collect(),
+        ..Message::default()
+    };
+    let hits = words::cue_hits(&w.ws);
+    // "bhej diye" (sent) and "nahi chahiye" (not wanted) ask for nothing.
+    let void = |i: usize| {
+        hits.iter()
+            .any(|&(s, a, n)| matches!(s, "sent" | "remove" | "cancel") && (a..a + n).contains(&i))
+    };
+    // Hindi puts the verb last: "... thande the" talks about the past, "the kaju" does not.
+    let last_in_clause = |i: usize| w.clause.get(i + 1) != w.clause.get(i);
+    let mut goods = false;
+    for &(section, i, n) in &hits {
+        let c = w.clause[i];
+        let Some(cc) = m.clauses.get_mut(c) else {
+            continue;
+        };
+        let cues = &mut m.cues;
+        match section {
+            "cancel" | "remove" => {
+                cues.cancel |= section == "cancel";
+                cues.refuses = true;
+                m.removals.push((c, w.tok[i], w.tok[i + n - 1] + 1));
+            }
+            "status" => cues.status = true,
+            "price" | "menu" => {
+                cues.price |= section == "price";
+                cues.menu |= section == "menu";
+                cc.asks = true;
+            }
+            "goods" => goods = true,
+            "request" => cues.request |= !void(i),
+            "status-asked" => cues.status |= clauses.get(c).is_some_and(|c| c.question),
+            "order-wish" => cues.order_wish = true,
+            "talk" => cc.talk = true,
+            "paid" => cc.paid = true,
+            "talk-end" => cc.talk |= last_in_clause(i),
+            _ => {}
+        }
+    }
+    let question = clauses.iter().any(|c| c.question);
+    m.cues.menu |= question && goods;
+    m.cues.talk = m.clauses.iter().any(|c| c.talk);
+    m.cues.greeting_only = greeting_only(&w.ws);
+    m
 }
 
 fn greeting_only(ws: &[&str]) -> bool {
@@ -47,6 +165,29 @@ fn greeting_only(ws: &[&str]) -> bool {
         }
     }
     core
+}
+
+/// Where someone else's words begin: a line opening with "Forwarded", "Fwd" or the like.
+/// What comes after it is passed on, not written to the shop.
+pub(crate) fn forward_start(text: &str) -> Option<usize> {
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_start_matches(|c: char| !c.is_alphanumeric());
+        let first = body
+            .split(|c: char| !c.is_alphanumeric())
+            .next()
+            .unwrap_or("");
+        let maybe =
+            first.len() <= 12 && first.get(..1).is_some_and(|f| f.eq_ignore_ascii_case("f"));
+        if maybe {
+            let low = first.to_ascii_lowercase();
+            if words::cue_sections(&[low.as_str()]).contains(&"forward") {
+                return Some(at);
+            }
+        }
+        at += line.len();
+    }
+    None
 }
 
 pub(crate) fn classify(c: &Cues, p: &Parsed) -> Intent {
@@ -81,11 +222,13 @@ pub(crate) fn classify(c: &Cues, p: &Parsed) -> Intent {
 
 #[cfg(test)]
 mod tests {
+    use super::super::clauses::clauses;
     use super::super::lexer::lex;
     use super::*;
 
     fn cue(text: &str) -> Cues {
-        cues(&lex(text))
+        let lx = lex(text);
+        read(&lx, &clauses(&lx)).cues
     }
 
     #[test]

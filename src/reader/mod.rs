@@ -4,7 +4,8 @@
 // Pipeline: `fields` (with `phone`, `names`) masks contact text so its numbers are never
 // amounts; `lexer` and `clauses` cut the rest up; `elements`, `pairing`, `lines` and
 // `assemble` read the order lines (quantity grammar in `numbers`, product names in
-// `matcher`, vocabulary in `words` / vocab/*.txt); `intent` decides what the message wants.
+// `matcher`, vocabulary in `words` / vocab/*.txt); `intent` decides what the message wants,
+// and `sift` drops the lines it only talks or asks about, or takes back out.
 // `explain` is handed each stage's result during a reading (`read_seen`) to show how it went.
 // A message with Hindi script is first romanised (`roman`, words by `script`) and read
 // as romanised Hindi.
@@ -28,6 +29,7 @@ mod phone;
 mod roman;
 pub mod score;
 mod script;
+mod sift;
 mod sources;
 mod words;
 
@@ -144,14 +146,20 @@ fn read_all(catalog: &ProductIndex, text: &str, seen: Option<&mut explain::Seen>
 }
 
 fn read_text(catalog: &ProductIndex, text: &str, mut seen: Option<&mut explain::Seen>) -> Reading {
+    if let Some(at) = intent::forward_start(text) {
+        return own_words(catalog, &text[..at], seen);
+    }
     let (masked, mut f) = fields::extract(text);
     if let Some(s) = seen.as_deref_mut() {
         s.fields = f.clone();
     }
     let lx = lexer::lex(&masked);
     let clauses = clauses::clauses(&lx);
-    let parsed = lines::parse(catalog, &lx, &clauses, seen.is_some());
-    let intent = intent::classify(&intent::cues(&lx), &parsed);
+    let mut parsed = lines::parse(catalog, &lx, &clauses, seen.is_some());
+    let mut said = intent::read(&lx, &clauses);
+    let keep = sift::keep(catalog, &lx, &clauses, &mut said, &parsed.lines);
+    drop_lines(&mut parsed.lines, &keep);
+    let intent = intent::classify(&said.cues, &parsed);
     let mut r = Reading {
         intent,
         items: Vec::new(),
@@ -176,7 +184,10 @@ fn read_text(catalog: &ProductIndex, text: &str, mut seen: Option<&mut explain::
             .iter()
             .filter_map(|&(a, b)| fields::clean(text.get(a..b)?));
         f.notes.extend(spans);
-    } else if let Some(asked) = generic::asked_with_amount(catalog, &masked) {
+    } else if let Some(asked) = generic::asked_with_amount(catalog, &masked)
+        .filter(|_| intent == Intent::Other)
+        .filter(|_| !(said.cues.only_talk() || said.cues.only_refuses()))
+    {
         // "kuch sweets chahiye, 1 kg": a kind of goods with an amount is an order to ask about.
         r.intent = Intent::Order;
         r.unclear.push(asked);
@@ -187,6 +198,23 @@ fn read_text(catalog: &ProductIndex, text: &str, mut seen: Option<&mut explain::
         s.keep(lx, clauses, parsed, intent);
     }
     r
+}
+
+/// A forwarded message is someone else's words: only an order the customer adds of their
+/// own, before it, is read; anything else is `Other`.
+fn own_words(catalog: &ProductIndex, own: &str, mut seen: Option<&mut explain::Seen>) -> Reading {
+    let r = read_text(catalog, own, seen.as_deref_mut());
+    if r.intent == Intent::Order {
+        r
+    } else {
+        read_text(catalog, "", seen)
+    }
+}
+
+/// Drops the lines `keep` says no to (see `sift`).
+fn drop_lines(lines: &mut Vec<lines::Line>, keep: &[bool]) {
+    let mut k = keep.iter();
+    lines.retain(|_| k.next().copied().unwrap_or(true));
 }
 
 /// The first `max` characters of `text`.
@@ -312,3 +340,5 @@ impl Reading {
 mod shop_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_intent;

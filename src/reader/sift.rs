@@ -1,0 +1,119 @@
+//! Which of a message's lines it really asks for, read from the whole message the way a
+//! shopkeeper does: a product taken back out ("batata cancel"), named again without an
+//! amount, only asked about ("tomato kitne rupay kilo?"), or only talked about ("kal ke
+//! samose thande the") is no order line.
+
+use super::clauses::Clause;
+use super::elements::{self, Kind, Scratch};
+use super::index::ProductIndex;
+use super::intent::Message;
+use super::lexer::Lexed;
+use super::lines::{Line, LineKind};
+use super::words;
+use super::UnclearReason;
+
+/// One flag per line: keep it. A line taken out also turns a cancel cue into an edit of
+/// this order, so `m.cues.cancel` may be cleared.
+pub(crate) fn keep(
+    cat: &ProductIndex,
+    lx: &Lexed,
+    clauses: &[Clause],
+    m: &mut Message,
+    lines: &[Line],
+) -> Vec<bool> {
+    let mut keep = vec![true; lines.len()];
+    if !m.removals.is_empty() && taken_out(cat, lx, clauses, m, lines, &mut keep) {
+        m.cues.cancel = false;
+    }
+    named_again(lines, &mut keep);
+    let (asking, only_talk) = (m.cues.no_request(), m.cues.only_talk());
+    for (l, k) in lines.iter().zip(keep.iter_mut()) {
+        let Some(c) = m.clause_at(l.span.0).and_then(|c| m.clauses.get(c)) else {
+            continue;
+        };
+        // A question that asks for nothing asks about what it names, whatever amount.
+        let asked = asking && c.asks;
+        let talked = only_talk && (c.talk || !l.qty_given || !names_goods(lx, l.span));
+        let paid = c.paid && l.kind == LineKind::Unknown;
+        m.cues.menu |= *k && asked;
+        *k &= !(asked || talked || paid);
+    }
+    keep
+}
+
+/// The line's own words name something, not just an amount ("1 kg mein" after a product
+/// talked about is that product's amount, named where it was talked about).
+fn names_goods(lx: &Lexed, (a, b): (usize, usize)) -> bool {
+    (0..lx.len())
+        .filter(|&i| lx.is_word(i) && lx.span(i).0 >= a && lx.span(i).1 <= b)
+        .map(|i| lx.low(i))
+        .any(|w| words::unit(w).is_none() && words::number_word(w).is_none())
+}
+
+/// The one product a line is for.
+fn product(l: &Line) -> Option<u32> {
+    match &l.kind {
+        LineKind::Item { item, .. } => Some(*item),
+        LineKind::Unclear { items, .. } if items.len() == 1 => Some(items[0]),
+        _ => None,
+    }
+}
+
+/// "kanda 3 kg aur batata 2 kg. batata cancel": a product named right next to a cancel or
+/// remove phrase, after a line of it, takes that line out. True when a line was.
+fn taken_out(
+    cat: &ProductIndex,
+    lx: &Lexed,
+    clauses: &[Clause],
+    m: &Message,
+    lines: &[Line],
+    keep: &mut [bool],
+) -> bool {
+    let mut scratch = Scratch {
+        words: Vec::new(),
+        key: String::new(),
+        collapsed: String::new(),
+    };
+    let mut any = false;
+    for &(ci, t0, t1) in &m.removals {
+        let Some(c) = clauses.get(ci) else { continue };
+        for e in elements::build(cat, lx, c, &mut scratch) {
+            let Kind::N(items) = &e.kind else { continue };
+            let (a, b) = if e.t1 <= t0 { (e.t1, t0) } else { (t1, e.t0) };
+            if !(a..b).all(|i| !lx.is_word(i) || words::is_filler(lx.low(i))) {
+                continue;
+            }
+            for (l, k) in lines.iter().zip(keep.iter_mut()) {
+                let earlier = m.clause_at(l.span.0).is_some_and(|lc| lc < ci);
+                if earlier && product(l).is_some_and(|p| items.contains(&p)) {
+                    any |= *k;
+                    *k = false;
+                }
+            }
+        }
+    }
+    any
+}
+
+/// A product named without an amount when the message already orders an amount of it
+/// ("2 dozen banana ..., banana thode kacche dena") is no second line to ask about.
+fn named_again(lines: &[Line], keep: &mut [bool]) {
+    let ordered: Vec<u32> = lines
+        .iter()
+        .zip(keep.iter())
+        .filter(|(l, k)| **k && matches!(l.kind, LineKind::Item { .. }))
+        .filter_map(|(l, _)| product(l))
+        .collect();
+    for (l, k) in lines.iter().zip(keep.iter_mut()) {
+        let bare = matches!(
+            l.kind,
+            LineKind::Unclear {
+                reason: UnclearReason::NoQuantity,
+                ..
+            }
+        );
+        if bare && product(l).is_some_and(|p| ordered.contains(&p)) {
+            *k = false;
+        }
+    }
+}
