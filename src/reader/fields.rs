@@ -40,6 +40,7 @@ const LABELS: &[(&str, Field, bool)] = &[
     ("ship to", Field::Address, false),
     ("deliver at", Field::Address, true),
     ("pata", Field::Address, true),
+    ("patta", Field::Address, true),
     ("special instructions", Field::Notes, false),
     ("instructions", Field::Notes, true),
     ("instruction", Field::Notes, true),
@@ -55,6 +56,7 @@ const MID_LABELS: &[(&str, Field)] = &[
     ("address", Field::Address),
     ("addr", Field::Address),
     ("pata", Field::Address),
+    ("patta", Field::Address),
     ("name", Field::Name),
 ];
 
@@ -513,6 +515,9 @@ mod tests {
             fields("Address: H.No 45, Sector 15").address.as_deref(),
             Some("H.No 45, Sector 15")
         );
+        // "patta" (पत्ता) is how Hindi and Marathi speakers often spell it.
+        let f = fields("1 kilo tomato pathva. Patta: 21, Prabhat Road, Pune. Phone 9850098500");
+        assert_eq!(f.address.as_deref(), Some("21, Prabhat Road, Pune"));
     }
 
     #[test]

@@ -13,6 +13,8 @@ const INTROS: &[(&str, bool)] = &[
     ("this is ", true),
     ("i am ", true),
     ("i'm ", true),
+    // Marathi "mi Prakash Deshpande" ("I am ..."): only a capitalised name counts.
+    ("mi ", true),
 ];
 
 /// What closes a message right before the sender's name: thanks, or a dash after a
@@ -193,11 +195,16 @@ mod tests {
         );
         assert_eq!(name("my name is ravi kumar").as_deref(), Some("ravi kumar"));
         assert_eq!(name("Rahul here. 2 kg barfi").as_deref(), Some("Rahul"));
+        assert_eq!(
+            name("Dada, mi Prakash Deshpande. 2 kilo kanda").as_deref(),
+            Some("Prakash Deshpande")
+        );
     }
 
     #[test]
     fn not_names() {
         assert_eq!(name("this is urgent"), None);
+        assert_eq!(name("mi udya yeto"), None);
         assert_eq!(name("thank you bhaiya, mithai acchi thi"), None);
         assert_eq!(name("Thanks Bhaiya"), None);
         assert_eq!(trim_name("KARAN SINGH  ").as_deref(), Some("KARAN SINGH"));

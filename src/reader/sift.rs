@@ -27,6 +27,9 @@ pub(crate) fn keep(
     }
     named_again(lines, &mut keep);
     let (asking, only_talk) = (m.cues.no_request(), m.cues.only_talk());
+    let ordered = lines
+        .iter()
+        .any(|l| l.qty_given && matches!(l.kind, LineKind::Item { .. }));
     for (l, k) in lines.iter().zip(keep.iter_mut()) {
         let Some(c) = m.clause_at(l.span.0).and_then(|c| m.clauses.get(c)) else {
             continue;
@@ -35,8 +38,11 @@ pub(crate) fn keep(
         let asked = asking && c.asks;
         let talked = only_talk && (c.talk || !l.qty_given || !names_goods(lx, l.span));
         let paid = c.paid && l.kind == LineKind::Unknown;
+        // "2 kg gajar bhejo, halwa banana hai": beside an order, a name with no amount that
+        // something is said of is a remark, not a second line to ask about.
+        let remark = ordered && !l.qty_given && !c.asks && said_of(lx, l.span.1);
         m.cues.menu |= *k && asked;
-        *k &= !(asked || talked || paid);
+        *k &= !(asked || talked || paid || remark);
     }
     keep
 }
@@ -48,6 +54,13 @@ fn names_goods(lx: &Lexed, (a, b): (usize, usize)) -> bool {
         .filter(|&i| lx.is_word(i) && lx.span(i).0 >= a && lx.span(i).1 <= b)
         .map(|i| lx.low(i))
         .any(|w| words::unit(w).is_none() && words::number_word(w).is_none())
+}
+
+/// The first word after byte `end` is "is" ("hai", "aahe").
+fn said_of(lx: &Lexed, end: usize) -> bool {
+    (0..lx.len())
+        .find(|&i| lx.is_word(i) && lx.span(i).0 >= end)
+        .is_some_and(|i| words::is_copula(lx.low(i)))
 }
 
 /// The one product a line is for.

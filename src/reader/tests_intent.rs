@@ -211,3 +211,16 @@ fn a_payment_is_no_order() {
         ],
     );
 }
+
+#[test]
+fn a_name_something_is_said_of_beside_an_order_is_a_remark() {
+    // "kheer banana hai": the customer says what the milk is for; nothing more is asked.
+    let r = read(&shop(DAIRY), "2 doodh bhejo, kheer banana hai. paneer hai");
+    assert_eq!((r.intent, items(&r)), (Intent::Order, vec![("milk", 2)]));
+    assert!(r.unclear.is_empty(), "{r:?}");
+    // Without an order beside it, or as a question, the name is still asked about.
+    let r = read(&shop(DAIRY), "paneer hai?");
+    assert_eq!(r.intent, Intent::Menu);
+    let r = read(&shop(DAIRY), "2 doodh aur paneer bhejo");
+    assert_eq!(r.unclear.len(), 1, "{r:?}");
+}

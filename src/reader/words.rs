@@ -31,6 +31,7 @@ const ADDRESS: u16 = 1 << 11;
 const ADDRESS_START: u16 = 1 << 12;
 const CITY: u16 = 1 << 13;
 const AMOUNT_SUFFIX: u16 = 1 << 14;
+const COPULA: u16 = 1 << 15;
 /// Flags that give a word a meaning of its own; greeting flags apply to collapsed
 /// spellings only, so they don't count.
 const MEANING: u16 = FILLER | NEGATION | CORRECTION | ADDITIVE | TALK | NOTE | TIME | LABEL;
@@ -219,6 +220,7 @@ fn flag_named(section: &str) -> u16 {
         "address-start" => ADDRESS_START,
         "city" => CITY,
         "amount-suffix" => AMOUNT_SUFFIX,
+        "copula" => COPULA,
         _ => 0,
     }
 }
@@ -284,6 +286,12 @@ pub(crate) fn pack(w: &str) -> Pack {
 
 pub(crate) fn number_word(w: &str) -> Option<(u64, NumKind)> {
     table().get(w)?.number
+}
+
+/// "is" ("hai", "aahe"): right after a name with no amount, it says something of the
+/// goods ("halwa banana hai", "kela hai") rather than asking for them.
+pub(crate) fn is_copula(w: &str) -> bool {
+    flags(w) & COPULA != 0
 }
 
 pub(crate) fn is_filler(w: &str) -> bool {

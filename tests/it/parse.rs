@@ -148,14 +148,12 @@ fn shared_dev_corpus_of_the_sweet_shop_is_at_least_95_percent_exact() {
 }
 
 #[test]
-#[ignore = "reader for unseen shops in progress"]
 fn shared_dev_corpus_of_the_sabzi_vendor_is_at_least_95_percent_exact() {
     let out = score_shared("sabzi");
     assert!(exact_rate(&out) >= 0.95, "{out}");
 }
 
 #[test]
-#[ignore = "reader for unseen shops in progress"]
 fn shared_dev_corpus_of_the_snack_counter_is_at_least_95_percent_exact() {
     let out = score_shared("snacks");
     assert!(exact_rate(&out) >= 0.95, "{out}");
