@@ -79,6 +79,7 @@ impl TestApp {
 
     /// Starts the app on `dir` with linked businesses connecting through `fake`, and an
     /// outbox that retries quickly.
+    #[cfg(feature = "linked")]
     pub async fn start_linked(
         dir: tempfile::TempDir,
         db: Db,
