@@ -393,3 +393,39 @@ async fn two_linked_shops_one_offline_the_other_unaffected() {
     first.network_up();
     wait_state(&second.app, &s.b, State::Connected).await;
 }
+
+#[test]
+fn the_shell_shows_link_states_and_refuses_what_it_cannot_do_in_one_line() {
+    use crate::support::process::{fails, install_with_business, ok};
+    let dir = install_with_business("shop");
+    let d = dir.path();
+    let none = ok(d, &["whatsapp", "show"], "");
+    assert!(
+        none.contains("No business is on the linked provider"),
+        "{none}"
+    );
+    let configure = [
+        "whatsapp",
+        "configure",
+        "--business",
+        "shop",
+        "--provider",
+        "linked",
+    ];
+    ok(d, &configure, "");
+    assert_eq!(ok(d, &["whatsapp", "show"], ""), "shop: not_linked\n");
+    let one = ok(d, &["whatsapp", "show", "--business", "shop"], "");
+    assert!(
+        one.contains("provider: linked") && one.contains("link: not_linked"),
+        "{one}"
+    );
+    let err = fails(d, &["whatsapp", "unlink", "--business", "shop"], "");
+    assert!(err.contains("shop is not linked"), "{err}");
+    fails(d, &["whatsapp", "link", "--business", "nope"], "");
+    let err = fails(
+        d,
+        &["whatsapp", "link", "--business", "shop", "--phone", "12"],
+        "",
+    );
+    assert!(err.contains("--phone"), "{err}");
+}
