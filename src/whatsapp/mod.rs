@@ -116,11 +116,13 @@ impl Bridge {
         let http = transport::HttpClients::new();
         let ingest = Ingest::start(db.clone(), stored.clone(), live.clone());
         let outbox = Arc::new(Notify::new());
+        let links: Arc<link::Links> = Arc::default();
         let linked = linked(linked::Shared {
             db: db.clone(),
             ingest: ingest.clone(),
             data_dir: data_dir.to_path_buf(),
             wake_sender: outbox.clone(),
+            links: links.clone(),
             changed: Arc::new(tokio::sync::watch::channel(()).0),
         });
         Self {
@@ -132,7 +134,7 @@ impl Bridge {
             live,
             http,
             clock: clock::Clock::new(),
-            links: Arc::default(),
+            links,
             configs: moka::sync::Cache::builder()
                 .max_capacity(10_000)
                 .time_to_live(Duration::from_secs(60))

@@ -311,7 +311,7 @@ impl Transport for LinkedPhone {
         use super::linked::seam::SendFailure;
         let Some(client) = &self.client else {
             return Err(SendError {
-                failure: Failure::Transient,
+                failure: Failure::Offline,
                 code: None,
                 reason: "this shop's WhatsApp is not linked".into(),
             });
@@ -326,7 +326,7 @@ impl Transport for LinkedPhone {
             .await
             .map_err(|f| match f {
                 SendFailure::NotConnected(why) => SendError {
-                    failure: Failure::Transient,
+                    failure: Failure::Offline,
                     code: None,
                     reason: format!("WhatsApp is not connected ({why})"),
                 },

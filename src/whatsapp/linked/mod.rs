@@ -34,6 +34,9 @@ pub struct Shared {
     pub data_dir: PathBuf,
     /// Woken when a connection comes up, so replies that waited go out.
     pub wake_sender: Arc<Notify>,
+    /// Where the sender keeps which businesses' way out is down: a connection coming up
+    /// clears it, so replies that waited go at once rather than at the next probe.
+    pub links: Arc<super::link::Links>,
     /// Ticks whenever a link's stored state changes (pages and tests watch it).
     pub changed: Arc<watch::Sender<()>>,
 }

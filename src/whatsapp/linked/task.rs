@@ -309,6 +309,7 @@ impl Task {
                 self.set(State::Connected, None, "").await;
                 self.show(|v| *v = View::default());
                 // Replies that waited for the link can go now.
+                self.shared.links.reached(self.business_id);
                 self.shared.wake_sender.notify_one();
                 return Step::Connected;
             }
