@@ -38,3 +38,19 @@ document.addEventListener("submit", (event) => {
   scroll();
   document.addEventListener("live:updated", scroll);
 })();
+
+// Polled regions: an element with data-poll is re-fetched every two seconds (the QR code for
+// linking a phone, which WhatsApp replaces as it goes). A fragment marked data-done means the
+// wait is over: the page reloads to show what changed.
+(() => {
+  document.querySelectorAll("[data-poll]").forEach((region) => {
+    const tick = async () => {
+      const res = await fetch(region.getAttribute("data-poll"), { credentials: "same-origin" });
+      if (!res.ok) return;
+      region.innerHTML = await res.text();
+      if (region.querySelector("[data-done]")) window.location.reload();
+      else setTimeout(tick, 2000);
+    };
+    setTimeout(tick, 2000);
+  });
+})();

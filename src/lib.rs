@@ -53,13 +53,28 @@ pub struct AppState {
 impl AppState {
     /// The state for serving `db` with `config`; reads the data directory's key, or makes it.
     pub fn new(db: Db, config: Config) -> anyhow::Result<Self> {
+        let bridge = whatsapp::Bridge::start(&db, &config.data_dir);
+        Self::with_bridge(db, config, bridge)
+    }
+
+    /// The state with linked businesses connecting through `connector` (tests use the fake).
+    #[cfg(feature = "linked")]
+    pub fn with_linked_connector(
+        db: Db,
+        config: Config,
+        connector: Arc<dyn whatsapp::linked::seam::Connector>,
+    ) -> anyhow::Result<Self> {
+        let bridge = whatsapp::Bridge::start_with_connector(&db, &config.data_dir, connector);
+        Self::with_bridge(db, config, bridge)
+    }
+
+    fn with_bridge(db: Db, config: Config, bridge: whatsapp::Bridge) -> anyhow::Result<Self> {
         let key = secret::ServerKey::load_or_create(&config.data_dir)?;
         let limiter = LoginLimiter::new(
             config.login_failures_per_account,
             config.login_failures_per_address,
             Duration::from_secs(u64::from(config.login_window_minutes) * 60),
         );
-        let bridge = whatsapp::Bridge::start(&db);
         Ok(Self {
             db,
             config: Arc::new(config),
@@ -112,6 +127,12 @@ pub async fn serve(
     ));
     let conversations =
         conversation::worker::start(state.db.clone(), state.bridge.clone(), stopping.subscribe());
+    #[cfg(feature = "linked")]
+    let linked = tokio::spawn(state.bridge.linked.clone().run(
+        stopping.subscribe(),
+        // Links made or removed from the shell are noticed within this.
+        Duration::from_secs(15),
+    ));
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
     // Live-update streams never end by themselves: tell them to before waiting on connections.
     let shutdown = async move {
@@ -123,5 +144,7 @@ pub async fn serve(
         .await;
     let _ = tokio::task::spawn_blocking(move || conversations.join()).await;
     let _ = sender.await;
+    #[cfg(feature = "linked")]
+    let _ = linked.await;
     served
 }

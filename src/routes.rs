@@ -13,7 +13,7 @@ use tower_http::trace::TraceLayer;
 use crate::web::orders::{self, form as order_form};
 use crate::web::products::{self, adjust, image as product_image, suggestions};
 use crate::web::settings::{
-    self, messages as messages_settings, users, whatsapp as whatsapp_settings,
+    self, linked, messages as messages_settings, users, whatsapp as whatsapp_settings,
 };
 use crate::web::webhooks;
 use crate::web::{
@@ -114,6 +114,13 @@ pub fn app(state: AppState) -> Router {
             "/b/{code}/settings/whatsapp",
             get(whatsapp_settings::show).post(whatsapp_settings::save),
         )
+        .route("/b/{code}/settings/whatsapp/link", post(linked::start))
+        .route("/b/{code}/settings/whatsapp/link/qr", get(linked::qr))
+        .route(
+            "/b/{code}/settings/whatsapp/link/phone",
+            post(linked::pair_phone),
+        )
+        .route("/b/{code}/settings/whatsapp/unlink", post(linked::unlink))
         .route(
             "/b/{code}/settings/whatsapp/groups",
             post(whatsapp_settings::map_group),

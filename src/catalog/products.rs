@@ -305,7 +305,8 @@ fn replace_variants(
             v.amount,
             v.price.map(Money::minor),
             i == 0,
-            i
+            // rusqlite 0.39 binds no `usize` (it may not fit an SQLite integer).
+            i64::try_from(i).unwrap_or(i64::MAX)
         ]);
         if let Err(e) = result {
             if is_unique_violation(&e) {

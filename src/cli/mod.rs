@@ -4,6 +4,7 @@
 mod admin;
 mod catalog;
 mod export;
+mod linked;
 mod parse;
 mod serve;
 mod whatsapp;
@@ -63,7 +64,7 @@ pub enum Command {
     /// Import or export a business's products as a CSV file.
     #[command(subcommand)]
     Catalog(CatalogCommand),
-    /// Connect a business to WhatsApp (Cloud API, gateway or simulator).
+    /// Connect a business to WhatsApp (Cloud API, gateway, a linked phone, or simulator).
     #[command(subcommand)]
     Whatsapp(whatsapp::WhatsappCommand),
     /// Read order messages against a business's catalog, as Novi reads WhatsApp orders.

@@ -6,7 +6,9 @@ use anyhow::bail;
 use clap::{Args, Subcommand};
 
 use super::admin::open_existing;
+use super::linked;
 use crate::accounts::businesses;
+use crate::whatsapp::linked::state as link_state;
 use crate::whatsapp::settings::{self, mask, Provider, WhatsappSettings, DEFAULT_GRAPH_BASE};
 
 #[derive(Subcommand, Debug)]
@@ -14,8 +16,22 @@ pub enum WhatsappCommand {
     /// Set how a business is connected. A running server picks the change up within a minute
     /// (at once when saved from Settings).
     Configure(Box<ConfigureArgs>),
-    /// Show how a business is connected (secrets masked) and its webhook paths.
+    /// Show how a business is connected (secrets masked), its webhook paths and its link
+    /// state; without --business, the link state of every linked business.
     Show {
+        #[arg(long)]
+        business: Option<String>,
+    },
+    /// Link the shop's own WhatsApp app: draws the QR code here and waits until it is scanned.
+    Link {
+        #[arg(long)]
+        business: String,
+        /// Print a pairing code to type on the phone with this number instead of a QR code.
+        #[arg(long)]
+        phone: Option<String>,
+    },
+    /// Unlink the shop's WhatsApp: removes Novi from the phone's linked devices.
+    Unlink {
         #[arg(long)]
         business: String,
     },
@@ -80,13 +96,27 @@ pub fn run(data_dir: &Path, cmd: WhatsappCommand) -> anyhow::Result<()> {
             })?;
             println!("{code} now uses the {} provider", saved.provider.as_str());
         }
-        WhatsappCommand::Show { business } => {
-            let (c, code) = db.with_conn(|conn| {
+        WhatsappCommand::Show { business: None } => linked::show_all(&db)?,
+        WhatsappCommand::Show {
+            business: Some(business),
+        } => {
+            let (c, code, link) = db.with_conn(|conn| {
                 let b = businesses::require(conn, &business)?;
-                Ok((settings::load(conn, b.id)?, b.short_code))
+                Ok((
+                    settings::load(conn, b.id)?,
+                    b.short_code,
+                    link_state::load(conn, b.id)?,
+                ))
             })?;
             print!("{}", describe(&c, &code));
+            if c.provider == Provider::Linked {
+                print!("{}", linked::describe(&link));
+            }
         }
+        WhatsappCommand::Link { business, phone } => {
+            linked::link(data_dir, &db, &business, phone.as_deref())?;
+        }
+        WhatsappCommand::Unlink { business } => linked::unlink(data_dir, &db, &business)?,
     }
     Ok(())
 }
@@ -135,6 +165,7 @@ pub fn describe(c: &WhatsappSettings, code: &str) -> String {
             line("webhook", &format!("/webhooks/gateway/{code}"));
         }
         Provider::Simulator => line("simulator", &format!("/b/{code}/simulator")),
+        Provider::Linked => line("settings", &format!("/b/{code}/settings/whatsapp")),
     }
     let template = if c.template_name.is_empty() {
         "(none)".to_owned()
@@ -160,6 +191,9 @@ pub fn check_flags_fit(a: &ConfigureArgs) -> anyhow::Result<()> {
         Provider::Cloud if gateway => bail!("gateway flags given with --provider cloud"),
         Provider::Gateway if cloud => bail!("Cloud API flags given with --provider gateway"),
         Provider::Simulator if cloud || gateway => bail!("the simulator takes no credentials"),
+        Provider::Linked if cloud || gateway => {
+            bail!("the linked provider takes no credentials: link with `novi whatsapp link`")
+        }
         _ => Ok(()),
     }
 }

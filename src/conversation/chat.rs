@@ -22,7 +22,11 @@ pub fn handle(t: &Turn, conn: &Connection) -> AppResult<()> {
     if let Some(picked) = t.button.as_deref().and_then(|b| b.strip_prefix("menu:")) {
         return reply::menu_category(t, conn, picked);
     }
-    let answer = t.button.as_deref().unwrap_or(&t.text);
+    let answer = t
+        .button
+        .as_deref()
+        .or_else(|| numbered_choice(t, draft.as_ref()))
+        .unwrap_or(&t.text);
     if let Some(d) = draft {
         if let Some(done) = on_draft(t, conn, d, answer)? {
             return Ok(done);
@@ -36,6 +40,20 @@ pub fn handle(t: &Turn, conn: &Connection) -> AppResult<()> {
         Intent::Menu => reply::menu(t, conn),
         Intent::Greeting => reply::say_template(t, conn, "welcome", &[]),
         _ => reply::fallback(t, conn),
+    }
+}
+
+/// Over a linked phone the summary's choices go out numbered (no buttons there): "1", "2"
+/// or "3" to a summary is the choice it numbers.
+fn numbered_choice(t: &Turn, draft: Option<&Draft>) -> Option<&'static str> {
+    if t.provider != "linked" || draft.map(|d| d.stage) != Some(Stage::Confirming) {
+        return None;
+    }
+    match t.text.trim() {
+        "1" => Some("confirm"),
+        "2" => Some("change"),
+        "3" => Some("cancel"),
+        _ => None,
     }
 }
 

@@ -213,7 +213,8 @@ fn handle(
         business: &business,
         catalog,
         provider: provider.as_str(),
-        buttons: provider == Provider::Cloud,
+        // A linked phone gets the same choices, sent as numbered text.
+        buttons: matches!(provider, Provider::Cloud | Provider::Linked),
         phone: m.phone.clone(),
         kind: m.kind.clone(),
         // What is past the reader's limit is not acted on anywhere (an address, an answer).

@@ -322,7 +322,8 @@ pub fn replace_lines(
         stmt.execute(params![
             business_id,
             order_id,
-            i,
+            // rusqlite 0.39 binds no `usize`.
+            i64::try_from(i).unwrap_or(i64::MAX),
             l.product_id,
             l.sku,
             l.name,

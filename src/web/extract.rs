@@ -7,6 +7,8 @@ use axum::http::request::Parts;
 use super::{cookie, csrf::CsrfToken};
 use crate::accounts::{businesses::Business, sessions, users::User, Role};
 use crate::error::AppError;
+use crate::whatsapp::linked;
+use crate::whatsapp::settings::Provider;
 use crate::AppState;
 
 /// The logged-in user. Pages without one redirect to the login form.
@@ -51,6 +53,8 @@ pub struct ShopPage {
     pub switcher: Vec<(String, String)>,
     /// Why WhatsApp sending is paused for this business, if it is (shown as a banner).
     pub whatsapp_paused: Option<String>,
+    /// The shop's linked WhatsApp was unlinked from the phone (shown as a banner).
+    pub whatsapp_unlinked: bool,
 }
 
 impl ShopPage {
@@ -106,11 +110,13 @@ impl FromRequestParts<AppState> for ShopPage {
         } else {
             Vec::new()
         };
-        let whatsapp_paused = state
-            .bridge
-            .settings(&state.db, business.id)
-            .await?
-            .paused_reason;
+        let config = state.bridge.settings(&state.db, business.id).await?;
+        let whatsapp_unlinked = config.provider == Provider::Linked && {
+            let id = business.id;
+            let link = state.db.read(move |c| linked::state::load(c, id)).await?;
+            link.state == linked::state::State::LoggedOut
+        };
+        let whatsapp_paused = config.paused_reason;
         Ok(ShopPage {
             user,
             business,
@@ -118,6 +124,7 @@ impl FromRequestParts<AppState> for ShopPage {
             csrf,
             switcher,
             whatsapp_paused,
+            whatsapp_unlinked,
         })
     }
 }

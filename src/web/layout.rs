@@ -75,6 +75,12 @@ pub fn page(shop: &ShopPage, nav: Nav, title: &str, content: Markup) -> Markup {
                         @if shop.role.can_manage_settings() { " " a href=(shop.url("/settings/whatsapp")) { "Fix it in Settings" } }
                     }
                 }
+                @if shop.whatsapp_unlinked {
+                    div.banner role="alert" {
+                        strong { "WhatsApp was unlinked from the phone — link again." }
+                        @if shop.role.can_manage_settings() { " " a href=(shop.url("/settings/whatsapp")) { "Link it in Settings" } }
+                    }
+                }
                 header.topbar {
                     a.brand href=(shop.url("/")) { (shop.business.name) }
                     @if shop.user.platform_admin { (switcher(shop)) }

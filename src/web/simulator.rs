@@ -179,6 +179,7 @@ pub async fn say(
         raw,
         messages: vec![message],
         statuses: Vec::new(),
+        from_phone: Vec::new(),
     };
     state.bridge.ingest.store(inbound).await?;
     let q = serde_urlencoded::to_string([("phone", f.phone.as_str()), ("name", f.name.as_str())])

@@ -85,6 +85,7 @@ pub async fn cloud(
         raw,
         messages,
         statuses,
+        from_phone: Vec::new(),
     };
     state.bridge.ingest.store(inbound).await?;
     Ok(StatusCode::OK.into_response())
@@ -109,6 +110,7 @@ pub async fn gateway(
         raw,
         messages,
         statuses: Vec::new(),
+        from_phone: Vec::new(),
     };
     state.bridge.ingest.store(inbound).await?;
     Ok(StatusCode::OK.into_response())

@@ -41,6 +41,9 @@ pub struct Inbound {
     pub raw: String,
     pub messages: Vec<InMessage>,
     pub statuses: Vec<InStatus>,
+    /// Messages the shop sent from its own phone (linked provider): kept as staff replies,
+    /// never answered.
+    pub from_phone: Vec<InMessage>,
 }
 
 /// How far along a delivery status is; a status only ever moves to a higher rank, and

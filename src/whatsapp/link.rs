@@ -51,6 +51,7 @@ pub fn route(c: &WhatsappSettings) -> String {
         ),
         Provider::Gateway => format!("gateway {} {}", c.gateway_url, c.session),
         Provider::Simulator => "simulator".to_owned(),
+        Provider::Linked => "linked".to_owned(),
     }
 }
 

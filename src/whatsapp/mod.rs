@@ -1,5 +1,6 @@
-//! The WhatsApp bridge. Three transports (the Cloud API, a WhatsApp Web gateway, and the
-//! built-in simulator) turn into the same stored messages and read from the same outbox.
+//! The WhatsApp bridge. Four transports (the Cloud API, a WhatsApp Web gateway, the shop's own
+//! phone linked by QR code, and the built-in simulator) turn into the same stored messages and
+//! read from the same outbox.
 
 pub mod address;
 pub mod attention;
@@ -10,6 +11,7 @@ pub mod groups;
 pub mod inbound;
 pub mod ingest;
 pub mod link;
+pub mod linked;
 pub mod metrics;
 pub mod outbox;
 pub mod pacing;
@@ -20,6 +22,7 @@ pub mod store;
 pub mod threads;
 pub mod transport;
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -80,23 +83,58 @@ pub struct Bridge {
     pub clock: clock::Clock,
     /// Businesses whose way out to WhatsApp is down, as the sender found it.
     pub links: Arc<link::Links>,
+    /// The connection tasks of businesses on the linked provider.
+    pub linked: linked::Linked,
     configs: moka::sync::Cache<i64, WhatsappSettings>,
 }
 
 impl Bridge {
-    pub fn start(db: &Db) -> Self {
+    /// The bridge for `db`; linked businesses keep their sessions under `data_dir`.
+    pub fn start(db: &Db, data_dir: &Path) -> Self {
+        Self::build(db, data_dir, linked::Linked::new)
+    }
+
+    /// The bridge with linked businesses connecting through `connector` (tests use the fake).
+    #[cfg(feature = "linked")]
+    pub fn start_with_connector(
+        db: &Db,
+        data_dir: &Path,
+        connector: Arc<dyn linked::seam::Connector>,
+    ) -> Self {
+        Self::build(db, data_dir, move |s| {
+            linked::Linked::with_connector(s, connector)
+        })
+    }
+
+    fn build(
+        db: &Db,
+        data_dir: &Path,
+        linked: impl FnOnce(linked::Shared) -> linked::Linked,
+    ) -> Self {
         let stored = Arc::new(Notify::new());
         let live = LiveEvents::new();
         let http = transport::HttpClients::new();
+        let ingest = Ingest::start(db.clone(), stored.clone(), live.clone());
+        let outbox = Arc::new(Notify::new());
+        let links: Arc<link::Links> = Arc::default();
+        let linked = linked(linked::Shared {
+            db: db.clone(),
+            ingest: ingest.clone(),
+            data_dir: data_dir.to_path_buf(),
+            wake_sender: outbox.clone(),
+            links: links.clone(),
+            changed: Arc::new(tokio::sync::watch::channel(()).0),
+        });
         Self {
-            ingest: Ingest::start(db.clone(), stored.clone(), live.clone()),
-            outbox: Arc::new(Notify::new()),
+            ingest,
+            outbox,
+            linked,
             stored,
             sender: Arc::default(),
             live,
             http,
             clock: clock::Clock::new(),
-            links: Arc::default(),
+            links,
             configs: moka::sync::Cache::builder()
                 .max_capacity(10_000)
                 .time_to_live(Duration::from_secs(60))

@@ -316,7 +316,7 @@ async fn deliver(
     d: Due,
     claimed: bool,
 ) -> AppResult<()> {
-    let transport = AnyTransport::for_config(config, &bridge.http);
+    let transport = AnyTransport::for_config(config, &bridge.http, &bridge.linked, d.business_id);
     let result = transport.send(&d.recipient, &d.content).await;
     let (business_id, recipient) = (d.business_id, d.recipient.clone());
     match result {

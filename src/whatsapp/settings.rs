@@ -11,6 +11,8 @@ pub enum Provider {
     Cloud,
     Gateway,
     Simulator,
+    /// The shop's own WhatsApp app, linked by QR code (`whatsapp::linked`).
+    Linked,
 }
 
 impl Provider {
@@ -19,6 +21,7 @@ impl Provider {
             Provider::Cloud => "cloud",
             Provider::Gateway => "gateway",
             Provider::Simulator => "simulator",
+            Provider::Linked => "linked",
         }
     }
 
@@ -26,6 +29,7 @@ impl Provider {
         match s {
             "cloud" => Provider::Cloud,
             "gateway" => Provider::Gateway,
+            "linked" => Provider::Linked,
             _ => Provider::Simulator,
         }
     }
@@ -90,7 +94,7 @@ pub fn validate(c: &WhatsappSettings) -> Result<(), String> {
             // Unsigned webhooks could be posted by anyone who knows the shop's short code.
             need(&c.hmac_key, "the webhook HMAC key")?;
         }
-        Provider::Simulator => {}
+        Provider::Simulator | Provider::Linked => {}
     }
     if c.rate_per_second == 0 || c.rate_per_second > 1000 {
         return Err("the rate must be from 1 to 1000 messages a second".into());
@@ -208,6 +212,15 @@ pub fn save(conn: &Connection, business_id: i64, c: &WhatsappSettings) -> AppRes
         )),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The businesses on `provider`.
+pub fn with_provider(conn: &Connection, provider: Provider) -> AppResult<Vec<i64>> {
+    let mut stmt = conn.prepare(
+        "SELECT business_id FROM whatsapp_configs WHERE provider = ?1 ORDER BY business_id",
+    )?;
+    let ids = stmt.query_map([provider.as_str()], |r| r.get(0))?;
+    Ok(ids.collect::<Result<_, _>>()?)
 }
 
 /// Stops sending for a business until its configuration is saved again.

@@ -52,7 +52,43 @@ pub fn store_inbound(conn: &Connection, inbound: &Inbound) -> AppResult<Stored> 
             stored.phones.push(phone);
         }
     }
+    for m in &inbound.from_phone {
+        if store_from_phone(conn, inbound, payload_id, m)? {
+            stored.phones.push(m.phone.clone());
+        }
+    }
     Ok(stored)
+}
+
+/// Keeps a message the shop sent from its own phone as a staff reply: outbound, already sent,
+/// handled and seen, so Novi never answers it. Stored once, however often it is delivered.
+fn store_from_phone(
+    conn: &Connection,
+    inbound: &Inbound,
+    payload_id: i64,
+    m: &InMessage,
+) -> AppResult<bool> {
+    let t = now();
+    let changed = conn
+        .prepare_cached(
+            "INSERT INTO messages (business_id, phone, customer_id, direction, type, text, data, provider,
+                                   provider_id, payload_id, status, handled, seen, created_at, updated_at)
+             VALUES (?1, ?2, (SELECT id FROM customers WHERE business_id = ?1 AND phone = ?2), 'out',
+                     ?3, ?4, ?5, ?6, ?7, ?8, 'sent', 1, 1, ?9, ?9)
+             ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![
+            inbound.business_id,
+            m.phone,
+            m.kind,
+            m.text,
+            m.data.to_string(),
+            inbound.provider,
+            m.provider_id,
+            payload_id,
+            t
+        ])?;
+    Ok(changed == 1)
 }
 
 /// Inserts a message unless this provider id was stored already; returns the new row's id.

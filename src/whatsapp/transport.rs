@@ -271,6 +271,83 @@ impl Transport for Simulator {
     }
 }
 
+/// Sends through the business's linked phone. Buttons and lists cannot be relied on over a
+/// linked device, so choices go out as numbered text. Each send waits a short random moment
+/// first: an unofficial client sending in even bursts is what gets numbers banned.
+pub struct LinkedPhone {
+    #[cfg(feature = "linked")]
+    pub client: Option<std::sync::Arc<dyn super::linked::seam::LinkedClient>>,
+}
+
+/// Text for a linked phone: choices numbered, so "1" or the word answers.
+pub fn numbered(content: &Content) -> String {
+    match content {
+        Content::Buttons { text, buttons } => {
+            let choices: Vec<String> = buttons
+                .iter()
+                .enumerate()
+                .map(|(i, b)| format!("{} – {}", i + 1, b.title))
+                .collect();
+            format!(
+                "{text}\n\nReply with the number or the word:\n{}",
+                choices.join("\n")
+            )
+        }
+        Content::List { text, rows, .. } => {
+            let choices: Vec<String> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| format!("{} – {} ({})", i + 1, r.title, r.description))
+                .collect();
+            format!("{text}\n\n{}", choices.join("\n"))
+        }
+        other => other.readable(),
+    }
+}
+
+impl Transport for LinkedPhone {
+    #[cfg(feature = "linked")]
+    async fn send(&self, to: &str, content: &Content) -> Result<String, SendError> {
+        use super::linked::seam::SendFailure;
+        let Some(client) = &self.client else {
+            return Err(SendError {
+                failure: Failure::Offline,
+                code: None,
+                reason: "this shop's WhatsApp is not linked".into(),
+            });
+        };
+        let pause = {
+            use rand::Rng;
+            Duration::from_millis(rand::thread_rng().gen_range(100..600))
+        };
+        tokio::time::sleep(pause).await;
+        client
+            .send_text(to, &numbered(content))
+            .await
+            .map_err(|f| match f {
+                SendFailure::NotConnected(why) => SendError {
+                    failure: Failure::Offline,
+                    code: None,
+                    reason: format!("WhatsApp is not connected ({why})"),
+                },
+                SendFailure::Refused(why) => SendError {
+                    failure: Failure::Permanent,
+                    code: None,
+                    reason: format!("WhatsApp refused the message ({why})"),
+                },
+            })
+    }
+
+    #[cfg(not(feature = "linked"))]
+    async fn send(&self, _to: &str, _content: &Content) -> Result<String, SendError> {
+        Err(SendError {
+            failure: Failure::NeedsSettings,
+            code: None,
+            reason: "this build of Novi cannot link a phone; choose another provider".into(),
+        })
+    }
+}
+
 /// The HTTP clients sends go through: one that reaches any address (the Cloud API, gateways a
 /// platform admin or the shell set) and one that reaches public addresses only.
 #[derive(Clone)]
@@ -305,10 +382,18 @@ pub enum AnyTransport {
     Cloud(CloudApi),
     Gateway(Gateway),
     Simulator(Simulator),
+    Linked(LinkedPhone),
 }
 
 impl AnyTransport {
-    pub fn for_config(c: &WhatsappSettings, http: &HttpClients) -> Self {
+    /// The transport for `c`; a linked business sends through its client in `linked`.
+    #[cfg_attr(not(feature = "linked"), allow(unused_variables))]
+    pub fn for_config(
+        c: &WhatsappSettings,
+        http: &HttpClients,
+        linked: &super::linked::Linked,
+        business_id: i64,
+    ) -> Self {
         match c.provider {
             Provider::Cloud => AnyTransport::Cloud(CloudApi {
                 http: http.any.clone(),
@@ -328,6 +413,10 @@ impl AnyTransport {
                 public_only: !c.gateway_url_by_admin,
             }),
             Provider::Simulator => AnyTransport::Simulator(Simulator),
+            Provider::Linked => AnyTransport::Linked(LinkedPhone {
+                #[cfg(feature = "linked")]
+                client: linked.client(business_id),
+            }),
         }
     }
 
@@ -336,6 +425,7 @@ impl AnyTransport {
             AnyTransport::Cloud(t) => t.send(to, content).await,
             AnyTransport::Gateway(t) => t.send(to, content).await,
             AnyTransport::Simulator(t) => t.send(to, content).await,
+            AnyTransport::Linked(t) => t.send(to, content).await,
         }
     }
 }
@@ -413,6 +503,27 @@ mod tests {
                 .len(),
             4096
         );
+    }
+
+    #[test]
+    fn a_linked_phone_gets_choices_as_numbered_text() {
+        let b = |id: &str, title: &str| Button {
+            id: id.into(),
+            title: title.into(),
+        };
+        let summary = Content::Buttons {
+            text: "Total: ₹340.00".into(),
+            buttons: vec![
+                b("confirm", "Confirm"),
+                b("change", "Change"),
+                b("cancel", "Cancel"),
+            ],
+        };
+        assert_eq!(
+            numbered(&summary),
+            "Total: ₹340.00\n\nReply with the number or the word:\n1 – Confirm\n2 – Change\n3 – Cancel"
+        );
+        assert_eq!(numbered(&Content::text("hi")), "hi");
     }
 
     #[test]

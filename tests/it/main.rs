@@ -16,6 +16,8 @@ mod foreign_numbers;
 mod gateway_address;
 mod layers;
 mod limits;
+#[cfg(feature = "linked")]
+mod linked;
 mod long_messages;
 mod offline;
 mod order_terms;

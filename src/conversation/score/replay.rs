@@ -101,5 +101,6 @@ fn inbound(business_id: i64, n: usize, i: usize, text: &str) -> Inbound {
         raw: json!({"simulator": {"from": CUSTOMER, "text": text}}).to_string(),
         messages: vec![message],
         statuses: Vec::new(),
+        from_phone: Vec::new(),
     }
 }

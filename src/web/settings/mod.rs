@@ -1,5 +1,6 @@
 //! Settings: the business profile (name, address, phone, currency, delivery fee). Owners only.
 
+pub mod linked;
 pub mod messages;
 pub mod users;
 pub mod whatsapp;

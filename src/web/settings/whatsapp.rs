@@ -14,6 +14,8 @@ use crate::web::extract::ShopPage;
 use crate::web::layout::{csrf_field, field, field_with_error};
 use crate::whatsapp::address;
 use crate::whatsapp::groups::{self, Group, ROLES};
+use crate::whatsapp::linked::state::{self as linked_state, Link};
+use crate::whatsapp::linked::View;
 use crate::whatsapp::settings::{self, mask, Provider, WhatsappSettings};
 use crate::AppState;
 
@@ -64,20 +66,21 @@ enum Refusal {
     GatewayUrl(String),
 }
 
-fn render(
-    shop: &ShopPage,
-    c: &WhatsappSettings,
-    mapped: &[Group],
-    unmapped: &[String],
-    refusal: Option<&Refusal>,
-    saved: bool,
-) -> Markup {
+fn render(shop: &ShopPage, page: &Page, refusal: Option<&Refusal>, saved: bool) -> Markup {
+    let Page {
+        config: c,
+        mapped,
+        unmapped,
+        link,
+        view,
+    } = page;
     let (error, gateway_error) = match refusal {
         Some(Refusal::Form(m)) => (Some(m.as_str()), None),
         Some(Refusal::GatewayUrl(m)) => (Some(m.as_str()), Some(m.as_str())),
         None => (None, None),
     };
     let body = html! {
+        (super::linked::section(shop, c.provider, link, view))
         (connection_form(shop, c, gateway_error))
         (groups_section(shop, mapped, unmapped))
     };
@@ -91,15 +94,18 @@ fn render(
     )
 }
 
+/// What the page shows.
+struct Page {
+    config: WhatsappSettings,
+    mapped: Vec<Group>,
+    unmapped: Vec<String>,
+    link: Link,
+    view: View,
+}
+
 /// The page again with what was refused, and `status`.
-fn refused(
-    shop: &ShopPage,
-    (c, mapped, unmapped): &(WhatsappSettings, Vec<Group>, Vec<String>),
-    status: StatusCode,
-    refusal: Refusal,
-) -> Response {
-    let page = render(shop, c, mapped, unmapped, Some(&refusal), false);
-    (status, page).into_response()
+fn refused(shop: &ShopPage, page: &Page, status: StatusCode, refusal: Refusal) -> Response {
+    (status, render(shop, page, Some(&refusal), false)).into_response()
 }
 
 fn connection_form(shop: &ShopPage, c: &WhatsappSettings, gateway_error: Option<&str>) -> Markup {
@@ -112,6 +118,7 @@ fn connection_form(shop: &ShopPage, c: &WhatsappSettings, gateway_error: Option<
                     option value="simulator" selected[c.provider == Provider::Simulator] { "Simulator (no WhatsApp account needed)" }
                     option value="cloud" selected[c.provider == Provider::Cloud] { "WhatsApp Cloud API (Meta)" }
                     option value="gateway" selected[c.provider == Provider::Gateway] { "WhatsApp Web gateway" }
+                    option value="linked" selected[c.provider == Provider::Linked] { "This shop's WhatsApp app, linked by QR code" }
                 }
             }
             fieldset {
@@ -171,21 +178,27 @@ fn groups_section(shop: &ShopPage, mapped: &[Group], unmapped: &[String]) -> Mar
     }
 }
 
-async fn load(
-    state: &AppState,
-    shop: &ShopPage,
-) -> AppResult<(WhatsappSettings, Vec<Group>, Vec<String>)> {
+async fn load(state: &AppState, shop: &ShopPage) -> AppResult<Page> {
     let id = shop.business.id;
-    state
+    let (config, mapped, unmapped, link) = state
         .db
         .read(move |c| {
             Ok((
                 settings::load(c, id)?,
                 groups::list(c, id)?,
                 groups::unmapped(c, id)?,
+                linked_state::load(c, id)?,
             ))
         })
-        .await
+        .await?;
+    let view = state.bridge.linked.view(id);
+    Ok(Page {
+        config,
+        mapped,
+        unmapped,
+        link,
+        view,
+    })
 }
 
 pub async fn show(
@@ -194,15 +207,8 @@ pub async fn show(
     Query(d): Query<Done>,
 ) -> AppResult<Markup> {
     shop.require_settings()?;
-    let (c, mapped, unmapped) = load(&state, &shop).await?;
-    Ok(render(
-        &shop,
-        &c,
-        &mapped,
-        &unmapped,
-        None,
-        d.saved.is_some(),
-    ))
+    let page = load(&state, &shop).await?;
+    Ok(render(&shop, &page, None, d.saved.is_some()))
 }
 
 /// The form applied over the saved configuration; blank secrets keep the saved ones.
@@ -227,6 +233,7 @@ fn apply(
         "cloud" => Provider::Cloud,
         "gateway" => Provider::Gateway,
         "simulator" => Provider::Simulator,
+        "linked" => Provider::Linked,
         other => return Err(format!("unknown provider \"{other}\"")),
     };
     c.phone_number_id = Some(f.phone_number_id.trim().to_owned()).filter(|s| !s.is_empty());
@@ -266,7 +273,7 @@ pub async fn save(
 ) -> AppResult<Response> {
     shop.require_settings()?;
     let page = load(&state, &shop).await?;
-    let config = match apply(f, &page.0, shop.user.platform_admin) {
+    let config = match apply(f, &page.config, shop.user.platform_admin) {
         Ok(c) => c,
         Err(m) => {
             let form = Refusal::Form(m);
@@ -288,6 +295,7 @@ pub async fn save(
         ));
     }
     let id = shop.business.id;
+    let linked = config.provider == Provider::Linked;
     match state
         .db
         .write(move |tx| settings::save(tx, id, &config))
@@ -306,6 +314,9 @@ pub async fn save(
     }
     state.bridge.forget_settings(id);
     state.bridge.wake_sender();
+    if linked {
+        state.bridge.linked.start(id, false);
+    }
     Ok(Redirect::to(&shop.url("/settings/whatsapp?saved=1")).into_response())
 }
 

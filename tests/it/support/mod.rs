@@ -73,12 +73,34 @@ impl TestApp {
     pub async fn start_on(dir: tempfile::TempDir, db: Db, tweak: impl FnOnce(&mut Config)) -> Self {
         let mut config = Config::for_data_dir(dir.path().to_path_buf());
         tweak(&mut config);
+        let state = AppState::new(db.clone(), config).expect("app state");
+        Self::serve(dir, db, state).await
+    }
+
+    /// Starts the app on `dir` with linked businesses connecting through `fake`, and an
+    /// outbox that retries quickly.
+    #[cfg(feature = "linked")]
+    pub async fn start_linked(
+        dir: tempfile::TempDir,
+        db: Db,
+        fake: &novi::whatsapp::linked::fake::FakeConnector,
+    ) -> Self {
+        let mut config = Config::for_data_dir(dir.path().to_path_buf());
+        config.outbox_retry_base_ms = 5;
+        config.recipient_burst = 1000;
+        config.recipient_interval_ms = 1;
+        let state =
+            AppState::with_linked_connector(db.clone(), config, std::sync::Arc::new(fake.clone()))
+                .expect("app state");
+        Self::serve(dir, db, state).await
+    }
+
+    async fn serve(dir: tempfile::TempDir, db: Db, state: AppState) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = oneshot::channel();
-        let state = AppState::new(db.clone(), config).expect("app state");
         let server = tokio::spawn(novi::serve(listener, state.clone(), async {
             let _ = rx.await;
         }));
@@ -119,12 +141,19 @@ impl TestApp {
     }
 
     /// Stops the server, letting requests in flight finish.
-    pub async fn stop(mut self) {
+    pub async fn stop(self) {
+        self.stop_keeping_data().await;
+    }
+
+    /// Stops the server and hands back its data directory, to start again on it.
+    pub async fn stop_keeping_data(mut self) -> (tempfile::TempDir, Db) {
         if let Some(tx) = self.stop.take() {
             let _ = tx.send(());
         }
         if let Some(server) = self.server.take() {
             server.await.expect("server task").expect("server ran");
         }
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temp dir"));
+        (dir, self.db.clone())
     }
 }
