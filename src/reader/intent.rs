@@ -118,6 +118,12 @@ pub(crate) fn read(lx: &Lexed, clauses: &[Clause]) -> Message {
     };
     // Hindi puts the verb last: "... thande the" talks about the past, "the kaju" does not.
     let last_in_clause = |i: usize| w.clause.get(i + 1) != w.clause.get(i);
+    // "is baar ... mat bhejna" skips a regular order once: it takes goods back, cancels nothing.
+    let this_time: Vec<usize> = hits
+        .iter()
+        .filter(|h| h.0 == "this-time")
+        .map(|h| w.clause[h.1])
+        .collect();
     let mut goods = false;
     for &(section, i, n) in &hits {
         let c = w.clause[i];
@@ -127,7 +133,7 @@ pub(crate) fn read(lx: &Lexed, clauses: &[Clause]) -> Message {
         let cues = &mut m.cues;
         match section {
             "cancel" | "remove" => {
-                cues.cancel |= section == "cancel";
+                cues.cancel |= section == "cancel" && !this_time.contains(&c);
                 cues.refuses = true;
                 m.removals.push((c, w.tok[i], w.tok[i + n - 1] + 1));
             }

@@ -224,3 +224,16 @@ fn a_name_something_is_said_of_beside_an_order_is_a_remark() {
     let r = read(&shop(DAIRY), "2 doodh aur paneer bhejo");
     assert_eq!(r.unclear.len(), 1, "{r:?}");
 }
+
+#[test]
+fn skipping_a_product_this_time_is_no_cancel() {
+    check(
+        DAIRY,
+        &[
+            ("is baar 1 kg paneer mat bhejna, fridge mein abhi bacha hai", Intent::Other),
+            ("this time don't send the dahi, we still have some", Intent::Other),
+            ("mera order cancel kar do", Intent::Cancel),
+            ("dahi mat bhejna, order cancel", Intent::Cancel),
+        ],
+    );
+}
