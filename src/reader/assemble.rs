@@ -54,6 +54,8 @@ pub(crate) fn assemble(cat: &ProductIndex, raws: Vec<Raw>) -> Vec<Line> {
     let mut out: Vec<(Line, usize)> = Vec::new();
     // The last product only mentioned, and how many lines existed then.
     let mut mention: Option<(u32, usize)> = None;
+    // The clause whose correction already replaced a line: it replaces one line only.
+    let mut fixed: Option<usize> = None;
     for r in raws {
         match r.kind {
             RawKind::Mention(id) => mention = Some((id, out.len())),
@@ -61,18 +63,75 @@ pub(crate) fn assemble(cat: &ProductIndex, raws: Vec<Raw>) -> Vec<Line> {
                 Some((id, _)) => push(&mut out, resolve(cat, id, &q), &r),
                 None => orphan(cat, &mut out, &q, &r),
             },
-            RawKind::Line(ref kind) => {
-                let earlier = single(kind)
-                    .filter(|_| r.correction)
-                    .and_then(|id| out.iter().rposition(|(l, _)| single(&l.kind) == Some(id)));
-                match earlier {
-                    Some(t) => out[t].0.kind = kind.clone(),
-                    None => push(&mut out, kind.clone(), &r),
+            RawKind::Line(ref kind) if r.correction => {
+                if !correct(cat, &mut out, kind, &r, &mut fixed) {
+                    push(&mut out, kind.clone(), &r);
                 }
             }
+            RawKind::Line(ref kind) => push(&mut out, kind.clone(), &r),
         }
     }
     out.into_iter().map(|(l, _)| l).collect()
+}
+
+/// A correction replaces the line of the same product, else of the same product in
+/// another size ("margherita medium kar do" after "2 large margherita", keeping its
+/// amount), else the line just before ("1 kg pineapple cake / nahi nahi, black forest
+/// 1 kg"). False when there is nothing it can replace.
+fn correct(
+    cat: &ProductIndex,
+    out: &mut [(Line, usize)],
+    kind: &LineKind,
+    r: &Raw,
+    fixed: &mut Option<usize>,
+) -> bool {
+    let Some(id) = single(kind) else {
+        return false;
+    };
+    let at = |f: &dyn Fn(u32) -> bool| {
+        out.iter()
+            .rposition(|(l, _)| single(&l.kind).is_some_and(f))
+    };
+    if let Some(t) = at(&|o| o == id) {
+        out[t].0.kind = kind.clone();
+        return true;
+    }
+    if let Some(t) = at(&|o| kin(cat, o, id)) {
+        out[t].0.kind = match (&out[t].0.kind, r.qty_given) {
+            (LineKind::Item { qty, .. }, false) => LineKind::Item {
+                item: id,
+                qty: *qty,
+            },
+            _ => kind.clone(),
+        };
+        return true;
+    }
+    let last = out
+        .len()
+        .checked_sub(1)
+        .filter(|_| r.qty_given && *fixed != Some(r.clause));
+    match last.filter(|&t| out[t].1 < r.clause && single(&out[t].0.kind).is_some()) {
+        Some(t) => {
+            out[t].0.kind = kind.clone();
+            out[t].0.span = r.span;
+            *fixed = Some(r.clause);
+            true
+        }
+        None => false,
+    }
+}
+
+/// Two products that are one product in two sizes or kinds: the same name apart from a
+/// bracketed qualifier ("Margherita Pizza (Medium)", "Margherita Pizza (Large)"), sold
+/// in the same unit.
+fn kin(cat: &ProductIndex, a: u32, b: u32) -> bool {
+    let base = |n: &str| n.split('(').next().unwrap_or("").trim().to_lowercase();
+    match (cat.item(a), cat.item(b)) {
+        (Some(x), Some(y)) => {
+            a != b && x.unit == y.unit && x.name.contains('(') && base(&x.name) == base(&y.name)
+        }
+        _ => false,
+    }
 }
 
 fn push(out: &mut Vec<(Line, usize)>, kind: LineKind, r: &Raw) {

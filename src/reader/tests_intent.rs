@@ -230,10 +230,44 @@ fn skipping_a_product_this_time_is_no_cancel() {
     check(
         DAIRY,
         &[
-            ("is baar 1 kg paneer mat bhejna, fridge mein abhi bacha hai", Intent::Other),
-            ("this time don't send the dahi, we still have some", Intent::Other),
+            (
+                "is baar 1 kg paneer mat bhejna, fridge mein abhi bacha hai",
+                Intent::Other,
+            ),
+            (
+                "this time don't send the dahi, we still have some",
+                Intent::Other,
+            ),
             ("mera order cancel kar do", Intent::Cancel),
             ("dahi mat bhejna, order cancel", Intent::Cancel),
         ],
+    );
+}
+
+#[test]
+fn a_correction_replaces_the_line_it_corrects() {
+    let cat = shop(BAKERY);
+    // Another product after a bare "no": the line before is replaced.
+    let r = read(
+        &cat,
+        "1 kg chocolate cake\nnahi nahi, nankhatai kar do 500 g",
+    );
+    assert_eq!(items(&r), vec![("nankhatai", 500)], "{r:?}");
+    // The same product in another size keeps the amount asked for.
+    let pizza = shop(
+        "sku,name,category,unit,price,aliases,variants,stock
+veg-small,Veg Pizza (Small),Pizza,pc,99,small veg pizza|veg pizza small,Single=1,50
+veg-big,Veg Pizza (Big),Pizza,pc,199,big veg pizza|veg pizza big,Single=1,50
+paneer-big,Paneer Pizza (Big),Pizza,pc,249,big paneer pizza|paneer pizza big,Single=1,50
+",
+    );
+    let r = read(
+        &pizza,
+        "3 big veg pizza, 1 big paneer pizza\nsorry veg pizza small kar do",
+    );
+    assert_eq!(
+        items(&r),
+        vec![("paneer-big", 1), ("veg-small", 3)],
+        "{r:?}"
     );
 }
