@@ -188,3 +188,26 @@ fn do_as_a_verb_and_rates_are_not_amounts() {
     let r = read(&cat, "kanda kitne rupay kilo?");
     assert!(r.items.is_empty(), "{r:?}");
 }
+
+#[test]
+fn the_size_a_piece_product_is_named_by_counts_its_pieces() {
+    let cat = shop(
+        "salt-1kg,Rock Salt 1 kg,Grocery,pc,28,rock salt|sendha namak,Single=1,200\n\
+          oil-1l,Mustard Oil 1 L,Oil,pc,180,sarson tel|mustard oil,Single=1,100\n\
+          ghee-500,Desi Ghee 500 ml,Dairy,pc,320,desi ghee,Single=1,50\n",
+    );
+    assert_eq!(items(&read(&cat, "1 kg rock salt")), one("salt-1kg", 1));
+    assert_eq!(
+        items(&read(&cat, "2 kilo sendha namak")),
+        one("salt-1kg", 2)
+    );
+    assert_eq!(
+        items(&read(&cat, "sarson tel 1 litre x 3")),
+        one("oil-1l", 3)
+    );
+    assert_eq!(items(&read(&cat, "1 litre desi ghee")), one("ghee-500", 2));
+    assert_eq!(items(&read(&cat, "500 ml desi ghee")), one("ghee-500", 1));
+    // Part of a piece is still asked about.
+    let r = read(&cat, "250 ml desi ghee");
+    assert!(items(&r).is_empty(), "{r:?}");
+}
