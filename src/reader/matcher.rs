@@ -243,8 +243,9 @@ impl NameIndex {
 
     fn exact_hits(&self, key: &str, len: i32, n: usize, best: &mut Best) {
         let q = 4 * len;
+        // Plurals: "eggs" folds to "egs", whose stem is the folded "egg" ("eg").
         let stems = [key.strip_suffix("es"), key.strip_suffix('s')];
-        let stems = stems.iter().flatten().filter(|s| s.len() >= 3);
+        let stems = stems.iter().flatten().filter(|s| s.len() >= 2);
         for (k, penalty) in std::iter::once((key, 0)).chain(stems.map(|s| (*s, 1))) {
             for &id in self.exact.get(k).into_iter().flatten() {
                 best.offer(q - penalty, id, n);

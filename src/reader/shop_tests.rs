@@ -211,3 +211,14 @@ fn the_size_a_piece_product_is_named_by_counts_its_pieces() {
     let r = read(&cat, "250 ml desi ghee");
     assert!(items(&r).is_empty(), "{r:?}");
 }
+
+#[test]
+fn the_plural_of_a_short_name_is_the_product() {
+    let cat = shop(
+        "egg,Farm Egg,Poultry,pc,7,egg,Single=1;Tray of 30=30,600\n\
+          fig,Dried Fig,Dry Fruits,kg,900,fig|anjeer,250 g=250,5000\n",
+    );
+    assert_eq!(items(&read(&cat, "2 dozen eggs")), one("egg", 24));
+    assert_eq!(items(&read(&cat, "Eggs - 1 tray")), one("egg", 30));
+    assert_eq!(items(&read(&cat, "figs 500 g")), one("fig", 500));
+}
