@@ -43,8 +43,8 @@ fn replace_last(out: &mut String, c: char) {
 /// another real word, growing with length.
 fn allowed_edits(len: usize) -> usize {
     match len {
-        0..=5 => 0,
-        6..=7 => 1,
+        0..=4 => 0,
+        5..=7 => 1,
         8..=12 => 2,
         _ => 3,
     }
@@ -272,7 +272,7 @@ impl NameIndex {
         for k in self.keys.get(a..b).unwrap_or_default() {
             let allowed = allowed_edits(len_u.max(k.len));
             // Short names ("besan", "katli") are too close to ordinary words to fuzz.
-            let short = k.len < 6;
+            let short = k.len < 5;
             if allowed == 0 || short || len_u.abs_diff(k.len) > allowed || (k.head && n > 1) {
                 continue;
             }

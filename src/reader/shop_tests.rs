@@ -222,3 +222,16 @@ fn the_plural_of_a_short_name_is_the_product() {
     assert_eq!(items(&read(&cat, "Eggs - 1 tray")), one("egg", 30));
     assert_eq!(items(&read(&cat, "figs 500 g")), one("fig", 500));
 }
+
+#[test]
+fn a_five_letter_name_one_letter_off_is_the_product() {
+    let cat = shop(
+        "paneer,Paneer,Dairy,kg,400,panir,250 g=250;1 kg=1000,8000\n\
+          cream,Fresh Cream 250 ml,Dairy,pc,70,fresh cream,Single=1,50\n",
+    );
+    assert_eq!(items(&read(&cat, "sawa kilo panner")), one("paneer", 1250));
+    assert_eq!(
+        items(&read(&cat, "ghar sathi 1 kg paner ani 2 fresh cream")),
+        vec![("cream".to_string(), 2), ("paneer".to_string(), 1000)]
+    );
+}
