@@ -235,3 +235,11 @@ fn a_five_letter_name_one_letter_off_is_the_product() {
         vec![("cream".to_string(), 2), ("paneer".to_string(), 1000)]
     );
 }
+
+#[test]
+fn a_set_counts_what_the_catalogs_set_holds() {
+    let cat =
+        shop("bowls,Steel Bowl,Kitchen,pc,60,katori bowl|steel bowl,Single=1;Set of 6=6,200\n");
+    assert_eq!(items(&read(&cat, "Steel bowl - 2 set")), one("bowls", 12));
+    assert_eq!(items(&read(&cat, "1 set steel bowl")), one("bowls", 6));
+}
