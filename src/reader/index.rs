@@ -3,8 +3,9 @@
 
 use rusqlite::Connection;
 
+use super::lexer::Tok;
 use super::matcher::NameIndex;
-use super::numbers::{Pack, QUnit};
+use super::numbers::{self, Pack, QUnit, Qty};
 use super::words;
 use crate::catalog::products;
 use crate::error::AppResult;
@@ -29,6 +30,9 @@ pub struct ProductIndex {
     items: Vec<IndexedProduct>,
     /// Per product, the containers its variant labels name and what each holds.
     packs: Vec<Vec<(Pack, u32)>>,
+    /// Per product sold by the piece, the size its name carries ("Tata Salt 1 kg"), as
+    /// `numbers::measure` gives it.
+    sizes: Vec<Option<(bool, u64)>>,
     pub(crate) index: NameIndex,
 }
 
@@ -69,10 +73,12 @@ impl From<&crate::catalog::products::Product> for IndexedProduct {
 impl ProductIndex {
     pub fn new(items: Vec<IndexedProduct>) -> Self {
         let packs = items.iter().map(packs_of).collect();
+        let sizes = items.iter().map(size_of).collect();
         let index = NameIndex::build(&super::roman::catalog_names(&items));
         ProductIndex {
             items,
             packs,
+            sizes,
             index,
         }
     }
@@ -111,6 +117,25 @@ impl ProductIndex {
         self.items.get(usize::try_from(id).ok()?)
     }
 
+    /// A weight or liquid amount of a piece product whose name carries that size, as
+    /// the pieces it makes: "1 kg" of "Tata Salt 1 kg" is one, "2 litre" of an oil sold
+    /// in "1 L" bottles two. Any other amount is returned as it is.
+    pub(crate) fn in_pieces(&self, id: u32, q: &Qty) -> Qty {
+        let size = usize::try_from(id).ok().and_then(|at| *self.sizes.get(at)?);
+        match (size, numbers::measure(q.unit, q.milli)) {
+            (Some((liquid, each)), Some((l, amount)))
+                if liquid == l && each > 0 && amount.is_multiple_of(each) =>
+            {
+                Qty {
+                    milli: (amount / each).saturating_mul(1000),
+                    unit: QUnit::Piece,
+                    ..*q
+                }
+            }
+            _ => *q,
+        }
+    }
+
     /// What one `pack` of the product holds (pieces, or grams for a kg product), read
     /// from its variant labels: "Box of 12", "Bag of 5 kg", "Bunch". A box and a packet
     /// stand in for each other; a bunch, plate, packet or cup of a piece product without
@@ -127,6 +152,29 @@ impl ProductIndex {
         let piece = pack.counts_pieces() && self.items.get(at)?.unit == Unit::Pc;
         found.or(piece.then_some(1))
     }
+}
+
+/// The size the name of a piece product carries: a number and a weight or liquid unit
+/// ("1 kg", "500 ml", "200 g"), when it carries exactly one.
+fn size_of(item: &IndexedProduct) -> Option<(bool, u64)> {
+    if item.unit != Unit::Pc {
+        return None;
+    }
+    let lx = super::lexer::lex(&item.name);
+    let mut found = (0..lx.len().saturating_sub(1)).filter_map(|i| {
+        let Tok::Num(v) = lx.kind(i) else {
+            return None;
+        };
+        let w = lx.low(i + 1);
+        let v = if words::unit_spelling(w) == Some("ml") {
+            v / 1000
+        } else {
+            v
+        };
+        numbers::measure(words::unit(w)?, v)
+    });
+    let size = found.next()?;
+    found.next().is_none().then_some(size)
 }
 
 /// The one size given for `pack` (None when none is, or several differ).

@@ -249,7 +249,7 @@ fn listed_unknown(cv: &ClauseView, els: &[El]) -> bool {
 
 fn with_qty(cat: &ProductIndex, items: &[u32], q: &Qty) -> LineKind {
     match items {
-        [id] => assemble::resolve(cat, *id, q),
+        [id] => assemble::resolve(cat, *id, &cat.in_pieces(*id, q)),
         _ => LineKind::Unclear {
             items: items.to_vec(),
             reason: UnclearReason::Ambiguous,

@@ -43,8 +43,8 @@ fn replace_last(out: &mut String, c: char) {
 /// another real word, growing with length.
 fn allowed_edits(len: usize) -> usize {
     match len {
-        0..=5 => 0,
-        6..=7 => 1,
+        0..=4 => 0,
+        5..=7 => 1,
         8..=12 => 2,
         _ => 3,
     }
@@ -243,8 +243,9 @@ impl NameIndex {
 
     fn exact_hits(&self, key: &str, len: i32, n: usize, best: &mut Best) {
         let q = 4 * len;
+        // Plurals: "eggs" folds to "egs", whose stem is the folded "egg" ("eg").
         let stems = [key.strip_suffix("es"), key.strip_suffix('s')];
-        let stems = stems.iter().flatten().filter(|s| s.len() >= 3);
+        let stems = stems.iter().flatten().filter(|s| s.len() >= 2);
         for (k, penalty) in std::iter::once((key, 0)).chain(stems.map(|s| (*s, 1))) {
             for &id in self.exact.get(k).into_iter().flatten() {
                 best.offer(q - penalty, id, n);
@@ -271,7 +272,7 @@ impl NameIndex {
         for k in self.keys.get(a..b).unwrap_or_default() {
             let allowed = allowed_edits(len_u.max(k.len));
             // Short names ("besan", "katli") are too close to ordinary words to fuzz.
-            let short = k.len < 6;
+            let short = k.len < 5;
             if allowed == 0 || short || len_u.abs_diff(k.len) > allowed || (k.head && n > 1) {
                 continue;
             }

@@ -188,6 +188,10 @@ fn term(lx: &Lexed, i: usize, end: usize, names: Names) -> Read {
         let w = lx.low(j);
         if let Some(u) = words::unit(w) {
             q.unit = u;
+            // A liquid amount is kept in litres: "500 ml" is half of one.
+            if words::unit_spelling(w) == Some("ml") {
+                q.milli /= 1000;
+            }
             q.boxed = u == QUnit::Box;
             q.pack = words::pack(w);
             j += 1;
@@ -216,6 +220,12 @@ fn word_term(lx: &Lexed, i: usize, end: usize) -> Result<(Qty, usize, bool), ()>
         q.milli = v;
         let mut j = i + 1;
         let need = matches!(kind, NumKind::NeedsUnit | NumKind::Article);
+        // "dhai sau", "paanch sau", "two hundred": a count of hundreds is one number.
+        if let Some(h) = hundreds(lx, j, end).filter(|_| kind != NumKind::Paav) {
+            q.milli = q.milli.saturating_mul(h) / 1000;
+            q.word_only = true;
+            return Ok((q, j + 1, false));
+        }
         match kind {
             NumKind::Plain => q.word_only = true,
             NumKind::HindiDo => (q.word_only, q.hindi_do) = (true, true),
@@ -234,6 +244,18 @@ fn word_term(lx: &Lexed, i: usize, end: usize) -> Result<(Qty, usize, bool), ()>
     q.boxed = u == QUnit::Box;
     q.pack = words::pack(w);
     Ok((q, i + 1, false))
+}
+
+/// The value of a plain "hundred" word at `j` ("sau", "hundred"), which multiplies the
+/// number before it rather than starting an amount of its own.
+fn hundreds(lx: &Lexed, j: usize, end: usize) -> Option<u64> {
+    if j >= end || lx.kind(j) != Tok::Word {
+        return None;
+    }
+    match words::number_word(lx.low(j)) {
+        Some((v, NumKind::Plain)) if v == 100_000 => Some(v),
+        _ => None,
+    }
 }
 
 fn absorb_kg(lx: &Lexed, j: usize, end: usize) -> usize {
@@ -323,6 +345,17 @@ pub(crate) fn resolve(q: &Qty, unit: Unit, pack_size: Option<u32>) -> Result<u32
     }
 }
 
+/// How much a weight or liquid amount measures, in thousandths of a gram or millilitre,
+/// with whether it is a liquid; None for counts and containers.
+pub(crate) fn measure(unit: QUnit, milli: u64) -> Option<(bool, u64)> {
+    match unit {
+        QUnit::Gram => Some((false, milli)),
+        QUnit::Kg => Some((false, milli.saturating_mul(1000))),
+        QUnit::Liquid => Some((true, milli.saturating_mul(1000))),
+        _ => None,
+    }
+}
+
 fn whole(milli: u64) -> Option<u64> {
     milli.is_multiple_of(1000).then_some(milli / 1000)
 }
@@ -361,6 +394,16 @@ mod tests {
         assert_eq!(grams("quarter kg"), Ok(250));
         assert_eq!(grams("dhai kilo"), Ok(2500));
         assert_eq!(grams("1 ½ kg"), Ok(1500));
+    }
+
+    #[test]
+    fn hundreds_in_words() {
+        assert_eq!(grams("dhai sau gram"), Ok(250));
+        assert_eq!(grams("paanch sau gm"), Ok(500));
+        assert_eq!(grams("dedh sau gram"), Ok(150));
+        assert_eq!(grams("two hundred grams"), Ok(200));
+        assert_eq!(grams("sau gram"), Ok(100));
+        assert_eq!(pieces("do sau", None), Ok(200));
     }
 
     #[test]

@@ -188,3 +188,58 @@ fn do_as_a_verb_and_rates_are_not_amounts() {
     let r = read(&cat, "kanda kitne rupay kilo?");
     assert!(r.items.is_empty(), "{r:?}");
 }
+
+#[test]
+fn the_size_a_piece_product_is_named_by_counts_its_pieces() {
+    let cat = shop(
+        "salt-1kg,Rock Salt 1 kg,Grocery,pc,28,rock salt|sendha namak,Single=1,200\n\
+          oil-1l,Mustard Oil 1 L,Oil,pc,180,sarson tel|mustard oil,Single=1,100\n\
+          ghee-500,Desi Ghee 500 ml,Dairy,pc,320,desi ghee,Single=1,50\n",
+    );
+    assert_eq!(items(&read(&cat, "1 kg rock salt")), one("salt-1kg", 1));
+    assert_eq!(
+        items(&read(&cat, "2 kilo sendha namak")),
+        one("salt-1kg", 2)
+    );
+    assert_eq!(
+        items(&read(&cat, "sarson tel 1 litre x 3")),
+        one("oil-1l", 3)
+    );
+    assert_eq!(items(&read(&cat, "1 litre desi ghee")), one("ghee-500", 2));
+    assert_eq!(items(&read(&cat, "500 ml desi ghee")), one("ghee-500", 1));
+    // Part of a piece is still asked about.
+    let r = read(&cat, "250 ml desi ghee");
+    assert!(items(&r).is_empty(), "{r:?}");
+}
+
+#[test]
+fn the_plural_of_a_short_name_is_the_product() {
+    let cat = shop(
+        "egg,Farm Egg,Poultry,pc,7,egg,Single=1;Tray of 30=30,600\n\
+          fig,Dried Fig,Dry Fruits,kg,900,fig|anjeer,250 g=250,5000\n",
+    );
+    assert_eq!(items(&read(&cat, "2 dozen eggs")), one("egg", 24));
+    assert_eq!(items(&read(&cat, "Eggs - 1 tray")), one("egg", 30));
+    assert_eq!(items(&read(&cat, "figs 500 g")), one("fig", 500));
+}
+
+#[test]
+fn a_five_letter_name_one_letter_off_is_the_product() {
+    let cat = shop(
+        "paneer,Paneer,Dairy,kg,400,panir,250 g=250;1 kg=1000,8000\n\
+          cream,Fresh Cream 250 ml,Dairy,pc,70,fresh cream,Single=1,50\n",
+    );
+    assert_eq!(items(&read(&cat, "sawa kilo panner")), one("paneer", 1250));
+    assert_eq!(
+        items(&read(&cat, "ghar sathi 1 kg paner ani 2 fresh cream")),
+        vec![("cream".to_string(), 2), ("paneer".to_string(), 1000)]
+    );
+}
+
+#[test]
+fn a_set_counts_what_the_catalogs_set_holds() {
+    let cat =
+        shop("bowls,Steel Bowl,Kitchen,pc,60,katori bowl|steel bowl,Single=1;Set of 6=6,200\n");
+    assert_eq!(items(&read(&cat, "Steel bowl - 2 set")), one("bowls", 12));
+    assert_eq!(items(&read(&cat, "1 set steel bowl")), one("bowls", 6));
+}
