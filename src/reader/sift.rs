@@ -50,17 +50,33 @@ pub(crate) fn keep(
 /// The line's own words name something, not just an amount ("1 kg mein" after a product
 /// talked about is that product's amount, named where it was talked about).
 fn names_goods(lx: &Lexed, (a, b): (usize, usize)) -> bool {
-    (0..lx.len())
-        .filter(|&i| lx.is_word(i) && lx.span(i).0 >= a && lx.span(i).1 <= b)
+    (first_from(lx, a)..lx.len())
+        .take_while(|&i| lx.span(i).0 < b)
+        .filter(|&i| lx.is_word(i) && lx.span(i).1 <= b)
         .map(|i| lx.low(i))
         .any(|w| words::unit(w).is_none() && words::number_word(w).is_none())
 }
 
 /// The first word after byte `end` is "is" ("hai", "aahe").
 fn said_of(lx: &Lexed, end: usize) -> bool {
-    (0..lx.len())
-        .find(|&i| lx.is_word(i) && lx.span(i).0 >= end)
+    (first_from(lx, end)..lx.len())
+        .find(|&i| lx.is_word(i))
         .is_some_and(|i| words::is_copula(lx.low(i)))
+}
+
+/// The first token starting at or after byte `at`. Tokens are in the order of the text, so
+/// this is a search, not a scan: a line's checks must not cost the whole message each.
+fn first_from(lx: &Lexed, at: usize) -> usize {
+    let (mut lo, mut hi) = (0, lx.len());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if lx.span(mid).0 < at {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
 }
 
 /// The one product a line is for.
@@ -88,9 +104,15 @@ fn taken_out(
         collapsed: String::new(),
     };
     let mut any = false;
+    // A clause can hold many removals ("cancel … cancel …"): its elements are built once.
+    let mut built: Option<(usize, Vec<elements::El>)> = None;
     for &(ci, t0, t1) in &m.removals {
         let Some(c) = clauses.get(ci) else { continue };
-        for e in elements::build(cat, lx, c, &mut scratch) {
+        if built.as_ref().is_none_or(|(at, _)| *at != ci) {
+            built = Some((ci, elements::build(cat, lx, c, &mut scratch)));
+        }
+        let Some((_, els)) = &built else { continue };
+        for e in els {
             let Kind::N(items) = &e.kind else { continue };
             let (a, b) = if e.t1 <= t0 { (e.t1, t0) } else { (t1, e.t0) };
             if !(a..b).all(|i| !lx.is_word(i) || words::is_filler(lx.low(i))) {
