@@ -1,6 +1,6 @@
 //! Every owner page in headless Chromium at a phone's size (360×740) and a laptop's (1366×900):
 //! nothing is wider than the window, so nothing scrolls sideways; the bottom tab bar shows on
-//! the phone and the top bar's links on the laptop.
+//! the phone and the top bar's links on the laptop; and a keyboard's Tab shows a focus ring.
 //!
 //! `NOVI_SCREENSHOTS=dir cargo test --test it phone -- --nocapture` also saves each page at
 //! phone size as `dir/<name>.png` (how docs/screenshots/ is made).
@@ -57,17 +57,17 @@ async fn every_owner_page_fits_a_phone_and_a_laptop_without_sideways_scrolling()
 
     Chrome::run(move |client| async move {
         log_in(&client, &app, "root").await;
-        let mut wide = Vec::new(); // what is wrong, page by page, to see all at once
+        let mut problems = Vec::new(); // what is wrong, page by page, to see all at once
         for (size, tabs_shown) in [(PHONE, true), (LAPTOP, false)] {
             set_viewport(&client, size.0, size.1).await;
             for (name, path) in &pages {
                 open(&client, &app, path).await;
                 if let Some(problem) = overflow(&client).await {
-                    wide.push(format!("{path} at {}×{}: {problem}", size.0, size.1));
+                    problems.push(format!("{path} at {}×{}: {problem}", size.0, size.1));
                 }
                 if !path.starts_with("/admin") && tab_bar_shown(&client).await != tabs_shown {
                     let shown = if tabs_shown { "missing" } else { "shown" };
-                    wide.push(format!("{path} at {}×{}: tab bar {shown}", size.0, size.1));
+                    problems.push(format!("{path} at {}×{}: tab bar {shown}", size.0, size.1));
                 }
                 if let (Some(dir), true) = (&shots, tabs_shown) {
                     // The screen as a phone shows it, tab bar and all, not the whole page.
@@ -77,10 +77,13 @@ async fn every_owner_page_fits_a_phone_and_a_laptop_without_sideways_scrolling()
             }
         }
         assert!(
-            wide.is_empty(),
+            problems.is_empty(),
             "pages that do not fit:\n{}",
-            wide.join("\n")
+            problems.join("\n")
         );
+        set_viewport(&client, PHONE.0, PHONE.1).await;
+        open(&client, &app, "/b/sharma/orders").await;
+        assert_eq!(tab_to_first_link(&client).await, "a.brand: solid 3px");
         app.stop().await;
     })
     .await;
@@ -157,7 +160,8 @@ async fn open(client: &Client, app: &TestApp, path: &str) {
     }
 }
 
-/// How the page is wider than the window (its scroll width over the window's width), naming the widest things sticking out; None if it fits.
+/// How the page is wider than the window (its scroll width over the window's width), naming
+/// the things sticking out; None if it fits.
 async fn overflow(client: &Client) -> Option<String> {
     let script = r#"
         // The window less any scroll bar: a page that fits the window but not beside a desktop
@@ -175,6 +179,16 @@ async fn overflow(client: &Client) -> Option<String> {
         Value::String(problem) => Some(problem),
         _ => None,
     }
+}
+
+/// Presses Tab once on a fresh page: what takes the focus, and the ring it shows.
+async fn tab_to_first_link(client: &Client) -> String {
+    let body = client.find(Locator::Css("body")).await.expect("body");
+    body.send_keys("\u{E004}").await.expect("press Tab");
+    let script = "const e = document.activeElement, s = getComputedStyle(e); \
+                  return e.tagName.toLowerCase() + '.' + e.className + ': ' + s.outlineStyle + ' ' + s.outlineWidth;";
+    let focused = client.execute(script, vec![]).await.expect("focus");
+    focused.as_str().unwrap_or_default().to_owned()
 }
 
 /// Whether the bottom tab bar is on screen, with its five tabs.
