@@ -65,6 +65,9 @@ async fn every_owner_page_fits_a_phone_and_a_laptop_without_sideways_scrolling()
                 if let Some(problem) = overflow(&client).await {
                     problems.push(format!("{path} at {}×{}: {problem}", size.0, size.1));
                 }
+                for problem in controls(&client, tabs_shown).await {
+                    problems.push(format!("{path} at {}×{}: {problem}", size.0, size.1));
+                }
                 if !path.starts_with("/admin") && tab_bar_shown(&client).await != tabs_shown {
                     let shown = if tabs_shown { "missing" } else { "shown" };
                     problems.push(format!("{path} at {}×{}: tab bar {shown}", size.0, size.1));
@@ -179,6 +182,31 @@ async fn overflow(client: &Client) -> Option<String> {
         Value::String(problem) => Some(problem),
         _ => None,
     }
+}
+
+/// Controls with no label a screen reader can say, and (on a phone) fields and buttons shorter
+/// than 44 px, a thumb's width.
+async fn controls(client: &Client, phone: bool) -> Vec<String> {
+    let script = r#"
+        const phone = arguments[0], problems = [];
+        const name = e => e.tagName.toLowerCase() + (e.name ? '[name=' + e.name + ']' : '')
+                        + (e.textContent.trim() ? ' "' + e.textContent.trim().slice(0, 30) + '"' : '');
+        for (const e of document.querySelectorAll('input, select, textarea, button')) {
+            if (e.type === 'hidden' || !e.checkVisibility()) continue;
+            const labelled = (e.labels && e.labels.length) || e.getAttribute('aria-label')
+                || e.getAttribute('aria-labelledby') || (e.tagName === 'BUTTON' && e.textContent.trim());
+            if (!labelled) problems.push(name(e) + ' has no label');
+            const small = !['checkbox', 'radio'].includes(e.type) && !e.classList.contains('link');
+            if (phone && small && e.getBoundingClientRect().height < 43.5)
+                problems.push(name(e) + ' is ' + Math.round(e.getBoundingClientRect().height) + ' px tall');
+        }
+        return problems;
+    "#;
+    let found = client
+        .execute(script, vec![json!(phone)])
+        .await
+        .expect("check controls");
+    serde_json::from_value(found).expect("a list of problems")
 }
 
 /// Presses Tab once on a fresh page: what takes the focus, and the ring it shows.
