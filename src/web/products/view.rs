@@ -175,7 +175,7 @@ fn history_table(shop: &ShopPage, unit: Unit, history: &[Move]) -> Markup {
         @if history.is_empty() {
             p.muted { "No stock changes yet." }
         } @else {
-            table.history.moves {
+            table.history {
                 thead { tr { th { "Change" } th { "After" } th { "Reason" } th { "Who" } th { "When" } } }
                 tbody {
                     @for m in history {
