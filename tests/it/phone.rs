@@ -231,3 +231,31 @@ async fn tab_bar_shown(client: &Client) -> bool {
     "#;
     client.execute(script, vec![]).await.expect("tab bar") == json!(true)
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn more_holds_what_the_tab_bar_has_no_room_for_as_each_role_may_see_it() {
+    let app = TestApp::start().await;
+    let shop = app.small_shop("sharma");
+    let (status, page) = app.owner(&shop, "asha").await.get("/b/sharma/more").await;
+    assert_eq!(status, StatusCode::OK);
+    for link in [
+        "/b/sharma/customers",
+        "/b/sharma/settings/users",
+        "/b/sharma/settings/whatsapp",
+    ] {
+        assert!(
+            page.contains(&format!("href=\"{link}\"")),
+            "{link} in {page}"
+        );
+    }
+    assert!(page.contains("action=\"/logout\"") && page.contains("Log out"));
+    assert!(page.contains("<a href=\"/b/sharma/more\" aria-current=\"page\">More</a>"));
+
+    let (_, page) = app.agent(&shop, "ravi").await.get("/b/sharma/more").await;
+    assert!(page.contains("href=\"/b/sharma/customers\"") && page.contains("Log out"));
+    assert!(
+        !page.contains("/settings"),
+        "an agent has no settings: {page}"
+    );
+    app.stop().await;
+}
