@@ -17,7 +17,7 @@ use crate::web::settings::{
 };
 use crate::web::webhooks;
 use crate::web::{
-    admin, assets, conversations, customers, dashboard, health, live, login, setup, simulator,
+    admin, assets, conversations, customers, dashboard, health, live, login, more, setup, simulator,
 };
 use crate::{api, web, AppState};
 
@@ -50,6 +50,7 @@ pub fn app(state: AppState) -> Router {
             "/b/{code}/orders/{number}/unread/{id}",
             post(orders::unread::answer),
         )
+        .route("/b/{code}/more", get(more::show))
         .route("/b/{code}/customers", get(customers::index))
         .route("/b/{code}/customers/{id}", get(customers::show))
         .route(

@@ -79,14 +79,14 @@ fn list_table(shop: &ShopPage, list: &[threads::Thread]) -> Markup {
                 tbody {
                     @for c in list {
                         tr class={ @if c.unread > 0 { "unread" } } {
-                            td { a href=(shop.url(&format!("/conversations/{}", c.phone))) {
+                            td.who { a.row-link href=(shop.url(&format!("/conversations/{}", c.phone))) {
                                 @if c.name.is_empty() { (c.phone) } @else { (c.name) br; span.muted { (c.phone) } }
                             } }
-                            td {
+                            td.last {
                                 @if let Some(why) = &c.attention { span.flag title=(why) { "needs a person" } " " }
                                 @if c.last_direction == "out" { span.muted { "You: " } } (c.last_text)
                             }
-                            td { (shop.business.local_time(c.last_at)) }
+                            td.when { (shop.business.local_time(c.last_at)) }
                             td.num { @if c.unread > 0 { span.badge { (c.unread) } } }
                         }
                     }

@@ -56,16 +56,16 @@ pub async fn index(
             @if rows.is_empty() {
                 div.empty { p { "No customers yet. Everyone who orders is filed here by their WhatsApp number." } }
             } @else {
-                table {
+                table.customers {
                     thead { tr { th { "Name" } th { "Phone" } th.num { "Orders" } th.num { "Spent" } th { "Last order" } } }
                     tbody {
                         @for c in &rows {
                             tr {
-                                td { a href=(shop.url(&format!("/customers/{}", c.id))) { @if c.name.is_empty() { "(no name)" } @else { (c.name) } } }
-                                td { (c.phone) }
-                                td.num { (c.order_count) }
-                                td.num { (money(&shop, c.total_spent)) }
-                                td { (c.last_order_at.map(|t| shop.business.local_time(t)).unwrap_or_default()) }
+                                td.name { a.row-link href=(shop.url(&format!("/customers/{}", c.id))) { @if c.name.is_empty() { "(no name)" } @else { (c.name) } } }
+                                td.phone { (c.phone) }
+                                td.num data-label="Orders" { (c.order_count) }
+                                td.num.spent { (money(&shop, c.total_spent)) }
+                                td.last data-label="Last order" { (c.last_order_at.map(|t| shop.business.local_time(t)).unwrap_or_default()) }
                             }
                         }
                     }
@@ -148,15 +148,15 @@ fn details(shop: &ShopPage, c: &Customer) -> Markup {
 
 fn orders_table(shop: &ShopPage, orders: &[Order]) -> Markup {
     html! {
-        table {
+        table.orders {
             thead { tr { th { "Order" } th { "Placed" } th.num { "Total" } th { "Status" } } }
             tbody {
                 @for o in orders {
                     tr {
-                        td { a href=(shop.url(&format!("/orders/{}", o.number))) { "#" (o.number) } }
-                        td { (shop.business.local_time(o.created_at)) }
+                        td.order { a.row-link href=(shop.url(&format!("/orders/{}", o.number))) { "#" (o.number) } }
+                        td.when { (shop.business.local_time(o.created_at)) }
                         td.num { (money(shop, o.total)) }
-                        td { (status_badge(o.status)) }
+                        td.state { (status_badge(o.status)) }
                     }
                 }
             }

@@ -14,6 +14,8 @@ pub enum Nav {
     Customers,
     Conversations,
     Settings,
+    /// The phone's "More" page: what the bottom tab bar has no room for.
+    More,
 }
 
 impl Nav {
@@ -34,6 +36,7 @@ impl Nav {
             Nav::Customers => "Customers",
             Nav::Conversations => "Conversations",
             Nav::Settings => "Settings",
+            Nav::More => "More",
         }
     }
 
@@ -45,6 +48,32 @@ impl Nav {
             Nav::Customers => "/customers",
             Nav::Conversations => "/conversations",
             Nav::Settings => "/settings",
+            Nav::More => "/more",
+        }
+    }
+
+    /// The bottom tab bar on a phone: what is used at the counter most, then More for the rest.
+    const TABS: [Nav; 5] = [
+        Nav::Orders,
+        Nav::Conversations,
+        Nav::Products,
+        Nav::Dashboard,
+        Nav::More,
+    ];
+
+    /// The tab that is current on this section's pages: sections without a tab live under More.
+    fn tab(self) -> Nav {
+        match self {
+            Nav::Customers | Nav::Settings => Nav::More,
+            other => other,
+        }
+    }
+
+    /// A tab's name, short enough for a fifth of a phone's width.
+    fn tab_label(self) -> &'static str {
+        match self {
+            Nav::Conversations => "Chats",
+            other => other.label(),
         }
     }
 }
@@ -84,7 +113,7 @@ pub fn page(shop: &ShopPage, nav: Nav, title: &str, content: Markup) -> Markup {
                 header.topbar {
                     a.brand href=(shop.url("/")) { (shop.business.name) }
                     @if shop.user.platform_admin { (switcher(shop)) }
-                    nav.mainnav {
+                    nav.mainnav aria-label="Sections" {
                         @for item in Nav::ALL {
                             @if item != Nav::Settings || shop.role.can_manage_settings() {
                                 a href=(shop.url(item.path()))
@@ -101,6 +130,20 @@ pub fn page(shop: &ShopPage, nav: Nav, title: &str, content: Markup) -> Markup {
                     }
                 }
                 main { h1 { (title) } (content) }
+                (tab_bar(shop, nav))
+            }
+        }
+    }
+}
+
+/// The bottom tab bar, shown instead of the top bar's links on a narrow screen (see style.css).
+fn tab_bar(shop: &ShopPage, nav: Nav) -> Markup {
+    html! {
+        nav.tabbar aria-label="Sections" {
+            @for tab in Nav::TABS {
+                a href=(shop.url(tab.path())) aria-current=[(tab == nav.tab()).then_some("page")] {
+                    (tab.tab_label())
+                }
             }
         }
     }

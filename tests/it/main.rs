@@ -24,6 +24,7 @@ mod order_terms;
 mod orders_api;
 mod orders_ui;
 mod parse;
+mod phone;
 mod props;
 mod send_again;
 mod sender;

@@ -206,7 +206,7 @@ struct RowError {
 
 pub(super) fn item_select(name: &str, selected: &str, catalog: &[Product]) -> Markup {
     html! {
-        select name=(name) {
+        select name=(name) aria-label="Item" {
             option value="" { "—" }
             @for p in catalog {
                 optgroup label=(p.name) {
@@ -228,18 +228,18 @@ fn rows_table(f: &OrderForm, catalog: &[Product], wrong: Option<&RowError>) -> M
     let blank = std::iter::repeat_n(Row::default(), SPARE_ROWS);
     let rows: Vec<Row> = f.rows.iter().cloned().chain(blank).collect();
     html! {
-        table.form-rows {
+        table.form-rows.stacked {
             thead { tr { th { "Item" } th { "Count (packs)" } th { "Or amount (750 g, 1.5 kg, 12)" } } }
             tbody {
                 @for (i, r) in rows.iter().enumerate() {
                     @let error = wrong.filter(|w| w.row == i);
                     tr.invalid[error.is_some()] {
-                        td {
+                        td data-label="Item" {
                             (item_select(&format!("item_{i}"), &r.item, catalog))
                             @if !r.from.is_empty() { input type="hidden" name={ "line_" (i) } value=(r.from); }
                         }
-                        td { input type="number" min="1" name={ "count_" (i) } value=(r.count) aria-label="count"; }
-                        td { input type="text" name={ "amount_" (i) } value=(r.amount) aria-label="amount"; }
+                        td data-label="Count (packs)" { input type="number" min="1" name={ "count_" (i) } value=(r.count) aria-label="count"; }
+                        td data-label="Or amount (750 g, 1.5 kg, 12)" { input type="text" name={ "amount_" (i) } value=(r.amount) aria-label="amount"; }
                     }
                     @if let Some(e) = error {
                         tr.row-error { td colspan="3" { small.field-error id="line-error" { (e.message) } } }

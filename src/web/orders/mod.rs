@@ -147,13 +147,13 @@ pub async fn index(
                 tbody {
                     @for o in &orders {
                         tr {
-                            td { a href=(shop.url(&format!("/orders/{}", o.number))) { "#" (o.number) } br; span.muted { (o.channel) } }
-                            td { (shop.business.local_time(o.created_at)) }
-                            td { (o.customer.name) br; span.muted { (o.customer.phone) } }
-                            td { (items_summary(o)) }
-                            td { (o.fulfilment.label()) @if let Some(d) = o.deliver_on { br; span.muted { (day_label(d)) } } }
+                            td.order { a.row-link href=(shop.url(&format!("/orders/{}", o.number))) { "#" (o.number) } br; span.muted { (o.channel) } }
+                            td.when { (shop.business.local_time(o.created_at)) }
+                            td.customer { (o.customer.name) br; span.muted { (o.customer.phone) } }
+                            td.items { (items_summary(o)) }
+                            td.for { (o.fulfilment.label()) @if let Some(d) = o.deliver_on { br; span.muted { (day_label(d)) } } }
                             td.num { (money(&shop, o.total)) }
-                            td { (status_badge(o.status)) }
+                            td.state { (status_badge(o.status)) }
                         }
                     }
                 }
@@ -282,7 +282,7 @@ pub fn order_page(shop: &ShopPage, s: &Shown, done: Option<&str>, error: Option<
         (notice(done))
         (error_box(error))
         p { (status_badge(o.status)) " " span.muted { "via " (o.channel) " · placed " (shop.business.local_time(o.created_at)) } }
-        div.actions {
+        div.actions.status-actions {
             @for next in o.status.next() {
                 form.inline method="post" action={ (base) "/status" }
                     data-confirm=[(next == Status::Cancelled).then_some("Cancel this order and put its stock back?")] {
@@ -330,7 +330,7 @@ fn lines_table(shop: &ShopPage, o: &Order) -> Markup {
                             @if let Some(said) = &l.said { br; span.muted.said { "Customer wrote “" (said.words) "”" } }
                         }
                         td { (l.amount_label()) }
-                        td.num { (money(shop, l.unit_price)) (unit_suffix(l)) }
+                        td.num { (money(shop, l.unit_price)) span.unit { (unit_suffix(l)) } }
                         td.num { (money(shop, l.total)) }
                     }
                 }

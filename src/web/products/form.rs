@@ -314,14 +314,14 @@ fn variants_fieldset(f: &ProductForm, p: &Problems) -> Markup {
         fieldset {
             legend { "Variants (pack sizes; the first is the default)" }
             (field_error("variants-error", p.field("variants")))
-            table.variants {
+            table.variants.stacked {
                 thead { tr { th { "Label" } th { "Amount (e.g. 250 g, 1 kg, 12)" } th { "Own price (optional)" } } }
                 tbody {
                     @for (i, v) in rows.enumerate() {
                         tr {
-                            td { input type="text" name={ "v" (i) "_label" } value=(v.label) aria-label="Label"; }
-                            td { input type="text" name={ "v" (i) "_amount" } value=(v.amount) aria-label="Amount"; }
-                            td { input type="text" name={ "v" (i) "_price" } value=(v.price) aria-label="Own price"; }
+                            td data-label="Label" { input type="text" name={ "v" (i) "_label" } value=(v.label) aria-label="Label"; }
+                            td data-label="Amount" { input type="text" name={ "v" (i) "_amount" } value=(v.amount) aria-label="Amount"; }
+                            td data-label="Own price (optional)" { input type="text" name={ "v" (i) "_price" } value=(v.price) aria-label="Own price"; }
                         }
                     }
                 }

@@ -153,12 +153,12 @@ fn list_body(shop: &ShopPage, q: &ListQuery, list: &[Product], categories: &[Str
 fn list_row(shop: &ShopPage, p: &Product) -> Markup {
     html! {
         tr {
-            td { a href=(shop.url(&format!("/products/{}", p.id))) { (p.name) } }
-            td { code { (p.sku) } }
-            td { (p.category) }
-            td { (price_label(&shop.business.currency, p.price, p.unit)) }
-            td { (format_amount(p.unit, p.stock.unsigned_abs())) " " (low_marker(p)) }
-            td { @if !p.active { span.badge.off { "inactive" } } }
+            td.name { a.row-link href=(shop.url(&format!("/products/{}", p.id))) { (p.name) } }
+            td.sku { code { (p.sku) } }
+            td.category { (p.category) }
+            td.price { (price_label(&shop.business.currency, p.price, p.unit)) }
+            td.stock { (format_amount(p.unit, p.stock.unsigned_abs())) " " (low_marker(p)) }
+            td.flag { @if !p.active { span.badge.off { "inactive" } } }
         }
     }
 }

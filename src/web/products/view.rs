@@ -180,11 +180,11 @@ fn history_table(shop: &ShopPage, unit: Unit, history: &[Move]) -> Markup {
                 tbody {
                     @for m in history {
                         tr {
-                            td { (signed_amount(unit, m.delta)) }
-                            td { (format_amount(unit, m.stock_after.unsigned_abs())) }
-                            td { (m.reason) }
-                            td { (m.actor) }
-                            td { (shop.business.local_time(m.created_at)) }
+                            td.change { (signed_amount(unit, m.delta)) }
+                            td.after data-label="After" { (format_amount(unit, m.stock_after.unsigned_abs())) }
+                            td.reason { (m.reason) }
+                            td.who { (m.actor) }
+                            td.when { (shop.business.local_time(m.created_at)) }
                         }
                     }
                 }

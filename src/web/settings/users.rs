@@ -43,7 +43,7 @@ pub struct PasswordForm {
 
 fn role_select(name: &str, current: Option<Role>) -> Markup {
     html! {
-        select name=(name) {
+        select name=(name) aria-label="Role" {
             @for r in Role::ALL {
                 option value=(r.as_str()) selected[current == Some(r)] { (r) }
             }
@@ -55,8 +55,8 @@ fn user_row(shop: &ShopPage, u: &User) -> Markup {
     let base = shop.url(&format!("/settings/users/{}", u.id));
     html! {
         tr {
-            td { (u.username) }
-            td {
+            td { strong { (u.username) } }
+            td data-label="Role" {
                 form.inline method="post" action={ (base) "/role" } {
                     (csrf_field(&shop.csrf))
                     (role_select("role", u.role))
@@ -71,7 +71,7 @@ fn user_row(shop: &ShopPage, u: &User) -> Markup {
                 }
                 form.inline method="post" action={ (base) "/password" } {
                     (csrf_field(&shop.csrf))
-                    input type="password" name="new_password" placeholder="New password" autocomplete="new-password" required;
+                    input type="password" name="new_password" placeholder="New password" autocomplete="new-password" required aria-label={ "New password for " (u.username) };
                     button.small type="submit" { "Set password" }
                 }
             }
@@ -87,7 +87,7 @@ fn render(
     done: Option<&str>,
 ) -> Markup {
     let body = html! {
-        table {
+        table.users.stacked {
             thead { tr { th { "Username" } th { "Role" } th { "Status" } th { "" } } }
             tbody { @for u in list { (user_row(shop, u)) } }
         }

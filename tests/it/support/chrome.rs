@@ -131,6 +131,19 @@ pub async fn full_page_screenshot(client: &Client) -> Vec<u8> {
         .expect("screenshot is base64")
 }
 
+/// Lays pages out as in a window `width`×`height` CSS pixels big, as a phone or a laptop shows
+/// them (a desktop viewport: a page too wide for it scrolls rather than zooming out to fit).
+pub async fn set_viewport(client: &Client, width: u32, height: u32) {
+    let params = json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": false});
+    client
+        .issue_cmd(Chromedriver::cdp(
+            "Emulation.setDeviceMetricsOverride",
+            params,
+        ))
+        .await
+        .expect("set the viewport");
+}
+
 /// chromedriver's own endpoints, which are not in the W3C standard and so not in fantoccini.
 #[derive(Debug)]
 struct Chromedriver {

@@ -1,0 +1,261 @@
+//! Every owner page in headless Chromium at a phone's size (360×740) and a laptop's (1366×900):
+//! nothing is wider than the window, so nothing scrolls sideways; the bottom tab bar shows on
+//! the phone and the top bar's links on the laptop; and a keyboard's Tab shows a focus ring.
+//!
+//! `NOVI_SCREENSHOTS=dir cargo test --test it phone -- --nocapture` also saves each page at
+//! phone size as `dir/<name>.png` (how docs/screenshots/ is made).
+
+use std::time::{Duration, Instant};
+
+use crate::support::chrome::{set_viewport, Chrome, PATIENCE};
+use crate::support::{product, TestApp, PASSWORD};
+use fantoccini::{Client, Locator};
+use novi::accounts::Role;
+use novi::whatsapp::threads;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const PHONE: (u32, u32) = (360, 740);
+const LAPTOP: (u32, u32) = (1366, 900);
+
+/// Every page an owner (and a platform admin) opens, by a short name for its screenshot.
+fn owner_pages(product_id: i64) -> Vec<(&'static str, String)> {
+    let p = |path: &str| format!("/b/sharma{path}");
+    vec![
+        ("dashboard", p("/")),
+        ("orders", p("/orders")),
+        ("new-order", p("/orders/new")),
+        ("order", p("/orders/1")),
+        ("edit-order", p("/orders/1/edit")),
+        ("products", p("/products")),
+        ("product", p(&format!("/products/{product_id}"))),
+        ("new-product", p("/products/new")),
+        ("customers", p("/customers")),
+        ("customer", p("/customers/1")),
+        ("conversations", p("/conversations")),
+        ("conversation", p("/conversations/919812345678")),
+        ("simulator", p("/simulator?phone=9812345678&name=Meera")),
+        ("more", p("/more")),
+        ("settings", p("/settings")),
+        ("settings-messages", p("/settings/messages")),
+        ("settings-whatsapp", p("/settings/whatsapp")),
+        ("settings-users", p("/settings/users")),
+        ("admin", "/admin".to_owned()),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_owner_page_fits_a_phone_and_a_laptop_without_sideways_scrolling() {
+    let app = TestApp::start().await;
+    let shop = app.small_shop("sharma");
+    app.platform_admin("root");
+    app.user(&shop, "shyam-the-assistant-manager", Role::Agent);
+    a_long_order(&app, &shop).await;
+    a_conversation(&app, &shop).await;
+    let pages = owner_pages(product(&app.db, &shop, "kaju-katli").id);
+    let shots = std::env::var_os("NOVI_SCREENSHOTS").map(std::path::PathBuf::from);
+
+    Chrome::run(move |client| async move {
+        log_in(&client, &app, "root").await;
+        let mut problems = Vec::new(); // what is wrong, page by page, to see all at once
+        for (size, tabs_shown) in [(PHONE, true), (LAPTOP, false)] {
+            set_viewport(&client, size.0, size.1).await;
+            for (name, path) in &pages {
+                open(&client, &app, path).await;
+                if let Some(problem) = overflow(&client).await {
+                    problems.push(format!("{path} at {}×{}: {problem}", size.0, size.1));
+                }
+                for problem in controls(&client, tabs_shown).await {
+                    problems.push(format!("{path} at {}×{}: {problem}", size.0, size.1));
+                }
+                if !path.starts_with("/admin") && tab_bar_shown(&client).await != tabs_shown {
+                    let shown = if tabs_shown { "missing" } else { "shown" };
+                    problems.push(format!("{path} at {}×{}: tab bar {shown}", size.0, size.1));
+                }
+                if let (Some(dir), true) = (&shots, tabs_shown) {
+                    // The screen as a phone shows it, tab bar and all, not the whole page.
+                    let png = client.screenshot().await.expect("screenshot");
+                    std::fs::write(dir.join(format!("{name}.png")), png).expect("screenshot");
+                }
+            }
+        }
+        assert!(
+            problems.is_empty(),
+            "pages that do not fit:\n{}",
+            problems.join("\n")
+        );
+        set_viewport(&client, PHONE.0, PHONE.1).await;
+        open(&client, &app, "/b/sharma/orders").await;
+        assert_eq!(tab_to_first_link(&client).await, "a.brand: solid 3px");
+        app.stop().await;
+    })
+    .await;
+}
+
+/// An order with long names, so the list, the order and the customer have real text to fit.
+async fn a_long_order(app: &TestApp, shop: &novi::accounts::businesses::Business) {
+    let order = json!({
+        "customer": {"phone": "9812345678", "name": "Meera Krishnamurthy-Iyer"},
+        "address": "Flat 1204, Tower B, Prestige Shantiniketan, Whitefield Main Road, Bengaluru 560048",
+        "notes": "Please call from the gate; the lift is under maintenance this week",
+        "lines": [
+            {"sku": "kaju-katli", "variant": "500 g", "count": 2},
+            {"sku": "gulab-jamun", "variant": "Box of 12", "count": 1},
+            {"sku": "samosa", "qty": 12}
+        ]
+    });
+    let (status, body) = app.api(shop).post("/api/v1/orders", &order).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
+/// A customer's message through the simulator, and the shop's answer, so the conversation
+/// list and thread have something in them.
+async fn a_conversation(app: &TestApp, shop: &novi::accounts::businesses::Business) {
+    let mut owner = app.owner(shop, "asha").await;
+    let say = [
+        ("phone", "9812345678"),
+        ("name", "Meera"),
+        (
+            "text",
+            "2 kg kaju katli and 12 samosa please, deliver to Whitefield tomorrow evening",
+        ),
+    ];
+    owner.post("/b/sharma/simulator", &say).await;
+    app.wait_until("the shop's answer", |db| {
+        let list = db.with_conn(|c| threads::list(c, shop.id, 10)).ok()?;
+        list.into_iter().find(|t| t.last_direction == "out")
+    })
+    .await;
+}
+
+async fn log_in(client: &Client, app: &TestApp, username: &str) {
+    open(client, app, "/login").await;
+    fill(client, "username", username).await;
+    fill(client, "password", PASSWORD).await;
+    let button = find(client, "//form//button[normalize-space()='Log in']").await;
+    button.click().await.expect("log in");
+    find(client, "//h1[normalize-space()='All businesses']").await;
+}
+
+async fn fill(client: &Client, name: &str, value: &str) {
+    let field = find(client, &format!("//input[@name='{name}']")).await;
+    field.send_keys(value).await.expect("type");
+}
+
+async fn find(client: &Client, xpath: &str) -> fantoccini::elements::Element {
+    client
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::XPath(xpath))
+        .await
+        .unwrap_or_else(|e| panic!("waited for {xpath}: {e}"))
+}
+
+/// Opens `path` and waits for its heading, so the page is laid out before it is measured.
+async fn open(client: &Client, app: &TestApp, path: &str) {
+    client.goto(&app.url(path)).await.expect("open page");
+    find(client, "//h1").await;
+    let ready = "return document.readyState === 'complete' && document.fonts.status === 'loaded';";
+    let deadline = Instant::now() + PATIENCE;
+    while client.execute(ready, vec![]).await.expect("script") != json!(true) {
+        assert!(Instant::now() < deadline, "{path} never finished loading");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// How the page is wider than the window (its scroll width over the window's width), naming
+/// the things sticking out; None if it fits.
+async fn overflow(client: &Client) -> Option<String> {
+    let script = r#"
+        // The window less any scroll bar: a page that fits the window but not beside a desktop
+        // scroll bar still scrolls sideways there.
+        const width = Math.min(window.innerWidth, document.documentElement.clientWidth);
+        const scroll = document.documentElement.scrollWidth;
+        if (scroll <= width) return null;
+        const out = [...document.querySelectorAll('body *')].filter(e => e.checkVisibility())
+            .filter(e => e.getBoundingClientRect().right > width + 0.5)
+            .map(e => e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).trim().replace(/\s+/g, '.') : '')
+                      + ' (' + Math.round(e.getBoundingClientRect().right) + ' px)');
+        return 'page is ' + scroll + ' px in a ' + width + ' px window; sticking out: ' + out.slice(0, 12).join(', ');
+    "#;
+    match client.execute(script, vec![]).await.expect("measure") {
+        Value::String(problem) => Some(problem),
+        _ => None,
+    }
+}
+
+/// Controls with no label a screen reader can say, and (on a phone) fields and buttons shorter
+/// than 44 px, a thumb's width.
+async fn controls(client: &Client, phone: bool) -> Vec<String> {
+    let script = r#"
+        const phone = arguments[0], problems = [];
+        const name = e => e.tagName.toLowerCase() + (e.name ? '[name=' + e.name + ']' : '')
+                        + (e.textContent.trim() ? ' "' + e.textContent.trim().slice(0, 30) + '"' : '');
+        for (const e of document.querySelectorAll('input, select, textarea, button')) {
+            if (e.type === 'hidden' || !e.checkVisibility()) continue;
+            const labelled = (e.labels && e.labels.length) || e.getAttribute('aria-label')
+                || e.getAttribute('aria-labelledby') || (e.tagName === 'BUTTON' && e.textContent.trim());
+            if (!labelled) problems.push(name(e) + ' has no label');
+            const small = !['checkbox', 'radio'].includes(e.type) && !e.classList.contains('link');
+            if (phone && small && e.getBoundingClientRect().height < 43.5)
+                problems.push(name(e) + ' is ' + Math.round(e.getBoundingClientRect().height) + ' px tall');
+        }
+        return problems;
+    "#;
+    let found = client
+        .execute(script, vec![json!(phone)])
+        .await
+        .expect("check controls");
+    serde_json::from_value(found).expect("a list of problems")
+}
+
+/// Presses Tab once on a fresh page: what takes the focus, and the ring it shows.
+async fn tab_to_first_link(client: &Client) -> String {
+    let body = client.find(Locator::Css("body")).await.expect("body");
+    body.send_keys("\u{E004}").await.expect("press Tab");
+    let script = "const e = document.activeElement, s = getComputedStyle(e); \
+                  return e.tagName.toLowerCase() + '.' + e.className + ': ' + s.outlineStyle + ' ' + s.outlineWidth;";
+    let focused = client.execute(script, vec![]).await.expect("focus");
+    focused.as_str().unwrap_or_default().to_owned()
+}
+
+/// Whether the bottom tab bar is on screen, with its five tabs.
+async fn tab_bar_shown(client: &Client) -> bool {
+    let script = r#"
+        const bar = document.querySelector('nav.tabbar');
+        if (!bar || getComputedStyle(bar).display === 'none') return false;
+        const r = bar.getBoundingClientRect();
+        const tabs = [...bar.querySelectorAll('a')].map(a => a.textContent.trim());
+        return r.bottom <= window.innerHeight + 0.5 && r.height > 0
+            && tabs.join(',') === 'Orders,Chats,Products,Dashboard,More';
+    "#;
+    client.execute(script, vec![]).await.expect("tab bar") == json!(true)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn more_holds_what_the_tab_bar_has_no_room_for_as_each_role_may_see_it() {
+    let app = TestApp::start().await;
+    let shop = app.small_shop("sharma");
+    let (status, page) = app.owner(&shop, "asha").await.get("/b/sharma/more").await;
+    assert_eq!(status, StatusCode::OK);
+    for link in [
+        "/b/sharma/customers",
+        "/b/sharma/settings/users",
+        "/b/sharma/settings/whatsapp",
+    ] {
+        assert!(
+            page.contains(&format!("href=\"{link}\"")),
+            "{link} in {page}"
+        );
+    }
+    assert!(page.contains("action=\"/logout\"") && page.contains("Log out"));
+    assert!(page.contains("<a href=\"/b/sharma/more\" aria-current=\"page\">More</a>"));
+
+    let (_, page) = app.agent(&shop, "ravi").await.get("/b/sharma/more").await;
+    assert!(page.contains("href=\"/b/sharma/customers\"") && page.contains("Log out"));
+    assert!(
+        !page.contains("/settings"),
+        "an agent has no settings: {page}"
+    );
+    app.stop().await;
+}
