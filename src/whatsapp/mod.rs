@@ -117,6 +117,7 @@ impl Bridge {
         let ingest = Ingest::start(db.clone(), stored.clone(), live.clone());
         let outbox = Arc::new(Notify::new());
         let links: Arc<link::Links> = Arc::default();
+        let clock = clock::Clock::new();
         let linked = linked(linked::Shared {
             db: db.clone(),
             ingest: ingest.clone(),
@@ -124,6 +125,7 @@ impl Bridge {
             wake_sender: outbox.clone(),
             links: links.clone(),
             changed: Arc::new(tokio::sync::watch::channel(()).0),
+            clock: clock.clone(),
         });
         Self {
             ingest,
@@ -133,7 +135,7 @@ impl Bridge {
             sender: Arc::default(),
             live,
             http,
-            clock: clock::Clock::new(),
+            clock,
             links,
             configs: moka::sync::Cache::builder()
                 .max_capacity(10_000)

@@ -13,6 +13,9 @@ use novi::error::AppError;
 use reqwest::StatusCode;
 use serde_json::json;
 
+#[cfg(feature = "linked")]
+mod linked;
+
 const HOUR_MS: i64 = 3_600_000;
 /// A second customer, Ravi.
 const RAVI: &str = "919800000002";

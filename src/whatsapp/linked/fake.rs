@@ -1,6 +1,7 @@
-//! A linked client that reaches nothing, for tests: it emits the crate's own event types (QR
-//! code, pair success, message, receipt, disconnected, logged out) when the test says so and
-//! records what Novi sent. Its "session" is a file at the path Novi gives it, written when a
+//! A linked client that reaches nothing, for tests and benchmarks: it emits the crate's own
+//! event types (QR code, pair success, message, receipt, disconnected, logged out) when the test
+//! says so and records what Novi sent and tried. What customers write while it is offline is
+//! held, as WhatsApp holds it, and delivered when it connects again. Its "session" is a file at the path Novi gives it, written when a
 //! phone "scans", so a restarted server finds it as it would find the crate's real one.
 
 use std::collections::HashMap;
@@ -96,6 +97,12 @@ pub struct FakeClient {
     sent: Mutex<Vec<Sent>>,
     qr_codes: Mutex<Vec<String>>,
     connects: AtomicUsize,
+    /// Connections and sends Novi tried, whether or not they went.
+    connect_tries: AtomicUsize,
+    send_tries: AtomicUsize,
+    /// What customers wrote while the device was offline: WhatsApp keeps it and delivers it
+    /// when the device connects again.
+    held: Mutex<Vec<(MessageSource, String, String)>>,
     next_id: AtomicUsize,
     /// Woken on every connection, QR code and send.
     pub changed: Notify,
@@ -122,6 +129,9 @@ impl FakeClient {
             sent: Mutex::new(Vec::new()),
             qr_codes: Mutex::new(Vec::new()),
             connects: AtomicUsize::new(0),
+            connect_tries: AtomicUsize::new(0),
+            send_tries: AtomicUsize::new(0),
+            held: Mutex::new(Vec::new()),
             next_id: AtomicUsize::new(1),
             changed: Notify::new(),
         }
@@ -150,6 +160,16 @@ impl FakeClient {
     /// Connections Novi opened.
     pub fn connects(&self) -> usize {
         self.connects.load(Ordering::SeqCst)
+    }
+
+    /// Connections Novi tried to open, including those that failed.
+    pub fn connect_tries(&self) -> usize {
+        self.connect_tries.load(Ordering::SeqCst)
+    }
+
+    /// Sends Novi tried, including those that failed.
+    pub fn send_tries(&self) -> usize {
+        self.send_tries.load(Ordering::SeqCst)
     }
 
     /// Waits until `check` holds, re-checking on every change; fails after `within`.
@@ -231,7 +251,8 @@ impl FakeClient {
     }
 
     /// A customer writes: stored through Novi's sink first (as the crate's durability hook
-    /// does), then dispatched as an event. Returns whether Novi stored it.
+    /// does), then dispatched as an event. Returns whether Novi stored it; while the device is
+    /// offline it is not, and WhatsApp delivers it on the next connection.
     pub async fn customer_says(&self, from: &str, id: &str, text: &str) -> bool {
         let source = MessageSource {
             chat: Jid::pn(from),
@@ -253,6 +274,12 @@ impl FakeClient {
     }
 
     async fn deliver(&self, source: MessageSource, id: &str, text: &str) -> bool {
+        if !self.is_open() {
+            if let Ok(mut held) = self.held.lock() {
+                held.push((source, id.to_owned(), text.to_owned()));
+            }
+            return false;
+        }
         let info = MessageInfo {
             source,
             id: id.to_owned(),
@@ -306,6 +333,7 @@ impl FakeClient {
 impl LinkedClient for FakeClient {
     fn connect(&self, sink: Arc<dyn InboundSink>) -> BoxFut<'_, Result<Events, String>> {
         Box::pin(async move {
+            self.connect_tries.fetch_add(1, Ordering::SeqCst);
             if !self.network.load(Ordering::SeqCst) {
                 self.changed.notify_waiters();
                 return Err("network unreachable".into());
@@ -316,6 +344,10 @@ impl LinkedClient for FakeClient {
             self.connects.fetch_add(1, Ordering::SeqCst);
             if self.session.exists() {
                 self.emit(Event::Connected(Connected::builder().build()));
+                let held = std::mem::take(&mut *self.held.lock().map_err(|_| "poisoned")?);
+                for (source, id, text) in held {
+                    self.deliver(source, &id, &text).await;
+                }
             } else {
                 self.rotate_qr();
             }
@@ -330,6 +362,7 @@ impl LinkedClient for FakeClient {
         text: &'a str,
     ) -> BoxFut<'a, Result<String, SendFailure>> {
         Box::pin(async move {
+            self.send_tries.fetch_add(1, Ordering::SeqCst);
             if !self.is_open() || !self.network.load(Ordering::SeqCst) {
                 return Err(SendFailure::NotConnected("not connected".into()));
             }

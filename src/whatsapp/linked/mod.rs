@@ -39,6 +39,9 @@ pub struct Shared {
     pub links: Arc<super::link::Links>,
     /// Ticks whenever a link's stored state changes (pages and tests watch it).
     pub changed: Arc<watch::Sender<()>>,
+    /// The bridge's clock: reconnection waits are read from it, as the sender's are, so an
+    /// outage passes the same way for both.
+    pub clock: super::clock::Clock,
 }
 
 /// Whether this build can link a phone.

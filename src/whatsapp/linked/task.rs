@@ -184,15 +184,16 @@ impl Task {
         }
     }
 
-    /// Sleeps before the next attempt, showing when it will be; a command can cut it short.
-    /// False when told to stop.
+    /// Sleeps before the next attempt, by the bridge's clock, showing when it will be; a
+    /// command can cut it short. False when told to stop.
     async fn wait_to_retry(&mut self, failures: u32) -> bool {
-        let wait = backoff(failures);
-        let at = now() + i64::try_from(wait.as_secs()).unwrap_or(0) + 1;
+        let clock = self.shared.clock.clone();
+        let due_ms = clock.now_ms() + i64::try_from(backoff(failures).as_millis()).unwrap_or(0);
+        let at = due_ms / 1000 + 1;
         let reason = self.link.reason.clone();
         self.set(State::Connecting, Some(at), &reason).await;
         tokio::select! {
-            () = tokio::time::sleep(wait) => true,
+            () = clock.sleep_until(due_ms) => true,
             c = self.commands.recv() => match c {
                 None | Some(Command::Stop) => false,
                 Some(Command::Unlink(done)) => { self.unlink(done).await; true }
