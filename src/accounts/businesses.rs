@@ -92,7 +92,10 @@ pub fn insert(conn: &Connection, name: &str, short_code: &str) -> AppResult<Busi
 
 pub fn by_id(conn: &Connection, id: i64) -> AppResult<Option<Business>> {
     let sql = format!("SELECT {COLUMNS} FROM businesses WHERE id = ?1");
-    Ok(conn.query_row(&sql, [id], from_row).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], from_row)
+        .optional()?)
 }
 
 pub fn by_code(conn: &Connection, short_code: &str) -> AppResult<Option<Business>> {

@@ -132,7 +132,7 @@ fn query(
     args: impl rusqlite::Params,
 ) -> AppResult<Vec<Product>> {
     let sql = format!("SELECT {COLUMNS} FROM products WHERE {where_sql}");
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let mut found: Vec<Product> = stmt.query_map(args, from_row)?.collect::<Result<_, _>>()?;
     for p in &mut found {
         load_variants(conn, p)?;

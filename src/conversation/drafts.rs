@@ -196,10 +196,12 @@ fn json<T: Serialize>(v: &T) -> AppResult<String> {
 
 pub fn load(conn: &Connection, business_id: i64, phone: &str) -> AppResult<Option<Draft>> {
     let row = conn
-        .query_row(
+        .prepare_cached(
             "SELECT lines, questions, name, address, notes, stage, first_message_ms, first_reply_ms,
                     terms, read_from
              FROM drafts WHERE business_id = ?1 AND phone = ?2",
+        )?
+        .query_row(
             params![business_id, phone],
             |r| {
                 Ok((
@@ -248,7 +250,7 @@ pub fn load(conn: &Connection, business_id: i64, phone: &str) -> AppResult<Optio
 }
 
 pub fn save(conn: &Connection, business_id: i64, phone: &str, d: &Draft) -> AppResult<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO drafts (business_id, phone, lines, questions, name, address, notes, stage,
                              first_message_ms, first_reply_ms, updated_at, terms, read_from)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
@@ -257,7 +259,8 @@ pub fn save(conn: &Connection, business_id: i64, phone: &str, d: &Draft) -> AppR
              notes = excluded.notes, stage = excluded.stage, first_reply_ms = excluded.first_reply_ms,
              updated_at = excluded.updated_at, terms = excluded.terms,
              read_from = excluded.read_from",
-        params![
+    )?
+    .execute(params![
             business_id, phone, json(&d.lines)?, json(&d.questions)?, d.name, d.address, d.notes,
             d.stage.as_str(), d.first_message_ms, d.first_reply_ms, now(), json(&d.terms)?,
             json(&d.read_from)?
@@ -267,9 +270,7 @@ pub fn save(conn: &Connection, business_id: i64, phone: &str, d: &Draft) -> AppR
 }
 
 pub fn delete(conn: &Connection, business_id: i64, phone: &str) -> AppResult<()> {
-    conn.execute(
-        "DELETE FROM drafts WHERE business_id = ?1 AND phone = ?2",
-        params![business_id, phone],
-    )?;
+    conn.prepare_cached("DELETE FROM drafts WHERE business_id = ?1 AND phone = ?2")?
+        .execute(params![business_id, phone])?;
     Ok(())
 }

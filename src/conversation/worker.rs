@@ -166,16 +166,19 @@ fn contained(
     f: impl FnOnce() -> AppResult<()>,
 ) -> AppResult<Result<(), String>> {
     // Its own name, so rolling back to it also undoes any savepoint a panic left open.
-    conn.execute_batch("SAVEPOINT message")?;
+    // Cached statements: this runs for every message answered.
+    let run = |sql: &str| conn.prepare_cached(sql).and_then(|mut s| s.execute([]));
+    run("SAVEPOINT message")?;
     let why = match panic::catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(())) => {
-            conn.execute_batch("RELEASE message")?;
+            run("RELEASE message")?;
             return Ok(Ok(()));
         }
         Ok(Err(e)) => e.detail(),
         Err(p) => format!("answering it failed: {}", panic_text(&*p)),
     };
-    conn.execute_batch("ROLLBACK TO message; RELEASE message")?;
+    run("ROLLBACK TO message")?;
+    run("RELEASE message")?;
     Ok(Err(why))
 }
 

@@ -115,7 +115,8 @@ pub fn by_id(conn: &Connection, business_id: i64, id: i64) -> AppResult<Option<C
 pub fn by_phone(conn: &Connection, business_id: i64, phone: &Phone) -> AppResult<Option<Customer>> {
     let sql = format!("{SELECT} WHERE c.business_id = ?1 AND c.phone = ?2");
     let found = conn
-        .query_row(&sql, params![business_id, phone.as_str()], from_row)
+        .prepare_cached(&sql)?
+        .query_row(params![business_id, phone.as_str()], from_row)
         .optional()?;
     found.map(|c| with_addresses(conn, c)).transpose()
 }

@@ -22,6 +22,9 @@ pub const DB_FILE: &str = "novi.db";
 /// How long a connection waits on another writer before giving up with "database is locked".
 const BUSY_TIMEOUT_MS: u32 = 5_000;
 
+/// Prepared statements each connection keeps for reuse.
+const STATEMENT_CACHE: usize = 128;
+
 /// A cheap, cloneable handle to the database.
 #[derive(Clone)]
 pub struct Db {
@@ -156,6 +159,9 @@ impl Db {
 /// that was acknowledged must still be there when it comes back.
 fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(Duration::from_millis(BUSY_TIMEOUT_MS.into()))?;
+    // Answering one message runs some twenty distinct statements; rusqlite keeps 16 by
+    // default, so they pushed each other out and every one was parsed again each time.
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
@@ -169,16 +175,21 @@ pub fn savepoint<T, E: From<AppError>>(
     conn: &Connection,
     f: impl FnOnce() -> Result<T, E>,
 ) -> Result<T, E> {
-    conn.execute_batch("SAVEPOINT step")
-        .map_err(AppError::from)?;
+    // Cached statements: the conversation worker runs this for every order it prices.
+    let run = |sql: &str| {
+        conn.prepare_cached(sql)
+            .and_then(|mut s| s.execute([]))
+            .map_err(AppError::from)
+    };
+    run("SAVEPOINT step")?;
     match f() {
         Ok(v) => {
-            conn.execute_batch("RELEASE step").map_err(AppError::from)?;
+            run("RELEASE step")?;
             Ok(v)
         }
         Err(e) => {
-            conn.execute_batch("ROLLBACK TO step; RELEASE step")
-                .map_err(AppError::from)?;
+            run("ROLLBACK TO step")?;
+            run("RELEASE step")?;
             Err(e)
         }
     }

@@ -111,17 +111,13 @@ fn writer(
 fn commit(db: &Db, batch: &[Job]) -> Vec<Result<Stored, String>> {
     let fail_all = |e: String| batch.iter().map(|_| Err(e.clone())).collect();
     let result = db.with_raw(|conn| {
-        let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut results = Vec::with_capacity(batch.len());
         for job in batch {
-            let sp = tx.savepoint()?;
-            match store::store_inbound(&sp, &job.inbound) {
-                Ok(s) => {
-                    sp.commit()?;
-                    results.push(Ok(s));
-                }
-                Err(e) => results.push(Err(e.detail())),
-            }
+            // `db::savepoint` reuses its prepared statements; rusqlite's own savepoints parse
+            // theirs again for every webhook.
+            let stored = crate::db::savepoint(&tx, || store::store_inbound(&tx, &job.inbound));
+            results.push(stored.map_err(|e| e.detail()));
         }
         tx.commit()?;
         Ok(results)

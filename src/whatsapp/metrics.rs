@@ -65,23 +65,31 @@ pub fn day_figures(conn: &Connection, business_id: i64, day: &str) -> AppResult<
     )
 }
 
-const TODAY: &str = "date(?2, 'unixepoch', (SELECT utc_offset_minutes FROM businesses WHERE id = ?1) || ' minutes')";
+/// The shop-local day of `?2` (unix seconds) for business `?1`, as SQL. A macro so the
+/// statements below are constant strings, prepared once per connection and then reused.
+macro_rules! today {
+    () => {
+        "date(?2, 'unixepoch', (SELECT utc_offset_minutes FROM businesses WHERE id = ?1) || ' minutes')"
+    };
+}
 
 pub fn count_order(conn: &Connection, business_id: i64) -> AppResult<()> {
-    let sql = format!(
-        "INSERT INTO bot_metrics (business_id, day, orders) VALUES (?1, {TODAY}, 1)
-         ON CONFLICT (business_id, day) DO UPDATE SET orders = orders + 1"
-    );
-    conn.execute(&sql, params![business_id, now()])?;
+    conn.prepare_cached(concat!(
+        "INSERT INTO bot_metrics (business_id, day, orders) VALUES (?1, ",
+        today!(),
+        ", 1) ON CONFLICT (business_id, day) DO UPDATE SET orders = orders + 1"
+    ))?
+    .execute(params![business_id, now()])?;
     Ok(())
 }
 
 /// Adds one reply to the day's reply-time average.
 pub fn count_reply(conn: &Connection, business_id: i64, waited_ms: i64) -> AppResult<()> {
-    let sql = format!(
-        "INSERT INTO bot_metrics (business_id, day, reply_ms_total, replies) VALUES (?1, {TODAY}, ?3, 1)
-         ON CONFLICT (business_id, day) DO UPDATE SET reply_ms_total = reply_ms_total + ?3, replies = replies + 1"
-    );
-    conn.execute(&sql, params![business_id, now(), waited_ms.max(0)])?;
+    conn.prepare_cached(concat!(
+        "INSERT INTO bot_metrics (business_id, day, reply_ms_total, replies) VALUES (?1, ",
+        today!(),
+        ", ?3, 1) ON CONFLICT (business_id, day) DO UPDATE SET reply_ms_total = reply_ms_total + ?3, replies = replies + 1"
+    ))?
+    .execute(params![business_id, now(), waited_ms.max(0)])?;
     Ok(())
 }

@@ -179,7 +179,10 @@ fn from_row(r: &Row) -> rusqlite::Result<WhatsappSettings> {
 /// The business's configuration; the simulator when none was saved.
 pub fn load(conn: &Connection, business_id: i64) -> AppResult<WhatsappSettings> {
     let sql = format!("SELECT {COLUMNS} FROM whatsapp_configs WHERE business_id = ?1");
-    let found = conn.query_row(&sql, [business_id], from_row).optional()?;
+    let found = conn
+        .prepare_cached(&sql)?
+        .query_row([business_id], from_row)
+        .optional()?;
     Ok(found.unwrap_or_else(WhatsappSettings::simulator))
 }
 

@@ -255,6 +255,7 @@ pub fn unhandled(conn: &Connection, limit: i64) -> AppResult<Vec<Unhandled>> {
 
 /// Marks a message answered (or set aside), so it is read once.
 pub fn mark_handled(conn: &Connection, id: i64) -> AppResult<()> {
-    conn.execute("UPDATE messages SET handled = 1 WHERE id = ?1", [id])?;
+    conn.prepare_cached("UPDATE messages SET handled = 1 WHERE id = ?1")?
+        .execute([id])?;
     Ok(())
 }
