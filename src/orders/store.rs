@@ -3,7 +3,9 @@
 use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension, Row, ToSql};
 
-use super::model::{CustomerRef, Event, Line, NewOrder, Order, Said, Sort};
+use super::model::{
+    Channel, CustomerRef, Event, Fulfilment, Line, NewOrder, Order, PaymentMode, Said, Sort,
+};
 use super::status::Status;
 use crate::customers::phone_at;
 use crate::db::now;
@@ -442,4 +444,109 @@ pub fn times(conn: &Connection, order_id: i64) -> AppResult<OrderTimes> {
             })
         },
     )?)
+}
+
+/// An order from the shop's past, written as it went: for filling a book with years of orders
+/// (`novi demo fill`). Its totals are the caller's, worked out from `lines` with
+/// `service::totals`, so they are the sum of its lines exactly.
+pub struct PastOrder<'a> {
+    pub number: i64,
+    pub channel: Channel,
+    pub customer_id: i64,
+    pub lines: &'a [Line],
+    pub totals: &'a Totals,
+    pub currency: &'a str,
+    pub address: &'a str,
+    pub notes: &'a str,
+    pub payment_mode: PaymentMode,
+    pub fulfilment: Fulfilment,
+    pub deliver_on: Option<NaiveDate>,
+    pub created_at: i64,
+    /// The moves it made after it was taken, each with when; the last is where it is now.
+    pub moves: &'a [(Status, i64)],
+    /// Who took the order, and who moved it along.
+    pub actor: &'a str,
+    pub staff: &'a str,
+    /// A WhatsApp order's first message and first reply (milliseconds).
+    pub chat_ms: Option<(i64, i64)>,
+}
+
+/// Writes a past order with its lines and its timeline: `created`, then one `status` event a
+/// move. Statements are cached, so a caller writing many in one transaction prepares each once.
+pub fn insert_past(conn: &Connection, business_id: i64, o: &PastOrder) -> AppResult<i64> {
+    let (status, updated_at) = o
+        .moves
+        .last()
+        .copied()
+        .unwrap_or((Status::Pending, o.created_at));
+    let (first_message_ms, first_reply_ms) = o.chat_ms.unzip();
+    let id = conn
+        .prepare_cached(
+            "INSERT INTO orders (business_id, number, channel, customer_id, subtotal_minor, delivery_fee_minor,
+                                 total_minor, currency, address, notes, status, payment_mode, payment_status,
+                                 created_at, updated_at, fulfilment, deliver_on,
+                                 first_message_ms, first_reply_ms, confirmed_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'unpaid', ?13, ?14, ?15, ?16,
+                     ?17, ?18, CASE WHEN ?17 IS NULL THEN NULL ELSE ?13 * 1000 END)
+             RETURNING id",
+        )?
+        .query_row(
+            params![
+                business_id,
+                o.number,
+                o.channel.as_str(),
+                o.customer_id,
+                o.totals.subtotal.minor(),
+                o.totals.delivery_fee.minor(),
+                o.totals.total.minor(),
+                o.currency,
+                o.address,
+                o.notes,
+                status.as_str(),
+                o.payment_mode.as_str(),
+                o.created_at,
+                updated_at,
+                o.fulfilment.as_str(),
+                o.deliver_on.map(|d| d.format(DAY).to_string()),
+                first_message_ms,
+                first_reply_ms
+            ],
+            |r| r.get(0),
+        )?;
+    replace_lines(conn, business_id, id, o.lines)?;
+    past_events(conn, business_id, id, o)?;
+    Ok(id)
+}
+
+fn past_events(conn: &Connection, business_id: i64, order_id: i64, o: &PastOrder) -> AppResult<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO order_events (business_id, order_id, kind, from_status, to_status, actor, note, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    let note = format!("via {}", o.channel);
+    stmt.execute(params![
+        business_id,
+        order_id,
+        "created",
+        None::<&str>,
+        Status::Pending.as_str(),
+        o.actor,
+        note,
+        o.created_at
+    ])?;
+    let mut from = Status::Pending;
+    for &(to, at) in o.moves {
+        stmt.execute(params![
+            business_id,
+            order_id,
+            "status",
+            from.as_str(),
+            to.as_str(),
+            o.staff,
+            "",
+            at
+        ])?;
+        from = to;
+    }
+    Ok(())
 }
