@@ -10,7 +10,7 @@ use rand::{Rng, SeedableRng};
 use super::calendar::{orders_per_day, times_of_day};
 use super::menu::Menu;
 use super::people::Crowd;
-use crate::accounts::businesses::{self, Business};
+use crate::accounts::businesses::Business;
 use crate::customers;
 use crate::db::Db;
 use crate::domain::Money;

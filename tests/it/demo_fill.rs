@@ -141,3 +141,65 @@ fn bad_fills_are_refused_and_change_nothing() {
     assert_eq!(count(&db, "SELECT COUNT(*) FROM customers"), 0);
     assert_eq!(count(&db, "SELECT COUNT(*) FROM orders"), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_list_past_ten_thousand_says_so_rather_than_count_the_book() {
+    let dir = tempfile::tempdir().unwrap();
+    let fill = [
+        "demo",
+        "fill",
+        "--orders",
+        "10100",
+        "--customers",
+        "3",
+        "--days",
+        "5",
+    ];
+    ok(dir.path(), &fill, "");
+    let db = Db::open(dir.path()).unwrap();
+    let server = Server::start(dir.path(), &["--demo", "--listen", "127.0.0.1:0"], &[]);
+    let mut b = Browser::new(server.base.clone());
+    assert_eq!(b.login("owner", "novi-demo").await.0, StatusCode::SEE_OTHER);
+    // By status or nothing, the kept counts are exact however large the book.
+    let (_, all) = b.get("/b/demo/orders").await;
+    assert!(all.contains("of 404 · 10,100 orders"), "{all}");
+    let delivered = count(
+        &db,
+        "SELECT COUNT(*) FROM orders WHERE status = 'delivered'",
+    );
+    let (_, page) = b.get("/b/demo/orders?status=delivered").await;
+    assert!(
+        page.contains(&format!(
+            " · {} orders",
+            novi::web::orders::thousands(delivered)
+        )),
+        "{page}"
+    );
+    // Any other filter is counted only to the cap: past it, the list says so.
+    let today = (chrono::Utc::now() + chrono::Duration::minutes(330)).date_naive();
+    let range = format!("from={}&to={today}", today - chrono::Duration::days(10));
+    let (status, page) = b.get(&format!("/b/demo/orders?{range}&page=2")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Page 2 · 10,000+ orders") && page.contains("Older →"),
+        "{page}"
+    );
+    let token = ok(
+        dir.path(),
+        &["token", "create", "--business", "demo", "--name", "t"],
+        "",
+    );
+    let token = token.trim();
+    let list: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/orders?{range}", server.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["pagination"]["total"], 10_000);
+    assert_eq!(list["pagination"]["total_capped"], true);
+    assert!(server.terminate().success());
+}
