@@ -309,7 +309,7 @@ async fn main() -> std::process::ExitCode {
         .timeout(Duration::from_secs(60))
         .build()
         .expect("an HTTP client");
-    let book = match login(&a, &client).await.and(Ok(())) {
+    let book = match login(&a, &client).await {
         Ok(()) => read_book(&a, &client).await,
         Err(e) => Err(e),
     };
