@@ -191,12 +191,13 @@ pub async fn index(
         .read(move |c| store::list(c, business.id, &filter, page, per_page))
         .await?;
     let rows = orders.iter().map(order_json).collect();
-    Ok(Json(Pagination::page_json(
-        "orders",
-        rows,
-        (page, per_page),
-        total,
-    )))
+    let mut body = Pagination::page_json("orders", rows, (page, per_page), total.count);
+    // Past the cap, `total` is a floor, and `total_capped` says so; an exact total keeps the
+    // shape it always had.
+    if total.capped {
+        body["pagination"]["total_capped"] = true.into();
+    }
+    Ok(Json(body))
 }
 
 pub async fn show(

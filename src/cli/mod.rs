@@ -3,6 +3,7 @@
 
 mod admin;
 mod catalog;
+mod demo;
 mod export;
 mod linked;
 mod parse;
@@ -69,6 +70,9 @@ pub enum Command {
     Whatsapp(whatsapp::WhatsappCommand),
     /// Read order messages against a business's catalog, as Novi reads WhatsApp orders.
     Parse(parse::ParseArgs),
+    /// Demo data: fill a business with years of orders.
+    #[command(subcommand)]
+    Demo(demo::DemoCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -246,5 +250,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Catalog(cmd) => catalog::run(&data_dir, cmd),
         Command::Whatsapp(cmd) => whatsapp::run(&data_dir, cmd),
         Command::Parse(args) => parse::run(&data_dir, args),
+        Command::Demo(cmd) => demo::run(&data_dir, cmd),
     }
 }

@@ -91,16 +91,35 @@ pub fn remember_address(
     customer_id: i64,
     address: &str,
 ) -> AppResult<()> {
+    remember_address_at(conn, business_id, customer_id, address, now())
+}
+
+/// Saves an address the customer last used at `at` (Unix seconds).
+pub fn remember_address_at(
+    conn: &Connection,
+    business_id: i64,
+    customer_id: i64,
+    address: &str,
+    at: i64,
+) -> AppResult<()> {
     let address = address.trim();
     if address.is_empty() {
         return Ok(());
     }
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO customer_addresses (business_id, customer_id, address, last_used_at)
          VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (customer_id, address) DO UPDATE SET last_used_at = excluded.last_used_at",
-        params![business_id, customer_id, address, now()],
-    )?;
+    )?
+    .execute(params![business_id, customer_id, address, at])?;
+    Ok(())
+}
+
+/// Dates a customer as filed at `created_at` and last active at `updated_at`: for a book
+/// filled with past orders, where they first ordered and last did.
+pub fn backdate(conn: &Connection, id: i64, created_at: i64, updated_at: i64) -> AppResult<()> {
+    conn.prepare_cached("UPDATE customers SET created_at = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![id, created_at, updated_at])?;
     Ok(())
 }
 

@@ -1,11 +1,17 @@
 //! Demo data for `novi serve --demo`: the sweet shop's catalog, built into the binary so the
-//! demo works on a fresh machine with nothing else installed.
+//! demo works on a fresh machine with nothing else installed; and `novi demo fill`, which fills
+//! a shop with years of orders (`fill`).
+
+mod calendar;
+pub mod fill;
+mod menu;
+mod people;
 
 use rusqlite::Connection;
 
 use crate::accounts::businesses::{self, Profile};
 use crate::accounts::users::{self, Membership};
-use crate::accounts::{password, Role};
+use crate::accounts::{parse_short_code, password, Role};
 use crate::catalog::{csv, import};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
@@ -59,23 +65,45 @@ pub fn refuse_real_shops(db: &Db) -> AppResult<()> {
 fn create(db: &Db) -> AppResult<bool> {
     let hash = password::hash(DEMO_PASSWORD)?;
     db.with_tx(|tx| {
-        let business = businesses::insert(tx, "Novi Sweets (demo)", DEMO_CODE)?;
-        let profile = Profile {
-            name: business.name.clone(),
-            address: "12 MG Road, Bengaluru".into(),
-            phone: "919800000001".into(),
-            currency: "INR".into(),
-            delivery_fee_minor: 4_000,
-        };
-        businesses::update_profile(tx, business.id, &profile)?;
+        let business = new_shop(tx, "Novi Sweets (demo)", DEMO_CODE)?;
         let owner = Membership::Staff {
             business_id: business.id,
             role: Role::Owner,
         };
         users::insert(tx, DEMO_USERNAME, &hash, owner)?;
-        import_catalog(tx, business.id)?;
         Ok(true)
     })
+}
+
+/// A sweet shop with the demo's profile and catalog, and no one to log in yet.
+fn new_shop(tx: &Connection, name: &str, code: &str) -> AppResult<businesses::Business> {
+    let business = businesses::insert(tx, name, code)?;
+    let profile = Profile {
+        name: business.name.clone(),
+        address: "12 MG Road, Bengaluru".into(),
+        phone: "919800000001".into(),
+        currency: "INR".into(),
+        delivery_fee_minor: 4_000,
+    };
+    businesses::update_profile(tx, business.id, &profile)?;
+    import_catalog(tx, business.id)?;
+    businesses::by_id(tx, business.id)?.ok_or(AppError::NotFound)
+}
+
+/// The business `novi demo fill` fills, and whether it was made now: `demo` is made as
+/// `--demo` makes it (with its login, and only in a directory of its own); any other code as a
+/// shop with the demo's catalog and no login, to which `novi user add` adds people.
+fn shop_for_fill(db: &Db, code: &str) -> AppResult<(businesses::Business, bool)> {
+    let code = parse_short_code(code)?;
+    if let Some(b) = db.with_conn(|c| businesses::by_code(c, &code))? {
+        return Ok((b, false));
+    }
+    if code == DEMO_CODE {
+        ensure_demo(db)?;
+    } else {
+        db.with_tx(|tx| new_shop(tx, &format!("Novi Sweets ({code})"), &code))?;
+    }
+    Ok((db.with_conn(|c| businesses::require(c, &code))?, true))
 }
 
 #[cfg(test)]

@@ -102,18 +102,10 @@ pub fn day_range(
 }
 
 /// Every order matching `f`, oldest first (or, sorted by delivery day, soonest first), as of one
-/// moment: the pages are read in one transaction, so an order taken meanwhile cannot shift them.
+/// moment: read in one pass inside one transaction, so an order taken meanwhile cannot shift it.
 pub fn all(conn: &Connection, business_id: i64, f: &Filter) -> AppResult<Vec<Order>> {
-    const PAGE: i64 = 500;
     let _snapshot = conn.unchecked_transaction()?;
-    let mut out = Vec::new();
-    for page in 1.. {
-        let (rows, total) = store::list(conn, business_id, f, page, PAGE)?;
-        out.extend(rows);
-        if page * PAGE >= total {
-            break;
-        }
-    }
+    let mut out = store::all(conn, business_id, f)?;
     if f.sort == Sort::Newest {
         out.reverse();
     }

@@ -1,9 +1,12 @@
 //! The `orders`, `order_lines` and `order_events` tables.
 
 use chrono::NaiveDate;
-use rusqlite::{params, Connection, OptionalExtension, Row, ToSql};
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 
-use super::model::{CustomerRef, Event, Line, NewOrder, Order, Said, Sort};
+use super::model::{
+    Channel, CustomerRef, Event, Fulfilment, Line, NewOrder, Order, PaymentMode, Said, Sort,
+};
 use super::status::Status;
 use crate::customers::phone_at;
 use crate::db::now;
@@ -151,20 +154,143 @@ pub struct Filter {
 
 impl Sort {
     /// The `ORDER BY` of a list; undated orders after dated ones, each day first come first.
+    /// Newest is by time taken, then number (the same order, as numbers are given as orders
+    /// are taken): every index the list reads ends in these columns, so a page stops early.
     fn order_by(self) -> &'static str {
         match self {
-            Sort::Newest => "o.number DESC",
+            Sort::Newest => "o.created_at DESC, o.number DESC",
             Sort::DeliverOn => "o.deliver_on IS NULL, o.deliver_on, o.number",
         }
     }
 }
 
-const FILTER: &str = "o.business_id = ?1
-    AND (?2 IS NULL OR o.status = ?2)
-    AND (?3 IS NULL OR o.created_at >= ?3)
-    AND (?4 IS NULL OR o.created_at < ?4)
-    AND (?5 IS NULL OR o.customer_id = ?5)
-    AND (?6 = '' OR o.number = ?7 OR c.name LIKE ?8 ESCAPE '\\' OR (?9 != '' AND c.phone LIKE ?9))";
+/// Past this many matches a list says "10,000+" rather than count every one: a count over a
+/// whole book would cost as much as reading it.
+pub const COUNT_CAP: i64 = 10_000;
+
+/// How many orders match a filter: exactly, or at least `count` (past [`COUNT_CAP`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Total {
+    pub count: i64,
+    pub capped: bool,
+}
+
+impl Total {
+    /// Pages of `per_page` the total fills (at least as many when capped).
+    pub fn pages(self, per_page: i64) -> i64 {
+        (self.count + per_page - 1) / per_page.max(1)
+    }
+}
+
+/// A filter as SQL: only the conditions it sets, so each shape reads the index made for it.
+struct Where {
+    sql: String,
+    args: Vec<Value>,
+}
+
+impl Where {
+    /// `by_customer`: read the orders of the customers the filter names or finds, by the
+    /// customer index (then sorted), rather than the whole book in order, checking each. The
+    /// unary `+` keeps SQLite from reading the business's index instead.
+    fn of(business_id: i64, f: &Filter, by_customer: bool) -> Where {
+        let business = if by_customer {
+            "+o.business_id = ?1"
+        } else {
+            "o.business_id = ?1"
+        };
+        let mut w = Where {
+            sql: business.into(),
+            args: vec![Value::Integer(business_id)],
+        };
+        if let Some(s) = f.status {
+            w.and("o.status = ?", [s.as_str().to_owned().into()]);
+        }
+        if let Some(from) = f.from {
+            w.and("o.created_at >= ?", [from.into()]);
+        }
+        if let Some(to) = f.to {
+            w.and("o.created_at < ?", [to.into()]);
+        }
+        if let Some(c) = f.customer_id {
+            w.and("o.customer_id = ?", [c.into()]);
+        }
+        let s = Search::of(&f.q);
+        if !s.q.is_empty() {
+            // Customers are found first (a few thousand rows), then their orders by index.
+            let cond = "((o.business_id = ?1 AND o.number = ?) OR o.customer_id IN (SELECT c.id FROM customers c
+                WHERE c.business_id = ?1 AND (c.name LIKE ? ESCAPE '\\' OR (? != '' AND c.phone LIKE ?))))";
+            let phone = Value::Text(s.phone_like);
+            w.and(cond, [s.number.into(), s.like.into(), phone.clone(), phone]);
+        }
+        w
+    }
+
+    /// Adds `cond`, its bare `?`s numbered for `args` in turn (`?1` stays the business).
+    fn and<const N: usize>(&mut self, cond: &str, args: [Value; N]) {
+        let mut args = args.into_iter();
+        self.sql.push_str(" AND ");
+        let mut rest = cond;
+        while let Some(at) = rest.find('?') {
+            self.sql.push_str(&rest[..=at]);
+            rest = &rest[at + 1..];
+            if rest.starts_with(|c: char| c.is_ascii_digit()) {
+                continue;
+            }
+            if let Some(arg) = args.next() {
+                self.args.push(arg);
+                self.sql.push_str(&self.args.len().to_string());
+            }
+        }
+        self.sql.push_str(rest);
+    }
+
+    /// The parameters, and `extra` after them.
+    fn params(&self, extra: &[i64]) -> Vec<Value> {
+        let mut all = self.args.clone();
+        all.extend(extra.iter().map(|&v| Value::Integer(v)));
+        all
+    }
+}
+
+impl Filter {
+    /// Whether the filter names a customer or searches for some.
+    fn by_customer(&self) -> bool {
+        self.customer_id.is_some() || !self.q.trim().is_empty()
+    }
+}
+
+/// How many orders match: from the kept per-status counts when the filter is by status or
+/// nothing, else counted up to [`COUNT_CAP`].
+fn count(conn: &Connection, business_id: i64, f: &Filter) -> AppResult<Total> {
+    let w = Where::of(business_id, f, f.by_customer());
+    let plain = f.q.trim().is_empty() && f.from.is_none() && f.to.is_none();
+    if plain && f.customer_id.is_none() {
+        let count = conn
+            .prepare_cached(
+                "SELECT COALESCE(SUM(n), 0) FROM order_counts
+                 WHERE business_id = ?1 AND (?2 IS NULL OR status = ?2)",
+            )?
+            .query_row(params![business_id, f.status.map(Status::as_str)], |r| {
+                r.get(0)
+            })?;
+        return Ok(Total {
+            count,
+            capped: false,
+        });
+    }
+    let sql = format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM orders o WHERE {} LIMIT {})",
+        w.sql,
+        COUNT_CAP + 1
+    );
+    let n: i64 = conn
+        .prepare_cached(&sql)?
+        .query_row(params_from_iter(w.params(&[])), |r| r.get(0))?;
+    Ok(Total {
+        count: n.min(COUNT_CAP),
+        capped: n > COUNT_CAP,
+    })
+}
 
 /// Orders taken in `[from, to)` (unix seconds) that were not cancelled: how many, and their
 /// total in minor units. `TOTAL` never fails the way `SUM` does on overflow: it adds in floating
@@ -191,41 +317,39 @@ pub fn list(
     f: &Filter,
     page: i64,
     per_page: i64,
-) -> AppResult<(Vec<Order>, i64)> {
-    let s = Search::of(&f.q);
-    let status = f.status.map(Status::as_str);
-    let filter: [&dyn ToSql; 9] = [
-        &business_id,
-        &status,
-        &f.from,
-        &f.to,
-        &f.customer_id,
-        &s.q,
-        &s.number,
-        &s.like,
-        &s.phone_like,
-    ];
-    let total = conn.query_row(
-        &format!(
-            "SELECT COUNT(*) FROM orders o JOIN customers c ON c.id = o.customer_id WHERE {FILTER}"
-        ),
-        &filter[..],
-        |r| r.get(0),
-    )?;
-    let order_by = f.sort.order_by();
-    let sql = format!("{SELECT} WHERE {FILTER} ORDER BY {order_by} LIMIT ?10 OFFSET ?11");
+) -> AppResult<(Vec<Order>, Total)> {
+    let total = count(conn, business_id, f)?;
+    // Few matches are read by customer and sorted; many are met soon enough in order.
+    let w = Where::of(business_id, f, f.by_customer() && !total.capped);
     let offset = (page.max(1) - 1).saturating_mul(per_page);
-    let mut paged = filter.to_vec();
-    paged.extend([&per_page as &dyn ToSql, &offset]);
+    let n = w.args.len();
+    let sql = format!(
+        "{SELECT} WHERE {} ORDER BY {} LIMIT ?{} OFFSET ?{}",
+        w.sql,
+        f.sort.order_by(),
+        n + 1,
+        n + 2
+    );
     let found: Vec<Order> = conn
-        .prepare(&sql)?
-        .query_map(&paged[..], from_row)?
+        .prepare_cached(&sql)?
+        .query_map(params_from_iter(w.params(&[per_page, offset])), from_row)?
         .collect::<Result<_, _>>()?;
-    let complete = found
+    found
         .into_iter()
         .map(|o| complete(conn, o))
-        .collect::<AppResult<_>>()?;
-    Ok((complete, total))
+        .collect::<AppResult<_>>()
+        .map(|rows| (rows, total))
+}
+
+/// Every order the filter matches, in its order, read in one pass (for exports).
+pub fn all(conn: &Connection, business_id: i64, f: &Filter) -> AppResult<Vec<Order>> {
+    let w = Where::of(business_id, f, f.customer_id.is_some());
+    let sql = format!("{SELECT} WHERE {} ORDER BY {}", w.sql, f.sort.order_by());
+    let found: Vec<Order> = conn
+        .prepare(&sql)?
+        .query_map(params_from_iter(w.params(&[])), from_row)?
+        .collect::<Result<_, _>>()?;
+    found.into_iter().map(|o| complete(conn, o)).collect()
 }
 
 /// The ways one search box matches an order: its number ("#12"), a name or note containing the
@@ -442,4 +566,189 @@ pub fn times(conn: &Connection, order_id: i64) -> AppResult<OrderTimes> {
             })
         },
     )?)
+}
+
+/// An order from the shop's past, written as it went: for filling a book with years of orders
+/// (`novi demo fill`). Its totals are the caller's, worked out from `lines` with
+/// `service::totals`, so they are the sum of its lines exactly.
+pub struct PastOrder<'a> {
+    pub number: i64,
+    pub channel: Channel,
+    pub customer_id: i64,
+    pub lines: &'a [Line],
+    pub totals: &'a Totals,
+    pub currency: &'a str,
+    pub address: &'a str,
+    pub notes: &'a str,
+    pub payment_mode: PaymentMode,
+    pub fulfilment: Fulfilment,
+    pub deliver_on: Option<NaiveDate>,
+    pub created_at: i64,
+    /// The moves it made after it was taken, each with when; the last is where it is now.
+    pub moves: &'a [(Status, i64)],
+    /// Who took the order, and who moved it along.
+    pub actor: &'a str,
+    pub staff: &'a str,
+    /// A WhatsApp order's first message and first reply (milliseconds).
+    pub chat_ms: Option<(i64, i64)>,
+}
+
+/// Writes a past order with its lines and its timeline: `created`, then one `status` event a
+/// move. Statements are cached, so a caller writing many in one transaction prepares each once.
+pub fn insert_past(conn: &Connection, business_id: i64, o: &PastOrder) -> AppResult<i64> {
+    let (status, updated_at) = o
+        .moves
+        .last()
+        .copied()
+        .unwrap_or((Status::Pending, o.created_at));
+    let (first_message_ms, first_reply_ms) = o.chat_ms.unzip();
+    let id = conn
+        .prepare_cached(
+            "INSERT INTO orders (business_id, number, channel, customer_id, subtotal_minor, delivery_fee_minor,
+                                 total_minor, currency, address, notes, status, payment_mode, payment_status,
+                                 created_at, updated_at, fulfilment, deliver_on,
+                                 first_message_ms, first_reply_ms, confirmed_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'unpaid', ?13, ?14, ?15, ?16,
+                     ?17, ?18, CASE WHEN ?17 IS NULL THEN NULL ELSE ?13 * 1000 END)
+             RETURNING id",
+        )?
+        .query_row(
+            params![
+                business_id,
+                o.number,
+                o.channel.as_str(),
+                o.customer_id,
+                o.totals.subtotal.minor(),
+                o.totals.delivery_fee.minor(),
+                o.totals.total.minor(),
+                o.currency,
+                o.address,
+                o.notes,
+                status.as_str(),
+                o.payment_mode.as_str(),
+                o.created_at,
+                updated_at,
+                o.fulfilment.as_str(),
+                o.deliver_on.map(|d| d.format(DAY).to_string()),
+                first_message_ms,
+                first_reply_ms
+            ],
+            |r| r.get(0),
+        )?;
+    replace_lines(conn, business_id, id, o.lines)?;
+    past_events(conn, business_id, id, o)?;
+    Ok(id)
+}
+
+fn past_events(conn: &Connection, business_id: i64, order_id: i64, o: &PastOrder) -> AppResult<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO order_events (business_id, order_id, kind, from_status, to_status, actor, note, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    let note = format!("via {}", o.channel);
+    stmt.execute(params![
+        business_id,
+        order_id,
+        "created",
+        None::<&str>,
+        Status::Pending.as_str(),
+        o.actor,
+        note,
+        o.created_at
+    ])?;
+    let mut from = Status::Pending;
+    for &(to, at) in o.moves {
+        stmt.execute(params![
+            business_id,
+            order_id,
+            "status",
+            from.as_str(),
+            to.as_str(),
+            o.staff,
+            "",
+            at
+        ])?;
+        from = to;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod plans {
+    //! Each shape of the order list reads an index that ends in the list's order, so a page
+    //! reads its 25 entries and stops, however large the book: checked on SQLite's own plan.
+
+    use super::*;
+    use crate::db::Db;
+
+    fn plan(db: &Db, f: &Filter, by_customer: bool) -> String {
+        let w = Where::of(1, f, by_customer);
+        let sql = format!(
+            "EXPLAIN QUERY PLAN {SELECT} WHERE {} ORDER BY {} LIMIT 25",
+            w.sql,
+            f.sort.order_by()
+        );
+        db.with_conn(|c| {
+            let mut stmt = c.prepare(&sql)?;
+            let rows =
+                stmt.query_map(params_from_iter(w.params(&[])), |r| r.get::<_, String>(3))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?.join("\n"))
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn every_list_shape_reads_an_index_in_its_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        let shapes = [
+            (Filter::default(), "orders_business_created_number"),
+            (
+                Filter {
+                    status: Some(Status::Pending),
+                    from: Some(1),
+                    ..Filter::default()
+                },
+                "orders_business_status_created",
+            ),
+            (
+                Filter {
+                    from: Some(1),
+                    to: Some(2),
+                    ..Filter::default()
+                },
+                "orders_business_created_number",
+            ),
+            (
+                Filter {
+                    customer_id: Some(7),
+                    ..Filter::default()
+                },
+                "orders_customer_book",
+            ),
+            (
+                Filter {
+                    sort: Sort::DeliverOn,
+                    ..Filter::default()
+                },
+                "orders_business_wanted",
+            ),
+        ];
+        for (f, index) in shapes {
+            let plan = plan(&db, &f, f.by_customer());
+            assert!(plan.contains(index), "{f:?}: {plan}");
+            assert!(!plan.contains("TEMP B-TREE"), "{f:?}: {plan}");
+            assert!(!plan.contains("SCAN o"), "{f:?}: {plan}");
+        }
+        // A search reads the customers it finds, then their orders by index.
+        let search = Filter {
+            q: "Asha".into(),
+            ..Filter::default()
+        };
+        let plan = plan(&db, &search, true);
+        assert!(
+            plan.contains("orders_customer_book") && !plan.contains("SCAN o"),
+            "{plan}"
+        );
+    }
 }

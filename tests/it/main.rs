@@ -11,6 +11,7 @@ mod chat_orders;
 mod cli;
 mod conversations;
 mod crash;
+mod demo_fill;
 mod devanagari;
 mod foreign_numbers;
 mod gateway_address;

@@ -134,7 +134,7 @@ pub async fn index(
         .db
         .read(move |c| store::list(c, id, &filter, current, PER_PAGE))
         .await?;
-    let pages = (total + PER_PAGE - 1) / PER_PAGE;
+    let pages = total.pages(PER_PAGE);
     let export = format!("{}?{}", shop.url("/orders/export.csv"), q.query_string(1));
     let body = html! {
         p.actions { a.button href=(shop.url("/orders/new")) { "New order" } " " a href=(export) { "Export CSV" } }
@@ -160,12 +160,43 @@ pub async fn index(
             }
             nav.pager {
                 @if current > 1 { a href={ "?" (q.query_string(current - 1)) } { "← Newer" } }
-                span.muted { "Page " (current) " of " (pages.max(1)) " · " (total) " orders" }
-                @if current < pages { a href={ "?" (q.query_string(current + 1)) } { "Older →" } }
+                span.muted { (pager_label(current, pages, total)) }
+                @if current < pages || (total.capped && orders.len() as i64 == PER_PAGE) {
+                    a href={ "?" (q.query_string(current + 1)) } { "Older →" }
+                }
             }
         }
     };
     Ok(page(&shop, Nav::Orders, "Orders", body).into_response())
+}
+
+/// "Page 2 of 40 · 1,000 orders"; past the count's cap, "Page 2 · 10,000+ orders".
+fn pager_label(current: i64, pages: i64, total: store::Total) -> String {
+    if total.capped {
+        format!("Page {current} · {}+ orders", thousands(total.count))
+    } else {
+        format!(
+            "Page {current} of {} · {} orders",
+            pages.max(1),
+            thousands(total.count)
+        )
+    }
+}
+
+/// A count as people read it: 12,345.
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        out.insert(0, '-');
+    }
+    out
 }
 
 /// A day an order is wanted, as a person reads it: "Tue 1 Dec 2026".

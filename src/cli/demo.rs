@@ -1,0 +1,80 @@
+//! `novi demo fill`: fills a business with years of realistic orders, for trying Novi at scale
+//! and for the page benchmark (`examples/pages_bench.rs`).
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+use clap::{Args, Subcommand};
+
+use crate::db::Db;
+use crate::demo::fill::{fill, FillSpec};
+use crate::demo::DEMO_CODE;
+
+#[derive(Subcommand, Debug)]
+pub enum DemoCommand {
+    /// Fill a business with past orders: spread over --days ending today (busier at weekends,
+    /// lunchtime and evenings, and before festivals), from --customers repeat customers (a few
+    /// regulars order most), a few lines each from the catalog, mostly delivered. A missing
+    /// business is made with the demo catalog; `demo` also gets the demo login.
+    Fill(FillArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct FillArgs {
+    /// The business's short code.
+    #[arg(long, default_value = DEMO_CODE)]
+    pub business: String,
+    /// How many orders to add.
+    #[arg(long)]
+    pub orders: u64,
+    /// How many customers they come from.
+    #[arg(long)]
+    pub customers: u64,
+    /// The orders fall on this many days, ending today.
+    #[arg(long, default_value_t = 1_095)]
+    pub days: u32,
+    /// The same seed on an empty shop gives the same orders.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+pub fn run(data_dir: &Path, cmd: DemoCommand) -> anyhow::Result<()> {
+    let DemoCommand::Fill(args) = cmd;
+    let db = Db::open(data_dir)?;
+    let spec = FillSpec {
+        orders: args.orders,
+        customers: args.customers,
+        days: args.days,
+        seed: args.seed,
+    };
+    let started = Instant::now();
+    let filled = fill(&db, &args.business, &spec, |done| {
+        eprint!("\r{done} of {} orders", spec.orders);
+        let _ = std::io::stderr().flush();
+    })?;
+    eprintln!();
+    let b = &filled.business;
+    if filled.created {
+        println!(
+            "added business {} ({}) with the demo catalog",
+            b.short_code, b.name
+        );
+    }
+    println!(
+        "filled {}: orders #{} to #{} from {} customers over {} days, in {:.1} s",
+        b.short_code,
+        filled.numbers.0,
+        filled.numbers.1,
+        spec.customers,
+        spec.days,
+        started.elapsed().as_secs_f64()
+    );
+    if filled.created && b.short_code != DEMO_CODE {
+        println!(
+            "add someone to log in: novi user add --business {} --username NAME --role owner",
+            b.short_code
+        );
+    }
+    Ok(())
+}

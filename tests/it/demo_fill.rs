@@ -1,0 +1,206 @@
+//! `novi demo fill`: a shop filled with past orders keeps every rule the order book keeps, and
+//! the owner pages show them; bad input is refused and changes nothing.
+
+use crate::support::process::{fails, install_with_business, ok, Server};
+use crate::support::Browser;
+use novi::db::Db;
+use novi::error::AppResult;
+use reqwest::StatusCode;
+use rusqlite::Connection;
+
+const FILL: [&str; 10] = [
+    "demo",
+    "fill",
+    "--orders",
+    "400",
+    "--customers",
+    "30",
+    "--days",
+    "60",
+    "--seed",
+    "5",
+];
+
+/// One figure from the filled database.
+fn count(db: &Db, sql: &str) -> i64 {
+    db.with_conn(|c: &Connection| -> AppResult<i64> { Ok(c.query_row(sql, [], |r| r.get(0))?) })
+        .unwrap()
+}
+
+/// The rules every order keeps: numbers 1..n in the order taken, totals the sum of the lines,
+/// a `created` event first, each move from where the last left it, ending at its status.
+fn assert_book_is_sound(db: &Db, orders: i64) {
+    assert_eq!(count(db, "SELECT COUNT(*) FROM orders"), orders);
+    assert_eq!(
+        count(db, "SELECT MIN(number) + MAX(number) * 1000 FROM orders"),
+        1 + orders * 1000
+    );
+    let rules = [
+        "SELECT COUNT(*) FROM orders o WHERE subtotal_minor !=
+             (SELECT SUM(total_minor) FROM order_lines l WHERE l.order_id = o.id)
+             OR total_minor != subtotal_minor + delivery_fee_minor",
+        // One fill's numbers follow its times (a second fill's numbers follow the first's).
+        "SELECT COUNT(*) FROM orders a JOIN orders b ON b.number = a.number + 1
+             WHERE b.created_at < a.created_at AND b.number != 401",
+        "SELECT COUNT(*) FROM orders o WHERE (SELECT kind FROM order_events e
+             WHERE e.order_id = o.id ORDER BY id LIMIT 1) IS NOT 'created'",
+        "SELECT COUNT(*) FROM orders o WHERE o.status != (SELECT to_status FROM order_events e
+             WHERE e.order_id = o.id ORDER BY id DESC LIMIT 1)",
+        "SELECT COUNT(*) FROM order_events e JOIN order_events p ON p.order_id = e.order_id
+             AND p.id = (SELECT MAX(id) FROM order_events q WHERE q.order_id = e.order_id AND q.id < e.id)
+             WHERE e.from_status IS NOT p.to_status",
+        "SELECT COUNT(*) FROM orders WHERE created_at > strftime('%s', 'now')
+             OR created_at < strftime('%s', 'now') - 61 * 86400",
+        "SELECT COUNT(*) FROM customers c WHERE c.created_at >
+             (SELECT MIN(created_at) FROM orders o WHERE o.customer_id = c.id)",
+    ];
+    for rule in rules {
+        assert_eq!(count(db, rule), 0, "broken: {rule}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_filled_demo_shop_keeps_the_books_rules_and_its_pages_show_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ok(dir.path(), &FILL, "");
+    assert!(out.contains("added business demo"), "{out}");
+    assert!(
+        out.contains("filled demo: orders #1 to #400 from 30 customers"),
+        "{out}"
+    );
+    let db = Db::open(dir.path()).unwrap();
+    assert_book_is_sound(&db, 400);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM customers"), 30);
+    // A second fill adds after the first, to the same customers.
+    let out = ok(dir.path(), &FILL, "");
+    assert!(out.contains("orders #401 to #800"), "{out}");
+    assert_book_is_sound(&db, 800);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM customers"), 30);
+    assert_eq!(
+        count(&db, "SELECT COUNT(DISTINCT status) > 1 FROM orders"),
+        1
+    );
+    assert_eq!(
+        count(&db, "SELECT COUNT(DISTINCT channel) > 2 FROM orders"),
+        1
+    );
+
+    let server = Server::start(dir.path(), &["--demo", "--listen", "127.0.0.1:0"], &[]);
+    let mut b = Browser::new(server.base.clone());
+    assert_eq!(b.login("owner", "novi-demo").await.0, StatusCode::SEE_OTHER);
+    let (status, orders) = b.get("/b/demo/orders").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        orders.contains("800 orders") && orders.contains("#800"),
+        "{orders}"
+    );
+    let id = count(
+        &db,
+        "SELECT customer_id FROM orders GROUP BY customer_id ORDER BY COUNT(*) DESC",
+    );
+    let (status, page) = b.get(&format!("/b/demo/customers/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Customer since"), "{page}");
+    assert!(server.terminate().success());
+}
+
+#[test]
+fn bad_fills_are_refused_and_change_nothing() {
+    let dir = install_with_business("sharma");
+    let err = fails(
+        dir.path(),
+        &["demo", "fill", "--orders", "0", "--customers", "5"],
+        "",
+    );
+    assert!(err.contains("--orders must be from 1"), "{err}");
+    // The demo's well-known login is never added beside a real shop.
+    let err = fails(
+        dir.path(),
+        &["demo", "fill", "--orders", "5", "--customers", "5"],
+        "",
+    );
+    assert!(
+        err.contains("--demo needs a data directory of its own"),
+        "{err}"
+    );
+    // A shop with nothing on sale has nothing to fill orders with.
+    let args = [
+        "demo",
+        "fill",
+        "--business",
+        "sharma",
+        "--orders",
+        "5",
+        "--customers",
+        "5",
+    ];
+    let err = fails(dir.path(), &args, "");
+    assert!(err.contains("nothing on sale"), "{err}");
+    let shops = ok(dir.path(), &["business", "list"], "");
+    assert!(!shops.contains("demo"), "{shops}");
+    let db = Db::open(dir.path()).unwrap();
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM customers"), 0);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM orders"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_list_past_ten_thousand_says_so_rather_than_count_the_book() {
+    let dir = tempfile::tempdir().unwrap();
+    let fill = [
+        "demo",
+        "fill",
+        "--orders",
+        "10100",
+        "--customers",
+        "3",
+        "--days",
+        "5",
+    ];
+    ok(dir.path(), &fill, "");
+    let db = Db::open(dir.path()).unwrap();
+    let server = Server::start(dir.path(), &["--demo", "--listen", "127.0.0.1:0"], &[]);
+    let mut b = Browser::new(server.base.clone());
+    assert_eq!(b.login("owner", "novi-demo").await.0, StatusCode::SEE_OTHER);
+    // By status or nothing, the kept counts are exact however large the book.
+    let (_, all) = b.get("/b/demo/orders").await;
+    assert!(all.contains("of 404 · 10,100 orders"), "{all}");
+    let delivered = count(
+        &db,
+        "SELECT COUNT(*) FROM orders WHERE status = 'delivered'",
+    );
+    let (_, page) = b.get("/b/demo/orders?status=delivered").await;
+    assert!(
+        page.contains(&format!(
+            " · {} orders",
+            novi::web::orders::thousands(delivered)
+        )),
+        "{page}"
+    );
+    // Any other filter is counted only to the cap: past it, the list says so.
+    let today = (chrono::Utc::now() + chrono::Duration::minutes(330)).date_naive();
+    let range = format!("from={}&to={today}", today - chrono::Duration::days(10));
+    let (status, page) = b.get(&format!("/b/demo/orders?{range}&page=2")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Page 2 · 10,000+ orders") && page.contains("Older →"),
+        "{page}"
+    );
+    let token = ok(
+        dir.path(),
+        &["token", "create", "--business", "demo", "--name", "t"],
+        "",
+    );
+    let token = token.trim();
+    let list: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/orders?{range}", server.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["pagination"]["total"], 10_000);
+    assert_eq!(list["pagination"]["total_capped"], true);
+    assert!(server.terminate().success());
+}
