@@ -2,7 +2,9 @@
 //! Each subcommand either does what it says or exits non-zero with one readable line.
 
 mod admin;
+mod backup;
 mod catalog;
+mod doctor;
 mod export;
 mod linked;
 mod parse;
@@ -69,6 +71,16 @@ pub enum Command {
     Whatsapp(whatsapp::WhatsappCommand),
     /// Read order messages against a business's catalog, as Novi reads WhatsApp orders.
     Parse(parse::ParseArgs),
+    /// Back up the database, uploads and WhatsApp sessions into one file, while Novi runs.
+    Backup(backup::BackupArgs),
+    /// Replace the data with a backup's (Novi must be stopped); the old data is kept aside.
+    Restore {
+        /// A file made by `novi backup`.
+        file: PathBuf,
+    },
+    /// Check the install: data directory, database, disk, backups, listen address, clock.
+    /// One line per check; exits non-zero when any fails.
+    Doctor,
 }
 
 #[derive(Subcommand, Debug)]
@@ -246,5 +258,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Catalog(cmd) => catalog::run(&data_dir, cmd),
         Command::Whatsapp(cmd) => whatsapp::run(&data_dir, cmd),
         Command::Parse(args) => parse::run(&data_dir, args),
+        Command::Backup(args) => backup::run(&data_dir, args),
+        Command::Restore { file } => backup::restore(&data_dir, &file),
+        Command::Doctor => doctor::run(&data_dir),
     }
 }

@@ -5,6 +5,7 @@ mod support;
 
 mod aliases;
 mod auth;
+mod backup;
 mod browser;
 mod catalog;
 mod chat_orders;
@@ -12,6 +13,7 @@ mod cli;
 mod conversations;
 mod crash;
 mod devanagari;
+mod doctor;
 mod foreign_numbers;
 mod gateway_address;
 mod layers;
