@@ -134,14 +134,8 @@ pub fn snapshot(src: &Path, dest: &Path) -> anyhow::Result<()> {
 /// The newest migration applied to the database at `path` (0 for none).
 pub fn schema_version(path: &Path) -> anyhow::Result<i64> {
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    let version: Option<i64> = conn
-        .query_row(
-            "SELECT MAX(version) FROM refinery_schema_history",
-            [],
-            |r| r.get(0),
-        )
-        .with_context(|| format!("{} has no migration history", path.display()))?;
-    Ok(version.unwrap_or(0))
+    crate::db::applied_migration(&conn)
+        .with_context(|| format!("{} has no migration history", path.display()))
 }
 
 fn write_archive(

@@ -155,9 +155,7 @@ fn compare(manifest: &Manifest, seen: &BTreeMap<String, (u64, String)>) -> Resul
 /// SQLite's own check of a database file's structure.
 fn quick_check(path: &Path) -> anyhow::Result<()> {
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    let verdict: String = conn
-        .query_row("PRAGMA quick_check", [], |r| r.get(0))
-        .context("not a database")?;
+    let verdict = crate::db::quick_check(&conn).context("not a database")?;
     if verdict != "ok" {
         bail!("the database is damaged ({verdict})");
     }

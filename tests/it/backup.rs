@@ -11,7 +11,8 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 
 use crate::support::process::{fails, install_with_sweet_shop, novi, ok, Server};
-use crate::support::WAIT;
+use crate::support::{TestApp, WAIT};
+use novi::backup;
 use novi::db::Db;
 use serde_json::json;
 
@@ -235,11 +236,21 @@ fn restore_refuses_under_a_running_server_and_keeps_the_old_data_aside() {
     let (_out, file) = good_backup();
     let target = install_with_sweet_shop("shop");
     let server = Server::start(target.path(), &["--listen", "127.0.0.1:0"], &[]);
-    let before = contents(target.path());
     let err = fails(target.path(), &["restore", file.to_str().unwrap()], "");
     assert!(err.contains("a Novi server is using"), "{err}");
     assert!(server.terminate().success());
-    assert_eq!(contents(target.path()), before, "nothing changed");
+    // Nothing moved aside, nothing unpacked: the server's own data is all there is.
+    let names: Vec<String> = std::fs::read_dir(target.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.starts_with("previous-") || n.starts_with(".novi-restore")),
+        "{names:?}"
+    );
+    assert!(ok(target.path(), &["business", "list"], "").contains("shop"));
 
     let said = ok(target.path(), &["restore", file.to_str().unwrap()], "");
     let aside = said
@@ -257,4 +268,49 @@ fn restore_refuses_under_a_running_server_and_keeps_the_old_data_aside() {
     )
     .status
     .success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn owners_see_the_backup_age_with_a_banner_when_overdue_and_admins_download_one() {
+    let app = TestApp::start().await;
+    let b = app.small_shop("shop");
+    let mut owner = app.owner(&b, "asha").await;
+    let (_, page) = owner.visit("/b/shop/").await;
+    assert!(page.contains("No backup yet."), "{page}");
+    assert!(
+        !page.contains("Backups are overdue"),
+        "a new install is not overdue"
+    );
+
+    let backups = app.dir.path().join(backup::DIR);
+    std::fs::create_dir_all(&backups).unwrap();
+    let old = chrono::Utc::now() - chrono::Duration::days(3);
+    std::fs::write(backups.join(backup::file_name(old)), b"").unwrap();
+    let (_, page) = owner.visit("/b/shop/").await;
+    assert!(page.contains("Backups are overdue"), "{page}");
+    assert!(page.contains("Last good backup: 3 days ago."), "{page}");
+    let (_, page) = app.agent(&b, "ravi").await.visit("/b/shop/").await;
+    assert!(
+        !page.contains("Last good backup") && !page.contains("Backups are overdue"),
+        "agents are not shown backups"
+    );
+
+    let admin = app.platform_admin("root");
+    let mut admin = app.logged_in(&admin).await;
+    let (_, console) = admin.visit("/admin").await;
+    assert!(
+        console.contains("Last good backup: 3 days ago."),
+        "{console}"
+    );
+    let (status, body, _) = admin.post("/admin/backup", &[]).await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    assert!(
+        body.starts_with("novi.db"),
+        "a tar file, the database first"
+    );
+    let newest = backup::rotate::latest(app.dir.path()).unwrap();
+    backup::verify(&newest.path, &backup::Quiet).unwrap();
+    let (_, page) = owner.visit("/b/shop/").await;
+    assert!(page.contains("Last good backup: 0 min ago."), "{page}");
+    assert!(!page.contains("Backups are overdue"));
 }
