@@ -20,8 +20,23 @@ fn line<'a>(report: &'a str, name: &str) -> &'a str {
 
 #[test]
 fn a_healthy_install_passes_every_check() {
+    use std::os::unix::fs::PermissionsExt;
     let dir = install_with_business("shop");
     ok(dir.path(), &["backup"], "");
+    // Open to every user: a warning, which alone does not fail.
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (passed, report) = doctor(dir.path());
+    assert!(passed, "{report}");
+    assert!(
+        line(&report, "data directory").starts_with("warn"),
+        "{report}"
+    );
+    assert!(
+        line(&report, "data directory").contains("chmod 750"),
+        "{report}"
+    );
+
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o750)).unwrap();
     let (passed, report) = doctor(dir.path());
     assert!(passed, "{report}");
     for name in [
