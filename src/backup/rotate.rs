@@ -37,7 +37,7 @@ pub fn list(data_dir: &Path) -> Vec<Stored> {
             })
         })
         .collect();
-    all.sort_by(|a, b| b.made.cmp(&a.made));
+    all.sort_by_key(|b| std::cmp::Reverse(b.made));
     all
 }
 
