@@ -45,6 +45,11 @@ pub struct Config {
     /// Messages sent to one person at once, then one per interval.
     pub recipient_burst: u32,
     pub recipient_interval_ms: u64,
+    /// The machine's local time of day for the daily backup into `backups/`; `None` is off.
+    pub backup_time: Option<chrono::NaiveTime>,
+    /// Scheduled backups kept: the newest of each of this many days, and of this many weeks.
+    pub backup_keep_daily: u32,
+    pub backup_keep_weekly: u32,
 }
 
 /// The optional `novi.toml`. Unknown keys are refused so a typo is not silently ignored.
@@ -65,6 +70,9 @@ pub struct FileConfig {
     pub outbox_max_attempts: Option<u32>,
     pub recipient_burst: Option<u32>,
     pub recipient_interval_ms: Option<u64>,
+    pub backup_time: Option<String>,
+    pub backup_keep_daily: Option<u32>,
+    pub backup_keep_weekly: Option<u32>,
 }
 
 /// What flags and environment gave (`None` where neither did).
@@ -133,6 +141,9 @@ impl Config {
             outbox_max_attempts: file.outbox_max_attempts.unwrap_or(10).max(1),
             recipient_burst: file.recipient_burst.unwrap_or(5).max(1),
             recipient_interval_ms: file.recipient_interval_ms.unwrap_or(6_000).max(1),
+            backup_time: backup_time(file.backup_time.as_deref())?,
+            backup_keep_daily: file.backup_keep_daily.unwrap_or(7),
+            backup_keep_weekly: file.backup_keep_weekly.unwrap_or(4),
         })
     }
 
@@ -153,6 +164,19 @@ impl Config {
         self.public_url
             .clone()
             .unwrap_or_else(|| format!("http://{bound}"))
+    }
+}
+
+/// `backup_time`: "HH:MM", or "off"; 03:00 when not set.
+fn backup_time(text: Option<&str>) -> anyhow::Result<Option<chrono::NaiveTime>> {
+    match text.map(str::trim) {
+        None => Ok(chrono::NaiveTime::from_hms_opt(3, 0, 0)),
+        Some("off") => Ok(None),
+        Some(t) => chrono::NaiveTime::parse_from_str(t, "%H:%M")
+            .map(Some)
+            .map_err(|_| {
+                anyhow::anyhow!("backup_time \"{t}\" is not a time like \"03:00\" (or \"off\")")
+            }),
     }
 }
 
@@ -206,6 +230,15 @@ outbox_max_attempts = 10
 # WhatsApp asks for about one message every 6 seconds to one person, with short bursts allowed.
 recipient_burst = 5
 recipient_interval_ms = 6000
+
+# A backup is made every day at this time (the machine's local time, 24-hour "HH:MM") into the
+# backups folder of the data directory, while Novi runs; "off" turns scheduled backups off.
+backup_time = "03:00"
+
+# Scheduled backups kept: the newest of each of the last backup_keep_daily days, and the newest
+# of each of the last backup_keep_weekly weeks. Older ones are deleted after each new backup.
+backup_keep_daily = 7
+backup_keep_weekly = 4
 "#;
 
 #[cfg(test)]
@@ -252,5 +285,20 @@ mod tests {
             ..Default::default()
         };
         assert!(Config::resolve("d".into(), Overrides::default(), no_hops).is_err());
+        let bad_time = FileConfig {
+            backup_time: Some("25:00".into()),
+            ..Default::default()
+        };
+        assert!(Config::resolve("d".into(), Overrides::default(), bad_time).is_err());
+    }
+
+    #[test]
+    fn backups_run_daily_at_three_unless_set_or_off() {
+        let c = Config::for_data_dir("d".into());
+        assert_eq!(c.backup_time.unwrap().to_string(), "03:00:00");
+        assert_eq!((c.backup_keep_daily, c.backup_keep_weekly), (7, 4));
+        let off: FileConfig = toml::from_str("backup_time = \"off\"").unwrap();
+        let c = Config::resolve("d".into(), Overrides::default(), off).unwrap();
+        assert_eq!(c.backup_time, None);
     }
 }

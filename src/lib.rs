@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod api;
+pub mod backup;
 pub mod catalog;
 pub mod cli;
 pub mod config;

@@ -176,6 +176,7 @@ pub fn app(state: AppState) -> Router {
         .route("/logout", post(login::logout))
         .route("/setup/{token}", get(setup::show).post(setup::submit))
         .route("/admin", get(admin::index))
+        .route("/admin/backup", post(admin::download_backup))
         .route(
             "/webhooks/whatsapp/{code}",
             get(webhooks::cloud_verify).post(webhooks::cloud),

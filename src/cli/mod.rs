@@ -2,8 +2,10 @@
 //! Each subcommand either does what it says or exits non-zero with one readable line.
 
 mod admin;
+mod backup;
 mod catalog;
 mod demo;
+mod doctor;
 mod export;
 mod linked;
 mod parse;
@@ -73,6 +75,16 @@ pub enum Command {
     /// Demo data: fill a business with years of orders.
     #[command(subcommand)]
     Demo(demo::DemoCommand),
+    /// Back up the database, uploads and WhatsApp sessions into one file, while Novi runs.
+    Backup(backup::BackupArgs),
+    /// Replace the data with a backup's (Novi must be stopped); the old data is kept aside.
+    Restore {
+        /// A file made by `novi backup`.
+        file: PathBuf,
+    },
+    /// Check the install: data directory, database, disk, backups, listen address, clock.
+    /// One line per check; exits non-zero when any fails.
+    Doctor,
 }
 
 #[derive(Subcommand, Debug)]
@@ -251,5 +263,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Whatsapp(cmd) => whatsapp::run(&data_dir, cmd),
         Command::Parse(args) => parse::run(&data_dir, args),
         Command::Demo(cmd) => demo::run(&data_dir, cmd),
+        Command::Backup(args) => backup::run(&data_dir, args),
+        Command::Restore { file } => backup::restore(&data_dir, &file),
+        Command::Doctor => doctor::run(&data_dir),
     }
 }

@@ -23,6 +23,8 @@ pub fn run(data_dir: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
         session_hours: args.session_hours,
     };
     let config = Config::resolve(data_dir, overrides, file)?;
+    // Held until the server stops, so `novi restore` can refuse to run under it.
+    let _lock = crate::backup::DirLock::for_server(&config.data_dir)?;
     if args.demo {
         // Before logging starts, so that a refusal is the only line printed.
         demo::refuse_real_shops(&Db::open(&config.data_dir)?)?;
@@ -69,6 +71,11 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         println!("  {base}/setup/{token}");
     } else {
         println!("Log in at {base}/login");
+    }
+    if let Some(at) = config.backup_time {
+        let (daily, weekly) = (config.backup_keep_daily, config.backup_keep_weekly);
+        let dir = config.data_dir.clone();
+        tokio::spawn(crate::backup::schedule::daily(dir, at, daily, weekly));
     }
     println!("Press Ctrl-C to stop.");
     crate::serve(listener, state, shutdown).await?;

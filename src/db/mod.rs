@@ -155,6 +155,31 @@ impl Db {
     }
 }
 
+/// The newest migration built into this binary: the schema version it brings a database to.
+pub fn latest_migration() -> i64 {
+    embedded::migrations::runner()
+        .get_migrations()
+        .iter()
+        .map(|m| i64::from(m.version()))
+        .max()
+        .unwrap_or(0)
+}
+
+/// SQLite's quick structural check of the database: "ok", or what is wrong.
+pub fn quick_check(conn: &Connection) -> rusqlite::Result<String> {
+    conn.query_row("PRAGMA quick_check", [], |r| r.get(0))
+}
+
+/// The newest migration applied to the database (0 for none).
+pub fn applied_migration(conn: &Connection) -> rusqlite::Result<i64> {
+    let v: Option<i64> = conn.query_row(
+        "SELECT MAX(version) FROM refinery_schema_history",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(v.unwrap_or(0))
+}
+
 /// Per-connection settings. `synchronous=FULL` because a shop PC can lose power, and an order
 /// that was acknowledged must still be there when it comes back.
 fn configure(conn: &mut Connection) -> rusqlite::Result<()> {

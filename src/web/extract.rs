@@ -55,6 +55,8 @@ pub struct ShopPage {
     pub whatsapp_paused: Option<String>,
     /// The shop's linked WhatsApp was unlinked from the phone (shown as a banner).
     pub whatsapp_unlinked: bool,
+    /// How the backups stand, for owners and platform admins only (a banner when overdue).
+    pub backup: Option<crate::backup::schedule::Status>,
 }
 
 impl ShopPage {
@@ -117,6 +119,8 @@ impl FromRequestParts<AppState> for ShopPage {
             link.state == linked::state::State::LoggedOut
         };
         let whatsapp_paused = config.paused_reason;
+        let backup = (role == Role::Owner)
+            .then(|| crate::backup::schedule::status(&state.config.data_dir, chrono::Utc::now()));
         Ok(ShopPage {
             user,
             business,
@@ -125,6 +129,7 @@ impl FromRequestParts<AppState> for ShopPage {
             switcher,
             whatsapp_paused,
             whatsapp_unlinked,
+            backup,
         })
     }
 }

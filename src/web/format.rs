@@ -10,6 +10,15 @@ pub fn duration(ms: i64) -> String {
     }
 }
 
+/// How long ago something was, roughly: "12 min", "5 h", "3 days".
+pub fn age(secs: i64) -> String {
+    match secs.max(0) {
+        0..=3_599 => format!("{} min", secs.max(0) / 60),
+        3_600..=172_799 => format!("{} h", secs / 3_600),
+        _ => format!("{} days", secs / 86_400),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -17,5 +26,12 @@ mod tests {
         assert_eq!(super::duration(420), "0.4 s");
         assert_eq!(super::duration(125_000), "2 min 5 s");
         assert_eq!(super::duration(3_780_000), "1 h 3 min");
+    }
+
+    #[test]
+    fn ages_read_naturally() {
+        assert_eq!(super::age(750), "12 min");
+        assert_eq!(super::age(5 * 3600 + 59), "5 h");
+        assert_eq!(super::age(3 * 86_400), "3 days");
     }
 }

@@ -110,6 +110,12 @@ pub fn page(shop: &ShopPage, nav: Nav, title: &str, content: Markup) -> Markup {
                         @if shop.role.can_manage_settings() { " " a href=(shop.url("/settings/whatsapp")) { "Link it in Settings" } }
                     }
                 }
+                @if let Some(b) = shop.backup.as_ref().filter(|b| b.overdue) {
+                    div.banner role="alert" {
+                        strong { "Backups are overdue. " } (backup_age(b))
+                        " Run " code { "novi backup" } " and check " code { "novi doctor" } "."
+                    }
+                }
                 header.topbar {
                     a.brand href=(shop.url("/")) { (shop.business.name) }
                     @if shop.user.platform_admin { (switcher(shop)) }
@@ -130,6 +136,9 @@ pub fn page(shop: &ShopPage, nav: Nav, title: &str, content: Markup) -> Markup {
                     }
                 }
                 main { h1 { (title) } (content) }
+                @if let Some(b) = &shop.backup {
+                    footer.backup-age { (backup_age(b)) }
+                }
                 (tab_bar(shop, nav))
             }
         }
@@ -146,6 +155,17 @@ fn tab_bar(shop: &ShopPage, nav: Nav) -> Markup {
                 }
             }
         }
+    }
+}
+
+/// "Last good backup: 5 h ago." or "No backup yet.", for owners and platform admins.
+pub fn backup_age(status: &crate::backup::schedule::Status) -> String {
+    match status.last {
+        Some(t) => {
+            let secs = (chrono::Utc::now() - t).num_seconds();
+            format!("Last good backup: {} ago.", super::format::age(secs))
+        }
+        None => "No backup yet.".to_owned(),
     }
 }
 

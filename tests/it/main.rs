@@ -5,6 +5,7 @@ mod support;
 
 mod aliases;
 mod auth;
+mod backup;
 mod browser;
 mod catalog;
 mod chat_orders;
@@ -13,6 +14,7 @@ mod conversations;
 mod crash;
 mod demo_fill;
 mod devanagari;
+mod doctor;
 mod foreign_numbers;
 mod gateway_address;
 mod layers;

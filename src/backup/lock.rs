@@ -1,0 +1,85 @@
+//! Who is using the data directory: `novi serve` holds a shared lock on `novi.lock` for as
+//! long as it runs, and `novi restore` an exclusive one, so a restore never swaps the data
+//! out from under a running server. The OS drops the lock when the process ends, even on a
+//! crash, so a stale lock file never blocks anything.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::path::Path;
+
+use anyhow::{bail, Context};
+
+/// The lock file's name in the data directory.
+pub const LOCK_FILE: &str = "novi.lock";
+
+/// A held lock; released when dropped.
+#[derive(Debug)]
+pub struct DirLock {
+    _file: File,
+}
+
+fn open(data_dir: &Path) -> anyhow::Result<File> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
+    let path = data_dir.join(LOCK_FILE);
+    OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))
+}
+
+impl DirLock {
+    /// For `novi serve`: several servers may share a directory, but not with a restore.
+    pub fn for_server(data_dir: &Path) -> anyhow::Result<Self> {
+        let file = open(data_dir)?;
+        match file.try_lock_shared() {
+            Ok(()) => Ok(Self { _file: file }),
+            Err(TryLockError::WouldBlock) => bail!(
+                "a restore is under way in {}; start Novi again when it has finished",
+                data_dir.display()
+            ),
+            Err(TryLockError::Error(e)) => Err(e).context("cannot lock the data directory"),
+        }
+    }
+
+    /// For `novi restore`: refused while any server uses the directory.
+    pub fn exclusive(data_dir: &Path) -> anyhow::Result<Self> {
+        let file = open(data_dir)?;
+        match file.try_lock() {
+            Ok(()) => Ok(Self { _file: file }),
+            Err(TryLockError::WouldBlock) => bail!(
+                "a Novi server is using {}: stop it first (for example `systemctl stop novi`), then restore",
+                data_dir.display()
+            ),
+            Err(TryLockError::Error(e)) => Err(e).context("cannot lock the data directory"),
+        }
+    }
+
+    /// True when a server holds the directory now (`novi doctor`, the console).
+    pub fn server_running(data_dir: &Path) -> bool {
+        let Ok(file) = open(data_dir) else {
+            return false;
+        };
+        matches!(file.try_lock(), Err(TryLockError::WouldBlock))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_lock_blocks_restore_until_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let server = DirLock::for_server(dir.path()).unwrap();
+        let second = DirLock::for_server(dir.path()).unwrap();
+        let err = DirLock::exclusive(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("server is using"), "{err}");
+        drop((server, second));
+        let restore = DirLock::exclusive(dir.path()).unwrap();
+        let err = DirLock::for_server(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("restore is under way"), "{err}");
+        drop(restore);
+    }
+}

@@ -1,0 +1,286 @@
+//! `novi doctor`: checks an install the way an operator would, one line per check, and exits
+//! non-zero when any check fails (a warning alone does not).
+
+use std::path::Path;
+
+use anyhow::bail;
+use rusqlite::{Connection, OpenFlags};
+
+use crate::backup::{schedule, DirLock};
+use crate::config::{Config, FileConfig, Overrides};
+use crate::db::{self, DB_FILE};
+
+/// How a check came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
+    Ok,
+    Warn,
+    Fail,
+}
+
+struct Check {
+    level: Level,
+    name: &'static str,
+    detail: String,
+}
+
+fn check(level: Level, name: &'static str, detail: impl Into<String>) -> Check {
+    Check {
+        level,
+        name,
+        detail: detail.into(),
+    }
+}
+
+/// Free space below this fails: a backup, a migration or SQLite's own journal may not fit.
+const MIN_FREE_BYTES: u64 = 200 << 20;
+/// A write-ahead log larger than this means checkpoints are not keeping up.
+const WAL_WARN_BYTES: u64 = 256 << 20;
+
+pub fn run(data_dir: &Path) -> anyhow::Result<()> {
+    let mut checks = vec![data_directory(data_dir)];
+    if checks[0].level != Level::Fail {
+        checks.extend(database(data_dir));
+        checks.push(free_disk(data_dir));
+        checks.push(backups(data_dir));
+        let running = DirLock::server_running(data_dir);
+        let server = if running {
+            "running"
+        } else {
+            "not running (scheduled backups need it)"
+        };
+        checks.push(check(Level::Ok, "server", server));
+    }
+    checks.push(listen_address(data_dir));
+    checks.push(clock(data_dir));
+    for c in &checks {
+        let tag = match c.level {
+            Level::Ok => "ok  ",
+            Level::Warn => "warn",
+            Level::Fail => "FAIL",
+        };
+        println!("{tag}  {}: {}", c.name, c.detail);
+    }
+    let failed = checks.iter().filter(|c| c.level == Level::Fail).count();
+    if failed > 0 {
+        bail!("{failed} check(s) failed");
+    }
+    Ok(())
+}
+
+/// The data directory exists, Novi's user owns it and can write in it, and others cannot read it.
+fn data_directory(dir: &Path) -> Check {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    const NAME: &str = "data directory";
+    let meta = match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => m,
+        Ok(_) => {
+            return check(
+                Level::Fail,
+                NAME,
+                format!("{} is not a directory", dir.display()),
+            )
+        }
+        Err(e) => return check(Level::Fail, NAME, format!("{}: {e}", dir.display())),
+    };
+    // A file made now is owned by whoever runs Novi: the directory should be too.
+    let probe = match tempfile::tempfile_in(dir) {
+        Ok(f) => f,
+        Err(e) => {
+            return check(
+                Level::Fail,
+                NAME,
+                format!("cannot write in {}: {e}", dir.display()),
+            )
+        }
+    };
+    let me = probe.metadata().map(|m| m.uid()).unwrap_or(meta.uid());
+    if meta.uid() != me {
+        let detail = format!(
+            "{} is owned by uid {}, not by this user (uid {me}): chown it",
+            dir.display(),
+            meta.uid()
+        );
+        return check(Level::Fail, NAME, detail);
+    }
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o007 != 0 {
+        let detail = format!(
+            "{} is open to every user (mode {mode:o}): chmod 750 it",
+            dir.display()
+        );
+        return check(Level::Warn, NAME, detail);
+    }
+    check(
+        Level::Ok,
+        NAME,
+        format!("{} (mode {mode:o}, owned by this user)", dir.display()),
+    )
+}
+
+/// The database passes SQLite's quick check, its schema matches this Novi, its log is small.
+fn database(dir: &Path) -> Vec<Check> {
+    let path = dir.join(DB_FILE);
+    if !path.exists() {
+        return vec![check(
+            Level::Fail,
+            "database",
+            format!("no {} (run `novi migrate` to create one)", path.display()),
+        )];
+    }
+    let conn = match Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY) {
+        Ok(c) => c,
+        Err(e) => {
+            return vec![check(
+                Level::Fail,
+                "database",
+                format!("cannot open {}: {e}", path.display()),
+            )]
+        }
+    };
+    let integrity = match db::quick_check(&conn) {
+        Ok(v) if v == "ok" => check(
+            Level::Ok,
+            "database",
+            format!("{} passes quick_check", path.display()),
+        ),
+        Ok(v) => check(
+            Level::Fail,
+            "database",
+            format!("{} is damaged: {v} (restore a backup)", path.display()),
+        ),
+        Err(e) => check(
+            Level::Fail,
+            "database",
+            format!("{} is not a readable database: {e}", path.display()),
+        ),
+    };
+    let wal = std::fs::metadata(dir.join(format!("{DB_FILE}-wal")))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    let wal_check = if wal > WAL_WARN_BYTES {
+        check(
+            Level::Warn,
+            "write-ahead log",
+            format!("{} MB: checkpoints are not keeping up", wal >> 20),
+        )
+    } else {
+        check(Level::Ok, "write-ahead log", format!("{} KB", wal >> 10))
+    };
+    vec![integrity, wal_check, migrations(&conn)]
+}
+
+fn migrations(conn: &Connection) -> Check {
+    let known = db::latest_migration();
+    match db::applied_migration(conn) {
+        Ok(v) if v == known => check(Level::Ok, "migrations", format!("all applied (schema {v})")),
+        Ok(v) if v > known => check(
+            Level::Fail,
+            "migrations",
+            format!(
+                "the database (schema {v}) is newer than this Novi ({known}): run the newer Novi"
+            ),
+        ),
+        Ok(v) => check(
+            Level::Warn,
+            "migrations",
+            format!("schema {v} of {known}: `novi serve` or `novi migrate` applies the rest"),
+        ),
+        Err(e) => check(
+            Level::Fail,
+            "migrations",
+            format!("no migration history: {e}"),
+        ),
+    }
+}
+
+fn free_disk(dir: &Path) -> Check {
+    const NAME: &str = "free disk";
+    let Some(free) = free_bytes(dir) else {
+        return check(Level::Warn, NAME, "cannot tell how much space is free");
+    };
+    let db_size = std::fs::metadata(dir.join(DB_FILE))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    let need = MIN_FREE_BYTES.max(db_size.saturating_mul(2));
+    let detail = format!("{} MB free", free >> 20);
+    if free < need {
+        return check(
+            Level::Fail,
+            NAME,
+            format!(
+                "{detail}; at least {} MB needed for backups and the database to grow",
+                need >> 20
+            ),
+        );
+    }
+    check(Level::Ok, NAME, detail)
+}
+
+/// Free bytes for an unprivileged user on the file system holding `dir`.
+fn free_bytes(dir: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    // SAFETY: an all-zero statvfs is a valid value of this plain C struct.
+    let mut stats: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `path` is NUL-terminated and lives across the call; `stats` is a valid out pointer.
+    let rc = unsafe { libc::statvfs(path.as_ptr(), &mut stats) };
+    (rc == 0).then(|| stats.f_bavail.saturating_mul(stats.f_frsize))
+}
+
+fn backups(dir: &Path) -> Check {
+    let status = schedule::status(dir, chrono::Utc::now());
+    let detail = crate::web::layout::backup_age(&status);
+    if status.overdue {
+        return check(
+            Level::Fail,
+            "backups",
+            format!("{detail} Make one with `novi backup`; is `novi serve` running?"),
+        );
+    }
+    check(Level::Ok, "backups", detail)
+}
+
+/// Novi reachable from other machines should be behind HTTPS.
+fn listen_address(dir: &Path) -> Check {
+    const NAME: &str = "listen address";
+    let overrides = Overrides {
+        listen: std::env::var("NOVI_LISTEN").ok(),
+        behind_https: std::env::var("NOVI_BEHIND_HTTPS").is_ok_and(|v| v == "true" || v == "1"),
+        ..Default::default()
+    };
+    let config =
+        match FileConfig::load(dir).and_then(|f| Config::resolve(dir.to_owned(), overrides, f)) {
+            Ok(c) => c,
+            Err(e) => return check(Level::Fail, NAME, format!("{e:#}")),
+        };
+    let ip = config.listen.ip();
+    if ip.is_loopback() {
+        return check(
+            Level::Ok,
+            NAME,
+            format!("{} (this machine only)", config.listen),
+        );
+    }
+    if config.behind_https {
+        return check(Level::Ok, NAME, format!("{} behind HTTPS", config.listen));
+    }
+    check(Level::Warn, NAME, format!("{} is reachable from the network without HTTPS: put a proxy such as Caddy in front and set behind_https", config.listen))
+}
+
+/// The clock is not behind the newest backup (a clock gone back stamps orders in the past).
+fn clock(dir: &Path) -> Check {
+    let now = chrono::Utc::now();
+    let detail = format!("{}", now.format("%Y-%m-%d %H:%M UTC"));
+    match crate::backup::rotate::latest(dir) {
+        Some(b) if b.made > now + chrono::Duration::minutes(5) => check(
+            Level::Fail,
+            "clock",
+            format!(
+                "{detail} is behind the newest backup ({}): set the clock (NTP)",
+                b.made.format("%Y-%m-%d %H:%M UTC")
+            ),
+        ),
+        _ => check(Level::Ok, "clock", detail),
+    }
+}

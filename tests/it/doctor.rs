@@ -1,0 +1,91 @@
+//! `novi doctor` on real installs: one line per check, success on a healthy one, and a
+//! non-zero exit naming the check and the reason on a broken one.
+
+use std::path::Path;
+
+use crate::support::process::{install_with_business, novi, ok};
+
+/// Runs `novi doctor`; returns whether it succeeded and its standard output.
+fn doctor(dir: &Path) -> (bool, String) {
+    let out = novi(dir, &["doctor"], "");
+    (out.status.success(), String::from_utf8(out.stdout).unwrap())
+}
+
+fn line<'a>(report: &'a str, name: &str) -> &'a str {
+    report
+        .lines()
+        .find(|l| l[6..].starts_with(name))
+        .unwrap_or_else(|| panic!("no {name} line: {report}"))
+}
+
+#[test]
+fn a_healthy_install_passes_every_check() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = install_with_business("shop");
+    ok(dir.path(), &["backup"], "");
+    // Open to every user: a warning, which alone does not fail.
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (passed, report) = doctor(dir.path());
+    assert!(passed, "{report}");
+    assert!(
+        line(&report, "data directory").starts_with("warn"),
+        "{report}"
+    );
+    assert!(
+        line(&report, "data directory").contains("chmod 750"),
+        "{report}"
+    );
+
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o750)).unwrap();
+    let (passed, report) = doctor(dir.path());
+    assert!(passed, "{report}");
+    for name in [
+        "data directory",
+        "database",
+        "write-ahead log",
+        "migrations",
+        "free disk",
+        "backups",
+        "server",
+        "listen address",
+        "clock",
+    ] {
+        assert!(line(&report, name).starts_with("ok  "), "{report}");
+    }
+    assert!(
+        line(&report, "backups").contains("Last good backup: 0 min ago"),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_damaged_database_fails_and_says_why() {
+    let dir = install_with_business("shop");
+    let db = dir.path().join("novi.db");
+    let mut bytes = std::fs::read(&db).unwrap();
+    // Past the header: the pages where the tables are, overwritten as a bad disk would.
+    for b in &mut bytes[4096..] {
+        *b = 0xA5;
+    }
+    std::fs::write(&db, bytes).unwrap();
+    let _ = std::fs::remove_file(dir.path().join("novi.db-wal"));
+    let (passed, report) = doctor(dir.path());
+    assert!(!passed, "{report}");
+    let database = line(&report, "database");
+    assert!(database.starts_with("FAIL"), "{report}");
+    assert!(database.contains("novi.db"), "{report}");
+}
+
+#[test]
+fn a_missing_data_directory_fails_and_is_not_created() {
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("typo");
+    let (passed, report) = doctor(&dir);
+    assert!(!passed, "{report}");
+    assert!(
+        line(&report, "data directory").starts_with("FAIL"),
+        "{report}"
+    );
+    assert!(line(&report, "data directory").contains("typo"), "{report}");
+    assert!(!dir.exists(), "doctor changes nothing");
+}
