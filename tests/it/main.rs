@@ -18,6 +18,8 @@ mod layers;
 mod limits;
 #[cfg(feature = "linked")]
 mod linked;
+#[cfg(feature = "linked")]
+mod linked_in;
 mod long_messages;
 mod offline;
 mod order_terms;

@@ -1,7 +1,10 @@
 //! A linked client that reaches nothing, for tests: it emits the crate's own event types (QR
 //! code, pair success, message, receipt, disconnected, logged out) when the test says so and
 //! records what Novi sent. Its "session" is a file at the path Novi gives it, written when a
-//! phone "scans", so a restarted server finds it as it would find the crate's real one.
+//! phone "scans", so a restarted server finds it as it would find the crate's real one. The
+//! kinds of message it can deliver (replies, images, locations) are in `kinds`.
+
+pub mod kinds;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -238,7 +241,7 @@ impl FakeClient {
             sender: Jid::pn(from),
             ..MessageSource::default()
         };
-        self.deliver(source, id, text).await
+        self.deliver(source, id, wa::Message::text(text)).await
     }
 
     /// The shop writes to a customer from the phone itself.
@@ -249,10 +252,10 @@ impl FakeClient {
             is_from_me: true,
             ..MessageSource::default()
         };
-        self.deliver(source, id, text).await
+        self.deliver(source, id, wa::Message::text(text)).await
     }
 
-    async fn deliver(&self, source: MessageSource, id: &str, text: &str) -> bool {
+    async fn deliver(&self, source: MessageSource, id: &str, message: wa::Message) -> bool {
         let info = MessageInfo {
             source,
             id: id.to_owned(),
@@ -261,7 +264,7 @@ impl FakeClient {
             ..MessageInfo::default()
         };
         let m = InboundMessage::builder()
-            .message(Arc::new(wa::Message::text(text)))
+            .message(Arc::new(message))
             .info(Arc::new(info))
             .build();
         let sink = self.sink.lock().ok().and_then(|s| s.clone());

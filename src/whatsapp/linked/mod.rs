@@ -4,6 +4,8 @@
 //! to the protocol, `real` its implementation over `whatsapp-rust`, `fake` the one tests use.
 
 #[cfg(feature = "linked")]
+mod content;
+#[cfg(feature = "linked")]
 pub mod fake;
 #[cfg(feature = "linked")]
 mod read;

@@ -1,14 +1,14 @@
 //! Reading the crate's events as Novi's: a customer's 1:1 message becomes an `InMessage` for the
-//! conversation, one the shop sent from its own phone a staff reply, and a receipt the
-//! delivery statuses that move the ticks.
+//! conversation (its kind and text read by `content`), one the shop sent from its own phone a
+//! staff reply, and a receipt the delivery statuses that move the ticks.
 
 use serde_json::json;
-use whatsapp_rust::wacore::proto_helpers::MessageExt;
 use whatsapp_rust::wacore::types::events::Receipt;
 use whatsapp_rust::wacore::types::presence::ReceiptType;
 use whatsapp_rust::wacore_binary::jid::JidExt;
 use whatsapp_rust::Jid;
 
+use super::content;
 use super::seam::InboundMessage;
 use crate::whatsapp::inbound::{InMessage, InStatus, Inbound};
 
@@ -36,18 +36,6 @@ fn counterpart(m: &InboundMessage) -> Option<String> {
     }
 }
 
-/// The readable part of a message and its kind.
-fn text_and_kind(m: &InboundMessage) -> (String, &'static str) {
-    let msg = &m.message;
-    if let Some(t) = msg.text_content() {
-        return (t.to_owned(), "text");
-    }
-    if let Some(c) = msg.get_caption() {
-        return (c.to_owned(), "image");
-    }
-    (String::new(), "unsupported")
-}
-
 /// A message to store: who it is with and what it says. `None` for what Novi does not take
 /// from a linked phone (groups, status updates, channels, numbers it cannot tell).
 fn message(m: &InboundMessage) -> Option<InMessage> {
@@ -56,7 +44,9 @@ fn message(m: &InboundMessage) -> Option<InMessage> {
         return None;
     }
     let phone = counterpart(m)?;
-    let (text, kind) = text_and_kind(m);
+    let content = content::read(&m.message);
+    let mut data = content.data;
+    data["chat"] = json!(s.chat.to_string());
     // Stanza ids are unique only within a chat: a customer's message is known by both. The
     // shop's own messages keep the bare id, as receipts name them.
     let provider_id = if s.is_from_me {
@@ -72,9 +62,9 @@ fn message(m: &InboundMessage) -> Option<InMessage> {
             m.info.push_name.clone()
         },
         provider_id,
-        kind: kind.to_owned(),
-        text,
-        data: json!({"chat": s.chat.to_string()}),
+        kind: content.kind.to_owned(),
+        text: content.text,
+        data,
         timestamp: m.info.timestamp.timestamp(),
         group_id: None,
     })
