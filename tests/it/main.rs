@@ -19,6 +19,8 @@ mod limits;
 #[cfg(feature = "linked")]
 mod linked;
 #[cfg(feature = "linked")]
+mod linked_groups;
+#[cfg(feature = "linked")]
 mod linked_in;
 mod long_messages;
 mod offline;

@@ -2,7 +2,7 @@
 //! code, pair success, message, receipt, disconnected, logged out) when the test says so and
 //! records what Novi sent. Its "session" is a file at the path Novi gives it, written when a
 //! phone "scans", so a restarted server finds it as it would find the crate's real one. The
-//! kinds of message it can deliver (replies, images, locations) are in `kinds`.
+//! kinds of message it can deliver (replies, images, locations, group posts) are in `kinds`.
 
 pub mod kinds;
 

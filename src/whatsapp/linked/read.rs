@@ -1,6 +1,7 @@
 //! Reading the crate's events as Novi's: a customer's 1:1 message becomes an `InMessage` for the
-//! conversation (its kind and text read by `content`), one the shop sent from its own phone a
-//! staff reply, and a receipt the delivery statuses that move the ticks.
+//! conversation (its kind and text read by `content`), a group member's post one with its group
+//! (mapped to sales, delivery or admin as a gateway's are), one the shop sent from its own phone
+//! a staff reply, and a receipt the delivery statuses that move the ticks.
 
 use serde_json::json;
 use whatsapp_rust::wacore::types::events::Receipt;
@@ -36,14 +37,28 @@ fn counterpart(m: &InboundMessage) -> Option<String> {
     }
 }
 
+/// Who posted in a group, as digits where WhatsApp gave the number (else the hidden id).
+fn member(m: &InboundMessage) -> Option<String> {
+    let s = &m.info.source;
+    pn(&s.sender)
+        .or_else(|| s.sender_alt.as_ref().and_then(pn))
+        .or_else(|| (!s.sender.user.is_empty()).then(|| s.sender.user.to_string()))
+}
+
 /// A message to store: who it is with and what it says. `None` for what Novi does not take
-/// from a linked phone (groups, status updates, channels, numbers it cannot tell).
+/// from a linked phone (status updates, channels, the shop's own group posts, numbers it
+/// cannot tell).
 fn message(m: &InboundMessage) -> Option<InMessage> {
     let s = &m.info.source;
-    if s.is_group || s.chat.is_group() || s.chat.is_status_broadcast() || s.chat.is_newsletter() {
+    if s.chat.is_status_broadcast() || s.chat.is_newsletter() {
         return None;
     }
-    let phone = counterpart(m)?;
+    let group = s.is_group || s.chat.is_group();
+    // The shop's own posts in a group are not staff orders to take, as through a gateway.
+    if group && s.is_from_me {
+        return None;
+    }
+    let phone = if group { member(m)? } else { counterpart(m)? };
     let content = content::read(&m.message);
     let mut data = content.data;
     data["chat"] = json!(s.chat.to_string());
@@ -66,7 +81,8 @@ fn message(m: &InboundMessage) -> Option<InMessage> {
         text: content.text,
         data,
         timestamp: m.info.timestamp.timestamp(),
-        group_id: None,
+        // The group's chat id (`<digits>@g.us`), as a gateway names it and Settings maps it.
+        group_id: group.then(|| s.chat.to_string()),
     })
 }
 
@@ -178,7 +194,12 @@ mod tests {
                 msg(group, "G1", "in a group"),
             ],
         );
-        assert_eq!(b.messages.len(), 1, "groups are not taken here");
+        assert_eq!(b.messages.len(), 2, "the customer and the group post");
+        let post = &b.messages[1];
+        assert_eq!(
+            (post.phone.as_str(), post.group_id.as_deref()),
+            ("919812345678", Some("120363@g.us"))
+        );
         let m = &b.messages[0];
         assert_eq!(
             (

@@ -126,7 +126,14 @@ impl LinkedClient for RealClient {
                     "not connected to WhatsApp".into(),
                 ));
             };
-            match client.send_text(Jid::pn(to), text).await {
+            // A group's chat id is a whole address; a customer is digits.
+            let to = if to.contains('@') {
+                to.parse::<Jid>()
+                    .map_err(|e| SendFailure::Refused(format!("not an address: {e}")))?
+            } else {
+                Jid::pn(to)
+            };
+            match client.send_text(to, text).await {
                 Ok(sent) => Ok(sent.message_id),
                 Err(e @ whatsapp_rust::SendError::InvalidRequest(_)) => {
                     Err(SendFailure::Refused(e.to_string()))

@@ -38,7 +38,8 @@ pub trait LinkedClient: Send + Sync {
     /// Opens one connection with the session the client was made with. Without a session,
     /// WhatsApp sends QR codes to link a phone; with one, the client logs straight in.
     fn connect(&self, sink: Arc<dyn InboundSink>) -> BoxFut<'_, Result<Events, String>>;
-    /// Sends text to a number (digits with country code); returns WhatsApp's message id.
+    /// Sends text to a number (digits with country code) or a group (`<digits>@g.us`);
+    /// returns WhatsApp's message id.
     fn send_text<'a>(
         &'a self,
         to: &'a str,

@@ -1,4 +1,4 @@
-//! The kinds of message a customer sends, for the fake phone to deliver: built
+//! The kinds of message a customer or a group member sends, for the fake phone to deliver: built
 //! as the crate's own protobuf messages (waproto), as WhatsApp hands them over.
 
 use whatsapp_rust::wacore::proto_helpers::MessageBuilderExt;
@@ -76,5 +76,19 @@ impl FakeClient {
             ..MessageSource::default()
         };
         self.deliver(source, id, message).await
+    }
+
+    /// `member` posts `text` in the group `chat_id` (`<digits>@g.us`) the phone is in.
+    pub async fn group_post(&self, chat_id: &str, member: &str, id: &str, text: &str) -> bool {
+        let Ok(chat) = chat_id.parse::<Jid>() else {
+            return false;
+        };
+        let source = MessageSource {
+            chat,
+            sender: Jid::pn(member),
+            is_group: true,
+            ..MessageSource::default()
+        };
+        self.deliver(source, id, wa::Message::text(text)).await
     }
 }
