@@ -73,3 +73,37 @@ async fn a_group_post_becomes_an_order() {
     replies(&client, SALES, 2).await;
     assert!(client.sent().iter().all(|m| m.to != other));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_lists_the_phones_groups_and_a_pick_maps_later_posts() {
+    let mut s = linked_app().await;
+    let client = s.link().await;
+    client.join_groups(&[(SALES, "Sharma Sales"), (DELIVERY, "Sharma Delivery")]);
+    let settings = format!("/b/{}/settings/whatsapp", s.b.short_code);
+    let page = s.owner.get(&settings).await.1;
+    assert!(page.contains("Groups on the shop's phone"), "{page}");
+    for (chat_id, name) in [(SALES, "Sharma Sales"), (DELIVERY, "Sharma Delivery")] {
+        assert!(page.contains(name), "{name}");
+        let hidden = format!("name=\"chat_id\" value=\"{chat_id}\"");
+        assert!(page.contains(&hidden), "{hidden}");
+    }
+    // Picked from the list: the same form a row on the page posts.
+    let (status, _, _) = s
+        .owner
+        .post(
+            &format!("{settings}/groups"),
+            &[
+                ("chat_id", SALES),
+                ("name", "Sharma Sales"),
+                ("role", "sales"),
+            ],
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::SEE_OTHER);
+    let page = s.owner.get(&settings).await.1;
+    assert!(
+        page.contains("<option value=\"sales\" selected>sales</option>"),
+        "the pick shows as the group's role"
+    );
+    a_post_becomes_order_1(&s, &client).await;
+}

@@ -26,6 +26,7 @@ use whatsapp_rust::Jid;
 use super::seam::{
     BoxFut, Connector, Event, Events, InboundMessage, InboundSink, LinkedClient, SendFailure,
 };
+use super::PhoneGroup;
 
 /// Makes fake clients and finds them again by business.
 #[derive(Clone, Default)]
@@ -100,6 +101,8 @@ pub struct FakeClient {
     qr_codes: Mutex<Vec<String>>,
     connects: AtomicUsize,
     next_id: AtomicUsize,
+    /// The groups the phone is in.
+    groups: Mutex<Vec<PhoneGroup>>,
     /// Woken on every connection, QR code and send.
     pub changed: Notify,
 }
@@ -126,6 +129,7 @@ impl FakeClient {
             qr_codes: Mutex::new(Vec::new()),
             connects: AtomicUsize::new(0),
             next_id: AtomicUsize::new(1),
+            groups: Mutex::new(Vec::new()),
             changed: Notify::new(),
         }
     }
@@ -359,6 +363,10 @@ impl LinkedClient for FakeClient {
             }
             Ok("ABCD1234".to_owned())
         })
+    }
+
+    fn groups(&self) -> BoxFut<'_, Result<Vec<PhoneGroup>, String>> {
+        Box::pin(async move { self.group_list() })
     }
 
     fn logout(&self) -> BoxFut<'_, ()> {

@@ -12,6 +12,8 @@ use tokio::sync::mpsc;
 
 pub use whatsapp_rust::wacore::types::events::{Event, InboundMessage};
 
+pub use super::PhoneGroup;
+
 pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// The events of one connection, in order; the stream ends when the connection does.
@@ -48,6 +50,8 @@ pub trait LinkedClient: Send + Sync {
     /// Asks for an 8-character code to type on the phone instead of scanning (while a
     /// connection is open and not yet linked).
     fn pair_with_phone<'a>(&'a self, phone: &'a str) -> BoxFut<'a, Result<String, String>>;
+    /// The groups the linked phone is in (while connected).
+    fn groups(&self) -> BoxFut<'_, Result<Vec<PhoneGroup>, String>>;
     /// Removes this device from the phone's linked devices and closes the connection.
     fn logout(&self) -> BoxFut<'_, ()>;
     /// Closes the connection, keeping the session.

@@ -6,7 +6,7 @@ use whatsapp_rust::wacore::types::message::MessageSource;
 use whatsapp_rust::waproto::whatsapp as wa;
 use whatsapp_rust::Jid;
 
-use super::FakeClient;
+use super::{FakeClient, PhoneGroup};
 
 /// A tap on a reply button.
 pub fn button_reply(id: &str, title: &str) -> wa::Message {
@@ -90,5 +90,25 @@ impl FakeClient {
             ..MessageSource::default()
         };
         self.deliver(source, id, wa::Message::text(text)).await
+    }
+
+    /// The groups the phone is in, as WhatsApp lists them: (chat id, name).
+    pub fn join_groups(&self, groups: &[(&str, &str)]) {
+        if let Ok(mut g) = self.groups.lock() {
+            *g = groups
+                .iter()
+                .map(|(id, name)| PhoneGroup {
+                    chat_id: (*id).to_owned(),
+                    name: (*name).to_owned(),
+                })
+                .collect();
+        }
+    }
+
+    pub(super) fn group_list(&self) -> Result<Vec<PhoneGroup>, String> {
+        if !self.is_open() {
+            return Err("not connected".into());
+        }
+        Ok(self.groups.lock().map(|g| g.clone()).unwrap_or_default())
     }
 }
