@@ -79,7 +79,7 @@ pub(crate) async fn linked_app() -> Linked {
 
 impl Linked {
     /// The owner clicks "Link this shop's WhatsApp"; returns the fake phone's client.
-    async fn start_linking(&mut self) -> Arc<FakeClient> {
+    pub(crate) async fn start_linking(&mut self) -> Arc<FakeClient> {
         self.owner
             .get(&format!("/b/{}/settings/whatsapp", self.b.short_code))
             .await;

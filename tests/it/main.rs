@@ -22,6 +22,8 @@ mod linked;
 mod linked_groups;
 #[cfg(feature = "linked")]
 mod linked_in;
+#[cfg(feature = "linked")]
+mod linked_pairing;
 mod long_messages;
 mod offline;
 mod order_terms;

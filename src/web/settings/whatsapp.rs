@@ -10,6 +10,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::groups::Groups;
+use super::linked::Pairing;
 use super::settings_page;
 use crate::error::{AppError, AppResult};
 use crate::web::extract::ShopPage;
@@ -79,6 +80,7 @@ pub(super) fn render(
         groups,
         link,
         view,
+        pairing,
     } = page;
     let (error, gateway_error) = match refusal {
         Some(Refusal::Form(m)) => (Some(m.as_str()), None),
@@ -86,7 +88,7 @@ pub(super) fn render(
         None => (None, None),
     };
     let body = html! {
-        (super::linked::section(shop, c.provider, link, view))
+        (super::linked::section(shop, c.provider, (link, view), pairing))
         (connection_form(shop, c, gateway_error))
         (super::groups::section(shop, groups))
     };
@@ -106,6 +108,8 @@ pub(super) struct Page {
     groups: Groups,
     link: Link,
     view: View,
+    /// The pairing-code form, as typed when it was refused.
+    pub(super) pairing: Pairing,
 }
 
 /// The page again with what was refused, and `status`.
@@ -187,6 +191,7 @@ pub(super) async fn load(state: &AppState, shop: &ShopPage) -> AppResult<Page> {
         },
         link,
         view,
+        pairing: Pairing::default(),
     })
 }
 
