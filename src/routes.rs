@@ -13,7 +13,8 @@ use tower_http::trace::TraceLayer;
 use crate::web::orders::{self, form as order_form};
 use crate::web::products::{self, adjust, image as product_image, suggestions};
 use crate::web::settings::{
-    self, linked, messages as messages_settings, users, whatsapp as whatsapp_settings,
+    self, groups as groups_settings, linked, messages as messages_settings, users,
+    whatsapp as whatsapp_settings,
 };
 use crate::web::webhooks;
 use crate::web::{
@@ -124,11 +125,11 @@ pub fn app(state: AppState) -> Router {
         .route("/b/{code}/settings/whatsapp/unlink", post(linked::unlink))
         .route(
             "/b/{code}/settings/whatsapp/groups",
-            post(whatsapp_settings::map_group),
+            post(groups_settings::map_group),
         )
         .route(
             "/b/{code}/settings/whatsapp/groups/remove",
-            post(whatsapp_settings::unmap_group),
+            post(groups_settings::unmap_group),
         )
         .route(
             "/b/{code}/settings/users",

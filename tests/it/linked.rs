@@ -54,14 +54,14 @@ fn attr<'a>(tag: &'a str, name: &str) -> &'a str {
 
 /// Sharma Sweets with the sweet shop's catalog, its owner logged in, on a server whose linked
 /// businesses connect through `fake`.
-struct Linked {
-    app: TestApp,
-    b: Business,
-    owner: Browser,
-    fake: FakeConnector,
+pub(crate) struct Linked {
+    pub(crate) app: TestApp,
+    pub(crate) b: Business,
+    pub(crate) owner: Browser,
+    pub(crate) fake: FakeConnector,
 }
 
-async fn linked_app() -> Linked {
+pub(crate) async fn linked_app() -> Linked {
     let fake = FakeConnector::new();
     let dir = tempfile::tempdir().unwrap();
     let db = novi::db::Db::open(dir.path()).unwrap();
@@ -79,7 +79,7 @@ async fn linked_app() -> Linked {
 
 impl Linked {
     /// The owner clicks "Link this shop's WhatsApp"; returns the fake phone's client.
-    async fn start_linking(&mut self) -> Arc<FakeClient> {
+    pub(crate) async fn start_linking(&mut self) -> Arc<FakeClient> {
         self.owner
             .get(&format!("/b/{}/settings/whatsapp", self.b.short_code))
             .await;
@@ -113,7 +113,7 @@ impl Linked {
     }
 
     /// Links by QR and waits until the link is stored as connected.
-    async fn link(&mut self) -> Arc<FakeClient> {
+    pub(crate) async fn link(&mut self) -> Arc<FakeClient> {
         let client = self.start_linking().await;
         client.scan();
         self.wait_state(State::Connected).await;
@@ -158,7 +158,7 @@ async fn wait_link(app: &TestApp, b: &Business, what: &str, check: impl Fn(&stat
 }
 
 /// Waits until Novi has sent `n` messages to `who` through `client`; returns them all.
-async fn replies(client: &FakeClient, who: &str, n: usize) -> Vec<String> {
+pub(crate) async fn replies(client: &FakeClient, who: &str, n: usize) -> Vec<String> {
     let what = format!("{n} messages to {who}");
     client
         .wait_for(&what, WAIT, |c| {

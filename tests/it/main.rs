@@ -21,6 +21,12 @@ mod layers;
 mod limits;
 #[cfg(feature = "linked")]
 mod linked;
+#[cfg(feature = "linked")]
+mod linked_groups;
+#[cfg(feature = "linked")]
+mod linked_in;
+#[cfg(feature = "linked")]
+mod linked_pairing;
 mod long_messages;
 mod offline;
 mod order_terms;

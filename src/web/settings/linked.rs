@@ -3,11 +3,13 @@
 //! linked the number, its WhatsApp name, since when it is connected, and Unlink.
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use maud::{html, Markup, PreEscaped};
 use serde::Deserialize;
 
+use super::whatsapp;
 use crate::domain::Phone;
 use crate::error::AppResult;
 use crate::web::extract::ShopPage;
@@ -76,8 +78,36 @@ fn steps() -> Markup {
     }
 }
 
+/// The pairing-code form as typed, and why no code came (shown beside the field).
+#[derive(Debug, Default)]
+pub struct Pairing {
+    pub phone: String,
+    pub error: Option<String>,
+}
+
+fn pair_form(shop: &ShopPage, pairing: &Pairing) -> Markup {
+    let error = pairing.error.as_deref();
+    html! {
+        form.inline method="post" action=(shop.url("/settings/whatsapp/link/phone")) {
+            (csrf_field(&shop.csrf))
+            label { span { "Or link with the phone number instead" }
+                input type="tel" name="phone" value=(pairing.phone) placeholder="98123 45678" required
+                      aria-invalid=[error.map(|_| "true")]
+                      aria-describedby=[error.map(|_| "phone-error")];
+                @if let Some(m) = error { small.field-error id="phone-error" role="alert" { (m) } }
+            }
+            button.small type="submit" { "Get a pairing code" }
+        }
+    }
+}
+
 /// The section on Settings → WhatsApp.
-pub fn section(shop: &ShopPage, provider: Provider, link: &Link, view: &View) -> Markup {
+pub fn section(
+    shop: &ShopPage,
+    provider: Provider,
+    (link, view): (&Link, &View),
+    pairing: &Pairing,
+) -> Markup {
     html! {
         h2 { "This shop's WhatsApp" }
         @if !BUILT_IN {
@@ -92,15 +122,10 @@ pub fn section(shop: &ShopPage, provider: Provider, link: &Link, view: &View) ->
                 (csrf_field(&shop.csrf))
                 button type="submit" { "Unlink" }
             }
-        } @else if view.linking {
+        } @else if view.linking || pairing.error.is_some() {
             (steps())
             div #linked-qr data-poll=(shop.url("/settings/whatsapp/link/qr")) { (qr_fragment(view, link)) }
-            form.inline method="post" action=(shop.url("/settings/whatsapp/link/phone")) {
-                (csrf_field(&shop.csrf))
-                label { span { "Or link with the phone number instead" }
-                    input type="tel" name="phone" placeholder="98123 45678" required; }
-                button.small type="submit" { "Get a pairing code" }
-            }
+            (pair_form(shop, pairing))
         } @else {
             @if provider == Provider::Linked { p { (standing(link)) } }
             p.muted { "Novi works as a linked device of the WhatsApp Business app on the shop's phone, as WhatsApp Web does. Linking is unofficial: WhatsApp may log out or ban a number that sends in bulk. The Cloud API is the official way." }
@@ -155,39 +180,36 @@ pub struct PhoneForm {
     phone: String,
 }
 
-/// Asks for a pairing code for the shop's number; the page then shows it.
+/// Asks for a pairing code for the shop's number; the page then shows it. A number that won't
+/// do, or WhatsApp giving no code, shows the page again with why beside the number as typed.
 pub async fn pair_phone(
     State(state): State<AppState>,
     shop: ShopPage,
     Form(f): Form<PhoneForm>,
 ) -> AppResult<Response> {
     shop.require_settings()?;
-    let phone = match Phone::parse(&f.phone, "91") {
-        Ok(p) => p.to_string(),
-        Err(e) => return Ok(refused(&shop, &format!("That phone number won't do: {e}."))),
+    let why = match Phone::parse(&f.phone, "91") {
+        Err(e) => format!("That phone number won't do: {e}."),
+        Ok(p) => {
+            let digits: String = p.to_string().chars().filter(char::is_ascii_digit).collect();
+            match state
+                .bridge
+                .linked
+                .pair_phone(shop.business.id, digits)
+                .await
+            {
+                Ok(_) => return Ok(Redirect::to(&shop.url("/settings/whatsapp")).into_response()),
+                Err(why) => format!("WhatsApp gave no pairing code: {why}."),
+            }
+        }
     };
-    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-    match state
-        .bridge
-        .linked
-        .pair_phone(shop.business.id, digits)
-        .await
-    {
-        Ok(_) => Ok(Redirect::to(&shop.url("/settings/whatsapp")).into_response()),
-        Err(why) => Ok(refused(
-            &shop,
-            &format!("WhatsApp gave no pairing code: {why}."),
-        )),
-    }
-}
-
-fn refused(shop: &ShopPage, message: &str) -> Response {
-    let body = html! {
-        p.error role="alert" { (message) }
-        p { a href=(shop.url("/settings/whatsapp")) { "Back to WhatsApp settings" } }
+    let mut page = whatsapp::load(&state, &shop).await?;
+    page.pairing = Pairing {
+        phone: f.phone,
+        error: Some(why),
     };
-    let page = crate::web::layout::page(shop, crate::web::layout::Nav::Settings, "WhatsApp", body);
-    (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+    let body = whatsapp::render(&shop, &page, None, false);
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
 }
 
 /// Unlinks: the device is removed from the phone and the session forgotten.

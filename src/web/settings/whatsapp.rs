@@ -1,5 +1,6 @@
 //! Settings → WhatsApp: which provider the business uses and its credentials (write-only:
-//! shown masked, left blank to keep), the 24-hour template, and WhatsApp groups' roles.
+//! shown masked, left blank to keep), the 24-hour template; the linked phone's section
+//! (`linked`) and the groups' roles (`groups`) are drawn in the same page.
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -8,13 +9,15 @@ use axum::Form;
 use maud::{html, Markup};
 use serde::Deserialize;
 
+use super::groups::Groups;
+use super::linked::Pairing;
 use super::settings_page;
 use crate::error::{AppError, AppResult};
 use crate::web::extract::ShopPage;
 use crate::web::layout::{csrf_field, field, field_with_error};
 use crate::whatsapp::address;
-use crate::whatsapp::groups::{self, Group, ROLES};
-use crate::whatsapp::linked::state::{self as linked_state, Link};
+use crate::whatsapp::groups;
+use crate::whatsapp::linked::state::{self as linked_state, Link, State as LinkState};
 use crate::whatsapp::linked::View;
 use crate::whatsapp::settings::{self, mask, Provider, WhatsappSettings};
 use crate::AppState;
@@ -61,18 +64,23 @@ fn secret(label: &str, name: &str, current: &str) -> Markup {
 }
 
 /// Why a save was refused: a message above the form, or one beside the gateway URL.
-enum Refusal {
+pub(super) enum Refusal {
     Form(String),
     GatewayUrl(String),
 }
 
-fn render(shop: &ShopPage, page: &Page, refusal: Option<&Refusal>, saved: bool) -> Markup {
+pub(super) fn render(
+    shop: &ShopPage,
+    page: &Page,
+    refusal: Option<&Refusal>,
+    saved: bool,
+) -> Markup {
     let Page {
         config: c,
-        mapped,
-        unmapped,
+        groups,
         link,
         view,
+        pairing,
     } = page;
     let (error, gateway_error) = match refusal {
         Some(Refusal::Form(m)) => (Some(m.as_str()), None),
@@ -80,9 +88,9 @@ fn render(shop: &ShopPage, page: &Page, refusal: Option<&Refusal>, saved: bool) 
         None => (None, None),
     };
     let body = html! {
-        (super::linked::section(shop, c.provider, link, view))
+        (super::linked::section(shop, c.provider, (link, view), pairing))
         (connection_form(shop, c, gateway_error))
-        (groups_section(shop, mapped, unmapped))
+        (super::groups::section(shop, groups))
     };
     settings_page(
         shop,
@@ -95,16 +103,22 @@ fn render(shop: &ShopPage, page: &Page, refusal: Option<&Refusal>, saved: bool) 
 }
 
 /// What the page shows.
-struct Page {
+pub(super) struct Page {
     config: WhatsappSettings,
-    mapped: Vec<Group>,
-    unmapped: Vec<String>,
+    groups: Groups,
     link: Link,
     view: View,
+    /// The pairing-code form, as typed when it was refused.
+    pub(super) pairing: Pairing,
 }
 
 /// The page again with what was refused, and `status`.
-fn refused(shop: &ShopPage, page: &Page, status: StatusCode, refusal: Refusal) -> Response {
+pub(super) fn refused(
+    shop: &ShopPage,
+    page: &Page,
+    status: StatusCode,
+    refusal: Refusal,
+) -> Response {
     (status, render(shop, page, Some(&refusal), false)).into_response()
 }
 
@@ -148,37 +162,7 @@ fn connection_form(shop: &ShopPage, c: &WhatsappSettings, gateway_error: Option<
     }
 }
 
-/// Groups mapped to a role, and a form to map one seen through the gateway.
-fn groups_section(shop: &ShopPage, mapped: &[Group], unmapped: &[String]) -> Markup {
-    html! {
-        h2 { "Groups" }
-        p.muted { "Through a gateway, Novi sees WhatsApp groups. Staff post orders in a sales group; the delivery group is told when orders go out." }
-        table {
-            thead { tr { th { "Group" } th { "Chat id" } th { "Role" } th {} } }
-            tbody {
-                @for g in mapped {
-                    tr {
-                        td { (g.name) } td { code { (g.chat_id) } } td { (g.role) }
-                        td { form.inline method="post" action=(shop.url("/settings/whatsapp/groups/remove")) {
-                            (csrf_field(&shop.csrf)) input type="hidden" name="chat_id" value=(g.chat_id);
-                            button.small type="submit" { "Remove" }
-                        } }
-                    }
-                }
-            }
-        }
-        form.inline method="post" action=(shop.url("/settings/whatsapp/groups")) {
-            (csrf_field(&shop.csrf))
-            input type="text" name="chat_id" list="seen-groups" placeholder="1203…@g.us" required aria-label="chat id";
-            datalist id="seen-groups" { @for id in unmapped { option value=(id) {} } }
-            input type="text" name="name" placeholder="Name" aria-label="group name";
-            select name="role" aria-label="role" { @for r in ROLES { option value=(r) { (r) } } }
-            button.small type="submit" { "Map group" }
-        }
-    }
-}
-
-async fn load(state: &AppState, shop: &ShopPage) -> AppResult<Page> {
+pub(super) async fn load(state: &AppState, shop: &ShopPage) -> AppResult<Page> {
     let id = shop.business.id;
     let (config, mapped, unmapped, link) = state
         .db
@@ -192,12 +176,22 @@ async fn load(state: &AppState, shop: &ShopPage) -> AppResult<Page> {
         })
         .await?;
     let view = state.bridge.linked.view(id);
+    // The phone's own groups, to pick from, while it is linked and connected.
+    let phone = if config.provider == Provider::Linked && link.state == LinkState::Connected {
+        Some(state.bridge.linked.groups(id).await)
+    } else {
+        None
+    };
     Ok(Page {
         config,
-        mapped,
-        unmapped,
+        groups: Groups {
+            mapped,
+            unmapped,
+            phone,
+        },
         link,
         view,
+        pairing: Pairing::default(),
     })
 }
 
@@ -329,55 +323,4 @@ async fn owner_may_reach(c: &WhatsappSettings) -> Result<(), String> {
     address::check_public(&c.gateway_url)
         .await
         .map_err(|why| format!("The gateway URL {why}."))
-}
-
-#[derive(Deserialize)]
-pub struct GroupForm {
-    chat_id: String,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    role: String,
-}
-
-pub async fn map_group(
-    State(state): State<AppState>,
-    shop: ShopPage,
-    Form(f): Form<GroupForm>,
-) -> AppResult<Response> {
-    shop.require_settings()?;
-    let id = shop.business.id;
-    let g = Group {
-        chat_id: f.chat_id,
-        name: f.name,
-        role: f.role,
-    };
-    match state.db.write(move |tx| groups::map(tx, id, &g)).await {
-        Ok(()) => Ok(Redirect::to(&shop.url("/settings/whatsapp?saved=1")).into_response()),
-        Err(AppError::Invalid(m)) => {
-            let page = load(&state, &shop).await?;
-            let form = Refusal::Form(m);
-            Ok(refused(
-                &shop,
-                &page,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                form,
-            ))
-        }
-        Err(e) => Err(e),
-    }
-}
-
-pub async fn unmap_group(
-    State(state): State<AppState>,
-    shop: ShopPage,
-    Form(f): Form<GroupForm>,
-) -> AppResult<Redirect> {
-    shop.require_settings()?;
-    let id = shop.business.id;
-    state
-        .db
-        .write(move |tx| groups::unmap(tx, id, &f.chat_id))
-        .await?;
-    Ok(Redirect::to(&shop.url("/settings/whatsapp?saved=1")))
 }

@@ -1,8 +1,12 @@
 //! A linked client that reaches nothing, for tests and benchmarks: it emits the crate's own
 //! event types (QR code, pair success, message, receipt, disconnected, logged out) when the test
 //! says so and records what Novi sent and tried. What customers write while it is offline is
-//! held, as WhatsApp holds it, and delivered when it connects again. Its "session" is a file at the path Novi gives it, written when a
-//! phone "scans", so a restarted server finds it as it would find the crate's real one.
+//! held, as WhatsApp holds it, and delivered when it connects again. Its "session" is a file at
+//! the path Novi gives it, written when a phone "scans", so a restarted server finds it as it
+//! would find the crate's real one. The kinds of message it can deliver (replies, images,
+//! locations, group posts) are in `kinds`.
+
+pub mod kinds;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -24,6 +28,7 @@ use whatsapp_rust::Jid;
 use super::seam::{
     BoxFut, Connector, Event, Events, InboundMessage, InboundSink, LinkedClient, SendFailure,
 };
+use super::PhoneGroup;
 
 /// Makes fake clients and finds them again by business.
 #[derive(Clone, Default)]
@@ -102,8 +107,10 @@ pub struct FakeClient {
     send_tries: AtomicUsize,
     /// What customers wrote while the device was offline: WhatsApp keeps it and delivers it
     /// when the device connects again.
-    held: Mutex<Vec<(MessageSource, String, String)>>,
+    held: Mutex<Vec<(MessageSource, String, wa::Message)>>,
     next_id: AtomicUsize,
+    /// The groups the phone is in.
+    groups: Mutex<Vec<PhoneGroup>>,
     /// Woken on every connection, QR code and send.
     pub changed: Notify,
 }
@@ -133,6 +140,7 @@ impl FakeClient {
             send_tries: AtomicUsize::new(0),
             held: Mutex::new(Vec::new()),
             next_id: AtomicUsize::new(1),
+            groups: Mutex::new(Vec::new()),
             changed: Notify::new(),
         }
     }
@@ -259,7 +267,7 @@ impl FakeClient {
             sender: Jid::pn(from),
             ..MessageSource::default()
         };
-        self.deliver(source, id, text).await
+        self.deliver(source, id, wa::Message::text(text)).await
     }
 
     /// The shop writes to a customer from the phone itself.
@@ -270,13 +278,13 @@ impl FakeClient {
             is_from_me: true,
             ..MessageSource::default()
         };
-        self.deliver(source, id, text).await
+        self.deliver(source, id, wa::Message::text(text)).await
     }
 
-    async fn deliver(&self, source: MessageSource, id: &str, text: &str) -> bool {
+    async fn deliver(&self, source: MessageSource, id: &str, message: wa::Message) -> bool {
         if !self.is_open() {
             if let Ok(mut held) = self.held.lock() {
-                held.push((source, id.to_owned(), text.to_owned()));
+                held.push((source, id.to_owned(), message));
             }
             return false;
         }
@@ -288,7 +296,7 @@ impl FakeClient {
             ..MessageInfo::default()
         };
         let m = InboundMessage::builder()
-            .message(Arc::new(wa::Message::text(text)))
+            .message(Arc::new(message))
             .info(Arc::new(info))
             .build();
         let sink = self.sink.lock().ok().and_then(|s| s.clone());
@@ -345,8 +353,8 @@ impl LinkedClient for FakeClient {
             if self.session.exists() {
                 self.emit(Event::Connected(Connected::builder().build()));
                 let held = std::mem::take(&mut *self.held.lock().map_err(|_| "poisoned")?);
-                for (source, id, text) in held {
-                    self.deliver(source, &id, &text).await;
+                for (source, id, message) in held {
+                    self.deliver(source, &id, message).await;
                 }
             } else {
                 self.rotate_qr();
@@ -384,11 +392,16 @@ impl LinkedClient for FakeClient {
             if !self.is_open() {
                 return Err("not connected".into());
             }
-            if phone.len() < 8 || !phone.chars().all(|c| c.is_ascii_digit()) {
+            // WhatsApp gives a code only for the number of the phone being linked.
+            if phone != LINKED_NUMBER {
                 return Err("WhatsApp refused that number".into());
             }
             Ok("ABCD1234".to_owned())
         })
+    }
+
+    fn groups(&self) -> BoxFut<'_, Result<Vec<PhoneGroup>, String>> {
+        Box::pin(async move { self.group_list() })
     }
 
     fn logout(&self) -> BoxFut<'_, ()> {

@@ -4,6 +4,8 @@
 //! to the protocol, `real` its implementation over `whatsapp-rust`, `fake` the one tests use.
 
 #[cfg(feature = "linked")]
+mod content;
+#[cfg(feature = "linked")]
 pub mod fake;
 #[cfg(feature = "linked")]
 mod read;
@@ -42,6 +44,15 @@ pub struct Shared {
     /// The bridge's clock: reconnection waits are read from it, as the sender's are, so an
     /// outage passes the same way for both.
     pub clock: super::clock::Clock,
+}
+
+/// A group the linked phone is in, to map to a role in Settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhoneGroup {
+    /// `<digits>@g.us`, as group messages name it.
+    pub chat_id: String,
+    /// The group's subject.
+    pub name: String,
 }
 
 /// Whether this build can link a phone.
@@ -88,6 +99,10 @@ mod imp_off {
         }
 
         pub async fn unlink(&self, _business_id: i64) {}
+
+        pub async fn groups(&self, _business_id: i64) -> Result<Vec<super::PhoneGroup>, String> {
+            Err("this build of Novi cannot link a phone".into())
+        }
     }
 }
 
@@ -104,7 +119,7 @@ mod imp {
     use super::seam::{Connector, LinkedClient};
     use super::state::Link;
     use super::task::{session_path, Command, Task};
-    use super::{Shared, View};
+    use super::{PhoneGroup, Shared, View};
     use crate::whatsapp::settings::{self, Provider};
 
     struct Running {
@@ -200,6 +215,18 @@ mod imp {
             answer
                 .await
                 .map_err(|_| "the WhatsApp connection stopped".to_owned())?
+        }
+
+        /// The groups the business's phone is in, by name; an error in words when it is not
+        /// connected or WhatsApp does not answer within a few seconds (a page waits on it).
+        pub async fn groups(&self, business_id: i64) -> Result<Vec<PhoneGroup>, String> {
+            let client = self.client(business_id).ok_or("not linked")?;
+            let wait = std::time::Duration::from_secs(5);
+            let mut groups = tokio::time::timeout(wait, client.groups())
+                .await
+                .map_err(|_| "WhatsApp did not answer in time".to_owned())??;
+            groups.sort_by_key(|g| g.name.to_lowercase());
+            Ok(groups)
         }
 
         /// Unlinks the business: removes the device from the phone and forgets the session.

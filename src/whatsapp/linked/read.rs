@@ -1,14 +1,15 @@
 //! Reading the crate's events as Novi's: a customer's 1:1 message becomes an `InMessage` for the
-//! conversation, one the shop sent from its own phone a staff reply, and a receipt the
-//! delivery statuses that move the ticks.
+//! conversation (its kind and text read by `content`), a group member's post one with its group
+//! (mapped to sales, delivery or admin as a gateway's are), one the shop sent from its own phone
+//! a staff reply, and a receipt the delivery statuses that move the ticks.
 
 use serde_json::json;
-use whatsapp_rust::wacore::proto_helpers::MessageExt;
 use whatsapp_rust::wacore::types::events::Receipt;
 use whatsapp_rust::wacore::types::presence::ReceiptType;
 use whatsapp_rust::wacore_binary::jid::JidExt;
 use whatsapp_rust::Jid;
 
+use super::content;
 use super::seam::InboundMessage;
 use crate::whatsapp::inbound::{InMessage, InStatus, Inbound};
 
@@ -36,27 +37,31 @@ fn counterpart(m: &InboundMessage) -> Option<String> {
     }
 }
 
-/// The readable part of a message and its kind.
-fn text_and_kind(m: &InboundMessage) -> (String, &'static str) {
-    let msg = &m.message;
-    if let Some(t) = msg.text_content() {
-        return (t.to_owned(), "text");
-    }
-    if let Some(c) = msg.get_caption() {
-        return (c.to_owned(), "image");
-    }
-    (String::new(), "unsupported")
+/// Who posted in a group, as digits where WhatsApp gave the number (else the hidden id).
+fn member(m: &InboundMessage) -> Option<String> {
+    let s = &m.info.source;
+    pn(&s.sender)
+        .or_else(|| s.sender_alt.as_ref().and_then(pn))
+        .or_else(|| (!s.sender.user.is_empty()).then(|| s.sender.user.to_string()))
 }
 
 /// A message to store: who it is with and what it says. `None` for what Novi does not take
-/// from a linked phone (groups, status updates, channels, numbers it cannot tell).
+/// from a linked phone (status updates, channels, the shop's own group posts, numbers it
+/// cannot tell).
 fn message(m: &InboundMessage) -> Option<InMessage> {
     let s = &m.info.source;
-    if s.is_group || s.chat.is_group() || s.chat.is_status_broadcast() || s.chat.is_newsletter() {
+    if s.chat.is_status_broadcast() || s.chat.is_newsletter() {
         return None;
     }
-    let phone = counterpart(m)?;
-    let (text, kind) = text_and_kind(m);
+    let group = s.is_group || s.chat.is_group();
+    // The shop's own posts in a group are not staff orders to take, as through a gateway.
+    if group && s.is_from_me {
+        return None;
+    }
+    let phone = if group { member(m)? } else { counterpart(m)? };
+    let content = content::read(&m.message);
+    let mut data = content.data;
+    data["chat"] = json!(s.chat.to_string());
     // Stanza ids are unique only within a chat: a customer's message is known by both. The
     // shop's own messages keep the bare id, as receipts name them.
     let provider_id = if s.is_from_me {
@@ -72,11 +77,12 @@ fn message(m: &InboundMessage) -> Option<InMessage> {
             m.info.push_name.clone()
         },
         provider_id,
-        kind: kind.to_owned(),
-        text,
-        data: json!({"chat": s.chat.to_string()}),
+        kind: content.kind.to_owned(),
+        text: content.text,
+        data,
         timestamp: m.info.timestamp.timestamp(),
-        group_id: None,
+        // The group's chat id (`<digits>@g.us`), as a gateway names it and Settings maps it.
+        group_id: group.then(|| s.chat.to_string()),
     })
 }
 
@@ -188,7 +194,12 @@ mod tests {
                 msg(group, "G1", "in a group"),
             ],
         );
-        assert_eq!(b.messages.len(), 1, "groups are not taken here");
+        assert_eq!(b.messages.len(), 2, "the customer and the group post");
+        let post = &b.messages[1];
+        assert_eq!(
+            (post.phone.as_str(), post.group_id.as_deref()),
+            ("919812345678", Some("120363@g.us"))
+        );
         let m = &b.messages[0];
         assert_eq!(
             (

@@ -15,7 +15,8 @@ use whatsapp_rust::wacore::types::events::EventHandler;
 use whatsapp_rust::{Client, InboundDurabilityHook, Jid};
 
 use super::seam::{
-    BoxFut, Connector, Event, Events, InboundMessage, InboundSink, LinkedClient, SendFailure,
+    BoxFut, Connector, Event, Events, InboundMessage, InboundSink, LinkedClient, PhoneGroup,
+    SendFailure,
 };
 
 /// Makes real clients.
@@ -126,7 +127,14 @@ impl LinkedClient for RealClient {
                     "not connected to WhatsApp".into(),
                 ));
             };
-            match client.send_text(Jid::pn(to), text).await {
+            // A group's chat id is a whole address; a customer is digits.
+            let to = if to.contains('@') {
+                to.parse::<Jid>()
+                    .map_err(|e| SendFailure::Refused(format!("not an address: {e}")))?
+            } else {
+                Jid::pn(to)
+            };
+            match client.send_text(to, text).await {
                 Ok(sent) => Ok(sent.message_id),
                 Err(e @ whatsapp_rust::SendError::InvalidRequest(_)) => {
                     Err(SendFailure::Refused(e.to_string()))
@@ -148,6 +156,26 @@ impl LinkedClient for RealClient {
                 .pair_with_code(options)
                 .await
                 .map_err(|e| e.to_string())
+        })
+    }
+
+    fn groups(&self) -> BoxFut<'_, Result<Vec<PhoneGroup>, String>> {
+        Box::pin(async move {
+            let Some(client) = self.current().filter(|c| c.is_connected()) else {
+                return Err("not connected to WhatsApp".into());
+            };
+            let groups = client
+                .groups()
+                .get_participating()
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(groups
+                .into_iter()
+                .map(|(jid, meta)| PhoneGroup {
+                    chat_id: jid.to_string(),
+                    name: meta.subject,
+                })
+                .collect())
         })
     }
 

@@ -12,6 +12,8 @@ use tokio::sync::mpsc;
 
 pub use whatsapp_rust::wacore::types::events::{Event, InboundMessage};
 
+pub use super::PhoneGroup;
+
 pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// The events of one connection, in order; the stream ends when the connection does.
@@ -38,7 +40,8 @@ pub trait LinkedClient: Send + Sync {
     /// Opens one connection with the session the client was made with. Without a session,
     /// WhatsApp sends QR codes to link a phone; with one, the client logs straight in.
     fn connect(&self, sink: Arc<dyn InboundSink>) -> BoxFut<'_, Result<Events, String>>;
-    /// Sends text to a number (digits with country code); returns WhatsApp's message id.
+    /// Sends text to a number (digits with country code) or a group (`<digits>@g.us`);
+    /// returns WhatsApp's message id.
     fn send_text<'a>(
         &'a self,
         to: &'a str,
@@ -47,6 +50,8 @@ pub trait LinkedClient: Send + Sync {
     /// Asks for an 8-character code to type on the phone instead of scanning (while a
     /// connection is open and not yet linked).
     fn pair_with_phone<'a>(&'a self, phone: &'a str) -> BoxFut<'a, Result<String, String>>;
+    /// The groups the linked phone is in (while connected).
+    fn groups(&self) -> BoxFut<'_, Result<Vec<PhoneGroup>, String>>;
     /// Removes this device from the phone's linked devices and closes the connection.
     fn logout(&self) -> BoxFut<'_, ()>;
     /// Closes the connection, keeping the session.
