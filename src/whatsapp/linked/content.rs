@@ -66,10 +66,10 @@ fn interactive(m: &wa::Message) -> Option<Content> {
     use wa::__buffa::oneof::message::buttons_response_message::Response;
     use wa::__buffa::oneof::message::interactive_response_message::InteractiveResponseMessage as Flow;
     if let Some(b) = m.buttons_response_message.as_option() {
-        let title = match &b.response {
-            Some(Response::SelectedDisplayText(t)) => Some(t.as_str()),
-            None => None,
-        };
+        let title = b
+            .response
+            .as_ref()
+            .map(|Response::SelectedDisplayText(t)| t.as_str());
         return Some(reply(
             title,
             b.selected_button_id.as_deref(),

@@ -26,7 +26,6 @@ pub fn button_reply(id: &str, title: &str) -> wa::Message {
 pub fn list_reply(id: &str, title: &str) -> wa::Message {
     let row = wa::message::list_response_message::SingleSelectReply {
         selected_row_id: Some(id.to_owned()),
-        ..Default::default()
     };
     let reply = wa::message::ListResponseMessage {
         title: Some(title.to_owned()),
