@@ -140,7 +140,12 @@ async fn wait_state(app: &TestApp, b: &Business, want: State) {
 }
 
 /// Waits until the business's stored link satisfies `check`, re-reading at each change.
-async fn wait_link(app: &TestApp, b: &Business, what: &str, check: impl Fn(&state::Link) -> bool) {
+pub(crate) async fn wait_link(
+    app: &TestApp,
+    b: &Business,
+    what: &str,
+    mut check: impl FnMut(&state::Link) -> bool,
+) {
     let mut changed = app.state.bridge.linked.shared.changed.subscribe();
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {

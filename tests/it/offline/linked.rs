@@ -8,35 +8,18 @@ use super::{
     assert_all_waiting, count_outbox_writes, number, reply, sit_out_an_hour, wait_for_sender,
     wait_until_found_down, RAVI, TEXTS,
 };
+use crate::linked::wait_link;
 use crate::support::bridge::CUSTOMER;
 use crate::support::{TestApp, WAIT};
 use novi::accounts::businesses::Business;
 use novi::whatsapp::linked::fake::{FakeClient, FakeConnector};
-use novi::whatsapp::linked::state::{self, Link, State};
+use novi::whatsapp::linked::state::{self, State};
 use novi::whatsapp::settings::{Provider, WhatsappSettings};
 use std::sync::Arc;
 
 /// Meera, who orders while the shop's phone is offline.
 const MEERA: &str = "919800000003";
 const MEERA_ORDER: &str = "1 kg jalebi, deliver to 12 MG Road";
-
-/// Waits until the business's stored link satisfies `check`, re-reading at each change.
-async fn wait_link(app: &TestApp, b: &Business, what: &str, mut check: impl FnMut(&Link) -> bool) {
-    let mut changed = app.state.bridge.linked.shared.changed.subscribe();
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let id = b.id;
-        let now = app.db.with_conn(|c| state::load(c, id)).unwrap();
-        if check(&now) {
-            return;
-        }
-        let wait = tokio::time::timeout_at(deadline, changed.changed()).await;
-        assert!(
-            wait.is_ok(),
-            "timed out waiting for {what}; link is {now:?}"
-        );
-    }
-}
 
 /// Sharma Sweets on the linked provider, its phone linked by QR and connected.
 async fn linked_shop(fake: &FakeConnector) -> (TestApp, Business, Arc<FakeClient>) {
