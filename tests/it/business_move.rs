@@ -130,12 +130,20 @@ fn shop_rows(dir: &Path, code: &str) -> BTreeMap<String, Vec<String>> {
             None => panic!("{t} has no way to its business"),
         };
         let sql: String = conn
-            .query_row("SELECT sql FROM sqlite_master WHERE name = ?1", [&t], |r| r.get(0))
+            .query_row("SELECT sql FROM sqlite_master WHERE name = ?1", [&t], |r| {
+                r.get(0)
+            })
             .unwrap();
         // A table without rowids (the order counts) is read in its key's order.
-        let order = if sql.contains("WITHOUT ROWID") { "1, 2" } else { "rowid" };
+        let order = if sql.contains("WITHOUT ROWID") {
+            "1, 2"
+        } else {
+            "rowid"
+        };
         let mut s = conn
-            .prepare(&format!("SELECT * FROM {t} WHERE {filter} ORDER BY {order}"))
+            .prepare(&format!(
+                "SELECT * FROM {t} WHERE {filter} ORDER BY {order}"
+            ))
             .unwrap();
         let names: Vec<String> = s.column_names().iter().map(|n| n.to_string()).collect();
         let mut rows = s.query([b]).unwrap();
@@ -153,6 +161,7 @@ fn shop_rows(dir: &Path, code: &str) -> BTreeMap<String, Vec<String>> {
                         .get(&(target.clone(), id))
                         .cloned()
                         .unwrap_or_else(|| panic!("{t}.{name} = {id}: not the shop's {target}")),
+                    (ValueRef::Text(text), _) => format!("{:?}", String::from_utf8_lossy(text)),
                     (value, _) => format!("{value:?}"),
                 };
                 cells.push(format!("{name}={cell}"));
