@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use anyhow::Context;
+
 use crate::backup::business;
 use crate::db::Db;
 
@@ -31,7 +33,9 @@ pub fn export(data_dir: &Path, code: &str, file: &Path) -> anyhow::Result<()> {
 }
 
 pub fn import(data_dir: &Path, file: &Path) -> anyhow::Result<()> {
-    // A new machine may have no install yet: importing the first shop makes one.
+    // A new machine may have no install yet: importing the first shop makes one, but not
+    // for a file that is not there.
+    std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
     let db = Db::open(data_dir)?;
     let done = business::import(&db, data_dir, file)?;
     println!(

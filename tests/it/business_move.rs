@@ -486,6 +486,15 @@ fn a_cut_short_file_or_a_username_taken_here_changes_nothing() {
     assert!(err.contains("user(s) ravi already exist here"), "{err}");
     assert_eq!(fingerprint(target.path()), unchanged);
 
+    let nowhere = out.path().join("no-install");
+    let missing = out.path().join("missing.novi");
+    let err = fails(&nowhere, &["business", "import", path_str(&missing)], "");
+    assert!(err.contains("cannot open"), "{err}");
+    assert!(
+        !nowhere.exists(),
+        "no install made for a file that is not there"
+    );
+
     let backup = out.path().join("backup.tar");
     ok(source.path(), &["backup", "--to", path_str(&backup)], "");
     let err = fails(
