@@ -507,3 +507,78 @@ fn a_cut_short_file_or_a_username_taken_here_changes_nothing() {
         "{err}"
     );
 }
+
+/// `novi whatsapp configure` connecting `code` to the Cloud API as phone number id `pnid`.
+fn connect_cloud(dir: &Path, code: &str, pnid: &str) {
+    let args = [
+        "whatsapp",
+        "configure",
+        "--business",
+        code,
+        "--provider",
+        "cloud",
+        "--phone-number-id",
+        pnid,
+        "--verify-token",
+        "v",
+        "--app-secret",
+        "s",
+        "--access-token",
+        "EAAG-move",
+    ];
+    ok(dir, &args, "");
+}
+
+#[test]
+fn a_fault_found_halfway_undoes_every_row_and_file() {
+    let source = install_with_sweet_shop("bakery");
+    connect_cloud(source.path(), "bakery", "110000000000777");
+    let conn = Connection::open(source.path().join("novi.db")).unwrap();
+    let photo = image::store(source.path(), image::Kind::Png, b"\x89PNG\r\n\x1a\nphoto").unwrap();
+    conn.execute(
+        "UPDATE products SET image = ?1, image_type = 'image/png'",
+        [&photo],
+    )
+    .unwrap();
+    drop(conn);
+    std::fs::create_dir_all(source.path().join("whatsapp")).unwrap();
+    std::fs::write(source.path().join("whatsapp/business-1.db"), b"").unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let file = out.path().join("bakery.novi");
+    ok(
+        source.path(),
+        &[
+            "business",
+            "export",
+            "--business",
+            "bakery",
+            path_str(&file),
+        ],
+        "",
+    );
+
+    // Another shop here uses that WhatsApp number: found only when the settings' row is
+    // written, after the products and their stock history.
+    let target = install_with_business("corner");
+    connect_cloud(target.path(), "corner", "110000000000777");
+    let unchanged = fingerprint(target.path());
+    let err = fails(target.path(), &["business", "import", path_str(&file)], "");
+    assert!(
+        err.contains("already connected to another business here"),
+        "{err}"
+    );
+    assert_eq!(fingerprint(target.path()), unchanged);
+
+    // A linked session left where the shop's would go: found after the image is in place.
+    let target = install_with_business("corner");
+    std::fs::create_dir_all(target.path().join("whatsapp")).unwrap();
+    std::fs::write(target.path().join("whatsapp/business-2.db"), b"stale").unwrap();
+    let unchanged = fingerprint(target.path());
+    let err = fails(target.path(), &["business", "import", path_str(&file)], "");
+    assert!(err.contains("a linked session is in the way"), "{err}");
+    assert_eq!(
+        fingerprint(target.path()),
+        unchanged,
+        "the image is taken out again"
+    );
+}

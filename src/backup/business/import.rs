@@ -266,32 +266,40 @@ fn shift(value: Sql, offset: i64) -> anyhow::Result<Sql> {
     }
 }
 
-/// Files moved into the data directory during an import, removed again unless it commits.
+/// Files (and the folders made for them) moved into the data directory during an import,
+/// removed again unless it commits.
 #[derive(Default)]
 struct Placed {
-    paths: Vec<PathBuf>,
+    files: Vec<PathBuf>,
+    dirs: Vec<PathBuf>,
 }
 
 impl Placed {
     fn rename(&mut self, from: &Path, to: &Path) -> anyhow::Result<()> {
-        if let Some(parent) = to.parent() {
+        if let Some(parent) = to.parent().filter(|p| !p.exists()) {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create {}", parent.display()))?;
+            self.dirs.push(parent.to_owned());
         }
         std::fs::rename(from, to).with_context(|| format!("cannot write {}", to.display()))?;
-        self.paths.push(to.to_owned());
+        self.files.push(to.to_owned());
         Ok(())
     }
 
     fn keep(mut self) {
-        self.paths.clear();
+        self.files.clear();
+        self.dirs.clear();
     }
 }
 
 impl Drop for Placed {
     fn drop(&mut self) {
-        for path in &self.paths {
+        for path in &self.files {
             let _ = std::fs::remove_file(path);
+        }
+        for dir in &self.dirs {
+            // Only if empty: never anything that was there before.
+            let _ = std::fs::remove_dir(dir);
         }
     }
 }
