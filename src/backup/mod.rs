@@ -2,6 +2,7 @@
 //! uploads, the linked phones' session stores and a manifest with checksums (`make`), checked
 //! whole before it is trusted (`read`), and restored with the previous data kept aside (`restore`).
 
+pub mod business;
 pub mod lock;
 pub mod make;
 pub mod manifest;

@@ -55,6 +55,10 @@ pub fn business(data_dir: &Path, cmd: BusinessCommand) -> anyhow::Result<()> {
                 println!("{:<20} {:<6} {}", b.short_code, b.currency, b.name);
             }
         }
+        BusinessCommand::Export { business, file } => {
+            super::business::export(data_dir, &business, &file)?
+        }
+        BusinessCommand::Import { file } => super::business::import(data_dir, &file)?,
     }
     Ok(())
 }

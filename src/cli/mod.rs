@@ -3,6 +3,7 @@
 
 mod admin;
 mod backup;
+mod business;
 mod catalog;
 mod demo;
 mod doctor;
@@ -152,6 +153,22 @@ pub enum BusinessCommand {
     },
     /// List businesses.
     List,
+    /// Write one business into a file: every row it owns, its product images, its WhatsApp
+    /// settings and linked phone's session. The file holds its secrets: it is readable by
+    /// you only.
+    Export {
+        /// The business's short code.
+        #[arg(long)]
+        business: String,
+        /// The file to write; it must not exist.
+        file: PathBuf,
+    },
+    /// Load a business from a file made by `novi business export`, in one transaction; a short
+    /// code or username already here is refused and nothing is written.
+    Import {
+        /// A file made by `novi business export`.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -7,6 +7,7 @@ mod aliases;
 mod auth;
 mod backup;
 mod browser;
+mod business_move;
 mod catalog;
 mod chat_orders;
 mod cli;
