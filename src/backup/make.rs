@@ -191,7 +191,8 @@ fn write_archive(
     Ok(manifest)
 }
 
-fn header(size: u64) -> tar::Header {
+/// A tar header for a private regular file of `size` bytes, dated now.
+pub(crate) fn header(size: u64) -> tar::Header {
     let mut h = tar::Header::new_gnu();
     h.set_size(size);
     h.set_mode(0o600);

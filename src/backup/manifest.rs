@@ -40,3 +40,24 @@ impl Manifest {
         self.entries.iter().map(|e| e.size).sum()
     }
 }
+
+/// Checks that the entries read from an archive are exactly those listed, byte for byte:
+/// none missing, none altered, none extra. `seen` maps each path read to its size and SHA-256.
+pub fn match_entries(
+    entries: &[Entry],
+    seen: &std::collections::BTreeMap<String, (u64, String)>,
+) -> Result<(), String> {
+    for e in entries {
+        match seen.get(&e.path) {
+            None => return Err(format!("{} is missing", e.path)),
+            Some((size, sha)) if *size != e.size || *sha != e.sha256 => {
+                return Err(format!("{} does not match its checksum", e.path))
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some(extra) = seen.keys().find(|p| !entries.iter().any(|e| &e.path == *p)) {
+        return Err(format!("{extra} is not in its manifest"));
+    }
+    Ok(())
+}

@@ -134,18 +134,7 @@ fn copy_entry(
 
 /// The entries read must be exactly those the manifest lists, byte for byte.
 fn compare(manifest: &Manifest, seen: &BTreeMap<String, (u64, String)>) -> Result<(), String> {
-    for e in &manifest.entries {
-        match seen.get(&e.path) {
-            None => return Err(format!("{} is missing", e.path)),
-            Some((size, sha)) if *size != e.size || *sha != e.sha256 => {
-                return Err(format!("{} does not match its checksum", e.path))
-            }
-            Some(_) => {}
-        }
-    }
-    if let Some(extra) = seen.keys().find(|p| manifest.entry(p).is_none()) {
-        return Err(format!("{extra} is not in its manifest"));
-    }
+    manifest::match_entries(&manifest.entries, seen)?;
     if manifest.entry(crate::db::DB_FILE).is_none() {
         return Err("it holds no database".into());
     }

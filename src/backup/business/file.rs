@@ -10,7 +10,7 @@ use std::path::Path;
 use anyhow::{anyhow, bail, Context};
 use serde::{Deserialize, Serialize};
 
-use crate::backup::make::Hashing;
+use crate::backup::make::{header, Hashing};
 use crate::backup::manifest::{self as backup_manifest, Entry};
 use crate::backup::Quiet;
 
@@ -104,15 +104,6 @@ pub fn write(
     Ok(manifest)
 }
 
-fn header(size: u64) -> tar::Header {
-    let mut h = tar::Header::new_gnu();
-    h.set_size(size);
-    h.set_mode(0o600);
-    h.set_mtime(u64::try_from(crate::db::now()).unwrap_or(0));
-    h.set_entry_type(tar::EntryType::Regular);
-    h
-}
-
 /// Reads the export at `file` into the folder `into`, laid out as in the archive, checking
 /// every entry against the manifest. Any fault ends in one readable error.
 pub fn read(file: &Path, into: &Path) -> anyhow::Result<Manifest> {
@@ -194,19 +185,8 @@ fn extract(entry: &mut impl Read, target: &Path, size: u64) -> anyhow::Result<St
 /// The entries read must be exactly those the manifest lists, byte for byte, and hold every
 /// table's rows.
 fn compare(m: &Manifest, seen: &BTreeMap<String, (u64, String)>) -> Result<(), String> {
-    for e in &m.entries {
-        match seen.get(&e.path) {
-            None => return Err(format!("{} is missing", e.path)),
-            Some((size, sha)) if *size != e.size || *sha != e.sha256 => {
-                return Err(format!("{} does not match its checksum", e.path))
-            }
-            Some(_) => {}
-        }
-    }
+    backup_manifest::match_entries(&m.entries, seen)?;
     let listed: BTreeSet<&str> = m.entries.iter().map(|e| e.path.as_str()).collect();
-    if let Some(extra) = seen.keys().find(|p| !listed.contains(p.as_str())) {
-        return Err(format!("{extra} is not in its manifest"));
-    }
     for table in super::tables::TABLES {
         if !listed.contains(rows_entry(table.name).as_str()) {
             return Err(format!("it has no rows of {}", table.name));
