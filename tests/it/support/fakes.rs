@@ -2,7 +2,8 @@
 //! tests of the bridge.
 //!
 //! - [`FakeGraph`] speaks the Cloud API send endpoint
-//!   (`POST /{version}/{phone_number_id}/messages`)
+//!   (`POST /{version}/{phone_number_id}/messages`) and the phone number's record
+//!   (`GET /{version}/{phone_number_id}`, what `novi doctor` reads)
 //!   and [`FakeGateway`] the WAHA-style `POST /api/sendText`. Both record every request and answer
 //!   from a script ([`Reply`]): queued replies first, then a default that is success unless a
 //!   test changes it. They check requests the way the real provider would
@@ -478,7 +479,11 @@ impl Provider for Graph {
         body: Option<&Value>,
     ) -> Result<(), Reply> {
         let parts: Vec<&str> = path.split('/').collect();
-        if *method != Method::POST || !matches!(parts.as_slice(), ["", _, _, "messages"]) {
+        // A phone number's own record (`GET /{version}/{phone_number_id}`), which `novi
+        // doctor` reads to check the settings.
+        let number = *method == Method::GET && matches!(parts.as_slice(), ["", _, _]);
+        let send = *method == Method::POST && matches!(parts.as_slice(), ["", _, _, "messages"]);
+        if !number && !send {
             let msg = format!("Unknown path components: {path}");
             return Err(Reply::error(400, 2500, msg));
         }
@@ -487,16 +492,28 @@ impl Provider for Graph {
             let msg = "Invalid OAuth access token - Cannot parse access token";
             return Err(Reply::error(401, 190, msg));
         }
+        if number {
+            return Ok(());
+        }
         let body = body.ok_or_else(|| invalid("the request body is not JSON"))?;
         check_graph_body(body).map_err(invalid)
     }
 
     fn message_id(tag: u32, seq: u64, body: &Value) -> Option<String> {
-        let is_send = body["status"] != "read";
+        let is_send = !body.is_null() && body["status"] != "read";
         is_send.then(|| format!("wamid.fake.{tag:08x}.{seq}"))
     }
 
     fn ok_body(id: Option<&str>, body: &Value) -> Value {
+        if body.is_null() {
+            // Only the phone number's record is asked for with no body.
+            return json!({
+                "display_phone_number": DISPLAY_PHONE,
+                "verified_name": "Fake Shop",
+                "quality_rating": "GREEN",
+                "id": "110000000000001",
+            });
+        }
         let Some(id) = id else {
             return json!({ "success": true });
         };
