@@ -29,12 +29,22 @@ fn title_first(page: &str) -> String {
     let Some(start) = page.find("\n.TH ").map(|i| i + 1) else {
         return page.to_owned();
     };
-    let end = page[start..].find('\n').map_or(page.len(), |i| start + i + 1);
+    let end = page[start..]
+        .find('\n')
+        .map_or(page.len(), |i| start + i + 1);
     let title = &page[start..end];
     if title.contains("\\*(Aq") {
         return page.to_owned();
     }
     format!("{title}{}{}", &page[..start], &page[end..])
+}
+
+/// Writes to standard output; a reader that stopped early (`| head`) is no error.
+fn print(bytes: &[u8]) -> anyhow::Result<()> {
+    match std::io::stdout().lock().write_all(bytes) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -45,16 +55,11 @@ mod tests {
     fn the_title_line_comes_first() {
         let page = ".ie \\n(.g .ds Aq \\(aq\n.el .ds Aq '\n.TH novi 1 \"novi 0.1.0\"\n.SH NAME\n";
         let moved = title_first(page);
-        assert!(moved.starts_with(".TH novi 1 \"novi 0.1.0\"\n.ie "), "{moved}");
+        assert!(
+            moved.starts_with(".TH novi 1 \"novi 0.1.0\"\n.ie "),
+            "{moved}"
+        );
         assert!(moved.ends_with(".el .ds Aq '\n.SH NAME\n"), "{moved}");
         assert_eq!(moved.len(), page.len());
-    }
-}
-
-/// Writes to standard output; a reader that stopped early (`| head`) is no error.
-fn print(bytes: &[u8]) -> anyhow::Result<()> {
-    match std::io::stdout().lock().write_all(bytes) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
-        _ => Ok(()),
     }
 }

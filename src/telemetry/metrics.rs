@@ -77,6 +77,59 @@ pub struct Levels {
     pub resident_bytes: u64,
 }
 
+/// What is counted as it happens; the names get `novi_` before them and `_total` after.
+fn register_events(r: &mut Registry, i: &Inner) {
+    let rejected = "Webhooks refused, by provider and reason \
+                    (signature, unknown_business, bad_body, error)";
+    let failed = "Send attempts that failed, by provider and reason \
+                  (offline, transient, permanent, outside_window, needs_settings)";
+    let received = "Webhooks stored and answered 200, by provider";
+    r.register("webhooks_received", received, i.webhooks_received.clone());
+    r.register("webhooks_rejected", rejected, i.webhooks_rejected.clone());
+    let sent = "Messages WhatsApp accepted, by provider";
+    r.register("messages_sent", sent, i.sent.clone());
+    r.register("messages_failed", failed, i.failed.clone());
+    let http = "HTTP request latency by method and route template";
+    r.register("http_request_duration_seconds", http, i.http.clone());
+}
+
+/// What is read just before each scrape.
+fn register_levels(r: &mut Registry, i: &Inner) {
+    let gauges = [
+        (
+            "inbound_backlog_messages",
+            "Inbound messages stored but not yet answered",
+            &i.inbound_backlog,
+        ),
+        (
+            "database_bytes",
+            "Size of the database file",
+            &i.database_bytes,
+        ),
+        (
+            "wal_bytes",
+            "Size of the database's write-ahead log",
+            &i.wal_bytes,
+        ),
+        (
+            "resident_memory_bytes",
+            "Resident memory of the Novi process",
+            &i.resident_bytes,
+        ),
+    ];
+    for (name, help, gauge) in gauges {
+        r.register(name, help, gauge.clone());
+    }
+    let outbound = "Outgoing messages waiting in the outbox, by state";
+    r.register(
+        "outbound_backlog_messages",
+        outbound,
+        i.outbound_backlog.clone(),
+    );
+    let orders = "Orders taken in the last 24 hours, by channel";
+    r.register("orders_last_24h", orders, i.orders.clone());
+}
+
 /// From 5 ms to about 10 s, doubling: a page, a webhook and a slow export all land inside.
 fn latency_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.005, 2.0, 12))
@@ -84,8 +137,7 @@ fn latency_histogram() -> Histogram {
 
 impl Metrics {
     pub fn new() -> Self {
-        let mut r = Registry::with_prefix("novi");
-        let inner = Inner {
+        let mut inner = Inner {
             webhooks_received: Family::default(),
             webhooks_rejected: Family::default(),
             sent: Family::default(),
@@ -97,60 +149,13 @@ impl Metrics {
             database_bytes: Gauge::default(),
             wal_bytes: Gauge::default(),
             resident_bytes: Gauge::default(),
-            registry: Registry::default(),
+            registry: Registry::with_prefix("novi"),
         };
-        let i = &inner;
-        r.register(
-            "webhooks_received",
-            "Webhooks stored and answered 200, by provider",
-            i.webhooks_received.clone(),
-        );
-        r.register("webhooks_rejected", "Webhooks refused, by provider and reason (signature, unknown_business, bad_body, error)", i.webhooks_rejected.clone());
-        r.register(
-            "messages_sent",
-            "Messages WhatsApp accepted, by provider",
-            i.sent.clone(),
-        );
-        r.register("messages_failed", "Send attempts that failed, by provider and reason (offline, transient, permanent, outside_window, needs_settings)", i.failed.clone());
-        r.register(
-            "http_request_duration_seconds",
-            "HTTP request latency by method and route template",
-            i.http.clone(),
-        );
-        r.register(
-            "inbound_backlog_messages",
-            "Inbound messages stored but not yet answered",
-            i.inbound_backlog.clone(),
-        );
-        r.register(
-            "outbound_backlog_messages",
-            "Outgoing messages waiting in the outbox, by state",
-            i.outbound_backlog.clone(),
-        );
-        r.register(
-            "orders_last_24h",
-            "Orders taken in the last 24 hours, by channel",
-            i.orders.clone(),
-        );
-        r.register(
-            "database_bytes",
-            "Size of the database file",
-            i.database_bytes.clone(),
-        );
-        r.register(
-            "wal_bytes",
-            "Size of the database's write-ahead log",
-            i.wal_bytes.clone(),
-        );
-        r.register(
-            "resident_memory_bytes",
-            "Resident memory of the Novi process",
-            i.resident_bytes.clone(),
-        );
-        Self(Arc::new(Inner {
-            registry: r,
-            ..inner
-        }))
+        let mut r = std::mem::take(&mut inner.registry);
+        register_events(&mut r, &inner);
+        register_levels(&mut r, &inner);
+        inner.registry = r;
+        Self(Arc::new(inner))
     }
 
     pub fn webhook_received(&self, provider: &'static str) {

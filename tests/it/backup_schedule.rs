@@ -33,7 +33,7 @@ fn a_backup_missed_while_stopped_is_made_when_serve_starts() {
         two_days_ago.format("%Y%m%d-%H%M%S")
     ));
     ok(dir.path(), &["backup", "--to", old.to_str().unwrap()], "");
-    assert_eq!(backups(dir.path()), [old.clone()]);
+    assert_eq!(backups(dir.path()), std::slice::from_ref(&old));
 
     let server = Server::start(dir.path(), &["--listen", "127.0.0.1:0"], &[]);
     // A finished backup appears under its final name only (it is renamed into place when

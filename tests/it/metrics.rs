@@ -10,6 +10,7 @@ use serde_json::json;
 use crate::support::bridge::{CUSTOMER, PNID};
 use crate::support::fakes::{self, FakeGraph};
 use crate::support::TestApp;
+use novi::accounts::businesses::Business;
 
 const TOKEN: &str = "scrape-token-0123456789";
 
@@ -171,9 +172,9 @@ async fn without_a_token_only_this_machine_may_read_them() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn counters_move_with_webhooks_sends_orders_and_requests() {
-    let graph = FakeGraph::start().await;
+/// A shop connected to the Cloud API through `graph`, in an app serving `/metrics` behind
+/// [`TOKEN`], whose outbox retries quickly.
+async fn metered_shop(graph: &FakeGraph) -> (TestApp, Business) {
     let app = TestApp::start_with(|c| {
         c.metrics = true;
         c.metrics_token = Some(TOKEN.into());
@@ -183,39 +184,49 @@ async fn counters_move_with_webhooks_sends_orders_and_requests() {
     })
     .await;
     let b = app.small_shop("shop");
-    app.connect_cloud(&b, &graph);
-    let before = parse(&get(&app, Some(TOKEN), None).await.1);
-    let received = "novi_webhooks_received_total{provider=\"cloud\"}";
-    assert_eq!(value(&before, received), 0.0);
+    app.connect_cloud(&b, graph);
+    (app, b)
+}
 
+/// A signed webhook the bot answers through the fake Graph API (waited for until recorded as
+/// sent), a forged one, an order by the API, and an owner opening the order list.
+async fn traffic(app: &TestApp, b: &Business) {
     let body = fakes::cloud_text(PNID, CUSTOMER, "Asha", "wamid.metrics.1", "hello");
-    assert_eq!(app.deliver(&b, &body).await, StatusCode::OK);
+    assert_eq!(app.deliver(b, &body).await, StatusCode::OK);
     let forged = Some("sha256=00".to_owned());
     assert_eq!(
-        app.post_cloud(&b, &body, forged).await,
+        app.post_cloud(b, &body, forged).await,
         StatusCode::UNAUTHORIZED
     );
-    // The bot's answer goes out through the fake Graph API and is recorded as sent.
     app.wait_until("the reply sent", |db| {
         let sent: i64 = db
             .with_conn(|c| {
-                Ok(c.query_row(
-                    "SELECT COUNT(*) FROM messages WHERE direction = 'out' AND status = 'sent'",
-                    [],
-                    |r| r.get(0),
-                )?)
+                let sql =
+                    "SELECT COUNT(*) FROM messages WHERE direction = 'out' AND status = 'sent'";
+                Ok(c.query_row(sql, [], |r| r.get(0))?)
             })
             .unwrap();
         (sent > 0).then_some(())
     })
     .await;
     let order = json!({"customer": {"name": "Asha", "phone": "9812345678"},
-        "lines": [{"sku": "gulab-jamun", "variant": "Box of 12", "count": 1}], "address": "12 MG Road", "payment_mode": "cod"});
-    let (status, res) = app.api(&b).post("/api/v1/orders", &order).await;
+        "lines": [{"sku": "gulab-jamun", "variant": "Box of 12", "count": 1}],
+        "address": "12 MG Road", "payment_mode": "cod"});
+    let (status, res) = app.api(b).post("/api/v1/orders", &order).await;
     assert_eq!(status, StatusCode::CREATED, "{res}");
-    let mut owner = app.owner(&b, "owner").await;
+    let mut owner = app.owner(b, "owner").await;
     let page = owner.get(&format!("/b/{}/orders", b.short_code)).await;
     assert_eq!(page.0, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn counters_move_with_webhooks_sends_orders_and_requests() {
+    let graph = FakeGraph::start().await;
+    let (app, b) = metered_shop(&graph).await;
+    let before = parse(&get(&app, Some(TOKEN), None).await.1);
+    let received = "novi_webhooks_received_total{provider=\"cloud\"}";
+    assert_eq!(value(&before, received), 0.0);
+    traffic(&app, &b).await;
 
     let (_, text) = get(&app, Some(TOKEN), None).await;
     let after = parse(&text);
