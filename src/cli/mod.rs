@@ -84,8 +84,8 @@ pub enum Command {
         /// A file made by `novi backup`.
         file: PathBuf,
     },
-    /// Check the install: data directory, database, disk, backups, listen address, clock.
-    /// One line per check; exits non-zero when any fails.
+    /// Check the install: data directory, database, disk, backups, each business's WhatsApp
+    /// connection, listen address, clock. One line per check; exits non-zero when any fails.
     Doctor,
     /// Print a shell completion script (bash, zsh, fish, elvish or powershell).
     Completions {
