@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::support::fakes::{FakeGraph, Reply, DISPLAY_PHONE};
+use crate::support::fakes::{FakeGateway, FakeGraph, Reply, DISPLAY_PHONE};
 use crate::support::process::{install_with_business, novi, ok};
 
 /// Connects `code` to the Cloud API at `graph` the way an operator would.
@@ -104,4 +104,44 @@ async fn a_provider_that_cannot_be_reached_fails_within_the_timeout() {
     let shop = whatsapp_line(&report, "shop");
     assert!(shop.starts_with("FAIL"), "{report}");
     assert!(shop.contains("no answer in time"), "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_is_asked_for_its_session_and_a_refused_key_fails() {
+    let gw = FakeGateway::start().await;
+    let dir = install_with_business("shop");
+    let args = [
+        "whatsapp",
+        "configure",
+        "--business",
+        "shop",
+        "--provider",
+        "gateway",
+        "--gateway-url",
+        &gw.base_url(),
+        "--api-key",
+        "gw-key",
+        "--hmac-key",
+        "hmac",
+    ];
+    ok(dir.path(), &args, "");
+    let (passed, report) = doctor(dir.path()).await;
+    assert!(passed, "{report}");
+    let shop = whatsapp_line(&report, "shop");
+    assert!(shop.contains("session default is WORKING"), "{report}");
+    let calls = gw.requests();
+    assert_eq!(
+        (calls[0].method.as_str(), calls[0].path.as_str()),
+        ("GET", "/api/sessions/default")
+    );
+    assert_eq!(calls[0].auth.as_deref(), Some("gw-key"));
+
+    gw.set_default(Reply::Status(401));
+    let (passed, report) = doctor(dir.path()).await;
+    assert!(!passed, "{report}");
+    let shop = whatsapp_line(&report, "shop");
+    assert!(
+        shop.starts_with("FAIL") && shop.contains("API key rejected (401)"),
+        "{report}"
+    );
 }

@@ -2,9 +2,10 @@
 //! tests of the bridge.
 //!
 //! - [`FakeGraph`] speaks the Cloud API send endpoint
-//!   (`POST /{version}/{phone_number_id}/messages`) and the phone number's record
-//!   (`GET /{version}/{phone_number_id}`, what `novi doctor` reads)
-//!   and [`FakeGateway`] the WAHA-style `POST /api/sendText`. Both record every request and answer
+//!   (`POST /{version}/{phone_number_id}/messages`)
+//!   and [`FakeGateway`] the WAHA-style `POST /api/sendText`; for `novi doctor` they also answer a
+//!   phone number's record (`GET /{version}/{phone_number_id}`) and a session's record
+//!   (`GET /api/sessions/{session}`, its phone connected: `WORKING`). Both record every request and answer
 //!   from a script ([`Reply`]): queued replies first, then a default that is success unless a
 //!   test changes it. They check requests the way the real provider would
 //!   (auth header present, documented body shape and limits) and answer those errors without
@@ -635,11 +636,16 @@ impl Provider for Gateway {
         auth: Option<&str>,
         body: Option<&Value>,
     ) -> Result<(), Reply> {
-        if *method != Method::POST || path != "/api/sendText" {
+        // A session's record (`GET /api/sessions/{session}`), which `novi doctor` reads.
+        let session = *method == Method::GET && path.starts_with("/api/sessions/");
+        if !session && (*method != Method::POST || path != "/api/sendText") {
             return Err(Reply::error(404, 404, format!("Cannot {method} {path}")));
         }
         if auth.is_none_or(str::is_empty) {
             return Err(Reply::error(401, 401, "Unauthorized"));
+        }
+        if session {
+            return Ok(());
         }
         let body = body.unwrap_or(&Value::Null);
         let field = |k: &str| body[k].as_str().is_some_and(|s| !s.is_empty());
@@ -662,11 +668,19 @@ impl Provider for Gateway {
     }
 
     fn message_id(_tag: u32, _seq: u64, body: &Value) -> Option<String> {
-        let chat = body["chatId"].as_str().unwrap_or_default();
+        let chat = body["chatId"].as_str()?;
         Some(format!("true_{chat}_{}", random_hex(10)))
     }
 
     fn ok_body(id: Option<&str>, body: &Value) -> Value {
+        if body.is_null() {
+            // Only a session's record is asked for with no body: the phone is connected.
+            return json!({
+                "name": "default",
+                "status": "WORKING",
+                "me": { "id": format!("{DISPLAY_PHONE}@c.us"), "pushName": "Fake Shop" },
+            });
+        }
         json!({
             "id": id,
             "timestamp": unix_secs(),
