@@ -50,6 +50,11 @@ pub struct Config {
     /// Scheduled backups kept: the newest of each of this many days, and of this many weeks.
     pub backup_keep_daily: u32,
     pub backup_keep_weekly: u32,
+    /// `/metrics` is served (Prometheus text format); off by default.
+    pub metrics: bool,
+    /// With it, `/metrics` asks for `Authorization: Bearer <token>` from anywhere; without
+    /// it, only clients on this machine may read it.
+    pub metrics_token: Option<String>,
 }
 
 /// The optional `novi.toml`. Unknown keys are refused so a typo is not silently ignored.
@@ -73,6 +78,8 @@ pub struct FileConfig {
     pub backup_time: Option<String>,
     pub backup_keep_daily: Option<u32>,
     pub backup_keep_weekly: Option<u32>,
+    pub metrics: Option<bool>,
+    pub metrics_token: Option<String>,
 }
 
 /// What flags and environment gave (`None` where neither did).
@@ -85,6 +92,8 @@ pub struct Overrides {
     pub trusted_proxy_hops: Option<u32>,
     pub public_url: Option<String>,
     pub session_hours: Option<u32>,
+    pub metrics: bool,
+    pub metrics_token: Option<String>,
 }
 
 impl FileConfig {
@@ -144,6 +153,8 @@ impl Config {
             backup_time: backup_time(file.backup_time.as_deref())?,
             backup_keep_daily: file.backup_keep_daily.unwrap_or(7),
             backup_keep_weekly: file.backup_keep_weekly.unwrap_or(4),
+            metrics: o.metrics || file.metrics.unwrap_or(false),
+            metrics_token: metrics_token(o.metrics_token.or(file.metrics_token))?,
         })
     }
 
@@ -177,6 +188,19 @@ fn backup_time(text: Option<&str>) -> anyhow::Result<Option<chrono::NaiveTime>> 
             .map_err(|_| {
                 anyhow::anyhow!("backup_time \"{t}\" is not a time like \"03:00\" (or \"off\")")
             }),
+    }
+}
+
+/// Shorter tokens could be guessed by whoever can reach the port.
+const MIN_METRICS_TOKEN: usize = 16;
+
+/// `metrics_token`: unset, or at least 16 characters.
+fn metrics_token(token: Option<String>) -> anyhow::Result<Option<String>> {
+    match token.map(|t| t.trim().to_owned()) {
+        Some(t) if t.chars().count() < MIN_METRICS_TOKEN => anyhow::bail!(
+            "metrics_token must be at least {MIN_METRICS_TOKEN} characters (try `openssl rand -hex 24`)"
+        ),
+        t => Ok(t),
     }
 }
 
@@ -239,6 +263,13 @@ backup_time = "03:00"
 # of each of the last backup_keep_weekly weeks. Older ones are deleted after each new backup.
 backup_keep_daily = 7
 backup_keep_weekly = 4
+
+# Serve /metrics in Prometheus text format (--metrics, NOVI_METRICS). Off by default. With a
+# metrics_token, a scraper must send "Authorization: Bearer <token>" (from anywhere); without
+# one, only clients on this machine (loopback, no proxy in between) may read it. The token is at
+# least 16 characters (--metrics-token, NOVI_METRICS_TOKEN).
+metrics = false
+# metrics_token = "a-long-random-string"
 "#;
 
 #[cfg(test)]
@@ -290,6 +321,24 @@ mod tests {
             ..Default::default()
         };
         assert!(Config::resolve("d".into(), Overrides::default(), bad_time).is_err());
+    }
+
+    #[test]
+    fn metrics_are_off_unless_turned_on_and_a_short_token_is_refused() {
+        let c = Config::for_data_dir("d".into());
+        assert!(!c.metrics && c.metrics_token.is_none());
+        let on: FileConfig = toml::from_str("metrics = true").unwrap();
+        assert!(
+            Config::resolve("d".into(), Overrides::default(), on)
+                .unwrap()
+                .metrics
+        );
+        let short = Overrides {
+            metrics_token: Some("short".into()),
+            ..Default::default()
+        };
+        let err = Config::resolve("d".into(), short, FileConfig::default()).unwrap_err();
+        assert!(err.to_string().contains("at least 16"), "{err}");
     }
 
     #[test]

@@ -171,7 +171,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/products", get(api::products::index))
         .route("/api/{*rest}", get(api::not_found).post(api::not_found));
 
-    Router::new()
+    let mut top = Router::new()
         .route("/", get(dashboard::home))
         .route("/login", get(login::show).post(login::submit))
         .route("/logout", post(login::logout))
@@ -187,7 +187,11 @@ pub fn app(state: AppState) -> Router {
         .route("/ready", get(health::ready))
         .route("/assets/{*path}", get(assets::serve))
         .merge(business)
-        .merge(api)
+        .merge(api);
+    if state.config.metrics {
+        top = top.route("/metrics", get(web::metrics::scrape));
+    }
+    let app = top
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -207,7 +211,18 @@ pub fn app(state: AppState) -> Router {
                 .on_request(())
                 .on_response(log_response),
         )
-        .with_state(state)
+        .with_state(state.clone());
+    with_latency(app, &state)
+}
+
+/// Every request timed by route template for `/metrics`, outermost so the whole stack is in the
+/// time; nothing is measured while metrics are off.
+fn with_latency(app: Router, state: &AppState) -> Router {
+    if !state.config.metrics {
+        return app;
+    }
+    let metrics = state.bridge.metrics.clone();
+    app.layer(middleware::from_fn_with_state(metrics, web::metrics::track))
 }
 
 async fn not_found() -> crate::error::AppError {

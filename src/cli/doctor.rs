@@ -10,6 +10,8 @@ use crate::backup::{schedule, DirLock};
 use crate::config::{Config, FileConfig, Overrides};
 use crate::db::{self, DB_FILE};
 
+mod whatsapp;
+
 /// How a check came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Level {
@@ -50,6 +52,7 @@ pub fn run(data_dir: &Path) -> anyhow::Result<()> {
             "not running (scheduled backups need it)"
         };
         checks.push(check(Level::Ok, "server", server));
+        checks.extend(whatsapp::checks(data_dir));
     }
     checks.push(listen_address(data_dir));
     checks.push(clock(data_dir));

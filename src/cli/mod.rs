@@ -5,6 +5,7 @@ mod admin;
 mod backup;
 mod business;
 mod catalog;
+mod completions;
 mod demo;
 mod doctor;
 mod export;
@@ -83,9 +84,16 @@ pub enum Command {
         /// A file made by `novi backup`.
         file: PathBuf,
     },
-    /// Check the install: data directory, database, disk, backups, listen address, clock.
-    /// One line per check; exits non-zero when any fails.
+    /// Check the install: data directory, database, disk, backups, each business's WhatsApp
+    /// connection, listen address, clock. One line per check; exits non-zero when any fails.
     Doctor,
+    /// Print a shell completion script (bash, zsh, fish, elvish or powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to standard output, e.g. `novi man > novi.1`.
+    Man,
 }
 
 #[derive(Subcommand, Debug)]
@@ -139,6 +147,13 @@ pub struct ServeArgs {
     /// How long a login lasts, in hours [default: 168].
     #[arg(long, env = "NOVI_SESSION_HOURS")]
     pub session_hours: Option<u32>,
+    /// Serve /metrics in Prometheus text format.
+    #[arg(long, env = "NOVI_METRICS")]
+    pub metrics: bool,
+    /// The bearer token /metrics asks for; without one only this machine may read it. Prefer
+    /// the environment variable or novi.toml: flags are visible to other users in `ps`.
+    #[arg(long, env = "NOVI_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -283,5 +298,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Backup(args) => backup::run(&data_dir, args),
         Command::Restore { file } => backup::restore(&data_dir, &file),
         Command::Doctor => doctor::run(&data_dir),
+        Command::Completions { shell } => completions::completions(shell),
+        Command::Man => completions::man(),
     }
 }

@@ -21,6 +21,8 @@ pub fn run(data_dir: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
         trusted_proxy_hops: args.trusted_proxy_hops,
         public_url: args.public_url,
         session_hours: args.session_hours,
+        metrics: args.metrics,
+        metrics_token: args.metrics_token,
     };
     let config = Config::resolve(data_dir, overrides, file)?;
     // Held until the server stops, so `novi restore` can refuse to run under it.

@@ -673,6 +673,18 @@ fn past_events(conn: &Connection, business_id: i64, order_id: i64, o: &PastOrder
     Ok(())
 }
 
+/// Orders taken since `since` (Unix seconds), by channel, over every business. Each business's
+/// orders are read by its `(business_id, created_at)` index from `since` on (CROSS JOIN keeps
+/// businesses outside), so a scrape reads only the recent orders, however large the book.
+const CHANNELS_SINCE: &str = "SELECT o.channel, COUNT(*) FROM businesses b CROSS JOIN orders o
+     ON o.business_id = b.id AND o.created_at >= ?1 GROUP BY o.channel ORDER BY o.channel";
+
+pub fn channels_since(conn: &Connection, since: i64) -> AppResult<Vec<(String, i64)>> {
+    let mut stmt = conn.prepare_cached(CHANNELS_SINCE)?;
+    let rows = stmt.query_map([since], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 #[cfg(test)]
 mod plans {
     //! Each shape of the order list reads an index that ends in the list's order, so a page
@@ -740,6 +752,18 @@ mod plans {
             assert!(!plan.contains("TEMP B-TREE"), "{f:?}: {plan}");
             assert!(!plan.contains("SCAN o"), "{f:?}: {plan}");
         }
+        let recent = db
+            .with_conn(|c| {
+                let sql = format!("EXPLAIN QUERY PLAN {CHANNELS_SINCE}");
+                let mut stmt = c.prepare(&sql)?;
+                let rows = stmt.query_map([0], |r| r.get::<_, String>(3))?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?.join("\n"))
+            })
+            .unwrap();
+        assert!(
+            recent.contains("SEARCH o USING") && recent.contains("created_at>?"),
+            "{recent}"
+        );
         // A search reads the customers it finds, then their orders by index.
         let search = Filter {
             q: "Asha".into(),

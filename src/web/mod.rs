@@ -15,6 +15,7 @@ pub mod health;
 pub mod layout;
 pub mod live;
 pub mod login;
+pub mod metrics;
 pub mod more;
 pub mod orders;
 pub mod products;

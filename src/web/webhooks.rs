@@ -65,7 +65,18 @@ pub async fn cloud(
     headers: HeaderMap,
     body: Bytes,
 ) -> AppResult<Response> {
-    let (business_id, config) = business_config(&state, &code, Provider::Cloud).await?;
+    let answer = receive_cloud(&state, &code, &headers, body).await;
+    count(&state, "cloud", &answer);
+    answer
+}
+
+async fn receive_cloud(
+    state: &AppState,
+    code: &str,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> AppResult<Response> {
+    let (business_id, config) = business_config(state, code, Provider::Cloud).await?;
     let signature = headers
         .get("x-hub-signature-256")
         .and_then(|v| v.to_str().ok());
@@ -97,7 +108,18 @@ pub async fn gateway(
     headers: HeaderMap,
     body: Bytes,
 ) -> AppResult<Response> {
-    let (business_id, config) = business_config(&state, &code, Provider::Gateway).await?;
+    let answer = receive_gateway(&state, &code, &headers, body).await;
+    count(&state, "gateway", &answer);
+    answer
+}
+
+async fn receive_gateway(
+    state: &AppState,
+    code: &str,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> AppResult<Response> {
+    let (business_id, config) = business_config(state, code, Provider::Gateway).await?;
     let signature = headers.get("x-webhook-hmac").and_then(|v| v.to_str().ok());
     if config.hmac_key.is_empty() || !gateway::signature_ok(&config.hmac_key, &body, signature) {
         return Ok((StatusCode::UNAUTHORIZED, "bad or missing X-Webhook-Hmac").into_response());
@@ -114,6 +136,19 @@ pub async fn gateway(
     };
     state.bridge.ingest.store(inbound).await?;
     Ok(StatusCode::OK.into_response())
+}
+
+/// A webhook's outcome, for `/metrics`: stored, or refused and why.
+fn count(state: &AppState, provider: &'static str, answer: &AppResult<Response>) {
+    let metrics = &state.bridge.metrics;
+    let reason = match answer {
+        Ok(r) if r.status().is_success() => return metrics.webhook_received(provider),
+        Ok(r) if r.status() == StatusCode::UNAUTHORIZED => "signature",
+        Err(AppError::NotFound) => "unknown_business",
+        Err(AppError::BadRequest(_)) => "bad_body",
+        _ => "error",
+    };
+    metrics.webhook_rejected(provider, reason);
 }
 
 fn read_json(body: &[u8]) -> AppResult<(String, serde_json::Value)> {

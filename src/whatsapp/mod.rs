@@ -15,6 +15,7 @@ pub mod linked;
 pub mod metrics;
 pub mod outbox;
 pub mod pacing;
+pub mod probe;
 pub mod sender;
 pub mod settings;
 pub mod staff;
@@ -85,6 +86,8 @@ pub struct Bridge {
     pub links: Arc<link::Links>,
     /// The connection tasks of businesses on the linked provider.
     pub linked: linked::Linked,
+    /// Webhooks and sends counted for `/metrics`.
+    pub metrics: crate::telemetry::metrics::Metrics,
     configs: moka::sync::Cache<i64, WhatsappSettings>,
 }
 
@@ -137,6 +140,7 @@ impl Bridge {
             http,
             clock,
             links,
+            metrics: crate::telemetry::metrics::Metrics::new(),
             configs: moka::sync::Cache::builder()
                 .max_capacity(10_000)
                 .time_to_live(Duration::from_secs(60))

@@ -397,6 +397,24 @@ pub fn replace(conn: &Connection, id: i64, content: &Content) -> AppResult<()> {
     Ok(())
 }
 
+/// What `backlog` runs: the partial index of due rows holds exactly these rows.
+const BACKLOG: &str = "SELECT state, COUNT(*) FROM outbox
+     WHERE state IN ('pending', 'sending') GROUP BY state";
+
+/// How many rows wait to be sent, by state (`pending`, `sending`; both always present).
+pub fn backlog(conn: &Connection) -> AppResult<Vec<(String, i64)>> {
+    let mut out = vec![("pending".to_owned(), 0), ("sending".to_owned(), 0)];
+    let mut stmt = conn.prepare_cached(BACKLOG)?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+    for row in rows {
+        let (state, n) = row?;
+        if let Some(slot) = out.iter_mut().find(|(s, _)| *s == state) {
+            slot.1 = n;
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -542,5 +560,27 @@ mod tests {
             messages, "sent:wamid.same,sent:-",
             "the id stays with the first"
         );
+    }
+
+    #[test]
+    fn backlogs_are_counted_from_their_partial_indexes() {
+        let (_dir, db, b) = shop("shop");
+        queue(&db, b, ASHA, "one");
+        queue(&db, b, ASHA, "two");
+        let counted = db.with_conn(backlog).unwrap();
+        assert_eq!(counted, [("pending".into(), 2), ("sending".into(), 0)]);
+        let plan = |sql: &str, args: &[i64]| {
+            db.with_conn(|c| {
+                let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+                let args = rusqlite::params_from_iter(args);
+                let rows = stmt.query_map(args, |r| r.get::<_, String>(3))?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?.join("\n"))
+            })
+            .unwrap()
+        };
+        let out = plan(BACKLOG, &[]);
+        assert!(out.contains("outbox_due"), "{out}");
+        let inbound = plan(store::INBOUND_BACKLOG, &[store::BACKLOG_CAP]);
+        assert!(inbound.contains("messages_unhandled"), "{inbound}");
     }
 }

@@ -319,6 +319,7 @@ async fn deliver(
     let transport = AnyTransport::for_config(config, &bridge.http, &bridge.linked, d.business_id);
     let result = transport.send(&d.recipient, &d.content).await;
     let (business_id, recipient) = (d.business_id, d.recipient.clone());
+    count(bridge, config, &result);
     match result {
         Err(e) if e.failure == Failure::Offline => {
             return unreachable(db, bridge, policy, config, d, e, claimed).await;
@@ -334,6 +335,23 @@ async fn deliver(
     }
     bridge.live.send(business_id, &recipient);
     Ok(())
+}
+
+/// A send's outcome, for `/metrics`: accepted, or failed by what the failure calls for.
+fn count(bridge: &Bridge, config: &WhatsappSettings, result: &Result<String, SendError>) {
+    let provider = config.provider.as_str();
+    let Err(e) = result else {
+        bridge.metrics.message_sent(provider);
+        return;
+    };
+    let reason = match e.failure {
+        Failure::Offline => "offline",
+        Failure::Transient => "transient",
+        Failure::Permanent => "permanent",
+        Failure::OutsideWindow => "outside_window",
+        Failure::NeedsSettings => "needs_settings",
+    };
+    bridge.metrics.message_failed(provider, reason);
 }
 
 /// WhatsApp could not be reached: not the message's failure. The business's link is marked

@@ -253,6 +253,22 @@ pub fn unhandled(conn: &Connection, limit: i64) -> AppResult<Vec<Unhandled>> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// Backlogs are counted up to this many rows, so a scrape stays quick even in a flood.
+pub const BACKLOG_CAP: i64 = 1_000_000;
+
+/// How many inbound messages wait for an answer (at most [`BACKLOG_CAP`]), read from the
+/// partial index of unhandled messages.
+pub fn inbound_backlog(conn: &Connection) -> AppResult<i64> {
+    let n = conn
+        .prepare_cached(INBOUND_BACKLOG)?
+        .query_row([BACKLOG_CAP], |r| r.get(0))?;
+    Ok(n)
+}
+
+/// What `inbound_backlog` runs: its terms are the partial index's own.
+pub(crate) const INBOUND_BACKLOG: &str = "SELECT COUNT(*) FROM (SELECT 1 FROM messages
+     WHERE handled = 0 AND direction = 'in' LIMIT ?1)";
+
 /// Marks a message answered (or set aside), so it is read once.
 pub fn mark_handled(conn: &Connection, id: i64) -> AppResult<()> {
     conn.prepare_cached("UPDATE messages SET handled = 1 WHERE id = ?1")?

@@ -3,7 +3,9 @@
 //!
 //! - [`FakeGraph`] speaks the Cloud API send endpoint
 //!   (`POST /{version}/{phone_number_id}/messages`)
-//!   and [`FakeGateway`] the WAHA-style `POST /api/sendText`. Both record every request and answer
+//!   and [`FakeGateway`] the WAHA-style `POST /api/sendText`; for `novi doctor` they also answer a
+//!   phone number's record (`GET /{version}/{phone_number_id}`) and a session's record
+//!   (`GET /api/sessions/{session}`, its phone connected: `WORKING`). Both record every request and answer
 //!   from a script ([`Reply`]): queued replies first, then a default that is success unless a
 //!   test changes it. They check requests the way the real provider would
 //!   (auth header present, documented body shape and limits) and answer those errors without
@@ -478,7 +480,11 @@ impl Provider for Graph {
         body: Option<&Value>,
     ) -> Result<(), Reply> {
         let parts: Vec<&str> = path.split('/').collect();
-        if *method != Method::POST || !matches!(parts.as_slice(), ["", _, _, "messages"]) {
+        // A phone number's own record (`GET /{version}/{phone_number_id}`), which `novi
+        // doctor` reads to check the settings.
+        let number = *method == Method::GET && matches!(parts.as_slice(), ["", _, _]);
+        let send = *method == Method::POST && matches!(parts.as_slice(), ["", _, _, "messages"]);
+        if !number && !send {
             let msg = format!("Unknown path components: {path}");
             return Err(Reply::error(400, 2500, msg));
         }
@@ -487,16 +493,28 @@ impl Provider for Graph {
             let msg = "Invalid OAuth access token - Cannot parse access token";
             return Err(Reply::error(401, 190, msg));
         }
+        if number {
+            return Ok(());
+        }
         let body = body.ok_or_else(|| invalid("the request body is not JSON"))?;
         check_graph_body(body).map_err(invalid)
     }
 
     fn message_id(tag: u32, seq: u64, body: &Value) -> Option<String> {
-        let is_send = body["status"] != "read";
+        let is_send = !body.is_null() && body["status"] != "read";
         is_send.then(|| format!("wamid.fake.{tag:08x}.{seq}"))
     }
 
     fn ok_body(id: Option<&str>, body: &Value) -> Value {
+        if body.is_null() {
+            // Only the phone number's record is asked for with no body.
+            return json!({
+                "display_phone_number": DISPLAY_PHONE,
+                "verified_name": "Fake Shop",
+                "quality_rating": "GREEN",
+                "id": "110000000000001",
+            });
+        }
         let Some(id) = id else {
             return json!({ "success": true });
         };
@@ -618,11 +636,16 @@ impl Provider for Gateway {
         auth: Option<&str>,
         body: Option<&Value>,
     ) -> Result<(), Reply> {
-        if *method != Method::POST || path != "/api/sendText" {
+        // A session's record (`GET /api/sessions/{session}`), which `novi doctor` reads.
+        let session = *method == Method::GET && path.starts_with("/api/sessions/");
+        if !session && (*method != Method::POST || path != "/api/sendText") {
             return Err(Reply::error(404, 404, format!("Cannot {method} {path}")));
         }
         if auth.is_none_or(str::is_empty) {
             return Err(Reply::error(401, 401, "Unauthorized"));
+        }
+        if session {
+            return Ok(());
         }
         let body = body.unwrap_or(&Value::Null);
         let field = |k: &str| body[k].as_str().is_some_and(|s| !s.is_empty());
@@ -645,11 +668,19 @@ impl Provider for Gateway {
     }
 
     fn message_id(_tag: u32, _seq: u64, body: &Value) -> Option<String> {
-        let chat = body["chatId"].as_str().unwrap_or_default();
+        let chat = body["chatId"].as_str()?;
         Some(format!("true_{chat}_{}", random_hex(10)))
     }
 
     fn ok_body(id: Option<&str>, body: &Value) -> Value {
+        if body.is_null() {
+            // Only a session's record is asked for with no body: the phone is connected.
+            return json!({
+                "name": "default",
+                "status": "WORKING",
+                "me": { "id": format!("{DISPLAY_PHONE}@c.us"), "pushName": "Fake Shop" },
+            });
+        }
         json!({
             "id": id,
             "timestamp": unix_secs(),
