@@ -58,7 +58,11 @@ fi
 # As the service runs it: its user, its data directory, its config file.
 as_novi() { runuser -u novi -- env NOVI_DATA_DIR=/var/lib/novi NOVI_CONFIG=/etc/novi/config.toml novi "$@"; }
 as_novi migrate >/dev/null
-as_novi doctor
+report=$(as_novi doctor) || fail "novi doctor failed:
+$report"
+echo "$report"
+# The packaged litestream.yml ships commented out: an untouched install is not replicating.
+grep -q '^ok    replication: off' <<<"$report" || fail "doctor's replication line is not off"
 
 dpkg --purge novi
 [ ! -e /usr/bin/novi ] || fail "/usr/bin/novi is still there after purge"
