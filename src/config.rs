@@ -1,5 +1,6 @@
 //! Settings for `novi serve`. Each comes from its flag, else its `NOVI_*` environment variable
-//! (clap reads both), else `novi.toml` in the data directory, else a built-in default.
+//! (clap reads both), else the settings file (`--config`, else `novi.toml` in the data
+//! directory), else a built-in default.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -97,12 +98,22 @@ pub struct Overrides {
 }
 
 impl FileConfig {
+    /// `novi.toml` in the data directory, or nothing when there is none.
     pub fn load(data_dir: &Path) -> anyhow::Result<Self> {
-        let path = data_dir.join(CONFIG_FILE);
+        Self::load_from(data_dir, None)
+    }
+
+    /// The file `--config` (`NOVI_CONFIG`) names, else `novi.toml` in the data directory. A
+    /// named file must exist: a packaged service pointed at a missing one should not quietly
+    /// run on defaults.
+    pub fn load_from(data_dir: &Path, file: Option<&Path>) -> anyhow::Result<Self> {
+        let path = file.map_or_else(|| data_dir.join(CONFIG_FILE), Path::to_path_buf);
         match std::fs::read_to_string(&path) {
             Ok(text) => toml::from_str(&text)
                 .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && file.is_none() => {
+                Ok(Self::default())
+            }
             Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
         }
     }
@@ -275,6 +286,20 @@ metrics = false
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_packaged_config_is_the_example_under_its_own_header() {
+        let packaged = include_str!("../packaging/deb/config.toml");
+        let body = |text: &'static str| -> Vec<&'static str> {
+            text.lines().skip_while(|l| l.starts_with('#')).collect()
+        };
+        assert_eq!(
+            body(packaged),
+            body(EXAMPLE),
+            "packaging/deb/config.toml is /etc/novi/config.toml in the .deb: keep it the same \
+             as `novi config print` below its first comment lines"
+        );
+    }
 
     #[test]
     fn example_parses_and_matches_defaults() {

@@ -14,19 +14,19 @@ mod whatsapp;
 
 /// How a check came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Level {
+pub(super) enum Level {
     Ok,
     Warn,
     Fail,
 }
 
-struct Check {
+pub(super) struct Check {
     level: Level,
     name: &'static str,
     detail: String,
 }
 
-fn check(level: Level, name: &'static str, detail: impl Into<String>) -> Check {
+pub(super) fn check(level: Level, name: &'static str, detail: impl Into<String>) -> Check {
     Check {
         level,
         name,
@@ -39,12 +39,13 @@ const MIN_FREE_BYTES: u64 = 200 << 20;
 /// A write-ahead log larger than this means checkpoints are not keeping up.
 const WAL_WARN_BYTES: u64 = 256 << 20;
 
-pub fn run(data_dir: &Path) -> anyhow::Result<()> {
+pub fn run(data_dir: &Path, config_file: Option<&Path>) -> anyhow::Result<()> {
     let mut checks = vec![data_directory(data_dir)];
     if checks[0].level != Level::Fail {
         checks.extend(database(data_dir));
         checks.push(free_disk(data_dir));
         checks.push(backups(data_dir));
+        checks.push(super::doctor_replica::check(data_dir));
         let running = DirLock::server_running(data_dir);
         let server = if running {
             "running"
@@ -54,7 +55,7 @@ pub fn run(data_dir: &Path) -> anyhow::Result<()> {
         checks.push(check(Level::Ok, "server", server));
         checks.extend(whatsapp::checks(data_dir));
     }
-    checks.push(listen_address(data_dir));
+    checks.push(listen_address(data_dir, config_file));
     checks.push(clock(data_dir));
     for c in &checks {
         let tag = match c.level {
@@ -245,18 +246,19 @@ fn backups(dir: &Path) -> Check {
 }
 
 /// Novi reachable from other machines should be behind HTTPS.
-fn listen_address(dir: &Path) -> Check {
+fn listen_address(dir: &Path, config_file: Option<&Path>) -> Check {
     const NAME: &str = "listen address";
     let overrides = Overrides {
         listen: std::env::var("NOVI_LISTEN").ok(),
         behind_https: std::env::var("NOVI_BEHIND_HTTPS").is_ok_and(|v| v == "true" || v == "1"),
         ..Default::default()
     };
-    let config =
-        match FileConfig::load(dir).and_then(|f| Config::resolve(dir.to_owned(), overrides, f)) {
-            Ok(c) => c,
-            Err(e) => return check(Level::Fail, NAME, format!("{e:#}")),
-        };
+    let config = match FileConfig::load_from(dir, config_file)
+        .and_then(|f| Config::resolve(dir.to_owned(), overrides, f))
+    {
+        Ok(c) => c,
+        Err(e) => return check(Level::Fail, NAME, format!("{e:#}")),
+    };
     let ip = config.listen.ip();
     if ip.is_loopback() {
         return check(

@@ -8,6 +8,7 @@ mod catalog;
 mod completions;
 mod demo;
 mod doctor;
+mod doctor_replica;
 mod export;
 mod linked;
 mod parse;
@@ -38,6 +39,11 @@ pub struct Cli {
     )]
     pub data_dir: PathBuf,
 
+    /// The settings file `serve` and `doctor` read [default: novi.toml in the data directory].
+    /// A file named here must exist.
+    #[arg(long, global = true, env = "NOVI_CONFIG")]
+    pub config: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -47,7 +53,8 @@ pub enum Command {
     /// Run the web server (dashboard, WhatsApp webhooks, API).
     ///
     /// Each setting comes from its flag, else its NOVI_* environment variable, else novi.toml in
-    /// the data directory (`novi config print` shows a complete one), else its default.
+    /// the data directory, or the file --config names (`novi config print` shows a complete
+    /// one), else its default.
     Serve(ServeArgs),
     /// Apply pending database migrations and say which ran.
     Migrate,
@@ -275,8 +282,9 @@ impl clap::ValueEnum for Role {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let data_dir = cli.data_dir;
+    let config = cli.config;
     match cli.command {
-        Command::Serve(args) => serve::run(data_dir, args),
+        Command::Serve(args) => serve::run(data_dir, config.as_deref(), args),
         Command::Config(ConfigCommand::Print) => {
             print!("{}", crate::config::EXAMPLE);
             Ok(())
@@ -297,8 +305,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(cmd) => demo::run(&data_dir, cmd),
         Command::Backup(args) => backup::run(&data_dir, args),
         Command::Restore { file } => backup::restore(&data_dir, &file),
-        Command::Doctor => doctor::run(&data_dir),
         Command::Completions { shell } => completions::completions(shell),
         Command::Man => completions::man(),
+        Command::Doctor => doctor::run(&data_dir, config.as_deref()),
     }
 }

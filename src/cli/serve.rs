@@ -1,7 +1,7 @@
 //! `novi serve`: resolve settings, open the database, say how to get in, and serve until told
 //! to stop.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
@@ -11,8 +11,8 @@ use crate::config::{Config, FileConfig, Overrides};
 use crate::db::Db;
 use crate::{demo, AppState};
 
-pub fn run(data_dir: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
-    let file = FileConfig::load(&data_dir)?;
+pub fn run(data_dir: PathBuf, config_file: Option<&Path>, args: ServeArgs) -> anyhow::Result<()> {
+    let file = FileConfig::load_from(&data_dir, config_file)?;
     let overrides = Overrides {
         listen: args.listen,
         log_format: args.log_format,
