@@ -18,6 +18,7 @@ mod devanagari;
 mod doctor;
 mod foreign_numbers;
 mod gateway_address;
+mod https;
 mod layers;
 mod limits;
 #[cfg(feature = "linked")]
