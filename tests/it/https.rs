@@ -16,7 +16,7 @@ use rustls::pki_types::{CertificateDer, ServerName};
 use serde_json::json;
 use tempfile::TempDir;
 
-use crate::support::process::{install_with_business, ok, Server};
+use crate::support::process::{fails, fails_printing_nothing, install_with_business, ok, Server};
 use crate::support::{Browser, PASSWORD};
 
 /// Getting a certificate takes seconds; a slow, shared machine is not a bug.
@@ -80,6 +80,28 @@ async fn serves_https_with_a_certificate_from_acme_and_redirects_http() {
     let (again, again_log) = serve_https(dir.path(), &pebble, ports, "again");
     wait_for_health(&client, &again.base, &again_log).await;
     assert_eq!(served_chain(https_port, &root).await[0], served[0]);
+}
+
+#[test]
+fn bad_https_settings_are_refused_with_one_error_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = ["serve", "--https", "https://shop.example.com/"];
+    let err = fails(dir.path(), &url, "");
+    assert!(err.contains("wants a domain name"), "{err}");
+    let missing = dir.path().join("no-such-ca.pem");
+    let args = [
+        "serve",
+        "--https",
+        "localhost",
+        "--https-listen",
+        "127.0.0.1:0",
+        "--http-listen",
+        "127.0.0.1:0",
+        "--acme-ca-root",
+        missing.to_str().unwrap(),
+    ];
+    let err = fails_printing_nothing(dir.path(), &args, "");
+    assert!(err.contains("error: acme_ca_root"), "{err}");
 }
 
 /// `novi serve --https localhost` on the given ports, getting its certificate from `pebble`;
