@@ -10,6 +10,10 @@ use serde::Deserialize;
 
 pub const CONFIG_FILE: &str = "novi.toml";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// Let's Encrypt's production ACME directory: where `--https` gets its certificate by default.
+pub const LETS_ENCRYPT: &str = "https://acme-v02.api.letsencrypt.org/directory";
+pub const DEFAULT_HTTPS_LISTEN: &str = "0.0.0.0:443";
+pub const DEFAULT_HTTP_LISTEN: &str = "0.0.0.0:80";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -56,6 +60,23 @@ pub struct Config {
     /// With it, `/metrics` asks for `Authorization: Bearer <token>` from anywhere; without
     /// it, only clients on this machine may read it.
     pub metrics_token: Option<String>,
+    /// `--https DOMAIN`: Novi serves HTTPS itself with a certificate it gets by ACME.
+    pub https: Option<Https>,
+}
+
+/// How `novi serve --https` gets its certificate and where it listens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Https {
+    pub domain: String,
+    /// The ACME server's directory URL (Let's Encrypt's production one unless set).
+    pub acme_directory: String,
+    /// A contact address for the ACME account (expiry warnings), if given.
+    pub acme_email: Option<String>,
+    /// A PEM file of extra roots to trust for the ACME server's own HTTPS (a private or test CA).
+    pub acme_ca_root: Option<PathBuf>,
+    pub https_listen: SocketAddr,
+    /// Plain HTTP, answered only with a redirect to HTTPS.
+    pub http_listen: SocketAddr,
 }
 
 /// The optional `novi.toml`. Unknown keys are refused so a typo is not silently ignored.
@@ -81,6 +102,12 @@ pub struct FileConfig {
     pub backup_keep_weekly: Option<u32>,
     pub metrics: Option<bool>,
     pub metrics_token: Option<String>,
+    pub https: Option<String>,
+    pub acme_directory: Option<String>,
+    pub acme_email: Option<String>,
+    pub acme_ca_root: Option<PathBuf>,
+    pub https_listen: Option<String>,
+    pub http_listen: Option<String>,
 }
 
 /// What flags and environment gave (`None` where neither did).
@@ -95,6 +122,12 @@ pub struct Overrides {
     pub session_hours: Option<u32>,
     pub metrics: bool,
     pub metrics_token: Option<String>,
+    pub https: Option<String>,
+    pub acme_directory: Option<String>,
+    pub acme_email: Option<String>,
+    pub acme_ca_root: Option<PathBuf>,
+    pub https_listen: Option<String>,
+    pub http_listen: Option<String>,
 }
 
 impl FileConfig {
@@ -120,14 +153,17 @@ impl FileConfig {
 }
 
 impl Config {
-    pub fn resolve(data_dir: PathBuf, o: Overrides, file: FileConfig) -> anyhow::Result<Self> {
-        let listen_text = o
-            .listen
-            .or(file.listen)
-            .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
-        let listen = listen_text.parse().map_err(|_| {
-            anyhow::anyhow!("listen address \"{listen_text}\" is not of the form IP:PORT")
-        })?;
+    pub fn resolve(
+        data_dir: PathBuf,
+        mut o: Overrides,
+        mut file: FileConfig,
+    ) -> anyhow::Result<Self> {
+        let listen = socket_addr(
+            "listen",
+            o.listen.take().or(file.listen.take()),
+            DEFAULT_LISTEN,
+        )?;
+        let https = Https::resolve(&mut o, &mut file)?;
         let session_hours = o.session_hours.or(file.session_hours).unwrap_or(24 * 7);
         if session_hours == 0 {
             anyhow::bail!("session_hours must be at least 1");
@@ -146,12 +182,13 @@ impl Config {
                 .log_format
                 .or(file.log_format)
                 .unwrap_or(LogFormat::Pretty),
-            behind_https: o.behind_https || file.behind_https.unwrap_or(false),
+            behind_https: o.behind_https || file.behind_https.unwrap_or(false) || https.is_some(),
             trust_forwarded_for: o.trust_forwarded_for || file.trust_forwarded_for.unwrap_or(false),
             trusted_proxy_hops,
             public_url: o
                 .public_url
                 .or(file.public_url)
+                .or_else(|| https.as_ref().map(Https::url))
                 .map(|u| u.trim_end_matches('/').to_owned()),
             session_hours,
             login_failures_per_account: file.login_failures_per_account.unwrap_or(5).max(1),
@@ -166,6 +203,7 @@ impl Config {
             backup_keep_weekly: file.backup_keep_weekly.unwrap_or(4),
             metrics: o.metrics || file.metrics.unwrap_or(false),
             metrics_token: metrics_token(o.metrics_token.or(file.metrics_token))?,
+            https,
         })
     }
 
@@ -187,6 +225,69 @@ impl Config {
             .clone()
             .unwrap_or_else(|| format!("http://{bound}"))
     }
+}
+
+impl Https {
+    /// The HTTPS settings when a domain was given by flag, environment or file; else `None`.
+    fn resolve(o: &mut Overrides, file: &mut FileConfig) -> anyhow::Result<Option<Self>> {
+        let Some(domain) = o.https.take().or(file.https.take()) else {
+            return Ok(None);
+        };
+        let domain = domain_name(&domain)?;
+        let acme_email = o.acme_email.take().or(file.acme_email.take());
+        if let Some(email) = &acme_email {
+            if !email.contains('@') || email.contains(char::is_whitespace) {
+                anyhow::bail!("acme_email \"{email}\" is not an email address");
+            }
+        }
+        let acme_directory = o.acme_directory.take().or(file.acme_directory.take());
+        let acme_directory = acme_directory.unwrap_or_else(|| LETS_ENCRYPT.to_owned());
+        if !acme_directory.starts_with("https://") {
+            anyhow::bail!("acme_directory \"{acme_directory}\" is not an https:// URL");
+        }
+        let https_listen = o.https_listen.take().or(file.https_listen.take());
+        let http_listen = o.http_listen.take().or(file.http_listen.take());
+        Ok(Some(Self {
+            domain,
+            acme_directory,
+            acme_email,
+            acme_ca_root: o.acme_ca_root.take().or(file.acme_ca_root.take()),
+            https_listen: socket_addr("https_listen", https_listen, DEFAULT_HTTPS_LISTEN)?,
+            http_listen: socket_addr("http_listen", http_listen, DEFAULT_HTTP_LISTEN)?,
+        }))
+    }
+
+    /// `https://DOMAIN`, with the port when it is not 443.
+    pub fn url(&self) -> String {
+        match self.https_listen.port() {
+            443 => format!("https://{}", self.domain),
+            port => format!("https://{}:{port}", self.domain),
+        }
+    }
+}
+
+/// A domain a certificate can be issued for: letters, digits and dashes in dot-separated labels,
+/// lowercased. A URL, an address or a wildcard is refused with what was wrong.
+fn domain_name(text: &str) -> anyhow::Result<String> {
+    let domain = text.trim().trim_end_matches('.').to_ascii_lowercase();
+    let label_ok = |l: &str| {
+        (1..=63).contains(&l.len())
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    let is_ip = domain.parse::<std::net::IpAddr>().is_ok();
+    if domain.len() > 253 || is_ip || !domain.split('.').all(label_ok) {
+        anyhow::bail!("--https wants a domain name such as shop.example.com, not \"{text}\"");
+    }
+    Ok(domain)
+}
+
+/// An `IP:PORT` setting named `key`, or `default` when not given.
+fn socket_addr(key: &str, text: Option<String>, default: &str) -> anyhow::Result<SocketAddr> {
+    let text = text.unwrap_or_else(|| default.to_owned());
+    text.parse()
+        .map_err(|_| anyhow::anyhow!("{key} address \"{text}\" is not of the form IP:PORT"))
 }
 
 /// `backup_time`: "HH:MM", or "off"; 03:00 when not set.
@@ -243,6 +344,22 @@ trusted_proxy_hops = 1
 # The address people open Novi at, used in links Novi prints, such as the first-run setup link
 # (--public-url, NOVI_PUBLIC_URL).
 # public_url = "https://shop.example.com"
+
+# Serve HTTPS directly, without Caddy or nginx: Novi gets a certificate for this domain from
+# Let's Encrypt by ACME and renews it by itself, listens on https_listen and redirects plain
+# HTTP on http_listen to HTTPS. The domain's DNS must point at this machine, and ports 80 and
+# 443 must be reachable from the internet. Cookies are then Secure, and public_url defaults to
+# https://DOMAIN. Account key and certificate are kept in acme/ in the data directory
+# (--https, NOVI_HTTPS; and --https-listen, --http-listen, --acme-email, --acme-directory,
+# --acme-ca-root with their NOVI_* variables).
+# https = "shop.example.com"
+# https_listen = "0.0.0.0:443"
+# http_listen = "0.0.0.0:80"
+# An address Let's Encrypt may write to about the certificate (expiry warnings).
+# acme_email = "owner@example.com"
+# Another ACME server, and a PEM file of roots to trust for its own HTTPS (a private CA).
+# acme_directory = "https://acme-v02.api.letsencrypt.org/directory"
+# acme_ca_root = "/etc/novi/acme-ca.pem"
 
 # How long a login lasts before the user must log in again (--session-hours, NOVI_SESSION_HOURS).
 session_hours = 168
@@ -364,6 +481,52 @@ mod tests {
         };
         let err = Config::resolve("d".into(), short, FileConfig::default()).unwrap_err();
         assert!(err.to_string().contains("at least 16"), "{err}");
+    }
+
+    #[test]
+    fn https_makes_cookies_secure_and_the_public_url_https() {
+        let c = Config::for_data_dir("d".into());
+        assert_eq!(c.https, None);
+        let file: FileConfig = toml::from_str("https = \"Shop.Example.com\"").unwrap();
+        let c = Config::resolve("d".into(), Overrides::default(), file).unwrap();
+        let https = c.https.clone().unwrap();
+        assert_eq!(https.domain, "shop.example.com");
+        assert_eq!(https.acme_directory, LETS_ENCRYPT);
+        assert_eq!(https.https_listen.to_string(), "0.0.0.0:443");
+        assert_eq!(https.http_listen.to_string(), "0.0.0.0:80");
+        assert!(c.behind_https);
+        assert_eq!(c.public_url.as_deref(), Some("https://shop.example.com"));
+        let o = Overrides {
+            https: Some("localhost".into()),
+            https_listen: Some("127.0.0.1:8443".into()),
+            ..Default::default()
+        };
+        let c = Config::resolve("d".into(), o, FileConfig::default()).unwrap();
+        assert_eq!(c.public_url.as_deref(), Some("https://localhost:8443"));
+    }
+
+    #[test]
+    fn https_refuses_what_is_no_domain() {
+        for bad in [
+            "https://shop.example.com",
+            "203.0.113.5",
+            "*.example.com",
+            "a..b",
+            "",
+        ] {
+            let o = Overrides {
+                https: Some(bad.into()),
+                ..Default::default()
+            };
+            let e = Config::resolve("d".into(), o, FileConfig::default()).unwrap_err();
+            assert!(e.to_string().contains("domain name"), "{bad}: {e}");
+        }
+        let o = Overrides {
+            https: Some("shop.example.com".into()),
+            acme_directory: Some("http://acme.test/dir".into()),
+            ..Default::default()
+        };
+        assert!(Config::resolve("d".into(), o, FileConfig::default()).is_err());
     }
 
     #[test]

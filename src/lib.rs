@@ -114,11 +114,16 @@ impl AppState {
 /// Serves `app(state)` on `listener`, with the WhatsApp sender running beside it, until
 /// `shutdown` resolves; then lets requests and sends in flight finish. Returns once both have
 /// stopped.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
+/// `listener` is plain TCP, or the TLS listener of `novi serve --https`.
+pub async fn serve<L>(
+    listener: L,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+    for<'a> SocketAddr: axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
+{
     let stopping = state.stopping.clone();
     let sender = tokio::spawn(whatsapp::sender::run(
         state.db.clone(),

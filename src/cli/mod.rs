@@ -10,6 +10,7 @@ mod demo;
 mod doctor;
 mod doctor_replica;
 mod export;
+mod https;
 mod linked;
 mod parse;
 mod serve;
@@ -161,6 +162,25 @@ pub struct ServeArgs {
     /// the environment variable or novi.toml: flags are visible to other users in `ps`.
     #[arg(long, env = "NOVI_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// Serve HTTPS for this domain with a certificate from Let's Encrypt, got and renewed by
+    /// ACME; plain HTTP redirects to it. The domain's DNS must point at this machine.
+    #[arg(long, env = "NOVI_HTTPS", value_name = "DOMAIN")]
+    pub https: Option<String>,
+    /// With --https: the ACME server's directory URL [default: Let's Encrypt].
+    #[arg(long, env = "NOVI_ACME_DIRECTORY", value_name = "URL")]
+    pub acme_directory: Option<String>,
+    /// With --https: an email address for the ACME account (certificate expiry warnings).
+    #[arg(long, env = "NOVI_ACME_EMAIL", value_name = "EMAIL")]
+    pub acme_email: Option<String>,
+    /// With --https: a PEM file of extra roots to trust for the ACME server (a private CA).
+    #[arg(long, env = "NOVI_ACME_CA_ROOT", value_name = "FILE")]
+    pub acme_ca_root: Option<PathBuf>,
+    /// With --https: address and port for HTTPS [default: 0.0.0.0:443].
+    #[arg(long, env = "NOVI_HTTPS_LISTEN", value_name = "ADDR")]
+    pub https_listen: Option<String>,
+    /// With --https: address and port for plain HTTP, which redirects [default: 0.0.0.0:80].
+    #[arg(long, env = "NOVI_HTTP_LISTEN", value_name = "ADDR")]
+    pub http_listen: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

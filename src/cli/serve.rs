@@ -23,6 +23,12 @@ pub fn run(data_dir: PathBuf, config_file: Option<&Path>, args: ServeArgs) -> an
         session_hours: args.session_hours,
         metrics: args.metrics,
         metrics_token: args.metrics_token,
+        https: args.https,
+        acme_directory: args.acme_directory,
+        acme_email: args.acme_email,
+        acme_ca_root: args.acme_ca_root,
+        https_listen: args.https_listen,
+        http_listen: args.http_listen,
     };
     let config = Config::resolve(data_dir, overrides, file)?;
     // Held until the server stops, so `novi restore` can refuse to run under it.
@@ -47,14 +53,45 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         None
     };
     let state = AppState::new(db.clone(), config.clone())?;
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", config.listen))?;
     let shutdown = shutdown_signal()?;
-    let bound = listener
-        .local_addr()
-        .context("cannot read the listening address")?;
-    let base = config.base_url(bound);
+    if let Some(https) = &config.https {
+        let listener = super::https::start(https, &config.data_dir, &state).await?;
+        announce(
+            &config,
+            &db,
+            &config.base_url(https.https_listen),
+            demo_created,
+        )?;
+        println!(
+            "Plain HTTP on {} redirects to HTTPS; the certificate for {} comes from {}",
+            https.http_listen, https.domain, https.acme_directory
+        );
+        start_backups(&config);
+        println!("Press Ctrl-C to stop.");
+        crate::serve(listener, state, shutdown).await?;
+    } else {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let bound = listener
+            .local_addr()
+            .context("cannot read the listening address")?;
+        announce(&config, &db, &config.base_url(bound), demo_created)?;
+        start_backups(&config);
+        println!("Press Ctrl-C to stop.");
+        crate::serve(listener, state, shutdown).await?;
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Says where Novi is and how to get in: the demo login, the first-run setup link, or the login page.
+fn announce(
+    config: &Config,
+    db: &Db,
+    base: &str,
+    demo_created: Option<bool>,
+) -> anyhow::Result<()> {
     println!(
         "Novi is running at {base}/ (data in {})",
         config.data_dir.display()
@@ -74,15 +111,15 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     } else {
         println!("Log in at {base}/login");
     }
+    Ok(())
+}
+
+fn start_backups(config: &Config) {
     if let Some(at) = config.backup_time {
         let (daily, weekly) = (config.backup_keep_daily, config.backup_keep_weekly);
         let dir = config.data_dir.clone();
         tokio::spawn(crate::backup::schedule::daily(dir, at, daily, weekly));
     }
-    println!("Press Ctrl-C to stop.");
-    crate::serve(listener, state, shutdown).await?;
-    tracing::info!("stopped");
-    Ok(())
 }
 
 /// Listens for Ctrl-C and SIGTERM (what systemd sends) now, and returns a future that resolves

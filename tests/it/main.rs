@@ -22,6 +22,7 @@ mod doctor;
 mod doctor_whatsapp;
 mod foreign_numbers;
 mod gateway_address;
+mod https;
 mod layers;
 mod limits;
 #[cfg(feature = "linked")]

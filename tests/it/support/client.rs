@@ -20,6 +20,12 @@ impl Browser {
             .redirect(redirect::Policy::none())
             .build()
             .expect("client");
+        Self::with_client(base, client)
+    }
+
+    /// A browser on `client` (one that trusts a test CA, say), which should keep cookies and
+    /// not follow redirects as [`Browser::new`]'s does.
+    pub fn with_client(base: String, client: Client) -> Self {
         Self {
             client,
             base,

@@ -92,6 +92,16 @@ pub struct Server {
 impl Server {
     /// Starts `novi serve ARGS` and returns once it has said it is up.
     pub fn start(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Server {
+        Self::start_logging(dir, args, envs, Stdio::null())
+    }
+
+    /// [`Server::start`], with the server's log (standard error) going to `log`.
+    pub fn start_logging(
+        dir: &Path,
+        args: &[&str],
+        envs: &[(&str, &str)],
+        log: impl Into<Stdio>,
+    ) -> Server {
         let mut cmd = Command::new(NOVI);
         cmd.arg("serve")
             .args(args)
@@ -100,11 +110,7 @@ impl Server {
         for (k, v) in envs {
             cmd.env(k, v);
         }
-        let mut child = cmd
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = cmd.stdout(Stdio::piped()).stderr(log).spawn().unwrap();
         let mut reader = BufReader::new(child.stdout.take().unwrap());
         let mut lines = Vec::new();
         loop {
@@ -120,7 +126,7 @@ impl Server {
             }
         }
         let first = &lines[0];
-        let start = first.find("http://").expect("address printed");
+        let start = first.find("http").expect("address printed");
         let base = first[start..]
             .split('/')
             .take(3)
