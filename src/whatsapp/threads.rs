@@ -30,6 +30,9 @@ pub struct Message {
     pub error: Option<String>,
     pub group_id: Option<String>,
     pub created_at: i64,
+    /// Written by a person at the shop (reply box or API), not by Novi's own chat.
+    #[serde(skip)]
+    pub by_staff: bool,
 }
 
 /// Conversations with the newest first. Group chats are listed under the group, not the member.
@@ -88,7 +91,8 @@ pub fn messages(
     limit: i64,
 ) -> AppResult<Vec<Message>> {
     let mut stmt = conn.prepare(
-        "SELECT id, direction, type, text, status, provider_id, error_code, error, group_id, created_at
+        "SELECT id, direction, type, text, status, provider_id, error_code, error, group_id, created_at,
+                COALESCE(json_extract(data, '$.by') = 'staff', 0)
          FROM messages WHERE business_id = ?1 AND phone = ?2 AND group_id IS NULL
          ORDER BY id DESC LIMIT ?3",
     )?;
@@ -105,6 +109,7 @@ pub fn messages(
                 error: r.get(7)?,
                 group_id: r.get(8)?,
                 created_at: r.get(9)?,
+                by_staff: r.get(10)?,
             })
         })?
         .collect::<Result<_, _>>()?;

@@ -10,6 +10,7 @@ mod browser;
 mod business_move;
 mod catalog;
 mod chat_orders;
+mod chats;
 mod cli;
 mod conversations;
 mod crash;
