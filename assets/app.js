@@ -11,26 +11,89 @@ document.addEventListener("submit", (event) => {
 });
 
 // Live regions: an element with data-live-src is re-fetched when the server says a
-// conversation changed (data-live-phone limits it to one conversation).
-(() => {
-  const regions = document.querySelectorAll("[data-live-src]");
-  const stream = document.body.getAttribute("data-live-events");
-  if (!regions.length || !stream || !window.EventSource) return;
+// conversation changed (data-live-phone limits it to one conversation). One fetch at a time per
+// region, and a change during a fetch fetches again after it, so an older answer never lands
+// over a newer one and the last change is always shown.
+const liveRefresh = (() => {
+  const state = new WeakMap();
   const refresh = async (region) => {
-    const res = await fetch(region.getAttribute("data-live-src"), { credentials: "same-origin" });
-    if (res.ok) {
-      region.innerHTML = await res.text();
-      region.dispatchEvent(new CustomEvent("live:updated", { bubbles: true }));
+    const s = state.get(region) || { busy: false, again: false };
+    state.set(region, s);
+    if (s.busy) { s.again = true; return; }
+    s.busy = true;
+    try {
+      do {
+        s.again = false;
+        const res = await fetch(region.getAttribute("data-live-src"), { credentials: "same-origin" });
+        if (res.ok) {
+          region.innerHTML = await res.text();
+          region.dispatchEvent(new CustomEvent("live:updated", { bubbles: true }));
+        }
+      } while (s.again);
+    } catch (_) {
+      // The network dropped: the next event, or the stream reopening, fetches again.
+    } finally {
+      s.busy = false;
     }
   };
-  const events = new EventSource(stream);
-  events.addEventListener("conversation", (event) => {
-    regions.forEach((region) => {
-      const phone = region.getAttribute("data-live-phone");
-      if (!phone || event.data === "*" || event.data === phone) refresh(region);
+  const regions = document.querySelectorAll("[data-live-src]");
+  const stream = document.body.getAttribute("data-live-events");
+  if (regions.length && stream && window.EventSource) {
+    const events = new EventSource(stream);
+    const all = () => regions.forEach(refresh);
+    // After the stream drops and reopens, anything said meanwhile was missed: fetch it all.
+    let opened = false;
+    events.addEventListener("open", () => { if (opened) all(); opened = true; });
+    events.addEventListener("conversation", (event) => {
+      regions.forEach((region) => {
+        const phone = region.getAttribute("data-live-phone");
+        if (!phone || event.data === "*" || event.data === phone) refresh(region);
+      });
     });
-  });
+  }
+  return refresh;
 })();
+
+// A reply form marked data-send-inline (the simulator) sends without leaving the page: the
+// thread comes back with the message in it, the box is emptied for the next one, and the
+// answer arrives through the live region. Should anything go wrong, the form is posted the
+// ordinary way, so the page shows what happened.
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  if (!form.hasAttribute("data-send-inline") || event.defaultPrevented) return;
+  event.preventDefault();
+  const box = form.querySelector("textarea");
+  const thread = form.parentElement.querySelector("[data-live-src]");
+  const button = form.querySelector("button");
+  button.disabled = true;
+  try {
+    const res = await fetch(form.action, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-Novi-Fragment": "1" },
+      body: new URLSearchParams(new FormData(form)),
+    });
+    if (!res.ok) throw new Error(res.status);
+    thread.innerHTML = await res.text();
+    thread.dispatchEvent(new CustomEvent("live:updated", { bubbles: true }));
+    box.value = "";
+    box.focus();
+    liveRefresh(thread);
+  } catch (_) {
+    form.removeAttribute("data-send-inline");
+    form.submit();
+  } finally {
+    button.disabled = false;
+  }
+});
+
+// Enter sends from a reply box marked data-send-inline; Shift+Enter starts a new line.
+document.addEventListener("keydown", (event) => {
+  const box = event.target;
+  if (event.key !== "Enter" || event.shiftKey || box.tagName !== "TEXTAREA") return;
+  const form = box.closest("form[data-send-inline]");
+  if (form && box.value.trim()) { event.preventDefault(); form.requestSubmit(); }
+});
 
 // Keep a chat thread scrolled to its newest message.
 (() => {

@@ -1,12 +1,19 @@
 //! Chats as the owner reads them, like WhatsApp: the customer's name and a readable number,
 //! Novi's replies told from staff's, WhatsApp's `*bold*` and friends drawn without letting
-//! HTML through, and one divider per day of the shop's clock.
+//! HTML through, and one divider per day of the shop's clock. The simulator sends without
+//! reloading and shows every answer.
 
+use std::time::{Duration, Instant};
+
+use crate::phone::{find, log_in_to, open};
+use crate::support::chrome::{console_errors, set_viewport, Chrome, PATIENCE};
 use crate::support::Browser;
 use crate::support::TestApp;
 use novi::accounts::businesses::Business;
+use novi::accounts::Role;
 use novi::whatsapp::threads;
 use reqwest::StatusCode;
+use serde_json::json;
 
 /// Meera writes through the simulator and waits for Novi's answer.
 async fn meera_writes(app: &TestApp, shop: &Business, owner: &mut Browser, text: &str) {
@@ -105,4 +112,70 @@ async fn a_chat_reads_like_whatsapp() {
         "{list}"
     );
     app.stop().await;
+}
+
+/// What the simulator's thread shows and what is stored, at one moment.
+#[derive(Debug, PartialEq)]
+struct Seen {
+    mine: usize,
+    theirs: usize,
+}
+
+async fn shown(client: &fantoccini::Client) -> Seen {
+    let script = "const t = document.querySelector('.thread'); \
+                  return [t.querySelectorAll('.bubble.mine').length, t.querySelectorAll('.bubble.theirs').length];";
+    let v = client.execute(script, vec![]).await.expect("count bubbles");
+    let n = |i: usize| v[i].as_u64().unwrap_or_default() as usize;
+    Seen {
+        mine: n(0),
+        theirs: n(1),
+    }
+}
+
+/// What is stored: the customer's messages, and Novi's once the newest message is its answer.
+fn stored(app: &TestApp, shop: &Business) -> Option<Seen> {
+    let m = app
+        .db
+        .with_conn(|c| threads::messages(c, shop.id, "919812345678", 200))
+        .ok()?;
+    (m.last()?.direction == "out").then(|| Seen {
+        mine: m.iter().filter(|m| m.direction == "in").count(),
+        theirs: m.iter().filter(|m| m.direction == "out").count(),
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_simulator_sends_twenty_messages_without_reloading_and_shows_every_answer() {
+    let app = TestApp::start().await;
+    let shop = app.small_shop("sharma");
+    app.user(&shop, "asha", Role::Owner);
+    Chrome::run(move |client| async move {
+        log_in_to(&client, &app, "asha", "Dashboard").await;
+        set_viewport(&client, 360, 740).await;
+        open(&client, &app, "/b/sharma/simulator?phone=9812345678&name=Meera").await;
+        // A page that reloads loses this.
+        client.execute("window.stayed = true;", vec![]).await.unwrap();
+        for i in 1..=20 {
+            let text = format!("{i} samosa");
+            let box_ = find(&client, "//form[@data-send-inline]//textarea").await;
+            box_.send_keys(&text).await.expect("type");
+            find(&client, "//form[@data-send-inline]//button").await.click().await.expect("send");
+            let deadline = Instant::now() + PATIENCE;
+            loop {
+                let now = shown(&client).await;
+                if now.mine == i && stored(&app, &shop).as_ref() == Some(&now) {
+                    break;
+                }
+                assert!(Instant::now() < deadline, "message {i}: shown {now:?}, stored {:?}", stored(&app, &shop));
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        let script = "const f = document.querySelector('form[data-send-inline]'), r = f.getBoundingClientRect(); \
+                      return [window.stayed === true, f.querySelector('textarea').value, r.top >= 0 && r.bottom <= window.innerHeight];";
+        let after = client.execute(script, vec![]).await.unwrap();
+        assert_eq!(after, json!([true, "", true]), "no reload, an empty box, the box in view");
+        assert!(console_errors(&client).await.is_empty());
+        app.stop().await;
+    })
+    .await;
 }

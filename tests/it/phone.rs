@@ -129,20 +129,25 @@ async fn a_conversation(app: &TestApp, shop: &novi::accounts::businesses::Busine
 }
 
 async fn log_in(client: &Client, app: &TestApp, username: &str) {
+    log_in_to(client, app, username, "All businesses").await;
+}
+
+/// Logs in through the login form and waits for the page it lands on, headed `heading`.
+pub(crate) async fn log_in_to(client: &Client, app: &TestApp, username: &str, heading: &str) {
     open(client, app, "/login").await;
     fill(client, "username", username).await;
     fill(client, "password", PASSWORD).await;
     let button = find(client, "//form//button[normalize-space()='Log in']").await;
     button.click().await.expect("log in");
-    find(client, "//h1[normalize-space()='All businesses']").await;
+    find(client, &format!("//h1[normalize-space()='{heading}']")).await;
 }
 
-async fn fill(client: &Client, name: &str, value: &str) {
+pub(crate) async fn fill(client: &Client, name: &str, value: &str) {
     let field = find(client, &format!("//input[@name='{name}']")).await;
     field.send_keys(value).await.expect("type");
 }
 
-async fn find(client: &Client, xpath: &str) -> fantoccini::elements::Element {
+pub(crate) async fn find(client: &Client, xpath: &str) -> fantoccini::elements::Element {
     client
         .wait()
         .at_most(PATIENCE)
@@ -152,7 +157,7 @@ async fn find(client: &Client, xpath: &str) -> fantoccini::elements::Element {
 }
 
 /// Opens `path` and waits for its heading, so the page is laid out before it is measured.
-async fn open(client: &Client, app: &TestApp, path: &str) {
+pub(crate) async fn open(client: &Client, app: &TestApp, path: &str) {
     client.goto(&app.url(path)).await.expect("open page");
     find(client, "//h1").await;
     let ready = "return document.readyState === 'complete' && document.fonts.status === 'loaded';";
