@@ -103,8 +103,9 @@ document.addEventListener("keydown", (event) => {
 })();
 
 // Polled regions: an element with data-poll is re-fetched every two seconds (the QR code for
-// linking a phone, which WhatsApp replaces as it goes). A fragment marked data-done means the
-// wait is over: the page reloads to show what changed.
+// linking a phone, which WhatsApp replaces as it goes; a test message's light). A fragment
+// marked data-done means the wait is over: the page reloads to show what changed; one marked
+// data-final is the last word, and polling stops.
 (() => {
   document.querySelectorAll("[data-poll]").forEach((region) => {
     const tick = async () => {
@@ -112,8 +113,22 @@ document.addEventListener("keydown", (event) => {
       if (!res.ok) return;
       region.innerHTML = await res.text();
       if (region.querySelector("[data-done]")) window.location.reload();
-      else setTimeout(tick, 2000);
+      else if (!region.querySelector("[data-final]")) setTimeout(tick, 2000);
     };
     setTimeout(tick, 2000);
   });
 })();
+
+// A button with data-copy="ID" copies the text of the field with that id. The field is
+// read-only and can be selected by hand, so this is only a shortcut.
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("button[data-copy]");
+  if (!button) return;
+  const field = document.getElementById(button.getAttribute("data-copy"));
+  try {
+    await navigator.clipboard.writeText(field.value);
+    button.textContent = "Copied";
+  } catch (_) {
+    field.select();
+  }
+});

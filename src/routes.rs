@@ -13,7 +13,7 @@ use tower_http::trace::TraceLayer;
 use crate::web::orders::{self, form as order_form};
 use crate::web::products::{self, adjust, image as product_image, suggestions};
 use crate::web::settings::{
-    self, groups as groups_settings, linked, messages as messages_settings, users,
+    self, golive, groups as groups_settings, linked, messages as messages_settings, users,
     whatsapp as whatsapp_settings,
 };
 use crate::web::webhooks;
@@ -115,6 +115,11 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/b/{code}/settings/whatsapp",
             get(whatsapp_settings::show).post(whatsapp_settings::save),
+        )
+        .route("/b/{code}/settings/whatsapp/test", post(golive::send_test))
+        .route(
+            "/b/{code}/settings/whatsapp/test/{id}",
+            get(golive::test_light),
         )
         .route("/b/{code}/settings/whatsapp/link", post(linked::start))
         .route("/b/{code}/settings/whatsapp/link/qr", get(linked::qr))

@@ -19,6 +19,7 @@ mod devanagari;
 mod doctor;
 mod foreign_numbers;
 mod gateway_address;
+mod golive;
 mod layers;
 mod limits;
 #[cfg(feature = "linked")]

@@ -185,6 +185,7 @@ pub struct PhoneForm {
 pub async fn pair_phone(
     State(state): State<AppState>,
     shop: ShopPage,
+    headers: axum::http::HeaderMap,
     Form(f): Form<PhoneForm>,
 ) -> AppResult<Response> {
     shop.require_settings()?;
@@ -203,7 +204,7 @@ pub async fn pair_phone(
             }
         }
     };
-    let mut page = whatsapp::load(&state, &shop).await?;
+    let mut page = whatsapp::load(&state, &shop, &headers).await?;
     page.pairing = Pairing {
         phone: f.phone,
         error: Some(why),
