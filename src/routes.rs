@@ -11,7 +11,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::web::orders::{self, form as order_form};
-use crate::web::products::{self, adjust, image as product_image, suggestions};
+use crate::web::products::{self, adjust, image as product_image, suggestions, transfer};
 use crate::web::settings::{
     self, golive, groups as groups_settings, linked, messages as messages_settings, users,
     whatsapp as whatsapp_settings,
@@ -63,6 +63,12 @@ pub fn app(state: AppState) -> Router {
             get(products::index).post(products::create),
         )
         .route("/b/{code}/products/new", get(products::new))
+        .route(
+            "/b/{code}/products/import",
+            get(transfer::new).post(transfer::preview),
+        )
+        .route("/b/{code}/products/import/apply", post(transfer::apply))
+        .route("/b/{code}/products/export.csv", get(transfer::export))
         .route(
             "/b/{code}/products/{id}",
             get(products::show).post(products::update),

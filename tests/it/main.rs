@@ -9,6 +9,7 @@ mod backup;
 mod browser;
 mod business_move;
 mod catalog;
+mod catalog_ui;
 mod chat_orders;
 mod chats;
 mod cli;

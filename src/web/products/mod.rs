@@ -5,6 +5,7 @@ pub mod adjust;
 pub mod form;
 pub mod image;
 pub mod suggestions;
+pub mod transfer;
 pub mod view;
 
 use axum::extract::{Path, Query, State};
@@ -34,6 +35,9 @@ pub struct ListQuery {
     q: String,
     #[serde(default)]
     category: String,
+    /// After an import: how many products it added and updated.
+    imported: Option<usize>,
+    updated: Option<usize>,
 }
 
 #[derive(Deserialize)]
@@ -123,7 +127,14 @@ pub async fn index(
 }
 
 fn list_body(shop: &ShopPage, q: &ListQuery, list: &[Product], categories: &[String]) -> Markup {
+    let imported = q.imported.map(|n| {
+        format!(
+            "Imported: {n} new, {} updated.",
+            q.updated.unwrap_or_default()
+        )
+    });
     html! {
+        (crate::web::layout::notice(imported.as_deref()))
         div.toolbar {
             form.inline method="get" action=(shop.url("/products")) role="search" {
                 input type="search" name="q" value=(q.q) placeholder="Name, SKU or alias" aria-label="Search";
@@ -136,7 +147,11 @@ fn list_body(shop: &ShopPage, q: &ListQuery, list: &[Product], categories: &[Str
                 button.small type="submit" { "Search" }
             }
             @if shop.role.can_manage_catalog() {
-                a.button href=(shop.url("/products/new")) { "New product" }
+                div.actions {
+                    a.button href=(shop.url("/products/new")) { "New product" }
+                    a.button.secondary href=(shop.url("/products/import")) { "Import" }
+                    a.button.secondary href=(shop.url("/products/export.csv")) download { "Export" }
+                }
             }
         }
         @if list.is_empty() {
