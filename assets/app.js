@@ -132,3 +132,22 @@ document.addEventListener("click", async (event) => {
     field.select();
   }
 });
+
+// A number field with data-customer-lookup fills in a known customer's name and address when
+// the number is complete, where those fields are still empty (never over what was typed).
+document.addEventListener("change", async (event) => {
+  const input = event.target;
+  const url = input.getAttribute && input.getAttribute("data-customer-lookup");
+  if (!url || !input.value.trim()) return;
+  const res = await fetch(url + "?phone=" + encodeURIComponent(input.value), { credentials: "same-origin" });
+  if (!res.ok) return;
+  const known = await res.json();
+  if (!known) return;
+  for (const name of ["name", "address"]) {
+    const field = input.form.elements[name];
+    if (field && !field.value.trim() && known[name]) {
+      field.value = known[name];
+      field.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+  }
+});

@@ -53,7 +53,11 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/b/{code}/more", get(more::show))
         .route("/b/{code}/customers", get(customers::index))
-        .route("/b/{code}/customers/{id}", get(customers::show))
+        .route("/b/{code}/customers/lookup", get(customers::lookup))
+        .route(
+            "/b/{code}/customers/{id}",
+            get(customers::show).post(customers::update),
+        )
         .route(
             "/b/{code}/customers/{id}/notes",
             post(customers::save_notes),

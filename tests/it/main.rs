@@ -15,6 +15,7 @@ mod chats;
 mod cli;
 mod conversations;
 mod crash;
+mod customers_ui;
 mod demo_fill;
 mod devanagari;
 mod doctor;

@@ -150,11 +150,15 @@ fn pack_count(product: &Product, variant: &str, text: &str) -> Result<u32, Strin
 
 /// One row as a line request.
 fn line_request(r: &Row, catalog: &[Product]) -> Result<LineRequest, String> {
-    let (sku, variant) = r.item.split_once('|').unwrap_or((&r.item, ""));
+    let item = super::pick::resolve(&r.item, catalog);
+    let (sku, variant) = item.split_once('|').unwrap_or((&item, ""));
     let product = catalog
         .iter()
         .find(|p| p.sku == sku)
-        .ok_or("pick an item")?;
+        .ok_or_else(|| match r.item.trim() {
+            "" => "pick an item".to_owned(),
+            typed => format!("no item called \"{typed}\"; pick one from the list"),
+        })?;
     let sku = sku.to_owned();
     if variant.is_empty() {
         let qty = line_amount(product.unit, &r.amount)?;
@@ -228,6 +232,7 @@ fn rows_table(f: &OrderForm, catalog: &[Product], wrong: Option<&RowError>) -> M
     let blank = std::iter::repeat_n(Row::default(), SPARE_ROWS);
     let rows: Vec<Row> = f.rows.iter().cloned().chain(blank).collect();
     html! {
+        (super::pick::datalist(catalog))
         table.form-rows.stacked {
             thead { tr { th { "Item" } th { "Count (packs)" } th { "Or amount (750 g, 1.5 kg, 12)" } } }
             tbody {
@@ -235,7 +240,7 @@ fn rows_table(f: &OrderForm, catalog: &[Product], wrong: Option<&RowError>) -> M
                     @let error = wrong.filter(|w| w.row == i);
                     tr.invalid[error.is_some()] {
                         td data-label="Item" {
-                            (item_select(&format!("item_{i}"), &r.item, catalog))
+                            (super::pick::field(&format!("item_{i}"), &r.item, catalog))
                             @if !r.from.is_empty() { input type="hidden" name={ "line_" (i) } value=(r.from); }
                         }
                         td data-label="Count (packs)" { input type="number" min="1" name={ "count_" (i) } value=(r.count) aria-label="count"; }
@@ -329,7 +334,11 @@ fn render(
             form.stack.wide method="post" action=(action) {
                 (csrf_field(&shop.csrf))
                 @if with_customer {
-                    (field("Customer's WhatsApp number", "phone", "tel", &f.phone, true))
+                    label { span { "Customer's WhatsApp number" }
+                        input type="tel" name="phone" value=(f.phone) required autocomplete="off"
+                              data-customer-lookup=(shop.url("/customers/lookup"));
+                        small.muted { "A known customer's name and address fill in (or press Preview totals)." }
+                    }
                     (field("Customer's name", "name", "text", &f.name, false))
                     (field("Delivery address", "address", "text", &f.address, false))
                     (field("Notes", "notes", "text", &f.notes, false))
@@ -415,12 +424,37 @@ fn new_order(shop: &ShopPage, f: &OrderForm, lines: Vec<LineRequest>) -> Result<
     })
 }
 
+/// A known customer's name and latest address in the fields left blank: what the number
+/// field's script does as one types, done by "Preview totals" for a browser without script.
+async fn fill_known(state: &AppState, shop: &ShopPage, f: &mut OrderForm) -> AppResult<()> {
+    let Ok(phone) = Phone::parse(&f.phone, &shop.business.country_code) else {
+        return Ok(());
+    };
+    let id = shop.business.id;
+    let known = state
+        .db
+        .read(move |c| crate::customers::by_phone(c, id, &phone))
+        .await?;
+    if let Some(c) = known {
+        if f.name.trim().is_empty() {
+            f.name = c.name;
+        }
+        if f.address.trim().is_empty() {
+            f.address = c.addresses.into_iter().next().unwrap_or_default();
+        }
+    }
+    Ok(())
+}
+
 pub async fn create(
     State(state): State<AppState>,
     shop: ShopPage,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let f = OrderForm::from_pairs(pairs);
+    let mut f = OrderForm::from_pairs(pairs);
+    if !f.save {
+        fill_known(&state, &shop, &mut f).await?;
+    }
     let catalog = catalog(&state, &shop).await?;
     let action = shop.url("/orders/new");
     let show = |x: Extra| problem(&shop, "New order", &action, &f, &catalog, true, x);
