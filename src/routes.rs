@@ -204,6 +204,7 @@ pub fn app(state: AppState) -> Router {
         .merge(business)
         .merge(api)
         .fallback(not_found)
+        .layer(middleware::from_fn(web::error::styled))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             web::csrf::protect,

@@ -41,7 +41,8 @@ pub fn import(
             }
             None => {
                 summary.created += 1;
-                products::insert(conn, business_id, &to_input(row, true, 0))?
+                let low = products::default_low_stock(row.unit);
+                products::insert(conn, business_id, &to_input(row, true, low))?
             }
         };
         let current = existing.map_or(0, |p| p.stock);

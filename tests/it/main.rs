@@ -19,6 +19,7 @@ mod customers_ui;
 mod demo_fill;
 mod devanagari;
 mod doctor;
+mod error_pages;
 mod foreign_numbers;
 mod gateway_address;
 mod golive;

@@ -168,7 +168,12 @@ fn list_body(shop: &ShopPage, q: &ListQuery, list: &[Product], categories: &[Str
 fn list_row(shop: &ShopPage, p: &Product) -> Markup {
     html! {
         tr {
-            td.name { a.row-link href=(shop.url(&format!("/products/{}", p.id))) { (p.name) } }
+            td.name {
+                @if let Some(v) = &p.image {
+                    img.thumb src=(shop.url(&format!("/products/{}/image?v={v}", p.id))) alt="" width="40" height="40" loading="lazy";
+                }
+                a.row-link href=(shop.url(&format!("/products/{}", p.id))) { (p.name) }
+            }
             td.sku { code { (p.sku) } }
             td.category { (p.category) }
             td.price { (price_label(&shop.business.currency, p.price, p.unit)) }
@@ -203,10 +208,13 @@ pub async fn create(
         let body = new_page(&shop, &form, problems);
         Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
     };
-    let (input, opening) = match form.parse() {
+    let (mut input, opening) = match form.parse() {
         Ok(parsed) => parsed,
         Err(problems) => return refuse(&problems),
     };
+    if form.low_stock.trim().is_empty() {
+        input.low_stock = products::default_low_stock(input.unit);
+    }
     let (business, actor) = (shop.business.id, shop.user.username.clone());
     let created: AppResult<i64> = state
         .db
