@@ -13,7 +13,21 @@ document.addEventListener("submit", (event) => {
 // Live regions: an element with data-live-src is re-fetched when the server says a
 // conversation changed (data-live-phone limits it to one conversation). One fetch at a time per
 // region, and a change during a fetch fetches again after it, so an older answer never lands
-// over a newer one and the last change is always shown.
+// over a newer one and the last change is always shown. What is new is said to screen readers
+// through the page's status region (#announcer).
+
+// The newest thing a region shows: the last message from the other side in a thread, or
+// the top row of the conversation list.
+const newest = (region) => {
+  const said = region.querySelectorAll(".bubble.theirs");
+  const top = said.length ? said[said.length - 1] : region.querySelector("tbody tr");
+  return top ? top.innerText.replace(/\s+/g, " ").trim().slice(0, 200) : "";
+};
+const announce = (text) => {
+  const out = document.getElementById("announcer");
+  if (out) out.textContent = text;
+};
+
 const liveRefresh = (() => {
   const state = new WeakMap();
   const refresh = async (region) => {
@@ -26,7 +40,10 @@ const liveRefresh = (() => {
         s.again = false;
         const res = await fetch(region.getAttribute("data-live-src"), { credentials: "same-origin" });
         if (res.ok) {
+          const before = newest(region);
           region.innerHTML = await res.text();
+          const after = newest(region);
+          if (after && after !== before) announce("New message: " + after);
           region.dispatchEvent(new CustomEvent("live:updated", { bubbles: true }));
         }
       } while (s.again);
@@ -66,6 +83,7 @@ document.addEventListener("submit", async (event) => {
   const thread = form.parentElement.querySelector("[data-live-src]");
   const button = form.querySelector("button");
   button.disabled = true;
+  const before = newest(thread);
   try {
     const res = await fetch(form.action, {
       method: "POST",
@@ -75,6 +93,8 @@ document.addEventListener("submit", async (event) => {
     });
     if (!res.ok) throw new Error(res.status);
     thread.innerHTML = await res.text();
+    const after = newest(thread);
+    if (after && after !== before) announce("New message: " + after);
     thread.dispatchEvent(new CustomEvent("live:updated", { bubbles: true }));
     box.value = "";
     box.focus();

@@ -174,6 +174,12 @@ async fn the_simulator_sends_twenty_messages_without_reloading_and_shows_every_a
                       return [window.stayed === true, f.querySelector('textarea').value, r.top >= 0 && r.bottom <= window.innerHeight];";
         let after = client.execute(script, vec![]).await.unwrap();
         assert_eq!(after, json!([true, "", true]), "no reload, an empty box, the box in view");
+        // A screen reader hears the newest answer from the page's status region.
+        let script = "const said = document.querySelectorAll('.thread .bubble.theirs'); \
+                      const last = said[said.length - 1].innerText.replace(/\\s+/g, ' ').trim().slice(0, 200); \
+                      return [document.getElementById('announcer').textContent, 'New message: ' + last];";
+        let heard = client.execute(script, vec![]).await.unwrap();
+        assert_eq!(heard[0], heard[1], "the newest answer is announced");
         assert!(console_errors(&client).await.is_empty());
         app.stop().await;
     })

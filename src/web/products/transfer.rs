@@ -48,8 +48,9 @@ fn upload_form(shop: &ShopPage) -> Markup {
     html! {
         form.stack method="post" action=(action) enctype="multipart/form-data" {
             label {
-                span { "Catalog file (CSV: sku,name,category,unit,price,aliases,variants,stock)" }
+                span { "Catalog file (CSV)" }
                 input type="file" name="file" accept=".csv,text/csv" required;
+                small.muted { "Columns: sku, name, category, unit, price, aliases, variants, stock." }
             }
             button type="submit" { "Preview the import" }
         }

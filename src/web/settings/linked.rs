@@ -129,7 +129,7 @@ pub fn section(
         } @else {
             @if provider == Provider::Linked { p { (standing(link)) } }
             p.muted { "Novi works as a linked device of the WhatsApp Business app on the shop's phone, as WhatsApp Web does. Linking is unofficial: WhatsApp may log out or ban a number that sends in bulk. The Cloud API is the official way." }
-            form method="post" action=(shop.url("/settings/whatsapp/link")) {
+            form.link-form method="post" action=(shop.url("/settings/whatsapp/link")) {
                 (csrf_field(&shop.csrf))
                 button type="submit" { "Link this shop's WhatsApp" }
             }

@@ -139,10 +139,10 @@ fn connection_form(shop: &ShopPage, c: &WhatsappSettings, gateway_error: Option<
             (csrf_field(&shop.csrf))
             label { span { "Connect through" }
                 select name="provider" {
-                    option value="simulator" selected[c.provider == Provider::Simulator] { "Simulator (no WhatsApp account needed)" }
-                    option value="cloud" selected[c.provider == Provider::Cloud] { "WhatsApp Cloud API (Meta)" }
-                    option value="gateway" selected[c.provider == Provider::Gateway] { "WhatsApp Web gateway" }
-                    option value="linked" selected[c.provider == Provider::Linked] { "This shop's WhatsApp app, linked by QR code" }
+                    option value="simulator" selected[c.provider == Provider::Simulator] { "Simulator (no account needed)" }
+                    option value="cloud" selected[c.provider == Provider::Cloud] { "Cloud API (Meta)" }
+                    option value="gateway" selected[c.provider == Provider::Gateway] { "Web gateway (WAHA)" }
+                    option value="linked" selected[c.provider == Provider::Linked] { "Linked phone (QR code)" }
                 }
             }
             fieldset {
