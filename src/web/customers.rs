@@ -64,7 +64,7 @@ pub async fn index(
                         @for c in &rows {
                             tr {
                                 td.name { a.row-link href=(shop.url(&format!("/customers/{}", c.id))) { @if c.name.is_empty() { "(no name)" } @else { (c.name) } } }
-                                td.phone { (c.phone) }
+                                td.phone { (c.phone.readable()) }
                                 td.num data-label="Orders" { (c.order_count) }
                                 td.num.spent { (money(&shop, c.total_spent)) }
                                 td.last data-label="Last order" { (c.last_order_at.map(|t| shop.business.local_time(t)).unwrap_or_default()) }
@@ -135,7 +135,7 @@ pub async fn show(
         })
         .await?;
     let title = if c.name.is_empty() {
-        c.phone.to_string()
+        c.phone.readable()
     } else {
         c.name.clone()
     };
@@ -155,7 +155,7 @@ fn details(shop: &ShopPage, c: &Customer) -> Markup {
             div.card {
                 h2 { "Details" }
                 dl {
-                    dt { "WhatsApp" } dd { (c.phone) }
+                    dt { "WhatsApp" } dd { (c.phone.readable()) }
                     dt { "Orders" } dd { (c.order_count) }
                     dt { "Spent" } dd { (money(shop, c.total_spent)) }
                     dt { "Customer since" } dd { (shop.business.local_time(c.created_at)) }
