@@ -157,3 +157,48 @@ async fn a_customers_name_address_and_notes_are_edited() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn editing_an_order_changes_its_address_notes_and_delivery_or_pickup() {
+    let app = TestApp::start().await;
+    let shop = app.small_shop("sharma");
+    let shop = app.set_delivery_fee(&shop, 4000);
+    meera(&app, &shop).await;
+    let mut owner = app.owner(&shop, "asha").await;
+    let (_, page) = owner.get("/b/sharma/orders/1/edit").await;
+    assert!(page.contains(&format!(r#"value="{ADDRESS}""#)), "{page}");
+    let before = order(&app.db, &shop, 1);
+    let form = [
+        ("item_0", "samosa|"),
+        ("amount_0", "4"),
+        ("line_0", "0"),
+        ("address", "Counter"),
+        ("notes", "Collect at 6"),
+        ("fulfilment", "pickup"),
+        ("action", "save"),
+    ];
+    let (status, page, _) = owner.post("/b/sharma/orders/1/edit", &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let o = order(&app.db, &shop, 1);
+    assert_eq!(
+        (o.address.as_str(), o.notes.as_str()),
+        ("Counter", "Collect at 6")
+    );
+    assert_eq!(o.fulfilment.as_str(), "pickup");
+    assert_eq!(o.delivery_fee.minor(), 0, "pickup pays no delivery");
+    assert_eq!(
+        o.total.minor(),
+        before.total.minor() - before.delivery_fee.minor()
+    );
+
+    // A post of the lines alone (as before) leaves the terms as they are.
+    let lines_only = [("item_0", "samosa|"), ("amount_0", "5"), ("action", "save")];
+    let (status, _, _) = owner.post("/b/sharma/orders/1/edit", &lines_only).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let o = order(&app.db, &shop, 1);
+    assert_eq!(
+        (o.address.as_str(), o.fulfilment.as_str()),
+        ("Counter", "pickup")
+    );
+    app.stop().await;
+}

@@ -60,6 +60,9 @@ struct OrderForm {
     deliver_on: String,
     rows: Vec<Row>,
     save: bool,
+    /// The address field was posted: the edit form carries the order's terms (a post of the
+    /// lines alone leaves them as they are).
+    terms: bool,
 }
 
 impl OrderForm {
@@ -88,7 +91,10 @@ impl OrderForm {
                 }
                 ("phone", None) => f.phone = v,
                 ("name", None) => f.name = v,
-                ("address", None) => f.address = v,
+                ("address", None) => {
+                    f.address = v;
+                    f.terms = true;
+                }
                 ("notes", None) => f.notes = v,
                 ("payment_mode", None) => f.payment_mode = v,
                 ("fulfilment", None) => f.fulfilment = v,
@@ -114,6 +120,9 @@ impl OrderForm {
         });
         OrderForm {
             rows: rows.collect(),
+            address: o.address.clone(),
+            notes: o.notes.clone(),
+            fulfilment: o.fulfilment.as_str().to_owned(),
             ..Default::default()
         }
     }
@@ -286,6 +295,13 @@ fn preview(shop: &ShopPage, q: &Quote) -> Markup {
 
 /// Delivery or pickup, and the day the order is wanted.
 fn terms_fields(f: &OrderForm) -> Markup {
+    html! {
+        (delivery_or_pickup(f))
+        (field("Wanted on (optional)", "deliver_on", "date", &f.deliver_on, false))
+    }
+}
+
+fn delivery_or_pickup(f: &OrderForm) -> Markup {
     let pickup = f.fulfilment == Fulfilment::Pickup.as_str();
     html! {
         fieldset {
@@ -293,8 +309,22 @@ fn terms_fields(f: &OrderForm) -> Markup {
             label.check { input type="radio" name="fulfilment" value="delivery" checked[!pickup]; span { "Delivery" } }
             label.check { input type="radio" name="fulfilment" value="pickup" checked[pickup]; span { "Pickup at the shop (no delivery fee)" } }
         }
-        (field("Wanted on (optional)", "deliver_on", "date", &f.deliver_on, false))
     }
+}
+
+/// The address, notes and delivery or pickup an edited order is to have.
+fn terms_of(f: &OrderForm) -> Result<service::Terms, String> {
+    let fulfilment = match f.fulfilment.trim() {
+        "" => Fulfilment::Delivery,
+        text => text
+            .parse()
+            .map_err(|e| format!("delivery or pickup: {e}"))?,
+    };
+    Ok(service::Terms {
+        address: f.address.clone(),
+        notes: f.notes.clone(),
+        fulfilment,
+    })
 }
 
 /// What a form page shows besides its fields.
@@ -349,6 +379,10 @@ fn render(
                         }
                     }
                     (terms_fields(f))
+                } @else {
+                    (field("Delivery address", "address", "text", &f.address, false))
+                    (field("Notes", "notes", "text", &f.notes, false))
+                    (delivery_or_pickup(f))
                 }
                 (rows_table(f, catalog, x.row))
                 @if let Some(p) = x.priced { (preview(shop, p)) }
@@ -535,6 +569,10 @@ pub async fn update(
         Ok(l) => l,
         Err(e) => return Ok(show(Extra::refused(MARKED, Some(&e)))),
     };
+    let terms = match terms_of(&f) {
+        Ok(t) => f.terms.then_some(t),
+        Err(m) => return Ok(fail(&m)),
+    };
     let (business, actor) = (shop.business.clone(), shop.user.username.clone());
     let from: Vec<Option<usize>> = f.rows.iter().map(Row::edits_line).collect();
     if !f.save {
@@ -552,7 +590,13 @@ pub async fn update(
     }
     match state
         .db
-        .write(move |tx| service::edit_lines(tx, &business, number, &lines, &from, &actor))
+        .write(move |tx| {
+            let edited = service::edit_lines(tx, &business, number, &lines, &from, &actor)?;
+            match &terms {
+                Some(t) => service::edit_terms(tx, &business, number, t, &actor),
+                None => Ok(edited),
+            }
+        })
         .await
     {
         Ok(_) => Ok(Redirect::to(&shop.url(&format!("/orders/{number}?done=1"))).into_response()),
