@@ -11,9 +11,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::web::orders::{self, form as order_form};
-use crate::web::products::{self, adjust, image as product_image, suggestions};
+use crate::web::products::{self, adjust, image as product_image, suggestions, transfer};
 use crate::web::settings::{
-    self, groups as groups_settings, linked, messages as messages_settings, users,
+    self, golive, groups as groups_settings, linked, messages as messages_settings, users,
     whatsapp as whatsapp_settings,
 };
 use crate::web::webhooks;
@@ -53,7 +53,11 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/b/{code}/more", get(more::show))
         .route("/b/{code}/customers", get(customers::index))
-        .route("/b/{code}/customers/{id}", get(customers::show))
+        .route("/b/{code}/customers/lookup", get(customers::lookup))
+        .route(
+            "/b/{code}/customers/{id}",
+            get(customers::show).post(customers::update),
+        )
         .route(
             "/b/{code}/customers/{id}/notes",
             post(customers::save_notes),
@@ -63,6 +67,12 @@ pub fn app(state: AppState) -> Router {
             get(products::index).post(products::create),
         )
         .route("/b/{code}/products/new", get(products::new))
+        .route(
+            "/b/{code}/products/import",
+            get(transfer::new).post(transfer::preview),
+        )
+        .route("/b/{code}/products/import/apply", post(transfer::apply))
+        .route("/b/{code}/products/export.csv", get(transfer::export))
         .route(
             "/b/{code}/products/{id}",
             get(products::show).post(products::update),
@@ -115,6 +125,11 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/b/{code}/settings/whatsapp",
             get(whatsapp_settings::show).post(whatsapp_settings::save),
+        )
+        .route("/b/{code}/settings/whatsapp/test", post(golive::send_test))
+        .route(
+            "/b/{code}/settings/whatsapp/test/{id}",
+            get(golive::test_light),
         )
         .route("/b/{code}/settings/whatsapp/link", post(linked::start))
         .route("/b/{code}/settings/whatsapp/link/qr", get(linked::qr))
@@ -193,6 +208,7 @@ pub fn app(state: AppState) -> Router {
     }
     let app = top
         .fallback(not_found)
+        .layer(middleware::from_fn(web::error::styled))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             web::csrf::protect,

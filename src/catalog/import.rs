@@ -41,7 +41,8 @@ pub fn import(
             }
             None => {
                 summary.created += 1;
-                products::insert(conn, business_id, &to_input(row, true, 0))?
+                let low = products::default_low_stock(row.unit);
+                products::insert(conn, business_id, &to_input(row, true, low))?
             }
         };
         let current = existing.map_or(0, |p| p.stock);
@@ -92,6 +93,52 @@ fn to_input(row: &ProductRow, active: bool, low_stock: i64) -> ProductInput {
             })
             .collect(),
     }
+}
+
+/// What importing one row would do to the catalog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    New,
+    /// The fields that would change, by their column names.
+    Changed(Vec<&'static str>),
+    Unchanged,
+}
+
+/// What importing `rows` would do, row by row, without writing anything: the preview shown
+/// before an import is applied.
+pub fn preview(conn: &Connection, business_id: i64, rows: &[ProductRow]) -> AppResult<Vec<Change>> {
+    let now: std::collections::HashMap<String, ProductRow> = export(conn, business_id)?
+        .into_iter()
+        .map(|r| (r.sku.as_str().to_owned(), r))
+        .collect();
+    Ok(rows
+        .iter()
+        .map(|row| match now.get(row.sku.as_str()) {
+            None => Change::New,
+            Some(old) => {
+                let fields = changed_fields(old, row);
+                if fields.is_empty() {
+                    Change::Unchanged
+                } else {
+                    Change::Changed(fields)
+                }
+            }
+        })
+        .collect())
+}
+
+/// The columns in which `new` differs from `old`.
+fn changed_fields(old: &ProductRow, new: &ProductRow) -> Vec<&'static str> {
+    let checks = [
+        ("name", old.name != new.name),
+        ("category", old.category != new.category),
+        ("unit", old.unit != new.unit),
+        ("price", old.price != new.price),
+        ("aliases", old.aliases != new.aliases),
+        ("variants", old.variants != new.variants),
+        ("stock", old.stock != new.stock),
+    ];
+    checks.into_iter().filter(|c| c.1).map(|c| c.0).collect()
 }
 
 /// Every product of the business as catalog rows, in the order they were created, so a file
@@ -164,6 +211,22 @@ mod tests {
         let mut text = Vec::new();
         write_catalog(&out, &mut text).unwrap();
         assert_eq!(String::from_utf8(text).unwrap(), FIXTURE);
+    }
+
+    #[test]
+    fn a_preview_names_new_changed_and_unchanged_rows_and_writes_nothing() {
+        let (_dir, db, id) = setup();
+        let mut rows = parse_catalog(FIXTURE.as_bytes()).unwrap();
+        let first = db.with_conn(|c| preview(c, id, &rows)).unwrap();
+        assert!(first.iter().all(|c| *c == Change::New));
+        db.with_tx(|tx| import(tx, id, &rows, "test")).unwrap();
+        rows[0].stock += 1;
+        rows[0].name.push('!');
+        let again = db.with_conn(|c| preview(c, id, &rows)).unwrap();
+        assert_eq!(again[0], Change::Changed(vec!["name", "stock"]));
+        assert!(again[1..].iter().all(|c| *c == Change::Unchanged));
+        let stored = db.with_conn(|c| export(c, id)).unwrap();
+        assert_ne!(stored[0], rows[0], "a preview writes nothing");
     }
 
     #[test]

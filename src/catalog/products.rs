@@ -59,6 +59,15 @@ impl Product {
     }
 }
 
+/// The low-stock level a new product gets when none is given: a kilo of what is sold by
+/// weight, ten of what is sold by the piece. Zero would never warn before running out.
+pub const fn default_low_stock(unit: Unit) -> i64 {
+    match unit {
+        Unit::Kg => 1000,
+        Unit::Pc => 10,
+    }
+}
+
 /// A product as written by a form, an import or the API (stock is set separately, through
 /// stock moves, so every change to it has a reason).
 #[derive(Debug, Clone)]

@@ -180,6 +180,21 @@ pub fn list(
     Ok((rows, total))
 }
 
+/// Sets the name and notes staff keep on a customer.
+pub fn set_details(
+    conn: &Connection,
+    business_id: i64,
+    id: i64,
+    name: &str,
+    notes: &str,
+) -> AppResult<()> {
+    conn.execute(
+        "UPDATE customers SET name = ?3, notes = ?4, updated_at = ?5 WHERE business_id = ?1 AND id = ?2",
+        params![business_id, id, name.trim(), notes.trim(), now()],
+    )?;
+    Ok(())
+}
+
 pub fn set_notes(conn: &Connection, business_id: i64, id: i64, notes: &str) -> AppResult<()> {
     conn.execute(
         "UPDATE customers SET notes = ?3, updated_at = ?4 WHERE business_id = ?1 AND id = ?2",

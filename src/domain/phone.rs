@@ -93,6 +93,34 @@ impl Phone {
         format!("+{}", self.0)
     }
 
+    /// The number as people write it: `+91 98123 45678`, `+1 415 555 0100`, `+44 2079 460958`.
+    pub fn readable(&self) -> String {
+        let code_len = country_code_len(&self.0);
+        let (code, national) = self.0.split_at(code_len);
+        let groups: &[usize] = match (code, national.len()) {
+            // India writes mobiles as two fives; North America as 3-3-4.
+            ("91", 10) => &[5, 5],
+            ("1", 10) => &[3, 3, 4],
+            (_, n) if n <= 8 => &[4, 4],
+            (_, 9) => &[2, 3, 4],
+            (_, 10) => &[4, 6],
+            _ => &[3, 3, 4, 5],
+        };
+        let mut out = format!("+{code}");
+        let mut rest = national;
+        for &g in groups {
+            if rest.is_empty() {
+                break;
+            }
+            let (head, tail) = rest.split_at(g.min(rest.len()));
+            out.push(' ');
+            out.push_str(head);
+            rest = tail;
+        }
+        out.push_str(rest);
+        out
+    }
+
     fn check_full(full: String, home_code: &str) -> Result<Phone, PhoneError> {
         if full.starts_with('0') {
             return Err(PhoneError::CountryCodeStartsWithZero);
@@ -107,6 +135,22 @@ impl Phone {
             return Err(PhoneError::WrongLength(full.len()));
         }
         Ok(Phone(full))
+    }
+}
+
+/// How many digits of a full number are its country code. Country codes are prefix-free:
+/// 1 and 7 stand alone, these two-digit codes are the rest of the short ones, and every other
+/// code has three digits.
+fn country_code_len(digits: &str) -> usize {
+    const TWO: &[&str] = &[
+        "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46",
+        "47", "48", "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63",
+        "64", "65", "66", "81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98",
+    ];
+    match digits.as_bytes().first() {
+        Some(b'1' | b'7') => 1,
+        _ if TWO.iter().any(|c| digits.starts_with(c)) => 2,
+        _ => 3,
     }
 }
 
@@ -213,6 +257,17 @@ mod tests {
             parse("91 1234 5678 90123").as_deref(),
             Ok("911234567890123")
         );
+    }
+
+    #[test]
+    fn numbers_read_as_people_write_them() {
+        let readable = |d: &str| Phone::from_digits(d).unwrap().readable();
+        assert_eq!(readable("919876543210"), "+91 98765 43210");
+        assert_eq!(readable("14155550100"), "+1 415 555 0100");
+        assert_eq!(readable("6581234567"), "+65 8123 4567");
+        assert_eq!(readable("971501234567"), "+971 50 123 4567");
+        assert_eq!(readable("442079460958"), "+44 2079 460958");
+        assert_eq!(readable("911234567890123"), "+91 123 456 7890 123");
     }
 
     #[test]

@@ -363,6 +363,56 @@ pub fn edit_lines(
     load(conn, business.id, number)
 }
 
+/// Where and how an order goes, as staff change it.
+pub struct Terms {
+    pub address: String,
+    pub notes: String,
+    pub fulfilment: Fulfilment,
+}
+
+/// Changes an order's address, notes and delivery or pickup while its lines may change too;
+/// a switch between delivery and pickup charges the shop's fee now, or none. Nothing changed
+/// writes nothing.
+pub fn edit_terms(
+    conn: &Connection,
+    business: &Business,
+    number: i64,
+    t: &Terms,
+    actor: &str,
+) -> OrderResult<Order> {
+    let order = load(conn, business.id, number)?;
+    let same = order.address == t.address.trim()
+        && order.notes == t.notes.trim()
+        && order.fulfilment == t.fulfilment;
+    if same {
+        return Ok(order);
+    }
+    if !order.status.can_edit_lines() {
+        return Err(OrderError::LinesLocked {
+            number,
+            status: order.status,
+        });
+    }
+    let fee = if t.fulfilment == order.fulfilment {
+        order.delivery_fee
+    } else {
+        t.fulfilment
+            .fee(Money::from_minor(business.delivery_fee_minor))
+    };
+    store::set_terms(conn, order.id, &t.address, &t.notes, t.fulfilment)?;
+    store::set_totals(conn, order.id, &totals(&order.lines, fee)?)?;
+    let note = format!("now {}", t.fulfilment.label().to_lowercase());
+    let event = NewEvent {
+        kind: "edited",
+        from: None,
+        to: None,
+        actor,
+        note: &format!("address, notes or delivery changed; {note}"),
+    };
+    store::add_event(conn, business.id, order.id, &event)?;
+    load(conn, business.id, number)
+}
+
 /// Staff say what an unread line of the order is: `req` is added as a new line (stock checked),
 /// the unread line is marked answered, and its words are learnt for the product.
 pub fn answer_unread(

@@ -492,6 +492,21 @@ pub fn set_totals(conn: &Connection, order_id: i64, t: &Totals) -> AppResult<()>
     Ok(())
 }
 
+/// Sets where and how an order goes: address, notes, delivery or pickup.
+pub fn set_terms(
+    conn: &Connection,
+    order_id: i64,
+    address: &str,
+    notes: &str,
+    fulfilment: Fulfilment,
+) -> AppResult<()> {
+    conn.execute(
+        "UPDATE orders SET address = ?2, notes = ?3, fulfilment = ?4, updated_at = ?5 WHERE id = ?1",
+        params![order_id, address.trim(), notes.trim(), fulfilment.as_str(), now()],
+    )?;
+    Ok(())
+}
+
 pub fn save_status(conn: &Connection, order_id: i64, status: Status) -> AppResult<()> {
     conn.execute(
         "UPDATE orders SET status = ?2, updated_at = ?3 WHERE id = ?1",

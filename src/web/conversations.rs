@@ -9,6 +9,7 @@ use axum::Form;
 use maud::{html, Markup};
 use serde::Deserialize;
 
+use super::format;
 use super::layout::{csrf_field, error_box, page, Nav};
 use crate::domain::Phone;
 use crate::error::{AppError, AppResult};
@@ -36,32 +37,78 @@ pub fn thread(shop: &ShopPage, messages: &[Message], as_customer: bool) -> Marku
 }
 
 /// A chat thread; with the conversation's URL, failed messages get a "Send again" button.
+/// A divider heads each of the shop's days, as WhatsApp does.
 fn thread_at(
     shop: &ShopPage,
     messages: &[Message],
     as_customer: bool,
     chat_url: Option<&str>,
 ) -> Markup {
+    let offset = shop.business.offset();
+    let local = |unix: i64| {
+        chrono::DateTime::from_timestamp(unix, 0)
+            .unwrap_or_default()
+            .with_timezone(&offset)
+    };
+    let today = chrono::Utc::now().with_timezone(&offset).date_naive();
+    let mut last_day = None;
     html! {
         @if messages.is_empty() { p.muted { "No messages yet." } }
         @for m in messages {
-            @let mine = (m.direction == "out") != as_customer;
-            div class={ "bubble " (if mine { "mine" } else { "theirs" }) } {
-                @if m.text.is_empty() { em.muted { "(" (m.kind) " message)" } } @else { (m.text) }
-                div.meta {
-                    (shop.business.local_time(m.created_at))
-                    @if m.direction == "out" { " " (tick(m)) }
+            @let at = local(m.created_at);
+            @if last_day != Some(at.date_naive()) {
+                @let _ = last_day.insert(at.date_naive());
+                div.day role="separator" { span { (day_label(at.date_naive(), today)) } }
+            }
+            (bubble(shop, m, as_customer, chat_url, &at.format("%H:%M").to_string()))
+        }
+    }
+}
+
+/// "Today", "Yesterday", or the date, for the divider over a day's messages.
+fn day_label(day: chrono::NaiveDate, today: chrono::NaiveDate) -> String {
+    match (today - day).num_days() {
+        0 => "Today".to_owned(),
+        1 => "Yesterday".to_owned(),
+        _ => day.format("%a %-d %b %Y").to_string(),
+    }
+}
+
+/// Who wrote an outgoing message: a person at the shop, or Novi's chat.
+fn sender(m: &Message) -> &'static str {
+    if m.by_staff {
+        "Staff"
+    } else {
+        "Novi (auto-reply)"
+    }
+}
+
+fn bubble(
+    shop: &ShopPage,
+    m: &Message,
+    as_customer: bool,
+    chat_url: Option<&str>,
+    time: &str,
+) -> Markup {
+    let mine = (m.direction == "out") != as_customer;
+    let by = if m.by_staff { " by-staff" } else { " by-novi" };
+    html! {
+        div class={ "bubble " (if mine { "mine" } else { "theirs" }) @if m.direction == "out" && !as_customer { (by) } } {
+            @if m.direction == "out" && !as_customer { div.sender { (sender(m)) } }
+            @if m.text.is_empty() { em.muted { "(" (m.kind) " message)" } } @else { (format::whatsapp(&m.text)) }
+            div.meta {
+                (time)
+                @if m.direction == "out" { " " (tick(m)) }
+            }
+            @if m.status == "failed" {
+                div.failure {
+                    "Not delivered: " (m.error.as_deref().unwrap_or("unknown reason"))
+                    @if let Some(code) = m.error_code { " (code " (code) ")" }
                 }
-                @if m.status == "failed" {
-                    div.failure {
-                        "Not delivered: " (m.error.as_deref().unwrap_or("unknown reason"))
-                        @if let Some(code) = m.error_code { " (code " (code) ")" }
-                    }
-                    @if let Some(url) = chat_url.filter(|_| m.direction == "out") {
-                        form.inline.send-again method="post" action={ (url) "/messages/" (m.id) "/retry" } {
-                            (csrf_field(&shop.csrf))
-                            button.secondary type="submit" { "Send again" }
-                        }
+                @if let Some(url) = chat_url.filter(|_| m.direction == "out") {
+                    form.inline.send-again method="post" action={ (url) "/messages/" (m.id) "/retry" } {
+                        (csrf_field(&shop.csrf))
+                        button.secondary type="submit" { "Send again" }
                     }
                 }
             }
@@ -80,7 +127,7 @@ fn list_table(shop: &ShopPage, list: &[threads::Thread]) -> Markup {
                     @for c in list {
                         tr class={ @if c.unread > 0 { "unread" } } {
                             td.who { a.row-link href=(shop.url(&format!("/conversations/{}", c.phone))) {
-                                @if c.name.is_empty() { (c.phone) } @else { (c.name) br; span.muted { (c.phone) } }
+                                @if c.name.is_empty() { (format::phone(&c.phone)) } @else { (c.name) br; span.muted { (format::phone(&c.phone)) } }
                             } }
                             td.last {
                                 @if let Some(why) = &c.attention { span.flag title=(why) { "needs a person" } " " }
@@ -158,13 +205,36 @@ async fn messages(
         .await
 }
 
-fn show_page(shop: &ShopPage, phone: &Phone, msgs: &[Message], error: Option<&str>) -> Markup {
+/// The customer's name for the chat's title, if they have one.
+async fn name_of(state: &AppState, shop: &ShopPage, phone: &Phone) -> AppResult<String> {
+    let (id, p) = (shop.business.id, phone.clone());
+    let customer = state
+        .db
+        .read(move |c| crate::customers::by_phone(c, id, &p))
+        .await?;
+    Ok(customer.map(|c| c.name).unwrap_or_default())
+}
+
+async fn show_page(
+    state: &AppState,
+    shop: &ShopPage,
+    phone: &Phone,
+    msgs: &[Message],
+    error: Option<&str>,
+) -> AppResult<Markup> {
     let base = shop.url(&format!("/conversations/{phone}"));
-    page(
+    let name = name_of(state, shop, phone).await?;
+    let title = if name.is_empty() {
+        phone.readable()
+    } else {
+        name.clone()
+    };
+    Ok(page(
         shop,
         Nav::Conversations,
-        &format!("Chat with {phone}"),
+        &format!("Chat with {title}"),
         html! {
+            @if !name.is_empty() { p.muted.chat-number { (phone.readable()) } }
             (error_box(error))
             div.thread data-live-src={ (base) "/thread" } data-live-phone=(phone.as_str()) { (thread_at(shop, msgs, false, Some(&base))) }
             form.reply method="post" action={ (base) "/reply" } {
@@ -173,7 +243,7 @@ fn show_page(shop: &ShopPage, phone: &Phone, msgs: &[Message], error: Option<&st
                 button type="submit" { "Send" }
             }
         },
-    )
+    ))
 }
 
 pub async fn show(
@@ -183,7 +253,7 @@ pub async fn show(
 ) -> AppResult<Markup> {
     let phone = phone_of(&state, &shop, &raw).await?;
     let msgs = messages(&state, &shop, &phone, true).await?;
-    Ok(show_page(&shop, &phone, &msgs, None))
+    show_page(&state, &shop, &phone, &msgs, None).await
 }
 
 /// The thread alone, for live refresh; looking at it counts as reading it.
@@ -216,7 +286,7 @@ pub async fn reply(
             let msgs = messages(&state, &shop, &phone, false).await?;
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                show_page(&shop, &phone, &msgs, Some(&m)),
+                show_page(&state, &shop, &phone, &msgs, Some(&m)).await?,
             )
                 .into_response())
         }
@@ -245,7 +315,7 @@ pub async fn send_again(
         Ok(()) => Ok(Redirect::to(&shop.url(&format!("/conversations/{phone}"))).into_response()),
         Err(AppError::Conflict(m)) => {
             let msgs = messages(&state, &shop, &phone, false).await?;
-            let page = show_page(&shop, &phone, &msgs, Some(&m));
+            let page = show_page(&state, &shop, &phone, &msgs, Some(&m)).await?;
             Ok((StatusCode::CONFLICT, page).into_response())
         }
         Err(e) => Err(e),

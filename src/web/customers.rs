@@ -3,13 +3,15 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::Redirect;
-use axum::Form;
+use axum::{Form, Json};
 use maud::{html, Markup};
 use serde::Deserialize;
+use serde_json::json;
 
-use super::layout::{csrf_field, notice, page, Nav};
+use super::layout::{csrf_field, field_with_error, notice, page, Nav};
 use super::orders::{money, status_badge};
 use crate::customers::{self, Customer};
+use crate::domain::Phone;
 use crate::error::{AppError, AppResult};
 use crate::orders::store::{self, Filter};
 use crate::orders::Order;
@@ -62,7 +64,7 @@ pub async fn index(
                         @for c in &rows {
                             tr {
                                 td.name { a.row-link href=(shop.url(&format!("/customers/{}", c.id))) { @if c.name.is_empty() { "(no name)" } @else { (c.name) } } }
-                                td.phone { (c.phone) }
+                                td.phone { (c.phone.readable()) }
                                 td.num data-label="Orders" { (c.order_count) }
                                 td.num.spent { (money(&shop, c.total_spent)) }
                                 td.last data-label="Last order" { (c.last_order_at.map(|t| shop.business.local_time(t)).unwrap_or_default()) }
@@ -78,6 +80,34 @@ pub async fn index(
             }
         },
     ))
+}
+
+#[derive(Deserialize)]
+pub struct Lookup {
+    #[serde(default)]
+    phone: String,
+}
+
+/// A known customer by number, for the order form to fill in: `{"name","address"}` (their
+/// latest address), or `null` for a number not on file (or not a number): no customer is not
+/// an error, so the browser logs none.
+pub async fn lookup(
+    State(state): State<AppState>,
+    shop: ShopPage,
+    Query(q): Query<Lookup>,
+) -> AppResult<Json<serde_json::Value>> {
+    let Ok(phone) = Phone::parse(&q.phone, &shop.business.country_code) else {
+        return Ok(Json(serde_json::Value::Null));
+    };
+    let bid = shop.business.id;
+    let known = state
+        .db
+        .read(move |conn| customers::by_phone(conn, bid, &phone))
+        .await?;
+    Ok(Json(known.map_or(serde_json::Value::Null, |c| {
+        let address = c.addresses.first().cloned().unwrap_or_default();
+        json!({ "name": c.name, "address": address })
+    })))
 }
 
 #[derive(Deserialize)]
@@ -105,7 +135,7 @@ pub async fn show(
         })
         .await?;
     let title = if c.name.is_empty() {
-        c.phone.to_string()
+        c.phone.readable()
     } else {
         c.name.clone()
     };
@@ -125,7 +155,7 @@ fn details(shop: &ShopPage, c: &Customer) -> Markup {
             div.card {
                 h2 { "Details" }
                 dl {
-                    dt { "WhatsApp" } dd { (c.phone) }
+                    dt { "WhatsApp" } dd { (c.phone.readable()) }
                     dt { "Orders" } dd { (c.order_count) }
                     dt { "Spent" } dd { (money(shop, c.total_spent)) }
                     dt { "Customer since" } dd { (shop.business.local_time(c.created_at)) }
@@ -134,14 +164,42 @@ fn details(shop: &ShopPage, c: &Customer) -> Markup {
                 @if c.addresses.is_empty() { p.muted { "None yet." } }
                 ul { @for a in &c.addresses { li { (a) } } }
             }
-            div.card {
-                h2 { "Notes" }
-                form.stack method="post" action=(shop.url(&format!("/customers/{}/notes", c.id))) {
-                    (csrf_field(&shop.csrf))
-                    textarea name="notes" rows="4" aria-label="notes" { (c.notes) }
-                    button type="submit" { "Save notes" }
-                }
+            div.card { (edit_form(shop, c, &Edit::of(c), None)) }
+        }
+    }
+}
+
+/// The details staff keep, as shown in the edit form.
+pub struct Edit {
+    name: String,
+    address: String,
+    notes: String,
+}
+
+impl Edit {
+    fn of(c: &Customer) -> Self {
+        Edit {
+            name: c.name.clone(),
+            address: c.addresses.first().cloned().unwrap_or_default(),
+            notes: c.notes.clone(),
+        }
+    }
+}
+
+/// Name, latest address and notes, with what is wrong beside its field.
+fn edit_form(shop: &ShopPage, c: &Customer, e: &Edit, wrong: Option<(&str, &str)>) -> Markup {
+    let error = |field: &str| wrong.filter(|w| w.0 == field).map(|w| w.1);
+    html! {
+        h2 { "Edit" }
+        form.stack method="post" action=(shop.url(&format!("/customers/{}", c.id))) {
+            (csrf_field(&shop.csrf))
+            (field_with_error("Name", "name", "text", &e.name, error("name")))
+            (field_with_error("Delivery address (becomes the latest)", "address", "text", &e.address, error("address")))
+            label { span { "Notes" }
+                textarea name="notes" rows="4" aria-invalid=[error("notes").map(|_| "true")] { (e.notes) }
+                @if let Some(m) = error("notes") { small.field-error { (m) } }
             }
+            button type="submit" { "Save" }
         }
     }
 }
@@ -184,4 +242,59 @@ pub async fn save_notes(
         })
         .await?;
     Ok(Redirect::to(&shop.url(&format!("/customers/{id}?saved=1"))))
+}
+
+#[derive(Deserialize)]
+pub struct EditForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    notes: String,
+}
+
+/// Which field is too long, and why.
+fn too_long(f: &EditForm) -> Option<(&'static str, String)> {
+    [
+        ("name", &f.name, 100),
+        ("address", &f.address, 300),
+        ("notes", &f.notes, 2000),
+    ]
+    .into_iter()
+    .find(|(_, v, max)| v.trim().chars().count() > *max)
+    .map(|(field, _, max)| (field, format!("at most {max} characters")))
+}
+
+/// Saves name, address and notes; a field too long comes back beside it and nothing changes.
+pub async fn update(
+    State(state): State<AppState>,
+    shop: ShopPage,
+    Path((_, id)): Path<(String, i64)>,
+    Form(f): Form<EditForm>,
+) -> AppResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let bid = shop.business.id;
+    let c = state
+        .db
+        .read(move |conn| customers::by_id(conn, bid, id)?.ok_or(AppError::NotFound))
+        .await?;
+    if let Some((field, why)) = too_long(&f) {
+        let e = Edit {
+            name: f.name,
+            address: f.address,
+            notes: f.notes,
+        };
+        let body = html! { section.card { (edit_form(&shop, &c, &e, Some((field, &why)))) } };
+        let page = page(&shop, Nav::Customers, "Edit customer", body);
+        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    state
+        .db
+        .write(move |tx| {
+            customers::set_details(tx, bid, id, &f.name, &f.notes)?;
+            customers::remember_address(tx, bid, id, &f.address)
+        })
+        .await?;
+    Ok(Redirect::to(&shop.url(&format!("/customers/{id}?saved=1"))).into_response())
 }

@@ -1,6 +1,10 @@
 //! How an error looks in the browser: a page with its status, or the login form for a page
-//! that needs a logged-in user.
+//! that needs a logged-in user; the framework's own plain-text refusals restyled the same.
 
+use axum::body::to_bytes;
+use axum::extract::Request;
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::{layout, login_url};
@@ -17,4 +21,53 @@ impl IntoResponse for AppError {
         let body = layout::error_page(title, &self.to_string());
         (status, body).into_response()
     }
+}
+
+/// Turns the plain-text answers the framework gives for a bad request (a path segment that is
+/// not a number, a method a route lacks, a form that cannot be read, a body too large) into
+/// the same styled page as every other error, for pages only: the API, webhooks and assets
+/// keep theirs. A path that cannot be read is no page at all, so it is a 404.
+pub async fn styled(req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    let res = next.run(req).await;
+    let status = res.status();
+    let ours = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html") || v.starts_with("application/json"));
+    let outside = ["/api/", "/webhooks/", "/assets/", "/health", "/ready"]
+        .iter()
+        .any(|p| path.starts_with(p));
+    if !(status.is_client_error() || status.is_server_error()) || ours || outside {
+        return res;
+    }
+    let text = to_bytes(res.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let (status, message) = match status {
+        StatusCode::NOT_FOUND => (status, "There is no page at this address.".to_owned()),
+        StatusCode::BAD_REQUEST if text.starts_with(b"Invalid URL") => (
+            StatusCode::NOT_FOUND,
+            "There is no page at this address.".to_owned(),
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            status,
+            "This page cannot be used that way. Go back and try again.".to_owned(),
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (status, "What was sent is too large.".to_owned()),
+        s if s.is_server_error() => (
+            s,
+            "Something went wrong on our side. Try again in a moment.".to_owned(),
+        ),
+        s => (
+            s,
+            format!(
+                "The request could not be read: {}",
+                String::from_utf8_lossy(&text)
+            ),
+        ),
+    };
+    let title = status.canonical_reason().unwrap_or("Error");
+    (status, layout::error_page(title, &message)).into_response()
 }

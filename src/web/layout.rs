@@ -136,6 +136,8 @@ pub fn page(shop: &ShopPage, nav: Nav, title: &str, content: Markup) -> Markup {
                     }
                 }
                 main { h1 { (title) } (content) }
+                // What changes live (a new message) is said here for screen readers.
+                div #announcer .visually-hidden role="status" aria-live="polite" aria-atomic="true" {}
                 @if let Some(b) = &shop.backup {
                     footer.backup-age { (backup_age(b)) }
                 }

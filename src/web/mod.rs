@@ -8,7 +8,7 @@ pub mod cookie;
 pub mod csrf;
 pub mod customers;
 pub mod dashboard;
-mod error;
+pub mod error;
 pub mod extract;
 pub mod format;
 pub mod health;

@@ -3,7 +3,7 @@
 //! tried with no WhatsApp account.
 
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use maud::{html, Markup};
@@ -63,7 +63,7 @@ fn render(
                     div.thread data-live-src=(shop.url(&format!("/simulator/thread?phone={phone}"))) data-live-phone=(phone.as_str()) {
                         (thread(shop, msgs, true))
                     }
-                    form.reply method="post" action=(shop.url("/simulator")) {
+                    form.reply data-send-inline method="post" action=(shop.url("/simulator")) {
                         (csrf_field(&shop.csrf))
                         input type="hidden" name="phone" value=(phone.as_str());
                         input type="hidden" name="name" value=(who.name);
@@ -145,10 +145,15 @@ pub async fn thread_fragment(
     Ok(thread(&shop, &messages(&state, &shop, &phone).await?, true))
 }
 
+/// The header the simulator's script sends with a message: it wants the thread back, not a
+/// redirect to a whole page (without script the form posts and the page reloads).
+const FRAGMENT: &str = "x-novi-fragment";
+
 /// A message typed as the customer: stored exactly as a webhook's would be.
 pub async fn say(
     State(state): State<AppState>,
     shop: ShopPage,
+    headers: HeaderMap,
     Form(f): Form<Say>,
 ) -> AppResult<Response> {
     only_simulated(&state, &shop).await?;
@@ -182,6 +187,10 @@ pub async fn say(
         from_phone: Vec::new(),
     };
     state.bridge.ingest.store(inbound).await?;
+    if headers.contains_key(FRAGMENT) {
+        let msgs = messages(&state, &shop, &phone).await?;
+        return Ok(thread(&shop, &msgs, true).into_response());
+    }
     let q = serde_urlencoded::to_string([("phone", f.phone.as_str()), ("name", f.name.as_str())])
         .unwrap_or_default();
     Ok(Redirect::to(&shop.url(&format!("/simulator?{q}"))).into_response())

@@ -114,6 +114,16 @@ pub fn enqueue(
     Ok(message_id)
 }
 
+/// Marks queued message `message_id` as written by a person at the shop, so the chat can tell
+/// it from Novi's own replies.
+pub fn mark_by_staff(conn: &Connection, message_id: i64) -> AppResult<()> {
+    conn.execute(
+        "UPDATE messages SET data = json_set(data, '$.by', 'staff') WHERE id = ?1",
+        params![message_id],
+    )?;
+    Ok(())
+}
+
 /// A row ready to be sent.
 #[derive(Debug, Clone)]
 pub struct Due {

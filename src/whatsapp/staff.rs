@@ -32,7 +32,9 @@ pub async fn queue_text(
     let id = db
         .write(move |tx| {
             attention::clear(tx, business_id, &to)?;
-            outbox::enqueue(tx, business_id, &to, &Content::text(text), provider)
+            let id = outbox::enqueue(tx, business_id, &to, &Content::text(text), provider)?;
+            outbox::mark_by_staff(tx, id)?;
+            Ok::<_, AppError>(id)
         })
         .await?;
     bridge.wake_sender();

@@ -30,6 +30,9 @@ pub struct Message {
     pub error: Option<String>,
     pub group_id: Option<String>,
     pub created_at: i64,
+    /// Written by a person at the shop (reply box or API), not by Novi's own chat.
+    #[serde(skip)]
+    pub by_staff: bool,
 }
 
 /// Conversations with the newest first. Group chats are listed under the group, not the member.
@@ -80,6 +83,33 @@ pub fn conversation_key(
     }
 }
 
+/// One of a business's messages, by id.
+pub fn one(conn: &Connection, business_id: i64, id: i64) -> AppResult<Option<Message>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, direction, type, text, status, provider_id, error_code, error, group_id, created_at,
+                COALESCE(json_extract(data, '$.by') = 'staff', 0)
+         FROM messages WHERE business_id = ?1 AND id = ?2",
+    )?;
+    let mut rows = stmt.query_map(params![business_id, id], message_at)?;
+    Ok(rows.next().transpose()?)
+}
+
+fn message_at(r: &rusqlite::Row) -> rusqlite::Result<Message> {
+    Ok(Message {
+        id: r.get(0)?,
+        direction: r.get(1)?,
+        kind: r.get(2)?,
+        text: r.get(3)?,
+        status: r.get(4)?,
+        provider_id: r.get(5)?,
+        error_code: r.get(6)?,
+        error: r.get(7)?,
+        group_id: r.get(8)?,
+        created_at: r.get(9)?,
+        by_staff: r.get(10)?,
+    })
+}
+
 /// The latest `limit` messages with a number (1:1 chat), oldest first.
 pub fn messages(
     conn: &Connection,
@@ -88,25 +118,13 @@ pub fn messages(
     limit: i64,
 ) -> AppResult<Vec<Message>> {
     let mut stmt = conn.prepare(
-        "SELECT id, direction, type, text, status, provider_id, error_code, error, group_id, created_at
+        "SELECT id, direction, type, text, status, provider_id, error_code, error, group_id, created_at,
+                COALESCE(json_extract(data, '$.by') = 'staff', 0)
          FROM messages WHERE business_id = ?1 AND phone = ?2 AND group_id IS NULL
          ORDER BY id DESC LIMIT ?3",
     )?;
     let mut rows: Vec<Message> = stmt
-        .query_map(params![business_id, phone, limit], |r| {
-            Ok(Message {
-                id: r.get(0)?,
-                direction: r.get(1)?,
-                kind: r.get(2)?,
-                text: r.get(3)?,
-                status: r.get(4)?,
-                provider_id: r.get(5)?,
-                error_code: r.get(6)?,
-                error: r.get(7)?,
-                group_id: r.get(8)?,
-                created_at: r.get(9)?,
-            })
-        })?
+        .query_map(params![business_id, phone, limit], message_at)?
         .collect::<Result<_, _>>()?;
     rows.reverse();
     Ok(rows)

@@ -1,6 +1,7 @@
 //! Every owner page in headless Chromium at a phone's size (360×740) and a laptop's (1366×900):
 //! nothing is wider than the window, so nothing scrolls sideways; the bottom tab bar shows on
-//! the phone and the top bar's links on the laptop; and a keyboard's Tab shows a focus ring.
+//! the phone and the top bar's links on the laptop; a keyboard's Tab shows a focus ring; and
+//! axe-core (WCAG 2.1 A and AA rules, contrast among them) finds nothing serious or critical.
 //!
 //! `NOVI_SCREENSHOTS=dir cargo test --test it phone -- --nocapture` also saves each page at
 //! phone size as `dir/<name>.png` (how docs/screenshots/ is made).
@@ -30,6 +31,7 @@ fn owner_pages(product_id: i64) -> Vec<(&'static str, String)> {
         ("products", p("/products")),
         ("product", p(&format!("/products/{product_id}"))),
         ("new-product", p("/products/new")),
+        ("import-products", p("/products/import")),
         ("customers", p("/customers")),
         ("customer", p("/customers/1")),
         ("conversations", p("/conversations")),
@@ -54,6 +56,7 @@ async fn every_owner_page_fits_a_phone_and_a_laptop_without_sideways_scrolling()
     a_conversation(&app, &shop).await;
     let pages = owner_pages(product(&app.db, &shop, "kaju-katli").id);
     let shots = std::env::var_os("NOVI_SCREENSHOTS").map(std::path::PathBuf::from);
+    let axe_source = axe_core();
 
     Chrome::run(move |client| async move {
         log_in(&client, &app, "root").await;
@@ -66,6 +69,9 @@ async fn every_owner_page_fits_a_phone_and_a_laptop_without_sideways_scrolling()
                     problems.push(format!("{path} at {}×{}: {problem}", size.0, size.1));
                 }
                 for problem in controls(&client, tabs_shown).await {
+                    problems.push(format!("{path} at {}×{}: {problem}", size.0, size.1));
+                }
+                for problem in axe(&client, &axe_source, size == PHONE).await {
                     problems.push(format!("{path} at {}×{}: {problem}", size.0, size.1));
                 }
                 if !path.starts_with("/admin") && tab_bar_shown(&client).await != tabs_shown {
@@ -129,20 +135,25 @@ async fn a_conversation(app: &TestApp, shop: &novi::accounts::businesses::Busine
 }
 
 async fn log_in(client: &Client, app: &TestApp, username: &str) {
+    log_in_to(client, app, username, "All businesses").await;
+}
+
+/// Logs in through the login form and waits for the page it lands on, headed `heading`.
+pub(crate) async fn log_in_to(client: &Client, app: &TestApp, username: &str, heading: &str) {
     open(client, app, "/login").await;
     fill(client, "username", username).await;
     fill(client, "password", PASSWORD).await;
     let button = find(client, "//form//button[normalize-space()='Log in']").await;
     button.click().await.expect("log in");
-    find(client, "//h1[normalize-space()='All businesses']").await;
+    find(client, &format!("//h1[normalize-space()='{heading}']")).await;
 }
 
-async fn fill(client: &Client, name: &str, value: &str) {
+pub(crate) async fn fill(client: &Client, name: &str, value: &str) {
     let field = find(client, &format!("//input[@name='{name}']")).await;
     field.send_keys(value).await.expect("type");
 }
 
-async fn find(client: &Client, xpath: &str) -> fantoccini::elements::Element {
+pub(crate) async fn find(client: &Client, xpath: &str) -> fantoccini::elements::Element {
     client
         .wait()
         .at_most(PATIENCE)
@@ -152,7 +163,7 @@ async fn find(client: &Client, xpath: &str) -> fantoccini::elements::Element {
 }
 
 /// Opens `path` and waits for its heading, so the page is laid out before it is measured.
-async fn open(client: &Client, app: &TestApp, path: &str) {
+pub(crate) async fn open(client: &Client, app: &TestApp, path: &str) {
     client.goto(&app.url(path)).await.expect("open page");
     find(client, "//h1").await;
     let ready = "return document.readyState === 'complete' && document.fonts.status === 'loaded';";
@@ -207,6 +218,40 @@ async fn controls(client: &Client, phone: bool) -> Vec<String> {
         .await
         .expect("check controls");
     serde_json::from_value(found).expect("a list of problems")
+}
+
+/// axe-core's script, as `npm ci --prefix tests/axe` installs it (.ci/run does this).
+fn axe_core() -> String {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/axe/node_modules/axe-core/axe.min.js"
+    );
+    std::fs::read_to_string(path).unwrap_or_else(|e| {
+        panic!("the accessibility check needs axe-core at {path} ({e}): run `npm ci --prefix tests/axe`")
+    })
+}
+
+/// axe-core's serious and critical findings on the page (WCAG 2 A and AA, with contrast), each
+/// as the rule, what it says, and the first few elements it found. Run once per page: on the
+/// phone, where the layout is tightest.
+async fn axe(client: &Client, source: &str, run: bool) -> Vec<String> {
+    if !run {
+        return Vec::new();
+    }
+    client.execute(source, vec![]).await.expect("load axe-core");
+    let script = r#"
+        const done = arguments[arguments.length - 1];
+        const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+        axe.run(document, { runOnly: { type: 'tag', values: tags } })
+          .then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+             .map(v => v.impact + ' ' + v.id + ': ' + v.help + ' at ' + v.nodes.slice(0, 4).map(n => n.target.join(' ')).join(', '))))
+          .catch(e => done(['axe failed: ' + e]));
+    "#;
+    let found = client
+        .execute_async(script, vec![])
+        .await
+        .expect("run axe-core");
+    serde_json::from_value(found).expect("a list of findings")
 }
 
 /// Presses Tab once on a fresh page: what takes the focus, and the ring it shows.

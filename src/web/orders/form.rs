@@ -60,6 +60,9 @@ struct OrderForm {
     deliver_on: String,
     rows: Vec<Row>,
     save: bool,
+    /// The address field was posted: the edit form carries the order's terms (a post of the
+    /// lines alone leaves them as they are).
+    terms: bool,
 }
 
 impl OrderForm {
@@ -88,7 +91,10 @@ impl OrderForm {
                 }
                 ("phone", None) => f.phone = v,
                 ("name", None) => f.name = v,
-                ("address", None) => f.address = v,
+                ("address", None) => {
+                    f.address = v;
+                    f.terms = true;
+                }
                 ("notes", None) => f.notes = v,
                 ("payment_mode", None) => f.payment_mode = v,
                 ("fulfilment", None) => f.fulfilment = v,
@@ -114,6 +120,9 @@ impl OrderForm {
         });
         OrderForm {
             rows: rows.collect(),
+            address: o.address.clone(),
+            notes: o.notes.clone(),
+            fulfilment: o.fulfilment.as_str().to_owned(),
             ..Default::default()
         }
     }
@@ -150,11 +159,15 @@ fn pack_count(product: &Product, variant: &str, text: &str) -> Result<u32, Strin
 
 /// One row as a line request.
 fn line_request(r: &Row, catalog: &[Product]) -> Result<LineRequest, String> {
-    let (sku, variant) = r.item.split_once('|').unwrap_or((&r.item, ""));
+    let item = super::pick::resolve(&r.item, catalog);
+    let (sku, variant) = item.split_once('|').unwrap_or((&item, ""));
     let product = catalog
         .iter()
         .find(|p| p.sku == sku)
-        .ok_or("pick an item")?;
+        .ok_or_else(|| match r.item.trim() {
+            "" => "pick an item".to_owned(),
+            typed => format!("no item called \"{typed}\"; pick one from the list"),
+        })?;
     let sku = sku.to_owned();
     if variant.is_empty() {
         let qty = line_amount(product.unit, &r.amount)?;
@@ -228,6 +241,7 @@ fn rows_table(f: &OrderForm, catalog: &[Product], wrong: Option<&RowError>) -> M
     let blank = std::iter::repeat_n(Row::default(), SPARE_ROWS);
     let rows: Vec<Row> = f.rows.iter().cloned().chain(blank).collect();
     html! {
+        (super::pick::datalist(catalog))
         table.form-rows.stacked {
             thead { tr { th { "Item" } th { "Count (packs)" } th { "Or amount (750 g, 1.5 kg, 12)" } } }
             tbody {
@@ -235,7 +249,7 @@ fn rows_table(f: &OrderForm, catalog: &[Product], wrong: Option<&RowError>) -> M
                     @let error = wrong.filter(|w| w.row == i);
                     tr.invalid[error.is_some()] {
                         td data-label="Item" {
-                            (item_select(&format!("item_{i}"), &r.item, catalog))
+                            (super::pick::field(&format!("item_{i}"), &r.item, catalog))
                             @if !r.from.is_empty() { input type="hidden" name={ "line_" (i) } value=(r.from); }
                         }
                         td data-label="Count (packs)" { input type="number" min="1" name={ "count_" (i) } value=(r.count) aria-label="count"; }
@@ -281,6 +295,13 @@ fn preview(shop: &ShopPage, q: &Quote) -> Markup {
 
 /// Delivery or pickup, and the day the order is wanted.
 fn terms_fields(f: &OrderForm) -> Markup {
+    html! {
+        (delivery_or_pickup(f))
+        (field("Wanted on (optional)", "deliver_on", "date", &f.deliver_on, false))
+    }
+}
+
+fn delivery_or_pickup(f: &OrderForm) -> Markup {
     let pickup = f.fulfilment == Fulfilment::Pickup.as_str();
     html! {
         fieldset {
@@ -288,8 +309,22 @@ fn terms_fields(f: &OrderForm) -> Markup {
             label.check { input type="radio" name="fulfilment" value="delivery" checked[!pickup]; span { "Delivery" } }
             label.check { input type="radio" name="fulfilment" value="pickup" checked[pickup]; span { "Pickup at the shop (no delivery fee)" } }
         }
-        (field("Wanted on (optional)", "deliver_on", "date", &f.deliver_on, false))
     }
+}
+
+/// The address, notes and delivery or pickup an edited order is to have.
+fn terms_of(f: &OrderForm) -> Result<service::Terms, String> {
+    let fulfilment = match f.fulfilment.trim() {
+        "" => Fulfilment::Delivery,
+        text => text
+            .parse()
+            .map_err(|e| format!("delivery or pickup: {e}"))?,
+    };
+    Ok(service::Terms {
+        address: f.address.clone(),
+        notes: f.notes.clone(),
+        fulfilment,
+    })
 }
 
 /// What a form page shows besides its fields.
@@ -329,7 +364,11 @@ fn render(
             form.stack.wide method="post" action=(action) {
                 (csrf_field(&shop.csrf))
                 @if with_customer {
-                    (field("Customer's WhatsApp number", "phone", "tel", &f.phone, true))
+                    label { span { "Customer's WhatsApp number" }
+                        input type="tel" name="phone" value=(f.phone) required autocomplete="off"
+                              data-customer-lookup=(shop.url("/customers/lookup"));
+                        small.muted { "A known customer's name and address fill in (or press Preview totals)." }
+                    }
                     (field("Customer's name", "name", "text", &f.name, false))
                     (field("Delivery address", "address", "text", &f.address, false))
                     (field("Notes", "notes", "text", &f.notes, false))
@@ -340,6 +379,10 @@ fn render(
                         }
                     }
                     (terms_fields(f))
+                } @else {
+                    (field("Delivery address", "address", "text", &f.address, false))
+                    (field("Notes", "notes", "text", &f.notes, false))
+                    (delivery_or_pickup(f))
                 }
                 (rows_table(f, catalog, x.row))
                 @if let Some(p) = x.priced { (preview(shop, p)) }
@@ -415,12 +458,37 @@ fn new_order(shop: &ShopPage, f: &OrderForm, lines: Vec<LineRequest>) -> Result<
     })
 }
 
+/// A known customer's name and latest address in the fields left blank: what the number
+/// field's script does as one types, done by "Preview totals" for a browser without script.
+async fn fill_known(state: &AppState, shop: &ShopPage, f: &mut OrderForm) -> AppResult<()> {
+    let Ok(phone) = Phone::parse(&f.phone, &shop.business.country_code) else {
+        return Ok(());
+    };
+    let id = shop.business.id;
+    let known = state
+        .db
+        .read(move |c| crate::customers::by_phone(c, id, &phone))
+        .await?;
+    if let Some(c) = known {
+        if f.name.trim().is_empty() {
+            f.name = c.name;
+        }
+        if f.address.trim().is_empty() {
+            f.address = c.addresses.into_iter().next().unwrap_or_default();
+        }
+    }
+    Ok(())
+}
+
 pub async fn create(
     State(state): State<AppState>,
     shop: ShopPage,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let f = OrderForm::from_pairs(pairs);
+    let mut f = OrderForm::from_pairs(pairs);
+    if !f.save {
+        fill_known(&state, &shop, &mut f).await?;
+    }
     let catalog = catalog(&state, &shop).await?;
     let action = shop.url("/orders/new");
     let show = |x: Extra| problem(&shop, "New order", &action, &f, &catalog, true, x);
@@ -501,6 +569,10 @@ pub async fn update(
         Ok(l) => l,
         Err(e) => return Ok(show(Extra::refused(MARKED, Some(&e)))),
     };
+    let terms = match terms_of(&f) {
+        Ok(t) => f.terms.then_some(t),
+        Err(m) => return Ok(fail(&m)),
+    };
     let (business, actor) = (shop.business.clone(), shop.user.username.clone());
     let from: Vec<Option<usize>> = f.rows.iter().map(Row::edits_line).collect();
     if !f.save {
@@ -518,7 +590,13 @@ pub async fn update(
     }
     match state
         .db
-        .write(move |tx| service::edit_lines(tx, &business, number, &lines, &from, &actor))
+        .write(move |tx| {
+            let edited = service::edit_lines(tx, &business, number, &lines, &from, &actor)?;
+            match &terms {
+                Some(t) => service::edit_terms(tx, &business, number, t, &actor),
+                None => Ok(edited),
+            }
+        })
         .await
     {
         Ok(_) => Ok(Redirect::to(&shop.url(&format!("/orders/{number}?done=1"))).into_response()),

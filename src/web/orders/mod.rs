@@ -2,6 +2,7 @@
 //! page (lines, totals, delivery or pickup, customer, timeline, and the moves it can make next).
 
 pub mod form;
+pub mod pick;
 pub mod unread;
 
 use axum::extract::{Path, Query, State};

@@ -357,7 +357,7 @@ pub fn render(
             }
             (checked(&format!("Price (per kg or per piece, at most {})", MAX_PRICE.to_major_string()), "price", &f.price, p))
             (checked("Aliases (other spellings customers use, separated by commas)", "aliases", &f.aliases, p))
-            (checked("Low-stock level (e.g. 2 kg, 500 g or 10)", "low_stock", &f.low_stock, p))
+            (checked("Low-stock level (e.g. 2 kg, 500 g or 10; blank on a new product: 1 kg, or 10 pieces)", "low_stock", &f.low_stock, p))
             @if is_new {
                 (checked("Opening stock (e.g. 5 kg or 40)", "opening_stock", &f.opening_stock, p))
             }

@@ -5,6 +5,7 @@ pub mod adjust;
 pub mod form;
 pub mod image;
 pub mod suggestions;
+pub mod transfer;
 pub mod view;
 
 use axum::extract::{Path, Query, State};
@@ -34,6 +35,9 @@ pub struct ListQuery {
     q: String,
     #[serde(default)]
     category: String,
+    /// After an import: how many products it added and updated.
+    imported: Option<usize>,
+    updated: Option<usize>,
 }
 
 #[derive(Deserialize)]
@@ -123,7 +127,14 @@ pub async fn index(
 }
 
 fn list_body(shop: &ShopPage, q: &ListQuery, list: &[Product], categories: &[String]) -> Markup {
+    let imported = q.imported.map(|n| {
+        format!(
+            "Imported: {n} new, {} updated.",
+            q.updated.unwrap_or_default()
+        )
+    });
     html! {
+        (crate::web::layout::notice(imported.as_deref()))
         div.toolbar {
             form.inline method="get" action=(shop.url("/products")) role="search" {
                 input type="search" name="q" value=(q.q) placeholder="Name, SKU or alias" aria-label="Search";
@@ -136,7 +147,11 @@ fn list_body(shop: &ShopPage, q: &ListQuery, list: &[Product], categories: &[Str
                 button.small type="submit" { "Search" }
             }
             @if shop.role.can_manage_catalog() {
-                a.button href=(shop.url("/products/new")) { "New product" }
+                div.actions {
+                    a.button href=(shop.url("/products/new")) { "New product" }
+                    a.button.secondary href=(shop.url("/products/import")) { "Import" }
+                    a.button.secondary href=(shop.url("/products/export.csv")) download { "Export" }
+                }
             }
         }
         @if list.is_empty() {
@@ -153,7 +168,12 @@ fn list_body(shop: &ShopPage, q: &ListQuery, list: &[Product], categories: &[Str
 fn list_row(shop: &ShopPage, p: &Product) -> Markup {
     html! {
         tr {
-            td.name { a.row-link href=(shop.url(&format!("/products/{}", p.id))) { (p.name) } }
+            td.name {
+                @if let Some(v) = &p.image {
+                    img.thumb src=(shop.url(&format!("/products/{}/image?v={v}", p.id))) alt="" width="40" height="40" loading="lazy";
+                }
+                a.row-link href=(shop.url(&format!("/products/{}", p.id))) { (p.name) }
+            }
             td.sku { code { (p.sku) } }
             td.category { (p.category) }
             td.price { (price_label(&shop.business.currency, p.price, p.unit)) }
@@ -188,10 +208,13 @@ pub async fn create(
         let body = new_page(&shop, &form, problems);
         Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
     };
-    let (input, opening) = match form.parse() {
+    let (mut input, opening) = match form.parse() {
         Ok(parsed) => parsed,
         Err(problems) => return refuse(&problems),
     };
+    if form.low_stock.trim().is_empty() {
+        input.low_stock = products::default_low_stock(input.unit);
+    }
     let (business, actor) = (shop.business.id, shop.user.username.clone());
     let created: AppResult<i64> = state
         .db

@@ -109,6 +109,7 @@ pub struct GroupForm {
 pub async fn map_group(
     State(state): State<AppState>,
     shop: ShopPage,
+    headers: axum::http::HeaderMap,
     Form(f): Form<GroupForm>,
 ) -> AppResult<Response> {
     shop.require_settings()?;
@@ -121,7 +122,7 @@ pub async fn map_group(
     match state.db.write(move |tx| groups::map(tx, id, &g)).await {
         Ok(()) => Ok(Redirect::to(&shop.url("/settings/whatsapp?saved=1")).into_response()),
         Err(AppError::Invalid(m)) => {
-            let page = load(&state, &shop).await?;
+            let page = load(&state, &shop, &headers).await?;
             let form = Refusal::Form(m);
             Ok(refused(
                 &shop,

@@ -129,7 +129,7 @@ pub fn section(
         } @else {
             @if provider == Provider::Linked { p { (standing(link)) } }
             p.muted { "Novi works as a linked device of the WhatsApp Business app on the shop's phone, as WhatsApp Web does. Linking is unofficial: WhatsApp may log out or ban a number that sends in bulk. The Cloud API is the official way." }
-            form method="post" action=(shop.url("/settings/whatsapp/link")) {
+            form.link-form method="post" action=(shop.url("/settings/whatsapp/link")) {
                 (csrf_field(&shop.csrf))
                 button type="submit" { "Link this shop's WhatsApp" }
             }
@@ -185,6 +185,7 @@ pub struct PhoneForm {
 pub async fn pair_phone(
     State(state): State<AppState>,
     shop: ShopPage,
+    headers: axum::http::HeaderMap,
     Form(f): Form<PhoneForm>,
 ) -> AppResult<Response> {
     shop.require_settings()?;
@@ -203,7 +204,7 @@ pub async fn pair_phone(
             }
         }
     };
-    let mut page = whatsapp::load(&state, &shop).await?;
+    let mut page = whatsapp::load(&state, &shop, &headers).await?;
     page.pairing = Pairing {
         phone: f.phone,
         error: Some(why),

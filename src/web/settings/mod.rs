@@ -1,5 +1,6 @@
 //! Settings: the business profile (name, address, phone, currency, delivery fee). Owners only.
 
+pub mod golive;
 pub mod groups;
 pub mod linked;
 pub mod messages;

@@ -3,7 +3,7 @@
 //! (`linked`) and the groups' roles (`groups`) are drawn in the same page.
 
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use maud::{html, Markup};
@@ -20,6 +20,7 @@ use crate::whatsapp::groups;
 use crate::whatsapp::linked::state::{self as linked_state, Link, State as LinkState};
 use crate::whatsapp::linked::View;
 use crate::whatsapp::settings::{self, mask, Provider, WhatsappSettings};
+use crate::whatsapp::threads;
 use crate::AppState;
 
 #[derive(Deserialize, Default)]
@@ -54,6 +55,8 @@ pub struct ConfigForm {
 #[derive(Deserialize)]
 pub struct Done {
     saved: Option<String>,
+    /// The test message just sent, whose light the page shows.
+    test: Option<i64>,
 }
 
 /// A secret's input: empty, with the current value masked as its placeholder.
@@ -81,6 +84,8 @@ pub(super) fn render(
         link,
         view,
         pairing,
+        origin,
+        test,
     } = page;
     let (error, gateway_error) = match refusal {
         Some(Refusal::Form(m)) => (Some(m.as_str()), None),
@@ -88,6 +93,7 @@ pub(super) fn render(
         None => (None, None),
     };
     let body = html! {
+        (super::golive::section(shop, c.provider, origin, test.as_ref()))
         (super::linked::section(shop, c.provider, (link, view), pairing))
         (connection_form(shop, c, gateway_error))
         (super::groups::section(shop, groups))
@@ -110,6 +116,10 @@ pub(super) struct Page {
     view: View,
     /// The pairing-code form, as typed when it was refused.
     pub(super) pairing: Pairing,
+    /// Where people reach this server, for the full webhook URLs.
+    origin: String,
+    /// The test message, when one was just sent.
+    pub(super) test: Option<threads::Message>,
 }
 
 /// The page again with what was refused, and `status`.
@@ -129,10 +139,10 @@ fn connection_form(shop: &ShopPage, c: &WhatsappSettings, gateway_error: Option<
             (csrf_field(&shop.csrf))
             label { span { "Connect through" }
                 select name="provider" {
-                    option value="simulator" selected[c.provider == Provider::Simulator] { "Simulator (no WhatsApp account needed)" }
-                    option value="cloud" selected[c.provider == Provider::Cloud] { "WhatsApp Cloud API (Meta)" }
-                    option value="gateway" selected[c.provider == Provider::Gateway] { "WhatsApp Web gateway" }
-                    option value="linked" selected[c.provider == Provider::Linked] { "This shop's WhatsApp app, linked by QR code" }
+                    option value="simulator" selected[c.provider == Provider::Simulator] { "Simulator (no account needed)" }
+                    option value="cloud" selected[c.provider == Provider::Cloud] { "Cloud API (Meta)" }
+                    option value="gateway" selected[c.provider == Provider::Gateway] { "Web gateway (WAHA)" }
+                    option value="linked" selected[c.provider == Provider::Linked] { "Linked phone (QR code)" }
                 }
             }
             fieldset {
@@ -162,7 +172,11 @@ fn connection_form(shop: &ShopPage, c: &WhatsappSettings, gateway_error: Option<
     }
 }
 
-pub(super) async fn load(state: &AppState, shop: &ShopPage) -> AppResult<Page> {
+pub(super) async fn load(
+    state: &AppState,
+    shop: &ShopPage,
+    headers: &HeaderMap,
+) -> AppResult<Page> {
     let id = shop.business.id;
     let (config, mapped, unmapped, link) = state
         .db
@@ -192,16 +206,22 @@ pub(super) async fn load(state: &AppState, shop: &ShopPage) -> AppResult<Page> {
         link,
         view,
         pairing: Pairing::default(),
+        origin: super::golive::origin(state, headers),
+        test: None,
     })
 }
 
 pub async fn show(
     State(state): State<AppState>,
     shop: ShopPage,
+    headers: HeaderMap,
     Query(d): Query<Done>,
 ) -> AppResult<Markup> {
     shop.require_settings()?;
-    let page = load(&state, &shop).await?;
+    let mut page = load(&state, &shop, &headers).await?;
+    if let Some(id) = d.test {
+        page.test = super::golive::test_message(&state, &shop, id).await?;
+    }
     Ok(render(&shop, &page, None, d.saved.is_some()))
 }
 
@@ -214,6 +234,19 @@ fn apply(
     f: ConfigForm,
     saved: &WhatsappSettings,
     platform_admin: bool,
+) -> (Result<WhatsappSettings, String>, WhatsappSettings) {
+    let mut typed = saved.clone();
+    let checked = read_form(f, saved, platform_admin, &mut typed);
+    (checked, typed)
+}
+
+/// Reads the form into `c` field by field (so a refused form can be shown as typed), then
+/// checks the whole.
+fn read_form(
+    f: ConfigForm,
+    saved: &WhatsappSettings,
+    platform_admin: bool,
+    c: &mut WhatsappSettings,
 ) -> Result<WhatsappSettings, String> {
     let keep = |new: String, old: &str| {
         if new.trim().is_empty() {
@@ -222,7 +255,6 @@ fn apply(
             new.trim().to_owned()
         }
     };
-    let mut c = saved.clone();
     c.provider = match f.provider.as_str() {
         "cloud" => Provider::Cloud,
         "gateway" => Provider::Gateway,
@@ -235,13 +267,15 @@ fn apply(
     c.app_secret = keep(f.app_secret, &saved.app_secret);
     c.access_token = keep(f.access_token, &saved.access_token);
     c.graph_base = keep(f.graph_base, &saved.graph_base);
+    c.gateway_url = f.gateway_url.trim().to_owned();
+    c.template_name = f.template_name.trim().to_owned();
+    c.template_language = keep(f.template_language, "en");
     if c.graph_base != saved.graph_base && !c.graph_base.starts_with(META_GRAPH) && !platform_admin
     {
         return Err(format!(
             "the Graph API address must start with {META_GRAPH}"
         ));
     }
-    c.gateway_url = f.gateway_url.trim().to_owned();
     // An unchanged URL keeps who set it, so an owner editing other fields does not cut off a
     // gateway the platform admin put on the server's own network.
     c.gateway_url_by_admin =
@@ -249,25 +283,27 @@ fn apply(
     c.api_key = keep(f.api_key, &saved.api_key);
     c.session = keep(f.session, &saved.session);
     c.hmac_key = keep(f.hmac_key, &saved.hmac_key);
-    c.template_name = f.template_name.trim().to_owned();
-    c.template_language = keep(f.template_language, "en");
     c.rate_per_second = f
         .rate_per_second
         .trim()
         .parse()
         .map_err(|_| "messages a second must be a whole number".to_owned())?;
-    settings::validate(&c)?;
-    Ok(c)
+    settings::validate(c)?;
+    Ok(c.clone())
 }
 
 pub async fn save(
     State(state): State<AppState>,
     shop: ShopPage,
+    headers: HeaderMap,
     Form(f): Form<ConfigForm>,
 ) -> AppResult<Response> {
     shop.require_settings()?;
-    let page = load(&state, &shop).await?;
-    let config = match apply(f, &page.config, shop.user.platform_admin) {
+    let mut page = load(&state, &shop, &headers).await?;
+    // A refused form is drawn again as it was typed, not as saved.
+    let (config, typed) = apply(f, &page.config, shop.user.platform_admin);
+    page.config = typed;
+    let config = match config {
         Ok(c) => c,
         Err(m) => {
             let form = Refusal::Form(m);

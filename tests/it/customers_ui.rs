@@ -1,0 +1,204 @@
+//! Customers in the owner UI: a known customer fills in the new-order form by number (with
+//! script as the number is typed, without it on "Preview totals"), items are picked by typing,
+//! and a customer's name, address and notes are edited with errors beside their fields.
+
+use std::time::{Duration, Instant};
+
+use crate::phone::{find, log_in_to, open};
+use crate::support::chrome::{console_errors, Chrome, PATIENCE};
+use crate::support::{order, TestApp};
+use fantoccini::Client;
+use novi::accounts::businesses::Business;
+use novi::accounts::Role;
+use reqwest::StatusCode;
+use serde_json::json;
+
+const ADDRESS: &str = "12 MG Road, Indiranagar";
+
+/// Meera, known by an earlier order delivered to [`ADDRESS`].
+async fn meera(app: &TestApp, shop: &Business) {
+    let body = json!({
+        "customer": {"phone": "9812345678", "name": "Meera Iyer"},
+        "address": ADDRESS,
+        "lines": [{"sku": "samosa", "qty": 4}]
+    });
+    let (status, body) = app.api(shop).post("/api/v1/orders", &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
+async fn value(client: &Client, name: &str) -> String {
+    let script = format!("return document.querySelector('[name={name}]').value;");
+    let v = client.execute(&script, vec![]).await.expect("read a field");
+    v.as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_known_number_fills_in_the_customer_and_items_are_picked_by_typing() {
+    let app = TestApp::start().await;
+    let shop = app.small_shop("sharma");
+    meera(&app, &shop).await;
+    app.user(&shop, "asha", Role::Owner);
+    Chrome::run(move |client| async move {
+        log_in_to(&client, &app, "asha", "Dashboard").await;
+        open(&client, &app, "/b/sharma/orders/new").await;
+        let phone = find(&client, "//input[@name='phone']").await;
+        phone.send_keys("98123 45678\u{E004}").await.unwrap(); // Tab: the number is done
+        let deadline = Instant::now() + PATIENCE;
+        while value(&client, "name").await != "Meera Iyer" {
+            assert!(Instant::now() < deadline, "the name never filled in");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(value(&client, "address").await, ADDRESS);
+        let item = find(&client, "//input[@name='item_0']").await;
+        assert_eq!(
+            item.attr("list").await.unwrap().as_deref(),
+            Some("catalog-items")
+        );
+        item.send_keys("Gulab Jamun — Box of 12").await.unwrap();
+        find(&client, "//input[@name='count_0']")
+            .await
+            .send_keys("2")
+            .await
+            .unwrap();
+        find(&client, "//button[normalize-space()='Save']")
+            .await
+            .click()
+            .await
+            .unwrap();
+        find(&client, "//h1[starts-with(normalize-space(), 'Order #2')]").await;
+        let o = order(&app.db, &shop, 2);
+        assert_eq!(
+            (o.customer.name.as_str(), o.address.as_str()),
+            ("Meera Iyer", ADDRESS)
+        );
+        assert_eq!(o.lines[0].sku, "gulab-jamun");
+        assert_eq!(o.lines[0].variant_count, Some(2));
+        assert!(console_errors(&client).await.is_empty());
+        app.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn without_script_preview_fills_in_a_known_customer() {
+    let app = TestApp::start().await;
+    let shop = app.small_shop("sharma");
+    meera(&app, &shop).await;
+    let mut owner = app.owner(&shop, "asha").await;
+    let form = [
+        ("phone", "+91 98123 45678"),
+        ("item_0", "samosa"),
+        ("amount_0", "6"),
+        ("action", "preview"),
+    ];
+    let (status, page, _) = owner.post("/b/sharma/orders/new", &form).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains(r#"value="Meera Iyer""#), "{page}");
+    assert!(page.contains(&format!(r#"value="{ADDRESS}""#)));
+    assert!(
+        page.contains(r#"value="Samosa — by piece""#),
+        "an item typed by name reads by its label"
+    );
+    let (status, page, _) = owner
+        .post(
+            "/b/sharma/orders/new",
+            &[
+                ("phone", "9812345678"),
+                ("item_0", "ladoo"),
+                ("action", "preview"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("no item called &quot;ladoo&quot;"), "{page}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_customers_name_address_and_notes_are_edited() {
+    let app = TestApp::start().await;
+    let shop = app.small_shop("sharma");
+    meera(&app, &shop).await;
+    let mut owner = app.owner(&shop, "asha").await;
+    let edit = [
+        ("name", "Meera K. Iyer"),
+        ("address", "Flat 4, Lake View, Ulsoor"),
+        ("notes", "Rings twice"),
+    ];
+    let (status, _, to) = owner.post("/b/sharma/customers/1", &edit).await;
+    assert_eq!(
+        (status, to.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/b/sharma/customers/1?saved=1"))
+    );
+    let (_, page) = owner.get("/b/sharma/customers/1").await;
+    assert!(
+        page.contains("<title>Meera K. Iyer · Novi</title>"),
+        "{page}"
+    );
+    assert!(page.contains(r#"value="Flat 4, Lake View, Ulsoor""#) && page.contains("Rings twice"));
+    assert!(page.contains(ADDRESS), "the earlier address is kept");
+
+    let long = "x".repeat(101);
+    let (status, page, _) = owner
+        .post(
+            "/b/sharma/customers/1",
+            &[("name", long.as_str()), ("address", ""), ("notes", "")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains(r#"id="name-error">at most 100 characters"#),
+        "{page}"
+    );
+    let (_, page) = owner.get("/b/sharma/customers/1").await;
+    assert!(
+        page.contains("Meera K. Iyer") && page.contains("Rings twice"),
+        "nothing changed"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn editing_an_order_changes_its_address_notes_and_delivery_or_pickup() {
+    let app = TestApp::start().await;
+    let shop = app.small_shop("sharma");
+    let shop = app.set_delivery_fee(&shop, 4000);
+    meera(&app, &shop).await;
+    let mut owner = app.owner(&shop, "asha").await;
+    let (_, page) = owner.get("/b/sharma/orders/1/edit").await;
+    assert!(page.contains(&format!(r#"value="{ADDRESS}""#)), "{page}");
+    let before = order(&app.db, &shop, 1);
+    let form = [
+        ("item_0", "samosa|"),
+        ("amount_0", "4"),
+        ("line_0", "0"),
+        ("address", "Counter"),
+        ("notes", "Collect at 6"),
+        ("fulfilment", "pickup"),
+        ("action", "save"),
+    ];
+    let (status, page, _) = owner.post("/b/sharma/orders/1/edit", &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let o = order(&app.db, &shop, 1);
+    assert_eq!(
+        (o.address.as_str(), o.notes.as_str()),
+        ("Counter", "Collect at 6")
+    );
+    assert_eq!(o.fulfilment.as_str(), "pickup");
+    assert_eq!(o.delivery_fee.minor(), 0, "pickup pays no delivery");
+    assert_eq!(
+        o.total.minor(),
+        before.total.minor() - before.delivery_fee.minor()
+    );
+
+    // A post of the lines alone (as before) leaves the terms as they are.
+    let lines_only = [("item_0", "samosa|"), ("amount_0", "5"), ("action", "save")];
+    let (status, _, _) = owner.post("/b/sharma/orders/1/edit", &lines_only).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let o = order(&app.db, &shop, 1);
+    assert_eq!(
+        (o.address.as_str(), o.fulfilment.as_str()),
+        ("Counter", "pickup")
+    );
+    app.stop().await;
+}

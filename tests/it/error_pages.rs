@@ -1,0 +1,65 @@
+//! Every bad address in the owner UI answers with the styled error page (a 404 for a path that
+//! is no page, not the framework's plain text), while the API keeps its JSON; the product list
+//! shows images; a new product gets a low-stock level by its unit.
+
+use crate::support::{product, TestApp};
+use reqwest::StatusCode;
+
+fn styled(page: &str) -> bool {
+    page.contains("<!DOCTYPE html>")
+        && page.contains("/assets/style.")
+        && page.contains("Go to the start page")
+}
+
+#[tokio::test]
+async fn bad_addresses_get_the_styled_error_page() {
+    let app = TestApp::start().await;
+    let shop = app.small_shop("sharma");
+    let mut owner = app.owner(&shop, "asha").await;
+    for path in [
+        "/b/sharma/customers/export.csv",
+        "/b/sharma/orders/abc",
+        "/b/sharma/nothing-here",
+        "/no/such/page",
+    ] {
+        let (status, page) = owner.get(path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {page}");
+        assert!(
+            styled(&page) && page.contains("<h1>Not Found</h1>"),
+            "{path}: {page}"
+        );
+        assert!(!page.contains("Cannot parse"), "{path}: no framework text");
+    }
+    let (status, page, _) = owner.post("/b/sharma/customers", &[]).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(styled(&page), "{page}");
+    let (status, body) = app.api(&shop).get("/api/v1/orders/abc").await;
+    assert!(status.is_client_error());
+    assert!(
+        body["error"]["code"].is_string(),
+        "the API keeps JSON: {body}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_new_product_gets_a_low_stock_level_by_its_unit() {
+    let app = TestApp::start().await;
+    let shop = app.small_shop("sharma");
+    let mut owner = app.owner(&shop, "asha").await;
+    for (sku, unit, want) in [("barfi", "kg", 1000), ("ladoo", "pc", 10)] {
+        let form = [
+            ("name", sku),
+            ("sku", sku),
+            ("category", "Sweets"),
+            ("unit", unit),
+            ("price", "100"),
+            ("low_stock", ""),
+            ("active", "on"),
+        ];
+        let (status, page, _) = owner.post("/b/sharma/products", &form).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+        assert_eq!(product(&app.db, &shop, sku).low_stock, want, "{sku}");
+    }
+    app.stop().await;
+}
