@@ -42,12 +42,12 @@ trap cleanup EXIT
 dpkg -i "$deb"
 novi --version
 for f in /usr/bin/novi /lib/systemd/system/novi.service /lib/systemd/system/novi-litestream.service \
-    /usr/lib/sysusers.d/novi.conf /usr/share/man/man1/novi.1 \
+    /usr/lib/sysusers.d/novi.conf /usr/share/man/man1/novi.1.gz \
     /usr/share/bash-completion/completions/novi /etc/novi/config.toml /etc/novi/litestream.yml /etc/novi/litestream.env; do
     [ -e "$f" ] || fail "$f was not installed"
 done
 [ "$(stat -c %a /etc/novi/litestream.env)" = 600 ] || fail "/etc/novi/litestream.env is readable by others"
-head -n1 /usr/share/man/man1/novi.1 | grep -q '^\.TH novi 1' || fail "the manual page is not roff"
+zcat /usr/share/man/man1/novi.1.gz | sed -n '1{/^\.TH novi 1/p}' | grep -q . || fail "the manual page is not roff"
 getent passwd novi >/dev/null || fail "the user novi was not made"
 [ "$(stat -c '%U %a' /var/lib/novi)" = "novi 750" ] || fail "/var/lib/novi is $(stat -c '%U %a' /var/lib/novi)"
 grep -q '^ProtectSystem=strict' /lib/systemd/system/novi.service || fail "novi.service is not hardened"
