@@ -36,8 +36,7 @@ pub fn import(data_dir: &Path, file: &Path) -> anyhow::Result<()> {
     // A new machine may have no install yet: importing the first shop makes one, but not
     // for a file that is not there.
     std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
-    let db = Db::open(data_dir)?;
-    let done = business::import(&db, data_dir, file)?;
+    let done = business::import(|| Db::open(data_dir), data_dir, file)?;
     println!(
         "imported business {} ({}): {}, {} image(s){}",
         done.short_code,

@@ -494,6 +494,13 @@ fn a_cut_short_file_or_a_username_taken_here_changes_nothing() {
         !nowhere.exists(),
         "no install made for a file that is not there"
     );
+    let half = out.path().join("half.novi");
+    let err = fails(&nowhere, &["business", "import", path_str(&half)], "");
+    assert!(err.contains("is not a complete"), "{err}");
+    assert!(
+        !nowhere.join("novi.db").exists(),
+        "no install made for a file that is not whole"
+    );
 
     let backup = out.path().join("backup.tar");
     ok(source.path(), &["backup", "--to", path_str(&backup)], "");

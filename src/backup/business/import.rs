@@ -32,8 +32,16 @@ pub struct Imported {
     pub users: Vec<String>,
 }
 
-/// Loads the export at `file` into the install in `data_dir`, whose database is `db`.
-pub fn import(db: &Db, data_dir: &Path, file: &Path) -> anyhow::Result<Imported> {
+/// Loads the export at `file` into the install in `data_dir`. The database is opened by
+/// `open_db` only once the whole file has checked out, so a bad file on a new machine leaves
+/// no empty install behind.
+pub fn import(
+    open_db: impl FnOnce() -> anyhow::Result<Db>,
+    data_dir: &Path,
+    file: &Path,
+) -> anyhow::Result<Imported> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot write in {}", data_dir.display()))?;
     // Inside the data directory, so files are renamed into place, never half-copied.
     let scratch = tempfile::Builder::new()
         .prefix(".novi-import-")
@@ -57,7 +65,8 @@ pub fn import(db: &Db, data_dir: &Path, file: &Path) -> anyhow::Result<Imported>
         manifest: &manifest,
         usernames,
     };
-    db.with_raw(|conn| Ok(job.run(conn)))
+    open_db()?
+        .with_raw(|conn| Ok(job.run(conn)))
         .map_err(anyhow::Error::new)?
 }
 
