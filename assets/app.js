@@ -17,8 +17,9 @@ document.addEventListener("submit", (event) => {
 // through the page's status region (#announcer).
 
 // The newest thing a region shows: the last message from the other side in a thread, or
-// the top row of the conversation list.
+// the top row of the conversation list. Order lists announce their own way (newOrder).
 const newest = (region) => {
+  if (region.getAttribute("data-live-kind") === "order") return "";
   const said = region.querySelectorAll(".bubble.theirs");
   const top = said.length ? said[said.length - 1] : region.querySelector("tbody tr");
   return top ? top.innerText.replace(/\s+/g, " ").trim().slice(0, 200) : "";
@@ -27,6 +28,46 @@ const announce = (text) => {
   const out = document.getElementById("announcer");
   if (out) out.textContent = text;
 };
+
+// A new order: said to screen readers, counted in the tab's title until someone comes back to
+// the tab or touches the page, and chimed when the sound switch is on.
+const soundKey = "novi.sound";
+const soundOn = () => { try { return localStorage.getItem(soundKey) === "on"; } catch (_) { return false; } };
+const chime = () => {
+  const src = document.body.getAttribute("data-chime");
+  if (src && soundOn()) new Audio(src).play().catch(() => {});
+};
+const unseen = { count: 0, title: document.title };
+const showUnseen = () => {
+  document.title = unseen.count ? "(" + unseen.count + ") " + unseen.title : unseen.title;
+};
+const seen = () => { if (unseen.count) { unseen.count = 0; showUnseen(); } };
+document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") seen(); });
+document.addEventListener("pointerdown", seen);
+document.addEventListener("keydown", seen);
+const newOrder = (number) => {
+  announce("New order #" + number);
+  unseen.count += 1;
+  showUnseen();
+  chime();
+};
+
+// The sound switch: a button that says whether the chime is on, remembered in this browser.
+// Turning it on plays the chime once, which is also the click browsers want before sound.
+document.querySelectorAll("[data-sound-switch]").forEach((button) => {
+  const show = () => {
+    const on = soundOn();
+    button.setAttribute("aria-pressed", on ? "true" : "false");
+    button.textContent = on ? "Sound on" : "Sound off";
+  };
+  button.hidden = false;
+  show();
+  button.addEventListener("click", () => {
+    try { localStorage.setItem(soundKey, soundOn() ? "off" : "on"); } catch (_) {}
+    show();
+    chime();
+  });
+});
 
 const liveRefresh = (() => {
   const state = new WeakMap();
@@ -53,19 +94,33 @@ const liveRefresh = (() => {
       s.busy = false;
     }
   };
-  const regions = document.querySelectorAll("[data-live-src]");
+  const regions = [...document.querySelectorAll("[data-live-src]")];
+  const orderRegions = regions.filter((r) => r.getAttribute("data-live-kind") === "order");
+  const chatRegions = regions.filter((r) => r.getAttribute("data-live-kind") !== "order");
   const stream = document.body.getAttribute("data-live-events");
-  if (regions.length && stream && window.EventSource) {
+  const listening = regions.length || document.querySelector("[data-sound-switch]");
+  if (listening && stream && window.EventSource) {
     const events = new EventSource(stream);
     const all = () => regions.forEach(refresh);
     // After the stream drops and reopens, anything said meanwhile was missed: fetch it all.
     let opened = false;
-    events.addEventListener("open", () => { if (opened) all(); opened = true; });
+    events.addEventListener("open", () => {
+      if (opened) all();
+      opened = true;
+      document.body.setAttribute("data-live-open", "");
+    });
+    events.addEventListener("error", () => document.body.removeAttribute("data-live-open"));
+    events.addEventListener("resync", all);
     events.addEventListener("conversation", (event) => {
-      regions.forEach((region) => {
+      chatRegions.forEach((region) => {
         const phone = region.getAttribute("data-live-phone");
         if (!phone || event.data === "*" || event.data === phone) refresh(region);
       });
+    });
+    events.addEventListener("order", (event) => {
+      orderRegions.forEach(refresh);
+      const [how, number] = event.data.split(" ");
+      if (how === "new") newOrder(number);
     });
   }
   return refresh;
@@ -170,4 +225,10 @@ document.addEventListener("change", async (event) => {
       field.dispatchEvent(new Event("input", { bubbles: true }));
     }
   }
+});
+
+// The undo offer on an order's page goes away when its time is up (the server would refuse).
+document.querySelectorAll("form.undo[data-expires-in]").forEach((form) => {
+  const seconds = Number(form.getAttribute("data-expires-in"));
+  setTimeout(() => form.remove(), Math.max(0, seconds) * 1000);
 });

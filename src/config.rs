@@ -47,6 +47,9 @@ pub struct Config {
     /// Tries before a message WhatsApp keeps answering "not now" is marked failed. An
     /// unreachable WhatsApp counts no tries: its replies wait for the link.
     pub outbox_max_attempts: u32,
+    /// Seconds in which a status change made on the order page can be undone; the messages
+    /// it sends wait that long. 0 sends them at once and offers no undo.
+    pub undo_seconds: u32,
     /// Messages sent to one person at once, then one per interval.
     pub recipient_burst: u32,
     pub recipient_interval_ms: u64,
@@ -94,6 +97,7 @@ pub struct FileConfig {
     pub login_failures_per_address: Option<u32>,
     pub login_window_minutes: Option<u32>,
     pub outbox_retry_base_ms: Option<u64>,
+    pub undo_seconds: Option<u32>,
     pub outbox_max_attempts: Option<u32>,
     pub recipient_burst: Option<u32>,
     pub recipient_interval_ms: Option<u64>,
@@ -196,6 +200,7 @@ impl Config {
             login_window_minutes: file.login_window_minutes.unwrap_or(15).max(1),
             outbox_retry_base_ms: file.outbox_retry_base_ms.unwrap_or(2_000).max(1),
             outbox_max_attempts: file.outbox_max_attempts.unwrap_or(10).max(1),
+            undo_seconds: file.undo_seconds.unwrap_or(60).min(600),
             recipient_burst: file.recipient_burst.unwrap_or(5).max(1),
             recipient_interval_ms: file.recipient_interval_ms.unwrap_or(6_000).max(1),
             backup_time: backup_time(file.backup_time.as_deref())?,
@@ -378,6 +383,10 @@ login_window_minutes = 15
 # (Settings -> WhatsApp, default 20 a second).
 outbox_retry_base_ms = 2000
 outbox_max_attempts = 10
+
+# A status change made on the order page can be undone for undo_seconds (at most 600); the
+# customer's message about it waits that long, so an undone change is never sent. 0 sends at once.
+undo_seconds = 60
 
 # WhatsApp asks for about one message every 6 seconds to one person, with short bursts allowed.
 recipient_burst = 5

@@ -34,6 +34,7 @@ pub fn app(state: AppState) -> Router {
         .route("/b/{code}/", get(dashboard::show))
         .route("/b/{code}/orders", get(orders::index))
         .route("/b/{code}/orders/export.csv", get(orders::export_csv))
+        .route("/b/{code}/orders/list", get(orders::list_fragment))
         .route(
             "/b/{code}/orders/new",
             get(order_form::new).post(order_form::create),
@@ -43,6 +44,7 @@ pub fn app(state: AppState) -> Router {
             "/b/{code}/orders/{number}/status",
             post(orders::update_status),
         )
+        .route("/b/{code}/orders/{number}/undo", post(orders::undo::submit))
         .route(
             "/b/{code}/orders/{number}/edit",
             get(order_form::edit).post(order_form::update),

@@ -140,10 +140,12 @@ pub async fn create(
     JsonBody(body): JsonBody<CreateIn>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let req = new_order(&business, body)?;
+    let business_id = business.id;
     let order = state
         .db
         .write(move |tx| service::create(tx, &business, &req))
         .await?;
+    state.bridge.live.order(business_id, order.number, true);
     Ok((
         StatusCode::CREATED,
         Json(json!({ "order": order_json(&order) })),
@@ -227,10 +229,12 @@ pub async fn update_status(
 ) -> ApiResult<Json<Value>> {
     let number = parse_number(&number)?;
     let to: Status = body.status.parse().map_err(AppError::Invalid)?;
+    let business_id = business.id;
     let order = state
         .db
         .write(move |tx| notify::change_status(tx, &business, number, to, "api"))
         .await?;
+    state.bridge.live.order(business_id, order.number, false);
     // The customer's status message is in the outbox now.
     state.bridge.wake_sender();
     Ok(Json(json!({ "order": order_json(&order) })))

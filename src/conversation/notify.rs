@@ -8,7 +8,7 @@ use super::reply::order_vars;
 use super::templates;
 use crate::accounts::businesses::Business;
 use crate::error::AppResult;
-use crate::orders::{service, Order, OrderError, Status};
+use crate::orders::{service, undo, Order, OrderError, Status};
 use crate::whatsapp::{groups, outbox, settings};
 
 /// Moves an order for a person at the shop (or an API client) and tells whoever should hear of
@@ -22,33 +22,75 @@ pub fn change_status(
     actor: &str,
 ) -> Result<Order, OrderError> {
     let moved = service::change_status(conn, b, number, to, actor)?;
-    status_changed(conn, b, &moved)?;
+    status_changed(conn, b, &moved, None)?;
     Ok(moved)
 }
 
-fn status_changed(conn: &Connection, b: &Business, order: &Order) -> AppResult<()> {
+/// [`change_status`] for the order page, where a change can be undone for `hold_secs`: the
+/// messages it sends wait that long, so an undone change is never told to anyone.
+pub fn change_status_undoably(
+    conn: &Connection,
+    b: &Business,
+    number: i64,
+    to: Status,
+    actor: &str,
+    hold_secs: i64,
+) -> Result<Order, OrderError> {
+    let moved = service::change_status(conn, b, number, to, actor)?;
+    let entry = moved.events.last().ok_or(OrderError::NotFound)?;
+    let hold = outbox::Hold {
+        order_event_id: entry.id,
+        until_ms: (entry.created_at + hold_secs) * 1000,
+    };
+    status_changed(conn, b, &moved, Some(hold))?;
+    Ok(moved)
+}
+
+/// Takes back status change `event_id` (see `orders::undo`) and the messages still held for it.
+pub fn undo_status(
+    conn: &Connection,
+    b: &Business,
+    number: i64,
+    event_id: i64,
+    window_secs: i64,
+    actor: &str,
+) -> Result<Order, OrderError> {
+    let now = crate::db::now();
+    let order = undo::undo(conn, b, number, event_id, now, window_secs, actor)?;
+    outbox::withdraw_held(conn, b.id, event_id)?;
+    Ok(order)
+}
+
+fn status_changed(
+    conn: &Connection,
+    b: &Business,
+    order: &Order,
+    hold: Option<outbox::Hold>,
+) -> AppResult<()> {
     let provider = settings::load(conn, b.id)?.provider;
     let vars = order_vars(b, order);
     let key = format!("status_{}", order.status.as_str());
     if templates::find(&key).is_some() {
         let text = templates::render(conn, b.id, &key, &vars)?;
-        outbox::enqueue(
+        outbox::enqueue_held(
             conn,
             b.id,
             order.customer.phone.as_str(),
             &outbox::Content::text(text),
             provider.as_str(),
+            hold,
         )?;
     }
     if order.status == Status::OutForDelivery {
         let text = templates::render(conn, b.id, "delivery_group", &vars)?;
         for chat_id in groups::chats_with_role(conn, b.id, "delivery")? {
-            outbox::enqueue(
+            outbox::enqueue_held(
                 conn,
                 b.id,
                 &chat_id,
                 &outbox::Content::text(text.clone()),
                 provider.as_str(),
+                hold,
             )?;
         }
     }

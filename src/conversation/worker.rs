@@ -18,6 +18,7 @@ use crate::accounts::businesses;
 use crate::db::Db;
 use crate::domain::limits::MAX_READ_CHARS;
 use crate::error::{AppError, AppResult};
+use crate::orders;
 use crate::reader::{self, ProductIndex, Reading};
 use crate::whatsapp::settings::{self, Provider};
 use crate::whatsapp::store::{self, Unhandled};
@@ -87,7 +88,10 @@ fn handle_pending(db: &Db, bridge: &Bridge) -> AppResult<usize> {
     let read = db.with_conn(|c| Ok(read_all(c, &pending)))?;
     let batch = pending.clone();
     let ingest = bridge.ingest.clone();
-    let done = db.with_tx(move |tx| {
+    let (done, moved) = db.with_tx(move |tx| {
+        // Orders the batch takes or moves are found by their timeline entries, for the
+        // pages that show orders live.
+        let mark = orders::store::last_event_id(tx)?;
         let mut done = 0;
         for (m, reading) in batch.iter().zip(&read.readings) {
             answer(tx, m, reading, &read.catalogs)?;
@@ -97,10 +101,13 @@ fn handle_pending(db: &Db, bridge: &Bridge) -> AppResult<usize> {
                 break;
             }
         }
-        Ok::<_, AppError>(done)
+        Ok::<_, AppError>((done, orders::store::moved_since(tx, mark)?))
     })?;
     for m in &pending[..done] {
         bridge.live.send(m.business_id, &m.phone);
+    }
+    for o in moved {
+        bridge.live.order(o.business_id, o.number, o.new);
     }
     Ok(done)
 }

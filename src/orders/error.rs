@@ -22,6 +22,10 @@ pub enum OrderError {
         "order #{number} is {status}; its lines can be changed only while pending or confirmed"
     )]
     LinesLocked { number: i64, status: Status },
+    /// A status change can be taken back only briefly, and only while nothing has happened
+    /// to the order since; the message says why not.
+    #[error("{0}")]
+    UndoRefused(String),
     #[error("not found")]
     NotFound,
     /// Something failed on our side; not the customer's or the staff's doing.

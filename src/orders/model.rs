@@ -166,6 +166,7 @@ impl NewUnread {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
+    pub id: i64,
     pub kind: String,
     pub from_status: Option<Status>,
     pub to_status: Option<Status>,

@@ -161,7 +161,7 @@ fn demand(lines: &[Line]) -> Vec<(usize, &Line, i64)> {
 }
 
 /// Takes the lines' stock, or refuses naming the first line that is short and what is left.
-fn take_stock(
+pub(super) fn take_stock(
     conn: &Connection,
     business_id: i64,
     lines: &[Line],
@@ -184,7 +184,7 @@ fn take_stock(
     Ok(())
 }
 
-fn return_stock(
+pub(super) fn return_stock(
     conn: &Connection,
     business_id: i64,
     lines: &[Line],

@@ -106,7 +106,7 @@ fn said(r: &Row) -> rusqlite::Result<Option<Said>> {
 
 fn events(conn: &Connection, order_id: i64) -> AppResult<Vec<Event>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT kind, from_status, to_status, actor, note, created_at
+        "SELECT kind, from_status, to_status, actor, note, created_at, id
          FROM order_events WHERE order_id = ?1 ORDER BY id",
     )?;
     let rows = stmt.query_map([order_id], |r| {
@@ -120,6 +120,7 @@ fn events(conn: &Connection, order_id: i64) -> AppResult<Vec<Event>> {
             actor: r.get(3)?,
             note: r.get(4)?,
             created_at: r.get(5)?,
+            id: r.get(6)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -515,6 +516,39 @@ pub fn save_status(conn: &Connection, order_id: i64, status: Status) -> AppResul
     Ok(())
 }
 
+/// The newest timeline entry's id (0 for none): a mark to find what changes after it.
+pub fn last_event_id(conn: &Connection) -> AppResult<i64> {
+    let id = conn
+        .prepare_cached("SELECT coalesce(max(id), 0) FROM order_events")?
+        .query_row([], |r| r.get(0))?;
+    Ok(id)
+}
+
+/// An order that was taken (`new`) or changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Moved {
+    pub business_id: i64,
+    pub number: i64,
+    pub new: bool,
+}
+
+/// The orders with timeline entries after `mark` (from [`last_event_id`]).
+pub fn moved_since(conn: &Connection, mark: i64) -> AppResult<Vec<Moved>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT o.business_id, o.number, max(e.kind = 'created')
+         FROM order_events e JOIN orders o ON o.id = e.order_id
+         WHERE e.id > ?1 GROUP BY e.order_id ORDER BY min(e.id)",
+    )?;
+    let rows = stmt.query_map([mark], |r| {
+        Ok(Moved {
+            business_id: r.get(0)?,
+            number: r.get(1)?,
+            new: r.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// A timeline entry.
 pub struct NewEvent<'a> {
     pub kind: &'a str,
@@ -524,12 +558,13 @@ pub struct NewEvent<'a> {
     pub note: &'a str,
 }
 
+/// Adds `e` to the order's timeline and returns the entry's id.
 pub fn add_event(
     conn: &Connection,
     business_id: i64,
     order_id: i64,
     e: &NewEvent,
-) -> AppResult<()> {
+) -> AppResult<i64> {
     conn.execute(
         "INSERT INTO order_events (business_id, order_id, kind, from_status, to_status, actor, note, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -544,7 +579,7 @@ pub fn add_event(
             now()
         ],
     )?;
-    Ok(())
+    Ok(conn.last_insert_rowid())
 }
 
 /// Stamps a WhatsApp order with when the conversation began, was first answered, and confirmed.

@@ -148,3 +148,32 @@ fn a_customer_reads_back_as_money_and_a_phone() {
     assert_eq!(json["total_spent_minor"], 74_563);
     assert_eq!(json["phone"], "919812345678");
 }
+
+/// The conversation worker finds the orders a batch took or moved by their timeline entries
+/// after a mark: each order once, in the order first touched, taken ones marked new.
+#[test]
+fn orders_moved_since_a_mark_are_found_once_each() {
+    let (_dir, db, b, first) = shop_with_order();
+    let mark = db.with_conn(store::last_event_id).unwrap();
+    assert!(mark > 0);
+    assert!(db
+        .with_conn(|c| store::moved_since(c, mark))
+        .unwrap()
+        .is_empty());
+    db.with_tx(|tx| {
+        service::change_status(tx, &b, first.number, super::Status::Confirmed, "test")?;
+        service::change_status(tx, &b, first.number, super::Status::Preparing, "test")?;
+        Ok::<_, super::OrderError>(())
+    })
+    .unwrap();
+    let moved = db.with_conn(|c| store::moved_since(c, mark)).unwrap();
+    let changed = store::Moved {
+        business_id: b.id,
+        number: first.number,
+        new: false,
+    };
+    assert_eq!(moved, vec![changed]);
+    let all = db.with_conn(|c| store::moved_since(c, 0)).unwrap();
+    assert_eq!(all.len(), 1);
+    assert!(all[0].new, "seen from before it was taken, it is new");
+}

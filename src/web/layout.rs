@@ -97,7 +97,7 @@ pub fn page(shop: &ShopPage, nav: Nav, title: &str, content: Markup) -> Markup {
         (DOCTYPE)
         html lang="en" {
             (head(title))
-            body data-live-events=(shop.url("/live")) {
+            body data-live-events=(shop.url("/live")) data-chime=(assets::url("chime.wav")) {
                 @if let Some(reason) = &shop.whatsapp_paused {
                     div.banner role="alert" {
                         strong { "WhatsApp sending is paused. " } (reason)
@@ -144,6 +144,15 @@ pub fn page(shop: &ShopPage, nav: Nav, title: &str, content: Markup) -> Markup {
                 (tab_bar(shop, nav))
             }
         }
+    }
+}
+
+/// The switch for the chime that plays when an order arrives. Browsers play sound only after
+/// a click on the page, so the owner turns it on; the choice is remembered in this browser.
+/// Hidden until the script shows it: without the script there is no sound to switch.
+pub fn sound_switch() -> Markup {
+    html! {
+        button.secondary.sound type="button" data-sound-switch aria-pressed="false" hidden { "Sound off" }
     }
 }
 

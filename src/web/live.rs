@@ -1,5 +1,9 @@
-//! Live updates for pages: a Server-Sent Events stream that names each conversation as it
-//! changes; `assets/app.js` refreshes the parts of the page that show it.
+//! Live updates for pages: a Server-Sent Events stream that names each conversation and order
+//! as it changes; `assets/app.js` refreshes the parts of the page that show it.
+//!
+//! - `event: conversation`, `data: <number>`: that conversation changed (`*`: any may have).
+//! - `event: order`, `data: new <n>` or `changed <n>`: order n was taken or changed
+//! - `event: resync`: the page fell behind; everything may have changed.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -10,6 +14,7 @@ use futures_util::stream::{self, Stream};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::web::extract::ShopPage;
+use crate::whatsapp::Live;
 use crate::AppState;
 
 pub async fn events(
@@ -30,24 +35,31 @@ pub async fn events(
             };
             match next {
                 Ok(e) if e.business_id == business_id => {
-                    let event = Event::default()
-                        .event("conversation")
-                        .data(one_line(&e.phone));
-                    return Some((Ok(event), (rx, stopping)));
+                    return Some((Ok(event(&e.what)), (rx, stopping)));
                 }
                 Ok(_) => continue,
                 // Fell behind: tell the page to refresh everything.
                 Err(RecvError::Lagged(_)) => {
-                    return Some((
-                        Ok(Event::default().event("conversation").data("*")),
-                        (rx, stopping),
-                    ));
+                    let all = Event::default().event("resync").data("*");
+                    return Some((Ok(all), (rx, stopping)));
                 }
                 Err(RecvError::Closed) => return None,
             }
         }
     });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+fn event(what: &Live) -> Event {
+    match what {
+        Live::Conversation(phone) => Event::default().event("conversation").data(one_line(phone)),
+        Live::Order { number, new } => {
+            let how = if *new { "new" } else { "changed" };
+            Event::default()
+                .event("order")
+                .data(format!("{how} {number}"))
+        }
+    }
 }
 
 /// The number as one `data:` line. A line break in it (a number is whatever a webhook said)

@@ -34,11 +34,19 @@ use crate::error::AppResult;
 use ingest::Ingest;
 use settings::WhatsappSettings;
 
-/// "This conversation changed", for pages that update live.
+/// "This conversation changed" or "this order changed", for pages that update live.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LiveEvent {
     pub business_id: i64,
-    pub phone: String,
+    pub what: Live,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Live {
+    /// A conversation, by the number (or group id) it is with.
+    Conversation(String),
+    /// An order, by number; `new` when it has just been taken.
+    Order { number: i64, new: bool },
 }
 
 #[derive(Clone)]
@@ -53,7 +61,15 @@ impl LiveEvents {
     pub fn send(&self, business_id: i64, phone: &str) {
         let _ = self.0.send(LiveEvent {
             business_id,
-            phone: phone.to_owned(),
+            what: Live::Conversation(phone.to_owned()),
+        });
+    }
+
+    /// Tells pages showing orders that order `number` was taken (`new`) or changed.
+    pub fn order(&self, business_id: i64, number: i64, new: bool) {
+        let _ = self.0.send(LiveEvent {
+            business_id,
+            what: Live::Order { number, new },
         });
     }
 

@@ -95,6 +95,26 @@ pub fn enqueue(
     content: &Content,
     provider: &str,
 ) -> AppResult<i64> {
+    enqueue_held(conn, business_id, recipient, content, provider, None)
+}
+
+/// Holds a message back: it is not sent before `until_ms`, and until then
+/// [`withdraw_held`] can take it back by the timeline entry it belongs to.
+#[derive(Debug, Clone, Copy)]
+pub struct Hold {
+    pub order_event_id: i64,
+    pub until_ms: i64,
+}
+
+/// [`enqueue`], held back by `hold` when there is one.
+pub fn enqueue_held(
+    conn: &Connection,
+    business_id: i64,
+    recipient: &str,
+    content: &Content,
+    provider: &str,
+    hold: Option<Hold>,
+) -> AppResult<i64> {
     let t = now();
     let group = recipient.contains('@').then_some(recipient);
     conn.prepare_cached(
@@ -106,12 +126,41 @@ pub fn enqueue(
     .execute(params![business_id, recipient, content.kind(), content.readable(), provider, group, t])?;
     let message_id = conn.last_insert_rowid();
     let json = serde_json::to_string(content).map_err(AppError::internal)?;
+    let due = hold.map_or_else(now_ms, |h| h.until_ms);
     conn.prepare_cached(
-        "INSERT INTO outbox (business_id, message_id, recipient, content, state, next_attempt_at, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?6)",
+        "INSERT INTO outbox (business_id, message_id, recipient, content, state, next_attempt_at,
+                             created_at, updated_at, order_event_id)
+         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?6, ?7)",
     )?
-    .execute(params![business_id, message_id, recipient, json, now_ms(), t])?;
+    .execute(params![
+        business_id,
+        message_id,
+        recipient,
+        json,
+        due,
+        t,
+        hold.map(|h| h.order_event_id)
+    ])?;
     Ok(message_id)
+}
+
+/// Takes back the messages held for timeline entry `order_event_id` that have not started
+/// out yet, and the chat lines that showed them queued; returns how many.
+pub fn withdraw_held(conn: &Connection, business_id: i64, order_event_id: i64) -> AppResult<usize> {
+    let ids: Vec<(i64, i64)> = conn
+        .prepare_cached(
+            "SELECT id, message_id FROM outbox
+             WHERE order_event_id = ?1 AND business_id = ?2 AND state = 'pending' AND attempts = 0",
+        )?
+        .query_map(params![order_event_id, business_id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    for (outbox_id, message_id) in &ids {
+        conn.execute("DELETE FROM outbox WHERE id = ?1", [outbox_id])?;
+        conn.execute("DELETE FROM messages WHERE id = ?1", [message_id])?;
+    }
+    Ok(ids.len())
 }
 
 /// Marks queued message `message_id` as written by a person at the shop, so the chat can tell

@@ -368,6 +368,11 @@ async fn images_are_checked_by_content_and_size() {
     assert_eq!(res.headers()["content-type"], "image/png");
     assert_eq!(res.bytes().await.unwrap().as_ref(), PNG);
     assert!(b.get(&page).await.1.contains(&format!("image?v={name}")));
+    // The list shows it beside the product's name, and only there: the others have none.
+    let (_, list) = b.get("/b/shop/products").await;
+    let thumb = format!("img class=\"thumb\" src=\"{image}?v={name}\"");
+    assert!(list.contains(&thumb), "{list}");
+    assert_eq!(list.matches("class=\"thumb\"").count(), 1);
 
     let text = b"just some text, not a picture";
     let refused = upload(&app, &b, &image, "photo.png", text).await;

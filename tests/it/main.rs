@@ -38,6 +38,7 @@ mod linked_groups;
 mod linked_in;
 #[cfg(feature = "linked")]
 mod linked_pairing;
+mod live_orders;
 mod long_messages;
 mod metrics;
 mod offline;
@@ -50,5 +51,6 @@ mod props;
 mod replication;
 mod send_again;
 mod sender;
+mod undo;
 mod web;
 mod whatsapp;

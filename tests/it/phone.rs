@@ -277,6 +277,28 @@ async fn tab_bar_shown(client: &Client) -> bool {
     client.execute(script, vec![]).await.expect("tab bar") == json!(true)
 }
 
+/// The check above passes only because the pages pass: on a page with the faults the old
+/// pages had (a field without a label, pale grey text, a button with no name) it reports each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_accessibility_check_finds_what_the_old_pages_got_wrong() {
+    let axe_source = axe_core();
+    Chrome::run(move |client| async move {
+        let faulty = "<!doctype html><html lang=en><head><title>t</title></head><body><main>\
+                      <h1>Orders</h1><p style='color:#bbb;background:#fff'>Pale text</p>\
+                      <form><input name=phone><button></button></form></main></body></html>";
+        let url = format!("data:text/html,{}", faulty.replace('#', "%23"));
+        client.goto(&url).await.expect("open the page");
+        let found = axe(&client, &axe_source, true).await.join("\n");
+        for rule in ["color-contrast", "label", "button-name"] {
+            assert!(
+                found.contains(&format!(" {rule}: ")),
+                "{rule} not found in:\n{found}"
+            );
+        }
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn more_holds_what_the_tab_bar_has_no_room_for_as_each_role_may_see_it() {
     let app = TestApp::start().await;

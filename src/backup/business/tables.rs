@@ -89,7 +89,14 @@ pub const TABLES: &[Table] = &[
         ],
     ),
     t("message_statuses", false, &[]),
-    t("outbox", true, &[("message_id", "messages")]),
+    t(
+        "outbox",
+        true,
+        &[
+            ("message_id", "messages"),
+            ("order_event_id", "order_events"),
+        ],
+    ),
     t("whatsapp_configs", false, &[]),
     t("whatsapp_groups", true, &[]),
     t("linked_sessions", false, &[]),

@@ -520,7 +520,10 @@ pub async fn create(
         .write(move |tx| service::create(tx, &business, &req))
         .await
     {
-        Ok(o) => Ok(Redirect::to(&shop.url(&format!("/orders/{}", o.number))).into_response()),
+        Ok(o) => {
+            state.bridge.live.order(shop.business.id, o.number, true);
+            Ok(Redirect::to(&shop.url(&format!("/orders/{}", o.number))).into_response())
+        }
         Err(e) => Ok(fail(&e.into_refusal()?)),
     }
 }
@@ -599,7 +602,10 @@ pub async fn update(
         })
         .await
     {
-        Ok(_) => Ok(Redirect::to(&shop.url(&format!("/orders/{number}?done=1"))).into_response()),
+        Ok(_) => {
+            state.bridge.live.order(shop.business.id, number, false);
+            Ok(Redirect::to(&shop.url(&format!("/orders/{number}?done=1"))).into_response())
+        }
         Err(e) => Ok(fail(&e.into_refusal()?)),
     }
 }

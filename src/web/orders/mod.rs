@@ -3,6 +3,7 @@
 
 pub mod form;
 pub mod pick;
+pub mod undo;
 pub mod unread;
 
 use axum::extract::{Path, Query, State};
@@ -24,7 +25,7 @@ use crate::orders::unread as unread_lines;
 use crate::orders::{store, Fulfilment, Order, OrderError, Sort, Status, Unread};
 use crate::web::extract::ShopPage;
 use crate::web::format::duration;
-use crate::web::layout::{csrf_field, error_box, notice, page, Nav};
+use crate::web::layout::{csrf_field, error_box, notice, page, sound_switch, Nav};
 use crate::AppState;
 
 const PER_PAGE: i64 = 25;
@@ -130,16 +131,46 @@ pub async fn index(
         Err(e) => return Err(e),
     };
     let current = q.page.unwrap_or(1).max(1);
+    let list = list(&state, &shop, &q, filter, current).await?;
+    let export = format!("{}?{}", shop.url("/orders/export.csv"), q.query_string(1));
+    // The newest page follows new orders as they come; an older page stays put while it is read.
+    let live =
+        (current == 1).then(|| format!("{}?{}", shop.url("/orders/list"), q.query_string(1)));
+    let body = html! {
+        p.actions {
+            a.button href=(shop.url("/orders/new")) { "New order" } " " a href=(export) { "Export CSV" }
+            " " (sound_switch())
+        }
+        (filters(&shop, &q))
+        div data-live-src=[live] data-live-kind="order" { (list) }
+    };
+    Ok(page(&shop, Nav::Orders, "Orders", body).into_response())
+}
+
+/// The list alone, for the page to refresh when orders change.
+pub async fn list_fragment(
+    State(state): State<AppState>,
+    shop: ShopPage,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Markup> {
+    let filter = q.filter(&shop)?;
+    list(&state, &shop, &q, filter, 1).await
+}
+
+async fn list(
+    state: &AppState,
+    shop: &ShopPage,
+    q: &ListQuery,
+    filter: store::Filter,
+    current: i64,
+) -> AppResult<Markup> {
     let id = shop.business.id;
     let (orders, total) = state
         .db
         .read(move |c| store::list(c, id, &filter, current, PER_PAGE))
         .await?;
     let pages = total.pages(PER_PAGE);
-    let export = format!("{}?{}", shop.url("/orders/export.csv"), q.query_string(1));
-    let body = html! {
-        p.actions { a.button href=(shop.url("/orders/new")) { "New order" } " " a href=(export) { "Export CSV" } }
-        (filters(&shop, &q))
+    Ok(html! {
         @if orders.is_empty() {
             div.empty { p { "No orders match." } }
         } @else {
@@ -153,7 +184,7 @@ pub async fn index(
                             td.customer { (o.customer.name) br; span.muted { (o.customer.phone) } }
                             td.items { (items_summary(o)) }
                             td.for { (o.fulfilment.label()) @if let Some(d) = o.deliver_on { br; span.muted { (day_label(d)) } } }
-                            td.num { (money(&shop, o.total)) }
+                            td.num { (money(shop, o.total)) }
                             td.state { (status_badge(o.status)) }
                         }
                     }
@@ -167,8 +198,7 @@ pub async fn index(
                 }
             }
         }
-    };
-    Ok(page(&shop, Nav::Orders, "Orders", body).into_response())
+    })
 }
 
 /// "Page 2 of 40 · 1,000 orders"; past the count's cap, "Page 2 · 10,000+ orders".
@@ -267,10 +297,13 @@ pub struct Shown {
     pub catalog: Vec<Product>,
     /// An unread line whose "This is …" form was refused, and why.
     pub wrong: Option<(i64, String)>,
+    /// The last status change, while it can still be undone.
+    pub undo: Option<undo::Offer>,
 }
 
 pub async fn load(state: &AppState, shop: &ShopPage, number: i64) -> AppResult<Shown> {
     let id = shop.business.id;
+    let window = state.config.undo_seconds;
     state
         .db
         .read(move |c| {
@@ -284,7 +317,9 @@ pub async fn load(state: &AppState, shop: &ShopPage, number: i64) -> AppResult<S
             } else {
                 Vec::new()
             };
+            let undo = undo::offer(&order, crate::db::now(), window);
             Ok(Shown {
+                undo,
                 order,
                 times,
                 unread,
@@ -302,7 +337,10 @@ pub async fn show(
     Query(f): Query<Flash>,
 ) -> AppResult<Markup> {
     let shown = load(&state, &shop, number).await?;
-    let done = f.done.as_deref().map(|_| "Saved.");
+    let done = f.done.as_deref().map(|d| match d {
+        "undone" => "Undone.",
+        _ => "Saved.",
+    });
     Ok(order_page(&shop, &shown, done, None))
 }
 
@@ -313,6 +351,7 @@ pub fn order_page(shop: &ShopPage, s: &Shown, done: Option<&str>, error: Option<
     let body = html! {
         (notice(done))
         (error_box(error))
+        @if let Some(offer) = &s.undo { (undo::offer_box(shop, &base, offer)) }
         p { (status_badge(o.status)) " " span.muted { "via " (o.channel) " · placed " (shop.business.local_time(o.created_at)) } }
         div.actions.status-actions {
             @for next in o.status.next() {
@@ -451,13 +490,15 @@ pub async fn update_status(
 ) -> AppResult<Response> {
     let to: Status = f.status.parse().map_err(AppError::Invalid)?;
     let (business, actor) = (shop.business.clone(), shop.user.username.clone());
+    let hold = i64::from(state.config.undo_seconds);
     let result = state
         .db
-        .write(move |tx| notify::change_status(tx, &business, number, to, &actor))
+        .write(move |tx| notify::change_status_undoably(tx, &business, number, to, &actor, hold))
         .await;
     match result {
         Ok(o) => {
-            // The customer's status message is in the outbox now.
+            state.bridge.live.order(shop.business.id, o.number, false);
+            // The customer's status message is in the outbox now (held while it can be undone).
             state.bridge.wake_sender();
             Ok(Redirect::to(&shop.url(&format!("/orders/{}?done=1", o.number))).into_response())
         }

@@ -96,7 +96,10 @@ pub async fn answer(
         }
     };
     match result {
-        Ok(()) => Ok(Redirect::to(&shop.url(&format!("/orders/{number}?done=1"))).into_response()),
+        Ok(()) => {
+            state.bridge.live.order(shop.business.id, number, false);
+            Ok(Redirect::to(&shop.url(&format!("/orders/{number}?done=1"))).into_response())
+        }
         Err(message) => {
             let message = message?;
             let mut shown = load(&state, &shop, number).await?;

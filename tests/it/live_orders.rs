@@ -1,0 +1,61 @@
+//! Orders arriving at the counter: the orders list shows a new order and a status change
+//! without a reload, says "New order" to screen readers, counts it in the tab's title, and
+//! the chime's switch remembers itself.
+
+use crate::phone::{find, log_in_to, open};
+use crate::support::chrome::{console_errors, set_viewport, Chrome};
+use crate::support::TestApp;
+use fantoccini::Client;
+use novi::accounts::Role;
+use serde_json::{json, Value};
+
+async fn run(client: &Client, script: &str) -> Value {
+    client.execute(script, vec![]).await.expect("script")
+}
+
+/// The sound switch's words and pressed state.
+async fn switch(client: &Client) -> Value {
+    let b = find(client, "//button[@data-sound-switch]").await;
+    let text = b.text().await.expect("text");
+    let pressed = b.attr("aria-pressed").await.expect("attr");
+    json!([text, pressed])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_order_and_its_change_appear_on_the_list_without_reload() {
+    let app = TestApp::start().await;
+    let shop = app.small_shop("sharma");
+    app.user(&shop, "asha", Role::Owner);
+    let api = app.api(&shop);
+    Chrome::run(move |client| async move {
+        log_in_to(&client, &app, "asha", "Dashboard").await;
+        set_viewport(&client, 360, 740).await;
+        open(&client, &app, "/b/sharma/orders").await;
+        assert_eq!(switch(&client).await, json!(["Sound off", "false"]));
+        find(&client, "//button[@data-sound-switch]").await.click().await.expect("click");
+        assert_eq!(switch(&client).await, json!(["Sound on", "true"]));
+        open(&client, &app, "/b/sharma/orders").await;
+        assert_eq!(switch(&client).await, json!(["Sound on", "true"]), "remembered");
+
+        run(&client, "window.stayed = true;").await;
+        find(&client, "//body[@data-live-open]").await;
+        let order = json!({"customer": {"phone": "9812345678", "name": "Meera"}, "lines": [{"sku": "samosa", "qty": 4}]});
+        api.post("/api/v1/orders", &order).await;
+        find(&client, "//table[contains(@class,'orders')]//a[normalize-space()='#1']").await;
+        find(&client, "//*[@id='announcer'][normalize-space()='New order #1']").await;
+        let title = run(&client, "return document.title;").await;
+        assert_eq!(title, json!("(1) Orders · Novi"), "counted in the tab");
+
+        api.post("/api/v1/orders/1/status", &json!({"status": "confirmed"}))
+            .await;
+        find(&client, "//table[contains(@class,'orders')]//td[contains(@class,'state')][normalize-space()='Confirmed']").await;
+        let title = run(&client, "return document.title;").await;
+        assert_eq!(title, json!("(1) Orders · Novi"), "a change is not a new order");
+        find(&client, "//h1").await.click().await.expect("click the page");
+        assert_eq!(run(&client, "return document.title;").await, json!("Orders · Novi"), "seen");
+        assert_eq!(run(&client, "return window.stayed === true;").await, json!(true), "no reload");
+        assert!(console_errors(&client).await.is_empty());
+        app.stop().await;
+    })
+    .await;
+}
