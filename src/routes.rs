@@ -200,6 +200,10 @@ pub fn app(state: AppState) -> Router {
             get(webhooks::cloud_verify).post(webhooks::cloud),
         )
         .route("/webhooks/gateway/{code}", post(webhooks::gateway))
+        .route(
+            "/webhooks/razorpay/{code}",
+            post(crate::web::razorpay_hook::receive),
+        )
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
         .route("/assets/{*path}", get(assets::serve))

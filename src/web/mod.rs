@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod more;
 pub mod orders;
 pub mod products;
+pub mod razorpay_hook;
 pub mod settings;
 pub mod setup;
 pub mod simulator;

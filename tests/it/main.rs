@@ -48,6 +48,7 @@ mod orders_ui;
 mod parse;
 mod phone;
 mod props;
+mod razorpay;
 mod replication;
 mod send_again;
 mod sender;

@@ -98,6 +98,8 @@ pub const TABLES: &[Table] = &[
         ],
     ),
     t("whatsapp_configs", false, &[]),
+    t("razorpay_configs", false, &[]),
+    t("razorpay_events", true, &[]),
     t("whatsapp_groups", true, &[]),
     t("linked_sessions", false, &[]),
     t("bot_metrics", false, &[]),

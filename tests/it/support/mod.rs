@@ -24,6 +24,7 @@ pub mod data;
 pub mod fakes;
 pub mod link;
 pub mod process;
+pub mod razorpay;
 mod shops;
 
 pub use client::{Api, Browser};
