@@ -130,6 +130,10 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/b/{code}/settings/whatsapp/test", post(golive::send_test))
         .route(
+            "/b/{code}/settings/payments",
+            get(crate::web::settings::payments::show).post(crate::web::settings::payments::save),
+        )
+        .route(
             "/b/{code}/settings/whatsapp/test/{id}",
             get(golive::test_light),
         )

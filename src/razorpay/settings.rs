@@ -59,13 +59,3 @@ pub fn remove(conn: &Connection, business_id: i64) -> AppResult<()> {
     )?;
     Ok(())
 }
-
-/// A secret as the settings page shows it: that there is one, and its last four characters.
-pub fn masked(secret: &str) -> String {
-    let n = secret.chars().count();
-    if n == 0 {
-        return String::new();
-    }
-    let tail: String = secret.chars().skip(n.saturating_sub(4)).collect();
-    format!("••••{tail}")
-}

@@ -6,11 +6,12 @@ use crate::web::extract::ShopPage;
 use crate::web::layout::{csrf_field, page, Nav};
 
 /// The settings pages an owner reaches from More, in the order of the settings tabs.
-const SETTINGS: [(&str, &str); 4] = [
+const SETTINGS: [(&str, &str); 5] = [
     ("/settings", "Shop profile"),
     ("/settings/users", "Users"),
     ("/settings/whatsapp", "WhatsApp"),
     ("/settings/messages", "Messages to customers"),
+    ("/settings/payments", "Payments"),
 ];
 
 pub async fn show(shop: ShopPage) -> Markup {

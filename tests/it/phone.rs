@@ -42,6 +42,7 @@ fn owner_pages(product_id: i64) -> Vec<(&'static str, String)> {
         ("settings-messages", p("/settings/messages")),
         ("settings-whatsapp", p("/settings/whatsapp")),
         ("settings-users", p("/settings/users")),
+        ("settings-payments", p("/settings/payments")),
         ("admin", "/admin".to_owned()),
     ]
 }

@@ -4,6 +4,7 @@ pub mod golive;
 pub mod groups;
 pub mod linked;
 pub mod messages;
+pub mod payments;
 pub mod users;
 pub mod whatsapp;
 
@@ -146,11 +147,12 @@ fn settings_page(
 
 /// The tabs across the settings pages, `current` being the path of the page shown.
 fn settings_tabs(shop: &ShopPage, current: &str) -> Markup {
-    const TABS: [(&str, &str); 4] = [
+    const TABS: [(&str, &str); 5] = [
         ("/settings", "Profile"),
         ("/settings/users", "Users"),
         ("/settings/whatsapp", "WhatsApp"),
         ("/settings/messages", "Messages"),
+        ("/settings/payments", "Payments"),
     ];
     html! {
         nav.tabs {
