@@ -227,40 +227,65 @@ fn release(conn: &Connection, claimed_before: i64, max_attempts: u32) -> AppResu
     Ok(failed + released)
 }
 
-/// The one-per-recipient rule: only a person's oldest unfinished row may go (so their
-/// messages keep their order). `due` and `next_due_at` both apply it, so the sender never
-/// wakes for a row it may not send yet.
-const HEADS: &str = "SELECT MIN(id) FROM outbox WHERE state IN ('pending', 'sending')
-                     GROUP BY business_id, recipient";
+/// Businesses with a row due by `now_ms`, unless their sending is paused. Only a person's
+/// oldest unfinished row may go, so their messages keep their order: such a row is marked
+/// `head` (kept right by triggers, see migration V19), and only heads are read here.
+fn businesses_due(conn: &Connection, now_ms: i64) -> AppResult<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT b.id FROM businesses b LEFT JOIN whatsapp_configs w ON w.business_id = b.id
+         WHERE w.paused_reason IS NULL AND EXISTS (
+           SELECT 1 FROM outbox o WHERE o.business_id = b.id AND o.head = 1
+             AND o.state = 'pending' AND o.next_attempt_at <= ?1)
+         ORDER BY b.id",
+    )?;
+    let ids = stmt.query_map([now_ms], |r| r.get(0))?;
+    Ok(ids.collect::<Result<_, _>>()?)
+}
 
-/// Rows that are due, taking businesses in turn: each business's oldest due row, then each
-/// one's second, and so on, at most `per_business` from each; for each recipient only their
-/// oldest unsent row, skipping businesses whose sending is paused. Taking turns means one
-/// shop's backlog cannot keep another shop's rows out of the batch.
-pub fn due(conn: &Connection, now_ms: i64, per_business: i64) -> AppResult<Vec<Due>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT id, business_id, message_id, recipient, content, attempts FROM (
-           SELECT o.id, o.business_id, o.message_id, o.recipient, o.content, o.attempts,
-                  ROW_NUMBER() OVER (PARTITION BY o.business_id ORDER BY o.id) AS turn
-           FROM outbox o LEFT JOIN whatsapp_configs w ON w.business_id = o.business_id
-           WHERE o.id IN ({HEADS}) AND o.state = 'pending' AND o.next_attempt_at <= ?1
-             AND w.paused_reason IS NULL)
-         WHERE turn <= ?2 ORDER BY turn, id"
-    ))?;
-    let rows = stmt.query_map(params![now_ms, per_business], |r| {
-        let content: String = r.get(4)?;
+type DueRow = (i64, i64, i64, String, String, u32);
+
+/// Up to `limit` of one business's rows due by `now_ms`, oldest first.
+fn due_of(conn: &Connection, business_id: i64, now_ms: i64, limit: i64) -> AppResult<Vec<DueRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, business_id, message_id, recipient, content, attempts FROM outbox
+         WHERE business_id = ?1 AND head = 1 AND state = 'pending' AND next_attempt_at <= ?2
+         ORDER BY id LIMIT ?3",
+    )?;
+    let rows = stmt.query_map(params![business_id, now_ms, limit], |r| {
         Ok((
             r.get(0)?,
             r.get(1)?,
             r.get(2)?,
             r.get(3)?,
-            content,
+            r.get(4)?,
             r.get(5)?,
         ))
     })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Rows that are due, taking businesses in turn: each business's oldest due row, then each
+/// one's second, and so on, at most `per_business` from each; for each recipient only their
+/// oldest unsent row, skipping businesses whose sending is paused. Taking turns means one
+/// shop's backlog cannot keep another shop's rows out of the batch. The cost is the rows
+/// returned, not the backlog.
+pub fn due(conn: &Connection, now_ms: i64, per_business: i64) -> AppResult<Vec<Due>> {
+    let mut per: Vec<Vec<DueRow>> = Vec::new();
+    for business_id in businesses_due(conn, now_ms)? {
+        per.push(due_of(conn, business_id, now_ms, per_business)?);
+    }
+    let longest = per.iter().map(Vec::len).max().unwrap_or(0);
+    let mut taken: Vec<DueRow> = Vec::new();
+    for turn in 0..longest {
+        let mut this_turn: Vec<DueRow> = per
+            .iter()
+            .filter_map(|rows| rows.get(turn).cloned())
+            .collect();
+        this_turn.sort_by_key(|r| r.0);
+        taken.extend(this_turn);
+    }
     let mut out = Vec::new();
-    for row in rows {
-        let (id, business_id, message_id, recipient, content, attempts) = row?;
+    for (id, business_id, message_id, recipient, content, attempts) in taken {
         match serde_json::from_str(&content) {
             Ok(content) => out.push(Due {
                 id,
@@ -283,22 +308,19 @@ pub fn due(conn: &Connection, now_ms: i64, per_business: i64) -> AppResult<Vec<D
 }
 
 /// When the next row `due` would return falls due after `after_ms` (rows due by then are the
-/// caller's batch), for the sender to sleep until. A row waiting behind one being sent to the
-/// same person does not count: the send finishing is what wakes the sender for it.
+/// caller's already), or None when nothing waits.
 pub fn next_due_at(conn: &Connection, after_ms: i64) -> AppResult<Option<i64>> {
     Ok(conn
-        .query_row(
-            &format!(
-                "SELECT MIN(o.next_attempt_at) FROM outbox o
-                 LEFT JOIN whatsapp_configs w ON w.business_id = o.business_id
-                 WHERE o.id IN ({HEADS}) AND o.state = 'pending' AND o.next_attempt_at > ?1
-                   AND w.paused_reason IS NULL"
-            ),
-            [after_ms],
-            |r| r.get(0),
-        )
-        .optional()?
-        .flatten())
+        .prepare_cached(
+            // In index order, the first one not paused: no scan of what waits behind it.
+            "SELECT o.next_attempt_at FROM outbox o
+             LEFT JOIN whatsapp_configs w ON w.business_id = o.business_id
+             WHERE o.head = 1 AND o.state = 'pending' AND o.next_attempt_at > ?1
+               AND w.paused_reason IS NULL
+             ORDER BY o.next_attempt_at LIMIT 1",
+        )?
+        .query_row([after_ms], |r| r.get(0))
+        .optional()?)
 }
 
 /// Takes a row for sending; false if someone else has it.
@@ -581,6 +603,63 @@ mod tests {
         assert_eq!(due_then.len(), 1);
         assert_eq!(due_then[0].message_id, ravi);
         assert_eq!(next, Some(in_a_minute), "another person's row");
+    }
+
+    /// Which of a person's rows may go next, by message id: the oldest unfinished one,
+    /// through sending, failing, sending again and taking back.
+    #[test]
+    fn the_head_is_always_the_oldest_unfinished_row() {
+        let (_dir, db, b) = shop("shop");
+        let heads = || -> Vec<i64> {
+            db.with_conn(|c| {
+                let mut s = c.prepare("SELECT message_id FROM outbox WHERE head = 1 AND state IN ('pending', 'sending') ORDER BY id")?;
+                let ids = s.query_map([], |r| r.get(0))?.collect::<Result<Vec<i64>, _>>()?;
+                Ok(ids)
+            })
+            .unwrap()
+        };
+        let (first, second, third) = (
+            queue(&db, b, ASHA, "1"),
+            queue(&db, b, ASHA, "2"),
+            queue(&db, b, ASHA, "3"),
+        );
+        let ravi = queue(&db, b, "919800000002", "hello");
+        assert_eq!(heads(), vec![first, ravi]);
+        let row = claim_due(&db);
+        assert_eq!(
+            (row.message_id, heads()),
+            (first, vec![first, ravi]),
+            "a send under way holds its place"
+        );
+        db.with_tx(|tx| sent(tx, &row, "wamid.1")).unwrap();
+        assert_eq!(heads(), vec![second, ravi]);
+        let id = |m: i64| -> i64 {
+            db.with_conn(|c| {
+                Ok(
+                    c.query_row("SELECT id FROM outbox WHERE message_id = ?1", [m], |r| {
+                        r.get(0)
+                    })?,
+                )
+            })
+            .unwrap()
+        };
+        db.with_tx(|tx| fail(tx, id(second), second, None, "refused"))
+            .unwrap();
+        assert_eq!(heads(), vec![third, ravi]);
+        db.with_tx(|tx| retry(tx, b, ASHA, second)).unwrap();
+        assert_eq!(
+            heads(),
+            vec![second, ravi],
+            "sent again, it goes before the newer one"
+        );
+        db.with_tx(|tx| {
+            Ok::<_, AppError>(tx.execute("DELETE FROM outbox WHERE message_id = ?1", [second])?)
+        })
+        .unwrap();
+        assert_eq!(heads(), vec![third, ravi], "taken back, the next one is up");
+        let rows = db.with_conn(|c| due(c, now_ms(), 10)).unwrap();
+        let due_ids: Vec<i64> = rows.iter().map(|r| r.message_id).collect();
+        assert_eq!(due_ids, vec![third, ravi]);
     }
 
     #[test]

@@ -262,6 +262,13 @@ fn fill_the_rest(app: &TestApp, b: &novi::accounts::businesses::Business) {
             };
             groups::map(tx, b.id, &group)?;
             templates::save(tx, b.id, "welcome", "Namaste! Sharma Sweets here.")?;
+            let keys = novi::razorpay::RazorpaySettings {
+                key_id: "rzp_live_sharma".into(),
+                key_secret: "key-secret".into(),
+                webhook_secret: "hook-secret".into(),
+            };
+            novi::razorpay::settings::save(tx, b.id, &keys)?;
+            novi::razorpay::events::store(tx, b.id, "evt_1", "order.paid", "{\"event\":\"order.paid\"}")?;
             let mut link = Link::not_linked();
             link.state = State::LoggedOut;
             link.reason = "unlinked from the phone".into();
