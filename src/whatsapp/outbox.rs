@@ -230,7 +230,7 @@ fn release(conn: &Connection, claimed_before: i64, max_attempts: u32) -> AppResu
 /// Businesses with a row due by `now_ms`, unless their sending is paused. Only a person's
 /// oldest unfinished row may go, so their messages keep their order: such a row is marked
 /// `head` (kept right by triggers, see migration V19), and only heads are read here.
-fn businesses_due(conn: &Connection, now_ms: i64) -> AppResult<Vec<i64>> {
+pub fn businesses_due(conn: &Connection, now_ms: i64) -> AppResult<Vec<i64>> {
     let mut stmt = conn.prepare_cached(
         "SELECT b.id FROM businesses b LEFT JOIN whatsapp_configs w ON w.business_id = b.id
          WHERE w.paused_reason IS NULL AND EXISTS (
@@ -270,8 +270,18 @@ fn due_of(conn: &Connection, business_id: i64, now_ms: i64, limit: i64) -> AppRe
 /// shop's backlog cannot keep another shop's rows out of the batch. The cost is the rows
 /// returned, not the backlog.
 pub fn due(conn: &Connection, now_ms: i64, per_business: i64) -> AppResult<Vec<Due>> {
+    due_among(conn, &businesses_due(conn, now_ms)?, now_ms, per_business)
+}
+
+/// [`due`] for these businesses only (the sender leaves out those whose link is down).
+pub fn due_among(
+    conn: &Connection,
+    businesses: &[i64],
+    now_ms: i64,
+    per_business: i64,
+) -> AppResult<Vec<Due>> {
     let mut per: Vec<Vec<DueRow>> = Vec::new();
-    for business_id in businesses_due(conn, now_ms)? {
+    for &business_id in businesses {
         per.push(due_of(conn, business_id, now_ms, per_business)?);
     }
     let longest = per.iter().map(Vec::len).max().unwrap_or(0);

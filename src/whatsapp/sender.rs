@@ -173,12 +173,13 @@ impl Sender {
     /// send. Never "now" unless this pass started something, so an idle sender sleeps.
     async fn start_due(&mut self) -> AppResult<Option<i64>> {
         let t = self.bridge.clock.now_ms();
+        let (open, mut wait_until) = self.open_links(t).await?;
         let due = self
             .db
-            .read(move |c| outbox::due(c, t, PER_BUSINESS))
+            .read(move |c| outbox::due_among(c, &open, t, PER_BUSINESS))
             .await?;
         let full = filled_window(&due);
-        let (mut wait_until, mut ready) = (None::<i64>, Vec::new());
+        let mut ready = Vec::new();
         for d in due {
             match self.turn(&d).await? {
                 Turn::Go(config) => ready.push((d, config)),
@@ -198,6 +199,29 @@ impl Sender {
             .into_iter()
             .flatten()
             .min())
+    }
+
+    /// The businesses with rows due whose link is up or due a probe, and when the earliest
+    /// of the others is due its probe. A business whose link is down costs this one check per
+    /// pass, however many of its messages wait.
+    async fn open_links(&self, t: i64) -> AppResult<(Vec<i64>, Option<i64>)> {
+        let waiting = self.db.read(move |c| outbox::businesses_due(c, t)).await?;
+        let (mut open, mut probe_at) = (Vec::new(), None::<i64>);
+        for business_id in waiting {
+            let config = self.bridge.settings(&self.db, business_id).await?;
+            let now = self.bridge.clock.now_ms();
+            match self
+                .bridge
+                .links
+                .gate(business_id, &link::route(&config), now)
+            {
+                Gate::Closed(Some(at)) => probe_at = Some(probe_at.map_or(at, |p| p.min(at))),
+                // A probe under way wakes the loop when it ends.
+                Gate::Closed(None) => {}
+                Gate::Open | Gate::Probe => open.push(business_id),
+            }
+        }
+        Ok((open, probe_at))
     }
 
     /// Whether a due row may go now: its person has no send under way, its link is up (or due

@@ -268,7 +268,13 @@ fn fill_the_rest(app: &TestApp, b: &novi::accounts::businesses::Business) {
                 webhook_secret: "hook-secret".into(),
             };
             novi::razorpay::settings::save(tx, b.id, &keys)?;
-            novi::razorpay::events::store(tx, b.id, "evt_1", "order.paid", "{\"event\":\"order.paid\"}")?;
+            novi::razorpay::events::store(
+                tx,
+                b.id,
+                "evt_1",
+                "order.paid",
+                "{\"event\":\"order.paid\"}",
+            )?;
             let mut link = Link::not_linked();
             link.state = State::LoggedOut;
             link.reason = "unlinked from the phone".into();
