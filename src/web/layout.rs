@@ -4,6 +4,7 @@ use maud::{html, Markup, DOCTYPE};
 
 use super::assets;
 use crate::web::{csrf, extract::ShopPage};
+use crate::whatsapp::settings::mask;
 
 /// The sections in the navigation bar.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -265,6 +266,20 @@ pub fn field_with_error(
             input type=(kind) name=(name) value=(value) autocomplete="off"
                   aria-invalid=[error.map(|_| "true")]
                   aria-describedby=[error.map(|_| error_id.as_str())];
+            @if let Some(m) = error { small.field-error id=(error_id) { (m) } }
+        }
+    }
+}
+
+/// A secret's input: always empty (a secret is never sent back to the browser), the saved one
+/// masked as its placeholder, and what is wrong with it, if anything, right below it.
+pub fn secret_field(label: &str, name: &str, saved: &str, error: Option<&str>) -> Markup {
+    let error_id = format!("{name}-error");
+    html! {
+        label {
+            span { (label) }
+            input type="password" name=(name) value="" autocomplete="off" placeholder=(mask(saved))
+                  aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| error_id.as_str())];
             @if let Some(m) = error { small.field-error id=(error_id) { (m) } }
         }
     }

@@ -13,8 +13,7 @@ use super::{settings_page, Saved};
 use crate::error::AppResult;
 use crate::razorpay::{settings, RazorpaySettings};
 use crate::web::extract::ShopPage;
-use crate::web::layout::{csrf_field, field_with_error};
-use crate::whatsapp::settings::mask;
+use crate::web::layout::{csrf_field, field_with_error, secret_field};
 use crate::AppState;
 
 /// The events Razorpay should send: what Novi acts on.
@@ -43,18 +42,6 @@ pub struct KeysForm {
 struct Wrong {
     key_id: Option<String>,
     key_secret: Option<String>,
-}
-
-fn secret_field(label: &str, name: &str, saved: &str, error: Option<&str>) -> Markup {
-    let error_id = format!("{name}-error");
-    html! {
-        label {
-            span { (label) }
-            input type="password" name=(name) value="" autocomplete="off" placeholder=(mask(saved))
-                  aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| error_id.as_str())];
-            @if let Some(m) = error { small.field-error id=(error_id) { (m) } }
-        }
-    }
 }
 
 fn render(

@@ -14,12 +14,12 @@ use super::linked::Pairing;
 use super::settings_page;
 use crate::error::{AppError, AppResult};
 use crate::web::extract::ShopPage;
-use crate::web::layout::{csrf_field, field, field_with_error};
+use crate::web::layout::{csrf_field, field, field_with_error, secret_field};
 use crate::whatsapp::address;
 use crate::whatsapp::groups;
 use crate::whatsapp::linked::state::{self as linked_state, Link, State as LinkState};
 use crate::whatsapp::linked::View;
-use crate::whatsapp::settings::{self, mask, Provider, WhatsappSettings};
+use crate::whatsapp::settings::{self, Provider, WhatsappSettings};
 use crate::whatsapp::threads;
 use crate::AppState;
 
@@ -59,11 +59,8 @@ pub struct Done {
     test: Option<i64>,
 }
 
-/// A secret's input: empty, with the current value masked as its placeholder.
 fn secret(label: &str, name: &str, current: &str) -> Markup {
-    html! {
-        label { span { (label) } input type="password" name=(name) value="" autocomplete="off" placeholder=(mask(current)); }
-    }
+    secret_field(label, name, current, None)
 }
 
 /// Why a save was refused: a message above the form, or one beside the gateway URL.
