@@ -48,6 +48,10 @@ pub struct AppState {
     pub bridge: whatsapp::Bridge,
     /// Turns true when the server is stopping, so long-lived streams and tasks end.
     pub stopping: Arc<tokio::sync::watch::Sender<bool>>,
+    /// Makes and checks the orders' tracking links (`/t/{token}`), under `key`.
+    pub tracker: Arc<orders::tracking::Tracker>,
+    /// The storefront's rendered catalogs and its public forms' rate limits.
+    pub storefront: web::store::Public,
     /// Businesses by short code: read on every page, changed rarely.
     businesses: moka::sync::Cache<String, Business>,
 }
@@ -77,11 +81,19 @@ impl AppState {
             config.login_failures_per_address,
             Duration::from_secs(u64::from(config.login_window_minutes) * 60),
         );
+        let key = Arc::new(key);
+        let tracker = orders::tracking::Tracker::new(
+            key.clone(),
+            orders::tracking::DEFAULT_DAYS,
+            config.public_url.as_deref(),
+        );
         Ok(Self {
             db,
             config: Arc::new(config),
             limiter,
-            key: Arc::new(key),
+            key,
+            tracker: Arc::new(tracker),
+            storefront: web::store::Public::new(),
             bridge,
             stopping: Arc::new(tokio::sync::watch::channel(false).0),
             businesses: moka::sync::Cache::builder()
@@ -126,14 +138,22 @@ where
     for<'a> SocketAddr: axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
 {
     let stopping = state.stopping.clone();
+    // Without a public URL, links sent to customers name the address the server is bound to.
+    if let Ok(addr) = listener.local_addr() {
+        state.tracker.default_base(format!("http://{addr}"));
+    }
     let sender = tokio::spawn(whatsapp::sender::run(
         state.db.clone(),
         state.bridge.clone(),
         whatsapp::sender::SendPolicy::from(&*state.config),
         stopping.subscribe(),
     ));
-    let conversations =
-        conversation::worker::start(state.db.clone(), state.bridge.clone(), stopping.subscribe());
+    let conversations = conversation::worker::start(
+        state.db.clone(),
+        state.bridge.clone(),
+        state.tracker.clone(),
+        stopping.subscribe(),
+    );
     #[cfg(feature = "linked")]
     let linked = tokio::spawn(state.bridge.linked.clone().run(
         stopping.subscribe(),

@@ -18,7 +18,8 @@ use crate::web::settings::{
 };
 use crate::web::webhooks;
 use crate::web::{
-    admin, assets, conversations, customers, dashboard, health, live, login, more, setup, simulator,
+    admin, assets, conversations, customers, dashboard, health, live, login, more, setup,
+    simulator, store,
 };
 use crate::{api, web, AppState};
 
@@ -121,6 +122,10 @@ pub fn app(state: AppState) -> Router {
         .route("/b/{code}/settings", get(settings::show))
         .route("/b/{code}/settings/profile", post(settings::update))
         .route(
+            "/b/{code}/settings/hours",
+            get(settings::hours::show).post(settings::hours::save),
+        )
+        .route(
             "/b/{code}/settings/messages",
             get(messages_settings::show).post(messages_settings::save),
         )
@@ -207,6 +212,19 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/webhooks/razorpay/{code}",
             post(crate::web::razorpay_hook::receive),
+        )
+        .route("/s/{code}", get(store::show))
+        .route(
+            "/s/{code}/cart",
+            get(store::checkout::show).post(store::add),
+        )
+        .route("/s/{code}/cart/update", post(store::checkout::update))
+        .route("/s/{code}/checkout", post(store::checkout::place))
+        .route("/s/{code}/images/{id}", get(store::image))
+        .route("/t/{token}", get(store::track::show))
+        .route(
+            "/track/{code}",
+            get(store::track::form).post(store::track::find),
         )
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))

@@ -153,6 +153,34 @@ pub fn update_profile(conn: &Connection, id: i64, p: &Profile) -> AppResult<()> 
     Ok(())
 }
 
+/// The shop's opening hours as the owner wrote them ('' when not given).
+pub fn hours(conn: &Connection, id: i64) -> AppResult<String> {
+    Ok(conn
+        .prepare_cached("SELECT hours FROM businesses WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .unwrap_or_default())
+}
+
+/// Saves opening hours already checked by `domain::Hours::parse`.
+pub fn set_hours(conn: &Connection, id: i64, hours: &str) -> AppResult<()> {
+    conn.execute(
+        "UPDATE businesses SET hours = ?2 WHERE id = ?1",
+        params![id, hours.trim()],
+    )?;
+    Ok(())
+}
+
+/// A number that changes whenever any of the business's products, variants or stock change
+/// (triggers on those tables move it, migration V13): the storefront's catalog cache key.
+pub fn catalog_version(conn: &Connection, id: i64) -> AppResult<i64> {
+    Ok(conn
+        .prepare_cached("SELECT catalog_version FROM businesses WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

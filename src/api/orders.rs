@@ -230,9 +230,10 @@ pub async fn update_status(
     let number = parse_number(&number)?;
     let to: Status = body.status.parse().map_err(AppError::Invalid)?;
     let business_id = business.id;
+    let tracker = state.tracker.clone();
     let order = state
         .db
-        .write(move |tx| notify::change_status(tx, &business, number, to, "api"))
+        .write(move |tx| notify::change_status(tx, &business, number, to, "api", Some(&tracker)))
         .await?;
     state.bridge.live.order(business_id, order.number, false);
     // The customer's status message is in the outbox now.

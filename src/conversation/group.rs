@@ -46,7 +46,10 @@ pub fn handle(t: &Turn, conn: &Connection, group_id: &str) -> AppResult<()> {
                 .map(|s| (s.sku.clone(), reader::alias_words(&s.text)))
                 .collect();
             orders::store::keep_said(conn, order.id, &said)?;
-            to_group("group_order_taken", &reply::order_vars(t.business, &order))
+            to_group(
+                "group_order_taken",
+                &reply::order_vars(t.business, &order, t.tracker),
+            )
         }
         Err(e) => to_group("group_order_unreadable", &[("problems", e.into_refusal()?)]),
     }

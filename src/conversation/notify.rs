@@ -8,7 +8,8 @@ use super::reply::order_vars;
 use super::templates;
 use crate::accounts::businesses::Business;
 use crate::error::AppResult;
-use crate::orders::{service, undo, Order, OrderError, Status};
+use crate::orders::tracking::Tracker;
+use crate::orders::{service, undo, NewOrder, Order, OrderError, Status};
 use crate::whatsapp::{groups, outbox, settings};
 
 /// Moves an order for a person at the shop (or an API client) and tells whoever should hear of
@@ -20,10 +21,32 @@ pub fn change_status(
     number: i64,
     to: Status,
     actor: &str,
+    tracker: Option<&Tracker>,
 ) -> Result<Order, OrderError> {
     let moved = service::change_status(conn, b, number, to, actor)?;
-    status_changed(conn, b, &moved, None)?;
+    status_changed(conn, b, &moved, None, tracker)?;
     Ok(moved)
+}
+
+/// Takes an order that came in outside a chat (the storefront) and sends the customer the same
+/// "order placed" message a chat order gets, through the outbox in the caller's transaction.
+pub fn take_order(
+    conn: &Connection,
+    b: &Business,
+    req: &NewOrder,
+    tracker: Option<&Tracker>,
+) -> Result<Order, OrderError> {
+    let order = service::create(conn, b, req)?;
+    let provider = settings::load(conn, b.id)?.provider;
+    let text = templates::render(conn, b.id, "confirmed", &order_vars(b, &order, tracker))?;
+    outbox::enqueue(
+        conn,
+        b.id,
+        order.customer.phone.as_str(),
+        &outbox::Content::text(text),
+        provider.as_str(),
+    )?;
+    Ok(order)
 }
 
 /// [`change_status`] for the order page, where a change can be undone for `hold_secs`: the
@@ -35,6 +58,7 @@ pub fn change_status_undoably(
     to: Status,
     actor: &str,
     hold_secs: i64,
+    tracker: Option<&Tracker>,
 ) -> Result<Order, OrderError> {
     let moved = service::change_status(conn, b, number, to, actor)?;
     let entry = moved.events.last().ok_or(OrderError::NotFound)?;
@@ -42,7 +66,7 @@ pub fn change_status_undoably(
         order_event_id: entry.id,
         until_ms: (entry.created_at + hold_secs) * 1000,
     };
-    status_changed(conn, b, &moved, Some(hold))?;
+    status_changed(conn, b, &moved, Some(hold), tracker)?;
     Ok(moved)
 }
 
@@ -66,9 +90,10 @@ fn status_changed(
     b: &Business,
     order: &Order,
     hold: Option<outbox::Hold>,
+    tracker: Option<&Tracker>,
 ) -> AppResult<()> {
     let provider = settings::load(conn, b.id)?.provider;
-    let vars = order_vars(b, order);
+    let vars = order_vars(b, order, tracker);
     let key = format!("status_{}", order.status.as_str());
     if templates::find(&key).is_some() {
         let text = templates::render(conn, b.id, &key, &vars)?;

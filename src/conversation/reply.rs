@@ -13,6 +13,7 @@ use crate::catalog::products;
 use crate::customers;
 use crate::domain::{Money, Phone, Unit};
 use crate::error::{AppError, AppResult};
+use crate::orders::tracking::Tracker;
 use crate::orders::{self, store, Order, OrderError, Status};
 use crate::reader::{self, UnclearReason};
 use crate::whatsapp::outbox::{self, Button, Content, Row};
@@ -39,6 +40,8 @@ pub struct Turn<'a> {
     pub(super) replied: Cell<bool>,
     /// The customer on file, read once per turn (every reply's placeholders need it).
     pub(super) customer: std::cell::OnceCell<Option<customers::Customer>>,
+    /// Makes tracking and storefront links; `None` when replaying conversations offline.
+    pub tracker: Option<&'a Tracker>,
 }
 
 impl Turn<'_> {
@@ -92,7 +95,11 @@ fn common(t: &Turn, conn: &Connection) -> AppResult<Vec<(&'static str, String)>>
         .map(|c| c.name.clone())
         .unwrap_or_default();
     let comma = name_comma(&name);
+    let storefront = t
+        .tracker
+        .map_or_else(String::new, |k| k.storefront(&t.business.short_code));
     Ok(vec![
+        ("storefront_link", storefront),
         ("shop_name", t.business.name.clone()),
         ("customer_name", name),
         ("customer_name_comma", comma),
@@ -210,17 +217,23 @@ pub fn summary(t: &Turn, conn: &Connection, d: &Draft) -> Result<(), OrderError>
 }
 
 pub fn confirmed(t: &Turn, conn: &Connection, o: &Order) -> AppResult<()> {
-    say_template(t, conn, "confirmed", &order_vars(t.business, o))
+    say_template(t, conn, "confirmed", &order_vars(t.business, o, t.tracker))
 }
 
 /// The placeholders an order fills.
-pub fn order_vars(b: &Business, o: &Order) -> Vec<(&'static str, String)> {
+pub fn order_vars(
+    b: &Business,
+    o: &Order,
+    tracker: Option<&Tracker>,
+) -> Vec<(&'static str, String)> {
     let items: Vec<String> = o
         .lines
         .iter()
         .map(|l| format!("{} {}", l.name, l.amount_label()))
         .collect();
+    let tracking_link = tracker.map_or_else(String::new, |t| t.link(b.id, o.number));
     vec![
+        ("tracking_link", tracking_link),
         ("order_number", format!("#{}", o.number)),
         ("items", items.join(", ")),
         ("total", o.total.format(&b.currency)),
@@ -286,7 +299,12 @@ pub fn cancel_latest(t: &Turn, conn: &Connection) -> AppResult<()> {
         Status::Cancelled,
         "customer",
     ) {
-        Ok(o) => say_template(t, conn, "order_cancelled", &order_vars(t.business, &o)),
+        Ok(o) => say_template(
+            t,
+            conn,
+            "order_cancelled",
+            &order_vars(t.business, &o, t.tracker),
+        ),
         Err(OrderError::BadMove(refused)) => say_template(
             t,
             conn,

@@ -14,6 +14,7 @@ pub struct Template {
 }
 
 const ORDER: &[&str] = &[
+    "tracking_link",
     "customer_name",
     "order_number",
     "items",
@@ -33,7 +34,7 @@ pub const ALL: &[Template] = &[
     Template { key: "more_lines", purpose: "More unclear lines in one message than Novi asks about", default: "…and {count} more lines we couldn't read. Please send those again in a new message.", placeholders: &["count"] },
     Template { key: "long_message", purpose: "A message longer than Novi reads", default: "Your message was very long, so we read only its first {limit} characters. Please send the rest in a new message.", placeholders: &["limit", "shop_name"] },
     Template { key: "ask_address", purpose: "Asking for the delivery address", default: "Where should we deliver? Please send the full address.", placeholders: &[] },
-    Template { key: "confirmed", purpose: "The order is taken", default: "Thank you{customer_name_comma}! Your order {order_number} is placed. Total {total}. We will keep you posted here.", placeholders: &["customer_name", "customer_name_comma", "order_number", "total", "items", "shop_name"] },
+    Template { key: "confirmed", purpose: "The order is taken", default: "Thank you{customer_name_comma}! Your order {order_number} is placed. Total {total}. We will keep you posted here. Track it: {tracking_link}", placeholders: &["customer_name", "customer_name_comma", "order_number", "total", "items", "shop_name", "tracking_link"] },
     Template { key: "short_of_stock", purpose: "Not enough stock to take the order", default: "Sorry, {problem}. Please send the order again with a smaller amount.", placeholders: &["problem"] },
     Template { key: "stock_offer", purpose: "Less in stock than asked: offering what there is", default: "We have {available} of {product} today — send {available}?", placeholders: &["product", "available", "asked"] },
     Template { key: "sold_out", purpose: "A product asked for is sold out", default: "Sorry, {product} is sold out today.", placeholders: &["product"] },
@@ -45,8 +46,8 @@ pub const ALL: &[Template] = &[
     Template { key: "no_orders", purpose: "Asked about orders, but there are none", default: "We have no orders from this number yet. Send us one any time!", placeholders: &[] },
     Template { key: "order_cancelled", purpose: "The customer cancelled their order", default: "Your order {order_number} is cancelled.", placeholders: ORDER },
     Template { key: "cannot_cancel", purpose: "The order can no longer be cancelled", default: "Sorry, order {order_number} cannot be cancelled now: {reason}.", placeholders: &["order_number", "reason"] },
-    Template { key: "menu", purpose: "The menu (prices)", default: "Here is what we have at {shop_name}:\n{menu}", placeholders: &["menu", "shop_name"] },
-    Template { key: "menu_list", purpose: "The menu as a list to pick from (Cloud API)", default: "Here is what we have at {shop_name}. Pick a category to see its prices.", placeholders: &["shop_name"] },
+    Template { key: "menu", purpose: "The menu (prices)", default: "Here is what we have at {shop_name}:\n{menu}\n\nOrder online: {storefront_link}", placeholders: &["menu", "shop_name", "storefront_link"] },
+    Template { key: "menu_list", purpose: "The menu as a list to pick from (Cloud API)", default: "Here is what we have at {shop_name}. Pick a category to see its prices, or order online: {storefront_link}", placeholders: &["shop_name", "storefront_link"] },
     Template { key: "status_confirmed", purpose: "Order status: confirmed", default: "Your order {order_number} is confirmed.", placeholders: ORDER },
     Template { key: "status_preparing", purpose: "Order status: preparing", default: "We are preparing your order {order_number}.", placeholders: ORDER },
     Template { key: "status_out_for_delivery", purpose: "Order status: out for delivery", default: "Your order {order_number} is out for delivery.", placeholders: ORDER },

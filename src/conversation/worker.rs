@@ -7,6 +7,7 @@ use std::cell::Cell;
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::Connection;
@@ -19,6 +20,7 @@ use crate::db::Db;
 use crate::domain::limits::MAX_READ_CHARS;
 use crate::error::{AppError, AppResult};
 use crate::orders;
+use crate::orders::tracking::Tracker;
 use crate::reader::{self, ProductIndex, Reading};
 use crate::whatsapp::settings::{self, Provider};
 use crate::whatsapp::store::{self, Unhandled};
@@ -37,6 +39,7 @@ const FLOOD_PAUSE: Duration = Duration::from_millis(20);
 pub fn start(
     db: Db,
     bridge: Bridge,
+    tracker: Arc<Tracker>,
     mut stop: watch::Receiver<bool>,
 ) -> std::thread::JoinHandle<()> {
     let runtime = tokio::runtime::Handle::current();
@@ -45,7 +48,7 @@ pub fn start(
         .spawn(move || {
             lower_priority();
             while !*stop.borrow() {
-                match handle_pending(&db, &bridge) {
+                match handle_pending(&db, &bridge, &tracker) {
                     Ok(0) => {}
                     Ok(_) => {
                         bridge.wake_sender();
@@ -83,7 +86,7 @@ fn lower_priority() {
 /// them), each in a savepoint so one that fails is set aside without undoing the others. The
 /// messages are read first, outside the transaction: reading is the costly part of answering,
 /// and webhooks wait on the write lock while the transaction is open.
-fn handle_pending(db: &Db, bridge: &Bridge) -> AppResult<usize> {
+fn handle_pending(db: &Db, bridge: &Bridge, tracker: &Tracker) -> AppResult<usize> {
     let pending = db.with_conn(|c| store::unhandled(c, 100))?;
     let read = db.with_conn(|c| Ok(read_all(c, &pending)))?;
     let batch = pending.clone();
@@ -94,7 +97,7 @@ fn handle_pending(db: &Db, bridge: &Bridge) -> AppResult<usize> {
         let mark = orders::store::last_event_id(tx)?;
         let mut done = 0;
         for (m, reading) in batch.iter().zip(&read.readings) {
-            answer(tx, m, reading, &read.catalogs)?;
+            answer(tx, m, reading, &read.catalogs, Some(tracker))?;
             done += 1;
             // Webhooks are waiting on the database: commit what is done and let them in.
             if ingest.is_waiting() {
@@ -116,7 +119,7 @@ fn handle_pending(db: &Db, bridge: &Bridge) -> AppResult<usize> {
 /// for replaying conversations message by message (`novi parse --conversations`).
 pub fn answer_now(conn: &Connection, m: &Unhandled) -> AppResult<()> {
     let read = read_all(conn, std::slice::from_ref(m));
-    answer(conn, m, &read.readings[0], &read.catalogs)
+    answer(conn, m, &read.readings[0], &read.catalogs, None)
 }
 
 /// A batch's messages read against their shops' catalogs, before any writing.
@@ -153,9 +156,10 @@ fn answer(
     m: &Unhandled,
     reading: &Result<Reading, String>,
     catalogs: &HashMap<i64, ProductIndex>,
+    tracker: Option<&Tracker>,
 ) -> AppResult<()> {
     let outcome = match (reading, catalogs.get(&m.business_id)) {
-        (Ok(r), Some(catalog)) => contained(conn, || handle(conn, m, r, catalog))?,
+        (Ok(r), Some(catalog)) => contained(conn, || handle(conn, m, r, catalog, tracker))?,
         (Err(why), _) => Err(why.clone()),
         (Ok(_), None) => Err("no catalog".to_owned()),
     };
@@ -212,6 +216,7 @@ fn handle(
     m: &Unhandled,
     reading: &Reading,
     catalog: &ProductIndex,
+    tracker: Option<&Tracker>,
 ) -> AppResult<()> {
     store::mark_handled(conn, m.id)?;
     if crate::whatsapp::outbox::now_ms() - m.received_ms > TOO_OLD_MS {
@@ -235,6 +240,7 @@ fn handle(
         received_ms: m.received_ms,
         replied: Cell::new(false),
         customer: Default::default(),
+        tracker,
     };
     match &m.group_id {
         Some(group_id) => group::handle(&turn, conn, group_id),

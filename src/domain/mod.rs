@@ -3,6 +3,7 @@
 //! Each type can only hold a valid value, so code that receives one need not re-check it.
 
 pub mod amount;
+pub mod hours;
 pub mod limits;
 pub mod money;
 pub mod phone;
@@ -10,6 +11,7 @@ pub mod quantity;
 pub mod sku;
 
 pub use amount::{parse_amount, parse_change};
+pub use hours::Hours;
 pub use money::{Money, MoneyError};
 pub use phone::{Phone, PhoneError};
 pub use quantity::{format_amount, line_total, Quantity, QuantityError, Unit, UnitError};

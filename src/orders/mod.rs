@@ -12,6 +12,7 @@ pub mod status;
 pub mod store;
 #[cfg(test)]
 mod tests;
+pub mod tracking;
 pub mod undo;
 pub mod unread;
 

@@ -24,9 +24,10 @@ const MAX_FORM_BYTES: usize = 1 << 20;
 #[derive(Clone)]
 pub struct CsrfToken(pub String);
 
-/// Paths with their own authentication (bearer tokens, signatures), not cookies.
+/// Paths with their own authentication (bearer tokens, signatures), not cookies; the
+/// storefront's forms carry their cart's own token instead (`web::store::cart`).
 fn is_exempt(path: &str) -> bool {
-    path.starts_with("/api/") || path.starts_with("/webhooks/")
+    path.starts_with("/api/") || path.starts_with("/webhooks/") || path.starts_with("/s/")
 }
 
 fn is_unsafe(method: &Method) -> bool {

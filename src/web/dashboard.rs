@@ -59,8 +59,10 @@ fn today(conn: &Connection, b: &Business) -> AppResult<Today> {
 
 pub async fn show(
     axum::extract::State(state): axum::extract::State<AppState>,
+    headers: axum::http::HeaderMap,
     shop: ShopPage,
 ) -> AppResult<Markup> {
+    let origin = crate::web::settings::golive::origin(&state, &headers);
     let business = shop.business.clone();
     let today = state.db.read(move |c| today(c, &business)).await?;
     let b = &shop.business;
@@ -91,6 +93,7 @@ pub async fn show(
                     }
                     p { a href=(shop.url("/orders")) { "See orders" } " · " a href=(shop.url("/conversations")) { "Conversations" } }
                 }
+                (crate::web::store::promo::block(&shop, &origin))
             }
         },
     ))

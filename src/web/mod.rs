@@ -23,6 +23,7 @@ pub mod razorpay_hook;
 pub mod settings;
 pub mod setup;
 pub mod simulator;
+pub mod store;
 pub mod webhooks;
 
 use std::net::{IpAddr, SocketAddr};

@@ -491,9 +491,12 @@ pub async fn update_status(
     let to: Status = f.status.parse().map_err(AppError::Invalid)?;
     let (business, actor) = (shop.business.clone(), shop.user.username.clone());
     let hold = i64::from(state.config.undo_seconds);
+    let tracker = state.tracker.clone();
     let result = state
         .db
-        .write(move |tx| notify::change_status_undoably(tx, &business, number, to, &actor, hold))
+        .write(move |tx| {
+            notify::change_status_undoably(tx, &business, number, to, &actor, hold, Some(&tracker))
+        })
         .await;
     match result {
         Ok(o) => {

@@ -2,6 +2,7 @@
 
 pub mod golive;
 pub mod groups;
+pub mod hours;
 pub mod linked;
 pub mod messages;
 pub mod payments;
@@ -47,6 +48,7 @@ fn render(shop: &ShopPage, f: &ProfileForm, error: Option<&str>, saved: bool) ->
             (field("Delivery fee", "delivery_fee", "text", &f.delivery_fee, true))
             button type="submit" { "Save" }
         }
+        p { a href=(shop.url("/settings/hours")) { "Opening hours" } " — shown on the shop's public page." }
     };
     settings_page(
         shop,

@@ -1,0 +1,343 @@
+//! The storefront's cart page and checkout: lines priced by the order book, stock checked again,
+//! the customer's details checked all at once (errors beside the fields, values kept), then the
+//! order taken by the same service as every channel, with its WhatsApp confirmation in the
+//! outbox, and the customer sent to the order's tracking page.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Redirect, Response};
+use axum::Form;
+use rusqlite::Connection;
+use serde::Deserialize;
+
+use super::cart::{self, Cart};
+use super::checkout_view;
+use super::{cart_of, expired, shop, with_cart};
+use crate::accounts::businesses::Business;
+use crate::catalog::products;
+use crate::conversation::notify;
+use crate::domain::{format_amount, Hours, Phone};
+use crate::error::{AppError, AppResult};
+use crate::orders::service::{self, Quote};
+use crate::orders::{Channel, Fulfilment, NewOrder, OrderError, PaymentMode};
+use crate::AppState;
+
+/// One cart line as the cart page shows it.
+pub struct Row {
+    pub name: String,
+    pub pack: String,
+    pub count: u32,
+    /// Why it cannot be had as asked: sold out, or how much is left.
+    pub short: Option<String>,
+}
+
+/// The cart priced as of now.
+pub struct Priced {
+    pub rows: Vec<Row>,
+    /// `None` for an empty cart, or when a line cannot be priced.
+    pub quote: Option<Quote>,
+}
+
+/// The checkout form, as typed.
+#[derive(Deserialize, Default, Clone)]
+pub struct CheckoutForm {
+    #[serde(rename = "_cart", default)]
+    pub token: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub fulfilment: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub note: String,
+    #[serde(default)]
+    pub payment: String,
+}
+
+/// What is wrong with the form, by field name.
+pub type Errors = HashMap<&'static str, String>;
+
+/// Prices the cart's lines that are still on sale, and marks those short of stock.
+fn price(conn: &Connection, b: &Business, cart: &Cart, f: Fulfilment) -> AppResult<Priced> {
+    let mut rows = Vec::new();
+    let mut reqs = Vec::new();
+    for line in &cart.lines {
+        let Some(p) = products::by_id(conn, b.id, line.product_id)?.filter(|p| p.active) else {
+            continue;
+        };
+        let Some(req) = cart::request(&p, line) else {
+            continue;
+        };
+        let pack = p
+            .variants
+            .iter()
+            .find(|v| v.id == line.variant_id)
+            .map_or_else(
+                || format_amount(p.unit, u64::from(cart::step(&p, 0).unwrap_or(1))),
+                |v| v.label.clone(),
+            );
+        let short = match (p.stock, cart::demand(cart, &p)) {
+            (s, _) if s <= 0 => Some(format!("Sorry, {} is sold out.", p.name)),
+            (s, d) if d > s => Some(format!(
+                "Only {} of {} is left.",
+                format_amount(p.unit, u64::try_from(s).unwrap_or(0)),
+                p.name
+            )),
+            _ => None,
+        };
+        rows.push(Row {
+            name: p.name.clone(),
+            pack,
+            count: line.count,
+            short,
+        });
+        reqs.push(req);
+    }
+    let quote = if reqs.is_empty() {
+        None
+    } else {
+        service::quote(conn, b, &reqs, f).ok()
+    };
+    Ok(Priced { rows, quote })
+}
+
+async fn priced(state: &AppState, b: &Business, cart: &Cart, f: Fulfilment) -> AppResult<Priced> {
+    let (b, cart) = (b.clone(), cart.clone());
+    state.db.read(move |c| price(c, &b, &cart, f)).await
+}
+
+/// `GET /s/{code}/cart`.
+pub async fn show(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let (b, hours) = shop(&state, &code).await?;
+    let cart = cart_of(&state, &headers, &b);
+    let form = CheckoutForm {
+        fulfilment: "delivery".into(),
+        payment: "cash".into(),
+        ..CheckoutForm::default()
+    };
+    page(
+        &state,
+        &b,
+        &hours,
+        &cart,
+        &form,
+        &Errors::new(),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn page(
+    state: &AppState,
+    b: &Business,
+    hours: &Hours,
+    cart: &Cart,
+    form: &CheckoutForm,
+    errors: &Errors,
+    refused: Option<&str>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let f = form.fulfilment.parse().unwrap_or_default();
+    let priced = priced(state, b, cart, f).await?;
+    let token = cart.token(&state.key);
+    let view = checkout_view::View {
+        b,
+        hours,
+        cart,
+        priced: &priced,
+        form,
+        errors,
+        refused,
+        token: &token,
+    };
+    Ok(with_cart(state, b, cart, (status, view.render())))
+}
+
+#[derive(Deserialize)]
+pub struct UpdateForm {
+    #[serde(rename = "_cart", default)]
+    token: String,
+    line: usize,
+    count: String,
+}
+
+/// `POST /s/{code}/cart/update`: a line's new count; zero takes it out.
+pub async fn update(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<UpdateForm>,
+) -> AppResult<Response> {
+    let (b, _) = shop(&state, &code).await?;
+    let mut cart = cart_of(&state, &headers, &b);
+    if !cart.token_ok(&state.key, &f.token) {
+        return Err(expired());
+    }
+    let count = f.count.trim().parse::<u32>().unwrap_or(0).min(99);
+    cart.set(f.line, count);
+    let to = format!("/s/{code}/cart");
+    Ok(with_cart(&state, &b, &cart, Redirect::to(&to)))
+}
+
+/// Checks every field at once; the order to take, or what is wrong with each field.
+fn check(b: &Business, cart: &Cart, f: &CheckoutForm) -> Result<NewOrder, Errors> {
+    let mut errors = Errors::new();
+    let name = f.name.trim();
+    if name.is_empty() {
+        errors.insert("name", "Write your name.".into());
+    } else if name.chars().count() > 100 {
+        errors.insert("name", "Keep the name under 100 characters.".into());
+    }
+    let phone = Phone::parse(&f.phone, &b.country_code)
+        .map_err(|e| errors.insert("phone", format!("Write your WhatsApp number: {e}.")))
+        .ok();
+    let fulfilment: Option<Fulfilment> = f
+        .fulfilment
+        .parse()
+        .map_err(|_| errors.insert("fulfilment", "Choose delivery or pickup.".into()))
+        .ok();
+    let address = f.address.trim();
+    if fulfilment == Some(Fulfilment::Delivery) && address.is_empty() {
+        errors.insert("address", "Write where to deliver.".into());
+    } else if address.chars().count() > 500 {
+        errors.insert("address", "Keep the address under 500 characters.".into());
+    }
+    if f.note.trim().chars().count() > 500 {
+        errors.insert("note", "Keep the note under 500 characters.".into());
+    }
+    // Cash (on delivery or at pickup) is the one way to pay here for now.
+    if f.payment != "cash" {
+        errors.insert("payment", "Choose how to pay.".into());
+    }
+    if cart.lines.is_empty() {
+        errors.insert("cart", "Your cart is empty.".into());
+    }
+    match (phone, fulfilment) {
+        (Some(phone), Some(fulfilment)) if errors.is_empty() => Ok(NewOrder {
+            channel: Channel::Storefront,
+            customer_phone: phone,
+            customer_name: name.to_owned(),
+            lines: Vec::new(),
+            address: if fulfilment == Fulfilment::Pickup {
+                String::new()
+            } else {
+                address.to_owned()
+            },
+            notes: f.note.trim().to_owned(),
+            payment_mode: PaymentMode::Cod,
+            fulfilment,
+            deliver_on: None,
+            actor: "customer".into(),
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// The order's lines from the cart, as it reads now.
+fn lines(
+    conn: &Connection,
+    b: &Business,
+    cart: &Cart,
+) -> AppResult<Vec<crate::orders::LineRequest>> {
+    let mut reqs = Vec::new();
+    for line in &cart.lines {
+        let p = products::by_id(conn, b.id, line.product_id)?.filter(|p| p.active);
+        if let Some(req) = p.as_ref().and_then(|p| cart::request(p, line)) {
+            reqs.push(req);
+        }
+    }
+    Ok(reqs)
+}
+
+/// `POST /s/{code}/checkout`.
+pub async fn place(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<CheckoutForm>,
+) -> AppResult<Response> {
+    let addr = crate::web::client_addr(&state.config, peer, &headers);
+    if !state.storefront.checkouts.allow(addr) {
+        return Err(AppError::TooManyRequests(
+            "Too many orders from this address just now. Try again in a few minutes.".into(),
+        ));
+    }
+    let (b, hours) = shop(&state, &code).await?;
+    let cart = cart_of(&state, &headers, &b);
+    if !cart.token_ok(&state.key, &form.token) {
+        return Err(expired());
+    }
+    let mut req = match check(&b, &cart, &form) {
+        Ok(r) => r,
+        Err(errors) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return page(&state, &b, &hours, &cart, &form, &errors, None, status).await;
+        }
+    };
+    let (business, snapshot, tracker) = (b.clone(), cart.clone(), state.tracker.clone());
+    let taken = state
+        .db
+        .write(move |tx| {
+            req.lines = lines(tx, &business, &snapshot)?;
+            notify::take_order(tx, &business, &req, Some(&tracker))
+        })
+        .await;
+    match taken {
+        Ok(order) => {
+            state.bridge.wake_sender();
+            let link = format!(
+                "/t/{}",
+                state.tracker.token(b.id, order.number, crate::db::now())
+            );
+            Ok(with_cart(&state, &b, &Cart::new(), Redirect::to(&link)))
+        }
+        Err(OrderError::ShortOfStock(s)) => {
+            let left = format_amount(s.unit, u64::try_from(s.left).unwrap_or(0));
+            let why = if s.left <= 0 {
+                format!("Sorry, {} sold out while you were shopping. No order was made: take it out of your cart, or come back later.", s.name)
+            } else {
+                format!("Sorry, only {left} of {} is left now. No order was made: change the amount and order again.", s.name)
+            };
+            let status = StatusCode::CONFLICT;
+            page(
+                &state,
+                &b,
+                &hours,
+                &cart,
+                &form,
+                &Errors::new(),
+                Some(&why),
+                status,
+            )
+            .await
+        }
+        Err(e) => {
+            let why = e.into_refusal()?;
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            page(
+                &state,
+                &b,
+                &hours,
+                &cart,
+                &form,
+                &Errors::new(),
+                Some(&why),
+                status,
+            )
+            .await
+        }
+    }
+}

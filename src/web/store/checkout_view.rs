@@ -1,0 +1,144 @@
+//! The cart page's markup: the lines with their counts and stock, the totals, and the checkout
+//! form with each field's error beside it.
+
+use maud::{html, Markup};
+
+use super::cart::Cart;
+use super::checkout::{CheckoutForm, Errors, Priced};
+use super::view::{self, Shop};
+use crate::accounts::businesses::Business;
+use crate::domain::Hours;
+
+pub struct View<'a> {
+    pub b: &'a Business,
+    pub hours: &'a Hours,
+    pub cart: &'a Cart,
+    pub priced: &'a Priced,
+    pub form: &'a CheckoutForm,
+    pub errors: &'a Errors,
+    pub refused: Option<&'a str>,
+    pub token: &'a str,
+}
+
+impl View<'_> {
+    fn base(&self) -> String {
+        format!("/s/{}", self.b.short_code)
+    }
+
+    pub fn render(&self) -> Markup {
+        let shop = Shop {
+            business: self.b,
+            hours: self.hours,
+            in_cart: Some(self.cart.lines.len()),
+        };
+        let body = html! {
+            @if let Some(m) = self.refused { p.error role="alert" { (m) } }
+            @if self.priced.rows.is_empty() {
+                p { "Your cart is empty. " a href=(self.base()) { "Back to the shop" } }
+            } @else {
+                (self.lines())
+                (self.totals())
+                (self.checkout())
+            }
+        };
+        view::page(&shop, "Your cart", body)
+    }
+
+    fn lines(&self) -> Markup {
+        let money = |m: crate::domain::Money| m.format(&self.b.currency);
+        let totals = self.priced.quote.as_ref().map(|q| &q.lines);
+        html! {
+            ul.store-lines {
+                @for (i, row) in self.priced.rows.iter().enumerate() {
+                    li.store-line {
+                        div {
+                            strong { (row.name) } " · " (row.pack)
+                            @if let Some(l) = totals.and_then(|t| t.get(i)) { span.price { (money(l.total)) } }
+                            @if let Some(s) = &row.short { p.error { (s) } }
+                        }
+                        form method="post" action={ (self.base()) "/cart/update" } {
+                            input type="hidden" name="_cart" value=(self.token);
+                            input type="hidden" name="line" value=(i);
+                            label {
+                                span { "How many" }
+                                input type="number" name="count" value=(row.count) min="0" max="99" inputmode="numeric";
+                            }
+                            button.secondary type="submit" { "Update" }
+                        }
+                    }
+                }
+            }
+            p.muted { "Set a count to 0 to take it out." }
+        }
+    }
+
+    fn totals(&self) -> Markup {
+        let money = |m: crate::domain::Money| m.format(&self.b.currency);
+        html! {
+            @if let Some(q) = &self.priced.quote {
+                dl.store-totals {
+                    dt { "Items" } dd { (money(q.totals.subtotal)) }
+                    dt { "Delivery" } dd { (money(q.totals.delivery_fee)) }
+                    dt { "Total" } dd { strong { (money(q.totals.total)) } }
+                }
+            }
+        }
+    }
+
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors.get(field).map(String::as_str)
+    }
+
+    /// A labelled text field with its error right below it.
+    fn field(
+        &self,
+        label: &str,
+        name: &'static str,
+        value: &str,
+        kind: &str,
+        auto: &str,
+    ) -> Markup {
+        let error = self.error(name);
+        let id = format!("{name}-error");
+        html! {
+            label {
+                span { (label) }
+                input type=(kind) name=(name) value=(value) autocomplete=(auto)
+                      aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| id.as_str())];
+                @if let Some(m) = error { small.field-error id=(id) { (m) } }
+            }
+        }
+    }
+
+    fn checkout(&self) -> Markup {
+        let f = self.form;
+        let pickup = f.fulfilment == "pickup";
+        html! {
+            form.store-checkout-form method="post" action={ (self.base()) "/checkout" } novalidate {
+                h2 { "Checkout" }
+                input type="hidden" name="_cart" value=(self.token);
+                @if let Some(m) = self.error("cart") { p.error role="alert" { (m) } }
+                (self.field("Your name", "name", &f.name, "text", "name"))
+                (self.field("WhatsApp number", "phone", &f.phone, "tel", "tel"))
+                fieldset {
+                    legend { "Delivery or pickup" }
+                    label.choice { input type="radio" name="fulfilment" value="delivery" checked[!pickup]; " Deliver to me" }
+                    label.choice { input type="radio" name="fulfilment" value="pickup" checked[pickup]; " I will pick it up" }
+                    @if let Some(m) = self.error("fulfilment") { small.field-error { (m) } }
+                }
+                div.store-address { (self.field("Delivery address", "address", &f.address, "text", "street-address")) }
+                label {
+                    span { "Note for the shop (optional)" }
+                    textarea name="note" rows="2" { (f.note) }
+                    @if let Some(m) = self.error("note") { small.field-error { (m) } }
+                }
+                fieldset {
+                    legend { "Payment" }
+                    label.choice { input type="radio" name="payment" value="cash" checked; " Cash on delivery or at pickup" }
+                    @if let Some(m) = self.error("payment") { small.field-error { (m) } }
+                }
+                button type="submit" { "Place order" }
+            }
+        }
+    }
+}

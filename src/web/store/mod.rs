@@ -1,0 +1,265 @@
+//! The public storefront `/s/{short_code}`: the shop, its catalog (served from a cache until
+//! the catalog changes), adding to the cart with a live stock check, and product images. Works
+//! with plain forms and links; `store.js` only hides the address for pickup.
+
+pub mod cache;
+pub mod cart;
+pub mod checkout;
+pub mod checkout_view;
+pub mod limit;
+pub mod promo;
+pub mod track;
+pub mod view;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use maud::{html, PreEscaped};
+use serde::Deserialize;
+
+use crate::accounts::businesses::{self, Business};
+use crate::catalog::image::{self, Kind};
+use crate::catalog::products::{self, Product};
+use crate::domain::{format_amount, Hours};
+use crate::error::{AppError, AppResult};
+use crate::AppState;
+use cart::Cart;
+use view::Shop;
+
+/// What the public pages keep in memory: rendered catalogs and the forms' rate limits.
+#[derive(Clone)]
+pub struct Public {
+    pub catalogs: cache::Catalogs,
+    pub checkouts: limit::Limiter,
+    pub lookups: limit::Limiter,
+}
+
+impl Public {
+    pub fn new() -> Self {
+        Self {
+            catalogs: cache::Catalogs::new(),
+            checkouts: limit::Limiter::new(limit::CHECKOUTS, limit::WINDOW),
+            lookups: limit::Limiter::new(limit::LOOKUPS, limit::WINDOW),
+        }
+    }
+}
+
+impl Default for Public {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The business at `code` and its opening hours; an unknown code is a 404.
+pub async fn shop(state: &AppState, code: &str) -> AppResult<(Business, Hours)> {
+    let b = state
+        .business_by_code(code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let id = b.id;
+    let text = state.db.read(move |c| businesses::hours(c, id)).await?;
+    // Hours are checked when saved; anything unreadable is shown as none given.
+    Ok((b, Hours::parse(&text).unwrap_or_default()))
+}
+
+/// The request's cart for shop `b`.
+pub fn cart_of(state: &AppState, headers: &HeaderMap, b: &Business) -> Cart {
+    let https = state.config.behind_https;
+    Cart::from_headers(headers, &state.key, &b.short_code, https)
+}
+
+/// `response` with the cart's cookie set.
+pub fn with_cart(
+    state: &AppState,
+    b: &Business,
+    cart: &Cart,
+    response: impl IntoResponse,
+) -> Response {
+    let mut res = response.into_response();
+    let https = state.config.behind_https;
+    cart.set_cookie(res.headers_mut(), &state.key, &b.short_code, https);
+    res
+}
+
+#[derive(Deserialize, Default)]
+pub struct ShowQuery {
+    added: Option<i64>,
+}
+
+/// `GET /s/{code}`.
+pub async fn show(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<ShowQuery>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let (b, hours) = shop(&state, &code).await?;
+    let cart = cart_of(&state, &headers, &b);
+    let notice = match q.added {
+        Some(id) => added_notice(&state, &b, id).await?,
+        None => None,
+    };
+    render(
+        &state,
+        &b,
+        &hours,
+        &cart,
+        Notice::Added(notice),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn added_notice(state: &AppState, b: &Business, id: i64) -> AppResult<Option<String>> {
+    let bid = b.id;
+    let p = state.db.read(move |c| products::by_id(c, bid, id)).await?;
+    Ok(p.map(|p| format!("Added {} to your cart.", p.name)))
+}
+
+enum Notice {
+    Added(Option<String>),
+    Refused(String),
+}
+
+async fn render(
+    state: &AppState,
+    b: &Business,
+    hours: &Hours,
+    cart: &Cart,
+    notice: Notice,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let catalog = cache::catalog(state, b).await?;
+    let token = cart.token(&state.key);
+    let catalog = catalog.replace(cache::TOKEN_MARK, &token);
+    let shop = Shop {
+        business: b,
+        hours,
+        in_cart: Some(cart.lines.len()),
+    };
+    let cart_url = format!("/s/{}/cart", b.short_code);
+    let body = html! {
+        @match &notice {
+            Notice::Added(Some(m)) => p.notice role="status" { (m) " " a href=(cart_url) { "See your cart" } },
+            Notice::Refused(m) => p.error role="alert" { (m) },
+            Notice::Added(None) => {},
+        }
+        (PreEscaped(catalog))
+        @if !cart.lines.is_empty() {
+            p.store-checkout { a.button href=(cart_url) { "Go to checkout" } }
+        }
+    };
+    let page = view::page(&shop, &b.name, body);
+    Ok(with_cart(state, b, cart, (status, page)))
+}
+
+#[derive(Deserialize)]
+pub struct AddForm {
+    #[serde(rename = "_cart", default)]
+    token: String,
+    product: i64,
+    #[serde(default)]
+    variant: i64,
+    count: String,
+}
+
+/// `POST /s/{code}/cart`: adds to the cart if the stock is there now, else says what is left.
+pub async fn add(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<AddForm>,
+) -> AppResult<Response> {
+    let (b, hours) = shop(&state, &code).await?;
+    let mut cart = cart_of(&state, &headers, &b);
+    if !cart.token_ok(&state.key, &f.token) {
+        return Err(expired());
+    }
+    let bid = b.id;
+    let id = f.product;
+    let product = state
+        .db
+        .read(move |c| products::by_id(c, bid, id))
+        .await?
+        .filter(|p| p.active);
+    let refused = match product {
+        None => Err("That item is no longer on sale.".to_owned()),
+        Some(p) => check_add(&cart, &p, f.variant, &f.count),
+    };
+    match refused.and_then(|count| cart.add(f.product, f.variant, count)) {
+        Ok(()) => {
+            let to = format!("/s/{code}?added={}#p{}", f.product, f.product);
+            Ok(with_cart(&state, &b, &cart, Redirect::to(&to)))
+        }
+        Err(m) => {
+            render(
+                &state,
+                &b,
+                &hours,
+                &cart,
+                Notice::Refused(m),
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+    }
+}
+
+/// A post whose cart token does not match: the page was from an older cart, or elsewhere.
+pub fn expired() -> AppError {
+    AppError::BadRequest("This page has expired. Go back to the shop and try again.".into())
+}
+
+/// The count to add, if the stock is there for it and what is in the cart already.
+fn check_add(cart: &Cart, p: &Product, variant: i64, count: &str) -> Result<u32, String> {
+    let count: u32 = count
+        .trim()
+        .parse()
+        .ok()
+        .filter(|n| (1..=99).contains(n))
+        .ok_or("Choose how many: a whole number from 1 to 99.")?;
+    let step = cart::step(p, variant).ok_or("That pack is no longer sold.")?;
+    let wanted = cart::demand(cart, p) + i64::from(step) * i64::from(count);
+    if p.stock <= 0 {
+        return Err(format!("Sorry, {} is sold out.", p.name));
+    }
+    if wanted > p.stock {
+        let left = format_amount(p.unit, u64::try_from(p.stock).unwrap_or(0));
+        return Err(format!(
+            "Sorry, only {left} of {} is left, counting what is in your cart.",
+            p.name
+        ));
+    }
+    Ok(count)
+}
+
+/// `GET /s/{code}/images/{id}`: the image of a product on sale.
+pub async fn image(
+    State(state): State<AppState>,
+    Path((code, id)): Path<(String, i64)>,
+) -> AppResult<Response> {
+    let (b, _) = shop(&state, &code).await?;
+    let bid = b.id;
+    let product = state
+        .db
+        .read(move |c| products::by_id(c, bid, id))
+        .await?
+        .filter(|p| p.active)
+        .ok_or(AppError::NotFound)?;
+    let path = product
+        .image
+        .as_deref()
+        .and_then(|n| image::path(&state.config.data_dir, n))
+        .ok_or(AppError::NotFound)?;
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|_| AppError::NotFound)?;
+    let mime = Kind::sniff(&bytes).map_or("application/octet-stream", Kind::mime);
+    let headers = [
+        (header::CONTENT_TYPE, mime),
+        // Public, but a new upload keeps the URL: an hour is a fair wait for a new picture.
+        (header::CACHE_CONTROL, "public, max-age=3600"),
+    ];
+    Ok((headers, bytes).into_response())
+}

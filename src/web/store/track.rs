@@ -1,0 +1,206 @@
+//! Order tracking for customers: `/t/{token}` (a signed, time-limited link; a forged or expired
+//! one is a 404 before any database read) and `/track/{short_code}`, finding an order by
+//! WhatsApp number and order number, rate-limited, with one answer for every miss.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::shop;
+use super::view::{self, Shop};
+use crate::accounts::businesses::{self, Business};
+use crate::domain::{Hours, Phone};
+use crate::error::{AppError, AppResult};
+use crate::orders::{store, Order, Status};
+use crate::web::csrf::CsrfToken;
+use crate::web::layout::csrf_field;
+use crate::AppState;
+
+/// `GET /t/{token}`.
+pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> AppResult<Response> {
+    // Checked before anything is read: a forged or expired link costs no database work.
+    let named = state
+        .tracker
+        .check(&token, crate::db::now())
+        .ok_or(AppError::NotFound)?;
+    let (b, order, hours) = state
+        .db
+        .read(move |c| {
+            let b = businesses::by_id(c, named.business_id)?;
+            let hours = businesses::hours(c, named.business_id)?;
+            let order = store::by_number(c, named.business_id, named.number)?;
+            Ok::<_, AppError>((b, order, hours))
+        })
+        .await?;
+    let (Some(b), Some(order)) = (b, order) else {
+        return Err(AppError::NotFound);
+    };
+    let hours = Hours::parse(&hours).unwrap_or_default();
+    let shop = Shop {
+        business: &b,
+        hours: &hours,
+        in_cart: None,
+    };
+    let title = format!("Order #{}", order.number);
+    Ok(view::page(&shop, &title, order_view(&b, &order)).into_response())
+}
+
+/// The steps an order goes through, and how far this one is.
+fn steps(order: &Order) -> Markup {
+    let path = [
+        Status::Pending,
+        Status::Confirmed,
+        Status::Preparing,
+        Status::OutForDelivery,
+        Status::Delivered,
+    ];
+    let reached = path.iter().position(|s| *s == order.status);
+    html! {
+        @if order.status == Status::Cancelled {
+            p.error { "This order was cancelled." }
+        } @else {
+            ol.store-steps {
+                @for (i, s) in path.iter().enumerate() {
+                    @let done = reached.is_some_and(|r| i <= r);
+                    li class=(if done { "done" } else { "todo" })
+                       aria-current=[(Some(i) == reached).then_some("step")] { (s.label()) }
+                }
+            }
+        }
+    }
+}
+
+/// "Unpaid", "Paid", as a person reads a payment status.
+fn payment_label(order: &Order) -> String {
+    let s = order.payment_status.as_str().replace('_', " ");
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+fn order_view(b: &Business, order: &Order) -> Markup {
+    let money = |m: crate::domain::Money| m.format(&b.currency);
+    html! {
+        p.store-status { "Status: " strong { (order.status.label()) } }
+        (steps(order))
+        h2 { "Items" }
+        ul.store-lines {
+            @for l in &order.lines {
+                li.store-line { div { strong { (l.name) } " · " (l.amount_label()) span.price { (money(l.total)) } } }
+            }
+        }
+        dl.store-totals {
+            dt { "Delivery" } dd { (money(order.delivery_fee)) }
+            dt { "Total" } dd { strong { (money(order.total)) } }
+            dt { "Payment" } dd { (payment_label(order)) }
+            dt { (order.fulfilment.label()) } dd { @if order.address.is_empty() { "At the shop" } @else { (order.address) } }
+        }
+        h2 { "Timeline" }
+        ol.store-timeline {
+            @for e in &order.events {
+                li {
+                    time { (b.local_time(e.created_at)) } " — "
+                    @match e.to_status { Some(s) => (s.label()), None => (e.kind.replace('_', " ")) }
+                }
+            }
+        }
+        @if !b.phone.is_empty() {
+            p { "Questions? Call the shop: " a href={ "tel:" (b.phone) } { (b.phone) } }
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct LookupForm {
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    number: String,
+}
+
+/// The one answer for every order not found, whether or not the number has ever ordered.
+pub const NOT_FOUND: &str =
+    "We could not find that order. Check the order number and the WhatsApp number it was placed with.";
+
+fn lookup_page(
+    b: &Business,
+    hours: &Hours,
+    csrf: &str,
+    f: &LookupForm,
+    refused: Option<&str>,
+) -> Markup {
+    let shop = Shop {
+        business: b,
+        hours,
+        in_cart: None,
+    };
+    let body = html! {
+        @if let Some(m) = refused { p.error role="alert" { (m) } }
+        form method="post" action={ "/track/" (b.short_code) } {
+            (csrf_field(csrf))
+            label { span { "WhatsApp number" } input type="tel" name="phone" value=(f.phone) autocomplete="tel" required; }
+            label { span { "Order number" } input type="text" name="number" value=(f.number) inputmode="numeric" required; }
+            button type="submit" { "Find my order" }
+        }
+    };
+    view::page(&shop, "Track an order", body)
+}
+
+/// `GET /track/{code}`.
+pub async fn form(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Extension(csrf): Extension<CsrfToken>,
+) -> AppResult<Markup> {
+    let (b, hours) = shop(&state, &code).await?;
+    Ok(lookup_page(
+        &b,
+        &hours,
+        &csrf.0,
+        &LookupForm::default(),
+        None,
+    ))
+}
+
+/// `POST /track/{code}`: to the order's tracking page, or the one answer for a miss.
+pub async fn find(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Extension(csrf): Extension<CsrfToken>,
+    Form(f): Form<LookupForm>,
+) -> AppResult<Response> {
+    let addr = crate::web::client_addr(&state.config, peer, &headers);
+    if !state.storefront.lookups.allow(addr) {
+        return Err(AppError::TooManyRequests(
+            "Too many lookups from this address just now. Try again in a few minutes.".into(),
+        ));
+    }
+    let (b, hours) = shop(&state, &code).await?;
+    let phone = Phone::parse(&f.phone, &b.country_code).ok();
+    let number: Option<i64> = f.number.trim().trim_start_matches('#').parse().ok();
+    let bid = b.id;
+    // One read by order number whatever the phone is, so a miss looks the same either way.
+    let order = match number {
+        Some(n) => state.db.read(move |c| store::by_number(c, bid, n)).await?,
+        None => None,
+    };
+    match order.filter(|o| phone.as_ref() == Some(&o.customer.phone)) {
+        Some(o) => {
+            let token = state.tracker.token(b.id, o.number, crate::db::now());
+            Ok(Redirect::to(&format!("/t/{token}")).into_response())
+        }
+        None => {
+            let page = lookup_page(&b, &hours, &csrf.0, &f, Some(NOT_FOUND));
+            Ok((StatusCode::NOT_FOUND, page).into_response())
+        }
+    }
+}

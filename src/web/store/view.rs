@@ -1,0 +1,85 @@
+//! The public pages' shell (storefront, cart, tracking): the shop's name, address, hours and
+//! whether it is open now, made for a phone first; no staff navigation, no login.
+
+use maud::{html, Markup, DOCTYPE};
+
+use crate::accounts::businesses::Business;
+use crate::domain::Hours;
+use crate::web::assets;
+
+/// What the shop header shows besides the business itself.
+pub struct Shop<'a> {
+    pub business: &'a Business,
+    pub hours: &'a Hours,
+    /// Lines in the cart, for the header's cart link; `None` on pages without a cart.
+    pub in_cart: Option<usize>,
+}
+
+impl Shop<'_> {
+    fn open_now(&self) -> Option<bool> {
+        if self.hours.is_empty() {
+            return None;
+        }
+        let now = chrono::Utc::now().with_timezone(&self.business.offset());
+        Some(self.hours.is_open(now.naive_local()))
+    }
+
+    fn base(&self) -> String {
+        format!("/s/{}", self.business.short_code)
+    }
+}
+
+/// A public page of shop `s`.
+pub fn page(s: &Shop, title: &str, content: Markup) -> Markup {
+    let b = s.business;
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · " (b.name) }
+                link rel="icon" href=(assets::url("favicon.svg")) type="image/svg+xml";
+                link rel="stylesheet" href=(assets::url("style.css"));
+                link rel="stylesheet" href=(assets::url("store.css"));
+                script src=(assets::url("store.js")) defer {}
+            }
+            body.store {
+                header.store-head {
+                    a.store-name href=(s.base()) { (b.name) }
+                    @if let Some(n) = s.in_cart {
+                        a.store-cart-link href={ (s.base()) "/cart" } { "Cart (" (n) ")" }
+                    }
+                }
+                main.store-main {
+                    (shop_info(s))
+                    h1 { (title) }
+                    (content)
+                }
+            }
+        }
+    }
+}
+
+fn shop_info(s: &Shop) -> Markup {
+    let b = s.business;
+    html! {
+        section.store-info aria-label="About the shop" {
+            @if !b.address.is_empty() { p { (b.address) } }
+            @match s.open_now() {
+                Some(true) => p.open { "Open now" },
+                Some(false) => p.closed { "Closed now" },
+                None => {},
+            }
+            @if !s.hours.is_empty() {
+                details {
+                    summary { "Opening hours" }
+                    dl.store-hours {
+                        @for (day, times) in s.hours.week() { dt { (day) } dd { (times) } }
+                    }
+                }
+            }
+            @if !b.phone.is_empty() { p { "Call " a href={ "tel:" (b.phone) } { (b.phone) } } }
+        }
+    }
+}
