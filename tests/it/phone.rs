@@ -39,6 +39,7 @@ fn owner_pages(product_id: i64) -> Vec<(&'static str, String)> {
         ("simulator", p("/simulator?phone=9812345678&name=Meera")),
         ("more", p("/more")),
         ("settings", p("/settings")),
+        ("settings-hours", p("/settings/hours")),
         ("settings-messages", p("/settings/messages")),
         ("settings-whatsapp", p("/settings/whatsapp")),
         ("settings-users", p("/settings/users")),
@@ -177,7 +178,7 @@ pub(crate) async fn open(client: &Client, app: &TestApp, path: &str) {
 
 /// How the page is wider than the window (its scroll width over the window's width), naming
 /// the things sticking out; None if it fits.
-async fn overflow(client: &Client) -> Option<String> {
+pub(crate) async fn overflow(client: &Client) -> Option<String> {
     let script = r#"
         // The window less any scroll bar: a page that fits the window but not beside a desktop
         // scroll bar still scrolls sideways there.
@@ -198,7 +199,7 @@ async fn overflow(client: &Client) -> Option<String> {
 
 /// Controls with no label a screen reader can say, and (on a phone) fields and buttons shorter
 /// than 44 px, a thumb's width.
-async fn controls(client: &Client, phone: bool) -> Vec<String> {
+pub(crate) async fn controls(client: &Client, phone: bool) -> Vec<String> {
     let script = r#"
         const phone = arguments[0], problems = [];
         const name = e => e.tagName.toLowerCase() + (e.name ? '[name=' + e.name + ']' : '')
@@ -222,7 +223,7 @@ async fn controls(client: &Client, phone: bool) -> Vec<String> {
 }
 
 /// axe-core's script, as `npm ci --prefix tests/axe` installs it (.ci/run does this).
-fn axe_core() -> String {
+pub(crate) fn axe_core() -> String {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/axe/node_modules/axe-core/axe.min.js"
@@ -235,7 +236,7 @@ fn axe_core() -> String {
 /// axe-core's serious and critical findings on the page (WCAG 2 A and AA, with contrast), each
 /// as the rule, what it says, and the first few elements it found. Run once per page: on the
 /// phone, where the layout is tightest.
-async fn axe(client: &Client, source: &str, run: bool) -> Vec<String> {
+pub(crate) async fn axe(client: &Client, source: &str, run: bool) -> Vec<String> {
     if !run {
         return Vec::new();
     }

@@ -1,0 +1,93 @@
+//! The storefront in headless Chromium at a phone's size (360×740): browsing, a sold-out item,
+//! adding to the cart, checkout with a mistake then right, and the tracking page. Each page fits
+//! the window (nothing scrolls sideways), its controls are labelled and thumb-sized, axe-core
+//! finds nothing serious, and the browser reports no errors (the CSP allows what it loads).
+
+use crate::phone::{axe, axe_core, controls, fill, find, open, overflow};
+use crate::support::chrome::{console_errors, set_viewport, Chrome};
+use crate::support::TestApp;
+use fantoccini::Client;
+
+/// What is wrong with the page now, if anything.
+async fn check(client: &Client, axe_source: &str, what: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    if let Some(p) = overflow(client).await {
+        problems.push(p);
+    }
+    problems.extend(controls(client, true).await);
+    problems.extend(axe(client, axe_source, true).await);
+    problems.extend(console_errors(client).await);
+    problems
+        .into_iter()
+        .map(|p| format!("{what}: {p}"))
+        .collect()
+}
+
+async fn click(client: &Client, xpath: &str) {
+    find(client, xpath).await.click().await.expect("click");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shopper_orders_on_a_phone() {
+    let app = TestApp::start().await;
+    let shop = app.small_shop("sharma");
+    app.adjust_stock(&shop, "samosa", -50, "sold out today");
+    let axe_source = axe_core();
+
+    Chrome::run(move |client| async move {
+        set_viewport(&client, 360, 740).await;
+        let mut problems = Vec::new();
+        open(&client, &app, "/s/sharma").await;
+        find(
+            &client,
+            "//article[.//h3='Samosa']//p[normalize-space()='Sold out']",
+        )
+        .await;
+        problems.extend(check(&client, &axe_source, "storefront").await);
+
+        let card = "//article[.//h3='Gulab Jamun']";
+        click(
+            &client,
+            &format!("{card}//option[contains(., 'Box of 12')]"),
+        )
+        .await;
+        click(
+            &client,
+            &format!("{card}//button[normalize-space()='Add to cart']"),
+        )
+        .await;
+        find(
+            &client,
+            "//p[contains(., 'Added Gulab Jamun to your cart.')]",
+        )
+        .await;
+        click(&client, "//a[normalize-space()='Go to checkout']").await;
+        find(&client, "//h1[normalize-space()='Your cart']").await;
+        problems.extend(check(&client, &axe_source, "cart").await);
+
+        // A mistake first: the number is missing, and the error shows beside it.
+        fill(&client, "name", "Meera").await;
+        fill(
+            &client,
+            "address",
+            "Flat 1204, Tower B, Whitefield Main Road, Bengaluru",
+        )
+        .await;
+        click(&client, "//button[normalize-space()='Place order']").await;
+        find(&client, "//small[@id='phone-error']").await;
+        problems.extend(check(&client, &axe_source, "cart with an error").await);
+        fill(&client, "phone", "9812345678").await;
+        click(&client, "//button[normalize-space()='Place order']").await;
+        find(&client, "//h1[normalize-space()='Order #1']").await;
+        find(
+            &client,
+            "//li[@aria-current='step' and normalize-space()='Pending']",
+        )
+        .await;
+        problems.extend(check(&client, &axe_source, "tracking page").await);
+        assert!(problems.is_empty(), "problems:\n{}", problems.join("\n"));
+        assert_eq!(app.stock(&shop, "gulab-jamun"), 88);
+        app.stop().await;
+    })
+    .await;
+}
