@@ -260,6 +260,27 @@ fn db_version(app: &TestApp, b: &Business) -> i64 {
         .unwrap()
 }
 
+/// Renames a product through `products::update`, as the product form saves it.
+fn rename(app: &TestApp, shop: &Business, sku: &str, name: &str) {
+    app.db
+        .with_tx(|tx| {
+            let p = products::by_sku(tx, shop.id, sku)?.unwrap();
+            let input = ProductInput {
+                sku: Sku::parse(&p.sku).unwrap(),
+                name: name.into(),
+                category: p.category,
+                unit: p.unit,
+                price: p.price,
+                aliases: p.aliases,
+                active: true,
+                low_stock: p.low_stock,
+                variants: Vec::new(),
+            };
+            products::update(tx, shop.id, p.id, &input)
+        })
+        .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_catalog_is_served_from_cache_until_any_write_changes_it() {
     let app = TestApp::start().await;
@@ -302,23 +323,7 @@ async fn the_catalog_is_served_from_cache_until_any_write_changes_it() {
     );
     app.import_catalog(&shop);
     changed("an import", &app);
-    app.db
-        .with_tx(|tx| {
-            let p = products::by_sku(tx, shop.id, "kaju-katli")?.unwrap();
-            let input = ProductInput {
-                sku: Sku::parse(&p.sku).unwrap(),
-                name: "Kaju Barfi".into(),
-                category: p.category,
-                unit: p.unit,
-                price: p.price,
-                aliases: p.aliases,
-                active: true,
-                low_stock: p.low_stock,
-                variants: Vec::new(),
-            };
-            products::update(tx, shop.id, p.id, &input)
-        })
-        .unwrap();
+    rename(&app, &shop, "kaju-katli", "Kaju Barfi");
     changed("a product edit", &app);
     assert!(b.get("/s/sweets").await.1.contains("Kaju Barfi"));
     let api = app.api(&shop);

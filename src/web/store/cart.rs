@@ -42,7 +42,7 @@ impl Cart {
     pub fn from_headers(headers: &HeaderMap, key: &ServerKey, code: &str, https: bool) -> Self {
         cookie::get(headers, &cookie_name(code, https))
             .and_then(|v| Self::decode(&v, key, code))
-            .unwrap_or_else(Self::new)
+            .unwrap_or_default()
     }
 
     /// The token the cart's forms carry.

@@ -125,30 +125,33 @@ pub async fn show(
         payment: "cash".into(),
         ..CheckoutForm::default()
     };
-    page(
-        &state,
-        &b,
-        &hours,
-        &cart,
-        &form,
-        &Errors::new(),
-        None,
-        StatusCode::OK,
-    )
-    .await
+    let answer = Answer {
+        form: &form,
+        errors: &Errors::new(),
+        refused: None,
+    };
+    page(&state, (&b, &hours), &cart, answer, StatusCode::OK).await
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What the cart page answers with: the form as typed, its errors, why no order was made.
+struct Answer<'a> {
+    form: &'a CheckoutForm,
+    errors: &'a Errors,
+    refused: Option<&'a str>,
+}
+
 async fn page(
     state: &AppState,
-    b: &Business,
-    hours: &Hours,
+    (b, hours): (&Business, &Hours),
     cart: &Cart,
-    form: &CheckoutForm,
-    errors: &Errors,
-    refused: Option<&str>,
+    answer: Answer<'_>,
     status: StatusCode,
 ) -> AppResult<Response> {
+    let Answer {
+        form,
+        errors,
+        refused,
+    } = answer;
     let f = form.fulfilment.parse().unwrap_or_default();
     let priced = priced(state, b, cart, f).await?;
     let token = cart.token(&state.key);
@@ -283,8 +286,13 @@ pub async fn place(
     let mut req = match check(&b, &cart, &form) {
         Ok(r) => r,
         Err(errors) => {
+            let answer = Answer {
+                form: &form,
+                errors: &errors,
+                refused: None,
+            };
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return page(&state, &b, &hours, &cart, &form, &errors, None, status).await;
+            return page(&state, (&b, &hours), &cart, answer, status).await;
         }
     };
     let (business, snapshot, tracker) = (b.clone(), cart.clone(), state.tracker.clone());
@@ -295,14 +303,23 @@ pub async fn place(
             notify::take_order(tx, &business, &req, Some(&tracker))
         })
         .await;
-    match taken {
+    answer_taken(&state, (&b, &hours), &cart, &form, taken).await
+}
+
+/// The tracking page for an order taken, or the cart page saying why none was.
+async fn answer_taken(
+    state: &AppState,
+    (b, hours): (&Business, &Hours),
+    cart: &Cart,
+    form: &CheckoutForm,
+    taken: Result<crate::orders::Order, OrderError>,
+) -> AppResult<Response> {
+    let (why, status) = match taken {
         Ok(order) => {
             state.bridge.wake_sender();
-            let link = format!(
-                "/t/{}",
-                state.tracker.token(b.id, order.number, crate::db::now())
-            );
-            Ok(with_cart(&state, &b, &Cart::new(), Redirect::to(&link)))
+            let token = state.tracker.token(b.id, order.number, crate::db::now());
+            let link = format!("/t/{token}");
+            return Ok(with_cart(state, b, &Cart::new(), Redirect::to(&link)));
         }
         Err(OrderError::ShortOfStock(s)) => {
             let left = format_amount(s.unit, u64::try_from(s.left).unwrap_or(0));
@@ -311,33 +328,14 @@ pub async fn place(
             } else {
                 format!("Sorry, only {left} of {} is left now. No order was made: change the amount and order again.", s.name)
             };
-            let status = StatusCode::CONFLICT;
-            page(
-                &state,
-                &b,
-                &hours,
-                &cart,
-                &form,
-                &Errors::new(),
-                Some(&why),
-                status,
-            )
-            .await
+            (why, StatusCode::CONFLICT)
         }
-        Err(e) => {
-            let why = e.into_refusal()?;
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            page(
-                &state,
-                &b,
-                &hours,
-                &cart,
-                &form,
-                &Errors::new(),
-                Some(&why),
-                status,
-            )
-            .await
-        }
-    }
+        Err(e) => (e.into_refusal()?, StatusCode::UNPROCESSABLE_ENTITY),
+    };
+    let answer = Answer {
+        form,
+        errors: &Errors::new(),
+        refused: Some(&why),
+    };
+    page(state, (b, hours), cart, answer, status).await
 }
