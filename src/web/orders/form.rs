@@ -374,8 +374,9 @@ fn render(
                     (field("Notes", "notes", "text", &f.notes, false))
                     label { span { "Payment" }
                         select name="payment_mode" {
-                            option value="cod" selected[f.payment_mode != "online"] { "Cash on delivery" }
-                            option value="online" selected[f.payment_mode == "online"] { "Paid online" }
+                            @for m in PaymentMode::ALL {
+                                option value=(m.as_str()) selected[mode_of(&f.payment_mode) == *m] { (m.label()) }
+                            }
                         }
                     }
                     (terms_fields(f))
@@ -447,11 +448,7 @@ fn new_order(shop: &ShopPage, f: &OrderForm, lines: Vec<LineRequest>) -> Result<
         lines,
         address: f.address.clone(),
         notes: f.notes.clone(),
-        payment_mode: if f.payment_mode == "online" {
-            PaymentMode::Online
-        } else {
-            PaymentMode::Cod
-        },
+        payment_mode: mode_of(&f.payment_mode),
         fulfilment,
         deliver_on,
         actor: shop.user.username.clone(),
@@ -632,4 +629,9 @@ mod tests {
             assert!(err.contains("more than zero"), "{text}: {err}");
         }
     }
+}
+
+/// The form's payment mode; the select offers only good ones, so anything else is cash.
+fn mode_of(text: &str) -> PaymentMode {
+    PaymentMode::parse_lenient(text).unwrap_or(PaymentMode::Cash)
 }
