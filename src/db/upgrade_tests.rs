@@ -47,6 +47,17 @@ fn fill_v11(c: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// An order's number, status, payment mode and status, total, wanted-on day and first message.
+type OrderRow = (
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    Option<String>,
+    Option<i64>,
+);
+
 fn count(c: &Connection, sql: &str) -> i64 {
     c.query_row(sql, [], |r| r.get(0)).unwrap()
 }
@@ -77,15 +88,7 @@ fn an_existing_book_of_orders_upgrades_and_keeps_every_row() {
         assert_eq!(fk, 1, "the connection is back to checking references");
 
         // Each order as it was, its mode in the new words.
-        let rows: Vec<(
-            i64,
-            String,
-            String,
-            String,
-            i64,
-            Option<String>,
-            Option<i64>,
-        )> = c
+        let rows: Vec<OrderRow> = c
             .prepare(
                 "SELECT number, status, payment_mode, payment_status, total_minor, deliver_on,
                         first_message_ms FROM orders ORDER BY id",

@@ -607,6 +607,11 @@ pub async fn update(
     }
 }
 
+/// The form's payment mode; the select offers only good ones, so anything else is cash.
+fn mode_of(text: &str) -> PaymentMode {
+    PaymentMode::parse_lenient(text).unwrap_or(PaymentMode::Cash)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -629,9 +634,4 @@ mod tests {
             assert!(err.contains("more than zero"), "{text}: {err}");
         }
     }
-}
-
-/// The form's payment mode; the select offers only good ones, so anything else is cash.
-fn mode_of(text: &str) -> PaymentMode {
-    PaymentMode::parse_lenient(text).unwrap_or(PaymentMode::Cash)
 }
