@@ -200,6 +200,18 @@ pub fn record(conn: &Connection, b: &Business, number: i64, p: &NewPayment) -> A
     summary(conn, &order)
 }
 
+/// Works an order's payment status out again after its total changed (lines edited, an unread
+/// line added), in the caller's transaction: ₹640 paid on an order that grew to ₹700 is partly
+/// paid again.
+pub fn settle(conn: &Connection, order: &Order) -> AppResult<()> {
+    let (paid, refunded) = store::sums(conn, order.id)?;
+    let status = status_for(order.total, paid, refunded);
+    if status != order.payment_status {
+        orders_store::set_payment(conn, order.id, order.payment_mode, status)?;
+    }
+    Ok(())
+}
+
 /// The `payment` object of the API: `mode`, `status`, `paid_minor` (received less refunds),
 /// `due_minor`, and `payments` oldest first.
 pub fn summary_json(s: &Summary) -> Value {

@@ -459,3 +459,29 @@ async fn the_confirmation_carries_a_upi_link_for_the_exact_amount() {
         "{page}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paid_order_whose_lines_grow_is_partly_paid_again() {
+    let app = TestApp::start().await;
+    let (b, api) = shop_with_orders(&app, "shop-a", 1).await;
+    let mut meera = app.owner(&b, "meera").await;
+    collect(&mut meera, &b, 1, "640", "cash").await;
+    assert_eq!(payment(&api, 1).await["status"], "paid");
+
+    // 750 g instead of 500 g: ₹900 + ₹40, of which ₹640 was paid.
+    let edit = format!("/b/{}/orders/1/edit", b.short_code);
+    meera.get(&edit).await;
+    let form = [
+        ("item_0", "kaju-katli|"),
+        ("amount_0", "750 g"),
+        ("action", "save"),
+    ];
+    assert_eq!(meera.post(&edit, &form).await.0, StatusCode::SEE_OTHER);
+    let p = payment(&api, 1).await;
+    assert_eq!(
+        (p["status"].as_str(), p["due_minor"].as_i64()),
+        (Some("partly_paid"), Some(30_000))
+    );
+    let (_, list) = api.get("/api/v1/orders?payment_status=partly_paid").await;
+    assert_eq!(list["pagination"]["total"], 1, "{list}");
+}

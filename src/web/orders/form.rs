@@ -20,6 +20,7 @@ use crate::orders::{
     parse_deliver_on, service, store, Channel, Fulfilment, LineRequest, NewOrder, OrderError,
     PaymentMode,
 };
+use crate::payments;
 use crate::web::extract::ShopPage;
 use crate::web::layout::{csrf_field, error_box, field, page, Nav};
 use crate::AppState;
@@ -592,10 +593,13 @@ pub async fn update(
         .db
         .write(move |tx| {
             let edited = service::edit_lines(tx, &business, number, &lines, &from, &actor)?;
-            match &terms {
-                Some(t) => service::edit_terms(tx, &business, number, t, &actor),
-                None => Ok(edited),
-            }
+            let edited = match &terms {
+                Some(t) => service::edit_terms(tx, &business, number, t, &actor)?,
+                None => edited,
+            };
+            // A new total may leave a paid order partly paid, or a partly paid one paid.
+            payments::settle(tx, &edited)?;
+            Ok::<_, crate::orders::OrderError>(edited)
         })
         .await
     {
