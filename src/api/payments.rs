@@ -65,10 +65,12 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let number = parse_number(&number)?;
     let payment = new_payment(body)?;
+    let business_id = business.id;
     let summary = state
         .db
         .write(move |tx| payments::record(tx, &business, number, &payment))
         .await?;
+    state.bridge.live.order(business_id, number, false);
     Ok((
         StatusCode::CREATED,
         Json(json!({ "payment": payments::summary_json(&summary) })),

@@ -219,7 +219,11 @@ async fn post(
     let full = f.full == "1" && kind == Kind::Payment;
     let refused = match parse(&shop, &f, kind) {
         Ok(p) => match save(&state, &shop, number, p, full).await {
-            Ok(()) => return Ok(Redirect::to(&after(&shop, number, &f)).into_response()),
+            Ok(()) => {
+                // Lists open elsewhere show the order's new payment status.
+                state.bridge.live.order(shop.business.id, number, false);
+                return Ok(Redirect::to(&after(&shop, number, &f)).into_response());
+            }
             Err(e) => e.into_refusal()?,
         },
         Err(message) => message,
