@@ -195,7 +195,7 @@ async fn list(
             div.empty { p { "No orders match." } }
         } @else {
             table.orders {
-                thead { tr { th { "Order" } th { "Placed" } th { "Customer" } th { "Items" } th { "For" } th.num { "Total" } th { "Status" } } }
+                thead { tr { th { "Order" } th { "Placed" } th { "Customer" } th { "Items" } th { "For" } th.num { "Total" } th { "Status" } th { "Payment" } } }
                 tbody {
                     @for o in &orders {
                         tr {
@@ -205,7 +205,8 @@ async fn list(
                             td.items { (items_summary(o)) }
                             td.for { (o.fulfilment.label()) @if let Some(d) = o.deliver_on { br; span.muted { (day_label(d)) } } }
                             td.num { (money(shop, o.total)) }
-                            td.state { (status_badge(o.status)) (web_payments::list_button(shop, o, &q.query_string(current))) }
+                            td.state { (status_badge(o.status)) }
+                            (web_payments::list_cell(shop, o, &q.query_string(current)))
                         }
                     }
                 }

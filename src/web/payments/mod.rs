@@ -133,16 +133,22 @@ fn history(shop: &ShopPage, rows: &[Payment]) -> Markup {
     }
 }
 
-/// The order list's one tap: the whole amount due, collected in cash. Only where something is
-/// due and the order still takes payments.
-pub fn list_button(shop: &ShopPage, o: &Order, back: &str) -> Markup {
+/// The order list's payment cell: the order's payment status, and where something is due and
+/// the order still takes payments, one tap for the whole amount due, collected in cash.
+pub fn list_cell(shop: &ShopPage, o: &Order, back: &str) -> Markup {
     let open = matches!(
         o.payment_status,
         PaymentStatus::Unpaid | PaymentStatus::PartlyPaid
     );
-    if !open || o.status == Status::Cancelled {
-        return html! {};
+    html! {
+        td.pay {
+            span class={ "pay pay-" (o.payment_status.as_str()) } { (o.payment_status.label()) }
+            @if open && o.status != Status::Cancelled { " " (list_button(shop, o, back)) }
+        }
     }
+}
+
+fn list_button(shop: &ShopPage, o: &Order, back: &str) -> Markup {
     html! {
         form.inline method="post" action=(shop.url(&format!("/orders/{}/payments", o.number))) {
             (csrf_field(&shop.csrf))
