@@ -15,6 +15,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod orders;
+pub mod payments;
 pub mod razorpay;
 pub mod reader;
 pub mod secret;

@@ -11,6 +11,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::web::orders::{self, form as order_form};
+use crate::web::payments as web_payments;
 use crate::web::products::{self, adjust, image as product_image, suggestions, transfer};
 use crate::web::settings::{
     self, golive, groups as groups_settings, linked, messages as messages_settings, users,
@@ -54,6 +55,15 @@ pub fn app(state: AppState) -> Router {
             "/b/{code}/orders/{number}/unread/{id}",
             post(orders::unread::answer),
         )
+        .route(
+            "/b/{code}/orders/{number}/payments",
+            post(web_payments::record),
+        )
+        .route(
+            "/b/{code}/orders/{number}/refunds",
+            post(web_payments::refund),
+        )
+        .route("/b/{code}/drawer", get(web_payments::drawer::show))
         .route("/b/{code}/more", get(more::show))
         .route("/b/{code}/customers", get(customers::index))
         .route("/b/{code}/customers/lookup", get(customers::lookup))
@@ -182,6 +192,10 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/api/v1/orders/{number}/status",
             post(api::orders::update_status),
+        )
+        .route(
+            "/api/v1/orders/{number}/payments",
+            post(api::payments::create),
         )
         .route("/api/v1/conversations", get(api::conversations::index))
         .route(

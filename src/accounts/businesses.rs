@@ -24,6 +24,8 @@ pub struct Business {
     /// The most of one product a chat order may take without a person: grams, and pieces.
     pub chat_max_grams: i64,
     pub chat_max_pieces: i64,
+    /// The shop's own UPI id (`name@bank`) customers pay to; empty when not set.
+    pub upi_id: String,
 }
 
 impl Business {
@@ -56,7 +58,7 @@ pub struct Profile {
 
 const COLUMNS: &str =
     "id, short_code, name, address, phone, currency, delivery_fee_minor, country_code, utc_offset_minutes, auto_confirm, \
-     chat_max_grams, chat_max_pieces";
+     chat_max_grams, chat_max_pieces, upi_id";
 
 fn from_row(row: &Row) -> rusqlite::Result<Business> {
     Ok(Business {
@@ -72,6 +74,7 @@ fn from_row(row: &Row) -> rusqlite::Result<Business> {
         auto_confirm: row.get(9)?,
         chat_max_grams: row.get(10)?,
         chat_max_pieces: row.get(11)?,
+        upi_id: row.get(12)?,
     })
 }
 
@@ -125,6 +128,15 @@ pub fn set_chat_limits(conn: &Connection, id: i64, grams: i64, pieces: i64) -> A
     conn.execute(
         "UPDATE businesses SET chat_max_grams = ?2, chat_max_pieces = ?3 WHERE id = ?1",
         rusqlite::params![id, grams, pieces],
+    )?;
+    Ok(())
+}
+
+/// Sets the shop's UPI id, checked by the caller (`payments::upi::parse_upi_id`); empty unsets it.
+pub fn set_upi_id(conn: &Connection, id: i64, upi_id: &str) -> AppResult<()> {
+    conn.execute(
+        "UPDATE businesses SET upi_id = ?2 WHERE id = ?1",
+        params![id, upi_id],
     )?;
     Ok(())
 }
@@ -200,6 +212,7 @@ mod tests {
             auto_confirm: false,
             chat_max_grams: 25_000,
             chat_max_pieces: 250,
+            upi_id: String::new(),
         };
         // 00:00 UTC is 05:30 in India.
         assert_eq!(b.local_time(0), "01 Jan 1970, 05:30");

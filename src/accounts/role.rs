@@ -28,6 +28,11 @@ impl Role {
         self == Role::Owner
     }
 
+    /// Giving money back (refunds): owners and managers.
+    pub fn can_refund(self) -> bool {
+        matches!(self, Role::Owner | Role::Manager)
+    }
+
     /// Products and stock: owners and managers.
     pub fn can_manage_catalog(self) -> bool {
         matches!(self, Role::Owner | Role::Manager)

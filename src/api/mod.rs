@@ -6,6 +6,7 @@ pub mod conversations;
 pub mod customers;
 pub mod error;
 pub mod orders;
+pub mod payments;
 
 use axum::extract::{FromRequest, Request};
 pub mod products;

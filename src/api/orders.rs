@@ -20,6 +20,7 @@ use crate::orders::{
     parse_deliver_on, service, store, Channel, Fulfilment, LineRequest, NewOrder, PaymentMode,
     Sort, Status,
 };
+use crate::payments;
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -93,11 +94,11 @@ fn new_order(
         .enumerate()
         .map(|(i, l)| line_request(i + 1, l))
         .collect::<Result<_, _>>()?;
-    let payment_mode = word(
-        body.payment_mode.as_deref(),
-        "payment_mode",
-        PaymentMode::Cod,
-    )?;
+    let payment_mode = match body.payment_mode.as_deref() {
+        None => PaymentMode::Cash,
+        Some(t) => PaymentMode::parse_lenient(t)
+            .map_err(|e| AppError::Invalid(format!("payment_mode {e}")))?,
+    };
     let fulfilment = word(
         body.fulfilment.as_deref(),
         "fulfilment",
@@ -156,6 +157,8 @@ pub async fn create(
 pub struct ListQuery {
     status: Option<String>,
     q: Option<String>,
+    /// `unpaid`, `partly_paid`, `paid`, `refunded` or `partly_refunded`.
+    payment_status: Option<String>,
     from: Option<String>,
     to: Option<String>,
     /// `newest` (the default) or `deliver_on`.
@@ -173,6 +176,15 @@ pub async fn index(
         Some(s) => Some(s.parse::<Status>().map_err(AppError::Invalid)?),
         None => None,
     };
+    let payment = query
+        .payment_status
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse()
+                .map_err(|e| AppError::Invalid(format!("payment_status {e}")))
+        })
+        .transpose()?;
     let (from, to) = day_range(&business, query.from.as_deref(), query.to.as_deref())?;
     let sort = word(
         query.sort.as_deref().filter(|s| !s.is_empty()),
@@ -185,6 +197,7 @@ pub async fn index(
         from,
         to,
         customer_id: None,
+        payment,
         sort,
     };
     let (page, per_page) = query.page.resolve()?;
@@ -208,12 +221,17 @@ pub async fn show(
     Path(number): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let number = parse_number(&number)?;
-    let order = state
+    let (order, money) = state
         .db
-        .read(move |c| store::by_number(c, business.id, number))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(Json(json!({ "order": order_json(&order) })))
+        .read(move |c| {
+            let order = store::by_number(c, business.id, number)?.ok_or(AppError::NotFound)?;
+            let money = payments::summary(c, &order)?;
+            Ok((order, money))
+        })
+        .await?;
+    let mut body = order_json(&order);
+    body["payment"] = payments::summary_json(&money);
+    Ok(Json(json!({ "order": body })))
 }
 
 #[derive(Deserialize)]
@@ -242,7 +260,7 @@ pub async fn update_status(
 }
 
 /// Order numbers in paths: `1042`; anything else names no order.
-fn parse_number(text: &str) -> Result<i64, AppError> {
+pub(super) fn parse_number(text: &str) -> Result<i64, AppError> {
     text.trim_start_matches('#')
         .parse()
         .map_err(|_| AppError::NotFound)

@@ -8,6 +8,7 @@ use super::ExportFormat;
 use crate::accounts::businesses;
 use crate::orders::export::{all, day_range, order_json, write_csv};
 use crate::orders::store::Filter;
+use crate::payments;
 
 pub fn orders(
     data_dir: &Path,
@@ -17,7 +18,7 @@ pub fn orders(
     format: ExportFormat,
 ) -> anyhow::Result<()> {
     let db = open_existing(data_dir)?;
-    let (business, orders) = db.with_conn(|c| {
+    let (business, orders, money) = db.with_conn(|c| {
         let b = businesses::require(c, code)?;
         let (from, to) = day_range(&b, from, to)?;
         let orders = all(
@@ -29,13 +30,29 @@ pub fn orders(
                 ..Default::default()
             },
         )?;
-        Ok((b, orders))
+        // The JSON export shows each order as `GET /api/v1/orders/{number}` does, payments too.
+        let money = match format {
+            ExportFormat::Json => orders
+                .iter()
+                .map(|o| payments::summary(c, o))
+                .collect::<Result<Vec<_>, _>>()?,
+            ExportFormat::Csv => Vec::new(),
+        };
+        Ok((b, orders, money))
     })?;
     let stdout = std::io::stdout().lock();
     match format {
         ExportFormat::Csv => write_csv(&orders, &business, stdout)?,
         ExportFormat::Json => {
-            let list: Vec<_> = orders.iter().map(order_json).collect();
+            let list: Vec<_> = orders
+                .iter()
+                .zip(&money)
+                .map(|(o, m)| {
+                    let mut json = order_json(o);
+                    json["payment"] = payments::summary_json(m);
+                    json
+                })
+                .collect();
             let mut out = stdout;
             serde_json::to_writer_pretty(&mut out, &list)?;
             writeln!(out)?;

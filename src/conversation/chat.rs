@@ -322,7 +322,7 @@ fn confirm(t: &Turn, conn: &Connection, mut d: Draft) -> AppResult<()> {
             d.address.clone()
         },
         notes: d.notes.clone(),
-        payment_mode: orders::PaymentMode::Cod,
+        payment_mode: orders::PaymentMode::Cash,
         fulfilment: d.fulfilment(),
         deliver_on: d.deliver_on(),
         actor: "customer".into(),

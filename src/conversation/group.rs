@@ -97,7 +97,7 @@ fn new_order(t: &Turn, r: &Reading, phone: Phone) -> NewOrder {
             .collect(),
         address: r.address.clone().unwrap_or_default(),
         notes: r.notes.clone().unwrap_or_default(),
-        payment_mode: PaymentMode::Cod,
+        payment_mode: PaymentMode::Cash,
         fulfilment: orders::Fulfilment::Delivery,
         deliver_on: None,
         actor: format!("group:{}", t.phone),

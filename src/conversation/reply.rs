@@ -15,6 +15,7 @@ use crate::domain::{Money, Phone, Unit};
 use crate::error::{AppError, AppResult};
 use crate::orders::tracking::Tracker;
 use crate::orders::{self, store, Order, OrderError, Status};
+use crate::payments::upi;
 use crate::reader::{self, UnclearReason};
 use crate::whatsapp::outbox::{self, Button, Content, Row};
 use crate::whatsapp::{attention, metrics};
@@ -216,8 +217,19 @@ pub fn summary(t: &Turn, conn: &Connection, d: &Draft) -> Result<(), OrderError>
     Ok(send(t, conn, &t.phone.clone(), &content)?)
 }
 
+/// The order is taken: the shop's wording, then, when the shop takes UPI and the order is not
+/// paid through Razorpay, a `upi://pay` link for the exact total with the order as the note.
 pub fn confirmed(t: &Turn, conn: &Connection, o: &Order) -> AppResult<()> {
-    say_template(t, conn, "confirmed", &order_vars(t.business, o, t.tracker))
+    let mut vars = order_vars(t.business, o, t.tracker);
+    vars.extend(common(t, conn)?);
+    let mut text = templates::render(conn, t.business.id, "confirmed", &vars)?;
+    let link = (o.payment_mode != orders::PaymentMode::Razorpay)
+        .then(|| upi::order_link(t.business, o.number, o.total))
+        .flatten();
+    if let Some(link) = link {
+        text.push_str(&format!("\n\nPay {} by UPI: {link}", t.money(o.total)));
+    }
+    say(t, conn, &text)
 }
 
 /// The placeholders an order fills.
@@ -245,10 +257,10 @@ pub fn order_vars(
         ("address", o.address.clone()),
         (
             "payment",
-            if o.payment_mode == orders::PaymentMode::Cod {
-                "cash on delivery".into()
-            } else {
-                "paid online".into()
+            match o.payment_mode {
+                orders::PaymentMode::Cash => "cash on delivery".into(),
+                orders::PaymentMode::Upi => "UPI".into(),
+                orders::PaymentMode::Razorpay => "paid online".into(),
             },
         ),
     ]

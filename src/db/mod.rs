@@ -70,14 +70,30 @@ impl Db {
             .pool
             .get()
             .context("cannot get a database connection")?;
-        let report = embedded::migrations::runner()
-            .run(&mut *conn)
-            .context("migrating the database failed")?;
+        let report = without_foreign_keys(&mut conn, |c| {
+            embedded::migrations::runner()
+                .run(c)
+                .context("migrating the database failed")
+        })?;
         Ok(report
             .applied_migrations()
             .iter()
             .map(|m| format!("V{}__{}", m.version(), m.name()))
             .collect())
+    }
+
+    /// Applies migrations up to `version` only: a database as an older Novi left it, for the
+    /// upgrade tests.
+    #[cfg(test)]
+    pub(crate) fn migrate_to(&self, version: i32) -> anyhow::Result<()> {
+        let mut conn = self.pool.get()?;
+        without_foreign_keys(&mut conn, |c| {
+            embedded::migrations::runner()
+                .set_target(refinery::Target::Version(version))
+                .run(c)
+                .map(drop)
+                .context("migrating the database failed")
+        })
     }
 
     /// Runs `f` with a connection, synchronously: for the CLI and for code already off the
@@ -180,6 +196,29 @@ pub fn applied_migration(conn: &Connection) -> rusqlite::Result<i64> {
     Ok(v.unwrap_or(0))
 }
 
+/// Runs migrations with foreign keys off, as SQLite asks for a table rebuild (V12 rebuilds
+/// `orders` to change its CHECKs): with them on, dropping the old table would delete every
+/// order's lines and events by cascade. The pragma is a no-op inside a transaction, so it is
+/// set around the runner, which gives each migration one of its own. The references are checked
+/// after, and the connection goes back to the pool with foreign keys on whatever happened.
+fn without_foreign_keys<T>(
+    conn: &mut Connection,
+    run: impl FnOnce(&mut Connection) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    conn.execute_batch("PRAGMA foreign_keys = OFF")?;
+    let result = run(conn);
+    let broken: rusqlite::Result<i64> =
+        conn.query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        });
+    conn.execute_batch("PRAGMA foreign_keys = ON")?;
+    let value = result?;
+    match broken? {
+        0 => Ok(value),
+        n => anyhow::bail!("after migrating, {n} rows point at rows that are not there"),
+    }
+}
+
 /// Per-connection settings. `synchronous=FULL` because a shop PC can lose power, and an order
 /// that was acknowledged must still be there when it comes back.
 fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
@@ -244,6 +283,9 @@ pub fn is_unique_violation(err: &rusqlite::Error) -> bool {
             if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
     )
 }
+
+#[cfg(test)]
+mod upgrade_tests;
 
 #[cfg(test)]
 mod tests {

@@ -186,9 +186,9 @@ impl Book<'_> {
             address,
             notes: notes(rng),
             payment_mode: if rng.gen_bool(0.3) {
-                PaymentMode::Online
+                PaymentMode::Razorpay
             } else {
-                PaymentMode::Cod
+                PaymentMode::Cash
             },
             fulfilment,
             deliver_on: wanted_on(self.business, at, rng),

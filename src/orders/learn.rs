@@ -79,7 +79,7 @@ mod tests {
             lines: vec![qty("mawa-barfi")],
             address: "12 MG Road".into(),
             notes: String::new(),
-            payment_mode: PaymentMode::Cod,
+            payment_mode: PaymentMode::Cash,
             fulfilment: Fulfilment::Delivery,
             deliver_on: None,
             actor: "customer".into(),

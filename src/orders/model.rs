@@ -48,12 +48,54 @@ text_enum!(
     Channel { Whatsapp => "whatsapp", Group => "group", Storefront => "storefront", Manual => "manual", Api => "api" }
 );
 text_enum!(
-    /// How the customer pays: cash on delivery, or online (Razorpay).
-    PaymentMode { Cod => "cod", Online => "online" }
+    /// How the customer pays: cash (on delivery or at the counter), UPI to the shop's own UPI
+    /// id, or online through Razorpay.
+    PaymentMode { Cash => "cash", Upi => "upi", Razorpay => "razorpay" }
 );
 text_enum!(
-    PaymentStatus { Unpaid => "unpaid", Paid => "paid", Refunded => "refunded" }
+    /// Where the order's money stands, worked out from its payments and refunds (`payments`).
+    PaymentStatus {
+        Unpaid => "unpaid",
+        PartlyPaid => "partly_paid",
+        Paid => "paid",
+        Refunded => "refunded",
+        PartlyRefunded => "partly_refunded",
+    }
 );
+
+impl PaymentMode {
+    /// The mode a word names, also in the words Novi used before payments (`cod` for cash,
+    /// `online` for Razorpay), so API clients written then keep working.
+    pub fn parse_lenient(text: &str) -> Result<PaymentMode, String> {
+        match text.trim() {
+            "cod" => Ok(PaymentMode::Cash),
+            "online" => Ok(PaymentMode::Razorpay),
+            other => other.parse(),
+        }
+    }
+
+    /// "Cash", "UPI", "Razorpay", as a person reads it.
+    pub fn label(self) -> &'static str {
+        match self {
+            PaymentMode::Cash => "Cash",
+            PaymentMode::Upi => "UPI",
+            PaymentMode::Razorpay => "Razorpay",
+        }
+    }
+}
+
+impl PaymentStatus {
+    /// "Partly paid", as a person reads it.
+    pub fn label(self) -> &'static str {
+        match self {
+            PaymentStatus::Unpaid => "Unpaid",
+            PaymentStatus::PartlyPaid => "Partly paid",
+            PaymentStatus::Paid => "Paid",
+            PaymentStatus::Refunded => "Refunded",
+            PaymentStatus::PartlyRefunded => "Partly refunded",
+        }
+    }
+}
 text_enum!(
     /// How the order reaches the customer: delivered to their address, or picked up at the
     /// shop. Only delivery is charged the shop's delivery fee.

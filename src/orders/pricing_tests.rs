@@ -134,7 +134,7 @@ fn pickup_pays_no_delivery_fee_and_the_quote_is_what_is_stored() {
         lines: lines.clone(),
         address: String::new(),
         notes: String::new(),
-        payment_mode: PaymentMode::Cod,
+        payment_mode: PaymentMode::Cash,
         fulfilment: Fulfilment::Pickup,
         deliver_on: None,
         actor: "ravi".into(),

@@ -5,7 +5,8 @@ use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 
 use super::model::{
-    Channel, CustomerRef, Event, Fulfilment, Line, NewOrder, Order, PaymentMode, Said, Sort,
+    Channel, CustomerRef, Event, Fulfilment, Line, NewOrder, Order, PaymentMode, PaymentStatus,
+    Said, Sort,
 };
 use super::status::Status;
 use crate::customers::phone_at;
@@ -150,6 +151,8 @@ pub struct Filter {
     pub from: Option<i64>,
     pub to: Option<i64>,
     pub customer_id: Option<i64>,
+    /// Only orders whose money stands so (unpaid, paid, ...).
+    pub payment: Option<PaymentStatus>,
     pub sort: Sort,
 }
 
@@ -205,6 +208,9 @@ impl Where {
         };
         if let Some(s) = f.status {
             w.and("o.status = ?", [s.as_str().to_owned().into()]);
+        }
+        if let Some(p) = f.payment {
+            w.and("o.payment_status = ?", [p.as_str().to_owned().into()]);
         }
         if let Some(from) = f.from {
             w.and("o.created_at >= ?", [from.into()]);
@@ -265,7 +271,8 @@ impl Filter {
 fn count(conn: &Connection, business_id: i64, f: &Filter) -> AppResult<Total> {
     let w = Where::of(business_id, f, f.by_customer());
     let plain = f.q.trim().is_empty() && f.from.is_none() && f.to.is_none();
-    if plain && f.customer_id.is_none() {
+    // The kept counts are per order status only: a payment filter is counted like a search.
+    if plain && f.customer_id.is_none() && f.payment.is_none() {
         let count = conn
             .prepare_cached(
                 "SELECT COALESCE(SUM(n), 0) FROM order_counts
@@ -549,6 +556,21 @@ pub fn moved_since(conn: &Connection, mark: i64) -> AppResult<Vec<Moved>> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// Records where an order's money stands, as `payments` worked it out from its rows, and the
+/// mode it was last paid by; in the transaction that added the payment.
+pub fn set_payment(
+    conn: &Connection,
+    order_id: i64,
+    mode: PaymentMode,
+    status: PaymentStatus,
+) -> AppResult<()> {
+    conn.execute(
+        "UPDATE orders SET payment_mode = ?2, payment_status = ?3, updated_at = ?4 WHERE id = ?1",
+        params![order_id, mode.as_str(), status.as_str(), now()],
+    )?;
+    Ok(())
+}
+
 /// A timeline entry.
 pub struct NewEvent<'a> {
     pub kind: &'a str,
@@ -787,6 +809,13 @@ mod plans {
                     ..Filter::default()
                 },
                 "orders_customer_book",
+            ),
+            (
+                Filter {
+                    payment: Some(PaymentStatus::Unpaid),
+                    ..Filter::default()
+                },
+                "orders_business_payment_created",
             ),
             (
                 Filter {

@@ -84,7 +84,7 @@ fn shop_with_order() -> (tempfile::TempDir, Db, Business, Order) {
         lines: vec![qty("kaju-katli", 250), boxes, qty("samosa", 3)],
         address: "12 MG Road".into(),
         notes: String::new(),
-        payment_mode: PaymentMode::Cod,
+        payment_mode: PaymentMode::Cash,
         fulfilment: Fulfilment::Delivery,
         deliver_on: chrono::NaiveDate::from_ymd_opt(2024, 1, 5),
         actor: "ravi".into(),
@@ -101,7 +101,7 @@ fn shop_with_order() -> (tempfile::TempDir, Db, Business, Order) {
 #[test]
 fn the_json_shape_is_unchanged() {
     let (_dir, _db, _b, order) = shop_with_order();
-    let expected = r#"{"address":"12 MG Road","channel":"manual","created_at":"2024-01-02T03:04:05Z","currency":"INR","customer":{"name":"=Asha","phone":"919812345678"},"deliver_on":"2024-01-05","delivery_fee_minor":4050,"events":[{"actor":"ravi","at":"2024-01-02T03:04:05Z","from":null,"kind":"created","note":"via manual","to":"pending"}],"fulfilment":"delivery","lines":[{"name":"kaju katli","qty":250,"sku":"kaju-katli","total_minor":30013,"unit":"kg","unit_price_minor":120050,"variant":null,"variant_count":null},{"name":"samosa","qty":24,"sku":"samosa","total_minor":36000,"unit":"pc","unit_price_minor":18000,"variant":"Box of 12","variant_count":2},{"name":"samosa","qty":3,"sku":"samosa","total_minor":4500,"unit":"pc","unit_price_minor":1500,"variant":null,"variant_count":null}],"notes":"","number":1,"payment_mode":"cod","payment_status":"unpaid","status":"pending","subtotal_minor":70513,"total_minor":74563,"updated_at":"2024-01-02T03:04:05Z"}"#;
+    let expected = r#"{"address":"12 MG Road","channel":"manual","created_at":"2024-01-02T03:04:05Z","currency":"INR","customer":{"name":"=Asha","phone":"919812345678"},"deliver_on":"2024-01-05","delivery_fee_minor":4050,"events":[{"actor":"ravi","at":"2024-01-02T03:04:05Z","from":null,"kind":"created","note":"via manual","to":"pending"}],"fulfilment":"delivery","lines":[{"name":"kaju katli","qty":250,"sku":"kaju-katli","total_minor":30013,"unit":"kg","unit_price_minor":120050,"variant":null,"variant_count":null},{"name":"samosa","qty":24,"sku":"samosa","total_minor":36000,"unit":"pc","unit_price_minor":18000,"variant":"Box of 12","variant_count":2},{"name":"samosa","qty":3,"sku":"samosa","total_minor":4500,"unit":"pc","unit_price_minor":1500,"variant":null,"variant_count":null}],"notes":"","number":1,"payment_mode":"cash","payment_status":"unpaid","status":"pending","subtotal_minor":70513,"total_minor":74563,"updated_at":"2024-01-02T03:04:05Z"}"#;
     assert_eq!(order_json(&order).to_string(), expected);
 }
 
@@ -112,9 +112,9 @@ fn the_csv_shape_is_unchanged() {
     write_csv(std::slice::from_ref(&order), &b, &mut out).unwrap();
     let expected = "\
 order_number,created_at,status,channel,customer_name,customer_phone,address,notes,payment_mode,payment_status,delivery_fee,order_total,currency,sku,name,variant,qty,unit,unit_price,line_total,fulfilment,deliver_on
-1,2024-01-02T08:34:05+05:30,pending,manual,'=Asha,919812345678,12 MG Road,,cod,unpaid,40.50,745.63,INR,kaju-katli,kaju katli,,250,g,1200.50,300.13,delivery,2024-01-05
-1,2024-01-02T08:34:05+05:30,pending,manual,'=Asha,919812345678,12 MG Road,,cod,unpaid,40.50,745.63,INR,samosa,samosa,Box of 12,24,pc,180,360,delivery,2024-01-05
-1,2024-01-02T08:34:05+05:30,pending,manual,'=Asha,919812345678,12 MG Road,,cod,unpaid,40.50,745.63,INR,samosa,samosa,,3,pc,15,45,delivery,2024-01-05
+1,2024-01-02T08:34:05+05:30,pending,manual,'=Asha,919812345678,12 MG Road,,cash,unpaid,40.50,745.63,INR,kaju-katli,kaju katli,,250,g,1200.50,300.13,delivery,2024-01-05
+1,2024-01-02T08:34:05+05:30,pending,manual,'=Asha,919812345678,12 MG Road,,cash,unpaid,40.50,745.63,INR,samosa,samosa,Box of 12,24,pc,180,360,delivery,2024-01-05
+1,2024-01-02T08:34:05+05:30,pending,manual,'=Asha,919812345678,12 MG Road,,cash,unpaid,40.50,745.63,INR,samosa,samosa,,3,pc,15,45,delivery,2024-01-05
 ";
     assert_eq!(String::from_utf8(out).unwrap(), expected);
 }

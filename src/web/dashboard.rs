@@ -12,6 +12,7 @@ use crate::domain::Money;
 use crate::error::{AppError, AppResult};
 use crate::orders::export::day_range;
 use crate::orders::store;
+use crate::payments::{self, drawer};
 use crate::web::extract::{CurrentUser, ShopPage};
 use crate::web::format::duration;
 use crate::whatsapp::metrics::{day_figures, DayFigures};
@@ -48,7 +49,9 @@ fn today(conn: &Connection, b: &Business) -> AppResult<Today> {
         .to_string();
     let (from, to) = day_range(b, Some(&day), Some(&day))?;
     let (from, to) = (from.unwrap_or(i64::MIN), to.unwrap_or(i64::MAX));
-    let (orders, takings_minor) = store::taken_between(conn, b.id, from, to)?;
+    let (orders, _) = store::taken_between(conn, b.id, from, to)?;
+    // Money received today (payments less refunds), not the totals of the orders taken.
+    let takings_minor = payments::takings(conn, b, drawer::today(b))?.minor();
     let whatsapp = day_figures(conn, b.id, &day)?;
     Ok(Today {
         orders,
@@ -91,7 +94,7 @@ pub async fn show(
                         dt { "WhatsApp messages in / out" } dd { (today.whatsapp.messages_in) " / " (today.whatsapp.messages_out) }
                         dt { "Average reply time" } dd { (today.whatsapp.avg_reply_ms.map(duration).unwrap_or_else(|| "—".into())) }
                     }
-                    p { a href=(shop.url("/orders")) { "See orders" } " · " a href=(shop.url("/conversations")) { "Conversations" } }
+                    p { a href=(shop.url("/orders")) { "See orders" } " · " a href=(shop.url("/conversations")) { "Conversations" } " · " a href=(shop.url("/drawer")) { "Today's drawer" } }
                 }
                 (crate::web::store::promo::block(&shop, &origin))
             }

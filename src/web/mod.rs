@@ -18,6 +18,7 @@ pub mod login;
 pub mod metrics;
 pub mod more;
 pub mod orders;
+pub mod payments;
 pub mod products;
 pub mod razorpay_hook;
 pub mod settings;

@@ -18,6 +18,7 @@ pub async fn show(shop: ShopPage) -> Markup {
     let body = html! {
         ul.menu aria-label="More sections" {
             li { a href=(shop.url("/customers")) { "Customers" } }
+            li { a href=(shop.url("/drawer")) { "Today's drawer" } }
             @if shop.role.can_manage_settings() {
                 @for (path, label) in SETTINGS {
                     li { a href=(shop.url(path)) { (label) } }

@@ -235,6 +235,9 @@ async fn seeded_shop() -> (tempfile::TempDir, String) {
         .post("/api/v1/orders/2/status", &json!({"status": "confirmed"}))
         .await;
     assert_eq!(moved.0, StatusCode::OK, "{}", moved.1);
+    let paid = json!({"amount_minor": 10_000, "mode": "upi", "reference": "412345678901"});
+    let paid = api.post("/api/v1/orders/2/payments", &paid).await;
+    assert_eq!(paid.0, StatusCode::CREATED, "{}", paid.1);
     app.owner(b, "meera").await;
     app.user(b, "arjun", Role::Agent);
     app.adjust_stock(b, "jalebi", 500, "fresh batch");
@@ -248,6 +251,12 @@ fn fill_the_rest(app: &TestApp, b: &novi::accounts::businesses::Business) {
     let kaju = crate::support::product(&app.db, b, "kaju-katli").id;
     let photo = image::store(app.dir.path(), image::Kind::Jpeg, b"\xFF\xD8\xFFphoto").unwrap();
     let order = crate::support::order(&app.db, b, 1).id;
+    let meera = app
+        .db
+        .with_conn(|c| novi::accounts::users::by_username(c, "meera"))
+        .unwrap()
+        .expect("meera")
+        .id;
     app.db
         .with_tx(|tx| {
             products::set_image(tx, b.id, kaju, &photo, "image/jpeg")?;
@@ -259,6 +268,16 @@ fn fill_the_rest(app: &TestApp, b: &novi::accounts::businesses::Business) {
                 candidates: Vec::new(),
             };
             novi::orders::unread::keep(tx, b.id, order, &[unread])?;
+            // Cash a person recorded: its `recorded_by` names a user, remapped on import.
+            let cash = novi::payments::NewPayment {
+                amount: novi::domain::Money::from_minor(5_000),
+                mode: novi::orders::PaymentMode::Cash,
+                kind: novi::payments::Kind::Payment,
+                reference: String::new(),
+                recorded_by: Some(meera),
+                actor: "meera".into(),
+            };
+            novi::payments::record(tx, b, 1, &cash)?;
             attention::flag(tx, b.id, RAVI, "asked for a person")?;
             let group = groups::Group {
                 chat_id: "120363000000000001@g.us".into(),
@@ -306,6 +325,12 @@ async fn busy_install() -> tempfile::TempDir {
         app.api(&other).post("/api/v1/orders", &body).await.0,
         StatusCode::CREATED
     );
+    let cash = json!({"amount_minor": 1_000, "mode": "cash"});
+    let paid = app
+        .api(&other)
+        .post("/api/v1/orders/1/payments", &cash)
+        .await;
+    assert_eq!(paid.0, StatusCode::CREATED, "{}", paid.1);
     app.stop_keeping_data().await.0
 }
 

@@ -637,7 +637,19 @@ async fn owners_reword_messages_and_switch_on_auto_confirm() {
         dashboard.contains("<dt>Orders</dt><dd>1</dd>"),
         "today's orders counted"
     );
-    assert!(dashboard.contains("<dd>₹360.00</dd>"), "today's takings");
+    // Takings are money received: nothing until the order is paid.
+    assert!(
+        dashboard.contains("<dt>Takings</dt><dd>₹0.00</dd>"),
+        "{dashboard}"
+    );
+    let cash = json!({"amount_minor": 36_000, "mode": "cash"});
+    let paid = s.api.post("/api/v1/orders/1/payments", &cash).await;
+    assert_eq!(paid.0, StatusCode::CREATED, "{}", paid.1);
+    let (_, dashboard) = owner.get("/b/sweets/").await;
+    assert!(
+        dashboard.contains("<dt>Takings</dt><dd>₹360.00</dd>"),
+        "today's takings"
+    );
     assert!(
         !dashboard.contains("<dt>Average reply time</dt><dd>—</dd>"),
         "reply times averaged"

@@ -20,6 +20,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "catalog",
             "customers",
             "orders",
+            "payments",
             "razorpay",
             "reader",
             "whatsapp",

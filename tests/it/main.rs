@@ -46,6 +46,7 @@ mod order_terms;
 mod orders_api;
 mod orders_ui;
 mod parse;
+mod payments;
 mod phone;
 mod props;
 mod razorpay;

@@ -38,6 +38,7 @@ fn owner_pages(product_id: i64) -> Vec<(&'static str, String)> {
         ("conversation", p("/conversations/919812345678")),
         ("simulator", p("/simulator?phone=9812345678&name=Meera")),
         ("more", p("/more")),
+        ("drawer", p("/drawer")),
         ("settings", p("/settings")),
         ("settings-hours", p("/settings/hours")),
         ("settings-messages", p("/settings/messages")),
@@ -113,6 +114,13 @@ async fn a_long_order(app: &TestApp, shop: &novi::accounts::businesses::Business
         ]
     });
     let (status, body) = app.api(shop).post("/api/v1/orders", &order).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // Part paid, with the shop's UPI id: the payment card, its history and the QR code show.
+    app.db
+        .with_tx(|tx| novi::accounts::businesses::set_upi_id(tx, shop.id, "sharmasweets@okaxis"))
+        .expect("UPI id");
+    let paid = json!({"amount_minor": 10_000, "mode": "upi", "reference": "412345678901"});
+    let (status, body) = app.api(shop).post("/api/v1/orders/1/payments", &paid).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
 }
 

@@ -74,6 +74,11 @@ pub const TABLES: &[Table] = &[
     t("order_events", true, &[("order_id", "orders")]),
     t("order_unread", true, &[("order_id", "orders")]),
     t(
+        "payments",
+        true,
+        &[("order_id", "orders"), ("recorded_by", "users")],
+    ),
+    t(
         "stock_moves",
         true,
         &[("product_id", "products"), ("order_id", "orders")],

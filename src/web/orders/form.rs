@@ -20,6 +20,7 @@ use crate::orders::{
     parse_deliver_on, service, store, Channel, Fulfilment, LineRequest, NewOrder, OrderError,
     PaymentMode,
 };
+use crate::payments;
 use crate::web::extract::ShopPage;
 use crate::web::layout::{csrf_field, error_box, field, page, Nav};
 use crate::AppState;
@@ -374,8 +375,9 @@ fn render(
                     (field("Notes", "notes", "text", &f.notes, false))
                     label { span { "Payment" }
                         select name="payment_mode" {
-                            option value="cod" selected[f.payment_mode != "online"] { "Cash on delivery" }
-                            option value="online" selected[f.payment_mode == "online"] { "Paid online" }
+                            @for m in PaymentMode::ALL {
+                                option value=(m.as_str()) selected[mode_of(&f.payment_mode) == *m] { (m.label()) }
+                            }
                         }
                     }
                     (terms_fields(f))
@@ -447,11 +449,7 @@ fn new_order(shop: &ShopPage, f: &OrderForm, lines: Vec<LineRequest>) -> Result<
         lines,
         address: f.address.clone(),
         notes: f.notes.clone(),
-        payment_mode: if f.payment_mode == "online" {
-            PaymentMode::Online
-        } else {
-            PaymentMode::Cod
-        },
+        payment_mode: mode_of(&f.payment_mode),
         fulfilment,
         deliver_on,
         actor: shop.user.username.clone(),
@@ -595,10 +593,13 @@ pub async fn update(
         .db
         .write(move |tx| {
             let edited = service::edit_lines(tx, &business, number, &lines, &from, &actor)?;
-            match &terms {
-                Some(t) => service::edit_terms(tx, &business, number, t, &actor),
-                None => Ok(edited),
-            }
+            let edited = match &terms {
+                Some(t) => service::edit_terms(tx, &business, number, t, &actor)?,
+                None => edited,
+            };
+            // A new total may leave a paid order partly paid, or a partly paid one paid.
+            payments::settle(tx, &edited)?;
+            Ok::<_, crate::orders::OrderError>(edited)
         })
         .await
     {
@@ -608,6 +609,11 @@ pub async fn update(
         }
         Err(e) => Ok(fail(&e.into_refusal()?)),
     }
+}
+
+/// The form's payment mode; the select offers only good ones, so anything else is cash.
+fn mode_of(text: &str) -> PaymentMode {
+    PaymentMode::parse_lenient(text).unwrap_or(PaymentMode::Cash)
 }
 
 #[cfg(test)]

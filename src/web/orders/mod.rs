@@ -22,10 +22,12 @@ use crate::orders::export::{all, day_range, write_csv};
 use crate::orders::model::Line;
 use crate::orders::store::OrderTimes;
 use crate::orders::unread as unread_lines;
-use crate::orders::{store, Fulfilment, Order, OrderError, Sort, Status, Unread};
+use crate::orders::{store, Fulfilment, Order, OrderError, PaymentStatus, Sort, Status, Unread};
+use crate::payments;
 use crate::web::extract::ShopPage;
 use crate::web::format::duration;
 use crate::web::layout::{csrf_field, error_box, notice, page, sound_switch, Nav};
+use crate::web::payments as web_payments;
 use crate::AppState;
 
 const PER_PAGE: i64 = 25;
@@ -36,6 +38,9 @@ pub struct ListQuery {
     status: String,
     #[serde(default)]
     q: String,
+    /// A payment status (`unpaid`, `paid`, ...), or blank for any.
+    #[serde(default)]
+    payment: String,
     #[serde(default)]
     from: String,
     #[serde(default)]
@@ -52,6 +57,13 @@ impl ListQuery {
             "" => None,
             s => Some(s.parse::<Status>().map_err(AppError::Invalid)?),
         };
+        let payment = match self.payment.trim() {
+            "" => None,
+            p => Some(
+                p.parse()
+                    .map_err(|e| AppError::Invalid(format!("payment {e}")))?,
+            ),
+        };
         let (from, to) = day_range(&shop.business, Some(&self.from), Some(&self.to))?;
         let sort = match self.sort.trim() {
             "" => Sort::Newest,
@@ -65,6 +77,7 @@ impl ListQuery {
             from,
             to,
             customer_id: None,
+            payment,
             sort,
         })
     }
@@ -73,6 +86,7 @@ impl ListQuery {
         let pairs = [
             ("status", self.status.as_str()),
             ("q", &self.q),
+            ("payment", &self.payment),
             ("from", &self.from),
             ("to", &self.to),
             ("sort", &self.sort),
@@ -97,6 +111,12 @@ fn filters(shop: &ShopPage, q: &ListQuery) -> Markup {
                 select name="status" {
                     option value="" { "Any" }
                     @for s in Status::ALL { option value=(s.as_str()) selected[q.status == s.as_str()] { (s.label()) } }
+                }
+            }
+            label { span { "Payment" }
+                select name="payment" {
+                    option value="" { "Any" }
+                    @for p in PaymentStatus::ALL { option value=(p.as_str()) selected[q.payment == p.as_str()] { (p.label()) } }
                 }
             }
             label { span { "From" } input type="date" name="from" value=(q.from); }
@@ -175,7 +195,7 @@ async fn list(
             div.empty { p { "No orders match." } }
         } @else {
             table.orders {
-                thead { tr { th { "Order" } th { "Placed" } th { "Customer" } th { "Items" } th { "For" } th.num { "Total" } th { "Status" } } }
+                thead { tr { th { "Order" } th { "Placed" } th { "Customer" } th { "Items" } th { "For" } th.num { "Total" } th { "Status" } th { "Payment" } } }
                 tbody {
                     @for o in &orders {
                         tr {
@@ -186,6 +206,7 @@ async fn list(
                             td.for { (o.fulfilment.label()) @if let Some(d) = o.deliver_on { br; span.muted { (day_label(d)) } } }
                             td.num { (money(shop, o.total)) }
                             td.state { (status_badge(o.status)) }
+                            (web_payments::list_cell(shop, o, &q.query_string(current)))
                         }
                     }
                 }
@@ -299,6 +320,9 @@ pub struct Shown {
     pub wrong: Option<(i64, String)>,
     /// The last status change, while it can still be undone.
     pub undo: Option<undo::Offer>,
+    /// Its payments, what is due, and the payment or refund form that was refused, and why.
+    pub money: payments::Summary,
+    pub pay_wrong: Option<(payments::Kind, String)>,
 }
 
 pub async fn load(state: &AppState, shop: &ShopPage, number: i64) -> AppResult<Shown> {
@@ -309,6 +333,7 @@ pub async fn load(state: &AppState, shop: &ShopPage, number: i64) -> AppResult<S
         .read(move |c| {
             let order = store::by_number(c, id, number)?.ok_or(AppError::NotFound)?;
             let times = store::times(c, order.id)?;
+            let money = payments::summary(c, &order)?;
             let unread = unread_lines::of_order(c, id, order.id)?;
             // The "This is …" forms need the catalog; most orders have nothing to ask.
             let open = unread.iter().any(|u| u.answered.is_none());
@@ -325,6 +350,8 @@ pub async fn load(state: &AppState, shop: &ShopPage, number: i64) -> AppResult<S
                 unread,
                 catalog,
                 wrong: None,
+                money,
+                pay_wrong: None,
             })
         })
         .await
@@ -382,6 +409,7 @@ pub fn order_page(shop: &ShopPage, s: &Shown, done: Option<&str>, error: Option<
             div.card { h2 { "Timeline" } (timeline(shop, o)) }
             div.card { h2 { "Response times" } (response_times(o, times)) }
         }
+        (web_payments::section(shop, s))
         h2 { "Lines" }
         (lines_table(shop, o))
         (unread::section(shop, s))
@@ -415,13 +443,9 @@ fn lines_table(shop: &ShopPage, o: &Order) -> Markup {
     }
 }
 
-/// "Cash on delivery · unpaid", as a person reads it.
+/// "Cash · Partly paid", as a person reads it.
 fn payment_label(o: &Order) -> String {
-    let mode = match o.payment_mode {
-        crate::orders::PaymentMode::Cod => "Cash on delivery",
-        crate::orders::PaymentMode::Online => "Paid online",
-    };
-    format!("{mode} · {}", o.payment_status)
+    format!("{} · {}", o.payment_mode.label(), o.payment_status.label())
 }
 
 fn unit_suffix(l: &Line) -> &'static str {

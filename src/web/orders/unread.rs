@@ -90,7 +90,12 @@ pub async fn answer(
             let (business, actor) = (shop.business.clone(), shop.user.username.clone());
             let added = state
                 .db
-                .write(move |tx| service::answer_unread(tx, &business, number, id, req, &actor))
+                .write(move |tx| {
+                    let order = service::answer_unread(tx, &business, number, id, req, &actor)?;
+                    // The added line raises the total: a paid order may be partly paid again.
+                    crate::payments::settle(tx, &order)?;
+                    Ok::<_, crate::orders::OrderError>(order)
+                })
                 .await;
             added.map_err(|e| e.into_refusal()).map(|_| ())
         }

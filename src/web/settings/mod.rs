@@ -19,8 +19,9 @@ use serde::Deserialize;
 use crate::accounts::businesses::{self, Profile};
 use crate::domain::{Money, Phone};
 use crate::error::{AppError, AppResult};
+use crate::payments::upi;
 use crate::web::extract::ShopPage;
-use crate::web::layout::{csrf_field, error_box, field, notice, page, Nav};
+use crate::web::layout::{csrf_field, error_box, field, field_with_error, notice, page, Nav};
 use crate::AppState;
 
 #[derive(Deserialize, Default)]
@@ -30,6 +31,9 @@ pub struct ProfileForm {
     phone: String,
     currency: String,
     delivery_fee: String,
+    /// The shop's own UPI id (`name@bank`) customers pay to; blank for none.
+    #[serde(default)]
+    upi_id: String,
 }
 
 #[derive(Deserialize)]
@@ -37,7 +41,15 @@ pub struct Saved {
     saved: Option<String>,
 }
 
-fn render(shop: &ShopPage, f: &ProfileForm, error: Option<&str>, saved: bool) -> Markup {
+/// What is wrong with the form: one message, and the UPI id's own beside its field.
+#[derive(Default)]
+struct Wrong {
+    form: Option<String>,
+    upi_id: Option<String>,
+}
+
+fn render(shop: &ShopPage, f: &ProfileForm, wrong: &Wrong, saved: bool) -> Markup {
+    let error = wrong.form.as_deref();
     let body = html! {
         form.stack method="post" action=(shop.url("/settings/profile")) {
             (csrf_field(&shop.csrf))
@@ -46,6 +58,8 @@ fn render(shop: &ShopPage, f: &ProfileForm, error: Option<&str>, saved: bool) ->
             (field("Phone (WhatsApp number, with country code)", "phone", "tel", &f.phone, false))
             (field("Currency (ISO code, e.g. INR)", "currency", "text", &f.currency, true))
             (field("Delivery fee", "delivery_fee", "text", &f.delivery_fee, true))
+            (field_with_error("UPI id for payments (name@bank; blank for none)", "upi_id", "text", &f.upi_id, wrong.upi_id.as_deref()))
+            small.muted { "Customers get a UPI link for the exact amount with each order, and the order page shows it as a QR code." }
             button type="submit" { "Save" }
         }
         p { a href=(shop.url("/settings/hours")) { "Opening hours" } " — shown on the shop's public page." }
@@ -69,8 +83,9 @@ pub async fn show(shop: ShopPage, Query(q): Query<Saved>) -> AppResult<Markup> {
         phone: b.phone.clone(),
         currency: b.currency.clone(),
         delivery_fee: Money::from_minor(b.delivery_fee_minor).to_major_string(),
+        upi_id: b.upi_id.clone(),
     };
-    Ok(render(&shop, &f, None, q.saved.is_some()))
+    Ok(render(&shop, &f, &Wrong::default(), q.saved.is_some()))
 }
 
 /// Turns the posted form into a profile, or says what is wrong with it.
@@ -103,17 +118,24 @@ pub async fn update(
     Form(f): Form<ProfileForm>,
 ) -> AppResult<Response> {
     shop.require_settings()?;
-    let profile = match parse(&f) {
-        Ok(p) => p,
-        Err(message) => {
-            let body = render(&shop, &f, Some(&message), false);
+    let (profile, upi_id) = match (parse(&f), upi::parse_upi_id(&f.upi_id)) {
+        (Ok(p), Ok(u)) => (p, u),
+        (p, u) => {
+            let wrong = Wrong {
+                form: p.err(),
+                upi_id: u.err(),
+            };
+            let body = render(&shop, &f, &wrong, false);
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
         }
     };
     let id = shop.business.id;
     state
         .db
-        .write(move |tx| businesses::update_profile(tx, id, &profile))
+        .write(move |tx| {
+            businesses::update_profile(tx, id, &profile)?;
+            businesses::set_upi_id(tx, id, &upi_id)
+        })
         .await?;
     state.forget_business(&shop.business.short_code);
     Ok(Redirect::to(&shop.url("/settings?saved=1")).into_response())

@@ -239,7 +239,7 @@ fn check(b: &Business, cart: &Cart, f: &CheckoutForm) -> Result<NewOrder, Errors
                 address.to_owned()
             },
             notes: f.note.trim().to_owned(),
-            payment_mode: PaymentMode::Cod,
+            payment_mode: PaymentMode::Cash,
             fulfilment,
             deliver_on: None,
             actor: "customer".into(),

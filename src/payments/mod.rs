@@ -1,0 +1,264 @@
+//! Payments on every order: cash, UPI to the shop and Razorpay, each payment and refund a row of
+//! its own; the order's payment status worked out from them in the same transaction.
+
+pub mod drawer;
+pub mod store;
+pub mod upi;
+
+use rusqlite::Connection;
+use serde_json::{json, Value};
+
+use crate::accounts::businesses::Business;
+use crate::domain::Money;
+use crate::error::{AppError, AppResult};
+use crate::orders::export::rfc3339;
+use crate::orders::store::{self as orders_store, NewEvent};
+use crate::orders::{Order, PaymentMode, PaymentStatus, Status};
+
+pub use drawer::takings;
+
+/// Money in (a payment) or money given back (a refund).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Payment,
+    Refund,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Payment => "payment",
+            Kind::Refund => "refund",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Kind> {
+        match text {
+            "payment" => Some(Kind::Payment),
+            "refund" => Some(Kind::Refund),
+            _ => None,
+        }
+    }
+}
+
+/// A payment or refund to record.
+#[derive(Debug, Clone)]
+pub struct NewPayment {
+    pub amount: Money,
+    pub mode: PaymentMode,
+    pub kind: Kind,
+    /// The UPI reference or Razorpay id; may be empty.
+    pub reference: String,
+    /// The staff member recording it; None when Novi or an API client does.
+    pub recorded_by: Option<i64>,
+    /// Who the timeline names: a username, or `api`.
+    pub actor: String,
+}
+
+/// A payment or refund as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payment {
+    pub id: i64,
+    pub amount: Money,
+    pub mode: PaymentMode,
+    pub kind: Kind,
+    pub reference: String,
+    pub recorded_by: Option<i64>,
+    pub recorded_by_name: Option<String>,
+    pub recorded_at: i64,
+}
+
+/// Where an order's money stands: how it is paid, its status, what has been received (less
+/// refunds), what is still due, and every payment and refund.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub mode: PaymentMode,
+    pub status: PaymentStatus,
+    pub paid: Money,
+    pub due: Money,
+    pub payments: Vec<Payment>,
+}
+
+/// The longest reference kept (UPI references are 12 digits, Razorpay ids under 30 characters).
+pub const MAX_REFERENCE: usize = 100;
+
+/// The status of an order of `total` that was paid `paid` and refunded `refunded` in all.
+pub fn status_for(total: Money, paid: Money, refunded: Money) -> PaymentStatus {
+    let net = paid.minor() - refunded.minor();
+    match (refunded.minor() > 0, net) {
+        (true, n) if n <= 0 => PaymentStatus::Refunded,
+        (true, _) => PaymentStatus::PartlyRefunded,
+        (false, n) if n <= 0 => PaymentStatus::Unpaid,
+        (false, n) if n < total.minor() => PaymentStatus::PartlyPaid,
+        _ => PaymentStatus::Paid,
+    }
+}
+
+/// What is still to be paid on `order` after `paid` received and `refunded` given back.
+fn due_of(order: &Order, paid: Money, refunded: Money) -> Money {
+    Money::from_minor((order.total.minor() - (paid.minor() - refunded.minor())).max(0))
+}
+
+/// An order's payments, as the order page and the API show them.
+pub fn summary(conn: &Connection, order: &Order) -> AppResult<Summary> {
+    let payments = store::of_order(conn, order.id)?;
+    let (paid, refunded) = store::sums(conn, order.id)?;
+    Ok(Summary {
+        mode: order.payment_mode,
+        status: order.payment_status,
+        paid: Money::from_minor(paid.minor() - refunded.minor()),
+        due: due_of(order, paid, refunded),
+        payments,
+    })
+}
+
+/// Refuses a payment or refund that does not fit the order, with what would: nothing is
+/// written before this passes.
+fn check(b: &Business, order: &Order, sums: (Money, Money), p: &NewPayment) -> AppResult<()> {
+    let money = |m: Money| m.format(&b.currency);
+    let n = order.number;
+    if p.amount.minor() <= 0 {
+        return Err(AppError::Invalid(
+            "the amount must be more than zero".into(),
+        ));
+    }
+    if p.reference.trim().chars().count() > MAX_REFERENCE {
+        return Err(AppError::Invalid(format!(
+            "the reference is longer than {MAX_REFERENCE} characters"
+        )));
+    }
+    let (paid, refunded) = sums;
+    let received = Money::from_minor(paid.minor() - refunded.minor());
+    match p.kind {
+        Kind::Payment if order.status == Status::Cancelled => Err(AppError::Conflict(format!(
+            "order #{n} is cancelled; it takes no payments"
+        ))),
+        Kind::Payment => {
+            let due = due_of(order, paid, refunded);
+            if due.minor() == 0 {
+                Err(AppError::Invalid(format!(
+                    "order #{n} is paid in full; nothing is due"
+                )))
+            } else if p.amount > due {
+                Err(AppError::Invalid(format!(
+                    "{} is more than the {} due on order #{n}",
+                    money(p.amount),
+                    money(due)
+                )))
+            } else {
+                Ok(())
+            }
+        }
+        Kind::Refund if p.amount > received => Err(AppError::Invalid(format!(
+            "a refund of {} is more than the {} paid on order #{n}",
+            money(p.amount),
+            money(received)
+        ))),
+        Kind::Refund => Ok(()),
+    }
+}
+
+/// "Cash collected ₹640.00", "Refund ₹100.00 (UPI, ref 4321)": the timeline's words.
+fn event_note(b: &Business, p: &NewPayment) -> String {
+    let amount = p.amount.format(&b.currency);
+    let reference = match p.reference.trim() {
+        "" => String::new(),
+        r => format!(", ref {r}"),
+    };
+    match p.kind {
+        Kind::Payment => format!("{} received {amount}{reference}", p.mode.label()),
+        Kind::Refund => format!("Refund {amount} ({}{reference})", p.mode.label()),
+    }
+}
+
+/// Records a payment or refund of order `number` in the caller's transaction: the row, the
+/// order's new status (and mode, for a payment), and a `payment` event on its timeline. An
+/// amount that does not fit (zero, more than is due, a refund past what was paid) is refused
+/// before anything is written.
+pub fn record(conn: &Connection, b: &Business, number: i64, p: &NewPayment) -> AppResult<Summary> {
+    let mut order = orders_store::by_number(conn, b.id, number)?.ok_or(AppError::NotFound)?;
+    let before = store::sums(conn, order.id)?;
+    check(b, &order, before, p)?;
+    store::insert(conn, b.id, order.id, p)?;
+    let (paid, refunded) = store::sums(conn, order.id)?;
+    let status = status_for(order.total, paid, refunded);
+    let mode = match p.kind {
+        Kind::Payment => p.mode,
+        Kind::Refund => order.payment_mode,
+    };
+    orders_store::set_payment(conn, order.id, mode, status)?;
+    let note = event_note(b, p);
+    let event = NewEvent {
+        kind: "payment",
+        from: None,
+        to: None,
+        actor: &p.actor,
+        note: &note,
+    };
+    orders_store::add_event(conn, b.id, order.id, &event)?;
+    (order.payment_mode, order.payment_status) = (mode, status);
+    summary(conn, &order)
+}
+
+/// Works an order's payment status out again after its total changed (lines edited, an unread
+/// line added), in the caller's transaction: ₹640 paid on an order that grew to ₹700 is partly
+/// paid again.
+pub fn settle(conn: &Connection, order: &Order) -> AppResult<()> {
+    let (paid, refunded) = store::sums(conn, order.id)?;
+    let status = status_for(order.total, paid, refunded);
+    if status != order.payment_status {
+        orders_store::set_payment(conn, order.id, order.payment_mode, status)?;
+    }
+    Ok(())
+}
+
+/// The `payment` object of the API: `mode`, `status`, `paid_minor` (received less refunds),
+/// `due_minor`, and `payments` oldest first.
+pub fn summary_json(s: &Summary) -> Value {
+    let rows: Vec<Value> = s
+        .payments
+        .iter()
+        .map(|p| {
+            json!({
+                "amount_minor": p.amount.minor(),
+                "mode": p.mode,
+                "kind": p.kind.as_str(),
+                "reference": p.reference,
+                "recorded_at": rfc3339(p.recorded_at),
+                "recorded_by": p.recorded_by,
+            })
+        })
+        .collect();
+    json!({
+        "mode": s.mode,
+        "status": s.status,
+        "paid_minor": s.paid.minor(),
+        "due_minor": s.due.minor(),
+        "payments": rows,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_status_follows_the_money() {
+        let m = Money::from_minor;
+        let total = m(64_000);
+        assert_eq!(status_for(total, m(0), m(0)), PaymentStatus::Unpaid);
+        assert_eq!(
+            status_for(total, m(20_000), m(0)),
+            PaymentStatus::PartlyPaid
+        );
+        assert_eq!(status_for(total, m(64_000), m(0)), PaymentStatus::Paid);
+        assert_eq!(
+            status_for(total, m(64_000), m(10_000)),
+            PaymentStatus::PartlyRefunded
+        );
+        assert_eq!(
+            status_for(total, m(64_000), m(64_000)),
+            PaymentStatus::Refunded
+        );
+    }
+}

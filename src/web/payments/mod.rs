@@ -1,0 +1,273 @@
+//! Payments in the owner UI: on the order page, what is paid and due, "Cash collected" and
+//! "UPI received" with the amount due filled in, a refund form, the UPI QR code; on the order
+//! list, one tap for "paid in full" in cash.
+
+pub mod drawer;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use maud::{html, Markup, PreEscaped};
+use serde::Deserialize;
+
+use crate::domain::Money;
+use crate::error::{AppError, AppResult};
+use crate::orders::{Order, PaymentMode, PaymentStatus, Status};
+use crate::payments::{self, upi, Kind, NewPayment, Payment};
+use crate::web::extract::ShopPage;
+use crate::web::layout::{csrf_field, error_box, field_with_error};
+use crate::web::orders::{load, money, order_page, Shown};
+use crate::AppState;
+
+/// A payment or refund as posted. `full=1` (the list's button) takes whatever is due.
+#[derive(Deserialize, Default)]
+pub struct PayForm {
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    mode: String,
+    #[serde(default)]
+    reference: String,
+    #[serde(default)]
+    full: String,
+    /// The order list's query, to go back to it after a tap there.
+    #[serde(default)]
+    back: Option<String>,
+}
+
+/// The money card of an order's page.
+pub fn section(shop: &ShopPage, s: &Shown) -> Markup {
+    let (o, m) = (&s.order, &s.money);
+    let wrong = |kind: Kind| {
+        s.pay_wrong
+            .as_ref()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, msg)| msg.as_str())
+    };
+    let link = upi::order_link(&shop.business, o.number, m.due);
+    html! {
+        section.cards #payment {
+            div.card {
+                h2 { "Payment" }
+                dl {
+                    dt { "Status" } dd { span class={ "pay pay-" (m.status.as_str()) } { (m.status.label()) } " · " (m.mode.label()) }
+                    dt { "Received" } dd { (money(shop, m.paid)) " of " (money(shop, o.total)) }
+                    dt { "Due" } dd { (money(shop, m.due)) }
+                }
+                @if m.due.minor() > 0 && o.status != Status::Cancelled {
+                    (pay_form(shop, o, m.due, wrong(Kind::Payment)))
+                } @else {
+                    // A tap on the list when nothing was due (or on a cancelled order) says why here.
+                    (error_box(wrong(Kind::Payment)))
+                }
+                @if shop.role.can_refund() && m.paid.minor() > 0 { (refund_form(shop, o, wrong(Kind::Refund))) }
+                (history(shop, &m.payments))
+            }
+            @if let Some(svg) = link.as_deref().and_then(upi::qr_svg) {
+                div.card.qr {
+                    h2 { "Pay by UPI" }
+                    (PreEscaped(svg))
+                    p.muted { (money(shop, m.due)) " to " code { (shop.business.upi_id) } " · the amount is fixed" }
+                }
+            }
+        }
+    }
+}
+
+fn pay_form(shop: &ShopPage, o: &Order, due: Money, error: Option<&str>) -> Markup {
+    let action = shop.url(&format!("/orders/{}/payments", o.number));
+    html! {
+        form.stack method="post" action=(action) {
+            (csrf_field(&shop.csrf))
+            (field_with_error("Amount received", "amount", "text", &due.to_major_string(), error))
+            label { span { "UPI reference (optional)" } input type="text" name="reference" autocomplete="off"; }
+            div.actions {
+                button type="submit" name="mode" value="cash" { "Cash collected" }
+                " "
+                button type="submit" name="mode" value="upi" { "UPI received" }
+            }
+        }
+    }
+}
+
+fn refund_form(shop: &ShopPage, o: &Order, error: Option<&str>) -> Markup {
+    let action = shop.url(&format!("/orders/{}/refunds", o.number));
+    html! {
+        details open[error.is_some()] {
+            summary { "Refund" }
+            form.stack method="post" action=(action) {
+                (csrf_field(&shop.csrf))
+                (field_with_error("Amount to give back", "amount", "text", "", error))
+                label { span { "Given back as" }
+                    select name="mode" {
+                        option value="cash" { "Cash" }
+                        option value="upi" { "UPI" }
+                    }
+                }
+                label { span { "Reference (optional)" } input type="text" name="reference" autocomplete="off"; }
+                button.danger type="submit" { "Record refund" }
+            }
+        }
+    }
+}
+
+fn history(shop: &ShopPage, rows: &[Payment]) -> Markup {
+    html! {
+        @if !rows.is_empty() {
+            table.lines {
+                thead { tr { th { "When" } th { "What" } th { "By" } th.num { "Amount" } } }
+                tbody {
+                    @for p in rows {
+                        tr {
+                            td { (shop.business.local_time(p.recorded_at)) }
+                            td { (p.mode.label()) @if p.kind == Kind::Refund { " refund" }
+                                 @if !p.reference.is_empty() { br; span.muted { "ref " (p.reference) } } }
+                            td { (p.recorded_by_name.as_deref().unwrap_or("Novi")) }
+                            td.num { @if p.kind == Kind::Refund { "−" } (money(shop, p.amount)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The order list's payment cell: the order's payment status, and where something is due and
+/// the order still takes payments, one tap for the whole amount due, collected in cash.
+pub fn list_cell(shop: &ShopPage, o: &Order, back: &str) -> Markup {
+    let open = matches!(
+        o.payment_status,
+        PaymentStatus::Unpaid | PaymentStatus::PartlyPaid
+    );
+    html! {
+        td.pay {
+            span class={ "pay pay-" (o.payment_status.as_str()) } { (o.payment_status.label()) }
+            @if open && o.status != Status::Cancelled { " " (list_button(shop, o, back)) }
+        }
+    }
+}
+
+fn list_button(shop: &ShopPage, o: &Order, back: &str) -> Markup {
+    html! {
+        form.inline method="post" action=(shop.url(&format!("/orders/{}/payments", o.number))) {
+            (csrf_field(&shop.csrf))
+            input type="hidden" name="mode" value="cash";
+            input type="hidden" name="full" value="1";
+            input type="hidden" name="back" value=(back);
+            button.secondary type="submit" aria-label={ "Order #" (o.number) " paid in full, cash" } { "Paid in full" }
+        }
+    }
+}
+
+/// Reads the posted form into a payment of `kind`, or says what is wrong with it.
+fn parse(shop: &ShopPage, f: &PayForm, kind: Kind) -> Result<NewPayment, String> {
+    let mode = match f.mode.trim() {
+        "cash" => PaymentMode::Cash,
+        "upi" => PaymentMode::Upi,
+        other => {
+            return Err(format!(
+                "\"{other}\" is not a way of paying here; choose cash or UPI"
+            ))
+        }
+    };
+    let amount = if f.full == "1" && kind == Kind::Payment {
+        Money::ZERO
+    } else {
+        Money::parse_major(f.amount.trim()).map_err(|e| e.describe("amount"))?
+    };
+    Ok(NewPayment {
+        amount,
+        mode,
+        kind,
+        reference: f.reference.clone(),
+        recorded_by: Some(shop.user.id),
+        actor: shop.user.username.clone(),
+    })
+}
+
+/// Records the payment (the whole amount due, for `full`) in one transaction.
+async fn save(
+    state: &AppState,
+    shop: &ShopPage,
+    number: i64,
+    mut p: NewPayment,
+    full: bool,
+) -> AppResult<()> {
+    let business = shop.business.clone();
+    state
+        .db
+        .write(move |tx| {
+            if full {
+                let order = crate::orders::store::by_number(tx, business.id, number)?
+                    .ok_or(AppError::NotFound)?;
+                p.amount = payments::summary(tx, &order)?.due;
+                if p.amount.minor() == 0 {
+                    return Err(AppError::Invalid(format!(
+                        "order #{number} is paid in full; nothing is due"
+                    )));
+                }
+            }
+            payments::record(tx, &business, number, &p).map(drop)
+        })
+        .await
+}
+
+/// Posts of both forms: recorded and back to where the tap was, or the order page again with
+/// what is wrong beside the amount (422).
+async fn post(
+    state: AppState,
+    shop: ShopPage,
+    number: i64,
+    f: PayForm,
+    kind: Kind,
+) -> AppResult<Response> {
+    let full = f.full == "1" && kind == Kind::Payment;
+    let refused = match parse(&shop, &f, kind) {
+        Ok(p) => match save(&state, &shop, number, p, full).await {
+            Ok(()) => {
+                // Lists open elsewhere show the order's new payment status.
+                state.bridge.live.order(shop.business.id, number, false);
+                return Ok(Redirect::to(&after(&shop, number, &f)).into_response());
+            }
+            Err(e) => e.into_refusal()?,
+        },
+        Err(message) => message,
+    };
+    let mut shown = load(&state, &shop, number).await?;
+    shown.pay_wrong = Some((kind, refused));
+    let page = order_page(&shop, &shown, None, None);
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+/// Back to the list a tap there came from (its filters and page), else the order's page.
+fn after(shop: &ShopPage, number: i64, f: &PayForm) -> String {
+    match f.back.as_deref() {
+        // Only a query string of the list: the path is ours, whatever was posted.
+        Some(q) if !q.contains(['#', '\r', '\n']) => format!("{}?{q}", shop.url("/orders")),
+        _ => shop.url(&format!("/orders/{number}?done=1")),
+    }
+}
+
+/// `POST /b/{code}/orders/{number}/payments`: cash collected or UPI received.
+pub async fn record(
+    State(state): State<AppState>,
+    shop: ShopPage,
+    Path((_, number)): Path<(String, i64)>,
+    Form(f): Form<PayForm>,
+) -> AppResult<Response> {
+    post(state, shop, number, f, Kind::Payment).await
+}
+
+/// `POST /b/{code}/orders/{number}/refunds`: money given back; owners and managers only.
+pub async fn refund(
+    State(state): State<AppState>,
+    shop: ShopPage,
+    Path((_, number)): Path<(String, i64)>,
+    Form(f): Form<PayForm>,
+) -> AppResult<Response> {
+    if !shop.role.can_refund() {
+        return Err(AppError::Forbidden);
+    }
+    post(state, shop, number, f, Kind::Refund).await
+}

@@ -1,0 +1,487 @@
+//! Payments on every order, against a running server: staff recording cash and UPI from the
+//! order page and the list, refunds, the drawer of the day, the payment filter, the API's
+//! `payment` object and `POST .../payments`, and the UPI link in the customer's confirmation.
+
+use crate::conversations::shop as cloud_sweet_shop;
+use crate::support::bridge::CUSTOMER as ASHA;
+use crate::support::{Api, Browser, TestApp};
+use novi::accounts::businesses::Business;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+/// A [small shop](TestApp::small_shop) charging ₹40 for delivery, with `n` orders of 500 g of
+/// kaju katli (₹600 + ₹40 = ₹640 each) taken through the API.
+async fn shop_with_orders(app: &TestApp, code: &str, n: usize) -> (Business, Api) {
+    let b = app.set_delivery_fee(&app.small_shop(code), 4000);
+    app.adjust_stock(&b, "kaju-katli", 20_000, "a day's batch");
+    let api = app.api(&b);
+    for _ in 0..n {
+        let body = json!({"customer": {"name": "Asha", "phone": "9812345678"},
+            "lines": [{"sku": "kaju-katli", "qty": 500}], "address": "12 MG Road"});
+        let (status, res) = api.post("/api/v1/orders", &body).await;
+        assert_eq!(status, StatusCode::CREATED, "{res}");
+    }
+    (b, api)
+}
+
+/// The order's `payment` object, as the API shows it.
+async fn payment(api: &Api, number: i64) -> Value {
+    let (status, res) = api.get(&format!("/api/v1/orders/{number}")).await;
+    assert_eq!(status, StatusCode::OK, "{res}");
+    res["order"]["payment"].clone()
+}
+
+/// Staff open the order's page and tap a payment button with `amount` (as typed).
+async fn collect(
+    staff: &mut Browser,
+    b: &Business,
+    number: i64,
+    amount: &str,
+    mode: &str,
+) -> (StatusCode, String) {
+    let page = format!("/b/{}/orders/{number}", b.short_code);
+    staff.get(&page).await;
+    let (status, body, _) = staff
+        .post(
+            &format!("{page}/payments"),
+            &[("amount", amount), ("mode", mode), ("reference", "")],
+        )
+        .await;
+    (status, body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cash_recorded_by_two_staff_adds_up_in_the_drawer() {
+    let app = TestApp::start().await;
+    let (b, api) = shop_with_orders(&app, "shop-a", 3).await;
+    let mut meera = app.owner(&b, "meera").await;
+    let mut arjun = app.agent(&b, "arjun").await;
+
+    assert_eq!(
+        collect(&mut meera, &b, 1, "640", "cash").await.0,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        collect(&mut arjun, &b, 2, "200.50", "cash").await.0,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        collect(&mut arjun, &b, 2, "439.50", "upi").await.0,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        collect(&mut arjun, &b, 3, "100", "cash").await.0,
+        StatusCode::SEE_OTHER
+    );
+    let api_cash = json!({"amount_minor": 5_000, "mode": "cash"});
+    assert_eq!(
+        api.post("/api/v1/orders/3/payments", &api_cash).await.0,
+        StatusCode::CREATED
+    );
+
+    let (status, drawer) = meera.get(&format!("/b/{}/drawer", b.short_code)).await;
+    assert_eq!(status, StatusCode::OK, "{drawer}");
+    let row = |who: &str| -> String {
+        let at = drawer
+            .find(&format!("<td>{who}</td>"))
+            .unwrap_or_else(|| panic!("{who}: {drawer}"));
+        drawer[at..at + drawer[at..].find("</tr>").unwrap()].to_owned()
+    };
+    // meera: ₹640 cash. arjun: ₹200.50 + ₹100 cash, ₹439.50 UPI. The API's ₹50 is Novi's.
+    let cells = |r: &str| -> Vec<String> {
+        r.split("<td class=\"num\">")
+            .skip(1)
+            .map(|c| {
+                c.replace("<strong>", "")
+                    .split('<')
+                    .next()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    };
+    assert_eq!(
+        cells(&row("meera")),
+        ["₹640.00", "₹0.00", "₹0.00", "₹0.00", "₹640.00"]
+    );
+    assert_eq!(
+        cells(&row("arjun")),
+        ["₹300.50", "₹439.50", "₹0.00", "₹0.00", "₹300.50"]
+    );
+    assert_eq!(
+        cells(&row("Total")),
+        ["₹990.50", "₹439.50", "₹0.00", "₹0.00", "₹990.50"]
+    );
+    assert!(drawer.contains("Novi (API, online)"), "{drawer}");
+
+    // The dashboard's takings are the money received today, not the orders' totals (₹1,920).
+    let (_, dashboard) = meera.get(&format!("/b/{}/", b.short_code)).await;
+    assert!(dashboard.contains("₹1,430.00"), "{dashboard}");
+    assert!(dashboard.contains(&format!("/b/{}/drawer", b.short_code)));
+
+    // Another day holds none of it; a date that is not one is said beside the field.
+    let (_, yesterday) = meera
+        .get(&format!("/b/{}/drawer?date=2020-01-01", b.short_code))
+        .await;
+    assert!(yesterday.contains("No payments or refunds"), "{yesterday}");
+    let (status, bad) = meera
+        .get(&format!("/b/{}/drawer?date=monday", b.short_code))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.contains("class=\"field-error\"") && bad.contains("YYYY-MM-DD"),
+        "{bad}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn part_then_the_rest_moves_unpaid_to_partly_paid_to_paid() {
+    let app = TestApp::start().await;
+    let (b, api) = shop_with_orders(&app, "shop-a", 1).await;
+    let mut meera = app.owner(&b, "meera").await;
+    let (_, page) = meera.get(&format!("/b/{}/orders/1", b.short_code)).await;
+    assert!(
+        page.contains("value=\"640\""),
+        "the amount due is filled in: {page}"
+    );
+    assert_eq!(payment(&api, 1).await["status"], "unpaid");
+
+    assert_eq!(
+        collect(&mut meera, &b, 1, "240", "cash").await.0,
+        StatusCode::SEE_OTHER
+    );
+    let p = payment(&api, 1).await;
+    assert_eq!(
+        (p["status"].as_str(), p["paid_minor"].as_i64()),
+        (Some("partly_paid"), Some(24_000))
+    );
+    let (_, page) = meera.get(&format!("/b/{}/orders/1", b.short_code)).await;
+    assert!(
+        page.contains("value=\"400\""),
+        "what is left is filled in: {page}"
+    );
+
+    // More than is due is refused beside the amount, and nothing is recorded.
+    let (status, page) = collect(&mut meera, &b, 1, "400.01", "upi").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("₹400.01 is more than the ₹400.00 due on order #1"),
+        "{page}"
+    );
+    assert!(page.contains("id=\"amount-error\""), "{page}");
+    assert_eq!(
+        payment(&api, 1).await["payments"].as_array().map(Vec::len),
+        Some(1)
+    );
+
+    assert_eq!(
+        collect(&mut meera, &b, 1, "400", "upi").await.0,
+        StatusCode::SEE_OTHER
+    );
+    let p = payment(&api, 1).await;
+    assert_eq!(
+        (p["status"].as_str(), p["mode"].as_str()),
+        (Some("paid"), Some("upi"))
+    );
+    assert_eq!(
+        (p["paid_minor"].as_i64(), p["due_minor"].as_i64()),
+        (Some(64_000), Some(0))
+    );
+    let user = p["payments"][1]["recorded_by"].as_i64();
+    assert!(user.is_some(), "a person recorded it: {p}");
+
+    // Each payment is on the timeline.
+    let (_, o) = api.get("/api/v1/orders/1").await;
+    let notes: Vec<&str> = o["order"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "payment")
+        .filter_map(|e| e["note"].as_str())
+        .collect();
+    assert_eq!(notes, ["Cash received ₹240.00", "UPI received ₹400.00"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partial_refund_leaves_the_order_partly_refunded() {
+    let app = TestApp::start().await;
+    let (b, api) = shop_with_orders(&app, "shop-a", 1).await;
+    let mut meera = app.owner(&b, "meera").await;
+    collect(&mut meera, &b, 1, "640", "cash").await;
+    let refunds = format!("/b/{}/orders/1/refunds", b.short_code);
+
+    // An agent may take money, not give it back.
+    let mut arjun = app.agent(&b, "arjun").await;
+    arjun.get(&format!("/b/{}/orders/1", b.short_code)).await;
+    let (status, _, _) = arjun
+        .post(&refunds, &[("amount", "10"), ("mode", "cash")])
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let (status, page, _) = meera
+        .post(&refunds, &[("amount", "700"), ("mode", "cash")])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("a refund of ₹700.00 is more than the ₹640.00 paid on order #1"),
+        "{page}"
+    );
+    assert_eq!(payment(&api, 1).await["status"], "paid", "nothing changed");
+
+    let (status, _, _) = meera
+        .post(
+            &refunds,
+            &[
+                ("amount", "100"),
+                ("mode", "cash"),
+                ("reference", "one box short"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let p = payment(&api, 1).await;
+    assert_eq!(
+        (p["status"].as_str(), p["paid_minor"].as_i64()),
+        (Some("partly_refunded"), Some(54_000))
+    );
+    assert_eq!(p["payments"][1]["kind"], "refund");
+    assert_eq!(p["payments"][1]["amount_minor"], 10_000);
+
+    // The drawer holds the cash less what went back; the takings are net of it.
+    let (_, drawer) = meera.get(&format!("/b/{}/drawer", b.short_code)).await;
+    assert!(drawer.contains("<strong>₹540.00</strong>"), "{drawer}");
+    let (_, dashboard) = meera.get(&format!("/b/{}/", b.short_code)).await;
+    assert!(dashboard.contains("₹540.00"), "{dashboard}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_records_payments_and_refuses_bad_amounts_changing_nothing() {
+    let app = TestApp::start().await;
+    let (_b, api) = shop_with_orders(&app, "shop-a", 1).await;
+    let path = "/api/v1/orders/1/payments";
+    let before = api.get("/api/v1/orders/1").await.1;
+    for bad in [
+        json!(0),
+        json!(-100),
+        json!(64_001),
+        json!(1.5),
+        json!("100"),
+        json!(null),
+    ] {
+        let (status, res) = api
+            .post(path, &json!({"amount_minor": bad, "mode": "upi"}))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {res}");
+        assert_eq!(res["error"]["code"], "invalid", "{res}");
+        assert!(
+            res["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{res}"
+        );
+    }
+    let (status, res) = api
+        .post(path, &json!({"amount_minor": 100, "mode": "cheque"}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{res}");
+    assert_eq!(
+        api.get("/api/v1/orders/1").await.1,
+        before,
+        "nothing changed"
+    );
+
+    let (status, res) = api
+        .post(
+            "/api/v1/orders/99/payments",
+            &json!({"amount_minor": 100, "mode": "cash"}),
+        )
+        .await;
+    assert_eq!(
+        (status, res["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+
+    let body = json!({"amount_minor": 64_000, "mode": "upi", "reference": "412345678901"});
+    let (status, res) = api.post(path, &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{res}");
+    let p = &res["payment"];
+    assert_eq!(
+        (
+            p["status"].as_str(),
+            p["mode"].as_str(),
+            p["paid_minor"].as_i64()
+        ),
+        (Some("paid"), Some("upi"), Some(64_000))
+    );
+    let row = &p["payments"][0];
+    assert_eq!(
+        (
+            row["amount_minor"].as_i64(),
+            row["kind"].as_str(),
+            row["reference"].as_str()
+        ),
+        (Some(64_000), Some("payment"), Some("412345678901"))
+    );
+    assert!(
+        row["recorded_by"].is_null() && row["recorded_at"].is_string(),
+        "{row}"
+    );
+    assert_eq!(payment(&api, 1).await, *p);
+
+    let (status, res) = api
+        .post(path, &json!({"amount_minor": 1, "mode": "cash"}))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "paid in full: {res}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_list_filters_by_payment_and_marks_paid_in_one_tap() {
+    let app = TestApp::start().await;
+    let (b, api) = shop_with_orders(&app, "shop-a", 30).await;
+    let mut meera = app.owner(&b, "meera").await;
+    let list = format!("/b/{}/orders", b.short_code);
+    let confirm = json!({"status": "confirmed"});
+    assert_eq!(
+        api.post("/api/v1/orders/3/status", &confirm).await.0,
+        StatusCode::OK
+    );
+
+    // One tap on the list: the whole ₹640 in cash, and back to the same list.
+    let (_, page) = meera.get(&format!("{list}?status=confirmed")).await;
+    assert!(page.contains("Paid in full"), "{page}");
+    let back = "status=confirmed&q=&payment=&from=&to=&sort=&page=1";
+    let (status, _, to) = meera
+        .post(
+            &format!("{list}/3/payments"),
+            &[("mode", "cash"), ("full", "1"), ("back", back)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(to.as_deref(), Some(format!("{list}?{back}").as_str()));
+    let p = payment(&api, 3).await;
+    assert_eq!(
+        (p["status"].as_str(), p["paid_minor"].as_i64()),
+        (Some("paid"), Some(64_000))
+    );
+    collect(&mut meera, &b, 5, "10", "cash").await;
+
+    let (_, paid) = meera.get(&format!("{list}?payment=paid")).await;
+    assert!(
+        paid.contains("Page 1 of 1 · 1 orders") && paid.contains(">#3</a>"),
+        "{paid}"
+    );
+    let (_, partly) = meera.get(&format!("{list}?payment=partly_paid")).await;
+    assert!(
+        partly.contains("· 1 orders") && partly.contains(">#5</a>"),
+        "{partly}"
+    );
+    // The other filters and the pages still work beside it: 28 unpaid, 25 a page.
+    let (_, unpaid) = meera.get(&format!("{list}?payment=unpaid")).await;
+    assert!(unpaid.contains("Page 1 of 2 · 28 orders"), "{unpaid}");
+    let (_, second) = meera.get(&format!("{list}?payment=unpaid&page=2")).await;
+    assert!(
+        second.contains("Page 2 of 2 · 28 orders") && second.contains(">#1</a>"),
+        "{second}"
+    );
+    let (_, both) = meera
+        .get(&format!("{list}?payment=paid&status=pending"))
+        .await;
+    assert!(both.contains("No orders match."), "{both}");
+    let (status, _) = meera.get(&format!("{list}?payment=sometimes")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, api_list) = api.get("/api/v1/orders?payment_status=paid").await;
+    assert_eq!(api_list["pagination"]["total"], 1, "{api_list}");
+
+    // A second tap finds nothing due and changes nothing.
+    meera.get(&list).await;
+    let (status, page, _) = meera
+        .post(
+            &format!("{list}/3/payments"),
+            &[("mode", "cash"), ("full", "1"), ("back", back)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("nothing is due"), "{page}");
+    assert_eq!(
+        payment(&api, 3).await["payments"].as_array().map(Vec::len),
+        Some(1)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_confirmation_carries_a_upi_link_for_the_exact_amount() {
+    let s = cloud_sweet_shop().await;
+    let mut owner = s.app.owner(&s.b, "meera").await;
+    let settings = format!("/b/{}/settings", s.b.short_code);
+    owner.get(&settings).await;
+    let profile = |upi: &'static str| {
+        [
+            ("name", "Sharma Sweets"),
+            ("address", ""),
+            ("phone", ""),
+            ("currency", "INR"),
+            ("delivery_fee", "40"),
+            ("upi_id", upi),
+        ]
+    };
+    // A UPI id that is not one is said beside the field, and nothing is saved.
+    let (status, page, _) = owner
+        .post(&format!("{settings}/profile"), &profile("sharma-sweets"))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("id=\"upi_id-error\"") && page.contains("name@bank"),
+        "{page}"
+    );
+    let (status, _, _) = owner
+        .post(
+            &format!("{settings}/profile"),
+            &profile("SharmaSweets@okaxis"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+
+    s.says(ASHA, "upi-1", "1 kg kaju katli, deliver to 12 MG Road", 1)
+        .await;
+    let confirmed = s.taps(ASHA, "upi-2", "confirm", 1).await;
+    // ₹1,200 for the kilo and ₹40 for delivery.
+    let link = "upi://pay?pa=sharmasweets@okaxis&pn=Sharma%20Sweets&am=1240.00&cu=INR&tn=Order%201";
+    assert!(confirmed[0].contains(link), "{confirmed:?}");
+
+    // The order's page shows the same link as a QR code while it is due.
+    let (_, page) = owner.get(&format!("/b/{}/orders/1", s.b.short_code)).await;
+    assert!(
+        page.contains("Pay by UPI") && page.contains("<svg"),
+        "{page}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paid_order_whose_lines_grow_is_partly_paid_again() {
+    let app = TestApp::start().await;
+    let (b, api) = shop_with_orders(&app, "shop-a", 1).await;
+    let mut meera = app.owner(&b, "meera").await;
+    collect(&mut meera, &b, 1, "640", "cash").await;
+    assert_eq!(payment(&api, 1).await["status"], "paid");
+
+    // 750 g instead of 500 g: ₹900 + ₹40, of which ₹640 was paid.
+    let edit = format!("/b/{}/orders/1/edit", b.short_code);
+    meera.get(&edit).await;
+    let form = [
+        ("item_0", "kaju-katli|"),
+        ("amount_0", "750 g"),
+        ("action", "save"),
+    ];
+    assert_eq!(meera.post(&edit, &form).await.0, StatusCode::SEE_OTHER);
+    let p = payment(&api, 1).await;
+    assert_eq!(
+        (p["status"].as_str(), p["due_minor"].as_i64()),
+        (Some("partly_paid"), Some(30_000))
+    );
+    let (_, list) = api.get("/api/v1/orders?payment_status=partly_paid").await;
+    assert_eq!(list["pagination"]["total"], 1, "{list}");
+}
