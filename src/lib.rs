@@ -17,6 +17,7 @@ pub mod error;
 pub mod orders;
 pub mod razorpay;
 pub mod reader;
+pub mod reports;
 pub mod secret;
 pub mod telemetry;
 pub mod web;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub stopping: Arc<tokio::sync::watch::Sender<bool>>,
     /// Businesses by short code: read on every page, changed rarely.
     businesses: moka::sync::Cache<String, Business>,
+    /// The dashboard's figures per business and day, until an order of that day changes.
+    pub figures: reports::Cache,
 }
 
 impl AppState {
@@ -88,6 +91,7 @@ impl AppState {
                 .max_capacity(10_000)
                 .time_to_live(Duration::from_secs(300))
                 .build(),
+            figures: reports::Cache::default(),
         })
     }
 
@@ -132,6 +136,12 @@ where
         whatsapp::sender::SendPolicy::from(&*state.config),
         stopping.subscribe(),
     ));
+    let uptime = tokio::spawn(whatsapp::uptime::run(
+        state.db.clone(),
+        state.bridge.links.clone(),
+        stopping.subscribe(),
+        whatsapp::uptime::EVERY,
+    ));
     let conversations =
         conversation::worker::start(state.db.clone(), state.bridge.clone(), stopping.subscribe());
     #[cfg(feature = "linked")]
@@ -151,6 +161,7 @@ where
         .await;
     let _ = tokio::task::spawn_blocking(move || conversations.join()).await;
     let _ = sender.await;
+    let _ = uptime.await;
     #[cfg(feature = "linked")]
     let _ = linked.await;
     served

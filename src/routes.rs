@@ -54,6 +54,8 @@ pub fn app(state: AppState) -> Router {
             post(orders::unread::answer),
         )
         .route("/b/{code}/more", get(more::show))
+        .route("/b/{code}/reports", get(web::reports::show))
+        .route("/b/{code}/reports/sales.csv", get(web::reports::sales_csv))
         .route("/b/{code}/customers", get(customers::index))
         .route("/b/{code}/customers/lookup", get(customers::lookup))
         .route(

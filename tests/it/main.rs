@@ -50,6 +50,7 @@ mod phone;
 mod props;
 mod razorpay;
 mod replication;
+mod reports;
 mod send_again;
 mod sender;
 mod undo;
