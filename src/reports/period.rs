@@ -99,7 +99,7 @@ impl Period {
             first,
             last,
         };
-        if p.len() > MAX_DAYS {
+        if p.day_count() > MAX_DAYS {
             return Err(AppError::Invalid(format!(
                 "a range is at most {MAX_DAYS} days"
             )));
@@ -107,14 +107,14 @@ impl Period {
         Ok(p)
     }
 
-    pub fn len(&self) -> u64 {
+    pub fn day_count(&self) -> u64 {
         u64::try_from((self.last - self.first).num_days() + 1).unwrap_or(1)
     }
 
     /// The period just before, of as many days: yesterday for today, the 7 days before the
     /// last 7, the first days of last month (as many as have passed of this one) for this month.
     pub fn previous(&self) -> Period {
-        let n = self.len();
+        let n = self.day_count();
         let first = match self.span {
             Span::ThisMonth => self
                 .first
@@ -183,7 +183,7 @@ mod tests {
         // March 1..31 is compared with February 1..28: no day of March is counted twice.
         let m = Period::of(Span::ThisMonth, today).previous();
         assert_eq!((m.first, m.last), (d("2026-02-01"), d("2026-02-28")));
-        assert_eq!(Period::of(Span::Last30, today).len(), 30);
+        assert_eq!(Period::of(Span::Last30, today).day_count(), 30);
     }
 
     #[test]
@@ -193,7 +193,7 @@ mod tests {
         assert_eq!(
             Period::range(d("2026-03-01"), d("2026-03-01"))
                 .unwrap()
-                .len(),
+                .day_count(),
             1
         );
     }

@@ -52,6 +52,16 @@ pub fn picker(
     error: Option<&str>,
 ) -> Markup {
     let chosen = current.map(|p| p.span);
+    // The fields show the period shown, so a range starts from it.
+    let shown = |typed: &str, day: Option<chrono::NaiveDate>| {
+        if typed.is_empty() {
+            day.map(|d| d.to_string()).unwrap_or_default()
+        } else {
+            typed.to_owned()
+        }
+    };
+    let from = shown(&q.from, current.map(|p| p.first));
+    let to = shown(&q.to, current.map(|p| p.last));
     html! {
         nav.periods aria-label="Period" {
             @for s in Span::ALL.into_iter().filter(|s| *s != Span::Custom) {
@@ -61,8 +71,8 @@ pub fn picker(
         }
         form.filters method="get" action=(shop.url(path)) {
             input type="hidden" name="period" value="range";
-            label { span { "From" } input type="date" name="from" value=(q.from) aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| "period-error")]; }
-            label { span { "To" } input type="date" name="to" value=(q.to) aria-invalid=[error.map(|_| "true")]; }
+            label { span { "From" } input type="date" name="from" value=(from) aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| "period-error")]; }
+            label { span { "To" } input type="date" name="to" value=(to) aria-invalid=[error.map(|_| "true")]; }
             button type="submit" { "Show range" }
             @if let Some(e) = error {
                 p.field-error #period-error role="alert" { (e) }
