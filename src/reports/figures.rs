@@ -99,6 +99,31 @@ fn day_entry(
     Ok(entry)
 }
 
+type Stamps = BTreeMap<String, i64>;
+
+fn key(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+fn read_stamps(conn: &Connection, b: &Business, p: &Period) -> AppResult<Stamps> {
+    crate::orders::figures::stamps(conn, b.id, &key(p.first), &key(p.last))
+}
+
+fn entries(
+    conn: &Connection,
+    b: &Business,
+    p: &Period,
+    stamps: &Stamps,
+    cache: Option<&Cache>,
+) -> AppResult<Vec<(NaiveDate, Arc<Day>)>> {
+    p.days()
+        .map(|d| {
+            let stamp = stamps.get(&key(d)).copied().unwrap_or(0);
+            Ok((d, day_entry(conn, b, d, stamp, cache)?))
+        })
+        .collect()
+}
+
 /// The day entries of `p`, oldest first, each as of one snapshot of the database.
 pub fn day_entries(
     conn: &Connection,
@@ -108,28 +133,41 @@ pub fn day_entries(
 ) -> AppResult<Vec<(NaiveDate, Arc<Day>)>> {
     // One read transaction: a stamp read with the figures it stands for.
     let _snapshot = conn.unchecked_transaction()?;
-    let key = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
-    let stamps = crate::orders::figures::stamps(conn, b.id, &key(p.first), &key(p.last))?;
-    p.days()
-        .map(|d| {
-            let stamp = stamps.get(&key(d)).copied().unwrap_or(0);
-            Ok((d, day_entry(conn, b, d, stamp, cache)?))
-        })
-        .collect()
+    entries(conn, b, p, &read_stamps(conn, b, p)?, cache)
 }
 
-/// The figures of `p`.
+/// The figures of `p`: the sums over its days from the cache while none of its days has
+/// changed (one read of the stamps), else summed again; the bot's days read fresh.
 pub fn figures(
     conn: &Connection,
     b: &Business,
     p: &Period,
     cache: Option<&Cache>,
 ) -> AppResult<Figures> {
-    let days = day_entries(conn, b, p, cache)?;
+    let _snapshot = conn.unchecked_transaction()?;
+    let stamps = read_stamps(conn, b, p)?;
+    let kept = cache.and_then(|c| c.period(b, p, &stamps));
+    let mut f = match kept {
+        Some(hit) => (*hit).clone(),
+        None => {
+            let f = summed(b, p, &entries(conn, b, p, &stamps, cache)?);
+            if let Some(c) = cache {
+                c.put_period(b, p, stamps, p.last < today(b), Arc::new(f.clone()));
+            }
+            f
+        }
+    };
+    f.bot_days = metrics::days(conn, b.id, &key(p.first), &key(p.last))?;
+    f.messages_in = f.bot_days.iter().map(|d| d.messages_in).sum();
+    f.messages_out = f.bot_days.iter().map(|d| d.messages_out).sum();
+    Ok(f)
+}
+
+fn summed(b: &Business, p: &Period, days: &[(NaiveDate, Arc<Day>)]) -> Figures {
     let mut f = Figures::default();
     let mut customers: BTreeMap<i64, i64> = BTreeMap::new();
     let mut replies: Vec<i64> = Vec::new();
-    for (day, e) in &days {
+    for (day, e) in days {
         add_orders(&mut f, &e.orders);
         f.takings_minor += e.takings_minor;
         customers.extend(e.orders.customers.iter().map(|(k, v)| (*k, *v)));
@@ -148,11 +186,7 @@ pub fn figures(
     replies.sort_unstable();
     f.reply_median_ms = percentile(&replies, 50);
     f.reply_p90_ms = percentile(&replies, 90);
-    let key = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
-    f.bot_days = metrics::days(conn, b.id, &key(p.first), &key(p.last))?;
-    f.messages_in = f.bot_days.iter().map(|d| d.messages_in).sum();
-    f.messages_out = f.bot_days.iter().map(|d| d.messages_out).sum();
-    Ok(f)
+    f
 }
 
 fn add_orders(f: &mut Figures, d: &OrderDay) {
