@@ -43,7 +43,8 @@ pub struct OrderDay {
 }
 
 /// The orders taken in `[from, to)` (Unix seconds), with hours on a clock `offset_minutes` east
-/// of UTC. Reads the day's orders by index, each order's lines by index, and each customer's
+/// of UTC. Sums of money stop at the largest `i64` (as `store::taken_between`'s do) rather
+/// than fail. Reads the day's orders by index, each order's lines by index, and each customer's
 /// first order by the customer's index: nothing outside the day is scanned.
 pub fn day(
     conn: &Connection,
@@ -67,7 +68,7 @@ pub fn day(
         }
         let channel: String = r.get(1)?;
         d.orders += 1;
-        d.order_totals_minor += r.get::<_, i64>(2)?;
+        d.order_totals_minor = d.order_totals_minor.saturating_add(r.get(2)?);
         d.customers.insert(r.get(3)?, 0);
         let at: i64 = r.get(4)?;
         let hour = (at + i64::from(offset_minutes) * 60).rem_euclid(86_400) / 3600;
@@ -105,8 +106,9 @@ fn products(
     to: i64,
 ) -> AppResult<BTreeMap<String, ProductSales>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT l.sku, MAX(l.name), COALESCE(MAX(p.category), ''), MAX(l.unit), SUM(l.qty),
-                SUM(l.total_minor), COUNT(DISTINCT o.id)
+        "SELECT l.sku, MAX(l.name), COALESCE(MAX(p.category), ''), MAX(l.unit),
+                CAST(TOTAL(l.qty) AS INTEGER), CAST(TOTAL(l.total_minor) AS INTEGER),
+                COUNT(DISTINCT o.id)
          FROM orders o JOIN order_lines l ON l.order_id = o.id
          LEFT JOIN products p ON p.id = l.product_id
          WHERE o.business_id = ?1 AND o.created_at >= ?2 AND o.created_at < ?3

@@ -169,7 +169,7 @@ fn summed(b: &Business, p: &Period, days: &[(NaiveDate, Arc<Day>)]) -> Figures {
     let mut replies: Vec<i64> = Vec::new();
     for (day, e) in days {
         add_orders(&mut f, &e.orders);
-        f.takings_minor += e.takings_minor;
+        f.takings_minor = f.takings_minor.saturating_add(e.takings_minor);
         customers.extend(e.orders.customers.iter().map(|(k, v)| (*k, *v)));
         replies.extend_from_slice(&e.replies);
         f.per_day.push(DayPoint {
@@ -191,7 +191,7 @@ fn summed(b: &Business, p: &Period, days: &[(NaiveDate, Arc<Day>)]) -> Figures {
 
 fn add_orders(f: &mut Figures, d: &OrderDay) {
     f.orders += d.orders;
-    f.order_totals_minor += d.order_totals_minor;
+    f.order_totals_minor = f.order_totals_minor.saturating_add(d.order_totals_minor);
     f.cancelled += d.cancelled;
     f.read_alone += d.read_alone;
     f.needed_person += d.needed_person;
@@ -218,8 +218,8 @@ pub fn add_products(
             unit: s.unit.clone(),
             ..ProductSales::default()
         });
-        e.qty += s.qty;
-        e.takings_minor += s.takings_minor;
+        e.qty = e.qty.saturating_add(s.qty);
+        e.takings_minor = e.takings_minor.saturating_add(s.takings_minor);
         e.orders += s.orders;
     }
 }

@@ -134,11 +134,11 @@ fn category_rows(products: &BTreeMap<String, ProductSales>) -> Vec<Row> {
         let e = by.entry(s.category.as_str()).or_default();
         e.0 += 1;
         if s.unit == "kg" {
-            e.1 += s.qty;
+            e.1 = e.1.saturating_add(s.qty);
         } else {
-            e.2 += s.qty;
+            e.2 = e.2.saturating_add(s.qty);
         }
-        e.3 += s.takings_minor;
+        e.3 = e.3.saturating_add(s.takings_minor);
     }
     by.into_iter()
         .map(|(c, (n, g, pc, minor))| Row {

@@ -634,10 +634,13 @@ async fn owners_reword_messages_and_switch_on_auto_confirm() {
 
     let (_, dashboard) = owner.get("/b/sweets/").await;
     assert!(
-        dashboard.contains("<dt>Orders</dt><dd>1</dd>"),
+        dashboard.contains("<dt>Orders</dt><dd><strong>1</strong>"),
         "today's orders counted"
     );
-    assert!(dashboard.contains("<dd>₹360.00</dd>"), "today's takings");
+    assert!(
+        dashboard.contains("<strong>₹360.00</strong>"),
+        "today's takings"
+    );
     assert!(
         !dashboard.contains("<dt>Average reply time</dt><dd>—</dd>"),
         "reply times averaged"
