@@ -36,6 +36,9 @@ struct Args {
     business: String,
     #[arg(long, default_value = "owner")]
     username: String,
+    /// Visit only the dashboard for the last 30 days (`/?period=30d`), the dashboard's benchmark.
+    #[arg(long)]
+    dashboard_30d: bool,
     #[arg(long, default_value = "novi-demo")]
     password: String,
     /// An API token of the business (`novi token create`), to include the API lists.
@@ -80,6 +83,9 @@ fn visit(a: &Args, book: &Book, rng: &mut StdRng) -> (&'static str, String, bool
         let d = chrono::Utc::now().date_naive() - chrono::Duration::days(rng.gen_range(7..1_000));
         (d.to_string(), (d + chrono::Duration::days(6)).to_string())
     };
+    if a.dashboard_30d {
+        return ("dashboard?period=30d", format!("{b}/?period=30d"), false);
+    }
     let api = a.token.is_some();
     let n = if api { 16 } else { 13 };
     match rng.gen_range(0..n) {

@@ -18,6 +18,7 @@ pub mod orders;
 pub mod payments;
 pub mod razorpay;
 pub mod reader;
+pub mod reports;
 pub mod secret;
 pub mod telemetry;
 pub mod web;
@@ -55,6 +56,8 @@ pub struct AppState {
     pub storefront: web::store::Public,
     /// Businesses by short code: read on every page, changed rarely.
     businesses: moka::sync::Cache<String, Business>,
+    /// The dashboard's figures per business and day, until an order of that day changes.
+    pub figures: reports::Cache,
 }
 
 impl AppState {
@@ -101,6 +104,7 @@ impl AppState {
                 .max_capacity(10_000)
                 .time_to_live(Duration::from_secs(300))
                 .build(),
+            figures: reports::Cache::default(),
         })
     }
 
@@ -149,6 +153,12 @@ where
         whatsapp::sender::SendPolicy::from(&*state.config),
         stopping.subscribe(),
     ));
+    let uptime = tokio::spawn(whatsapp::uptime::run(
+        state.db.clone(),
+        state.bridge.links.clone(),
+        stopping.subscribe(),
+        whatsapp::uptime::EVERY,
+    ));
     let conversations = conversation::worker::start(
         state.db.clone(),
         state.bridge.clone(),
@@ -172,6 +182,7 @@ where
         .await;
     let _ = tokio::task::spawn_blocking(move || conversations.join()).await;
     let _ = sender.await;
+    let _ = uptime.await;
     #[cfg(feature = "linked")]
     let _ = linked.await;
     served

@@ -65,6 +65,8 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/b/{code}/drawer", get(web_payments::drawer::show))
         .route("/b/{code}/more", get(more::show))
+        .route("/b/{code}/reports", get(web::reports::show))
+        .route("/b/{code}/reports/sales.csv", get(web::reports::sales_csv))
         .route("/b/{code}/customers", get(customers::index))
         .route("/b/{code}/customers/lookup", get(customers::lookup))
         .route(

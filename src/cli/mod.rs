@@ -13,6 +13,7 @@ mod export;
 mod https;
 mod linked;
 mod parse;
+mod report;
 mod serve;
 mod whatsapp;
 
@@ -82,6 +83,9 @@ pub enum Command {
     Whatsapp(whatsapp::WhatsappCommand),
     /// Read order messages against a business's catalog, as Novi reads WhatsApp orders.
     Parse(parse::ParseArgs),
+    /// Reports: a range's sales by day, product or category.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
     /// Demo data: fill a business with years of orders.
     #[command(subcommand)]
     Demo(demo::DemoCommand),
@@ -323,6 +327,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Whatsapp(cmd) => whatsapp::run(&data_dir, cmd),
         Command::Parse(args) => parse::run(&data_dir, args),
         Command::Demo(cmd) => demo::run(&data_dir, cmd),
+        Command::Report(cmd) => report::run(&data_dir, cmd),
         Command::Backup(args) => backup::run(&data_dir, args),
         Command::Restore { file } => backup::restore(&data_dir, &file),
         Command::Completions { shell } => completions::completions(shell),

@@ -140,7 +140,7 @@ pub const CSV_HEADER: [&str; 22] = [
 
 /// A cell a spreadsheet would run as a formula (a customer can type `=HYPERLINK(...)` as their
 /// name) gets a leading `'`, which spreadsheets show as text.
-fn cell(text: &str) -> String {
+pub fn cell(text: &str) -> String {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {

@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod export;
+pub mod figures;
 mod learn;
 pub mod model;
 #[cfg(test)]

@@ -1,22 +1,27 @@
 //! The start page (to the right business, or the platform admin's list) and each business's
-//! dashboard: its profile and today's figures.
+//! dashboard: a period's figures against the period before, charts, the newest orders, the
+//! conversations waiting for a person, and the blocks other parts of Novi add.
 
-use axum::response::Redirect;
+mod cards;
+pub mod graphs;
+mod lists;
+pub mod picker;
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 
-use super::layout::{page, Nav};
-use rusqlite::Connection;
+use super::layout::{page, sound_switch, Nav};
 
-use crate::accounts::businesses::{self, Business};
-use crate::domain::Money;
+use crate::accounts::businesses;
 use crate::error::{AppError, AppResult};
-use crate::orders::export::day_range;
-use crate::orders::store;
-use crate::payments::{self, drawer};
+use crate::orders::figures::{recent, Recent};
+use crate::reports::{figures, Figures, Period};
 use crate::web::extract::{CurrentUser, ShopPage};
-use crate::web::format::duration;
-use crate::whatsapp::metrics::{day_figures, DayFigures};
+use crate::whatsapp::attention::{waiting, Waiting};
 use crate::AppState;
+use picker::{picker, PeriodQuery};
 
 /// `/`: a platform admin goes to the business list, everyone else to their own business.
 pub async fn home(
@@ -35,69 +40,91 @@ pub async fn home(
     Ok(Redirect::to(&format!("/b/{}/", business.short_code)))
 }
 
-/// Today's figures on the shop's clock.
-struct Today {
-    orders: i64,
-    takings_minor: i64,
-    whatsapp: DayFigures,
+/// What the dashboard shows for a period.
+struct Shown {
+    now: Figures,
+    before: Figures,
+    recent: Vec<Recent>,
+    waiting: Vec<Waiting>,
 }
 
-fn today(conn: &Connection, b: &Business) -> AppResult<Today> {
-    let day = chrono::Utc::now()
-        .with_timezone(&b.offset())
-        .format("%Y-%m-%d")
-        .to_string();
-    let (from, to) = day_range(b, Some(&day), Some(&day))?;
-    let (from, to) = (from.unwrap_or(i64::MIN), to.unwrap_or(i64::MAX));
-    let (orders, _) = store::taken_between(conn, b.id, from, to)?;
-    // Money received today (payments less refunds), not the totals of the orders taken.
-    let takings_minor = payments::takings(conn, b, drawer::today(b))?.minor();
-    let whatsapp = day_figures(conn, b.id, &day)?;
-    Ok(Today {
-        orders,
-        takings_minor,
-        whatsapp,
-    })
+async fn load(state: &AppState, shop: &ShopPage, p: Period) -> AppResult<Shown> {
+    let (b, cache) = (shop.business.clone(), state.figures.clone());
+    state
+        .db
+        .read(move |c| {
+            Ok(Shown {
+                now: figures(c, &b, &p, Some(&cache))?,
+                before: figures(c, &b, &p.previous(), Some(&cache))?,
+                recent: recent(c, b.id, 8)?,
+                waiting: waiting(c, b.id, 8)?,
+            })
+        })
+        .await
+}
+
+/// Blocks other parts of Novi add to the dashboard (the storefront link, low-stock alerts):
+/// each is one card, pushed here, shown under the figures in this order.
+/// Cards other parts of Novi add to the dashboard: the storefront's link and QR code, the shop.
+async fn blocks(state: &AppState, shop: &ShopPage, headers: &HeaderMap) -> AppResult<Vec<Markup>> {
+    let origin = crate::web::settings::golive::origin(state, headers);
+    Ok(vec![
+        crate::web::store::promo::block(shop, &origin),
+        profile(shop),
+    ])
+}
+
+fn profile(shop: &ShopPage) -> Markup {
+    let b = &shop.business;
+    html! {
+        div.card {
+            h2 { "Your shop" }
+            dl {
+                dt { "Name" } dd { (b.name) }
+                dt { "Short code" } dd { code { (b.short_code) } }
+                dt { "Currency" } dd { (b.currency) }
+            }
+            @if shop.role.can_manage_settings() {
+                p { a href=(shop.url("/settings")) { "Edit the shop's profile" } }
+            }
+        }
+    }
 }
 
 pub async fn show(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    headers: axum::http::HeaderMap,
+    State(state): State<AppState>,
+    headers: HeaderMap,
     shop: ShopPage,
-) -> AppResult<Markup> {
-    let origin = crate::web::settings::golive::origin(&state, &headers);
-    let business = shop.business.clone();
-    let today = state.db.read(move |c| today(c, &business)).await?;
-    let b = &shop.business;
-    Ok(page(
-        &shop,
-        Nav::Dashboard,
-        "Dashboard",
-        html! {
-            section.cards {
-                div.card {
-                    h2 { "Your shop" }
-                    dl {
-                        dt { "Name" } dd { (b.name) }
-                        dt { "Short code" } dd { code { (b.short_code) } }
-                        dt { "Currency" } dd { (b.currency) }
-                    }
-                    @if shop.role.can_manage_settings() {
-                        p { a href=(shop.url("/settings")) { "Edit the shop's profile" } }
-                    }
-                }
-                div.card {
-                    h2 { "Today" }
-                    dl {
-                        dt { "Orders" } dd { (today.orders) }
-                        dt { "Takings" } dd { (Money::from_minor(today.takings_minor).format(&b.currency)) }
-                        dt { "WhatsApp messages in / out" } dd { (today.whatsapp.messages_in) " / " (today.whatsapp.messages_out) }
-                        dt { "Average reply time" } dd { (today.whatsapp.avg_reply_ms.map(duration).unwrap_or_else(|| "—".into())) }
-                    }
-                    p { a href=(shop.url("/orders")) { "See orders" } " · " a href=(shop.url("/conversations")) { "Conversations" } " · " a href=(shop.url("/drawer")) { "Today's drawer" } }
-                }
-                (crate::web::store::promo::block(&shop, &origin))
+    Query(q): Query<PeriodQuery>,
+) -> AppResult<Response> {
+    let p = match q.period(&shop.business) {
+        Ok(p) => p,
+        Err(e) => {
+            let body = picker(&shop, "/", &q, None, Some(&e));
+            let page = page(&shop, Nav::Dashboard, "Dashboard", body);
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    let shown = load(&state, &shop, p).await?;
+    let extra = blocks(&state, &shop, &headers).await?;
+    let now = crate::db::now();
+    let reports = format!("{}?{}", shop.url("/reports"), q.query_string());
+    let body = html! {
+        (picker(&shop, "/", &q, Some(&p), None))
+        section aria-labelledby="figures-h" {
+            h2 #figures-h { "Figures" }
+            (cards::cards(&shop, &shown.now, &shown.before))
+            p {
+                a href=(reports) { "Sales reports and bot history" } " · "
+                a href=(shop.url("/drawer")) { "Today's drawer" } " " (sound_switch())
             }
-        },
-    ))
+        }
+        section.cards {
+            (lists::recent(&shop, &shown.recent))
+            (lists::waiting(&shop, &shown.waiting, now))
+            @for block in &extra { (block) }
+        }
+        (graphs::graphs(&shop, &shown.now))
+    };
+    Ok(page(&shop, Nav::Dashboard, "Dashboard", body).into_response())
 }

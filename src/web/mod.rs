@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod assets;
+pub mod charts;
 pub mod conversations;
 pub mod cookie;
 pub mod csrf;
@@ -21,6 +22,7 @@ pub mod orders;
 pub mod payments;
 pub mod products;
 pub mod razorpay_hook;
+pub mod reports;
 pub mod settings;
 pub mod setup;
 pub mod simulator;

@@ -35,3 +35,30 @@ pub fn reason(conn: &Connection, business_id: i64, phone: &str) -> AppResult<Opt
         )
         .optional()?)
 }
+
+/// A conversation waiting for a person, with the customer's name when known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiting {
+    pub phone: String,
+    pub name: String,
+    pub reason: String,
+    pub since: i64,
+}
+
+/// The `n` conversations that have waited longest for a person.
+pub fn waiting(conn: &Connection, business_id: i64, n: i64) -> AppResult<Vec<Waiting>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.phone, COALESCE(c.name, ''), a.reason, a.since FROM attention a
+         LEFT JOIN customers c ON c.business_id = a.business_id AND c.phone = a.phone
+         WHERE a.business_id = ?1 ORDER BY a.since LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![business_id, n], |r| {
+        Ok(Waiting {
+            phone: r.get(0)?,
+            name: r.get(1)?,
+            reason: r.get(2)?,
+            since: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

@@ -22,6 +22,7 @@ pub mod staff;
 pub mod store;
 pub mod threads;
 pub mod transport;
+pub mod uptime;
 
 use std::path::Path;
 use std::sync::Arc;

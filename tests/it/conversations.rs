@@ -634,12 +634,12 @@ async fn owners_reword_messages_and_switch_on_auto_confirm() {
 
     let (_, dashboard) = owner.get("/b/sweets/").await;
     assert!(
-        dashboard.contains("<dt>Orders</dt><dd>1</dd>"),
+        dashboard.contains("<dt>Orders</dt><dd><strong>1</strong>"),
         "today's orders counted"
     );
     // Takings are money received: nothing until the order is paid.
     assert!(
-        dashboard.contains("<dt>Takings</dt><dd>₹0.00</dd>"),
+        dashboard.contains("<dt>Takings</dt><dd><strong>₹0.00</strong>"),
         "{dashboard}"
     );
     let cash = json!({"amount_minor": 36_000, "mode": "cash"});
@@ -647,7 +647,7 @@ async fn owners_reword_messages_and_switch_on_auto_confirm() {
     assert_eq!(paid.0, StatusCode::CREATED, "{}", paid.1);
     let (_, dashboard) = owner.get("/b/sweets/").await;
     assert!(
-        dashboard.contains("<dt>Takings</dt><dd>₹360.00</dd>"),
+        dashboard.contains("<dt>Takings</dt><dd><strong>₹360.00</strong>"),
         "today's takings"
     );
     assert!(

@@ -26,7 +26,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "whatsapp",
         ],
     ),
-    ("flows", &["conversation", "demo"]),
+    ("flows", &["conversation", "demo", "reports"]),
     (
         "edge",
         &["web", "api", "cli", "routes", "(crate root)", "main"],

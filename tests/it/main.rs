@@ -51,6 +51,7 @@ mod phone;
 mod props;
 mod razorpay;
 mod replication;
+mod reports;
 mod send_again;
 mod sender;
 mod store_phone;

@@ -24,6 +24,8 @@ fn owner_pages(product_id: i64) -> Vec<(&'static str, String)> {
     let p = |path: &str| format!("/b/sharma{path}");
     vec![
         ("dashboard", p("/")),
+        ("dashboard-30-days", p("/?period=30d")),
+        ("reports", p("/reports?period=30d&by=product")),
         ("orders", p("/orders")),
         ("new-order", p("/orders/new")),
         ("order", p("/orders/1")),

@@ -41,8 +41,8 @@ const fn t(
 }
 
 /// Every table holding a business's rows, each after the tables it points at, so rows are
-/// inserted parents first. `order_counts` is not here: triggers on `orders` keep it, on import
-/// as always. Global tables (`setup_tokens`, the migration history) belong to no business.
+/// inserted parents first. `order_counts` and `order_stamps` are not here: triggers on `orders`
+/// keep them, on import as always. Global tables (`setup_tokens`, the migration history) belong to no business.
 pub const TABLES: &[Table] = &[
     Table {
         name: "businesses",
@@ -108,6 +108,7 @@ pub const TABLES: &[Table] = &[
     t("whatsapp_groups", true, &[]),
     t("linked_sessions", false, &[]),
     t("bot_metrics", false, &[]),
+    t("bot_replies", false, &[]),
     t("drafts", false, &[]),
     t("message_templates", false, &[]),
     t("attention", false, &[]),
@@ -174,7 +175,10 @@ mod tests {
                 Ok(rows.collect::<Result<_, _>>()?)
             })
             .unwrap();
-        for name in owned.iter().filter(|n| *n != "order_counts") {
+        for name in owned
+            .iter()
+            .filter(|n| !matches!(n.as_str(), "order_counts" | "order_stamps"))
+        {
             assert!(
                 find(name).is_some(),
                 "{name} is not moved with its business"

@@ -1,0 +1,180 @@
+//! One shop-local day of orders summed up for the dashboard and the sales reports, read by the
+//! `(business_id, created_at)` index; and the `order_stamps` table that says when a day changed.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{params, Connection};
+
+use crate::error::AppResult;
+
+/// What one product sold in a day (orders not cancelled).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProductSales {
+    pub name: String,
+    /// The product's category now (lines keep no category of their own).
+    pub category: String,
+    /// `kg` (quantity in grams) or `pc` (pieces).
+    pub unit: String,
+    pub qty: i64,
+    pub takings_minor: i64,
+    /// Orders with this product.
+    pub orders: i64,
+}
+
+/// The orders taken in one day, summed. Cancelled orders count only in `cancelled` and
+/// `by_status`; everything else is about the orders that stand.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrderDay {
+    pub orders: i64,
+    /// The sum of their totals: what was ordered, not what was received.
+    pub order_totals_minor: i64,
+    pub cancelled: i64,
+    pub by_channel: BTreeMap<String, i64>,
+    pub by_status: BTreeMap<String, i64>,
+    /// Orders by hour of the shop's clock, 0..24.
+    pub by_hour: [i64; 24],
+    /// Chat orders (WhatsApp and groups) read whole, and those with a line left for a person.
+    pub read_alone: i64,
+    pub needed_person: i64,
+    /// Each customer who ordered, with when they first ordered at all (Unix seconds).
+    pub customers: BTreeMap<i64, i64>,
+    /// By SKU.
+    pub products: BTreeMap<String, ProductSales>,
+}
+
+/// The orders taken in `[from, to)` (Unix seconds), with hours on a clock `offset_minutes` east
+/// of UTC. Sums of money stop at the largest `i64` (as `store::taken_between`'s do) rather
+/// than fail. Reads the day's orders by index, each order's lines by index, and each customer's
+/// first order by the customer's index: nothing outside the day is scanned.
+pub fn day(
+    conn: &Connection,
+    business_id: i64,
+    (from, to): (i64, i64),
+    offset_minutes: i32,
+) -> AppResult<OrderDay> {
+    let mut d = OrderDay::default();
+    let mut stmt = conn.prepare_cached(
+        "SELECT o.status, o.channel, o.total_minor, o.customer_id, o.created_at,
+                EXISTS (SELECT 1 FROM order_unread u WHERE u.order_id = o.id)
+         FROM orders o WHERE o.business_id = ?1 AND o.created_at >= ?2 AND o.created_at < ?3",
+    )?;
+    let mut rows = stmt.query(params![business_id, from, to])?;
+    while let Some(r) = rows.next()? {
+        let status: String = r.get(0)?;
+        *d.by_status.entry(status.clone()).or_default() += 1;
+        if status == "cancelled" {
+            d.cancelled += 1;
+            continue;
+        }
+        let channel: String = r.get(1)?;
+        d.orders += 1;
+        d.order_totals_minor = d.order_totals_minor.saturating_add(r.get(2)?);
+        d.customers.insert(r.get(3)?, 0);
+        let at: i64 = r.get(4)?;
+        let hour = (at + i64::from(offset_minutes) * 60).rem_euclid(86_400) / 3600;
+        d.by_hour[usize::try_from(hour).unwrap_or(0)] += 1;
+        if channel == "whatsapp" || channel == "group" {
+            if r.get::<_, bool>(5)? {
+                d.needed_person += 1;
+            } else {
+                d.read_alone += 1;
+            }
+        }
+        *d.by_channel.entry(channel).or_default() += 1;
+    }
+    first_orders(conn, &mut d.customers)?;
+    d.products = products(conn, business_id, from, to)?;
+    Ok(d)
+}
+
+/// Each customer's first order ever, read from the top of the customer's own index.
+fn first_orders(conn: &Connection, customers: &mut BTreeMap<i64, i64>) -> AppResult<()> {
+    let mut stmt =
+        conn.prepare_cached("SELECT MIN(created_at) FROM orders WHERE customer_id = ?1")?;
+    for (id, first) in customers.iter_mut() {
+        *first = stmt
+            .query_row([id], |r| r.get::<_, Option<i64>>(0))?
+            .unwrap_or(0);
+    }
+    Ok(())
+}
+
+fn products(
+    conn: &Connection,
+    business_id: i64,
+    from: i64,
+    to: i64,
+) -> AppResult<BTreeMap<String, ProductSales>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT l.sku, MAX(l.name), COALESCE(MAX(p.category), ''), MAX(l.unit),
+                CAST(TOTAL(l.qty) AS INTEGER), CAST(TOTAL(l.total_minor) AS INTEGER),
+                COUNT(DISTINCT o.id)
+         FROM orders o JOIN order_lines l ON l.order_id = o.id
+         LEFT JOIN products p ON p.id = l.product_id
+         WHERE o.business_id = ?1 AND o.created_at >= ?2 AND o.created_at < ?3
+           AND o.status != 'cancelled'
+         GROUP BY l.sku",
+    )?;
+    let rows = stmt.query_map(params![business_id, from, to], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            ProductSales {
+                name: r.get(1)?,
+                category: r.get(2)?,
+                unit: r.get(3)?,
+                qty: r.get(4)?,
+                takings_minor: r.get(5)?,
+                orders: r.get(6)?,
+            },
+        ))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The change stamps of the shop-local days `first ..= last` (`YYYY-MM-DD`); a day with no
+/// order yet has none (reads as 0).
+pub fn stamps(
+    conn: &Connection,
+    business_id: i64,
+    first: &str,
+    last: &str,
+) -> AppResult<BTreeMap<String, i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT day, n FROM order_stamps WHERE business_id = ?1 AND day >= ?2 AND day <= ?3",
+    )?;
+    let rows = stmt.query_map(params![business_id, first, last], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// An order as the dashboard's "recent orders" lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recent {
+    pub number: i64,
+    pub created_at: i64,
+    pub customer: String,
+    pub channel: String,
+    pub status: String,
+    pub total_minor: i64,
+}
+
+/// The `n` newest orders, read from the end of the `(business_id, created_at, number)` index.
+pub fn recent(conn: &Connection, business_id: i64, n: i64) -> AppResult<Vec<Recent>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT o.number, o.created_at, c.name, o.channel, o.status, o.total_minor
+         FROM orders o JOIN customers c ON c.id = o.customer_id
+         WHERE o.business_id = ?1 ORDER BY o.created_at DESC, o.number DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![business_id, n], |r| {
+        Ok(Recent {
+            number: r.get(0)?,
+            created_at: r.get(1)?,
+            customer: r.get(2)?,
+            channel: r.get(3)?,
+            status: r.get(4)?,
+            total_minor: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

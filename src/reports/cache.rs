@@ -1,0 +1,129 @@
+//! Day entries kept in memory (moka) per business, shop clock and day, and a period's sums
+//! per business and period, kept while the stamps of all its days read the same. An entry is used while
+//! the day's order stamp reads what it read, so any change to an order of that day (taken,
+//! moved, edited, in this process or another) makes it stale at once. Today's entry also goes
+//! stale after a few seconds, as today's reply times still grow without any order changing;
+//! a day read once it had ended is stale only when its stamp moves.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+
+use super::figures::Figures;
+use super::period::Period;
+use crate::accounts::businesses::Business;
+use crate::orders::figures::OrderDay;
+
+/// How long today's reply times may lag behind.
+const TODAY_FRESH: Duration = Duration::from_secs(10);
+
+/// Days kept: a year for each of a few dozen shops.
+const CAPACITY: u64 = 20_000;
+
+/// One shop-local day, summed.
+#[derive(Debug)]
+pub struct Day {
+    /// The day's order stamp when it was read.
+    stamp: i64,
+    made: Instant,
+    /// Read after the day had ended, so only a change to its orders can make it stale.
+    complete: bool,
+    pub orders: OrderDay,
+    pub takings_minor: i64,
+    /// Reply times (ms) of replies sent that day, sorted.
+    pub replies: Vec<i64>,
+}
+
+impl Day {
+    pub fn new(
+        (stamp, complete): (i64, bool),
+        orders: OrderDay,
+        takings_minor: i64,
+        replies: Vec<i64>,
+    ) -> Day {
+        Day {
+            stamp,
+            made: Instant::now(),
+            complete,
+            orders,
+            takings_minor,
+            replies,
+        }
+    }
+}
+
+type Key = (i64, i32, NaiveDate);
+
+/// A period's sums, with the stamps of its days when they were summed.
+struct Summed {
+    stamps: BTreeMap<String, i64>,
+    made: Instant,
+    complete: bool,
+    figures: Arc<Figures>,
+}
+
+#[derive(Clone)]
+pub struct Cache {
+    days: moka::sync::Cache<Key, Arc<Day>>,
+    /// By business, shop clock, first and last day.
+    periods: moka::sync::Cache<(i64, i32, NaiveDate, NaiveDate), Arc<Summed>>,
+}
+
+impl Default for Cache {
+    fn default() -> Self {
+        Cache {
+            days: moka::sync::Cache::new(CAPACITY),
+            periods: moka::sync::Cache::new(CAPACITY / 10),
+        }
+    }
+}
+
+impl Cache {
+    /// The kept entry for `day`, if the day's orders still stand at `stamp`.
+    pub fn get(&self, b: &Business, day: NaiveDate, stamp: i64) -> Option<Arc<Day>> {
+        let hit = self.days.get(&(b.id, b.utc_offset_minutes, day))?;
+        let fresh = hit.stamp == stamp && (hit.complete || hit.made.elapsed() < TODAY_FRESH);
+        fresh.then_some(hit)
+    }
+
+    pub fn put(&self, b: &Business, day: NaiveDate, entry: Arc<Day>) {
+        self.days.insert((b.id, b.utc_offset_minutes, day), entry);
+    }
+
+    /// The kept sums of `p`, if none of its days' stamps has moved since.
+    pub fn period(
+        &self,
+        b: &Business,
+        p: &Period,
+        stamps: &BTreeMap<String, i64>,
+    ) -> Option<Arc<Figures>> {
+        let hit = self
+            .periods
+            .get(&(b.id, b.utc_offset_minutes, p.first, p.last))?;
+        let fresh = hit.stamps == *stamps && (hit.complete || hit.made.elapsed() < TODAY_FRESH);
+        fresh.then(|| hit.figures.clone())
+    }
+
+    /// Keeps the sums of `p` as read with `stamps`; `complete` once its last day has ended.
+    pub fn put_period(
+        &self,
+        b: &Business,
+        p: &Period,
+        stamps: BTreeMap<String, i64>,
+        complete: bool,
+        figures: Arc<Figures>,
+    ) {
+        let summed = Summed {
+            stamps,
+            made: Instant::now(),
+            complete,
+            figures,
+        };
+        self.periods.insert(
+            (b.id, b.utc_offset_minutes, p.first, p.last),
+            Arc::new(summed),
+        );
+    }
+}

@@ -1,0 +1,322 @@
+//! Figures for a seeded shop with known orders against numbers worked out by hand, for each
+//! period, with the day boundary on the shop's clock (India, UTC+5:30); the cache's staleness;
+//! and the sales reports.
+
+use std::sync::Arc;
+
+use chrono::{FixedOffset, NaiveDate, TimeZone};
+use rusqlite::{params, Connection};
+
+use super::period::{parse_day, Period, Span};
+use super::sales::{sales, By};
+use super::{figures, Cache};
+use crate::accounts::businesses::{self, Business};
+use crate::catalog::products;
+use crate::db::Db;
+use crate::domain::Money;
+use crate::orders::model::Line;
+use crate::orders::store::{insert_past, PastOrder};
+use crate::orders::{service, Channel, Fulfilment, NewUnread, PaymentMode, Status};
+use crate::{customers, domain::Phone};
+
+fn ist(text: &str) -> i64 {
+    let t = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap();
+    FixedOffset::east_opt(330 * 60)
+        .unwrap()
+        .from_local_datetime(&t)
+        .unwrap()
+        .timestamp()
+}
+
+fn day(s: &str) -> NaiveDate {
+    parse_day(s, "test").unwrap()
+}
+
+fn line(conn: &Connection, b: &Business, sku: &str, qty: u32) -> Line {
+    let p = products::by_sku(conn, b.id, sku).unwrap().unwrap();
+    let per = if p.unit == crate::domain::Unit::Kg {
+        1000
+    } else {
+        1
+    };
+    Line {
+        product_id: p.id,
+        sku: p.sku.clone(),
+        name: p.name.clone(),
+        unit: p.unit,
+        variant: None,
+        variant_count: None,
+        qty,
+        unit_price: p.price,
+        total: Money::from_minor(p.price.minor() * i64::from(qty) / per),
+        said: None,
+    }
+}
+
+struct Spec<'a> {
+    number: i64,
+    customer: i64,
+    channel: Channel,
+    at: &'a str,
+    lines: &'a [(&'a str, u32)],
+    status: Status,
+}
+
+fn order(conn: &Connection, b: &Business, s: &Spec) -> i64 {
+    let lines: Vec<Line> = s
+        .lines
+        .iter()
+        .map(|(sku, q)| line(conn, b, sku, *q))
+        .collect();
+    let totals = service::totals(&lines, Money::from_minor(0)).unwrap();
+    let at = ist(s.at);
+    let moves = [(s.status, at + 60)];
+    let o = PastOrder {
+        number: s.number,
+        channel: s.channel,
+        customer_id: s.customer,
+        lines: &lines,
+        totals: &totals,
+        currency: "INR",
+        address: "",
+        notes: "",
+        payment_mode: PaymentMode::Cash,
+        fulfilment: Fulfilment::Pickup,
+        deliver_on: None,
+        created_at: at,
+        moves: if s.status == Status::Pending {
+            &[]
+        } else {
+            &moves
+        },
+        actor: "customer",
+        staff: "owner",
+        chat_ms: None,
+    };
+    let id = insert_past(conn, b.id, &o).unwrap();
+    // Every order that stands was paid in cash when it was taken, so takings (money received)
+    // are the totals of the orders that stand.
+    if s.status != Status::Cancelled {
+        conn.execute(
+            "INSERT INTO payments (business_id, order_id, amount_minor, mode, kind, recorded_at)
+             VALUES (?1, ?2, ?3, 'cash', 'payment', ?4)",
+            params![b.id, id, totals.total.minor(), at],
+        )
+        .unwrap();
+    }
+    id
+}
+
+/// Sweets (India, UTC+5:30), today 10 March 2026:
+/// #1 Asha, 1 Mar 10:00, manual, 500 g kaju katli = ₹600, delivered;
+/// #2 Asha, 10 Mar 00:10 (9 Mar in UTC), WhatsApp, 12 gulab jamun = ₹240, delivered;
+/// #3 Bala, 9 Mar 23:50, WhatsApp, 1 kg kaju katli = ₹1,200, confirmed, one line left unread;
+/// #4 Bala, 10 Mar 12:00, group, 10 rasgulla = ₹180, cancelled;
+/// #5 Chitra, 10 Mar 13:30, storefront, 250 g kaju katli + 2 gulab jamun = ₹340, pending.
+/// Replies on 10 Mar of 1, 2, 3, 4 and 10 s; one on 9 Mar 23:59 of 0.5 s.
+fn shop() -> (tempfile::TempDir, Db, Business) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(dir.path()).unwrap();
+    let b = db
+        .with_tx(|tx| {
+            let b = businesses::insert(tx, "Sweets", "sweets")?;
+            crate::demo::import_catalog(tx, b.id)?;
+            let c = |phone: &str, name: &str| {
+                customers::upsert(tx, b.id, &Phone::parse(phone, "91").unwrap(), name)
+            };
+            let (asha, bala, chitra) = (c("9800000001", "Asha")?, c("9800000002", "Bala")?, c("9800000003", "Chitra")?);
+            let specs = [
+                Spec { number: 1, customer: asha, channel: Channel::Manual, at: "2026-03-01 10:00", lines: &[("kaju-katli", 500)], status: Status::Delivered },
+                Spec { number: 2, customer: asha, channel: Channel::Whatsapp, at: "2026-03-10 00:10", lines: &[("gulab-jamun", 12)], status: Status::Delivered },
+                Spec { number: 3, customer: bala, channel: Channel::Whatsapp, at: "2026-03-09 23:50", lines: &[("kaju-katli", 1000)], status: Status::Confirmed },
+                Spec { number: 4, customer: bala, channel: Channel::Group, at: "2026-03-10 12:00", lines: &[("rasgulla", 10)], status: Status::Cancelled },
+                Spec { number: 5, customer: chitra, channel: Channel::Storefront, at: "2026-03-10 13:30", lines: &[("kaju-katli", 250), ("gulab-jamun", 2)], status: Status::Pending },
+            ];
+            let ids: Vec<i64> = specs.iter().map(|s| order(tx, &b, s)).collect();
+            let unread = NewUnread { text: "1 kg kesar peda".into(), words: "kesar peda".into(), reason: "unknown".into(), candidates: vec![] };
+            crate::orders::unread::keep(tx, b.id, ids[2], &[unread])?;
+            for (at, ms) in [("2026-03-10 09:00", 1000), ("2026-03-10 09:01", 2000), ("2026-03-10 09:02", 3000), ("2026-03-10 18:00", 4000), ("2026-03-10 23:59", 10_000), ("2026-03-09 23:59", 500)] {
+                tx.execute("INSERT INTO bot_replies (business_id, at_ms, waited_ms) VALUES (?1, ?2, ?3)", params![b.id, ist(at) * 1000, ms])?;
+            }
+            tx.execute("INSERT INTO bot_metrics (business_id, day, messages_in, messages_out, up_seconds, linked_seconds) VALUES (?1, '2026-03-10', 7, 6, 86400, 43200), (?1, '2026-03-09', 2, 1, 0, 0)", [b.id])?;
+            Ok::<_, crate::error::AppError>(b)
+        })
+        .unwrap();
+    (dir, db, b)
+}
+
+const TODAY: &str = "2026-03-10";
+
+fn of(db: &Db, b: &Business, p: &Period, cache: Option<&Cache>) -> super::Figures {
+    db.with_conn(|c| figures(c, b, p, cache)).unwrap()
+}
+
+#[test]
+fn today_counts_the_order_taken_ten_minutes_after_the_shops_midnight() {
+    let (_dir, db, b) = shop();
+    let f = of(&db, &b, &Period::of(Span::Today, day(TODAY)), None);
+    assert_eq!((f.orders, f.takings_minor, f.cancelled), (2, 58_000, 1));
+    assert_eq!(f.average_order_minor(), Some(29_000));
+    assert_eq!((f.new_customers, f.returning_customers), (1, 1));
+    assert_eq!(f.by_channel.get("whatsapp"), Some(&1));
+    assert_eq!(f.by_channel.get("storefront"), Some(&1));
+    assert_eq!(f.by_channel.get("group"), None);
+    assert_eq!((f.read_alone, f.needed_person), (1, 0));
+    assert_eq!(
+        (f.by_hour[0], f.by_hour[13], f.by_hour.iter().sum::<i64>()),
+        (1, 1, 2)
+    );
+    assert_eq!(f.by_status.get("cancelled"), Some(&1));
+    assert_eq!((f.messages_in, f.messages_out), (7, 6));
+    assert_eq!(
+        (f.reply_median_ms, f.reply_p90_ms),
+        (Some(3000), Some(10_000))
+    );
+}
+
+#[test]
+fn yesterday_keeps_the_order_at_ten_to_midnight_and_its_unread_line() {
+    let (_dir, db, b) = shop();
+    let y = Period::of(Span::Yesterday, day(TODAY));
+    let f = of(&db, &b, &y, None);
+    assert_eq!((f.orders, f.takings_minor, f.cancelled), (1, 120_000, 0));
+    assert_eq!((f.new_customers, f.returning_customers), (1, 0));
+    assert_eq!((f.read_alone, f.needed_person), (0, 1));
+    assert_eq!((f.messages_in, f.messages_out), (2, 1));
+    assert_eq!((f.reply_median_ms, f.reply_p90_ms), (Some(500), Some(500)));
+    assert_eq!(f.by_hour[23], 1);
+}
+
+#[test]
+fn last_seven_days_this_month_and_a_range_against_the_period_before() {
+    let (_dir, db, b) = shop();
+    let week = Period::of(Span::Last7, day(TODAY));
+    let f = of(&db, &b, &week, None);
+    assert_eq!(
+        (f.orders, f.takings_minor, f.average_order_minor()),
+        (3, 178_000, Some(59_333))
+    );
+    assert_eq!((f.new_customers, f.returning_customers), (2, 1));
+    let kaju = &f.products["kaju-katli"];
+    assert_eq!(
+        (kaju.qty, kaju.takings_minor, kaju.orders),
+        (1250, 150_000, 2)
+    );
+    assert_eq!(f.products["gulab-jamun"].qty, 14);
+    assert!(
+        !f.products.contains_key("rasgulla"),
+        "cancelled orders sell nothing"
+    );
+    assert_eq!(f.per_day.len(), 7);
+    assert_eq!(f.per_day[6].takings_minor, 58_000);
+    assert_eq!(f.per_day[6].reply_median_ms, Some(3000));
+    let before = of(&db, &b, &week.previous(), None);
+    assert_eq!((before.orders, before.takings_minor), (1, 60_000));
+    let month = of(&db, &b, &Period::of(Span::ThisMonth, day(TODAY)), None);
+    assert_eq!((month.orders, month.takings_minor), (4, 238_000));
+    assert_eq!((month.new_customers, month.returning_customers), (3, 0));
+    let first = of(
+        &db,
+        &b,
+        &Period::range(day("2026-03-01"), day("2026-03-01")).unwrap(),
+        None,
+    );
+    assert_eq!((first.orders, first.takings_minor), (1, 60_000));
+}
+
+#[test]
+fn a_cached_day_is_used_until_one_of_its_orders_changes() {
+    let (_dir, db, b) = shop();
+    let cache = Cache::default();
+    let week = Period::of(Span::Last7, day(TODAY));
+    let entries = |db: &Db| {
+        db.with_conn(|c| super::figures::day_entries(c, &b, &week, Some(&cache)))
+            .unwrap()
+    };
+    let before = entries(&db);
+    assert_eq!(of(&db, &b, &week, Some(&cache)).orders, 3);
+    db.with_tx(|tx| service::change_status(tx, &b, 5, Status::Cancelled, "owner"))
+        .unwrap();
+    let after = entries(&db);
+    // Only 10 March, the day of order #5, was read again.
+    for ((d, old), (_, new)) in before.iter().zip(&after) {
+        assert_eq!(Arc::ptr_eq(old, new), *d != day(TODAY), "{d}");
+    }
+    let f = of(&db, &b, &week, Some(&cache));
+    // Cancelling gives no money back: takings (money received) stay until a refund is recorded.
+    assert_eq!((f.orders, f.takings_minor, f.cancelled), (2, 178_000, 2));
+}
+
+#[test]
+fn sales_by_day_product_and_category_as_csv_and_json() {
+    let (_dir, db, b) = shop();
+    let week = Period::of(Span::Last7, day(TODAY));
+    let csv_of = |by| {
+        let s = db.with_conn(|c| sales(c, &b, &week, by, None)).unwrap();
+        let mut out = Vec::new();
+        s.write_csv(&mut out).unwrap();
+        (String::from_utf8(out).unwrap(), s.json())
+    };
+    let (by_day, _) = csv_of(By::Day);
+    assert!(
+        by_day.starts_with("day,orders,cancelled,sales\n2026-03-04,0,0,0\n"),
+        "{by_day}"
+    );
+    assert!(
+        by_day.ends_with("2026-03-09,1,0,1200\n2026-03-10,2,1,580\n"),
+        "{by_day}"
+    );
+    let (by_product, json) = csv_of(By::Product);
+    assert_eq!(
+        by_product,
+        "sku,product,category,unit,quantity,orders,sales\n\
+         kaju-katli,Kaju Katli,Sweets,g,1250,2,1500\n\
+         gulab-jamun,Gulab Jamun,Sweets,pc,14,2,280\n"
+    );
+    assert_eq!(json[0]["sales_minor"], 150_000);
+    assert_eq!(json[1]["quantity"], 14);
+    let (by_category, _) = csv_of(By::Category);
+    assert_eq!(
+        by_category,
+        "category,products,grams,pieces,sales\nSweets,2,1250,14,1780\n"
+    );
+}
+
+#[test]
+fn a_days_figures_read_orders_by_index_and_never_scan_the_book() {
+    let (_dir, db, b) = shop();
+    let plans = db
+        .with_conn(|c| {
+            let mut out = String::new();
+            for sql in [
+                "SELECT o.status FROM orders o WHERE o.business_id = ?1 AND o.created_at >= ?2 AND o.created_at < ?3",
+                "SELECT l.sku, SUM(l.qty) FROM orders o JOIN order_lines l ON l.order_id = o.id LEFT JOIN products p ON p.id = l.product_id WHERE o.business_id = ?1 AND o.created_at >= ?2 AND o.created_at < ?3 AND o.status != 'cancelled' GROUP BY l.sku",
+                "SELECT MIN(created_at) FROM orders WHERE customer_id = ?1",
+                "SELECT waited_ms FROM bot_replies WHERE business_id = ?1 AND at_ms >= ?2 AND at_ms < ?3",
+            ] {
+                let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+                let n = stmt.parameter_count();
+                let args: Vec<i64> = (0..n).map(|_| b.id).collect();
+                let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(3))?;
+                for r in rows {
+                    out.push_str(&r?);
+                    out.push('\n');
+                }
+            }
+            Ok(out)
+        })
+        .unwrap();
+    assert!(
+        !plans.contains("SCAN o\n") && !plans.contains("SCAN orders"),
+        "{plans}"
+    );
+    assert!(
+        !plans.contains("SCAN l") && !plans.contains("SCAN bot_replies"),
+        "{plans}"
+    );
+    assert!(plans.contains("orders_business_created_number"), "{plans}");
+    assert!(
+        plans.contains("COVERING INDEX bot_replies_business_at"),
+        "{plans}"
+    );
+}
