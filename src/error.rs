@@ -15,6 +15,12 @@ pub enum AppError {
     Unauthorized(String),
     #[error("you do not have permission to do that")]
     Forbidden,
+    /// The business was deactivated by the platform admin: pages, API and sending stop.
+    #[error(
+        "This business has been deactivated: its pages, API and WhatsApp replies are stopped. \
+         Its data is kept; ask the platform admin to reactivate it."
+    )]
+    Deactivated,
     #[error("{0}")]
     BadRequest(String),
     /// Input that parsed but is not acceptable (a field out of range, a taken name).
@@ -39,7 +45,7 @@ impl AppError {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::LoginRequired { .. } | Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::Deactivated => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(_) => StatusCode::CONFLICT,
@@ -54,6 +60,7 @@ impl AppError {
             Self::NotFound => "not_found",
             Self::LoginRequired { .. } | Self::Unauthorized(_) => "unauthorized",
             Self::Forbidden => "forbidden",
+            Self::Deactivated => "business_deactivated",
             Self::BadRequest(_) => "bad_request",
             Self::Invalid(_) => "invalid",
             Self::Conflict(_) => "conflict",

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod api;
+pub mod audit;
 pub mod backup;
 pub mod catalog;
 pub mod cli;

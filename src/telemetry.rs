@@ -18,3 +18,4 @@ pub fn init(format: LogFormat) {
 }
 
 pub mod metrics;
+pub mod recent;

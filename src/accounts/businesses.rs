@@ -26,9 +26,15 @@ pub struct Business {
     pub chat_max_pieces: i64,
     /// The shop's own UPI id (`name@bank`) customers pay to; empty when not set.
     pub upi_id: String,
+    /// When the platform admin deactivated the shop (Unix seconds); `None` while it is active.
+    pub deactivated_at: Option<i64>,
 }
 
 impl Business {
+    pub fn active(&self) -> bool {
+        self.deactivated_at.is_none()
+    }
+
     pub fn offset(&self) -> chrono::FixedOffset {
         chrono::FixedOffset::east_opt(self.utc_offset_minutes * 60)
             .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("zero offset"))
@@ -58,7 +64,7 @@ pub struct Profile {
 
 const COLUMNS: &str =
     "id, short_code, name, address, phone, currency, delivery_fee_minor, country_code, utc_offset_minutes, auto_confirm, \
-     chat_max_grams, chat_max_pieces, upi_id";
+     chat_max_grams, chat_max_pieces, upi_id, deactivated_at";
 
 fn from_row(row: &Row) -> rusqlite::Result<Business> {
     Ok(Business {
@@ -75,6 +81,7 @@ fn from_row(row: &Row) -> rusqlite::Result<Business> {
         chat_max_grams: row.get(10)?,
         chat_max_pieces: row.get(11)?,
         upi_id: row.get(12)?,
+        deactivated_at: row.get(13)?,
     })
 }
 
@@ -183,6 +190,16 @@ pub fn set_hours(conn: &Connection, id: i64, hours: &str) -> AppResult<()> {
     Ok(())
 }
 
+/// Deactivates (`true`) or reactivates a business; its rows are kept either way.
+pub fn set_deactivated(conn: &Connection, id: i64, deactivated: bool) -> AppResult<()> {
+    conn.execute(
+        "UPDATE businesses SET deactivated_at = CASE WHEN ?2 THEN COALESCE(deactivated_at, ?3) END
+         WHERE id = ?1",
+        params![id, deactivated, now()],
+    )?;
+    Ok(())
+}
+
 /// A number that changes whenever any of the business's products, variants or stock change
 /// (triggers on those tables move it, migration V13): the storefront's catalog cache key.
 pub fn catalog_version(conn: &Connection, id: i64) -> AppResult<i64> {
@@ -191,6 +208,16 @@ pub fn catalog_version(conn: &Connection, id: i64) -> AppResult<i64> {
         .query_row([id], |r| r.get(0))
         .optional()?
         .unwrap_or(0))
+}
+
+/// True unless the business is deactivated (or gone): read by the worker and the sender on
+/// their hot paths, by primary key.
+pub fn is_active(conn: &Connection, id: i64) -> AppResult<bool> {
+    let off: Option<Option<i64>> = conn
+        .prepare_cached("SELECT deactivated_at FROM businesses WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    Ok(matches!(off, Some(None)))
 }
 
 #[cfg(test)]
@@ -213,6 +240,7 @@ mod tests {
             chat_max_grams: 25_000,
             chat_max_pieces: 250,
             upi_id: String::new(),
+            deactivated_at: None,
         };
         // 00:00 UTC is 05:30 in India.
         assert_eq!(b.local_time(0), "01 Jan 1970, 05:30");

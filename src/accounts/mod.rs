@@ -2,6 +2,7 @@
 //! the CLI and the web UI share (so both refuse the same bad input the same way).
 
 pub mod businesses;
+pub mod console;
 pub mod password;
 pub mod ratelimit;
 mod role;
@@ -130,7 +131,7 @@ pub fn complete_setup(db: &Db, token: &str, f: &SetupForm) -> AppResult<User> {
     password::check_strength(&f.password)?;
     let hash = password::hash(&f.password)?;
     db.with_tx(|tx| {
-        if !setup::consume(tx, token)? {
+        if !setup::consume(tx, token, setup::Link::FirstRun)? {
             return Err(AppError::NotFound);
         }
         let business = businesses::insert(tx, &name, &code)?;

@@ -150,3 +150,35 @@ pub fn set_disabled(conn: &Connection, id: i64, disabled: bool) -> AppResult<()>
     }
     Ok(())
 }
+
+/// A user as the platform console lists them, with their business's short code.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub user: User,
+    pub business_code: Option<String>,
+}
+
+/// Users across every business whose username or business code contains `q` (all when
+/// empty), by username, at most `limit`.
+pub fn search(conn: &Connection, q: &str, limit: i64) -> AppResult<Vec<Listed>> {
+    let like = format!(
+        "%{}%",
+        q.trim()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let sql = "SELECT u.id, u.username, u.business_id, u.role, u.platform_admin, u.disabled,
+                      b.short_code
+               FROM users u LEFT JOIN businesses b ON b.id = u.business_id
+               WHERE u.username LIKE ?1 ESCAPE '\\' OR b.short_code LIKE ?1 ESCAPE '\\'
+               ORDER BY u.username LIMIT ?2";
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map(params![like, limit], |r| {
+        Ok(Listed {
+            user: from_row(r)?,
+            business_code: r.get(6)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

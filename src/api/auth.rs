@@ -45,6 +45,10 @@ impl FromRequestParts<AppState> for ApiBusiness {
             .db
             .read(move |c| crate::accounts::businesses::by_id(c, id))
             .await?;
-        Ok(ApiBusiness(business.ok_or_else(unauthorized)?))
+        let business = business.ok_or_else(unauthorized)?;
+        if !business.active() {
+            return Err(AppError::Deactivated.into());
+        }
+        Ok(ApiBusiness(business))
     }
 }

@@ -221,15 +221,8 @@ fn free_disk(dir: &Path) -> Check {
     check(Level::Ok, NAME, detail)
 }
 
-/// Free bytes for an unprivileged user on the file system holding `dir`.
 fn free_bytes(dir: &Path) -> Option<u64> {
-    use std::os::unix::ffi::OsStrExt;
-    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
-    // SAFETY: an all-zero statvfs is a valid value of this plain C struct.
-    let mut stats: libc::statvfs = unsafe { std::mem::zeroed() };
-    // SAFETY: `path` is NUL-terminated and lives across the call; `stats` is a valid out pointer.
-    let rc = unsafe { libc::statvfs(path.as_ptr(), &mut stats) };
-    (rc == 0).then(|| stats.f_bavail.saturating_mul(stats.f_frsize))
+    crate::telemetry::metrics::free_disk_bytes(dir)
 }
 
 fn backups(dir: &Path) -> Check {

@@ -158,6 +158,10 @@ fn answer(
     catalogs: &HashMap<i64, ProductIndex>,
     tracker: Option<&Tracker>,
 ) -> AppResult<()> {
+    // A deactivated shop's messages are kept but never answered, then or on reactivation.
+    if !crate::accounts::businesses::is_active(conn, m.business_id)? {
+        return store::mark_handled(conn, m.id);
+    }
     let outcome = match (reading, catalogs.get(&m.business_id)) {
         (Ok(r), Some(catalog)) => contained(conn, || handle(conn, m, r, catalog, tracker))?,
         (Err(why), _) => Err(why.clone()),

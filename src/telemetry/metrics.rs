@@ -13,6 +13,8 @@ use prometheus_client::registry::Registry;
 
 pub use prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
 
+use super::recent::{Kind, Recent};
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ProviderLabel {
     provider: &'static str,
@@ -61,6 +63,8 @@ struct Inner {
     database_bytes: Gauge,
     wal_bytes: Gauge,
     resident_bytes: Gauge,
+    /// The last hour minute by minute, and the start time: for the platform console.
+    recent: Recent,
 }
 
 /// The levels read just before a scrape.
@@ -149,6 +153,7 @@ impl Metrics {
             database_bytes: Gauge::default(),
             wal_bytes: Gauge::default(),
             resident_bytes: Gauge::default(),
+            recent: Recent::new(),
             registry: Registry::with_prefix("novi"),
         };
         let mut r = std::mem::take(&mut inner.registry);
@@ -163,11 +168,13 @@ impl Metrics {
             .webhooks_received
             .get_or_create(&ProviderLabel { provider })
             .inc();
+        self.0.recent.count(Kind::Webhook);
     }
 
     pub fn webhook_rejected(&self, provider: &'static str, reason: &'static str) {
         let labels = ReasonLabels { provider, reason };
         self.0.webhooks_rejected.get_or_create(&labels).inc();
+        self.0.recent.count(Kind::Error);
     }
 
     pub fn message_sent(&self, provider: &'static str) {
@@ -179,6 +186,26 @@ impl Metrics {
             .failed
             .get_or_create(&ReasonLabels { provider, reason })
             .inc();
+        self.0.recent.count(Kind::Error);
+    }
+
+    /// A request answered with a server error (5xx).
+    pub fn server_error(&self) {
+        self.0.recent.count(Kind::Error);
+    }
+
+    /// Webhooks stored in the last `minutes` minutes (at most 60).
+    pub fn webhooks_last(&self, minutes: i64) -> u64 {
+        self.0.recent.last(Kind::Webhook, minutes)
+    }
+
+    /// Errors in the last hour: webhooks refused, sends failed, server errors answered.
+    pub fn errors_last_hour(&self) -> u64 {
+        self.0.recent.last(Kind::Error, 60)
+    }
+
+    pub fn uptime_secs(&self) -> u64 {
+        self.0.recent.uptime_secs()
     }
 
     /// One HTTP request answered after `secs`.
@@ -230,6 +257,17 @@ where
 
 fn clamp(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// Free bytes for an unprivileged user on the file system holding `dir`.
+pub fn free_disk_bytes(dir: &std::path::Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    // SAFETY: an all-zero statvfs is a valid value of this plain C struct.
+    let mut stats: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `path` is NUL-terminated and lives across the call; `stats` is a valid out pointer.
+    let rc = unsafe { libc::statvfs(path.as_ptr(), &mut stats) };
+    (rc == 0).then(|| stats.f_bavail.saturating_mul(stats.f_frsize))
 }
 
 /// The process's resident memory, from `/proc/self/statm` (0 where there is none).

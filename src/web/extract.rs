@@ -94,6 +94,10 @@ impl FromRequestParts<AppState> for ShopPage {
             .business_by_code(&code)
             .await?
             .ok_or(AppError::NotFound)?;
+        // A deactivated shop's pages stop for its staff; the platform admin still sees them.
+        if !business.active() && !user.platform_admin {
+            return Err(AppError::Deactivated);
+        }
         let role = if user.platform_admin {
             Role::Owner
         } else if user.business_id == Some(business.id) {

@@ -13,7 +13,8 @@ use serde::Deserialize;
 use super::layout::{bare, csrf_field, error_box, field};
 use super::{client_addr, cookie, safe_next};
 use crate::accounts::password;
-use crate::accounts::{sessions, users};
+use crate::accounts::{businesses, sessions, users};
+use crate::audit;
 use crate::db::blocking;
 use crate::error::AppResult;
 use crate::web::csrf::CsrfToken;
@@ -56,6 +57,7 @@ enum Outcome {
     LoggedIn(String),
     WrongPassword,
     Disabled,
+    Deactivated,
 }
 
 pub async fn submit(
@@ -80,8 +82,8 @@ pub async fn submit(
     state.limiter.record_failure(&username, addr);
     let ttl = state.config.session_secs();
     let db = state.db.clone();
-    let name = username.clone();
-    let outcome = blocking(move || check(&db, &name, &f.password, ttl)).await?;
+    let who = audit::Actor::new(username.clone(), addr);
+    let outcome = blocking(move || check(&db, &who, &f.password, ttl)).await?;
     let message = match outcome {
         Outcome::LoggedIn(token) => {
             state.limiter.record_success(&username, addr);
@@ -90,25 +92,53 @@ pub async fn submit(
         }
         Outcome::WrongPassword => "Wrong username or password.",
         Outcome::Disabled => "This account has been disabled. Ask the shop's owner to enable it.",
+        Outcome::Deactivated => {
+            "This shop has been deactivated, so nobody can log in to it. Its data is kept; \
+             ask the platform admin to reactivate it."
+        }
     };
     let page = form(&csrf.0, &username, &next, Some(message));
     Ok((StatusCode::UNAUTHORIZED, page).into_response())
 }
 
-/// Checks the password (slow, on purpose) and starts a session when it is right.
-fn check(db: &crate::db::Db, username: &str, pass: &str, ttl: i64) -> AppResult<Outcome> {
-    let Some(creds) = db.with_conn(|c| users::credentials(c, username))? else {
+/// Checks the password (slow, on purpose) and starts a session when it is right. Every
+/// attempt goes in the audit log, with the name tried and the address it came from.
+fn check(db: &crate::db::Db, who: &audit::Actor, pass: &str, ttl: i64) -> AppResult<Outcome> {
+    let Some(creds) = db.with_conn(|c| users::credentials(c, &who.username))? else {
         password::verify_dummy(pass);
-        return Ok(Outcome::WrongPassword);
+        return refused(db, who, None, "wrong username or password", Outcome::WrongPassword);
     };
+    let user = creds.user;
     if !password::verify(pass, &creds.password_hash) {
-        return Ok(Outcome::WrongPassword);
+        let why = "wrong password";
+        return refused(db, who, user.business_id, why, Outcome::WrongPassword);
     }
-    if creds.user.disabled {
-        return Ok(Outcome::Disabled);
+    if user.disabled {
+        let why = "account disabled";
+        return refused(db, who, user.business_id, why, Outcome::Disabled);
     }
-    let token = db.with_tx(|tx| sessions::create(tx, creds.user.id, ttl))?;
+    if let Some(b) = user.business_id {
+        if !db.with_conn(|c| businesses::is_active(c, b))? {
+            return refused(db, who, Some(b), "business deactivated", Outcome::Deactivated);
+        }
+    }
+    let token = db.with_tx(|tx| {
+        audit::record(tx, who, user.business_id, audit::LOGIN, "")?;
+        sessions::create(tx, user.id, ttl)
+    })?;
     Ok(Outcome::LoggedIn(token))
+}
+
+/// Records a refused login and passes its outcome on.
+fn refused(
+    db: &crate::db::Db,
+    who: &audit::Actor,
+    business_id: Option<i64>,
+    why: &str,
+    outcome: Outcome,
+) -> AppResult<Outcome> {
+    db.with_tx(|tx| audit::record(tx, who, business_id, audit::LOGIN_FAILED, why))?;
+    Ok(outcome)
 }
 
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> AppResult<Response> {

@@ -55,7 +55,7 @@ fn allowed(config: &Config, peer: SocketAddr, headers: &HeaderMap) -> bool {
 }
 
 /// Backlogs and recent orders from their indexes, file sizes, resident memory.
-async fn levels(state: &AppState) -> AppResult<Levels> {
+pub async fn levels(state: &AppState) -> AppResult<Levels> {
     let since = crate::db::now() - ORDERS_WINDOW_SECS;
     let (inbound, outbound, orders) = state
         .db
@@ -88,5 +88,8 @@ pub async fn track(State(metrics): State<Metrics>, req: Request, next: Next) -> 
     let response = next.run(req).await;
     let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
     metrics.request(method.as_str(), route, started.elapsed().as_secs_f64());
+    if response.status().is_server_error() {
+        metrics.server_error();
+    }
     response
 }

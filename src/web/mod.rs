@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod assets;
 pub mod charts;
+pub mod audit;
 pub mod conversations;
 pub mod cookie;
 pub mod csrf;

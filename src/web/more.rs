@@ -24,6 +24,9 @@ pub async fn show(shop: ShopPage) -> Markup {
                     li { a href=(shop.url(path)) { (label) } }
                 }
             }
+            @if shop.role == crate::accounts::Role::Owner {
+                li { a href=(shop.url("/audit")) { "Audit log" } }
+            }
             @if shop.user.platform_admin {
                 li { a href="/admin" { "All businesses" } }
             }

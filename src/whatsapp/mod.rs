@@ -19,6 +19,7 @@ pub mod probe;
 pub mod sender;
 pub mod settings;
 pub mod staff;
+pub mod status;
 pub mod store;
 pub mod threads;
 pub mod transport;

@@ -227,13 +227,14 @@ fn release(conn: &Connection, claimed_before: i64, max_attempts: u32) -> AppResu
     Ok(failed + released)
 }
 
-/// Businesses with a row due by `now_ms`, unless their sending is paused. Only a person's
+/// Businesses with a row due by `now_ms`, unless their sending is paused or the business is
+/// deactivated (its rows wait, unsent, until reactivation). Only a person's
 /// oldest unfinished row may go, so their messages keep their order: such a row is marked
 /// `head` (kept right by triggers, see migration V19), and only heads are read here.
 pub fn businesses_due(conn: &Connection, now_ms: i64) -> AppResult<Vec<i64>> {
     let mut stmt = conn.prepare_cached(
         "SELECT b.id FROM businesses b LEFT JOIN whatsapp_configs w ON w.business_id = b.id
-         WHERE w.paused_reason IS NULL AND EXISTS (
+         WHERE w.paused_reason IS NULL AND b.deactivated_at IS NULL AND EXISTS (
            SELECT 1 FROM outbox o WHERE o.business_id = b.id AND o.head = 1
              AND o.state = 'pending' AND o.next_attempt_at <= ?1)
          ORDER BY b.id",
@@ -326,7 +327,8 @@ pub fn next_due_at(conn: &Connection, after_ms: i64) -> AppResult<Option<i64>> {
             "SELECT o.next_attempt_at FROM outbox o
              LEFT JOIN whatsapp_configs w ON w.business_id = o.business_id
              WHERE o.head = 1 AND o.state = 'pending' AND o.next_attempt_at > ?1
-               AND w.paused_reason IS NULL
+               AND w.paused_reason IS NULL AND o.business_id NOT IN
+                 (SELECT id FROM businesses WHERE deactivated_at IS NOT NULL)
              ORDER BY o.next_attempt_at LIMIT 1",
         )?
         .query_row([after_ms], |r| r.get(0))

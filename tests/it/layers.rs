@@ -16,6 +16,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "areas",
         &[
             "accounts",
+            "audit",
             "backup",
             "catalog",
             "customers",

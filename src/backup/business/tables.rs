@@ -112,6 +112,7 @@ pub const TABLES: &[Table] = &[
     t("drafts", false, &[]),
     t("message_templates", false, &[]),
     t("attention", false, &[]),
+    t("audit_log", true, &[]),
 ];
 
 /// The table named `name`, if a business owns rows in it.
