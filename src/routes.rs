@@ -31,6 +31,22 @@ const MAX_BODY_BYTES: usize = 8 << 20;
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
+/// The platform console's sections (`web::admin`).
+fn console_routes() -> Router<AppState> {
+    use admin::{businesses as biz, orders as all_orders, users as people};
+    Router::new()
+        .route("/admin/businesses", get(biz::index).post(biz::create))
+        .route("/admin/businesses/{code}", get(biz::edit).post(biz::save))
+        .route("/admin/businesses/{code}/deactivate", post(biz::deactivate))
+        .route("/admin/businesses/{code}/reactivate", post(biz::reactivate))
+        .route("/admin/users", get(people::index))
+        .route("/admin/users/{id}/disable", post(people::disable))
+        .route("/admin/users/{id}/enable", post(people::enable))
+        .route("/admin/users/{id}/reset", post(people::reset))
+        .route("/admin/orders", get(all_orders::index))
+        .route("/admin/audit", get(admin::audit))
+}
+
 pub fn app(state: AppState) -> Router {
     let business = Router::new()
         .route("/b/{code}/", get(dashboard::show))
@@ -67,6 +83,7 @@ pub fn app(state: AppState) -> Router {
         .route("/b/{code}/more", get(more::show))
         .route("/b/{code}/reports", get(web::reports::show))
         .route("/b/{code}/reports/sales.csv", get(web::reports::sales_csv))
+        .route("/b/{code}/audit", get(web::audit::owner_page))
         .route("/b/{code}/customers", get(customers::index))
         .route("/b/{code}/customers/lookup", get(customers::lookup))
         .route(
@@ -218,8 +235,10 @@ pub fn app(state: AppState) -> Router {
         .route("/login", get(login::show).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/setup/{token}", get(setup::show).post(setup::submit))
+        .route("/setup/{token}/password", post(web::password_link::submit))
         .route("/admin", get(admin::index))
         .route("/admin/backup", post(admin::download_backup))
+        .merge(console_routes())
         .route(
             "/webhooks/whatsapp/{code}",
             get(webhooks::cloud_verify).post(webhooks::cloud),

@@ -6,6 +6,7 @@ use super::businesses::{self, Business, Profile};
 use super::setup::{self, Link};
 use super::users::{self, Membership, User};
 use super::{parse_name, parse_short_code, parse_username, password, Role};
+use crate::audit::{self, Actor};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::secret;
@@ -26,6 +27,7 @@ fn unknown_password() -> AppResult<String> {
 /// returned link. Bad input changes nothing.
 pub fn create_business_with_owner(
     db: &Db,
+    who: &Actor,
     name: &str,
     short_code: &str,
     owner: &str,
@@ -42,6 +44,11 @@ pub fn create_business_with_owner(
         };
         let owner = users::insert(tx, &username, &hash, m)?;
         let token = setup::issue_for_user(tx, owner.id)?;
+        let what = format!(
+            "created \"{}\" ({}) with owner {}",
+            business.name, business.short_code, owner.username
+        );
+        audit::record(tx, who, Some(business.id), audit::BUSINESS, &what)?;
         Ok(Created {
             business,
             owner,
@@ -51,7 +58,12 @@ pub fn create_business_with_owner(
 }
 
 /// Renames a business and sets its address and phone; the rest of its profile is the owner's.
-pub fn edit_business(db: &Db, id: i64, name: &str, address: &str, phone: &str) -> AppResult<Business> {
+pub fn edit_business(
+    db: &Db,
+    who: &Actor,
+    id: i64,
+    (name, address, phone): (&str, &str, &str),
+) -> AppResult<Business> {
     let name = parse_name(name, "business name")?;
     if address.chars().count() > 500 || phone.chars().count() > 40 {
         return Err(AppError::Invalid(
@@ -64,20 +76,32 @@ pub fn edit_business(db: &Db, id: i64, name: &str, address: &str, phone: &str) -
             name,
             address: address.trim().to_owned(),
             phone: phone.trim().to_owned(),
-            currency: b.currency,
+            currency: b.currency.clone(),
             delivery_fee_minor: b.delivery_fee_minor,
         };
         businesses::update_profile(tx, id, &p)?;
+        let what = audit::changes(&[
+            ("name", &b.name, &p.name),
+            ("address", &b.address, &p.address),
+            ("phone", &b.phone, &p.phone),
+        ]);
+        if !what.is_empty() {
+            audit::record(tx, who, Some(id), audit::BUSINESS, &what)?;
+        }
         businesses::by_id(tx, id)?.ok_or(AppError::NotFound)
     })
 }
 
 /// Deactivates or reactivates a business. Deactivating also ends its staff's sessions, so
 /// nobody keeps working in a stopped shop.
-pub fn set_business_active(db: &Db, id: i64, active: bool) -> AppResult<Business> {
+pub fn set_business_active(db: &Db, who: &Actor, id: i64, active: bool) -> AppResult<Business> {
     db.with_tx(|tx| {
-        businesses::by_id(tx, id)?.ok_or(AppError::NotFound)?;
+        let b = businesses::by_id(tx, id)?.ok_or(AppError::NotFound)?;
         businesses::set_deactivated(tx, id, !active)?;
+        if b.active() != active {
+            let what = if active { "reactivated" } else { "deactivated" };
+            audit::record(tx, who, Some(id), audit::BUSINESS, what)?;
+        }
         if !active {
             for u in users::list(tx, Some(id))? {
                 super::sessions::delete_for_user(tx, u.id)?;
@@ -89,19 +113,24 @@ pub fn set_business_active(db: &Db, id: i64, active: bool) -> AppResult<Business
 
 /// Resets a user's password: the old one stops working, their sessions end, and the returned
 /// token is the one-time link to choose a new one.
-pub fn reset_password(db: &Db, user_id: i64) -> AppResult<(User, String)> {
+pub fn reset_password(db: &Db, who: &Actor, user_id: i64) -> AppResult<(User, String)> {
     let hash = unknown_password()?;
     db.with_tx(|tx| {
         let user = users::by_id(tx, user_id)?.ok_or(AppError::NotFound)?;
         users::set_password(tx, user.id, &hash)?;
         let token = setup::issue_for_user(tx, user.id)?;
+        let what = format!(
+            "reset the password of {} (new one-time link)",
+            user.username
+        );
+        audit::record(tx, who, user.business_id, audit::USER, &what)?;
         Ok((user, token))
     })
 }
 
 /// Sets the password of the user a one-time link is for, using the link up in the same
 /// transaction. `None` when the link is not open.
-pub fn choose_password(db: &Db, token: &str, pass: &str) -> AppResult<Option<User>> {
+pub fn choose_password(db: &Db, addr: &str, token: &str, pass: &str) -> AppResult<Option<User>> {
     password::check_strength(pass)?;
     let hash = password::hash(pass)?;
     db.with_tx(|tx| {
@@ -112,6 +141,20 @@ pub fn choose_password(db: &Db, token: &str, pass: &str) -> AppResult<Option<Use
             return Ok(None);
         }
         users::set_password(tx, id, &hash)?;
-        users::by_id(tx, id)
+        let user = users::by_id(tx, id)?.ok_or(AppError::NotFound)?;
+        let who = Actor::new(user.username.clone(), addr);
+        let what = "chose a password by a one-time link";
+        audit::record(tx, &who, user.business_id, audit::USER, what)?;
+        Ok(Some(user))
     })
+}
+
+/// Disables or enables a user from the console, as `accounts::set_disabled` does (a
+/// business keeps an active owner), recorded.
+pub fn set_user_disabled(db: &Db, who: &Actor, user_id: i64, disabled: bool) -> AppResult<User> {
+    let user = super::set_disabled(db, user_id, disabled)?;
+    let verb = if disabled { "disabled" } else { "enabled" };
+    let what = format!("{verb} {}", user.username);
+    db.with_tx(|tx| audit::record(tx, who, user.business_id, audit::USER, &what))?;
+    Ok(user)
 }

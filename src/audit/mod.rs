@@ -35,6 +35,12 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// Whoever runs a `novi` command: the system user, with no address.
+    pub fn shell() -> Self {
+        let user = std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned());
+        Self::new(format!("shell ({user})"), "")
+    }
+
     pub fn new(username: impl Into<String>, address: impl ToString) -> Self {
         Self {
             username: username.into(),

@@ -8,6 +8,7 @@ use anyhow::{bail, Context};
 use super::{BusinessCommand, TokenCommand, UserAddArgs, UserCommand};
 use crate::accounts;
 use crate::accounts::{businesses, tokens, users};
+use crate::audit;
 use crate::db::{Db, DB_FILE};
 
 /// Opens the database of an install that exists, so a mistyped `--data-dir` is reported
@@ -20,6 +21,13 @@ pub(super) fn open_existing(data_dir: &Path) -> anyhow::Result<Db> {
         );
     }
     Db::open(data_dir)
+}
+
+/// Records a change made at the shell in the audit log.
+fn shell_audit(db: &Db, business_id: Option<i64>, action: &str, what: &str) -> anyhow::Result<()> {
+    let who = audit::Actor::shell();
+    db.with_tx(|tx| audit::record(tx, &who, business_id, action, what))?;
+    Ok(())
 }
 
 pub fn migrate(data_dir: &Path) -> anyhow::Result<()> {
@@ -45,6 +53,8 @@ pub fn business(data_dir: &Path, cmd: BusinessCommand) -> anyhow::Result<()> {
         BusinessCommand::Add { name, short_code } => {
             let db = Db::open(data_dir)?;
             let b = accounts::create_business(&db, &name, &short_code)?;
+            let what = format!("created \"{}\" ({}) from the shell", b.name, b.short_code);
+            shell_audit(&db, Some(b.id), audit::BUSINESS, &what)?;
             println!("added business {} ({})", b.short_code, b.name);
         }
         BusinessCommand::List => {
@@ -75,6 +85,8 @@ pub fn user(data_dir: &Path, cmd: UserCommand) -> anyhow::Result<()> {
             let user = db.with_conn(|c| users::require(c, &username))?;
             let pass = read_password(password_stdin)?;
             accounts::change_password(&db, user.id, &pass)?;
+            let what = format!("password changed for {} from the shell", user.username);
+            shell_audit(&db, user.business_id, audit::USER, &what)?;
             println!("password changed for {}", user.username);
             Ok(())
         }
@@ -148,6 +160,8 @@ fn set_disabled(data_dir: &Path, username: &str, disabled: bool) -> anyhow::Resu
     let user = db.with_conn(|c| users::require(c, username))?;
     accounts::set_disabled(&db, user.id, disabled)?;
     let verb = if disabled { "disabled" } else { "enabled" };
+    let what = format!("{verb} {} from the shell", user.username);
+    shell_audit(&db, user.business_id, audit::USER, &what)?;
     println!("{verb} {}", user.username);
     Ok(())
 }

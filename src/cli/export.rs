@@ -6,6 +6,7 @@ use std::path::Path;
 use super::admin::open_existing;
 use super::ExportFormat;
 use crate::accounts::businesses;
+use crate::audit;
 use crate::orders::export::{all, day_range, order_json, write_csv};
 use crate::orders::store::Filter;
 use crate::payments;
@@ -39,6 +40,16 @@ pub fn orders(
             ExportFormat::Csv => Vec::new(),
         };
         Ok((b, orders, money))
+    })?;
+    let what = format!("orders from the shell ({} orders)", orders.len());
+    db.with_tx(|tx| {
+        audit::record(
+            tx,
+            &audit::Actor::shell(),
+            Some(business.id),
+            audit::EXPORT,
+            &what,
+        )
     })?;
     let stdout = std::io::stdout().lock();
     match format {

@@ -57,6 +57,8 @@ pub struct ShopPage {
     pub whatsapp_unlinked: bool,
     /// How the backups stand, for owners and platform admins only (a banner when overdue).
     pub backup: Option<crate::backup::schedule::Status>,
+    /// The client's address, for the audit log.
+    pub address: String,
 }
 
 impl ShopPage {
@@ -105,6 +107,8 @@ impl FromRequestParts<AppState> for ShopPage {
         } else {
             return Err(AppError::NotFound);
         };
+        let super::audit::Address(address) =
+            super::audit::Address::from_request_parts(parts, state).await?;
         let csrf = parts
             .extensions
             .get::<CsrfToken>()
@@ -134,6 +138,7 @@ impl FromRequestParts<AppState> for ShopPage {
             whatsapp_paused,
             whatsapp_unlinked,
             backup,
+            address,
         })
     }
 }

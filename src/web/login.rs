@@ -106,7 +106,13 @@ pub async fn submit(
 fn check(db: &crate::db::Db, who: &audit::Actor, pass: &str, ttl: i64) -> AppResult<Outcome> {
     let Some(creds) = db.with_conn(|c| users::credentials(c, &who.username))? else {
         password::verify_dummy(pass);
-        return refused(db, who, None, "wrong username or password", Outcome::WrongPassword);
+        return refused(
+            db,
+            who,
+            None,
+            "wrong username or password",
+            Outcome::WrongPassword,
+        );
     };
     let user = creds.user;
     if !password::verify(pass, &creds.password_hash) {
@@ -119,7 +125,13 @@ fn check(db: &crate::db::Db, who: &audit::Actor, pass: &str, ttl: i64) -> AppRes
     }
     if let Some(b) = user.business_id {
         if !db.with_conn(|c| businesses::is_active(c, b))? {
-            return refused(db, who, Some(b), "business deactivated", Outcome::Deactivated);
+            return refused(
+                db,
+                who,
+                Some(b),
+                "business deactivated",
+                Outcome::Deactivated,
+            );
         }
     }
     let token = db.with_tx(|tx| {

@@ -21,6 +21,7 @@ pub mod metrics;
 pub mod more;
 pub mod orders;
 pub mod payments;
+pub mod password_link;
 pub mod products;
 pub mod razorpay_hook;
 pub mod reports;

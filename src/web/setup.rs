@@ -47,7 +47,7 @@ fn form(csrf: &str, token: &str, f: &SetupFields, error: Option<&str>) -> Markup
     )
 }
 
-fn used_link() -> Response {
+pub fn used_link() -> Response {
     let page = error_page(
         "Setup link not valid",
         "This setup link has already been used or is out of date. Log in instead, or restart \
@@ -61,6 +61,9 @@ pub async fn show(
     Path(token): Path<String>,
     Extension(csrf): Extension<CsrfToken>,
 ) -> AppResult<Response> {
+    if let Some(username) = super::password_link::username_for(&state, &token).await? {
+        return Ok(super::password_link::form(&csrf.0, &token, &username, None).into_response());
+    }
     let t = token.clone();
     if !state.db.read(move |c| setup::is_open(c, &t)).await? {
         return Ok(used_link());

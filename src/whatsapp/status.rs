@@ -24,7 +24,12 @@ pub struct BotStatus {
 }
 
 /// The bot of `business_id`; `day_start` is when the shop's day began (Unix seconds).
-pub fn of(conn: &Connection, links: &Links, business_id: i64, day_start: i64) -> AppResult<BotStatus> {
+pub fn of(
+    conn: &Connection,
+    links: &Links,
+    business_id: i64,
+    day_start: i64,
+) -> AppResult<BotStatus> {
     let c = settings::load(conn, business_id)?;
     let (connected, connection) = connection(conn, links, business_id, &c)?;
     let last = |direction: &str, statuses: &str| -> AppResult<Option<i64>> {

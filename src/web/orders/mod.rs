@@ -290,6 +290,8 @@ pub async fn export_csv(
             Ok(out)
         })
         .await?;
+    let what = format!("orders CSV ({} bytes)", bytes.len());
+    crate::web::audit::note(&state, &shop, crate::audit::EXPORT, what).await?;
     let name = format!(
         "attachment; filename=\"orders-{}.csv\"",
         shop.business.short_code

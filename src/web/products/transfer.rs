@@ -27,6 +27,8 @@ pub async fn export(State(state): State<AppState>, shop: ShopPage) -> AppResult<
     let rows = state.db.read(move |c| import::export(c, id)).await?;
     let mut out = Vec::new();
     csv::write_catalog(&rows, &mut out).map_err(AppError::internal)?;
+    let what = format!("catalog CSV ({} products)", rows.len());
+    crate::web::audit::note(&state, &shop, crate::audit::EXPORT, what).await?;
     let name = format!(
         "attachment; filename=\"{}-catalog.csv\"",
         shop.business.short_code

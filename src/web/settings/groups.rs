@@ -114,13 +114,17 @@ pub async fn map_group(
 ) -> AppResult<Response> {
     shop.require_settings()?;
     let id = shop.business.id;
+    let what = format!("group {} ({}) mapped as {}", f.name, f.chat_id, f.role);
     let g = Group {
         chat_id: f.chat_id,
         name: f.name,
         role: f.role,
     };
     match state.db.write(move |tx| groups::map(tx, id, &g)).await {
-        Ok(()) => Ok(Redirect::to(&shop.url("/settings/whatsapp?saved=1")).into_response()),
+        Ok(()) => {
+            crate::web::audit::note(&state, &shop, crate::audit::WHATSAPP, what).await?;
+            Ok(Redirect::to(&shop.url("/settings/whatsapp?saved=1")).into_response())
+        }
         Err(AppError::Invalid(m)) => {
             let page = load(&state, &shop, &headers).await?;
             let form = Refusal::Form(m);
@@ -142,9 +146,11 @@ pub async fn unmap_group(
 ) -> AppResult<Redirect> {
     shop.require_settings()?;
     let id = shop.business.id;
+    let what = format!("group {} unmapped", f.chat_id);
     state
         .db
         .write(move |tx| groups::unmap(tx, id, &f.chat_id))
         .await?;
+    crate::web::audit::note(&state, &shop, crate::audit::WHATSAPP, what).await?;
     Ok(Redirect::to(&shop.url("/settings/whatsapp?saved=1")))
 }

@@ -162,6 +162,8 @@ pub async fn start(State(state): State<AppState>, shop: ShopPage) -> AppResult<R
         .await?;
     state.bridge.forget_settings(id);
     state.bridge.linked.start(id, true);
+    let what = "started linking the shop's own WhatsApp".to_owned();
+    crate::web::audit::note(&state, &shop, crate::audit::WHATSAPP, what).await?;
     Ok(Redirect::to(&shop.url("/settings/whatsapp")))
 }
 
@@ -217,5 +219,7 @@ pub async fn pair_phone(
 pub async fn unlink(State(state): State<AppState>, shop: ShopPage) -> AppResult<Redirect> {
     shop.require_settings()?;
     state.bridge.linked.unlink(shop.business.id).await;
+    let what = "unlinked the shop's own WhatsApp".to_owned();
+    crate::web::audit::note(&state, &shop, crate::audit::WHATSAPP, what).await?;
     Ok(Redirect::to(&shop.url("/settings/whatsapp?saved=1")))
 }

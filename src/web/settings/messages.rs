@@ -180,6 +180,11 @@ pub async fn save(
     match result {
         Ok(()) => {
             state.forget_business(&shop.business.short_code);
+            let what = format!(
+                "messages saved (auto-confirm {})",
+                if auto_confirm { "on" } else { "off" }
+            );
+            crate::web::audit::note(&state, &shop, crate::audit::SETTINGS, what).await?;
             Ok(Redirect::to(&shop.url("/settings/messages?saved=1")).into_response())
         }
         Err(AppError::Invalid(m)) => Ok((

@@ -130,6 +130,18 @@ pub async fn update(
         }
     };
     let id = shop.business.id;
+    let b = &shop.business;
+    let (fee_was, fee) = (
+        b.delivery_fee_minor.to_string(),
+        profile.delivery_fee_minor.to_string(),
+    );
+    let what = crate::audit::changes(&[
+        ("name", &b.name, &profile.name),
+        ("address", &b.address, &profile.address),
+        ("phone", &b.phone, &profile.phone),
+        ("currency", &b.currency, &profile.currency),
+        ("delivery fee (paise)", &fee_was, &fee),
+    ]);
     state
         .db
         .write(move |tx| {
@@ -137,6 +149,9 @@ pub async fn update(
             businesses::set_upi_id(tx, id, &upi_id)
         })
         .await?;
+    if !what.is_empty() {
+        crate::web::audit::note(&state, &shop, crate::audit::SETTINGS, what).await?;
+    }
     state.forget_business(&shop.business.short_code);
     Ok(Redirect::to(&shop.url("/settings?saved=1")).into_response())
 }

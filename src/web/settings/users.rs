@@ -134,6 +134,7 @@ async fn finish(
 ) -> AppResult<Response> {
     match result {
         Ok(done) => {
+            crate::web::audit::note(state, shop, crate::audit::USER, done.clone()).await?;
             let q = serde_urlencoded::to_string([("done", done)]).unwrap_or_default();
             Ok(Redirect::to(&shop.url(&format!("/settings/users?{q}"))).into_response())
         }

@@ -297,6 +297,7 @@ pub async fn save(
 ) -> AppResult<Response> {
     shop.require_settings()?;
     let mut page = load(&state, &shop, &headers).await?;
+    let before = page.config.clone();
     // A refused form is drawn again as it was typed, not as saved.
     let (config, typed) = apply(f, &page.config, shop.user.platform_admin);
     page.config = typed;
@@ -323,6 +324,7 @@ pub async fn save(
     }
     let id = shop.business.id;
     let linked = config.provider == Provider::Linked;
+    let what = crate::web::audit::whatsapp_changes(&before, &config);
     match state
         .db
         .write(move |tx| settings::save(tx, id, &config))
@@ -339,6 +341,7 @@ pub async fn save(
         }
         Err(e) => return Err(e),
     }
+    crate::web::audit::note(&state, &shop, crate::audit::WHATSAPP, what).await?;
     state.bridge.forget_settings(id);
     state.bridge.wake_sender();
     if linked {
