@@ -16,6 +16,7 @@ mod chats;
 mod cli;
 mod completions;
 mod config_file;
+mod console;
 mod conversations;
 mod crash;
 mod customers_ui;

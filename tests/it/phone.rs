@@ -47,7 +47,13 @@ fn owner_pages(product_id: i64) -> Vec<(&'static str, String)> {
         ("settings-whatsapp", p("/settings/whatsapp")),
         ("settings-users", p("/settings/users")),
         ("settings-payments", p("/settings/payments")),
+        ("audit", p("/audit")),
         ("admin", "/admin".to_owned()),
+        ("admin-businesses", "/admin/businesses".to_owned()),
+        ("admin-business", "/admin/businesses/sharma".to_owned()),
+        ("admin-users", "/admin/users".to_owned()),
+        ("admin-orders", "/admin/orders".to_owned()),
+        ("admin-audit", "/admin/audit".to_owned()),
     ]
 }
 
