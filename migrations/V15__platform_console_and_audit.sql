@@ -6,8 +6,9 @@
 ALTER TABLE businesses ADD COLUMN deactivated_at INTEGER;
 
 -- A link for one user chooses that user's password; without a user it is the install's
--- first-run link, as before.
-ALTER TABLE setup_tokens ADD COLUMN user_id INTEGER REFERENCES users(id) ON DELETE CASCADE;
+-- first-run link, as before. No foreign key on purpose: a link is this install's secret and
+-- does not move with a shop (`novi business export`); after a move the admin issues a new one.
+ALTER TABLE setup_tokens ADD COLUMN user_id INTEGER;
 CREATE INDEX setup_tokens_user ON setup_tokens(user_id) WHERE user_id IS NOT NULL;
 
 -- Who did what, when, from where. `username` is kept as text (not a user id) so an entry

@@ -11,13 +11,14 @@ use crate::db::Db;
 
 pub fn export(data_dir: &Path, code: &str, file: &Path) -> anyhow::Result<()> {
     let db = super::admin::open_existing(data_dir)?;
-    let done = business::export(&db, data_dir, code, file)?;
-    let what = format!("whole business to {}", done.path.display());
+    // Recorded first, so the file carries its own export in the shop's audit log.
+    let what = format!("whole business to {}", file.display());
     db.with_tx(|tx| {
         let b = crate::accounts::businesses::require(tx, code)?;
         let who = crate::audit::Actor::shell();
         crate::audit::record(tx, &who, Some(b.id), crate::audit::EXPORT, &what)
     })?;
+    let done = business::export(&db, data_dir, code, file)?;
     let m = &done.manifest;
     let uploads = m
         .entries

@@ -153,7 +153,7 @@ async fn a_conversation(app: &TestApp, shop: &novi::accounts::businesses::Busine
 }
 
 async fn log_in(client: &Client, app: &TestApp, username: &str) {
-    log_in_to(client, app, username, "All businesses").await;
+    log_in_to(client, app, username, "Platform console").await;
 }
 
 /// Logs in through the login form and waits for the page it lands on, headed `heading`.
