@@ -3,8 +3,8 @@
 
 pub mod admin;
 pub mod assets;
-pub mod charts;
 pub mod audit;
+pub mod charts;
 pub mod conversations;
 pub mod cookie;
 pub mod csrf;
@@ -20,8 +20,8 @@ pub mod login;
 pub mod metrics;
 pub mod more;
 pub mod orders;
-pub mod payments;
 pub mod password_link;
+pub mod payments;
 pub mod products;
 pub mod razorpay_hook;
 pub mod reports;
