@@ -173,6 +173,12 @@ async fn deactivating_a_business_stops_its_pages_logins_api_and_replies_but_stor
     let (status, body) = api.get("/api/v1/orders").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(body["error"]["code"], "business_deactivated");
+    let store = reqwest::get(app.url("/s/shop-a")).await.unwrap();
+    assert_eq!(
+        store.status(),
+        StatusCode::FORBIDDEN,
+        "the storefront takes no orders"
+    );
     // The platform admin still sees its pages, data kept.
     assert_eq!(root.get("/b/shop-a/").await.0, StatusCode::OK);
 

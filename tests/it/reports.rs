@@ -66,7 +66,11 @@ async fn the_dashboard_follows_an_order_and_the_reports_export_csv() {
     let (status, page) = br.get(&format!("/b/shop-a/?{range}")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(figure(&page, "Orders"), "2");
-    assert_eq!(figure(&page, "Takings"), "₹0.00", "money received, and none is yet");
+    assert_eq!(
+        figure(&page, "Takings"),
+        "₹0.00",
+        "money received, and none is yet"
+    );
     // A payment shows at once, on the day it is recorded.
     let cash = json!({"amount_minor": 6_000, "mode": "cash"});
     let paid = app.api(&b).post("/api/v1/orders/1/payments", &cash).await;

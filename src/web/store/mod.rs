@@ -57,6 +57,10 @@ pub async fn shop(state: &AppState, code: &str) -> AppResult<(Business, Hours)> 
         .business_by_code(code)
         .await?
         .ok_or(AppError::NotFound)?;
+    // A deactivated shop takes no orders from its storefront either.
+    if !b.active() {
+        return Err(AppError::Deactivated);
+    }
     let id = b.id;
     let text = state.db.read(move |c| businesses::hours(c, id)).await?;
     // Hours are checked when saved; anything unreadable is shown as none given.
