@@ -3,6 +3,7 @@
 //! worker beside it. The `novi` binary and the tests both go through these.
 
 pub mod accounts;
+pub mod alerts;
 pub mod api;
 pub mod backup;
 pub mod catalog;
@@ -15,6 +16,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod orders;
+pub mod printing;
 pub mod razorpay;
 pub mod reader;
 pub mod secret;
@@ -52,6 +54,8 @@ pub struct AppState {
     pub tracker: Arc<orders::tracking::Tracker>,
     /// The storefront's rendered catalogs and its public forms' rate limits.
     pub storefront: web::store::Public,
+    /// The task telling owners of low stock and sending the daily summary.
+    pub alerts: alerts::Alerts,
     /// Businesses by short code: read on every page, changed rarely.
     businesses: moka::sync::Cache<String, Business>,
 }
@@ -96,6 +100,7 @@ impl AppState {
             storefront: web::store::Public::new(),
             bridge,
             stopping: Arc::new(tokio::sync::watch::channel(false).0),
+            alerts: alerts::Alerts::new(),
             businesses: moka::sync::Cache::builder()
                 .max_capacity(10_000)
                 .time_to_live(Duration::from_secs(300))
@@ -154,6 +159,12 @@ where
         state.tracker.clone(),
         stopping.subscribe(),
     );
+    let owner_alerts = tokio::spawn(alerts::run(
+        state.db.clone(),
+        state.bridge.clone(),
+        state.alerts.clone(),
+        stopping.subscribe(),
+    ));
     #[cfg(feature = "linked")]
     let linked = tokio::spawn(state.bridge.linked.clone().run(
         stopping.subscribe(),
@@ -171,6 +182,7 @@ where
         .await;
     let _ = tokio::task::spawn_blocking(move || conversations.join()).await;
     let _ = sender.await;
+    let _ = owner_alerts.await;
     #[cfg(feature = "linked")]
     let _ = linked.await;
     served

@@ -1,6 +1,7 @@
 //! Orders: taking them, pricing them on the server, the stock they take, their lifecycle and
 //! timeline. Every channel (WhatsApp, storefront, manual, API) creates and moves orders here.
 
+pub mod day;
 pub mod error;
 pub mod export;
 mod learn;
