@@ -13,12 +13,12 @@ use tower_http::trace::TraceLayer;
 use crate::web::orders::{self, form as order_form};
 use crate::web::products::{self, adjust, image as product_image, suggestions, transfer};
 use crate::web::settings::{
-    self, golive, groups as groups_settings, linked, messages as messages_settings, users,
-    whatsapp as whatsapp_settings,
+    self, golive, groups as groups_settings, linked, messages as messages_settings,
+    printing as printing_settings, users, whatsapp as whatsapp_settings,
 };
 use crate::web::webhooks;
 use crate::web::{
-    admin, assets, conversations, customers, dashboard, health, live, login, more, setup,
+    admin, assets, conversations, customers, dashboard, health, live, login, more, print, setup,
     simulator, store,
 };
 use crate::{api, web, AppState};
@@ -53,6 +53,22 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/b/{code}/orders/{number}/unread/{id}",
             post(orders::unread::answer),
+        )
+        .route("/b/{code}/orders/{number}/kot", get(print::kot))
+        .route("/b/{code}/orders/{number}/bill", get(print::bill))
+        .route(
+            "/b/{code}/orders/{number}/print/{kind}",
+            post(print::to_printer),
+        )
+        .route("/b/{code}/print/counter", get(print::counter::show))
+        .route("/b/{code}/print/queue", get(print::counter::queue))
+        .route(
+            "/b/{code}/settings/printing",
+            get(printing_settings::show).post(printing_settings::update),
+        )
+        .route(
+            "/b/{code}/settings/printing/test",
+            post(printing_settings::test_print),
         )
         .route("/b/{code}/more", get(more::show))
         .route("/b/{code}/customers", get(customers::index))

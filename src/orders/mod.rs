@@ -8,6 +8,7 @@ mod learn;
 pub mod model;
 #[cfg(test)]
 mod pricing_tests;
+pub mod queue;
 pub mod service;
 pub mod status;
 pub mod store;

@@ -97,10 +97,12 @@ pub async fn send(address: &str, data: &[u8], limit: Duration) -> Result<(), Str
                 "the printer at {address} could not be reached ({e})"
             ))
         }
-        Err(_) => return Err(format!(
+        Err(_) => {
+            return Err(format!(
             "the printer at {address} did not answer within {} s: is it on and on this network?",
             limit.as_secs()
-        )),
+        ))
+        }
     };
     let write = async {
         stream.write_all(data).await?;

@@ -65,12 +65,14 @@ pub async fn show(
     let origin = crate::web::settings::golive::origin(&state, &headers);
     let business = shop.business.clone();
     let today = state.db.read(move |c| today(c, &business)).await?;
+    let low_stock = super::low_stock::block(&state, &shop).await?;
     let b = &shop.business;
     Ok(page(
         &shop,
         Nav::Dashboard,
         "Dashboard",
         html! {
+            (low_stock)
             section.cards {
                 div.card {
                     h2 { "Your shop" }
