@@ -15,7 +15,7 @@ const PER_PASS: i64 = 50;
 
 /// The message for one alert.
 pub fn text(a: &StockAlert) -> String {
-    let left = format_amount(a.unit, a.stock.unsigned_abs());
+    let left = format_amount(a.unit, a.stock_after.unsigned_abs());
     let level = format_amount(a.unit, a.low_stock.unsigned_abs());
     format!(
         "Low stock: {} ({}) is down to {left}, at or below its low-stock level of {level}.",

@@ -18,6 +18,8 @@ pub struct StockAlert {
     pub unit: Unit,
     /// Grams or pieces left now.
     pub stock: i64,
+    /// Grams or pieces left by the move that crossed the level.
+    pub stock_after: i64,
     pub low_stock: i64,
     pub raised_at: i64,
 }
@@ -49,7 +51,7 @@ pub fn on_move(
 }
 
 const SELECT: &str = "SELECT a.id, a.business_id, a.product_id, p.sku, p.name, p.unit, p.stock,
-                             p.low_stock, a.raised_at
+                             p.low_stock, a.raised_at, a.stock_after
                       FROM stock_alerts a JOIN products p ON p.id = a.product_id";
 
 fn from_row(r: &rusqlite::Row) -> rusqlite::Result<StockAlert> {
@@ -64,6 +66,7 @@ fn from_row(r: &rusqlite::Row) -> rusqlite::Result<StockAlert> {
         stock: r.get(6)?,
         low_stock: r.get(7)?,
         raised_at: r.get(8)?,
+        stock_after: r.get(9)?,
     })
 }
 
