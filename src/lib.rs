@@ -3,6 +3,7 @@
 //! worker beside it. The `novi` binary and the tests both go through these.
 
 pub mod accounts;
+pub mod alerts;
 pub mod api;
 pub mod audit;
 pub mod backup;
@@ -17,6 +18,7 @@ pub mod domain;
 pub mod error;
 pub mod orders;
 pub mod payments;
+pub mod printing;
 pub mod razorpay;
 pub mod reader;
 pub mod reports;
@@ -55,6 +57,8 @@ pub struct AppState {
     pub tracker: Arc<orders::tracking::Tracker>,
     /// The storefront's rendered catalogs and its public forms' rate limits.
     pub storefront: web::store::Public,
+    /// The task telling owners of low stock and sending the daily summary.
+    pub alerts: alerts::Alerts,
     /// Businesses by short code: read on every page, changed rarely.
     businesses: moka::sync::Cache<String, Business>,
     /// The dashboard's figures per business and day, until an order of that day changes.
@@ -101,6 +105,7 @@ impl AppState {
             storefront: web::store::Public::new(),
             bridge,
             stopping: Arc::new(tokio::sync::watch::channel(false).0),
+            alerts: alerts::Alerts::new(),
             businesses: moka::sync::Cache::builder()
                 .max_capacity(10_000)
                 .time_to_live(Duration::from_secs(300))
@@ -166,6 +171,12 @@ where
         state.tracker.clone(),
         stopping.subscribe(),
     );
+    let owner_alerts = tokio::spawn(alerts::run(
+        state.db.clone(),
+        state.bridge.clone(),
+        state.alerts.clone(),
+        stopping.subscribe(),
+    ));
     #[cfg(feature = "linked")]
     let linked = tokio::spawn(state.bridge.linked.clone().run(
         stopping.subscribe(),
@@ -184,6 +195,7 @@ where
     let _ = tokio::task::spawn_blocking(move || conversations.join()).await;
     let _ = sender.await;
     let _ = uptime.await;
+    let _ = owner_alerts.await;
     #[cfg(feature = "linked")]
     let _ = linked.await;
     served

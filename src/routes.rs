@@ -14,12 +14,12 @@ use crate::web::orders::{self, form as order_form};
 use crate::web::payments as web_payments;
 use crate::web::products::{self, adjust, image as product_image, suggestions, transfer};
 use crate::web::settings::{
-    self, golive, groups as groups_settings, linked, messages as messages_settings, users,
-    whatsapp as whatsapp_settings,
+    self, golive, groups as groups_settings, linked, messages as messages_settings,
+    printing as printing_settings, users, whatsapp as whatsapp_settings,
 };
 use crate::web::webhooks;
 use crate::web::{
-    admin, assets, conversations, customers, dashboard, health, live, login, more, setup,
+    admin, assets, conversations, customers, dashboard, health, live, login, more, print, setup,
     simulator, store,
 };
 use crate::{api, web, AppState};
@@ -80,6 +80,22 @@ pub fn app(state: AppState) -> Router {
             post(web_payments::refund),
         )
         .route("/b/{code}/drawer", get(web_payments::drawer::show))
+        .route("/b/{code}/orders/{number}/kot", get(print::kot))
+        .route("/b/{code}/orders/{number}/bill", get(print::bill))
+        .route(
+            "/b/{code}/orders/{number}/print/{kind}",
+            post(print::to_printer),
+        )
+        .route("/b/{code}/print/counter", get(print::counter::show))
+        .route("/b/{code}/print/queue", get(print::counter::queue))
+        .route(
+            "/b/{code}/settings/printing",
+            get(printing_settings::show).post(printing_settings::update),
+        )
+        .route(
+            "/b/{code}/settings/printing/test",
+            post(printing_settings::test_print),
+        )
         .route("/b/{code}/more", get(more::show))
         .route("/b/{code}/reports", get(web::reports::show))
         .route("/b/{code}/reports/sales.csv", get(web::reports::sales_csv))

@@ -34,14 +34,14 @@ pub fn adjust(
     delta: i64,
     cause: &Cause,
 ) -> AppResult<i64> {
-    let current: Option<i64> = conn
+    let found: Option<(i64, i64)> = conn
         .query_row(
-            "SELECT stock FROM products WHERE business_id = ?1 AND id = ?2",
+            "SELECT stock, low_stock FROM products WHERE business_id = ?1 AND id = ?2",
             params![business_id, product_id],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    let current = current.ok_or(AppError::NotFound)?;
+    let (current, low) = found.ok_or(AppError::NotFound)?;
     let after = current
         .checked_add(delta)
         .filter(|a| *a >= 0)
@@ -57,6 +57,7 @@ pub fn adjust(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![business_id, product_id, delta, after, cause.reason, cause.order_id, cause.actor, now()],
     )?;
+    super::alerts::on_move(conn, business_id, product_id, (current, after), low)?;
     Ok(after)
 }
 

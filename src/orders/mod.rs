@@ -2,6 +2,7 @@
 //! timeline. Every channel (WhatsApp, storefront, manual, API) creates and moves orders here.
 
 pub mod across;
+pub mod day;
 pub mod error;
 pub mod export;
 pub mod figures;
@@ -9,6 +10,7 @@ mod learn;
 pub mod model;
 #[cfg(test)]
 mod pricing_tests;
+pub mod queue;
 pub mod service;
 pub mod status;
 pub mod store;

@@ -68,7 +68,9 @@ async fn load(state: &AppState, shop: &ShopPage, p: Period) -> AppResult<Shown> 
 /// Cards other parts of Novi add to the dashboard: the storefront's link and QR code, the shop.
 async fn blocks(state: &AppState, shop: &ShopPage, headers: &HeaderMap) -> AppResult<Vec<Markup>> {
     let origin = crate::web::settings::golive::origin(state, headers);
+    let low_stock = super::low_stock::block(state, shop).await?;
     Ok(vec![
+        low_stock,
         crate::web::store::promo::block(shop, &origin),
         profile(shop),
     ])

@@ -304,6 +304,19 @@ fn fill_the_rest(app: &TestApp, b: &novi::accounts::businesses::Business) {
                 "order.paid",
                 "{\"event\":\"order.paid\"}",
             )?;
+            let print = novi::printing::PrintSettings {
+                gstin: "27AAPFU0939F1ZV".into(),
+                ..Default::default()
+            };
+            novi::printing::save(tx, b.id, &print)?;
+            let alerts = novi::alerts::settings::AlertSettings {
+                owner_phone: "919876500001".into(),
+                closing_time: chrono::NaiveTime::from_hms_opt(21, 0, 0),
+            };
+            novi::alerts::settings::save(tx, b.id, &alerts)?;
+            novi::catalog::alerts::on_move(tx, b.id, kaju, (1500, 900), 1000)?;
+            let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+            novi::alerts::summary::send(tx, b, day)?;
             let mut link = Link::not_linked();
             link.state = State::LoggedOut;
             link.reason = "unlinked from the phone".into();

@@ -113,6 +113,10 @@ pub const TABLES: &[Table] = &[
     t("message_templates", false, &[]),
     t("attention", false, &[]),
     t("audit_log", true, &[]),
+    t("print_settings", false, &[]),
+    t("alert_settings", false, &[]),
+    t("stock_alerts", true, &[("product_id", "products")]),
+    t("daily_summaries", false, &[("message_id", "messages")]),
 ];
 
 /// The table named `name`, if a business owns rows in it.

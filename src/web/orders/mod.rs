@@ -395,6 +395,7 @@ pub fn order_page(shop: &ShopPage, s: &Shown, done: Option<&str>, error: Option<
             }
             @if o.status.can_edit_lines() { a.button.secondary href={ (base) "/edit" } { "Edit lines" } }
         }
+        div.actions.print-actions { (crate::web::print::buttons(shop, o.number)) }
         section.cards {
             div.card {
                 h2 { "Customer" }

@@ -6,6 +6,7 @@ pub mod hours;
 pub mod linked;
 pub mod messages;
 pub mod payments;
+pub mod printing;
 pub mod users;
 pub mod whatsapp;
 
@@ -186,12 +187,13 @@ fn settings_page(
 
 /// The tabs across the settings pages, `current` being the path of the page shown.
 fn settings_tabs(shop: &ShopPage, current: &str) -> Markup {
-    const TABS: [(&str, &str); 5] = [
+    const TABS: [(&str, &str); 6] = [
         ("/settings", "Profile"),
         ("/settings/users", "Users"),
         ("/settings/whatsapp", "WhatsApp"),
         ("/settings/messages", "Messages"),
         ("/settings/payments", "Payments"),
+        ("/settings/printing", "Printing"),
     ];
     html! {
         nav.tabs {

@@ -1,0 +1,109 @@
+//! The kitchen ticket (KOT) and the bill as lines of text for a thermal printer: what each
+//! holds, laid out to the roll's width. The KOT never shows a price.
+
+use crate::accounts::businesses::Business;
+use crate::domain::Money;
+use crate::orders::{Fulfilment, Order};
+
+use super::PrintSettings;
+
+/// One printed line; `large` ones are printed double height and width (half as many columns).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub text: String,
+    pub large: bool,
+}
+
+fn line(text: impl Into<String>) -> Line {
+    Line {
+        text: text.into(),
+        large: false,
+    }
+}
+
+fn large(text: impl Into<String>) -> Line {
+    Line {
+        text: text.into(),
+        large: true,
+    }
+}
+
+/// `left` and `right` on one line of `width` columns, the right flush with the edge.
+fn spread(left: &str, right: &str, width: usize) -> String {
+    let used = left.chars().count() + right.chars().count();
+    let gap = width.saturating_sub(used).max(1);
+    format!("{left}{}{right}", " ".repeat(gap))
+}
+
+/// "Delivery" or "Pickup", and the day the customer wants it when they named one.
+pub fn handover(o: &Order) -> String {
+    match o.deliver_on {
+        Some(day) => format!("{} on {}", o.fulfilment.label(), day.format("%a %d %b")),
+        None => o.fulfilment.label().to_owned(),
+    }
+}
+
+/// What the kitchen needs: the order's number and time, each item and amount in large type,
+/// and the notes. No prices.
+pub fn kot(b: &Business, o: &Order) -> Vec<Line> {
+    let mut out = vec![
+        large(format!("KOT #{}", o.number)),
+        line(b.local_time(o.created_at)),
+        line(handover(o)),
+        line(""),
+    ];
+    for l in &o.lines {
+        out.push(large(format!("{}  {}", l.amount_label(), l.name)));
+    }
+    if !o.notes.trim().is_empty() {
+        out.push(line(""));
+        out.push(line(format!("Note: {}", o.notes.trim())));
+    }
+    out
+}
+
+/// "Cash · Unpaid", as the bill says it.
+pub fn payment(o: &Order) -> String {
+    format!("{} · {}", o.payment_mode.label(), o.payment_status.label())
+}
+
+/// The customer's bill: the shop, the items with their amounts, the fee, the total, whether
+/// it is paid, and a thank-you.
+pub fn bill(b: &Business, s: &PrintSettings, o: &Order, width: usize) -> Vec<Line> {
+    let money = |m: Money| m.format(&o.currency);
+    let mut out = vec![large(b.name.clone())];
+    for text in [&b.address, &b.phone] {
+        if !text.trim().is_empty() {
+            out.push(line(text.trim()));
+        }
+    }
+    if !s.gstin.is_empty() {
+        out.push(line(format!("GSTIN {}", s.gstin)));
+    }
+    out.push(line("-".repeat(width)));
+    out.push(line(spread(
+        &format!("Bill #{}", o.number),
+        &b.local_time(o.created_at),
+        width,
+    )));
+    out.push(line(format!("{} · {}", o.customer.name, handover(o))));
+    out.push(line("-".repeat(width)));
+    for l in &o.lines {
+        out.push(line(l.name.clone()));
+        out.push(line(spread(
+            &format!("  {}", l.amount_label()),
+            &money(l.total),
+            width,
+        )));
+    }
+    out.push(line("-".repeat(width)));
+    out.push(line(spread("Subtotal", &money(o.subtotal), width)));
+    if o.fulfilment == Fulfilment::Delivery {
+        out.push(line(spread("Delivery fee", &money(o.delivery_fee), width)));
+    }
+    out.push(large(spread("Total", &money(o.total), width / 2)));
+    out.push(line(payment(o)));
+    out.push(line(""));
+    out.push(line("Thank you! Please visit again."));
+    out
+}

@@ -1,0 +1,165 @@
+//! What the owner hears of on WhatsApp without asking: a product's stock crossing its
+//! low-stock level (once per crossing, not per order) and the day's summary at closing time
+//! (once a day, also across a restart). Time is moved on the app's own clock, not waited out.
+
+use std::time::Duration;
+
+use chrono::Timelike;
+use novi::accounts::businesses::Business;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::support::{Browser, TestApp, WAIT};
+
+const OWNER: &str = "919876500001";
+
+/// Messages queued to the owner's number, oldest first.
+fn to_owner(app: &TestApp) -> Vec<String> {
+    app.db
+        .with_conn(|c| {
+            let mut stmt = c.prepare(
+                "SELECT text FROM messages WHERE phone = ?1 AND direction = 'out' ORDER BY id",
+            )?;
+            let rows = stmt.query_map([OWNER], |r| r.get(0))?;
+            Ok::<_, novi::error::AppError>(rows.collect::<Result<Vec<String>, _>>()?)
+        })
+        .unwrap()
+}
+
+/// Waits for the alert task to finish a pass begun now or later, so all it had to do is done.
+async fn after_a_pass(app: &TestApp) {
+    let now = app.state.bridge.clock.now_ms();
+    assert!(
+        app.state.alerts.passed(now, WAIT).await,
+        "no alert pass within {WAIT:?}"
+    );
+}
+
+async fn set_alerts(br: &mut Browser, closing_time: &str) {
+    br.get("/b/shop/settings/printing").await;
+    let form = [
+        ("paper", "80mm"),
+        ("owner_phone", "98765 00001"),
+        ("closing_time", closing_time),
+    ];
+    let (status, page, _) = br.post("/b/shop/settings/printing", &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+}
+
+async fn take_samosas(app: &TestApp, b: &Business, n: u32) {
+    let body = json!({
+        "customer": {"name": "Asha", "phone": "9812345678"},
+        "lines": [{"sku": "samosa", "qty": n}], "payment_mode": "cod", "fulfilment": "pickup"
+    });
+    let (status, res) = app.api(b).post("/api/v1/orders", &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{res}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn low_stock_is_told_once_per_crossing() {
+    let app = TestApp::start().await;
+    let b = app.small_shop("shop");
+    let mut br = app.owner(&b, "meera").await;
+    set_alerts(&mut br, "").await;
+    // 50 samosas, low at 20.
+    app.db
+        .with_conn(|c| {
+            Ok(c.execute(
+                "UPDATE products SET low_stock = 20 WHERE sku = 'samosa'",
+                [],
+            )?)
+        })
+        .unwrap();
+
+    take_samosas(&app, &b, 20).await; // 30 left: above the level
+    after_a_pass(&app).await;
+    assert!(to_owner(&app).is_empty(), "not low yet");
+
+    take_samosas(&app, &b, 12).await; // 18: crossed
+    take_samosas(&app, &b, 3).await; // 15: still low, no second alert
+    after_a_pass(&app).await;
+    let told = to_owner(&app);
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(
+        told[0].contains("Samosa (samosa) is down to 18 pc") && told[0].contains("20 pc"),
+        "{told:?}"
+    );
+    let (_, dashboard) = br.get("/b/shop/").await;
+    assert!(
+        dashboard.contains("Low stock") && dashboard.contains("15 pc left"),
+        "{dashboard}"
+    );
+
+    app.adjust_stock(&b, "samosa", 30, "restocked"); // 45: back above, re-armed
+    after_a_pass(&app).await;
+    let (_, dashboard) = br.get("/b/shop/").await;
+    assert!(!dashboard.contains("Low stock"), "cleared once restocked");
+    take_samosas(&app, &b, 30).await; // 15: crossed again
+    after_a_pass(&app).await;
+    assert_eq!(to_owner(&app).len(), 2, "{:?}", to_owner(&app));
+}
+
+/// Puts the shop's clock at about 10:00 now, so the test's closing time (two hours on) falls
+/// on the same shop-local day whenever the test runs.
+fn shop_clock_at_ten(app: &TestApp, b: &Business) {
+    let now = chrono::Utc::now();
+    let minutes_now = i64::from(now.hour() * 60 + now.minute());
+    let offset = (600 - minutes_now + 720).rem_euclid(1440) - 720;
+    app.db
+        .with_conn(|c| {
+            Ok(c.execute(
+                "UPDATE businesses SET utc_offset_minutes = ?2 WHERE id = ?1",
+                rusqlite::params![b.id, offset],
+            )?)
+        })
+        .unwrap();
+    app.state.forget_business(&b.short_code);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daily_summary_goes_once_a_day_also_across_a_restart() {
+    let app = TestApp::start().await;
+    let b = app.small_shop("shop");
+    shop_clock_at_ten(&app, &b);
+    let mut br = app.owner(&b, "meera").await;
+    take_samosas(&app, &b, 4).await; // ₹60, cash on pickup, still pending
+    set_alerts(&mut br, "12:00").await;
+    after_a_pass(&app).await;
+    assert!(to_owner(&app).is_empty(), "not closing time yet");
+
+    // Past closing time on the shop's clock.
+    app.state
+        .bridge
+        .clock
+        .advance(Duration::from_secs(3 * 3600));
+    after_a_pass(&app).await;
+    let told = to_owner(&app);
+    assert_eq!(told.len(), 1, "{told:?}");
+    for part in [
+        "Orders: 1 (0 cancelled)",
+        "Takings: ₹0.00 (cash ₹0.00, UPI ₹0.00, Razorpay ₹0.00, refunds ₹0.00)",
+        "Cash to collect: ₹60.00 on 1 unpaid cash orders",
+        "Orders still open: 1",
+        "Low stock: none",
+    ] {
+        assert!(told[0].contains(part), "{part:?} in {}", told[0]);
+    }
+    app.state.bridge.clock.advance(Duration::from_secs(3600));
+    after_a_pass(&app).await;
+    assert_eq!(to_owner(&app).len(), 1, "once a day");
+
+    // Restarted later the same day: the new server's clock starts from the wall clock again.
+    let (dir, db) = app.stop_keeping_data().await;
+    let app = TestApp::start_on(dir, db, |_| {}).await;
+    app.state
+        .bridge
+        .clock
+        .advance(Duration::from_secs(4 * 3600));
+    after_a_pass(&app).await;
+    assert_eq!(to_owner(&app).len(), 1, "not again after a restart");
+    let rows: i64 = app
+        .db
+        .with_conn(|c| Ok(c.query_row("SELECT COUNT(*) FROM daily_summaries", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(rows, 1);
+}

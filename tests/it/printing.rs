@@ -1,0 +1,256 @@
+//! Printing at the counter: the kitchen ticket (no prices) and the bill as print pages, the
+//! same tickets sent to a network thermal printer (a fake one on loopback that keeps the bytes
+//! it receives), and printer problems said in words.
+
+use reqwest::StatusCode;
+use serde_json::json;
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpListener;
+
+use crate::support::{Browser, TestApp, WAIT};
+use novi::printing::escpos::{CUT, INIT};
+
+/// A shop with one order: 2 × 500 g of kaju katli and 10 samosas, with a note, for delivery.
+async fn shop_with_order(app: &TestApp) -> Browser {
+    let b = app.small_shop("shop");
+    app.set_delivery_fee(&b, 4000);
+    let body = json!({
+        "customer": {"name": "Asha Rao", "phone": "9812345678"},
+        "lines": [{"sku": "kaju-katli", "variant": "500 g", "count": 2}, {"sku": "samosa", "qty": 10}],
+        "address": "12 MG Road", "payment_mode": "cod", "notes": "less sugar please"
+    });
+    let (status, res) = app.api(&b).post("/api/v1/orders", &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{res}");
+    app.owner(&b, "meera").await
+}
+
+/// Settings → Printing saved with `fields` over the defaults; returns the answer.
+async fn save_printing(br: &mut Browser, fields: &[(&str, &str)]) -> (StatusCode, String) {
+    br.get("/b/shop/settings/printing").await;
+    let mut form = vec![
+        ("paper", "80mm"),
+        ("gstin", ""),
+        ("printer", ""),
+        ("owner_phone", ""),
+        ("closing_time", ""),
+    ];
+    for (name, value) in fields {
+        form.retain(|(n, _)| n != name);
+        form.push((name, value));
+    }
+    let (status, page, _) = br.post("/b/shop/settings/printing", &form).await;
+    (status, page)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_kitchen_ticket_shows_items_and_notes_but_no_prices() {
+    let app = TestApp::start().await;
+    let mut br = shop_with_order(&app).await;
+    let (status, page) = br.get("/b/shop/orders/1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("/b/shop/orders/1/kot") && page.contains("/b/shop/orders/1/bill"));
+
+    let (status, kot) = br.get("/b/shop/orders/1/kot").await;
+    assert_eq!(status, StatusCode::OK);
+    for text in [
+        "KOT #1",
+        "2 × 500 g",
+        "Kaju Katli",
+        "10 pc",
+        "Samosa",
+        "less sugar please",
+        "Delivery",
+    ] {
+        assert!(kot.contains(text), "the KOT shows {text}: {kot}");
+    }
+    // The ticket itself, without the page around it (asset URLs carry hashes of digits).
+    let ticket = kot
+        .split("<article")
+        .nth(1)
+        .and_then(|t| t.split("</article>").next())
+        .expect("the ticket");
+    for price in ["₹", "1,200", "600", "150", "40.00", "Total"] {
+        assert!(
+            !ticket.contains(price),
+            "the KOT shows no price ({price}): {ticket}"
+        );
+    }
+    assert!(
+        kot.contains("print-80mm.css"),
+        "sized for the default 80 mm roll"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bill_shows_the_shop_the_amounts_and_the_gstin_once_set() {
+    let app = TestApp::start().await;
+    let mut br = shop_with_order(&app).await;
+    let (_, bill) = br.get("/b/shop/orders/1/bill").await;
+    assert!(!bill.contains("GSTIN"), "no GSTIN until one is set");
+
+    let (status, _) =
+        save_printing(&mut br, &[("gstin", "27aapfu0939f1zv"), ("paper", "58mm")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, bill) = br.get("/b/shop/orders/1/bill").await;
+    assert_eq!(status, StatusCode::OK);
+    for text in [
+        "Shop shop",
+        "GSTIN 27AAPFU0939F1ZV",
+        "Bill #1",
+        "Asha Rao",
+        "Kaju Katli",
+        "₹1,200.00",
+        "₹150.00",
+        "Delivery fee",
+        "₹40.00",
+        "₹1,390.00",
+        "Cash · Unpaid",
+        "Thank you",
+        "print-58mm.css",
+    ] {
+        assert!(bill.contains(text), "the bill shows {text}: {bill}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_printing_settings_are_refused_beside_their_fields() {
+    let app = TestApp::start().await;
+    let mut br = shop_with_order(&app).await;
+    let bad = [
+        ("gstin", "12345"),
+        ("printer", "http://printer/"),
+        ("owner_phone", "12"),
+        ("closing_time", "9 pm"),
+    ];
+    let (status, page) = save_printing(&mut br, &bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    for id in [
+        "gstin-error",
+        "printer-error",
+        "owner_phone-error",
+        "closing_time-error",
+    ] {
+        assert!(page.contains(id), "{id} is shown: {page}");
+    }
+    let (_, page) = br.get("/b/shop/settings/printing").await;
+    assert!(
+        !page.contains("12345") && !page.contains("http://printer/"),
+        "nothing saved"
+    );
+}
+
+/// A network thermal printer on loopback: keeps every byte of one connection.
+async fn fake_printer() -> (String, tokio::task::JoinHandle<Vec<u8>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let got = tokio::spawn(async move {
+        let (mut conn, _) = listener.accept().await.expect("accept");
+        let mut bytes = Vec::new();
+        conn.read_to_end(&mut bytes).await.expect("read");
+        bytes
+    });
+    (addr, got)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_network_printer_receives_the_kitchen_ticket() {
+    let app = TestApp::start().await;
+    let mut br = shop_with_order(&app).await;
+    let (addr, got) = fake_printer().await;
+    let (status, _) = save_printing(&mut br, &[("printer", &addr)]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+
+    br.get("/b/shop/orders/1").await;
+    let (status, page, _) = br.post("/b/shop/orders/1/print/kot", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("The kitchen ticket went to the printer."));
+    let bytes = tokio::time::timeout(WAIT, got)
+        .await
+        .expect("printed")
+        .unwrap();
+    assert!(bytes.starts_with(&INIT), "initialised first: {bytes:?}");
+    assert!(bytes.ends_with(&CUT), "cut last: {bytes:?}");
+    let text = String::from_utf8_lossy(&bytes);
+    for part in [
+        "KOT #1",
+        "2 x 500 g  Kaju Katli",
+        "10 pc  Samosa",
+        "Note: less sugar please",
+    ] {
+        assert!(text.contains(part), "the ticket holds {part}: {text}");
+    }
+    assert!(
+        !text.contains("Rs.") && !text.contains("1,200"),
+        "no prices: {text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_printer_is_told_in_words() {
+    let app = TestApp::start().await;
+    let mut br = shop_with_order(&app).await;
+    // A port nothing listens on: the connection is refused at once.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = closed.local_addr().unwrap().to_string();
+    drop(closed);
+    save_printing(&mut br, &[("printer", &addr)]).await;
+
+    br.get("/b/shop/orders/1").await;
+    let (status, page, _) = br.post("/b/shop/orders/1/print/bill", &[]).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    assert!(
+        page.contains(&format!("the printer at {addr} could not be reached")),
+        "{page}"
+    );
+    assert!(page.contains("Order #1"), "the order's page again");
+
+    let (status, page, _) = br.post("/b/shop/settings/printing/test", &[]).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    assert!(page.contains("could not be reached"), "{page}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_test_print_reaches_the_printer() {
+    let app = TestApp::start().await;
+    let mut br = shop_with_order(&app).await;
+    let (addr, got) = fake_printer().await;
+    save_printing(&mut br, &[("printer", &addr)]).await;
+    let (status, page, _) = br.post("/b/shop/settings/printing/test", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let bytes = tokio::time::timeout(WAIT, got)
+        .await
+        .expect("printed")
+        .unwrap();
+    assert!(bytes.starts_with(&INIT) && bytes.ends_with(&CUT));
+    assert!(String::from_utf8_lossy(&bytes).contains("this printer works"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_counter_gets_kitchen_tickets_of_orders_as_they_are_confirmed() {
+    let app = TestApp::start().await;
+    let mut br = shop_with_order(&app).await;
+    save_printing(&mut br, &[("auto_kot", "on")]).await;
+    let (status, page) = br.get("/b/shop/print/counter").await;
+    assert_eq!(status, StatusCode::OK);
+    let after = page
+        .split("data-after=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("cursor")
+        .to_owned();
+    let (_, queue) = br.get(&format!("/b/shop/print/queue?after={after}")).await;
+    let queue: serde_json::Value = serde_json::from_str(&queue).unwrap();
+    assert_eq!(queue["tickets"], json!([]), "nothing confirmed yet");
+
+    br.get("/b/shop/orders/1").await;
+    br.post("/b/shop/orders/1/status", &[("status", "confirmed")])
+        .await;
+    let (_, queue) = br.get(&format!("/b/shop/print/queue?after={after}")).await;
+    let queue: serde_json::Value = serde_json::from_str(&queue).unwrap();
+    assert_eq!(queue["tickets"][0]["number"], 1);
+    let html = queue["tickets"][0]["html"].as_str().unwrap();
+    assert!(html.contains("KOT #1") && !html.contains('₹'), "{html}");
+    let next = queue["after"].to_string();
+    let (_, again) = br.get(&format!("/b/shop/print/queue?after={next}")).await;
+    assert!(again.contains("\"tickets\":[]"), "printed once: {again}");
+}
