@@ -50,6 +50,7 @@ fn console_routes() -> Router<AppState> {
 pub fn app(state: AppState) -> Router {
     let business = Router::new()
         .route("/b/{code}/", get(dashboard::show))
+        .route("/b/{code}/recent", get(dashboard::recent_fragment))
         .route("/b/{code}/orders", get(orders::index))
         .route("/b/{code}/orders/export.csv", get(orders::export_csv))
         .route("/b/{code}/orders/list", get(orders::list_fragment))

@@ -40,6 +40,9 @@ pub async fn home(
     Ok(Redirect::to(&format!("/b/{}/", business.short_code)))
 }
 
+/// How many of the newest orders the dashboard lists.
+const RECENT: i64 = 8;
+
 /// What the dashboard shows for a period.
 struct Shown {
     now: Figures,
@@ -56,7 +59,7 @@ async fn load(state: &AppState, shop: &ShopPage, p: Period) -> AppResult<Shown> 
             Ok(Shown {
                 now: figures(c, &b, &p, Some(&cache))?,
                 before: figures(c, &b, &p.previous(), Some(&cache))?,
-                recent: recent(c, b.id, 8)?,
+                recent: recent(c, b.id, RECENT)?,
                 waiting: waiting(c, b.id, 8)?,
             })
         })
@@ -122,11 +125,19 @@ pub async fn show(
             }
         }
         section.cards {
-            (lists::recent(&shop, &shown.recent))
+            div data-live-src=(shop.url("/recent")) data-live-kind="order" { (lists::recent(&shop, &shown.recent)) }
             (lists::waiting(&shop, &shown.waiting, now))
             @for block in &extra { (block) }
         }
         (graphs::graphs(&shop, &shown.now))
     };
     Ok(page(&shop, Nav::Dashboard, "Dashboard", body).into_response())
+}
+
+/// The recent orders card alone, which the dashboard fetches again when an order is taken or
+/// changes.
+pub async fn recent_fragment(State(state): State<AppState>, shop: ShopPage) -> AppResult<Markup> {
+    let id = shop.business.id;
+    let orders = state.db.read(move |c| recent(c, id, RECENT)).await?;
+    Ok(lists::recent(&shop, &orders))
 }

@@ -54,6 +54,16 @@ async fn a_new_order_and_its_change_appear_on_the_list_without_reload() {
         find(&client, "//h1").await.click().await.expect("click the page");
         assert_eq!(run(&client, "return document.title;").await, json!("Orders · Novi"), "seen");
         assert_eq!(run(&client, "return window.stayed === true;").await, json!(true), "no reload");
+
+        // The dashboard's recent orders follow too.
+        open(&client, &app, "/b/sharma/").await;
+        run(&client, "window.stayed = true;").await;
+        find(&client, "//body[@data-live-open]").await;
+        let second = json!({"customer": {"phone": "9812345679", "name": "Ravi"}, "lines": [{"sku": "samosa", "qty": 2}]});
+        api.post("/api/v1/orders", &second).await;
+        find(&client, "//section[@aria-labelledby='recent-h']//a[normalize-space()='#2']").await;
+        find(&client, "//*[@id='announcer'][normalize-space()='New order #2']").await;
+        assert_eq!(run(&client, "return window.stayed === true;").await, json!(true), "no reload");
         assert!(console_errors(&client).await.is_empty());
         app.stop().await;
     })

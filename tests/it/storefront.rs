@@ -113,10 +113,19 @@ async fn a_shopper_orders_with_plain_forms_and_lands_on_the_tracking_page() {
     assert!(page.contains("ring twice"), "the note is kept");
     assert_eq!(order_count(&app, &shop), 0);
 
+    let mut live = app.state.bridge.live.subscribe();
     let (status, _, to) = checkout(&mut b, "sweets", &token, &[]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let to = to.expect("to the tracking page");
     assert!(to.starts_with("/t/"), "{to}");
+    let told = live.try_recv().expect("the counter's pages are told");
+    assert_eq!(
+        told.what,
+        novi::whatsapp::Live::Order {
+            number: 1,
+            new: true
+        }
+    );
     let (status, page) = b.get(&to).await;
     assert_eq!(status, StatusCode::OK);
     for text in [

@@ -317,6 +317,8 @@ async fn answer_taken(
     let (why, status) = match taken {
         Ok(order) => {
             state.bridge.wake_sender();
+            // The counter's orders list and dashboard show it at once, with the chime.
+            state.bridge.live.order(b.id, order.number, true);
             let token = state.tracker.token(b.id, order.number, crate::db::now());
             let link = format!("/t/{token}");
             return Ok(with_cart(state, b, &Cart::new(), Redirect::to(&link)));
