@@ -132,6 +132,17 @@ pub async fn serve(
     Path((_, id)): Path<(String, String)>,
 ) -> AppResult<Response> {
     let product = find(&state, &shop, parse_id(&id)?).await?;
+    // Only staff may see it, and its URL changes with each upload.
+    respond(&state, &product, "private, max-age=86400").await
+}
+
+/// A product's image file as the answer, its type read from its bytes, kept by browsers as
+/// `cache_control` says; 404 when it has none or the file is gone.
+pub async fn respond(
+    state: &AppState,
+    product: &products::Product,
+    cache_control: &'static str,
+) -> AppResult<Response> {
     let path = product
         .image
         .as_deref()
@@ -143,8 +154,7 @@ pub async fn serve(
     let mime = Kind::sniff(&bytes).map_or("application/octet-stream", Kind::mime);
     let headers = [
         (header::CONTENT_TYPE, mime),
-        // Only staff may see it, and its URL changes with each upload.
-        (header::CACHE_CONTROL, "private, max-age=86400"),
+        (header::CACHE_CONTROL, cache_control),
     ];
     Ok((headers, bytes).into_response())
 }

@@ -12,14 +12,13 @@ pub mod track;
 pub mod view;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use maud::{html, PreEscaped};
 use serde::Deserialize;
 
 use crate::accounts::businesses::{self, Business};
-use crate::catalog::image::{self, Kind};
 use crate::catalog::products::{self, Product};
 use crate::domain::{format_amount, Hours};
 use crate::error::{AppError, AppResult};
@@ -251,19 +250,6 @@ pub async fn image(
         .await?
         .filter(|p| p.active)
         .ok_or(AppError::NotFound)?;
-    let path = product
-        .image
-        .as_deref()
-        .and_then(|n| image::path(&state.config.data_dir, n))
-        .ok_or(AppError::NotFound)?;
-    let bytes = tokio::fs::read(&path)
-        .await
-        .map_err(|_| AppError::NotFound)?;
-    let mime = Kind::sniff(&bytes).map_or("application/octet-stream", Kind::mime);
-    let headers = [
-        (header::CONTENT_TYPE, mime),
-        // Public, but a new upload keeps the URL: an hour is a fair wait for a new picture.
-        (header::CACHE_CONTROL, "public, max-age=3600"),
-    ];
-    Ok((headers, bytes).into_response())
+    // Public, but a new upload keeps the URL: an hour is a fair wait for a new picture.
+    crate::web::products::image::respond(&state, &product, "public, max-age=3600").await
 }
