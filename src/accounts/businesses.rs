@@ -221,15 +221,13 @@ pub fn is_active(conn: &Connection, id: i64) -> AppResult<bool> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn times_are_shown_on_the_shops_clock() {
-        let b = Business {
+impl Business {
+    /// A shop in India (UTC+5:30, INR) for unit tests, named `name`.
+    pub fn sample(name: &str) -> Business {
+        Business {
             id: 1,
             short_code: "s".into(),
-            name: "S".into(),
+            name: name.into(),
             address: String::new(),
             phone: String::new(),
             currency: "INR".into(),
@@ -241,7 +239,17 @@ mod tests {
             chat_max_pieces: 250,
             upi_id: String::new(),
             deactivated_at: None,
-        };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_shown_on_the_shops_clock() {
+        let b = Business::sample("S");
         // 00:00 UTC is 05:30 in India.
         assert_eq!(b.local_time(0), "01 Jan 1970, 05:30");
     }

@@ -141,22 +141,7 @@ mod tests {
     use super::*;
 
     fn shop() -> Business {
-        Business {
-            id: 1,
-            short_code: "s".into(),
-            name: "Sharma Sweets".into(),
-            address: String::new(),
-            phone: String::new(),
-            currency: "INR".into(),
-            delivery_fee_minor: 0,
-            country_code: "91".into(),
-            utc_offset_minutes: 330,
-            auto_confirm: false,
-            chat_max_grams: 25_000,
-            chat_max_pieces: 250,
-            upi_id: String::new(),
-            deactivated_at: None,
-        }
+        Business::sample("Sharma Sweets")
     }
 
     #[test]
