@@ -68,6 +68,12 @@ pub fn undo(
 }
 
 fn why_not(order: &Order, event_id: i64) -> String {
+    if !order.events.iter().any(|e| e.id == event_id) {
+        return format!(
+            "Nothing to undo: that change is not on order #{}.",
+            order.number
+        );
+    }
     let later = order.events.iter().any(|e| e.id > event_id);
     if later {
         format!(

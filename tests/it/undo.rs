@@ -129,6 +129,14 @@ async fn only_the_last_change_can_be_undone() {
         .expect("offered");
     assert_ne!(first, second);
     let (status, page, _) = br
+        .post("/b/shop-a/orders/1/undo", &[("event", "999999")])
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        page.contains("Nothing to undo: that change is not on order #1."),
+        "{page}"
+    );
+    let (status, page, _) = br
         .post("/b/shop-a/orders/1/undo", &[("event", &first)])
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
