@@ -70,11 +70,15 @@ impl Db {
             .pool
             .get()
             .context("cannot get a database connection")?;
-        let report = without_foreign_keys(&mut conn, |c| {
-            embedded::migrations::runner()
-                .run(c)
-                .context("migrating the database failed")
-        })?;
+        let report = without_foreign_keys(
+            &mut conn,
+            |c| {
+                embedded::migrations::runner()
+                    .run(c)
+                    .context("migrating the database failed")
+            },
+            |report| !report.applied_migrations().is_empty(),
+        )?;
         Ok(report
             .applied_migrations()
             .iter()
@@ -87,13 +91,17 @@ impl Db {
     #[cfg(test)]
     pub(crate) fn migrate_to(&self, version: i32) -> anyhow::Result<()> {
         let mut conn = self.pool.get()?;
-        without_foreign_keys(&mut conn, |c| {
-            embedded::migrations::runner()
-                .set_target(refinery::Target::Version(version))
-                .run(c)
-                .map(drop)
-                .context("migrating the database failed")
-        })
+        without_foreign_keys(
+            &mut conn,
+            |c| {
+                embedded::migrations::runner()
+                    .set_target(refinery::Target::Version(version))
+                    .run(c)
+                    .map(drop)
+                    .context("migrating the database failed")
+            },
+            |_| true,
+        )
     }
 
     /// Runs `f` with a connection, synchronously: for the CLI and for code already off the
@@ -201,16 +209,21 @@ pub fn applied_migration(conn: &Connection) -> rusqlite::Result<i64> {
 /// order's lines and events by cascade. The pragma is a no-op inside a transaction, so it is
 /// set around the runner, which gives each migration one of its own. The references are checked
 /// after, and the connection goes back to the pool with foreign keys on whatever happened.
+/// The check reads every row that points at another, seconds on a large book, so it runs only
+/// when `changed` says the migrations did something: a start with nothing to apply stays fast.
 fn without_foreign_keys<T>(
     conn: &mut Connection,
     run: impl FnOnce(&mut Connection) -> anyhow::Result<T>,
+    changed: impl FnOnce(&T) -> bool,
 ) -> anyhow::Result<T> {
     conn.execute_batch("PRAGMA foreign_keys = OFF")?;
     let result = run(conn);
-    let broken: rusqlite::Result<i64> =
-        conn.query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| {
+    let broken: rusqlite::Result<i64> = match &result {
+        Ok(value) if !changed(value) => Ok(0),
+        _ => conn.query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| {
             r.get(0)
-        });
+        }),
+    };
     conn.execute_batch("PRAGMA foreign_keys = ON")?;
     let value = result?;
     match broken? {
@@ -313,5 +326,29 @@ mod tests {
         let db = Db::open_without_migrating(dir.path()).unwrap();
         assert!(!db.migrate().unwrap().is_empty());
         assert!(db.migrate().unwrap().is_empty());
+    }
+
+    /// Migrations run with foreign keys off; what they leave pointing nowhere is refused. A
+    /// start with nothing to migrate skips the check (it reads the whole book).
+    #[test]
+    fn a_migration_that_leaves_dangling_rows_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        let mut conn = db.pool.get().unwrap();
+        let dangle = |c: &mut Connection| -> anyhow::Result<()> {
+            c.execute_batch(
+                "CREATE TABLE IF NOT EXISTS parent (id INTEGER PRIMARY KEY);
+                 CREATE TABLE IF NOT EXISTS child (p INTEGER REFERENCES parent (id));
+                 INSERT INTO child VALUES (7);",
+            )?;
+            Ok(())
+        };
+        let err = without_foreign_keys(&mut conn, dangle, |_| true).unwrap_err();
+        assert!(err.to_string().contains("1 rows point at rows"), "{err}");
+        without_foreign_keys(&mut conn, |_| Ok(()), |_| false).unwrap();
+        let fk: i64 = conn
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(fk, 1, "foreign keys are on again after either");
     }
 }
