@@ -202,5 +202,18 @@ async fn a_list_past_ten_thousand_says_so_rather_than_count_the_book() {
         .unwrap();
     assert_eq!(list["pagination"]["total"], 10_000);
     assert_eq!(list["pagination"]["total_capped"], true);
+    // A search through customers' names counts to a lower cap: it reads each match's row.
+    let (status, page) = b.get("/b/demo/orders?q=a&page=3").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Page 3 · 1,000+ orders") && page.contains("Older →"),
+        "{page}"
+    );
+    // `#N` is that order alone.
+    let (_, one) = b.get("/b/demo/orders?q=%23777").await;
+    assert!(
+        one.contains("Page 1 of 1 · 1 order") && one.contains("/b/demo/orders/777\""),
+        "{one}"
+    );
     assert!(server.terminate().success());
 }
