@@ -2,16 +2,20 @@
 //!
 //! Posts signed WhatsApp Cloud API text-message webhooks, each with a unique message id, over
 //! `--connections` keep-alive HTTP/1.1 connections: one task per connection, each sending its next
-//! request when the previous answer is in (closed loop). After `--warmup` seconds that are not
-//! counted it measures for `--seconds`, then prints a summary and one line of JSON.
+//! request when the previous answer is in (closed loop). With `--rate N` it is an open loop
+//! instead: requests are paced to N a second in all, spread evenly over the connections, each
+//! sent when due (or as soon as its connection is free, when the server falls behind), and the
+//! rate achieved is reported beside the target. After `--warmup` seconds that are not counted it
+//! measures for `--seconds`, then prints a summary and one line of JSON.
 //!
 //! ```text
 //! cargo run --release --example webhook_load -- --url http://127.0.0.1:8080/webhooks/whatsapp/demo \
-//!     --secret S --phone-number-id ID --connections 64 --seconds 20 [--pid SERVER_PID]
+//!     --secret S --phone-number-id ID --connections 64 --seconds 20 [--rate 2000] [--pid SERVER_PID]
 //! ```
 //!
 //! Throughput and latency are of the requests answered 200; other answers and transport errors
-//! are counted apart. The exit status is 0 when every measured request got 200, 2 when some did
+//! are counted apart. In the open loop a request's latency runs from when it was due, not when
+//! it could be sent, so a server that falls behind shows it in the percentiles. The exit status is 0 when every measured request got 200, 2 when some did
 //! not (the figures are still printed), 1 when the run could not start.
 //!
 //! With `--pid` it samples the server's VmRSS every 100 ms and reads VmHWM from /proc/PID/status.
@@ -64,6 +68,10 @@ struct Args {
     /// Per-request timeout in milliseconds (a timeout counts as an error).
     #[arg(long, default_value_t = 5000)]
     timeout_ms: u64,
+    /// Open loop: send N requests a second in all, paced across the connections (default:
+    /// closed loop, each connection sending as fast as it is answered).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    rate: Option<u64>,
 }
 
 fn main() -> std::process::ExitCode {
@@ -90,6 +98,7 @@ async fn run(args: Args) -> Result<bool, String> {
     let memory = args.pid.map(MemorySampler::start).transpose()?;
     let began = Instant::now();
     let plan = Plan {
+        began,
         measure_from: began + Duration::from_secs(args.warmup),
         end: began + Duration::from_secs(args.warmup + args.seconds),
         seconds: args.seconds,
@@ -116,6 +125,7 @@ async fn run(args: Args) -> Result<bool, String> {
 /// When counting starts and sending stops, shared by every connection.
 #[derive(Clone, Copy)]
 struct Plan {
+    began: Instant,
     measure_from: Instant,
     end: Instant,
     seconds: u64,
@@ -178,7 +188,16 @@ async fn preflight(args: &Args, maker: &Maker) -> Result<(), String> {
     Ok(())
 }
 
-/// Sends back to back on one connection until the end, counting what was started after warm-up.
+/// In the open loop (`--rate`), when request `n` on connection `conn` is due: request slots
+/// are `1/rate` apart, dealt to the connections in turn. `None` in the closed loop.
+fn due_at(args: &Args, began: Instant, conn: usize, n: u64) -> Option<Instant> {
+    let rate = args.rate?;
+    let slot = n * args.connections as u64 + conn as u64;
+    Some(began + Duration::from_nanos(slot * 1_000_000_000 / rate))
+}
+
+/// Sends on one connection until the end, back to back or each request when due, counting
+/// what was started (or due) after warm-up.
 async fn connection(
     conn: usize,
     args: Args,
@@ -188,9 +207,13 @@ async fn connection(
     let client = client(&args)?;
     let mut stats = Stats::new(plan.seconds);
     for n in 0.. {
-        let started = Instant::now();
+        let due = due_at(&args, plan.began, conn, n);
+        let started = due.unwrap_or_else(Instant::now);
         if started >= plan.end {
             break;
+        }
+        if let Some(due) = due {
+            tokio::time::sleep_until(due.into()).await;
         }
         let outcome = post(&client, &args.url, maker.body(conn, n)).await;
         let failed = outcome.is_err();
@@ -322,6 +345,10 @@ fn report(args: &Args, stats: &Stats, elapsed: Duration, memory: Option<&Memory>
         println!("first fail  {failure}");
     }
     println!("throughput  {rps:.0} req/s (slowest whole second {slowest} req/s)");
+    let sent_rate = stats.sent as f64 / f64::max(args.seconds as f64, 1.0);
+    if let Some(rate) = args.rate {
+        println!("rate        target {rate} req/s, achieved {sent_rate:.0} req/s sent (open loop)");
+    }
     println!("latency     p50 {p50} ms, p90 {p90} ms, p99 {p99} ms, max {max} ms");
     if let Some(m) = memory {
         println!(
@@ -339,6 +366,16 @@ fn report(args: &Args, stats: &Stats, elapsed: Duration, memory: Option<&Memory>
         "non_200": stats.non_200, "errors": stats.errors, "rps": rps.round(),
         "slowest_second_rps": slowest, "p50_ms": p50, "p90_ms": p90, "p99_ms": p99, "max_ms": max,
     });
+    extras(&mut line, args.rate.map(|r| (r, sent_rate)), memory);
+    println!("{line}");
+}
+
+/// The JSON line's open-loop rates (target, achieved) and server memory, when there are any.
+fn extras(line: &mut serde_json::Value, rate: Option<(u64, f64)>, memory: Option<&Memory>) {
+    if let Some((target, sent)) = rate {
+        line["rate_target"] = json!(target);
+        line["rate_sent"] = json!(sent.round());
+    }
     if let Some(m) = memory {
         line["pid"] = json!(m.pid);
         line["rss_peak_kb"] = json!(m.rss_peak_kb);
@@ -346,7 +383,6 @@ fn report(args: &Args, stats: &Stats, elapsed: Duration, memory: Option<&Memory>
         line["rss_end_kb"] = json!(m.rss_end_kb);
         line["hwm_kb"] = json!(m.hwm_kb);
     }
-    println!("{line}");
 }
 
 fn mb(kb: u64) -> f64 {
@@ -446,6 +482,25 @@ mod tests {
             format!("wamid.load.{}.3.42", maker.run)
         );
         assert_ne!(maker.body(3, 43).0, body);
+    }
+
+    #[test]
+    fn the_open_loop_deals_slots_to_connections_in_turn() {
+        let mut a = args();
+        let began = Instant::now();
+        assert_eq!(due_at(&a, began, 0, 5), None, "closed loop by default");
+        a.rate = Some(2_000);
+        a.connections = 4;
+        let at = |conn, n| due_at(&a, began, conn, n).unwrap() - began;
+        assert_eq!(at(0, 0), Duration::ZERO);
+        assert_eq!(at(1, 0), Duration::from_micros(500));
+        assert_eq!(at(0, 1), Duration::from_micros(2_000), "slot 4");
+        // 2,000 slots in the first second, whichever connection has them.
+        let first_second = (0..4)
+            .flat_map(|c| (0..1_000).map(move |n| (c, n)))
+            .filter(|&(c, n)| at(c, n) < Duration::from_secs(1))
+            .count();
+        assert_eq!(first_second, 2_000);
     }
 
     #[test]

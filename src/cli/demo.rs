@@ -1,5 +1,6 @@
 //! `novi demo fill`: fills a business with years of realistic orders, for trying Novi at scale
-//! and for the page benchmark (`examples/pages_bench.rs`).
+//! and for the page benchmark (`examples/pages_bench.rs`); `--products N` gives it a large
+//! catalog, for the storefront benchmark (`examples/store_bench.rs`).
 
 use std::io::Write;
 use std::path::Path;
@@ -9,14 +10,15 @@ use clap::{Args, Subcommand};
 
 use crate::db::Db;
 use crate::demo::fill::{fill, FillSpec};
-use crate::demo::DEMO_CODE;
+use crate::demo::{stock_up, DEMO_CODE};
 
 #[derive(Subcommand, Debug)]
 pub enum DemoCommand {
     /// Fill a business with past orders: spread over --days ending today (busier at weekends,
     /// lunchtime and evenings, and before festivals), from --customers repeat customers (a few
-    /// regulars order most), a few lines each from the catalog, mostly delivered. A missing
-    /// business is made with the demo catalog; `demo` also gets the demo login.
+    /// regulars order most), a few lines each from the catalog, mostly delivered; and/or top its
+    /// catalog up to --products products. A missing business is made with the demo catalog;
+    /// `demo` also gets the demo login.
     Fill(FillArgs),
 }
 
@@ -26,11 +28,15 @@ pub struct FillArgs {
     #[arg(long, default_value = DEMO_CODE)]
     pub business: String,
     /// How many orders to add.
-    #[arg(long)]
-    pub orders: u64,
+    #[arg(long, requires = "customers", required_unless_present = "products")]
+    pub orders: Option<u64>,
     /// How many customers they come from.
+    #[arg(long, requires = "orders")]
+    pub customers: Option<u64>,
+    /// Top the catalog up to this many products with generated ones (sweets, namkeen, bakes,
+    /// dry fruits, drinks, with prices, packs and stock), before any orders are added.
     #[arg(long)]
-    pub customers: u64,
+    pub products: Option<u64>,
     /// The orders fall on this many days, ending today.
     #[arg(long, default_value_t = 1_095)]
     pub days: u32,
@@ -39,12 +45,35 @@ pub struct FillArgs {
     pub seed: u64,
 }
 
+/// `--products N`: the catalog topped up first, so the orders that follow draw on it.
+fn stock(db: &Db, args: &FillArgs, n: u64) -> anyhow::Result<()> {
+    let done = stock_up(db, &args.business, n, args.seed)?;
+    let b = &done.business;
+    if done.created {
+        println!(
+            "added business {} ({}) with the demo catalog",
+            b.short_code, b.name
+        );
+    }
+    println!(
+        "stocked {}: {} products added, {} in all",
+        b.short_code, done.added, done.products
+    );
+    Ok(())
+}
+
 pub fn run(data_dir: &Path, cmd: DemoCommand) -> anyhow::Result<()> {
     let DemoCommand::Fill(args) = cmd;
     let db = Db::open(data_dir)?;
+    if let Some(n) = args.products {
+        stock(&db, &args, n)?;
+    }
+    let (Some(orders), Some(customers)) = (args.orders, args.customers) else {
+        return Ok(());
+    };
     let spec = FillSpec {
-        orders: args.orders,
-        customers: args.customers,
+        orders,
+        customers,
         days: args.days,
         seed: args.seed,
     };

@@ -1,7 +1,8 @@
 //! Demo data for `novi serve --demo`: the sweet shop's catalog, built into the binary so the
 //! demo works on a fresh machine with nothing else installed; and `novi demo fill`, which fills
-//! a shop with years of orders (`fill`).
+//! a shop with years of orders (`fill`) and tops its catalog up to many products (`stock_up`).
 
+pub mod assortment;
 mod calendar;
 pub mod fill;
 mod menu;
@@ -88,6 +89,50 @@ fn new_shop(tx: &Connection, name: &str, code: &str) -> AppResult<businesses::Bu
     businesses::update_profile(tx, business.id, &profile)?;
     import_catalog(tx, business.id)?;
     businesses::by_id(tx, business.id)?.ok_or(AppError::NotFound)
+}
+
+/// What `stock_up` did: the shop, whether it was made now, and how many products it added.
+#[derive(Debug)]
+pub struct StockedUp {
+    pub business: businesses::Business,
+    pub created: bool,
+    pub added: usize,
+    pub products: usize,
+}
+
+/// Tops business `code`'s catalog (made first, as `fill` makes it, when there is none) up to
+/// `n` products with [generated](assortment::products) ones, in one transaction; a shop with
+/// `n` or more already is left as it is.
+pub fn stock_up(db: &Db, code: &str, n: u64, seed: u64) -> AppResult<StockedUp> {
+    if !(1..=assortment::MAX_PRODUCTS).contains(&n) {
+        return Err(AppError::Invalid(format!(
+            "--products must be from 1 to {}",
+            assortment::MAX_PRODUCTS
+        )));
+    }
+    let (business, created) = shop_for_fill(db, code)?;
+    let id = business.id;
+    let (added, products) = db.with_tx(|tx| {
+        let have: std::collections::HashSet<String> = import::export(tx, id)?
+            .into_iter()
+            .map(|r| r.sku.as_str().to_owned())
+            .collect();
+        let missing = (n as usize).saturating_sub(have.len());
+        // Drawn from more than is missing, as some generated SKUs may be the shop's already.
+        let rows: Vec<_> = assortment::products(assortment::MAX_PRODUCTS as usize, seed)
+            .into_iter()
+            .filter(|r| !have.contains(r.sku.as_str()))
+            .take(missing)
+            .collect();
+        import::import(tx, id, &rows, "demo")?;
+        Ok::<_, AppError>((rows.len(), have.len() + rows.len()))
+    })?;
+    Ok(StockedUp {
+        business,
+        created,
+        added,
+        products,
+    })
 }
 
 /// The business `novi demo fill` fills, and whether it was made now: `demo` is made as

@@ -68,10 +68,16 @@ pub fn pay_link(upi_id: &str, payee: &str, amount: Money, order_number: i64) -> 
     )
 }
 
-/// The link for paying `due` on order `number` to the shop, when there is one: the shop has a
-/// UPI id, trades in rupees (UPI moves nothing else), and something is due.
+/// Whether shop `b` can be paid by UPI: it has a UPI id and trades in rupees (UPI moves
+/// nothing else).
+pub fn takes_upi(b: &Business) -> bool {
+    !b.upi_id.is_empty() && b.currency == "INR"
+}
+
+/// The link for paying `due` on order `number` to the shop, when there is one: the shop
+/// [takes UPI](takes_upi) and something is due.
 pub fn order_link(b: &Business, number: i64, due: Money) -> Option<String> {
-    let usable = !b.upi_id.is_empty() && b.currency == "INR" && due.minor() > 0;
+    let usable = takes_upi(b) && due.minor() > 0;
     usable.then(|| pay_link(&b.upi_id, &b.name, due, number))
 }
 

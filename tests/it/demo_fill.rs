@@ -1,7 +1,7 @@
 //! `novi demo fill`: a shop filled with past orders keeps every rule the order book keeps, and
 //! the owner pages show them; bad input is refused and changes nothing.
 
-use crate::support::process::{fails, install_with_business, ok, Server};
+use crate::support::process::{fails, fails_printing_nothing, install_with_business, ok, Server};
 use crate::support::Browser;
 use novi::db::Db;
 use novi::error::AppResult;
@@ -216,4 +216,49 @@ async fn a_list_past_ten_thousand_says_so_rather_than_count_the_book() {
         "{one}"
     );
     assert!(server.terminate().success());
+}
+
+#[test]
+fn a_shop_is_stocked_up_to_many_products_for_the_storefront_benchmark() {
+    let dir = install_with_business("sharma");
+    let stock = |n: &str| {
+        let args = ["demo", "fill", "--business", "sharma", "--products", n];
+        ok(dir.path(), &args, "")
+    };
+    let out = stock("150");
+    assert!(
+        out.contains("stocked sharma: 150 products added, 150 in all"),
+        "{out}"
+    );
+    let db = Db::open(dir.path()).unwrap();
+    let products = |sql: &str| count(&db, sql);
+    assert_eq!(
+        products("SELECT COUNT(*) FROM products WHERE active = 1"),
+        150
+    );
+    assert!(products("SELECT COUNT(DISTINCT category) FROM products") >= 5);
+    assert_eq!(products("SELECT COUNT(DISTINCT name) FROM products"), 150);
+    assert!(products("SELECT COUNT(*) FROM products WHERE stock = 0") > 0);
+    assert!(products("SELECT COUNT(DISTINCT product_id) FROM variants") > 50);
+    assert_eq!(
+        products("SELECT COUNT(*) FROM orders"),
+        0,
+        "no orders asked for"
+    );
+    // Topped up, not added to: as many again adds none, more adds the difference.
+    assert!(stock("100").contains("0 products added, 150 in all"));
+    assert!(stock("200").contains("50 products added, 200 in all"));
+    assert_eq!(products("SELECT COUNT(*) FROM products"), 200);
+
+    let err = fails(
+        dir.path(),
+        &["demo", "fill", "--business", "sharma", "--products", "0"],
+        "",
+    );
+    assert!(err.contains("--products must be from 1 to 3000"), "{err}");
+    let err = fails_printing_nothing(dir.path(), &["demo", "fill", "--business", "sharma"], "");
+    assert!(err.contains("--orders"), "orders or products: {err}");
+    let err = fails_printing_nothing(dir.path(), &["demo", "fill", "--orders", "5"], "");
+    assert!(err.contains("--customers"), "{err}");
+    assert_eq!(products("SELECT COUNT(*) FROM products"), 200);
 }

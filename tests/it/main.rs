@@ -58,6 +58,7 @@ mod reports;
 mod send_again;
 mod sender;
 mod store_phone;
+mod store_upi;
 mod storefront;
 mod tracking;
 mod undo;

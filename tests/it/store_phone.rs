@@ -1,7 +1,8 @@
 //! The storefront in headless Chromium at a phone's size (360×740): browsing, a sold-out item,
-//! adding to the cart, checkout with a mistake then right, and the tracking page. Each page fits
-//! the window (nothing scrolls sideways), its controls are labelled and thumb-sized, axe-core
-//! finds nothing serious, and the browser reports no errors (the CSP allows what it loads).
+//! adding to the cart, checkout with a mistake then right (paying by UPI), and the tracking page
+//! with the UPI QR code and pay button. Each page fits the window (nothing scrolls sideways), its
+//! controls are labelled and thumb-sized, axe-core finds nothing serious, and the browser reports
+//! no errors (the CSP allows what it loads).
 
 use crate::phone::{axe, axe_core, controls, fill, find, open, overflow};
 use crate::support::chrome::{console_errors, set_viewport, Chrome};
@@ -35,6 +36,10 @@ async fn a_shopper_orders_on_a_phone() {
     let app = TestApp::start().await;
     let shop = app.small_shop("sharma");
     app.adjust_stock(&shop, "samosa", -50, "sold out today");
+    app.db
+        .with_conn(|c| novi::accounts::businesses::set_upi_id(c, shop.id, "sharmasweets@okaxis"))
+        .unwrap();
+    app.state.forget_business("sharma");
     let axe_source = axe_core();
 
     Chrome::run(move |client| async move {
@@ -80,6 +85,7 @@ async fn a_shopper_orders_on_a_phone() {
         find(&client, "//small[@id='phone-error']").await;
         problems.extend(check(&client, &axe_source, "cart with an error").await);
         fill(&client, "phone", "9812345678").await;
+        click(&client, "//input[@name='payment' and @value='upi']").await;
         click(&client, "//button[normalize-space()='Place order']").await;
         find(&client, "//h1[normalize-space()='Order #1']").await;
         find(
@@ -87,7 +93,10 @@ async fn a_shopper_orders_on_a_phone() {
             "//li[@aria-current='step' and normalize-space()='Pending']",
         )
         .await;
-        problems.extend(check(&client, &axe_source, "tracking page").await);
+        // Paying by UPI: the QR code for the amount due and the button, within the window.
+        find(&client, "//div[@role='img' and contains(@aria-label, 'QR code to pay ₹240.00')]//*[local-name()='svg']").await;
+        find(&client, "//a[starts-with(@href, 'upi://pay?') and normalize-space()='Pay with a UPI app']").await;
+        problems.extend(check(&client, &axe_source, "tracking page with the UPI QR").await);
         assert!(problems.is_empty(), "problems:\n{}", problems.join("\n"));
         assert_eq!(app.stock(&shop, "gulab-jamun"), 88);
         app.stop().await;

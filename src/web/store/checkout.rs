@@ -15,6 +15,7 @@ use serde::Deserialize;
 
 use super::cart::{self, Cart};
 use super::checkout_view;
+use super::pay;
 use super::{cart_of, expired, shop, with_cart};
 use crate::accounts::businesses::Business;
 use crate::catalog::products;
@@ -22,7 +23,7 @@ use crate::conversation::notify;
 use crate::domain::{format_amount, Hours, Phone};
 use crate::error::{AppError, AppResult};
 use crate::orders::service::{self, Quote};
-use crate::orders::{Channel, Fulfilment, NewOrder, OrderError, PaymentMode};
+use crate::orders::{Channel, Fulfilment, NewOrder, OrderError};
 use crate::AppState;
 
 /// One cart line as the cart page shows it.
@@ -220,15 +221,16 @@ fn check(b: &Business, cart: &Cart, f: &CheckoutForm) -> Result<NewOrder, Errors
     if f.note.trim().chars().count() > 500 {
         errors.insert("note", "Keep the note under 500 characters.".into());
     }
-    // Cash (on delivery or at pickup) is the one way to pay here for now.
-    if f.payment != "cash" {
-        errors.insert("payment", "Choose how to pay.".into());
+    // Only a way this shop offers: a forged value (UPI at a shop without a UPI id) is refused.
+    let payment = pay::chosen(b, &f.payment);
+    if payment.is_none() {
+        errors.insert("payment", "Choose one of the ways to pay listed.".into());
     }
     if cart.lines.is_empty() {
         errors.insert("cart", "Your cart is empty.".into());
     }
-    match (phone, fulfilment) {
-        (Some(phone), Some(fulfilment)) if errors.is_empty() => Ok(NewOrder {
+    match (phone, fulfilment, payment) {
+        (Some(phone), Some(fulfilment), Some(payment)) if errors.is_empty() => Ok(NewOrder {
             channel: Channel::Storefront,
             customer_phone: phone,
             customer_name: name.to_owned(),
@@ -239,7 +241,7 @@ fn check(b: &Business, cart: &Cart, f: &CheckoutForm) -> Result<NewOrder, Errors
                 address.to_owned()
             },
             notes: f.note.trim().to_owned(),
-            payment_mode: PaymentMode::Cash,
+            payment_mode: payment.mode,
             fulfilment,
             deliver_on: None,
             actor: "customer".into(),

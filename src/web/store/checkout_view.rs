@@ -5,6 +5,7 @@ use maud::{html, Markup};
 
 use super::cart::Cart;
 use super::checkout::{CheckoutForm, Errors, Priced};
+use super::pay;
 use super::view::{self, Shop};
 use crate::accounts::businesses::Business;
 use crate::domain::Hours;
@@ -110,6 +111,23 @@ impl View<'_> {
         }
     }
 
+    /// The ways this shop takes money ([`pay::choices`]), the one typed (else the first) chosen.
+    fn payment(&self) -> Markup {
+        let choices = pay::choices(self.b);
+        let typed = choices.iter().any(|c| c.value == self.form.payment);
+        let error = self.error("payment");
+        html! {
+            fieldset aria-describedby=[error.map(|_| "payment-error")] {
+                legend { "Payment" }
+                @for (i, c) in choices.iter().enumerate() {
+                    @let checked = if typed { c.value == self.form.payment } else { i == 0 };
+                    label.choice { input type="radio" name="payment" value=(c.value) checked[checked]; " " (c.label) }
+                }
+                @if let Some(m) = error { small.field-error id="payment-error" { (m) } }
+            }
+        }
+    }
+
     fn checkout(&self) -> Markup {
         let f = self.form;
         let pickup = f.fulfilment == "pickup";
@@ -132,11 +150,7 @@ impl View<'_> {
                     textarea name="note" rows="2" { (f.note) }
                     @if let Some(m) = self.error("note") { small.field-error { (m) } }
                 }
-                fieldset {
-                    legend { "Payment" }
-                    label.choice { input type="radio" name="payment" value="cash" checked; " Cash on delivery or at pickup" }
-                    @if let Some(m) = self.error("payment") { small.field-error { (m) } }
-                }
+                (self.payment())
                 button type="submit" { "Place order" }
             }
         }

@@ -7,8 +7,10 @@ pub mod cart;
 pub mod checkout;
 pub mod checkout_view;
 pub mod limit;
+pub mod pay;
 pub mod promo;
 pub mod track;
+pub mod track_upi;
 pub mod view;
 
 use axum::extract::{Path, Query, State};

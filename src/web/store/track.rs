@@ -1,6 +1,7 @@
 //! Order tracking for customers: `/t/{token}` (a signed, time-limited link; a forged or expired
-//! one is a 404 before any database read) and `/track/{short_code}`, finding an order by
-//! WhatsApp number and order number, rate-limited, with one answer for every miss.
+//! one is a 404 before any database read), with the UPI card while the order is unpaid, and
+//! `/track/{short_code}`, finding an order by WhatsApp number and order number, rate-limited,
+//! with one answer for every miss.
 
 use std::net::SocketAddr;
 
@@ -11,12 +12,13 @@ use axum::{Extension, Form};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::shop;
 use super::view::{self, Shop};
+use super::{shop, track_upi};
 use crate::accounts::businesses::{self, Business};
-use crate::domain::{Hours, Phone};
+use crate::domain::{Hours, Money, Phone};
 use crate::error::{AppError, AppResult};
 use crate::orders::{store, Order, Status};
+use crate::payments;
 use crate::web::csrf::CsrfToken;
 use crate::web::layout::csrf_field;
 use crate::AppState;
@@ -34,10 +36,15 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> A
             let b = businesses::by_id(c, named.business_id)?;
             let hours = businesses::hours(c, named.business_id)?;
             let order = store::by_number(c, named.business_id, named.number)?;
+            // What is still due, for the UPI card.
+            let order = match order {
+                Some(o) => Some((payments::summary(c, &o)?.due, o)),
+                None => None,
+            };
             Ok::<_, AppError>((b, order, hours))
         })
         .await?;
-    let (Some(b), Some(order)) = (b, order) else {
+    let (Some(b), Some((due, order))) = (b, order) else {
         return Err(AppError::NotFound);
     };
     let hours = Hours::parse(&hours).unwrap_or_default();
@@ -47,7 +54,7 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> A
         in_cart: None,
     };
     let title = format!("Order #{}", order.number);
-    Ok(view::page(&shop, &title, order_view(&b, &order)).into_response())
+    Ok(view::page(&shop, &title, order_view(&b, &order, due)).into_response())
 }
 
 /// The steps an order goes through, and how far this one is.
@@ -85,11 +92,12 @@ fn payment_label(order: &Order) -> String {
         .unwrap_or_default()
 }
 
-fn order_view(b: &Business, order: &Order) -> Markup {
-    let money = |m: crate::domain::Money| m.format(&b.currency);
+fn order_view(b: &Business, order: &Order, due: Money) -> Markup {
+    let money = |m: Money| m.format(&b.currency);
     html! {
         p.store-status { "Status: " strong { (order.status.label()) } }
         (steps(order))
+        (track_upi::card(b, order, due))
         h2 { "Items" }
         ul.store-lines {
             @for l in &order.lines {
