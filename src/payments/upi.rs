@@ -81,19 +81,6 @@ pub fn order_link(b: &Business, number: i64, due: Money) -> Option<String> {
     usable.then(|| pay_link(&b.upi_id, &b.name, due, number))
 }
 
-/// `text` as a QR code in SVG, sized for a phone camera to read from a screen or paper; None
-/// for text too long for a QR code.
-pub fn qr_svg(text: &str) -> Option<String> {
-    let qr = qrcode::QrCode::new(text.as_bytes()).ok()?;
-    let svg = qr
-        .render::<qrcode::render::svg::Color>()
-        .min_dimensions(240, 240)
-        .quiet_zone(true)
-        .build();
-    // Inside a page the XML declaration it starts with has no place.
-    Some(svg[svg.find("<svg")?..].to_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,11 +125,5 @@ mod tests {
         );
         let small = pay_link("a1@ybl", "Café", Money::from_minor(5), 1);
         assert!(small.contains("&pn=Caf%C3%A9&am=0.05&"), "{small}");
-    }
-
-    #[test]
-    fn the_qr_code_is_an_svg() {
-        let svg = qr_svg("upi://pay?pa=sharma@okaxis&am=1.00").unwrap();
-        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"), "{svg}");
     }
 }

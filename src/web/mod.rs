@@ -25,6 +25,7 @@ pub mod password_link;
 pub mod payments;
 pub mod print;
 pub mod products;
+pub mod qr;
 pub mod razorpay_hook;
 pub mod reports;
 pub mod settings;

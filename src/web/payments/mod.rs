@@ -18,6 +18,7 @@ use crate::payments::{self, upi, Kind, NewPayment, Payment};
 use crate::web::extract::ShopPage;
 use crate::web::layout::{csrf_field, error_box, field_with_error};
 use crate::web::orders::{load, money, order_page, Shown};
+use crate::web::qr;
 use crate::AppState;
 
 /// A payment or refund as posted. `full=1` (the list's button) takes whatever is due.
@@ -64,7 +65,7 @@ pub fn section(shop: &ShopPage, s: &Shown) -> Markup {
                 @if shop.role.can_refund() && m.paid.minor() > 0 { (refund_form(shop, o, wrong(Kind::Refund))) }
                 (history(shop, &m.payments))
             }
-            @if let Some(svg) = link.as_deref().and_then(upi::qr_svg) {
+            @if let Some(svg) = link.as_deref().and_then(qr::svg) {
                 div.card.qr {
                     h2 { "Pay by UPI" }
                     (PreEscaped(svg))

@@ -9,12 +9,12 @@ use axum::Form;
 use maud::{html, Markup, PreEscaped};
 use serde::Deserialize;
 
-use super::linked::qr_svg;
 use super::whatsapp::{load, refused, Refusal};
 use crate::domain::Phone;
 use crate::error::{AppError, AppResult};
 use crate::web::extract::ShopPage;
 use crate::web::layout::csrf_field;
+use crate::web::qr;
 use crate::whatsapp::settings::Provider;
 use crate::whatsapp::staff::queue_text;
 use crate::whatsapp::threads::{self, Message};
@@ -188,7 +188,7 @@ fn share(shop: &ShopPage) -> Markup {
                 @let link = format!("https://wa.me/{}", n.as_str());
                 p { "Customers who open this link or scan the code start a chat with " (n.readable()) "." }
                 (copyable("wa-link", "WhatsApp link", &link))
-                @if let Some(svg) = qr_svg(&link) { div.qr role="img" aria-label={ "QR code for " (link) } { (PreEscaped(svg)) } }
+                @if let Some(svg) = qr::svg(&link) { div.qr role="img" aria-label={ "QR code for " (link) } { (PreEscaped(svg)) } }
             }
             None => p.muted { "Add the shop's WhatsApp number in Settings → Profile to get a link and a QR code to share." },
         }

@@ -14,22 +14,11 @@ use crate::domain::Phone;
 use crate::error::AppResult;
 use crate::web::extract::ShopPage;
 use crate::web::layout::csrf_field;
+use crate::web::qr;
 use crate::whatsapp::linked::state::{self as link_store, Link, State as LinkState};
 use crate::whatsapp::linked::{View, BUILT_IN};
 use crate::whatsapp::settings::{self, Provider};
 use crate::AppState;
-
-/// The QR code as SVG, drawn at a size a phone camera reads from a screen.
-pub fn qr_svg(code: &str) -> Option<String> {
-    let qr = qrcode::QrCode::new(code.as_bytes()).ok()?;
-    let svg = qr
-        .render::<qrcode::render::svg::Color>()
-        .min_dimensions(264, 264)
-        .quiet_zone(true)
-        .build();
-    // Inside a page the XML declaration it starts with has no place.
-    Some(svg[svg.find("<svg")?..].to_owned())
-}
 
 fn when(unix: i64) -> String {
     chrono::DateTime::from_timestamp(unix, 0)
@@ -58,7 +47,7 @@ pub fn qr_fragment(view: &View, link: &Link) -> Markup {
         } @else if let Some(code) = &view.pair_code {
             p { "On the phone, tap " strong { "Link with phone number instead" } " and type:" }
             p.pair-code { code { (code) } }
-        } @else if let Some(svg) = view.qr.as_deref().and_then(qr_svg) {
+        } @else if let Some(svg) = view.qr.as_deref().and_then(qr::svg) {
             div.qr role="img" aria-label="QR code to link WhatsApp" { (PreEscaped(svg)) }
         } @else if !view.linking {
             p data-done="1" { "The code expired before it was scanned." }

@@ -4,7 +4,7 @@
 use maud::{html, Markup, PreEscaped};
 
 use crate::web::extract::ShopPage;
-use crate::web::settings::linked::qr_svg;
+use crate::web::qr;
 
 /// The block for `shop`, its link starting with `origin` (`https://shop.example`).
 pub fn block(shop: &ShopPage, origin: &str) -> Markup {
@@ -14,7 +14,7 @@ pub fn block(shop: &ShopPage, origin: &str) -> Markup {
             h2 { "Your online shop" }
             p { "Customers can order from this page, no app or login needed:" }
             p { a href=(link) { (link) } }
-            @if let Some(svg) = qr_svg(&link) {
+            @if let Some(svg) = qr::svg(&link) {
                 figure.qr aria-label="QR code of the shop's link" {
                     (PreEscaped(svg))
                     figcaption { "Print this QR code for your counter: it opens the shop's page." }

@@ -8,6 +8,7 @@ use crate::accounts::businesses::Business;
 use crate::domain::Money;
 use crate::orders::{Order, PaymentMode, PaymentStatus, Status};
 use crate::payments::upi;
+use crate::web::qr;
 
 /// The link to show for `order` with `due` left to pay, if any: the shop takes UPI, the order
 /// is neither cancelled nor paid (or refunded), and it is not paid through Razorpay.
@@ -32,7 +33,7 @@ pub fn card(b: &Business, order: &Order, due: Money) -> Markup {
         section.store-upi aria-labelledby="upi-title" {
             h2 #upi-title { "Pay by UPI" }
             p { "Pay " strong { (amount) } " to " (b.name) ": scan the code with any UPI app, or tap the button on this phone. The amount is filled in." }
-            @if let Some(svg) = upi::qr_svg(&link) {
+            @if let Some(svg) = qr::svg(&link) {
                 div.qr role="img" aria-label={ "QR code to pay " (amount) " by UPI" } { (PreEscaped(svg)) }
             }
             p { a.button.store-upi-pay href=(link) { "Pay with a UPI app" } }
