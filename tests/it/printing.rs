@@ -254,3 +254,58 @@ async fn the_counter_gets_kitchen_tickets_of_orders_as_they_are_confirmed() {
     let (_, again) = br.get(&format!("/b/shop/print/queue?after={next}")).await;
     assert!(again.contains("\"tickets\":[]"), "printed once: {again}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_queue_says_more_so_the_counter_asks_again_at_once() {
+    let app = TestApp::start().await;
+    let mut br = shop_with_order(&app).await;
+    save_printing(&mut br, &[("auto_kot", "on")]).await;
+    let (_, page) = br.get("/b/shop/print/counter").await;
+    let after = page
+        .split("data-after=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("cursor")
+        .to_owned();
+    let b = app
+        .db
+        .with_conn(|c| novi::accounts::businesses::by_code(c, "shop"))
+        .unwrap()
+        .expect("the shop");
+    let api = app.api(&b);
+    let one = json!({"customer": {"name": "Ravi", "phone": "9812345679"}, "lines": [{"sku": "samosa", "qty": 1}]});
+    for _ in 0..20 {
+        let (status, res) = api.post("/api/v1/orders", &one).await;
+        assert_eq!(status, StatusCode::CREATED, "{res}");
+    }
+    for number in 1..=21 {
+        let (status, res) = api
+            .post(
+                &format!("/api/v1/orders/{number}/status"),
+                &json!({"status": "confirmed"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{res}");
+    }
+    let (_, first) = br.get(&format!("/b/shop/print/queue?after={after}")).await;
+    let first: serde_json::Value = serde_json::from_str(&first).unwrap();
+    let numbers: Vec<i64> = first["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["number"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        numbers,
+        (1..=20).collect::<Vec<_>>(),
+        "the first twenty, in order"
+    );
+    assert_eq!(first["more"], true, "one was held back");
+    let (_, rest) = br
+        .get(&format!("/b/shop/print/queue?after={}", first["after"]))
+        .await;
+    let rest: serde_json::Value = serde_json::from_str(&rest).unwrap();
+    assert_eq!(rest["tickets"][0]["number"], 21);
+    assert_eq!(rest["tickets"].as_array().unwrap().len(), 1);
+    assert_eq!(rest["more"], false, "nothing left");
+}

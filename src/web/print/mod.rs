@@ -92,6 +92,7 @@ fn sheet(shop: &ShopPage, title: &str, paper: Paper, ticket: Markup) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · " (shop.business.name) }
+                link rel="icon" href=(assets::url("favicon.svg")) type="image/svg+xml";
                 link rel="stylesheet" href=(assets::url("print.css"));
                 link rel="stylesheet" href=(assets::url(&format!("print-{}.css", paper.as_str())));
                 script src=(assets::url("print.js")) defer {}
