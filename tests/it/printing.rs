@@ -309,3 +309,33 @@ async fn a_long_queue_says_more_so_the_counter_asks_again_at_once() {
     assert_eq!(rest["tickets"].as_array().unwrap().len(), 1);
     assert_eq!(rest["more"], false, "nothing left");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn network_printer_buttons_show_only_once_a_printer_is_set() {
+    let app = TestApp::start().await;
+    let mut br = shop_with_order(&app).await;
+    let (status, page) = br.get("/b/shop/orders/1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Print KOT") && page.contains("Print bill"),
+        "the browser's print pages always: {page}"
+    );
+    assert!(
+        !page.contains("/b/shop/orders/1/print/kot") && !page.contains("KOT to printer"),
+        "no network printer, no button for one: {page}"
+    );
+
+    let (status, _) = save_printing(&mut br, &[("printer", "127.0.0.1:9100")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page) = br.get("/b/shop/orders/1").await;
+    for part in [
+        "Print KOT",
+        "Print bill",
+        "/b/shop/orders/1/print/kot",
+        "/b/shop/orders/1/print/bill",
+        "KOT to printer",
+        "Bill to printer",
+    ] {
+        assert!(page.contains(part), "{part} once a printer is set: {page}");
+    }
+}

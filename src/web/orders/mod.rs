@@ -326,6 +326,8 @@ pub struct Shown {
     pub money: payments::Summary,
     pub pay_wrong: Option<(payments::Kind, String)>,
 }
+    /// Settings names a network printer: the order page offers to print on it.
+    pub has_printer: bool,
 
 pub async fn load(state: &AppState, shop: &ShopPage, number: i64) -> AppResult<Shown> {
     let id = shop.business.id;
@@ -346,6 +348,7 @@ pub async fn load(state: &AppState, shop: &ShopPage, number: i64) -> AppResult<S
             };
             let undo = undo::offer(&order, crate::db::now(), window);
             Ok(Shown {
+            let has_printer = !crate::printing::load(c, id)?.printer.is_empty();
                 undo,
                 order,
                 times,
@@ -355,6 +358,7 @@ pub async fn load(state: &AppState, shop: &ShopPage, number: i64) -> AppResult<S
                 money,
                 pay_wrong: None,
             })
+                has_printer,
         })
         .await
 }
@@ -395,7 +399,7 @@ pub fn order_page(shop: &ShopPage, s: &Shown, done: Option<&str>, error: Option<
             }
             @if o.status.can_edit_lines() { a.button.secondary href={ (base) "/edit" } { "Edit lines" } }
         }
-        div.actions.print-actions { (crate::web::print::buttons(shop, o.number)) }
+        div.actions.print-actions { (crate::web::print::buttons(shop, o.number, s.has_printer)) }
         section.cards {
             div.card {
                 h2 { "Customer" }
