@@ -138,7 +138,7 @@ async fn the_daily_summary_goes_once_a_day_also_across_a_restart() {
     for part in [
         "Orders: 1 (0 cancelled)",
         "Takings: ₹0.00 (cash ₹0.00, UPI ₹0.00, Razorpay ₹0.00, refunds ₹0.00)",
-        "Cash to collect: ₹60.00 on 1 unpaid cash orders",
+        "Cash to collect: ₹60.00 on 1 unpaid cash order\n",
         "Orders still open: 1",
         "Low stock: none",
     ] {
