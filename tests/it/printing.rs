@@ -81,6 +81,22 @@ async fn the_kitchen_ticket_shows_items_and_notes_but_no_prices() {
     );
 }
 
+/// The shop's settings changes in the audit log, as "who|what", newest first.
+fn settings_audit(app: &TestApp) -> Vec<String> {
+    let b = app
+        .db
+        .with_conn(|c| novi::accounts::businesses::by_code(c, "shop"))
+        .unwrap()
+        .expect("the shop");
+    app.db
+        .with_conn(|c| novi::audit::list(c, Some(b.id), None, 100))
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == novi::audit::SETTINGS)
+        .map(|e| format!("{}|{}", e.username, e.detail))
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_bill_shows_the_shop_the_amounts_and_the_gstin_once_set() {
     let app = TestApp::start().await;
@@ -91,6 +107,14 @@ async fn the_bill_shows_the_shop_the_amounts_and_the_gstin_once_set() {
     let (status, _) =
         save_printing(&mut br, &[("gstin", "27aapfu0939f1zv"), ("paper", "58mm")]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _) =
+        save_printing(&mut br, &[("gstin", "27aapfu0939f1zv"), ("paper", "58mm")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        settings_audit(&app),
+        ["meera|paper: \"80mm\" → \"58mm\"; GSTIN: \"\" → \"27AAPFU0939F1ZV\""],
+        "audited once: saving it unchanged records nothing"
+    );
     let (status, bill) = br.get("/b/shop/orders/1/bill").await;
     assert_eq!(status, StatusCode::OK);
     for text in [
@@ -137,6 +161,7 @@ async fn bad_printing_settings_are_refused_beside_their_fields() {
         !page.contains("12345") && !page.contains("http://printer/"),
         "nothing saved"
     );
+    assert!(settings_audit(&app).is_empty(), "nor audited");
 }
 
 /// A network thermal printer on loopback: keeps every byte of one connection.
