@@ -76,7 +76,7 @@ pub async fn save(
             if !what.is_empty() {
                 crate::audit::record(tx, &who, Some(id), crate::audit::SETTINGS, &what)?;
             }
-            Ok(())
+            Ok::<_, crate::error::AppError>(())
         })
         .await?;
     Ok(Redirect::to(&shop.url("/settings/hours?saved=1")).into_response())

@@ -177,7 +177,7 @@ pub async fn update(
             if !what.is_empty() {
                 crate::audit::record(tx, &who, Some(id), crate::audit::SETTINGS, &what)?;
             }
-            Ok(())
+            Ok::<_, crate::error::AppError>(())
         })
         .await?;
     Ok(Redirect::to(&shop.url(&format!("{PATH}?saved=1"))).into_response())
