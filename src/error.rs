@@ -21,6 +21,10 @@ pub enum AppError {
          Its data is kept; ask the platform admin to reactivate it."
     )]
     Deactivated,
+    /// The same, as the shop's customers meet it (storefront, tracking links): the shop, by
+    /// name, is closed; nothing of its orders is shown.
+    #[error("{0} is closed on Novi")]
+    ShopClosed(String),
     #[error("{0}")]
     BadRequest(String),
     /// Input that parsed but is not acceptable (a field out of range, a taken name).
@@ -45,7 +49,7 @@ impl AppError {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::LoginRequired { .. } | Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::Forbidden | Self::Deactivated => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::Deactivated | Self::ShopClosed(_) => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(_) => StatusCode::CONFLICT,
@@ -61,6 +65,7 @@ impl AppError {
             Self::LoginRequired { .. } | Self::Unauthorized(_) => "unauthorized",
             Self::Forbidden => "forbidden",
             Self::Deactivated => "business_deactivated",
+            Self::ShopClosed(_) => "shop_closed",
             Self::BadRequest(_) => "bad_request",
             Self::Invalid(_) => "invalid",
             Self::Conflict(_) => "conflict",

@@ -9,7 +9,7 @@ use super::settings;
 use crate::accounts::businesses::Business;
 use crate::catalog::alerts::{self, StockAlert};
 use crate::db::now;
-use crate::domain::{format_amount, Money};
+use crate::domain::{format_amount, plural, Money};
 use crate::error::AppResult;
 use crate::orders::day::{figures, DayFigures};
 use crate::orders::export::day_range;
@@ -104,7 +104,7 @@ pub fn text(
         "*{name}: the day in brief, {date}*\n\
          Orders: {orders} ({cancelled} cancelled)\n\
          Takings: {takings} (cash {in_cash}, UPI {upi}, Razorpay {razorpay}, refunds {refunds})\n\
-         Cash to collect: {cash} on {cash_orders} unpaid cash orders\n\
+         Cash to collect: {cash} on {cash_orders}\n\
          Orders still open: {open}\n\
          Low stock: {low_items}\n\
          Average reply time: {reply}",
@@ -121,7 +121,7 @@ pub fn text(
         razorpay = money(taken.razorpay.minor()),
         refunds = money(taken.refunds.minor()),
         cash = money(f.cash_minor),
-        cash_orders = f.cash_orders,
+        cash_orders = plural::count(f.cash_orders, "unpaid cash order", "unpaid cash orders"),
         open = f.open,
     )
 }

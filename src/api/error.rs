@@ -18,12 +18,18 @@ impl<E: Into<AppError>> From<E> for ApiError {
     }
 }
 
+/// `err` as `{"error":{"code","message"}}` with its status: the API's answers, and the
+/// webhooks' refusals, which speak JSON to the providers calling them.
+pub fn json_error(err: &AppError) -> Response {
+    err.log_if_internal();
+    let body = json!({"error": {"code": err.code(), "message": err.to_string()}});
+    (err.status(), axum::Json(body)).into_response()
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let err = self.0;
-        err.log_if_internal();
-        let body = json!({"error": {"code": err.code(), "message": err.to_string()}});
-        let mut response = (err.status(), axum::Json(body)).into_response();
+        let mut response = json_error(&err);
         if err.status() == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()

@@ -24,23 +24,46 @@ pub struct StockAlert {
     pub raised_at: i64,
 }
 
-/// Called by every stock move, in its transaction: going from above `low` to at or below it
-/// raises an alert; going above it closes the open one, so the next crossing raises again.
-/// Moves that stay on one side change nothing: an alert is per crossing, not per order.
-pub fn on_move(
+/// A product's stock and its low-stock level, both in grams or pieces, at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Level {
+    pub stock: i64,
+    pub low: i64,
+}
+
+impl Level {
+    /// At or below the level: what an open alert says.
+    pub fn is_low(self) -> bool {
+        self.stock <= self.low
+    }
+}
+
+/// Called in the transaction of every change to a product's stock or its low-stock level (a
+/// stock move, the level edited by hand): going from above the level to at or below it raises
+/// an alert; going back above it closes the open one, so the next crossing raises again.
+/// Changes that stay on one side change nothing: an alert is per crossing, not per order.
+pub fn on_change(
     conn: &Connection,
     business_id: i64,
     product_id: i64,
-    (before, after): (i64, i64),
-    low: i64,
+    before: Level,
+    after: Level,
 ) -> AppResult<()> {
-    if before > low && after <= low {
+    if !before.is_low() && after.is_low() {
+        // Never a second open alert for one product, whatever led here.
         conn.prepare_cached(
             "INSERT INTO stock_alerts (business_id, product_id, stock_after, low_stock, raised_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+             SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM stock_alerts
+               WHERE business_id = ?1 AND product_id = ?2 AND cleared_at IS NULL)",
         )?
-        .execute(params![business_id, product_id, after, low, now()])?;
-    } else if after > low && before <= low {
+        .execute(params![
+            business_id,
+            product_id,
+            after.stock,
+            after.low,
+            now()
+        ])?;
+    } else if before.is_low() && !after.is_low() {
         conn.prepare_cached(
             "UPDATE stock_alerts SET cleared_at = ?3
              WHERE business_id = ?1 AND product_id = ?2 AND cleared_at IS NULL",
@@ -93,4 +116,99 @@ pub fn mark_notified(conn: &Connection, id: i64) -> AppResult<()> {
     conn.prepare_cached("UPDATE stock_alerts SET notified_at = ?2 WHERE id = ?1")?
         .execute(params![id, now()])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::products::{self, ProductInput};
+    use crate::catalog::stock::{self, Cause};
+    use crate::db::Db;
+    use crate::domain::{Money, Sku};
+
+    /// A shop with one product sold by the piece: 50 in stock, low at `low`.
+    fn shop(low: i64) -> (tempfile::TempDir, Db, i64, ProductInput, i64) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        let b = crate::accounts::create_business(&db, "Shop", "shop").unwrap();
+        let input = ProductInput {
+            sku: Sku::parse("samosa").unwrap(),
+            name: "Samosa".into(),
+            category: String::new(),
+            unit: Unit::Pc,
+            price: Money::from_minor(1500),
+            aliases: Vec::new(),
+            active: true,
+            low_stock: low,
+            variants: Vec::new(),
+        };
+        let id = db
+            .with_tx(|tx| {
+                let id = products::insert(tx, b.id, &input)?;
+                let cause = Cause {
+                    reason: "opening stock",
+                    order_id: None,
+                    actor: "test",
+                };
+                stock::adjust(tx, b.id, id, 50, &cause)?;
+                Ok::<_, crate::error::AppError>(id)
+            })
+            .unwrap();
+        (dir, db, b.id, input, id)
+    }
+
+    fn set_low(db: &Db, b: i64, id: i64, input: &ProductInput, low: i64) {
+        let input = ProductInput {
+            low_stock: low,
+            ..input.clone()
+        };
+        db.with_tx(|tx| products::update(tx, b, id, &input))
+            .unwrap();
+    }
+
+    /// Every alert of the product, oldest first: (stock after, level, cleared).
+    fn all(db: &Db, b: i64) -> Vec<(i64, i64, bool)> {
+        db.with_conn(|c| {
+            let mut stmt = c.prepare(
+                "SELECT stock_after, low_stock, cleared_at IS NOT NULL FROM stock_alerts
+                 WHERE business_id = ?1 ORDER BY id",
+            )?;
+            let rows = stmt.query_map([b], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            Ok::<_, crate::error::AppError>(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_level_raised_above_the_stock_raises_once_and_lowered_below_it_clears() {
+        let (_dir, db, b, input, id) = shop(10);
+        set_low(&db, b, id, &input, 60);
+        assert_eq!(all(&db, b), [(50, 60, false)], "crossed by the level");
+        set_low(&db, b, id, &input, 70);
+        assert_eq!(all(&db, b), [(50, 60, false)], "still low: no second alert");
+        set_low(&db, b, id, &input, 20);
+        assert_eq!(all(&db, b), [(50, 60, true)], "back above: cleared");
+        set_low(&db, b, id, &input, 30);
+        assert_eq!(all(&db, b), [(50, 60, true)], "still above: nothing");
+        set_low(&db, b, id, &input, 50);
+        assert_eq!(
+            all(&db, b).len(),
+            2,
+            "at the level is low: the next crossing"
+        );
+        assert_eq!(db.with_conn(|c| open(c, b)).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn an_open_alert_is_never_doubled() {
+        let (_dir, db, b, _, id) = shop(10);
+        let above = Level { stock: 50, low: 10 };
+        let below = Level { stock: 5, low: 10 };
+        db.with_tx(|tx| {
+            on_change(tx, b, id, above, below)?;
+            on_change(tx, b, id, above, below)
+        })
+        .unwrap();
+        assert_eq!(all(&db, b), [(5, 10, false)]);
+    }
 }

@@ -1,12 +1,14 @@
 //! The `products` and `variants` tables: what a business sells, at what price, in which packs.
 
-use rusqlite::{params, Connection, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
 use crate::db::{is_unique_violation, now};
 use crate::domain::limits::{self, MAX_STOCK};
 use crate::domain::{line_total, Money, Quantity, Sku, Unit};
 use crate::error::{AppError, AppResult};
+
+use super::alerts::Level;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Variant {
@@ -265,9 +267,11 @@ pub fn insert(conn: &Connection, business_id: i64, p: &ProductInput) -> AppResul
     }
 }
 
-/// Rewrites a product's details and variants (not its stock).
+/// Rewrites a product's details and variants (not its stock). A new low-stock level that puts
+/// the stock on the other side of it raises or clears the product's alert, as a move would.
 pub fn update(conn: &Connection, business_id: i64, id: i64, p: &ProductInput) -> AppResult<()> {
     check_limits(p)?;
+    let before = level(conn, business_id, id)?.ok_or(AppError::NotFound)?;
     let result = conn.execute(
         "UPDATE products SET sku = ?3, name = ?4, category = ?5, unit = ?6, price_minor = ?7,
                 aliases = ?8, active = ?9, low_stock = ?10, updated_at = ?11
@@ -287,11 +291,29 @@ pub fn update(conn: &Connection, business_id: i64, id: i64, p: &ProductInput) ->
         ],
     );
     match result {
-        Ok(0) => Err(AppError::NotFound),
-        Ok(_) => replace_variants(conn, business_id, id, &p.variants),
-        Err(e) if is_unique_violation(&e) => Err(sku_taken(&p.sku)),
-        Err(e) => Err(e.into()),
+        Ok(0) => return Err(AppError::NotFound),
+        Ok(_) => replace_variants(conn, business_id, id, &p.variants)?,
+        Err(e) if is_unique_violation(&e) => return Err(sku_taken(&p.sku)),
+        Err(e) => return Err(e.into()),
     }
+    let after = Level {
+        low: p.low_stock,
+        ..before
+    };
+    super::alerts::on_change(conn, business_id, id, before, after)
+}
+
+/// A product's stock and low-stock level as they are now; None if there is no such product.
+pub fn level(conn: &Connection, business_id: i64, id: i64) -> AppResult<Option<Level>> {
+    Ok(conn
+        .prepare_cached("SELECT stock, low_stock FROM products WHERE business_id = ?1 AND id = ?2")?
+        .query_row(params![business_id, id], |r| {
+            Ok(Level {
+                stock: r.get(0)?,
+                low: r.get(1)?,
+            })
+        })
+        .optional()?)
 }
 
 /// The first variant is the default.

@@ -1,7 +1,7 @@
 //! Stock: one figure per product in grams or pieces, changed only through moves that record
 //! why (an adjustment by hand, an order, a cancellation), so the history explains the figure.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 use serde::Serialize;
 
 use crate::db::now;
@@ -34,14 +34,9 @@ pub fn adjust(
     delta: i64,
     cause: &Cause,
 ) -> AppResult<i64> {
-    let found: Option<(i64, i64)> = conn
-        .query_row(
-            "SELECT stock, low_stock FROM products WHERE business_id = ?1 AND id = ?2",
-            params![business_id, product_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    let (current, low) = found.ok_or(AppError::NotFound)?;
+    let before =
+        super::products::level(conn, business_id, product_id)?.ok_or(AppError::NotFound)?;
+    let current = before.stock;
     let after = current
         .checked_add(delta)
         .filter(|a| *a >= 0)
@@ -57,7 +52,11 @@ pub fn adjust(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![business_id, product_id, delta, after, cause.reason, cause.order_id, cause.actor, now()],
     )?;
-    super::alerts::on_move(conn, business_id, product_id, (current, after), low)?;
+    let moved = super::alerts::Level {
+        stock: after,
+        ..before
+    };
+    super::alerts::on_change(conn, business_id, product_id, before, moved)?;
     Ok(after)
 }
 

@@ -12,6 +12,7 @@ use super::admin::open_existing;
 use crate::accounts::businesses::{self, Business};
 use crate::catalog::{csv, import, suggestions};
 use crate::db::Db;
+use crate::domain::plural;
 
 #[derive(Subcommand, Debug)]
 pub enum CatalogCommand {
@@ -87,16 +88,16 @@ fn import_file(data_dir: &Path, code: &str, file: &Path) -> anyhow::Result<()> {
                 eprintln!("{}: {problem}", file.display());
             }
             bail!(
-                "{} has {} problem(s); nothing was imported",
+                "{} has {}; nothing was imported",
                 file.display(),
-                problems.errors.len()
+                plural::count(problems.errors.len(), "problem", "problems")
             );
         }
     };
     let summary = db.with_tx(|tx| import::import(tx, id, &rows, "import (command line)"))?;
     println!(
-        "imported {} product(s) into {code}: {} new, {} updated",
-        rows.len(),
+        "imported {} into {code}: {} new, {} updated",
+        plural::count(rows.len(), "product", "products"),
         summary.created,
         summary.updated
     );

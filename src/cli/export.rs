@@ -41,7 +41,10 @@ pub fn orders(
         };
         Ok((b, orders, money))
     })?;
-    let what = format!("orders from the shell ({} orders)", orders.len());
+    let what = format!(
+        "orders from the shell ({})",
+        crate::domain::plural::count(orders.len(), "order", "orders")
+    );
     db.with_tx(|tx| {
         audit::record(
             tx,

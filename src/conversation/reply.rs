@@ -11,7 +11,7 @@ use super::templates;
 use crate::accounts::businesses::Business;
 use crate::catalog::products;
 use crate::customers;
-use crate::domain::{Money, Phone, Unit};
+use crate::domain::{plural, Money, Phone, Unit};
 use crate::error::{AppError, AppResult};
 use crate::orders::tracking::Tracker;
 use crate::orders::{self, store, Order, OrderError, Status};
@@ -392,7 +392,11 @@ pub fn menu(t: &Turn, conn: &Connection) -> AppResult<()> {
             Row {
                 id: format!("menu:{c}"),
                 title: (*c).to_owned(),
-                description: format!("{} items, from {}", items.len(), t.money(from)),
+                description: format!(
+                    "{}, from {}",
+                    plural::count(items.len(), "item", "items"),
+                    t.money(from)
+                ),
             }
         })
         .collect();

@@ -7,6 +7,7 @@ pub mod hours;
 pub mod limits;
 pub mod money;
 pub mod phone;
+pub mod plural;
 pub mod quantity;
 pub mod sku;
 

@@ -74,7 +74,7 @@ pub async fn index(
                 }
                 nav.pager {
                     @if current > 1 { a href=(link(current - 1)) { "← Previous" } }
-                    span.muted { "Page " (current) " of " (pages.max(1)) " · " (total) " customers" }
+                    span.muted { "Page " (current) " of " (pages.max(1)) " · " (crate::domain::plural::count(total, "customer", "customers")) }
                     @if current < pages { a href=(link(current + 1)) { "Next →" } }
                 }
             }

@@ -16,6 +16,9 @@ impl IntoResponse for AppError {
         if let Self::LoginRequired { next } = &self {
             return Redirect::to(&login_url(next)).into_response();
         }
+        if let Self::ShopClosed(name) = &self {
+            return (self.status(), super::store::view::closed(name)).into_response();
+        }
         let status = self.status();
         let title = status.canonical_reason().unwrap_or("Error");
         let body = layout::error_page(title, &self.to_string());

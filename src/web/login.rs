@@ -72,8 +72,8 @@ pub async fn submit(
     let username = f.username.trim().to_owned();
     if state.limiter.is_limited(&username, addr) {
         let msg = format!(
-            "Too many failed logins. Wait {} minutes and try again.",
-            state.limiter.window_minutes()
+            "Too many failed logins. Wait {} and try again.",
+            crate::domain::plural::count(state.limiter.window_minutes(), "minute", "minutes")
         );
         let page = form(&csrf.0, &username, &next, Some(&msg));
         return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());

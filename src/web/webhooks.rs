@@ -1,5 +1,7 @@
 //! The webhook endpoints. A webhook is checked (signature over the raw body) before anything
 //! else, then stored durably, and only then answered 200; the work it causes runs afterwards.
+//! A refusal (bad signature, unreadable body, unknown shop) is answered as the API answers:
+//! `{"error":{"code","message"}}` with its status.
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -7,6 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use crate::api::error::json_error;
 use crate::error::{AppError, AppResult};
 use crate::secret;
 use crate::whatsapp::inbound::Inbound;
@@ -45,17 +48,18 @@ pub async fn cloud_verify(
     State(state): State<AppState>,
     Path(code): Path<String>,
     Query(h): Query<Handshake>,
-) -> AppResult<Response> {
-    let (_, config) = business_config(&state, &code, Provider::Cloud).await?;
+) -> Response {
+    let config = match business_config(&state, &code, Provider::Cloud).await {
+        Ok((_, config)) => config,
+        Err(e) => return json_error(&e),
+    };
     let token_ok = h
         .verify_token
         .as_deref()
         .is_some_and(|t| !config.verify_token.is_empty() && secret::equal(t, &config.verify_token));
     match (h.mode.as_deref(), token_ok, h.challenge) {
-        (Some("subscribe"), true, Some(challenge)) => {
-            Ok((StatusCode::OK, challenge).into_response())
-        }
-        _ => Ok(StatusCode::FORBIDDEN.into_response()),
+        (Some("subscribe"), true, Some(challenge)) => (StatusCode::OK, challenge).into_response(),
+        _ => json_error(&AppError::Forbidden),
     }
 }
 
@@ -64,10 +68,10 @@ pub async fn cloud(
     Path(code): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> AppResult<Response> {
+) -> Response {
     let answer = receive_cloud(&state, &code, &headers, body).await;
     count(&state, "cloud", &answer);
-    answer
+    answer.unwrap_or_else(|e| json_error(&e))
 }
 
 async fn receive_cloud(
@@ -81,11 +85,9 @@ async fn receive_cloud(
         .get("x-hub-signature-256")
         .and_then(|v| v.to_str().ok());
     if config.app_secret.is_empty() || !cloud::signature_ok(&config.app_secret, &body, signature) {
-        return Ok((
-            StatusCode::UNAUTHORIZED,
-            "bad or missing X-Hub-Signature-256",
-        )
-            .into_response());
+        return Err(AppError::Unauthorized(
+            "bad or missing X-Hub-Signature-256".into(),
+        ));
     }
     let (raw, json) = read_json(&body)?;
     let (messages, statuses) =
@@ -107,10 +109,10 @@ pub async fn gateway(
     Path(code): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> AppResult<Response> {
+) -> Response {
     let answer = receive_gateway(&state, &code, &headers, body).await;
     count(&state, "gateway", &answer);
-    answer
+    answer.unwrap_or_else(|e| json_error(&e))
 }
 
 async fn receive_gateway(
@@ -122,7 +124,9 @@ async fn receive_gateway(
     let (business_id, config) = business_config(state, code, Provider::Gateway).await?;
     let signature = headers.get("x-webhook-hmac").and_then(|v| v.to_str().ok());
     if config.hmac_key.is_empty() || !gateway::signature_ok(&config.hmac_key, &body, signature) {
-        return Ok((StatusCode::UNAUTHORIZED, "bad or missing X-Webhook-Hmac").into_response());
+        return Err(AppError::Unauthorized(
+            "bad or missing X-Webhook-Hmac".into(),
+        ));
     }
     let (raw, json) = read_json(&body)?;
     let messages = gateway::read(&json).into_iter().collect();
@@ -143,7 +147,7 @@ fn count(state: &AppState, provider: &'static str, answer: &AppResult<Response>)
     let metrics = &state.bridge.metrics;
     let reason = match answer {
         Ok(r) if r.status().is_success() => return metrics.webhook_received(provider),
-        Ok(r) if r.status() == StatusCode::UNAUTHORIZED => "signature",
+        Err(AppError::Unauthorized(_)) => "signature",
         Err(AppError::NotFound) => "unknown_business",
         Err(AppError::BadRequest(_)) => "bad_body",
         _ => "error",

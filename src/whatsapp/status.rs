@@ -69,6 +69,9 @@ fn connection(
     business_id: i64,
     c: &settings::WhatsappSettings,
 ) -> AppResult<(bool, String)> {
+    if !crate::accounts::businesses::is_active(conn, business_id)? {
+        return Ok((false, "paused: the business is deactivated".to_owned()));
+    }
     if let Some(why) = &c.paused_reason {
         return Ok((false, format!("paused: {why}")));
     }

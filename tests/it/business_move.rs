@@ -314,7 +314,11 @@ fn fill_the_rest(app: &TestApp, b: &novi::accounts::businesses::Business) {
                 closing_time: chrono::NaiveTime::from_hms_opt(21, 0, 0),
             };
             novi::alerts::settings::save(tx, b.id, &alerts)?;
-            novi::catalog::alerts::on_move(tx, b.id, kaju, (1500, 900), 1000)?;
+            {
+                use novi::catalog::alerts::{on_change, Level};
+                let before = Level { stock: 1500, low: 1000 };
+                on_change(tx, b.id, kaju, before, Level { stock: 900, ..before })?;
+            }
             let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
             novi::alerts::summary::send(tx, b, day)?;
             let mut link = Link::not_linked();

@@ -136,7 +136,7 @@ fn a_broken_catalog_is_reported_line_by_line_and_changes_nothing() {
     assert!(err.contains("line 15: expected 8 columns"), "{err}");
     assert_eq!(err.lines().count(), 4, "{err}");
     let last = err.lines().last().unwrap();
-    assert!(last.starts_with("error:") && last.contains("3 problem(s); nothing was imported"));
+    assert!(last.starts_with("error:") && last.contains("3 problems; nothing was imported"));
 
     let exported = ok(
         dir.path(),

@@ -524,3 +524,48 @@ async fn all_orders_are_listed_across_businesses_filtered_and_paged_by_keyset() 
     let (_, bad) = root.get("/admin/orders?from=yesterday").await;
     assert!(bad.contains("From must be a date like 2026-03-31"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deactivated_shops_tracking_links_and_storefront_say_it_is_closed_until_reactivated() {
+    let app = TestApp::start().await;
+    let b = app.small_shop("shop-a");
+    let order = json!({"customer": {"phone": "9812345678", "name": "Meera Iyer"}, "lines": [{"sku": "samosa", "qty": 4}]});
+    let (status, _) = app.api(&b).post("/api/v1/orders", &order).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let link = format!("/t/{}", app.state.tracker.token(b.id, 1, novi::db::now()));
+    let mut customer = app.browser();
+    let (status, page) = customer.get(&link).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Order #1") && page.contains("Samosa"),
+        "{page}"
+    );
+
+    let mut root = admin(&app).await;
+    root.get("/admin/businesses/shop-a").await;
+    let (status, _, _) = root.post("/admin/businesses/shop-a/deactivate", &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    for path in [
+        link.as_str(),
+        "/s/shop-a",
+        "/s/shop-a/cart",
+        "/track/shop-a",
+    ] {
+        let (status, page) = customer.get(path).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+        assert!(
+            page.contains("This shop is closed on Novi") && page.contains("Shop shop-a"),
+            "{path}: {page}"
+        );
+        for private in ["Order #1", "Samosa", "Meera", "deactivated"] {
+            assert!(!page.contains(private), "{path} shows {private}: {page}");
+        }
+    }
+
+    let (status, _, _) = root.post("/admin/businesses/shop-a/reactivate", &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, page) = customer.get(&link).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Order #1"), "{page}");
+    assert_eq!(customer.get("/s/shop-a").await.0, StatusCode::OK);
+}

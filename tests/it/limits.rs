@@ -145,7 +145,7 @@ fn a_catalog_file_past_the_limits_is_refused_line_by_line() {
     assert_eq!(err.lines().next(), Some(line.as_str()), "{err}");
     assert_eq!(
         err.lines().nth(1),
-        Some(format!("error: {path} has 1 problem(s); nothing was imported").as_str())
+        Some(format!("error: {path} has 1 problem; nothing was imported").as_str())
     );
     let exported = novi(dir.path(), &["catalog", "export", "--business", "shop"], "");
     let exported = String::from_utf8(exported.stdout).unwrap();

@@ -434,3 +434,48 @@ fn the_shell_shows_link_states_and_refuses_what_it_cannot_do_in_one_line() {
     );
     assert!(err.contains("--phone"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deactivated_shops_linked_phone_is_paused_and_reactivation_resumes_it() {
+    let mut s = linked_app().await;
+    let client = s.link().await;
+    let qr_before = client.qr_codes().len();
+    let (b, fake) = (s.b.clone(), s.fake.clone());
+    let mut root = s.app.logged_in(&s.app.platform_admin("root")).await;
+    let page = format!("/admin/businesses/{}", b.short_code);
+    root.get(&page).await;
+    let (status, _, _) = root.post(&format!("{page}/deactivate"), &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    // Disconnected at once: no client left to send through.
+    assert!(
+        s.app.state.bridge.linked.client(b.id).is_none(),
+        "the phone's connection is closed"
+    );
+    let (_, console) = root.get("/admin").await;
+    assert!(
+        console.contains("paused: the business is deactivated"),
+        "{console}"
+    );
+
+    // A message queued while deactivated waits.
+    let id = b.id;
+    s.app
+        .db
+        .with_tx(|tx| {
+            let content = novi::whatsapp::outbox::Content::text("Your order is on its way");
+            novi::whatsapp::outbox::enqueue(tx, id, ASHA, &content, "linked")
+        })
+        .unwrap();
+    s.app.state.bridge.wake_sender();
+
+    let (status, _, _) = root.post(&format!("{page}/reactivate"), &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    // Reconnected over the kept session, with no new QR code, and the waiting message goes.
+    let after = fake.client_number(b.id, 2).await;
+    wait_state(&s.app, &b, State::Connected).await;
+    assert!(after.qr_codes().is_empty(), "no new QR code");
+    assert_eq!(client.qr_codes().len(), qr_before);
+    let sent = replies(&after, ASHA, 1).await;
+    assert_eq!(sent, ["Your order is on its way"]);
+    assert!(client.sent().is_empty(), "nothing went out while paused");
+}

@@ -138,7 +138,7 @@ async fn the_daily_summary_goes_once_a_day_also_across_a_restart() {
     for part in [
         "Orders: 1 (0 cancelled)",
         "Takings: ₹0.00 (cash ₹0.00, UPI ₹0.00, Razorpay ₹0.00, refunds ₹0.00)",
-        "Cash to collect: ₹60.00 on 1 unpaid cash orders",
+        "Cash to collect: ₹60.00 on 1 unpaid cash order\n",
         "Orders still open: 1",
         "Low stock: none",
     ] {
@@ -162,4 +162,85 @@ async fn the_daily_summary_goes_once_a_day_also_across_a_restart() {
         .with_conn(|c| Ok(c.query_row("SELECT COUNT(*) FROM daily_summaries", [], |r| r.get(0))?))
         .unwrap();
     assert_eq!(rows, 1);
+}
+
+/// The samosa's product form, as the owner saves it, with `low` as its low-stock level.
+fn samosa_form(low: &str) -> Vec<(&'static str, String)> {
+    [
+        ("name", "Samosa"),
+        ("sku", "samosa"),
+        ("category", "Sweets"),
+        ("unit", "pc"),
+        ("price", "15"),
+        ("aliases", ""),
+        ("active", "1"),
+        ("v0_label", ""),
+        ("v0_amount", ""),
+        ("v0_price", ""),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, v.to_owned()))
+    .chain([("low_stock", low.to_owned())])
+    .collect()
+}
+
+async fn save_samosa(app: &TestApp, br: &mut Browser, b: &Business, low: &str) {
+    let page = format!(
+        "/b/shop/products/{}",
+        crate::support::product(&app.db, b, "samosa").id
+    );
+    br.get(&page).await;
+    let form = samosa_form(low);
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, body, _) = br.post(&page, &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_low_stock_level_or_stock_changed_by_hand_raises_and_clears_once_per_crossing() {
+    let app = TestApp::start().await;
+    let b = app.small_shop("shop");
+    let mut br = app.owner(&b, "meera").await;
+    set_alerts(&mut br, "").await;
+
+    // 50 samosas; the level raised by hand to 60 puts them below it.
+    save_samosa(&app, &mut br, &b, "60").await;
+    after_a_pass(&app).await;
+    let told = to_owner(&app);
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(
+        told[0].contains("Samosa (samosa) is down to 50 pc") && told[0].contains("level of 60 pc"),
+        "{told:?}"
+    );
+    let (_, dashboard) = br.get("/b/shop/").await;
+    assert!(dashboard.contains("Low stock"), "{dashboard}");
+
+    // Saved again at a level still above the stock: the same crossing, nothing new.
+    save_samosa(&app, &mut br, &b, "55").await;
+    after_a_pass(&app).await;
+    assert_eq!(to_owner(&app).len(), 1, "{:?}", to_owner(&app));
+
+    // Lowered below the stock: cleared, and re-armed.
+    save_samosa(&app, &mut br, &b, "40").await;
+    let (_, dashboard) = br.get("/b/shop/").await;
+    assert!(!dashboard.contains("Low stock"), "cleared: {dashboard}");
+
+    // A catalog file setting the stock to 30 crosses the level of 40 again; the same file
+    // imported twice is one crossing.
+    let file = "sku,name,category,unit,price,aliases,variants,stock\n\
+                samosa,Samosa,Snacks,pc,15,,Single=1,30\n";
+    app.import_csv(&b, file);
+    app.import_csv(&b, file);
+    after_a_pass(&app).await;
+    let told = to_owner(&app);
+    assert_eq!(told.len(), 2, "{told:?}");
+    assert!(
+        told[1].contains("down to 30 pc") && told[1].contains("level of 40 pc"),
+        "{told:?}"
+    );
+
+    // Restocked by hand above the level: cleared.
+    app.adjust_stock(&b, "samosa", 20, "restocked");
+    let (_, dashboard) = br.get("/b/shop/").await;
+    assert!(!dashboard.contains("Low stock"), "cleared: {dashboard}");
 }

@@ -81,6 +81,22 @@ async fn the_kitchen_ticket_shows_items_and_notes_but_no_prices() {
     );
 }
 
+/// The shop's settings changes in the audit log, as "who|what", newest first.
+fn settings_audit(app: &TestApp) -> Vec<String> {
+    let b = app
+        .db
+        .with_conn(|c| novi::accounts::businesses::by_code(c, "shop"))
+        .unwrap()
+        .expect("the shop");
+    app.db
+        .with_conn(|c| novi::audit::list(c, Some(b.id), None, 100))
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == novi::audit::SETTINGS)
+        .map(|e| format!("{}|{}", e.username, e.detail))
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_bill_shows_the_shop_the_amounts_and_the_gstin_once_set() {
     let app = TestApp::start().await;
@@ -91,6 +107,14 @@ async fn the_bill_shows_the_shop_the_amounts_and_the_gstin_once_set() {
     let (status, _) =
         save_printing(&mut br, &[("gstin", "27aapfu0939f1zv"), ("paper", "58mm")]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _) =
+        save_printing(&mut br, &[("gstin", "27aapfu0939f1zv"), ("paper", "58mm")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        settings_audit(&app),
+        ["meera|paper: \"80mm\" → \"58mm\"; GSTIN: \"\" → \"27AAPFU0939F1ZV\""],
+        "audited once: saving it unchanged records nothing"
+    );
     let (status, bill) = br.get("/b/shop/orders/1/bill").await;
     assert_eq!(status, StatusCode::OK);
     for text in [
@@ -137,6 +161,7 @@ async fn bad_printing_settings_are_refused_beside_their_fields() {
         !page.contains("12345") && !page.contains("http://printer/"),
         "nothing saved"
     );
+    assert!(settings_audit(&app).is_empty(), "nor audited");
 }
 
 /// A network thermal printer on loopback: keeps every byte of one connection.
@@ -253,4 +278,89 @@ async fn the_counter_gets_kitchen_tickets_of_orders_as_they_are_confirmed() {
     let next = queue["after"].to_string();
     let (_, again) = br.get(&format!("/b/shop/print/queue?after={next}")).await;
     assert!(again.contains("\"tickets\":[]"), "printed once: {again}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_queue_says_more_so_the_counter_asks_again_at_once() {
+    let app = TestApp::start().await;
+    let mut br = shop_with_order(&app).await;
+    save_printing(&mut br, &[("auto_kot", "on")]).await;
+    let (_, page) = br.get("/b/shop/print/counter").await;
+    let after = page
+        .split("data-after=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("cursor")
+        .to_owned();
+    let b = app
+        .db
+        .with_conn(|c| novi::accounts::businesses::by_code(c, "shop"))
+        .unwrap()
+        .expect("the shop");
+    let api = app.api(&b);
+    let one = json!({"customer": {"name": "Ravi", "phone": "9812345679"}, "lines": [{"sku": "samosa", "qty": 1}]});
+    for _ in 0..20 {
+        let (status, res) = api.post("/api/v1/orders", &one).await;
+        assert_eq!(status, StatusCode::CREATED, "{res}");
+    }
+    for number in 1..=21 {
+        let (status, res) = api
+            .post(
+                &format!("/api/v1/orders/{number}/status"),
+                &json!({"status": "confirmed"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{res}");
+    }
+    let (_, first) = br.get(&format!("/b/shop/print/queue?after={after}")).await;
+    let first: serde_json::Value = serde_json::from_str(&first).unwrap();
+    let numbers: Vec<i64> = first["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["number"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        numbers,
+        (1..=20).collect::<Vec<_>>(),
+        "the first twenty, in order"
+    );
+    assert_eq!(first["more"], true, "one was held back");
+    let (_, rest) = br
+        .get(&format!("/b/shop/print/queue?after={}", first["after"]))
+        .await;
+    let rest: serde_json::Value = serde_json::from_str(&rest).unwrap();
+    assert_eq!(rest["tickets"][0]["number"], 21);
+    assert_eq!(rest["tickets"].as_array().unwrap().len(), 1);
+    assert_eq!(rest["more"], false, "nothing left");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn network_printer_buttons_show_only_once_a_printer_is_set() {
+    let app = TestApp::start().await;
+    let mut br = shop_with_order(&app).await;
+    let (status, page) = br.get("/b/shop/orders/1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Print KOT") && page.contains("Print bill"),
+        "the browser's print pages always: {page}"
+    );
+    assert!(
+        !page.contains("/b/shop/orders/1/print/kot") && !page.contains("KOT to printer"),
+        "no network printer, no button for one: {page}"
+    );
+
+    let (status, _) = save_printing(&mut br, &[("printer", "127.0.0.1:9100")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page) = br.get("/b/shop/orders/1").await;
+    for part in [
+        "Print KOT",
+        "Print bill",
+        "/b/shop/orders/1/print/kot",
+        "/b/shop/orders/1/print/bill",
+        "KOT to printer",
+        "Bill to printer",
+    ] {
+        assert!(page.contains(part), "{part} once a printer is set: {page}");
+    }
 }

@@ -326,4 +326,21 @@ async fn the_owner_sets_the_keys_on_the_payments_page() {
             .is_none(),
         "removed"
     );
+    // Each save and the removal audited, newest first; the refused form and secrets never.
+    let audited: Vec<String> = app
+        .db
+        .with_conn(|c| novi::audit::list(c, Some(b.id), None, 100))
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == novi::audit::SETTINGS)
+        .map(|e| format!("{}|{}", e.username, e.detail))
+        .collect();
+    assert_eq!(
+        audited,
+        [
+            "asha|Razorpay keys removed",
+            "asha|Razorpay keys saved (secrets never shown)",
+            "asha|Razorpay keys saved (secrets never shown)",
+        ]
+    );
 }

@@ -202,6 +202,19 @@ async fn the_dashboard_shows_the_storefront_link_and_hours_show_on_it() {
         .post("/b/sweets/settings/hours", &[("hours", "00:00-23:59")])
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
+    let audited: Vec<String> = app
+        .db
+        .with_conn(|c| novi::audit::list(c, Some(shop.id), None, 100))
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == novi::audit::SETTINGS)
+        .map(|e| format!("{}|{}", e.username, e.detail))
+        .collect();
+    assert_eq!(
+        audited,
+        ["owner|opening hours: \"\" → \"00:00-23:59\""],
+        "the change audited, the refused one not"
+    );
     let (_, page) = app.browser().get("/s/sweets").await;
     assert!(
         page.contains("Opening hours") && page.contains("00:00–23:59"),

@@ -750,3 +750,135 @@ async fn bad_replies_and_other_businesses_are_refused(app: &TestApp, api: &Api) 
         json!([])
     );
 }
+
+/// Posts `raw` to a webhook URL with `headers`; the answer's status and JSON body.
+async fn refused(
+    app: &TestApp,
+    path: &str,
+    raw: &str,
+    headers: &[(&str, String)],
+) -> (StatusCode, Value) {
+    let mut req = reqwest::Client::new()
+        .post(app.url(path))
+        .body(raw.to_owned());
+    for (name, value) in headers {
+        req = req.header(*name, value);
+    }
+    let res = req.send().await.expect("post webhook");
+    let status = res.status();
+    let kind = res.headers()[reqwest::header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(kind.starts_with("application/json"), "{path}: {kind}");
+    (status, res.json().await.expect("a JSON body"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_refusals_answer_a_json_error_with_the_right_status() {
+    let CloudShop { app, b, .. } = cloud_shop("shop-a").await;
+    let gw = FakeGateway::start().await;
+    let g = app.business("shop-g");
+    app.connect_gateway(&g, &gw);
+    let body = fakes::cloud_text(PNID, CUSTOMER, "Asha", "wamid.json.1", "hi").to_string();
+    let cloud = "/webhooks/whatsapp/shop-a";
+    let gateway = "/webhooks/gateway/shop-g";
+    let signed = |raw: &str| vec![("X-Hub-Signature-256", fakes::sign_sha256(APP_SECRET, raw))];
+    let hmac = |raw: &str| {
+        vec![
+            ("X-Webhook-Hmac", fakes::sign_sha512(GATEWAY_HMAC_KEY, raw)),
+            ("X-Webhook-Hmac-Algorithm", "sha512".to_owned()),
+        ]
+    };
+    let wrong = vec![("X-Hub-Signature-256", fakes::sign_sha256("wrong", &body))];
+    let cases = [
+        (
+            cloud,
+            body.clone(),
+            vec![],
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        ),
+        (
+            cloud,
+            body.clone(),
+            wrong,
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        ),
+        (
+            cloud,
+            "{not json".to_owned(),
+            signed("{not json"),
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            "/webhooks/whatsapp/nobody",
+            body.clone(),
+            signed(&body),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            gateway,
+            "{}".to_owned(),
+            vec![],
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        ),
+        (
+            gateway,
+            "{not json".to_owned(),
+            hmac("{not json"),
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            "/webhooks/gateway/nobody",
+            "{}".to_owned(),
+            hmac("{}"),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+    ];
+    for (path, raw, headers, status, code) in cases {
+        let (got, json) = refused(&app, path, &raw, &headers).await;
+        assert_eq!(got, status, "{path} {raw}: {json}");
+        assert_eq!(json["error"]["code"], code, "{path} {raw}: {json}");
+        let message = json["error"]["message"].as_str().unwrap_or_default();
+        assert!(!message.is_empty(), "{path}: says why: {json}");
+    }
+    let (got, json) = refused(&app, cloud, "", &[]).await;
+    assert_eq!(
+        (got, &json["error"]["code"]),
+        (StatusCode::UNAUTHORIZED, &json!("unauthorized"))
+    );
+    assert!(json["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("X-Hub-Signature-256"));
+    // Meta's handshake with a wrong verify token is refused the same way.
+    let res = reqwest::get(app.url(&format!(
+        "{cloud}?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1"
+    )))
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let json: Value = res.json().await.expect("a JSON body");
+    assert_eq!(json["error"]["code"], "forbidden");
+    // Nothing refused was stored.
+    assert_eq!(
+        count(
+            &app.db,
+            "SELECT COUNT(*) FROM inbound_payloads WHERE provider = ?1",
+            "cloud"
+        ),
+        0
+    );
+    // A good one still goes through, and is answered 200.
+    assert_eq!(
+        app.deliver(&b, &serde_json::from_str(&body).unwrap()).await,
+        StatusCode::OK
+    );
+}

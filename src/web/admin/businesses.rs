@@ -277,6 +277,14 @@ async fn set_active(
     blocking(move || ops::set_business_active(&db, &who, id, active)).await?;
     // Pages read businesses through a cache: drop it so the change holds at once.
     state.forget_business(&b.short_code);
+    // A linked phone is paused or resumed now, not at the next periodic check.
+    if let Err(e) = state.bridge.linked.reconcile().await {
+        tracing::error!(error = %e.detail(), "pausing or resuming the linked phone failed");
+    }
+    if active {
+        // Replies that waited while the shop was deactivated go now.
+        state.bridge.wake_sender();
+    }
     Ok(Redirect::to(&format!("{HERE}/{}", b.short_code)))
 }
 

@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use crate::catalog::products::{self, Product};
 use crate::conversation::notify;
-use crate::domain::Money;
+use crate::domain::{plural, Money};
 use crate::error::{AppError, AppResult};
 use crate::orders::export::{all, day_range, write_csv};
 use crate::orders::model::Line;
@@ -228,9 +228,10 @@ fn pager_label(current: i64, pages: i64, total: store::Total) -> String {
         format!("Page {current} · {}+ orders", thousands(total.count))
     } else {
         format!(
-            "Page {current} of {} · {} orders",
+            "Page {current} of {} · {} {}",
             pages.max(1),
-            thousands(total.count)
+            thousands(total.count),
+            plural::noun(total.count, "order", "orders")
         )
     }
 }
@@ -325,6 +326,8 @@ pub struct Shown {
     /// Its payments, what is due, and the payment or refund form that was refused, and why.
     pub money: payments::Summary,
     pub pay_wrong: Option<(payments::Kind, String)>,
+    /// Settings names a network printer: the order page offers to print on it.
+    pub has_printer: bool,
 }
 
 pub async fn load(state: &AppState, shop: &ShopPage, number: i64) -> AppResult<Shown> {
@@ -345,6 +348,7 @@ pub async fn load(state: &AppState, shop: &ShopPage, number: i64) -> AppResult<S
                 Vec::new()
             };
             let undo = undo::offer(&order, crate::db::now(), window);
+            let has_printer = !crate::printing::load(c, id)?.printer.is_empty();
             Ok(Shown {
                 undo,
                 order,
@@ -354,6 +358,7 @@ pub async fn load(state: &AppState, shop: &ShopPage, number: i64) -> AppResult<S
                 wrong: None,
                 money,
                 pay_wrong: None,
+                has_printer,
             })
         })
         .await
@@ -395,7 +400,7 @@ pub fn order_page(shop: &ShopPage, s: &Shown, done: Option<&str>, error: Option<
             }
             @if o.status.can_edit_lines() { a.button.secondary href={ (base) "/edit" } { "Edit lines" } }
         }
-        div.actions.print-actions { (crate::web::print::buttons(shop, o.number)) }
+        div.actions.print-actions { (crate::web::print::buttons(shop, o.number, s.has_printer)) }
         section.cards {
             div.card {
                 h2 { "Customer" }
@@ -542,5 +547,26 @@ pub async fn update_status(
                 .into_response())
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pager_label;
+    use crate::orders::store::Total;
+
+    #[test]
+    fn the_pager_counts_orders_in_words() {
+        let total = |count, capped| Total { count, capped };
+        assert_eq!(pager_label(1, 1, total(1, false)), "Page 1 of 1 · 1 order");
+        assert_eq!(pager_label(1, 0, total(0, false)), "Page 1 of 1 · 0 orders");
+        assert_eq!(
+            pager_label(2, 40, total(1_000, false)),
+            "Page 2 of 40 · 1,000 orders"
+        );
+        assert_eq!(
+            pager_label(2, 400, total(10_000, true)),
+            "Page 2 · 10,000+ orders"
+        );
     }
 }

@@ -196,6 +196,7 @@ async fn save(
     full: bool,
 ) -> AppResult<()> {
     let business = shop.business.clone();
+    let who = crate::audit::Actor::new(shop.user.username.clone(), &shop.address);
     state
         .db
         .write(move |tx| {
@@ -209,7 +210,17 @@ async fn save(
                     )));
                 }
             }
-            payments::record(tx, &business, number, &p).map(drop)
+            payments::record(tx, &business, number, &p)?;
+            // Money given back is audited, in the transaction that records it.
+            if p.kind == Kind::Refund {
+                let what = format!(
+                    "refund of {} ({}) on order #{number}",
+                    p.amount.format(&business.currency),
+                    p.mode.as_str()
+                );
+                crate::audit::record(tx, &who, Some(business.id), crate::audit::REFUND, &what)?;
+            }
+            Ok(())
         })
         .await
 }

@@ -1,8 +1,7 @@
 //! The counter page: kept open on the counter PC, it prints the kitchen ticket of every order
-//! as it is confirmed, when automatic KOT is on in Settings. It asks a small JSON endpoint every
-//! few seconds for orders confirmed since the last it saw.
-// TODO: listen for `order` events on the live stream (`web::live`) once it carries them, and
-// keep the poll only as the fallback.
+//! as it is confirmed, when automatic KOT is on in Settings. It listens to the live stream
+//! (`web::live`) and, on each order event, asks a small JSON endpoint for orders confirmed since
+//! the last it saw; while the stream is down it asks every few seconds instead.
 
 use axum::extract::{Query, State};
 use axum::Json;
@@ -16,7 +15,7 @@ use crate::printing;
 use crate::web::extract::ShopPage;
 use crate::AppState;
 
-/// Most tickets handed over in one answer; the rest come with the next poll.
+/// Most tickets handed over in one answer; `more` tells the page to ask again at once.
 const PER_POLL: i64 = 20;
 
 /// `GET /b/{code}/print/counter`
@@ -27,7 +26,8 @@ pub async fn show(State(state): State<AppState>, shop: ShopPage) -> AppResult<Ma
         .read(move |c| Ok((queue::cursor(c)?, printing::load(c, id)?)))
         .await?;
     let body = html! {
-        section.no-print.counter data-print-queue=(shop.url("/print/queue")) data-after=(cursor) {
+        section.no-print.counter data-print-queue=(shop.url("/print/queue"))
+            data-live-events=(shop.url("/live")) data-after=(cursor) {
             h1 { "Kitchen tickets" }
             @if settings.auto_kot {
                 p { "Keep this page open: each order's kitchen ticket prints here as soon as it is confirmed." }
@@ -60,6 +60,8 @@ pub struct Queue {
     after: i64,
     auto_kot: bool,
     tickets: Vec<Ticket>,
+    /// Tickets were held back (more than `PER_POLL` waited): ask again now, from `after`.
+    more: bool,
 }
 
 /// `GET /b/{code}/print/queue?after=N`: kitchen tickets of orders confirmed since event `N`.
@@ -73,7 +75,10 @@ pub async fn queue(
         .db
         .read(move |c| {
             let auto_kot = printing::load(c, b.id)?.auto_kot;
-            let found = queue::confirmed_after(c, b.id, q.after, PER_POLL)?;
+            // One more than handed over, to know whether any were held back.
+            let mut found = queue::confirmed_after(c, b.id, q.after, PER_POLL + 1)?;
+            let more = found.len() > PER_POLL as usize;
+            found.truncate(PER_POLL as usize);
             let after = found.last().map_or(q.after, |(id, _)| *id);
             let mut tickets = Vec::new();
             for (_, number) in found.into_iter().filter(|_| auto_kot) {
@@ -86,6 +91,7 @@ pub async fn queue(
                 after,
                 auto_kot,
                 tickets,
+                more,
             })
         })
         .await?;

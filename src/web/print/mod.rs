@@ -92,6 +92,7 @@ fn sheet(shop: &ShopPage, title: &str, paper: Paper, ticket: Markup) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · " (shop.business.name) }
+                link rel="icon" href=(assets::url("favicon.svg")) type="image/svg+xml";
                 link rel="stylesheet" href=(assets::url("print.css"));
                 link rel="stylesheet" href=(assets::url(&format!("print-{}.css", paper.as_str())));
                 script src=(assets::url("print.js")) defer {}
@@ -161,20 +162,22 @@ fn bill_body(b: &Business, s: &PrintSettings, o: &Order) -> Markup {
     }
 }
 
-/// The print buttons on an order's page: the two print pages, and the network printer when the
-/// shop has one.
-pub fn buttons(shop: &ShopPage, number: i64) -> Markup {
+/// The print buttons on an order's page: the two print pages always, and the network printer's
+/// buttons only when Settings names one (without it they could only fail).
+pub fn buttons(shop: &ShopPage, number: i64, has_printer: bool) -> Markup {
     let base = shop.url(&format!("/orders/{number}"));
     html! {
         a.button.secondary href={ (base) "/kot" } target="_blank" { "Print KOT" }
         a.button.secondary href={ (base) "/bill" } target="_blank" { "Print bill" }
-        form.inline method="post" action={ (base) "/print/kot" } {
-            (csrf_field(&shop.csrf))
-            button.secondary type="submit" title="Send the kitchen ticket to the network printer set in Settings" { "KOT to printer" }
-        }
-        form.inline method="post" action={ (base) "/print/bill" } {
-            (csrf_field(&shop.csrf))
-            button.secondary type="submit" title="Send the bill to the network printer set in Settings" { "Bill to printer" }
+        @if has_printer {
+            form.inline method="post" action={ (base) "/print/kot" } {
+                (csrf_field(&shop.csrf))
+                button.secondary type="submit" title="Send the kitchen ticket to the network printer set in Settings" { "KOT to printer" }
+            }
+            form.inline method="post" action={ (base) "/print/bill" } {
+                (csrf_field(&shop.csrf))
+                button.secondary type="submit" title="Send the bill to the network printer set in Settings" { "Bill to printer" }
+            }
         }
     }
 }

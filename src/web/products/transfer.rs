@@ -27,7 +27,10 @@ pub async fn export(State(state): State<AppState>, shop: ShopPage) -> AppResult<
     let rows = state.db.read(move |c| import::export(c, id)).await?;
     let mut out = Vec::new();
     csv::write_catalog(&rows, &mut out).map_err(AppError::internal)?;
-    let what = format!("catalog CSV ({} products)", rows.len());
+    let what = format!(
+        "catalog CSV ({})",
+        crate::domain::plural::count(rows.len(), "product", "products")
+    );
     crate::web::audit::note(&state, &shop, crate::audit::EXPORT, what).await?;
     let name = format!(
         "attachment; filename=\"{}-catalog.csv\"",
@@ -111,8 +114,8 @@ pub async fn preview(
         Ok(rows) => rows,
         Err(problems) => {
             let m = format!(
-                "The file has {} problem(s); nothing was imported. Fix them and upload it again.",
-                problems.errors.len()
+                "The file has {}; nothing was imported. Fix them and upload it again.",
+                crate::domain::plural::count(problems.errors.len(), "problem", "problems")
             );
             return Ok(refuse(&m, problem_table(&text, &problems)));
         }

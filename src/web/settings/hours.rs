@@ -66,9 +66,18 @@ pub async fn save(
     }
     let id = shop.business.id;
     let text = f.hours.clone();
+    let who = crate::audit::Actor::new(shop.user.username.clone(), &shop.address);
     state
         .db
-        .write(move |tx| businesses::set_hours(tx, id, &text))
+        .write(move |tx| {
+            let before = businesses::hours(tx, id)?;
+            businesses::set_hours(tx, id, &text)?;
+            let what = crate::audit::changes(&[("opening hours", &before, &text)]);
+            if !what.is_empty() {
+                crate::audit::record(tx, &who, Some(id), crate::audit::SETTINGS, &what)?;
+            }
+            Ok::<_, crate::error::AppError>(())
+        })
         .await?;
     Ok(Redirect::to(&shop.url("/settings/hours?saved=1")).into_response())
 }

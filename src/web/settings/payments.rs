@@ -136,6 +136,8 @@ pub async fn save(
     let id = shop.business.id;
     if f.action == "remove" {
         state.db.write(move |tx| settings::remove(tx, id)).await?;
+        let what = "Razorpay keys removed".to_owned();
+        crate::web::audit::note(&state, &shop, crate::audit::SETTINGS, what).await?;
         return Ok(Redirect::to(&shop.url("/settings/payments?saved=1")).into_response());
     }
     let current = saved(&state, &shop).await?;
@@ -158,5 +160,7 @@ pub async fn save(
         .db
         .write(move |tx| settings::save(tx, id, &keys))
         .await?;
+    let what = "Razorpay keys saved (secrets never shown)".to_owned();
+    crate::web::audit::note(&state, &shop, crate::audit::SETTINGS, what).await?;
     Ok(Redirect::to(&shop.url("/settings/payments?saved=1")).into_response())
 }

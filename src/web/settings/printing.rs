@@ -166,14 +166,34 @@ pub async fn update(
         }
     };
     let id = shop.business.id;
+    let who = crate::audit::Actor::new(shop.user.username.clone(), &shop.address);
     state
         .db
         .write(move |tx| {
+            let before = form_of(&printing::load(tx, id)?, &alert_settings::load(tx, id)?);
             printing::save(tx, id, &print)?;
-            alert_settings::save(tx, id, &alerts)
+            alert_settings::save(tx, id, &alerts)?;
+            let what = changes(&before, &form_of(&print, &alerts));
+            if !what.is_empty() {
+                crate::audit::record(tx, &who, Some(id), crate::audit::SETTINGS, &what)?;
+            }
+            Ok::<_, crate::error::AppError>(())
         })
         .await?;
     Ok(Redirect::to(&shop.url(&format!("{PATH}?saved=1"))).into_response())
+}
+
+/// What a save changed, in words for the audit log (nothing here is a secret).
+fn changes(old: &PrintingForm, new: &PrintingForm) -> String {
+    let kot = |f: &PrintingForm| if f.auto_kot.is_some() { "on" } else { "off" };
+    crate::audit::changes(&[
+        ("paper", &old.paper, &new.paper),
+        ("GSTIN", &old.gstin, &new.gstin),
+        ("automatic KOT", kot(old), kot(new)),
+        ("printer", &old.printer, &new.printer),
+        ("owner's number", &old.owner_phone, &new.owner_phone),
+        ("closing time", &old.closing_time, &new.closing_time),
+    ])
 }
 
 /// `POST /b/{code}/settings/printing/test`: a short ticket to the saved printer.

@@ -60,7 +60,7 @@ pub async fn shop(state: &AppState, code: &str) -> AppResult<(Business, Hours)> 
         .ok_or(AppError::NotFound)?;
     // A deactivated shop takes no orders from its storefront either.
     if !b.active() {
-        return Err(AppError::Deactivated);
+        return Err(AppError::ShopClosed(b.name.clone()));
     }
     let id = b.id;
     let text = state.db.read(move |c| businesses::hours(c, id)).await?;

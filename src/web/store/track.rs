@@ -47,6 +47,10 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> A
     let (Some(b), Some((due, order))) = (b, order) else {
         return Err(AppError::NotFound);
     };
+    // A deactivated shop's orders are not shown, even to a customer holding a good link.
+    if !b.active() {
+        return Err(AppError::ShopClosed(b.name));
+    }
     let hours = Hours::parse(&hours).unwrap_or_default();
     let shop = Shop {
         business: &b,

@@ -29,6 +29,32 @@ impl Shop<'_> {
     }
 }
 
+/// What a customer meets at a shop the platform admin deactivated (its storefront, a tracking
+/// link): the shop is closed, said plainly, and nothing of its catalog or orders.
+pub fn closed(name: &str) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { "Closed · " (name) }
+                link rel="icon" href=(assets::url("favicon.svg")) type="image/svg+xml";
+                link rel="stylesheet" href=(assets::url("style.css"));
+                link rel="stylesheet" href=(assets::url("store.css"));
+            }
+            body.store {
+                header.store-head { span.store-name { (name) } }
+                main.store-main {
+                    h1 { "This shop is closed on Novi" }
+                    p { (name) " is not taking orders on Novi at the moment, and its order pages are not shown." }
+                    p { "To ask about an order, please contact the shop directly." }
+                }
+            }
+        }
+    }
+}
+
 /// A public page of shop `s`.
 pub fn page(s: &Shop, title: &str, content: Markup) -> Markup {
     let b = s.business;

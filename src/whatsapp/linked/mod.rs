@@ -103,6 +103,10 @@ mod imp_off {
         pub async fn groups(&self, _business_id: i64) -> Result<Vec<super::PhoneGroup>, String> {
             Err("this build of Novi cannot link a phone".into())
         }
+
+        pub async fn reconcile(&self) -> crate::error::AppResult<()> {
+            Ok(())
+        }
     }
 }
 
@@ -277,13 +281,23 @@ mod imp {
             }
         }
 
-        /// Starts the task of every business on the linked provider, and stops those that
-        /// moved to another provider.
+        /// Starts the task of every active business on the linked provider, and stops those
+        /// that moved to another provider or were deactivated: a deactivated shop's phone is
+        /// disconnected (its session kept, so reactivating reconnects it without a QR code),
+        /// since a connected device would still acknowledge messages for the shop.
         pub async fn reconcile(&self) -> crate::error::AppResult<()> {
             let linked = self
                 .shared
                 .db
-                .read(|c| settings::with_provider(c, Provider::Linked))
+                .read(|c| {
+                    let mut active = Vec::new();
+                    for id in settings::with_provider(c, Provider::Linked)? {
+                        if crate::accounts::businesses::is_active(c, id)? {
+                            active.push(id);
+                        }
+                    }
+                    Ok(active)
+                })
                 .await?;
             let gone: Vec<i64> = self
                 .lock()
