@@ -4,6 +4,7 @@
 //! the one way money Razorpay reports is put on an order (`apply`).
 
 pub mod apply;
+pub mod charge;
 pub mod client;
 pub mod events;
 pub mod flags;
