@@ -277,7 +277,10 @@ pub fn app(state: AppState) -> Router {
             "/s/{code}/pay/{token}",
             get(store::pay_online::show).post(store::pay_online::done),
         )
-        .route("/s/{code}/pay/{token}/start", post(store::pay_online::start))
+        .route(
+            "/s/{code}/pay/{token}/start",
+            post(store::pay_online::start),
+        )
         .route("/s/{code}/paid", get(store::paid::show))
         .route("/t/{token}", get(store::track::show))
         .route(

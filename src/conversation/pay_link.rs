@@ -81,7 +81,11 @@ impl Linker {
     }
 
     async fn link(&self, business_id: i64, number: i64) -> AppResult<()> {
-        let Some(w) = self.db.read(move |c| waiting(c, business_id, number)).await? else {
+        let Some(w) = self
+            .db
+            .read(move |c| waiting(c, business_id, number))
+            .await?
+        else {
             return Ok(());
         };
         let callback = format!("{}/s/{}/paid", self.tracker.base(), w.b.short_code);
@@ -94,7 +98,10 @@ impl Linker {
                 None
             }
             Err(_) => {
-                tracing::warn!(number, "Razorpay took too long: the confirmation goes without a link");
+                tracing::warn!(
+                    number,
+                    "Razorpay took too long: the confirmation goes without a link"
+                );
                 None
             }
         };
@@ -143,7 +150,9 @@ fn release(conn: &Connection, w: &Waiting, url: Option<&str>) -> AppResult<()> {
     };
     for h in &w.held {
         let content = match (&line, &h.content) {
-            (Some(line), Content::Text { text }) => Some(Content::text(format!("{text}\n\n{line}"))),
+            (Some(line), Content::Text { text }) => {
+                Some(Content::text(format!("{text}\n\n{line}")))
+            }
             _ => None,
         };
         outbox::release_held(conn, h, content.as_ref())?;

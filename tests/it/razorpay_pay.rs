@@ -43,9 +43,22 @@ async fn shop() -> Shop {
     std::fs::write(d.join("novi.toml"), toml).unwrap();
     let base = graph.base_url();
     let configure = [
-        "whatsapp", "configure", "--business", "shop", "--provider", "cloud",
-        "--phone-number-id", PNID, "--verify-token", VERIFY_TOKEN, "--app-secret", APP_SECRET,
-        "--access-token", ACCESS_TOKEN, "--graph-base", &base,
+        "whatsapp",
+        "configure",
+        "--business",
+        "shop",
+        "--provider",
+        "cloud",
+        "--phone-number-id",
+        PNID,
+        "--verify-token",
+        VERIFY_TOKEN,
+        "--app-secret",
+        APP_SECRET,
+        "--access-token",
+        ACCESS_TOKEN,
+        "--graph-base",
+        &base,
     ];
     ok(d, &configure, "");
     let db = Db::open(d).unwrap();
@@ -95,9 +108,15 @@ impl Shop {
     async fn razorpay_checkout(&self) -> (Browser, String) {
         let (mut b, token) = shopper_at(Browser::new(self.server.base.clone()), "shop").await;
         let kaju = crate::support::product(&self.db, &self.b, "kaju-katli").id;
-        assert_eq!(add(&mut b, "shop", &token, kaju, "1").await.0, StatusCode::SEE_OTHER);
+        assert_eq!(
+            add(&mut b, "shop", &token, kaju, "1").await.0,
+            StatusCode::SEE_OTHER
+        );
         let (_, cart) = b.get("/s/shop/cart").await;
-        assert!(cart.contains("name=\"payment\" value=\"razorpay\""), "{cart}");
+        assert!(
+            cart.contains("name=\"payment\" value=\"razorpay\""),
+            "{cart}"
+        );
         let (status, page, to) = checkout(&mut b, "shop", &token, &[("payment", "razorpay")]).await;
         assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
         (b, to.expect("somewhere to go"))
@@ -128,15 +147,26 @@ impl Shop {
     /// Waits for a text to the customer containing `part`, and returns it.
     async fn told(&self, part: &str) -> String {
         let has = |t: &String| t.contains(part);
-        self.graph
-            .wait_until(part, WAIT, |_| self.graph.texts_to(CUSTOMER).iter().any(has))
-            .await;
+        // The fake's log is locked while `wait_until` looks at it: read the texts from it.
+        let seen = |log: &[fakes::Recorded]| {
+            let to_them = log.iter().filter(|r| r.to() == Some(CUSTOMER));
+            to_them
+                .filter_map(fakes::Recorded::text)
+                .any(|t| t.contains(part))
+        };
+        self.graph.wait_until(part, WAIT, seen).await;
         self.graph.texts_to(CUSTOMER).into_iter().find(has).unwrap()
     }
 }
 
 /// Posts what Razorpay's Checkout handler hands back to the payment page at `pay`.
-async fn post_checkout(b: &mut Browser, pay: &str, order: &str, payment: &str, signature: &str) -> (StatusCode, String, Option<String>) {
+async fn post_checkout(
+    b: &mut Browser,
+    pay: &str,
+    order: &str,
+    payment: &str,
+    signature: &str,
+) -> (StatusCode, String, Option<String>) {
     let form = [
         ("razorpay_payment_id", payment),
         ("razorpay_order_id", order),
@@ -153,9 +183,15 @@ fn checkout_signature(secret: &str, order: &str, payment: &str) -> String {
 async fn a_signed_checkout_pays_the_order_once_and_a_forged_one_changes_nothing() {
     let s = shop().await;
     let (mut b, pay) = s.razorpay_checkout().await;
-    assert!(pay.starts_with("/s/shop/pay/"), "to the payment page: {pay}");
+    assert!(
+        pay.starts_with("/s/shop/pay/"),
+        "to the payment page: {pay}"
+    );
     let o = s.order(1);
-    assert_eq!((o.payment_mode, o.payment_status), (PaymentMode::Razorpay, PaymentStatus::Unpaid));
+    assert_eq!(
+        (o.payment_mode, o.payment_status),
+        (PaymentMode::Razorpay, PaymentStatus::Unpaid)
+    );
     // Asked for Novi's own total, once the order was taken.
     let asked = s.asked("/v1/orders");
     assert_eq!(asked.len(), 1, "{asked:?}");
@@ -164,7 +200,12 @@ async fn a_signed_checkout_pays_the_order_once_and_a_forged_one_changes_nothing(
 
     let (status, page) = b.get(&pay).await;
     assert_eq!(status, StatusCode::OK);
-    for part in ["data-order=\"order_fake1\"", &format!("data-key=\"{KEY_ID}\""), "checkout.razorpay.com/v1/checkout.js", "Paying online needs JavaScript"] {
+    for part in [
+        "data-order=\"order_fake1\"",
+        &format!("data-key=\"{KEY_ID}\""),
+        "checkout.razorpay.com/v1/checkout.js",
+        "Paying online needs JavaScript",
+    ] {
         assert!(page.contains(part), "{part} in {page}");
     }
 
@@ -184,7 +225,10 @@ async fn a_signed_checkout_pays_the_order_once_and_a_forged_one_changes_nothing(
     for _ in 0..2 {
         let (status, page, to) = post_checkout(&mut b, &pay, "order_fake1", "pay_1", &good).await;
         assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
-        assert!(to.as_deref().is_some_and(|t| t.starts_with("/t/")), "{to:?}");
+        assert!(
+            to.as_deref().is_some_and(|t| t.starts_with("/t/")),
+            "{to:?}"
+        );
     }
     assert_eq!(s.order(1).payment_status, PaymentStatus::Paid);
     assert_eq!(s.payments(1), 1);
@@ -196,21 +240,38 @@ async fn a_signed_checkout_pays_the_order_once_and_a_forged_one_changes_nothing(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn razorpay_down_at_checkout_keeps_the_order_and_offers_to_try_again() {
     let s = shop().await;
-    s.rzp.fail_next(500, "We are facing some trouble completing your request");
+    s.rzp
+        .fail_next(500, "We are facing some trouble completing your request");
     let (mut b, pay) = s.razorpay_checkout().await;
     assert!(pay.starts_with("/s/shop/pay/"), "{pay}");
-    assert_eq!(s.order(1).payment_status, PaymentStatus::Unpaid, "the order stands");
+    assert_eq!(
+        s.order(1).payment_status,
+        PaymentStatus::Unpaid,
+        "the order stands"
+    );
     let (status, page) = b.get(&pay).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("Razorpay did not answer") && page.contains("Try again"), "{page}");
-    assert!(!page.contains("data-order="), "nothing to open Checkout with: {page}");
+    assert!(
+        page.contains("Razorpay did not answer") && page.contains("Try again"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("data-order="),
+        "nothing to open Checkout with: {page}"
+    );
 
     // The tracking page offers to pay, and "Try again" asks Razorpay afresh.
     let track = format!("/t/{}", pay.rsplit('/').next().unwrap());
     let (_, page) = b.get(&track).await;
-    assert!(page.contains(&format!("href=\"{pay}\"")) && page.contains("Pay now"), "{page}");
+    assert!(
+        page.contains(&format!("href=\"{pay}\"")) && page.contains("Pay now"),
+        "{page}"
+    );
     let (status, _, to) = b.post_raw(&format!("{pay}/start"), &[]).await;
-    assert_eq!((status, to.as_deref()), (StatusCode::SEE_OTHER, Some(pay.as_str())));
+    assert_eq!(
+        (status, to.as_deref()),
+        (StatusCode::SEE_OTHER, Some(pay.as_str()))
+    );
     let (_, page) = b.get(&pay).await;
     assert!(page.contains("data-order=\"order_fake2\""), "{page}");
     assert_eq!(s.asked("/v1/orders").len(), 2);
@@ -230,7 +291,10 @@ async fn only_the_payment_page_lets_razorpays_script_in() {
     };
     let base = &s.server.base;
     let on_pay = csp(format!("{base}{pay}")).await;
-    assert!(on_pay.contains("script-src 'self' https://checkout.razorpay.com"), "{on_pay}");
+    assert!(
+        on_pay.contains("script-src 'self' https://checkout.razorpay.com"),
+        "{on_pay}"
+    );
     let track = format!("/t/{}", pay.rsplit('/').next().unwrap());
     for other in ["/s/shop".to_owned(), "/s/shop/cart".to_owned(), track] {
         let policy = csp(format!("{base}{other}")).await;
@@ -246,7 +310,10 @@ async fn a_chat_confirmation_carries_a_link_for_the_exact_total_and_its_callback
     s.says("w2", "yes").await;
     let confirmation = s.told("is placed").await;
     let o = s.order(1);
-    let line = format!("Pay {} online: https://rzp.io/i/fake1", o.total.format("INR"));
+    let line = format!(
+        "Pay {} online: https://rzp.io/i/fake1",
+        o.total.format("INR")
+    );
     assert!(confirmation.contains(&line), "{confirmation}");
 
     let asked = s.asked("/v1/payment_links");
@@ -310,7 +377,9 @@ async fn the_payment_page_on_a_phone_says_what_to_do_when_checkout_cannot_load()
         key_secret: KEY_SECRET.into(),
         webhook_secret: WEBHOOK_SECRET.into(),
     };
-    app.db.with_conn(|c| settings::save(c, shop.id, &keys)).unwrap();
+    app.db
+        .with_conn(|c| settings::save(c, shop.id, &keys))
+        .unwrap();
     let axe_source = axe_core();
 
     Chrome::run(move |client| async move {

@@ -14,8 +14,8 @@ use super::{pay, shop};
 use crate::error::{AppError, AppResult};
 use crate::orders;
 use crate::razorpay::apply::Captured;
-use crate::razorpay::requests::{self, Kind};
 use crate::razorpay::charge;
+use crate::razorpay::requests::{self, Kind};
 use crate::razorpay::sign::{self, LinkCallback};
 use crate::AppState;
 

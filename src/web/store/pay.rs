@@ -72,7 +72,12 @@ mod tests {
 
     #[test]
     fn cash_always_and_upi_only_with_a_upi_id_in_rupees() {
-        let values = |b: &Business| choices(b, false).iter().map(|c| c.value).collect::<Vec<_>>();
+        let values = |b: &Business| {
+            choices(b, false)
+                .iter()
+                .map(|c| c.value)
+                .collect::<Vec<_>>()
+        };
         assert_eq!(values(&shop("", "INR")), ["cash"]);
         assert_eq!(values(&shop("sharma@okaxis", "INR")), ["cash", "upi"]);
         assert_eq!(values(&shop("sharma@okaxis", "USD")), ["cash"]);
@@ -80,7 +85,11 @@ mod tests {
             chosen(&shop("sharma@okaxis", "INR"), false, "upi").map(|c| c.mode),
             Some(PaymentMode::Upi)
         );
-        assert_eq!(chosen(&shop("", "INR"), false, "upi"), None, "a forged choice");
+        assert_eq!(
+            chosen(&shop("", "INR"), false, "upi"),
+            None,
+            "a forged choice"
+        );
         assert_eq!(chosen(&shop("", "INR"), false, ""), None);
     }
 
@@ -88,7 +97,10 @@ mod tests {
     fn razorpay_only_with_keys_and_in_rupees() {
         let values = |b: &Business| choices(b, true).iter().map(|c| c.value).collect::<Vec<_>>();
         assert_eq!(values(&shop("", "INR")), ["cash", "razorpay"]);
-        assert_eq!(values(&shop("sharma@okaxis", "INR")), ["cash", "upi", "razorpay"]);
+        assert_eq!(
+            values(&shop("sharma@okaxis", "INR")),
+            ["cash", "upi", "razorpay"]
+        );
         assert_eq!(values(&shop("", "USD")), ["cash"]);
         assert_eq!(
             chosen(&shop("", "INR"), true, "razorpay").map(|c| c.mode),

@@ -185,7 +185,13 @@ pub async fn done(
 ) -> AppResult<Response> {
     let n = named(&state, &code, &token).await?;
     let Some(keys) = n.keys.clone() else {
-        return Ok(page(&n, &token, None, Some(NOT_CONFIRMED), StatusCode::BAD_REQUEST));
+        return Ok(page(
+            &n,
+            &token,
+            None,
+            Some(NOT_CONFIRMED),
+            StatusCode::BAD_REQUEST,
+        ));
     };
     let (bid, posted) = (n.b.id, p.razorpay_order_id.clone());
     let stored = state
@@ -205,7 +211,13 @@ pub async fn done(
     });
     let Some(r) = signed.cloned() else {
         let open = open_request(&state, &n).await?;
-        return Ok(page(&n, &token, open.as_deref(), Some(NOT_CONFIRMED), StatusCode::BAD_REQUEST));
+        return Ok(page(
+            &n,
+            &token,
+            open.as_deref(),
+            Some(NOT_CONFIRMED),
+            StatusCode::BAD_REQUEST,
+        ));
     };
     let c = Captured {
         payment_id: p.razorpay_payment_id.trim().to_owned(),

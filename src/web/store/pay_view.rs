@@ -30,7 +30,10 @@ pub const CSP: &str = "default-src 'self'; \
 #[derive(Clone, Copy)]
 pub enum Offer<'a> {
     /// A Razorpay order is ready for Checkout.
-    Checkout { key_id: &'a str, razorpay_order: &'a str },
+    Checkout {
+        key_id: &'a str,
+        razorpay_order: &'a str,
+    },
     /// Razorpay did not answer when the order was made: try again.
     Unreachable,
     /// The shop has no Razorpay keys now.
@@ -68,8 +71,10 @@ impl PayPage<'_> {
         };
         let page = view::page_with(&self.shop, &title, extra, self.body());
         let mut res = (status, page).into_response();
-        res.headers_mut()
-            .insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+        res.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        );
         res
     }
 

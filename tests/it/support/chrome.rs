@@ -148,7 +148,10 @@ pub async fn set_viewport(client: &Client, width: u32, height: u32) {
 /// that host could not be reached: the same answer whether or not this machine is online.
 pub async fn block_urls(client: &Client, patterns: &[&str]) {
     let enable = Chromedriver::cdp("Network.enable", json!({}));
-    client.issue_cmd(enable).await.expect("enable the network domain");
+    client
+        .issue_cmd(enable)
+        .await
+        .expect("enable the network domain");
     let block = Chromedriver::cdp("Network.setBlockedURLs", json!({ "urls": patterns }));
     client.issue_cmd(block).await.expect("block URLs");
 }
