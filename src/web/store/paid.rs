@@ -56,13 +56,15 @@ pub async fn show(
         .await?;
     // Signed over what Novi stored: its link id and the reference it gave the link.
     let confirmed = found.filter(|(r, number)| {
+        let reference = charge::reference(&b, *number);
         let c = LinkCallback {
             link_id: &r.razorpay_id,
-            reference_id: &charge::reference(&b, *number),
+            reference_id: &reference,
             status: &q.razorpay_payment_link_status,
             payment_id: &q.razorpay_payment_id,
         };
-        sign::link_callback(&keys.key_secret, &c, &q.razorpay_signature)
+        q.razorpay_payment_link_reference_id == reference
+            && sign::link_callback(&keys.key_secret, &c, &q.razorpay_signature)
     });
     let Some((r, number)) = confirmed else {
         let shop = Shop {
