@@ -65,6 +65,9 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// `--https DOMAIN`: Novi serves HTTPS itself with a certificate it gets by ACME.
     pub https: Option<Https>,
+    /// Where Razorpay's REST API is; `None` is Razorpay's own (`razorpay::API`). Set in
+    /// `novi.toml` only, for a test double or a proxy.
+    pub razorpay_api: Option<String>,
 }
 
 /// How `novi serve --https` gets its certificate and where it listens.
@@ -112,6 +115,7 @@ pub struct FileConfig {
     pub acme_ca_root: Option<PathBuf>,
     pub https_listen: Option<String>,
     pub http_listen: Option<String>,
+    pub razorpay_api: Option<String>,
 }
 
 /// What flags and environment gave (`None` where neither did).
@@ -209,6 +213,9 @@ impl Config {
             metrics: o.metrics || file.metrics.unwrap_or(false),
             metrics_token: metrics_token(o.metrics_token.or(file.metrics_token))?,
             https,
+            razorpay_api: file
+                .razorpay_api
+                .map(|u| u.trim_end_matches('/').to_owned()),
         })
     }
 
@@ -407,6 +414,10 @@ backup_keep_weekly = 4
 # least 16 characters (--metrics-token, NOVI_METRICS_TOKEN).
 metrics = false
 # metrics_token = "a-long-random-string"
+
+# Razorpay's REST API (orders for Checkout, Payment Links, refunds). Leave it unset to use
+# Razorpay's own; set it only to reach Razorpay through a proxy or a test double.
+# razorpay_api = "https://api.razorpay.com"
 "#;
 
 #[cfg(test)]

@@ -165,10 +165,22 @@ where
         stopping.subscribe(),
         whatsapp::uptime::EVERY,
     ));
+    let linker = conversation::pay_link::Linker {
+        db: state.db.clone(),
+        bridge: state.bridge.clone(),
+        tracker: state.tracker.clone(),
+        api: state
+            .config
+            .razorpay_api
+            .clone()
+            .unwrap_or_else(|| razorpay::API.to_owned()),
+        runtime: tokio::runtime::Handle::current(),
+    };
     let conversations = conversation::worker::start(
         state.db.clone(),
         state.bridge.clone(),
         state.tracker.clone(),
+        linker,
         stopping.subscribe(),
     );
     let owner_alerts = tokio::spawn(alerts::run(

@@ -273,6 +273,15 @@ pub fn app(state: AppState) -> Router {
         .route("/s/{code}/cart/update", post(store::checkout::update))
         .route("/s/{code}/checkout", post(store::checkout::place))
         .route("/s/{code}/images/{id}", get(store::image))
+        .route(
+            "/s/{code}/pay/{token}",
+            get(store::pay_online::show).post(store::pay_online::done),
+        )
+        .route(
+            "/s/{code}/pay/{token}/start",
+            post(store::pay_online::start),
+        )
+        .route("/s/{code}/paid", get(store::paid::show))
         .route("/t/{token}", get(store::track::show))
         .route(
             "/track/{code}",

@@ -69,7 +69,18 @@ impl Turn<'_> {
 
 /// Sends `content`, counting the first reply to each message in the reply-time average.
 pub fn send(t: &Turn, conn: &Connection, to: &str, content: &Content) -> AppResult<()> {
-    outbox::enqueue(conn, t.business.id, to, content, t.provider)?;
+    send_held(t, conn, to, content, None)
+}
+
+/// [`send`], held back by `hold` when there is one.
+fn send_held(
+    t: &Turn,
+    conn: &Connection,
+    to: &str,
+    content: &Content,
+    hold: Option<outbox::Hold>,
+) -> AppResult<()> {
+    outbox::enqueue_held(conn, t.business.id, to, content, t.provider, hold)?;
     if !t.replied.replace(true) {
         metrics::count_reply(conn, t.business.id, outbox::now_ms() - t.received_ms)?;
     }
@@ -219,6 +230,7 @@ pub fn summary(t: &Turn, conn: &Connection, d: &Draft) -> Result<(), OrderError>
 
 /// The order is taken: the shop's wording, then, when the shop takes UPI and the order is not
 /// paid through Razorpay, a `upi://pay` link for the exact total with the order as the note.
+/// At a shop with Razorpay the message waits (`pay_link::hold`) for a Payment Link to be added.
 pub fn confirmed(t: &Turn, conn: &Connection, o: &Order) -> AppResult<()> {
     let mut vars = order_vars(t.business, o, t.tracker);
     vars.extend(common(t, conn)?);
@@ -229,7 +241,8 @@ pub fn confirmed(t: &Turn, conn: &Connection, o: &Order) -> AppResult<()> {
     if let Some(link) = link {
         text.push_str(&format!("\n\nPay {} by UPI: {link}", t.money(o.total)));
     }
-    say(t, conn, &text)
+    let hold = super::pay_link::hold(conn, t.business, o)?;
+    send_held(t, conn, &t.phone.clone(), &Content::text(text), hold)
 }
 
 /// The placeholders an order fills.

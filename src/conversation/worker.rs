@@ -13,6 +13,7 @@ use std::time::Duration;
 use rusqlite::Connection;
 use tokio::sync::watch;
 
+use super::pay_link::Linker;
 use super::reply::{self, Turn};
 use super::{chat, group};
 use crate::accounts::businesses;
@@ -40,6 +41,7 @@ pub fn start(
     db: Db,
     bridge: Bridge,
     tracker: Arc<Tracker>,
+    linker: Linker,
     mut stop: watch::Receiver<bool>,
 ) -> std::thread::JoinHandle<()> {
     let runtime = tokio::runtime::Handle::current();
@@ -48,7 +50,7 @@ pub fn start(
         .spawn(move || {
             lower_priority();
             while !*stop.borrow() {
-                match handle_pending(&db, &bridge, &tracker) {
+                match handle_pending(&db, &bridge, &tracker, &linker) {
                     Ok(0) => {}
                     Ok(_) => {
                         bridge.wake_sender();
@@ -86,7 +88,12 @@ fn lower_priority() {
 /// them), each in a savepoint so one that fails is set aside without undoing the others. The
 /// messages are read first, outside the transaction: reading is the costly part of answering,
 /// and webhooks wait on the write lock while the transaction is open.
-fn handle_pending(db: &Db, bridge: &Bridge, tracker: &Tracker) -> AppResult<usize> {
+fn handle_pending(
+    db: &Db,
+    bridge: &Bridge,
+    tracker: &Tracker,
+    linker: &Linker,
+) -> AppResult<usize> {
     let pending = db.with_conn(|c| store::unhandled(c, 100))?;
     let read = db.with_conn(|c| Ok(read_all(c, &pending)))?;
     let batch = pending.clone();
@@ -106,6 +113,8 @@ fn handle_pending(db: &Db, bridge: &Bridge, tracker: &Tracker) -> AppResult<usiz
         }
         Ok::<_, AppError>((done, orders::store::moved_since(tx, mark)?))
     })?;
+    // Payment Links are asked for only now the orders they are for have committed.
+    linker.after_commit(&moved);
     for m in &pending[..done] {
         bridge.live.send(m.business_id, &m.phone);
     }

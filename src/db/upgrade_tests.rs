@@ -160,3 +160,77 @@ fn an_existing_book_of_orders_upgrades_and_keeps_every_row() {
     })
     .unwrap();
 }
+
+/// A shop as V20 left it, where staff had recorded Razorpay payments by hand: the same payment
+/// id twice, a refund citing the payment's id, and two without a reference.
+fn fill_v20(c: &Connection) -> rusqlite::Result<()> {
+    c.execute_batch(
+        "INSERT INTO businesses (id, short_code, name, created_at) VALUES (1, 'old', 'Old Shop', 1);
+         INSERT INTO customers (id, business_id, phone, name, created_at, updated_at)
+             VALUES (1, 1, '919812345678', 'Asha', 1, 1);
+         INSERT INTO orders (id, business_id, number, channel, customer_id, subtotal_minor,
+                 delivery_fee_minor, total_minor, currency, status, payment_mode, payment_status,
+                 created_at, updated_at)
+             VALUES (1, 1, 1, 'whatsapp', 1, 64000, 0, 64000, 'INR', 'delivered', 'razorpay',
+                 'paid', 100, 200);",
+    )?;
+    for (id, kind, reference) in [
+        (1, "payment", "pay_same"),
+        (2, "payment", "pay_same"),
+        (3, "refund", "pay_same"),
+        (4, "payment", ""),
+        (5, "payment", ""),
+    ] {
+        c.execute(
+            "INSERT INTO payments (id, business_id, order_id, amount_minor, mode, kind, reference, recorded_at)
+             VALUES (?1, 1, 1, 100, 'razorpay', ?2, ?3, 300)",
+            params![id, kind, reference],
+        )?;
+    }
+    Ok(())
+}
+
+#[test]
+fn razorpay_payments_recorded_twice_by_hand_upgrade_and_the_once_rule_holds_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open_without_migrating(dir.path()).unwrap();
+    db.migrate_to(20).unwrap();
+    db.with_conn(|c| Ok(fill_v20(c)?)).unwrap();
+
+    let applied = db.migrate().unwrap();
+    assert_eq!(
+        applied.first().map(String::as_str),
+        Some("V21__razorpay_payments")
+    );
+
+    db.with_conn(|c| {
+        let refs: Vec<(i64, String)> = c
+            .prepare("SELECT amount_minor, reference FROM payments ORDER BY id")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        // Every row and amount kept; only the repeat's reference is marked.
+        let expected = ["pay_same", "pay_same (repeat 2)", "pay_same", "", ""];
+        let expected: Vec<(i64, String)> = expected.iter().map(|r| (100, r.to_string())).collect();
+        assert_eq!(refs, expected);
+
+        let insert = |kind: &str, reference: &str| {
+            c.execute(
+                "INSERT INTO payments (business_id, order_id, amount_minor, mode, kind, reference, recorded_at)
+                 VALUES (1, 1, 100, 'razorpay', ?1, ?2, 400)",
+                params![kind, reference],
+            )
+        };
+        assert!(insert("payment", "pay_same").is_err(), "recorded once");
+        assert!(insert("refund", "pay_same").is_err(), "a refund id once too");
+        insert("payment", "").expect("no reference is no Razorpay id");
+        insert("refund", "rfnd_new").expect("a new refund id");
+        // Cash with the same reference is not Razorpay's.
+        c.execute(
+            "INSERT INTO payments (business_id, order_id, amount_minor, mode, kind, reference, recorded_at)
+             VALUES (1, 1, 100, 'cash', 'payment', 'pay_same', 400)",
+            [],
+        )?;
+        Ok(())
+    })
+    .unwrap();
+}

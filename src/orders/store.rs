@@ -141,6 +141,16 @@ pub fn by_number(conn: &Connection, business_id: i64, number: i64) -> AppResult<
     found.map(|o| complete(conn, o)).transpose()
 }
 
+/// Order `order_id` of the business, by its id rather than its number (a payment provider
+/// names Novi's own id).
+pub fn by_id(conn: &Connection, business_id: i64, order_id: i64) -> AppResult<Option<Order>> {
+    let sql = format!("{SELECT} WHERE o.business_id = ?1 AND o.id = ?2");
+    let found = conn
+        .query_row(&sql, params![business_id, order_id], from_row)
+        .optional()?;
+    found.map(|o| complete(conn, o)).transpose()
+}
+
 /// Narrows the order list (`None` and empty fields do not filter) and says how to sort it.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {

@@ -158,6 +158,22 @@ fn check(b: &Business, order: &Order, sums: (Money, Money), p: &NewPayment) -> A
     }
 }
 
+/// Refuses a Razorpay id already recorded (by the webhook, the Checkout callback, or a person),
+/// with a reason rather than the unique index's failure.
+fn once(conn: &Connection, b: &Business, p: &NewPayment) -> AppResult<()> {
+    let reference = p.reference.trim();
+    if p.mode != PaymentMode::Razorpay || reference.is_empty() {
+        return Ok(());
+    }
+    match store::razorpay_order(conn, b.id, p.kind, reference)? {
+        Some(_) => Err(AppError::Conflict(format!(
+            "Razorpay {} {reference} is already recorded",
+            p.kind.as_str()
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// "Cash collected ₹640.00", "Refund ₹100.00 (UPI, ref 4321)": the timeline's words.
 fn event_note(b: &Business, p: &NewPayment) -> String {
     let amount = p.amount.format(&b.currency);
@@ -179,6 +195,7 @@ pub fn record(conn: &Connection, b: &Business, number: i64, p: &NewPayment) -> A
     let mut order = orders_store::by_number(conn, b.id, number)?.ok_or(AppError::NotFound)?;
     let before = store::sums(conn, order.id)?;
     check(b, &order, before, p)?;
+    once(conn, b, p)?;
     store::insert(conn, b.id, order.id, p)?;
     let (paid, refunded) = store::sums(conn, order.id)?;
     let status = status_for(order.total, paid, refunded);

@@ -1,7 +1,7 @@
 //! The `payments` table: each payment and refund of an order, in minor units, with who recorded
 //! it and when. Rows are only added: a mistake is put right with a refund, as on paper.
 
-use rusqlite::{params, Connection, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::{Kind, NewPayment, Payment};
 use crate::db::now;
@@ -30,6 +30,26 @@ pub fn insert(
         now()
     ])?;
     Ok(conn.last_insert_rowid())
+}
+
+/// The order a Razorpay payment (`pay_…`) or refund (`rfnd_…`) was recorded on, if it was: each
+/// is recorded once (the `payments_razorpay_once` index).
+pub fn razorpay_order(
+    conn: &Connection,
+    business_id: i64,
+    kind: Kind,
+    reference: &str,
+) -> AppResult<Option<i64>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT order_id FROM payments
+             WHERE business_id = ?1 AND kind = ?2 AND reference = ?3 AND mode = 'razorpay'
+               AND reference <> ''",
+        )?
+        .query_row(params![business_id, kind.as_str(), reference.trim()], |r| {
+            r.get(0)
+        })
+        .optional()?)
 }
 
 /// What an order has been paid, and what has been given back, in all (minor units).

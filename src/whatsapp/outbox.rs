@@ -163,6 +163,58 @@ pub fn withdraw_held(conn: &Connection, business_id: i64, order_event_id: i64) -
     Ok(ids.len())
 }
 
+/// A message held back for a timeline entry that has not started out.
+#[derive(Debug, Clone)]
+pub struct Held {
+    pub id: i64,
+    pub message_id: i64,
+    pub content: Content,
+}
+
+/// The messages held for timeline entry `order_event_id` that have not started out yet.
+pub fn held_for(conn: &Connection, business_id: i64, order_event_id: i64) -> AppResult<Vec<Held>> {
+    let rows: Vec<(i64, i64, String)> = conn
+        .prepare_cached(
+            "SELECT id, message_id, content FROM outbox
+             WHERE order_event_id = ?1 AND business_id = ?2 AND state = 'pending' AND attempts = 0",
+        )?
+        .query_map(params![order_event_id, business_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    rows.into_iter()
+        .map(|(id, message_id, json)| {
+            let content = serde_json::from_str(&json).map_err(AppError::internal)?;
+            Ok(Held {
+                id,
+                message_id,
+                content,
+            })
+        })
+        .collect()
+}
+
+/// Lets held row `h` go now, saying `content` instead when given (and the chat line with it).
+/// False when it has started out already: its hold ran out first, and it went as it was.
+pub fn release_held(conn: &Connection, h: &Held, content: Option<&Content>) -> AppResult<bool> {
+    let json = content
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(AppError::internal)?;
+    let changed = conn.execute(
+        "UPDATE outbox SET content = COALESCE(?2, content), next_attempt_at = ?3, updated_at = ?4
+         WHERE id = ?1 AND state = 'pending' AND attempts = 0",
+        params![h.id, json, now_ms(), now()],
+    )?;
+    if let (1, Some(c)) = (changed, content) {
+        conn.execute(
+            "UPDATE messages SET text = ?2, updated_at = ?3 WHERE id = ?1",
+            params![h.message_id, c.readable(), now()],
+        )?;
+    }
+    Ok(changed == 1)
+}
+
 /// Marks queued message `message_id` as written by a person at the shop, so the chat can tell
 /// it from Novi's own replies.
 pub fn mark_by_staff(conn: &Connection, message_id: i64) -> AppResult<()> {

@@ -304,6 +304,20 @@ fn fill_the_rest(app: &TestApp, b: &novi::accounts::businesses::Business) {
                 "order.paid",
                 "{\"event\":\"order.paid\"}",
             )?;
+            let link = novi::razorpay::requests::Kind::Link;
+            let inr = novi::domain::Money::from_minor(5_000);
+            novi::razorpay::requests::add(tx, b.id, order, link, "plink_moved", inr, "INR")?;
+            // A payment staff were asked to refund, dealt with by a person (remapped on import).
+            let flag = novi::razorpay::flags::NewFlag {
+                order_id: order,
+                reason: "paid ₹50.00, but ₹0.00 was due",
+                payment_id: "pay_moved",
+                amount_minor: 5_000,
+                currency: "INR",
+            };
+            novi::razorpay::flags::raise(tx, b.id, &flag)?;
+            let raised = novi::razorpay::flags::open(tx, b.id)?;
+            novi::razorpay::flags::deal_with(tx, b.id, raised[0].id, meera)?;
             let print = novi::printing::PrintSettings {
                 gstin: "27AAPFU0939F1ZV".into(),
                 ..Default::default()

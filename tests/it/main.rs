@@ -53,6 +53,7 @@ mod phone;
 mod printing;
 mod props;
 mod razorpay;
+mod razorpay_pay;
 mod replication;
 mod reports;
 mod send_again;

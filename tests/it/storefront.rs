@@ -19,7 +19,11 @@ pub fn cart_token(html: &str) -> String {
 
 /// A shopper who opened the shop's page: the browser and its cart token.
 pub async fn shopper(app: &TestApp, code: &str) -> (Browser, String) {
-    let mut b = app.browser();
+    shopper_at(app.browser(), code).await
+}
+
+/// [`shopper`] in browser `b` (of any server, a `novi serve` process say).
+pub async fn shopper_at(mut b: Browser, code: &str) -> (Browser, String) {
     let (status, page) = b.get(&format!("/s/{code}")).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     let token = cart_token(&page);

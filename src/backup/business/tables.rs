@@ -105,6 +105,12 @@ pub const TABLES: &[Table] = &[
     t("whatsapp_configs", false, &[]),
     t("razorpay_configs", false, &[]),
     t("razorpay_events", true, &[]),
+    t("razorpay_requests", true, &[("order_id", "orders")]),
+    t(
+        "razorpay_flags",
+        true,
+        &[("order_id", "orders"), ("dealt_with_by", "users")],
+    ),
     t("whatsapp_groups", true, &[]),
     t("linked_sessions", false, &[]),
     t("bot_metrics", false, &[]),

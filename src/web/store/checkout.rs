@@ -23,7 +23,7 @@ use crate::conversation::notify;
 use crate::domain::{format_amount, Hours, Phone};
 use crate::error::{AppError, AppResult};
 use crate::orders::service::{self, Quote};
-use crate::orders::{Channel, Fulfilment, NewOrder, OrderError};
+use crate::orders::{Channel, Fulfilment, NewOrder, OrderError, PaymentMode};
 use crate::AppState;
 
 /// One cart line as the cart page shows it.
@@ -156,6 +156,7 @@ async fn page(
     let f = form.fulfilment.parse().unwrap_or_default();
     let priced = priced(state, b, cart, f).await?;
     let token = cart.token(&state.key);
+    let online = pay::razorpay(state, b).await?.is_some();
     let view = checkout_view::View {
         b,
         hours,
@@ -165,6 +166,7 @@ async fn page(
         errors,
         refused,
         token: &token,
+        online,
     };
     Ok(with_cart(state, b, cart, (status, view.render())))
 }
@@ -196,7 +198,7 @@ pub async fn update(
 }
 
 /// Checks every field at once; the order to take, or what is wrong with each field.
-fn check(b: &Business, cart: &Cart, f: &CheckoutForm) -> Result<NewOrder, Errors> {
+fn check(b: &Business, online: bool, cart: &Cart, f: &CheckoutForm) -> Result<NewOrder, Errors> {
     let mut errors = Errors::new();
     let name = f.name.trim();
     if name.is_empty() {
@@ -222,7 +224,7 @@ fn check(b: &Business, cart: &Cart, f: &CheckoutForm) -> Result<NewOrder, Errors
         errors.insert("note", "Keep the note under 500 characters.".into());
     }
     // Only a way this shop offers: a forged value (UPI at a shop without a UPI id) is refused.
-    let payment = pay::chosen(b, &f.payment);
+    let payment = pay::chosen(b, online, &f.payment);
     if payment.is_none() {
         errors.insert("payment", "Choose one of the ways to pay listed.".into());
     }
@@ -285,7 +287,8 @@ pub async fn place(
     if !cart.token_ok(&state.key, &form.token) {
         return Err(expired());
     }
-    let mut req = match check(&b, &cart, &form) {
+    let online = pay::razorpay(&state, &b).await?.is_some();
+    let mut req = match check(&b, online, &cart, &form) {
         Ok(r) => r,
         Err(errors) => {
             let answer = Answer {
@@ -322,7 +325,13 @@ async fn answer_taken(
             // The counter's orders list and dashboard show it at once, with the chime.
             state.bridge.live.order(b.id, order.number, true);
             let token = state.tracker.token(b.id, order.number, crate::db::now());
-            let link = format!("/t/{token}");
+            let mut link = format!("/t/{token}");
+            if order.payment_mode == PaymentMode::Razorpay {
+                // Asked now the order has committed; if Razorpay is down, the payment page
+                // says so and offers to ask again, and the order stands.
+                super::pay_online::ask(state, b, &order, order.total).await;
+                link = format!("/s/{}/pay/{token}", b.short_code);
+            }
             return Ok(with_cart(state, b, &Cart::new(), Redirect::to(&link)));
         }
         Err(OrderError::ShortOfStock(s)) => {

@@ -19,6 +19,8 @@ pub struct View<'a> {
     pub errors: &'a Errors,
     pub refused: Option<&'a str>,
     pub token: &'a str,
+    /// The shop takes payments through Razorpay.
+    pub online: bool,
 }
 
 impl View<'_> {
@@ -113,7 +115,7 @@ impl View<'_> {
 
     /// The ways this shop takes money ([`pay::choices`]), the one typed (else the first) chosen.
     fn payment(&self) -> Markup {
-        let choices = pay::choices(self.b);
+        let choices = pay::choices(self.b, self.online);
         let typed = choices.iter().any(|c| c.value == self.form.payment);
         let error = self.error("payment");
         html! {

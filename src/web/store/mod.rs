@@ -7,9 +7,13 @@ pub mod cart;
 pub mod checkout;
 pub mod checkout_view;
 pub mod limit;
+pub mod paid;
 pub mod pay;
+pub mod pay_online;
+pub mod pay_view;
 pub mod promo;
 pub mod track;
+pub mod track_pay;
 pub mod track_upi;
 pub mod view;
 

@@ -1,10 +1,23 @@
 //! The ways to pay the storefront's checkout offers a shop's customers, built in one place:
-//! cash always, UPI when the shop has a UPI id it can take rupees on. The cart page lists them
-//! and the checkout takes only a value listed, so a forged choice is refused beside the field.
+//! cash always, UPI when the shop has a UPI id it can take rupees on, Razorpay when it has
+//! Razorpay keys and sells in rupees. The cart page lists them and the checkout takes only a
+//! value listed, so a forged choice is refused beside the field.
 
 use crate::accounts::businesses::Business;
+use crate::error::AppResult;
 use crate::orders::PaymentMode;
 use crate::payments::upi;
+use crate::razorpay::{settings, RazorpaySettings};
+use crate::AppState;
+
+/// Shop `b`'s Razorpay keys, when it can take rupees online through them.
+pub async fn razorpay(state: &AppState, b: &Business) -> AppResult<Option<RazorpaySettings>> {
+    if b.currency != "INR" {
+        return Ok(None);
+    }
+    let id = b.id;
+    state.db.read(move |c| settings::load(c, id)).await
+}
 
 /// One way to pay, as the checkout form offers it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,7 +30,8 @@ pub struct Choice {
 }
 
 /// What shop `b` offers at checkout, in the order shown; the first is chosen by default.
-pub fn choices(b: &Business) -> Vec<Choice> {
+/// `online`: the shop has Razorpay keys ([`razorpay`]).
+pub fn choices(b: &Business, online: bool) -> Vec<Choice> {
     let mut list = vec![Choice {
         value: "cash",
         label: "Cash on delivery or at pickup",
@@ -30,12 +44,19 @@ pub fn choices(b: &Business) -> Vec<Choice> {
             mode: PaymentMode::Upi,
         });
     }
+    if online && b.currency == "INR" {
+        list.push(Choice {
+            value: "razorpay",
+            label: "Pay online now (Razorpay): UPI, card or net banking",
+            mode: PaymentMode::Razorpay,
+        });
+    }
     list
 }
 
 /// The choice a posted `payment` value names, if shop `b` offers it.
-pub fn chosen(b: &Business, value: &str) -> Option<Choice> {
-    choices(b).into_iter().find(|c| c.value == value)
+pub fn chosen(b: &Business, online: bool, value: &str) -> Option<Choice> {
+    choices(b, online).into_iter().find(|c| c.value == value)
 }
 
 #[cfg(test)]
@@ -51,15 +72,40 @@ mod tests {
 
     #[test]
     fn cash_always_and_upi_only_with_a_upi_id_in_rupees() {
-        let values = |b: &Business| choices(b).iter().map(|c| c.value).collect::<Vec<_>>();
+        let values = |b: &Business| {
+            choices(b, false)
+                .iter()
+                .map(|c| c.value)
+                .collect::<Vec<_>>()
+        };
         assert_eq!(values(&shop("", "INR")), ["cash"]);
         assert_eq!(values(&shop("sharma@okaxis", "INR")), ["cash", "upi"]);
         assert_eq!(values(&shop("sharma@okaxis", "USD")), ["cash"]);
         assert_eq!(
-            chosen(&shop("sharma@okaxis", "INR"), "upi").map(|c| c.mode),
+            chosen(&shop("sharma@okaxis", "INR"), false, "upi").map(|c| c.mode),
             Some(PaymentMode::Upi)
         );
-        assert_eq!(chosen(&shop("", "INR"), "upi"), None, "a forged choice");
-        assert_eq!(chosen(&shop("", "INR"), ""), None);
+        assert_eq!(
+            chosen(&shop("", "INR"), false, "upi"),
+            None,
+            "a forged choice"
+        );
+        assert_eq!(chosen(&shop("", "INR"), false, ""), None);
+    }
+
+    #[test]
+    fn razorpay_only_with_keys_and_in_rupees() {
+        let values = |b: &Business| choices(b, true).iter().map(|c| c.value).collect::<Vec<_>>();
+        assert_eq!(values(&shop("", "INR")), ["cash", "razorpay"]);
+        assert_eq!(
+            values(&shop("sharma@okaxis", "INR")),
+            ["cash", "upi", "razorpay"]
+        );
+        assert_eq!(values(&shop("", "USD")), ["cash"]);
+        assert_eq!(
+            chosen(&shop("", "INR"), true, "razorpay").map(|c| c.mode),
+            Some(PaymentMode::Razorpay)
+        );
+        assert_eq!(chosen(&shop("", "INR"), false, "razorpay"), None, "no keys");
     }
 }

@@ -1,7 +1,7 @@
 //! Order tracking for customers: `/t/{token}` (a signed, time-limited link; a forged or expired
-//! one is a 404 before any database read), with the UPI card while the order is unpaid, and
-//! `/track/{short_code}`, finding an order by WhatsApp number and order number, rate-limited,
-//! with one answer for every miss.
+//! one is a 404 before any database read), with the UPI card or the "Pay now" button while the
+//! order is unpaid, and `/track/{short_code}`, finding an order by WhatsApp number and order
+//! number, rate-limited, with one answer for every miss.
 
 use std::net::SocketAddr;
 
@@ -13,7 +13,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::view::{self, Shop};
-use super::{shop, track_upi};
+use super::{shop, track_pay, track_upi};
 use crate::accounts::businesses::{self, Business};
 use crate::domain::{Hours, Money, Phone};
 use crate::error::{AppError, AppResult};
@@ -51,6 +51,7 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> A
     if !b.active() {
         return Err(AppError::ShopClosed(b.name));
     }
+    let online = super::pay::razorpay(&state, &b).await?.is_some();
     let hours = Hours::parse(&hours).unwrap_or_default();
     let shop = Shop {
         business: &b,
@@ -58,7 +59,8 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> A
         in_cart: None,
     };
     let title = format!("Order #{}", order.number);
-    Ok(view::page(&shop, &title, order_view(&b, &order, due)).into_response())
+    let pay_now = track_pay::card(&b, &order, due, online, &token);
+    Ok(view::page(&shop, &title, order_view(&b, &order, due, pay_now)).into_response())
 }
 
 /// The steps an order goes through, and how far this one is.
@@ -96,11 +98,12 @@ fn payment_label(order: &Order) -> String {
         .unwrap_or_default()
 }
 
-fn order_view(b: &Business, order: &Order, due: Money) -> Markup {
+fn order_view(b: &Business, order: &Order, due: Money, pay_now: Markup) -> Markup {
     let money = |m: Money| m.format(&b.currency);
     html! {
         p.store-status { "Status: " strong { (order.status.label()) } }
         (steps(order))
+        (pay_now)
         (track_upi::card(b, order, due))
         h2 { "Items" }
         ul.store-lines {

@@ -57,6 +57,11 @@ pub fn closed(name: &str) -> Markup {
 
 /// A public page of shop `s`.
 pub fn page(s: &Shop, title: &str, content: Markup) -> Markup {
+    page_with(s, title, html! {}, content)
+}
+
+/// [`page`] with more in its head (the payment page's scripts).
+pub fn page_with(s: &Shop, title: &str, extra_head: Markup, content: Markup) -> Markup {
     let b = s.business;
     html! {
         (DOCTYPE)
@@ -69,6 +74,7 @@ pub fn page(s: &Shop, title: &str, content: Markup) -> Markup {
                 link rel="stylesheet" href=(assets::url("style.css"));
                 link rel="stylesheet" href=(assets::url("store.css"));
                 script src=(assets::url("store.js")) defer {}
+                (extra_head)
             }
             body.store {
                 header.store-head {

@@ -144,6 +144,18 @@ pub async fn set_viewport(client: &Client, width: u32, height: u32) {
         .expect("set the viewport");
 }
 
+/// Makes every request to a URL matching one of `patterns` (`*` any characters) fail, as if
+/// that host could not be reached: the same answer whether or not this machine is online.
+pub async fn block_urls(client: &Client, patterns: &[&str]) {
+    let enable = Chromedriver::cdp("Network.enable", json!({}));
+    client
+        .issue_cmd(enable)
+        .await
+        .expect("enable the network domain");
+    let block = Chromedriver::cdp("Network.setBlockedURLs", json!({ "urls": patterns }));
+    client.issue_cmd(block).await.expect("block URLs");
+}
+
 /// chromedriver's own endpoints, which are not in the W3C standard and so not in fantoccini.
 #[derive(Debug)]
 struct Chromedriver {
