@@ -217,11 +217,11 @@ pub async fn add(
         .read(move |c| products::by_id(c, bid, id))
         .await?
         .filter(|p| p.active);
-    let refused = match product {
+    let checked = match product {
         None => Err("That item is no longer on sale.".to_owned()),
         Some(p) => check_add(&cart, &p, f.variant, &f.count),
     };
-    match refused.and_then(|count| cart.add(f.product, f.variant, count)) {
+    match checked.and_then(|count| cart.add(f.product, f.variant, count)) {
         Ok(()) => {
             let to = page.added(&b.short_code, f.product);
             Ok(with_cart(&state, &b, &cart, Redirect::to(&to)))
