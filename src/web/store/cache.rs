@@ -17,8 +17,8 @@ use crate::AppState;
 /// Stands for the cart's form token in the cached HTML; replaced on every request.
 pub const TOKEN_MARK: &str = "__NOVI_CART_TOKEN__";
 
-/// What the cached pages may weigh in all: a 1,000-product shop's pages are about 1 MB, so
-/// dozens of large shops fit; past it, the pages least used leave first.
+/// What the cached pages may weigh in all: a large shop's pages are some tens of KB each, so
+/// many shops' pages fit; past it, the pages least used leave first.
 pub const MAX_BYTES: u64 = 64 * 1024 * 1024;
 
 /// A page as rendered: the catalog version it shows, its title, its HTML with [`TOKEN_MARK`].
