@@ -242,7 +242,7 @@ fn figures(latencies: &[u32]) -> [f64; 4] {
 fn report(args: &Args, shop: &Shop, stats: &Stats, elapsed: Duration) {
     let secs = elapsed.as_secs_f64();
     println!(
-        "store_bench: {}/s/{} | {} products in {} categories, page {:.0} KB | {} connections, \
+        "store_bench: {}/s/{} | page shows {} products in {} categories, {:.0} KB | {} connections, \
          {} s warm-up, {} s measured",
         args.url,
         args.shop,

@@ -266,6 +266,7 @@ pub fn app(state: AppState) -> Router {
             post(crate::web::razorpay_hook::receive),
         )
         .route("/s/{code}", get(store::show))
+        .route("/s/{code}/c/{slug}", get(store::category::show))
         .route(
             "/s/{code}/cart",
             get(store::checkout::show).post(store::add),

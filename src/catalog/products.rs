@@ -1,6 +1,7 @@
 //! The `products` and `variants` tables: what a business sells, at what price, in which packs.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
 use crate::db::{is_unique_violation, now};
@@ -185,6 +186,39 @@ pub fn on_sale(conn: &Connection, business_id: i64) -> AppResult<Vec<Product>> {
         ..Filter::default()
     };
     list(conn, business_id, &filter)
+}
+
+/// Each category with products on sale and how many, by category: the storefront's shelves.
+pub fn on_sale_categories(conn: &Connection, business_id: i64) -> AppResult<Vec<(String, i64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT category, COUNT(*) FROM products WHERE business_id = ?1 AND active = 1
+         GROUP BY category ORDER BY category",
+    )?;
+    let rows = stmt.query_map([business_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Products on sale in any of `categories`, by name, `limit` of them from `offset`: one page
+/// of a storefront category (or its first few), without reading the rest of the catalog.
+pub fn on_sale_in(
+    conn: &Connection,
+    business_id: i64,
+    categories: &[String],
+    limit: u32,
+    offset: u32,
+) -> AppResult<Vec<Product>> {
+    if categories.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (0..categories.len()).map(|i| format!("?{}", i + 4)).collect();
+    let where_sql = format!(
+        "business_id = ?1 AND active = 1 AND category IN ({})
+         ORDER BY name, id LIMIT ?2 OFFSET ?3",
+        marks.join(", ")
+    );
+    let mut args: Vec<Value> = vec![business_id.into(), limit.into(), offset.into()];
+    args.extend(categories.iter().map(|c| Value::from(c.clone())));
+    query(conn, &where_sql, params_from_iter(args))
 }
 
 pub fn list(conn: &Connection, business_id: i64, f: &Filter) -> AppResult<Vec<Product>> {

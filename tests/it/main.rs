@@ -58,6 +58,7 @@ mod replication;
 mod reports;
 mod send_again;
 mod sender;
+mod store_pages;
 mod store_phone;
 mod store_upi;
 mod storefront;

@@ -2,7 +2,8 @@
 //! adding to the cart, checkout with a mistake then right (paying by UPI), and the tracking page
 //! with the UPI QR code and pay button. Each page fits the window (nothing scrolls sideways), its
 //! controls are labelled and thumb-sized, axe-core finds nothing serious, and the browser reports
-//! no errors (the CSP allows what it loads).
+//! no errors (the CSP allows what it loads). A large shop (1,000 products) is browsed by
+//! category: its page, a category's second page, an item added there and back on that page.
 
 use crate::phone::{axe, axe_core, controls, fill, find, open, overflow};
 use crate::support::chrome::{console_errors, set_viewport, Chrome};
@@ -99,6 +100,49 @@ async fn a_shopper_orders_on_a_phone() {
         problems.extend(check(&client, &axe_source, "tracking page with the UPI QR").await);
         assert!(problems.is_empty(), "problems:\n{}", problems.join("\n"));
         assert_eq!(app.stock(&shop, "gulab-jamun"), 88);
+        app.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shopper_browses_a_large_shop_by_category_on_a_phone() {
+    let app = TestApp::start().await;
+    novi::demo::stock_up(&app.db, "big", 1000, 7).expect("a 1,000-product shop");
+    let axe_source = axe_core();
+
+    Chrome::run(move |client| async move {
+        set_viewport(&client, 360, 740).await;
+        let mut problems = Vec::new();
+        open(&client, &app, "/s/big").await;
+        problems.extend(check(&client, &axe_source, "large shop's page").await);
+
+        click(&client, "//a[starts-with(normalize-space(), 'See all') and contains(., 'in Sweets')]").await;
+        find(&client, "//h1[normalize-space()='Sweets']").await;
+        click(&client, "//nav[@aria-label='Pages']//a[@rel='next']").await;
+        find(&client, "//p[contains(., 'page 2 of')]").await;
+        problems.extend(check(&client, &axe_source, "a category's second page").await);
+        let page = client.current_url().await.expect("url");
+        assert_eq!(page.path(), "/s/big/c/sweets");
+        assert_eq!(page.query(), Some("page=2"));
+
+        let card = "(//article[.//button[normalize-space()='Add to cart']])[1]";
+        let name = find(&client, &format!("{card}//h3")).await.text().await.expect("name");
+        click(&client, &format!("{card}//button")).await;
+        find(
+            &client,
+            &format!("//p[@role='status' and contains(., 'Added {name} to your cart.')]"),
+        )
+        .await;
+        // Back on the same page of the same category, at the card added.
+        find(&client, "//h1[normalize-space()='Sweets']").await;
+        find(&client, "//p[contains(., 'page 2 of')]").await;
+        let back = client.current_url().await.expect("url");
+        assert_eq!(back.path(), "/s/big/c/sweets");
+        assert!(back.query().is_some_and(|q| q.starts_with("page=2&added=")), "{back}");
+        find(&client, "//a[normalize-space()='Cart (1)']").await;
+        problems.extend(check(&client, &axe_source, "the category page after adding").await);
+        assert!(problems.is_empty(), "problems:\n{}", problems.join("\n"));
         app.stop().await;
     })
     .await;

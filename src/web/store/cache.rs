@@ -1,40 +1,76 @@
-//! The storefront's catalog, rendered once per catalog version and served from memory: every
-//! change to a product, a variant or stock moves the business's `catalog_version` (triggers,
-//! migration V13), so a cached page is used only while it is still true, whichever path (a form,
-//! an import, the CLI, an order taking stock) changed the catalog.
+//! The storefront's catalog pages, rendered once per catalog version and served from memory:
+//! every change to a product, a variant or stock moves the business's `catalog_version`
+//! (triggers, migration V13), so a cached page is used only while it is still true, whichever
+//! path (a form, an import, the CLI, an order taking stock) changed the catalog. Each page (the
+//! shop's, each page of each category) is its own entry; the cache holds at most
+//! [`MAX_BYTES`] of pages in all, however many shops and pages that is.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use maud::{html, Markup, PreEscaped};
-
+use super::back::Page;
+use super::pages;
 use crate::accounts::businesses::{self, Business};
-use crate::catalog::products::{self, Product};
-use crate::domain::{Money, Unit};
 use crate::error::AppResult;
 use crate::AppState;
 
 /// Stands for the cart's form token in the cached HTML; replaced on every request.
 pub const TOKEN_MARK: &str = "__NOVI_CART_TOKEN__";
 
-/// Rendered catalogs by business id, with the version each was rendered at.
+/// What the cached pages may weigh in all: a large shop's pages are some tens of KB each, so
+/// many shops' pages fit; past it, the pages least used leave first.
+pub const MAX_BYTES: u64 = 64 * 1024 * 1024;
+
+/// A page as rendered: the catalog version it shows, its title, its HTML with [`TOKEN_MARK`].
+pub struct Rendered {
+    pub version: i64,
+    pub title: String,
+    pub html: String,
+}
+
+/// Rendered pages by business id and page.
 #[derive(Clone)]
-pub struct Catalogs(moka::sync::Cache<i64, (i64, Arc<String>)>);
+pub struct Catalogs(moka::sync::Cache<(i64, Page), Arc<Rendered>>);
 
 impl Catalogs {
     pub fn new() -> Self {
+        Self::with_capacity(MAX_BYTES)
+    }
+
+    /// A cache holding at most `bytes` of pages.
+    pub fn with_capacity(bytes: u64) -> Self {
         Self(
             moka::sync::Cache::builder()
-                .max_capacity(1_000)
-                // Idle shops' pages leave memory; a busy shop's stays while it is current.
+                .weigher(|(_, page): &(i64, Page), r: &Arc<Rendered>| weight(page, r))
+                .max_capacity(bytes)
+                // Idle shops' pages leave memory; a busy shop's stay while they are current.
                 .time_to_idle(Duration::from_secs(3600))
                 .build(),
         )
     }
 
-    /// The catalog version the business's cached page was rendered at, if one is cached.
+    /// The catalog version the business's cached shop page was rendered at, if one is cached.
     pub fn entry_version(&self, business_id: i64) -> Option<i64> {
-        self.0.get(&business_id).map(|(v, _)| v)
+        self.version(business_id, &Page::Landing)
+    }
+
+    /// The catalog version a cached page was rendered at, if it is cached.
+    pub fn version(&self, business_id: i64, page: &Page) -> Option<i64> {
+        self.0.get(&(business_id, page.clone())).map(|r| r.version)
+    }
+
+    /// What the cached pages weigh now, in bytes (after pending upkeep).
+    pub fn weight(&self) -> u64 {
+        self.0.run_pending_tasks();
+        self.0.weighted_size()
+    }
+
+    fn get(&self, business_id: i64, page: &Page) -> Option<Arc<Rendered>> {
+        self.0.get(&(business_id, page.clone()))
+    }
+
+    fn insert(&self, business_id: i64, page: Page, r: Arc<Rendered>) {
+        self.0.insert((business_id, page), r);
     }
 }
 
@@ -44,118 +80,80 @@ impl Default for Catalogs {
     }
 }
 
-/// The business's catalog as HTML, with [`TOKEN_MARK`] where the cart token goes: from the
-/// cache when the catalog has not changed since it was rendered, else rendered now.
-pub async fn catalog(state: &AppState, b: &Business) -> AppResult<Arc<String>> {
+/// An entry's weight: its text, and a little for the entry itself.
+fn weight(page: &Page, r: &Rendered) -> u32 {
+    let slug = match page {
+        Page::Landing => 0,
+        Page::Category { slug, .. } => slug.len(),
+    };
+    let bytes = r.html.len() + r.title.len() + slug + 64;
+    u32::try_from(bytes).unwrap_or(u32::MAX)
+}
+
+/// Page `page` of business `b`'s storefront, with [`TOKEN_MARK`] where the cart token goes:
+/// from the cache when the catalog has not changed since it was rendered, else rendered now.
+/// `None` when there is no such page.
+pub async fn page(state: &AppState, b: &Business, page: &Page) -> AppResult<Option<Arc<Rendered>>> {
     let id = b.id;
     let version = state
         .db
         .read(move |c| businesses::catalog_version(c, id))
         .await?;
-    if let Some((v, html)) = state.storefront.catalogs.0.get(&id) {
-        if v == version {
-            return Ok(html);
+    let cache = &state.storefront.catalogs;
+    if let Some(r) = cache.get(id, page) {
+        if r.version == version {
+            return Ok(Some(r));
         }
     }
-    // Read the version again with the products, in one snapshot, so the page is stored under
-    // the version it shows.
-    let (version, list) = state
+    let (b, wanted) = (b.clone(), page.clone());
+    let rendered = state
         .db
         .read(move |c| {
-            Ok((
-                businesses::catalog_version(c, id)?,
-                products::on_sale(c, id)?,
-            ))
+            // One read transaction: the version and every row the page shows come from the
+            // same snapshot, so the page is stored under the version it shows.
+            let tx = c.unchecked_transaction()?;
+            let version = businesses::catalog_version(&tx, id)?;
+            let body = pages::render(&tx, &b, &wanted)?;
+            Ok(body.map(|body| Rendered {
+                version,
+                title: body.title,
+                html: body.html,
+            }))
         })
         .await?;
-    let html = Arc::new(render(b, &list).into_string());
-    state
-        .storefront
-        .catalogs
-        .0
-        .insert(id, (version, html.clone()));
-    Ok(html)
+    Ok(rendered.map(|r| {
+        let r = Arc::new(r);
+        cache.insert(id, page.clone(), r.clone());
+        r
+    }))
 }
 
-fn category(c: &str) -> &str {
-    if c.is_empty() {
-        "Other"
-    } else {
-        c
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rendered(bytes: usize) -> Arc<Rendered> {
+        Arc::new(Rendered {
+            version: 1,
+            title: String::new(),
+            html: "x".repeat(bytes),
+        })
     }
-}
 
-fn render(b: &Business, list: &[Product]) -> Markup {
-    let mut cats: Vec<&str> = list.iter().map(|p| category(&p.category)).collect();
-    cats.dedup();
-    html! {
-        @if list.is_empty() {
-            p.muted { "Nothing is on sale just now." }
+    #[test]
+    fn the_cache_is_bounded_by_the_bytes_it_holds() {
+        let cache = Catalogs::with_capacity(100_000);
+        for n in 1..=50 {
+            let page = Page::Category {
+                slug: "sweets".into(),
+                page: n,
+            };
+            cache.insert(1, page, rendered(10_000));
         }
-        @if cats.len() > 1 {
-            nav.store-cats aria-label="Categories" {
-                @for (i, c) in cats.iter().enumerate() { a href={ "#cat-" (i) } { (c) } }
-            }
-        }
-        @for (i, c) in cats.iter().enumerate() {
-            section.store-cat aria-labelledby={ "cat-" (i) } {
-                h2 id={ "cat-" (i) } { (c) }
-                ul.store-products {
-                    @for p in list.iter().filter(|p| category(&p.category) == *c) {
-                        li { (card(b, p)) }
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn per(p: &Product) -> &'static str {
-    match p.unit {
-        Unit::Kg => "/kg",
-        Unit::Pc => " each",
-    }
-}
-
-fn card(b: &Business, p: &Product) -> Markup {
-    let money = |m: Money| m.format(&b.currency);
-    let sold_out = p.stock <= 0;
-    html! {
-        article.store-card id={ "p" (p.id) } {
-            @if p.image.is_some() {
-                img src={ "/s/" (b.short_code) "/images/" (p.id) } alt=(p.name) loading="lazy" width="96" height="96";
-            }
-            div {
-                h3 { (p.name) }
-                p.price { (money(p.price)) (per(p)) }
-                @if sold_out {
-                    p.sold-out { "Sold out" }
-                } @else {
-                    form.add method="post" action={ "/s/" (b.short_code) "/cart" } {
-                        input type="hidden" name="_cart" value=(PreEscaped(TOKEN_MARK));
-                        input type="hidden" name="product" value=(p.id);
-                        @if p.variants.is_empty() {
-                            input type="hidden" name="variant" value="0";
-                        } @else {
-                            label {
-                                span { "Pack" }
-                                select name="variant" {
-                                    @for v in &p.variants {
-                                        option value=(v.id) selected[v.is_default] {
-                                            (v.label) " — " (p.variant_price(v).map(money).unwrap_or_default())
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                        label {
-                            span { "How many" @if p.variants.is_empty() && p.unit == Unit::Kg { " (kg)" } }
-                            input type="number" name="count" value="1" min="1" max="99" inputmode="numeric";
-                        }
-                        button type="submit" { "Add to cart" }
-                    }
-                }
-            }
-        }
+        assert!(cache.weight() <= 100_000, "{}", cache.weight());
+        assert!(cache.weight() > 0);
+        // One page larger than the whole cache is not kept.
+        cache.insert(2, Page::Landing, rendered(200_000));
+        assert!(cache.weight() <= 100_000, "{}", cache.weight());
     }
 }

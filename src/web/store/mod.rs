@@ -1,17 +1,23 @@
 //! The public storefront `/s/{short_code}`: the shop, its catalog (served from a cache until
-//! the catalog changes), adding to the cart with a live stock check, and product images. Works
-//! with plain forms and links; `store.js` only hides the address for pickup.
+//! the catalog changes; a large one in category pages), adding to the cart with a live stock
+//! check, and product images. Works with plain forms and links; `store.js` only hides the
+//! address for pickup.
 
+pub mod back;
 pub mod cache;
+pub mod cards;
 pub mod cart;
+pub mod category;
 pub mod checkout;
 pub mod checkout_view;
 pub mod limit;
 pub mod paid;
+pub mod pages;
 pub mod pay;
 pub mod pay_online;
 pub mod pay_view;
 pub mod promo;
+pub mod shelf;
 pub mod track;
 pub mod track_pay;
 pub mod track_upi;
@@ -29,6 +35,7 @@ use crate::catalog::products::{self, Product};
 use crate::domain::{format_amount, Hours};
 use crate::error::{AppError, AppResult};
 use crate::AppState;
+use back::Page;
 use cart::Cart;
 use view::Shop;
 
@@ -105,48 +112,53 @@ pub async fn show(
 ) -> AppResult<Response> {
     let (b, hours) = shop(&state, &code).await?;
     let cart = cart_of(&state, &headers, &b);
-    let notice = match q.added {
-        Some(id) => added_notice(&state, &b, id).await?,
-        None => None,
-    };
-    render(
-        &state,
-        &b,
-        &hours,
-        &cart,
-        Notice::Added(notice),
-        StatusCode::OK,
-    )
-    .await
+    let notice = added_notice(&state, &b, q.added).await?;
+    let page = Page::Landing;
+    render(&state, &b, &hours, &cart, &page, notice, StatusCode::OK).await
 }
 
-async fn added_notice(state: &AppState, b: &Business, id: i64) -> AppResult<Option<String>> {
+/// "Added … to your cart", when the page is shown just after adding product `added`.
+pub async fn added_notice(
+    state: &AppState,
+    b: &Business,
+    added: Option<i64>,
+) -> AppResult<Notice> {
+    let Some(id) = added else {
+        return Ok(Notice::Added(None));
+    };
     let bid = b.id;
     let p = state.db.read(move |c| products::by_id(c, bid, id)).await?;
-    Ok(p.map(|p| format!("Added {} to your cart.", p.name)))
+    Ok(Notice::Added(
+        p.map(|p| format!("Added {} to your cart.", p.name)),
+    ))
 }
 
-enum Notice {
+/// What a catalog page says above the products.
+pub enum Notice {
     Added(Option<String>),
     Refused(String),
 }
 
-async fn render(
+/// Catalog page `page` for the request's cart, or the storefront's 404 when there is none.
+pub async fn render(
     state: &AppState,
     b: &Business,
     hours: &Hours,
     cart: &Cart,
+    page: &Page,
     notice: Notice,
     status: StatusCode,
 ) -> AppResult<Response> {
-    let catalog = cache::catalog(state, b).await?;
-    let token = cart.token(&state.key);
-    let catalog = catalog.replace(cache::TOKEN_MARK, &token);
     let shop = Shop {
         business: b,
         hours,
         in_cart: Some(cart.lines.len()),
     };
+    let Some(rendered) = cache::page(state, b, page).await? else {
+        return Ok(with_cart(state, b, cart, not_found(&shop)));
+    };
+    let token = cart.token(&state.key);
+    let catalog = rendered.html.replace(cache::TOKEN_MARK, &token);
     let cart_url = format!("/s/{}/cart", b.short_code);
     let body = html! {
         @match &notice {
@@ -159,14 +171,28 @@ async fn render(
             p.store-checkout { a.button href=(cart_url) { "Go to checkout" } }
         }
     };
-    let page = view::page(&shop, &b.name, body);
-    Ok(with_cart(state, b, cart, (status, page)))
+    let html = view::page(&shop, &rendered.title, body);
+    Ok(with_cart(state, b, cart, (status, html)))
+}
+
+/// The storefront's 404: in the shop's own page, with the way back to it.
+pub fn not_found(shop: &Shop) -> Response {
+    let base = format!("/s/{}", shop.business.short_code);
+    let body = html! {
+        p { "There is no such page in this shop. It may have moved since the link was made." }
+        p { a href=(base) { "Back to the shop" } }
+    };
+    let page = view::page(shop, "Page not found", body);
+    (StatusCode::NOT_FOUND, page).into_response()
 }
 
 #[derive(Deserialize)]
 pub struct AddForm {
     #[serde(rename = "_cart", default)]
     token: String,
+    /// The page the item was added from, to go back to; empty: the shop's page.
+    #[serde(default)]
+    back: String,
     product: i64,
     #[serde(default)]
     variant: i64,
@@ -185,6 +211,9 @@ pub async fn add(
     if !cart.token_ok(&state.key, &f.token) {
         return Err(expired());
     }
+    let page = Page::from_back(&b.short_code, &f.back).ok_or_else(|| {
+        AppError::BadRequest("This form came from outside the shop. Go back to the shop.".into())
+    })?;
     let bid = b.id;
     let id = f.product;
     let product = state
@@ -192,27 +221,33 @@ pub async fn add(
         .read(move |c| products::by_id(c, bid, id))
         .await?
         .filter(|p| p.active);
-    let refused = match product {
+    let checked = match product {
         None => Err("That item is no longer on sale.".to_owned()),
         Some(p) => check_add(&cart, &p, f.variant, &f.count),
     };
-    match refused.and_then(|count| cart.add(f.product, f.variant, count)) {
+    match checked.and_then(|count| cart.add(f.product, f.variant, count)) {
         Ok(()) => {
-            let to = format!("/s/{code}?added={}#p{}", f.product, f.product);
+            let to = page.added(&b.short_code, f.product);
             Ok(with_cart(&state, &b, &cart, Redirect::to(&to)))
         }
-        Err(m) => {
-            render(
-                &state,
-                &b,
-                &hours,
-                &cart,
-                Notice::Refused(m),
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
+        Err(m) => refused(&state, &b, &hours, &cart, page, m).await,
     }
+}
+
+/// The page the shopper added from, saying why the item was not added (409); the shop's page
+/// if that page is gone meanwhile (its category emptied, say).
+async fn refused(
+    state: &AppState,
+    b: &Business,
+    hours: &Hours,
+    cart: &Cart,
+    page: Page,
+    why: String,
+) -> AppResult<Response> {
+    let exists = cache::page(state, b, &page).await?.is_some();
+    let page = if exists { page } else { Page::Landing };
+    let notice = Notice::Refused(why);
+    render(state, b, hours, cart, &page, notice, StatusCode::CONFLICT).await
 }
 
 /// A post whose cart token does not match: the page was from an older cart, or elsewhere.
