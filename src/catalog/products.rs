@@ -210,7 +210,9 @@ pub fn on_sale_in(
     if categories.is_empty() {
         return Ok(Vec::new());
     }
-    let marks: Vec<String> = (0..categories.len()).map(|i| format!("?{}", i + 4)).collect();
+    let marks: Vec<String> = (0..categories.len())
+        .map(|i| format!("?{}", i + 4))
+        .collect();
     let where_sql = format!(
         "business_id = ?1 AND active = 1 AND category IN ({})
          ORDER BY name, id LIMIT ?2 OFFSET ?3",

@@ -330,8 +330,20 @@ fn fill_the_rest(app: &TestApp, b: &novi::accounts::businesses::Business) {
             novi::alerts::settings::save(tx, b.id, &alerts)?;
             {
                 use novi::catalog::alerts::{on_change, Level};
-                let before = Level { stock: 1500, low: 1000 };
-                on_change(tx, b.id, kaju, before, Level { stock: 900, ..before })?;
+                let before = Level {
+                    stock: 1500,
+                    low: 1000,
+                };
+                on_change(
+                    tx,
+                    b.id,
+                    kaju,
+                    before,
+                    Level {
+                        stock: 900,
+                        ..before
+                    },
+                )?;
             }
             let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
             novi::alerts::summary::send(tx, b, day)?;

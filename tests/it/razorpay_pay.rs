@@ -273,7 +273,7 @@ async fn razorpay_down_at_checkout_keeps_the_order_and_offers_to_try_again() {
         (StatusCode::SEE_OTHER, Some(pay.as_str()))
     );
     let (_, page) = b.get(&pay).await;
-    assert!(page.contains("data-order=\"order_fake2\""), "{page}");
+    assert!(page.contains("data-order=\"order_fake1\""), "{page}");
     assert_eq!(s.asked("/v1/orders").len(), 2);
 }
 

@@ -117,7 +117,11 @@ async fn a_shopper_browses_a_large_shop_by_category_on_a_phone() {
         open(&client, &app, "/s/big").await;
         problems.extend(check(&client, &axe_source, "large shop's page").await);
 
-        click(&client, "//a[starts-with(normalize-space(), 'See all') and contains(., 'in Sweets')]").await;
+        click(
+            &client,
+            "//a[starts-with(normalize-space(), 'See all') and contains(., 'in Sweets')]",
+        )
+        .await;
         find(&client, "//h1[normalize-space()='Sweets']").await;
         click(&client, "//nav[@aria-label='Pages']//a[@rel='next']").await;
         find(&client, "//p[contains(., 'page 2 of')]").await;
@@ -127,7 +131,11 @@ async fn a_shopper_browses_a_large_shop_by_category_on_a_phone() {
         assert_eq!(page.query(), Some("page=2"));
 
         let card = "(//article[.//button[normalize-space()='Add to cart']])[1]";
-        let name = find(&client, &format!("{card}//h3")).await.text().await.expect("name");
+        let name = find(&client, &format!("{card}//h3"))
+            .await
+            .text()
+            .await
+            .expect("name");
         click(&client, &format!("{card}//button")).await;
         find(
             &client,
@@ -139,7 +147,10 @@ async fn a_shopper_browses_a_large_shop_by_category_on_a_phone() {
         find(&client, "//p[contains(., 'page 2 of')]").await;
         let back = client.current_url().await.expect("url");
         assert_eq!(back.path(), "/s/big/c/sweets");
-        assert!(back.query().is_some_and(|q| q.starts_with("page=2&added=")), "{back}");
+        assert!(
+            back.query().is_some_and(|q| q.starts_with("page=2&added=")),
+            "{back}"
+        );
         find(&client, "//a[normalize-space()='Cart (1)']").await;
         problems.extend(check(&client, &axe_source, "the category page after adding").await);
         assert!(problems.is_empty(), "problems:\n{}", problems.join("\n"));

@@ -11,8 +11,8 @@ pub mod category;
 pub mod checkout;
 pub mod checkout_view;
 pub mod limit;
-pub mod paid;
 pub mod pages;
+pub mod paid;
 pub mod pay;
 pub mod pay_online;
 pub mod pay_view;
@@ -118,11 +118,7 @@ pub async fn show(
 }
 
 /// "Added … to your cart", when the page is shown just after adding product `added`.
-pub async fn added_notice(
-    state: &AppState,
-    b: &Business,
-    added: Option<i64>,
-) -> AppResult<Notice> {
+pub async fn added_notice(state: &AppState, b: &Business, added: Option<i64>) -> AppResult<Notice> {
     let Some(id) = added else {
         return Ok(Notice::Added(None));
     };

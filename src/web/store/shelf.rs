@@ -139,7 +139,10 @@ mod tests {
     fn slugs_are_made_from_the_name_and_unique_within_the_shop() {
         assert_eq!(slug_of("Sweets"), "sweets");
         assert_eq!(slug_of("  Bengali Sweets!"), "bengali-sweets");
-        assert_eq!(slug_of("Dry Fruits & Nuts (500 g)"), "dry-fruits-nuts-500-g");
+        assert_eq!(
+            slug_of("Dry Fruits & Nuts (500 g)"),
+            "dry-fruits-nuts-500-g"
+        );
         assert_eq!(slug_of("Café"), "caf");
         let hindi = slug_of("मिठाई");
         assert!(hindi.starts_with("c-") && hindi.len() == 10, "{hindi}");
@@ -163,7 +166,9 @@ mod tests {
 
     #[test]
     fn only_slug_shaped_text_is_a_slug() {
-        for bad in ["", "-a", "a-", "a--b", "Sweets", "a/b", "a?b", "../x", "a b"] {
+        for bad in [
+            "", "-a", "a-", "a--b", "Sweets", "a/b", "a?b", "../x", "a b",
+        ] {
             assert!(!is_slug(bad), "{bad:?}");
         }
     }
