@@ -79,13 +79,21 @@ impl Nav {
     }
 }
 
+/// The start of every page's `<head>`: the charset, a phone's viewport, "what · whose" as the
+/// title, and the icon; what follows (style sheets, scripts) is each kind of page's own.
+pub(crate) fn head_start(title: &str, whose: &str) -> Markup {
+    html! {
+        meta charset="utf-8";
+        meta name="viewport" content="width=device-width, initial-scale=1";
+        title { (title) " · " (whose) }
+        link rel="icon" href=(assets::url("favicon.svg")) type="image/svg+xml";
+    }
+}
+
 pub(crate) fn head(title: &str) -> Markup {
     html! {
         head {
-            meta charset="utf-8";
-            meta name="viewport" content="width=device-width, initial-scale=1";
-            title { (title) " · Novi" }
-            link rel="icon" href=(assets::url("favicon.svg")) type="image/svg+xml";
+            (head_start(title, "Novi"))
             link rel="stylesheet" href=(assets::url("style.css"));
             script src=(assets::url("app.js")) defer {}
         }

@@ -16,7 +16,7 @@ use crate::orders::{store, Fulfilment, Order};
 use crate::printing::{self, escpos, ticket, Paper, PrintSettings};
 use crate::web::assets;
 use crate::web::extract::ShopPage;
-use crate::web::layout::csrf_field;
+use crate::web::layout::{csrf_field, head_start};
 use crate::AppState;
 
 /// Which ticket.
@@ -89,10 +89,7 @@ fn sheet(shop: &ShopPage, title: &str, paper: Paper, ticket: Markup) -> Markup {
         (DOCTYPE)
         html lang="en" {
             head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · " (shop.business.name) }
-                link rel="icon" href=(assets::url("favicon.svg")) type="image/svg+xml";
+                (head_start(title, &shop.business.name))
                 link rel="stylesheet" href=(assets::url("print.css"));
                 link rel="stylesheet" href=(assets::url(&format!("print-{}.css", paper.as_str())));
                 script src=(assets::url("print.js")) defer {}

@@ -6,6 +6,7 @@ use maud::{html, Markup, DOCTYPE};
 use crate::accounts::businesses::Business;
 use crate::domain::Hours;
 use crate::web::assets;
+use crate::web::layout::head_start;
 
 /// What the shop header shows besides the business itself.
 pub struct Shop<'a> {
@@ -36,10 +37,7 @@ pub fn closed(name: &str) -> Markup {
         (DOCTYPE)
         html lang="en" {
             head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { "Closed · " (name) }
-                link rel="icon" href=(assets::url("favicon.svg")) type="image/svg+xml";
+                (head_start("Closed", name))
                 link rel="stylesheet" href=(assets::url("style.css"));
                 link rel="stylesheet" href=(assets::url("store.css"));
             }
@@ -67,10 +65,7 @@ pub fn page_with(s: &Shop, title: &str, extra_head: Markup, content: Markup) -> 
         (DOCTYPE)
         html lang="en" {
             head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · " (b.name) }
-                link rel="icon" href=(assets::url("favicon.svg")) type="image/svg+xml";
+                (head_start(title, &b.name))
                 link rel="stylesheet" href=(assets::url("style.css"));
                 link rel="stylesheet" href=(assets::url("store.css"));
                 script src=(assets::url("store.js")) defer {}
