@@ -53,6 +53,7 @@ mod phone;
 mod printing;
 mod props;
 mod razorpay;
+mod razorpay_in;
 mod replication;
 mod reports;
 mod send_again;

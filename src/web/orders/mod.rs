@@ -325,6 +325,8 @@ pub struct Shown {
     /// Its payments, what is due, and the payment or refund form that was refused, and why.
     pub money: payments::Summary,
     pub pay_wrong: Option<(payments::Kind, String)>,
+    /// Razorpay's flags on the order, what can be refunded through it, and a refused refund.
+    pub razorpay: web_payments::razorpay::OnOrder,
 }
 
 pub async fn load(state: &AppState, shop: &ShopPage, number: i64) -> AppResult<Shown> {
@@ -345,7 +347,9 @@ pub async fn load(state: &AppState, shop: &ShopPage, number: i64) -> AppResult<S
                 Vec::new()
             };
             let undo = undo::offer(&order, crate::db::now(), window);
+            let razorpay = web_payments::razorpay::on_order(c, id, &order)?;
             Ok(Shown {
+                razorpay,
                 undo,
                 order,
                 times,
@@ -413,6 +417,7 @@ pub fn order_page(shop: &ShopPage, s: &Shown, done: Option<&str>, error: Option<
             div.card { h2 { "Response times" } (response_times(o, times)) }
         }
         (web_payments::section(shop, s))
+        (web_payments::razorpay::section(shop, o, &s.razorpay))
         h2 { "Lines" }
         (lines_table(shop, o))
         (unread::section(shop, s))
