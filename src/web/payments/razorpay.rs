@@ -138,9 +138,9 @@ pub async fn deal_with(
     }
     let (b, user) = (shop.business.id, shop.user.id);
     let who = Actor::new(shop.user.username.clone(), &shop.address);
-    let number = state
+    let number: Option<i64> = state
         .db
-        .write(move |tx| {
+        .write(move |tx| -> AppResult<Option<i64>> {
             let flag = flags::open(tx, b)?.into_iter().find(|f| f.id == id);
             let Some(flag) = flag else {
                 // Dealt with already (by someone else, or a second tap), or not this shop's.
