@@ -63,6 +63,8 @@ pub struct AppState {
     businesses: moka::sync::Cache<String, Business>,
     /// The dashboard's figures per business and day, until an order of that day changes.
     pub figures: reports::Cache,
+    /// Wakes the task acting on Razorpay's webhook deliveries when one is stored.
+    pub razorpay: razorpay::worker::Waker,
 }
 
 impl AppState {
@@ -111,6 +113,7 @@ impl AppState {
                 .time_to_live(Duration::from_secs(300))
                 .build(),
             figures: reports::Cache::default(),
+            razorpay: razorpay::worker::Waker::default(),
         })
     }
 
@@ -189,6 +192,12 @@ where
         state.alerts.clone(),
         stopping.subscribe(),
     ));
+    let razorpay = tokio::spawn(razorpay::worker::run(
+        state.db.clone(),
+        state.bridge.clone(),
+        state.razorpay.clone(),
+        stopping.subscribe(),
+    ));
     #[cfg(feature = "linked")]
     let linked = tokio::spawn(state.bridge.linked.clone().run(
         stopping.subscribe(),
@@ -208,6 +217,7 @@ where
     let _ = sender.await;
     let _ = uptime.await;
     let _ = owner_alerts.await;
+    let _ = razorpay.await;
     #[cfg(feature = "linked")]
     let _ = linked.await;
     served

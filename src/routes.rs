@@ -80,6 +80,14 @@ pub fn app(state: AppState) -> Router {
             "/b/{code}/orders/{number}/refunds",
             post(web_payments::refund),
         )
+        .route(
+            "/b/{code}/orders/{number}/razorpay-refund",
+            post(web_payments::razorpay::refund),
+        )
+        .route(
+            "/b/{code}/razorpay/flags/{id}/dealt-with",
+            post(web_payments::razorpay::deal_with),
+        )
         .route("/b/{code}/drawer", get(web_payments::drawer::show))
         .route("/b/{code}/orders/{number}/kot", get(print::kot))
         .route("/b/{code}/orders/{number}/bill", get(print::bill))

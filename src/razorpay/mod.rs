@@ -6,11 +6,14 @@
 pub mod apply;
 pub mod charge;
 pub mod client;
+pub mod delivery;
 pub mod events;
 pub mod flags;
+pub mod refunds;
 pub mod requests;
 pub mod settings;
 pub mod sign;
+pub mod worker;
 
 pub use apply::{Applied, Captured};
 pub use client::{Client, RazorpayError, API};

@@ -72,7 +72,9 @@ async fn load(state: &AppState, shop: &ShopPage, p: Period) -> AppResult<Shown> 
 async fn blocks(state: &AppState, shop: &ShopPage, headers: &HeaderMap) -> AppResult<Vec<Markup>> {
     let origin = crate::web::settings::golive::origin(state, headers);
     let low_stock = super::low_stock::block(state, shop).await?;
+    let to_refund = super::payments::razorpay::dashboard_block(state, shop).await?;
     Ok(vec![
+        to_refund,
         low_stock,
         crate::web::store::promo::block(shop, &origin),
         profile(shop),

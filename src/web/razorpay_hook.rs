@@ -1,6 +1,7 @@
 //! `POST /webhooks/razorpay/{code}`: Razorpay's webhook deliveries. The signature over the raw
 //! body is checked with the shop's webhook secret first; a delivery is then stored once per
-//! event id and only then answered 200, so Razorpay retries anything Novi did not keep.
+//! event id and only then answered 200, so Razorpay retries anything Novi did not keep; the
+//! Razorpay worker (`razorpay::worker`) is woken to act on it.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -60,9 +61,12 @@ pub async fn receive(
     let Some(event) = event else {
         return Ok(refused("the body is not a Razorpay event"));
     };
-    state
+    let stored = state
         .db
         .write(move |tx| events::store(tx, id, &event_id, &event, &text))
         .await?;
+    if let events::Stored::New(_) = stored {
+        state.razorpay.wake();
+    }
     Ok(StatusCode::OK.into_response())
 }

@@ -54,6 +54,7 @@ mod printing;
 mod props;
 mod razorpay;
 mod razorpay_pay;
+mod razorpay_in;
 mod replication;
 mod reports;
 mod send_again;

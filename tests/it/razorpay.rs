@@ -10,7 +10,7 @@ use novi::razorpay::{settings, Client, RazorpayError, RazorpaySettings};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-fn keys() -> RazorpaySettings {
+pub fn keys() -> RazorpaySettings {
     RazorpaySettings {
         key_id: KEY_ID.into(),
         key_secret: KEY_SECRET.into(),
@@ -18,13 +18,13 @@ fn keys() -> RazorpaySettings {
     }
 }
 
-fn connect(app: &TestApp, b: &Business) {
+pub fn connect(app: &TestApp, b: &Business) {
     app.db
         .with_conn(|c| settings::save(c, b.id, &keys()))
         .unwrap();
 }
 
-async fn deliver(
+pub async fn deliver(
     app: &TestApp,
     code: &str,
     event_id: Option<&str>,

@@ -328,6 +328,8 @@ pub struct Shown {
     pub pay_wrong: Option<(payments::Kind, String)>,
     /// Settings names a network printer: the order page offers to print on it.
     pub has_printer: bool,
+    /// Razorpay's flags on the order, what can be refunded through it, and a refused refund.
+    pub razorpay: web_payments::razorpay::OnOrder,
 }
 
 pub async fn load(state: &AppState, shop: &ShopPage, number: i64) -> AppResult<Shown> {
@@ -349,7 +351,9 @@ pub async fn load(state: &AppState, shop: &ShopPage, number: i64) -> AppResult<S
             };
             let undo = undo::offer(&order, crate::db::now(), window);
             let has_printer = !crate::printing::load(c, id)?.printer.is_empty();
+            let razorpay = web_payments::razorpay::on_order(c, id, &order)?;
             Ok(Shown {
+                razorpay,
                 undo,
                 order,
                 times,
@@ -418,6 +422,7 @@ pub fn order_page(shop: &ShopPage, s: &Shown, done: Option<&str>, error: Option<
             div.card { h2 { "Response times" } (response_times(o, times)) }
         }
         (web_payments::section(shop, s))
+        (web_payments::razorpay::section(shop, o, &s.razorpay))
         h2 { "Lines" }
         (lines_table(shop, o))
         (unread::section(shop, s))

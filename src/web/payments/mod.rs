@@ -3,6 +3,7 @@
 //! list, one tap for "paid in full" in cash.
 
 pub mod drawer;
+pub mod razorpay;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
