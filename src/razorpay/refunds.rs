@@ -32,10 +32,7 @@ pub fn refundable(conn: &Connection, order: &Order) -> AppResult<Option<Refundab
         rows.iter()
             .filter(move |p| p.mode == PaymentMode::Razorpay && p.kind == kind)
     };
-    let Some(newest) = razorpay(Kind::Payment)
-        .filter(|p| !p.reference.is_empty())
-        .next_back()
-    else {
+    let Some(newest) = razorpay(Kind::Payment).rfind(|p| !p.reference.is_empty()) else {
         return Ok(None);
     };
     let sum = |kind: Kind| razorpay(kind).map(|p| p.amount.minor()).sum::<i64>();
