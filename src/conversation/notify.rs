@@ -37,15 +37,8 @@ pub fn take_order(
     tracker: Option<&Tracker>,
 ) -> Result<Order, OrderError> {
     let order = service::create(conn, b, req)?;
-    let provider = settings::load(conn, b.id)?.provider;
     let text = templates::render(conn, b.id, "confirmed", &order_vars(b, &order, tracker))?;
-    outbox::enqueue(
-        conn,
-        b.id,
-        order.customer.phone.as_str(),
-        &outbox::Content::text(text),
-        provider.as_str(),
-    )?;
+    outbox::enqueue_text(conn, b.id, order.customer.phone.as_str(), text)?;
     Ok(order)
 }
 

@@ -11,7 +11,7 @@ use crate::error::{AppError, AppResult};
 use crate::orders::store as orders_store;
 use crate::orders::{Order, PaymentMode, Status};
 use crate::payments::{self, store as payments_store, Kind, NewPayment};
-use crate::whatsapp::{outbox, settings as whatsapp_settings};
+use crate::whatsapp::outbox;
 
 /// Who the timeline names for what Razorpay reported.
 pub const ACTOR: &str = "Razorpay";
@@ -154,14 +154,7 @@ fn tell_customer(conn: &Connection, b: &Business, order: &Order, amount: Money) 
         order.number,
         b.name
     );
-    let provider = whatsapp_settings::load(conn, b.id)?.provider;
-    outbox::enqueue(
-        conn,
-        b.id,
-        order.customer.phone.as_str(),
-        &outbox::Content::text(text),
-        provider.as_str(),
-    )?;
+    outbox::enqueue_text(conn, b.id, order.customer.phone.as_str(), text)?;
     Ok(())
 }
 

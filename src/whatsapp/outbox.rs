@@ -98,6 +98,24 @@ pub fn enqueue(
     enqueue_held(conn, business_id, recipient, content, provider, None)
 }
 
+/// Queues `text` to `recipient` through the provider business `business_id` uses now: what a
+/// notice to one person (an order placed, a payment received) needs, in the caller's transaction.
+pub fn enqueue_text(
+    conn: &Connection,
+    business_id: i64,
+    recipient: &str,
+    text: String,
+) -> AppResult<i64> {
+    let provider = super::settings::load(conn, business_id)?.provider;
+    enqueue(
+        conn,
+        business_id,
+        recipient,
+        &Content::text(text),
+        provider.as_str(),
+    )
+}
+
 /// Holds a message back: it is not sent before `until_ms`, and until then
 /// [`withdraw_held`] can take it back by the timeline entry it belongs to.
 #[derive(Debug, Clone, Copy)]
