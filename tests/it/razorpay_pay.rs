@@ -235,6 +235,10 @@ async fn a_signed_checkout_pays_the_order_once_and_a_forged_one_changes_nothing(
     let track = format!("/t/{}", pay.rsplit('/').next().unwrap());
     let (_, page) = b.get(&track).await;
     assert!(page.contains("Paid") && !page.contains("Pay now"), "{page}");
+    // The timeline says what was paid, in words, not the event's internal name.
+    let paid_line = format!("Razorpay received {}, ref pay_1", o.total.format("INR"));
+    assert!(page.contains(&paid_line), "{paid_line} in {page}");
+    assert!(!page.contains("— payment"), "{page}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

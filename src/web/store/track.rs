@@ -17,6 +17,7 @@ use super::{shop, track_pay, track_upi};
 use crate::accounts::businesses::{self, Business};
 use crate::domain::{Hours, Money, Phone};
 use crate::error::{AppError, AppResult};
+use crate::orders::model::Event;
 use crate::orders::{store, Order, Status};
 use crate::payments;
 use crate::web::csrf::CsrfToken;
@@ -119,16 +120,30 @@ fn order_view(b: &Business, order: &Order, due: Money, pay_now: Markup) -> Marku
         }
         h2 { "Timeline" }
         ol.store-timeline {
-            @for e in &order.events {
+            @for (e, line) in order.events.iter().filter_map(|e| customer_line(e).map(|l| (e, l))) {
                 li {
                     time { (b.local_time(e.created_at)) } " — "
-                    @match e.to_status { Some(s) => (s.label()), None => (e.kind.replace('_', " ")) }
+                    (line)
                 }
             }
         }
         @if !b.phone.is_empty() {
             p { "Questions? Call the shop: " a href={ "tel:" (b.phone) } { (b.phone) } }
         }
+    }
+}
+
+/// What the customer reads for one timeline event: a status by its name, money by what moved.
+/// Staff notes and the details of an edit stay on the staff's page.
+fn customer_line(e: &Event) -> Option<String> {
+    if let Some(s) = e.to_status {
+        return Some(s.label().to_owned());
+    }
+    match e.kind.as_str() {
+        // "UPI received ₹640.00, ref …" or "Refund ₹100.00 (Razorpay, ref …)".
+        "payment" => Some(e.note.clone()),
+        "edited" => Some("The shop changed the order".to_owned()),
+        _ => None,
     }
 }
 
