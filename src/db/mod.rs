@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::error::{AppError, AppResult};
@@ -239,6 +240,11 @@ fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
     // Answering one message runs some twenty distinct statements; rusqlite keeps 16 by
     // default, so they pushed each other out and every one was parsed again each time.
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    // Without the query planner stability guarantee, SQLite plans a `LIMIT ?` (and a few other
+    // shapes) around the value bound, so binding any new value expires the statement and the
+    // next run parses and plans it again: the cache above kept nothing for such statements.
+    // With it, a statement's plan never depends on its bindings.
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
@@ -315,6 +321,27 @@ mod tests {
             assert_eq!(mode, "wal");
             assert_eq!(sync, 2, "synchronous must be FULL");
             assert_eq!(fk, 1);
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn a_cached_statement_is_not_parsed_again_when_its_limit_is_bound_anew() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        db.with_conn(|c| {
+            let sql = "SELECT id FROM businesses WHERE id > ?1 ORDER BY id LIMIT ?2";
+            for limit in [8, 25, 8] {
+                let mut stmt = c.prepare_cached(sql)?;
+                stmt.query_map(rusqlite::params![0, limit], |r| r.get::<_, i64>(0))?
+                    .for_each(drop);
+                let parsed_again = stmt.get_status(rusqlite::StatementStatus::RePrepare);
+                assert_eq!(
+                    parsed_again, 0,
+                    "LIMIT {limit} made SQLite prepare it again"
+                );
+            }
             Ok(())
         })
         .unwrap();
