@@ -2,6 +2,7 @@
 //! index, and kept in the cache until an order of that day changes), plus the bot's kept days.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -53,7 +54,14 @@ pub struct Figures {
     pub per_day: Vec<DayPoint>,
     /// The bot's kept days in the period (days without a row left out).
     pub bot_days: Vec<BotDay>,
+    /// Which summing of the period's days these figures come from: two figures with the same
+    /// id hold the same sums, so what is drawn from one (the dashboard's charts) fits the other.
+    /// Never reused in a process; 0 for figures not summed here.
+    pub sums_id: u64,
 }
+
+/// The next `sums_id`.
+static NEXT_SUMS: AtomicU64 = AtomicU64::new(1);
 
 impl Figures {
     /// Order totals over orders, in whole minor units; none without orders.
@@ -164,7 +172,10 @@ pub fn figures(
 }
 
 fn summed(b: &Business, p: &Period, days: &[(NaiveDate, Arc<Day>)]) -> Figures {
-    let mut f = Figures::default();
+    let mut f = Figures {
+        sums_id: NEXT_SUMS.fetch_add(1, Ordering::Relaxed),
+        ..Figures::default()
+    };
     let mut customers: BTreeMap<i64, i64> = BTreeMap::new();
     let mut replies: Vec<i64> = Vec::new();
     for (day, e) in days {

@@ -86,6 +86,7 @@ async fn the_dashboard_follows_an_order_and_the_reports_export_csv() {
         page.contains("<title id=\"c-orders-t\">Orders per day</title>"),
         "{page}"
     );
+    assert!(page.contains("Orders by status: Pending 2,"), "{page}");
     // A cancelled order leaves the figures at once: the day it was taken is read again.
     app.api(&b)
         .post("/api/v1/orders/2/status", &json!({"status": "cancelled"}))
@@ -94,6 +95,11 @@ async fn the_dashboard_follows_an_order_and_the_reports_export_csv() {
     assert_eq!(figure(&page, "Orders"), "1");
     assert_eq!(figure(&page, "Cancellations"), "1");
     assert_eq!(figure(&page, "Takings"), "₹60.00");
+    // The charts are drawn again from the new figures, not kept from before.
+    assert!(
+        page.contains("Orders by status: Pending 1,") && page.contains("Cancelled 1."),
+        "{page}"
+    );
 
     let (status, page) = br
         .get("/b/shop-a/?period=range&from=junk&to=2026-01-01")

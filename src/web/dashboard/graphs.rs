@@ -1,7 +1,9 @@
 //! The dashboard's charts for a period: orders and takings per day, the status mix, top
 //! products by quantity and by takings, orders by hour of day, and reply time per day.
 
-use maud::{html, Markup};
+use std::sync::{Arc, LazyLock};
+
+use maud::{html, Markup, PreEscaped};
 
 use crate::domain::Money;
 use crate::orders::figures::ProductSales;
@@ -33,7 +35,26 @@ fn day_label(d: chrono::NaiveDate) -> String {
     d.format("%-d %b").to_string()
 }
 
+/// Charts already drawn, by the sums they were drawn from and the currency. Drawing a month's
+/// charts was the largest part of the dashboard's cost, and the sums stay the same between
+/// changes to the period's orders, so each is drawn once for as long as its figures are kept.
+static DRAWN: LazyLock<moka::sync::Cache<(u64, String), Arc<str>>> = LazyLock::new(|| {
+    moka::sync::Cache::builder()
+        .weigher(|_, html: &Arc<str>| u32::try_from(html.len()).unwrap_or(u32::MAX))
+        .max_capacity(4 << 20)
+        .build()
+});
+
 pub fn graphs(shop: &ShopPage, f: &Figures) -> Markup {
+    if f.sums_id == 0 {
+        return draw(shop, f);
+    }
+    let key = (f.sums_id, shop.business.currency.clone());
+    let html = DRAWN.get_with(key, || Arc::from(draw(shop, f).into_string()));
+    PreEscaped(html.to_string())
+}
+
+fn draw(shop: &ShopPage, f: &Figures) -> Markup {
     let money = |m: i64| Money::from_minor(m).format(&shop.business.currency);
     let per_day =
         |value: &dyn Fn(&crate::reports::figures::DayPoint) -> (i64, String)| -> Vec<Bar> {
