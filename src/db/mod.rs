@@ -138,6 +138,25 @@ impl Db {
         Ok(value)
     }
 
+    /// A connection of its own, outside the pool and set up like the pool's, for a thread that
+    /// must never queue behind page reads for one.
+    pub fn own_connection(&self) -> AppResult<Connection> {
+        let mut conn = Connection::open(&self.path)?;
+        configure(&mut conn)?;
+        Ok(conn)
+    }
+
+    /// `with_raw` with the caller's own connection (`own_connection`): this process's write
+    /// turn, and no wait for the pool.
+    pub fn with_own<T>(
+        &self,
+        conn: &mut Connection,
+        f: impl FnOnce(&mut Connection) -> AppResult<T>,
+    ) -> AppResult<T> {
+        let _turn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        f(conn)
+    }
+
     /// `with_conn` on the blocking pool, for handlers.
     pub async fn read<T, F>(&self, f: F) -> AppResult<T>
     where

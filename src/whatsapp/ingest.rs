@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use rusqlite::TransactionBehavior;
+use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot, Notify};
 
 use super::inbound::Inbound;
@@ -78,6 +78,15 @@ fn writer(
     live: LiveEvents,
     waiting: Arc<AtomicUsize>,
 ) {
+    // Its own connection: from the pool it queued behind every page being read, and each
+    // webhook's answer waits on this writer's commit.
+    let mut own = match db.own_connection() {
+        Ok(c) => Some(c),
+        Err(e) => {
+            tracing::warn!(error = %e.detail(), "the webhook writer shares the pool's connections");
+            None
+        }
+    };
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = rx.blocking_recv() {
         batch.push(first);
@@ -88,7 +97,7 @@ fn writer(
             }
         }
         waiting.fetch_sub(batch.len(), Ordering::Relaxed);
-        let results = commit(&db, &batch);
+        let results = commit(&db, own.as_mut(), &batch);
         let mut any_new = false;
         for (job, result) in batch.drain(..).zip(results) {
             if let Ok(s) = &result {
@@ -108,9 +117,9 @@ fn writer(
 /// Stores a batch in one transaction. Each webhook gets a savepoint, so one that fails is
 /// refused (and retried by its provider) without taking the others down with it. If the
 /// commit itself fails, every webhook in the batch is refused.
-fn commit(db: &Db, batch: &[Job]) -> Vec<Result<Stored, String>> {
+fn commit(db: &Db, own: Option<&mut Connection>, batch: &[Job]) -> Vec<Result<Stored, String>> {
     let fail_all = |e: String| batch.iter().map(|_| Err(e.clone())).collect();
-    let result = db.with_raw(|conn| {
+    let store_all = |conn: &mut Connection| {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut results = Vec::with_capacity(batch.len());
         for job in batch {
@@ -121,6 +130,10 @@ fn commit(db: &Db, batch: &[Job]) -> Vec<Result<Stored, String>> {
         }
         tx.commit()?;
         Ok(results)
-    });
+    };
+    let result = match own {
+        Some(conn) => db.with_own(conn, store_all),
+        None => db.with_raw(store_all),
+    };
     result.unwrap_or_else(|e| fail_all(e.detail()))
 }
