@@ -369,6 +369,15 @@ async fn the_order_list_filters_searches_and_pages() {
         api.get("/api/v1/orders?q=9876500005").await.1["orders"][0]["number"],
         6
     );
+    // A bare number is an order's number as well as a search of names and phones.
+    let (_, by_number) = api.get("/api/v1/orders?q=6").await;
+    let found: Vec<i64> = by_number["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["number"].as_i64().unwrap())
+        .collect();
+    assert_eq!(found, vec![6], "{by_number}");
     // The range is in the shop's own days: late in the UTC evening it is already tomorrow in India.
     let today = chrono::Utc::now()
         .with_timezone(&b.offset())
