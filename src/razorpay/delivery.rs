@@ -66,13 +66,17 @@ fn text(e: &Value, field: &str, what: &str) -> Result<String, String> {
     }
 }
 
+fn paise(e: &Value, what: &str) -> Result<i64, String> {
+    e["amount"]
+        .as_i64()
+        .ok_or_else(|| format!("the {what} has no whole amount in paise"))
+}
+
 fn payment(body: &Value) -> Result<Captured, String> {
     let p = entity(body, "payment")?;
     Ok(Captured {
         payment_id: text(p, "id", "payment")?,
-        amount_minor: p["amount"]
-            .as_i64()
-            .ok_or("the payment has no whole amount in paise")?,
+        amount_minor: paise(p, "payment")?,
         currency: text(p, "currency", "payment")?,
     })
 }
@@ -82,9 +86,7 @@ fn refund(body: &Value) -> Result<Refunded, String> {
     Ok(Refunded {
         refund_id: text(r, "id", "refund")?,
         payment_id: text(r, "payment_id", "refund")?,
-        amount_minor: r["amount"]
-            .as_i64()
-            .ok_or("the refund has no whole amount in paise")?,
+        amount_minor: paise(r, "refund")?,
         currency: text(r, "currency", "refund")?,
     })
 }

@@ -9,21 +9,6 @@ use novi::accounts::businesses::Business;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-/// A [small shop](TestApp::small_shop) charging ₹40 for delivery, with `n` orders of 500 g of
-/// kaju katli (₹600 + ₹40 = ₹640 each) taken through the API.
-async fn shop_with_orders(app: &TestApp, code: &str, n: usize) -> (Business, Api) {
-    let b = app.set_delivery_fee(&app.small_shop(code), 4000);
-    app.adjust_stock(&b, "kaju-katli", 20_000, "a day's batch");
-    let api = app.api(&b);
-    for _ in 0..n {
-        let body = json!({"customer": {"name": "Asha", "phone": "9812345678"},
-            "lines": [{"sku": "kaju-katli", "qty": 500}], "address": "12 MG Road"});
-        let (status, res) = api.post("/api/v1/orders", &body).await;
-        assert_eq!(status, StatusCode::CREATED, "{res}");
-    }
-    (b, api)
-}
-
 /// The order's `payment` object, as the API shows it.
 async fn payment(api: &Api, number: i64) -> Value {
     let (status, res) = api.get(&format!("/api/v1/orders/{number}")).await;
@@ -53,7 +38,7 @@ async fn collect(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cash_recorded_by_two_staff_adds_up_in_the_drawer() {
     let app = TestApp::start().await;
-    let (b, api) = shop_with_orders(&app, "shop-a", 3).await;
+    let (b, api) = app.shop_with_orders("shop-a", 3).await;
     let mut meera = app.owner(&b, "meera").await;
     let mut arjun = app.agent(&b, "arjun").await;
 
@@ -137,7 +122,7 @@ async fn cash_recorded_by_two_staff_adds_up_in_the_drawer() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn part_then_the_rest_moves_unpaid_to_partly_paid_to_paid() {
     let app = TestApp::start().await;
-    let (b, api) = shop_with_orders(&app, "shop-a", 1).await;
+    let (b, api) = app.shop_with_orders("shop-a", 1).await;
     let mut meera = app.owner(&b, "meera").await;
     let (_, page) = meera.get(&format!("/b/{}/orders/1", b.short_code)).await;
     assert!(
@@ -205,7 +190,7 @@ async fn part_then_the_rest_moves_unpaid_to_partly_paid_to_paid() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_partial_refund_leaves_the_order_partly_refunded() {
     let app = TestApp::start().await;
-    let (b, api) = shop_with_orders(&app, "shop-a", 1).await;
+    let (b, api) = app.shop_with_orders("shop-a", 1).await;
     let mut meera = app.owner(&b, "meera").await;
     collect(&mut meera, &b, 1, "640", "cash").await;
     let refunds = format!("/b/{}/orders/1/refunds", b.short_code);
@@ -274,7 +259,7 @@ async fn a_partial_refund_leaves_the_order_partly_refunded() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_api_records_payments_and_refuses_bad_amounts_changing_nothing() {
     let app = TestApp::start().await;
-    let (_b, api) = shop_with_orders(&app, "shop-a", 1).await;
+    let (_b, api) = app.shop_with_orders("shop-a", 1).await;
     let path = "/api/v1/orders/1/payments";
     let before = api.get("/api/v1/orders/1").await.1;
     for bad in [
@@ -358,7 +343,7 @@ async fn the_api_records_payments_and_refuses_bad_amounts_changing_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_list_filters_by_payment_and_marks_paid_in_one_tap() {
     let app = TestApp::start().await;
-    let (b, api) = shop_with_orders(&app, "shop-a", 30).await;
+    let (b, api) = app.shop_with_orders("shop-a", 30).await;
     let mut meera = app.owner(&b, "meera").await;
     let list = format!("/b/{}/orders", b.short_code);
     let confirm = json!({"status": "confirmed"});
@@ -480,7 +465,7 @@ async fn the_confirmation_carries_a_upi_link_for_the_exact_amount() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_paid_order_whose_lines_grow_is_partly_paid_again() {
     let app = TestApp::start().await;
-    let (b, api) = shop_with_orders(&app, "shop-a", 1).await;
+    let (b, api) = app.shop_with_orders("shop-a", 1).await;
     let mut meera = app.owner(&b, "meera").await;
     collect(&mut meera, &b, 1, "640", "cash").await;
     assert_eq!(payment(&api, 1).await["status"], "paid");

@@ -22,17 +22,10 @@ use novi::razorpay::{events, flags};
 /// An order of 500 g of kaju katli (₹600) and ₹40 delivery, in paise.
 const TOTAL: i64 = 64_000;
 
-/// A small shop with `n` orders of [`TOTAL`] taken through the API, and its Razorpay keys.
+/// A shop with `n` orders of [`TOTAL`] taken through the API (`shop_with_orders`), and its
+/// Razorpay keys.
 async fn shop(app: &TestApp, code: &str, n: usize) -> (Business, Api) {
-    let b = app.set_delivery_fee(&app.small_shop(code), 4000);
-    app.adjust_stock(&b, "kaju-katli", 20_000, "a day's batch");
-    let api = app.api(&b);
-    for _ in 0..n {
-        let body = json!({"customer": {"name": "Asha", "phone": "9812345678"},
-            "lines": [{"sku": "kaju-katli", "qty": 500}], "address": "12 MG Road"});
-        let (status, res) = api.post("/api/v1/orders", &body).await;
-        assert_eq!(status, StatusCode::CREATED, "{res}");
-    }
+    let (b, api) = app.shop_with_orders(code, n).await;
     connect(app, &b);
     (b, api)
 }

@@ -53,6 +53,21 @@ impl TestApp {
         shop
     }
 
+    /// A [small shop](TestApp::small_shop) charging ₹40 for delivery, with `n` orders of 500 g
+    /// of kaju katli (₹600 + ₹40 = ₹640 each) taken through the API.
+    pub async fn shop_with_orders(&self, code: &str, n: usize) -> (Business, Api) {
+        let b = self.set_delivery_fee(&self.small_shop(code), 4000);
+        self.adjust_stock(&b, "kaju-katli", 20_000, "a day's batch");
+        let api = self.api(&b);
+        for _ in 0..n {
+            let body = serde_json::json!({"customer": {"name": "Asha", "phone": "9812345678"},
+                "lines": [{"sku": "kaju-katli", "qty": 500}], "address": "12 MG Road"});
+            let (status, res) = api.post("/api/v1/orders", &body).await;
+            assert_eq!(status, StatusCode::CREATED, "{res}");
+        }
+        (b, api)
+    }
+
     /// Sets what the business charges for delivery; returns the business as now stored.
     pub fn set_delivery_fee(&self, b: &Business, minor: i64) -> Business {
         self.db
