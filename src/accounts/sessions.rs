@@ -21,19 +21,17 @@ pub fn create(conn: &Connection, user_id: i64, ttl_secs: i64) -> AppResult<Strin
 }
 
 /// The user behind a cookie value, if the session is live and the user is not disabled.
+/// One kept statement: every page a logged-in user opens asks this first.
 pub fn user_for(conn: &Connection, token: &str) -> AppResult<Option<users::User>> {
-    let user_id: Option<i64> = conn
-        .query_row(
-            "SELECT s.user_id FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.disabled = 0",
-            params![secret::hash(token), now()],
-            |r| r.get(0),
-        )
-        .optional()?;
-    match user_id {
-        Some(id) => users::by_id(conn, id),
-        None => Ok(None),
-    }
+    let sql = format!(
+        "SELECT {} FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.disabled = 0",
+        users::COLUMNS_OF_U
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    Ok(stmt
+        .query_row(params![secret::hash(token), now()], users::from_row)
+        .optional()?)
 }
 
 pub fn delete(conn: &Connection, token: &str) -> AppResult<()> {

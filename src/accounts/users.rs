@@ -25,7 +25,11 @@ pub struct Credentials {
 
 const COLUMNS: &str = "id, username, business_id, role, platform_admin, disabled";
 
-fn from_row(row: &Row) -> rusqlite::Result<User> {
+/// [`COLUMNS`] of a `users` table named `u`, for queries that join it.
+pub(super) const COLUMNS_OF_U: &str =
+    "u.id, u.username, u.business_id, u.role, u.platform_admin, u.disabled";
+
+pub(super) fn from_row(row: &Row) -> rusqlite::Result<User> {
     let role: Option<String> = row.get(3)?;
     Ok(User {
         id: row.get(0)?,
