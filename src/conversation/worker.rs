@@ -48,7 +48,8 @@ pub fn start(
     std::thread::Builder::new()
         .name("novi-conversations".into())
         .spawn(move || {
-            lower_priority();
+            // Nice 10: on Linux the nice value is per thread. Failing to is harmless.
+            crate::db::lower_priority(10);
             while !*stop.borrow() {
                 match handle_pending(&db, &bridge, &tracker, &linker) {
                     Ok(0) => {}
@@ -73,15 +74,6 @@ pub fn start(
             }
         })
         .expect("the conversation thread starts")
-}
-
-/// Nice 10 for this thread (on Linux the nice value is per thread). Failing to is harmless.
-fn lower_priority() {
-    #[cfg(unix)]
-    // SAFETY: setpriority only reads its arguments; 0 names the calling thread.
-    unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
-    }
 }
 
 /// Answers up to a batch of pending messages in one transaction (one disk sync for all of

@@ -11,6 +11,10 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::error::{AppError, AppResult};
 
+mod readers;
+
+pub use readers::lower_priority;
+
 mod embedded {
     refinery::embed_migrations!("migrations");
 }
@@ -34,6 +38,8 @@ pub struct Db {
     /// Writers in this process take turns here rather than on SQLite's lock, whose busy
     /// handler waits by sleeping (up to tens of milliseconds) and so adds latency under load.
     writer: std::sync::Arc<std::sync::Mutex<()>>,
+    /// Where `read` runs: threads below the writer's priority, each with its own connection.
+    readers: std::sync::Arc<readers::Readers>,
 }
 
 impl Db {
@@ -56,6 +62,7 @@ impl Db {
             .with_context(|| format!("cannot open database {}", path.display()))?;
         Ok(Self {
             pool,
+            readers: std::sync::Arc::new(readers::Readers::new(path.clone(), open_configured)),
             path,
             writer: Default::default(),
         })
@@ -141,9 +148,7 @@ impl Db {
     /// A connection of its own, outside the pool and set up like the pool's, for a thread that
     /// must never queue behind page reads for one.
     pub fn own_connection(&self) -> AppResult<Connection> {
-        let mut conn = Connection::open(&self.path)?;
-        configure(&mut conn)?;
-        Ok(conn)
+        open_configured(&self.path)
     }
 
     /// `with_raw` with the caller's own connection (`own_connection`): this process's write
@@ -157,16 +162,14 @@ impl Db {
         f(conn)
     }
 
-    /// `with_conn` on the blocking pool, for handlers.
+    /// `with_conn` for handlers, on a reading thread: below the priority of the webhook writer
+    /// and the async threads (see `readers`).
     pub async fn read<T, F>(&self, f: F) -> AppResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> AppResult<T> + Send + 'static,
     {
-        let db = self.clone();
-        tokio::task::spawn_blocking(move || db.with_conn(f))
-            .await
-            .map_err(AppError::internal)?
+        self.readers.read(f).await
     }
 
     /// `with_tx` on the blocking pool, for handlers.
@@ -250,6 +253,13 @@ fn without_foreign_keys<T>(
         0 => Ok(value),
         n => anyhow::bail!("after migrating, {n} rows point at rows that are not there"),
     }
+}
+
+/// A connection outside the pool, set up like the pool's.
+fn open_configured(path: &Path) -> AppResult<Connection> {
+    let mut conn = Connection::open(path)?;
+    configure(&mut conn)?;
+    Ok(conn)
 }
 
 /// Per-connection settings. `synchronous=FULL` because a shop PC can lose power, and an order
