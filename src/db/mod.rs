@@ -55,8 +55,12 @@ impl Db {
             .with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
         let path = data_dir.join(DB_FILE);
         let manager = SqliteConnectionManager::file(&path).with_init(configure);
+        // Two connections open at start, more as work asks for them (up to eight), and those
+        // beyond two close after ten idle minutes: each holds the schema and a page cache, and
+        // an idle shop should not pay for eight.
         let pool = r2d2::Pool::builder()
             .max_size(8)
+            .min_idle(Some(2))
             .connection_timeout(Duration::from_secs(10))
             .build(manager)
             .with_context(|| format!("cannot open database {}", path.display()))?;
