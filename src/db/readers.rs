@@ -18,7 +18,8 @@ use crate::error::{AppError, AppResult};
 /// How many reads run at once: one per core, and at least two, so one long read (an export
 /// of a year) leaves another thread for pages. More only adds threads that take turns on the
 /// same cores: on two cores, eight reading threads beside 2,000 webhooks/s kept the webhooks'
-/// p99 at 3 s and memory at 210 MB; two kept them at 45 ms and 99 MB, and served more pages.
+/// p99 at 3 s and memory at 210 MB; two kept them at 41-72 ms and 99-141 MB, and served as many
+/// pages.
 fn threads() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8))
 }
