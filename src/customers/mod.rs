@@ -222,12 +222,10 @@ pub fn set_notes(conn: &Connection, business_id: i64, id: i64, notes: &str) -> A
 mod tests {
     use super::*;
     use crate::accounts::businesses;
-    use crate::db::Db;
 
     #[test]
     fn the_list_finds_by_name_or_digits_and_reads_percent_as_itself() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(dir.path()).unwrap();
+        let (_dir, db) = crate::db::scratch();
         let found = db
             .with_tx(|tx| {
                 let b = businesses::insert(tx, "Sweets", "sweets")?;

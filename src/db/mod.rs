@@ -66,7 +66,7 @@ impl Db {
             .with_context(|| format!("cannot open database {}", path.display()))?;
         Ok(Self {
             pool,
-            readers: std::sync::Arc::new(readers::Readers::new(path.clone(), open_configured)),
+            readers: std::sync::Arc::new(readers::Readers::new(path.clone())),
             path,
             writer: Default::default(),
         })
@@ -322,6 +322,15 @@ where
         .map_err(AppError::internal)?
 }
 
+/// A migrated database in a new temporary directory, for unit tests: the directory is removed
+/// when the first value drops, so keep it alive as long as the database.
+#[cfg(test)]
+pub(crate) fn scratch() -> (tempfile::TempDir, Db) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let db = Db::open(dir.path()).expect("a new database opens");
+    (dir, db)
+}
+
 /// Seconds since the Unix epoch: how times are stored.
 pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
@@ -345,8 +354,7 @@ mod tests {
 
     #[test]
     fn opens_with_wal_full_sync_and_foreign_keys() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(dir.path()).unwrap();
+        let (_dir, db) = scratch();
         db.with_conn(|c| {
             let mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
             let sync: i64 = c.query_row("PRAGMA synchronous", [], |r| r.get(0))?;
@@ -361,8 +369,7 @@ mod tests {
 
     #[test]
     fn a_cached_statement_is_not_parsed_again_when_its_limit_is_bound_anew() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(dir.path()).unwrap();
+        let (_dir, db) = scratch();
         db.with_conn(|c| {
             let sql = "SELECT id FROM businesses WHERE id > ?1 ORDER BY id LIMIT ?2";
             for limit in [8, 25, 8] {
@@ -392,8 +399,7 @@ mod tests {
     /// start with nothing to migrate skips the check (it reads the whole book).
     #[test]
     fn a_migration_that_leaves_dangling_rows_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(dir.path()).unwrap();
+        let (_dir, db) = scratch();
         let mut conn = db.pool.get().unwrap();
         let dangle = |c: &mut Connection| -> anyhow::Result<()> {
             c.execute_batch(

@@ -40,17 +40,15 @@ pub(super) struct Readers {
 
 struct Shared {
     path: PathBuf,
-    open: fn(&std::path::Path) -> AppResult<Connection>,
     queue: Mutex<Receiver<Job>>,
 }
 
 impl Readers {
     /// No thread starts until the first read.
-    pub(super) fn new(path: PathBuf, open: fn(&std::path::Path) -> AppResult<Connection>) -> Self {
+    pub(super) fn new(path: PathBuf) -> Self {
         let (jobs, queue) = channel();
         let shared = Arc::new(Shared {
             path,
-            open,
             queue: Mutex::new(queue),
         });
         Readers {
@@ -110,7 +108,7 @@ fn serve(s: &Shared) {
         if conn.is_none() {
             // Opened on first use, and again after a failure, so a passing error (a full
             // disk, too many files) costs one read, not the thread.
-            match (s.open)(&s.path) {
+            match super::open_configured(&s.path) {
                 Ok(c) => conn = Some(c),
                 Err(e) => {
                     job(Err(e));
@@ -139,13 +137,7 @@ mod tests {
     use std::sync::Barrier;
 
     use super::*;
-    use crate::db::Db;
-
-    fn db() -> (tempfile::TempDir, Db) {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(dir.path()).unwrap();
-        (dir, db)
-    }
+    use crate::db::scratch;
 
     fn one(c: &Connection) -> AppResult<i64> {
         Ok(c.query_row("SELECT 1", [], |r| r.get(0))?)
@@ -153,7 +145,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_read_that_panics_fails_alone_and_the_next_is_answered() {
-        let (_dir, db) = db();
+        let (_dir, db) = scratch();
         let failed = db
             .read(|_| -> AppResult<()> { panic!("a bug in a page") })
             .await;
@@ -165,7 +157,7 @@ mod tests {
 
     #[tokio::test]
     async fn reads_run_below_the_priority_of_the_rest() {
-        let (_dir, db) = db();
+        let (_dir, db) = scratch();
         let nice = db
             .read(|_| {
                 // SAFETY: getpriority only reads its arguments; 0 names the calling thread.
@@ -182,7 +174,7 @@ mod tests {
     /// reads beyond that wait their turn rather than fail.
     #[tokio::test]
     async fn reads_run_side_by_side_and_the_rest_queue() {
-        let (_dir, db) = db();
+        let (_dir, db) = scratch();
         let n = threads();
         let all_in = Arc::new(Barrier::new(n));
         let reads: Vec<_> = (0..n * 3)

@@ -78,8 +78,8 @@ fn writer(
     live: LiveEvents,
     waiting: Arc<AtomicUsize>,
 ) {
-    // Its own connection: from the pool it queued behind every page being read, and each
-    // webhook's answer waits on this writer's commit.
+    // Its own connection, so it never waits for one: each webhook's answer waits on this
+    // writer's commit. (Pages read on their own threads; the pool serves the workers.)
     let mut own = match db.own_connection() {
         Ok(c) => Some(c),
         Err(e) => {

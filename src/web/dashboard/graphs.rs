@@ -45,13 +45,14 @@ static DRAWN: LazyLock<moka::sync::Cache<(u64, String), Arc<str>>> = LazyLock::n
         .build()
 });
 
-pub fn graphs(shop: &ShopPage, f: &Figures) -> Markup {
+/// The charts, as kept: rendered into the page from the cache without another copy.
+pub fn graphs(shop: &ShopPage, f: &Figures) -> PreEscaped<Arc<str>> {
+    let drawn = || Arc::from(draw(shop, f).into_string());
     if f.sums_id == 0 {
-        return draw(shop, f);
+        return PreEscaped(drawn());
     }
     let key = (f.sums_id, shop.business.currency.clone());
-    let html = DRAWN.get_with(key, || Arc::from(draw(shop, f).into_string()));
-    PreEscaped(html.to_string())
+    PreEscaped(DRAWN.get_with(key, drawn))
 }
 
 fn draw(shop: &ShopPage, f: &Figures) -> Markup {
