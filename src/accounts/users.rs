@@ -165,13 +165,7 @@ pub struct Listed {
 /// Users across every business whose username or business code contains `q` (all when
 /// empty), by username, at most `limit`.
 pub fn search(conn: &Connection, q: &str, limit: i64) -> AppResult<Vec<Listed>> {
-    let like = format!(
-        "%{}%",
-        q.trim()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
+    let like = crate::db::like_containing(q.trim());
     let sql = "SELECT u.id, u.username, u.business_id, u.role, u.platform_admin, u.disabled,
                       b.short_code
                FROM users u LEFT JOIN businesses b ON b.id = u.business_id

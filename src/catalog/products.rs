@@ -224,7 +224,7 @@ pub fn on_sale_in(
 }
 
 pub fn list(conn: &Connection, business_id: i64, f: &Filter) -> AppResult<Vec<Product>> {
-    let like = format!("%{}%", f.q.trim().replace('%', "\\%").replace('_', "\\_"));
+    let like = crate::db::like_containing(f.q.trim());
     query(
         conn,
         "business_id = ?1

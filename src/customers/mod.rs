@@ -183,7 +183,7 @@ fn search(business_id: i64, q: &str) -> (&'static str, Vec<Value>) {
     if q.is_empty() {
         return ("c.business_id = ?1", args);
     }
-    args.push(format!("%{}%", q.replace('%', "\\%").replace('_', "\\_")).into());
+    args.push(crate::db::like_containing(q).into());
     let digits: String = q.chars().filter(char::is_ascii_digit).collect();
     if digits.is_empty() {
         return ("c.business_id = ?1 AND c.name LIKE ?2 ESCAPE '\\'", args);

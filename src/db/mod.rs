@@ -322,6 +322,21 @@ where
         .map_err(AppError::internal)?
 }
 
+/// A `LIKE ... ESCAPE '\'` pattern for text containing `text` as typed: `%`, `_` and the
+/// backslash itself are escaped, so a search for "50%" or "a_b" finds only those characters.
+pub fn like_containing(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
 /// A migrated database in a new temporary directory, for unit tests: the directory is removed
 /// when the first value drops, so keep it alive as long as the database.
 #[cfg(test)]
@@ -351,6 +366,33 @@ mod upgrade_tests;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_like_pattern_finds_the_text_as_typed() {
+        let conn = Connection::open_in_memory().unwrap();
+        let like = |hay: &str, text: &str| -> bool {
+            conn.query_row(
+                "SELECT ?1 LIKE ?2 ESCAPE '\\'",
+                [hay, &like_containing(text)],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        assert!(like("Box of 50% off", "50%"));
+        assert!(
+            !like("Box of 500", "50%"),
+            "a percent sign is not a wildcard"
+        );
+        assert!(like("a_b", "a_b"));
+        assert!(!like("axb", "a_b"), "an underscore is not a wildcard");
+        assert!(like(r"C:\shop", r"C:\"));
+        assert!(!like("C:shop", r"C:\"), "a backslash is itself");
+        assert!(
+            like("Asha", "ASH"),
+            "any case, as SQLite's LIKE is for ASCII"
+        );
+        assert!(like("anything", ""));
+    }
 
     #[test]
     fn opens_with_wal_full_sync_and_foreign_keys() {

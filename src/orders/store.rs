@@ -446,7 +446,7 @@ impl Search {
             q: q.to_owned(),
             number,
             number_only: q.starts_with('#') && number >= 0,
-            like: format!("%{}%", q.replace('%', "\\%").replace('_', "\\_")),
+            like: crate::db::like_containing(q),
             phone_like: if digits.len() >= 4 {
                 format!("%{digits}%")
             } else {
