@@ -278,10 +278,15 @@ fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
     // next run parses and plans it again: the cache above kept nothing for such statements.
     // With it, a statement's plan never depends on its bindings.
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+    // The conversation worker answers each message in a savepoint, whose journal (the pages
+    // as they were before it) spilled past 64 KiB into a temporary file: a write per page per
+    // message. In memory it is freed at each release. Reading threads keep sorts on disk
+    // (`readers`), so a report over a large book does not grow the process.
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
-         PRAGMA foreign_keys = ON;",
+         PRAGMA foreign_keys = ON;
+         PRAGMA temp_store = MEMORY;",
     )
 }
 

@@ -108,7 +108,12 @@ fn serve(s: &Shared) {
         if conn.is_none() {
             // Opened on first use, and again after a failure, so a passing error (a full
             // disk, too many files) costs one read, not the thread.
-            match super::open_configured(&s.path) {
+            // Sorts and temporary tables of a large read spill to a file, not to memory.
+            let opened = super::open_configured(&s.path).and_then(|c| {
+                c.execute_batch("PRAGMA temp_store = FILE")?;
+                Ok(c)
+            });
+            match opened {
                 Ok(c) => conn = Some(c),
                 Err(e) => {
                     job(Err(e));
