@@ -118,8 +118,8 @@ fn on_draft(t: &Turn, conn: &Connection, mut d: Draft, answer: &str) -> AppResul
         }
     }
     let reading = t.reading.clone();
-    let named = reader::mentions(t.catalog, &t.text);
-    let removes = named
+    let removes = t
+        .mentions()
         .iter()
         .any(|m| m.negated && d.lines.iter().any(|l| l.sku == m.sku));
     if (has_lines(&reading) && reading.intent == Intent::Order) || removes {
@@ -174,8 +174,7 @@ fn take_lines(t: &Turn, conn: &Connection, draft: Option<Draft>, r: &Reading) ->
     if !had_lines {
         d.add(&r.items);
     } else {
-        let named = reader::mentions(t.catalog, &t.text);
-        edit::apply(&mut d, r, &named, &t.text, t.catalog);
+        edit::apply(&mut d, r, t.mentions(), &t.text, t.catalog);
     }
     // A product already in the order, named again without an amount, stays as it is.
     let have: Vec<String> = d.lines.iter().map(|l| l.sku.clone()).collect();

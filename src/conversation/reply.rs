@@ -41,6 +41,8 @@ pub struct Turn<'a> {
     pub(super) replied: Cell<bool>,
     /// The customer on file, read once per turn (every reply's placeholders need it).
     pub(super) customer: std::cell::OnceCell<Option<customers::Customer>>,
+    /// The products `text` names for sure, found once per turn (a draft's edit asks twice).
+    pub(super) mentions: std::cell::OnceCell<Vec<reader::Mention>>,
     /// Makes tracking and storefront links; `None` when replaying conversations offline.
     pub tracker: Option<&'a Tracker>,
 }
@@ -60,6 +62,12 @@ impl Turn<'_> {
             let _ = self.customer.set(found);
         }
         Ok(self.customer.get().and_then(Option::as_ref))
+    }
+
+    /// The products the message names for sure, in message order.
+    pub fn mentions(&self) -> &[reader::Mention] {
+        self.mentions
+            .get_or_init(|| reader::mentions(self.catalog, &self.text))
     }
 
     fn money(&self, amount: Money) -> String {

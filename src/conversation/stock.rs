@@ -18,19 +18,14 @@ use crate::whatsapp::attention;
 /// True when it has answered the customer and the summary must wait.
 pub fn check(t: &Turn, conn: &Connection, d: &mut Draft) -> AppResult<bool> {
     for line in d.lines.clone() {
-        let Some(p) = products::by_sku(conn, t.business.id, &line.sku)? else {
+        let Some((name, unit, stock)) = products::stock_by_sku(conn, t.business.id, &line.sku)?
+        else {
             continue;
         };
-        if over_limit(t, p.unit, line.qty) {
-            return to_person(
-                t,
-                conn,
-                d,
-                &p.name,
-                format_amount(p.unit, u64::from(line.qty)),
-            );
+        if over_limit(t, unit, line.qty) {
+            return to_person(t, conn, d, &name, format_amount(unit, u64::from(line.qty)));
         }
-        let left = u32::try_from(p.stock.max(0)).unwrap_or(u32::MAX);
+        let left = u32::try_from(stock.max(0)).unwrap_or(u32::MAX);
         if line.qty <= left {
             continue;
         }
@@ -41,17 +36,17 @@ pub fn check(t: &Turn, conn: &Connection, d: &mut Draft) -> AppResult<bool> {
             });
             drafts::save(conn, t.business.id, &t.phone, d)?;
             let vars = [
-                ("product", p.name.clone()),
-                ("available", format_amount(p.unit, u64::from(left))),
-                ("asked", format_amount(p.unit, u64::from(line.qty))),
+                ("product", name.clone()),
+                ("available", format_amount(unit, u64::from(left))),
+                ("asked", format_amount(unit, u64::from(line.qty))),
             ];
             reply::say_template(t, conn, "stock_offer", &vars)?;
             return Ok(true);
         }
         d.lines.retain(|l| l.sku != line.sku);
-        reply::say_template(t, conn, "sold_out", &[("product", p.name.clone())])?;
+        reply::say_template(t, conn, "sold_out", &[("product", name.clone())])?;
         if d.lines.is_empty() {
-            let why = format!("Wanted {}, which is sold out", p.name);
+            let why = format!("Wanted {name}, which is sold out");
             attention::flag(conn, t.business.id, &t.phone, &why)?;
             drafts::delete(conn, t.business.id, &t.phone)?;
             return Ok(true);

@@ -183,10 +183,12 @@ const DELIVERY: &[&str] = &[
 /// for delivery, `None` when it says neither.
 pub fn pickup_or_delivery(text: &str) -> Option<bool> {
     let t = format!(" {} ", plain(text));
+    // A phrase counts where a word starts with it. Checked in place: every message with a
+    // draft open is read for this, and building " {phrase}" per phrase cost more than reading.
     let says = |phrases: &[&str]| {
         phrases
             .iter()
-            .any(|p| t.contains(&format!(" {p}")) || t.contains(&format!(" {p} ")))
+            .any(|p| t.match_indices(p).any(|(i, _)| t[..i].ends_with(' ')))
     };
     if says(PICKUP) {
         Some(true)
@@ -241,5 +243,8 @@ mod tests {
             Some(false)
         );
         assert_eq!(pickup_or_delivery("2 kg jalebi"), None);
+        // A phrase counts only where a word starts with it.
+        assert_eq!(pickup_or_delivery("2 kg jalebi, Smarthome Towers"), None);
+        assert_eq!(pickup_or_delivery("Home delivery please"), Some(false));
     }
 }

@@ -94,9 +94,10 @@ fn handle_pending(
         // Orders the batch takes or moves are found by their timeline entries, for the
         // pages that show orders live.
         let mark = orders::store::last_event_id(tx)?;
+        let mut shops = Shops::default();
         let mut done = 0;
         for (m, reading) in batch.iter().zip(&read.readings) {
-            answer(tx, m, reading, &read.catalogs, Some(tracker))?;
+            answer(tx, m, reading, &read.catalogs, &mut shops, Some(tracker))?;
             done += 1;
             // Webhooks are waiting on the database: commit what is done and let them in.
             if ingest.is_waiting() {
@@ -120,7 +121,39 @@ fn handle_pending(
 /// for replaying conversations message by message (`novi parse --conversations`).
 pub fn answer_now(conn: &Connection, m: &Unhandled) -> AppResult<()> {
     let read = read_all(conn, std::slice::from_ref(m));
-    answer(conn, m, &read.readings[0], &read.catalogs, None)
+    answer(
+        conn,
+        m,
+        &read.readings[0],
+        &read.catalogs,
+        &mut Shops::default(),
+        None,
+    )
+}
+
+/// A batch's shops, each read once when its first message comes: nothing the worker does
+/// changes a shop or its WhatsApp settings, and the batch's write transaction keeps anyone
+/// else from changing them meanwhile.
+#[derive(Default)]
+struct Shops(HashMap<i64, Option<(businesses::Business, Provider)>>);
+
+impl Shops {
+    /// Shop `id` and the provider its replies go out through, while it is active; `None` for
+    /// a deactivated shop, whose messages are kept but never answered.
+    fn active(
+        &mut self,
+        conn: &Connection,
+        id: i64,
+    ) -> AppResult<Option<&(businesses::Business, Provider)>> {
+        if let Entry::Vacant(v) = self.0.entry(id) {
+            let found = match businesses::by_id(conn, id)? {
+                Some(b) if b.active() => Some((b, settings::load(conn, id)?.provider)),
+                _ => None,
+            };
+            v.insert(found);
+        }
+        Ok(self.0.get(&id).and_then(Option::as_ref))
+    }
 }
 
 /// A batch's messages read against their shops' catalogs, before any writing.
@@ -157,14 +190,16 @@ fn answer(
     m: &Unhandled,
     reading: &Result<Reading, String>,
     catalogs: &HashMap<i64, ProductIndex>,
+    shops: &mut Shops,
     tracker: Option<&Tracker>,
 ) -> AppResult<()> {
     // A deactivated shop's messages are kept but never answered, then or on reactivation.
-    if !crate::accounts::businesses::is_active(conn, m.business_id)? {
+    let Some((business, provider)) = shops.active(conn, m.business_id)? else {
         return store::mark_handled(conn, m.id);
-    }
+    };
+    let shop = (business, *provider);
     let outcome = match (reading, catalogs.get(&m.business_id)) {
-        (Ok(r), Some(catalog)) => contained(conn, || handle(conn, m, r, catalog, tracker))?,
+        (Ok(r), Some(catalog)) => contained(conn, || handle(conn, m, r, catalog, shop, tracker))?,
         (Err(why), _) => Err(why.clone()),
         (Ok(_), None) => Err("no catalog".to_owned()),
     };
@@ -221,16 +256,15 @@ fn handle(
     m: &Unhandled,
     reading: &Reading,
     catalog: &ProductIndex,
+    (business, provider): (&businesses::Business, Provider),
     tracker: Option<&Tracker>,
 ) -> AppResult<()> {
     store::mark_handled(conn, m.id)?;
     if crate::whatsapp::outbox::now_ms() - m.received_ms > TOO_OLD_MS {
         return Ok(());
     }
-    let business = businesses::by_id(conn, m.business_id)?.ok_or(AppError::NotFound)?;
-    let provider = settings::load(conn, business.id)?.provider;
     let turn = Turn {
-        business: &business,
+        business,
         catalog,
         provider: provider.as_str(),
         // A linked phone gets the same choices, sent as numbered text.
@@ -245,6 +279,7 @@ fn handle(
         received_ms: m.received_ms,
         replied: Cell::new(false),
         customer: Default::default(),
+        mentions: Default::default(),
         tracker,
     };
     match &m.group_id {
