@@ -114,26 +114,134 @@ fn writer(
     }
 }
 
-/// Stores a batch in one transaction. Each webhook gets a savepoint, so one that fails is
-/// refused (and retried by its provider) without taking the others down with it. If the
-/// commit itself fails, every webhook in the batch is refused.
+/// Stores a batch in one transaction; if the commit fails, every webhook in it is refused.
 fn commit(db: &Db, own: Option<&mut Connection>, batch: &[Job]) -> Vec<Result<Stored, String>> {
-    let fail_all = |e: String| batch.iter().map(|_| Err(e.clone())).collect();
     let store_all = |conn: &mut Connection| {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut results = Vec::with_capacity(batch.len());
-        for job in batch {
-            // `db::savepoint` reuses its prepared statements; rusqlite's own savepoints parse
-            // theirs again for every webhook.
-            let stored = crate::db::savepoint(&tx, || store::store_inbound(&tx, &job.inbound));
-            results.push(stored.map_err(|e| e.detail()));
+        // Nearly every batch stores every webhook, so it is tried without a savepoint for
+        // each (one journals every page its webhook touches). Only if one fails is the batch
+        // stored again with them, so that webhook alone is refused (and retried by its
+        // provider) without taking the others down with it.
+        match store_batch(conn, batch, false)? {
+            Some(results) => Ok(results),
+            None => store_batch(conn, batch, true)?.ok_or_else(|| {
+                AppError::internal(anyhow::anyhow!("a webhook failed without its savepoint"))
+            }),
         }
-        tx.commit()?;
-        Ok(results)
     };
     let result = match own {
         Some(conn) => db.with_own(conn, store_all),
         None => db.with_raw(store_all),
     };
-    result.unwrap_or_else(|e| fail_all(e.detail()))
+    result.unwrap_or_else(|e| batch.iter().map(|_| Err(e.detail())).collect())
+}
+
+/// Stores the batch and commits. With `each_alone`, each webhook runs in a savepoint and one
+/// that fails is refused alone; without, one failing rolls back the batch and returns `None`.
+fn store_batch(
+    conn: &mut Connection,
+    batch: &[Job],
+    each_alone: bool,
+) -> AppResult<Option<Vec<Result<Stored, String>>>> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut results = Vec::with_capacity(batch.len());
+    // The day's received count, bumped once per business rather than once per webhook.
+    let mut received: Vec<(i64, usize)> = Vec::new();
+    for job in batch {
+        let inbound = &job.inbound;
+        let stored = if each_alone {
+            // `db::savepoint` reuses its prepared statements; rusqlite's own savepoints parse
+            // theirs again for every webhook.
+            crate::db::savepoint(&tx, || store::store_uncounted(&tx, inbound))
+        } else {
+            store::store_uncounted(&tx, inbound)
+        };
+        match stored {
+            Ok(s) => {
+                match received.iter_mut().find(|(b, _)| *b == inbound.business_id) {
+                    Some((_, n)) => *n += s.new_messages.len(),
+                    None => received.push((inbound.business_id, s.new_messages.len())),
+                }
+                results.push(Ok(s));
+            }
+            // Dropping the transaction rolls back what the batch wrote.
+            Err(_) if !each_alone => return Ok(None),
+            Err(e) => results.push(Err(e.detail())),
+        }
+    }
+    for (business_id, n) in received {
+        store::count_in(&tx, business_id, n)?;
+    }
+    tx.commit()?;
+    Ok(Some(results))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accounts::businesses;
+    use crate::whatsapp::inbound::InMessage;
+
+    fn job(business_id: i64, phone: &str, id: &str) -> Job {
+        let message = InMessage {
+            phone: phone.into(),
+            name: "Asha".into(),
+            provider_id: id.into(),
+            kind: "text".into(),
+            text: "1 kg jalebi".into(),
+            data: serde_json::json!({}),
+            timestamp: crate::db::now(),
+            group_id: None,
+        };
+        let inbound = Inbound {
+            business_id,
+            provider: "cloud",
+            raw: "{}".into(),
+            messages: vec![message],
+            statuses: Vec::new(),
+            from_phone: Vec::new(),
+        };
+        Job {
+            inbound,
+            done: oneshot::channel().0,
+        }
+    }
+
+    #[test]
+    fn a_webhook_that_fails_is_refused_alone_and_the_day_counts_the_rest() {
+        let (_dir, db) = crate::db::scratch();
+        let b = db
+            .with_tx(|tx| businesses::insert(tx, "Sweets", "sweets"))
+            .unwrap();
+        db.with_conn(|c| {
+            c.execute_batch(
+                "CREATE TRIGGER refuse BEFORE INSERT ON messages WHEN new.phone = '919800000002'
+                 BEGIN SELECT RAISE(ABORT, 'refused'); END;",
+            )?;
+            Ok(())
+        })
+        .unwrap();
+        let batch = [
+            job(b.id, "919800000001", "w1"),
+            job(b.id, "919800000002", "w2"),
+            job(b.id, "919800000003", "w3"),
+        ];
+        let results = commit(&db, None, &batch);
+        let refused: Vec<bool> = results.iter().map(Result::is_err).collect();
+        assert_eq!(refused, [false, true, false]);
+        let (stored, counted): (i64, i64) = db
+            .with_conn(|c| {
+                Ok(c.query_row(
+                    "SELECT (SELECT COUNT(*) FROM messages WHERE direction = 'in'),
+                            (SELECT SUM(messages_in) FROM bot_metrics)",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?)
+            })
+            .unwrap();
+        assert_eq!(
+            (stored, counted),
+            (2, 2),
+            "the two stored, counted once each"
+        );
+    }
 }

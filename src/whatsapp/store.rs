@@ -19,9 +19,24 @@ pub struct Stored {
     pub phones: Vec<String>,
 }
 
-/// Stores a webhook's body and everything read from it. Call inside the write transaction
-/// that must commit before the webhook is answered.
+/// Stores a webhook's body and everything read from it, and counts its messages in the day's
+/// figures. Call inside the write transaction that must commit before the webhook is answered.
 pub fn store_inbound(conn: &Connection, inbound: &Inbound) -> AppResult<Stored> {
+    let stored = store_uncounted(conn, inbound)?;
+    count_in(conn, inbound.business_id, stored.new_messages.len())?;
+    Ok(stored)
+}
+
+/// Counts `n` messages received by a business today.
+pub fn count_in(conn: &Connection, business_id: i64, n: usize) -> AppResult<()> {
+    if n == 0 {
+        return Ok(());
+    }
+    metrics::bump_by(conn, business_id, Counter::In, n)
+}
+
+/// [`store_inbound`] without counting: the webhook writer counts a whole batch at once.
+pub fn store_uncounted(conn: &Connection, inbound: &Inbound) -> AppResult<Stored> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO inbound_payloads (business_id, provider, body, received_at) VALUES (?1, ?2, ?3, ?4)",
     )?;
@@ -38,14 +53,6 @@ pub fn store_inbound(conn: &Connection, inbound: &Inbound) -> AppResult<Stored> 
             stored.new_messages.push(id);
             stored.phones.push(m.phone.clone());
         }
-    }
-    if !stored.new_messages.is_empty() {
-        metrics::bump_by(
-            conn,
-            inbound.business_id,
-            Counter::In,
-            stored.new_messages.len(),
-        )?;
     }
     for s in &inbound.statuses {
         if let Some(phone) = store_status(conn, inbound.business_id, s)? {
