@@ -77,9 +77,13 @@ pub fn start(
 }
 
 /// Answers up to a batch of pending messages in one transaction (one disk sync for all of
-/// them), each in a savepoint so one that fails is set aside without undoing the others. The
-/// messages are read first, outside the transaction: reading is the costly part of answering,
-/// and webhooks wait on the write lock while the transaction is open.
+/// them). The messages are read first, outside the transaction: reading is the costly part of
+/// answering, and webhooks wait on the write lock while the transaction is open.
+///
+/// A message that fails must be set aside without undoing the others, which takes a savepoint
+/// per message, and a savepoint journals every page its message touches. Nearly every batch
+/// answers every message, so it is tried without them first; only when one fails is the batch
+/// answered again with a savepoint for each.
 fn handle_pending(
     db: &Db,
     bridge: &Bridge,
@@ -88,23 +92,13 @@ fn handle_pending(
 ) -> AppResult<usize> {
     let pending = db.with_conn(|c| store::unhandled(c, 100))?;
     let read = db.with_conn(|c| Ok(read_all(c, &pending)))?;
-    let batch = pending.clone();
-    let ingest = bridge.ingest.clone();
-    let (done, moved) = db.with_tx(move |tx| {
-        // Orders the batch takes or moves are found by their timeline entries, for the
-        // pages that show orders live.
-        let mark = orders::store::last_event_id(tx)?;
-        let mut shops = Shops::default();
-        let mut done = 0;
-        for (m, reading) in batch.iter().zip(&read.readings) {
-            answer(tx, m, reading, &read.catalogs, &mut shops, Some(tracker))?;
-            done += 1;
-            // Webhooks are waiting on the database: commit what is done and let them in.
-            if ingest.is_waiting() {
-                break;
-            }
-        }
-        Ok::<_, AppError>((done, orders::store::moved_since(tx, mark)?))
+    let answered = match answer_batch(db, bridge, &pending, &read, tracker, false) {
+        Err(Stop::Again) => answer_batch(db, bridge, &pending, &read, tracker, true),
+        other => other,
+    };
+    let (done, moved) = answered.map_err(|stop| match stop {
+        Stop::Failed(e) => e,
+        Stop::Again => AppError::internal(anyhow::anyhow!("a message failed outside a savepoint")),
     })?;
     // Payment Links are asked for only now the orders they are for have committed.
     linker.after_commit(&moved);
@@ -117,6 +111,55 @@ fn handle_pending(
     Ok(done)
 }
 
+/// Why a batch stopped before its commit, rolling back all it wrote.
+enum Stop {
+    Failed(AppError),
+    /// A message failed with no savepoint of its own: answer the batch again, with them.
+    Again,
+}
+
+impl From<AppError> for Stop {
+    fn from(e: AppError) -> Self {
+        Stop::Failed(e)
+    }
+}
+
+/// Answers the batch in one transaction; `each_alone` gives each message a savepoint.
+/// Returns how many were answered and the orders they took or moved.
+fn answer_batch(
+    db: &Db,
+    bridge: &Bridge,
+    batch: &[Unhandled],
+    read: &Read,
+    tracker: &Tracker,
+    each_alone: bool,
+) -> Result<(usize, Vec<orders::store::Moved>), Stop> {
+    db.with_tx(|tx| {
+        // Orders the batch takes or moves are found by their timeline entries, for the
+        // pages that show orders live.
+        let mark = orders::store::last_event_id(tx)?;
+        let mut shops = Shops::default();
+        let mut done = 0;
+        for (m, reading) in batch.iter().zip(&read.readings) {
+            answer(
+                tx,
+                m,
+                reading,
+                &read.catalogs,
+                &mut shops,
+                each_alone,
+                Some(tracker),
+            )?;
+            done += 1;
+            // Webhooks are waiting on the database: commit what is done and let them in.
+            if bridge.ingest.is_waiting() {
+                break;
+            }
+        }
+        Ok((done, orders::store::moved_since(tx, mark)?))
+    })
+}
+
 /// Answers one stored message now, in the caller's transaction, exactly as the worker does:
 /// for replaying conversations message by message (`novi parse --conversations`).
 pub fn answer_now(conn: &Connection, m: &Unhandled) -> AppResult<()> {
@@ -127,8 +170,13 @@ pub fn answer_now(conn: &Connection, m: &Unhandled) -> AppResult<()> {
         &read.readings[0],
         &read.catalogs,
         &mut Shops::default(),
+        true,
         None,
     )
+    .map_err(|stop| match stop {
+        Stop::Failed(e) => e,
+        Stop::Again => AppError::internal(anyhow::anyhow!("answered without a savepoint")),
+    })
 }
 
 /// A batch's shops, each read once when its first message comes: nothing the worker does
@@ -184,22 +232,35 @@ fn read_all(conn: &Connection, batch: &[Unhandled]) -> Read {
 }
 
 /// Answers one message. One that cannot be read or answered (an error, a panic) must not hold
-/// up the rest: it is set aside, marked handled and flagged for a person.
+/// up the rest: it is set aside, marked handled and flagged for a person. That takes a
+/// savepoint (`alone`); without one, a failure stops the batch with [`Stop::Again`].
 fn answer(
     conn: &Connection,
     m: &Unhandled,
     reading: &Result<Reading, String>,
     catalogs: &HashMap<i64, ProductIndex>,
     shops: &mut Shops,
+    alone: bool,
     tracker: Option<&Tracker>,
-) -> AppResult<()> {
+) -> Result<(), Stop> {
     // A deactivated shop's messages are kept but never answered, then or on reactivation.
     let Some((business, provider)) = shops.active(conn, m.business_id)? else {
-        return store::mark_handled(conn, m.id);
+        return Ok(store::mark_handled(conn, m.id)?);
     };
     let shop = (business, *provider);
     let outcome = match (reading, catalogs.get(&m.business_id)) {
-        (Ok(r), Some(catalog)) => contained(conn, || handle(conn, m, r, catalog, shop, tracker))?,
+        (Ok(r), Some(catalog)) if alone => {
+            contained(conn, || handle(conn, m, r, catalog, shop, tracker))?
+        }
+        (Ok(r), Some(catalog)) => {
+            // Part of it may be written, and only the whole batch can be undone.
+            match panic::catch_unwind(AssertUnwindSafe(|| {
+                handle(conn, m, r, catalog, shop, tracker)
+            })) {
+                Ok(Ok(())) => Ok(()),
+                _ => return Err(Stop::Again),
+            }
+        }
         (Err(why), _) => Err(why.clone()),
         (Ok(_), None) => Err("no catalog".to_owned()),
     };

@@ -655,3 +655,59 @@ async fn owners_reword_messages_and_switch_on_auto_confirm() {
         "reply times averaged"
     );
 }
+
+/// A message that cannot be answered (here the database refuses its draft, part-way through
+/// answering it) is set aside for a person with nothing of its answer kept, and customers who
+/// wrote at the same moment are answered as usual.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_that_fails_is_set_aside_and_the_others_are_answered() {
+    let s = shop().await;
+    s.app
+        .db
+        .with_conn(|c| {
+            c.execute_batch(&format!(
+                "CREATE TRIGGER refuse BEFORE INSERT ON drafts WHEN new.phone = '{RAVI}'
+                 BEGIN SELECT RAISE(ABORT, 'refused'); END;"
+            ))?;
+            Ok(())
+        })
+        .expect("trigger");
+    // Both delivered before either is answered, so they are usually answered together.
+    for (who, id) in [(RAVI, "f1"), (ASHA, "f2")] {
+        let body = fakes::cloud_text(
+            PNID,
+            who,
+            "Asha",
+            id,
+            "1 kg jalebi, deliver to 5 Park Street",
+        );
+        assert_eq!(s.post(&body).await, StatusCode::OK);
+    }
+    let asha = s.replies(ASHA, 1).await;
+    assert!(asha[0].contains("Total: ₹"), "{asha:?}");
+    let why = s
+        .app
+        .wait_until("Ravi's chat set aside", |db| {
+            let list = db.with_conn(|c| threads::list(c, s.b.id, 10)).ok()?;
+            list.into_iter().find(|t| t.phone == RAVI)?.attention
+        })
+        .await;
+    assert_eq!(why, "Novi could not answer a message");
+    let (queued, unhandled): (i64, i64) = s
+        .app
+        .db
+        .with_conn(|c| {
+            Ok(c.query_row(
+                "SELECT (SELECT COUNT(*) FROM outbox WHERE recipient = ?1),
+                        (SELECT COUNT(*) FROM messages WHERE phone = ?1 AND handled = 0)",
+                [RAVI],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?)
+        })
+        .expect("counts");
+    assert_eq!(
+        (queued, unhandled),
+        (0, 0),
+        "nothing of Ravi's answer is queued, and his message is not answered again"
+    );
+}
