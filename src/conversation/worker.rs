@@ -96,10 +96,7 @@ fn handle_pending(
         Err(Stop::Again) => answer_batch(db, bridge, &pending, &read, tracker, true),
         other => other,
     };
-    let (done, moved) = answered.map_err(|stop| match stop {
-        Stop::Failed(e) => e,
-        Stop::Again => AppError::internal(anyhow::anyhow!("a message failed outside a savepoint")),
-    })?;
+    let (done, moved) = answered.map_err(Stop::into_error)?;
     // Payment Links are asked for only now the orders they are for have committed.
     linker.after_commit(&moved);
     for m in &pending[..done] {
@@ -116,6 +113,18 @@ enum Stop {
     Failed(AppError),
     /// A message failed with no savepoint of its own: answer the batch again, with them.
     Again,
+}
+
+impl Stop {
+    /// For a caller that does not answer again: `Again` only follows a run without savepoints.
+    fn into_error(self) -> AppError {
+        match self {
+            Stop::Failed(e) => e,
+            Stop::Again => {
+                AppError::internal(anyhow::anyhow!("a message failed outside a savepoint"))
+            }
+        }
+    }
 }
 
 impl From<AppError> for Stop {
@@ -173,10 +182,7 @@ pub fn answer_now(conn: &Connection, m: &Unhandled) -> AppResult<()> {
         true,
         None,
     )
-    .map_err(|stop| match stop {
-        Stop::Failed(e) => e,
-        Stop::Again => AppError::internal(anyhow::anyhow!("answered without a savepoint")),
-    })
+    .map_err(Stop::into_error)
 }
 
 /// A batch's shops, each read once when its first message comes: nothing the worker does
