@@ -210,7 +210,7 @@ impl Where {
     /// `by_customer`: read the orders of the customers the filter names or finds, by the
     /// customer index (then sorted), rather than the whole book in order, checking each. The
     /// unary `+` keeps SQLite from reading the business's index instead.
-    fn of(business_id: i64, f: &Filter, by_customer: bool) -> Where {
+    fn of(business_id: i64, f: &Filter, by_customer: bool, people: Option<&str>) -> Where {
         let business = if by_customer {
             "+o.business_id = ?1"
         } else {
@@ -239,35 +239,26 @@ impl Where {
         if s.number_only {
             w.and("o.number = ?", [s.number.into()]);
         } else if !s.q.is_empty() {
-            w.and_search(s);
+            w.and_search(&s, people.unwrap_or("[]"));
         }
         w
     }
 
-    /// A search for people: the customers whose name (or number, given four digits or more)
-    /// matches, found first (a few thousand rows), then their orders by index; and the order
-    /// whose number is the text, if it is a number. Only the branches the text can match are
-    /// written: with an order-number branch SQLite read every found order's row to join the
-    /// branches, three times the work of a name alone.
-    fn and_search(&mut self, s: Search) {
-        let mut args: Vec<Value> = vec![s.like.into()];
-        let who = if s.phone_like.is_empty() {
-            "c.name LIKE ? ESCAPE '\\'"
-        } else {
-            args.push(s.phone_like.into());
-            "(c.name LIKE ? ESCAPE '\\' OR c.phone LIKE ?)"
-        };
-        let people = format!(
-            "o.customer_id IN (SELECT c.id FROM customers c WHERE c.business_id = ?1 AND {who})"
-        );
+    /// A search for people: the orders of the customers it found (`people`, read once by
+    /// [`people`]), by the customer index; and the order whose number is the text, if it is a
+    /// number. Only the branches the text can match are written: with an order-number branch
+    /// SQLite read every found order's row to join the branches, three times the work of a name
+    /// alone.
+    fn and_search(&mut self, s: &Search, people: &str) {
+        let found = "o.customer_id IN (SELECT value FROM json_each(?))";
+        let list = Value::Text(people.to_owned());
         if s.number >= 0 {
-            args.insert(0, s.number.into());
             self.and(
-                &format!("((o.business_id = ?1 AND o.number = ?) OR {people})"),
-                args,
+                &format!("((o.business_id = ?1 AND o.number = ?) OR {found})"),
+                [s.number.into(), list],
             );
         } else {
-            self.and(&people, args);
+            self.and(found, [list]);
         }
     }
 
@@ -319,10 +310,40 @@ impl Filter {
     }
 }
 
+/// The customers a name or phone search finds, as a JSON array of their ids to bind: a name
+/// containing the text, or a number containing its digits (four or more). Read once for both
+/// the count and the page; written into each as a subquery, every customer's name was read
+/// twice.
+fn people(conn: &Connection, business_id: i64, f: &Filter) -> AppResult<Option<String>> {
+    if !f.searches_people() {
+        return Ok(None);
+    }
+    let s = Search::of(&f.q);
+    let mut args = vec![Value::Integer(business_id), s.like.into()];
+    let who = if s.phone_like.is_empty() {
+        "c.name LIKE ?2 ESCAPE '\\'"
+    } else {
+        args.push(s.phone_like.into());
+        "(c.name LIKE ?2 ESCAPE '\\' OR c.phone LIKE ?3)"
+    };
+    let sql = format!("SELECT c.id FROM customers c WHERE c.business_id = ?1 AND {who}");
+    let ids: Vec<String> = conn
+        .prepare_cached(&sql)?
+        .query_map(params_from_iter(args), |r| r.get::<_, i64>(0))?
+        .map(|id| id.map(|id| id.to_string()))
+        .collect::<Result<_, _>>()?;
+    Ok(Some(format!("[{}]", ids.join(","))))
+}
+
 /// How many orders match: from the kept per-status counts when the filter is by status or
 /// nothing, else counted up to [`COUNT_CAP`].
-fn count(conn: &Connection, business_id: i64, f: &Filter) -> AppResult<Total> {
-    let w = Where::of(business_id, f, f.by_customer());
+fn count(
+    conn: &Connection,
+    business_id: i64,
+    f: &Filter,
+    people: Option<&str>,
+) -> AppResult<Total> {
+    let w = Where::of(business_id, f, f.by_customer(), people);
     let plain = f.q.trim().is_empty() && f.from.is_none() && f.to.is_none();
     // The kept counts are per order status only: a payment filter is counted like a search.
     if plain && f.customer_id.is_none() && f.payment.is_none() {
@@ -380,9 +401,15 @@ pub fn list(
     page: i64,
     per_page: i64,
 ) -> AppResult<(Vec<Order>, Total)> {
-    let total = count(conn, business_id, f)?;
+    let people = people(conn, business_id, f)?;
+    let total = count(conn, business_id, f, people.as_deref())?;
     // Few matches are read by customer and sorted; many are met soon enough in order.
-    let w = Where::of(business_id, f, f.by_customer() && !total.capped);
+    let w = Where::of(
+        business_id,
+        f,
+        f.by_customer() && !total.capped,
+        people.as_deref(),
+    );
     let offset = (page.max(1) - 1).saturating_mul(per_page);
     // The page's ids are found first, stepping over the pages before it in the index alone;
     // only its own rows are then read and joined to their customers. Joining first cost a
@@ -417,7 +444,8 @@ fn page_ids(w: &Where, sort: Sort) -> String {
 
 /// Every order the filter matches, in its order, read in one pass (for exports).
 pub fn all(conn: &Connection, business_id: i64, f: &Filter) -> AppResult<Vec<Order>> {
-    let w = Where::of(business_id, f, f.customer_id.is_some());
+    let people = people(conn, business_id, f)?;
+    let w = Where::of(business_id, f, f.customer_id.is_some(), people.as_deref());
     let sql = format!("{SELECT} WHERE {} ORDER BY {}", w.sql, f.sort.order_by());
     let found: Vec<Order> = conn
         .prepare(&sql)?
@@ -842,7 +870,8 @@ mod plans {
 
     /// The plan of the step that finds a page's orders (the rest reads those 25 by id).
     fn plan(db: &Db, f: &Filter, by_customer: bool) -> String {
-        let w = Where::of(1, f, by_customer);
+        let people = db.with_conn(|c| people(c, 1, f)).unwrap();
+        let w = Where::of(1, f, by_customer, people.as_deref());
         let sql = format!("EXPLAIN QUERY PLAN {}", page_ids(&w, f.sort));
         db.with_conn(|c| {
             let mut stmt = c.prepare(&sql)?;
