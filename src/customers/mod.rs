@@ -172,7 +172,7 @@ pub fn list(
     page: i64,
     per_page: i64,
 ) -> AppResult<(Vec<Customer>, i64)> {
-    let (filter, mut args) = search(business_id, q);
+    let (filter, mut args) = search(business_id, q, 1);
     let mut filter = filter.to_owned();
     let offset = (page.max(1) - 1).saturating_mul(per_page);
     let total = if q.trim().is_empty() {
@@ -182,14 +182,10 @@ pub fn list(
         // A search reads every name once, and keeps whom it found: few are then read by id
         // and sorted, where walking the list in order read every customer's row to find
         // them (all 21,000 for a name only 18 have). Many are met soon enough in order.
-        let found: Vec<i64> = conn
-            .prepare_cached(&format!("SELECT c.id FROM customers c WHERE {filter}"))?
-            .query_map(params_from_iter(&args), |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
+        let found = found(conn, business_id, q, 1)?;
         if found.len() <= FEW {
-            let ids: Vec<String> = found.iter().map(i64::to_string).collect();
             filter = "c.id IN (SELECT value FROM json_each(?1))".into();
-            args = vec![Value::Text(format!("[{}]", ids.join(",")))];
+            args = vec![Value::Text(crate::db::id_list(&found))];
         }
         i64::try_from(found.len()).unwrap_or(i64::MAX)
     };
@@ -226,7 +222,7 @@ fn page_sql(filter: &str, n: usize) -> String {
 /// number containing its digits. Only the branches the text can match are written, so a name
 /// alone is counted from the name index without reading a customer's row (3.5 ms instead of
 /// 9.9 ms over 21,000 customers).
-fn search(business_id: i64, q: &str) -> (&'static str, Vec<Value>) {
+fn search(business_id: i64, q: &str, min_digits: usize) -> (&'static str, Vec<Value>) {
     let q = q.trim();
     let mut args = vec![Value::Integer(business_id)];
     if q.is_empty() {
@@ -234,7 +230,7 @@ fn search(business_id: i64, q: &str) -> (&'static str, Vec<Value>) {
     }
     args.push(crate::db::like_containing(q).into());
     let digits: String = q.chars().filter(char::is_ascii_digit).collect();
-    if digits.is_empty() {
+    if digits.is_empty() || digits.len() < min_digits {
         return ("c.business_id = ?1 AND c.name LIKE ?2 ESCAPE '\\'", args);
     }
     args.push(format!("%{digits}%").into());
@@ -242,6 +238,22 @@ fn search(business_id: i64, q: &str) -> (&'static str, Vec<Value>) {
         "c.business_id = ?1 AND (c.name LIKE ?2 ESCAPE '\\' OR c.phone LIKE ?3)",
         args,
     )
+}
+
+/// The ids of the customers a search finds: a name containing `q`, or a number containing its
+/// digits when it has `min_digits` of them or more. One pass over the names (their index).
+pub fn found(
+    conn: &Connection,
+    business_id: i64,
+    q: &str,
+    min_digits: usize,
+) -> AppResult<Vec<i64>> {
+    let (filter, args) = search(business_id, q, min_digits);
+    let ids = conn
+        .prepare_cached(&format!("SELECT c.id FROM customers c WHERE {filter}"))?
+        .query_map(params_from_iter(&args), |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(ids)
 }
 
 /// Sets the name and notes staff keep on a customer.
@@ -324,7 +336,7 @@ mod tests {
             )?;
             // "a" finds everyone (more than FEW), the others a few or none.
             for q in ["a", "asha", "bala 10", "1004", "carla"] {
-                let (filter, args) = search(b.id, q);
+                let (filter, args) = search(b.id, q, 1);
                 let sql = format!(
                     "SELECT c.id FROM customers c WHERE {filter} ORDER BY c.updated_at DESC, c.id DESC"
                 );

@@ -327,6 +327,12 @@ where
         .map_err(AppError::internal)?
 }
 
+/// Ids as a JSON array, to bind as one parameter and read back with `json_each`.
+pub fn id_list(ids: &[i64]) -> String {
+    let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+    format!("[{}]", ids.join(","))
+}
+
 /// A `LIKE ... ESCAPE '\'` pattern for text containing `text` as typed: `%`, `_` and the
 /// backslash itself are escaped, so a search for "50%" or "a_b" finds only those characters.
 pub fn like_containing(text: &str) -> String {

@@ -9,7 +9,7 @@ use super::model::{
     Said, Sort,
 };
 use super::status::Status;
-use crate::customers::phone_at;
+use crate::customers::{self, phone_at};
 use crate::db::now;
 use crate::domain::Money;
 use crate::error::AppResult;
@@ -310,29 +310,15 @@ impl Filter {
     }
 }
 
-/// The customers a name or phone search finds, as a JSON array of their ids to bind: a name
-/// containing the text, or a number containing its digits (four or more). Read once for both
-/// the count and the page; written into each as a subquery, every customer's name was read
-/// twice.
+/// The customers a name or phone search finds (a number needs four digits, so "2" is not
+/// every number), as a JSON array of their ids to bind. Read once for both the count and the
+/// page; written into each as a subquery, every customer's name was read twice.
 fn people(conn: &Connection, business_id: i64, f: &Filter) -> AppResult<Option<String>> {
     if !f.searches_people() {
         return Ok(None);
     }
-    let s = Search::of(&f.q);
-    let mut args = vec![Value::Integer(business_id), s.like.into()];
-    let who = if s.phone_like.is_empty() {
-        "c.name LIKE ?2 ESCAPE '\\'"
-    } else {
-        args.push(s.phone_like.into());
-        "(c.name LIKE ?2 ESCAPE '\\' OR c.phone LIKE ?3)"
-    };
-    let sql = format!("SELECT c.id FROM customers c WHERE c.business_id = ?1 AND {who}");
-    let ids: Vec<String> = conn
-        .prepare_cached(&sql)?
-        .query_map(params_from_iter(args), |r| r.get::<_, i64>(0))?
-        .map(|id| id.map(|id| id.to_string()))
-        .collect::<Result<_, _>>()?;
-    Ok(Some(format!("[{}]", ids.join(","))))
+    let ids = customers::found(conn, business_id, &f.q, 4)?;
+    Ok(Some(crate::db::id_list(&ids)))
 }
 
 /// How many orders match: from the kept per-status counts when the filter is by status or
@@ -461,25 +447,16 @@ struct Search {
     number: i64,
     /// `#12`: that order alone, found by its number's index.
     number_only: bool,
-    like: String,
-    phone_like: String,
 }
 
 impl Search {
     fn of(text: &str) -> Self {
         let q = text.trim();
-        let digits: String = q.chars().filter(char::is_ascii_digit).collect();
         let number = q.trim_start_matches('#').parse().unwrap_or(-1);
         Self {
             q: q.to_owned(),
             number,
             number_only: q.starts_with('#') && number >= 0,
-            like: crate::db::like_containing(q),
-            phone_like: if digits.len() >= 4 {
-                format!("%{digits}%")
-            } else {
-                String::new()
-            },
         }
     }
 }
