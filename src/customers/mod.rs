@@ -9,6 +9,8 @@ use crate::db::now;
 use crate::domain::{Money, Phone};
 use crate::error::AppResult;
 
+mod names;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Customer {
     pub id: i64,
@@ -229,10 +231,9 @@ fn search(business_id: i64, q: &str, min_digits: usize) -> (&'static str, Vec<Va
         return ("c.business_id = ?1", args);
     }
     args.push(crate::db::like_containing(q).into());
-    let digits: String = q.chars().filter(char::is_ascii_digit).collect();
-    if digits.is_empty() || digits.len() < min_digits {
+    let Some(digits) = digits_of(q, min_digits) else {
         return ("c.business_id = ?1 AND c.name LIKE ?2 ESCAPE '\\'", args);
-    }
+    };
     args.push(format!("%{digits}%").into());
     (
         "c.business_id = ?1 AND (c.name LIKE ?2 ESCAPE '\\' OR c.phone LIKE ?3)",
@@ -240,14 +241,28 @@ fn search(business_id: i64, q: &str, min_digits: usize) -> (&'static str, Vec<Va
     )
 }
 
+/// The digits of `q` a number is searched for: none when it has fewer than `min_digits`.
+fn digits_of(q: &str, min_digits: usize) -> Option<String> {
+    let digits: String = q.chars().filter(char::is_ascii_digit).collect();
+    (!digits.is_empty() && digits.len() >= min_digits).then_some(digits)
+}
+
 /// The ids of the customers a search finds: a name containing `q`, or a number containing its
-/// digits when it has `min_digits` of them or more. One pass over the names (their index).
+/// digits when it has `min_digits` of them or more. One pass over the shop's names, held in
+/// memory while none of them changes (see [`names`]), else over their index.
 pub fn found(
     conn: &Connection,
     business_id: i64,
     q: &str,
     min_digits: usize,
 ) -> AppResult<Vec<i64>> {
+    let text = q.trim();
+    if !text.is_empty() {
+        let digits = digits_of(text, min_digits);
+        if let Some(ids) = names::found(conn, business_id, text, digits.as_deref())? {
+            return Ok(ids);
+        }
+    }
     let (filter, args) = search(business_id, q, min_digits);
     let ids = conn
         .prepare_cached(&format!("SELECT c.id FROM customers c WHERE {filter}"))?
