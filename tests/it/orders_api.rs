@@ -449,6 +449,13 @@ async fn a_token_never_reaches_another_businesss_orders_or_customers() {
     .await;
     let (_, mine) = b.get("/api/v1/orders/1").await;
     assert_eq!(mine["order"]["customer"]["phone"], "919800000001");
+    // Both shops have an Asha now: each search finds its own shop's orders alone.
+    let (_, found) = b.get("/api/v1/orders?q=asha").await;
+    assert_eq!(found["pagination"]["total"], 1);
+    assert_eq!(found["orders"][0]["customer"]["phone"], "919800000001");
+    let (_, found) = a.get("/api/v1/orders?q=asha").await;
+    assert_eq!(found["pagination"]["total"], 2);
+    assert_eq!(found["orders"][1]["customer"]["phone"], "919812345678");
     assert_eq!(
         app.stock(&b_shop, "kaju-katli"),
         2000,
