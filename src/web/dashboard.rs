@@ -66,13 +66,14 @@ async fn load(state: &AppState, shop: &ShopPage, p: Period) -> AppResult<Shown> 
         .await
 }
 
-/// Blocks other parts of Novi add to the dashboard (the storefront link, low-stock alerts):
-/// each is one card, pushed here, shown under the figures in this order.
-/// Cards other parts of Novi add to the dashboard: the storefront's link and QR code, the shop.
+/// Cards other parts of Novi add to the dashboard (payments to refund, low stock, the
+/// storefront's link and QR code, the shop), shown under the figures in this order.
 async fn blocks(state: &AppState, shop: &ShopPage, headers: &HeaderMap) -> AppResult<Vec<Markup>> {
     let origin = crate::web::settings::golive::origin(state, headers);
-    let low_stock = super::low_stock::block(state, shop).await?;
-    let to_refund = super::payments::razorpay::dashboard_block(state, shop).await?;
+    let (low_stock, to_refund) = tokio::try_join!(
+        super::low_stock::block(state, shop),
+        super::payments::razorpay::dashboard_block(state, shop)
+    )?;
     Ok(vec![
         to_refund,
         low_stock,
@@ -112,8 +113,9 @@ pub async fn show(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    let shown = load(&state, &shop, p).await?;
-    let extra = blocks(&state, &shop, &headers).await?;
+    // The reads go to the reading threads together: one after another, each waited its turn
+    // in their queue, three waits for one page when many people are reading.
+    let (shown, extra) = tokio::try_join!(load(&state, &shop, p), blocks(&state, &shop, &headers))?;
     let now = crate::db::now();
     let reports = format!("{}?{}", shop.url("/reports"), q.query_string());
     let body = html! {
