@@ -28,12 +28,16 @@ pub struct Customer {
 }
 
 // The spend is a `TOTAL`, not a `SUM`, so it cannot fail on overflow (see
-// `orders::store::taken_between`).
+// `orders::store::taken_between`). The three figures come from one pass over the customer's
+// entries in the order index, joined and grouped: a subquery for each read a regular's
+// thousands of orders twice (1.3-1.8 ms for a page of 25 against 0.2-0.3 ms). Every use ends
+// its condition with [`GROUPED`].
 const SELECT: &str = "SELECT c.id, c.phone, c.name, c.notes, c.created_at,
-        (SELECT COUNT(*) FROM orders o WHERE o.customer_id = c.id AND o.status != 'cancelled'),
-        (SELECT CAST(TOTAL(total_minor) AS INTEGER) FROM orders o WHERE o.customer_id = c.id AND o.status != 'cancelled'),
-        (SELECT MAX(created_at) FROM orders o WHERE o.customer_id = c.id)
-    FROM customers c";
+        COUNT(o.id) FILTER (WHERE o.status != 'cancelled'),
+        CAST(TOTAL(o.total_minor) FILTER (WHERE o.status != 'cancelled') AS INTEGER),
+        MAX(o.created_at)
+    FROM customers c LEFT JOIN orders o ON o.customer_id = c.id";
+const GROUPED: &str = "GROUP BY c.id";
 
 /// Reads a stored number. Only `Phone::as_str` is ever written, so one that does not parse is
 /// a fault on our side: it is reported as a conversion error (a server error), not a panic.
@@ -149,7 +153,7 @@ pub fn backdate(conn: &Connection, id: i64, created_at: i64, updated_at: i64) ->
 }
 
 pub fn by_id(conn: &Connection, business_id: i64, id: i64) -> AppResult<Option<Customer>> {
-    let sql = format!("{SELECT} WHERE c.business_id = ?1 AND c.id = ?2");
+    let sql = format!("{SELECT} WHERE c.business_id = ?1 AND c.id = ?2 {GROUPED}");
     let found = conn
         .query_row(&sql, params![business_id, id], from_row)
         .optional()?;
@@ -157,7 +161,7 @@ pub fn by_id(conn: &Connection, business_id: i64, id: i64) -> AppResult<Option<C
 }
 
 pub fn by_phone(conn: &Connection, business_id: i64, phone: &Phone) -> AppResult<Option<Customer>> {
-    let sql = format!("{SELECT} WHERE c.business_id = ?1 AND c.phone = ?2");
+    let sql = format!("{SELECT} WHERE c.business_id = ?1 AND c.phone = ?2 {GROUPED}");
     let found = conn
         .prepare_cached(&sql)?
         .query_row(params![business_id, phone.as_str()], from_row)
@@ -178,8 +182,7 @@ pub fn list(
     let mut filter = filter.to_owned();
     let offset = (page.max(1) - 1).saturating_mul(per_page);
     let total = if q.trim().is_empty() {
-        conn.prepare_cached(&format!("SELECT COUNT(*) FROM customers c WHERE {filter}"))?
-            .query_row(params_from_iter(&args), |r| r.get(0))?
+        count(conn, business_id)?
     } else {
         // A search reads every name once, and keeps whom it found: few are then read by id
         // and sorted, where walking the list in order read every customer's row to find
@@ -204,6 +207,17 @@ pub fn list(
     Ok((rows, total))
 }
 
+/// How many customers the business has: kept by triggers (migration V22), where counting read
+/// every customer's entry in an index for each page of the list (21,000 here).
+fn count(conn: &Connection, business_id: i64) -> AppResult<i64> {
+    let kept = conn
+        .prepare_cached("SELECT customers FROM customer_search_stamps WHERE business_id = ?1")?
+        .query_row([business_id], |r| r.get(0))
+        .optional()?;
+    // A business gets its row with its first customer.
+    Ok(kept.unwrap_or(0))
+}
+
 /// How many customers a search may find and still be read by id and sorted for a page.
 const FEW: usize = 1_000;
 
@@ -214,7 +228,7 @@ fn page_sql(filter: &str, n: usize) -> String {
     format!(
         "{SELECT} WHERE c.id IN (SELECT c.id FROM customers c WHERE {filter}
              ORDER BY c.updated_at DESC, c.id DESC LIMIT ?{} OFFSET ?{})
-         ORDER BY c.updated_at DESC, c.id DESC",
+         {GROUPED} ORDER BY c.updated_at DESC, c.id DESC",
         n + 1,
         n + 2
     )
@@ -389,6 +403,82 @@ mod tests {
             .unwrap();
         assert!(plan.contains("INTEGER PRIMARY KEY"), "{plan}");
         assert!(!plan.contains("customers_business"), "{plan}");
+    }
+
+    #[test]
+    fn the_list_counts_the_customers_kept_as_they_come_and_go() {
+        let (_dir, db) = crate::db::scratch();
+        db.with_tx(|tx| {
+            let a = businesses::insert(tx, "Sweets", "sweets")?.id;
+            let b = businesses::insert(tx, "Snacks", "snacks")?.id;
+            let total = |business: i64| -> AppResult<i64> { Ok(list(tx, business, "", 1, 1)?.1) };
+            assert_eq!((total(a)?, total(b)?), (0, 0));
+            let mut ids = Vec::new();
+            for phone in ["9800000001", "9811112222", "9822223333"] {
+                ids.push(upsert(tx, a, &Phone::parse(phone, "91").unwrap(), "Asha")?);
+            }
+            upsert(tx, a, &Phone::parse("9800000001", "91").unwrap(), "Asha K")?;
+            upsert(tx, b, &Phone::parse("9800000001", "91").unwrap(), "Asha")?;
+            assert_eq!(
+                (total(a)?, total(b)?),
+                (3, 1),
+                "a returning customer is one"
+            );
+            tx.execute(
+                "DELETE FROM customer_addresses WHERE customer_id = ?1",
+                [ids[0]],
+            )?;
+            tx.execute("DELETE FROM customers WHERE id = ?1", [ids[0]])?;
+            tx.execute(
+                "UPDATE customers SET business_id = ?1 WHERE id = ?2",
+                [b, ids[1]],
+            )?;
+            let counted: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM customers WHERE business_id = ?1",
+                [a],
+                |r| r.get(0),
+            )?;
+            assert_eq!((total(a)?, total(b)?, counted), (1, 2, 1));
+            Ok::<_, crate::error::AppError>(())
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn a_customer_counts_orders_not_cancelled_and_dates_the_last_of_any() {
+        let (_dir, db) = crate::db::scratch();
+        db.with_tx(|tx| {
+            let b = businesses::insert(tx, "Sweets", "sweets")?.id;
+            let asha = upsert(tx, b, &Phone::parse("9800000001", "91").unwrap(), "Asha")?;
+            let bala = upsert(tx, b, &Phone::parse("9811112222", "91").unwrap(), "Bala")?;
+            for (number, total, status, at) in [
+                (1, 10_050, "delivered", 100),
+                (2, 2_000, "pending", 200),
+                (3, 99_900, "cancelled", 300),
+            ] {
+                tx.execute(
+                    "INSERT INTO orders (business_id, number, channel, customer_id, subtotal_minor,
+                         delivery_fee_minor, total_minor, currency, status, payment_mode,
+                         payment_status, created_at, updated_at)
+                     VALUES (?1, ?2, 'whatsapp', ?3, ?4, 0, ?4, 'INR', ?5, 'cash', 'unpaid', ?6, ?6)",
+                    params![b, number, asha, total, status, at],
+                )?;
+            }
+            let figures = |c: &Customer| (c.order_count, c.total_spent.minor(), c.last_order_at);
+            let (rows, total) = list(tx, b, "", 1, 25)?;
+            assert_eq!(total, 2);
+            let listed: Vec<_> = rows.iter().map(|c| (c.id, figures(c))).collect();
+            assert!(listed.contains(&(asha, (2, 12_050, Some(300)))), "{listed:?}");
+            assert!(listed.contains(&(bala, (0, 0, None))), "{listed:?}");
+            let one = by_id(tx, b, asha)?.expect("Asha is on file");
+            assert_eq!(figures(&one), (2, 12_050, Some(300)));
+            let phone = Phone::parse("9811112222", "91").unwrap();
+            let none = by_phone(tx, b, &phone)?.expect("Bala is on file");
+            assert_eq!(figures(&none), (0, 0, None));
+            assert!(by_id(tx, b, asha + bala)?.is_none(), "no such customer");
+            Ok::<_, crate::error::AppError>(())
+        })
+        .unwrap();
     }
 
     #[test]
