@@ -8,7 +8,7 @@
 -- * `customers` is how many customers the business has, so the customer list does not count
 --   them all for every page.
 CREATE TABLE customer_search_stamps (
-    business_id INTEGER PRIMARY KEY,
+    business_id INTEGER PRIMARY KEY REFERENCES businesses(id),
     stamp       INTEGER NOT NULL,
     customers   INTEGER NOT NULL DEFAULT 0
 );

@@ -445,6 +445,32 @@ mod tests {
     }
 
     #[test]
+    fn customers_on_file_before_v22_are_counted_and_found_after() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::Db::open_without_migrating(dir.path()).unwrap();
+        db.migrate_to(21).unwrap();
+        db.with_conn(|c| {
+            c.execute_batch(
+                "INSERT INTO businesses (id, short_code, name, created_at) VALUES (1, 'old', 'Old Shop', 1);
+                 INSERT INTO businesses (id, short_code, name, created_at) VALUES (2, 'new', 'New Shop', 1);
+                 INSERT INTO customers (id, business_id, phone, name, created_at, updated_at)
+                     VALUES (1, 1, '919812345678', 'Asha', 1, 1), (2, 1, '919800000001', 'Bala', 1, 2);",
+            )?;
+            Ok(())
+        })
+        .unwrap();
+        db.migrate().unwrap();
+        db.with_conn(|c| {
+            let (rows, total) = list(c, 1, "", 1, 25)?;
+            assert_eq!((rows.len(), total), (2, 2));
+            assert_eq!(list(c, 2, "", 1, 25)?.1, 0);
+            assert_eq!(found(c, 1, "asha", 1)?, [1]);
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    #[test]
     fn a_customer_counts_orders_not_cancelled_and_dates_the_last_of_any() {
         let (_dir, db) = crate::db::scratch();
         db.with_tx(|tx| {

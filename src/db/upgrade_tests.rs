@@ -234,29 +234,3 @@ fn razorpay_payments_recorded_twice_by_hand_upgrade_and_the_once_rule_holds_afte
     })
     .unwrap();
 }
-
-#[test]
-fn customers_on_file_before_v22_are_counted_and_found_after() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::open_without_migrating(dir.path()).unwrap();
-    db.migrate_to(21).unwrap();
-    db.with_conn(|c| {
-        c.execute_batch(
-            "INSERT INTO businesses (id, short_code, name, created_at) VALUES (1, 'old', 'Old Shop', 1);
-             INSERT INTO businesses (id, short_code, name, created_at) VALUES (2, 'new', 'New Shop', 1);
-             INSERT INTO customers (id, business_id, phone, name, created_at, updated_at)
-                 VALUES (1, 1, '919812345678', 'Asha', 1, 1), (2, 1, '919800000001', 'Bala', 1, 2);",
-        )?;
-        Ok(())
-    })
-    .unwrap();
-    db.migrate().unwrap();
-    db.with_conn(|c| {
-        let (rows, total) = crate::customers::list(c, 1, "", 1, 25)?;
-        assert_eq!((rows.len(), total), (2, 2));
-        assert_eq!(crate::customers::list(c, 2, "", 1, 25)?.1, 0);
-        assert_eq!(crate::customers::found(c, 1, "asha", 1)?, [1]);
-        Ok(())
-    })
-    .unwrap();
-}

@@ -122,10 +122,12 @@ fn shop_rows(dir: &Path, code: &str) -> BTreeMap<String, Vec<String>> {
     let b = keys.iter().find(|(k, _)| k.0 == "businesses").unwrap().0 .1;
     let mut out = BTreeMap::new();
     // `order_stamps` counts every change to a day's orders (triggers keep it), so an import,
-    // which writes each order once, starts it afresh: it is not data that moves.
+    // which writes each order once, starts it afresh: it is not data that moves. Nor is
+    // `customer_search_stamps`: its stamp is random by design, and its count is the shop's
+    // customers, compared row by row.
     for t in owned_tables(&conn)
         .into_iter()
-        .filter(|t| t != "order_stamps")
+        .filter(|t| t != "order_stamps" && t != "customer_search_stamps")
     {
         let fks = foreign_keys(&conn, &t);
         let filter = match fks.iter().find(|(_, p)| *p == "users") {
