@@ -27,6 +27,18 @@ pub struct ListQuery {
     page: Option<i64>,
 }
 
+/// What an empty page of the list says: a shop with no customers yet, a search that found no
+/// one, or a page past the last.
+fn empty_list(q: &str, total: i64, first: &str) -> Markup {
+    if total > 0 {
+        return html! { "No customers on this page. " a href=(first) { "Back to the first page" } };
+    }
+    if q.trim().is_empty() {
+        return html! { "No customers yet. Everyone who orders is filed here by their WhatsApp number." };
+    }
+    html! { "No customers match “" (q.trim()) "”." }
+}
+
 pub async fn index(
     State(state): State<AppState>,
     shop: ShopPage,
@@ -56,7 +68,7 @@ pub async fn index(
                 button type="submit" { "Search" }
             }
             @if rows.is_empty() {
-                div.empty { p { "No customers yet. Everyone who orders is filed here by their WhatsApp number." } }
+                div.empty { p { (empty_list(&query.q, total, &link(1))) } }
             } @else {
                 table.customers {
                     thead { tr { th { "Name" } th { "Phone" } th.num { "Orders" } th.num { "Spent" } th { "Last order" } } }
@@ -297,4 +309,19 @@ pub async fn update(
         })
         .await?;
     Ok(Redirect::to(&shop.url(&format!("/customers/{id}?saved=1"))).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::empty_list;
+
+    #[test]
+    fn an_empty_list_says_whether_there_is_no_one_yet_no_match_or_no_such_page() {
+        let said = |q: &str, total: i64| empty_list(q, total, "?q=&page=1").into_string();
+        assert!(said("", 0).starts_with("No customers yet."));
+        assert!(said("  ", 0).starts_with("No customers yet."));
+        assert_eq!(said(" zz ", 0), "No customers match “zz”.");
+        assert!(said("", 40).contains("No customers on this page."));
+        assert!(said("ravi", 3).contains("href=\"?q=&amp;page=1\""));
+    }
 }

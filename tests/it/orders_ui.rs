@@ -246,6 +246,16 @@ async fn the_list_filters_and_exports_csv_and_customers_have_a_page() {
 
     let (_, customers) = br.get("/b/shop-a/customers?q=ravi").await;
     assert!(customers.contains("Ravi") && !customers.contains("+91 98123 45678"));
+    // An empty page says why: a search that found no one, or a page past the last.
+    let (_, nobody) = br.get("/b/shop-a/customers?q=zz%3Cb%3E").await;
+    assert!(
+        nobody.contains("No customers match “zz&lt;b&gt;”."),
+        "{nobody}"
+    );
+    assert!(!nobody.contains("No customers yet"));
+    let (_, past) = br.get("/b/shop-a/customers?page=9").await;
+    assert!(past.contains("No customers on this page."), "{past}");
+    assert!(past.contains("href=\"?q=&amp;page=1\""), "{past}");
     let start = customers.find("/b/shop-a/customers/").unwrap();
     let link: String = customers[start..]
         .chars()
