@@ -34,31 +34,45 @@ static HELD: LazyLock<Cache<(String, i64), Arc<Names>>> = LazyLock::new(|| {
         .build()
 });
 
-/// One shop's customers: names in ASCII lower case (as SQLite's `LIKE` compares them) and
-/// numbers, each run together with [`END`] after every entry, and where each entry ends.
+/// One shop's customers, in the same order in each part: names in ASCII lower case (as
+/// SQLite's `LIKE` compares them), and numbers.
 struct Names {
     stamp: i64,
     ids: Vec<i64>,
-    names: String,
-    name_ends: Vec<usize>,
-    phones: String,
-    phone_ends: Vec<usize>,
+    names: Entries,
+    phones: Entries,
 }
 
 impl Names {
     fn bytes(&self) -> u32 {
-        let n = self.names.len()
-            + self.phones.len()
-            + 8 * self.ids.len()
-            + 8 * (self.name_ends.len() + self.phone_ends.len());
+        let n = 8 * self.ids.len() + self.names.bytes() + self.phones.bytes();
         u32::try_from(n).unwrap_or(u32::MAX)
     }
+}
 
-    /// The entries `text` occurs in, each once, in order.
-    fn containing(text: &str, all: &str, ends: &[usize], out: &mut Vec<usize>) {
+/// Texts run together, [`END`] after each, and where each ends: one pass finds a text in all.
+#[derive(Default)]
+struct Entries {
+    all: String,
+    ends: Vec<usize>,
+}
+
+impl Entries {
+    fn push(&mut self, text: &str) {
+        self.all.push_str(text);
+        self.all.push(END);
+        self.ends.push(self.all.len());
+    }
+
+    fn bytes(&self) -> usize {
+        self.all.len() + 8 * self.ends.len()
+    }
+
+    /// Adds the entries `text` occurs in to `out`, each once, in order.
+    fn containing(&self, text: &str, out: &mut Vec<usize>) {
         let mut last = None;
-        for at in memmem::find_iter(all.as_bytes(), text.as_bytes()) {
-            let entry = ends.partition_point(|&end| end <= at);
+        for at in memmem::find_iter(self.all.as_bytes(), text.as_bytes()) {
+            let entry = self.ends.partition_point(|&end| end <= at);
             if last != Some(entry) {
                 out.push(entry);
                 last = Some(entry);
@@ -83,14 +97,11 @@ pub(super) fn found(
         return Ok(None);
     };
     let mut entries = Vec::new();
-    Names::containing(
-        &name.to_ascii_lowercase(),
-        &names.names,
-        &names.name_ends,
-        &mut entries,
-    );
+    names
+        .names
+        .containing(&name.to_ascii_lowercase(), &mut entries);
     if let Some(digits) = digits {
-        Names::containing(digits, &names.phones, &names.phone_ends, &mut entries);
+        names.phones.containing(digits, &mut entries);
         entries.sort_unstable();
         entries.dedup();
     }
@@ -128,10 +139,8 @@ fn read(conn: &Connection, business_id: i64, stamp: i64) -> AppResult<Option<Nam
     let mut n = Names {
         stamp,
         ids: Vec::new(),
-        names: String::new(),
-        name_ends: Vec::new(),
-        phones: String::new(),
-        phone_ends: Vec::new(),
+        names: Entries::default(),
+        phones: Entries::default(),
     };
     let mut stmt =
         conn.prepare_cached("SELECT id, name, phone FROM customers WHERE business_id = ?1")?;
@@ -142,12 +151,8 @@ fn read(conn: &Connection, business_id: i64, stamp: i64) -> AppResult<Option<Nam
             return Ok(None);
         }
         n.ids.push(row.get(0)?);
-        n.names.push_str(&name.to_ascii_lowercase());
-        n.names.push(END);
-        n.name_ends.push(n.names.len());
-        n.phones.push_str(&phone);
-        n.phones.push(END);
-        n.phone_ends.push(n.phones.len());
+        n.names.push(&name.to_ascii_lowercase());
+        n.phones.push(&phone);
     }
     Ok(Some(n))
 }
