@@ -199,26 +199,31 @@ fn migrations(conn: &Connection) -> Check {
 }
 
 fn free_disk(dir: &Path) -> Check {
-    const NAME: &str = "free disk";
     let Some(free) = free_bytes(dir) else {
-        return check(Level::Warn, NAME, "cannot tell how much space is free");
+        return check(
+            Level::Warn,
+            "free disk",
+            "cannot tell how much space is free",
+        );
     };
     let db_size = std::fs::metadata(dir.join(DB_FILE))
         .map(|m| m.len())
         .unwrap_or(0);
+    room(free, db_size)
+}
+
+/// Enough room is the floor, or twice the database (a backup beside it, and room to grow).
+fn room(free: u64, db_size: u64) -> Check {
     let need = MIN_FREE_BYTES.max(db_size.saturating_mul(2));
     let detail = format!("{} MB free", free >> 20);
     if free < need {
-        return check(
-            Level::Fail,
-            NAME,
-            format!(
-                "{detail}; at least {} MB needed for backups and the database to grow",
-                need >> 20
-            ),
+        let why = format!(
+            "{detail}; at least {} MB needed for backups and the database to grow",
+            need >> 20
         );
+        return check(Level::Fail, "free disk", why);
     }
-    check(Level::Ok, NAME, detail)
+    check(Level::Ok, "free disk", detail)
 }
 
 fn free_bytes(dir: &Path) -> Option<u64> {
@@ -280,5 +285,31 @@ fn clock(dir: &Path) -> Check {
             ),
         ),
         _ => check(Level::Ok, "clock", detail),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MB: u64 = 1 << 20;
+
+    #[test]
+    fn free_disk_needs_the_floor_or_twice_the_database() {
+        let small_db = 10 * MB;
+        assert_eq!(room(200 * MB, small_db).level, Level::Ok);
+        let short = room(200 * MB - 1, small_db);
+        assert_eq!(short.level, Level::Fail);
+        assert_eq!(
+            short.detail,
+            "199 MB free; at least 200 MB needed for backups and the database to grow"
+        );
+        let big_db = 300 * MB;
+        assert_eq!(room(599 * MB, big_db).level, Level::Fail);
+        assert!(room(599 * MB, big_db)
+            .detail
+            .contains("at least 600 MB needed"));
+        assert_eq!(room(600 * MB, big_db).level, Level::Ok);
+        assert_eq!(room(600 * MB, big_db).detail, "600 MB free");
     }
 }

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use crate::support::doctor::verdict;
 use crate::support::fakes::{FakeGateway, FakeGraph, Reply, DISPLAY_PHONE};
 use crate::support::process::{install_with_business, novi, ok};
 
@@ -36,7 +37,7 @@ async fn doctor(dir: &Path) -> (bool, String) {
     let out = tokio::task::spawn_blocking(move || novi(&dir, &["doctor"], ""))
         .await
         .unwrap();
-    (out.status.success(), String::from_utf8(out.stdout).unwrap())
+    verdict(&out)
 }
 
 fn whatsapp_line<'a>(report: &'a str, code: &str) -> &'a str {

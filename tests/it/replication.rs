@@ -6,6 +6,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
+use crate::support::doctor::verdict;
 use crate::support::process::{install_with_business, NOVI};
 
 /// Runs `novi doctor` with `LITESTREAM_CONFIG` set; returns success and the replication line.
@@ -18,13 +19,13 @@ fn replication(dir: &Path, litestream_config: &Path) -> (bool, String) {
         .env_remove("NOVI_CONFIG")
         .output()
         .unwrap();
-    let report = String::from_utf8(out.stdout).unwrap();
+    let (passed, report) = verdict(&out);
     let line = report
         .lines()
         .find(|l| l[6..].starts_with("replication: "))
         .unwrap_or_else(|| panic!("no replication line: {report}"))
         .to_owned();
-    (out.status.success(), line)
+    (passed, line)
 }
 
 /// Sets a file's modification time, as a write that long ago would have.

@@ -5,7 +5,7 @@
 //! - [`TestApp`] is the server; `shops` adds the fixtures for businesses, staff, products and
 //!   tokens to it, and `bridge` those for WhatsApp providers (fakes of which are in `fakes`).
 //! - `alloc` counts what each thread allocates, for the property tests' memory bounds.
-//! - `process` runs the `novi` binary itself; `chrome` drives headless Chromium; `data` holds the
+//! - `process` runs the `novi` binary itself, and `doctor` reads its `doctor` reports; `chrome` drives headless Chromium; `data` holds the
 //!   files under `tests/data`.
 
 use std::net::SocketAddr;
@@ -21,6 +21,7 @@ pub mod bridge;
 pub mod chrome;
 mod client;
 pub mod data;
+pub mod doctor;
 pub mod fakes;
 pub mod link;
 pub mod process;
