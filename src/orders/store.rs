@@ -1,5 +1,7 @@
 //! The `orders`, `order_lines` and `order_events` tables.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
@@ -75,62 +77,111 @@ fn from_row(row: &Row) -> rusqlite::Result<Order> {
     })
 }
 
+const LINE_COLUMNS: &str = "product_id, sku, name, unit, variant, variant_count, qty,
+    unit_price_minor, total_minor, said, read_as";
+const EVENT_COLUMNS: &str = "kind, from_status, to_status, actor, note, created_at, id";
+
 fn lines(conn: &Connection, order_id: i64) -> AppResult<Vec<Line>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT product_id, sku, name, unit, variant, variant_count, qty, unit_price_minor, total_minor,
-                said, read_as
-         FROM order_lines WHERE order_id = ?1 ORDER BY position",
-    )?;
-    let rows = stmt.query_map([order_id], |r| {
-        Ok(Line {
-            product_id: r.get(0)?,
-            sku: r.get(1)?,
-            name: r.get(2)?,
-            unit: parsed(r, 3)?,
-            variant: r.get(4)?,
-            variant_count: r.get(5)?,
-            qty: r.get(6)?,
-            unit_price: money(r, 7)?,
-            total: money(r, 8)?,
-            said: said(r)?,
-        })
-    })?;
+    let sql =
+        format!("SELECT {LINE_COLUMNS} FROM order_lines WHERE order_id = ?1 ORDER BY position");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([order_id], |r| line_from(r, 0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// The customer's words a line was read from (columns 9 and 10), if it was.
-fn said(r: &Row) -> rusqlite::Result<Option<Said>> {
-    let words: Option<String> = r.get(9)?;
-    let read_as: Option<String> = r.get(10)?;
-    Ok(words.map(|words| Said { words, read_as }))
+/// A line from `LINE_COLUMNS`, the first of them at column `at`.
+fn line_from(r: &Row, at: usize) -> rusqlite::Result<Line> {
+    let words: Option<String> = r.get(at + 9)?;
+    Ok(Line {
+        product_id: r.get(at)?,
+        sku: r.get(at + 1)?,
+        name: r.get(at + 2)?,
+        unit: parsed(r, at + 3)?,
+        variant: r.get(at + 4)?,
+        variant_count: r.get(at + 5)?,
+        qty: r.get(at + 6)?,
+        unit_price: money(r, at + 7)?,
+        total: money(r, at + 8)?,
+        said: words
+            .map(|words| {
+                Ok::<_, rusqlite::Error>(Said {
+                    words,
+                    read_as: r.get(at + 10)?,
+                })
+            })
+            .transpose()?,
+    })
 }
 
 fn events(conn: &Connection, order_id: i64) -> AppResult<Vec<Event>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT kind, from_status, to_status, actor, note, created_at, id
-         FROM order_events WHERE order_id = ?1 ORDER BY id",
-    )?;
-    let rows = stmt.query_map([order_id], |r| {
-        let status = |i: usize| -> rusqlite::Result<Option<Status>> {
-            Ok(r.get::<_, Option<String>>(i)?.and_then(|s| s.parse().ok()))
-        };
-        Ok(Event {
-            kind: r.get(0)?,
-            from_status: status(1)?,
-            to_status: status(2)?,
-            actor: r.get(3)?,
-            note: r.get(4)?,
-            created_at: r.get(5)?,
-            id: r.get(6)?,
-        })
-    })?;
+    let sql = format!("SELECT {EVENT_COLUMNS} FROM order_events WHERE order_id = ?1 ORDER BY id");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([order_id], |r| event_from(r, 0))?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// An event from `EVENT_COLUMNS`, the first of them at column `at`.
+fn event_from(r: &Row, at: usize) -> rusqlite::Result<Event> {
+    let status = |i: usize| -> rusqlite::Result<Option<Status>> {
+        Ok(r.get::<_, Option<String>>(at + i)?
+            .and_then(|s| s.parse().ok()))
+    };
+    Ok(Event {
+        kind: r.get(at)?,
+        from_status: status(1)?,
+        to_status: status(2)?,
+        actor: r.get(at + 3)?,
+        note: r.get(at + 4)?,
+        created_at: r.get(at + 5)?,
+        id: r.get(at + 6)?,
+    })
 }
 
 fn complete(conn: &Connection, mut order: Order) -> AppResult<Order> {
     order.lines = lines(conn, order.id)?;
     order.events = events(conn, order.id)?;
     Ok(order)
+}
+
+/// Completes a page of orders with two statements in all, rather than two per order: a page of
+/// 25 was 50 statements, each a search of its own.
+fn complete_page(conn: &Connection, mut orders: Vec<Order>) -> AppResult<Vec<Order>> {
+    let at: HashMap<i64, usize> = orders.iter().enumerate().map(|(i, o)| (o.id, i)).collect();
+    let ids = crate::db::id_list(&orders.iter().map(|o| o.id).collect::<Vec<_>>());
+    let of_page = "order_id IN (SELECT value FROM json_each(?1))";
+    let sql = format!(
+        "SELECT order_id, {LINE_COLUMNS} FROM order_lines WHERE {of_page} ORDER BY order_id, position"
+    );
+    each_row(conn, &sql, &ids, |r| {
+        if let Some(&i) = at.get(&r.get(0)?) {
+            orders[i].lines.push(line_from(r, 1)?);
+        }
+        Ok(())
+    })?;
+    let sql = format!(
+        "SELECT order_id, {EVENT_COLUMNS} FROM order_events WHERE {of_page} ORDER BY order_id, id"
+    );
+    each_row(conn, &sql, &ids, |r| {
+        if let Some(&i) = at.get(&r.get(0)?) {
+            orders[i].events.push(event_from(r, 1)?);
+        }
+        Ok(())
+    })?;
+    Ok(orders)
+}
+
+fn each_row(
+    conn: &Connection,
+    sql: &str,
+    param: &str,
+    mut each: impl FnMut(&Row) -> rusqlite::Result<()>,
+) -> AppResult<()> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query([param])?;
+    while let Some(r) = rows.next()? {
+        each(r)?;
+    }
+    Ok(())
 }
 
 pub fn by_number(conn: &Connection, business_id: i64, number: i64) -> AppResult<Option<Order>> {
@@ -418,11 +469,7 @@ pub fn list(
         .prepare_cached(&sql)?
         .query_map(params_from_iter(w.params(&[per_page, offset])), from_row)?
         .collect::<Result<_, _>>()?;
-    found
-        .into_iter()
-        .map(|o| complete(conn, o))
-        .collect::<AppResult<_>>()
-        .map(|rows| (rows, total))
+    Ok((complete_page(conn, found)?, total))
 }
 
 /// The ids of one page of a filter's orders, its size and offset the last two parameters.
@@ -446,7 +493,16 @@ pub fn all(conn: &Connection, business_id: i64, f: &Filter) -> AppResult<Vec<Ord
         .prepare(&sql)?
         .query_map(params_from_iter(w.params(&[])), from_row)?
         .collect::<Result<_, _>>()?;
-    found.into_iter().map(|o| complete(conn, o)).collect()
+    // A page at a time: the whole book's ids would make one very long parameter.
+    let mut done = Vec::with_capacity(found.len());
+    let mut found = found.into_iter();
+    loop {
+        let page: Vec<Order> = found.by_ref().take(500).collect();
+        if page.is_empty() {
+            return Ok(done);
+        }
+        done.extend(complete_page(conn, page)?);
+    }
 }
 
 /// The ways one search box matches an order: its number ("#12"), a name or note containing the

@@ -177,3 +177,68 @@ fn orders_moved_since_a_mark_are_found_once_each() {
     assert_eq!(all.len(), 1);
     assert!(all[0].new, "seen from before it was taken, it is new");
 }
+
+/// A page of orders reads its lines and timelines in one pass: each order gets exactly its own,
+/// in order, as reading it alone does; the export's pass gives the same.
+#[test]
+fn a_page_of_orders_reads_each_ones_own_lines_and_timeline() {
+    let (_dir, db, b, first) = shop_with_order();
+    let second = NewOrder {
+        lines: vec![LineRequest::Qty {
+            sku: "samosa".into(),
+            qty: 7,
+        }],
+        customer_phone: Phone::parse("98123 00000", "91").unwrap(),
+        ..new_order_like(&first)
+    };
+    db.with_tx(|tx| {
+        service::create(tx, &b, &second)?;
+        service::change_status(tx, &b, first.number, super::Status::Confirmed, "test")?;
+        service::create(tx, &b, &new_order_like(&first))?;
+        Ok::<_, super::OrderError>(())
+    })
+    .unwrap();
+    let alone: Vec<serde_json::Value> = (1..=3)
+        .map(|n| {
+            let o = db.with_conn(|c| store::by_number(c, b.id, n)).unwrap();
+            order_json(&o.unwrap())
+        })
+        .collect();
+    let f = store::Filter::default();
+    let (page, _) = db.with_conn(|c| store::list(c, b.id, &f, 1, 25)).unwrap();
+    let mut listed: Vec<_> = page.iter().map(order_json).collect();
+    listed.reverse();
+    assert_eq!(listed, alone);
+    assert_eq!(listed[0]["lines"].as_array().unwrap().len(), 3);
+    assert_eq!(listed[0]["events"].as_array().unwrap().len(), 2);
+    assert_eq!(listed[1]["lines"][0]["qty"], 7);
+    let all = db.with_conn(|c| store::all(c, b.id, &f)).unwrap();
+    let mut exported: Vec<_> = all.iter().map(order_json).collect();
+    exported.reverse();
+    assert_eq!(exported, alone);
+}
+
+/// The order `o` was taken from, asked for again.
+fn new_order_like(o: &Order) -> NewOrder {
+    NewOrder {
+        channel: Channel::Manual,
+        customer_phone: o.customer.phone.clone(),
+        customer_name: o.customer.name.clone(),
+        lines: vec![
+            LineRequest::Qty {
+                sku: "kaju-katli".into(),
+                qty: 250,
+            },
+            LineRequest::Qty {
+                sku: "samosa".into(),
+                qty: 3,
+            },
+        ],
+        address: o.address.clone(),
+        notes: String::new(),
+        payment_mode: PaymentMode::Cash,
+        fulfilment: Fulfilment::Delivery,
+        deliver_on: None,
+        actor: "ravi".into(),
+    }
+}
