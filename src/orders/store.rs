@@ -1025,6 +1025,13 @@ mod plans {
             counted.contains("COVERING INDEX orders_customer_book"),
             "{counted}"
         );
+        // Past the count's cap, a search walks the shop's orders newest first, its customers
+        // checked in the index alone (migration V24), reading no order's row.
+        let walked = plan(&db, &search, false);
+        assert!(
+            walked.contains("COVERING INDEX orders_business_created_number"),
+            "{walked}"
+        );
         // A page is found in the index alone: stepping over earlier pages reads no rows.
         let newest = plan(&db, &Filter::default(), false);
         assert!(newest.contains("COVERING INDEX"), "{newest}");
