@@ -12,6 +12,7 @@ use crate::customers::{self, Customer};
 use crate::domain::Phone;
 use crate::error::AppError;
 use crate::orders::export::rfc3339;
+use crate::orders::store::Detail;
 use crate::AppState;
 
 /// A customer as integrations read it: money in minor units under `*_minor`, the phone as digits.
@@ -76,7 +77,7 @@ pub async fn show(
                 customer_id: Some(id),
                 ..Default::default()
             };
-            crate::orders::store::list(c, business.id, &f, 1, 20)
+            crate::orders::store::list_with(c, business.id, &f, (1, 20), Detail::Row)
         })
         .await?;
     let mut body = customer_json(&found);

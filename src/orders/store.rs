@@ -145,7 +145,14 @@ fn complete(conn: &Connection, mut order: Order) -> AppResult<Order> {
 
 /// Completes a page of orders with two statements in all, rather than two per order: a page of
 /// 25 was 50 statements, each a search of its own.
-fn complete_page(conn: &Connection, mut orders: Vec<Order>) -> AppResult<Vec<Order>> {
+fn complete_page(
+    conn: &Connection,
+    mut orders: Vec<Order>,
+    detail: Detail,
+) -> AppResult<Vec<Order>> {
+    if detail == Detail::Row {
+        return Ok(orders);
+    }
     let at: HashMap<i64, usize> = orders.iter().enumerate().map(|(i, o)| (o.id, i)).collect();
     let ids = crate::db::id_list(&orders.iter().map(|o| o.id).collect::<Vec<_>>());
     let of_page = "order_id IN (SELECT value FROM json_each(?1))";
@@ -158,6 +165,9 @@ fn complete_page(conn: &Connection, mut orders: Vec<Order>) -> AppResult<Vec<Ord
         }
         Ok(())
     })?;
+    if detail == Detail::Lines {
+        return Ok(orders);
+    }
     let sql = format!(
         "SELECT order_id, {EVENT_COLUMNS} FROM order_events WHERE {of_page} ORDER BY order_id, id"
     );
@@ -439,13 +449,35 @@ pub fn taken_between(
     )?)
 }
 
-/// One page of orders in the filter's order, and how many match in all.
+/// How much of each order a list reads besides its row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// The row alone: number, customer, totals, status, times.
+    Row,
+    /// And its lines, for a summary of its items.
+    Lines,
+    /// And its timeline: the whole order, as the API and export show it.
+    Full,
+}
+
+/// One page of orders in the filter's order, whole, and how many match in all.
 pub fn list(
     conn: &Connection,
     business_id: i64,
     f: &Filter,
     page: i64,
     per_page: i64,
+) -> AppResult<(Vec<Order>, Total)> {
+    list_with(conn, business_id, f, (page, per_page), Detail::Full)
+}
+
+/// [`list`], reading only `detail` of each order: a page that shows no timeline reads none.
+pub fn list_with(
+    conn: &Connection,
+    business_id: i64,
+    f: &Filter,
+    (page, per_page): (i64, i64),
+    detail: Detail,
 ) -> AppResult<(Vec<Order>, Total)> {
     let people = people(conn, business_id, f)?;
     let total = count(conn, business_id, f, people.as_deref())?;
@@ -469,7 +501,7 @@ pub fn list(
         .prepare_cached(&sql)?
         .query_map(params_from_iter(w.params(&[per_page, offset])), from_row)?
         .collect::<Result<_, _>>()?;
-    Ok((complete_page(conn, found)?, total))
+    Ok((complete_page(conn, found, detail)?, total))
 }
 
 /// The ids of one page of a filter's orders, its size and offset the last two parameters.
@@ -501,7 +533,7 @@ pub fn all(conn: &Connection, business_id: i64, f: &Filter) -> AppResult<Vec<Ord
         if page.is_empty() {
             return Ok(done);
         }
-        done.extend(complete_page(conn, page)?);
+        done.extend(complete_page(conn, page, Detail::Full)?);
     }
 }
 

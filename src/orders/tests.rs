@@ -179,7 +179,8 @@ fn orders_moved_since_a_mark_are_found_once_each() {
 }
 
 /// A page of orders reads its lines and timelines in one pass: each order gets exactly its own,
-/// in order, as reading it alone does; the export's pass gives the same.
+/// in order, as reading it alone does; the export's pass gives the same. A page that shows less
+/// reads less.
 #[test]
 fn a_page_of_orders_reads_each_ones_own_lines_and_timeline() {
     let (_dir, db, b, first) = shop_with_order();
@@ -212,6 +213,16 @@ fn a_page_of_orders_reads_each_ones_own_lines_and_timeline() {
     assert_eq!(listed[0]["lines"].as_array().unwrap().len(), 3);
     assert_eq!(listed[0]["events"].as_array().unwrap().len(), 2);
     assert_eq!(listed[1]["lines"][0]["qty"], 7);
+    let brief = |detail| {
+        let (page, _) = db
+            .with_conn(|c| store::list_with(c, b.id, &f, (1, 25), detail))
+            .unwrap();
+        let lines: Vec<usize> = page.iter().rev().map(|o| o.lines.len()).collect();
+        let events: usize = page.iter().map(|o| o.events.len()).sum();
+        (lines, events)
+    };
+    assert_eq!(brief(store::Detail::Lines), (vec![3, 1, 2], 0));
+    assert_eq!(brief(store::Detail::Row), (vec![0, 0, 0], 0));
     let all = db.with_conn(|c| store::all(c, b.id, &f)).unwrap();
     let mut exported: Vec<_> = all.iter().map(order_json).collect();
     exported.reverse();

@@ -142,7 +142,7 @@ pub async fn show(
                 customer_id: Some(c.id),
                 ..Default::default()
             };
-            let (orders, _) = store::list(conn, bid, &f, 1, 100)?;
+            let (orders, _) = store::list_with(conn, bid, &f, (1, 100), store::Detail::Row)?;
             Ok((c, orders))
         })
         .await?;

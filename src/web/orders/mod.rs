@@ -187,7 +187,7 @@ async fn list(
     let id = shop.business.id;
     let (orders, total) = state
         .db
-        .read(move |c| store::list(c, id, &filter, current, PER_PAGE))
+        .read(move |c| store::list_with(c, id, &filter, (current, PER_PAGE), store::Detail::Lines))
         .await?;
     let pages = total.pages(PER_PAGE);
     Ok(html! {
