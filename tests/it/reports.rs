@@ -110,6 +110,15 @@ async fn the_dashboard_follows_an_order_and_the_reports_export_csv() {
         "{page}"
     );
 
+    let (status, page) = br.get("/b/shop-a/?period=never").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("id=\"period-error\"") && page.contains("no period &quot;never&quot;"),
+        "{page}"
+    );
+    let (status, _) = br.get("/b/shop-a/reports?period=never").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
     let (status, page) = br
         .get(&format!("/b/shop-a/reports?{range}&by=product"))
         .await;

@@ -21,9 +21,14 @@ pub struct PeriodQuery {
 }
 
 impl PeriodQuery {
-    /// The period asked for (today when none is), or why the range cannot be read.
+    /// The period asked for (today when none is), or why it cannot be read: a period Novi does
+    /// not know is said, not shown as today's figures under another name.
     pub fn period(&self, b: &Business) -> Result<Period, String> {
-        let span = Span::parse(&self.period).unwrap_or(Span::Today);
+        let span = match self.period.trim() {
+            "" => Span::Today,
+            key => Span::parse(key)
+                .ok_or_else(|| format!("There is no period \"{key}\": pick one above."))?,
+        };
         if span != Span::Custom {
             return Ok(Period::of(span, today(b)));
         }
@@ -91,5 +96,29 @@ pub fn days(p: &Period) -> String {
         f(p.first)
     } else {
         format!("{} – {}", f(p.first), f(p.last))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn asked(period: &str) -> Result<Span, String> {
+        let q = PeriodQuery {
+            period: period.into(),
+            ..Default::default()
+        };
+        q.period(&Business::sample("Shop")).map(|p| p.span)
+    }
+
+    #[test]
+    fn a_period_is_read_by_its_key_and_one_not_known_is_refused() {
+        assert_eq!(asked(""), Ok(Span::Today), "none asked: today");
+        assert_eq!(asked("7d"), Ok(Span::Last7));
+        assert_eq!(
+            asked("never"),
+            Err("There is no period \"never\": pick one above.".into())
+        );
+        assert!(asked("range").unwrap_err().contains("YYYY-MM-DD"));
     }
 }
