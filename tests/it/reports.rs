@@ -109,12 +109,17 @@ async fn the_dashboard_follows_an_order_and_the_reports_export_csv() {
         page.contains("id=\"period-error\"") && page.contains("YYYY-MM-DD"),
         "{page}"
     );
+    assert!(page.contains("aria-invalid=\"true\""), "{page}");
 
     let (status, page) = br.get("/b/shop-a/?period=never").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         page.contains("id=\"period-error\"") && page.contains("no period &quot;never&quot;"),
         "{page}"
+    );
+    assert!(
+        !page.contains("aria-invalid"),
+        "the dates are not what is wrong: {page}"
     );
     let (status, _) = br.get("/b/shop-a/reports?period=never").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -67,6 +67,8 @@ pub fn picker(
     };
     let from = shown(&q.from, current.map(|p| p.first));
     let to = shown(&q.to, current.map(|p| p.last));
+    // Only a range's error is about its dates; an unknown period's is said without marking them.
+    let dates_wrong = error.filter(|_| q.period.trim() == Span::Custom.key());
     html! {
         nav.periods aria-label="Period" {
             @for s in Span::ALL.into_iter().filter(|s| *s != Span::Custom) {
@@ -76,8 +78,8 @@ pub fn picker(
         }
         form.filters method="get" action=(shop.url(path)) {
             input type="hidden" name="period" value="range";
-            label { span { "From" } input type="date" name="from" value=(from) aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| "period-error")]; }
-            label { span { "To" } input type="date" name="to" value=(to) aria-invalid=[error.map(|_| "true")]; }
+            label { span { "From" } input type="date" name="from" value=(from) aria-invalid=[dates_wrong.map(|_| "true")] aria-describedby=[error.map(|_| "period-error")]; }
+            label { span { "To" } input type="date" name="to" value=(to) aria-invalid=[dates_wrong.map(|_| "true")]; }
             button type="submit" { "Show range" }
             @if let Some(e) = error {
                 p.field-error #period-error role="alert" { (e) }
