@@ -27,13 +27,20 @@ fn kept(c: &Connection, business: i64, customer: i64) -> AppResult<Figures> {
     Ok((k.order_count, k.total_spent.minor(), k.last_order_at))
 }
 
+/// A pending order of `customer`'s, numbered `number`, for `total` minor units, taken `at`.
 fn order(c: &Connection, business: i64, customer: i64, number: i64, total: i64, at: i64) {
+    order_in(c, business, customer, (number, total, "pending", at));
+}
+
+/// An order written as a row, as any writer might: `(number, total, status, taken at)`.
+pub(super) fn order_in(c: &Connection, business: i64, customer: i64, o: (i64, i64, &str, i64)) {
+    let (number, total, status, at) = o;
     c.execute(
         "INSERT INTO orders (business_id, number, channel, customer_id, subtotal_minor,
              delivery_fee_minor, total_minor, currency, status, payment_mode, payment_status,
              created_at, updated_at)
-         VALUES (?1, ?2, 'whatsapp', ?3, ?4, 0, ?4, 'INR', 'pending', 'cash', 'unpaid', ?5, ?5)",
-        params![business, number, customer, total, at],
+         VALUES (?1, ?2, 'whatsapp', ?3, ?4, 0, ?4, 'INR', ?5, 'cash', 'unpaid', ?6, ?6)",
+        params![business, number, customer, total, status, at],
     )
     .unwrap();
 }

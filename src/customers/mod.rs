@@ -474,24 +474,21 @@ mod tests {
             let b = businesses::insert(tx, "Sweets", "sweets")?.id;
             let asha = upsert(tx, b, &Phone::parse("9800000001", "91").unwrap(), "Asha")?;
             let bala = upsert(tx, b, &Phone::parse("9811112222", "91").unwrap(), "Bala")?;
-            for (number, total, status, at) in [
+            for o in [
                 (1, 10_050, "delivered", 100),
                 (2, 2_000, "pending", 200),
                 (3, 99_900, "cancelled", 300),
             ] {
-                tx.execute(
-                    "INSERT INTO orders (business_id, number, channel, customer_id, subtotal_minor,
-                         delivery_fee_minor, total_minor, currency, status, payment_mode,
-                         payment_status, created_at, updated_at)
-                     VALUES (?1, ?2, 'whatsapp', ?3, ?4, 0, ?4, 'INR', ?5, 'cash', 'unpaid', ?6, ?6)",
-                    params![b, number, asha, total, status, at],
-                )?;
+                super::figures_tests::order_in(tx, b, asha, o);
             }
             let figures = |c: &Customer| (c.order_count, c.total_spent.minor(), c.last_order_at);
             let (rows, total) = list(tx, b, "", 1, 25)?;
             assert_eq!(total, 2);
             let listed: Vec<_> = rows.iter().map(|c| (c.id, figures(c))).collect();
-            assert!(listed.contains(&(asha, (2, 12_050, Some(300)))), "{listed:?}");
+            assert!(
+                listed.contains(&(asha, (2, 12_050, Some(300)))),
+                "{listed:?}"
+            );
             assert!(listed.contains(&(bala, (0, 0, None))), "{listed:?}");
             let one = by_id(tx, b, asha)?.expect("Asha is on file");
             assert_eq!(figures(&one), (2, 12_050, Some(300)));
