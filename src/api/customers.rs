@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::error::ApiResult;
-use super::Pagination;
+use super::{Page, Pagination};
 use crate::api::auth::ApiBusiness;
 use crate::customers::{self, Customer};
 use crate::domain::Phone;
@@ -40,7 +40,7 @@ pub async fn index(
     State(state): State<AppState>,
     ApiBusiness(business): ApiBusiness,
     Query(query): Query<ListQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Page<Value>>> {
     let (page, per_page) = query.page.resolve()?;
     let q = query.q.unwrap_or_default();
     let (rows, total) = state
@@ -48,7 +48,7 @@ pub async fn index(
         .read(move |c| customers::list(c, business.id, &q, page, per_page))
         .await?;
     let rows = rows.iter().map(customer_json).collect();
-    Ok(Json(Pagination::page_json(
+    Ok(Json(Pagination::page(
         "customers",
         rows,
         (page, per_page),

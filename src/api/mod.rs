@@ -13,7 +13,8 @@ pub mod products;
 
 use axum::Json;
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{json, Value};
 
 use crate::api::auth::ApiBusiness;
@@ -59,16 +60,68 @@ impl Pagination {
     }
 
     /// One page of a list: its `rows` under `key`, and where the page sits in the whole list.
-    pub fn page_json(
-        key: &str,
-        rows: Vec<Value>,
+    pub fn page<T>(
+        key: &'static str,
+        rows: Vec<T>,
         (page, per_page): (i64, i64),
         total: i64,
-    ) -> Value {
+    ) -> Page<T> {
         let pages = (total + per_page - 1) / per_page;
-        let pagination =
-            json!({"page": page, "per_page": per_page, "total": total, "pages": pages});
-        json!({ key: rows, "pagination": pagination })
+        let place = Place {
+            page,
+            pages,
+            per_page,
+            total,
+            total_capped: false,
+        };
+        Page { key, rows, place }
+    }
+}
+
+/// A page of a list as the API writes it: `{"<key>": [...], "pagination": {...}}`.
+pub struct Page<T> {
+    key: &'static str,
+    rows: Vec<T>,
+    place: Place,
+}
+
+/// Where a page sits in the whole list.
+#[derive(Serialize)]
+struct Place {
+    page: i64,
+    pages: i64,
+    per_page: i64,
+    total: i64,
+    /// Past a count's cap `total` is a floor, and this says so; an exact total keeps the shape
+    /// it always had.
+    #[serde(skip_serializing_if = "is_false")]
+    total_capped: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl<T> Page<T> {
+    /// Marks the total as a floor: at least that many match.
+    pub fn capped(mut self, capped: bool) -> Self {
+        self.place.total_capped = capped;
+        self
+    }
+}
+
+impl<T: Serialize> Serialize for Page<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // Keys in alphabetical order, the order the API has always written them in.
+        let mut map = s.serialize_map(Some(2))?;
+        if self.key < "pagination" {
+            map.serialize_entry(self.key, &self.rows)?;
+            map.serialize_entry("pagination", &self.place)?;
+        } else {
+            map.serialize_entry("pagination", &self.place)?;
+            map.serialize_entry(self.key, &self.rows)?;
+        }
+        map.end()
     }
 }
 
@@ -80,4 +133,23 @@ pub async fn business(ApiBusiness(b): ApiBusiness) -> ApiResult<Json<Value>> {
 /// Unknown API paths answer in JSON too.
 pub async fn not_found() -> ApiError {
     ApiError(AppError::NotFound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Pagination;
+
+    #[test]
+    fn a_page_writes_its_keys_in_alphabetical_order() {
+        let page = Pagination::page("customers", vec![1, 2], (2, 2), 5);
+        assert_eq!(
+            serde_json::to_string(&page).unwrap(),
+            r#"{"customers":[1,2],"pagination":{"page":2,"pages":3,"per_page":2,"total":5}}"#
+        );
+        let page = Pagination::page("products", vec![7], (1, 25), 10_000).capped(true);
+        assert_eq!(
+            serde_json::to_string(&page).unwrap(),
+            r#"{"pagination":{"page":1,"pages":400,"per_page":25,"total":10000,"total_capped":true},"products":[7]}"#
+        );
+    }
 }

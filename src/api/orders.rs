@@ -9,13 +9,13 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::error::ApiResult;
-use super::{JsonBody, Pagination};
+use super::{JsonBody, Page, Pagination};
 use crate::api::auth::ApiBusiness;
 use crate::conversation::notify;
 use crate::domain::limits::{MAX_LINE_GRAMS, MAX_LINE_PIECES};
 use crate::domain::Phone;
 use crate::error::AppError;
-use crate::orders::export::{day_range, order_json};
+use crate::orders::export::{day_range, order_json, OrderOut};
 use crate::orders::{
     parse_deliver_on, service, store, Channel, Fulfilment, LineRequest, NewOrder, PaymentMode,
     Sort, Status,
@@ -171,7 +171,7 @@ pub async fn index(
     State(state): State<AppState>,
     ApiBusiness(business): ApiBusiness,
     Query(query): Query<ListQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Page<OrderOut>>> {
     let status = match query.status.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => Some(s.parse::<Status>().map_err(AppError::Invalid)?),
         None => None,
@@ -205,14 +205,9 @@ pub async fn index(
         .db
         .read(move |c| store::list(c, business.id, &filter, page, per_page))
         .await?;
-    let rows = orders.iter().map(order_json).collect();
-    let mut body = Pagination::page_json("orders", rows, (page, per_page), total.count);
-    // Past the cap, `total` is a floor, and `total_capped` says so; an exact total keeps the
-    // shape it always had.
-    if total.capped {
-        body["pagination"]["total_capped"] = true.into();
-    }
-    Ok(Json(body))
+    let rows = orders.into_iter().map(OrderOut::from).collect();
+    let body = Pagination::page("orders", rows, (page, per_page), total.count);
+    Ok(Json(body.capped(total.capped)))
 }
 
 pub async fn show(

@@ -7,7 +7,7 @@ use super::admin::open_existing;
 use super::ExportFormat;
 use crate::accounts::businesses;
 use crate::audit;
-use crate::orders::export::{all, day_range, order_json, write_csv};
+use crate::orders::export::{all, day_range, write_csv, OrderJson};
 use crate::orders::store::Filter;
 use crate::payments;
 
@@ -61,11 +61,7 @@ pub fn orders(
             let list: Vec<_> = orders
                 .iter()
                 .zip(&money)
-                .map(|(o, m)| {
-                    let mut json = order_json(o);
-                    json["payment"] = payments::summary_json(m);
-                    json
-                })
+                .map(|(o, m)| OrderJson::with_payment(o, payments::summary_json(m)))
                 .collect();
             let mut out = stdout;
             serde_json::to_writer_pretty(&mut out, &list)?;

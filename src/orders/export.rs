@@ -3,9 +3,11 @@
 
 use chrono::{NaiveDate, TimeZone};
 use rusqlite::Connection;
-use serde_json::{json, Value};
+use serde::{Serialize, Serializer};
+use serde_json::Value;
 
-use super::model::{Order, Sort};
+use super::model::{Channel, Event, Fulfilment, Line, Order, PaymentMode, PaymentStatus, Sort};
+use super::status::Status;
 use super::store::{self, Filter};
 use crate::accounts::businesses::Business;
 use crate::domain::Unit;
@@ -19,47 +21,146 @@ pub fn rfc3339(unix: i64) -> String {
 
 /// An order as the API and JSON export show it. Integrations rely on these names and shapes:
 /// money is whole minor units under `*_minor` keys, a phone is its digits as a string.
+///
+/// Written straight from the order, without a JSON tree in between: building that tree for a
+/// page of orders cost more than reading them. The fields are in alphabetical order, the order
+/// Novi has always written them in.
+#[derive(Serialize)]
+pub struct OrderJson<'a> {
+    address: &'a str,
+    channel: Channel,
+    created_at: At,
+    currency: &'a str,
+    customer: CustomerJson<'a>,
+    deliver_on: Option<NaiveDate>,
+    delivery_fee_minor: i64,
+    events: Vec<EventJson<'a>>,
+    fulfilment: Fulfilment,
+    lines: Vec<LineJson<'a>>,
+    notes: &'a str,
+    number: i64,
+    /// What was paid and refunded, where the caller has read it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payment: Option<Value>,
+    payment_mode: PaymentMode,
+    payment_status: PaymentStatus,
+    status: Status,
+    subtotal_minor: i64,
+    total_minor: i64,
+    updated_at: At,
+}
+
+#[derive(Serialize)]
+struct CustomerJson<'a> {
+    name: &'a str,
+    phone: &'a str,
+}
+
+#[derive(Serialize)]
+struct LineJson<'a> {
+    name: &'a str,
+    qty: u32,
+    sku: &'a str,
+    total_minor: i64,
+    unit: Unit,
+    unit_price_minor: i64,
+    variant: Option<&'a str>,
+    variant_count: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct EventJson<'a> {
+    actor: &'a str,
+    at: At,
+    from: Option<Status>,
+    kind: &'a str,
+    note: &'a str,
+    to: Option<Status>,
+}
+
+/// A moment as RFC 3339 in UTC, to the second.
+struct At(i64);
+
+impl Serialize for At {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&rfc3339(self.0))
+    }
+}
+
+impl<'a> OrderJson<'a> {
+    pub fn new(o: &'a Order) -> Self {
+        let line = |l: &'a Line| LineJson {
+            name: &l.name,
+            qty: l.qty,
+            sku: &l.sku,
+            total_minor: l.total.minor(),
+            unit: l.unit,
+            unit_price_minor: l.unit_price.minor(),
+            variant: l.variant.as_deref(),
+            variant_count: l.variant_count,
+        };
+        let event = |e: &'a Event| EventJson {
+            actor: &e.actor,
+            at: At(e.created_at),
+            from: e.from_status,
+            kind: &e.kind,
+            note: &e.note,
+            to: e.to_status,
+        };
+        OrderJson {
+            address: &o.address,
+            channel: o.channel,
+            created_at: At(o.created_at),
+            currency: &o.currency,
+            customer: CustomerJson {
+                name: &o.customer.name,
+                phone: o.customer.phone.as_str(),
+            },
+            deliver_on: o.deliver_on,
+            delivery_fee_minor: o.delivery_fee.minor(),
+            events: o.events.iter().map(event).collect(),
+            fulfilment: o.fulfilment,
+            lines: o.lines.iter().map(line).collect(),
+            notes: &o.notes,
+            number: o.number,
+            payment: None,
+            payment_mode: o.payment_mode,
+            payment_status: o.payment_status,
+            status: o.status,
+            subtotal_minor: o.subtotal.minor(),
+            total_minor: o.total.minor(),
+            updated_at: At(o.updated_at),
+        }
+    }
+
+    /// The order with what was paid and refunded for it, as one order's call and the export
+    /// show it.
+    pub fn with_payment(o: &'a Order, payment: Value) -> Self {
+        OrderJson {
+            payment: Some(payment),
+            ..Self::new(o)
+        }
+    }
+}
+
+/// An order that a response owns, written as [`OrderJson`].
+pub struct OrderOut(Order);
+
+impl From<Order> for OrderOut {
+    fn from(o: Order) -> Self {
+        OrderOut(o)
+    }
+}
+
+impl Serialize for OrderOut {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        OrderJson::new(&self.0).serialize(s)
+    }
+}
+
+/// The order's JSON as a value, for callers that hold it among other values.
 pub fn order_json(o: &Order) -> Value {
-    let lines: Vec<Value> = o
-        .lines
-        .iter()
-        .map(|l| {
-            json!({
-                "sku": l.sku, "name": l.name, "variant": l.variant, "variant_count": l.variant_count,
-                "qty": l.qty, "unit": l.unit, "unit_price_minor": l.unit_price.minor(), "total_minor": l.total.minor(),
-            })
-        })
-        .collect();
-    let events: Vec<Value> = o
-        .events
-        .iter()
-        .map(|e| {
-            json!({
-                "kind": e.kind, "from": e.from_status, "to": e.to_status,
-                "actor": e.actor, "note": e.note, "at": rfc3339(e.created_at),
-            })
-        })
-        .collect();
-    json!({
-        "number": o.number,
-        "status": o.status,
-        "channel": o.channel,
-        "customer": {"name": o.customer.name, "phone": o.customer.phone.as_str()},
-        "lines": lines,
-        "subtotal_minor": o.subtotal.minor(),
-        "delivery_fee_minor": o.delivery_fee.minor(),
-        "total_minor": o.total.minor(),
-        "currency": o.currency,
-        "payment_mode": o.payment_mode,
-        "payment_status": o.payment_status,
-        "fulfilment": o.fulfilment,
-        "deliver_on": o.deliver_on,
-        "address": o.address,
-        "notes": o.notes,
-        "events": events,
-        "created_at": rfc3339(o.created_at),
-        "updated_at": rfc3339(o.updated_at),
-    })
+    serde_json::to_value(OrderJson::new(o)).unwrap_or_default()
 }
 
 /// Start (inclusive) and end (exclusive) in Unix seconds of the shop-local days `from` ..= `to`

@@ -1,7 +1,7 @@
 //! Orders as they leave Novi and come back from the database: the JSON and CSV integrations
 //! read must keep their exact shape, and a stored number that does not parse is a server fault.
 
-use super::export::{order_json, write_csv};
+use super::export::{order_json, write_csv, OrderJson};
 use super::model::Order;
 use super::{service, store, Channel, Fulfilment, LineRequest, NewOrder, PaymentMode};
 use crate::accounts::businesses::{self, Business};
@@ -103,6 +103,20 @@ fn the_json_shape_is_unchanged() {
     let (_dir, _db, _b, order) = shop_with_order();
     let expected = r#"{"address":"12 MG Road","channel":"manual","created_at":"2024-01-02T03:04:05Z","currency":"INR","customer":{"name":"=Asha","phone":"919812345678"},"deliver_on":"2024-01-05","delivery_fee_minor":4050,"events":[{"actor":"ravi","at":"2024-01-02T03:04:05Z","from":null,"kind":"created","note":"via manual","to":"pending"}],"fulfilment":"delivery","lines":[{"name":"kaju katli","qty":250,"sku":"kaju-katli","total_minor":30013,"unit":"kg","unit_price_minor":120050,"variant":null,"variant_count":null},{"name":"samosa","qty":24,"sku":"samosa","total_minor":36000,"unit":"pc","unit_price_minor":18000,"variant":"Box of 12","variant_count":2},{"name":"samosa","qty":3,"sku":"samosa","total_minor":4500,"unit":"pc","unit_price_minor":1500,"variant":null,"variant_count":null}],"notes":"","number":1,"payment_mode":"cash","payment_status":"unpaid","status":"pending","subtotal_minor":70513,"total_minor":74563,"updated_at":"2024-01-02T03:04:05Z"}"#;
     assert_eq!(order_json(&order).to_string(), expected);
+    // Written straight from the order, as the API's lists write it, the bytes are the same.
+    assert_eq!(
+        serde_json::to_string(&OrderJson::new(&order)).unwrap(),
+        expected
+    );
+    let paid = serde_json::json!({"paid_minor": 100});
+    let with = serde_json::to_string(&OrderJson::with_payment(&order, paid)).unwrap();
+    let at = expected.find(r#","payment_mode""#).unwrap();
+    let spliced = format!(
+        r#"{},"payment":{{"paid_minor":100}}{}"#,
+        &expected[..at],
+        &expected[at..]
+    );
+    assert_eq!(with, spliced);
 }
 
 #[test]
