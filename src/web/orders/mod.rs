@@ -190,6 +190,8 @@ async fn list(
         .read(move |c| store::list_with(c, id, &filter, (current, PER_PAGE), store::Detail::Lines))
         .await?;
     let pages = total.pages(PER_PAGE);
+    // Each row's payment form returns to this page: one query string for all of them.
+    let here = q.query_string(current);
     Ok(html! {
         @if orders.is_empty() {
             div.empty { p { "No orders match." } }
@@ -206,7 +208,7 @@ async fn list(
                             td.for { (o.fulfilment.label()) @if let Some(d) = o.deliver_on { br; span.muted { (day_label(d)) } } }
                             td.num { (money(shop, o.total)) }
                             td.state { (status_badge(o.status)) }
-                            (web_payments::list_cell(shop, o, &q.query_string(current)))
+                            (web_payments::list_cell(shop, o, &here))
                         }
                     }
                 }
