@@ -33,7 +33,7 @@ fn order(c: &Connection, business: i64, customer: i64, number: i64, total: i64, 
 }
 
 /// An order written as a row, as any writer might: `(number, total, status, taken at)`.
-pub(super) fn order_in(c: &Connection, business: i64, customer: i64, o: (i64, i64, &str, i64)) {
+pub(crate) fn order_in(c: &Connection, business: i64, customer: i64, o: (i64, i64, &str, i64)) {
     let (number, total, status, at) = o;
     c.execute(
         "INSERT INTO orders (business_id, number, channel, customer_id, subtotal_minor,

@@ -10,7 +10,7 @@ use crate::domain::{Money, Phone};
 use crate::error::AppResult;
 
 #[cfg(test)]
-mod figures_tests;
+pub(crate) mod figures_tests;
 mod names;
 
 #[derive(Debug, Clone, Serialize)]

@@ -3,6 +3,8 @@
 
 pub mod across;
 pub mod day;
+#[cfg(test)]
+mod days_tests;
 pub mod error;
 pub mod export;
 pub mod figures;

@@ -41,9 +41,9 @@ const fn t(
 }
 
 /// Every table holding a business's rows, each after the tables it points at, so rows are
-/// inserted parents first. `order_counts`, `order_stamps` and `customer_figures` are not here:
-/// triggers on `orders` keep them, on import as always; nor is `customer_search_stamps`, which
-/// triggers on `customers` keep. Global tables (`setup_tokens`, the migration history) belong to no business.
+/// inserted parents first. `order_counts`, `order_days`, `order_stamps` and `customer_figures`
+/// are not here: triggers on `orders` keep them, on import as always; nor is
+/// `customer_search_stamps`, which triggers on `customers` keep. Global tables (`setup_tokens`, the migration history) belong to no business.
 pub const TABLES: &[Table] = &[
     Table {
         name: "businesses",
@@ -190,7 +190,11 @@ mod tests {
         for name in owned.iter().filter(|n| {
             !matches!(
                 n.as_str(),
-                "order_counts" | "order_stamps" | "customer_search_stamps" | "customer_figures"
+                "order_counts"
+                    | "order_days"
+                    | "order_stamps"
+                    | "customer_search_stamps"
+                    | "customer_figures"
             )
         }) {
             assert!(

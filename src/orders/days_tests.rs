@@ -1,0 +1,196 @@
+//! The kept day counts (migration V25) against the orders themselves, after every kind of
+//! change an order can go through; and deep pages found through them against the pages that
+//! stepping over every newer order finds.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{params, Connection};
+
+use super::store::{list_with, Detail, Filter};
+use super::Status;
+use crate::accounts::businesses;
+use crate::customers::figures_tests::order_in;
+use crate::customers::upsert;
+use crate::domain::Phone;
+use crate::error::AppResult;
+
+type Days = BTreeMap<(i64, i64, String), i64>;
+
+fn kept(c: &Connection) -> AppResult<Days> {
+    let mut s = c.prepare("SELECT business_id, day, status, n FROM order_days WHERE n != 0")?;
+    let rows = s.query_map([], |r| Ok(((r.get(0)?, r.get(1)?, r.get(2)?), r.get(3)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The same counts from the orders, each day found by rounding down in Rust.
+fn counted(c: &Connection) -> AppResult<Days> {
+    let mut s = c.prepare("SELECT business_id, created_at, status FROM orders")?;
+    let rows = s.query_map([], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get(2)?))
+    })?;
+    let mut days = Days::new();
+    for row in rows {
+        let (business, at, status) = row?;
+        *days
+            .entry((business, at.div_euclid(86_400), status))
+            .or_default() += 1;
+    }
+    Ok(days)
+}
+
+#[test]
+fn kept_day_counts_follow_every_change_to_the_orders() {
+    let (_dir, db) = crate::db::scratch();
+    db.with_tx(|tx| {
+        let a = businesses::insert(tx, "Sweets", "sweets")?.id;
+        let b = businesses::insert(tx, "Snacks", "snacks")?.id;
+        let asha = upsert(tx, a, &Phone::parse("9800000001", "91").unwrap(), "Asha")?;
+        let agree = |step: &str| -> AppResult<()> {
+            assert_eq!(kept(tx)?, counted(tx)?, "{step}");
+            Ok(())
+        };
+        // Either side of midnight, and of the epoch, where rounding toward zero would differ.
+        let times = [
+            86_399,
+            86_400,
+            86_401,
+            0,
+            -1,
+            -86_400,
+            -86_401,
+            1_700_000_000,
+        ];
+        for (i, at) in times.into_iter().enumerate() {
+            let status = if i % 3 == 0 { "delivered" } else { "pending" };
+            order_in(tx, a, asha, (i as i64 + 1, 100, status, at));
+        }
+        agree("taken")?;
+        let set = |sql: &str, number: i64| tx.execute(sql, params![a, number]).map(|_| ());
+        set(
+            "UPDATE orders SET status = 'confirmed' WHERE business_id = ?1 AND number = ?2",
+            2,
+        )?;
+        agree("moved along")?;
+        set(
+            "UPDATE orders SET created_at = 86_399 + 86_400 WHERE business_id = ?1 AND number = ?2",
+            1,
+        )?;
+        agree("re-dated to another day")?;
+        set(
+            "UPDATE orders SET created_at = created_at + 1 WHERE business_id = ?1 AND number = ?2",
+            4,
+        )?;
+        agree("re-dated within its day")?;
+        set(
+            "UPDATE orders SET total_minor = 5 WHERE business_id = ?1 AND number = ?2",
+            3,
+        )?;
+        agree("repriced")?;
+        set(
+            "UPDATE orders SET business_id = ?1 + 1 WHERE business_id = ?1 AND number = ?2",
+            5,
+        )?;
+        assert_eq!(b, a + 1);
+        agree("moved to another business")?;
+        set(
+            "DELETE FROM orders WHERE business_id = ?1 AND number = ?2",
+            6,
+        )?;
+        agree("removed")?;
+        Ok::<_, crate::error::AppError>(())
+    })
+    .unwrap();
+}
+
+/// The numbers of one page, as stepping over every newer order finds them.
+fn stepped(c: &Connection, business: i64, status: Option<Status>, page: i64, per: i64) -> Vec<i64> {
+    let mut s = c
+        .prepare(
+            "SELECT number FROM orders WHERE business_id = ?1 AND (?2 IS NULL OR status = ?2)
+             ORDER BY created_at DESC, number DESC LIMIT ?3 OFFSET ?4",
+        )
+        .unwrap();
+    let status = status.map(Status::as_str);
+    let rows = s.query_map(params![business, status, per, (page - 1) * per], |r| {
+        r.get(0)
+    });
+    rows.unwrap().collect::<Result<_, _>>().unwrap()
+}
+
+#[test]
+fn every_page_is_the_one_stepping_over_newer_orders_finds() {
+    let (_dir, db) = crate::db::scratch();
+    db.with_tx(|tx| {
+        let a = businesses::insert(tx, "Sweets", "sweets")?.id;
+        let b = businesses::insert(tx, "Snacks", "snacks")?.id;
+        let asha = upsert(tx, a, &Phone::parse("9800000001", "91").unwrap(), "Asha")?;
+        let bala = upsert(tx, b, &Phone::parse("9811112222", "91").unwrap(), "Bala")?;
+        // Days of none to forty orders, some taken in the same second, mixed statuses, and
+        // another business's orders among them.
+        let statuses = [
+            "pending",
+            "delivered",
+            "cancelled",
+            "delivered",
+            "confirmed",
+        ];
+        let (mut at, mut seed) = (1_700_000_000_i64, 7_u64);
+        for number in 1..=300 {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            at += [0, 0, 40, 3_000, 86_400, 200_000][(seed >> 33) as usize % 6];
+            let status = statuses[(seed >> 40) as usize % statuses.len()];
+            order_in(tx, a, asha, (number, 100, status, at));
+            order_in(tx, b, bala, (number, 100, status, at + 1));
+        }
+        for status in [None, Some(Status::Delivered), Some(Status::Confirmed)] {
+            for per in [1, 7, 25] {
+                let f = Filter {
+                    status,
+                    ..Default::default()
+                };
+                for page in 1..=(300 / per + 2) {
+                    let (listed, _) = list_with(tx, a, &f, (page, per), Detail::Row)?;
+                    let numbers: Vec<i64> = listed.iter().map(|o| o.number).collect();
+                    let want = stepped(tx, a, status, page, per);
+                    assert_eq!(numbers, want, "page {page} of {per}, {status:?}");
+                }
+            }
+        }
+        Ok::<_, crate::error::AppError>(())
+    })
+    .unwrap();
+}
+
+#[test]
+fn orders_taken_before_v25_are_counted_on_their_days_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = crate::db::Db::open_without_migrating(dir.path()).unwrap();
+    db.migrate_to(24).unwrap();
+    db.with_conn(|c| {
+        c.execute_batch(
+            "INSERT INTO businesses (id, short_code, name, created_at) VALUES (1, 'old', 'Old Shop', 1);
+             INSERT INTO customers (id, business_id, phone, name, created_at, updated_at)
+                 VALUES (1, 1, '919812345678', 'Asha', 1, 1);",
+        )?;
+        for (number, at, status) in [(1, -1, "pending"), (2, 86_399, "pending"), (3, 86_400, "delivered")] {
+            order_in(c, 1, 1, (number, 100, status, at));
+        }
+        Ok(())
+    })
+    .unwrap();
+    db.migrate().unwrap();
+    db.with_conn(|c| {
+        let want: Days = [
+            ((1, -1, "pending"), 1),
+            ((1, 0, "pending"), 1),
+            ((1, 1, "delivered"), 1),
+        ]
+        .into_iter()
+        .map(|((b, d, s), n)| ((b, d, s.to_owned()), n))
+        .collect();
+        assert_eq!(kept(c)?, want);
+        assert_eq!(kept(c)?, counted(c)?);
+        Ok(())
+    })
+    .unwrap();
+}
