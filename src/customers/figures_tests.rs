@@ -27,6 +27,24 @@ fn kept(c: &Connection, business: i64, customer: i64) -> AppResult<Figures> {
     Ok((k.order_count, k.total_spent.minor(), k.last_order_at))
 }
 
+/// A database at schema `version`, holding business 1 ("old") and its customer 1, Asha: where
+/// an upgrade test writes rows as an older Novi did.
+pub(crate) fn old_shop(version: i32) -> (tempfile::TempDir, crate::db::Db) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = crate::db::Db::open_without_migrating(dir.path()).unwrap();
+    db.migrate_to(version).unwrap();
+    db.with_conn(|c| {
+        c.execute_batch(
+            "INSERT INTO businesses (id, short_code, name, created_at) VALUES (1, 'old', 'Old Shop', 1);
+             INSERT INTO customers (id, business_id, phone, name, created_at, updated_at)
+                 VALUES (1, 1, '919812345678', 'Asha', 1, 1);",
+        )?;
+        Ok(())
+    })
+    .unwrap();
+    (dir, db)
+}
+
 /// A pending order of `customer`'s, numbered `number`, for `total` minor units, taken `at`.
 fn order(c: &Connection, business: i64, customer: i64, number: i64, total: i64, at: i64) {
     order_in(c, business, customer, (number, total, "pending", at));
@@ -87,18 +105,19 @@ fn kept_figures_follow_every_change_to_a_customers_orders() {
 
 #[test]
 fn customers_with_orders_before_v23_keep_their_figures_after() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = crate::db::Db::open_without_migrating(dir.path()).unwrap();
-    db.migrate_to(22).unwrap();
+    let (_dir, db) = old_shop(22);
     db.with_conn(|c| {
-        c.execute_batch(
-            "INSERT INTO businesses (id, short_code, name, created_at) VALUES (1, 'old', 'Old Shop', 1);
-             INSERT INTO customers (id, business_id, phone, name, created_at, updated_at)
-                 VALUES (1, 1, '919812345678', 'Asha', 1, 1), (2, 1, '919800000001', 'Bala', 1, 2);",
+        c.execute(
+            "INSERT INTO customers (id, business_id, phone, name, created_at, updated_at)
+                 VALUES (2, 1, '919800000001', 'Bala', 1, 2)",
+            [],
         )?;
         order(c, 1, 1, 1, 10_050, 100);
         order(c, 1, 1, 2, 99_900, 400);
-        c.execute("UPDATE orders SET status = 'cancelled' WHERE number = 2", [])?;
+        c.execute(
+            "UPDATE orders SET status = 'cancelled' WHERE number = 2",
+            [],
+        )?;
         order(c, 1, 1, 3, 2_000, 300);
         Ok(())
     })

@@ -9,7 +9,7 @@ use rusqlite::{params, Connection};
 use super::store::{list_with, Detail, Filter};
 use super::Status;
 use crate::accounts::businesses;
-use crate::customers::figures_tests::order_in;
+use crate::customers::figures_tests::{old_shop, order_in};
 use crate::customers::upsert;
 use crate::domain::Phone;
 use crate::error::AppResult;
@@ -163,16 +163,13 @@ fn every_page_is_the_one_stepping_over_newer_orders_finds() {
 
 #[test]
 fn orders_taken_before_v25_are_counted_on_their_days_after() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = crate::db::Db::open_without_migrating(dir.path()).unwrap();
-    db.migrate_to(24).unwrap();
+    let (_dir, db) = old_shop(24);
     db.with_conn(|c| {
-        c.execute_batch(
-            "INSERT INTO businesses (id, short_code, name, created_at) VALUES (1, 'old', 'Old Shop', 1);
-             INSERT INTO customers (id, business_id, phone, name, created_at, updated_at)
-                 VALUES (1, 1, '919812345678', 'Asha', 1, 1);",
-        )?;
-        for (number, at, status) in [(1, -1, "pending"), (2, 86_399, "pending"), (3, 86_400, "delivered")] {
+        for (number, at, status) in [
+            (1, -1, "pending"),
+            (2, 86_399, "pending"),
+            (3, 86_400, "delivered"),
+        ] {
             order_in(c, 1, 1, (number, 100, status, at));
         }
         Ok(())
