@@ -38,13 +38,19 @@ fn counted(c: &Connection) -> AppResult<Days> {
     Ok(days)
 }
 
+/// Two businesses, and a customer of the first.
+fn two_shops(c: &Connection) -> AppResult<(i64, i64, i64)> {
+    let a = businesses::insert(c, "Sweets", "sweets")?.id;
+    let b = businesses::insert(c, "Snacks", "snacks")?.id;
+    let asha = upsert(c, a, &Phone::parse("9800000001", "91").unwrap(), "Asha")?;
+    Ok((a, b, asha))
+}
+
 #[test]
 fn kept_day_counts_follow_every_change_to_the_orders() {
     let (_dir, db) = crate::db::scratch();
     db.with_tx(|tx| {
-        let a = businesses::insert(tx, "Sweets", "sweets")?.id;
-        let b = businesses::insert(tx, "Snacks", "snacks")?.id;
-        let asha = upsert(tx, a, &Phone::parse("9800000001", "91").unwrap(), "Asha")?;
+        let (a, b, asha) = two_shops(tx)?;
         let agree = |step: &str| -> AppResult<()> {
             assert_eq!(kept(tx)?, counted(tx)?, "{step}");
             Ok(())
@@ -121,9 +127,7 @@ fn stepped(c: &Connection, business: i64, status: Option<Status>, page: i64, per
 fn every_page_is_the_one_stepping_over_newer_orders_finds() {
     let (_dir, db) = crate::db::scratch();
     db.with_tx(|tx| {
-        let a = businesses::insert(tx, "Sweets", "sweets")?.id;
-        let b = businesses::insert(tx, "Snacks", "snacks")?.id;
-        let asha = upsert(tx, a, &Phone::parse("9800000001", "91").unwrap(), "Asha")?;
+        let (a, b, asha) = two_shops(tx)?;
         let bala = upsert(tx, b, &Phone::parse("9811112222", "91").unwrap(), "Bala")?;
         // Days of none to forty orders, some taken in the same second, mixed statuses, and
         // another business's orders among them.

@@ -262,7 +262,6 @@ impl Total {
 }
 
 /// A filter as SQL: only the conditions it sets, so each shape reads the index made for it.
-#[derive(Clone)]
 struct Where {
     sql: String,
     args: Vec<Value>,
@@ -495,7 +494,7 @@ pub fn list_with(
         return Ok((Vec::new(), total));
     }
     crate::db::savepoint(conn, || {
-        let found = page_rows(conn, business_id, f, &w, (offset, per_page))?;
+        let found = page_rows(conn, business_id, f, w, (offset, per_page))?;
         Ok((complete_page(conn, found, detail)?, total))
     })
 }
@@ -505,7 +504,7 @@ fn page_rows(
     conn: &Connection,
     business_id: i64,
     f: &Filter,
-    w: &Where,
+    w: Where,
     (offset, per_page): (i64, i64),
 ) -> AppResult<Vec<Order>> {
     // A deep page of the plain list starts on the day its first order was taken, found from
@@ -519,7 +518,7 @@ fn page_rows(
             };
             (Where::of(business_id, &cut, false, None), rest)
         }
-        None => (w.clone(), offset),
+        None => (w, offset),
     };
     // The page's ids are found first, stepping over the pages before it in the index alone;
     // only its own rows are then read and joined to their customers. Joining first cost a
