@@ -33,20 +33,29 @@ pub fn run(data_dir: PathBuf, config_file: Option<&Path>, args: ServeArgs) -> an
     let config = Config::resolve(data_dir, overrides, file)?;
     // Held until the server stops, so `novi restore` can refuse to run under it.
     let _lock = crate::backup::DirLock::for_server(&config.data_dir)?;
-    if args.demo {
-        // Before logging starts, so that a refusal is the only line printed.
-        demo::refuse_real_shops(&Db::open(&config.data_dir)?)?;
-    }
+    // The demo checks the directory before logging starts, so that a refusal is the only line
+    // printed; the server then goes on with the same database (opened twice, the first pool's
+    // threads and a connection stayed for as long as the server ran).
+    let opened = if args.demo {
+        let db = Db::open(&config.data_dir)?;
+        demo::refuse_real_shops(&db)?;
+        Some(db)
+    } else {
+        None
+    };
     crate::telemetry::init(config.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(serve(config, args.demo))
+    runtime.block_on(serve(config, opened, args.demo))
 }
 
-async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
-    let db = Db::open(&config.data_dir)?;
+async fn serve(config: Config, opened: Option<Db>, demo: bool) -> anyhow::Result<()> {
+    let db = match opened {
+        Some(db) => db,
+        None => Db::open(&config.data_dir)?,
+    };
     let demo_created = if demo {
         Some(demo::ensure_demo(&db)?)
     } else {

@@ -17,6 +17,7 @@ use super::pay_link::Linker;
 use super::reply::{self, Turn};
 use super::{chat, group};
 use crate::accounts::businesses;
+use crate::db::settle::{Spell, QUIET};
 use crate::db::Db;
 use crate::domain::limits::MAX_READ_CHARS;
 use crate::error::{AppError, AppResult};
@@ -30,6 +31,9 @@ use crate::whatsapp::{attention, Bridge};
 /// Messages older than this when first seen (Novi was down for a day) are not answered: the
 /// customer has moved on, and WhatsApp would refuse a free-form reply anyway.
 const TOO_OLD_MS: i64 = 24 * 3600 * 1000;
+
+/// How often an idle worker looks for messages no webhook woke it for.
+const IDLE_CHECK: Duration = Duration::from_secs(60);
 
 /// How long the worker steps back when webhooks were waiting on it.
 const FLOOD_PAUSE: Duration = Duration::from_millis(20);
@@ -50,10 +54,12 @@ pub fn start(
         .spawn(move || {
             // Nice 10: on Linux the nice value is per thread. Failing to is harmless.
             crate::db::lower_priority(10);
+            let mut spell = Spell::default();
             while !*stop.borrow() {
                 match handle_pending(&db, &bridge, &tracker, &linker) {
                     Ok(0) => {}
                     Ok(_) => {
+                        spell.worked();
                         bridge.wake_sender();
                         if bridge.ingest.is_waiting() {
                             // A flood of webhooks: step back so they are acknowledged first.
@@ -64,13 +70,21 @@ pub fn start(
                     }
                     Err(e) => tracing::error!(error = %e.detail(), "handling messages failed"),
                 }
-                runtime.block_on(async {
+                // After a busy spell, a quiet one hands the pool's and the writer's memory back.
+                let wait = if spell.busy() { QUIET } else { IDLE_CHECK };
+                let quiet = runtime.block_on(async {
                     tokio::select! {
-                        () = bridge.stored.notified() => {},
-                        _ = stop.changed() => {},
-                        () = tokio::time::sleep(Duration::from_secs(60)) => {},
+                        () = bridge.stored.notified() => false,
+                        _ = stop.changed() => false,
+                        () = tokio::time::sleep(wait) => true,
                     }
                 });
+                if quiet {
+                    spell.quiet(|| {
+                        db.settle_pool();
+                        bridge.ingest.settle();
+                    });
+                }
             }
         })
         .expect("the conversation thread starts")

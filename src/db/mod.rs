@@ -12,6 +12,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use crate::error::{AppError, AppResult};
 
 mod readers;
+pub mod settle;
 
 pub use readers::lower_priority;
 

@@ -8,11 +8,12 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
-use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use rusqlite::Connection;
 
+use super::settle::{self, Spell};
 use crate::error::{AppError, AppResult};
 
 /// How many reads run at once: one per core, and at least two, so one long read (an export
@@ -102,9 +103,24 @@ impl Readers {
 fn serve(s: &Shared) {
     lower_priority(LOWER_BY);
     let mut conn: Option<Connection> = None;
+    let mut spell = Spell::default();
     loop {
-        let job = s.queue.lock().unwrap_or_else(|e| e.into_inner()).recv();
-        let Ok(job) = job else { return };
+        // The thread waiting here holds the queue's lock, so the threads hand their memory
+        // back in turn, each within a quiet spell of its own.
+        let queue = s.queue.lock().unwrap_or_else(|e| e.into_inner());
+        let next = queue.recv_timeout(settle::QUIET);
+        drop(queue);
+        let job = match next {
+            Ok(job) => job,
+            Err(RecvTimeoutError::Timeout) => {
+                if let Some(c) = conn.as_ref() {
+                    spell.quiet(|| settle::release(c));
+                }
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
+        spell.worked();
         if conn.is_none() {
             // Opened on first use, and again after a failure, so a passing error (a full
             // disk, too many files) costs one read, not the thread.

@@ -11,7 +11,7 @@ use tokio::sync::{mpsc, oneshot, Notify};
 use super::inbound::Inbound;
 use super::store::{self, Stored};
 use super::LiveEvents;
-use crate::db::Db;
+use crate::db::{settle, Db};
 use crate::error::{AppError, AppResult};
 
 /// Most webhooks committed together; bounds how long the first in a batch waits.
@@ -24,10 +24,17 @@ struct Job {
     done: oneshot::Sender<Result<Stored, String>>,
 }
 
+/// What the writer is handed: a webhook to store, or word that Novi has gone quiet.
+enum Work {
+    Store(Job),
+    /// Empty the writer's page cache (`db::settle`): nothing has come for a while.
+    Settle,
+}
+
 /// The handle handlers use to store a webhook.
 #[derive(Clone)]
 pub struct Ingest {
-    jobs: mpsc::Sender<Job>,
+    jobs: mpsc::Sender<Work>,
     /// Webhooks handed over and not yet taken into a batch.
     waiting: Arc<AtomicUsize>,
 }
@@ -51,12 +58,19 @@ impl Ingest {
         self.waiting.load(Ordering::Relaxed) > 0
     }
 
+    /// Asks the writer to hand its cache back, once it has stored what is queued; the
+    /// conversation worker asks when it has been quiet. Dropped if the queue is full, since
+    /// then the writer is busy and its cache is earning its keep.
+    pub fn settle(&self) {
+        let _ = self.jobs.try_send(Work::Settle);
+    }
+
     /// Stores `inbound` durably; returns once it is committed.
     pub async fn store(&self, inbound: Inbound) -> AppResult<Stored> {
         let (done, wait) = oneshot::channel();
         self.waiting.fetch_add(1, Ordering::Relaxed);
         self.jobs
-            .send(Job { inbound, done })
+            .send(Work::Store(Job { inbound, done }))
             .await
             .map_err(|_| AppError::internal(anyhow::anyhow!("the webhook writer has stopped")))?;
         match wait.await {
@@ -73,7 +87,7 @@ impl Ingest {
 
 fn writer(
     db: Db,
-    mut rx: mpsc::Receiver<Job>,
+    mut rx: mpsc::Receiver<Work>,
     stored: Arc<Notify>,
     live: LiveEvents,
     waiting: Arc<AtomicUsize>,
@@ -88,11 +102,19 @@ fn writer(
         }
     };
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while let Some(first) = rx.blocking_recv() {
+    while let Some(work) = rx.blocking_recv() {
+        let Work::Store(first) = work else {
+            if let Some(conn) = own.as_ref() {
+                settle::release(conn);
+            }
+            continue;
+        };
         batch.push(first);
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
-                Ok(job) => batch.push(job),
+                Ok(Work::Store(job)) => batch.push(job),
+                // Webhooks came after all: the cache stays.
+                Ok(Work::Settle) => {}
                 Err(_) => break,
             }
         }
@@ -204,6 +226,27 @@ mod tests {
             inbound,
             done: oneshot::channel().0,
         }
+    }
+
+    #[tokio::test]
+    async fn webhooks_are_stored_around_a_settle() {
+        let (_dir, db) = crate::db::scratch();
+        let b = db
+            .with_tx(|tx| businesses::insert(tx, "Sweets", "sweets"))
+            .unwrap();
+        let (stored, live) = (Arc::new(Notify::new()), LiveEvents::default());
+        let ingest = Ingest::start(db.clone(), stored, live);
+        ingest.settle();
+        let first = ingest.store(job(b.id, "919800000001", "s1").inbound).await;
+        ingest.settle();
+        ingest.settle();
+        let second = ingest.store(job(b.id, "919800000002", "s2").inbound).await;
+        assert_eq!(first.unwrap().new_messages.len(), 1);
+        assert_eq!(second.unwrap().new_messages.len(), 1);
+        let n: i64 = db
+            .with_conn(|c| Ok(c.query_row("SELECT COUNT(*) FROM messages", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(n, 2);
     }
 
     #[test]

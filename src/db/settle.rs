@@ -1,0 +1,153 @@
+//! Handing memory back when Novi goes quiet. Under a rush each connection's page cache fills
+//! (up to 2 MB each) and the allocator keeps what busy threads freed, so a server that took a
+//! flood of webhooks stayed twice its idle size long after. Each thread that holds a connection
+//! empties its cache once it has had nothing to do for [`QUIET`], once per busy spell.
+
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+use super::Db;
+
+/// How long a thread waits with nothing to do before it hands its memory back. Long enough
+/// that a shop's ordinary pace (a message every few seconds) keeps its caches warm.
+pub const QUIET: Duration = Duration::from_secs(10);
+
+/// Whether a thread worked since it last handed memory back.
+#[derive(Debug, Default)]
+pub struct Spell(bool);
+
+impl Spell {
+    pub fn worked(&mut self) {
+        self.0 = true;
+    }
+
+    pub fn busy(&self) -> bool {
+        self.0
+    }
+
+    /// Runs `release` if the thread worked since the last time: an idle thread does nothing.
+    pub fn quiet(&mut self, release: impl FnOnce()) {
+        if std::mem::take(&mut self.0) {
+            release();
+        }
+    }
+}
+
+/// Empties `conn`'s page cache, then hands the allocator's free memory to the system.
+pub fn release(conn: &Connection) {
+    if let Err(e) = conn.release_memory() {
+        tracing::debug!(error = %e, "a connection kept its cache");
+    }
+    trim();
+}
+
+/// Returns the allocator's free memory to the system: glibc keeps what threads freed in
+/// their arenas for reuse, and only gives it back when asked.
+pub fn trim() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim takes a plain size and touches only the allocator's own state.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+impl Db {
+    /// Empties the cache of every connection waiting in the pool (one in use is left alone),
+    /// then trims the allocator.
+    pub fn settle_pool(&self) {
+        // Held together, so that each `try_get` hands out a different connection.
+        let idle: Vec<_> = std::iter::from_fn(|| self.pool.try_get())
+            .take(self.pool.max_size() as usize)
+            .collect();
+        for conn in &idle {
+            if let Err(e) = conn.release_memory() {
+                tracing::debug!(error = %e, "a pooled connection kept its cache");
+            }
+        }
+        drop(idle);
+        trim();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::scratch;
+
+    /// Bytes of page cache `conn` holds, as SQLite counts them.
+    fn cached(conn: &Connection) -> i32 {
+        let (mut now, mut high) = (0, 0);
+        // SAFETY: the handle is open for as long as `conn` is borrowed; the outputs are ours.
+        let rc = unsafe {
+            rusqlite::ffi::sqlite3_db_status(
+                conn.handle(),
+                rusqlite::ffi::SQLITE_DBSTATUS_CACHE_USED,
+                &mut now,
+                &mut high,
+                0,
+            )
+        };
+        assert_eq!(rc, rusqlite::ffi::SQLITE_OK);
+        now
+    }
+
+    /// Reads a table of 2,000 rows of 200 bytes, so the cache holds a hundred pages or more.
+    fn warm(conn: &Connection) -> i32 {
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS bulk (v TEXT);
+             INSERT INTO bulk WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1
+               FROM n WHERE i < 2000) SELECT printf('%.200c', 'x') FROM n
+             WHERE NOT EXISTS (SELECT 1 FROM bulk);",
+        )
+        .unwrap();
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM bulk WHERE v != ''", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 2000);
+        cached(conn)
+    }
+
+    #[test]
+    fn a_released_connection_holds_almost_no_cache() {
+        let (_dir, db) = scratch();
+        let conn = db.own_connection().unwrap();
+        let before = warm(&conn);
+        assert!(before > 100 * 1024, "a warm cache: {before} bytes");
+        release(&conn);
+        let after = cached(&conn);
+        assert!(after < before / 10, "{before} bytes before, {after} after");
+    }
+
+    #[test]
+    fn settling_the_pool_empties_every_waiting_connection() {
+        let (_dir, db) = scratch();
+        let warmed: Vec<i32> = {
+            let both = [db.pool.get().unwrap(), db.pool.get().unwrap()];
+            both.iter().map(|c| warm(c)).collect()
+        };
+        assert!(warmed.iter().all(|&b| b > 100 * 1024), "{warmed:?}");
+        db.settle_pool();
+        let both = [db.pool.get().unwrap(), db.pool.get().unwrap()];
+        let after: Vec<i32> = both.iter().map(|c| cached(c)).collect();
+        assert!(
+            after.iter().zip(&warmed).all(|(a, w)| *a < w / 10),
+            "{warmed:?} before, {after:?} after"
+        );
+    }
+
+    #[test]
+    fn a_spell_releases_once_and_only_after_work() {
+        let mut spell = Spell::default();
+        let mut released = 0;
+        spell.quiet(|| released += 1);
+        assert_eq!(released, 0, "nothing to hand back before any work");
+        spell.worked();
+        spell.worked();
+        assert!(spell.busy());
+        spell.quiet(|| released += 1);
+        spell.quiet(|| released += 1);
+        assert_eq!(released, 1, "once per busy spell");
+        assert!(!spell.busy());
+    }
+}
