@@ -92,7 +92,7 @@ mod tests {
         now
     }
 
-    /// Reads a table of 2,000 rows of 200 bytes, so the cache holds a hundred pages or more.
+    /// Reads a table of 2,000 rows of 200 bytes: 400 KB, which the cache then holds.
     fn warm(conn: &Connection) -> i32 {
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS bulk (v TEXT);
@@ -113,10 +113,10 @@ mod tests {
         let (_dir, db) = scratch();
         let conn = db.own_connection().unwrap();
         let before = warm(&conn);
-        assert!(before > 100 * 1024, "a warm cache: {before} bytes");
+        assert!(before > 300 * 1024, "a warm cache: {before} bytes");
         release(&conn);
         let after = cached(&conn);
-        assert!(after < before / 10, "{before} bytes before, {after} after");
+        assert!(after < before / 4, "{before} bytes before, {after} after");
     }
 
     #[test]
@@ -126,12 +126,12 @@ mod tests {
             let both = [db.pool.get().unwrap(), db.pool.get().unwrap()];
             both.iter().map(|c| warm(c)).collect()
         };
-        assert!(warmed.iter().all(|&b| b > 100 * 1024), "{warmed:?}");
+        assert!(warmed.iter().all(|&b| b > 300 * 1024), "{warmed:?}");
         db.settle_pool();
         let both = [db.pool.get().unwrap(), db.pool.get().unwrap()];
         let after: Vec<i32> = both.iter().map(|c| cached(c)).collect();
         assert!(
-            after.iter().zip(&warmed).all(|(a, w)| *a < w / 10),
+            after.iter().zip(&warmed).all(|(a, w)| *a < w / 4),
             "{warmed:?} before, {after:?} after"
         );
     }
