@@ -15,9 +15,14 @@ fn main() {
     println!("cargo:rerun-if-changed={ORDER}");
     println!("cargo:rerun-if-env-changed=NOVI_NO_LINK_ORDER");
     let release = std::env::var("PROFILE").as_deref() == Ok("release");
-    // Rust links this target with its own LLD, which reads a symbol ordering file; other
-    // linkers may not, and `NOVI_NO_LINK_ORDER=1` leaves it out for one that does not.
-    let lld = std::env::var("TARGET").as_deref() == Ok("x86_64-unknown-linux-gnu");
+    // Rust links this target with its own LLD (since 1.90), which reads a symbol ordering
+    // file; GNU ld does not. A linker set in Cargo's configuration (`RUSTC_LINKER`) or in
+    // RUSTFLAGS is left alone, and `NOVI_NO_LINK_ORDER=1` leaves the file out for any other.
+    let configured = std::env::var_os("RUSTC_LINKER").is_some()
+        || std::env::var("CARGO_ENCODED_RUSTFLAGS").is_ok_and(|f| f.contains("link"));
+    let lld = std::env::var("TARGET").as_deref() == Ok("x86_64-unknown-linux-gnu")
+        && !configured
+        && rustc_minor().is_some_and(|minor| minor >= 90);
     let wanted = std::env::var_os("NOVI_NO_LINK_ORDER").is_none();
     let order = Path::new(env!("CARGO_MANIFEST_DIR")).join(ORDER);
     if release && lld && wanted && order.exists() {
@@ -28,4 +33,20 @@ fn main() {
         // A function renamed or gone since the file was written is laid out as usual.
         println!("cargo:rustc-link-arg-bins=-Wl,--no-warn-symbol-ordering");
     }
+}
+
+/// The minor version of the rustc building Novi (`1.95.0` gives 95).
+fn rustc_minor() -> Option<u32> {
+    let rustc = std::env::var_os("RUSTC")?;
+    let out = std::process::Command::new(rustc)
+        .arg("--version")
+        .output()
+        .ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    text.split_whitespace()
+        .nth(1)?
+        .split('.')
+        .nth(1)?
+        .parse()
+        .ok()
 }
