@@ -19,7 +19,7 @@ port=3917; url=http://127.0.0.1:$port
 # with orders ($3) has them filled in first.
 profile() {
   local data="$work/$1"
-  [ -z "${3:-}" ] || "$NOVI" --data-dir "$data" demo fill --business demo --orders "$3" --customers 200 >/dev/null
+  [ -z "${3:-}" ] || "$NOVI" --data-dir "$data" demo fill --business demo --orders "$3" --customers 200 >/dev/null 2>&1
   valgrind --tool=callgrind --callgrind-out-file="$work/$1.cg" --dump-instr=no --demangle=no \
     "$NOVI" serve --listen 127.0.0.1:$port --data-dir "$data" --demo >"$work/$1.log" 2>&1 &
   pid=$!
@@ -34,7 +34,7 @@ profile() {
 idle() { :; }
 serve() {
   local token
-  token=$(NOVI_DATA_DIR="$1" "$NOVI" token create --business demo --name order | tail -n1)
+  token=$(NOVI_DATA_DIR="$1" "$NOVI" token create --business demo --name order 2>/dev/null | tail -n1)
   "$EX/pages_bench" --url $url --token "$token" --users 2 --seconds 6 >/dev/null
   "$EX/webhook_load" --url $url/webhooks/whatsapp/demo --secret bench-secret \
     --phone-number-id 106540352242922 --rate 40 --connections 2 --warmup 0 --seconds 4 >/dev/null
