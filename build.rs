@@ -15,17 +15,10 @@ fn main() {
     println!("cargo:rerun-if-changed={ORDER}");
     println!("cargo:rerun-if-env-changed=NOVI_NO_LINK_ORDER");
     let release = std::env::var("PROFILE").as_deref() == Ok("release");
-    // Rust links this target with its own LLD (since 1.90), which reads a symbol ordering
-    // file; GNU ld does not. A linker set in Cargo's configuration (`RUSTC_LINKER`) or in
-    // RUSTFLAGS is left alone, and `NOVI_NO_LINK_ORDER=1` leaves the file out for any other.
-    let configured = std::env::var_os("RUSTC_LINKER").is_some()
-        || std::env::var("CARGO_ENCODED_RUSTFLAGS").is_ok_and(|f| f.contains("link"));
-    let lld = std::env::var("TARGET").as_deref() == Ok("x86_64-unknown-linux-gnu")
-        && !configured
-        && rustc_minor().is_some_and(|minor| minor >= 90);
     let wanted = std::env::var_os("NOVI_NO_LINK_ORDER").is_none();
     let order = Path::new(env!("CARGO_MANIFEST_DIR")).join(ORDER);
-    if release && lld && wanted && order.exists() {
+    // Asked last: it runs rustc, which only a release build needs.
+    if release && wanted && order.exists() && lld() {
         println!(
             "cargo:rustc-link-arg-bins=-Wl,--symbol-ordering-file={}",
             order.display()
@@ -33,6 +26,18 @@ fn main() {
         // A function renamed or gone since the file was written is laid out as usual.
         println!("cargo:rustc-link-arg-bins=-Wl,--no-warn-symbol-ordering");
     }
+}
+
+/// Whether the linker reads a symbol ordering file. Rust links this target with its own LLD
+/// (since 1.90), which does; GNU ld does not. A linker set in Cargo's configuration
+/// (`RUSTC_LINKER`) or in RUSTFLAGS is left alone, and `NOVI_NO_LINK_ORDER=1` leaves the file
+/// out for any other.
+fn lld() -> bool {
+    let configured = std::env::var_os("RUSTC_LINKER").is_some()
+        || std::env::var("CARGO_ENCODED_RUSTFLAGS").is_ok_and(|f| f.contains("link"));
+    std::env::var("TARGET").as_deref() == Ok("x86_64-unknown-linux-gnu")
+        && !configured
+        && rustc_minor().is_some_and(|minor| minor >= 90)
 }
 
 /// The minor version of the rustc building Novi (`1.95.0` gives 95).
