@@ -7,6 +7,8 @@
 # usage: scripts/link-order.sh [NOVI_BIN]
 set -eu
 NOVI=${1:-target/release/novi}
+[ -x "$NOVI" ] || { echo "no Novi binary at $NOVI (build one with cargo build --release)" >&2; exit 1; }
+command -v valgrind >/dev/null || { echo "valgrind is needed (Debian: apt-get install valgrind)" >&2; exit 1; }
 EX=target/release/examples
 [ -x "$EX/pages_bench" ] && [ -x "$EX/webhook_load" ] ||
   cargo build --release --example pages_bench --example webhook_load
@@ -23,7 +25,10 @@ profile() {
   valgrind --tool=callgrind --callgrind-out-file="$work/$1.cg" --dump-instr=no --demangle=no \
     "$NOVI" serve --listen 127.0.0.1:$port --data-dir "$data" --demo >"$work/$1.log" 2>&1 &
   pid=$!
-  until curl -sf -o /dev/null $url/health; do sleep 0.2; done
+  until curl -sf -o /dev/null $url/health; do
+    kill -0 $pid 2>/dev/null || { echo "Novi did not start:" >&2; tail -n 5 "$work/$1.log" >&2; exit 1; }
+    sleep 0.2
+  done
   NOVI_DATA_DIR="$data" "$NOVI" whatsapp configure --business demo --provider cloud \
     --phone-number-id 106540352242922 --verify-token v --app-secret bench-secret \
     --access-token a --graph-base http://127.0.0.1:9 >/dev/null
