@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
-use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::error::{AppError, AppResult};
 
+mod pool;
 mod readers;
 pub mod settle;
 
@@ -20,7 +20,7 @@ mod embedded {
     refinery::embed_migrations!("migrations");
 }
 
-pub type Pool = r2d2::Pool<SqliteConnectionManager>;
+pub type Pool = r2d2::Pool<pool::Manager>;
 
 /// The database file's name inside the data directory.
 pub const DB_FILE: &str = "novi.db";
@@ -41,6 +41,8 @@ pub struct Db {
     writer: std::sync::Arc<std::sync::Mutex<()>>,
     /// Where `read` runs: threads below the writer's priority, each with its own connection.
     readers: std::sync::Arc<readers::Readers>,
+    /// How many of the pool's connections to close as they come back (`settle_pool`).
+    retiring: std::sync::Arc<std::sync::atomic::AtomicU32>,
 }
 
 impl Db {
@@ -55,13 +57,16 @@ impl Db {
         std::fs::create_dir_all(data_dir)
             .with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
         let path = data_dir.join(DB_FILE);
-        let manager = SqliteConnectionManager::file(&path).with_init(configure);
-        // Two connections open at start, more as work asks for them (up to eight), and those
-        // beyond two close after ten idle minutes: each holds the schema and a page cache, and
-        // an idle shop should not pay for eight.
+        let (manager, retiring) = pool::Manager::new(&path);
+        // Connections open as work asks for them (up to eight), and those beyond two close once
+        // the server goes quiet (`settle_pool`): each holds the schema and a page cache, and an
+        // idle shop should not pay for eight. r2d2's own upkeep is off: keeping a minimum
+        // open, it replaced every connection `settle_pool` took out to empty, and its timer
+        // closed connections only after ten idle minutes.
         let pool = r2d2::Pool::builder()
             .max_size(8)
-            .min_idle(Some(2))
+            .min_idle(Some(0))
+            .idle_timeout(None)
             .connection_timeout(Duration::from_secs(10))
             .build(manager)
             .with_context(|| format!("cannot open database {}", path.display()))?;
@@ -70,6 +75,7 @@ impl Db {
             readers: std::sync::Arc::new(readers::Readers::new(path.clone())),
             path,
             writer: Default::default(),
+            retiring,
         })
     }
 
