@@ -31,7 +31,7 @@ pub fn run(data_dir: PathBuf, config_file: Option<&Path>, args: ServeArgs) -> an
         http_listen: args.http_listen,
     };
     let config = Config::resolve(data_dir, overrides, file)?;
-    crate::db::settle::limit_arenas();
+    crate::db::settle::tune_allocators();
     // Held until the server stops, so `novi restore` can refuse to run under it.
     let _lock = crate::backup::DirLock::for_server(&config.data_dir)?;
     // The demo checks the directory before logging starts, so that a refusal is the only line
