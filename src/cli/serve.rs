@@ -47,6 +47,7 @@ pub fn run(data_dir: PathBuf, config_file: Option<&Path>, args: ServeArgs) -> an
     crate::telemetry::init(config.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .on_thread_park(crate::db::settle::collect_if_asked)
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(serve(config, opened, args.demo))

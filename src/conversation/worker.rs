@@ -17,7 +17,7 @@ use super::pay_link::Linker;
 use super::reply::{self, Turn};
 use super::{chat, group};
 use crate::accounts::businesses;
-use crate::db::settle::{Spell, QUIET};
+use crate::db::settle::{self, Spell, QUIET};
 use crate::db::Db;
 use crate::domain::limits::MAX_READ_CHARS;
 use crate::error::{AppError, AppResult};
@@ -83,6 +83,11 @@ pub fn start(
                     spell.quiet(|| {
                         db.settle_pool();
                         bridge.ingest.settle();
+                        settle::ask_threads_to_collect();
+                        // Each async thread collects as it goes back to sleep after one.
+                        for _ in 0..std::thread::available_parallelism().map_or(2, |n| n.get()) {
+                            runtime.spawn(async {});
+                        }
                     });
                 }
             }

@@ -3,7 +3,8 @@
 //! flood of webhooks stayed twice its idle size long after. Each thread that holds a connection
 //! empties its cache once it has had nothing to do for [`QUIET`], once per busy spell.
 
-use std::sync::atomic::Ordering;
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use rusqlite::Connection;
@@ -73,14 +74,45 @@ pub fn tune_allocators() {
     }
 }
 
-/// Returns the allocator's free memory to the system: glibc keeps what threads freed in
-/// their arenas for reuse, and only gives it back when asked.
+/// Returns the allocators' free memory to the system: glibc keeps what threads freed in
+/// their arenas for reuse, and only gives it back when asked; mimalloc holds a page whose
+/// blocks other threads freed until the thread it belongs to collects them.
 pub fn trim() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim takes a plain size and touches only the allocator's own state.
     unsafe {
         libc::malloc_trim(0);
     }
+    // SAFETY: collects the calling thread's own mimalloc heap.
+    unsafe { libmimalloc_sys::mi_collect(true) }
+}
+
+/// Asks, bumped when Novi goes quiet, for the async threads to collect their heaps: they read
+/// the webhooks, whose blocks the writer frees, and sleep once a rush is over.
+static ASKED: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// The last ask this thread answered.
+    static SEEN: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Asks every async thread to collect its heap the next time it goes to sleep.
+pub fn ask_threads_to_collect() {
+    ASKED.fetch_add(1, Ordering::AcqRel);
+}
+
+/// For the async runtime's `on_thread_park`: runs on every park, so it costs one atomic read
+/// unless there is a new ask.
+pub fn collect_if_asked() {
+    if SEEN.with(|seen| newly_asked(&ASKED, seen)) {
+        trim();
+    }
+}
+
+/// True once for each new ask, per thread.
+fn newly_asked(asked: &AtomicU64, seen: &Cell<u64>) -> bool {
+    let now = asked.load(Ordering::Acquire);
+    seen.replace(now) != now
 }
 
 impl Db {
@@ -210,6 +242,22 @@ mod tests {
             let delay = unsafe { libmimalloc_sys::mi_option_get(MI_PURGE_DELAY) };
             assert_eq!(delay, 1000, "mimalloc's purge delay defaults to 1000 ms");
         }
+    }
+
+    #[test]
+    fn a_thread_collects_once_for_each_ask() {
+        let (asked, seen) = (AtomicU64::new(0), Cell::new(0));
+        assert!(!newly_asked(&asked, &seen), "nothing asked yet");
+        asked.fetch_add(1, Ordering::AcqRel);
+        assert!(newly_asked(&asked, &seen));
+        assert!(!newly_asked(&asked, &seen), "answered already");
+        asked.fetch_add(1, Ordering::AcqRel);
+        asked.fetch_add(1, Ordering::AcqRel);
+        assert!(
+            newly_asked(&asked, &seen),
+            "two asks while asleep: one collection"
+        );
+        assert!(!newly_asked(&asked, &seen));
     }
 
     #[test]
