@@ -60,9 +60,9 @@ impl Db {
         let (manager, retiring) = pool::Manager::new(&path);
         // Connections open as work asks for them (up to eight), and those beyond two close once
         // the server goes quiet (`settle_pool`): each holds the schema and a page cache, and an
-        // idle shop should not pay for eight. r2d2's own upkeep is off: keeping a minimum
-        // open, it replaced every connection `settle_pool` took out to empty, and its timer
-        // closed connections only after ten idle minutes.
+        // idle shop should not pay for eight. r2d2 keeps no minimum open (it replaced every
+        // connection `settle_pool` took out to empty) and no idle timer (ten minutes at least);
+        // its 30-minute lifetime still closes old connections, opened again when work asks.
         let pool = r2d2::Pool::builder()
             .max_size(8)
             .min_idle(Some(0))
