@@ -83,11 +83,7 @@ pub fn start(
                     spell.quiet(|| {
                         db.settle_pool();
                         bridge.ingest.settle();
-                        settle::ask_threads_to_collect();
-                        // Each async thread collects as it goes back to sleep after one.
-                        for _ in 0..std::thread::available_parallelism().map_or(2, |n| n.get()) {
-                            runtime.spawn(async {});
-                        }
+                        settle::ask_threads_to_collect(&runtime);
                     });
                 }
             }

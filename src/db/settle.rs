@@ -38,10 +38,14 @@ impl Spell {
 
 /// Empties `conn`'s page cache, then hands the allocator's free memory to the system.
 pub fn release(conn: &Connection) {
+    empty_cache(conn);
+    trim();
+}
+
+fn empty_cache(conn: &Connection) {
     if let Err(e) = conn.release_memory() {
         tracing::debug!(error = %e, "a connection kept its cache");
     }
-    trim();
 }
 
 /// Arenas glibc's allocator may make for threads. Its default, eight per core, spreads a rush's
@@ -83,6 +87,10 @@ pub fn trim() {
     unsafe {
         libc::malloc_trim(0);
     }
+    collect_own_heap();
+}
+
+fn collect_own_heap() {
     // SAFETY: collects the calling thread's own mimalloc heap.
     unsafe { libmimalloc_sys::mi_collect(true) }
 }
@@ -96,16 +104,20 @@ thread_local! {
     static SEEN: Cell<u64> = const { Cell::new(0) };
 }
 
-/// Asks every async thread to collect its heap the next time it goes to sleep.
-pub fn ask_threads_to_collect() {
+/// Asks every async thread of `runtime` to collect its heap, and wakes each with an empty
+/// task so that it goes back to sleep, which is when it collects.
+pub fn ask_threads_to_collect(runtime: &tokio::runtime::Handle) {
     ASKED.fetch_add(1, Ordering::AcqRel);
+    for _ in 0..runtime.metrics().num_workers() {
+        runtime.spawn(async {});
+    }
 }
 
 /// For the async runtime's `on_thread_park`: runs on every park, so it costs one atomic read
-/// unless there is a new ask.
+/// unless there is a new ask. glibc's trim covers every thread and is done by whoever asked.
 pub fn collect_if_asked() {
     if SEEN.with(|seen| newly_asked(&ASKED, seen)) {
-        trim();
+        collect_own_heap();
     }
 }
 
@@ -124,9 +136,7 @@ impl Db {
             .take(self.pool.max_size() as usize)
             .collect();
         for conn in &idle {
-            if let Err(e) = conn.release_memory() {
-                tracing::debug!(error = %e, "a pooled connection kept its cache");
-            }
+            empty_cache(conn);
         }
         // Those kept go back first, then whichever come back next are closed: one another
         // thread returns meanwhile counts the same as one of these.
