@@ -85,6 +85,7 @@ impl Db {
 
     /// Applies pending migrations; returns the names of those applied now.
     pub fn migrate(&self) -> anyhow::Result<Vec<String>> {
+        let _turn = migration_turn(&self.path);
         let mut conn = self
             .pool
             .get()
@@ -211,6 +212,25 @@ impl Db {
         .await
         .unwrap_or(false)
     }
+}
+
+/// The lock file processes take turns on to migrate, beside the database.
+const MIGRATE_LOCK: &str = "novi-migrate.lock";
+
+/// Waits for this process's turn to migrate the database at `db_path`. Two processes opening a
+/// new data directory at once (the service starting while an administrator runs a command)
+/// both applied the same migration, and the second failed ("duplicate column name"); in turn,
+/// the second finds nothing left to do. Held until dropped. Without a lock file (a directory
+/// this user may read but not write) there is no turn to take, and migrating goes on as before.
+fn migration_turn(db_path: &Path) -> Option<std::fs::File> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(db_path.with_file_name(MIGRATE_LOCK))
+        .ok()?;
+    file.lock().ok()?;
+    Some(file)
 }
 
 /// The newest migration built into this binary: the schema version it brings a database to.
@@ -453,6 +473,34 @@ mod tests {
         let db = Db::open_without_migrating(dir.path()).unwrap();
         assert!(!db.migrate().unwrap().is_empty());
         assert!(db.migrate().unwrap().is_empty());
+    }
+
+    #[test]
+    fn two_processes_opening_a_new_directory_take_turns_to_migrate() {
+        let all = embedded::migrations::runner().get_migrations().len();
+        for _ in 0..8 {
+            let dir = tempfile::tempdir().unwrap();
+            let start = std::sync::Arc::new(std::sync::Barrier::new(2));
+            let migrating: Vec<_> = (0..2)
+                .map(|_| {
+                    let db = Db::open_without_migrating(dir.path()).unwrap();
+                    let start = start.clone();
+                    std::thread::spawn(move || {
+                        start.wait();
+                        db.migrate().map_err(|e| format!("{e:#}"))
+                    })
+                })
+                .collect();
+            let applied: Vec<usize> = migrating
+                .into_iter()
+                .map(|t| t.join().unwrap().unwrap().len())
+                .collect();
+            assert_eq!(
+                applied.iter().sum::<usize>(),
+                all,
+                "each applied once: {applied:?}"
+            );
+        }
     }
 
     /// Migrations run with foreign keys off; what they leave pointing nowhere is refused. A
