@@ -1,5 +1,7 @@
 //! Log setup: human-readable or JSON lines on standard error, filtered by `RUST_LOG`.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
@@ -7,8 +9,11 @@ use crate::config::LogFormat;
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn"));
+    // Colours only for a person at a terminal: under systemd the journal (or a file the log is
+    // sent to) kept every escape code as text around each field.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     // A second init (tests start several servers in one process) is harmless, so its error is ignored.
     let _ = match format {

@@ -282,6 +282,61 @@ async fn serve_prints_a_setup_link_that_works_once_and_stops_on_sigterm() {
     assert!(server.terminate().success());
 }
 
+/// The log as the journal or a log file receives it: one plain line per request, in either
+/// format, and nothing of a setup link's secret path.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_logs_each_request_as_plain_text_or_json_lines() {
+    for format in ["pretty", "json"] {
+        let dir = fresh();
+        let log = dir.path().join("serve.log");
+        let server = Server::start_logging(
+            dir.path(),
+            &["--listen", "127.0.0.1:0", "--log-format", format],
+            &[("RUST_LOG", "info")],
+            std::fs::File::create(&log).unwrap(),
+        );
+        let link = server
+            .lines
+            .iter()
+            .find_map(|l| l.trim().strip_prefix(&server.base))
+            .expect("setup link")
+            .to_owned();
+        let mut b = Browser::new(server.base.clone());
+        assert_eq!(b.get("/login").await.0, StatusCode::OK);
+        assert_eq!(b.get(&link).await.0, StatusCode::OK);
+        assert!(server.terminate().success());
+        let text = std::fs::read_to_string(&log).unwrap();
+        assert!(
+            !text.contains('\u{1b}'),
+            "{format}: no colour codes in {text}"
+        );
+        assert!(
+            !text.contains(&link),
+            "{format}: the setup link's path is never logged"
+        );
+        let served: Vec<&str> = text.lines().filter(|l| l.contains("served")).collect();
+        let login = served
+            .iter()
+            .find(|l| l.contains("/login"))
+            .expect("a line for /login");
+        assert!(login.contains("GET") && login.contains("200"), "{login}");
+        if format == "json" {
+            for line in text.lines() {
+                let v: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+                assert!(
+                    v["timestamp"].is_string() && v["level"].is_string(),
+                    "{line}"
+                );
+            }
+        } else {
+            assert!(
+                login.contains("route=/login") && login.contains("status=200"),
+                "{login}"
+            );
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_demo_creates_the_demo_shop_once() {
     let dir = fresh();
