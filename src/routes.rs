@@ -306,12 +306,13 @@ pub fn app(state: AppState) -> Router {
     }
     let app = top
         .fallback(not_found)
-        .layer(middleware::from_fn(web::error::styled))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             web::csrf::protect,
         ))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // Outside the body limit, so its refusal is restyled too.
+        .layer(middleware::from_fn(web::error::styled))
         .layer(header_layer(header::CONTENT_SECURITY_POLICY, CSP))
         .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
         .layer(header_layer(header::REFERRER_POLICY, "same-origin"))

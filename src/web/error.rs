@@ -28,8 +28,9 @@ impl IntoResponse for AppError {
 
 /// Turns the plain-text answers the framework gives for a bad request (a path segment that is
 /// not a number, a method a route lacks, a form that cannot be read, a body too large) into
-/// the same styled page as every other error, for pages only: the API, webhooks and assets
-/// keep theirs. A path that cannot be read is no page at all, so it is a 404.
+/// the same styled page as every other error, and for the API and webhooks into the same JSON
+/// error as theirs. Assets and health checks keep plain text. A path that cannot be read is no
+/// page at all, so it is a 404.
 pub async fn styled(req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     let res = next.run(req).await;
@@ -39,15 +40,18 @@ pub async fn styled(req: Request, next: Next) -> Response {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html") || v.starts_with("application/json"));
-    let outside = ["/api/", "/webhooks/", "/assets/", "/health", "/ready"]
+    let plain = ["/assets/", "/health", "/ready"]
         .iter()
         .any(|p| path.starts_with(p));
-    if !(status.is_client_error() || status.is_server_error()) || ours || outside {
+    if !(status.is_client_error() || status.is_server_error()) || ours || plain {
         return res;
     }
     let text = to_bytes(res.into_body(), 64 * 1024)
         .await
         .unwrap_or_default();
+    if ["/api/", "/webhooks/"].iter().any(|p| path.starts_with(p)) {
+        return as_json(status, &String::from_utf8_lossy(&text));
+    }
     let (status, message) = match status {
         StatusCode::NOT_FOUND => (status, "There is no page at this address.".to_owned()),
         StatusCode::BAD_REQUEST if text.starts_with(b"Invalid URL") => (
@@ -73,4 +77,25 @@ pub async fn styled(req: Request, next: Next) -> Response {
     };
     let title = status.canonical_reason().unwrap_or("Error");
     (status, layout::error_page(title, &message)).into_response()
+}
+
+/// A framework refusal as the API's `{"error":{"code","message"}}`, its status kept.
+fn as_json(status: StatusCode, text: &str) -> Response {
+    let code = match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        s if s.is_server_error() => "internal",
+        _ => "bad_request",
+    };
+    let message = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "the request body is too large".to_owned(),
+        StatusCode::METHOD_NOT_ALLOWED => "this address does not take that method".to_owned(),
+        s if s.is_server_error() => "something went wrong on our side".to_owned(),
+        _ if text.trim().is_empty() => status.canonical_reason().unwrap_or("error").to_owned(),
+        _ => text.trim().to_owned(),
+    };
+    let body = serde_json::json!({"error": {"code": code, "message": message}});
+    (status, axum::Json(body)).into_response()
 }

@@ -42,6 +42,51 @@ async fn bad_addresses_get_the_styled_error_page() {
     app.stop().await;
 }
 
+/// What the framework refuses before a handler runs (a body too large, a method a route lacks)
+/// reaches API clients and WhatsApp's servers as the same JSON error as the rest, and changes
+/// nothing.
+#[tokio::test]
+async fn the_api_and_webhooks_refuse_in_json_before_any_handler() {
+    let app = TestApp::start().await;
+    let shop = app.small_shop("sharma");
+    let api = app.api(&shop);
+    let client = reqwest::Client::new();
+    // Over the framework's 2 MiB for a webhook's body, and over the 8 MiB for any request.
+    let (large, huge) = (vec![b'a'; 3 << 20], vec![b'a'; 9 << 20]);
+    let refusals = [
+        client
+            .post(app.url("/webhooks/whatsapp/sharma"))
+            .header("content-type", "application/json")
+            .body(large),
+        client
+            .post(app.url("/api/v1/orders"))
+            .bearer_auth(&api.token)
+            .header("content-type", "application/json")
+            .body(huge),
+        client
+            .delete(app.url("/api/v1/orders"))
+            .bearer_auth(&api.token),
+    ];
+    for (request, (status, code)) in refusals.into_iter().zip([
+        (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+        (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+        (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+    ]) {
+        let res = request.send().await.unwrap();
+        assert_eq!(res.status(), status);
+        let body: serde_json::Value = res.json().await.expect("a JSON body");
+        assert_eq!(body["error"]["code"], code, "{body}");
+        assert!(body["error"]["message"].is_string(), "{body}");
+    }
+    let (_, orders) = api.get("/api/v1/orders").await;
+    assert_eq!(
+        orders["orders"].as_array().map(Vec::len),
+        Some(0),
+        "{orders}"
+    );
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn a_new_product_gets_a_low_stock_level_by_its_unit() {
     let app = TestApp::start().await;
