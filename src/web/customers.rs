@@ -24,7 +24,8 @@ const PER_PAGE: i64 = 25;
 pub struct ListQuery {
     #[serde(default)]
     q: String,
-    page: Option<i64>,
+    /// Read as text, so that one which is not a number gets a clear refusal (`page_number`).
+    page: Option<String>,
 }
 
 /// What an empty page of the list says: a shop with no customers yet, a search that found no
@@ -44,7 +45,7 @@ pub async fn index(
     shop: ShopPage,
     Query(query): Query<ListQuery>,
 ) -> AppResult<Markup> {
-    let current = query.page.unwrap_or(1).max(1);
+    let current = crate::web::extract::page_number(query.page.as_deref())?;
     let (id, q) = (shop.business.id, query.q.clone());
     let (rows, total) = state
         .db

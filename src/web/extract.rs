@@ -143,9 +143,37 @@ impl FromRequestParts<AppState> for ShopPage {
     }
 }
 
+/// A list's `page` as typed in the address: missing or blank is the first page, as is zero or
+/// less; anything but a whole number is refused with a line a person can read (the framework
+/// said "Failed to deserialize query string: invalid digit found in string").
+pub fn page_number(text: Option<&str>) -> Result<i64, AppError> {
+    match text.map(str::trim) {
+        None | Some("") => Ok(1),
+        Some(t) => t.parse::<i64>().map(|n| n.max(1)).map_err(|_| {
+            AppError::BadRequest(format!(
+                "\"{t}\" is not a page number: use a whole number, 1 for the first page"
+            ))
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::short_code_of;
+    use super::{page_number, short_code_of};
+
+    #[test]
+    fn a_page_is_a_whole_number_from_one() {
+        assert_eq!(page_number(None).unwrap(), 1);
+        assert_eq!(page_number(Some(" ")).unwrap(), 1);
+        assert_eq!(page_number(Some("3")).unwrap(), 3);
+        assert_eq!(page_number(Some("-2")).unwrap(), 1);
+        let refused = page_number(Some("abc")).unwrap_err().to_string();
+        assert!(
+            refused.starts_with("\"abc\" is not a page number"),
+            "{refused}"
+        );
+        assert!(page_number(Some("2.5")).is_err());
+    }
 
     #[test]
     fn short_code_from_path() {

@@ -42,6 +42,29 @@ async fn bad_addresses_get_the_styled_error_page() {
     app.stop().await;
 }
 
+/// A list's page that is not a number is refused in words, on the styled page; a page past the
+/// last or below the first still shows a list.
+#[tokio::test]
+async fn a_page_that_is_not_a_number_is_refused_in_words() {
+    let app = TestApp::start().await;
+    let shop = app.small_shop("sharma");
+    let mut owner = app.owner(&shop, "asha").await;
+    for list in ["/b/sharma/orders", "/b/sharma/customers"] {
+        let (status, page) = owner.get(&format!("{list}?page=abc")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{list}: {page}");
+        assert!(styled(&page), "{list}: {page}");
+        assert!(
+            page.contains("is not a page number") && !page.contains("deserialize"),
+            "{list}: {page}"
+        );
+        for fine in ["0", "-4", "99"] {
+            let (status, _) = owner.get(&format!("{list}?page={fine}")).await;
+            assert_eq!(status, StatusCode::OK, "{list}?page={fine}");
+        }
+    }
+    app.stop().await;
+}
+
 /// What the framework refuses before a handler runs (a body too large, a method a route lacks)
 /// reaches API clients and WhatsApp's servers as the same JSON error as the rest, and changes
 /// nothing.

@@ -48,7 +48,8 @@ pub struct ListQuery {
     /// `newest` (blank) or `deliver_on`.
     #[serde(default)]
     sort: String,
-    page: Option<i64>,
+    /// Read as text, so that one which is not a number gets a clear refusal (`page_number`).
+    page: Option<String>,
 }
 
 impl ListQuery {
@@ -150,7 +151,7 @@ pub async fn index(
         }
         Err(e) => return Err(e),
     };
-    let current = q.page.unwrap_or(1).max(1);
+    let current = crate::web::extract::page_number(q.page.as_deref())?;
     let list = list(&state, &shop, &q, filter, current).await?;
     let export = format!("{}?{}", shop.url("/orders/export.csv"), q.query_string(1));
     // The newest page follows new orders as they come; an older page stays put while it is read.
