@@ -22,8 +22,14 @@ impl<E: Into<AppError>> From<E> for ApiError {
 /// webhooks' refusals, which speak JSON to the providers calling them.
 pub fn json_error(err: &AppError) -> Response {
     err.log_if_internal();
-    let body = json!({"error": {"code": err.code(), "message": err.to_string()}});
-    (err.status(), axum::Json(body)).into_response()
+    error_response(err.status(), err.code(), &err.to_string())
+}
+
+/// The one shape of every JSON refusal, for those that are no `AppError` (the framework's own,
+/// a provider's webhook).
+pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = json!({"error": {"code": code, "message": message}});
+    (status, axum::Json(body)).into_response()
 }
 
 impl IntoResponse for ApiError {

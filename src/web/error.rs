@@ -40,16 +40,17 @@ pub async fn styled(req: Request, next: Next) -> Response {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html") || v.starts_with("application/json"));
-    let plain = ["/assets/", "/health", "/ready"]
-        .iter()
-        .any(|p| path.starts_with(p));
-    if !(status.is_client_error() || status.is_server_error()) || ours || plain {
+    let starts = |prefixes: &[&str]| prefixes.iter().any(|p| path.starts_with(p));
+    if !(status.is_client_error() || status.is_server_error())
+        || ours
+        || starts(&["/assets/", "/health", "/ready"])
+    {
         return res;
     }
     let text = to_bytes(res.into_body(), 64 * 1024)
         .await
         .unwrap_or_default();
-    if ["/api/", "/webhooks/"].iter().any(|p| path.starts_with(p)) {
+    if starts(&["/api/", "/webhooks/"]) {
         return as_json(status, &String::from_utf8_lossy(&text));
     }
     let (status, message) = match status {
@@ -96,6 +97,5 @@ fn as_json(status: StatusCode, text: &str) -> Response {
         _ if text.trim().is_empty() => status.canonical_reason().unwrap_or("error").to_owned(),
         _ => text.trim().to_owned(),
     };
-    let body = serde_json::json!({"error": {"code": code, "message": message}});
-    (status, axum::Json(body)).into_response()
+    crate::api::error::error_response(status, code, &message)
 }

@@ -7,8 +7,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::error::{AppError, AppResult};
 use crate::razorpay::{events, settings, sign};
@@ -16,8 +15,7 @@ use crate::AppState;
 
 /// A refusal Razorpay's dashboard shows in its delivery log.
 fn refused(message: &str) -> Response {
-    let body = json!({"error": {"code": "bad_request", "message": message}});
-    (StatusCode::BAD_REQUEST, Json(body)).into_response()
+    crate::api::error::error_response(StatusCode::BAD_REQUEST, "bad_request", message)
 }
 
 pub async fn receive(
