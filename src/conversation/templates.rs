@@ -72,12 +72,34 @@ pub fn body(conn: &Connection, business_id: i64, key: &str) -> AppResult<String>
     Ok(custom.unwrap_or_else(|| find(key).map_or("", |t| t.default).to_owned()))
 }
 
-/// Fills `{name}` placeholders; unknown ones are left as written.
+/// Fills `{name}` placeholders; unknown ones are left as written. One pass over the body,
+/// the first value given for a name winning: every reply is filled this way, and replacing
+/// each name in turn copied the whole text once per placeholder. A value is never filled in
+/// again, so a customer named "{total}" stays "{total}".
 pub fn fill(body: &str, vars: &[(&str, String)]) -> String {
-    let mut out = body.to_owned();
-    for (name, value) in vars {
-        out = out.replace(&format!("{{{name}}}"), value);
+    let mut out = String::with_capacity(body.len() + vars.iter().map(|v| v.1.len()).sum::<usize>());
+    let mut rest = body;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (v, close))
+        });
+        match value {
+            Some((v, close)) => {
+                out.push_str(v);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
     }
+    out.push_str(rest);
     out
 }
 
@@ -161,6 +183,22 @@ mod tests {
             &[("order_number", "#12".into())],
         );
         assert_eq!(out, "Order #12 for {who}");
+    }
+
+    #[test]
+    fn fills_each_placeholder_once_with_the_first_value_given() {
+        let vars = [
+            ("customer_name", "{total}".to_owned()),
+            ("total", "₹240.00".to_owned()),
+            ("customer_name", "later".to_owned()),
+        ];
+        assert_eq!(
+            fill("{customer_name}: {total} {{total} {total", &vars),
+            "{total}: ₹240.00 {₹240.00 {total",
+            "a value is not filled again; an unclosed brace stays"
+        );
+        assert_eq!(fill("", &vars), "");
+        assert_eq!(fill("{}{customer_name}}", &vars), "{}{total}}");
     }
 
     #[test]

@@ -183,12 +183,13 @@ const DELIVERY: &[&str] = &[
 /// for delivery, `None` when it says neither.
 pub fn pickup_or_delivery(text: &str) -> Option<bool> {
     let t = format!(" {} ", plain(text));
-    // A phrase counts where a word starts with it. Checked in place: every message with a
-    // draft open is read for this, and building " {phrase}" per phrase cost more than reading.
+    // A phrase counts where a word starts with it, so each phrase is compared at the start of
+    // each word: every message with a draft open is read for this, and searching the whole
+    // text for each phrase cost more than the rest of reading when and how.
     let says = |phrases: &[&str]| {
-        phrases
-            .iter()
-            .any(|p| t.match_indices(p).any(|(i, _)| t[..i].ends_with(' ')))
+        t.match_indices(' ')
+            .map(|(i, _)| &t[i + 1..])
+            .any(|word| phrases.iter().any(|p| word.starts_with(p)))
     };
     if says(PICKUP) {
         Some(true)
