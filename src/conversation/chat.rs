@@ -302,6 +302,7 @@ fn catalog_cart(t: &Turn, conn: &Connection, draft: Option<Draft>) -> AppResult<
         clipped: false,
         skipped: 0,
         sources: Vec::new(),
+        mentions: Vec::new(),
     };
     let mut d = draft.unwrap_or_else(|| Draft::new(t.received_ms));
     d.stage = Stage::Changing;

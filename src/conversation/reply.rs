@@ -41,8 +41,6 @@ pub struct Turn<'a> {
     pub(super) replied: Cell<bool>,
     /// The customer on file, read once per turn (every reply's placeholders need it).
     pub(super) customer: std::cell::OnceCell<Option<customers::Customer>>,
-    /// The products `text` names for sure, found once per turn (a draft's edit asks twice).
-    pub(super) mentions: std::cell::OnceCell<Vec<reader::Mention>>,
     /// Makes tracking and storefront links; `None` when replaying conversations offline.
     pub tracker: Option<&'a Tracker>,
 }
@@ -66,8 +64,7 @@ impl Turn<'_> {
 
     /// The products the message names for sure, in message order.
     pub fn mentions(&self) -> &[reader::Mention] {
-        self.mentions
-            .get_or_init(|| reader::mentions(self.catalog, &self.text))
+        &self.reading.mentions
     }
 
     fn money(&self, amount: Money) -> String {

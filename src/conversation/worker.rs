@@ -361,7 +361,6 @@ fn handle(
         received_ms: m.received_ms,
         replied: Cell::new(false),
         customer: Default::default(),
-        mentions: Default::default(),
         tracker,
     };
     match &m.group_id {

@@ -19,17 +19,32 @@ pub struct Mention {
 
 /// Every product named for sure (one candidate), once each, in message order.
 pub fn mentions(catalog: &ProductIndex, text: &str) -> Vec<Mention> {
-    let (masked, _) = fields::extract(&roman::romanised(super::clip(text)));
+    in_text(catalog, &roman::romanised(super::clip(text)))
+}
+
+/// [`mentions`] of a text already clipped and romanised.
+pub(super) fn in_text(catalog: &ProductIndex, text: &str) -> Vec<Mention> {
+    let (masked, _) = fields::extract(text);
     let lx = lexer::lex(&masked);
+    in_clauses(catalog, &lx, &clauses::clauses(&lx))
+}
+
+/// [`mentions`] from a text already lexed and cut into clauses: a reading takes them in the
+/// same pass, so a message is read once.
+pub(super) fn in_clauses(
+    catalog: &ProductIndex,
+    lx: &lexer::Lexed,
+    clauses: &[clauses::Clause],
+) -> Vec<Mention> {
     let mut scratch = Scratch {
         words: Vec::with_capacity(8),
         key: String::with_capacity(32),
         collapsed: String::with_capacity(16),
     };
     let mut out: Vec<Mention> = Vec::new();
-    for c in clauses::clauses(&lx) {
+    for c in clauses {
         let negated = (c.start..c.end).any(|i| lx.is_word(i) && words::is_negation(lx.low(i)));
-        for e in elements::build(catalog, &lx, &c, &mut scratch) {
+        for e in elements::build(catalog, lx, c, &mut scratch) {
             let Kind::N(items) = e.kind else { continue };
             let [item] = items[..] else { continue };
             let sku = catalog.sku(item).to_owned();
@@ -72,6 +87,39 @@ mod tests {
         assert!(
             names("1 kg laddu").is_empty(),
             "two laddus: not named for sure"
+        );
+    }
+
+    #[test]
+    fn a_reading_carries_the_same_mentions() {
+        let cat = ProductIndex::from_csv(include_str!("../../tests/data/sweetshop-catalog.csv"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        for text in [
+            "2 kg kaju katli aur 1 box gulab jamun, 12 MG Road",
+            "jalebi mat bhejo, 10 samosa",
+            "जलेबी नहीं, समोसे भेज दो",
+            "1 kg jalebi\nForwarded:\nsamosa nahi chahiye",
+            "",
+        ] {
+            let read = crate::reader::read(&cat, text).mentions;
+            assert_eq!(read, mentions(&cat, text), "{text}");
+        }
+        assert!(
+            !crate::reader::read(&cat, "jalebi nahi").mentions.is_empty(),
+            "the comparison above is not of empty lists alone"
+        );
+        let forwarded = crate::reader::read(&cat, "1 kg jalebi\nForwarded:\nsamosa nahi chahiye");
+        assert_eq!(
+            forwarded.items.len(),
+            1,
+            "only the customer's own words are an order"
+        );
+        assert!(
+            forwarded
+                .mentions
+                .iter()
+                .any(|m| m.sku == "samosa" && m.negated),
+            "what they forwarded still names its products"
         );
     }
 }

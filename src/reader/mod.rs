@@ -110,6 +110,10 @@ pub struct Reading {
     /// taken in the same pass so a message is read once.
     #[serde(skip)]
     pub sources: Vec<Source>,
+    /// Every product the message names for sure, with or without an amount ([`mentions`]):
+    /// what a chat edits an open order by. Taken in the same pass.
+    #[serde(skip)]
+    pub mentions: Vec<Mention>,
 }
 
 /// Reads one message: its first [`MAX_READ_CHARS`] characters, so time and memory stay
@@ -147,7 +151,11 @@ fn read_all(catalog: &ProductIndex, text: &str, seen: Option<&mut explain::Seen>
 
 fn read_text(catalog: &ProductIndex, text: &str, mut seen: Option<&mut explain::Seen>) -> Reading {
     if let Some(at) = intent::forward_start(text) {
-        return own_words(catalog, &text[..at], seen);
+        // Only the customer's own words are read for an order, but a product named in what
+        // they forwarded is still named.
+        let mut r = own_words(catalog, &text[..at], seen);
+        r.mentions = mentions::in_text(catalog, text);
+        return r;
     }
     let (masked, mut f) = fields::extract(text);
     if let Some(s) = seen.as_deref_mut() {
@@ -155,6 +163,7 @@ fn read_text(catalog: &ProductIndex, text: &str, mut seen: Option<&mut explain::
     }
     let lx = lexer::lex(&masked);
     let clauses = clauses::clauses(&lx);
+    let mentions = mentions::in_clauses(catalog, &lx, &clauses);
     let mut parsed = lines::parse(catalog, &lx, &clauses, seen.is_some());
     let mut said = intent::read(&lx, &clauses);
     let keep = sift::keep(catalog, &lx, &clauses, &mut said, &parsed.lines);
@@ -175,6 +184,7 @@ fn read_text(catalog: &ProductIndex, text: &str, mut seen: Option<&mut explain::
         clipped: false,
         skipped: 0,
         sources: Vec::new(),
+        mentions,
     };
     if intent == Intent::Order {
         fill_lines(catalog, text, &parsed.lines, &mut r);
