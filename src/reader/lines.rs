@@ -45,6 +45,8 @@ pub(crate) struct Parsed {
     pub unknown_with_unit: bool,
     /// Each clause's elements once paired, kept only for `explain` (see `parse_with`).
     pub elements: Vec<Vec<El>>,
+    /// The products the message names for sure (`mentions`), noted as each clause is built.
+    pub mentions: Vec<super::Mention>,
 }
 
 /// What the words of one clause signal.
@@ -124,6 +126,7 @@ impl<'a> Reader<'a> {
     fn clause(&mut self, index: usize, c: &Clause, scratch: &mut Scratch<'a>) {
         let lx = self.lx;
         let mut els = elements::build(self.cat, lx, c, scratch);
+        super::mentions::note(&mut self.out.mentions, self.cat, lx, c, &els);
         let packs = elements::packing(lx, c, &mut els);
         elements::qualify(&mut els);
         let gap = |a: usize, b: usize| {

@@ -3,7 +3,7 @@
 //! agreed, where a product named without an amount still means something.
 
 use super::clauses;
-use super::elements::{self, Kind, Scratch};
+use super::elements::{self, El, Kind, Scratch};
 use super::fields;
 use super::index::ProductIndex;
 use super::lexer;
@@ -29,9 +29,8 @@ pub(super) fn in_text(catalog: &ProductIndex, text: &str) -> Vec<Mention> {
     in_clauses(catalog, &lx, &clauses::clauses(&lx))
 }
 
-/// [`mentions`] from a text already lexed and cut into clauses: a reading takes them in the
-/// same pass, so a message is read once.
-pub(super) fn in_clauses(
+/// [`mentions`] from a text already lexed and cut into clauses.
+fn in_clauses(
     catalog: &ProductIndex,
     lx: &lexer::Lexed,
     clauses: &[clauses::Clause],
@@ -43,17 +42,34 @@ pub(super) fn in_clauses(
     };
     let mut out: Vec<Mention> = Vec::new();
     for c in clauses {
-        let negated = (c.start..c.end).any(|i| lx.is_word(i) && words::is_negation(lx.low(i)));
-        for e in elements::build(catalog, lx, c, &mut scratch) {
-            let Kind::N(items) = e.kind else { continue };
-            let [item] = items[..] else { continue };
-            let sku = catalog.sku(item).to_owned();
-            if !out.iter().any(|m| m.sku == sku) {
-                out.push(Mention { sku, negated });
-            }
-        }
+        let els = elements::build(catalog, lx, c, &mut scratch);
+        note(&mut out, catalog, lx, c, &els);
     }
     out
+}
+
+/// Adds the products clause `c` names for sure to `out`, from its elements as built and
+/// before they are paired: a reading notes them as it builds each clause's elements, so a
+/// message is read once.
+pub(super) fn note(
+    out: &mut Vec<Mention>,
+    catalog: &ProductIndex,
+    lx: &lexer::Lexed,
+    c: &clauses::Clause,
+    els: &[El],
+) {
+    let negated = (c.start..c.end).any(|i| lx.is_word(i) && words::is_negation(lx.low(i)));
+    for e in els {
+        let Kind::N(items) = &e.kind else { continue };
+        let [item] = items[..] else { continue };
+        let sku = catalog.sku(item);
+        if !out.iter().any(|m| m.sku == sku) {
+            out.push(Mention {
+                sku: sku.to_owned(),
+                negated,
+            });
+        }
+    }
 }
 
 #[cfg(test)]

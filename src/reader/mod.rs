@@ -163,7 +163,6 @@ fn read_text(catalog: &ProductIndex, text: &str, mut seen: Option<&mut explain::
     }
     let lx = lexer::lex(&masked);
     let clauses = clauses::clauses(&lx);
-    let mentions = mentions::in_clauses(catalog, &lx, &clauses);
     let mut parsed = lines::parse(catalog, &lx, &clauses, seen.is_some());
     let mut said = intent::read(&lx, &clauses);
     let keep = sift::keep(catalog, &lx, &clauses, &mut said, &parsed.lines);
@@ -184,7 +183,7 @@ fn read_text(catalog: &ProductIndex, text: &str, mut seen: Option<&mut explain::
         clipped: false,
         skipped: 0,
         sources: Vec::new(),
-        mentions,
+        mentions: std::mem::take(&mut parsed.mentions),
     };
     if intent == Intent::Order {
         fill_lines(catalog, text, &parsed.lines, &mut r);
