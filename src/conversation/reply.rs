@@ -24,6 +24,8 @@ use crate::whatsapp::{attention, metrics};
 pub struct Turn<'a> {
     pub business: &'a Business,
     pub catalog: &'a reader::ProductIndex,
+    /// Products as priced in this batch's transaction, for summaries.
+    pub shelf: &'a orders::service::Shelf,
     /// The provider replies go out through, and whether it shows buttons (Cloud API).
     pub provider: &'a str,
     pub buttons: bool,
@@ -190,7 +192,13 @@ pub fn unknown(t: &Turn, conn: &Connection, names: &[String]) -> AppResult<()> {
 /// last message changed, each line's amount and price, the fee (or pickup), the total, the
 /// address and the note: what the customer confirms is what the order will store.
 pub fn summary(t: &Turn, conn: &Connection, d: &Draft) -> Result<(), OrderError> {
-    let quote = orders::service::quote(conn, t.business, &d.requests(), d.fulfilment())?;
+    let quote = orders::service::quote_on(
+        conn,
+        t.business,
+        &d.requests(),
+        d.fulfilment(),
+        Some(t.shelf),
+    )?;
     let (lines, totals) = (&quote.lines, &quote.totals);
     let items: Vec<String> = lines
         .iter()

@@ -22,6 +22,7 @@ use crate::db::Db;
 use crate::domain::limits::MAX_READ_CHARS;
 use crate::error::{AppError, AppResult};
 use crate::orders;
+use crate::orders::service::Shelf;
 use crate::orders::tracking::Tracker;
 use crate::reader::{self, ProductIndex, Reading};
 use crate::whatsapp::settings::{self, Provider};
@@ -163,13 +164,18 @@ fn answer_batch(
         // pages that show orders live.
         let mark = orders::store::last_event_id(tx)?;
         let mut shops = Shops::default();
+        let shelf = Shelf::default();
+        let goods = Goods {
+            catalogs: &read.catalogs,
+            shelf: &shelf,
+        };
         let mut done = 0;
         for (m, reading) in batch.iter().zip(&read.readings) {
             answer(
                 tx,
                 m,
                 reading,
-                &read.catalogs,
+                &goods,
                 &mut shops,
                 each_alone,
                 Some(tracker),
@@ -188,11 +194,15 @@ fn answer_batch(
 /// for replaying conversations message by message (`novi parse --conversations`).
 pub fn answer_now(conn: &Connection, m: &Unhandled) -> AppResult<()> {
     let read = read_all(conn, std::slice::from_ref(m));
+    let goods = Goods {
+        catalogs: &read.catalogs,
+        shelf: &Shelf::default(),
+    };
     answer(
         conn,
         m,
         &read.readings[0],
-        &read.catalogs,
+        &goods,
         &mut Shops::default(),
         true,
         None,
@@ -223,6 +233,13 @@ impl Shops {
         }
         Ok(self.0.get(&id).and_then(Option::as_ref))
     }
+}
+
+/// What a batch's messages are answered from: each shop's catalog as read before the
+/// transaction, and its products as priced within it (kept no longer than the transaction).
+struct Goods<'a> {
+    catalogs: &'a HashMap<i64, ProductIndex>,
+    shelf: &'a Shelf,
 }
 
 /// A batch's messages read against their shops' catalogs, before any writing.
@@ -259,7 +276,7 @@ fn answer(
     conn: &Connection,
     m: &Unhandled,
     reading: &Result<Reading, String>,
-    catalogs: &HashMap<i64, ProductIndex>,
+    goods: &Goods,
     shops: &mut Shops,
     alone: bool,
     tracker: Option<&Tracker>,
@@ -269,14 +286,15 @@ fn answer(
         return Ok(store::mark_handled(conn, m.id)?);
     };
     let shop = (business, *provider);
-    let outcome = match (reading, catalogs.get(&m.business_id)) {
+    let shelf = goods.shelf;
+    let outcome = match (reading, goods.catalogs.get(&m.business_id)) {
         (Ok(r), Some(catalog)) if alone => {
-            contained(conn, || handle(conn, m, r, catalog, shop, tracker))?
+            contained(conn, || handle(conn, m, r, (catalog, shelf), shop, tracker))?
         }
         (Ok(r), Some(catalog)) => {
             // Part of it may be written, and only the whole batch can be undone.
             match panic::catch_unwind(AssertUnwindSafe(|| {
-                handle(conn, m, r, catalog, shop, tracker)
+                handle(conn, m, r, (catalog, shelf), shop, tracker)
             })) {
                 Ok(Ok(())) => Ok(()),
                 _ => return Err(Stop::Again),
@@ -337,7 +355,7 @@ fn handle(
     conn: &Connection,
     m: &Unhandled,
     reading: &Reading,
-    catalog: &ProductIndex,
+    (catalog, shelf): (&ProductIndex, &Shelf),
     (business, provider): (&businesses::Business, Provider),
     tracker: Option<&Tracker>,
 ) -> AppResult<()> {
@@ -348,6 +366,7 @@ fn handle(
     let turn = Turn {
         business,
         catalog,
+        shelf,
         provider: provider.as_str(),
         // A linked phone gets the same choices, sent as numbered text.
         buttons: matches!(provider, Provider::Cloud | Provider::Linked),

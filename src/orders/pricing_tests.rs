@@ -146,3 +146,32 @@ fn pickup_pays_no_delivery_fee_and_the_quote_is_what_is_stored() {
     assert_eq!(order.total, picked_up.totals.total);
     assert_eq!(order.fulfilment, Fulfilment::Pickup);
 }
+
+#[test]
+fn a_shelf_prices_as_the_catalog_does_reading_each_product_once() {
+    let (_dir, db, b) = shop();
+    let lines = vec![qty("gulab-jamun", 24), qty("laddoo", 13)];
+    let how = Fulfilment::Delivery;
+    db.with_tx(|tx| {
+        let shelf = service::Shelf::default();
+        let plain = service::quote(tx, &b, &lines, how).unwrap();
+        let shelved = service::quote_on(tx, &b, &lines, how, Some(&shelf)).unwrap();
+        assert_eq!(format!("{shelved:?}"), format!("{plain:?}"));
+        // Read once, so a shelf must live no longer than the transaction it was filled in.
+        tx.execute(
+            "UPDATE products SET price_minor = 1 WHERE sku = 'laddoo'",
+            [],
+        )?;
+        let again = service::quote_on(tx, &b, &lines, how, Some(&shelf)).unwrap();
+        assert_eq!(format!("{again:?}"), format!("{plain:?}"));
+        let fresh = service::Shelf::default();
+        let now = service::quote_on(tx, &b, &lines, how, Some(&fresh)).unwrap();
+        assert_eq!(now.totals.total.minor(), 84_000 + 13 + 4000);
+        let unknown = [qty("no-such-sweet", 1)];
+        let refused = service::quote_on(tx, &b, &unknown, how, Some(&shelf)).unwrap_err();
+        let plainly = service::quote(tx, &b, &unknown, how).unwrap_err();
+        assert_eq!(format!("{refused:?}"), format!("{plainly:?}"));
+        Ok::<_, AppError>(())
+    })
+    .unwrap();
+}

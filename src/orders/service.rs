@@ -2,7 +2,9 @@
 //! transaction: the order, its stock moves and its timeline entry are written together or not
 //! at all, and `BEGIN IMMEDIATE` makes two orders for the last kilo queue up, so one wins.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
 
 use rusqlite::Connection;
 
@@ -30,6 +32,43 @@ pub fn price_lines(
     business_id: i64,
     reqs: &[LineRequest],
 ) -> OrderResult<Vec<Line>> {
+    price_lines_on(conn, business_id, reqs, None)
+}
+
+/// Products read for pricing within one write transaction, each once. The conversation
+/// worker prices a summary for nearly every message of a batch, mostly of the same few
+/// products, and nothing it writes changes a price, a pack or whether a product is on sale;
+/// its transaction keeps anyone else from changing them meanwhile. Keep one no longer than
+/// that transaction.
+#[derive(Default)]
+pub struct Shelf(RefCell<HashMap<ShelfKey, Option<Rc<Product>>>>);
+
+/// A business and a sku.
+type ShelfKey = (i64, String);
+
+impl Shelf {
+    fn product(
+        &self,
+        conn: &Connection,
+        business_id: i64,
+        sku: &str,
+    ) -> OrderResult<Option<Rc<Product>>> {
+        let key = (business_id, sku.to_owned());
+        if let Some(found) = self.0.borrow().get(&key) {
+            return Ok(found.clone());
+        }
+        let found = products::by_sku(conn, business_id, sku)?.map(Rc::new);
+        self.0.borrow_mut().insert(key, found.clone());
+        Ok(found)
+    }
+}
+
+fn price_lines_on(
+    conn: &Connection,
+    business_id: i64,
+    reqs: &[LineRequest],
+    shelf: Option<&Shelf>,
+) -> OrderResult<Vec<Line>> {
     if reqs.is_empty() {
         return Err(OrderError::Invalid(
             "an order needs at least one line".into(),
@@ -42,7 +81,7 @@ pub fn price_lines(
     }
     reqs.iter()
         .enumerate()
-        .map(|(i, r)| price_line(conn, business_id, i + 1, r))
+        .map(|(i, r)| price_line(conn, business_id, i + 1, r, shelf))
         .collect()
 }
 
@@ -55,11 +94,15 @@ fn price_line(
     business_id: i64,
     n: usize,
     req: &LineRequest,
+    shelf: Option<&Shelf>,
 ) -> OrderResult<Line> {
     let bad = |msg: &str| OrderError::Invalid(format!("line {n}: {msg}"));
     let sku = req.sku().trim();
-    let product = products::by_sku(conn, business_id, sku)?
-        .ok_or_else(|| bad(&format!("no product with sku \"{sku}\"")))?;
+    let found = match shelf {
+        Some(shelf) => shelf.product(conn, business_id, sku)?,
+        None => products::by_sku(conn, business_id, sku)?.map(Rc::new),
+    };
+    let product = found.ok_or_else(|| bad(&format!("no product with sku \"{sku}\"")))?;
     if !product.active {
         return Err(bad(&format!("{} is not on sale", product.name)));
     }
@@ -90,8 +133,8 @@ fn price_line(
     let (variant, variant_count, qty, unit_price, total) = priced.map_err(|m| bad(&m))?;
     Ok(Line {
         product_id: product.id,
-        sku: product.sku,
-        name: product.name,
+        sku: product.sku.clone(),
+        name: product.name.clone(),
         unit: product.unit,
         variant,
         variant_count,
@@ -226,7 +269,18 @@ pub fn quote(
     reqs: &[LineRequest],
     fulfilment: Fulfilment,
 ) -> OrderResult<Quote> {
-    let lines = price_lines(conn, business.id, reqs)?;
+    quote_on(conn, business, reqs, fulfilment, None)
+}
+
+/// [`quote`], taking products from `shelf` when given (see [`Shelf`]).
+pub fn quote_on(
+    conn: &Connection,
+    business: &Business,
+    reqs: &[LineRequest],
+    fulfilment: Fulfilment,
+    shelf: Option<&Shelf>,
+) -> OrderResult<Quote> {
+    let lines = price_lines_on(conn, business.id, reqs, shelf)?;
     let fee = fulfilment.fee(Money::from_minor(business.delivery_fee_minor));
     let totals = totals(&lines, fee)?;
     Ok(Quote {
