@@ -192,13 +192,8 @@ pub fn unknown(t: &Turn, conn: &Connection, names: &[String]) -> AppResult<()> {
 /// last message changed, each line's amount and price, the fee (or pickup), the total, the
 /// address and the note: what the customer confirms is what the order will store.
 pub fn summary(t: &Turn, conn: &Connection, d: &Draft) -> Result<(), OrderError> {
-    let quote = orders::service::quote_on(
-        conn,
-        t.business,
-        &d.requests(),
-        d.fulfilment(),
-        Some(t.shelf),
-    )?;
+    let quote =
+        orders::service::quote_on(conn, t.business, &d.requests(), d.fulfilment(), t.shelf)?;
     let (lines, totals) = (&quote.lines, &quote.totals);
     let items: Vec<String> = lines
         .iter()

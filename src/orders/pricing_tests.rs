@@ -155,20 +155,20 @@ fn a_shelf_prices_as_the_catalog_does_reading_each_product_once() {
     db.with_tx(|tx| {
         let shelf = service::Shelf::default();
         let plain = service::quote(tx, &b, &lines, how).unwrap();
-        let shelved = service::quote_on(tx, &b, &lines, how, Some(&shelf)).unwrap();
+        let shelved = service::quote_on(tx, &b, &lines, how, &shelf).unwrap();
         assert_eq!(format!("{shelved:?}"), format!("{plain:?}"));
         // Read once, so a shelf must live no longer than the transaction it was filled in.
         tx.execute(
             "UPDATE products SET price_minor = 1 WHERE sku = 'laddoo'",
             [],
         )?;
-        let again = service::quote_on(tx, &b, &lines, how, Some(&shelf)).unwrap();
+        let again = service::quote_on(tx, &b, &lines, how, &shelf).unwrap();
         assert_eq!(format!("{again:?}"), format!("{plain:?}"));
         let fresh = service::Shelf::default();
-        let now = service::quote_on(tx, &b, &lines, how, Some(&fresh)).unwrap();
+        let now = service::quote_on(tx, &b, &lines, how, &fresh).unwrap();
         assert_eq!(now.totals.total.minor(), 84_000 + 13 + 4000);
         let unknown = [qty("no-such-sweet", 1)];
-        let refused = service::quote_on(tx, &b, &unknown, how, Some(&shelf)).unwrap_err();
+        let refused = service::quote_on(tx, &b, &unknown, how, &shelf).unwrap_err();
         let plainly = service::quote(tx, &b, &unknown, how).unwrap_err();
         assert_eq!(format!("{refused:?}"), format!("{plainly:?}"));
         Ok::<_, AppError>(())

@@ -41,10 +41,10 @@ pub fn price_lines(
 /// its transaction keeps anyone else from changing them meanwhile. Keep one no longer than
 /// that transaction.
 #[derive(Default)]
-pub struct Shelf(RefCell<HashMap<ShelfKey, Option<Rc<Product>>>>);
+pub struct Shelf(RefCell<HashMap<i64, BySku>>);
 
-/// A business and a sku.
-type ShelfKey = (i64, String);
+/// One business's products on a shelf, by sku; `None` for a sku it does not have.
+type BySku = HashMap<String, Option<Rc<Product>>>;
 
 impl Shelf {
     fn product(
@@ -53,12 +53,16 @@ impl Shelf {
         business_id: i64,
         sku: &str,
     ) -> OrderResult<Option<Rc<Product>>> {
-        let key = (business_id, sku.to_owned());
-        if let Some(found) = self.0.borrow().get(&key) {
+        // Looked up by the borrowed sku: a product already on the shelf costs no allocation.
+        if let Some(found) = self.0.borrow().get(&business_id).and_then(|b| b.get(sku)) {
             return Ok(found.clone());
         }
         let found = products::by_sku(conn, business_id, sku)?.map(Rc::new);
-        self.0.borrow_mut().insert(key, found.clone());
+        let mut shelf = self.0.borrow_mut();
+        shelf
+            .entry(business_id)
+            .or_default()
+            .insert(sku.to_owned(), found.clone());
         Ok(found)
     }
 }
@@ -269,11 +273,21 @@ pub fn quote(
     reqs: &[LineRequest],
     fulfilment: Fulfilment,
 ) -> OrderResult<Quote> {
-    quote_on(conn, business, reqs, fulfilment, None)
+    quote_from(conn, business, reqs, fulfilment, None)
 }
 
-/// [`quote`], taking products from `shelf` when given (see [`Shelf`]).
+/// [`quote`], taking products from `shelf` (see [`Shelf`]).
 pub fn quote_on(
+    conn: &Connection,
+    business: &Business,
+    reqs: &[LineRequest],
+    fulfilment: Fulfilment,
+    shelf: &Shelf,
+) -> OrderResult<Quote> {
+    quote_from(conn, business, reqs, fulfilment, Some(shelf))
+}
+
+fn quote_from(
     conn: &Connection,
     business: &Business,
     reqs: &[LineRequest],

@@ -26,24 +26,15 @@ pub fn mentions(catalog: &ProductIndex, text: &str) -> Vec<Mention> {
 pub(super) fn in_text(catalog: &ProductIndex, text: &str) -> Vec<Mention> {
     let (masked, _) = fields::extract(text);
     let lx = lexer::lex(&masked);
-    in_clauses(catalog, &lx, &clauses::clauses(&lx))
-}
-
-/// [`mentions`] from a text already lexed and cut into clauses.
-fn in_clauses(
-    catalog: &ProductIndex,
-    lx: &lexer::Lexed,
-    clauses: &[clauses::Clause],
-) -> Vec<Mention> {
     let mut scratch = Scratch {
         words: Vec::with_capacity(8),
         key: String::with_capacity(32),
         collapsed: String::with_capacity(16),
     };
     let mut out: Vec<Mention> = Vec::new();
-    for c in clauses {
-        let els = elements::build(catalog, lx, c, &mut scratch);
-        note(&mut out, catalog, lx, c, &els);
+    for c in clauses::clauses(&lx) {
+        let els = elements::build(catalog, &lx, &c, &mut scratch);
+        note(&mut out, catalog, &lx, &c, &els);
     }
     out
 }
