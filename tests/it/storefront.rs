@@ -219,6 +219,19 @@ async fn an_item_sold_out_meanwhile_is_explained_and_no_order_is_made() {
     );
     let (status, _) = add(&mut b, "sweets", &token, id, "1").await;
     assert_eq!(status, StatusCode::CONFLICT, "sold out");
+
+    // A count that is not one is the shopper's to correct (422), not a clash over stock, and
+    // puts nothing in the cart.
+    for count in ["-3", "0", "100", "two", ""] {
+        let (status, page) = add(&mut b, "sweets", &token, gulab, count).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{count:?}");
+        assert!(page.contains("a whole number from 1 to 99"), "{page}");
+    }
+    let (_, cart) = b.get("/s/sweets/cart").await;
+    assert!(
+        cart.contains(r#"name="count" value="99""#),
+        "still the 99 gulab jamun: {cart}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

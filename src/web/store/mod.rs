@@ -218,32 +218,41 @@ pub async fn add(
         .await?
         .filter(|p| p.active);
     let checked = match product {
-        None => Err("That item is no longer on sale.".to_owned()),
+        None => Err(conflict("That item is no longer on sale.".to_owned())),
         Some(p) => check_add(&cart, &p, f.variant, &f.count),
     };
-    match checked.and_then(|count| cart.add(f.product, f.variant, count)) {
+    let added = checked.and_then(|count| cart.add(f.product, f.variant, count).map_err(conflict));
+    match added {
         Ok(()) => {
             let to = page.added(&b.short_code, f.product);
             Ok(with_cart(&state, &b, &cart, Redirect::to(&to)))
         }
-        Err(m) => refused(&state, &b, &hours, &cart, page, m).await,
+        Err(why) => refused(&state, &b, &hours, &cart, page, why).await,
     }
 }
 
-/// The page the shopper added from, saying why the item was not added (409); the shop's page
-/// if that page is gone meanwhile (its category emptied, say).
+/// Why an item was not added, with the status that says whose doing it was: 422 for a count
+/// that is not one (the shopper's input), 409 for stock or a cart that cannot take it.
+type Refusal = (StatusCode, String);
+
+fn conflict(why: String) -> Refusal {
+    (StatusCode::CONFLICT, why)
+}
+
+/// The page the shopper added from, saying why the item was not added; the shop's page if
+/// that page is gone meanwhile (its category emptied, say).
 async fn refused(
     state: &AppState,
     b: &Business,
     hours: &Hours,
     cart: &Cart,
     page: Page,
-    why: String,
+    (status, why): Refusal,
 ) -> AppResult<Response> {
     let exists = cache::page(state, b, &page).await?.is_some();
     let page = if exists { page } else { Page::Landing };
     let notice = Notice::Refused(why);
-    render(state, b, hours, cart, &page, notice, StatusCode::CONFLICT).await
+    render(state, b, hours, cart, &page, notice, status).await
 }
 
 /// A post whose cart token does not match: the page was from an older cart, or elsewhere.
@@ -252,24 +261,28 @@ pub fn expired() -> AppError {
 }
 
 /// The count to add, if the stock is there for it and what is in the cart already.
-fn check_add(cart: &Cart, p: &Product, variant: i64, count: &str) -> Result<u32, String> {
+fn check_add(cart: &Cart, p: &Product, variant: i64, count: &str) -> Result<u32, Refusal> {
     let count: u32 = count
         .trim()
         .parse()
         .ok()
         .filter(|n| (1..=99).contains(n))
-        .ok_or("Choose how many: a whole number from 1 to 99.")?;
-    let step = cart::step(p, variant).ok_or("That pack is no longer sold.")?;
+        .ok_or_else(|| {
+            let why = "Choose how many: a whole number from 1 to 99.";
+            (StatusCode::UNPROCESSABLE_ENTITY, why.to_owned())
+        })?;
+    let step =
+        cart::step(p, variant).ok_or_else(|| conflict("That pack is no longer sold.".into()))?;
     let wanted = cart::demand(cart, p) + i64::from(step) * i64::from(count);
     if p.stock <= 0 {
-        return Err(format!("Sorry, {} is sold out.", p.name));
+        return Err(conflict(format!("Sorry, {} is sold out.", p.name)));
     }
     if wanted > p.stock {
         let left = format_amount(p.unit, u64::try_from(p.stock).unwrap_or(0));
-        return Err(format!(
+        return Err(conflict(format!(
             "Sorry, only {left} of {} is left, counting what is in your cart.",
             p.name
-        ));
+        )));
     }
     Ok(count)
 }
