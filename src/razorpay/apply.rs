@@ -161,6 +161,8 @@ fn tell_customer(conn: &Connection, b: &Business, order: &Order, amount: Money) 
 /// Records refund `r` once, on the order its payment was recorded on, in the caller's
 /// transaction, whether the refund API's answer or the `refund.processed` webhook comes first.
 pub fn refunded(conn: &Connection, b: &Business, r: &Refunded) -> AppResult<RefundApplied> {
+    // Processed: whatever becomes of it here, it no longer waits.
+    super::pending::release(conn, b.id, &r.refund_id)?;
     let Some(order_id) = payments_store::razorpay_order(conn, b.id, Kind::Payment, &r.payment_id)?
     else {
         return Ok(RefundApplied::NotRecorded(format!(

@@ -45,6 +45,8 @@ pub enum Delivery {
     Expired { asked: Asked },
     /// `refund.processed`.
     Refund(Refunded),
+    /// `refund.failed`: refund `refund_id` will not be made.
+    RefundFailed { refund_id: String },
     /// An event Novi does not act on.
     Other,
 }
@@ -132,6 +134,9 @@ pub fn read(event: &str, body: &str) -> Result<Delivery, String> {
             asked: link(&body)?,
         },
         "refund.processed" => Delivery::Refund(refund(&body)?),
+        "refund.failed" => Delivery::RefundFailed {
+            refund_id: text(entity(&body, "refund")?, "id", "refund")?,
+        },
         _ => Delivery::Other,
     })
 }
@@ -214,6 +219,12 @@ mod tests {
                 currency: "INR".into()
             }))
         );
+        assert_eq!(
+            read("refund.failed", &body.to_string()),
+            Ok(Delivery::RefundFailed {
+                refund_id: "rfnd_1".into()
+            })
+        );
         assert_eq!(read("payment.authorized", "{}"), Ok(Delivery::Other));
     }
 
@@ -237,6 +248,10 @@ mod tests {
         );
         assert_eq!(
             read("refund.processed", "{}"),
+            Err("the delivery has no refund in its payload".into())
+        );
+        assert_eq!(
+            read("refund.failed", "{}"),
             Err("the delivery has no refund in its payload".into())
         );
     }

@@ -9,6 +9,7 @@ pub mod client;
 pub mod delivery;
 pub mod events;
 pub mod flags;
+pub mod pending;
 pub mod refunds;
 pub mod requests;
 pub mod settings;

@@ -1,11 +1,13 @@
 //! Refunds through Razorpay from the order page: how much of an order's Razorpay money can go
 //! back, and what Razorpay's answer does. The refund is recorded once, when Razorpay says it is
-//! processed (in its answer or by `refund.processed`, whichever comes first).
+//! processed (in its answer or by `refund.processed`, whichever comes first); until then a
+//! pending refund holds its amount back (`pending`), so a second one cannot ask for it again.
 
 use rusqlite::Connection;
 
 use super::apply::{self, RefundApplied, Refunded};
 use super::client::Refund;
+use super::pending;
 use crate::accounts::businesses::Business;
 use crate::audit::{self, Actor};
 use crate::domain::Money;
@@ -20,12 +22,12 @@ pub struct Refundable {
     /// The order's newest Razorpay payment, which the refund is made from.
     pub payment_id: String,
     /// At most that payment, at most the Razorpay money not refunded yet, at most what the
-    /// order has received in all.
+    /// order has received in all; less what refunds still pending will give back.
     pub max: Money,
 }
 
 /// What of order `order` can be refunded through Razorpay; `None` when it was not paid through
-/// Razorpay or all of it has gone back.
+/// Razorpay or all of it has gone back, or is on its way back.
 pub fn refundable(conn: &Connection, order: &Order) -> AppResult<Option<Refundable>> {
     let rows = payments_store::of_order(conn, order.id)?;
     let razorpay = |kind: Kind| {
@@ -41,7 +43,8 @@ pub fn refundable(conn: &Connection, order: &Order) -> AppResult<Option<Refundab
         .amount
         .minor()
         .min(sum(Kind::Payment) - sum(Kind::Refund))
-        .min(paid.minor() - refunded.minor());
+        .min(paid.minor() - refunded.minor())
+        - pending::held(conn, order.id)?;
     Ok((max > 0).then(|| Refundable {
         payment_id: newest.reference.clone(),
         max: Money::from_minor(max),
@@ -64,7 +67,8 @@ pub fn refusal(b: &Business, amount: Money, r: &Refundable) -> Option<String> {
 
 /// Puts Razorpay's answer to a refund of `amount` from `payment_id` on order `order`, in the
 /// caller's transaction, and records who asked in the audit log. A processed refund is recorded
-/// now; a pending one goes on the timeline, and is recorded when `refund.processed` comes.
+/// now; a pending one goes on the timeline and holds its amount back, and is recorded when
+/// `refund.processed` comes.
 pub fn answered(
     conn: &Connection,
     b: &Business,
@@ -91,6 +95,10 @@ pub fn answered(
             tracing::warn!(refund = %refund.id, why = %why, "a processed Razorpay refund was not recorded");
         }
         return Ok(());
+    }
+    // `refund.processed` may have come before this answer: then nothing is left to hold.
+    if payments_store::razorpay_order(conn, b.id, Kind::Refund, &refund.id)?.is_none() {
+        pending::hold(conn, b.id, order.id, &refund.id, amount.minor())?;
     }
     let note = format!(
         "{} asked Razorpay to refund {money} ({}); it is recorded when Razorpay has processed it",

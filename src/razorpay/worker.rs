@@ -13,9 +13,11 @@ use tokio::sync::{watch, Notify};
 use super::apply::{self, Applied, RefundApplied};
 use super::delivery::{self, Asked, Delivery};
 use super::events::{self, Pending};
+use super::pending;
 use super::requests::{self, Request, Status};
 use crate::accounts::businesses::{self, Business};
 use crate::db::{savepoint, Db};
+use crate::domain::Money;
 use crate::error::{AppError, AppResult};
 use crate::orders::store::{self as orders_store, NewEvent};
 use crate::whatsapp::Bridge;
@@ -163,6 +165,7 @@ fn act(conn: &Connection, p: &Pending) -> AppResult<Outcome> {
         } => failed(conn, &b, &asked, &payment_id, &reason),
         Delivery::Expired { asked } => expired(conn, &b, &asked),
         Delivery::Refund(r) => Ok(refunded(conn, &b, &r)?),
+        Delivery::RefundFailed { refund_id } => refund_failed(conn, &b, &refund_id),
         Delivery::Other => Ok(format!("ignored: Novi does not act on {}", p.event).into()),
     }
 }
@@ -251,6 +254,32 @@ fn expired(conn: &Connection, b: &Business, asked: &Asked) -> AppResult<Outcome>
         }
         .into(),
     )
+}
+
+/// A refund Razorpay could not make: what it held back can be refunded again, and the
+/// timeline says so.
+fn refund_failed(conn: &Connection, b: &Business, refund_id: &str) -> AppResult<Outcome> {
+    let Some((order_id, amount)) = pending::release(conn, b.id, refund_id)? else {
+        return Ok(format!("ignored: refund {refund_id} was not waiting to be processed").into());
+    };
+    let money = Money::from_minor(amount).format(&b.currency);
+    let note = format!(
+        "Razorpay could not make refund {refund_id} of {money}: nothing went back, and it can \
+         be refunded again"
+    );
+    let event = NewEvent {
+        kind: "note",
+        from: None,
+        to: None,
+        actor: apply::ACTOR,
+        note: &note,
+    };
+    orders_store::add_event(conn, b.id, order_id, &event)?;
+    let n = number(conn, b, order_id)?;
+    Ok(Outcome::on(
+        format!("refund {refund_id} failed, noted on order #{n}"),
+        n,
+    ))
 }
 
 fn refunded(conn: &Connection, b: &Business, r: &apply::Refunded) -> AppResult<Outcome> {

@@ -83,6 +83,12 @@ fn refund_processed(refund_id: &str, payment_id: &str, amount: i64) -> Value {
         "status": "processed"}}}})
 }
 
+fn refund_failed(refund_id: &str, payment_id: &str, amount: i64) -> Value {
+    json!({"entity": "event", "event": "refund.failed", "payload": {"refund": {"entity": {
+        "id": refund_id, "payment_id": payment_id, "amount": amount, "currency": "INR",
+        "status": "failed"}}}})
+}
+
 /// Delivers `body` signed as Razorpay does, with event id `event_id`.
 async fn send(app: &TestApp, code: &str, event_id: &str, body: &Value) -> StatusCode {
     let (text, signature) = signed(WEBHOOK_SECRET, body);
@@ -521,6 +527,99 @@ async fn a_partial_refund_through_the_order_page_is_recorded_once_with_its_refun
         "{audit:?}"
     );
     assert!(audit[1].1.contains(&refund_id) && audit[1].1.contains("(processed)"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pending_refund_holds_its_amount_back_until_razorpay_processes_or_fails_it() {
+    let rzp = FakeRazorpay::start().await;
+    let base = rzp.base.clone();
+    let app = TestApp::start_with(move |c| c.razorpay_api = Some(base)).await;
+    let (b, api) = shop(&app, "shop-a", 1).await;
+    asked(&app, &b, 1, Kind::Order, "order_rz1");
+    let pay = payment("pay_1", "order_rz1", TOTAL, "INR");
+    send(&app, "shop-a", "evt_paid", &captured(&pay)).await;
+    until_acted(&app, 1).await;
+    rzp.refunds_pending();
+    let refund = "/b/shop-a/orders/1/razorpay-refund";
+    let mut owner = app.owner(&b, "meera").await;
+
+    // ₹600 of ₹640 asked back; Razorpay has yet to process it.
+    let (status, _, _) = owner.post(refund, &[("amount", "600")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let money = payment_of(&api, 1).await;
+    assert_eq!(money["paid_minor"], TOTAL, "not recorded while pending");
+    let (_, page) = owner.get("/b/shop-a/orders/1").await;
+    assert!(
+        page.contains("it is recorded when Razorpay has processed it"),
+        "{page}"
+    );
+
+    // A second refund may ask only for the ₹40 not on its way back already.
+    let (status, page, _) = owner.post(refund, &[("amount", "600")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("₹600.00 is more than the ₹40.00 that can go back through Razorpay"),
+        "{page}"
+    );
+    assert_eq!(
+        rzp.calls().len(),
+        1,
+        "the refused one was not asked of Razorpay"
+    );
+    let (status, _, _) = owner.post(refund, &[("amount", "40")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page) = owner.get("/b/shop-a/orders/1").await;
+    assert!(
+        !page.contains("Refund through Razorpay"),
+        "nothing left: {page}"
+    );
+    assert_eq!(rzp.calls().len(), 2);
+
+    // The first is processed: recorded once, and the second still holds its ₹40.
+    send(
+        &app,
+        "shop-a",
+        "evt_done",
+        &refund_processed("rfnd_fake1", "pay_1", 60_000),
+    )
+    .await;
+    let done = until_acted(&app, 2).await;
+    assert_eq!(outcome(&done, "evt_done"), "refund recorded on order #1");
+    assert_eq!(payment_of(&api, 1).await["paid_minor"], TOTAL - 60_000);
+    let (_, page) = owner.get("/b/shop-a/orders/1").await;
+    assert!(!page.contains("Refund through Razorpay"), "{page}");
+
+    // The second fails: its ₹40 can be refunded again, and the timeline says why.
+    send(
+        &app,
+        "shop-a",
+        "evt_fail",
+        &refund_failed("rfnd_fake2", "pay_1", 4_000),
+    )
+    .await;
+    send(
+        &app,
+        "shop-a",
+        "evt_fail_again",
+        &refund_failed("rfnd_fake2", "pay_1", 4_000),
+    )
+    .await;
+    let done = until_acted(&app, 4).await;
+    assert_eq!(
+        outcome(&done, "evt_fail"),
+        "refund rfnd_fake2 failed, noted on order #1"
+    );
+    assert_eq!(
+        outcome(&done, "evt_fail_again"),
+        "ignored: refund rfnd_fake2 was not waiting to be processed"
+    );
+    let (_, page) = owner.get("/b/shop-a/orders/1").await;
+    assert!(
+        page.contains("Razorpay could not make refund rfnd_fake2 of ₹40.00")
+            && page.contains("Refund through Razorpay"),
+        "{page}"
+    );
+    assert_eq!(payment_of(&api, 1).await["paid_minor"], TOTAL - 60_000);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -107,6 +107,7 @@ pub const TABLES: &[Table] = &[
     t("razorpay_configs", false, &[]),
     t("razorpay_events", true, &[]),
     t("razorpay_requests", true, &[("order_id", "orders")]),
+    t("razorpay_refunds_pending", true, &[("order_id", "orders")]),
     t(
         "razorpay_flags",
         true,

@@ -17,13 +17,14 @@ use crate::web::layout::{csrf_field, field_with_error, secret_field};
 use crate::AppState;
 
 /// The events Razorpay should send: what Novi acts on.
-pub const EVENTS: [&str; 6] = [
+pub const EVENTS: [&str; 7] = [
     "payment.captured",
     "payment.failed",
     "order.paid",
     "payment_link.paid",
     "payment_link.expired",
     "refund.processed",
+    "refund.failed",
 ];
 
 #[derive(Deserialize, Default)]

@@ -29,6 +29,10 @@ struct Inner {
     /// Failures to answer with, in turn, before succeeding again: (HTTP status, description).
     failures: VecDeque<(u16, String)>,
     next: u64,
+    /// Refunds are answered `pending`, as Razorpay does while the bank has yet to process one.
+    refunds_pending: bool,
+    /// The next request is answered only once this is notified (a slow Razorpay).
+    gate: Option<Arc<tokio::sync::Notify>>,
 }
 
 #[derive(Clone)]
@@ -57,6 +61,18 @@ impl FakeRazorpay {
         inner.failures.push_back((status, description.to_owned()));
     }
 
+    /// The next request is held unanswered until the returned gate is notified.
+    pub fn hold_next(&self) -> Arc<tokio::sync::Notify> {
+        let gate = Arc::new(tokio::sync::Notify::new());
+        self.inner.lock().unwrap().gate = Some(gate.clone());
+        gate
+    }
+
+    /// Refunds asked from now on are answered `pending` instead of `processed`.
+    pub fn refunds_pending(&self) {
+        self.inner.lock().unwrap().refunds_pending = true;
+    }
+
     pub fn calls(&self) -> Vec<Call> {
         self.inner.lock().unwrap().calls.clone()
     }
@@ -80,11 +96,18 @@ async fn answer(
     let Ok(body) = serde_json::from_str::<Value>(&body) else {
         return error(400, "BAD_REQUEST_ERROR", "The request body is not JSON");
     };
+    let gate = {
+        let mut inner = inner.lock().unwrap();
+        inner.calls.push(Call {
+            path: uri.path().to_owned(),
+            body: body.clone(),
+        });
+        inner.gate.take()
+    };
+    if let Some(gate) = gate {
+        gate.notified().await;
+    }
     let mut inner = inner.lock().unwrap();
-    inner.calls.push(Call {
-        path: uri.path().to_owned(),
-        body: body.clone(),
-    });
     if let Some((status, description)) = inner.failures.pop_front() {
         return error(status, "BAD_REQUEST_ERROR", &description);
     }
@@ -99,7 +122,12 @@ async fn answer(
             json!({"id": format!("plink_fake{n}"), "short_url": format!("https://rzp.io/i/fake{n}"), "status": "created", "amount": body["amount"], "reference_id": body["reference_id"]})
         }
         p if p.starts_with("/v1/payments/") && p.ends_with("/refund") => {
-            json!({"id": format!("rfnd_fake{n}"), "entity": "refund", "amount": body["amount"], "status": "processed"})
+            let status = if inner.refunds_pending {
+                "pending"
+            } else {
+                "processed"
+            };
+            json!({"id": format!("rfnd_fake{n}"), "entity": "refund", "amount": body["amount"], "status": status})
         }
         _ => {
             return error(
