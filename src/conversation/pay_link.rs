@@ -89,12 +89,21 @@ impl Linker {
             return Ok(());
         };
         let callback = format!("{}/s/{}/paid", self.tracker.base(), w.b.short_code);
-        let (b, o) = (&w.b, &w.order);
-        let asked = charge::payment_link(&self.db, &self.api, &w.keys, (b, o), o.total, &callback);
+        let (db, api, keys) = (self.db.clone(), self.api.clone(), w.keys.clone());
+        let (b, o) = (w.b.clone(), w.order.clone());
+        // A task of its own: a link Razorpay makes after the wait is still recorded as one Novi
+        // asked for, so a payment through it is put on the order rather than ignored.
+        let asked = self.runtime.spawn(async move {
+            charge::payment_link(&db, &api, &keys, (&b, &o), o.total, &callback).await
+        });
         let url = match tokio::time::timeout(ASK_FOR, asked).await {
-            Ok(Ok(link)) => Some(link.short_url),
-            Ok(Err(e)) => {
+            Ok(Ok(Ok(link))) => Some(link.short_url),
+            Ok(Ok(Err(e))) => {
                 tracing::warn!(error = %e, number, "no payment link: the confirmation goes without");
+                None
+            }
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, number, "asking for a payment link failed");
                 None
             }
             Err(_) => {

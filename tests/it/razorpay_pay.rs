@@ -362,6 +362,37 @@ async fn with_razorpay_down_the_confirmation_goes_without_a_link() {
     assert_eq!(s.order(1).payment_status, PaymentStatus::Unpaid);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_razorpay_makes_after_the_wait_is_still_recorded_as_novis() {
+    let s = shop().await;
+    let gate = s.rzp.hold_next();
+    s.says("w1", "1 kg kaju katli, deliver to 12 MG Road").await;
+    s.answered(1).await;
+    s.says("w2", "yes").await;
+    // Razorpay has not answered in the 12 s the confirmation waits for: it goes without.
+    let confirmation = s.told("is placed").await;
+    assert!(!confirmation.contains("rzp.io"), "{confirmation}");
+    assert_eq!(s.asked("/v1/payment_links").len(), 1, "asked once");
+
+    // Then it makes the link after all: Novi keeps it as its own, so a payment through it
+    // would be put on the order, not ignored as one Novi never asked for.
+    gate.notify_one();
+    let order_id = s.order(1).id;
+    let found = |db: &Db| {
+        let sql = "SELECT COUNT(*) FROM razorpay_requests WHERE order_id = ?1 AND razorpay_id = 'plink_fake1'";
+        db.with_conn(|c| Ok(c.query_row(sql, [order_id], |r| r.get::<_, i64>(0))?))
+            .unwrap()
+    };
+    let deadline = std::time::Instant::now() + WAIT;
+    while found(&s.db) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the late link was not recorded"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// The payment page in Chromium on a phone (360×740), with Razorpay's script unreachable as it
 /// is offline: the page fits, its controls are labelled and thumb-sized, axe-core finds
 /// nothing serious, it says the payment window could not be loaded (the order kept), and the
