@@ -49,20 +49,11 @@ pub fn on_change(
     before: Level,
     after: Level,
 ) -> AppResult<()> {
-    if !before.is_low() && after.is_low() {
-        // Never a second open alert for one product, whatever led here.
-        conn.prepare_cached(
-            "INSERT INTO stock_alerts (business_id, product_id, stock_after, low_stock, raised_at)
-             SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM stock_alerts
-               WHERE business_id = ?1 AND product_id = ?2 AND cleared_at IS NULL)",
-        )?
-        .execute(params![
-            business_id,
-            product_id,
-            after.stock,
-            after.low,
-            now()
-        ])?;
+    // From nothing to some, still low: a product first stocked (none was ever raised for it),
+    // or restocked short (one is open already, and stays the only one).
+    let first_stock = before.stock == 0 && after.stock > 0;
+    if (!before.is_low() || first_stock) && after.is_low() {
+        raise(conn, business_id, product_id, after)?;
     } else if before.is_low() && !after.is_low() {
         conn.prepare_cached(
             "UPDATE stock_alerts SET cleared_at = ?3
@@ -70,6 +61,27 @@ pub fn on_change(
         )?
         .execute(params![business_id, product_id, now()])?;
     }
+    Ok(())
+}
+
+/// Called once a new product has its opening stock: one that starts with some stock, but at or
+/// below its level, raises an alert as a move down to it would have. One with none yet is not
+/// stocked rather than running low (the product list shows it sold out).
+pub fn on_new(conn: &Connection, business_id: i64, product_id: i64, now: Level) -> AppResult<()> {
+    if now.stock > 0 && now.is_low() {
+        raise(conn, business_id, product_id, now)?;
+    }
+    Ok(())
+}
+
+fn raise(conn: &Connection, business_id: i64, product_id: i64, at: Level) -> AppResult<()> {
+    // Never a second open alert for one product, whatever led here.
+    conn.prepare_cached(
+        "INSERT INTO stock_alerts (business_id, product_id, stock_after, low_stock, raised_at)
+         SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM stock_alerts
+           WHERE business_id = ?1 AND product_id = ?2 AND cleared_at IS NULL)",
+    )?
+    .execute(params![business_id, product_id, at.stock, at.low, now()])?;
     Ok(())
 }
 
@@ -177,6 +189,40 @@ mod tests {
             Ok::<_, crate::error::AppError>(rows.collect::<Result<Vec<_>, _>>()?)
         })
         .unwrap()
+    }
+
+    #[test]
+    fn a_new_product_that_starts_low_raises_one_alert_and_one_not_stocked_yet_none() {
+        let (_dir, db, b, input, _) = shop(10);
+        let cause = Cause {
+            reason: "opening stock",
+            order_id: None,
+            actor: "test",
+        };
+        for (sku, opening) in [("kachori", 4), ("dhokla", 0), ("jalebi", 30)] {
+            let input = ProductInput {
+                sku: Sku::parse(sku).unwrap(),
+                ..input.clone()
+            };
+            db.with_tx(|tx| {
+                let id = products::insert(tx, b, &input)?;
+                stock::open(tx, b, id, opening, &cause)
+            })
+            .unwrap();
+        }
+        assert_eq!(all(&db, b), [(4, 10, false)], "only the kachori starts low");
+
+        // The dhokla, first stocked short of its level, raises; more of it, still short, not.
+        let dhokla = db
+            .with_conn(|c| products::by_sku(c, b, "dhokla"))
+            .unwrap()
+            .unwrap()
+            .id;
+        for delta in [6, 2] {
+            db.with_tx(|tx| stock::adjust(tx, b, dhokla, delta, &cause))
+                .unwrap();
+        }
+        assert_eq!(all(&db, b), [(4, 10, false), (6, 10, false)]);
     }
 
     #[test]

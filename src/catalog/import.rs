@@ -45,8 +45,12 @@ pub fn import(
                 products::insert(conn, business_id, &to_input(row, true, low))?
             }
         };
-        let current = existing.map_or(0, |p| p.stock);
+        let current = existing.as_ref().map_or(0, |p| p.stock);
         set_stock(conn, business_id, id, current, row, actor)?;
+        if existing.is_none() {
+            let now = products::level(conn, business_id, id)?.ok_or(AppError::NotFound)?;
+            super::alerts::on_new(conn, business_id, id, now)?;
+        }
     }
     Ok(summary)
 }

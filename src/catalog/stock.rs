@@ -60,6 +60,22 @@ pub fn adjust(
     Ok(after)
 }
 
+/// Puts a product just created at its opening stock (a move with `cause`, none for zero), then
+/// raises its low-stock alert if it starts at or below its level (`alerts::on_new`).
+pub fn open(
+    conn: &Connection,
+    business_id: i64,
+    product_id: i64,
+    opening: i64,
+    cause: &Cause,
+) -> AppResult<()> {
+    if opening != 0 {
+        adjust(conn, business_id, product_id, opening, cause)?;
+    }
+    let now = super::products::level(conn, business_id, product_id)?.ok_or(AppError::NotFound)?;
+    super::alerts::on_new(conn, business_id, product_id, now)
+}
+
 /// A product's most recent moves, newest first.
 pub fn history(
     conn: &Connection,

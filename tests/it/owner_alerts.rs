@@ -244,3 +244,41 @@ async fn a_low_stock_level_or_stock_changed_by_hand_raises_and_clears_once_per_c
     let (_, dashboard) = br.get("/b/shop/").await;
     assert!(!dashboard.contains("Low stock"), "cleared: {dashboard}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_product_that_starts_below_its_level_is_told_at_once() {
+    let app = TestApp::start().await;
+    let b = app.small_shop("shop");
+    let mut br = app.owner(&b, "meera").await;
+    set_alerts(&mut br, "").await;
+    br.get("/b/shop/products/new").await;
+    let product = |name: &'static str, opening: &'static str| {
+        vec![
+            ("name", name),
+            ("sku", ""),
+            ("category", "Snacks"),
+            ("unit", "pc"),
+            ("price", "20"),
+            ("aliases", ""),
+            ("low_stock", "10"),
+            ("opening_stock", opening),
+            ("active", "1"),
+        ]
+    };
+    for (name, opening) in [("Kachori", "4"), ("Dhokla", ""), ("Vada", "30")] {
+        let (status, page, _) = br.post("/b/shop/products", &product(name, opening)).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    }
+    after_a_pass(&app).await;
+    let told = to_owner(&app);
+    assert_eq!(told.len(), 1, "only the kachori starts low: {told:?}");
+    assert!(
+        told[0].contains("Kachori (kachori) is down to 4 pc") && told[0].contains("level of 10 pc"),
+        "{told:?}"
+    );
+    let (_, dashboard) = br.get("/b/shop/").await;
+    assert!(
+        dashboard.contains("Low stock") && dashboard.contains("Kachori"),
+        "{dashboard}"
+    );
+}

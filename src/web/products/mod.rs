@@ -220,14 +220,12 @@ pub async fn create(
         .db
         .write(move |tx| {
             let id = products::insert(tx, business, &input)?;
-            if opening > 0 {
-                let cause = Cause {
-                    reason: "opening stock",
-                    order_id: None,
-                    actor: &actor,
-                };
-                stock::adjust(tx, business, id, opening, &cause)?;
-            }
+            let cause = Cause {
+                reason: "opening stock",
+                order_id: None,
+                actor: &actor,
+            };
+            stock::open(tx, business, id, opening, &cause)?;
             Ok(id)
         })
         .await;
