@@ -73,22 +73,24 @@ fn with_addresses(conn: &Connection, mut c: Customer) -> AppResult<Customer> {
 const ACTIVE_TO_SECONDS: i64 = 60;
 
 /// Finds the customer with this number, creating them if new; a non-empty `name` replaces the
-/// one on file (people fix their names). Returns the customer's id.
+/// one on file (people fix their names) unless staff set that one by hand. Returns the
+/// customer's id.
 pub fn upsert(conn: &Connection, business_id: i64, phone: &Phone, name: &str) -> AppResult<i64> {
     let t = now();
     let name = name.trim();
     // Every webhook runs this inside the writer's batch, and most come from someone on file
     // under the same name who wrote a moment ago: then one read is all it costs. Last activity
     // kept to the minute spares moving the customer in the list's index on every message.
-    let found: Option<(i64, String, i64)> = conn
+    let found: Option<(i64, String, i64, bool)> = conn
         .prepare_cached(
-            "SELECT id, name, updated_at FROM customers WHERE business_id = ?1 AND phone = ?2",
+            "SELECT id, name, updated_at, name_by_staff FROM customers
+             WHERE business_id = ?1 AND phone = ?2",
         )?
         .query_row(params![business_id, phone.as_str()], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })
         .optional()?;
-    let Some((id, on_file, active_at)) = found else {
+    let Some((id, on_file, active_at, by_staff)) = found else {
         let id = conn
             .prepare_cached(
                 "INSERT INTO customers (business_id, phone, name, created_at, updated_at)
@@ -99,7 +101,7 @@ pub fn upsert(conn: &Connection, business_id: i64, phone: &Phone, name: &str) ->
             .query_row(params![business_id, phone.as_str(), name, t], |r| r.get(0))?;
         return Ok(id);
     };
-    if !name.is_empty() && name != on_file {
+    if !name.is_empty() && name != on_file && !by_staff {
         conn.prepare_cached("UPDATE customers SET name = ?2 WHERE id = ?1")?
             .execute(params![id, name])?;
     }
@@ -282,7 +284,8 @@ pub fn found(
     Ok(ids)
 }
 
-/// Sets the name and notes staff keep on a customer.
+/// Sets the name and notes staff keep on a customer. A name they change is theirs from then on
+/// (`upsert` keeps it); one they clear is filled from WhatsApp or the next order again.
 pub fn set_details(
     conn: &Connection,
     business_id: i64,
@@ -290,8 +293,11 @@ pub fn set_details(
     name: &str,
     notes: &str,
 ) -> AppResult<()> {
+    // SET reads the row as it was: `name = ?3` asks whether staff left the name as it stood.
     conn.execute(
-        "UPDATE customers SET name = ?3, notes = ?4, updated_at = ?5 WHERE business_id = ?1 AND id = ?2",
+        "UPDATE customers SET name = ?3, notes = ?4, updated_at = ?5,
+                name_by_staff = CASE WHEN name = ?3 THEN name_by_staff ELSE ?3 <> '' END
+         WHERE business_id = ?1 AND id = ?2",
         params![business_id, id, name.trim(), notes.trim(), now()],
     )?;
     Ok(())
@@ -309,6 +315,45 @@ pub fn set_notes(conn: &Connection, business_id: i64, id: i64, notes: &str) -> A
 mod tests {
     use super::*;
     use crate::accounts::businesses;
+
+    #[test]
+    fn a_name_staff_typed_is_kept_over_whatsapp_until_they_clear_it() {
+        let (_dir, db) = crate::db::scratch();
+        let names = db
+            .with_tx(|tx| {
+                let b = businesses::insert(tx, "Sweets", "sweets")?;
+                let phone = Phone::parse("9800000001", "91").unwrap();
+                let id = upsert(tx, b.id, &phone, "asha_k")?;
+                let name = |tx: &Connection| -> AppResult<String> {
+                    Ok(by_id(tx, b.id, id)?.expect("the customer").name)
+                };
+                let mut seen = Vec::new();
+                upsert(tx, b.id, &phone, "Asha K")?;
+                seen.push(name(tx)?);
+                set_details(tx, b.id, id, "Asha K", "likes it sweet")?;
+                upsert(tx, b.id, &phone, "Asha")?;
+                seen.push(name(tx)?);
+                set_details(tx, b.id, id, "Asha (Sector 5)", "")?;
+                upsert(tx, b.id, &phone, "Asha")?;
+                set_details(tx, b.id, id, "Asha (Sector 5)", "notes only")?;
+                upsert(tx, b.id, &phone, "Asha")?;
+                seen.push(name(tx)?);
+                set_details(tx, b.id, id, "", "")?;
+                upsert(tx, b.id, &phone, "Asha")?;
+                seen.push(name(tx)?);
+                Ok::<_, crate::error::AppError>(seen)
+            })
+            .unwrap();
+        assert_eq!(
+            names,
+            [
+                "Asha K",          // the profile name replaces the one before
+                "Asha",            // saved unchanged from the page: still WhatsApp's
+                "Asha (Sector 5)", // typed by staff: kept
+                "Asha"             // cleared by staff: WhatsApp's again
+            ]
+        );
+    }
 
     #[test]
     fn the_list_finds_by_name_or_digits_and_reads_percent_as_itself() {
