@@ -8,7 +8,7 @@ use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::secret::{self, ServerKey};
 use crate::web::cookie;
@@ -71,6 +71,9 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
         // A post with no cookie at all cannot carry a token for one.
         let bound = !matches!(binding, Binding::NewPreSession(_));
         if !(bound && submitted.is_some_and(|s| secret::equal(&s, &token))) {
+            if rebuilt.uri().path() == "/login" {
+                return login_again(rebuilt).await;
+            }
             return refused();
         }
         req = rebuilt;
@@ -130,6 +133,18 @@ fn form_field(encoded: &[u8], name: &str) -> Option<String> {
         .into_iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v)
+}
+
+/// A login page left open past its cookie (a phone's browser restored the tab, say) is sent to
+/// a fresh one that says why, keeping where it was going; nothing else was done.
+async fn login_again(req: Request) -> Response {
+    let next = match to_bytes(req.into_body(), MAX_FORM_BYTES).await {
+        Ok(bytes) => form_field(&bytes, "next").unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    let query: String = serde_urlencoded::to_string([("expired", "1"), ("next", next.as_str())])
+        .unwrap_or_else(|_| "expired=1".into());
+    Redirect::to(&format!("/login?{query}")).into_response()
 }
 
 fn refused() -> Response {

@@ -23,6 +23,9 @@ use crate::AppState;
 #[derive(Deserialize)]
 pub struct Next {
     next: Option<String>,
+    /// Set when a login was posted from a page whose form had expired (`csrf`).
+    #[serde(default)]
+    expired: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -49,7 +52,11 @@ fn form(csrf: &str, username: &str, next: &str, error: Option<&str>) -> Markup {
 }
 
 pub async fn show(Extension(csrf): Extension<CsrfToken>, Query(q): Query<Next>) -> Markup {
-    form(&csrf.0, "", &safe_next(q.next.as_deref()), None)
+    let expired = q
+        .expired
+        .is_some()
+        .then_some("That login page had expired, so nothing was sent. Please log in again.");
+    form(&csrf.0, "", &safe_next(q.next.as_deref()), expired)
 }
 
 /// What a login attempt came to.

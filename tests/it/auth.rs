@@ -519,21 +519,35 @@ async fn a_login_token_is_bound_to_its_own_pre_session_cookie() {
         ("username", "asha"),
         ("password", PASSWORD),
         ("_csrf", &theirs),
+        ("next", "/b/shop-a/orders"),
     ];
-    assert_eq!(
-        raw.post("/login", &cookies, &form).await.status(),
-        StatusCode::FORBIDDEN
-    );
-    // No cookie at all: no token can match.
-    let form = [
-        ("username", "asha"),
-        ("password", PASSWORD),
-        ("_csrf", &theirs),
-    ];
-    assert_eq!(
-        raw.post("/login", "", &form).await.status(),
-        StatusCode::FORBIDDEN
-    );
+    // Refused, and sent back to a fresh login page that says why and keeps where it was going
+    // (a phone restoring an old tab has lost its cookie): no session is made.
+    for cookies in [cookies.as_str(), ""] {
+        let res = raw.post("/login", cookies, &form).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert!(res.headers().get("set-cookie").is_none(), "no session");
+        let to = res.headers()["location"].to_str().unwrap().to_owned();
+        assert_eq!(to, "/login?expired=1&next=%2Fb%2Fshop-a%2Forders");
+        let page = raw.client.get(format!("{}{to}", raw.app_url)).send().await;
+        let page = page.unwrap().text().await.unwrap();
+        assert!(
+            page.contains("That login page had expired")
+                && page.contains(r#"name="next" value="/b/shop-a/orders""#),
+            "{page}"
+        );
+    }
+    let audit: i64 = app
+        .db
+        .with_conn(|c| {
+            Ok::<_, novi::error::AppError>(c.query_row(
+                "SELECT COUNT(*) FROM audit_log WHERE username = 'asha'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(audit, 0, "no attempt was made");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
