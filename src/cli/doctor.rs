@@ -39,10 +39,12 @@ const MIN_FREE_BYTES: u64 = 200 << 20;
 /// A write-ahead log larger than this means checkpoints are not keeping up.
 const WAL_WARN_BYTES: u64 = 256 << 20;
 
-pub fn run(data_dir: &Path, config_file: Option<&Path>) -> anyhow::Result<()> {
+/// Runs every check; `full` checks the database with `integrity_check` instead of
+/// `quick_check`.
+pub fn run(data_dir: &Path, config_file: Option<&Path>, full: bool) -> anyhow::Result<()> {
     let mut checks = vec![data_directory(data_dir)];
     if checks[0].level != Level::Fail {
-        checks.extend(database(data_dir));
+        checks.extend(database(data_dir, full));
         checks.push(free_disk(data_dir));
         checks.push(backups(data_dir));
         checks.push(super::doctor_replica::check(data_dir));
@@ -122,8 +124,9 @@ fn data_directory(dir: &Path) -> Check {
     )
 }
 
-/// The database passes SQLite's quick check, its schema matches this Novi, its log is small.
-fn database(dir: &Path) -> Vec<Check> {
+/// The database passes SQLite's quick check (its integrity check when `full`), its schema
+/// matches this Novi, its log is small.
+fn database(dir: &Path, full: bool) -> Vec<Check> {
     let path = dir.join(DB_FILE);
     if !path.exists() {
         return vec![check(
@@ -142,11 +145,16 @@ fn database(dir: &Path) -> Vec<Check> {
             )]
         }
     };
-    let integrity = match db::quick_check(&conn) {
+    let (name, verdict) = if full {
+        ("integrity_check", db::integrity_check(&conn))
+    } else {
+        ("quick_check", db::quick_check(&conn))
+    };
+    let integrity = match verdict {
         Ok(v) if v == "ok" => check(
             Level::Ok,
             "database",
-            format!("{} passes quick_check", path.display()),
+            format!("{} passes {name}", path.display()),
         ),
         Ok(v) => check(
             Level::Fail,

@@ -98,7 +98,12 @@ pub enum Command {
     },
     /// Check the install: data directory, database, disk, backups, each business's WhatsApp
     /// connection, listen address, clock. One line per check; exits non-zero when any fails.
-    Doctor,
+    Doctor {
+        /// Check the database fully (SQLite's integrity_check: every index against its table),
+        /// not only its structure; reads the whole file, so takes longer on a large book.
+        #[arg(long)]
+        full: bool,
+    },
     /// Print a shell completion script (bash, zsh, fish, elvish or powershell).
     Completions {
         #[arg(value_enum)]
@@ -332,6 +337,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Restore { file } => backup::restore(&data_dir, &file),
         Command::Completions { shell } => completions::completions(shell),
         Command::Man => completions::man(),
-        Command::Doctor => doctor::run(&data_dir, config.as_deref()),
+        Command::Doctor { full } => doctor::run(&data_dir, config.as_deref(), full),
     }
 }

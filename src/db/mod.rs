@@ -248,6 +248,16 @@ pub fn quick_check(conn: &Connection) -> rusqlite::Result<String> {
     conn.query_row("PRAGMA quick_check", [], |r| r.get(0))
 }
 
+/// SQLite's full check (`integrity_check`: the structure, and every index against its table):
+/// "ok", or the first few things wrong, one per line.
+pub fn integrity_check(conn: &Connection) -> rusqlite::Result<String> {
+    let mut stmt = conn.prepare("PRAGMA integrity_check(10)")?;
+    let found = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(found.join("; "))
+}
+
 /// The newest migration applied to the database (0 for none).
 pub fn applied_migration(conn: &Connection) -> rusqlite::Result<i64> {
     let v: Option<i64> = conn.query_row(

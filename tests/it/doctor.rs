@@ -94,6 +94,51 @@ fn a_damaged_database_fails_and_says_why() {
 }
 
 #[test]
+fn full_finds_an_index_that_no_longer_matches_its_table_where_quick_check_cannot() {
+    let dir = install_with_business("shop");
+    let db = dir.path().join("novi.db");
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch(
+            "INSERT INTO customers (business_id, phone, name, created_at, updated_at)
+                 SELECT id, '919812345678', 'Asha', 0, 0 FROM businesses;
+             PRAGMA writable_schema = ON;
+             UPDATE sqlite_schema
+                SET sql = 'CREATE INDEX customers_business_name ON customers(business_id, phone)'
+              WHERE name = 'customers_business_name';
+             PRAGMA writable_schema = OFF;",
+        )
+        .unwrap();
+    }
+    let (passed, report) = doctor(dir.path());
+    assert!(
+        passed,
+        "quick_check does not read indexes' contents: {report}"
+    );
+    assert!(line(&report, "database").contains("passes quick_check"));
+
+    let (passed, report) = verdict(&novi(dir.path(), &["doctor", "--full"], ""));
+    assert!(!passed, "{report}");
+    let database = line(&report, "database");
+    assert!(database.starts_with("FAIL"), "{report}");
+    assert!(
+        database.contains("customers_business_name") && database.contains("restore a backup"),
+        "{report}"
+    );
+}
+
+#[test]
+fn full_passes_a_healthy_database() {
+    let dir = install_with_business("shop");
+    let (passed, report) = verdict(&novi(dir.path(), &["doctor", "--full"], ""));
+    assert!(passed, "{report}");
+    assert!(
+        line(&report, "database").contains("passes integrity_check"),
+        "{report}"
+    );
+}
+
+#[test]
 fn a_missing_data_directory_fails_and_is_not_created() {
     let parent = tempfile::tempdir().unwrap();
     let dir = parent.path().join("typo");
