@@ -7,6 +7,7 @@ pub mod drafts;
 pub mod edit;
 pub mod group;
 pub mod notify;
+mod park;
 pub mod pay_link;
 pub mod reply;
 pub mod score;

@@ -7,12 +7,15 @@ use std::cell::Cell;
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::panic::{self, AssertUnwindSafe};
+use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::future::{self, Either};
 use rusqlite::Connection;
 use tokio::sync::watch;
 
+use super::park;
 use super::pay_link::Linker;
 use super::reply::{self, Turn};
 use super::{chat, group};
@@ -73,13 +76,20 @@ pub fn start(
                 }
                 // After a busy spell, a quiet one hands the pool's and the writer's memory back.
                 let wait = if spell.busy() { QUIET } else { IDLE_CHECK };
-                let quiet = runtime.block_on(async {
-                    tokio::select! {
-                        () = bridge.stored.notified() => false,
-                        _ = stop.changed() => false,
-                        () = tokio::time::sleep(wait) => true,
-                    }
-                });
+                let woken = {
+                    let stored = pin!(bridge.stored.notified());
+                    let stopping = pin!(stop.changed());
+                    park::wait(future::select(stored, stopping), wait).map(|w| match w {
+                        Either::Left(_) => Ok(()),
+                        Either::Right((changed, _)) => changed,
+                    })
+                };
+                let quiet = match woken {
+                    None => true,
+                    // The stop sender is gone with whatever owned it: nothing to work for.
+                    Some(Err(_)) => return,
+                    Some(Ok(())) => false,
+                };
                 if quiet {
                     spell.quiet(|| {
                         db.settle_pool();
