@@ -9,8 +9,10 @@ use rand::{Rng, SeedableRng};
 
 use super::calendar::{orders_per_day, times_of_day};
 use super::menu::Menu;
+use super::money::{self, PastPayment};
 use super::people::Crowd;
 use crate::accounts::businesses::Business;
+use crate::accounts::users;
 use crate::customers;
 use crate::db::Db;
 use crate::domain::Money;
@@ -18,6 +20,7 @@ use crate::error::{AppError, AppResult};
 use crate::orders::service::totals;
 use crate::orders::store::{self, PastOrder};
 use crate::orders::{Channel, Fulfilment, PaymentMode, Status};
+use crate::payments::{self, NewPayment};
 
 /// Orders written per transaction: large enough that commits cost nothing, small enough that
 /// progress shows and the write lock is let go now and then.
@@ -89,6 +92,10 @@ pub fn fill(
         ids: &ids,
         span: (times.first().copied().unwrap_or(0), Utc::now().timestamp()),
         seen: vec![None; ids.len()],
+        staff: db
+            .with_conn(|c| users::by_username(c, super::DEMO_USERNAME))?
+            .filter(|u| u.business_id == Some(business.id))
+            .map(|u| u.id),
     };
     for (i, batch) in times.chunks(BATCH).enumerate() {
         let number = first + (i * BATCH) as i64;
@@ -134,6 +141,8 @@ struct Book<'a> {
     span: (i64, i64),
     /// Each customer's first and last order, and the address they last had one sent to.
     seen: Vec<Option<(i64, i64, usize)>>,
+    /// The demo owner, who took the cash and UPI payments, when the shop has them.
+    staff: Option<i64>,
 }
 
 impl Book<'_> {
@@ -176,6 +185,12 @@ impl Book<'_> {
         };
         let channel = channel(rng);
         let moves = moves(at, now, rng);
+        let mode = if rng.gen_bool(0.3) {
+            PaymentMode::Razorpay
+        } else {
+            PaymentMode::Cash
+        };
+        let (payment_status, paid) = money::of(number, mode, totals.total, at, &moves, now, rng);
         let order = PastOrder {
             number,
             channel,
@@ -185,11 +200,8 @@ impl Book<'_> {
             currency: &self.business.currency,
             address,
             notes: notes(rng),
-            payment_mode: if rng.gen_bool(0.3) {
-                PaymentMode::Razorpay
-            } else {
-                PaymentMode::Cash
-            },
+            payment_mode: mode,
+            payment_status,
             fulfilment,
             deliver_on: wanted_on(self.business, at, rng),
             created_at: at,
@@ -201,7 +213,10 @@ impl Book<'_> {
                 (first, first + rng.gen_range(2_000..30_000))
             }),
         };
-        store::insert_past(tx, self.business.id, &order)?;
+        let id = store::insert_past(tx, self.business.id, &order)?;
+        for p in &paid {
+            self.record(tx, id, p)?;
+        }
         let seen = &mut self.seen[who];
         let first = seen.map_or(at, |(f, _, _)| f);
         let place = if address.is_empty() {
@@ -210,6 +225,22 @@ impl Book<'_> {
             place
         };
         *seen = Some((first, at, place));
+        Ok(())
+    }
+
+    /// Records payment `p` of order `order_id`: staff took cash and UPI, Razorpay reported
+    /// its own.
+    fn record(&self, tx: &rusqlite::Connection, order_id: i64, p: &PastPayment) -> AppResult<()> {
+        let online = p.mode == PaymentMode::Razorpay;
+        let row = NewPayment {
+            amount: p.amount,
+            mode: p.mode,
+            kind: p.kind,
+            reference: p.reference.clone(),
+            recorded_by: if online { None } else { self.staff },
+            actor: String::new(),
+        };
+        payments::store::insert_at(tx, self.business.id, order_id, &row, p.at)?;
         Ok(())
     }
 

@@ -6,6 +6,7 @@ pub mod assortment;
 mod calendar;
 pub mod fill;
 mod menu;
+mod money;
 mod people;
 
 use rusqlite::Connection;

@@ -899,6 +899,8 @@ pub struct PastOrder<'a> {
     pub address: &'a str,
     pub notes: &'a str,
     pub payment_mode: PaymentMode,
+    /// Where its money stands, as the payments its caller records for it say.
+    pub payment_status: PaymentStatus,
     pub fulfilment: Fulfilment,
     pub deliver_on: Option<NaiveDate>,
     pub created_at: i64,
@@ -926,7 +928,7 @@ pub fn insert_past(conn: &Connection, business_id: i64, o: &PastOrder) -> AppRes
                                  total_minor, currency, address, notes, status, payment_mode, payment_status,
                                  created_at, updated_at, fulfilment, deliver_on,
                                  first_message_ms, first_reply_ms, confirmed_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'unpaid', ?13, ?14, ?15, ?16,
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?19, ?13, ?14, ?15, ?16,
                      ?17, ?18, CASE WHEN ?17 IS NULL THEN NULL ELSE ?13 * 1000 END)
              RETURNING id",
         )?
@@ -949,7 +951,8 @@ pub fn insert_past(conn: &Connection, business_id: i64, o: &PastOrder) -> AppRes
                 o.fulfilment.as_str(),
                 o.deliver_on.map(|d| d.format(DAY).to_string()),
                 first_message_ms,
-                first_reply_ms
+                first_reply_ms,
+                o.payment_status.as_str()
             ],
             |r| r.get(0),
         )?;

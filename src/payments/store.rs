@@ -15,6 +15,17 @@ pub fn insert(
     order_id: i64,
     p: &NewPayment,
 ) -> AppResult<i64> {
+    insert_at(conn, business_id, order_id, p, now())
+}
+
+/// [`insert`], recorded at `at` (Unix seconds): for a book filled with past orders.
+pub fn insert_at(
+    conn: &Connection,
+    business_id: i64,
+    order_id: i64,
+    p: &NewPayment,
+    at: i64,
+) -> AppResult<i64> {
     conn.prepare_cached(
         "INSERT INTO payments (business_id, order_id, amount_minor, mode, kind, reference, recorded_by, recorded_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -27,7 +38,7 @@ pub fn insert(
         p.kind.as_str(),
         p.reference.trim(),
         p.recorded_by,
-        now()
+        at
     ])?;
     Ok(conn.last_insert_rowid())
 }

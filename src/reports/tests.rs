@@ -16,7 +16,7 @@ use crate::db::Db;
 use crate::domain::Money;
 use crate::orders::model::Line;
 use crate::orders::store::{insert_past, PastOrder};
-use crate::orders::{service, Channel, Fulfilment, NewUnread, PaymentMode, Status};
+use crate::orders::{service, Channel, Fulfilment, NewUnread, PaymentMode, PaymentStatus, Status};
 use crate::{customers, domain::Phone};
 
 fn ist(text: &str) -> i64 {
@@ -81,6 +81,11 @@ fn order(conn: &Connection, b: &Business, s: &Spec) -> i64 {
         address: "",
         notes: "",
         payment_mode: PaymentMode::Cash,
+        payment_status: if s.status == Status::Cancelled {
+            PaymentStatus::Unpaid
+        } else {
+            PaymentStatus::Paid
+        },
         fulfilment: Fulfilment::Pickup,
         deliver_on: None,
         created_at: at,

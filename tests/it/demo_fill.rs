@@ -53,6 +53,18 @@ fn assert_book_is_sound(db: &Db, orders: i64) {
              OR created_at < strftime('%s', 'now') - 61 * 86400",
         "SELECT COUNT(*) FROM customers c WHERE c.created_at >
              (SELECT MIN(created_at) FROM orders o WHERE o.customer_id = c.id)",
+        // Its money: each order's payment status is what its payments and refunds make it,
+        // every delivered order is paid, and nothing was paid before the order or after now.
+        "SELECT COUNT(*) FROM (SELECT o.payment_status AS said, o.total_minor AS total,
+                 COALESCE(SUM(p.amount_minor) FILTER (WHERE p.kind = 'payment'), 0) AS paid,
+                 COALESCE(SUM(p.amount_minor) FILTER (WHERE p.kind = 'refund'), 0) AS back
+             FROM orders o LEFT JOIN payments p ON p.order_id = o.id GROUP BY o.id)
+         WHERE said != CASE WHEN paid = 0 THEN 'unpaid'
+                            WHEN back = paid THEN 'refunded'
+                            WHEN back = 0 AND paid = total THEN 'paid' ELSE 'wrong' END",
+        "SELECT COUNT(*) FROM orders WHERE status = 'delivered' AND payment_status != 'paid'",
+        "SELECT COUNT(*) FROM payments p JOIN orders o ON o.id = p.order_id
+             WHERE p.recorded_at < o.created_at OR p.recorded_at > strftime('%s', 'now')",
     ];
     for rule in rules {
         assert_eq!(count(db, rule), 0, "broken: {rule}");
@@ -83,6 +95,14 @@ async fn a_filled_demo_shop_keeps_the_books_rules_and_its_pages_show_it() {
     assert_eq!(
         count(&db, "SELECT COUNT(DISTINCT channel) > 2 FROM orders"),
         1
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(DISTINCT mode) FROM payments WHERE kind = 'payment'"
+        ),
+        3,
+        "cash, UPI and Razorpay"
     );
 
     let server = Server::start(dir.path(), &["--demo", "--listen", "127.0.0.1:0"], &[]);
