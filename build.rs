@@ -19,10 +19,10 @@ fn main() {
     let order = Path::new(env!("CARGO_MANIFEST_DIR")).join(ORDER);
     // Asked last: it runs rustc, which only a release build needs.
     if release && wanted && order.exists() && lld() {
-        println!(
-            "cargo:rustc-link-arg-bins=-Wl,--symbol-ordering-file={}",
-            order.display()
-        );
+        // Relative: rustc, and the linker it starts, run in the package's directory. Cargo may
+        // reuse this script's output for another checkout sharing a target directory, and an
+        // absolute path would then lay that checkout out by this one's file.
+        println!("cargo:rustc-link-arg-bins=-Wl,--symbol-ordering-file={ORDER}");
         // A function renamed or gone since the file was written is laid out as usual.
         println!("cargo:rustc-link-arg-bins=-Wl,--no-warn-symbol-ordering");
     }
