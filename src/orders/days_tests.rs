@@ -108,19 +108,30 @@ fn kept_day_counts_follow_every_change_to_the_orders() {
     .unwrap();
 }
 
-/// The numbers of one page, as stepping over every newer order finds them.
-fn stepped(c: &Connection, business: i64, status: Option<Status>, page: i64, per: i64) -> Vec<i64> {
+/// Orders taken in `[from, to)`, either end open.
+type Range = (Option<i64>, Option<i64>);
+
+/// The numbers of one page, as stepping over every newer order finds them, and how many
+/// orders the filter matches in all.
+fn stepped(c: &Connection, business: i64, f: &Filter, page: i64, per: i64) -> (Vec<i64>, i64) {
+    let filter = "business_id = ?1 AND (?2 IS NULL OR status = ?2)
+         AND created_at >= COALESCE(?3, -1e18) AND created_at < COALESCE(?4, 1e18)";
+    let status = f.status.map(Status::as_str);
     let mut s = c
-        .prepare(
-            "SELECT number FROM orders WHERE business_id = ?1 AND (?2 IS NULL OR status = ?2)
-             ORDER BY created_at DESC, number DESC LIMIT ?3 OFFSET ?4",
-        )
+        .prepare(&format!(
+            "SELECT number FROM orders WHERE {filter}
+             ORDER BY created_at DESC, number DESC LIMIT ?5 OFFSET ?6"
+        ))
         .unwrap();
-    let status = status.map(Status::as_str);
-    let rows = s.query_map(params![business, status, per, (page - 1) * per], |r| {
-        r.get(0)
-    });
-    rows.unwrap().collect::<Result<_, _>>().unwrap()
+    let args = params![business, status, f.from, f.to, per, (page - 1) * per];
+    let rows = s.query_map(args, |r| r.get(0));
+    let numbers = rows.unwrap().collect::<Result<_, _>>().unwrap();
+    let count = c.query_row(
+        &format!("SELECT COUNT(*) FROM orders WHERE {filter}"),
+        params![business, status, f.from, f.to],
+        |r| r.get(0),
+    );
+    (numbers, count.unwrap())
 }
 
 #[test]
@@ -146,17 +157,35 @@ fn every_page_is_the_one_stepping_over_newer_orders_finds() {
             order_in(tx, a, asha, (number, 100, status, at));
             order_in(tx, b, bala, (number, 100, status, at + 1));
         }
-        for status in [None, Some(Status::Delivered), Some(Status::Confirmed)] {
-            for per in [1, 7, 25] {
-                let f = Filter {
-                    status,
-                    ..Default::default()
-                };
-                for page in 1..=(300 / per + 2) {
-                    let (listed, _) = list_with(tx, a, &f, (page, per), Detail::Row)?;
-                    let numbers: Vec<i64> = listed.iter().map(|o| o.number).collect();
-                    let want = stepped(tx, a, status, page, per);
-                    assert_eq!(numbers, want, "page {page} of {per}, {status:?}");
+        // The whole book; dates from or to mid-day, or exactly midnight; within one day;
+        // none at all.
+        let (day, start) = (86_400, 1_700_000_000 - 1_700_000_000 % 86_400);
+        let ranges: [Range; 7] = [
+            (None, None),
+            (Some(start + 3 * day + 5_000), None),
+            (None, Some(start + 20 * day + 700)),
+            (Some(start + 2 * day), Some(start + 30 * day)),
+            (Some(start + 4 * day + 10), Some(start + 41 * day + 80_000)),
+            (Some(start + 5 * day + 100), Some(start + 5 * day + 90_000)),
+            (Some(start + 9 * day), Some(start + 9 * day)),
+        ];
+        for (from, to) in ranges {
+            for status in [None, Some(Status::Delivered), Some(Status::Confirmed)] {
+                for per in [1, 7, 25] {
+                    let f = Filter {
+                        status,
+                        from,
+                        to,
+                        ..Default::default()
+                    };
+                    for page in 1..=(300 / per + 2) {
+                        let (listed, total) = list_with(tx, a, &f, (page, per), Detail::Row)?;
+                        let numbers: Vec<i64> = listed.iter().map(|o| o.number).collect();
+                        let (want, count) = stepped(tx, a, &f, page, per);
+                        let what = format!("page {page} of {per}, {status:?}, {from:?}-{to:?}");
+                        assert_eq!(numbers, want, "{what}");
+                        assert_eq!((total.count, total.capped), (count, false), "{what}");
+                    }
                 }
             }
         }

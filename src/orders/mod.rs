@@ -14,6 +14,7 @@ pub mod model;
 mod pricing_tests;
 pub mod queue;
 pub mod service;
+mod span;
 pub mod status;
 pub mod store;
 #[cfg(test)]

@@ -10,6 +10,7 @@ use super::model::{
     Channel, CustomerRef, Event, Fulfilment, Line, NewOrder, Order, PaymentMode, PaymentStatus,
     Said, Sort,
 };
+use super::span::Span;
 use super::status::Status;
 use crate::customers::{self, phone_at};
 use crate::db::now;
@@ -367,6 +368,17 @@ impl Filter {
         !s.q.is_empty() && !s.number_only
     }
 
+    /// The filter as a stretch of time, when it is by dates and status alone.
+    fn span(&self) -> Option<Span> {
+        let dates_alone =
+            self.q.trim().is_empty() && self.customer_id.is_none() && self.payment.is_none();
+        dates_alone.then_some(Span {
+            status: self.status,
+            from: self.from,
+            to: self.to,
+        })
+    }
+
     fn count_cap(&self) -> i64 {
         if self.searches_people() {
             SEARCH_COUNT_CAP
@@ -388,7 +400,8 @@ fn people(conn: &Connection, business_id: i64, f: &Filter) -> AppResult<Option<S
 }
 
 /// How many orders match: from the kept per-status counts when the filter is by status or
-/// nothing, else counted up to [`COUNT_CAP`].
+/// nothing, from the kept day counts when it is by dates (and status), else counted up to
+/// [`COUNT_CAP`].
 fn count(
     conn: &Connection,
     business_id: i64,
@@ -409,6 +422,13 @@ fn count(
             })?;
         return Ok(Total {
             count,
+            capped: false,
+        });
+    }
+    // A stretch of time, of one status or any: exact from the kept day counts.
+    if let Some(span) = f.span() {
+        return Ok(Total {
+            count: span.count(conn, business_id)?,
             capped: false,
         });
     }
@@ -507,8 +527,8 @@ fn page_rows(
     w: Where,
     (offset, per_page): (i64, i64),
 ) -> AppResult<Vec<Order>> {
-    // A deep page of the plain list starts on the day its first order was taken, found from
-    // the kept day counts; only that day's newer orders are stepped over. Read in the same
+    // A deep page of the plain list, or of a date range, starts on the day its first order was
+    // taken, found from the kept day counts; only that day's newer orders are stepped over. Read in the same
     // snapshot as the page (the savepoint above), the counts are the orders'.
     let (w, offset) = match day_of(conn, business_id, f, offset)? {
         Some((before, rest)) => {
@@ -535,43 +555,22 @@ fn page_rows(
     Ok(found)
 }
 
-/// For a page `offset` orders into the plain newest-first list (any status, or one): the end
-/// of the day its first order was taken on (Unix seconds, exclusive) and how many orders of
-/// that day come before it. `None` for the first page, any other filter or sort, and past
-/// the end.
+/// For a page `offset` orders into the newest-first list of a stretch of time (any status, or
+/// one; the whole book, or dates): where to start stepping (see [`Span::page_start`]). `None`
+/// for the first page, any other filter or sort, and past the end.
 fn day_of(
     conn: &Connection,
     business_id: i64,
     f: &Filter,
     offset: i64,
 ) -> AppResult<Option<(i64, i64)>> {
-    let plain = f.q.trim().is_empty()
-        && f.from.is_none()
-        && f.to.is_none()
-        && f.customer_id.is_none()
-        && f.payment.is_none();
-    if offset == 0 || !plain || f.sort != Sort::Newest {
-        return Ok(None);
-    }
-    let mut days = conn.prepare_cached(
-        "SELECT day, SUM(n) FROM order_days
-         WHERE business_id = ?1 AND (?2 IS NULL OR status = ?2)
-         GROUP BY day ORDER BY day DESC",
-    )?;
-    let mut rows = days.query(params![business_id, f.status.map(Status::as_str)])?;
-    let mut newer = 0;
-    while let Some(r) = rows.next()? {
-        let (day, n): (i64, i64) = (r.get(0)?, r.get(1)?);
-        if newer + n > offset {
-            return Ok(Some(((day + 1) * DAY_SECS, offset - newer)));
+    match f.span() {
+        Some(span) if offset > 0 && f.sort == Sort::Newest => {
+            span.page_start(conn, business_id, offset)
         }
-        newer += n;
+        _ => Ok(None),
     }
-    Ok(None)
 }
-
-/// The length of the days the kept day counts (`order_days`) are counted in.
-const DAY_SECS: i64 = 86_400;
 
 /// The ids of one page of a filter's orders, its size and offset the last two parameters.
 fn page_ids(w: &Where, sort: Sort) -> String {

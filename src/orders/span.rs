@@ -1,0 +1,125 @@
+//! Orders of a stretch of time (an optional status, from and to), counted and paged through
+//! the kept day counts (`order_days`, migration V25): whole UTC days from the counts, and only
+//! the part-days at either end from the orders' index. A range's count, and the start of any of
+//! its pages, cost at most two days' orders however many the range holds.
+
+use rusqlite::{params, Connection};
+
+use super::Status;
+use crate::error::AppResult;
+
+/// The length of the days the kept day counts are counted in.
+const DAY_SECS: i64 = 86_400;
+
+/// Orders taken in `[from, to)` (Unix seconds; `None` is open), of `status` or any.
+#[derive(Debug, Clone, Copy)]
+pub struct Span {
+    pub status: Option<Status>,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+}
+
+impl Span {
+    /// The whole days inside the span, `[first, end)` by day number; `None` when there are
+    /// none, and the span is at most a part of one day or two.
+    fn whole_days(self) -> Option<(Option<i64>, Option<i64>)> {
+        let first = self
+            .from
+            .map(|f| f.div_euclid(DAY_SECS) + i64::from(f.rem_euclid(DAY_SECS) != 0));
+        let end = self.to.map(|t| t.div_euclid(DAY_SECS));
+        match (first, end) {
+            (Some(f), Some(e)) if f >= e => None,
+            _ => Some((first, end)),
+        }
+    }
+
+    /// How many orders the span holds, exactly.
+    pub fn count(self, conn: &Connection, business_id: i64) -> AppResult<i64> {
+        let Some((first, end)) = self.whole_days() else {
+            return self.rows(conn, business_id, self.from, self.to);
+        };
+        let head = match end {
+            Some(e) => self.rows(conn, business_id, Some(e * DAY_SECS), self.to)?,
+            None => 0,
+        };
+        let tail = match first {
+            Some(f) => self.rows(conn, business_id, self.from, Some(f * DAY_SECS))?,
+            None => 0,
+        };
+        let days: i64 = conn
+            .prepare_cached(
+                "SELECT COALESCE(SUM(n), 0) FROM order_days WHERE business_id = ?1
+                   AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR day >= ?3)
+                   AND (?4 IS NULL OR day < ?4)",
+            )?
+            .query_row(params![business_id, self.status(), first, end], |r| {
+                r.get(0)
+            })?;
+        Ok(head + days + tail)
+    }
+
+    /// Where a page `offset` orders into the span, newest first, starts: the end (exclusive)
+    /// of the stretch its first order is in, and how many of that stretch's orders come before
+    /// it. `None` when the page starts in the newest part-day (stepping over it is cheap), when
+    /// the span has no whole days, or past its end.
+    pub fn page_start(
+        self,
+        conn: &Connection,
+        business_id: i64,
+        offset: i64,
+    ) -> AppResult<Option<(i64, i64)>> {
+        let Some((first, end)) = self.whole_days() else {
+            return Ok(None);
+        };
+        let mut newer = match end {
+            Some(e) => self.rows(conn, business_id, Some(e * DAY_SECS), self.to)?,
+            None => 0,
+        };
+        if offset < newer {
+            return Ok(None);
+        }
+        let mut days = conn.prepare_cached(
+            "SELECT day, SUM(n) FROM order_days WHERE business_id = ?1
+               AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR day >= ?3)
+               AND (?4 IS NULL OR day < ?4)
+             GROUP BY day ORDER BY day DESC",
+        )?;
+        let mut rows = days.query(params![business_id, self.status(), first, end])?;
+        while let Some(r) = rows.next()? {
+            let (day, n): (i64, i64) = (r.get(0)?, r.get(1)?);
+            if newer + n > offset {
+                return Ok(Some(((day + 1) * DAY_SECS, offset - newer)));
+            }
+            newer += n;
+        }
+        // Into the oldest part-day, if the span has one.
+        Ok(first.map(|f| (f * DAY_SECS, offset - newer)))
+    }
+
+    fn status(self) -> Option<&'static str> {
+        self.status.map(Status::as_str)
+    }
+
+    /// Orders of the span's status taken in `[from, to)`, counted in the index that leads with
+    /// it: at most a day of them.
+    fn rows(
+        self,
+        conn: &Connection,
+        business_id: i64,
+        from: Option<i64>,
+        to: Option<i64>,
+    ) -> AppResult<i64> {
+        let sql = if self.status.is_some() {
+            "SELECT COUNT(*) FROM orders WHERE business_id = ?1 AND status = ?2
+               AND created_at >= COALESCE(?3, -9223372036854775808)
+               AND created_at < COALESCE(?4, 9223372036854775807)"
+        } else {
+            "SELECT COUNT(*) FROM orders WHERE business_id = ?1 AND ?2 IS NULL
+               AND created_at >= COALESCE(?3, -9223372036854775808)
+               AND created_at < COALESCE(?4, 9223372036854775807)"
+        };
+        Ok(conn
+            .prepare_cached(sql)?
+            .query_row(params![business_id, self.status(), from, to], |r| r.get(0))?)
+    }
+}
