@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::layout::{csrf_field, field_with_error, notice, page, Nav};
-use super::orders::{money, status_badge};
+use super::orders::{money, pager_label, status_badge};
 use crate::customers::{self, Customer};
 use crate::domain::Phone;
 use crate::error::{AppError, AppResult};
@@ -126,7 +126,13 @@ pub async fn lookup(
 #[derive(Deserialize)]
 pub struct Flash {
     saved: Option<String>,
+    /// The page of the customer's orders, newest first; read as text for a clear refusal.
+    page: Option<String>,
 }
+
+/// A customer's orders shown a page at a time: a regular's years of orders are not all read to
+/// show the newest.
+const ORDERS_PER_PAGE: i64 = 25;
 
 pub async fn show(
     State(state): State<AppState>,
@@ -135,7 +141,8 @@ pub async fn show(
     Query(flash): Query<Flash>,
 ) -> AppResult<Markup> {
     let bid = shop.business.id;
-    let (c, orders) = state
+    let current = crate::web::extract::page_number(flash.page.as_deref())?;
+    let (c, orders, total) = state
         .db
         .read(move |conn| {
             let c = customers::by_id(conn, bid, id)?.ok_or(AppError::NotFound)?;
@@ -143,8 +150,9 @@ pub async fn show(
                 customer_id: Some(c.id),
                 ..Default::default()
             };
-            let (orders, _) = store::list_with(conn, bid, &f, (1, 100), store::Detail::Row)?;
-            Ok((c, orders))
+            let page = (current, ORDERS_PER_PAGE);
+            let (orders, total) = store::list_with(conn, bid, &f, page, store::Detail::Row)?;
+            Ok((c, orders, total))
         })
         .await?;
     let title = if c.name.is_empty() {
@@ -156,7 +164,12 @@ pub async fn show(
         (notice(flash.saved.as_deref().map(|_| "Saved.")))
         (details(&shop, &c))
         h2 { "Orders" }
-        (orders_table(&shop, &orders))
+        @if orders.is_empty() && current == 1 {
+            p.muted { "No orders yet." }
+        } @else {
+            (orders_table(&shop, &orders))
+            (pager(current, total))
+        }
     };
     Ok(page(&shop, Nav::Customers, &title, body))
 }
@@ -231,6 +244,19 @@ fn orders_table(shop: &ShopPage, orders: &[Order]) -> Markup {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Newer and older pages of a customer's orders.
+fn pager(current: i64, total: store::Total) -> Markup {
+    let pages = total.pages(ORDERS_PER_PAGE);
+    let more = current < pages || total.capped;
+    html! {
+        nav.pager {
+            @if current > 1 { a href={ "?page=" (current - 1) } { "← Newer" } }
+            span.muted { (pager_label(current, pages, total)) }
+            @if more { a href={ "?page=" (current + 1) } { "Older →" } }
         }
     }
 }

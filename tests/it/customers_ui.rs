@@ -137,6 +137,13 @@ async fn a_customers_name_address_and_notes_are_edited() {
     );
     assert!(page.contains(r#"value="Flat 4, Lake View, Ulsoor""#) && page.contains("Rings twice"));
     assert!(page.contains(ADDRESS), "the earlier address is kept");
+    // Her next order comes with the name she goes by elsewhere: the shop's name for her stays.
+    meera(&app, &shop).await;
+    let (_, page) = owner.get("/b/sharma/customers/1").await;
+    assert!(
+        page.contains("<title>Meera K. Iyer · Novi</title>"),
+        "{page}"
+    );
 
     let long = "x".repeat(101);
     let (status, page, _) = owner
@@ -200,5 +207,41 @@ async fn editing_an_order_changes_its_address_notes_and_delivery_or_pickup() {
         (o.address.as_str(), o.fulfilment.as_str()),
         ("Counter", "pickup")
     );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_regulars_orders_are_shown_a_page_at_a_time() {
+    let app = TestApp::start().await;
+    let shop = app.small_shop("sharma");
+    app.adjust_stock(&shop, "samosa", 100, "a day's batch");
+    for _ in 0..27 {
+        meera(&app, &shop).await;
+    }
+    let mut owner = app.owner(&shop, "asha").await;
+    let (status, first) = owner.get("/b/sharma/customers/1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        first.contains("Page 1 of 2 · 27 orders") && first.contains(r#"href="?page=2""#),
+        "{first}"
+    );
+    assert!(
+        first.contains("/orders/27\"") && !first.contains("/orders/2\""),
+        "{first}"
+    );
+    let (_, second) = owner.get("/b/sharma/customers/1?page=2").await;
+    assert!(
+        second.contains("Page 2 of 2 · 27 orders") && second.contains(r#"href="?page=1""#),
+        "{second}"
+    );
+    assert!(
+        second.contains("/orders/2\"") && second.contains("/orders/1\""),
+        "{second}"
+    );
+    assert!(!second.contains("Older →"), "{second}");
+
+    let (status, page) = owner.get("/b/sharma/customers/1?page=abc").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("page"), "{page}");
     app.stop().await;
 }

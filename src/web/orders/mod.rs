@@ -226,7 +226,7 @@ async fn list(
 }
 
 /// "Page 2 of 40 · 1,000 orders"; past the count's cap, "Page 2 · 10,000+ orders".
-fn pager_label(current: i64, pages: i64, total: store::Total) -> String {
+pub fn pager_label(current: i64, pages: i64, total: store::Total) -> String {
     if total.capped {
         format!("Page {current} · {}+ orders", thousands(total.count))
     } else {
