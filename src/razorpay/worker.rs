@@ -222,19 +222,33 @@ fn failed(
     };
     requests::set_status(conn, b.id, req.id, Status::Failed)?;
     let note = format!("Razorpay payment {payment_id} failed: {reason}");
+    noted(
+        conn,
+        b,
+        req.order_id,
+        &note,
+        &format!("{payment_id} failed"),
+    )
+}
+
+/// Puts `note` on order `order_id`'s timeline as Razorpay's; the outcome says `what` was noted.
+fn noted(
+    conn: &Connection,
+    b: &Business,
+    order_id: i64,
+    note: &str,
+    what: &str,
+) -> AppResult<Outcome> {
     let event = NewEvent {
         kind: "note",
         from: None,
         to: None,
         actor: apply::ACTOR,
-        note: &note,
+        note,
     };
-    orders_store::add_event(conn, b.id, req.order_id, &event)?;
-    let n = number(conn, b, req.order_id)?;
-    Ok(Outcome::on(
-        format!("{payment_id} failed, noted on order #{n}"),
-        n,
-    ))
+    orders_store::add_event(conn, b.id, order_id, &event)?;
+    let n = number(conn, b, order_id)?;
+    Ok(Outcome::on(format!("{what}, noted on order #{n}"), n))
 }
 
 fn expired(conn: &Connection, b: &Business, asked: &Asked) -> AppResult<Outcome> {
@@ -267,19 +281,13 @@ fn refund_failed(conn: &Connection, b: &Business, refund_id: &str) -> AppResult<
         "Razorpay could not make refund {refund_id} of {money}: nothing went back, and it can \
          be refunded again"
     );
-    let event = NewEvent {
-        kind: "note",
-        from: None,
-        to: None,
-        actor: apply::ACTOR,
-        note: &note,
-    };
-    orders_store::add_event(conn, b.id, order_id, &event)?;
-    let n = number(conn, b, order_id)?;
-    Ok(Outcome::on(
-        format!("refund {refund_id} failed, noted on order #{n}"),
-        n,
-    ))
+    noted(
+        conn,
+        b,
+        order_id,
+        &note,
+        &format!("refund {refund_id} failed"),
+    )
 }
 
 fn refunded(conn: &Connection, b: &Business, r: &apply::Refunded) -> AppResult<Outcome> {

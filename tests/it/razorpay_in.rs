@@ -426,8 +426,8 @@ async fn payments_that_do_not_fit_are_flagged_and_unknown_deliveries_set_aside()
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_partial_refund_through_the_order_page_is_recorded_once_with_its_refund_processed() {
+/// A shop talking to a fake Razorpay, with order #1 paid in full through it (`pay_1`).
+async fn paid_through_razorpay() -> (FakeRazorpay, TestApp, Business, Api) {
     let rzp = FakeRazorpay::start().await;
     let base = rzp.base.clone();
     let app = TestApp::start_with(move |c| c.razorpay_api = Some(base)).await;
@@ -436,6 +436,12 @@ async fn a_partial_refund_through_the_order_page_is_recorded_once_with_its_refun
     let pay = payment("pay_1", "order_rz1", TOTAL, "INR");
     send(&app, "shop-a", "evt_paid", &captured(&pay)).await;
     until_acted(&app, 1).await;
+    (rzp, app, b, api)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partial_refund_through_the_order_page_is_recorded_once_with_its_refund_processed() {
+    let (rzp, app, b, api) = paid_through_razorpay().await;
     let refund = "/b/shop-a/orders/1/razorpay-refund";
 
     let mut agent = app.agent(&b, "ravi").await;
@@ -531,14 +537,7 @@ async fn a_partial_refund_through_the_order_page_is_recorded_once_with_its_refun
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pending_refund_holds_its_amount_back_until_razorpay_processes_or_fails_it() {
-    let rzp = FakeRazorpay::start().await;
-    let base = rzp.base.clone();
-    let app = TestApp::start_with(move |c| c.razorpay_api = Some(base)).await;
-    let (b, api) = shop(&app, "shop-a", 1).await;
-    asked(&app, &b, 1, Kind::Order, "order_rz1");
-    let pay = payment("pay_1", "order_rz1", TOTAL, "INR");
-    send(&app, "shop-a", "evt_paid", &captured(&pay)).await;
-    until_acted(&app, 1).await;
+    let (rzp, app, b, api) = paid_through_razorpay().await;
     rzp.refunds_pending();
     let refund = "/b/shop-a/orders/1/razorpay-refund";
     let mut owner = app.owner(&b, "meera").await;
