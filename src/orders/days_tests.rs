@@ -224,3 +224,25 @@ fn orders_taken_before_v25_are_counted_on_their_days_after() {
     })
     .unwrap();
 }
+
+#[test]
+fn a_filter_naming_another_shops_customer_finds_nothing() {
+    let (_dir, db) = crate::db::scratch();
+    db.with_tx(|tx| {
+        let (a, b, asha) = two_shops(tx)?;
+        for number in 1..=3 {
+            order_in(tx, a, asha, (number, 100, "pending", 1_700_000_000 + number));
+        }
+        let f = Filter {
+            customer_id: Some(asha),
+            ..Default::default()
+        };
+        let (theirs, total) = list_with(tx, a, &f, (1, 25), Detail::Row)?;
+        assert_eq!((theirs.len(), total.count), (3, 3));
+        let (elsewhere, total) = list_with(tx, b, &f, (1, 25), Detail::Row)?;
+        assert_eq!((elsewhere.len(), total.count), (0, 0));
+        assert!(super::store::all(tx, b, &f)?.is_empty());
+        Ok::<_, crate::error::AppError>(())
+    })
+    .unwrap();
+}
