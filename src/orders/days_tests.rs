@@ -231,7 +231,12 @@ fn a_filter_naming_another_shops_customer_finds_nothing() {
     db.with_tx(|tx| {
         let (a, b, asha) = two_shops(tx)?;
         for number in 1..=3 {
-            order_in(tx, a, asha, (number, 100, "pending", 1_700_000_000 + number));
+            order_in(
+                tx,
+                a,
+                asha,
+                (number, 100, "pending", 1_700_000_000 + number),
+            );
         }
         let f = Filter {
             customer_id: Some(asha),
