@@ -94,14 +94,16 @@ impl Linker {
         // A task of its own: a link Razorpay makes after the wait is still recorded as one Novi
         // asked for, so a payment through it is put on the order rather than ignored.
         let asked = self.runtime.spawn(async move {
-            charge::payment_link(&db, &api, &keys, (&b, &o), o.total, &callback).await
+            let made = charge::payment_link(&db, &api, &keys, (&b, &o), o.total, &callback).await;
+            // Said here, so a refusal that comes after the wait is logged too.
+            if let Err(e) = &made {
+                tracing::warn!(error = %e, number, "no payment link for the confirmation");
+            }
+            made
         });
         let url = match tokio::time::timeout(ASK_FOR, asked).await {
             Ok(Ok(Ok(link))) => Some(link.short_url),
-            Ok(Ok(Err(e))) => {
-                tracing::warn!(error = %e, number, "no payment link: the confirmation goes without");
-                None
-            }
+            Ok(Ok(Err(_))) => None,
             Ok(Err(e)) => {
                 tracing::error!(error = %e, number, "asking for a payment link failed");
                 None
