@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::layout::{csrf_field, field_with_error, notice, page, Nav};
-use super::orders::{money, pager_label, status_badge};
+use super::orders::{money, pager_label, status_badge, thousands};
 use crate::customers::{self, Customer};
 use crate::domain::Phone;
 use crate::error::{AppError, AppResult};
@@ -162,7 +162,7 @@ pub async fn show(
     };
     let body = html! {
         (notice(flash.saved.as_deref().map(|_| "Saved.")))
-        (details(&shop, &c))
+        (details(&shop, &c, total))
         h2 { "Orders" }
         @if orders.is_empty() && current == 1 {
             p.muted { "No orders yet." }
@@ -174,15 +174,23 @@ pub async fn show(
     Ok(page(&shop, Nav::Customers, &title, body))
 }
 
-/// Who the customer is, where they have had orders sent, and the shop's notes on them.
-fn details(shop: &ShopPage, c: &Customer) -> Markup {
+/// Who the customer is, where they have had orders sent, and the shop's notes on them. Their
+/// orders are counted without the cancelled ones, as on the customer list; those are said
+/// beside, so the figure agrees with the pager's count of every order (`all`).
+fn details(shop: &ShopPage, c: &Customer, all: store::Total) -> Markup {
+    let cancelled = (!all.capped)
+        .then(|| all.count - c.order_count)
+        .filter(|n| *n > 0);
     html! {
         section.cards {
             div.card {
                 h2 { "Details" }
                 dl {
                     dt { "WhatsApp" } dd { (c.phone.readable()) }
-                    dt { "Orders" } dd { (c.order_count) }
+                    dt { "Orders" } dd {
+                        (thousands(c.order_count))
+                        @if let Some(n) = cancelled { span.muted { " · " (thousands(n)) " cancelled" } }
+                    }
                     dt { "Spent" } dd { (money(shop, c.total_spent)) }
                     dt { "Customer since" } dd { (shop.business.local_time(c.created_at)) }
                 }

@@ -218,11 +218,22 @@ async fn a_regulars_orders_are_shown_a_page_at_a_time() {
     for _ in 0..27 {
         meera(&app, &shop).await;
     }
+    app.db
+        .with_conn(|c| {
+            let sql = "UPDATE orders SET status = 'cancelled' WHERE number = 1";
+            Ok::<_, novi::error::AppError>(c.execute(sql, [])?)
+        })
+        .unwrap();
     let mut owner = app.owner(&shop, "asha").await;
     let (status, first) = owner.get("/b/sharma/customers/1").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         first.contains("Page 1 of 2 · 27 orders") && first.contains(r#"href="?page=2""#),
+        "{first}"
+    );
+    // The details count the orders that stand, as the customer list does, and say the rest.
+    assert!(
+        first.contains(r#"<dt>Orders</dt><dd>26<span class="muted"> · 1 cancelled</span></dd>"#),
         "{first}"
     );
     assert!(
