@@ -29,52 +29,34 @@ pub fn import(
     actor: &str,
 ) -> AppResult<Summary> {
     let mut summary = Summary::default();
+    let cause = Cause {
+        reason: REASON,
+        order_id: None,
+        actor,
+    };
     for row in rows {
-        let existing = products::by_sku(conn, business_id, row.sku.as_str())?;
-        let id = match &existing {
+        let wanted = i64::try_from(row.stock)
+            .map_err(|_| AppError::Invalid(format!("stock of \"{}\" is too large", row.sku)))?;
+        match products::by_sku(conn, business_id, row.sku.as_str())? {
             Some(p) => {
                 // The file has no columns for these, so an import keeps what the owner set.
                 let input = to_input(row, p.active, p.low_stock);
                 products::update(conn, business_id, p.id, &input)?;
                 summary.updated += 1;
-                p.id
+                if wanted != p.stock {
+                    stock::adjust(conn, business_id, p.id, wanted - p.stock, &cause)?;
+                }
             }
             None => {
                 summary.created += 1;
                 let low = products::default_low_stock(row.unit);
-                products::insert(conn, business_id, &to_input(row, true, low))?
+                let id = products::insert(conn, business_id, &to_input(row, true, low))?;
+                // Its opening stock, and its alert if that starts low, as the product form does.
+                stock::open(conn, business_id, id, wanted, &cause)?;
             }
-        };
-        let current = existing.as_ref().map_or(0, |p| p.stock);
-        set_stock(conn, business_id, id, current, row, actor)?;
-        if existing.is_none() {
-            let now = products::level(conn, business_id, id)?.ok_or(AppError::NotFound)?;
-            super::alerts::on_new(conn, business_id, id, now)?;
         }
     }
     Ok(summary)
-}
-
-fn set_stock(
-    conn: &Connection,
-    business_id: i64,
-    id: i64,
-    current: i64,
-    row: &ProductRow,
-    actor: &str,
-) -> AppResult<()> {
-    let wanted = i64::try_from(row.stock)
-        .map_err(|_| AppError::Invalid(format!("stock of \"{}\" is too large", row.sku)))?;
-    let delta = wanted - current;
-    if delta != 0 {
-        let cause = Cause {
-            reason: REASON,
-            order_id: None,
-            actor,
-        };
-        stock::adjust(conn, business_id, id, delta, &cause)?;
-    }
-    Ok(())
 }
 
 fn to_input(row: &ProductRow, active: bool, low_stock: i64) -> ProductInput {

@@ -11,6 +11,11 @@ use crate::error::AppResult;
 /// The length of the days the kept day counts are counted in.
 const DAY_SECS: i64 = 86_400;
 
+/// The kept day counts of a business (`?1`), of a status or any (`?2`), for the whole days from
+/// `?3` to before `?4` (day numbers; `NULL` is open).
+const DAYS: &str = "FROM order_days WHERE business_id = ?1 AND (?2 IS NULL OR status = ?2)
+     AND (?3 IS NULL OR day >= ?3) AND (?4 IS NULL OR day < ?4)";
+
 /// Orders taken in `[from, to)` (Unix seconds; `None` is open), of `status` or any.
 #[derive(Debug, Clone, Copy)]
 pub struct Span {
@@ -38,20 +43,13 @@ impl Span {
         let Some((first, end)) = self.whole_days() else {
             return self.rows(conn, business_id, self.from, self.to);
         };
-        let head = match end {
-            Some(e) => self.rows(conn, business_id, Some(e * DAY_SECS), self.to)?,
-            None => 0,
-        };
+        let head = self.newest_part(conn, business_id, end)?;
         let tail = match first {
             Some(f) => self.rows(conn, business_id, self.from, Some(f * DAY_SECS))?,
             None => 0,
         };
         let days: i64 = conn
-            .prepare_cached(
-                "SELECT COALESCE(SUM(n), 0) FROM order_days WHERE business_id = ?1
-                   AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR day >= ?3)
-                   AND (?4 IS NULL OR day < ?4)",
-            )?
+            .prepare_cached(&format!("SELECT COALESCE(SUM(n), 0) {DAYS}"))?
             .query_row(params![business_id, self.status(), first, end], |r| {
                 r.get(0)
             })?;
@@ -71,19 +69,13 @@ impl Span {
         let Some((first, end)) = self.whole_days() else {
             return Ok(None);
         };
-        let mut newer = match end {
-            Some(e) => self.rows(conn, business_id, Some(e * DAY_SECS), self.to)?,
-            None => 0,
-        };
+        let mut newer = self.newest_part(conn, business_id, end)?;
         if offset < newer {
             return Ok(None);
         }
-        let mut days = conn.prepare_cached(
-            "SELECT day, SUM(n) FROM order_days WHERE business_id = ?1
-               AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR day >= ?3)
-               AND (?4 IS NULL OR day < ?4)
-             GROUP BY day ORDER BY day DESC",
-        )?;
+        let mut days = conn.prepare_cached(&format!(
+            "SELECT day, SUM(n) {DAYS} GROUP BY day ORDER BY day DESC"
+        ))?;
         let mut rows = days.query(params![business_id, self.status(), first, end])?;
         while let Some(r) = rows.next()? {
             let (day, n): (i64, i64) = (r.get(0)?, r.get(1)?);
@@ -94,6 +86,14 @@ impl Span {
         }
         // Into the oldest part-day, if the span has one.
         Ok(first.map(|f| (f * DAY_SECS, offset - newer)))
+    }
+
+    /// Orders in the part-day after the span's last whole day (`end`), up to `to`.
+    fn newest_part(self, conn: &Connection, business_id: i64, end: Option<i64>) -> AppResult<i64> {
+        match end {
+            Some(e) => self.rows(conn, business_id, Some(e * DAY_SECS), self.to),
+            None => Ok(0),
+        }
     }
 
     fn status(self) -> Option<&'static str> {

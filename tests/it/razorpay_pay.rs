@@ -144,6 +144,15 @@ impl Shop {
             .await;
     }
 
+    /// The customer orders 1 kg of kaju katli in the chat and says yes; the confirmation.
+    async fn order_by_chat(&self) -> String {
+        self.says("w1", "1 kg kaju katli, deliver to 12 MG Road")
+            .await;
+        self.answered(1).await;
+        self.says("w2", "yes").await;
+        self.told("is placed").await
+    }
+
     /// Waits for a text to the customer containing `part`, and returns it.
     async fn told(&self, part: &str) -> String {
         let has = |t: &String| t.contains(part);
@@ -309,10 +318,7 @@ async fn only_the_payment_page_lets_razorpays_script_in() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chat_confirmation_carries_a_link_for_the_exact_total_and_its_callback_pays_once() {
     let s = shop().await;
-    s.says("w1", "1 kg kaju katli, deliver to 12 MG Road").await;
-    s.answered(1).await;
-    s.says("w2", "yes").await;
-    let confirmation = s.told("is placed").await;
+    let confirmation = s.order_by_chat().await;
     let o = s.order(1);
     let line = format!(
         "Pay {} online: https://rzp.io/i/fake1",
@@ -353,10 +359,7 @@ async fn a_chat_confirmation_carries_a_link_for_the_exact_total_and_its_callback
 async fn with_razorpay_down_the_confirmation_goes_without_a_link() {
     let s = shop().await;
     s.rzp.fail_next(503, "Service unavailable");
-    s.says("w1", "1 kg kaju katli, deliver to 12 MG Road").await;
-    s.answered(1).await;
-    s.says("w2", "yes").await;
-    let confirmation = s.told("is placed").await;
+    let confirmation = s.order_by_chat().await;
     assert!(!confirmation.contains("rzp.io"), "{confirmation}");
     assert_eq!(s.asked("/v1/payment_links").len(), 1, "asked once");
     assert_eq!(s.order(1).payment_status, PaymentStatus::Unpaid);
@@ -366,11 +369,8 @@ async fn with_razorpay_down_the_confirmation_goes_without_a_link() {
 async fn a_link_razorpay_makes_after_the_wait_is_still_recorded_as_novis() {
     let s = shop().await;
     let gate = s.rzp.hold_next();
-    s.says("w1", "1 kg kaju katli, deliver to 12 MG Road").await;
-    s.answered(1).await;
-    s.says("w2", "yes").await;
     // Razorpay has not answered in the 12 s the confirmation waits for: it goes without.
-    let confirmation = s.told("is placed").await;
+    let confirmation = s.order_by_chat().await;
     assert!(!confirmation.contains("rzp.io"), "{confirmation}");
     assert_eq!(s.asked("/v1/payment_links").len(), 1, "asked once");
 
