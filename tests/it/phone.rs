@@ -1,5 +1,6 @@
 //! Every owner page in headless Chromium at a phone's size (360×740) and a laptop's (1366×900):
-//! nothing is wider than the window, so nothing scrolls sideways; the bottom tab bar shows on
+//! nothing is wider than the window, so nothing scrolls sideways, and no link or button is too
+//! narrow for its words; the bottom tab bar shows on
 //! the phone and the top bar's links on the laptop; a keyboard's Tab shows a focus ring; and
 //! axe-core (WCAG 2.1 A and AA rules, contrast among them) finds nothing serious or critical.
 //!
@@ -77,6 +78,9 @@ async fn every_owner_page_fits_a_phone_and_a_laptop_without_sideways_scrolling()
             for (name, path) in &pages {
                 open(&client, &app, path).await;
                 if let Some(problem) = overflow(&client).await {
+                    problems.push(format!("{path} at {}×{}: {problem}", size.0, size.1));
+                }
+                for problem in crowded(&client).await {
                     problems.push(format!("{path} at {}×{}: {problem}", size.0, size.1));
                 }
                 for problem in controls(&client, tabs_shown).await {
@@ -211,6 +215,31 @@ pub(crate) async fn overflow(client: &Client) -> Option<String> {
         Value::String(problem) => Some(problem),
         _ => None,
     }
+}
+
+/// Links and buttons whose words are wider than their own box, so they run into whatever is
+/// beside them (the page itself may still fit the window).
+pub(crate) async fn crowded(client: &Client) -> Vec<String> {
+    let script = r#"
+        const problems = [];
+        for (const e of document.querySelectorAll('a, button')) {
+            if (!e.checkVisibility() || getComputedStyle(e).display === 'inline') continue;
+            if (e.scrollWidth > e.clientWidth + 1) {
+                problems.push(e.tagName.toLowerCase() + ' "' + e.textContent.trim().slice(0, 30) + '" needs '
+                    + e.scrollWidth + ' px in its ' + e.clientWidth + ' px');
+            }
+        }
+        return problems;
+    "#;
+    let found = client.execute(script, vec![]).await.expect("measure");
+    found
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .filter_map(|p| p.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Controls with no label a screen reader can say, and (on a phone) fields and buttons shorter
