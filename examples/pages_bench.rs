@@ -67,6 +67,12 @@ const NAMES: [&str; 8] = [
     "Joshi",
 ];
 const STATUSES: [&str; 3] = ["delivered", "cancelled", "pending"];
+/// Payment filters: by payment status alone, and what is owed for orders already delivered.
+const PAYMENTS: [&str; 3] = [
+    "payment=unpaid",
+    "payment=paid",
+    "status=delivered&payment=unpaid",
+];
 
 /// What the pages showed at the start: the newest order number and some customer ids.
 struct Book {
@@ -87,7 +93,7 @@ fn visit(a: &Args, book: &Book, rng: &mut StdRng) -> (&'static str, String, bool
         return ("dashboard?period=30d", format!("{b}/?period=30d"), false);
     }
     let api = a.token.is_some();
-    let n = if api { 16 } else { 13 };
+    let n = if api { 17 } else { 14 };
     match rng.gen_range(0..n) {
         0 => ("dashboard", format!("{b}/"), false),
         1 => ("orders", format!("{b}/orders"), false),
@@ -138,17 +144,26 @@ fn visit(a: &Args, book: &Book, rng: &mut StdRng) -> (&'static str, String, bool
             let id = book.customers[rng.gen_range(0..book.customers.len())];
             ("customers/{id}", format!("{b}/customers/{id}"), false)
         }
+        13 => (
+            "orders?payment",
+            format!(
+                "{b}/orders?{}&page={}",
+                PAYMENTS[rng.gen_range(0..PAYMENTS.len())],
+                rng.gen_range(1..400)
+            ),
+            false,
+        ),
         11 | 12 => (
             "orders/{number}",
             format!("{b}/orders/{}", rng.gen_range(1..=book.newest)),
             false,
         ),
-        13 => (
+        14 => (
             "api orders",
             format!("{}/api/v1/orders?page={}", a.url, rng.gen_range(1..400)),
             true,
         ),
-        14 => {
+        15 => {
             let (from, to) = day(rng);
             (
                 "api orders?status&from&to",

@@ -1,4 +1,4 @@
-//! The kept day counts (migration V25) against the orders themselves, after every kind of
+//! The kept day counts (migrations V25 and V28) against the orders themselves, after every kind of
 //! change an order can go through; and deep pages found through them against the pages that
 //! stepping over every newer order finds.
 
@@ -7,32 +7,42 @@ use std::collections::BTreeMap;
 use rusqlite::{params, Connection};
 
 use super::store::{list_with, Detail, Filter};
-use super::Status;
+use super::{PaymentStatus, Status};
 use crate::accounts::businesses;
 use crate::customers::figures_tests::{old_shop, order_in};
 use crate::customers::upsert;
 use crate::domain::Phone;
 use crate::error::AppResult;
 
-type Days = BTreeMap<(i64, i64, String), i64>;
+/// Orders counted by business, day, status and payment status.
+type Days = BTreeMap<(i64, i64, String, String), i64>;
 
 fn kept(c: &Connection) -> AppResult<Days> {
-    let mut s = c.prepare("SELECT business_id, day, status, n FROM order_days WHERE n != 0")?;
-    let rows = s.query_map([], |r| Ok(((r.get(0)?, r.get(1)?, r.get(2)?), r.get(3)?)))?;
+    let mut s = c.prepare(
+        "SELECT business_id, day, status, payment_status, n FROM order_days WHERE n != 0",
+    )?;
+    let rows = s.query_map([], |r| {
+        Ok(((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?), r.get(4)?))
+    })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// The same counts from the orders, each day found by rounding down in Rust.
 fn counted(c: &Connection) -> AppResult<Days> {
-    let mut s = c.prepare("SELECT business_id, created_at, status FROM orders")?;
+    let mut s = c.prepare("SELECT business_id, created_at, status, payment_status FROM orders")?;
     let rows = s.query_map([], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get(2)?))
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get(2)?,
+            r.get(3)?,
+        ))
     })?;
     let mut days = Days::new();
     for row in rows {
-        let (business, at, status) = row?;
+        let (business, at, status, payment) = row?;
         *days
-            .entry((business, at.div_euclid(86_400), status))
+            .entry((business, at.div_euclid(86_400), status, payment))
             .or_default() += 1;
     }
     Ok(days)
@@ -78,6 +88,17 @@ fn kept_day_counts_follow_every_change_to_the_orders() {
         )?;
         agree("moved along")?;
         set(
+            "UPDATE orders SET payment_status = 'paid' WHERE business_id = ?1 AND number = ?2",
+            2,
+        )?;
+        agree("paid")?;
+        set(
+            "UPDATE orders SET payment_status = 'refunded', status = 'cancelled'
+             WHERE business_id = ?1 AND number = ?2",
+            2,
+        )?;
+        agree("cancelled and refunded at once")?;
+        set(
             "UPDATE orders SET created_at = 86_399 + 86_400 WHERE business_id = ?1 AND number = ?2",
             1,
         )?;
@@ -115,20 +136,30 @@ type Range = (Option<i64>, Option<i64>);
 /// orders the filter matches in all.
 fn stepped(c: &Connection, business: i64, f: &Filter, page: i64, per: i64) -> (Vec<i64>, i64) {
     let filter = "business_id = ?1 AND (?2 IS NULL OR status = ?2)
-         AND created_at >= COALESCE(?3, -1e18) AND created_at < COALESCE(?4, 1e18)";
+         AND created_at >= COALESCE(?3, -1e18) AND created_at < COALESCE(?4, 1e18)
+         AND (?5 IS NULL OR payment_status = ?5)";
     let status = f.status.map(Status::as_str);
+    let payment = f.payment.map(PaymentStatus::as_str);
     let mut s = c
         .prepare(&format!(
             "SELECT number FROM orders WHERE {filter}
-             ORDER BY created_at DESC, number DESC LIMIT ?5 OFFSET ?6"
+             ORDER BY created_at DESC, number DESC LIMIT ?6 OFFSET ?7"
         ))
         .unwrap();
-    let args = params![business, status, f.from, f.to, per, (page - 1) * per];
+    let args = params![
+        business,
+        status,
+        f.from,
+        f.to,
+        payment,
+        per,
+        (page - 1) * per
+    ];
     let rows = s.query_map(args, |r| r.get(0));
     let numbers = rows.unwrap().collect::<Result<_, _>>().unwrap();
     let count = c.query_row(
         &format!("SELECT COUNT(*) FROM orders WHERE {filter}"),
-        params![business, status, f.from, f.to],
+        params![business, status, f.from, f.to, payment],
         |r| r.get(0),
     );
     (numbers, count.unwrap())
@@ -157,6 +188,11 @@ fn every_page_is_the_one_stepping_over_newer_orders_finds() {
             order_in(tx, a, asha, (number, 100, status, at));
             order_in(tx, b, bala, (number, 100, status, at + 1));
         }
+        // Money standing every way, changed after the orders were taken.
+        tx.execute_batch(
+            "UPDATE orders SET payment_status = CASE (number * 7) % 5 WHEN 0 THEN 'paid'
+                 WHEN 1 THEN 'refunded' WHEN 2 THEN 'partly_paid' ELSE 'unpaid' END",
+        )?;
         // The whole book; dates from or to mid-day, or exactly midnight; within one day;
         // none at all.
         let (day, start) = (86_400, 1_700_000_000 - 1_700_000_000 % 86_400);
@@ -170,10 +206,16 @@ fn every_page_is_the_one_stepping_over_newer_orders_finds() {
             (Some(start + 9 * day), Some(start + 9 * day)),
         ];
         for (from, to) in ranges {
-            for status in [None, Some(Status::Delivered), Some(Status::Confirmed)] {
+            let statuses = [None, Some(Status::Delivered), Some(Status::Confirmed)];
+            let payments = [None, Some(PaymentStatus::Paid), Some(PaymentStatus::Unpaid)];
+            let filters = statuses
+                .into_iter()
+                .flat_map(|s| payments.into_iter().map(move |p| (s, p)));
+            for (status, payment) in filters {
                 for per in [1, 7, 25] {
                     let f = Filter {
                         status,
+                        payment,
                         from,
                         to,
                         ..Default::default()
@@ -182,7 +224,9 @@ fn every_page_is_the_one_stepping_over_newer_orders_finds() {
                         let (listed, total) = list_with(tx, a, &f, (page, per), Detail::Row)?;
                         let numbers: Vec<i64> = listed.iter().map(|o| o.number).collect();
                         let (want, count) = stepped(tx, a, &f, page, per);
-                        let what = format!("page {page} of {per}, {status:?}, {from:?}-{to:?}");
+                        let what = format!(
+                            "page {page} of {per}, {status:?} {payment:?}, {from:?}-{to:?}"
+                        );
                         assert_eq!(numbers, want, "{what}");
                         assert_eq!((total.count, total.capped), (count, false), "{what}");
                     }
@@ -216,10 +260,51 @@ fn orders_taken_before_v25_are_counted_on_their_days_after() {
             ((1, 1, "delivered"), 1),
         ]
         .into_iter()
-        .map(|((b, d, s), n)| ((b, d, s.to_owned()), n))
+        .map(|((b, d, s), n)| ((b, d, s.to_owned(), "unpaid".to_owned()), n))
         .collect();
         assert_eq!(kept(c)?, want);
         assert_eq!(kept(c)?, counted(c)?);
+        Ok(())
+    })
+    .unwrap();
+}
+
+#[test]
+fn orders_paid_before_v28_are_counted_by_payment_after() {
+    let (_dir, db) = old_shop(27);
+    db.with_conn(|c| {
+        for (number, at, status) in [
+            (1, 10, "pending"),
+            (2, 20, "delivered"),
+            (3, 30, "delivered"),
+        ] {
+            order_in(c, 1, 1, (number, 100, status, at));
+        }
+        c.execute_batch(
+            "UPDATE orders SET payment_status = 'paid' WHERE number = 2;
+             UPDATE orders SET payment_status = 'partly_refunded' WHERE number = 3;",
+        )?;
+        Ok(())
+    })
+    .unwrap();
+    db.migrate().unwrap();
+    db.with_conn(|c| {
+        let want: Days = [
+            ((1, 0, "delivered", "paid"), 1),
+            ((1, 0, "delivered", "partly_refunded"), 1),
+            ((1, 0, "pending", "unpaid"), 1),
+        ]
+        .into_iter()
+        .map(|((b, d, s, p), n)| ((b, d, s.to_owned(), p.to_owned()), n))
+        .collect();
+        assert_eq!(kept(c)?, want);
+        let paid = Filter {
+            payment: Some(PaymentStatus::Paid),
+            ..Default::default()
+        };
+        let (listed, total) = list_with(c, 1, &paid, (1, 25), Detail::Row)?;
+        let numbers: Vec<i64> = listed.iter().map(|o| o.number).collect();
+        assert_eq!((numbers, total.count, total.capped), (vec![2], 1, false));
         Ok(())
     })
     .unwrap();

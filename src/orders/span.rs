@@ -1,25 +1,29 @@
-//! Orders of a stretch of time (an optional status, from and to), counted and paged through
-//! the kept day counts (`order_days`, migration V25): whole UTC days from the counts, and only
+//! Orders of a stretch of time (an optional status and payment status, from and to), counted
+//! and paged through the kept day counts (`order_days`, migrations V25 and V28): whole UTC days
+//! from the counts, and only
 //! the part-days at either end from the orders' index. A range's count, and the start of any of
 //! its pages, cost at most two days' orders however many the range holds.
 
 use rusqlite::{params, Connection};
 
-use super::Status;
+use super::{PaymentStatus, Status};
 use crate::error::AppResult;
 
 /// The length of the days the kept day counts are counted in.
 const DAY_SECS: i64 = 86_400;
 
 /// The kept day counts of a business (`?1`), of a status or any (`?2`), for the whole days from
-/// `?3` to before `?4` (day numbers; `NULL` is open).
+/// `?3` to before `?4` (day numbers; `NULL` is open), of a payment status or any (`?5`).
 const DAYS: &str = "FROM order_days WHERE business_id = ?1 AND (?2 IS NULL OR status = ?2)
-     AND (?3 IS NULL OR day >= ?3) AND (?4 IS NULL OR day < ?4)";
+     AND (?3 IS NULL OR day >= ?3) AND (?4 IS NULL OR day < ?4)
+     AND (?5 IS NULL OR payment_status = ?5)";
 
-/// Orders taken in `[from, to)` (Unix seconds; `None` is open), of `status` or any.
+/// Orders taken in `[from, to)` (Unix seconds; `None` is open), of `status` or any, and of
+/// `payment` or any.
 #[derive(Debug, Clone, Copy)]
 pub struct Span {
     pub status: Option<Status>,
+    pub payment: Option<PaymentStatus>,
     pub from: Option<i64>,
     pub to: Option<i64>,
 }
@@ -50,9 +54,10 @@ impl Span {
         };
         let days: i64 = conn
             .prepare_cached(&format!("SELECT COALESCE(SUM(n), 0) {DAYS}"))?
-            .query_row(params![business_id, self.status(), first, end], |r| {
-                r.get(0)
-            })?;
+            .query_row(
+                params![business_id, self.status(), first, end, self.payment()],
+                |r| r.get(0),
+            )?;
         Ok(head + days + tail)
     }
 
@@ -76,7 +81,13 @@ impl Span {
         let mut days = conn.prepare_cached(&format!(
             "SELECT day, SUM(n) {DAYS} GROUP BY day ORDER BY day DESC"
         ))?;
-        let mut rows = days.query(params![business_id, self.status(), first, end])?;
+        let mut rows = days.query(params![
+            business_id,
+            self.status(),
+            first,
+            end,
+            self.payment()
+        ])?;
         while let Some(r) = rows.next()? {
             let (day, n): (i64, i64) = (r.get(0)?, r.get(1)?);
             if newer + n > offset {
@@ -100,8 +111,13 @@ impl Span {
         self.status.map(Status::as_str)
     }
 
-    /// Orders of the span's status taken in `[from, to)`, counted in the index that leads with
-    /// it: at most a day of them.
+    fn payment(self) -> Option<&'static str> {
+        self.payment.map(PaymentStatus::as_str)
+    }
+
+    /// Orders of the span's statuses taken in `[from, to)`, counted in an index that leads with
+    /// one of them: at most a day of them. Only the conditions the span sets are written, so
+    /// SQLite can use the index for each.
     fn rows(
         self,
         conn: &Connection,
@@ -109,17 +125,24 @@ impl Span {
         from: Option<i64>,
         to: Option<i64>,
     ) -> AppResult<i64> {
-        let sql = if self.status.is_some() {
-            "SELECT COUNT(*) FROM orders WHERE business_id = ?1 AND status = ?2
-               AND created_at >= COALESCE(?3, -9223372036854775808)
-               AND created_at < COALESCE(?4, 9223372036854775807)"
+        let status = if self.status.is_some() {
+            "status = ?2"
         } else {
-            "SELECT COUNT(*) FROM orders WHERE business_id = ?1 AND ?2 IS NULL
+            "?2 IS NULL"
+        };
+        let payment = if self.payment.is_some() {
+            "payment_status = ?5"
+        } else {
+            "?5 IS NULL"
+        };
+        let sql = format!(
+            "SELECT COUNT(*) FROM orders WHERE business_id = ?1 AND {status} AND {payment}
                AND created_at >= COALESCE(?3, -9223372036854775808)
                AND created_at < COALESCE(?4, 9223372036854775807)"
-        };
-        Ok(conn
-            .prepare_cached(sql)?
-            .query_row(params![business_id, self.status(), from, to], |r| r.get(0))?)
+        );
+        Ok(conn.prepare_cached(&sql)?.query_row(
+            params![business_id, self.status(), from, to, self.payment()],
+            |r| r.get(0),
+        )?)
     }
 }

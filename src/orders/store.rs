@@ -369,12 +369,12 @@ impl Filter {
         !s.q.is_empty() && !s.number_only
     }
 
-    /// The filter as a stretch of time, when it is by dates and status alone.
+    /// The filter as a stretch of time, when it is by dates, status and payment alone.
     fn span(&self) -> Option<Span> {
-        let dates_alone =
-            self.q.trim().is_empty() && self.customer_id.is_none() && self.payment.is_none();
+        let dates_alone = self.q.trim().is_empty() && self.customer_id.is_none();
         dates_alone.then_some(Span {
             status: self.status,
+            payment: self.payment,
             from: self.from,
             to: self.to,
         })
@@ -401,7 +401,7 @@ fn people(conn: &Connection, business_id: i64, f: &Filter) -> AppResult<Option<S
 }
 
 /// How many orders match: from the kept per-status counts when the filter is by status or
-/// nothing, from the kept day counts when it is by dates (and status), else counted up to
+/// nothing, from the kept day counts when it is by dates or payment (and status), else counted up to
 /// [`COUNT_CAP`].
 fn count(
     conn: &Connection,
@@ -411,7 +411,7 @@ fn count(
 ) -> AppResult<Total> {
     let w = Where::of(business_id, f, f.by_customer(), people);
     let plain = f.q.trim().is_empty() && f.from.is_none() && f.to.is_none();
-    // The kept counts are per order status only: a payment filter is counted like a search.
+    // The kept per-status counts know nothing of payments; the day counts do (below).
     if plain && f.customer_id.is_none() && f.payment.is_none() {
         let count = conn
             .prepare_cached(
@@ -426,7 +426,8 @@ fn count(
             capped: false,
         });
     }
-    // A stretch of time, of one status or any: exact from the kept day counts.
+    // A stretch of time (or the whole book), of a status and payment status or any: exact from
+    // the kept day counts.
     if let Some(span) = f.span() {
         return Ok(Total {
             count: span.count(conn, business_id)?,
@@ -537,7 +538,7 @@ fn page_rows(
     w: Where,
     (offset, per_page): (i64, i64),
 ) -> AppResult<Vec<Order>> {
-    // A deep page of the plain list, or of a date range, starts on the day its first order was
+    // A deep page of the plain list, or of dates, status and payment, starts on the day its first order was
     // taken, found from the kept day counts; only that day's newer orders are stepped over. Read in the same
     // snapshot as the page (the savepoint above), the counts are the orders'.
     let (w, offset) = match day_of(conn, business_id, f, offset)? {
@@ -566,7 +567,7 @@ fn page_rows(
 }
 
 /// For a page `offset` orders into the newest-first list of a stretch of time (any status, or
-/// one; the whole book, or dates): where to start stepping (see [`Span::page_start`]). `None`
+/// one; any payment status, or one; the whole book, or dates): where to start stepping (see [`Span::page_start`]). `None`
 /// for the first page, any other filter or sort, and past the end.
 fn day_of(
     conn: &Connection,
