@@ -249,7 +249,7 @@ pub const COUNT_CAP: i64 = 10_000;
 pub const SEARCH_COUNT_CAP: i64 = 1_000;
 
 /// How many orders match a filter: exactly, or at least `count` (past [`COUNT_CAP`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Total {
     pub count: i64,
     pub capped: bool,

@@ -371,6 +371,27 @@ async fn the_order_list_filters_searches_and_pages() {
     // A bare number is an order's number as well as a search of names and phones.
     let (_, by_number) = api.get("/api/v1/orders?q=6").await;
     assert_eq!(numbers(&by_number), vec![6], "{by_number}");
+    // One customer's orders, by their number as typed, with the other filters and pages.
+    let again = order("9876500003", json!([{"sku": "gulab-jamun", "qty": 2}]));
+    api.post("/api/v1/orders", &again).await;
+    for phone in ["9876500003", "%2B919876500003", "919876500003"] {
+        let (status, theirs) = api.get(&format!("/api/v1/orders?customer={phone}")).await;
+        assert_eq!(status, StatusCode::OK, "{phone}: {theirs}");
+        assert_eq!(numbers(&theirs), vec![8, 4], "{phone}");
+        assert_eq!(theirs["pagination"]["total"], 2);
+    }
+    let (_, second) = api
+        .get("/api/v1/orders?customer=9876500003&per_page=1&page=2")
+        .await;
+    assert_eq!(numbers(&second), vec![4]);
+    let (_, confirmed) = api
+        .get("/api/v1/orders?customer=9876500001&status=confirmed")
+        .await;
+    assert_eq!(numbers(&confirmed), vec![2]);
+    let (status, nobody) = api.get("/api/v1/orders?customer=9800000000").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(nobody["pagination"]["total"], 0, "{nobody}");
+    assert_eq!(numbers(&nobody), Vec::<i64>::new());
     // The range is in the shop's own days: late in the UTC evening it is already tomorrow in India.
     let today = chrono::Utc::now()
         .with_timezone(&b.offset())
@@ -392,6 +413,7 @@ async fn the_order_list_filters_searches_and_pages() {
         "page=0",
         "per_page=x",
         "from=2024-02-02&to=2024-02-01",
+        "customer=12ab",
     ] {
         let (status, res) = api.get(&format!("/api/v1/orders?{bad}")).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {res}");
@@ -418,6 +440,10 @@ async fn a_token_never_reaches_another_businesss_orders_or_customers() {
     assert_eq!(b.get("/api/v1/orders").await.1["pagination"]["total"], 0);
     assert_eq!(
         b.get("/api/v1/orders?q=asha").await.1["pagination"]["total"],
+        0
+    );
+    assert_eq!(
+        b.get("/api/v1/orders?customer=9812345678").await.1["pagination"]["total"],
         0
     );
     let (status, _) = b
