@@ -359,9 +359,15 @@ fn request_span(req: &Request<axum::body::Body>) -> tracing::Span {
 }
 
 fn log_response(res: &axum::response::Response, latency: Duration, _: &tracing::Span) {
-    tracing::info!(
-        status = res.status().as_u16(),
-        latency_ms = latency.as_secs_f64() * 1000.0,
-        "served"
-    );
+    let (status, latency_ms) = (res.status().as_u16(), latency.as_secs_f64() * 1000.0);
+    let routine = res.status().is_success()
+        && res
+            .extensions()
+            .get::<crate::telemetry::Routine>()
+            .is_some();
+    if routine {
+        tracing::debug!(status, latency_ms, "served");
+    } else {
+        tracing::info!(status, latency_ms, "served");
+    }
 }

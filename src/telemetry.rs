@@ -22,5 +22,12 @@ pub fn init(format: LogFormat) {
     };
 }
 
+/// Marks a response as routine and frequent (a webhook stored): its request is logged at
+/// `debug`, not `info`. A flood of webhooks wrote a line each, thousands a second, and a
+/// journal limits how many lines a service may write in a burst, dropping the ones that matter
+/// with the rest; `/metrics` counts the webhooks. Refusals and errors are logged as before.
+#[derive(Debug, Clone, Copy)]
+pub struct Routine;
+
 pub mod metrics;
 pub mod recent;

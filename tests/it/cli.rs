@@ -282,6 +282,44 @@ async fn serve_prints_a_setup_link_that_works_once_and_stops_on_sigterm() {
     assert!(server.terminate().success());
 }
 
+/// A stored webhook is routine, one of thousands a second on a busy day: its line is at
+/// `debug`. A refused one is logged at `info` like any other request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stored_webhook_is_logged_at_debug_and_a_refused_one_at_info() {
+    for (level, lines) in [("info", 1), ("info,novi=debug", 2)] {
+        let (dir, _) = crate::crash::install("http://127.0.0.1:9");
+        let log = dir.path().join("serve.log");
+        let server = Server::start_logging(
+            dir.path(),
+            &["--listen", "127.0.0.1:0"],
+            &[("RUST_LOG", level)],
+            std::fs::File::create(&log).unwrap(),
+        );
+        let client = reqwest::Client::new();
+        let stored = crate::crash::post(&client, &server.base, "wamid.logged").await;
+        assert_eq!(stored.unwrap(), StatusCode::OK);
+        let refused = client
+            .post(format!("{}/webhooks/whatsapp/shop", server.base))
+            .header("X-Hub-Signature-256", "sha256=00")
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+        assert!(server.terminate().success());
+        let text = std::fs::read_to_string(&log).unwrap();
+        let webhooks: Vec<&str> = text
+            .lines()
+            .filter(|l| l.contains("served") && l.contains("/webhooks/whatsapp"))
+            .collect();
+        assert_eq!(webhooks.len(), lines, "{level}: {webhooks:?}");
+        assert!(
+            webhooks.iter().any(|l| l.contains("status=401")),
+            "{level}: {webhooks:?}"
+        );
+    }
+}
+
 /// The log as the journal or a log file receives it: one plain line per request, in either
 /// format, and nothing of a setup link's secret path.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

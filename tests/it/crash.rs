@@ -20,7 +20,7 @@ use tokio::sync::watch;
 
 /// An install with business `shop` on the Cloud API, sending to `graph_base`, and an API token
 /// for it.
-fn install(graph_base: &str) -> (TempDir, String) {
+pub(crate) fn install(graph_base: &str) -> (TempDir, String) {
     let dir = install_with_business("shop");
     let d = dir.path();
     std::fs::write(
@@ -52,7 +52,7 @@ fn install(graph_base: &str) -> (TempDir, String) {
     (dir, token)
 }
 
-async fn post(
+pub(crate) async fn post(
     client: &reqwest::Client,
     base: &str,
     wamid: &str,
