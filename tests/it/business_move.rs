@@ -180,6 +180,12 @@ fn shop_rows(dir: &Path, code: &str) -> BTreeMap<String, Vec<String>> {
             }
             list.push(cells.join(" "));
         }
+        // In the kept counts a count of none is the same as no row: an order that changed its
+        // status or payment leaves its old count at zero, which an import, writing each order
+        // once as it stands, never makes.
+        if sql.contains("WITHOUT ROWID") {
+            list.retain(|row| !row.ends_with(" n=Integer(0)"));
+        }
         out.insert(t, list);
     }
     out
