@@ -360,12 +360,12 @@ fn request_span(req: &Request<axum::body::Body>) -> tracing::Span {
 
 fn log_response(res: &axum::response::Response, latency: Duration, _: &tracing::Span) {
     let (status, latency_ms) = (res.status().as_u16(), latency.as_secs_f64() * 1000.0);
-    let routine = res.status().is_success()
-        && res
-            .extensions()
-            .get::<crate::telemetry::Routine>()
-            .is_some();
-    if routine {
+    // Only a stored webhook's 200 carries the mark.
+    if res
+        .extensions()
+        .get::<crate::telemetry::Routine>()
+        .is_some()
+    {
         tracing::debug!(status, latency_ms, "served");
     } else {
         tracing::info!(status, latency_ms, "served");

@@ -214,8 +214,8 @@ pub async fn index(
         .db
         .read(move |c| {
             if let Some(phone) = customer {
-                match crate::customers::by_phone(c, business.id, &phone)? {
-                    Some(found) => filter.customer_id = Some(found.id),
+                match crate::customers::id_by_phone(c, business.id, &phone)? {
+                    Some(id) => filter.customer_id = Some(id),
                     // Nobody with that number has ordered here: nothing to list.
                     None => return Ok((Vec::new(), store::Total::default())),
                 }

@@ -159,6 +159,15 @@ pub fn by_id(conn: &Connection, business_id: i64, id: i64) -> AppResult<Option<C
     found.map(|c| with_addresses(conn, c)).transpose()
 }
 
+/// The id of the customer with this number, from the business's unique number index alone:
+/// for a filter that needs no more of them than that.
+pub fn id_by_phone(conn: &Connection, business_id: i64, phone: &Phone) -> AppResult<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM customers WHERE business_id = ?1 AND phone = ?2")?
+        .query_row(params![business_id, phone.as_str()], |r| r.get(0))
+        .optional()?)
+}
+
 pub fn by_phone(conn: &Connection, business_id: i64, phone: &Phone) -> AppResult<Option<Customer>> {
     let sql = format!("{SELECT} WHERE c.business_id = ?1 AND c.phone = ?2");
     let found = conn

@@ -371,8 +371,8 @@ impl Filter {
 
     /// The filter as a stretch of time, when it is by dates, status and payment alone.
     fn span(&self) -> Option<Span> {
-        let dates_alone = self.q.trim().is_empty() && self.customer_id.is_none();
-        dates_alone.then_some(Span {
+        let by_span = self.q.trim().is_empty() && self.customer_id.is_none();
+        by_span.then_some(Span {
             status: self.status,
             payment: self.payment,
             from: self.from,
@@ -401,8 +401,8 @@ fn people(conn: &Connection, business_id: i64, f: &Filter) -> AppResult<Option<S
 }
 
 /// How many orders match: from the kept per-status counts when the filter is by status or
-/// nothing, from the kept day counts when it is by dates or payment (and status), else counted up to
-/// [`COUNT_CAP`].
+/// nothing, from the kept day counts when it is by dates or payment (and status), else counted
+/// up to [`COUNT_CAP`].
 fn count(
     conn: &Connection,
     business_id: i64,
@@ -538,9 +538,10 @@ fn page_rows(
     w: Where,
     (offset, per_page): (i64, i64),
 ) -> AppResult<Vec<Order>> {
-    // A deep page of the plain list, or of dates, status and payment, starts on the day its first order was
-    // taken, found from the kept day counts; only that day's newer orders are stepped over. Read in the same
-    // snapshot as the page (the savepoint above), the counts are the orders'.
+    // A deep page of the plain list, or of dates, status and payment, starts on the day its
+    // first order was taken, found from the kept day counts; only that day's newer orders are
+    // stepped over. Read in the same snapshot as the page (the savepoint above), the counts are
+    // the orders'.
     let (w, offset) = match day_of(conn, business_id, f, offset)? {
         Some((before, rest)) => {
             let cut = Filter {
@@ -567,8 +568,8 @@ fn page_rows(
 }
 
 /// For a page `offset` orders into the newest-first list of a stretch of time (any status, or
-/// one; any payment status, or one; the whole book, or dates): where to start stepping (see [`Span::page_start`]). `None`
-/// for the first page, any other filter or sort, and past the end.
+/// one; any payment status, or one; the whole book, or dates): where to start stepping (see
+/// [`Span::page_start`]). `None` for the first page, any other filter or sort, and past the end.
 fn day_of(
     conn: &Connection,
     business_id: i64,
