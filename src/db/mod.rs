@@ -327,43 +327,6 @@ fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
     )
 }
 
-/// Reads as of one moment: until the guard drops, every statement on `conn` reads the same
-/// snapshot of the database, unless a transaction is already open (whose snapshot holds). It
-/// also keeps the connection's page cache for the whole read: SQLite empties a connection's
-/// cache whenever it starts a read after another connection's commit, and webhooks commit
-/// hundreds of times a second.
-pub fn snapshot(conn: &Connection) -> AppResult<Snapshot<'_>> {
-    let open = conn.is_autocommit();
-    if open {
-        conn.prepare_cached("BEGIN")?.execute([])?;
-    }
-    Ok(Snapshot { conn, open })
-}
-
-/// Ends the read `snapshot` began, if it began one.
-pub struct Snapshot<'c> {
-    conn: &'c Connection,
-    open: bool,
-}
-
-impl Drop for Snapshot<'_> {
-    fn drop(&mut self) {
-        if !self.open {
-            return;
-        }
-        // COMMIT rather than ROLLBACK, so a write made inside (none is meant to be) is kept
-        // as it would have been without the snapshot; a failed COMMIT leaves it to ROLLBACK.
-        let end = |sql: &str| {
-            self.conn
-                .prepare_cached(sql)
-                .and_then(|mut s| s.execute([]))
-        };
-        if end("COMMIT").is_err() {
-            let _ = end("ROLLBACK");
-        }
-    }
-}
-
 /// Runs `f` inside a savepoint of the current transaction: its writes are kept when it
 /// succeeds and undone when it fails, without ending the transaction around it.
 pub fn savepoint<T, E: From<AppError>>(

@@ -138,18 +138,8 @@ fn serve(s: &Shared) {
             }
         }
         if let Some(c) = conn.as_ref() {
-            let _ = catch_unwind(AssertUnwindSafe(|| run(c, job)));
+            let _ = catch_unwind(AssertUnwindSafe(|| job(Ok(c))));
         }
-    }
-}
-
-/// Runs `job` as one read of the database (see `db::snapshot`): a page that reads a count
-/// and then its rows sees them agree, and its cache is emptied at most once, not before each
-/// statement when webhooks are committing.
-fn run(c: &Connection, job: Job) {
-    match super::snapshot(c) {
-        Ok(_snapshot) => job(Ok(c)),
-        Err(e) => job(Err(e)),
     }
 }
 
@@ -199,40 +189,6 @@ mod tests {
         // SAFETY: as above, for the test's own thread.
         let ours = unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
         assert_eq!(nice, (ours + LOWER_BY).min(19));
-    }
-
-    /// A read sees the database as of one moment: what another connection commits while it
-    /// runs (a webhook stored between a page's count and its rows) shows in the reads after it,
-    /// on every thread, and not half-way through this one. A read that panicked leaves no
-    /// moment of its own behind.
-    #[tokio::test]
-    async fn a_read_sees_one_moment_and_later_reads_see_what_came_since() {
-        let (_dir, db) = scratch();
-        db.with_conn(|c| -> AppResult<()> {
-            Ok(c.execute_batch("CREATE TABLE taken (n INTEGER)")?)
-        })
-        .unwrap();
-        let count = |c: &Connection| -> AppResult<i64> {
-            Ok(c.query_row("SELECT COUNT(*) FROM taken", [], |r| r.get(0))?)
-        };
-        let _ = db
-            .read(|_| -> AppResult<()> { panic!("a bug in a page") })
-            .await;
-        let other = db.clone();
-        let (before, during) = db
-            .read(move |c| {
-                let before = count(c)?;
-                other.with_tx(|tx| -> AppResult<usize> {
-                    Ok(tx.execute("INSERT INTO taken VALUES (1)", [])?)
-                })?;
-                Ok((before, count(c)?))
-            })
-            .await
-            .unwrap();
-        assert_eq!(during, before, "a commit showed half-way through a read");
-        for _ in 0..=threads() {
-            assert_eq!(db.read(count).await.unwrap(), before + 1);
-        }
     }
 
     /// As many reads as there are threads run at once (each waits for all the others here), and

@@ -86,18 +86,19 @@ type Dumped = (Vec<(String, PathBuf)>, BTreeMap<String, u64>, i64);
 /// Every owned table's rows of the business into `staging/rows/`, read in one transaction so
 /// they agree with each other; with the row counts and the schema version they were read at.
 fn dump(conn: &Connection, business_id: i64, staging: &Path) -> anyhow::Result<Dumped> {
-    let _snapshot = crate::db::snapshot(conn).map_err(|e| anyhow::anyhow!(e.detail()))?;
-    let schema_version = crate::db::applied_migration(conn)?;
+    let tx = conn.unchecked_transaction()?;
+    let schema_version = crate::db::applied_migration(&tx)?;
     std::fs::create_dir_all(staging.join("rows")).context("cannot write the export")?;
     let (mut sources, mut rows) = (Vec::new(), BTreeMap::new());
     for table in TABLES {
         let entry = file::rows_entry(table.name);
         let path = staging.join(&entry);
-        let n = dump_table(conn, table, business_id, &path)
+        let n = dump_table(&tx, table, business_id, &path)
             .with_context(|| format!("cannot export {}", table.name))?;
         rows.insert(table.name.to_owned(), n);
         sources.push((entry, path));
     }
+    tx.finish()?;
     Ok((sources, rows, schema_version))
 }
 
