@@ -287,7 +287,7 @@ async fn serve_prints_a_setup_link_that_works_once_and_stops_on_sigterm() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stored_webhook_is_logged_at_debug_and_a_refused_one_at_info() {
     for (level, lines) in [("info", 1), ("info,novi=debug", 2)] {
-        let (dir, _) = crate::crash::install("http://127.0.0.1:9");
+        let (dir, _) = crate::support::bridge::cloud_install("http://127.0.0.1:9");
         let log = dir.path().join("serve.log");
         let server = Server::start_logging(
             dir.path(),
@@ -296,7 +296,8 @@ async fn a_stored_webhook_is_logged_at_debug_and_a_refused_one_at_info() {
             std::fs::File::create(&log).unwrap(),
         );
         let client = reqwest::Client::new();
-        let stored = crate::crash::post(&client, &server.base, "wamid.logged").await;
+        let stored =
+            crate::support::bridge::post_cloud_text(&client, &server.base, "wamid.logged").await;
         assert_eq!(stored.unwrap(), StatusCode::OK);
         let refused = client
             .post(format!("{}/webhooks/whatsapp/shop", server.base))

@@ -7,66 +7,14 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tempfile::TempDir;
-
-use crate::support::bridge::{ACCESS_TOKEN, APP_SECRET, CUSTOMER, PNID, VERIFY_TOKEN};
-use crate::support::fakes::{self, FakeGraph, Reply};
-use crate::support::process::{install_with_business, ok, Server};
+use crate::support::bridge::{cloud_install, post_cloud_text, CUSTOMER};
+use crate::support::fakes::{FakeGraph, Reply};
+use crate::support::process::Server;
 use crate::support::WAIT;
 use novi::db::Db;
 use reqwest::StatusCode;
 use serde_json::json;
 use tokio::sync::watch;
-
-/// An install with business `shop` on the Cloud API, sending to `graph_base`, and an API token
-/// for it.
-pub(crate) fn install(graph_base: &str) -> (TempDir, String) {
-    let dir = install_with_business("shop");
-    let d = dir.path();
-    std::fs::write(
-        d.join("novi.toml"),
-        "outbox_retry_base_ms = 20\nrecipient_interval_ms = 1\n",
-    )
-    .unwrap();
-    let configure = [
-        "whatsapp",
-        "configure",
-        "--business",
-        "shop",
-        "--provider",
-        "cloud",
-        "--phone-number-id",
-        PNID,
-        "--verify-token",
-        VERIFY_TOKEN,
-        "--app-secret",
-        APP_SECRET,
-        "--access-token",
-        ACCESS_TOKEN,
-        "--graph-base",
-        graph_base,
-    ];
-    ok(d, &configure, "");
-    let create = ["token", "create", "--business", "shop", "--name", "crash"];
-    let token = ok(d, &create, "").trim().to_owned();
-    (dir, token)
-}
-
-pub(crate) async fn post(
-    client: &reqwest::Client,
-    base: &str,
-    wamid: &str,
-) -> Result<StatusCode, reqwest::Error> {
-    let body = fakes::cloud_text(PNID, CUSTOMER, "Asha", wamid, "1 kg jalebi").to_string();
-    let sig = fakes::sign_sha256(APP_SECRET, &body);
-    let res = client
-        .post(format!("{base}/webhooks/whatsapp/shop"))
-        .header("X-Hub-Signature-256", sig)
-        .body(body)
-        .send()
-        .await?;
-    Ok(res.status())
-}
 
 fn stored_counts(dir: &Path) -> Vec<(String, i64)> {
     let db = Db::open(dir).unwrap();
@@ -89,7 +37,7 @@ async fn send_until_refused(
     let client = reqwest::Client::new();
     for n in 0.. {
         let wamid = format!("wamid.crash.{conn}.{n}");
-        match post(&client, &base, &wamid).await {
+        match post_cloud_text(&client, &base, &wamid).await {
             Ok(StatusCode::OK) => {
                 let total = {
                     let mut a = acked.lock().unwrap();
@@ -105,7 +53,7 @@ async fn send_until_refused(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_acknowledged_webhook_survives_a_sigkill_exactly_once() {
-    let (dir, _) = install("http://127.0.0.1:9/v21.0");
+    let (dir, _) = cloud_install("http://127.0.0.1:9/v21.0");
     let server = Server::start(dir.path(), &["--listen", "127.0.0.1:0"], &[]);
     let acked: Arc<Mutex<HashSet<String>>> = Arc::default();
     let (enough_tx, mut enough) = watch::channel(0usize);
@@ -149,7 +97,7 @@ async fn every_acknowledged_webhook_survives_a_sigkill_exactly_once() {
     let client = reqwest::Client::new();
     for id in acked.iter().take(20) {
         assert_eq!(
-            post(&client, &server.base, id).await.unwrap(),
+            post_cloud_text(&client, &server.base, id).await.unwrap(),
             StatusCode::OK
         );
     }
@@ -187,7 +135,7 @@ async fn queue_reply(base: &str, token: &str, text: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_waiting_out_an_outage_goes_after_a_restart() {
     let graph = FakeGraph::start().await;
-    let (dir, token) = install(&format!("{}/v21.0", graph.base_url()));
+    let (dir, token) = cloud_install(&format!("{}/v21.0", graph.base_url()));
     graph.set_default(Reply::Status(503));
     let server = Server::start(dir.path(), &["--listen", "127.0.0.1:0"], &[]);
     queue_reply(&server.base, &token, "Your order is on its way").await;
@@ -218,7 +166,7 @@ async fn a_reply_waiting_out_an_outage_goes_after_a_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_mid_send_sends_the_reply_at_most_once_more() {
     let graph = FakeGraph::start().await;
-    let (dir, token) = install(&format!("{}/v21.0", graph.base_url()));
+    let (dir, token) = cloud_install(&format!("{}/v21.0", graph.base_url()));
     // The first send reaches WhatsApp and never hears back: the crash comes mid-send.
     graph.push(Reply::Hang);
     let server = Server::start(dir.path(), &["--listen", "127.0.0.1:0"], &[]);

@@ -5,8 +5,10 @@ use novi::accounts::businesses::Business;
 use novi::whatsapp::settings::{self, Provider, WhatsappSettings};
 use reqwest::StatusCode;
 use serde_json::Value;
+use tempfile::TempDir;
 
 use super::fakes::{self, FakeGateway, FakeGraph};
+use super::process;
 use super::TestApp;
 
 /// The business's phone number id on the Cloud API, as webhooks name it.
@@ -115,4 +117,55 @@ impl TestApp {
         }
         req.send().await.expect("post webhook").status()
     }
+}
+
+/// An install with business `shop` on the Cloud API, sending to `graph_base`, and an API token
+/// for it.
+pub fn cloud_install(graph_base: &str) -> (TempDir, String) {
+    let dir = process::install_with_business("shop");
+    let d = dir.path();
+    std::fs::write(
+        d.join("novi.toml"),
+        "outbox_retry_base_ms = 20\nrecipient_interval_ms = 1\n",
+    )
+    .unwrap();
+    let configure = [
+        "whatsapp",
+        "configure",
+        "--business",
+        "shop",
+        "--provider",
+        "cloud",
+        "--phone-number-id",
+        PNID,
+        "--verify-token",
+        VERIFY_TOKEN,
+        "--app-secret",
+        APP_SECRET,
+        "--access-token",
+        ACCESS_TOKEN,
+        "--graph-base",
+        graph_base,
+    ];
+    process::ok(d, &configure, "");
+    let create = ["token", "create", "--business", "shop", "--name", "crash"];
+    let token = process::ok(d, &create, "").trim().to_owned();
+    (dir, token)
+}
+
+/// A customer's text message to `shop`, posted to `base` signed as the Cloud API signs it.
+pub async fn post_cloud_text(
+    client: &reqwest::Client,
+    base: &str,
+    wamid: &str,
+) -> Result<StatusCode, reqwest::Error> {
+    let body = fakes::cloud_text(PNID, CUSTOMER, "Asha", wamid, "1 kg jalebi").to_string();
+    let sig = fakes::sign_sha256(APP_SECRET, &body);
+    let res = client
+        .post(format!("{base}/webhooks/whatsapp/shop"))
+        .header("X-Hub-Signature-256", sig)
+        .body(body)
+        .send()
+        .await?;
+    Ok(res.status())
 }
