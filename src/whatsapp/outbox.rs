@@ -269,6 +269,34 @@ pub fn reset_interrupted(conn: &Connection, max_attempts: u32) -> AppResult<usiz
     release(conn, i64::MAX, max_attempts)
 }
 
+/// Claimed rows (`sending`) last touched before ?1. The `state IN` term is the partial index
+/// `outbox_due`'s own: without it SQLite cannot use that index and reads every row the outbox
+/// has ever held (sent rows stay, so millions in a shop of a few years), inside the write
+/// transaction webhooks wait on, once a minute.
+macro_rules! claimed_before {
+    () => {
+        "state IN ('pending', 'sending') AND state = 'sending' AND updated_at < ?1"
+    };
+}
+
+/// Messages of claimed rows whose claims have used up ?2 attempts fail with reason ?3.
+const FAIL_SPENT_MESSAGES: &str = concat!(
+    "UPDATE messages SET status = 'failed', error = ?3, updated_at = ?4
+     WHERE id IN (SELECT message_id FROM outbox WHERE ",
+    claimed_before!(),
+    " AND attempts >= ?2)"
+);
+const FAIL_SPENT: &str = concat!(
+    "UPDATE outbox SET state = 'failed', last_error = ?3, updated_at = ?4 WHERE ",
+    claimed_before!(),
+    " AND attempts >= ?2"
+);
+/// The other claimed rows go back in the queue.
+const REQUEUE_CLAIMED: &str = concat!(
+    "UPDATE outbox SET state = 'pending' WHERE ",
+    claimed_before!()
+);
+
 /// Puts `sending` rows claimed before `claimed_before` back in the queue, except those whose
 /// claims have used up `max_attempts`: they fail with a reason. Each claim counts as an
 /// attempt, so a row whose outcome can never be recorded is not sent again and again.
@@ -276,24 +304,10 @@ fn release(conn: &Connection, claimed_before: i64, max_attempts: u32) -> AppResu
     let reason = format!(
         "gave up after {max_attempts} attempts: sending never finished, so it may or may not have arrived"
     );
-    let spent = "state = 'sending' AND updated_at < ?1 AND attempts >= ?2";
-    conn.execute(
-        &format!(
-            "UPDATE messages SET status = 'failed', error = ?3, updated_at = ?4
-             WHERE id IN (SELECT message_id FROM outbox WHERE {spent})"
-        ),
-        params![claimed_before, max_attempts, reason, now()],
-    )?;
-    let failed = conn.execute(
-        &format!(
-            "UPDATE outbox SET state = 'failed', last_error = ?3, updated_at = ?4 WHERE {spent}"
-        ),
-        params![claimed_before, max_attempts, reason, now()],
-    )?;
-    let released = conn.execute(
-        "UPDATE outbox SET state = 'pending' WHERE state = 'sending' AND updated_at < ?1",
-        [claimed_before],
-    )?;
+    let spent = params![claimed_before, max_attempts, reason, now()];
+    conn.execute(FAIL_SPENT_MESSAGES, spent)?;
+    let failed = conn.execute(FAIL_SPENT, spent)?;
+    let released = conn.execute(REQUEUE_CLAIMED, [claimed_before])?;
     Ok(failed + released)
 }
 
@@ -800,6 +814,15 @@ mod tests {
         };
         let out = plan(BACKLOG, &[]);
         assert!(out.contains("outbox_due"), "{out}");
+        // The minute's sweep of stale claims reads claimed rows alone, never the whole outbox.
+        for (sql, args) in [
+            (FAIL_SPENT_MESSAGES, &[0, 3, 0, 0][..]),
+            (FAIL_SPENT, &[0, 3, 0, 0]),
+            (REQUEUE_CLAIMED, &[0]),
+        ] {
+            let out = plan(sql, args);
+            assert!(out.contains("outbox_due") && !out.contains("SCAN"), "{sql}\n{out}");
+        }
         let inbound = plan(store::INBOUND_BACKLOG, &[store::BACKLOG_CAP]);
         assert!(inbound.contains("messages_unhandled"), "{inbound}");
     }
