@@ -10,6 +10,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::error::{AppError, AppResult};
 
+mod inline;
 mod pool;
 mod readers;
 pub mod settle;
@@ -182,6 +183,20 @@ impl Db {
         F: FnOnce(&Connection) -> AppResult<T> + Send + 'static,
     {
         self.readers.read(f).await
+    }
+
+    /// `read` for a lookup of an index probe or two (who a cookie or token belongs to), run on
+    /// the asking async thread when it can be at once, and on a reading thread when not
+    /// (`inline`). It may run twice, so it must only read.
+    pub async fn lookup<T, F>(&self, f: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: Fn(&Connection) -> AppResult<T> + Send + 'static,
+    {
+        match inline::try_here(&self.path, &f) {
+            Some(found) => Ok(found),
+            None => self.read(f).await,
+        }
     }
 
     /// `with_tx` on the blocking pool, for handlers.

@@ -34,7 +34,7 @@ impl FromRequestParts<AppState> for CurrentUser {
         };
         let user = state
             .db
-            .read(move |c| sessions::user_for(c, &token))
+            .lookup(move |c| sessions::user_for(c, &token))
             .await?;
         user.map(CurrentUser)
             .ok_or(AppError::LoginRequired { next })
