@@ -821,7 +821,10 @@ mod tests {
             (REQUEUE_CLAIMED, &[0]),
         ] {
             let out = plan(sql, args);
-            assert!(out.contains("outbox_due") && !out.contains("SCAN"), "{sql}\n{out}");
+            assert!(
+                out.contains("outbox_due") && !out.contains("SCAN"),
+                "{sql}\n{out}"
+            );
         }
         let inbound = plan(store::INBOUND_BACKLOG, &[store::BACKLOG_CAP]);
         assert!(inbound.contains("messages_unhandled"), "{inbound}");
