@@ -1,5 +1,7 @@
 //! The `businesses` table: each shop (tenant) and its profile.
 
+use std::sync::LazyLock;
+
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
@@ -113,9 +115,11 @@ pub fn insert(conn: &Connection, name: &str, short_code: &str) -> AppResult<Busi
 }
 
 pub fn by_id(conn: &Connection, id: i64) -> AppResult<Option<Business>> {
-    let sql = format!("SELECT {COLUMNS} FROM businesses WHERE id = ?1");
+    // Written once: every API request reads its shop here on the async thread (`Db::lookup`).
+    static SQL: LazyLock<String> =
+        LazyLock::new(|| format!("SELECT {COLUMNS} FROM businesses WHERE id = ?1"));
     Ok(conn
-        .prepare_cached(&sql)?
+        .prepare_cached(&SQL)?
         .query_row([id], from_row)
         .optional()?)
 }

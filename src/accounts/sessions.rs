@@ -1,5 +1,7 @@
 //! The `sessions` table: who is logged in, keyed by a hash of their cookie.
 
+use std::sync::LazyLock;
+
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::users;
@@ -23,12 +25,15 @@ pub fn create(conn: &Connection, user_id: i64, ttl_secs: i64) -> AppResult<Strin
 /// The user behind a cookie value, if the session is live and the user is not disabled.
 /// One kept statement: every page a logged-in user opens asks this first.
 pub fn user_for(conn: &Connection, token: &str) -> AppResult<Option<users::User>> {
-    let sql = format!(
-        "SELECT {} FROM sessions s JOIN users u ON u.id = s.user_id
-         WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.disabled = 0",
-        users::COLUMNS_OF_U
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
+    // Written once: this runs on the async thread for every page (`Db::lookup`).
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT {} FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.disabled = 0",
+            users::COLUMNS_OF_U
+        )
+    });
+    let mut stmt = conn.prepare_cached(&SQL)?;
     Ok(stmt
         .query_row(params![secret::hash(token), now()], users::from_row)
         .optional()?)

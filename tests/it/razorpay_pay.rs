@@ -14,9 +14,9 @@ use reqwest::StatusCode;
 use tempfile::TempDir;
 
 use crate::storefront::{add, checkout, shopper_at};
-use crate::support::bridge::{ACCESS_TOKEN, APP_SECRET, CUSTOMER, PNID, VERIFY_TOKEN};
+use crate::support::bridge::{configure_cloud, APP_SECRET, CUSTOMER, PNID};
 use crate::support::fakes::{self, FakeGraph};
-use crate::support::process::{install_with_sweet_shop, ok, Server};
+use crate::support::process::{install_with_sweet_shop, Server};
 use crate::support::razorpay::{FakeRazorpay, KEY_ID, KEY_SECRET, WEBHOOK_SECRET};
 use crate::support::{Browser, WAIT};
 
@@ -41,26 +41,7 @@ async fn shop() -> Shop {
         rzp.base
     );
     std::fs::write(d.join("novi.toml"), toml).unwrap();
-    let base = graph.base_url();
-    let configure = [
-        "whatsapp",
-        "configure",
-        "--business",
-        "shop",
-        "--provider",
-        "cloud",
-        "--phone-number-id",
-        PNID,
-        "--verify-token",
-        VERIFY_TOKEN,
-        "--app-secret",
-        APP_SECRET,
-        "--access-token",
-        ACCESS_TOKEN,
-        "--graph-base",
-        &base,
-    ];
-    ok(d, &configure, "");
+    configure_cloud(d, &graph.base_url());
     let db = Db::open(d).unwrap();
     let b = db
         .with_conn(|c| businesses::by_code(c, "shop"))

@@ -129,6 +129,15 @@ pub fn cloud_install(graph_base: &str) -> (TempDir, String) {
         "outbox_retry_base_ms = 20\nrecipient_interval_ms = 1\n",
     )
     .unwrap();
+    configure_cloud(d, graph_base);
+    let create = ["token", "create", "--business", "shop", "--name", "crash"];
+    let token = process::ok(d, &create, "").trim().to_owned();
+    (dir, token)
+}
+
+/// `novi whatsapp configure` connecting business `shop` in `dir` to the Cloud API at
+/// `graph_base`, with this module's phone number id, secrets and token.
+pub fn configure_cloud(dir: &std::path::Path, graph_base: &str) {
     let configure = [
         "whatsapp",
         "configure",
@@ -147,10 +156,7 @@ pub fn cloud_install(graph_base: &str) -> (TempDir, String) {
         "--graph-base",
         graph_base,
     ];
-    process::ok(d, &configure, "");
-    let create = ["token", "create", "--business", "shop", "--name", "crash"];
-    let token = process::ok(d, &create, "").trim().to_owned();
-    (dir, token)
+    process::ok(dir, &configure, "");
 }
 
 /// A customer's text message to `shop`, posted to `base` signed as the Cloud API signs it.
