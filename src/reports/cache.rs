@@ -32,8 +32,8 @@ pub struct Day {
     complete: bool,
     pub orders: OrderDay,
     pub takings_minor: i64,
-    /// Reply times (ms) of replies sent that day, sorted.
-    pub replies: Vec<i64>,
+    /// Reply times of replies sent that day: (ms, how many took it), shortest first.
+    pub replies: Vec<(i64, i64)>,
 }
 
 impl Day {
@@ -41,7 +41,7 @@ impl Day {
         (stamp, complete): (i64, bool),
         orders: OrderDay,
         takings_minor: i64,
-        replies: Vec<i64>,
+        replies: Vec<(i64, i64)>,
     ) -> Day {
         Day {
             stamp,

@@ -88,13 +88,7 @@ fn day_entry(
         return Ok(hit);
     }
     let span = bounds(day, b.offset());
-    let mut replies = metrics::reply_times(
-        conn,
-        b.id,
-        span.0.saturating_mul(1000),
-        span.1.saturating_mul(1000),
-    )?;
-    replies.sort_unstable();
+    let replies = metrics::reply_times(conn, b.id, &key(day))?;
     let entry = Arc::new(Day::new(
         (stamp, complete),
         crate::orders::figures::day(conn, b.id, span, b.utc_offset_minutes)?,
@@ -177,12 +171,14 @@ fn summed(b: &Business, p: &Period, days: &[(NaiveDate, Arc<Day>)]) -> Figures {
         ..Figures::default()
     };
     let mut customers: BTreeMap<i64, i64> = BTreeMap::new();
-    let mut replies: Vec<i64> = Vec::new();
+    let mut replies: BTreeMap<i64, i64> = BTreeMap::new();
     for (day, e) in days {
         add_orders(&mut f, &e.orders);
         f.takings_minor = f.takings_minor.saturating_add(e.takings_minor);
         customers.extend(e.orders.customers.iter().map(|(k, v)| (*k, *v)));
-        replies.extend_from_slice(&e.replies);
+        for &(ms, n) in &e.replies {
+            *replies.entry(ms).or_default() += n;
+        }
         f.per_day.push(DayPoint {
             day: *day,
             orders: e.orders.orders,
@@ -194,7 +190,7 @@ fn summed(b: &Business, p: &Period, days: &[(NaiveDate, Arc<Day>)]) -> Figures {
     f.new_customers = i64::try_from(customers.values().filter(|&&first| first >= start).count())
         .unwrap_or(i64::MAX);
     f.returning_customers = i64::try_from(customers.len()).unwrap_or(i64::MAX) - f.new_customers;
-    replies.sort_unstable();
+    let replies: Vec<(i64, i64)> = replies.into_iter().collect();
     f.reply_median_ms = percentile(&replies, 50);
     f.reply_p90_ms = percentile(&replies, 90);
     f
@@ -235,12 +231,18 @@ pub fn add_products(
     }
 }
 
-/// The nearest-rank percentile of sorted values: the smallest value at least `pct`% of all
-/// are at or below. None of nothing.
-pub fn percentile(sorted: &[i64], pct: usize) -> Option<i64> {
-    if sorted.is_empty() {
+/// The nearest-rank percentile of counted values ((value, how many), smallest value first): the
+/// smallest value at least `pct`% of all are at or below. None of nothing.
+pub fn percentile(counted: &[(i64, i64)], pct: usize) -> Option<i64> {
+    let total: i64 = counted.iter().map(|&(_, n)| n).sum();
+    if total <= 0 {
         return None;
     }
-    let rank = (sorted.len() * pct).div_ceil(100).max(1);
-    sorted.get(rank - 1).copied()
+    let pct = i64::try_from(pct).unwrap_or(100);
+    let rank = (total.saturating_mul(pct).saturating_add(99) / 100).max(1);
+    let mut seen = 0_i64;
+    counted.iter().find_map(|&(value, n)| {
+        seen = seen.saturating_add(n);
+        (seen >= rank).then_some(value)
+    })
 }

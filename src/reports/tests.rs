@@ -118,7 +118,7 @@ fn order(conn: &Connection, b: &Business, s: &Spec) -> i64 {
 /// #3 Bala, 9 Mar 23:50, WhatsApp, 1 kg kaju katli = ₹1,200, confirmed, one line left unread;
 /// #4 Bala, 10 Mar 12:00, group, 10 rasgulla = ₹180, cancelled;
 /// #5 Chitra, 10 Mar 13:30, storefront, 250 g kaju katli + 2 gulab jamun = ₹340, pending.
-/// Replies on 10 Mar of 1, 2, 3, 4 and 10 s; one on 9 Mar 23:59 of 0.5 s.
+/// Replies on 10 Mar of 1, 2, 3, 4 and 10 s; one on 9 Mar of 0.5 s.
 fn shop() -> (tempfile::TempDir, Db, Business) {
     let dir = tempfile::tempdir().unwrap();
     let db = Db::open(dir.path()).unwrap();
@@ -140,8 +140,8 @@ fn shop() -> (tempfile::TempDir, Db, Business) {
             let ids: Vec<i64> = specs.iter().map(|s| order(tx, &b, s)).collect();
             let unread = NewUnread { text: "1 kg kesar peda".into(), words: "kesar peda".into(), reason: "unknown".into(), candidates: vec![] };
             crate::orders::unread::keep(tx, b.id, ids[2], &[unread])?;
-            for (at, ms) in [("2026-03-10 09:00", 1000), ("2026-03-10 09:01", 2000), ("2026-03-10 09:02", 3000), ("2026-03-10 18:00", 4000), ("2026-03-10 23:59", 10_000), ("2026-03-09 23:59", 500)] {
-                tx.execute("INSERT INTO bot_replies (business_id, at_ms, waited_ms) VALUES (?1, ?2, ?3)", params![b.id, ist(at) * 1000, ms])?;
+            for (day, ms) in [("2026-03-10", 1000), ("2026-03-10", 2000), ("2026-03-10", 3000), ("2026-03-10", 4000), ("2026-03-10", 10_000), ("2026-03-09", 500)] {
+                tx.execute("INSERT INTO bot_reply_times (business_id, day, waited_ms, n) VALUES (?1, ?2, ?3, 1)", params![b.id, day, ms])?;
             }
             tx.execute("INSERT INTO bot_metrics (business_id, day, messages_in, messages_out, up_seconds, linked_seconds) VALUES (?1, '2026-03-10', 7, 6, 86400, 43200), (?1, '2026-03-09', 2, 1, 0, 0)", [b.id])?;
             Ok::<_, crate::error::AppError>(b)
@@ -297,7 +297,7 @@ fn a_days_figures_read_orders_by_index_and_never_scan_the_book() {
                 "SELECT o.status FROM orders o WHERE o.business_id = ?1 AND o.created_at >= ?2 AND o.created_at < ?3",
                 "SELECT l.sku, SUM(l.qty) FROM orders o JOIN order_lines l ON l.order_id = o.id LEFT JOIN products p ON p.id = l.product_id WHERE o.business_id = ?1 AND o.created_at >= ?2 AND o.created_at < ?3 AND o.status != 'cancelled' GROUP BY l.sku",
                 "SELECT MIN(created_at) FROM orders WHERE customer_id = ?1",
-                "SELECT waited_ms FROM bot_replies WHERE business_id = ?1 AND at_ms >= ?2 AND at_ms < ?3",
+                "SELECT waited_ms, n FROM bot_reply_times WHERE business_id = ?1 AND day = ?2 ORDER BY waited_ms",
             ] {
                 let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
                 let n = stmt.parameter_count();
@@ -316,12 +316,23 @@ fn a_days_figures_read_orders_by_index_and_never_scan_the_book() {
         "{plans}"
     );
     assert!(
-        !plans.contains("SCAN l") && !plans.contains("SCAN bot_replies"),
+        !plans.contains("SCAN l") && !plans.contains("SCAN bot_reply_times"),
         "{plans}"
     );
     assert!(plans.contains("orders_business_created_number"), "{plans}");
     assert!(
-        plans.contains("COVERING INDEX bot_replies_business_at"),
+        plans.contains("SEARCH bot_reply_times USING PRIMARY KEY (business_id=? AND day=?)"),
         "{plans}"
     );
+}
+
+#[test]
+fn percentiles_of_counted_times_rank_every_reply() {
+    let counted = [(100, 3), (200, 1), (900, 1)];
+    assert_eq!(super::figures::percentile(&counted, 50), Some(100));
+    assert_eq!(super::figures::percentile(&counted, 80), Some(200));
+    assert_eq!(super::figures::percentile(&counted, 90), Some(900));
+    assert_eq!(super::figures::percentile(&counted, 0), Some(100));
+    assert_eq!(super::figures::percentile(&[], 50), None);
+    assert_eq!(super::figures::percentile(&[(100, 0)], 50), None);
 }

@@ -1,6 +1,7 @@
 //! The `bot_metrics` table: per business per shop-local day, WhatsApp messages in and out,
 //! orders the bot took, its reply times, and how long the server ran and WhatsApp was connected;
-//! and `bot_replies`, each reply's time, for the dashboard's median and p90.
+//! and `bot_reply_times`, how many replies of each day took each time, for the dashboard's median
+//! and p90.
 
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -84,22 +85,45 @@ pub fn count_order(conn: &Connection, business_id: i64) -> AppResult<()> {
     Ok(())
 }
 
-/// Adds one reply to the day's reply-time average, and keeps it for the median and p90.
+/// A reply time as `bot_reply_times` keeps it: to 10 ms under a minute, to the second under an
+/// hour, to the minute beyond. Finer than the dashboard shows it, and it bounds a day's distinct
+/// times to some thousands however many replies it held (migration V29 rounds alike).
+pub fn kept_ms(waited_ms: i64) -> i64 {
+    let round = |ms: i64, to: i64| (ms + to / 2) / to * to;
+    match waited_ms.max(0) {
+        ms @ 0..60_000 => round(ms, 10),
+        ms @ 60_000..3_600_000 => round(ms, 1000),
+        ms => round(ms.min(i64::MAX / 2), 60_000),
+    }
+}
+
+/// Counts a reply sent at `at` (Unix seconds) that took `waited_ms`, on that day of the shop's
+/// clock, for the median and p90.
+pub fn count_reply_time(
+    conn: &Connection,
+    business_id: i64,
+    at: i64,
+    waited_ms: i64,
+) -> AppResult<()> {
+    conn.prepare_cached(concat!(
+        "INSERT INTO bot_reply_times (business_id, day, waited_ms, n) VALUES (?1, ",
+        today!(),
+        ", ?3, 1) ON CONFLICT (business_id, day, waited_ms) DO UPDATE SET n = n + 1"
+    ))?
+    .execute(params![business_id, at, kept_ms(waited_ms)])?;
+    Ok(())
+}
+
+/// Adds one reply to the day's reply-time average, and counts its time for the median and p90.
 pub fn count_reply(conn: &Connection, business_id: i64, waited_ms: i64) -> AppResult<()> {
-    conn.prepare_cached(
-        "INSERT INTO bot_replies (business_id, at_ms, waited_ms) VALUES (?1, ?2, ?3)",
-    )?
-    .execute(params![
-        business_id,
-        super::outbox::now_ms(),
-        waited_ms.max(0)
-    ])?;
+    let waited_ms = waited_ms.max(0);
+    count_reply_time(conn, business_id, now(), waited_ms)?;
     conn.prepare_cached(concat!(
         "INSERT INTO bot_metrics (business_id, day, reply_ms_total, replies) VALUES (?1, ",
         today!(),
         ", ?3, 1) ON CONFLICT (business_id, day) DO UPDATE SET reply_ms_total = reply_ms_total + ?3, replies = replies + 1"
     ))?
-    .execute(params![business_id, now(), waited_ms.max(0)])?;
+    .execute(params![business_id, now(), waited_ms])?;
     Ok(())
 }
 
@@ -145,17 +169,14 @@ pub fn days(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Each reply's time (ms) among replies sent in `[from_ms, to_ms)`, read from the index alone.
-pub fn reply_times(
-    conn: &Connection,
-    business_id: i64,
-    from_ms: i64,
-    to_ms: i64,
-) -> AppResult<Vec<i64>> {
+/// The reply times of `day` (`YYYY-MM-DD` on the shop's clock) as (time in ms, replies that
+/// took it), shortest first; read by the primary key alone.
+pub fn reply_times(conn: &Connection, business_id: i64, day: &str) -> AppResult<Vec<(i64, i64)>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT waited_ms FROM bot_replies WHERE business_id = ?1 AND at_ms >= ?2 AND at_ms < ?3",
+        "SELECT waited_ms, n FROM bot_reply_times WHERE business_id = ?1 AND day = ?2
+         ORDER BY waited_ms",
     )?;
-    let rows = stmt.query_map(params![business_id, from_ms, to_ms], |r| r.get(0))?;
+    let rows = stmt.query_map(params![business_id, day], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -173,4 +194,123 @@ pub fn add_uptime(conn: &Connection, seconds: i64, connected: &[i64]) -> AppResu
     let ids = serde_json::to_string(connected).unwrap_or_else(|_| "[]".into());
     stmt.execute(params![now(), seconds, ids])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accounts::businesses;
+    use crate::db::Db;
+    use rusqlite::params;
+
+    #[test]
+    fn reply_times_are_kept_finer_than_the_dashboard_shows_them() {
+        let cases = [
+            (-5, 0),
+            (4, 0),
+            (5, 10),
+            (1234, 1230),
+            (59_994, 59_990),
+            (59_995, 60_000),
+            (61_499, 61_000),
+            (61_500, 62_000),
+            (3_629_999, 3_600_000),
+            (3_630_000, 3_660_000),
+        ];
+        for (ms, kept) in cases {
+            assert_eq!(kept_ms(ms), kept, "{ms}");
+        }
+        assert_eq!(kept_ms(i64::MAX) % 60_000, 0);
+    }
+
+    #[test]
+    fn replies_of_a_day_are_counted_by_time_and_the_mean_stays_exact() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        let (b, day) = db
+            .with_tx(|tx| {
+                let b = businesses::insert(tx, "Sweets", "sweets")?;
+                for ms in [1234, 1226, 4000, -3] {
+                    count_reply(tx, b.id, ms)?;
+                }
+                let day: String = tx.query_row(
+                    "SELECT day FROM bot_metrics WHERE business_id = ?1",
+                    [b.id],
+                    |r| r.get(0),
+                )?;
+                Ok::<_, crate::error::AppError>((b, day))
+            })
+            .unwrap();
+        let (times, figures) = db
+            .with_conn(|c| Ok((reply_times(c, b.id, &day)?, day_figures(c, b.id, &day)?)))
+            .unwrap();
+        assert_eq!(times, vec![(0, 1), (1230, 2), (4000, 1)]);
+        // (1234 + 1226 + 4000 + 0) / 4, from the exact times.
+        assert_eq!(figures.avg_reply_ms, Some(1615));
+        assert!(db
+            .with_conn(|c| reply_times(c, b.id, "2001-01-01"))
+            .unwrap()
+            .is_empty());
+    }
+
+    /// Reply times one row each, as V16 to V28 kept them, for two shops on either side of UTC.
+    const V28_REPLY_TIMES: &[i64] = &[
+        0, 4, 5, 1234, 1226, 59_994, 59_995, 61_499, 61_500, 3_629_999, 3_630_000, 86_400_000,
+    ];
+
+    #[test]
+    fn reply_times_kept_one_by_one_become_counts_on_each_shops_day() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open_without_migrating(dir.path()).unwrap();
+        db.migrate_to(28).unwrap();
+        db.with_conn(|c| {
+            c.execute_batch(
+                "INSERT INTO businesses (id, short_code, name, created_at, utc_offset_minutes)
+                     VALUES (1, 'india', 'India', 1, 330), (2, 'peru', 'Peru', 1, -300);",
+            )?;
+            // 9 Mar 2026 18:40 UTC: 10 Mar 00:10 in India, 9 Mar 13:40 in Peru.
+            for (i, ms) in V28_REPLY_TIMES.iter().enumerate() {
+                let at_ms = 1_773_081_600_000 + i64::try_from(i).unwrap() * 1000;
+                for shop in [1, 2] {
+                    c.execute(
+                        "INSERT INTO bot_replies (business_id, at_ms, waited_ms) VALUES (?1, ?2, ?3)",
+                        params![shop, at_ms, ms],
+                    )?;
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+
+        let applied = db.migrate().unwrap();
+        assert_eq!(
+            applied.first().map(String::as_str),
+            Some("V29__reply_time_counts")
+        );
+
+        // Each shop's day holds every reply, each time kept as the running server keeps it.
+        let mut expected: Vec<(i64, i64)> = Vec::new();
+        for &ms in V28_REPLY_TIMES {
+            let kept = kept_ms(ms);
+            match expected.iter_mut().find(|(t, _)| *t == kept) {
+                Some((_, n)) => *n += 1,
+                None => expected.push((kept, 1)),
+            }
+        }
+        expected.sort_unstable();
+        db.with_conn(|c| {
+            for (shop, day) in [(1, "2026-03-10"), (2, "2026-03-09")] {
+                let counts = reply_times(c, shop, day)?;
+                assert_eq!(counts, expected, "shop {shop} on {day}");
+            }
+            let left: i64 = c.query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'bot_replies'",
+                [],
+                |r| r.get(0),
+            )?;
+            assert_eq!(left, 0, "the one-row-a-reply table is gone");
+            Ok(())
+        })
+        .unwrap();
+    }
 }

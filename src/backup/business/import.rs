@@ -13,6 +13,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use serde_json::{Map, Value};
 
 use super::file::{self, Manifest};
+use super::retired;
 use super::tables::{Table, TABLES};
 use crate::accounts::{businesses, users};
 use crate::catalog::image;
@@ -100,6 +101,7 @@ impl Job<'_> {
         let code = &self.manifest.short_code;
         let shop = businesses::by_code(&tx, code)?
             .ok_or_else(|| anyhow!("the export's business row is not `{code}`"))?;
+        self.fold_retired(&tx, shop.id, &mut rows)?;
         let mut placed = Placed::default();
         let uploads = self.place_uploads(&mut placed)?;
         let session = self.place_session(shop.id, &mut placed)?;
@@ -114,6 +116,26 @@ impl Job<'_> {
             session,
             users: self.usernames.clone(),
         })
+    }
+
+    /// Rows of tables an older Novi kept, folded into what replaced them.
+    fn fold_retired(
+        &self,
+        tx: &Transaction,
+        business_id: i64,
+        rows: &mut BTreeMap<String, u64>,
+    ) -> anyhow::Result<()> {
+        let name = "bot_replies";
+        let path = self.scratch.join(file::rows_entry(name));
+        if !path.exists() {
+            return Ok(());
+        }
+        let n = retired::fold_replies(tx, &path, business_id)?;
+        if self.manifest.rows.get(name) != Some(&n) {
+            bail!("the export's {name} rows do not match its manifest");
+        }
+        rows.insert(name.to_owned(), n);
+        Ok(())
     }
 
     /// The short code and usernames are unique across an install: one already here stops the

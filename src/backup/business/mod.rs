@@ -10,6 +10,7 @@
 pub mod export;
 pub mod file;
 pub mod import;
+pub mod retired;
 pub mod tables;
 
 use std::io::BufRead;

@@ -25,6 +25,8 @@ pub struct Table {
     pub has_id: bool,
     /// Columns holding another owned table's id, other than `business_id` (always remapped).
     pub refs: &'static [(&'static str, &'static str)],
+    /// The order rows are read in: `rowid` (as written), or a `WITHOUT ROWID` table's key.
+    pub order_by: &'static str,
 }
 
 const fn t(
@@ -37,6 +39,15 @@ const fn t(
         scope: Scope::Direct,
         has_id,
         refs,
+        order_by: "rowid",
+    }
+}
+
+/// A `WITHOUT ROWID` table of a business's counts, read in the order of its `key`.
+const fn counts(name: &'static str, key: &'static str) -> Table {
+    Table {
+        order_by: key,
+        ..t(name, false, &[])
     }
 }
 
@@ -50,6 +61,7 @@ pub const TABLES: &[Table] = &[
         scope: Scope::Itself,
         has_id: true,
         refs: &[],
+        order_by: "rowid",
     },
     t("users", true, &[]),
     Table {
@@ -60,6 +72,7 @@ pub const TABLES: &[Table] = &[
         },
         has_id: false,
         refs: &[("user_id", "users")],
+        order_by: "rowid",
     },
     t("api_tokens", true, &[]),
     t("products", true, &[]),
@@ -116,7 +129,7 @@ pub const TABLES: &[Table] = &[
     t("whatsapp_groups", true, &[]),
     t("linked_sessions", false, &[]),
     t("bot_metrics", false, &[]),
-    t("bot_replies", false, &[]),
+    counts("bot_reply_times", "day, waited_ms"),
     t("drafts", false, &[]),
     t("message_templates", false, &[]),
     t("attention", false, &[]),
@@ -138,10 +151,14 @@ impl Table {
         let name = self.name;
         match self.scope {
             Scope::Itself => format!("SELECT * FROM {name} WHERE id = ?1"),
-            Scope::Direct => format!("SELECT * FROM {name} WHERE business_id = ?1 ORDER BY rowid"),
+            Scope::Direct => format!(
+                "SELECT * FROM {name} WHERE business_id = ?1 ORDER BY {}",
+                self.order_by
+            ),
             Scope::Via { column, parent } => format!(
                 "SELECT * FROM {name} WHERE {column} IN \
-                 (SELECT id FROM {parent} WHERE business_id = ?1) ORDER BY rowid"
+                 (SELECT id FROM {parent} WHERE business_id = ?1) ORDER BY {}",
+                self.order_by
             ),
         }
     }
