@@ -513,6 +513,14 @@ pub fn fail(
     Ok(())
 }
 
+/// Puts a message's finished outbox row back in the queue. `sent` too: WhatsApp may accept a
+/// message and report it failed later, by a status. The state term is the partial index
+/// `outbox_done_by_message`'s own, so the row is found by it, never by reading the outbox.
+const REQUEUE_DONE: &str =
+    "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?3, last_error = NULL,
+            updated_at = ?4
+     WHERE message_id = ?1 AND business_id = ?2 AND state IN ('failed', 'sent')";
+
 /// What came of asking to send a failed message again.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Retry {
@@ -545,11 +553,8 @@ pub fn retry(
         Some("failed") => {}
         Some(other) => return Ok(Retry::NotFailed(other.to_owned())),
     }
-    // `sent` too: WhatsApp may accept a message and report it failed later, by a status.
     let queued = conn.execute(
-        "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?3, last_error = NULL,
-                updated_at = ?4
-         WHERE message_id = ?1 AND business_id = ?2 AND state IN ('failed', 'sent')",
+        REQUEUE_DONE,
         params![message_id, business_id, now_ms(), now()],
     )?;
     if queued == 0 {
@@ -758,6 +763,46 @@ mod tests {
         assert_eq!(due_ids, vec![third, ravi]);
     }
 
+    /// Sending a person's next message writes the same few rows however many of theirs wait,
+    /// so a backlog of n costs n sends, not n²/2 row writes; a finished row is never a head.
+    #[test]
+    fn finishing_a_send_writes_a_few_rows_whatever_the_persons_backlog() {
+        let (_dir, db, b) = shop("shop");
+        let ids: Vec<i64> = (0..50)
+            .map(|i| queue(&db, b, ASHA, &i.to_string()))
+            .collect();
+        let writes = |state: &str, message: i64| -> i64 {
+            db.with_conn(|c| {
+                let before: i64 = c.query_row("SELECT total_changes()", [], |r| r.get(0))?;
+                c.execute(
+                    "UPDATE outbox SET state = ?1 WHERE message_id = ?2",
+                    params![state, message],
+                )?;
+                Ok(c.query_row("SELECT total_changes()", [], |r| r.get::<_, i64>(0))? - before)
+            })
+            .unwrap()
+        };
+        // The row itself, its flag, and the next row's flag.
+        assert_eq!(writes("sent", ids[0]), 3);
+        assert_eq!(writes("failed", ids[5]), 1, "not the head: the head stays");
+        assert_eq!(
+            writes("pending", ids[0]),
+            3,
+            "sent again: the row, its flag, and the head it displaces"
+        );
+        let heads = column(
+            &db,
+            "SELECT group_concat(message_id) FROM outbox WHERE head = 1",
+        );
+        assert_eq!(heads, ids[0].to_string());
+        assert_eq!(writes("sent", ids[0]), 3);
+        let heads = column(
+            &db,
+            "SELECT group_concat(message_id) FROM outbox WHERE head = 1",
+        );
+        assert_eq!(heads, ids[1].to_string());
+    }
+
     #[test]
     fn businesses_take_turns_whatever_their_backlog() {
         let (_dir, db, a) = shop("shop-a");
@@ -797,7 +842,7 @@ mod tests {
     }
 
     #[test]
-    fn backlogs_are_counted_from_their_partial_indexes() {
+    fn backlogs_sweeps_and_retries_read_their_partial_indexes() {
         let (_dir, db, b) = shop("shop");
         queue(&db, b, ASHA, "one");
         queue(&db, b, ASHA, "two");
@@ -826,6 +871,12 @@ mod tests {
                 "{sql}\n{out}"
             );
         }
+        // A retry finds its row by the message, never by reading the outbox.
+        let out = plan(REQUEUE_DONE, &[1, b, 0, 0]);
+        assert!(
+            out.contains("outbox_done_by_message") && !out.contains("SCAN"),
+            "{out}"
+        );
         let inbound = plan(store::INBOUND_BACKLOG, &[store::BACKLOG_CAP]);
         assert!(inbound.contains("messages_unhandled"), "{inbound}");
     }
