@@ -297,7 +297,7 @@ fn a_days_figures_read_orders_by_index_and_never_scan_the_book() {
                 "SELECT o.status FROM orders o WHERE o.business_id = ?1 AND o.created_at >= ?2 AND o.created_at < ?3",
                 "SELECT l.sku, SUM(l.qty) FROM orders o JOIN order_lines l ON l.order_id = o.id LEFT JOIN products p ON p.id = l.product_id WHERE o.business_id = ?1 AND o.created_at >= ?2 AND o.created_at < ?3 AND o.status != 'cancelled' GROUP BY l.sku",
                 "SELECT MIN(created_at) FROM orders WHERE customer_id = ?1",
-                "SELECT waited_ms, n FROM bot_reply_times WHERE business_id = ?1 AND day = ?2 ORDER BY waited_ms",
+                crate::whatsapp::metrics::REPLY_TIMES,
             ] {
                 let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
                 let n = stmt.parameter_count();

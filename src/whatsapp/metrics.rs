@@ -169,13 +169,14 @@ pub fn days(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// What [`reply_times`] runs (a plan test holds it to the primary key).
+pub const REPLY_TIMES: &str = "SELECT waited_ms, n FROM bot_reply_times
+     WHERE business_id = ?1 AND day = ?2 ORDER BY waited_ms";
+
 /// The reply times of `day` (`YYYY-MM-DD` on the shop's clock) as (time in ms, replies that
 /// took it), shortest first; read by the primary key alone.
 pub fn reply_times(conn: &Connection, business_id: i64, day: &str) -> AppResult<Vec<(i64, i64)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT waited_ms, n FROM bot_reply_times WHERE business_id = ?1 AND day = ?2
-         ORDER BY waited_ms",
-    )?;
+    let mut stmt = conn.prepare_cached(REPLY_TIMES)?;
     let rows = stmt.query_map(params![business_id, day], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
