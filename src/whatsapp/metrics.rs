@@ -117,13 +117,15 @@ pub fn count_reply_time(
 /// Adds one reply to the day's reply-time average, and counts its time for the median and p90.
 pub fn count_reply(conn: &Connection, business_id: i64, waited_ms: i64) -> AppResult<()> {
     let waited_ms = waited_ms.max(0);
-    count_reply_time(conn, business_id, now(), waited_ms)?;
+    // One moment for both, so a reply at midnight is counted on one day in both tables.
+    let at = now();
+    count_reply_time(conn, business_id, at, waited_ms)?;
     conn.prepare_cached(concat!(
         "INSERT INTO bot_metrics (business_id, day, reply_ms_total, replies) VALUES (?1, ",
         today!(),
         ", ?3, 1) ON CONFLICT (business_id, day) DO UPDATE SET reply_ms_total = reply_ms_total + ?3, replies = replies + 1"
     ))?
-    .execute(params![business_id, now(), waited_ms])?;
+    .execute(params![business_id, at, waited_ms])?;
     Ok(())
 }
 

@@ -125,7 +125,7 @@ impl Job<'_> {
         business_id: i64,
         rows: &mut BTreeMap<String, u64>,
     ) -> anyhow::Result<()> {
-        let name = "bot_replies";
+        let name = retired::REPLIES;
         let path = self.scratch.join(file::rows_entry(name));
         if !path.exists() {
             return Ok(());

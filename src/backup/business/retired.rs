@@ -12,7 +12,10 @@ use crate::whatsapp::metrics;
 
 /// `bot_replies` (one row per reply, before schema 29) became counts per day and time in
 /// `bot_reply_times`.
-pub const NAMES: &[&str] = &["bot_replies"];
+pub const REPLIES: &str = "bot_replies";
+
+/// Every retired table an export may still hold.
+pub const NAMES: &[&str] = &[REPLIES];
 
 /// One reply as `bot_replies` held it.
 #[derive(Deserialize)]
