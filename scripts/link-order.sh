@@ -2,7 +2,9 @@
 # Writes packaging/link-order.txt: the functions Novi runs when it starts, waits, and serves
 # pages, the API and webhooks, for the release build's linker to lay out together (see
 # build.rs). Run it from the project root after a release build when startup or serving
-# changed; functions it does not list are laid out as the compiler emits them.
+# changed; functions it does not list are laid out as the compiler emits them. Build Novi
+# alone first (`cargo build --release`): built together with the examples its dependencies
+# get other features, and the names written would not match the binary users build.
 # Needs valgrind (callgrind) and curl.
 # usage: scripts/link-order.sh [NOVI_BIN]
 set -eu
