@@ -1,6 +1,7 @@
 //! Each business's bot as the platform console shows it: provider, whether it is connected,
 //! the last message in and the last one sent, what waits to be sent, and sends given up on
-//! today. Reads `messages`, `outbox`, `whatsapp_configs` and `linked_sessions` by index.
+//! today. Reads `messages`, `outbox`, `whatsapp_configs` and `linked_sessions` by index, and
+//! the waiting count the outbox's triggers keep, so no figure grows with the book.
 
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -23,6 +24,26 @@ pub struct BotStatus {
     pub failures_today: i64,
 }
 
+/// The newest message in: received messages keep their status, so this is the first entry.
+pub(crate) const LAST_IN: &str = "SELECT created_at FROM messages
+     WHERE business_id = ?1 AND direction = 'in' AND status = 'received' ORDER BY id DESC LIMIT 1";
+
+/// The newest message sent, from `messages_sent_by_business` (named, since the planner would
+/// otherwise take the shop's messages by direction), so replies that never went (a link down
+/// for days) are not walked past.
+pub(crate) const LAST_SENT: &str =
+    "SELECT created_at FROM messages INDEXED BY messages_sent_by_business
+     WHERE business_id = ?1 AND direction = 'out' AND status IN ('sent', 'delivered', 'read')
+     ORDER BY id DESC LIMIT 1";
+
+/// What waits to be sent, as the outbox's triggers keep it (`outbox_waiting`).
+pub(crate) const BACKLOG: &str =
+    "SELECT IFNULL((SELECT n FROM outbox_waiting WHERE business_id = ?1), 0)";
+
+/// Sends given up on since a moment, from the partial index of failed rows.
+pub(crate) const FAILURES_SINCE: &str = "SELECT COUNT(*) FROM outbox
+     WHERE business_id = ?1 AND state = 'failed' AND updated_at >= ?2";
+
 /// The bot of `business_id`; `day_start` is when the shop's day began (Unix seconds).
 pub fn of(
     conn: &Connection,
@@ -32,32 +53,24 @@ pub fn of(
 ) -> AppResult<BotStatus> {
     let c = settings::load(conn, business_id)?;
     let (connected, connection) = connection(conn, links, business_id, &c)?;
-    let last = |direction: &str, statuses: &str| -> AppResult<Option<i64>> {
+    let at = |sql: &str| -> AppResult<Option<i64>> {
         Ok(conn
-            .prepare_cached(&format!(
-                "SELECT created_at FROM messages WHERE business_id = ?1 AND direction = ?2
-                   AND status IN ({statuses}) ORDER BY id DESC LIMIT 1"
-            ))?
-            .query_row(params![business_id, direction], |r| r.get(0))
+            .prepare_cached(sql)?
+            .query_row([business_id], |r| r.get(0))
             .optional()?)
     };
     let backlog = conn
-        .prepare_cached(
-            "SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending') AND business_id = ?1",
-        )?
+        .prepare_cached(BACKLOG)?
         .query_row([business_id], |r| r.get(0))?;
     let failures_today = conn
-        .prepare_cached(
-            "SELECT COUNT(*) FROM outbox WHERE business_id = ?1 AND state = 'failed'
-               AND updated_at >= ?2",
-        )?
+        .prepare_cached(FAILURES_SINCE)?
         .query_row(params![business_id, day_start], |r| r.get(0))?;
     Ok(BotStatus {
         provider: c.provider,
         connection,
         connected,
-        last_in: last("in", "'received'")?,
-        last_sent: last("out", "'sent', 'delivered', 'read'")?,
+        last_in: at(LAST_IN)?,
+        last_sent: at(LAST_SENT)?,
         backlog,
         failures_today,
     })
@@ -94,4 +107,90 @@ fn connection(
         }
     };
     Ok(status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Db;
+    use crate::error::AppError;
+    use crate::whatsapp::outbox::{self, Content};
+
+    const ASHA: &str = "919812345678";
+
+    fn status(db: &Db, business_id: i64) -> BotStatus {
+        db.with_conn(|c| of(c, &Links::new(), business_id, 0))
+            .unwrap()
+    }
+
+    /// Queues a reply stamped `at` and returns its message id.
+    fn reply(db: &Db, business_id: i64, at: i64) -> i64 {
+        db.with_tx(|tx| {
+            let id = outbox::enqueue(tx, business_id, ASHA, &Content::text("ok"), "simulator")?;
+            tx.execute(
+                "UPDATE messages SET created_at = ?2 WHERE id = ?1",
+                [id, at],
+            )?;
+            Ok::<_, AppError>(id)
+        })
+        .unwrap()
+    }
+
+    /// "Last sent" is the newest message that went, not the newest one queued, and what waits
+    /// is counted per shop.
+    #[test]
+    fn last_sent_passes_over_replies_that_never_went() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        let shop = crate::accounts::create_business(&db, "Shop", "shop")
+            .unwrap()
+            .id;
+        let other = crate::accounts::create_business(&db, "Other", "other")
+            .unwrap()
+            .id;
+        assert_eq!(status(&db, shop).last_sent, None);
+        reply(&db, shop, 1_000);
+        db.with_tx(|tx| {
+            let due = outbox::due(tx, outbox::now_ms(), 10)?.remove(0);
+            assert!(outbox::claim(tx, due.id)?);
+            outbox::sent(tx, &due, "wamid.1")
+        })
+        .unwrap();
+        for at in [2_000, 3_000, 4_000] {
+            reply(&db, shop, at);
+        }
+        reply(&db, other, 5_000);
+        let s = status(&db, shop);
+        assert_eq!((s.last_sent, s.backlog), (Some(1_000), 3));
+        let s = status(&db, other);
+        assert_eq!((s.last_sent, s.backlog), (None, 1));
+    }
+
+    /// Each figure is read from an index or a kept count: none walks the shop's messages or
+    /// its outbox row by row.
+    #[test]
+    fn every_figure_is_read_by_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        for (sql, index) in [
+            (LAST_IN, "messages_business_direction"),
+            (LAST_SENT, "messages_sent_by_business"),
+            (BACKLOG, "outbox_waiting"),
+            (FAILURES_SINCE, "outbox_failed"),
+        ] {
+            let plan = db
+                .with_conn(|c| {
+                    let mut s = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+                    let args = [1_i64, 0].into_iter().take(s.parameter_count());
+                    let rows =
+                        s.query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(3))?;
+                    Ok(rows.collect::<Result<Vec<_>, _>>()?.join("\n"))
+                })
+                .unwrap();
+            let scans = plan
+                .lines()
+                .any(|l| l.contains("SCAN") && !l.ends_with("SCAN CONSTANT ROW"));
+            assert!(plan.contains(index) && !scans, "{sql}\n{plan}");
+        }
+    }
 }

@@ -209,6 +209,7 @@ mod tests {
             !matches!(
                 n.as_str(),
                 "order_counts"
+                    | "outbox_waiting"
                     | "order_days"
                     | "order_stamps"
                     | "customer_search_stamps"
