@@ -236,7 +236,8 @@ async fn show_page(
         html! {
             @if !name.is_empty() { p.muted.chat-number { (phone.readable()) } }
             (error_box(error))
-            div.thread data-live-src={ (base) "/thread" } data-live-phone=(phone.as_str()) { (thread_at(shop, msgs, false, Some(&base))) }
+            // Focusable, so a keyboard can scroll a long conversation.
+            div.thread tabindex="0" role="region" aria-label="Messages" data-live-src={ (base) "/thread" } data-live-phone=(phone.as_str()) { (thread_at(shop, msgs, false, Some(&base))) }
             form.reply method="post" action={ (base) "/reply" } {
                 (csrf_field(&shop.csrf))
                 textarea name="text" rows="2" required placeholder="Write a reply" aria-label="reply" {}

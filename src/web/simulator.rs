@@ -60,7 +60,7 @@ fn render(
             (error_box(error))
             @if let Some(phone) = phone {
                 div.phone-frame {
-                    div.thread data-live-src=(shop.url(&format!("/simulator/thread?phone={phone}"))) data-live-phone=(phone.as_str()) {
+                    div.thread tabindex="0" role="region" aria-label="Messages" data-live-src=(shop.url(&format!("/simulator/thread?phone={phone}"))) data-live-phone=(phone.as_str()) {
                         (thread(shop, msgs, true))
                     }
                     form.reply data-send-inline method="post" action=(shop.url("/simulator")) {

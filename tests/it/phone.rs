@@ -83,6 +83,9 @@ async fn every_owner_page_fits_a_phone_and_a_laptop_without_sideways_scrolling()
                 for problem in crowded(&client).await {
                     problems.push(format!("{path} at {}×{}: {problem}", size.0, size.1));
                 }
+                for problem in broken_figures(&client).await {
+                    problems.push(format!("{path} at {}×{}: {problem}", size.0, size.1));
+                }
                 for problem in controls(&client, tabs_shown).await {
                     problems.push(format!("{path} at {}×{}: {problem}", size.0, size.1));
                 }
@@ -113,14 +116,16 @@ async fn every_owner_page_fits_a_phone_and_a_laptop_without_sideways_scrolling()
     .await;
 }
 
-/// An order with long names, so the list, the order and the customer have real text to fit.
+/// An order with long names, so the list, the order and the customer have real text to fit,
+/// and a wedding's worth of kaju katli, so the day's takings run to lakhs ("₹1,20,195.00").
 async fn a_long_order(app: &TestApp, shop: &novi::accounts::businesses::Business) {
+    app.adjust_stock(shop, "kaju-katli", 100_000, "a wedding order");
     let order = json!({
         "customer": {"phone": "9812345678", "name": "Meera Krishnamurthy-Iyer"},
         "address": "Flat 1204, Tower B, Prestige Shantiniketan, Whitefield Main Road, Bengaluru 560048",
         "notes": "Please call from the gate; the lift is under maintenance this week",
         "lines": [
-            {"sku": "kaju-katli", "variant": "500 g", "count": 2},
+            {"sku": "kaju-katli", "variant": "500 g", "count": 200},
             {"sku": "gulab-jamun", "variant": "Box of 12", "count": 1},
             {"sku": "samosa", "qty": 12}
         ]
@@ -240,6 +245,26 @@ pub(crate) async fn crowded(client: &Client) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// Dashboard figures whose value is broken across lines or sticks out of its card
+/// ("₹1,20,1" over "95.00" reads as two numbers).
+pub(crate) async fn broken_figures(client: &Client) -> Vec<String> {
+    let script = r#"
+        const problems = [];
+        for (const e of document.querySelectorAll('dl.figures dd strong')) {
+            const range = document.createRange();
+            range.selectNodeContents(e);
+            const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+            if (lines > 1 || e.scrollWidth > e.clientWidth + 1) {
+                problems.push('figure "' + e.textContent + '" takes ' + lines + ' lines, '
+                    + e.scrollWidth + ' px in its ' + e.clientWidth + ' px');
+            }
+        }
+        return problems;
+    "#;
+    let found = client.execute(script, vec![]).await.expect("measure");
+    serde_json::from_value(found).expect("a list of problems")
 }
 
 /// Controls with no label a screen reader can say, and (on a phone) fields and buttons shorter

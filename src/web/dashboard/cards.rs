@@ -25,13 +25,25 @@ pub fn change(now: i64, before: i64) -> String {
     }
 }
 
+/// A value's size class: a long one ("₹7,82,869.00") is set smaller to keep it on one line in
+/// a card on a phone, rather than broken between its digits.
+fn length_class(value: &str) -> Option<&'static str> {
+    match value.chars().count() {
+        0..=10 => None,
+        11..=13 => Some("long"),
+        14..=17 => Some("longer"),
+        // Beyond what fits at a readable size: smaller still, and broken if it must.
+        _ => Some("longest"),
+    }
+}
+
 /// One figure: its name, its value, and the value before with the change.
 fn card(label: &str, now: String, before: String, moved: Option<String>) -> Markup {
     html! {
         div.figure {
             dt { (label) }
             dd {
-                strong { (now) }
+                strong class=[length_class(&now)] { (now) }
                 span.muted { " was " (before) @if let Some(m) = moved { " · " (m) } }
             }
         }
