@@ -11,7 +11,7 @@
 -- triggers only ever add and take away: an upsert in their place cost a reply about a
 -- microsecond more.
 CREATE TABLE outbox_waiting (
-    business_id INTEGER PRIMARY KEY,
+    business_id INTEGER PRIMARY KEY REFERENCES businesses(id),
     n           INTEGER NOT NULL
 );
 
