@@ -1013,7 +1013,7 @@ mod tests {
     }
 
     /// Whether a plan reads the outbox row by row (the kept counts' own table may be read whole).
-    pub(crate) fn scans_outbox(plan: &str) -> bool {
+    fn scans_outbox(plan: &str) -> bool {
         plan.lines()
             .any(|l| l.trim() == "SCAN outbox" || l.trim().starts_with("SCAN outbox "))
     }
