@@ -28,13 +28,16 @@ pub fn list(conn: &Connection, business_id: i64) -> AppResult<Vec<Group>> {
 
 /// Groups messages came from that are not mapped yet, so the owner can pick them.
 pub fn unmapped(conn: &Connection, business_id: i64) -> AppResult<Vec<String>> {
-    let mut stmt = conn.prepare(
-        "SELECT DISTINCT group_id FROM messages WHERE business_id = ?1 AND group_id IS NOT NULL
-           AND group_id NOT IN (SELECT chat_id FROM whatsapp_groups WHERE business_id = ?1) LIMIT 50",
-    )?;
+    let mut stmt = conn.prepare_cached(UNMAPPED)?;
     let rows = stmt.query_map([business_id], |r| r.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+/// What [`unmapped`] runs: group messages alone, from `messages_groups`, never the shop's
+/// every message.
+const UNMAPPED: &str = "SELECT DISTINCT group_id FROM messages
+     WHERE business_id = ?1 AND group_id IS NOT NULL
+       AND group_id NOT IN (SELECT chat_id FROM whatsapp_groups WHERE business_id = ?1) LIMIT 50";
 
 pub fn role_of(conn: &Connection, business_id: i64, chat_id: &str) -> AppResult<Option<String>> {
     use rusqlite::OptionalExtension;
@@ -82,4 +85,21 @@ pub fn chats_with_role(conn: &Connection, business_id: i64, role: &str) -> AppRe
     )?;
     let rows = stmt.query_map(params![business_id, role], |r| r.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn unmapped_groups_are_found_from_group_messages_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::Db::open(dir.path()).unwrap();
+        let plan = db
+            .with_conn(|c| {
+                let mut s = c.prepare(&format!("EXPLAIN QUERY PLAN {}", super::UNMAPPED))?;
+                let rows = s.query_map([1], |r| r.get::<_, String>(3))?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?.join("\n"))
+            })
+            .unwrap();
+        assert!(plan.contains("messages_groups"), "{plan}");
+    }
 }

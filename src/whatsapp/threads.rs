@@ -35,17 +35,18 @@ pub struct Message {
     pub by_staff: bool,
 }
 
+/// What [`list`] runs: the kept conversations (`chats`) newest first, each with its newest
+/// message, so a visit reads `limit` conversations however many messages the shop has had.
+pub(crate) const LIST: &str = "SELECT h.phone, COALESCE(c.name, ''), m.text, m.direction, m.created_at,
+            h.unread,
+            (SELECT reason FROM attention a WHERE a.business_id = h.business_id AND a.phone = h.phone)
+     FROM chats h JOIN messages m ON m.id = h.last_id
+     LEFT JOIN customers c ON c.business_id = h.business_id AND c.phone = h.phone
+     WHERE h.business_id = ?1 ORDER BY h.last_id DESC LIMIT ?2";
+
 /// Conversations with the newest first. Group chats are listed under the group, not the member.
 pub fn list(conn: &Connection, business_id: i64, limit: i64) -> AppResult<Vec<Thread>> {
-    let mut stmt = conn.prepare(
-        "SELECT m.phone, COALESCE(c.name, ''), m.text, m.direction, m.created_at,
-                (SELECT COUNT(*) FROM messages u WHERE u.business_id = m.business_id AND u.phone = m.phone
-                   AND u.direction = 'in' AND u.seen = 0 AND u.group_id IS NULL),
-                (SELECT reason FROM attention a WHERE a.business_id = m.business_id AND a.phone = m.phone)
-         FROM messages m LEFT JOIN customers c ON c.business_id = m.business_id AND c.phone = m.phone
-         WHERE m.id IN (SELECT MAX(id) FROM messages WHERE business_id = ?1 AND group_id IS NULL GROUP BY phone)
-         ORDER BY m.id DESC LIMIT ?2",
-    )?;
+    let mut stmt = conn.prepare_cached(LIST)?;
     let rows = stmt.query_map(params![business_id, limit], |r| {
         Ok(Thread {
             phone: r.get(0)?,
@@ -137,4 +138,161 @@ pub fn mark_seen(conn: &Connection, business_id: i64, phone: &str) -> AppResult<
         params![business_id, phone],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Db;
+    use crate::error::AppError;
+    use crate::whatsapp::outbox::{self, Content};
+
+    const ASHA: &str = "919812345678";
+    const RAVI: &str = "919800000002";
+
+    /// A message in from `phone`, in a group when `group` is given.
+    fn says(db: &Db, business_id: i64, phone: &str, group: Option<&str>) -> i64 {
+        db.with_conn(|c| {
+            c.execute(
+                "INSERT INTO messages (business_id, phone, direction, type, text, provider, group_id,
+                                       status, created_at, updated_at)
+                 VALUES (?1, ?2, 'in', 'text', 'hello', 'simulator', ?3, 'received', 1, 1)",
+                params![business_id, phone, group],
+            )?;
+            Ok(c.last_insert_rowid())
+        })
+        .unwrap()
+    }
+
+    fn reply(db: &Db, business_id: i64, phone: &str) -> i64 {
+        db.with_tx(|tx| outbox::enqueue(tx, business_id, phone, &Content::text("ok"), "simulator"))
+            .unwrap()
+    }
+
+    /// (business, phone, newest message, unread), by business and phone.
+    type Chats = Vec<(i64, String, i64, i64)>;
+
+    /// The conversations as kept, and as the messages say.
+    fn chats(db: &Db) -> (Chats, Chats) {
+        let rows = |sql: &str| {
+            db.with_conn(|c| {
+                let mut s = c.prepare(sql)?;
+                let rows = s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+            .unwrap()
+        };
+        (
+            rows("SELECT business_id, phone, last_id, unread FROM chats ORDER BY 1, 2"),
+            rows(
+                "SELECT business_id, phone, MAX(id), SUM(direction = 'in' AND seen = 0)
+                 FROM messages WHERE group_id IS NULL GROUP BY 1, 2 ORDER BY 1, 2",
+            ),
+        )
+    }
+
+    /// Through messages in and out, a group's messages, staff reading a chat, a message taken
+    /// back and one moved to another number, each conversation keeps its newest message and
+    /// its unread count as the messages themselves would give them.
+    #[test]
+    fn each_chat_keeps_its_newest_message_and_unread_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        let b = crate::accounts::create_business(&db, "Shop", "shop")
+            .unwrap()
+            .id;
+        let other = crate::accounts::create_business(&db, "Other", "other")
+            .unwrap()
+            .id;
+        let agree = |step: &str| {
+            let (kept, counted) = chats(&db);
+            assert_eq!(kept, counted, "{step}");
+        };
+        says(&db, b, ASHA, None);
+        says(&db, b, ASHA, None);
+        says(&db, b, RAVI, None);
+        says(&db, other, ASHA, None);
+        says(&db, b, ASHA, Some("120363@g.us"));
+        agree("messages in, one in a group");
+        let answer = reply(&db, b, ASHA);
+        agree("a reply");
+        let listed = db.with_conn(|c| list(c, b, 10)).unwrap();
+        let seen: Vec<(&str, i64, &str)> = listed
+            .iter()
+            .map(|t| (t.phone.as_str(), t.unread, t.last_direction.as_str()))
+            .collect();
+        assert_eq!(seen, [(ASHA, 2, "out"), (RAVI, 1, "in")]);
+        db.with_conn(|c| mark_seen(c, b, ASHA)).unwrap();
+        agree("read by staff");
+        db.with_conn(|c| {
+            c.execute("DELETE FROM outbox WHERE message_id = ?1", [answer])?;
+            Ok::<_, AppError>(c.execute("DELETE FROM messages WHERE id = ?1", [answer])?)
+        })
+        .unwrap();
+        agree("the reply taken back");
+        let last = db.with_conn(|c| list(c, b, 10)).unwrap();
+        assert_eq!(
+            (last[0].phone.as_str(), last[0].last_direction.as_str()),
+            (RAVI, "in")
+        );
+        db.with_conn(|c| {
+            Ok::<_, AppError>(c.execute(
+                "UPDATE messages SET phone = ?1 WHERE business_id = ?2 AND phone = ?3",
+                params![ASHA, b, RAVI],
+            )?)
+        })
+        .unwrap();
+        agree("a number's messages moved to another");
+        let listed = db.with_conn(|c| list(c, b, 10)).unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!((listed[0].phone.as_str(), listed[0].unread), (ASHA, 1));
+    }
+
+    /// A book from before V33 starts with its conversations counted.
+    #[test]
+    fn an_upgraded_book_keeps_its_conversations() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open_without_migrating(dir.path()).unwrap();
+        db.migrate_to(32).unwrap();
+        db.with_conn(|c| {
+            Ok::<_, AppError>(c.execute_batch(
+                "INSERT INTO businesses (id, short_code, name, created_at) VALUES (1, 'one', 'One', 1);",
+            )?)
+        })
+        .unwrap();
+        for phone in [ASHA, RAVI, ASHA] {
+            says(&db, 1, phone, None);
+        }
+        says(&db, 1, RAVI, Some("120363@g.us"));
+        db.with_conn(|c| {
+            Ok::<_, AppError>(c.execute("UPDATE messages SET seen = 1 WHERE id = 1", [])?)
+        })
+        .unwrap();
+        let applied = db.migrate().unwrap();
+        assert_eq!(applied.first().map(String::as_str), Some("V33__chats_kept"));
+        let (kept, counted) = chats(&db);
+        assert_eq!(kept, counted);
+        assert_eq!(
+            kept,
+            [(1, RAVI.to_owned(), 2, 1), (1, ASHA.to_owned(), 3, 1)]
+        );
+    }
+
+    /// The Chats page reads the kept conversations by their index, never every message.
+    #[test]
+    fn the_list_reads_the_kept_conversations_by_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        let plan = db
+            .with_conn(|c| {
+                let mut s = c.prepare(&format!("EXPLAIN QUERY PLAN {LIST}"))?;
+                let rows = s.query_map(params![1, 200], |r| r.get::<_, String>(3))?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?.join("\n"))
+            })
+            .unwrap();
+        assert!(
+            plan.contains("chats_newest") && !plan.contains("SCAN"),
+            "{plan}"
+        );
+    }
 }
