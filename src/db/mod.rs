@@ -423,6 +423,22 @@ pub fn is_unique_violation(err: &rusqlite::Error) -> bool {
     )
 }
 
+/// The plan SQLite chooses for `sql` with `args`, one step a line: the plan tests hold a
+/// statement to its index with it.
+#[cfg(test)]
+pub(crate) fn query_plan(conn: &Connection, sql: &str, args: impl rusqlite::Params) -> String {
+    let mut stmt = conn
+        .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+        .expect("a statement SQLite can plan");
+    let steps = stmt
+        .query_map(args, |r| r.get::<_, String>(3))
+        .expect("its plan");
+    steps
+        .map(|s| s.expect("a step"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[cfg(test)]
 mod upgrade_tests;
 

@@ -95,9 +95,8 @@ mod tests {
         let db = crate::db::Db::open(dir.path()).unwrap();
         let plan = db
             .with_conn(|c| {
-                let mut s = c.prepare(&format!("EXPLAIN QUERY PLAN {}", super::UNMAPPED))?;
-                let rows = s.query_map([1], |r| r.get::<_, String>(3))?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?.join("\n"))
+                let plan = crate::db::query_plan(c, super::UNMAPPED, [1]);
+                Ok::<_, crate::error::AppError>(plan)
             })
             .unwrap();
         assert!(plan.contains("messages_groups"), "{plan}");

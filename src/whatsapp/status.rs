@@ -172,19 +172,16 @@ mod tests {
     fn every_figure_is_read_by_index() {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(dir.path()).unwrap();
-        for (sql, index) in [
-            (LAST_IN, "messages_business_direction"),
-            (LAST_SENT, "messages_sent_by_business"),
-            (BACKLOG, "outbox_waiting"),
-            (FAILURES_SINCE, "outbox_failed"),
+        for (sql, index, args) in [
+            (LAST_IN, "messages_business_direction", &[1][..]),
+            (LAST_SENT, "messages_sent_by_business", &[1]),
+            (BACKLOG, "outbox_waiting", &[1]),
+            (FAILURES_SINCE, "outbox_failed", &[1, 0]),
         ] {
             let plan = db
                 .with_conn(|c| {
-                    let mut s = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
-                    let args = [1_i64, 0].into_iter().take(s.parameter_count());
-                    let rows =
-                        s.query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(3))?;
-                    Ok(rows.collect::<Result<Vec<_>, _>>()?.join("\n"))
+                    let args = rusqlite::params_from_iter(args);
+                    Ok::<_, AppError>(crate::db::query_plan(c, sql, args))
                 })
                 .unwrap();
             let scans = plan

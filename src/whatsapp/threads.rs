@@ -297,11 +297,7 @@ mod tests {
         let db = Db::open(dir.path()).unwrap();
         for (sql, index) in [(LIST, "chats_newest"), (MARK_SEEN, "messages_conversation")] {
             let plan = db
-                .with_conn(|c| {
-                    let mut s = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
-                    let rows = s.query_map(params![1, "2"], |r| r.get::<_, String>(3))?;
-                    Ok(rows.collect::<Result<Vec<_>, _>>()?.join("\n"))
-                })
+                .with_conn(|c| Ok::<_, AppError>(crate::db::query_plan(c, sql, params![1, "2"])))
                 .unwrap();
             assert!(
                 plan.contains(index) && !plan.contains("SCAN"),
