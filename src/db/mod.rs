@@ -125,6 +125,23 @@ impl Db {
         )
     }
 
+    /// A database in `data_dir` as Novi left it at migration `version`, for an upgrade test to
+    /// fill before [`Db::upgrade_with`].
+    #[cfg(test)]
+    pub(crate) fn as_of(data_dir: &Path, version: i32) -> Self {
+        let db = Self::open_without_migrating(data_dir).expect("a new database");
+        db.migrate_to(version).expect("the older migrations");
+        db
+    }
+
+    /// Applies the migrations after [`Db::as_of`]'s, asserting the first is `first` (so an
+    /// upgrade test runs the migration it names).
+    #[cfg(test)]
+    pub(crate) fn upgrade_with(&self, first: &str) {
+        let applied = self.migrate().expect("the upgrade");
+        assert_eq!(applied.first().map(String::as_str), Some(first));
+    }
+
     /// Runs `f` with a connection, synchronously: for the CLI and for code already off the
     /// async threads.
     pub fn with_conn<T>(&self, f: impl FnOnce(&Connection) -> AppResult<T>) -> AppResult<T> {
