@@ -976,10 +976,8 @@ mod tests {
         assert_eq!(counted, [("pending".into(), 2), ("sending".into(), 0)]);
         let plan = |sql: &str, args: &[i64]| {
             db.with_conn(|c| {
-                let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
                 let args = rusqlite::params_from_iter(args);
-                let rows = stmt.query_map(args, |r| r.get::<_, String>(3))?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?.join("\n"))
+                Ok::<_, AppError>(crate::db::query_plan(c, sql, args))
             })
             .unwrap()
         };
