@@ -8,8 +8,9 @@ use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::format::thousands;
 use super::layout::{csrf_field, field_with_error, notice, page, Nav};
-use super::orders::{money, pager_label, status_badge, thousands};
+use super::orders::{money, pager_label, status_badge};
 use crate::customers::{self, Customer};
 use crate::domain::Phone;
 use crate::error::{AppError, AppResult};

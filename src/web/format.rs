@@ -5,6 +5,22 @@ use maud::{html, Markup, PreEscaped};
 
 use crate::domain::Phone;
 
+/// A count as people read it: 12,345.
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
 /// A stored number as people write it (`+91 98123 45678`); anything not a number as it is.
 pub fn phone(raw: &str) -> String {
     Phone::from_digits(raw).map_or_else(|_| raw.to_owned(), |p| p.readable())

@@ -192,7 +192,7 @@ async fn a_large_book_counts_its_lists_exactly_and_a_search_to_its_cap() {
     assert!(
         page.contains(&format!(
             " · {} orders",
-            novi::web::orders::thousands(delivered)
+            novi::web::format::thousands(delivered)
         )),
         "{page}"
     );
@@ -213,8 +213,8 @@ async fn a_large_book_counts_its_lists_exactly_and_a_search_to_its_cap() {
     );
     let said = format!(
         "Page 2 of {} · {} orders",
-        novi::web::orders::thousands((in_range + 24) / 25),
-        novi::web::orders::thousands(in_range)
+        novi::web::format::thousands((in_range + 24) / 25),
+        novi::web::format::thousands(in_range)
     );
     assert!(page.contains(&said), "{said}: {page}");
     // By payment status too (with a status, or dates), from the same day counts: exact.
@@ -230,8 +230,8 @@ async fn a_large_book_counts_its_lists_exactly_and_a_search_to_its_cap() {
     assert_eq!(status, StatusCode::OK);
     let said = format!(
         "Page 2 of {} · {} orders",
-        novi::web::orders::thousands((paid + 24) / 25),
-        novi::web::orders::thousands(paid)
+        novi::web::format::thousands((paid + 24) / 25),
+        novi::web::format::thousands(paid)
     );
     assert!(
         page.contains(&said) && page.contains("Older →"),

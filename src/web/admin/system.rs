@@ -8,8 +8,7 @@ use crate::accounts::businesses::{self, Business};
 use crate::error::AppResult;
 use crate::telemetry::metrics::free_disk_bytes;
 use crate::web::audit::utc;
-use crate::web::format;
-use crate::web::orders::thousands;
+use crate::web::format::{self, thousands};
 use crate::whatsapp::status::{self, BotStatus};
 use crate::AppState;
 

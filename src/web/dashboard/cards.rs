@@ -6,8 +6,7 @@ use crate::domain::Money;
 use crate::reports::figures::TAKINGS_ARE_ORDER_TOTALS;
 use crate::reports::Figures;
 use crate::web::extract::ShopPage;
-use crate::web::format::duration;
-use crate::web::orders::thousands;
+use crate::web::format::{duration, thousands};
 
 /// How a figure moved: "+25%", "−10%", "new", "no change".
 pub fn change(now: i64, before: i64) -> String {

@@ -25,7 +25,7 @@ use crate::orders::unread as unread_lines;
 use crate::orders::{store, Fulfilment, Order, OrderError, PaymentStatus, Sort, Status, Unread};
 use crate::payments;
 use crate::web::extract::ShopPage;
-use crate::web::format::duration;
+use crate::web::format::{duration, thousands};
 use crate::web::layout::{csrf_field, error_box, notice, page, sound_switch, Nav};
 use crate::web::payments as web_payments;
 use crate::AppState;
@@ -237,22 +237,6 @@ pub fn pager_label(current: i64, pages: i64, total: store::Total) -> String {
             plural::noun(total.count, "order", "orders")
         )
     }
-}
-
-/// A count as people read it: 12,345.
-pub fn thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 {
-        out.insert(0, '-');
-    }
-    out
 }
 
 /// A day an order is wanted, as a person reads it: "Tue 1 Dec 2026".
