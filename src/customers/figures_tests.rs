@@ -31,8 +31,7 @@ fn kept(c: &Connection, business: i64, customer: i64) -> AppResult<Figures> {
 /// an upgrade test writes rows as an older Novi did.
 pub(crate) fn old_shop(version: i32) -> (tempfile::TempDir, crate::db::Db) {
     let dir = tempfile::tempdir().unwrap();
-    let db = crate::db::Db::open_without_migrating(dir.path()).unwrap();
-    db.migrate_to(version).unwrap();
+    let db = crate::db::Db::as_of(dir.path(), version);
     db.with_conn(|c| {
         c.execute_batch(
             "INSERT INTO businesses (id, short_code, name, created_at) VALUES (1, 'old', 'Old Shop', 1);

@@ -65,8 +65,7 @@ fn count(c: &Connection, sql: &str) -> i64 {
 #[test]
 fn an_existing_book_of_orders_upgrades_and_keeps_every_row() {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open_without_migrating(dir.path()).unwrap();
-    db.migrate_to(11).unwrap();
+    let db = Db::as_of(dir.path(), 11);
     db.with_conn(|c| Ok(fill_v11(c)?)).unwrap();
 
     let applied = db.migrate().unwrap();
@@ -193,8 +192,7 @@ fn fill_v20(c: &Connection) -> rusqlite::Result<()> {
 #[test]
 fn razorpay_payments_recorded_twice_by_hand_upgrade_and_the_once_rule_holds_after() {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open_without_migrating(dir.path()).unwrap();
-    db.migrate_to(20).unwrap();
+    let db = Db::as_of(dir.path(), 20);
     db.with_conn(|c| Ok(fill_v20(c)?)).unwrap();
 
     let applied = db.migrate().unwrap();

@@ -1038,20 +1038,16 @@ mod plans {
 
     use super::*;
     use crate::db::Db;
+    use crate::error::AppError;
 
     /// The plan of the step that finds a page's orders (the rest reads those 25 by id).
     fn plan(db: &Db, f: &Filter, by_customer: bool) -> String {
         let people = db.with_conn(|c| people(c, 1, f)).unwrap();
         let w = Where::of(1, f, by_customer, people.as_deref());
-        let sql = format!("EXPLAIN QUERY PLAN {}", page_ids(&w, f.sort));
-        db.with_conn(|c| {
-            let mut stmt = c.prepare(&sql)?;
-            let rows = stmt.query_map(params_from_iter(w.params(&[25, 0])), |r| {
-                r.get::<_, String>(3)
-            })?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?.join("\n"))
-        })
-        .unwrap()
+        let sql = page_ids(&w, f.sort);
+        let args = params_from_iter(w.params(&[25, 0]));
+        db.with_conn(|c| Ok::<_, AppError>(crate::db::query_plan(c, &sql, args)))
+            .unwrap()
     }
 
     /// The plan of counting what `f` matches, read by customer.
@@ -1059,11 +1055,9 @@ mod plans {
         db.with_conn(|c| {
             let people = people(c, 1, f)?;
             let w = Where::of(1, f, true, people.as_deref());
-            let sql = format!("EXPLAIN QUERY PLAN {}", count_sql(&w, f.count_cap()));
-            let mut stmt = c.prepare(&sql)?;
-            let rows =
-                stmt.query_map(params_from_iter(w.params(&[])), |r| r.get::<_, String>(3))?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?.join("\n"))
+            let sql = count_sql(&w, f.count_cap());
+            let args = params_from_iter(w.params(&[]));
+            Ok::<_, AppError>(crate::db::query_plan(c, &sql, args))
         })
         .unwrap()
     }
@@ -1119,12 +1113,7 @@ mod plans {
             assert!(!plan.contains("SCAN o"), "{f:?}: {plan}");
         }
         let recent = db
-            .with_conn(|c| {
-                let sql = format!("EXPLAIN QUERY PLAN {CHANNELS_SINCE}");
-                let mut stmt = c.prepare(&sql)?;
-                let rows = stmt.query_map([0], |r| r.get::<_, String>(3))?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?.join("\n"))
-            })
+            .with_conn(|c| Ok::<_, AppError>(crate::db::query_plan(c, CHANNELS_SINCE, [0])))
             .unwrap();
         assert!(
             recent.contains("SEARCH o USING") && recent.contains("created_at>?"),
@@ -1132,11 +1121,7 @@ mod plans {
         );
         // What the worker asks after each batch reads only the events after its mark.
         let moved = db
-            .with_conn(|c| {
-                let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {MOVED_SINCE}"))?;
-                let rows = stmt.query_map([0], |r| r.get::<_, String>(3))?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?.join("\n"))
-            })
+            .with_conn(|c| Ok::<_, AppError>(crate::db::query_plan(c, MOVED_SINCE, [0])))
             .unwrap();
         assert!(
             moved.contains("SEARCH e USING INTEGER PRIMARY KEY (rowid>?)"),
