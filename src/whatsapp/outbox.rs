@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use super::metrics::{self, Counter};
+use super::metrics;
 use super::store;
 use crate::db::now;
 use crate::error::{AppError, AppResult};
@@ -469,7 +469,7 @@ pub fn sent(conn: &Connection, due: &Due, provider_id: &str) -> AppResult<()> {
         }
         Err(e) => return Err(e.into()),
     }
-    metrics::bump(conn, due.business_id, Counter::Out)
+    metrics::count_out(conn, due.business_id)
 }
 
 fn is_unique_violation(e: &rusqlite::Error) -> bool {

@@ -1,12 +1,14 @@
 //! Each business's bot as the platform console shows it: provider, whether it is connected,
 //! the last message in and the last one sent, what waits to be sent, and sends given up on
-//! today. Reads `messages`, `outbox`, `whatsapp_configs` and `linked_sessions` by index, and
-//! the waiting count the outbox's triggers keep, so no figure grows with the book.
+//! today. Reads `messages`, `outbox`, `whatsapp_configs` and `linked_sessions` by index, the
+//! waiting count the outbox's triggers keep and the last time in the day's counts keep, so no
+//! figure grows with the book.
 
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::link::Links;
 use super::linked::state::{self as linked_state, State};
+use super::metrics::LAST_IN;
 use super::settings::{self, Provider};
 use crate::error::AppResult;
 
@@ -23,10 +25,6 @@ pub struct BotStatus {
     /// Sends given up on since `day_start`.
     pub failures_today: i64,
 }
-
-/// The newest message in: received messages keep their status, so this is the first entry.
-pub(crate) const LAST_IN: &str = "SELECT created_at FROM messages
-     WHERE business_id = ?1 AND direction = 'in' AND status = 'received' ORDER BY id DESC LIMIT 1";
 
 /// The newest message sent, from `messages_sent_by_business` (named, since the planner would
 /// otherwise take the shop's messages by direction), so replies that never went (a link down
@@ -112,9 +110,12 @@ fn connection(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::now;
     use crate::db::Db;
     use crate::error::AppError;
+    use crate::whatsapp::inbound::{InMessage, Inbound};
     use crate::whatsapp::outbox::{self, Content};
+    use crate::whatsapp::store;
 
     const ASHA: &str = "919812345678";
 
@@ -166,6 +167,135 @@ mod tests {
         assert_eq!((s.last_sent, s.backlog), (None, 1));
     }
 
+    /// A message from Asha to `business_id` as a webhook carries it, `id` its provider id.
+    fn says(db: &Db, business_id: i64, id: &str) {
+        let m = InMessage {
+            phone: ASHA.into(),
+            name: "Asha".into(),
+            provider_id: id.into(),
+            kind: "text".into(),
+            text: "hi".into(),
+            data: serde_json::json!({}),
+            timestamp: 0,
+            group_id: None,
+        };
+        let inbound = Inbound {
+            business_id,
+            provider: "cloud",
+            raw: "{}".into(),
+            messages: vec![m],
+            statuses: Vec::new(),
+            from_phone: Vec::new(),
+        };
+        db.with_tx(|tx| store::store_inbound(tx, &inbound)).unwrap();
+    }
+
+    fn sql(db: &Db, sql: &str) {
+        db.with_conn(|c| Ok::<_, AppError>(c.execute_batch(sql)?))
+            .unwrap();
+    }
+
+    /// "Last message in" is when the shop's newest message came. A delivery retried, a reply
+    /// sent and another shop's message leave it be, and a day with no message in yet (only a
+    /// reply sent) does not hide the day before's.
+    #[test]
+    fn last_in_is_when_the_newest_message_came() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        let (shop, other) = db
+            .with_tx(|tx| {
+                let shop = crate::accounts::businesses::insert(tx, "Shop", "shop")?.id;
+                let other = crate::accounts::businesses::insert(tx, "Other", "other")?.id;
+                Ok::<_, AppError>((shop, other))
+            })
+            .unwrap();
+        assert_eq!(status(&db, shop).last_in, None);
+        let before = now();
+        says(&db, shop, "wamid.1");
+        let came = status(&db, shop).last_in.expect("a message came");
+        assert!((before..=now()).contains(&came), "{came}");
+
+        // The shop's day before, as far as its message in goes.
+        sql(
+            &db,
+            "UPDATE bot_metrics SET day = '2020-01-01', last_in_at = 1000",
+        );
+        says(&db, shop, "wamid.1");
+        says(&db, other, "wamid.2");
+        reply(&db, shop, 5_000);
+        db.with_tx(|tx| {
+            let due = outbox::due(tx, outbox::now_ms(), 10)?.remove(0);
+            assert!(outbox::claim(tx, due.id)?);
+            outbox::sent(tx, &due, "wamid.3")
+        })
+        .unwrap();
+        assert_eq!(status(&db, shop).last_in, Some(1000));
+        assert!(status(&db, other).last_in.is_some());
+
+        let before = now();
+        says(&db, shop, "wamid.4");
+        let came = status(&db, shop).last_in.expect("a message came");
+        assert!((before..=now()).contains(&came), "{came}");
+    }
+
+    /// A book from before V34 keeps each shop's last message in, on the day of the shop's
+    /// clock it came, beside that day's counts; the index it was read from is gone.
+    #[test]
+    fn an_upgraded_book_keeps_its_last_message_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::as_of(dir.path(), 33);
+        // 1,700,000,000 is 2023-11-14 22:13 UTC, 2023-11-15 03:43 in India.
+        sql(
+            &db,
+            "INSERT INTO businesses (id, short_code, name, utc_offset_minutes, created_at)
+                 VALUES (1, 'one', 'One', 330, 1), (2, 'two', 'Two', 0, 1), (3, 'three', 'Three', 0, 1);
+             INSERT INTO messages (business_id, phone, direction, type, text, provider, status,
+                                   created_at, updated_at)
+                 VALUES (1, 'a', 'in', 'text', 'hi', 'cloud', 'received', 1600000000, 1),
+                        (1, 'a', 'in', 'text', 'hi', 'cloud', 'received', 1700000000, 1),
+                        (1, 'a', 'out', 'text', 'ok', 'cloud', 'sent', 1700000100, 1),
+                        (2, 'b', 'out', 'text', 'ok', 'cloud', 'sent', 1700000000, 1),
+                        (3, 'c', 'in', 'text', 'hi', 'cloud', 'received', 1700000000, 1);
+             INSERT INTO bot_metrics (business_id, day, messages_in, messages_out)
+                 VALUES (1, '2023-11-15', 1, 1), (3, '2023-11-10', 4, 0);",
+        );
+        db.upgrade_with("V34__last_in_kept");
+        let rows = db
+            .with_conn(|c| {
+                let mut s = c.prepare(
+                    "SELECT business_id, day, messages_in, messages_out, last_in_at
+                     FROM bot_metrics ORDER BY business_id, day",
+                )?;
+                let rows = s.query_map([], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })?;
+                Ok::<_, AppError>(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+            .unwrap();
+        let kept: Vec<(i64, String, i64, i64, Option<i64>)> = rows;
+        let day = |d: &str| d.to_owned();
+        assert_eq!(
+            kept,
+            [
+                (1, day("2023-11-15"), 1, 1, Some(1_700_000_000)),
+                (3, day("2023-11-10"), 4, 0, None),
+                (3, day("2023-11-14"), 0, 0, Some(1_700_000_000)),
+            ]
+        );
+        assert_eq!(status(&db, 1).last_in, Some(1_700_000_000));
+        assert_eq!(status(&db, 2).last_in, None);
+        let index: i64 = db
+            .with_conn(|c| {
+                Ok::<_, AppError>(c.query_row(
+                    "SELECT COUNT(*) FROM sqlite_master WHERE name = 'messages_business_direction'",
+                    [],
+                    |r| r.get(0),
+                )?)
+            })
+            .unwrap();
+        assert_eq!(index, 0);
+    }
+
     /// Each figure is read from an index or a kept count: none walks the shop's messages or
     /// its outbox row by row.
     #[test]
@@ -173,7 +303,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(dir.path()).unwrap();
         for (sql, index, args) in [
-            (LAST_IN, "messages_business_direction", &[1][..]),
+            (LAST_IN, "sqlite_autoindex_bot_metrics_1", &[1][..]),
             (LAST_SENT, "messages_sent_by_business", &[1]),
             (BACKLOG, "outbox_waiting", &[1]),
             (FAILURES_SINCE, "outbox_failed", &[1, 0]),

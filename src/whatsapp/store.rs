@@ -1,7 +1,7 @@
 //! The `messages` table: storing what a webhook carried (once, however often it is delivered),
 //! delivery statuses that only move forward, and the inbound messages waiting to be answered.
 
-use super::metrics::{self, Counter};
+use super::metrics;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 
@@ -32,7 +32,7 @@ pub fn count_in(conn: &Connection, business_id: i64, n: usize) -> AppResult<()> 
     if n == 0 {
         return Ok(());
     }
-    metrics::bump_by(conn, business_id, Counter::In, n)
+    metrics::count_in(conn, business_id, n)
 }
 
 /// [`store_inbound`] without counting: the webhook writer counts a whole batch at once.
