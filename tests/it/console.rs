@@ -452,7 +452,13 @@ async fn the_system_figures_and_bot_status_are_present_and_sane() {
     assert!(figure("webhooks").starts_with("0.6"));
     let errors: u64 = figure("errors").parse().unwrap();
     assert!(errors >= 1, "the refused webhook counts");
-    let mb = |id: &str| -> f64 { figure(id).trim_end_matches(" MB").parse().unwrap() };
+    let mb = |id: &str| -> f64 {
+        figure(id)
+            .trim_end_matches(" MB")
+            .replace(',', "")
+            .parse()
+            .unwrap()
+    };
     assert!(
         mb("memory") > 1.0 && mb("memory") < 4096.0,
         "{}",

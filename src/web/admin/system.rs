@@ -49,8 +49,13 @@ pub async fn gather(state: &AppState) -> AppResult<Figures> {
 }
 
 /// "12.3 MB".
+/// Bytes in MB to a tenth, with separators like the counts beside them: "5,439.3 MB".
 fn megabytes(bytes: u64) -> String {
-    format!("{:.1} MB", bytes as f64 / 1_048_576.0)
+    const MB: u128 = 1 << 20;
+    // In integers, rounded half up: a float would print a large disk's figure to its own taste.
+    let tenths = (u128::from(bytes) * 10 + MB / 2) / MB;
+    let whole = i64::try_from(tenths / 10).unwrap_or(i64::MAX);
+    format!("{}.{} MB", format::thousands(whole), tenths % 10)
 }
 
 pub fn figures(f: &Figures) -> Markup {
@@ -139,16 +144,17 @@ pub fn bot_table(bots: &[(Business, BotStatus)]) -> Markup {
 mod tests {
     use super::*;
 
-    /// A backlog after an outage reads as people read counts elsewhere: "3,098,047".
+    /// A backlog after an outage, and a large book's size, read as people read counts elsewhere:
+    /// "3,098,047", "5,438.8 MB".
     #[test]
-    fn large_backlogs_read_with_separators() {
+    fn large_figures_read_with_separators() {
         let f = Figures {
             uptime_secs: 12,
             version: "0.1.0",
-            resident_bytes: 0,
-            database_bytes: 0,
+            resident_bytes: 24_300_000,
+            database_bytes: 5_703_000_000,
             wal_bytes: 0,
-            disk_free_bytes: None,
+            disk_free_bytes: Some(58_511_000_000),
             inbound_backlog: 104_002,
             outbound_backlog: 3_098_047,
             webhooks_recent: 0,
@@ -157,5 +163,9 @@ mod tests {
         let html = figures(&f).into_string();
         assert!(html.contains(">104,002<"), "{html}");
         assert!(html.contains(">3,098,047<"), "{html}");
+        // Sizes too, to a tenth of a MB.
+        for size in [">23.2 MB<", ">5,438.8 MB<", ">0.0 MB<", ">55,800.4 MB<"] {
+            assert!(html.contains(size), "{size} in {html}");
+        }
     }
 }
