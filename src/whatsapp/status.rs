@@ -137,6 +137,16 @@ mod tests {
         .unwrap()
     }
 
+    /// Sends the oldest reply waiting, as WhatsApp's id `wamid` says it went.
+    fn send_oldest(db: &Db, wamid: &str) {
+        db.with_tx(|tx| {
+            let due = outbox::due(tx, outbox::now_ms(), 10)?.remove(0);
+            assert!(outbox::claim(tx, due.id)?);
+            outbox::sent(tx, &due, wamid)
+        })
+        .unwrap();
+    }
+
     /// "Last sent" is the newest message that went, not the newest one queued, and what waits
     /// is counted per shop.
     #[test]
@@ -151,12 +161,7 @@ mod tests {
             .id;
         assert_eq!(status(&db, shop).last_sent, None);
         reply(&db, shop, 1_000);
-        db.with_tx(|tx| {
-            let due = outbox::due(tx, outbox::now_ms(), 10)?.remove(0);
-            assert!(outbox::claim(tx, due.id)?);
-            outbox::sent(tx, &due, "wamid.1")
-        })
-        .unwrap();
+        send_oldest(&db, "wamid.1");
         for at in [2_000, 3_000, 4_000] {
             reply(&db, shop, at);
         }
@@ -223,12 +228,7 @@ mod tests {
         says(&db, shop, "wamid.1");
         says(&db, other, "wamid.2");
         reply(&db, shop, 5_000);
-        db.with_tx(|tx| {
-            let due = outbox::due(tx, outbox::now_ms(), 10)?.remove(0);
-            assert!(outbox::claim(tx, due.id)?);
-            outbox::sent(tx, &due, "wamid.3")
-        })
-        .unwrap();
+        send_oldest(&db, "wamid.3");
         assert_eq!(status(&db, shop).last_in, Some(1000));
         assert!(status(&db, other).last_in.is_some());
 

@@ -48,7 +48,6 @@ pub async fn gather(state: &AppState) -> AppResult<Figures> {
     })
 }
 
-/// "12.3 MB".
 /// Bytes in MB to a tenth, with separators like the counts beside them: "5,439.3 MB".
 fn megabytes(bytes: u64) -> String {
     const MB: u128 = 1 << 20;
