@@ -116,6 +116,7 @@ pub use imp_off::Linked;
 #[cfg(feature = "linked")]
 mod imp {
     use std::collections::HashMap;
+    use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::{Arc, Mutex};
 
     use tokio::sync::{mpsc, oneshot, watch};
@@ -131,6 +132,8 @@ mod imp {
         client: Arc<dyn LinkedClient>,
         view: watch::Receiver<View>,
         task: tokio::task::JoinHandle<()>,
+        /// Which start this was, counting every start (see [`to_stop`]).
+        started: u64,
     }
 
     /// Every linked business's connection task.
@@ -139,6 +142,8 @@ mod imp {
         pub shared: Shared,
         connector: Arc<dyn Connector>,
         running: Arc<Mutex<HashMap<i64, Running>>>,
+        /// Tasks started so far.
+        starts: Arc<AtomicU64>,
     }
 
     impl Linked {
@@ -153,6 +158,7 @@ mod imp {
                 shared,
                 connector,
                 running: Arc::default(),
+                starts: Arc::default(),
             }
         }
 
@@ -188,6 +194,7 @@ mod imp {
                 paired: false,
             };
             let task = tokio::spawn(task.run(link_now));
+            let started = self.starts.fetch_add(1, Ordering::SeqCst);
             running.insert(
                 business_id,
                 Running {
@@ -195,6 +202,7 @@ mod imp {
                     client,
                     view,
                     task,
+                    started,
                 },
             );
         }
@@ -286,6 +294,7 @@ mod imp {
         /// disconnected (its session kept, so reactivating reconnects it without a QR code),
         /// since a connected device would still acknowledge messages for the shop.
         pub async fn reconcile(&self) -> crate::error::AppResult<()> {
+            let before = self.starts.load(Ordering::SeqCst);
             let linked = self
                 .shared
                 .db
@@ -299,12 +308,11 @@ mod imp {
                     Ok(active)
                 })
                 .await?;
-            let gone: Vec<i64> = self
-                .lock()
-                .keys()
-                .filter(|id| !linked.contains(id))
-                .copied()
-                .collect();
+            let gone = to_stop(
+                self.lock().iter().map(|(id, r)| (*id, r.started)),
+                &linked,
+                before,
+            );
             for id in gone {
                 self.stop(id).await;
             }
@@ -312,6 +320,30 @@ mod imp {
                 self.start(id, false);
             }
             Ok(())
+        }
+    }
+
+    /// Of the running tasks (business, which start), those whose business `linked` no longer
+    /// holds. A task started since `before` (the count of starts when `linked` was read) stays:
+    /// its business may have moved to the linked provider after the read, as when an owner
+    /// saves the provider and clicks Link while a check is under way. The next check decides.
+    fn to_stop(running: impl Iterator<Item = (i64, u64)>, linked: &[i64], before: u64) -> Vec<i64> {
+        running
+            .filter(|(id, started)| *started < before && !linked.contains(id))
+            .map(|(id, _)| id)
+            .collect()
+    }
+
+    #[cfg(test)]
+    mod tests {
+        /// Business 1 left the linked provider and 2 is still on it; 3 was started (to link)
+        /// while the check read, so the list it read does not know it yet.
+        #[test]
+        fn a_check_stops_only_tasks_it_knew_of() {
+            let running = [(1, 0), (2, 1), (3, 2)];
+            assert_eq!(super::to_stop(running.into_iter(), &[2], 2), [1]);
+            // Read after the third start: 3 is gone from the provider, and stops too.
+            assert_eq!(super::to_stop(running.into_iter(), &[2], 3), [1, 3]);
         }
     }
 }
