@@ -13,6 +13,7 @@ use rusqlite::{Connection, OpenFlags};
 use sha2::{Digest, Sha256};
 
 use super::manifest::{self, Entry, Manifest};
+use super::pace::Pace;
 use super::{Progress, SESSIONS_DIR};
 use crate::catalog::image;
 use crate::db::DB_FILE;
@@ -47,13 +48,16 @@ pub fn make(data_dir: &Path, dest: &Path, progress: &dyn Progress) -> anyhow::Re
         .prefix(".novi-backup-")
         .tempdir_in(parent)
         .with_context(|| format!("cannot write in {}", parent.display()))?;
-    let (sources, schema_version) = gather(data_dir, staging.path())?;
     let mut out = tempfile::Builder::new()
         .prefix(".novi-backup-")
         .suffix(".partial")
         .tempfile_in(parent)
         .with_context(|| format!("cannot write in {}", parent.display()))?;
+    // The database's copy and the archive are the large writes; stopped before the final sync.
+    let pace = Pace::start(vec![staging.path().join(DB_FILE), out.path().to_owned()]);
+    let (sources, schema_version) = gather(data_dir, staging.path())?;
     let manifest = write_archive(out.as_file_mut(), &sources, schema_version, progress)?;
+    drop(pace);
     out.as_file()
         .sync_all()
         .context("cannot write the backup")?;

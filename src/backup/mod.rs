@@ -6,6 +6,7 @@ pub mod business;
 pub mod lock;
 pub mod make;
 pub mod manifest;
+mod pace;
 pub mod read;
 pub mod restore;
 pub mod rotate;
