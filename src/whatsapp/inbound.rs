@@ -46,6 +46,31 @@ pub struct Inbound {
     pub from_phone: Vec<InMessage>,
 }
 
+#[cfg(test)]
+impl Inbound {
+    /// A Cloud API webhook carrying one text from Asha at `phone`, with provider id `id`.
+    pub(crate) fn text(business_id: i64, phone: &str, id: &str, text: &str) -> Self {
+        let message = InMessage {
+            phone: phone.into(),
+            name: "Asha".into(),
+            provider_id: id.into(),
+            kind: "text".into(),
+            text: text.into(),
+            data: serde_json::json!({}),
+            timestamp: crate::db::now(),
+            group_id: None,
+        };
+        Self {
+            business_id,
+            provider: "cloud",
+            raw: "{}".into(),
+            messages: vec![message],
+            statuses: Vec::new(),
+            from_phone: Vec::new(),
+        }
+    }
+}
+
 /// How far along a delivery status is; a status only ever moves to a higher rank, and
 /// `failed` is final.
 pub fn status_rank(status: &str) -> Option<u8> {

@@ -201,27 +201,9 @@ fn store_batch(
 mod tests {
     use super::*;
     use crate::accounts::businesses;
-    use crate::whatsapp::inbound::InMessage;
 
     fn job(business_id: i64, phone: &str, id: &str) -> Job {
-        let message = InMessage {
-            phone: phone.into(),
-            name: "Asha".into(),
-            provider_id: id.into(),
-            kind: "text".into(),
-            text: "1 kg jalebi".into(),
-            data: serde_json::json!({}),
-            timestamp: crate::db::now(),
-            group_id: None,
-        };
-        let inbound = Inbound {
-            business_id,
-            provider: "cloud",
-            raw: "{}".into(),
-            messages: vec![message],
-            statuses: Vec::new(),
-            from_phone: Vec::new(),
-        };
+        let inbound = Inbound::text(business_id, phone, id, "1 kg jalebi");
         Job {
             inbound,
             done: oneshot::channel().0,

@@ -113,7 +113,7 @@ mod tests {
     use crate::db::now;
     use crate::db::Db;
     use crate::error::AppError;
-    use crate::whatsapp::inbound::{InMessage, Inbound};
+    use crate::whatsapp::inbound::Inbound;
     use crate::whatsapp::outbox::{self, Content};
     use crate::whatsapp::store;
 
@@ -174,24 +174,7 @@ mod tests {
 
     /// A message from Asha to `business_id` as a webhook carries it, `id` its provider id.
     fn says(db: &Db, business_id: i64, id: &str) {
-        let m = InMessage {
-            phone: ASHA.into(),
-            name: "Asha".into(),
-            provider_id: id.into(),
-            kind: "text".into(),
-            text: "hi".into(),
-            data: serde_json::json!({}),
-            timestamp: 0,
-            group_id: None,
-        };
-        let inbound = Inbound {
-            business_id,
-            provider: "cloud",
-            raw: "{}".into(),
-            messages: vec![m],
-            statuses: Vec::new(),
-            from_phone: Vec::new(),
-        };
+        let inbound = Inbound::text(business_id, ASHA, id, "hi");
         db.with_tx(|tx| store::store_inbound(tx, &inbound)).unwrap();
     }
 
@@ -260,7 +243,8 @@ mod tests {
                  VALUES (1, '2023-11-15', 1, 1), (3, '2023-11-10', 4, 0);",
         );
         db.upgrade_with("V34__last_in_kept");
-        let rows = db
+        type Row = (i64, String, i64, i64, Option<i64>);
+        let kept: Vec<Row> = db
             .with_conn(|c| {
                 let mut s = c.prepare(
                     "SELECT business_id, day, messages_in, messages_out, last_in_at
@@ -269,17 +253,16 @@ mod tests {
                 let rows = s.query_map([], |r| {
                     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
                 })?;
-                Ok::<_, AppError>(rows.collect::<Result<Vec<_>, _>>()?)
+                Ok::<_, AppError>(rows.collect::<Result<_, _>>()?)
             })
             .unwrap();
-        let kept: Vec<(i64, String, i64, i64, Option<i64>)> = rows;
-        let day = |d: &str| d.to_owned();
+        let row = |b, day: &str, i, o, at| (b, day.to_owned(), i, o, at);
         assert_eq!(
             kept,
             [
-                (1, day("2023-11-15"), 1, 1, Some(1_700_000_000)),
-                (3, day("2023-11-10"), 4, 0, None),
-                (3, day("2023-11-14"), 0, 0, Some(1_700_000_000)),
+                row(1, "2023-11-15", 1, 1, Some(1_700_000_000)),
+                row(3, "2023-11-10", 4, 0, None),
+                row(3, "2023-11-14", 0, 0, Some(1_700_000_000)),
             ]
         );
         assert_eq!(status(&db, 1).last_in, Some(1_700_000_000));
