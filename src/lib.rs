@@ -78,6 +78,8 @@ pub struct Shared {
     pub figures: reports::Cache,
     /// Wakes the task acting on Razorpay's webhook deliveries when one is stored.
     pub razorpay: razorpay::worker::Waker,
+    /// How old the last backup is, for the owners' banner on every page.
+    pub backups: backup::Watch,
 }
 
 impl AppState {
@@ -113,6 +115,7 @@ impl AppState {
         );
         Ok(Self(Arc::new(Shared {
             db,
+            backups: backup::Watch::new(config.data_dir.clone()),
             config: Arc::new(config),
             limiter,
             key,

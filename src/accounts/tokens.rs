@@ -51,15 +51,17 @@ pub struct Use {
     pub stamp_due: bool,
 }
 
-/// Looks a live token up, without writing.
+/// Looks a live token up, without writing. A kept statement: every API request asks this
+/// first, on the async thread (`Db::lookup`).
 pub fn business_for(conn: &Connection, token: &str) -> AppResult<Option<Use>> {
     let found = conn
-        .query_row(
+        .prepare_cached(
             "SELECT business_id, COALESCE(last_used_at, 0) FROM api_tokens
              WHERE token_hash = ?1 AND revoked_at IS NULL",
-            [secret::hash(token)],
-            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
-        )
+        )?
+        .query_row([secret::hash(token)], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+        })
         .optional()?;
     Ok(found.map(|(business_id, last)| Use {
         business_id,

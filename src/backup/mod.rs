@@ -11,6 +11,7 @@ pub mod read;
 pub mod restore;
 pub mod rotate;
 pub mod schedule;
+mod watch;
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +20,7 @@ pub use make::make;
 pub use manifest::Manifest;
 pub use read::verify;
 pub use restore::restore;
+pub use watch::Watch;
 
 /// The folder in the data directory that scheduled backups (and `novi backup` without `--to`)
 /// go into.

@@ -78,9 +78,19 @@ pub struct Status {
     pub overdue: bool,
 }
 
-/// The backups' status in `data_dir` at `now`.
+/// The backups' status in `data_dir` at `now`. The server keeps what it read
+/// (`backup::Watch`).
 pub fn status(data_dir: &Path, now: DateTime<Utc>) -> Status {
-    let last = rotate::latest(data_dir).map(|b| b.made);
+    status_with(data_dir, last(data_dir), now)
+}
+
+/// When the newest backup in `data_dir`'s backups folder was made.
+pub fn last(data_dir: &Path) -> Option<DateTime<Utc>> {
+    rotate::latest(data_dir).map(|b| b.made)
+}
+
+/// The status at `now` with `last` the newest backup's time.
+pub fn status_with(data_dir: &Path, last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Status {
     let limit = chrono::Duration::days(OVERDUE_DAYS);
     let overdue = match last {
         Some(t) => now - t > limit,

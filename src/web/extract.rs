@@ -127,8 +127,7 @@ impl FromRequestParts<AppState> for ShopPage {
             link.state == linked::state::State::LoggedOut
         };
         let whatsapp_paused = config.paused_reason;
-        let backup = (role == Role::Owner)
-            .then(|| crate::backup::schedule::status(&state.config.data_dir, chrono::Utc::now()));
+        let backup = (role == Role::Owner).then(|| state.backups.status(chrono::Utc::now()));
         Ok(ShopPage {
             user,
             business,

@@ -79,7 +79,7 @@ pub async fn index(
     require_admin(&user)?;
     let figures = system::gather(&state).await?;
     let bots = system::bots(&state).await?;
-    let backups = backup::schedule::status(&state.config.data_dir, chrono::Utc::now());
+    let backups = state.backups.status(chrono::Utc::now());
     let body = html! {
         h2 { "System" }
         (system::figures(&figures))
