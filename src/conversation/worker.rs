@@ -92,6 +92,7 @@ pub fn start(
                 };
                 if quiet {
                     spell.quiet(|| {
+                        settle::end_flood();
                         db.settle_pool();
                         bridge.ingest.settle();
                         settle::ask_threads_to_collect(&runtime);

@@ -4,7 +4,7 @@
 //! empties its cache once it has had nothing to do for [`QUIET`], once per busy spell.
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use rusqlite::Connection;
@@ -73,8 +73,59 @@ pub fn tune_allocators() {
         }
     }
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-        // SAFETY: sets one of mimalloc's options; it reads them as it allocates.
-        unsafe { libmimalloc_sys::mi_option_set(MI_PURGE_DELAY, 0) }
+        set_purge_delay(0);
+        PURGE.tuned.store(true, Ordering::Release);
+    }
+}
+
+fn set_purge_delay(ms: std::ffi::c_long) {
+    // SAFETY: sets one of mimalloc's options; it reads them as it allocates.
+    unsafe { libmimalloc_sys::mi_option_set(MI_PURGE_DELAY, ms) }
+}
+
+/// How long freed pages wait before going back to the system while webhooks pour in. With no
+/// delay each page goes back as it is freed, a system call each time: in a flood of webhooks
+/// that was a twentieth of the async threads' time, for pages taken again a moment later.
+const FLOOD_PURGE_DELAY_MS: std::ffi::c_long = 500;
+
+/// Whether the purge delay is Novi's to change (no administrator's setting), and whether it
+/// is now the flood's.
+struct Purge {
+    tuned: AtomicBool,
+    holding: AtomicBool,
+}
+
+static PURGE: Purge = Purge {
+    tuned: AtomicBool::new(false),
+    holding: AtomicBool::new(false),
+};
+
+impl Purge {
+    /// The delay to set now, if it changes: the flood's when `flood` starts one, none again
+    /// when it ends. Only a server's tuned allocator is changed.
+    fn next(&self, flood: bool) -> Option<std::ffi::c_long> {
+        if !self.tuned.load(Ordering::Acquire)
+            || self.holding.swap(flood, Ordering::AcqRel) == flood
+        {
+            return None;
+        }
+        Some(if flood { FLOOD_PURGE_DELAY_MS } else { 0 })
+    }
+}
+
+/// Called by the webhook writer for a batch that shows a flood: freed pages are kept for reuse
+/// a little while. The quiet that follows hands them back (`end_flood`).
+pub fn start_flood() {
+    if let Some(ms) = PURGE.next(true) {
+        set_purge_delay(ms);
+    }
+}
+
+/// Back to handing freed pages back as they are freed; called as Novi goes quiet, before the
+/// threads collect their heaps (a collection hands back what waits, whatever the delay).
+pub fn end_flood() {
+    if let Some(ms) = PURGE.next(false) {
+        set_purge_delay(ms);
     }
 }
 
@@ -252,6 +303,26 @@ mod tests {
             let delay = unsafe { libmimalloc_sys::mi_option_get(MI_PURGE_DELAY) };
             assert_eq!(delay, 1000, "mimalloc's purge delay defaults to 1000 ms");
         }
+    }
+
+    /// A flood sets the delay once, the quiet after it clears it once; an allocator Novi did
+    /// not tune (an administrator's delay) is left alone.
+    #[test]
+    fn the_purge_delay_follows_a_flood_only_when_novi_tuned_it() {
+        let untuned = Purge {
+            tuned: AtomicBool::new(false),
+            holding: AtomicBool::new(false),
+        };
+        assert_eq!((untuned.next(true), untuned.next(false)), (None, None));
+        let tuned = Purge {
+            tuned: AtomicBool::new(true),
+            holding: AtomicBool::new(false),
+        };
+        let steps: Vec<_> = [false, true, true, false, false, true]
+            .map(|flood| tuned.next(flood))
+            .into();
+        let hold = Some(FLOOD_PURGE_DELAY_MS);
+        assert_eq!(steps, [None, hold, None, Some(0), None, hold]);
     }
 
     #[test]

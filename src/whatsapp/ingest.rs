@@ -18,6 +18,9 @@ use crate::error::{AppError, AppResult};
 const MAX_BATCH: usize = 512;
 /// Webhooks waiting for the writer before handlers wait for room (back-pressure).
 const QUEUE: usize = 8192;
+/// A batch this large means webhooks pour in faster than a shop's pace: the allocator keeps
+/// freed pages for reuse until Novi goes quiet again (`settle::start_flood`).
+const FLOOD_BATCH: usize = 16;
 
 struct Job {
     inbound: Inbound,
@@ -119,6 +122,9 @@ fn writer(
             }
         }
         waiting.fetch_sub(batch.len(), Ordering::Relaxed);
+        if batch.len() >= FLOOD_BATCH {
+            settle::start_flood();
+        }
         let results = commit(&db, own.as_mut(), &batch);
         let mut any_new = false;
         for (job, result) in batch.drain(..).zip(results) {
