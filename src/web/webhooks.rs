@@ -89,13 +89,14 @@ async fn receive_cloud(
             "bad or missing X-Hub-Signature-256".into(),
         ));
     }
-    let (raw, json) = read_json(&body)?;
+    let raw = utf8(&body)?;
     let (messages, statuses) =
-        cloud::read(&json, config.phone_number_id.as_deref().unwrap_or_default());
+        cloud::read(raw, config.phone_number_id.as_deref().unwrap_or_default())
+            .map_err(not_json)?;
     let inbound = Inbound {
         business_id,
         provider: "cloud",
-        raw,
+        raw: raw.to_owned(),
         messages,
         statuses,
         from_phone: Vec::new(),
@@ -128,12 +129,13 @@ async fn receive_gateway(
             "bad or missing X-Webhook-Hmac".into(),
         ));
     }
-    let (raw, json) = read_json(&body)?;
+    let raw = utf8(&body)?;
+    let json: serde_json::Value = serde_json::from_str(raw).map_err(not_json)?;
     let messages = gateway::read(&json).into_iter().collect();
     let inbound = Inbound {
         business_id,
         provider: "gateway",
-        raw,
+        raw: raw.to_owned(),
         messages,
         statuses: Vec::new(),
         from_phone: Vec::new(),
@@ -162,10 +164,10 @@ fn count(state: &AppState, provider: &'static str, answer: &AppResult<Response>)
     metrics.webhook_rejected(provider, reason);
 }
 
-fn read_json(body: &[u8]) -> AppResult<(String, serde_json::Value)> {
-    let raw = String::from_utf8(body.to_vec())
-        .map_err(|_| AppError::BadRequest("the body is not UTF-8".into()))?;
-    let json = serde_json::from_str(&raw)
-        .map_err(|e| AppError::BadRequest(format!("the body is not JSON: {e}")))?;
-    Ok((raw, json))
+fn utf8(body: &[u8]) -> AppResult<&str> {
+    std::str::from_utf8(body).map_err(|_| AppError::BadRequest("the body is not UTF-8".into()))
+}
+
+fn not_json(e: serde_json::Error) -> AppError {
+    AppError::BadRequest(format!("the body is not JSON: {e}"))
 }

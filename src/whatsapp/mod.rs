@@ -10,6 +10,7 @@ pub mod gateway;
 pub mod groups;
 pub mod inbound;
 pub mod ingest;
+mod lenient;
 pub mod link;
 pub mod linked;
 pub mod metrics;
