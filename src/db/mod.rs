@@ -350,7 +350,8 @@ fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
     // The conversation worker answers each message in a savepoint, whose journal (the pages
     // as they were before it) spilled past 64 KiB into a temporary file: a write per page per
     // message. In memory it is freed at each release. Reading threads keep sorts on disk
-    // (`readers`), so a report over a large book does not grow the process.
+    // (`readers`), so a report over a large book does not grow the process, and the webhook
+    // writer keeps its statement journals in one piece (`ingest::journal_in_one_piece`).
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
