@@ -243,6 +243,55 @@ fn every_kind_of_message() -> Value {
         .build()
 }
 
+/// More messages waiting than the conversation worker answers in one transaction (one delivery
+/// of 900: two from each of 450 customers): every one is answered, and each customer's
+/// conversation reads as it would alone, whichever batch each message fell in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backlog_of_several_batches_is_answered_in_full_and_in_order() {
+    let CloudShop { app, b, .. } = cloud_shop("shop-a").await;
+    let customers: Vec<String> = (0..450).map(|i| format!("9198{i:08}")).collect();
+    let mut delivery = CloudBatch::new().change(PNID);
+    for (round, text) in ["hi", "menu"].iter().enumerate() {
+        for (i, from) in customers.iter().enumerate() {
+            let wamid = format!("w.{round}.{i}");
+            delivery = delivery.message(from, "Guest", fakes::text_message(&wamid, text));
+        }
+    }
+    assert_eq!(app.deliver(&b, &delivery.build()).await, StatusCode::OK);
+    let unhandled = "SELECT count(*) FROM messages WHERE direction = 'in' AND handled = 0 \
+                     AND business_id = (SELECT id FROM businesses WHERE short_code = ?1)";
+    app.wait_until("every message answered", |db| {
+        (count(db, unhandled, "shop-a") == 0).then_some(())
+    })
+    .await;
+    let conversations: Vec<(String, String)> = app
+        .db
+        .with_conn(|c| {
+            let mut s = c.prepare(
+                "SELECT phone, group_concat(text, '|' ORDER BY id) FROM messages
+                 WHERE direction = 'out' GROUP BY phone ORDER BY phone",
+            )?;
+            let rows = s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .unwrap();
+    assert_eq!(
+        conversations.len(),
+        customers.len(),
+        "every customer answered"
+    );
+    let first = &conversations[0].1;
+    let (hi, menu) = first.split_once('|').expect("both messages answered");
+    assert!(hi.contains("Welcome"), "a greeting first: {first}");
+    assert!(
+        menu.starts_with("Here is what we have"),
+        "then the menu: {first}"
+    );
+    for (phone, replies) in &conversations {
+        assert_eq!(replies, first, "{phone}'s answers, in order");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_delivery_three_times_at_once_is_stored_once() {
     let CloudShop { app, b, .. } = cloud_shop("shop-a").await;
