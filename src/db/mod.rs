@@ -347,11 +347,13 @@ fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
     // next run parses and plans it again: the cache above kept nothing for such statements.
     // With it, a statement's plan never depends on its bindings.
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
-    // The conversation worker answers each message in a savepoint, whose journal (the pages
-    // as they were before it) spilled past 64 KiB into a temporary file: a write per page per
-    // message. In memory it is freed at each release. Reading threads keep sorts on disk
-    // (`readers`), so a report over a large book does not grow the process, and the webhook
-    // writer keeps its statement journals in one piece (`ingest::journal_in_one_piece`).
+    // Temporary storage in memory, because a savepoint's journal (the pages as they were
+    // before it) passing 64 KiB would otherwise spill to a file, a write per page: the
+    // conversation worker places each order in a savepoint, and an order's journal (its
+    // lines, events, counts and stock) passes that. In memory it is freed at each release.
+    // Reading threads keep sorts on disk (`readers`), so a report over a large book does not
+    // grow the process, and the webhook writer, which saves no orders, keeps its statement
+    // journals in one piece (`ingest::journal_in_one_piece`).
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
