@@ -187,9 +187,13 @@ pub fn pickup_or_delivery(text: &str) -> Option<bool> {
     // each word: every message with a draft open is read for this, and searching the whole
     // text for each phrase cost more than the rest of reading when and how.
     let says = |phrases: &[&str]| {
-        t.match_indices(' ')
-            .map(|(i, _)| &t[i + 1..])
-            .any(|word| phrases.iter().any(|p| word.starts_with(p)))
+        t.match_indices(' ').map(|(i, _)| &t[i + 1..]).any(|word| {
+            // Most words start with a letter no phrase does: one byte rules them out.
+            let first = word.as_bytes().first();
+            phrases
+                .iter()
+                .any(|p| p.as_bytes().first() == first && word.starts_with(p))
+        })
     };
     if says(PICKUP) {
         Some(true)

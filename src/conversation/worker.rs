@@ -59,8 +59,9 @@ pub fn start(
             // Nice 10: on Linux the nice value is per thread. Failing to is harmless.
             crate::db::lower_priority(10);
             let mut spell = Spell::default();
+            let mut ahead = None;
             while !*stop.borrow() {
-                match handle_pending(&db, &bridge, &tracker, &linker) {
+                match handle_pending(&db, &bridge, &tracker, &linker, &mut ahead) {
                     Ok(0) => {}
                     Ok(_) => {
                         spell.worked();
@@ -103,9 +104,18 @@ pub fn start(
         .expect("the conversation thread starts")
 }
 
+/// How many messages a batch answers at most, in one transaction.
+const BATCH: i64 = 100;
+
+/// How many a batch reads while webhooks wait: it stops after its first message then (see
+/// [`answer_batch`]), and the rest of a full batch's readings would be thrown away.
+const FLOOD_BATCH: i64 = 8;
+
 /// Answers up to a batch of pending messages in one transaction (one disk sync for all of
 /// them). The messages are read first, outside the transaction: reading is the costly part of
-/// answering, and webhooks wait on the write lock while the transaction is open.
+/// answering, and webhooks wait on the write lock while the transaction is open. While a full
+/// batch is answered, the next is read on another thread (`ahead`), so that a backlog keeps
+/// both cores busy: one answering and committing, the other reading.
 ///
 /// A message that fails must be set aside without undoing the others, which takes a savepoint
 /// per message, and a savepoint journals every page its message touches. Nearly every batch
@@ -116,23 +126,67 @@ fn handle_pending(
     bridge: &Bridge,
     tracker: &Tracker,
     linker: &Linker,
+    ahead: &mut Option<Batch>,
 ) -> AppResult<usize> {
-    let pending = db.with_conn(|c| store::unhandled(c, 100))?;
-    let read = db.with_conn(|c| Ok(read_all(c, &pending)))?;
-    let answered = match answer_batch(db, bridge, &pending, &read, tracker, false) {
-        Err(Stop::Again) => answer_batch(db, bridge, &pending, &read, tracker, true),
-        other => other,
+    let flood = bridge.ingest.is_waiting();
+    let batch = match ahead.take() {
+        Some(b) => b,
+        None => Batch::read(db, 0, if flood { FLOOD_BATCH } else { BATCH })?,
     };
+    let (Some(last), full) = (batch.pending.last(), batch.pending.len() == BATCH as usize) else {
+        return Ok(0);
+    };
+    let (answered, next) = std::thread::scope(|s| {
+        // Read ahead only after a full batch, when more are likely waiting; the thread takes
+        // this one's lower priority. Messages after `last` are not in this batch, so its
+        // commit changes nothing the next one reads.
+        // If the thread cannot start, the next batch is read after this one, as it would be.
+        let reading = (full && !flood)
+            .then(|| {
+                std::thread::Builder::new()
+                    .name("novi-read-ahead".into())
+                    .spawn_scoped(s, || Batch::read(db, last.id, BATCH))
+                    .ok()
+            })
+            .flatten();
+        let answered = match answer_batch(db, bridge, &batch, tracker, false) {
+            Err(Stop::Again) => answer_batch(db, bridge, &batch, tracker, true),
+            other => other,
+        };
+        (answered, reading.and_then(|r| r.join().ok()))
+    });
     let (done, moved) = answered.map_err(Stop::into_error)?;
+    // What was read ahead follows only a batch answered in full: a batch that stepped back
+    // for webhooks leaves messages before it, answered first.
+    if done == batch.pending.len() {
+        *ahead = next.and_then(Result::ok).filter(|b| !b.pending.is_empty());
+    }
     // Payment Links are asked for only now the orders they are for have committed.
     linker.after_commit(&moved);
-    for m in &pending[..done] {
+    for m in &batch.pending[..done] {
         bridge.live.send(m.business_id, &m.phone);
     }
     for o in moved {
         bridge.live.order(o.business_id, o.number, o.new);
     }
     Ok(done)
+}
+
+/// Pending messages and their readings, read before the transaction that answers them.
+struct Batch {
+    pending: Vec<Unhandled>,
+    read: Read,
+}
+
+impl Batch {
+    /// Up to `limit` pending messages after message `after` (0: from the oldest), read.
+    fn read(db: &Db, after: i64, limit: i64) -> AppResult<Batch> {
+        db.with_conn(|c| {
+            let pending = store::unhandled(c, after, limit)?;
+            let read = read_all(c, &pending);
+            Ok(Batch { pending, read })
+        })
+    }
 }
 
 /// Why a batch stopped before its commit, rolling back all it wrote.
@@ -165,8 +219,7 @@ impl From<AppError> for Stop {
 fn answer_batch(
     db: &Db,
     bridge: &Bridge,
-    batch: &[Unhandled],
-    read: &Read,
+    Batch { pending, read }: &Batch,
     tracker: &Tracker,
     each_alone: bool,
 ) -> Result<(usize, Vec<orders::store::Moved>), Stop> {
@@ -181,7 +234,7 @@ fn answer_batch(
             shelf: &shelf,
         };
         let mut done = 0;
-        for (m, reading) in batch.iter().zip(&read.readings) {
+        for (m, reading) in pending.iter().zip(&read.readings) {
             answer(
                 tx,
                 m,

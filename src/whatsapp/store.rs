@@ -238,13 +238,14 @@ pub struct Unhandled {
     pub received_ms: i64,
 }
 
-/// Inbound messages nobody has answered yet, oldest first.
-pub fn unhandled(conn: &Connection, limit: i64) -> AppResult<Vec<Unhandled>> {
+/// Inbound messages nobody has answered yet, oldest first: up to `limit` of those after
+/// message `after` (0 for all).
+pub fn unhandled(conn: &Connection, after: i64, limit: i64) -> AppResult<Vec<Unhandled>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, business_id, phone, type, text, data, group_id, COALESCE(received_ms, created_at * 1000)
-         FROM messages WHERE direction = 'in' AND handled = 0 ORDER BY id LIMIT ?1",
+         FROM messages WHERE direction = 'in' AND handled = 0 AND id > ?2 ORDER BY id LIMIT ?1",
     )?;
-    let rows = stmt.query_map([limit], |r| {
+    let rows = stmt.query_map([limit, after], |r| {
         let data: String = r.get(5)?;
         Ok(Unhandled {
             id: r.get(0)?,

@@ -40,7 +40,7 @@ pub fn replay(db: &Db, shop: &Shop, n: usize, c: &Conversation) -> AppResult<Out
         db.with_tx(|tx| store::store_inbound(tx, &inbound(business.id, n, i, text)))?;
         // Answered in a transaction of its own, as the worker does once a webhook is stored.
         db.with_tx(|tx| {
-            for m in store::unhandled(tx, 100)? {
+            for m in store::unhandled(tx, 0, 100)? {
                 worker::answer_now(tx, &m)?;
             }
             Ok::<_, AppError>(())
