@@ -362,29 +362,6 @@ fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
     )
 }
 
-/// One state of the database for as long as it lives: every statement run meanwhile reads the
-/// same snapshot. A savepoint rather than `BEGIN`, so it nests inside a transaction (a reading
-/// thread runs each read in one) and outside one starts a read transaction of its own.
-pub struct Snapshot<'c>(&'c Connection);
-
-impl<'c> Snapshot<'c> {
-    pub fn of(conn: &'c Connection) -> AppResult<Self> {
-        conn.prepare_cached("SAVEPOINT snapshot")?.execute([])?;
-        Ok(Snapshot(conn))
-    }
-}
-
-impl Drop for Snapshot<'_> {
-    fn drop(&mut self) {
-        // Releasing the outermost savepoint ends its read transaction; nothing was written,
-        // so there is nothing to keep or undo. It cannot fail but for a closed connection.
-        let _ = self
-            .0
-            .prepare_cached("RELEASE snapshot")
-            .and_then(|mut s| s.execute([]));
-    }
-}
-
 /// Runs `f` inside a savepoint of the current transaction: its writes are kept when it
 /// succeeds and undone when it fails, without ending the transaction around it.
 pub fn savepoint<T, E: From<AppError>>(
@@ -488,34 +465,6 @@ mod upgrade_tests;
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A snapshot taken inside a transaction (a report read while an order is saved) ends
-    /// without ending the transaction: what the transaction then undoes stays undone.
-    #[test]
-    fn a_snapshot_inside_a_transaction_leaves_it_to_commit_or_undo() {
-        let (_dir, db) = scratch();
-        db.with_tx(|tx| Ok::<_, AppError>(tx.execute_batch("CREATE TABLE t (n INTEGER)")?))
-            .unwrap();
-        let undone: AppResult<()> = db.with_tx(|tx| {
-            tx.execute("INSERT INTO t VALUES (1)", [])?;
-            let outer = Snapshot::of(tx)?;
-            drop(Snapshot::of(tx)?);
-            drop(outer);
-            Err(AppError::NotFound)
-        });
-        assert!(undone.is_err());
-        let kept = |c: &Connection| -> AppResult<i64> {
-            Ok(c.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))?)
-        };
-        assert_eq!(db.with_conn(kept).unwrap(), 0);
-        db.with_tx(|tx| {
-            tx.execute("INSERT INTO t VALUES (1)", [])?;
-            drop(Snapshot::of(tx)?);
-            Ok::<_, AppError>(())
-        })
-        .unwrap();
-        assert_eq!(db.with_conn(kept).unwrap(), 1);
-    }
 
     #[test]
     fn a_like_pattern_finds_the_text_as_typed() {

@@ -14,7 +14,6 @@ use std::sync::{Arc, Mutex, OnceLock};
 use rusqlite::Connection;
 
 use super::settle::{self, Spell};
-use super::Snapshot;
 use crate::error::{AppError, AppResult};
 
 /// How many reads run at once: one per core, and at least two, so one long read (an export
@@ -126,8 +125,7 @@ fn serve(s: &Shared) {
             // Opened on first use, and again after a failure, so a passing error (a full
             // disk, too many files) costs one read, not the thread.
             // Sorts and temporary tables of a large read spill to a file, not to memory.
-            // Reads only: a write here would bypass the write turn, and could fail on the
-            // snapshot each read runs in.
+            // Reads only: a write here would bypass the write turn.
             let opened = super::open_configured(&s.path).and_then(|c| {
                 c.execute_batch("PRAGMA temp_store = FILE; PRAGMA query_only = ON")?;
                 Ok(c)
@@ -141,25 +139,8 @@ fn serve(s: &Shared) {
             }
         }
         if let Some(c) = conn.as_ref() {
-            let _ = catch_unwind(AssertUnwindSafe(|| in_one_snapshot(c, job)));
+            let _ = catch_unwind(AssertUnwindSafe(|| job(Ok(c))));
         }
-    }
-}
-
-/// Runs `job` in one read transaction. SQLite empties a connection's page cache whenever
-/// another connection has committed since its last read, and outside a transaction each
-/// statement is a read of its own: beside a steady flow of webhooks, each of a page's
-/// statements could start from an empty cache. In one snapshot it happens once a page at most,
-/// and the page's figures agree with each other.
-fn in_one_snapshot(c: &Connection, job: Job) {
-    match Snapshot::of(c) {
-        Ok(snapshot) => {
-            job(Ok(c));
-            drop(snapshot);
-        }
-        // A read outside a snapshot is still a read: only its statements may see
-        // different moments.
-        Err(_) => job(Ok(c)),
     }
 }
 
@@ -215,36 +196,12 @@ mod tests {
         Ok(c.query_row("SELECT IFNULL(SUM(n), 0) FROM t", [], |r| r.get(0))?)
     }
 
-    fn with_table(db: &crate::db::Db) {
-        db.with_tx(|tx| Ok::<_, AppError>(tx.execute_batch("CREATE TABLE t (n INTEGER)")?))
-            .unwrap();
-    }
-
-    /// A page reads one state of the database from its first statement to its last, though a
-    /// write commits in between (its figures agree); the next read sees the write.
-    #[tokio::test]
-    async fn a_read_sees_one_moment_and_the_next_sees_what_was_written() {
-        let (_dir, db) = scratch();
-        with_table(&db);
-        let writer = db.clone();
-        let seen = db
-            .read(move |c| {
-                let before = sum(c)?;
-                writer
-                    .with_tx(|tx| Ok::<_, AppError>(tx.execute("INSERT INTO t VALUES (2)", [])?))?;
-                Ok((before, sum(c)?))
-            })
-            .await
-            .unwrap();
-        assert_eq!(seen, (0, 0));
-        assert_eq!(db.read(sum).await.unwrap(), 2);
-    }
-
     /// A write slipped into a read is refused and changes nothing: writes take the write turn.
     #[tokio::test]
     async fn a_read_cannot_write() {
         let (_dir, db) = scratch();
-        with_table(&db);
+        db.with_tx(|tx| Ok::<_, AppError>(tx.execute_batch("CREATE TABLE t (n INTEGER)")?))
+            .unwrap();
         let wrote = db
             .read(|c| Ok(c.execute("INSERT INTO t VALUES (1)", [])?))
             .await;

@@ -205,7 +205,7 @@ pub fn day_range(
 /// Every order matching `f`, oldest first (or, sorted by delivery day, soonest first), as of one
 /// moment: read in one pass inside one transaction, so an order taken meanwhile cannot shift it.
 pub fn all(conn: &Connection, business_id: i64, f: &Filter) -> AppResult<Vec<Order>> {
-    let _snapshot = crate::db::Snapshot::of(conn)?;
+    let _snapshot = conn.unchecked_transaction()?;
     let mut out = store::all(conn, business_id, f)?;
     if f.sort == Sort::Newest {
         out.reverse();

@@ -134,7 +134,7 @@ pub fn day_entries(
     cache: Option<&Cache>,
 ) -> AppResult<Vec<(NaiveDate, Arc<Day>)>> {
     // One read transaction: a stamp read with the figures it stands for.
-    let _snapshot = crate::db::Snapshot::of(conn)?;
+    let _snapshot = conn.unchecked_transaction()?;
     entries(conn, b, p, &read_stamps(conn, b, p)?, cache)
 }
 
@@ -146,7 +146,7 @@ pub fn figures(
     p: &Period,
     cache: Option<&Cache>,
 ) -> AppResult<Figures> {
-    let _snapshot = crate::db::Snapshot::of(conn)?;
+    let _snapshot = conn.unchecked_transaction()?;
     let stamps = read_stamps(conn, b, p)?;
     let kept = cache.and_then(|c| c.period(b, p, &stamps));
     let mut f = match kept {

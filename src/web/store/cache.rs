@@ -111,9 +111,9 @@ pub async fn page(state: &AppState, b: &Business, page: &Page) -> AppResult<Opti
         .read(move |c| {
             // One read transaction: the version and every row the page shows come from the
             // same snapshot, so the page is stored under the version it shows.
-            let _snapshot = crate::db::Snapshot::of(c)?;
-            let version = businesses::catalog_version(c, id)?;
-            let body = pages::render(c, &b, &wanted)?;
+            let tx = c.unchecked_transaction()?;
+            let version = businesses::catalog_version(&tx, id)?;
+            let body = pages::render(&tx, &b, &wanted)?;
             Ok(body.map(|body| Rendered {
                 version,
                 title: body.title,
