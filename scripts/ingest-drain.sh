@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Novi's side of the ingest benchmark, with what ingest.sh does not show: how long the reply
-# backlog takes to drain once the load stops, resident memory a minute later, and a cold start
+# backlog takes to drain once the load stops (and the CPU a message answered took), resident
+# memory a minute later, and a cold start
 # after SIGKILL with a 64 MB write-ahead log. The same load generator and the bare limit as
 # ../shared/bench/ingest.sh (built there into $NOVI_BENCH_DIR), so the ratio is comparable.
 # Run from the project root after `cargo build --release --bin novi`.
@@ -39,9 +40,17 @@ echo "idle rss $(rss $P)"
 "$LG" --addr 127.0.0.1:3902 --path /webhooks/whatsapp/demo --conns $C --seconds $S --run n$$
 stop=$(ms)
 echo "rss at the end of the load $(rss $P) (peak $(hwm $P))"
+# CPU ticks (user + system, hundredths of a second) of the process and of the conversation
+# worker's thread, over the drain: what answering costs a reply.
+ticks() { awk '{print $14 + $15}' "$1/stat"; }
+WT=$(for t in /proc/$P/task/*; do grep -qx novi-conversati "$t/comm" 2>/dev/null && echo "$t"; done)
+p0=$(ticks /proc/$P); w0=$(ticks "$WT")
 left=$(backlog); first=$left
 while [ "${left:-1}" != 0 ]; do sleep 0.05; left=$(backlog); done
 echo "reply backlog: $first unanswered when the load stopped, empty $(( $(ms) - stop )) ms later"
+awk -v p=$(( $(ticks /proc/$P) - p0 )) -v w=$(( $(ticks "$WT") - w0 )) -v n="$first" 'BEGIN { if (n > 0)
+  printf "CPU over the drain: Novi %.1f s, the conversation worker %.1f s; a message answered: %.0f and %.0f us\n",
+    p / 100, w / 100, p * 1e4 / n, w * 1e4 / n }'
 echo "stored $(sqlite3 "$DB" "SELECT count(*) FROM messages WHERE direction = 'in'") in, \
 $(sqlite3 "$DB" "SELECT count(*) FROM outbox") replies queued"
 [ $SETTLE = 1 ] && for t in 15 30 45 60; do sleep 15; echo "rss ${t} s after the load $(rss $P)"; done
