@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Novi's side of the ingest benchmark, with what ingest.sh does not show: how long the reply
 # backlog takes to drain once the load stops (and the CPU a message answered took), resident
-# memory a minute later, and a cold start
-# after SIGKILL with a 64 MB write-ahead log. The same load generator and the bare limit as
-# ../shared/bench/ingest.sh (built there into $NOVI_BENCH_DIR), so the ratio is comparable.
+# memory a minute later, and a cold start after SIGKILL with a 64 MB write-ahead log. The same
+# load generator and the bare limit as ../shared/bench/ingest.sh (built there into
+# $NOVI_BENCH_DIR), so the ratio is comparable.
 # Run from the project root after `cargo build --release --bin novi`.
 # usage: scripts/ingest-drain.sh [CONNS] [SECS] [--no-bare] [--no-cold] [--no-settle]
 # NOVI_BIN picks another build to measure (default target/release/novi).
