@@ -549,3 +549,35 @@ fn a_gateway_is_configured_only_with_its_webhook_key(d: &Path) {
     let shown = show(d);
     assert!(shown.contains("provider: gateway") && shown.contains("/webhooks/gateway/shop"));
 }
+
+/// A command line clap cannot read is refused in one line that still names what is wrong (the
+/// value, the missing argument), exit status 2, and nothing is written.
+#[test]
+fn an_unreadable_command_line_is_one_line() {
+    let dir = fresh();
+    let bad_value = fails(
+        dir.path(),
+        &["demo", "fill", "--business", "demo", "--orders", "many"],
+        "",
+    );
+    assert!(
+        bad_value.starts_with("error: invalid value 'many' for '--orders"),
+        "{bad_value}"
+    );
+    let missing = fails(dir.path(), &["catalog", "import"], "");
+    assert!(
+        missing.contains("--business") && missing.contains("<FILE>"),
+        "{missing}"
+    );
+    let unknown = fails(dir.path(), &["frobnicate"], "");
+    assert!(unknown.contains("'frobnicate'"), "{unknown}");
+    let out = crate::support::process::novi(dir.path(), &["frobnicate"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!dir.path().join("novi.db").exists(), "nothing is written");
+    // Help is still clap's, whole, and a success.
+    let help = ok(dir.path(), &["demo", "fill", "--help"], "");
+    assert!(
+        help.contains("Usage:") && help.contains("--orders"),
+        "{help}"
+    );
+}
