@@ -75,6 +75,11 @@ pub fn start(
                     }
                     Err(e) => tracing::error!(error = %e.detail(), "handling messages failed"),
                 }
+                // A flood of delivery reports leaves nothing to answer, but is a rush all the
+                // same: the quiet after it settles the server.
+                if bridge.ingest.take_rush() {
+                    spell.worked();
+                }
                 // After a busy spell, a quiet one hands the pool's and the writer's memory back.
                 let wait = if spell.busy() { QUIET } else { IDLE_CHECK };
                 let woken = {

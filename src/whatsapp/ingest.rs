@@ -2,7 +2,7 @@
 //! wait; the writer takes everything queued, stores it in one transaction (one fsync for many
 //! webhooks under `synchronous=FULL`), then tells each handler it is safe to answer 200.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use rusqlite::{Connection, TransactionBehavior};
@@ -40,19 +40,37 @@ pub struct Ingest {
     jobs: mpsc::Sender<Work>,
     /// Webhooks handed over and not yet taken into a batch.
     waiting: Arc<AtomicUsize>,
+    /// Set when a batch shows a flood (`take_rush`).
+    rushed: Arc<AtomicBool>,
 }
 
 impl Ingest {
-    /// Starts the writer thread. `stored` is woken after each commit that added messages.
+    /// Starts the writer thread. `stored` is woken after each commit that added messages, and
+    /// after a flood's.
     pub fn start(db: Db, stored: Arc<Notify>, live: LiveEvents) -> Self {
         let (jobs, rx) = mpsc::channel(QUEUE);
         let waiting = Arc::new(AtomicUsize::new(0));
-        let counter = waiting.clone();
+        let rushed = Arc::new(AtomicBool::new(false));
+        let flags = Flags {
+            waiting: waiting.clone(),
+            rushed: rushed.clone(),
+        };
         std::thread::Builder::new()
             .name("novi-ingest".into())
-            .spawn(move || writer(db, rx, stored, live, counter))
+            .spawn(move || writer(db, rx, stored, live, flags))
             .expect("the webhook writer thread starts");
-        Self { jobs, waiting }
+        Self {
+            jobs,
+            waiting,
+            rushed,
+        }
+    }
+
+    /// Whether a flood was stored since the last time this was asked. The conversation worker,
+    /// which settles the server once a rush is over, counts it as work even when the flood
+    /// carried nothing to answer (delivery reports for a broadcast, say).
+    pub fn take_rush(&self) -> bool {
+        self.rushed.swap(false, Ordering::AcqRel)
     }
 
     /// True while webhooks wait to be stored: background writers (the conversation worker)
@@ -88,12 +106,18 @@ impl Ingest {
     }
 }
 
+/// What the writer shares with the handlers and the worker.
+struct Flags {
+    waiting: Arc<AtomicUsize>,
+    rushed: Arc<AtomicBool>,
+}
+
 fn writer(
     db: Db,
     mut rx: mpsc::Receiver<Work>,
     stored: Arc<Notify>,
     live: LiveEvents,
-    waiting: Arc<AtomicUsize>,
+    Flags { waiting, rushed }: Flags,
 ) {
     // Its own connection, so it never waits for one: each webhook's answer waits on this
     // writer's commit. (Pages read on their own threads; the pool serves the workers.)
@@ -122,8 +146,10 @@ fn writer(
             }
         }
         waiting.fetch_sub(batch.len(), Ordering::Relaxed);
-        if batch.len() >= FLOOD_BATCH {
+        let flood = batch.len() >= FLOOD_BATCH;
+        if flood {
             settle::start_flood();
+            rushed.store(true, Ordering::Release);
         }
         let results = commit(&db, own.as_mut(), &batch);
         let mut any_new = false;
@@ -136,7 +162,9 @@ fn writer(
             }
             let _ = job.done.send(result);
         }
-        if any_new {
+        // A flood with no message in it still wakes the worker, whose quiet after a rush
+        // hands memory back and ends the flood's allocator setting.
+        if any_new || flood {
             stored.notify_one();
         }
     }
@@ -225,6 +253,79 @@ mod tests {
             inbound,
             done: oneshot::channel().0,
         }
+    }
+
+    /// A delivery report for a message Novi never sent: stored as nothing, like most reports
+    /// in a broadcast's flood as far as answering goes.
+    fn report(business_id: i64, n: usize) -> Inbound {
+        Inbound {
+            business_id,
+            provider: "cloud",
+            raw: "{}".into(),
+            messages: Vec::new(),
+            statuses: vec![super::super::inbound::InStatus {
+                provider_id: format!("wamid.report{n}"),
+                status: "delivered".into(),
+                error_code: None,
+                error: None,
+            }],
+            from_phone: Vec::new(),
+        }
+    }
+
+    /// A flood that carried no message (delivery reports alone) still wakes the conversation
+    /// worker and tells it there was a rush, so the quiet after it hands memory back; a report
+    /// at a shop's pace does neither.
+    #[tokio::test]
+    async fn a_flood_of_reports_alone_wakes_the_worker_as_a_rush() {
+        let (_dir, db) = crate::db::scratch();
+        let b = db
+            .with_tx(|tx| businesses::insert(tx, "Sweets", "sweets"))
+            .unwrap();
+        let stored = Arc::new(Notify::new());
+        let ingest = Ingest::start(db.clone(), stored.clone(), LiveEvents::default());
+        ingest.store(report(b.id, 0)).await.unwrap();
+        assert!(!ingest.take_rush(), "one report is no rush");
+        // The write turn is held while the flood queues, so the writer meets it as one batch.
+        let (held, release) = (std::sync::mpsc::channel(), std::sync::mpsc::channel::<()>());
+        let holder = {
+            let db = db.clone();
+            std::thread::spawn(move || {
+                db.with_raw(|_| {
+                    held.0.send(()).unwrap();
+                    release.1.recv().ok();
+                    Ok(())
+                })
+            })
+        };
+        held.1.recv().unwrap();
+        let flood: Vec<_> = (1..=FLOOD_BATCH * 2)
+            .map(|n| {
+                let (ingest, report) = (ingest.clone(), report(b.id, n));
+                tokio::spawn(async move { ingest.store(report).await })
+            })
+            .collect();
+        let queued = async {
+            while ingest.waiting.load(Ordering::Relaxed) < FLOOD_BATCH
+                && !ingest.rushed.load(Ordering::Acquire)
+            {
+                tokio::task::yield_now().await;
+            }
+        };
+        let minute = std::time::Duration::from_secs(60);
+        tokio::time::timeout(minute, queued)
+            .await
+            .expect("the flood queued");
+        release.0.send(()).unwrap();
+        holder.join().unwrap().unwrap();
+        for stored in futures_util::future::join_all(flood).await {
+            assert!(stored.unwrap().unwrap().new_messages.is_empty());
+        }
+        tokio::time::timeout(minute, stored.notified())
+            .await
+            .expect("the worker is woken");
+        assert!(ingest.take_rush(), "the flood is a rush");
+        assert!(!ingest.take_rush(), "told once");
     }
 
     #[tokio::test]
