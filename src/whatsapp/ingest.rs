@@ -255,6 +255,15 @@ mod tests {
         }
     }
 
+    /// A new database with one shop, Sweets.
+    fn sweets() -> (tempfile::TempDir, Db, businesses::Business) {
+        let (dir, db) = crate::db::scratch();
+        let b = db
+            .with_tx(|tx| businesses::insert(tx, "Sweets", "sweets"))
+            .unwrap();
+        (dir, db, b)
+    }
+
     /// A delivery report for a message Novi never sent: stored as nothing, like most reports
     /// in a broadcast's flood as far as answering goes.
     fn report(business_id: i64, n: usize) -> Inbound {
@@ -278,10 +287,7 @@ mod tests {
     /// at a shop's pace does neither.
     #[tokio::test]
     async fn a_flood_of_reports_alone_wakes_the_worker_as_a_rush() {
-        let (_dir, db) = crate::db::scratch();
-        let b = db
-            .with_tx(|tx| businesses::insert(tx, "Sweets", "sweets"))
-            .unwrap();
+        let (_dir, db, b) = sweets();
         let stored = Arc::new(Notify::new());
         let ingest = Ingest::start(db.clone(), stored.clone(), LiveEvents::default());
         ingest.store(report(b.id, 0)).await.unwrap();
@@ -330,10 +336,7 @@ mod tests {
 
     #[tokio::test]
     async fn webhooks_are_stored_around_a_settle() {
-        let (_dir, db) = crate::db::scratch();
-        let b = db
-            .with_tx(|tx| businesses::insert(tx, "Sweets", "sweets"))
-            .unwrap();
+        let (_dir, db, b) = sweets();
         let (stored, live) = (Arc::new(Notify::new()), LiveEvents::default());
         let ingest = Ingest::start(db.clone(), stored, live);
         ingest.settle();
@@ -351,10 +354,7 @@ mod tests {
 
     #[test]
     fn a_webhook_that_fails_is_refused_alone_and_the_day_counts_the_rest() {
-        let (_dir, db) = crate::db::scratch();
-        let b = db
-            .with_tx(|tx| businesses::insert(tx, "Sweets", "sweets"))
-            .unwrap();
+        let (_dir, db, b) = sweets();
         db.with_conn(|c| {
             c.execute_batch(
                 "CREATE TRIGGER refuse BEFORE INSERT ON messages WHEN new.phone = '919800000002'
