@@ -138,22 +138,23 @@ fn handle_pending(
         Some(b) => b,
         None => Batch::read(db, 0, if flood { FLOOD_BATCH } else { BATCH })?,
     };
-    let (Some(last), full) = (batch.pending.last(), batch.pending.len() == BATCH as usize) else {
+    let Some(last) = batch.pending.last().map(|m| m.id) else {
         return Ok(0);
     };
+    // Read ahead only after a full batch, when more are likely waiting.
+    let read_ahead = batch.pending.len() == BATCH as usize && !flood;
     let (answered, next) = std::thread::scope(|s| {
-        // Read ahead only after a full batch, when more are likely waiting; the thread takes
-        // this one's lower priority. Messages after `last` are not in this batch, so its
-        // commit changes nothing the next one reads.
-        // If the thread cannot start, the next batch is read after this one, as it would be.
-        let reading = (full && !flood)
-            .then(|| {
-                std::thread::Builder::new()
-                    .name("novi-read-ahead".into())
-                    .spawn_scoped(s, || Batch::read(db, last.id, BATCH))
-                    .ok()
-            })
-            .flatten();
+        // The thread takes this one's lower priority. Messages after `last` are not in this
+        // batch, so its commit changes nothing the next one reads. If the thread cannot
+        // start, the next batch is read after this one, as it was before.
+        let reading = if read_ahead {
+            std::thread::Builder::new()
+                .name("novi-read-ahead".into())
+                .spawn_scoped(s, || Batch::read(db, last, BATCH))
+                .ok()
+        } else {
+            None
+        };
         let answered = match answer_batch(db, bridge, &batch, tracker, false) {
             Err(Stop::Again) => answer_batch(db, bridge, &batch, tracker, true),
             other => other,

@@ -51,13 +51,10 @@ impl Ingest {
         let (jobs, rx) = mpsc::channel(QUEUE);
         let waiting = Arc::new(AtomicUsize::new(0));
         let rushed = Arc::new(AtomicBool::new(false));
-        let flags = Flags {
-            waiting: waiting.clone(),
-            rushed: rushed.clone(),
-        };
+        let (counter, flag) = (waiting.clone(), rushed.clone());
         std::thread::Builder::new()
             .name("novi-ingest".into())
-            .spawn(move || writer(db, rx, stored, live, flags))
+            .spawn(move || writer(db, rx, stored, live, counter, flag))
             .expect("the webhook writer thread starts");
         Self {
             jobs,
@@ -106,18 +103,13 @@ impl Ingest {
     }
 }
 
-/// What the writer shares with the handlers and the worker.
-struct Flags {
-    waiting: Arc<AtomicUsize>,
-    rushed: Arc<AtomicBool>,
-}
-
 fn writer(
     db: Db,
     mut rx: mpsc::Receiver<Work>,
     stored: Arc<Notify>,
     live: LiveEvents,
-    Flags { waiting, rushed }: Flags,
+    waiting: Arc<AtomicUsize>,
+    rushed: Arc<AtomicBool>,
 ) {
     // Its own connection, so it never waits for one: each webhook's answer waits on this
     // writer's commit. (Pages read on their own threads; the pool serves the workers.)
