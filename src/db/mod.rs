@@ -463,6 +463,9 @@ pub(crate) fn query_plan(conn: &Connection, sql: &str, args: impl rusqlite::Para
 mod upgrade_tests;
 
 #[cfg(test)]
+mod check_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -28,10 +28,12 @@ pub struct BotStatus {
 
 /// The newest message sent, from `messages_sent_by_business` (named, since the planner would
 /// otherwise take the shop's messages by direction), so replies that never went (a link down
-/// for days) are not walked past.
+/// for days) are not walked past. Its condition is the index's, word for word, as SQLite
+/// requires to read a partial index.
 pub(crate) const LAST_SENT: &str =
     "SELECT created_at FROM messages INDEXED BY messages_sent_by_business
-     WHERE business_id = ?1 AND direction = 'out' AND status IN ('sent', 'delivered', 'read')
+     WHERE business_id = ?1 AND direction = 'out'
+       AND (status = 'sent' OR status = 'delivered' OR status = 'read')
      ORDER BY id DESC LIMIT 1";
 
 /// What waits to be sent, as the outbox's triggers keep it (`outbox_waiting`).
