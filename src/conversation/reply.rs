@@ -17,8 +17,8 @@ use crate::orders::tracking::Tracker;
 use crate::orders::{self, store, Order, OrderError, Status};
 use crate::payments::upi;
 use crate::reader::{self, UnclearReason};
+use crate::whatsapp::attention;
 use crate::whatsapp::outbox::{self, Button, Content, Row};
-use crate::whatsapp::{attention, metrics};
 
 /// One incoming message and what is needed to answer it.
 pub struct Turn<'a> {
@@ -40,7 +40,9 @@ pub struct Turn<'a> {
     pub button: Option<String>,
     pub data: Value,
     pub received_ms: i64,
-    pub(super) replied: Cell<bool>,
+    /// How long the message waited for its first reply, once one is queued: counted in the
+    /// reply-time figures by whoever answers the turn, once its writes are kept.
+    pub(super) replied: Cell<Option<i64>>,
     /// The customer on file, read once per turn (every reply's placeholders need it).
     pub(super) customer: std::cell::OnceCell<Option<customers::Customer>>,
     /// Makes tracking and storefront links; `None` when replaying conversations offline.
@@ -74,7 +76,7 @@ impl Turn<'_> {
     }
 }
 
-/// Sends `content`, counting the first reply to each message in the reply-time average.
+/// Sends `content`, noting how long the message waited for its first reply.
 pub fn send(t: &Turn, conn: &Connection, to: &str, content: &Content) -> AppResult<()> {
     send_held(t, conn, to, content, None)
 }
@@ -88,8 +90,8 @@ fn send_held(
     hold: Option<outbox::Hold>,
 ) -> AppResult<()> {
     outbox::enqueue_held(conn, t.business.id, to, content, t.provider, hold)?;
-    if !t.replied.replace(true) {
-        metrics::count_reply(conn, t.business.id, outbox::now_ms() - t.received_ms)?;
+    if t.replied.get().is_none() {
+        t.replied.set(Some(outbox::now_ms() - t.received_ms));
     }
     Ok(())
 }

@@ -28,6 +28,7 @@ use crate::orders;
 use crate::orders::service::Shelf;
 use crate::orders::tracking::Tracker;
 use crate::reader::{self, ProductIndex, Reading};
+use crate::whatsapp::metrics;
 use crate::whatsapp::settings::{self, Provider};
 use crate::whatsapp::store::{self, Unhandled};
 use crate::whatsapp::{attention, Bridge};
@@ -239,23 +240,23 @@ fn answer_batch(
             catalogs: &read.catalogs,
             shelf: &shelf,
         };
+        let mut replies = metrics::Replies::default();
         let mut done = 0;
         for (m, reading) in pending.iter().zip(&read.readings) {
-            answer(
-                tx,
-                m,
-                reading,
-                &goods,
-                &mut shops,
-                each_alone,
-                Some(tracker),
-            )?;
+            let turn = Answering {
+                shops: &mut shops,
+                replies: &mut replies,
+                alone: each_alone,
+                tracker: Some(tracker),
+            };
+            answer(tx, m, reading, &goods, turn)?;
             done += 1;
             // Webhooks are waiting on the database: commit what is done and let them in.
             if bridge.ingest.is_waiting() {
                 break;
             }
         }
+        replies.write(tx)?;
         Ok((done, orders::store::moved_since(tx, mark)?))
     })
 }
@@ -268,16 +269,15 @@ pub fn answer_now(conn: &Connection, m: &Unhandled) -> AppResult<()> {
         catalogs: &read.catalogs,
         shelf: &Shelf::default(),
     };
-    answer(
-        conn,
-        m,
-        &read.readings[0],
-        &goods,
-        &mut Shops::default(),
-        true,
-        None,
-    )
-    .map_err(Stop::into_error)
+    let mut replies = metrics::Replies::default();
+    let turn = Answering {
+        shops: &mut Shops::default(),
+        replies: &mut replies,
+        alone: true,
+        tracker: None,
+    };
+    answer(conn, m, &read.readings[0], &goods, turn).map_err(Stop::into_error)?;
+    replies.write(conn)
 }
 
 /// A batch's shops, each read once when its first message comes: nothing the worker does
@@ -342,23 +342,32 @@ fn read_all(conn: &Connection, batch: &[Unhandled]) -> Read {
 /// Answers one message. One that cannot be read or answered (an error, a panic) must not hold
 /// up the rest: it is set aside, marked handled and flagged for a person. That takes a
 /// savepoint (`alone`); without one, a failure stops the batch with [`Stop::Again`].
+/// What answering a message of a batch works with beside the message itself.
+struct Answering<'a> {
+    shops: &'a mut Shops,
+    /// Replies counted for the reply-time figures, written when the batch is.
+    replies: &'a mut metrics::Replies,
+    /// Each message in a savepoint of its own (after a batch had to be undone).
+    alone: bool,
+    tracker: Option<&'a Tracker>,
+}
+
 fn answer(
     conn: &Connection,
     m: &Unhandled,
     reading: &Result<Reading, String>,
     goods: &Goods,
-    shops: &mut Shops,
-    alone: bool,
-    tracker: Option<&Tracker>,
+    with: Answering,
 ) -> Result<(), Stop> {
+    let tracker = with.tracker;
     // A deactivated shop's messages are kept but never answered, then or on reactivation.
-    let Some((business, provider)) = shops.active(conn, m.business_id)? else {
+    let Some((business, provider)) = with.shops.active(conn, m.business_id)? else {
         return Ok(store::mark_handled(conn, m.id)?);
     };
     let shop = (business, *provider);
     let shelf = goods.shelf;
     let outcome = match (reading, goods.catalogs.get(&m.business_id)) {
-        (Ok(r), Some(catalog)) if alone => {
+        (Ok(r), Some(catalog)) if with.alone => {
             contained(conn, || handle(conn, m, r, (catalog, shelf), shop, tracker))?
         }
         (Ok(r), Some(catalog)) => {
@@ -366,34 +375,39 @@ fn answer(
             match panic::catch_unwind(AssertUnwindSafe(|| {
                 handle(conn, m, r, (catalog, shelf), shop, tracker)
             })) {
-                Ok(Ok(())) => Ok(()),
+                Ok(Ok(waited)) => Ok(waited),
                 _ => return Err(Stop::Again),
             }
         }
         (Err(why), _) => Err(why.clone()),
         (Ok(_), None) => Err("no catalog".to_owned()),
     };
-    if let Err(why) = outcome {
-        tracing::error!(error = %why, message_id = m.id, "could not answer a message");
-        set_aside(conn, m)?;
+    match outcome {
+        // Counted only once its writes are kept: a message set aside sent nothing.
+        Ok(Some(waited_ms)) => with.replies.add(m.business_id, waited_ms),
+        Ok(None) => {}
+        Err(why) => {
+            tracing::error!(error = %why, message_id = m.id, "could not answer a message");
+            set_aside(conn, m)?;
+        }
     }
     Ok(())
 }
 
 /// Runs `f` in a savepoint of its own: kept when `f` succeeds, undone when it fails or
 /// panics, so the batch goes on either way. The outer `Err` is the database failing.
-fn contained(
+fn contained<T>(
     conn: &Connection,
-    f: impl FnOnce() -> AppResult<()>,
-) -> AppResult<Result<(), String>> {
+    f: impl FnOnce() -> AppResult<T>,
+) -> AppResult<Result<T, String>> {
     // Its own name, so rolling back to it also undoes any savepoint a panic left open.
     // Cached statements: this runs for every message answered.
     let run = |sql: &str| conn.prepare_cached(sql).and_then(|mut s| s.execute([]));
     run("SAVEPOINT message")?;
     let why = match panic::catch_unwind(AssertUnwindSafe(f)) {
-        Ok(Ok(())) => {
+        Ok(Ok(v)) => {
             run("RELEASE message")?;
-            return Ok(Ok(()));
+            return Ok(Ok(v));
         }
         Ok(Err(e)) => e.detail(),
         Err(p) => format!("answering it failed: {}", panic_text(&*p)),
@@ -428,10 +442,10 @@ fn handle(
     (catalog, shelf): (&ProductIndex, &Shelf),
     (business, provider): (&businesses::Business, Provider),
     tracker: Option<&Tracker>,
-) -> AppResult<()> {
+) -> AppResult<Option<i64>> {
     store::mark_handled(conn, m.id)?;
     if crate::whatsapp::outbox::now_ms() - m.received_ms > TOO_OLD_MS {
-        return Ok(());
+        return Ok(None);
     }
     let turn = Turn {
         business,
@@ -448,20 +462,21 @@ fn handle(
         button: m.data["reply_id"].as_str().map(str::to_owned),
         data: m.data.clone(),
         received_ms: m.received_ms,
-        replied: Cell::new(false),
+        replied: Cell::new(None),
         customer: Default::default(),
         tracker,
     };
     match &m.group_id {
-        Some(group_id) => group::handle(&turn, conn, group_id),
+        Some(group_id) => group::handle(&turn, conn, group_id)?,
         None => {
             if reading.clipped {
                 let limit = MAX_READ_CHARS.to_string();
                 reply::say_template(&turn, conn, "long_message", &[("limit", limit)])?;
             }
-            chat::handle(&turn, conn)
+            chat::handle(&turn, conn)?;
         }
     }
+    Ok(turn.replied.get())
 }
 
 #[cfg(test)]
@@ -482,7 +497,7 @@ mod tests {
             tx.execute_batch("CREATE TABLE t (v TEXT)")?;
             let write = |v: &str| tx.execute("INSERT INTO t VALUES (?1)", [v]).map(|_| ());
             assert_eq!(contained(tx, || Ok(write("first")?))?, Ok(()));
-            let panicked = contained(tx, || {
+            let panicked = contained::<()>(tx, || {
                 write("lost")?;
                 // A savepoint opened inside and never closed, as a panic mid-order leaves it.
                 tx.execute_batch("SAVEPOINT step")?;
@@ -490,7 +505,7 @@ mod tests {
                 panic!("boom")
             })?;
             assert_eq!(panicked, Err("answering it failed: boom".to_owned()));
-            let failed = contained(tx, || {
+            let failed = contained::<()>(tx, || {
                 write("lost as well")?;
                 Err(AppError::Invalid("no such product".into()))
             })?;

@@ -105,28 +105,93 @@ pub fn count_reply_time(
     at: i64,
     waited_ms: i64,
 ) -> AppResult<()> {
+    count_reply_times(conn, business_id, at, kept_ms(waited_ms), 1)
+}
+
+/// Counts `n` replies sent at `at` that each took `kept_ms`, already as [`kept_ms`] keeps it.
+fn count_reply_times(
+    conn: &Connection,
+    business_id: i64,
+    at: i64,
+    kept_ms: i64,
+    n: i64,
+) -> AppResult<()> {
     conn.prepare_cached(concat!(
         "INSERT INTO bot_reply_times (business_id, day, waited_ms, n) VALUES (?1, ",
         today!(),
-        ", ?3, 1) ON CONFLICT (business_id, day, waited_ms) DO UPDATE SET n = n + 1"
+        ", ?3, ?4) ON CONFLICT (business_id, day, waited_ms) DO UPDATE SET n = n + excluded.n"
     ))?
-    .execute(params![business_id, at, kept_ms(waited_ms)])?;
+    .execute(params![business_id, at, kept_ms, n])?;
     Ok(())
 }
 
 /// Adds one reply to the day's reply-time average, and counts its time for the median and p90.
 pub fn count_reply(conn: &Connection, business_id: i64, waited_ms: i64) -> AppResult<()> {
-    let waited_ms = waited_ms.max(0);
-    // One moment for both, so a reply at midnight is counted on one day in both tables.
-    let at = now();
-    count_reply_time(conn, business_id, at, waited_ms)?;
-    conn.prepare_cached(concat!(
-        "INSERT INTO bot_metrics (business_id, day, reply_ms_total, replies) VALUES (?1, ",
-        today!(),
-        ", ?3, 1) ON CONFLICT (business_id, day) DO UPDATE SET reply_ms_total = reply_ms_total + ?3, replies = replies + 1"
-    ))?
-    .execute(params![business_id, at, waited_ms])?;
-    Ok(())
+    let mut replies = Replies::default();
+    replies.add(business_id, waited_ms);
+    replies.write(conn)
+}
+
+/// Replies counted over a batch of answers and written together: per shop, the day's average
+/// once and each distinct reply time once. Counted reply by reply, that was two statements a
+/// reply; a batch's replies mostly share a shop and a time to 10 ms.
+#[derive(Debug, Default)]
+pub struct Replies(Vec<ShopReplies>);
+
+#[derive(Debug)]
+struct ShopReplies {
+    business_id: i64,
+    total_ms: i64,
+    n: i64,
+    /// Reply times as kept, and how many replies took each.
+    times: Vec<(i64, i64)>,
+}
+
+impl Replies {
+    /// Counts a reply of shop `business_id` that took `waited_ms`.
+    pub fn add(&mut self, business_id: i64, waited_ms: i64) {
+        let waited_ms = waited_ms.max(0);
+        let at = match self.0.iter().position(|s| s.business_id == business_id) {
+            Some(i) => i,
+            None => {
+                self.0.push(ShopReplies {
+                    business_id,
+                    total_ms: 0,
+                    n: 0,
+                    times: Vec::new(),
+                });
+                self.0.len() - 1
+            }
+        };
+        let shop = &mut self.0[at];
+        shop.total_ms = shop.total_ms.saturating_add(waited_ms);
+        shop.n += 1;
+        let kept = kept_ms(waited_ms);
+        match shop.times.iter_mut().find(|(t, _)| *t == kept) {
+            Some((_, n)) => *n += 1,
+            None => shop.times.push((kept, 1)),
+        }
+    }
+
+    /// Writes what was counted, all of it on the shop's day now: one moment for both tables, so
+    /// replies counted at midnight fall on one day in both.
+    pub fn write(&self, conn: &Connection) -> AppResult<()> {
+        let at = now();
+        for shop in &self.0 {
+            for &(kept, n) in &shop.times {
+                count_reply_times(conn, shop.business_id, at, kept, n)?;
+            }
+            conn.prepare_cached(concat!(
+                "INSERT INTO bot_metrics (business_id, day, reply_ms_total, replies) VALUES (?1, ",
+                today!(),
+                ", ?3, ?4) ON CONFLICT (business_id, day) DO UPDATE
+                 SET reply_ms_total = reply_ms_total + excluded.reply_ms_total,
+                     replies = replies + excluded.replies"
+            ))?
+            .execute(params![shop.business_id, at, shop.total_ms, shop.n])?;
+        }
+        Ok(())
+    }
 }
 
 /// One day of the bot's history, as kept.
@@ -254,6 +319,68 @@ mod tests {
             .with_conn(|c| reply_times(c, b.id, "2001-01-01"))
             .unwrap()
             .is_empty());
+    }
+
+    #[test]
+    fn replies_written_by_the_batch_count_as_replies_written_one_by_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        let waits = [1234, 1226, 4000, -3, 1231, 61_499, 61_500];
+        let (one, batched, day) = db
+            .with_tx(|tx| {
+                let one = businesses::insert(tx, "One by one", "one")?.id;
+                let batched = businesses::insert(tx, "Batched", "batched")?.id;
+                for ms in waits {
+                    count_reply(tx, one, ms)?;
+                }
+                // Two batches, the second adding to the rows the first wrote, each with
+                // another shop's reply among them.
+                for part in [&waits[..3], &waits[3..]] {
+                    let mut replies = Replies::default();
+                    for &ms in part {
+                        replies.add(batched, ms);
+                        replies.add(one, 5);
+                    }
+                    replies.write(tx)?;
+                    for _ in part {
+                        count_reply(tx, one, -5)?;
+                    }
+                }
+                let day: String =
+                    tx.query_row("SELECT MAX(day) FROM bot_metrics", [], |r| r.get(0))?;
+                Ok::<_, crate::error::AppError>((one, batched, day))
+            })
+            .unwrap();
+        let figures = |b: i64| {
+            db.with_conn(|c| Ok((reply_times(c, b, &day)?, day_figures(c, b, &day)?)))
+                .unwrap()
+        };
+        let (times, day_of_batched) = figures(batched);
+        assert_eq!(
+            times,
+            vec![(0, 1), (1230, 3), (4000, 1), (61_000, 1), (62_000, 1)]
+        );
+        assert_eq!(
+            day_of_batched.avg_reply_ms,
+            Some((1234 + 1226 + 4000 + 1231 + 61_499 + 61_500) / 7)
+        );
+        // The other shop: its own seven, its seven batched at 5 ms and seven at 0.
+        let (times, day_of_one) = figures(one);
+        assert_eq!(
+            times,
+            vec![
+                (0, 8),
+                (10, 7),
+                (1230, 3),
+                (4000, 1),
+                (61_000, 1),
+                (62_000, 1)
+            ]
+        );
+        assert_eq!(
+            day_of_one.avg_reply_ms,
+            Some((1234 + 1226 + 4000 + 1231 + 61_499 + 61_500 + 7 * 5) / 21)
+        );
     }
 
     /// Reply times one row each, as V16 to V28 kept them, for two shops on either side of UTC.

@@ -290,6 +290,15 @@ async fn a_backlog_of_several_batches_is_answered_in_full_and_in_order() {
     for (phone, replies) in &conversations {
         assert_eq!(replies, first, "{phone}'s answers, in order");
     }
+    // Each message's first reply counted once in the day's figures, whichever batch it was in.
+    let counted = "SELECT (SELECT SUM(replies) FROM bot_metrics WHERE business_id = b.id)
+                        || ' ' || (SELECT SUM(n) FROM bot_reply_times WHERE business_id = b.id)
+                   FROM businesses b WHERE short_code = ?1";
+    let counted: String = app
+        .db
+        .with_conn(|c| Ok(c.query_row(counted, ["shop-a"], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(counted, "900 900");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
