@@ -243,13 +243,13 @@ fn answer_batch(
         let mut replies = metrics::Replies::default();
         let mut done = 0;
         for (m, reading) in pending.iter().zip(&read.readings) {
-            let turn = Answering {
+            let with = Answering {
                 shops: &mut shops,
                 replies: &mut replies,
                 alone: each_alone,
                 tracker: Some(tracker),
             };
-            answer(tx, m, reading, &goods, turn)?;
+            answer(tx, m, reading, &goods, with)?;
             done += 1;
             // Webhooks are waiting on the database: commit what is done and let them in.
             if bridge.ingest.is_waiting() {
@@ -270,13 +270,13 @@ pub fn answer_now(conn: &Connection, m: &Unhandled) -> AppResult<()> {
         shelf: &Shelf::default(),
     };
     let mut replies = metrics::Replies::default();
-    let turn = Answering {
+    let with = Answering {
         shops: &mut Shops::default(),
         replies: &mut replies,
         alone: true,
         tracker: None,
     };
-    answer(conn, m, &read.readings[0], &goods, turn).map_err(Stop::into_error)?;
+    answer(conn, m, &read.readings[0], &goods, with).map_err(Stop::into_error)?;
     replies.write(conn)
 }
 
@@ -339,9 +339,6 @@ fn read_all(conn: &Connection, batch: &[Unhandled]) -> Read {
     Read { catalogs, readings }
 }
 
-/// Answers one message. One that cannot be read or answered (an error, a panic) must not hold
-/// up the rest: it is set aside, marked handled and flagged for a person. That takes a
-/// savepoint (`alone`); without one, a failure stops the batch with [`Stop::Again`].
 /// What answering a message of a batch works with beside the message itself.
 struct Answering<'a> {
     shops: &'a mut Shops,
@@ -352,6 +349,9 @@ struct Answering<'a> {
     tracker: Option<&'a Tracker>,
 }
 
+/// Answers one message. One that cannot be read or answered (an error, a panic) must not hold
+/// up the rest: it is set aside, marked handled and flagged for a person. That takes a
+/// savepoint (`alone`); without one, a failure stops the batch with [`Stop::Again`].
 fn answer(
     conn: &Connection,
     m: &Unhandled,
