@@ -241,15 +241,15 @@ fn answer_batch(
             shelf: &shelf,
         };
         let mut replies = metrics::Replies::default();
+        let mut with = Answering {
+            shops: &mut shops,
+            replies: &mut replies,
+            alone: each_alone,
+            tracker: Some(tracker),
+        };
         let mut done = 0;
         for (m, reading) in pending.iter().zip(&read.readings) {
-            let with = Answering {
-                shops: &mut shops,
-                replies: &mut replies,
-                alone: each_alone,
-                tracker: Some(tracker),
-            };
-            answer(tx, m, reading, &goods, with)?;
+            answer(tx, m, reading, &goods, &mut with)?;
             done += 1;
             // Webhooks are waiting on the database: commit what is done and let them in.
             if bridge.ingest.is_waiting() {
@@ -270,13 +270,13 @@ pub fn answer_now(conn: &Connection, m: &Unhandled) -> AppResult<()> {
         shelf: &Shelf::default(),
     };
     let mut replies = metrics::Replies::default();
-    let with = Answering {
+    let mut with = Answering {
         shops: &mut Shops::default(),
         replies: &mut replies,
         alone: true,
         tracker: None,
     };
-    answer(conn, m, &read.readings[0], &goods, with).map_err(Stop::into_error)?;
+    answer(conn, m, &read.readings[0], &goods, &mut with).map_err(Stop::into_error)?;
     replies.write(conn)
 }
 
@@ -357,7 +357,7 @@ fn answer(
     m: &Unhandled,
     reading: &Result<Reading, String>,
     goods: &Goods,
-    with: Answering,
+    with: &mut Answering,
 ) -> Result<(), Stop> {
     let tracker = with.tracker;
     // A deactivated shop's messages are kept but never answered, then or on reactivation.

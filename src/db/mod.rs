@@ -353,13 +353,13 @@ fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
     // lines, events, counts and stock) passes that. In memory it is freed at each release.
     // Reading threads keep sorts on disk (`readers`), so a report over a large book does not
     // grow the process, and the webhook writer, which saves no orders, keeps its statement
-    // journals in one piece (`ingest::journal_in_one_piece`).
+    // journals in one piece (`ingest::writer_settings`).
     //
     // The log is copied into the database once it passes 4,000 pages rather than SQLite's
     // 1,000. While the conversation worker answers a backlog it is the one writer, and each
     // copy ran inside one of its commits: a page its batches rewrite over and over (the chats,
     // drafts and queue of the same customers) is copied once per 4,000 pages, not four times.
-    // The webhook writer keeps 1,000 (`ingest::journal_in_one_piece`): in a flood of webhooks
+    // The webhook writer keeps 1,000 (`ingest::writer_settings`): in a flood of webhooks
     // larger copies held their acknowledgements longer.
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;

@@ -113,7 +113,7 @@ fn writer(
 ) {
     // Its own connection, so it never waits for one: each webhook's answer waits on this
     // writer's commit. (Pages read on their own threads; the pool serves the workers.)
-    let mut own = match db.own_connection().and_then(journal_in_one_piece) {
+    let mut own = match db.own_connection().and_then(writer_settings) {
         Ok(c) => Some(c),
         Err(e) => {
             tracing::warn!(error = %e.detail(), "the webhook writer shares the pool's connections");
@@ -162,6 +162,8 @@ fn writer(
     }
 }
 
+/// The writer's own connection, set apart from the pool's in two ways.
+///
 /// Statement journals kept in one 64 KiB piece rather than in pieces of 1 KiB. Each statement
 /// that fires a trigger (storing a message keeps its chat) journals the pages it changes,
 /// and with temporary storage in memory SQLite keeps that journal in 1 KiB pieces, five
@@ -172,7 +174,7 @@ fn writer(
 /// The log is copied back into the database past SQLite's 1,000 pages, not the 4,000 of the
 /// other connections (`db::configure`): every webhook of a batch waits on the commit that
 /// copies it, and in a flood larger copies held them longer.
-fn journal_in_one_piece(conn: Connection) -> AppResult<Connection> {
+fn writer_settings(conn: Connection) -> AppResult<Connection> {
     conn.pragma_update(None, "temp_store", "FILE")?;
     conn.pragma_update(None, "wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)?;
     Ok(conn)
@@ -359,7 +361,7 @@ mod tests {
             c.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
                 .unwrap()
         };
-        let own = db.own_connection().and_then(journal_in_one_piece).unwrap();
+        let own = db.own_connection().and_then(writer_settings).unwrap();
         assert_eq!(copied_past(&own), WRITER_CHECKPOINT_PAGES);
         assert_eq!(db.with_conn(|c| Ok(copied_past(c))).unwrap(), 4000);
     }

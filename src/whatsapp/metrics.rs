@@ -125,13 +125,6 @@ fn count_reply_times(
     Ok(())
 }
 
-/// Adds one reply to the day's reply-time average, and counts its time for the median and p90.
-pub fn count_reply(conn: &Connection, business_id: i64, waited_ms: i64) -> AppResult<()> {
-    let mut replies = Replies::default();
-    replies.add(business_id, waited_ms);
-    replies.write(conn)
-}
-
 /// Replies counted over a batch of answers and written together: per shop, the day's average
 /// once and each distinct reply time once. Counted reply by reply, that was two statements a
 /// reply; a batch's replies mostly share a shop and a time to 10 ms.
@@ -267,6 +260,13 @@ pub fn add_uptime(conn: &Connection, seconds: i64, connected: &[i64]) -> AppResu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One reply counted alone, as a batch of one writes it.
+    fn count_reply(conn: &Connection, business_id: i64, waited_ms: i64) -> AppResult<()> {
+        let mut replies = Replies::default();
+        replies.add(business_id, waited_ms);
+        replies.write(conn)
+    }
     use crate::accounts::businesses;
     use crate::db::Db;
     use rusqlite::params;
