@@ -39,6 +39,10 @@ struct Args {
     /// Visit only the dashboard for the last 30 days (`/?period=30d`), the dashboard's benchmark.
     #[arg(long)]
     dashboard_30d: bool,
+    /// Visit only the page of this name (as the table names it, e.g. "orders?q=name"), to
+    /// profile one page under the same load.
+    #[arg(long)]
+    only: Option<String>,
     #[arg(long, default_value = "novi-demo")]
     password: String,
     /// An API token of the business (`novi token create`), to include the API lists.
@@ -260,7 +264,10 @@ async fn user(a: Arc<Args>, book: Arc<Book>, client: reqwest::Client, samples: S
         Duration::from_secs(a.warmup + a.seconds),
     );
     while started.elapsed() < end {
-        let (name, url, api) = visit(&a, &book, &mut rng);
+        let (mut name, mut url, mut api) = visit(&a, &book, &mut rng);
+        while a.only.as_deref().is_some_and(|only| only != name) {
+            (name, url, api) = visit(&a, &book, &mut rng);
+        }
         let mut req = client.get(&url);
         if let (true, Some(t)) = (api, &a.token) {
             req = req.bearer_auth(t);
@@ -334,6 +341,16 @@ async fn main() -> std::process::ExitCode {
         Ok(()) => read_book(&a, &client).await,
         Err(e) => Err(e),
     };
+    let book = book.and_then(|b| {
+        // A name no draw gives would keep every user drawing for ever.
+        let mut rng = StdRng::seed_from_u64(0);
+        match &a.only {
+            Some(only) if !(0..10_000).any(|_| visit(&a, &b, &mut rng).0 == only) => Err(format!(
+                "--only {only}: no such page (see the table's names)"
+            )),
+            _ => Ok(b),
+        }
+    });
     let book = match book {
         Ok(b) => Arc::new(b),
         Err(e) => {

@@ -512,14 +512,10 @@ pub fn list_with(
     }
     let people = people(conn, business_id, f)?;
     let total = count(conn, business_id, f, people.as_deref())?;
-    // Few matches are read by customer and sorted; many are met soon enough in order.
-    let w = Where::of(
-        business_id,
-        f,
-        f.by_customer() && !total.capped,
-        people.as_deref(),
-    );
     let offset = (page.max(1) - 1).saturating_mul(per_page);
+    let by_customer = f.by_customer()
+        && (!total.capped || by_customer_anyway(conn, business_id, f, &people, offset + per_page)?);
+    let w = Where::of(business_id, f, by_customer, people.as_deref());
     // Past the last order there is nothing to step over the whole book to find.
     if !total.capped && offset >= total.count {
         return Ok((Vec::new(), total));
@@ -528,6 +524,49 @@ pub fn list_with(
         let found = page_rows(conn, business_id, f, w, (offset, per_page))?;
         Ok((complete_page(conn, found, detail)?, total))
     })
+}
+
+/// How many of a search's customers' kept figures are read to estimate their orders: reading
+/// all of a broad search's 700 cost as much as walking the book for its page.
+const SAMPLED: i64 = 64;
+
+/// Whether orders past the count's cap are still read faster by their customers than by walking
+/// the shop's orders newest first. Few matches (up to the cap) always are. One customer's orders
+/// newest first come in order from the customer index. Otherwise their orders are read and
+/// sorted, a cost that grows with the matches; the walk steps over about `book / matches` orders
+/// for each of the `wanted` it keeps. On a 1,000,000-order book sorting cost 0.08 µs a match and
+/// the walk 0.19 µs an order stepped over, so the customers win while matches² < 2 × wanted ×
+/// book: a search finding 1,300 orders read 0.1 ms by customer where the walk took 3.8 ms, one
+/// finding 35,000 read 0.6 ms by the walk and 2.8 ms by customer. Matches are estimated from the
+/// kept figures of about [`SAMPLED`] of the customers (figures leave out cancelled orders: near
+/// enough to choose by).
+pub(super) fn by_customer_anyway(
+    conn: &Connection,
+    business_id: i64,
+    f: &Filter,
+    people: &Option<String>,
+    wanted: i64,
+) -> AppResult<bool> {
+    let ids = match (people, f.customer_id) {
+        (Some(found), _) => found.clone(),
+        (None, Some(_)) if f.sort == Sort::Newest => return Ok(true),
+        (None, Some(id)) => crate::db::id_list(&[id]),
+        (None, None) => return Ok(false),
+    };
+    // Every n-th of the customers, so the sample spans the list whatever order it is in (the
+    // first 64 of one broad search had a fifteenth of the orders their share would be).
+    let (sampled, of, customers, book): (i64, i64, i64, i64) = conn
+        .prepare_cached(
+            "SELECT COALESCE(SUM(f.orders), 0), COUNT(*), json_array_length(?2),
+                    (SELECT COALESCE(SUM(n), 0) FROM order_counts WHERE business_id = ?1)
+             FROM json_each(?2) j LEFT JOIN customer_figures f ON f.customer_id = j.value
+             WHERE j.key % ((json_array_length(?2) + ?3 - 1) / ?3) = 0",
+        )?
+        .query_row(params![business_id, ids, SAMPLED], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
+    let matches = sampled.saturating_mul(customers) / of.max(1);
+    Ok(matches.saturating_mul(matches) < wanted.saturating_mul(book).saturating_mul(2))
 }
 
 /// The rows of one page of `w`'s orders, `per_page` of them after the first `offset`.

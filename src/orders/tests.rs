@@ -243,6 +243,62 @@ fn a_page_of_orders_reads_each_ones_own_lines_and_timeline() {
     assert_eq!(exported, alone);
 }
 
+/// A search whose matches are past the count's cap is still read by its customers when they are
+/// few beside the book (their orders sorted cost less than walking the book to meet them), and by
+/// walking the book when they are many of it; a customer's own orders come in order either way.
+#[test]
+fn a_search_reads_by_customer_while_its_matches_are_few_beside_the_book() {
+    let (_dir, db, b, first) = shop_with_order();
+    let other = NewOrder {
+        customer_phone: Phone::parse("98123 00000", "91").unwrap(),
+        customer_name: "Bina".into(),
+        lines: vec![LineRequest::Qty {
+            sku: "samosa".into(),
+            qty: 1,
+        }],
+        ..new_order_like(&first)
+    };
+    db.with_tx(|tx| {
+        for _ in 0..59 {
+            service::create(tx, &b, &other)?;
+        }
+        Ok::<_, super::OrderError>(())
+    })
+    .unwrap();
+    let reads_by_customer = |q: &str, customer_id, sort, wanted| {
+        let f = store::Filter {
+            q: q.into(),
+            customer_id,
+            sort,
+            ..store::Filter::default()
+        };
+        db.with_conn(|c| {
+            let found = (!q.is_empty()).then(|| {
+                let ids = customers::found(c, b.id, q, 4).unwrap();
+                crate::db::id_list(&ids)
+            });
+            store::by_customer_anyway(c, b.id, &f, &found, wanted)
+        })
+        .unwrap()
+    };
+    let newest = super::Sort::Newest;
+    // Asha's 1 order of 60: 1² < 2 × 25 × 60.
+    assert!(reads_by_customer("Asha", None, newest, 25));
+    // Both customers' numbers start 98123: all 60, and 60² > 2 × 25 × 60.
+    assert!(!reads_by_customer("98123", None, newest, 25));
+    // A deeper page wants more of the walk: 60² < 2 × 50 × 60.
+    assert!(reads_by_customer("98123", None, newest, 50));
+    let bina = db
+        .with_conn(|c| customers::found(c, b.id, "Bina", 4))
+        .unwrap()[0];
+    // Bina's 59 of 60 in the customer index, newest first, are read in its order.
+    assert!(reads_by_customer("", Some(bina), newest, 25));
+    // By delivery day they are sorted, and 59² > 2 × 25 × 60.
+    let by_day = super::Sort::DeliverOn;
+    assert!(!reads_by_customer("", Some(bina), by_day, 25));
+    assert!(!reads_by_customer("", None, newest, 25));
+}
+
 /// The order `o` was taken from, asked for again.
 fn new_order_like(o: &Order) -> NewOrder {
     NewOrder {
