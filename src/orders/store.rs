@@ -514,7 +514,8 @@ pub fn list_with(
     let total = count(conn, business_id, f, people.as_deref())?;
     let offset = (page.max(1) - 1).saturating_mul(per_page);
     let by_customer = f.by_customer()
-        && (!total.capped || by_customer_anyway(conn, business_id, f, &people, offset + per_page)?);
+        && (!total.capped
+            || by_customer_anyway(conn, business_id, f, people.as_deref(), offset + per_page)?);
     let w = Where::of(business_id, f, by_customer, people.as_deref());
     // Past the last order there is nothing to step over the whole book to find.
     if !total.capped && offset >= total.count {
@@ -544,13 +545,17 @@ pub(super) fn by_customer_anyway(
     conn: &Connection,
     business_id: i64,
     f: &Filter,
-    people: &Option<String>,
+    people: Option<&str>,
     wanted: i64,
 ) -> AppResult<bool> {
+    let one;
     let ids = match (people, f.customer_id) {
-        (Some(found), _) => found.clone(),
+        (Some(found), _) => found,
         (None, Some(_)) if f.sort == Sort::Newest => return Ok(true),
-        (None, Some(id)) => crate::db::id_list(&[id]),
+        (None, Some(id)) => {
+            one = crate::db::id_list(&[id]);
+            &one
+        }
         (None, None) => return Ok(false),
     };
     // Every n-th of the customers, so the sample spans the list whatever order it is in (the

@@ -277,7 +277,7 @@ fn a_search_reads_by_customer_while_its_matches_are_few_beside_the_book() {
                 let ids = customers::found(c, b.id, q, 4).unwrap();
                 crate::db::id_list(&ids)
             });
-            store::by_customer_anyway(c, b.id, &f, &found, wanted)
+            store::by_customer_anyway(c, b.id, &f, found.as_deref(), wanted)
         })
         .unwrap()
     };
@@ -297,6 +297,48 @@ fn a_search_reads_by_customer_while_its_matches_are_few_beside_the_book() {
     let by_day = super::Sort::DeliverOn;
     assert!(!reads_by_customer("", Some(bina), by_day, 25));
     assert!(!reads_by_customer("", None, newest, 25));
+}
+
+/// The estimate reads customers spread over the whole list a search found, not its first 64:
+/// here those are 100 customers who never ordered, and the 28 after them ordered 560 times.
+#[test]
+fn a_broad_search_is_estimated_from_customers_across_its_list() {
+    let (_dir, db, b, first) = shop_with_order();
+    let phone = |i: u32| Phone::parse(&format!("97000 {i:05}"), "91").unwrap();
+    db.with_tx(|tx| {
+        for i in 0..100 {
+            customers::upsert(tx, b.id, &phone(i), "Ravi")?;
+        }
+        for i in 100..128 {
+            let regular = NewOrder {
+                customer_phone: phone(i),
+                customer_name: "Ravi".into(),
+                lines: vec![LineRequest::Qty {
+                    sku: "samosa".into(),
+                    qty: 1,
+                }],
+                ..new_order_like(&first)
+            };
+            for _ in 0..20 {
+                service::create(tx, &b, &regular)?;
+            }
+        }
+        Ok::<_, AppError>(())
+    })
+    .unwrap();
+    let by_customer = db
+        .with_conn(|c| {
+            let f = store::Filter {
+                q: "Ravi".into(),
+                ..store::Filter::default()
+            };
+            let found = crate::db::id_list(&customers::found(c, b.id, "Ravi", 4)?);
+            store::by_customer_anyway(c, b.id, &f, Some(&found), 25)
+        })
+        .unwrap();
+    // About 560 of 561 orders: 560² > 2 × 25 × 561, so the book is walked. The first 64 alone
+    // would have said none.
+    assert!(!by_customer);
 }
 
 /// The order `o` was taken from, asked for again.
