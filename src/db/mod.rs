@@ -354,21 +354,22 @@ fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
     // Reading threads keep sorts on disk (`readers`), so a report over a large book does not
     // grow the process, and the webhook writer, which saves no orders, keeps its statement
     // journals in one piece (`ingest::writer_settings`).
-    //
-    // The log is copied into the database once it passes 4,000 pages rather than SQLite's
-    // 1,000. While the conversation worker answers a backlog it is the one writer, and each
-    // copy ran inside one of its commits: a page its batches rewrite over and over (the chats,
-    // drafts and queue of the same customers) is copied once per 4,000 pages, not four times.
-    // The webhook writer keeps 1,000 (`ingest::writer_settings`): in a flood of webhooks
-    // larger copies held their acknowledgements longer.
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
-         PRAGMA temp_store = MEMORY;
-         PRAGMA wal_autocheckpoint = 4000;",
-    )
+         PRAGMA temp_store = MEMORY;",
+    )?;
+    conn.pragma_update(None, "wal_autocheckpoint", CHECKPOINT_PAGES)
 }
+
+/// Pages in the log past which a connection's commit copies it into the database, rather than
+/// SQLite's 1,000. While the conversation worker answers a backlog it is the one writer, and
+/// each copy ran inside one of its commits: a page its batches rewrite over and over (the
+/// chats, drafts and queue of the same customers) is copied once per 4,000 pages, not four
+/// times. The webhook writer keeps 1,000 (`ingest::writer_settings`): in a flood of webhooks
+/// larger copies held their acknowledgements longer.
+pub const CHECKPOINT_PAGES: i64 = 4000;
 
 /// Runs `f` inside a savepoint of the current transaction: its writes are kept when it
 /// succeeds and undone when it fails, without ending the transaction around it.

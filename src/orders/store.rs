@@ -413,16 +413,8 @@ fn count(
     let plain = f.q.trim().is_empty() && f.from.is_none() && f.to.is_none();
     // The kept per-status counts know nothing of payments; the day counts do (below).
     if plain && f.customer_id.is_none() && f.payment.is_none() {
-        let count = conn
-            .prepare_cached(
-                "SELECT COALESCE(SUM(n), 0) FROM order_counts
-                 WHERE business_id = ?1 AND (?2 IS NULL OR status = ?2)",
-            )?
-            .query_row(params![business_id, f.status.map(Status::as_str)], |r| {
-                r.get(0)
-            })?;
         return Ok(Total {
-            count,
+            count: kept_count(conn, business_id, f.status)?,
             capped: false,
         });
     }
@@ -442,6 +434,18 @@ fn count(
         count: n.min(cap),
         capped: n > cap,
     })
+}
+
+/// The shop's orders of `status` (or all), from the kept per-status counts.
+fn kept_count(conn: &Connection, business_id: i64, status: Option<Status>) -> AppResult<i64> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT COALESCE(SUM(n), 0) FROM order_counts
+             WHERE business_id = ?1 AND (?2 IS NULL OR status = ?2)",
+        )?
+        .query_row(params![business_id, status.map(Status::as_str)], |r| {
+            r.get(0)
+        })?)
 }
 
 /// Counts the orders `w` matches, up to one past `cap`.
@@ -560,16 +564,16 @@ pub(super) fn by_customer_anyway(
     };
     // Every n-th of the customers, so the sample spans the list whatever order it is in (the
     // first 64 of one broad search had a fifteenth of the orders their share would be).
-    let (sampled, of, customers, book): (i64, i64, i64, i64) = conn
+    let (sampled, of, customers): (i64, i64, i64) = conn
         .prepare_cached(
-            "SELECT COALESCE(SUM(f.orders), 0), COUNT(*), json_array_length(?2),
-                    (SELECT COALESCE(SUM(n), 0) FROM order_counts WHERE business_id = ?1)
-             FROM json_each(?2) j LEFT JOIN customer_figures f ON f.customer_id = j.value
-             WHERE j.key % ((json_array_length(?2) + ?3 - 1) / ?3) = 0",
+            "SELECT COALESCE(SUM(f.orders), 0), COUNT(*), json_array_length(?1)
+             FROM json_each(?1) j LEFT JOIN customer_figures f ON f.customer_id = j.value
+             WHERE j.key % ((json_array_length(?1) + ?2 - 1) / ?2) = 0",
         )?
-        .query_row(params![business_id, ids, SAMPLED], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        .query_row(params![ids, SAMPLED], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?;
+    let book = kept_count(conn, business_id, None)?;
     let matches = sampled.saturating_mul(customers) / of.max(1);
     Ok(matches.saturating_mul(matches) < wanted.saturating_mul(book))
 }

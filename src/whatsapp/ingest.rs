@@ -171,9 +171,9 @@ fn writer(
 /// in files, it keeps the journal in memory in one piece up to 64 KiB, past which it would
 /// spill to a file; a webhook's statements journal a few pages each.
 ///
-/// The log is copied back into the database past SQLite's 1,000 pages, not the 4,000 of the
-/// other connections (`db::configure`): every webhook of a batch waits on the commit that
-/// copies it, and in a flood larger copies held them longer.
+/// The log is copied back into the database past SQLite's 1,000 pages, not the
+/// [`crate::db::CHECKPOINT_PAGES`] of the other connections: every webhook of a batch waits on
+/// the commit that copies it, and in a flood larger copies held them longer.
 fn writer_settings(conn: Connection) -> AppResult<Connection> {
     conn.pragma_update(None, "temp_store", "FILE")?;
     conn.pragma_update(None, "wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)?;

@@ -260,6 +260,9 @@ pub fn add_uptime(conn: &Connection, seconds: i64, connected: &[i64]) -> AppResu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::accounts::businesses;
+    use crate::db::Db;
+    use rusqlite::params;
 
     /// One reply counted alone, as a batch of one writes it.
     fn count_reply(conn: &Connection, business_id: i64, waited_ms: i64) -> AppResult<()> {
@@ -267,9 +270,6 @@ mod tests {
         replies.add(business_id, waited_ms);
         replies.write(conn)
     }
-    use crate::accounts::businesses;
-    use crate::db::Db;
-    use rusqlite::params;
 
     #[test]
     fn reply_times_are_kept_finer_than_the_dashboard_shows_them() {
