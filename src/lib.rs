@@ -73,7 +73,8 @@ pub struct Shared {
     /// The task telling owners of low stock and sending the daily summary.
     pub alerts: alerts::Alerts,
     /// Businesses by short code: read on every page, changed rarely.
-    businesses: moka::sync::Cache<String, Business>,
+    /// Kept behind `Arc` so that a read on every webhook and page copies no strings.
+    businesses: moka::sync::Cache<String, Arc<Business>>,
     /// The dashboard's figures per business and day, until an order of that day changes.
     pub figures: reports::Cache,
     /// Wakes the task acting on Razorpay's webhook deliveries when one is stored.
@@ -133,7 +134,7 @@ impl AppState {
         })))
     }
 
-    pub async fn business_by_code(&self, code: &str) -> AppResult<Option<Business>> {
+    pub async fn business_by_code(&self, code: &str) -> AppResult<Option<Arc<Business>>> {
         if let Some(b) = self.businesses.get(code) {
             return Ok(Some(b));
         }
@@ -141,7 +142,8 @@ impl AppState {
         let found = self
             .db
             .read(move |c| businesses::by_code(c, &owned))
-            .await?;
+            .await?
+            .map(Arc::new);
         if let Some(b) = &found {
             self.businesses.insert(b.short_code.clone(), b.clone());
         }

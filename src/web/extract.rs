@@ -10,6 +10,7 @@ use crate::error::AppError;
 use crate::whatsapp::linked;
 use crate::whatsapp::settings::Provider;
 use crate::AppState;
+use std::sync::Arc;
 
 /// The logged-in user. Pages without one redirect to the login form.
 pub struct CurrentUser(pub User);
@@ -126,11 +127,11 @@ impl FromRequestParts<AppState> for ShopPage {
             let link = state.db.read(move |c| linked::state::load(c, id)).await?;
             link.state == linked::state::State::LoggedOut
         };
-        let whatsapp_paused = config.paused_reason;
+        let whatsapp_paused = config.paused_reason.clone();
         let backup = (role == Role::Owner).then(|| state.backups.status(chrono::Utc::now()));
         Ok(ShopPage {
             user,
-            business,
+            business: Arc::unwrap_or_clone(business),
             role,
             csrf,
             switcher,

@@ -4,10 +4,12 @@
 //! `{"error":{"code","message"}}` with its status.
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use std::sync::Arc;
 
 use crate::api::error::json_error;
 use crate::error::{AppError, AppResult};
@@ -16,6 +18,28 @@ use crate::whatsapp::inbound::Inbound;
 use crate::whatsapp::settings::{Provider, WhatsappSettings};
 use crate::whatsapp::{cloud, gateway};
 use crate::AppState;
+
+/// The signature headers, the only ones a webhook reads: extracting the whole `HeaderMap`
+/// would copy every header of every webhook.
+pub struct Signatures {
+    cloud: Option<HeaderValue>,
+    gateway: Option<HeaderValue>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Signatures {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self {
+            cloud: parts.headers.get("x-hub-signature-256").cloned(),
+            gateway: parts.headers.get("x-webhook-hmac").cloned(),
+        })
+    }
+}
+
+fn text(v: &Option<HeaderValue>) -> Option<&str> {
+    v.as_ref().and_then(|v| v.to_str().ok())
+}
 
 #[derive(Deserialize)]
 pub struct Handshake {
@@ -31,7 +55,7 @@ async fn business_config(
     state: &AppState,
     code: &str,
     provider: Provider,
-) -> AppResult<(i64, WhatsappSettings)> {
+) -> AppResult<(i64, Arc<WhatsappSettings>)> {
     let business = state
         .business_by_code(code)
         .await?
@@ -66,7 +90,7 @@ pub async fn cloud_verify(
 pub async fn cloud(
     State(state): State<AppState>,
     Path(code): Path<String>,
-    headers: HeaderMap,
+    headers: Signatures,
     body: Bytes,
 ) -> Response {
     let answer = receive_cloud(&state, &code, &headers, body).await;
@@ -77,13 +101,11 @@ pub async fn cloud(
 async fn receive_cloud(
     state: &AppState,
     code: &str,
-    headers: &HeaderMap,
+    headers: &Signatures,
     body: Bytes,
 ) -> AppResult<Response> {
     let (business_id, config) = business_config(state, code, Provider::Cloud).await?;
-    let signature = headers
-        .get("x-hub-signature-256")
-        .and_then(|v| v.to_str().ok());
+    let signature = text(&headers.cloud);
     if config.app_secret.is_empty() || !cloud::signature_ok(&config.app_secret, &body, signature) {
         return Err(AppError::Unauthorized(
             "bad or missing X-Hub-Signature-256".into(),
@@ -108,7 +130,7 @@ async fn receive_cloud(
 pub async fn gateway(
     State(state): State<AppState>,
     Path(code): Path<String>,
-    headers: HeaderMap,
+    headers: Signatures,
     body: Bytes,
 ) -> Response {
     let answer = receive_gateway(&state, &code, &headers, body).await;
@@ -119,11 +141,11 @@ pub async fn gateway(
 async fn receive_gateway(
     state: &AppState,
     code: &str,
-    headers: &HeaderMap,
+    headers: &Signatures,
     body: Bytes,
 ) -> AppResult<Response> {
     let (business_id, config) = business_config(state, code, Provider::Gateway).await?;
-    let signature = headers.get("x-webhook-hmac").and_then(|v| v.to_str().ok());
+    let signature = text(&headers.gateway);
     if config.hmac_key.is_empty() || !gateway::signature_ok(&config.hmac_key, &body, signature) {
         return Err(AppError::Unauthorized(
             "bad or missing X-Webhook-Hmac".into(),

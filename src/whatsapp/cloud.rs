@@ -15,9 +15,12 @@ pub fn signature_ok(app_secret: &str, body: &[u8], header: Option<&str>) -> bool
     let Some(hex_sig) = header.and_then(|h| h.strip_prefix("sha256=")) else {
         return false;
     };
-    let Ok(expected) = hex::decode(hex_sig.trim()) else {
+    // Into a fixed array: no allocation on every webhook, and a signature of the wrong length
+    // is refused here.
+    let mut expected = [0u8; 32];
+    if hex::decode_to_slice(hex_sig.trim(), &mut expected).is_err() {
         return false;
-    };
+    }
     let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(app_secret.as_bytes()) else {
         return false;
     };
@@ -303,6 +306,22 @@ mod tests {
         assert!(!signature_ok("TEST_APP_SECRET", b"test", None));
         assert!(!signature_ok("TEST_APP_SECRET", b"test", Some("sha256=zz")));
         assert!(!signature_ok("TEST_APP_SECRET", b"test", Some(&sig[7..])));
+        // Upper-case hex is the same signature; one byte short or over is not.
+        assert!(signature_ok(
+            "TEST_APP_SECRET",
+            b"test",
+            Some(&sig.to_uppercase().replace("SHA256=", "sha256="))
+        ));
+        assert!(!signature_ok(
+            "TEST_APP_SECRET",
+            b"test",
+            Some(&sig[..sig.len() - 2])
+        ));
+        assert!(!signature_ok(
+            "TEST_APP_SECRET",
+            b"test",
+            Some(&format!("{sig}00"))
+        ));
     }
 
     fn envelope(pnid: &str, value: Value) -> Value {

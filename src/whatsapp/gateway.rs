@@ -9,9 +9,13 @@ use super::inbound::InMessage;
 
 /// Checks `X-Webhook-Hmac` (hex HMAC-SHA512 of the raw body), in constant time.
 pub fn signature_ok(key: &str, body: &[u8], header: Option<&str>) -> bool {
-    let Some(expected) = header.and_then(|h| hex::decode(h.trim()).ok()) else {
+    let mut expected = [0u8; 64];
+    let Some(h) = header else {
         return false;
     };
+    if hex::decode_to_slice(h.trim(), &mut expected).is_err() {
+        return false;
+    }
     let Ok(mut mac) = Hmac::<Sha512>::new_from_slice(key.as_bytes()) else {
         return false;
     };
@@ -111,5 +115,12 @@ mod tests {
         assert!(signature_ok("k", b"body", Some(&sig)));
         assert!(!signature_ok("k", b"body2", Some(&sig)));
         assert!(!signature_ok("k", b"body", None));
+        assert!(signature_ok(
+            "k",
+            b"body",
+            Some(&format!(" {} ", sig.to_uppercase()))
+        ));
+        assert!(!signature_ok("k", b"body", Some(&sig[..sig.len() - 2])));
+        assert!(!signature_ok("k", b"body", Some(&format!("{sig}00"))));
     }
 }

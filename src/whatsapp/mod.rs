@@ -107,7 +107,8 @@ pub struct Bridge {
     pub linked: linked::Linked,
     /// Webhooks and sends counted for `/metrics`.
     pub metrics: crate::telemetry::metrics::Metrics,
-    configs: moka::sync::Cache<i64, WhatsappSettings>,
+    /// Kept behind `Arc`: every webhook reads its shop's, and a copy would clone its strings.
+    configs: moka::sync::Cache<i64, Arc<WhatsappSettings>>,
 }
 
 impl Bridge {
@@ -168,13 +169,14 @@ impl Bridge {
     }
 
     /// A business's WhatsApp configuration, cached: every webhook needs it.
-    pub async fn settings(&self, db: &Db, business_id: i64) -> AppResult<WhatsappSettings> {
+    pub async fn settings(&self, db: &Db, business_id: i64) -> AppResult<Arc<WhatsappSettings>> {
         if let Some(c) = self.configs.get(&business_id) {
             return Ok(c);
         }
-        let c = db
-            .read(move |conn| settings::load(conn, business_id))
-            .await?;
+        let c = Arc::new(
+            db.read(move |conn| settings::load(conn, business_id))
+                .await?,
+        );
         self.configs.insert(business_id, c.clone());
         Ok(c)
     }

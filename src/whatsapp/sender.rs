@@ -146,9 +146,9 @@ struct Sender {
 /// What pacing and the link made of one due row in a pass.
 enum Turn {
     /// It may go now, through this configuration.
-    Go(Box<WhatsappSettings>),
+    Go(Arc<WhatsappSettings>),
     /// Its business's link is down and due a probe: it goes, unclaimed, to try the link.
-    Probe(Box<WhatsappSettings>),
+    Probe(Arc<WhatsappSettings>),
     /// Pacing or a down link allows it at this time (ms, by the bridge's clock).
     Later(i64),
     /// Its person has a send under way, or its link a probe, which wakes the loop when it ends.
@@ -251,8 +251,8 @@ impl Sender {
             self.bridge.clock.instant(),
         );
         match slot {
-            Ok(()) if gate == Gate::Probe => Ok(Turn::Probe(Box::new(config))),
-            Ok(()) => Ok(Turn::Go(Box::new(config))),
+            Ok(()) if gate == Gate::Probe => Ok(Turn::Probe(config)),
+            Ok(()) => Ok(Turn::Go(config)),
             // Left as it is: rewriting every paced row would load the database just when a
             // backlog makes it busiest. The loop sleeps until the earliest slot frees instead.
             Err(wait) => Ok(Turn::Later(
@@ -263,7 +263,7 @@ impl Sender {
 
     /// Claims the pass's rows in one transaction (one write however many shops take their
     /// turn), then sends each claimed row in its own task.
-    async fn claim_and_send(&mut self, ready: Vec<(Due, Box<WhatsappSettings>)>) -> AppResult<()> {
+    async fn claim_and_send(&mut self, ready: Vec<(Due, Arc<WhatsappSettings>)>) -> AppResult<()> {
         if ready.is_empty() {
             return Ok(());
         }
@@ -280,7 +280,7 @@ impl Sender {
     /// Sends one row in its own task. A probe (`claimed` false) is not claimed: if the link is
     /// still down nothing about the row is written; this person's key in the in-flight set is
     /// what keeps it from going twice at once.
-    fn send(&mut self, d: Due, config: Box<WhatsappSettings>, claimed: bool) {
+    fn send(&mut self, d: Due, config: Arc<WhatsappSettings>, claimed: bool) {
         let key = (d.business_id, d.recipient.clone());
         self.in_flight.insert(key.clone());
         let (db, bridge, policy) = (self.db.clone(), self.bridge.clone(), self.policy.clone());

@@ -29,6 +29,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use maud::{html, PreEscaped};
 use serde::Deserialize;
+use std::sync::Arc;
 
 use crate::accounts::businesses::{self, Business};
 use crate::catalog::products::{self, Product};
@@ -76,7 +77,10 @@ pub async fn shop(state: &AppState, code: &str) -> AppResult<(Business, Hours)> 
     let id = b.id;
     let text = state.db.read(move |c| businesses::hours(c, id)).await?;
     // Hours are checked when saved; anything unreadable is shown as none given.
-    Ok((b, Hours::parse(&text).unwrap_or_default()))
+    Ok((
+        Arc::unwrap_or_clone(b),
+        Hours::parse(&text).unwrap_or_default(),
+    ))
 }
 
 /// The request's cart for shop `b`.
