@@ -71,9 +71,8 @@ pub fn conversation_key(
     raw: &str,
     country_code: &str,
 ) -> AppResult<Option<String>> {
-    let mut has_chat = conn.prepare_cached(
-        "SELECT 1 FROM messages WHERE business_id = ?1 AND phone = ?2 AND group_id IS NULL LIMIT 1",
-    )?;
+    let mut has_chat =
+        conn.prepare_cached("SELECT 1 FROM chats WHERE business_id = ?1 AND phone = ?2")?;
     let raw = raw.trim();
     if !raw.is_empty() && has_chat.exists(params![business_id, raw])? {
         return Ok(Some(raw.to_owned()));
@@ -111,6 +110,17 @@ fn message_at(r: &rusqlite::Row) -> rusqlite::Result<Message> {
     })
 }
 
+/// What [`messages`] runs: back from the conversation's newest message (`chats`), each to the
+/// one before it (`prev_id`), as many as are shown.
+pub(crate) const THREAD: &str = "WITH RECURSIVE chain(id, n) AS (
+         SELECT last_id, 1 FROM chats WHERE business_id = ?1 AND phone = ?2 AND ?3 > 0
+         UNION ALL
+         SELECT m.prev_id, chain.n + 1 FROM chain CROSS JOIN messages m ON m.id = chain.id
+         WHERE m.prev_id IS NOT NULL AND chain.n < ?3)
+     SELECT m.id, m.direction, m.type, m.text, m.status, m.provider_id, m.error_code, m.error,
+            m.group_id, m.created_at, COALESCE(json_extract(m.data, '$.by') = 'staff', 0)
+     FROM chain CROSS JOIN messages m ON m.id = chain.id ORDER BY m.id DESC";
+
 /// The latest `limit` messages with a number (1:1 chat), oldest first.
 pub fn messages(
     conn: &Connection,
@@ -118,12 +128,7 @@ pub fn messages(
     phone: &str,
     limit: i64,
 ) -> AppResult<Vec<Message>> {
-    let mut stmt = conn.prepare(
-        "SELECT id, direction, type, text, status, provider_id, error_code, error, group_id, created_at,
-                COALESCE(json_extract(data, '$.by') = 'staff', 0)
-         FROM messages WHERE business_id = ?1 AND phone = ?2 AND group_id IS NULL
-         ORDER BY id DESC LIMIT ?3",
-    )?;
+    let mut stmt = conn.prepare_cached(THREAD)?;
     let mut rows: Vec<Message> = stmt
         .query_map(params![business_id, phone, limit], message_at)?
         .collect::<Result<_, _>>()?;
@@ -131,10 +136,18 @@ pub fn messages(
     Ok(rows)
 }
 
-/// What [`mark_seen`] runs, by the conversation's own messages (named: the planner would
-/// otherwise take every message in of the shop, 0.66 s under the write lock on a large book).
-pub(crate) const MARK_SEEN: &str = "UPDATE messages INDEXED BY messages_conversation SET seen = 1
-     WHERE business_id = ?1 AND phone = ?2 AND group_id IS NULL AND direction = 'in' AND seen = 0";
+/// What [`mark_seen`] runs: back along the conversation's chain from its newest message until
+/// as many unread messages as it counts are found (they are nearly always the newest), never
+/// through every message of the shop.
+pub(crate) const MARK_SEEN: &str = "UPDATE messages SET seen = 1
+     WHERE direction = 'in' AND seen = 0 AND id IN (
+         WITH RECURSIVE chain(id, unread) AS (
+             SELECT last_id, unread FROM chats WHERE business_id = ?1 AND phone = ?2
+             UNION ALL
+             SELECT m.prev_id, chain.unread - (m.direction = 'in' AND m.seen = 0)
+             FROM chain CROSS JOIN messages m ON m.id = chain.id
+             WHERE m.prev_id IS NOT NULL AND chain.unread - (m.direction = 'in' AND m.seen = 0) > 0)
+         SELECT id FROM chain)";
 
 /// Staff have read this conversation. Most visits find nothing unread, which the kept count
 /// says without reading the conversation.
@@ -202,6 +215,42 @@ mod tests {
         )
     }
 
+    /// Each conversation's messages newest first as followed back from `chats` along
+    /// `prev_id`, and as its messages' ids give them.
+    fn chains(db: &Db) -> (Vec<Vec<i64>>, Vec<Vec<i64>>) {
+        db.with_conn(|c| {
+            let kept: Vec<(i64, String, i64)> = c
+                .prepare("SELECT business_id, phone, last_id FROM chats ORDER BY 1, 2")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<_, _>>()?;
+            let (mut followed, mut by_id) = (Vec::new(), Vec::new());
+            for (business, phone, last) in kept {
+                let mut chain = vec![last];
+                let mut prev_of = c.prepare("SELECT prev_id FROM messages WHERE id = ?1")?;
+                while let Some(prev) = prev_of.query_row([chain[chain.len() - 1]], |r| r.get(0))? {
+                    chain.push(prev);
+                }
+                followed.push(chain);
+                let ids = c
+                    .prepare(
+                        "SELECT id FROM messages WHERE business_id = ?1 AND phone = ?2
+                         AND group_id IS NULL ORDER BY id DESC",
+                    )?
+                    .query_map(params![business, phone], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?;
+                by_id.push(ids);
+            }
+            let stray: i64 = c.query_row(
+                "SELECT COUNT(*) FROM messages WHERE group_id IS NOT NULL AND prev_id IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )?;
+            assert_eq!(stray, 0, "a group message in a chain");
+            Ok::<_, AppError>((followed, by_id))
+        })
+        .unwrap()
+    }
+
     /// Through messages in and out, a group's messages, staff reading a chat, a message taken
     /// back and one moved to another number, each conversation keeps its newest message and
     /// its unread count as the messages themselves would give them.
@@ -218,6 +267,8 @@ mod tests {
         let agree = |step: &str| {
             let (kept, counted) = chats(&db);
             assert_eq!(kept, counted, "{step}");
+            let (followed, by_id) = chains(&db);
+            assert_eq!(followed, by_id, "{step}");
         };
         says(&db, b, ASHA, None);
         says(&db, b, ASHA, None);
@@ -259,6 +310,98 @@ mod tests {
         assert_eq!((listed[0].phone.as_str(), listed[0].unread), (ASHA, 1));
     }
 
+    /// Messages stored out of order, taken back and moved from the middle of a conversation,
+    /// and one turned around: each conversation's chain still runs through all its messages
+    /// newest first, a chat shows its newest, and reading it marks every unread one.
+    #[test]
+    fn a_conversation_is_followed_back_through_every_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        let b = crate::accounts::create_business(&db, "Shop", "shop")
+            .unwrap()
+            .id;
+        let agree = |step: &str| {
+            let (followed, by_id) = chains(&db);
+            assert_eq!(followed, by_id, "{step}");
+            let (kept, counted) = chats(&db);
+            assert_eq!(kept, counted, "{step}");
+        };
+        let run = |sql: &str| {
+            db.with_conn(|c| Ok::<_, AppError>(c.execute_batch(sql)?))
+                .unwrap()
+        };
+        let asha: Vec<i64> = (0..6).map(|_| says(&db, b, ASHA, None)).collect();
+        says(&db, b, RAVI, None);
+        run(&format!(
+            "INSERT INTO messages (id, business_id, phone, direction, type, text, provider, status,
+                                   created_at, updated_at)
+             VALUES (100, {b}, '{ASHA}', 'in', 'text', 'late', 'simulator', 'received', 1, 1),
+                    (50, {b}, '{ASHA}', 'in', 'text', 'between', 'simulator', 'received', 1, 1)"
+        ));
+        agree("stored out of order");
+        run(&format!("DELETE FROM messages WHERE id = {}", asha[2]));
+        agree("taken back from the middle");
+        run(&format!(
+            "UPDATE messages SET phone = '{RAVI}' WHERE id = {}",
+            asha[3]
+        ));
+        agree("moved from the middle");
+        run(&format!(
+            "UPDATE messages SET direction = 'out' WHERE id = {}",
+            asha[1]
+        ));
+        agree("turned around");
+        let shown = |limit| {
+            db.with_conn(|c| messages(c, b, ASHA, limit))
+                .unwrap()
+                .iter()
+                .map(|m| m.id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(shown(3), [asha[5], 50, 100]);
+        assert_eq!(shown(50), [asha[0], asha[1], asha[4], asha[5], 50, 100]);
+        assert!(shown(0).is_empty());
+        // The newest read already, an older one not: reading the chat goes back to it.
+        run("UPDATE messages SET seen = 1 WHERE id IN (50, 100)");
+        db.with_conn(|c| mark_seen(c, b, ASHA)).unwrap();
+        agree("read by staff");
+        let unread: i64 = db
+            .with_conn(|c| {
+                Ok::<_, AppError>(c.query_row(
+                    "SELECT COUNT(*) FROM messages WHERE phone = ?1 AND direction = 'in' AND seen = 0",
+                    [ASHA],
+                    |r| r.get(0),
+                )?)
+            })
+            .unwrap();
+        assert_eq!(unread, 0);
+        let ravi = db.with_conn(|c| messages(c, b, RAVI, 10)).unwrap();
+        assert_eq!(ravi.len(), 2);
+    }
+
+    /// A book from before V37 follows each conversation back through every message.
+    #[test]
+    fn an_upgraded_book_chains_its_conversations() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::as_of(dir.path(), 36);
+        db.with_conn(|c| {
+            Ok::<_, AppError>(c.execute_batch(
+                "INSERT INTO businesses (id, short_code, name, created_at) VALUES (1, 'one', 'One', 1);
+                 INSERT INTO businesses (id, short_code, name, created_at) VALUES (2, 'two', 'Two', 1);",
+            )?)
+        })
+        .unwrap();
+        for (business, phone) in [(1, ASHA), (1, RAVI), (2, ASHA), (1, ASHA), (1, ASHA)] {
+            says(&db, business, phone, None);
+        }
+        says(&db, 1, ASHA, Some("120363@g.us"));
+        db.upgrade_with("V37__conversation_chains");
+        let (followed, by_id) = chains(&db);
+        assert_eq!(followed, by_id);
+        // By business, then number (RAVI sorts first).
+        assert_eq!(followed, [vec![2], vec![5, 4, 1], vec![3]]);
+    }
+
     /// A book from before V33 starts with its conversations counted.
     #[test]
     fn an_upgraded_book_keeps_its_conversations() {
@@ -293,13 +436,22 @@ mod tests {
     fn the_list_and_marking_read_by_index() {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(dir.path()).unwrap();
-        for (sql, index) in [(LIST, "chats_newest"), (MARK_SEEN, "messages_conversation")] {
-            let plan = db
-                .with_conn(|c| Ok::<_, AppError>(crate::db::query_plan(c, sql, params![1, "2"])))
-                .unwrap();
+        let plan = |sql: &str, args: &[&dyn rusqlite::ToSql]| {
+            db.with_conn(|c| Ok::<_, AppError>(crate::db::query_plan(c, sql, args)))
+                .unwrap()
+        };
+        let list = plan(LIST, params![1, 2]);
+        assert!(
+            list.contains("chats_newest") && !list.contains("SCAN"),
+            "{list}"
+        );
+        // The chain is followed by primary keys: no message is found by scanning.
+        for (sql, n) in [(MARK_SEEN, 2), (THREAD, 3)] {
+            let args: [&dyn rusqlite::ToSql; 3] = [&1, &"2", &50];
+            let steps = plan(sql, &args[..n]);
             assert!(
-                plan.contains(index) && !plan.contains("SCAN"),
-                "{sql}\n{plan}"
+                !steps.contains("SCAN m") && !steps.contains("SCAN messages"),
+                "{sql}\n{steps}"
             );
         }
     }
