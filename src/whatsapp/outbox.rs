@@ -705,12 +705,48 @@ mod tests {
         assert_eq!(next, Some(in_a_minute), "another person's row");
     }
 
+    /// A person's queue: recipient, unfinished rows, head.
+    type Queue = (String, i64, i64);
+
+    /// Each person's queue as kept, and as the rows give it; the rows flagged head.
+    fn queues(db: &Db) -> (Vec<Queue>, Vec<Queue>, Vec<i64>) {
+        let rows = |sql: &str| {
+            db.with_conn(|c| {
+                let mut s = c.prepare(sql)?;
+                let rows = s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                Ok::<_, AppError>(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+            .unwrap()
+        };
+        let kept = rows("SELECT recipient, open, head_id FROM outbox_queues ORDER BY 1");
+        let counted = rows(
+            "SELECT recipient, COUNT(*), MIN(id) FROM outbox
+             WHERE state IN ('pending', 'sending') GROUP BY business_id, recipient ORDER BY 1",
+        );
+        let flagged = db
+            .with_conn(|c| {
+                let mut s = c.prepare("SELECT id FROM outbox WHERE head = 1 ORDER BY recipient")?;
+                let ids = s.query_map([], |r| r.get(0))?;
+                Ok::<_, AppError>(ids.collect::<Result<Vec<i64>, _>>()?)
+            })
+            .unwrap();
+        (kept, counted, flagged)
+    }
+
+    fn queues_agree(db: &Db, step: &str) {
+        let (kept, counted, flagged) = queues(db);
+        assert_eq!(kept, counted, "{step}");
+        let heads: Vec<i64> = kept.iter().map(|q| q.2).collect();
+        assert_eq!(flagged, heads, "{step}");
+    }
+
     /// Which of a person's rows may go next, by message id: the oldest unfinished one,
     /// through sending, failing, sending again and taking back.
     #[test]
     fn the_head_is_always_the_oldest_unfinished_row() {
         let (_dir, db, b) = shop("shop");
         let heads = || -> Vec<i64> {
+            queues_agree(&db, "each step");
             db.with_conn(|c| {
                 let mut s = c.prepare("SELECT message_id FROM outbox WHERE head = 1 AND state IN ('pending', 'sending') ORDER BY id")?;
                 let ids = s.query_map([], |r| r.get(0))?.collect::<Result<Vec<i64>, _>>()?;
@@ -781,20 +817,21 @@ mod tests {
             })
             .unwrap()
         };
-        // The row itself, its flag, the next row's flag, and the shop's count of what waits.
-        assert_eq!(writes("sent", ids[0]), 4);
-        assert_eq!(writes("failed", ids[5]), 2, "not the head: the head stays");
+        // The row itself, its flag, the person's queue, the next row's flag, and the shop's
+        // count of what waits.
+        assert_eq!(writes("sent", ids[0]), 5);
+        assert_eq!(writes("failed", ids[5]), 3, "not the head: the head stays");
         assert_eq!(
             writes("pending", ids[0]),
-            4,
-            "sent again: the row, its flag, the head it displaces, the count"
+            5,
+            "sent again: the row, its flag, the head it displaces, the queue, the count"
         );
         let heads = column(
             &db,
             "SELECT group_concat(message_id) FROM outbox WHERE head = 1",
         );
         assert_eq!(heads, ids[0].to_string());
-        assert_eq!(writes("sent", ids[0]), 4);
+        assert_eq!(writes("sent", ids[0]), 5);
         let heads = column(
             &db,
             "SELECT group_concat(message_id) FROM outbox WHERE head = 1",
@@ -928,6 +965,83 @@ mod tests {
         check("taken back", &[(a, 2)]);
         let counted = db.with_conn(backlog).unwrap();
         assert_eq!(counted, [("pending".into(), 2), ("sending".into(), 0)]);
+    }
+
+    /// A row queued with an id older than its person's head (only tests give ids) goes first;
+    /// the last of a person's rows finishing empties their queue.
+    #[test]
+    fn a_row_older_than_the_head_goes_first() {
+        let (_dir, db, b) = shop("shop");
+        let newer = queue(&db, b, ASHA, "newer");
+        db.with_conn(|c| {
+            c.execute(
+                "INSERT INTO messages (id, business_id, phone, direction, type, text, provider,
+                                       status, created_at, updated_at)
+                 VALUES (900, ?1, ?2, 'out', 'text', 'older', 'simulator', 'queued', 1, 1)",
+                params![b, ASHA],
+            )?;
+            c.execute(
+                "INSERT INTO outbox (id, business_id, message_id, recipient, content, state,
+                                     next_attempt_at, created_at, updated_at)
+                 VALUES (-5, ?1, 900, ?2, '{}', 'pending', 0, 1, 1)",
+                params![b, ASHA],
+            )?;
+            Ok::<_, AppError>(())
+        })
+        .unwrap();
+        queues_agree(&db, "queued before the head");
+        assert_eq!(queues(&db).2, [-5]);
+        for m in [900, newer] {
+            db.with_conn(|c| {
+                Ok::<_, AppError>(c.execute(
+                    "UPDATE outbox SET state = 'sent' WHERE message_id = ?1",
+                    [m],
+                )?)
+            })
+            .unwrap();
+            queues_agree(&db, "sent");
+        }
+        assert!(queues(&db).0.is_empty());
+    }
+
+    /// A book from before V38 keeps each person's head, and their queue counts what waits.
+    #[test]
+    fn an_upgraded_book_queues_what_waits() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::as_of(dir.path(), 37);
+        db.with_conn(|c| {
+            c.execute_batch(
+                "INSERT INTO businesses (id, short_code, name, created_at) VALUES (1, 'one', 'One', 1);",
+            )?;
+            let rows = [
+                (ASHA, "sent"),
+                (ASHA, "pending"),
+                ("919800000002", "sending"),
+                (ASHA, "pending"),
+            ];
+            for (i, (to, state)) in (1_i64..).zip(rows) {
+                c.execute(
+                    "INSERT INTO messages (id, business_id, phone, direction, type, text, provider,
+                                           status, created_at, updated_at)
+                     VALUES (?1, 1, ?2, 'out', 'text', 'hi', 'simulator', 'queued', 1, 1)",
+                    params![i, to],
+                )?;
+                c.execute(
+                    "INSERT INTO outbox (business_id, message_id, recipient, content, state,
+                                         next_attempt_at, created_at, updated_at)
+                     VALUES (1, ?1, ?2, '{}', ?3, 0, 1, 1)",
+                    params![i, to, state],
+                )?;
+            }
+            Ok::<_, AppError>(())
+        })
+        .unwrap();
+        db.upgrade_with("V38__outbox_queues");
+        queues_agree(&db, "upgraded");
+        // By recipient: RAVI's number sorts first.
+        assert_eq!(queues(&db).2, [3, 2]);
+        queue(&db, 1, ASHA, "new");
+        queues_agree(&db, "queued after");
     }
 
     /// A book from before V32 starts with what waits counted, and the triggers carry on from

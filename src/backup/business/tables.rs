@@ -54,8 +54,8 @@ const fn counts(name: &'static str, key: &'static str) -> Table {
 /// Every table holding a business's rows, each after the tables it points at, so rows are
 /// inserted parents first. `order_counts`, `order_days`, `order_stamps` and `customer_figures`
 /// are not here: triggers on `orders` keep them, on import as always; nor is
-/// `customer_search_stamps`, which triggers on `customers` keep; nor `outbox_waiting` and `chats`,
-/// which triggers on `outbox` and `messages` keep. Global tables (`setup_tokens`, the migration history) belong to no business.
+/// `customer_search_stamps`, which triggers on `customers` keep; nor `outbox_waiting`,
+/// `outbox_queues` and `chats`, which triggers on `outbox` and `messages` keep. Global tables (`setup_tokens`, the migration history) belong to no business.
 pub const TABLES: &[Table] = &[
     Table {
         name: "businesses",
@@ -211,6 +211,7 @@ mod tests {
                 n.as_str(),
                 "order_counts"
                     | "outbox_waiting"
+                    | "outbox_queues"
                     | "chats"
                     | "order_days"
                     | "order_stamps"
