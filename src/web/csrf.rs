@@ -27,7 +27,7 @@ pub struct CsrfToken(pub String);
 /// Paths with their own authentication (bearer tokens, signatures), not cookies; the
 /// storefront's forms carry their cart's own token instead (`web::store::cart`).
 fn is_exempt(path: &str) -> bool {
-    path.starts_with("/api/") || path.starts_with("/webhooks/") || path.starts_with("/s/")
+    never_a_page(path) || path.starts_with("/s/")
 }
 
 /// Paths that never answer with a page, so never need a token to put in a form: every webhook

@@ -705,31 +705,38 @@ mod tests {
         assert_eq!(next, Some(in_a_minute), "another person's row");
     }
 
+    /// Every row `sql` gives, each read by `row`.
+    fn all<T>(db: &Db, sql: &str, row: impl Fn(&rusqlite::Row) -> rusqlite::Result<T>) -> Vec<T> {
+        db.with_conn(|c| {
+            let mut s = c.prepare(sql)?;
+            let rows = s.query_map([], |r| row(r))?;
+            Ok::<_, AppError>(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .unwrap()
+    }
+
     /// A person's queue: recipient, unfinished rows, head.
     type Queue = (String, i64, i64);
 
     /// Each person's queue as kept, and as the rows give it; the rows flagged head.
     fn queues(db: &Db) -> (Vec<Queue>, Vec<Queue>, Vec<i64>) {
-        let rows = |sql: &str| {
-            db.with_conn(|c| {
-                let mut s = c.prepare(sql)?;
-                let rows = s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-                Ok::<_, AppError>(rows.collect::<Result<Vec<_>, _>>()?)
-            })
-            .unwrap()
-        };
-        let kept = rows("SELECT recipient, open, head_id FROM outbox_queues ORDER BY 1");
-        let counted = rows(
+        let three = |r: &rusqlite::Row| Ok((r.get(0)?, r.get(1)?, r.get(2)?));
+        let kept = all(
+            db,
+            "SELECT recipient, open, head_id FROM outbox_queues ORDER BY 1",
+            three,
+        );
+        let counted = all(
+            db,
             "SELECT recipient, COUNT(*), MIN(id) FROM outbox
              WHERE state IN ('pending', 'sending') GROUP BY business_id, recipient ORDER BY 1",
+            three,
         );
-        let flagged = db
-            .with_conn(|c| {
-                let mut s = c.prepare("SELECT id FROM outbox WHERE head = 1 ORDER BY recipient")?;
-                let ids = s.query_map([], |r| r.get(0))?;
-                Ok::<_, AppError>(ids.collect::<Result<Vec<i64>, _>>()?)
-            })
-            .unwrap();
+        let flagged = all(
+            db,
+            "SELECT id FROM outbox WHERE head = 1 ORDER BY recipient",
+            |r| r.get(0),
+        );
         (kept, counted, flagged)
     }
 
@@ -882,14 +889,7 @@ mod tests {
 
     /// The kept count of what waits, by business, against a count of the rows themselves.
     fn waiting(db: &Db) -> (Counts, Counts) {
-        let pairs = |sql: &str| -> Counts {
-            db.with_conn(|c| {
-                let mut s = c.prepare(sql)?;
-                let rows = s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?)
-            })
-            .unwrap()
-        };
+        let pairs = |sql: &str| -> Counts { all(db, sql, |r| Ok((r.get(0)?, r.get(1)?))) };
         (
             pairs("SELECT business_id, n FROM outbox_waiting WHERE n <> 0 ORDER BY business_id"),
             pairs(

@@ -251,25 +251,28 @@ mod tests {
         .unwrap()
     }
 
+    /// Each conversation's kept newest message and unread count, and its chain, agree with
+    /// its messages.
+    fn agree(db: &Db, step: &str) {
+        let (kept, counted) = chats(db);
+        assert_eq!(kept, counted, "{step}");
+        let (followed, by_id) = chains(db);
+        assert_eq!(followed, by_id, "{step}");
+    }
+
     /// Through messages in and out, a group's messages, staff reading a chat, a message taken
     /// back and one moved to another number, each conversation keeps its newest message and
     /// its unread count as the messages themselves would give them.
     #[test]
     fn each_chat_keeps_its_newest_message_and_unread_count() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(dir.path()).unwrap();
+        let (_dir, db) = crate::db::scratch();
         let b = crate::accounts::create_business(&db, "Shop", "shop")
             .unwrap()
             .id;
         let other = crate::accounts::create_business(&db, "Other", "other")
             .unwrap()
             .id;
-        let agree = |step: &str| {
-            let (kept, counted) = chats(&db);
-            assert_eq!(kept, counted, "{step}");
-            let (followed, by_id) = chains(&db);
-            assert_eq!(followed, by_id, "{step}");
-        };
+        let agree = |step: &str| agree(&db, step);
         says(&db, b, ASHA, None);
         says(&db, b, ASHA, None);
         says(&db, b, RAVI, None);
@@ -315,17 +318,11 @@ mod tests {
     /// newest first, a chat shows its newest, and reading it marks every unread one.
     #[test]
     fn a_conversation_is_followed_back_through_every_message() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(dir.path()).unwrap();
+        let (_dir, db) = crate::db::scratch();
         let b = crate::accounts::create_business(&db, "Shop", "shop")
             .unwrap()
             .id;
-        let agree = |step: &str| {
-            let (followed, by_id) = chains(&db);
-            assert_eq!(followed, by_id, "{step}");
-            let (kept, counted) = chats(&db);
-            assert_eq!(kept, counted, "{step}");
-        };
+        let agree = |step: &str| agree(&db, step);
         let run = |sql: &str| {
             db.with_conn(|c| Ok::<_, AppError>(c.execute_batch(sql)?))
                 .unwrap()
