@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_util::future::{self, Either};
 use rusqlite::Connection;
@@ -28,6 +28,7 @@ use crate::orders;
 use crate::orders::service::Shelf;
 use crate::orders::tracking::Tracker;
 use crate::reader::{self, ProductIndex, Reading};
+use crate::whatsapp::ingest::Ingest;
 use crate::whatsapp::metrics;
 use crate::whatsapp::settings::{self, Provider};
 use crate::whatsapp::store::{self, Unhandled};
@@ -40,8 +41,14 @@ const TOO_OLD_MS: i64 = 24 * 3600 * 1000;
 /// How often an idle worker looks for messages no webhook woke it for.
 const IDLE_CHECK: Duration = Duration::from_secs(60);
 
-/// How long the worker steps back when webhooks were waiting on it.
+/// How long the worker steps back in a flood of webhooks, and waits at most for the writer to
+/// take its turn otherwise.
 const FLOOD_PAUSE: Duration = Duration::from_millis(20);
+
+/// How long a batch goes on answering while webhooks wait on it, when they are not a flood:
+/// long enough that answering keeps pace with a steady flow (each turn ends in a commit and
+/// its disk sync), short beside the time a webhook may take to be acknowledged.
+const TURN: Duration = Duration::from_millis(2);
 
 /// Starts the worker on a thread of its own at low priority: answering is background work,
 /// and under a flood of webhooks the CPU should go first to acknowledging them (an answer
@@ -67,11 +74,6 @@ pub fn start(
                     Ok(_) => {
                         spell.worked();
                         bridge.wake_sender();
-                        if bridge.ingest.is_waiting() {
-                            // A flood of webhooks: step back so they are acknowledged first.
-                            // The messages stay stored and unhandled, and are answered after.
-                            std::thread::sleep(FLOOD_PAUSE);
-                        }
                         continue;
                     }
                     Err(e) => tracing::error!(error = %e.detail(), "handling messages failed"),
@@ -113,7 +115,7 @@ pub fn start(
 /// How many messages a batch answers at most, in one transaction.
 const BATCH: i64 = 100;
 
-/// How many a batch reads while webhooks wait: it stops after its first message then (see
+/// How many a batch reads in a flood of webhooks: it stops after its first message then (see
 /// [`answer_batch`]), and the rest of a full batch's readings would be thrown away.
 const FLOOD_BATCH: i64 = 8;
 
@@ -134,7 +136,7 @@ fn handle_pending(
     linker: &Linker,
     ahead: &mut Option<Batch>,
 ) -> AppResult<usize> {
-    let flood = bridge.ingest.is_waiting();
+    let flood = bridge.ingest.is_flooded();
     let batch = match ahead.take() {
         Some(b) => b,
         None => Batch::read(db, 0, if flood { FLOOD_BATCH } else { BATCH })?,
@@ -162,7 +164,7 @@ fn handle_pending(
         };
         (answered, reading.and_then(|r| r.join().ok()))
     });
-    let (done, moved) = answered.map_err(Stop::into_error)?;
+    let Answered { done, moved, seen } = answered.map_err(Stop::into_error)?;
     // What was read ahead follows only a batch answered in full: a batch that stepped back
     // for webhooks leaves messages before it, answered first.
     if done == batch.pending.len() {
@@ -176,7 +178,47 @@ fn handle_pending(
     for o in moved {
         bridge.live.order(o.business_id, o.number, o.new);
     }
+    make_way(&bridge.ingest, seen);
     Ok(done)
+}
+
+/// Lets the webhooks that queued while a batch held the write turn in before the next batch
+/// (the turn is a mutex, not a queue: the worker could take it straight back). When more
+/// pour in than the writer's batches clear, a flood, answering steps back a while: an answer
+/// can wait a moment; a webhook not acknowledged is sent again by WhatsApp. The batch after
+/// an answering turn holds what came during it, so a flood is judged after the next one too.
+fn make_way(ingest: &Ingest, mut seen: u64) {
+    for _ in 0..2 {
+        if !ingest.is_waiting() {
+            return;
+        }
+        ingest.wait_for_batch_after(seen, FLOOD_PAUSE);
+        if !ingest.is_flooded() {
+            return;
+        }
+        seen = ingest.batches();
+    }
+    std::thread::sleep(FLOOD_PAUSE);
+}
+
+/// Whether a batch that has held the write turn `held` should commit what it has answered and
+/// let the webhooks waiting on it in: at once in a flood, after [`TURN`] otherwise.
+fn hand_back(ingest: &Ingest, held: Duration) -> bool {
+    turn_over(ingest.is_waiting(), ingest.is_flooded(), held)
+}
+
+fn turn_over(waiting: bool, flooded: bool, held: Duration) -> bool {
+    waiting && (flooded || held >= TURN)
+}
+
+/// What a batch's transaction did.
+struct Answered {
+    /// How many of its messages were answered (from the first).
+    done: usize,
+    /// Orders taken or moved.
+    moved: Vec<orders::store::Moved>,
+    /// The webhook writer's batches committed before this one's (see [`make_way`]).
+    seen: u64,
 }
 
 /// Pending messages and their readings, read before the transaction that answers them.
@@ -221,16 +263,19 @@ impl From<AppError> for Stop {
     }
 }
 
-/// Answers the batch in one transaction; `each_alone` gives each message a savepoint.
-/// Returns how many were answered and the orders they took or moved.
+/// Answers the batch in one transaction; `each_alone` gives each message a savepoint. While
+/// webhooks wait it commits early: after its first message in a flood, after [`TURN`] if not.
 fn answer_batch(
     db: &Db,
     bridge: &Bridge,
     Batch { pending, read }: &Batch,
     tracker: &Tracker,
     each_alone: bool,
-) -> Result<(usize, Vec<orders::store::Moved>), Stop> {
+) -> Result<Answered, Stop> {
     db.with_tx(|tx| {
+        let started = Instant::now();
+        // Holding the write turn, the writer cannot commit meanwhile.
+        let seen = bridge.ingest.batches();
         // Orders the batch takes or moves are found by their timeline entries, for the
         // pages that show orders live.
         let mark = orders::store::last_event_id(tx)?;
@@ -251,13 +296,13 @@ fn answer_batch(
         for (m, reading) in pending.iter().zip(&read.readings) {
             answer(tx, m, reading, &goods, &mut with)?;
             done += 1;
-            // Webhooks are waiting on the database: commit what is done and let them in.
-            if bridge.ingest.is_waiting() {
+            if hand_back(&bridge.ingest, started.elapsed()) {
                 break;
             }
         }
         replies.write(tx)?;
-        Ok((done, orders::store::moved_since(tx, mark)?))
+        let moved = orders::store::moved_since(tx, mark)?;
+        Ok(Answered { done, moved, seen })
     })
 }
 
@@ -482,6 +527,27 @@ fn handle(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_batch_hands_the_turn_back_at_once_in_a_flood_and_after_a_turn_otherwise() {
+        let short = TURN / 2;
+        assert!(
+            !turn_over(false, false, TURN * 10),
+            "no webhook waits: answering goes on"
+        );
+        assert!(
+            !turn_over(true, false, short),
+            "a steady flow waits out a turn, so answers keep pace with it"
+        );
+        assert!(
+            turn_over(true, false, TURN),
+            "a turn over, the webhooks go in"
+        );
+        assert!(
+            turn_over(true, true, Duration::ZERO),
+            "a flood goes in at once"
+        );
+    }
 
     fn rows(conn: &Connection) -> Vec<String> {
         let mut stmt = conn.prepare("SELECT v FROM t ORDER BY v").unwrap();

@@ -3,7 +3,8 @@
 //! webhooks under `synchronous=FULL`), then tells each handler it is safe to answer 200.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot, Notify};
@@ -38,10 +39,26 @@ enum Work {
 #[derive(Clone)]
 pub struct Ingest {
     jobs: mpsc::Sender<Work>,
-    /// Webhooks handed over and not yet taken into a batch.
+    /// Webhooks handed over and not yet stored.
     waiting: Arc<AtomicUsize>,
     /// Set when a batch shows a flood (`take_rush`).
     rushed: Arc<AtomicBool>,
+    /// Batches committed, for a background writer waiting to let the webhooks in.
+    commits: Arc<Commits>,
+}
+
+/// How many batches the writer has committed, and a way to wait for the next.
+#[derive(Default)]
+struct Commits {
+    n: Mutex<u64>,
+    next: Condvar,
+}
+
+impl Commits {
+    fn bump(&self) {
+        *self.n.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        self.next.notify_all();
+    }
 }
 
 impl Ingest {
@@ -51,15 +68,21 @@ impl Ingest {
         let (jobs, rx) = mpsc::channel(QUEUE);
         let waiting = Arc::new(AtomicUsize::new(0));
         let rushed = Arc::new(AtomicBool::new(false));
-        let (counter, flag) = (waiting.clone(), rushed.clone());
+        let commits = Arc::new(Commits::default());
+        let signals = Signals {
+            waiting: waiting.clone(),
+            rushed: rushed.clone(),
+            commits: commits.clone(),
+        };
         std::thread::Builder::new()
             .name("novi-ingest".into())
-            .spawn(move || writer(db, rx, stored, live, counter, flag))
+            .spawn(move || writer(db, rx, stored, live, signals))
             .expect("the webhook writer thread starts");
         Self {
             jobs,
             waiting,
             rushed,
+            commits,
         }
     }
 
@@ -73,7 +96,34 @@ impl Ingest {
     /// True while webhooks wait to be stored: background writers (the conversation worker)
     /// check it to hand the database back quickly, since a webhook's answer waits on its commit.
     pub fn is_waiting(&self) -> bool {
-        self.waiting.load(Ordering::Relaxed) > 0
+        self.waiting() > 0
+    }
+
+    /// True while a flood's worth of webhooks waits: more than a shop's pace brings between two
+    /// of the writer's batches.
+    pub fn is_flooded(&self) -> bool {
+        self.waiting() >= FLOOD_BATCH
+    }
+
+    fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::Relaxed)
+    }
+
+    /// Batches committed so far: read while holding the write turn, it names the writer's
+    /// next batch for [`Ingest::wait_for_batch_after`].
+    pub fn batches(&self) -> u64 {
+        *self.commits.n.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits until the writer has committed a batch after the `seen`th, or `most` has passed:
+    /// a background writer that held the write turn lets the webhooks queued meanwhile in
+    /// before it takes the turn again (a mutex is not fair; it could take it straight back).
+    pub fn wait_for_batch_after(&self, seen: u64, most: Duration) {
+        let n = self.commits.n.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = self
+            .commits
+            .next
+            .wait_timeout_while(n, most, |n| *n <= seen);
     }
 
     /// Asks the writer to hand its cache back, once it has stored what is queued; the
@@ -103,13 +153,23 @@ impl Ingest {
     }
 }
 
+/// What the writer tells the rest of the server as it goes.
+struct Signals {
+    waiting: Arc<AtomicUsize>,
+    rushed: Arc<AtomicBool>,
+    commits: Arc<Commits>,
+}
+
 fn writer(
     db: Db,
     mut rx: mpsc::Receiver<Work>,
     stored: Arc<Notify>,
     live: LiveEvents,
-    waiting: Arc<AtomicUsize>,
-    rushed: Arc<AtomicBool>,
+    Signals {
+        waiting,
+        rushed,
+        commits,
+    }: Signals,
 ) {
     // Its own connection, so it never waits for one: each webhook's answer waits on this
     // writer's commit. (Pages read on their own threads; the pool serves the workers.)
@@ -137,13 +197,14 @@ fn writer(
                 Err(_) => break,
             }
         }
-        waiting.fetch_sub(batch.len(), Ordering::Relaxed);
         let flood = batch.len() >= FLOOD_BATCH;
         if flood {
             settle::start_flood();
             rushed.store(true, Ordering::Release);
         }
         let results = commit(&db, own.as_mut(), &batch);
+        // Counted as waiting until stored: a batch taken waits on the write turn too.
+        waiting.fetch_sub(batch.len(), Ordering::Relaxed);
         let mut any_new = false;
         for (job, result) in batch.drain(..).zip(results) {
             if let Ok(s) = &result {
@@ -154,6 +215,7 @@ fn writer(
             }
             let _ = job.done.send(result);
         }
+        commits.bump();
         // A flood with no message in it still wakes the worker, whose quiet after a rush
         // hands memory back and ends the flood's allocator setting.
         if any_new || flood {
@@ -334,6 +396,51 @@ mod tests {
             .expect("the worker is woken");
         assert!(ingest.take_rush(), "the flood is a rush");
         assert!(!ingest.take_rush(), "told once");
+    }
+
+    /// A background writer that held the write turn waits for the webhook writer's next batch
+    /// before taking it again; a webhook counts as waiting until stored, held up or not.
+    #[tokio::test]
+    async fn a_writer_waiting_for_the_next_batch_is_let_go_when_it_commits() {
+        let (_dir, db, b) = sweets();
+        let ingest = Ingest::start(db.clone(), Arc::new(Notify::new()), LiveEvents::default());
+        let (held, release) = (std::sync::mpsc::channel(), std::sync::mpsc::channel::<()>());
+        let holder = {
+            let db = db.clone();
+            std::thread::spawn(move || {
+                db.with_raw(|_| {
+                    held.0.send(()).unwrap();
+                    release.1.recv().ok();
+                    Ok(())
+                })
+            })
+        };
+        held.1.recv().unwrap();
+        let seen = ingest.batches();
+        let store = tokio::spawn({
+            let (ingest, inbound) = (ingest.clone(), job(b.id, "919800000001", "w1").inbound);
+            async move { ingest.store(inbound).await }
+        });
+        while !ingest.is_waiting() {
+            tokio::task::yield_now().await;
+        }
+        let waiter = {
+            let ingest = ingest.clone();
+            tokio::task::spawn_blocking(move || {
+                ingest.wait_for_batch_after(seen, std::time::Duration::from_secs(3600));
+                ingest.batches()
+            })
+        };
+        release.0.send(()).unwrap();
+        holder.join().unwrap().unwrap();
+        let minute = std::time::Duration::from_secs(60);
+        let stored = tokio::time::timeout(minute, store).await.expect("stored");
+        assert_eq!(stored.unwrap().unwrap().new_messages.len(), 1);
+        assert!(!ingest.is_waiting(), "stored, it no longer waits");
+        let after = tokio::time::timeout(minute, waiter)
+            .await
+            .expect("the batch's commit lets the waiting writer go");
+        assert!(after.unwrap() > seen);
     }
 
     #[tokio::test]
