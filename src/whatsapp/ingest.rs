@@ -328,6 +328,28 @@ mod tests {
         (dir, db, b)
     }
 
+    /// Holds this process's write turn on another thread until told to let go.
+    fn hold_write_turn(
+        db: &Db,
+    ) -> (
+        std::thread::JoinHandle<AppResult<()>>,
+        std::sync::mpsc::Sender<()>,
+    ) {
+        let (held, release) = (std::sync::mpsc::channel(), std::sync::mpsc::channel::<()>());
+        let holder = {
+            let db = db.clone();
+            std::thread::spawn(move || {
+                db.with_raw(|_| {
+                    held.0.send(()).unwrap();
+                    release.1.recv().ok();
+                    Ok(())
+                })
+            })
+        };
+        held.1.recv().unwrap();
+        (holder, release.0)
+    }
+
     /// A delivery report for a message Novi never sent: stored as nothing, like most reports
     /// in a broadcast's flood as far as answering goes.
     fn report(business_id: i64, n: usize) -> Inbound {
@@ -357,18 +379,7 @@ mod tests {
         ingest.store(report(b.id, 0)).await.unwrap();
         assert!(!ingest.take_rush(), "one report is no rush");
         // The write turn is held while the flood queues, so the writer meets it as one batch.
-        let (held, release) = (std::sync::mpsc::channel(), std::sync::mpsc::channel::<()>());
-        let holder = {
-            let db = db.clone();
-            std::thread::spawn(move || {
-                db.with_raw(|_| {
-                    held.0.send(()).unwrap();
-                    release.1.recv().ok();
-                    Ok(())
-                })
-            })
-        };
-        held.1.recv().unwrap();
+        let (holder, release) = hold_write_turn(&db);
         let flood: Vec<_> = (1..=FLOOD_BATCH * 2)
             .map(|n| {
                 let (ingest, report) = (ingest.clone(), report(b.id, n));
@@ -386,7 +397,7 @@ mod tests {
         tokio::time::timeout(minute, queued)
             .await
             .expect("the flood queued");
-        release.0.send(()).unwrap();
+        release.send(()).unwrap();
         holder.join().unwrap().unwrap();
         for stored in futures_util::future::join_all(flood).await {
             assert!(stored.unwrap().unwrap().new_messages.is_empty());
@@ -404,18 +415,7 @@ mod tests {
     async fn a_writer_waiting_for_the_next_batch_is_let_go_when_it_commits() {
         let (_dir, db, b) = sweets();
         let ingest = Ingest::start(db.clone(), Arc::new(Notify::new()), LiveEvents::default());
-        let (held, release) = (std::sync::mpsc::channel(), std::sync::mpsc::channel::<()>());
-        let holder = {
-            let db = db.clone();
-            std::thread::spawn(move || {
-                db.with_raw(|_| {
-                    held.0.send(()).unwrap();
-                    release.1.recv().ok();
-                    Ok(())
-                })
-            })
-        };
-        held.1.recv().unwrap();
+        let (holder, release) = hold_write_turn(&db);
         let seen = ingest.batches();
         let store = tokio::spawn({
             let (ingest, inbound) = (ingest.clone(), job(b.id, "919800000001", "w1").inbound);
@@ -431,7 +431,7 @@ mod tests {
                 ingest.batches()
             })
         };
-        release.0.send(()).unwrap();
+        release.send(()).unwrap();
         holder.join().unwrap().unwrap();
         let minute = std::time::Duration::from_secs(60);
         let stored = tokio::time::timeout(minute, store).await.expect("stored");
