@@ -129,10 +129,12 @@ fn list_table(shop: &ShopPage, list: &[threads::Thread]) -> Markup {
                             td.who { a.row-link href=(shop.url(&format!("/conversations/{}", c.phone))) {
                                 @if c.name.is_empty() { (format::phone(&c.phone)) } @else { (c.name) br; span.muted { (format::phone(&c.phone)) } }
                             } }
-                            td.last {
+                            // Two lines at most: a reply can be a whole order summary, and
+                            // the chat is one tap away.
+                            td.last { span.snippet {
                                 @if let Some(why) = &c.attention { span.flag title=(why) { "needs a person" } " " }
                                 @if c.last_direction == "out" { span.muted { "You: " } } (c.last_text)
-                            }
+                            } }
                             td.when { (shop.business.local_time(c.last_at)) }
                             td.num { @if c.unread > 0 { span.badge { (c.unread) } } }
                         }

@@ -455,7 +455,7 @@ pub fn sent(conn: &Connection, due: &Due, provider_id: &str) -> AppResult<()> {
         // Accepted is sent, even when the provider repeats an id it gave one of our earlier
         // messages (that message keeps it, and its statuses). Refusing would leave the row
         // `sending`, holding up this person's replies until it was released and sent again.
-        Err(e) if is_unique_violation(&e) => {
+        Err(e) if crate::db::is_unique_violation(&e) => {
             tracing::warn!(
                 business_id = due.business_id,
                 message_id = due.message_id,
@@ -470,11 +470,6 @@ pub fn sent(conn: &Connection, due: &Due, provider_id: &str) -> AppResult<()> {
         Err(e) => return Err(e.into()),
     }
     metrics::count_out(conn, due.business_id)
-}
-
-fn is_unique_violation(e: &rusqlite::Error) -> bool {
-    matches!(e, rusqlite::Error::SqliteFailure(f, _)
-        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
 }
 
 /// Puts a row back for another try at `at_ms`, with `attempts` tries counted: one more for a

@@ -185,3 +185,36 @@ async fn the_simulator_sends_twenty_messages_without_reloading_and_shows_every_a
     })
     .await;
 }
+
+/// Novi's reply to an order is its whole summary, many lines long. In the chat list it takes
+/// two lines at most, clipped, on a phone and on a desktop: more chats fit on the screen, and
+/// the whole reply is a tap away.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_reply_takes_two_lines_of_the_chat_list() {
+    let app = TestApp::start().await;
+    let shop = app.small_shop("sharma");
+    let mut owner = app.owner(&shop, "asha").await;
+    meera_writes(&app, &shop, &mut owner, "2 kg kaju katli, 12 MG Road").await;
+    app.user(&shop, "ravi", Role::Owner);
+    Chrome::run(move |client| async move {
+        log_in_to(&client, &app, "ravi", "Dashboard").await;
+        // The snippet's height in lines, whether its text runs past them, and the text.
+        let script = "const s = document.querySelector('table.conversations td.last .snippet'); \
+                      const line = parseFloat(getComputedStyle(s).lineHeight); \
+                      return [Math.round(s.getBoundingClientRect().height / line), s.scrollHeight > s.clientHeight + 1, s.textContent];";
+        for (width, height) in [(360, 740), (1280, 900)] {
+            set_viewport(&client, width, height).await;
+            open(&client, &app, "/b/sharma/conversations").await;
+            let seen = client.execute(script, vec![]).await.unwrap();
+            assert!(seen[0].as_f64().unwrap() <= 2.0, "{width} px: {seen}");
+            let text = seen[2].as_str().unwrap();
+            assert!(text.contains("Total") && text.contains("MG Road"), "{text}");
+            if width == 360 {
+                assert_eq!(seen[1], json!(true), "clipped on a phone: {seen}");
+            }
+        }
+        assert!(console_errors(&client).await.is_empty());
+        app.stop().await;
+    })
+    .await;
+}
