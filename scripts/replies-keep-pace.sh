@@ -20,13 +20,18 @@ NOVI_DATA_DIR="$D" "$NOVI" whatsapp configure --business demo --provider cloud -
    --verify-token v --app-secret bench-secret --access-token a --graph-base http://127.0.0.1:9 >/dev/null
 backlog() { sqlite3 "$DB" "PRAGMA busy_timeout=2000; SELECT count(*) FROM messages WHERE direction = 'in' AND handled = 0" 2>/dev/null | tail -n1; }
 ms() { date +%s%3N; }
+# The machine's CPU ticks: all of them, and the idle ones (idle and iowait).
+ticks() { awk '/^cpu /{ t=0; for (i=2; i<=NF; i++) t+=$i; print t, $5+$6 }' /proc/stat; }
+read -r t0 i0 < <(ticks)
 "$LOAD" --url http://127.0.0.1:3904/webhooks/whatsapp/demo --secret bench-secret --phone-number-id 106540352242922 \
   --connections 64 --warmup 0 --seconds "$S" --rate "$R" >"$D/load.out" 2>&1 & L=$!
 most=0
 while kill -0 $L 2>/dev/null; do b=$(backlog); [ "${b:-0}" -gt "$most" ] && most=$b; sleep 0.5; done
 stop=$(ms); left=$(backlog); first=$left
+read -r t1 i1 < <(ticks)
 while [ "${left:-1}" != 0 ]; do sleep 0.05; left=$(backlog); done
 grep -E "^(rate|latency)" "$D/load.out"
+echo "machine CPU idle during the flow: $(( 100 * (i1 - i0) / (t1 - t0) ))% (load generator included)"
 echo "reply backlog: at most $most during the flow, $first when it stopped, empty $(( $(ms) - stop )) ms later"
 kill $P; wait $P 2>/dev/null
 rm -rf "$D"

@@ -45,6 +45,10 @@ const IDLE_CHECK: Duration = Duration::from_secs(60);
 /// take its turn otherwise.
 const FLOOD_PAUSE: Duration = Duration::from_millis(20);
 
+/// How many of the writer's batches the worker lets in after its turn, while a flood's worth of
+/// webhooks still waits, before it steps back for [`FLOOD_PAUSE`].
+const FLOOD_ROUNDS: usize = 4;
+
 /// How long a batch goes on answering while webhooks wait on it, when they are not a flood:
 /// long enough that answering keeps pace with a steady flow (each turn ends in a commit and
 /// its disk sync), short beside the time a webhook may take to be acknowledged.
@@ -122,8 +126,12 @@ const FLOOD_BATCH: i64 = 8;
 /// Answers up to a batch of pending messages in one transaction (one disk sync for all of
 /// them). The messages are read first, outside the transaction: reading is the costly part of
 /// answering, and webhooks wait on the write lock while the transaction is open. While a full
-/// batch is answered, the next is read on another thread (`ahead`), so that a backlog keeps
-/// both cores busy: one answering and committing, the other reading.
+/// batch is answered with no webhook waiting, the next is read on another thread (`ahead`), so
+/// that a backlog keeps both cores busy: one answering and committing, the other reading. A
+/// batch that hands the turn back to webhooks before its end keeps the rest of its messages,
+/// read, for the next (`ahead` again): in a steady flow of webhooks a turn answers about a
+/// fifth of a batch, and reading the whole batch again each turn cost the worker as much time
+/// as answering.
 ///
 /// A message that fails must be set aside without undoing the others, which takes a savepoint
 /// per message, and a savepoint journals every page its message touches. Nearly every batch
@@ -137,15 +145,16 @@ fn handle_pending(
     ahead: &mut Option<Batch>,
 ) -> AppResult<usize> {
     let flood = bridge.ingest.is_flooded();
-    let batch = match ahead.take() {
+    let batch = match ahead.take().filter(Batch::fresh) {
         Some(b) => b,
         None => Batch::read(db, 0, if flood { FLOOD_BATCH } else { BATCH })?,
     };
     let Some(last) = batch.pending.last().map(|m| m.id) else {
         return Ok(0);
     };
-    // Read ahead only after a full batch, when more are likely waiting.
-    let read_ahead = batch.pending.len() == BATCH as usize && !flood;
+    // Read ahead only after a full batch, when more are likely waiting, and only when it is
+    // likely to be answered in full: webhooks waiting cut it short.
+    let read_ahead = batch.pending.len() == BATCH as usize && !bridge.ingest.is_waiting();
     let (answered, next) = std::thread::scope(|s| {
         // The thread takes this one's lower priority. Messages after `last` are not in this
         // batch, so its commit changes nothing the next one reads. If the thread cannot
@@ -165,11 +174,6 @@ fn handle_pending(
         (answered, reading.and_then(|r| r.join().ok()))
     });
     let Answered { done, moved, seen } = answered.map_err(Stop::into_error)?;
-    // What was read ahead follows only a batch answered in full: a batch that stepped back
-    // for webhooks leaves messages before it, answered first.
-    if done == batch.pending.len() {
-        *ahead = next.and_then(Result::ok).filter(|b| !b.pending.is_empty());
-    }
     // Payment Links are asked for only now the orders they are for have committed.
     linker.after_commit(&moved);
     for m in &batch.pending[..done] {
@@ -178,6 +182,12 @@ fn handle_pending(
     for o in moved {
         bridge.live.order(o.business_id, o.number, o.new);
     }
+    // A batch that stepped back for webhooks goes on where it stopped; what was read ahead
+    // comes after it, so it follows only a batch answered in full.
+    *ahead = match batch.rest(done) {
+        Some(rest) => Some(rest),
+        None => next.and_then(Result::ok).filter(|b| !b.pending.is_empty()),
+    };
     make_way(&bridge.ingest, seen);
     Ok(done)
 }
@@ -186,9 +196,12 @@ fn handle_pending(
 /// (the turn is a mutex, not a queue: the worker could take it straight back). When more
 /// pour in than the writer's batches clear, a flood, answering steps back a while: an answer
 /// can wait a moment; a webhook not acknowledged is sent again by WhatsApp. The batch after
-/// an answering turn holds what came during it, so a flood is judged after the next one too.
+/// an answering turn holds what came during it, and a disk sync that runs long can leave a
+/// steady flow's next batch as large, so a flood is only judged after four of the writer's
+/// batches have not cleared the queue (with two, a steady 8,000 webhooks a second paused
+/// answering some twenty times a second).
 fn make_way(ingest: &Ingest, mut seen: u64) {
-    for _ in 0..2 {
+    for _ in 0..FLOOD_ROUNDS {
         if !ingest.is_waiting() {
             return;
         }
@@ -225,7 +238,13 @@ struct Answered {
 struct Batch {
     pending: Vec<Unhandled>,
     read: Read,
+    /// When it was read: its readings are of the catalog as it was then.
+    at: Instant,
 }
+
+/// How long a batch's readings are used before its messages are read again: the catalog an
+/// owner changes meanwhile is read by the next batch, as it would be without them.
+const READ_FRESH: Duration = Duration::from_secs(1);
 
 impl Batch {
     /// Up to `limit` pending messages after message `after` (0: from the oldest), read.
@@ -233,7 +252,38 @@ impl Batch {
         db.with_conn(|c| {
             let pending = store::unhandled(c, after, limit)?;
             let read = read_all(c, &pending);
-            Ok(Batch { pending, read })
+            Ok(Batch {
+                pending,
+                read,
+                at: Instant::now(),
+            })
+        })
+    }
+
+    fn fresh(&self) -> bool {
+        self.at.elapsed() < READ_FRESH
+    }
+
+    /// The messages after the first `done`, with their readings; `None` when none are left.
+    fn rest(self, done: usize) -> Option<Batch> {
+        let Batch {
+            mut pending,
+            read: Read {
+                catalogs,
+                mut readings,
+            },
+            at,
+        } = self;
+        if done >= pending.len() {
+            return None;
+        }
+        Some(Batch {
+            pending: pending.split_off(done),
+            read: Read {
+                catalogs,
+                readings: readings.split_off(done),
+            },
+            at,
         })
     }
 }
@@ -268,7 +318,7 @@ impl From<AppError> for Stop {
 fn answer_batch(
     db: &Db,
     bridge: &Bridge,
-    Batch { pending, read }: &Batch,
+    Batch { pending, read, .. }: &Batch,
     tracker: &Tracker,
     each_alone: bool,
 ) -> Result<Answered, Stop> {
@@ -546,6 +596,60 @@ mod tests {
         assert!(
             turn_over(true, true, Duration::ZERO),
             "a flood goes in at once"
+        );
+    }
+
+    /// A batch of messages `ids`, each read as failing with its own id (no catalog needed).
+    fn batch_of(ids: &[i64], at: Instant) -> Batch {
+        let pending = ids
+            .iter()
+            .map(|&id| Unhandled {
+                id,
+                business_id: 1,
+                phone: "919800000001".into(),
+                kind: "text".into(),
+                text: format!("message {id}"),
+                data: serde_json::Value::Null,
+                group_id: None,
+                received_ms: 0,
+            })
+            .collect();
+        let readings = ids.iter().map(|id| Err(format!("read {id}"))).collect();
+        Batch {
+            pending,
+            read: Read {
+                catalogs: HashMap::new(),
+                readings,
+            },
+            at,
+        }
+    }
+
+    #[test]
+    fn a_batch_cut_short_goes_on_with_the_rest_of_its_messages_each_with_its_reading() {
+        let rest = batch_of(&[7, 8, 9], Instant::now()).rest(1).unwrap();
+        let ids: Vec<i64> = rest.pending.iter().map(|m| m.id).collect();
+        assert_eq!(ids, [8, 9], "the messages after those answered");
+        assert_eq!(
+            rest.read.readings,
+            [Err("read 8".to_owned()), Err("read 9".to_owned())],
+            "each still beside its own reading"
+        );
+        assert!(
+            batch_of(&[7, 8, 9], Instant::now()).rest(3).is_none(),
+            "a batch answered in full leaves nothing"
+        );
+    }
+
+    #[test]
+    fn readings_older_than_a_second_are_read_again() {
+        assert!(batch_of(&[1], Instant::now()).fresh());
+        let Some(then) = Instant::now().checked_sub(READ_FRESH) else {
+            return; // the clock started less than a second ago: nothing is that old yet
+        };
+        assert!(
+            !batch_of(&[1], then).fresh(),
+            "the catalog may have changed"
         );
     }
 
