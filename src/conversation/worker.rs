@@ -322,7 +322,7 @@ fn answer_batch(
     tracker: &Tracker,
     each_alone: bool,
 ) -> Result<Answered, Stop> {
-    db.with_tx(|tx| {
+    bridge.ingest.with_tx(db, |tx| {
         let started = Instant::now();
         // Holding the write turn, the writer cannot commit meanwhile.
         let seen = bridge.ingest.batches();

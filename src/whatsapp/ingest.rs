@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot, Notify};
 
 use super::inbound::Inbound;
@@ -45,6 +45,9 @@ pub struct Ingest {
     rushed: Arc<AtomicBool>,
     /// Batches committed, for a background writer waiting to let the webhooks in.
     commits: Arc<Commits>,
+    /// The writer's connection, which the conversation worker writes through too (see
+    /// [`Ingest::with_tx`]); `None` if it could not be opened, when both use the pool's.
+    conn: Arc<Mutex<Option<Connection>>>,
 }
 
 /// How many batches the writer has committed, and a way to wait for the next.
@@ -69,10 +72,21 @@ impl Ingest {
         let waiting = Arc::new(AtomicUsize::new(0));
         let rushed = Arc::new(AtomicBool::new(false));
         let commits = Arc::new(Commits::default());
+        // Its own connection, so it never waits for one: each webhook's answer waits on this
+        // writer's commit. (Pages read on their own threads; the pool serves the rest.)
+        let conn = match db.own_connection().and_then(writer_settings) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                tracing::warn!(error = %e.detail(), "the webhook writer shares the pool's connections");
+                None
+            }
+        };
+        let conn = Arc::new(Mutex::new(conn));
         let signals = Signals {
             waiting: waiting.clone(),
             rushed: rushed.clone(),
             commits: commits.clone(),
+            conn: conn.clone(),
         };
         std::thread::Builder::new()
             .name("novi-ingest".into())
@@ -83,7 +97,32 @@ impl Ingest {
             waiting,
             rushed,
             commits,
+            conn,
         }
+    }
+
+    /// Runs `f` in a write transaction on the writer's own connection, between its batches:
+    /// for the conversation worker, which takes turns with it. SQLite empties a connection's
+    /// page cache whenever another connection has written since its last transaction, so with
+    /// a connection each, every turn of either began with a cold cache (the pages of the chats,
+    /// customers and queues it touches read again); on one connection they stay warm. The
+    /// worker's transaction runs with the pool's settings (savepoint journals in memory, the
+    /// log copied back past [`crate::db::CHECKPOINT_PAGES`]), the writer's restored after.
+    pub fn with_tx<T, E: From<AppError>>(
+        &self,
+        db: &Db,
+        f: impl FnOnce(&Transaction) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut own = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(conn) = own.as_mut() else {
+            return db.with_tx(f);
+        };
+        db.with_own(conn, |conn| {
+            pool_settings(conn)?;
+            let done = in_tx(conn, f);
+            writer_settings_again(conn)?;
+            Ok(done)
+        })?
     }
 
     /// Whether a flood was stored since the last time this was asked. The conversation worker,
@@ -158,6 +197,7 @@ struct Signals {
     waiting: Arc<AtomicUsize>,
     rushed: Arc<AtomicBool>,
     commits: Arc<Commits>,
+    conn: Arc<Mutex<Option<Connection>>>,
 }
 
 fn writer(
@@ -169,21 +209,14 @@ fn writer(
         waiting,
         rushed,
         commits,
+        conn,
     }: Signals,
 ) {
-    // Its own connection, so it never waits for one: each webhook's answer waits on this
-    // writer's commit. (Pages read on their own threads; the pool serves the workers.)
-    let mut own = match db.own_connection().and_then(writer_settings) {
-        Ok(c) => Some(c),
-        Err(e) => {
-            tracing::warn!(error = %e.detail(), "the webhook writer shares the pool's connections");
-            None
-        }
-    };
+    let own = || conn.lock().unwrap_or_else(|e| e.into_inner());
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(work) = rx.blocking_recv() {
         let Work::Store(first) = work else {
-            if let Some(conn) = own.as_ref() {
+            if let Some(conn) = own().as_ref() {
                 settle::release(conn);
             }
             continue;
@@ -202,7 +235,7 @@ fn writer(
             settle::start_flood();
             rushed.store(true, Ordering::Release);
         }
-        let results = commit(&db, own.as_mut(), &batch);
+        let results = commit(&db, own().as_mut(), &batch);
         // Counted as waiting until stored: a batch taken waits on the write turn too.
         waiting.fetch_sub(batch.len(), Ordering::Relaxed);
         let mut any_new = false;
@@ -237,9 +270,34 @@ fn writer(
 /// [`crate::db::CHECKPOINT_PAGES`] of the other connections: every webhook of a batch waits on
 /// the commit that copies it, and in a flood larger copies held them longer.
 fn writer_settings(conn: Connection) -> AppResult<Connection> {
+    writer_settings_again(&conn)?;
+    Ok(conn)
+}
+
+fn writer_settings_again(conn: &Connection) -> AppResult<()> {
     conn.pragma_update(None, "temp_store", "FILE")?;
     conn.pragma_update(None, "wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)?;
-    Ok(conn)
+    Ok(())
+}
+
+/// The settings of the pool's connections (`db::configure`) that the writer's differ from.
+fn pool_settings(conn: &Connection) -> AppResult<()> {
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    conn.pragma_update(None, "wal_autocheckpoint", crate::db::CHECKPOINT_PAGES)?;
+    Ok(())
+}
+
+/// `f` in an immediate transaction on `conn`, committed when it succeeds.
+fn in_tx<T, E: From<AppError>>(
+    conn: &mut Connection,
+    f: impl FnOnce(&Transaction) -> Result<T, E>,
+) -> Result<T, E> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(AppError::internal)?;
+    let value = f(&tx)?;
+    tx.commit().map_err(AppError::internal)?;
+    Ok(value)
 }
 
 /// Pages in the log past which the webhook writer's commit copies it into the database.
@@ -366,6 +424,55 @@ mod tests {
             }],
             from_phone: Vec::new(),
         }
+    }
+
+    /// The conversation worker writes through the writer's connection with the pool's settings
+    /// (an order's savepoints journal in memory, the log copied back at the pool's mark); the
+    /// writer's are back for its next batch, and a transaction that fails leaves nothing.
+    #[tokio::test]
+    async fn the_worker_writes_through_the_writers_connection_with_the_pools_settings() {
+        let (_dir, db, b) = sweets();
+        let ingest = Ingest::start(db.clone(), Arc::new(Notify::new()), LiveEvents::default());
+        // (temp_store: 1 file, 2 memory; pages past which the log is copied back)
+        let settings = |c: &Connection| -> (i64, i64) {
+            let get = |pragma: &str| c.query_row(pragma, [], |r| r.get(0)).unwrap();
+            (get("PRAGMA temp_store"), get("PRAGMA wal_autocheckpoint"))
+        };
+        // A mark on the writer's connection alone, to know it inside the worker's transaction.
+        let mark =
+            |c: &Connection| -> i64 { c.query_row("PRAGMA cache_size", [], |r| r.get(0)).unwrap() };
+        {
+            let own = ingest.conn.lock().unwrap();
+            let own = own.as_ref().expect("the writer has its own connection");
+            own.pragma_update(None, "cache_size", -1234).unwrap();
+        }
+        let seen = ingest.with_tx(&db, |tx| Ok::<_, AppError>((mark(tx), settings(tx))));
+        assert_eq!(
+            seen.unwrap(),
+            (-1234, (2, crate::db::CHECKPOINT_PAGES)),
+            "the writer's connection, set as the pool's"
+        );
+        let failed = ingest.with_tx(&db, |tx| {
+            tx.execute("UPDATE businesses SET name = 'Gone' WHERE id = ?1", [b.id])?;
+            Err::<(), _>(AppError::Invalid("refused".into()))
+        });
+        assert!(failed.is_err());
+        let name: String = db
+            .with_conn(|c| Ok(c.query_row("SELECT name FROM businesses", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(name, "Sweets", "rolled back");
+        {
+            let own = ingest.conn.lock().unwrap();
+            let own = own.as_ref().expect("the writer has its own connection");
+            assert_eq!(settings(own), (1, WRITER_CHECKPOINT_PAGES));
+        }
+        let after = Inbound::text(b.id, "919800000001", "wamid.after", "1 kg jalebi");
+        let stored = ingest.store(after).await.unwrap();
+        assert_eq!(
+            stored.new_messages.len(),
+            1,
+            "the writer stores on after it"
+        );
     }
 
     /// A flood that carried no message (delivery reports alone) still wakes the conversation
