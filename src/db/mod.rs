@@ -167,12 +167,7 @@ impl Db {
     ) -> Result<T, E> {
         let mut conn = self.pool.get().map_err(AppError::internal)?;
         let _turn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(AppError::internal)?;
-        let value = f(&tx)?;
-        tx.commit().map_err(AppError::internal)?;
-        Ok(value)
+        in_tx(&mut conn, f)
     }
 
     /// A connection of its own, outside the pool and set up like the pool's, for a thread that
@@ -244,6 +239,20 @@ impl Db {
         .await
         .unwrap_or(false)
     }
+}
+
+/// `f` in a transaction on `conn` that takes the write lock at once, committed when `f`
+/// succeeds (see [`Db::with_tx`]); the caller holds the write turn.
+pub(crate) fn in_tx<T, E: From<AppError>>(
+    conn: &mut Connection,
+    f: impl FnOnce(&Transaction) -> Result<T, E>,
+) -> Result<T, E> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(AppError::internal)?;
+    let value = f(&tx)?;
+    tx.commit().map_err(AppError::internal)?;
+    Ok(value)
 }
 
 /// The lock file processes take turns on to migrate, beside the database.

@@ -119,7 +119,7 @@ impl Ingest {
         };
         db.with_own(conn, |conn| {
             pool_settings(conn)?;
-            let done = in_tx(conn, f);
+            let done = crate::db::in_tx(conn, f);
             writer_settings_again(conn)?;
             Ok(done)
         })?
@@ -285,19 +285,6 @@ fn pool_settings(conn: &Connection) -> AppResult<()> {
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.pragma_update(None, "wal_autocheckpoint", crate::db::CHECKPOINT_PAGES)?;
     Ok(())
-}
-
-/// `f` in an immediate transaction on `conn`, committed when it succeeds.
-fn in_tx<T, E: From<AppError>>(
-    conn: &mut Connection,
-    f: impl FnOnce(&Transaction) -> Result<T, E>,
-) -> Result<T, E> {
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(AppError::internal)?;
-    let value = f(&tx)?;
-    tx.commit().map_err(AppError::internal)?;
-    Ok(value)
 }
 
 /// Pages in the log past which the webhook writer's commit copies it into the database.
