@@ -120,7 +120,8 @@ pub fn start(
 const BATCH: i64 = 100;
 
 /// How many a batch reads in a flood of webhooks: it stops after its first message then (see
-/// [`answer_batch`]), and the rest of a full batch's readings would be thrown away.
+/// [`answer_batch`]), and the rest of a full batch's readings would go stale ([`READ_FRESH`])
+/// before flood turns answered them.
 const FLOOD_BATCH: i64 = 8;
 
 /// Answers up to a batch of pending messages in one transaction (one disk sync for all of
@@ -265,26 +266,13 @@ impl Batch {
     }
 
     /// The messages after the first `done`, with their readings; `None` when none are left.
-    fn rest(self, done: usize) -> Option<Batch> {
-        let Batch {
-            mut pending,
-            read: Read {
-                catalogs,
-                mut readings,
-            },
-            at,
-        } = self;
-        if done >= pending.len() {
+    fn rest(mut self, done: usize) -> Option<Batch> {
+        if done >= self.pending.len() {
             return None;
         }
-        Some(Batch {
-            pending: pending.split_off(done),
-            read: Read {
-                catalogs,
-                readings: readings.split_off(done),
-            },
-            at,
-        })
+        self.pending.drain(..done);
+        self.read.readings.drain(..done);
+        Some(self)
     }
 }
 

@@ -74,7 +74,10 @@ impl Ingest {
         let commits = Arc::new(Commits::default());
         // Its own connection, so it never waits for one: each webhook's answer waits on this
         // writer's commit. (Pages read on their own threads; the pool serves the rest.)
-        let conn = match db.own_connection().and_then(writer_settings) {
+        let conn = match db
+            .own_connection()
+            .and_then(|c| writer_settings(&c).map(|()| c))
+        {
             Ok(c) => Some(c),
             Err(e) => {
                 tracing::warn!(error = %e.detail(), "the webhook writer shares the pool's connections");
@@ -120,7 +123,7 @@ impl Ingest {
         db.with_own(conn, |conn| {
             pool_settings(conn)?;
             let done = crate::db::in_tx(conn, f);
-            writer_settings_again(conn)?;
+            writer_settings(conn)?;
             Ok(done)
         })?
     }
@@ -192,7 +195,8 @@ impl Ingest {
     }
 }
 
-/// What the writer tells the rest of the server as it goes.
+/// What the writer shares with the rest of the server: what it tells as it goes, and its
+/// connection.
 struct Signals {
     waiting: Arc<AtomicUsize>,
     rushed: Arc<AtomicBool>,
@@ -269,12 +273,7 @@ fn writer(
 /// The log is copied back into the database past SQLite's 1,000 pages, not the
 /// [`crate::db::CHECKPOINT_PAGES`] of the other connections: every webhook of a batch waits on
 /// the commit that copies it, and in a flood larger copies held them longer.
-fn writer_settings(conn: Connection) -> AppResult<Connection> {
-    writer_settings_again(&conn)?;
-    Ok(conn)
-}
-
-fn writer_settings_again(conn: &Connection) -> AppResult<()> {
+fn writer_settings(conn: &Connection) -> AppResult<()> {
     conn.pragma_update(None, "temp_store", "FILE")?;
     conn.pragma_update(None, "wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)?;
     Ok(())
@@ -562,7 +561,8 @@ mod tests {
             c.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
                 .unwrap()
         };
-        let own = db.own_connection().and_then(writer_settings).unwrap();
+        let own = db.own_connection().unwrap();
+        writer_settings(&own).unwrap();
         assert_eq!(copied_past(&own), WRITER_CHECKPOINT_PAGES);
         assert_eq!(db.with_conn(|c| Ok(copied_past(c))).unwrap(), 4000);
     }
