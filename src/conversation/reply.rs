@@ -400,7 +400,7 @@ fn note_text(d: &Draft) -> String {
 /// The menu: on the Cloud API a list of categories to pick from (each pick sends that
 /// category's prices); elsewhere, or with more than ten categories, every price as text.
 pub fn menu(t: &Turn, conn: &Connection) -> AppResult<()> {
-    let all = products::on_sale(conn, t.business.id)?;
+    let all = t.shelf.on_sale(conn, t.business.id)?;
     let mut categories: Vec<&str> = all.iter().map(|p| category(&p.category)).collect();
     categories.dedup();
     if !t.buttons || categories.is_empty() || categories.len() > 10 {
@@ -438,7 +438,7 @@ pub fn menu(t: &Turn, conn: &Connection) -> AppResult<()> {
 
 /// One category's prices, for a pick from the menu list.
 pub fn menu_category(t: &Turn, conn: &Connection, wanted: &str) -> AppResult<()> {
-    let all = products::on_sale(conn, t.business.id)?;
+    let all = t.shelf.on_sale(conn, t.business.id)?;
     say_template(
         t,
         conn,

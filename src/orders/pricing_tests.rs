@@ -175,3 +175,34 @@ fn a_shelf_prices_as_the_catalog_does_reading_each_product_once() {
     })
     .unwrap();
 }
+
+#[test]
+fn a_shelf_lists_what_is_on_sale_as_the_catalog_does_reading_it_once() {
+    let (_dir, db, b) = shop();
+    db.with_tx(|tx| {
+        let names = |all: &[crate::catalog::products::Product]| {
+            all.iter().map(|p| p.name.clone()).collect::<Vec<_>>()
+        };
+        let listed = crate::catalog::products::on_sale(tx, b.id)?;
+        let shelf = service::Shelf::default();
+        let shelved = shelf.on_sale(tx, b.id)?;
+        assert_eq!(format!("{:?}", &*shelved), format!("{listed:?}"));
+        assert!(
+            names(&shelved).contains(&"laddoo".to_owned()),
+            "{:?}",
+            names(&shelved)
+        );
+        tx.execute("UPDATE products SET active = 0 WHERE sku = 'laddoo'", [])?;
+        // Read once: the same list within the transaction it was filled in.
+        assert_eq!(names(&shelf.on_sale(tx, b.id)?), names(&listed));
+        let now = service::Shelf::default().on_sale(tx, b.id)?;
+        assert!(
+            !names(&now).contains(&"laddoo".to_owned()),
+            "{:?}",
+            names(&now)
+        );
+        assert_eq!(now.len(), listed.len() - 1);
+        Ok::<_, AppError>(())
+    })
+    .unwrap();
+}

@@ -21,6 +21,7 @@ use crate::catalog::suggestions;
 use crate::customers;
 use crate::domain::limits;
 use crate::domain::{line_total, Money, Quantity};
+use crate::error::AppResult;
 
 pub use crate::domain::limits::MAX_LINES;
 
@@ -35,13 +36,16 @@ pub fn price_lines(
     price_lines_on(conn, business_id, reqs, None)
 }
 
-/// Products read for pricing within one write transaction, each once. The conversation
-/// worker prices a summary for nearly every message of a batch, mostly of the same few
-/// products, and nothing it writes changes a price, a pack or whether a product is on sale;
-/// its transaction keeps anyone else from changing them meanwhile. Keep one no longer than
-/// that transaction.
+/// Products read within one write transaction, each once: for pricing, and the list on sale
+/// for the menu. The conversation worker prices a summary for nearly every message of a
+/// batch, mostly of the same few products, and sends the menu to many; nothing it writes
+/// changes a price, a pack, a name or whether a product is on sale, and its transaction keeps
+/// anyone else from changing them meanwhile. Keep one no longer than that transaction.
 #[derive(Default)]
-pub struct Shelf(RefCell<HashMap<i64, BySku>>);
+pub struct Shelf {
+    by_sku: RefCell<HashMap<i64, BySku>>,
+    on_sale: RefCell<HashMap<i64, Rc<[Product]>>>,
+}
 
 /// One business's products on a shelf, by sku; `None` for a sku it does not have.
 type BySku = HashMap<String, Option<Rc<Product>>>;
@@ -54,16 +58,28 @@ impl Shelf {
         sku: &str,
     ) -> OrderResult<Option<Rc<Product>>> {
         // Looked up by the borrowed sku: a product already on the shelf costs no allocation.
-        if let Some(found) = self.0.borrow().get(&business_id).and_then(|b| b.get(sku)) {
+        let known = self.by_sku.borrow();
+        if let Some(found) = known.get(&business_id).and_then(|b| b.get(sku)) {
             return Ok(found.clone());
         }
+        drop(known);
         let found = products::by_sku(conn, business_id, sku)?.map(Rc::new);
-        let mut shelf = self.0.borrow_mut();
+        let mut shelf = self.by_sku.borrow_mut();
         shelf
             .entry(business_id)
             .or_default()
             .insert(sku.to_owned(), found.clone());
         Ok(found)
+    }
+
+    /// The business's products on sale, as [`products::on_sale`] lists them.
+    pub fn on_sale(&self, conn: &Connection, business_id: i64) -> AppResult<Rc<[Product]>> {
+        if let Some(all) = self.on_sale.borrow().get(&business_id) {
+            return Ok(all.clone());
+        }
+        let all: Rc<[Product]> = products::on_sale(conn, business_id)?.into();
+        self.on_sale.borrow_mut().insert(business_id, all.clone());
+        Ok(all)
     }
 }
 
