@@ -135,11 +135,14 @@ pub fn enqueue_held(
 ) -> AppResult<i64> {
     let t = now();
     let group = recipient.contains('@').then_some(recipient);
+    // It names the one before it in its conversation (`threads`) as it is written, so the row
+    // is not written a second time for it; a group's messages are not chained.
     conn.prepare_cached(
         "INSERT INTO messages (business_id, phone, customer_id, direction, type, text, provider, group_id,
-                               status, handled, seen, created_at, updated_at)
+                               status, handled, seen, created_at, updated_at, prev_id)
          VALUES (?1, ?2, (SELECT id FROM customers WHERE business_id = ?1 AND phone = ?2), 'out', ?3, ?4,
-                 ?5, ?6, 'queued', 1, 1, ?7, ?7)",
+                 ?5, ?6, 'queued', 1, 1, ?7, ?7,
+                 CASE WHEN ?6 IS NULL THEN (SELECT last_id FROM chats WHERE business_id = ?1 AND phone = ?2) END)",
     )?
     .execute(params![business_id, recipient, content.kind(), content.readable(), provider, group, t])?;
     let message_id = conn.last_insert_rowid();

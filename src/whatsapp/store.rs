@@ -76,12 +76,15 @@ fn store_from_phone(
     m: &InMessage,
 ) -> AppResult<bool> {
     let t = now();
+    // Named after the one before it as it is written, as in `store_message`.
     let changed = conn
         .prepare_cached(
             "INSERT INTO messages (business_id, phone, customer_id, direction, type, text, data, provider,
-                                   provider_id, payload_id, status, handled, seen, created_at, updated_at)
+                                   provider_id, payload_id, status, handled, seen, created_at, updated_at,
+                                   prev_id)
              VALUES (?1, ?2, (SELECT id FROM customers WHERE business_id = ?1 AND phone = ?2), 'out',
-                     ?3, ?4, ?5, ?6, ?7, ?8, 'sent', 1, 1, ?9, ?9)
+                     ?3, ?4, ?5, ?6, ?7, ?8, 'sent', 1, 1, ?9, ?9,
+                     (SELECT last_id FROM chats WHERE business_id = ?1 AND phone = ?2))
              ON CONFLICT DO NOTHING",
         )?
         .execute(params![
@@ -117,10 +120,14 @@ fn store_message(
         )?),
         _ => None,
     };
+    // Each names the one before it in its conversation (`threads`) as it is written, so the
+    // row is not written a second time for it; a group's messages are not chained.
     let mut insert = conn.prepare_cached(
         "INSERT INTO messages (business_id, phone, direction, type, text, data, provider, provider_id,
-                               group_id, payload_id, status, created_at, updated_at, received_ms, customer_id)
-         VALUES (?1, ?2, 'in', ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'received', ?10, ?10, ?11, ?12)
+                               group_id, payload_id, status, created_at, updated_at, received_ms, customer_id,
+                               prev_id)
+         VALUES (?1, ?2, 'in', ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'received', ?10, ?10, ?11, ?12,
+                 CASE WHEN ?8 IS NULL THEN (SELECT last_id FROM chats WHERE business_id = ?1 AND phone = ?2) END)
          ON CONFLICT DO NOTHING",
     )?;
     let data = m.data.to_string();

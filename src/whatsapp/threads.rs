@@ -376,6 +376,57 @@ mod tests {
         assert_eq!(ravi.len(), 2);
     }
 
+    /// Webhooks and replies name the message before theirs in the row they insert, so no row
+    /// is written twice for it (the trigger does that only for an insert that does not), and
+    /// every conversation is still followed back through all its messages.
+    #[test]
+    fn a_message_stored_or_queued_is_written_once_with_the_one_before_it() {
+        let (_dir, db) = crate::db::scratch();
+        let b = crate::accounts::create_business(&db, "Shop", "shop")
+            .unwrap()
+            .id;
+        let rewrites = db
+            .with_tx(|tx| {
+                tx.execute_batch(
+                    "CREATE TEMP TABLE rewritten (id INTEGER);
+                     CREATE TEMP TRIGGER rewrite AFTER UPDATE OF prev_id ON main.messages
+                     BEGIN INSERT INTO rewritten VALUES (new.id); END;",
+                )?;
+                let webhook = |id: &str, phone: &str| {
+                    let mut inbound = super::super::inbound::Inbound::text(b, phone, id, "hi");
+                    inbound.from_phone = inbound.messages.clone();
+                    inbound.from_phone[0].provider_id = format!("{id}-from-phone");
+                    super::super::store::store_inbound(tx, &inbound).map(|_| ())
+                };
+                webhook("wamid.1", ASHA)?;
+                outbox::enqueue(tx, b, ASHA, &Content::text("ok"), "simulator")?;
+                webhook("wamid.2", ASHA)?;
+                webhook("wamid.3", RAVI)?;
+                outbox::enqueue(tx, b, "120363@g.us", &Content::text("group"), "simulator")?;
+                outbox::enqueue(tx, b, RAVI, &Content::text("ok"), "simulator")?;
+                let by_webhooks_and_replies: i64 =
+                    tx.query_row("SELECT COUNT(*) FROM rewritten", [], |r| r.get(0))?;
+                // An insert that does not name it is still chained by the trigger.
+                tx.execute(
+                    "INSERT INTO messages (business_id, phone, direction, type, text, provider,
+                                           status, created_at, updated_at)
+                     VALUES (?1, ?2, 'in', 'text', 'hello', 'simulator', 'received', 1, 1)",
+                    params![b, ASHA],
+                )?;
+                let by_plain_insert: i64 =
+                    tx.query_row("SELECT COUNT(*) FROM rewritten", [], |r| r.get(0))?;
+                tx.execute_batch("DROP TRIGGER temp.rewrite; DROP TABLE temp.rewritten;")?;
+                Ok::<_, AppError>((by_webhooks_and_replies, by_plain_insert))
+            })
+            .unwrap();
+        assert_eq!(rewrites, (0, 1));
+        agree(&db, "webhooks, replies, a group's reply and a plain insert");
+        let (followed, _) = chains(&db);
+        // Ravi (sorting first): in, from the shop's phone, the reply; Asha: twice in and from
+        // the phone, the reply and the plain insert.
+        assert_eq!(followed.iter().map(Vec::len).collect::<Vec<_>>(), [3, 6]);
+    }
+
     /// A book from before V37 follows each conversation back through every message.
     #[test]
     fn an_upgraded_book_chains_its_conversations() {
