@@ -104,8 +104,20 @@ pub fn read(text: &str, today: chrono::Weekday) -> When {
 
 /// "6pm", "10am", "10:30".
 fn is_clock(w: &str) -> bool {
-    let digits = w.trim_end_matches("pm").trim_end_matches("am");
-    digits.len() < w.len() && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+    // Most words do not start with a digit, and every message with a draft open is read for
+    // this word by word: they are ruled out on their first byte, and the suffixes are compared
+    // in place (trimming by a pattern string sets up a substring search for each word).
+    if !w.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        return false;
+    }
+    let mut digits = w;
+    while let Some(d) = digits.strip_suffix("pm") {
+        digits = d;
+    }
+    while let Some(d) = digits.strip_suffix("am") {
+        digits = d;
+    }
+    digits.len() < w.len() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 #[cfg(test)]
@@ -134,5 +146,15 @@ mod tests {
             Some("shaam 6pm tak")
         );
         assert_eq!(read("2 kg jalebi, 12 MG Road", Mon), When::default());
+    }
+
+    #[test]
+    fn a_clock_is_digits_then_am_or_pm() {
+        for clock in ["6pm", "10am", "11pm", "7ampm"] {
+            assert!(is_clock(clock), "{clock}");
+        }
+        for not in ["6", "pm", "am", "p6pm", "6p", "6 pm", "six pm", "", "१०pm"] {
+            assert!(!is_clock(not), "{not}");
+        }
     }
 }
