@@ -179,6 +179,11 @@ async fn the_happy_path_from_message_to_order() {
         page.contains("First reply after") && page.contains("Confirmed by the customer after"),
         "response times shown"
     );
+    // The number as people write it, and a tap away from a call.
+    assert!(
+        page.contains(r#"<a href="tel:+919812345678">+91 98123 45678</a>"#),
+        "the customer's number, readable and callable"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -204,7 +204,7 @@ async fn list(
                         tr {
                             td.order { a.row-link href=(shop.url(&format!("/orders/{}", o.number))) { "#" (o.number) } br; span.muted { (o.channel) } }
                             td.when { (shop.business.local_time(o.created_at)) }
-                            td.customer { (o.customer.name) br; span.muted { (o.customer.phone) } }
+                            td.customer { (o.customer.name) br; span.muted { (o.customer.phone.readable()) } }
                             td.items { (items_summary(o)) }
                             td.for { (o.fulfilment.label()) @if let Some(d) = o.deliver_on { br; span.muted { (day_label(d)) } } }
                             td.num { (money(shop, o.total)) }
@@ -397,7 +397,8 @@ pub fn order_page(shop: &ShopPage, s: &Shown, done: Option<&str>, error: Option<
                 h2 { "Customer" }
                 dl {
                     dt { "Name" } dd { a href=(shop.url(&format!("/customers/{}", o.customer.id))) { (o.customer.name) } }
-                    dt { "Phone" } dd { (o.customer.phone) }
+                    // A tap calls the customer from the owner's phone.
+                    dt { "Phone" } dd { a href={ "tel:+" (o.customer.phone) } { (o.customer.phone.readable()) } }
                     dt { "Address" } dd { (o.address) }
                     dt { "Notes" } dd { (o.notes) }
                     dt { "Payment" } dd { (payment_label(o)) }
