@@ -127,7 +127,7 @@ fn list_table(shop: &ShopPage, list: &[threads::Thread]) -> Markup {
                     @for c in list {
                         tr class={ @if c.unread > 0 { "unread" } } {
                             td.who { a.row-link href=(shop.url(&format!("/conversations/{}", c.phone))) {
-                                @if c.name.is_empty() { (format::phone(&c.phone)) } @else { (c.name) br; span.muted { (format::phone(&c.phone)) } }
+                                @if c.name.is_empty() { span.tel { (format::phone(&c.phone)) } } @else { (c.name) br; span.muted.tel { (format::phone(&c.phone)) } }
                             } }
                             // Two lines at most: a reply can be a whole order summary, and
                             // the chat is one tap away.

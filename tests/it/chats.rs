@@ -188,7 +188,7 @@ async fn the_simulator_sends_twenty_messages_without_reloading_and_shows_every_a
 
 /// Novi's reply to an order is its whole summary, many lines long. In the chat list it takes
 /// two lines at most, clipped, on a phone and on a desktop: more chats fit on the screen, and
-/// the whole reply is a tap away.
+/// the whole reply is a tap away. The customer's number beside it is never broken in two.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_long_reply_takes_two_lines_of_the_chat_list() {
     let app = TestApp::start().await;
@@ -198,10 +198,13 @@ async fn a_long_reply_takes_two_lines_of_the_chat_list() {
     app.user(&shop, "ravi", Role::Owner);
     Chrome::run(move |client| async move {
         log_in_to(&client, &app, "ravi", "Dashboard").await;
-        // The snippet's height in lines, whether its text runs past them, and the text.
+        // The snippet's height in lines, whether its text runs past them, and the text; and
+        // the lines the customer's number takes.
         let script = "const s = document.querySelector('table.conversations td.last .snippet'); \
                       const line = parseFloat(getComputedStyle(s).lineHeight); \
-                      return [Math.round(s.getBoundingClientRect().height / line), s.scrollHeight > s.clientHeight + 1, s.textContent];";
+                      const tel = document.querySelector('table.conversations td.who .tel'); \
+                      return [Math.round(s.getBoundingClientRect().height / line), s.scrollHeight > s.clientHeight + 1, s.textContent, \
+                              tel.getClientRects().length];";
         for (width, height) in [(360, 740), (1280, 900)] {
             set_viewport(&client, width, height).await;
             open(&client, &app, "/b/sharma/conversations").await;
@@ -212,6 +215,7 @@ async fn a_long_reply_takes_two_lines_of_the_chat_list() {
             if width == 360 {
                 assert_eq!(seen[1], json!(true), "clipped on a phone: {seen}");
             }
+            assert_eq!(seen[3], json!(1), "{width} px: the number on one line: {seen}");
         }
         assert!(console_errors(&client).await.is_empty());
         app.stop().await;

@@ -204,7 +204,7 @@ async fn list(
                         tr {
                             td.order { a.row-link href=(shop.url(&format!("/orders/{}", o.number))) { "#" (o.number) } br; span.muted { (o.channel) } }
                             td.when { (shop.business.local_time(o.created_at)) }
-                            td.customer { (o.customer.name) br; span.muted { (o.customer.phone.readable()) } }
+                            td.customer { (o.customer.name) br; span.muted.tel { (o.customer.phone.readable()) } }
                             td.items { (items_summary(o)) }
                             td.for { (o.fulfilment.label()) @if let Some(d) = o.deliver_on { br; span.muted { (day_label(d)) } } }
                             td.num { (money(shop, o.total)) }
