@@ -9,7 +9,7 @@ use super::templates;
 use crate::accounts::businesses::Business;
 use crate::error::AppResult;
 use crate::orders::tracking::Tracker;
-use crate::orders::{service, undo, NewOrder, Order, OrderError, Status};
+use crate::orders::{service, undo, Fulfilment, NewOrder, Order, OrderError, Status};
 use crate::whatsapp::{groups, outbox, settings};
 
 /// Moves an order for a person at the shop (or an API client) and tells whoever should hear of
@@ -87,7 +87,12 @@ fn status_changed(
 ) -> AppResult<()> {
     let provider = settings::load(conn, b.id)?.provider;
     let vars = order_vars(b, order, tracker);
-    let key = format!("status_{}", order.status.as_str());
+    // A pickup order is ready at the shop, then picked up: never "out for delivery".
+    let key = match (order.status, order.fulfilment) {
+        (Status::OutForDelivery, Fulfilment::Pickup) => "status_ready_for_pickup".to_owned(),
+        (Status::Delivered, Fulfilment::Pickup) => "status_picked_up".to_owned(),
+        (status, _) => format!("status_{}", status.as_str()),
+    };
     if templates::find(&key).is_some() {
         let text = templates::render(conn, b.id, &key, &vars)?;
         outbox::enqueue_held(
@@ -99,7 +104,7 @@ fn status_changed(
             hold,
         )?;
     }
-    if order.status == Status::OutForDelivery {
+    if order.status == Status::OutForDelivery && order.fulfilment == Fulfilment::Delivery {
         let text = templates::render(conn, b.id, "delivery_group", &vars)?;
         for chat_id in groups::chats_with_role(conn, b.id, "delivery")? {
             outbox::enqueue_held(

@@ -272,7 +272,7 @@ pub fn order_vars(
         ("order_number", format!("#{}", o.number)),
         ("items", items.join(", ")),
         ("total", o.total.format(&b.currency)),
-        ("status", o.status.label().to_lowercase()),
+        ("status", o.status.label_for(o.fulfilment).to_lowercase()),
         ("shop_name", b.name.clone()),
         ("customer_name", o.customer.name.clone()),
         ("customer_name_comma", name_comma(&o.customer.name)),
@@ -311,7 +311,7 @@ pub fn status(t: &Turn, conn: &Connection) -> AppResult<()> {
             format!(
                 "#{} — {} ({})",
                 o.number,
-                o.status.label(),
+                o.status.label_for(o.fulfilment),
                 t.money(o.total)
             )
         })

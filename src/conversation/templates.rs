@@ -53,6 +53,8 @@ pub const ALL: &[Template] = &[
     Template { key: "status_preparing", purpose: "Order status: preparing", default: "We are preparing your order {order_number}.", placeholders: ORDER },
     Template { key: "status_out_for_delivery", purpose: "Order status: out for delivery", default: "Your order {order_number} is out for delivery.", placeholders: ORDER },
     Template { key: "status_delivered", purpose: "Order status: delivered", default: "Your order {order_number} has been delivered. Thank you for ordering from {shop_name}!", placeholders: ORDER },
+    Template { key: "status_ready_for_pickup", purpose: "Order status (pickup): ready to pick up", default: "Your order {order_number} is ready. Pick it up at {shop_name}.", placeholders: ORDER },
+    Template { key: "status_picked_up", purpose: "Order status (pickup): picked up", default: "Thank you for picking up your order {order_number} from {shop_name}!", placeholders: ORDER },
     Template { key: "status_cancelled", purpose: "Order status: cancelled by the shop", default: "Sorry, your order {order_number} has been cancelled. Please contact us if you have questions.", placeholders: ORDER },
     Template { key: "group_order_taken", purpose: "Sales group: order taken", default: "Order {order_number} taken for {customer_name}: {items}. Total {total}.", placeholders: &["order_number", "customer_name", "items", "total"] },
     Template { key: "group_order_unreadable", purpose: "Sales group: order not taken", default: "Could not take this order: {problems}.", placeholders: &["problems"] },

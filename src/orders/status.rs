@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::error::MoveRefused;
+use super::model::Fulfilment;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -46,6 +47,16 @@ impl Status {
             Status::OutForDelivery => "Out for delivery",
             Status::Delivered => "Delivered",
             Status::Cancelled => "Cancelled",
+        }
+    }
+
+    /// How the customer of an order that reaches them `how` reads it: a pickup order's last
+    /// two steps are being ready at the shop and being picked up, not a delivery.
+    pub fn label_for(self, how: Fulfilment) -> &'static str {
+        match (self, how) {
+            (Status::OutForDelivery, Fulfilment::Pickup) => "Ready for pickup",
+            (Status::Delivered, Fulfilment::Pickup) => "Picked up",
+            _ => self.label(),
         }
     }
 

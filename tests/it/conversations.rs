@@ -321,6 +321,73 @@ async fn status_and_cancel_for_orders_already_placed() {
     assert_eq!(s.order(2).await["status"], "out_for_delivery");
 }
 
+/// A pickup order is never "out for delivery" to its customer: at that step they are told it is
+/// ready at the shop, then thanked for picking it up; asking about it and its tracking page name
+/// the steps so. The delivery order's wording is unchanged (above).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pickup_order_is_ready_to_pick_up_not_out_for_delivery() {
+    let s = shop().await;
+    let delivery = groups::Group {
+        chat_id: "222@g.us".into(),
+        name: "Riders".into(),
+        role: "delivery".into(),
+    };
+    s.app
+        .db
+        .with_tx(|tx| groups::map(tx, s.b.id, &delivery))
+        .unwrap();
+    s.says(ASHA, "w1", "1 kg jalebi, I will pick it up", 1)
+        .await;
+    s.taps(ASHA, "w2", "confirm", 1).await;
+    assert_eq!(s.order(1).await["fulfilment"], "pickup");
+    let before = s.to(ASHA).len();
+    for to in ["confirmed", "preparing", "out_for_delivery"] {
+        s.api
+            .post("/api/v1/orders/1/status", &json!({"status": to}))
+            .await;
+    }
+    let told = s.replies(ASHA, before + 3).await;
+    assert_eq!(
+        told[before + 2],
+        "Your order #1 is ready. Pick it up at Sharma Sweets."
+    );
+    // Queued with the status change, in its transaction: the riders are not sent a pickup.
+    let to_riders: i64 = s
+        .app
+        .db
+        .with_conn(|c| {
+            c.query_row(
+                "SELECT COUNT(*) FROM outbox WHERE recipient = '222@g.us'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(novi::error::AppError::from)
+        })
+        .unwrap();
+    assert_eq!(to_riders, 0);
+    let got = s.says(ASHA, "w3", "where is my order?", 1).await;
+    assert!(got[0].contains("#1 — Ready for pickup"), "{got:?}");
+    let link = format!(
+        "/t/{}",
+        s.app.state.tracker.token(s.b.id, 1, novi::db::now())
+    );
+    let (_, page) = s.app.browser().get(&link).await;
+    assert!(
+        page.contains("<strong>Ready for pickup</strong>") && !page.contains("Out for delivery"),
+        "{page}"
+    );
+    let before = s.to(ASHA).len();
+    s.api
+        .post("/api/v1/orders/1/status", &json!({"status": "delivered"}))
+        .await;
+    let told = s.replies(ASHA, before + 1).await;
+    assert_eq!(
+        told[before],
+        "Thank you for picking up your order #1 from Sharma Sweets!"
+    );
+    assert_eq!(s.order(1).await["status"], "delivered");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_repeated_webhook_never_makes_a_second_order() {
     let s = shop().await;

@@ -18,7 +18,7 @@ use crate::accounts::businesses::{self, Business};
 use crate::domain::{Hours, Money, Phone};
 use crate::error::{AppError, AppResult};
 use crate::orders::model::Event;
-use crate::orders::{store, Order, Status};
+use crate::orders::{store, Fulfilment, Order, Status};
 use crate::payments;
 use crate::web::csrf::CsrfToken;
 use crate::web::layout::csrf_field;
@@ -82,7 +82,7 @@ fn steps(order: &Order) -> Markup {
                 @for (i, s) in path.iter().enumerate() {
                     @let done = reached.is_some_and(|r| i <= r);
                     li class=(if done { "done" } else { "todo" })
-                       aria-current=[(Some(i) == reached).then_some("step")] { (s.label()) }
+                       aria-current=[(Some(i) == reached).then_some("step")] { (s.label_for(order.fulfilment)) }
                 }
             }
         }
@@ -102,7 +102,7 @@ fn payment_label(order: &Order) -> String {
 fn order_view(b: &Business, order: &Order, due: Money, pay_now: Markup) -> Markup {
     let money = |m: Money| m.format(&b.currency);
     html! {
-        p.store-status { "Status: " strong { (order.status.label()) } }
+        p.store-status { "Status: " strong { (order.status.label_for(order.fulfilment)) } }
         (steps(order))
         (pay_now)
         (track_upi::card(b, order, due))
@@ -120,7 +120,7 @@ fn order_view(b: &Business, order: &Order, due: Money, pay_now: Markup) -> Marku
         }
         h2 { "Timeline" }
         ol.store-timeline {
-            @for (e, line) in order.events.iter().filter_map(|e| customer_line(e).map(|l| (e, l))) {
+            @for (e, line) in order.events.iter().filter_map(|e| customer_line(e, order.fulfilment).map(|l| (e, l))) {
                 li {
                     time { (b.local_time(e.created_at)) } " — "
                     (line)
@@ -135,9 +135,9 @@ fn order_view(b: &Business, order: &Order, due: Money, pay_now: Markup) -> Marku
 
 /// What the customer reads for one timeline event: a status by its name, money by what moved.
 /// Staff notes and the details of an edit stay on the staff's page.
-fn customer_line(e: &Event) -> Option<String> {
+fn customer_line(e: &Event, how: Fulfilment) -> Option<String> {
     if let Some(s) = e.to_status {
-        return Some(s.label().to_owned());
+        return Some(s.label_for(how).to_owned());
     }
     match e.kind.as_str() {
         // "UPI received ₹640.00, ref …" or "Refund ₹100.00 (Razorpay, ref …)".
