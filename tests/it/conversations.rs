@@ -376,6 +376,13 @@ async fn a_pickup_order_is_ready_to_pick_up_not_out_for_delivery() {
         page.contains("<strong>Ready for pickup</strong>") && !page.contains("Out for delivery"),
         "{page}"
     );
+    // The shop's page for it reads the same, and its next step is the customer picking it up.
+    let mut owner = s.app.owner(&s.b, "asha-owner").await;
+    let (_, page) = owner.get("/b/sweets/orders/1").await;
+    assert!(
+        page.contains(">Ready for pickup</span>") && page.contains("Mark picked up"),
+        "{page}"
+    );
     let before = s.to(ASHA).len();
     s.api
         .post("/api/v1/orders/1/status", &json!({"status": "delivered"}))

@@ -105,6 +105,12 @@ pub fn status_badge(s: Status) -> Markup {
     html! { span class={ "status status-" (s.as_str()) } { (s.label()) } }
 }
 
+/// An order's status as its steps read for how it reaches the customer: a pickup order is
+/// *Ready for pickup*, then *Picked up*, where a delivery is out for delivery, then delivered.
+fn order_badge(o: &Order) -> Markup {
+    html! { span class={ "status status-" (o.status.as_str()) } { (o.status.label_for(o.fulfilment)) } }
+}
+
 fn filters(shop: &ShopPage, q: &ListQuery) -> Markup {
     html! {
         form.filters method="get" action=(shop.url("/orders")) {
@@ -208,7 +214,7 @@ async fn list(
                             td.items { (items_summary(o)) }
                             td.for { (o.fulfilment.label()) @if let Some(d) = o.deliver_on { br; span.muted { (day_label(d)) } } }
                             td.num { (money(shop, o.total)) }
-                            td.state { (status_badge(o.status)) }
+                            td.state { (order_badge(o)) }
                             (web_payments::list_cell(shop, o, &here))
                         }
                     }
@@ -377,7 +383,7 @@ pub fn order_page(shop: &ShopPage, s: &Shown, done: Option<&str>, error: Option<
         (notice(done))
         (error_box(error))
         @if let Some(offer) = &s.undo { (undo::offer_box(shop, &base, offer)) }
-        p { (status_badge(o.status)) " " span.muted { "via " (o.channel) " · placed " (shop.business.local_time(o.created_at)) } }
+        p { (order_badge(o)) " " span.muted { "via " (o.channel) " · placed " (shop.business.local_time(o.created_at)) } }
         div.actions.status-actions {
             @for next in o.status.next() {
                 form.inline method="post" action={ (base) "/status" }
@@ -385,7 +391,7 @@ pub fn order_page(shop: &ShopPage, s: &Shown, done: Option<&str>, error: Option<
                     (csrf_field(&shop.csrf))
                     input type="hidden" name="status" value=(next.as_str());
                     button class={ @if next == Status::Cancelled { "danger" } } type="submit" {
-                        @if next == Status::Cancelled { "Cancel order" } @else { "Mark " (next.label().to_lowercase()) }
+                        @if next == Status::Cancelled { "Cancel order" } @else { "Mark " (next.label_for(o.fulfilment).to_lowercase()) }
                     }
                 }
             }
