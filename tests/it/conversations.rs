@@ -380,7 +380,10 @@ async fn a_pickup_order_is_ready_to_pick_up_not_out_for_delivery() {
     let mut owner = s.app.owner(&s.b, "asha-owner").await;
     let (_, page) = owner.get("/b/sweets/orders/1").await;
     assert!(
-        page.contains(">Ready for pickup</span>") && page.contains("Mark picked up"),
+        page.contains(">Ready for pickup</span>")
+            && page.contains("Mark picked up")
+            && page.contains("Preparing → Ready for pickup")
+            && !page.contains("Out for delivery"),
         "{page}"
     );
     let before = s.to(ASHA).len();

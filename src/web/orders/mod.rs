@@ -482,7 +482,7 @@ fn response_times(o: &Order, t: &OrderTimes) -> Markup {
             }
             @for e in o.events.iter().filter(|e| e.kind == "status") {
                 @if let Some(to) = e.to_status {
-                    dt { (to.label()) " after" } dd { (duration(e.created_at * 1000 - start)) }
+                    dt { (to.label_for(o.fulfilment)) " after" } dd { (duration(e.created_at * 1000 - start)) }
                 }
             }
         }
@@ -498,7 +498,7 @@ fn timeline(shop: &ShopPage, o: &Order) -> Markup {
                     span.muted { (shop.business.local_time(e.created_at)) } " "
                     @match (e.kind.as_str(), e.from_status, e.to_status) {
                         ("created", _, _) => { "Order taken " (e.note) },
-                        ("status", Some(f), Some(t)) => { (f.label()) " → " (t.label()) },
+                        ("status", Some(f), Some(t)) => { (f.label_for(o.fulfilment)) " → " (t.label_for(o.fulfilment)) },
                         _ => { (e.note) },
                     }
                     " · " (e.actor)

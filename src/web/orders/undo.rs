@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::{load, order_page};
 use crate::conversation::notify;
 use crate::error::AppResult;
-use crate::orders::{undo, Order, OrderError, Status};
+use crate::orders::{undo, Fulfilment, Order, OrderError, Status};
 use crate::web::extract::ShopPage;
 use crate::web::layout::csrf_field;
 use crate::AppState;
@@ -22,6 +22,8 @@ pub struct Offer {
     pub event_id: i64,
     pub from: Status,
     pub to: Status,
+    /// How the order reaches the customer, which names its last steps.
+    pub how: Fulfilment,
     pub seconds_left: i64,
 }
 
@@ -33,6 +35,7 @@ pub fn offer(order: &Order, now: i64, window_secs: u32) -> Option<Offer> {
         event_id: e.id,
         from: e.from_status?,
         to: e.to_status?,
+        how: order.fulfilment,
         seconds_left: e.created_at + window - now,
     })
 }
@@ -44,7 +47,7 @@ pub fn offer_box(shop: &ShopPage, base: &str, o: &Offer) -> Markup {
         form.undo method="post" action={ (base) "/undo" } data-expires-in=(o.seconds_left) {
             (csrf_field(&shop.csrf))
             input type="hidden" name="event" value=(o.event_id);
-            span { (o.from.label()) " → " (o.to.label()) ". " }
+            span { (o.from.label_for(o.how)) " → " (o.to.label_for(o.how)) ". " }
             button.secondary type="submit" { "Undo" }
         }
     }
