@@ -88,11 +88,7 @@ fn status_changed(
     let provider = settings::load(conn, b.id)?.provider;
     let vars = order_vars(b, order, tracker);
     // A pickup order is ready at the shop, then picked up: never "out for delivery".
-    let key = match (order.status, order.fulfilment) {
-        (Status::OutForDelivery, Fulfilment::Pickup) => "status_ready_for_pickup".to_owned(),
-        (Status::Delivered, Fulfilment::Pickup) => "status_picked_up".to_owned(),
-        (status, _) => format!("status_{}", status.as_str()),
-    };
+    let key = format!("status_{}", order.status.step(order.fulfilment).0);
     if templates::find(&key).is_some() {
         let text = templates::render(conn, b.id, &key, &vars)?;
         outbox::enqueue_held(

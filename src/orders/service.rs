@@ -58,11 +58,14 @@ impl Shelf {
         sku: &str,
     ) -> OrderResult<Option<Rc<Product>>> {
         // Looked up by the borrowed sku: a product already on the shelf costs no allocation.
-        let known = self.by_sku.borrow();
-        if let Some(found) = known.get(&business_id).and_then(|b| b.get(sku)) {
+        if let Some(found) = self
+            .by_sku
+            .borrow()
+            .get(&business_id)
+            .and_then(|b| b.get(sku))
+        {
             return Ok(found.clone());
         }
-        drop(known);
         let found = products::by_sku(conn, business_id, sku)?.map(Rc::new);
         let mut shelf = self.by_sku.borrow_mut();
         shelf

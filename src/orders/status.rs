@@ -50,14 +50,22 @@ impl Status {
         }
     }
 
-    /// How the customer of an order that reaches them `how` reads it: a pickup order's last
-    /// two steps are being ready at the shop and being picked up, not a delivery.
-    pub fn label_for(self, how: Fulfilment) -> &'static str {
+    /// This status as the step of an order that reaches its customer `how`: its name (which
+    /// names the customer's message, `status_{name}`) and how a person reads it. A pickup
+    /// order's last two steps are being ready at the shop and being picked up, not a delivery.
+    pub fn step(self, how: Fulfilment) -> (&'static str, &'static str) {
         match (self, how) {
-            (Status::OutForDelivery, Fulfilment::Pickup) => "Ready for pickup",
-            (Status::Delivered, Fulfilment::Pickup) => "Picked up",
-            _ => self.label(),
+            (Status::OutForDelivery, Fulfilment::Pickup) => {
+                ("ready_for_pickup", "Ready for pickup")
+            }
+            (Status::Delivered, Fulfilment::Pickup) => ("picked_up", "Picked up"),
+            _ => (self.as_str(), self.label()),
         }
+    }
+
+    /// How a person reads this status as the step of an order that reaches them `how`.
+    pub fn label_for(self, how: Fulfilment) -> &'static str {
+        self.step(how).1
     }
 
     /// The step after this one on the way to delivery.

@@ -112,6 +112,14 @@ impl Shop {
         o["order"].clone()
     }
 
+    /// Moves order `number` through `statuses` as the shop would, by the API.
+    async fn moves(&self, number: i64, statuses: &[&str]) {
+        for to in statuses {
+            let path = format!("/api/v1/orders/{number}/status");
+            self.api.post(&path, &json!({ "status": to })).await;
+        }
+    }
+
     pub(crate) async fn order_count(&self) -> i64 {
         self.api.get("/api/v1/orders").await.1["pagination"]["total"]
             .as_i64()
@@ -309,11 +317,8 @@ async fn status_and_cancel_for_orders_already_placed() {
         .await;
     s.taps(ASHA, "w6", "confirm", 1).await;
     let before = s.to(ASHA).len();
-    for to in ["confirmed", "preparing", "out_for_delivery"] {
-        s.api
-            .post("/api/v1/orders/2/status", &json!({"status": to}))
-            .await;
-    }
+    s.moves(2, &["confirmed", "preparing", "out_for_delivery"])
+        .await;
     let told = s.replies(ASHA, before + 3).await;
     assert_eq!(told[before + 2], "Your order #2 is out for delivery.");
     let got = s.says(ASHA, "w7", "cancel my order", 1).await;
@@ -341,11 +346,8 @@ async fn a_pickup_order_is_ready_to_pick_up_not_out_for_delivery() {
     s.taps(ASHA, "w2", "confirm", 1).await;
     assert_eq!(s.order(1).await["fulfilment"], "pickup");
     let before = s.to(ASHA).len();
-    for to in ["confirmed", "preparing", "out_for_delivery"] {
-        s.api
-            .post("/api/v1/orders/1/status", &json!({"status": to}))
-            .await;
-    }
+    s.moves(1, &["confirmed", "preparing", "out_for_delivery"])
+        .await;
     let told = s.replies(ASHA, before + 3).await;
     assert_eq!(
         told[before + 2],
@@ -387,9 +389,7 @@ async fn a_pickup_order_is_ready_to_pick_up_not_out_for_delivery() {
         "{page}"
     );
     let before = s.to(ASHA).len();
-    s.api
-        .post("/api/v1/orders/1/status", &json!({"status": "delivered"}))
-        .await;
+    s.moves(1, &["delivered"]).await;
     let told = s.replies(ASHA, before + 1).await;
     assert_eq!(
         told[before],

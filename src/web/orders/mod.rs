@@ -102,13 +102,17 @@ pub fn money(shop: &ShopPage, amount: Money) -> String {
 }
 
 pub fn status_badge(s: Status) -> Markup {
-    html! { span class={ "status status-" (s.as_str()) } { (s.label()) } }
+    badge(s, s.label())
 }
 
 /// An order's status as its steps read for how it reaches the customer: a pickup order is
 /// *Ready for pickup*, then *Picked up*, where a delivery is out for delivery, then delivered.
 fn order_badge(o: &Order) -> Markup {
-    html! { span class={ "status status-" (o.status.as_str()) } { (o.status.label_for(o.fulfilment)) } }
+    badge(o.status, o.status.label_for(o.fulfilment))
+}
+
+fn badge(s: Status, label: &str) -> Markup {
+    html! { span class={ "status status-" (s.as_str()) } { (label) } }
 }
 
 fn filters(shop: &ShopPage, q: &ListQuery) -> Markup {
