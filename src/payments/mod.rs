@@ -69,12 +69,13 @@ pub struct Payment {
 }
 
 /// Where an order's money stands: how it is paid, its status, what has been received (less
-/// refunds), what is still due, and every payment and refund.
+/// refunds), what was given back, what is still due, and every payment and refund.
 #[derive(Debug, Clone)]
 pub struct Summary {
     pub mode: PaymentMode,
     pub status: PaymentStatus,
     pub paid: Money,
+    pub refunded: Money,
     pub due: Money,
     pub payments: Vec<Payment>,
 }
@@ -94,9 +95,12 @@ pub fn status_for(total: Money, paid: Money, refunded: Money) -> PaymentStatus {
     }
 }
 
-/// What is still to be paid on `order` after `paid` received and `refunded` given back.
-fn due_of(order: &Order, paid: Money, refunded: Money) -> Money {
-    Money::from_minor((order.total.minor() - (paid.minor() - refunded.minor())).max(0))
+/// What is still to be paid on an order of `total` after `paid` received in all. A refund is
+/// money given back for good ("one box short", a goodwill refund): the order does not ask for it
+/// again, just as its status reads partly refunded, not partly paid, and the customer's page
+/// offers nothing to pay.
+pub fn due_of(total: Money, paid: Money) -> Money {
+    Money::from_minor((total.minor() - paid.minor()).max(0))
 }
 
 /// An order's payments, as the order page and the API show them.
@@ -107,7 +111,8 @@ pub fn summary(conn: &Connection, order: &Order) -> AppResult<Summary> {
         mode: order.payment_mode,
         status: order.payment_status,
         paid: Money::from_minor(paid.minor() - refunded.minor()),
-        due: due_of(order, paid, refunded),
+        refunded,
+        due: due_of(order.total, paid),
         payments,
     })
 }
@@ -134,7 +139,7 @@ fn check(b: &Business, order: &Order, sums: (Money, Money), p: &NewPayment) -> A
             "order #{n} is cancelled; it takes no payments"
         ))),
         Kind::Payment => {
-            let due = due_of(order, paid, refunded);
+            let due = due_of(order.total, paid);
             if due.minor() == 0 {
                 Err(AppError::Invalid(format!(
                     "order #{n} is paid in full; nothing is due"
@@ -230,7 +235,7 @@ pub fn settle(conn: &Connection, order: &Order) -> AppResult<()> {
 }
 
 /// The `payment` object of the API: `mode`, `status`, `paid_minor` (received less refunds),
-/// `due_minor`, and `payments` oldest first.
+/// `refunded_minor`, `due_minor`, and `payments` oldest first.
 pub fn summary_json(s: &Summary) -> Value {
     let rows: Vec<Value> = s
         .payments
@@ -250,6 +255,7 @@ pub fn summary_json(s: &Summary) -> Value {
         "mode": s.mode,
         "status": s.status,
         "paid_minor": s.paid.minor(),
+        "refunded_minor": s.refunded.minor(),
         "due_minor": s.due.minor(),
         "payments": rows,
     })

@@ -120,8 +120,8 @@ pub fn captured_why(
         return Ok((Applied::AlreadyRecorded, None));
     }
     let order = order(conn, b, order_id)?;
-    let (paid, refunded) = payments_store::sums(conn, order.id)?;
-    let due = Money::from_minor((order.total.minor() - (paid.minor() - refunded.minor())).max(0));
+    let (paid, _) = payments_store::sums(conn, order.id)?;
+    let due = payments::due_of(order.total, paid);
     if let Some(why) = misfit(b, &order, c, due) {
         let flag = NewFlag {
             order_id: order.id,

@@ -192,6 +192,21 @@ async fn a_partial_refund_leaves_the_order_partly_refunded() {
     let app = TestApp::start().await;
     let (b, api) = app.shop_with_orders("shop-a", 1).await;
     let mut meera = app.owner(&b, "meera").await;
+    // The shop takes UPI, so an order with money due shows a code to pay it.
+    let settings = format!("/b/{}/settings", b.short_code);
+    meera.get(&settings).await;
+    let profile = [
+        ("name", b.name.as_str()),
+        ("address", ""),
+        ("phone", ""),
+        ("currency", "INR"),
+        ("delivery_fee", "0"),
+        ("upi_id", "shop@okaxis"),
+    ];
+    let (status, _, _) = meera.post(&format!("{settings}/profile"), &profile).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page) = meera.get(&format!("/b/{}/orders/1", b.short_code)).await;
+    assert!(page.contains("Pay by UPI"), "{page}");
     collect(&mut meera, &b, 1, "640", "cash").await;
     let refunds = format!("/b/{}/orders/1/refunds", b.short_code);
 
@@ -231,6 +246,24 @@ async fn a_partial_refund_leaves_the_order_partly_refunded() {
     );
     assert_eq!(p["payments"][1]["kind"], "refund");
     assert_eq!(p["payments"][1]["amount_minor"], 10_000);
+    // Money given back is not asked for again: nothing is due, the page offers nothing to collect
+    // (no buttons, no UPI code) and says what went back; a payment now is refused.
+    assert_eq!(
+        (p["refunded_minor"].as_i64(), p["due_minor"].as_i64()),
+        (Some(10_000), Some(0))
+    );
+    let (_, page) = meera.get(&format!("/b/{}/orders/1", b.short_code)).await;
+    assert!(page.contains("<dt>Refunded</dt><dd>₹100.00</dd>"), "{page}");
+    assert!(page.contains("<dt>Due</dt><dd>₹0.00</dd>"), "{page}");
+    assert!(!page.contains("Cash collected"), "{page}");
+    assert!(!page.contains("Pay by UPI"), "{page}");
+    let (status, page) = collect(&mut meera, &b, 1, "100", "upi").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("nothing is due"), "{page}");
+    assert_eq!(
+        payment(&api, 1).await["payments"].as_array().map(Vec::len),
+        Some(2)
+    );
     // Audited once (the refused one left no row), by who gave the money back.
     let id = b.id;
     let refunds: Vec<(String, String)> = app

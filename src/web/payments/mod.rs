@@ -55,6 +55,7 @@ pub fn section(shop: &ShopPage, s: &Shown) -> Markup {
                 dl {
                     dt { "Status" } dd { span class={ "pay pay-" (m.status.as_str()) } { (m.status.label()) } " · " (m.mode.label()) }
                     dt { "Received" } dd { (money(shop, m.paid)) " of " (money(shop, o.total)) }
+                    @if m.refunded.minor() > 0 { dt { "Refunded" } dd { (money(shop, m.refunded)) } }
                     dt { "Due" } dd { (money(shop, m.due)) }
                 }
                 @if m.due.minor() > 0 && o.status != Status::Cancelled {
