@@ -5,6 +5,9 @@ use std::collections::BTreeMap;
 
 use rusqlite::{params, Connection};
 
+use super::model::Fulfilment;
+use super::store::parsed;
+use super::Status;
 use crate::error::AppResult;
 
 /// What one product sold in a day (orders not cancelled).
@@ -155,14 +158,15 @@ pub struct Recent {
     pub created_at: i64,
     pub customer: String,
     pub channel: String,
-    pub status: String,
+    pub status: Status,
+    pub fulfilment: Fulfilment,
     pub total_minor: i64,
 }
 
 /// The `n` newest orders, read from the end of the `(business_id, created_at, number)` index.
 pub fn recent(conn: &Connection, business_id: i64, n: i64) -> AppResult<Vec<Recent>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT o.number, o.created_at, c.name, o.channel, o.status, o.total_minor
+        "SELECT o.number, o.created_at, c.name, o.channel, o.status, o.total_minor, o.fulfilment
          FROM orders o JOIN customers c ON c.id = o.customer_id
          WHERE o.business_id = ?1 ORDER BY o.created_at DESC, o.number DESC LIMIT ?2",
     )?;
@@ -172,7 +176,8 @@ pub fn recent(conn: &Connection, business_id: i64, n: i64) -> AppResult<Vec<Rece
             created_at: r.get(1)?,
             customer: r.get(2)?,
             channel: r.get(3)?,
-            status: r.get(4)?,
+            status: parsed(r, 4)?,
+            fulfilment: parsed(r, 6)?,
             total_minor: r.get(5)?,
         })
     })?;

@@ -63,6 +63,16 @@ impl Status {
         }
     }
 
+    /// How a filter or count of orders of both kinds names this status: the step it is for a
+    /// delivery and for a pickup where the two differ.
+    pub fn label_both(self) -> &'static str {
+        match self {
+            Status::OutForDelivery => "Out for delivery / ready for pickup",
+            Status::Delivered => "Delivered / picked up",
+            _ => self.label(),
+        }
+    }
+
     /// How a person reads this status as the step of an order that reaches them `how`.
     pub fn label_for(self, how: Fulfilment) -> &'static str {
         self.step(how).1

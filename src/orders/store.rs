@@ -31,7 +31,7 @@ fn money(row: &Row, i: usize) -> rusqlite::Result<Money> {
 }
 
 /// Reads a text column into one of our enums; the schema's CHECKs keep them valid.
-fn parsed<T: std::str::FromStr>(row: &Row, i: usize) -> rusqlite::Result<T> {
+pub(crate) fn parsed<T: std::str::FromStr>(row: &Row, i: usize) -> rusqlite::Result<T> {
     let text: String = row.get(i)?;
     text.parse().map_err(|_| {
         rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, text.into())

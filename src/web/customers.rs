@@ -249,7 +249,7 @@ fn orders_table(shop: &ShopPage, orders: &[Order]) -> Markup {
                         td.order { a.row-link href=(shop.url(&format!("/orders/{}", o.number))) { "#" (o.number) } }
                         td.when { (shop.business.local_time(o.created_at)) }
                         td.num { (money(shop, o.total)) }
-                        td.state { (status_badge(o.status)) }
+                        td.state { (status_badge(o.status, o.fulfilment)) }
                     }
                 }
             }

@@ -388,6 +388,33 @@ async fn a_pickup_order_is_ready_to_pick_up_not_out_for_delivery() {
             && !page.contains("Out for delivery"),
         "{page}"
     );
+    // So do the dashboard's newest orders and the customer's page; the orders list's filter
+    // names the status for both kinds of order.
+    let customer: i64 = s
+        .app
+        .db
+        .with_conn(|c| {
+            c.query_row("SELECT customer_id FROM orders", [], |r| r.get(0))
+                .map_err(novi::error::AppError::from)
+        })
+        .unwrap();
+    for path in [
+        "/b/sweets/".to_owned(),
+        format!("/b/sweets/customers/{customer}"),
+    ] {
+        let (_, page) = owner.get(&path).await;
+        // The dashboard's status chart counts orders of both kinds.
+        let page = page.replace("Out for delivery / ready for pickup", "");
+        assert!(
+            page.contains(">Ready for pickup</span>") && !page.contains("Out for delivery"),
+            "{path}: {page}"
+        );
+    }
+    let (_, page) = owner.get("/b/sweets/orders").await;
+    assert!(
+        page.contains(">Out for delivery / ready for pickup</option>"),
+        "{page}"
+    );
     let before = s.to(ASHA).len();
     s.moves(1, &["delivered"]).await;
     let told = s.replies(ASHA, before + 1).await;

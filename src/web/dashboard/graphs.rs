@@ -77,7 +77,12 @@ fn draw(shop: &ShopPage, f: &Figures) -> Markup {
     });
     let status: Vec<Bar> = Status::ALL
         .into_iter()
-        .map(|s| Bar::count(s.label(), f.by_status.get(s.as_str()).copied().unwrap_or(0)))
+        .map(|s| {
+            Bar::count(
+                s.label_both(),
+                f.by_status.get(s.as_str()).copied().unwrap_or(0),
+            )
+        })
         .collect();
     let hours: Vec<Bar> = f
         .by_hour

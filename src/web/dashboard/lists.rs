@@ -5,7 +5,6 @@ use maud::{html, Markup};
 
 use crate::domain::Money;
 use crate::orders::figures::Recent;
-use crate::orders::Status;
 use crate::web::extract::ShopPage;
 use crate::web::format::{age, phone};
 use crate::web::orders::status_badge;
@@ -23,7 +22,7 @@ pub fn recent(shop: &ShopPage, orders: &[Recent]) -> Markup {
                         li {
                             a href=(shop.url(&format!("/orders/{}", o.number))) { "#" (o.number) }
                             " " (o.customer) " · " (Money::from_minor(o.total_minor).format(&shop.business.currency)) " "
-                            @if let Ok(s) = o.status.parse::<Status>() { (status_badge(s)) }
+                            (status_badge(o.status, o.fulfilment))
                             br; span.muted { (shop.business.local_time(o.created_at)) " · " (o.channel) }
                         }
                     }

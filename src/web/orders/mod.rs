@@ -101,18 +101,14 @@ pub fn money(shop: &ShopPage, amount: Money) -> String {
     amount.format(&shop.business.currency)
 }
 
-pub fn status_badge(s: Status) -> Markup {
-    badge(s, s.label())
-}
-
 /// An order's status as its steps read for how it reaches the customer: a pickup order is
 /// *Ready for pickup*, then *Picked up*, where a delivery is out for delivery, then delivered.
-fn order_badge(o: &Order) -> Markup {
-    badge(o.status, o.status.label_for(o.fulfilment))
+pub fn status_badge(s: Status, how: Fulfilment) -> Markup {
+    html! { span class={ "status status-" (s.as_str()) } { (s.label_for(how)) } }
 }
 
-fn badge(s: Status, label: &str) -> Markup {
-    html! { span class={ "status status-" (s.as_str()) } { (label) } }
+fn order_badge(o: &Order) -> Markup {
+    status_badge(o.status, o.fulfilment)
 }
 
 fn filters(shop: &ShopPage, q: &ListQuery) -> Markup {
@@ -121,7 +117,7 @@ fn filters(shop: &ShopPage, q: &ListQuery) -> Markup {
             label { span { "Status" }
                 select name="status" {
                     option value="" { "Any" }
-                    @for s in Status::ALL { option value=(s.as_str()) selected[q.status == s.as_str()] { (s.label()) } }
+                    @for s in Status::ALL { option value=(s.as_str()) selected[q.status == s.as_str()] { (s.label_both()) } }
                 }
             }
             label { span { "Payment" }
