@@ -2,6 +2,7 @@
 //! timeline. Every channel (WhatsApp, storefront, manual, API) creates and moves orders here.
 
 pub mod across;
+pub mod carts;
 pub mod day;
 #[cfg(test)]
 mod days_tests;

@@ -59,6 +59,7 @@ mod replication;
 mod reports;
 mod send_again;
 mod sender;
+mod store_checkout_once;
 mod store_pages;
 mod store_phone;
 mod store_upi;

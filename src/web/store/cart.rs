@@ -15,6 +15,9 @@ use crate::web::cookie;
 pub const MAX_LINES: usize = 30;
 pub const MAX_COUNT: u32 = 999;
 
+/// What a cart's form token signs, with the cart's id.
+const FORM: &str = "storefront-cart-form";
+
 /// One line: a product, the variant picked (`0`: the product itself), and how many.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CartLine {
@@ -47,12 +50,17 @@ impl Cart {
 
     /// The token the cart's forms carry.
     pub fn token(&self, key: &ServerKey) -> String {
-        key.sign("storefront-cart-form", &self.id)
+        key.sign(FORM, &self.id)
     }
 
     /// Whether `submitted` is this cart's form token.
     pub fn token_ok(&self, key: &ServerKey, submitted: &str) -> bool {
-        secret::equal(submitted, &self.token(key))
+        Self::signs(key, &self.id, submitted)
+    }
+
+    /// Whether `token` is the form token of the cart with id `id`, this cookie's or not.
+    pub fn signs(key: &ServerKey, id: &str, token: &str) -> bool {
+        secret::equal(token, &key.sign(FORM, id))
     }
 
     /// Adds `count` of a product's variant, joining a line for the same one.

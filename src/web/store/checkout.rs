@@ -1,12 +1,10 @@
 //! The storefront's cart page and checkout: lines priced by the order book, stock checked again,
-//! the customer's details checked all at once (errors beside the fields, values kept), then the
-//! order taken by the same service as every channel, with its WhatsApp confirmation in the
-//! outbox, and the customer sent to the order's tracking page.
+//! the customer's details checked all at once (errors beside the fields, values kept). The
+//! order is then taken (`place`) by the same service as every channel.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Redirect, Response};
 use axum::Form;
@@ -19,11 +17,11 @@ use super::pay;
 use super::{cart_of, expired, shop, with_cart};
 use crate::accounts::businesses::Business;
 use crate::catalog::products;
-use crate::conversation::notify;
 use crate::domain::{format_amount, Hours, Phone};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::orders::service::{self, Quote};
-use crate::orders::{Channel, Fulfilment, NewOrder, OrderError, PaymentMode};
+use crate::orders::store::Totals;
+use crate::orders::{Channel, Fulfilment, NewOrder};
 use crate::AppState;
 
 /// One cart line as the cart page shows it.
@@ -40,6 +38,10 @@ pub struct Priced {
     pub rows: Vec<Row>,
     /// `None` for an empty cart, or when a line cannot be priced.
     pub quote: Option<Quote>,
+    /// The totals with delivery and with pickup, both shown so the customer sees the total of
+    /// the way they choose before they place the order.
+    pub delivery: Option<Totals>,
+    pub pickup: Option<Totals>,
 }
 
 /// The checkout form, as typed.
@@ -59,6 +61,16 @@ pub struct CheckoutForm {
     pub note: String,
     #[serde(default)]
     pub payment: String,
+    /// The cart the page was shown for (its token signs it): a second tap after the first
+    /// has emptied the cart still finds the order the first made.
+    #[serde(default)]
+    pub cart: String,
+    /// The totals the page showed for delivery and for pickup, in minor units: the order is
+    /// taken only at the one shown for the way chosen.
+    #[serde(default)]
+    pub total_delivery: String,
+    #[serde(default)]
+    pub total_pickup: String,
 }
 
 /// What is wrong with the form, by field name.
@@ -100,12 +112,20 @@ fn price(conn: &Connection, b: &Business, cart: &Cart, f: Fulfilment) -> AppResu
         });
         reqs.push(req);
     }
-    let quote = if reqs.is_empty() {
-        None
-    } else {
-        service::quote(conn, b, &reqs, f).ok()
+    let quote_for = |f: Fulfilment| {
+        if reqs.is_empty() {
+            None
+        } else {
+            service::quote(conn, b, &reqs, f).ok()
+        }
     };
-    Ok(Priced { rows, quote })
+    let totals = |f: Fulfilment| quote_for(f).map(|q| q.totals);
+    Ok(Priced {
+        quote: quote_for(f),
+        delivery: totals(Fulfilment::Delivery),
+        pickup: totals(Fulfilment::Pickup),
+        rows,
+    })
 }
 
 async fn priced(state: &AppState, b: &Business, cart: &Cart, f: Fulfilment) -> AppResult<Priced> {
@@ -135,13 +155,13 @@ pub async fn show(
 }
 
 /// What the cart page answers with: the form as typed, its errors, why no order was made.
-struct Answer<'a> {
-    form: &'a CheckoutForm,
-    errors: &'a Errors,
-    refused: Option<&'a str>,
+pub(super) struct Answer<'a> {
+    pub form: &'a CheckoutForm,
+    pub errors: &'a Errors,
+    pub refused: Option<&'a str>,
 }
 
-async fn page(
+pub(super) async fn page(
     state: &AppState,
     (b, hours): (&Business, &Hours),
     cart: &Cart,
@@ -198,7 +218,12 @@ pub async fn update(
 }
 
 /// Checks every field at once; the order to take, or what is wrong with each field.
-fn check(b: &Business, online: bool, cart: &Cart, f: &CheckoutForm) -> Result<NewOrder, Errors> {
+pub(super) fn check(
+    b: &Business,
+    online: bool,
+    cart: &Cart,
+    f: &CheckoutForm,
+) -> Result<NewOrder, Errors> {
     let mut errors = Errors::new();
     let name = f.name.trim();
     if name.is_empty() {
@@ -253,7 +278,7 @@ fn check(b: &Business, online: bool, cart: &Cart, f: &CheckoutForm) -> Result<Ne
 }
 
 /// The order's lines from the cart, as it reads now.
-fn lines(
+pub(super) fn lines(
     conn: &Connection,
     b: &Business,
     cart: &Cart,
@@ -266,89 +291,4 @@ fn lines(
         }
     }
     Ok(reqs)
-}
-
-/// `POST /s/{code}/checkout`.
-pub async fn place(
-    State(state): State<AppState>,
-    Path(code): Path<String>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Form(form): Form<CheckoutForm>,
-) -> AppResult<Response> {
-    let addr = crate::web::client_addr(&state.config, peer, &headers);
-    if !state.storefront.checkouts.allow(addr) {
-        return Err(AppError::TooManyRequests(
-            "Too many orders from this address just now. Try again in a few minutes.".into(),
-        ));
-    }
-    let (b, hours) = shop(&state, &code).await?;
-    let cart = cart_of(&state, &headers, &b);
-    if !cart.token_ok(&state.key, &form.token) {
-        return Err(expired());
-    }
-    let online = pay::razorpay(&state, &b).await?.is_some();
-    let mut req = match check(&b, online, &cart, &form) {
-        Ok(r) => r,
-        Err(errors) => {
-            let answer = Answer {
-                form: &form,
-                errors: &errors,
-                refused: None,
-            };
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return page(&state, (&b, &hours), &cart, answer, status).await;
-        }
-    };
-    let (business, snapshot, tracker) = (b.clone(), cart.clone(), state.tracker.clone());
-    let taken = state
-        .db
-        .write(move |tx| {
-            req.lines = lines(tx, &business, &snapshot)?;
-            notify::take_order(tx, &business, &req, Some(&tracker))
-        })
-        .await;
-    answer_taken(&state, (&b, &hours), &cart, &form, taken).await
-}
-
-/// The tracking page for an order taken, or the cart page saying why none was.
-async fn answer_taken(
-    state: &AppState,
-    (b, hours): (&Business, &Hours),
-    cart: &Cart,
-    form: &CheckoutForm,
-    taken: Result<crate::orders::Order, OrderError>,
-) -> AppResult<Response> {
-    let (why, status) = match taken {
-        Ok(order) => {
-            state.bridge.wake_sender();
-            // The counter's orders list and dashboard show it at once, with the chime.
-            state.bridge.live.order(b.id, order.number, true);
-            let token = state.tracker.token(b.id, order.number, crate::db::now());
-            let mut link = format!("/t/{token}");
-            if order.payment_mode == PaymentMode::Razorpay {
-                // Asked now the order has committed; if Razorpay is down, the payment page
-                // says so and offers to ask again, and the order stands.
-                super::pay_online::ask(state, b, &order, order.total).await;
-                link = format!("/s/{}/pay/{token}", b.short_code);
-            }
-            return Ok(with_cart(state, b, &Cart::new(), Redirect::to(&link)));
-        }
-        Err(OrderError::ShortOfStock(s)) => {
-            let left = format_amount(s.unit, u64::try_from(s.left).unwrap_or(0));
-            let why = if s.left <= 0 {
-                format!("Sorry, {} sold out while you were shopping. No order was made: take it out of your cart, or come back later.", s.name)
-            } else {
-                format!("Sorry, only {left} of {} is left now. No order was made: change the amount and order again.", s.name)
-            };
-            (why, StatusCode::CONFLICT)
-        }
-        Err(e) => (e.into_refusal()?, StatusCode::UNPROCESSABLE_ENTITY),
-    };
-    let answer = Answer {
-        form,
-        errors: &Errors::new(),
-        refused: Some(&why),
-    };
-    page(state, (b, hours), cart, answer, status).await
 }

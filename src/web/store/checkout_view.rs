@@ -9,6 +9,7 @@ use super::pay;
 use super::view::{self, Shop};
 use crate::accounts::businesses::Business;
 use crate::domain::Hours;
+use crate::orders::store::Totals;
 
 pub struct View<'a> {
     pub b: &'a Business,
@@ -75,16 +76,42 @@ impl View<'_> {
         }
     }
 
+    /// The totals for the way chosen; the script changes them when the choice changes (each
+    /// choice also says its own total, for a page without it).
     fn totals(&self) -> Markup {
         let money = |m: crate::domain::Money| m.format(&self.b.currency);
         html! {
             @if let Some(q) = &self.priced.quote {
                 dl.store-totals {
                     dt { "Items" } dd { (money(q.totals.subtotal)) }
-                    dt { "Delivery" } dd { (money(q.totals.delivery_fee)) }
-                    dt { "Total" } dd { strong { (money(q.totals.total)) } }
+                    dt { "Delivery" } dd data-shown="fee" { (money(q.totals.delivery_fee)) }
+                    dt { "Total" } dd { strong data-shown="total" { (money(q.totals.total)) } }
                 }
             }
+        }
+    }
+
+    /// One way to get the order, with what it comes to that way.
+    fn way(&self, value: &str, label: &str, totals: Option<&Totals>, checked: bool) -> Markup {
+        let money = |m: crate::domain::Money| m.format(&self.b.currency);
+        html! {
+            label.choice {
+                input type="radio" name="fulfilment" value=(value) checked[checked]
+                      data-fee=[totals.map(|t| money(t.delivery_fee))]
+                      data-total=[totals.map(|t| money(t.total))];
+                " " (label)
+                @if let Some(t) = totals { " · " strong { (money(t.total)) } " in all" }
+            }
+        }
+    }
+
+    /// The totals the page shows, sent back with the order so it is taken at them.
+    fn shown(&self) -> Markup {
+        let minor = |t: Option<&Totals>| t.map(|t| t.total.minor().to_string());
+        html! {
+            input type="hidden" name="cart" value=(self.cart.id);
+            @if let Some(t) = minor(self.priced.delivery.as_ref()) { input type="hidden" name="total_delivery" value=(t); }
+            @if let Some(t) = minor(self.priced.pickup.as_ref()) { input type="hidden" name="total_pickup" value=(t); }
         }
     }
 
@@ -137,13 +164,14 @@ impl View<'_> {
             form.store-checkout-form method="post" action={ (self.base()) "/checkout" } novalidate {
                 h2 { "Checkout" }
                 input type="hidden" name="_cart" value=(self.token);
+                (self.shown())
                 @if let Some(m) = self.error("cart") { p.error role="alert" { (m) } }
                 (self.field("Your name", "name", &f.name, "text", "name"))
                 (self.field("WhatsApp number", "phone", &f.phone, "tel", "tel"))
                 fieldset {
                     legend { "Delivery or pickup" }
-                    label.choice { input type="radio" name="fulfilment" value="delivery" checked[!pickup]; " Deliver to me" }
-                    label.choice { input type="radio" name="fulfilment" value="pickup" checked[pickup]; " I will pick it up" }
+                    (self.way("delivery", "Deliver to me", self.priced.delivery.as_ref(), !pickup))
+                    (self.way("pickup", "I will pick it up", self.priced.pickup.as_ref(), pickup))
                     @if let Some(m) = self.error("fulfilment") { small.field-error { (m) } }
                 }
                 div.store-address { (self.field("Delivery address", "address", &f.address, "text", "street-address")) }

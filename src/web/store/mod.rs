@@ -16,6 +16,7 @@ pub mod paid;
 pub mod pay;
 pub mod pay_online;
 pub mod pay_view;
+pub mod place;
 pub mod promo;
 pub mod shelf;
 pub mod track;
