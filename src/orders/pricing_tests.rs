@@ -206,3 +206,57 @@ fn a_shelf_lists_what_is_on_sale_as_the_catalog_does_reading_it_once() {
     })
     .unwrap();
 }
+
+#[test]
+fn an_edit_reprices_only_the_lines_it_adds_or_changes() {
+    let (_dir, db, b) = shop();
+    let req = NewOrder {
+        channel: Channel::Manual,
+        customer_phone: Phone::parse("98123 45678", "91").unwrap(),
+        customer_name: "Asha".into(),
+        lines: vec![qty("gulab-jamun", 2), qty("laddoo", 3)],
+        address: "12 MG Road".into(),
+        notes: String::new(),
+        payment_mode: PaymentMode::Cash,
+        fulfilment: Fulfilment::Delivery,
+        deliver_on: None,
+        actor: "ravi".into(),
+    };
+    db.with_tx(|tx| service::create(tx, &b, &req)).unwrap();
+    // Both go up from ₹20 to ₹25 a piece after the order was taken.
+    db.with_tx(|tx| Ok::<_, AppError>(tx.execute("UPDATE products SET price_minor = 2500", [])?))
+        .unwrap();
+    let edit = |lines: Vec<LineRequest>| {
+        let from: Vec<Option<usize>> = (0..lines.len()).map(|_| None).collect();
+        db.with_tx(|tx| service::edit_lines(tx, &b, 1, &lines, &from, "ravi"))
+            .unwrap()
+    };
+    let prices = |o: &super::Order| -> Vec<(String, u32, i64)> {
+        o.lines
+            .iter()
+            .map(|l| (l.sku.clone(), l.qty, l.total.minor()))
+            .collect()
+    };
+    // Saved as it was (the form saves every line with an address fixed): nothing moves.
+    let same = edit(vec![qty("gulab-jamun", 2), qty("laddoo", 3)]);
+    assert_eq!(
+        prices(&same),
+        [("gulab-jamun".into(), 2, 4000), ("laddoo".into(), 3, 6000)]
+    );
+    assert_eq!(same.total.minor(), 4000 + 6000 + 4000);
+    // One line changed and one added: those two at today's price, the other as taken.
+    let changed = edit(vec![
+        qty("laddoo", 3),
+        qty("gulab-jamun", 4),
+        qty("laddoo", 1),
+    ]);
+    assert_eq!(
+        prices(&changed),
+        [
+            ("laddoo".into(), 3, 6000),
+            ("gulab-jamun".into(), 4, 10_000),
+            ("laddoo".into(), 1, 2500)
+        ]
+    );
+    assert_eq!(changed.total.minor(), 6000 + 10_000 + 2500 + 4000);
+}

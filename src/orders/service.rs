@@ -341,13 +341,31 @@ fn requote(
     order: &Order,
     reqs: &[LineRequest],
 ) -> OrderResult<Quote> {
-    let lines = price_lines(conn, business_id, reqs)?;
+    let mut lines = price_lines(conn, business_id, reqs)?;
+    keep_prices(&order.lines, &mut lines);
     let totals = totals(&lines, order.delivery_fee)?;
     Ok(Quote {
         lines,
         totals,
         fulfilment: order.fulfilment,
     })
+}
+
+/// A line left as it was (the same product, pack and amount) keeps the price the order was
+/// taken at: the customer agreed to it, and fixing an address or adding an item must not
+/// reprice the rest. Only a line added or changed is priced as the catalog is now.
+fn keep_prices(taken: &[Line], lines: &mut [Line]) {
+    let mut left: Vec<&Line> = taken.iter().collect();
+    for line in lines {
+        let same = |t: &&Line| {
+            (t.product_id, &t.variant, t.variant_count, t.qty)
+                == (line.product_id, &line.variant, line.variant_count, line.qty)
+        };
+        if let Some(i) = left.iter().position(same) {
+            let t = left.swap_remove(i);
+            (line.unit_price, line.total) = (t.unit_price, t.total);
+        }
+    }
 }
 
 fn load(conn: &Connection, business_id: i64, number: i64) -> OrderResult<Order> {
