@@ -2,7 +2,6 @@
 //! timeline. Every channel (WhatsApp, storefront, manual, API) creates and moves orders here.
 
 pub mod across;
-pub mod carts;
 pub mod day;
 #[cfg(test)]
 mod days_tests;
@@ -11,6 +10,7 @@ pub mod export;
 pub mod figures;
 mod learn;
 pub mod model;
+pub mod once;
 #[cfg(test)]
 mod pricing_tests;
 pub mod queue;

@@ -320,3 +320,42 @@ async fn another_shops_orders_and_customers_are_404() {
         "pending"
     );
 }
+
+/// The value of the New order form's own key in a page.
+fn form_key(page: &str) -> String {
+    let at = page.find("name=\"once\" value=\"").expect("the form's key") + 19;
+    page[at..at + page[at..].find('"').unwrap()].to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_tap_on_save_finds_the_order_the_first_made() {
+    let app = TestApp::start().await;
+    let shop = app.small_shop("sharma");
+    let mut owner = app.owner(&shop, "asha").await;
+    let (_, page) = owner.get("/b/sharma/orders/new").await;
+    let key = form_key(&page);
+    // Previewed first: the page shown again carries the same key.
+    let mut form = manual_order("preview", "samosa|", "", "4");
+    form.push(("once", &key));
+    let (status, page, _) = owner.post("/b/sharma/orders/new", &form).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(form_key(&page), key);
+    let mut form = manual_order("save", "samosa|", "", "4");
+    form.push(("once", &key));
+    for _ in 0..2 {
+        let (status, _, to) = owner.post("/b/sharma/orders/new", &form).await;
+        assert_eq!(
+            (status, to.as_deref()),
+            (StatusCode::SEE_OTHER, Some("/b/sharma/orders/1"))
+        );
+    }
+    assert_eq!(app.stock(&shop, "samosa"), 36, "14 taken once");
+    // A form shown anew is a new order.
+    let (_, page) = owner.get("/b/sharma/orders/new").await;
+    assert_ne!(form_key(&page), key);
+    let mut form = manual_order("save", "samosa|", "", "1");
+    let fresh = form_key(&page);
+    form.push(("once", &fresh));
+    let (_, _, to) = owner.post("/b/sharma/orders/new", &form).await;
+    assert_eq!(to.as_deref(), Some("/b/sharma/orders/2"));
+}

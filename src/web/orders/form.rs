@@ -11,14 +11,16 @@ use maud::{html, Markup};
 use rusqlite::Connection;
 
 use super::{fee_row, money};
+use crate::accounts::businesses::Business;
 use crate::catalog::products::{self, Product};
 use crate::domain::limits;
 use crate::domain::{parse_amount, Phone, Unit};
 use crate::error::{AppError, AppResult};
+use crate::orders::once::{self, Source};
 use crate::orders::service::Quote;
 use crate::orders::{
-    parse_deliver_on, service, store, Channel, Fulfilment, LineRequest, NewOrder, OrderError,
-    PaymentMode,
+    parse_deliver_on, service, store, Channel, Fulfilment, LineRequest, NewOrder, Order,
+    OrderError, PaymentMode,
 };
 use crate::payments;
 use crate::web::extract::ShopPage;
@@ -64,6 +66,9 @@ struct OrderForm {
     /// The address field was posted: the edit form carries the order's terms (a post of the
     /// lines alone leaves them as they are).
     terms: bool,
+    /// The New order form's own key, made when it is first shown and kept through previews: a
+    /// second tap on Save (or the form sent again) finds the order the first made.
+    once: String,
 }
 
 impl OrderForm {
@@ -101,6 +106,7 @@ impl OrderForm {
                 ("fulfilment", None) => f.fulfilment = v,
                 ("deliver_on", None) => f.deliver_on = v,
                 ("action", None) => f.save = v == "save",
+                ("once", None) => f.once = v,
                 _ => {}
             }
         }
@@ -365,6 +371,7 @@ fn render(
             form.stack.wide method="post" action=(action) {
                 (csrf_field(&shop.csrf))
                 @if with_customer {
+                    input type="hidden" name="once" value=(f.once);
                     label { span { "Customer's WhatsApp number" }
                         input type="tel" name="phone" value=(f.phone) required autocomplete="off"
                               data-customer-lookup=(shop.url("/customers/lookup"));
@@ -408,7 +415,10 @@ pub async fn new(State(state): State<AppState>, shop: ShopPage) -> AppResult<Mar
         &shop,
         "New order",
         &shop.url("/orders/new"),
-        &OrderForm::default(),
+        &OrderForm {
+            once: crate::secret::new_token(),
+            ..OrderForm::default()
+        },
         &catalog,
         true,
         Extra::default(),
@@ -513,17 +523,40 @@ pub async fn create(
             Err(refused) => Ok(fail(&refused)),
         };
     }
+    let key = f.once.clone();
     match state
         .db
-        .write(move |tx| service::create(tx, &business, &req))
+        .write(move |tx| create_once(tx, &business, &req, &key))
         .await
     {
-        Ok(o) => {
-            state.bridge.live.order(shop.business.id, o.number, true);
+        Ok((o, new)) => {
+            if new {
+                state.bridge.live.order(shop.business.id, o.number, true);
+            }
             Ok(Redirect::to(&shop.url(&format!("/orders/{}", o.number))).into_response())
         }
         Err(e) => Ok(fail(&e.into_refusal()?)),
     }
+}
+
+/// Takes the order, or finds the one this form (`key`, when it has one) already made; whether
+/// it is new.
+fn create_once(
+    tx: &Connection,
+    b: &Business,
+    req: &NewOrder,
+    key: &str,
+) -> Result<(Order, bool), OrderError> {
+    if key.is_empty() {
+        return Ok((service::create(tx, b, req)?, true));
+    }
+    if let Some(number) = once::placed(tx, b.id, Source::Form(key))? {
+        let order = store::by_number(tx, b.id, number)?.ok_or(OrderError::NotFound)?;
+        return Ok((order, false));
+    }
+    let order = service::create(tx, b, req)?;
+    once::mark(tx, order.id, Source::Form(key))?;
+    Ok((order, true))
 }
 
 pub async fn edit(

@@ -1,7 +1,7 @@
 //! Placing a storefront order: once per cart, and only at the total the page showed.
 //!
 //! A double tap on "Place order", or the form sent again by a slow network or the back button,
-//! must not make a second order: the cart an order came from is kept on it (`orders::carts`),
+//! must not make a second order: the cart an order came from is kept on it (`orders::once`),
 //! and the form names its cart, so a repeat is sent to the order the first made even after the
 //! first emptied the cart. And what the customer confirms is what the order stores: the page
 //! shows the total with delivery and with pickup, the form carries both, and an order whose
@@ -22,7 +22,8 @@ use crate::accounts::businesses::Business;
 use crate::conversation::notify;
 use crate::domain::{format_amount, Hours, Money};
 use crate::error::{AppError, AppResult};
-use crate::orders::{carts, store, Fulfilment, Order, OrderError, PaymentMode, PaymentStatus};
+use crate::orders::once::{self, Source};
+use crate::orders::{store, Fulfilment, Order, OrderError, PaymentMode, PaymentStatus};
 use crate::AppState;
 
 /// `POST /s/{code}/checkout`.
@@ -65,7 +66,7 @@ pub async fn place(
     let taken = state
         .db
         .write(move |tx| {
-            if let Some(number) = carts::placed(tx, business.id, &snapshot.id)? {
+            if let Some(number) = once::placed(tx, business.id, Source::Cart(&snapshot.id))? {
                 let order = store::by_number(tx, business.id, number)?;
                 return Ok(Placed::Before(order.ok_or(OrderError::NotFound)?));
             }
@@ -75,7 +76,7 @@ pub async fn place(
                 // Returning the refusal rolls the whole order back, stock and message too.
                 return Err(OrderError::Invalid(changed(&business, seen, order.total)));
             }
-            carts::mark(tx, order.id, &snapshot.id)?;
+            once::mark(tx, order.id, Source::Cart(&snapshot.id))?;
             Ok(Placed::New(order))
         })
         .await;
@@ -114,7 +115,7 @@ async fn placed_before(
     let (id, cart) = (b.id, form.cart.clone());
     state
         .db
-        .read(move |c| match carts::placed(c, id, &cart)? {
+        .read(move |c| match once::placed(c, id, Source::Cart(&cart))? {
             Some(number) => store::by_number(c, id, number),
             None => Ok(None),
         })
