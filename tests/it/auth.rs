@@ -615,3 +615,17 @@ async fn a_line_break_cannot_split_a_live_update() {
     let event = stream.trim_start_matches(":\n\n");
     assert_eq!(event, "event: conversation\ndata: 9198event: xdata: *\n\n");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_user_is_an_agent_unless_chosen_otherwise() {
+    let app = TestApp::start().await;
+    let shop = app.business("shop-a");
+    let mut owner = app.owner(&shop, "asha").await;
+    let (_, page) = owner.get("/b/shop-a/settings/users").await;
+    let add = &page[page.find("Add a user").expect("the form")..];
+    assert!(
+        add.contains(r#"<option value="agent" selected>"#)
+            && !add.contains(r#"<option value="owner" selected>"#),
+        "{add}"
+    );
+}

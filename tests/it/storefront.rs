@@ -395,3 +395,24 @@ async fn public_forms_need_their_cart_token_and_are_rate_limited() {
     assert_eq!(order_count(&app, &shop), 0);
     assert_eq!(b.get("/s/nope").await.0, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shops_number_is_shown_as_written_and_dials_with_its_country_code() {
+    let app = TestApp::start().await;
+    let shop = app.small_shop("sweets");
+    let mut owner = app.owner(&shop, "asha").await;
+    owner.get("/b/sweets/settings").await;
+    let profile = [
+        ("name", shop.name.as_str()),
+        ("address", ""),
+        ("phone", "98000 00001"),
+        ("currency", "INR"),
+        ("delivery_fee", "0"),
+        ("upi_id", ""),
+    ];
+    let (status, _, _) = owner.post("/b/sweets/settings/profile", &profile).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page) = app.browser().get("/s/sweets").await;
+    let call = r#"<a class="tel" href="tel:+919800000001">+91 98000 00001</a>"#;
+    assert!(page.contains(call), "{page}");
+}

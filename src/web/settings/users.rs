@@ -96,7 +96,9 @@ fn render(
         form.stack method="post" action=(shop.url("/settings/users")) {
             (csrf_field(&shop.csrf))
             (field("Username", "new_username", "text", &f.username, true))
-            label { span { "Role" } (role_select("role", f.role.parse().ok())) }
+            // A new user is an agent unless chosen otherwise: the least a person can do is the
+            // safe default when the field is not looked at.
+            label { span { "Role" } (role_select("role", Some(f.role.parse().unwrap_or(Role::Agent)))) }
             (field("Password (at least 8 characters)", "new_password", "password", "", true))
             button type="submit" { "Add user" }
         }

@@ -127,8 +127,8 @@ fn order_view(b: &Business, order: &Order, due: Money, pay_now: Markup) -> Marku
                 }
             }
         }
-        @if !b.phone.is_empty() {
-            p { "Questions? Call the shop: " a href={ "tel:" (b.phone) } { (b.phone) } }
+        @if let Some(call) = super::view::call_shop(b) {
+            p { "Questions? Call the shop: " (call) }
         }
     }
 }

@@ -106,7 +106,14 @@ fn shop_info(s: &Shop) -> Markup {
                     }
                 }
             }
-            @if !b.phone.is_empty() { p { "Call " a href={ "tel:" (b.phone) } { (b.phone) } } }
+            @if let Some(call) = call_shop(b) { p { "Call " (call) } }
         }
     }
+}
+
+/// The shop's number as people write it, a tap away from a call (`tel:` needs the `+` for the
+/// country code, else a phone dials the digits as a local number); nothing without one.
+pub fn call_shop(b: &Business) -> Option<Markup> {
+    let phone = crate::domain::Phone::from_digits(&b.phone).ok()?;
+    Some(html! { a.tel href={ "tel:+" (phone) } { (phone.readable()) } })
 }
