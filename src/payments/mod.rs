@@ -77,6 +77,8 @@ pub struct Summary {
     pub paid: Money,
     pub refunded: Money,
     pub due: Money,
+    /// To give back to the customer ([`owed_back`]).
+    pub owed_back: Money,
     pub payments: Vec<Payment>,
 }
 
@@ -103,16 +105,30 @@ pub fn due_of(total: Money, paid: Money) -> Money {
     Money::from_minor((total.minor() - paid.minor()).max(0))
 }
 
+/// What the shop holds of the customer's money beyond what `order` comes to: all it received
+/// (less refunds) once the order is cancelled, else what is past its total (its lines cut
+/// after it was paid). Shown so that someone gives it back.
+pub fn owed_back(order: &Order, received: Money) -> Money {
+    let keeps = if order.status == Status::Cancelled {
+        0
+    } else {
+        order.total.minor()
+    };
+    Money::from_minor((received.minor() - keeps).max(0))
+}
+
 /// An order's payments, as the order page and the API show them.
 pub fn summary(conn: &Connection, order: &Order) -> AppResult<Summary> {
     let payments = store::of_order(conn, order.id)?;
     let (paid, refunded) = store::sums(conn, order.id)?;
+    let received = Money::from_minor(paid.minor() - refunded.minor());
     Ok(Summary {
         mode: order.payment_mode,
         status: order.payment_status,
-        paid: Money::from_minor(paid.minor() - refunded.minor()),
+        paid: received,
         refunded,
         due: due_of(order.total, paid),
+        owed_back: owed_back(order, received),
         payments,
     })
 }
@@ -235,7 +251,7 @@ pub fn settle(conn: &Connection, order: &Order) -> AppResult<()> {
 }
 
 /// The `payment` object of the API: `mode`, `status`, `paid_minor` (received less refunds),
-/// `refunded_minor`, `due_minor`, and `payments` oldest first.
+/// `refunded_minor`, `due_minor`, `owed_back_minor`, and `payments` oldest first.
 pub fn summary_json(s: &Summary) -> Value {
     let rows: Vec<Value> = s
         .payments
@@ -257,6 +273,7 @@ pub fn summary_json(s: &Summary) -> Value {
         "paid_minor": s.paid.minor(),
         "refunded_minor": s.refunded.minor(),
         "due_minor": s.due.minor(),
+        "owed_back_minor": s.owed_back.minor(),
         "payments": rows,
     })
 }

@@ -520,3 +520,32 @@ async fn a_paid_order_whose_lines_grow_is_partly_paid_again() {
     let (_, list) = api.get("/api/v1/orders?payment_status=partly_paid").await;
     assert_eq!(list["pagination"]["total"], 1, "{list}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn money_held_for_a_cancelled_order_is_shown_to_give_back() {
+    let app = TestApp::start().await;
+    let (b, api) = app.shop_with_orders("shop-a", 1).await;
+    let mut meera = app.owner(&b, "meera").await;
+    collect(&mut meera, &b, 1, "640", "cash").await;
+    let page_of = format!("/b/{}/orders/1", b.short_code);
+    let (_, page) = meera.get(&page_of).await;
+    assert!(!page.contains("To give back"), "paid in full, nothing over");
+    let (status, res) = api
+        .post("/api/v1/orders/1/status", &json!({"status": "cancelled"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{res}");
+    let (_, page) = meera.get(&page_of).await;
+    assert!(
+        page.contains("<dt>To give back</dt><dd><strong>₹640.00</strong></dd>"),
+        "{page}"
+    );
+    assert_eq!(payment(&api, 1).await["owed_back_minor"], 64_000);
+    let refunds = format!("/b/{}/orders/1/refunds", b.short_code);
+    let (status, _, _) = meera
+        .post(&refunds, &[("amount", "640"), ("mode", "cash")])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page) = meera.get(&page_of).await;
+    assert!(!page.contains("To give back"), "{page}");
+    assert_eq!(payment(&api, 1).await["owed_back_minor"], 0);
+}

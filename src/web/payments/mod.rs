@@ -57,6 +57,7 @@ pub fn section(shop: &ShopPage, s: &Shown) -> Markup {
                     dt { "Received" } dd { (money(shop, m.paid)) " of " (money(shop, o.total)) }
                     @if m.refunded.minor() > 0 { dt { "Refunded" } dd { (money(shop, m.refunded)) } }
                     dt { "Due" } dd { (money(shop, m.due)) }
+                    @if m.owed_back.minor() > 0 { dt { "To give back" } dd { strong { (money(shop, m.owed_back)) } } }
                 }
                 @if m.due.minor() > 0 && o.status != Status::Cancelled {
                     (pay_form(shop, o, m.due, wrong(Kind::Payment)))
