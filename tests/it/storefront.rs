@@ -416,3 +416,40 @@ async fn the_shops_number_is_shown_as_written_and_dials_with_its_country_code() 
     let call = r#"<a class="tel" href="tel:+919800000001">+91 98000 00001</a>"#;
     assert!(page.contains(call), "{page}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_count_that_is_no_count_changes_nothing_in_the_cart_and_says_so() {
+    let app = TestApp::start().await;
+    let shop = app.small_shop("sweets");
+    let (mut b, token) = shopper(&app, "sweets").await;
+    let id = samosa(&app, &shop);
+    add(&mut b, "sweets", &token, id, "3").await;
+    for typed in ["", "1.5", "abc", "100"] {
+        let form = [("_cart", token.as_str()), ("line", "0"), ("count", typed)];
+        let (status, page, _) = b.post_raw("/s/sweets/cart/update", &form).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{typed:?}");
+        assert!(page.contains("a whole number from 0 to 99"), "{page}");
+        assert!(page.contains("value=\"3\""), "still three: {page}");
+    }
+    // Zero takes it out, as the page says.
+    let form = [("_cart", token.as_str()), ("line", "0"), ("count", "0")];
+    let (status, _, _) = b.post_raw("/s/sweets/cart/update", &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, cart) = b.get("/s/sweets/cart").await;
+    assert!(cart.contains("Your cart is empty"), "{cart}");
+
+    // Adding the same item twice stops at 99 in all.
+    let gulab = crate::support::product(&app.db, &shop, "gulab-jamun").id;
+    assert_eq!(
+        add(&mut b, "sweets", &token, gulab, "60").await.0,
+        StatusCode::SEE_OTHER
+    );
+    let (status, page) = add(&mut b, "sweets", &token, gulab, "40").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("at most 99 of one item, and yours has 60"),
+        "{page}"
+    );
+    let (_, cart) = b.get("/s/sweets/cart").await;
+    assert!(cart.contains("value=\"60\""), "{cart}");
+}

@@ -13,7 +13,7 @@ use crate::web::cookie;
 
 /// The most lines a cart holds, and of one line; well within a cookie's 4 KB.
 pub const MAX_LINES: usize = 30;
-pub const MAX_COUNT: u32 = 999;
+pub const MAX_COUNT: u32 = 99;
 
 /// What a cart's form token signs, with the cart's id.
 const FORM: &str = "storefront-cart-form";
@@ -61,6 +61,14 @@ impl Cart {
     /// Whether `token` is the form token of the cart with id `id`, this cookie's or not.
     pub fn signs(key: &ServerKey, id: &str, token: &str) -> bool {
         secret::equal(token, &key.sign(FORM, id))
+    }
+
+    /// How many of a product's variant the cart holds.
+    pub fn count_of(&self, product_id: i64, variant_id: i64) -> u32 {
+        self.lines
+            .iter()
+            .find(|l| l.product_id == product_id && l.variant_id == variant_id)
+            .map_or(0, |l| l.count)
     }
 
     /// Adds `count` of a product's variant, joining a line for the same one.

@@ -73,6 +73,17 @@ pub struct CheckoutForm {
     pub total_pickup: String,
 }
 
+impl CheckoutForm {
+    /// The form as the cart page first shows it: delivery, cash.
+    fn fresh() -> Self {
+        CheckoutForm {
+            fulfilment: "delivery".into(),
+            payment: "cash".into(),
+            ..CheckoutForm::default()
+        }
+    }
+}
+
 /// What is wrong with the form, by field name.
 pub type Errors = HashMap<&'static str, String>;
 
@@ -141,13 +152,8 @@ pub async fn show(
 ) -> AppResult<Response> {
     let (b, hours) = shop(&state, &code).await?;
     let cart = cart_of(&state, &headers, &b);
-    let form = CheckoutForm {
-        fulfilment: "delivery".into(),
-        payment: "cash".into(),
-        ..CheckoutForm::default()
-    };
     let answer = Answer {
-        form: &form,
+        form: &CheckoutForm::fresh(),
         errors: &Errors::new(),
         refused: None,
     };
@@ -199,19 +205,34 @@ pub struct UpdateForm {
     count: String,
 }
 
-/// `POST /s/{code}/cart/update`: a line's new count; zero takes it out.
+/// `POST /s/{code}/cart/update`: a line's new count; zero takes it out. A count that is not a
+/// whole number from 0 to 99 (an emptied field too) changes nothing and says so.
 pub async fn update(
     State(state): State<AppState>,
     Path(code): Path<String>,
     headers: HeaderMap,
     Form(f): Form<UpdateForm>,
 ) -> AppResult<Response> {
-    let (b, _) = shop(&state, &code).await?;
+    let (b, hours) = shop(&state, &code).await?;
     let mut cart = cart_of(&state, &headers, &b);
     if !cart.token_ok(&state.key, &f.token) {
         return Err(expired());
     }
-    let count = f.count.trim().parse::<u32>().unwrap_or(0).min(99);
+    let Some(count) = f
+        .count
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| *n <= cart::MAX_COUNT)
+    else {
+        let answer = Answer {
+            form: &CheckoutForm::fresh(),
+            errors: &Errors::new(),
+            refused: Some("Choose how many: a whole number from 0 to 99 (0 takes it out). Nothing was changed."),
+        };
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return page(&state, (&b, &hours), &cart, answer, status).await;
+    };
     cart.set(f.line, count);
     let to = format!("/s/{code}/cart");
     Ok(with_cart(&state, &b, &cart, Redirect::to(&to)))

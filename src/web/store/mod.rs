@@ -271,7 +271,7 @@ fn check_add(cart: &Cart, p: &Product, variant: i64, count: &str) -> Result<u32,
         .trim()
         .parse()
         .ok()
-        .filter(|n| (1..=99).contains(n))
+        .filter(|n| (1..=cart::MAX_COUNT).contains(n))
         .ok_or_else(|| {
             let why = "Choose how many: a whole number from 1 to 99.";
             (StatusCode::UNPROCESSABLE_ENTITY, why.to_owned())
@@ -288,6 +288,11 @@ fn check_add(cart: &Cart, p: &Product, variant: i64, count: &str) -> Result<u32,
             "Sorry, only {left} of {} is left, counting what is in your cart.",
             p.name
         )));
+    }
+    let held = cart.count_of(p.id, variant);
+    if held + count > cart::MAX_COUNT {
+        let why = format!("A cart holds at most 99 of one item, and yours has {held} of these.");
+        return Err((StatusCode::UNPROCESSABLE_ENTITY, why));
     }
     Ok(count)
 }
