@@ -126,6 +126,13 @@ pub fn save(conn: &Connection, business_id: i64, key: &str, body: &str) -> AppRe
         )?;
         return Ok(());
     }
+    if has_stray_brace(body) {
+        return Err(AppError::Invalid(format!(
+            "\"{}\" has a brace that is not part of a placeholder; write each as {{{}}}",
+            t.purpose,
+            t.placeholders.first().copied().unwrap_or("shop_name")
+        )));
+    }
     if let Some(bad) = placeholders_in(body)
         .into_iter()
         .find(|p| !t.placeholders.contains(&p.as_str()))
@@ -153,6 +160,31 @@ pub fn save(conn: &Connection, business_id: i64, key: &str, body: &str) -> AppRe
     Ok(())
 }
 
+/// Whether a `{` or `}` in `body` is not part of a `{name}`: "Hi {customer_name and" would
+/// reach customers as written.
+fn has_stray_brace(body: &str) -> bool {
+    let mut rest = body;
+    loop {
+        let Some(at) = rest.find(['{', '}']) else {
+            return false;
+        };
+        if rest[at..].starts_with('}') {
+            return true;
+        }
+        let after = &rest[at + 1..];
+        match after.find(['{', '}']) {
+            Some(end) if after[end..].starts_with('}') && is_name(&after[..end]) => {
+                rest = &after[end + 1..];
+            }
+            _ => return true,
+        }
+    }
+}
+
+fn is_name(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+}
+
 fn placeholders_in(body: &str) -> Vec<String> {
     let mut found = Vec::new();
     let mut rest = body;
@@ -177,6 +209,26 @@ fn placeholders_in(body: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_brace_outside_a_placeholder_is_stray() {
+        for ok in ["Hi {customer_name}, {shop_name} here", "no braces", "{a}{b}"] {
+            assert!(!has_stray_brace(ok), "{ok}");
+        }
+        for t in ALL {
+            assert!(!has_stray_brace(t.default), "{}", t.key);
+        }
+        for bad in [
+            "Hi {customer_name and {shop_name} welcome",
+            "Hi {customer_name",
+            "Hi customer_name}",
+            "{{shop_name}}",
+            "{}",
+            "{Shop Name}",
+        ] {
+            assert!(has_stray_brace(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn fills_placeholders_and_keeps_unknown_ones() {

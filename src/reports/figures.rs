@@ -64,9 +64,10 @@ pub struct Figures {
 static NEXT_SUMS: AtomicU64 = AtomicU64::new(1);
 
 impl Figures {
-    /// Order totals over orders, in whole minor units; none without orders.
+    /// Order totals over orders, rounded to the nearest minor unit (half up: ₹2,360 over three
+    /// orders is ₹786.67); none without orders.
     pub fn average_order_minor(&self) -> Option<i64> {
-        (self.orders > 0).then(|| self.order_totals_minor / self.orders)
+        (self.orders > 0).then(|| (2 * self.order_totals_minor + self.orders) / (2 * self.orders))
     }
 }
 

@@ -336,3 +336,19 @@ fn percentiles_of_counted_times_rank_every_reply() {
     assert_eq!(super::figures::percentile(&[], 50), None);
     assert_eq!(super::figures::percentile(&[(100, 0)], 50), None);
 }
+
+#[test]
+fn the_average_order_is_rounded_to_the_nearest_paisa() {
+    let f = |totals: i64, orders: i64| {
+        super::Figures {
+            order_totals_minor: totals,
+            orders,
+            ..Default::default()
+        }
+        .average_order_minor()
+    };
+    assert_eq!(f(236_000, 3), Some(78_667), "786.666… is 786.67");
+    assert_eq!(f(178_000, 3), Some(59_333), "593.333… is 593.33");
+    assert_eq!(f(3, 2), Some(2), "a half goes up");
+    assert_eq!(f(0, 0), None);
+}

@@ -715,6 +715,13 @@ async fn owners_reword_messages_and_switch_on_auto_confirm() {
         page.contains("has no placeholder {nme}"),
         "says which placeholder is wrong"
     );
+    let bad = [("t_welcome", "Hi {customer_name and {shop_name} welcome")];
+    let (status, page, _) = owner.post("/b/sweets/settings/messages", &bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("has a brace that is not part of a placeholder"),
+        "{page}"
+    );
     let got = s.says(ASHA, "w0", "hello", 1).await;
     assert!(
         got[0].contains("Welcome to Sharma Sweets"),
