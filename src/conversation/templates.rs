@@ -212,7 +212,11 @@ mod tests {
 
     #[test]
     fn a_brace_outside_a_placeholder_is_stray() {
-        for ok in ["Hi {customer_name}, {shop_name} here", "no braces", "{a}{b}"] {
+        for ok in [
+            "Hi {customer_name}, {shop_name} here",
+            "no braces",
+            "{a}{b}",
+        ] {
             assert!(!has_stray_brace(ok), "{ok}");
         }
         for t in ALL {

@@ -19,6 +19,7 @@ pub async fn show(shop: ShopPage) -> Markup {
         ul.menu aria-label="More sections" {
             li { a href=(shop.url("/customers")) { "Customers" } }
             li { a href=(shop.url("/drawer")) { "Today's drawer" } }
+            li { a href=(shop.url("/reports")) { "Sales reports" } }
             @if shop.role.can_manage_settings() {
                 @for (path, label) in SETTINGS {
                     li { a href=(shop.url(path)) { (label) } }

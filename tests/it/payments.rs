@@ -285,6 +285,11 @@ async fn a_partial_refund_leaves_the_order_partly_refunded() {
     // The drawer holds the cash less what went back; the takings are net of it.
     let (_, drawer) = meera.get(&format!("/b/{}/drawer", b.short_code)).await;
     assert!(drawer.contains("<strong>₹540.00</strong>"), "{drawer}");
+    // On a phone the header is hidden: each amount carries its own label.
+    assert!(
+        drawer.contains(r#"<td class="num" data-label="Cash in drawer"><strong>₹540.00</strong>"#),
+        "{drawer}"
+    );
     let (_, dashboard) = meera.get(&format!("/b/{}/", b.short_code)).await;
     assert!(dashboard.contains("₹540.00"), "{dashboard}");
 }

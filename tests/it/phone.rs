@@ -379,6 +379,7 @@ async fn more_holds_what_the_tab_bar_has_no_room_for_as_each_role_may_see_it() {
     assert_eq!(status, StatusCode::OK);
     for link in [
         "/b/sharma/customers",
+        "/b/sharma/reports",
         "/b/sharma/settings/users",
         "/b/sharma/settings/whatsapp",
     ] {

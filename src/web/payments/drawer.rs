@@ -41,12 +41,13 @@ fn row(shop: &ShopPage, l: &Line, head: bool) -> Markup {
     let who = l.who.as_deref().unwrap_or("Novi (API, online)");
     html! {
         tr.total[head] {
+            // The labels head each amount on a phone, where the table's header is not shown.
             td { (who) }
-            td.num { (m(l.cash)) }
-            td.num { (m(l.upi)) }
-            td.num { (m(l.razorpay)) }
-            td.num { (m(l.refunds)) }
-            td.num { strong { (m(l.cash_in_drawer())) } }
+            td.num data-label="Cash" { (m(l.cash)) }
+            td.num data-label="UPI" { (m(l.upi)) }
+            td.num data-label="Razorpay" { (m(l.razorpay)) }
+            td.num data-label="Refunds" { (m(l.refunds)) }
+            td.num data-label="Cash in drawer" { strong { (m(l.cash_in_drawer())) } }
         }
     }
 }
