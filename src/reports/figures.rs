@@ -67,7 +67,16 @@ impl Figures {
     /// Order totals over orders, rounded to the nearest minor unit (half up: ₹2,360 over three
     /// orders is ₹786.67); none without orders.
     pub fn average_order_minor(&self) -> Option<i64> {
-        (self.orders > 0).then(|| (2 * self.order_totals_minor + self.orders) / (2 * self.orders))
+        // Quotient and remainder: doubling the totals could overflow for a book that large.
+        (self.orders > 0).then(|| {
+            let (n, t) = (self.orders, self.order_totals_minor);
+            let (q, r) = (t.div_euclid(n), t.rem_euclid(n));
+            if r >= n - r {
+                q + 1
+            } else {
+                q
+            }
+        })
     }
 }
 

@@ -351,4 +351,5 @@ fn the_average_order_is_rounded_to_the_nearest_paisa() {
     assert_eq!(f(178_000, 3), Some(59_333), "593.333… is 593.33");
     assert_eq!(f(3, 2), Some(2), "a half goes up");
     assert_eq!(f(0, 0), None);
+    assert_eq!(f(i64::MAX, 1), Some(i64::MAX), "no overflow");
 }

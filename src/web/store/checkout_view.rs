@@ -133,7 +133,7 @@ impl View<'_> {
         html! {
             label {
                 span { (label) }
-                input type=(kind) name=(name) value=(value) autocomplete=(auto)
+                input type=(kind) name=(name) value=(value) autocomplete=(auto) maxlength=[longest(name)]
                       aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| id.as_str())];
                 @if let Some(m) = error { small.field-error id=(id) { (m) } }
             }
@@ -177,12 +177,22 @@ impl View<'_> {
                 div.store-address { (self.field("Delivery address", "address", &f.address, "text", "street-address")) }
                 label {
                     span { "Note for the shop (optional)" }
-                    textarea name="note" rows="2" { (f.note) }
+                    textarea name="note" rows="2" maxlength="500" { (f.note) }
                     @if let Some(m) = self.error("note") { small.field-error { (m) } }
                 }
                 (self.payment())
                 button type="submit" { "Place order" }
             }
         }
+    }
+}
+
+/// The most characters checkout takes in a field (as `checkout::check` refuses past it), so a
+/// phone stops the typing there rather than refuse it after.
+fn longest(field: &str) -> Option<usize> {
+    match field {
+        "name" => Some(100),
+        "address" => Some(500),
+        _ => None,
     }
 }

@@ -113,7 +113,7 @@ fn order_view(b: &Business, order: &Order, due: Money, pay_now: Markup) -> Marku
             }
         }
         dl.store-totals {
-            dt { "Delivery" } dd { (money(order.delivery_fee)) }
+            dt { "Delivery fee" } dd { (money(order.delivery_fee)) }
             dt { "Total" } dd { strong { (money(order.total)) } }
             dt { "Payment" } dd { (payment_label(order)) }
             dt { (order.fulfilment.label()) } dd { @if order.address.is_empty() { "At the shop" } @else { (order.address) } }
