@@ -280,7 +280,10 @@ pub fn app(state: AppState) -> Router {
             get(store::checkout::show).post(store::add),
         )
         .route("/s/{code}/cart/update", post(store::checkout::update))
-        .route("/s/{code}/checkout", post(store::place::place))
+        .route(
+            "/s/{code}/checkout",
+            get(store::checkout::to_cart).post(store::place::place),
+        )
         .route("/s/{code}/images/{id}", get(store::image))
         .route(
             "/s/{code}/pay/{token}",

@@ -33,7 +33,8 @@ impl IntoResponse for AppError {
 /// page at all, so it is a 404.
 pub async fn styled(req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
-    let res = next.run(req).await;
+    let home = layout::Home::of(&path);
+    let res = layout::HOME.scope(home.clone(), next.run(req)).await;
     let status = res.status();
     let ours = res
         .headers()
@@ -77,7 +78,8 @@ pub async fn styled(req: Request, next: Next) -> Response {
         ),
     };
     let title = status.canonical_reason().unwrap_or("Error");
-    (status, layout::error_page(title, &message)).into_response()
+    let page = layout::HOME.sync_scope(home, || layout::error_page(title, &message));
+    (status, page).into_response()
 }
 
 /// A framework refusal as the API's `{"error":{"code","message"}}`, its status kept.

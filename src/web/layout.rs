@@ -221,12 +221,40 @@ pub fn bare(title: &str, content: Markup) -> Markup {
     }
 }
 
+/// Where an error page sends the person who met it: a shop's customers back to its storefront
+/// (the start page would ask them to log in as staff), everyone else to the start page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Home {
+    Start,
+    Shop(String),
+}
+
+tokio::task_local! {
+    /// The [`Home`] of the request being answered, set around every request (`error::styled`).
+    pub static HOME: Home;
+}
+
+impl Home {
+    /// The home of a request for `path`: `/s/{code}/…` and `/track/{code}` are a shop's.
+    pub fn of(path: &str) -> Home {
+        let mut parts = path.trim_start_matches('/').split('/');
+        match (parts.next(), parts.next()) {
+            (Some("s" | "track"), Some(code)) if !code.is_empty() => Home::Shop(code.to_owned()),
+            _ => Home::Start,
+        }
+    }
+}
+
 pub fn error_page(title: &str, message: &str) -> Markup {
+    let home = HOME.try_with(Home::clone).unwrap_or(Home::Start);
     bare(
         title,
         html! {
             p { (message) }
-            p { a href="/" { "Go to the start page" } }
+            @match home {
+                Home::Shop(code) => p { a href={ "/s/" (code) } { "Back to the shop" } },
+                Home::Start => p { a href="/" { "Go to the start page" } },
+            }
         },
     )
 }

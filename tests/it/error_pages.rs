@@ -131,3 +131,38 @@ async fn a_new_product_gets_a_low_stock_level_by_its_unit() {
     }
     app.stop().await;
 }
+
+/// A shop's customers meet its errors in its storefront's terms: the way back is the shop, not
+/// the staff's start page (which asks them to log in).
+#[tokio::test]
+async fn a_customers_error_page_leads_back_to_the_shop() {
+    let app = TestApp::start().await;
+    app.small_shop("sharma");
+    let mut customer = app.browser();
+    let back = r#"<a href="/s/sharma">Back to the shop</a>"#;
+    let form = [("_cart", "not-this-cart"), ("name", "Asha")];
+    let (status, page, _) = customer.post_raw("/s/sharma/checkout", &form).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains(back) && !page.contains("start page"),
+        "{page}"
+    );
+    let (status, page) = customer.get("/s/sharma/cart/update").await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(page.contains(back), "the framework's refusals too: {page}");
+    // The address a refused checkout leaves behind, opened again, is the cart.
+    let res = customer
+        .client
+        .get(app.url("/s/sharma/checkout"))
+        .send()
+        .await
+        .unwrap();
+    let to = res
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned());
+    assert_eq!(
+        (res.status(), to.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/s/sharma/cart"))
+    );
+}

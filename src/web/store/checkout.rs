@@ -197,6 +197,16 @@ pub(super) async fn page(
     Ok(with_cart(state, b, cart, (status, view.render())))
 }
 
+/// `GET /s/{code}/checkout`: the address a refused checkout leaves in the address bar, opened
+/// again; the cart is where checkout is.
+pub async fn to_cart(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> AppResult<Redirect> {
+    let (b, _) = shop(&state, &code).await?;
+    Ok(Redirect::to(&format!("/s/{}/cart", b.short_code)))
+}
+
 #[derive(Deserialize)]
 pub struct UpdateForm {
     #[serde(rename = "_cart", default)]
