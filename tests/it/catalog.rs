@@ -404,7 +404,9 @@ async fn stock_adjustments_keep_a_history() {
     let mut b = app.staff(&shop, "ravi", Role::Manager).await;
     let page = format!("/b/shop/products/{}", kaju.id);
     let adjust = format!("{page}/stock");
-    b.get(&page).await;
+    let (_, shown) = b.get(&page).await;
+    // Its answer opens at the stock card, where its error or new figure is.
+    assert!(shown.contains(&format!(r#"action="{adjust}#stock""#)), "{shown}");
 
     let ok = [("+2 kg", "fresh batch"), ("-500 g", "spoilt")];
     for (change, reason) in ok {

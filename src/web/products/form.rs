@@ -65,7 +65,9 @@ impl ProductForm {
                 other => variant_field(&mut rows, other, value),
             }
         }
-        f.variants = rows.into_values().collect();
+        // Blank rows are drawn again after the filled ones; kept here too, each refused save
+        // would add another three.
+        f.variants = rows.into_values().filter(|r| !r.is_blank()).collect();
         f
     }
 
@@ -251,12 +253,16 @@ fn optional_amount(unit: Unit, value: &str, what: &str) -> Result<i64, String> {
     parse_amount(unit, value).map_err(|e| format!("{what}: {e}"))
 }
 
+impl VariantFields {
+    fn is_blank(&self) -> bool {
+        self.label.trim().is_empty() && self.amount.trim().is_empty() && self.price.trim().is_empty()
+    }
+}
+
 /// Filled rows become variants, first is the default; entirely blank rows are ignored.
 fn parse_variants(unit: Unit, rows: &[VariantFields]) -> Result<Vec<VariantInput>, String> {
     let mut out: Vec<VariantInput> = Vec::new();
-    let filled = rows.iter().filter(|r| {
-        !(r.label.trim().is_empty() && r.amount.trim().is_empty() && r.price.trim().is_empty())
-    });
+    let filled = rows.iter().filter(|r| !r.is_blank());
     for (i, row) in filled.enumerate() {
         let v = parse_variant(unit, row).map_err(|e| format!("variant {}: {e}", i + 1))?;
         if out.iter().any(|o| o.label.eq_ignore_ascii_case(&v.label)) {
@@ -504,7 +510,16 @@ mod tests {
             ("vx_label", "y"),
             ("other", "z"),
         ]));
-        assert_eq!(form.variants.len(), 3);
+        assert_eq!(form.variants.len(), 2, "the base's two filled rows");
+    }
+
+    #[test]
+    fn a_form_drawn_again_keeps_its_filled_rows_and_only_three_blank_ones() {
+        // As the page posts it after a refusal: one filled row, then its three blank rows.
+        let form = ProductForm::from_pairs(pairs(&[("v3_label", ""), ("v4_amount", " ")]));
+        assert_eq!(form.variants.len(), 2, "blank rows are not kept");
+        let drawn = variants_fieldset(&form, &Problems::default()).into_string();
+        assert_eq!(drawn.matches("name=\"v").count(), 3 * (2 + BLANK_ROWS));
     }
 
     #[test]

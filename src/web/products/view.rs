@@ -132,7 +132,9 @@ fn stock_section(
             }
             @if manage {
                 (error_box(view.stock_error.as_deref()))
-                form.stack method="post" action=(shop.url(&format!("/products/{}/stock", p.id))) {
+                // "#stock": the page answering it (its error, or the new figure) opens at this
+                // card, not at the top of a phone-long page.
+                form.stack method="post" action=(shop.url(&format!("/products/{}/stock#stock", p.id))) {
                     (csrf_field(&shop.csrf))
                     label {
                         span { "Change (+ to add, - to take away, e.g. " (change_example(p.unit)) ")" }
