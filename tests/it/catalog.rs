@@ -406,7 +406,10 @@ async fn stock_adjustments_keep_a_history() {
     let adjust = format!("{page}/stock");
     let (_, shown) = b.get(&page).await;
     // Its answer opens at the stock card, where its error or new figure is.
-    assert!(shown.contains(&format!(r#"action="{adjust}#stock""#)), "{shown}");
+    assert!(
+        shown.contains(&format!(r#"action="{adjust}#stock""#)),
+        "{shown}"
+    );
 
     let ok = [("+2 kg", "fresh batch"), ("-500 g", "spoilt")];
     for (change, reason) in ok {

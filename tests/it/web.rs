@@ -180,6 +180,27 @@ async fn an_owner_edits_the_profile_and_bad_values_change_nothing() {
             .unwrap();
         assert_eq!(now, saved, "{field}={value} changed nothing");
     }
+
+    // Every mistake at once, each beside its own field.
+    let bad = [
+        ("name", "Asha's Sweets"),
+        ("address", ""),
+        ("phone", "12ab"),
+        ("currency", "RUPEES"),
+        ("delivery_fee", "forty"),
+        ("upi_id", "asha"),
+    ];
+    let (status, body, _) = b.post("/b/shop-a/settings/profile", &bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    for id in [
+        "phone-error",
+        "currency-error",
+        "delivery_fee-error",
+        "upi_id-error",
+    ] {
+        assert!(body.contains(&format!("id=\"{id}\"")), "{id}: {body}");
+    }
+    assert!(!body.contains("id=\"name-error\""), "{body}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -255,7 +255,9 @@ fn optional_amount(unit: Unit, value: &str, what: &str) -> Result<i64, String> {
 
 impl VariantFields {
     fn is_blank(&self) -> bool {
-        self.label.trim().is_empty() && self.amount.trim().is_empty() && self.price.trim().is_empty()
+        self.label.trim().is_empty()
+            && self.amount.trim().is_empty()
+            && self.price.trim().is_empty()
     }
 }
 

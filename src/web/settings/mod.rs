@@ -22,7 +22,7 @@ use crate::domain::{Money, Phone};
 use crate::error::{AppError, AppResult};
 use crate::payments::upi;
 use crate::web::extract::ShopPage;
-use crate::web::layout::{csrf_field, error_box, field, field_with_error, notice, page, Nav};
+use crate::web::layout::{csrf_field, error_box, field_with_error, notice, page, Nav};
 use crate::AppState;
 
 #[derive(Deserialize, Default)]
@@ -42,24 +42,29 @@ pub struct Saved {
     saved: Option<String>,
 }
 
-/// What is wrong with the form: one message, and the UPI id's own beside its field.
-#[derive(Default)]
-struct Wrong {
-    form: Option<String>,
-    upi_id: Option<String>,
-}
+/// What is wrong with the form, field by field: each message is shown beside its field.
+type Wrong = std::collections::BTreeMap<&'static str, String>;
 
 fn render(shop: &ShopPage, f: &ProfileForm, wrong: &Wrong, saved: bool) -> Markup {
-    let error = wrong.form.as_deref();
+    let error = (!wrong.is_empty()).then_some("Please correct the fields marked below.");
+    let field = |label: &str, name: &'static str, kind: &str, value: &str| {
+        field_with_error(
+            label,
+            name,
+            kind,
+            value,
+            wrong.get(name).map(String::as_str),
+        )
+    };
     let body = html! {
         form.stack method="post" action=(shop.url("/settings/profile")) {
             (csrf_field(&shop.csrf))
-            (field("Business name", "name", "text", &f.name, true))
-            (field("Address", "address", "text", &f.address, false))
-            (field("Phone (WhatsApp number, with country code)", "phone", "tel", &f.phone, false))
-            (field("Currency (ISO code, e.g. INR)", "currency", "text", &f.currency, true))
-            (field("Delivery fee", "delivery_fee", "text", &f.delivery_fee, true))
-            (field_with_error("UPI id for payments (name@bank; blank for none)", "upi_id", "text", &f.upi_id, wrong.upi_id.as_deref()))
+            (field("Business name", "name", "text", &f.name))
+            (field("Address", "address", "text", &f.address))
+            (field("Phone (WhatsApp number, with country code)", "phone", "tel", &f.phone))
+            (field("Currency (ISO code, e.g. INR)", "currency", "text", &f.currency))
+            (field("Delivery fee", "delivery_fee", "text", &f.delivery_fee))
+            (field("UPI id for payments (name@bank; blank for none)", "upi_id", "text", &f.upi_id))
             small.muted { "Customers get a UPI link for the exact amount with each order, and the order page shows it as a QR code." }
             button type="submit" { "Save" }
         }
@@ -89,28 +94,41 @@ pub async fn show(shop: ShopPage, Query(q): Query<Saved>) -> AppResult<Markup> {
     Ok(render(&shop, &f, &Wrong::default(), q.saved.is_some()))
 }
 
-/// Turns the posted form into a profile, or says what is wrong with it.
-fn parse(f: &ProfileForm) -> Result<Profile, String> {
-    let name = crate::accounts::parse_name(&f.name, "business name").map_err(|e| e.to_string())?;
+/// Turns the posted form into a profile, or says what is wrong with each field at once.
+fn parse(f: &ProfileForm) -> Result<Profile, Wrong> {
+    let mut wrong = Wrong::new();
+    let name = crate::accounts::parse_name(&f.name, "business name").map_err(|e| e.to_string());
+    let name = noted(&mut wrong, "name", name);
     let phone = match f.phone.trim() {
-        "" => String::new(),
+        "" => Ok(String::new()),
         p => Phone::parse(p, "91")
-            .map_err(|e| e.to_string())?
-            .to_string(),
+            .map(|p| p.to_string())
+            .map_err(|e| e.to_string()),
     };
+    let phone = noted(&mut wrong, "phone", phone);
     let currency = f.currency.trim().to_ascii_uppercase();
-    if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_uppercase()) {
-        return Err("currency must be a three-letter ISO code such as INR".into());
+    let iso = currency.len() == 3 && currency.chars().all(|c| c.is_ascii_uppercase());
+    let currency = iso
+        .then_some(currency)
+        .ok_or_else(|| "currency must be a three-letter ISO code such as INR".to_owned());
+    let currency = noted(&mut wrong, "currency", currency);
+    let fee = Money::parse_major(f.delivery_fee.trim()).map_err(|e| format!("delivery fee: {e}"));
+    let fee = noted(&mut wrong, "delivery_fee", fee);
+    match (name, phone, currency, fee) {
+        (Some(name), Some(phone), Some(currency), Some(fee)) => Ok(Profile {
+            name,
+            address: f.address.trim().to_owned(),
+            phone,
+            currency,
+            delivery_fee_minor: fee.minor(),
+        }),
+        _ => Err(wrong),
     }
-    let fee =
-        Money::parse_major(f.delivery_fee.trim()).map_err(|e| format!("delivery fee: {e}"))?;
-    Ok(Profile {
-        name,
-        address: f.address.trim().to_owned(),
-        phone,
-        currency,
-        delivery_fee_minor: fee.minor(),
-    })
+}
+
+/// The value of `r`, or `None` with its error noted beside `field`.
+fn noted<T>(wrong: &mut Wrong, field: &'static str, r: Result<T, String>) -> Option<T> {
+    r.map_err(|e| wrong.insert(field, e)).ok()
 }
 
 pub async fn update(
@@ -122,10 +140,10 @@ pub async fn update(
     let (profile, upi_id) = match (parse(&f), upi::parse_upi_id(&f.upi_id)) {
         (Ok(p), Ok(u)) => (p, u),
         (p, u) => {
-            let wrong = Wrong {
-                form: p.err(),
-                upi_id: u.err(),
-            };
+            let mut wrong = p.err().unwrap_or_default();
+            if let Err(e) = u {
+                wrong.insert("upi_id", e);
+            }
             let body = render(&shop, &f, &wrong, false);
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
         }
