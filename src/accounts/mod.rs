@@ -67,7 +67,7 @@ pub fn create_business(db: &Db, name: &str, short_code: &str) -> AppResult<Busin
 /// Creates a user. The password is hashed before the write lock is taken.
 pub fn create_user(db: &Db, username: &str, pass: &str, m: Membership) -> AppResult<User> {
     let username = parse_username(username)?;
-    password::check_strength(pass)?;
+    password::check_for(&username, pass)?;
     let hash = password::hash(pass)?;
     db.with_tx(|tx| users::insert(tx, &username, &hash, m))
 }
@@ -128,7 +128,7 @@ pub fn complete_setup(db: &Db, token: &str, f: &SetupForm) -> AppResult<User> {
     let name = parse_name(&f.business_name, "business name")?;
     let code = parse_short_code(&f.short_code)?;
     let username = parse_username(&f.username)?;
-    password::check_strength(&f.password)?;
+    password::check_for(&username, &f.password)?;
     let hash = password::hash(&f.password)?;
     db.with_tx(|tx| {
         if !setup::consume(tx, token, setup::Link::FirstRun)? {

@@ -25,8 +25,59 @@ pub fn check_strength(password: &str) -> AppResult<()> {
             "password must be at most {MAX_LEN} characters"
         )));
     }
+    let folded = password.to_lowercase();
+    let one_char = folded.chars().all(|c| Some(c) == folded.chars().next());
+    if one_char || COMMON.contains(&folded.as_str()) {
+        return Err(AppError::Invalid(
+            "that password is among the first any attacker tries; choose another".into(),
+        ));
+    }
     Ok(())
 }
+
+/// [`check_strength`], and not the username itself (in any case).
+pub fn check_for(username: &str, password: &str) -> AppResult<()> {
+    check_strength(password)?;
+    if password.trim().eq_ignore_ascii_case(username.trim()) {
+        return Err(AppError::Invalid(
+            "the password cannot be the username".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Passwords of eight characters or more that lists of leaked passwords put first, lowercased:
+/// a login open to the internet is tried with these before anything else.
+const COMMON: &[&str] = &[
+    "password",
+    "password1",
+    "password123",
+    "12345678",
+    "123456789",
+    "1234567890",
+    "87654321",
+    "qwertyui",
+    "qwerty123",
+    "qwertyuiop",
+    "iloveyou",
+    "abcd1234",
+    "abc12345",
+    "1q2w3e4r",
+    "1qaz2wsx",
+    "sunshine",
+    "princess",
+    "football",
+    "baseball",
+    "welcome1",
+    "admin123",
+    "letmein1",
+    "passw0rd",
+    "p@ssw0rd",
+    "asdfghjk",
+    "zxcvbnm1",
+    "11223344",
+    "12341234",
+];
 
 pub fn hash(password: &str) -> AppResult<String> {
     let salt = SaltString::generate(&mut OsRng);
@@ -72,5 +123,24 @@ mod tests {
         assert!(check_strength("short").is_err());
         assert!(check_strength("long enough").is_ok());
         assert!(check_strength(&"x".repeat(MAX_LEN + 1)).is_err());
+    }
+
+    #[test]
+    fn the_first_passwords_an_attacker_tries_are_refused() {
+        for weak in [
+            "password",
+            "Password1",
+            "12345678",
+            "aaaaaaaa",
+            "QWERTYUIOP",
+        ] {
+            assert!(check_strength(weak).is_err(), "{weak}");
+        }
+        assert!(check_for("novi-demo", "Novi-Demo").is_err(), "the username");
+        assert!(check_for("ravi", "ravi-pass-123").is_ok());
+        assert!(
+            check_strength("novi-demo").is_ok(),
+            "the demo's own is not on the list"
+        );
     }
 }

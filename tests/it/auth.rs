@@ -628,4 +628,20 @@ async fn a_new_user_is_an_agent_unless_chosen_otherwise() {
             && !add.contains(r#"<option value="owner" selected>"#),
         "{add}"
     );
+    // A password an attacker would try first, or the username itself, is refused.
+    for (password, says) in [
+        ("password", "among the first any attacker tries"),
+        ("Ravi-Kumar", "cannot be the username"),
+    ] {
+        let form = [
+            ("new_username", "ravi-kumar"),
+            ("role", "agent"),
+            ("new_password", password),
+        ];
+        let (status, body, _) = owner.post("/b/shop-a/settings/users", &form).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{password}");
+        assert!(body.contains(says), "{password}: {body}");
+    }
+    let taken = app.db.with_conn(|c| users::by_username(c, "ravi-kumar"));
+    assert!(taken.unwrap().is_none(), "no user was made");
 }

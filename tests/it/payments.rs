@@ -74,10 +74,12 @@ async fn cash_recorded_by_two_staff_adds_up_in_the_drawer() {
     };
     // meera: ₹640 cash. arjun: ₹200.50 + ₹100 cash, ₹439.50 UPI. The API's ₹50 is Novi's.
     let cells = |r: &str| -> Vec<String> {
-        r.split("<td class=\"num\">")
+        r.split("<td class=\"num\"")
             .skip(1)
             .map(|c| {
-                c.replace("<strong>", "")
+                // Past the cell's attributes (its label for a phone).
+                c[c.find('>').unwrap() + 1..]
+                    .replace("<strong>", "")
                     .split('<')
                     .next()
                     .unwrap()
