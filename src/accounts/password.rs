@@ -26,7 +26,7 @@ pub fn check_strength(password: &str) -> AppResult<()> {
         )));
     }
     let folded = password.to_lowercase();
-    let one_char = folded.chars().all(|c| Some(c) == folded.chars().next());
+    let one_char = folded.chars().all(|c| folded.starts_with(c));
     if one_char || COMMON.contains(&folded.as_str()) {
         return Err(AppError::Invalid(
             "that password is among the first any attacker tries; choose another".into(),
