@@ -95,7 +95,7 @@ fn sales_table(shop: &ShopPage, s: &Sales) -> Markup {
     let header = s.by.header();
     html! {
         div.table-scroll tabindex="0" role="region" aria-label="Sales" {
-            table.report {
+            table.report.by-day[s.by == crate::reports::sales::By::Day] {
                 thead { tr { @for h in header { th scope="col" { (h) } } } }
                 tbody {
                     @for r in &s.rows {
