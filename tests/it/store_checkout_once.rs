@@ -5,12 +5,11 @@
 use std::collections::BTreeMap;
 
 use novi::accounts::businesses::Business;
-use novi::catalog::products::{self, ProductInput};
-use novi::domain::{Money, Sku};
+use novi::domain::Money;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use reqwest::{redirect, Client, StatusCode};
 
-use crate::storefront::cart_token;
+use crate::storefront::{cart_token, edit_product};
 use crate::support::TestApp;
 
 /// A shopper whose cookies are kept by hand, so the same ones can be sent by several requests
@@ -178,27 +177,6 @@ async fn one_cart_makes_one_order_however_often_its_form_is_sent() {
     assert_eq!(app.stock(&shop, "samosa"), 45);
 }
 
-/// Sets a product's price, as the product form saves it.
-fn reprice(app: &TestApp, shop: &Business, sku: &str, minor: i64) {
-    app.db
-        .with_tx(|tx| {
-            let p = products::by_sku(tx, shop.id, sku)?.unwrap();
-            let input = ProductInput {
-                sku: Sku::parse(&p.sku).unwrap(),
-                name: p.name,
-                category: p.category,
-                unit: p.unit,
-                price: Money::from_minor(minor),
-                aliases: p.aliases,
-                active: true,
-                low_stock: p.low_stock,
-                variants: Vec::new(),
-            };
-            products::update(tx, shop.id, p.id, &input)
-        })
-        .unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_order_is_taken_at_the_total_shown_for_the_way_chosen() {
     let app = TestApp::start().await;
@@ -216,7 +194,7 @@ async fn the_order_is_taken_at_the_total_shown_for_the_way_chosen() {
     }
 
     // A price changed after the page was shown: no order, and the page shows the new total.
-    reprice(&app, &shop, "samosa", 2000);
+    edit_product(&app, &shop, "samosa", |p| p.price = Money::from_minor(2000));
     let f = form(&page, "pickup", &[]);
     let (status, body, _) = asha.send("/s/sweets/checkout", Some(&f), true).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -291,14 +291,19 @@ fn db_version(app: &TestApp, b: &Business) -> i64 {
         .unwrap()
 }
 
-/// Renames a product through `products::update`, as the product form saves it.
-fn rename(app: &TestApp, shop: &Business, sku: &str, name: &str) {
+/// Changes a product through `products::update`, as the product form saves it.
+pub fn edit_product(
+    app: &TestApp,
+    shop: &Business,
+    sku: &str,
+    change: impl FnOnce(&mut ProductInput),
+) {
     app.db
         .with_tx(|tx| {
             let p = products::by_sku(tx, shop.id, sku)?.unwrap();
-            let input = ProductInput {
+            let mut input = ProductInput {
                 sku: Sku::parse(&p.sku).unwrap(),
-                name: name.into(),
+                name: p.name,
                 category: p.category,
                 unit: p.unit,
                 price: p.price,
@@ -307,6 +312,7 @@ fn rename(app: &TestApp, shop: &Business, sku: &str, name: &str) {
                 low_stock: p.low_stock,
                 variants: Vec::new(),
             };
+            change(&mut input);
             products::update(tx, shop.id, p.id, &input)
         })
         .unwrap();
@@ -354,7 +360,7 @@ async fn the_catalog_is_served_from_cache_until_any_write_changes_it() {
     );
     app.import_catalog(&shop);
     changed("an import", &app);
-    rename(&app, &shop, "kaju-katli", "Kaju Barfi");
+    edit_product(&app, &shop, "kaju-katli", |p| p.name = "Kaju Barfi".into());
     changed("a product edit", &app);
     assert!(b.get("/s/sweets").await.1.contains("Kaju Barfi"));
     let api = app.api(&shop);
