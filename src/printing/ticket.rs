@@ -2,8 +2,8 @@
 //! holds, laid out to the roll's width. The KOT never shows a price.
 
 use crate::accounts::businesses::Business;
-use crate::domain::Money;
-use crate::orders::{Fulfilment, Order};
+use crate::domain::{Money, Phone};
+use crate::orders::{Fulfilment, Order, Status};
 
 use super::PrintSettings;
 
@@ -43,15 +43,37 @@ pub fn handover(o: &Order) -> String {
     }
 }
 
+/// Printed across a cancelled order's ticket and bill, so neither is prepared or paid by mistake.
+pub const CANCELLED: &str = "*** CANCELLED ***";
+
+/// Whether the order's ticket and bill say [`CANCELLED`].
+pub fn cancelled(o: &Order) -> bool {
+    o.status == Status::Cancelled
+}
+
+/// A number as people write it ("+91 98000 00001"); as stored when it does not read as one.
+pub fn readable_phone(digits: &str) -> String {
+    Phone::from_digits(digits.trim()).map_or_else(|_| digits.trim().to_owned(), |p| p.readable())
+}
+
+/// Where a delivery goes and whom to call there; nothing for a pickup.
+pub fn deliver_to(o: &Order) -> Option<(String, String)> {
+    (o.fulfilment == Fulfilment::Delivery)
+        .then(|| (o.address.trim().to_owned(), o.customer.phone.readable()))
+}
+
 /// What the kitchen needs: the order's number and time, each item and amount in large type,
 /// and the notes. No prices.
 pub fn kot(b: &Business, o: &Order) -> Vec<Line> {
-    let mut out = vec![
-        large(format!("KOT #{}", o.number)),
+    let mut out = vec![large(format!("KOT #{}", o.number))];
+    if cancelled(o) {
+        out.push(large(CANCELLED));
+    }
+    out.extend([
         line(b.local_time(o.created_at)),
         line(handover(o)),
         line(""),
-    ];
+    ]);
     for l in &o.lines {
         out.push(large(format!("{}  {}", l.amount_label(), l.name)));
     }
@@ -72,10 +94,11 @@ pub fn payment(o: &Order) -> String {
 pub fn bill(b: &Business, s: &PrintSettings, o: &Order, width: usize) -> Vec<Line> {
     let money = |m: Money| m.format(&o.currency);
     let mut out = vec![large(b.name.clone())];
-    for text in [&b.address, &b.phone] {
-        if !text.trim().is_empty() {
-            out.push(line(text.trim()));
-        }
+    if !b.address.trim().is_empty() {
+        out.push(line(b.address.trim()));
+    }
+    if !b.phone.trim().is_empty() {
+        out.push(line(readable_phone(&b.phone)));
     }
     if !s.gstin.is_empty() {
         out.push(line(format!("GSTIN {}", s.gstin)));
@@ -87,6 +110,13 @@ pub fn bill(b: &Business, s: &PrintSettings, o: &Order, width: usize) -> Vec<Lin
         width,
     )));
     out.push(line(format!("{} · {}", o.customer.name, handover(o))));
+    if let Some((address, phone)) = deliver_to(o) {
+        out.push(line(address));
+        out.push(line(phone));
+    }
+    if cancelled(o) {
+        out.push(large(CANCELLED));
+    }
     out.push(line("-".repeat(width)));
     for l in &o.lines {
         out.push(line(l.name.clone()));

@@ -122,6 +122,8 @@ async fn the_bill_shows_the_shop_the_amounts_and_the_gstin_once_set() {
         "GSTIN 27AAPFU0939F1ZV",
         "Bill #1",
         "Asha Rao",
+        "12 MG Road",
+        "+91 98123 45678",
         "Kaju Katli",
         "₹1,200.00",
         "₹150.00",
@@ -208,6 +210,38 @@ async fn the_network_printer_receives_the_kitchen_ticket() {
         !text.contains("Rs.") && !text.contains("1,200"),
         "no prices: {text}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_orders_ticket_and_bill_say_so() {
+    let app = TestApp::start().await;
+    let mut br = shop_with_order(&app).await;
+    let shop = app
+        .db
+        .with_conn(|c| novi::accounts::businesses::by_code(c, "shop"))
+        .unwrap()
+        .unwrap();
+    let (_, kot) = br.get("/b/shop/orders/1/kot").await;
+    assert!(!kot.contains("CANCELLED"), "{kot}");
+    let cancel = json!({"status": "cancelled"});
+    let (status, res) = app
+        .api(&shop)
+        .post("/api/v1/orders/1/status", &cancel)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{res}");
+    for page in ["kot", "bill"] {
+        let (_, html) = br.get(&format!("/b/shop/orders/1/{page}")).await;
+        assert!(html.contains("*** CANCELLED ***"), "{page}: {html}");
+    }
+    let (addr, got) = fake_printer().await;
+    save_printing(&mut br, &[("printer", &addr)]).await;
+    br.get("/b/shop/orders/1").await;
+    br.post("/b/shop/orders/1/print/kot", &[]).await;
+    let bytes = tokio::time::timeout(WAIT, got)
+        .await
+        .expect("printed")
+        .unwrap();
+    assert!(String::from_utf8_lossy(&bytes).contains("*** CANCELLED ***"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

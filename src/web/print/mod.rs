@@ -112,6 +112,7 @@ pub fn kot_body(b: &Business, o: &Order) -> Markup {
     html! {
         article.ticket.kot {
             h1.large { "KOT #" (o.number) }
+            @if ticket::cancelled(o) { p.large.cancelled { (ticket::CANCELLED) } }
             p { (b.local_time(o.created_at)) br; (ticket::handover(o)) }
             table.items.large {
                 tbody {
@@ -134,10 +135,14 @@ fn bill_body(b: &Business, s: &PrintSettings, o: &Order) -> Markup {
             header.shop {
                 h1 { (b.name) }
                 @if !b.address.trim().is_empty() { p { (b.address) } }
-                @if !b.phone.trim().is_empty() { p { "Phone " (b.phone) } }
+                @if !b.phone.trim().is_empty() { p { "Phone " (ticket::readable_phone(&b.phone)) } }
                 @if !s.gstin.is_empty() { p { "GSTIN " (s.gstin) } }
             }
-            p.meta { "Bill #" (o.number) " · " (b.local_time(o.created_at)) br; (o.customer.name) " · " (ticket::handover(o)) }
+            p.meta {
+                "Bill #" (o.number) " · " (b.local_time(o.created_at)) br; (o.customer.name) " · " (ticket::handover(o))
+                @if let Some((address, phone)) = ticket::deliver_to(o) { br; (address) br; (phone) }
+            }
+            @if ticket::cancelled(o) { p.large.cancelled { (ticket::CANCELLED) } }
             table.items {
                 thead { tr { th { "Item" } th.num { "Amount" } } }
                 tbody {
