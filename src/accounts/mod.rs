@@ -176,7 +176,7 @@ mod tests {
             business_id: b.id,
             role: Role::Owner,
         };
-        let first = create_user(&db, "first", "password1", m()).unwrap();
+        let first = create_user(&db, "first", "first-owner-pw", m()).unwrap();
         assert!(matches!(
             set_disabled(&db, first.id, true),
             Err(AppError::Conflict(_))

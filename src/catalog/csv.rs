@@ -19,6 +19,7 @@ use std::fmt;
 use std::io;
 
 use crate::domain::limits::{check_line_amount, MAX_STOCK};
+use crate::domain::sheet::{cell, uncell};
 use crate::domain::{Money, Sku, Unit};
 
 /// The header line, column by column.
@@ -250,25 +251,29 @@ fn parse_row(fields: &[&str], problems: &mut Vec<String>) -> Option<ProductRow> 
         return None;
     }
     let p = problems;
+    // Text cells an export wrote as text, a spreadsheet not running them, are read as they were.
+    let (name, category, aliases, variants) = (
+        uncell(fields[1]),
+        uncell(fields[2]),
+        uncell(fields[5]),
+        uncell(fields[6]),
+    );
     let sku = keep(Sku::parse(fields[0]).map_err(|e| e.to_string()), p);
-    let name = keep(parse_name(fields[1]), p);
+    let name = keep(parse_name(name), p);
     let unit = keep(fields[3].parse::<Unit>().map_err(|e| e.to_string()), p);
     let price = keep(
         Money::parse_major(fields[4]).map_err(|e| e.describe("price")),
         p,
     );
-    let variants = keep(
-        parse_variants(fields[6]).and_then(|v| packs_fit(unit, v)),
-        p,
-    );
+    let variants = keep(parse_variants(variants).and_then(|v| packs_fit(unit, v)), p);
     let stock = keep(parse_stock(fields[7]), p);
     Some(ProductRow {
         sku: sku?,
         name: name?,
-        category: fields[2].trim().to_owned(),
+        category: category.trim().to_owned(),
         unit: unit?,
         price: price?,
-        aliases: parse_aliases(fields[5]),
+        aliases: parse_aliases(aliases),
         variants: variants?,
         stock: stock?,
     })
@@ -436,12 +441,12 @@ pub fn write_catalog(rows: &[ProductRow], out: impl io::Write) -> io::Result<()>
 fn encode_row(row: &ProductRow) -> [String; 8] {
     [
         row.sku.to_string(),
-        row.name.clone(),
-        row.category.clone(),
+        cell(&row.name),
+        cell(&row.category),
         row.unit.to_string(),
         row.price.to_major_string(),
-        row.aliases.join("|"),
-        encode_variants(&row.variants),
+        cell(&row.aliases.join("|")),
+        cell(&encode_variants(&row.variants)),
         row.stock.to_string(),
     ]
 }
@@ -529,6 +534,23 @@ mod tests {
         let mut out = Vec::new();
         write_catalog(rows, &mut out).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_name_a_spreadsheet_would_run_is_written_as_text_and_read_back_as_it_was() {
+        let csv = "sku,name,category,unit,price,aliases,variants,stock\n\
+                   new-r,'=HYPERLINK(\"x\"),@Sweets,pc,10,+plus|kaju,-Box=12,5\n";
+        let rows = parse(csv).unwrap();
+        assert_eq!(rows[0].name, "=HYPERLINK(\"x\")");
+        assert_eq!(rows[0].category, "@Sweets");
+        assert_eq!(rows[0].aliases, ["+plus", "kaju"]);
+        let written = write(&rows);
+        assert!(
+            written
+                .contains("new-r,\"'=HYPERLINK(\"\"x\"\")\",'@Sweets,pc,10,'+plus|kaju,'-Box=12,5"),
+            "{written}"
+        );
+        assert_eq!(parse(&written).unwrap(), rows);
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod money;
 pub mod phone;
 pub mod plural;
 pub mod quantity;
+pub mod sheet;
 pub mod sku;
 
 pub use amount::{parse_amount, parse_change};

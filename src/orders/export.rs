@@ -239,15 +239,7 @@ pub const CSV_HEADER: [&str; 22] = [
     "deliver_on",
 ];
 
-/// A cell a spreadsheet would run as a formula (a customer can type `=HYPERLINK(...)` as their
-/// name) gets a leading `'`, which spreadsheets show as text.
-pub fn cell(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    }
-}
+pub use crate::domain::sheet::cell;
 
 /// Writes one row per order line; money in major units (rupees), quantities in grams or pieces.
 pub fn write_csv(orders: &[Order], b: &Business, out: impl std::io::Write) -> AppResult<()> {
@@ -291,14 +283,4 @@ pub fn write_csv(orders: &[Order], b: &Business, out: impl std::io::Write) -> Ap
     }
     w.flush().map_err(AppError::internal)?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn formulas_are_shown_as_text() {
-        assert_eq!(super::cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(super::cell("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(super::cell("12 MG Road"), "12 MG Road");
-    }
 }
