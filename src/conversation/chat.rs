@@ -39,7 +39,11 @@ pub fn handle(t: &Turn, conn: &Connection) -> AppResult<()> {
         Intent::Cancel => reply::cancel_latest(t, conn),
         Intent::Menu => reply::menu(t, conn),
         Intent::Greeting => reply::say_template(t, conn, "welcome", &[]),
-        _ => reply::fallback(t, conn),
+        // Read again rather than kept: this arm is rare, and the draft moved into `on_draft`.
+        _ => match drafts::load(conn, t.business.id, &t.phone)? {
+            Some(d) if d.stage == Stage::Confirming => reply::unread_change(t, conn, &d),
+            _ => reply::fallback(t, conn),
+        },
     }
 }
 

@@ -484,6 +484,17 @@ pub fn fallback(t: &Turn, conn: &Connection) -> AppResult<()> {
     say_template(t, conn, "fallback", &[])
 }
 
+/// A message at the summary that reads as none of yes, change, cancel or new lines ("remove
+/// the laddoo" in words Novi does not know): a yes after the generic answer would place the
+/// order as summed up while the customer thinks it changed. They are told nothing changed and
+/// sent the summary again, and a person is asked to look.
+pub fn unread_change(t: &Turn, conn: &Connection, d: &Draft) -> AppResult<()> {
+    let why = "Novi could not read a change to the order being confirmed";
+    attention::flag(conn, t.business.id, &t.phone, why)?;
+    say_template(t, conn, "change_unread", &[])?;
+    summary(t, conn, d).map_err(AppError::from)
+}
+
 /// The address the customer used last, if any.
 pub fn saved_address(conn: &Connection, t: &Turn) -> AppResult<Option<String>> {
     Ok(t.customer(conn)?.and_then(|c| c.addresses.first().cloned()))

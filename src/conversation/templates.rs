@@ -41,6 +41,7 @@ pub const ALL: &[Template] = &[
     Template { key: "sold_out", purpose: "A product asked for is sold out", default: "Sorry, {product} is sold out today.", placeholders: &["product"] },
     Template { key: "stock_person", purpose: "The customer wants more than is in stock: a person will help", default: "No problem. Someone from {shop_name} will get back to you about your order.", placeholders: &["shop_name"] },
     Template { key: "large_order", purpose: "An order larger than a chat may take: a person will confirm it", default: "That is a large order of {product}! Someone from {shop_name} will confirm it with you shortly.", placeholders: &["product", "shop_name"] },
+    Template { key: "change_unread", purpose: "A message at the summary Novi could not read as a change", default: "Sorry, we could not read that change, so nothing was changed. Your order is still as below; reply CHANGE and send it again as you want it, or someone from {shop_name} will help you.", placeholders: &["shop_name"] },
     Template { key: "change_prompt", purpose: "After the customer asks to change the order", default: "Sure, send the order again as you want it.", placeholders: &[] },
     Template { key: "draft_cancelled", purpose: "The customer called off an order not yet placed", default: "No problem, we have dropped that order.", placeholders: &[] },
     Template { key: "status_list", purpose: "Answering \"where is my order\"", default: "Your latest orders:\n{orders}", placeholders: &["orders"] },
