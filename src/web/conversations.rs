@@ -207,14 +207,53 @@ async fn messages(
         .await
 }
 
-/// The customer's name for the chat's title, if they have one.
-async fn name_of(state: &AppState, shop: &ShopPage, phone: &Phone) -> AppResult<String> {
-    let (id, p) = (shop.business.id, phone.clone());
-    let customer = state
+/// The customer on file for the chat, if any: their name, id and latest orders (newest first).
+struct OnFile {
+    name: String,
+    id: i64,
+    orders: Vec<crate::orders::Order>,
+}
+
+/// How many of the customer's latest orders the chat links to.
+const LATEST: i64 = 3;
+
+async fn on_file(state: &AppState, shop: &ShopPage, phone: &Phone) -> AppResult<Option<OnFile>> {
+    let (bid, p) = (shop.business.id, phone.clone());
+    state
         .db
-        .read(move |c| crate::customers::by_phone(c, id, &p))
-        .await?;
-    Ok(customer.map(|c| c.name).unwrap_or_default())
+        .read(move |c| {
+            let Some(customer) = crate::customers::by_phone(c, bid, &p)? else {
+                return Ok(None);
+            };
+            let filter = crate::orders::store::Filter {
+                customer_id: Some(customer.id),
+                ..Default::default()
+            };
+            let (orders, _) = crate::orders::store::list(c, bid, &filter, 1, LATEST)?;
+            Ok(Some(OnFile {
+                name: customer.name,
+                id: customer.id,
+                orders,
+            }))
+        })
+        .await
+}
+
+/// Under the chat's title: the number, the customer's page and their latest orders, a tap away.
+fn who(shop: &ShopPage, phone: &Phone, known: Option<&OnFile>) -> Markup {
+    html! {
+        p.muted.chat-number {
+            (phone.readable())
+            @if let Some(k) = known {
+                " · " a href=(shop.url(&format!("/customers/{}", k.id))) { "Customer page" }
+                @for o in &k.orders {
+                    " · " a href=(shop.url(&format!("/orders/{}", o.number))) {
+                        "#" (o.number) " " (o.status.label_for(o.fulfilment))
+                    }
+                }
+            }
+        }
+    }
 }
 
 async fn show_page(
@@ -225,18 +264,17 @@ async fn show_page(
     error: Option<&str>,
 ) -> AppResult<Markup> {
     let base = shop.url(&format!("/conversations/{phone}"));
-    let name = name_of(state, shop, phone).await?;
-    let title = if name.is_empty() {
-        phone.readable()
-    } else {
-        name.clone()
+    let known = on_file(state, shop, phone).await?;
+    let title = match known.as_ref().filter(|k| !k.name.is_empty()) {
+        Some(k) => k.name.clone(),
+        None => phone.readable(),
     };
     Ok(page(
         shop,
         Nav::Conversations,
         &format!("Chat with {title}"),
         html! {
-            @if !name.is_empty() { p.muted.chat-number { (phone.readable()) } }
+            (who(shop, phone, known.as_ref()))
             (error_box(error))
             // Focusable, so a keyboard can scroll a long conversation.
             div.thread tabindex="0" role="region" aria-label="Messages" data-live-src={ (base) "/thread" } data-live-phone=(phone.as_str()) { (thread_at(shop, msgs, false, Some(&base))) }

@@ -415,6 +415,14 @@ async fn a_pickup_order_is_ready_to_pick_up_not_out_for_delivery() {
         page.contains(">Out for delivery / ready for pickup</option>"),
         "{page}"
     );
+    // The chat leads to the customer's page and to the order, with its step.
+    let (_, page) = owner.get(&format!("/b/sweets/conversations/{ASHA}")).await;
+    for link in [
+        format!(r#"<a href="/b/sweets/customers/{customer}">Customer page</a>"#),
+        r##"<a href="/b/sweets/orders/1">#1 Ready for pickup</a>"##.to_owned(),
+    ] {
+        assert!(page.contains(&link), "{link}: {page}");
+    }
     let before = s.to(ASHA).len();
     s.moves(1, &["delivered"]).await;
     let told = s.replies(ASHA, before + 1).await;
