@@ -251,6 +251,21 @@ pub fn confirmed(t: &Turn, conn: &Connection, o: &Order) -> AppResult<()> {
     if let Some(link) = link {
         text.push_str(&format!("\n\nPay {} by UPI: {link}", t.money(o.total)));
     }
+    // "Add 1 kg jalebi to my order" is read as a new order: the customer is told it is one, so
+    // they do not count on the one before changing (or pay its delivery twice unawares).
+    let open = orders::store::open_numbers(conn, o.customer.id, o.id)?;
+    if !open.is_empty() {
+        let numbers: Vec<String> = open.iter().map(|n| format!("#{n}")).collect();
+        let (orders, stay) = if open.len() == 1 {
+            ("order", "stays as it was")
+        } else {
+            ("orders", "stay as they were")
+        };
+        text.push_str(&format!(
+            "\n\nThis is a new order, separate from your {orders} {}, which {stay}.",
+            numbers.join(" and ")
+        ));
+    }
     let hold = super::pay_link::hold(conn, t.business, o)?;
     send_held(t, conn, &t.phone.clone(), &Content::text(text), hold)
 }

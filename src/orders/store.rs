@@ -203,6 +203,20 @@ pub fn by_number(conn: &Connection, business_id: i64, number: i64) -> AppResult<
     found.map(|o| complete(conn, o)).transpose()
 }
 
+/// The numbers of a customer's orders still being made (pending, confirmed or preparing),
+/// newest first, but for order `except`: read by the customer's own index.
+pub fn open_numbers(conn: &Connection, customer_id: i64, except: i64) -> AppResult<Vec<i64>> {
+    let numbers = conn
+        .prepare_cached(
+            "SELECT number FROM orders
+             WHERE customer_id = ?1 AND id <> ?2 AND status IN ('pending', 'confirmed', 'preparing')
+             ORDER BY created_at DESC, number DESC LIMIT 3",
+        )?
+        .query_map(params![customer_id, except], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(numbers)
+}
+
 /// Order `order_id` of the business, by its id rather than its number (a payment provider
 /// names Novi's own id).
 pub fn by_id(conn: &Connection, business_id: i64, order_id: i64) -> AppResult<Option<Order>> {

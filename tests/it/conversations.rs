@@ -842,3 +842,29 @@ async fn a_message_that_fails_is_set_aside_and_the_others_are_answered() {
         "nothing of Ravi's answer is queued, and his message is not answered again"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_order_while_the_first_is_being_made_is_said_to_be_separate() {
+    let s = shop().await;
+    s.says(ASHA, "w1", "1 kg jalebi, deliver to 12 MG Road", 1)
+        .await;
+    let first = s.taps(ASHA, "w2", "confirm", 1).await;
+    assert!(
+        first[0].contains("#1") && !first[0].contains("separate"),
+        "{first:?}"
+    );
+    // "Add … to my order" is a new order: the customer is told so when it is placed.
+    s.says(
+        ASHA,
+        "w3",
+        "add 10 samosa to my order, deliver to 12 MG Road",
+        1,
+    )
+    .await;
+    let second = s.taps(ASHA, "w4", "confirm", 1).await;
+    assert!(
+        second[0]
+            .contains("This is a new order, separate from your order #1, which stays as it was."),
+        "{second:?}"
+    );
+}
