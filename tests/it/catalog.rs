@@ -15,9 +15,19 @@ use serde_json::Value;
 
 /// A multipart body with one file in the `image` field, as a browser sends it.
 fn multipart(filename: &str, content_type: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    multipart_in("image", filename, content_type, bytes)
+}
+
+/// A multipart body with one file in field `field`.
+fn multipart_in(
+    field: &str,
+    filename: &str,
+    content_type: &str,
+    bytes: &[u8],
+) -> (String, Vec<u8>) {
     let boundary = "novi-test-boundary-7d93a";
     let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n"
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n"
     )
     .into_bytes();
     body.extend_from_slice(bytes);
@@ -576,4 +586,34 @@ async fn the_products_api_has_the_documented_shape() {
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], "unauthorized");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_or_missing_catalog_file_is_named_as_such() {
+    let app = TestApp::start().await;
+    let shop = app.business("shop");
+    let mut b = app.staff(&shop, "ravi", Role::Manager).await;
+    b.get("/b/shop/products/import").await;
+    let token = b.csrf.clone().unwrap_or_default();
+    for (field, bytes, says) in [
+        (
+            "file",
+            &b""[..],
+            "That file is empty: choose a catalog CSV file.",
+        ),
+        ("other", &b"sku"[..], "Choose a CSV file to import."),
+    ] {
+        let (content_type, body) = multipart_in(field, "catalog.csv", "text/csv", bytes);
+        let res = b
+            .client
+            .post(app.url(&format!("/b/shop/products/import?_csrf={token}")))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let page = res.text().await.unwrap();
+        assert!(page.contains(says), "{says}: {page}");
+    }
 }

@@ -80,13 +80,20 @@ pub async fn new(shop: ShopPage) -> AppResult<Markup> {
 }
 
 /// The uploaded file's bytes; `None` when there is none or it is too large.
-async fn read_file(mut multipart: Multipart) -> AppResult<Option<Vec<u8>>> {
+/// The uploaded file, or what is wrong with it, in words for the page.
+async fn read_file(mut multipart: Multipart) -> AppResult<Result<Vec<u8>, &'static str>> {
     let bad = |_| AppError::BadRequest("the upload could not be read; try again".into());
-    let mut found = None;
+    let mut found = Err("Choose a CSV file to import.");
     while let Some(field) = multipart.next_field().await.map_err(bad)? {
         if field.name() == Some("file") {
             let bytes = field.bytes().await.map_err(bad)?;
-            found = (!bytes.is_empty() && bytes.len() <= MAX_BYTES).then(|| bytes.to_vec());
+            found = match bytes.len() {
+                0 => Err("That file is empty: choose a catalog CSV file."),
+                n if n > MAX_BYTES => {
+                    Err("That file is larger than 512 KiB, the most a catalog file may be.")
+                }
+                _ => Ok(bytes.to_vec()),
+            };
         }
     }
     Ok(found)
@@ -106,8 +113,9 @@ pub async fn preview(
         )
             .into_response()
     };
-    let Some(bytes) = read_file(multipart).await? else {
-        return Ok(refuse("Choose a CSV file of at most 512 KiB.", html! {}));
+    let bytes = match read_file(multipart).await? {
+        Ok(bytes) => bytes,
+        Err(why) => return Ok(refuse(why, html! {})),
     };
     let text = String::from_utf8_lossy(&bytes).into_owned();
     let rows = match csv::parse_catalog(bytes.as_slice()) {

@@ -263,7 +263,13 @@ pub(super) fn check(
         errors.insert("name", "Keep the name under 100 characters.".into());
     }
     let phone = Phone::parse(&f.phone, &b.country_code)
-        .map_err(|e| errors.insert("phone", format!("Write your WhatsApp number: {e}.")))
+        .map_err(|e| {
+            let why = match f.phone.trim() {
+                "" => "Write your WhatsApp number.".to_owned(),
+                _ => format!("Write your WhatsApp number: {e}."),
+            };
+            errors.insert("phone", why)
+        })
         .ok();
     let fulfilment: Option<Fulfilment> = f
         .fulfilment
