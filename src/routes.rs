@@ -253,7 +253,10 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/customers", get(api::customers::index))
         .route("/api/v1/customers/{phone}", get(api::customers::show))
         .route("/api/v1/products", get(api::products::index))
-        .route("/api/{*rest}", get(api::not_found).post(api::not_found));
+        .route("/api/{*rest}", get(api::not_found).post(api::not_found))
+        // The JSON extractor's own limit (2 MiB by default) raised to the app's, so an API body
+        // up to it is read, and one past it gets the one answer, 413. Webhooks keep 2 MiB.
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
 
     let mut top = Router::new()
         .route("/", get(dashboard::home))

@@ -8,6 +8,7 @@ pub mod error;
 pub mod orders;
 pub mod payments;
 
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 pub mod products;
 
@@ -30,9 +31,49 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(value)) => Ok(Self(value)),
+            // JSON whose fields are missing or of the wrong type is a 422 naming the field, as
+            // every other wrong field is; a body that is not JSON at all stays a 400.
+            Err(JsonRejection::JsonDataError(e)) => {
+                Err(ApiError(AppError::Invalid(field_problem(&e.body_text()))))
+            }
             Err(rejection) => Err(ApiError(AppError::BadRequest(rejection.body_text()))),
         }
     }
+}
+
+/// serde's words for a field that does not fit, in the API's: the field's path and what it
+/// should be, without the framework's preamble, the position or Novi's own type names
+/// ("lines[0].qty: invalid type: string \"2\", expected a whole number").
+fn field_problem(text: &str) -> String {
+    let text = text
+        .trim_start_matches("Failed to deserialize the JSON body into the target type: ")
+        .trim();
+    let text = match text.rfind(" at line ") {
+        Some(at) => &text[..at],
+        None => text,
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut words = text.split(' ').peekable();
+    while let Some(word) = words.next() {
+        let said = match word {
+            // "struct CreateIn with 7 elements": the name is ours, not the client's.
+            "struct" => {
+                words.next();
+                if words.peek() == Some(&"with") {
+                    words.nth(2); // "with 7 elements"
+                }
+                "an object"
+            }
+            "u8" | "u16" | "u32" | "u64" | "i32" | "i64" | "usize" => "a whole number",
+            "f64" => "a number",
+            w => w,
+        };
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(said);
+    }
+    out
 }
 
 /// `page` and `per_page` query parameters.

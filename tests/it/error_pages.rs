@@ -101,6 +101,36 @@ async fn the_api_and_webhooks_refuse_in_json_before_any_handler() {
         assert_eq!(body["error"]["code"], code, "{body}");
         assert!(body["error"]["message"].is_string(), "{body}");
     }
+    // Under 8 MiB an API body is read whole, and what is wrong with it said as for any body:
+    // fields missing or of the wrong type are a 422 naming the field, in the client's terms.
+    let mut padded = serde_json::json!({"customer": {"name": "Asha", "phone": "9812345678"},
+        "lines": [{"sku": "samosa", "qty": "2"}]});
+    padded["notes"] = serde_json::Value::String("x".repeat(3 << 20));
+    for (body, says) in [
+        (
+            padded.to_string(),
+            "lines[0].qty: invalid type: string \"2\", expected a whole number",
+        ),
+        ("{}".to_owned(), "missing field `customer`"),
+        ("[]".to_owned(), "expected an object"),
+    ] {
+        let res = client
+            .post(app.url("/api/v1/orders"))
+            .bearer_auth(&api.token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body: serde_json::Value = res.json().await.unwrap();
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(says), "{says}: {body}");
+        assert!(
+            !message.contains("CreateIn") && !message.contains("line 1"),
+            "{body}"
+        );
+    }
     let (_, orders) = api.get("/api/v1/orders").await;
     assert_eq!(
         orders["orders"].as_array().map(Vec::len),

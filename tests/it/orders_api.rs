@@ -271,9 +271,11 @@ async fn bad_orders_are_refused_with_the_reason() {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res["error"]["message"].as_str().unwrap().contains("phone"));
+    // JSON with a field of the wrong shape is a wrong field (422), as README's table says;
+    // only a body that is not JSON is a 400 (below).
     let (status, res) = api.post("/api/v1/orders", &json!({"lines": "nope"})).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(res["error"]["code"], "bad_request");
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res["error"]["code"], "invalid");
     let res = api
         .client
         .post(format!("{}/api/v1/orders", api.base))

@@ -779,7 +779,7 @@ async fn bad_replies_and_other_businesses_are_refused(app: &TestApp, api: &Api) 
             json!({"text": "x".repeat(5000)}),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
-        (json!({}), StatusCode::BAD_REQUEST),
+        (json!({}), StatusCode::UNPROCESSABLE_ENTITY),
     ] {
         assert_eq!(
             api.post(&format!("/api/v1/conversations/{CUSTOMER}/messages"), &body)
