@@ -34,15 +34,15 @@ pub fn migrate(data_dir: &Path) -> anyhow::Result<()> {
     let db = Db::open_without_migrating(data_dir)?;
     let applied = db.migrate()?;
     if applied.is_empty() {
-        println!("database {} is up to date", db.path().display());
+        outln!("database {} is up to date", db.path().display())?;
     } else {
-        println!(
+        outln!(
             "applied {} migration(s) to {}:",
             applied.len(),
             db.path().display()
-        );
+        )?;
         for name in applied {
-            println!("  {name}");
+            outln!("  {name}")?;
         }
     }
     Ok(())
@@ -55,14 +55,14 @@ pub fn business(data_dir: &Path, cmd: BusinessCommand) -> anyhow::Result<()> {
             let b = accounts::create_business(&db, &name, &short_code)?;
             let what = format!("created \"{}\" ({}) from the shell", b.name, b.short_code);
             shell_audit(&db, Some(b.id), audit::BUSINESS, &what)?;
-            println!("added business {} ({})", b.short_code, b.name);
+            outln!("added business {} ({})", b.short_code, b.name)?;
         }
         BusinessCommand::List => {
             let db = open_existing(data_dir)?;
             let all = db.with_conn(businesses::list)?;
-            println!("{:<20} {:<6} NAME", "SHORT CODE", "CUR");
+            outln!("{:<20} {:<6} NAME", "SHORT CODE", "CUR")?;
             for b in all {
-                println!("{:<20} {:<6} {}", b.short_code, b.currency, b.name);
+                outln!("{:<20} {:<6} {}", b.short_code, b.currency, b.name)?;
             }
         }
         BusinessCommand::Export { business, file } => {
@@ -87,7 +87,7 @@ pub fn user(data_dir: &Path, cmd: UserCommand) -> anyhow::Result<()> {
             accounts::change_password(&db, user.id, &pass)?;
             let what = format!("password changed for {} from the shell", user.username);
             shell_audit(&db, user.business_id, audit::USER, &what)?;
-            println!("password changed for {}", user.username);
+            outln!("password changed for {}", user.username)?;
             Ok(())
         }
         UserCommand::Disable { username } => set_disabled(data_dir, &username, true),
@@ -122,7 +122,7 @@ fn add_user(data_dir: &Path, args: UserAddArgs) -> anyhow::Result<()> {
         Some(role) => role.to_string(),
         None => "platform admin".to_owned(),
     };
-    println!("added user {} ({what})", user.username);
+    outln!("added user {} ({what})", user.username)?;
     Ok(())
 }
 
@@ -139,10 +139,12 @@ fn list_users(data_dir: &Path, business: Option<&str>) -> anyhow::Result<()> {
             .collect();
         Ok((users::list(c, id)?, codes))
     })?;
-    println!(
+    outln!(
         "{:<24} {:<20} {:<16} STATUS",
-        "USERNAME", "BUSINESS", "ROLE"
-    );
+        "USERNAME",
+        "BUSINESS",
+        "ROLE"
+    )?;
     for u in rows {
         let code = u
             .business_id
@@ -150,7 +152,7 @@ fn list_users(data_dir: &Path, business: Option<&str>) -> anyhow::Result<()> {
             .map_or("-", |s| s);
         let role = u.role.map_or("platform admin", |r| r.as_str());
         let status = if u.disabled { "disabled" } else { "active" };
-        println!("{:<24} {code:<20} {role:<16} {status}", u.username);
+        outln!("{:<24} {code:<20} {role:<16} {status}", u.username)?;
     }
     Ok(())
 }
@@ -162,7 +164,7 @@ fn set_disabled(data_dir: &Path, username: &str, disabled: bool) -> anyhow::Resu
     let verb = if disabled { "disabled" } else { "enabled" };
     let what = format!("{verb} {} from the shell", user.username);
     shell_audit(&db, user.business_id, audit::USER, &what)?;
-    println!("{verb} {}", user.username);
+    outln!("{verb} {}", user.username)?;
     Ok(())
 }
 
@@ -176,7 +178,14 @@ pub fn token(data_dir: &Path, cmd: TokenCommand) -> anyhow::Result<()> {
                 tokens::create(tx, b.id, &name)
             })?;
             eprintln!("API token \"{name}\" for {business} (shown once; keep it safe):");
-            println!("{token}");
+            // A token no one could read is no token: it is revoked at once.
+            if let Err(e) = outln!("{token}") {
+                db.with_tx(|tx| {
+                    let b = businesses::require(tx, &business)?;
+                    tokens::revoke(tx, b.id, &name)
+                })?;
+                return Err(e.context("the token was not kept"));
+            }
         }
         TokenCommand::Revoke { name, business } => {
             let revoked = db.with_tx(|tx| {
@@ -186,12 +195,12 @@ pub fn token(data_dir: &Path, cmd: TokenCommand) -> anyhow::Result<()> {
             if !revoked {
                 bail!("no live token named \"{name}\" for business {business}");
             }
-            println!("revoked token \"{name}\"");
+            outln!("revoked token \"{name}\"")?;
         }
         TokenCommand::List { business } => {
             let list = db.with_conn(|c| tokens::list(c, businesses::require(c, &business)?.id))?;
             for t in list {
-                println!("{}", t.name);
+                outln!("{}", t.name)?;
             }
         }
     }

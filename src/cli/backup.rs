@@ -67,12 +67,12 @@ fn make(data_dir: &Path, to: Option<PathBuf>) -> anyhow::Result<()> {
         let bar = Bar::new();
         backup::make(data_dir, &dest, &bar)?
     };
-    println!(
+    outln!(
         "backup written to {} ({}, {})",
         made.path.display(),
         files(made.manifest.entries.len()),
         indicatif::HumanBytes(made.bytes)
-    );
+    )?;
     Ok(())
 }
 
@@ -81,7 +81,7 @@ fn verify(file: &Path) -> anyhow::Result<()> {
         let bar = Bar::new();
         backup::verify(file, &bar)?
     };
-    println!(
+    outln!(
         "{} is a good backup: made {} by Novi {} (schema {}), {}, {}",
         file.display(),
         manifest.created_at,
@@ -89,7 +89,7 @@ fn verify(file: &Path) -> anyhow::Result<()> {
         manifest.schema_version,
         files(manifest.entries.len()),
         indicatif::HumanBytes(manifest.total_bytes())
-    );
+    )?;
     Ok(())
 }
 
@@ -107,20 +107,20 @@ pub fn restore(data_dir: &Path, file: &Path) -> anyhow::Result<()> {
         backup::restore(data_dir, file, &bar)?
     };
     let m = &restored.manifest;
-    println!(
+    outln!(
         "restored {} into {} (made {} by Novi {})",
         file.display(),
         data_dir.display(),
         m.created_at,
         m.novi_version
-    );
+    )?;
     match restored.aside {
-        Some(aside) => println!(
+        Some(aside) => outln!(
             "the data that was there before is kept in {}",
             aside.display()
-        ),
-        None => println!("there was no data there before"),
+        )?,
+        None => outln!("there was no data there before")?,
     }
-    println!("start Novi again; it brings the database up to date if the backup is older");
+    outln!("start Novi again; it brings the database up to date if the backup is older")?;
     Ok(())
 }

@@ -25,17 +25,17 @@ pub fn export(data_dir: &Path, code: &str, file: &Path) -> anyhow::Result<()> {
         .iter()
         .filter(|e| e.path.starts_with("uploads/"))
         .count();
-    println!(
+    outln!(
         "exported business {} ({}) to {}: {}, {uploads} image(s), {} bytes",
         m.short_code,
         m.name,
         done.path.display(),
         counts(&m.rows),
         done.bytes
-    );
-    println!(
+    )?;
+    outln!(
         "the file holds the shop's WhatsApp credentials and password and token hashes: it is readable by you only; keep it so"
-    );
+    )?;
     Ok(())
 }
 
@@ -44,7 +44,7 @@ pub fn import(data_dir: &Path, file: &Path) -> anyhow::Result<()> {
     // for a file that is not there.
     std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
     let done = business::import(|| Db::open(data_dir), data_dir, file)?;
-    println!(
+    outln!(
         "imported business {} ({}): {}, {} image(s){}",
         done.short_code,
         done.name,
@@ -55,9 +55,9 @@ pub fn import(data_dir: &Path, file: &Path) -> anyhow::Result<()> {
         } else {
             ""
         }
-    );
+    )?;
     if !done.users.is_empty() {
-        println!("its users log in as before: {}", done.users.join(", "));
+        outln!("its users log in as before: {}", done.users.join(", "))?;
     }
     Ok(())
 }

@@ -95,12 +95,12 @@ fn import_file(data_dir: &Path, code: &str, file: &Path) -> anyhow::Result<()> {
         }
     };
     let summary = db.with_tx(|tx| import::import(tx, id, &rows, "import (command line)"))?;
-    println!(
+    outln!(
         "imported {} into {code}: {} new, {} updated",
         plural::count(rows.len(), "product", "products"),
         summary.created,
         summary.updated
-    );
+    )?;
     Ok(())
 }
 
@@ -123,16 +123,18 @@ fn aliases(data_dir: &Path, code: &str) -> anyhow::Result<()> {
     let b = business(&db, code)?;
     let list = db.with_conn(|c| suggestions::list(c, b.id))?;
     if list.is_empty() {
-        println!("no alias suggestions for {code} yet");
+        outln!("no alias suggestions for {code} yet")?;
         return Ok(());
     }
-    println!(
+    outln!(
         "{:<24} {:<32} {:>5}  LAST SEEN",
-        "PRODUCT", "WORDS", "COUNT"
-    );
+        "PRODUCT",
+        "WORDS",
+        "COUNT"
+    )?;
     for s in list {
         let seen = b.local_time(s.last_seen);
-        println!("{:<24} {:<32} {:>5}  {seen}", s.sku, s.words, s.count);
+        outln!("{:<24} {:<32} {:>5}  {seen}", s.sku, s.words, s.count)?;
     }
     Ok(())
 }

@@ -50,15 +50,18 @@ fn stock(db: &Db, args: &FillArgs, n: u64) -> anyhow::Result<()> {
     let done = stock_up(db, &args.business, n, args.seed)?;
     let b = &done.business;
     if done.created {
-        println!(
+        outln!(
             "added business {} ({}) with the demo catalog",
-            b.short_code, b.name
-        );
+            b.short_code,
+            b.name
+        )?;
     }
-    println!(
+    outln!(
         "stocked {}: {} products added, {} in all",
-        b.short_code, done.added, done.products
-    );
+        b.short_code,
+        done.added,
+        done.products
+    )?;
     Ok(())
 }
 
@@ -85,12 +88,13 @@ pub fn run(data_dir: &Path, cmd: DemoCommand) -> anyhow::Result<()> {
     eprintln!();
     let b = &filled.business;
     if filled.created {
-        println!(
+        outln!(
             "added business {} ({}) with the demo catalog",
-            b.short_code, b.name
-        );
+            b.short_code,
+            b.name
+        )?;
     }
-    println!(
+    outln!(
         "filled {}: orders #{} to #{} from {} customers over {} days, in {:.1} s",
         b.short_code,
         filled.numbers.0,
@@ -98,12 +102,12 @@ pub fn run(data_dir: &Path, cmd: DemoCommand) -> anyhow::Result<()> {
         spec.customers,
         spec.days,
         started.elapsed().as_secs_f64()
-    );
+    )?;
     if filled.created && b.short_code != DEMO_CODE {
-        println!(
+        outln!(
             "add someone to log in: novi user add --business {} --username NAME --role owner",
             b.short_code
-        );
+        )?;
     }
     Ok(())
 }

@@ -65,7 +65,7 @@ pub fn run(data_dir: &Path, config_file: Option<&Path>, full: bool) -> anyhow::R
             Level::Warn => "warn",
             Level::Fail => "FAIL",
         };
-        println!("{tag}  {}: {}", c.name, c.detail);
+        outln!("{tag}  {}: {}", c.name, c.detail)?;
     }
     let failed = checks.iter().filter(|c| c.level == Level::Fail).count();
     if failed > 0 {

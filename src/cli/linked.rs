@@ -56,7 +56,7 @@ pub fn show_all(db: &Db) -> anyhow::Result<()> {
         Ok(rows)
     })?;
     if rows.is_empty() {
-        println!("No business is on the linked provider.");
+        outln!("No business is on the linked provider.")?;
     }
     for (code, l) in rows {
         let number = if l.phone.is_empty() {
@@ -64,7 +64,7 @@ pub fn show_all(db: &Db) -> anyhow::Result<()> {
         } else {
             format!(" +{}", l.phone)
         };
-        println!("{code}: {}{number}", l.state.as_str());
+        outln!("{code}: {}{number}", l.state.as_str())?;
     }
     Ok(())
 }
@@ -123,11 +123,13 @@ pub fn link(data_dir: &Path, db: &Db, code: &str, phone: Option<&str>) -> anyhow
         }
         settings::save(tx, b.id, &c)
     })?;
-    println!(
+    outln!(
         "{} is linked to +{} ({}).",
-        b.short_code, l.phone, l.push_name
-    );
-    println!("A running server connects it within a minute; `novi serve` does at start.");
+        b.short_code,
+        l.phone,
+        l.push_name
+    )?;
+    outln!("A running server connects it within a minute; `novi serve` does at start.")?;
     Ok(())
 }
 
@@ -154,12 +156,12 @@ async fn wait_linked(
                 .pair_phone(b.id, number)
                 .await
                 .map_err(anyhow::Error::msg)?;
-            println!("Pairing code: {code}");
-            println!("On the phone: WhatsApp → Linked devices → Link a device → Link with phone number instead, then type the code.");
+            outln!("Pairing code: {code}")?;
+            outln!("On the phone: WhatsApp → Linked devices → Link a device → Link with phone number instead, then type the code.")?;
         } else if phone.is_none() && view.qr.is_some() && view.qr != shown {
             shown = view.qr.clone();
-            println!("{}", terminal_qr(shown.as_deref().unwrap_or_default()));
-            println!("On the shop's phone: WhatsApp → Linked devices → Link a device, and scan this code.");
+            outln!("{}", terminal_qr(shown.as_deref().unwrap_or_default()))?;
+            outln!("On the shop's phone: WhatsApp → Linked devices → Link a device, and scan this code.")?;
         } else if shown.is_some() && !view.linking && l.state != State::Connected {
             bail!("the code expired before it was scanned; run the command again");
         }
@@ -182,6 +184,6 @@ pub fn unlink(data_dir: &Path, db: &Db, code: &str) -> anyhow::Result<()> {
     let bridge = crate::whatsapp::Bridge::start(db, data_dir);
     let linked = bridge.linked.clone();
     runtime()?.block_on(linked.unlink(b.id));
-    println!("{code} is unlinked. Link it again with `novi whatsapp link --business {code}`.");
+    outln!("{code} is unlinked. Link it again with `novi whatsapp link --business {code}`.")?;
     Ok(())
 }

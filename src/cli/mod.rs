@@ -1,6 +1,23 @@
 //! The `novi` command line: every subcommand, its flags and its environment variables.
 //! Each subcommand either does what it says or exits non-zero with one readable line.
 
+/// Writes a line of a command's output. A closed pipe or a full disk is the command's error
+/// (one line, exit 1), never a panic as `println!` would make it.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*).map_err(crate::cli::unwritten)
+    }};
+}
+
+/// [`outln`] without the line's end.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout().lock(), $($arg)*).map_err(crate::cli::unwritten)
+    }};
+}
+
 mod admin;
 mod backup;
 mod business;
@@ -314,10 +331,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     let config = cli.config;
     match cli.command {
         Command::Serve(args) => serve::run(data_dir, config.as_deref(), args),
-        Command::Config(ConfigCommand::Print) => {
-            print!("{}", crate::config::EXAMPLE);
-            Ok(())
-        }
+        Command::Config(ConfigCommand::Print) => out!("{}", crate::config::EXAMPLE),
         Command::Migrate => admin::migrate(&data_dir),
         Command::Business(cmd) => admin::business(&data_dir, cmd),
         Command::User(cmd) => admin::user(&data_dir, cmd),
@@ -339,4 +353,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Man => completions::man(),
         Command::Doctor { full } => doctor::run(&data_dir, config.as_deref(), full),
     }
+}
+
+/// Output that could not be written, as the command's one line.
+pub(crate) fn unwritten(e: std::io::Error) -> anyhow::Error {
+    anyhow::anyhow!("cannot write the output: {e}")
 }

@@ -73,12 +73,15 @@ async fn serve(config: Config, opened: Option<Db>, demo: bool) -> anyhow::Result
             &config.base_url(https.https_listen),
             demo_created,
         )?;
-        println!(
+        // A banner that cannot be written (stdout closed) is no reason not to serve.
+        let _ = outln!(
             "Plain HTTP on {} redirects to HTTPS; the certificate for {} comes from {}",
-            https.http_listen, https.domain, https.acme_directory
+            https.http_listen,
+            https.domain,
+            https.acme_directory
         );
         start_backups(&config);
-        println!("Press Ctrl-C to stop.");
+        let _ = outln!("Press Ctrl-C to stop.");
         crate::serve(listener, state, shutdown).await?;
     } else {
         let listener = tokio::net::TcpListener::bind(config.listen)
@@ -89,7 +92,7 @@ async fn serve(config: Config, opened: Option<Db>, demo: bool) -> anyhow::Result
             .context("cannot read the listening address")?;
         announce(&config, &db, &config.base_url(bound), demo_created)?;
         start_backups(&config);
-        println!("Press Ctrl-C to stop.");
+        let _ = outln!("Press Ctrl-C to stop.");
         crate::serve(listener, state, shutdown).await?;
     }
     tracing::info!("stopped");
@@ -103,24 +106,25 @@ fn announce(
     base: &str,
     demo_created: Option<bool>,
 ) -> anyhow::Result<()> {
-    println!(
+    let _ = outln!(
         "Novi is running at {base}/ (data in {})",
         config.data_dir.display()
     );
     if let Some(created) = demo_created {
         let how = if created { "created" } else { "reusing" };
-        println!(
+        let _ = outln!(
             "Demo shop ({how}): log in at {base}/login as \"{}\" with password \"{}\"",
             demo::DEMO_USERNAME,
             demo::DEMO_PASSWORD
         );
     } else if db.with_conn(users::count)? == 0 {
         let token = db.with_tx(|tx| setup::issue(tx))?;
-        println!("No one can log in yet. Open this link to create your shop and owner account");
-        println!("(it works once, and a new one is printed at each start until it is used):");
-        println!("  {base}/setup/{token}");
+        let _ =
+            outln!("No one can log in yet. Open this link to create your shop and owner account");
+        let _ = outln!("(it works once, and a new one is printed at each start until it is used):");
+        let _ = outln!("  {base}/setup/{token}");
     } else {
-        println!("Log in at {base}/login");
+        let _ = outln!("Log in at {base}/login");
     }
     Ok(())
 }

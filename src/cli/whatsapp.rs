@@ -94,7 +94,7 @@ pub fn run(data_dir: &Path, cmd: WhatsappCommand) -> anyhow::Result<()> {
                 settings::save(tx, b.id, &c)?;
                 Ok::<_, crate::error::AppError>(c)
             })?;
-            println!("{code} now uses the {} provider", saved.provider.as_str());
+            outln!("{code} now uses the {} provider", saved.provider.as_str())?;
         }
         WhatsappCommand::Show { business: None } => linked::show_all(&db)?,
         WhatsappCommand::Show {
@@ -108,9 +108,9 @@ pub fn run(data_dir: &Path, cmd: WhatsappCommand) -> anyhow::Result<()> {
                     link_state::load(conn, b.id)?,
                 ))
             })?;
-            print!("{}", describe(&c, &code));
+            out!("{}", describe(&c, &code))?;
             if c.provider == Provider::Linked {
-                print!("{}", linked::describe(&link));
+                out!("{}", linked::describe(&link))?;
             }
         }
         WhatsappCommand::Link { business, phone } => {

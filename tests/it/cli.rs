@@ -581,3 +581,44 @@ fn an_unreadable_command_line_is_one_line() {
         "{help}"
     );
 }
+
+/// `novi ARGS` with its output sent to `/dev/full`, a disk with no room: its status and stderr.
+fn to_a_full_disk(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let out = std::process::Command::new(crate::support::process::NOVI)
+        .args(args)
+        .env("NOVI_DATA_DIR", dir)
+        .stdout(std::fs::File::create("/dev/full").unwrap())
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn output_that_cannot_be_written_is_one_line_not_a_panic() {
+    let dir = install_with_business("shop");
+    let d = dir.path();
+    for args in [
+        &["business", "list"][..],
+        &["user", "list"],
+        &["config", "print"],
+        &["doctor"],
+        &["token", "create", "--business", "shop", "--name", "pos"],
+    ] {
+        let (code, err) = to_a_full_disk(d, args);
+        assert_eq!(code, Some(1), "{args:?}: {err}");
+        assert!(
+            err.lines().last().unwrap_or_default().starts_with("error:")
+                && err.contains("cannot write the output")
+                && !err.contains("panicked"),
+            "{args:?}: {err}"
+        );
+    }
+    // The token no one could read was revoked: none is live.
+    assert_eq!(
+        ok(d, &["token", "list", "--business", "shop"], "").trim(),
+        ""
+    );
+}
