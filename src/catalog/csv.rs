@@ -126,7 +126,21 @@ pub fn parse_catalog(mut reader: impl io::Read) -> Result<Vec<ProductRow>, Impor
         )),
         Some(Ok(header)) => {
             check_header(&header)?;
-            parse_body(records)
+            // The reader's own line count passes over blank lines it skips; a record's line is
+            // counted from its byte offset instead, so it names the line as an editor shows it.
+            let newlines: Vec<usize> = memchr::memchr_iter(b'\n', bytes).collect();
+            let line_at = |byte: u64| {
+                // A record's position is where the reader began, blank lines before it included.
+                let from = usize::try_from(byte).unwrap_or(usize::MAX);
+                let skipped = bytes.get(from..).map_or(0, |rest| {
+                    rest.iter()
+                        .take_while(|b| matches!(b, b'\r' | b'\n'))
+                        .count()
+                });
+                let before = newlines.partition_point(|&at| at < from + skipped);
+                u64::try_from(before).unwrap_or(u64::MAX - 1) + 1
+            };
+            parse_body(records, line_at)
         }
     }
 }
@@ -156,6 +170,7 @@ fn check_header(record: &::csv::ByteRecord) -> Result<(), ImportErrors> {
 
 fn parse_body(
     records: impl Iterator<Item = ::csv::Result<::csv::ByteRecord>>,
+    line_at: impl Fn(u64) -> u64,
 ) -> Result<Vec<ProductRow>, ImportErrors> {
     let mut rows = Vec::new();
     let mut errors = Vec::new();
@@ -175,7 +190,7 @@ fn parse_body(
         };
         last_line = record
             .position()
-            .map_or(last_line + 1, ::csv::Position::line);
+            .map_or(last_line + 1, |p| line_at(p.byte()));
         match parse_record(&record, last_line, &mut first_seen) {
             Ok(row) => rows.extend(row),
             Err(problems) => errors.extend(problems.into_iter().map(|message| ImportError {
@@ -551,6 +566,23 @@ mod tests {
             "{written}"
         );
         assert_eq!(parse(&written).unwrap(), rows);
+    }
+
+    #[test]
+    fn a_problem_names_its_line_as_an_editor_counts_blank_lines() {
+        let row = "a,A,Cat,kg,10,,,5";
+        let bad = "b,B,Cat,kg,1x,,,5";
+        let header = HEADER.join(",");
+        for (csv, line) in [
+            (format!("{header}\n\n{bad}\n"), 3),
+            (format!("{header}\n{row}\n\n\n\n{bad}\n"), 6),
+            (format!("\u{feff}{header}\r\n\r\n{row}\r\n\r\n{bad}\r\n"), 5),
+            (format!("{header}\n\"a\nb\",x,Cat,kg,10,,,5\n{bad}\n"), 4),
+        ] {
+            let errs = parse(&csv).unwrap_err();
+            let price = errs.errors.iter().find(|e| e.message.contains("\"1x\""));
+            assert_eq!(price.map(|e| e.line), Some(line), "{csv:?}: {errs:?}");
+        }
     }
 
     #[test]
