@@ -42,6 +42,13 @@ pub fn parse_name(input: &str, what: &str) -> AppResult<String> {
             "{what} must be 1-100 characters"
         )));
     }
+    // A line break or other control character splits the name over lines in every list and
+    // log it is printed in.
+    if name.chars().any(char::is_control) {
+        return Err(AppError::Invalid(format!(
+            "{what} cannot hold a line break or other control character"
+        )));
+    }
     Ok(name.to_owned())
 }
 

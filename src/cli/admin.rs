@@ -122,6 +122,8 @@ fn add_user(data_dir: &Path, args: UserAddArgs) -> anyhow::Result<()> {
         Some(role) => role.to_string(),
         None => "platform admin".to_owned(),
     };
+    let note = format!("added {} ({what}) from the shell", user.username);
+    shell_audit(&db, user.business_id, audit::USER, &note)?;
     outln!("added user {} ({what})", user.username)?;
     Ok(())
 }

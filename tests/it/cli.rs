@@ -117,6 +117,30 @@ fn users_from_the_shell() {
     let d = dir.path();
     users_are_added_and_bad_adds_refused(d);
     users_are_listed_disabled_and_given_new_passwords(d);
+    // Staff added from the shell are in the audit log, as when added from Settings.
+    let db = novi::db::Db::open(d).unwrap();
+    let notes: Vec<String> = db
+        .with_conn(|c| novi::audit::list(c, None, None, 100))
+        .unwrap()
+        .into_iter()
+        .map(|e| e.detail)
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n == "added asha (owner) from the shell"),
+        "{notes:?}"
+    );
+    // A name is one line.
+    let add = [
+        "business",
+        "add",
+        "--name",
+        "Sweets\nand more",
+        "--short-code",
+        "x3",
+    ];
+    assert!(fails(d, &add, "").contains("line break"));
 }
 
 /// `novi user add` for `username` as `role` in `business`, the password on standard input.
