@@ -106,6 +106,9 @@ fn new_order(
     )?;
     let deliver_on = parse_deliver_on(body.deliver_on.as_deref().unwrap_or_default())
         .map_err(|e| AppError::Invalid(format!("deliver_on: {e}")))?;
+    text("customer name", &body.customer.name, 100, false)?;
+    text("address", &body.address, 500, true)?;
+    text("notes", &body.notes, 2000, true)?;
     Ok(NewOrder {
         channel: Channel::Api,
         customer_phone: phone,
@@ -118,6 +121,25 @@ fn new_order(
         deliver_on,
         actor: "api".into(),
     })
+}
+
+/// A text field within the length the shop's own forms take (the storefront's name and
+/// address, the customer page's notes), with no control character but line breaks where
+/// `lines` (an address, notes): a 1 MiB note or a NUL in a name would reach every page,
+/// bill and export that shows the order.
+fn text(field: &str, value: &str, most: usize, lines: bool) -> Result<(), AppError> {
+    if value.chars().count() > most {
+        return Err(AppError::Invalid(format!(
+            "{field} is longer than {most} characters"
+        )));
+    }
+    let allowed = |c: char| lines && matches!(c, '\n' | '\r');
+    if value.chars().any(|c| c.is_control() && !allowed(c)) {
+        return Err(AppError::Invalid(format!(
+            "{field} holds a control character"
+        )));
+    }
+    Ok(())
 }
 
 /// A field that is one of a few words (`payment_mode`, `fulfilment`, `sort`): `default` when

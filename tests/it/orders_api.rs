@@ -271,6 +271,39 @@ async fn bad_orders_are_refused_with_the_reason() {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res["error"]["message"].as_str().unwrap().contains("phone"));
+    // Text within what the shop's own forms take; a line break only where one belongs.
+    let line = json!([{"sku": "kaju-katli", "qty": 5}]);
+    for (field, value, says) in [
+        (
+            "notes",
+            "x".repeat(2001),
+            "notes is longer than 2000 characters",
+        ),
+        (
+            "address",
+            "x".repeat(501),
+            "address is longer than 500 characters",
+        ),
+        (
+            "address",
+            "12 MG Road\u{0}".to_owned(),
+            "address holds a control character",
+        ),
+    ] {
+        let mut body = order("9812345678", line.clone());
+        body[field] = json!(value);
+        let (status, res) = api.post("/api/v1/orders", &body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+        assert_eq!(res["error"]["message"], says);
+    }
+    let mut body = order("9812345678", line);
+    body["customer"]["name"] = json!("Asha\nRao");
+    let (status, res) = api.post("/api/v1/orders", &body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        res["error"]["message"],
+        "customer name holds a control character"
+    );
     // JSON with a field of the wrong shape is a wrong field (422), as README's table says;
     // only a body that is not JSON is a 400 (below).
     let (status, res) = api.post("/api/v1/orders", &json!({"lines": "nope"})).await;
