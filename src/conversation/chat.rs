@@ -27,11 +27,13 @@ pub fn handle(t: &Turn, conn: &Connection) -> AppResult<()> {
         .as_deref()
         .or_else(|| numbered_choice(t, draft.as_ref()))
         .unwrap_or(&t.text);
-    if let Some(d) = draft {
-        if let Some(done) = on_draft(t, conn, d, answer)? {
-            return Ok(done);
-        }
-    }
+    let left = match draft {
+        Some(d) => match on_draft(t, conn, d, answer)? {
+            Ok(()) => return Ok(()),
+            Err(d) => Some(d),
+        },
+        None => None,
+    };
     let reading = t.reading.clone();
     match reading.intent {
         Intent::Order if has_lines(&reading) => take_lines(t, conn, None, &reading),
@@ -39,8 +41,7 @@ pub fn handle(t: &Turn, conn: &Connection) -> AppResult<()> {
         Intent::Cancel => reply::cancel_latest(t, conn),
         Intent::Menu => reply::menu(t, conn),
         Intent::Greeting => reply::say_template(t, conn, "welcome", &[]),
-        // Read again rather than kept: this arm is rare, and the draft moved into `on_draft`.
-        _ => match drafts::load(conn, t.business.id, &t.phone)? {
+        _ => match left {
             Some(d) if d.stage == Stage::Confirming => reply::unread_change(t, conn, &d),
             _ => reply::fallback(t, conn),
         },
@@ -66,19 +67,24 @@ fn has_lines(r: &Reading) -> bool {
 }
 
 /// A message while a draft is open: take or refuse a smaller amount offered, confirm, change,
-/// drop, answer a question, say how and when, give the address, or edit the lines. `None` when
-/// it is none of those (status, menu...).
-fn on_draft(t: &Turn, conn: &Connection, mut d: Draft, answer: &str) -> AppResult<Option<()>> {
+/// drop, answer a question, say how and when, give the address, or edit the lines. The draft
+/// back, unanswered, when it is none of those (status, menu...).
+fn on_draft(
+    t: &Turn,
+    conn: &Connection,
+    mut d: Draft,
+    answer: &str,
+) -> AppResult<Result<(), Draft>> {
     let bid = t.business.id;
     if let Some(offer) = d.terms.offer.take() {
         // "yes, 17 kg is fine" takes the offer; "ok then 2 kg kaju katli" is a new amount.
         let new_lines = !reader::read(t.catalog, answer).items.is_empty();
         if starts_with_yes(answer) && !new_lines {
             stock::accept(&mut d, &offer);
-            return next_step(t, conn, d).map(Some);
+            return next_step(t, conn, d).map(Ok);
         }
         if is_no(answer) {
-            return stock::decline(t, conn, &d, &offer).map(Some);
+            return stock::decline(t, conn, &d, &offer).map(Ok);
         }
     }
     if is_yes(answer) {
@@ -88,19 +94,19 @@ fn on_draft(t: &Turn, conn: &Connection, mut d: Draft, answer: &str) -> AppResul
         } else {
             next_step(t, conn, d)
         }
-        .map(Some);
+        .map(Ok);
     }
     if is_change(answer) {
         d.stage = Stage::Changing;
         drafts::save(conn, bid, &t.phone, &d)?;
-        return reply::say_template(t, conn, "change_prompt", &[]).map(Some);
+        return reply::say_template(t, conn, "change_prompt", &[]).map(Ok);
     }
     if is_no(answer) {
         drafts::delete(conn, bid, &t.phone)?;
-        return reply::say_template(t, conn, "draft_cancelled", &[]).map(Some);
+        return reply::say_template(t, conn, "draft_cancelled", &[]).map(Ok);
     }
     if t.button.is_some() {
-        return next_step(t, conn, d).map(Some);
+        return next_step(t, conn, d).map(Ok);
     }
     let said_terms = terms::note(t, &mut d, &t.text);
     // A pending question has first claim on the answer ("500 g", "besan wale").
@@ -112,11 +118,11 @@ fn on_draft(t: &Turn, conn: &Connection, mut d: Draft, answer: &str) -> AppResul
                 for i in &items {
                     d.read_from.said(&i.sku, &q.text);
                 }
-                return next_step(t, conn, d).map(Some);
+                return next_step(t, conn, d).map(Ok);
             }
             Answer::Narrowed(next) => {
                 d.questions[0] = next;
-                return next_step(t, conn, d).map(Some);
+                return next_step(t, conn, d).map(Ok);
             }
             Answer::Not => {}
         }
@@ -127,18 +133,18 @@ fn on_draft(t: &Turn, conn: &Connection, mut d: Draft, answer: &str) -> AppResul
         .iter()
         .any(|m| m.negated && d.lines.iter().any(|l| l.sku == m.sku));
     if (has_lines(&reading) && reading.intent == Intent::Order) || removes {
-        return take_lines(t, conn, Some(d), &reading).map(Some);
+        return take_lines(t, conn, Some(d), &reading).map(Ok);
     }
     if !d.questions.is_empty() {
-        return reply::ask(t, conn, &d).map(Some);
+        return reply::ask(t, conn, &d).map(Ok);
     }
     if !d.lines.is_empty() && d.address.is_empty() && !d.terms.pickup {
-        return on_address(t, conn, d, &reading, said_terms).map(Some);
+        return on_address(t, conn, d, &reading, said_terms).map(Ok);
     }
     if said_terms {
-        return next_step(t, conn, d).map(Some);
+        return next_step(t, conn, d).map(Ok);
     }
-    Ok(None)
+    Ok(Err(d))
 }
 
 /// Asked for the address: an address is kept; a bare "haan theek hai", or a message that only

@@ -323,8 +323,7 @@ async fn another_shops_orders_and_customers_are_404() {
 
 /// The value of the New order form's own key in a page.
 fn form_key(page: &str) -> String {
-    let at = page.find("name=\"once\" value=\"").expect("the form's key") + 19;
-    page[at..at + page[at..].find('"').unwrap()].to_owned()
+    crate::storefront::hidden(page, "once").expect("the form's key")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

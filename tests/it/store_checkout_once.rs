@@ -9,7 +9,7 @@ use novi::domain::Money;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use reqwest::{redirect, Client, StatusCode};
 
-use crate::storefront::{cart_token, edit_product};
+use crate::storefront::{cart_token, edit_product, hidden};
 use crate::support::TestApp;
 
 /// A shopper whose cookies are kept by hand, so the same ones can be sent by several requests
@@ -82,12 +82,6 @@ impl Shopper {
         assert_eq!(status, StatusCode::SEE_OTHER);
         self.send("/s/sweets/cart", None, true).await.1
     }
-}
-
-/// The value of hidden field `name` in a page.
-fn hidden(page: &str, name: &str) -> Option<String> {
-    let at = page.find(&format!("name=\"{name}\" value=\""))? + name.len() + 15;
-    Some(page[at..at + page[at..].find('"')?].to_owned())
 }
 
 /// The checkout form as the cart page fills it, for `fulfilment`, without fields `leave`.

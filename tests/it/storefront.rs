@@ -13,8 +13,13 @@ use crate::support::{Browser, TestApp, WAIT};
 
 /// The cart token in a storefront page's forms.
 pub fn cart_token(html: &str) -> String {
-    let at = html.find("name=\"_cart\" value=\"").expect("a cart form") + 20;
-    html[at..at + html[at..].find('"').expect("end")].to_owned()
+    hidden(html, "_cart").expect("a cart form")
+}
+
+/// The value of the first field named `name` in a page (`name="…" value="…"`).
+pub fn hidden(page: &str, name: &str) -> Option<String> {
+    let at = page.find(&format!("name=\"{name}\" value=\""))? + name.len() + 15;
+    Some(page[at..at + page[at..].find('"')?].to_owned())
 }
 
 /// A shopper who opened the shop's page: the browser and its cart token.

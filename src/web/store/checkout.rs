@@ -130,11 +130,19 @@ fn price(conn: &Connection, b: &Business, cart: &Cart, f: Fulfilment) -> AppResu
             service::quote(conn, b, &reqs, f).ok()
         }
     };
-    let totals = |f: Fulfilment| quote_for(f).map(|q| q.totals);
+    // Each way priced once; the chosen one is a copy of its quote, not a third pricing.
+    let (delivery, pickup) = (
+        quote_for(Fulfilment::Delivery),
+        quote_for(Fulfilment::Pickup),
+    );
+    let quote = match f {
+        Fulfilment::Delivery => delivery.clone(),
+        Fulfilment::Pickup => pickup.clone(),
+    };
     Ok(Priced {
-        quote: quote_for(f),
-        delivery: totals(Fulfilment::Delivery),
-        pickup: totals(Fulfilment::Pickup),
+        quote,
+        delivery: delivery.map(|q| q.totals),
+        pickup: pickup.map(|q| q.totals),
         rows,
     })
 }
