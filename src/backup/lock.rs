@@ -18,7 +18,7 @@ pub struct DirLock {
 }
 
 fn open(data_dir: &Path) -> anyhow::Result<File> {
-    std::fs::create_dir_all(data_dir)
+    crate::db::create_data_dir(data_dir)
         .with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
     let path = data_dir.join(LOCK_FILE);
     OpenOptions::new()

@@ -111,11 +111,11 @@ fn export(data_dir: &Path, code: &str) -> anyhow::Result<()> {
     // Written to memory first so a refused row leaves standard output empty, not half a file.
     let mut out = Vec::new();
     csv::write_catalog(&rows, &mut out).context("cannot export the catalog")?;
-    std::io::stdout()
+    let written = std::io::stdout()
         .lock()
         .write_all(&out)
-        .context("cannot write to standard output")?;
-    Ok(())
+        .context("cannot write to standard output");
+    super::reader_may_stop(written)
 }
 
 fn aliases(data_dir: &Path, code: &str) -> anyhow::Result<()> {

@@ -263,7 +263,8 @@ fn listen_address(dir: &Path, config_file: Option<&Path>) -> Check {
         .and_then(|f| Config::resolve(dir.to_owned(), overrides, f))
     {
         Ok(c) => c,
-        Err(e) => return check(Level::Fail, NAME, format!("{e:#}")),
+        // The file or the environment is wrong, whichever setting it is: not the address.
+        Err(e) => return check(Level::Fail, "configuration", format!("{e:#}")),
     };
     let ip = config.listen.ip();
     if ip.is_loopback() {

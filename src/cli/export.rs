@@ -54,19 +54,19 @@ pub fn orders(
             &what,
         )
     })?;
-    let stdout = std::io::stdout().lock();
-    match format {
-        ExportFormat::Csv => write_csv(&orders, &business, stdout)?,
+    let mut out = std::io::stdout().lock();
+    let written = match format {
+        ExportFormat::Csv => write_csv(&orders, &business, out).map_err(anyhow::Error::from),
         ExportFormat::Json => {
             let list: Vec<_> = orders
                 .iter()
                 .zip(&money)
                 .map(|(o, m)| OrderJson::with_payment(o, payments::summary_json(m)))
                 .collect();
-            let mut out = stdout;
-            serde_json::to_writer_pretty(&mut out, &list)?;
-            writeln!(out)?;
+            serde_json::to_writer_pretty(&mut out, &list)
+                .map_err(anyhow::Error::from)
+                .and_then(|()| writeln!(out).map_err(anyhow::Error::from))
         }
-    }
-    Ok(())
+    };
+    super::reader_may_stop(written)
 }

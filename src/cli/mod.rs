@@ -359,3 +359,41 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 pub(crate) fn unwritten(e: std::io::Error) -> anyhow::Error {
     anyhow::anyhow!("cannot write the output: {e}")
 }
+
+/// Data written to standard output for another program: a reader that stopped early
+/// (`| head -1`) has all it wanted, so a closed pipe ends the command quietly; any other
+/// failure to write is an error.
+pub(crate) fn reader_may_stop(written: anyhow::Result<()>) -> anyhow::Result<()> {
+    match written {
+        Err(e) if closed_pipe(&e) => Ok(()),
+        other => other,
+    }
+}
+
+fn closed_pipe(e: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
+    // The CSV and JSON writers keep the I/O error inside their own, not as its source.
+    let broken = |c: &(dyn std::error::Error + 'static)| {
+        let kind = if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            Some(io.kind())
+        } else if let Some(j) = c.downcast_ref::<serde_json::Error>() {
+            j.io_error_kind()
+        } else if let Some(w) = c.downcast_ref::<csv::Error>() {
+            match w.kind() {
+                csv::ErrorKind::Io(io) => Some(io.kind()),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        kind == Some(BrokenPipe)
+    };
+    e.chain().any(|c| {
+        broken(c)
+            || c.downcast_ref::<crate::error::AppError>()
+                .is_some_and(|a| match a {
+                    crate::error::AppError::Internal(inner) => inner.chain().any(broken),
+                    _ => false,
+                })
+    })
+}

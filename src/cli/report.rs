@@ -27,7 +27,7 @@ pub enum ReportCommand {
         #[arg(long)]
         to: String,
         /// day, product or category.
-        #[arg(long)]
+        #[arg(long, value_parser = ["day", "product", "category"])]
         by: String,
         #[arg(long, value_enum, default_value = "csv")]
         format: ExportFormat,
@@ -51,12 +51,11 @@ pub fn run(data_dir: &Path, cmd: ReportCommand) -> anyhow::Result<()> {
         sales(c, &b, &p, by, None)
     })?;
     let mut out = std::io::stdout().lock();
-    match format {
-        ExportFormat::Csv => report.write_csv(&mut out)?,
-        ExportFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &report.json())?;
-            writeln!(out)?;
-        }
-    }
-    Ok(())
+    let written = match format {
+        ExportFormat::Csv => report.write_csv(&mut out).map_err(anyhow::Error::from),
+        ExportFormat::Json => serde_json::to_writer_pretty(&mut out, &report.json())
+            .map_err(anyhow::Error::from)
+            .and_then(|()| writeln!(out).map_err(anyhow::Error::from)),
+    };
+    super::reader_may_stop(written)
 }

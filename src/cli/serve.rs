@@ -54,6 +54,16 @@ pub fn run(data_dir: PathBuf, config_file: Option<&Path>, args: ServeArgs) -> an
 }
 
 async fn serve(config: Config, opened: Option<Db>, demo: bool) -> anyhow::Result<()> {
+    // Bound before the database is opened, so an address in use is the only line printed
+    // (not the migrations' log lines and then the refusal).
+    let plain = match &config.https {
+        Some(_) => None,
+        None => Some(
+            tokio::net::TcpListener::bind(config.listen)
+                .await
+                .with_context(|| format!("cannot listen on {}", config.listen))?,
+        ),
+    };
     let db = match opened {
         Some(db) => db,
         None => Db::open(&config.data_dir)?,
@@ -83,10 +93,7 @@ async fn serve(config: Config, opened: Option<Db>, demo: bool) -> anyhow::Result
         start_backups(&config);
         let _ = outln!("Press Ctrl-C to stop.");
         crate::serve(listener, state, shutdown).await?;
-    } else {
-        let listener = tokio::net::TcpListener::bind(config.listen)
-            .await
-            .with_context(|| format!("cannot listen on {}", config.listen))?;
+    } else if let Some(listener) = plain {
         let bound = listener
             .local_addr()
             .context("cannot read the listening address")?;

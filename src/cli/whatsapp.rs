@@ -124,7 +124,10 @@ pub fn run(data_dir: &Path, cmd: WhatsappCommand) -> anyhow::Result<()> {
 fn from_args(a: ConfigureArgs) -> WhatsappSettings {
     let mut c = WhatsappSettings::simulator();
     c.provider = a.provider;
-    c.phone_number_id = a.phone_number_id.filter(|s| !s.trim().is_empty());
+    c.phone_number_id = a
+        .phone_number_id
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty());
     c.verify_token = a.verify_token.unwrap_or_default();
     c.app_secret = a.app_secret.unwrap_or_default();
     c.access_token = a.access_token.unwrap_or_default();

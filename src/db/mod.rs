@@ -46,6 +46,17 @@ pub struct Db {
     retiring: std::sync::Arc<std::sync::atomic::AtomicU32>,
 }
 
+/// Makes the data directory (and any missing parents) readable by Novi's user and group only:
+/// it holds every order, customer and secret, and `novi doctor` warns when others can read it.
+/// A directory that already exists keeps its mode.
+pub fn create_data_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o750)
+        .create(dir)
+}
+
 impl Db {
     /// Opens (creating if missing) the database in `data_dir` and brings its schema up to date.
     pub fn open(data_dir: &Path) -> anyhow::Result<Self> {
@@ -55,7 +66,7 @@ impl Db {
     }
 
     pub fn open_without_migrating(data_dir: &Path) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(data_dir)
+        create_data_dir(data_dir)
             .with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
         let path = data_dir.join(DB_FILE);
         let (manager, retiring) = pool::Manager::new(&path);

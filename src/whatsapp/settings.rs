@@ -77,10 +77,16 @@ pub fn validate(c: &WhatsappSettings) -> Result<(), String> {
     };
     match c.provider {
         Provider::Cloud => {
-            need(
-                c.phone_number_id.as_deref().unwrap_or_default(),
-                "the phone number id",
-            )?;
+            let id = c.phone_number_id.as_deref().unwrap_or_default();
+            need(id, "the phone number id")?;
+            // Meta's id for the number (in the webhook's metadata and the send URL) is digits;
+            // anything else never matches a webhook, and every message in would be refused.
+            if !id.trim().bytes().all(|b| b.is_ascii_digit()) {
+                return Err(
+                    "the phone number id is digits only, as WhatsApp Manager shows it under API Setup"
+                        .into(),
+                );
+            }
             need(&c.verify_token, "the verify token")?;
             need(&c.app_secret, "the app secret")?;
             need(&c.access_token, "the access token")?;

@@ -549,6 +549,19 @@ fn bad_settings_are_refused_and_change_nothing(d: &Path) {
     let err = fails(d, &configure("shop", "simulator", &["--api-key", "k"]), "");
     assert!(err.contains("no credentials"), "{err}");
     fails(d, &configure("nope", "simulator", &[]), "");
+    // The number itself instead of Meta's id for it would match no webhook.
+    let number = [
+        "--phone-number-id",
+        "+91 98000 00001",
+        "--verify-token",
+        "v",
+        "--app-secret",
+        "s",
+        "--access-token",
+        "t",
+    ];
+    let err = fails(d, &configure("shop", "cloud", &number), "");
+    assert!(err.contains("digits only"), "{err}");
     assert!(
         show(d).contains("provider: cloud"),
         "failed configures changed nothing"
@@ -645,4 +658,101 @@ fn output_that_cannot_be_written_is_one_line_not_a_panic() {
         ok(d, &["token", "list", "--business", "shop"], "").trim(),
         ""
     );
+}
+
+#[test]
+fn a_new_data_directory_is_closed_to_other_users() {
+    use std::os::unix::fs::PermissionsExt;
+    let parent = fresh();
+    let dir = parent.path().join("novi").join("data");
+    ok(&dir, &["migrate"], "");
+    for made in [&dir, &parent.path().join("novi")] {
+        let mode = std::fs::metadata(made).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode & 0o007, 0, "{} is {mode:o}", made.display());
+    }
+    let report = String::from_utf8(novi(&dir, &["doctor"], "").stdout).unwrap();
+    let line = report
+        .lines()
+        .find(|l| l.contains("data directory:"))
+        .unwrap_or_else(|| panic!("{report}"));
+    assert!(line.starts_with("ok"), "{report}");
+}
+
+#[test]
+fn serve_on_an_address_in_use_says_only_that() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let dir = fresh();
+    let out = novi(dir.path(), &["serve", "--listen", &addr], "");
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    let said: Vec<&str> = err.lines().collect();
+    assert_eq!(said.len(), 1, "{err}");
+    assert!(said[0].starts_with("error: cannot listen on"), "{err}");
+    assert!(
+        out.stdout.is_empty(),
+        "{:?}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(!dir.path().join("novi.db").exists(), "nothing migrated");
+}
+
+#[test]
+fn a_report_by_an_unknown_grouping_is_a_usage_error() {
+    let dir = install_with_business("shop");
+    let args = [
+        "report",
+        "sales",
+        "--business",
+        "shop",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-01-31",
+        "--by",
+        "week",
+    ];
+    let out = novi(dir.path(), &args, "");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("week") && err.contains("product"), "{err}");
+}
+
+/// `novi ARGS` writing into a pipe whose reader has already gone, as `| head -1` leaves it.
+fn to_a_closed_pipe(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = std::process::Command::new(crate::support::process::NOVI)
+        .args(args)
+        .env("NOVI_DATA_DIR", dir)
+        .stdout(writer)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn data_for_a_reader_that_stopped_early_ends_quietly() {
+    let dir = install_with_business("shop");
+    let d = dir.path();
+    let day = ["--from", "2026-01-01", "--to", "2026-01-31"];
+    let mut report = vec!["report", "sales", "--business", "shop", "--by", "day"];
+    report.extend(day);
+    for args in [
+        &["export", "orders", "--business", "shop"][..],
+        &["export", "orders", "--business", "shop", "--format", "json"],
+        &report,
+        &["catalog", "export", "--business", "shop"],
+    ] {
+        let (code, err) = to_a_closed_pipe(d, args);
+        assert_eq!((code, err.as_str()), (Some(0), ""), "{args:?}");
+    }
+    // A token no one can read is still an error, and is revoked.
+    let (code, err) =
+        to_a_closed_pipe(d, &["token", "create", "--business", "shop", "--name", "x"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("cannot write the output"), "{err}");
 }

@@ -90,12 +90,14 @@ fn a_named_file_that_is_missing_is_an_error_not_the_defaults() {
     );
     assert!(!out.status.success());
     let report = String::from_utf8(out.stdout).unwrap();
+    // A config file that is not there is the configuration's problem, not the address's.
     let listen = report
         .lines()
-        .find(|l| l.contains("listen address:"))
-        .unwrap();
+        .find(|l| l.contains("configuration:"))
+        .unwrap_or_else(|| panic!("{report}"));
     assert!(
         listen.starts_with("FAIL") && listen.contains("no-such.toml"),
         "{report}"
     );
+    assert!(!report.contains("listen address:"), "{report}");
 }

@@ -41,7 +41,7 @@ pub fn import(
     data_dir: &Path,
     file: &Path,
 ) -> anyhow::Result<Imported> {
-    std::fs::create_dir_all(data_dir)
+    crate::db::create_data_dir(data_dir)
         .with_context(|| format!("cannot write in {}", data_dir.display()))?;
     // Inside the data directory, so files are renamed into place, never half-copied.
     let scratch = tempfile::Builder::new()
