@@ -182,6 +182,38 @@ fn all_digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// ISO 4217's current codes for money counted in hundredths, as Novi keeps it (paise, cents):
+/// a code outside this list names no currency, or one with no minor unit (JPY) or thousandths
+/// (KWD), whose amounts every page, bill and payment would show wrong.
+const CURRENCIES: &[&str] = &[
+    "AED", "AFN", "ALL", "AMD", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT", "BGN",
+    "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF", "CHF", "CNY",
+    "COP", "CRC", "CUP", "CVE", "CZK", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD",
+    "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR",
+    "ILS", "INR", "IRR", "JMD", "KES", "KGS", "KHR", "KPW", "KYD", "KZT", "LAK", "LBP", "LKR",
+    "LRD", "LSL", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR", "MWK",
+    "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "PAB", "PEN", "PGK", "PHP",
+    "PKR", "PLN", "QAR", "RON", "RSD", "RUB", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP",
+    "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TOP", "TRY",
+    "TTD", "TWD", "TZS", "UAH", "USD", "UYU", "UZS", "VES", "WST", "XCD", "XCG", "YER", "ZAR",
+    "ZMW", "ZWG",
+];
+
+/// The currency code as a shop would store it (`INR`), or why it cannot be one.
+pub fn parse_currency(text: &str) -> Result<String, String> {
+    let code = text.trim().to_ascii_uppercase();
+    if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err("currency must be a three-letter ISO code such as INR".into());
+    }
+    if CURRENCIES.binary_search(&code.as_str()).is_err() {
+        return Err(format!(
+            "{code} is not a currency Novi can keep: it counts money in hundredths (paise, cents), \
+             as INR, USD or EUR do"
+        ));
+    }
+    Ok(code)
+}
+
 fn currency_style(code: &str) -> (String, bool) {
     match code.trim().to_ascii_uppercase().as_str() {
         "INR" => ("₹".to_owned(), true),
@@ -215,6 +247,19 @@ fn group_digits(n: u64, indian: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_currency_is_a_known_code_counted_in_hundredths() {
+        assert!(
+            CURRENCIES.windows(2).all(|w| w[0] < w[1]),
+            "sorted, for the search"
+        );
+        assert_eq!(parse_currency(" inr ").as_deref(), Ok("INR"));
+        assert_eq!(parse_currency("USD").as_deref(), Ok("USD"));
+        for refused in ["XYZ", "JPY", "KWD", "RUPEES", "IN", ""] {
+            assert!(parse_currency(refused).is_err(), "{refused}");
+        }
+    }
 
     fn minor(input: &str) -> Result<i64, MoneyError> {
         Money::parse_major(input).map(Money::minor)

@@ -162,6 +162,9 @@ async fn an_owner_edits_the_profile_and_bad_values_change_nothing() {
         ),
         ("phone", "12ab", "phone"),
         ("currency", "RUPEES", "currency"),
+        // Three letters that name no currency, and one whose money has no paise or cents.
+        ("currency", "XYZ", "xyz is not"),
+        ("currency", "JPY", "jpy is not"),
         ("name", "  ", "business name"),
     ] {
         let mut bad = good.to_vec();

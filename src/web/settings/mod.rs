@@ -106,11 +106,7 @@ fn parse(f: &ProfileForm) -> Result<Profile, Wrong> {
             .map_err(|e| e.to_string()),
     };
     let phone = noted(&mut wrong, "phone", phone);
-    let currency = f.currency.trim().to_ascii_uppercase();
-    let iso = currency.len() == 3 && currency.chars().all(|c| c.is_ascii_uppercase());
-    let currency = iso
-        .then_some(currency)
-        .ok_or_else(|| "currency must be a three-letter ISO code such as INR".to_owned());
+    let currency = crate::domain::money::parse_currency(&f.currency);
     let currency = noted(&mut wrong, "currency", currency);
     let fee = Money::parse_major(f.delivery_fee.trim()).map_err(|e| format!("delivery fee: {e}"));
     let fee = noted(&mut wrong, "delivery_fee", fee);
