@@ -6,7 +6,7 @@ use rusqlite::Connection;
 use super::answers::{self, Answer};
 use super::drafts::{self, Draft, Stage};
 use super::reply::{self, Turn};
-use super::words::{is_change, is_no, is_only_agreement, is_yes, starts_with_yes};
+use super::words::{is_cancel, is_change, is_no, is_only_agreement, is_yes, starts_with_yes};
 use super::{edit, stock, terms};
 use crate::error::AppResult;
 use crate::orders::{self, OrderError, Status};
@@ -101,9 +101,15 @@ fn on_draft(
         drafts::save(conn, bid, &t.phone, &d)?;
         return reply::say_template(t, conn, "change_prompt", &[]).map(Ok);
     }
-    if is_no(answer) {
+    if is_cancel(answer) {
         drafts::delete(conn, bid, &t.phone)?;
         return reply::say_template(t, conn, "draft_cancelled", &[]).map(Ok);
+    }
+    if is_no(answer) {
+        // "No" may mean "that is not right" as well as "forget it": the order is kept and
+        // the customer asked which, with the summary (or the open question) again.
+        reply::say_template(t, conn, "drop_or_change", &[])?;
+        return next_step(t, conn, d).map(Ok);
     }
     if t.button.is_some() {
         return next_step(t, conn, d).map(Ok);

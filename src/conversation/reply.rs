@@ -492,10 +492,21 @@ fn price_list(t: &Turn, all: &[products::Product], only: Option<&str>) -> String
     text.trim().to_owned()
 }
 
-/// Answers politely and flags the conversation for a person.
+/// Answers politely and flags the conversation for a person. While someone from the shop is
+/// talking with the customer (wrote within the last day), Novi keeps out of it: "someone will
+/// get back to you" after they just did would be wrong, and a bare "ok thanks" to them needs
+/// no one; anything else is flagged for them, unanswered.
 pub fn fallback(t: &Turn, conn: &Connection) -> AppResult<()> {
+    let bid = t.business.id;
+    let talking = t.button.is_none() && attention::person_talking(conn, bid, &t.phone)?;
+    if talking && super::words::is_only_agreement(&t.text) {
+        return Ok(());
+    }
     let why = "Novi could not tell what they wanted";
-    attention::flag(conn, t.business.id, &t.phone, why)?;
+    attention::flag(conn, bid, &t.phone, why)?;
+    if talking {
+        return Ok(());
+    }
     say_template(t, conn, "fallback", &[])
 }
 

@@ -43,6 +43,7 @@ pub const ALL: &[Template] = &[
     Template { key: "large_order", purpose: "An order larger than a chat may take: a person will confirm it", default: "That is a large order of {product}! Someone from {shop_name} will confirm it with you shortly.", placeholders: &["product", "shop_name"] },
     Template { key: "change_unread", purpose: "A message at the summary Novi could not read as a change", default: "Sorry, we could not read that change, so nothing was changed. Your order is still as below; reply CHANGE and send it again as you want it, or someone from {shop_name} will help you.", placeholders: &["shop_name"] },
     Template { key: "change_prompt", purpose: "After the customer asks to change the order", default: "Sure, send the order again as you want it.", placeholders: &[] },
+    Template { key: "drop_or_change", purpose: "A bare \"no\" to an order not yet placed: drop it or change it?", default: "Do you want to drop this order? Reply CANCEL to drop it, or CHANGE to change it; nothing is dropped until you do.", placeholders: &["shop_name"] },
     Template { key: "draft_cancelled", purpose: "The customer called off an order not yet placed", default: "No problem, we have dropped that order.", placeholders: &[] },
     Template { key: "status_list", purpose: "Answering \"where is my order\"", default: "Your latest orders:\n{orders}", placeholders: &["orders"] },
     Template { key: "no_orders", purpose: "Asked about orders, but there are none", default: "We have no orders from this number yet. Send us one any time!", placeholders: &[] },

@@ -58,6 +58,15 @@ pub fn is_no(text: &str) -> bool {
     )
 }
 
+/// The words that call an order off outright (the summary's Cancel button sends "cancel"):
+/// a bare "no" refuses, but may mean "that is not right" as well as "forget it".
+pub fn is_cancel(text: &str) -> bool {
+    matches!(
+        plain(text).as_str(),
+        "cancel" | "cancel it" | "cancel order" | "rehne do" | "mat bhejo"
+    )
+}
+
 pub fn is_change(text: &str) -> bool {
     matches!(
         plain(text).as_str(),
@@ -215,6 +224,12 @@ mod tests {
         }
         for no in ["no", "Cancel", "nahi."] {
             assert!(is_no(no) && !is_yes(no), "{no}");
+        }
+        for off in ["Cancel", "cancel order", "rehne do"] {
+            assert!(is_cancel(off) && is_no(off), "{off}");
+        }
+        for bare in ["no", "nahi", "na"] {
+            assert!(!is_cancel(bare), "{bare}");
         }
         assert!(is_change("Change"));
         assert!(

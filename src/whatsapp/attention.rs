@@ -36,6 +36,33 @@ pub fn reason(conn: &Connection, business_id: i64, phone: &str) -> AppResult<Opt
         .optional()?)
 }
 
+/// How far back a person's reply counts as a conversation still going on: a day, as
+/// WhatsApp's own window for answering a customer.
+const TALKING_SECS: i64 = 24 * 60 * 60;
+/// How many of the conversation's newest messages are looked through for it.
+const TALKING_LOOKBACK: i64 = 30;
+
+/// True when someone from the shop wrote to `phone` within the last day, among the
+/// conversation's newest messages (followed back along their chain, so a long chat costs no
+/// more than a short one).
+pub fn person_talking(conn: &Connection, business_id: i64, phone: &str) -> AppResult<bool> {
+    Ok(conn
+        .prepare_cached(
+            "WITH RECURSIVE back(id, n) AS (
+                 SELECT last_id, 1 FROM chats WHERE business_id = ?1 AND phone = ?2
+                 UNION ALL
+                 SELECT m.prev_id, back.n + 1 FROM back JOIN messages m ON m.id = back.id
+                 WHERE back.n < ?3 AND m.prev_id IS NOT NULL)
+             SELECT EXISTS (SELECT 1 FROM back JOIN messages m ON m.id = back.id
+                            WHERE m.direction = 'out' AND m.created_at >= ?4
+                              AND json_extract(m.data, '$.by') = 'staff')",
+        )?
+        .query_row(
+            params![business_id, phone, TALKING_LOOKBACK, now() - TALKING_SECS],
+            |r| r.get(0),
+        )?)
+}
+
 /// A conversation waiting for a person, with the customer's name when known.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Waiting {

@@ -868,3 +868,72 @@ async fn a_second_order_while_the_first_is_being_made_is_said_to_be_separate() {
         "{second:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bare_no_asks_before_dropping_the_order() {
+    let s = shop().await;
+    s.says(ASHA, "w1", "1 kg jalebi, deliver to 12 MG Road", 1)
+        .await;
+    // "No" may mean "that is not right": the order is kept, and the customer asked which.
+    let got = s.says(ASHA, "w2", "no", 2).await;
+    assert!(
+        got[0].contains("Do you want to drop this order? Reply CANCEL"),
+        "{got:?}"
+    );
+    assert!(
+        got[1].contains("Jalebi 1 kg") && got[1].contains("12 MG Road"),
+        "{got:?}"
+    );
+    s.taps(ASHA, "w3", "confirm", 1).await;
+    assert_eq!(s.order(1).await["lines"][0]["qty"], 1000);
+
+    // Asked for the address, "nahi" drops nothing either; "cancel" does.
+    s.says(RAVI, "w4", "2 kg jalebi", 1).await;
+    let got = s.says(RAVI, "w5", "nahi", 2).await;
+    assert!(
+        got[0].contains("drop this order") && got[1].contains("Where should we deliver"),
+        "{got:?}"
+    );
+    let got = s.says(RAVI, "w6", "cancel", 1).await;
+    assert!(got[0].contains("dropped"), "{got:?}");
+    let got = s.says(RAVI, "w7", "5 Park Street", 1).await;
+    assert!(
+        !got[0].contains("Jalebi"),
+        "nothing left to deliver: {got:?}"
+    );
+    assert_eq!(s.order_count().await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn once_a_person_answers_novi_keeps_out_of_their_chat() {
+    let s = shop().await;
+    let got = s.says(ASHA, "w1", "asdfgh qwerty", 1).await;
+    assert!(got[0].contains("will get back to you"), "{got:?}");
+    let mut agent = s.app.agent(&s.b, "ravi").await;
+    let chat = format!("/b/sweets/conversations/{ASHA}");
+    agent
+        .post(
+            &format!("{chat}/reply"),
+            &[("text", "Hi Asha, how can I help?")],
+        )
+        .await;
+    let sent = s.replies(ASHA, 2).await;
+    assert_eq!(sent[1], "Hi Asha, how can I help?");
+
+    // Thanks to the person: no holding reply, and no one is called for. Messages are answered
+    // in turn, so the first thing said after the greeting that follows is the greeting's.
+    s.post(&fakes::cloud_text(PNID, ASHA, "Asha", "w2", "ok thanks"))
+        .await;
+    let next = s.says(ASHA, "w3", "Namaste", 1).await;
+    assert!(next[0].contains("Welcome to Sharma Sweets"), "{next:?}");
+    let list = agent.get("/b/sweets/conversations").await.1;
+    assert!(!list.contains("needs a person"), "{list}");
+
+    // Something Novi cannot read goes to the person, unanswered by Novi.
+    s.post(&fakes::cloud_text(PNID, ASHA, "Asha", "w4", "zxcv bnm"))
+        .await;
+    let next = s.says(ASHA, "w5", "Namaste", 1).await;
+    assert!(next[0].contains("Welcome"), "{next:?}");
+    let list = agent.get("/b/sweets/conversations").await.1;
+    assert!(list.contains("needs a person"), "{list}");
+}
