@@ -34,6 +34,21 @@ pub fn resolve(t: &Turn, q: &Unclear, answer: &str) -> Answer {
     }
 }
 
+/// An amount alone ("make it 1 kg", "sorry, 2") said of an order of one product: that
+/// product's amount, read as if the message had named it. `None` when it reads as no amount
+/// of it (an address, a time, a thank-you).
+pub fn amount_for(t: &Turn, sku: &str, answer: &str) -> Option<Vec<Item>> {
+    let q = Unclear {
+        text: String::new(),
+        skus: vec![sku.to_owned()],
+        reason: UnclearReason::NoQuantity,
+    };
+    match resolve(t, &q, answer) {
+        Answer::Settled(items) if items.iter().all(|i| i.sku == sku) => Some(items),
+        _ => None,
+    }
+}
+
 /// A choice ("besan wale"): which candidate the answer names, and what the line reads as with
 /// only that product to match.
 fn choice(t: &Turn, q: &Unclear, answer: &str) -> Option<Answer> {

@@ -134,6 +134,9 @@ fn on_draft(
         }
     }
     let reading = t.reading.clone();
+    if let Some(r) = amount_alone(t, &d, &reading, said_terms) {
+        return take_lines(t, conn, Some(d), &r).map(Ok);
+    }
     let removes = t
         .mentions()
         .iter()
@@ -151,6 +154,21 @@ fn on_draft(
         return next_step(t, conn, d).map(Ok);
     }
     Ok(Err(d))
+}
+
+/// At the summary of a one-product order, a message with an amount and nothing else ("make
+/// it 1 kg", "1 kg more") is about that product: read as if it had named it, so the summary
+/// comes back changed ("Kaju Katli 500 g → 1 kg") for the customer to confirm again.
+fn amount_alone(t: &Turn, d: &Draft, reading: &Reading, said_terms: bool) -> Option<Reading> {
+    let [line] = &d.lines[..] else { return None };
+    if d.stage != Stage::Confirming || said_terms || has_lines(reading) || t.button.is_some() {
+        return None;
+    }
+    let items = answers::amount_for(t, &line.sku, &t.text)?;
+    let mut r = reading.clone();
+    r.intent = Intent::Order;
+    r.items = items;
+    Some(r)
 }
 
 /// Asked for the address: an address is kept; a bare "haan theek hai", or a message that only

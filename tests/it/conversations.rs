@@ -937,3 +937,42 @@ async fn once_a_person_answers_novi_keeps_out_of_their_chat() {
     let list = agent.get("/b/sweets/conversations").await.1;
     assert!(list.contains("needs a person"), "{list}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_amount_alone_changes_a_one_product_order() {
+    let s = shop().await;
+    s.says(ASHA, "w1", "500 g kaju katli, deliver to 12 MG Road", 1)
+        .await;
+    let got = s.says(ASHA, "w2", "make it 1 kg", 1).await;
+    assert!(
+        got[0].contains("Kaju Katli 500 g → 1 kg") && got[0].contains("12 MG Road"),
+        "{got:?}"
+    );
+    let got = s.says(ASHA, "w3", "1 kg more please", 1).await;
+    assert!(got[0].contains("Kaju Katli 1 kg → 2 kg"), "{got:?}");
+    let total = got[0]
+        .lines()
+        .find(|l| l.starts_with("Total:"))
+        .unwrap_or_else(|| panic!("{got:?}"))
+        .to_owned();
+    s.taps(ASHA, "w4", "confirm", 1).await;
+    let o = s.order(1).await;
+    assert_eq!(o["lines"][0]["qty"], 2000);
+    let stored = format!("Total: ₹{}.00", o["total_minor"].as_i64().unwrap() / 100);
+    assert_eq!(
+        total.replace(',', ""),
+        stored,
+        "what was confirmed is stored"
+    );
+
+    // With two products an amount alone names neither: it changes nothing.
+    s.says(
+        RAVI,
+        "w5",
+        "1 kg jalebi and 10 samosa, deliver to 5 Park Street",
+        1,
+    )
+    .await;
+    let got = s.says(RAVI, "w6", "make it 2 kg", 2).await;
+    assert!(got[0].contains("could not read that change"), "{got:?}");
+}
