@@ -133,12 +133,31 @@ pub fn say_template(
     key: &str,
     vars: &[(&str, String)],
 ) -> AppResult<()> {
+    let text = render(t, conn, key, vars)?;
+    say(t, conn, &text)
+}
+
+/// Template `key` filled for this turn.
+pub fn render(
+    t: &Turn,
+    conn: &Connection,
+    key: &str,
+    vars: &[(&str, String)],
+) -> AppResult<String> {
     // The message's own values come first, so they win over the common ones (an order carries
     // its customer's name as it is now, which placing it may just have changed).
     let mut all: Vec<(&str, String)> = vars.to_vec();
     all.extend(common(t, conn)?);
-    let text = templates::render(conn, t.business.id, key, &all)?;
-    say(t, conn, &text)
+    templates::render(conn, t.business.id, key, &all)
+}
+
+/// `text` opened with what the customer's last message changed in the draft, if anything: the
+/// summary, or whatever Novi must ask before it, says the change was taken.
+pub fn after_changes(d: &Draft, text: String) -> String {
+    if d.changes.is_empty() {
+        return text;
+    }
+    format!("Changed: {}.\n\n{text}", d.changes.join("; "))
 }
 
 /// Asks about the first unclear line.
@@ -212,10 +231,7 @@ pub fn summary(t: &Turn, conn: &Connection, d: &Draft) -> Result<(), OrderError>
     ];
     let mut all = common(t, conn)?;
     all.extend(vars);
-    let mut text = templates::render(conn, t.business.id, "summary", &all)?;
-    if !d.changes.is_empty() {
-        text = format!("Changed: {}.\n\n{text}", d.changes.join("; "));
-    }
+    let text = after_changes(d, templates::render(conn, t.business.id, "summary", &all)?);
     let content = if t.buttons {
         let b = |id: &str, title: &str| Button {
             id: id.into(),

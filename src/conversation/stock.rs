@@ -40,7 +40,8 @@ pub fn check(t: &Turn, conn: &Connection, d: &mut Draft) -> AppResult<bool> {
                 ("available", format_amount(unit, u64::from(left))),
                 ("asked", format_amount(unit, u64::from(line.qty))),
             ];
-            reply::say_template(t, conn, "stock_offer", &vars)?;
+            let offer = reply::render(t, conn, "stock_offer", &vars)?;
+            reply::say(t, conn, &reply::after_changes(d, offer))?;
             return Ok(true);
         }
         d.lines.retain(|l| l.sku != line.sku);

@@ -258,9 +258,17 @@ async fn short_stock_is_offered_before_the_summary_and_the_customer_adjusts() {
     );
     assert_eq!(s.order_count().await, 0);
     assert_eq!(s.app.stock(&s.b, "kaju-katli"), 20_000);
+    // Another product sent while the offer waits is taken, and said to be, with the offer again.
+    let got = s.says(ASHA, "w2", "aur 10 samosa bhi", 1).await;
+    assert_eq!(
+        got[0],
+        "Changed: added Samosa 10 pc.\n\nWe have 20 kg of Kaju Katli today — send 20 kg?"
+    );
     let got = s.says(ASHA, "w3", "ok then 2 kg kaju katli", 1).await;
     assert!(
-        got[0].contains("1. Kaju Katli 2 kg") && got[0].contains("Total: ₹2,440.00"),
+        got[0].contains("1. Kaju Katli 2 kg")
+            && got[0].contains("Samosa 10 pc")
+            && got[0].contains("Total: ₹2,590.00"),
         "the new amount replaces the old: {got:?}"
     );
     assert!(
