@@ -199,7 +199,7 @@ fn details(shop: &ShopPage, c: &Customer, all: store::Total) -> Markup {
                 @if c.addresses.is_empty() { p.muted { "None yet." } }
                 ul { @for a in &c.addresses { li { (a) } } }
             }
-            div.card { (edit_form(shop, c, &Edit::of(c), None)) }
+            div.card { (edit_form(shop, c, &Edit::of(c), &[])) }
         }
     }
 }
@@ -222,8 +222,8 @@ impl Edit {
 }
 
 /// Name, latest address and notes, with what is wrong beside its field.
-fn edit_form(shop: &ShopPage, c: &Customer, e: &Edit, wrong: Option<(&str, &str)>) -> Markup {
-    let error = |field: &str| wrong.filter(|w| w.0 == field).map(|w| w.1);
+fn edit_form(shop: &ShopPage, c: &Customer, e: &Edit, wrong: &[(&str, String)]) -> Markup {
+    let error = |field: &str| wrong.iter().find(|w| w.0 == field).map(|w| w.1.as_str());
     html! {
         h2 { "Edit" }
         form.stack method="post" action=(shop.url(&format!("/customers/{}", c.id))) {
@@ -231,8 +231,9 @@ fn edit_form(shop: &ShopPage, c: &Customer, e: &Edit, wrong: Option<(&str, &str)
             (field_with_error("Name", "name", "text", &e.name, error("name")))
             (field_with_error("Delivery address (becomes the latest)", "address", "text", &e.address, error("address")))
             label { span { "Notes" }
-                textarea name="notes" rows="4" aria-invalid=[error("notes").map(|_| "true")] { (e.notes) }
-                @if let Some(m) = error("notes") { small.field-error { (m) } }
+                textarea name="notes" rows="4" aria-invalid=[error("notes").map(|_| "true")]
+                    aria-describedby=[error("notes").map(|_| "notes-error")] { (e.notes) }
+                @if let Some(m) = error("notes") { small.field-error id="notes-error" { (m) } }
             }
             button type="submit" { "Save" }
         }
@@ -282,6 +283,14 @@ pub async fn save_notes(
     Form(f): Form<NotesForm>,
 ) -> AppResult<Redirect> {
     let bid = shop.business.id;
+    let check = EditForm {
+        name: String::new(),
+        address: String::new(),
+        notes: f.notes.clone(),
+    };
+    if let Some((_, why)) = problems(&check).pop() {
+        return Err(AppError::Invalid(format!("notes: {why}")));
+    }
     state
         .db
         .write(move |tx| {
@@ -302,16 +311,33 @@ pub struct EditForm {
     notes: String,
 }
 
-/// Which field is too long, and why.
-fn too_long(f: &EditForm) -> Option<(&'static str, String)> {
+/// Every field that is wrong, and why: too long, or holding a control character (a line
+/// break only in the notes, the one box with lines).
+fn problems(f: &EditForm) -> Vec<(&'static str, String)> {
     [
         ("name", &f.name, 100),
         ("address", &f.address, 300),
         ("notes", &f.notes, 2000),
     ]
     .into_iter()
-    .find(|(_, v, max)| v.trim().chars().count() > *max)
-    .map(|(field, _, max)| (field, format!("at most {max} characters")))
+    .filter_map(|(field, v, max)| {
+        let v = v.trim();
+        let lines_ok = field == "notes";
+        if v.chars().count() > max {
+            Some((field, format!("at most {max} characters")))
+        } else if v
+            .chars()
+            .any(|c| c.is_control() && !(lines_ok && matches!(c, '\n' | '\r' | '\t')))
+        {
+            Some((
+                field,
+                "cannot hold control characters or line breaks".to_owned(),
+            ))
+        } else {
+            None
+        }
+    })
+    .collect()
 }
 
 /// Saves name, address and notes; a field too long comes back beside it and nothing changes.
@@ -327,13 +353,14 @@ pub async fn update(
         .db
         .read(move |conn| customers::by_id(conn, bid, id)?.ok_or(AppError::NotFound))
         .await?;
-    if let Some((field, why)) = too_long(&f) {
+    let wrong = problems(&f);
+    if !wrong.is_empty() {
         let e = Edit {
             name: f.name,
             address: f.address,
             notes: f.notes,
         };
-        let body = html! { section.card { (edit_form(&shop, &c, &e, Some((field, &why)))) } };
+        let body = html! { section.card { (edit_form(&shop, &c, &e, &wrong)) } };
         let page = page(&shop, Nav::Customers, "Edit customer", body);
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }

@@ -145,16 +145,24 @@ async fn a_customers_name_address_and_notes_are_edited() {
         "{page}"
     );
 
+    // Every mistake at once, each beside its field.
     let long = "x".repeat(101);
+    let notes = "n".repeat(2001);
     let (status, page, _) = owner
         .post(
             "/b/sharma/customers/1",
-            &[("name", long.as_str()), ("address", ""), ("notes", "")],
+            &[
+                ("name", long.as_str()),
+                ("address", "Flat 4\nUlsoor"),
+                ("notes", notes.as_str()),
+            ],
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        page.contains(r#"id="name-error">at most 100 characters"#),
+        page.contains(r#"id="name-error">at most 100 characters"#)
+            && page.contains(r#"id="address-error">cannot hold control characters"#)
+            && page.contains(r#"id="notes-error">at most 2000 characters"#),
         "{page}"
     );
     let (_, page) = owner.get("/b/sharma/customers/1").await;
