@@ -66,6 +66,8 @@ pub struct Payment {
     pub recorded_by: Option<i64>,
     pub recorded_by_name: Option<String>,
     pub recorded_at: i64,
+    /// A Razorpay refund: the payment it went back through; empty when not known.
+    pub refund_of: String,
 }
 
 /// Where an order's money stands: how it is paid, its status, what has been received (less
@@ -79,6 +81,8 @@ pub struct Summary {
     pub due: Money,
     /// To give back to the customer ([`owed_back`]).
     pub owed_back: Money,
+    /// Razorpay refunds asked for and not yet processed: on their way back.
+    pub pending_refunds: Money,
     pub payments: Vec<Payment>,
 }
 
@@ -97,12 +101,13 @@ pub fn status_for(total: Money, paid: Money, refunded: Money) -> PaymentStatus {
     }
 }
 
-/// What is still to be paid on an order of `total` after `paid` received in all. A refund is
-/// money given back for good ("one box short", a goodwill refund): the order does not ask for it
-/// again, just as its status reads partly refunded, not partly paid, and the customer's page
-/// offers nothing to pay.
-pub fn due_of(total: Money, paid: Money) -> Money {
-    Money::from_minor((total.minor() - paid.minor()).max(0))
+/// What is still to be paid on an order of `total`. A refund of money held beyond the order's
+/// total (its lines cut after it was paid) gave back what the customer no longer owed: if the
+/// order grows again, that is asked for again. Any other refund is money given back for good
+/// ("one box short", a goodwill refund): the order does not ask for it again, just as its
+/// status reads partly refunded, not partly paid, and the customer's page offers nothing to pay.
+pub fn due_of(total: Money, s: &store::Sums) -> Money {
+    Money::from_minor((total.minor() - s.paid.minor() + s.gave_back.minor()).max(0))
 }
 
 /// What the shop holds of the customer's money beyond what `order` comes to: all it received
@@ -120,22 +125,27 @@ pub fn owed_back(order: &Order, received: Money) -> Money {
 /// An order's payments, as the order page and the API show them.
 pub fn summary(conn: &Connection, order: &Order) -> AppResult<Summary> {
     let payments = store::of_order(conn, order.id)?;
-    let (paid, refunded) = store::sums(conn, order.id)?;
-    let received = Money::from_minor(paid.minor() - refunded.minor());
+    let sums = store::sums(conn, order.id)?;
+    let received = sums.received();
     Ok(Summary {
         mode: order.payment_mode,
         status: order.payment_status,
         paid: received,
-        refunded,
-        due: due_of(order.total, paid),
-        owed_back: owed_back(order, received),
+        refunded: sums.refunded,
+        due: due_of(order.total, &sums),
+        // A Razorpay refund on its way back is being given back already.
+        owed_back: owed_back(
+            order,
+            Money::from_minor(received.minor() - sums.pending.minor()),
+        ),
+        pending_refunds: sums.pending,
         payments,
     })
 }
 
 /// Refuses a payment or refund that does not fit the order, with what would: nothing is
 /// written before this passes.
-fn check(b: &Business, order: &Order, sums: (Money, Money), p: &NewPayment) -> AppResult<()> {
+fn check(b: &Business, order: &Order, sums: &store::Sums, p: &NewPayment) -> AppResult<()> {
     let money = |m: Money| m.format(&b.currency);
     let n = order.number;
     if p.amount.minor() <= 0 {
@@ -148,14 +158,14 @@ fn check(b: &Business, order: &Order, sums: (Money, Money), p: &NewPayment) -> A
             "the reference is longer than {MAX_REFERENCE} characters"
         )));
     }
-    let (paid, refunded) = sums;
-    let received = Money::from_minor(paid.minor() - refunded.minor());
+    // A Razorpay refund on its way back already has that money: it cannot go back twice.
+    let received = Money::from_minor(sums.received().minor() - sums.pending.minor());
     match p.kind {
         Kind::Payment if order.status == Status::Cancelled => Err(AppError::Conflict(format!(
             "order #{n} is cancelled; it takes no payments"
         ))),
         Kind::Payment => {
-            let due = due_of(order.total, paid);
+            let due = due_of(order.total, sums);
             if due.minor() == 0 {
                 Err(AppError::Invalid(format!(
                     "order #{n} is paid in full; nothing is due"
@@ -169,6 +179,15 @@ fn check(b: &Business, order: &Order, sums: (Money, Money), p: &NewPayment) -> A
             } else {
                 Ok(())
             }
+        }
+        Kind::Refund if p.amount > received && sums.pending.minor() > 0 => {
+            Err(AppError::Invalid(format!(
+                "a refund of {} is more than the {} paid on order #{n} and not already on its \
+                 way back ({} asked of Razorpay)",
+                money(p.amount),
+                money(received),
+                money(sums.pending)
+            )))
         }
         Kind::Refund if p.amount > received => Err(AppError::Invalid(format!(
             "a refund of {} is more than the {} paid on order #{n}",
@@ -215,11 +234,15 @@ fn event_note(b: &Business, p: &NewPayment) -> String {
 pub fn record(conn: &Connection, b: &Business, number: i64, p: &NewPayment) -> AppResult<Summary> {
     let mut order = orders_store::by_number(conn, b.id, number)?.ok_or(AppError::NotFound)?;
     let before = store::sums(conn, order.id)?;
-    check(b, &order, before, p)?;
+    check(b, &order, &before, p)?;
     once(conn, b, p)?;
-    store::insert(conn, b.id, order.id, p)?;
-    let (paid, refunded) = store::sums(conn, order.id)?;
-    let status = status_for(order.total, paid, refunded);
+    let id = store::insert(conn, b.id, order.id, p)?;
+    if p.kind == Kind::Refund {
+        let held_beyond = owed_back(&order, before.received());
+        store::set_gives_back(conn, id, p.amount.min(held_beyond))?;
+    }
+    let after = store::sums(conn, order.id)?;
+    let status = status_for(order.total, after.paid, after.refunded);
     let mode = match p.kind {
         Kind::Payment => p.mode,
         Kind::Refund => order.payment_mode,
@@ -242,8 +265,8 @@ pub fn record(conn: &Connection, b: &Business, number: i64, p: &NewPayment) -> A
 /// line added), in the caller's transaction: ₹640 paid on an order that grew to ₹700 is partly
 /// paid again.
 pub fn settle(conn: &Connection, order: &Order) -> AppResult<()> {
-    let (paid, refunded) = store::sums(conn, order.id)?;
-    let status = status_for(order.total, paid, refunded);
+    let sums = store::sums(conn, order.id)?;
+    let status = status_for(order.total, sums.paid, sums.refunded);
     if status != order.payment_status {
         orders_store::set_payment(conn, order.id, order.payment_mode, status)?;
     }
@@ -251,7 +274,8 @@ pub fn settle(conn: &Connection, order: &Order) -> AppResult<()> {
 }
 
 /// The `payment` object of the API: `mode`, `status`, `paid_minor` (received less refunds),
-/// `refunded_minor`, `due_minor`, `owed_back_minor`, and `payments` oldest first.
+/// `refunded_minor`, `due_minor`, `owed_back_minor`, `refund_pending_minor` (Razorpay refunds
+/// asked for and not yet processed), and `payments` oldest first.
 pub fn summary_json(s: &Summary) -> Value {
     let rows: Vec<Value> = s
         .payments
@@ -274,6 +298,7 @@ pub fn summary_json(s: &Summary) -> Value {
         "refunded_minor": s.refunded.minor(),
         "due_minor": s.due.minor(),
         "owed_back_minor": s.owed_back.minor(),
+        "refund_pending_minor": s.pending_refunds.minor(),
         "payments": rows,
     })
 }

@@ -63,16 +63,67 @@ pub fn razorpay_order(
         .optional()?)
 }
 
-/// What an order has been paid, and what has been given back, in all (minor units).
-pub fn sums(conn: &Connection, order_id: i64) -> AppResult<(Money, Money)> {
-    let (paid, refunded): (i64, i64) = conn
+/// What an order has been paid and given back in all, and of that what gave back money held
+/// beyond its total; what Razorpay refunds not yet processed hold back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sums {
+    pub paid: Money,
+    pub refunded: Money,
+    /// Refunded money that was held beyond the order's total when it went back.
+    pub gave_back: Money,
+    /// Razorpay refunds asked for and not yet processed.
+    pub pending: Money,
+}
+
+impl Sums {
+    /// Received less refunded.
+    pub fn received(&self) -> Money {
+        Money::from_minor(self.paid.minor() - self.refunded.minor())
+    }
+}
+
+/// An order's [`Sums`].
+pub fn sums(conn: &Connection, order_id: i64) -> AppResult<Sums> {
+    let (paid, refunded, gave_back, pending): (i64, i64, i64, i64) = conn
         .prepare_cached(
             "SELECT COALESCE(SUM(CASE kind WHEN 'payment' THEN amount_minor END), 0),
-                    COALESCE(SUM(CASE kind WHEN 'refund' THEN amount_minor END), 0)
+                    COALESCE(SUM(CASE kind WHEN 'refund' THEN amount_minor END), 0),
+                    COALESCE(SUM(gives_back_minor), 0),
+                    (SELECT COALESCE(SUM(amount_minor), 0) FROM razorpay_refunds_pending
+                     WHERE order_id = ?1)
              FROM payments WHERE order_id = ?1",
         )?
-        .query_row([order_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok((Money::from_minor(paid), Money::from_minor(refunded)))
+        .query_row([order_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
+    Ok(Sums {
+        paid: Money::from_minor(paid),
+        refunded: Money::from_minor(refunded),
+        gave_back: Money::from_minor(gave_back),
+        pending: Money::from_minor(pending),
+    })
+}
+
+/// Notes that Razorpay refund `refund_id` went back through payment `payment_id`.
+pub fn set_refund_of(
+    conn: &Connection,
+    business_id: i64,
+    refund_id: &str,
+    payment_id: &str,
+) -> AppResult<()> {
+    conn.prepare_cached(
+        "UPDATE payments SET refund_of = ?3
+         WHERE business_id = ?1 AND kind = 'refund' AND mode = 'razorpay' AND reference = ?2",
+    )?
+    .execute(params![business_id, refund_id, payment_id])?;
+    Ok(())
+}
+
+/// Notes that `amount` of refund `payment_id` gave back money held beyond its order's total.
+pub fn set_gives_back(conn: &Connection, payment_id: i64, amount: Money) -> AppResult<()> {
+    conn.prepare_cached("UPDATE payments SET gives_back_minor = ?2 WHERE id = ?1")?
+        .execute(params![payment_id, amount.minor()])?;
+    Ok(())
 }
 
 fn from_row(r: &Row) -> rusqlite::Result<Payment> {
@@ -91,13 +142,15 @@ fn from_row(r: &Row) -> rusqlite::Result<Payment> {
         recorded_by: r.get(5)?,
         recorded_by_name: r.get(6)?,
         recorded_at: r.get(7)?,
+        refund_of: r.get(8)?,
     })
 }
 
 /// An order's payments and refunds, oldest first, with the username of whoever recorded each.
 pub fn of_order(conn: &Connection, order_id: i64) -> AppResult<Vec<Payment>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT p.id, p.amount_minor, p.mode, p.kind, p.reference, p.recorded_by, u.username, p.recorded_at
+        "SELECT p.id, p.amount_minor, p.mode, p.kind, p.reference, p.recorded_by, u.username, p.recorded_at,
+                p.refund_of
          FROM payments p LEFT JOIN users u ON u.id = p.recorded_by
          WHERE p.order_id = ?1 ORDER BY p.id",
     )?;

@@ -120,8 +120,7 @@ pub fn captured_why(
         return Ok((Applied::AlreadyRecorded, None));
     }
     let order = order(conn, b, order_id)?;
-    let (paid, _) = payments_store::sums(conn, order.id)?;
-    let due = payments::due_of(order.total, paid);
+    let due = payments::due_of(order.total, &payments_store::sums(conn, order.id)?);
     if let Some(why) = misfit(b, &order, c, due) {
         let flag = NewFlag {
             order_id: order.id,
@@ -184,7 +183,10 @@ pub fn refunded(conn: &Connection, b: &Business, r: &Refunded) -> AppResult<Refu
     };
     // More back than was received cannot go on the order: say so rather than fail for ever.
     match payments::record(conn, b, order.number, &refund) {
-        Ok(_) => Ok(RefundApplied::Recorded(order.number)),
+        Ok(_) => {
+            payments_store::set_refund_of(conn, b.id, &r.refund_id, &r.payment_id)?;
+            Ok(RefundApplied::Recorded(order.number))
+        }
         Err(AppError::Invalid(why) | AppError::Conflict(why)) => {
             Ok(RefundApplied::NotRecorded(why))
         }

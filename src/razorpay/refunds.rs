@@ -19,36 +19,59 @@ use crate::payments::{store as payments_store, Kind};
 /// What can be given back through Razorpay, and from which payment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refundable {
-    /// The order's newest Razorpay payment, which the refund is made from.
+    /// The order's newest Razorpay payment with money left on it, which the refund is made from.
     pub payment_id: String,
-    /// At most that payment, at most the Razorpay money not refunded yet, at most what the
-    /// order has received in all; less what refunds still pending will give back.
+    /// At most what is left on that payment, at most what the order has received in all less
+    /// what refunds still pending will give back.
     pub max: Money,
 }
 
 /// What of order `order` can be refunded through Razorpay; `None` when it was not paid through
-/// Razorpay or all of it has gone back, or is on its way back.
+/// Razorpay or all of it has gone back, or is on its way back. Each payment can give back what
+/// is left on it (its amount less the refunds made and asked for from it); the newest with
+/// something left is offered.
 pub fn refundable(conn: &Connection, order: &Order) -> AppResult<Option<Refundable>> {
     let rows = payments_store::of_order(conn, order.id)?;
-    let razorpay = |kind: Kind| {
-        rows.iter()
-            .filter(move |p| p.mode == PaymentMode::Razorpay && p.kind == kind)
-    };
-    let Some(newest) = razorpay(Kind::Payment).rfind(|p| !p.reference.is_empty()) else {
+    let mut left: Vec<(String, i64)> = rows
+        .iter()
+        .filter(|p| p.mode == PaymentMode::Razorpay && p.kind == Kind::Payment)
+        .filter(|p| !p.reference.is_empty())
+        .map(|p| (p.reference.clone(), p.amount.minor()))
+        .collect();
+    let refunds = rows
+        .iter()
+        .filter(|p| p.mode == PaymentMode::Razorpay && p.kind == Kind::Refund)
+        .map(|p| (p.refund_of.as_str(), p.amount.minor()));
+    let pending = pending::of_order(conn, order.id)?;
+    let waiting = pending
+        .iter()
+        .map(|p| (p.payment_id.as_str(), p.amount_minor));
+    for (of, amount) in refunds.chain(waiting) {
+        take_from(&mut left, of, amount);
+    }
+    let Some((payment_id, on_it)) = left.iter().rev().find(|(_, n)| *n > 0).cloned() else {
         return Ok(None);
     };
-    let sum = |kind: Kind| razorpay(kind).map(|p| p.amount.minor()).sum::<i64>();
-    let (paid, refunded) = payments_store::sums(conn, order.id)?;
-    let max = newest
-        .amount
-        .minor()
-        .min(sum(Kind::Payment) - sum(Kind::Refund))
-        .min(paid.minor() - refunded.minor())
-        - pending::held(conn, order.id)?;
+    let sums = payments_store::sums(conn, order.id)?;
+    let max = on_it.min(sums.received().minor() - sums.pending.minor());
     Ok((max > 0).then(|| Refundable {
-        payment_id: newest.reference.clone(),
+        payment_id,
         max: Money::from_minor(max),
     }))
+}
+
+/// Counts `amount` refunded against payment `of`; a refund that does not say which payment
+/// (recorded before Novi kept it) against the newest payments first.
+fn take_from(left: &mut [(String, i64)], of: &str, mut amount: i64) {
+    if let Some(p) = left.iter_mut().find(|(id, _)| !of.is_empty() && id == of) {
+        p.1 -= amount;
+        return;
+    }
+    for p in left.iter_mut().rev() {
+        let taken = amount.min(p.1.max(0));
+        p.1 -= taken;
+        amount -= taken;
+    }
 }
 
 /// Why `amount` cannot be refunded, said beside the amount field; `None` when it can.
@@ -98,7 +121,12 @@ pub fn answered(
     }
     // `refund.processed` may have come before this answer: then nothing is left to hold.
     if payments_store::razorpay_order(conn, b.id, Kind::Refund, &refund.id)?.is_none() {
-        pending::hold(conn, b.id, order.id, &refund.id, amount.minor())?;
+        let p = pending::Pending {
+            refund_id: refund.id.clone(),
+            payment_id: payment_id.to_owned(),
+            amount_minor: amount.minor(),
+        };
+        pending::hold(conn, b.id, order.id, &p)?;
     }
     let note = format!(
         "{} asked Razorpay to refund {money} ({}); it is recorded when Razorpay has processed it",

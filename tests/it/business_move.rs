@@ -316,7 +316,12 @@ fn fill_the_rest(app: &TestApp, b: &novi::accounts::businesses::Business) {
             let inr = novi::domain::Money::from_minor(5_000);
             novi::razorpay::requests::add(tx, b.id, order, link, "plink_moved", inr, "INR")?;
             // A refund Razorpay is still processing: its hold moves with the order.
-            novi::razorpay::pending::hold(tx, b.id, order, "rfnd_moved", 2_000)?;
+            let held = novi::razorpay::pending::Pending {
+                refund_id: "rfnd_moved".into(),
+                payment_id: "pay_moved".into(),
+                amount_minor: 2_000,
+            };
+            novi::razorpay::pending::hold(tx, b.id, order, &held)?;
             // A payment staff were asked to refund, dealt with by a person (remapped on import).
             let flag = novi::razorpay::flags::NewFlag {
                 order_id: order,

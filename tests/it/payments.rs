@@ -556,3 +556,53 @@ async fn money_held_for_a_cancelled_order_is_shown_to_give_back() {
     assert!(!page.contains("To give back"), "{page}");
     assert_eq!(payment(&api, 1).await["owed_back_minor"], 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn money_given_back_after_a_cut_is_asked_for_again_when_the_order_grows() {
+    let app = TestApp::start().await;
+    let (b, api) = app.shop_with_orders("shop-a", 1).await;
+    let mut meera = app.owner(&b, "meera").await;
+    collect(&mut meera, &b, 1, "640", "cash").await;
+    let edit = format!("/b/{}/orders/1/edit", b.short_code);
+    let lines = |amount: &'static str| {
+        [
+            ("item_0", "kaju-katli|"),
+            ("amount_0", amount),
+            ("action", "save"),
+        ]
+    };
+    // 250 g instead of 500 g: ₹300 + ₹40, ₹300 over, given back as the card asks.
+    meera.get(&edit).await;
+    assert_eq!(
+        meera.post(&edit, &lines("250 g")).await.0,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(payment(&api, 1).await["owed_back_minor"], 30_000);
+    let refunds = format!("/b/{}/orders/1/refunds", b.short_code);
+    let refund = [("amount", "300"), ("mode", "cash")];
+    assert_eq!(meera.post(&refunds, &refund).await.0, StatusCode::SEE_OTHER);
+    // Back to 500 g: the ₹300 given back is owed again, and can be collected.
+    meera.get(&edit).await;
+    assert_eq!(
+        meera.post(&edit, &lines("500 g")).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let p = payment(&api, 1).await;
+    assert_eq!(
+        (p["due_minor"].as_i64(), p["owed_back_minor"].as_i64()),
+        (Some(30_000), Some(0)),
+        "{p}"
+    );
+    let (status, res) = api
+        .post(
+            "/api/v1/orders/1/payments",
+            &json!({"amount_minor": 30_000, "mode": "cash"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{res}");
+    let p = payment(&api, 1).await;
+    assert_eq!(
+        (p["paid_minor"].as_i64(), p["due_minor"].as_i64()),
+        (Some(64_000), Some(0))
+    );
+}

@@ -553,6 +553,22 @@ async fn a_pending_refund_holds_its_amount_back_until_razorpay_processes_or_fail
         "{page}"
     );
 
+    // Nor can the same money go back in cash: the card says it is on its way.
+    assert!(
+        page.contains("<dt>On its way back</dt><dd>₹600.00 (Razorpay refund, not processed yet)"),
+        "{page}"
+    );
+    let cash = [("amount", "100"), ("mode", "cash")];
+    let (status, page, _) = owner.post("/b/shop-a/orders/1/refunds", &cash).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains(
+            "₹100.00 is more than the ₹40.00 paid on order #1 and not already on its way back"
+        ),
+        "{page}"
+    );
+    assert_eq!(payment_of(&api, 1).await["refund_pending_minor"], 60_000);
+
     // A second refund may ask only for the ₹40 not on its way back already.
     let (status, page, _) = owner.post(refund, &[("amount", "600")]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -661,4 +677,60 @@ async fn a_delivery_kept_before_a_stop_is_acted_on_when_novi_starts_again() {
     let db = novi::db::Db::open(dir.path()).unwrap();
     let pending = db.with_conn(|c| events::pending(c, 10)).unwrap();
     assert!(pending.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_razorpay_payment_gives_back_what_is_left_on_it() {
+    let (rzp, app, b, api) = paid_through_razorpay().await;
+    let mut owner = app.owner(&b, "meera").await;
+    // The order grows by ₹300, paid online again (pay_2).
+    let edit = "/b/shop-a/orders/1/edit";
+    owner.get(edit).await;
+    let form = [
+        ("item_0", "kaju-katli|"),
+        ("amount_0", "750 g"),
+        ("action", "save"),
+    ];
+    assert_eq!(owner.post(edit, &form).await.0, StatusCode::SEE_OTHER);
+    let order_id = order(&app.db, &b, 1).id;
+    let more = Money::from_minor(30_000);
+    app.db
+        .with_conn(|c| requests::add(c, b.id, order_id, Kind::Order, "order_rz2", more, "INR"))
+        .unwrap();
+    let pay = payment("pay_2", "order_rz2", 30_000, "INR");
+    send(&app, "shop-a", "evt_paid2", &captured(&pay)).await;
+    until_acted(&app, 2).await;
+    assert_eq!(payment_of(&api, 1).await["status"], "paid");
+
+    // The newest payment first; once it is all back, the older one, for all of it.
+    let refund = "/b/shop-a/orders/1/razorpay-refund";
+    assert_eq!(
+        owner.post(refund, &[("amount", "300")]).await.0,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(rzp.calls().pop().unwrap().path, "/v1/payments/pay_2/refund");
+    let (_, page) = owner.get("/b/shop-a/orders/1").await;
+    assert!(
+        page.contains("pay_1") && !page.contains("from payment pay_2"),
+        "{page}"
+    );
+    assert_eq!(
+        owner.post(refund, &[("amount", "640")]).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let call = rzp.calls().pop().unwrap();
+    assert_eq!(
+        (call.path.as_str(), &call.body),
+        ("/v1/payments/pay_1/refund", &json!({"amount": TOTAL}))
+    );
+    let money = payment_of(&api, 1).await;
+    assert_eq!(
+        (&money["status"], &money["paid_minor"]),
+        (&json!("refunded"), &json!(0))
+    );
+    let (_, page) = owner.get("/b/shop-a/orders/1").await;
+    assert!(
+        !page.contains("Refund through Razorpay"),
+        "all back: {page}"
+    );
 }

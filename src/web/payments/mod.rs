@@ -57,6 +57,7 @@ pub fn section(shop: &ShopPage, s: &Shown) -> Markup {
                     dt { "Received" } dd { (money(shop, m.paid)) " of " (money(shop, o.total)) }
                     @if m.refunded.minor() > 0 { dt { "Refunded" } dd { (money(shop, m.refunded)) } }
                     dt { "Due" } dd { (money(shop, m.due)) }
+                    @if m.pending_refunds.minor() > 0 { dt { "On its way back" } dd { (money(shop, m.pending_refunds)) " (Razorpay refund, not processed yet)" } }
                     @if m.owed_back.minor() > 0 { dt { "To give back" } dd { strong { (money(shop, m.owed_back)) } } }
                 }
                 @if m.due.minor() > 0 && o.status != Status::Cancelled {
@@ -65,7 +66,7 @@ pub fn section(shop: &ShopPage, s: &Shown) -> Markup {
                     // A tap on the list when nothing was due (or on a cancelled order) says why here.
                     (error_box(wrong(Kind::Payment)))
                 }
-                @if shop.role.can_refund() && m.paid.minor() > 0 { (refund_form(shop, o, wrong(Kind::Refund))) }
+                @if shop.role.can_refund() && m.paid > m.pending_refunds { (refund_form(shop, o, wrong(Kind::Refund))) }
                 (history(shop, &m.payments))
             }
             @if let Some(svg) = link.as_deref().and_then(qr::svg) {
