@@ -26,6 +26,10 @@ pub enum OrderError {
     /// to the order since; the message says why not.
     #[error("{0}")]
     UndoRefused(String),
+    /// Saved from a page that showed the order before its latest change: taking it would
+    /// undo that change unseen. The message says who changed it.
+    #[error("{0}")]
+    Changed(String),
     #[error("not found")]
     NotFound,
     /// Something failed on our side; not the customer's or the staff's doing.

@@ -330,9 +330,22 @@ pub fn quote_edit(
     business: &Business,
     number: i64,
     reqs: &[LineRequest],
+    fulfilment: Option<Fulfilment>,
 ) -> OrderResult<Quote> {
     let order = load(conn, business.id, number)?;
-    requote(conn, business.id, &order, reqs)
+    let quote = requote(conn, business.id, &order, reqs)?;
+    // Switched between delivery and pickup in the same form: priced as saving it will be.
+    match fulfilment {
+        Some(f) if f != order.fulfilment => {
+            let fee = f.fee(Money::from_minor(business.delivery_fee_minor));
+            Ok(Quote {
+                totals: totals(&quote.lines, fee)?,
+                fulfilment: f,
+                ..quote
+            })
+        }
+        _ => Ok(quote),
+    }
 }
 
 fn requote(
@@ -458,6 +471,17 @@ pub fn edit_lines(
     actor: &str,
 ) -> OrderResult<Order> {
     let order = load(conn, business.id, number)?;
+    // A save that only fixed the address or notes posts the lines as they were: nothing to
+    // rewrite, no stock to return and take again, no "lines changed" on the timeline.
+    let same = reqs.len() == order.lines.len()
+        && order
+            .lines
+            .iter()
+            .enumerate()
+            .all(|(i, l)| from.get(i) == Some(&Some(i)) && reqs[i] == l.request());
+    if same {
+        return Ok(order);
+    }
     let said = learn::carry(&order, from, reqs.len());
     let note = format!(
         "lines changed; total was {}",
@@ -466,6 +490,42 @@ pub fn edit_lines(
     let lines = rewrite(conn, business, &order, reqs, said, actor, &note)?;
     learn::moved(conn, business.id, &order, &lines, from)?;
     load(conn, business.id, number)
+}
+
+/// The newest timeline entry of `order` that changed what an edit form shows (its lines,
+/// terms or status): the version a form carries, so a save from an older page is known.
+pub fn edit_version(order: &Order) -> i64 {
+    order
+        .events
+        .iter()
+        .filter(|e| matches!(e.kind.as_str(), "created" | "edited" | "status"))
+        .map(|e| e.id)
+        .max()
+        .unwrap_or(0)
+}
+
+/// Refuses an edit made from a page that showed order `number` at version `seen`
+/// ([`edit_version`]) when it has changed since: saving it would undo that change unseen.
+pub fn unchanged_since(
+    conn: &Connection,
+    business_id: i64,
+    number: i64,
+    seen: i64,
+) -> OrderResult<()> {
+    let order = load(conn, business_id, number)?;
+    if edit_version(&order) <= seen {
+        return Ok(());
+    }
+    let who = order
+        .events
+        .iter()
+        .rev()
+        .find(|e| e.id > seen && matches!(e.kind.as_str(), "edited" | "status"))
+        .map_or("someone", |e| e.actor.as_str());
+    Err(OrderError::Changed(format!(
+        "Order #{number} was changed by {who} since this page was opened, so nothing was saved. \
+         Open the order again to see it as it is now."
+    )))
 }
 
 /// Where and how an order goes, as staff change it.

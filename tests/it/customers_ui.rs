@@ -190,8 +190,19 @@ async fn editing_an_order_changes_its_address_notes_and_delivery_or_pickup() {
         ("address", "Counter"),
         ("notes", "Collect at 6"),
         ("fulfilment", "pickup"),
-        ("action", "save"),
+        ("action", "preview"),
     ];
+    // The preview is priced as the save will be: pickup, no delivery fee.
+    let (status, page, _) = owner.post("/b/sharma/orders/1/edit", &form).await;
+    assert_eq!(status, StatusCode::OK);
+    let pickup = format!(
+        "<td colspan=\"2\">Pickup</td><td class=\"num\">no delivery fee</td></tr><tr class=\"total\"><td colspan=\"2\">Total</td><td class=\"num\">{}</td>",
+        novi::domain::Money::from_minor(before.total.minor() - before.delivery_fee.minor())
+            .format("INR")
+    );
+    assert!(page.contains(&pickup), "{page}");
+    let mut form = form;
+    form[6].1 = "save";
     let (status, page, _) = owner.post("/b/sharma/orders/1/edit", &form).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
     let o = order(&app.db, &shop, 1);
@@ -262,5 +273,74 @@ async fn a_regulars_orders_are_shown_a_page_at_a_time() {
     let (status, page) = owner.get("/b/sharma/customers/1?page=abc").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(page.contains("page"), "{page}");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_from_a_page_opened_before_another_change_is_refused() {
+    let app = TestApp::start().await;
+    let shop = app.small_shop("sharma");
+    meera(&app, &shop).await;
+    let mut asha = app.owner(&shop, "asha").await;
+    let mut ravi = app.owner(&shop, "ravi").await;
+    let (_, page) = asha.get("/b/sharma/orders/1/edit").await;
+    let seen = crate::storefront::hidden(&page, "seen").expect("the form's version");
+    // Ravi makes it 6 samosa meanwhile.
+    ravi.get("/b/sharma/orders/1/edit").await;
+    let six = [
+        ("item_0", "samosa|"),
+        ("amount_0", "6"),
+        ("line_0", "0"),
+        ("action", "save"),
+    ];
+    let (status, _, _) = ravi.post("/b/sharma/orders/1/edit", &six).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let stock = app.stock(&shop, "samosa");
+
+    // Asha's page still shows 4: her address fix would put them back, so nothing is saved.
+    let stale = [
+        ("seen", seen.as_str()),
+        ("item_0", "samosa|"),
+        ("amount_0", "4"),
+        ("line_0", "0"),
+        ("address", "Flat 4, Lake View"),
+        ("notes", ""),
+        ("fulfilment", "delivery"),
+        ("action", "save"),
+    ];
+    let (status, page, _) = asha.post("/b/sharma/orders/1/edit", &stale).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains(
+            "Order #1 was changed by ravi since this page was opened, so nothing was saved."
+        ),
+        "{page}"
+    );
+    let o = order(&app.db, &shop, 1);
+    assert_eq!((o.lines[0].qty, o.address.as_str()), (6, ADDRESS));
+
+    // Opened again, the address alone is fixed: the lines, their stock and the timeline's
+    // "lines changed" are left as they were.
+    let (_, page) = asha.get("/b/sharma/orders/1/edit").await;
+    let seen = crate::storefront::hidden(&page, "seen").unwrap();
+    let edits = |o: &novi::orders::Order| {
+        o.events
+            .iter()
+            .filter(|e| e.note.starts_with("lines changed"))
+            .count()
+    };
+    let before = edits(&o);
+    let mut fresh = stale;
+    fresh[0].1 = seen.as_str();
+    fresh[2].1 = "6";
+    let (status, _, _) = asha.post("/b/sharma/orders/1/edit", &fresh).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let o = order(&app.db, &shop, 1);
+    assert_eq!(
+        (o.lines[0].qty, o.address.as_str()),
+        (6, "Flat 4, Lake View")
+    );
+    assert_eq!(edits(&o), before, "no lines changed");
+    assert_eq!(app.stock(&shop, "samosa"), stock);
     app.stop().await;
 }

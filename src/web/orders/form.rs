@@ -69,6 +69,9 @@ struct OrderForm {
     /// The New order form's own key, made when it is first shown and kept through previews: a
     /// second tap on Save (or the form sent again) finds the order the first made.
     once: String,
+    /// The edit form's version of the order ([`service::edit_version`]) when it was opened:
+    /// a save from a page older than the order's latest change is refused.
+    seen: String,
 }
 
 impl OrderForm {
@@ -107,6 +110,7 @@ impl OrderForm {
                 ("deliver_on", None) => f.deliver_on = v,
                 ("action", None) => f.save = v == "save",
                 ("once", None) => f.once = v,
+                ("seen", None) => f.seen = v,
                 _ => {}
             }
         }
@@ -130,6 +134,7 @@ impl OrderForm {
             address: o.address.clone(),
             notes: o.notes.clone(),
             fulfilment: o.fulfilment.as_str().to_owned(),
+            seen: service::edit_version(o).to_string(),
             ..Default::default()
         }
     }
@@ -370,6 +375,7 @@ fn render(
             (error_box(x.error))
             form.stack.wide method="post" action=(action) {
                 (csrf_field(&shop.csrf))
+                @if !f.seen.is_empty() { input type="hidden" name="seen" value=(f.seen); }
                 @if with_customer {
                     input type="hidden" name="once" value=(f.once);
                     label { span { "Customer's WhatsApp number" }
@@ -609,8 +615,11 @@ pub async fn update(
     };
     let (business, actor) = (shop.business.clone(), shop.user.username.clone());
     let from: Vec<Option<usize>> = f.rows.iter().map(Row::edits_line).collect();
+    let seen = f.seen.parse::<i64>().ok();
     if !f.save {
-        let quote = move |c: &Connection| service::quote_edit(c, &business, number, &lines);
+        let switched = terms.as_ref().map(|t| t.fulfilment);
+        let quote =
+            move |c: &Connection| service::quote_edit(c, &business, number, &lines, switched);
         return match quoted(&state, quote).await? {
             Ok(q) => {
                 let extra = Extra {
@@ -625,6 +634,9 @@ pub async fn update(
     match state
         .db
         .write(move |tx| {
+            if let Some(seen) = seen {
+                service::unchanged_since(tx, business.id, number, seen)?;
+            }
             let edited = service::edit_lines(tx, &business, number, &lines, &from, &actor)?;
             let edited = match &terms {
                 Some(t) => service::edit_terms(tx, &business, number, t, &actor)?,
