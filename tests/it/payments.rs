@@ -452,6 +452,35 @@ async fn the_list_filters_by_payment_and_marks_paid_in_one_tap() {
         payment(&api, 3).await["payments"].as_array().map(Vec::len),
         Some(1)
     );
+
+    // The button carries the total the list showed: an order grown since is not paid at a
+    // figure no one saw.
+    let (_, page) = meera.get(&list).await;
+    assert!(page.contains(r#"name="total" value="64000""#), "{page}");
+    let edit = format!("/b/{}/orders/7/edit", b.short_code);
+    meera.get(&edit).await;
+    let more = [
+        ("item_0", "kaju-katli|"),
+        ("amount_0", "1 kg"),
+        ("action", "save"),
+    ];
+    assert_eq!(meera.post(&edit, &more).await.0, StatusCode::SEE_OTHER);
+    meera.get(&list).await;
+    let stale = [
+        ("mode", "cash"),
+        ("full", "1"),
+        ("total", "64000"),
+        ("back", back),
+    ];
+    let (status, page, _) = meera.post(&format!("{list}/7/payments"), &stale).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains(
+            "order #7 now comes to ₹1,240.00, not the ₹640.00 shown; nothing was recorded."
+        ),
+        "{page}"
+    );
+    assert_eq!(payment(&api, 7).await["paid_minor"], 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

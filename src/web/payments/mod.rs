@@ -33,6 +33,10 @@ pub struct PayForm {
     reference: String,
     #[serde(default)]
     full: String,
+    /// The list's button: the order's total as the list showed it (minor units). "Paid in
+    /// full" is that total; an order changed since is not paid at a figure no one saw.
+    #[serde(default)]
+    total: String,
     /// The order list's query, to go back to it after a tap there.
     #[serde(default)]
     back: Option<String>,
@@ -159,6 +163,7 @@ fn list_button(shop: &ShopPage, o: &Order, back: &str) -> Markup {
             (csrf_field(&shop.csrf))
             input type="hidden" name="mode" value="cash";
             input type="hidden" name="full" value="1";
+            input type="hidden" name="total" value=(o.total.minor());
             input type="hidden" name="back" value=(back);
             button.secondary type="submit" aria-label={ "Order #" (o.number) " paid in full, cash" } { "Paid in full" }
         }
@@ -197,16 +202,25 @@ async fn save(
     shop: &ShopPage,
     number: i64,
     mut p: NewPayment,
-    full: bool,
+    full: Option<Option<i64>>,
 ) -> AppResult<()> {
     let business = shop.business.clone();
     let who = crate::audit::Actor::new(shop.user.username.clone(), &shop.address);
     state
         .db
         .write(move |tx| {
-            if full {
+            if let Some(seen_total) = full {
                 let order = crate::orders::store::by_number(tx, business.id, number)?
                     .ok_or(AppError::NotFound)?;
+                if seen_total.is_some_and(|t| t != order.total.minor()) {
+                    return Err(AppError::Conflict(format!(
+                        "order #{number} now comes to {}, not the {} shown; nothing was \
+                         recorded. Open it to see what is due.",
+                        order.total.format(&business.currency),
+                        Money::from_minor(seen_total.unwrap_or_default())
+                            .format(&business.currency)
+                    )));
+                }
                 p.amount = payments::summary(tx, &order)?.due;
                 if p.amount.minor() == 0 {
                     return Err(AppError::Invalid(format!(
@@ -238,7 +252,7 @@ async fn post(
     f: PayForm,
     kind: Kind,
 ) -> AppResult<Response> {
-    let full = f.full == "1" && kind == Kind::Payment;
+    let full = (f.full == "1" && kind == Kind::Payment).then(|| f.total.trim().parse().ok());
     let refused = match parse(&shop, &f, kind) {
         Ok(p) => match save(&state, &shop, number, p, full).await {
             Ok(()) => {
