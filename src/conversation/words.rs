@@ -61,11 +61,33 @@ pub fn is_no(text: &str) -> bool {
 /// The words that call an order off outright (the summary's Cancel button sends "cancel"):
 /// a bare "no" refuses, but may mean "that is not right" as well as "forget it".
 pub fn is_cancel(text: &str) -> bool {
+    // Politeness around the words changes nothing: "rehne do bhaiya", "cancel please".
+    let t = plain(text);
+    let words: Vec<&str> = t
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty() && !FILLER.contains(w))
+        .collect();
     matches!(
-        plain(text).as_str(),
-        "cancel" | "cancel it" | "cancel order" | "rehne do" | "mat bhejo"
+        words.join(" ").as_str(),
+        "cancel"
+            | "cancel it"
+            | "cancel order"
+            | "rehne do"
+            | "rehne dijiye"
+            | "mat bhejo"
+            | "nahi chahiye"
+            | "nahin chahiye"
+            | "don't want it"
+            | "dont want it"
+            | "don't want"
+            | "dont want"
     )
 }
+
+/// Words said around an answer for politeness alone.
+const FILLER: &[&str] = &[
+    "bhaiya", "bhai", "ji", "sir", "madam", "please", "pls", "plz", "sorry", "ok", "okay",
+];
 
 pub fn is_change(text: &str) -> bool {
     matches!(
@@ -231,6 +253,15 @@ mod tests {
         for bare in ["no", "nahi", "na"] {
             assert!(!is_cancel(bare), "{bare}");
         }
+        for polite in [
+            "rehne do bhaiya",
+            "Cancel please",
+            "nahi chahiye ji",
+            "sorry, don't want it",
+        ] {
+            assert!(is_cancel(polite), "{polite}");
+        }
+        assert!(!is_cancel("please"), "politeness alone calls nothing off");
         assert!(is_change("Change"));
         assert!(
             !is_yes("yes 2 kg more kaju katli"),

@@ -984,3 +984,25 @@ async fn an_amount_alone_changes_a_one_product_order() {
     let got = s.says(RAVI, "w6", "make it 2 kg", 2).await;
     assert!(got[0].contains("could not read that change"), "{got:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_while_an_order_is_being_made_drops_that_one_not_an_earlier_one() {
+    let s = shop().await;
+    s.says(ASHA, "w1", "1 kg jalebi, deliver to 12 MG Road", 1)
+        .await;
+    s.taps(ASHA, "w2", "confirm", 1).await;
+    s.says(ASHA, "w3", "10 samosa, deliver to 12 MG Road", 1)
+        .await;
+    let got = s.says(ASHA, "w4", "cancel my order", 1).await;
+    assert!(got[0].contains("dropped that order"), "{got:?}");
+    assert_eq!(s.order(1).await["status"], "pending", "#1 stands");
+    // Nothing is left for a yes to place.
+    s.says(ASHA, "w5", "yes", 1).await;
+    assert_eq!(s.order_count().await, 1);
+
+    s.says(RAVI, "w6", "2 kg jalebi, deliver to 5 Park Street", 1)
+        .await;
+    let got = s.says(RAVI, "w7", "rehne do bhaiya", 1).await;
+    assert!(got[0].contains("dropped that order"), "{got:?}");
+    assert_eq!(s.order_count().await, 1);
+}
