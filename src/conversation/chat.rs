@@ -103,7 +103,7 @@ fn on_draft(
     }
     // "Cancel my order" while one is being made means this one, not an order already placed.
     let cancels =
-        t.button.is_none() && t.reading.intent == Intent::Cancel && !has_lines(&t.reading);
+        t.button.is_none() && t.reading.intent == Intent::Cancel && !has_lines(t.reading);
     if is_cancel(answer) || cancels {
         drafts::delete(conn, bid, &t.phone)?;
         return reply::say_template(t, conn, "draft_cancelled", &[]).map(Ok);
