@@ -102,8 +102,7 @@ fn on_draft(
         return reply::say_template(t, conn, "change_prompt", &[]).map(Ok);
     }
     // "Cancel my order" while one is being made means this one, not an order already placed.
-    let cancels =
-        t.button.is_none() && t.reading.intent == Intent::Cancel && !has_lines(t.reading);
+    let cancels = t.button.is_none() && t.reading.intent == Intent::Cancel && !has_lines(t.reading);
     if is_cancel(answer) || cancels {
         drafts::delete(conn, bid, &t.phone)?;
         return reply::say_template(t, conn, "draft_cancelled", &[]).map(Ok);
@@ -285,7 +284,8 @@ fn next_step(t: &Turn, conn: &Connection, mut d: Draft) -> AppResult<()> {
         return Ok(());
     }
     match reply::summary(t, conn, &d) {
-        Ok(()) => {
+        Ok(total) => {
+            d.terms.shown_total = Some(total.minor());
             d.stage = Stage::Confirming;
             drafts::save(conn, t.business.id, &t.phone, &d)
         }
@@ -364,8 +364,17 @@ fn confirm(t: &Turn, conn: &Connection, mut d: Draft) -> AppResult<()> {
         deliver_on: d.deliver_on(),
         actor: "customer".into(),
     };
-    // A savepoint, so a refused order leaves nothing behind but the reply that explains it.
-    match crate::db::savepoint(conn, || orders::service::create(conn, t.business, &req)) {
+    // A savepoint, so a refused order leaves nothing behind but the reply that explains it;
+    // one that would not come to the total the customer was shown is not taken either.
+    let shown = d.terms.shown_total;
+    let take = || {
+        let order = orders::service::create(conn, t.business, &req)?;
+        match shown {
+            Some(total) if total != order.total.minor() => Err(OrderError::Changed(String::new())),
+            _ => Ok(order),
+        }
+    };
+    match crate::db::savepoint(conn, take) {
         Ok(order) => {
             orders::store::save_times(conn, order.id, d.first_message_ms, d.first_reply_ms)?;
             orders::store::keep_said(conn, order.id, &d.read_from.pairs())?;
@@ -387,6 +396,11 @@ fn confirm(t: &Turn, conn: &Connection, mut d: Draft) -> AppResult<()> {
         // Stock went between the summary and the yes: offer what is left, in plain words.
         Err(OrderError::ShortOfStock(_)) => {
             d.stage = Stage::Collecting;
+            next_step(t, conn, d)
+        }
+        // A price changed between the summary and the yes: the new summary, to confirm again.
+        Err(OrderError::Changed(_)) => {
+            reply::say_template(t, conn, "price_changed", &[])?;
             next_step(t, conn, d)
         }
         Err(e) => Err(e.into()),

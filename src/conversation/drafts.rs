@@ -130,6 +130,10 @@ pub struct Terms {
     /// A smaller amount offered because stock is short, waiting for their yes.
     #[serde(default)]
     pub offer: Option<Item>,
+    /// The total the last summary showed (minor units): their yes places the order at that
+    /// total, or not at all (a price changed since is shown to them first).
+    #[serde(default)]
+    pub shown_total: Option<i64>,
 }
 
 fn collecting() -> Stage {

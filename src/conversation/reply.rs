@@ -212,7 +212,7 @@ pub fn unknown(t: &Turn, conn: &Connection, names: &[String]) -> AppResult<()> {
 /// The draft priced as of now, by the same function that prices the order, with what the
 /// last message changed, each line's amount and price, the fee (or pickup), the total, the
 /// address and the note: what the customer confirms is what the order will store.
-pub fn summary(t: &Turn, conn: &Connection, d: &Draft) -> Result<(), OrderError> {
+pub fn summary(t: &Turn, conn: &Connection, d: &Draft) -> Result<Money, OrderError> {
     let quote =
         orders::service::quote_on(conn, t.business, &d.requests(), d.fulfilment(), t.shelf)?;
     let (lines, totals) = (&quote.lines, &quote.totals);
@@ -251,7 +251,8 @@ pub fn summary(t: &Turn, conn: &Connection, d: &Draft) -> Result<(), OrderError>
             templates::render(conn, t.business.id, "confirm_prompt", &[])?
         ))
     };
-    Ok(send(t, conn, &t.phone.clone(), &content)?)
+    send(t, conn, &t.phone.clone(), &content)?;
+    Ok(totals.total)
 }
 
 /// The order is taken: the shop's wording, then, when the shop takes UPI and the order is not
@@ -534,7 +535,7 @@ pub fn unread_change(t: &Turn, conn: &Connection, d: &Draft) -> AppResult<()> {
     let why = "Novi could not read a change to the order being confirmed";
     attention::flag(conn, t.business.id, &t.phone, why)?;
     say_template(t, conn, "change_unread", &[])?;
-    summary(t, conn, d).map_err(AppError::from)
+    summary(t, conn, d).map(|_| ()).map_err(AppError::from)
 }
 
 /// The address the customer used last, if any.

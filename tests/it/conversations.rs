@@ -1006,3 +1006,44 @@ async fn cancel_while_an_order_is_being_made_drops_that_one_not_an_earlier_one()
     assert!(got[0].contains("dropped that order"), "{got:?}");
     assert_eq!(s.order_count().await, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_price_changed_before_the_yes_is_shown_before_anything_is_placed() {
+    let s = shop().await;
+    let got = s
+        .says(ASHA, "w1", "1 kg jalebi, deliver to 12 MG Road", 1)
+        .await;
+    assert!(got[0].contains("Total: ₹360.00"), "{got:?}");
+    // The owner puts jalebi up by ₹100 a kg while Asha reads the summary.
+    let bid = s.b.id;
+    s.app
+        .db
+        .with_conn(|c| {
+            c.execute(
+                "UPDATE products SET price_minor = price_minor + 10000
+                 WHERE business_id = ?1 AND sku = 'jalebi'",
+                [bid],
+            )?;
+            c.execute(
+                "UPDATE businesses SET catalog_version = catalog_version + 1 WHERE id = ?1",
+                [bid],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    let got = s.taps(ASHA, "w2", "confirm", 2).await;
+    assert!(
+        got[0].starts_with(
+            "Sorry, a price changed since we sent your order, so it is not placed yet."
+        ),
+        "{got:?}"
+    );
+    assert!(got[1].contains("Total: ₹460.00"), "{got:?}");
+    assert_eq!(
+        s.order_count().await,
+        0,
+        "nothing placed at a total not shown"
+    );
+    s.taps(ASHA, "w3", "confirm", 1).await;
+    assert_eq!(s.order(1).await["total_minor"], 46_000);
+}
