@@ -34,17 +34,27 @@ pub fn import(
         order_id: None,
         actor,
     };
+    let now = current(conn, business_id)?;
     for row in rows {
         let wanted = i64::try_from(row.stock)
             .map_err(|_| AppError::Invalid(format!("stock of \"{}\" is too large", row.sku)))?;
         match products::by_sku(conn, business_id, row.sku.as_str())? {
             Some(p) => {
-                // The file has no columns for these, so an import keeps what the owner set.
-                let input = to_input(row, p.active, p.low_stock);
-                products::update(conn, business_id, p.id, &input)?;
-                summary.updated += 1;
+                // A row as the product already is writes nothing (its packs keep their ids, so
+                // shoppers' carts keep them); the file has no columns for active and low stock,
+                // so an import keeps what the owner set.
+                let same = now
+                    .get(row.sku.as_str())
+                    .is_some_and(|old| changed_fields(old, row).iter().all(|f| *f == "stock"));
+                if !same {
+                    let input = to_input(row, p.active, p.low_stock);
+                    products::update(conn, business_id, p.id, &input)?;
+                }
                 if wanted != p.stock {
                     stock::adjust(conn, business_id, p.id, wanted - p.stock, &cause)?;
+                }
+                if !same || wanted != p.stock {
+                    summary.updated += 1;
                 }
             }
             None => {
@@ -90,13 +100,52 @@ pub enum Change {
     Unchanged,
 }
 
+/// The catalog as rows, by sku.
+fn current(
+    conn: &Connection,
+    business_id: i64,
+) -> AppResult<std::collections::HashMap<String, ProductRow>> {
+    Ok(export(conn, business_id)?
+        .into_iter()
+        .map(|r| (r.sku.as_str().to_owned(), r))
+        .collect())
+}
+
+/// What the catalog holds now for the skus of `rows` (stock included), as one fingerprint.
+/// The preview carries it; an apply that finds it changed (an order took stock, someone saved
+/// a product) is refused, so it never writes what the preview did not show.
+pub fn fingerprint(conn: &Connection, business_id: i64, rows: &[ProductRow]) -> AppResult<String> {
+    use sha2::Digest;
+    let now = current(conn, business_id)?;
+    let mut h = sha2::Sha256::new();
+    for row in rows {
+        h.update(format!("{:?}\n", now.get(row.sku.as_str())).as_bytes());
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// [`import`], refused when the catalog's [`fingerprint`] for these rows is no longer `seen`.
+pub fn import_previewed(
+    conn: &Connection,
+    business_id: i64,
+    rows: &[ProductRow],
+    actor: &str,
+    seen: &str,
+) -> AppResult<Summary> {
+    if fingerprint(conn, business_id, rows)? != seen {
+        return Err(AppError::Conflict(
+            "The catalog changed since this preview (an order took stock, or a product was \
+             saved), so nothing was imported. Here is what the file would do now."
+                .into(),
+        ));
+    }
+    import(conn, business_id, rows, actor)
+}
+
 /// What importing `rows` would do, row by row, without writing anything: the preview shown
 /// before an import is applied.
 pub fn preview(conn: &Connection, business_id: i64, rows: &[ProductRow]) -> AppResult<Vec<Change>> {
-    let now: std::collections::HashMap<String, ProductRow> = export(conn, business_id)?
-        .into_iter()
-        .map(|r| (r.sku.as_str().to_owned(), r))
-        .collect();
+    let now = current(conn, business_id)?;
     Ok(rows
         .iter()
         .map(|row| match now.get(row.sku.as_str()) {

@@ -371,20 +371,41 @@ pub fn level(conn: &Connection, business_id: i64, id: i64) -> AppResult<Option<L
         .optional()?)
 }
 
-/// The first variant is the default.
+/// The first variant is the default. A variant kept under its label keeps its id (shoppers'
+/// carts name variants by id, and a product saved for a new alias or price must not empty
+/// them); one no longer listed goes, a new one is added.
 fn replace_variants(
     conn: &Connection,
     business_id: i64,
     product_id: i64,
     vs: &[VariantInput],
 ) -> AppResult<()> {
-    conn.execute("DELETE FROM variants WHERE product_id = ?1", [product_id])?;
-    let mut stmt = conn.prepare_cached(
+    for (i, v) in vs.iter().enumerate() {
+        if vs[..i].iter().any(|w| w.label == v.label) {
+            return Err(AppError::Invalid(format!(
+                "variant \"{}\" is listed twice",
+                v.label
+            )));
+        }
+    }
+    let labels: Vec<&str> = vs.iter().map(|v| v.label.as_str()).collect();
+    let kept: Vec<String> = conn
+        .prepare_cached("SELECT label FROM variants WHERE product_id = ?1")?
+        .query_map([product_id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for gone in kept.iter().filter(|l| !labels.contains(&l.as_str())) {
+        conn.prepare_cached("DELETE FROM variants WHERE product_id = ?1 AND label = ?2")?
+            .execute(params![product_id, gone])?;
+    }
+    let mut upsert = conn.prepare_cached(
         "INSERT INTO variants (business_id, product_id, label, amount, price_minor, is_default, position)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (product_id, label) DO UPDATE SET
+             amount = excluded.amount, price_minor = excluded.price_minor,
+             is_default = excluded.is_default, position = excluded.position",
     )?;
     for (i, v) in vs.iter().enumerate() {
-        let result = stmt.execute(params![
+        upsert.execute(params![
             business_id,
             product_id,
             v.label,
@@ -393,16 +414,7 @@ fn replace_variants(
             i == 0,
             // rusqlite 0.39 binds no `usize` (it may not fit an SQLite integer).
             i64::try_from(i).unwrap_or(i64::MAX)
-        ]);
-        if let Err(e) = result {
-            if is_unique_violation(&e) {
-                return Err(AppError::Invalid(format!(
-                    "variant \"{}\" is listed twice",
-                    v.label
-                )));
-            }
-            return Err(e.into());
-        }
+        ])?;
     }
     Ok(())
 }

@@ -103,7 +103,8 @@ fn import_from_the_shell_then_export_round_trips() {
     let file = dir.path().join("edited.csv");
     std::fs::write(&file, &edited).unwrap();
     let out = import(file.to_str().unwrap());
-    assert!(out.contains("0 new, 18 updated"), "{out}");
+    // Only the row that changed is written.
+    assert!(out.contains("0 new, 1 updated"), "{out}");
     let kaju = product(&db, &shop, "kaju-katli");
     assert_eq!((kaju.price.minor(), kaju.stock), (125_000, 15_000));
     let history = db
@@ -616,4 +617,97 @@ async fn an_empty_or_missing_catalog_file_is_named_as_such() {
         let page = res.text().await.unwrap();
         assert!(page.contains(says), "{says}: {page}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_applies_only_what_its_preview_showed() {
+    let app = TestApp::start().await;
+    let shop = app.sweet_shop("shop");
+    let mut b = app.staff(&shop, "ravi", Role::Manager).await;
+    b.get("/b/shop/products/import").await;
+    let token = b.csrf.clone().unwrap_or_default();
+    let (content_type, body) = multipart_in("file", "catalog.csv", "text/csv", CATALOG.as_bytes());
+    let res = b
+        .client
+        .post(app.url(&format!("/b/shop/products/import?_csrf={token}")))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let page = res.text().await.unwrap();
+    assert!(page.contains("0 new · 0 changed · 18 unchanged"), "{page}");
+    let seen = crate::storefront::hidden(&page, "seen").expect("the preview's fingerprint");
+
+    // An order takes 1 kg of kaju katli before the apply: the file's 20 kg would put it back.
+    let order = serde_json::json!({
+        "customer": {"phone": "9812345678", "name": "Meera"},
+        "address": "12 MG Road",
+        "lines": [{"sku": "kaju-katli", "qty": 1000}]
+    });
+    let (status, _) = app.api(&shop).post("/api/v1/orders", &order).await;
+    assert_eq!(status, StatusCode::CREATED);
+    b.get("/b/shop/products/import").await;
+    let apply = [("csv", CATALOG), ("seen", seen.as_str())];
+    let (status, page, _) = b.post("/b/shop/products/import/apply", &apply).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        page.contains("The catalog changed since this preview") && page.contains("1 changed"),
+        "{page}"
+    );
+    assert_eq!(
+        product(&app.db, &shop, "kaju-katli").stock,
+        19_000,
+        "nothing imported"
+    );
+
+    // Applied from the new preview, which showed the stock change, it is what the owner chose.
+    let seen = crate::storefront::hidden(&page, "seen").unwrap();
+    let apply = [("csv", CATALOG), ("seen", seen.as_str())];
+    let (status, _, to) = b.post("/b/shop/products/import/apply", &apply).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(to.as_deref(), Some("/b/shop/products?imported=0&updated=1"));
+    assert_eq!(product(&app.db, &shop, "kaju-katli").stock, 20_000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_product_saved_keeps_its_packs_in_shoppers_carts() {
+    let app = TestApp::start().await;
+    let shop = app.sweet_shop("sweets");
+    let kaju = product(&app.db, &shop, "kaju-katli");
+    let pack: i64 = app
+        .db
+        .with_conn(|c| {
+            Ok(c.query_row(
+                "SELECT id FROM variants WHERE product_id = ?1 AND label = '500 g'",
+                [kaju.id],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    let (mut shopper, token) = crate::storefront::shopper(&app, "sweets").await;
+    let form = [
+        ("_cart", token.as_str()),
+        ("product", &kaju.id.to_string()),
+        ("variant", &pack.to_string()),
+        ("count", "1"),
+    ];
+    shopper.post_raw("/s/sweets/cart", &form).await;
+    // The owner puts kaju katli up to ₹1,250 a kg: its packs stay as they are.
+    let rows = novi::catalog::csv::parse_catalog(
+        CATALOG
+            .replacen("Sweets,kg,1200,", "Sweets,kg,1250,", 1)
+            .as_bytes(),
+    )
+    .unwrap();
+    app.db
+        .with_tx(|tx| novi::catalog::import::import(tx, shop.id, &rows, "test"))
+        .unwrap();
+    let (_, cart) = shopper.get("/s/sweets/cart").await;
+    assert!(
+        cart.contains("Kaju Katli")
+            && cart.contains("500 g")
+            && !cart.contains("Your cart is empty"),
+        "{cart}"
+    );
 }

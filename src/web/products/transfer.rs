@@ -128,13 +128,28 @@ pub async fn preview(
             return Ok(refuse(&m, problem_table(&text, &problems)));
         }
     };
+    Ok(import_page(&shop, None, previewed(&state, &shop, &text, rows).await?).into_response())
+}
+
+/// The preview of `rows` (read from `text`) against the catalog as it is now.
+async fn previewed(
+    state: &AppState,
+    shop: &ShopPage,
+    text: &str,
+    rows: Vec<ProductRow>,
+) -> AppResult<Markup> {
     let id = shop.business.id;
     let read = rows.clone();
-    let changes = state
+    let (changes, seen) = state
         .db
-        .read(move |c| import::preview(c, id, &read))
+        .read(move |c| {
+            Ok((
+                import::preview(c, id, &read)?,
+                import::fingerprint(c, id, &read)?,
+            ))
+        })
         .await?;
-    Ok(import_page(&shop, None, preview_table(&shop, &text, &rows, &changes)).into_response())
+    Ok(preview_table(shop, text, &rows, &changes, &seen))
 }
 
 /// Each problem with its line number and the line as written.
@@ -156,7 +171,13 @@ fn problem_table(text: &str, problems: &ImportErrors) -> Markup {
     }
 }
 
-fn preview_table(shop: &ShopPage, text: &str, rows: &[ProductRow], changes: &[Change]) -> Markup {
+fn preview_table(
+    shop: &ShopPage,
+    text: &str,
+    rows: &[ProductRow],
+    changes: &[Change],
+    seen: &str,
+) -> Markup {
     let count = |f: fn(&Change) -> bool| changes.iter().filter(|c| f(c)).count();
     let (new, changed) = (
         count(|c| *c == Change::New),
@@ -186,6 +207,7 @@ fn preview_table(shop: &ShopPage, text: &str, rows: &[ProductRow], changes: &[Ch
             form.stack method="post" action=(shop.url("/products/import/apply")) {
                 (csrf_field(&shop.csrf))
                 input type="hidden" name="csv" value=(text);
+                input type="hidden" name="seen" value=(seen);
                 button type="submit" { "Apply the import" }
             }
         }
@@ -195,6 +217,9 @@ fn preview_table(shop: &ShopPage, text: &str, rows: &[ProductRow], changes: &[Ch
 #[derive(Deserialize)]
 pub struct Apply {
     csv: String,
+    /// The catalog's fingerprint when the preview was made ([`import::fingerprint`]).
+    #[serde(default)]
+    seen: String,
 }
 
 /// Writes the previewed file, all or nothing, then back to the products with what was done.
@@ -220,10 +245,20 @@ pub async fn apply(
         shop.business.id,
         format!("import by {}", shop.user.username),
     );
-    let summary = state
+    let (read, seen) = (rows.clone(), f.seen.clone());
+    let summary = match state
         .db
-        .write(move |tx| import::import(tx, id, &rows, &actor))
-        .await?;
+        .write(move |tx| import::import_previewed(tx, id, &read, &actor, &seen))
+        .await
+    {
+        Ok(s) => s,
+        Err(AppError::Conflict(m)) => {
+            let body = previewed(&state, &shop, &f.csv, rows).await?;
+            let page = import_page(&shop, Some(&m), body);
+            return Ok((StatusCode::CONFLICT, page).into_response());
+        }
+        Err(e) => return Err(e),
+    };
     let url = format!(
         "/products?imported={}&updated={}",
         summary.created, summary.updated
