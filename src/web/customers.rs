@@ -219,7 +219,20 @@ impl Edit {
             notes: c.notes.clone(),
         }
     }
+
+    /// A fingerprint of these details: the form carries the stored ones', so a save from a
+    /// page opened before someone else's save (which it would undo) is known.
+    fn version(&self) -> String {
+        use sha2::Digest;
+        let fields = format!("{:?}", (&self.name, &self.address, &self.notes));
+        let digest = sha2::Sha256::digest(fields.as_bytes());
+        digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    }
 }
+
+/// Said when the edit form was opened before someone else saved the customer.
+const STALE: &str = "Someone saved this customer after this page was opened, so nothing was \
+                     saved. Their details are shown as they are now: make your change again.";
 
 /// Name, latest address and notes, with what is wrong beside its field.
 fn edit_form(shop: &ShopPage, c: &Customer, e: &Edit, wrong: &[(&str, String)]) -> Markup {
@@ -228,6 +241,8 @@ fn edit_form(shop: &ShopPage, c: &Customer, e: &Edit, wrong: &[(&str, String)]) 
         h2 { "Edit" }
         form.stack method="post" action=(shop.url(&format!("/customers/{}", c.id))) {
             (csrf_field(&shop.csrf))
+            input type="hidden" name="seen" value=(Edit::of(c).version());
+            @if let Some(m) = error("seen") { p.error role="alert" { (m) } }
             (field_with_error("Name", "name", "text", &e.name, error("name")))
             (field_with_error("Delivery address (becomes the latest)", "address", "text", &e.address, error("address")))
             label { span { "Notes" }
@@ -287,6 +302,7 @@ pub async fn save_notes(
         name: String::new(),
         address: String::new(),
         notes: f.notes.clone(),
+        seen: String::new(),
     };
     if let Some((_, why)) = problems(&check).pop() {
         return Err(AppError::Invalid(format!("notes: {why}")));
@@ -309,6 +325,9 @@ pub struct EditForm {
     address: String,
     #[serde(default)]
     notes: String,
+    /// [`Edit::version`] of the details when the form was opened.
+    #[serde(default)]
+    seen: String,
 }
 
 /// Every field that is wrong, and why: too long, or holding a control character (a line
@@ -364,14 +383,31 @@ pub async fn update(
         let page = page(&shop, Nav::Customers, "Edit customer", body);
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    state
+    let saved = state
         .db
         .write(move |tx| {
+            let now = customers::by_id(tx, bid, id)?.ok_or(AppError::NotFound)?;
+            if !f.seen.is_empty() && f.seen != Edit::of(&now).version() {
+                return Err(AppError::Conflict(STALE.into()));
+            }
             customers::set_details(tx, bid, id, &f.name, &f.notes)?;
             customers::remember_address(tx, bid, id, &f.address)
         })
-        .await?;
-    Ok(Redirect::to(&shop.url(&format!("/customers/{id}?saved=1"))).into_response())
+        .await;
+    match saved {
+        Ok(()) => Ok(Redirect::to(&shop.url(&format!("/customers/{id}?saved=1"))).into_response()),
+        Err(AppError::Conflict(m)) => {
+            let c = state
+                .db
+                .read(move |conn| customers::by_id(conn, bid, id)?.ok_or(AppError::NotFound))
+                .await?;
+            let wrong = [("seen", m)];
+            let body = html! { section.card { (edit_form(&shop, &c, &Edit::of(&c), &wrong)) } };
+            let page = page(&shop, Nav::Customers, "Edit customer", body);
+            Ok((axum::http::StatusCode::CONFLICT, page).into_response())
+        }
+        Err(e) => Err(e),
+    }
 }
 
 #[cfg(test)]

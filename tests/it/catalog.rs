@@ -711,3 +711,54 @@ async fn a_product_saved_keeps_its_packs_in_shoppers_carts() {
         "{cart}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_product_saved_from_an_older_page_is_refused() {
+    let app = TestApp::start().await;
+    let shop = app.business("shop");
+    let mut asha = app.owner(&shop, "asha").await;
+    asha.post("/b/shop/products", &create_fields()).await;
+    let p = product(&app.db, &shop, "kaju-katli");
+    let page = format!("/b/shop/products/{}", p.id);
+    let (_, mine) = asha.get(&page).await;
+    let seen = crate::storefront::hidden(&mine, "seen").expect("the form's version");
+
+    // Meera puts the price up and takes it off sale meanwhile.
+    let mut meera = app.owner(&shop, "meera").await;
+    meera.get(&page).await;
+    let mut hers = create_fields();
+    hers.retain(|(k, _)| !matches!(*k, "active" | "opening_stock"));
+    hers.iter_mut().for_each(|f| match f.0 {
+        "price" => f.1 = "1400",
+        "sku" => f.1 = "kaju-katli",
+        _ => {}
+    });
+    assert_eq!(meera.post(&page, &hers).await.0, StatusCode::SEE_OTHER);
+
+    // Asha's page still shows ₹1,200 and on sale: her alias would undo both.
+    let mut stale = create_fields();
+    stale.retain(|(k, _)| *k != "opening_stock");
+    stale.iter_mut().for_each(|f| match f.0 {
+        "aliases" => f.1 = "kaju, cashew katli, kaju barfi",
+        "sku" => f.1 = "kaju-katli",
+        _ => {}
+    });
+    stale.push(("seen", seen.as_str()));
+    asha.get(&page).await;
+    let (status, body, _) = asha.post(&page, &stale).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        body.contains("Someone saved this product after this page was opened"),
+        "{body}"
+    );
+    assert!(
+        body.contains(r#"name="price" value="1400""#),
+        "shown as it is now: {body}"
+    );
+    let p = product(&app.db, &shop, "kaju-katli");
+    assert_eq!(
+        (p.price.minor(), p.active),
+        (140_000, false),
+        "nothing undone"
+    );
+}

@@ -344,3 +344,44 @@ async fn an_edit_from_a_page_opened_before_another_change_is_refused() {
     assert_eq!(app.stock(&shop, "samosa"), stock);
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_saved_from_an_older_page_is_refused() {
+    let app = TestApp::start().await;
+    let shop = app.small_shop("sharma");
+    meera(&app, &shop).await;
+    let mut asha = app.owner(&shop, "asha").await;
+    let mut ravi = app.owner(&shop, "ravi").await;
+    let (_, page) = ravi.get("/b/sharma/customers/1").await;
+    let seen = crate::storefront::hidden(&page, "seen").expect("the form's version");
+    asha.get("/b/sharma/customers/1").await;
+    let renamed = [
+        ("name", "Meera K. Iyer"),
+        ("address", ADDRESS),
+        ("notes", ""),
+    ];
+    assert_eq!(
+        asha.post("/b/sharma/customers/1", &renamed).await.0,
+        StatusCode::SEE_OTHER
+    );
+    // Ravi's page still says "Meera Iyer": his note would put the old name back.
+    let stale = [
+        ("seen", seen.as_str()),
+        ("name", "Meera Iyer"),
+        ("address", ADDRESS),
+        ("notes", "Rings twice"),
+    ];
+    let (status, page, _) = ravi.post("/b/sharma/customers/1", &stale).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        page.contains("Someone saved this customer after this page was opened")
+            && page.contains(r#"value="Meera K. Iyer""#),
+        "{page}"
+    );
+    let (_, page) = asha.get("/b/sharma/customers/1").await;
+    assert!(
+        page.contains("<title>Meera K. Iyer · Novi</title>") && !page.contains("Rings twice"),
+        "nothing undone"
+    );
+    app.stop().await;
+}

@@ -36,6 +36,8 @@ pub struct ProductForm {
     /// Only on the new-product form: stock to start with, recorded as a stock move.
     pub opening_stock: String,
     pub variants: Vec<VariantFields>,
+    /// The product's [`Product::edit_version`] when the page was opened (edit form only).
+    pub seen: String,
 }
 
 impl ProductForm {
@@ -62,6 +64,7 @@ impl ProductForm {
                 "active" => f.active = true,
                 "low_stock" => f.low_stock = value,
                 "opening_stock" => f.opening_stock = value,
+                "seen" => f.seen = value,
                 other => variant_field(&mut rows, other, value),
             }
         }
@@ -83,6 +86,7 @@ impl ProductForm {
             active: p.active,
             low_stock: format_amount(p.unit, p.low_stock.unsigned_abs()),
             opening_stock: String::new(),
+            seen: p.edit_version(),
             variants: p
                 .variants
                 .iter()
@@ -352,6 +356,7 @@ pub fn render(
         (error_box(p.summary().as_deref()))
         form.stack.product method="post" action=(action) {
             (csrf_field(csrf))
+            @if !is_new && !f.seen.is_empty() { input type="hidden" name="seen" value=(f.seen); }
             (checked("Name", "name", &f.name, p))
             (checked("SKU (letters, digits and dashes; blank makes one from the name)", "sku", &f.sku, p))
             (checked("Category", "category", &f.category, p))

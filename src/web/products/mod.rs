@@ -261,6 +261,10 @@ pub async fn show(
     again(&state, &shop, parse_id(&id)?, StatusCode::OK, view).await
 }
 
+/// Said when a product form was opened before someone else saved the product.
+const STALE: &str = "Someone saved this product after this page was opened, so nothing was \
+                     saved. It is shown below as it is now: make your change again.";
+
 pub async fn update(
     State(state): State<AppState>,
     shop: ShopPage,
@@ -270,6 +274,7 @@ pub async fn update(
     require_catalog(&shop)?;
     let id = parse_id(&id)?;
     let form = ProductForm::from_pairs(pairs);
+    let seen = form.seen.clone();
     let result: Result<(), Problems> = match form.parse() {
         Ok((input, _)) => {
             let business = shop.business.id;
@@ -277,6 +282,10 @@ pub async fn update(
                 .db
                 .write(move |tx| {
                     let current = products::by_id(tx, business, id)?.ok_or(AppError::NotFound)?;
+                    // Saved from a page older than someone else's save: it would undo theirs.
+                    if !seen.is_empty() && seen != current.edit_version() {
+                        return Err(AppError::Conflict(STALE.into()));
+                    }
                     // Grams would silently become pieces (or the reverse).
                     if current.unit != input.unit && current.stock != 0 {
                         return Err(AppError::Invalid(
@@ -287,6 +296,14 @@ pub async fn update(
                 })
                 .await;
             match saved {
+                // The product as it is now, to make the change again on.
+                Err(AppError::Conflict(m)) if m == STALE => {
+                    let view = View {
+                        form_problems: Problems::general(m),
+                        ..View::default()
+                    };
+                    return again(&state, &shop, id, StatusCode::CONFLICT, view).await;
+                }
                 Err(e) => Err(Problems::general(e.into_refusal()?)),
                 Ok(()) => Ok(()),
             }
