@@ -139,6 +139,14 @@ fn on_draft(
     if let Some(r) = amount_alone(t, &d, &reading, said_terms) {
         return take_lines(t, conn, Some(d), &r).map(Ok);
     }
+    // A new address at the summary ("sorry galat address, 45 Saket Nagar") replaces the old
+    // one, and means delivery even if they had said pickup.
+    if let Some(a) = new_address(&d, &reading, &t.text) {
+        d.changes.push(format!("deliver to {a}"));
+        d.address = a;
+        d.terms.pickup = false;
+        return next_step(t, conn, d).map(Ok);
+    }
     let removes = t
         .mentions()
         .iter()
@@ -158,12 +166,13 @@ fn on_draft(
     Ok(Err(d))
 }
 
-/// At the summary of a one-product order, a message with an amount and nothing else ("make
-/// it 1 kg", "1 kg more") is about that product: read as if it had named it, so the summary
+/// At the summary of a one-product order, or asked for its address, a message with an amount
+/// and nothing else ("make it 1 kg", "1 kg more", "2 kg kar do") is about that product: read as if it had named it, so the summary
 /// comes back changed ("Kaju Katli 500 g → 1 kg") for the customer to confirm again.
 fn amount_alone(t: &Turn, d: &Draft, reading: &Reading, said_terms: bool) -> Option<Reading> {
     let [line] = &d.lines[..] else { return None };
-    if d.stage != Stage::Confirming || said_terms || has_lines(reading) || t.button.is_some() {
+    let asked = d.stage == Stage::Confirming || (d.address.is_empty() && !d.terms.pickup);
+    if !asked || said_terms || has_lines(reading) || t.button.is_some() {
         return None;
     }
     let items = answers::amount_for(t, &line.sku, &t.text)?;
@@ -185,7 +194,9 @@ fn on_address(
     let address = match &reading.address {
         Some(a) => Some(a.clone()),
         None if said_terms || is_only_agreement(&t.text) => None,
-        None if matches!(reading.intent, Intent::Other | Intent::Order) => {
+        None if matches!(reading.intent, Intent::Other | Intent::Order)
+            && may_be_address(&t.text) =>
+        {
             Some(t.text.trim().to_owned())
         }
         None => None,
@@ -194,6 +205,43 @@ fn on_address(
         d.address = a;
     }
     next_step(t, conn, d)
+}
+
+/// An address sent alone at the summary: the reader's, or a message with a house number and a
+/// place word ("45 Saket Nagar, Indore 452018"), without the words before it that are not part
+/// of it ("sorry galat address,", "address change:").
+fn new_address(d: &Draft, reading: &Reading, text: &str) -> Option<String> {
+    if d.stage != Stage::Confirming || has_lines(reading) {
+        return None;
+    }
+    if let Some(a) = &reading.address {
+        return Some(a.clone());
+    }
+    if !may_be_address(text) || !reader::names_a_place(text) {
+        return None;
+    }
+    let parts: Vec<&str> = text.split([',', ':', '\n']).map(str::trim).collect();
+    let first = parts
+        .iter()
+        .position(|p| p.chars().any(|c| c.is_ascii_digit()) || reader::names_a_place(p))?;
+    Some(parts[first..].join(", ")).filter(|a| !a.is_empty())
+}
+
+/// Whether a message the reader found no address words in may still be one, taken as written
+/// ("Flat 302, Sai Residency"): it has a number in it, asks nothing, and names no amount. "ek
+/// aur dabba", "total kitna hua?" or "2 kg kar do" are not an address; the question is asked
+/// again rather than their words kept (and offered on every later order).
+fn may_be_address(text: &str) -> bool {
+    const AMOUNT: &[&str] = &[
+        "kg", "kilo", "kgs", "g", "gm", "gms", "gram", "grams", "box", "boxes", "dabba", "pc",
+        "pcs", "piece", "pieces", "packet", "plate",
+    ];
+    let t = text.trim().to_lowercase();
+    let amount = t
+        .split(|c: char| !c.is_alphanumeric())
+        .map(|w| w.trim_start_matches(|c: char| c.is_ascii_digit()))
+        .any(|w| AMOUNT.contains(&w));
+    t.chars().any(|c| c.is_ascii_digit()) && !t.ends_with('?') && !amount
 }
 
 /// Lines read from a message go into the draft: the first message's as they are, a later
@@ -278,7 +326,8 @@ fn next_step(t: &Turn, conn: &Connection, mut d: Draft) -> AppResult<()> {
     }
     if d.address.is_empty() && !d.terms.pickup {
         drafts::save(conn, t.business.id, &t.phone, &d)?;
-        return reply::say_template(t, conn, "ask_address", &[]);
+        let ask = reply::render(t, conn, "ask_address", &[])?;
+        return reply::say(t, conn, &reply::after_changes(&d, ask));
     }
     if stock::check(t, conn, &mut d)? {
         return Ok(());

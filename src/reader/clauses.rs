@@ -20,12 +20,32 @@ fn is_conj(w: &str) -> bool {
     matches!(w, "aur" | "and" | "or" | "n" | "evam" | "tatha")
 }
 
+/// True when the "and" at `i` stands between a number and "a half" / "a quarter".
+fn joins_a_fraction(lx: &Lexed, i: usize) -> bool {
+    if lx.low(i) != "and" || i == 0 {
+        return false;
+    }
+    let number_before = match lx.kind(i - 1) {
+        Tok::Num(_) => true,
+        Tok::Word => super::words::number_word(lx.low(i - 1)).is_some(),
+        _ => false,
+    };
+    let word = |k: usize| (lx.kind(k) == Tok::Word).then(|| lx.low(k));
+    let k = if matches!(word(i + 1), Some("a" | "an")) {
+        i + 2
+    } else {
+        i + 1
+    };
+    number_before && matches!(word(k), Some("half" | "quarter"))
+}
+
 pub(crate) fn clauses(lx: &Lexed) -> Vec<Clause> {
     let mut out = Vec::new();
     let (mut start, mut conj, mut listed) = (0, false, false);
     for i in 0..=lx.len() {
         let kind = lx.kind(i);
-        let word_conj = kind == Tok::Word && is_conj(lx.low(i));
+        // "one and a half kg": the "and" of a fraction joins one amount, not two lines.
+        let word_conj = kind == Tok::Word && is_conj(lx.low(i)) && !joins_a_fraction(lx, i);
         if !(matches!(kind, Tok::Sep(_) | Tok::End | Tok::Bullet) || word_conj) {
             continue;
         }
@@ -58,5 +78,14 @@ mod tests {
         assert_eq!(c.len(), 3);
         assert!(c[1].conj);
         assert!(c[2].question);
+    }
+
+    #[test]
+    fn the_and_of_a_fraction_joins_one_amount() {
+        assert_eq!(clauses(&lex("one and a half kg jalebi")).len(), 1);
+        assert_eq!(
+            clauses(&lex("2 and a half kg jalebi and 1 kg kaju")).len(),
+            2
+        );
     }
 }

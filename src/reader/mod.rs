@@ -118,6 +118,14 @@ pub struct Reading {
 
 /// Reads one message: its first [`MAX_READ_CHARS`] characters, so time and memory stay
 /// bounded whatever arrives. Never panics; an empty or junk message reads as `Other`.
+/// True when `text` has a word only an address has ("nagar", "road", "flat", "near", a city):
+/// a message sent alone that names a place, not something to order.
+pub fn names_a_place(text: &str) -> bool {
+    text.split(|c: char| !c.is_alphanumeric() && c != '.')
+        .map(str::to_lowercase)
+        .any(|w| words::is_address_word(&w) || words::is_city(&w))
+}
+
 pub fn read(catalog: &ProductIndex, text: &str) -> Reading {
     read_seen(catalog, text, None)
 }

@@ -179,6 +179,12 @@ fn term(lx: &Lexed, i: usize, end: usize, names: Names) -> Read {
         },
         _ => return Read::Nothing,
     }
+    // "one and a half kg", "2 and a half kilo": the fraction is part of the amount, which then
+    // needs its unit as the fraction alone does.
+    if let Some((extra, k)) = and_a_fraction(lx, j, end) {
+        q.milli = q.milli.saturating_add(extra);
+        (q.word_only, q.hindi_do, needs_unit, j) = (false, false, true, k);
+    }
     // "half a kg", "half a dozen": the article belongs to the unit after it.
     let article = |k: usize| matches!(words::number_word(lx.low(k)), Some((_, NumKind::Article)));
     if needs_unit && j + 1 < end && article(j) && words::unit(lx.low(j + 1)).is_some() {
@@ -212,10 +218,62 @@ fn term(lx: &Lexed, i: usize, end: usize, names: Names) -> Read {
     Read::Qty(q, j)
 }
 
+/// "and a half" / "and a quarter" at `j`, after a whole number: what it adds (in thousandths)
+/// and where the amount goes on.
+fn and_a_fraction(lx: &Lexed, j: usize, end: usize) -> Option<(u64, usize)> {
+    if j + 1 >= end || lx.low(j) != "and" {
+        return None;
+    }
+    let k = if matches!(lx.low(j + 1), "a" | "an") {
+        j + 2
+    } else {
+        j + 1
+    };
+    let extra = match (k < end).then(|| lx.low(k))? {
+        "half" => 500,
+        "quarter" => 250,
+        _ => return None,
+    };
+    Some((extra, k + 1))
+}
+
+/// "sawa do", "saade teen", "paune do": a quarter more, a half more or a quarter less than the
+/// whole number after, at `i`; the number and where the amount goes on.
+fn with_fraction_before(lx: &Lexed, i: usize, end: usize) -> Option<(u64, usize)> {
+    let delta: i64 = match lx.low(i) {
+        "sawa" | "sava" | "savva" | "sawaa" => 250,
+        "saade" | "sade" | "saadhe" | "sadhe" | "saare" => 500,
+        "paune" | "pone" | "pauney" => -250,
+        _ => return None,
+    };
+    let j = i + 1;
+    if j >= end {
+        return None;
+    }
+    let whole = match lx.kind(j) {
+        Tok::Num(v) => v,
+        Tok::Word => match words::number_word(lx.low(j))? {
+            (v, NumKind::Plain | NumKind::HindiDo) => v,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    // Only before a whole number of two or more ("sawa kilo" is 1¼ on its own).
+    if whole < 1000 || !whole.is_multiple_of(1000) {
+        return None;
+    }
+    let v = i64::try_from(whole).ok()?.checked_add(delta)?;
+    Some((u64::try_from(v).ok()?, j + 1))
+}
+
 /// A number word or a lone unit word at `i`; the flag says a unit must follow.
 fn word_term(lx: &Lexed, i: usize, end: usize) -> Result<(Qty, usize, bool), ()> {
     let w = lx.low(i);
     let mut q = Qty::default();
+    if let Some((v, j)) = with_fraction_before(lx, i, end) {
+        q.milli = v;
+        return Ok((q, j, true));
+    }
     if let Some((v, kind)) = words::number_word(w) {
         q.milli = v;
         let mut j = i + 1;
@@ -424,6 +482,9 @@ mod tests {
         assert_eq!(grams("dedh kilo"), Ok(1500));
         assert_eq!(grams("dhai kilo"), Ok(2500));
         assert_eq!(grams("sawa kilo"), Ok(1250));
+        assert_eq!(grams("sawa do kilo"), Ok(2250));
+        assert_eq!(grams("saade teen kilo"), Ok(3500));
+        assert_eq!(grams("paune do kilo"), Ok(1750));
         assert_eq!(grams("paav"), Ok(250));
         assert_eq!(grams("paav bhar"), Ok(250));
         assert_eq!(grams("do kilo"), Ok(2000));
@@ -433,6 +494,9 @@ mod tests {
         assert_eq!(pieces("seventeen", None), Ok(17));
         assert_eq!(grams("half a kg"), Ok(500));
         assert_eq!(pieces("half a dozen", None), Ok(6));
+        assert_eq!(grams("one and a half kg"), Ok(1500));
+        assert_eq!(grams("2 and a half kg"), Ok(2500));
+        assert_eq!(grams("two and a quarter kilo"), Ok(2250));
     }
 
     #[test]

@@ -258,3 +258,31 @@ fn more_than_one_line_holds_is_asked_about() {
     let r = read(&cat, "1000 kg kaju katli");
     assert_eq!(items(&r), vec![("kaju-katli".into(), 1_000_000)]);
 }
+
+#[test]
+fn spoken_fractions_are_the_amount_said() {
+    let cat = catalog();
+    let one = |sku: &str, qty: u32| vec![(sku.to_owned(), qty)];
+    assert_eq!(
+        items(&read(&cat, "one and a half kg kaju katli")),
+        one("kaju-katli", 1500)
+    );
+    assert_eq!(
+        items(&read(&cat, "sawa do kilo jalebi")),
+        one("jalebi", 2250)
+    );
+    assert_eq!(
+        items(&read(&cat, "paune do kilo jalebi")),
+        one("jalebi", 1750)
+    );
+    assert_eq!(
+        items(&read(&cat, "saade teen kilo jalebi")),
+        one("jalebi", 3500)
+    );
+    assert_eq!(items(&read(&cat, "dus samosa")), one("samosa", 10));
+    // "and" between two lines still parts them.
+    assert_eq!(
+        items(&read(&cat, "2 and a half kg jalebi and 1 kg kaju katli")),
+        vec![("jalebi".to_owned(), 2500), ("kaju-katli".to_owned(), 1000)]
+    );
+}

@@ -1047,3 +1047,45 @@ async fn a_price_changed_before_the_yes_is_shown_before_anything_is_placed() {
     s.taps(ASHA, "w3", "confirm", 1).await;
     assert_eq!(s.order(1).await["total_minor"], 46_000);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn asked_for_the_address_only_an_address_is_kept_and_it_can_change_at_the_summary() {
+    let s = shop().await;
+    let ask = "Where should we deliver?";
+    let got = s.says(ASHA, "w1", "1 kg jalebi", 1).await;
+    assert!(got[0].contains(ask), "{got:?}");
+    for (n, said) in ["ek aur dabba", "total kitna hua?"].iter().enumerate() {
+        let got = s.says(ASHA, &format!("w2{n}"), said, 1).await;
+        assert!(got[0].starts_with(ask), "{said}: {got:?}");
+    }
+    let got = s.says(ASHA, "w3", "2 kg kar do", 1).await;
+    assert!(
+        got[0].starts_with("Changed: Jalebi 1 kg → 2 kg.") && got[0].contains(ask),
+        "{got:?}"
+    );
+    let got = s.says(ASHA, "w4", "Flat 302, Sai Residency", 1).await;
+    assert!(
+        got[0].contains("Jalebi 2 kg") && got[0].contains("Deliver to: Flat 302, Sai Residency"),
+        "{got:?}"
+    );
+    // At the summary a new address replaces it.
+    let got = s
+        .says(
+            ASHA,
+            "w5",
+            "sorry galat address, 45 Saket Nagar, Indore 452018",
+            1,
+        )
+        .await;
+    assert!(
+        got[0].contains("Saket Nagar") && !got[0].contains("Flat 302"),
+        "{got:?}"
+    );
+    s.taps(ASHA, "w6", "confirm", 1).await;
+    let o = s.order(1).await;
+    assert!(
+        o["address"].as_str().unwrap().contains("45 Saket Nagar"),
+        "{o}"
+    );
+    assert_eq!(o["lines"][0]["qty"], 2000);
+}

@@ -221,7 +221,12 @@ async fn novi_report_sales_writes_csv_and_json_and_refuses_bad_dates_in_one_line
     assert!(bad("2026-13-01", "2026-12-31", "day").contains("from date \"2026-13-01\""));
     assert!(bad("2026-03-02", "2026-03-01", "day").contains("after the to date"));
     assert!(bad("2024-01-01", "2026-01-01", "day").contains("at most 366 days"));
-    assert!(bad("2026-03-01", "2026-03-02", "week").contains("--by \"week\""));
+    // A grouping Novi has not is the command line's mistake, named with the ones it has.
+    let week = bad("2026-03-01", "2026-03-02", "week");
+    assert!(
+        week.contains("'week'") && week.contains("--by") && week.contains("category"),
+        "{week}"
+    );
     let missing = [
         "report",
         "sales",
