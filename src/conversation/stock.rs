@@ -45,6 +45,8 @@ pub fn check(t: &Turn, conn: &Connection, d: &mut Draft) -> AppResult<bool> {
             return Ok(true);
         }
         d.lines.retain(|l| l.sku != line.sku);
+        // Not in the order after all: the summary must not say it was added.
+        d.changes.retain(|c| !c.contains(name.as_str()));
         reply::say_template(t, conn, "sold_out", &[("product", name.clone())])?;
         if d.lines.is_empty() {
             let why = format!("Wanted {name}, which is sold out");

@@ -83,13 +83,35 @@ pub fn read(text: &str, today: chrono::Weekday) -> When {
     let mut first = None;
     let mut day = None;
     let mut at = 0;
+    // The two words before, with where they start: "at 6", "6 pm" and "at 6 pm" are times.
+    let mut before: [(&str, usize); 2] = [("", 0), ("", 0)];
     for w in low.split_inclusive(|c: char| !c.is_alphanumeric()) {
         let word = w.trim_end_matches(|c: char| !c.is_alphanumeric());
+        if word.is_empty() {
+            at += w.len();
+            continue;
+        }
         let offset = day_offset(word, today);
-        if offset.is_some() || WHEN.contains(&word) || is_clock(word) {
-            first.get_or_insert(at);
+        // "at 5 Park Street" is a house number: an hour ends its phrase or comes with a time word.
+        let next = low[at + word.len()..].trim_start_matches(' ');
+        let ends = next
+            .split(|c: char| !c.is_alphanumeric())
+            .next()
+            .is_none_or(|n| n.is_empty() || AFTER_HOUR.contains(&n));
+        let hour = is_hour(word) && PREPOSITIONS.contains(&before[1].0) && ends;
+        if offset.is_some() || WHEN.contains(&word) || is_clock(word) || hour {
+            // A time's number and its "at" belong to it: "pickup at 6 pm", not "pm".
+            let mut start = if hour { before[1].1 } else { at };
+            if !hour && is_hour(before[1].0) && matches!(word, "pm" | "am" | "baje" | "bje") {
+                start = before[1].1;
+                if PREPOSITIONS.contains(&before[0].0) {
+                    start = before[0].1;
+                }
+            }
+            first.get_or_insert(start);
             day = day.or(offset);
         }
+        before = [before[1], (word, at)];
         at += w.len();
     }
     let note = first.and_then(|a| {
@@ -100,6 +122,19 @@ pub fn read(text: &str, today: chrono::Weekday) -> When {
         (!t.is_empty()).then(|| t.to_owned())
     });
     When { note, day }
+}
+
+/// Words that put a bare hour to a time: "at 6", "by 7".
+const PREPOSITIONS: &[&str] = &["at", "by", "before", "after", "till", "until", "around"];
+
+/// Words that may follow a bare hour: "at 6 pm", "by 7 tak", "at 6 o'clock".
+const AFTER_HOUR: &[&str] = &[
+    "pm", "am", "baje", "bje", "tak", "se", "ke", "ko", "o", "oclock",
+];
+
+/// An hour on the clock written alone: "6", "11".
+fn is_hour(w: &str) -> bool {
+    w.parse::<u8>().is_ok_and(|h| (1..=12).contains(&h))
 }
 
 /// "6pm", "10am", "10:30".
@@ -146,6 +181,14 @@ mod tests {
             Some("shaam 6pm tak")
         );
         assert_eq!(read("2 kg jalebi, 12 MG Road", Mon), When::default());
+        assert_eq!(read("pickup at 6", Mon).note.as_deref(), Some("at 6"));
+        assert_eq!(read("pickup at 6 pm", Mon).note.as_deref(), Some("at 6 pm"));
+        assert_eq!(
+            read("le jaunga 7 baje", Mon).note.as_deref(),
+            Some("7 baje")
+        );
+        assert_eq!(read("2 kg jalebi, 8 Scheme 54", Mon), When::default());
+        assert_eq!(read("deliver at 5 Park Street", Mon), When::default());
     }
 
     #[test]

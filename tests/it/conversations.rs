@@ -1089,3 +1089,34 @@ async fn asked_for_the_address_only_an_address_is_kept_and_it_can_change_at_the_
     );
     assert_eq!(o["lines"][0]["qty"], 2000);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sold_out_addition_is_not_said_to_be_added_and_a_pickup_hour_is_kept() {
+    let s = shop().await;
+    let bid = s.b.id;
+    s.app
+        .db
+        .with_conn(|c| {
+            c.execute(
+                "UPDATE products SET stock = 0 WHERE business_id = ?1 AND sku = 'samosa'",
+                [bid],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    s.says(ASHA, "w1", "1 kg jalebi, pickup at 6 pm", 1).await;
+    let got = s.says(ASHA, "w2", "aur 10 samosa bhi", 2).await;
+    assert_eq!(got[0], "Sorry, Samosa is sold out today.");
+    assert!(
+        !got[1].contains("Samosa") && got[1].contains("Jalebi 1 kg") && got[1].contains("at 6 pm"),
+        "{got:?}"
+    );
+    s.taps(ASHA, "w3", "confirm", 1).await;
+    let o = s.order(1).await;
+    assert_eq!(o["fulfilment"], "pickup");
+    assert!(o["notes"].as_str().unwrap().ends_with("at 6 pm"), "{o}");
+    // Said alone, the hour is kept too (it was lost, or kept as "pm").
+    s.says(RAVI, "w4", "1 kg jalebi", 1).await;
+    let got = s.says(RAVI, "w5", "pickup at 6", 1).await;
+    assert!(got[0].contains("at 6"), "{got:?}");
+}
