@@ -14,6 +14,15 @@ use crate::reader::{Item, Mention, ProductIndex, Reading};
 const ADDING: &[&str] = &[
     "bhi", "also", "more", "extra", "add", "another", "plus", "zyada",
 ];
+/// Word pairs that swap one product for another: "X ki jagah Y", "X ke badle Y".
+const SWAP: &[(&str, &str)] = &[
+    ("ki", "jagah"),
+    ("ke", "jagah"),
+    ("ki", "jaga"),
+    ("ke", "badle"),
+    ("ke", "bajaye"),
+    ("ke", "bajay"),
+];
 /// Words that keep only the products the message names.
 const ONLY: &[&str] = &["sirf", "only", "bas", "just", "sirff"];
 
@@ -33,7 +42,12 @@ pub fn apply(d: &mut Draft, r: &Reading, named: &[Mention], text: &str, catalog:
             d.lines.retain(|l| keep.contains(&l.sku.as_str()));
         }
     }
-    for m in named.iter().filter(|m| m.negated) {
+    // "jalebi ki jagah 1 kg kalakand", "kachori ke badle samosa": a product of the draft named
+    // in a swap without an amount of its own is the one swapped out.
+    let swap = ws
+        .windows(2)
+        .any(|p| SWAP.contains(&(p[0].as_str(), p[1].as_str())));
+    for m in named.iter().filter(|m| m.negated || swap) {
         if !r.items.iter().any(|i| i.sku == m.sku) {
             d.lines.retain(|l| l.sku != m.sku);
         }
@@ -132,6 +146,14 @@ mod tests {
         assert_eq!(after(base, "sirf samosa"), lines(&[("samosa", 10)]));
         let more = lines(&[("jalebi", 1000), ("samosa", 10), ("kachori", 5)]);
         assert_eq!(after(base, "5 kachori bhi"), more);
+        let swapped = lines(&[("samosa", 10), ("kalakand", 1000)]);
+        assert_eq!(after(base, "jalebi ki jagah 1 kg kalakand"), swapped);
+        assert_eq!(after(base, "jalebi ke badle 1 kg kalakand"), swapped);
+        // An amount swapped for another stays the product's own change.
+        assert_eq!(
+            after("2 samosa", "2 ki jagah 3 samosa"),
+            lines(&[("samosa", 3)])
+        );
     }
 
     #[test]
