@@ -68,5 +68,17 @@ pub fn orders(
                 .and_then(|()| writeln!(out).map_err(anyhow::Error::from))
         }
     };
-    super::reader_may_stop(written)
+    let result = super::reader_may_stop(written);
+    if let Err(e) = &result {
+        // The row above was written first, so that the export is on record however it ends;
+        // one that ended without the data is said to have, not left reading like a success.
+        let failed = format!("{what}: not written ({e:#})");
+        let actor = audit::Actor::shell();
+        let noted =
+            db.with_tx(|tx| audit::record(tx, &actor, Some(business.id), audit::EXPORT, &failed));
+        if let Err(n) = noted {
+            tracing::warn!(error = %n, "could not record the failed export");
+        }
+    }
+    result
 }

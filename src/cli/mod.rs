@@ -364,36 +364,36 @@ pub(crate) fn unwritten(e: std::io::Error) -> anyhow::Error {
 /// (`| head -1`) has all it wanted, so a closed pipe ends the command quietly; any other
 /// failure to write is an error.
 pub(crate) fn reader_may_stop(written: anyhow::Result<()>) -> anyhow::Result<()> {
-    match written {
-        Err(e) if closed_pipe(&e) => Ok(()),
-        other => other,
+    let Err(e) = written else { return Ok(()) };
+    match io_failure(&e) {
+        Some((std::io::ErrorKind::BrokenPipe, _)) => Ok(()),
+        // A full disk is the output's fault, said as the other commands say it.
+        Some((_, said)) => Err(anyhow::anyhow!("cannot write the output: {said}")),
+        None => Err(e),
     }
 }
 
-fn closed_pipe(e: &anyhow::Error) -> bool {
-    use std::io::ErrorKind::BrokenPipe;
-    // The CSV and JSON writers keep the I/O error inside their own, not as its source.
-    let broken = |c: &(dyn std::error::Error + 'static)| {
-        let kind = if let Some(io) = c.downcast_ref::<std::io::Error>() {
-            Some(io.kind())
+/// The I/O error behind a failed write, as its kind and its words, wherever the writer kept
+/// it: the CSV and JSON writers keep it inside their own error, not as its source.
+fn io_failure(e: &anyhow::Error) -> Option<(std::io::ErrorKind, String)> {
+    let io = |c: &(dyn std::error::Error + 'static)| {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            Some((io.kind(), io.to_string()))
         } else if let Some(j) = c.downcast_ref::<serde_json::Error>() {
-            j.io_error_kind()
+            j.io_error_kind().map(|k| (k, j.to_string()))
         } else if let Some(w) = c.downcast_ref::<csv::Error>() {
             match w.kind() {
-                csv::ErrorKind::Io(io) => Some(io.kind()),
+                csv::ErrorKind::Io(io) => Some((io.kind(), io.to_string())),
                 _ => None,
             }
         } else {
             None
-        };
-        kind == Some(BrokenPipe)
+        }
     };
-    e.chain().any(|c| {
-        broken(c)
-            || c.downcast_ref::<crate::error::AppError>()
-                .is_some_and(|a| match a {
-                    crate::error::AppError::Internal(inner) => inner.chain().any(broken),
-                    _ => false,
-                })
+    e.chain().find_map(|c| {
+        io(c).or_else(|| match c.downcast_ref::<crate::error::AppError>() {
+            Some(crate::error::AppError::Internal(inner)) => inner.chain().find_map(io),
+            _ => None,
+        })
     })
 }

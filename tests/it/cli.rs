@@ -658,6 +658,21 @@ fn output_that_cannot_be_written_is_one_line_not_a_panic() {
         ok(d, &["token", "list", "--business", "shop"], "").trim(),
         ""
     );
+    // An export that could not be written is on record as such, not as a success.
+    let (code, err) = to_a_full_disk(d, &["export", "orders", "--business", "shop"]);
+    assert_eq!(code, Some(1), "{err}");
+    let db = rusqlite::Connection::open(d.join("novi.db")).unwrap();
+    let last: String = db
+        .query_row(
+            "SELECT detail FROM audit_log WHERE action = 'export' ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        last.starts_with("orders from the shell (0 orders): not written (cannot write"),
+        "{last}"
+    );
 }
 
 #[test]
