@@ -131,7 +131,15 @@ pub fn reset_password(db: &Db, who: &Actor, user_id: i64) -> AppResult<(User, St
 /// Sets the password of the user a one-time link is for, using the link up in the same
 /// transaction. `None` when the link is not open.
 pub fn choose_password(db: &Db, addr: &str, token: &str, pass: &str) -> AppResult<Option<User>> {
-    password::check_strength(pass)?;
+    // The username is known from the link: a password may not be it, here as anywhere.
+    let named = db.with_conn(|c| match setup::open_link(c, token)? {
+        Some(Link::User(id)) => users::by_id(c, id),
+        _ => Ok(None),
+    })?;
+    match &named {
+        Some(u) => password::check_for(&u.username, pass)?,
+        None => password::check_strength(pass)?,
+    }
     let hash = password::hash(pass)?;
     db.with_tx(|tx| {
         let Some(Link::User(id)) = setup::open_link(tx, token)? else {

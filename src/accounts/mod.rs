@@ -80,7 +80,10 @@ pub fn create_user(db: &Db, username: &str, pass: &str, m: Membership) -> AppRes
 }
 
 pub fn change_password(db: &Db, user_id: i64, pass: &str) -> AppResult<()> {
-    password::check_strength(pass)?;
+    let user = db
+        .with_conn(|c| users::by_id(c, user_id))?
+        .ok_or(AppError::NotFound)?;
+    password::check_for(&user.username, pass)?;
     let hash = password::hash(pass)?;
     db.with_tx(|tx| users::set_password(tx, user_id, &hash))
 }
@@ -99,11 +102,32 @@ fn keep_an_owner(tx: &rusqlite::Connection, user: &User) -> AppResult<()> {
     Ok(())
 }
 
+/// Refuses to disable the last active platform admin: no one could then open the console.
+fn keep_a_platform_admin(tx: &rusqlite::Connection, user: &User) -> AppResult<()> {
+    if !user.platform_admin || user.disabled {
+        return Ok(());
+    }
+    let active: i64 = tx.query_row(
+        "SELECT COUNT(*) FROM users WHERE platform_admin = 1 AND disabled = 0",
+        [],
+        |r| r.get(0),
+    )?;
+    if active <= 1 {
+        return Err(AppError::Conflict(format!(
+            "{} is the only active platform admin; add another first \
+             (novi user add --platform-admin)",
+            user.username
+        )));
+    }
+    Ok(())
+}
+
 pub fn set_disabled(db: &Db, user_id: i64, disabled: bool) -> AppResult<User> {
     db.with_tx(|tx| {
         let user = users::by_id(tx, user_id)?.ok_or(AppError::NotFound)?;
         if disabled {
             keep_an_owner(tx, &user)?;
+            keep_a_platform_admin(tx, &user)?;
         }
         users::set_disabled(tx, user_id, disabled)?;
         users::by_id(tx, user_id)?.ok_or(AppError::NotFound)

@@ -118,8 +118,9 @@ pub fn fingerprint(conn: &Connection, business_id: i64, rows: &[ProductRow]) -> 
     use sha2::Digest;
     let now = current(conn, business_id)?;
     let mut h = sha2::Sha256::new();
+    // The file's rows too: an apply of another file than the one previewed is refused.
     for row in rows {
-        h.update(format!("{:?}\n", now.get(row.sku.as_str())).as_bytes());
+        h.update(format!("{:?}\n{row:?}\n", now.get(row.sku.as_str())).as_bytes());
     }
     Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }

@@ -175,7 +175,13 @@ fn amount_alone(t: &Turn, d: &Draft, reading: &Reading, said_terms: bool) -> Opt
     if !asked || said_terms || has_lines(reading) || t.button.is_some() {
         return None;
     }
-    let items = answers::amount_for(t, &line.sku, &t.text)?;
+    let mut items = answers::amount_for(t, &line.sku, &t.text)?;
+    // "ek aur dabba": "aur" with no product named means more of it, as "more" does.
+    if super::words::says_aur(&t.text) && !edit::adds(&t.text) {
+        for i in &mut items {
+            i.qty = i.qty.saturating_add(line.qty);
+        }
+    }
     let mut r = reading.clone();
     r.intent = Intent::Order;
     r.items = items;
@@ -214,12 +220,11 @@ fn new_address(d: &Draft, reading: &Reading, text: &str) -> Option<String> {
     if d.stage != Stage::Confirming || has_lines(reading) {
         return None;
     }
-    if let Some(a) = &reading.address {
-        return Some(a.clone());
-    }
-    if !may_be_address(text) || !reader::names_a_place(text) {
-        return None;
-    }
+    let text = match &reading.address {
+        Some(a) => a.as_str(),
+        None if may_be_address(text) && reader::names_a_place(text) => text,
+        None => return None,
+    };
     let parts: Vec<&str> = text.split([',', ':', '\n']).map(str::trim).collect();
     let first = parts
         .iter()
@@ -255,13 +260,14 @@ fn take_lines(t: &Turn, conn: &Connection, draft: Option<Draft>, r: &Reading) ->
     }
     d.stage = Stage::Collecting;
     let had_lines = !d.lines.is_empty();
+    // A product in the order before this message, named again without an amount, is not
+    // asked about: it stays as it is, or was taken out ("jalebi ki jagah 1 kg kalakand").
+    let have: Vec<String> = d.lines.iter().map(|l| l.sku.clone()).collect();
     if !had_lines {
         d.add(&r.items);
     } else {
         edit::apply(&mut d, r, t.mentions(), &t.text, t.catalog);
     }
-    // A product already in the order, named again without an amount, stays as it is.
-    let have: Vec<String> = d.lines.iter().map(|l| l.sku.clone()).collect();
     let fresh = r.unclear.iter().filter(|u| {
         !(u.reason == UnclearReason::NoQuantity && u.skus.iter().all(|s| have.contains(s)))
     });

@@ -26,12 +26,18 @@ const SWAP: &[(&str, &str)] = &[
 /// Words that keep only the products the message names.
 const ONLY: &[&str] = &["sirf", "only", "bas", "just", "sirff"];
 
+/// True when the message adds to the amounts already in the draft ("aur …" first, "more",
+/// "bhi", "extra" …).
+pub fn adds(text: &str) -> bool {
+    let ws = words(text);
+    ws.first().is_some_and(|w| w == "aur") || ws.iter().any(|w| ADDING.contains(&w.as_str()))
+}
+
 /// Applies a message's lines to the draft and records what changed, for the next summary.
 pub fn apply(d: &mut Draft, r: &Reading, named: &[Mention], text: &str, catalog: &ProductIndex) {
     let before = d.lines.clone();
     let ws = words(text);
-    let adding =
-        ws.first().is_some_and(|w| w == "aur") || ws.iter().any(|w| ADDING.contains(&w.as_str()));
+    let adding = adds(text);
     if ws.iter().any(|w| ONLY.contains(&w.as_str())) {
         let keep: Vec<&str> = named
             .iter()

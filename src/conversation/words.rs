@@ -84,6 +84,13 @@ pub fn is_cancel(text: &str) -> bool {
     )
 }
 
+/// True when "aur" ("and", "more") is one of the message's words.
+pub fn says_aur(text: &str) -> bool {
+    plain(text)
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| w == "aur")
+}
+
 /// Words said around an answer for politeness alone.
 const FILLER: &[&str] = &[
     "bhaiya", "bhai", "ji", "sir", "madam", "please", "pls", "plz", "sorry", "ok", "okay",

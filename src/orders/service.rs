@@ -566,7 +566,11 @@ pub fn edit_terms(
     };
     store::set_terms(conn, order.id, &t.address, &t.notes, t.fulfilment)?;
     store::set_totals(conn, order.id, &totals(&order.lines, fee)?)?;
-    let note = format!("now {}", t.fulfilment.label().to_lowercase());
+    let note = if t.fulfilment == order.fulfilment {
+        "address or notes changed".to_owned()
+    } else {
+        format!("now {}", t.fulfilment.label().to_lowercase())
+    };
     let event = NewEvent {
         kind: "edited",
         from: None,

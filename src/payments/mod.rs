@@ -89,14 +89,18 @@ pub struct Summary {
 /// The longest reference kept (UPI references are 12 digits, Razorpay ids under 30 characters).
 pub const MAX_REFERENCE: usize = 100;
 
-/// The status of an order of `total` that was paid `paid` and refunded `refunded` in all.
-pub fn status_for(total: Money, paid: Money, refunded: Money) -> PaymentStatus {
+/// The status of an order of `total` that was paid `paid` and refunded `refunded` in all, of
+/// which `gave_back` returned money held beyond its total: an order that owes money again after
+/// such a refund (its lines grew back) is partly paid, to be collected, not "partly refunded".
+pub fn status_for(total: Money, paid: Money, refunded: Money, gave_back: Money) -> PaymentStatus {
     let net = paid.minor() - refunded.minor();
+    let owes = total.minor() - paid.minor() + gave_back.minor() > 0;
     match (refunded.minor() > 0, net) {
-        (true, n) if n <= 0 => PaymentStatus::Refunded,
+        (true, n) if n <= 0 && !owes => PaymentStatus::Refunded,
+        (true, n) if n > 0 && !owes => PaymentStatus::PartlyRefunded,
+        (_, n) if n <= 0 => PaymentStatus::Unpaid,
+        (_, n) if n < total.minor() && owes => PaymentStatus::PartlyPaid,
         (true, _) => PaymentStatus::PartlyRefunded,
-        (false, n) if n <= 0 => PaymentStatus::Unpaid,
-        (false, n) if n < total.minor() => PaymentStatus::PartlyPaid,
         _ => PaymentStatus::Paid,
     }
 }
@@ -108,6 +112,15 @@ pub fn status_for(total: Money, paid: Money, refunded: Money) -> PaymentStatus {
 /// status reads partly refunded, not partly paid, and the customer's page offers nothing to pay.
 pub fn due_of(total: Money, s: &store::Sums) -> Money {
     Money::from_minor((total.minor() - s.paid.minor() + s.gave_back.minor()).max(0))
+}
+
+/// What `order` asks of the customer in all: its total, or nothing once it is cancelled.
+fn owed(order: &Order) -> Money {
+    if order.status == Status::Cancelled {
+        Money::ZERO
+    } else {
+        order.total
+    }
 }
 
 /// What the shop holds of the customer's money beyond what `order` comes to: all it received
@@ -132,7 +145,7 @@ pub fn summary(conn: &Connection, order: &Order) -> AppResult<Summary> {
         status: order.payment_status,
         paid: received,
         refunded: sums.refunded,
-        due: due_of(order.total, &sums),
+        due: due_of(owed(order), &sums),
         // A Razorpay refund on its way back is being given back already.
         owed_back: owed_back(
             order,
@@ -242,7 +255,7 @@ pub fn record(conn: &Connection, b: &Business, number: i64, p: &NewPayment) -> A
         store::set_gives_back(conn, id, p.amount.min(held_beyond))?;
     }
     let after = store::sums(conn, order.id)?;
-    let status = status_for(order.total, after.paid, after.refunded);
+    let status = status_for(owed(&order), after.paid, after.refunded, after.gave_back);
     let mode = match p.kind {
         Kind::Payment => p.mode,
         Kind::Refund => order.payment_mode,
@@ -266,7 +279,7 @@ pub fn record(conn: &Connection, b: &Business, number: i64, p: &NewPayment) -> A
 /// paid again.
 pub fn settle(conn: &Connection, order: &Order) -> AppResult<()> {
     let sums = store::sums(conn, order.id)?;
-    let status = status_for(order.total, sums.paid, sums.refunded);
+    let status = status_for(owed(order), sums.paid, sums.refunded, sums.gave_back);
     if status != order.payment_status {
         orders_store::set_payment(conn, order.id, order.payment_mode, status)?;
     }
@@ -311,19 +324,31 @@ mod tests {
     fn the_status_follows_the_money() {
         let m = Money::from_minor;
         let total = m(64_000);
-        assert_eq!(status_for(total, m(0), m(0)), PaymentStatus::Unpaid);
+        assert_eq!(status_for(total, m(0), m(0), m(0)), PaymentStatus::Unpaid);
         assert_eq!(
-            status_for(total, m(20_000), m(0)),
+            status_for(total, m(20_000), m(0), m(0)),
             PaymentStatus::PartlyPaid
         );
-        assert_eq!(status_for(total, m(64_000), m(0)), PaymentStatus::Paid);
         assert_eq!(
-            status_for(total, m(64_000), m(10_000)),
+            status_for(total, m(64_000), m(0), m(0)),
+            PaymentStatus::Paid
+        );
+        assert_eq!(
+            status_for(total, m(64_000), m(10_000), m(0)),
             PaymentStatus::PartlyRefunded
         );
         assert_eq!(
-            status_for(total, m(64_000), m(64_000)),
+            status_for(total, m(64_000), m(64_000), m(0)),
             PaymentStatus::Refunded
+        );
+        // ₹300 given back after a cut, then the lines grew back: ₹300 to collect again.
+        assert_eq!(
+            status_for(total, m(64_000), m(30_000), m(30_000)),
+            PaymentStatus::PartlyPaid
+        );
+        assert_eq!(
+            status_for(m(34_000), m(64_000), m(30_000), m(30_000)),
+            PaymentStatus::PartlyRefunded
         );
     }
 }

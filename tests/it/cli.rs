@@ -201,6 +201,8 @@ fn users_are_listed_disabled_and_given_new_passwords(d: &Path) {
     ok(d, &["user", "enable", "ravi"], "");
     let err = fails(d, &["user", "disable", "asha"], "");
     assert!(err.contains("only active owner"));
+    let err = fails(d, &["user", "disable", "root"], "");
+    assert!(err.contains("only active platform admin"), "{err}");
     let err = fails(d, &["user", "disable", "ghost"], "");
     assert!(err.contains("no user named"));
 
@@ -210,6 +212,18 @@ fn users_are_listed_disabled_and_given_new_passwords(d: &Path) {
         "a-new-password\n",
     );
     fails(d, &["user", "passwd", "ravi", "--password-stdin"], "tiny\n");
+    // Not the username either, as when the user was added.
+    ok(
+        d,
+        &user_add("shop", "kitchen01", "agent"),
+        "a-kitchen-password\n",
+    );
+    let err = fails(
+        d,
+        &["user", "passwd", "kitchen01", "--password-stdin"],
+        "Kitchen01\n",
+    );
+    assert!(err.contains("the password cannot be the username"), "{err}");
     // Without a terminal and without --password-stdin there is nothing to prompt on.
     let err = fails(d, &["user", "passwd", "ravi"], "");
     assert!(err.contains("password"));

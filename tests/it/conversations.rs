@@ -885,7 +885,7 @@ async fn a_bare_no_asks_before_dropping_the_order() {
     // "No" may mean "that is not right": the order is kept, and the customer asked which.
     let got = s.says(ASHA, "w2", "no", 2).await;
     assert!(
-        got[0].contains("Do you want to drop this order? Reply CANCEL"),
+        got[0].contains("Nothing is dropped yet: reply CANCEL to drop this order"),
         "{got:?}"
     );
     assert!(

@@ -399,7 +399,13 @@ async fn the_list_filters_by_payment_and_marks_paid_in_one_tap() {
     let (status, _, to) = meera
         .post(
             &format!("{list}/3/payments"),
-            &[("mode", "cash"), ("full", "1"), ("back", back)],
+            &[
+                ("mode", "cash"),
+                ("full", "1"),
+                ("total", "64000"),
+                ("status", "unpaid"),
+                ("back", back),
+            ],
         )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
@@ -443,11 +449,20 @@ async fn the_list_filters_by_payment_and_marks_paid_in_one_tap() {
     let (status, page, _) = meera
         .post(
             &format!("{list}/3/payments"),
-            &[("mode", "cash"), ("full", "1"), ("back", back)],
+            &[
+                ("mode", "cash"),
+                ("full", "1"),
+                ("total", "64000"),
+                ("status", "unpaid"),
+                ("back", back),
+            ],
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.contains("nothing is due"), "{page}");
+    assert!(
+        page.contains("order #3 is now paid, not as the list showed it; nothing was recorded."),
+        "{page}"
+    );
     assert_eq!(
         payment(&api, 3).await["payments"].as_array().map(Vec::len),
         Some(1)
@@ -470,6 +485,7 @@ async fn the_list_filters_by_payment_and_marks_paid_in_one_tap() {
         ("mode", "cash"),
         ("full", "1"),
         ("total", "64000"),
+        ("status", "unpaid"),
         ("back", back),
     ];
     let (status, page, _) = meera.post(&format!("{list}/7/payments"), &stale).await;
@@ -481,6 +497,21 @@ async fn the_list_filters_by_payment_and_marks_paid_in_one_tap() {
         "{page}"
     );
     assert_eq!(payment(&api, 7).await["paid_minor"], 0);
+
+    // Nor after a part payment since: the rest is not what the list's tap collected.
+    collect(&mut meera, &b, 8, "100", "cash").await;
+    meera.get(&list).await;
+    let part = [
+        ("mode", "cash"),
+        ("full", "1"),
+        ("total", "64000"),
+        ("status", "unpaid"),
+        ("back", back),
+    ];
+    let (status, page, _) = meera.post(&format!("{list}/8/payments"), &part).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("order #8 is now partly paid"), "{page}");
+    assert_eq!(payment(&api, 8).await["paid_minor"], 10_000);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -622,6 +653,9 @@ async fn money_given_back_after_a_cut_is_asked_for_again_when_the_order_grows() 
         (Some(30_000), Some(0)),
         "{p}"
     );
+    // Money to collect: partly paid (the list's filter and "Paid in full" find it), not
+    // "partly refunded", which reads as settled.
+    assert_eq!(p["status"], "partly_paid", "{p}");
     let (status, res) = api
         .post(
             "/api/v1/orders/1/payments",

@@ -244,7 +244,7 @@ async fn the_owner_sets_the_keys_on_the_payments_page() {
     let bad = [
         ("key_id", "my key"),
         ("key_secret", ""),
-        ("webhook_secret", "w"),
+        ("webhook_secret", ""),
         ("action", "save"),
     ];
     let (status, page, _) = owner.post("/b/shop-a/settings/payments", &bad).await;
@@ -256,6 +256,12 @@ async fn the_owner_sets_the_keys_on_the_payments_page() {
     assert!(
         page.contains("id=\"key_secret-error\""),
         "both said at once"
+    );
+    // Without the webhook's secret every payment webhook would be refused: not "Saved.".
+    assert!(
+        page.contains("id=\"webhook_secret-error\"")
+            && page.contains("Razorpay Dashboard (step 2)"),
+        "{page}"
     );
     assert!(page.contains("value=\"my key\""), "what was typed is kept");
     assert!(

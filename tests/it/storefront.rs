@@ -464,3 +464,55 @@ async fn a_count_that_is_no_count_changes_nothing_in_the_cart_and_says_so() {
     let (_, cart) = b.get("/s/sweets/cart").await;
     assert!(cart.contains("value=\"60\""), "{cart}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_count_from_an_older_cart_page_changes_the_item_it_was_typed_for() {
+    let app = TestApp::start().await;
+    let shop = app.small_shop("sweets");
+    let (mut b, token) = shopper(&app, "sweets").await;
+    let (samosa, gulab) = (
+        samosa(&app, &shop),
+        crate::support::product(&app.db, &shop, "gulab-jamun").id,
+    );
+    add(&mut b, "sweets", &token, samosa, "2").await;
+    add(&mut b, "sweets", &token, gulab, "1").await;
+    let (_, page) = b.get("/s/sweets/cart").await;
+    let item = |id: i64| format!("{id}.0");
+    assert!(
+        page.contains(&format!(r#"name="item" value="{}""#, item(gulab))),
+        "{page}"
+    );
+    // Samosa taken out in another tab; this page's gulab jamun line was the second.
+    let out = item(samosa);
+    let gone = [
+        ("_cart", token.as_str()),
+        ("item", out.as_str()),
+        ("count", "0"),
+    ];
+    b.post_raw("/s/sweets/cart/update", &gone).await;
+    let g = item(gulab);
+    let five = [
+        ("_cart", token.as_str()),
+        ("item", g.as_str()),
+        ("count", "5"),
+    ];
+    let (status, _, _) = b.post_raw("/s/sweets/cart/update", &five).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, cart) = b.get("/s/sweets/cart").await;
+    assert!(
+        cart.contains("Gulab Jamun") && cart.contains(r#"value="5""#) && !cart.contains("Samosa"),
+        "{cart}"
+    );
+    // A line no longer in the cart changes nothing.
+    let again = [
+        ("_cart", token.as_str()),
+        ("item", out.as_str()),
+        ("count", "7"),
+    ];
+    b.post_raw("/s/sweets/cart/update", &again).await;
+    let (_, cart) = b.get("/s/sweets/cart").await;
+    assert!(
+        !cart.contains("Samosa") && cart.contains(r#"value="5""#),
+        "{cart}"
+    );
+}

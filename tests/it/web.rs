@@ -226,6 +226,20 @@ async fn an_owner_manages_users_and_roles() {
         .unwrap()
         .unwrap();
     assert_eq!(ravi.role, Some(Role::Manager));
+    let said: String = app
+        .db
+        .with_conn(|c| {
+            Ok(c.query_row(
+                "SELECT detail FROM audit_log ORDER BY id DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(
+        said, "ravi is now manager (was agent).",
+        "old and new in the audit log"
+    );
 
     // The only owner cannot demote or disable themselves.
     let path = format!("/b/shop-a/settings/users/{}/role", asha.id);

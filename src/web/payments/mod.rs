@@ -37,6 +37,10 @@ pub struct PayForm {
     /// full" is that total; an order changed since is not paid at a figure no one saw.
     #[serde(default)]
     total: String,
+    /// The list's button: the payment status the list showed ("unpaid"): a part payment
+    /// recorded meanwhile means the rest is not what was collected.
+    #[serde(default)]
+    status: String,
     /// The order list's query, to go back to it after a tap there.
     #[serde(default)]
     back: Option<String>,
@@ -164,6 +168,7 @@ fn list_button(shop: &ShopPage, o: &Order, back: &str) -> Markup {
             input type="hidden" name="mode" value="cash";
             input type="hidden" name="full" value="1";
             input type="hidden" name="total" value=(o.total.minor());
+            input type="hidden" name="status" value=(o.payment_status.as_str());
             input type="hidden" name="back" value=(back);
             button.secondary type="submit" aria-label={ "Order #" (o.number) " paid in full, cash" } { "Paid in full" }
         }
@@ -202,16 +207,25 @@ async fn save(
     shop: &ShopPage,
     number: i64,
     mut p: NewPayment,
-    full: Option<Option<i64>>,
+    full: Option<(Option<i64>, String)>,
 ) -> AppResult<()> {
     let business = shop.business.clone();
     let who = crate::audit::Actor::new(shop.user.username.clone(), &shop.address);
     state
         .db
         .write(move |tx| {
-            if let Some(seen_total) = full {
+            if let Some((seen_total, seen_status)) = full {
                 let order = crate::orders::store::by_number(tx, business.id, number)?
                     .ok_or(AppError::NotFound)?;
+                // A list older than these fields, or than a payment since, shows no longer
+                // what would be recorded.
+                if seen_total.is_none() || seen_status != order.payment_status.as_str() {
+                    return Err(AppError::Conflict(format!(
+                        "order #{number} is now {}, not as the list showed it; nothing was \
+                         recorded. Open it to see what is due.",
+                        order.payment_status.label().to_lowercase()
+                    )));
+                }
                 if seen_total.is_some_and(|t| t != order.total.minor()) {
                     return Err(AppError::Conflict(format!(
                         "order #{number} now comes to {}, not the {} shown; nothing was \
@@ -252,7 +266,8 @@ async fn post(
     f: PayForm,
     kind: Kind,
 ) -> AppResult<Response> {
-    let full = (f.full == "1" && kind == Kind::Payment).then(|| f.total.trim().parse().ok());
+    let full = (f.full == "1" && kind == Kind::Payment)
+        .then(|| (f.total.trim().parse().ok(), f.status.trim().to_owned()));
     let refused = match parse(&shop, &f, kind) {
         Ok(p) => match save(&state, &shop, number, p, full).await {
             Ok(()) => {

@@ -43,6 +43,7 @@ pub struct KeysForm {
 struct Wrong {
     key_id: Option<String>,
     key_secret: Option<String>,
+    webhook_secret: Option<String>,
 }
 
 fn render(
@@ -66,7 +67,7 @@ fn render(
             (csrf_field(&shop.csrf))
             (field_with_error("Key Id (rzp_live_… or rzp_test_…)", "key_id", "text", key_id, wrong.key_id.as_deref()))
             (secret_field("Key Secret", "key_secret", &saved.key_secret, wrong.key_secret.as_deref()))
-            (secret_field("Webhook secret", "webhook_secret", &saved.webhook_secret, None))
+            (secret_field("Webhook secret", "webhook_secret", &saved.webhook_secret, wrong.webhook_secret.as_deref()))
             p.muted { "Leave a secret blank to keep the one saved." }
             div.actions {
                 button type="submit" name="action" value="save" { "Save" }
@@ -124,6 +125,11 @@ fn check(f: &KeysForm, saved: &RazorpaySettings) -> Wrong {
             .then(|| "a Key Id starts rzp_live_ or rzp_test_, as the Dashboard shows it".into()),
         key_secret: (f.key_secret.trim().is_empty() && saved.key_secret.is_empty())
             .then(|| "paste the Key Secret shown with the Key Id".into()),
+        // Without it every Razorpay webhook is refused, and no payment is ever recorded.
+        webhook_secret: (f.webhook_secret.trim().is_empty() && saved.webhook_secret.is_empty())
+            .then(|| {
+                "type the secret you gave the webhook in the Razorpay Dashboard (step 2)".into()
+            }),
     }
 }
 
@@ -143,7 +149,7 @@ pub async fn save(
     }
     let current = saved(&state, &shop).await?;
     let wrong = check(&f, &current);
-    if wrong.key_id.is_some() || wrong.key_secret.is_some() {
+    if wrong.key_id.is_some() || wrong.key_secret.is_some() || wrong.webhook_secret.is_some() {
         let hook = format!(
             "{}/webhooks/razorpay/{}",
             origin(&state, &headers),

@@ -189,14 +189,16 @@ pub async fn set_role(
     Form(f): Form<RoleForm>,
 ) -> AppResult<Response> {
     shop.require_settings()?;
-    member(&state, &shop, id).await?;
+    let before = member(&state, &shop, id).await?;
     let result = match f.role.parse::<Role>() {
         Err(m) => Err(AppError::Invalid(m)),
         Ok(role) => {
             let db = state.db.clone();
+            // Old and new, as every other settings entry in the audit log says them.
+            let was = before.role.map_or("no role".to_owned(), |r| r.to_string());
             blocking(move || accounts::set_role(&db, id, role))
                 .await
-                .map(|u| format!("{} is now {}.", u.username, role))
+                .map(|u| format!("{} is now {role} (was {was}).", u.username))
         }
     };
     finish(&state, &shop, &AddForm::default(), result).await

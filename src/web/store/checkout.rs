@@ -26,6 +26,9 @@ use crate::AppState;
 
 /// One cart line as the cart page shows it.
 pub struct Row {
+    /// Which cart line it is, as `product.variant`: an update names its line by this, not by
+    /// its place, which an item taken out elsewhere (another tab) would shift.
+    pub item: String,
     pub name: String,
     pub pack: String,
     pub count: u32,
@@ -116,6 +119,7 @@ fn price(conn: &Connection, b: &Business, cart: &Cart, f: Fulfilment) -> AppResu
             _ => None,
         };
         rows.push(Row {
+            item: format!("{}.{}", line.product_id, line.variant_id),
             name: p.name.clone(),
             pack,
             count: line.count,
@@ -219,7 +223,11 @@ pub async fn to_cart(
 pub struct UpdateForm {
     #[serde(rename = "_cart", default)]
     token: String,
+    #[serde(default)]
     line: usize,
+    /// The line's `product.variant` ([`Row::item`]); pages before it sent only `line`.
+    #[serde(default)]
+    item: String,
     count: String,
 }
 
@@ -251,7 +259,19 @@ pub async fn update(
         let status = StatusCode::UNPROCESSABLE_ENTITY;
         return page(&state, (&b, &hours), &cart, answer, status).await;
     };
-    cart.set(f.line, count);
+    let index = match f.item.split_once('.') {
+        Some((p, v)) => {
+            let (p, v) = (p.parse().unwrap_or(-1), v.parse().unwrap_or(-1));
+            // A line no longer in the cart (taken out in another tab) changes nothing.
+            let found = cart
+                .lines
+                .iter()
+                .position(|l| (l.product_id, l.variant_id) == (p, v));
+            found.unwrap_or(usize::MAX)
+        }
+        None => f.line,
+    };
+    cart.set(index, count);
     let to = format!("/s/{code}/cart");
     Ok(with_cart(&state, &b, &cart, Redirect::to(&to)))
 }

@@ -62,7 +62,7 @@ impl View<'_> {
                         }
                         form method="post" action={ (self.base()) "/cart/update" } {
                             input type="hidden" name="_cart" value=(self.token);
-                            input type="hidden" name="line" value=(i);
+                            input type="hidden" name="item" value=(row.item);
                             label {
                                 span { "How many" }
                                 input type="number" name="count" value=(row.count) min="0" max="99" inputmode="numeric";
