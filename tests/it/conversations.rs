@@ -1120,3 +1120,38 @@ async fn a_sold_out_addition_is_not_said_to_be_added_and_a_pickup_hour_is_kept()
     let got = s.says(RAVI, "w5", "pickup at 6", 1).await;
     assert!(got[0].contains("at 6"), "{got:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn swaps_more_boxes_and_a_changed_address_read_as_meant() {
+    let s = shop().await;
+    s.says(
+        ASHA,
+        "w1",
+        "1 kg jalebi, 10 samosa, deliver to 12 MG Road",
+        1,
+    )
+    .await;
+    // A swap takes the named product out, with no question about it.
+    let got = s.says(ASHA, "w2", "jalebi ke badle 1 kg kalakand", 1).await;
+    assert!(
+        got[0].contains("Kalakand 1 kg")
+            && got[0].contains("removed Jalebi")
+            && !got[0].contains("Jalebi 1 kg")
+            && got[0].contains("Samosa 10 pc"),
+        "{got:?}"
+    );
+    // "address change: …" keeps the address, not the words before it.
+    let got = s
+        .says(ASHA, "w3", "address change: 45 Saket Nagar, Indore", 1)
+        .await;
+    assert!(
+        got[0].contains("Deliver to: 45 Saket Nagar, Indore"),
+        "{got:?}"
+    );
+
+    // "ek aur dabba" to a one-product order adds a box.
+    s.says(RAVI, "w4", "2 dabba rasgulla, deliver to 5 Park Street", 1)
+        .await;
+    let got = s.says(RAVI, "w5", "ek aur dabba", 1).await;
+    assert!(got[0].contains("→ 3"), "{got:?}");
+}
