@@ -243,12 +243,17 @@ async fn razorpay_down_at_checkout_keeps_the_order_and_offers_to_try_again() {
         PaymentStatus::Unpaid,
         "the order stands"
     );
+    // The page asks Razorpay again when it opens, and says it did not answer only when it
+    // did not, this time too.
+    s.rzp
+        .fail_next(500, "We are facing some trouble completing your request");
     let (status, page) = b.get(&pay).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         page.contains("Razorpay did not answer") && page.contains("Try again"),
         "{page}"
     );
+    assert_eq!(s.asked("/v1/orders").len(), 2, "asked when the page opened");
     assert!(
         !page.contains("data-order="),
         "nothing to open Checkout with: {page}"
@@ -268,7 +273,7 @@ async fn razorpay_down_at_checkout_keeps_the_order_and_offers_to_try_again() {
     );
     let (_, page) = b.get(&pay).await;
     assert!(page.contains("data-order=\"order_fake1\""), "{page}");
-    assert_eq!(s.asked("/v1/orders").len(), 2);
+    assert_eq!(s.asked("/v1/orders").len(), 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

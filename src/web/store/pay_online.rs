@@ -89,7 +89,13 @@ pub async fn show(
     if !n.payable() {
         return Ok(tracking(&token));
     }
-    let open = open_request(&state, &n).await?;
+    // No Razorpay order yet for what is due now (the order was edited, or none was made): ask
+    // for one, so "did not answer" is said only when Razorpay was asked and did not.
+    let mut open = open_request(&state, &n).await?;
+    if open.is_none() && n.keys.is_some() {
+        ask(&state, &n.b, &n.order, n.due).await;
+        open = open_request(&state, &n).await?;
+    }
     Ok(page(&n, &token, open.as_deref(), None, StatusCode::OK))
 }
 
