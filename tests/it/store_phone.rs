@@ -84,6 +84,15 @@ async fn a_shopper_orders_on_a_phone() {
         .await;
         click(&client, "//button[normalize-space()='Place order']").await;
         find(&client, "//small[@id='phone-error']").await;
+        // Said where the page opens, not only beside the field far below.
+        let seen = client
+            .execute(
+                "const r = document.querySelector('.store-errors').getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(seen, serde_json::json!(true), "the summary is in view");
         problems.extend(check(&client, &axe_source, "cart with an error").await);
         fill(&client, "phone", "9812345678").await;
         click(&client, "//input[@name='payment' and @value='upi']").await;

@@ -118,7 +118,10 @@ async fn a_shopper_orders_with_plain_forms_and_lands_on_the_tracking_page() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     for id in ["name-error", "phone-error", "address-error"] {
         assert!(page.contains(&format!("id=\"{id}\"")), "{id}: {page}");
+        // And listed at the top, each leading to its field.
+        assert!(page.contains(&format!("href=\"#{id}\"")), "{id}: {page}");
     }
+    assert!(page.contains("Your order was not placed."), "{page}");
     assert!(page.contains("ring twice"), "the note is kept");
     assert_eq!(order_count(&app, &shop), 0);
 

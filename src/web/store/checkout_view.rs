@@ -37,6 +37,7 @@ impl View<'_> {
         };
         let body = html! {
             @if let Some(m) = self.refused { p.error role="alert" { (m) } }
+            (self.summary())
             @if self.priced.rows.is_empty() {
                 p { "Your cart is empty. " a href=(self.base()) { "Back to the shop" } }
             } @else {
@@ -157,6 +158,34 @@ impl View<'_> {
         }
     }
 
+    /// What is wrong, at the top of the page: on a phone the fields are far below, and a
+    /// refused form would otherwise look as if *Place order* did nothing.
+    fn summary(&self) -> Markup {
+        const FIELDS: &[(&str, &str)] = &[
+            ("cart", "Your cart"),
+            ("name", "Your name"),
+            ("phone", "WhatsApp number"),
+            ("fulfilment", "Delivery or pickup"),
+            ("address", "Address"),
+            ("note", "Note"),
+            ("payment", "Payment"),
+        ];
+        let wrong: Vec<(&str, &str, &str)> = FIELDS
+            .iter()
+            .filter_map(|(f, label)| self.error(f).map(|m| (*f, *label, m)))
+            .collect();
+        html! {
+            @if !wrong.is_empty() {
+                div.error.store-errors role="alert" {
+                    p { strong { "Your order was not placed." } " Please check:" }
+                    ul { @for (f, label, m) in &wrong {
+                        li { a href={ "#" (f) "-error" } { (label) } ": " (m) }
+                    } }
+                }
+            }
+        }
+    }
+
     fn checkout(&self) -> Markup {
         let f = self.form;
         let pickup = f.fulfilment == "pickup";
@@ -165,20 +194,20 @@ impl View<'_> {
                 h2 { "Checkout" }
                 input type="hidden" name="_cart" value=(self.token);
                 (self.shown())
-                @if let Some(m) = self.error("cart") { p.error role="alert" { (m) } }
+                @if let Some(m) = self.error("cart") { p.error id="cart-error" { (m) } }
                 (self.field("Your name", "name", &f.name, "text", "name"))
                 (self.field("WhatsApp number", "phone", &f.phone, "tel", "tel"))
                 fieldset {
                     legend { "Delivery or pickup" }
                     (self.way("delivery", "Deliver to me", self.priced.delivery.as_ref(), !pickup))
                     (self.way("pickup", "I will pick it up", self.priced.pickup.as_ref(), pickup))
-                    @if let Some(m) = self.error("fulfilment") { small.field-error { (m) } }
+                    @if let Some(m) = self.error("fulfilment") { small.field-error id="fulfilment-error" { (m) } }
                 }
                 div.store-address { (self.field("Delivery address", "address", &f.address, "text", "street-address")) }
                 label {
                     span { "Note for the shop (optional)" }
                     textarea name="note" rows="2" maxlength="500" { (f.note) }
-                    @if let Some(m) = self.error("note") { small.field-error { (m) } }
+                    @if let Some(m) = self.error("note") { small.field-error id="note-error" { (m) } }
                 }
                 (self.payment())
                 button type="submit" { "Place order" }
