@@ -90,6 +90,18 @@ pub fn of_order(conn: &Connection, business_id: i64, order_id: i64) -> AppResult
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// What order `order_id`'s payments set aside for staff and not dealt with yet came to: money
+/// the customer has paid online that is on no order, so they are not asked to pay again.
+pub fn set_aside(conn: &Connection, business_id: i64, order_id: i64) -> AppResult<Money> {
+    let open = of_order(conn, business_id, order_id)?;
+    let minor: i64 = open
+        .iter()
+        .filter(|f| f.dealt_with_at.is_none())
+        .map(|f| f.amount.minor())
+        .sum();
+    Ok(Money::from_minor(minor))
+}
+
 /// Marks flag `id` dealt with by user `user_id`; false when it is not the business's or was
 /// dealt with already (two people pressing at once record the first).
 pub fn deal_with(conn: &Connection, business_id: i64, id: i64, user_id: i64) -> AppResult<bool> {

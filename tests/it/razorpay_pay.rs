@@ -432,3 +432,38 @@ async fn the_payment_page_on_a_phone_says_what_to_do_when_checkout_cannot_load()
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn money_paid_for_an_older_total_is_not_asked_for_again() {
+    let s = shop().await;
+    let (mut b, pay) = s.razorpay_checkout().await;
+    b.get(&pay).await;
+    // The shop halves the order while the customer's payment page is open.
+    let line = s.order(1).lines[0].clone();
+    let half = novi::orders::LineRequest::Qty {
+        sku: line.sku.clone(),
+        qty: line.qty / 2,
+    };
+    s.db.with_tx(|tx| {
+        novi::orders::service::edit_lines(tx, &s.b, 1, &[half], &[Some(0)], "meera")
+            .map_err(novi::error::AppError::from)
+    })
+    .unwrap();
+    // They pay the old total: set aside for the shop, and not asked for again.
+    let good = checkout_signature(KEY_SECRET, "order_fake1", "pay_old");
+    post_checkout(&mut b, &pay, "order_fake1", "pay_old", &good).await;
+    let track = format!("/t/{}", pay.rsplit('/').next().unwrap());
+    let (_, page) = b.get(&track).await;
+    assert!(
+        page.contains("from you online. The order changed before it came")
+            && !page.contains("Pay now"),
+        "{page}"
+    );
+    // The payment page sends them to the tracking page instead.
+    assert_eq!(b.get(&pay).await.0, StatusCode::SEE_OTHER);
+    assert_eq!(
+        s.asked("/v1/orders").len(),
+        1,
+        "no second Razorpay order to pay"
+    );
+}

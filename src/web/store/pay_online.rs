@@ -30,6 +30,8 @@ struct Named {
     hours: Hours,
     order: Order,
     due: Money,
+    /// Their online payments set aside for the shop to check: not asked for again.
+    aside: Money,
     keys: Option<RazorpaySettings>,
 }
 
@@ -42,6 +44,7 @@ impl Named {
                 PaymentStatus::Unpaid | PaymentStatus::PartlyPaid
             )
             && self.due.minor() > 0
+            && self.aside.minor() == 0
     }
 }
 
@@ -56,14 +59,15 @@ async fn named(state: &AppState, code: &str, token: &str) -> AppResult<Named> {
         return Err(AppError::NotFound);
     }
     let keys = pay::razorpay(state, &b).await?;
-    let (order, due) = state
+    let (order, due, aside) = state
         .db
         .read(move |c| {
             let Some(o) = store::by_number(c, t.business_id, t.number)? else {
                 return Ok(None);
             };
             let due = payments::summary(c, &o)?.due;
-            Ok::<_, AppError>(Some((o, due)))
+            let aside = crate::razorpay::flags::set_aside(c, t.business_id, o.id)?;
+            Ok::<_, AppError>(Some((o, due, aside)))
         })
         .await?
         .ok_or(AppError::NotFound)?;
@@ -72,6 +76,7 @@ async fn named(state: &AppState, code: &str, token: &str) -> AppResult<Named> {
         hours,
         order,
         due,
+        aside,
         keys,
     })
 }

@@ -39,13 +39,16 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> A
             let order = store::by_number(c, named.business_id, named.number)?;
             // What is still due, for the UPI card.
             let order = match order {
-                Some(o) => Some((payments::summary(c, &o)?.due, o)),
+                Some(o) => {
+                    let aside = crate::razorpay::flags::set_aside(c, named.business_id, o.id)?;
+                    Some(((payments::summary(c, &o)?.due, aside), o))
+                }
                 None => None,
             };
             Ok::<_, AppError>((b, order, hours))
         })
         .await?;
-    let (Some(b), Some((due, order))) = (b, order) else {
+    let (Some(b), Some(((due, aside), order))) = (b, order) else {
         return Err(AppError::NotFound);
     };
     // A deactivated shop's orders are not shown, even to a customer holding a good link.
@@ -60,7 +63,7 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> A
         in_cart: None,
     };
     let title = format!("Order #{}", order.number);
-    let pay_now = track_pay::card(&b, &order, due, online, &token);
+    let pay_now = track_pay::card(&b, &order, due, online, &token, aside);
     Ok(view::page(&shop, &title, order_view(&b, &order, due, pay_now)).into_response())
 }
 

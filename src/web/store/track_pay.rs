@@ -21,8 +21,25 @@ pub fn shows(order: &Order, due: Money, online: bool) -> bool {
         && due.minor() > 0
 }
 
-/// The card, or nothing when it does not [`shows`].
-pub fn card(b: &Business, order: &Order, due: Money, online: bool, token: &str) -> Markup {
+/// The card, or nothing when it does not [`shows`]. A payment of theirs set aside for the shop
+/// to check (made for an amount the order no longer came to) is said instead of "Pay now":
+/// paying again would take their money twice.
+pub fn card(
+    b: &Business,
+    order: &Order,
+    due: Money,
+    online: bool,
+    token: &str,
+    set_aside: Money,
+) -> Markup {
+    if set_aside.minor() > 0 {
+        return html! {
+            section.store-pay aria-labelledby="pay-title" {
+                h2 #pay-title { "Your payment" }
+                p { "We have received " strong { (set_aside.format(&b.currency)) } " from you online. The order changed before it came, so the shop is checking it and will settle the difference with you. Please do not pay again." }
+            }
+        };
+    }
     if !shows(order, due, online) {
         return html! {};
     }
