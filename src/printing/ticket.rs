@@ -89,9 +89,31 @@ pub fn payment(o: &Order) -> String {
     format!("{} · {}", o.payment_mode.label(), o.payment_status.label())
 }
 
+/// What has been paid towards an order (less refunds) and what is still to pay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settled {
+    pub received: Money,
+    pub due: Money,
+}
+
+/// The bill's money lines under the total: paid and to pay, so a part-paid order (or one
+/// owing again after a refund) says what the customer hands over. None on a cancelled bill.
+pub fn settled_lines(o: &Order, s: &Settled) -> Vec<(&'static str, Money)> {
+    if cancelled(o) {
+        return Vec::new();
+    }
+    vec![("Paid", s.received), ("To pay", s.due)]
+}
+
 /// The customer's bill: the shop, the items with their amounts, the fee, the total, whether
 /// it is paid, and a thank-you.
-pub fn bill(b: &Business, s: &PrintSettings, o: &Order, width: usize) -> Vec<Line> {
+pub fn bill(
+    b: &Business,
+    s: &PrintSettings,
+    o: &Order,
+    width: usize,
+    settled: &Settled,
+) -> Vec<Line> {
     let money = |m: Money| m.format(&o.currency);
     let mut out = vec![large(b.name.clone())];
     if !b.address.trim().is_empty() {
@@ -132,6 +154,9 @@ pub fn bill(b: &Business, s: &PrintSettings, o: &Order, width: usize) -> Vec<Lin
         out.push(line(spread("Delivery fee", &money(o.delivery_fee), width)));
     }
     out.push(large(spread("Total", &money(o.total), width / 2)));
+    for (what, amount) in settled_lines(o, settled) {
+        out.push(line(spread(what, &money(amount), width)));
+    }
     out.push(line(payment(o)));
     out.push(line(""));
     out.push(line("Thank you! Please visit again."));

@@ -136,6 +136,21 @@ async fn the_bill_shows_the_shop_the_amounts_and_the_gstin_once_set() {
     ] {
         assert!(bill.contains(text), "the bill shows {text}: {bill}");
     }
+    // What was paid and what is still to pay, under the total: a part payment is counted.
+    let cash = [("amount", "1000"), ("mode", "cash")];
+    br.get("/b/shop/orders/1").await;
+    assert_eq!(
+        br.post("/b/shop/orders/1/payments", &cash).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let (_, bill) = br.get("/b/shop/orders/1/bill").await;
+    for row in [
+        "<td>Paid</td><td class=\"num\">₹1,000.00</td>",
+        "<td>To pay</td><td class=\"num\">₹390.00</td>",
+        "Cash · Partly paid",
+    ] {
+        assert!(bill.contains(row), "{row}: {bill}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

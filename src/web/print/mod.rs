@@ -45,12 +45,27 @@ impl Kind {
 
 /// The order and how the shop prints, read together.
 async fn load(state: &AppState, shop: &ShopPage, number: i64) -> AppResult<(Order, PrintSettings)> {
+    let (order, settings, _) = load_settled(state, shop, number).await?;
+    Ok((order, settings))
+}
+
+/// [`load`], with what has been paid and is still to pay, for the bill.
+async fn load_settled(
+    state: &AppState,
+    shop: &ShopPage,
+    number: i64,
+) -> AppResult<(Order, PrintSettings, ticket::Settled)> {
     let id = shop.business.id;
     state
         .db
         .read(move |c| {
             let order = store::by_number(c, id, number)?.ok_or(AppError::NotFound)?;
-            Ok((order, printing::load(c, id)?))
+            let m = crate::payments::summary(c, &order)?;
+            let settled = ticket::Settled {
+                received: m.paid,
+                due: m.due,
+            };
+            Ok((order, printing::load(c, id)?, settled))
         })
         .await
 }
@@ -77,9 +92,9 @@ pub async fn bill(
     shop: ShopPage,
     Path((_, number)): Path<(String, i64)>,
 ) -> AppResult<Markup> {
-    let (order, settings) = load(&state, &shop, number).await?;
+    let (order, settings, settled) = load_settled(&state, &shop, number).await?;
     let title = format!("Bill #{}", order.number);
-    let body = bill_body(&shop.business, &settings, &order);
+    let body = bill_body(&shop.business, &settings, &order, &settled);
     Ok(sheet(&shop, &title, settings.paper, body))
 }
 
@@ -128,7 +143,7 @@ pub fn kot_body(b: &Business, o: &Order) -> Markup {
     }
 }
 
-fn bill_body(b: &Business, s: &PrintSettings, o: &Order) -> Markup {
+fn bill_body(b: &Business, s: &PrintSettings, o: &Order, settled: &ticket::Settled) -> Markup {
     let money = |m: Money| m.format(&o.currency);
     html! {
         article.ticket.bill {
@@ -156,6 +171,9 @@ fn bill_body(b: &Business, s: &PrintSettings, o: &Order) -> Markup {
                         tr { td { "Delivery fee" } td.num { (money(o.delivery_fee)) } }
                     }
                     tr.total { td { "Total" } td.num { (money(o.total)) } }
+                    @for (what, amount) in ticket::settled_lines(o, settled) {
+                        tr { td { (what) } td.num { (money(amount)) } }
+                    }
                 }
             }
             p.payment { "Payment: " (ticket::payment(o)) }
@@ -192,10 +210,13 @@ pub async fn to_printer(
     Path((_, number, kind)): Path<(String, i64, String)>,
 ) -> AppResult<Response> {
     let kind = Kind::parse(&kind)?;
-    let (order, settings) = load(&state, &shop, number).await?;
+    let (order, settings, settled) = load_settled(&state, &shop, number).await?;
     let lines = match kind {
         Kind::Kot => ticket::kot(&shop.business, &order),
-        Kind::Bill => ticket::bill(&shop.business, &settings, &order, settings.paper.columns()),
+        Kind::Bill => {
+            let width = settings.paper.columns();
+            ticket::bill(&shop.business, &settings, &order, width, &settled)
+        }
     };
     let outcome = if settings.printer.is_empty() {
         Err("no network printer is set: add its address in Settings → Printing".to_owned())
