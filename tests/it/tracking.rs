@@ -198,10 +198,12 @@ async fn the_dashboard_shows_the_storefront_link_and_hours_show_on_it() {
         page.contains("hours-error") && page.contains("Mon-Sat 9-5"),
         "{page}"
     );
-    let (status, _, _) = owner
+    let (status, _, to) = owner
         .post("/b/sweets/settings/hours", &[("hours", "00:00-23:59")])
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page) = owner.get(&to.unwrap()).await;
+    assert!(page.contains("Saved."), "the save is said: {page}");
     let audited: Vec<String> = app
         .db
         .with_conn(|c| novi::audit::list(c, Some(shop.id), None, 100))

@@ -46,11 +46,15 @@ fn render(shop: &ShopPage, hours: &str, error: Option<&str>, saved: bool) -> Mar
 }
 
 /// `GET /b/{code}/settings/hours`.
-pub async fn show(State(state): State<AppState>, shop: ShopPage) -> AppResult<Markup> {
+pub async fn show(
+    State(state): State<AppState>,
+    shop: ShopPage,
+    axum::extract::Query(q): axum::extract::Query<super::Saved>,
+) -> AppResult<Markup> {
     shop.require_settings()?;
     let id = shop.business.id;
     let hours = state.db.read(move |c| businesses::hours(c, id)).await?;
-    Ok(render(&shop, &hours, None, false))
+    Ok(render(&shop, &hours, None, q.saved.is_some()))
 }
 
 /// `POST /b/{code}/settings/hours`: saved when readable, else the form again with why.

@@ -39,7 +39,7 @@ pub struct ProfileForm {
 
 #[derive(Deserialize)]
 pub struct Saved {
-    saved: Option<String>,
+    pub(super) saved: Option<String>,
 }
 
 /// What is wrong with the form, field by field: each message is shown beside its field.
