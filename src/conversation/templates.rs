@@ -117,6 +117,32 @@ pub fn render(
     Ok(fill(&body(conn, business_id, key)?, vars))
 }
 
+/// What is wrong with `body` as the wording of `t`, if anything: a stray brace, a placeholder
+/// it does not have, or more than 1,000 characters. Said beside the message's box.
+pub fn problem(t: &Template, body: &str) -> Option<String> {
+    let body = body.trim();
+    if body.is_empty() || body == t.default {
+        return None;
+    }
+    if has_stray_brace(body) {
+        return Some(format!(
+            "has a brace that is not part of a placeholder; write each as {{{}}}",
+            t.placeholders.first().copied().unwrap_or("shop_name")
+        ));
+    }
+    if let Some(bad) = placeholders_in(body)
+        .into_iter()
+        .find(|p| !t.placeholders.contains(&p.as_str()))
+    {
+        let can: Vec<String> = t.placeholders.iter().map(|p| format!("{{{p}}}")).collect();
+        return Some(format!(
+            "has no placeholder {{{bad}}}; it can use {}",
+            can.join(", ")
+        ));
+    }
+    (body.chars().count() > 1000).then(|| "can be at most 1000 characters".to_owned())
+}
+
 /// Saves the owner's wording; an empty body goes back to the built-in one. Placeholders that
 /// this message does not have are refused, so a typo does not reach customers as `{ordr}`.
 pub fn save(conn: &Connection, business_id: i64, key: &str, body: &str) -> AppResult<()> {
@@ -129,31 +155,8 @@ pub fn save(conn: &Connection, business_id: i64, key: &str, body: &str) -> AppRe
         )?;
         return Ok(());
     }
-    if has_stray_brace(body) {
-        return Err(AppError::Invalid(format!(
-            "\"{}\" has a brace that is not part of a placeholder; write each as {{{}}}",
-            t.purpose,
-            t.placeholders.first().copied().unwrap_or("shop_name")
-        )));
-    }
-    if let Some(bad) = placeholders_in(body)
-        .into_iter()
-        .find(|p| !t.placeholders.contains(&p.as_str()))
-    {
-        return Err(AppError::Invalid(format!(
-            "\"{}\" has no placeholder {{{bad}}}; it can use {}",
-            t.purpose,
-            t.placeholders
-                .iter()
-                .map(|p| format!("{{{p}}}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
-    }
-    if body.chars().count() > 1000 {
-        return Err(AppError::Invalid(
-            "a message can be at most 1000 characters".into(),
-        ));
+    if let Some(why) = problem(t, body) {
+        return Err(AppError::Invalid(format!("\"{}\" {why}", t.purpose)));
     }
     conn.execute(
         "INSERT INTO message_templates (business_id, key, body) VALUES (?1, ?2, ?3)

@@ -731,12 +731,20 @@ async fn owners_reword_messages_and_switch_on_auto_confirm() {
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("{order_number}") && page.contains("Reply to a greeting"));
 
-    let bad = [("t_welcome", "Hello {nme}!")];
+    // Every mistake at once, each beside its box.
+    let bad = [
+        ("t_welcome", "Hello {nme}!"),
+        ("t_fallback", "Hold on {shop}"),
+        ("chat_max_weight", "lots"),
+    ];
     let (status, page, _) = owner.post("/b/sweets/settings/messages", &bad).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        page.contains("has no placeholder {nme}"),
-        "says which placeholder is wrong"
+        page.contains(r#"id="t_welcome-error">This message has no placeholder {nme}"#)
+            && page.contains(r#"id="t_fallback-error">This message has no placeholder {shop}"#)
+            && page.contains(r#"id="chat_max_weight-error""#)
+            && page.contains("Nothing was saved: 3 things need a look below"),
+        "says which placeholder is wrong, beside each: {page}"
     );
     let bad = [("t_welcome", "Hi {customer_name and {shop_name} welcome")];
     let (status, page, _) = owner.post("/b/sweets/settings/messages", &bad).await;

@@ -15,7 +15,7 @@ use crate::conversation::templates::{self, ALL};
 use crate::domain::{format_amount, parse_amount, Unit};
 use crate::error::{AppError, AppResult};
 use crate::web::extract::ShopPage;
-use crate::web::layout::csrf_field;
+use crate::web::layout::{csrf_field, field_with_error};
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -55,37 +55,65 @@ impl Limits {
 
     /// (grams, pieces), each more than zero, or what is wrong.
     fn parse(&self) -> Result<(i64, i64), String> {
-        let one = |unit, text: &str, what: &str| match parse_amount(unit, text) {
+        let grams = Self::one(Unit::Kg, &self.weight, "Largest weight of one product")?;
+        let pieces = Self::one(Unit::Pc, &self.pieces, "Largest count of one product")?;
+        Ok((grams, pieces))
+    }
+
+    fn one(unit: Unit, text: &str, what: &str) -> Result<i64, String> {
+        match parse_amount(unit, text) {
             Ok(0) => Err(format!("{what} must be more than zero")),
             Ok(n) => Ok(n),
             Err(e) => Err(format!("{what}: {e}")),
-        };
-        let grams = one(Unit::Kg, &self.weight, "Largest weight of one product")?;
-        let pieces = one(Unit::Pc, &self.pieces, "Largest count of one product")?;
-        Ok((grams, pieces))
+        }
     }
 }
 
-fn limit_fields(l: &Limits) -> Markup {
+fn limit_fields(l: &Limits, wrong: &Wrong) -> Markup {
     html! {
         fieldset {
             legend { "Large chat orders" }
             p.muted { "A chat order for more of one product than this goes to you as “needs a person” instead of taking the stock." }
-            label { span { "Largest weight of one product (e.g. 25 kg)" }
-                input type="text" name="chat_max_weight" value=(l.weight) required; }
-            label { span { "Largest count of one product (pieces)" }
-                input type="text" inputmode="numeric" name="chat_max_pieces" value=(l.pieces) required; }
+            (field_with_error("Largest weight of one product (e.g. 25 kg)", "chat_max_weight", "text", &l.weight, wrong.get("chat_max_weight").map(String::as_str)))
+            (field_with_error("Largest count of one product (pieces)", "chat_max_pieces", "text", &l.pieces, wrong.get("chat_max_pieces").map(String::as_str)))
         }
     }
+}
+
+/// What is wrong, by field name (`chat_max_weight`, `chat_max_pieces`, `t_KEY`).
+type Wrong = std::collections::BTreeMap<String, String>;
+
+/// Every mistake in the posted form at once: the limits, and each message's wording.
+fn problems(limits: &Limits, posted: &[(String, String)]) -> Wrong {
+    let mut wrong = Wrong::new();
+    if let Err(e) = Limits::one(Unit::Kg, &limits.weight, "Largest weight of one product") {
+        wrong.insert("chat_max_weight".into(), e);
+    }
+    if let Err(e) = Limits::one(Unit::Pc, &limits.pieces, "Largest count of one product") {
+        wrong.insert("chat_max_pieces".into(), e);
+    }
+    for (t, (key, body)) in ALL.iter().zip(posted) {
+        if let Some(why) = templates::problem(t, body) {
+            wrong.insert(format!("t_{key}"), format!("This message {why}."));
+        }
+    }
+    wrong
 }
 
 fn render(
     shop: &ShopPage,
     bodies: &[(String, String)],
     limits: &Limits,
-    error: Option<&str>,
+    wrong: &Wrong,
     saved: bool,
 ) -> Markup {
+    let summary = match wrong.get("form") {
+        Some(m) => Some(m.clone()),
+        None => (!wrong.is_empty()).then(|| {
+            let n = crate::domain::plural::count(wrong.len(), "thing needs", "things need");
+            format!("Nothing was saved: {n} a look below, each said beside it.")
+        }),
+    };
     let body = html! {
         form.stack.wide method="post" action=(shop.url("/settings/messages")) {
             (csrf_field(&shop.csrf))
@@ -93,12 +121,16 @@ fn render(
                 input type="checkbox" name="auto_confirm" value="on" checked[shop.business.auto_confirm];
                 span { "Confirm orders taken in WhatsApp chats at once (skip the Pending step)" }
             }
-            (limit_fields(limits))
+            (limit_fields(limits, wrong))
             p.muted { "Words in braces are filled in when a message is sent. Clear a message to go back to Novi's wording." }
             @for (t, (key, body)) in ALL.iter().zip(bodies) {
+                @let name = format!("t_{key}");
+                @let error = wrong.get(&name);
                 label {
                     span { (t.purpose) }
-                    textarea name={ "t_" (key) } rows="3" { (body) }
+                    textarea name=(name) rows="3" aria-invalid=[error.map(|_| "true")]
+                        aria-describedby=[error.map(|_| format!("{name}-error"))] { (body) }
+                    @if let Some(m) = error { small.field-error id={ (name) "-error" } { (m) } }
                     @if !t.placeholders.is_empty() {
                         small.muted { "Can use: " @for (i, p) in t.placeholders.iter().enumerate() { @if i > 0 { ", " } code { "{" (p) "}" } } }
                     }
@@ -112,7 +144,7 @@ fn render(
         "/settings/messages",
         "Messages",
         saved.then_some("Saved."),
-        error,
+        summary.as_deref(),
         body,
     )
 }
@@ -140,7 +172,7 @@ pub async fn show(
         &shop,
         &bodies,
         &Limits::of(&shop),
-        None,
+        &Wrong::new(),
         d.saved.is_some(),
     ))
 }
@@ -163,6 +195,11 @@ pub async fn save(
             (t.key.to_owned(), body.unwrap_or_default())
         })
         .collect();
+    let wrong = problems(&limits, &posted);
+    if !wrong.is_empty() {
+        let page = render(&shop, &posted, &limits, &wrong, false);
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
     let id = shop.business.id;
     let to_save = posted.clone();
     let parsed = limits.parse();
@@ -187,11 +224,11 @@ pub async fn save(
             crate::web::audit::note(&state, &shop, crate::audit::SETTINGS, what).await?;
             Ok(Redirect::to(&shop.url("/settings/messages?saved=1")).into_response())
         }
-        Err(AppError::Invalid(m)) => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            render(&shop, &posted, &limits, Some(&m), false),
-        )
-            .into_response()),
+        Err(AppError::Invalid(m)) => {
+            let wrong = Wrong::from([("form".to_owned(), m)]);
+            let page = render(&shop, &posted, &limits, &wrong, false);
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
         Err(e) => Err(e),
     }
 }
