@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use serde_json::{json, Value};
 
 use super::cache::Cache;
@@ -91,6 +91,7 @@ pub fn sales(
             for (_, e) in &days {
                 add_products(&mut products, &e.orders.products);
             }
+            categories_now(conn, b.id, &mut products)?;
             let mut rows = if by == By::Product {
                 product_rows(&products)
             } else {
@@ -101,6 +102,29 @@ pub fn sales(
         }
     };
     Ok(Sales { by, rows })
+}
+
+/// A product's category is its category now: kept days were summed with the category of
+/// their time, and a product moved since (or renamed) would be counted where it was.
+fn categories_now(
+    conn: &Connection,
+    business_id: i64,
+    products: &mut BTreeMap<String, ProductSales>,
+) -> AppResult<()> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT name, category FROM products WHERE business_id = ?1 AND sku = ?2",
+    )?;
+    for (sku, s) in products.iter_mut() {
+        let now: Option<(String, String)> = stmt
+            .query_row(rusqlite::params![business_id, sku], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        if let Some((name, category)) = now {
+            (s.name, s.category) = (name, category);
+        }
+    }
+    Ok(())
 }
 
 /// The unit as the orders export writes it: grams or pieces.

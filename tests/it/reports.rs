@@ -148,6 +148,29 @@ async fn the_dashboard_follows_an_order_and_the_reports_export_csv() {
         text,
         "category,products,grams,pieces,sales\n'=Snacks,1,0,4,60\n"
     );
+    // The samosa moves to another category: the kept days count it where it is now.
+    app.db
+        .with_conn(|c| {
+            c.execute(
+                "UPDATE products SET category = 'Savouries' WHERE sku = 'samosa'",
+                [],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    let again = br
+        .client
+        .get(app.url(&format!("/b/shop-a/reports/sales.csv?{range}&by=category")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        "category,products,grams,pieces,sales\nSavouries,1,0,4,60\n"
+    );
     let (status, _) = br
         .get(&format!("/b/shop-a/reports/sales.csv?{range}&by=week"))
         .await;
