@@ -74,6 +74,13 @@ impl Tracker {
 
     /// What `token` names, if it was made with this key and has not expired at `now`.
     pub fn check(&self, token: &str, now: i64) -> Option<Tracked> {
+        let (tracked, expires) = self.signed(token)?;
+        (now < expires).then_some(tracked)
+    }
+
+    /// The order a link signed by Novi names, and when it expires, whether or not it has: an
+    /// expired link still says which shop to send its customer back to.
+    pub fn signed(&self, token: &str) -> Option<(Tracked, i64)> {
         let (body, sig) = token.rsplit_once('-')?;
         if sig.len() != SIG_LEN {
             return None;
@@ -86,10 +93,13 @@ impl Tracker {
         let business_id = parts.next()?.parse().ok()?;
         let number = parts.next()?.parse().ok()?;
         let expires: i64 = parts.next()?.parse().ok()?;
-        (now < expires).then_some(Tracked {
-            business_id,
-            number,
-        })
+        Some((
+            Tracked {
+                business_id,
+                number,
+            },
+            expires,
+        ))
     }
 }
 

@@ -1,5 +1,5 @@
 //! Tracking links and the ways customers reach the storefront: `/t/{token}` refusing forged
-//! and expired links, `/track/{code}` answering a miss the same for strangers and customers,
+//! links and sending expired ones to the lookup, `/track/{code}` answering a miss the same for strangers and customers,
 //! `{tracking_link}` in status messages, the storefront link in the reply to "menu" and on the
 //! dashboard, and opening hours.
 
@@ -23,7 +23,7 @@ async fn ordered(app: &TestApp, code: &str) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn forged_and_expired_tracking_links_are_404() {
+async fn forged_tracking_links_are_404_and_expired_ones_lead_to_the_lookup() {
     let app = TestApp::start().await;
     let shop = app.small_shop("sweets");
     let good = ordered(&app, "sweets").await;
@@ -50,8 +50,15 @@ async fn forged_and_expired_tracking_links_are_404() {
         StatusCode::OK,
         "29 days old"
     );
+    // Expired, but Novi's own: to the shop's order lookup, saying why.
+    let (status, _) = b.get(&format!("/t/{expired}")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page) = b.get("/track/sweets?expired=1").await;
+    assert!(
+        page.contains("That tracking link has expired.") && page.contains("Find my order"),
+        "{page}"
+    );
     for bad in [
-        format!("/t/{expired}"),
         other_order,
         format!("/t/{foreign}"),
         "/t/1-1-99999999999-00000000000000000000000000000000".to_owned(),

@@ -26,11 +26,19 @@ use crate::AppState;
 
 /// `GET /t/{token}`.
 pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> AppResult<Response> {
-    // Checked before anything is read: a forged or expired link costs no database work.
-    let named = state
-        .tracker
-        .check(&token, crate::db::now())
-        .ok_or(AppError::NotFound)?;
+    // Checked before anything is read: a forged link costs no database work. An expired one
+    // of Novi's own leads to the shop's order lookup, not to a dead end.
+    let Some(named) = state.tracker.check(&token, crate::db::now()) else {
+        let Some((old, _)) = state.tracker.signed(&token) else {
+            return Err(AppError::NotFound);
+        };
+        let b = state
+            .db
+            .read(move |c| businesses::by_id(c, old.business_id))
+            .await?
+            .ok_or(AppError::NotFound)?;
+        return Ok(Redirect::to(&format!("/track/{}?expired=1", b.short_code)).into_response());
+    };
     let (b, order, hours) = state
         .db
         .read(move |c| {
@@ -191,15 +199,25 @@ pub async fn form(
     State(state): State<AppState>,
     Path(code): Path<String>,
     Extension(csrf): Extension<CsrfToken>,
+    axum::extract::Query(q): axum::extract::Query<Expired>,
 ) -> AppResult<Markup> {
     let (b, hours) = shop(&state, &code).await?;
+    // Sent here by a tracking link past its days: said, with the way to find the order.
+    let said = q.expired.is_some().then_some(
+        "That tracking link has expired. Find your order with your WhatsApp number and the order number.",
+    );
     Ok(lookup_page(
         &b,
         &hours,
         &csrf.0,
         &LookupForm::default(),
-        None,
+        said,
     ))
+}
+
+#[derive(Deserialize)]
+pub struct Expired {
+    expired: Option<String>,
 }
 
 /// `POST /track/{code}`: to the order's tracking page, or the one answer for a miss.
