@@ -30,7 +30,7 @@ impl By {
             "product" => Ok(By::Product),
             "category" => Ok(By::Category),
             other => Err(AppError::Invalid(format!(
-                "--by \"{other}\" is not one of day, product, category"
+                "sales can be shown by day, product or category, not \"{other}\""
             ))),
         }
     }

@@ -171,10 +171,14 @@ async fn the_dashboard_follows_an_order_and_the_reports_export_csv() {
         again,
         "category,products,grams,pieces,sales\nSavouries,1,0,4,60\n"
     );
-    let (status, _) = br
+    let (status, page) = br
         .get(&format!("/b/shop-a/reports/sales.csv?{range}&by=week"))
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("sales can be shown by day, product or category, not &quot;week&quot;"),
+        "in the page's words, not the command line's: {page}"
+    );
 }
 
 #[tokio::test]
