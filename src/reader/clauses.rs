@@ -39,13 +39,26 @@ fn joins_a_fraction(lx: &Lexed, i: usize) -> bool {
     number_before && matches!(word(k), Some("half" | "quarter"))
 }
 
+/// True when the "and" / "aur" at `i` joins kilos and grams of one amount: "1 kg and 500 g".
+fn joins_grams(lx: &Lexed, i: usize) -> bool {
+    use super::numbers::QUnit;
+    let unit = |k: usize| (lx.kind(k) == Tok::Word).then(|| super::words::unit(lx.low(k)))?;
+    i > 0
+        && unit(i - 1) == Some(QUnit::Kg)
+        && matches!(lx.kind(i + 1), Tok::Num(_))
+        && unit(i + 2) == Some(QUnit::Gram)
+}
+
 pub(crate) fn clauses(lx: &Lexed) -> Vec<Clause> {
     let mut out = Vec::new();
     let (mut start, mut conj, mut listed) = (0, false, false);
     for i in 0..=lx.len() {
         let kind = lx.kind(i);
         // "one and a half kg": the "and" of a fraction joins one amount, not two lines.
-        let word_conj = kind == Tok::Word && is_conj(lx.low(i)) && !joins_a_fraction(lx, i);
+        let word_conj = kind == Tok::Word
+            && is_conj(lx.low(i))
+            && !joins_a_fraction(lx, i)
+            && !joins_grams(lx, i);
         if !(matches!(kind, Tok::Sep(_) | Tok::End | Tok::Bullet) || word_conj) {
             continue;
         }
@@ -87,5 +100,7 @@ mod tests {
             clauses(&lex("2 and a half kg jalebi and 1 kg kaju")).len(),
             2
         );
+        assert_eq!(clauses(&lex("1 kg and 500 gm jalebi")).len(), 1);
+        assert_eq!(clauses(&lex("1 kg jalebi and 500 gm kaju")).len(), 2);
     }
 }

@@ -209,6 +209,13 @@ fn term(lx: &Lexed, i: usize, end: usize, names: Names) -> Read {
             return Read::Skip(j + 1);
         }
     }
+    // "1 kg and 500 g", "2 kilo aur 250 gram": the grams belong to the same amount.
+    if q.unit == QUnit::Kg && j + 2 < end && matches!(lx.low(j), "and" | "aur") {
+        if let (Tok::Num(g), Some(QUnit::Gram)) = (lx.kind(j + 1), words::unit(lx.low(j + 2))) {
+            q.milli = q.milli.saturating_add(g / 1000);
+            j += 3;
+        }
+    }
     if q.unit != QUnit::None {
         q.word_only = false;
         q.hindi_do = false;
@@ -497,6 +504,8 @@ mod tests {
         assert_eq!(grams("one and a half kg"), Ok(1500));
         assert_eq!(grams("2 and a half kg"), Ok(2500));
         assert_eq!(grams("two and a quarter kilo"), Ok(2250));
+        assert_eq!(grams("1 kg and 500 gm"), Ok(1500));
+        assert_eq!(grams("2 kilo aur 250 gram"), Ok(2250));
     }
 
     #[test]

@@ -280,6 +280,10 @@ fn spoken_fractions_are_the_amount_said() {
         one("jalebi", 3500)
     );
     assert_eq!(items(&read(&cat, "dus samosa")), one("samosa", 10));
+    assert_eq!(
+        items(&read(&cat, "1 kg and 500 gm jalebi")),
+        one("jalebi", 1500)
+    );
     // "and" between two lines still parts them.
     assert_eq!(
         items(&read(&cat, "2 and a half kg jalebi and 1 kg kaju katli")),
