@@ -108,6 +108,12 @@ async fn an_order_is_found_by_number_and_whatsapp_and_a_miss_says_nothing_more()
             .replace("value=\"1\"", ""),
         "the pages differ only in what was typed"
     );
+    // A field left empty is named, not answered as a miss.
+    let (status, page, _) = b
+        .post("/track/sweets", &[("phone", "9812345678"), ("number", " ")])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("Write the order number"), "{page}");
 
     // Ten lookups per address in ten minutes.
     for _ in 0..7 {

@@ -236,6 +236,18 @@ pub async fn find(
         ));
     }
     let (b, hours) = shop(&state, &code).await?;
+    // A field left empty is said as such: there is nothing to look up, and saying so tells a
+    // stranger nothing about the shop's orders.
+    let empty = match (f.phone.trim().is_empty(), f.number.trim().is_empty()) {
+        (true, true) => Some("Write your WhatsApp number and the order number."),
+        (true, false) => Some("Write the WhatsApp number the order was placed with."),
+        (false, true) => Some("Write the order number (it is in the confirmation, like #12)."),
+        (false, false) => None,
+    };
+    if let Some(why) = empty {
+        let page = lookup_page(&b, &hours, &csrf.0, &f, Some(why));
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
     let phone = Phone::parse(&f.phone, &b.country_code).ok();
     let number: Option<i64> = f.number.trim().trim_start_matches('#').parse().ok();
     let bid = b.id;
