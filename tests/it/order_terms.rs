@@ -264,3 +264,21 @@ async fn a_chat_confirms_boxes_at_their_price_and_stores_that() {
     assert_eq!(o["order"]["total_minor"], 88_000, "what was confirmed: {o}");
     assert_eq!(o["order"]["lines"][0]["variant"], "Box of 12");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tracking_page_shows_the_day_wanted_and_no_fee_for_a_pickup() {
+    let app = TestApp::start().await;
+    let (b, api) = shop(&app);
+    let mut body = order(json!([{"sku": "samosa", "qty": 2}]));
+    body["fulfilment"] = json!("pickup");
+    body["deliver_on"] = json!("2026-12-03");
+    let o = create(&api, &body).await;
+    let number = o["number"].as_i64().unwrap();
+    let link = app.state.tracker.token(b.id, number, novi::db::now());
+    let (status, page) = app.browser().get(&format!("/t/{link}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !page.contains("Delivery fee") && page.contains("<dt>Wanted on</dt><dd>Thu 03 Dec</dd>"),
+        "{page}"
+    );
+}

@@ -124,10 +124,16 @@ fn order_view(b: &Business, order: &Order, due: Money, pay_now: Markup) -> Marku
             }
         }
         dl.store-totals {
-            dt { "Delivery fee" } dd { (money(order.delivery_fee)) }
+            // A pickup has no delivery fee to show as ₹0.00.
+            @if order.fulfilment == Fulfilment::Delivery {
+                dt { "Delivery fee" } dd { (money(order.delivery_fee)) }
+            }
             dt { "Total" } dd { strong { (money(order.total)) } }
             dt { "Payment" } dd { (payment_label(order)) }
             dt { (order.fulfilment.label()) } dd { @if order.address.is_empty() { "At the shop" } @else { (order.address) } }
+            @if let Some(day) = order.deliver_on {
+                dt { "Wanted on" } dd { (day.format("%a %d %b").to_string()) }
+            }
         }
         h2 { "Timeline" }
         ol.store-timeline {
