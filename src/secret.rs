@@ -23,6 +23,12 @@ pub fn hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// A short fingerprint of `text` (64 bits of its SHA-256, as hex): a form carries one of what
+/// it showed, so a save from a page older than the record is known. Not a secret.
+pub fn fingerprint(text: &str) -> String {
+    hex::encode(&Sha256::digest(text.as_bytes())[..8])
+}
+
 /// Compares two secrets without leaking, through timing, how much of them matched.
 pub fn equal(a: &str, b: &str) -> bool {
     a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))

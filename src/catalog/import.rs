@@ -115,14 +115,13 @@ fn current(
 /// The preview carries it; an apply that finds it changed (an order took stock, someone saved
 /// a product) is refused, so it never writes what the preview did not show.
 pub fn fingerprint(conn: &Connection, business_id: i64, rows: &[ProductRow]) -> AppResult<String> {
-    use sha2::Digest;
     let now = current(conn, business_id)?;
-    let mut h = sha2::Sha256::new();
     // The file's rows too: an apply of another file than the one previewed is refused.
-    for row in rows {
-        h.update(format!("{:?}\n{row:?}\n", now.get(row.sku.as_str())).as_bytes());
-    }
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    let seen: String = rows
+        .iter()
+        .map(|row| format!("{:?}\n{row:?}\n", now.get(row.sku.as_str())))
+        .collect();
+    Ok(crate::secret::fingerprint(&seen))
 }
 
 /// [`import`], refused when the catalog's [`fingerprint`] for these rows is no longer `seen`.

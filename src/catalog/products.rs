@@ -45,7 +45,6 @@ impl Product {
     /// A fingerprint of what the product form edits (not stock, which moves on every order):
     /// a form carries it, so a save from a page opened before someone else's save is known.
     pub fn edit_version(&self) -> String {
-        use sha2::Digest;
         let fields = format!(
             "{:?}",
             (
@@ -60,8 +59,7 @@ impl Product {
                 &self.variants
             )
         );
-        let digest = sha2::Sha256::digest(fields.as_bytes());
-        digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+        crate::secret::fingerprint(&fields)
     }
 
     /// What one of `variant` costs: its own price, else the product's price for its amount.

@@ -147,10 +147,7 @@ pub fn summary(conn: &Connection, order: &Order) -> AppResult<Summary> {
         refunded: sums.refunded,
         due: due_of(owed(order), &sums),
         // A Razorpay refund on its way back is being given back already.
-        owed_back: owed_back(
-            order,
-            Money::from_minor(received.minor() - sums.pending.minor()),
-        ),
+        owed_back: owed_back(order, sums.returnable()),
         pending_refunds: sums.pending,
         payments,
     })
@@ -172,7 +169,7 @@ fn check(b: &Business, order: &Order, sums: &store::Sums, p: &NewPayment) -> App
         )));
     }
     // A Razorpay refund on its way back already has that money: it cannot go back twice.
-    let received = Money::from_minor(sums.received().minor() - sums.pending.minor());
+    let received = sums.returnable();
     match p.kind {
         Kind::Payment if order.status == Status::Cancelled => Err(AppError::Conflict(format!(
             "order #{n} is cancelled; it takes no payments"

@@ -80,6 +80,11 @@ impl Sums {
     pub fn received(&self) -> Money {
         Money::from_minor(self.paid.minor() - self.refunded.minor())
     }
+
+    /// What could still go back: received, less Razorpay refunds already on their way.
+    pub fn returnable(&self) -> Money {
+        Money::from_minor(self.received().minor() - self.pending.minor())
+    }
 }
 
 /// An order's [`Sums`].

@@ -69,13 +69,3 @@ pub fn release(
         })
         .optional()?)
 }
-
-/// What order `order_id`'s pending refunds hold back, in minor units.
-pub fn held(conn: &Connection, order_id: i64) -> AppResult<i64> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT COALESCE(SUM(amount_minor), 0) FROM razorpay_refunds_pending
-             WHERE order_id = ?1",
-        )?
-        .query_row([order_id], |r| r.get(0))?)
-}

@@ -53,7 +53,7 @@ pub fn refundable(conn: &Connection, order: &Order) -> AppResult<Option<Refundab
         return Ok(None);
     };
     let sums = payments_store::sums(conn, order.id)?;
-    let max = on_it.min(sums.received().minor() - sums.pending.minor());
+    let max = on_it.min(sums.returnable().minor());
     Ok((max > 0).then(|| Refundable {
         payment_id,
         max: Money::from_minor(max),

@@ -223,10 +223,7 @@ impl Edit {
     /// A fingerprint of these details: the form carries the stored ones', so a save from a
     /// page opened before someone else's save (which it would undo) is known.
     fn version(&self) -> String {
-        use sha2::Digest;
-        let fields = format!("{:?}", (&self.name, &self.address, &self.notes));
-        let digest = sha2::Sha256::digest(fields.as_bytes());
-        digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+        crate::secret::fingerprint(&format!("{:?}", (&self.name, &self.address, &self.notes)))
     }
 }
 
