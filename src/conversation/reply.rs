@@ -443,15 +443,20 @@ pub fn menu(t: &Turn, conn: &Connection) -> AppResult<()> {
         .map(|c| {
             let items: Vec<&products::Product> =
                 all.iter().filter(|p| category(&p.category) == *c).collect();
-            let from = items.iter().map(|p| p.price).min().unwrap_or(Money::ZERO);
+            // What can be ordered today: a category whose every item is sold out says so.
+            let left: Vec<_> = items.iter().filter(|p| p.stock > 0).collect();
+            let description = match left.iter().map(|p| p.price).min() {
+                Some(from) => format!(
+                    "{}, from {}",
+                    plural::count(left.len(), "item", "items"),
+                    t.money(from)
+                ),
+                None => "Sold out today".to_owned(),
+            };
             Row {
                 id: format!("menu:{c}"),
                 title: (*c).to_owned(),
-                description: format!(
-                    "{}, from {}",
-                    plural::count(items.len(), "item", "items"),
-                    t.money(from)
-                ),
+                description,
             }
         })
         .collect();
@@ -487,7 +492,8 @@ fn category(c: &str) -> &str {
     }
 }
 
-/// "*Sweets*\n• Kaju Katli — ₹1,200.00/kg" for every product (of one category).
+/// "*Sweets*\n• Kaju Katli — ₹1,200.00/kg" for every product (of one category); one with
+/// no stock left says "sold out today" instead of its price.
 fn price_list(t: &Turn, all: &[products::Product], only: Option<&str>) -> String {
     let mut text = String::new();
     let mut current = None;
@@ -504,7 +510,12 @@ fn price_list(t: &Turn, all: &[products::Product], only: Option<&str>) -> String
         } else {
             " each"
         };
-        text.push_str(&format!("• {} — {}{per}\n", p.name, t.money(p.price)));
+        // Listed all the same, so a regular asking for it learns why it is missing.
+        if p.stock <= 0 {
+            text.push_str(&format!("• {} — sold out today\n", p.name));
+        } else {
+            text.push_str(&format!("• {} — {}{per}\n", p.name, t.money(p.price)));
+        }
     }
     text.trim().to_owned()
 }

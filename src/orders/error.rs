@@ -69,8 +69,8 @@ impl From<OrderError> for AppError {
 /// (in grams or pieces).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Shortage {
-    /// The first line (1-based) that asks for the product.
-    pub line: usize,
+    /// Every line (1-based) that asks for the product: together they want more than is left.
+    pub lines: Vec<usize>,
     pub product_id: i64,
     pub name: String,
     pub unit: Unit,
@@ -81,10 +81,17 @@ pub struct Shortage {
 impl fmt::Display for Shortage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let amount = |v: i64| format_amount(self.unit, u64::try_from(v).unwrap_or(0));
+        let (lines, all) = match self.lines.as_slice() {
+            [one] => (format!("line {one}"), ""),
+            [first @ .., last] => {
+                let first: Vec<String> = first.iter().map(usize::to_string).collect();
+                (format!("lines {} and {last}", first.join(", ")), " in all")
+            }
+            [] => (String::from("the order"), ""),
+        };
         write!(
             f,
-            "line {}: not enough {}: {} ordered, {} left",
-            self.line,
+            "{lines}: not enough {}: {} ordered{all}, {} left",
             self.name,
             amount(self.wanted),
             amount(self.left)
@@ -116,5 +123,38 @@ impl fmt::Display for MoveRefused {
                 write!(f, "an order that is {from} can move to {allowed}, not {to}")
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn short(lines: Vec<usize>) -> String {
+        let s = Shortage {
+            lines,
+            product_id: 1,
+            name: "Samosa".into(),
+            unit: Unit::Pc,
+            wanted: 12,
+            left: 10,
+        };
+        s.to_string()
+    }
+
+    #[test]
+    fn a_shortage_names_every_line_of_its_product() {
+        assert_eq!(
+            short(vec![2]),
+            "line 2: not enough Samosa: 12 pc ordered, 10 pc left"
+        );
+        assert_eq!(
+            short(vec![1, 3]),
+            "lines 1 and 3: not enough Samosa: 12 pc ordered in all, 10 pc left"
+        );
+        assert_eq!(
+            short(vec![1, 2, 4]),
+            "lines 1, 2 and 4: not enough Samosa: 12 pc ordered in all, 10 pc left"
+        );
     }
 }

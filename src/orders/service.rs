@@ -215,18 +215,23 @@ fn no_such_variant(p: &Product, asked: &str) -> String {
     }
 }
 
-/// Adds up what the lines take from each product, in the order products first appear.
-fn demand(lines: &[Line]) -> Vec<(usize, &Line, i64)> {
-    let mut per_product: BTreeMap<i64, (usize, &Line, i64)> = BTreeMap::new();
+/// Adds up what the lines take from each product, in the order products first appear, with
+/// the lines (1-based) that ask for it.
+fn demand(lines: &[Line]) -> Vec<(Vec<usize>, &Line, i64)> {
+    let mut per_product: BTreeMap<i64, (Vec<usize>, &Line, i64)> = BTreeMap::new();
     for (i, l) in lines.iter().enumerate() {
-        per_product.entry(l.product_id).or_insert((i + 1, l, 0)).2 += i64::from(l.qty);
+        let e = per_product
+            .entry(l.product_id)
+            .or_insert((Vec::new(), l, 0));
+        e.0.push(i + 1);
+        e.2 += i64::from(l.qty);
     }
     let mut v: Vec<_> = per_product.into_values().collect();
-    v.sort_by_key(|(n, _, _)| *n);
+    v.sort_by_key(|(n, _, _)| n[0]);
     v
 }
 
-/// Takes the lines' stock, or refuses naming the first line that is short and what is left.
+/// Takes the lines' stock, or refuses naming the lines of the first product short and what is left.
 pub(super) fn take_stock(
     conn: &Connection,
     business_id: i64,
@@ -237,7 +242,7 @@ pub(super) fn take_stock(
         let left = products::by_id(conn, business_id, line.product_id)?.map_or(0, |p| p.stock);
         if wanted > left {
             return Err(OrderError::ShortOfStock(Shortage {
-                line: n,
+                lines: n,
                 product_id: line.product_id,
                 name: line.name.clone(),
                 unit: line.unit,

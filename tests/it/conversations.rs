@@ -529,6 +529,19 @@ async fn the_menu_is_a_list_of_categories(s: &Shop) {
         got.contains("Samosa — ₹15.00 each") && !got.contains("Kaju Katli"),
         "{got}"
     );
+    // Sold out, it is still listed, saying so instead of a price nobody can order at.
+    let left = s.app.stock(&s.b, "samosa");
+    s.app.adjust_stock(&s.b, "samosa", -left, "sold out");
+    let before = s.to(ASHA).len();
+    let pick = fakes::list_reply_message("w2c", "menu:Snacks", "Snacks", "4 items");
+    s.post(&fakes::cloud_message(PNID, ASHA, "Asha", pick))
+        .await;
+    let got = &s.replies(ASHA, before + 1).await[before];
+    assert!(
+        got.contains("Samosa — sold out today") && !got.contains("₹15.00"),
+        "{got}"
+    );
+    s.app.adjust_stock(&s.b, "samosa", left, "back in");
 }
 
 async fn a_catalog_cart_goes_to_the_saved_address(s: &Shop) {

@@ -99,7 +99,7 @@ async fn cash_recorded_by_two_staff_adds_up_in_the_drawer() {
         cells(&row("Total")),
         ["₹990.50", "₹439.50", "₹0.00", "₹0.00", "₹990.50"]
     );
-    assert!(drawer.contains("Novi (API, online)"), "{drawer}");
+    assert!(drawer.contains("<td>Online and API</td>"), "{drawer}");
 
     // The dashboard's takings are the money received today, not the orders' totals (₹1,920).
     let (_, dashboard) = meera.get(&format!("/b/{}/", b.short_code)).await;

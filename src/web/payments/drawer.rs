@@ -38,7 +38,8 @@ fn day_form(shop: &ShopPage, date: &str, error: Option<&str>) -> Markup {
 
 fn row(shop: &ShopPage, l: &Line, head: bool) -> Markup {
     let m = |v: Money| money(shop, v);
-    let who = l.who.as_deref().unwrap_or("Novi (API, online)");
+    // No staff member recorded it: a customer paid through Razorpay, or an API token did.
+    let who = l.who.as_deref().unwrap_or("Online and API");
     html! {
         tr.total[head] {
             // The labels head each amount on a phone, where the table's header is not shown.
