@@ -197,6 +197,10 @@ where
             .unwrap_or_else(|| razorpay::API.to_owned()),
         runtime: tokio::runtime::Handle::current(),
     };
+    let retention = tokio::spawn(whatsapp::retention::run(
+        state.db.clone(),
+        stopping.subscribe(),
+    ));
     let conversations = conversation::worker::start(
         state.db.clone(),
         state.bridge.clone(),
@@ -234,6 +238,7 @@ where
     let _ = tokio::task::spawn_blocking(move || conversations.join()).await;
     let _ = sender.await;
     let _ = uptime.await;
+    let _ = retention.await;
     let _ = owner_alerts.await;
     let _ = razorpay.await;
     #[cfg(feature = "linked")]

@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod outbox;
 pub mod pacing;
 pub mod probe;
+pub mod retention;
 pub mod sender;
 pub mod settings;
 pub mod staff;
