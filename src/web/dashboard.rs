@@ -93,7 +93,7 @@ fn profile(shop: &ShopPage) -> Markup {
                 dt { "Currency" } dd { (b.currency) }
             }
             @if shop.role.can_manage_settings() {
-                p { a href=(shop.url("/settings")) { "Edit the shop's profile" } }
+                p { a.go href=(shop.url("/settings")) { "Edit the shop's profile" } }
             }
         }
     }

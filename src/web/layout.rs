@@ -252,7 +252,7 @@ pub fn error_page(title: &str, message: &str) -> Markup {
         html! {
             p { (message) }
             @match home {
-                Home::Shop(code) => p { a href={ "/s/" (code) } { "Back to the shop" } },
+                Home::Shop(code) => p { a.go href={ "/s/" (code) } { "Back to the shop" } },
                 Home::Start => p { a href="/" { "Go to the start page" } },
             }
         },

@@ -7,10 +7,10 @@ use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use crate::domain::Money;
+use crate::domain::{format_amount, Money, Unit};
 use crate::error::{AppError, AppResult};
 use crate::reports::figures::today;
-use crate::reports::sales::{sales, By, Sales};
+use crate::reports::sales::{sales, By, Row, Sales};
 use crate::reports::Period;
 use crate::web::charts::{columns, Bar, Chart};
 use crate::web::dashboard::graphs::describe;
@@ -92,22 +92,68 @@ pub async fn show(
 }
 
 fn sales_table(shop: &ShopPage, s: &Sales) -> Markup {
-    let header = s.by.header();
+    let by_day = s.by == By::Day;
+    let header = web_header(s.by);
     html! {
         div.table-scroll tabindex="0" role="region" aria-label="Sales" {
-            table.report.by-day[s.by == crate::reports::sales::By::Day] {
-                thead { tr { @for h in header { th scope="col" { (h) } } } }
+            // Four columns by day fit a phone; by product or category each row is a card on
+            // one, each figure under its column's name, rather than a table to scroll sideways.
+            table.report.by-day[by_day].stacked[!by_day] {
+                thead { tr { @for h in &header { th scope="col" { (h) } } } }
                 tbody {
                     @for r in &s.rows {
                         tr {
-                            @for t in &r.text { td { (t) } }
-                            @for n in &r.counts { td.num { (n) } }
-                            td.num { (Money::from_minor(r.sales_minor).format(&shop.business.currency)) }
+                            @for (i, (cell, num)) in web_cells(s.by, r).into_iter().enumerate() {
+                                td.num[num] data-label=[(!by_day).then(|| header[i])] { (cell) }
+                            }
+                            td.num data-label=[(!by_day).then_some("sales")] {
+                                (Money::from_minor(r.sales_minor).format(&shop.business.currency))
+                            }
                         }
                     }
                 }
             }
         }
+    }
+}
+
+/// The columns as the page shows them: the CSV's, but an amount reads as "66.5 kg" rather
+/// than grams beside a unit column.
+fn web_header(by: By) -> Vec<&'static str> {
+    match by {
+        By::Day => by.header().to_vec(),
+        By::Product => vec!["sku", "product", "category", "quantity", "orders", "sales"],
+        By::Category => vec!["category", "products", "weight", "pieces", "sales"],
+    }
+}
+
+/// A row's cells before its sales, each with whether it is a figure (right-aligned).
+fn web_cells(by: By, r: &Row) -> Vec<(String, bool)> {
+    let amount = |unit: Unit, n: i64| format_amount(unit, u64::try_from(n).unwrap_or(0));
+    let count = |n: &i64| (n.to_string(), true);
+    match (by, r.text.as_slice(), r.counts.as_slice()) {
+        (By::Product, [sku, name, category, unit], [qty, orders]) => {
+            let unit = if unit == "g" { Unit::Kg } else { Unit::Pc };
+            vec![
+                (sku.clone(), false),
+                (name.clone(), false),
+                (category.clone(), false),
+                (amount(unit, *qty), true),
+                count(orders),
+            ]
+        }
+        (By::Category, [category], [products, grams, pieces]) => vec![
+            (category.clone(), false),
+            count(products),
+            (amount(Unit::Kg, *grams), true),
+            count(pieces),
+        ],
+        _ => r
+            .text
+            .iter()
+            .map(|t| (t.clone(), false))
+            .chain(r.counts.iter().map(count))
+            .collect(),
     }
 }
 
@@ -146,14 +192,19 @@ fn bot_history(shop: &ShopPage, p: Period, days: &[BotDay]) -> Markup {
             h2 #bot-h { "Bot history" }
             p.muted { "Per day on the shop's clock, " (crate::web::dashboard::picker::days(&p)) ". Uptime is the share of the day the server ran, and of it with WhatsApp connected." }
             div.table-scroll tabindex="0" role="region" aria-label="Bot history per day" {
-                table.report {
+                // Seven columns: a card a day on a phone, each figure under its name.
+                table.report.stacked {
                     thead { tr { th scope="col" { "Day" } th.num scope="col" { "In" } th.num scope="col" { "Out" } th.num scope="col" { "Orders" } th.num scope="col" { "Reply (avg)" } th.num scope="col" { "Server up" } th.num scope="col" { "WhatsApp connected" } } }
                     tbody {
                         @for d in days {
                             tr {
-                                td { (d.day) } td.num { (d.messages_in) } td.num { (d.messages_out) } td.num { (d.orders) }
-                                td.num { (d.avg_reply_ms.map_or_else(|| "—".into(), duration)) }
-                                td.num { (share(d.up_seconds, length(d))) } td.num { (share(d.linked_seconds, length(d))) }
+                                td { (d.day) }
+                                td.num data-label="In" { (d.messages_in) }
+                                td.num data-label="Out" { (d.messages_out) }
+                                td.num data-label="Orders" { (d.orders) }
+                                td.num data-label="Reply (avg)" { (d.avg_reply_ms.map_or_else(|| "—".into(), duration)) }
+                                td.num data-label="Server up" { (share(d.up_seconds, length(d))) }
+                                td.num data-label="WhatsApp connected" { (share(d.linked_seconds, length(d))) }
                             }
                         }
                     }

@@ -1,6 +1,6 @@
 //! Every owner page in headless Chromium at a phone's size (360×740) and a laptop's (1366×900):
-//! nothing is wider than the window, so nothing scrolls sideways, and no link or button is too
-//! narrow for its words; the bottom tab bar shows on
+//! nothing is wider than the window, so nothing scrolls sideways (no table inside it either),
+//! no link or button is too narrow for its words, and a link standing alone is thumb-sized; the bottom tab bar shows on
 //! the phone and the top bar's links on the laptop; a keyboard's Tab shows a focus ring; and
 //! axe-core (WCAG 2.1 A and AA rules, contrast among them) finds nothing serious or critical.
 //!
@@ -282,6 +282,21 @@ pub(crate) async fn controls(client: &Client, phone: bool) -> Vec<String> {
             const small = !['checkbox', 'radio'].includes(e.type) && !e.classList.contains('link');
             if (phone && small && e.getBoundingClientRect().height < 43.5)
                 problems.push(name(e) + ' is ' + Math.round(e.getBoundingClientRect().height) + ' px tall');
+        }
+        // A link standing alone is a tap target too. Exempt: one inside a sentence (it is as
+        // tall as the line it is in), and a card's link, whose card is the target.
+        for (const e of document.querySelectorAll('a[href]')) {
+            if (!phone || !e.checkVisibility() || e.closest('tr, li, nav, .store-card, .tabs')) continue;
+            const around = e.parentElement.textContent.trim().length - e.textContent.trim().length;
+            if (around > 3 || e.classList.contains('row-link')) continue;
+            if (e.getBoundingClientRect().height < 43.5)
+                problems.push('link "' + e.textContent.trim().slice(0, 30) + '" is '
+                    + Math.round(e.getBoundingClientRect().height) + ' px tall');
+        }
+        // A table that scrolls sideways inside the page hides its last columns on a phone.
+        for (const e of document.querySelectorAll('.table-scroll')) {
+            if (phone && e.checkVisibility() && e.scrollWidth > e.clientWidth + 1)
+                problems.push('a table scrolls sideways: ' + e.scrollWidth + ' px in ' + e.clientWidth);
         }
         return problems;
     "#;

@@ -132,6 +132,11 @@ async fn the_dashboard_follows_an_order_and_the_reports_export_csv() {
         page.contains("samosa") && page.contains("Bot history"),
         "{page}"
     );
+    // The page reads an amount with its unit; the CSV keeps grams or pieces in a column.
+    assert!(
+        page.contains(r#"data-label="quantity">4 pc</td>"#),
+        "{page}"
+    );
     let res = br
         .client
         .get(app.url(&format!("/b/shop-a/reports/sales.csv?{range}&by=category")))

@@ -28,7 +28,7 @@ pub fn recent(shop: &ShopPage, orders: &[Recent]) -> Markup {
                     }
                 }
             }
-            p { a href=(shop.url("/orders")) { "All orders" } }
+            p { a.go href=(shop.url("/orders")) { "All orders" } }
         }
     }
 }
@@ -52,7 +52,7 @@ pub fn waiting(shop: &ShopPage, chats: &[Waiting], now: i64) -> Markup {
                     }
                 }
             }
-            p { a href=(shop.url("/conversations")) { "Conversations" } }
+            p { a.go href=(shop.url("/conversations")) { "Conversations" } }
         }
     }
 }

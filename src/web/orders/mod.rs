@@ -165,7 +165,7 @@ pub async fn index(
         (current == 1).then(|| format!("{}?{}", shop.url("/orders/list"), q.query_string(1)));
     let body = html! {
         p.actions {
-            a.button href=(shop.url("/orders/new")) { "New order" } " " a href=(export) { "Export CSV" }
+            a.button href=(shop.url("/orders/new")) { "New order" } " " a.go href=(export) { "Export CSV" }
             " " (sound_switch())
         }
         (filters(&shop, &q))
@@ -402,9 +402,9 @@ pub fn order_page(shop: &ShopPage, s: &Shown, done: Option<&str>, error: Option<
             div.card {
                 h2 { "Customer" }
                 dl {
-                    dt { "Name" } dd { a href=(shop.url(&format!("/customers/{}", o.customer.id))) { (o.customer.name) } }
+                    dt { "Name" } dd { a.go href=(shop.url(&format!("/customers/{}", o.customer.id))) { (o.customer.name) } }
                     // A tap calls the customer from the owner's phone.
-                    dt { "Phone" } dd { a href={ "tel:+" (o.customer.phone) } { (o.customer.phone.readable()) } }
+                    dt { "Phone" } dd { a.go href={ "tel:+" (o.customer.phone) } { (o.customer.phone.readable()) } }
                     dt { "Address" } dd { (o.address) }
                     dt { "Notes" } dd { (o.notes) }
                     dt { "Payment" } dd { (payment_label(o)) }

@@ -186,7 +186,7 @@ fn list_row(shop: &ShopPage, p: &Product) -> Markup {
 fn new_page(shop: &ShopPage, f: &ProductForm, problems: &Problems) -> Markup {
     let form = form::render(&shop.url("/products"), &shop.csrf, f, problems, true);
     let body = html! {
-        p { a href=(shop.url("/products")) { "← All products" } }
+        p { a.go href=(shop.url("/products")) { "← All products" } }
         section.card { (form) }
     };
     page(shop, Nav::Products, "New product", body)

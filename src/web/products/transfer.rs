@@ -64,7 +64,7 @@ fn upload_form(shop: &ShopPage) -> Markup {
 
 fn import_page(shop: &ShopPage, error: Option<&str>, body: Markup) -> Markup {
     let content = html! {
-        p { a href=(shop.url("/products")) { "← All products" } }
+        p { a.go href=(shop.url("/products")) { "← All products" } }
         p { "Upload a catalog file to add and update products by SKU. You see what will change before anything is written. "
             a href=(shop.url("/products/export.csv")) { "Export the catalog" } " to get a file to start from." }
         (error_box(error))

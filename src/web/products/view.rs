@@ -38,7 +38,7 @@ pub fn render(
 ) -> Markup {
     let manage = shop.role.can_manage_catalog();
     let content = html! {
-        p { a href=(shop.url("/products")) { "← All products" } }
+        p { a.go href=(shop.url("/products")) { "← All products" } }
         (notice(view.notice))
         div.product-page {
             section.card {

@@ -39,7 +39,7 @@ impl View<'_> {
             @if let Some(m) = self.refused { p.error role="alert" { (m) } }
             (self.summary())
             @if self.priced.rows.is_empty() {
-                p { "Your cart is empty. " a href=(self.base()) { "Back to the shop" } }
+                p { "Your cart is empty. " a.go href=(self.base()) { "Back to the shop" } }
             } @else {
                 (self.lines())
                 (self.totals())

@@ -181,7 +181,7 @@ pub fn not_found(shop: &Shop) -> Response {
     let base = format!("/s/{}", shop.business.short_code);
     let body = html! {
         p { "There is no such page in this shop. It may have moved since the link was made." }
-        p { a href=(base) { "Back to the shop" } }
+        p { a.go href=(base) { "Back to the shop" } }
     };
     let page = view::page(shop, "Page not found", body);
     (StatusCode::NOT_FOUND, page).into_response()

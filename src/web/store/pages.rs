@@ -111,7 +111,7 @@ fn previews(b: &Business, shelves: &[Shelf], lists: &[Vec<Product>]) -> Markup {
                 ul.store-products {
                     @for p in list { li { (card(b, p, &back)) } }
                 }
-                p.store-more { a href=(shelf_path(b, s)) { "See all " (s.count) " in " (s.name) } }
+                p.store-more { a.go href=(shelf_path(b, s)) { "See all " (s.count) " in " (s.name) } }
             }
         }
     }
@@ -139,7 +139,7 @@ fn category(
     };
     let back = at(n);
     let html = html! {
-        p.store-back { a href=(Page::Landing.path(&b.short_code)) { "← Back to the shop" } }
+        p.store-back { a.go href=(Page::Landing.path(&b.short_code)) { "← Back to the shop" } }
         (category_bar(b, shelves, Some(&s.slug)))
         p.muted {
             (s.count) @if s.count == 1 { " product" } @else { " products" }

@@ -89,7 +89,7 @@ impl PayPage<'_> {
                 Offer::Unreachable => (self.unreachable()),
                 Offer::Closed => p { "This shop does not take payments online just now. Pay when your order arrives, or at pickup." },
             }
-            p { a href=(track) { "See your order" } }
+            p { a.go href=(track) { "See your order" } }
         }
     }
 

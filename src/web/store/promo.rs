@@ -13,7 +13,7 @@ pub fn block(shop: &ShopPage, origin: &str) -> Markup {
         div.card.store-promo {
             h2 { "Your online shop" }
             p { "Customers can order from this page, no app or login needed:" }
-            p { a href=(link) { (link) } }
+            p { a.go href=(link) { (link) } }
             @if let Some(svg) = qr::svg(&link) {
                 figure.qr aria-label="QR code of the shop's link" {
                     (PreEscaped(svg))
