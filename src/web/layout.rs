@@ -287,6 +287,9 @@ pub fn field(label: &str, name: &str, kind: &str, value: &str, required: bool) -
     }
 }
 
+/// The input kind of an amount of money, for [`field_with_error`].
+pub const MONEY: &str = "money";
+
 /// A labelled input with what is wrong with it, if anything, right below it.
 pub fn field_with_error(
     label: &str,
@@ -296,10 +299,15 @@ pub fn field_with_error(
     error: Option<&str>,
 ) -> Markup {
     let error_id = format!("{name}-error");
+    // "money": typed as text ("1,200.50" reads), with a phone's number keyboard.
+    let (kind, mode) = match kind {
+        MONEY => ("text", Some("decimal")),
+        other => (other, None),
+    };
     html! {
         label {
             span { (label) }
-            input type=(kind) name=(name) value=(value) autocomplete="off"
+            input type=(kind) name=(name) value=(value) autocomplete="off" inputmode=[mode]
                   aria-invalid=[error.map(|_| "true")]
                   aria-describedby=[error.map(|_| error_id.as_str())];
             @if let Some(m) = error { small.field-error id=(error_id) { (m) } }

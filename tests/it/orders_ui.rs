@@ -115,6 +115,32 @@ async fn bad_manual_orders_say_what_is_wrong_and_take_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn razorpay_is_offered_by_hand_only_to_a_shop_with_keys() {
+    let app = TestApp::start().await;
+    let b = app.small_shop("shop-a");
+    let mut br = app.owner(&b, "asha").await;
+    let (_, page) = br.get("/b/shop-a/orders/new").await;
+    assert!(
+        !page.contains(r#"value="razorpay""#),
+        "no keys, not offered: {page}"
+    );
+    let mut by_razorpay = manual_order("save", "kaju-katli|1 kg", "1", "");
+    by_razorpay[4] = ("payment_mode", "razorpay");
+    let (status, page, _) = br.post("/b/shop-a/orders/new", &by_razorpay).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("does not take Razorpay"), "{page}");
+    assert_eq!(app.stock(&b, "kaju-katli"), 2000, "nothing taken");
+
+    crate::razorpay::connect(&app, &b);
+    let (_, page) = br.get("/b/shop-a/orders/new").await;
+    assert!(page.contains(r#"value="razorpay""#), "{page}");
+    let (status, _, _) = br.post("/b/shop-a/orders/new", &by_razorpay).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, order) = app.api(&b).get("/api/v1/orders/1").await;
+    assert_eq!(order["order"]["payment_mode"], "razorpay");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_buttons_move_the_order_and_refuse_what_is_not_allowed() {
     let app = TestApp::start().await;
     let b = app.small_shop("shop-a");

@@ -156,6 +156,13 @@ async fn part_then_the_rest_moves_unpaid_to_partly_paid_to_paid() {
         "{page}"
     );
     assert!(page.contains("id=\"amount-error\""), "{page}");
+    // What was typed comes back, not the amount due (a second tap would record that), and
+    // the form posts to the payment card, so a refused one opens there on a phone.
+    assert!(
+        page.contains(r#"name="amount" value="400.01""#) && !page.contains(r#"value="400""#),
+        "{page}"
+    );
+    assert!(page.contains("/orders/1/payments#payment"), "{page}");
     assert_eq!(
         payment(&api, 1).await["payments"].as_array().map(Vec::len),
         Some(1)
@@ -221,13 +228,29 @@ async fn a_partial_refund_leaves_the_order_partly_refunded() {
     assert_eq!(status, StatusCode::FORBIDDEN);
 
     let (status, page, _) = meera
-        .post(&refunds, &[("amount", "700"), ("mode", "cash")])
+        .post(
+            &refunds,
+            &[
+                ("amount", "700"),
+                ("mode", "upi"),
+                ("reference", "one box short"),
+            ],
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         page.contains("a refund of ₹700.00 is more than the ₹640.00 paid on order #1"),
         "{page}"
     );
+    // The refund form comes back open with what was typed, UPI still chosen.
+    for typed in [
+        r#"name="amount" value="700""#,
+        r#"value="one box short""#,
+        r#"<option value="upi" selected>"#,
+        "/orders/1/refunds#payment",
+    ] {
+        assert!(page.contains(typed), "{typed}: {page}");
+    }
     assert_eq!(payment(&api, 1).await["status"], "paid", "nothing changed");
 
     let (status, _, _) = meera

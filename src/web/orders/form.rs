@@ -72,6 +72,8 @@ struct OrderForm {
     /// The edit form's version of the order ([`service::edit_version`]) when it was opened:
     /// a save from a page older than the order's latest change is refused.
     seen: String,
+    /// Not posted: the shop takes Razorpay (it has keys), so an order may be paid that way.
+    razorpay: bool,
 }
 
 impl OrderForm {
@@ -388,7 +390,7 @@ fn render(
                     (field("Notes", "notes", "text", &f.notes, false))
                     label { span { "Payment" }
                         select name="payment_mode" {
-                            @for m in PaymentMode::ALL {
+                            @for m in PaymentMode::ALL.iter().filter(|m| f.razorpay || **m != PaymentMode::Razorpay) {
                                 option value=(m.as_str()) selected[mode_of(&f.payment_mode) == *m] { (m.label()) }
                             }
                         }
@@ -410,6 +412,13 @@ fn render(
     )
 }
 
+/// Whether the shop takes Razorpay, as its storefront does.
+async fn takes_razorpay(state: &AppState, shop: &ShopPage) -> AppResult<bool> {
+    Ok(crate::web::store::pay::razorpay(state, &shop.business)
+        .await?
+        .is_some())
+}
+
 pub(super) async fn catalog(state: &AppState, shop: &ShopPage) -> AppResult<Vec<Product>> {
     let id = shop.business.id;
     state.db.read(move |c| products::on_sale(c, id)).await
@@ -423,6 +432,7 @@ pub async fn new(State(state): State<AppState>, shop: ShopPage) -> AppResult<Mar
         &shop.url("/orders/new"),
         &OrderForm {
             once: crate::secret::new_token(),
+            razorpay: takes_razorpay(&state, &shop).await?,
             ..OrderForm::default()
         },
         &catalog,
@@ -458,6 +468,15 @@ fn new_order(shop: &ShopPage, f: &OrderForm, lines: Vec<LineRequest>) -> Result<
             .map_err(|e| format!("delivery or pickup: {e}"))?,
     };
     let deliver_on = parse_deliver_on(&f.deliver_on).map_err(|e| format!("wanted on: {e}"))?;
+    let payment_mode = mode_of(&f.payment_mode);
+    if payment_mode == PaymentMode::Razorpay && !f.razorpay {
+        // Nobody could pay it: the shop has no Razorpay keys to make a link or checkout with.
+        return Err(
+            "payment: this shop does not take Razorpay (no keys in Settings → Payments); \
+                    choose cash or UPI"
+                .into(),
+        );
+    }
     Ok(NewOrder {
         channel: Channel::Manual,
         customer_phone: phone,
@@ -465,7 +484,7 @@ fn new_order(shop: &ShopPage, f: &OrderForm, lines: Vec<LineRequest>) -> Result<
         lines,
         address: f.address.clone(),
         notes: f.notes.clone(),
-        payment_mode: mode_of(&f.payment_mode),
+        payment_mode,
         fulfilment,
         deliver_on,
         actor: shop.user.username.clone(),
@@ -500,6 +519,7 @@ pub async fn create(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let mut f = OrderForm::from_pairs(pairs);
+    f.razorpay = takes_razorpay(&state, &shop).await?;
     if !f.save {
         fill_known(&state, &shop, &mut f).await?;
     }

@@ -318,7 +318,7 @@ pub struct Shown {
     pub undo: Option<undo::Offer>,
     /// Its payments, what is due, and the payment or refund form that was refused, and why.
     pub money: payments::Summary,
-    pub pay_wrong: Option<(payments::Kind, String)>,
+    pub pay_wrong: Option<web_payments::Refused>,
     /// Settings names a network printer: the order page offers to print on it.
     pub has_printer: bool,
     /// Razorpay's flags on the order, what can be refunded through it, and a refused refund.

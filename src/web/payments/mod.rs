@@ -17,7 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::orders::{Order, PaymentMode, PaymentStatus, Status};
 use crate::payments::{self, upi, Kind, NewPayment, Payment};
 use crate::web::extract::ShopPage;
-use crate::web::layout::{csrf_field, error_box, field_with_error};
+use crate::web::layout::{csrf_field, error_box, field_with_error, MONEY};
 use crate::web::orders::{load, money, order_page, Shown};
 use crate::web::qr;
 use crate::AppState;
@@ -46,15 +46,21 @@ pub struct PayForm {
     back: Option<String>,
 }
 
+/// A payment or refund form that was refused: why, and what was typed, to show it again as
+/// it was (a field filled back with the amount due would be recorded by a second tap).
+pub struct Refused {
+    pub kind: Kind,
+    pub message: String,
+    pub amount: String,
+    pub reference: String,
+    pub mode: String,
+}
+
 /// The money card of an order's page.
 pub fn section(shop: &ShopPage, s: &Shown) -> Markup {
     let (o, m) = (&s.order, &s.money);
-    let wrong = |kind: Kind| {
-        s.pay_wrong
-            .as_ref()
-            .filter(|(k, _)| *k == kind)
-            .map(|(_, msg)| msg.as_str())
-    };
+    let refused = |kind: Kind| s.pay_wrong.as_ref().filter(|r| r.kind == kind);
+    let wrong = |kind: Kind| refused(kind).map(|r| r.message.as_str());
     let link = upi::order_link(&shop.business, o.number, m.due);
     html! {
         section.cards #payment {
@@ -69,12 +75,12 @@ pub fn section(shop: &ShopPage, s: &Shown) -> Markup {
                     @if m.owed_back.minor() > 0 { dt { "To give back" } dd { strong { (money(shop, m.owed_back)) } } }
                 }
                 @if m.due.minor() > 0 && o.status != Status::Cancelled {
-                    (pay_form(shop, o, m.due, wrong(Kind::Payment)))
+                    (pay_form(shop, o, m.due, refused(Kind::Payment)))
                 } @else {
                     // A tap on the list when nothing was due (or on a cancelled order) says why here.
                     (error_box(wrong(Kind::Payment)))
                 }
-                @if shop.role.can_refund() && m.paid > m.pending_refunds { (refund_form(shop, o, wrong(Kind::Refund))) }
+                @if shop.role.can_refund() && m.paid > m.pending_refunds { (refund_form(shop, o, refused(Kind::Refund))) }
                 (history(shop, &m.payments))
             }
             @if let Some(svg) = link.as_deref().and_then(qr::svg) {
@@ -88,13 +94,19 @@ pub fn section(shop: &ShopPage, s: &Shown) -> Markup {
     }
 }
 
-fn pay_form(shop: &ShopPage, o: &Order, due: Money, error: Option<&str>) -> Markup {
-    let action = shop.url(&format!("/orders/{}/payments", o.number));
+/// The forms post to the payment card (`#payment`): a refused one comes back there, in view,
+/// not at the top of a long page on a phone.
+fn pay_form(shop: &ShopPage, o: &Order, due: Money, refused: Option<&Refused>) -> Markup {
+    let action = shop.url(&format!("/orders/{}/payments#payment", o.number));
+    let due = due.to_major_string();
+    let amount = refused.map_or(due.as_str(), |r| r.amount.as_str());
+    let reference = refused.map_or("", |r| r.reference.as_str());
+    let error = refused.map(|r| r.message.as_str());
     html! {
         form.stack method="post" action=(action) {
             (csrf_field(&shop.csrf))
-            (field_with_error("Amount received", "amount", "text", &due.to_major_string(), error))
-            label { span { "UPI reference (optional)" } input type="text" name="reference" autocomplete="off"; }
+            (field_with_error("Amount received", "amount", MONEY, amount, error))
+            label { span { "UPI reference (optional)" } input type="text" name="reference" value=(reference) autocomplete="off"; }
             div.actions {
                 button type="submit" name="mode" value="cash" { "Cash collected" }
                 " "
@@ -104,21 +116,23 @@ fn pay_form(shop: &ShopPage, o: &Order, due: Money, error: Option<&str>) -> Mark
     }
 }
 
-fn refund_form(shop: &ShopPage, o: &Order, error: Option<&str>) -> Markup {
-    let action = shop.url(&format!("/orders/{}/refunds", o.number));
+fn refund_form(shop: &ShopPage, o: &Order, refused: Option<&Refused>) -> Markup {
+    let action = shop.url(&format!("/orders/{}/refunds#payment", o.number));
+    let typed = |f: fn(&Refused) -> &str| refused.map_or("", f);
+    let error = refused.map(|r| r.message.as_str());
     html! {
         details open[error.is_some()] {
             summary { "Refund" }
             form.stack method="post" action=(action) {
                 (csrf_field(&shop.csrf))
-                (field_with_error("Amount to give back", "amount", "text", "", error))
+                (field_with_error("Amount to give back", "amount", MONEY, typed(|r| &r.amount), error))
                 label { span { "Given back as" }
                     select name="mode" {
                         option value="cash" { "Cash" }
-                        option value="upi" { "UPI" }
+                        option value="upi" selected[typed(|r| &r.mode) == "upi"] { "UPI" }
                     }
                 }
-                label { span { "Reference (optional)" } input type="text" name="reference" autocomplete="off"; }
+                label { span { "Reference (optional)" } input type="text" name="reference" value=(typed(|r| &r.reference)) autocomplete="off"; }
                 button.danger type="submit" { "Record refund" }
             }
         }
@@ -280,7 +294,13 @@ async fn post(
         Err(message) => message,
     };
     let mut shown = load(&state, &shop, number).await?;
-    shown.pay_wrong = Some((kind, refused));
+    shown.pay_wrong = Some(Refused {
+        kind,
+        message: refused,
+        amount: f.amount,
+        reference: f.reference,
+        mode: f.mode,
+    });
     let page = order_page(&shop, &shown, None, None);
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }

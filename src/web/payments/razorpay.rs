@@ -18,7 +18,7 @@ use crate::razorpay::flags::{self, Flag};
 use crate::razorpay::refunds::{self, Refundable};
 use crate::razorpay::{settings, Client, RazorpayError, API};
 use crate::web::extract::ShopPage;
-use crate::web::layout::{csrf_field, field_with_error};
+use crate::web::layout::{csrf_field, field_with_error, MONEY};
 use crate::web::orders::{load, money, order_page};
 use crate::AppState;
 
@@ -97,7 +97,7 @@ fn refund_form(shop: &ShopPage, o: &Order, r: &Refundable, error: Option<&str>) 
                 data-confirm="Give this money back to the customer through Razorpay?" {
                 (csrf_field(&shop.csrf))
                 p.muted { "Up to " (money(shop, r.max)) " from payment " code { (r.payment_id) } ". The customer gets it back on their card, UPI or bank in a few days." }
-                (field_with_error("Amount to refund", "amount", "text", &r.max.to_major_string(), error))
+                (field_with_error("Amount to refund", "amount", MONEY, &r.max.to_major_string(), error))
                 button.danger type="submit" { "Refund through Razorpay" }
             }
         }

@@ -8,7 +8,7 @@ use maud::{html, Markup};
 use crate::catalog::products::{Product, ProductInput, VariantInput};
 use crate::domain::limits::{check_line_amount, MAX_PRICE};
 use crate::domain::{format_amount, parse_amount, Money, Sku, Unit};
-use crate::web::layout::{csrf_field, error_box, field_with_error};
+use crate::web::layout::{csrf_field, error_box, field_with_error, MONEY};
 
 /// Blank variant rows offered below the filled ones.
 const BLANK_ROWS: usize = 3;
@@ -305,7 +305,8 @@ fn parse_variant(unit: Unit, row: &VariantFields) -> Result<VariantInput, String
 
 /// A labelled text input with what is wrong with it, if anything, just below it.
 fn checked(label: &str, name: &str, value: &str, problems: &Problems) -> Markup {
-    field_with_error(label, name, "text", value, problems.field(name))
+    let kind = if name == "price" { MONEY } else { "text" };
+    field_with_error(label, name, kind, value, problems.field(name))
 }
 
 /// What is wrong with a field that is not a text input (the unit, the variant rows).
@@ -333,7 +334,7 @@ fn variants_fieldset(f: &ProductForm, p: &Problems) -> Markup {
                         tr {
                             td data-label="Label" { input type="text" name={ "v" (i) "_label" } value=(v.label) aria-label="Label"; }
                             td data-label="Amount" { input type="text" name={ "v" (i) "_amount" } value=(v.amount) aria-label="Amount"; }
-                            td data-label="Own price (optional)" { input type="text" name={ "v" (i) "_price" } value=(v.price) aria-label="Own price"; }
+                            td data-label="Own price (optional)" { input type="text" inputmode="decimal" name={ "v" (i) "_price" } value=(v.price) aria-label="Own price"; }
                         }
                     }
                 }

@@ -22,7 +22,7 @@ use crate::domain::{Money, Phone};
 use crate::error::{AppError, AppResult};
 use crate::payments::upi;
 use crate::web::extract::ShopPage;
-use crate::web::layout::{csrf_field, error_box, field_with_error, notice, page, Nav};
+use crate::web::layout::{csrf_field, error_box, field_with_error, notice, page, Nav, MONEY};
 use crate::AppState;
 
 #[derive(Deserialize, Default)]
@@ -63,7 +63,7 @@ fn render(shop: &ShopPage, f: &ProfileForm, wrong: &Wrong, saved: bool) -> Marku
             (field("Address", "address", "text", &f.address))
             (field("Phone (WhatsApp number, with country code)", "phone", "tel", &f.phone))
             (field("Currency (ISO code, e.g. INR)", "currency", "text", &f.currency))
-            (field("Delivery fee", "delivery_fee", "text", &f.delivery_fee))
+            (field("Delivery fee", "delivery_fee", MONEY, &f.delivery_fee))
             (field("UPI id for payments (name@bank; blank for none)", "upi_id", "text", &f.upi_id))
             small.muted { "Customers get a UPI link for the exact amount with each order, and the order page shows it as a QR code." }
             button type="submit" { "Save" }
