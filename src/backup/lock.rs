@@ -1,6 +1,7 @@
-//! Who is using the data directory: `novi serve` holds a shared lock on `novi.lock` for as
-//! long as it runs, and `novi restore` an exclusive one, so a restore never swaps the data
-//! out from under a running server. The OS drops the lock when the process ends, even on a
+//! Who is using the data directory: `novi serve` and every admin command that reads or writes
+//! it hold a shared lock on `novi.lock` for as long as they run, and `novi restore` an
+//! exclusive one, so a restore never swaps the data out from under a running server, and a
+//! change a command reports made is never made to the database a restore then moves aside. The OS drops the lock when the process ends, even on a
 //! crash, so a stale lock file never blocks anything.
 
 use std::fs::{File, OpenOptions, TryLockError};
@@ -43,13 +44,32 @@ impl DirLock {
         }
     }
 
-    /// For `novi restore`: refused while any server uses the directory.
+    /// For an admin command: refused while a restore runs. A directory that does not exist
+    /// is not made for the lock (no restore is under way in it; the command says what it
+    /// finds there).
+    pub fn for_command(data_dir: &Path) -> anyhow::Result<Option<Self>> {
+        if !data_dir.is_dir() {
+            return Ok(None);
+        }
+        let file = open(data_dir)?;
+        match file.try_lock_shared() {
+            Ok(()) => Ok(Some(Self { _file: file })),
+            Err(TryLockError::WouldBlock) => bail!(
+                "a restore is under way in {}; run this again when it has finished",
+                data_dir.display()
+            ),
+            Err(TryLockError::Error(e)) => Err(e).context("cannot lock the data directory"),
+        }
+    }
+
+    /// For `novi restore`: refused while any server or command uses the directory.
     pub fn exclusive(data_dir: &Path) -> anyhow::Result<Self> {
         let file = open(data_dir)?;
         match file.try_lock() {
             Ok(()) => Ok(Self { _file: file }),
             Err(TryLockError::WouldBlock) => bail!(
-                "a Novi server is using {}: stop it first (for example `systemctl stop novi`), then restore",
+                "Novi is using {} (a server, or another command such as a restore): stop it \
+                 first (for example `systemctl stop novi`), then restore",
                 data_dir.display()
             ),
             Err(TryLockError::Error(e)) => Err(e).context("cannot lock the data directory"),
@@ -75,7 +95,7 @@ mod tests {
         let server = DirLock::for_server(dir.path()).unwrap();
         let second = DirLock::for_server(dir.path()).unwrap();
         let err = DirLock::exclusive(dir.path()).unwrap_err().to_string();
-        assert!(err.contains("server is using"), "{err}");
+        assert!(err.contains("Novi is using"), "{err}");
         drop((server, second));
         let restore = DirLock::exclusive(dir.path()).unwrap();
         let err = DirLock::for_server(dir.path()).unwrap_err().to_string();

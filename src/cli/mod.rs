@@ -329,6 +329,17 @@ impl clap::ValueEnum for Role {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let data_dir = cli.data_dir;
     let config = cli.config;
+    // Held to the end of the command. `serve` and `restore` take their own; `doctor` looks
+    // for a server by trying the lock, which one of its own would answer.
+    let _lock = match &cli.command {
+        Command::Serve(_)
+        | Command::Restore { .. }
+        | Command::Doctor { .. }
+        | Command::Config(_)
+        | Command::Completions { .. }
+        | Command::Man => None,
+        _ => crate::backup::DirLock::for_command(&data_dir)?,
+    };
     match cli.command {
         Command::Serve(args) => serve::run(data_dir, config.as_deref(), args),
         Command::Config(ConfigCommand::Print) => out!("{}", crate::config::EXAMPLE),

@@ -232,12 +232,43 @@ fn a_damaged_or_cut_short_backup_is_refused_with_nothing_changed() {
 }
 
 #[test]
+fn admin_commands_wait_for_a_restore_rather_than_write_what_it_throws_away() {
+    let target = install_with_sweet_shop("shop");
+    // What `novi restore` holds while it reads, checks and swaps in a backup.
+    let restoring = backup::DirLock::exclusive(target.path()).unwrap();
+    for args in [
+        &["business", "add", "--name", "Late", "--short-code", "late"][..],
+        &["business", "list"],
+        &["user", "list"],
+        &["backup", "--to", "/dev/null"],
+    ] {
+        let err = fails(target.path(), args, "");
+        assert!(
+            err.starts_with("error: a restore is under way in") && err.lines().count() == 1,
+            "{args:?}: {err}"
+        );
+    }
+    drop(restoring);
+    let list = ok(target.path(), &["business", "list"], "");
+    assert!(
+        !list.contains("late"),
+        "nothing was added meanwhile: {list}"
+    );
+    // And a restore waits for a command that is using the directory.
+    let command = backup::DirLock::for_command(target.path()).unwrap();
+    let (_out, file) = good_backup();
+    let err = fails(target.path(), &["restore", file.to_str().unwrap()], "");
+    assert!(err.contains("Novi is using"), "{err}");
+    drop(command);
+}
+
+#[test]
 fn restore_refuses_under_a_running_server_and_keeps_the_old_data_aside() {
     let (_out, file) = good_backup();
     let target = install_with_sweet_shop("shop");
     let server = Server::start(target.path(), &["--listen", "127.0.0.1:0"], &[]);
     let err = fails(target.path(), &["restore", file.to_str().unwrap()], "");
-    assert!(err.contains("a Novi server is using"), "{err}");
+    assert!(err.contains("Novi is using"), "{err}");
     assert!(server.terminate().success());
     // Nothing moved aside, nothing unpacked: the server's own data is all there is.
     let names: Vec<String> = std::fs::read_dir(target.path())
