@@ -59,8 +59,13 @@ pub fn read(file: &Path, into: Extract, progress: &dyn Progress) -> anyhow::Resu
         if !is_backed_up(&path) || entry.header().entry_type() != tar::EntryType::Regular {
             bail!("{name} is not a Novi backup: it holds {path}");
         }
-        let sha =
-            copy_entry(&mut entry, &path, size, &into).map_err(|e| damaged(format!("{e:#}")))?;
+        let sha = copy_entry(&mut entry, &path, size, &into).map_err(|e| {
+            if e.is::<NoRoom>() {
+                e
+            } else {
+                damaged(format!("{e:#}"))
+            }
+        })?;
         if seen.insert(path.clone(), (size, sha)).is_some() {
             return Err(damaged(format!("{path} appears twice")));
         }
@@ -117,9 +122,13 @@ fn copy_entry(
             }
             let mut out = File::create(target)
                 .with_context(|| format!("cannot write {}", target.display()))?;
-            std::io::copy(&mut reader, &mut out).with_context(|| format!("reading {path}"))?;
-            out.sync_all()
-                .with_context(|| format!("cannot write {}", target.display()))?;
+            let written = std::io::copy(&mut reader, &mut out).and_then(|_| out.sync_all());
+            if let Err(e) = written {
+                return Err(match NoRoom::from(e, path, target) {
+                    Ok(no_room) => no_room.into(),
+                    Err(e) => anyhow::Error::new(e).context(format!("reading {path}")),
+                });
+            }
         }
         None => {
             std::io::copy(&mut reader, &mut std::io::sink())
@@ -131,6 +140,44 @@ fn copy_entry(
     }
     Ok(reader.finish())
 }
+
+/// The disk being written to is full (or read-only): the backup is not to blame, and saying it
+/// is damaged would send an admin away from a good one.
+#[derive(Debug)]
+struct NoRoom {
+    path: String,
+    folder: String,
+    error: std::io::Error,
+}
+
+impl NoRoom {
+    /// `e` as no room to write `path` at `target`, or `e` itself when it is something else.
+    fn from(e: std::io::Error, path: &str, target: &Path) -> Result<Self, std::io::Error> {
+        use std::io::ErrorKind::{QuotaExceeded, ReadOnlyFilesystem, StorageFull};
+        if !matches!(e.kind(), StorageFull | QuotaExceeded | ReadOnlyFilesystem) {
+            return Err(e);
+        }
+        let folder = target.parent().unwrap_or(target).display().to_string();
+        Ok(NoRoom {
+            path: path.to_owned(),
+            folder,
+            error: e,
+        })
+    }
+}
+
+impl std::fmt::Display for NoRoom {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "there is no room to unpack {} into {} ({}); the backup itself was not found \
+             damaged: free space there, or for `backup verify` set TMPDIR to a folder with room",
+            self.path, self.folder, self.error
+        )
+    }
+}
+
+impl std::error::Error for NoRoom {}
 
 /// The entries read must be exactly those the manifest lists, byte for byte.
 fn compare(manifest: &Manifest, seen: &BTreeMap<String, (u64, String)>) -> Result<(), String> {
@@ -149,4 +196,32 @@ fn quick_check(path: &Path) -> anyhow::Result<()> {
         bail!("the database is damaged ({verdict})");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_is_said_to_be_full_not_the_backup_damaged() {
+        let data = tempfile::tempdir().unwrap();
+        crate::db::Db::open(data.path()).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let file = out.path().join("shop.tar");
+        super::super::make(data.path(), &file, &Quiet).unwrap();
+        // The database unpacks onto a device that is always full.
+        let scratch = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink("/dev/full", scratch.path().join(crate::db::DB_FILE)).unwrap();
+        let err = read(&file, Extract::All(scratch.path()), &Quiet).unwrap_err();
+        let text = format!("{err:#}");
+        assert!(err.is::<NoRoom>(), "{text}");
+        assert!(
+            text.starts_with("there is no room to unpack novi.db into")
+                && !text.contains("not a complete"),
+            "{text}"
+        );
+        // The same backup read into a folder with room is good.
+        let roomy = tempfile::tempdir().unwrap();
+        read(&file, Extract::All(roomy.path()), &Quiet).unwrap();
+    }
 }
