@@ -23,9 +23,18 @@ pub fn change_status(
     actor: &str,
     tracker: Option<&Tracker>,
 ) -> Result<Order, OrderError> {
-    let moved = service::change_status(conn, b, number, to, actor)?;
+    let moved = settled(conn, b, service::change_status(conn, b, number, to, actor)?)?;
     status_changed(conn, b, &moved, None, tracker)?;
     Ok(moved)
+}
+
+/// `order` after a status move, its payment status worked out again: a cancelled order owes
+/// nothing, so one part paid is no longer "partly paid" (and is no longer listed as money to
+/// chase), and an undone cancellation owes its total again.
+pub fn settled(conn: &Connection, b: &Business, order: Order) -> Result<Order, OrderError> {
+    crate::payments::settle(conn, &order)?;
+    let now = crate::orders::store::by_number(conn, b.id, order.number)?;
+    Ok(now.unwrap_or(order))
 }
 
 /// Takes an order that came in outside a chat (the storefront) and sends the customer the same
@@ -53,7 +62,7 @@ pub fn change_status_undoably(
     hold_secs: i64,
     tracker: Option<&Tracker>,
 ) -> Result<Order, OrderError> {
-    let moved = service::change_status(conn, b, number, to, actor)?;
+    let moved = settled(conn, b, service::change_status(conn, b, number, to, actor)?)?;
     let entry = moved.events.last().ok_or(OrderError::NotFound)?;
     let hold = outbox::Hold {
         order_event_id: entry.id,
@@ -73,7 +82,11 @@ pub fn undo_status(
     actor: &str,
 ) -> Result<Order, OrderError> {
     let now = crate::db::now();
-    let order = undo::undo(conn, b, number, event_id, now, window_secs, actor)?;
+    let order = settled(
+        conn,
+        b,
+        undo::undo(conn, b, number, event_id, now, window_secs, actor)?,
+    )?;
     outbox::withdraw_held(conn, b.id, event_id)?;
     Ok(order)
 }

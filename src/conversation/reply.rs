@@ -359,13 +359,15 @@ pub fn cancel_latest(t: &Turn, conn: &Connection) -> AppResult<()> {
     let Some(order) = open else {
         return say_template(t, conn, "no_orders", &[]);
     };
-    match orders::service::change_status(
+    let cancelled = orders::service::change_status(
         conn,
         t.business,
         order.number,
         Status::Cancelled,
         "customer",
-    ) {
+    )
+    .and_then(|o| super::notify::settled(conn, t.business, o));
+    match cancelled {
         Ok(o) => say_template(
             t,
             conn,

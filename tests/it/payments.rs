@@ -641,6 +641,33 @@ async fn money_held_for_a_cancelled_order_is_shown_to_give_back() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_part_paid_order_cancelled_is_no_longer_money_to_chase() {
+    let app = TestApp::start().await;
+    let (b, api) = app.shop_with_orders("shop-a", 1).await;
+    let mut meera = app.owner(&b, "meera").await;
+    collect(&mut meera, &b, 1, "100", "cash").await;
+    assert_eq!(payment(&api, 1).await["status"], "partly_paid");
+    let (status, res) = api
+        .post("/api/v1/orders/1/status", &json!({"status": "cancelled"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{res}");
+    // The answer itself and the order read after agree: nothing is due, ₹100 to give back.
+    assert_eq!(res["order"]["payment_status"], "paid", "{res}");
+    let p = payment(&api, 1).await;
+    assert_eq!(
+        (
+            p["status"].as_str(),
+            p["due_minor"].as_i64(),
+            p["owed_back_minor"].as_i64()
+        ),
+        (Some("paid"), Some(0), Some(10_000)),
+        "{p}"
+    );
+    let (_, chase) = api.get("/api/v1/orders?payment_status=partly_paid").await;
+    assert_eq!(chase["pagination"]["total"], 0, "{chase}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn money_given_back_after_a_cut_is_asked_for_again_when_the_order_grows() {
     let app = TestApp::start().await;
     let (b, api) = app.shop_with_orders("shop-a", 1).await;
