@@ -8,8 +8,11 @@ pub mod error;
 pub mod orders;
 pub mod payments;
 
+use axum::body::{Body, Bytes};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 pub mod products;
 
 use axum::Json;
@@ -26,17 +29,42 @@ use error::{ApiError, ApiResult};
 pub struct JsonBody<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
-    type Rejection = ApiError;
+    type Rejection = Response;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match Json::<T>::from_request(req, state).await {
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        // The body limit the router sets travels in the extensions.
+        let (headers, extensions) = (req.headers().clone(), req.extensions().clone());
+        // A body over the limit is a 413 however it came (with a length, or chunked).
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|r| match r.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => error::error_response(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_large",
+                    "the request body is too large",
+                ),
+                _ => ApiError(AppError::BadRequest(r.body_text())).into_response(),
+            })?;
+        let mut rebuilt = Request::new(Body::from(bytes.clone()));
+        *rebuilt.headers_mut() = headers;
+        *rebuilt.extensions_mut() = extensions;
+        let object = bytes.trim_ascii_start().first() == Some(&b'{');
+        match Json::<T>::from_request(rebuilt, state).await {
+            // serde reads an object's fields from an array in order too: `["cancelled"]` would
+            // cancel an order. Every body this API takes is an object.
+            Ok(_) | Err(JsonRejection::JsonDataError(_)) if !object => Err(ApiError(
+                AppError::Invalid("the body must be a JSON object ({…})".into()),
+            )
+            .into_response()),
             Ok(Json(value)) => Ok(Self(value)),
             // JSON whose fields are missing or of the wrong type is a 422 naming the field, as
             // every other wrong field is; a body that is not JSON at all stays a 400.
             Err(JsonRejection::JsonDataError(e)) => {
-                Err(ApiError(AppError::Invalid(field_problem(&e.body_text()))))
+                Err(ApiError(AppError::Invalid(field_problem(&e.body_text()))).into_response())
             }
-            Err(rejection) => Err(ApiError(AppError::BadRequest(rejection.body_text()))),
+            Err(rejection) => {
+                Err(ApiError(AppError::BadRequest(rejection.body_text())).into_response())
+            }
         }
     }
 }

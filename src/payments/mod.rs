@@ -168,6 +168,12 @@ fn check(b: &Business, order: &Order, sums: &store::Sums, p: &NewPayment) -> App
             "the reference is longer than {MAX_REFERENCE} characters"
         )));
     }
+    // It is shown on the order's timeline, the bill and exports as written.
+    if p.reference.chars().any(char::is_control) {
+        return Err(AppError::Invalid(
+            "the reference holds a control character".into(),
+        ));
+    }
     // A Razorpay refund on its way back already has that money: it cannot go back twice.
     let received = sums.returnable();
     match p.kind {

@@ -27,6 +27,16 @@ pub async fn queue_text(
             "a message can be at most {MAX_TEXT} characters"
         )));
     }
+    // Line breaks and tabs are part of writing; a NUL or an escape would reach the chat page
+    // and the customer's phone as raw bytes.
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(AppError::Invalid(
+            "the message holds a control character".into(),
+        ));
+    }
     let config = bridge.settings(db, business_id).await?;
     let (to, provider) = (phone.to_string(), config.provider.as_str());
     let id = db

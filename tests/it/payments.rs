@@ -349,6 +349,13 @@ async fn the_api_records_payments_and_refuses_bad_amounts_changing_nothing() {
         .post(path, &json!({"amount_minor": 100, "mode": "cheque"}))
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{res}");
+    let nul = json!({"amount_minor": 100, "mode": "upi", "reference": "41234\u{0}5678"});
+    let (status, res) = api.post(path, &nul).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{res}");
+    assert_eq!(
+        res["error"]["message"],
+        "the reference holds a control character"
+    );
     assert_eq!(
         api.get("/api/v1/orders/1").await.1,
         before,

@@ -780,14 +780,24 @@ async fn bad_replies_and_other_businesses_are_refused(app: &TestApp, api: &Api) 
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
         (json!({}), StatusCode::UNPROCESSABLE_ENTITY),
+        (json!({"text": "a\u{0}b"}), StatusCode::UNPROCESSABLE_ENTITY),
     ] {
         assert_eq!(
             api.post(&format!("/api/v1/conversations/{CUSTOMER}/messages"), &body)
                 .await
                 .0,
-            code
+            code,
+            "{body}"
         );
     }
+    // Lines and tabs are writing, not control characters.
+    let (status, res) = api
+        .post(
+            &format!("/api/v1/conversations/{CUSTOMER}/messages"),
+            &json!({"text": "Your order:\n\t2 kg jalebi"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{res}");
     assert_eq!(
         api.get("/api/v1/conversations/919800000009/messages")
             .await
