@@ -78,6 +78,9 @@ pub struct Summary {
     pub status: PaymentStatus,
     pub paid: Money,
     pub refunded: Money,
+    /// The refunds given back for good (one box short, goodwill), not asked for again if the
+    /// order grows: what is left of `refunded` once money held beyond the total is taken off.
+    pub refunded_for_good: Money,
     pub due: Money,
     /// To give back to the customer ([`owed_back`]).
     pub owed_back: Money,
@@ -145,6 +148,9 @@ pub fn summary(conn: &Connection, order: &Order) -> AppResult<Summary> {
         status: order.payment_status,
         paid: received,
         refunded: sums.refunded,
+        refunded_for_good: Money::from_minor(
+            (sums.refunded.minor() - sums.gave_back.minor()).max(0),
+        ),
         due: due_of(owed(order), &sums),
         // A Razorpay refund on its way back is being given back already.
         owed_back: owed_back(order, sums.returnable()),

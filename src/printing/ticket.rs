@@ -89,20 +89,33 @@ pub fn payment(o: &Order) -> String {
     format!("{} · {}", o.payment_mode.label(), o.payment_status.label())
 }
 
-/// What has been paid towards an order (less refunds) and what is still to pay.
+/// What has been paid towards an order (less refunds), refunded for good, owed back to the
+/// customer, and still to pay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Settled {
     pub received: Money,
+    pub refunded_for_good: Money,
+    pub give_back: Money,
     pub due: Money,
 }
 
-/// The bill's money lines under the total: paid and to pay, so a part-paid order (or one
-/// owing again after a refund) says what the customer hands over. None on a cancelled bill.
+/// The bill's money lines under the total: paid, and to pay, so a part-paid order (or one
+/// owing again after a refund) says what the customer hands over; a refund given for good
+/// and money to give back when there are any, so that the total less what was paid and
+/// refunded is what is to pay. None on a cancelled bill.
 pub fn settled_lines(o: &Order, s: &Settled) -> Vec<(&'static str, Money)> {
     if cancelled(o) {
         return Vec::new();
     }
-    vec![("Paid", s.received), ("To pay", s.due)]
+    let mut lines = vec![("Paid", s.received)];
+    if s.refunded_for_good.minor() > 0 {
+        lines.push(("Refunded", s.refunded_for_good));
+    }
+    if s.give_back.minor() > 0 {
+        lines.push(("To give back", s.give_back));
+    }
+    lines.push(("To pay", s.due));
+    lines
 }
 
 /// The customer's bill: the shop, the items with their amounts, the fee, the total, whether

@@ -133,6 +133,7 @@ async fn the_bill_shows_the_shop_the_amounts_and_the_gstin_once_set() {
         "Cash · Unpaid",
         "Thank you",
         "print-58mm.css",
+        r#"<a href="/b/shop/orders/1">Back to order #1</a>"#,
     ] {
         assert!(bill.contains(text), "the bill shows {text}: {bill}");
     }
@@ -151,6 +152,40 @@ async fn the_bill_shows_the_shop_the_amounts_and_the_gstin_once_set() {
     ] {
         assert!(bill.contains(row), "{row}: {bill}");
     }
+    assert!(!bill.contains("Refunded"), "no refund, no line: {bill}");
+    // A refund given for good is on the bill, so the total less what was paid and refunded is
+    // what is to pay: ₹1,390 − ₹900 − ₹100 = ₹390.
+    let refund = [
+        ("amount", "100"),
+        ("mode", "cash"),
+        ("reference", "one box short"),
+    ];
+    assert_eq!(
+        br.post("/b/shop/orders/1/refunds", &refund).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let (_, bill) = br.get("/b/shop/orders/1/bill").await;
+    for row in [
+        "<td>Paid</td><td class=\"num\">₹900.00</td>",
+        "<td>Refunded</td><td class=\"num\">₹100.00</td>",
+        "<td>To pay</td><td class=\"num\">₹390.00</td>",
+    ] {
+        assert!(bill.contains(row), "{row}: {bill}");
+    }
+    // Paid beyond a total cut since: the bill says what is to give back.
+    let edit = [
+        ("item_0", "kaju-katli|"),
+        ("amount_0", "250 g"),
+        ("action", "save"),
+    ];
+    br.get("/b/shop/orders/1/edit").await;
+    let (status, page, _) = br.post("/b/shop/orders/1/edit", &edit).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let (_, bill) = br.get("/b/shop/orders/1/bill").await;
+    assert!(
+        bill.contains("<td>To give back</td><td class=\"num\">₹560.00</td>"),
+        "₹900 kept of ₹340: {bill}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -38,7 +38,7 @@ pub async fn show(State(state): State<AppState>, shop: ShopPage) -> AppResult<Ma
         }
         div #print-area {}
     };
-    Ok(sheet(&shop, "Kitchen tickets", settings.paper, body))
+    Ok(sheet(&shop, "Kitchen tickets", None, settings.paper, body))
 }
 
 #[derive(Deserialize)]

@@ -63,6 +63,8 @@ async fn load_settled(
             let m = crate::payments::summary(c, &order)?;
             let settled = ticket::Settled {
                 received: m.paid,
+                refunded_for_good: m.refunded_for_good,
+                give_back: m.owed_back,
                 due: m.due,
             };
             Ok((order, printing::load(c, id)?, settled))
@@ -81,6 +83,7 @@ pub async fn kot(
     Ok(sheet(
         &shop,
         &title,
+        Some(order.number),
         settings.paper,
         kot_body(&shop.business, &order),
     ))
@@ -95,11 +98,25 @@ pub async fn bill(
     let (order, settings, settled) = load_settled(&state, &shop, number).await?;
     let title = format!("Bill #{}", order.number);
     let body = bill_body(&shop.business, &settings, &order, &settled);
-    Ok(sheet(&shop, &title, settings.paper, body))
+    Ok(sheet(
+        &shop,
+        &title,
+        Some(order.number),
+        settings.paper,
+        body,
+    ))
 }
 
-/// A print page: the ticket alone, with a Print button and a way back that never print.
-fn sheet(shop: &ShopPage, title: &str, paper: Paper, ticket: Markup) -> Markup {
+/// A print page: the ticket alone, with a Print button and a way back to the order (where
+/// the payment is recorded or the order moved on after printing) that never print.
+/// `number` is the order's; the counter's sheet of many tickets has none and leads to the list.
+pub(super) fn sheet(
+    shop: &ShopPage,
+    title: &str,
+    number: Option<i64>,
+    paper: Paper,
+    ticket: Markup,
+) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -113,7 +130,10 @@ fn sheet(shop: &ShopPage, title: &str, paper: Paper, ticket: Markup) -> Markup {
                 nav.no-print {
                     button type="button" data-print-now { "Print" }
                     " "
-                    a href=(shop.url("/orders")) { "Back to orders" }
+                    @match number {
+                        Some(n) => a href=(shop.url(&format!("/orders/{n}"))) { "Back to order #" (n) },
+                        None => a href=(shop.url("/orders")) { "Back to orders" },
+                    }
                     " · " (paper.label()) " (change in Settings → Printing)"
                 }
                 (ticket)
