@@ -439,7 +439,15 @@ async fn the_list_filters_by_payment_and_marks_paid_in_one_tap() {
         )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    assert_eq!(to.as_deref(), Some(format!("{list}?{back}").as_str()));
+    assert_eq!(
+        to.as_deref(),
+        Some(format!("{list}?{back}&paid=3").as_str())
+    );
+    let (_, page) = meera.get(to.as_deref().unwrap()).await;
+    assert!(
+        page.contains("Order #3 marked paid in full (cash)."),
+        "the tap is confirmed: {page}"
+    );
     let p = payment(&api, 3).await;
     assert_eq!(
         (p["status"].as_str(), p["paid_minor"].as_i64()),
@@ -457,6 +465,12 @@ async fn the_list_filters_by_payment_and_marks_paid_in_one_tap() {
         partly.contains("· 1 order<") && partly.contains(">#5</a>"),
         "{partly}"
     );
+    // The row says what the tap records: ₹630 of the ₹640 total.
+    assert!(
+        partly.contains(r#"<strong class="due">₹630.00 due</strong>"#)
+            && partly.contains("Order #5: ₹630.00 received in cash, paid in full"),
+        "{partly}"
+    );
     // The other filters and the pages still work beside it: 28 unpaid, 25 a page.
     let (_, unpaid) = meera.get(&format!("{list}?payment=unpaid")).await;
     assert!(unpaid.contains("Page 1 of 2 · 28 orders"), "{unpaid}");
@@ -464,6 +478,14 @@ async fn the_list_filters_by_payment_and_marks_paid_in_one_tap() {
     assert!(
         second.contains("Page 2 of 2 · 28 orders") && second.contains(">#1</a>"),
         "{second}"
+    );
+    // A page past the end (its last order paid since) says so and leads to the last page.
+    let (_, past) = meera.get(&format!("{list}?payment=unpaid&page=3")).await;
+    assert!(
+        past.contains("This page is past the end of the list.")
+            && past.contains("Go to the last page")
+            && !past.contains("No orders match."),
+        "{past}"
     );
     let (_, both) = meera
         .get(&format!("{list}?payment=paid&status=pending"))

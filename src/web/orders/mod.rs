@@ -50,6 +50,8 @@ pub struct ListQuery {
     sort: String,
     /// Read as text, so that one which is not a number gets a clear refusal (`page_number`).
     page: Option<String>,
+    /// The order *Paid in full* was just tapped for, to say so once (not kept by the pager).
+    paid: Option<i64>,
 }
 
 impl ListQuery {
@@ -168,6 +170,7 @@ pub async fn index(
             a.button href=(shop.url("/orders/new")) { "New order" } " " a.go href=(export) { "Export CSV" }
             " " (sound_switch())
         }
+        (notice(q.paid.map(|n| format!("Order #{n} marked paid in full (cash).")).as_deref()))
         (filters(&shop, &q))
         div data-live-src=[live] data-live-kind="order" { (list) }
     };
@@ -192,15 +195,24 @@ async fn list(
     current: i64,
 ) -> AppResult<Markup> {
     let id = shop.business.id;
-    let (orders, total) = state
+    let (orders, total, dues) = state
         .db
-        .read(move |c| store::list_with(c, id, &filter, (current, PER_PAGE), store::Detail::Lines))
+        .read(move |c| {
+            let (orders, total) =
+                store::list_with(c, id, &filter, (current, PER_PAGE), store::Detail::Lines)?;
+            let dues = web_payments::dues(c, &orders)?;
+            Ok((orders, total, dues))
+        })
         .await?;
     let pages = total.pages(PER_PAGE);
     // Each row's payment form returns to this page: one query string for all of them.
     let here = q.query_string(current);
     Ok(html! {
-        @if orders.is_empty() {
+        @if orders.is_empty() && current > 1 && total.count > 0 {
+            // Paying the last order of the last page of a filter ("unpaid") empties that page.
+            div.empty { p { "This page is past the end of the list. "
+                a.go href={ "?" (q.query_string(pages.max(1))) } { "Go to the last page" } } }
+        } @else if orders.is_empty() {
             div.empty { p { "No orders match." } }
         } @else {
             table.orders {
@@ -215,7 +227,7 @@ async fn list(
                             td.for { (o.fulfilment.label()) @if let Some(d) = o.deliver_on { br; span.muted { (day_label(d)) } } }
                             td.num { (money(shop, o.total)) }
                             td.state { (order_badge(o)) }
-                            (web_payments::list_cell(shop, o, &here))
+                            (web_payments::list_cell(shop, o, dues.get(&o.id).copied(), &here))
                         }
                     }
                 }

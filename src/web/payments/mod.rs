@@ -160,22 +160,51 @@ fn history(shop: &ShopPage, rows: &[Payment]) -> Markup {
     }
 }
 
-/// The order list's payment cell: the order's payment status, and where something is due and
-/// the order still takes payments, one tap for the whole amount due, collected in cash.
-pub fn list_cell(shop: &ShopPage, o: &Order, back: &str) -> Markup {
-    let open = matches!(
+/// Whether the list offers *Paid in full* for `o`: something is due and it takes payments.
+fn open(o: &Order) -> bool {
+    matches!(
         o.payment_status,
         PaymentStatus::Unpaid | PaymentStatus::PartlyPaid
-    );
+    ) && o.status != Status::Cancelled
+}
+
+/// What is due on each order of a list page that offers *Paid in full*, by order id: what the
+/// button records, which is not the total once part is paid.
+pub fn dues(
+    conn: &rusqlite::Connection,
+    orders: &[Order],
+) -> AppResult<std::collections::HashMap<i64, Money>> {
+    let mut dues = std::collections::HashMap::new();
+    for o in orders.iter().filter(|o| open(o)) {
+        let sums = payments::store::sums(conn, o.id)?;
+        dues.insert(o.id, payments::due_of(o.total, &sums));
+    }
+    Ok(dues)
+}
+
+/// The order list's payment cell: the order's payment status, and where something is due and
+/// the order still takes payments, what is due (when it is not the total beside it) and one
+/// tap for all of it, collected in cash.
+pub fn list_cell(shop: &ShopPage, o: &Order, due: Option<Money>, back: &str) -> Markup {
+    let part = due.filter(|d| *d != o.total);
     html! {
         td.pay {
             span class={ "pay pay-" (o.payment_status.as_str()) } { (o.payment_status.label()) }
-            @if open && o.status != Status::Cancelled { " " (list_button(shop, o, back)) }
+            @if let Some(d) = part { " · " strong.due { (money(shop, d)) " due" } }
+            @if open(o) { " " (list_button(shop, o, due, back)) }
         }
     }
 }
 
-fn list_button(shop: &ShopPage, o: &Order, back: &str) -> Markup {
+fn list_button(shop: &ShopPage, o: &Order, due: Option<Money>, back: &str) -> Markup {
+    let label = match due {
+        Some(d) => format!(
+            "Order #{}: {} received in cash, paid in full",
+            o.number,
+            money(shop, d)
+        ),
+        None => format!("Order #{} paid in full, cash", o.number),
+    };
     html! {
         form.inline method="post" action=(shop.url(&format!("/orders/{}/payments", o.number))) {
             (csrf_field(&shop.csrf))
@@ -184,7 +213,7 @@ fn list_button(shop: &ShopPage, o: &Order, back: &str) -> Markup {
             input type="hidden" name="total" value=(o.total.minor());
             input type="hidden" name="status" value=(o.payment_status.as_str());
             input type="hidden" name="back" value=(back);
-            button.secondary type="submit" aria-label={ "Order #" (o.number) " paid in full, cash" } { "Paid in full" }
+            button.secondary type="submit" aria-label=(label) { "Paid in full" }
         }
     }
 }
@@ -309,7 +338,9 @@ async fn post(
 fn after(shop: &ShopPage, number: i64, f: &PayForm) -> String {
     match f.back.as_deref() {
         // Only a query string of the list: the path is ours, whatever was posted.
-        Some(q) if !q.contains(['#', '\r', '\n']) => format!("{}?{q}", shop.url("/orders")),
+        Some(q) if !q.contains(['#', '\r', '\n']) => {
+            format!("{}?{q}&paid={number}", shop.url("/orders"))
+        }
         _ => shop.url(&format!("/orders/{number}?done=1")),
     }
 }
