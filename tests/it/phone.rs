@@ -111,6 +111,10 @@ async fn every_owner_page_fits_a_phone_and_a_laptop_without_sideways_scrolling()
         set_viewport(&client, PHONE.0, PHONE.1).await;
         open(&client, &app, "/b/sharma/orders").await;
         assert_eq!(tab_to_first_link(&client).await, "a.brand: solid 3px");
+        // Tabbing down the order page never leaves the focus under the fixed bars.
+        open(&client, &app, "/b/sharma/orders/1").await;
+        let hidden = tab_under_bars(&client, 80).await;
+        assert!(hidden.is_empty(), "focus hidden under the bars: {hidden:?}");
         app.stop().await;
     })
     .await;
@@ -349,6 +353,30 @@ async fn tab_to_first_link(client: &Client) -> String {
                   return e.tagName.toLowerCase() + '.' + e.className + ': ' + s.outlineStyle + ' ' + s.outlineWidth;";
     let focused = client.execute(script, vec![]).await.expect("focus");
     focused.as_str().unwrap_or_default().to_owned()
+}
+
+/// Presses Tab `presses` times from the top: the controls that took the focus while under the
+/// page's fixed bars (the tab bar, the order's next moves), and so out of sight.
+async fn tab_under_bars(client: &Client, presses: usize) -> Vec<String> {
+    let script = r#"
+        const e = document.activeElement;
+        if (!e || e === document.body) return null;
+        const bars = [...document.querySelectorAll('.tabbar, .status-actions')]
+            .filter(b => b.checkVisibility() && getComputedStyle(b).position === 'fixed');
+        if (bars.some(b => b.contains(e))) return null;
+        const top = Math.min(innerHeight, ...bars.map(b => b.getBoundingClientRect().top));
+        const r = e.getBoundingClientRect();
+        return r.bottom > top + 1 ? e.tagName.toLowerCase() + ' "' + e.textContent.trim().slice(0, 30) + '"' : null;
+    "#;
+    let mut hidden = Vec::new();
+    for _ in 0..presses {
+        let body = client.active_element().await.expect("focused element");
+        body.send_keys("\u{E004}").await.expect("press Tab");
+        if let Value::String(what) = client.execute(script, vec![]).await.expect("focus") {
+            hidden.push(what);
+        }
+    }
+    hidden
 }
 
 /// Whether the bottom tab bar is on screen, with its five tabs.
