@@ -63,6 +63,24 @@ text_enum!(
     }
 );
 
+impl Channel {
+    /// "WhatsApp", "Taken by staff", as the dashboard and the order pages say it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Channel::Whatsapp => "WhatsApp",
+            Channel::Group => "WhatsApp group",
+            Channel::Storefront => "Storefront",
+            Channel::Manual => "Taken by staff",
+            Channel::Api => "API",
+        }
+    }
+
+    /// The label of a channel read as text from a query; one Novi does not know, as it is.
+    pub fn label_of(text: &str) -> &str {
+        text.parse::<Channel>().map_or(text, |c| c.label())
+    }
+}
+
 impl PaymentMode {
     /// The mode a word names, also in the words Novi used before payments (`cod` for cash,
     /// `online` for Razorpay), so API clients written then keep working.

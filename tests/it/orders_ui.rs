@@ -70,6 +70,8 @@ async fn an_order_taken_by_hand_is_previewed_then_saved() {
         "Mark confirmed",
         "Cancel order",
         "via manual · ravi",
+        // The channel in words, as the dashboard says it, not its code.
+        "Taken by staff · placed",
     ] {
         assert!(page.contains(text), "order page shows {text}");
     }

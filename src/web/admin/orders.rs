@@ -116,7 +116,7 @@ fn table(rows: &[Row]) -> Markup {
                         td data-label="Customer" { (o.customer) }
                         td data-label="Status" { span class={ "status status-" (o.status) } { (o.status.replace('_', " ")) } }
                         td.num data-label="Total" { (Money::from_minor(o.total_minor).format(&o.currency)) }
-                        td data-label="Placed (UTC)" { (utc(o.created_at)) " · " (o.channel) }
+                        td data-label="Placed (UTC)" { (utc(o.created_at)) " · " (crate::orders::Channel::label_of(&o.channel)) }
                     }
                 }
             }

@@ -95,14 +95,6 @@ pub fn cards(shop: &ShopPage, f: &Figures, was: &Figures) -> Markup {
     }
 }
 
-const CHANNELS: [(&str, &str); 5] = [
-    ("whatsapp", "WhatsApp"),
-    ("group", "WhatsApp group"),
-    ("storefront", "Storefront"),
-    ("manual", "Taken by staff"),
-    ("api", "API"),
-];
-
 fn channels(f: &Figures, was: &Figures) -> Markup {
     let n = |f: &Figures, k: &str| f.by_channel.get(k).copied().unwrap_or(0);
     html! {
@@ -110,8 +102,8 @@ fn channels(f: &Figures, was: &Figures) -> Markup {
             caption { "Orders by channel" }
             thead { tr { th scope="col" { "Channel" } th.num scope="col" { "Orders" } th.num scope="col" { "Before" } } }
             tbody {
-                @for (key, label) in CHANNELS {
-                    tr { th scope="row" { (label) } td.num { (n(f, key)) } td.num { (n(was, key)) } }
+                @for c in crate::orders::Channel::ALL {
+                    tr { th scope="row" { (c.label()) } td.num { (n(f, c.as_str())) } td.num { (n(was, c.as_str())) } }
                 }
             }
         }

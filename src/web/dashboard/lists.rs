@@ -23,7 +23,7 @@ pub fn recent(shop: &ShopPage, orders: &[Recent]) -> Markup {
                             a href=(shop.url(&format!("/orders/{}", o.number))) { "#" (o.number) }
                             " " (o.customer) " · " (Money::from_minor(o.total_minor).format(&shop.business.currency)) " "
                             (status_badge(o.status, o.fulfilment))
-                            br; span.muted { (shop.business.local_time(o.created_at)) " · " (o.channel) }
+                            br; span.muted { (shop.business.local_time(o.created_at)) " · " (crate::orders::Channel::label_of(&o.channel)) }
                         }
                     }
                 }

@@ -220,7 +220,7 @@ async fn list(
                 tbody {
                     @for o in &orders {
                         tr {
-                            td.order { a.row-link href=(shop.url(&format!("/orders/{}", o.number))) { "#" (o.number) } br; span.muted { (o.channel) } }
+                            td.order { a.row-link href=(shop.url(&format!("/orders/{}", o.number))) { "#" (o.number) } br; span.muted { (o.channel.label()) } }
                             td.when { (shop.business.local_time(o.created_at)) }
                             td.customer { (o.customer.name) br; span.muted.tel { (o.customer.phone.readable()) } }
                             td.items { (items_summary(o)) }
@@ -395,7 +395,7 @@ pub fn order_page(shop: &ShopPage, s: &Shown, done: Option<&str>, error: Option<
         (notice(done))
         (error_box(error))
         @if let Some(offer) = &s.undo { (undo::offer_box(shop, &base, offer)) }
-        p { (order_badge(o)) " " span.muted { "via " (o.channel) " · placed " (shop.business.local_time(o.created_at)) } }
+        p { (order_badge(o)) " " span.muted { (o.channel.label()) " · placed " (shop.business.local_time(o.created_at)) } }
         div.actions.status-actions {
             @for next in o.status.next() {
                 form.inline method="post" action={ (base) "/status" }
