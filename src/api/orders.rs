@@ -12,7 +12,7 @@ use super::error::ApiResult;
 use super::{JsonBody, Page, Pagination};
 use crate::api::auth::ApiBusiness;
 use crate::conversation::notify;
-use crate::domain::limits::{MAX_LINE_GRAMS, MAX_LINE_PIECES};
+use crate::domain::limits::{MAX_ADDRESS, MAX_LINE_GRAMS, MAX_LINE_PIECES};
 use crate::domain::Phone;
 use crate::error::AppError;
 use crate::orders::export::{day_range, order_json, OrderOut};
@@ -107,7 +107,7 @@ fn new_order(
     let deliver_on = parse_deliver_on(body.deliver_on.as_deref().unwrap_or_default())
         .map_err(|e| AppError::Invalid(format!("deliver_on: {e}")))?;
     text("customer name", &body.customer.name, 100, false)?;
-    text("address", &body.address, 500, true)?;
+    text("address", &body.address, MAX_ADDRESS, true)?;
     text("notes", &body.notes, 2000, true)?;
     Ok(NewOrder {
         channel: Channel::Api,

@@ -18,6 +18,10 @@ pub const MAX_LINE_GRAMS: u32 = 1_000_000;
 /// The most one order line holds of a product sold by the piece: 1,00,000 pieces.
 pub const MAX_LINE_PIECES: u32 = 100_000;
 
+/// The longest delivery address, in characters, wherever one is written: an order's (the API,
+/// the storefront) becomes the customer's, so the customer's page takes the same.
+pub const MAX_ADDRESS: usize = 500;
+
 /// The most lines one order has.
 pub const MAX_LINES: usize = 100;
 

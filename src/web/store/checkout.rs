@@ -17,6 +17,7 @@ use super::pay;
 use super::{cart_of, expired, shop, with_cart};
 use crate::accounts::businesses::Business;
 use crate::catalog::products;
+use crate::domain::limits::MAX_ADDRESS;
 use crate::domain::{format_amount, Hours, Phone};
 use crate::error::AppResult;
 use crate::orders::service::{self, Quote};
@@ -307,8 +308,11 @@ pub(super) fn check(
     let address = f.address.trim();
     if fulfilment == Some(Fulfilment::Delivery) && address.is_empty() {
         errors.insert("address", "Write where to deliver.".into());
-    } else if address.chars().count() > 500 {
-        errors.insert("address", "Keep the address under 500 characters.".into());
+    } else if address.chars().count() > MAX_ADDRESS {
+        errors.insert(
+            "address",
+            format!("Keep the address under {MAX_ADDRESS} characters."),
+        );
     }
     if f.note.trim().chars().count() > 500 {
         errors.insert("note", "Keep the note under 500 characters.".into());
