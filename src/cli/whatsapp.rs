@@ -91,7 +91,13 @@ pub fn run(data_dir: &Path, cmd: WhatsappCommand) -> anyhow::Result<()> {
                 let b = businesses::require(tx, &code)?;
                 let c = from_args(a);
                 settings::validate(&c).map_err(crate::error::AppError::Invalid)?;
+                let before = settings::load(tx, b.id)?;
                 settings::save(tx, b.id, &c)?;
+                // Audited as Settings audits it: a token or address swapped at the shell shows
+                // in the owner's log too.
+                let what = settings::changes(&before, &c);
+                let who = crate::audit::Actor::shell();
+                crate::audit::record(tx, &who, Some(b.id), crate::audit::WHATSAPP, &what)?;
                 Ok::<_, crate::error::AppError>(c)
             })?;
             outln!("{code} now uses the {} provider", saved.provider.as_str())?;

@@ -15,7 +15,6 @@ use super::layout::{page, Nav};
 use crate::accounts::{users::User, Role};
 use crate::audit::{self, Actor, Entry};
 use crate::error::{AppError, AppResult};
-use crate::whatsapp::settings::WhatsappSettings;
 use crate::AppState;
 
 /// Entries on one page.
@@ -55,49 +54,6 @@ pub async fn note(
         .db
         .write(move |tx| audit::record(tx, &who, Some(id), action, &detail))
         .await
-}
-
-/// What changed in WhatsApp settings, in words: plain fields with their values, secrets only
-/// by name.
-pub fn whatsapp_changes(old: &WhatsappSettings, new: &WhatsappSettings) -> String {
-    let rate = (
-        old.rate_per_second.to_string(),
-        new.rate_per_second.to_string(),
-    );
-    let id = |c: &WhatsappSettings| c.phone_number_id.clone().unwrap_or_default();
-    let (old_id, new_id) = (id(old), id(new));
-    let mut parts = vec![audit::changes(&[
-        ("provider", old.provider.as_str(), new.provider.as_str()),
-        ("phone number id", &old_id, &new_id),
-        ("graph base", &old.graph_base, &new.graph_base),
-        ("gateway url", &old.gateway_url, &new.gateway_url),
-        ("session", &old.session, &new.session),
-        ("template", &old.template_name, &new.template_name),
-        (
-            "template language",
-            &old.template_language,
-            &new.template_language,
-        ),
-        ("messages a second", &rate.0, &rate.1),
-    ])];
-    let secrets = [
-        ("verify token", &old.verify_token, &new.verify_token),
-        ("app secret", &old.app_secret, &new.app_secret),
-        ("access token", &old.access_token, &new.access_token),
-        ("api key", &old.api_key, &new.api_key),
-        ("hmac key", &old.hmac_key, &new.hmac_key),
-    ];
-    for (name, a, b) in secrets {
-        if a != b {
-            parts.push(format!("{name}: {}", audit::SECRET_CHANGED));
-        }
-    }
-    parts.retain(|p| !p.is_empty());
-    if parts.is_empty() {
-        "saved, nothing changed".to_owned()
-    } else {
-        parts.join("; ")
-    }
 }
 
 #[derive(Deserialize, Default)]

@@ -56,6 +56,49 @@ pub struct WhatsappSettings {
     pub paused_reason: Option<String>,
 }
 
+/// What changed in WhatsApp settings, in words: plain fields with their values, secrets only
+/// by name.
+pub fn changes(old: &WhatsappSettings, new: &WhatsappSettings) -> String {
+    let rate = (
+        old.rate_per_second.to_string(),
+        new.rate_per_second.to_string(),
+    );
+    let id = |c: &WhatsappSettings| c.phone_number_id.clone().unwrap_or_default();
+    let (old_id, new_id) = (id(old), id(new));
+    let mut parts = vec![crate::audit::changes(&[
+        ("provider", old.provider.as_str(), new.provider.as_str()),
+        ("phone number id", &old_id, &new_id),
+        ("graph base", &old.graph_base, &new.graph_base),
+        ("gateway url", &old.gateway_url, &new.gateway_url),
+        ("session", &old.session, &new.session),
+        ("template", &old.template_name, &new.template_name),
+        (
+            "template language",
+            &old.template_language,
+            &new.template_language,
+        ),
+        ("messages a second", &rate.0, &rate.1),
+    ])];
+    let secrets = [
+        ("verify token", &old.verify_token, &new.verify_token),
+        ("app secret", &old.app_secret, &new.app_secret),
+        ("access token", &old.access_token, &new.access_token),
+        ("api key", &old.api_key, &new.api_key),
+        ("hmac key", &old.hmac_key, &new.hmac_key),
+    ];
+    for (name, a, b) in secrets {
+        if a != b {
+            parts.push(format!("{name}: {}", crate::audit::SECRET_CHANGED));
+        }
+    }
+    parts.retain(|p| !p.is_empty());
+    if parts.is_empty() {
+        "saved, nothing changed".to_owned()
+    } else {
+        parts.join("; ")
+    }
+}
+
 /// Checks that a configuration has what its provider needs to work.
 pub fn validate(c: &WhatsappSettings) -> Result<(), String> {
     let need = |value: &str, what: &str| {
@@ -68,11 +111,16 @@ pub fn validate(c: &WhatsappSettings) -> Result<(), String> {
             Ok(())
         }
     };
+    // An address a request can be built for: "http://exa mple" or "http://" passed a prefix
+    // check, were saved over working settings, and every send then failed.
     let url = |value: &str, what: &str| {
-        if value.starts_with("http://") || value.starts_with("https://") {
-            Ok(())
-        } else {
-            Err(format!("{what} must start with http:// or https://"))
+        if !(value.starts_with("http://") || value.starts_with("https://")) {
+            return Err(format!("{what} must start with http:// or https://"));
+        }
+        match reqwest::Url::parse(value) {
+            Ok(u) if u.host_str().is_some_and(|h| !h.is_empty()) => Ok(()),
+            Ok(_) => Err(format!("{what} \"{value}\" names no host")),
+            Err(e) => Err(format!("{what} \"{value}\" is not a web address ({e})")),
         }
     };
     match c.provider {

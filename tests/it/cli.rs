@@ -5,6 +5,7 @@ use std::path::Path;
 
 use crate::support::process::{fails, install_with_business, novi, ok, Server};
 use crate::support::Browser;
+use novi::db::Db;
 use reqwest::StatusCode;
 
 fn fresh() -> tempfile::TempDir {
@@ -551,6 +552,24 @@ fn the_cloud_api_is_configured_with_its_secrets_masked(d: &Path) {
     for secret in ["app-secret-abcdef", "EAAGsecret-token-xyz", "verify-123"] {
         assert!(!shown.contains(secret), "{secret} shown");
     }
+    // Audited as Settings audits it, as the shell, secrets by name only.
+    let log: String = Db::open(d)
+        .unwrap()
+        .with_conn(|c| {
+            Ok(c.query_row(
+                "SELECT username || '|' || detail FROM audit_log WHERE action = 'whatsapp'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    assert!(
+        log.starts_with("shell")
+            && log.contains("provider: \"simulator\" → \"cloud\"")
+            && log.contains("access token: (secret changed, not shown)")
+            && !log.contains("EAAGsecret"),
+        "{log}"
+    );
 }
 
 fn bad_settings_are_refused_and_change_nothing(d: &Path) {
@@ -560,6 +579,18 @@ fn bad_settings_are_refused_and_change_nothing(d: &Path) {
     let gateway = ["--gateway-url", "gw.local", "--api-key", "k"];
     let err = fails(d, &configure("shop", "gateway", &gateway), "");
     assert!(err.contains("http://"), "{err}");
+    // Past the prefix, an address must be one a request can be sent to.
+    for (url, says) in [
+        ("http://exa mple", "is not a web address"),
+        ("http://", "is not a web address"),
+    ] {
+        let gateway = ["--gateway-url", url, "--api-key", "k", "--hmac-key", "h"];
+        let err = fails(d, &configure("shop", "gateway", &gateway), "");
+        assert!(
+            err.contains(says) && err.lines().count() == 1,
+            "{url}: {err}"
+        );
+    }
     let err = fails(d, &configure("shop", "simulator", &["--api-key", "k"]), "");
     assert!(err.contains("no credentials"), "{err}");
     fails(d, &configure("nope", "simulator", &[]), "");

@@ -324,7 +324,7 @@ pub async fn save(
     }
     let id = shop.business.id;
     let linked = config.provider == Provider::Linked;
-    let what = crate::web::audit::whatsapp_changes(&before, &config);
+    let what = settings::changes(&before, &config);
     match state
         .db
         .write(move |tx| settings::save(tx, id, &config))
