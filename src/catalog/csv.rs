@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::io;
 
+use super::products;
 use crate::domain::limits::{check_line_amount, MAX_STOCK};
 use crate::domain::sheet::{cell, uncell};
 use crate::domain::{Money, Sku, Unit};
@@ -70,6 +71,18 @@ pub struct ImportError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportErrors {
     pub errors: Vec<ImportError>,
+}
+
+impl ImportErrors {
+    /// "3 problems", or "more than 100 problems" when reading stopped there (its last entry
+    /// is then the note that it stopped, not a problem of the file).
+    pub fn how_many(&self) -> String {
+        if self.errors.len() > MAX_ERRORS {
+            format!("more than {MAX_ERRORS} problems")
+        } else {
+            crate::domain::plural::count(self.errors.len(), "problem", "problems")
+        }
+    }
 }
 
 impl fmt::Display for ImportError {
@@ -275,6 +288,8 @@ fn parse_row(fields: &[&str], problems: &mut Vec<String>) -> Option<ProductRow> 
     );
     let sku = keep(Sku::parse(fields[0]).map_err(|e| e.to_string()), p);
     let name = keep(parse_name(name), p);
+    let category = keep(products::text(category, "category", false), p);
+    let aliases = keep(parse_aliases(aliases), p);
     let unit = keep(fields[3].parse::<Unit>().map_err(|e| e.to_string()), p);
     let price = keep(
         Money::parse_major(fields[4]).map_err(|e| e.describe("price")),
@@ -285,10 +300,10 @@ fn parse_row(fields: &[&str], problems: &mut Vec<String>) -> Option<ProductRow> 
     Some(ProductRow {
         sku: sku?,
         name: name?,
-        category: category.trim().to_owned(),
+        category: category?,
         unit: unit?,
         price: price?,
-        aliases: parse_aliases(aliases),
+        aliases: aliases?,
         variants: variants?,
         stock: stock?,
     })
@@ -317,20 +332,26 @@ fn check_duplicate(
 }
 
 fn parse_name(field: &str) -> Result<String, String> {
-    let name = field.trim();
-    if name.is_empty() {
-        return Err("name is empty".to_owned());
-    }
-    Ok(name.to_owned())
+    products::text(field, "name", true)
 }
 
-fn parse_aliases(field: &str) -> Vec<String> {
+fn parse_aliases(field: &str) -> Result<Vec<String>, String> {
     field
         .split('|')
         .map(str::trim)
         .filter(|a| !a.is_empty())
-        .map(str::to_owned)
+        .map(|a| products::text(a, &format!("alias \"{}\"", short(a)), true))
         .collect()
+}
+
+/// The start of a long value, for a refusal that names it without repeating all of it.
+fn short(text: &str) -> String {
+    let head: String = text.chars().take(30).collect();
+    if head.len() < text.len() {
+        format!("{head}…")
+    } else {
+        head
+    }
 }
 
 /// Reports only the first bad variant, which is enough to point the owner at the cell.
@@ -366,6 +387,8 @@ fn parse_variant(part: &str) -> Result<VariantRow, String> {
     if label.is_empty() {
         return Err(syntax());
     }
+    let label = products::text(label, &format!("variant \"{}\"", short(label)), true)?;
+    let label = label.as_str();
     let (amount, price) = match rest.split_once('@') {
         Some((amount, price)) => (amount, Some(price)),
         None => (rest, None),
@@ -569,6 +592,44 @@ mod tests {
     }
 
     #[test]
+    fn a_file_cut_off_at_the_limit_is_said_to_have_more_problems() {
+        let bad: String = (0..300)
+            .map(|i| format!("b{i},Bad,Cat,pc,abc,,,5\n"))
+            .collect();
+        let many = parse(&format!("{HEAD}{bad}")).unwrap_err();
+        assert_eq!(many.how_many(), "more than 100 problems");
+        let two = parse(&format!("{HEAD}a,A,Cat,pc,x,,,5\nb,B,Cat,pc,y,,,5\n")).unwrap_err();
+        assert_eq!(two.how_many(), "2 problems");
+    }
+
+    #[test]
+    fn text_the_product_form_would_refuse_is_refused_here_too() {
+        let long = "N".repeat(101);
+        let csv = format!(
+            "{HEAD}a,Null\u{0}Byte,Cat,pc,10,,,5\n\
+             b,\"Line\nBreak\",Cat,pc,10,,,5\n\
+             c,{long},Cat,pc,10,,,5\n\
+             d,Dhokla,\"Ca\tt\",pc,10,,,5\n\
+             e,Kachori,Cat,pc,10,ok|ba\u{1b}d,,5\n\
+             f,Samosa,Cat,pc,10,,Bo\u{0}x=12,5\n"
+        );
+        let errs = errors(&csv);
+        for says in [
+            "line 2: name holds a control character",
+            "line 3: name holds a control character",
+            "line 5: name can be at most 100 characters",
+            "line 6: category holds a control character",
+            "line 7: alias \"ba\u{1b}d\" holds a control character",
+            "line 8: variant \"Bo\u{0}x\" holds a control character",
+        ] {
+            assert!(
+                errs.iter().any(|e| e.starts_with(says)),
+                "{says}: {errs:#?}"
+            );
+        }
+    }
+
+    #[test]
     fn a_problem_names_its_line_as_an_editor_counts_blank_lines() {
         let row = "a,A,Cat,kg,10,,,5";
         let bad = "b,B,Cat,kg,1x,,,5";
@@ -679,9 +740,14 @@ mod tests {
         let file = format!(
             "{HEAD}\n\"kaju-katli\",\"Kaju\nKatli\",Sweets,kg,1200,,1 kg=1000,5\nbad,Bad,Sweets,kg,1,,1 kg=1000,x\n"
         );
+        // The row over two lines is line 3 (a name may not hold the break, as the form's
+        // may not); the row after it is line 5.
         assert_eq!(
             errors(&file),
-            ["line 5: stock \"x\" is not a whole number of grams or pieces"]
+            [
+                "line 3: name holds a control character or a line break",
+                "line 5: stock \"x\" is not a whole number of grams or pieces"
+            ]
         );
     }
 

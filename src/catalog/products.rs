@@ -22,6 +22,27 @@ pub struct Variant {
     pub is_default: bool,
 }
 
+/// The longest product name, category, alias or pack label, in characters.
+pub const MAX_TEXT: usize = 100;
+
+/// A product's name, category, alias or pack label as every way in takes it (the form, the
+/// catalog file): trimmed, at most [`MAX_TEXT`] characters, and with no control character (a
+/// NUL or a line break in a name would reach the menu, the storefront, bills and exports).
+/// `what` names it in the refusal; an empty one is refused only when `required`.
+pub fn text(value: &str, what: &str, required: bool) -> Result<String, String> {
+    let v = value.trim();
+    if required && v.is_empty() {
+        return Err(format!("{what} is empty"));
+    }
+    if v.chars().count() > MAX_TEXT {
+        return Err(format!("{what} can be at most {MAX_TEXT} characters"));
+    }
+    if v.chars().any(char::is_control) {
+        return Err(format!("{what} holds a control character or a line break"));
+    }
+    Ok(v.to_owned())
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Product {
     pub id: i64,

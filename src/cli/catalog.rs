@@ -90,7 +90,7 @@ fn import_file(data_dir: &Path, code: &str, file: &Path) -> anyhow::Result<()> {
             bail!(
                 "{} has {}; nothing was imported",
                 file.display(),
-                plural::count(problems.errors.len(), "problem", "problems")
+                problems.how_many()
             );
         }
     };

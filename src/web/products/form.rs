@@ -14,7 +14,6 @@ use crate::web::layout::{csrf_field, error_box, field_with_error, MONEY};
 const BLANK_ROWS: usize = 3;
 /// More rows than any form draws: anything beyond is not from our page.
 const MAX_ROWS: usize = 50;
-const MAX_TEXT: usize = 100;
 
 #[derive(Debug, Default, Clone)]
 pub struct VariantFields {
@@ -224,14 +223,7 @@ fn keep<T>(field: &'static str, result: Result<T, String>, p: &mut Problems) -> 
 }
 
 fn text(value: &str, what: &str, required: bool) -> Result<String, String> {
-    let v = value.trim();
-    if required && v.is_empty() {
-        return Err(format!("{what} is empty"));
-    }
-    if v.chars().count() > MAX_TEXT {
-        return Err(format!("{what} can be at most {MAX_TEXT} characters"));
-    }
-    Ok(v.to_owned())
+    crate::catalog::products::text(value, what, required)
 }
 
 /// Aliases may be separated by commas or `|`; repeats are dropped.

@@ -38,9 +38,18 @@ fn csv_like() -> impl Strategy<Value = Vec<u8>> {
         })
 }
 
-/// Text the file can carry in a trimmed cell: no spaces around it and none of `forbidden`.
+/// Text the file can carry in a trimmed cell, as a product's text is held: no spaces around
+/// it, no control character, at most 100 characters, and none of `forbidden`.
 fn cell(forbidden: &'static [char]) -> impl Strategy<Value = String> {
-    gen::short_text().prop_map(move |s| s.replace(forbidden, "").trim().to_owned())
+    gen::short_text().prop_map(move |s| {
+        let kept: String = s
+            .replace(forbidden, "")
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(100)
+            .collect();
+        kept.trim().to_owned()
+    })
 }
 
 fn filled(forbidden: &'static [char]) -> impl Strategy<Value = String> {
