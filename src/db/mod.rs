@@ -70,6 +70,16 @@ impl Db {
             .with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
         let path = data_dir.join(DB_FILE);
         let (manager, retiring) = pool::Manager::new(&path);
+        // One connection opened now, as the pool would: a damaged file, or one that cannot be
+        // opened (a read-only disk), is said at once in SQLite's words, not after the pool has
+        // retried for its ten seconds and said only that it timed out.
+        r2d2::ManageConnection::connect(&manager).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot open database {}: {e} (`novi doctor` checks it; see \"When something \
+                 breaks\" in the README)",
+                path.display()
+            )
+        })?;
         // Connections open as work asks for them (up to eight), and those beyond two close once
         // the server goes quiet (`settle_pool`): each holds the schema and a page cache, and an
         // idle shop should not pay for eight. r2d2 keeps no minimum open (it replaced every

@@ -679,6 +679,28 @@ fn to_a_full_disk(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
 }
 
 #[test]
+fn a_damaged_database_is_named_at_once_not_a_pool_timeout() {
+    let dir = install_with_business("shop");
+    let db = dir.path().join("novi.db");
+    // Pages past the header overwritten: SQLite opens the file and finds it malformed.
+    let mut bytes = std::fs::read(&db).unwrap();
+    for b in bytes.iter_mut().skip(4096 * 2) {
+        *b ^= 0x5a;
+    }
+    std::fs::write(&db, bytes).unwrap();
+    for args in [&["business", "list"][..], &["user", "list"]] {
+        let err = fails(dir.path(), args, "");
+        assert!(
+            err.starts_with("error: cannot open database")
+                && err.contains("malformed")
+                && !err.contains("timed out")
+                && err.lines().count() == 1,
+            "{args:?}: {err}"
+        );
+    }
+}
+
+#[test]
 fn output_that_cannot_be_written_is_one_line_not_a_panic() {
     let dir = install_with_business("shop");
     let d = dir.path();
