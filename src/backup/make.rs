@@ -35,7 +35,7 @@ pub fn make(data_dir: &Path, dest: &Path, progress: &dyn Progress) -> anyhow::Re
             data_dir.display()
         );
     }
-    if dest.exists() {
+    if dest.exists() && !by_time(dest) {
         bail!("{} already exists: choose another file", dest.display());
     }
     let parent = match dest.parent() {
@@ -62,14 +62,45 @@ pub fn make(data_dir: &Path, dest: &Path, progress: &dyn Progress) -> anyhow::Re
         .sync_all()
         .context("cannot write the backup")?;
     let bytes = out.as_file().metadata().map(|m| m.len()).unwrap_or(0);
-    out.persist_noclobber(dest)
-        .map_err(|e| e.error)
-        .with_context(|| format!("cannot create {}", dest.display()))?;
+    let dest = persist(out, dest)?;
     Ok(Made {
-        path: dest.to_owned(),
+        path: dest,
         manifest,
         bytes,
     })
+}
+
+/// Whether `dest` is named by its time, as Novi names backups (`novi-backup-YYYYMMDD-HHMMSS.tar`).
+fn by_time(dest: &Path) -> bool {
+    dest.file_name()
+        .and_then(|n| super::rotate::made_at(&n.to_string_lossy()))
+        .is_some()
+}
+
+/// Moves the finished backup to `dest`, never over a file there. A backup named by its time
+/// that finds one made in the same second (a cron job beside the server's own at 03:00) takes
+/// the next free `-2`, `-3`… name rather than failing; any other name is refused if taken.
+fn persist(mut out: tempfile::NamedTempFile, dest: &Path) -> anyhow::Result<PathBuf> {
+    let name = dest.file_name().map(|n| n.to_string_lossy().into_owned());
+    let numbered = by_time(dest);
+    let mut target = dest.to_owned();
+    for n in 2..=100 {
+        match out.persist_noclobber(&target) {
+            Ok(_) => return Ok(target),
+            Err(e) if numbered && e.error.kind() == std::io::ErrorKind::AlreadyExists => {
+                out = e.file;
+                let stem = name.as_deref().unwrap_or_default().trim_end_matches(".tar");
+                target = dest.with_file_name(format!("{stem}-{n}.tar"));
+            }
+            Err(e) => {
+                return Err(e.error).with_context(|| format!("cannot create {}", target.display()))
+            }
+        }
+    }
+    anyhow::bail!(
+        "cannot create {}: too many backups in one second",
+        dest.display()
+    )
 }
 
 /// The files to archive, as (path in the archive, file on disk): the databases as snapshots
@@ -236,5 +267,31 @@ impl<R: Read> Read for Hashing<'_, R> {
         self.count += n as u64;
         self.progress.advance(n as u64);
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backup::Quiet;
+
+    #[test]
+    fn two_backups_in_one_second_both_land() {
+        let data = tempfile::tempdir().unwrap();
+        crate::db::Db::open(data.path()).unwrap();
+        let dest = data.path().join("backups/novi-backup-20261205-030000.tar");
+        let first = make(data.path(), &dest, &Quiet).unwrap();
+        let second = make(data.path(), &dest, &Quiet).unwrap();
+        assert_eq!(first.path, dest);
+        assert_eq!(
+            second.path,
+            dest.with_file_name("novi-backup-20261205-030000-2.tar")
+        );
+        assert!(second.path.exists());
+        // A name the admin chose is never taken over, nor renamed.
+        let chosen = data.path().join("shop.tar");
+        make(data.path(), &chosen, &Quiet).unwrap();
+        let err = make(data.path(), &chosen, &Quiet).unwrap_err();
+        assert!(format!("{err:#}").contains("already exists"), "{err:#}");
     }
 }

@@ -14,10 +14,19 @@ pub struct Stored {
     pub made: DateTime<Utc>,
 }
 
-/// The time a backup file's name (`novi-backup-YYYYMMDD-HHMMSS.tar`) gives; `None` for other
-/// files, which rotation leaves alone.
+/// The time a backup file's name (`novi-backup-YYYYMMDD-HHMMSS.tar`, or `…-HHMMSS-2.tar` for a
+/// second one made in the same second) gives; `None` for other files, which rotation leaves
+/// alone.
 pub fn made_at(name: &str) -> Option<DateTime<Utc>> {
     let stamp = name.strip_prefix("novi-backup-")?.strip_suffix(".tar")?;
+    let stamp = match stamp.get(15..) {
+        Some(n)
+            if n.len() > 1 && n.starts_with('-') && n[1..].bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            &stamp[..15]
+        }
+        _ => stamp,
+    };
     let naive = NaiveDateTime::parse_from_str(stamp, "%Y%m%d-%H%M%S").ok()?;
     Some(Utc.from_utc_datetime(&naive))
 }
@@ -125,10 +134,17 @@ mod tests {
                 .to_rfc3339(),
             "2026-11-30T03:00:00+00:00"
         );
+        // A second made in the same second is numbered, and keeps its time.
+        assert_eq!(
+            made_at("novi-backup-20261130-030000-2.tar"),
+            made_at("novi-backup-20261130-030000.tar")
+        );
         for other in [
             "novi-backup-2026.tar",
             "notes.tar",
             "novi-backup-20261130-030000.tar.partial",
+            "novi-backup-20261130-030000-.tar",
+            "novi-backup-20261130-030000-x.tar",
         ] {
             assert!(made_at(other).is_none(), "{other}");
         }
