@@ -3,6 +3,7 @@
 //! Each type can only hold a valid value, so code that receives one need not re-check it.
 
 pub mod amount;
+pub mod day;
 pub mod hours;
 pub mod limits;
 pub mod money;
@@ -13,6 +14,7 @@ pub mod sheet;
 pub mod sku;
 
 pub use amount::{parse_amount, parse_change};
+pub use day::parse_day;
 pub use hours::Hours;
 pub use money::{Money, MoneyError};
 pub use phone::{Phone, PhoneError};

@@ -171,12 +171,7 @@ pub fn day_range(
     to: Option<&str>,
 ) -> AppResult<(Option<i64>, Option<i64>)> {
     let day = |text: &str, what: &str| {
-        NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
-            AppError::Invalid(format!(
-                "{what} date \"{}\" is not of the form YYYY-MM-DD",
-                text.trim()
-            ))
-        })
+        crate::domain::parse_day(text, what).map_err(AppError::Invalid)
     };
     let start_of = |d: NaiveDate| {
         b.offset()

@@ -65,12 +65,7 @@ pub struct Period {
 }
 
 pub fn parse_day(text: &str, what: &str) -> AppResult<NaiveDate> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
-        AppError::Invalid(format!(
-            "{what} date \"{}\" is not of the form YYYY-MM-DD",
-            text.trim()
-        ))
-    })
+    crate::domain::parse_day(text, what).map_err(AppError::Invalid)
 }
 
 impl Period {
