@@ -162,8 +162,13 @@ fn list_users(data_dir: &Path, business: Option<&str>) -> anyhow::Result<()> {
 fn set_disabled(data_dir: &Path, username: &str, disabled: bool) -> anyhow::Result<()> {
     let db = open_existing(data_dir)?;
     let user = db.with_conn(|c| users::require(c, username))?;
-    accounts::set_disabled(&db, user.id, disabled)?;
     let verb = if disabled { "disabled" } else { "enabled" };
+    // Nothing to do is said so, and not audited as a change.
+    if user.disabled == disabled {
+        outln!("{} is already {verb}; nothing changed", user.username)?;
+        return Ok(());
+    }
+    accounts::set_disabled(&db, user.id, disabled)?;
     let what = format!("{verb} {} from the shell", user.username);
     shell_audit(&db, user.business_id, audit::USER, &what)?;
     outln!("{verb} {}", user.username)?;

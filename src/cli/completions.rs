@@ -42,7 +42,7 @@ fn title_first(page: &str) -> String {
 /// Writes to standard output; a reader that stopped early (`| head`) is no error.
 fn print(bytes: &[u8]) -> anyhow::Result<()> {
     match std::io::stdout().lock().write_all(bytes) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(super::unwritten(e)),
         _ => Ok(()),
     }
 }

@@ -30,7 +30,7 @@ pub struct FillArgs {
     /// How many orders to add.
     #[arg(long, requires = "customers", required_unless_present = "products")]
     pub orders: Option<u64>,
-    /// How many customers they come from.
+    /// How many customers they come from (at most --orders).
     #[arg(long, requires = "orders")]
     pub customers: Option<u64>,
     /// Top the catalog up to this many products with generated ones (sweets, namkeen, bakes,
@@ -74,9 +74,14 @@ pub fn run(data_dir: &Path, cmd: DemoCommand) -> anyhow::Result<()> {
     let (Some(orders), Some(customers)) = (args.orders, args.customers) else {
         return Ok(());
     };
+    // Customers are made for the orders to come from: more than there are orders would only
+    // fill the book (one order from ten million customers wrote 3 GB).
+    if customers > orders && orders > 0 {
+        eprintln!("--customers {customers} is more than --orders {orders}: making {orders}");
+    }
     let spec = FillSpec {
         orders,
-        customers,
+        customers: customers.min(orders),
         days: args.days,
         seed: args.seed,
     };

@@ -56,8 +56,9 @@ pub fn refuse_real_shops(db: &Db) -> AppResult<()> {
         .collect();
     if !others.is_empty() {
         return Err(AppError::Conflict(format!(
-            "--demo needs a data directory of its own, and this one has other businesses ({}); \
-             give --demo another --data-dir",
+            "the demo shop needs a data directory of its own, and this one has other \
+             businesses ({}); use another --data-dir for the demo, or fill one of those with \
+             --business",
             others.join(", ")
         )));
     }

@@ -32,11 +32,17 @@ mod tests {
         );
         for shape in ["2026-1-1", "+2026-11-01", "01-03-2026", "2026/03/01", ""] {
             let err = parse_day(shape, "from").unwrap_err();
-            assert!(err.ends_with("is not of the form YYYY-MM-DD"), "{shape}: {err}");
+            assert!(
+                err.ends_with("is not of the form YYYY-MM-DD"),
+                "{shape}: {err}"
+            );
         }
         for day in ["2026-02-30", "2026-13-01", "2026-00-10"] {
             let err = parse_day(day, "to").unwrap_err();
-            assert_eq!(err, format!("to date \"{day}\" is not a day of the calendar"));
+            assert_eq!(
+                err,
+                format!("to date \"{day}\" is not a day of the calendar")
+            );
         }
     }
 }

@@ -170,9 +170,8 @@ pub fn day_range(
     from: Option<&str>,
     to: Option<&str>,
 ) -> AppResult<(Option<i64>, Option<i64>)> {
-    let day = |text: &str, what: &str| {
-        crate::domain::parse_day(text, what).map_err(AppError::Invalid)
-    };
+    let day =
+        |text: &str, what: &str| crate::domain::parse_day(text, what).map_err(AppError::Invalid);
     let start_of = |d: NaiveDate| {
         b.offset()
             .from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())

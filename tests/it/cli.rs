@@ -199,6 +199,18 @@ fn users_are_listed_disabled_and_given_new_passwords(d: &Path) {
     assert!(ok(d, &["user", "list"], "")
         .lines()
         .any(|l| l.contains("ravi") && l.contains("disabled")));
+    // Again: nothing to do, said so, and not a second entry in the audit log.
+    let again = ok(d, &["user", "disable", "ravi"], "");
+    assert_eq!(again.trim(), "ravi is already disabled; nothing changed");
+    let entries: i64 = rusqlite::Connection::open(d.join("novi.db"))
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE detail LIKE 'disabled ravi%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(entries, 1);
     ok(d, &["user", "enable", "ravi"], "");
     let err = fails(d, &["user", "disable", "asha"], "");
     assert!(err.contains("only active owner"));
@@ -447,7 +459,7 @@ fn serve_demo_refuses_a_data_directory_with_real_shops() {
     let listen = taken.local_addr().unwrap().to_string();
     let err = fails(dir.path(), &["serve", "--demo", "--listen", &listen], "");
     assert!(
-        err.contains("--demo needs a data directory of its own"),
+        err.contains("the demo shop needs a data directory of its own"),
         "{err}"
     );
     let users = ok(dir.path(), &["user", "list"], "");
@@ -710,6 +722,8 @@ fn output_that_cannot_be_written_is_one_line_not_a_panic() {
         &["config", "print"],
         &["doctor"],
         &["token", "create", "--business", "shop", "--name", "pos"],
+        &["completions", "bash"],
+        &["man"],
     ] {
         let (code, err) = to_a_full_disk(d, args);
         assert_eq!(code, Some(1), "{args:?}: {err}");

@@ -140,7 +140,8 @@ fn bad_fills_are_refused_and_change_nothing() {
         "",
     );
     assert!(
-        err.contains("--demo needs a data directory of its own"),
+        err.contains("the demo shop needs a data directory of its own")
+            && err.contains("--business"),
         "{err}"
     );
     // A shop with nothing on sale has nothing to fill orders with.
@@ -323,4 +324,15 @@ fn a_shop_is_stocked_up_to_many_products_for_the_storefront_benchmark() {
     let err = fails_printing_nothing(dir.path(), &["demo", "fill", "--orders", "5"], "");
     assert!(err.contains("--customers"), "{err}");
     assert_eq!(products("SELECT COUNT(*) FROM products"), 200);
+}
+
+#[test]
+fn no_more_customers_are_made_than_there_are_orders() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["demo", "fill", "--orders", "3", "--customers", "5000"];
+    let out = ok(dir.path(), &args, "");
+    assert!(out.contains("from 3 customers"), "{out}");
+    let db = Db::open(dir.path()).unwrap();
+    assert!(count(&db, "SELECT COUNT(*) FROM customers") <= 3);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM orders"), 3);
 }
