@@ -571,17 +571,21 @@ pub fn edit_terms(
     };
     store::set_terms(conn, order.id, &t.address, &t.notes, t.fulfilment)?;
     store::set_totals(conn, order.id, &totals(&order.lines, fee)?)?;
-    let note = if t.fulfilment == order.fulfilment {
-        "address or notes changed".to_owned()
-    } else {
-        format!("now {}", t.fulfilment.label().to_lowercase())
-    };
+    // The timeline says what changed, from what to what, as the audit log does.
+    let mut said = vec![crate::audit::changes(&[
+        ("address", &order.address, t.address.trim()),
+        ("notes", &order.notes, t.notes.trim()),
+    ])];
+    if t.fulfilment != order.fulfilment {
+        said.push(format!("now {}", t.fulfilment.label().to_lowercase()));
+    }
+    said.retain(|s| !s.is_empty());
     let event = NewEvent {
         kind: "edited",
         from: None,
         to: None,
         actor,
-        note: &format!("address, notes or delivery changed; {note}"),
+        note: &said.join("; "),
     };
     store::add_event(conn, business.id, order.id, &event)?;
     load(conn, business.id, number)

@@ -364,7 +364,11 @@ async fn images_are_checked_by_content_and_size() {
     let mut b = app.owner(&shop, "asha").await;
     let page = format!("/b/shop/products/{}", kaju.id);
     let image = format!("{page}/image");
-    b.get(&page).await;
+    let (_, form) = b.get(&page).await;
+    assert!(
+        form.contains(&format!("action=\"{image}?_csrf=")) && form.contains("#image\""),
+        "a refused file opens at the image card: {form}"
+    );
     assert_eq!(b.get(&image).await.0, StatusCode::NOT_FOUND, "no image yet");
 
     assert_eq!(

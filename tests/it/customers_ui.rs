@@ -226,6 +226,21 @@ async fn editing_an_order_changes_its_address_notes_and_delivery_or_pickup() {
     );
     assert_eq!(o.fulfilment.as_str(), "pickup");
     assert_eq!(o.delivery_fee.minor(), 0, "pickup pays no delivery");
+    // The timeline says what changed, from what to what.
+    let edited: Vec<&str> = o
+        .events
+        .iter()
+        .filter(|e| e.kind == "edited")
+        .map(|e| e.note.as_str())
+        .collect();
+    assert_eq!(
+        edited,
+        [format!(
+            "address: \"{ADDRESS}\" → \"Counter\"; notes: \"\" → \"Collect at 6\"; now pickup"
+        )],
+        "{:?}",
+        o.events
+    );
     assert_eq!(
         o.total.minor(),
         before.total.minor() - before.delivery_fee.minor()

@@ -93,7 +93,9 @@ fn image_section(shop: &ShopPage, p: &Product, view: &View, manage: bool) -> Mar
     let base = shop.url(&format!("/products/{}/image", p.id));
     // The query names the stored file, so a new upload is a new URL and caches stay right.
     let version = p.image.as_deref().unwrap_or_default();
-    let upload = format!("{base}?{}={}", csrf::FIELD, shop.csrf);
+    // The token rides in the address (a multipart body is read after the check); the answer
+    // to a refused file opens at this card (`#image`), where its error is.
+    let upload = format!("{base}?{}={}#image", csrf::FIELD, shop.csrf);
     html! {
         section.card #image {
             h2 { "Image" }
