@@ -3,7 +3,8 @@
 use std::str::FromStr;
 
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -17,8 +18,8 @@ use crate::domain::Phone;
 use crate::error::AppError;
 use crate::orders::export::{day_range, order_json, OrderOut};
 use crate::orders::{
-    parse_deliver_on, service, store, Channel, Fulfilment, LineRequest, NewOrder, PaymentMode,
-    Sort, Status,
+    once, parse_deliver_on, service, store, Channel, Fulfilment, LineRequest, NewOrder, OrderError,
+    PaymentMode, Sort, Status,
 };
 use crate::payments;
 use crate::AppState;
@@ -157,22 +158,62 @@ fn word<T: FromStr<Err = String>>(
     }
 }
 
+/// The longest `Idempotency-Key` taken: a UUID is 36 characters.
+const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+/// The request's `Idempotency-Key`, if it sent one: printable ASCII, 1 to 255 characters.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value.to_str().unwrap_or_default().trim();
+    let fits =
+        (1..=MAX_IDEMPOTENCY_KEY).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic());
+    if !fits {
+        return Err(AppError::Invalid(format!(
+            "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} printable characters"
+        )));
+    }
+    Ok(Some(key.to_owned()))
+}
+
+/// Takes an order. With an `Idempotency-Key`, a retry (after a timeout, say) finds the order
+/// its key made and answers it again (`200`, `Idempotent-Replayed: true`), rather than taking
+/// a second order and its stock twice.
 pub async fn create(
     State(state): State<AppState>,
     ApiBusiness(business): ApiBusiness,
+    headers: HeaderMap,
     JsonBody(body): JsonBody<CreateIn>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<Response> {
+    let key = idempotency_key(&headers)?;
     let req = new_order(&business, body)?;
     let business_id = business.id;
-    let order = state
+    let (order, made) = state
         .db
-        .write(move |tx| service::create(tx, &business, &req))
+        .write(move |tx| {
+            let from = key.as_deref().map(once::Source::Api);
+            let before = match from {
+                Some(f) => once::placed(tx, business.id, f)?,
+                None => None,
+            };
+            if let Some(number) = before {
+                let order = store::by_number(tx, business.id, number)?;
+                return Ok((order.ok_or(OrderError::NotFound)?, false));
+            }
+            let order = service::create(tx, &business, &req)?;
+            if let Some(from) = from {
+                once::mark(tx, order.id, from)?;
+            }
+            Ok::<_, OrderError>((order, true))
+        })
         .await?;
+    let body = Json(json!({ "order": order_json(&order) }));
+    if !made {
+        return Ok(([("idempotent-replayed", "true")], body).into_response());
+    }
     state.bridge.live.order(business_id, order.number, true);
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "order": order_json(&order) })),
-    ))
+    Ok((StatusCode::CREATED, body).into_response())
 }
 
 #[derive(Deserialize)]

@@ -11,6 +11,8 @@ use crate::error::AppResult;
 pub enum Source<'a> {
     Cart(&'a str),
     Form(&'a str),
+    /// An API client's `Idempotency-Key`.
+    Api(&'a str),
 }
 
 impl Source<'_> {
@@ -18,6 +20,7 @@ impl Source<'_> {
         match self {
             Source::Cart(id) => format!("cart:{id}"),
             Source::Form(id) => format!("form:{id}"),
+            Source::Api(id) => format!("api:{id}"),
         }
     }
 }

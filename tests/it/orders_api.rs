@@ -623,3 +623,37 @@ async fn the_api_shows_what_the_row_says(api: &Api, row: &csv::StringRecord) {
     );
     assert_eq!(&row[2], "pending");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_with_its_idempotency_key_finds_the_order_it_made() {
+    let app = TestApp::start().await;
+    let (b, api) = shop(&app, "shop-a");
+    let body = order("9812345678", json!([{"sku": "kaju-katli", "qty": 500}]));
+    let send = |key: &'static str| {
+        api.client
+            .post(format!("{}/api/v1/orders", api.base))
+            .bearer_auth(&api.token)
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
+    };
+    let first = send("7f1c9a2e-retry-1").await.unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let made: Value = first.json().await.unwrap();
+    // The answer was lost on the way, say: the client sends the same again.
+    let again = send("7f1c9a2e-retry-1").await.unwrap();
+    assert_eq!(again.status(), StatusCode::OK);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let replayed: Value = again.json().await.unwrap();
+    assert_eq!(replayed["order"]["number"], made["order"]["number"]);
+    assert_eq!(app.stock(&b, "kaju-katli"), 1500, "stock taken once");
+    assert_eq!(api.get("/api/v1/orders").await.1["pagination"]["total"], 1);
+    // Another key is another order; a key that is not printable text is refused.
+    assert_eq!(
+        send("7f1c9a2e-retry-2").await.unwrap().status(),
+        StatusCode::CREATED
+    );
+    let bad = send("").await.unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(api.get("/api/v1/orders").await.1["pagination"]["total"], 2);
+}
