@@ -6,6 +6,20 @@ use serde::{Deserialize, Serialize};
 use super::status::Status;
 use crate::domain::{format_amount, Money, Phone, Unit};
 
+/// "must be one of cash, upi, razorpay, not \"cheque\"": the value said back, cut short when
+/// long (a 100,000-character value made a 100 KB answer), and a missing one said missing.
+fn refusal(names: &[&str], given: &str) -> String {
+    let names = names.join(", ");
+    if given.is_empty() {
+        return format!("is required: one of {names}");
+    }
+    let mut shown: String = given.chars().take(40).collect();
+    if shown.len() < given.len() {
+        shown.push('…');
+    }
+    format!("must be one of {names}, not \"{shown}\"")
+}
+
 macro_rules! text_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$attr:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$doc])*
@@ -29,7 +43,7 @@ macro_rules! text_enum {
                     $($text => Ok($name::$variant),)+
                     other => {
                         let names: Vec<&str> = $name::ALL.iter().map(|v| v.as_str()).collect();
-                        Err(format!("must be one of {}, not \"{other}\"", names.join(", ")))
+                        Err(refusal(&names, other))
                     }
                 }
             }
@@ -360,5 +374,27 @@ mod tests {
         assert_eq!("pickup".parse(), Ok(Fulfilment::Pickup));
         assert!("courier".parse::<Fulfilment>().is_err());
         assert_eq!(Fulfilment::default(), Fulfilment::Delivery);
+    }
+}
+
+#[cfg(test)]
+mod refusal_tests {
+    use super::*;
+
+    #[test]
+    fn a_word_not_known_is_said_back_short_and_a_missing_one_missing() {
+        assert_eq!(
+            "cheque".parse::<PaymentMode>().unwrap_err(),
+            "must be one of cash, upi, razorpay, not \"cheque\""
+        );
+        assert_eq!(
+            "".parse::<PaymentMode>().unwrap_err(),
+            "is required: one of cash, upi, razorpay"
+        );
+        let long = "x".repeat(100_000);
+        let err = long.parse::<PaymentMode>().unwrap_err();
+        assert!(err.len() < 120 && err.ends_with("…\""), "{err}");
+        let err = long.parse::<Status>().unwrap_err();
+        assert!(err.len() < 200 && err.ends_with("…\""), "{err}");
     }
 }

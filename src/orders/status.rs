@@ -129,10 +129,16 @@ impl std::str::FromStr for Status {
             .into_iter()
             .find(|st| st.as_str() == s.trim())
             .ok_or_else(|| {
+                // Said back cut short: a 100,000-character status made a 100 KB answer.
+                let given: String = s.trim().chars().take(40).collect();
+                let more = if given.len() < s.trim().len() {
+                    "…"
+                } else {
+                    ""
+                };
                 format!(
                     "status must be one of pending, confirmed, preparing, out_for_delivery, \
-                     delivered, cancelled; not \"{}\"",
-                    s.trim()
+                     delivered, cancelled; not \"{given}{more}\""
                 )
             })
     }
