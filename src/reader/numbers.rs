@@ -245,8 +245,10 @@ fn and_a_fraction(lx: &Lexed, j: usize, end: usize) -> Option<(u64, usize)> {
 }
 
 /// "sawa do", "saade teen", "paune do": a quarter more, a half more or a quarter less than the
-/// whole number after, at `i`; the number and where the amount goes on.
-fn with_fraction_before(lx: &Lexed, i: usize, end: usize) -> Option<(u64, usize)> {
+/// whole number after, at `i`; the number, where the amount goes on, and whether it counted
+/// hundreds ("sawa sau" is 125, a quarter more than a hundred; "saade teen sau" 350), which
+/// need no unit after them.
+fn with_fraction_before(lx: &Lexed, i: usize, end: usize) -> Option<(u64, usize, bool)> {
     let delta: i64 = match lx.low(i) {
         "sawa" | "sava" | "savva" | "sawaa" => 250,
         "saade" | "sade" | "saadhe" | "sadhe" | "saare" => 500,
@@ -256,6 +258,10 @@ fn with_fraction_before(lx: &Lexed, i: usize, end: usize) -> Option<(u64, usize)
     let j = i + 1;
     if j >= end {
         return None;
+    }
+    let one_and = |whole: i64| u64::try_from(whole.checked_add(delta)?).ok();
+    if let Some(h) = hundreds(lx, j, end) {
+        return Some((one_and(1000)?.checked_mul(h)? / 1000, j + 1, true));
     }
     let whole = match lx.kind(j) {
         Tok::Num(v) => v,
@@ -269,17 +275,21 @@ fn with_fraction_before(lx: &Lexed, i: usize, end: usize) -> Option<(u64, usize)
     if whole < 1000 || !whole.is_multiple_of(1000) {
         return None;
     }
-    let v = i64::try_from(whole).ok()?.checked_add(delta)?;
-    Some((u64::try_from(v).ok()?, j + 1))
+    let v = one_and(i64::try_from(whole).ok()?)?;
+    match hundreds(lx, j + 1, end) {
+        Some(h) => Some((v.checked_mul(h)? / 1000, j + 2, true)),
+        None => Some((v, j + 1, false)),
+    }
 }
 
 /// A number word or a lone unit word at `i`; the flag says a unit must follow.
 fn word_term(lx: &Lexed, i: usize, end: usize) -> Result<(Qty, usize, bool), ()> {
     let w = lx.low(i);
     let mut q = Qty::default();
-    if let Some((v, j)) = with_fraction_before(lx, i, end) {
+    if let Some((v, j, hundreds)) = with_fraction_before(lx, i, end) {
         q.milli = v;
-        return Ok((q, j, true));
+        q.word_only = hundreds;
+        return Ok((q, j, !hundreds));
     }
     if let Some((v, kind)) = words::number_word(w) {
         q.milli = v;
@@ -492,6 +502,11 @@ mod tests {
         assert_eq!(grams("sawa do kilo"), Ok(2250));
         assert_eq!(grams("saade teen kilo"), Ok(3500));
         assert_eq!(grams("paune do kilo"), Ok(1750));
+        // Before hundreds, the fraction is of the hundreds.
+        assert_eq!(grams("sawa sau gram"), Ok(125));
+        assert_eq!(grams("saade teen sau gram"), Ok(350));
+        assert_eq!(grams("paune do sau gm"), Ok(175));
+        assert_eq!(pieces("sawa sau", None), Ok(125));
         assert_eq!(grams("paav"), Ok(250));
         assert_eq!(grams("paav bhar"), Ok(250));
         assert_eq!(grams("do kilo"), Ok(2000));
