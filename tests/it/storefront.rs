@@ -519,3 +519,35 @@ async fn a_count_from_an_older_cart_page_changes_the_item_it_was_typed_for() {
         "{cart}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_item_taken_off_sale_meanwhile_is_named_on_the_cart_page() {
+    let app = TestApp::start().await;
+    let shop = app.small_shop("sweets");
+    let (mut b, token) = shopper(&app, "sweets").await;
+    let samosa = samosa(&app, &shop);
+    let gulab = crate::support::product(&app.db, &shop, "gulab-jamun").id;
+    for id in [samosa, gulab] {
+        assert_eq!(
+            add(&mut b, "sweets", &token, id, "2").await.0,
+            StatusCode::SEE_OTHER
+        );
+    }
+    // The shop takes samosa off sale while it sits in the cart.
+    app.db
+        .with_tx(|tx| {
+            Ok::<_, novi::error::AppError>(
+                tx.execute("UPDATE products SET active = 0 WHERE id = ?1", [samosa])?,
+            )
+        })
+        .unwrap();
+    let (_, cart) = b.get("/s/sweets/cart").await;
+    assert!(
+        cart.contains("No longer sold, so not in your order: Samosa."),
+        "{cart}"
+    );
+    assert!(
+        cart.contains("Cart (1)") && cart.contains("Gulab Jamun"),
+        "counted as what can be ordered: {cart}"
+    );
+}

@@ -40,6 +40,9 @@ pub struct Row {
 /// The cart priced as of now.
 pub struct Priced {
     pub rows: Vec<Row>,
+    /// Items in the cart no longer sold (the product taken off sale, or its pack removed), by
+    /// name where there is one: said on the cart page, not silently left out of it.
+    pub gone: Vec<String>,
     /// `None` for an empty cart, or when a line cannot be priced.
     pub quote: Option<Quote>,
     /// The totals with delivery and with pickup, both shown so the customer sees the total of
@@ -95,11 +98,15 @@ pub type Errors = HashMap<&'static str, String>;
 fn price(conn: &Connection, b: &Business, cart: &Cart, f: Fulfilment) -> AppResult<Priced> {
     let mut rows = Vec::new();
     let mut reqs = Vec::new();
+    let mut gone = Vec::new();
     for line in &cart.lines {
-        let Some(p) = products::by_id(conn, b.id, line.product_id)?.filter(|p| p.active) else {
+        let found = products::by_id(conn, b.id, line.product_id)?;
+        let Some(p) = found.as_ref().filter(|p| p.active) else {
+            gone.push(found.map_or_else(|| "an item".to_owned(), |p| p.name));
             continue;
         };
-        let Some(req) = cart::request(&p, line) else {
+        let Some(req) = cart::request(p, line) else {
+            gone.push(p.name.clone());
             continue;
         };
         let pack = p
@@ -107,10 +114,10 @@ fn price(conn: &Connection, b: &Business, cart: &Cart, f: Fulfilment) -> AppResu
             .iter()
             .find(|v| v.id == line.variant_id)
             .map_or_else(
-                || format_amount(p.unit, u64::from(cart::step(&p, 0).unwrap_or(1))),
+                || format_amount(p.unit, u64::from(cart::step(p, 0).unwrap_or(1))),
                 |v| v.label.clone(),
             );
-        let short = match (p.stock, cart::demand(cart, &p)) {
+        let short = match (p.stock, cart::demand(cart, p)) {
             (s, _) if s <= 0 => Some(format!("Sorry, {} is sold out.", p.name)),
             (s, d) if d > s => Some(format!(
                 "Only {} of {} is left.",
@@ -149,6 +156,7 @@ fn price(conn: &Connection, b: &Business, cart: &Cart, f: Fulfilment) -> AppResu
         delivery: delivery.map(|q| q.totals),
         pickup: pickup.map(|q| q.totals),
         rows,
+        gone,
     })
 }
 

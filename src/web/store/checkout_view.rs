@@ -33,10 +33,16 @@ impl View<'_> {
         let shop = Shop {
             business: self.b,
             hours: self.hours,
-            in_cart: Some(self.cart.lines.len()),
+            // What can be ordered: an item no longer sold is said below, not counted.
+            in_cart: Some(self.priced.rows.len()),
         };
         let body = html! {
             @if let Some(m) = self.refused { p.error role="alert" { (m) } }
+            @if !self.priced.gone.is_empty() {
+                p.notice role="status" {
+                    "No longer sold, so not in your order: " (self.priced.gone.join(", ")) "."
+                }
+            }
             (self.summary())
             @if self.priced.rows.is_empty() {
                 p { "Your cart is empty. " a.go href=(self.base()) { "Back to the shop" } }
