@@ -710,6 +710,14 @@ fn a_damaged_database_is_named_at_once_not_a_pool_timeout() {
             "{args:?}: {err}"
         );
     }
+    // doctor names it in the database check, and no other check blames "our side".
+    let report = String::from_utf8(novi(dir.path(), &["doctor"], "").stdout).unwrap();
+    assert!(
+        report.contains("FAIL  database:")
+            && report.contains("whatsapp: not checked")
+            && !report.contains("something went wrong"),
+        "{report}"
+    );
 }
 
 #[test]

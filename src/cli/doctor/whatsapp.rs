@@ -40,7 +40,11 @@ pub(super) fn checks(dir: &Path) -> Vec<Check> {
     let shops = match read(dir) {
         Ok(s) => s,
         Err(e) => {
-            let why = format!("cannot read the WhatsApp settings: {e:#}");
+            // The `database` check above says why in full; this one only that it could not run.
+            let why = format!(
+                "not checked: the WhatsApp settings cannot be read ({})",
+                first_line(&e)
+            );
             out.push(check(Level::Warn, "whatsapp", why));
             return out;
         }
@@ -58,13 +62,26 @@ pub(super) fn checks(dir: &Path) -> Vec<Check> {
 }
 
 /// Every business's settings (and link, for a linked phone), read without writing anything.
+/// The first of an error's causes, in its own words.
+fn first_line(e: &anyhow::Error) -> String {
+    e.chain()
+        .last()
+        .map_or_else(|| e.to_string(), ToString::to_string)
+}
+
 fn read(dir: &Path) -> anyhow::Result<Vec<Shop>> {
     let conn = Connection::open_with_flags(dir.join(DB_FILE), OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    // SQLite's own words ("database disk image is malformed"), not the server's "something
+    // went wrong on our side": the admin reading this can act on them.
+    let said = |e: crate::error::AppError| match e {
+        crate::error::AppError::Internal(inner) => inner,
+        other => anyhow::anyhow!(other.to_string()),
+    };
     let mut shops = Vec::new();
-    for b in businesses::list(&conn)? {
-        let settings = settings::load(&conn, b.id)?;
+    for b in businesses::list(&conn).map_err(said)? {
+        let settings = settings::load(&conn, b.id).map_err(said)?;
         let link = match settings.provider {
-            Provider::Linked => Some(link_state::load(&conn, b.id)?),
+            Provider::Linked => Some(link_state::load(&conn, b.id).map_err(said)?),
             _ => None,
         };
         shops.push(Shop {
