@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::format::thousands;
-use super::layout::{csrf_field, field_with_error, notice, page, Nav};
+use super::layout::{csrf_field, field_with_error, notice, page, Nav, LINES};
 use super::orders::{money, pager_label, status_badge};
 use crate::customers::{self, Customer};
 use crate::domain::limits::MAX_ADDRESS;
@@ -242,7 +242,7 @@ fn edit_form(shop: &ShopPage, c: &Customer, e: &Edit, wrong: &[(&str, String)]) 
             input type="hidden" name="seen" value=(Edit::of(c).version());
             @if let Some(m) = error("seen") { p.error role="alert" { (m) } }
             (field_with_error("Name", "name", "text", &e.name, error("name")))
-            (field_with_error("Delivery address (becomes the latest)", "address", "text", &e.address, error("address")))
+            (field_with_error("Delivery address (becomes the latest)", "address", LINES, &e.address, error("address")))
             label { span { "Notes" }
                 textarea name="notes" rows="4" aria-invalid=[error("notes").map(|_| "true")]
                     aria-describedby=[error("notes").map(|_| "notes-error")] { (e.notes) }

@@ -278,6 +278,9 @@ pub fn notice(message: Option<&str>) -> Markup {
 
 /// A labelled input.
 pub fn field(label: &str, name: &str, kind: &str, value: &str, required: bool) -> Markup {
+    if kind == LINES {
+        return field_with_error(label, name, kind, value, None);
+    }
     html! {
         label {
             span { (label) }
@@ -289,6 +292,11 @@ pub fn field(label: &str, name: &str, kind: &str, value: &str, required: bool) -
 
 /// The input kind of an amount of money, for [`field_with_error`].
 pub const MONEY: &str = "money";
+
+/// The input kind of text that may have lines (an address): a box of two lines. A one-line
+/// input would drop the line breaks of an address that came with them (through the API) and
+/// run its words together on the next save.
+pub const LINES: &str = "lines";
 
 /// A labelled input with what is wrong with it, if anything, right below it.
 pub fn field_with_error(
@@ -307,9 +315,15 @@ pub fn field_with_error(
     html! {
         label {
             span { (label) }
-            input type=(kind) name=(name) value=(value) autocomplete="off" inputmode=[mode]
-                  aria-invalid=[error.map(|_| "true")]
-                  aria-describedby=[error.map(|_| error_id.as_str())];
+            @if kind == LINES {
+                textarea name=(name) rows="2" autocomplete="off"
+                    aria-invalid=[error.map(|_| "true")]
+                    aria-describedby=[error.map(|_| error_id.as_str())] { (value) }
+            } @else {
+                input type=(kind) name=(name) value=(value) autocomplete="off" inputmode=[mode]
+                      aria-invalid=[error.map(|_| "true")]
+                      aria-describedby=[error.map(|_| error_id.as_str())];
+            }
             @if let Some(m) = error { small.field-error id=(error_id) { (m) } }
         }
     }

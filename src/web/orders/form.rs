@@ -24,7 +24,7 @@ use crate::orders::{
 };
 use crate::payments;
 use crate::web::extract::ShopPage;
-use crate::web::layout::{csrf_field, error_box, field, page, Nav};
+use crate::web::layout::{csrf_field, error_box, field, page, Nav, LINES};
 use crate::AppState;
 
 /// Blank rows offered for new lines.
@@ -386,7 +386,7 @@ fn render(
                         small.muted { "A known customer's name and address fill in (or press Preview totals)." }
                     }
                     (field("Customer's name", "name", "text", &f.name, false))
-                    (field("Delivery address", "address", "text", &f.address, false))
+                    (field("Delivery address", "address", LINES, &f.address, false))
                     (field("Notes", "notes", "text", &f.notes, false))
                     label { span { "Payment" }
                         select name="payment_mode" {
@@ -397,7 +397,7 @@ fn render(
                     }
                     (terms_fields(f))
                 } @else {
-                    (field("Delivery address", "address", "text", &f.address, false))
+                    (field("Delivery address", "address", LINES, &f.address, false))
                     (field("Notes", "notes", "text", &f.notes, false))
                     (delivery_or_pickup(f))
                 }
