@@ -69,7 +69,7 @@ async fn an_order_taken_by_hand_is_previewed_then_saved() {
         "10 pc",
         "Mark confirmed",
         "Cancel order",
-        "via manual · ravi",
+        "Order taken · Taken by staff · ravi",
         // The channel in words, as the dashboard says it, not its code.
         "Taken by staff · placed",
     ] {

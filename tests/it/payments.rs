@@ -162,7 +162,7 @@ async fn part_then_the_rest_moves_unpaid_to_partly_paid_to_paid() {
         page.contains(r#"name="amount" value="400.01""#) && !page.contains(r#"value="400""#),
         "{page}"
     );
-    assert!(page.contains("/orders/1/payments#payment"), "{page}");
+    assert!(page.contains("/orders/1/payments#pay"), "{page}");
     assert_eq!(
         payment(&api, 1).await["payments"].as_array().map(Vec::len),
         Some(1)
@@ -247,7 +247,7 @@ async fn a_partial_refund_leaves_the_order_partly_refunded() {
         r#"name="amount" value="700""#,
         r#"value="one box short""#,
         r#"<option value="upi" selected>"#,
-        "/orders/1/refunds#payment",
+        "/orders/1/refunds#refund",
     ] {
         assert!(page.contains(typed), "{typed}: {page}");
     }
@@ -445,9 +445,14 @@ async fn the_list_filters_by_payment_and_marks_paid_in_one_tap() {
     );
     let (_, page) = meera.get(to.as_deref().unwrap()).await;
     assert!(
-        page.contains("Order #3 marked paid in full (cash)."),
-        "the tap is confirmed: {page}"
+        page.contains("Order #3: ₹640.00 received in cash, paid in full."),
+        "the tap is confirmed with what it recorded: {page}"
     );
+    // The word comes from the order itself: an unpaid one, or none, says nothing.
+    for other in ["4", "999"] {
+        let (_, page) = meera.get(&format!("{list}?{back}&paid={other}")).await;
+        assert!(!page.contains("paid in full."), "{other}: {page}");
+    }
     let p = payment(&api, 3).await;
     assert_eq!(
         (p["status"].as_str(), p["paid_minor"].as_i64()),
@@ -465,11 +470,38 @@ async fn the_list_filters_by_payment_and_marks_paid_in_one_tap() {
         partly.contains("· 1 order<") && partly.contains(">#5</a>"),
         "{partly}"
     );
-    // The row says what the tap records: ₹630 of the ₹640 total.
+    // The row says what the tap records: ₹630 of the ₹640 total, and the tap records that or
+    // nothing: ₹1 more paid meanwhile leaves ₹629, not what the row showed.
     assert!(
         partly.contains(r#"<strong class="due">₹630.00 due</strong>"#)
-            && partly.contains("Order #5: ₹630.00 received in cash, paid in full"),
+            && partly.contains("Order #5: ₹630.00 received in cash, paid in full")
+            && partly.contains(r#"name="due" value="63000""#),
         "{partly}"
+    );
+    collect(&mut meera, &b, 5, "1", "upi").await;
+    meera.get(&list).await;
+    let (status, page, _) = meera
+        .post(
+            &format!("{list}/5/payments"),
+            &[
+                ("mode", "cash"),
+                ("full", "1"),
+                ("total", "64000"),
+                ("status", "partly_paid"),
+                ("due", "63000"),
+                ("back", back),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(
+        page.contains("order #5 now has ₹629.00 due, not the ₹630.00 shown"),
+        "{page}"
+    );
+    assert_eq!(
+        payment(&api, 5).await["due_minor"],
+        62_900,
+        "nothing recorded"
     );
     // The other filters and the pages still work beside it: 28 unpaid, 25 a page.
     let (_, unpaid) = meera.get(&format!("{list}?payment=unpaid")).await;

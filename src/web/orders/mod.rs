@@ -22,7 +22,9 @@ use crate::orders::export::{all, day_range, write_csv};
 use crate::orders::model::Line;
 use crate::orders::store::OrderTimes;
 use crate::orders::unread as unread_lines;
-use crate::orders::{store, Fulfilment, Order, OrderError, PaymentStatus, Sort, Status, Unread};
+use crate::orders::{
+    store, Channel, Fulfilment, Order, OrderError, PaymentStatus, Sort, Status, Unread,
+};
 use crate::payments;
 use crate::web::extract::ShopPage;
 use crate::web::format::{duration, thousands};
@@ -161,6 +163,16 @@ pub async fn index(
     };
     let current = crate::web::extract::page_number(q.page.as_deref())?;
     let list = list(&state, &shop, &q, filter, current).await?;
+    let paid = match q.paid {
+        Some(n) => {
+            let b = shop.business.clone();
+            state
+                .db
+                .read(move |c| web_payments::paid_notice(c, &b, n))
+                .await?
+        }
+        None => None,
+    };
     let export = format!("{}?{}", shop.url("/orders/export.csv"), q.query_string(1));
     // The newest page follows new orders as they come; an older page stays put while it is read.
     let live =
@@ -170,7 +182,7 @@ pub async fn index(
             a.button href=(shop.url("/orders/new")) { "New order" } " " a.go href=(export) { "Export CSV" }
             " " (sound_switch())
         }
-        (notice(q.paid.map(|n| format!("Order #{n} marked paid in full (cash).")).as_deref()))
+        (notice(paid.as_deref()))
         (filters(&shop, &q))
         div data-live-src=[live] data-live-kind="order" { (list) }
     };
@@ -502,6 +514,16 @@ fn response_times(o: &Order, t: &OrderTimes) -> Markup {
     }
 }
 
+/// The channel an order was taken through, in the list's words, from its first timeline entry
+/// ("via manual", as stored since the first release): " · Taken by staff".
+fn taken_how(note: &str) -> String {
+    match note.strip_prefix("via ") {
+        Some(code) => format!(" · {}", Channel::label_of(code)),
+        None if note.is_empty() => String::new(),
+        None => format!(" {note}"),
+    }
+}
+
 fn timeline(shop: &ShopPage, o: &Order) -> Markup {
     html! {
         ol.timeline {
@@ -509,7 +531,7 @@ fn timeline(shop: &ShopPage, o: &Order) -> Markup {
                 li {
                     span.muted { (shop.business.local_time(e.created_at)) } " "
                     @match (e.kind.as_str(), e.from_status, e.to_status) {
-                        ("created", _, _) => { "Order taken " (e.note) },
+                        ("created", _, _) => { "Order taken" (taken_how(&e.note)) },
                         ("status", Some(f), Some(t)) => { (f.label_for(o.fulfilment)) " → " (t.label_for(o.fulfilment)) },
                         _ => { (e.note) },
                     }

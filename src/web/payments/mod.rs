@@ -41,6 +41,9 @@ pub struct PayForm {
     /// recorded meanwhile means the rest is not what was collected.
     #[serde(default)]
     status: String,
+    /// The list's button: what the row said was due (minor units), which is what was collected.
+    #[serde(default)]
+    due: String,
     /// The order list's query, to go back to it after a tap there.
     #[serde(default)]
     back: Option<String>,
@@ -97,13 +100,13 @@ pub fn section(shop: &ShopPage, s: &Shown) -> Markup {
 /// The forms post to the payment card (`#payment`): a refused one comes back there, in view,
 /// not at the top of a long page on a phone.
 fn pay_form(shop: &ShopPage, o: &Order, due: Money, refused: Option<&Refused>) -> Markup {
-    let action = shop.url(&format!("/orders/{}/payments#payment", o.number));
+    let action = shop.url(&format!("/orders/{}/payments#pay", o.number));
     let due = due.to_major_string();
     let amount = refused.map_or(due.as_str(), |r| r.amount.as_str());
     let reference = refused.map_or("", |r| r.reference.as_str());
     let error = refused.map(|r| r.message.as_str());
     html! {
-        form.stack method="post" action=(action) {
+        form.stack #pay method="post" action=(action) {
             (csrf_field(&shop.csrf))
             (field_with_error("Amount received", "amount", MONEY, amount, error))
             label { span { "UPI reference (optional)" } input type="text" name="reference" value=(reference) autocomplete="off"; }
@@ -117,13 +120,13 @@ fn pay_form(shop: &ShopPage, o: &Order, due: Money, refused: Option<&Refused>) -
 }
 
 fn refund_form(shop: &ShopPage, o: &Order, refused: Option<&Refused>) -> Markup {
-    let action = shop.url(&format!("/orders/{}/refunds#payment", o.number));
+    let action = shop.url(&format!("/orders/{}/refunds#refund", o.number));
     let typed = |f: fn(&Refused) -> &str| refused.map_or("", f);
     let error = refused.map(|r| r.message.as_str());
     html! {
         details open[error.is_some()] {
             summary { "Refund" }
-            form.stack method="post" action=(action) {
+            form.stack #refund method="post" action=(action) {
                 (csrf_field(&shop.csrf))
                 (field_with_error("Amount to give back", "amount", MONEY, typed(|r| &r.amount), error))
                 label { span { "Given back as" }
@@ -158,6 +161,29 @@ fn history(shop: &ShopPage, rows: &[Payment]) -> Markup {
             }
         }
     }
+}
+
+/// The list's word after a *Paid in full* tap on order `number`: what was received, read from
+/// the order itself, so an address naming another order (or none) says nothing.
+pub fn paid_notice(
+    conn: &rusqlite::Connection,
+    b: &crate::accounts::businesses::Business,
+    number: i64,
+) -> AppResult<Option<String>> {
+    let Some(o) = crate::orders::store::by_number(conn, b.id, number)? else {
+        return Ok(None);
+    };
+    if o.payment_status != PaymentStatus::Paid {
+        return Ok(None);
+    }
+    let last = payments::store::of_order(conn, o.id)?.pop();
+    Ok(last.filter(|p| p.kind == Kind::Payment).map(|p| {
+        format!(
+            "Order #{number}: {} received in {}, paid in full.",
+            p.amount.format(&b.currency),
+            p.mode.label().to_lowercase()
+        )
+    }))
 }
 
 /// Whether the list offers *Paid in full* for `o`: something is due and it takes payments.
@@ -206,12 +232,14 @@ fn list_button(shop: &ShopPage, o: &Order, due: Option<Money>, back: &str) -> Ma
         None => format!("Order #{} paid in full, cash", o.number),
     };
     html! {
-        form.inline method="post" action=(shop.url(&format!("/orders/{}/payments", o.number))) {
+        // A refused tap (the order changed) answers with the order's page, at its payment card.
+        form.inline method="post" action=(shop.url(&format!("/orders/{}/payments#payment", o.number))) {
             (csrf_field(&shop.csrf))
             input type="hidden" name="mode" value="cash";
             input type="hidden" name="full" value="1";
             input type="hidden" name="total" value=(o.total.minor());
             input type="hidden" name="status" value=(o.payment_status.as_str());
+            @if let Some(d) = due { input type="hidden" name="due" value=(d.minor()); }
             input type="hidden" name="back" value=(back);
             button.secondary type="submit" aria-label=(label) { "Paid in full" }
         }
@@ -244,20 +272,32 @@ fn parse(shop: &ShopPage, f: &PayForm, kind: Kind) -> Result<NewPayment, String>
     })
 }
 
+/// What the list's row showed, that *Paid in full* records only if it still holds.
+struct AsListed {
+    total: Option<i64>,
+    status: String,
+    due: Option<i64>,
+}
+
 /// Records the payment (the whole amount due, for `full`) in one transaction.
 async fn save(
     state: &AppState,
     shop: &ShopPage,
     number: i64,
     mut p: NewPayment,
-    full: Option<(Option<i64>, String)>,
+    full: Option<AsListed>,
 ) -> AppResult<()> {
     let business = shop.business.clone();
     let who = crate::audit::Actor::new(shop.user.username.clone(), &shop.address);
     state
         .db
         .write(move |tx| {
-            if let Some((seen_total, seen_status)) = full {
+            if let Some(AsListed {
+                total: seen_total,
+                status: seen_status,
+                due: seen_due,
+            }) = full
+            {
                 let order = crate::orders::store::by_number(tx, business.id, number)?
                     .ok_or(AppError::NotFound)?;
                 // A list older than these fields, or than a payment since, shows no longer
@@ -282,6 +322,14 @@ async fn save(
                 if p.amount.minor() == 0 {
                     return Err(AppError::Invalid(format!(
                         "order #{number} is paid in full; nothing is due"
+                    )));
+                }
+                if seen_due.is_some_and(|d| d != p.amount.minor()) {
+                    return Err(AppError::Conflict(format!(
+                        "order #{number} now has {} due, not the {} shown; nothing was \
+                         recorded. Open it to see what is due.",
+                        p.amount.format(&business.currency),
+                        Money::from_minor(seen_due.unwrap_or_default()).format(&business.currency)
                     )));
                 }
             }
@@ -309,8 +357,11 @@ async fn post(
     f: PayForm,
     kind: Kind,
 ) -> AppResult<Response> {
-    let full = (f.full == "1" && kind == Kind::Payment)
-        .then(|| (f.total.trim().parse().ok(), f.status.trim().to_owned()));
+    let full = (f.full == "1" && kind == Kind::Payment).then(|| AsListed {
+        total: f.total.trim().parse().ok(),
+        status: f.status.trim().to_owned(),
+        due: f.due.trim().parse().ok(),
+    });
     let refused = match parse(&shop, &f, kind) {
         Ok(p) => match save(&state, &shop, number, p, full).await {
             Ok(()) => {
