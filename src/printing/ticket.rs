@@ -102,10 +102,12 @@ pub struct Settled {
 /// The bill's money lines under the total: paid, and to pay, so a part-paid order (or one
 /// owing again after a refund) says what the customer hands over; a refund given for good
 /// and money to give back when there are any, so that the total less what was paid and
-/// refunded is what is to pay. None on a cancelled bill.
+/// refunded is what is to pay. A cancelled bill has nothing to pay: it says only what was paid
+/// and is to be given back, if anything.
 pub fn settled_lines(o: &Order, s: &Settled) -> Vec<(&'static str, Money)> {
     if cancelled(o) {
-        return Vec::new();
+        let lines = [("Paid", s.received), ("To give back", s.give_back)];
+        return lines.into_iter().filter(|(_, m)| m.minor() > 0).collect();
     }
     let mut lines = vec![("Paid", s.received)];
     if s.refunded_for_good.minor() > 0 {

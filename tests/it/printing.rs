@@ -273,6 +273,13 @@ async fn a_cancelled_orders_ticket_and_bill_say_so() {
         .unwrap();
     let (_, kot) = br.get("/b/shop/orders/1/kot").await;
     assert!(!kot.contains("CANCELLED"), "{kot}");
+    // ₹5 was paid before it was cancelled: the bill says so, and that it is to give back.
+    br.get("/b/shop/orders/1").await;
+    let five = [("amount", "5"), ("mode", "cash")];
+    assert_eq!(
+        br.post("/b/shop/orders/1/payments", &five).await.0,
+        StatusCode::SEE_OTHER
+    );
     let cancel = json!({"status": "cancelled"});
     let (status, res) = app
         .api(&shop)
@@ -283,6 +290,14 @@ async fn a_cancelled_orders_ticket_and_bill_say_so() {
         let (_, html) = br.get(&format!("/b/shop/orders/1/{page}")).await;
         assert!(html.contains("*** CANCELLED ***"), "{page}: {html}");
     }
+    let (_, bill) = br.get("/b/shop/orders/1/bill").await;
+    for row in [
+        "<td>Paid</td><td class=\"num\">₹5.00</td>",
+        "<td>To give back</td><td class=\"num\">₹5.00</td>",
+    ] {
+        assert!(bill.contains(row), "{row}: {bill}");
+    }
+    assert!(!bill.contains("To pay"), "nothing to pay on a cancelled bill: {bill}");
     let (addr, got) = fake_printer().await;
     save_printing(&mut br, &[("printer", &addr)]).await;
     br.get("/b/shop/orders/1").await;
