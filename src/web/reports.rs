@@ -96,17 +96,17 @@ fn sales_table(shop: &ShopPage, s: &Sales) -> Markup {
     let header = web_header(s.by);
     html! {
         div.table-scroll tabindex="0" role="region" aria-label="Sales" {
-            // Four columns by day fit a phone; by product or category each row is a card on
-            // one, each figure under its column's name, rather than a table to scroll sideways.
-            table.report.by-day[by_day].stacked[!by_day] {
+            // On a phone each row is a card, each figure under its column's name, rather than a
+            // table to scroll sideways (even four columns by day did, with a lakh's takings).
+            table.report.by-day[by_day].stacked {
                 thead { tr { @for h in &header { th scope="col" { (h) } } } }
                 tbody {
                     @for r in &s.rows {
                         tr {
                             @for (i, (cell, num)) in web_cells(s.by, r).into_iter().enumerate() {
-                                td.num[num] data-label=[(!by_day).then(|| header[i])] { (cell) }
+                                td.num[num] data-label=(header[i]) { (cell) }
                             }
-                            td.num data-label=[(!by_day).then_some("sales")] {
+                            td.num data-label="sales" {
                                 (Money::from_minor(r.sales_minor).format(&shop.business.currency))
                             }
                         }
@@ -127,6 +127,15 @@ fn web_header(by: By) -> Vec<&'static str> {
     }
 }
 
+/// "—" for nothing, else the figure.
+fn none_or(n: i64, figure: impl FnOnce() -> String) -> String {
+    if n == 0 {
+        "—".to_owned()
+    } else {
+        figure()
+    }
+}
+
 /// A row's cells before its sales, each with whether it is a figure (right-aligned).
 fn web_cells(by: By, r: &Row) -> Vec<(String, bool)> {
     let amount = |unit: Unit, n: i64| format_amount(unit, u64::try_from(n).unwrap_or(0));
@@ -142,11 +151,12 @@ fn web_cells(by: By, r: &Row) -> Vec<(String, bool)> {
                 count(orders),
             ]
         }
+        // A category sold only by the piece weighs nothing worth saying, and the other way.
         (By::Category, [category], [products, grams, pieces]) => vec![
             (category.clone(), false),
             count(products),
-            (amount(Unit::Kg, *grams), true),
-            count(pieces),
+            (none_or(*grams, || amount(Unit::Kg, *grams)), true),
+            (none_or(*pieces, || pieces.to_string()), true),
         ],
         _ => r
             .text

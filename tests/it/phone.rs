@@ -27,6 +27,8 @@ fn owner_pages(product_id: i64) -> Vec<(&'static str, String)> {
         ("dashboard", p("/")),
         ("dashboard-30-days", p("/?period=30d")),
         ("reports", p("/reports?period=30d&by=product")),
+        ("reports-by-day", p("/reports?period=30d")),
+        ("reports-by-category", p("/reports?period=30d&by=category")),
         ("orders", p("/orders")),
         ("new-order", p("/orders/new")),
         ("order", p("/orders/1")),

@@ -297,7 +297,10 @@ async fn a_cancelled_orders_ticket_and_bill_say_so() {
     ] {
         assert!(bill.contains(row), "{row}: {bill}");
     }
-    assert!(!bill.contains("To pay"), "nothing to pay on a cancelled bill: {bill}");
+    assert!(
+        !bill.contains("To pay"),
+        "nothing to pay on a cancelled bill: {bill}"
+    );
     let (addr, got) = fake_printer().await;
     save_printing(&mut br, &[("printer", &addr)]).await;
     br.get("/b/shop/orders/1").await;
