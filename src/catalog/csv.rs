@@ -211,7 +211,7 @@ fn parse_body(
                 message,
             })),
         }
-        if errors.len() >= MAX_ERRORS {
+        if errors.len() > MAX_ERRORS {
             // A file that is not a catalog at all would otherwise get a message for every
             // line, held in memory at many times the file's size, then printed.
             errors.truncate(MAX_ERRORS);
@@ -600,6 +600,13 @@ mod tests {
         assert_eq!(many.how_many(), "more than 100 problems");
         let two = parse(&format!("{HEAD}a,A,Cat,pc,x,,,5\nb,B,Cat,pc,y,,,5\n")).unwrap_err();
         assert_eq!(two.how_many(), "2 problems");
+        // Exactly the limit is all of them: nothing was left unread.
+        let hundred: String = (0..100)
+            .map(|i| format!("b{i},Bad,Cat,pc,abc,,,5\n"))
+            .collect();
+        let all = parse(&format!("{HEAD}{hundred}")).unwrap_err();
+        assert_eq!(all.how_many(), "100 problems");
+        assert!(!all.errors.iter().any(|e| e.message.starts_with("stopped")));
     }
 
     #[test]

@@ -77,6 +77,20 @@ fn read_input(file: &Path) -> anyhow::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// A problem as a terminal shows it: a control character from the file (an escape sequence
+/// in an alias) is written as its code, `\u{1b}`, rather than sent to the terminal.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 fn import_file(data_dir: &Path, code: &str, file: &Path) -> anyhow::Result<()> {
     let db = open_existing(data_dir)?;
     let id = business_id(&db, code)?;
@@ -85,7 +99,7 @@ fn import_file(data_dir: &Path, code: &str, file: &Path) -> anyhow::Result<()> {
         Err(problems) => {
             // Every problem on its own line, so the owner can fix them all in one pass.
             for problem in &problems.errors {
-                eprintln!("{}: {problem}", file.display());
+                eprintln!("{}: {}", file.display(), printable(&problem.to_string()));
             }
             bail!(
                 "{} has {}; nothing was imported",
@@ -137,4 +151,15 @@ fn aliases(data_dir: &Path, code: &str) -> anyhow::Result<()> {
         outln!("{:<24} {:<32} {:>5}  {seen}", s.sku, s.words, s.count)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_control_character_from_the_file_is_written_as_its_code() {
+        assert_eq!(
+            super::printable("alias \"ba\u{1b}[31md\" holds a control character"),
+            "alias \"ba\\u{1b}[31md\" holds a control character"
+        );
+    }
 }
