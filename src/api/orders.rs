@@ -192,6 +192,16 @@ pub async fn create(
     let (order, made) = state
         .db
         .write(move |tx| {
+            // As the shop's own forms: nobody could pay it online without keys.
+            if req.payment_mode == PaymentMode::Razorpay
+                && crate::razorpay::settings::taking(tx, &business)?.is_none()
+            {
+                return Err(OrderError::Invalid(
+                    "payment_mode razorpay: this shop does not take Razorpay (no keys in \
+                     Settings → Payments)"
+                        .into(),
+                ));
+            }
             let from = key.as_deref().map(once::Source::Api);
             let before = match from {
                 Some(f) => once::placed(tx, business.id, f)?,

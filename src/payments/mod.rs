@@ -175,7 +175,10 @@ fn check(b: &Business, order: &Order, sums: &store::Sums, p: &NewPayment) -> App
         )));
     }
     // It is shown on the order's timeline, the bill and exports as written.
-    if p.reference.chars().any(char::is_control) {
+    if p.reference
+        .chars()
+        .any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
+    {
         return Err(AppError::Invalid(
             "the reference holds a control character".into(),
         ));

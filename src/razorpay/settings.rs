@@ -20,6 +20,18 @@ impl RazorpaySettings {
     }
 }
 
+/// Shop `b`'s Razorpay keys, when it can take rupees online through them (Razorpay takes
+/// rupees; a shop in another currency is never offered it).
+pub fn taking(
+    conn: &Connection,
+    b: &crate::accounts::businesses::Business,
+) -> AppResult<Option<RazorpaySettings>> {
+    if b.currency != "INR" {
+        return Ok(None);
+    }
+    load(conn, b.id)
+}
+
 pub fn load(conn: &Connection, business_id: i64) -> AppResult<Option<RazorpaySettings>> {
     let found = conn
         .prepare_cached(

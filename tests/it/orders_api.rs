@@ -657,3 +657,24 @@ async fn a_retry_with_its_idempotency_key_finds_the_order_it_made() {
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(api.get("/api/v1/orders").await.1["pagination"]["total"], 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn razorpay_is_a_way_to_pay_only_at_a_shop_with_keys() {
+    let app = TestApp::start().await;
+    let (b, api) = shop(&app, "shop-a");
+    let mut body = order("9812345678", json!([{"sku": "kaju-katli", "qty": 500}]));
+    body["payment_mode"] = json!("razorpay");
+    let (status, res) = api.post("/api/v1/orders", &body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{res}");
+    assert!(
+        res["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("does not take Razorpay")),
+        "{res}"
+    );
+    assert_eq!(app.stock(&b, "kaju-katli"), 2000, "nothing taken");
+    crate::razorpay::connect(&app, &b);
+    let (status, res) = api.post("/api/v1/orders", &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{res}");
+    assert_eq!(res["order"]["payment_mode"], "razorpay");
+}
