@@ -56,7 +56,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
                 AppError::Invalid("the body must be a JSON object ({…})".into()),
             )
             .into_response()),
-            Ok(Json(value)) => Ok(Self(value)),
+            Ok(Json(value)) => match positional(&bytes) {
+                Some(path) => Err(ApiError(AppError::Invalid(format!(
+                    "{path} must be an object ({{…}}), not a list read by position"
+                )))
+                .into_response()),
+                None => Ok(Self(value)),
+            },
             // JSON whose fields are missing or of the wrong type is a 422 naming the field, as
             // every other wrong field is; a body that is not JSON at all stays a 400.
             Err(JsonRejection::JsonDataError(e)) => {
@@ -67,6 +73,34 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
             }
         }
     }
+}
+
+/// Where a body holds a list of anything but objects: `"customer": ["Asha", "98…"]` or
+/// `"lines": [["samosa", 2]]`, which serde would read as objects' fields in order. Every list
+/// this API takes is of objects (an order's `lines`).
+fn positional(bytes: &[u8]) -> Option<String> {
+    fn walk(v: &Value, path: &str) -> Option<String> {
+        match v {
+            Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
+                let at = format!("{path}[{i}]");
+                match item {
+                    Value::Object(_) => walk(item, &at),
+                    _ => Some(at),
+                }
+            }),
+            Value::Object(fields) => fields.iter().find_map(|(k, f)| {
+                let at = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                walk(f, &at)
+            }),
+            _ => None,
+        }
+    }
+    let v: Value = serde_json::from_slice(bytes).ok()?;
+    walk(&v, "")
 }
 
 /// serde's words for a field that does not fit, in the API's: the field's path and what it

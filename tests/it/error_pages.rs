@@ -128,6 +128,17 @@ async fn the_api_and_webhooks_refuse_in_json_before_any_handler() {
                 .to_owned(),
             "the body must be a JSON object",
         ),
+        // Nor is one inside it: a customer or a line written as a list.
+        (
+            r#"{"customer": ["Asha", "9812345678"], "lines": [{"sku": "samosa", "qty": 2}]}"#
+                .to_owned(),
+            "customer[0] must be an object",
+        ),
+        (
+            r#"{"customer": {"name": "Asha", "phone": "9812345678"}, "lines": [["samosa", 2, null, null]]}"#
+                .to_owned(),
+            "lines[0] must be an object",
+        ),
     ] {
         let res = client
             .post(app.url("/api/v1/orders"))
