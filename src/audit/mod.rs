@@ -36,8 +36,14 @@ pub struct Actor {
 
 impl Actor {
     /// Whoever runs a `novi` command: the system user, with no address.
+    /// Whoever runs the command: `$USER`, else `$LOGNAME`, else (cron and systemd set
+    /// neither) the user id the process runs as.
     pub fn shell() -> Self {
-        let user = std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned());
+        let user = ["USER", "LOGNAME"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
+            .or_else(uid)
+            .unwrap_or_else(|| "unknown".to_owned());
         Self::new(format!("shell ({user})"), "")
     }
 
@@ -83,6 +89,14 @@ pub fn record(
         detail
     ])?;
     Ok(())
+}
+
+/// "uid 0", read from the process's status (no system-call crate needed for one number).
+fn uid() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("Uid:"))?;
+    let real = line.split_whitespace().nth(1)?;
+    Some(format!("uid {real}"))
 }
 
 /// `field: "old" → "new"` for each field that differs, joined by "; " ("" when none does).

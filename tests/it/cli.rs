@@ -860,3 +860,31 @@ fn data_for_a_reader_that_stopped_early_ends_quietly() {
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("cannot write the output"), "{err}");
 }
+
+#[test]
+fn a_change_from_cron_names_the_user_id_when_no_user_name_is_set() {
+    let dir = fresh();
+    let out = std::process::Command::new(crate::support::process::NOVI)
+        .args([
+            "business",
+            "add",
+            "--name",
+            "Cron Shop",
+            "--short-code",
+            "cron",
+        ])
+        .env("NOVI_DATA_DIR", dir.path())
+        .env_remove("USER")
+        .env_remove("LOGNAME")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let who: String = rusqlite::Connection::open(dir.path().join("novi.db"))
+        .unwrap()
+        .query_row("SELECT username FROM audit_log", [], |r| r.get(0))
+        .unwrap();
+    assert!(
+        who.starts_with("shell (uid ") && who.ends_with(')'),
+        "not \"shell (unknown)\": {who}"
+    );
+}
