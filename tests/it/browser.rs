@@ -370,7 +370,7 @@ impl Page {
     /// The form control of the field whose label starts with `label`.
     async fn field(&self, label: &str) -> Element {
         self.find_xpath(&format!(
-            "//label[starts-with(normalize-space(span), {})]//*[self::input or self::select]",
+            "//label[starts-with(normalize-space(span), {})]//*[self::input or self::select or self::textarea]",
             lit(label)
         ))
         .await

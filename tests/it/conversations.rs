@@ -189,7 +189,7 @@ async fn the_happy_path_from_message_to_order() {
     );
     // The number as people write it, and a tap away from a call.
     assert!(
-        page.contains(r#"<a href="tel:+919812345678">+91 98123 45678</a>"#),
+        page.contains(r#"<a class="go" href="tel:+919812345678">+91 98123 45678</a>"#),
         "the customer's number, readable and callable"
     );
 }

@@ -39,7 +39,7 @@ async fn the_product_form_says_beside_the_price_that_it_is_too_large() {
     let (status, body, _) = b.post("/b/shop/products", &fields).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let beside_price = "name=\"price\" value=\"50000000000000000\" autocomplete=\"off\" \
-        aria-invalid=\"true\" aria-describedby=\"price-error\"><small class=\"field-error\" \
+        inputmode=\"decimal\" aria-invalid=\"true\" aria-describedby=\"price-error\"><small class=\"field-error\" \
         id=\"price-error\">price &quot;50000000000000000&quot; is more than the highest price \
         Novi takes (1000000)</small>";
     assert!(body.contains(beside_price), "{body}");
