@@ -30,6 +30,14 @@ fn open(data_dir: &Path) -> anyhow::Result<File> {
         .with_context(|| format!("cannot open {}", path.display()))
 }
 
+/// Whether opening the lock file failed for want of permission to write there.
+fn written_refused(e: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::{PermissionDenied, ReadOnlyFilesystem};
+    e.chain()
+        .filter_map(|c| c.downcast_ref::<std::io::Error>())
+        .any(|io| matches!(io.kind(), PermissionDenied | ReadOnlyFilesystem))
+}
+
 impl DirLock {
     /// For `novi serve`: several servers may share a directory, but not with a restore.
     pub fn for_server(data_dir: &Path) -> anyhow::Result<Self> {
@@ -51,7 +59,14 @@ impl DirLock {
         if !data_dir.is_dir() {
             return Ok(None);
         }
-        let file = open(data_dir)?;
+        // A user who may read the directory but not write in it (a report run by someone
+        // else) cannot hold the lock; nor could they restore into it, or write what a restore
+        // would lose, so the command goes on without it.
+        let file = match open(data_dir) {
+            Ok(f) => f,
+            Err(e) if written_refused(&e) => return Ok(None),
+            Err(e) => return Err(e),
+        };
         match file.try_lock_shared() {
             Ok(()) => Ok(Some(Self { _file: file })),
             Err(TryLockError::WouldBlock) => bail!(
@@ -101,5 +116,17 @@ mod tests {
         let err = DirLock::for_server(dir.path()).unwrap_err().to_string();
         assert!(err.contains("restore is under way"), "{err}");
         drop(restore);
+    }
+
+    #[test]
+    fn a_lock_file_that_cannot_be_written_is_gone_without() {
+        let refused = |kind| {
+            written_refused(
+                &anyhow::Error::new(std::io::Error::from(kind)).context("cannot open novi.lock"),
+            )
+        };
+        assert!(refused(std::io::ErrorKind::PermissionDenied));
+        assert!(refused(std::io::ErrorKind::ReadOnlyFilesystem));
+        assert!(!refused(std::io::ErrorKind::NotFound));
     }
 }
