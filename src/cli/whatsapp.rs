@@ -73,7 +73,9 @@ pub struct ConfigureArgs {
     /// An approved template to send when the 24-hour window has closed.
     #[arg(long)]
     template_name: Option<String>,
-    #[arg(long)]
+    /// The template's language [default: en]; only with --template-name (alone it would be
+    /// saved for no template).
+    #[arg(long, requires = "template_name")]
     template_language: Option<String>,
     /// Messages a second to WhatsApp from this number [default: 20].
     #[arg(long)]

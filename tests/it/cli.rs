@@ -605,6 +605,14 @@ fn bad_settings_are_refused_and_change_nothing(d: &Path) {
     }
     let err = fails(d, &configure("shop", "simulator", &["--api-key", "k"]), "");
     assert!(err.contains("no credentials"), "{err}");
+    // A template's language alone would be saved for no template: a usage error.
+    let alone = novi(
+        d,
+        &configure("shop", "simulator", &["--template-language", "hi"]),
+        "",
+    );
+    assert_eq!(alone.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&alone.stderr).contains("--template-name"));
     fails(d, &configure("nope", "simulator", &[]), "");
     // The number itself instead of Meta's id for it would match no webhook.
     let number = [
