@@ -37,6 +37,17 @@ pub fn restore(data_dir: &Path, file: &Path, progress: &dyn Progress) -> anyhow:
     if !file.is_file() {
         bail!("{} is not a file", file.display());
     }
+    // A restore into a directory that is not there yet makes it; if the backup is then
+    // refused, the directory it made goes too, so a failed restore changes nothing.
+    let made = !data_dir.exists();
+    let done = restore_into(data_dir, file, progress);
+    if done.is_err() && made {
+        let _ = std::fs::remove_dir_all(data_dir);
+    }
+    done
+}
+
+fn restore_into(data_dir: &Path, file: &Path, progress: &dyn Progress) -> anyhow::Result<Restored> {
     let _lock = DirLock::exclusive(data_dir)?;
     let staging = tempfile::Builder::new()
         .prefix(".novi-restore-")

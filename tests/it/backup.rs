@@ -345,3 +345,19 @@ async fn owners_see_the_backup_age_with_a_banner_when_overdue_and_admins_downloa
     assert!(page.contains("Last good backup: 0 min ago."), "{page}");
     assert!(!page.contains("Backups are overdue"));
 }
+
+#[test]
+fn a_refused_restore_into_a_new_directory_leaves_no_directory() {
+    let (out, file) = good_backup();
+    let bytes = std::fs::read(&file).unwrap();
+    let cut = out.path().join("cut.tar");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let parent = tempfile::tempdir().unwrap();
+    let target = parent.path().join("novi-data");
+    let err = fails(&target, &["restore", cut.to_str().unwrap()], "");
+    assert!(err.contains("is not a complete Novi backup"), "{err}");
+    assert!(!target.exists(), "the directory the restore made is gone");
+    // The same into a new directory with a good backup makes it, restored.
+    ok(&target, &["restore", file.to_str().unwrap()], "");
+    assert!(target.join("novi.db").exists());
+}
