@@ -340,18 +340,14 @@ fn parse_aliases(field: &str) -> Result<Vec<String>, String> {
         .split('|')
         .map(str::trim)
         .filter(|a| !a.is_empty())
-        .map(|a| products::text(a, &format!("alias \"{}\"", short(a)), true))
+        .map(|a| {
+            products::text(
+                a,
+                &format!("alias \"{}\"", crate::domain::cut_short(a, 30)),
+                true,
+            )
+        })
         .collect()
-}
-
-/// The start of a long value, for a refusal that names it without repeating all of it.
-fn short(text: &str) -> String {
-    let head: String = text.chars().take(30).collect();
-    if head.len() < text.len() {
-        format!("{head}…")
-    } else {
-        head
-    }
 }
 
 /// Reports only the first bad variant, which is enough to point the owner at the cell.
@@ -387,7 +383,11 @@ fn parse_variant(part: &str) -> Result<VariantRow, String> {
     if label.is_empty() {
         return Err(syntax());
     }
-    let label = products::text(label, &format!("variant \"{}\"", short(label)), true)?;
+    let label = products::text(
+        label,
+        &format!("variant \"{}\"", crate::domain::cut_short(label, 30)),
+        true,
+    )?;
     let label = label.as_str();
     let (amount, price) = match rest.split_once('@') {
         Some((amount, price)) => (amount, Some(price)),

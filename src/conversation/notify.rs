@@ -32,7 +32,10 @@ pub fn change_status(
 /// nothing, so one part paid is no longer "partly paid" (and is no longer listed as money to
 /// chase), and an undone cancellation owes its total again.
 pub fn settled(conn: &Connection, b: &Business, order: Order) -> Result<Order, OrderError> {
-    crate::payments::settle(conn, &order)?;
+    // Read again only when the status changed: most moves leave it as it was.
+    if !crate::payments::settle(conn, &order)? {
+        return Ok(order);
+    }
     let now = crate::orders::store::by_number(conn, b.id, order.number)?;
     Ok(now.unwrap_or(order))
 }

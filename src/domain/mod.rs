@@ -20,3 +20,13 @@ pub use money::{Money, MoneyError};
 pub use phone::{Phone, PhoneError};
 pub use quantity::{format_amount, line_total, Quantity, QuantityError, Unit, UnitError};
 pub use sku::{Sku, SkuError};
+
+/// `text` to its first `most` characters, with "…" when that cut it: a value said back in an
+/// error, so a 100,000-character one is not a 100 KB answer.
+pub fn cut_short(text: &str, most: usize) -> String {
+    let mut head: String = text.chars().take(most).collect();
+    if head.len() < text.len() {
+        head.push('…');
+    }
+    head
+}

@@ -13,10 +13,7 @@ fn refusal(names: &[&str], given: &str) -> String {
     if given.is_empty() {
         return format!("is required: one of {names}");
     }
-    let mut shown: String = given.chars().take(40).collect();
-    if shown.len() < given.len() {
-        shown.push('…');
-    }
+    let shown = crate::domain::cut_short(given, 40);
     format!("must be one of {names}, not \"{shown}\"")
 }
 

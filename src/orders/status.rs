@@ -130,15 +130,10 @@ impl std::str::FromStr for Status {
             .find(|st| st.as_str() == s.trim())
             .ok_or_else(|| {
                 // Said back cut short: a 100,000-character status made a 100 KB answer.
-                let given: String = s.trim().chars().take(40).collect();
-                let more = if given.len() < s.trim().len() {
-                    "…"
-                } else {
-                    ""
-                };
+                let given = crate::domain::cut_short(s.trim(), 40);
                 format!(
                     "status must be one of pending, confirmed, preparing, out_for_delivery, \
-                     delivered, cancelled; not \"{given}{more}\""
+                     delivered, cancelled; not \"{given}\""
                 )
             })
     }

@@ -288,14 +288,15 @@ pub fn record(conn: &Connection, b: &Business, number: i64, p: &NewPayment) -> A
 
 /// Works an order's payment status out again after its total changed (lines edited, an unread
 /// line added), in the caller's transaction: ₹640 paid on an order that grew to ₹700 is partly
-/// paid again.
-pub fn settle(conn: &Connection, order: &Order) -> AppResult<()> {
+/// paid again. True when the status changed.
+pub fn settle(conn: &Connection, order: &Order) -> AppResult<bool> {
     let sums = store::sums(conn, order.id)?;
     let status = status_for(owed(order), sums.paid, sums.refunded, sums.gave_back);
-    if status != order.payment_status {
+    let changed = status != order.payment_status;
+    if changed {
         orders_store::set_payment(conn, order.id, order.payment_mode, status)?;
     }
-    Ok(())
+    Ok(changed)
 }
 
 /// The `payment` object of the API: `mode`, `status`, `paid_minor` (received less refunds),
