@@ -89,7 +89,16 @@ fn send_held(
     content: &Content,
     hold: Option<outbox::Hold>,
 ) -> AppResult<()> {
-    outbox::enqueue_held(conn, t.business.id, to, content, t.provider, hold)?;
+    // A reply held back is taken back by its hold, so it is always a row of its own.
+    match hold {
+        Some(_) => {
+            outbox::enqueue_held(conn, t.business.id, to, content, t.provider, hold)?;
+        }
+        None => {
+            outbox::enqueue_new(conn, t.business.id, to, content, t.provider)?;
+        }
+    }
+    // Answered either way: by this reply, or by the same one still waiting to go.
     if t.replied.get().is_none() {
         t.replied.set(Some(outbox::now_ms() - t.received_ms));
     }

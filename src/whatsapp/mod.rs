@@ -15,6 +15,8 @@ pub mod link;
 pub mod linked;
 pub mod metrics;
 pub mod outbox;
+#[cfg(test)]
+mod outbox_repeat_tests;
 pub mod pacing;
 pub mod probe;
 pub mod retention;

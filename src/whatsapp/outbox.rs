@@ -133,6 +133,45 @@ pub fn enqueue_held(
     provider: &str,
     hold: Option<Hold>,
 ) -> AppResult<i64> {
+    let json = serde_json::to_string(content).map_err(AppError::internal)?;
+    insert(conn, business_id, recipient, content, &json, provider, hold)
+}
+
+/// [`enqueue`], unless `content` is already the newest row waiting to go to `recipient`: queued
+/// and not on its way yet, not held, with nothing queued after it. Saying it again would say
+/// nothing new: a customer who sends the same order again before the first answer went out
+/// (the link down, a rush) is answered once, and WhatsApp lets only about one message in 6 s
+/// through to one person anyway. `None` when it was not queued again.
+pub fn enqueue_new(
+    conn: &Connection,
+    business_id: i64,
+    recipient: &str,
+    content: &Content,
+    provider: &str,
+) -> AppResult<Option<i64>> {
+    let json = serde_json::to_string(content).map_err(AppError::internal)?;
+    let waiting = conn
+        .prepare_cached(
+            "SELECT 1 FROM outbox_queues q JOIN outbox o ON o.id = q.tail_id
+             WHERE q.business_id = ?1 AND q.recipient = ?2 AND o.state = 'pending'
+               AND o.order_event_id IS NULL AND o.content = ?3",
+        )?
+        .exists(params![business_id, recipient, json])?;
+    if waiting {
+        return Ok(None);
+    }
+    insert(conn, business_id, recipient, content, &json, provider, None).map(Some)
+}
+
+fn insert(
+    conn: &Connection,
+    business_id: i64,
+    recipient: &str,
+    content: &Content,
+    json: &str,
+    provider: &str,
+    hold: Option<Hold>,
+) -> AppResult<i64> {
     let t = now();
     let group = recipient.contains('@').then_some(recipient);
     // It names the one before it in its conversation (`threads`) as it is written, so the row
@@ -146,7 +185,6 @@ pub fn enqueue_held(
     )?
     .execute(params![business_id, recipient, content.kind(), content.readable(), provider, group, t])?;
     let message_id = conn.last_insert_rowid();
-    let json = serde_json::to_string(content).map_err(AppError::internal)?;
     let due = hold.map_or_else(now_ms, |h| h.until_ms);
     conn.prepare_cached(
         "INSERT INTO outbox (business_id, message_id, recipient, content, state, next_attempt_at,

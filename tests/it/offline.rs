@@ -3,8 +3,9 @@
 //! per try; the sender probes the link with backoff instead of trying each reply; and when the
 //! link is back every reply goes, in order, once. The hour offline passes on the sender's clock.
 
+use crate::support::bridge::PNID;
 use crate::support::bridge::{cloud_config, gateway_config, CUSTOMER};
-use crate::support::fakes::{Fake, FakeGateway, FakeGraph, Provider};
+use crate::support::fakes::{self, Fake, FakeGateway, FakeGraph, Provider};
 use crate::support::link::Link;
 use crate::support::{TestApp, WAIT};
 use novi::accounts::businesses::Business;
@@ -211,4 +212,74 @@ async fn gateway_replies_wait_out_an_hour_offline_then_all_go_in_order_once() {
     config.gateway_url = link.base_url();
     app.save_whatsapp(&b, &config);
     outage(&app, &b, &link, &gw, |n| format!("{n}@c.us")).await;
+}
+
+/// Customer messages answered while the link is down: an answer the same as the one still
+/// waiting to go says nothing new and is not queued again, so a customer who sends the same
+/// order three times before hearing back is sent one summary; a change is sent as its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_answer_waiting_already_is_sent_once() {
+    let graph = FakeGraph::start().await;
+    let link = Link::start(&graph.base_url()).await;
+    let app = TestApp::start_fast_outbox().await;
+    let b = app.sharma_sweets("shop");
+    app.import_catalog(&b);
+    let mut config = cloud_config(&graph);
+    config.graph_base = format!("{}/v21.0", link.base_url());
+    app.save_whatsapp(&b, &config);
+    link.cut();
+    let says = |n: usize, text: &'static str| {
+        let body = fakes::cloud_text(PNID, CUSTOMER, "Asha", &format!("wamid.same{n}"), text);
+        let (app, b) = (&app, &b);
+        async move {
+            assert_eq!(app.deliver(b, &body).await, StatusCode::OK);
+            let handled = format!(
+                "SELECT COUNT(*) FROM messages WHERE direction = 'in' AND handled = 1 AND business_id = {}",
+                b.id
+            );
+            app.wait_until("the message answered", |db| {
+                (number(db, &handled) == n as i64).then_some(())
+            })
+            .await;
+        }
+    };
+    let order = "1 kg jalebi, deliver to 12 MG Road";
+    says(1, order).await;
+    wait_until_found_down(&app, &b).await;
+    says(2, order).await;
+    says(3, order).await;
+    let queued = "SELECT COUNT(*) FROM outbox WHERE state = 'pending'";
+    assert_eq!(
+        number(&app.db, queued),
+        1,
+        "one summary waits for three orders"
+    );
+    says(4, "make it 2 kg").await;
+    assert_eq!(
+        number(&app.db, queued),
+        2,
+        "the changed summary waits behind it"
+    );
+
+    link.restore();
+    let d = app.state.bridge.links.down(b.id).unwrap();
+    app.state.bridge.clock.advance_to(d.next_probe_ms);
+    graph.wait_for_requests(2, WAIT).await;
+    wait_for_sender(&app, "both recorded as sent", || {
+        number(&app.db, "SELECT COUNT(*) FROM outbox WHERE state = 'sent'") == 2
+    })
+    .await;
+    let sent: Vec<String> = graph
+        .requests()
+        .iter()
+        .map(|r| {
+            r.body["interactive"]["body"]["text"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert!(sent[0].contains("Jalebi 1 kg"), "{sent:?}");
+    assert!(sent[1].contains("Jalebi 2 kg"), "{sent:?}");
 }
