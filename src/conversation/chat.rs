@@ -116,7 +116,7 @@ fn on_draft(
     if t.button.is_some() {
         return next_step(t, conn, d).map(Ok);
     }
-    let said_terms = terms::note(t, &mut d, &t.text);
+    let said_terms = terms::note(t, &mut d);
     // A pending question has first claim on the answer ("500 g", "besan wale").
     if let Some(q) = d.questions.first().cloned() {
         match answers::resolve(t, &q, &t.text) {
@@ -314,7 +314,7 @@ fn take_fields(t: &Turn, conn: &Connection, d: &mut Draft, r: &Reading) -> AppRe
     if let Some(notes) = &r.notes {
         d.notes = terms::merge_note(&d.notes, notes);
     }
-    terms::note(t, d, &t.text);
+    terms::note(t, d);
     if d.address.is_empty() && !d.terms.pickup {
         d.address = reply::saved_address(conn, t)?.unwrap_or_default();
     }

@@ -81,11 +81,13 @@ pub struct SaidWords {
 impl ReadFrom {
     /// Keeps the words `sku` was first read from, the line `text` as written.
     pub fn said(&mut self, sku: &str, text: &str) {
+        // Checked before the words are worked out: most lines of a later message are
+        // products said before.
+        if self.said.iter().any(|s| s.sku == sku) || self.said.len() >= MAX_LINES {
+            return;
+        }
         let words = reader::alias_words(text);
-        if words.is_empty()
-            || self.said.iter().any(|s| s.sku == sku)
-            || self.said.len() >= MAX_LINES
-        {
+        if words.is_empty() {
             return;
         }
         self.said.push(SaidWords {

@@ -36,6 +36,8 @@ pub struct Turn<'a> {
     pub text: String,
     /// `text` read against the catalog, before the write transaction began.
     pub reading: &'a reader::Reading,
+    /// What `text` says about how and when, worked out then too.
+    pub heard: &'a super::terms::Heard,
     /// The id of a tapped reply button.
     pub button: Option<String>,
     pub data: Value,
@@ -43,8 +45,11 @@ pub struct Turn<'a> {
     /// How long the message waited for its first reply, once one is queued: counted in the
     /// reply-time figures by whoever answers the turn, once its writes are kept.
     pub(super) replied: Cell<Option<i64>>,
-    /// The customer on file, read once per turn (every reply's placeholders need it).
+    /// The customer on file, read once per turn when a reply needs more than the name.
     pub(super) customer: std::cell::OnceCell<Option<customers::Customer>>,
+    /// Their name on file (empty when none), read once per turn: every reply's placeholders
+    /// need it.
+    pub(super) name: std::cell::OnceCell<String>,
     /// Makes tracking and storefront links; `None` when replaying conversations offline.
     pub tracker: Option<&'a Tracker>,
 }
@@ -64,6 +69,21 @@ impl Turn<'_> {
             let _ = self.customer.set(found);
         }
         Ok(self.customer.get().and_then(Option::as_ref))
+    }
+
+    /// The name on file for the customer writing, empty when there is none.
+    fn customer_name(&self, conn: &Connection) -> AppResult<&str> {
+        if self.name.get().is_none() {
+            let found = match self.customer.get() {
+                Some(c) => c.as_ref().map(|c| c.name.clone()),
+                None => match Phone::from_digits(&self.phone) {
+                    Ok(p) => customers::name_by_phone(conn, self.business.id, p.as_str())?,
+                    Err(_) => None,
+                },
+            };
+            let _ = self.name.set(found.unwrap_or_default());
+        }
+        Ok(self.name.get().map_or("", String::as_str))
     }
 
     /// The products the message names for sure, in message order.
@@ -120,10 +140,7 @@ fn name_comma(name: &str) -> String {
 
 /// The placeholders every message can use.
 fn common(t: &Turn, conn: &Connection) -> AppResult<Vec<(&'static str, String)>> {
-    let name = t
-        .customer(conn)?
-        .map(|c| c.name.clone())
-        .unwrap_or_default();
+    let name = t.customer_name(conn)?.to_owned();
     let comma = name_comma(&name);
     let storefront = t
         .tracker

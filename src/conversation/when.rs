@@ -1,19 +1,34 @@
 //! When and what for: "kal subah 10 baje tak", "parso", "Sunday", "shaam 6 baje", "shaadi ke
 //! liye". Such words are kept as the order's delivery note, and a day becomes its delivery date.
 
-/// Days from today that a word names: "kal" (in an order, tomorrow), "parso", a weekday.
-fn day_offset(w: &str, today: chrono::Weekday) -> Option<i64> {
-    let fixed = match w {
-        "aaj" | "today" | "tonight" | "abhi" => Some(0),
-        "kal" | "kl" | "tomorrow" | "tmrw" | "tmr" => Some(1),
-        "parso" | "parson" | "parsoon" => Some(2),
-        _ => None,
-    };
-    fixed.or_else(|| {
-        let day = weekday(w)?;
-        let ahead = (7 + day.num_days_from_monday() - today.num_days_from_monday()) % 7;
-        Some(i64::from(ahead))
-    })
+/// A day a word names: "kal" (in an order, tomorrow), "parso", a weekday.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DayWord {
+    /// Days from today.
+    In(i64),
+    On(chrono::Weekday),
+}
+
+impl DayWord {
+    fn of(w: &str) -> Option<DayWord> {
+        match w {
+            "aaj" | "today" | "tonight" | "abhi" => Some(DayWord::In(0)),
+            "kal" | "kl" | "tomorrow" | "tmrw" | "tmr" => Some(DayWord::In(1)),
+            "parso" | "parson" | "parsoon" => Some(DayWord::In(2)),
+            _ => weekday(w).map(DayWord::On),
+        }
+    }
+
+    /// Days from `today`.
+    fn days_from(self, today: chrono::Weekday) -> i64 {
+        match self {
+            DayWord::In(n) => n,
+            DayWord::On(day) => {
+                let ahead = (7 + day.num_days_from_monday() - today.num_days_from_monday()) % 7;
+                i64::from(ahead)
+            }
+        }
+    }
 }
 
 fn weekday(w: &str) -> Option<chrono::Weekday> {
@@ -78,7 +93,29 @@ pub struct When {
     pub day: Option<i64>,
 }
 
+/// [`When`] before the day it names is counted from today: what a message says, worked out
+/// before the message is answered (see [`hear`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Said {
+    note: Option<String>,
+    day: Option<DayWord>,
+}
+
+impl Said {
+    pub fn on(&self, today: chrono::Weekday) -> When {
+        When {
+            note: self.note.clone(),
+            day: self.day.map(|d| d.days_from(today)),
+        }
+    }
+}
+
 pub fn read(text: &str, today: chrono::Weekday) -> When {
+    hear(text).on(today)
+}
+
+/// What `text` says about when, whatever day it is answered on.
+pub fn hear(text: &str) -> Said {
     let low = text.to_lowercase();
     let mut first = None;
     let mut day = None;
@@ -91,7 +128,7 @@ pub fn read(text: &str, today: chrono::Weekday) -> When {
             at += w.len();
             continue;
         }
-        let offset = day_offset(word, today);
+        let offset = DayWord::of(word);
         // "at 5 Park Street" is a house number: an hour ends its phrase or comes with a time word.
         let next = low[at + word.len()..].trim_start_matches(' ');
         let ends = next
@@ -121,7 +158,7 @@ pub fn read(text: &str, today: chrono::Weekday) -> When {
         let t = text.get(a..end)?.trim().trim_end_matches([',', ';']).trim();
         (!t.is_empty()).then(|| t.to_owned())
     });
-    When { note, day }
+    Said { note, day }
 }
 
 /// Words that put a bare hour to a time: "at 6", "by 7".

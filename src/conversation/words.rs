@@ -2,12 +2,21 @@
 
 /// Lowercase, with punctuation, emoji and extra spaces taken off the ends.
 fn plain(text: &str) -> String {
-    text.trim()
-        .trim_matches(|c: char| !c.is_alphanumeric())
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    // Built in one string: every message with a draft open is put through this several times.
+    let core = text.trim_matches(|c: char| !c.is_alphanumeric());
+    let mut out = String::with_capacity(core.len());
+    for word in core.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    if out.is_ascii() {
+        out.make_ascii_lowercase();
+        out
+    } else {
+        out.to_lowercase()
+    }
 }
 
 pub fn is_yes(text: &str) -> bool {
@@ -245,6 +254,14 @@ pub fn pickup_or_delivery(text: &str) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_words_are_lowercase_with_single_spaces_and_no_ends() {
+        assert_eq!(plain("  Haan \t  JI!! 🙏 "), "haan ji");
+        assert_eq!(plain("«Theek\nHAI»"), "theek hai");
+        assert_eq!(plain("ÖK 2 Kg"), "ök 2 kg");
+        assert_eq!(plain("🙏🙏"), "");
+    }
 
     #[test]
     fn reads_short_answers() {

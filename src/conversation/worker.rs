@@ -18,7 +18,7 @@ use tokio::sync::watch;
 use super::park;
 use super::pay_link::Linker;
 use super::reply::{self, Turn};
-use super::{chat, group};
+use super::{chat, group, terms};
 use crate::accounts::businesses;
 use crate::db::settle::{self, Spell, QUIET};
 use crate::db::Db;
@@ -116,8 +116,11 @@ pub fn start(
         .expect("the conversation thread starts")
 }
 
-/// How many messages a batch answers at most, in one transaction.
-const BATCH: i64 = 100;
+/// How many messages a batch answers at most, in one transaction. Its commit waits for the
+/// disk, and draining a backlog of 100 a batch spent about a quarter of its time waiting so
+/// (backlog empty in 5.2 s, against 3.7 s at 1,000). Webhooks do not wait behind a large batch:
+/// it commits what it has answered as soon as they queue (see [`hand_back`]).
+const BATCH: i64 = 1000;
 
 /// How many a batch reads in a flood of webhooks: it stops after its first message then (see
 /// [`answer_batch`]), and the rest of a full batch's readings would go stale ([`READ_FRESH`])
@@ -400,7 +403,15 @@ struct Read {
     /// Built once per business per batch; a batch sees one state of the catalog anyway.
     catalogs: HashMap<i64, ProductIndex>,
     /// One per message, in order: its reading, or why it could not be read.
-    readings: Vec<Result<Reading, String>>,
+    readings: Vec<Result<Understood, String>>,
+}
+
+/// A message read before the transaction that answers it: against the catalog, and for what
+/// it says about how and when.
+#[derive(Debug, PartialEq)]
+struct Understood {
+    reading: Reading,
+    heard: terms::Heard,
 }
 
 fn read_all(conn: &Connection, batch: &[Unhandled]) -> Read {
@@ -415,8 +426,11 @@ fn read_all(conn: &Connection, batch: &[Unhandled]) -> Read {
                 ),
             };
             // The reader never panics by design; should it, that message alone is set aside.
-            panic::catch_unwind(AssertUnwindSafe(|| reader::read(catalog, &m.text)))
-                .map_err(|p| format!("reading it failed: {}", panic_text(&*p)))
+            panic::catch_unwind(AssertUnwindSafe(|| Understood {
+                reading: reader::read(catalog, &m.text),
+                heard: terms::hear(reader::clip(&m.text)),
+            }))
+            .map_err(|p| format!("reading it failed: {}", panic_text(&*p)))
         })
         .collect();
     Read { catalogs, readings }
@@ -438,7 +452,7 @@ struct Answering<'a> {
 fn answer(
     conn: &Connection,
     m: &Unhandled,
-    reading: &Result<Reading, String>,
+    reading: &Result<Understood, String>,
     goods: &Goods,
     with: &mut Answering,
 ) -> Result<(), Stop> {
@@ -521,7 +535,7 @@ fn set_aside(conn: &Connection, m: &Unhandled) -> AppResult<()> {
 fn handle(
     conn: &Connection,
     m: &Unhandled,
-    reading: &Reading,
+    Understood { reading, heard }: &Understood,
     (catalog, shelf): (&ProductIndex, &Shelf),
     (business, provider): (&businesses::Business, Provider),
     tracker: Option<&Tracker>,
@@ -542,11 +556,13 @@ fn handle(
         // What is past the reader's limit is not acted on anywhere (an address, an answer).
         text: reader::clip(&m.text).to_owned(),
         reading,
+        heard,
         button: m.data["reply_id"].as_str().map(str::to_owned),
         data: m.data.clone(),
         received_ms: m.received_ms,
         replied: Cell::new(None),
         customer: Default::default(),
+        name: Default::default(),
         tracker,
     };
     match &m.group_id {

@@ -177,6 +177,19 @@ pub fn by_phone(conn: &Connection, business_id: i64, phone: &Phone) -> AppResult
     found.map(|c| with_addresses(conn, c)).transpose()
 }
 
+/// The name on file for number `phone` (digits), without the figures and addresses
+/// [`by_phone`] reads: what a reply's greeting needs, for every reply sent.
+pub fn name_by_phone(
+    conn: &Connection,
+    business_id: i64,
+    phone: &str,
+) -> AppResult<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT name FROM customers WHERE business_id = ?1 AND phone = ?2")?
+        .query_row(params![business_id, phone], |r| r.get(0))
+        .optional()?)
+}
+
 /// One page of customers matching `q` (name or number), most recently active first; and how
 /// many match in all.
 pub fn list(
