@@ -6,7 +6,7 @@ use rusqlite::Connection;
 use super::answers::{self, Answer};
 use super::drafts::{self, Draft, Stage};
 use super::reply::{self, Turn};
-use super::words::{is_cancel, is_change, is_no, is_only_agreement, is_yes, starts_with_yes};
+use super::words::{is_only_agreement, Said};
 use super::{edit, stock, terms};
 use crate::error::AppResult;
 use crate::orders::{self, OrderError, Status};
@@ -76,18 +76,19 @@ fn on_draft(
     answer: &str,
 ) -> AppResult<Result<(), Draft>> {
     let bid = t.business.id;
+    let said = Said::new(answer);
     if let Some(offer) = d.terms.offer.take() {
         // "yes, 17 kg is fine" takes the offer; "ok then 2 kg kaju katli" is a new amount.
         let new_lines = !reader::read(t.catalog, answer).items.is_empty();
-        if starts_with_yes(answer) && !new_lines {
+        if said.starts_with_yes() && !new_lines {
             stock::accept(&mut d, &offer);
             return next_step(t, conn, d).map(Ok);
         }
-        if is_no(answer) {
+        if said.is_no() {
             return stock::decline(t, conn, &d, &offer).map(Ok);
         }
     }
-    if is_yes(answer) {
+    if said.is_yes() {
         // A yes before the summary (an old button, a quick reply) asks again for what is missing.
         return if d.stage == Stage::Confirming {
             confirm(t, conn, d)
@@ -96,18 +97,18 @@ fn on_draft(
         }
         .map(Ok);
     }
-    if is_change(answer) {
+    if said.is_change() {
         d.stage = Stage::Changing;
         drafts::save(conn, bid, &t.phone, &d)?;
         return reply::say_template(t, conn, "change_prompt", &[]).map(Ok);
     }
     // "Cancel my order" while one is being made means this one, not an order already placed.
     let cancels = t.button.is_none() && t.reading.intent == Intent::Cancel && !has_lines(t.reading);
-    if is_cancel(answer) || cancels {
+    if said.is_cancel() || cancels {
         drafts::delete(conn, bid, &t.phone)?;
         return reply::say_template(t, conn, "draft_cancelled", &[]).map(Ok);
     }
-    if is_no(answer) {
+    if said.is_no() {
         // "No" may mean "that is not right" as well as "forget it": the order is kept and
         // the customer asked which, with the summary (or the open question) again.
         reply::say_template(t, conn, "drop_or_change", &[])?;

@@ -29,16 +29,20 @@ const ONLY: &[&str] = &["sirf", "only", "bas", "just", "sirff"];
 /// True when the message adds to the amounts already in the draft ("aur …" first, "more",
 /// "bhi", "extra" …).
 pub fn adds(text: &str) -> bool {
-    let ws = words(text);
-    ws.first().is_some_and(|w| w == "aur") || ws.iter().any(|w| ADDING.contains(&w.as_str()))
+    adding(&words(&text.to_lowercase()))
+}
+
+fn adding(ws: &[&str]) -> bool {
+    ws.first() == Some(&"aur") || ws.iter().any(|w| ADDING.contains(w))
 }
 
 /// Applies a message's lines to the draft and records what changed, for the next summary.
 pub fn apply(d: &mut Draft, r: &Reading, named: &[Mention], text: &str, catalog: &ProductIndex) {
     let before = d.lines.clone();
-    let ws = words(text);
-    let adding = adds(text);
-    if ws.iter().any(|w| ONLY.contains(&w.as_str())) {
+    let low = text.to_lowercase();
+    let ws = words(&low);
+    let adding = adding(&ws);
+    if ws.iter().any(|w| ONLY.contains(w)) {
         let keep: Vec<&str> = named
             .iter()
             .filter(|m| !m.negated)
@@ -50,9 +54,7 @@ pub fn apply(d: &mut Draft, r: &Reading, named: &[Mention], text: &str, catalog:
     }
     // "jalebi ki jagah 1 kg kalakand", "kachori ke badle samosa": a product of the draft named
     // in a swap without an amount of its own is the one swapped out.
-    let swap = ws
-        .windows(2)
-        .any(|p| SWAP.contains(&(p[0].as_str(), p[1].as_str())));
+    let swap = ws.windows(2).any(|p| SWAP.contains(&(p[0], p[1])));
     for m in named.iter().filter(|m| m.negated || swap) {
         if !r.items.iter().any(|i| i.sku == m.sku) {
             d.lines.retain(|l| l.sku != m.sku);
@@ -97,10 +99,11 @@ pub fn changes(before: &[Item], after: &[Item], catalog: &ProductIndex) -> Vec<S
     out
 }
 
-fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
+/// The words of `low`, a message already lowercased: once for the whole message, rather than
+/// a string for each word.
+fn words(low: &str) -> Vec<&str> {
+    low.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
         .collect()
 }
 

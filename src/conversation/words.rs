@@ -19,10 +19,82 @@ fn plain(text: &str) -> String {
     }
 }
 
-pub fn is_yes(text: &str) -> bool {
-    let t = plain(text);
+/// A message as the short answers are told apart: its [`plain`] words, worked out once, for
+/// a message with a draft open is asked in turn whether it is each of them.
+pub struct Said {
+    plain: String,
+    /// A bare 👍: a yes with no words.
+    thumbs_up: bool,
+}
+
+impl Said {
+    pub fn new(text: &str) -> Said {
+        Said {
+            plain: plain(text),
+            thumbs_up: text.trim() == "👍",
+        }
+    }
+
+    pub fn is_yes(&self) -> bool {
+        yes_words(&self.plain) || self.thumbs_up
+    }
+
+    pub fn is_no(&self) -> bool {
+        matches!(
+            self.plain.as_str(),
+            "no" | "n"
+                | "nahi"
+                | "nahin"
+                | "na"
+                | "cancel"
+                | "cancel it"
+                | "cancel order"
+                | "rehne do"
+                | "mat bhejo"
+        )
+    }
+
+    /// The words that call an order off outright (the summary's Cancel button sends
+    /// "cancel"): a bare "no" refuses, but may mean "that is not right" as well as "forget it".
+    pub fn is_cancel(&self) -> bool {
+        // Politeness around the words changes nothing: "rehne do bhaiya", "cancel please".
+        let mut words = self
+            .plain
+            .split(|c: char| !c.is_alphanumeric() && c != '\'')
+            .filter(|w| !w.is_empty() && !FILLER.contains(w));
+        // No phrase is longer than three words.
+        let mut said = [""; 3];
+        let mut n = 0;
+        for w in words.by_ref() {
+            if n == said.len() {
+                return false;
+            }
+            said[n] = w;
+            n += 1;
+        }
+        CANCEL
+            .iter()
+            .any(|p| p.split(' ').eq(said[..n].iter().copied()))
+    }
+
+    pub fn is_change(&self) -> bool {
+        matches!(
+            self.plain.as_str(),
+            "change" | "edit" | "modify" | "badlo" | "change order" | "change it"
+        )
+    }
+
+    /// True when the message opens with a yes ("yes, 17 kg is fine", "haan ji, chalega").
+    pub fn starts_with_yes(&self) -> bool {
+        let first = self.plain.split(|c: char| !c.is_alphanumeric()).next();
+        yes_words(first.unwrap_or("")) || yes_words(&self.plain)
+    }
+}
+
+/// Plain words that say yes.
+fn yes_words(t: &str) -> bool {
     matches!(
-        t.as_str(),
+        t,
         "yes"
             | "y"
             | "yes please"
@@ -49,49 +121,24 @@ pub fn is_yes(text: &str) -> bool {
             | "haan bhaiya"
             | "place order"
             | "go ahead"
-    ) || text.trim() == "👍"
-}
-
-pub fn is_no(text: &str) -> bool {
-    matches!(
-        plain(text).as_str(),
-        "no" | "n"
-            | "nahi"
-            | "nahin"
-            | "na"
-            | "cancel"
-            | "cancel it"
-            | "cancel order"
-            | "rehne do"
-            | "mat bhejo"
     )
 }
 
-/// The words that call an order off outright (the summary's Cancel button sends "cancel"):
-/// a bare "no" refuses, but may mean "that is not right" as well as "forget it".
-pub fn is_cancel(text: &str) -> bool {
-    // Politeness around the words changes nothing: "rehne do bhaiya", "cancel please".
-    let t = plain(text);
-    let words: Vec<&str> = t
-        .split(|c: char| !c.is_alphanumeric() && c != '\'')
-        .filter(|w| !w.is_empty() && !FILLER.contains(w))
-        .collect();
-    matches!(
-        words.join(" ").as_str(),
-        "cancel"
-            | "cancel it"
-            | "cancel order"
-            | "rehne do"
-            | "rehne dijiye"
-            | "mat bhejo"
-            | "nahi chahiye"
-            | "nahin chahiye"
-            | "don't want it"
-            | "dont want it"
-            | "don't want"
-            | "dont want"
-    )
-}
+/// What calls an order off, once the words said for politeness are left out.
+const CANCEL: &[&str] = &[
+    "cancel",
+    "cancel it",
+    "cancel order",
+    "rehne do",
+    "rehne dijiye",
+    "mat bhejo",
+    "nahi chahiye",
+    "nahin chahiye",
+    "don't want it",
+    "dont want it",
+    "don't want",
+    "dont want",
+];
 
 /// True when "aur" ("and", "more") is one of the message's words.
 pub fn says_aur(text: &str) -> bool {
@@ -104,20 +151,6 @@ pub fn says_aur(text: &str) -> bool {
 const FILLER: &[&str] = &[
     "bhaiya", "bhai", "ji", "sir", "madam", "please", "pls", "plz", "sorry", "ok", "okay",
 ];
-
-pub fn is_change(text: &str) -> bool {
-    matches!(
-        plain(text).as_str(),
-        "change" | "edit" | "modify" | "badlo" | "change order" | "change it"
-    )
-}
-
-/// True when the message opens with a yes ("yes, 17 kg is fine", "haan ji, chalega").
-pub fn starts_with_yes(text: &str) -> bool {
-    let t = plain(text);
-    let first = t.split(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
-    is_yes(first) || is_yes(&t)
-}
 
 /// Words that agree, refuse, thank or fill, and say nothing else: never an address or a note.
 const AGREEING: &[&str] = &[
@@ -265,6 +298,9 @@ mod tests {
 
     #[test]
     fn reads_short_answers() {
+        let is_yes = |t: &str| Said::new(t).is_yes();
+        let is_no = |t: &str| Said::new(t).is_no();
+        let is_cancel = |t: &str| Said::new(t).is_cancel();
         for yes in ["YES", "yes!", " haan ji ", "Theek hai", "👍", "Confirm"] {
             assert!(is_yes(yes), "{yes}");
         }
@@ -286,7 +322,13 @@ mod tests {
             assert!(is_cancel(polite), "{polite}");
         }
         assert!(!is_cancel("please"), "politeness alone calls nothing off");
-        assert!(is_change("Change"));
+        assert!(
+            !is_cancel("cancel it please, cancel it"),
+            "more than the words that call it off"
+        );
+        assert!(Said::new("Change").is_change());
+        assert!(Said::new("Haan ji, chalega").starts_with_yes());
+        assert!(!Said::new("2 kg more").starts_with_yes());
         assert!(
             !is_yes("yes 2 kg more kaju katli"),
             "an answer with an order in it is not just yes"

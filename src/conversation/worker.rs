@@ -341,6 +341,7 @@ fn answer_batch(
                 break;
             }
         }
+        mark_handled(tx, &pending[..done])?;
         replies.write(tx)?;
         let moved = orders::store::moved_since(tx, mark)?;
         Ok(Answered { done, moved, seen })
@@ -363,6 +364,7 @@ pub fn answer_now(conn: &Connection, m: &Unhandled) -> AppResult<()> {
         tracker: None,
     };
     answer(conn, m, &read.readings[0], &goods, &mut with).map_err(Stop::into_error)?;
+    mark_handled(conn, std::slice::from_ref(m))?;
     replies.write(conn)
 }
 
@@ -446,9 +448,16 @@ struct Answering<'a> {
     tracker: Option<&'a Tracker>,
 }
 
-/// Answers one message. One that cannot be read or answered (an error, a panic) must not hold
-/// up the rest: it is set aside, marked handled and flagged for a person. That takes a
-/// savepoint (`alone`); without one, a failure stops the batch with [`Stop::Again`].
+/// Marks messages handled: every message [`answer`] has been through, whether it was answered,
+/// set aside or not to be answered, together in one statement at the end of its batch.
+fn mark_handled(conn: &Connection, answered: &[Unhandled]) -> AppResult<()> {
+    let ids: Vec<i64> = answered.iter().map(|m| m.id).collect();
+    store::mark_handled(conn, &ids)
+}
+
+/// Answers one message; the caller marks it handled. One that cannot be read or answered (an
+/// error, a panic) must not hold up the rest: it is set aside and flagged for a person. That
+/// takes a savepoint (`alone`); without one, a failure stops the batch with [`Stop::Again`].
 fn answer(
     conn: &Connection,
     m: &Unhandled,
@@ -459,7 +468,7 @@ fn answer(
     let tracker = with.tracker;
     // A deactivated shop's messages are kept but never answered, then or on reactivation.
     let Some((business, provider)) = with.shops.active(conn, m.business_id)? else {
-        return Ok(store::mark_handled(conn, m.id)?);
+        return Ok(());
     };
     let shop = (business, *provider);
     let shelf = goods.shelf;
@@ -523,7 +532,6 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> &str {
 }
 
 fn set_aside(conn: &Connection, m: &Unhandled) -> AppResult<()> {
-    store::mark_handled(conn, m.id)?;
     attention::flag(
         conn,
         m.business_id,
@@ -540,7 +548,6 @@ fn handle(
     (business, provider): (&businesses::Business, Provider),
     tracker: Option<&Tracker>,
 ) -> AppResult<Option<i64>> {
-    store::mark_handled(conn, m.id)?;
     if crate::whatsapp::outbox::now_ms() - m.received_ms > TOO_OLD_MS {
         return Ok(None);
     }

@@ -1,6 +1,8 @@
 //! Money as whole minor units (paise) in an `i64`, so no price ever passes through a float.
 //! Parses amounts as people type them ("1,200.50") and formats them for people and for CSV.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use super::limits::MAX_PRICE;
@@ -106,12 +108,21 @@ impl Money {
     /// Formats for people: `₹1,20,000.00` for INR (Indian grouping), `$1,200.00` for USD.
     /// Unknown codes are written before the number, e.g. `AED 1,200.00`.
     pub fn format(&self, currency_code: &str) -> String {
+        // Written into one string: every line of every summary and page shows amounts.
         let (symbol, indian) = currency_style(currency_code);
-        let sign = if self.is_negative() { "-" } else { "" };
         let abs = self.0.unsigned_abs();
         let per = MINOR_PER_MAJOR.unsigned_abs();
-        let whole = group_digits(abs / per, indian);
-        format!("{sign}{symbol}{whole}.{:02}", abs % per)
+        let mut out = String::with_capacity(32);
+        if self.is_negative() {
+            out.push('-');
+        }
+        out.push_str(&symbol);
+        group_digits(&mut out, abs / per, indian);
+        let cents = abs % per;
+        out.push('.');
+        out.push(char::from(b'0' + (cents / 10) as u8));
+        out.push(char::from(b'0' + (cents % 10) as u8));
+        out
     }
 
     /// Plain major units for files: `1200` when whole, `1200.50` otherwise; no grouping.
@@ -214,34 +225,39 @@ pub fn parse_currency(text: &str) -> Result<String, String> {
     Ok(code)
 }
 
-fn currency_style(code: &str) -> (String, bool) {
-    match code.trim().to_ascii_uppercase().as_str() {
-        "INR" => ("₹".to_owned(), true),
-        "USD" => ("$".to_owned(), false),
-        "EUR" => ("€".to_owned(), false),
-        "GBP" => ("£".to_owned(), false),
-        other => (format!("{other} "), false),
+fn currency_style(code: &str) -> (Cow<'static, str>, bool) {
+    let code = code.trim();
+    let known = [("INR", "₹"), ("USD", "$"), ("EUR", "€"), ("GBP", "£")];
+    match known.iter().find(|(c, _)| c.eq_ignore_ascii_case(code)) {
+        Some(&(c, symbol)) => (Cow::Borrowed(symbol), c == "INR"),
+        None => (Cow::Owned(format!("{} ", code.to_ascii_uppercase())), false),
     }
 }
 
 /// Indian grouping puts a comma after the last three digits, then every two.
-fn group_digits(n: u64, indian: bool) -> String {
-    let digits = n.to_string();
-    if digits.len() <= 3 {
-        return digits;
+/// Writes `n` onto `out`, grouped.
+fn group_digits(out: &mut String, n: u64, indian: bool) {
+    // A u64 has at most 20 digits, written from the right.
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
     }
-    let (head, tail) = digits.split_at(digits.len() - 3);
+    let digits = &buf[at..];
+    let head = digits.len().saturating_sub(3);
     let size = if indian { 2 } else { 3 };
-    let mut out = String::with_capacity(digits.len() * 2);
-    for (i, c) in head.chars().enumerate() {
-        if i > 0 && (head.len() - i) % size == 0 {
+    for (i, &d) in digits.iter().enumerate() {
+        if i > 0 && i <= head && (head - i) % size == 0 {
             out.push(',');
         }
-        out.push(c);
+        out.push(char::from(d));
     }
-    out.push(',');
-    out.push_str(tail);
-    out
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use super::inbound::{status_rank, InMessage, InStatus, Inbound};
 use crate::customers;
 use crate::db::now;
 use crate::domain::Phone;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// What storing a webhook added (a retried delivery adds nothing).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -285,8 +285,13 @@ pub(crate) const INBOUND_BACKLOG: &str = "SELECT COUNT(*) FROM (SELECT 1 FROM me
      WHERE handled = 0 AND direction = 'in' LIMIT ?1)";
 
 /// Marks a message answered (or set aside), so it is read once.
-pub fn mark_handled(conn: &Connection, id: i64) -> AppResult<()> {
-    conn.prepare_cached("UPDATE messages SET handled = 1 WHERE id = ?1")?
-        .execute([id])?;
+/// Marks messages `ids` handled, in one statement: the conversation worker marks a batch's
+/// messages together once it has answered them, rather than one update each.
+pub fn mark_handled(conn: &Connection, ids: &[i64]) -> AppResult<()> {
+    let list = serde_json::to_string(ids).map_err(AppError::internal)?;
+    conn.prepare_cached(
+        "UPDATE messages SET handled = 1 WHERE id IN (SELECT value FROM json_each(?1))",
+    )?
+    .execute([list])?;
     Ok(())
 }
