@@ -15,7 +15,7 @@ use crate::whatsapp::metrics;
 
 /// Handles one message from a customer.
 pub fn handle(t: &Turn, conn: &Connection) -> AppResult<()> {
-    let draft = drafts::load(conn, t.business.id, &t.phone)?;
+    let draft = t.draft(conn)?;
     if t.kind == "order" {
         return catalog_cart(t, conn, draft);
     }
@@ -75,7 +75,6 @@ fn on_draft(
     mut d: Draft,
     answer: &str,
 ) -> AppResult<Result<(), Draft>> {
-    let bid = t.business.id;
     let said = Said::new(answer);
     if let Some(offer) = d.terms.offer.take() {
         // "yes, 17 kg is fine" takes the offer; "ok then 2 kg kaju katli" is a new amount.
@@ -99,13 +98,13 @@ fn on_draft(
     }
     if said.is_change() {
         d.stage = Stage::Changing;
-        drafts::save(conn, bid, &t.phone, &d)?;
+        t.save_draft(conn, &d)?;
         return reply::say_template(t, conn, "change_prompt", &[]).map(Ok);
     }
     // "Cancel my order" while one is being made means this one, not an order already placed.
     let cancels = t.button.is_none() && t.reading.intent == Intent::Cancel && !has_lines(t.reading);
     if said.is_cancel() || cancels {
-        drafts::delete(conn, bid, &t.phone)?;
+        t.end_draft(conn)?;
         return reply::say_template(t, conn, "draft_cancelled", &[]).map(Ok);
     }
     if said.is_no() {
@@ -282,7 +281,7 @@ fn take_lines(t: &Turn, conn: &Connection, draft: Option<Draft>, r: &Reading) ->
         reply::say_template(t, conn, "more_lines", &[("count", r.skipped.to_string())])?;
     }
     if d.lines.is_empty() && d.questions.is_empty() {
-        drafts::delete(conn, t.business.id, &t.phone)?;
+        t.end_draft(conn)?;
         if had_lines {
             return reply::say_template(t, conn, "draft_cancelled", &[]);
         }
@@ -328,11 +327,11 @@ fn next_step(t: &Turn, conn: &Connection, mut d: Draft) -> AppResult<()> {
         d.first_reply_ms = Some(crate::whatsapp::outbox::now_ms());
     }
     if !d.questions.is_empty() {
-        drafts::save(conn, t.business.id, &t.phone, &d)?;
+        t.save_draft(conn, &d)?;
         return reply::ask(t, conn, &d);
     }
     if d.address.is_empty() && !d.terms.pickup {
-        drafts::save(conn, t.business.id, &t.phone, &d)?;
+        t.save_draft(conn, &d)?;
         let ask = reply::render(t, conn, "ask_address", &[])?;
         return reply::say(t, conn, &reply::after_changes(&d, ask));
     }
@@ -343,12 +342,12 @@ fn next_step(t: &Turn, conn: &Connection, mut d: Draft) -> AppResult<()> {
         Ok(total) => {
             d.terms.shown_total = Some(total.minor());
             d.stage = Stage::Confirming;
-            drafts::save(conn, t.business.id, &t.phone, &d)
+            t.save_draft(conn, &d)
         }
         // A line that cannot be priced any more (a product taken off sale): say so, drop it.
         Err(OrderError::Invalid(m)) => {
             d.lines.clear();
-            drafts::save(conn, t.business.id, &t.phone, &d)?;
+            t.save_draft(conn, &d)?;
             reply::say(
                 t,
                 conn,
@@ -435,7 +434,7 @@ fn confirm(t: &Turn, conn: &Connection, mut d: Draft) -> AppResult<()> {
             orders::store::save_times(conn, order.id, d.first_message_ms, d.first_reply_ms)?;
             orders::store::keep_said(conn, order.id, &d.read_from.pairs())?;
             orders::unread::keep(conn, t.business.id, order.id, &d.read_from.unread)?;
-            drafts::delete(conn, t.business.id, &t.phone)?;
+            t.end_draft(conn)?;
             metrics::count_order(conn, t.business.id)?;
             reply::confirmed(t, conn, &order)?;
             if t.business.auto_confirm {

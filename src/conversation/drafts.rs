@@ -1,6 +1,9 @@
 //! Drafts: the order being agreed in a chat, kept between messages until the customer
 //! confirms it or calls it off.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
@@ -200,7 +203,64 @@ fn json<T: Serialize>(v: &T) -> AppResult<String> {
     serde_json::to_string(v).map_err(AppError::internal)
 }
 
-pub fn load(conn: &Connection, business_id: i64, phone: &str) -> AppResult<Option<Draft>> {
+/// The draft of the chat with `phone`, if one is open: from `kept` when it holds it.
+pub fn load(
+    conn: &Connection,
+    kept: Option<&Kept>,
+    business_id: i64,
+    phone: &str,
+) -> AppResult<Option<Draft>> {
+    let Some(kept) = kept else {
+        return read(conn, business_id, phone);
+    };
+    if let Some(known) = kept.get(business_id, phone) {
+        return Ok(known);
+    }
+    let found = read(conn, business_id, phone)?;
+    kept.put(business_id, phone, found.clone());
+    Ok(found)
+}
+
+/// Keeps `d` as the chat's draft, unless `kept` shows it is so already.
+pub fn save(
+    conn: &Connection,
+    kept: Option<&Kept>,
+    business_id: i64,
+    phone: &str,
+    d: &Draft,
+) -> AppResult<()> {
+    let Some(kept) = kept else {
+        return write(conn, business_id, phone, d);
+    };
+    // What the last message changed is shown once, never kept.
+    let d = Draft {
+        changes: Vec::new(),
+        ..d.clone()
+    };
+    if kept.get(business_id, phone).flatten().as_ref() == Some(&d) {
+        return Ok(());
+    }
+    write(conn, business_id, phone, &d)?;
+    kept.put(business_id, phone, Some(d));
+    Ok(())
+}
+
+/// Ends the chat's draft (confirmed or called off).
+pub fn delete(
+    conn: &Connection,
+    kept: Option<&Kept>,
+    business_id: i64,
+    phone: &str,
+) -> AppResult<()> {
+    conn.prepare_cached("DELETE FROM drafts WHERE business_id = ?1 AND phone = ?2")?
+        .execute(params![business_id, phone])?;
+    if let Some(kept) = kept {
+        kept.put(business_id, phone, None);
+    }
+    Ok(())
+}
+
+fn read(conn: &Connection, business_id: i64, phone: &str) -> AppResult<Option<Draft>> {
     let row = conn
         .prepare_cached(
             "SELECT lines, questions, name, address, notes, stage, first_message_ms, first_reply_ms,
@@ -255,7 +315,7 @@ pub fn load(conn: &Connection, business_id: i64, phone: &str) -> AppResult<Optio
     }))
 }
 
-pub fn save(conn: &Connection, business_id: i64, phone: &str, d: &Draft) -> AppResult<()> {
+fn write(conn: &Connection, business_id: i64, phone: &str, d: &Draft) -> AppResult<()> {
     conn.prepare_cached(
         "INSERT INTO drafts (business_id, phone, lines, questions, name, address, notes, stage,
                              first_message_ms, first_reply_ms, updated_at, terms, read_from)
@@ -275,8 +335,65 @@ pub fn save(conn: &Connection, business_id: i64, phone: &str, d: &Draft) -> AppR
     Ok(())
 }
 
-pub fn delete(conn: &Connection, business_id: i64, phone: &str) -> AppResult<()> {
-    conn.prepare_cached("DELETE FROM drafts WHERE business_id = ?1 AND phone = ?2")?
-        .execute(params![business_id, phone])?;
-    Ok(())
+/// Drafts as the conversation worker last read or wrote them, by shop and number: a
+/// customer's next message does not read theirs again, and a message that leaves it as it was
+/// (the same order sent again while the first answer waits) does not write it again. Only
+/// conversations read or write drafts, and only the worker answers them, so what it holds is
+/// what the database holds, provided it holds only what committed: what a batch reads and
+/// writes is held apart until its transaction commits ([`Kept::committed`]), and dropped if
+/// it does not ([`Kept::rolled_back`]).
+#[derive(Default)]
+pub struct Kept {
+    done: RefCell<HashMap<(i64, String), Option<Draft>>>,
+    /// Read or written in the open transaction.
+    open: RefCell<HashMap<(i64, String), Option<Draft>>>,
+}
+
+/// Most chats [`Kept`] holds: enough for every chat a busy spell brings, a few megabytes at
+/// most. Past it, it starts again empty.
+const KEPT_MAX: usize = 10_000;
+
+impl Kept {
+    /// The draft as last read or written (`Some(None)`: there is none); `None` when not held.
+    fn get(&self, business_id: i64, phone: &str) -> Option<Option<Draft>> {
+        let key = (business_id, phone.to_owned());
+        if let Some(d) = self.open.borrow().get(&key) {
+            return Some(d.clone());
+        }
+        self.done.borrow().get(&key).cloned()
+    }
+
+    fn put(&self, business_id: i64, phone: &str, d: Option<Draft>) {
+        self.open
+            .borrow_mut()
+            .insert((business_id, phone.to_owned()), d);
+    }
+
+    /// The open transaction committed: what it read and wrote is what the database holds.
+    pub fn committed(&self) {
+        let mut done = self.done.borrow_mut();
+        if done.len() >= KEPT_MAX {
+            done.clear();
+        }
+        done.extend(self.open.borrow_mut().drain());
+    }
+
+    /// The open transaction was undone, and with it what it wrote.
+    pub fn rolled_back(&self) {
+        self.open.borrow_mut().clear();
+    }
+
+    /// A message's own writes were undone (its savepoint rolled back): the chat's draft is
+    /// read again from the database next time.
+    pub fn undone(&self, business_id: i64, phone: &str) {
+        let key = (business_id, phone.to_owned());
+        self.open.borrow_mut().remove(&key);
+        self.done.borrow_mut().remove(&key);
+    }
+
+    /// Hands the memory back, after a busy spell.
+    pub fn clear(&self) {
+        self.done.borrow_mut().clear();
+        self.open.borrow_mut().clear();
+    }
 }

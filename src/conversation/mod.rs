@@ -4,6 +4,8 @@
 pub mod answers;
 pub mod chat;
 pub mod drafts;
+#[cfg(test)]
+mod drafts_kept_tests;
 pub mod edit;
 pub mod group;
 pub mod notify;

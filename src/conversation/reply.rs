@@ -6,7 +6,7 @@ use std::cell::Cell;
 use rusqlite::Connection;
 use serde_json::Value;
 
-use super::drafts::Draft;
+use super::drafts::{self, Draft};
 use super::templates;
 use crate::accounts::businesses::Business;
 use crate::catalog::products;
@@ -52,6 +52,8 @@ pub struct Turn<'a> {
     pub(super) name: std::cell::OnceCell<String>,
     /// Makes tracking and storefront links; `None` when replaying conversations offline.
     pub tracker: Option<&'a Tracker>,
+    /// The worker's drafts as last read or written; `None` reads each from the database.
+    pub drafts: Option<&'a drafts::Kept>,
 }
 
 impl Turn<'_> {
@@ -87,6 +89,20 @@ impl Turn<'_> {
     }
 
     /// The products the message names for sure, in message order.
+    /// The draft of this chat, if one is open.
+    pub fn draft(&self, conn: &Connection) -> AppResult<Option<Draft>> {
+        drafts::load(conn, self.drafts, self.business.id, &self.phone)
+    }
+
+    pub fn save_draft(&self, conn: &Connection, d: &Draft) -> AppResult<()> {
+        drafts::save(conn, self.drafts, self.business.id, &self.phone, d)
+    }
+
+    /// Ends this chat's draft: taken as an order, or called off.
+    pub fn end_draft(&self, conn: &Connection) -> AppResult<()> {
+        drafts::delete(conn, self.drafts, self.business.id, &self.phone)
+    }
+
     pub fn mentions(&self) -> &[reader::Mention] {
         &self.reading.mentions
     }

@@ -6,7 +6,7 @@
 
 use rusqlite::Connection;
 
-use super::drafts::{self, Draft};
+use super::drafts::Draft;
 use super::reply::{self, Turn};
 use crate::catalog::products;
 use crate::domain::{format_amount, Unit};
@@ -34,7 +34,7 @@ pub fn check(t: &Turn, conn: &Connection, d: &mut Draft) -> AppResult<bool> {
                 sku: line.sku.clone(),
                 qty: left,
             });
-            drafts::save(conn, t.business.id, &t.phone, d)?;
+            t.save_draft(conn, d)?;
             let vars = [
                 ("product", name.clone()),
                 ("available", format_amount(unit, u64::from(left))),
@@ -51,7 +51,7 @@ pub fn check(t: &Turn, conn: &Connection, d: &mut Draft) -> AppResult<bool> {
         if d.lines.is_empty() {
             let why = format!("Wanted {name}, which is sold out");
             attention::flag(conn, t.business.id, &t.phone, &why)?;
-            drafts::delete(conn, t.business.id, &t.phone)?;
+            t.end_draft(conn)?;
             return Ok(true);
         }
     }
@@ -78,7 +78,7 @@ fn to_person(
 ) -> AppResult<bool> {
     let why = format!("Large chat order: {amount} of {product}");
     attention::flag(conn, t.business.id, &t.phone, &why)?;
-    drafts::save(conn, t.business.id, &t.phone, d)?;
+    t.save_draft(conn, d)?;
     reply::say_template(t, conn, "large_order", &[("product", product.to_owned())])?;
     Ok(true)
 }
@@ -98,6 +98,6 @@ pub fn decline(t: &Turn, conn: &Connection, d: &Draft, offer: &Item) -> AppResul
         .map_or(offer.sku.as_str(), |p| p.name.as_str());
     let why = format!("Wants more {name} than is in stock");
     attention::flag(conn, t.business.id, &t.phone, &why)?;
-    drafts::save(conn, t.business.id, &t.phone, d)?;
+    t.save_draft(conn, d)?;
     reply::say_template(t, conn, "stock_person", &[])
 }

@@ -15,6 +15,7 @@ use futures_util::future::{self, Either};
 use rusqlite::Connection;
 use tokio::sync::watch;
 
+use super::drafts::Kept;
 use super::park;
 use super::pay_link::Linker;
 use super::reply::{self, Turn};
@@ -72,8 +73,14 @@ pub fn start(
             crate::db::lower_priority(10);
             let mut spell = Spell::default();
             let mut ahead = None;
+            let drafts = Kept::default();
             while !*stop.borrow() {
-                match handle_pending(&db, &bridge, &tracker, &linker, &mut ahead) {
+                let with = Worker {
+                    tracker: &tracker,
+                    linker: &linker,
+                    drafts: &drafts,
+                };
+                match handle_pending(&db, &bridge, &with, &mut ahead) {
                     Ok(0) => {}
                     Ok(_) => {
                         spell.worked();
@@ -105,6 +112,7 @@ pub fn start(
                 };
                 if quiet {
                     spell.quiet(|| {
+                        drafts.clear();
                         settle::end_flood();
                         db.settle_pool();
                         bridge.ingest.settle();
@@ -144,8 +152,7 @@ const FLOOD_BATCH: i64 = 8;
 fn handle_pending(
     db: &Db,
     bridge: &Bridge,
-    tracker: &Tracker,
-    linker: &Linker,
+    with: &Worker,
     ahead: &mut Option<Batch>,
 ) -> AppResult<usize> {
     let flood = bridge.ingest.is_flooded();
@@ -171,15 +178,22 @@ fn handle_pending(
         } else {
             None
         };
-        let answered = match answer_batch(db, bridge, &batch, tracker, false) {
-            Err(Stop::Again) => answer_batch(db, bridge, &batch, tracker, true),
+        let answered = match answer_batch(db, bridge, &batch, with, false) {
+            Err(Stop::Again) => {
+                with.drafts.rolled_back();
+                answer_batch(db, bridge, &batch, with, true)
+            }
             other => other,
         };
+        match &answered {
+            Ok(_) => with.drafts.committed(),
+            Err(_) => with.drafts.rolled_back(),
+        }
         (answered, reading.and_then(|r| r.join().ok()))
     });
     let Answered { done, moved, seen } = answered.map_err(Stop::into_error)?;
     // Payment Links are asked for only now the orders they are for have committed.
-    linker.after_commit(&moved);
+    with.linker.after_commit(&moved);
     for m in &batch.pending[..done] {
         bridge.live.send(m.business_id, &m.phone);
     }
@@ -226,6 +240,13 @@ fn hand_back(ingest: &Ingest, held: Duration) -> bool {
 
 fn turn_over(waiting: bool, flooded: bool, held: Duration) -> bool {
     waiting && (flooded || held >= TURN)
+}
+
+/// What the worker keeps from one batch to the next.
+struct Worker<'a> {
+    tracker: &'a Tracker,
+    linker: &'a Linker,
+    drafts: &'a Kept,
 }
 
 /// What a batch's transaction did.
@@ -310,7 +331,7 @@ fn answer_batch(
     db: &Db,
     bridge: &Bridge,
     Batch { pending, read, .. }: &Batch,
-    tracker: &Tracker,
+    worker: &Worker,
     each_alone: bool,
 ) -> Result<Answered, Stop> {
     bridge.ingest.with_tx(db, |tx| {
@@ -331,7 +352,8 @@ fn answer_batch(
             shops: &mut shops,
             replies: &mut replies,
             alone: each_alone,
-            tracker: Some(tracker),
+            tracker: Some(worker.tracker),
+            drafts: Some(worker.drafts),
         };
         let mut done = 0;
         for (m, reading) in pending.iter().zip(&read.readings) {
@@ -362,6 +384,7 @@ pub fn answer_now(conn: &Connection, m: &Unhandled) -> AppResult<()> {
         replies: &mut replies,
         alone: true,
         tracker: None,
+        drafts: None,
     };
     answer(conn, m, &read.readings[0], &goods, &mut with).map_err(Stop::into_error)?;
     mark_handled(conn, std::slice::from_ref(m))?;
@@ -446,6 +469,8 @@ struct Answering<'a> {
     /// Each message in a savepoint of its own (after a batch had to be undone).
     alone: bool,
     tracker: Option<&'a Tracker>,
+    /// The worker's drafts; `None` reads each from the database.
+    drafts: Option<&'a Kept>,
 }
 
 /// Marks messages handled: every message [`answer`] has been through, whether it was answered,
@@ -465,7 +490,7 @@ fn answer(
     goods: &Goods,
     with: &mut Answering,
 ) -> Result<(), Stop> {
-    let tracker = with.tracker;
+    let (tracker, drafts) = (with.tracker, with.drafts);
     // A deactivated shop's messages are kept but never answered, then or on reactivation.
     let Some((business, provider)) = with.shops.active(conn, m.business_id)? else {
         return Ok(());
@@ -473,13 +498,13 @@ fn answer(
     let shop = (business, *provider);
     let shelf = goods.shelf;
     let outcome = match (reading, goods.catalogs.get(&m.business_id)) {
-        (Ok(r), Some(catalog)) if with.alone => {
-            contained(conn, || handle(conn, m, r, (catalog, shelf), shop, tracker))?
-        }
+        (Ok(r), Some(catalog)) if with.alone => contained(conn, || {
+            handle(conn, m, r, (catalog, shelf), shop, (tracker, drafts))
+        })?,
         (Ok(r), Some(catalog)) => {
             // Part of it may be written, and only the whole batch can be undone.
             match panic::catch_unwind(AssertUnwindSafe(|| {
-                handle(conn, m, r, (catalog, shelf), shop, tracker)
+                handle(conn, m, r, (catalog, shelf), shop, (tracker, drafts))
             })) {
                 Ok(Ok(waited)) => Ok(waited),
                 _ => return Err(Stop::Again),
@@ -493,6 +518,10 @@ fn answer(
         Ok(Some(waited_ms)) => with.replies.add(m.business_id, waited_ms),
         Ok(None) => {}
         Err(why) => {
+            // Whatever it wrote was undone, its draft with it.
+            if let Some(kept) = drafts {
+                kept.undone(m.business_id, &m.phone);
+            }
             tracing::error!(error = %why, message_id = m.id, "could not answer a message");
             set_aside(conn, m)?;
         }
@@ -546,7 +575,7 @@ fn handle(
     Understood { reading, heard }: &Understood,
     (catalog, shelf): (&ProductIndex, &Shelf),
     (business, provider): (&businesses::Business, Provider),
-    tracker: Option<&Tracker>,
+    (tracker, drafts): (Option<&Tracker>, Option<&Kept>),
 ) -> AppResult<Option<i64>> {
     if crate::whatsapp::outbox::now_ms() - m.received_ms > TOO_OLD_MS {
         return Ok(None);
@@ -571,6 +600,7 @@ fn handle(
         customer: Default::default(),
         name: Default::default(),
         tracker,
+        drafts,
     };
     match &m.group_id {
         Some(group_id) => group::handle(&turn, conn, group_id)?,
