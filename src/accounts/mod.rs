@@ -65,6 +65,16 @@ pub fn parse_username(input: &str) -> AppResult<String> {
     Ok(name.to_owned())
 }
 
+/// For tests: a new database in a directory of its own (kept while the directory is), with one
+/// shop in it, and the shop's id.
+#[cfg(test)]
+pub(crate) fn test_shop() -> (tempfile::TempDir, Db, i64) {
+    let dir = tempfile::tempdir().expect("a scratch directory");
+    let db = Db::open(dir.path()).expect("a new database");
+    let b = create_business(&db, "Shop", "shop").expect("a shop");
+    (dir, db, b.id)
+}
+
 pub fn create_business(db: &Db, name: &str, short_code: &str) -> AppResult<Business> {
     let name = parse_name(name, "business name")?;
     let code = parse_short_code(short_code)?;

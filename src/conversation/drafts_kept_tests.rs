@@ -4,17 +4,11 @@
 use rusqlite::Connection;
 
 use super::drafts::{self, Draft, Kept};
+use crate::accounts::test_shop;
 use crate::db::Db;
 use crate::reader::Item;
 
 const ASHA: &str = "919812345678";
-
-fn shop() -> (tempfile::TempDir, Db, i64) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(dir.path()).unwrap();
-    let b = crate::accounts::create_business(&db, "Shop", "shop").unwrap();
-    (dir, db, b.id)
-}
 
 fn draft_of(grams: u32) -> Draft {
     let mut d = Draft::new(1);
@@ -45,7 +39,7 @@ fn undone(db: &Db, f: impl FnOnce(&Connection)) {
 
 #[test]
 fn a_draft_written_in_a_batch_that_commits_is_the_one_read_next() {
-    let (_dir, db, b) = shop();
+    let (_dir, db, b) = test_shop();
     let kept = Kept::default();
     db.with_tx(|tx| drafts::save(tx, Some(&kept), b, ASHA, &draft_of(500)))
         .unwrap();
@@ -67,7 +61,7 @@ fn a_draft_written_in_a_batch_that_commits_is_the_one_read_next() {
 
 #[test]
 fn a_draft_written_in_a_batch_that_is_undone_is_forgotten() {
-    let (_dir, db, b) = shop();
+    let (_dir, db, b) = test_shop();
     let kept = Kept::default();
     db.with_tx(|tx| drafts::save(tx, Some(&kept), b, ASHA, &draft_of(500)))
         .unwrap();
@@ -89,7 +83,7 @@ fn a_draft_written_in_a_batch_that_is_undone_is_forgotten() {
 
 #[test]
 fn a_message_undone_within_its_batch_leaves_the_draft_of_the_messages_before_it() {
-    let (_dir, db, b) = shop();
+    let (_dir, db, b) = test_shop();
     let kept = Kept::default();
     db.with_tx(|tx| {
         drafts::save(tx, Some(&kept), b, ASHA, &draft_of(500))?;
@@ -116,7 +110,7 @@ fn a_message_undone_within_its_batch_leaves_the_draft_of_the_messages_before_it(
 
 #[test]
 fn what_the_last_message_changed_is_never_kept() {
-    let (_dir, db, b) = shop();
+    let (_dir, db, b) = test_shop();
     let kept = Kept::default();
     let mut d = draft_of(500);
     d.changes.push("added Kaju Katli 500 g".into());

@@ -3,17 +3,11 @@
 use rusqlite::Connection;
 
 use super::outbox::{self, Content, Hold};
+use crate::accounts::test_shop;
 use crate::db::Db;
 
 const ASHA: &str = "919812345678";
 const RAVI: &str = "919800000002";
-
-fn shop() -> (tempfile::TempDir, Db, i64) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(dir.path()).unwrap();
-    let b = crate::accounts::create_business(&db, "Shop", "shop").unwrap();
-    (dir, db, b.id)
-}
 
 /// Queues `text` to `to` unless it waits already: the message id when it was queued.
 fn say(db: &Db, b: i64, to: &str, text: &str) -> Option<i64> {
@@ -37,7 +31,7 @@ fn rows(db: &Db) -> i64 {
 
 #[test]
 fn the_same_reply_waiting_already_is_not_queued_twice() {
-    let (_dir, db, b) = shop();
+    let (_dir, db, b) = test_shop();
     let first = say(&db, b, ASHA, "Here is your order");
     assert!(first.is_some());
     assert_eq!(say(&db, b, ASHA, "Here is your order"), None, "it waits");
@@ -59,7 +53,7 @@ fn the_same_reply_waiting_already_is_not_queued_twice() {
 
 #[test]
 fn a_reply_on_its_way_or_gone_is_sent_again() {
-    let (_dir, db, b) = shop();
+    let (_dir, db, b) = test_shop();
     let first = say(&db, b, ASHA, "Hello").unwrap();
     db.with_tx(|tx| outbox::claim(tx, outbox_id(tx, first)))
         .unwrap();
@@ -93,7 +87,7 @@ fn a_reply_on_its_way_or_gone_is_sent_again() {
 
 #[test]
 fn a_held_reply_is_not_one_to_leave_out_for() {
-    let (_dir, db, b) = shop();
+    let (_dir, db, b) = test_shop();
     db.with_tx(|tx| {
         tx.execute(
             "INSERT INTO customers (business_id, phone, created_at, updated_at) VALUES (?1, ?2, 0, 0)",

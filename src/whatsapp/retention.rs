@@ -167,13 +167,6 @@ mod tests {
     const DAY: i64 = 86_400;
     const ASHA: &str = "919812345678";
 
-    fn shop() -> (tempfile::TempDir, Db, i64) {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(dir.path()).unwrap();
-        let b = crate::accounts::create_business(&db, "Shop", "shop").unwrap();
-        (dir, db, b.id)
-    }
-
     fn count(db: &Db, sql: &str) -> i64 {
         db.with_conn(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
             .unwrap()
@@ -219,7 +212,7 @@ mod tests {
 
     #[test]
     fn old_bodies_are_emptied_in_chunks_and_their_messages_kept() {
-        let (_dir, db, b) = shop();
+        let (_dir, db, b) = crate::accounts::test_shop();
         let t = now();
         received(&db, b, 1_200, t - 40 * DAY);
         received(&db, b, 3, t - DAY);
@@ -254,7 +247,7 @@ mod tests {
 
     #[test]
     fn only_old_sent_replies_leave_the_outbox() {
-        let (_dir, db, b) = shop();
+        let (_dir, db, b) = crate::accounts::test_shop();
         let (t, old) = (now(), now() - 40 * DAY);
         reply(&db, b, "sent", old, old);
         let failed = reply(&db, b, "failed", old, old);
@@ -282,7 +275,7 @@ mod tests {
 
     #[test]
     fn the_edge_is_found_across_gaps_in_the_ids() {
-        let (_dir, db, b) = shop();
+        let (_dir, db, b) = crate::accounts::test_shop();
         let t = now();
         received(&db, b, 50, t - 40 * DAY);
         received(&db, b, 50, t);
