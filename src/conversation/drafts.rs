@@ -237,7 +237,7 @@ pub fn save(
         changes: Vec::new(),
         ..d.clone()
     };
-    if kept.get(business_id, phone).flatten().as_ref() == Some(&d) {
+    if kept.holds(business_id, phone, &d) {
         return Ok(());
     }
     write(conn, business_id, phone, &d)?;
@@ -356,11 +356,27 @@ const KEPT_MAX: usize = 10_000;
 impl Kept {
     /// The draft as last read or written (`Some(None)`: there is none); `None` when not held.
     fn get(&self, business_id: i64, phone: &str) -> Option<Option<Draft>> {
+        self.find(business_id, phone, Option::clone)
+    }
+
+    /// True when `d` is the draft held: compared where it is held, not copied out first.
+    fn holds(&self, business_id: i64, phone: &str, d: &Draft) -> bool {
+        self.find(business_id, phone, |held| held.as_ref() == Some(d))
+            .unwrap_or(false)
+    }
+
+    /// `f` of the draft held for the chat, what the open transaction did first.
+    fn find<R>(
+        &self,
+        business_id: i64,
+        phone: &str,
+        f: impl FnOnce(&Option<Draft>) -> R,
+    ) -> Option<R> {
         let key = (business_id, phone.to_owned());
         if let Some(d) = self.open.borrow().get(&key) {
-            return Some(d.clone());
+            return Some(f(d));
         }
-        self.done.borrow().get(&key).cloned()
+        self.done.borrow().get(&key).map(f)
     }
 
     fn put(&self, business_id: i64, phone: &str, d: Option<Draft>) {

@@ -88,7 +88,6 @@ impl Turn<'_> {
         Ok(self.name.get().map_or("", String::as_str))
     }
 
-    /// The products the message names for sure, in message order.
     /// The draft of this chat, if one is open.
     pub fn draft(&self, conn: &Connection) -> AppResult<Option<Draft>> {
         drafts::load(conn, self.drafts, self.business.id, &self.phone)
@@ -103,6 +102,7 @@ impl Turn<'_> {
         drafts::delete(conn, self.drafts, self.business.id, &self.phone)
     }
 
+    /// The products the message names for sure, in message order.
     pub fn mentions(&self) -> &[reader::Mention] {
         &self.reading.mentions
     }
@@ -126,13 +126,10 @@ fn send_held(
     hold: Option<outbox::Hold>,
 ) -> AppResult<()> {
     // A reply held back is taken back by its hold, so it is always a row of its own.
-    match hold {
-        Some(_) => {
-            outbox::enqueue_held(conn, t.business.id, to, content, t.provider, hold)?;
-        }
-        None => {
-            outbox::enqueue_new(conn, t.business.id, to, content, t.provider)?;
-        }
+    if hold.is_some() {
+        outbox::enqueue_held(conn, t.business.id, to, content, t.provider, hold)?;
+    } else {
+        outbox::enqueue_new(conn, t.business.id, to, content, t.provider)?;
     }
     // Answered either way: by this reply, or by the same one still waiting to go.
     if t.replied.get().is_none() {
