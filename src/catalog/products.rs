@@ -202,25 +202,6 @@ pub fn by_sku(conn: &Connection, business_id: i64, sku: &str) -> AppResult<Optio
     Ok(found.into_iter().next())
 }
 
-/// A product's name, unit and stock now, by sku: what a chat checks before each summary,
-/// without the columns and variants a whole product reads.
-pub fn stock_by_sku(
-    conn: &Connection,
-    business_id: i64,
-    sku: &str,
-) -> AppResult<Option<(String, Unit, i64)>> {
-    let found = conn
-        .prepare_cached(
-            "SELECT name, unit, stock FROM products WHERE business_id = ?1 AND sku = ?2",
-        )?
-        .query_row(params![business_id, sku], |r| {
-            let unit: String = r.get(1)?;
-            Ok((r.get(0)?, unit.parse().unwrap_or(Unit::Pc), r.get(2)?))
-        })
-        .optional()?;
-    Ok(found)
-}
-
 pub fn by_id(conn: &Connection, business_id: i64, id: i64) -> AppResult<Option<Product>> {
     let found = query(
         conn,

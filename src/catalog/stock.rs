@@ -1,6 +1,8 @@
 //! Stock: one figure per product in grams or pieces, changed only through moves that record
 //! why (an adjustment by hand, an order, a cancellation), so the history explains the figure.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use rusqlite::{params, Connection};
 use serde::Serialize;
 
@@ -24,6 +26,16 @@ pub struct Cause<'a> {
     pub actor: &'a str,
 }
 
+/// How many stock moves this process has begun, undone ones too. A figure copied inside a write
+/// transaction holds while this is unchanged: every move goes through [`adjust`], and the
+/// transaction keeps other processes from moving stock meanwhile.
+static MOVES: AtomicU64 = AtomicU64::new(0);
+
+/// The count of stock moves begun so far (see [`MOVES`]).
+pub fn moves() -> u64 {
+    MOVES.load(Ordering::Acquire)
+}
+
 /// Adds `delta` (negative takes away) to a product's stock and records the move; returns the
 /// new figure. Refuses, changing nothing, when the stock would go below zero. Call it inside
 /// a write transaction (`BEGIN IMMEDIATE`) so no other writer sees the figure in between.
@@ -34,6 +46,8 @@ pub fn adjust(
     delta: i64,
     cause: &Cause,
 ) -> AppResult<i64> {
+    // Counted before anything is written, so no copy outlives a move that fails half-way.
+    MOVES.fetch_add(1, Ordering::AcqRel);
     let before =
         super::products::level(conn, business_id, product_id)?.ok_or(AppError::NotFound)?;
     let current = before.stock;

@@ -8,6 +8,9 @@ pub mod drafts;
 mod drafts_kept_tests;
 pub mod edit;
 pub mod group;
+pub mod names;
+#[cfg(test)]
+mod names_tests;
 pub mod notify;
 mod park;
 pub mod pay_link;

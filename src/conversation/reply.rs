@@ -54,6 +54,8 @@ pub struct Turn<'a> {
     pub tracker: Option<&'a Tracker>,
     /// The worker's drafts as last read or written; `None` reads each from the database.
     pub drafts: Option<&'a drafts::Kept>,
+    /// The worker's customers' names as last read; `None` reads each from the database.
+    pub names: Option<&'a super::names::Names>,
 }
 
 impl Turn<'_> {
@@ -78,9 +80,10 @@ impl Turn<'_> {
         if self.name.get().is_none() {
             let found = match self.customer.get() {
                 Some(c) => c.as_ref().map(|c| c.name.clone()),
-                None => match Phone::from_digits(&self.phone) {
-                    Ok(p) => customers::name_by_phone(conn, self.business.id, p.as_str())?,
-                    Err(_) => None,
+                None => match (Phone::from_digits(&self.phone), self.names) {
+                    (Ok(p), Some(names)) => names.name(conn, self.business.id, p.as_str())?,
+                    (Ok(p), None) => customers::name_by_phone(conn, self.business.id, p.as_str())?,
+                    (Err(_), _) => None,
                 },
             };
             let _ = self.name.set(found.unwrap_or_default());

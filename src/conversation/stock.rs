@@ -8,7 +8,6 @@ use rusqlite::Connection;
 
 use super::drafts::Draft;
 use super::reply::{self, Turn};
-use crate::catalog::products;
 use crate::domain::{format_amount, Unit};
 use crate::error::AppResult;
 use crate::reader::Item;
@@ -18,12 +17,12 @@ use crate::whatsapp::attention;
 /// True when it has answered the customer and the summary must wait.
 pub fn check(t: &Turn, conn: &Connection, d: &mut Draft) -> AppResult<bool> {
     for line in d.lines.clone() {
-        let Some((name, unit, stock)) = products::stock_by_sku(conn, t.business.id, &line.sku)?
-        else {
+        let Some((product, stock)) = t.shelf.stock(conn, t.business.id, &line.sku)? else {
             continue;
         };
+        let (name, unit) = (&product.name, product.unit);
         if over_limit(t, unit, line.qty) {
-            return to_person(t, conn, d, &name, format_amount(unit, u64::from(line.qty)));
+            return to_person(t, conn, d, name, format_amount(unit, u64::from(line.qty)));
         }
         let left = u32::try_from(stock.max(0)).unwrap_or(u32::MAX);
         if line.qty <= left {

@@ -16,6 +16,7 @@ use rusqlite::Connection;
 use tokio::sync::watch;
 
 use super::drafts::Kept;
+use super::names::Names;
 use super::park;
 use super::pay_link::Linker;
 use super::reply::{self, Turn};
@@ -73,12 +74,13 @@ pub fn start(
             crate::db::lower_priority(10);
             let mut spell = Spell::default();
             let mut ahead = None;
-            let drafts = Kept::default();
+            let (drafts, names) = (Kept::default(), Names::default());
             while !*stop.borrow() {
                 let with = Worker {
                     tracker: &tracker,
                     linker: &linker,
                     drafts: &drafts,
+                    names: &names,
                 };
                 match handle_pending(&db, &bridge, &with, &mut ahead) {
                     Ok(0) => {}
@@ -113,6 +115,7 @@ pub fn start(
                 if quiet {
                     spell.quiet(|| {
                         drafts.clear();
+                        names.clear();
                         settle::end_flood();
                         db.settle_pool();
                         bridge.ingest.settle();
@@ -247,6 +250,7 @@ struct Worker<'a> {
     tracker: &'a Tracker,
     linker: &'a Linker,
     drafts: &'a Kept,
+    names: &'a Names,
 }
 
 /// What a batch's transaction did.
@@ -334,6 +338,7 @@ fn answer_batch(
     worker: &Worker,
     each_alone: bool,
 ) -> Result<Answered, Stop> {
+    worker.names.next_round();
     bridge.ingest.with_tx(db, |tx| {
         let started = Instant::now();
         // Holding the write turn, the writer cannot commit meanwhile.
@@ -352,8 +357,11 @@ fn answer_batch(
             shops: &mut shops,
             replies: &mut replies,
             alone: each_alone,
-            tracker: Some(worker.tracker),
-            drafts: Some(worker.drafts),
+            memo: Memo {
+                tracker: Some(worker.tracker),
+                drafts: Some(worker.drafts),
+                names: Some(worker.names),
+            },
         };
         let mut done = 0;
         for (m, reading) in pending.iter().zip(&read.readings) {
@@ -383,8 +391,7 @@ pub fn answer_now(conn: &Connection, m: &Unhandled) -> AppResult<()> {
         shops: &mut Shops::default(),
         replies: &mut replies,
         alone: true,
-        tracker: None,
-        drafts: None,
+        memo: Memo::default(),
     };
     answer(conn, m, &read.readings[0], &goods, &mut with).map_err(Stop::into_error)?;
     mark_handled(conn, std::slice::from_ref(m))?;
@@ -468,9 +475,17 @@ struct Answering<'a> {
     replies: &'a mut metrics::Replies,
     /// Each message in a savepoint of its own (after a batch had to be undone).
     alone: bool,
+    memo: Memo<'a>,
+}
+
+/// What the worker keeps beyond one message: none of it when replaying conversations offline.
+#[derive(Clone, Copy, Default)]
+struct Memo<'a> {
     tracker: Option<&'a Tracker>,
     /// The worker's drafts; `None` reads each from the database.
     drafts: Option<&'a Kept>,
+    /// The customers' names the worker has read; `None` reads each from the database.
+    names: Option<&'a Names>,
 }
 
 /// Marks messages handled: every message [`answer`] has been through, whether it was answered,
@@ -490,7 +505,7 @@ fn answer(
     goods: &Goods,
     with: &mut Answering,
 ) -> Result<(), Stop> {
-    let (tracker, drafts) = (with.tracker, with.drafts);
+    let memo = with.memo;
     // A deactivated shop's messages are kept but never answered, then or on reactivation.
     let Some((business, provider)) = with.shops.active(conn, m.business_id)? else {
         return Ok(());
@@ -498,13 +513,13 @@ fn answer(
     let shop = (business, *provider);
     let shelf = goods.shelf;
     let outcome = match (reading, goods.catalogs.get(&m.business_id)) {
-        (Ok(r), Some(catalog)) if with.alone => contained(conn, || {
-            handle(conn, m, r, (catalog, shelf), shop, (tracker, drafts))
-        })?,
+        (Ok(r), Some(catalog)) if with.alone => {
+            contained(conn, || handle(conn, m, r, (catalog, shelf), shop, memo))?
+        }
         (Ok(r), Some(catalog)) => {
             // Part of it may be written, and only the whole batch can be undone.
             match panic::catch_unwind(AssertUnwindSafe(|| {
-                handle(conn, m, r, (catalog, shelf), shop, (tracker, drafts))
+                handle(conn, m, r, (catalog, shelf), shop, memo)
             })) {
                 Ok(Ok(waited)) => Ok(waited),
                 _ => return Err(Stop::Again),
@@ -518,9 +533,12 @@ fn answer(
         Ok(Some(waited_ms)) => with.replies.add(m.business_id, waited_ms),
         Ok(None) => {}
         Err(why) => {
-            // Whatever it wrote was undone, its draft with it.
-            if let Some(kept) = drafts {
+            // Whatever it wrote was undone, its draft with it, and any customer it named.
+            if let Some(kept) = memo.drafts {
                 kept.undone(m.business_id, &m.phone);
+            }
+            if let Some(names) = memo.names {
+                names.next_round();
             }
             tracing::error!(error = %why, message_id = m.id, "could not answer a message");
             set_aside(conn, m)?;
@@ -575,7 +593,7 @@ fn handle(
     Understood { reading, heard }: &Understood,
     (catalog, shelf): (&ProductIndex, &Shelf),
     (business, provider): (&businesses::Business, Provider),
-    (tracker, drafts): (Option<&Tracker>, Option<&Kept>),
+    memo: Memo,
 ) -> AppResult<Option<i64>> {
     if crate::whatsapp::outbox::now_ms() - m.received_ms > TOO_OLD_MS {
         return Ok(None);
@@ -599,8 +617,9 @@ fn handle(
         replied: Cell::new(None),
         customer: Default::default(),
         name: Default::default(),
-        tracker,
-        drafts,
+        tracker: memo.tracker,
+        drafts: memo.drafts,
+        names: memo.names,
     };
     match &m.group_id {
         Some(group_id) => group::handle(&turn, conn, group_id)?,

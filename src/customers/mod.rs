@@ -1,6 +1,8 @@
 //! Customers, keyed per business by their WhatsApp number (digits with country code), with
 //! the addresses they have used and what they have ordered.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 use serde::Serialize;
@@ -12,6 +14,8 @@ use crate::error::AppResult;
 #[cfg(test)]
 pub(crate) mod figures_tests;
 mod names;
+
+pub use names::stamp;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Customer {
@@ -72,6 +76,20 @@ fn with_addresses(conn: &Connection, mut c: Customer) -> AppResult<Customer> {
 /// How finely a customer's last activity (`updated_at`, the customer list's order) is kept.
 const ACTIVE_TO_SECONDS: i64 = 60;
 
+/// How many times this process has begun to add or rename a customer. A copy of names taken
+/// inside a write transaction holds while this is unchanged and the shop's [`stamp`] is the one
+/// it was taken under: the stamp catches every other writer, between transactions.
+static NAMINGS: AtomicU64 = AtomicU64::new(0);
+
+/// The count of customers added or renamed so far (see [`NAMINGS`]).
+pub fn namings() -> u64 {
+    NAMINGS.load(Ordering::Acquire)
+}
+
+fn naming() {
+    NAMINGS.fetch_add(1, Ordering::AcqRel);
+}
+
 /// Finds the customer with this number, creating them if new; a non-empty `name` replaces the
 /// one on file (people fix their names) unless staff set that one by hand. Returns the
 /// customer's id.
@@ -91,6 +109,7 @@ pub fn upsert(conn: &Connection, business_id: i64, phone: &Phone, name: &str) ->
         })
         .optional()?;
     let Some((id, on_file, active_at, by_staff)) = found else {
+        naming();
         let id = conn
             .prepare_cached(
                 "INSERT INTO customers (business_id, phone, name, created_at, updated_at)
@@ -102,6 +121,7 @@ pub fn upsert(conn: &Connection, business_id: i64, phone: &Phone, name: &str) ->
         return Ok(id);
     };
     if !name.is_empty() && name != on_file && !by_staff {
+        naming();
         conn.prepare_cached("UPDATE customers SET name = ?2 WHERE id = ?1")?
             .execute(params![id, name])?;
     }
@@ -315,6 +335,7 @@ pub fn set_details(
     name: &str,
     notes: &str,
 ) -> AppResult<()> {
+    naming();
     // SET reads the row as it was: `name = ?3` asks whether staff left the name as it stood.
     conn.execute(
         "UPDATE customers SET name = ?3, notes = ?4, updated_at = ?5,

@@ -108,6 +108,15 @@ pub(super) fn found(
     Ok(Some(entries.into_iter().map(|i| names.ids[i]).collect()))
 }
 
+/// The shop's stamp: it changes whenever one of its customers is added, renamed, renumbered or
+/// removed, whoever writes. `None` for a shop without one.
+pub fn stamp(conn: &Connection, business_id: i64) -> AppResult<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT stamp FROM customer_search_stamps WHERE business_id = ?1")?
+        .query_row([business_id], |r| r.get(0))
+        .optional()?)
+}
+
 /// The shop's copy, read again when its stamp has moved; `None` for a database held in memory,
 /// a shop without a stamp, or one with a name the copy cannot hold.
 fn held(conn: &Connection, business_id: i64) -> AppResult<Option<Arc<Names>>> {
@@ -116,11 +125,7 @@ fn held(conn: &Connection, business_id: i64) -> AppResult<Option<Arc<Names>>> {
     };
     // The stamp is read before the names: names newer than their stamp only cost a read again
     // at the next search, never a copy taken for newer than it is.
-    let stamp: Option<i64> = conn
-        .prepare_cached("SELECT stamp FROM customer_search_stamps WHERE business_id = ?1")?
-        .query_row([business_id], |r| r.get(0))
-        .optional()?;
-    let Some(stamp) = stamp else {
+    let Some(stamp) = stamp(conn, business_id)? else {
         return Ok(None);
     };
     let key = (path.to_owned(), business_id);

@@ -208,6 +208,48 @@ fn a_shelf_lists_what_is_on_sale_as_the_catalog_does_reading_it_once() {
 }
 
 #[test]
+fn a_shelf_reads_stock_again_once_any_stock_has_moved() {
+    let (_dir, db, b) = shop();
+    let create = |tx: &rusqlite::Connection, n: u32| {
+        let req = NewOrder {
+            channel: Channel::Manual,
+            customer_phone: Phone::parse("98123 45678", "91").unwrap(),
+            customer_name: "Asha".into(),
+            lines: vec![qty("laddoo", n)],
+            address: "12 MG Road".into(),
+            notes: String::new(),
+            payment_mode: PaymentMode::Cash,
+            fulfilment: Fulfilment::Delivery,
+            deliver_on: None,
+            actor: "ravi".into(),
+        };
+        service::create(tx, &b, &req).map(|_| ())
+    };
+    db.with_tx(|tx| {
+        let shelf = service::Shelf::default();
+        let stock = |tx| shelf.stock(tx, b.id, "laddoo").unwrap().map(|(_, s)| s);
+        let before = stock(tx).unwrap();
+        // An order taken in the same transaction reserves stock: the next check sees it.
+        create(tx, 3).unwrap();
+        assert_eq!(stock(tx), Some(before - 3));
+        // Held while nothing moves it: a figure written around the moves is not read again.
+        tx.execute("UPDATE products SET stock = 1 WHERE sku = 'laddoo'", [])?;
+        assert_eq!(stock(tx), Some(before - 3));
+        create(tx, 1).unwrap();
+        assert_eq!(stock(tx), Some(0));
+        assert_eq!(
+            shelf
+                .stock(tx, b.id, "no-such-sweet")
+                .unwrap()
+                .map(|(_, s)| s),
+            None
+        );
+        Ok::<_, AppError>(())
+    })
+    .unwrap();
+}
+
+#[test]
 fn an_edit_reprices_only_the_lines_it_adds_or_changes() {
     let (_dir, db, b) = shop();
     let req = NewOrder {

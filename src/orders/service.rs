@@ -45,6 +45,16 @@ pub fn price_lines(
 pub struct Shelf {
     by_sku: RefCell<HashMap<i64, BySku>>,
     on_sale: RefCell<HashMap<i64, Rc<[Product]>>>,
+    stock: RefCell<Stock>,
+}
+
+/// Stock figures by product id, as read after [`stock::moves`] reached `moves`. Stock moves
+/// inside the worker's own transaction (an order taken reserves it), so the copies go as soon
+/// as any move is begun.
+#[derive(Default)]
+struct Stock {
+    moves: u64,
+    by_product: HashMap<i64, i64>,
 }
 
 /// One business's products on a shelf, by sku; `None` for a sku it does not have.
@@ -73,6 +83,33 @@ impl Shelf {
             .or_default()
             .insert(sku.to_owned(), found.clone());
         Ok(found)
+    }
+
+    /// Product `sku` and its stock now. A chat checks stock before every summary, so a
+    /// batch would otherwise read the same few figures for nearly every message.
+    pub fn stock(
+        &self,
+        conn: &Connection,
+        business_id: i64,
+        sku: &str,
+    ) -> OrderResult<Option<(Rc<Product>, i64)>> {
+        let Some(product) = self.product(conn, business_id, sku)? else {
+            return Ok(None);
+        };
+        let mut held = self.stock.borrow_mut();
+        let moves = stock::moves();
+        if held.moves != moves {
+            held.by_product.clear();
+            held.moves = moves;
+        }
+        if let Some(&figure) = held.by_product.get(&product.id) {
+            return Ok(Some((product, figure)));
+        }
+        let Some(level) = products::level(conn, business_id, product.id)? else {
+            return Ok(None);
+        };
+        held.by_product.insert(product.id, level.stock);
+        Ok(Some((product, level.stock)))
     }
 
     /// The business's products on sale, as [`products::on_sale`] lists them.

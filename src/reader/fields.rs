@@ -456,15 +456,25 @@ fn when_cut(text: &str, from: usize, end: usize) -> usize {
                     .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
         })
     };
-    let cut = [
-        " by ", " before ", " after ", " till ", " until ", " around ", " at ",
-    ]
-    .iter()
-    .filter_map(|p| low.find(p))
-    .filter(|&p| timely(&low[p..]))
-    .min();
-    cut.map_or(end, |p| from + p)
+    // Each cue counts where it first comes; the earliest followed by a time cuts. One pass
+    // over the spaces: this runs for every address read, in every message.
+    let mut seen = [false; CUTS.len()];
+    for (p, _) in low.match_indices(' ') {
+        let rest = &low[p..];
+        let Some(k) = CUTS.iter().position(|c| rest.starts_with(c)) else {
+            continue;
+        };
+        if !std::mem::replace(&mut seen[k], true) && timely(rest) {
+            return from + p;
+        }
+    }
+    end
 }
+
+/// What can join a time onto an address ("... Andheri by 6 pm").
+const CUTS: [&str; 7] = [
+    " by ", " before ", " after ", " till ", " until ", " around ", " at ",
+];
 
 const WHEN_WORDS: &[&str] = &[
     "pm",

@@ -3,7 +3,7 @@
 
 use super::index::IndexedProduct;
 use super::words;
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 
 /// Folds romanised Hindi spelling variation (aspirates, doubled vowels and letters,
 /// w/v, q/k, z/j, final y) so "jalebee", "laddoo" and "kalakhand" meet their names.
