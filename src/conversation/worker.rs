@@ -129,9 +129,10 @@ pub fn start(
 
 /// How many messages a batch answers at most, in one transaction. Its commit waits for the
 /// disk, and draining a backlog of 100 a batch spent about a quarter of its time waiting so
-/// (backlog empty in 5.2 s, against 3.7 s at 1,000). Webhooks do not wait behind a large batch:
-/// it commits what it has answered as soon as they queue (see [`hand_back`]).
-const BATCH: i64 = 1000;
+/// (backlog empty in 5.2 s, against 3.7 s at 1,000); 4,000 drain some 12% faster again than
+/// 1,000, for about 3 MB more at the peak. Webhooks do not wait behind a large batch: it
+/// commits what it has answered as soon as they queue (see [`hand_back`]).
+const BATCH: i64 = 4000;
 
 /// How many a batch reads in a flood of webhooks: it stops after its first message then (see
 /// [`answer_batch`]), and the rest of a full batch's readings would go stale ([`READ_FRESH`])
