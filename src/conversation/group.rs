@@ -4,7 +4,6 @@
 use rusqlite::Connection;
 
 use super::reply::{self, Turn};
-use super::templates;
 use crate::domain::limits::MAX_READ_CHARS;
 use crate::domain::Phone;
 use crate::error::AppResult;
@@ -25,7 +24,7 @@ pub fn handle(t: &Turn, conn: &Connection, group_id: &str) -> AppResult<()> {
         return Ok(());
     }
     let to_group = |key: &str, vars: &[(&str, String)]| {
-        let text = templates::render(conn, t.business.id, key, vars)?;
+        let text = t.wordings.render(conn, t.business.id, key, vars)?;
         reply::send(t, conn, group_id, &Content::text(text))
     };
     let phone = r.phone.as_deref().and_then(|p| Phone::from_digits(p).ok());

@@ -26,6 +26,8 @@ pub struct Turn<'a> {
     pub catalog: &'a reader::ProductIndex,
     /// Products as priced in this batch's transaction, for summaries.
     pub shelf: &'a orders::service::Shelf,
+    /// The shop's wordings as read in this batch's transaction.
+    pub wordings: &'a templates::Wordings,
     /// The provider replies go out through, and whether it shows buttons (Cloud API).
     pub provider: &'a str,
     pub buttons: bool,
@@ -190,7 +192,7 @@ pub fn render(
     // its customer's name as it is now, which placing it may just have changed).
     let mut all: Vec<(&str, String)> = vars.to_vec();
     all.extend(common(t, conn)?);
-    templates::render(conn, t.business.id, key, &all)
+    t.wordings.render(conn, t.business.id, key, &all)
 }
 
 /// `text` opened with what the customer's last message changed in the draft, if anything: the
@@ -273,7 +275,7 @@ pub fn summary(t: &Turn, conn: &Connection, d: &Draft) -> Result<Money, OrderErr
     ];
     let mut all = common(t, conn)?;
     all.extend(vars);
-    let text = after_changes(d, templates::render(conn, t.business.id, "summary", &all)?);
+    let text = after_changes(d, t.wordings.render(conn, t.business.id, "summary", &all)?);
     let content = if t.buttons {
         let b = |id: &str, title: &str| Button {
             id: id.into(),
@@ -290,7 +292,8 @@ pub fn summary(t: &Turn, conn: &Connection, d: &Draft) -> Result<Money, OrderErr
     } else {
         Content::text(format!(
             "{text}\n\n{}",
-            templates::render(conn, t.business.id, "confirm_prompt", &[])?
+            t.wordings
+                .render(conn, t.business.id, "confirm_prompt", &[])?
         ))
     };
     send(t, conn, &t.phone.clone(), &content)?;
@@ -303,7 +306,7 @@ pub fn summary(t: &Turn, conn: &Connection, d: &Draft) -> Result<Money, OrderErr
 pub fn confirmed(t: &Turn, conn: &Connection, o: &Order) -> AppResult<()> {
     let mut vars = order_vars(t.business, o, t.tracker);
     vars.extend(common(t, conn)?);
-    let mut text = templates::render(conn, t.business.id, "confirmed", &vars)?;
+    let mut text = t.wordings.render(conn, t.business.id, "confirmed", &vars)?;
     let link = (o.payment_mode != orders::PaymentMode::Razorpay)
         .then(|| upi::order_link(t.business, o.number, o.total))
         .flatten();
@@ -504,7 +507,9 @@ pub fn menu(t: &Turn, conn: &Connection) -> AppResult<()> {
             }
         })
         .collect();
-    let text = templates::render(conn, t.business.id, "menu_list", &common(t, conn)?)?;
+    let text = t
+        .wordings
+        .render(conn, t.business.id, "menu_list", &common(t, conn)?)?;
     send(
         t,
         conn,

@@ -1,6 +1,10 @@
 //! Every message Novi sends a customer or a group, as a template the owner can reword in
 //! Settings. Placeholders in braces (`{order_number}`) are filled in when it is sent.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::{AppError, AppResult};
@@ -117,6 +121,38 @@ pub fn render(
     Ok(fill(&body(conn, business_id, key)?, vars))
 }
 
+/// Shops' wordings read within one write transaction, each once: nearly every message of a
+/// batch is answered with the same few. Owners reword them between the worker's transactions,
+/// never inside one, so keep one no longer than its transaction.
+#[derive(Default)]
+pub struct Wordings(RefCell<HashMap<i64, HashMap<String, Rc<str>>>>);
+
+impl Wordings {
+    /// [`body`], read once per shop and key.
+    pub fn body(&self, conn: &Connection, business_id: i64, key: &str) -> AppResult<Rc<str>> {
+        // Looked up by the borrowed key: a wording already held costs no allocation.
+        if let Some(held) = self.0.borrow().get(&business_id).and_then(|b| b.get(key)) {
+            return Ok(Rc::clone(held));
+        }
+        let read: Rc<str> = body(conn, business_id, key)?.into();
+        let mut shops = self.0.borrow_mut();
+        let shop = shops.entry(business_id).or_default();
+        shop.insert(key.to_owned(), Rc::clone(&read));
+        Ok(read)
+    }
+
+    /// [`render`] from the wordings held.
+    pub fn render(
+        &self,
+        conn: &Connection,
+        business_id: i64,
+        key: &str,
+        vars: &[(&str, String)],
+    ) -> AppResult<String> {
+        Ok(fill(&self.body(conn, business_id, key)?, vars))
+    }
+}
+
 /// What is wrong with `body` as the wording of `t`, if anything: a stray brace, a placeholder
 /// it does not have, or more than 1,000 characters. Said beside the message's box.
 pub fn problem(t: &Template, body: &str) -> Option<String> {
@@ -215,6 +251,27 @@ fn placeholders_in(body: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wordings_read_each_shop_s_wording_once_as_the_database_holds_it() {
+        let (_dir, db, b) = crate::accounts::test_shop();
+        db.with_tx(|tx| {
+            let held = Wordings::default();
+            let built_in = find("welcome").unwrap().default;
+            assert_eq!(&*held.body(tx, b, "welcome")?, built_in);
+            tx.execute(
+                "INSERT INTO message_templates (business_id, key, body) VALUES (?1, 'welcome', 'Ram Ram')",
+                [b],
+            )?;
+            // Read once: the same wording within the transaction it was read in.
+            assert_eq!(&*held.body(tx, b, "welcome")?, built_in);
+            let fresh = Wordings::default();
+            assert_eq!(&*fresh.body(tx, b, "welcome")?, "Ram Ram");
+            assert_eq!(fresh.render(tx, b, "welcome", &[])?, body(tx, b, "welcome")?);
+            Ok::<_, AppError>(())
+        })
+        .unwrap();
+    }
 
     #[test]
     fn a_brace_outside_a_placeholder_is_stray() {

@@ -20,6 +20,7 @@ use super::names::Names;
 use super::park;
 use super::pay_link::Linker;
 use super::reply::{self, Turn};
+use super::templates::Wordings;
 use super::{chat, group, terms};
 use crate::accounts::businesses;
 use crate::db::settle::{self, Spell, QUIET};
@@ -348,10 +349,11 @@ fn answer_batch(
         // pages that show orders live.
         let mark = orders::store::last_event_id(tx)?;
         let mut shops = Shops::default();
-        let shelf = Shelf::default();
+        let (shelf, wordings) = (Shelf::default(), Wordings::default());
         let goods = Goods {
             catalogs: &read.catalogs,
             shelf: &shelf,
+            wordings: &wordings,
         };
         let mut replies = metrics::Replies::default();
         let mut with = Answering {
@@ -386,6 +388,7 @@ pub fn answer_now(conn: &Connection, m: &Unhandled) -> AppResult<()> {
     let goods = Goods {
         catalogs: &read.catalogs,
         shelf: &Shelf::default(),
+        wordings: &Wordings::default(),
     };
     let mut replies = metrics::Replies::default();
     let mut with = Answering {
@@ -425,10 +428,12 @@ impl Shops {
 }
 
 /// What a batch's messages are answered from: each shop's catalog as read before the
-/// transaction, and its products as priced within it (kept no longer than the transaction).
+/// transaction, and its products as priced and its wordings as read within it (kept no longer
+/// than the transaction).
 struct Goods<'a> {
     catalogs: &'a HashMap<i64, ProductIndex>,
     shelf: &'a Shelf,
+    wordings: &'a Wordings,
 }
 
 /// A batch's messages read against their shops' catalogs, before any writing.
@@ -512,15 +517,14 @@ fn answer(
         return Ok(());
     };
     let shop = (business, *provider);
-    let shelf = goods.shelf;
     let outcome = match (reading, goods.catalogs.get(&m.business_id)) {
         (Ok(r), Some(catalog)) if with.alone => {
-            contained(conn, || handle(conn, m, r, (catalog, shelf), shop, memo))?
+            contained(conn, || handle(conn, m, r, (catalog, goods), shop, memo))?
         }
         (Ok(r), Some(catalog)) => {
             // Part of it may be written, and only the whole batch can be undone.
             match panic::catch_unwind(AssertUnwindSafe(|| {
-                handle(conn, m, r, (catalog, shelf), shop, memo)
+                handle(conn, m, r, (catalog, goods), shop, memo)
             })) {
                 Ok(Ok(waited)) => Ok(waited),
                 _ => return Err(Stop::Again),
@@ -592,7 +596,7 @@ fn handle(
     conn: &Connection,
     m: &Unhandled,
     Understood { reading, heard }: &Understood,
-    (catalog, shelf): (&ProductIndex, &Shelf),
+    (catalog, goods): (&ProductIndex, &Goods),
     (business, provider): (&businesses::Business, Provider),
     memo: Memo,
 ) -> AppResult<Option<i64>> {
@@ -602,7 +606,8 @@ fn handle(
     let turn = Turn {
         business,
         catalog,
-        shelf,
+        shelf: goods.shelf,
+        wordings: goods.wordings,
         provider: provider.as_str(),
         // A linked phone gets the same choices, sent as numbered text.
         buttons: matches!(provider, Provider::Cloud | Provider::Linked),
