@@ -2,6 +2,7 @@
 //! the outbox in the same transaction as the message that caused it.
 
 use std::cell::Cell;
+use std::fmt::Write as _;
 
 use rusqlite::Connection;
 use serde_json::Value;
@@ -296,7 +297,7 @@ pub fn summary(t: &Turn, conn: &Connection, d: &Draft) -> Result<Money, OrderErr
                 .render(conn, t.business.id, "confirm_prompt", &[])?
         ))
     };
-    send(t, conn, &t.phone.clone(), &content)?;
+    send(t, conn, &t.phone, &content)?;
     Ok(totals.total)
 }
 
@@ -434,16 +435,16 @@ pub fn cancel_latest(t: &Turn, conn: &Connection) -> AppResult<()> {
 
 /// "2. Gulab Jamun 2 × Box of 12 (₹420 each) — ₹840", "1. Kaju Katli 1 kg (₹1,200/kg) — ₹1,200".
 fn line_text(t: &Turn, n: usize, l: &orders::model::Line) -> String {
+    // Written into one string: a summary has a line each, and each summary is sent.
     let per = match (&l.variant, l.unit) {
-        (None, Unit::Kg) => format!("{}/kg", t.money(l.unit_price)),
-        _ => format!("{} each", t.money(l.unit_price)),
+        (None, Unit::Kg) => "/kg",
+        _ => " each",
     };
-    format!(
-        "{n}. {} {} ({per}) — {}",
-        l.name,
-        l.amount_label(),
-        t.money(l.total)
-    )
+    let (price, total) = (t.money(l.unit_price), t.money(l.total));
+    let amount = l.amount_label();
+    let mut out = String::with_capacity(l.name.len() + amount.len() + price.len() + 32);
+    let _ = write!(out, "{n}. {} {amount} ({price}{per}) — {total}", l.name);
+    out
 }
 
 fn fee_text(t: &Turn, d: &Draft, fee: Money) -> String {

@@ -222,7 +222,10 @@ pub(crate) fn sentence_end(line: &str, from: usize) -> usize {
 /// amount before it shows the "to" is about delivery.
 fn to_address(buf: &mut String) -> Option<String> {
     let low = buf.to_ascii_lowercase();
-    for (p, _) in low.match_indices("to") {
+    // Every "t" followed by "o": a search for "to" set itself up anew for each message.
+    let bytes = low.as_bytes();
+    let tos = memchr::memchr_iter(b't', bytes).filter(|&p| bytes.get(p + 1) == Some(&b'o'));
+    for p in tos {
         let bounded = (p == 0 || !low.as_bytes()[p - 1].is_ascii_alphanumeric())
             && low
                 .as_bytes()
@@ -312,8 +315,7 @@ fn address_start(low: &str) -> Option<usize> {
     let ws = words_at(low);
     let is_amount = |w: &str| words::unit(w).is_some() || words::number_word(w).is_some();
     for (k, &(at, w)) in ws.iter().enumerate() {
-        let rest: Vec<&str> = ws[k + 1..].iter().take(4).map(|&(_, w)| w).collect();
-        if opens_address(w, &rest) {
+        if opens_address(w, &ws[k + 1..]) {
             return Some(widen(low, at));
         }
         if !is_house_number(w) {
@@ -401,14 +403,14 @@ fn widen(low: &str, mut at: usize) -> usize {
 }
 
 /// "flat 201", "house no. 14", "plot 7": an opener with a number soon after; "near Rajwada",
-/// "opp. bus stand": a landmark word after.
-fn opens_address(w: &str, rest: &[&str]) -> bool {
+/// "opp. bus stand": a landmark word after. `rest` is the words after `w`.
+fn opens_address(w: &str, rest: &[(usize, &str)]) -> bool {
     if !words::is_address_start(w) {
         return false;
     }
     let landmark = ["near", "opp", "opp.", "opposite", "behind", "beside"].contains(&w);
     if landmark {
-        return rest.first().is_some_and(|n| {
+        return rest.first().is_some_and(|&(_, n)| {
             n.starts_with(|c: char| c.is_ascii_alphabetic())
                 && words::unit(n).is_none()
                 && !words::is_filler(n)
@@ -416,7 +418,7 @@ fn opens_address(w: &str, rest: &[&str]) -> bool {
     }
     rest.iter()
         .take(3)
-        .any(|n| n.starts_with(|c: char| c.is_ascii_digit()))
+        .any(|(_, n)| n.starts_with(|c: char| c.is_ascii_digit()))
 }
 
 /// True when `at` opens the text, a line, a comma-part or a sentence.
