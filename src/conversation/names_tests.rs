@@ -34,12 +34,18 @@ fn rename_elsewhere(c: &Connection, b: i64, name: &str) {
     .unwrap();
 }
 
-#[test]
-fn a_name_is_read_again_only_once_the_shop_s_stamp_has_moved() {
-    let (_dir, db, b) = test_shop();
+/// A shop with Asha on file, and names that have read her in a batch.
+fn asha_read() -> (tempfile::TempDir, Db, i64, Names) {
+    let (dir, db, b) = test_shop();
     add(&db, b, "Asha");
     let names = Names::default();
     assert_eq!(batch(&db, &names, b).as_deref(), Some("Asha"));
+    (dir, db, b, names)
+}
+
+#[test]
+fn a_name_is_read_again_only_once_the_shop_s_stamp_has_moved() {
+    let (_dir, db, b, names) = asha_read();
     // Renamed with the stamp put back as it was: the copy is what answers.
     db.with_tx(|tx| {
         let stamp = customers::stamp(tx, b)?;
@@ -56,10 +62,7 @@ fn a_name_is_read_again_only_once_the_shop_s_stamp_has_moved() {
 
 #[test]
 fn a_rename_by_anyone_else_is_seen_at_the_next_batch() {
-    let (_dir, db, b) = test_shop();
-    add(&db, b, "Asha");
-    let names = Names::default();
-    assert_eq!(batch(&db, &names, b).as_deref(), Some("Asha"));
+    let (_dir, db, b, names) = asha_read();
     db.with_conn(|c| {
         rename_elsewhere(c, b, "Asha Rao");
         Ok::<_, AppError>(())

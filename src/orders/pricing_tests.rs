@@ -51,6 +51,22 @@ fn qty(sku: &str, qty: u32) -> LineRequest {
     }
 }
 
+/// An order for Asha of `lines`, taken by hand for delivery, cash.
+fn by_hand(lines: Vec<LineRequest>) -> NewOrder {
+    NewOrder {
+        channel: Channel::Manual,
+        customer_phone: Phone::parse("98123 45678", "91").unwrap(),
+        customer_name: "Asha".into(),
+        lines,
+        address: "12 MG Road".into(),
+        notes: String::new(),
+        payment_mode: PaymentMode::Cash,
+        fulfilment: Fulfilment::Delivery,
+        deliver_on: None,
+        actor: "ravi".into(),
+    }
+}
+
 /// The one line `req` comes to: its variant and count, amount, unit price and total.
 fn priced(db: &Db, b: &Business, req: LineRequest) -> (Option<String>, Option<u32>, u32, i64, i64) {
     let lines = db
@@ -211,19 +227,7 @@ fn a_shelf_lists_what_is_on_sale_as_the_catalog_does_reading_it_once() {
 fn a_shelf_reads_stock_again_once_any_stock_has_moved() {
     let (_dir, db, b) = shop();
     let create = |tx: &rusqlite::Connection, n: u32| {
-        let req = NewOrder {
-            channel: Channel::Manual,
-            customer_phone: Phone::parse("98123 45678", "91").unwrap(),
-            customer_name: "Asha".into(),
-            lines: vec![qty("laddoo", n)],
-            address: "12 MG Road".into(),
-            notes: String::new(),
-            payment_mode: PaymentMode::Cash,
-            fulfilment: Fulfilment::Delivery,
-            deliver_on: None,
-            actor: "ravi".into(),
-        };
-        service::create(tx, &b, &req).map(|_| ())
+        service::create(tx, &b, &by_hand(vec![qty("laddoo", n)])).map(|_| ())
     };
     db.with_tx(|tx| {
         let shelf = service::Shelf::default();
@@ -252,18 +256,7 @@ fn a_shelf_reads_stock_again_once_any_stock_has_moved() {
 #[test]
 fn an_edit_reprices_only_the_lines_it_adds_or_changes() {
     let (_dir, db, b) = shop();
-    let req = NewOrder {
-        channel: Channel::Manual,
-        customer_phone: Phone::parse("98123 45678", "91").unwrap(),
-        customer_name: "Asha".into(),
-        lines: vec![qty("gulab-jamun", 2), qty("laddoo", 3)],
-        address: "12 MG Road".into(),
-        notes: String::new(),
-        payment_mode: PaymentMode::Cash,
-        fulfilment: Fulfilment::Delivery,
-        deliver_on: None,
-        actor: "ravi".into(),
-    };
+    let req = by_hand(vec![qty("gulab-jamun", 2), qty("laddoo", 3)]);
     db.with_tx(|tx| service::create(tx, &b, &req)).unwrap();
     // Both go up from ₹20 to ₹25 a piece after the order was taken.
     db.with_tx(|tx| Ok::<_, AppError>(tx.execute("UPDATE products SET price_minor = 2500", [])?))
