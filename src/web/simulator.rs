@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::conversations::thread;
-use super::layout::{csrf_field, error_box, field, page, Nav};
+use super::layout::{csrf_field, field, field_with_error, page, Nav};
 use crate::db::now;
 use crate::domain::Phone;
 use crate::error::{AppError, AppResult};
@@ -39,12 +39,20 @@ pub struct Say {
     text: String,
 }
 
+/// What is wrong with what the owner typed, shown beside the field it is about.
+#[derive(Default)]
+struct Wrong<'a> {
+    phone: Option<String>,
+    /// The message as typed, kept in its box, and what is wrong with it.
+    text: Option<(&'a str, String)>,
+}
+
 fn render(
     shop: &ShopPage,
     who: &Who,
     phone: Option<&Phone>,
     msgs: &[threads::Message],
-    error: Option<&str>,
+    wrong: &Wrong,
 ) -> Markup {
     page(
         shop,
@@ -53,27 +61,52 @@ fn render(
         html! {
             p.muted { "Chat with your shop as a customer would. Messages go through the same path as real WhatsApp messages." }
             form.filters method="get" action=(shop.url("/simulator")) {
-                (field("Customer's number", "phone", "tel", &who.phone, true))
+                (field_with_error("Customer's number", "phone", "tel", &who.phone, wrong.phone.as_deref()))
                 (field("Customer's name", "name", "text", &who.name, false))
                 button type="submit" { "Chat as this customer" }
             }
-            (error_box(error))
             @if let Some(phone) = phone {
                 div.phone-frame {
                     div.thread tabindex="0" role="region" aria-label="Messages" data-live-src=(shop.url(&format!("/simulator/thread?phone={phone}"))) data-live-phone=(phone.as_str()) {
                         (thread(shop, msgs, true))
                     }
-                    form.reply data-send-inline method="post" action=(shop.url("/simulator")) {
-                        (csrf_field(&shop.csrf))
-                        input type="hidden" name="phone" value=(phone.as_str());
-                        input type="hidden" name="name" value=(who.name);
-                        textarea name="text" rows="2" required placeholder="Type a message" aria-label="message" {}
-                        button type="submit" { "Send" }
-                    }
+                    (reply_form(shop, phone, who, wrong.text.as_ref()))
                 }
             }
         },
     )
+}
+
+/// The customer's message box; a message refused comes back in it with what is wrong below.
+fn reply_form(shop: &ShopPage, phone: &Phone, who: &Who, wrong: Option<&(&str, String)>) -> Markup {
+    html! {
+        form.reply data-send-inline method="post" action=(shop.url("/simulator")) {
+            (csrf_field(&shop.csrf))
+            input type="hidden" name="phone" value=(phone.as_str());
+            input type="hidden" name="name" value=(who.name);
+            textarea name="text" rows="2" required maxlength=(MAX_TEXT) placeholder="Type a message"
+                aria-label="message" aria-invalid=[wrong.map(|_| "true")]
+                aria-describedby=[wrong.map(|_| "text-error")] { (wrong.map_or("", |w| w.0)) }
+            button type="submit" { "Send" }
+            @if let Some((_, m)) = wrong { small.field-error id="text-error" { (m) } }
+        }
+    }
+}
+
+/// The simulator's page answered 422, with what is wrong beside its field.
+async fn refused(
+    state: &AppState,
+    shop: &ShopPage,
+    who: &Who,
+    phone: Option<&Phone>,
+    wrong: Wrong<'_>,
+) -> AppResult<Response> {
+    let msgs = match phone {
+        Some(p) => messages(state, shop, p).await?,
+        None => Vec::new(),
+    };
+    let page = render(shop, who, phone, &msgs, &wrong);
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
 async fn messages(
@@ -114,22 +147,19 @@ pub async fn show(
 ) -> AppResult<Response> {
     only_simulated(&state, &shop).await?;
     if who.phone.trim().is_empty() {
-        return Ok(render(&shop, &who, None, &[], None).into_response());
+        return Ok(render(&shop, &who, None, &[], &Wrong::default()).into_response());
     }
     match Phone::parse(&who.phone, &shop.business.country_code) {
         Ok(phone) => {
             let msgs = messages(&state, &shop, &phone).await?;
-            Ok(render(&shop, &who, Some(&phone), &msgs, None).into_response())
+            Ok(render(&shop, &who, Some(&phone), &msgs, &Wrong::default()).into_response())
         }
         Err(e) => {
-            let page = render(
-                &shop,
-                &who,
-                None,
-                &[],
-                Some(&format!("customer's number: {e}")),
-            );
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+            let wrong = Wrong {
+                phone: Some(e.to_string()),
+                ..Wrong::default()
+            };
+            refused(&state, &shop, &who, None, wrong).await
         }
     }
 }
@@ -157,13 +187,30 @@ pub async fn say(
     Form(f): Form<Say>,
 ) -> AppResult<Response> {
     only_simulated(&state, &shop).await?;
-    let phone = Phone::parse(&f.phone, &shop.business.country_code)
-        .map_err(|e| AppError::Invalid(e.to_string()))?;
+    let who = Who {
+        phone: f.phone.clone(),
+        name: f.name.clone(),
+    };
+    let phone = match Phone::parse(&f.phone, &shop.business.country_code) {
+        Ok(phone) => phone,
+        Err(e) => {
+            let wrong = Wrong {
+                phone: Some(e.to_string()),
+                ..Wrong::default()
+            };
+            return refused(&state, &shop, &who, None, wrong).await;
+        }
+    };
     let text = f.text.trim();
     if text.is_empty() || text.chars().count() > MAX_TEXT {
-        return Err(AppError::Invalid(format!(
-            "a message must be 1 to {MAX_TEXT} characters"
-        )));
+        let wrong = Wrong {
+            text: Some((
+                &f.text,
+                format!("a message must be 1 to {MAX_TEXT} characters"),
+            )),
+            ..Wrong::default()
+        };
+        return refused(&state, &shop, &who, Some(&phone), wrong).await;
     }
     let message = InMessage {
         phone: phone.to_string(),

@@ -619,6 +619,52 @@ async fn the_simulator_round_trip() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_simulator_shows_a_wrong_number_or_message_beside_its_field_and_stores_nothing() {
+    let app = TestApp::start_fast_outbox().await;
+    let b = app.business("shop-a");
+    let mut owner = app.owner(&b, "asha").await;
+    let (status, page) = owner.get("/b/shop-a/simulator?phone=98&name=Asha").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains(r#"aria-describedby="phone-error""#)
+            && page.contains(
+                r#"<small class="field-error" id="phone-error">phone number must have 10 digits"#
+            ),
+        "{page}"
+    );
+
+    let long = "a".repeat(4097);
+    for (phone, text, field) in [
+        ("98", "hello", "phone-error"),
+        ("98123 45678", long.as_str(), "text-error"),
+        ("98123 45678", "   ", "text-error"),
+    ] {
+        let form = [("phone", phone), ("name", "Asha"), ("text", text)];
+        let (status, page, _) = owner.post("/b/shop-a/simulator", &form).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{phone} {text:.10}"
+        );
+        assert!(
+            page.contains(&format!(r#"<small class="field-error" id="{field}">"#)),
+            "{page}"
+        );
+        if field == "text-error" {
+            assert!(
+                page.contains(&format!(">{text}</textarea>")),
+                "the message is kept in its box"
+            );
+        }
+    }
+    let stored: i64 = app
+        .db
+        .with_conn(|c| Ok(c.query_row("SELECT count(*) FROM messages", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(stored, 0, "nothing refused is stored");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn groups_and_chats_through_a_gateway() {
     let gw = FakeGateway::start().await;
     let app = TestApp::start_fast_outbox().await;
