@@ -34,9 +34,9 @@ pub fn handle(t: &Turn, conn: &Connection) -> AppResult<()> {
         },
         None => None,
     };
-    let reading = t.reading.clone();
+    let reading = t.reading;
     match reading.intent {
-        Intent::Order if has_lines(&reading) => take_lines(t, conn, None, &reading),
+        Intent::Order if has_lines(reading) => take_lines(t, conn, None, reading),
         Intent::Status => reply::status(t, conn),
         Intent::Cancel => reply::cancel_latest(t, conn),
         Intent::Menu => reply::menu(t, conn),
@@ -135,13 +135,13 @@ fn on_draft(
             Answer::Not => {}
         }
     }
-    let reading = t.reading.clone();
-    if let Some(r) = amount_alone(t, &d, &reading, said_terms) {
+    let reading = t.reading;
+    if let Some(r) = amount_alone(t, &d, reading, said_terms) {
         return take_lines(t, conn, Some(d), &r).map(Ok);
     }
     // A new address at the summary ("sorry galat address, 45 Saket Nagar") replaces the old
     // one, and means delivery even if they had said pickup.
-    if let Some(a) = new_address(&d, &reading, &t.text) {
+    if let Some(a) = new_address(&d, reading, &t.text) {
         d.changes.push(format!("deliver to {a}"));
         d.address = a;
         d.terms.pickup = false;
@@ -151,14 +151,14 @@ fn on_draft(
         .mentions()
         .iter()
         .any(|m| m.negated && d.lines.iter().any(|l| l.sku == m.sku));
-    if (has_lines(&reading) && reading.intent == Intent::Order) || removes {
-        return take_lines(t, conn, Some(d), &reading).map(Ok);
+    if (has_lines(reading) && reading.intent == Intent::Order) || removes {
+        return take_lines(t, conn, Some(d), reading).map(Ok);
     }
     if !d.questions.is_empty() {
         return reply::ask(t, conn, &d).map(Ok);
     }
     if !d.lines.is_empty() && d.address.is_empty() && !d.terms.pickup {
-        return on_address(t, conn, d, &reading, said_terms).map(Ok);
+        return on_address(t, conn, d, reading, said_terms).map(Ok);
     }
     if said_terms {
         return next_step(t, conn, d).map(Ok);

@@ -1,6 +1,7 @@
 //! Drafts: the order being agreed in a chat, kept between messages until the customer
 //! confirms it or calls it off.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -233,15 +234,19 @@ pub fn save(
         return write(conn, business_id, phone, d);
     };
     // What the last message changed is shown once, never kept.
-    let d = Draft {
-        changes: Vec::new(),
-        ..d.clone()
+    let d = if d.changes.is_empty() {
+        Cow::Borrowed(d)
+    } else {
+        Cow::Owned(Draft {
+            changes: Vec::new(),
+            ..d.clone()
+        })
     };
     if kept.holds(business_id, phone, &d) {
         return Ok(());
     }
     write(conn, business_id, phone, &d)?;
-    kept.put(business_id, phone, Some(d));
+    kept.put(business_id, phone, Some(d.into_owned()));
     Ok(())
 }
 
@@ -344,9 +349,16 @@ fn write(conn: &Connection, business_id: i64, phone: &str, d: &Draft) -> AppResu
 /// it does not ([`Kept::rolled_back`]).
 #[derive(Default)]
 pub struct Kept {
-    done: RefCell<HashMap<(i64, String), Option<Draft>>>,
+    done: RefCell<ByShop>,
     /// Read or written in the open transaction.
-    open: RefCell<HashMap<(i64, String), Option<Draft>>>,
+    open: RefCell<ByShop>,
+}
+
+/// Drafts by shop, then by number: looked up by the number as it comes, with no key made.
+type ByShop = HashMap<i64, HashMap<String, Option<Draft>>>;
+
+fn in_shop<'a>(by: &'a ByShop, business_id: i64, phone: &str) -> Option<&'a Option<Draft>> {
+    by.get(&business_id).and_then(|p| p.get(phone))
 }
 
 /// Most chats [`Kept`] holds: enough for every chat a busy spell brings, a few megabytes at
@@ -372,26 +384,29 @@ impl Kept {
         phone: &str,
         f: impl FnOnce(&Option<Draft>) -> R,
     ) -> Option<R> {
-        let key = (business_id, phone.to_owned());
-        if let Some(d) = self.open.borrow().get(&key) {
+        if let Some(d) = in_shop(&self.open.borrow(), business_id, phone) {
             return Some(f(d));
         }
-        self.done.borrow().get(&key).map(f)
+        in_shop(&self.done.borrow(), business_id, phone).map(f)
     }
 
     fn put(&self, business_id: i64, phone: &str, d: Option<Draft>) {
         self.open
             .borrow_mut()
-            .insert((business_id, phone.to_owned()), d);
+            .entry(business_id)
+            .or_default()
+            .insert(phone.to_owned(), d);
     }
 
     /// The open transaction committed: what it read and wrote is what the database holds.
     pub fn committed(&self) {
         let mut done = self.done.borrow_mut();
-        if done.len() >= KEPT_MAX {
+        if done.values().map(HashMap::len).sum::<usize>() >= KEPT_MAX {
             done.clear();
         }
-        done.extend(self.open.borrow_mut().drain());
+        for (shop, drafts) in self.open.borrow_mut().drain() {
+            done.entry(shop).or_default().extend(drafts);
+        }
     }
 
     /// The open transaction was undone, and with it what it wrote.
@@ -402,9 +417,11 @@ impl Kept {
     /// A message's own writes were undone (its savepoint rolled back): the chat's draft is
     /// read again from the database next time.
     pub fn undone(&self, business_id: i64, phone: &str) {
-        let key = (business_id, phone.to_owned());
-        self.open.borrow_mut().remove(&key);
-        self.done.borrow_mut().remove(&key);
+        for by in [&self.open, &self.done] {
+            if let Some(p) = by.borrow_mut().get_mut(&business_id) {
+                p.remove(phone);
+            }
+        }
     }
 
     /// Hands the memory back, after a busy spell.

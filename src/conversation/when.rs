@@ -45,45 +45,49 @@ fn weekday(w: &str) -> Option<chrono::Weekday> {
     })
 }
 
-/// Times of day and occasions: a sentence holding one is about when or what for.
-const WHEN: &[&str] = &[
-    "baje",
-    "bje",
-    "bajey",
-    "pm",
-    "am",
-    "subah",
-    "sube",
-    "shaam",
-    "sham",
-    "raat",
-    "dopahar",
-    "morning",
-    "evening",
-    "night",
-    "noon",
-    "afternoon",
-    "oclock",
-    "birthday",
-    "bday",
-    "shaadi",
-    "shadi",
-    "wedding",
-    "party",
-    "puja",
-    "pooja",
-    "anniversary",
-    "diwali",
-    "holi",
-    "rakhi",
-    "engagement",
-    "sagai",
-    "function",
-    "festival",
-    "mehndi",
-    "havan",
-    "housewarming",
-];
+/// Times of day and occasions: a sentence holding one is about when or what for. A `match`,
+/// not a list searched in turn: every word of a message is checked.
+fn is_when(w: &str) -> bool {
+    matches!(
+        w,
+        "baje"
+            | "bje"
+            | "bajey"
+            | "pm"
+            | "am"
+            | "subah"
+            | "sube"
+            | "shaam"
+            | "sham"
+            | "raat"
+            | "dopahar"
+            | "morning"
+            | "evening"
+            | "night"
+            | "noon"
+            | "afternoon"
+            | "oclock"
+            | "birthday"
+            | "bday"
+            | "shaadi"
+            | "shadi"
+            | "wedding"
+            | "party"
+            | "puja"
+            | "pooja"
+            | "anniversary"
+            | "diwali"
+            | "holi"
+            | "rakhi"
+            | "engagement"
+            | "sagai"
+            | "function"
+            | "festival"
+            | "mehndi"
+            | "havan"
+            | "housewarming"
+    )
+}
 
 /// What a message says about when: the words from the first "when" word to the end of its
 /// sentence, and the day it names, as days from today.
@@ -130,13 +134,14 @@ pub fn hear(text: &str) -> Said {
         }
         let offset = DayWord::of(word);
         // "at 5 Park Street" is a house number: an hour ends its phrase or comes with a time word.
-        let next = low[at + word.len()..].trim_start_matches(' ');
-        let ends = next
-            .split(|c: char| !c.is_alphanumeric())
-            .next()
-            .is_none_or(|n| n.is_empty() || AFTER_HOUR.contains(&n));
-        let hour = is_hour(word) && PREPOSITIONS.contains(&before[1].0) && ends;
-        if offset.is_some() || WHEN.contains(&word) || is_clock(word) || hour {
+        let ends = || {
+            let next = low[at + word.len()..].trim_start_matches(' ');
+            next.split(|c: char| !c.is_alphanumeric())
+                .next()
+                .is_none_or(|n| n.is_empty() || AFTER_HOUR.contains(&n))
+        };
+        let hour = is_hour(word) && PREPOSITIONS.contains(&before[1].0) && ends();
+        if offset.is_some() || is_when(word) || is_clock(word) || hour {
             // A time's number and its "at" belong to it: "pickup at 6 pm", not "pm".
             let mut start = if hour { before[1].1 } else { at };
             if !hour && is_hour(before[1].0) && matches!(word, "pm" | "am" | "baje" | "bje") {

@@ -1,6 +1,10 @@
 //! Finds a customer's name where no label gives it: "this is Sunita Rao", "main Anjali
 //! bol rahi hu", "Order for Vikas Mehta", or a sign-off like "Thanks - Ananya".
 
+use std::sync::LazyLock;
+
+use memchr::memmem;
+
 use super::fields::{clean, mask};
 use super::words;
 
@@ -150,21 +154,27 @@ fn here(low: &str, buf: &str) -> Option<(usize, usize, String)> {
 
 /// "Thanks - Ananya" closing the message.
 fn sign_off(low: &str, buf: &str) -> Option<(usize, usize, String)> {
-    SIGN_OFFS.iter().find_map(|s| {
-        let p = low.rfind(s)?;
-        let from = p + s.len();
-        let rest = &buf[from..];
-        let skip = rest.len()
-            - rest
-                .trim_start_matches(|c: char| c.is_whitespace() || ",.-–—:!".contains(c))
-                .len();
-        if skip == 0 {
-            return None;
-        }
-        let (end, name) = name_words(buf, from + skip, true, 3)?;
-        let tail_is_empty = !buf[end..].chars().any(char::is_alphanumeric);
-        tail_is_empty.then_some((p, end, name))
-    })
+    // Searchers set up once: every message is searched for each sign-off.
+    static FINDERS: LazyLock<Vec<memmem::FinderRev<'static>>> =
+        LazyLock::new(|| SIGN_OFFS.iter().map(memmem::FinderRev::new).collect());
+    SIGN_OFFS
+        .iter()
+        .zip(FINDERS.iter())
+        .find_map(|(s, finder)| {
+            let p = finder.rfind(low.as_bytes())?;
+            let from = p + s.len();
+            let rest = &buf[from..];
+            let skip = rest.len()
+                - rest
+                    .trim_start_matches(|c: char| c.is_whitespace() || ",.-–—:!".contains(c))
+                    .len();
+            if skip == 0 {
+                return None;
+            }
+            let (end, name) = name_words(buf, from + skip, true, 3)?;
+            let tail_is_empty = !buf[end..].chars().any(char::is_alphanumeric);
+            tail_is_empty.then_some((p, end, name))
+        })
 }
 
 #[cfg(test)]
