@@ -3,7 +3,6 @@
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, HeaderValue, Request};
 use axum::middleware;
-use axum::routing::{get, post};
 use axum::Router;
 use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -13,6 +12,7 @@ use tower_http::trace::TraceLayer;
 use crate::web::orders::{self, form as order_form};
 use crate::web::payments as web_payments;
 use crate::web::products::{self, adjust, image as product_image, suggestions, transfer};
+use crate::web::route::{get, get_post, post};
 use crate::web::settings::{
     self, golive, groups as groups_settings, linked, messages as messages_settings,
     printing as printing_settings, users, whatsapp as whatsapp_settings,
@@ -35,8 +35,8 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 fn console_routes() -> Router<AppState> {
     use admin::{businesses as biz, orders as all_orders, users as people};
     Router::new()
-        .route("/admin/businesses", get(biz::index).post(biz::create))
-        .route("/admin/businesses/{code}", get(biz::edit).post(biz::save))
+        .route("/admin/businesses", get_post(biz::index, biz::create))
+        .route("/admin/businesses/{code}", get_post(biz::edit, biz::save))
         .route("/admin/businesses/{code}/deactivate", post(biz::deactivate))
         .route("/admin/businesses/{code}/reactivate", post(biz::reactivate))
         .route("/admin/users", get(people::index))
@@ -56,7 +56,7 @@ pub fn app(state: AppState) -> Router {
         .route("/b/{code}/orders/list", get(orders::list_fragment))
         .route(
             "/b/{code}/orders/new",
-            get(order_form::new).post(order_form::create),
+            get_post(order_form::new, order_form::create),
         )
         .route("/b/{code}/orders/{number}", get(orders::show))
         .route(
@@ -66,7 +66,7 @@ pub fn app(state: AppState) -> Router {
         .route("/b/{code}/orders/{number}/undo", post(orders::undo::submit))
         .route(
             "/b/{code}/orders/{number}/edit",
-            get(order_form::edit).post(order_form::update),
+            get_post(order_form::edit, order_form::update),
         )
         .route(
             "/b/{code}/orders/{number}/unread/{id}",
@@ -99,7 +99,7 @@ pub fn app(state: AppState) -> Router {
         .route("/b/{code}/print/queue", get(print::counter::queue))
         .route(
             "/b/{code}/settings/printing",
-            get(printing_settings::show).post(printing_settings::update),
+            get_post(printing_settings::show, printing_settings::update),
         )
         .route(
             "/b/{code}/settings/printing/test",
@@ -113,7 +113,7 @@ pub fn app(state: AppState) -> Router {
         .route("/b/{code}/customers/lookup", get(customers::lookup))
         .route(
             "/b/{code}/customers/{id}",
-            get(customers::show).post(customers::update),
+            get_post(customers::show, customers::update),
         )
         .route(
             "/b/{code}/customers/{id}/notes",
@@ -121,18 +121,18 @@ pub fn app(state: AppState) -> Router {
         )
         .route(
             "/b/{code}/products",
-            get(products::index).post(products::create),
+            get_post(products::index, products::create),
         )
         .route("/b/{code}/products/new", get(products::new))
         .route(
             "/b/{code}/products/import",
-            get(transfer::new).post(transfer::preview),
+            get_post(transfer::new, transfer::preview),
         )
         .route("/b/{code}/products/import/apply", post(transfer::apply))
         .route("/b/{code}/products/export.csv", get(transfer::export))
         .route(
             "/b/{code}/products/{id}",
-            get(products::show).post(products::update),
+            get_post(products::show, products::update),
         )
         .route("/b/{code}/products/{id}/stock", post(adjust::save))
         .route(
@@ -141,8 +141,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route(
             "/b/{code}/products/{id}/image",
-            get(product_image::serve)
-                .post(product_image::upload)
+            get_post(product_image::serve, product_image::upload)
                 // The upload's own check (2 MiB) gives the clear message; the app-wide limit caps the body.
                 .layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
         )
@@ -167,7 +166,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route(
             "/b/{code}/simulator",
-            get(simulator::show).post(simulator::say),
+            get_post(simulator::show, simulator::say),
         )
         .route(
             "/b/{code}/simulator/thread",
@@ -177,20 +176,23 @@ pub fn app(state: AppState) -> Router {
         .route("/b/{code}/settings/profile", post(settings::update))
         .route(
             "/b/{code}/settings/hours",
-            get(settings::hours::show).post(settings::hours::save),
+            get_post(settings::hours::show, settings::hours::save),
         )
         .route(
             "/b/{code}/settings/messages",
-            get(messages_settings::show).post(messages_settings::save),
+            get_post(messages_settings::show, messages_settings::save),
         )
         .route(
             "/b/{code}/settings/whatsapp",
-            get(whatsapp_settings::show).post(whatsapp_settings::save),
+            get_post(whatsapp_settings::show, whatsapp_settings::save),
         )
         .route("/b/{code}/settings/whatsapp/test", post(golive::send_test))
         .route(
             "/b/{code}/settings/payments",
-            get(crate::web::settings::payments::show).post(crate::web::settings::payments::save),
+            get_post(
+                crate::web::settings::payments::show,
+                crate::web::settings::payments::save,
+            ),
         )
         .route(
             "/b/{code}/settings/whatsapp/test/{id}",
@@ -213,7 +215,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route(
             "/b/{code}/settings/users",
-            get(users::index).post(users::add),
+            get_post(users::index, users::add),
         )
         .route("/b/{code}/settings/users/{id}/role", post(users::set_role))
         .route(
@@ -230,7 +232,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/business", get(api::business))
         .route(
             "/api/v1/orders",
-            get(api::orders::index).post(api::orders::create),
+            get_post(api::orders::index, api::orders::create),
         )
         .route("/api/v1/orders/{number}", get(api::orders::show))
         .route(
@@ -244,7 +246,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/conversations", get(api::conversations::index))
         .route(
             "/api/v1/conversations/{phone}/messages",
-            get(api::conversations::messages).post(api::conversations::send),
+            get_post(api::conversations::messages, api::conversations::send),
         )
         .route(
             "/api/v1/conversations/{phone}/messages/{id}/retry",
@@ -253,23 +255,23 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/customers", get(api::customers::index))
         .route("/api/v1/customers/{phone}", get(api::customers::show))
         .route("/api/v1/products", get(api::products::index))
-        .route("/api/{*rest}", get(api::not_found).post(api::not_found))
+        .route("/api/{*rest}", get_post(api::not_found, api::not_found))
         // The JSON extractor's own limit (2 MiB by default) raised to the app's, so an API body
         // up to it is read, and one past it gets the one answer, 413. Webhooks keep 2 MiB.
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
 
     let mut top = Router::new()
         .route("/", get(dashboard::home))
-        .route("/login", get(login::show).post(login::submit))
+        .route("/login", get_post(login::show, login::submit))
         .route("/logout", post(login::logout))
-        .route("/setup/{token}", get(setup::show).post(setup::submit))
+        .route("/setup/{token}", get_post(setup::show, setup::submit))
         .route("/setup/{token}/password", post(web::password_link::submit))
         .route("/admin", get(admin::index))
         .route("/admin/backup", post(admin::download_backup))
         .merge(console_routes())
         .route(
             "/webhooks/whatsapp/{code}",
-            get(webhooks::cloud_verify).post(webhooks::cloud),
+            get_post(webhooks::cloud_verify, webhooks::cloud),
         )
         .route("/webhooks/gateway/{code}", post(webhooks::gateway))
         .route(
@@ -280,17 +282,17 @@ pub fn app(state: AppState) -> Router {
         .route("/s/{code}/c/{slug}", get(store::category::show))
         .route(
             "/s/{code}/cart",
-            get(store::checkout::show).post(store::add),
+            get_post(store::checkout::show, store::add),
         )
         .route("/s/{code}/cart/update", post(store::checkout::update))
         .route(
             "/s/{code}/checkout",
-            get(store::checkout::to_cart).post(store::place::place),
+            get_post(store::checkout::to_cart, store::place::place),
         )
         .route("/s/{code}/images/{id}", get(store::image))
         .route(
             "/s/{code}/pay/{token}",
-            get(store::pay_online::show).post(store::pay_online::done),
+            get_post(store::pay_online::show, store::pay_online::done),
         )
         .route(
             "/s/{code}/pay/{token}/start",
@@ -300,7 +302,7 @@ pub fn app(state: AppState) -> Router {
         .route("/t/{token}", get(store::track::show))
         .route(
             "/track/{code}",
-            get(store::track::form).post(store::track::find),
+            get_post(store::track::form, store::track::find),
         )
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))

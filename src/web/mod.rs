@@ -28,6 +28,7 @@ pub mod products;
 pub mod qr;
 pub mod razorpay_hook;
 pub mod reports;
+pub mod route;
 pub mod settings;
 pub mod setup;
 pub mod simulator;
