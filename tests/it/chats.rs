@@ -186,6 +186,42 @@ async fn the_simulator_sends_twenty_messages_without_reloading_and_shows_every_a
     .await;
 }
 
+/// A number the simulator cannot read is shown wrong right below its field, in view, on a
+/// phone and on a desktop; the message box takes no more than a message may hold.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_simulator_shows_a_wrong_number_below_its_field_and_caps_the_message() {
+    let app = TestApp::start().await;
+    let shop = app.small_shop("sharma");
+    app.user(&shop, "asha", Role::Owner);
+    Chrome::run(move |client| async move {
+        log_in_to(&client, &app, "asha", "Dashboard").await;
+        // The error's text, whether it sits right below the number's box and in view, and
+        // whether the box points a screen reader to it.
+        let script = "const i = document.querySelector('input[name=phone]'), e = document.getElementById('phone-error');                       const a = i.getBoundingClientRect(), b = e.getBoundingClientRect();                       return [e.textContent, b.top >= a.bottom && b.top - a.bottom < 40 && b.bottom <= window.innerHeight,                               i.getAttribute('aria-describedby')];";
+        for (width, height) in [(360, 740), (1280, 900)] {
+            set_viewport(&client, width, height).await;
+            open(&client, &app, "/b/sharma/simulator?phone=98&name=Meera").await;
+            let seen = client.execute(script, vec![]).await.unwrap();
+            assert!(seen[0].as_str().unwrap().contains("10 digits"), "{width} px: {seen}");
+            assert_eq!(seen[1], json!(true), "{width} px: below the field, in view: {seen}");
+            assert_eq!(seen[2], json!("phone-error"));
+        }
+        open(&client, &app, "/b/sharma/simulator?phone=9812345678&name=Meera").await;
+        let box_ = find(&client, "//form[@data-send-inline]//textarea").await;
+        box_.send_keys(&"a".repeat(4100)).await.expect("type");
+        let typed = client
+            .execute("return document.querySelector('form[data-send-inline] textarea').value.length;", vec![])
+            .await
+            .unwrap();
+        assert_eq!(typed, json!(4096), "the box stops at a message's limit");
+        // The browser logs each refused page's status; nothing else may go wrong.
+        let errors = console_errors(&client).await;
+        assert!(errors.iter().all(|e| e.contains("status of 422")), "{errors:?}");
+        app.stop().await;
+    })
+    .await;
+}
+
 /// Novi's reply to an order is its whole summary, many lines long. In the chat list it takes
 /// two lines at most, clipped, on a phone and on a desktop: more chats fit on the screen, and
 /// the whole reply is a tap away. The customer's number beside it is never broken in two.
