@@ -157,24 +157,21 @@ fn sign_off(low: &str, buf: &str) -> Option<(usize, usize, String)> {
     // Searchers set up once: every message is searched for each sign-off.
     static FINDERS: LazyLock<Vec<memmem::FinderRev<'static>>> =
         LazyLock::new(|| SIGN_OFFS.iter().map(memmem::FinderRev::new).collect());
-    SIGN_OFFS
-        .iter()
-        .zip(FINDERS.iter())
-        .find_map(|(s, finder)| {
-            let p = finder.rfind(low.as_bytes())?;
-            let from = p + s.len();
-            let rest = &buf[from..];
-            let skip = rest.len()
-                - rest
-                    .trim_start_matches(|c: char| c.is_whitespace() || ",.-–—:!".contains(c))
-                    .len();
-            if skip == 0 {
-                return None;
-            }
-            let (end, name) = name_words(buf, from + skip, true, 3)?;
-            let tail_is_empty = !buf[end..].chars().any(char::is_alphanumeric);
-            tail_is_empty.then_some((p, end, name))
-        })
+    FINDERS.iter().find_map(|finder| {
+        let p = finder.rfind(low.as_bytes())?;
+        let from = p + finder.needle().len();
+        let rest = &buf[from..];
+        let skip = rest.len()
+            - rest
+                .trim_start_matches(|c: char| c.is_whitespace() || ",.-–—:!".contains(c))
+                .len();
+        if skip == 0 {
+            return None;
+        }
+        let (end, name) = name_words(buf, from + skip, true, 3)?;
+        let tail_is_empty = !buf[end..].chars().any(char::is_alphanumeric);
+        tail_is_empty.then_some((p, end, name))
+    })
 }
 
 #[cfg(test)]
