@@ -214,6 +214,23 @@ async fn the_simulator_shows_a_wrong_number_below_its_field_and_caps_the_message
             .await
             .unwrap();
         assert_eq!(typed, json!(4096), "the box stops at a message's limit");
+        // A message refused all the same (sent without the page's script) comes back with what
+        // is wrong on a line of its own below the box, on a desktop as on a phone.
+        for (width, height) in [(1280, 900), (360, 740)] {
+            set_viewport(&client, width, height).await;
+            open(&client, &app, "/b/sharma/simulator?phone=9812345678&name=Meera").await;
+            let send = "const f = document.querySelector('form[data-send-inline]'); \
+                        f.querySelector('textarea').value = ' '; f.removeAttribute('data-send-inline'); f.submit();";
+            client.execute(send, vec![]).await.unwrap();
+            find(&client, "//small[@id='text-error']").await;
+            let script = "const b = document.querySelector('form.reply textarea').getBoundingClientRect(); \
+                          const e = document.getElementById('text-error').getBoundingClientRect(); \
+                          return [e.top >= b.bottom, b.width];";
+            let seen = client.execute(script, vec![]).await.unwrap();
+            assert_eq!(seen[0], json!(true), "{width} px: below the box: {seen}");
+            let box_width = seen[1].as_f64().unwrap();
+            assert!(box_width > 250.0, "{width} px: the box keeps its width: {seen}");
+        }
         // The browser logs each refused page's status; nothing else may go wrong.
         let errors = console_errors(&client).await;
         assert!(errors.iter().all(|e| e.contains("status of 422")), "{errors:?}");
