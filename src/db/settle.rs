@@ -122,9 +122,13 @@ pub fn start_flood() {
 }
 
 /// Back to handing freed pages back as they are freed; called as Novi goes quiet, before the
-/// threads collect their heaps (a collection hands back what waits, whatever the delay).
+/// threads collect their heaps. Memory the flood freed waits in mimalloc's arenas for the
+/// flood's delay (ten times over), and with no delay set its arenas are never visited again, so
+/// it stayed resident: one collection first, while the delay is still the flood's, hands all of
+/// it back (arenas are shared by every thread).
 pub fn end_flood() {
     if let Some(ms) = PURGE.next(false) {
+        collect_own_heap();
         set_purge_delay(ms);
     }
 }
