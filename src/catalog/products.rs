@@ -229,6 +229,16 @@ pub fn on_sale(conn: &Connection, business_id: i64) -> AppResult<Vec<Product>> {
     list(conn, business_id, &filter)
 }
 
+/// The shop's catalog-index stamp: it changes whenever something the message reader indexes
+/// changes (a product or variant added, removed, renamed, switched on or off; not stock or
+/// prices), whoever writes (see migration V43). `None` for a shop that never had a product.
+pub fn index_stamp(conn: &Connection, business_id: i64) -> AppResult<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT stamp FROM catalog_index_stamps WHERE business_id = ?1")?
+        .query_row([business_id], |r| r.get(0))
+        .optional()?)
+}
+
 /// Each category with products on sale and how many, by category: the storefront's shelves.
 pub fn on_sale_categories(conn: &Connection, business_id: i64) -> AppResult<Vec<(String, i64)>> {
     let mut stmt = conn.prepare_cached(

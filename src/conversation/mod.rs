@@ -2,6 +2,7 @@
 //! agreeing a draft with them, taking the order, and keeping them told as it moves.
 
 pub mod answers;
+mod catalogs;
 pub mod chat;
 pub mod drafts;
 #[cfg(test)]

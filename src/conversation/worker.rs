@@ -15,6 +15,7 @@ use futures_util::future::{self, Either};
 use rusqlite::Connection;
 use tokio::sync::watch;
 
+use super::catalogs::Catalogs;
 use super::drafts::Kept;
 use super::names::Names;
 use super::park;
@@ -76,12 +77,14 @@ pub fn start(
             let mut spell = Spell::default();
             let mut ahead = None;
             let (drafts, names) = (Kept::default(), Names::default());
+            let catalogs = Catalogs::default();
             while !*stop.borrow() {
                 let with = Worker {
                     tracker: &tracker,
                     linker: &linker,
                     drafts: &drafts,
                     names: &names,
+                    catalogs: &catalogs,
                 };
                 match handle_pending(&db, &bridge, &with, &mut ahead) {
                     Ok(0) => {}
@@ -117,6 +120,7 @@ pub fn start(
                     spell.quiet(|| {
                         drafts.clear();
                         names.clear();
+                        catalogs.clear();
                         settle::end_flood();
                         db.settle_pool();
                         bridge.ingest.settle();
@@ -163,7 +167,12 @@ fn handle_pending(
     let flood = bridge.ingest.is_flooded();
     let batch = match ahead.take().filter(Batch::fresh) {
         Some(b) => b,
-        None => Batch::read(db, 0, if flood { FLOOD_BATCH } else { BATCH })?,
+        None => Batch::read(
+            db,
+            0,
+            if flood { FLOOD_BATCH } else { BATCH },
+            with.catalogs,
+        )?,
     };
     let Some(last) = batch.pending.last().map(|m| m.id) else {
         return Ok(0);
@@ -178,7 +187,7 @@ fn handle_pending(
         let reading = if read_ahead {
             std::thread::Builder::new()
                 .name("novi-read-ahead".into())
-                .spawn_scoped(s, || Batch::read(db, last, BATCH))
+                .spawn_scoped(s, || Batch::read(db, last, BATCH, with.catalogs))
                 .ok()
         } else {
             None
@@ -253,6 +262,7 @@ struct Worker<'a> {
     linker: &'a Linker,
     drafts: &'a Kept,
     names: &'a Names,
+    catalogs: &'a Catalogs,
 }
 
 /// What a batch's transaction did.
@@ -278,11 +288,12 @@ struct Batch {
 const READ_FRESH: Duration = Duration::from_secs(1);
 
 impl Batch {
-    /// Up to `limit` pending messages after message `after` (0: from the oldest), read.
-    fn read(db: &Db, after: i64, limit: i64) -> AppResult<Batch> {
+    /// Up to `limit` pending messages after message `after` (0: from the oldest), read
+    /// against the shops' catalogs as `held` has them.
+    fn read(db: &Db, after: i64, limit: i64, held: &Catalogs) -> AppResult<Batch> {
         db.with_conn(|c| {
             let pending = store::unhandled(c, after, limit)?;
-            let read = read_all(c, &pending);
+            let read = read_all(c, &pending, held);
             Ok(Batch {
                 pending,
                 read,
@@ -384,7 +395,7 @@ fn answer_batch(
 /// Answers one stored message now, in the caller's transaction, exactly as the worker does:
 /// for replaying conversations message by message (`novi parse --conversations`).
 pub fn answer_now(conn: &Connection, m: &Unhandled) -> AppResult<()> {
-    let read = read_all(conn, std::slice::from_ref(m));
+    let read = read_all(conn, std::slice::from_ref(m), &Catalogs::default());
     let goods = Goods {
         catalogs: &read.catalogs,
         shelf: &Shelf::default(),
@@ -431,15 +442,15 @@ impl Shops {
 /// transaction, and its products as priced and its wordings as read within it (kept no longer
 /// than the transaction).
 struct Goods<'a> {
-    catalogs: &'a HashMap<i64, ProductIndex>,
+    catalogs: &'a HashMap<i64, Arc<ProductIndex>>,
     shelf: &'a Shelf,
     wordings: &'a Wordings,
 }
 
 /// A batch's messages read against their shops' catalogs, before any writing.
 struct Read {
-    /// Built once per business per batch; a batch sees one state of the catalog anyway.
-    catalogs: HashMap<i64, ProductIndex>,
+    /// One per business in the batch, as [`Catalogs`] holds it when the batch is read.
+    catalogs: HashMap<i64, Arc<ProductIndex>>,
     /// One per message, in order: its reading, or why it could not be read.
     readings: Vec<Result<Understood, String>>,
 }
@@ -452,16 +463,16 @@ struct Understood {
     heard: terms::Heard,
 }
 
-fn read_all(conn: &Connection, batch: &[Unhandled]) -> Read {
-    let mut catalogs: HashMap<i64, ProductIndex> = HashMap::new();
+fn read_all(conn: &Connection, batch: &[Unhandled], held: &Catalogs) -> Read {
+    let mut catalogs: HashMap<i64, Arc<ProductIndex>> = HashMap::new();
     let readings = batch
         .iter()
         .map(|m| {
             let catalog = match catalogs.entry(m.business_id) {
                 Entry::Occupied(e) => e.into_mut(),
-                Entry::Vacant(v) => v.insert(
-                    ProductIndex::for_business(conn, m.business_id).map_err(|e| e.detail())?,
-                ),
+                Entry::Vacant(v) => {
+                    v.insert(held.index(conn, m.business_id).map_err(|e| e.detail())?)
+                }
             };
             // The reader never panics by design; should it, that message alone is set aside.
             panic::catch_unwind(AssertUnwindSafe(|| Understood {

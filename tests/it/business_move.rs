@@ -124,11 +124,13 @@ fn shop_rows(dir: &Path, code: &str) -> BTreeMap<String, Vec<String>> {
     // `order_stamps` counts every change to a day's orders (triggers keep it), so an import,
     // which writes each order once, starts it afresh: it is not data that moves. Nor is
     // `customer_search_stamps`: its stamp is random by design, and its count is the shop's
-    // customers, compared row by row.
-    for t in owned_tables(&conn)
-        .into_iter()
-        .filter(|t| t != "order_stamps" && t != "customer_search_stamps")
-    {
+    // customers, compared row by row. Nor is `catalog_index_stamps`, random by design too.
+    for t in owned_tables(&conn).into_iter().filter(|t| {
+        !matches!(
+            t.as_str(),
+            "order_stamps" | "customer_search_stamps" | "catalog_index_stamps"
+        )
+    }) {
         let fks = foreign_keys(&conn, &t);
         let filter = match fks.iter().find(|(_, p)| *p == "users") {
             _ if t == "businesses" => "id = ?1".to_owned(),

@@ -246,6 +246,41 @@ async fn what_the_shop_does_not_sell_is_named() {
     );
 }
 
+/// The worker keeps each shop's catalog as the reader indexes it from one message to the
+/// next; a product the owner adds on the product page is read in the customer's next message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_product_the_owner_adds_is_read_in_the_next_message() {
+    let s = shop().await;
+    let got = s
+        .says(ASHA, "w1", "1 kg rabri, deliver to 12 MG Road", 1)
+        .await;
+    assert!(
+        got[0].to_lowercase().contains("we don't sell rabri"),
+        "{got:?}"
+    );
+    let mut owner = s.app.owner(&s.b, "asha").await;
+    let fields = [
+        ("name", "Rabri"),
+        ("sku", ""),
+        ("category", "Sweets"),
+        ("unit", "kg"),
+        ("price", "400"),
+        ("aliases", ""),
+        ("low_stock", ""),
+        ("opening_stock", "5 kg"),
+        ("active", "1"),
+    ];
+    let path = format!("/b/{}/products", s.b.short_code);
+    assert_eq!(owner.post(&path, &fields).await.0, StatusCode::SEE_OTHER);
+    let got = s
+        .says(ASHA, "w2", "1 kg rabri, deliver to 12 MG Road", 1)
+        .await;
+    assert!(
+        got[0].contains("1. Rabri 1 kg (₹400.00/kg) — ₹400.00"),
+        "{got:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn short_stock_is_offered_before_the_summary_and_the_customer_adjusts() {
     let s = shop().await;

@@ -54,7 +54,8 @@ const fn counts(name: &'static str, key: &'static str) -> Table {
 /// Every table holding a business's rows, each after the tables it points at, so rows are
 /// inserted parents first. `order_counts`, `order_days`, `order_stamps` and `customer_figures`
 /// are not here: triggers on `orders` keep them, on import as always; nor is
-/// `customer_search_stamps`, which triggers on `customers` keep; nor `outbox_waiting`,
+/// `customer_search_stamps`, which triggers on `customers` keep, or `catalog_index_stamps`,
+/// which triggers on `products` and `variants` keep; nor `outbox_waiting`,
 /// `outbox_queues` and `chats`, which triggers on `outbox` and `messages` keep. Global tables (`setup_tokens`, the migration history) belong to no business.
 pub const TABLES: &[Table] = &[
     Table {
@@ -216,6 +217,7 @@ mod tests {
                     | "order_days"
                     | "order_stamps"
                     | "customer_search_stamps"
+                    | "catalog_index_stamps"
                     | "customer_figures"
             )
         }) {
