@@ -16,7 +16,12 @@ fn main() {
     println!("cargo:rerun-if-env-changed=NOVI_NO_LINK_ORDER");
     let release = std::env::var("PROFILE").as_deref() == Ok("release");
     let wanted = std::env::var_os("NOVI_NO_LINK_ORDER").is_none();
-    let order = Path::new(env!("CARGO_MANIFEST_DIR")).join(ORDER);
+    // The directory of the checkout being built, as Cargo says when it runs this script: the
+    // script's binary is reused for another checkout sharing the target directory (a second
+    // work tree), and the directory written into it at compile time (`env!`) is the first
+    // one's, which may be gone; the file was then not found and silently left out.
+    let dir = std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default();
+    let order = Path::new(&dir).join(ORDER);
     // Asked last: it runs rustc, which only a release build needs.
     if release && wanted && order.exists() && lld() {
         // Relative: rustc, and the linker it starts, run in the package's directory. Cargo may
