@@ -58,6 +58,26 @@ const FLOOD_ROUNDS: usize = 4;
 /// its disk sync), short beside the time a webhook may take to be acknowledged.
 const TURN: Duration = Duration::from_millis(2);
 
+/// How long the worker lets messages gather after a small batch answered in full. In a steady
+/// flow of webhooks each of the writer's commits woke the worker for the one or two messages it
+/// stored, and each of those batches paid for a transaction, its disk sync and a pass of the
+/// sender: at 2,000 webhooks a second, some 800 commits a second. A message that comes during
+/// the wait is answered a few milliseconds later than it would be, which nobody reading
+/// WhatsApp notices; a lone message is answered at once, as before.
+const GATHER: Duration = Duration::from_millis(5);
+
+/// A batch that answered at least this many messages was not small: the flow is fast enough to
+/// fill batches by itself, and waiting would only slow answering down.
+const GATHER_BELOW: usize = 32;
+
+/// Whether to wait [`GATHER`] before the next batch, after one that answered `answered`
+/// messages: not when messages it read are still to be answered (`kept`, a batch cut short by
+/// webhooks waiting or read ahead), nor in a flood, where the worker's turns are already set by
+/// the webhook writer's.
+fn gather(answered: usize, kept: bool, flooded: bool) -> bool {
+    answered < GATHER_BELOW && !kept && !flooded
+}
+
 /// Starts the worker on a thread of its own at low priority: answering is background work,
 /// and under a flood of webhooks the CPU should go first to acknowledging them (an answer
 /// that waits a moment is fine; a webhook that is not acknowledged is retried by WhatsApp).
@@ -88,9 +108,16 @@ pub fn start(
                 };
                 match handle_pending(&db, &bridge, &with, &mut ahead) {
                     Ok(0) => {}
-                    Ok(_) => {
+                    Ok(answered) => {
                         spell.worked();
                         bridge.wake_sender();
+                        let flooded = bridge.ingest.is_flooded();
+                        if gather(answered, ahead.is_some(), flooded) {
+                            let stopping = pin!(stop.changed());
+                            if let Some(Err(_)) = park::wait(stopping, GATHER) {
+                                return;
+                            }
+                        }
                         continue;
                     }
                     Err(e) => tracing::error!(error = %e.detail(), "handling messages failed"),
@@ -673,6 +700,27 @@ mod tests {
         assert!(
             turn_over(true, true, Duration::ZERO),
             "a flood goes in at once"
+        );
+    }
+
+    #[test]
+    fn a_small_batch_answered_in_full_lets_the_next_messages_gather() {
+        assert!(
+            gather(1, false, false),
+            "one or two at a time: wait for more"
+        );
+        assert!(gather(GATHER_BELOW - 1, false, false));
+        assert!(
+            !gather(GATHER_BELOW, false, false),
+            "a flow that fills batches by itself goes on at once"
+        );
+        assert!(
+            !gather(1, true, false),
+            "messages already read wait to be answered: no pause"
+        );
+        assert!(
+            !gather(1, false, true),
+            "in a flood the writer's batches set the worker's turns"
         );
     }
 
