@@ -174,7 +174,8 @@ pub fn backdate(conn: &Connection, id: i64, created_at: i64, updated_at: i64) ->
 pub fn by_id(conn: &Connection, business_id: i64, id: i64) -> AppResult<Option<Customer>> {
     let sql = format!("{SELECT} WHERE c.business_id = ?1 AND c.id = ?2");
     let found = conn
-        .query_row(&sql, params![business_id, id], from_row)
+        .prepare_cached(&sql)?
+        .query_row(params![business_id, id], from_row)
         .optional()?;
     found.map(|c| with_addresses(conn, c)).transpose()
 }

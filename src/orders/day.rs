@@ -22,7 +22,7 @@ pub struct DayFigures {
 
 /// The figures for orders taken between `from` (inclusive) and `to` (exclusive), Unix seconds.
 pub fn figures(conn: &Connection, business_id: i64, from: i64, to: i64) -> AppResult<DayFigures> {
-    let mut f = conn.query_row(
+    let mut f = conn.prepare_cached(
         "SELECT
              COALESCE(SUM(status != 'cancelled'), 0),
              COALESCE(SUM(status = 'cancelled'), 0),
@@ -31,6 +31,8 @@ pub fn figures(conn: &Connection, business_id: i64, from: i64, to: i64) -> AppRe
              CAST(TOTAL(CASE WHEN status != 'cancelled' AND payment_mode = 'cash'
                              AND payment_status = 'unpaid' THEN total_minor END) AS INTEGER)
          FROM orders WHERE business_id = ?1 AND created_at >= ?2 AND created_at < ?3",
+    )?
+    .query_row(
         params![business_id, from, to],
         |r| {
             Ok(DayFigures {
@@ -43,11 +45,11 @@ pub fn figures(conn: &Connection, business_id: i64, from: i64, to: i64) -> AppRe
             })
         },
     )?;
-    f.open = conn.query_row(
-        "SELECT COUNT(*) FROM orders WHERE business_id = ?1
+    f.open = conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM orders WHERE business_id = ?1
              AND status IN ('pending', 'confirmed', 'preparing', 'out_for_delivery')",
-        [business_id],
-        |r| r.get(0),
-    )?;
+        )?
+        .query_row([business_id], |r| r.get(0))?;
     Ok(f)
 }

@@ -198,7 +198,8 @@ fn each_row(
 pub fn by_number(conn: &Connection, business_id: i64, number: i64) -> AppResult<Option<Order>> {
     let sql = format!("{SELECT} WHERE o.business_id = ?1 AND o.number = ?2");
     let found = conn
-        .query_row(&sql, params![business_id, number], from_row)
+        .prepare_cached(&sql)?
+        .query_row(params![business_id, number], from_row)
         .optional()?;
     found.map(|o| complete(conn, o)).transpose()
 }
@@ -222,7 +223,8 @@ pub fn open_numbers(conn: &Connection, customer_id: i64, except: i64) -> AppResu
 pub fn by_id(conn: &Connection, business_id: i64, order_id: i64) -> AppResult<Option<Order>> {
     let sql = format!("{SELECT} WHERE o.business_id = ?1 AND o.id = ?2");
     let found = conn
-        .query_row(&sql, params![business_id, order_id], from_row)
+        .prepare_cached(&sql)?
+        .query_row(params![business_id, order_id], from_row)
         .optional()?;
     found.map(|o| complete(conn, o)).transpose()
 }
@@ -481,12 +483,14 @@ pub fn taken_between(
     from: i64,
     to: i64,
 ) -> AppResult<(i64, i64)> {
-    Ok(conn.query_row(
-        "SELECT COUNT(*), CAST(TOTAL(total_minor) AS INTEGER) FROM orders
+    Ok(conn
+        .prepare_cached(
+            "SELECT COUNT(*), CAST(TOTAL(total_minor) AS INTEGER) FROM orders
          WHERE business_id = ?1 AND status != 'cancelled' AND created_at >= ?2 AND created_at < ?3",
-        params![business_id, from, to],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?)
+        )?
+        .query_row(params![business_id, from, to], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?)
 }
 
 /// How much of each order a list reads besides its row.
@@ -960,17 +964,17 @@ pub struct OrderTimes {
 }
 
 pub fn times(conn: &Connection, order_id: i64) -> AppResult<OrderTimes> {
-    Ok(conn.query_row(
-        "SELECT first_message_ms, first_reply_ms, confirmed_ms FROM orders WHERE id = ?1",
-        [order_id],
-        |r| {
+    Ok(conn
+        .prepare_cached(
+            "SELECT first_message_ms, first_reply_ms, confirmed_ms FROM orders WHERE id = ?1",
+        )?
+        .query_row([order_id], |r| {
             Ok(OrderTimes {
                 first_message_ms: r.get(0)?,
                 first_reply_ms: r.get(1)?,
                 confirmed_ms: r.get(2)?,
             })
-        },
-    )?)
+        })?)
 }
 
 /// An order from the shop's past, written as it went: for filling a book with years of orders

@@ -72,7 +72,8 @@ pub fn find(
 ) -> AppResult<Option<Unread>> {
     let sql = format!("{SELECT} WHERE business_id = ?1 AND order_id = ?2 AND id = ?3");
     Ok(conn
-        .query_row(&sql, params![business_id, order_id, id], from_row)
+        .prepare_cached(&sql)?
+        .query_row(params![business_id, order_id, id], from_row)
         .optional()?)
 }
 
