@@ -12,12 +12,6 @@ use crate::error::AppResult;
 /// The length of the days the kept day counts are counted in.
 const DAY_SECS: i64 = 86_400;
 
-/// The kept day counts of a business (`?1`), of a status or any (`?2`), for the whole days from
-/// `?3` to before `?4` (day numbers; `NULL` is open), of a payment status or any (`?5`).
-const DAYS: &str = "FROM order_days WHERE business_id = ?1 AND (?2 IS NULL OR status = ?2)
-     AND (?3 IS NULL OR day >= ?3) AND (?4 IS NULL OR day < ?4)
-     AND (?5 IS NULL OR payment_status = ?5)";
-
 /// Orders taken in `[from, to)` (Unix seconds; `None` is open), of `status` or any, and of
 /// `payment` or any.
 #[derive(Debug, Clone, Copy)]
@@ -53,7 +47,10 @@ impl Span {
             None => 0,
         };
         let days: i64 = conn
-            .prepare_cached(&format!("SELECT COALESCE(SUM(n), 0) {DAYS}"))?
+            .prepare_cached(&format!(
+                "SELECT COALESCE(SUM(n), 0) {}",
+                self.days(first, end)
+            ))?
             .query_row(
                 params![business_id, self.status(), first, end, self.payment()],
                 |r| r.get(0),
@@ -79,7 +76,8 @@ impl Span {
             return Ok(None);
         }
         let mut days = conn.prepare_cached(&format!(
-            "SELECT day, SUM(n) {DAYS} GROUP BY day ORDER BY day DESC"
+            "SELECT day, SUM(n) {} GROUP BY day ORDER BY day DESC",
+            self.days(first, end)
         ))?;
         let mut rows = days.query(params![
             business_id,
@@ -107,6 +105,29 @@ impl Span {
         }
     }
 
+    /// The kept day counts of a business (`?1`), of the span's status (`?2`) and payment status
+    /// (`?5`), for the whole days from `first` (`?3`) to before `end` (`?4`), day numbers.
+    /// Only the conditions set are written: with `?3 IS NULL OR day >= ?3` SQLite could not
+    /// use the key's days, and read every day the shop has for a week's count (0.24 ms on the
+    /// 1,000,000-order book, 5 µs by the key).
+    fn days(self, first: Option<i64>, end: Option<i64>) -> String {
+        format!(
+            "FROM order_days WHERE business_id = ?1 AND {} AND {} AND {} AND {}",
+            self.status_is(),
+            when(first.is_some(), "day >= ?3", 3),
+            when(end.is_some(), "day < ?4", 4),
+            self.payment_is(),
+        )
+    }
+
+    fn status_is(self) -> String {
+        when(self.status.is_some(), "status = ?2", 2)
+    }
+
+    fn payment_is(self) -> String {
+        when(self.payment.is_some(), "payment_status = ?5", 5)
+    }
+
     fn status(self) -> Option<&'static str> {
         self.status.map(Status::as_str)
     }
@@ -125,24 +146,69 @@ impl Span {
         from: Option<i64>,
         to: Option<i64>,
     ) -> AppResult<i64> {
-        let status = if self.status.is_some() {
-            "status = ?2"
-        } else {
-            "?2 IS NULL"
-        };
-        let payment = if self.payment.is_some() {
-            "payment_status = ?5"
-        } else {
-            "?5 IS NULL"
-        };
         let sql = format!(
-            "SELECT COUNT(*) FROM orders WHERE business_id = ?1 AND {status} AND {payment}
+            "SELECT COUNT(*) FROM orders WHERE business_id = ?1 AND {} AND {}
                AND created_at >= COALESCE(?3, -9223372036854775808)
-               AND created_at < COALESCE(?4, 9223372036854775807)"
+               AND created_at < COALESCE(?4, 9223372036854775807)",
+            self.status_is(),
+            self.payment_is(),
         );
         Ok(conn.prepare_cached(&sql)?.query_row(
             params![business_id, self.status(), from, to, self.payment()],
             |r| r.get(0),
         )?)
+    }
+}
+
+/// `cond` when its parameter `?n` is set, else `?n IS NULL`: it holds, and keeps the parameter
+/// bound by number. SQLite uses an index for a condition written plainly, not behind an `OR`.
+fn when(set: bool, cond: &str, n: u8) -> String {
+    if set {
+        cond.to_owned()
+    } else {
+        format!("?{n} IS NULL")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The plan of summing the kept day counts for `span`'s whole days.
+    fn plan(span: Span) -> String {
+        let (_dir, db) = crate::db::scratch();
+        let (first, end) = span.whole_days().expect("whole days");
+        let sql = format!("SELECT SUM(n) {}", span.days(first, end));
+        db.with_conn(|c| {
+            let args = params![1, span.status(), first, end, span.payment()];
+            Ok::<_, crate::error::AppError>(crate::db::query_plan(c, &sql, args))
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_stretch_of_days_reads_only_its_own_days_counts() {
+        let week = Span {
+            status: Some(Status::Delivered),
+            payment: None,
+            from: Some(20_000 * DAY_SECS),
+            to: Some(20_007 * DAY_SECS),
+        };
+        assert!(
+            plan(week).contains("(business_id=? AND day>? AND day<?)"),
+            "{}",
+            plan(week)
+        );
+        let since = Span { to: None, ..week };
+        assert!(
+            plan(since).contains("(business_id=? AND day>?)"),
+            "{}",
+            plan(since)
+        );
+        let all = Span {
+            from: None,
+            ..since
+        };
+        assert!(plan(all).contains("(business_id=?)"), "{}", plan(all));
     }
 }
