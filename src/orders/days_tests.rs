@@ -1,6 +1,6 @@
-//! The kept day counts (migrations V25 and V28) against the orders themselves, after every kind of
-//! change an order can go through; and deep pages found through them against the pages that
-//! stepping over every newer order finds.
+//! The kept day counts (migrations V25 and V28) and whole-book counts (V44) against the orders
+//! themselves, after every kind of change an order can go through; and deep pages found through
+//! them against the pages that stepping over every newer order finds.
 
 use std::collections::BTreeMap;
 
@@ -48,6 +48,27 @@ fn counted(c: &Connection) -> AppResult<Days> {
     Ok(days)
 }
 
+/// Orders counted by business, status and payment status.
+type Totals = BTreeMap<(i64, String, String), i64>;
+
+fn kept_totals(c: &Connection) -> AppResult<Totals> {
+    let mut s =
+        c.prepare("SELECT business_id, status, payment_status, n FROM order_counts WHERE n != 0")?;
+    let rows = s.query_map([], |r| Ok(((r.get(0)?, r.get(1)?, r.get(2)?), r.get(3)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The day counts added up over the days.
+fn totals(days: &Days) -> Totals {
+    let mut totals = Totals::new();
+    for ((business, _, status, payment), n) in days {
+        *totals
+            .entry((*business, status.clone(), payment.clone()))
+            .or_default() += n;
+    }
+    totals
+}
+
 /// Two businesses, and a customer of the first.
 fn two_shops(c: &Connection) -> AppResult<(i64, i64, i64)> {
     let a = businesses::insert(c, "Sweets", "sweets")?.id;
@@ -62,7 +83,13 @@ fn kept_day_counts_follow_every_change_to_the_orders() {
     db.with_tx(|tx| {
         let (a, b, asha) = two_shops(tx)?;
         let agree = |step: &str| -> AppResult<()> {
-            assert_eq!(kept(tx)?, counted(tx)?, "{step}");
+            let days = counted(tx)?;
+            assert_eq!(kept(tx)?, days, "{step}");
+            assert_eq!(
+                kept_totals(tx)?,
+                totals(&days),
+                "{step}: the whole book's counts"
+            );
             Ok(())
         };
         // Either side of midnight, and of the epoch, where rounding toward zero would differ.

@@ -425,8 +425,8 @@ fn people(conn: &Connection, business_id: i64, f: &Filter) -> AppResult<Option<S
     Ok(Some(crate::db::id_list(&ids)))
 }
 
-/// How many orders match: from the kept per-status counts when the filter is by status or
-/// nothing, from the kept day counts when it is by dates or payment (and status), else counted
+/// How many orders match: from the kept counts by status and payment status when the filter is
+/// by those or nothing, from the kept day counts when it is by dates (and those), else counted
 /// up to [`COUNT_CAP`].
 fn count(
     conn: &Connection,
@@ -436,15 +436,13 @@ fn count(
 ) -> AppResult<Total> {
     let w = Where::of(business_id, f, f.by_customer(), people);
     let plain = f.q.trim().is_empty() && f.from.is_none() && f.to.is_none();
-    // The kept per-status counts know nothing of payments; the day counts do (below).
-    if plain && f.customer_id.is_none() && f.payment.is_none() {
+    if plain && f.customer_id.is_none() {
         return Ok(Total {
-            count: kept_count(conn, business_id, f.status)?,
+            count: kept_count(conn, business_id, f.status, f.payment)?,
             capped: false,
         });
     }
-    // A stretch of time (or the whole book), of a status and payment status or any: exact from
-    // the kept day counts.
+    // A stretch of time, of a status and payment status or any: exact from the kept day counts.
     if let Some(span) = f.span() {
         return Ok(Total {
             count: span.count(conn, business_id)?,
@@ -461,16 +459,27 @@ fn count(
     })
 }
 
-/// The shop's orders of `status` (or all), from the kept per-status counts.
-fn kept_count(conn: &Connection, business_id: i64, status: Option<Status>) -> AppResult<i64> {
+/// The shop's orders of `status` and `payment` (each or any), from the kept counts: a few rows
+/// a shop, so the conditions need not be written only when set.
+fn kept_count(
+    conn: &Connection,
+    business_id: i64,
+    status: Option<Status>,
+    payment: Option<PaymentStatus>,
+) -> AppResult<i64> {
     Ok(conn
         .prepare_cached(
-            "SELECT COALESCE(SUM(n), 0) FROM order_counts
-             WHERE business_id = ?1 AND (?2 IS NULL OR status = ?2)",
+            "SELECT COALESCE(SUM(n), 0) FROM order_counts WHERE business_id = ?1
+               AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR payment_status = ?3)",
         )?
-        .query_row(params![business_id, status.map(Status::as_str)], |r| {
-            r.get(0)
-        })?)
+        .query_row(
+            params![
+                business_id,
+                status.map(Status::as_str),
+                payment.map(PaymentStatus::as_str)
+            ],
+            |r| r.get(0),
+        )?)
 }
 
 /// Counts the orders `w` matches, up to one past `cap`.
@@ -600,7 +609,7 @@ pub(super) fn by_customer_anyway(
         .query_row(params![ids, SAMPLED], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?;
-    let book = kept_count(conn, business_id, None)?;
+    let book = kept_count(conn, business_id, None, None)?;
     let matches = sampled.saturating_mul(customers) / of.max(1);
     Ok(matches.saturating_mul(matches) < wanted.saturating_mul(book))
 }
