@@ -1,6 +1,7 @@
 //! Customers, keyed per business by their WhatsApp number (digits with country code), with
 //! the addresses they have used and what they have ordered.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rusqlite::types::Value;
@@ -63,14 +64,36 @@ fn from_row(row: &Row) -> rusqlite::Result<Customer> {
     })
 }
 
+/// One customer's addresses, newest first, by the customer's key alone: through
+/// [`fill_addresses`], a customer's page took a tenth longer.
 fn with_addresses(conn: &Connection, mut c: Customer) -> AppResult<Customer> {
     let mut stmt = conn.prepare_cached(
-        "SELECT address FROM customer_addresses WHERE customer_id = ?1 ORDER BY last_used_at DESC, id DESC",
+        "SELECT address FROM customer_addresses WHERE customer_id = ?1
+         ORDER BY last_used_at DESC, id DESC",
     )?;
     c.addresses = stmt
         .query_map([c.id], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     Ok(c)
+}
+
+/// Reads the addresses of a page of customers, each newest first, in one statement: one per
+/// customer was a fifth of a customer search's time.
+fn fill_addresses(conn: &Connection, page: &mut [Customer]) -> AppResult<()> {
+    let at: HashMap<i64, usize> = page.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+    let ids = crate::db::id_list(&page.iter().map(|c| c.id).collect::<Vec<_>>());
+    let mut stmt = conn.prepare_cached(
+        "SELECT customer_id, address FROM customer_addresses
+         WHERE customer_id IN (SELECT value FROM json_each(?1))
+         ORDER BY customer_id, last_used_at DESC, id DESC",
+    )?;
+    let mut rows = stmt.query([ids])?;
+    while let Some(r) = rows.next()? {
+        if let Some(&i) = at.get(&r.get(0)?) {
+            page[i].addresses.push(r.get(1)?);
+        }
+    }
+    Ok(())
 }
 
 /// How finely a customer's last activity (`updated_at`, the customer list's order) is kept.
@@ -238,14 +261,11 @@ pub fn list(
     };
     let sql = page_sql(&filter, args.len());
     args.extend([Value::Integer(per_page), Value::Integer(offset)]);
-    let rows: Vec<Customer> = conn
+    let mut rows: Vec<Customer> = conn
         .prepare_cached(&sql)?
         .query_map(params_from_iter(&args), from_row)?
         .collect::<Result<_, _>>()?;
-    let rows = rows
-        .into_iter()
-        .map(|c| with_addresses(conn, c))
-        .collect::<AppResult<_>>()?;
+    fill_addresses(conn, &mut rows)?;
     Ok((rows, total))
 }
 
@@ -432,6 +452,39 @@ mod tests {
         assert_eq!(found[3], asha, "digits and a percent sign, as typed");
         assert_eq!(found[4], asha, "a percent sign is not a wildcard");
         assert_eq!(found[5], (vec![], 0), "no one");
+    }
+
+    #[test]
+    fn each_listed_customer_has_their_own_addresses_newest_first() {
+        let (_dir, db) = crate::db::scratch();
+        let (listed, one) = db
+            .with_tx(|tx| {
+                let b = businesses::insert(tx, "Sweets", "sweets")?;
+                let mut ids = Vec::new();
+                for (phone, name) in [("9800000001", "Asha"), ("9811112222", "Bala")] {
+                    ids.push(upsert(tx, b.id, &Phone::parse(phone, "91").unwrap(), name)?);
+                }
+                remember_address_at(tx, b.id, ids[0], "1 Park Street", 10)?;
+                remember_address_at(tx, b.id, ids[1], "9 MG Road", 20)?;
+                remember_address_at(tx, b.id, ids[0], "5 Lake Road", 30)?;
+                remember_address_at(tx, b.id, ids[0], "1 Park Street", 40)?;
+                let (rows, _) = list(tx, b.id, "", 1, 25)?;
+                let mut listed: Vec<(String, Vec<String>)> =
+                    rows.into_iter().map(|c| (c.name, c.addresses)).collect();
+                listed.sort();
+                let one = by_id(tx, b.id, ids[1])?.map(|c| c.addresses);
+                Ok::<_, crate::error::AppError>((listed, one))
+            })
+            .unwrap();
+        let owned = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            listed,
+            vec![
+                ("Asha".to_owned(), owned(&["1 Park Street", "5 Lake Road"])),
+                ("Bala".to_owned(), owned(&["9 MG Road"])),
+            ]
+        );
+        assert_eq!(one, Some(owned(&["9 MG Road"])));
     }
 
     #[test]
