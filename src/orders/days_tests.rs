@@ -266,6 +266,56 @@ fn every_page_is_the_one_stepping_over_newer_orders_finds() {
 }
 
 #[test]
+fn a_part_of_a_day_is_counted_alike_from_either_side() {
+    let (_dir, db) = crate::db::scratch();
+    db.with_tx(|tx| {
+        let (a, _, asha) = two_shops(tx)?;
+        // An order every 40 minutes over four days, every third one delivered.
+        let start = 1_700_000_000 - 1_700_000_000 % 86_400;
+        for number in 1..=144 {
+            let status = if number % 3 == 0 {
+                "delivered"
+            } else {
+                "pending"
+            };
+            order_in(
+                tx,
+                a,
+                asha,
+                (number, 100, status, start + number * 2_400 - 1_000),
+            );
+        }
+        // Ends at a shop's midnight east and west of UTC, and near either edge of a day: each
+        // part is the shorter or the longer side of its day.
+        for (from_in, to_in) in [
+            (66_600, 66_600),
+            (18_000, 18_000),
+            (1_000, 85_000),
+            (85_000, 1_000),
+            (43_199, 43_201),
+        ] {
+            let from = Some(start + from_in);
+            let to = Some(start + 2 * 86_400 + to_in);
+            for status in [None, Some(Status::Delivered)] {
+                let f = Filter {
+                    status,
+                    from,
+                    to,
+                    ..Default::default()
+                };
+                let (listed, total) = list_with(tx, a, &f, (2, 7), Detail::Row)?;
+                let numbers: Vec<i64> = listed.iter().map(|o| o.number).collect();
+                let (want, count) = stepped(tx, a, &f, 2, 7);
+                let what = format!("{status:?}, {from_in} to {to_in}");
+                assert_eq!((numbers, total.count), (want, count), "{what}");
+            }
+        }
+        Ok::<_, crate::error::AppError>(())
+    })
+    .unwrap();
+}
+
+#[test]
 fn orders_taken_before_v25_are_counted_on_their_days_after() {
     let (_dir, db) = old_shop(24);
     db.with_conn(|c| {

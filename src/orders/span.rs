@@ -42,20 +42,47 @@ impl Span {
             return self.rows(conn, business_id, self.from, self.to);
         };
         let head = self.newest_part(conn, business_id, end)?;
-        let tail = match first {
-            Some(f) => self.rows(conn, business_id, self.from, Some(f * DAY_SECS))?,
-            None => 0,
+        let tail = match (self.from, first) {
+            (Some(from), Some(f)) => self.part(conn, business_id, from, f * DAY_SECS)?,
+            _ => 0,
         };
-        let days: i64 = conn
-            .prepare_cached(&format!(
-                "SELECT COALESCE(SUM(n), 0) {}",
-                self.days(first, end)
-            ))?
-            .query_row(
-                params![business_id, self.status(), first, end, self.payment()],
-                |r| r.get(0),
-            )?;
-        Ok(head + days + tail)
+        Ok(head + self.kept(conn, business_id, first, end)? + tail)
+    }
+
+    /// The kept day counts' sum for the whole days from `first` to before `end`.
+    fn kept(
+        self,
+        conn: &Connection,
+        business_id: i64,
+        first: Option<i64>,
+        end: Option<i64>,
+    ) -> AppResult<i64> {
+        let sql = format!("SELECT COALESCE(SUM(n), 0) {}", self.days(first, end));
+        Ok(conn.prepare_cached(&sql)?.query_row(
+            params![business_id, self.status(), first, end, self.payment()],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Orders taken in `[from, to)`, part of one day with one end on its edge. A shop's dates
+    /// start at its own midnight, so a range of them cuts a day at either end, and the two cuts
+    /// hold a whole day's orders between them. Each is counted on its shorter side, at most half
+    /// a day: the larger share of a day is its kept count less the rest of it. For a shop at
+    /// UTC+5:30 both shorter sides are its night hours.
+    fn part(self, conn: &Connection, business_id: i64, from: i64, to: i64) -> AppResult<i64> {
+        if to - from <= DAY_SECS / 2 {
+            return self.rows(conn, business_id, Some(from), Some(to));
+        }
+        let day = from.div_euclid(DAY_SECS);
+        let (start, next) = (day * DAY_SECS, (day + 1) * DAY_SECS);
+        let mut n = self.kept(conn, business_id, Some(day), Some(day + 1))?;
+        if start < from {
+            n -= self.rows(conn, business_id, Some(start), Some(from))?;
+        }
+        if to < next {
+            n -= self.rows(conn, business_id, Some(to), Some(next))?;
+        }
+        Ok(n)
     }
 
     /// Where a page `offset` orders into the span, newest first, starts: the end (exclusive)
@@ -99,9 +126,9 @@ impl Span {
 
     /// Orders in the part-day after the span's last whole day (`end`), up to `to`.
     fn newest_part(self, conn: &Connection, business_id: i64, end: Option<i64>) -> AppResult<i64> {
-        match end {
-            Some(e) => self.rows(conn, business_id, Some(e * DAY_SECS), self.to),
-            None => Ok(0),
+        match (end, self.to) {
+            (Some(e), Some(to)) => self.part(conn, business_id, e * DAY_SECS, to),
+            _ => Ok(0),
         }
     }
 
