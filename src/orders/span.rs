@@ -1,8 +1,8 @@
 //! Orders of a stretch of time (an optional status and payment status, from and to), counted
 //! and paged through the kept day counts (`order_days`, migrations V25 and V28): whole UTC days
-//! from the counts, and only the part-days at either end from the orders' index. A range's
-//! count, and the start of any of its pages, cost at most two days' orders however many the
-//! range holds.
+//! from the counts, and only the part-days at either end from the orders' index, each on its
+//! shorter side. A range's count costs at most half a day's orders at either end, and the
+//! start of any of its pages at most a day's more, however many the range holds.
 
 use rusqlite::{params, Connection};
 
