@@ -245,6 +245,7 @@ pub fn list(
 ) -> AppResult<(Vec<Customer>, i64)> {
     let (filter, mut args) = search(business_id, q, 1);
     let mut filter = filter.to_owned();
+    let mut from = "customers c";
     let offset = (page.max(1) - 1).saturating_mul(per_page);
     let total = if q.trim().is_empty() {
         count(conn, business_id)?
@@ -254,12 +255,13 @@ pub fn list(
         // them (all 21,000 for a name only 18 have). Many are met soon enough in order.
         let found = found(conn, business_id, q, 1)?;
         if found.len() <= FEW {
-            filter = "c.id IN (SELECT value FROM json_each(?1))".into();
+            from = FOUND;
+            filter = "1".into();
             args = vec![Value::Text(crate::db::id_list(&found))];
         }
         i64::try_from(found.len()).unwrap_or(i64::MAX)
     };
-    let sql = page_sql(&filter, args.len());
+    let sql = page_sql(from, &filter, args.len());
     args.extend([Value::Integer(per_page), Value::Integer(offset)]);
     let mut rows: Vec<Customer> = conn
         .prepare_cached(&sql)?
@@ -283,12 +285,17 @@ fn count(conn: &Connection, business_id: i64) -> AppResult<i64> {
 /// How many customers a search may find and still be read by id and sorted for a page.
 const FEW: usize = 1_000;
 
-/// A page of the list: `filter` with `n` parameters, then the page size and offset. The page's
-/// ids are found and sorted first, and only its own rows read in full: sorting whole rows
-/// read every found customer's figures before keeping 25.
-fn page_sql(filter: &str, n: usize) -> String {
+/// The customers a search found (a list of distinct ids, `?1`), each read by id, the list
+/// driving the reading. As `c.id IN (the list)`, SQLite first copied it into a temporary index
+/// in every statement: 257 µs for a page of a name 692 customers have, 177 µs this way.
+const FOUND: &str = "json_each(?1) j CROSS JOIN customers c ON c.id = j.value";
+
+/// A page of the list: `filter` over `from` (naming the customers `c`) with `n` parameters, then
+/// the page size and offset. The page's ids are found and sorted first, and only its own rows
+/// read in full: sorting whole rows read every found customer's figures before keeping 25.
+fn page_sql(from: &str, filter: &str, n: usize) -> String {
     format!(
-        "{SELECT} WHERE c.id IN (SELECT c.id FROM customers c WHERE {filter}
+        "{SELECT} WHERE c.id IN (SELECT c.id FROM {from} WHERE {filter}
              ORDER BY c.updated_at DESC, c.id DESC LIMIT ?{} OFFSET ?{})
          ORDER BY c.updated_at DESC, c.id DESC",
         n + 1,
@@ -529,7 +536,7 @@ mod tests {
     #[test]
     fn a_narrow_search_reads_the_customers_it_found_by_id() {
         let (_dir, db) = crate::db::scratch();
-        let sql = page_sql("c.id IN (SELECT value FROM json_each(?1))", 1);
+        let sql = page_sql(FOUND, "1", 1);
         let plan = db
             .with_conn(|c| {
                 let plan = crate::db::query_plan(c, &sql, params!["[1,2]", 25, 0]);
@@ -538,6 +545,10 @@ mod tests {
             .unwrap();
         assert!(plan.contains("INTEGER PRIMARY KEY"), "{plan}");
         assert!(!plan.contains("customers_business"), "{plan}");
+        // The found list is read as it is, not first copied into a temporary index (the one
+        // list copied is the page's own 25 ids).
+        assert!(plan.contains("SCAN j VIRTUAL TABLE"), "{plan}");
+        assert_eq!(plan.matches("LIST SUBQUERY").count(), 1, "{plan}");
     }
 
     #[test]
