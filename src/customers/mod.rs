@@ -243,8 +243,7 @@ pub fn list(
     page: i64,
     per_page: i64,
 ) -> AppResult<(Vec<Customer>, i64)> {
-    let (filter, mut args) = search(business_id, q, 1);
-    let mut filter = filter.to_owned();
+    let (mut filter, mut args) = search(business_id, q, 1);
     let mut from = "customers c";
     let offset = (page.max(1) - 1).saturating_mul(per_page);
     let total = if q.trim().is_empty() {
@@ -256,12 +255,12 @@ pub fn list(
         let found = found(conn, business_id, q, 1)?;
         if found.len() <= FEW {
             from = FOUND;
-            filter = "1".into();
+            filter = "1";
             args = vec![Value::Text(crate::db::id_list(&found))];
         }
         i64::try_from(found.len()).unwrap_or(i64::MAX)
     };
-    let sql = page_sql(from, &filter, args.len());
+    let sql = page_sql(from, filter, args.len());
     args.extend([Value::Integer(per_page), Value::Integer(offset)]);
     let mut rows: Vec<Customer> = conn
         .prepare_cached(&sql)?
