@@ -1,7 +1,7 @@
 //! One shop-local day of orders summed up for the dashboard and the sales reports, read by the
 //! `(business_id, created_at)` index; and the `order_stamps` table that says when a day changed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rusqlite::{params, Connection};
 
@@ -48,12 +48,14 @@ pub struct OrderDay {
 /// The orders taken in `[from, to)` (Unix seconds), with hours on a clock `offset_minutes` east
 /// of UTC. Sums of money stop at the largest `i64` (as `store::taken_between`'s do) rather
 /// than fail. Reads the day's orders by index, each order's lines by index, and each customer's
-/// first order by the customer's index: nothing outside the day is scanned.
+/// first order by the customer's index unless `firsts` has it: nothing outside the day is
+/// scanned.
 pub fn day(
     conn: &Connection,
     business_id: i64,
     (from, to): (i64, i64),
     offset_minutes: i32,
+    firsts: &mut FirstOrders,
 ) -> AppResult<OrderDay> {
     let mut d = OrderDay::default();
     let mut stmt = conn.prepare_cached(
@@ -85,21 +87,44 @@ pub fn day(
         }
         *d.by_channel.entry(channel).or_default() += 1;
     }
-    first_orders(conn, &mut d.customers)?;
+    for (&id, first) in d.customers.iter_mut() {
+        *first = firsts.of(conn, id)?;
+    }
     d.products = products(conn, business_id, from, to)?;
     Ok(d)
 }
 
-/// Each customer's first order ever, read from the top of the customer's own index.
-fn first_orders(conn: &Connection, customers: &mut BTreeMap<i64, i64>) -> AppResult<()> {
-    let mut stmt =
-        conn.prepare_cached("SELECT MIN(created_at) FROM orders WHERE customer_id = ?1")?;
-    for (id, first) in customers.iter_mut() {
-        *first = stmt
-            .query_row([id], |r| r.get::<_, Option<i64>>(0))?
+/// Each customer's first order ever, read once for all the days summed in one read
+/// transaction: a customer who orders most days was read again for every day, and on the
+/// 1,000,000-order book a year's days read 308,518 first orders of 20,000 customers (2 of
+/// the 3.7 s the dashboard took to sum the year the first time).
+#[derive(Debug, Default)]
+pub struct FirstOrders {
+    known: HashMap<i64, i64>,
+    /// Customers read from the book, for tests.
+    read: usize,
+}
+
+impl FirstOrders {
+    /// When `customer` first ordered (Unix seconds; 0 with no order), from the top of the
+    /// customer's own index the first time.
+    fn of(&mut self, conn: &Connection, customer: i64) -> AppResult<i64> {
+        if let Some(&at) = self.known.get(&customer) {
+            return Ok(at);
+        }
+        let at = conn
+            .prepare_cached("SELECT MIN(created_at) FROM orders WHERE customer_id = ?1")?
+            .query_row([customer], |r| r.get::<_, Option<i64>>(0))?
             .unwrap_or(0);
+        self.read += 1;
+        self.known.insert(customer, at);
+        Ok(at)
     }
-    Ok(())
+
+    /// How many customers were read from the book.
+    pub fn read(&self) -> usize {
+        self.read
+    }
 }
 
 fn products(

@@ -12,7 +12,7 @@ use super::cache::{Cache, Day};
 use super::period::{bounds, start_of, Period};
 use crate::accounts::businesses::Business;
 use crate::error::AppResult;
-use crate::orders::figures::{OrderDay, ProductSales};
+use crate::orders::figures::{FirstOrders, OrderDay, ProductSales};
 use crate::whatsapp::metrics::{self, BotDay};
 
 /// Money received in `[from, to)`: payments less refunds recorded then, whichever day their
@@ -85,13 +85,14 @@ pub fn today(b: &Business) -> NaiveDate {
     chrono::Utc::now().with_timezone(&b.offset()).date_naive()
 }
 
-/// One day's entry, from the cache while its orders have not changed since.
+/// One day's entry, from the cache while its orders have not changed since; `firsts` is
+/// shared by the days read in one snapshot.
 fn day_entry(
     conn: &Connection,
     b: &Business,
-    day: NaiveDate,
-    stamp: i64,
+    (day, stamp): (NaiveDate, i64),
     cache: Option<&Cache>,
+    firsts: &mut FirstOrders,
 ) -> AppResult<Arc<Day>> {
     let complete = day < today(b);
     if let Some(hit) = cache.and_then(|c| c.get(b, day, stamp)) {
@@ -101,7 +102,7 @@ fn day_entry(
     let replies = metrics::reply_times(conn, b.id, &key(day))?;
     let entry = Arc::new(Day::new(
         (stamp, complete),
-        crate::orders::figures::day(conn, b.id, span, b.utc_offset_minutes)?,
+        crate::orders::figures::day(conn, b.id, span, b.utc_offset_minutes, firsts)?,
         takings(conn, b, span)?,
         replies,
     ));
@@ -128,10 +129,11 @@ fn entries(
     stamps: &Stamps,
     cache: Option<&Cache>,
 ) -> AppResult<Vec<(NaiveDate, Arc<Day>)>> {
+    let mut firsts = FirstOrders::default();
     p.days()
         .map(|d| {
             let stamp = stamps.get(&key(d)).copied().unwrap_or(0);
-            Ok((d, day_entry(conn, b, d, stamp, cache)?))
+            Ok((d, day_entry(conn, b, (d, stamp), cache, &mut firsts)?))
         })
         .collect()
 }

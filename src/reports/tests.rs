@@ -353,3 +353,36 @@ fn the_average_order_is_rounded_to_the_nearest_paisa() {
     assert_eq!(f(0, 0), None);
     assert_eq!(f(i64::MAX, 1), Some(i64::MAX), "no overflow");
 }
+
+#[test]
+fn a_customer_who_orders_on_several_days_is_looked_up_once() {
+    let (_dir, db, b) = shop();
+    let mut firsts = crate::orders::figures::FirstOrders::default();
+    let days: Vec<_> = db
+        .with_conn(|c| {
+            Period::of(Span::ThisMonth, day(TODAY))
+                .days()
+                .map(|d| {
+                    let span = super::period::bounds(d, b.offset());
+                    crate::orders::figures::day(c, b.id, span, b.utc_offset_minutes, &mut firsts)
+                })
+                .collect::<Result<_, _>>()
+        })
+        .unwrap();
+    let seen: usize = days.iter().map(|d| d.customers.len()).sum();
+    assert_eq!(
+        seen, 4,
+        "Asha on the 1st and the 10th, Bala on the 9th, Chitra on the 10th"
+    );
+    assert_eq!(firsts.read(), 3, "each of the three read once");
+    let first_of_asha = ist("2026-03-01 10:00");
+    let asha_on_the_10th = days[9]
+        .customers
+        .values()
+        .filter(|&&at| at == first_of_asha);
+    assert_eq!(
+        asha_on_the_10th.count(),
+        1,
+        "her first order, remembered from the 1st"
+    );
+}
