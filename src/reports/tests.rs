@@ -386,3 +386,34 @@ fn a_customer_who_orders_on_several_days_is_looked_up_once() {
         "her first order, remembered from the 1st"
     );
 }
+
+#[test]
+fn a_product_on_two_lines_of_one_order_counts_that_order_once() {
+    let (_dir, db, b) = shop();
+    let kaju = db
+        .with_tx(|tx| {
+            let asha = customers::by_phone(tx, b.id, &Phone::parse("9800000001", "91").unwrap())?
+                .unwrap()
+                .id;
+            let spec = Spec {
+                number: 6,
+                customer: asha,
+                channel: Channel::Manual,
+                at: "2026-03-05 11:00",
+                lines: &[("kaju-katli", 250), ("gulab-jamun", 4), ("kaju-katli", 500)],
+                status: Status::Delivered,
+            };
+            order(tx, &b, &spec);
+            Ok::<_, crate::error::AppError>(products::by_sku(tx, b.id, "kaju-katli")?.unwrap())
+        })
+        .unwrap();
+    let the_5th = Period::range(day("2026-03-05"), day("2026-03-05")).unwrap();
+    let sold = &of(&db, &b, &the_5th, None).products["kaju-katli"];
+    assert_eq!((sold.qty, sold.orders), (750, 1));
+    assert_eq!(sold.takings_minor, 90_000, "₹300 and ₹600");
+    assert_eq!(
+        (sold.name.as_str(), sold.category.as_str()),
+        (kaju.name.as_str(), kaju.category.as_str())
+    );
+    assert_eq!(sold.unit, "kg");
+}
