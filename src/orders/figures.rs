@@ -49,7 +49,8 @@ pub struct OrderDay {
 /// of UTC. Sums of money stop at the largest `i64` (as `store::taken_between`'s do) rather
 /// than fail. Reads the day's orders by index, each order's lines by index, and each customer's
 /// first order by the customer's index unless `firsts` has it: nothing outside the day is
-/// scanned.
+/// scanned. `firsts` may be shared only by days read in one read transaction, whose book
+/// cannot change between them.
 pub fn day(
     conn: &Connection,
     business_id: i64,
@@ -101,7 +102,8 @@ pub fn day(
 #[derive(Debug, Default)]
 pub struct FirstOrders {
     known: HashMap<i64, i64>,
-    /// Customers read from the book, for tests.
+    /// Customers read from the book.
+    #[cfg(test)]
     read: usize,
 }
 
@@ -116,12 +118,16 @@ impl FirstOrders {
             .prepare_cached("SELECT MIN(created_at) FROM orders WHERE customer_id = ?1")?
             .query_row([customer], |r| r.get::<_, Option<i64>>(0))?
             .unwrap_or(0);
-        self.read += 1;
+        #[cfg(test)]
+        {
+            self.read += 1;
+        }
         self.known.insert(customer, at);
         Ok(at)
     }
 
     /// How many customers were read from the book.
+    #[cfg(test)]
     pub fn read(&self) -> usize {
         self.read
     }
@@ -144,7 +150,8 @@ fn products(
          WHERE o.business_id = ?1 AND o.created_at >= ?2 AND o.created_at < ?3
            AND o.status != 'cancelled'",
     )?;
-    // By SKU, as they are first met; each SKU's orders and products counted once.
+    // Each SKU's sums in `sold`, at its index in `at`; the orders and products each SKU was
+    // seen with, once each, for its order count and its category.
     let (mut at, mut sold): (HashMap<String, usize>, Vec<ProductSales>) = Default::default();
     let (mut orders, mut made_by) = (HashSet::new(), HashSet::new());
     let mut rows = stmt.query(params![business_id, from, to])?;
@@ -176,12 +183,9 @@ fn products(
             greatest(&mut sold[i].category, &now);
         }
     }
-    let mut by_sku: Vec<(String, usize)> = at.into_iter().collect();
-    by_sku.sort_unstable_by_key(|&(_, i)| i);
-    Ok(by_sku
+    Ok(at
         .into_iter()
-        .zip(sold)
-        .map(|((sku, _), s)| (sku, s))
+        .map(|(sku, i)| (sku, std::mem::take(&mut sold[i])))
         .collect())
 }
 
