@@ -45,6 +45,23 @@ pub struct OrderDay {
     pub products: BTreeMap<String, ProductSales>,
 }
 
+/// A day's orders (`?2` to before `?3`), by the `(business_id, created_at)` index, with whether
+/// each has a line left for a person.
+pub const DAY_ORDERS: &str =
+    "SELECT o.status, o.channel, o.total_minor, o.customer_id, o.created_at,
+            EXISTS (SELECT 1 FROM order_unread u WHERE u.order_id = o.id)
+     FROM orders o WHERE o.business_id = ?1 AND o.created_at >= ?2 AND o.created_at < ?3";
+
+/// The lines of a day's orders that stand, each order's by the lines' own index.
+pub const DAY_LINES: &str =
+    "SELECT l.order_id, l.sku, l.name, l.unit, l.qty, l.total_minor, l.product_id
+     FROM orders o JOIN order_lines l ON l.order_id = o.id
+     WHERE o.business_id = ?1 AND o.created_at >= ?2 AND o.created_at < ?3
+       AND o.status != 'cancelled'";
+
+/// A customer's first order, from the top of the customer's own index.
+pub const FIRST_ORDER: &str = "SELECT MIN(created_at) FROM orders WHERE customer_id = ?1";
+
 /// The orders taken in `[from, to)` (Unix seconds), with hours on a clock `offset_minutes` east
 /// of UTC. Sums of money stop at the largest `i64` (as `store::taken_between`'s do) rather
 /// than fail. Reads the day's orders by index, each order's lines by index, and each customer's
@@ -59,11 +76,7 @@ pub fn day(
     firsts: &mut FirstOrders,
 ) -> AppResult<OrderDay> {
     let mut d = OrderDay::default();
-    let mut stmt = conn.prepare_cached(
-        "SELECT o.status, o.channel, o.total_minor, o.customer_id, o.created_at,
-                EXISTS (SELECT 1 FROM order_unread u WHERE u.order_id = o.id)
-         FROM orders o WHERE o.business_id = ?1 AND o.created_at >= ?2 AND o.created_at < ?3",
-    )?;
+    let mut stmt = conn.prepare_cached(DAY_ORDERS)?;
     let mut rows = stmt.query(params![business_id, from, to])?;
     while let Some(r) = rows.next()? {
         let status: String = r.get(0)?;
@@ -104,9 +117,6 @@ pub struct FirstOrders {
     known: HashMap<i64, i64>,
 }
 
-/// A customer's first order, from the top of the customer's own index.
-pub const FIRST_ORDER: &str = "SELECT MIN(created_at) FROM orders WHERE customer_id = ?1";
-
 impl FirstOrders {
     /// When `customer` first ordered (Unix seconds; 0 with no order), from the top of the
     /// customer's own index the first time.
@@ -134,12 +144,7 @@ fn products(
     from: i64,
     to: i64,
 ) -> AppResult<BTreeMap<String, ProductSales>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT l.order_id, l.sku, l.name, l.unit, l.qty, l.total_minor, l.product_id
-         FROM orders o JOIN order_lines l ON l.order_id = o.id
-         WHERE o.business_id = ?1 AND o.created_at >= ?2 AND o.created_at < ?3
-           AND o.status != 'cancelled'",
-    )?;
+    let mut stmt = conn.prepare_cached(DAY_LINES)?;
     // Each SKU's sums in `sold`, at its index in `at`; the orders and products each SKU was
     // seen with, once each, for its order count and its category.
     let (mut at, mut sold): (HashMap<String, usize>, Vec<ProductSales>) = Default::default();

@@ -293,16 +293,18 @@ fn a_days_figures_read_orders_by_index_and_never_scan_the_book() {
     let plans = db
         .with_conn(|c| {
             let mut out = String::new();
+            // The statements the day's figures run, as they run them.
             for sql in [
-                "SELECT o.status FROM orders o WHERE o.business_id = ?1 AND o.created_at >= ?2 AND o.created_at < ?3",
-                "SELECT l.sku, SUM(l.qty) FROM orders o JOIN order_lines l ON l.order_id = o.id LEFT JOIN products p ON p.id = l.product_id WHERE o.business_id = ?1 AND o.created_at >= ?2 AND o.created_at < ?3 AND o.status != 'cancelled' GROUP BY l.sku",
-                "SELECT MIN(created_at) FROM orders WHERE customer_id = ?1",
+                crate::orders::figures::DAY_ORDERS,
+                crate::orders::figures::DAY_LINES,
+                crate::orders::figures::FIRST_ORDER,
                 crate::whatsapp::metrics::REPLY_TIMES,
             ] {
                 let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
                 let n = stmt.parameter_count();
                 let args: Vec<i64> = (0..n).map(|_| b.id).collect();
-                let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(3))?;
+                let rows =
+                    stmt.query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(3))?;
                 for r in rows {
                     out.push_str(&r?);
                     out.push('\n');
