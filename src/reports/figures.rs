@@ -2,7 +2,6 @@
 //! index, and kept in the cache until an order of that day changes), plus the bot's kept days.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -10,9 +9,10 @@ use rusqlite::Connection;
 
 use super::cache::{Cache, Day};
 use super::period::{bounds, start_of, Period};
+use super::sums::Sums;
 use crate::accounts::businesses::Business;
 use crate::error::AppResult;
-use crate::orders::figures::{FirstOrders, OrderDay, ProductSales};
+use crate::orders::figures::{FirstOrders, ProductSales};
 use crate::whatsapp::metrics::{self, BotDay};
 
 /// Money received in `[from, to)`: payments less refunds recorded then, whichever day their
@@ -60,9 +60,6 @@ pub struct Figures {
     pub sums_id: u64,
 }
 
-/// The next `sums_id`.
-static NEXT_SUMS: AtomicU64 = AtomicU64::new(1);
-
 impl Figures {
     /// Order totals over orders, rounded to the nearest minor unit (half up: ₹2,360 over three
     /// orders is ₹786.67); none without orders.
@@ -90,18 +87,18 @@ pub fn today(b: &Business) -> NaiveDate {
 fn day_entry(
     conn: &Connection,
     b: &Business,
-    (day, stamp): (NaiveDate, i64),
-    cache: Option<&Cache>,
+    (day, stamps): (NaiveDate, &Stamps),
+    (cache, today): (Option<&Cache>, NaiveDate),
     firsts: &mut FirstOrders,
 ) -> AppResult<Arc<Day>> {
-    let complete = day < today(b);
+    let stamp = stamps.get(&key(day)).copied().unwrap_or(0);
     if let Some(hit) = cache.and_then(|c| c.get(b, day, stamp)) {
         return Ok(hit);
     }
     let span = bounds(day, b.offset());
     let replies = metrics::reply_times(conn, b.id, &key(day))?;
     let entry = Arc::new(Day::new(
-        (stamp, complete),
+        (stamp, day < today),
         crate::orders::figures::day(conn, b.id, span, b.utc_offset_minutes, firsts)?,
         takings(conn, b, span)?,
         replies,
@@ -122,22 +119,6 @@ fn read_stamps(conn: &Connection, b: &Business, p: &Period) -> AppResult<Stamps>
     crate::orders::figures::stamps(conn, b.id, &key(p.first), &key(p.last))
 }
 
-fn entries(
-    conn: &Connection,
-    b: &Business,
-    p: &Period,
-    stamps: &Stamps,
-    cache: Option<&Cache>,
-) -> AppResult<Vec<(NaiveDate, Arc<Day>)>> {
-    let mut firsts = FirstOrders::default();
-    p.days()
-        .map(|d| {
-            let stamp = stamps.get(&key(d)).copied().unwrap_or(0);
-            Ok((d, day_entry(conn, b, (d, stamp), cache, &mut firsts)?))
-        })
-        .collect()
-}
-
 /// The day entries of `p`, oldest first, each as of one snapshot of the database.
 pub fn day_entries(
     conn: &Connection,
@@ -147,7 +128,16 @@ pub fn day_entries(
 ) -> AppResult<Vec<(NaiveDate, Arc<Day>)>> {
     // One read transaction: a stamp read with the figures it stands for.
     let _snapshot = conn.unchecked_transaction()?;
-    entries(conn, b, p, &read_stamps(conn, b, p)?, cache)
+    let stamps = read_stamps(conn, b, p)?;
+    let mut firsts = FirstOrders::default();
+    p.days()
+        .map(|d| {
+            Ok((
+                d,
+                day_entry(conn, b, (d, &stamps), (cache, today(b)), &mut firsts)?,
+            ))
+        })
+        .collect()
 }
 
 /// The figures of `p`: the sums over its days from the cache while none of its days has
@@ -158,15 +148,27 @@ pub fn figures(
     p: &Period,
     cache: Option<&Cache>,
 ) -> AppResult<Figures> {
+    figures_on(conn, b, p, cache, today(b))
+}
+
+/// [`figures`] on the shop's date `today`.
+pub(super) fn figures_on(
+    conn: &Connection,
+    b: &Business,
+    p: &Period,
+    cache: Option<&Cache>,
+    today: NaiveDate,
+) -> AppResult<Figures> {
     let _snapshot = conn.unchecked_transaction()?;
     let stamps = read_stamps(conn, b, p)?;
     let kept = cache.and_then(|c| c.period(b, p, &stamps));
     let mut f = match kept {
         Some(hit) => (*hit).clone(),
         None => {
-            let f = summed(b, p, &entries(conn, b, p, &stamps, cache)?);
+            let sums = summed(conn, b, p, &stamps, (cache, today))?;
+            let f = sums.finish(start_of(p.first, b.offset()));
             if let Some(c) = cache {
-                c.put_period(b, p, stamps, p.last < today(b), Arc::new(f.clone()));
+                c.put_period(b, p, stamps, p.last < today, Arc::new(f.clone()));
             }
             f
         }
@@ -177,53 +179,64 @@ pub fn figures(
     Ok(f)
 }
 
-fn summed(b: &Business, p: &Period, days: &[(NaiveDate, Arc<Day>)]) -> Figures {
-    let mut f = Figures {
-        sums_id: NEXT_SUMS.fetch_add(1, Ordering::Relaxed),
-        ..Figures::default()
+/// The sums of `p`'s days: of those that had ended by `today`, from the cache while their
+/// stamps hold; then each day from today on added to them.
+fn summed(
+    conn: &Connection,
+    b: &Business,
+    p: &Period,
+    stamps: &Stamps,
+    (cache, today): (Option<&Cache>, NaiveDate),
+) -> AppResult<Sums> {
+    let mut firsts = FirstOrders::default();
+    let ended = today.pred_opt().filter(|y| p.first <= *y).map(|y| Period {
+        last: p.last.min(y),
+        ..*p
+    });
+    let mut sums = match ended {
+        Some(e) => ended_sums(conn, b, &e, stamps, (cache, today), &mut firsts)?,
+        None => Sums::default(),
     };
-    let mut customers: BTreeMap<i64, i64> = BTreeMap::new();
-    let mut replies: BTreeMap<i64, i64> = BTreeMap::new();
-    for (day, e) in days {
-        add_orders(&mut f, &e.orders);
-        f.takings_minor = f.takings_minor.saturating_add(e.takings_minor);
-        customers.extend(e.orders.customers.iter().map(|(k, v)| (*k, *v)));
-        for &(ms, n) in &e.replies {
-            *replies.entry(ms).or_default() += n;
-        }
-        f.per_day.push(DayPoint {
-            day: *day,
-            orders: e.orders.orders,
-            takings_minor: e.takings_minor,
-            reply_median_ms: percentile(&e.replies, 50),
-        });
+    let rest = Period {
+        first: ended.and_then(|e| e.last.succ_opt()).unwrap_or(p.first),
+        ..*p
+    };
+    for d in rest.days() {
+        sums.add(
+            d,
+            &*day_entry(conn, b, (d, stamps), (cache, today), &mut firsts)?,
+        );
     }
-    let start = start_of(p.first, b.offset());
-    f.new_customers = i64::try_from(customers.values().filter(|&&first| first >= start).count())
-        .unwrap_or(i64::MAX);
-    f.returning_customers = i64::try_from(customers.len()).unwrap_or(i64::MAX) - f.new_customers;
-    let replies: Vec<(i64, i64)> = replies.into_iter().collect();
-    f.reply_median_ms = percentile(&replies, 50);
-    f.reply_p90_ms = percentile(&replies, 90);
-    f
+    Ok(sums)
 }
 
-fn add_orders(f: &mut Figures, d: &OrderDay) {
-    f.orders += d.orders;
-    f.order_totals_minor = f.order_totals_minor.saturating_add(d.order_totals_minor);
-    f.cancelled += d.cancelled;
-    f.read_alone += d.read_alone;
-    f.needed_person += d.needed_person;
-    for (k, n) in &d.by_channel {
-        *f.by_channel.entry(k.clone()).or_default() += n;
+/// The sums of the days of `e`, all ended: kept while the stamps of its days read the same.
+fn ended_sums(
+    conn: &Connection,
+    b: &Business,
+    e: &Period,
+    stamps: &Stamps,
+    (cache, today): (Option<&Cache>, NaiveDate),
+    firsts: &mut FirstOrders,
+) -> AppResult<Sums> {
+    let own: Stamps = stamps
+        .range(key(e.first)..=key(e.last))
+        .map(|(d, n)| (d.clone(), *n))
+        .collect();
+    if let Some(hit) = cache.and_then(|c| c.ended(b, e, &own)) {
+        return Ok((*hit).clone());
     }
-    for (k, n) in &d.by_status {
-        *f.by_status.entry(k.clone()).or_default() += n;
+    let mut sums = Sums::default();
+    for d in e.days() {
+        sums.add(
+            d,
+            &*day_entry(conn, b, (d, stamps), (cache, today), firsts)?,
+        );
     }
-    for (h, n) in d.by_hour.iter().enumerate() {
-        f.by_hour[h] += n;
+    if let Some(c) = cache.filter(|_| sums.complete()) {
+        c.put_ended(b, e, own, Arc::new(sums.clone()));
     }
-    add_products(&mut f.products, &d.products);
+    Ok(sums)
 }
 
 pub fn add_products(

@@ -6,6 +6,7 @@ pub mod cache;
 pub mod figures;
 pub mod period;
 pub mod sales;
+pub mod sums;
 #[cfg(test)]
 mod tests;
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use chrono::{FixedOffset, NaiveDate, TimeZone};
 use rusqlite::{params, Connection, StatementStatus};
 
+use super::figures::figures_on;
 use super::period::{parse_day, Period, Span};
 use super::sales::{sales, By};
 use super::{figures, Cache};
@@ -252,6 +253,57 @@ fn a_cached_day_is_used_until_one_of_its_orders_changes() {
     assert_eq!((f.orders, f.takings_minor, f.cancelled), (2, 178_000, 2));
 }
 
+/// The sums of the days that have ended are kept apart from today's: each view adds today to
+/// them, and a change to an ended day sums them again. Each view through the cache is checked
+/// against the same view summed afresh.
+#[test]
+fn a_period_to_today_adds_today_to_the_kept_sums_of_the_days_before() {
+    let (_dir, db, b) = shop();
+    let cache = Cache::default();
+    let view = |p: &Period| {
+        let on = |cache| {
+            let f = db.with_conn(|c| figures_on(c, &b, p, cache, day(TODAY)));
+            super::Figures {
+                sums_id: 0,
+                ..f.unwrap()
+            }
+        };
+        let kept = on(Some(&cache));
+        assert_eq!(kept, on(None), "{p:?}");
+        kept
+    };
+    let (week, month) = (
+        Period::of(Span::Last7, day(TODAY)),
+        Period::of(Span::ThisMonth, day(TODAY)),
+    );
+    let f = view(&month);
+    assert_eq!(
+        (f.orders, f.new_customers, f.returning_customers),
+        (4, 3, 0),
+        "Asha once"
+    );
+    assert_eq!(
+        (f.reply_median_ms, f.reply_p90_ms),
+        (Some(2000), Some(10_000))
+    );
+    assert_eq!(view(&week).orders, 3);
+    let cancel = |number| {
+        db.with_tx(|tx| service::change_status(tx, &b, number, Status::Cancelled, "owner"))
+            .unwrap()
+    };
+    cancel(5);
+    assert_eq!(
+        (view(&week).orders, view(&month).orders),
+        (2, 3),
+        "#5 of today"
+    );
+    cancel(3);
+    let f = view(&week);
+    assert_eq!((f.orders, f.cancelled), (1, 3), "#3 of the 9th");
+    assert_eq!(f.per_day[5].orders, 0);
+    assert_eq!(view(&month).orders, 2);
+}
+
 #[test]
 fn sales_by_day_product_and_category_as_csv_and_json() {
     let (_dir, db, b) = shop();
@@ -362,7 +414,9 @@ fn a_customer_who_orders_on_several_days_is_looked_up_once() {
     let (_dir, db, b) = shop();
     let (f, looked_up) = db
         .with_conn(|c| {
-            let f = figures(c, &b, &Period::of(Span::ThisMonth, day(TODAY)), None)?;
+            let month = Period::of(Span::ThisMonth, day(TODAY));
+            // On 10 March: the 1st to the 9th summed as ended days, then the 10th added.
+            let f = figures_on(c, &b, &month, None, day(TODAY))?;
             let first_order = c.prepare_cached(crate::orders::figures::FIRST_ORDER)?;
             Ok((f, first_order.get_status(StatementStatus::Run)))
         })
