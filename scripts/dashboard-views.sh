@@ -10,6 +10,18 @@ set -u
 DIR=${1:?the data directory}; CHANGES=${2:-4}
 NOVI=${NOVI_BIN:-$(pwd)/target/release/novi}
 URL=http://127.0.0.1:18080; JAR=$(mktemp)
+# The shop's newest order, touched so its triggers move its day's stamp as any change does.
+newest="SELECT id FROM orders WHERE business_id = (SELECT id FROM businesses WHERE short_code = 'demo')
+        ORDER BY created_at DESC LIMIT 1"
+# Its day and the shop's today, both on the shop's clock: the run measures a change of today.
+off="(SELECT utc_offset_minutes FROM businesses WHERE short_code = 'demo') || ' minutes'"
+days=$(sqlite3 "$DIR/novi.db" \
+  "SELECT date(created_at, 'unixepoch', $off), date('now', $off) FROM orders WHERE id = ($newest)")
+if [ "${days%|*}" != "${days#*|}" ]; then
+  echo "the newest order is of ${days%|*}, not of today (${days#*|}): fill the book again" >&2
+  exit 1
+fi
+echo "the changed order is of today, ${days%|*}"
 RUST_LOG=warn "$NOVI" --data-dir "$DIR" serve --listen 127.0.0.1:18080 >/dev/null 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -f "$JAR"' EXIT
@@ -18,15 +30,11 @@ csrf=$(curl -s -c "$JAR" -b "$JAR" $URL/login | grep -o 'name="_csrf" value="[^"
   sed 's/.*value="//;s/"//')
 curl -s -o /dev/null -c "$JAR" -b "$JAR" \
   -d "_csrf=$csrf&username=owner&password=novi-demo&next=/" $URL/login
-YEAR="?period=range&from=$(date -d '-365 days' +%F)&to=$(date +%F)"
+today=${days#*|}
+YEAR="?period=range&from=$(date -d "$today -365 days" +%F)&to=$today"
 view() { curl -s -o /dev/null -b "$JAR" -w '%{http_code} %{time_total}s' "$URL/b/demo/$1"; }
 echo "a year to today: first view $(view "$YEAR"), again $(view "$YEAR"), again $(view "$YEAR")"
 echo "last 30 days: first view $(view '?period=30d'), again $(view '?period=30d')"
-# The shop's newest order, touched so its triggers move its day's stamp as any change does.
-newest="SELECT id FROM orders WHERE business_id = (SELECT id FROM businesses WHERE short_code = 'demo')
-        ORDER BY created_at DESC LIMIT 1"
-echo "the changed order was taken $(sqlite3 "$DIR/novi.db" \
-  "SELECT datetime(created_at, 'unixepoch') || ' UTC' FROM orders WHERE id = ($newest)")"
 for _ in $(seq "$CHANGES"); do
   sqlite3 "$DIR/novi.db" "PRAGMA busy_timeout=2000; UPDATE orders SET notes = notes WHERE id = ($newest)" >/dev/null
   echo "after a change today: a year $(view "$YEAR"), 30 days $(view '?period=30d')"

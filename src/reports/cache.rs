@@ -3,7 +3,9 @@
 //! the day's order stamp reads what it read, so any change to an order of that day (taken,
 //! moved, edited, in this process or another) makes it stale at once. Today's entry also goes
 //! stale after a few seconds, as today's reply times still grow without any order changing;
-//! a day read once it had ended is stale only when its stamp moves.
+//! a day read once it had ended is stale only when its stamp moves. The sums of the days of a
+//! period that had ended are kept apart too, while their stamps read the same, so that a period
+//! running to today adds today to them rather than summing every day again.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -23,9 +25,13 @@ const TODAY_FRESH: Duration = Duration::from_secs(10);
 /// Days kept: a year for each of a few dozen shops.
 const CAPACITY: u64 = 20_000;
 
-/// Customers, reply times, days and products held by the kept sums of ended days, together:
-/// a year's sums of the 1,000,000-order book hold about 20,000 customers.
-const ENDED_WEIGHT: u64 = 500_000;
+/// About how many bytes the kept sums of ended days may hold together: a year's sums of the
+/// 1,000,000-order book (18,755 customers) are about 0.5 MB.
+const ENDED_BYTES: u64 = 16 << 20;
+
+/// Sums not used for this long are dropped: those ending yesterday are never asked for again
+/// once the day has turned.
+const ENDED_IDLE: Duration = Duration::from_secs(3600);
 
 /// One shop-local day, summed.
 #[derive(Debug)]
@@ -66,15 +72,28 @@ impl Day {
 
 type Key = (i64, i32, NaiveDate);
 
+/// The change stamps of some shop-local days, by day (`YYYY-MM-DD`).
+pub type Stamps = BTreeMap<String, i64>;
+
 /// The sums of days that had ended, with the stamps of those days when they were added.
 struct Ended {
-    stamps: BTreeMap<String, i64>,
+    stamps: Stamps,
     sums: Arc<Sums>,
 }
 
+impl Ended {
+    fn weight(&self) -> u32 {
+        let stamps = self.stamps.len().saturating_mul(STAMP_BYTES);
+        u32::try_from(stamps).map_or(u32::MAX, |s| s.saturating_add(self.sums.bytes()))
+    }
+}
+
+/// A kept stamp: its day's text and count, and the map's share of a node.
+const STAMP_BYTES: usize = 64;
+
 /// A period's sums, with the stamps of its days when they were summed.
 struct Summed {
-    stamps: BTreeMap<String, i64>,
+    stamps: Stamps,
     made: Instant,
     complete: bool,
     figures: Arc<Figures>,
@@ -95,8 +114,9 @@ impl Default for Cache {
             days: moka::sync::Cache::new(CAPACITY),
             periods: moka::sync::Cache::new(CAPACITY / 10),
             ended: moka::sync::Cache::builder()
-                .max_capacity(ENDED_WEIGHT)
-                .weigher(|_, e: &Arc<Ended>| e.sums.weight())
+                .max_capacity(ENDED_BYTES)
+                .weigher(|_, e: &Arc<Ended>| e.weight())
+                .time_to_idle(ENDED_IDLE)
                 .build(),
         }
     }
@@ -115,12 +135,7 @@ impl Cache {
     }
 
     /// The kept sums of `p`, if none of its days' stamps has moved since.
-    pub fn period(
-        &self,
-        b: &Business,
-        p: &Period,
-        stamps: &BTreeMap<String, i64>,
-    ) -> Option<Arc<Figures>> {
+    pub fn period(&self, b: &Business, p: &Period, stamps: &Stamps) -> Option<Arc<Figures>> {
         let hit = self
             .periods
             .get(&(b.id, b.utc_offset_minutes, p.first, p.last))?;
@@ -133,7 +148,7 @@ impl Cache {
         &self,
         b: &Business,
         p: &Period,
-        stamps: BTreeMap<String, i64>,
+        stamps: Stamps,
         complete: bool,
         figures: Arc<Figures>,
     ) {
@@ -150,12 +165,7 @@ impl Cache {
     }
 
     /// The kept sums of the days of `p`, all ended, if none of their stamps has moved since.
-    pub fn ended(
-        &self,
-        b: &Business,
-        p: &Period,
-        stamps: &BTreeMap<String, i64>,
-    ) -> Option<Arc<Sums>> {
+    pub fn ended(&self, b: &Business, p: &Period, stamps: &Stamps) -> Option<Arc<Sums>> {
         let hit = self
             .ended
             .get(&(b.id, b.utc_offset_minutes, p.first, p.last))?;
@@ -163,13 +173,7 @@ impl Cache {
     }
 
     /// Keeps the sums of the days of `p`, all read after they had ended, as of `stamps`.
-    pub fn put_ended(
-        &self,
-        b: &Business,
-        p: &Period,
-        stamps: BTreeMap<String, i64>,
-        sums: Arc<Sums>,
-    ) {
+    pub fn put_ended(&self, b: &Business, p: &Period, stamps: Stamps, sums: Arc<Sums>) {
         self.ended.insert(
             (b.id, b.utc_offset_minutes, p.first, p.last),
             Arc::new(Ended { stamps, sums }),

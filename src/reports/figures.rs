@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use rusqlite::Connection;
 
-use super::cache::{Cache, Day};
+use super::cache::{Cache, Day, Stamps};
 use super::period::{bounds, start_of, Period};
 use super::sums::Sums;
 use crate::accounts::businesses::Business;
@@ -82,41 +82,108 @@ pub fn today(b: &Business) -> NaiveDate {
     chrono::Utc::now().with_timezone(&b.offset()).date_naive()
 }
 
-/// One day's entry, from the cache while its orders have not changed since; `firsts` is
-/// shared by the days read in one snapshot.
-fn day_entry(
-    conn: &Connection,
-    b: &Business,
-    (day, stamps): (NaiveDate, &Stamps),
-    (cache, today): (Option<&Cache>, NaiveDate),
-    firsts: &mut FirstOrders,
-) -> AppResult<Arc<Day>> {
-    let stamp = stamps.get(&key(day)).copied().unwrap_or(0);
-    if let Some(hit) = cache.and_then(|c| c.get(b, day, stamp)) {
-        return Ok(hit);
-    }
-    let span = bounds(day, b.offset());
-    let replies = metrics::reply_times(conn, b.id, &key(day))?;
-    let entry = Arc::new(Day::new(
-        (stamp, day < today),
-        crate::orders::figures::day(conn, b.id, span, b.utc_offset_minutes, firsts)?,
-        takings(conn, b, span)?,
-        replies,
-    ));
-    if let Some(c) = cache {
-        c.put(b, day, entry.clone());
-    }
-    Ok(entry)
+/// What the days of one period are read with: one snapshot of the database (`conn` inside a
+/// read transaction), the stamps of the period's days as of that snapshot, and the shop's date.
+struct Reading<'a> {
+    conn: &'a Connection,
+    b: &'a Business,
+    stamps: Stamps,
+    cache: Option<&'a Cache>,
+    today: NaiveDate,
 }
 
-type Stamps = BTreeMap<String, i64>;
+impl Reading<'_> {
+    /// One day's entry, from the cache while its orders have not changed since; `firsts` is
+    /// shared by the days read in one snapshot.
+    fn day(&self, day: NaiveDate, firsts: &mut FirstOrders) -> AppResult<Arc<Day>> {
+        let (conn, b) = (self.conn, self.b);
+        let stamp = self.stamps.get(&key(day)).copied().unwrap_or(0);
+        if let Some(hit) = self.cache.and_then(|c| c.get(b, day, stamp)) {
+            return Ok(hit);
+        }
+        let span = bounds(day, b.offset());
+        let replies = metrics::reply_times(conn, b.id, &key(day))?;
+        let entry = Arc::new(Day::new(
+            (stamp, day < self.today),
+            crate::orders::figures::day(conn, b.id, span, b.utc_offset_minutes, firsts)?,
+            takings(conn, b, span)?,
+            replies,
+        ));
+        if let Some(c) = self.cache {
+            c.put(b, day, entry.clone());
+        }
+        Ok(entry)
+    }
+
+    /// Adds the days of `p` to `sums`, oldest first.
+    fn add(&self, sums: &mut Sums, p: &Period, firsts: &mut FirstOrders) -> AppResult<()> {
+        for d in p.days() {
+            sums.add(d, &*self.day(d, firsts)?);
+        }
+        Ok(())
+    }
+
+    /// The sums of `p`'s days: of those that had ended by today, from the cache while their
+    /// stamps hold; then each day from today on added to them.
+    fn summed(&self, p: &Period) -> AppResult<Sums> {
+        let mut firsts = FirstOrders::default();
+        let ended = (self.today.pred_opt())
+            .filter(|y| p.first <= *y)
+            .map(|y| Period {
+                last: p.last.min(y),
+                ..*p
+            });
+        let Some(ended) = ended else {
+            let mut sums = Sums::default();
+            self.add(&mut sums, p, &mut firsts)?;
+            return Ok(sums);
+        };
+        let mut sums = self.ended(&ended, &mut firsts)?;
+        if let Some(first) = ended.last.succ_opt().filter(|d| *d <= p.last) {
+            self.add(&mut sums, &Period { first, ..*p }, &mut firsts)?;
+        }
+        Ok(sums)
+    }
+
+    /// The sums of the days of `e`, all ended: kept while the stamps of its days read the same.
+    fn ended(&self, e: &Period, firsts: &mut FirstOrders) -> AppResult<Sums> {
+        let own: Stamps = (self.stamps.range(key(e.first)..=key(e.last)))
+            .map(|(d, n)| (d.clone(), *n))
+            .collect();
+        if let Some(hit) = self.cache.and_then(|c| c.ended(self.b, e, &own)) {
+            return Ok((*hit).clone());
+        }
+        let mut sums = Sums::default();
+        self.add(&mut sums, e, firsts)?;
+        if let Some(c) = self.cache.filter(|_| sums.complete()) {
+            c.put_ended(self.b, e, own, Arc::new(sums.clone()));
+        }
+        Ok(sums)
+    }
+}
 
 fn key(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
-fn read_stamps(conn: &Connection, b: &Business, p: &Period) -> AppResult<Stamps> {
-    crate::orders::figures::stamps(conn, b.id, &key(p.first), &key(p.last))
+/// Starts reading `p` in a read transaction (held by the returned guard): a stamp is read with
+/// the figures it stands for.
+fn read<'a>(
+    conn: &'a Connection,
+    b: &'a Business,
+    p: &Period,
+    (cache, today): (Option<&'a Cache>, NaiveDate),
+) -> AppResult<(rusqlite::Transaction<'a>, Reading<'a>)> {
+    let snapshot = conn.unchecked_transaction()?;
+    let stamps = crate::orders::figures::stamps(conn, b.id, &key(p.first), &key(p.last))?;
+    let reading = Reading {
+        conn,
+        b,
+        stamps,
+        cache,
+        today,
+    };
+    Ok((snapshot, reading))
 }
 
 /// The day entries of `p`, oldest first, each as of one snapshot of the database.
@@ -126,18 +193,9 @@ pub fn day_entries(
     p: &Period,
     cache: Option<&Cache>,
 ) -> AppResult<Vec<(NaiveDate, Arc<Day>)>> {
-    // One read transaction: a stamp read with the figures it stands for.
-    let _snapshot = conn.unchecked_transaction()?;
-    let stamps = read_stamps(conn, b, p)?;
+    let (_snapshot, r) = read(conn, b, p, (cache, today(b)))?;
     let mut firsts = FirstOrders::default();
-    p.days()
-        .map(|d| {
-            Ok((
-                d,
-                day_entry(conn, b, (d, &stamps), (cache, today(b)), &mut firsts)?,
-            ))
-        })
-        .collect()
+    p.days().map(|d| Ok((d, r.day(d, &mut firsts)?))).collect()
 }
 
 /// The figures of `p`: the sums over its days from the cache while none of its days has
@@ -159,16 +217,17 @@ pub(super) fn figures_on(
     cache: Option<&Cache>,
     today: NaiveDate,
 ) -> AppResult<Figures> {
-    let _snapshot = conn.unchecked_transaction()?;
-    let stamps = read_stamps(conn, b, p)?;
-    let kept = cache.and_then(|c| c.period(b, p, &stamps));
+    let (_snapshot, r) = read(conn, b, p, (cache, today))?;
+    let kept = cache.and_then(|c| c.period(b, p, &r.stamps));
     let mut f = match kept {
         Some(hit) => (*hit).clone(),
         None => {
-            let sums = summed(conn, b, p, &stamps, (cache, today))?;
+            let sums = r.summed(p)?;
+            // Kept for good only once every day of it was read after it had ended.
+            let complete = p.last < today && sums.complete();
             let f = sums.finish(start_of(p.first, b.offset()));
             if let Some(c) = cache {
-                c.put_period(b, p, stamps, p.last < today, Arc::new(f.clone()));
+                c.put_period(b, p, r.stamps.clone(), complete, Arc::new(f.clone()));
             }
             f
         }
@@ -177,66 +236,6 @@ pub(super) fn figures_on(
     f.messages_in = f.bot_days.iter().map(|d| d.messages_in).sum();
     f.messages_out = f.bot_days.iter().map(|d| d.messages_out).sum();
     Ok(f)
-}
-
-/// The sums of `p`'s days: of those that had ended by `today`, from the cache while their
-/// stamps hold; then each day from today on added to them.
-fn summed(
-    conn: &Connection,
-    b: &Business,
-    p: &Period,
-    stamps: &Stamps,
-    (cache, today): (Option<&Cache>, NaiveDate),
-) -> AppResult<Sums> {
-    let mut firsts = FirstOrders::default();
-    let ended = today.pred_opt().filter(|y| p.first <= *y).map(|y| Period {
-        last: p.last.min(y),
-        ..*p
-    });
-    let mut sums = match ended {
-        Some(e) => ended_sums(conn, b, &e, stamps, (cache, today), &mut firsts)?,
-        None => Sums::default(),
-    };
-    let rest = Period {
-        first: ended.and_then(|e| e.last.succ_opt()).unwrap_or(p.first),
-        ..*p
-    };
-    for d in rest.days() {
-        sums.add(
-            d,
-            &*day_entry(conn, b, (d, stamps), (cache, today), &mut firsts)?,
-        );
-    }
-    Ok(sums)
-}
-
-/// The sums of the days of `e`, all ended: kept while the stamps of its days read the same.
-fn ended_sums(
-    conn: &Connection,
-    b: &Business,
-    e: &Period,
-    stamps: &Stamps,
-    (cache, today): (Option<&Cache>, NaiveDate),
-    firsts: &mut FirstOrders,
-) -> AppResult<Sums> {
-    let own: Stamps = stamps
-        .range(key(e.first)..=key(e.last))
-        .map(|(d, n)| (d.clone(), *n))
-        .collect();
-    if let Some(hit) = cache.and_then(|c| c.ended(b, e, &own)) {
-        return Ok((*hit).clone());
-    }
-    let mut sums = Sums::default();
-    for d in e.days() {
-        sums.add(
-            d,
-            &*day_entry(conn, b, (d, stamps), (cache, today), firsts)?,
-        );
-    }
-    if let Some(c) = cache.filter(|_| sums.complete()) {
-        c.put_ended(b, e, own, Arc::new(sums.clone()));
-    }
-    Ok(sums)
 }
 
 pub fn add_products(

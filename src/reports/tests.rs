@@ -255,7 +255,7 @@ fn a_cached_day_is_used_until_one_of_its_orders_changes() {
 
 /// The sums of the days that have ended are kept apart from today's: each view adds today to
 /// them, and a change to an ended day sums them again. Each view through the cache is checked
-/// against the same view summed afresh.
+/// against the same view summed afresh, and against figures worked out by hand.
 #[test]
 fn a_period_to_today_adds_today_to_the_kept_sums_of_the_days_before() {
     let (_dir, db, b) = shop();
@@ -272,6 +272,13 @@ fn a_period_to_today_adds_today_to_the_kept_sums_of_the_days_before() {
         assert_eq!(kept, on(None), "{p:?}");
         kept
     };
+    // The 1st to the 9th, kept as summed while their stamps read as they do now.
+    let ended = Period::range(day("2026-03-01"), day("2026-03-09")).unwrap();
+    let ended_kept = || {
+        let stamps =
+            db.with_conn(|c| crate::orders::figures::stamps(c, b.id, "2026-03-01", "2026-03-09"));
+        cache.ended(&b, &ended, &stamps.unwrap()).is_some()
+    };
     let (week, month) = (
         Period::of(Span::Last7, day(TODAY)),
         Period::of(Span::ThisMonth, day(TODAY)),
@@ -286,6 +293,7 @@ fn a_period_to_today_adds_today_to_the_kept_sums_of_the_days_before() {
         (f.reply_median_ms, f.reply_p90_ms),
         (Some(2000), Some(10_000))
     );
+    assert!(ended_kept());
     assert_eq!(view(&week).orders, 3);
     let cancel = |number| {
         db.with_tx(|tx| service::change_status(tx, &b, number, Status::Cancelled, "owner"))
@@ -297,11 +305,37 @@ fn a_period_to_today_adds_today_to_the_kept_sums_of_the_days_before() {
         (2, 3),
         "#5 of today"
     );
+    assert!(
+        ended_kept(),
+        "a change today leaves the ended days' sums as they were"
+    );
+    // ₹100 paid today for #3 of the 9th: today's takings, not the 9th's.
+    db.with_conn(|c| {
+        let sql = "INSERT INTO payments (business_id, order_id, amount_minor, mode, kind, recorded_at)
+                   VALUES (?1, (SELECT id FROM orders WHERE number = 3), 10000, 'upi', 'payment', ?2)";
+        Ok(c.execute(sql, params![b.id, ist("2026-03-10 15:00")])?)
+    })
+    .unwrap();
+    let f = view(&week);
+    assert_eq!(
+        (f.takings_minor, f.per_day[6].takings_minor),
+        (188_000, 68_000)
+    );
+    assert!(ended_kept());
     cancel(3);
+    assert!(!ended_kept(), "the 9th changed");
     let f = view(&week);
     assert_eq!((f.orders, f.cancelled), (1, 3), "#3 of the 9th");
-    assert_eq!(f.per_day[5].orders, 0);
+    assert_eq!((f.per_day.len(), f.per_day[5].orders), (7, 0));
     assert_eq!(view(&month).orders, 2);
+    assert_eq!(view(&Period::of(Span::Yesterday, day(TODAY))).cancelled, 1);
+    let beyond = Period::range(day("2026-03-08"), day("2026-03-12")).unwrap();
+    let f = view(&beyond);
+    assert_eq!(
+        (f.orders, f.per_day.len()),
+        (1, 5),
+        "days after today are empty"
+    );
 }
 
 #[test]
