@@ -17,13 +17,20 @@ use super::figures::Figures;
 use super::period::Period;
 use super::sums::Sums;
 use crate::accounts::businesses::Business;
-use crate::orders::figures::OrderDay;
+use crate::orders::figures::{OrderDay, ProductSales};
 
 /// How long today's reply times may lag behind.
 const TODAY_FRESH: Duration = Duration::from_secs(10);
 
-/// Days kept: a year for each of a few dozen shops.
-const CAPACITY: u64 = 20_000;
+/// About how many bytes the kept days may hold together. A day of the 1,000,000-order book
+/// (about 740 customers and 18 products) weighs about 21 KB, so this keeps six years of it,
+/// or seven months of ten such shops. Counted in days (20,000, before), ten such shops' days
+/// could have held over 400 MB.
+const DAY_BYTES: u64 = 48 << 20;
+
+/// About how many bytes the kept figures of periods may hold together; a year's weigh about
+/// 43 KB with their stamps.
+const PERIOD_BYTES: u64 = 8 << 20;
 
 /// About how many bytes the kept sums of ended days may hold together: a year's sums of the
 /// 1,000,000-order book (18,755 customers) are about 0.5 MB.
@@ -68,7 +75,29 @@ impl Day {
     pub fn complete(&self) -> bool {
         self.complete
     }
+
+    /// About how many bytes the entry holds, for the cache's budget: each entry of its maps
+    /// with its share of the map.
+    fn bytes(&self) -> u32 {
+        let o = &self.orders;
+        let n = 256
+            + 24 * o.customers.len()
+            + 64 * (o.by_channel.len() + o.by_status.len())
+            + products_bytes(&o.products)
+            + 16 * self.replies.len();
+        u32::try_from(n).unwrap_or(u32::MAX)
+    }
 }
+
+/// About how many bytes a map of products' sales holds.
+pub fn products_bytes(products: &BTreeMap<String, ProductSales>) -> usize {
+    (products.iter())
+        .map(|(sku, p)| 96 + sku.len() + p.name.len() + p.category.len() + p.unit.len())
+        .sum()
+}
+
+/// About how many bytes a kept stamp holds: its day's text and count, and its share of the map.
+const STAMP_BYTES: usize = 64;
 
 type Key = (i64, i32, NaiveDate);
 
@@ -88,15 +117,24 @@ impl Ended {
     }
 }
 
-/// A kept stamp: its day's text and count, and the map's share of a node.
-const STAMP_BYTES: usize = 64;
-
 /// A period's sums, with the stamps of its days when they were summed.
 struct Summed {
     stamps: Stamps,
     made: Instant,
     complete: bool,
     figures: Arc<Figures>,
+}
+
+impl Summed {
+    fn bytes(&self) -> u32 {
+        let f = &self.figures;
+        let n = 512
+            + STAMP_BYTES * self.stamps.len()
+            + 48 * f.per_day.len()
+            + 64 * (f.by_channel.len() + f.by_status.len())
+            + products_bytes(&f.products);
+        u32::try_from(n).unwrap_or(u32::MAX)
+    }
 }
 
 #[derive(Clone)]
@@ -110,9 +148,22 @@ pub struct Cache {
 
 impl Default for Cache {
     fn default() -> Self {
+        Cache::holding(DAY_BYTES)
+    }
+}
+
+impl Cache {
+    /// A cache whose days hold about `day_bytes` together.
+    fn holding(day_bytes: u64) -> Cache {
         Cache {
-            days: moka::sync::Cache::new(CAPACITY),
-            periods: moka::sync::Cache::new(CAPACITY / 10),
+            days: moka::sync::Cache::builder()
+                .max_capacity(day_bytes)
+                .weigher(|_, d: &Arc<Day>| d.bytes())
+                .build(),
+            periods: moka::sync::Cache::builder()
+                .max_capacity(PERIOD_BYTES)
+                .weigher(|_, p: &Arc<Summed>| p.bytes())
+                .build(),
             ended: moka::sync::Cache::builder()
                 .max_capacity(ENDED_BYTES)
                 .weigher(|_, e: &Arc<Ended>| e.weight())
@@ -178,5 +229,37 @@ impl Cache {
             (b.id, b.utc_offset_minutes, p.first, p.last),
             Arc::new(Ended { stamps, sums }),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::orders::figures::OrderDay;
+
+    /// A shop whose days each had 1,000 customers: kept by weight, not by count.
+    #[test]
+    fn the_kept_days_stay_within_their_bytes() {
+        let orders = OrderDay {
+            customers: (0..1000).map(|c| (c, 0)).collect(),
+            ..OrderDay::default()
+        };
+        let weight = u64::from(Day::new((1, true), orders.clone(), 0, vec![]).bytes());
+        let cache = Cache::holding(10 * weight);
+        for d in NaiveDate::from_ymd_opt(2026, 1, 1)
+            .unwrap()
+            .iter_days()
+            .take(100)
+        {
+            let day = Arc::new(Day::new((1, true), orders.clone(), 0, vec![]));
+            cache.days.insert((1, 330, d), day);
+        }
+        cache.days.run_pending_tasks();
+        assert!(
+            cache.days.entry_count() <= 10,
+            "{}",
+            cache.days.entry_count()
+        );
+        assert!(cache.days.weighted_size() <= 10 * weight);
     }
 }

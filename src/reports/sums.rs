@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::NaiveDate;
 
-use super::cache::Day;
+use super::cache::{products_bytes, Day};
 use super::figures::{add_products, percentile, DayPoint, Figures};
 use crate::orders::figures::OrderDay;
 
@@ -57,13 +57,10 @@ impl Sums {
     /// About how many bytes these sums hold, for the cache's budget: each entry with its
     /// share of the map it sits in.
     pub fn bytes(&self) -> u32 {
-        let products: usize = (self.f.products.iter())
-            .map(|(sku, p)| 96 + sku.len() + p.name.len() + p.category.len() + p.unit.len())
-            .sum();
         let n = 24 * self.customers.len()
             + 40 * self.replies.len()
             + 48 * self.f.per_day.len()
-            + products;
+            + products_bytes(&self.f.products);
         u32::try_from(n).unwrap_or(u32::MAX)
     }
 
