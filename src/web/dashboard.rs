@@ -53,17 +53,23 @@ struct Shown {
 
 async fn load(state: &AppState, shop: &ShopPage, p: Period) -> AppResult<Shown> {
     let (b, cache) = (shop.business.clone(), state.figures.clone());
-    state
+    let (b2, cache2) = (b.clone(), cache.clone());
+    // The period before is summed on a reading thread of its own, beside this one: the first
+    // view of a long period reads both periods' days from the book, a second or more each.
+    let before = state
         .db
-        .read(move |c| {
-            Ok(Shown {
-                now: figures(c, &b, &p, Some(&cache))?,
-                before: figures(c, &b, &p.previous(), Some(&cache))?,
-                recent: recent(c, b.id, RECENT)?,
-                waiting: waiting(c, b.id, 8)?,
-            })
-        })
-        .await
+        .read(move |c| figures(c, &b2, &p.previous(), Some(&cache2)));
+    let now = state.db.read(move |c| {
+        let now = figures(c, &b, &p, Some(&cache))?;
+        Ok((now, recent(c, b.id, RECENT)?, waiting(c, b.id, 8)?))
+    });
+    let (before, (now, recent, waiting)) = tokio::try_join!(before, now)?;
+    Ok(Shown {
+        now,
+        before,
+        recent,
+        waiting,
+    })
 }
 
 /// Cards other parts of Novi add to the dashboard (payments to refund, low stock, the
