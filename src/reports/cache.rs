@@ -111,9 +111,9 @@ struct Ended {
 }
 
 impl Ended {
-    fn weight(&self) -> u32 {
-        let stamps = self.stamps.len().saturating_mul(STAMP_BYTES);
-        u32::try_from(stamps).map_or(u32::MAX, |s| s.saturating_add(self.sums.bytes()))
+    fn bytes(&self) -> u32 {
+        let stamps = u32::try_from(STAMP_BYTES * self.stamps.len()).unwrap_or(u32::MAX);
+        stamps.saturating_add(self.sums.bytes())
     }
 }
 
@@ -166,7 +166,7 @@ impl Cache {
                 .build(),
             ended: moka::sync::Cache::builder()
                 .max_capacity(ENDED_BYTES)
-                .weigher(|_, e: &Arc<Ended>| e.weight())
+                .weigher(|_, e: &Arc<Ended>| e.bytes())
                 .time_to_idle(ENDED_IDLE)
                 .build(),
         }
