@@ -28,17 +28,14 @@ const TODAY_FRESH: Duration = Duration::from_secs(10);
 /// could have held over 400 MB.
 const DAY_BYTES: u64 = 48 << 20;
 
-/// About how many bytes the kept figures of periods may hold together; a year's weigh about
-/// 43 KB with their stamps.
-const PERIOD_BYTES: u64 = 8 << 20;
+/// About how many bytes the kept figures of periods and sums of ended days may hold together:
+/// a year's figures weigh about 43 KB with their stamps, a year's sums of the 1,000,000-order
+/// book (18,755 customers) about 0.5 MB.
+const PERIOD_BYTES: u64 = 24 << 20;
 
-/// About how many bytes the kept sums of ended days may hold together: a year's sums of the
-/// 1,000,000-order book (18,755 customers) are about 0.5 MB.
-const ENDED_BYTES: u64 = 16 << 20;
-
-/// Sums not used for this long are dropped: those ending yesterday are never asked for again
-/// once the day has turned.
-const ENDED_IDLE: Duration = Duration::from_secs(3600);
+/// Periods not viewed for this long are dropped: sums ending yesterday are never asked for
+/// again once the day has turned, and any period's are summed again from the kept days.
+const PERIOD_IDLE: Duration = Duration::from_secs(3600);
 
 /// One shop-local day, summed.
 #[derive(Debug)]
@@ -137,13 +134,34 @@ impl Summed {
     }
 }
 
+/// What is kept for a period: its figures, or the sums of its days (all ended).
+enum Kept {
+    Figures(Summed),
+    Ended(Ended),
+}
+
+impl Kept {
+    fn bytes(&self) -> u32 {
+        match self {
+            Kept::Figures(s) => s.bytes(),
+            Kept::Ended(e) => e.bytes(),
+        }
+    }
+}
+
+/// A period by business, shop clock, first and last day, and whether it is the sums of its
+/// ended days that are kept. One cache holds both: another would carry its own copy of moka's
+/// code (111 KB of the binary).
+type PeriodKey = (i64, i32, NaiveDate, NaiveDate, bool);
+
+fn period_key(b: &Business, p: &Period, ended: bool) -> PeriodKey {
+    (b.id, b.utc_offset_minutes, p.first, p.last, ended)
+}
+
 #[derive(Clone)]
 pub struct Cache {
     days: moka::sync::Cache<Key, Arc<Day>>,
-    /// By business, shop clock, first and last day.
-    periods: moka::sync::Cache<(i64, i32, NaiveDate, NaiveDate), Arc<Summed>>,
-    /// By business, shop clock, first and last day; weighed by what they hold.
-    ended: moka::sync::Cache<(i64, i32, NaiveDate, NaiveDate), Arc<Ended>>,
+    periods: moka::sync::Cache<PeriodKey, Arc<Kept>>,
 }
 
 impl Default for Cache {
@@ -162,12 +180,8 @@ impl Cache {
                 .build(),
             periods: moka::sync::Cache::builder()
                 .max_capacity(PERIOD_BYTES)
-                .weigher(|_, p: &Arc<Summed>| p.bytes())
-                .build(),
-            ended: moka::sync::Cache::builder()
-                .max_capacity(ENDED_BYTES)
-                .weigher(|_, e: &Arc<Ended>| e.bytes())
-                .time_to_idle(ENDED_IDLE)
+                .weigher(|_, k: &Arc<Kept>| k.bytes())
+                .time_to_idle(PERIOD_IDLE)
                 .build(),
         }
     }
@@ -187,9 +201,10 @@ impl Cache {
 
     /// The kept sums of `p`, if none of its days' stamps has moved since.
     pub fn period(&self, b: &Business, p: &Period, stamps: &Stamps) -> Option<Arc<Figures>> {
-        let hit = self
-            .periods
-            .get(&(b.id, b.utc_offset_minutes, p.first, p.last))?;
+        let kept = self.periods.get(&period_key(b, p, false))?;
+        let Kept::Figures(hit) = &*kept else {
+            return None;
+        };
         let fresh = hit.stamps == *stamps && (hit.complete || hit.made.elapsed() < TODAY_FRESH);
         fresh.then(|| hit.figures.clone())
     }
@@ -209,26 +224,23 @@ impl Cache {
             complete,
             figures,
         };
-        self.periods.insert(
-            (b.id, b.utc_offset_minutes, p.first, p.last),
-            Arc::new(summed),
-        );
+        let kept = Arc::new(Kept::Figures(summed));
+        self.periods.insert(period_key(b, p, false), kept);
     }
 
     /// The kept sums of the days of `p`, all ended, if none of their stamps has moved since.
     pub fn ended(&self, b: &Business, p: &Period, stamps: &Stamps) -> Option<Arc<Sums>> {
-        let hit = self
-            .ended
-            .get(&(b.id, b.utc_offset_minutes, p.first, p.last))?;
-        (hit.stamps == *stamps).then(|| hit.sums.clone())
+        let kept = self.periods.get(&period_key(b, p, true))?;
+        match &*kept {
+            Kept::Ended(hit) if hit.stamps == *stamps => Some(hit.sums.clone()),
+            _ => None,
+        }
     }
 
     /// Keeps the sums of the days of `p`, all read after they had ended, as of `stamps`.
     pub fn put_ended(&self, b: &Business, p: &Period, stamps: Stamps, sums: Arc<Sums>) {
-        self.ended.insert(
-            (b.id, b.utc_offset_minutes, p.first, p.last),
-            Arc::new(Ended { stamps, sums }),
-        );
+        let kept = Arc::new(Kept::Ended(Ended { stamps, sums }));
+        self.periods.insert(period_key(b, p, true), kept);
     }
 }
 
