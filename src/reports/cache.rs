@@ -75,15 +75,18 @@ impl Day {
 
     /// About how many bytes the entry holds, for the cache's budget: each entry of its maps
     /// with its share of the map.
-    fn bytes(&self) -> u32 {
+    fn bytes(&self) -> usize {
         let o = &self.orders;
-        let n = 256
-            + 24 * o.customers.len()
+        256 + 24 * o.customers.len()
             + 64 * (o.by_channel.len() + o.by_status.len())
             + products_bytes(&o.products)
-            + 16 * self.replies.len();
-        u32::try_from(n).unwrap_or(u32::MAX)
+            + 16 * self.replies.len()
     }
+}
+
+/// A size in bytes as moka weighs entries.
+fn weight(bytes: usize) -> u32 {
+    u32::try_from(bytes).unwrap_or(u32::MAX)
 }
 
 /// About how many bytes a map of products' sales holds.
@@ -108,9 +111,8 @@ struct Ended {
 }
 
 impl Ended {
-    fn bytes(&self) -> u32 {
-        let stamps = u32::try_from(STAMP_BYTES * self.stamps.len()).unwrap_or(u32::MAX);
-        stamps.saturating_add(self.sums.bytes())
+    fn bytes(&self) -> usize {
+        STAMP_BYTES * self.stamps.len() + self.sums.bytes()
     }
 }
 
@@ -123,14 +125,12 @@ struct Summed {
 }
 
 impl Summed {
-    fn bytes(&self) -> u32 {
+    fn bytes(&self) -> usize {
         let f = &self.figures;
-        let n = 512
-            + STAMP_BYTES * self.stamps.len()
+        512 + STAMP_BYTES * self.stamps.len()
             + 48 * f.per_day.len()
             + 64 * (f.by_channel.len() + f.by_status.len())
-            + products_bytes(&f.products);
-        u32::try_from(n).unwrap_or(u32::MAX)
+            + products_bytes(&f.products)
     }
 }
 
@@ -141,7 +141,7 @@ enum Kept {
 }
 
 impl Kept {
-    fn bytes(&self) -> u32 {
+    fn bytes(&self) -> usize {
         match self {
             Kept::Figures(s) => s.bytes(),
             Kept::Ended(e) => e.bytes(),
@@ -176,11 +176,11 @@ impl Cache {
         Cache {
             days: moka::sync::Cache::builder()
                 .max_capacity(day_bytes)
-                .weigher(|_, d: &Arc<Day>| d.bytes())
+                .weigher(|_, d: &Arc<Day>| weight(d.bytes()))
                 .build(),
             periods: moka::sync::Cache::builder()
                 .max_capacity(PERIOD_BYTES)
-                .weigher(|_, k: &Arc<Kept>| k.bytes())
+                .weigher(|_, k: &Arc<Kept>| weight(k.bytes()))
                 .time_to_idle(PERIOD_IDLE)
                 .build(),
         }
@@ -256,7 +256,9 @@ mod tests {
             customers: (0..1000).map(|c| (c, 0)).collect(),
             ..OrderDay::default()
         };
-        let weight = u64::from(Day::new((1, true), orders.clone(), 0, vec![]).bytes());
+        let weight = u64::from(weight(
+            Day::new((1, true), orders.clone(), 0, vec![]).bytes(),
+        ));
         let cache = Cache::holding(10 * weight);
         for d in NaiveDate::from_ymd_opt(2026, 1, 1)
             .unwrap()

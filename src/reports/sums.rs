@@ -56,12 +56,11 @@ impl Sums {
 
     /// About how many bytes these sums hold, for the cache's budget: each entry with its
     /// share of the map it sits in.
-    pub fn bytes(&self) -> u32 {
-        let n = 24 * self.customers.len()
+    pub fn bytes(&self) -> usize {
+        24 * self.customers.len()
             + 40 * self.replies.len()
             + 48 * self.f.per_day.len()
-            + products_bytes(&self.f.products);
-        u32::try_from(n).unwrap_or(u32::MAX)
+            + products_bytes(&self.f.products)
     }
 
     /// The period's figures, for a period that starts at `start` (Unix seconds): a customer
