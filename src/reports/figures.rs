@@ -242,16 +242,25 @@ pub fn add_products(
     into: &mut BTreeMap<String, ProductSales>,
     from: &BTreeMap<String, ProductSales>,
 ) {
+    let add = |e: &mut ProductSales, s: &ProductSales| {
+        e.qty = e.qty.saturating_add(s.qty);
+        e.takings_minor = e.takings_minor.saturating_add(s.takings_minor);
+        e.orders += s.orders;
+    };
     for (sku, s) in from {
-        let e = into.entry(sku.clone()).or_insert_with(|| ProductSales {
+        // The SKU is copied only for a product not met yet: a year adds the same few each day.
+        if let Some(e) = into.get_mut(sku) {
+            add(e, s);
+            continue;
+        }
+        let mut e = ProductSales {
             name: s.name.clone(),
             category: s.category.clone(),
             unit: s.unit.clone(),
             ..ProductSales::default()
-        });
-        e.qty = e.qty.saturating_add(s.qty);
-        e.takings_minor = e.takings_minor.saturating_add(s.takings_minor);
-        e.orders += s.orders;
+        };
+        add(&mut e, s);
+        into.insert(sku.clone(), e);
     }
 }
 
