@@ -444,3 +444,46 @@ async fn more_holds_what_the_tab_bar_has_no_room_for_as_each_role_may_see_it() {
     );
     app.stop().await;
 }
+
+/// Where a bad range's message sits beside its fields: (message left, message right, the
+/// "From" field's left, the "To" field's right), in CSS pixels.
+async fn range_error_box(client: &Client) -> Vec<f64> {
+    let script = r#"
+        const box = s => document.querySelector(s).getBoundingClientRect();
+        const from = box('form.filters input[name="from"]'), to = box('form.filters input[name="to"]');
+        const error = box('#period-error');
+        return [error.left, error.right, from.left, to.right];
+    "#;
+    let found = client.execute(script, vec![]).await.expect("measure");
+    found
+        .as_array()
+        .map(|all| all.iter().filter_map(Value::as_f64).collect())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_range_is_explained_across_both_dates_on_a_phone() {
+    let app = TestApp::start().await;
+    let shop = app.small_shop("sharma");
+    app.user(&shop, "asha", Role::Owner);
+
+    Chrome::run(move |client| async move {
+        set_viewport(&client, PHONE.0, PHONE.1).await;
+        log_in_to(&client, &app, "asha", "Dashboard").await;
+        open(
+            &client,
+            &app,
+            "/b/sharma/?period=range&from=2026-13-01&to=2026-12-01",
+        )
+        .await;
+        // The message is about the range, so it runs under both fields, not in the one cell
+        // beside the button as if only the date above it were wrong.
+        let b = range_error_box(&client).await;
+        assert_eq!(b.len(), 4, "{b:?}");
+        let (left, right, from_left, to_right) = (b[0], b[1], b[2], b[3]);
+        assert!((left - from_left).abs() < 1.0, "{b:?}");
+        assert!((right - to_right).abs() < 1.0, "{b:?}");
+        app.stop().await;
+    })
+    .await;
+}
