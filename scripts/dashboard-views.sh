@@ -3,7 +3,8 @@
 # from the cache, then views after an order of today changes, as one does every few seconds on
 # a busy day. For a range of a year to today, and for the last 30 days. Run from the project
 # root after `cargo build --release`, on a data directory filled with `novi demo fill` (README,
-# "Performance: a large book") whose shop `demo` has the owner `owner` / `novi-demo`.
+# "Performance", "A large book, to try Novi at scale") whose shop `demo` has the owner `owner` /
+# `novi-demo`.
 # usage: scripts/dashboard-views.sh DATA_DIR [CHANGES]
 # NOVI_BIN picks another build to measure (default target/release/novi).
 set -u

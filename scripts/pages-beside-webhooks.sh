@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# The owner pages beside a steady flow of webhooks, with where the server's CPU went: README's
-# "Performance: a large book" run (32 owners in a closed loop while 2,000 webhooks a second
+# The owner pages beside a steady flow of webhooks, with where the server's CPU went: the run
+# of README's "Performance" goals (32 owners in a closed loop while 2,000 webhooks a second
 # arrive), plus CPU time by thread name over the pages run, read calls a page on the reading
 # threads, and the write-ahead log's size after it. Run from the project root after
 # `cargo build --release --example pages_bench --example webhook_load && cargo build --release`
 # (Novi built alone last: built with the examples it links other features), on a data
 # directory filled with `novi demo fill` whose shop `demo` is configured for the Cloud API with
-# app secret `bench-secret` and phone number id 106540352242922 (README gives the commands).
+# app secret `bench-secret` and phone number id 106540352242922 (README, "Performance", gives
+# the commands).
 # usage: scripts/pages-beside-webhooks.sh DATA_DIR TOKEN [RATE]   (RATE 0: pages alone)
 # NOVI_BIN picks another build to measure (default target/release/novi).
 set -u
