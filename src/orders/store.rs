@@ -20,10 +20,17 @@ use crate::error::AppResult;
 /// How a day is written in the database: `YYYY-MM-DD`, which sorts by date as text.
 const DAY: &str = "%Y-%m-%d";
 
-const SELECT: &str = "SELECT o.id, o.number, o.channel, o.status, o.customer_id, c.name, c.phone,
+const COLUMNS: &str = "o.id, o.number, o.channel, o.status, o.customer_id, c.name, c.phone,
         o.subtotal_minor, o.delivery_fee_minor, o.total_minor, o.currency, o.address, o.notes,
-        o.payment_mode, o.payment_status, o.created_at, o.updated_at, o.fulfilment, o.deliver_on
-    FROM orders o JOIN customers c ON c.id = o.customer_id";
+        o.payment_mode, o.payment_status, o.created_at, o.updated_at, o.fulfilment, o.deliver_on";
+
+/// Where a list reads its orders from, unless a search's customers drive the reading.
+const ORDERS: &str = "orders o";
+
+/// The orders of `from` (naming them `o`), each with its customer's name and number.
+fn select(from: &str) -> String {
+    format!("SELECT {COLUMNS} FROM {from} JOIN customers c ON c.id = o.customer_id")
+}
 
 /// Reads a whole number of minor units; every money column is one.
 fn money(row: &Row, i: usize) -> rusqlite::Result<Money> {
@@ -206,7 +213,7 @@ pub fn by_number(conn: &Connection, business_id: i64, number: i64) -> AppResult<
 /// The one order `filter` picks, with its lines and events. The statement is kept prepared:
 /// an order page's lookup was an eighth of its reading when parsed each time.
 fn one(conn: &Connection, filter: &str, params: impl rusqlite::Params) -> AppResult<Option<Order>> {
-    let sql = format!("{SELECT} WHERE {filter}");
+    let sql = format!("{} WHERE {filter}", select(ORDERS));
     let found = conn
         .prepare_cached(&sql)?
         .query_row(params, from_row)
@@ -289,6 +296,9 @@ impl Total {
 
 /// A filter as SQL: only the conditions it sets, so each shape reads the index made for it.
 struct Where {
+    /// What the orders (`o`) are read from: [`ORDERS`], or a search's customers driving the
+    /// reading of theirs (see [`Where::and_search`]).
+    from: String,
     sql: String,
     args: Vec<Value>,
 }
@@ -310,6 +320,7 @@ impl Where {
             "o.business_id = ?1"
         };
         let mut w = Where {
+            from: ORDERS.into(),
             sql: business.into(),
             args: vec![Value::Integer(business_id)],
         };
@@ -332,7 +343,7 @@ impl Where {
         if s.number_only {
             w.and("o.number = ?", [s.number.into()]);
         } else if !s.q.is_empty() {
-            w.and_search(&s, people.unwrap_or("[]"));
+            w.and_search(&s, people.unwrap_or("[]"), by_customer);
         }
         w
     }
@@ -342,10 +353,23 @@ impl Where {
     /// number. Only the branches the text can match are written: with an order-number branch
     /// SQLite read every found order's row to join the branches, three times the work of a name
     /// alone.
-    fn and_search(&mut self, s: &Search, people: &str) {
+    ///
+    /// Read `by_customer`, a name alone drives the reading from the list itself (which holds
+    /// each customer once, so no order is read twice). As
+    /// `customer_id IN (the list)` SQLite first copied the list into a temporary index, in the
+    /// count and again in the page: for a name 692 customers have, the count took 0.41 ms that
+    /// way and 0.11 ms driven by the list. The walk of the whole book newest first keeps the
+    /// `IN`, which it checks each order against.
+    fn and_search(&mut self, s: &Search, people: &str, by_customer: bool) {
         let found = "o.customer_id IN (SELECT value FROM json_each(?))";
         let list = Value::Text(people.to_owned());
-        if s.number >= 0 {
+        if by_customer && s.number < 0 {
+            self.args.push(list);
+            self.from = format!(
+                "json_each(?{}) j CROSS JOIN orders o ON o.customer_id = j.value",
+                self.args.len()
+            );
+        } else if s.number >= 0 {
             self.and(
                 &format!("((o.business_id = ?1 AND o.number = ?) OR {found})"),
                 [s.number.into(), list],
@@ -486,7 +510,8 @@ fn kept_count(
 /// Counts the orders `w` matches, up to one past `cap`.
 fn count_sql(w: &Where, cap: i64) -> String {
     format!(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM orders o WHERE {} LIMIT {})",
+        "SELECT COUNT(*) FROM (SELECT 1 FROM {} WHERE {} LIMIT {})",
+        w.from,
         w.sql,
         cap + 1
     )
@@ -641,7 +666,8 @@ fn page_rows(
     // only its own rows are then read and joined to their customers. Joining first cost a
     // table and customer read for every order stepped over: 100 ms for page 2,000.
     let sql = format!(
-        "{SELECT} WHERE +o.business_id = ?1 AND o.id IN ({}) ORDER BY {}",
+        "{} WHERE +o.business_id = ?1 AND o.id IN ({}) ORDER BY {}",
+        select(ORDERS),
         page_ids(&w, f.sort),
         f.sort.order_by()
     );
@@ -673,7 +699,8 @@ fn day_of(
 fn page_ids(w: &Where, sort: Sort) -> String {
     let n = w.args.len();
     format!(
-        "SELECT o.id FROM orders o WHERE {} ORDER BY {} LIMIT ?{} OFFSET ?{}",
+        "SELECT o.id FROM {} WHERE {} ORDER BY {} LIMIT ?{} OFFSET ?{}",
+        w.from,
         w.sql,
         sort.order_by(),
         n + 1,
@@ -699,7 +726,12 @@ pub fn all(conn: &Connection, business_id: i64, f: &Filter) -> AppResult<Vec<Ord
     }
     let people = people(conn, business_id, f)?;
     let w = Where::of(business_id, f, f.customer_id.is_some(), people.as_deref());
-    let sql = format!("{SELECT} WHERE {} ORDER BY {}", w.sql, f.sort.order_by());
+    let sql = format!(
+        "{} WHERE {} ORDER BY {}",
+        select(&w.from),
+        w.sql,
+        f.sort.order_by()
+    );
     let found: Vec<Order> = conn
         .prepare(&sql)?
         .query_map(params_from_iter(w.params(&[])), from_row)?
@@ -1228,6 +1260,14 @@ mod plans {
             counted.contains("COVERING INDEX orders_customer_book"),
             "{counted}"
         );
+        // The customers found drive both, each looked up in turn: the list is not first copied
+        // into a temporary index (SQLite's "LIST SUBQUERY") for either.
+        for driven in [&found, &counted] {
+            assert!(
+                driven.contains("SCAN j") && !driven.contains("LIST SUBQUERY"),
+                "{driven}"
+            );
+        }
         // A customer's orders are counted in the customer index alone too.
         let theirs = Filter {
             customer_id: Some(7),

@@ -365,3 +365,41 @@ fn new_order_like(o: &Order) -> NewOrder {
         actor: "ravi".into(),
     }
 }
+
+/// A name search finds the same orders however they are read: the list by its customers
+/// (driven by the customers found), and the export in one pass, with or without a customer
+/// named too; a name nobody has finds none.
+#[test]
+fn a_name_search_lists_and_exports_the_same_orders() {
+    let (_dir, db, b, first) = shop_with_order();
+    let other = NewOrder {
+        customer_phone: Phone::parse("98123 00000", "91").unwrap(),
+        customer_name: "Bina".into(),
+        ..new_order_like(&first)
+    };
+    db.with_tx(|tx| {
+        for _ in 0..3 {
+            service::create(tx, &b, &other)?;
+        }
+        Ok::<_, super::OrderError>(())
+    })
+    .unwrap();
+    let bina = db
+        .with_conn(|c| customers::found(c, b.id, "Bina", 4))
+        .unwrap()[0];
+    let numbers = |orders: Vec<Order>| -> Vec<i64> { orders.iter().map(|o| o.number).collect() };
+    let both = |q: &str, customer_id| {
+        let f = store::Filter {
+            q: q.into(),
+            customer_id,
+            ..store::Filter::default()
+        };
+        let (page, total) = db.with_conn(|c| store::list(c, b.id, &f, 1, 25)).unwrap();
+        let all = db.with_conn(|c| store::all(c, b.id, &f)).unwrap();
+        (numbers(page), total.count, numbers(all))
+    };
+    assert_eq!(both("Bina", None), (vec![4, 3, 2], 3, vec![4, 3, 2]));
+    assert_eq!(both("bin", Some(bina)), (vec![4, 3, 2], 3, vec![4, 3, 2]));
+    assert_eq!(both("Asha", Some(bina)), (vec![], 0, vec![]));
+    assert_eq!(both("Nobody", None), (vec![], 0, vec![]));
+}
