@@ -16,6 +16,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+mod hashed;
 pub mod orders;
 pub mod payments;
 pub mod printing;

@@ -9,11 +9,7 @@ use super::model::Fulfilment;
 use super::store::parsed;
 use super::Status;
 use crate::error::AppResult;
-
-/// Hashed with foldhash: a year of the 1,000,000-order book hashes a million lines and a third
-/// of a million orders' customers, and std's SipHash was a sixteenth of summing it.
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
-type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
+use crate::hashed::{HashMap, HashSet};
 
 /// What one product sold in a day (orders not cancelled).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -3,9 +3,7 @@
 
 use super::index::IndexedProduct;
 use super::words;
-/// Hashed with foldhash: looked up for every word of every message.
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
-type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
+use crate::hashed::{HashMap, HashSet};
 
 /// Folds romanised Hindi spelling variation (aspirates, doubled vowels and letters,
 /// w/v, q/k, z/j, final y) so "jalebee", "laddoo" and "kalakhand" meet their names.

@@ -2,8 +2,7 @@
 //! data files in `vocab/` (one shared file and one per language) into a single lookup table.
 
 use super::numbers::{Pack, QUnit};
-/// Hashed with foldhash: looked up for every word of every message.
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+use crate::hashed::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 /// The vocabulary files, embedded in the binary: shared words first, then number, quantity
@@ -394,8 +393,7 @@ pub(crate) fn is_known(w: &str) -> bool {
 /// Every spelling the vocabulary holds, words of cue phrases included: where Hindi script
 /// can be romanised two ways, the reader takes the one it knows (`script`).
 pub(crate) fn knows_spelling(w: &str) -> bool {
-    static ALL: OnceLock<std::collections::HashSet<&'static str, foldhash::fast::RandomState>> =
-        OnceLock::new();
+    static ALL: OnceLock<HashSet<&'static str>> = OnceLock::new();
     ALL.get_or_init(|| {
         let v = vocab();
         let cues = v.cues.values().flatten().flatten().copied();

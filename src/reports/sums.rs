@@ -11,10 +11,8 @@ use chrono::NaiveDate;
 
 use super::cache::{products_bytes, Day};
 use super::figures::{add_products, percentile, DayPoint, Figures};
+use crate::hashed::HashMap;
 use crate::orders::figures::{bump, OrderDay};
-
-/// Hashed with foldhash: each day adds every customer who ordered that day.
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// The next `Figures::sums_id`.
 static NEXT_SUMS: AtomicU64 = AtomicU64::new(1);
