@@ -10,7 +10,15 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, &[&str])] = &[
     (
         "foundation",
-        &["domain", "db", "error", "config", "secret", "telemetry"],
+        &[
+            "domain",
+            "db",
+            "error",
+            "hashed",
+            "config",
+            "secret",
+            "telemetry",
+        ],
     ),
     (
         "areas",
