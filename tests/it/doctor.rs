@@ -104,8 +104,8 @@ fn full_finds_an_index_that_no_longer_matches_its_table_where_quick_check_cannot
                  SELECT id, '919812345678', 'Asha', 0, 0 FROM businesses;
              PRAGMA writable_schema = ON;
              UPDATE sqlite_schema
-                SET sql = 'CREATE INDEX customers_business_name ON customers(business_id, phone)'
-              WHERE name = 'customers_business_name';
+                SET sql = 'CREATE INDEX customers_business_active ON customers(business_id, phone, id)'
+              WHERE name = 'customers_business_active';
              PRAGMA writable_schema = OFF;",
         )
         .unwrap();
@@ -122,7 +122,7 @@ fn full_finds_an_index_that_no_longer_matches_its_table_where_quick_check_cannot
     let database = line(&report, "database");
     assert!(database.starts_with("FAIL"), "{report}");
     assert!(
-        database.contains("customers_business_name") && database.contains("restore a backup"),
+        database.contains("customers_business_active") && database.contains("restore a backup"),
         "{report}"
     );
 }
