@@ -44,6 +44,9 @@ pub struct Db {
     readers: std::sync::Arc<readers::Readers>,
     /// How many of the pool's connections to close as they come back (`settle_pool`).
     retiring: std::sync::Arc<std::sync::atomic::AtomicU32>,
+    /// The one `write` that may hold a blocking thread while it waits for the turn above; the
+    /// rest wait here, on no thread (see `write`).
+    write_slot: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 /// Makes the data directory (and any missing parents) readable by Novi's user and group only:
@@ -98,6 +101,7 @@ impl Db {
             path,
             writer: Default::default(),
             retiring,
+            write_slot: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
         })
     }
 
@@ -239,6 +243,16 @@ impl Db {
         E: From<AppError> + Send + 'static,
         F: FnOnce(&Transaction) -> Result<T, E> + Send + 'static,
     {
+        // Writes take the turn one at a time whatever waits for it, so a write waits here
+        // for its thread. Waiting in `with_tx` instead, each held a blocking thread: the
+        // replies of a flood's first moments, failing at once against an unreachable
+        // WhatsApp, started some twenty threads behind the webhook writer, and the memory
+        // those threads had allocated from stayed with the process after they ended.
+        let _slot = self
+            .write_slot
+            .acquire()
+            .await
+            .map_err(AppError::internal)?;
         let db = self.clone();
         tokio::task::spawn_blocking(move || db.with_tx(f))
             .await
@@ -573,6 +587,58 @@ mod tests {
             Ok(())
         })
         .unwrap();
+    }
+
+    /// Writes queued behind a held write turn wait without a thread each: one blocking thread
+    /// waits for the turn, however many writes are queued.
+    #[test]
+    fn queued_writes_wait_for_the_turn_without_a_thread_each() {
+        let (_dir, db) = scratch();
+        let started = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let runtime = {
+            let started = started.clone();
+            tokio::runtime::Builder::new_current_thread()
+                .on_thread_start(move || {
+                    started.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                })
+                .build()
+                .unwrap()
+        };
+        let turn = db.writer.lock().unwrap();
+        let writes: Vec<_> = (0..32)
+            .map(|i| {
+                let db = db.clone();
+                runtime.spawn(async move {
+                    db.write(move |tx| {
+                        tx.execute("CREATE TABLE IF NOT EXISTS w (i INTEGER)", [])?;
+                        tx.execute("INSERT INTO w VALUES (?1)", [i])?;
+                        Ok::<_, AppError>(())
+                    })
+                    .await
+                })
+            })
+            .collect();
+        // Every write has run as far as it can while the turn is held.
+        runtime.block_on(async {
+            for _ in 0..64 {
+                tokio::task::yield_now().await;
+            }
+        });
+        drop(turn);
+        runtime.block_on(async {
+            for w in writes {
+                w.await.unwrap().unwrap();
+            }
+        });
+        let rows: i64 = db
+            .with_conn(|c| Ok(c.query_row("SELECT COUNT(*) FROM w", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(rows, 32, "every queued write committed");
+        let threads = started.load(std::sync::atomic::Ordering::SeqCst);
+        assert!(
+            threads <= 2,
+            "{threads} blocking threads for 32 queued writes"
+        );
     }
 
     #[test]
