@@ -248,15 +248,18 @@ impl Db {
         // replies of a flood's first moments, failing at once against an unreachable
         // WhatsApp, started some twenty threads behind the webhook writer, and the memory
         // those threads had allocated from stayed with the process after they ended.
-        let _slot = self
-            .write_slot
-            .acquire()
+        // The thread holds the slot, so a caller that stops waiting does not let another in.
+        let slot = std::sync::Arc::clone(&self.write_slot)
+            .acquire_owned()
             .await
             .map_err(AppError::internal)?;
         let db = self.clone();
-        tokio::task::spawn_blocking(move || db.with_tx(f))
-            .await
-            .map_err(AppError::internal)?
+        tokio::task::spawn_blocking(move || {
+            let _slot = slot;
+            db.with_tx(f)
+        })
+        .await
+        .map_err(AppError::internal)?
     }
 
     /// True when the database answers and every migration built into this binary has been
