@@ -236,7 +236,8 @@ impl Db {
         }
     }
 
-    /// `with_tx` on the blocking pool, for handlers.
+    /// `with_tx` on the blocking pool, for handlers. Writes queue for the write turn here, and
+    /// only the one at the head of the queue holds a blocking thread.
     pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
@@ -621,7 +622,8 @@ mod tests {
                 })
             })
             .collect();
-        // Every write has run as far as it can while the turn is held.
+        // On a current-thread runtime each yield runs every other ready task once: every
+        // write has gone as far as it can while the turn is held.
         runtime.block_on(async {
             for _ in 0..64 {
                 tokio::task::yield_now().await;
