@@ -13,7 +13,10 @@ use crate::error::{AppError, AppResult};
 mod inline;
 mod pool;
 mod readers;
+mod references;
 pub mod settle;
+
+use references::without_foreign_keys;
 
 pub use readers::lower_priority;
 
@@ -116,15 +119,11 @@ impl Db {
             .pool
             .get()
             .context("cannot get a database connection")?;
-        let report = without_foreign_keys(
-            &mut conn,
-            |c| {
-                embedded::migrations::runner()
-                    .run(c)
-                    .context("migrating the database failed")
-            },
-            |report| !report.applied_migrations().is_empty(),
-        )?;
+        let report = without_foreign_keys(&mut conn, |c| {
+            embedded::migrations::runner()
+                .run(c)
+                .context("migrating the database failed")
+        })?;
         Ok(report
             .applied_migrations()
             .iter()
@@ -137,17 +136,13 @@ impl Db {
     #[cfg(test)]
     pub(crate) fn migrate_to(&self, version: i32) -> anyhow::Result<()> {
         let mut conn = self.pool.get()?;
-        without_foreign_keys(
-            &mut conn,
-            |c| {
-                embedded::migrations::runner()
-                    .set_target(refinery::Target::Version(version))
-                    .run(c)
-                    .map(drop)
-                    .context("migrating the database failed")
-            },
-            |_| true,
-        )
+        without_foreign_keys(&mut conn, |c| {
+            embedded::migrations::runner()
+                .set_target(refinery::Target::Version(version))
+                .run(c)
+                .map(drop)
+                .context("migrating the database failed")
+        })
     }
 
     /// A database in `data_dir` as Novi left it at migration `version`, for an upgrade test to
@@ -346,34 +341,6 @@ pub fn applied_migration(conn: &Connection) -> rusqlite::Result<i64> {
         |r| r.get(0),
     )?;
     Ok(v.unwrap_or(0))
-}
-
-/// Runs migrations with foreign keys off, as SQLite asks for a table rebuild (V12 rebuilds
-/// `orders` to change its CHECKs): with them on, dropping the old table would delete every
-/// order's lines and events by cascade. The pragma is a no-op inside a transaction, so it is
-/// set around the runner, which gives each migration one of its own. The references are checked
-/// after, and the connection goes back to the pool with foreign keys on whatever happened.
-/// The check reads every row that points at another, seconds on a large book, so it runs only
-/// when `changed` says the migrations did something: a start with nothing to apply stays fast.
-fn without_foreign_keys<T>(
-    conn: &mut Connection,
-    run: impl FnOnce(&mut Connection) -> anyhow::Result<T>,
-    changed: impl FnOnce(&T) -> bool,
-) -> anyhow::Result<T> {
-    conn.execute_batch("PRAGMA foreign_keys = OFF")?;
-    let result = run(conn);
-    let broken: rusqlite::Result<i64> = match &result {
-        Ok(value) if !changed(value) => Ok(0),
-        _ => conn.query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| {
-            r.get(0)
-        }),
-    };
-    conn.execute_batch("PRAGMA foreign_keys = ON")?;
-    let value = result?;
-    match broken? {
-        0 => Ok(value),
-        n => anyhow::bail!("after migrating, {n} rows point at rows that are not there"),
-    }
 }
 
 /// A connection outside the pool, set up like the pool's.
@@ -682,26 +649,26 @@ mod tests {
         }
     }
 
-    /// Migrations run with foreign keys off; what they leave pointing nowhere is refused. A
-    /// start with nothing to migrate skips the check (it reads the whole book).
+    /// Which of the built-in migrations call for the check of every reference: V44 rebuilds a
+    /// table, V45 only drops an index, and a start with nothing to apply runs none.
     #[test]
-    fn a_migration_that_leaves_dangling_rows_is_refused() {
-        let (_dir, db) = scratch();
+    fn only_migrations_that_could_move_a_reference_call_for_the_check() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::as_of(dir.path(), 43);
         let mut conn = db.pool.get().unwrap();
-        let dangle = |c: &mut Connection| -> anyhow::Result<()> {
-            c.execute_batch(
-                "CREATE TABLE IF NOT EXISTS parent (id INTEGER PRIMARY KEY);
-                 CREATE TABLE IF NOT EXISTS child (p INTEGER REFERENCES parent (id));
-                 INSERT INTO child VALUES (7);",
-            )?;
-            Ok(())
-        };
-        let err = without_foreign_keys(&mut conn, dangle, |_| true).unwrap_err();
-        assert!(err.to_string().contains("1 rows point at rows"), "{err}");
-        without_foreign_keys(&mut conn, |_| Ok(()), |_| false).unwrap();
-        let fk: i64 = conn
-            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+        let mut to = |version: i32| {
+            let (result, moved) = references::watched(&mut conn, |c| {
+                let runner = embedded::migrations::runner();
+                Ok(runner
+                    .set_target(refinery::Target::Version(version))
+                    .run(c)?)
+            })
             .unwrap();
-        assert_eq!(fk, 1, "foreign keys are on again after either");
+            let applied = result.unwrap().applied_migrations().len();
+            (applied, moved)
+        };
+        assert_eq!(to(44), (1, true), "V44 rebuilds order_counts");
+        assert_eq!(to(45), (1, false), "V45 drops an index");
+        assert_eq!(to(45), (0, false), "nothing to apply");
     }
 }
