@@ -110,12 +110,19 @@ fn serve(s: &Shared) {
         let queue = s.queue.lock().unwrap_or_else(|e| e.into_inner());
         let next = queue.recv_timeout(settle::QUIET);
         drop(queue);
+        // What this thread allocated and others freed (a read's rows, handed to a page or a
+        // cache) waits on its heap until it collects, and its own quiet may never come: a read
+        // every few seconds keeps it from ever waiting a whole quiet spell.
+        settle::collect_if_asked();
         let job = match next {
             Ok(job) => job,
             Err(RecvTimeoutError::Timeout) => {
                 if let Some(c) = conn.as_ref() {
                     spell.quiet(|| settle::release(c));
                 }
+                // Rows this thread read may be freed long after its quiet, when a cache
+                // drops them; collecting an idle heap costs next to nothing.
+                settle::collect_own_heap();
                 continue;
             }
             Err(RecvTimeoutError::Disconnected) => return,

@@ -160,7 +160,8 @@ pub fn trim() {
     collect_own_heap();
 }
 
-fn collect_own_heap() {
+/// Hands the calling thread's freed pages back, blocks other threads freed on them included.
+pub fn collect_own_heap() {
     // SAFETY: collects the calling thread's own mimalloc heap.
     unsafe { libmimalloc_sys::mi_collect(true) }
 }
