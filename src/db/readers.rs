@@ -110,19 +110,23 @@ fn serve(s: &Shared) {
         let queue = s.queue.lock().unwrap_or_else(|e| e.into_inner());
         let next = queue.recv_timeout(settle::QUIET);
         drop(queue);
-        // What this thread allocated and others freed (a read's rows, handed to a page or a
-        // cache) waits on its heap until it collects, and its own quiet may never come: a read
-        // every few seconds keeps it from ever waiting a whole quiet spell.
-        settle::collect_if_asked();
         let job = match next {
-            Ok(job) => job,
+            Ok(job) => {
+                // What this thread allocated and others freed (a read's rows, handed to a page
+                // or a cache) waits on its heap until it collects, and a read every few seconds
+                // keeps it from ever waiting a whole quiet spell: it collects when Novi asks.
+                settle::collect_if_asked();
+                job
+            }
             Err(RecvTimeoutError::Timeout) => {
-                if let Some(c) = conn.as_ref() {
-                    spell.quiet(|| settle::release(c));
+                // After work, the connection's cache and the allocators are handed back. Idle
+                // or not, the heap is collected: rows this thread read may be freed long after
+                // its quiet, when a cache drops them, and collecting an idle heap costs next to
+                // nothing.
+                match conn.as_ref() {
+                    Some(c) if spell.busy() => spell.quiet(|| settle::release(c)),
+                    _ => settle::collect_own_heap(),
                 }
-                // Rows this thread read may be freed long after its quiet, when a cache
-                // drops them; collecting an idle heap costs next to nothing.
-                settle::collect_own_heap();
                 continue;
             }
             Err(RecvTimeoutError::Disconnected) => return,
