@@ -92,7 +92,7 @@ pub fn start(
     std::thread::Builder::new()
         .name("novi-conversations".into())
         .spawn(move || {
-            // Nice 10: on Linux the nice value is per thread. Failing to is harmless.
+            // 10 below the rest of Novi: on Linux the nice value is per thread.
             crate::db::lower_priority(10);
             let mut spell = Spell::default();
             let mut ahead = None;

@@ -155,13 +155,16 @@ fn serve(s: &Shared) {
     }
 }
 
-/// Lowers the calling thread's CPU priority by `nice` (never raises it back: an unprivileged
-/// process cannot).
+/// Lowers the calling thread's CPU priority by `nice` from where it is (never raises it back:
+/// an unprivileged process cannot). Relative, so that a Novi started under `nice` or a unit's
+/// `Nice=` keeps these threads below the rest of it: setting the value outright would put them
+/// back above it when run as root, and fail (leaving them level with it) otherwise.
 pub fn lower_priority(nice: i32) {
     #[cfg(unix)]
-    // SAFETY: setpriority only reads its arguments; 0 names the calling thread.
+    // SAFETY: nice only reads its argument; on Linux it changes the calling thread alone.
+    // Failing (already at the lowest priority) is harmless.
     unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, 0, nice);
+        libc::nice(nice);
     }
 }
 
@@ -201,6 +204,22 @@ mod tests {
         // SAFETY: as above, for the test's own thread.
         let ours = unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
         assert_eq!(nice, (ours + LOWER_BY).min(19));
+    }
+
+    #[test]
+    fn priority_is_lowered_from_where_the_thread_already_is() {
+        let (before, after) = std::thread::spawn(|| {
+            // SAFETY: getpriority and setpriority only read their arguments; 0 names the
+            // calling thread, a thread of this test's own.
+            let start = unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
+            unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, (start + 5).min(19)) };
+            let before = unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
+            lower_priority(3);
+            (before, unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) })
+        })
+        .join()
+        .unwrap();
+        assert_eq!(after, (before + 3).min(19));
     }
 
     fn sum(c: &Connection) -> AppResult<i64> {
