@@ -157,8 +157,8 @@ fn serve(s: &Shared) {
 
 /// Lowers the calling thread's CPU priority by `nice` from where it is (never raises it back:
 /// an unprivileged process cannot). Relative, so that a Novi started under `nice` or a unit's
-/// `Nice=` keeps these threads below the rest of it: setting the value outright would put them
-/// back above it when run as root, and fail (leaving them level with it) otherwise.
+/// `Nice=` keeps the threads that call this below the rest of it: setting the value outright
+/// would put them back above it when run as root, and fail (leaving them level) otherwise.
 pub fn lower_priority(nice: i32) {
     #[cfg(unix)]
     // SAFETY: nice only reads its argument; on Linux it changes the calling thread alone.
