@@ -191,31 +191,28 @@ mod tests {
         }
     }
 
+    /// The calling thread's nice value.
+    fn own_priority() -> i32 {
+        // SAFETY: getpriority only reads its arguments; 0 names the calling thread.
+        unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) }
+    }
+
     #[tokio::test]
     async fn reads_run_below_the_priority_of_the_rest() {
         let (_dir, db) = scratch();
-        let nice = db
-            .read(|_| {
-                // SAFETY: getpriority only reads its arguments; 0 names the calling thread.
-                Ok(unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) })
-            })
-            .await
-            .unwrap();
-        // SAFETY: as above, for the test's own thread.
-        let ours = unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
-        assert_eq!(nice, (ours + LOWER_BY).min(19));
+        let nice = db.read(|_| Ok(own_priority())).await.unwrap();
+        assert_eq!(nice, (own_priority() + LOWER_BY).min(19));
     }
 
     #[test]
     fn priority_is_lowered_from_where_the_thread_already_is() {
         let (before, after) = std::thread::spawn(|| {
-            // SAFETY: getpriority and setpriority only read their arguments; 0 names the
-            // calling thread, a thread of this test's own.
-            let start = unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
-            unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, (start + 5).min(19)) };
-            let before = unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
+            // SAFETY: setpriority only reads its arguments; 0 names the calling thread, a
+            // thread of this test's own.
+            unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, (own_priority() + 5).min(19)) };
+            let before = own_priority();
             lower_priority(3);
-            (before, unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) })
+            (before, own_priority())
         })
         .join()
         .unwrap();
