@@ -166,19 +166,43 @@ fn empty_file_message() -> String {
 }
 
 fn check_header(record: &::csv::ByteRecord) -> Result<(), ImportErrors> {
-    let found: Vec<String> = record
-        .iter()
-        .map(|f| String::from_utf8_lossy(f).trim().to_ascii_lowercase())
-        .collect();
-    if found.iter().map(String::as_str).eq(HEADER) {
+    let column = |field: &[u8]| String::from_utf8_lossy(field).trim().to_ascii_lowercase();
+    if record.len() == HEADER.len() && record.iter().zip(HEADER).all(|(f, h)| column(f) == h) {
         return Ok(());
     }
     let message = format!(
         "the first line must be the header {}, but it is {}",
         HEADER.join(","),
-        found.join(",")
+        shown_header(record)
     );
     Err(ImportErrors::one(1, message))
+}
+
+/// How much of a wrong first line its message repeats, in characters.
+const HEADER_SHOWN: usize = 120;
+
+/// The first line as its message repeats it: columns trimmed and lowercased as they are
+/// compared, cut after [`HEADER_SHOWN`] characters. A file with no line breaks is all one
+/// line, and its message must not be the whole file again (nor its reading hold a copy of
+/// every column).
+fn shown_header(record: &::csv::ByteRecord) -> String {
+    let mut shown = String::new();
+    for (i, field) in record.iter().enumerate() {
+        if i > 0 {
+            shown.push(',');
+        }
+        // Enough bytes for the characters shown and one more, however many bytes each takes,
+        // so a character cut in two lies past the cut.
+        let field = field.trim_ascii_start();
+        let part = &field[..field.len().min(4 * (HEADER_SHOWN + 1))];
+        shown.push_str(&String::from_utf8_lossy(part).trim().to_ascii_lowercase());
+        if let Some((cut, _)) = shown.char_indices().nth(HEADER_SHOWN) {
+            shown.truncate(cut);
+            shown.push('…');
+            break;
+        }
+    }
+    shown
 }
 
 fn parse_body(
@@ -732,6 +756,22 @@ mod tests {
         );
         // A data row where the header should be is the common mistake.
         assert_eq!(errors(GOOD).len(), 1);
+    }
+
+    /// A file with no line breaks is one long first line: its message shows the start of it,
+    /// not all of it.
+    #[test]
+    fn a_long_wrong_first_line_is_cut_in_its_message() {
+        let file = format!("{},{}\n{GOOD}", "Ä".repeat(100), " X,".repeat(5_000));
+        let errors = errors(&file);
+        let shown = format!("{}{}…", "Ä".repeat(100), ",x".repeat(10));
+        assert_eq!(
+            errors,
+            [format!(
+                "line 1: the first line must be the header {}, but it is {shown}",
+                HEADER.join(",")
+            )]
+        );
     }
 
     #[test]

@@ -149,6 +149,18 @@ proptest! {
     }
 }
 
+/// Found by `any_file_is_read_in_bounded_memory`'s bound: a first line of 4,096 commas held
+/// about 93 bytes for each, a copy of every column kept to compare and repeat in full in its
+/// message. Now the columns are compared as they are read, and the message shows the start.
+#[test]
+fn a_first_line_of_empty_columns_reads_in_bounded_memory() {
+    let file = ",".repeat(4_096);
+    let (result, usage) = measure(|| parse_catalog(file.as_bytes()));
+    within_bound("parse_catalog", file.len(), PER_BYTE, usage).unwrap();
+    let message = result.unwrap_err().errors[0].to_string();
+    assert!(message.ends_with(",,,…"), "{message}");
+}
+
 /// Found by `any_file_is_read_in_bounded_memory`'s bound: a file that is no catalog got a
 /// message for every line, about 130 bytes for each 2-byte line here. Now it stops after
 /// [`MAX_ERRORS`] problems and says so.
