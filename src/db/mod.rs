@@ -10,6 +10,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::error::{AppError, AppResult};
 
+pub mod checkpoint;
 mod inline;
 mod pool;
 mod readers;

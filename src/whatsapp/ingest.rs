@@ -12,6 +12,7 @@ use tokio::sync::{mpsc, oneshot, Notify};
 use super::inbound::Inbound;
 use super::store::{self, Stored};
 use super::LiveEvents;
+use crate::db::checkpoint::{self, Copier};
 use crate::db::{settle, Db};
 use crate::error::{AppError, AppResult};
 
@@ -48,6 +49,8 @@ pub struct Ingest {
     /// The writer's connection, which the conversation worker writes through too (see
     /// [`Ingest::with_tx`]); `None` if it could not be opened, when both use the pool's.
     conn: Arc<Mutex<Option<Connection>>>,
+    /// Whether a copier thread copies the writer's log back (`db::checkpoint`).
+    copied: bool,
 }
 
 /// How many batches the writer has committed, and a way to wait for the next.
@@ -72,11 +75,14 @@ impl Ingest {
         let waiting = Arc::new(AtomicUsize::new(0));
         let rushed = Arc::new(AtomicBool::new(false));
         let commits = Arc::new(Commits::default());
+        // Stopped when the writer ends, which owns it.
+        let copier = Copier::start(&db);
+        let copied = copier.is_some();
         // Its own connection, so it never waits for one: each webhook's answer waits on this
         // writer's commit. (Pages read on their own threads; the pool serves the rest.)
         let conn = match db
             .own_connection()
-            .and_then(|c| writer_settings(&c).map(|()| c))
+            .and_then(|c| writer_settings(&c, copied).map(|()| c))
         {
             Ok(c) => Some(c),
             Err(e) => {
@@ -93,7 +99,10 @@ impl Ingest {
         };
         std::thread::Builder::new()
             .name("novi-ingest".into())
-            .spawn(move || writer(db, rx, stored, live, signals))
+            .spawn(move || {
+                let _copier = copier;
+                writer(db, rx, stored, live, signals)
+            })
             .expect("the webhook writer thread starts");
         Self {
             jobs,
@@ -101,6 +110,7 @@ impl Ingest {
             rushed,
             commits,
             conn,
+            copied,
         }
     }
 
@@ -123,7 +133,7 @@ impl Ingest {
         db.with_own(conn, |conn| {
             pool_settings(conn)?;
             let done = crate::db::in_tx(conn, f);
-            writer_settings(conn)?;
+            writer_settings(conn, self.copied)?;
             Ok(done)
         })?
     }
@@ -271,11 +281,16 @@ fn writer(
 /// spill to a file; a webhook's statements journal a few pages each.
 ///
 /// The log is copied back into the database past SQLite's 1,000 pages, not the
-/// [`crate::db::CHECKPOINT_PAGES`] of the other connections: every webhook of a batch waits on
-/// the commit that copies it, and in a flood larger copies held them longer.
-fn writer_settings(conn: &Connection) -> AppResult<()> {
+/// [`crate::db::CHECKPOINT_PAGES`] of the other connections, and by the copier thread when it
+/// runs (`copied`), not by the commit that passes the mark: every webhook of a batch waits on
+/// that commit, and in a flood larger copies held them longer.
+fn writer_settings(conn: &Connection, copied: bool) -> AppResult<()> {
     conn.pragma_update(None, "temp_store", "FILE")?;
-    conn.pragma_update(None, "wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)?;
+    if copied {
+        checkpoint::hand_over(conn);
+    } else {
+        conn.pragma_update(None, "wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)?;
+    }
     Ok(())
 }
 
@@ -286,8 +301,8 @@ fn pool_settings(conn: &Connection) -> AppResult<()> {
     Ok(())
 }
 
-/// Pages in the log past which the webhook writer's commit copies it into the database.
-const WRITER_CHECKPOINT_PAGES: i64 = 1000;
+/// Pages in the log past which the webhook writer's log is copied into the database.
+const WRITER_CHECKPOINT_PAGES: i64 = checkpoint::COPY_PAST_PAGES as i64;
 
 /// Stores a batch in one transaction; if the commit fails, every webhook in it is refused.
 fn commit(db: &Db, own: Option<&mut Connection>, batch: &[Job]) -> Vec<Result<Stored, String>> {
@@ -450,7 +465,7 @@ mod tests {
         {
             let own = ingest.conn.lock().unwrap();
             let own = own.as_ref().expect("the writer has its own connection");
-            assert_eq!(settings(own), (1, WRITER_CHECKPOINT_PAGES));
+            assert_eq!(settings(own), (1, 0), "the copier copies its log back");
         }
         let after = Inbound::text(b.id, "919800000001", "wamid.after", "1 kg jalebi");
         let stored = ingest.store(after).await.unwrap();
@@ -554,6 +569,9 @@ mod tests {
         assert_eq!(n, 2);
     }
 
+    /// The writer's commits leave copying the log back to the copier when it runs (SQLite's
+    /// own copying reads as off), and copy it themselves past 1,000 pages when it does not;
+    /// the other connections copy past 4,000.
     #[test]
     fn the_writer_copies_the_log_back_sooner_than_the_other_connections() {
         let (_dir, db, _) = sweets();
@@ -562,7 +580,9 @@ mod tests {
                 .unwrap()
         };
         let own = db.own_connection().unwrap();
-        writer_settings(&own).unwrap();
+        writer_settings(&own, true).unwrap();
+        assert_eq!(copied_past(&own), 0);
+        writer_settings(&own, false).unwrap();
         assert_eq!(copied_past(&own), WRITER_CHECKPOINT_PAGES);
         assert_eq!(db.with_conn(|c| Ok(copied_past(c))).unwrap(), 4000);
     }

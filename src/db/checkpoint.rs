@@ -1,0 +1,182 @@
+//! Copying the log back into the database on a thread of its own, for a connection whose
+//! commits others wait on. SQLite copies the log inside the commit that takes it past its mark
+//! (1,000 pages): for the webhook writer, every webhook of that batch then waited on the copy
+//! and the database file's disk sync, some 6% of the writer's time in a flood. The copier makes
+//! the same passive copy at the same mark, on another core, while the writer goes on.
+
+use std::os::raw::c_int;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+use rusqlite::hooks::Wal;
+use rusqlite::Connection;
+
+use super::Db;
+
+/// Pages in the log past which the copier is woken: SQLite's own mark.
+pub const COPY_PAST_PAGES: c_int = 1000;
+
+/// How long the copier sleeps at most without being woken, to look at whether it should stop.
+const WAKE_AT_LEAST: Duration = Duration::from_secs(60);
+
+/// Word from the connections' log hooks that a log has passed its mark. SQLite's hook is a
+/// plain function with no state of its own, so the word is the process's: a copier woken by
+/// another database's log (tests open many) copies its own for nothing, which is harmless.
+struct Grown {
+    times: Mutex<u64>,
+    told: Condvar,
+}
+
+static GROWN: Grown = Grown {
+    times: Mutex::new(0),
+    told: Condvar::new(),
+};
+
+impl Grown {
+    fn tell(&self) {
+        *self.times.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        self.told.notify_all();
+    }
+
+    /// Waits until told after the `seen`th time, or `stop` is set; returns the times told.
+    fn wait(&self, seen: u64, stop: &AtomicBool) -> u64 {
+        let times = self.times.lock().unwrap_or_else(|e| e.into_inner());
+        let (times, _) = self
+            .told
+            .wait_timeout_while(times, WAKE_AT_LEAST, |t| {
+                *t <= seen && !stop.load(Ordering::Acquire)
+            })
+            .unwrap_or_else(|e| e.into_inner());
+        *times
+    }
+}
+
+/// SQLite's log hook, after every commit on a connection handed over: the pages in its log.
+fn note(_: &Wal, pages: c_int) -> rusqlite::Result<()> {
+    if pages >= COPY_PAST_PAGES {
+        GROWN.tell();
+    }
+    Ok(())
+}
+
+/// Leaves the copying of `conn`'s log to a copier ([`Copier::start`]): `conn`'s commits no
+/// longer copy it, and tell the copier when it passes the mark. Setting `wal_autocheckpoint`
+/// on `conn` afterwards takes the copying back.
+pub fn hand_over(conn: &Connection) {
+    conn.wal_hook(Some(note));
+}
+
+/// The thread that copies the log back; it stops when this is dropped.
+pub struct Copier {
+    stop: Arc<AtomicBool>,
+}
+
+impl Copier {
+    /// Starts the copier on a connection of its own; `None` if it has none or no thread, when
+    /// the connections must copy their own logs.
+    pub fn start(db: &Db) -> Option<Copier> {
+        let conn = db.own_connection().ok()?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = stop.clone();
+        // Counted from here, not from when the thread first runs: word given in between is
+        // for this copier too.
+        let seen = *GROWN.times.lock().unwrap_or_else(|e| e.into_inner());
+        std::thread::Builder::new()
+            .name("novi-checkpoint".into())
+            .spawn(move || copy_when_told(&conn, seen, &stopping))
+            .ok()?;
+        Some(Copier { stop })
+    }
+}
+
+impl Drop for Copier {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        // Everyone waiting is woken; the others find nothing new and wait again.
+        GROWN.told.notify_all();
+    }
+}
+
+fn copy_when_told(conn: &Connection, mut seen: u64, stop: &AtomicBool) {
+    loop {
+        let told = GROWN.wait(seen, stop);
+        if stop.load(Ordering::Acquire) {
+            return;
+        }
+        if told > seen {
+            seen = told;
+            // Passive: it copies what no reader still needs and waits for nobody. A copy
+            // already under way elsewhere answers busy, and the next word tries again.
+            if let Err(e) = copy(conn) {
+                tracing::debug!(error = %e, "copying the log back was put off");
+            }
+        }
+    }
+}
+
+/// One passive copy of the log into the database; the pages in the log and the pages copied.
+pub fn copy(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+        Ok((r.get(1)?, r.get(2)?))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The database file's size: only a copy of the log grows it.
+    fn copied_bytes(db: &Db) -> u64 {
+        std::fs::metadata(db.path()).unwrap().len()
+    }
+
+    fn insert_pages(writer: &mut Connection, n: usize) {
+        // Each row fills a page of its own.
+        let tx = writer.transaction().unwrap();
+        for _ in 0..n {
+            tx.execute("INSERT INTO t VALUES (zeroblob(4000))", [])
+                .unwrap();
+        }
+        tx.commit().unwrap();
+    }
+
+    /// A connection handed over commits past the mark without copying its log; a copier
+    /// started copies it once the next commit tells it the log is past the mark.
+    #[test]
+    fn a_handed_over_log_is_copied_by_the_copier_not_the_commit() {
+        let (_dir, db) = crate::db::scratch();
+        let mut writer = db.own_connection().unwrap();
+        writer.execute("CREATE TABLE t (b BLOB)", []).unwrap();
+        hand_over(&writer);
+        let before = copied_bytes(&db);
+        insert_pages(&mut writer, 1_100);
+        assert_eq!(copied_bytes(&db), before, "the commit copied its log");
+
+        let copier = Copier::start(&db).expect("the copier starts");
+        insert_pages(&mut writer, 1);
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while copied_bytes(&db) < before + 1_100 * 4096 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the copier copied nothing"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        drop(copier);
+    }
+
+    /// Without a hand-over SQLite copies inside the commit, as before.
+    #[test]
+    fn a_connection_not_handed_over_copies_its_own_log() {
+        let (_dir, db) = crate::db::scratch();
+        let mut writer = db.own_connection().unwrap();
+        writer.execute("CREATE TABLE t (b BLOB)", []).unwrap();
+        writer
+            .pragma_update(None, "wal_autocheckpoint", COPY_PAST_PAGES)
+            .unwrap();
+        let before = copied_bytes(&db);
+        insert_pages(&mut writer, 1_100);
+        assert!(copied_bytes(&db) >= before + 1_100 * 4096);
+    }
+}
