@@ -4,6 +4,7 @@
 //! and the database file's disk sync, some 6% of the writer's time in a flood. The copier makes
 //! the same passive copy at the same mark, on another core, while the writer goes on.
 
+use std::cell::Cell;
 use std::os::raw::c_int;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -52,10 +53,33 @@ impl Grown {
     }
 }
 
+/// Pages in the log past which a commit handed over copies it itself, once the copier has
+/// copied most of it. A log is only started again from its beginning once a copy has reached
+/// its end, which the copier's seldom do while commits go on meanwhile: this short copy does.
+pub const COPY_ITSELF_PAST_PAGES: c_int = 4 * COPY_PAST_PAGES;
+
+thread_local! {
+    /// The log's pages when this thread's commits last told the copier: it is told once for
+    /// each [`COPY_PAST_PAGES`] the log grows, not after every commit past the mark.
+    static TOLD_AT: Cell<c_int> = const { Cell::new(0) };
+}
+
 /// SQLite's log hook, after every commit on a connection handed over: the pages in its log.
-fn note(_: &Wal, pages: c_int) -> rusqlite::Result<()> {
-    if pages >= COPY_PAST_PAGES {
+/// An error returned here would fail the commit's statement though the commit stood, so a
+/// copy put off (another under way) is let go; the next commit tries again.
+fn note(wal: &Wal, pages: c_int) -> rusqlite::Result<()> {
+    if pages >= COPY_ITSELF_PAST_PAGES {
+        let _ = wal.checkpoint();
+        return Ok(());
+    }
+    let told = TOLD_AT.get();
+    // Fewer pages than when last told: the log started again.
+    let told = if pages < told { 0 } else { told };
+    if pages - told >= COPY_PAST_PAGES {
+        TOLD_AT.set(pages);
         GROWN.tell();
+    } else {
+        TOLD_AT.set(told);
     }
     Ok(())
 }
@@ -142,7 +166,7 @@ mod tests {
     }
 
     /// A connection handed over commits past the mark without copying its log; a copier
-    /// started copies it once the next commit tells it the log is past the mark.
+    /// started copies it once a commit tells it the log has grown by the mark again.
     #[test]
     fn a_handed_over_log_is_copied_by_the_copier_not_the_commit() {
         let (_dir, db) = crate::db::scratch();
@@ -154,9 +178,9 @@ mod tests {
         assert_eq!(copied_bytes(&db), before, "the commit copied its log");
 
         let copier = Copier::start(&db).expect("the copier starts");
-        insert_pages(&mut writer, 1);
+        insert_pages(&mut writer, 1_000);
         let deadline = std::time::Instant::now() + Duration::from_secs(60);
-        while copied_bytes(&db) < before + 1_100 * 4096 {
+        while copied_bytes(&db) < before + 2_100 * 4096 {
             assert!(
                 std::time::Instant::now() < deadline,
                 "the copier copied nothing"
@@ -164,6 +188,22 @@ mod tests {
             std::thread::sleep(Duration::from_millis(5));
         }
         drop(copier);
+    }
+
+    /// Past four marks a commit handed over copies the log itself, with or without a copier,
+    /// so that the log starts again from its beginning.
+    #[test]
+    fn a_handed_over_log_far_past_the_mark_is_copied_by_its_commit() {
+        let (_dir, db) = crate::db::scratch();
+        let mut writer = db.own_connection().unwrap();
+        writer.execute("CREATE TABLE t (b BLOB)", []).unwrap();
+        hand_over(&writer);
+        let before = copied_bytes(&db);
+        insert_pages(&mut writer, 4_100);
+        assert!(copied_bytes(&db) >= before + 4_100 * 4096);
+        insert_pages(&mut writer, 1);
+        let pages = copy(&db.own_connection().unwrap()).unwrap().0;
+        assert!(pages < 10, "the log started again, {pages} pages");
     }
 
     /// Without a hand-over SQLite copies inside the commit, as before.
