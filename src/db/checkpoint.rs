@@ -155,6 +155,22 @@ mod tests {
         std::fs::metadata(db.path()).unwrap().len()
     }
 
+    /// A new database, and a connection to it with a table to write pages to; handed over
+    /// when `handed`.
+    fn writer(handed: bool) -> (tempfile::TempDir, Db, Connection) {
+        let (dir, db) = crate::db::scratch();
+        let writer = db.own_connection().unwrap();
+        writer.execute("CREATE TABLE t (b BLOB)", []).unwrap();
+        if handed {
+            hand_over(&writer);
+        } else {
+            writer
+                .pragma_update(None, "wal_autocheckpoint", COPY_PAST_PAGES)
+                .unwrap();
+        }
+        (dir, db, writer)
+    }
+
     fn insert_pages(writer: &mut Connection, n: usize) {
         // Each row fills a page of its own.
         let tx = writer.transaction().unwrap();
@@ -169,10 +185,7 @@ mod tests {
     /// started copies it once a commit tells it the log has grown by the mark again.
     #[test]
     fn a_handed_over_log_is_copied_by_the_copier_not_the_commit() {
-        let (_dir, db) = crate::db::scratch();
-        let mut writer = db.own_connection().unwrap();
-        writer.execute("CREATE TABLE t (b BLOB)", []).unwrap();
-        hand_over(&writer);
+        let (_dir, db, mut writer) = writer(true);
         let before = copied_bytes(&db);
         insert_pages(&mut writer, 1_100);
         assert_eq!(copied_bytes(&db), before, "the commit copied its log");
@@ -194,10 +207,7 @@ mod tests {
     /// so that the log starts again from its beginning.
     #[test]
     fn a_handed_over_log_far_past_the_mark_is_copied_by_its_commit() {
-        let (_dir, db) = crate::db::scratch();
-        let mut writer = db.own_connection().unwrap();
-        writer.execute("CREATE TABLE t (b BLOB)", []).unwrap();
-        hand_over(&writer);
+        let (_dir, db, mut writer) = writer(true);
         let before = copied_bytes(&db);
         insert_pages(&mut writer, 4_100);
         assert!(copied_bytes(&db) >= before + 4_100 * 4096);
@@ -209,12 +219,7 @@ mod tests {
     /// Without a hand-over SQLite copies inside the commit, as before.
     #[test]
     fn a_connection_not_handed_over_copies_its_own_log() {
-        let (_dir, db) = crate::db::scratch();
-        let mut writer = db.own_connection().unwrap();
-        writer.execute("CREATE TABLE t (b BLOB)", []).unwrap();
-        writer
-            .pragma_update(None, "wal_autocheckpoint", COPY_PAST_PAGES)
-            .unwrap();
+        let (_dir, db, mut writer) = writer(false);
         let before = copied_bytes(&db);
         insert_pages(&mut writer, 1_100);
         assert!(copied_bytes(&db) >= before + 1_100 * 4096);
