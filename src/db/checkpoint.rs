@@ -13,13 +13,11 @@ use std::time::Duration;
 use rusqlite::hooks::Wal;
 use rusqlite::Connection;
 
+use super::settle::QUIET;
 use super::Db;
 
 /// Pages in the log past which the copier is woken: SQLite's own mark.
 pub const COPY_PAST_PAGES: c_int = 1000;
-
-/// How long the copier sleeps at most without being woken, to look at whether it should stop.
-const WAKE_AT_LEAST: Duration = Duration::from_secs(60);
 
 /// Word from the connections' log hooks that a log has passed its mark. SQLite's hook is a
 /// plain function with no state of its own, so the word is the process's: a copier woken by
@@ -40,14 +38,13 @@ impl Grown {
         self.told.notify_all();
     }
 
-    /// Waits until told after the `seen`th time, or `stop` is set; returns the times told.
-    fn wait(&self, seen: u64, stop: &AtomicBool) -> u64 {
+    /// Waits until told after the `seen`th time, `stop` is set, or `most` has passed; returns
+    /// the times told.
+    fn wait(&self, seen: u64, stop: &AtomicBool, most: Duration) -> u64 {
         let times = self.times.lock().unwrap_or_else(|e| e.into_inner());
         let (times, _) = self
             .told
-            .wait_timeout_while(times, WAKE_AT_LEAST, |t| {
-                *t <= seen && !stop.load(Ordering::Acquire)
-            })
+            .wait_timeout_while(times, most, |t| *t <= seen && !stop.load(Ordering::Acquire))
             .unwrap_or_else(|e| e.into_inner());
         *times
     }
@@ -97,10 +94,10 @@ pub struct Copier {
 }
 
 impl Copier {
-    /// Starts the copier on a connection of its own; `None` if it has none or no thread, when
-    /// the connections must copy their own logs.
+    /// Starts the copier; `None` if it has no thread, when the connections must copy their
+    /// own logs.
     pub fn start(db: &Db) -> Option<Copier> {
-        let conn = db.own_connection().ok()?;
+        let db = db.clone();
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = stop.clone();
         // Counted from here, not from when the thread first runs: word given in between is
@@ -108,7 +105,7 @@ impl Copier {
         let seen = *GROWN.times.lock().unwrap_or_else(|e| e.into_inner());
         std::thread::Builder::new()
             .name("novi-checkpoint".into())
-            .spawn(move || copy_when_told(&conn, seen, &stopping))
+            .spawn(move || copy_when_told(&db, seen, &stopping))
             .ok()?;
         Some(Copier { stop })
     }
@@ -122,19 +119,34 @@ impl Drop for Copier {
     }
 }
 
-fn copy_when_told(conn: &Connection, mut seen: u64, stop: &AtomicBool) {
+/// Copies the log each time it is told to, on a connection of its own opened for the first
+/// copy and closed after a quiet spell ([`QUIET`]): an idle Novi holds no connection, nor its
+/// copy of the schema, for the copier. Should none open, the commits past
+/// [`COPY_ITSELF_PAST_PAGES`] still copy the log.
+fn copy_when_told(db: &Db, mut seen: u64, stop: &AtomicBool) {
+    let mut conn: Option<Connection> = None;
     loop {
-        let told = GROWN.wait(seen, stop);
+        let told = GROWN.wait(seen, stop, QUIET);
         if stop.load(Ordering::Acquire) {
             return;
         }
-        if told > seen {
-            seen = told;
-            // Passive: it copies what no reader still needs and waits for nobody. A copy
-            // already under way elsewhere answers busy, and the next word tries again.
-            if let Err(e) = copy(conn) {
-                tracing::debug!(error = %e, "copying the log back was put off");
-            }
+        if told == seen {
+            conn = None;
+            continue;
+        }
+        seen = told;
+        if conn.is_none() {
+            conn = db
+                .own_connection()
+                .inspect_err(
+                    |e| tracing::warn!(error = %e.detail(), "the log copier has no connection"),
+                )
+                .ok();
+        }
+        // Passive: it copies what no reader still needs and waits for nobody. A copy already
+        // under way elsewhere answers busy, and the next word tries again.
+        if let Some(Err(e)) = conn.as_ref().map(copy) {
+            tracing::debug!(error = %e, "copying the log back was put off");
         }
     }
 }
