@@ -131,7 +131,10 @@ fn copy_when_told(db: &Db, mut seen: u64, stop: &AtomicBool) {
             return;
         }
         if told == seen {
-            conn = None;
+            // What the copies allocated stays with this thread's heap until it collects.
+            if conn.take().is_some() {
+                super::settle::collect_own_heap();
+            }
             continue;
         }
         seen = told;
