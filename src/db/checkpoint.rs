@@ -113,8 +113,10 @@ impl Copier {
 
 impl Drop for Copier {
     fn drop(&mut self) {
+        // Set under the lock its copier waits on, so the word cannot fall between its look at
+        // `stop` and its wait. Everyone waiting is woken; the others wait again.
+        let _held = GROWN.times.lock().unwrap_or_else(|e| e.into_inner());
         self.stop.store(true, Ordering::Release);
-        // Everyone waiting is woken; the others find nothing new and wait again.
         GROWN.told.notify_all();
     }
 }
