@@ -188,6 +188,16 @@ mod tests {
         (dir, db, writer)
     }
 
+    /// A writer (`handed` over or not) whose one commit of `pages` pages copied the log in
+    /// that commit.
+    fn copied_by_its_commit(handed: bool, pages: usize) -> (tempfile::TempDir, Db, Connection) {
+        let (dir, db, mut writer) = writer(handed);
+        let before = copied_bytes(&db);
+        insert_pages(&mut writer, pages);
+        assert!(copied_bytes(&db) >= before + pages as u64 * 4096);
+        (dir, db, writer)
+    }
+
     fn insert_pages(writer: &mut Connection, n: usize) {
         // Each row fills a page of its own.
         let tx = writer.transaction().unwrap();
@@ -224,10 +234,7 @@ mod tests {
     /// so that the log starts again from its beginning.
     #[test]
     fn a_handed_over_log_far_past_the_mark_is_copied_by_its_commit() {
-        let (_dir, db, mut writer) = writer(true);
-        let before = copied_bytes(&db);
-        insert_pages(&mut writer, 4_100);
-        assert!(copied_bytes(&db) >= before + 4_100 * 4096);
+        let (_dir, db, mut writer) = copied_by_its_commit(true, 4_100);
         insert_pages(&mut writer, 1);
         let pages = copy(&db.own_connection().unwrap()).unwrap().0;
         assert!(pages < 10, "the log started again, {pages} pages");
@@ -236,9 +243,6 @@ mod tests {
     /// Without a hand-over SQLite copies inside the commit, as before.
     #[test]
     fn a_connection_not_handed_over_copies_its_own_log() {
-        let (_dir, db, mut writer) = writer(false);
-        let before = copied_bytes(&db);
-        insert_pages(&mut writer, 1_100);
-        assert!(copied_bytes(&db) >= before + 1_100 * 4096);
+        copied_by_its_commit(false, 1_100);
     }
 }
