@@ -314,8 +314,8 @@ pub fn app(state: AppState) -> Router {
         top = top.route("/metrics", get(web::metrics::scrape));
     }
     // One stack, outermost first, laid over each route once: axum boxes every `layer` call
-    // separately and clones each box for every request, so nine calls cost a webhook nine
-    // clones and nine boxed futures more than one does.
+    // separately and clones each box for every request, so nine calls cost every request
+    // nine clones and nine boxed futures where one stack costs one of each.
     let stack = ServiceBuilder::new()
         .layer(
             TraceLayer::new_for_http()
